@@ -1,0 +1,85 @@
+# Omnistore — the commands a newcomer needs: `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+SCALE   ?= small
+TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/omnistore
+TEST_REDIS_URL    ?= redis://127.0.0.1:6379/0
+
+# The newest CPython >= 3.12 on PATH or under pyenv; Django 6 needs 3.12+.
+PYTHON_CANDIDATES := $(shell \
+	for p in python3.14 python3.13 python3.12 python3; do command -v $$p; done 2>/dev/null; \
+	root=$${PYENV_ROOT:-$$HOME/.pyenv}; ls -d $$root/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV)
+BASE_PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
+	if $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$p; break; fi; done)
+
+.PHONY: help demo serve test test-fast e2e lint fmt lock worker bench serve-prod check-deploy clean
+
+help: ## this list
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+$(VENV)/.installed-dev: requirements-dev.lock
+	@if [ -z "$(BASE_PYTHON)" ]; then \
+		echo "Omnistore needs Python 3.12 or newer (Django 6). None was found on PATH or under pyenv."; \
+		echo "Install one (e.g. 'pyenv install 3.13') or run: make BASE_PYTHON=/path/to/python3.12 demo"; \
+		exit 1; fi
+	@echo "Using $(BASE_PYTHON) ($$($(BASE_PYTHON) --version))"
+	@[ -x $(PY) ] || $(BASE_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
+	@touch $@
+
+venv: $(VENV)/.installed-dev
+
+demo: venv ## create .venv, migrate, seed a demo chain (SQLite) and serve on 127.0.0.1:8000
+	DJANGO_ENV=demo $(PY) manage.py migrate --no-input
+	DJANGO_ENV=demo $(PY) manage.py seed_demo --if-empty
+	DJANGO_ENV=demo $(PY) manage.py collectstatic --no-input -v 0
+	DJANGO_ENV=demo $(PY) manage.py demo_banner --url http://$(HOST):$(PORT)
+	DJANGO_ENV=demo $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: venv ## the whole suite on PostgreSQL and Redis (DATABASE_URL, REDIS_URL)
+	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(PY) -m tests.preflight
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(PY) -m pytest $(PYTEST_ARGS)
+
+e2e: venv ## only the browser journeys (Debian's chromium)
+	$(MAKE) test PYTEST_ARGS="-m e2e"
+
+lint: venv ## ruff (lint and format check)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: venv ## ruff fix and format
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+lock: venv ## re-pin requirements*.lock with hashes (uv)
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.12 --universal --generate-hashes \
+		--quiet --custom-compile-command "make lock" -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.12 --universal \
+		--generate-hashes --quiet --custom-compile-command "make lock" -o requirements-dev.lock
+
+worker: venv ## Celery worker with beat (needs REDIS_URL)
+	$(VENV)/bin/celery -A retail worker --beat --loglevel=info
+
+bench: venv ## benchmarks on PostgreSQL: make bench SCALE=small|medium|large
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(PY) -m benchmarks.run --scale $(SCALE)
+
+serve-prod: venv ## gunicorn with production settings (set SECRET_KEY, DATABASE_URL, REDIS_URL, ALLOWED_HOSTS)
+	DJANGO_ENV=production $(PY) manage.py collectstatic --no-input -v 0
+	DJANGO_ENV=production $(VENV)/bin/gunicorn retail.wsgi --bind $(HOST):$(PORT) \
+		--workers $${WEB_CONCURRENCY:-3} --access-logfile -
+
+check-deploy: venv ## Django's deployment checklist with production settings
+	DJANGO_ENV=production SECRET_KEY=$${SECRET_KEY:-check-deploy-$$(head -c 32 /dev/urandom | base64)} \
+		ALLOWED_HOSTS=$${ALLOWED_HOSTS:-omnistore.example.com} $(PY) manage.py check --deploy --fail-level WARNING
+
+clean: ## remove the virtualenv, the demo database and collected static files
+	rm -rf $(VENV) db.sqlite3* staticfiles

@@ -1,0 +1,43 @@
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from retail.models import PosDevice
+from retail.models.stores import hash_device_token
+
+
+class PosDeviceAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Device <token>` from a store's till; request.user is the PosDevice."""
+
+    keyword = "Device"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].decode(errors="replace") != self.keyword:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Send 'Authorization: Device <token>'.")
+        token = header[1].decode(errors="replace")
+        device = (
+            PosDevice.objects.select_related("store")
+            .filter(token_hash=hash_device_token(token), is_active=True, store__is_active=True)
+            .first()
+        )
+        if device is None:
+            raise exceptions.AuthenticationFailed("Unknown or revoked device token.")
+        now = timezone.now()
+        if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > 60:
+            PosDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
+        return device, token
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class PosDeviceScheme(OpenApiAuthenticationExtension):
+    target_class = PosDeviceAuthentication
+    name = "posDevice"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "`Device <token>`, issued per till in the admin."}

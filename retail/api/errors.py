@@ -1,0 +1,75 @@
+"""One shape for every API error: {"code": ..., "message": ..., "fields": {...}}."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from retail.errors import DomainError
+
+_MESSAGES = {
+    "not_authenticated": "Sign in to do this.",
+    "authentication_failed": "Your credentials were not accepted.",
+    "permission_denied": "You are not allowed to do this.",
+    "not_found": "There is nothing here.",
+    "method_not_allowed": "This address does not take that method.",
+    "unsupported_media_type": "Send the body as application/json.",
+    "parse_error": "The body is not valid JSON.",
+}
+
+
+def error_body(code: str, message: str, fields: dict | None = None, **extra) -> dict:
+    return {"code": code, "message": message, "fields": fields or {}, **extra}
+
+
+def _flatten(detail) -> dict:
+    """DRF's nested error detail as {"field": ["message", ...]} with dotted paths for nesting."""
+    out: dict[str, list[str]] = {}
+
+    def walk(prefix, value):
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), sub)
+        elif isinstance(value, list) and value and not all(isinstance(v, str) for v in value):
+            for index, sub in enumerate(value):
+                if sub:
+                    walk(f"{prefix}.{index}" if prefix else str(index), sub)
+        else:
+            out.setdefault(prefix or "non_field_errors", []).extend(
+                [str(v) for v in value] if isinstance(value, list) else [str(value)]
+            )
+
+    walk("", detail)
+    return out
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real bug: let Django log it and answer 500
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        first = next(iter(fields.items()), ("", ["Invalid input."]))
+        message = first[1][0] if first[0] == "non_field_errors" else f"{first[0]}: {first[1][0]}"
+        response.data = error_body("invalid", message, fields)
+        response.status_code = status.HTTP_400_BAD_REQUEST
+    elif isinstance(exc, exceptions.Throttled):
+        response.data = error_body(
+            "throttled", f"Too many requests. Try again in {exc.wait or 1:.0f} seconds.", retry_after=exc.wait
+        )
+    elif isinstance(exc, exceptions.APIException):
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+        detail = exc.detail if isinstance(exc.detail, str) else _MESSAGES.get(code, str(exc.detail))
+        response.data = error_body(code, _MESSAGES.get(code, str(detail)) if code in _MESSAGES else str(detail))
+    return response

@@ -1,0 +1,34 @@
+from rest_framework.throttling import SimpleRateThrottle
+
+from retail.models import PosDevice
+
+
+class ClientRateThrottle(SimpleRateThrottle):
+    """One bucket per POS device, per signed-in user, or per IP address for anonymous clients."""
+
+    def get_rate(self):
+        return None  # the rate depends on who is asking; chosen in allow_request
+
+    def allow_request(self, request, view):
+        user = request.user
+        if isinstance(user, PosDevice):
+            self.scope, ident = "device", f"device:{user.pk}"
+        elif user and user.is_authenticated:
+            self.scope, ident = "user", f"user:{user.pk}"
+        else:
+            self.scope, ident = "anon", f"ip:{self.get_ident(request)}"
+        self.rate = self.THROTTLE_RATES.get(self.scope)
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        self.key = self.cache_format % {"scope": self.scope, "ident": ident}
+        self.history = self.cache.get(self.key, [])
+        self.now = self.timer()
+        while self.history and self.history[-1] <= self.now - self.duration:
+            self.history.pop()
+        if len(self.history) >= self.num_requests:
+            return self.throttle_failure()
+        return self.throttle_success()
+
+    def get_cache_key(self, request, view):  # pragma: no cover — allow_request builds the key
+        return None

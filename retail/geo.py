@@ -1,0 +1,28 @@
+"""Great-circle distance as a database expression, so ordering by distance happens in SQL."""
+
+from django.db.models import F, FloatField, Value
+from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def distance_km(lat: float, lng: float, *, lat_field: str = "latitude", lng_field: str = "longitude"):
+    """Haversine distance in km from (lat, lng) to each row's coordinates."""
+    lat1, lng1 = Radians(Value(lat, output_field=FloatField())), Radians(Value(lng, output_field=FloatField()))
+    lat2, lng2 = Radians(F(lat_field)), Radians(F(lng_field))
+    a = Power(Sin((lat2 - lat1) / 2), 2) + Cos(lat1) * Cos(lat2) * Power(Sin((lng2 - lng1) / 2), 2)
+    return 2 * EARTH_RADIUS_KM * ASin(Sqrt(Least(a, Value(1.0, output_field=FloatField()))))
+
+
+def parse_point(raw: str) -> tuple[float, float]:
+    """`"51.5,-0.12"` -> (51.5, -0.12); ValueError with a human message when it is not a point."""
+    parts = [p.strip() for p in (raw or "").split(",")]
+    if len(parts) != 2:
+        raise ValueError("Give coordinates as 'latitude,longitude', e.g. 51.5072,-0.1276.")
+    try:
+        lat, lng = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise ValueError("Latitude and longitude must be numbers, e.g. 51.5072,-0.1276.") from None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180) or lat != lat or lng != lng:
+        raise ValueError("Latitude must be within -90..90 and longitude within -180..180.")
+    return lat, lng

@@ -1,0 +1,26 @@
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from retail.selectors import requires_mfa
+
+
+class RequireStaffMfaMiddleware:
+    """Managers and admin users must have TOTP set up before they may use the portal or admin.
+
+    allauth asks for the code at every login once TOTP is on; this makes turning it on mandatory.
+    """
+
+    guarded_prefixes = ("/portal/", "/admin/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(self.guarded_prefixes) and request.user.is_authenticated:
+            from allauth.mfa.utils import is_mfa_enabled
+
+            if requires_mfa(request.user) and not is_mfa_enabled(request.user):
+                messages.warning(request, "Your role needs two-factor authentication. Set it up to continue.")
+                return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
+        return self.get_response(request)

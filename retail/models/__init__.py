@@ -1,0 +1,7 @@
+from retail.models.audit import AuditEvent
+from retail.models.idempotency import IdempotencyKey
+from retail.models.outbox import OutboxMessage
+from retail.models.stores import PosDevice, Store, StoreMembership
+from retail.models.users import User
+
+__all__ = ["AuditEvent", "IdempotencyKey", "OutboxMessage", "PosDevice", "Store", "StoreMembership", "User"]

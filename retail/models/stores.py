@@ -1,0 +1,118 @@
+import secrets
+from hashlib import sha256
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class StoreQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def for_user(self, user):
+        """The stores a staff member may act in: all for head office, else their memberships."""
+        if user.is_superuser or getattr(user, "is_head_office", False):
+            return self.active()
+        return self.active().filter(memberships__user=user).distinct()
+
+
+class Store(models.Model):
+    """A selling store or a warehouse; both hold stock and have coordinates for routing."""
+
+    class Kind(models.TextChoices):
+        STORE = "store", "Store"
+        WAREHOUSE = "warehouse", "Warehouse"
+
+    code = models.SlugField(max_length=20, unique=True, help_text="Short code printed on receipts, e.g. LON-01.")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.STORE)
+    address_line = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=80)
+    postcode = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, default="GB", help_text="ISO 3166-1 alpha-2")
+    phone = models.CharField(max_length=32, blank=True)
+    latitude = models.DecimalField(
+        max_digits=9, decimal_places=6, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.DecimalField(
+        max_digits=9, decimal_places=6, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    time_zone = models.CharField(max_length=64, default="Europe/London")
+    opening_hours = models.JSONField(
+        default=dict, blank=True, help_text='Per weekday, e.g. {"mon": ["09:00", "18:00"], "sun": null}.'
+    )
+    pickup_enabled = models.BooleanField(default=True)
+    accepts_returns = models.BooleanField(default=True)
+    ships_orders = models.BooleanField(default=False, help_text="Can fulfil ship orders (ship-from-store).")
+    pickup_hold_days = models.PositiveSmallIntegerField(default=7)
+    is_active = models.BooleanField(default=True)
+
+    objects = StoreQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90) & Q(longitude__gte=-180, longitude__lte=180),
+                name="store_coordinates_in_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="warehouse") | Q(pickup_enabled=False),
+                name="store_warehouse_has_no_pickup",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class StoreMembership(models.Model):
+    class Role(models.TextChoices):
+        ASSOCIATE = "associate", "Associate"
+        MANAGER = "manager", "Manager"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.ASSOCIATE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "store"], name="membership_user_store_unique")]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} at {self.store.code}"
+
+
+def hash_device_token(token: str) -> str:
+    return sha256(token.encode()).hexdigest()
+
+
+class PosDevice(models.Model):
+    """A till or handheld in a store that posts sales and returns with its own API token.
+
+    Only a SHA-256 of the token is kept; the token itself is shown once, when it is issued.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="devices")
+    name = models.CharField(max_length=80)
+    token_prefix = models.CharField(max_length=8, editable=False, db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "name"], name="posdevice_store_name_unique")]
+
+    def __str__(self):
+        return f"{self.name} @ {self.store.code}"
+
+    # Read by DRF's IsAuthenticated when a device is the request's principal.
+    is_authenticated = True
+    is_anonymous = False
+
+    @staticmethod
+    def new_token() -> str:
+        return "pos_" + secrets.token_urlsafe(32)

@@ -1,0 +1,54 @@
+"""The staff portal's access rules: signed in, a member of a store, acting in one store at a time."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+
+from retail.models import Store, StoreMembership
+from retail.selectors import role_in_store, stores_for_user
+
+SESSION_KEY = "portal_store_id"
+
+
+def resolve_current_store(request) -> Store | None:
+    """The store chosen in this session if the user still belongs to it, else their first store."""
+    if not request.user.is_authenticated:
+        return None
+    stores = stores_for_user(request.user)
+    chosen = request.session.get(SESSION_KEY)
+    store = stores.filter(pk=chosen).first() if chosen else None
+    if store is None:
+        store = stores.filter(kind=Store.Kind.STORE).first() or stores.first()
+        if store is not None:
+            request.session[SESSION_KEY] = store.pk
+    return store
+
+
+def portal_view(view=None, *, manager_only: bool = False):
+    """Decorator for every portal view: login, a current store, and optionally the manager role.
+
+    Sets `request.store` and `request.store_role` for the view and the templates.
+    """
+
+    def decorator(func):
+        @login_required
+        @wraps(func)
+        def wrapper(request, *args, **kwargs):
+            store = resolve_current_store(request)
+            if store is None:
+                raise PermissionDenied("You are not a member of any store. Ask your manager for access.")
+            request.store = store
+            request.store_role = role_in_store(request.user, store) or (
+                StoreMembership.Role.MANAGER if request.user.is_head_office else None
+            )
+            if manager_only and request.store_role != StoreMembership.Role.MANAGER:
+                messages.error(request, "Only a manager of this store can open that page.")
+                return redirect("portal:dashboard")
+            return func(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator(view) if view is not None else decorator

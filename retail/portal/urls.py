@@ -1,0 +1,9 @@
+from django.urls import path
+
+from retail.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("store/", views.switch_store, name="switch-store"),
+]

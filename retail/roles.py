@@ -1,0 +1,53 @@
+"""Head-office role groups and the permissions each holds.
+
+Rules name (app label, model or "*", actions). They are applied by the data migration that creates
+the groups and again after every `migrate`, so models added by later apps join their groups.
+"""
+
+VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+ALL = (VIEW, ADD, CHANGE, DELETE)
+
+ROLE_RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
+    "merchandiser": [
+        ("inventory", "*", ALL),
+        ("customers", "offer", ALL),
+        ("customers", "loyaltytier", ALL),
+        ("customers", "*", (VIEW,)),
+        ("orders", "*", (VIEW,)),
+        ("returns", "returnpolicy", ALL),
+        ("returns", "*", (VIEW,)),
+        ("insights", "*", (VIEW,)),
+        ("retail", "store", (VIEW,)),
+    ],
+    "customer-service": [
+        ("customers", "*", (VIEW, ADD, CHANGE)),
+        ("orders", "*", (VIEW, CHANGE)),
+        ("returns", "*", (VIEW, ADD, CHANGE)),
+        ("inventory", "*", (VIEW,)),
+        ("retail", "store", (VIEW,)),
+    ],
+    "admin": [
+        ("*", "*", ALL),
+    ],
+}
+GROUP_NAMES = tuple(ROLE_RULES)
+
+
+def permissions_for(role: str, permissions):
+    """The subset of `permissions` (Permission rows with content_type loaded) that `role` holds."""
+    chosen = []
+    for perm in permissions:
+        action, _, model = perm.codename.partition("_")
+        app_label = perm.content_type.app_label
+        for rule_app, rule_model, actions in ROLE_RULES[role]:
+            if rule_app in ("*", app_label) and rule_model in ("*", model) and action in actions:
+                chosen.append(perm)
+                break
+    return chosen
+
+
+def sync_role_groups(group_model, permission_model) -> None:
+    permissions = list(permission_model.objects.select_related("content_type"))
+    for role in ROLE_RULES:
+        group, _ = group_model.objects.get_or_create(name=role)
+        group.permissions.set(permissions_for(role, permissions))

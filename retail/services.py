@@ -1,0 +1,109 @@
+"""Writes of the core app: audit trail, outbox, POS device tokens, store memberships."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from retail.errors import RetailError
+from retail.models import AuditEvent, OutboxMessage, PosDevice, Store, StoreMembership, User
+from retail.models.stores import hash_device_token
+
+
+def record_audit_event(
+    *,
+    actor: User | None,
+    action: str,
+    obj=None,
+    object_type: str = "",
+    object_id: str | int = "",
+    store: Store | None = None,
+    details: dict | None = None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """Append one line to the audit trail. `obj` (any model instance) fills type and id."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    actor = actor if actor is not None and getattr(actor, "pk", None) and isinstance(actor, User) else None
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_label=str(actor) if actor else "system",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        store=store,
+        occurred_at=timezone.now(),
+        details=details or {},
+        ip_address=ip_address,
+    )
+
+
+def enqueue_outbox_message(*, topic: str, payload: dict) -> OutboxMessage:
+    """Write a message in the caller's transaction; it is dispatched once that transaction commits.
+
+    If the broker is down at commit, nothing is lost: the periodic sweep sends it later.
+    """
+    from retail.outbox import handler_for
+
+    handler_for(topic)  # unknown topics fail here, inside the caller's transaction
+    now = timezone.now()
+    message = OutboxMessage.objects.create(topic=topic, payload=payload, available_at=now, created_at=now)
+    transaction.on_commit(lambda: _dispatch(message.pk))
+    return message
+
+
+def _dispatch(message_id: int) -> None:
+    from retail.tasks import deliver_outbox_message
+
+    try:
+        deliver_outbox_message.delay(message_id)
+    except Exception:  # noqa: BLE001 — broker unreachable: the sweep will pick the message up
+        import logging
+
+        logging.getLogger(__name__).warning("outbox %s not dispatched now; the sweep will retry", message_id)
+
+
+@transaction.atomic
+def issue_pos_device(*, store: Store, name: str, actor: User | None = None) -> tuple[PosDevice, str]:
+    """Create a POS device and return it with its token, which is never shown again."""
+    if PosDevice.objects.filter(store=store, name=name).exists():
+        raise RetailError(f"{store.code} already has a device called {name!r}.", code="device_exists")
+    token = PosDevice.new_token()
+    device = PosDevice(store=store, name=name, token_prefix=token[4:12], token_hash=hash_device_token(token))
+    device.full_clean()
+    device.save()
+    record_audit_event(actor=actor, action="pos_device.issued", obj=device, store=store)
+    return device, token
+
+
+@transaction.atomic
+def rotate_pos_device_token(*, device: PosDevice, actor: User | None = None) -> str:
+    token = PosDevice.new_token()
+    device.token_prefix = token[4:12]
+    device.token_hash = hash_device_token(token)
+    device.save(update_fields=["token_prefix", "token_hash"])
+    record_audit_event(actor=actor, action="pos_device.token_rotated", obj=device, store=device.store)
+    return token
+
+
+@transaction.atomic
+def add_store_membership(
+    *, user: User, store: Store, role: str = StoreMembership.Role.ASSOCIATE, actor: User | None = None
+) -> StoreMembership:
+    membership, _ = StoreMembership.objects.update_or_create(user=user, store=store, defaults={"role": role})
+    membership.full_clean()
+    record_audit_event(actor=actor, action="membership.set", obj=membership, store=store, details={"role": role})
+    return membership
+
+
+def purge_expired_idempotency_keys() -> int:
+    from retail.models import IdempotencyKey
+
+    deleted, _ = IdempotencyKey.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted
+
+
+def idempotency_ttl() -> timedelta:
+    return timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
