@@ -8,7 +8,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 8000
 SCALE   ?= small
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/omnistore
-TEST_REDIS_URL    ?= redis://127.0.0.1:6379/0
+TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
 
 # The newest CPython >= 3.12 on PATH or under pyenv; Django 6 needs 3.12+.
 PYTHON_CANDIDATES := $(shell \
@@ -45,7 +45,7 @@ test: venv ## the whole suite on PostgreSQL and Redis (DATABASE_URL, REDIS_URL)
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(PY) -m tests.preflight
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-		$(PY) -m pytest $(PYTEST_ARGS)
+		DJANGO_ENV=test $(PY) -m pytest $(PYTEST_ARGS)
 
 e2e: venv ## only the browser journeys (Debian's chromium)
 	$(MAKE) test PYTEST_ARGS="-m e2e"

@@ -44,13 +44,36 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "city", "pickup_enabled", "accepts_returns", "ships_orders", "is_active"]
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "city",
+        "pickup_enabled",
+        "accepts_returns",
+        "ships_orders",
+        "is_active",
+    ]
     list_filter = ["kind", "pickup_enabled", "accepts_returns", "ships_orders", "is_active", "city"]
     search_fields = ["code", "name", "city", "postcode"]
     fieldsets = [
         (None, {"fields": ["code", "name", "kind", "is_active"]}),
-        ("Address", {"fields": ["address_line", "city", "postcode", "country", "phone", "latitude", "longitude",
-                                "time_zone", "opening_hours"]}),
+        (
+            "Address",
+            {
+                "fields": [
+                    "address_line",
+                    "city",
+                    "postcode",
+                    "country",
+                    "phone",
+                    "latitude",
+                    "longitude",
+                    "time_zone",
+                    "opening_hours",
+                ]
+            },
+        ),
         ("Services", {"fields": ["pickup_enabled", "pickup_hold_days", "accepts_returns", "ships_orders"]}),
     ]
 
@@ -79,8 +102,10 @@ class PosDeviceAdmin(admin.ModelAdmin):
             return super().save_model(request, obj, form, change)
         device, token = services.issue_pos_device(store=obj.store, name=obj.name, actor=request.user)
         obj.pk = device.pk
-        messages.warning(request, format_html(
-            "Token for {} (shown once, copy it to the till now): <code>{}</code>", device, token))
+        messages.warning(
+            request,
+            format_html("Token for {} (shown once, copy it to the till now): <code>{}</code>", device, token),
+        )
 
     @admin.action(description="Issue a new token (the old one stops working)")
     def rotate_token(self, request, queryset):

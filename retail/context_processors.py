@@ -12,8 +12,13 @@ def portal(request):
 
         return list(stores_for_user(request.user).only("id", "code", "name"))
 
-    return {"currency": settings.CURRENCY, "current_store": store, "my_stores": my_stores,
-            "store_role": getattr(request, "store_role", None), "portal_nav": portal_nav()}
+    return {
+        "currency": settings.CURRENCY,
+        "current_store": store,
+        "my_stores": my_stores,
+        "store_role": getattr(request, "store_role", None),
+        "portal_nav": portal_nav(),
+    }
 
 
 def portal_nav() -> list[tuple[str, str]]:

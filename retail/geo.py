@@ -8,7 +8,10 @@ EARTH_RADIUS_KM = 6371.0088
 
 def distance_km(lat: float, lng: float, *, lat_field: str = "latitude", lng_field: str = "longitude"):
     """Haversine distance in km from (lat, lng) to each row's coordinates."""
-    lat1, lng1 = Radians(Value(lat, output_field=FloatField())), Radians(Value(lng, output_field=FloatField()))
+    lat1, lng1 = (
+        Radians(Value(lat, output_field=FloatField())),
+        Radians(Value(lng, output_field=FloatField())),
+    )
     lat2, lng2 = Radians(F(lat_field)), Radians(F(lng_field))
     a = Power(Sin((lat2 - lat1) / 2), 2) + Cos(lat1) * Cos(lat2) * Power(Sin((lng2 - lng1) / 2), 2)
     return 2 * EARTH_RADIUS_KM * ASin(Sqrt(Least(a, Value(1.0, output_field=FloatField()))))

@@ -17,18 +17,76 @@ WEEKDAYS = {d: ["09:00", "19:00"] for d in ("mon", "tue", "wed", "thu", "fri", "
 
 STORES = [
     # code, name, city, postcode, lat, lng, address, kind
-    ("LON-01", "Omnistore Covent Garden", "London", "WC2E 8RF", "51.511800", "-0.123300", "12 Long Acre", "store"),
-    ("LON-02", "Omnistore Canary Wharf", "London", "E14 5AB", "51.504500", "-0.019500", "Cabot Place", "store"),
-    ("MAN-01", "Omnistore Manchester Arndale", "Manchester", "M4 3AQ", "53.483900", "-2.238600",
-     "Market Street", "store"),
-    ("BHM-01", "Omnistore Birmingham Bullring", "Birmingham", "B5 4BU", "52.477400", "-1.894000",
-     "Bullring", "store"),
-    ("EDI-01", "Omnistore Edinburgh Princes St", "Edinburgh", "EH2 2AN", "55.952300", "-3.196300",
-     "48 Princes Street", "store"),
-    ("BRS-01", "Omnistore Bristol Cabot Circus", "Bristol", "BS1 3BX", "51.458800", "-2.584600",
-     "Glass House", "store"),
-    ("WH-MID", "Midlands Distribution Centre", "Daventry", "NN11 8RB", "52.278600", "-1.163900",
-     "DIRFT Unit 4", "warehouse"),
+    (
+        "LON-01",
+        "Omnistore Covent Garden",
+        "London",
+        "WC2E 8RF",
+        "51.511800",
+        "-0.123300",
+        "12 Long Acre",
+        "store",
+    ),
+    (
+        "LON-02",
+        "Omnistore Canary Wharf",
+        "London",
+        "E14 5AB",
+        "51.504500",
+        "-0.019500",
+        "Cabot Place",
+        "store",
+    ),
+    (
+        "MAN-01",
+        "Omnistore Manchester Arndale",
+        "Manchester",
+        "M4 3AQ",
+        "53.483900",
+        "-2.238600",
+        "Market Street",
+        "store",
+    ),
+    (
+        "BHM-01",
+        "Omnistore Birmingham Bullring",
+        "Birmingham",
+        "B5 4BU",
+        "52.477400",
+        "-1.894000",
+        "Bullring",
+        "store",
+    ),
+    (
+        "EDI-01",
+        "Omnistore Edinburgh Princes St",
+        "Edinburgh",
+        "EH2 2AN",
+        "55.952300",
+        "-3.196300",
+        "48 Princes Street",
+        "store",
+    ),
+    (
+        "BRS-01",
+        "Omnistore Bristol Cabot Circus",
+        "Bristol",
+        "BS1 3BX",
+        "51.458800",
+        "-2.584600",
+        "Glass House",
+        "store",
+    ),
+    (
+        "WH-MID",
+        "Midlands Distribution Centre",
+        "Daventry",
+        "NN11 8RB",
+        "52.278600",
+        "-1.163900",
+        "DIRFT Unit 4",
+        "warehouse",
+    ),
 ]
 
 
@@ -39,12 +97,20 @@ def seed_stores_and_staff(ctx: SeedContext) -> None:
         is_wh = kind == Store.Kind.WAREHOUSE
         store, _ = Store.objects.update_or_create(
             code=code,
-            defaults=dict(
-                name=name, city=city, postcode=postcode, latitude=Decimal(lat), longitude=Decimal(lng),
-                address_line=address, kind=kind, opening_hours={} if is_wh else WEEKDAYS,
-                pickup_enabled=not is_wh, accepts_returns=True, ships_orders=is_wh or code == "MAN-01",
-                phone=f"+44 20 7946 0{len(stores):03d}",
-            ),
+            defaults={
+                "name": name,
+                "city": city,
+                "postcode": postcode,
+                "latitude": Decimal(lat),
+                "longitude": Decimal(lng),
+                "address_line": address,
+                "kind": kind,
+                "opening_hours": {} if is_wh else WEEKDAYS,
+                "pickup_enabled": not is_wh,
+                "accepts_returns": True,
+                "ships_orders": is_wh or code == "MAN-01",
+                "phone": f"+44 20 7946 0{len(stores):03d}",
+            },
         )
         stores.append(store)
     ctx.made["stores"] = stores
@@ -65,16 +131,31 @@ def seed_stores_and_staff(ctx: SeedContext) -> None:
         user.groups.add(Group.objects.get(name=group_name))
         ctx.logins.append((f"head office {group_name} (MFA)", email, "admin"))
 
-    first_names = ["Sam", "Priya", "Tom", "Aisha", "Liam", "Chloe", "Noah", "Zara", "Owen", "Maya", "Jack", "Ines"]
+    first_names = [
+        "Sam",
+        "Priya",
+        "Tom",
+        "Aisha",
+        "Liam",
+        "Chloe",
+        "Noah",
+        "Zara",
+        "Owen",
+        "Maya",
+        "Jack",
+        "Ines",
+    ]
     staff = []
     for index, store in enumerate(s for s in stores if s.kind == Store.Kind.STORE):
         city = store.code.split("-")[0].lower() + store.code.split("-")[1]
         manager = person(f"manager.{city}@omnistore.local", f"{first_names[index * 2]} Manager")
         associate = person(f"associate.{city}@omnistore.local", f"{first_names[index * 2 + 1]} Associate")
-        StoreMembership.objects.update_or_create(user=manager, store=store,
-                                                 defaults={"role": StoreMembership.Role.MANAGER})
-        StoreMembership.objects.update_or_create(user=associate, store=store,
-                                                 defaults={"role": StoreMembership.Role.ASSOCIATE})
+        StoreMembership.objects.update_or_create(
+            user=manager, store=store, defaults={"role": StoreMembership.Role.MANAGER}
+        )
+        StoreMembership.objects.update_or_create(
+            user=associate, store=store, defaults={"role": StoreMembership.Role.ASSOCIATE}
+        )
         staff += [manager, associate]
         if index == 0:
             ctx.logins.append(("store manager (MFA)", manager.email, store.name))
@@ -82,8 +163,9 @@ def seed_stores_and_staff(ctx: SeedContext) -> None:
     # A floater covering both London stores shows the store switcher.
     floater = person("floater.london@omnistore.local", "Fran Floater")
     for store in stores[:2]:
-        StoreMembership.objects.update_or_create(user=floater, store=store,
-                                                 defaults={"role": StoreMembership.Role.ASSOCIATE})
+        StoreMembership.objects.update_or_create(
+            user=floater, store=store, defaults={"role": StoreMembership.Role.ASSOCIATE}
+        )
     ctx.logins.append(("associate in two stores", floater.email, "LON-01 and LON-02"))
     ctx.made["staff"] = staff
     # Roles that must use MFA are enrolled up front so the demo works; `manage.py demo_totp` prints codes.

@@ -1,3 +1,5 @@
+from importlib.util import find_spec
+
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
@@ -12,8 +14,29 @@ admin.site.site_header = "Omnistore head office"
 admin.site.site_title = "Omnistore"
 admin.site.index_title = "Catalog, stock, customers, orders and reports"
 
+
+def app_urls(module: str, namespace: str | None = None) -> list:
+    """Include an app's URL module once the app has one (apps fill in issue by issue)."""
+    if find_spec(module.rpartition(".")[0]) is None or find_spec(module) is None:
+        return []
+    return [path("", include((module, namespace) if namespace else module))]
+
+
 api_v1 = [
     path("", include("retail.api.urls")),
+    *app_urls("inventory.api.urls"),
+    *app_urls("customers.api.urls"),
+    *app_urls("orders.api.urls"),
+    *app_urls("orders.returns.api.urls"),
+]
+
+portal = [
+    path("", include("retail.portal.urls")),
+    *app_urls("inventory.portal.urls", "inventory_portal"),
+    *app_urls("customers.portal.urls", "customers_portal"),
+    *app_urls("orders.portal.urls", "orders_portal"),
+    *app_urls("orders.returns.portal.urls", "returns_portal"),
+    *app_urls("insights.portal.urls", "insights_portal"),
 ]
 
 urlpatterns = [
@@ -23,7 +46,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("admin/", admin.site.urls),
-    path("portal/", include("retail.portal.urls")),
+    path("portal/", include(portal)),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -39,5 +39,9 @@ class PosDeviceScheme(OpenApiAuthenticationExtension):
     name = "posDevice"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": "`Device <token>`, issued per till in the admin."}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Device <token>`, issued per till in the admin.",
+        }

@@ -53,8 +53,13 @@ def _claim(*, scope: str, key: str, request, fingerprint: str) -> IdempotencyKey
         try:
             with transaction.atomic():
                 IdempotencyKey.objects.create(
-                    scope=scope, key=key, method=request.method, path=request.path[:300],
-                    request_hash=fingerprint, created_at=now, expires_at=now + idempotency_ttl(),
+                    scope=scope,
+                    key=key,
+                    method=request.method,
+                    path=request.path[:300],
+                    request_hash=fingerprint,
+                    created_at=now,
+                    expires_at=now + idempotency_ttl(),
                 )
             return None
         except IntegrityError:
@@ -65,8 +70,7 @@ def _claim(*, scope: str, key: str, request, fingerprint: str) -> IdempotencyKey
                 IdempotencyKey.objects.filter(pk=existing.pk, expires_at__lte=now).delete()
                 continue
             return existing
-    raise IdempotencyError("The request is being retried too fast; try again.", code="idempotency_busy",
-                           status=409)
+    raise IdempotencyError("The request is being retried too fast; try again.", code="idempotency_busy", status=409)
 
 
 def idempotent(required: bool = False):
@@ -90,12 +94,14 @@ def idempotent(required: bool = False):
                 if existing.request_hash != fingerprint:
                     raise IdempotencyError(
                         f"This {HEADER} was used for a different request. Use a new key for a new request.",
-                        code="idempotency_key_reused", status=422,
+                        code="idempotency_key_reused",
+                        status=422,
                     )
                 if existing.status == IdempotencyKey.Status.RUNNING:
                     raise IdempotencyError(
                         "The first request with this key is still being processed; retry in a moment.",
-                        code="idempotency_in_progress", status=409,
+                        code="idempotency_in_progress",
+                        status=409,
                     )
                 response = Response(existing.response_body, status=existing.response_status)
                 response["Idempotent-Replayed"] = "true"

@@ -7,5 +7,9 @@ class XSessionTokenScheme(OpenApiAuthenticationExtension):
     name = "sessionToken"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "X-Session-Token",
-                "description": "Session token from allauth headless sign-in (/_allauth/app/v1/auth/login)."}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Session-Token",
+            "description": "Session token from allauth headless sign-in (/_allauth/app/v1/auth/login).",
+        }

@@ -9,9 +9,23 @@ class StoreSerializer(serializers.ModelSerializer):
     class Meta:
         model = Store
         fields = [
-            "id", "code", "name", "kind", "address_line", "city", "postcode", "country", "phone",
-            "latitude", "longitude", "time_zone", "opening_hours", "pickup_enabled", "accepts_returns",
-            "ships_orders", "distance_km",
+            "id",
+            "code",
+            "name",
+            "kind",
+            "address_line",
+            "city",
+            "postcode",
+            "country",
+            "phone",
+            "latitude",
+            "longitude",
+            "time_zone",
+            "opening_hours",
+            "pickup_enabled",
+            "accepts_returns",
+            "ships_orders",
+            "distance_km",
         ]
 
     def get_distance_km(self, store) -> float | None:

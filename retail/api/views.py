@@ -32,8 +32,11 @@ class StoreListView(generics.ListAPIView):
         kind = params.get("kind")
         if kind:
             if kind not in Store.Kind.values:
-                raise DomainError(f"kind must be one of {', '.join(Store.Kind.values)}.", code="invalid_kind",
-                                  fields={"kind": ["Unknown kind."]})
+                raise DomainError(
+                    f"kind must be one of {', '.join(Store.Kind.values)}.",
+                    code="invalid_kind",
+                    fields={"kind": ["Unknown kind."]},
+                )
             qs = qs.filter(kind=kind)
         if params.get("pickup") in {"1", "true", "yes"}:
             qs = qs.filter(pickup_enabled=True)

@@ -26,11 +26,7 @@ class OutboxMessage(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [
-            models.Index(
-                fields=["available_at"], condition=Q(status="pending"), name="outbox_pending_due_idx"
-            )
-        ]
+        indexes = [models.Index(fields=["available_at"], condition=Q(status="pending"), name="outbox_pending_due_idx")]
 
     def __str__(self):
         return f"#{self.pk} {self.topic} ({self.status})"

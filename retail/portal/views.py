@@ -4,16 +4,18 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from retail.errors import PermissionDenied
 from retail.portal import dashboard as tiles
 from retail.portal.access import SESSION_KEY, portal_view
 from retail.selectors import get_store_for_staff, recent_audit_events
-from retail.errors import PermissionDenied
 
 
 @portal_view
 def dashboard(request):
-    context = {"tiles": tiles.render_tiles(request, request.store),
-               "recent_events": recent_audit_events(store=request.store)}
+    context = {
+        "tiles": tiles.render_tiles(request, request.store),
+        "recent_events": recent_audit_events(store=request.store),
+    }
     return render(request, "retail/dashboard.html", context)
 
 

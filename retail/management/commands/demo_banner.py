@@ -22,8 +22,10 @@ class Command(BaseCommand):
         w(f"Logins (password for all: {DEMO_PASSWORD})")
         rows = []
         for user in User.objects.filter(email__endswith="@omnistore.local").order_by("email"):
-            roles = [f"{m.get_role_display()} {m.store.code}" for m in
-                     StoreMembership.objects.filter(user=user).select_related("store")]
+            roles = [
+                f"{m.get_role_display()} {m.store.code}"
+                for m in StoreMembership.objects.filter(user=user).select_related("store")
+            ]
             kind = "admin" if user.is_superuser else ("head office" if user.is_staff else ", ".join(roles))
             rows.append((user.email, kind))
         width = max((len(e) for e, _ in rows), default=20)

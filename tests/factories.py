@@ -1,0 +1,57 @@
+"""factory-boy factories for the core app; each app's tests add theirs in tests/<app>/factories.py."""
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group
+
+from retail.models import Store, StoreMembership, User
+
+TEST_PASSWORD = "correct-horse-battery"
+
+
+class StoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Store
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"ST-{n:03d}")
+    name = factory.LazyAttribute(lambda o: f"Store {o.code}")
+    city = "London"
+    latitude = Decimal("51.507200")
+    longitude = Decimal("-0.127600")
+    kind = Store.Kind.STORE
+
+
+class WarehouseFactory(StoreFactory):
+    code = factory.Sequence(lambda n: f"WH-{n:03d}")
+    kind = Store.Kind.WAREHOUSE
+    pickup_enabled = False
+    ships_orders = True
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            for name in extracted:
+                self.groups.add(Group.objects.get(name=name))
+        if create:
+            self.save()
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StoreMembership
+
+    user = factory.SubFactory(UserFactory)
+    store = factory.SubFactory(StoreFactory)
+    role = StoreMembership.Role.ASSOCIATE

@@ -1,0 +1,21 @@
+"""Helpers shared by tests (not fixtures)."""
+
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    generate_totp_secret,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
+
+
+def enrol_totp(user) -> str:
+    """Give a user TOTP + recovery codes; returns the secret so a test can compute codes."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    return secret
+
+
+def totp_code(secret: str) -> str:
+    return f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"

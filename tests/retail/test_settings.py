@@ -1,0 +1,105 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from retail.models import Store
+
+pytestmark = pytest.mark.django_db
+
+
+def run_manage(*args, env_overrides=None):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ENV"}}
+    env.update(env_overrides or {})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=settings.BASE_DIR,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_tests_run_on_postgres_and_redis():
+    # given the suite's settings / then the real engines are in use, never SQLite or local memory
+    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    # when Django's deployment checklist runs with production values
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_overrides={
+            "DJANGO_ENV": "production",
+            "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-value-0987",
+            "ALLOWED_HOSTS": "shop.example.com",
+        },
+    )
+    # then it reports nothing
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without_required_settings(missing):
+    values = {"DJANGO_ENV": "production", "SECRET_KEY": "s" * 60, "ALLOWED_HOSTS": "shop.example.com"}
+    values.pop(missing)
+    env = {**values, missing: ""}
+    result = run_manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert f"{missing} must be set in production" in result.stderr
+
+
+def test_unknown_environment_name_is_refused():
+    result = run_manage("check", env_overrides={"DJANGO_ENV": "staging"})
+    assert result.returncode != 0
+    assert "DJANGO_ENV must be demo, test or production" in result.stderr
+
+
+def test_demo_defaults_are_embedded_sqlite_and_eager_celery(tmp_path):
+    # given no DATABASE_URL or REDIS_URL
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='retail.settings'; django.setup();"
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['OPTIONS']['transaction_mode'],"
+        " s.CELERY_TASK_ALWAYS_EAGER, s.CACHES['default']['BACKEND'].rsplit('.', 1)[-1])"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ENV"}}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=settings.BASE_DIR,
+        timeout=60,
+        check=True,
+    ).stdout.split()
+    # then the demo runs on SQLite (immediate transactions), eager Celery and local-memory cache
+    assert out == ["django.db.backends.sqlite3", "IMMEDIATE", "True", "LocMemCache"]
+
+
+def test_content_security_policy_has_no_unsafe_inline(client):
+    response = client.get("/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "'unsafe-inline'" not in policy
+    assert "script-src 'self' 'nonce-" in policy
+    # the page's only inline-capable script tag (htmx) carries the nonce of this response
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in response.content.decode()
+
+
+def test_store_coordinates_are_checked_by_the_database():
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Store.objects.create(code="BAD", name="Bad", city="Nowhere", latitude=95, longitude=0)
