@@ -1,7 +1,7 @@
 """Great-circle distance as a database expression, so ordering by distance happens in SQL."""
 
 from django.db.models import F, FloatField, Value
-from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+from django.db.models.functions import ASin, Cast, Cos, Least, Power, Radians, Sin, Sqrt
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -12,7 +12,9 @@ def distance_km(lat: float, lng: float, *, lat_field: str = "latitude", lng_fiel
         Radians(Value(lat, output_field=FloatField())),
         Radians(Value(lng, output_field=FloatField())),
     )
-    lat2, lng2 = Radians(F(lat_field)), Radians(F(lng_field))
+    # Coordinates are stored as decimals; the trigonometry runs in double precision.
+    lat2 = Radians(Cast(F(lat_field), FloatField()))
+    lng2 = Radians(Cast(F(lng_field), FloatField()))
     a = Power(Sin((lat2 - lat1) / 2), 2) + Cos(lat1) * Cos(lat2) * Power(Sin((lng2 - lng1) / 2), 2)
     return 2 * EARTH_RADIUS_KM * ASin(Sqrt(Least(a, Value(1.0, output_field=FloatField()))))
 
