@@ -1,4 +1,10 @@
+import time
+from datetime import UTC, datetime
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.core import context
 from django.urls import reverse
 
 
@@ -15,3 +21,28 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_signup_redirect_url(self, request):
         return reverse("home")
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        required = super().is_reauthentication_required(app=app, **kwargs)
+        if required and app == "allauth.mfa" and _first_enrolment_right_after_password(context.request):
+            # A manager forced to enrol straight after typing the password is not asked for it again.
+            return False
+        return required
+
+
+def _first_enrolment_right_after_password(request) -> bool:
+    """True for a few minutes after a password sign-in by a user who had no second factor then.
+
+    That covers setting up TOTP and seeing the new recovery codes; anything later, or on an
+    account that already had a factor, is asked to confirm access as allauth normally does.
+    """
+    from allauth.mfa.models import Authenticator
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    records = [r for r in get_authentication_records(request, user) if r.get("method") == "password"]
+    if not records or time.time() - records[-1]["at"] >= account_settings.REAUTHENTICATION_TIMEOUT:
+        return False
+    signed_in_at = datetime.fromtimestamp(records[-1]["at"], tz=UTC)
+    return not Authenticator.objects.filter(user=user, created_at__lte=signed_in_at).exists()
