@@ -39,6 +39,10 @@ portal = [
     *app_urls("insights.portal.urls", "insights_portal"),
 ]
 
+# JSON in the API error shape under /api/, the site's HTML pages elsewhere.
+handler404 = "retail.api.errors.page_not_found"
+handler500 = "retail.api.errors.server_error"
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", health.healthz, name="healthz"),

@@ -2,7 +2,8 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -70,6 +71,38 @@ def exception_handler(exc, context):
         )
     elif isinstance(exc, exceptions.APIException):
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
-        detail = exc.detail if isinstance(exc.detail, str) else _MESSAGES.get(code, str(exc.detail))
-        response.data = error_body(code, _MESSAGES.get(code, str(detail)) if code in _MESSAGES else str(detail))
+        # Our own wording for DRF's stock messages; a specific message (e.g. from an authenticator) is kept.
+        generic = not isinstance(exc.detail, str) or str(exc.detail) == str(exc.default_detail)
+        message = _MESSAGES.get(code, str(exc.detail)) if generic else str(exc.detail)
+        response.data = error_body(code, message)
+        if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+            _answer_401(response, context.get("request"))
     return response
+
+
+def _answer_401(response, request) -> None:
+    """Missing or bad credentials are a 401 with a challenge, not a 403.
+
+    DRF asks only the first authentication class for a challenge, and allauth's session-token
+    class has none; any class that offers one (our `Device` scheme) will do.
+    """
+    for authenticator in getattr(request, "authenticators", None) or ():
+        challenge = authenticator.authenticate_header(request)
+        if challenge:
+            response.status_code = status.HTTP_401_UNAUTHORIZED
+            response["WWW-Authenticate"] = challenge
+            return
+
+
+def page_not_found(request, exception=None):
+    """handler404: JSON in the API's error shape under /api/, the site's HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", "There is nothing at this address."), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: JSON under /api/ so clients can parse every answer; HTML elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("server_error", "Something went wrong on our side; try again."), status=500)
+    return defaults.server_error(request)
