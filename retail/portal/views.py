@@ -1,13 +1,27 @@
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from retail.errors import PermissionDenied
+from retail.models import Store
 from retail.portal import dashboard as tiles
 from retail.portal.access import SESSION_KEY, portal_view
 from retail.selectors import get_store_for_staff, recent_audit_events
+
+WEEKDAYS = [
+    ("mon", "Monday"),
+    ("tue", "Tuesday"),
+    ("wed", "Wednesday"),
+    ("thu", "Thursday"),
+    ("fri", "Friday"),
+    ("sat", "Saturday"),
+    ("sun", "Sunday"),
+]
 
 
 @portal_view
@@ -15,8 +29,24 @@ def dashboard(request):
     context = {
         "tiles": tiles.render_tiles(request, request.store),
         "recent_events": recent_audit_events(store=request.store),
+        "opening_hours": opening_hours(request.store),
     }
     return render(request, "retail/dashboard.html", context)
+
+
+def opening_hours(store: Store) -> list[tuple[str, str, bool]]:
+    """(day, "09:00-19:00" or "Closed", is today in the store's time zone); empty if none are set."""
+    if not store.opening_hours:
+        return []
+    try:
+        today = timezone.now().astimezone(ZoneInfo(store.time_zone)).weekday()
+    except (ZoneInfoNotFoundError, ValueError):
+        today = timezone.localdate().weekday()
+    rows = []
+    for index, (key, label) in enumerate(WEEKDAYS):
+        hours = store.opening_hours.get(key)
+        rows.append((label, f"{hours[0]}\N{EN DASH}{hours[1]}" if hours else "Closed", index == today))
+    return rows
 
 
 @require_POST
