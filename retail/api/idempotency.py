@@ -7,14 +7,21 @@
 The first request with a key runs and its answer (2xx or 4xx) is stored for 24 hours; a retry
 with the same key and body gets that answer again (`Idempotent-Replayed: true`); the same key
 with another body is a 422; a retry while the first is still running is a 409. A 5xx or a crash
-frees the key so the client can try again.
+stores nothing, so the client can try again.
+
+How: the view runs inside one transaction that also writes the stored answer, so the effect and
+the key commit together or not at all (a process killed between the two cannot leave an effect
+without its key, nor a key stuck "running"). While it runs, the transaction holds a PostgreSQL
+advisory lock on (scope, key): a concurrent retry fails to take it and answers 409 at once, and
+a dead process releases it with its connection. On SQLite (the demo) immediate transactions
+already serialise writers, so a concurrent retry waits and then replays.
 """
 
 import hashlib
 import json
 from functools import wraps
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.response import Response
 
@@ -23,10 +30,18 @@ from retail.models import IdempotencyKey, PosDevice
 from retail.services import idempotency_ttl
 
 HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
 
 
 class IdempotencyError(DomainError):
     pass
+
+
+class _ServerError(Exception):
+    """Raised inside the transaction to roll back a view that answered 5xx."""
+
+    def __init__(self, response):
+        self.response = response
 
 
 def request_scope(request) -> str:
@@ -43,34 +58,43 @@ def request_fingerprint(request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
-def _claim(*, scope: str, key: str, request, fingerprint: str) -> IdempotencyKey | None:
-    """Insert the running marker in its own committed transaction; None when we now own the key.
+def _try_lock(scope: str, key: str) -> bool:
+    """Take the transaction-scoped advisory lock for (scope, key); False when another request has it."""
+    if connection.vendor != "postgresql":
+        return True  # SQLite: BEGIN IMMEDIATE has already serialised us behind any other writer
+    digest = hashlib.sha256(f"idempotency\n{scope}\n{key}".encode()).digest()
+    lock_id = int.from_bytes(digest[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id])
+        return bool(cursor.fetchone()[0])
 
-    Otherwise returns the stored row (done or still running) for the caller to answer from.
-    """
+
+def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:
+    if stored.request_hash != fingerprint:
+        raise IdempotencyError(
+            f"This {HEADER} was used for a different request. Use a new key for a new request.",
+            code="idempotency_key_reused",
+            status=422,
+        )
+    response = Response(stored.response_body, status=stored.response_status)
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def _store(*, scope: str, key: str, request, fingerprint: str, response) -> None:
     now = timezone.now()
-    for _ in range(2):
-        try:
-            with transaction.atomic():
-                IdempotencyKey.objects.create(
-                    scope=scope,
-                    key=key,
-                    method=request.method,
-                    path=request.path[:300],
-                    request_hash=fingerprint,
-                    created_at=now,
-                    expires_at=now + idempotency_ttl(),
-                )
-            return None
-        except IntegrityError:
-            existing = IdempotencyKey.objects.filter(scope=scope, key=key).first()
-            if existing is None:
-                continue  # freed between our insert and our read: try once more
-            if existing.expires_at <= now:
-                IdempotencyKey.objects.filter(pk=existing.pk, expires_at__lte=now).delete()
-                continue
-            return existing
-    raise IdempotencyError("The request is being retried too fast; try again.", code="idempotency_busy", status=409)
+    IdempotencyKey.objects.create(
+        scope=scope,
+        key=key,
+        method=request.method,
+        path=request.path[:300],
+        request_hash=fingerprint,
+        status=IdempotencyKey.Status.DONE,
+        response_status=response.status_code,
+        response_body=json.loads(json.dumps(response.data, default=str)),
+        created_at=now,
+        expires_at=now + idempotency_ttl(),
+    )
 
 
 def idempotent(required: bool = False):
@@ -89,41 +113,30 @@ def idempotent(required: bool = False):
                 raise IdempotencyError(f"{HEADER} must be at most 255 characters.", code="idempotency_key_invalid")
 
             scope, fingerprint = request_scope(request), request_fingerprint(request)
-            existing = _claim(scope=scope, key=key, request=request, fingerprint=fingerprint)
-            if existing is not None:
-                if existing.request_hash != fingerprint:
-                    raise IdempotencyError(
-                        f"This {HEADER} was used for a different request. Use a new key for a new request.",
-                        code="idempotency_key_reused",
-                        status=422,
-                    )
-                if existing.status == IdempotencyKey.Status.RUNNING:
-                    raise IdempotencyError(
-                        "The first request with this key is still being processed; retry in a moment.",
-                        code="idempotency_in_progress",
-                        status=409,
-                    )
-                response = Response(existing.response_body, status=existing.response_status)
-                response["Idempotent-Replayed"] = "true"
-                return response
-
             try:
-                try:
-                    response = method(view, request, *args, **kwargs)
-                except Exception as exc:  # noqa: BLE001 — DRF turns domain errors into a 4xx to store
-                    response = view.handle_exception(exc)  # re-raises what is not an API error
-            except BaseException:
-                IdempotencyKey.objects.filter(scope=scope, key=key).delete()
-                raise
-            if response.status_code >= 500:
-                IdempotencyKey.objects.filter(scope=scope, key=key).delete()
-            else:
-                IdempotencyKey.objects.filter(scope=scope, key=key).update(
-                    status=IdempotencyKey.Status.DONE,
-                    response_status=response.status_code,
-                    response_body=json.loads(json.dumps(response.data, default=str)),
-                )
-            return response
+                with transaction.atomic():
+                    if not _try_lock(scope, key):
+                        raise IdempotencyError(
+                            "The first request with this key is still being processed; retry in a moment.",
+                            code="idempotency_in_progress",
+                            status=409,
+                        )
+                    stored = IdempotencyKey.objects.filter(scope=scope, key=key).first()
+                    if stored is not None and stored.expires_at > timezone.now():
+                        return _replay(stored, fingerprint)
+                    if stored is not None:
+                        stored.delete()  # expired: the key is free again
+                    try:
+                        with transaction.atomic():
+                            response = method(view, request, *args, **kwargs)
+                    except Exception as exc:  # noqa: BLE001 — DRF turns domain errors into a 4xx to store
+                        response = view.handle_exception(exc)  # re-raises what is not an API error
+                    if response.status_code >= 500:
+                        raise _ServerError(response)
+                    _store(scope=scope, key=key, request=request, fingerprint=fingerprint, response=response)
+                    return response
+            except _ServerError as server_error:
+                return server_error.response  # rolled back, nothing stored: a retry runs again
 
         return wrapper
 
