@@ -1,0 +1,198 @@
+"""Primitives every stock write shares: resolving input, locking levels, posting movements.
+
+Lock order, everywhere: Reservation rows first, then StockLevel rows, each set in primary-key
+order (`select_for_update(of=("self",)).order_by("pk")`), so concurrent requests never deadlock.
+Only inventory's services call these, always inside `transaction.atomic`.
+"""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from inventory.errors import InventoryError
+from inventory.models import StockLevel, StockMovement, Variant
+from inventory.signals import stock_back_in_stock
+from retail.models import Store, User
+
+Kind = StockMovement.Kind
+Line = tuple["str | Variant", int]
+RESTOCKING_KINDS = (Kind.RECEIPT, Kind.RETURN_RESTOCK, Kind.TRANSFER_IN, Kind.ADJUSTMENT, Kind.COUNT)
+
+
+def resolve_location(location: "Store | str | int") -> Store:
+    """A Store instance, code or id -> an active Store, else `unknown_location`."""
+    if isinstance(location, Store):
+        if not location.is_active:
+            raise InventoryError(f"{location.code} is closed.", code="unknown_location")
+        return location
+    lookup = {"pk": location} if isinstance(location, int) else {"code": str(location).strip()}
+    store = Store.objects.active().filter(**lookup).first()
+    if store is None:
+        raise InventoryError(
+            f"There is no open location {location!r}.", code="unknown_location", fields={"location": ["Unknown."]}
+        )
+    return store
+
+
+def check_quantity(quantity, *, label: str = "quantity", allow_negative: bool = False) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise InventoryError(f"{label} must be a whole number.", code="invalid_quantity", fields={label: ["Not int."]})
+    if quantity == 0 or (quantity < 0 and not allow_negative):
+        raise InventoryError(
+            f"{label} must be {'non-zero' if allow_negative else 'at least 1'}, not {quantity}.",
+            code="invalid_quantity",
+            fields={label: ["Out of range."]},
+        )
+    return quantity
+
+
+def resolve_lines(lines: Iterable[Line], *, require_active: bool = False) -> dict[Variant, int]:
+    """[(sku or Variant, qty), ...] -> {Variant: total qty}; the same SKU on several lines is summed.
+
+    Raises `invalid_quantity` (zero, negative, not an int) or `unknown_sku` naming every unknown SKU.
+    """
+    lines = list(lines)
+    if not lines:
+        raise InventoryError("Give at least one line.", code="invalid_quantity", fields={"lines": ["Empty."]})
+    totals: dict[str, int] = {}
+    given: dict[str, Variant] = {}
+    for index, line in enumerate(lines):
+        try:
+            item, quantity = line
+        except (TypeError, ValueError):
+            raise InventoryError(f"Line {index + 1} is not (sku, quantity).", code="invalid_quantity") from None
+        check_quantity(quantity, label=f"lines.{index}.quantity")
+        if isinstance(item, Variant):
+            given[item.sku] = item
+            sku = item.sku
+        else:
+            sku = str(item).strip()
+        totals[sku] = totals.get(sku, 0) + quantity
+    missing = [sku for sku in totals if sku not in given]
+    if missing:
+        given.update({v.sku: v for v in Variant.objects.filter(sku__in=missing)})
+    unknown = sorted(sku for sku in totals if sku not in given)
+    if unknown:
+        raise InventoryError(
+            f"Unknown SKU: {', '.join(unknown)}.", code="unknown_sku", fields={"sku": unknown}, extra={"skus": unknown}
+        )
+    if require_active:
+        inactive = sorted(sku for sku in totals if not given[sku].is_active)
+        if inactive:
+            raise InventoryError(
+                f"No longer sold: {', '.join(inactive)}.", code="inactive_sku", extra={"skus": inactive}
+            )
+    return {given[sku]: quantity for sku, quantity in totals.items()}
+
+
+def resolve_variant(item: "str | Variant") -> Variant:
+    """A Variant by instance, SKU or barcode (what a scanner sends)."""
+    if isinstance(item, Variant):
+        return item
+    code = str(item).strip()
+    variant = Variant.objects.filter(Q(sku=code) | Q(barcode=code)).select_related("product").first()
+    if variant is None:
+        raise InventoryError(f"No SKU or barcode {code!r}.", code="unknown_sku", fields={"sku": [code]})
+    return variant
+
+
+def lock_levels(pairs: Iterable[tuple[int, int]], *, create: bool = False) -> dict[tuple[int, int], StockLevel]:
+    """Lock the StockLevel rows of (variant_id, location_id) pairs in primary-key order.
+
+    Must be called inside a transaction. With `create`, missing rows are inserted first (a
+    concurrent insert of the same row is ignored) and then locked like the others.
+    """
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    condition = Q()
+    for variant_id, location_id in pairs:
+        condition |= Q(variant_id=variant_id, location_id=location_id)
+
+    def lock():
+        rows = StockLevel.objects.select_for_update(of=("self",)).filter(condition).order_by("pk")
+        return {(row.variant_id, row.location_id): row for row in rows}
+
+    levels = lock()
+    if create and len(levels) < len(pairs):
+        StockLevel.objects.bulk_create(
+            [StockLevel(variant_id=v, location_id=loc) for v, loc in pairs - levels.keys()], ignore_conflicts=True
+        )
+        levels = lock()
+    return levels
+
+
+def post_movement(
+    level: StockLevel, *, kind: str, quantity: int, actor: User | None, reference: str, note: str, now
+) -> StockMovement:
+    """Change a locked level's on_hand by `quantity` and build its ledger row (saved by the caller)."""
+    if level.on_hand + quantity < 0:
+        raise InventoryError(
+            f"Only {level.on_hand} on hand; cannot take {-quantity}.",
+            code="insufficient_stock",
+            extra={"on_hand": level.on_hand},
+        )
+    level.on_hand += quantity
+    return StockMovement(
+        variant_id=level.variant_id,
+        location_id=level.location_id,
+        kind=kind,
+        quantity=quantity,
+        balance_after=level.on_hand,
+        actor=actor if isinstance(actor, User) else None,
+        reference=reference[:80],
+        note=note[:200],
+        created_at=now,
+    )
+
+
+def save_levels_and_movements(
+    levels: list[StockLevel], movements: list[StockMovement], fields: list[str]
+) -> list[StockMovement]:
+    if levels:
+        StockLevel.objects.bulk_update(levels, fields)
+    return StockMovement.objects.bulk_create(movements) if movements else []
+
+
+def announce_back_in_stock(before: dict[tuple[int, int], int], levels: Iterable[StockLevel]) -> None:
+    """After commit, tell listeners (clienteling) which variants went from 0 to sellable at a location."""
+    back = [
+        (lv.variant_id, lv.location_id)
+        for lv in levels
+        if before.get((lv.variant_id, lv.location_id), 0) == 0 and lv.available > 0
+    ]
+    if back:
+        transaction.on_commit(lambda: stock_back_in_stock.send(sender=StockLevel, pairs=back))
+
+
+def apply_deltas(
+    *,
+    location: Store,
+    deltas: dict[Variant, int],
+    kind: str,
+    actor: User | None,
+    reference: str,
+    note: str = "",
+) -> list[StockMovement]:
+    now = timezone.now()
+    levels = lock_levels(((v.pk, location.pk) for v in deltas), create=True)
+    before = {key: level.available for key, level in levels.items()}
+    movements = []
+    for variant, quantity in sorted(deltas.items(), key=lambda item: item[0].pk):
+        movements.append(
+            post_movement(
+                levels[(variant.pk, location.pk)],
+                kind=kind,
+                quantity=quantity,
+                actor=actor,
+                reference=reference,
+                note=note,
+                now=now,
+            )
+        )
+    saved = save_levels_and_movements(list(levels.values()), movements, ["on_hand"])
+    if kind in RESTOCKING_KINDS:
+        announce_back_in_stock(before, list(levels.values()))
+    return saved

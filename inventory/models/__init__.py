@@ -1,0 +1,16 @@
+from inventory.models.catalog import Category, Product, Variant
+from inventory.models.operations import StockCount, StockCountLine, Transfer, TransferLine
+from inventory.models.stock import Reservation, StockLevel, StockMovement
+
+__all__ = [
+    "Category",
+    "Product",
+    "Reservation",
+    "StockCount",
+    "StockCountLine",
+    "StockLevel",
+    "StockMovement",
+    "Transfer",
+    "TransferLine",
+    "Variant",
+]

@@ -1,0 +1,86 @@
+"""The catalog: a category tree, products (styles) and their variants (the SKUs that carry stock)."""
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=120, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    return_window_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Return window for this category; empty uses the channel default."
+    )
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name if self.parent_id is None else f"{self.parent} / {self.name}"
+
+
+class Product(models.Model):
+    """A style as the shopper sees it: one name and picture, sold in several variants."""
+
+    style_code = models.SlugField(max_length=40, unique=True, help_text="Merchandiser's style code, e.g. TS-0042.")
+    name = models.CharField(max_length=200, db_index=True)
+    brand = models.CharField(max_length=80, blank=True, db_index=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    description = models.TextField(blank=True)
+    base_price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))])
+    attributes = models.JSONField(default=dict, blank=True, help_text='e.g. {"material": "cotton", "fit": "slim"}')
+    image_url = models.URLField(blank=True)
+    is_active = models.BooleanField(default=True)
+    final_sale = models.BooleanField(default=False, help_text="Cannot be returned.")
+    return_window_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Overrides the category's return window for this style."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.CheckConstraint(condition=Q(base_price__gte=0), name="product_base_price_not_negative")]
+
+    def __str__(self):
+        return f"{self.name} ({self.style_code})"
+
+
+class Variant(models.Model):
+    """One sellable unit (size x colour of a style): what stock, reservations and orders point at."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="variants")
+    sku = models.CharField(max_length=40, unique=True, verbose_name="SKU")
+    barcode = models.CharField(max_length=32, unique=True, null=True, blank=True, help_text="EAN-13 / UPC.")
+    size = models.CharField(max_length=20, blank=True)
+    colour = models.CharField(max_length=40, blank=True)
+    price_override = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text="Empty: the product's base price.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["product_id", "sku"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price_override__isnull=True) | Q(price_override__gte=0),
+                name="variant_price_override_not_negative",
+            )
+        ]
+
+    def __str__(self):
+        label = " ".join(part for part in (self.colour, self.size) if part)
+        return f"{self.sku} · {self.product.name}{' · ' + label if label else ''}"
+
+    @property
+    def price(self) -> Decimal:
+        return self.price_override if self.price_override is not None else self.product.base_price

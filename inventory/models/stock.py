@@ -1,0 +1,133 @@
+"""Stock per variant and location, the append-only ledger that explains it, and reservations."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+INCOMING_KINDS = ("receipt", "return_restock", "transfer_in")
+OUTGOING_KINDS = ("sale", "pickup", "transfer_out", "damage")
+EITHER_WAY_KINDS = ("adjustment", "count")
+
+
+class StockLevel(models.Model):
+    """What a location holds of one variant. Changed only by inventory services, under a row lock.
+
+    `reserved` may exceed `on_hand` after a count or damage finds fewer units than were promised:
+    physical truth is recorded, and the shortfall shows as `short` until orders re-route it.
+    """
+
+    variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="stock_levels")
+    location = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="stock_levels")
+    on_hand = models.IntegerField(default=0)
+    reserved = models.IntegerField(default=0)
+    safety_stock = models.IntegerField(default=0, help_text="Units kept back from sale (display, damages).")
+    last_counted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "location"], name="stocklevel_variant_location_unique"),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="stocklevel_on_hand_not_negative"),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="stocklevel_reserved_not_negative"),
+            models.CheckConstraint(condition=Q(safety_stock__gte=0), name="stocklevel_safety_stock_not_negative"),
+        ]
+        indexes = [models.Index(fields=["location", "variant"], name="stocklevel_location_idx")]
+
+    def __str__(self):
+        return f"{self.variant_id}@{self.location_id}: {self.on_hand} on hand, {self.reserved} reserved"
+
+    @property
+    def available(self) -> int:
+        """Units that can still be promised: never negative."""
+        return max(0, self.on_hand - self.reserved - self.safety_stock)
+
+    @property
+    def short(self) -> int:
+        """Units promised that are not on the shelf any more."""
+        return max(0, self.reserved - self.on_hand)
+
+
+class StockMovement(models.Model):
+    """One change of `on_hand`. Append-only: the sum per (variant, location) is the level."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", "Receipt"
+        SALE = "sale", "Sale"
+        PICKUP = "pickup", "Pick-up hand-over"
+        RETURN_RESTOCK = "return_restock", "Return restocked"
+        TRANSFER_OUT = "transfer_out", "Transfer out"
+        TRANSFER_IN = "transfer_in", "Transfer in"
+        ADJUSTMENT = "adjustment", "Adjustment"
+        COUNT = "count", "Cycle count"
+        DAMAGE = "damage", "Damage"
+
+    variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="movements")
+    location = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="stock_movements")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    quantity = models.IntegerField(help_text="Signed: positive adds to on hand, negative takes away.")
+    balance_after = models.IntegerField(help_text="on_hand right after this movement.")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reference = models.CharField(max_length=80, blank=True, db_index=True)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind__in=INCOMING_KINDS) & Q(quantity__gt=0))
+                | (Q(kind__in=OUTGOING_KINDS) & Q(quantity__lt=0))
+                | (Q(kind__in=EITHER_WAY_KINDS) & ~Q(quantity=0)),
+                name="stockmovement_sign_matches_kind",
+            ),
+            models.CheckConstraint(condition=Q(balance_after__gte=0), name="stockmovement_balance_not_negative"),
+        ]
+        indexes = [models.Index(fields=["variant", "location", "created_at"], name="movement_variant_loc_idx")]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind} {self.quantity:+d} {self.variant_id}@{self.location_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("Stock movements are append-only; post a correcting movement instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Stock movements are append-only; post a correcting movement instead.")
+
+
+class Reservation(models.Model):
+    """Units promised to an order or cart at one location until `expires_at`; closed exactly once."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        CONSUMED = "consumed", "Consumed"
+        RELEASED = "released", "Released"
+        EXPIRED = "expired", "Expired"
+
+    variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="reservations")
+    location = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="reservations")
+    quantity = models.IntegerField()
+    reference = models.CharField(max_length=80, db_index=True, help_text="What holds it, e.g. order:1042.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(status="active", closed_at__isnull=True)
+                | (~Q(status="active") & Q(closed_at__isnull=False)),
+                name="reservation_closed_at_matches_status",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["expires_at"], condition=Q(status="active"), name="reservation_active_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference}: {self.quantity} x {self.variant_id}@{self.location_id} ({self.status})"

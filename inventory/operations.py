@@ -1,0 +1,310 @@
+"""Writes of stock work between and inside locations: transfers and cycle counts.
+
+Re-exported by inventory.services; other apps import them from there.
+"""
+
+from collections.abc import Iterable, Mapping
+
+from django.db import transaction
+from django.utils import timezone
+
+from inventory.errors import InventoryError
+from inventory.ledger import (
+    Kind,
+    Line,
+    announce_back_in_stock,
+    check_quantity,
+    lock_levels,
+    post_movement,
+    resolve_lines,
+    resolve_location,
+    resolve_variant,
+    save_levels_and_movements,
+)
+from inventory.models import StockCount, StockCountLine, StockMovement, Transfer, TransferLine, Variant
+from retail.models import Store, User
+from retail.services import record_audit_event
+
+
+def _lock_transfer(transfer: "Transfer | int", *, expected: str) -> Transfer:
+    pk = transfer.pk if isinstance(transfer, Transfer) else transfer
+    locked = (
+        Transfer.objects.select_for_update(of=("self",)).select_related("from_location", "to_location").filter(pk=pk)
+    ).first()
+    if locked is None:
+        raise InventoryError(f"There is no transfer {pk}.", code="invalid_transfer")
+    if locked.status != expected:
+        raise InventoryError(
+            f"{locked.reference} is {locked.status}, not {expected}.",
+            code="transfer_state",
+            extra={"status": locked.status},
+        )
+    return locked
+
+
+def _quantities_by_line(transfer: Transfer, given: Mapping[str, int] | None, field: str) -> dict[int, int]:
+    """{sku: qty} from the screen -> {line id: qty}; missing SKUs default to the previous step's figure."""
+    lines = list(transfer.lines.select_related("variant").order_by("pk"))
+    by_sku = {line.variant.sku: line for line in lines}
+    given = dict(given or {})
+    unknown = sorted(set(given) - set(by_sku))
+    if unknown:
+        raise InventoryError(f"Not on {transfer.reference}: {', '.join(unknown)}.", code="unknown_sku")
+    out = {}
+    for line in lines:
+        default = getattr(line, field)
+        quantity = given.get(line.variant.sku, default)
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+            raise InventoryError(
+                f"{line.variant.sku}: give a whole number of units (0 or more).", code="invalid_quantity"
+            )
+        out[line.pk] = quantity
+    transfer._prefetched_lines = lines
+    return out
+
+
+@transaction.atomic
+def request_transfer(
+    *,
+    from_location: "Store | str",
+    to_location: "Store | str",
+    lines: Iterable[Line],
+    actor: User | None = None,
+    note: str = "",
+) -> Transfer:
+    """Ask one location to send units to another; nothing moves until it is shipped."""
+    source, destination = resolve_location(from_location), resolve_location(to_location)
+    if source.pk == destination.pk:
+        raise InventoryError("A transfer goes between two different locations.", code="invalid_transfer")
+    wanted = resolve_lines(lines, require_active=True)
+    transfer = Transfer(
+        from_location=source, to_location=destination, note=note, requested_by=actor, requested_at=timezone.now()
+    )
+    transfer.full_clean()
+    transfer.save()
+    TransferLine.objects.bulk_create(
+        [TransferLine(transfer=transfer, variant=v, quantity_requested=q) for v, q in wanted.items()]
+    )
+    record_audit_event(actor=actor, action="transfer.requested", obj=transfer, store=source)
+    return transfer
+
+
+@transaction.atomic
+def ship_transfer(
+    *, transfer: "Transfer | int", shipped: Mapping[str, int] | None = None, actor: User | None = None
+) -> Transfer:
+    """Send the units: `transfer_out` movements at the source. `shipped` ({sku: qty}) defaults to
+    what was requested; units promised to reservations at the source are never shipped."""
+    transfer = _lock_transfer(transfer, expected=Transfer.Status.REQUESTED)
+    quantities = _quantities_by_line(transfer, shipped, "quantity_requested")
+    lines = transfer._prefetched_lines
+    if not any(quantities.values()):
+        raise InventoryError("Ship at least one unit, or cancel the transfer.", code="invalid_quantity")
+    now = timezone.now()
+    levels = lock_levels((line.variant_id, transfer.from_location_id) for line in lines)
+    movements, short = [], []
+    for line in lines:
+        quantity = quantities[line.pk]
+        line.quantity_shipped = quantity
+        if not quantity:
+            continue
+        level = levels.get((line.variant_id, transfer.from_location_id))
+        free = max(0, level.on_hand - level.reserved) if level else 0
+        if quantity > free:
+            short.append({"sku": line.variant.sku, "requested": quantity, "available": free})
+            continue
+        movements.append(
+            post_movement(
+                level,
+                kind=Kind.TRANSFER_OUT,
+                quantity=-quantity,
+                actor=actor,
+                reference=transfer.reference,
+                note=f"to {transfer.to_location.code}",
+                now=now,
+            )
+        )
+    if short:
+        raise InventoryError(
+            f"{transfer.from_location.code} cannot ship: "
+            + ", ".join(f"{s['sku']} ({s['available']} free of {s['requested']})" for s in short),
+            code="insufficient_stock",
+            extra={"lines": short},
+        )
+    save_levels_and_movements(list(levels.values()), movements, ["on_hand"])
+    TransferLine.objects.bulk_update(lines, ["quantity_shipped"])
+    transfer.status, transfer.shipped_at, transfer.shipped_by = Transfer.Status.SHIPPED, now, actor
+    transfer.save(update_fields=["status", "shipped_at", "shipped_by"])
+    record_audit_event(actor=actor, action="transfer.shipped", obj=transfer, store=transfer.from_location)
+    return transfer
+
+
+@transaction.atomic
+def receive_transfer(
+    *, transfer: "Transfer | int", received: Mapping[str, int] | None = None, actor: User | None = None
+) -> Transfer:
+    """Book the arrived units at the destination (`transfer_in`). `received` ({sku: qty}) defaults
+    to what was shipped; any difference is kept on the line and in the audit trail."""
+    transfer = _lock_transfer(transfer, expected=Transfer.Status.SHIPPED)
+    quantities = _quantities_by_line(transfer, received, "quantity_shipped")
+    lines = transfer._prefetched_lines
+    now = timezone.now()
+    levels = lock_levels(((line.variant_id, transfer.to_location_id) for line in lines), create=True)
+    before = {key: level.available for key, level in levels.items()}
+    movements, discrepancies = [], []
+    for line in lines:
+        quantity = quantities[line.pk]
+        line.quantity_received = quantity
+        if line.discrepancy:
+            discrepancies.append({"sku": line.variant.sku, "shipped": line.quantity_shipped, "received": quantity})
+        if quantity:
+            movements.append(
+                post_movement(
+                    levels[(line.variant_id, transfer.to_location_id)],
+                    kind=Kind.TRANSFER_IN,
+                    quantity=quantity,
+                    actor=actor,
+                    reference=transfer.reference,
+                    note=f"from {transfer.from_location.code}",
+                    now=now,
+                )
+            )
+    save_levels_and_movements(list(levels.values()), movements, ["on_hand"])
+    announce_back_in_stock(before, list(levels.values()))
+    TransferLine.objects.bulk_update(lines, ["quantity_received"])
+    transfer.status, transfer.received_at, transfer.received_by = Transfer.Status.RECEIVED, now, actor
+    transfer.save(update_fields=["status", "received_at", "received_by"])
+    record_audit_event(
+        actor=actor,
+        action="transfer.received_with_discrepancy" if discrepancies else "transfer.received",
+        obj=transfer,
+        store=transfer.to_location,
+        details={"discrepancies": discrepancies},
+    )
+    return transfer
+
+
+@transaction.atomic
+def cancel_transfer(*, transfer: "Transfer | int", actor: User | None = None) -> Transfer:
+    """Only a transfer not yet shipped can be cancelled."""
+    transfer = _lock_transfer(transfer, expected=Transfer.Status.REQUESTED)
+    transfer.status = Transfer.Status.CANCELLED
+    transfer.save(update_fields=["status"])
+    record_audit_event(actor=actor, action="transfer.cancelled", obj=transfer, store=transfer.from_location)
+    return transfer
+
+
+def _lock_open_count(count: "StockCount | int") -> StockCount:
+    pk = count.pk if isinstance(count, StockCount) else count
+    locked = StockCount.objects.select_for_update(of=("self",)).select_related("location").filter(pk=pk).first()
+    if locked is None:
+        raise InventoryError(f"There is no stock count {pk}.", code="count_closed")
+    if locked.status != StockCount.Status.OPEN:
+        raise InventoryError(f"Count #{pk} is already {locked.status}.", code="count_closed")
+    return locked
+
+
+@transaction.atomic
+def start_stock_count(*, location: "Store | str", actor: User | None = None, note: str = "") -> StockCount:
+    count = StockCount(location=resolve_location(location), started_by=actor, started_at=timezone.now(), note=note)
+    count.full_clean()
+    count.save()
+    return count
+
+
+@transaction.atomic
+def add_count_scan(
+    *, count: "StockCount | int", code: str, quantity: int = 1, actor: User | None = None
+) -> StockCountLine:
+    """One scan (SKU or barcode) adds `quantity` (default one unit) to that SKU's counted figure."""
+    count = _lock_open_count(count)
+    check_quantity(quantity)
+    variant = resolve_variant(code)
+    line, _ = StockCountLine.objects.get_or_create(count=count, variant=variant)
+    line.counted_quantity += quantity
+    line.save(update_fields=["counted_quantity"])
+    line.variant = variant
+    return line
+
+
+@transaction.atomic
+def set_count_quantity(*, count: "StockCount | int", variant: "Variant | str", quantity: int) -> StockCountLine:
+    """Type the counted figure of a SKU (0 is a valid count: the shelf is empty)."""
+    count = _lock_open_count(count)
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        raise InventoryError("A counted quantity is a whole number, 0 or more.", code="invalid_quantity")
+    variant = resolve_variant(variant)
+    line, _ = StockCountLine.objects.update_or_create(
+        count=count, variant=variant, defaults={"counted_quantity": quantity}
+    )
+    return line
+
+
+@transaction.atomic
+def post_stock_count(*, count: "StockCount | int", actor: User | None = None) -> list[StockMovement]:
+    """Post the difference between counted and on hand as `count` movements; stamp last_counted_at.
+
+    Expected figures are read under the level locks at posting time, so a sale during the count
+    is part of what the count corrects (a blind count).
+    """
+    count = _lock_open_count(count)
+    lines = list(count.lines.order_by("pk"))
+    if not lines:
+        raise InventoryError("Scan or type at least one SKU before posting.", code="invalid_quantity")
+    now = timezone.now()
+    levels = lock_levels(((line.variant_id, count.location_id) for line in lines), create=True)
+    before = {key: level.available for key, level in levels.items()}
+    movements = []
+    for line in lines:
+        level = levels[(line.variant_id, count.location_id)]
+        line.expected_quantity = level.on_hand
+        difference = line.counted_quantity - level.on_hand
+        if difference:
+            movements.append(
+                post_movement(
+                    level,
+                    kind=Kind.COUNT,
+                    quantity=difference,
+                    actor=actor,
+                    reference=f"count:{count.pk}",
+                    note=f"counted {line.counted_quantity}, expected {line.expected_quantity}",
+                    now=now,
+                )
+            )
+        level.last_counted_at = now
+    save_levels_and_movements(list(levels.values()), movements, ["on_hand", "last_counted_at"])
+    announce_back_in_stock(before, list(levels.values()))
+    StockCountLine.objects.bulk_update(lines, ["expected_quantity"])
+    count.status, count.posted_at, count.posted_by = StockCount.Status.POSTED, now, actor
+    count.save(update_fields=["status", "posted_at", "posted_by"])
+    record_audit_event(
+        actor=actor,
+        action="stock.counted",
+        obj=count,
+        store=count.location,
+        details={"lines": len(lines), "corrections": len(movements), "net": sum(m.quantity for m in movements)},
+    )
+    return movements
+
+
+@transaction.atomic
+def cancel_stock_count(*, count: "StockCount | int", actor: User | None = None) -> StockCount:
+    count = _lock_open_count(count)
+    count.status = StockCount.Status.CANCELLED
+    count.save(update_fields=["status"])
+    return count
+
+
+@transaction.atomic
+def count_stock(
+    *, location: "Store | str", counts: Mapping[str, int], actor: User | None = None, note: str = ""
+) -> StockCount:
+    """Count one SKU or several in one go ({sku or barcode: counted}) and post it."""
+    if not counts:
+        raise InventoryError("Give at least one counted SKU.", code="invalid_quantity")
+    count = start_stock_count(location=location, actor=actor, note=note)
+    for code, quantity in counts.items():
+        set_count_quantity(count=count, variant=code, quantity=quantity)
+    post_stock_count(count=count, actor=actor)
+    count.refresh_from_db()
+    return count

@@ -1,0 +1,422 @@
+"""Reads of catalog and stock, shaped for the API, the portal and the orders app.
+
+Availability rows are dicts: {sku, variant_id, location (code), location_id, location_name,
+on_hand, reserved, safety_stock, available, last_counted_at, count_age_days, distance_km?}.
+`available` is computed in SQL (GREATEST(on_hand - reserved - safety_stock, 0)) and distances
+with retail.geo.distance_km, so filtering and ordering by them happen in the database.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import F, Prefetch, Q, QuerySet, Sum, Value, Window
+from django.db.models.functions import Coalesce, Greatest, RowNumber
+from django.utils import timezone
+
+from inventory.errors import InventoryError
+from inventory.ledger import Line, resolve_lines
+from inventory.models import Category, Product, StockLevel, StockMovement, Transfer, TransferLine, Variant
+from retail.geo import distance_km
+from retail.models import Store
+
+LOW_STOCK_THRESHOLD = 3  # available units at or below which a store should reorder or transfer
+
+_ROW_FIELDS = (
+    "variant_id",
+    "location_id",
+    "on_hand",
+    "reserved",
+    "safety_stock",
+    "last_counted_at",
+    "sku",
+    "location_code",
+    "location_name",
+    "available_units",
+)
+
+
+def available_expression():
+    return Greatest(F("on_hand") - F("reserved") - F("safety_stock"), Value(0))
+
+
+def _levels() -> QuerySet[StockLevel]:
+    return StockLevel.objects.annotate(
+        available_units=available_expression(),
+        sku=F("variant__sku"),
+        location_code=F("location__code"),
+        location_name=F("location__name"),
+    ).filter(location__is_active=True)
+
+
+def count_age_days(last_counted_at: datetime | None, now: datetime | None = None) -> int | None:
+    if last_counted_at is None:
+        return None
+    return max(0, ((now or timezone.now()) - last_counted_at).days)
+
+
+def _row(values: dict, now: datetime) -> dict:
+    row = {
+        "sku": values["sku"],
+        "variant_id": values["variant_id"],
+        "location": values["location_code"],
+        "location_id": values["location_id"],
+        "location_name": values["location_name"],
+        "on_hand": values["on_hand"],
+        "reserved": values["reserved"],
+        "safety_stock": values["safety_stock"],
+        "available": values["available_units"],
+        "last_counted_at": values["last_counted_at"],
+        "count_age_days": count_age_days(values["last_counted_at"], now),
+    }
+    if "distance" in values:
+        row["distance_km"] = round(values["distance"], 2)
+    return row
+
+
+def variants_by_sku(skus: Iterable[str]) -> dict[str, Variant]:
+    """{sku: Variant} for the SKUs that exist; raises `unknown_sku` naming the others."""
+    skus = sorted({s.strip() for s in skus if s and s.strip()})
+    if not skus:
+        raise InventoryError("Give at least one SKU.", code="unknown_sku", fields={"sku": ["Required."]})
+    found = {v.sku: v for v in Variant.objects.filter(sku__in=skus).select_related("product")}
+    unknown = [s for s in skus if s not in found]
+    if unknown:
+        raise InventoryError(
+            f"Unknown SKU: {', '.join(unknown)}.", code="unknown_sku", fields={"sku": unknown}, extra={"skus": unknown}
+        )
+    return found
+
+
+def availability_at_location(*, skus: Iterable[str], location: Store) -> list[dict]:
+    """One row per SKU at one location (a SKU never stocked there shows zeros). One query."""
+    variants = variants_by_sku(skus) if not isinstance(skus, dict) else skus
+    now = timezone.now()
+    rows = {
+        v["variant_id"]: _row(v, now)
+        for v in _levels()
+        .filter(location=location, variant_id__in=[v.pk for v in variants.values()])
+        .values(*_ROW_FIELDS)
+    }
+    out = []
+    for sku, variant in sorted(variants.items()):
+        out.append(
+            rows.get(variant.pk)
+            or {
+                "sku": sku,
+                "variant_id": variant.pk,
+                "location": location.code,
+                "location_id": location.pk,
+                "location_name": location.name,
+                "on_hand": 0,
+                "reserved": 0,
+                "safety_stock": 0,
+                "available": 0,
+                "last_counted_at": None,
+                "count_age_days": None,
+            }
+        )
+    return out
+
+
+def availability_everywhere(*, skus: Iterable[str], in_stock_only: bool = False) -> list[dict]:
+    """Rows for every active location holding a level of those SKUs, by SKU then location code."""
+    variants = variants_by_sku(skus)
+    qs = _levels().filter(variant_id__in=[v.pk for v in variants.values()])
+    if in_stock_only:
+        qs = qs.filter(available_units__gt=0)
+    now = timezone.now()
+    return [_row(v, now) for v in qs.order_by("sku", "location_code").values(*_ROW_FIELDS)]
+
+
+def nearest_availability(
+    *, skus: Iterable[str], lat: float, lng: float, limit: int = 5, min_available: int = 1
+) -> list[dict]:
+    """For each SKU, the `limit` nearest active locations with at least `min_available` units,
+    nearest first. One query: distance and a per-SKU rank are computed by the database."""
+    variants = variants_by_sku(skus)
+    qs = (
+        _levels()
+        .filter(variant_id__in=[v.pk for v in variants.values()], available_units__gte=min_available)
+        .annotate(distance=distance_km(lat, lng, lat_field="location__latitude", lng_field="location__longitude"))
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=[F("variant_id")], order_by=[F("distance").asc(), F("location__code").asc()]
+            )
+        )
+        .filter(rank__lte=limit)
+        .order_by("sku", "distance", "location_code")
+    )
+    now = timezone.now()
+    return [_row(v, now) for v in qs.values(*_ROW_FIELDS, "distance")]
+
+
+# --------------------------------------------------------------------------- routing
+
+
+@dataclass
+class Allocation:
+    location: Store
+    lines: dict[str, int]  # sku -> units taken here
+    distance_km: float | None = None
+
+
+@dataclass
+class RoutingPlan:
+    """The answer of `route_lines`: where to take each unit from.
+
+    mode: "pickup" or "ship". complete: every unit is allocated. split: more than one location.
+    alternatives: for a pick-up the chosen store cannot fill, nearest pick-up stores that can.
+    shortfall: {sku: units no location can give}.
+    """
+
+    mode: str
+    allocations: list[Allocation] = field(default_factory=list)
+    alternatives: list[Allocation] = field(default_factory=list)
+    shortfall: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.allocations) and not self.shortfall
+
+    @property
+    def split(self) -> bool:
+        return len(self.allocations) > 1
+
+
+def _stock_matrix(
+    variants: dict[Variant, int], candidates: QuerySet[Store], point: tuple[float, float] | None
+) -> list[tuple[Store, float | None, dict[str, int]]]:
+    """[(store, distance, {sku: available})] for candidate stores holding any of the SKUs, nearest
+    first (by code when no point is known). Two queries whatever the number of stores."""
+    stores = candidates
+    if point is not None:
+        stores = stores.annotate(distance_km=distance_km(*point)).order_by("distance_km", "code")
+    else:
+        stores = stores.order_by("code")
+    stores = list(stores)
+    sku_of = {v.pk: v.sku for v in variants}
+    stock: dict[int, dict[str, int]] = {}
+    for variant_id, location_id, available in (
+        StockLevel.objects.filter(variant_id__in=sku_of, location__in=[s.pk for s in stores])
+        .annotate(available_units=available_expression())
+        .filter(available_units__gt=0)
+        .values_list("variant_id", "location_id", "available_units")
+    ):
+        stock.setdefault(location_id, {})[sku_of[variant_id]] = available
+    return [(s, getattr(s, "distance_km", None), stock[s.pk]) for s in stores if s.pk in stock]
+
+
+def _fills(wanted: dict[str, int], available: dict[str, int]) -> bool:
+    return all(available.get(sku, 0) >= quantity for sku, quantity in wanted.items())
+
+
+def route_lines(
+    lines: Iterable[Line],
+    pickup_store: Store | None = None,
+    near: tuple[float, float] | None = None,
+    *,
+    alternatives: int = 3,
+) -> RoutingPlan:
+    """Best location(s) for a set of lines ([(sku or Variant, qty)], duplicates summed).
+
+    Pick-up: the chosen store when it can fill every line, else up to `alternatives` nearest
+    pick-up stores that can (from the chosen store, or `near`). Ship: the nearest ships_orders
+    location to `near` that fills every line, else a split, nearest first, taking what each has;
+    whatever nobody has is the shortfall. Read-only: reserve_stock makes the promise.
+    """
+    variants = resolve_lines(lines, require_active=True)
+    wanted = {v.sku: q for v, q in variants.items()}
+    if pickup_store is not None:
+        point = (float(pickup_store.latitude), float(pickup_store.longitude))
+        matrix = _stock_matrix(variants, Store.objects.active().filter(pickup_enabled=True), point)
+        plan = RoutingPlan(mode="pickup")
+        for store, distance, available in matrix:
+            if not _fills(wanted, available):
+                continue
+            if store.pk == pickup_store.pk:
+                plan.allocations = [Allocation(store, dict(wanted), 0.0)]
+            elif len(plan.alternatives) < alternatives:
+                plan.alternatives.append(Allocation(store, dict(wanted), distance))
+        if not plan.allocations:
+            plan.shortfall = dict(wanted)
+        return plan
+
+    matrix = _stock_matrix(variants, Store.objects.active().filter(ships_orders=True), near)
+    plan = RoutingPlan(mode="ship")
+    for store, distance, available in matrix:
+        if _fills(wanted, available):
+            plan.allocations = [Allocation(store, dict(wanted), distance)]
+            return plan
+    remaining = dict(wanted)
+    for store, distance, available in matrix:
+        take = {sku: min(q, available.get(sku, 0)) for sku, q in remaining.items() if available.get(sku, 0) > 0}
+        if take:
+            plan.allocations.append(Allocation(store, take, distance))
+            for sku, q in take.items():
+                remaining[sku] -= q
+            remaining = {sku: q for sku, q in remaining.items() if q > 0}
+        if not remaining:
+            break
+    plan.shortfall = remaining
+    return plan
+
+
+# --------------------------------------------------------------------------- catalog
+
+
+def category_and_descendant_ids(category: Category) -> list[int]:
+    """The category and everything below it (one query over the whole tree, which is small)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    out, todo = [], [category.pk]
+    while todo:
+        pk = todo.pop()
+        out.append(pk)
+        todo.extend(children.get(pk, []))
+    return out
+
+
+def search_products(*, query: str = "", category: Category | None = None, active_only: bool = True) -> QuerySet:
+    """Products by name, brand, style code, or any variant's SKU or barcode; variants prefetched."""
+    qs = Product.objects.select_related("category")
+    if active_only:
+        qs = qs.filter(is_active=True)
+    query = (query or "").strip()
+    if query:
+        matching = Variant.objects.filter(Q(sku__iexact=query) | Q(barcode=query)).values("product_id")
+        qs = qs.filter(
+            Q(name__icontains=query) | Q(brand__icontains=query) | Q(style_code__iexact=query) | Q(pk__in=matching)
+        )
+    if category is not None:
+        qs = qs.filter(category_id__in=category_and_descendant_ids(category))
+    variants = Variant.objects.order_by("sku")
+    if active_only:
+        variants = variants.filter(is_active=True)
+    return qs.prefetch_related(Prefetch("variants", queryset=variants))
+
+
+# --------------------------------------------------------------------------- portal
+
+
+@dataclass
+class LookupResult:
+    query: str
+    exact: Variant | None  # the scanned/typed SKU or barcode, when it was one
+    variants: list[Variant]  # with .here (dict row) and .nearby (list of rows) attached
+    truncated: bool = False
+
+
+def stock_lookup(*, query: str, store: Store, nearby: int = 5, max_variants: int = 25) -> LookupResult:
+    """What the associate asked for (scan or typing): this store first, then nearby stores.
+
+    A SKU or barcode shows that variant and its siblings (other sizes/colours of the style);
+    text searches names. Four queries whatever the number of stores and SKUs.
+    """
+    query = (query or "").strip()
+    if not query:
+        return LookupResult(query="", exact=None, variants=[])
+    exact = Variant.objects.filter(Q(sku__iexact=query) | Q(barcode=query)).first()
+    base = Variant.objects.select_related("product").filter(is_active=True, product__is_active=True)
+    if exact is not None:
+        qs = base.filter(product_id=exact.product_id)
+    else:
+        qs = base.filter(Q(product__name__icontains=query) | Q(product__style_code__iexact=query))
+    variants = list(qs.order_by("product__name", "product_id", "colour", "sku")[: max_variants + 1])
+    truncated = len(variants) > max_variants
+    variants = variants[:max_variants]
+    if exact is not None:
+        variants.sort(key=lambda v: v.pk != exact.pk)
+    ids = [v.pk for v in variants]
+    now = timezone.now()
+    here = {
+        r["variant_id"]: _row(r, now) for r in _levels().filter(location=store, variant_id__in=ids).values(*_ROW_FIELDS)
+    }
+    near: dict[int, list[dict]] = {}
+    if ids:
+        for r in (
+            _levels()
+            .filter(variant_id__in=ids, available_units__gt=0)
+            .exclude(location=store)
+            .annotate(
+                distance=distance_km(
+                    float(store.latitude),
+                    float(store.longitude),
+                    lat_field="location__latitude",
+                    lng_field="location__longitude",
+                )
+            )
+            .annotate(
+                rank=Window(RowNumber(), partition_by=[F("variant_id")], order_by=[F("distance").asc(), F("pk").asc()])
+            )
+            .filter(rank__lte=nearby)
+            .order_by("variant_id", "distance")
+            .values(*_ROW_FIELDS, "distance")
+        ):
+            near.setdefault(r["variant_id"], []).append(_row(r, now))
+    for v in variants:
+        v.here = here.get(v.pk)
+        v.nearby = near.get(v.pk, [])
+    return LookupResult(query=query, exact=exact, variants=variants, truncated=truncated)
+
+
+def low_stock_at(*, store: Store, limit: int = 8, threshold: int = LOW_STOCK_THRESHOLD) -> tuple[int, list[StockLevel]]:
+    """(how many SKUs, the lowest `limit`) of active SKUs this store stocks with few units left."""
+    qs = (
+        StockLevel.objects.filter(location=store, variant__is_active=True, variant__product__is_active=True)
+        .annotate(available_units=available_expression())
+        .filter(available_units__lte=threshold)
+    )
+    total = qs.count()
+    rows = list(qs.select_related("variant__product").order_by("available_units", "variant__sku")[:limit])
+    return total, rows
+
+
+def incoming_transfers(*, store: Store) -> QuerySet[Transfer]:
+    return (
+        Transfer.objects.filter(to_location=store, status=Transfer.Status.SHIPPED)
+        .select_related("from_location")
+        .order_by("shipped_at", "pk")
+    )
+
+
+def get_incoming_transfer(*, store: Store, transfer_id: int) -> Transfer | None:
+    """A shipped transfer to this store (access checked in the query), lines and SKUs prefetched."""
+    return (
+        incoming_transfers(store=store)
+        .filter(pk=transfer_id)
+        .prefetch_related(
+            Prefetch("lines", queryset=TransferLine.objects.select_related("variant__product").order_by("pk"))
+        )
+        .first()
+    )
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+def ledger_drift(*, location: Store | None = None) -> list[dict]:
+    """Levels whose on_hand differs from the sum of their movements (and ledgers with no level).
+
+    Two aggregate queries; an empty list means the ledger explains every unit.
+    """
+    levels = StockLevel.objects.all()
+    movements = StockMovement.objects.all()
+    if location is not None:
+        levels, movements = levels.filter(location=location), movements.filter(location=location)
+    sums = {
+        (r["variant_id"], r["location_id"]): r["total"]
+        for r in movements.values("variant_id", "location_id").annotate(total=Coalesce(Sum("quantity"), 0))
+    }
+    drift = []
+    for variant_id, location_id, sku, code, on_hand in levels.values_list(
+        "variant_id", "location_id", "variant__sku", "location__code", "on_hand"
+    ):
+        total = sums.pop((variant_id, location_id), 0)
+        if total != on_hand:
+            drift.append({"sku": sku, "location": code, "on_hand": on_hand, "ledger": total})
+    for (variant_id, location_id), total in sums.items():
+        if total:
+            drift.append({"sku": variant_id, "location": location_id, "on_hand": None, "ledger": total})
+    return drift

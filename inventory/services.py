@@ -1,0 +1,383 @@
+"""Writes of stock: every change of on_hand is a StockMovement written under a row lock.
+
+Public surface for other apps (keyword-only, atomic, raise InventoryError with a code):
+receive_stock, restock_return, record_sale, adjust_stock, reserve_stock, release_reservation(s),
+consume_reservation(s), expire_due_reservations, and (from inventory.operations) request_transfer,
+ship_transfer, receive_transfer, cancel_transfer, start_stock_count, add_count_scan,
+set_count_quantity, post_stock_count, cancel_stock_count, count_stock.
+
+Hot paths validate input up front and rely on the database CHECK constraints as the last line of
+defence instead of `full_clean()`, which would add a query per foreign key and per constraint
+while the row locks are held; catalog, transfer and count rows are `full_clean()`ed.
+"""
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from inventory.errors import InventoryError
+from inventory.ledger import (
+    Line,
+    apply_deltas,
+    check_quantity,
+    lock_levels,
+    post_movement,
+    resolve_lines,
+    resolve_location,
+    resolve_variant,
+    save_levels_and_movements,
+)
+from inventory.models import Reservation, StockLevel, StockMovement, Variant
+from inventory.operations import (
+    add_count_scan,
+    cancel_stock_count,
+    cancel_transfer,
+    count_stock,
+    post_stock_count,
+    receive_transfer,
+    request_transfer,
+    set_count_quantity,
+    ship_transfer,
+    start_stock_count,
+)
+from retail.models import Store, User
+from retail.services import record_audit_event
+
+Kind = StockMovement.Kind
+DEFAULT_RESERVATION_TTL = timedelta(minutes=30)
+
+__all__ = [
+    "DEFAULT_RESERVATION_TTL",
+    "InventoryError",
+    "add_count_scan",
+    "adjust_stock",
+    "cancel_stock_count",
+    "cancel_transfer",
+    "consume_reservation",
+    "consume_reservations",
+    "count_stock",
+    "expire_due_reservations",
+    "post_stock_count",
+    "receive_stock",
+    "receive_transfer",
+    "record_sale",
+    "release_reservation",
+    "release_reservations",
+    "request_transfer",
+    "reserve_stock",
+    "restock_return",
+    "set_count_quantity",
+    "ship_transfer",
+    "start_stock_count",
+]
+
+
+# --------------------------------------------------------------------------- receipts, sales, adjustments
+
+
+@transaction.atomic
+def receive_stock(
+    *, location: "Store | str", lines: Iterable[Line], actor: User | None = None, reference: str = "", note: str = ""
+) -> list[StockMovement]:
+    """Book delivered units into a location (one `receipt` movement per SKU)."""
+    location = resolve_location(location)
+    movements = apply_deltas(
+        location=location, deltas=resolve_lines(lines), kind=Kind.RECEIPT, actor=actor, reference=reference, note=note
+    )
+    record_audit_event(
+        actor=actor,
+        action="stock.received",
+        object_type="inventory.stocklevel",
+        store=location,
+        details={"reference": reference, "units": sum(m.quantity for m in movements), "lines": len(movements)},
+    )
+    return movements
+
+
+@transaction.atomic
+def restock_return(
+    *, location: "Store | str", lines: Iterable[Line], actor: User | None = None, reference: str = ""
+) -> list[StockMovement]:
+    """Put returned units back on sale at a location that takes returns (`return_restock`)."""
+    location = resolve_location(location)
+    if not location.accepts_returns:
+        raise InventoryError(f"{location.code} does not take returns.", code="returns_not_accepted")
+    return apply_deltas(
+        location=location, deltas=resolve_lines(lines), kind=Kind.RETURN_RESTOCK, actor=actor, reference=reference
+    )
+
+
+@transaction.atomic
+def record_sale(
+    *,
+    location: "Store | str",
+    lines: Iterable[Line],
+    reference: str,
+    actor: User | None = None,
+    kind: str = Kind.SALE,
+) -> list[StockMovement]:
+    """A sale straight off the shelf (POS), without a reservation: on_hand goes down.
+
+    Only on_hand is checked: the units were physically sold; if that eats into units promised to
+    others, the shortfall shows as `StockLevel.short` for orders to re-route.
+    """
+    if kind not in (Kind.SALE, Kind.PICKUP):
+        raise InventoryError("A sale is a `sale` or `pickup` movement.", code="invalid_kind")
+    location = resolve_location(location)
+    deltas = {variant: -quantity for variant, quantity in resolve_lines(lines).items()}
+    return apply_deltas(location=location, deltas=deltas, kind=kind, actor=actor, reference=reference)
+
+
+@transaction.atomic
+def adjust_stock(
+    *,
+    location: "Store | str",
+    variant: "Variant | str",
+    quantity: int,
+    reason: str,
+    actor: User | None = None,
+    kind: str = Kind.ADJUSTMENT,
+    reference: str = "",
+) -> StockMovement:
+    """Correct on_hand by a signed `quantity` with a reason (`adjustment`), or write off `damage`."""
+    if kind not in (Kind.ADJUSTMENT, Kind.DAMAGE):
+        raise InventoryError("An adjustment is an `adjustment` or `damage` movement.", code="invalid_kind")
+    check_quantity(quantity, allow_negative=True)
+    if kind == Kind.DAMAGE and quantity > 0:
+        raise InventoryError("Damage takes units away: give a negative quantity.", code="invalid_quantity")
+    if not (reason or "").strip():
+        raise InventoryError("Say why the stock is adjusted.", code="invalid_reason", fields={"reason": ["Required."]})
+    location = resolve_location(location)
+    variant = resolve_variant(variant)
+    (movement,) = apply_deltas(
+        location=location,
+        deltas={variant: quantity},
+        kind=kind,
+        actor=actor,
+        reference=reference or f"adjust:{kind}",
+        note=reason.strip(),
+    )
+    record_audit_event(
+        actor=actor,
+        action=f"stock.{kind}",
+        obj=movement,
+        store=location,
+        details={"sku": variant.sku, "quantity": quantity, "reason": reason.strip()},
+    )
+    return movement
+
+
+# --------------------------------------------------------------------------- reservations
+
+
+@transaction.atomic
+def reserve_stock(
+    *,
+    lines: Iterable[Line],
+    location: "Store | str",
+    reference: str,
+    ttl: timedelta = DEFAULT_RESERVATION_TTL,
+    actor: User | None = None,
+) -> list[Reservation]:
+    """Promise units of every line at one location, all or nothing (one Reservation per SKU).
+
+    Several lines of one SKU are summed before the check. Takes the StockLevel row locks itself;
+    raises `insufficient_stock` (409) with `extra["lines"]` = [{sku, requested, available}].
+    """
+    reference = (reference or "").strip()
+    if not reference or len(reference) > 80:
+        raise InventoryError("A reservation needs a reference (1 to 80 characters).", code="invalid_reference")
+    if ttl <= timedelta(0):
+        raise InventoryError("A reservation must last some time.", code="invalid_quantity", fields={"ttl": ["<= 0"]})
+    location = resolve_location(location)
+    wanted = resolve_lines(lines, require_active=True)
+    levels = lock_levels((v.pk, location.pk) for v in wanted)
+    short = []
+    for variant, quantity in wanted.items():
+        level = levels.get((variant.pk, location.pk))
+        available = level.available if level else 0
+        if quantity > available:
+            short.append({"sku": variant.sku, "requested": quantity, "available": available})
+    if short:
+        raise InventoryError(
+            "Not enough stock at {}: {}.".format(
+                location.code, ", ".join(f"{s['sku']} ({s['available']} of {s['requested']})" for s in short)
+            ),
+            code="insufficient_stock",
+            extra={"lines": short, "location": location.code},
+        )
+    now = timezone.now()
+    for variant, quantity in wanted.items():
+        levels[(variant.pk, location.pk)].reserved += quantity
+    StockLevel.objects.bulk_update(list(levels.values()), ["reserved"])
+    return Reservation.objects.bulk_create(
+        [
+            Reservation(
+                variant=variant,
+                location=location,
+                quantity=quantity,
+                reference=reference,
+                status=Reservation.Status.ACTIVE,
+                expires_at=now + ttl,
+                created_at=now,
+            )
+            for variant, quantity in sorted(wanted.items(), key=lambda item: item[0].pk)
+        ]
+    )
+
+
+def _lock_reservations(*, ids: Iterable[int] | None, reference: str | None, strict: bool) -> list[Reservation]:
+    if (ids is None) == (reference is None):
+        raise InventoryError("Give reservation ids or a reference.", code="unknown_reservation")
+    qs = Reservation.objects.select_for_update(of=("self",)).order_by("pk")
+    if ids is not None:
+        ids = sorted(set(ids))
+        rows = list(qs.filter(pk__in=ids))
+        if len(rows) != len(ids):
+            found = {r.pk for r in rows}
+            raise InventoryError(
+                f"Unknown reservation(s): {[i for i in ids if i not in found]}.", code="unknown_reservation"
+            )
+    else:
+        rows = list(qs.filter(reference=reference, status=Reservation.Status.ACTIVE))
+    closed = [r for r in rows if r.status != Reservation.Status.ACTIVE]
+    if closed and strict:
+        raise InventoryError(
+            "Already closed: " + ", ".join(f"#{r.pk} {r.status}" for r in closed) + ".",
+            code="reservation_closed",
+            extra={"reservations": {r.pk: r.status for r in closed}},
+        )
+    return rows
+
+
+def _close(
+    reservations: list[Reservation],
+    *,
+    status: str,
+    now,
+    consume: dict[int, int] | None = None,
+    kind: str = "",
+    actor: User | None = None,
+    reference: str = "",
+) -> list[StockMovement]:
+    """Close locked, active reservations: give back `reserved`, and for consumption take on_hand."""
+    levels = lock_levels((r.variant_id, r.location_id) for r in reservations)
+    movements = []
+    for reservation in reservations:
+        level = levels[(reservation.variant_id, reservation.location_id)]
+        level.reserved -= reservation.quantity
+        if consume is not None and consume.get(reservation.pk):
+            movements.append(
+                post_movement(
+                    level,
+                    kind=kind,
+                    quantity=-consume[reservation.pk],
+                    actor=actor,
+                    reference=reference or reservation.reference,
+                    note=f"reservation #{reservation.pk}",
+                    now=now,
+                )
+            )
+        reservation.status = status
+        reservation.closed_at = now
+    Reservation.objects.bulk_update(reservations, ["status", "closed_at"])
+    return save_levels_and_movements(list(levels.values()), movements, ["on_hand", "reserved"])
+
+
+@transaction.atomic
+def release_reservations(
+    *, ids: Iterable[int] | None = None, reference: str | None = None, actor: User | None = None
+) -> list[Reservation]:
+    """Give promised units back. By ids: each must still be active (`reservation_closed`);
+    by reference: the active ones of that reference (none left is not an error)."""
+    rows = _lock_reservations(ids=ids, reference=reference, strict=True)
+    if rows:
+        _close(rows, status=Reservation.Status.RELEASED, now=timezone.now())
+    return rows
+
+
+def release_reservation(*, reservation: "Reservation | int", actor: User | None = None) -> Reservation:
+    pk = reservation.pk if isinstance(reservation, Reservation) else reservation
+    return release_reservations(ids=[pk], actor=actor)[0]
+
+
+@transaction.atomic
+def consume_reservations(
+    *,
+    ids: Iterable[int] | None = None,
+    reference: str | None = None,
+    kind: str = Kind.SALE,
+    quantities: dict[int, int] | None = None,
+    actor: User | None = None,
+    movement_reference: str = "",
+) -> list[StockMovement]:
+    """Hand over or ship reserved units: one `sale`/`pickup` movement per reservation; on_hand
+    and reserved both go down. `quantities` ({reservation id: units}, 0..reserved) consumes less
+    than was reserved (a short pick): the rest is released. Raises `reservation_closed` when one
+    was already consumed, released or expired, and `insufficient_stock` when the shelf is short."""
+    if kind not in (Kind.SALE, Kind.PICKUP):
+        raise InventoryError("Consumption is a `sale` or `pickup` movement.", code="invalid_kind")
+    rows = _lock_reservations(ids=ids, reference=reference, strict=True)
+    if not rows:
+        raise InventoryError(f"No active reservation for {reference!r}.", code="reservation_closed")
+    consume = {}
+    for row in rows:
+        quantity = (quantities or {}).get(row.pk, row.quantity)
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= row.quantity:
+            raise InventoryError(
+                f"Reservation #{row.pk} holds {row.quantity}; cannot consume {quantity}.", code="invalid_quantity"
+            )
+        consume[row.pk] = quantity
+    return _close(
+        rows,
+        status=Reservation.Status.CONSUMED,
+        now=timezone.now(),
+        consume=consume,
+        kind=kind,
+        actor=actor,
+        reference=movement_reference,
+    )
+
+
+def consume_reservation(
+    *,
+    reservation: "Reservation | int",
+    kind: str = Kind.SALE,
+    quantity: int | None = None,
+    actor: User | None = None,
+    movement_reference: str = "",
+) -> StockMovement | None:
+    """One reservation; returns its movement (None when `quantity=0`, i.e. nothing was picked)."""
+    pk = reservation.pk if isinstance(reservation, Reservation) else reservation
+    movements = consume_reservations(
+        ids=[pk],
+        kind=kind,
+        quantities=None if quantity is None else {pk: quantity},
+        actor=actor,
+        movement_reference=movement_reference,
+    )
+    return movements[0] if movements else None
+
+
+def expire_due_reservations(*, now=None, batch_size: int = 500) -> int:
+    """Expire every active reservation past its `expires_at`; returns how many.
+
+    Each batch is one transaction; rows another worker holds are skipped (`skip_locked`), so two
+    sweeps running at once never expire the same reservation twice.
+    """
+    now = now or timezone.now()
+    total = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Reservation.objects.select_for_update(of=("self",), skip_locked=True)
+                .filter(status=Reservation.Status.ACTIVE, expires_at__lte=now)
+                .order_by("pk")[:batch_size]
+            )
+            if rows:
+                _close(rows, status=Reservation.Status.EXPIRED, now=timezone.now())
+        total += len(rows)
+        if len(rows) < batch_size:
+            return total

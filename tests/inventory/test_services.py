@@ -1,0 +1,189 @@
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from inventory import services
+from inventory.errors import InventoryError
+from inventory.models import Reservation, StockLevel, StockMovement
+from inventory.selectors import ledger_drift
+from retail.models import AuditEvent
+from tests.inventory.factories import VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def level(variant, store):
+    return StockLevel.objects.get(variant=variant, location=store)
+
+
+def test_receive_stock_writes_a_receipt_and_the_level(store, variant, associate):
+    # when
+    movements = services.receive_stock(
+        location=store, lines=[(variant.sku, 4), (variant, 3)], actor=associate, reference="PO-7"
+    )
+    # then: duplicate lines are summed into one movement
+    assert [(m.kind, m.quantity, m.balance_after, m.reference) for m in movements] == [("receipt", 7, 7, "PO-7")]
+    assert level(variant, store).on_hand == 7
+    assert AuditEvent.objects.filter(action="stock.received", store=store).exists()
+    assert ledger_drift() == []
+
+
+def test_reserve_sums_duplicate_lines_before_checking(store, stocked):
+    # given 10 on hand / when two lines of 6 of the same SKU / then refused: 12 > 10
+    with pytest.raises(InventoryError) as exc:
+        services.reserve_stock(lines=[(stocked.sku, 6), (stocked.sku, 6)], location=store, reference="order:1")
+    assert exc.value.code == "insufficient_stock"
+    assert exc.value.extra["lines"] == [{"sku": stocked.sku, "requested": 12, "available": 10}]
+    assert level(stocked, store).reserved == 0
+    assert not Reservation.objects.exists()
+
+
+def test_reserve_is_all_or_nothing(store, stocked):
+    # given a second SKU with nothing in stock
+    other = VariantFactory()
+    # when
+    with pytest.raises(InventoryError) as exc:
+        services.reserve_stock(lines=[(stocked, 2), (other, 1)], location=store, reference="order:2")
+    # then the first line is not reserved either
+    assert exc.value.code == "insufficient_stock"
+    assert exc.value.status == 409
+    assert level(stocked, store).reserved == 0
+    assert not Reservation.objects.exists()
+
+
+def test_reserve_respects_safety_stock(store, stocked):
+    # given 10 on hand of which 3 are kept back
+    StockLevel.objects.filter(variant=stocked, location=store).update(safety_stock=3)
+    # when / then
+    services.reserve_stock(lines=[(stocked, 7)], location=store, reference="a")
+    with pytest.raises(InventoryError):
+        services.reserve_stock(lines=[(stocked, 1)], location=store, reference="b")
+
+
+def test_consume_writes_the_sale_and_lowers_both_figures(store, stocked, associate):
+    # given
+    (reservation,) = services.reserve_stock(lines=[(stocked, 4)], location=store, reference="order:3")
+    # when
+    movement = services.consume_reservation(reservation=reservation, kind="pickup", actor=associate)
+    # then
+    assert (movement.kind, movement.quantity, movement.reference) == ("pickup", -4, "order:3")
+    lv = level(stocked, store)
+    assert (lv.on_hand, lv.reserved) == (6, 0)
+    reservation.refresh_from_db()
+    assert reservation.status == "consumed"
+    assert ledger_drift() == []
+
+
+def test_short_pick_consumes_less_and_releases_the_rest(store, stocked):
+    (reservation,) = services.reserve_stock(lines=[(stocked, 4)], location=store, reference="order:4")
+    # when only 3 are found on the shelf
+    services.consume_reservation(reservation=reservation, quantity=3)
+    # then
+    lv = level(stocked, store)
+    assert (lv.on_hand, lv.reserved) == (7, 0)
+
+
+@pytest.mark.parametrize("first", ["consume", "release"])
+def test_a_reservation_closes_once(store, stocked, first):
+    (reservation,) = services.reserve_stock(lines=[(stocked, 2)], location=store, reference="order:5")
+    close = {
+        "consume": lambda: services.consume_reservation(reservation=reservation),
+        "release": lambda: services.release_reservation(reservation=reservation),
+    }
+    close[first]()
+    for second in ("consume", "release"):
+        with pytest.raises(InventoryError) as exc:
+            close[second]()
+        assert exc.value.code == "reservation_closed"
+    lv = level(stocked, store)
+    assert lv.reserved == 0
+    assert lv.on_hand == (8 if first == "consume" else 10)
+
+
+def test_expire_due_reservations_only_touches_due_ones(store, stocked):
+    # given one due and one not
+    (due,) = services.reserve_stock(lines=[(stocked, 2)], location=store, reference="cart:1", ttl=timedelta(minutes=1))
+    (later,) = services.reserve_stock(lines=[(stocked, 3)], location=store, reference="cart:2", ttl=timedelta(hours=1))
+    # when
+    expired = services.expire_due_reservations(now=timezone.now() + timedelta(minutes=5))
+    # then
+    assert expired == 1
+    due.refresh_from_db()
+    later.refresh_from_db()
+    assert (due.status, later.status) == ("expired", "active")
+    assert level(stocked, store).reserved == 3
+    assert services.expire_due_reservations(now=timezone.now() + timedelta(minutes=5)) == 0
+
+
+def test_release_by_reference_is_idempotent(store, stocked):
+    services.reserve_stock(lines=[(stocked, 2)], location=store, reference="order:9")
+    assert len(services.release_reservations(reference="order:9")) == 1
+    assert services.release_reservations(reference="order:9") == []
+    assert level(stocked, store).reserved == 0
+
+
+def test_adjust_needs_a_reason_and_cannot_go_below_zero(store, stocked, associate):
+    with pytest.raises(InventoryError) as exc:
+        services.adjust_stock(location=store, variant=stocked, quantity=-2, reason=" ")
+    assert exc.value.code == "invalid_reason"
+    with pytest.raises(InventoryError) as exc:
+        services.adjust_stock(location=store, variant=stocked, quantity=-11, reason="theft")
+    assert exc.value.code == "insufficient_stock"
+    movement = services.adjust_stock(
+        location=store, variant=stocked.barcode, quantity=-2, reason="water leak", kind="damage", actor=associate
+    )
+    assert (movement.kind, movement.quantity, movement.note) == ("damage", -2, "water leak")
+    assert level(stocked, store).on_hand == 8
+    assert ledger_drift() == []
+
+
+@pytest.mark.parametrize(
+    ("lines", "code"),
+    [
+        ([("NOPE", 1)], "unknown_sku"),
+        ([("SHIRT-NAVY-M", 0)], "invalid_quantity"),
+        ([("SHIRT-NAVY-M", -3)], "invalid_quantity"),
+        ([("SHIRT-NAVY-M", 1.5)], "invalid_quantity"),
+        ([], "invalid_quantity"),
+    ],
+)
+def test_bad_lines_write_nothing(store, stocked, lines, code):
+    before = (StockMovement.objects.count(), Reservation.objects.count())
+    for call in (
+        lambda: services.receive_stock(location=store, lines=lines),
+        lambda: services.reserve_stock(lines=lines, location=store, reference="x"),
+        lambda: services.record_sale(location=store, lines=lines, reference="x"),
+    ):
+        with pytest.raises(InventoryError) as exc:
+            call()
+        assert exc.value.code == code
+    assert (StockMovement.objects.count(), Reservation.objects.count()) == before
+    assert level(stocked, store).on_hand == 10
+
+
+def test_unknown_or_closed_location_is_refused(store, stocked, other_store):
+    with pytest.raises(InventoryError) as exc:
+        services.receive_stock(location="NOWHERE", lines=[(stocked, 1)])
+    assert exc.value.code == "unknown_location"
+    other_store.is_active = False
+    other_store.save()
+    with pytest.raises(InventoryError) as exc:
+        services.reserve_stock(lines=[(stocked, 1)], location=other_store, reference="x")
+    assert exc.value.code == "unknown_location"
+
+
+def test_database_refuses_negative_stock_even_without_the_service(store, stocked):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StockLevel.objects.filter(variant=stocked, location=store).update(on_hand=-1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StockLevel.objects.filter(variant=stocked, location=store).update(reserved=-1)
+
+
+def test_movements_are_append_only(store, stocked):
+    movement = StockMovement.objects.first()
+    with pytest.raises(ValueError, match="append-only"):
+        movement.save()
+    with pytest.raises(ValueError, match="append-only"):
+        movement.delete()
