@@ -1,0 +1,32 @@
+from customers.models.clienteling import Note, Task
+from customers.models.loyalty import (
+    LoyaltyAccount,
+    LoyaltyTier,
+    Offer,
+    OfferAssignment,
+    PointsEntry,
+    StoreCreditAccount,
+    StoreCreditEntry,
+)
+from customers.models.profiles import Consent, Customer, CustomerIdentity, CustomerMerge, Tag
+from customers.models.timeline import Channel, Interaction, PurchasedItem
+
+__all__ = [
+    "Channel",
+    "Consent",
+    "Customer",
+    "CustomerIdentity",
+    "CustomerMerge",
+    "Interaction",
+    "LoyaltyAccount",
+    "LoyaltyTier",
+    "Note",
+    "Offer",
+    "OfferAssignment",
+    "PointsEntry",
+    "PurchasedItem",
+    "StoreCreditAccount",
+    "StoreCreditEntry",
+    "Tag",
+    "Task",
+]

@@ -1,0 +1,84 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Note(models.Model):
+    """What an associate wants the next colleague to know about a shopper, written in one store."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    store = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(max_length=2000)
+    pinned = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-pinned", "-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-pinned", "-created_at"], name="note_customer_idx")]
+
+    def __str__(self):
+        return self.body[:60]
+
+
+class Task(models.Model):
+    """Clienteling work: call, message or appointment, raised by hand or by an event."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", "Call"
+        MESSAGE = "message", "Message"
+        APPOINTMENT = "appointment", "Appointment"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Reason(models.TextChoices):
+        MANUAL = "manual", "Raised by hand"
+        BACK_IN_STOCK = "back_in_stock", "Wishlisted item back in stock"
+        BIRTHDAY = "birthday", "Birthday"
+        IMPORTANT_DATE = "important_date", "Important date"
+        PICKUP_NOT_COLLECTED = "pickup_not_collected", "Pick-up not collected"
+        RETURNED_IN_STORE = "returned_in_store", "Online order returned in store"
+
+    OUTREACH_KINDS = frozenset({Kind.CALL, Kind.MESSAGE})
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="tasks")
+    store = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    channel = models.CharField(
+        max_length=8, blank=True, help_text="For messages: email, sms or push (needs the shopper's consent)."
+    )
+    title = models.CharField(max_length=200)
+    due_on = models.DateField()
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="clienteling_tasks"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    reason = models.CharField(max_length=24, choices=Reason.choices, default=Reason.MANUAL)
+    trigger_key = models.CharField(
+        max_length=120, blank=True, help_text="Raised-by-event tasks: one per key (e.g. back_in_stock:<list item>)."
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["status", "due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trigger_key"], condition=~Q(trigger_key=""), name="task_trigger_key_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="message") | Q(channel__in=["email", "sms", "push"]), name="task_message_has_channel"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "status", "due_on"], name="task_customer_idx"),
+            models.Index(fields=["store", "status", "due_on"], name="task_store_due_idx"),
+            models.Index(fields=["assignee", "status", "due_on"], name="task_assignee_idx"),
+        ]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,205 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class LoyaltyTier(models.Model):
+    """A tier reached by rolling 12-month spend; head office edits them in the admin."""
+
+    code = models.SlugField(max_length=20, unique=True)
+    name = models.CharField(max_length=40)
+    min_spend = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        unique=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Spend over the last 12 months needed to reach this tier.",
+    )
+    points_per_unit = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Points earned per unit of currency spent.",
+    )
+    benefits = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["min_spend"]
+
+    def __str__(self):
+        return self.name
+
+
+class LoyaltyAccount(models.Model):
+    """Points balance (the sum of the ledger, cached and CHECKed non-negative) and current tier."""
+
+    customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE, related_name="loyalty_account")
+    balance = models.IntegerField(default=0)
+    tier = models.ForeignKey(LoyaltyTier, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
+    spend_12m = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(balance__gte=0), name="loyalty_balance_not_negative")]
+
+    def __str__(self):
+        return f"{self.customer_id}: {self.balance} pts"
+
+
+class PointsEntry(models.Model):
+    class Kind(models.TextChoices):
+        EARN = "earn", "Earned"
+        REDEEM = "redeem", "Redeemed"
+        REVERSE = "reverse", "Reversed"
+        EXPIRE = "expire", "Expired"
+        ADJUST = "adjust", "Adjusted"
+
+    account = models.ForeignKey(LoyaltyAccount, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    points = models.IntegerField(help_text="Positive adds to the balance, negative takes from it.")
+    reference = models.CharField(max_length=100, help_text="Order, return or merge it belongs to.")
+    note = models.CharField(max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "points entries"
+        constraints = [
+            models.CheckConstraint(condition=~Q(points=0), name="points_entry_not_zero"),
+            models.UniqueConstraint(
+                fields=["account", "reference"],
+                condition=Q(kind__in=["earn", "redeem"]),
+                name="points_earn_redeem_once_per_reference",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "-created_at"], name="points_account_idx")]
+
+    def __str__(self):
+        return f"{self.kind} {self.points:+d} ({self.reference})"
+
+
+class StoreCreditAccount(models.Model):
+    customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE, related_name="store_credit")
+    balance = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(balance__gte=0), name="store_credit_not_negative")]
+
+    def __str__(self):
+        return f"{self.customer_id}: {self.balance}"
+
+
+class StoreCreditEntry(models.Model):
+    class Kind(models.TextChoices):
+        ISSUE = "issue", "Issued"
+        SPEND = "spend", "Spent"
+        ADJUST = "adjust", "Adjusted"
+
+    account = models.ForeignKey(StoreCreditAccount, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="Positive issues, negative spends.")
+    reference = models.CharField(max_length=100)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    store = models.ForeignKey("retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "store credit entries"
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="store_credit_entry_not_zero"),
+            models.UniqueConstraint(
+                fields=["account", "kind", "reference"],
+                condition=Q(kind__in=["issue", "spend"]),
+                name="store_credit_once_per_reference",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.amount} ({self.reference})"
+
+
+class Offer(models.Model):
+    """A discount for shoppers matching its rules, redeemable once per shopper on its channels."""
+
+    class Segment(models.TextChoices):
+        ALL = "all", "Everyone"
+        MULTICHANNEL = "multichannel", "Multichannel shoppers"
+        SINGLE_CHANNEL = "single_channel", "Single-channel shoppers"
+        LAPSED = "lapsed", "No purchase in 6 months"
+
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    discount_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
+    discount_amount = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    channels = models.JSONField(default=list, help_text='Where it can be redeemed, e.g. ["app", "web", "store"].')
+    segment = models.CharField(max_length=16, choices=Segment.choices, default=Segment.ALL)
+    tier = models.ForeignKey(LoyaltyTier, null=True, blank=True, on_delete=models.PROTECT, help_text="Only this tier.")
+    tag = models.ForeignKey(
+        "customers.Tag", null=True, blank=True, on_delete=models.PROTECT, help_text="Only this tag."
+    )
+    first_purchase_only = models.BooleanField(default=False, help_text="Only shoppers who never bought.")
+    requires_email_consent = models.BooleanField(default=True, help_text="Sent by email: only to those who agreed.")
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-valid_from", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(discount_percent__isnull=False) & Q(discount_amount__isnull=True))
+                | (Q(discount_percent__isnull=True) & Q(discount_amount__isnull=False)),
+                name="offer_one_discount_kind",
+            ),
+            models.CheckConstraint(condition=Q(valid_until__gt=models.F("valid_from")), name="offer_valid_window"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    @property
+    def discount_label(self) -> str:
+        if self.discount_percent is not None:
+            return f"{self.discount_percent.normalize():f}% off"
+        return f"{self.discount_amount} off"
+
+
+class OfferAssignment(models.Model):
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="assignments")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="offer_assignments")
+    assigned_at = models.DateTimeField()
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    redeemed_channel = models.CharField(max_length=8, blank=True)
+    redeemed_reference = models.CharField(max_length=100, blank=True)
+    redeemed_store = models.ForeignKey(
+        "retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-assigned_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["offer", "customer"], name="offer_assignment_once")]
+        indexes = [models.Index(fields=["customer", "redeemed_at"], name="offer_assignment_customer_idx")]
+
+    def __str__(self):
+        return f"{self.offer.code} → {self.customer_id}"

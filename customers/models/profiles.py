@@ -1,0 +1,166 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Tag(models.Model):
+    """A label head office or associates put on shoppers (vip, stylist-client, wholesale...)."""
+
+    name = models.SlugField(max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class CustomerQuerySet(models.QuerySet):
+    def live(self):
+        """Profiles an associate can find: not anonymous devices, not merged away, not erased."""
+        return self.filter(is_anonymous=False, merged_into__isnull=True, erased_at__isnull=True)
+
+
+class Customer(models.Model):
+    """One shopper across app, web and stores. Store-only shoppers have no linked `user`.
+
+    An anonymous profile (`is_anonymous`) holds the events of a device nobody has linked yet;
+    it is merged into the real profile once the device is linked.
+    """
+
+    first_name = models.CharField(max_length=80, blank=True)
+    last_name = models.CharField(max_length=80, blank=True)
+    email = models.EmailField(blank=True, db_index=True, help_text="Stored lower-case and stripped.")
+    phone = models.CharField(max_length=20, blank=True, db_index=True, help_text="E.164, e.g. +447700900123.")
+    card_number = models.CharField(max_length=20, blank=True, db_index=True, help_text="Loyalty card number.")
+    birthday = models.DateField(null=True, blank=True)
+    important_dates = models.JSONField(
+        default=list, blank=True, help_text='[{"label": "Anniversary", "date": "2020-06-14"}]'
+    )
+    home_store = models.ForeignKey(
+        "retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="home_customers"
+    )
+    preferred_sizes = models.JSONField(default=dict, blank=True, help_text='Per category: {"shoes": "42", "tops": "M"}')
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers")
+    assigned_associate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="client_book",
+        help_text="The associate whose client book holds this shopper.",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer"
+    )
+    is_anonymous = models.BooleanField(default=False, help_text="A device's events before anyone linked it.")
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from")
+    erased_at = models.DateTimeField(null=True, blank=True)
+    # Denormalised for the search box and the header (kept by the services that write them).
+    search_name = models.CharField(max_length=170, blank=True, editable=False, help_text="lower-case full name")
+    channels = models.JSONField(default=list, blank=True, editable=False, help_text="Channels this shopper used.")
+    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(merged_into=models.F("id")), name="customer_not_merged_into_self"),
+        ]
+        indexes = [
+            models.Index(fields=["assigned_associate", "last_name"], name="customer_client_book_idx"),
+            models.Index(fields=["home_store", "last_name"], name="customer_home_store_idx"),
+        ]
+
+    def __str__(self):
+        if self.erased_at:
+            return f"Erased customer #{self.pk}"
+        return self.full_name or self.email or self.phone or f"Customer #{self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_multichannel(self) -> bool:
+        return len(self.channels or []) > 1
+
+
+class CustomerIdentity(models.Model):
+    """A key that points at a profile: email, phone, card, app install, web cookie, POS customer id."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Phone"
+        CARD = "card", "Loyalty card"
+        APP_INSTALL = "app_install", "App install"
+        WEB_COOKIE = "web_cookie", "Web cookie"
+        POS_CUSTOMER_ID = "pos_customer_id", "POS customer id"
+
+    DEVICE_KINDS = frozenset({Kind.APP_INSTALL, Kind.WEB_COOKIE})
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    value = models.CharField(max_length=255)
+    created_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "customer identities"
+        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="identity_kind_value_unique")]
+        indexes = [models.Index(fields=["customer", "kind"], name="identity_customer_idx")]
+
+    def __str__(self):
+        return f"{self.kind}:{self.value}"
+
+
+class Consent(models.Model):
+    """The shopper's current yes/no to marketing on one channel, with when and where it was given."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
+        PUSH = "push", "Push"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    granted = models.BooleanField()
+    changed_at = models.DateTimeField()
+    source = models.CharField(max_length=40, help_text="Where it was given: app, web, store:LON-01, import...")
+
+    class Meta:
+        ordering = ["channel"]
+        constraints = [models.UniqueConstraint(fields=["customer", "channel"], name="consent_customer_channel_unique")]
+
+    def __str__(self):
+        return f"{self.channel}: {'yes' if self.granted else 'no'}"
+
+
+class CustomerMerge(models.Model):
+    """One merge of `source` into `target`, with what moved, so that it can be undone.
+
+    `moved` maps a label to the primary keys that were re-pointed ("customers.Interaction": [...]);
+    receivers of `customer_merged` add their own labels (e.g. "orders.Order") to the same dict.
+    """
+
+    source = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_as_source")
+    target = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_as_target")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    moved = models.JSONField(default=dict)
+    merged_at = models.DateTimeField()
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self):
+        return f"#{self.source_id} → #{self.target_id}"

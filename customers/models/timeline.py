@@ -1,0 +1,96 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Channel(models.TextChoices):
+    APP = "app", "App"
+    WEB = "web", "Web"
+    STORE = "store", "Store"
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    PHONE = "phone", "Phone"
+    KIOSK = "kiosk", "Kiosk"
+
+
+class Interaction(models.Model):
+    """One thing a shopper did or was told, on one channel: the timeline of the clienteling screen.
+
+    Idempotent by (source, external_id): a client, the POS or the orders app re-sending the same
+    event does not add it twice. A purchase carries in `data`:
+        {"order_number": "W-1001", "total": "59.90", "currency": "EUR",
+         "lines": [{"sku": "TSH-BLU-M", "qty": 1, "amount": "29.95", "category": "tops", "size": "M"}]}
+    and its lines are copied into `PurchasedItem` rows for tiers and recommendations.
+    """
+
+    class Kind(models.TextChoices):
+        PRODUCT_VIEW = "product_view", "Viewed a product"
+        SEARCH = "search", "Searched"
+        ADD_TO_CART = "add_to_cart", "Added to cart"
+        WISHLIST_ADD = "wishlist_add", "Added to wishlist"
+        APP_OPEN = "app_open", "Opened the app"
+        STORE_VISIT = "store_visit", "Visited a store"
+        PURCHASE = "purchase", "Purchase"
+        PICKUP = "pickup", "Collected an order"
+        RETURN = "return", "Return"
+        MESSAGE_SENT = "message_sent", "Message sent"
+        MESSAGE_RECEIVED = "message_received", "Message received"
+        OFFER_REDEEMED = "offer_redeemed", "Redeemed an offer"
+        NOTE = "note", "Note"
+        APPOINTMENT = "appointment", "Appointment"
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="interactions")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    occurred_at = models.DateTimeField()
+    store = models.ForeignKey("retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    associate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.CharField(max_length=200, blank=True, help_text="What it was about: a SKU, a search, an order.")
+    data = models.JSONField(default=dict, blank=True)
+    source = models.CharField(max_length=40, help_text="Who wrote it: events:app, pos, orders, portal...")
+    external_id = models.CharField(max_length=100, help_text="The writer's own id; with source, makes it idempotent.")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="interaction_source_external_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at", "-id"], name="interaction_timeline_idx"),
+            models.Index(fields=["customer", "channel", "-occurred_at", "-id"], name="interaction_channel_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.channel} {self.kind} {self.subject}"
+
+
+class PurchasedItem(models.Model):
+    """A purchase line (or a returned one, negative) taken from a purchase/return interaction.
+
+    Rolling spend for tiers and "bought together" recommendations read these rows.
+    """
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="purchased_items")
+    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="items")
+    sku = models.CharField(max_length=64)
+    category = models.CharField(max_length=60, blank=True)
+    size = models.CharField(max_length=20, blank=True)
+    quantity = models.IntegerField(help_text="Negative for a return.")
+    amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="Paid for the line; negative for a return.")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["customer", "occurred_at"], name="purchased_customer_idx"),
+            models.Index(fields=["sku", "interaction"], name="purchased_sku_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(quantity=0), name="purchased_quantity_not_zero"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} x {self.sku}"

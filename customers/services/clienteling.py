@@ -1,0 +1,239 @@
+"""Clienteling work: notes and tasks, written by an associate acting in their current store."""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from customers.errors import CustomerError
+from customers.models import Consent, Customer, Interaction, Note, Task
+from customers.services._common import validation_to_error
+from customers.services.timeline import record_interaction
+from retail.models import Store, StoreMembership, User
+from retail.services import record_audit_event
+
+
+def contact_cap() -> tuple[int, int]:
+    """(at most N outreach tasks, per D days) for one shopper: CUSTOMERS_CONTACT_CAP / _WINDOW_DAYS."""
+    return getattr(settings, "CUSTOMERS_CONTACT_CAP", 2), getattr(settings, "CUSTOMERS_CONTACT_WINDOW_DAYS", 7)
+
+
+def require_store_member(user: User, store: Store) -> None:
+    """Associates see every shopper of the chain but act only in a store they work in."""
+    if user.is_superuser or getattr(user, "is_head_office", False):
+        return
+    if not StoreMembership.objects.filter(user=user, store=store).exists():
+        raise CustomerError(
+            f"You do not work at {store.code}; switch store first.", code="not_store_member", status=403
+        )
+
+
+def _live(customer: Customer) -> Customer:
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.erased_at or customer.merged_into_id:
+        raise CustomerError(
+            "This profile was erased or merged; open the surviving one.", code="customer_not_live", status=409
+        )
+    return customer
+
+
+@transaction.atomic
+def add_note(*, customer: Customer, author: User, store: Store, body: str, pinned: bool = False) -> Note:
+    require_store_member(author, store)
+    customer = _live(customer)
+    note = Note(
+        customer=customer,
+        author=author,
+        store=store,
+        body=(body or "").strip(),
+        pinned=pinned,
+        created_at=timezone.now(),
+    )
+    try:
+        note.full_clean()
+    except ValidationError as exc:
+        raise validation_to_error(exc) from None
+    note.save()
+    record_interaction(
+        customer=customer,
+        channel="store",
+        kind=Interaction.Kind.NOTE,
+        source="notes",
+        external_id=f"note:{note.pk}",
+        occurred_at=note.created_at,
+        store=store,
+        associate=author,
+        subject=note.body[:200],
+    )
+    record_audit_event(actor=author, action="customer.note_added", obj=customer, store=store, details={"note": note.pk})
+    return note
+
+
+@transaction.atomic
+def pin_note(*, note: Note, pinned: bool, actor: User, store: Store) -> Note:
+    require_store_member(actor, store)
+    if note.store_id != store.pk:
+        raise CustomerError("Only the store that wrote a note can pin it.", code="not_store_member", status=403)
+    note.pinned = pinned
+    note.save(update_fields=["pinned"])
+    return note
+
+
+@transaction.atomic
+def create_task(
+    *,
+    customer: Customer,
+    store: Store,
+    kind: str,
+    title: str,
+    due_on: date,
+    channel: str = "",
+    assignee: User | None = None,
+    actor: User | None = None,
+    reason: str = Task.Reason.MANUAL,
+    trigger_key: str = "",
+) -> Task:
+    """Raise a task. Messages need the shopper's consent on their channel; calls and messages
+    together respect the contact-frequency cap. Locks the profile so two associates racing to
+    contact the same shopper cannot both pass the cap."""
+    if actor is not None:
+        require_store_member(actor, store)
+    if assignee is not None and not (
+        assignee.is_head_office or StoreMembership.objects.filter(user=assignee, store=store).exists()
+    ):
+        raise CustomerError(
+            f"{assignee} does not work at {store.code}.",
+            code="not_store_member",
+            fields={"assignee": ["Not in this store."]},
+        )
+    customer = _live(customer)
+    if trigger_key:
+        existing = Task.objects.filter(trigger_key=trigger_key).first()
+        if existing is not None:
+            return existing
+    if kind == Task.Kind.MESSAGE:
+        if channel not in Consent.Channel.values:
+            raise CustomerError(
+                "Pick email, SMS or push for a message.", code="invalid", fields={"channel": ["Required."]}
+            )
+        if not Consent.objects.filter(customer=customer, channel=channel, granted=True).exists():
+            raise CustomerError(
+                f"The shopper has not agreed to {channel} messages.",
+                code="no_consent",
+                status=409,
+                fields={"channel": ["No consent on this channel."]},
+            )
+    elif kind != Task.Kind.CALL:
+        channel = ""
+    if kind in Task.OUTREACH_KINDS:
+        cap, days = contact_cap()
+        recent = Task.objects.filter(
+            customer=customer, kind__in=Task.OUTREACH_KINDS, created_at__gte=timezone.now() - timedelta(days=days)
+        ).exclude(status=Task.Status.CANCELLED)
+        if recent.count() >= cap:
+            raise CustomerError(
+                f"This shopper was already contacted {cap} times in {days} days; try later.",
+                code="contact_cap_reached",
+                status=409,
+            )
+    task = Task(
+        customer=customer,
+        store=store,
+        kind=kind,
+        channel=channel,
+        title=(title or "").strip(),
+        due_on=due_on,
+        assignee=assignee,
+        reason=reason,
+        trigger_key=trigger_key,
+        created_by=actor,
+        created_at=timezone.now(),
+    )
+    try:
+        task.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        raise validation_to_error(exc) from None
+    task.save()
+    record_audit_event(
+        actor=actor,
+        action="customer.task_created",
+        obj=customer,
+        store=store,
+        details={"task": task.pk, "kind": kind, "reason": reason},
+    )
+    return task
+
+
+def raise_task_for_event(
+    *,
+    customer: Customer,
+    reason: str,
+    trigger_key: str,
+    title: str,
+    kind: str = Task.Kind.CALL,
+    channel: str = "",
+    store: Store | None = None,
+    due_on: date | None = None,
+) -> Task | None:
+    """A task raised by an event (back in stock, birthday, pick-up not collected, return in store),
+    landing with the shopper's associate or else the store. Returns None when consent, the contact
+    cap or a missing store stops it (events are not errors); once per trigger_key."""
+    store = store or customer.home_store
+    if store is None:
+        return None
+    try:
+        return create_task(
+            customer=customer,
+            store=store,
+            kind=kind,
+            channel=channel,
+            title=title,
+            due_on=due_on or timezone.localdate(),
+            assignee=customer.assigned_associate,
+            reason=reason,
+            trigger_key=trigger_key,
+        )
+    except CustomerError as exc:
+        if exc.code in {"no_consent", "contact_cap_reached", "customer_not_live", "not_store_member"}:
+            return None
+        raise
+
+
+@transaction.atomic
+def complete_task(*, task: Task, actor: User, store: Store, status: str = Task.Status.DONE) -> Task:
+    require_store_member(actor, store)
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if task.store_id != store.pk:
+        raise CustomerError(f"This task belongs to {task.store.code}.", code="not_store_member", status=403)
+    if task.status != Task.Status.OPEN:
+        raise CustomerError("This task is already closed.", code="task_closed", status=409)
+    if status not in {Task.Status.DONE, Task.Status.CANCELLED}:
+        raise CustomerError("Close a task as done or cancelled.", code="invalid")
+    task.status, task.completed_at = status, timezone.now()
+    task.save(update_fields=["status", "completed_at"])
+    record_audit_event(
+        actor=actor, action=f"customer.task_{status}", obj=task.customer, store=store, details={"task": task.pk}
+    )
+    return task
+
+
+def raise_birthday_tasks(*, today: date | None = None, days_ahead: int = 7) -> int:
+    """Birthday calls for shoppers with a home store, a week ahead (run daily by Celery beat)."""
+    today = today or timezone.localdate()
+    target = today + timedelta(days=days_ahead)
+    made = 0
+    qs = Customer.objects.live().filter(
+        birthday__month=target.month, birthday__day=target.day, home_store__isnull=False
+    )
+    for customer in qs.select_related("home_store", "assigned_associate").iterator(chunk_size=500):
+        task = raise_task_for_event(
+            customer=customer,
+            reason=Task.Reason.BIRTHDAY,
+            trigger_key=f"birthday:{customer.pk}:{target.year}",
+            title=f"Birthday on {target:%d %b}: call {customer.first_name or 'the client'}",
+            due_on=today,
+        )
+        made += task is not None
+    return made

@@ -1,0 +1,404 @@
+"""Loyalty points, tiers, store credit and offers: the services orders and returns call.
+
+Every balance change locks the account row (`select_for_update`) and writes a ledger entry in
+the same transaction; the balance column is CHECKed non-negative in the database as well.
+"""
+
+from datetime import timedelta
+from decimal import ROUND_DOWN, Decimal
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from customers.errors import CustomerError
+from customers.models import (
+    Consent,
+    Customer,
+    Interaction,
+    LoyaltyAccount,
+    LoyaltyTier,
+    Offer,
+    OfferAssignment,
+    PointsEntry,
+    PurchasedItem,
+    StoreCreditAccount,
+    StoreCreditEntry,
+)
+from retail.models import Store, User
+from retail.services import record_audit_event
+
+CENT = Decimal("0.01")
+
+
+class InsufficientPoints(CustomerError):
+    status = 409
+    code = "insufficient_points"
+
+
+class InsufficientStoreCredit(CustomerError):
+    status = 409
+    code = "insufficient_store_credit"
+
+
+def _money(value) -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(CENT)
+    except (ArithmeticError, ValueError):
+        raise CustomerError(
+            "Amounts are decimals like 12.50.", code="invalid", fields={"amount": ["Not a number."]}
+        ) from None
+    return amount
+
+
+def _locked(model, customer: Customer):
+    """The customer's account row, created if missing, locked until the transaction ends."""
+    model.objects.bulk_create([model(customer=customer, created_at=timezone.now())], ignore_conflicts=True)
+    return model.objects.select_for_update().get(customer=customer)
+
+
+def loyalty_account_for(customer: Customer) -> LoyaltyAccount:
+    account = LoyaltyAccount.objects.filter(customer=customer).select_related("tier").first()
+    return account or LoyaltyAccount(customer=customer, balance=0, created_at=timezone.now())
+
+
+def _post_points(
+    account: LoyaltyAccount, *, kind: str, points: int, reference: str, actor=None, note=""
+) -> PointsEntry:
+    now = timezone.now()
+    entry = PointsEntry(
+        account=account,
+        kind=kind,
+        points=points,
+        reference=reference[:100],
+        note=note[:200],
+        actor=actor,
+        created_at=now,
+    )
+    entry.full_clean(validate_constraints=False)
+    entry.save()
+    account.balance += points
+    account.last_activity_at = now
+    account.save(update_fields=["balance", "last_activity_at"])
+    return entry
+
+
+def _require_reference(reference: str) -> None:
+    if not reference:
+        raise CustomerError(
+            "A reference (order or return number) is required.", code="invalid", fields={"reference": ["Required."]}
+        )
+
+
+@transaction.atomic
+def earn_points(
+    *,
+    customer: Customer,
+    reference: str,
+    amount: Decimal | None = None,
+    points: int | None = None,
+    actor: User | None = None,
+) -> PointsEntry:
+    """Credit points for a purchase: `points` as given, or `amount` x the tier's rate.
+
+    Idempotent by reference: earning twice for one order returns the first entry.
+    """
+    _require_reference(reference)
+    account = _locked(LoyaltyAccount, customer)
+    existing = account.entries.filter(kind=PointsEntry.Kind.EARN, reference=reference).first()
+    if existing is not None:
+        return existing
+    if points is None:
+        if amount is None:
+            raise CustomerError("Give points or an amount.", code="invalid")
+        rate = account.tier.points_per_unit if account.tier_id else Decimal("1")
+        points = int((_money(amount) * rate).to_integral_value(rounding=ROUND_DOWN))
+    if points <= 0:
+        raise CustomerError("Points earned must be positive.", code="invalid", fields={"points": ["Must be > 0."]})
+    return _post_points(account, kind=PointsEntry.Kind.EARN, points=points, reference=reference, actor=actor)
+
+
+@transaction.atomic
+def redeem_points(*, customer: Customer, points: int, reference: str, actor: User | None = None) -> PointsEntry:
+    """Spend points. Takes the account row lock, so concurrent spends never overdraw it."""
+    _require_reference(reference)
+    if points <= 0:
+        raise CustomerError("Points to redeem must be positive.", code="invalid", fields={"points": ["Must be > 0."]})
+    account = _locked(LoyaltyAccount, customer)
+    if account.entries.filter(kind=PointsEntry.Kind.REDEEM, reference=reference).exists():
+        raise CustomerError(f"Points were already redeemed for {reference}.", code="already_redeemed", status=409)
+    if account.balance < points:
+        raise InsufficientPoints(
+            f"Only {account.balance} points available; {points} asked.", extra={"balance": account.balance}
+        )
+    return _post_points(account, kind=PointsEntry.Kind.REDEEM, points=-points, reference=reference, actor=actor)
+
+
+@transaction.atomic
+def reverse_points(
+    *, customer: Customer, reference: str, points: int | None = None, actor: User | None = None
+) -> PointsEntry | None:
+    """Take back points earned for `reference` (a return): all of them, or `points` of them.
+
+    Never more than was earned for it and not yet reversed, and never below a zero balance (points
+    already spent are not clawed back). Returns None when there is nothing left to reverse.
+    """
+    _require_reference(reference)
+    account = _locked(LoyaltyAccount, customer)
+    totals = account.entries.filter(reference=reference).aggregate(
+        earned=Sum("points", filter=Q(kind=PointsEntry.Kind.EARN)),
+        reversed=Sum("points", filter=Q(kind=PointsEntry.Kind.REVERSE)),
+    )
+    remaining = (totals["earned"] or 0) + (totals["reversed"] or 0)
+    wanted = remaining if points is None else min(points, remaining)
+    wanted = min(wanted, account.balance)
+    if wanted <= 0:
+        return None
+    return _post_points(account, kind=PointsEntry.Kind.REVERSE, points=-wanted, reference=reference, actor=actor)
+
+
+@transaction.atomic
+def adjust_points(*, customer: Customer, points: int, note: str, actor: User | None = None) -> PointsEntry:
+    if not note:
+        raise CustomerError("Say why the points are adjusted.", code="invalid", fields={"note": ["Required."]})
+    account = _locked(LoyaltyAccount, customer)
+    if account.balance + points < 0:
+        raise InsufficientPoints(f"The balance is {account.balance}; it cannot go below zero.")
+    entry = _post_points(
+        account,
+        kind=PointsEntry.Kind.ADJUST,
+        points=points,
+        reference=f"adjust:{timezone.now():%Y%m%d%H%M%S}",
+        actor=actor,
+        note=note,
+    )
+    record_audit_event(
+        actor=actor, action="loyalty.points_adjusted", obj=customer, details={"points": points, "note": note}
+    )
+    return entry
+
+
+def expire_inactive_points(*, inactive_days: int = 365) -> int:
+    """Points lapse after a year without any earn or spend (the programme's rule). Returns accounts touched."""
+    cutoff = timezone.now() - timedelta(days=inactive_days)
+    ids = list(LoyaltyAccount.objects.filter(balance__gt=0, last_activity_at__lt=cutoff).values_list("id", flat=True))
+    done = 0
+    for account_id in ids:
+        with transaction.atomic():
+            account = LoyaltyAccount.objects.select_for_update().get(pk=account_id)
+            if account.balance > 0 and account.last_activity_at and account.last_activity_at < cutoff:
+                _post_points(
+                    account,
+                    kind=PointsEntry.Kind.EXPIRE,
+                    points=-account.balance,
+                    reference=f"expire:{cutoff:%Y-%m-%d}",
+                )
+                done += 1
+    return done
+
+
+def rolling_spend(customer: Customer, *, days: int = 365) -> Decimal:
+    since = timezone.now() - timedelta(days=days)
+    total = PurchasedItem.objects.filter(customer=customer, occurred_at__gte=since).aggregate(s=Sum("amount"))["s"]
+    return (total or Decimal("0")).quantize(CENT)
+
+
+@transaction.atomic
+def recalculate_tier(*, customer: Customer) -> LoyaltyTier | None:
+    """Tier from the last 12 months' net spend (purchases minus returns)."""
+    account = _locked(LoyaltyAccount, customer)
+    spend = rolling_spend(customer)
+    tier = LoyaltyTier.objects.filter(min_spend__lte=spend).order_by("-min_spend").first()
+    if account.tier_id != (tier.pk if tier else None) or account.spend_12m != spend:
+        old = account.tier_id
+        account.tier, account.spend_12m = tier, spend
+        account.save(update_fields=["tier", "spend_12m"])
+        if old != account.tier_id:
+            record_audit_event(
+                actor=None, action="loyalty.tier_changed", obj=customer, details={"tier": tier.code if tier else None}
+            )
+    return tier
+
+
+# --- store credit ----------------------------------------------------------------------------
+
+
+def _post_credit(account, *, kind, amount, reference, actor=None, store=None) -> StoreCreditEntry:
+    entry = StoreCreditEntry(
+        account=account,
+        kind=kind,
+        amount=amount,
+        reference=reference[:100],
+        actor=actor,
+        store=store,
+        created_at=timezone.now(),
+    )
+    entry.full_clean(validate_constraints=False)
+    entry.save()
+    account.balance += amount
+    account.save(update_fields=["balance"])
+    return entry
+
+
+@transaction.atomic
+def issue_store_credit(
+    *, customer: Customer, amount: Decimal, reference: str, actor: User | None = None, store: Store | None = None
+) -> StoreCreditEntry:
+    """Credit the shopper (a refund as store credit). Idempotent by reference."""
+    _require_reference(reference)
+    amount = _money(amount)
+    if amount <= 0:
+        raise CustomerError(
+            "Store credit issued must be positive.", code="invalid", fields={"amount": ["Must be > 0."]}
+        )
+    account = _locked(StoreCreditAccount, customer)
+    existing = account.entries.filter(kind=StoreCreditEntry.Kind.ISSUE, reference=reference).first()
+    if existing is not None:
+        return existing
+    entry = _post_credit(
+        account, kind=StoreCreditEntry.Kind.ISSUE, amount=amount, reference=reference, actor=actor, store=store
+    )
+    record_audit_event(
+        actor=actor,
+        action="store_credit.issued",
+        obj=customer,
+        store=store,
+        details={"amount": str(amount), "reference": reference},
+    )
+    return entry
+
+
+@transaction.atomic
+def spend_store_credit(
+    *, customer: Customer, amount: Decimal, reference: str, actor: User | None = None, store: Store | None = None
+) -> StoreCreditEntry:
+    """Pay with store credit. Takes the account row lock: concurrent spends never overdraw it."""
+    _require_reference(reference)
+    amount = _money(amount)
+    if amount <= 0:
+        raise CustomerError("Amount to spend must be positive.", code="invalid", fields={"amount": ["Must be > 0."]})
+    account = _locked(StoreCreditAccount, customer)
+    if account.entries.filter(kind=StoreCreditEntry.Kind.SPEND, reference=reference).exists():
+        raise CustomerError(f"Store credit was already spent for {reference}.", code="already_spent", status=409)
+    if account.balance < amount:
+        raise InsufficientStoreCredit(
+            f"Only {account.balance} of store credit left; {amount} asked.", extra={"balance": str(account.balance)}
+        )
+    return _post_credit(
+        account, kind=StoreCreditEntry.Kind.SPEND, amount=-amount, reference=reference, actor=actor, store=store
+    )
+
+
+# --- offers ----------------------------------------------------------------------------------
+
+
+def eligible_customers(offer: Offer):
+    """Live profiles the offer's rules admit (tier, tag, first purchase, consent, segment)."""
+    qs = Customer.objects.live()
+    if offer.tier_id:
+        qs = qs.filter(loyalty_account__tier=offer.tier_id)
+    if offer.tag_id:
+        qs = qs.filter(tags=offer.tag_id)
+    if offer.first_purchase_only:
+        qs = qs.exclude(purchased_items__quantity__gt=0)
+    if offer.requires_email_consent:
+        qs = qs.filter(consents__channel=Consent.Channel.EMAIL, consents__granted=True)
+    if offer.segment == Offer.Segment.LAPSED:
+        recent = timezone.now() - timedelta(days=182)
+        qs = qs.filter(purchased_items__isnull=False).exclude(purchased_items__occurred_at__gte=recent)
+    return qs.distinct()
+
+
+def _segment_admits(offer: Offer, channels: list) -> bool:
+    if offer.segment == Offer.Segment.MULTICHANNEL:
+        return len(channels or []) > 1
+    if offer.segment == Offer.Segment.SINGLE_CHANNEL:
+        return len(channels or []) == 1
+    return True
+
+
+@transaction.atomic
+def assign_offer(*, offer: Offer, customer: Customer, actor: User | None = None) -> OfferAssignment:
+    """Give one shopper an offer, if its rules admit them (idempotent)."""
+    if not offer.is_active or offer.valid_until <= timezone.now():
+        raise CustomerError("This offer is no longer running.", code="offer_expired", status=409)
+    if not eligible_customers(offer).filter(pk=customer.pk).exists() or not _segment_admits(offer, customer.channels):
+        raise CustomerError("This shopper does not meet the offer's rules.", code="offer_not_eligible", status=409)
+    assignment, created = OfferAssignment.objects.get_or_create(
+        offer=offer, customer=customer, defaults={"assigned_at": timezone.now()}
+    )
+    if created:
+        record_audit_event(actor=actor, action="offer.assigned", obj=customer, details={"offer": offer.code})
+    return assignment
+
+
+@transaction.atomic
+def assign_offer_to_segment(*, offer: Offer, actor: User | None = None) -> int:
+    """Assign the offer to every eligible shopper at once; returns how many got it now."""
+    if not offer.is_active or offer.valid_until <= timezone.now():
+        raise CustomerError("This offer is no longer running.", code="offer_expired", status=409)
+    now = timezone.now()
+    before = offer.assignments.count()
+    batch = []
+    for customer_id, channels in eligible_customers(offer).values_list("id", "channels").iterator(chunk_size=2000):
+        if _segment_admits(offer, channels):
+            batch.append(OfferAssignment(offer=offer, customer_id=customer_id, assigned_at=now))
+        if len(batch) >= 2000:
+            OfferAssignment.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    OfferAssignment.objects.bulk_create(batch, ignore_conflicts=True)
+    added = offer.assignments.count() - before
+    record_audit_event(actor=actor, action="offer.assigned_to_segment", obj=offer, details={"customers": added})
+    return added
+
+
+@transaction.atomic
+def redeem_offer(
+    *,
+    customer: Customer,
+    offer_code: str,
+    channel: str,
+    reference: str,
+    store: Store | None = None,
+    actor: User | None = None,
+) -> OfferAssignment:
+    """Use the shopper's offer once, on any of its channels. Locks the assignment row."""
+    _require_reference(reference)
+    assignment = (
+        OfferAssignment.objects.select_for_update(of=("self",))
+        .select_related("offer")
+        .filter(customer=customer, offer__code=offer_code)
+        .first()
+    )
+    if assignment is None:
+        raise CustomerError("This shopper has no such offer.", code="offer_not_assigned", status=404)
+    offer, now = assignment.offer, timezone.now()
+    if assignment.redeemed_at is not None:
+        raise CustomerError(
+            f"Offer already used on {assignment.redeemed_at:%d %b %Y} ({assignment.redeemed_channel}).",
+            code="offer_already_redeemed",
+            status=409,
+        )
+    if not offer.is_active or not (offer.valid_from <= now < offer.valid_until):
+        raise CustomerError("This offer is not valid today.", code="offer_expired", status=409)
+    if offer.channels and channel not in offer.channels:
+        raise CustomerError(
+            f"This offer can be used on {', '.join(offer.channels)} only.", code="offer_wrong_channel", status=409
+        )
+    assignment.redeemed_at, assignment.redeemed_channel = now, channel
+    assignment.redeemed_reference, assignment.redeemed_store = reference[:100], store
+    assignment.save(update_fields=["redeemed_at", "redeemed_channel", "redeemed_reference", "redeemed_store"])
+    from customers.services.timeline import record_interaction
+
+    record_interaction(
+        customer=customer,
+        channel=channel,
+        kind=Interaction.Kind.OFFER_REDEEMED,
+        store=store,
+        associate=actor,
+        subject=offer.name,
+        data={"offer": offer.code, "reference": reference},
+        source="offers",
+        external_id=f"offer:{assignment.pk}",
+    )
+    return assignment

@@ -1,0 +1,384 @@
+"""Profiles, identities, consents and client books."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from customers.errors import CustomerError
+from customers.models import Consent, Customer, CustomerIdentity, Tag
+from customers.normalise import normalise_card, normalise_email, normalise_identity, normalise_phone
+from customers.services._common import validation_to_error
+from retail.models import Store, User
+from retail.services import record_audit_event
+
+# When identities of one event point at different known profiles, the strongest one wins.
+IDENTITY_PRIORITY = ["pos_customer_id", "card", "email", "phone", "app_install", "web_cookie"]
+CONTACT_IDENTITY = {"email": "email", "phone": "phone", "card_number": "card"}
+PROFILE_FIELDS = {
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "card_number",
+    "birthday",
+    "important_dates",
+    "home_store",
+    "preferred_sizes",
+}
+
+
+def refresh_search_name(customer: Customer) -> None:
+    customer.search_name = " ".join(f"{customer.first_name} {customer.last_name}".lower().split())[:170]
+
+
+def _clean_profile_values(values: dict) -> dict:
+    cleaned = dict(values)
+    try:
+        if "email" in cleaned:
+            cleaned["email"] = normalise_email(cleaned["email"] or "")
+        if "phone" in cleaned:
+            cleaned["phone"] = normalise_phone(cleaned["phone"] or "")
+        if "card_number" in cleaned:
+            cleaned["card_number"] = normalise_card(cleaned["card_number"] or "")
+    except ValidationError as exc:
+        field = "email" if exc.code != "invalid_phone" else "phone"
+        raise CustomerError(exc.messages[0], code="invalid", fields={field: exc.messages}) from None
+    sizes = cleaned.get("preferred_sizes")
+    if sizes is not None and (
+        not isinstance(sizes, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in sizes.items())
+    ):
+        raise CustomerError(
+            "Sizes are a category → size map.", code="invalid", fields={"preferred_sizes": ['e.g. {"shoes": "42"}']}
+        )
+    dates = cleaned.get("important_dates")
+    if dates is not None:
+        if not isinstance(dates, list):
+            raise CustomerError("Important dates are a list.", code="invalid", fields={"important_dates": ["A list."]})
+        for item in dates:
+            try:
+                date.fromisoformat(item["date"])
+                assert isinstance(item.get("label"), str) and item["label"]
+            except (KeyError, TypeError, ValueError, AssertionError):
+                raise CustomerError(
+                    "Each important date needs a label and a date (YYYY-MM-DD).",
+                    code="invalid",
+                    fields={"important_dates": ['e.g. [{"label": "Anniversary", "date": "2020-06-14"}]']},
+                ) from None
+    return cleaned
+
+
+def _sync_contact_identities(customer: Customer) -> None:
+    """Email, phone and card on the profile are also identities; taken ones are refused."""
+    now = timezone.now()
+    for field, kind in CONTACT_IDENTITY.items():
+        value = getattr(customer, field)
+        if not value:
+            continue
+        owner = CustomerIdentity.objects.filter(kind=kind, value=value).values_list("customer_id", flat=True).first()
+        if owner is None:
+            CustomerIdentity.objects.create(customer=customer, kind=kind, value=value, created_at=now)
+        elif owner != customer.pk:
+            raise CustomerError(
+                f"Another customer already has this {kind}. Open that profile or merge the two.",
+                code="duplicate_identity",
+                fields={field: ["Already used by another customer."]},
+                extra={"customer_id": owner},
+            )
+
+
+@transaction.atomic
+def create_customer(
+    *,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    phone: str = "",
+    card_number: str = "",
+    birthday: date | None = None,
+    home_store: Store | None = None,
+    preferred_sizes: dict | None = None,
+    user: User | None = None,
+    assigned_associate: User | None = None,
+    actor: User | None = None,
+    store: Store | None = None,
+) -> Customer:
+    values = _clean_profile_values(
+        {"email": email, "phone": phone, "card_number": card_number, "preferred_sizes": preferred_sizes or {}}
+    )
+    now = timezone.now()
+    customer = Customer(
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        birthday=birthday,
+        home_store=home_store,
+        user=user,
+        assigned_associate=assigned_associate,
+        created_at=now,
+        updated_at=now,
+        **values,
+    )
+    refresh_search_name(customer)
+    try:
+        customer.full_clean()
+    except ValidationError as exc:
+        raise validation_to_error(exc) from None
+    customer.save()
+    _sync_contact_identities(customer)
+    record_audit_event(actor=actor, action="customer.created", obj=customer, store=store)
+    return customer
+
+
+@transaction.atomic
+def update_customer_profile(
+    *, customer: Customer, values: dict, actor: User | None = None, store: Store | None = None
+) -> Customer:
+    """Change profile fields (names, contact, birthday, dates, sizes, home store); contacts stay identities."""
+    unknown = set(values) - PROFILE_FIELDS
+    if unknown:
+        raise CustomerError(f"Cannot change {', '.join(sorted(unknown))}.", code="invalid")
+    if customer.erased_at:
+        raise CustomerError("This customer was erased.", code="customer_erased", status=409)
+    values = _clean_profile_values(values)
+    changed = []
+    for field, value in values.items():
+        if getattr(customer, field) != value:
+            setattr(customer, field, value)
+            changed.append(field)
+    if not changed:
+        return customer
+    refresh_search_name(customer)
+    customer.updated_at = timezone.now()
+    try:
+        customer.full_clean()
+    except ValidationError as exc:
+        raise validation_to_error(exc) from None
+    customer.save()
+    _sync_contact_identities(customer)
+    record_audit_event(
+        actor=actor, action="customer.updated", obj=customer, store=store, details={"fields": sorted(changed)}
+    )
+    return customer
+
+
+@transaction.atomic
+def set_consent(*, customer: Customer, channel: str, granted: bool, source: str, actor: User | None = None) -> Consent:
+    """Record the shopper's yes/no to marketing on `channel`; every change is audited."""
+    if channel not in Consent.Channel.values:
+        raise CustomerError(
+            f"Consent channels are {', '.join(Consent.Channel.values)}.",
+            code="invalid",
+            fields={"channel": ["Unknown."]},
+        )
+    if not source:
+        raise CustomerError("Say where the consent was given.", code="invalid", fields={"source": ["Required."]})
+    consent = Consent.objects.filter(customer=customer, channel=channel).first()
+    if consent is not None and consent.granted == granted:
+        return consent
+    consent = consent or Consent(customer=customer, channel=channel)
+    consent.granted, consent.changed_at, consent.source = granted, timezone.now(), source[:40]
+    consent.full_clean()
+    consent.save()
+    record_audit_event(
+        actor=actor,
+        action="customer.consent_changed",
+        obj=customer,
+        details={"channel": channel, "granted": granted, "source": source},
+    )
+    return consent
+
+
+def has_consent(customer: Customer, channel: str) -> bool:
+    return Consent.objects.filter(customer=customer, channel=channel, granted=True).exists()
+
+
+@transaction.atomic
+def set_customer_tags(*, customer: Customer, names: Iterable[str], actor: User | None = None) -> list[Tag]:
+    slugs = sorted({n.strip().lower().replace(" ", "-") for n in names if n and n.strip()})
+    tags = []
+    for slug in slugs:
+        tag = Tag(name=slug)
+        try:
+            tag.full_clean(validate_unique=False)
+        except ValidationError:
+            raise CustomerError(
+                f"{slug!r} is not a usable tag.", code="invalid", fields={"tags": ["Letters, digits, -"]}
+            ) from None
+        tags.append(Tag.objects.get_or_create(name=slug)[0])
+    customer.tags.set(tags)
+    record_audit_event(actor=actor, action="customer.tags_set", obj=customer, details={"tags": slugs})
+    return tags
+
+
+@transaction.atomic
+def assign_associate(*, customer: Customer, associate: User | None, actor: User | None = None) -> Customer:
+    """Put the shopper in `associate`'s client book (None: back to the store's pool)."""
+    customer.assigned_associate = associate
+    customer.updated_at = timezone.now()
+    customer.save(update_fields=["assigned_associate", "updated_at"])
+    record_audit_event(
+        actor=actor,
+        action="customer.associate_assigned",
+        obj=customer,
+        details={"associate": associate.pk if associate else None},
+    )
+    return customer
+
+
+@transaction.atomic
+def reassign_client_book(*, from_associate: User, to_associate: User, store: Store, actor: User | None = None) -> int:
+    """Hand over a client book (e.g. when an associate leaves); only to a member of the same store."""
+    if not to_associate.memberships.filter(store=store).exists():
+        raise CustomerError(
+            f"{to_associate} does not work at {store.code}.",
+            code="not_store_member",
+            fields={"to_associate": ["Pick a colleague of this store."]},
+        )
+    moved = Customer.objects.filter(assigned_associate=from_associate).update(
+        assigned_associate=to_associate, updated_at=timezone.now()
+    )
+    record_audit_event(
+        actor=actor,
+        action="customer.client_book_reassigned",
+        store=store,
+        object_type="retail.user",
+        object_id=from_associate.pk,
+        details={"to": to_associate.pk, "customers": moved},
+    )
+    return moved
+
+
+# --- identity resolution -------------------------------------------------------------------
+
+
+def _normalised_pairs(identities) -> list[tuple[str, str]]:
+    items = identities.items() if isinstance(identities, dict) else identities
+    pairs, errors = [], {}
+    for kind, value in items:
+        if kind not in CustomerIdentity.Kind.values:
+            errors[kind] = ["Unknown identity kind."]
+            continue
+        try:
+            normalised = normalise_identity(kind, value)
+        except ValidationError as exc:
+            errors[kind] = exc.messages
+            continue
+        if normalised:
+            pairs.append((kind, normalised))
+    if errors:
+        raise CustomerError("An identity could not be read.", code="invalid_identity", fields=errors)
+    return sorted(set(pairs), key=lambda p: IDENTITY_PRIORITY.index(p[0]))
+
+
+def live_profile(customer: Customer) -> Customer:
+    """Follow merges to the profile that now holds the data."""
+    seen = set()
+    while customer.merged_into_id and customer.pk not in seen:
+        seen.add(customer.pk)
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    return customer
+
+
+def resolve_customer(
+    *,
+    identities,
+    create: bool = True,
+    customer: Customer | None = None,
+    actor: User | None = None,
+) -> Customer | None:
+    """The profile these identities belong to; unknown identities are attached to it.
+
+    `identities`: {"email": ..., "app_install": ...} or [(kind, value), ...]; values are
+    normalised here. With `customer` given (a signed-in shopper), the identities are linked to
+    that profile. Anonymous device profiles met on the way are merged into the result (their
+    earlier events join the real timeline). Identities already held by another known profile are
+    left there: two real people are never merged automatically. Returns None when nothing
+    matches and `create` is False.
+    """
+    pairs = _normalised_pairs(identities)
+    if not pairs and customer is None:
+        raise CustomerError("Send at least one identity.", code="identity_required")
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _resolve(pairs, create=create, customer=customer, actor=actor)
+        except IntegrityError:
+            if attempt:  # someone else created the same identity twice in a row: give up cleanly
+                raise CustomerError("Please retry.", code="identity_conflict", status=409) from None
+    return None  # pragma: no cover
+
+
+def _resolve(pairs, *, create: bool, customer: Customer | None, actor) -> Customer | None:
+    query = Q()
+    for kind, value in pairs:
+        query |= Q(kind=kind, value=value)
+    held = {}
+    if pairs:
+        for identity in CustomerIdentity.objects.filter(query).select_related("customer"):
+            held[(identity.kind, identity.value)] = live_profile(identity.customer)
+    owners = [held[p] for p in pairs if p in held]
+    known = [c for c in owners if not c.is_anonymous and not c.erased_at]
+    anonymous = [c for c in owners if c.is_anonymous]
+    strong = [p for p in pairs if p[0] not in CustomerIdentity.DEVICE_KINDS]
+
+    if customer is not None:
+        target = live_profile(customer)
+    elif known:
+        target = known[0]
+    elif anonymous:
+        target = anonymous[0]
+    elif not create:
+        return None
+    else:
+        now = timezone.now()
+        target = Customer.objects.create(is_anonymous=not strong, created_at=now, updated_at=now)
+
+    from customers.services.merge import merge_customers
+
+    for other in {c.pk: c for c in anonymous if c.pk != target.pk}.values():
+        merge_customers(source=other, target=target, actor=actor, reason="device linked")
+
+    now = timezone.now()
+    CustomerIdentity.objects.bulk_create(
+        [
+            CustomerIdentity(customer=target, kind=k, value=v, created_at=now, last_seen_at=now)
+            for k, v in pairs
+            if (k, v) not in held
+        ]
+    )
+
+    fill = {}
+    for kind, value in strong:
+        field = {"email": "email", "phone": "phone", "card": "card_number"}.get(kind)
+        if field and not getattr(target, field) and (kind, value) not in held:
+            fill[field] = value
+    if target.is_anonymous and strong:
+        fill["is_anonymous"] = False
+    if fill:
+        for field, value in fill.items():
+            setattr(target, field, value)
+        target.updated_at = now
+        target.save(update_fields=[*fill, "updated_at"])
+    return target
+
+
+@transaction.atomic
+def link_user_to_customer(*, user: User) -> Customer:
+    """The profile of a signed-in shopper, found by their email or made for them (idempotent)."""
+    existing = Customer.objects.filter(user=user).first()
+    if existing is not None:
+        return live_profile(existing)
+    customer = resolve_customer(identities={"email": user.email}, create=True)
+    if customer.user_id and customer.user_id != user.pk:
+        raise CustomerError("This email belongs to another account.", code="identity_conflict", status=409)
+    if customer.user_id is None:
+        customer.user = user
+        if not customer.first_name and user.full_name:
+            customer.first_name, _, customer.last_name = user.full_name.partition(" ")
+            refresh_search_name(customer)
+        customer.updated_at = timezone.now()
+        customer.save(update_fields=["user", "first_name", "last_name", "search_name", "updated_at"])
+    return customer

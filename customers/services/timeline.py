@@ -1,0 +1,336 @@
+"""The timeline: single interactions from services, purchases, and batches of client events."""
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from customers.errors import CustomerError
+from customers.models import Channel, Customer, CustomerIdentity, Interaction, PurchasedItem
+from retail.models import Store, User
+
+MAX_BATCH = 500
+MAX_DATA_BYTES = 4000
+# What app and web clients may post themselves; purchases, returns and pick-ups come from orders/POS.
+CLIENT_KINDS = frozenset(
+    {"product_view", "search", "add_to_cart", "wishlist_add", "app_open", "store_visit", "message_received"}
+)
+CLIENT_CHANNELS = frozenset({Channel.APP, Channel.WEB, Channel.KIOSK})
+CLIENT_IDENTITIES = frozenset(CustomerIdentity.DEVICE_KINDS)
+LINE_KINDS = {Interaction.Kind.PURCHASE: 1, Interaction.Kind.RETURN: -1}
+
+
+def _purchase_lines(data: dict) -> list[dict]:
+    """Read the `lines` of a purchase/return interaction; CustomerError when malformed."""
+    lines = data.get("lines")
+    if not isinstance(lines, list) or not lines:
+        raise CustomerError("A purchase needs lines.", code="invalid", fields={"data.lines": ["At least one line."]})
+    out = []
+    for index, line in enumerate(lines):
+        try:
+            sku = str(line["sku"]).strip()
+            qty = int(line["qty"])
+            amount = Decimal(str(line["amount"])).quantize(Decimal("0.01"))
+            assert sku and qty > 0 and amount >= 0
+        except (KeyError, TypeError, ValueError, InvalidOperation, AssertionError):
+            raise CustomerError(
+                "Each line needs sku, qty > 0 and amount >= 0.",
+                code="invalid",
+                fields={f"data.lines.{index}": ['e.g. {"sku": "TSH-BLU-M", "qty": 1, "amount": "19.99"}']},
+            ) from None
+        out.append(
+            {
+                "sku": sku[:64],
+                "qty": qty,
+                "amount": amount,
+                "category": str(line.get("category", ""))[:60],
+                "size": str(line.get("size", ""))[:20],
+            }
+        )
+    return out
+
+
+def _note_channel(customer: Customer, channel: str, occurred_at: datetime) -> None:
+    updates = {}
+    if channel not in (customer.channels or []):
+        customer.channels = sorted({*(customer.channels or []), channel})
+        updates["channels"] = customer.channels
+    if customer.last_seen_at is None or occurred_at > customer.last_seen_at:
+        customer.last_seen_at = occurred_at
+        updates["last_seen_at"] = occurred_at
+    if updates:
+        Customer.objects.filter(pk=customer.pk).update(**updates)
+
+
+@transaction.atomic
+def record_interaction(
+    *,
+    customer: Customer,
+    channel: str,
+    kind: str,
+    source: str,
+    external_id: str = "",
+    occurred_at: datetime | None = None,
+    store: Store | None = None,
+    associate: User | None = None,
+    subject: str = "",
+    data: dict | None = None,
+) -> Interaction:
+    """Add one interaction to the timeline; the same (source, external_id) twice is a no-op.
+
+    For kind purchase/return, `data["lines"]` (sku, qty, amount, optional category/size) also
+    becomes PurchasedItem rows (negative for a return) and the loyalty tier is recalculated.
+    """
+    if channel not in Channel.values:
+        raise CustomerError(f"Unknown channel {channel!r}.", code="invalid", fields={"channel": ["Unknown."]})
+    if kind not in Interaction.Kind.values:
+        raise CustomerError(f"Unknown kind {kind!r}.", code="invalid", fields={"kind": ["Unknown."]})
+    if customer.erased_at:
+        raise CustomerError("This customer was erased.", code="customer_erased", status=409)
+    from customers.services.profiles import live_profile
+
+    customer = live_profile(customer)
+    data = data or {}
+    external_id = external_id or uuid.uuid4().hex
+    existing = Interaction.objects.filter(source=source, external_id=external_id).first()
+    if existing is not None:
+        return existing
+    lines = _purchase_lines(data) if kind in LINE_KINDS else []
+    occurred_at = occurred_at or timezone.now()
+    interaction = Interaction(
+        customer=customer,
+        channel=channel,
+        kind=kind,
+        occurred_at=occurred_at,
+        store=store,
+        associate=associate,
+        subject=subject[:200],
+        data=data,
+        source=source[:40],
+        external_id=external_id[:100],
+        recorded_at=timezone.now(),
+    )
+    interaction.full_clean(validate_constraints=False)
+    interaction.save()
+    if lines:
+        sign = LINE_KINDS[kind]
+        PurchasedItem.objects.bulk_create(
+            PurchasedItem(
+                customer=customer,
+                interaction=interaction,
+                sku=line["sku"],
+                category=line["category"],
+                size=line["size"],
+                quantity=sign * line["qty"],
+                amount=sign * line["amount"],
+                channel=channel,
+                occurred_at=occurred_at,
+            )
+            for line in lines
+        )
+        from customers.services.loyalty import recalculate_tier
+
+        recalculate_tier(customer=customer)
+    _note_channel(customer, channel, occurred_at)
+    return interaction
+
+
+def record_purchase(
+    *,
+    customer: Customer,
+    channel: str,
+    order_number: str,
+    lines: list[dict],
+    source: str,
+    store: Store | None = None,
+    associate: User | None = None,
+    occurred_at: datetime | None = None,
+    currency: str = "",
+) -> Interaction:
+    """A purchase on the timeline, in the shape orders will also write (idempotent by order number)."""
+    total = sum((Decimal(str(line["amount"])) for line in lines), Decimal("0.00"))
+    return record_interaction(
+        customer=customer,
+        channel=channel,
+        kind=Interaction.Kind.PURCHASE,
+        source=source,
+        external_id=order_number,
+        occurred_at=occurred_at,
+        store=store,
+        associate=associate,
+        subject=order_number,
+        data={
+            "order_number": order_number,
+            "total": str(total),
+            "currency": currency,
+            "lines": [{**line, "amount": str(line["amount"])} for line in lines],
+        },
+    )
+
+
+# --- batches from app and web clients --------------------------------------------------------
+
+
+@dataclass
+class EventBatchResult:
+    accepted: list[int] = field(default_factory=list)
+    duplicates: list[int] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+
+
+def _reject(result: EventBatchResult, index: int, code: str, message: str, fields: dict) -> None:
+    result.rejected.append({"index": index, "code": code, "message": message, "fields": fields})
+
+
+def _validate_event(raw, *, now: datetime, signed_in: bool) -> tuple[dict | None, str, str, dict]:
+    """(clean event, code, message, fields): clean is None when the event is refused."""
+    if not isinstance(raw, dict):
+        return None, "invalid", "An event is an object.", {"non_field_errors": ["Expected an object."]}
+    errors: dict[str, list[str]] = {}
+    event_id = raw.get("id")
+    if not isinstance(event_id, str) or not 1 <= len(event_id) <= 100:
+        errors["id"] = ["A client-generated id (a UUID), at most 100 characters."]
+    kind = raw.get("kind")
+    if kind not in CLIENT_KINDS:
+        errors["kind"] = [f"One of {', '.join(sorted(CLIENT_KINDS))}."]
+    channel = raw.get("channel")
+    if channel not in CLIENT_CHANNELS:
+        errors["channel"] = [f"One of {', '.join(sorted(CLIENT_CHANNELS))}."]
+    occurred_at = parse_datetime(raw["occurred_at"]) if isinstance(raw.get("occurred_at"), str) else None
+    if occurred_at is None or occurred_at.tzinfo is None:
+        errors["occurred_at"] = ["An ISO 8601 time with a time zone, e.g. 2026-05-01T10:15:00Z."]
+    elif occurred_at > now + timedelta(minutes=5):
+        errors["occurred_at"] = ["This time is in the future; check the device clock."]
+    subject = raw.get("subject", "")
+    if not isinstance(subject, str) or len(subject) > 200:
+        errors["subject"] = ["Text, at most 200 characters."]
+    data = raw.get("data", {})
+    if not isinstance(data, dict) or len(json.dumps(data, default=str)) > MAX_DATA_BYTES:
+        errors["data"] = [f"An object of at most {MAX_DATA_BYTES} bytes."]
+    identities = raw.get("identities", {})
+    if not isinstance(identities, dict) or not all(
+        isinstance(v, str) and 0 < len(v) <= 255 for v in identities.values()
+    ):
+        errors["identities"] = ['An object like {"app_install": "<install id>"}.']
+    elif set(identities) - CLIENT_IDENTITIES:
+        errors["identities"] = ["Only app_install and web_cookie; sign in to link an email or phone."]
+    elif not identities and not signed_in:
+        errors["identities"] = ["Anonymous events need an app_install or web_cookie identity."]
+    store = raw.get("store")
+    if store is not None and not isinstance(store, str):
+        errors["store"] = ["A store code, e.g. LON-01."]
+    if errors:
+        field_name, messages = next(iter(errors.items()))
+        return None, "invalid", f"{field_name}: {messages[0]}", errors
+    return (
+        {
+            "id": event_id,
+            "kind": kind,
+            "channel": channel,
+            "occurred_at": occurred_at,
+            "subject": subject,
+            "data": data,
+            "identities": identities,
+            "store": store,
+        },
+        "",
+        "",
+        {},
+    )
+
+
+@transaction.atomic
+def ingest_events(*, events: list, customer: Customer | None = None) -> EventBatchResult:
+    """Validate and store a batch of client events; bad events are reported by index, good ones kept.
+
+    Signed-in (`customer` given): every event lands on that profile and the device identities it
+    carries are linked to it (an anonymous device's earlier events are merged in). Anonymous: each
+    distinct device identity resolves to its (possibly new, anonymous) profile. Idempotent by
+    (events:<channel>, id): a re-sent event is reported under `duplicates`.
+    """
+    if not isinstance(events, list) or not events:
+        raise CustomerError(
+            'Send {"events": [...]} with at least one event.', code="invalid", fields={"events": ["Required."]}
+        )
+    if len(events) > MAX_BATCH:
+        raise CustomerError(f"At most {MAX_BATCH} events per batch.", code="batch_too_large", status=413)
+    from customers.services.profiles import live_profile, resolve_customer
+
+    now = timezone.now()
+    result = EventBatchResult()
+    valid: list[tuple[int, dict]] = []
+    for index, raw in enumerate(events):
+        clean, code, message, fields = _validate_event(raw, now=now, signed_in=customer is not None)
+        if clean is None:
+            _reject(result, index, code, message, fields)
+        else:
+            valid.append((index, clean))
+    if not valid:
+        return result
+
+    store_codes = {e["store"] for _, e in valid if e["store"]}
+    stores = {s.code: s for s in Store.objects.filter(code__in=store_codes)} if store_codes else {}
+    owner = live_profile(customer) if customer is not None else None
+    profiles: dict[tuple, Customer] = {}
+    keep: list[tuple[int, dict, Customer]] = []
+    for index, event in valid:
+        if event["store"] and event["store"] not in stores:
+            _reject(
+                result,
+                index,
+                "unknown_store",
+                f"store: no store {event['store']!r}.",
+                {"store": ["Unknown store code."]},
+            )
+            continue
+        key = tuple(sorted(event["identities"].items()))
+        if key not in profiles:
+            if owner is not None:
+                profiles[key] = resolve_customer(identities=key, customer=owner) if key else owner
+            else:
+                profiles[key] = resolve_customer(identities=key, create=True)
+        keep.append((index, event, profiles[key]))
+
+    sources = {f"events:{e['channel']}" for _, e, _ in keep}
+    seen = set(
+        Interaction.objects.filter(source__in=sources, external_id__in=[e["id"] for _, e, _ in keep]).values_list(
+            "source", "external_id"
+        )
+    )
+    rows, in_batch = [], set()
+    for index, event, profile in keep:
+        key = (f"events:{event['channel']}", event["id"])
+        if key in seen or key in in_batch:
+            result.duplicates.append(index)
+            continue
+        in_batch.add(key)
+        result.accepted.append(index)
+        rows.append(
+            Interaction(
+                customer=profile,
+                channel=event["channel"],
+                kind=event["kind"],
+                occurred_at=event["occurred_at"],
+                store=stores.get(event["store"]),
+                subject=event["subject"],
+                data=event["data"],
+                source=key[0],
+                external_id=event["id"],
+                recorded_at=now,
+            )
+        )
+    Interaction.objects.bulk_create(rows, batch_size=MAX_BATCH, ignore_conflicts=True)
+    latest: dict[int, tuple[Customer, set, datetime]] = {}
+    for row in rows:
+        profile, channels, last = latest.get(row.customer.pk, (row.customer, set(), row.occurred_at))
+        channels.add(row.channel)
+        latest[row.customer.pk] = (profile, channels, max(last, row.occurred_at))
+    for profile, channels, last in latest.values():
+        for channel in channels:
+            _note_channel(profile, channel, last)
+    return result
