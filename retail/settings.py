@@ -157,6 +157,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "retail.tasks.sweep_outbox", "schedule": 30.0},
     "idempotency-purge": {"task": "retail.tasks.purge_idempotency_keys", "schedule": 3600.0},
+    "inventory-expire-reservations": {"task": "inventory.tasks.expire_due_reservations", "schedule": 60.0},
 }
 
 AUTH_USER_MODEL = "retail.User"
