@@ -9,6 +9,9 @@ PORT    ?= 8000
 SCALE   ?= small
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/omnistore
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
+# The benchmark's own database (created, migrated and filled by `make bench`) and Redis DB.
+BENCH_DATABASE_URL ?= postgres://root@127.0.0.1:5432/omnistore_bench
+BENCH_REDIS_URL    ?= redis://127.0.0.1:6379/14
 
 # The newest CPython >= 3.12 on PATH or under pyenv; Django 6 needs 3.12+.
 PYTHON_CANDIDATES := $(shell \
@@ -68,9 +71,9 @@ lock: venv ## re-pin requirements*.lock with hashes (uv)
 worker: venv ## Celery worker with beat (needs REDIS_URL)
 	$(VENV)/bin/celery -A retail worker --beat --loglevel=info
 
-bench: venv ## benchmarks on PostgreSQL: make bench SCALE=small|medium|large
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-		$(PY) -m benchmarks.run --scale $(SCALE)
+bench: venv ## benchmarks on PostgreSQL: make bench SCALE=small|medium|large [BENCH_ARGS="--only stores.near --repeat 3"]
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) \
+		$(PY) -m benchmarks.run --scale $(SCALE) $(BENCH_ARGS)
 
 serve-prod: venv ## gunicorn with production settings (set SECRET_KEY, DATABASE_URL, REDIS_URL, ALLOWED_HOSTS)
 	DJANGO_ENV=production $(PY) manage.py collectstatic --no-input -v 0

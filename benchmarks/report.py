@@ -1,0 +1,124 @@
+"""The printed table and benchmarks/results.json, with the machine the numbers came from."""
+
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+import django
+from django.conf import settings
+from django.db import connection
+
+from benchmarks.harness import BenchRun, ScenarioResult
+
+RESULTS_PATH = Path(__file__).resolve().parent / "results.json"
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def machine_info() -> dict:
+    cpuinfo = _read("/proc/cpuinfo")
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")), "")
+    meminfo = _read("/proc/meminfo")
+    mem_kb = next((int(line.split()[1]) for line in meminfo.splitlines() if line.startswith("MemTotal:")), 0)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg_version = cursor.fetchone()[0]
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=settings.BASE_DIR,
+            timeout=5,
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "cpu_model": model or platform.processor() or "unknown",
+        "cpu_cores": os.cpu_count(),
+        "cpu_cores_usable": usable,
+        "ram_gb": round(mem_kb / 1024 / 1024, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "postgresql": pg_version,
+        "git_commit": commit,
+    }
+
+
+def settings_info() -> dict:
+    return {
+        "DJANGO_ENV": settings.DJANGO_ENV,
+        "DEBUG": settings.DEBUG,
+        "database": settings.DATABASES["default"]["NAME"],
+        "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
+        "conn_max_age": settings.DATABASES["default"]["CONN_MAX_AGE"],
+    }
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None or value != value else f"{value:.{digits}f}"
+
+
+def _queries(result: ScenarioResult) -> str:
+    if not result.queries:
+        return "-"
+    low, high = min(result.queries), max(result.queries)
+    return str(low) if low == high else f"{low}-{high}"
+
+
+def format_table(run: BenchRun) -> str:
+    header = ["scenario", "calls", "p50 ms", "p95 ms", "p99 ms", "max ms", "queries", "p95/floor", "target", "verdict"]
+    rows = []
+    for r in run.results:
+        measured = bool(r.durations_ms)
+        target = []
+        if r.target_p95_ms is not None:
+            target.append(f"{r.target_p95_ms:g}ms")
+        if r.max_queries is not None:
+            target.append(f"<={r.max_queries}q")
+        rows.append(
+            [
+                r.name,
+                str(r.calls),
+                _fmt(r.pct(50) if measured else None),
+                _fmt(r.pct(95) if measured else None),
+                _fmt(r.pct(99) if measured else None),
+                _fmt(max(r.durations_ms) if measured else None),
+                _queries(r),
+                "1.00x (floor)" if r is run.floor and r.ratio else (f"{r.ratio:.2f}x" if r.ratio else "-"),
+                " ".join(target) or "-",
+                r.verdict,
+            ]
+        )
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    numeric = {1, 2, 3, 4, 5, 7}
+
+    def line(cells):
+        padded = (
+            c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+        return "  ".join(padded).rstrip()
+
+    out = [line(header), line(["-" * w for w in widths])]
+    out += [line(row) for row in rows]
+    for r in run.results:
+        if r.error:
+            out.append(f"ERROR {r.name}: {r.error}")
+        for miss in r.misses:
+            out.append(f"MISS  {r.name}: {miss}")
+    return "\n".join(out)
+
+
+def write_results(path: Path, *, run: BenchRun, machine: dict, dataset: list[dict], extra: dict) -> None:
+    document = {**extra, "machine": machine, "settings": settings_info(), "dataset": dataset, **run.to_dict()}
+    path.write_text(json.dumps(document, indent=2) + "\n")

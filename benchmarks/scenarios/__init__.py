@@ -1,0 +1,1 @@
+"""Scenarios, one module per app: `@scenario(name="<app>.<what>", ...)` from benchmarks.registry."""
