@@ -135,15 +135,10 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Retry failed messages now", permissions=["change"])
     def retry_now(self, request, queryset):
-        from django.utils import timezone
+        from retail.services import retry_outbox_messages
 
-        from retail.tasks import deliver_outbox_message
-
-        ids = list(queryset.exclude(status=OutboxMessage.Status.DELIVERED).values_list("id", flat=True))
-        queryset.filter(id__in=ids).update(status=OutboxMessage.Status.PENDING, available_at=timezone.now())
-        for message_id in ids:
-            deliver_outbox_message.delay(message_id)
-        messages.success(request, f"{len(ids)} message(s) queued again.")
+        count = retry_outbox_messages(message_ids=list(queryset.values_list("id", flat=True)), actor=request.user)
+        messages.success(request, f"{count} message(s) queued again.")
 
 
 @admin.register(IdempotencyKey)

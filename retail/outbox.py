@@ -2,6 +2,20 @@
 
 A handler is `handler(message: OutboxMessage) -> None`; it raises to ask for a retry. Apps
 register theirs in `<app>/handlers.py` (imported at start-up) with `@outbox_handler("topic")`.
+
+Delivery does not depend on the broker redelivering anything (Redis only redelivers an
+unacknowledged task after its visibility timeout, an hour by default):
+- `attempts` is the fencing token. Every task carries the attempt it is meant to make; a
+  delivery first claims that attempt in its own committed transaction (attempts + 1), so a
+  duplicate task (sweep, retry, late broker redelivery) finds the number moved on and skips,
+  and a handler that kills its worker still uses up an attempt (a poison message ends failed
+  instead of looping forever).
+- The handler then runs in a transaction holding the row lock; its database effect and the
+  `delivered` mark commit together. A worker killed there rolls back to "pending".
+- `available_at` is a lease: while a message is queued or being delivered it lies
+  OUTBOX_LEASE_SECONDS ahead, so the periodic sweep re-sends only what nobody has touched for
+  that long (a lost task, a dead worker, a broker that was down), and never floods the queue
+  with copies of messages that are merely waiting their turn.
 """
 
 import logging
@@ -41,21 +55,50 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 10 * 2 ** max(0, attempts - 1)))
 
 
-def deliver_outbox_message(*, message_id: int) -> str:
-    """Hand one message to its handler. Returns delivered / skipped / retry / failed.
+def lease() -> timedelta:
+    return timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
 
-    Takes the row lock itself (SKIP LOCKED): a second worker given the same id skips it, and a
-    worker that dies mid-delivery rolls back, leaving the message pending for the sweep.
-    """
+
+def _claim(*, message_id: int, attempt: int | None) -> tuple[str, int]:
+    """Count the attempt and commit it before the handler runs. Returns (state, attempt number)."""
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(pk=message_id, status=OutboxMessage.Status.PENDING)
             .first()
         )
-        if message is None:
-            return "skipped"
+        if message is None or (attempt is not None and message.attempts != attempt):
+            return "skipped", 0
+        if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            # The last attempt never reported back: its worker died in the handler.
+            message.status = OutboxMessage.Status.FAILED
+            message.last_error = message.last_error or "The worker was lost during every attempt."
+            message.save(update_fields=["status", "last_error"])
+            log.error("outbox %s gave up after %s attempts (worker lost)", message.pk, message.attempts)
+            return "failed", message.attempts
         message.attempts += 1
+        message.available_at = timezone.now() + lease()
+        message.save(update_fields=["attempts", "available_at"])
+        return "claimed", message.attempts
+
+
+def deliver_outbox_message(*, message_id: int, attempt: int | None = None) -> tuple[str, int]:
+    """Hand one message to its handler. Returns (delivered / skipped / retry / failed, attempts).
+
+    `attempt` is the number of attempts the message had when the task was sent; a task whose
+    attempt was already made by someone else is skipped. None (an operator's retry) skips the check.
+    """
+    state, attempts = _claim(message_id=message_id, attempt=attempt)
+    if state != "claimed":
+        return state, attempts
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, status=OutboxMessage.Status.PENDING, attempts=attempts)
+            .first()
+        )
+        if message is None:
+            return "skipped", attempts  # our lease ran out and the sweep handed it to someone else
         try:
             with transaction.atomic():
                 handler_for(message.topic)(message)
@@ -66,17 +109,26 @@ def deliver_outbox_message(*, message_id: int) -> str:
                 log.error("outbox %s gave up after %s attempts: %s", message.pk, message.attempts, exc)
             else:
                 message.available_at = timezone.now() + backoff(message.attempts)
-            message.save(update_fields=["attempts", "last_error", "status", "available_at"])
-            return "failed" if message.status == OutboxMessage.Status.FAILED else "retry"
+            message.save(update_fields=["last_error", "status", "available_at"])
+            return ("failed" if message.status == OutboxMessage.Status.FAILED else "retry"), attempts
         message.status = OutboxMessage.Status.DELIVERED
         message.delivered_at = timezone.now()
-        message.save(update_fields=["attempts", "status", "delivered_at"])
-        return "delivered"
+        message.save(update_fields=["status", "delivered_at"])
+        return "delivered", attempts
 
 
-def due_outbox_message_ids(*, limit: int = 500) -> list[int]:
-    return list(
-        OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, available_at__lte=timezone.now())
-        .order_by("id")
-        .values_list("id", flat=True)[:limit]
-    )
+def take_due_outbox_messages(*, limit: int = 500) -> list[tuple[int, int]]:
+    """Pending messages nobody has touched for a lease, as (id, attempts); renews their lease.
+
+    Rows being delivered right now are locked and skipped.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(status=OutboxMessage.Status.PENDING, available_at__lte=now)
+            .order_by("id")
+            .values_list("id", "attempts")[:limit]
+        )
+        OutboxMessage.objects.filter(pk__in=[pk for pk, _ in due]).update(available_at=now + lease())
+    return due

@@ -1,5 +1,6 @@
 """Writes of the core app: audit trail, outbox, POS device tokens, store memberships."""
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,6 +10,8 @@ from django.utils import timezone
 from retail.errors import RetailError
 from retail.models import AuditEvent, OutboxMessage, PosDevice, Store, StoreMembership, User
 from retail.models.stores import hash_device_token
+
+log = logging.getLogger(__name__)
 
 
 def record_audit_event(
@@ -43,26 +46,53 @@ def record_audit_event(
 def enqueue_outbox_message(*, topic: str, payload: dict) -> OutboxMessage:
     """Write a message in the caller's transaction; it is dispatched once that transaction commits.
 
-    If the broker is down at commit, nothing is lost: the periodic sweep sends it later.
+    If the broker is down at commit, nothing is lost: the periodic sweep sends it once its lease
+    (OUTBOX_LEASE_SECONDS) has run out. A rolled-back transaction sends nothing.
     """
-    from retail.outbox import handler_for
+    from retail.outbox import handler_for, lease
 
     handler_for(topic)  # unknown topics fail here, inside the caller's transaction
     now = timezone.now()
-    message = OutboxMessage.objects.create(topic=topic, payload=payload, available_at=now, created_at=now)
-    transaction.on_commit(lambda: _dispatch(message.pk))
+    message = OutboxMessage(topic=topic, payload=payload, available_at=now + lease(), created_at=now)
+    message.full_clean(exclude=["payload"])  # an empty payload is a valid message
+    message.save()
+    transaction.on_commit(lambda: dispatch_outbox_message(message_id=message.pk, attempt=0))
     return message
 
 
-def _dispatch(message_id: int) -> None:
+def dispatch_outbox_message(*, message_id: int, attempt: int | None) -> bool:
+    """Queue the delivery task; False when the broker is unreachable (the sweep will send it)."""
     from retail.tasks import deliver_outbox_message
 
     try:
-        deliver_outbox_message.delay(message_id)
-    except Exception:  # noqa: BLE001 — broker unreachable: the sweep will pick the message up
-        import logging
+        deliver_outbox_message.delay(message_id, attempt)
+    except Exception:  # broker unreachable: the sweep will pick the message up
+        log.warning("outbox %s not dispatched now; the sweep will retry", message_id, exc_info=True)
+        return False
+    return True
 
-        logging.getLogger(__name__).warning("outbox %s not dispatched now; the sweep will retry", message_id)
+
+@transaction.atomic
+def retry_outbox_messages(*, message_ids: list[int], actor: User | None = None) -> int:
+    """An operator's "try again": failed or pending messages get a fresh set of attempts now."""
+    ids = list(
+        OutboxMessage.objects.select_for_update()
+        .filter(pk__in=message_ids)
+        .exclude(status=OutboxMessage.Status.DELIVERED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    from retail.outbox import lease
+
+    OutboxMessage.objects.filter(pk__in=ids).update(
+        status=OutboxMessage.Status.PENDING, attempts=0, available_at=timezone.now() + lease()
+    )
+    for message_id in ids:
+        record_audit_event(
+            actor=actor, action="outbox.retried", object_type="retail.outboxmessage", object_id=message_id
+        )
+        transaction.on_commit(lambda message_id=message_id: dispatch_outbox_message(message_id=message_id, attempt=0))
+    return len(ids)
 
 
 @transaction.atomic

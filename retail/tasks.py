@@ -4,23 +4,21 @@ from retail import outbox, services
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
-def deliver_outbox_message(self, message_id: int) -> str:
-    result = outbox.deliver_outbox_message(message_id=message_id)
+def deliver_outbox_message(self, message_id: int, attempt: int | None = None) -> str:
+    """Deliver one outbox message; `attempt` fences off duplicates (see retail.outbox)."""
+    result, attempts = outbox.deliver_outbox_message(message_id=message_id, attempt=attempt)
     if result == "retry":
-        from retail.models import OutboxMessage
-
-        attempts = OutboxMessage.objects.filter(pk=message_id).values_list("attempts", flat=True).first() or 1
-        raise self.retry(countdown=outbox.backoff(attempts).total_seconds())
+        raise self.retry(args=[message_id, attempts], countdown=outbox.backoff(attempts).total_seconds())
     return result
 
 
 @shared_task
 def sweep_outbox() -> int:
-    """Re-dispatch every pending message that is due: what a lost worker or broker left behind."""
-    ids = outbox.due_outbox_message_ids()
-    for message_id in ids:
-        deliver_outbox_message.delay(message_id)
-    return len(ids)
+    """Re-dispatch pending messages whose lease ran out: what a lost worker or broker left behind."""
+    due = outbox.take_due_outbox_messages()
+    for message_id, attempts in due:
+        services.dispatch_outbox_message(message_id=message_id, attempt=attempts)
+    return len(due)
 
 
 @shared_task
