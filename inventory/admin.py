@@ -1,0 +1,275 @@
+"""The merchandisers' admin: catalog editing, stock visible per location, ledgers read-only.
+
+Stock figures are never edited here: on_hand changes only through services (receipts,
+adjustments, counts, transfers), so the ledger always explains the level.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+
+from inventory import catalog
+from inventory.errors import InventoryError
+from inventory.models import (
+    Category,
+    Product,
+    Reservation,
+    StockCount,
+    StockCountLine,
+    StockLevel,
+    StockMovement,
+    Transfer,
+    TransferLine,
+    Variant,
+)
+from inventory.selectors import available_expression
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "slug", "return_window_days", "product_count"]
+    list_select_related = ["parent__parent"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(product_count=Count("products"))
+
+    @admin.display(ordering="product_count", description="products")
+    def product_count(self, obj):
+        return obj.product_count
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    fields = ["sku", "barcode", "size", "colour", "price_override", "is_active"]
+    show_change_link = True
+
+
+class PriceChangeForm(forms.Form):
+    percent = forms.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("-90"),
+        max_value=Decimal("500"),
+        help_text="e.g. 10 raises prices by 10%, -25 cuts them by a quarter. Overrides change too.",
+    )
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["style_code", "name", "brand", "category", "base_price", "variant_count", "is_active", "final_sale"]
+    list_filter = ["is_active", "final_sale", "category", "brand"]
+    list_select_related = ["category__parent"]
+    search_fields = ["style_code", "name", "brand", "=variants__sku", "=variants__barcode"]
+    autocomplete_fields = ["category"]
+    inlines = [VariantInline]
+    readonly_fields = ["stock_by_location", "created_at", "updated_at"]
+    actions = ["change_prices", "activate", "deactivate"]
+    fieldsets = [
+        (None, {"fields": ["style_code", "name", "brand", "category", "base_price", "is_active"]}),
+        ("Content", {"fields": ["description", "image_url", "attributes"]}),
+        ("Returns", {"fields": ["final_sale", "return_window_days"]}),
+        ("Stock (read-only: changes go through receipts, counts and transfers)", {"fields": ["stock_by_location"]}),
+        ("Dates", {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(variant_count=Count("variants"))
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, _ = super().get_search_results(request, queryset, search_term)
+        return queryset, True  # the variants join can repeat a product
+
+    @admin.display(ordering="variant_count", description="variants")
+    def variant_count(self, obj):
+        return obj.variant_count
+
+    @admin.display(description="stock per location")
+    def stock_by_location(self, obj):
+        levels = (
+            StockLevel.objects.filter(variant__product=obj)
+            .annotate(available_units=available_expression())
+            .select_related("variant", "location")
+            .order_by("variant__sku", "location__code")
+        )
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    lv.variant.sku,
+                    lv.location.code,
+                    lv.on_hand,
+                    lv.reserved,
+                    lv.available_units,
+                    lv.last_counted_at or "never",
+                )
+                for lv in levels
+            ),
+        )
+        if not rows:
+            return "No stock anywhere."
+        return format_html(
+            "<table><thead><tr><th>SKU</th><th>Location</th><th>On hand</th><th>Reserved</th><th>Available</th>"
+            "<th>Last counted</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+    @admin.action(description="Change prices by a percentage …", permissions=["change"])
+    def change_prices(self, request, queryset):
+        form = PriceChangeForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            try:
+                changed = catalog.change_prices(
+                    products=queryset, percent=form.cleaned_data["percent"], actor=request.user
+                )
+            except InventoryError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return None
+            self.message_user(
+                request, f"Changed the prices of {changed} product(s) by {form.cleaned_data['percent']}%."
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "inventory/admin/change_prices.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Change prices",
+                "form": form,
+                "products": queryset.order_by("name")[:50],
+                "count": queryset.count(),
+                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(description="Activate (sell again)", permissions=["change"])
+    def activate(self, request, queryset):
+        changed = catalog.set_products_active(products=queryset, active=True, actor=request.user)
+        self.message_user(request, f"Activated {changed} product(s).")
+
+    @admin.action(description="Deactivate (stop selling)", permissions=["change"])
+    def deactivate(self, request, queryset):
+        changed = catalog.set_products_active(products=queryset, active=False, actor=request.user)
+        self.message_user(request, f"Deactivated {changed} product(s).")
+
+
+class StockLevelInline(ReadOnlyMixin, admin.TabularInline):
+    model = StockLevel
+    fields = ["location", "on_hand", "reserved", "safety_stock", "last_counted_at"]
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("location")
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin):
+    list_display = ["sku", "barcode", "product", "size", "colour", "price_override", "is_active"]
+    list_filter = ["is_active", "size", "product__category"]
+    list_select_related = ["product"]
+    search_fields = ["=sku", "=barcode", "product__name", "product__style_code"]
+    autocomplete_fields = ["product"]
+    inlines = [StockLevelInline]
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(admin.ModelAdmin):
+    """Only the safety stock is editable: it holds units back but is not a movement of stock."""
+
+    list_display = ["variant", "location", "on_hand", "reserved", "safety_stock", "available", "last_counted_at"]
+    list_filter = ["location"]
+    list_select_related = ["variant__product", "location"]
+    search_fields = ["=variant__sku", "=variant__barcode", "variant__product__name"]
+    readonly_fields = ["variant", "location", "on_hand", "reserved", "last_counted_at"]
+    fields = ["variant", "location", "on_hand", "reserved", "safety_stock", "last_counted_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="available")
+    def available(self, obj):
+        return obj.available
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["created_at", "kind", "variant", "location", "quantity", "balance_after", "actor", "reference"]
+    list_filter = ["kind", "location"]
+    list_select_related = ["variant__product", "location", "actor"]
+    search_fields = ["=variant__sku", "reference"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+@admin.register(Reservation)
+class ReservationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["reference", "variant", "location", "quantity", "status", "expires_at", "created_at", "closed_at"]
+    list_filter = ["status", "location"]
+    list_select_related = ["variant__product", "location"]
+    search_fields = ["reference", "=variant__sku"]
+
+
+class TransferLineInline(admin.TabularInline):
+    model = TransferLine
+    extra = 0
+    fields = ["variant", "quantity_requested", "quantity_shipped", "quantity_received", "discrepancy"]
+    readonly_fields = ["variant", "quantity_requested", "quantity_shipped", "quantity_received", "discrepancy"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("variant__product")
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Transfers are requested, shipped and received in the portal, where stock moves."""
+
+    list_display = ["reference", "from_location", "to_location", "status", "requested_at", "shipped_at", "received_at"]
+    list_filter = ["status", "from_location", "to_location"]
+    list_select_related = ["from_location", "to_location"]
+    inlines = [TransferLineInline]
+
+
+class StockCountLineInline(ReadOnlyMixin, admin.TabularInline):
+    model = StockCountLine
+    fields = ["variant", "counted_quantity", "expected_quantity", "difference"]
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("variant__product")
+
+
+@admin.register(StockCount)
+class StockCountAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["id", "location", "status", "started_by", "started_at", "posted_at"]
+    list_filter = ["status", "location"]
+    list_select_related = ["location", "started_by"]
+    inlines = [StockCountLineInline]

@@ -1,0 +1,31 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class CsvImportCommand(BaseCommand):
+    """Reads FILE.csv (UTF-8), runs `importer(text=..., dry_run=...)`, prints the report."""
+
+    importer = None
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path, help="CSV file with a header row (UTF-8).")
+        parser.add_argument("--dry-run", action="store_true", help="Only validate; write nothing.")
+
+    def handle(self, *args, file: Path, dry_run: bool, **options):
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"Cannot read {file}: {exc}") from None
+        report = type(self).importer(text=text, dry_run=dry_run)
+        if report.errors:
+            for error in report.errors:
+                self.stderr.write(error)
+            raise CommandError(f"{len(report.errors)} error(s) in {file}; nothing was imported.")
+        verb = "Checked" if dry_run else "Imported"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb} {report.rows} row(s): {report.created} created, {report.updated} updated, "
+                f"{report.unchanged} unchanged."
+            )
+        )
