@@ -52,6 +52,8 @@ def machine_info() -> dict:
         "django": django.get_version(),
         "postgresql": pg_version,
         "git_commit": commit,
+        # other processes on the machine skew the tail: say how busy it was
+        "load_average_1m_5m_15m": [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None,
     }
 
 

@@ -170,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Omnistore benchmarks, scale {scale.name}, repeat {args.repeat}, {started_at:%Y-%m-%d %H:%M} UTC: "
         f"{machine['cpu_model']}, {machine['cpu_cores']} cores, {machine['ram_gb']} GB RAM, "
-        f"Python {machine['python']}, PostgreSQL {machine['postgresql']}"
+        f"Python {machine['python']}, PostgreSQL {machine['postgresql']}, "
+        f"load {' '.join(map(str, machine['load_average_1m_5m_15m'] or []))}"
     )
     print(format_table(run))
     output = args.output or RESULTS_PATH

@@ -9,12 +9,14 @@ import pytest
 from django.db import connection
 
 from benchmarks.build import DatasetMismatch, ensure_dataset
+from benchmarks.bulk import analyze, copy_rows
+from benchmarks.context import ScenarioContext
 from benchmarks.harness import percentile, run_benchmark
 from benchmarks.registry import FLOOR, Registry, discover
 from benchmarks.report import format_table
 from benchmarks.run import check_bench_database
 from benchmarks.scales import get_scale
-from retail.models import Store, StoreMembership
+from retail.models import Store, StoreMembership, User
 
 TINY = get_scale("tiny")
 
@@ -190,6 +192,44 @@ def test_the_runner_only_fills_a_postgresql_database_named_for_benchmarks():
     with pytest.raises(SystemExit, match="must be PostgreSQL"):
         check_bench_database("sqlite:///bench.sqlite3")
     assert check_bench_database("postgres://root@127.0.0.1:5432/omnistore_bench")["NAME"] == "omnistore_bench"
+
+
+def test_copy_rows_loads_rows_with_json_through_copy(db):
+    # given rows as a builder makes them, one with opening hours as a dict
+    rows = [
+        ("CPY-001", "Copy One", "Leeds", "53.800800", "-1.549100", {"mon": ["09:00", "17:00"]}),
+        ("CPY-002", "Copy Two", "York", "53.959900", "-1.087300", {}),
+    ]
+
+    # when they are copied in
+    fields = [
+        *("code", "name", "city", "latitude", "longitude", "opening_hours"),
+        # COPY fills no Python-side defaults: every NOT NULL column is given
+        *("kind", "country", "time_zone", "pickup_enabled", "accepts_returns", "ships_orders"),
+        *("pickup_hold_days", "is_active", "address_line", "postcode", "phone"),
+    ]
+    written = copy_rows(
+        Store, fields, [(*row, "store", "GB", "Europe/London", True, True, False, 7, True, "", "", "") for row in rows]
+    )
+    analyze(Store)
+
+    # then they are there, with ids from the sequence and the JSON intact
+    assert written == 2
+    one = Store.objects.get(code="CPY-001")
+    assert one.opening_hours == {"mon": ["09:00", "17:00"]}
+    assert str(one.latitude) == "53.800800"
+    assert Store.objects.create(code="CPY-003", name="After", city="Hull", latitude=1, longitude=1).pk > one.pk
+
+
+def test_a_scenario_can_sign_a_client_in_as_a_bench_associate(tiny_dataset):
+    # given an associate made by the retail builder
+    associate = User.objects.filter(email__startswith="bench.associate.").order_by("email").first()
+
+    # when a scenario asks for a client signed in as them
+    client = ScenarioContext(scale=TINY, name="test.portal").client_for(associate)
+
+    # then its session belongs to that associate
+    assert client.session["_auth_user_id"] == str(associate.pk)
 
 
 def test_percentiles_interpolate_between_ranks():
