@@ -163,7 +163,9 @@ def _open(scenario: Scenario, ctx: ScenarioContext) -> tuple[Callable, Callable[
     """Run setup; return the per-call callable and the teardown."""
     made = scenario.setup(ctx)
     if inspect.isgenerator(made):
-        call = next(made)
+        call = next(made, None)
+        if not callable(call):
+            raise TypeError(f"setup of {scenario.name!r} must yield the per-call callable once, not {call!r}")
 
         def teardown():
             next(made, None)
