@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 def record_audit_event(
     *,
-    actor: User | None,
+    actor: User | PosDevice | None,
     action: str,
     obj=None,
     object_type: str = "",
@@ -25,14 +25,22 @@ def record_audit_event(
     details: dict | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
-    """Append one line to the audit trail. `obj` (any model instance) fills type and id."""
+    """Append one line to the audit trail. `obj` (any model instance) fills type and id.
+
+    The actor is a staff user, a POS device (named in the label, as the trail has no device
+    column), or None for the system itself.
+    """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
-    actor = actor if actor is not None and getattr(actor, "pk", None) and isinstance(actor, User) else None
+    if isinstance(actor, PosDevice):
+        actor_label, actor = f"device {actor}", None
+    else:
+        actor = actor if isinstance(actor, User) and actor.pk else None
+        actor_label = str(actor) if actor else "system"
     return AuditEvent.objects.create(
         actor=actor,
-        actor_label=str(actor) if actor else "system",
+        actor_label=actor_label[:200],
         action=action,
         object_type=object_type,
         object_id=str(object_id),

@@ -1,3 +1,4 @@
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from retail.models import PosDevice
@@ -17,7 +18,8 @@ class ClientRateThrottle(SimpleRateThrottle):
             self.scope, ident = "user", f"user:{user.pk}"
         else:
             self.scope, ident = "anon", f"ip:{self.get_ident(request)}"
-        self.rate = self.THROTTLE_RATES.get(self.scope)
+        # Read live, not SimpleRateThrottle.THROTTLE_RATES (frozen at import): settings overrides apply.
+        self.rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
         if self.rate is None:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)

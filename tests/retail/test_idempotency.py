@@ -1,4 +1,4 @@
-"""Idempotency-Key on a real DRF endpoint (tests/retail/idempotency_urls.py) on PostgreSQL."""
+"""Idempotency-Key on a real DRF endpoint (tests/retail/api_urls.py) on PostgreSQL."""
 
 import threading
 import uuid
@@ -12,11 +12,11 @@ from rest_framework.test import APIClient
 from retail.models import AuditEvent, IdempotencyKey
 from retail.services import issue_pos_device
 from tests.factories import UserFactory
-from tests.retail import idempotency_urls
-from tests.retail.idempotency_urls import ACTION
+from tests.retail import api_urls
+from tests.retail.api_urls import ACTION
 
 URL = "/api/v1/effects/"
-pytestmark = pytest.mark.urls("tests.retail.idempotency_urls")
+pytestmark = pytest.mark.urls("tests.retail.api_urls")
 
 
 def effects() -> int:
@@ -188,12 +188,12 @@ def _authenticated(user):
 def test_a_retry_while_the_first_runs_is_409_then_replays(key):
     # given a user and a view that blocks until the test lets it go
     user = UserFactory()
-    idempotency_urls.gate = idempotency_urls.Gate()
+    api_urls.gate = api_urls.Gate()
     body = {"note": "slow", "wait": True}
     results = {}
     first = _post_in_thread(user, body, key, results, "first")
     try:
-        assert idempotency_urls.gate.entered.wait(timeout=30), "the first request never reached the view"
+        assert api_urls.gate.entered.wait(timeout=30), "the first request never reached the view"
         # when a second request with the same key arrives on another connection while the first runs
         second = _post_in_thread(user, body, key, results, "second")
         second.join(timeout=30)
@@ -202,7 +202,7 @@ def test_a_retry_while_the_first_runs_is_409_then_replays(key):
         assert results["second"].status_code == 409
         assert results["second"].json()["code"] == "idempotency_in_progress"
     finally:
-        idempotency_urls.gate.release.set()
+        api_urls.gate.release.set()
         first.join(timeout=30)
     # and the first finishes normally
     assert results["first"].status_code == 201
