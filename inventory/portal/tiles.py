@@ -1,0 +1,10 @@
+from django.urls import reverse
+
+from inventory.selectors import low_stock_at
+from retail.portal.dashboard import dashboard_tile
+
+
+@dashboard_tile(order=40, template="inventory/tiles/low_stock.html")
+def low_stock_tile(request, store) -> dict:
+    total, rows = low_stock_at(store=store)
+    return {"low_stock_total": total, "low_stock_rows": rows, "lookup_url": reverse("inventory_portal:lookup")}

@@ -1,0 +1,189 @@
+"""Demo catalog and stock: apparel and home, spread over the stores and the warehouse.
+
+Opening stock is written as ledger rows (a receipt, then some sales) with bulk_create for speed;
+each level is exactly the sum of its movements, so `verify_stock_ledger` passes after seeding.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from inventory import services
+from inventory.models import Category, Product, StockLevel, StockMovement, Variant
+from retail.models import Store
+from retail.seeding import SeedContext, seed_step
+
+TREE = {
+    "Women": ["Tops", "Dresses", "Knitwear", "Denim", "Outerwear"],
+    "Men": ["Shirts", "T-shirts", "Knitwear", "Trousers", "Outerwear"],
+    "Home": ["Bedding", "Bath", "Kitchen", "Decor"],
+}
+NOUNS = {
+    "Tops": ["Linen blouse", "Ribbed tank", "Poplin shirt", "Boxy tee", "Wrap top"],
+    "Dresses": ["Midi dress", "Shirt dress", "Slip dress", "Jersey dress"],
+    "Knitwear": ["Merino jumper", "Cable cardigan", "Cashmere crew", "Lambswool vest"],
+    "Denim": ["Straight jeans", "Wide-leg jeans", "Denim jacket", "Denim skirt"],
+    "Outerwear": ["Trench coat", "Quilted jacket", "Wool overcoat", "Rain parka"],
+    "Shirts": ["Oxford shirt", "Flannel shirt", "Linen shirt", "Denim shirt"],
+    "T-shirts": ["Heavyweight tee", "Pocket tee", "Long-sleeve tee", "Henley"],
+    "Trousers": ["Chinos", "Pleated trousers", "Cargo trousers", "Drawstring trousers"],
+    "Bedding": ["Percale duvet set", "Linen sheet", "Waffle blanket", "Pillowcase pair"],
+    "Bath": ["Cotton towel", "Bath mat", "Waffle robe", "Hand towel set"],
+    "Kitchen": ["Stoneware mug", "Linen tea towel", "Oak board", "Enamel pan"],
+    "Decor": ["Wool cushion", "Glass vase", "Soy candle", "Jute rug"],
+}
+ADJECTIVES = ["Everyday", "Organic", "Relaxed", "Classic", "Studio", "Coastal", "Heritage", "Soft", "Field", "Nordic"]
+BRANDS = ["Omni", "Northline", "Atelier Nine", "Fieldhouse", "Kin & Co", "Harbour"]
+COLOURS = ["Navy", "Black", "Ecru", "Olive", "Rust", "Grey", "Sky", "Sand", "Forest", "Berry"]
+SIZES = {"Women": ["XS", "S", "M", "L", "XL"], "Men": ["S", "M", "L", "XL", "XXL"]}
+BED_SIZES = ["Single", "Double", "King"]
+PRICES = {"Women": (19, 140), "Men": (19, 160), "Home": (6, 90)}
+
+
+def ean13(body12: str) -> str:
+    digits = [int(c) for c in body12]
+    check = (10 - sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10) % 10
+    return body12 + str(check)
+
+
+@seed_step(order=20, name="catalog-and-stock")
+def seed_catalog_and_stock(ctx: SeedContext) -> None:
+    rng = ctx.rng
+    stores: list[Store] = ctx.made.get("stores") or list(Store.objects.active())
+    if Product.objects.exists():
+        ctx.made["variants"] = list(Variant.objects.select_related("product").order_by("pk"))
+        ctx.log("  catalog already present; left as it is")
+        return
+
+    categories = {}
+    for top, children in TREE.items():
+        parent = Category.objects.create(name=top, slug=top.lower(), return_window_days=30 if top != "Home" else 60)
+        for child in children:
+            slug = f"{top.lower()}-{child.lower().replace(' ', '-')}"
+            categories[(top, child)] = Category.objects.create(name=child, slug=slug, parent=parent)
+
+    keys = list(categories)
+    n_products = ctx.count(320, minimum=30)
+    products, variant_specs = [], []
+    for n in range(n_products):
+        top, child = keys[n % len(keys)] if n < len(keys) else rng.choice(keys)
+        low, high = PRICES[top]
+        product = Product(
+            style_code=f"{top[0]}{child[:2].upper()}-{n + 1:04d}",
+            name=f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS[child]).lower()}",
+            brand=rng.choice(BRANDS),
+            category=categories[(top, child)],
+            description=f"A {child.lower()} staple from our {top.lower()} range.",
+            base_price=Decimal(rng.randrange(low, high)) + Decimal("0.99"),
+            attributes={"material": rng.choice(["cotton", "linen", "wool", "recycled polyester", "stoneware"])},
+            image_url=f"https://img.omnistore.example/{top.lower()}/{n + 1:04d}.jpg",
+            final_sale=rng.random() < 0.04,
+            return_window_days=14 if rng.random() < 0.03 else None,
+        )
+        products.append(product)
+        colours = rng.sample(COLOURS, rng.randint(1, 2) if top != "Home" else rng.randint(2, 3))
+        sizes = SIZES.get(top) or (BED_SIZES if child == "Bedding" else [""])
+        variant_specs.append([(c, s) for c in colours for s in sizes])
+    Product.objects.bulk_create(products, batch_size=500)
+    products = list(Product.objects.order_by("pk"))
+
+    variants = []
+    serial = 0
+    for product, specs in zip(products, variant_specs, strict=True):
+        for colour, size in specs:
+            serial += 1
+            variants.append(
+                Variant(
+                    product=product,
+                    sku=f"{product.style_code}-{colour[:3].upper()}{'-' + size.upper() if size else ''}",
+                    barcode=ean13(f"50{serial:010d}"),
+                    size=size,
+                    colour=colour,
+                    price_override=(product.base_price - Decimal("5.00"))
+                    if size in ("XS", "XXL") and product.base_price > 20
+                    else None,
+                    is_active=rng.random() > 0.01,
+                )
+            )
+    Variant.objects.bulk_create(variants, batch_size=1000)
+    variants = list(Variant.objects.select_related("product").order_by("pk"))
+
+    now = timezone.now()
+    levels, movements = [], []
+    out_of_stock = low_stock = 0
+    for variant in variants:
+        for store in stores:
+            warehouse = store.kind == Store.Kind.WAREHOUSE
+            if not warehouse and rng.random() < 0.25:
+                continue  # this store never ranged this SKU
+            received = rng.randint(30, 120) if warehouse else rng.choice([0, 0, 2, 3, 4, 6, 8, 10, 12, 16])
+            sold = rng.randint(0, received // 2) if received else 0
+            on_hand = received - sold
+            counted = now - timedelta(days=rng.randint(0, 90)) if rng.random() < 0.6 else None
+            levels.append(
+                StockLevel(
+                    variant=variant,
+                    location=store,
+                    on_hand=on_hand,
+                    safety_stock=1 if not warehouse and rng.random() < 0.2 else 0,
+                    last_counted_at=counted,
+                )
+            )
+            out_of_stock += on_hand == 0
+            low_stock += 0 < on_hand <= 3
+            opened = now - timedelta(days=rng.randint(20, 120))
+            if received:
+                movements.append(
+                    StockMovement(
+                        variant=variant,
+                        location=store,
+                        kind=StockMovement.Kind.RECEIPT,
+                        quantity=received,
+                        balance_after=received,
+                        reference="seed:opening-stock",
+                        created_at=opened,
+                    )
+                )
+            if sold:
+                movements.append(
+                    StockMovement(
+                        variant=variant,
+                        location=store,
+                        kind=StockMovement.Kind.SALE,
+                        quantity=-sold,
+                        balance_after=on_hand,
+                        reference="seed:pos-history",
+                        created_at=opened + timedelta(days=rng.randint(1, 19)),
+                    )
+                )
+    StockLevel.objects.bulk_create(levels, batch_size=2000)
+    StockMovement.objects.bulk_create(movements, batch_size=2000)
+
+    _seed_work_in_progress(ctx, stores, variants)
+    ctx.made["products"] = products
+    ctx.made["variants"] = variants
+    ctx.log(
+        f"  {len(products)} products, {len(variants)} variants, {len(levels)} stock levels "
+        f"({out_of_stock} out of stock, {low_stock} low), {len(movements)} ledger rows"
+    )
+
+
+def _seed_work_in_progress(ctx: SeedContext, stores: list[Store], variants: list[Variant]) -> None:
+    """A transfer on its way to the first store, so the receive screen has something to show."""
+    warehouse = next((s for s in stores if s.kind == Store.Kind.WAREHOUSE), None)
+    first = next((s for s in stores if s.kind == Store.Kind.STORE), None)
+    if warehouse is None or first is None:
+        return
+    stocked = set(
+        StockLevel.objects.filter(location=warehouse, on_hand__gte=5, variant__is_active=True).values_list(
+            "variant_id", flat=True
+        )
+    )
+    picks = [v for v in variants if v.pk in stocked and v.is_active][:200]
+    lines = [(v, ctx.rng.randint(1, 3)) for v in ctx.rng.sample(picks, min(3, len(picks)))]
+    if lines:
+        transfer = services.request_transfer(
+            from_location=warehouse, to_location=first, lines=lines, note="replenishment"
+        )
+        services.ship_transfer(transfer=transfer)
