@@ -157,6 +157,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "retail.tasks.sweep_outbox", "schedule": 30.0},
     "idempotency-purge": {"task": "retail.tasks.purge_idempotency_keys", "schedule": 3600.0},
+    "pickup-reminders": {"task": "orders.tasks.send_pickup_reminders", "schedule": 900.0},
+    "pickup-expiry": {"task": "orders.tasks.expire_pickups", "schedule": 900.0},
     "inventory-expire-reservations": {"task": "inventory.tasks.expire_due_reservations", "schedule": 60.0},
 }
 
