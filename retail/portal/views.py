@@ -28,10 +28,16 @@ WEEKDAYS = [
 def dashboard(request):
     context = {
         "tiles": tiles.render_tiles(request, request.store),
-        "recent_events": recent_audit_events(store=request.store),
+        "recent_events": [with_label(event) for event in recent_audit_events(store=request.store)],
         "opening_hours": opening_hours(request.store),
     }
     return render(request, "retail/dashboard.html", context)
+
+
+def with_label(event):
+    """`pickup.handed_over` reads as "Pickup handed over" on the screen; the code stays in data-action."""
+    event.label = event.action.replace(".", " ").replace("_", " ").capitalize()
+    return event
 
 
 def opening_hours(store: Store) -> list[tuple[str, str, bool]]:
