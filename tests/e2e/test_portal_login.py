@@ -126,7 +126,7 @@ def test_manager_enrols_totp_then_signs_in_with_a_code(browser_page, covent_gard
     assert page.console_errors == []
 
 
-def test_enrolled_manager_types_the_code_at_sign_in(browser_page, covent_garden, sign_in):
+def test_enrolled_manager_types_the_code_at_sign_in(browser_page, covent_garden, sign_in, screenshot):
     page = browser_page
     # given a manager already enrolled
     manager = staff(covent_garden, StoreMembership.Role.MANAGER, "Tom Manager")
@@ -138,6 +138,11 @@ def test_enrolled_manager_types_the_code_at_sign_in(browser_page, covent_garden,
     page.keyboard.press("Enter")
     # then the dashboard opens
     expect(page.get_by_role("heading", level=1)).to_have_text("Omnistore Covent Garden")
+    # and their security page shows the authenticator app and recovery codes as active
+    page.get_by_role("link", name="Security").click()
+    expect(page.locator(".panel")).to_have_count(2)
+    expect(page.locator(".panel").first).to_contain_text("active")
+    screenshot(page, "security")
     assert page.console_errors == []
 
 
