@@ -1,0 +1,18 @@
+from django.urls import path
+
+from orders.api import views
+
+urlpatterns = [
+    path("me/cart/", views.MyCartView.as_view(), name="my-cart"),
+    path("me/cart/lines/", views.MyCartLinesView.as_view(), name="my-cart-lines"),
+    path("me/cart/lines/<str:sku>/", views.MyCartLineView.as_view(), name="my-cart-line"),
+    path("me/cart/merge/", views.MyCartMergeView.as_view(), name="my-cart-merge"),
+    path("me/orders/", views.MyOrdersView.as_view(), name="my-orders"),
+    path("carts/", views.AnonymousCartCreateView.as_view(), name="cart-create"),
+    path("carts/<str:token>/", views.AnonymousCartView.as_view(), name="cart-detail"),
+    path("orders/", views.CheckoutView.as_view(), name="order-create"),
+    path("orders/<str:number>/", views.OrderDetailView.as_view(), name="order-detail"),
+    path("orders/<str:number>/cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
+    path("orders/<str:number>/arrived/", views.OrderArrivalView.as_view(), name="order-arrived"),
+    path("pos/sales/", views.PosSaleView.as_view(), name="pos-sale"),
+]

@@ -1,0 +1,295 @@
+"""Orders API: the shopper's cart, checkout, their orders, and POS sales. Parse, call a service, render."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from customers.services.profiles import link_user_to_customer
+from orders import selectors, services
+from orders.api import serializers as s
+from orders.api.permissions import IsPosDevice, IsShopper
+from orders.errors import OrderError
+from orders.models import Cart, Fulfillment
+from retail.api.idempotency import idempotent
+from retail.models import Store
+
+
+def _shopper_cart(request, channel: str = "web") -> Cart:
+    return services.open_cart_for(customer=link_user_to_customer(user=request.user), channel=channel)
+
+
+def _cart_response(cart: Cart, code: int = 200) -> Response:
+    return Response(s.CartOutput(selectors.cart_view(cart)).data, status=code)
+
+
+class MyCartView(APIView):
+    """The signed-in shopper's one open cart, shared by app and web; prices and stock re-checked on read."""
+
+    permission_classes = [IsShopper]
+
+    @extend_schema(responses=s.CartOutput)
+    def get(self, request):
+        from customers.models import Customer
+
+        customer = selectors.customer_for_user(request.user)
+        cart = selectors.open_cart_of(customer) if isinstance(customer, Customer) else None
+        return Response(s.CartOutput(selectors.cart_view(cart)).data)
+
+    @extend_schema(request=s.CartInput, responses=s.CartOutput)
+    def put(self, request):
+        data = s.CartInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        cart = _shopper_cart(request, data.validated_data["channel"])
+        lines = [(line["sku"], line["quantity"]) for line in data.validated_data["lines"]]
+        return _cart_response(
+            services.replace_cart_lines(cart=cart, lines=lines, channel=data.validated_data["channel"])
+        )
+
+
+class MyCartLinesView(APIView):
+    permission_classes = [IsShopper]
+
+    @extend_schema(request=s.CartLineAddInput, responses=s.CartOutput, summary="Add units of a SKU to the cart")
+    def post(self, request):
+        data = s.CartLineAddInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        cart = _shopper_cart(request, v["channel"])
+        return _cart_response(
+            services.set_cart_line(cart=cart, sku=v["sku"], quantity=v["quantity"], channel=v["channel"], add=True)
+        )
+
+
+class MyCartLineView(APIView):
+    permission_classes = [IsShopper]
+
+    @extend_schema(request=s.CartLineSetInput, responses=s.CartOutput, summary="Set a SKU's quantity (0 removes it)")
+    def patch(self, request, sku):
+        data = s.CartLineSetInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        cart = _shopper_cart(request, v["channel"])
+        return _cart_response(services.set_cart_line(cart=cart, sku=sku, quantity=v["quantity"], channel=v["channel"]))
+
+    @extend_schema(request=None, responses=s.CartOutput)
+    def delete(self, request, sku):
+        cart = _shopper_cart(request)
+        return _cart_response(services.set_cart_line(cart=cart, sku=sku, quantity=0))
+
+
+class MyCartMergeView(APIView):
+    """At sign-in: bring the device's anonymous cart into the shopper's cart."""
+
+    permission_classes = [IsShopper]
+
+    @extend_schema(request=s.CartMergeInput, responses=s.CartOutput)
+    def post(self, request):
+        data = s.CartMergeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = link_user_to_customer(user=request.user)
+        cart = services.merge_anonymous_cart(
+            token=data.validated_data["token"], customer=customer, channel=data.validated_data["channel"]
+        )
+        return _cart_response(cart)
+
+
+class AnonymousCartCreateView(APIView):
+    """A cart for a device nobody signed in on; the token in the answer is its only key."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=s.CartInput, responses={201: s.CartOutput})
+    def post(self, request):
+        data = s.CartInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        cart = services.create_anonymous_cart(channel=data.validated_data["channel"])
+        lines = [(line["sku"], line["quantity"]) for line in data.validated_data["lines"]]
+        if lines:
+            cart = services.replace_cart_lines(cart=cart, lines=lines, channel=data.validated_data["channel"])
+        return _cart_response(cart, status.HTTP_201_CREATED)
+
+
+class AnonymousCartView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    def _cart(self, token: str) -> Cart:
+        cart = Cart.objects.filter(token=token, customer__isnull=True, status=Cart.Status.OPEN).first()
+        if cart is None:
+            raise OrderError("There is no open anonymous cart with this token.", code="not_found", status=404)
+        return cart
+
+    @extend_schema(responses=s.CartOutput)
+    def get(self, request, token):
+        return _cart_response(self._cart(token))
+
+    @extend_schema(request=s.CartInput, responses=s.CartOutput)
+    def put(self, request, token):
+        data = s.CartInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        lines = [(line["sku"], line["quantity"]) for line in data.validated_data["lines"]]
+        return _cart_response(
+            services.replace_cart_lines(cart=self._cart(token), lines=lines, channel=data.validated_data["channel"])
+        )
+
+
+def _store(code: str | None, field: str) -> Store | None:
+    if not code:
+        return None
+    store = Store.objects.active().filter(code=code).first()
+    if store is None:
+        raise OrderError(f"There is no open store {code!r}.", code="unknown_store", fields={field: ["Unknown store."]})
+    return store
+
+
+class CheckoutView(APIView):
+    """Place an order (signed in, or as a guest with an email or phone). Needs an `Idempotency-Key`."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        request=s.CheckoutInput,
+        responses={
+            201: s.OrderOutput,
+            402: OpenApiResponse(description="payment_declined"),
+            409: OpenApiResponse(description="insufficient_stock, with `alternatives`: nearby stores that have it"),
+        },
+    )
+    @idempotent(required=True)
+    def post(self, request):
+        data = s.CheckoutInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        customer = link_user_to_customer(user=request.user) if IsShopper().has_permission(request, self) else None
+        cart = None
+        if v.get("from_cart"):
+            if customer is None:
+                raise OrderError("Sign in to check out your cart.", code="not_authenticated", status=401)
+            cart = selectors.open_cart_of(customer)
+            lines = [(line.variant.sku, line.quantity) for line in cart.lines.select_related("variant")] if cart else []
+            if not lines:
+                raise OrderError("Your cart is empty.", code="empty_cart")
+        else:
+            lines = [(line["sku"], line["quantity"]) for line in v.get("lines") or []]
+        if v.get("groups"):
+            specs = [(g, [(line["sku"], line["quantity"]) for line in g["lines"]]) for g in v["groups"]]
+        else:
+            specs = [(v["fulfillment"], lines)]
+        groups = [
+            services.GroupRequest(
+                kind=g["kind"],
+                lines=group_lines,
+                store=_store(g.get("store"), f"groups.{i}.store"),
+                shipping_address=dict(g.get("shipping_address") or {}),
+                proxy_name=g.get("proxy_name", ""),
+            )
+            for i, (g, group_lines) in enumerate(specs)
+        ]
+        tenders = [
+            services.TenderRequest(method=p["method"], token=p.get("token", ""), amount=p.get("amount"))
+            for p in v.get("payments") or []
+        ]
+        order = services.place_order(
+            channel=v["channel"],
+            groups=groups,
+            customer=customer,
+            contact=dict(v.get("contact") or {}),
+            cart=cart,
+            offer_code=v.get("offer_code", ""),
+            points=v["points"],
+            tenders=tenders,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+        )
+        if v.get("consents"):
+            from customers.services.profiles import set_consent
+
+            for channel, granted in v["consents"].items():
+                set_consent(
+                    customer=order.customer, channel=channel, granted=granted, source=f"checkout:{v['channel']}"
+                )
+        order = selectors.orders_of_customer(order.customer).get(pk=order.pk)
+        return Response(s.OrderOutput(order).data, status=status.HTTP_201_CREATED)
+
+
+class OrderDetailView(APIView):
+    """One of your orders, with its pick-up status (and code once ready). Anyone else gets a 404."""
+
+    permission_classes = [IsShopper]
+
+    @extend_schema(responses=s.OrderOutput)
+    def get(self, request, number):
+        return Response(s.OrderOutput(selectors.order_for_owner(request.user, number)).data)
+
+
+class OrderCancelView(APIView):
+    permission_classes = [IsShopper]
+
+    @extend_schema(request=s.CancelInput, responses=s.OrderOutput)
+    @idempotent(required=False)
+    def post(self, request, number):
+        data = s.CancelInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = selectors.order_for_owner(request.user, number)
+        services.cancel_order(order=order, reason=data.validated_data.get("reason", ""), by_customer=True)
+        return Response(s.OrderOutput(selectors.order_for_owner(request.user, number)).data)
+
+
+class OrderArrivalView(APIView):
+    """Curbside: "I'm here". The store's pick-up queue shows the shopper as arrived."""
+
+    permission_classes = [IsShopper]
+
+    @extend_schema(request=s.ArrivalInput, responses=s.OrderOutput)
+    def post(self, request, number):
+        data = s.ArrivalInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = selectors.order_for_owner(request.user, number)
+        curbside = next(
+            (f for f in order.fulfillments.all() if f.kind == Fulfillment.Kind.CURBSIDE and f.is_open), None
+        )
+        if curbside is None:
+            raise OrderError("This order has no open curbside pick-up.", code="illegal_transition", status=409)
+        services.record_arrival(fulfillment=curbside, note=data.validated_data.get("note", ""))
+        return Response(s.OrderOutput(selectors.order_for_owner(request.user, number)).data)
+
+
+class MyOrdersView(generics.ListAPIView):
+    """Your orders on every channel (app, web, store, phone), newest first."""
+
+    permission_classes = [IsShopper]
+    serializer_class = s.OrderSummaryOutput
+
+    def get_queryset(self):
+        return selectors.orders_of_customer(selectors.customer_for_user(self.request.user)).order_by(
+            "-placed_at", "-pk"
+        )
+
+    def paginate_queryset(self, queryset):
+        self.paginator.ordering = ("-placed_at", "-pk")
+        return super().paginate_queryset(queryset)
+
+
+class PosSaleView(APIView):
+    """A till posts a sale. Idempotent by receipt number: a replay answers 200 with the first order."""
+
+    permission_classes = [IsPosDevice]
+
+    @extend_schema(request=s.PosSaleInput, responses={201: s.PosSaleOutput, 200: s.PosSaleOutput})
+    def post(self, request):
+        data = s.PosSaleInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        sale = services.PosSale(
+            receipt_number=v["receipt_number"],
+            lines=v["lines"],
+            tenders=v["tenders"],
+            customer=dict(v.get("customer") or {}),
+            sold_at=v.get("sold_at"),
+        )
+        order, created = services.record_pos_sale(device=request.user, sale=sale)
+        response = Response(
+            s.PosSaleOutput(order).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+        if not created:
+            response["Idempotent-Replayed"] = "true"
+        return response

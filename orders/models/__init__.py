@@ -1,0 +1,5 @@
+from orders.models.carts import Cart, CartLine
+from orders.models.orders import Fulfillment, Order, OrderLine, StatusChange
+from orders.models.payments import Notification, Payment
+
+__all__ = ["Cart", "CartLine", "Fulfillment", "Notification", "Order", "OrderLine", "Payment", "StatusChange"]

@@ -1,0 +1,73 @@
+"""Carts: one open cart per signed-in shopper, shared by app, web and the associate in store."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+def new_cart_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Cart(models.Model):
+    """A shopper's basket. Anonymous carts are reached by `token` until they are merged at sign-in.
+
+    A "remote cart" is built by an associate in store (`built_by`, `built_in_store`) and sent to the
+    shopper's account: it becomes (or joins) their one open cart.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CONVERTED = "converted", "Checked out"
+        MERGED = "merged", "Merged into another cart"
+        ABANDONED = "abandoned", "Abandoned"
+
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="carts"
+    )
+    token = models.CharField(max_length=40, unique=True, default=new_cart_token, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    channel = models.CharField(max_length=8, default="web", help_text="Last channel that changed it.")
+    built_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    built_in_store = models.ForeignKey(
+        "retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When an associate sent it to the shopper.")
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(status="open", customer__isnull=False),
+                name="cart_one_open_per_customer",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Cart #{self.pk} ({self.status})"
+
+
+class CartLine(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    price_when_added = models.DecimalField(max_digits=10, decimal_places=2)
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "variant"], name="cartline_variant_once"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="cartline_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} x {self.variant_id}"

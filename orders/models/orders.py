@@ -1,0 +1,247 @@
+"""Orders on every channel, their fulfilments (pick-up, curbside, ship, carried out) and lines."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class Channel(models.TextChoices):
+    APP = "app", "App"
+    WEB = "web", "Web"
+    STORE = "store", "Store"
+    PHONE = "phone", "Phone"
+    KIOSK = "kiosk", "Kiosk"
+
+
+class Order(models.Model):
+    """What a shopper bought in one go, on one channel. Totals are the sum of its lines.
+
+    `number` is what people read and type (OM-XXXX-XXXX, random, so a number says nothing about
+    other orders); access checks never rely on it being secret, they check the owner.
+    """
+
+    Channel = Channel
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    number = models.CharField(max_length=20, unique=True)
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    store = models.ForeignKey(
+        "retail.Store", on_delete=models.PROTECT, related_name="orders", help_text="Selling or fulfilling store."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    contact_name = models.CharField(max_length=160, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    offer_code = models.CharField(max_length=30, blank=True)
+    offer_discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    points_redeemed = models.PositiveIntegerField(default=0)
+    points_discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    points_earned = models.PositiveIntegerField(default=0)
+    receipt_number = models.CharField(max_length=40, blank=True, help_text="POS sales: the till's receipt number.")
+    device = models.ForeignKey(
+        "retail.PosDevice", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    placed_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "receipt_number"], condition=~Q(receipt_number=""), name="order_receipt_once_per_store"
+            ),
+            models.CheckConstraint(
+                condition=Q(subtotal__gte=0, discount_total__gte=0, total__gte=0), name="order_amounts_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(total=F("subtotal") - F("discount_total")), name="order_total_is_subtotal_less_discount"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_total=F("offer_discount") + F("points_discount")),
+                name="order_discount_is_offer_plus_points",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-placed_at", "-id"], name="order_customer_idx"),
+            models.Index(fields=["store", "-placed_at"], name="order_store_idx"),
+            models.Index(fields=["channel", "placed_at"], name="order_channel_idx"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class Fulfillment(models.Model):
+    """How and where (part of) an order reaches the shopper; the pick-up state machine lives here.
+
+    pickup/curbside: placed -> picking -> ready -> collected, or expired / cancelled.
+    ship: placed -> picking -> shipped, or cancelled. carry_out (a till sale): collected at once.
+    Stock for the lines is reserved at `location` under `reservation_reference`.
+    """
+
+    class Kind(models.TextChoices):
+        PICKUP = "pickup", "Pick-up in store"
+        CURBSIDE = "curbside", "Curbside pick-up"
+        SHIP = "ship", "Ship to address"
+        CARRY_OUT = "carry_out", "Carried out of the store"
+
+    class Status(models.TextChoices):
+        PLACED = "placed", "To pick"
+        PICKING = "picking", "Picking"
+        READY = "ready", "Ready to collect"
+        COLLECTED = "collected", "Collected"
+        SHIPPED = "shipped", "Shipped"
+        EXPIRED = "expired", "Expired"
+        CANCELLED = "cancelled", "Cancelled"
+
+    OPEN_STATUSES = (Status.PLACED, Status.PICKING, Status.READY)
+    COLLECT_KINDS = (Kind.PICKUP, Kind.CURBSIDE)
+
+    class Verification(models.TextChoices):
+        QR = "qr", "QR code scanned"
+        CODE = "code", "Pick-up code typed"
+        ORDER_AND_ID = "order_id", "Order number and photo ID"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fulfillments")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    location = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="fulfillments")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLACED)
+    reservation_reference = models.CharField(max_length=80, blank=True)
+    pickup_code = models.CharField(max_length=6, blank=True, help_text="Told to the shopper when ready.")
+    qr_token = models.CharField(max_length=32, blank=True, help_text="Encoded in the pick-up QR code.")
+    proxy_name = models.CharField(max_length=120, blank=True, help_text="Someone the shopper named to collect.")
+    hold_until = models.DateTimeField(null=True, blank=True, help_text="Ready pick-ups expire after this.")
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    arrived_at = models.DateTimeField(null=True, blank=True, help_text="Curbside: the shopper said they are here.")
+    arrival_note = models.CharField(max_length=200, blank=True, help_text="Curbside: car, bay...")
+    shipping_address = models.JSONField(default=dict, blank=True)
+    tracking_number = models.CharField(max_length=60, blank=True)
+    picked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    collected_by_name = models.CharField(max_length=160, blank=True)
+    verification = models.CharField(max_length=10, choices=Verification.choices, blank=True)
+    created_at = models.DateTimeField()
+    picking_started_at = models.DateTimeField(null=True, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "pickup_code"],
+                condition=Q(status__in=["placed", "picking", "ready"]) & ~Q(pickup_code=""),
+                name="fulfillment_open_pickup_code_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["pickup", "curbside"]) | Q(pickup_code=""),
+                name="fulfillment_code_only_for_pickup",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | Q(hold_until__isnull=False), name="fulfillment_ready_has_hold"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["location", "status", "hold_until"], name="fulfillment_queue_idx"),
+            models.Index(fields=["qr_token"], condition=~Q(qr_token=""), name="fulfillment_qr_idx"),
+            models.Index(
+                fields=["status", "hold_until"], condition=Q(status="ready"), name="fulfillment_ready_due_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id}/{self.kind}@{self.location_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_collect(self) -> bool:
+        return self.kind in self.COLLECT_KINDS
+
+
+class OrderLine(models.Model):
+    """One SKU of an order, with what was paid for it after its share of the order's discounts."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    fulfillment = models.ForeignKey(Fulfillment, on_delete=models.PROTECT, related_name="lines")
+    line_number = models.PositiveSmallIntegerField()
+    variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    size = models.CharField(max_length=20, blank=True)
+    colour = models.CharField(max_length=40, blank=True)
+    category = models.CharField(max_length=80, blank=True)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    total = models.DecimalField(max_digits=12, decimal_places=2, help_text="Paid: quantity x unit price - discount.")
+    picked_quantity = models.PositiveIntegerField(default=0)
+    cancelled_quantity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order_id", "line_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_number"], name="orderline_number_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_positive"),
+            models.CheckConstraint(condition=Q(discount__gte=0, total__gte=0), name="orderline_amounts_not_negative"),
+            models.CheckConstraint(
+                condition=Q(picked_quantity__lte=F("quantity") - F("cancelled_quantity")),
+                name="orderline_picked_within_quantity",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id}#{self.line_number} {self.quantity} x {self.sku}"
+
+    @property
+    def open_quantity(self) -> int:
+        return self.quantity - self.cancelled_quantity
+
+    @property
+    def to_pick(self) -> int:
+        return self.open_quantity - self.picked_quantity
+
+
+class StatusChange(models.Model):
+    """The order's status history: every transition of the order or one of its fulfilments."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
+    fulfillment = models.ForeignKey(Fulfillment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["order", "occurred_at"], name="statuschange_order_idx")]
+
+    def __str__(self):
+        return f"{self.order_id}: {self.from_status or '∅'} → {self.to_status}"

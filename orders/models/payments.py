@@ -1,0 +1,92 @@
+"""What was paid and how (never card data), and what the shopper was told."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import F, Q
+
+
+class Payment(models.Model):
+    """One tender of an order. Only the provider's reference, the brand and last four are kept."""
+
+    class Method(models.TextChoices):
+        CARD = "card", "Card"
+        GIFT_CARD = "gift_card", "Gift card"
+        STORE_CREDIT = "store_credit", "Store credit"
+        CASH = "cash", "Cash"
+
+    class Status(models.TextChoices):
+        AUTHORIZED = "authorized", "Authorised"
+        CAPTURED = "captured", "Captured"
+        VOIDED = "voided", "Voided"
+        REFUNDED = "refunded", "Refunded"
+
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="payments")
+    method = models.CharField(max_length=12, choices=Method.choices)
+    provider = models.CharField(max_length=30, help_text="Which provider holds it: test, store_credit, cash...")
+    reference = models.CharField(max_length=80, help_text="The provider's reference for the authorisation.")
+    brand = models.CharField(max_length=20, blank=True)
+    last4 = models.CharField(max_length=4, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="Authorised.")
+    captured_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.AUTHORIZED)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["order_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(captured_amount__gte=0, captured_amount__lte=F("amount")),
+                name="payment_capture_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0, refunded_amount__lte=F("captured_amount")),
+                name="payment_refund_within_capture",
+            ),
+            models.CheckConstraint(condition=Q(last4="") | Q(last4__regex=r"^[0-9]{4}$"), name="payment_last4_digits"),
+        ]
+
+    def __str__(self):
+        return f"{self.method} {self.amount} ({self.status})"
+
+    @property
+    def refundable(self) -> Decimal:
+        return self.captured_amount - self.refunded_amount
+
+
+class Notification(models.Model):
+    """One message handed to an adapter (or held back for lack of consent), once per outbox message."""
+
+    class Kind(models.TextChoices):
+        READY = "ready", "Ready to collect"
+        REMINDER = "reminder", "Pick-up reminder"
+        EXPIRED = "expired", "Pick-up expired"
+        COLLECTED = "collected", "Collected (receipt)"
+        SHIPPED = "shipped", "Shipped"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Status(models.TextChoices):
+        SENT = "sent", "Sent"
+        NO_CONSENT = "no_consent", "Held back: no consent"
+        NO_CONTACT = "no_contact", "Held back: no address"
+
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    channel = models.CharField(max_length=8)
+    recipient = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    message_key = models.CharField(max_length=40, help_text="outbox:<id> — the idempotency key given to the adapter.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message_key", "channel"], name="notification_once_per_message_channel")
+        ]
+        indexes = [models.Index(fields=["order", "kind"], name="notification_order_idx")]
+
+    def __str__(self):
+        return f"{self.kind} via {self.channel} ({self.status})"

@@ -1,0 +1,85 @@
+"""Notification adapters: email through Django's mail, SMS and push through pluggable adapters.
+
+Every adapter gets the message's idempotency key (`outbox:<id>`); a real SMS/push gateway passes
+it on so that a redelivered outbox message cannot reach the shopper twice. Configure with
+settings.ORDERS_SMS_ADAPTER / ORDERS_PUSH_ADAPTER (dotted paths); the console adapter is the
+default (the demo prints messages to the log).
+"""
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.utils.module_loading import import_string
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    channel: str  # email, sms, push
+    recipient: str
+    subject: str
+    body: str
+    idempotency_key: str
+    html: str = ""
+
+
+class NotificationAdapter(Protocol):
+    def send(self, message: OutgoingMessage) -> None:
+        """Deliver or raise (the outbox retries)."""
+
+
+class EmailAdapter:
+    """Email through Django's configured mailer; the idempotency key travels as a header."""
+
+    def send(self, message: OutgoingMessage) -> None:
+        email = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.body,
+            to=[message.recipient],
+            headers={"X-Idempotency-Key": message.idempotency_key},
+        )
+        if message.html:
+            email.attach_alternative(message.html, "text/html")
+        email.send()
+
+
+class ConsoleAdapter:
+    """SMS / push for the demo: written to the log, nothing leaves the machine."""
+
+    def send(self, message: OutgoingMessage) -> None:
+        log.info(
+            "[%s to %s] %s — %s (%s)",
+            message.channel,
+            message.recipient,
+            message.subject,
+            message.body,
+            message.idempotency_key,
+        )
+
+
+class RecordingAdapter:
+    """For tests: keeps what it was given, once per idempotency key (as a real gateway would)."""
+
+    sent: list[OutgoingMessage] = []
+
+    def send(self, message: OutgoingMessage) -> None:
+        if any(m.idempotency_key == message.idempotency_key and m.channel == message.channel for m in self.sent):
+            return
+        type(self).sent.append(message)
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.sent.clear()
+
+
+def adapter_for(channel: str) -> NotificationAdapter:
+    paths = {
+        "email": getattr(settings, "ORDERS_EMAIL_ADAPTER", "orders.notifications.EmailAdapter"),
+        "sms": getattr(settings, "ORDERS_SMS_ADAPTER", "orders.notifications.ConsoleAdapter"),
+        "push": getattr(settings, "ORDERS_PUSH_ADAPTER", "orders.notifications.ConsoleAdapter"),
+    }
+    return import_string(paths[channel])()

@@ -1,0 +1,39 @@
+"""Human order numbers and pick-up codes: short, unambiguous, random (not enumerable)."""
+
+import secrets
+
+# Crockford's base32: no I, L, O, U — nothing to misread at a counter.
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_order_number() -> str:
+    """OM-XXXX-XXXX: 40 random bits (about a trillion numbers), unique by database constraint."""
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(8))
+    return f"OM-{raw[:4]}-{raw[4:]}"
+
+
+def normalise_order_number(text: str) -> str:
+    """What a person typed ("om 7k2m9xd4", "OM-7K2M-9XD4") -> "OM-7K2M-9XD4"; "" when it cannot be one."""
+    cleaned = "".join(ch for ch in (text or "").upper() if ch.isalnum())
+    cleaned = cleaned.translate(str.maketrans({"I": "1", "L": "1", "O": "0"}))
+    if cleaned.startswith("0M"):
+        cleaned = "OM" + cleaned[2:]
+    if not cleaned.startswith("OM") or len(cleaned) != 10 or any(ch not in ALPHABET for ch in cleaned[2:]):
+        return ""
+    return f"OM-{cleaned[2:6]}-{cleaned[6:]}"
+
+
+def new_pickup_code() -> str:
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+def new_qr_token() -> str:
+    return secrets.token_hex(16)
+
+
+QR_PREFIX = "OMNI-PICKUP:"
+
+
+def qr_payload(qr_token: str) -> str:
+    """What the pick-up QR encodes; the counter's scanner types it into the hand-over field."""
+    return f"{QR_PREFIX}{qr_token}"

@@ -1,0 +1,106 @@
+"""Payment providers: authorise at checkout, capture at hand-over or shipping, void, refund.
+
+A provider never sees or returns card data we would keep: checkout passes the client's token
+(what a payment SDK gives the app), the provider answers with its own reference, the brand and
+the last four digits. `get_payment_provider()` returns the configured one
+(settings.ORDERS_PAYMENT_PROVIDER, a dotted path; the built-in TestPaymentProvider by default).
+
+A real provider (Stripe, Adyen...) implements the same four methods and passes our idempotency
+key on to its API so that a retried call cannot charge twice.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from orders.errors import OrderError
+
+
+@dataclass(frozen=True)
+class Authorization:
+    reference: str
+    brand: str
+    last4: str
+    amount: Decimal
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def authorize(self, *, token: str, amount: Decimal, currency: str, idempotency_key: str) -> Authorization:
+        """Hold `amount` on the instrument behind `token`; raise OrderError(payment_declined)."""
+
+    def capture(self, *, reference: str, amount: Decimal, idempotency_key: str) -> None: ...
+
+    def void(self, *, reference: str, idempotency_key: str) -> None: ...
+
+    def refund(self, *, reference: str, amount: Decimal, idempotency_key: str) -> None: ...
+
+
+class TestPaymentProvider:
+    """A deterministic provider for the demo and the tests (no network, no card data).
+
+    Tokens: `tok_<brand>_<last4>` (e.g. tok_visa_4242) authorise; `tok_decline...` is declined
+    ("card_declined"); `tok_insufficient...` is declined for funds; gift cards are
+    `gift_<number>` and hold 100.00 each unless the number ends in 0000 (empty). References are
+    derived from the idempotency key, so a retried authorisation returns the same reference.
+    """
+
+    name = "test"
+    GIFT_CARD_BALANCE = Decimal("100.00")
+    BRANDS = {"visa", "mastercard", "amex", "maestro"}
+
+    def authorize(self, *, token: str, amount: Decimal, currency: str, idempotency_key: str) -> Authorization:
+        token = (token or "").strip()
+        if amount <= 0:
+            raise OrderError("An authorisation needs a positive amount.", code="invalid_payment")
+        if token.startswith("tok_decline"):
+            raise OrderError("The card was declined. Ask the shopper for another card.", code="payment_declined")
+        if token.startswith("tok_insufficient"):
+            raise OrderError("The card has insufficient funds.", code="payment_declined")
+        reference = "test_" + hashlib.sha256(f"{idempotency_key}:{token}:{amount}".encode()).hexdigest()[:24]
+        if token.startswith("gift_"):
+            number = token[5:]
+            if not number.isdigit() or len(number) < 8:
+                raise OrderError("A gift card number is at least 8 digits.", code="invalid_payment")
+            if number.endswith("0000") or amount > self.GIFT_CARD_BALANCE:
+                raise OrderError("The gift card balance does not cover this amount.", code="payment_declined")
+            return Authorization(reference=reference, brand="gift", last4=number[-4:], amount=amount)
+        parts = token.split("_")
+        if (
+            len(parts) != 3
+            or parts[0] != "tok"
+            or parts[1] not in self.BRANDS
+            or not parts[2].isdigit()
+            or len(parts[2]) != 4
+        ):
+            raise OrderError(
+                "Unknown payment token: send the token your payment SDK gave you (test: tok_visa_4242).",
+                code="invalid_payment",
+            )
+        return Authorization(reference=reference, brand=parts[1], last4=parts[2], amount=amount)
+
+    def capture(self, *, reference: str, amount: Decimal, idempotency_key: str) -> None:
+        self._check(reference, amount)
+
+    def void(self, *, reference: str, idempotency_key: str) -> None:
+        self._check(reference, Decimal("0.01"))
+
+    def refund(self, *, reference: str, amount: Decimal, idempotency_key: str) -> None:
+        self._check(reference, amount)
+
+    @staticmethod
+    def _check(reference: str, amount: Decimal) -> None:
+        if not reference.startswith("test_"):
+            raise OrderError(f"{reference!r} is not a test provider reference.", code="invalid_payment")
+        if amount <= 0:
+            raise OrderError("The amount must be positive.", code="invalid_payment")
+
+
+def get_payment_provider() -> PaymentProvider:
+    path = getattr(settings, "ORDERS_PAYMENT_PROVIDER", "orders.payments.TestPaymentProvider")
+    return import_string(path)()

@@ -1,0 +1,276 @@
+"""Reads of the orders app, shaped for the API, the portal and the dashboard (constant queries)."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from customers.models import Customer
+from orders.errors import OrderError
+from orders.models import Cart, CartLine, Fulfillment, Order, OrderLine
+from orders.numbers import QR_PREFIX, normalise_order_number
+from orders.pricing import money
+from retail.models import Store, User
+
+S = Fulfillment.Status
+QUEUE_TABS = ("to_pick", "picking", "ready", "overdue", "expired")
+
+
+def customer_for_user(user: User) -> Customer | None:
+    """The live profile of a signed-in shopper, or None (never creates one: reads stay reads)."""
+    if not getattr(user, "is_authenticated", False) or not isinstance(user, User):
+        return None
+    customer = Customer.objects.filter(user=user).first()
+    if customer is not None and customer.merged_into_id:
+        from customers.services.profiles import live_profile
+
+        customer = live_profile(customer)
+    return customer
+
+
+# --------------------------------------------------------------------------- carts
+
+
+def cart_view(cart: Cart | None, *, store: Store | None = None) -> dict:
+    """The cart with today's prices and stock: each line says if its price changed since it was
+    added and how many units can be had (online: at shipping locations; with `store`: there).
+    Three queries whatever the number of lines."""
+    if cart is None:
+        return {"token": None, "status": "open", "lines": [], "subtotal": "0.00", "item_count": 0, "warnings": []}
+    lines = list(CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("added_at", "id"))
+    available = _available(lines, store)
+    out, subtotal, warnings = [], money(0), []
+    for line in lines:
+        variant = line.variant
+        price = money(variant.price)
+        sellable = variant.is_active and variant.product.is_active
+        units = available.get(variant.pk, 0) if sellable else 0
+        total = money(price * line.quantity)
+        subtotal += total
+        row = {
+            "sku": variant.sku,
+            "name": variant.product.name,
+            "size": variant.size,
+            "colour": variant.colour,
+            "quantity": line.quantity,
+            "unit_price": str(price),
+            "price_when_added": str(line.price_when_added),
+            "price_changed": price != line.price_when_added,
+            "line_total": str(total),
+            "available": units,
+            "in_stock": sellable and units >= line.quantity,
+        }
+        if not sellable:
+            warnings.append(f"{variant.sku} is no longer sold.")
+        elif units < line.quantity:
+            warnings.append(f"Only {units} of {variant.sku} available{' at ' + store.code if store else ''}.")
+        if row["price_changed"]:
+            warnings.append(f"The price of {variant.sku} changed from {line.price_when_added} to {price}.")
+        out.append(row)
+    return {
+        "token": cart.token if cart.customer_id is None else None,
+        "status": cart.status,
+        "lines": out,
+        "subtotal": str(subtotal),
+        "item_count": sum(line.quantity for line in lines),
+        "updated_at": cart.updated_at,
+        "channel": cart.channel,
+        "sent_by": cart.built_by.get_full_name() if cart.built_by_id else None,
+        "sent_at": cart.sent_at,
+        "warnings": warnings,
+    }
+
+
+def _available(lines: list[CartLine], store: Store | None) -> dict[int, int]:
+    from inventory.models import StockLevel
+    from inventory.selectors import available_expression
+
+    if not lines:
+        return {}
+    levels = StockLevel.objects.filter(variant_id__in=[line.variant_id for line in lines], location__is_active=True)
+    levels = (
+        levels.filter(location=store)
+        if store
+        else levels.filter(Q(location__ships_orders=True) | Q(location__pickup_enabled=True))
+    )
+    totals: dict[int, int] = {}
+    for variant_id, units in levels.annotate(units=available_expression()).values_list("variant_id", "units"):
+        totals[variant_id] = totals.get(variant_id, 0) + units
+    return totals
+
+
+def open_cart_of(customer: Customer) -> Cart | None:
+    return Cart.objects.filter(customer=customer, status=Cart.Status.OPEN).select_related("built_by").first()
+
+
+# --------------------------------------------------------------------------- orders for people
+
+
+def _order_detail_qs() -> QuerySet[Order]:
+    return Order.objects.select_related("store").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.order_by("line_number")),
+        Prefetch("fulfillments", queryset=Fulfillment.objects.select_related("location").order_by("pk")),
+        "payments",
+    )
+
+
+def orders_of_customer(customer: Customer | None) -> QuerySet[Order]:
+    if customer is None:
+        return Order.objects.none()
+    return _order_detail_qs().filter(customer=customer)
+
+
+def order_for_owner(user: User, number: str) -> Order:
+    """The order if `user` is the shopper it belongs to; otherwise the same 404 as a wrong number."""
+    customer = customer_for_user(user)
+    order = _order_detail_qs().filter(number=normalise_order_number(number) or number, customer=customer).first()
+    if customer is None or order is None:
+        raise OrderError("There is no order with this number on your account.", code="not_found", status=404)
+    return order
+
+
+# --------------------------------------------------------------------------- staff
+
+
+def order_for_staff(user: User, number: str) -> Order:
+    """An order of one of the stores this staff member works in (head office: any)."""
+    from retail.selectors import stores_for_user
+
+    order = (
+        _order_detail_qs()
+        .select_related("customer")
+        .prefetch_related("history")
+        .filter(number=normalise_order_number(number) or number.strip().upper())
+        .filter(Q(store__in=stores_for_user(user)) | Q(fulfillments__location__in=stores_for_user(user)))
+        .distinct()
+        .first()
+    )
+    if order is None:
+        raise OrderError(f"No order {number} in your stores.", code="not_found", status=404)
+    return order
+
+
+def _queue_filter(tab: str, now) -> Q:
+    sla = now - _pick_sla()
+    return {
+        "to_pick": Q(status=S.PLACED),
+        "picking": Q(status=S.PICKING),
+        "ready": Q(status=S.READY, hold_until__gt=now),
+        "overdue": Q(status__in=(S.PLACED, S.PICKING), created_at__lt=sla) | Q(status=S.READY, hold_until__lte=now),
+        "expired": Q(status=S.EXPIRED, closed_at__gte=now - timezone.timedelta(days=7)),
+    }[tab]
+
+
+def _pick_sla():
+    from orders.services.pickups import pick_sla
+
+    return pick_sla()
+
+
+def pickup_queue(*, store: Store, tab: str, limit: int = 200) -> list[Fulfillment]:
+    """One tab of a store's pick-up queue, oldest first; curbside arrivals first. Two queries."""
+    if tab not in QUEUE_TABS:
+        raise OrderError(f"The queue has tabs {', '.join(QUEUE_TABS)}.", code="invalid_tab")
+    now = timezone.now()
+    qs = (
+        Fulfillment.objects.filter(location=store, kind__in=Fulfillment.COLLECT_KINDS)
+        .filter(_queue_filter(tab, now))
+        .select_related("order")
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("line_number")))
+        .order_by("arrived_at", "created_at", "pk")
+    )
+    rows = list(qs[:limit])
+    for row in rows:
+        row.overdue = (row.status in (S.PLACED, S.PICKING) and row.created_at < now - _pick_sla()) or (
+            row.status == S.READY and row.hold_until <= now
+        )
+    return rows
+
+
+def queue_counts(*, store: Store) -> dict[str, int]:
+    """Counts of every queue tab and of curbside arrivals waiting, in one query."""
+    now = timezone.now()
+    base = Fulfillment.objects.filter(location=store, kind__in=Fulfillment.COLLECT_KINDS)
+    aggregates = {tab: Count("pk", filter=_queue_filter(tab, now)) for tab in QUEUE_TABS}
+    aggregates["arrived"] = Count("pk", filter=Q(status__in=Fulfillment.OPEN_STATUSES, arrived_at__isnull=False))
+    return base.aggregate(**aggregates)
+
+
+def pick_list(*, store: Store, fulfillment_id: int) -> Fulfillment:
+    f = (
+        Fulfillment.objects.filter(pk=fulfillment_id, location=store)
+        .select_related("order__customer", "location")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("variant").order_by("line_number"))
+        )
+        .first()
+    )
+    if f is None:
+        raise OrderError("No such pick-up in this store.", code="not_found", status=404)
+    return f
+
+
+def _lines_with_variants():
+    return OrderLine.objects.select_related("variant").order_by("line_number")
+
+
+def find_for_counter(*, store: Store, text: str) -> tuple[Fulfillment, str]:
+    """What the associate scanned or typed at the counter -> (pick-up, how it was identified).
+
+    A QR scan (OMNI-PICKUP:<token>), a 6-digit pick-up code, or an order number.
+    """
+    text = (text or "").strip()
+    base = Fulfillment.objects.filter(location=store, kind__in=Fulfillment.COLLECT_KINDS).select_related(
+        "order", "location"
+    )
+    if text.upper().startswith(QR_PREFIX):
+        found, how = base.filter(qr_token=text[len(QR_PREFIX) :].strip().lower()).first(), "qr"
+    elif text.isdigit() and len(text) == 6:
+        found, how = base.filter(pickup_code=text, status__in=Fulfillment.OPEN_STATUSES).first(), "code"
+    else:
+        number = normalise_order_number(text)
+        found = base.filter(order__number=number).order_by("-pk").first() if number else None
+        how = "order_id"
+    if found is None:
+        raise OrderError(
+            "No pick-up here matches that code. Check the code, or search by order number.",
+            code="code_not_found",
+            status=404,
+        )
+    return found, how
+
+
+def search_orders(*, user: User, query: str = "", store: Store | None = None, limit: int = 50) -> list[Order]:
+    """Portal order search: by number, receipt, or the shopper's email/phone/name, in the user's stores."""
+    from retail.selectors import stores_for_user
+
+    qs = Order.objects.select_related("store", "customer").filter(store__in=stores_for_user(user))
+    if store is not None:
+        qs = qs.filter(Q(store=store) | Q(fulfillments__location=store))
+    query = (query or "").strip()
+    if query:
+        number = normalise_order_number(query)
+        qs = qs.filter(
+            Q(number=number or query.upper())
+            | Q(receipt_number=query)
+            | Q(email__iexact=query)
+            | Q(phone=query)
+            | Q(contact_name__icontains=query)
+        )
+    return list(qs.distinct().order_by("-placed_at", "-id")[:limit])
+
+
+def customer_orders_panel(*, customer_id: int, limit: int = 10) -> dict:
+    """Clienteling panel: recent orders on every channel, and open pick-ups. Three queries."""
+    orders = list(
+        Order.objects.filter(customer_id=customer_id)
+        .select_related("store")
+        .prefetch_related(Prefetch("fulfillments", queryset=Fulfillment.objects.select_related("location")))
+        .order_by("-placed_at", "-id")[:limit]
+    )
+    pickups = list(
+        Fulfillment.objects.filter(
+            order__customer_id=customer_id, kind__in=Fulfillment.COLLECT_KINDS, status__in=Fulfillment.OPEN_STATUSES
+        )
+        .select_related("order", "location")
+        .order_by("created_at")
+    )
+    return {"orders": orders, "pickups": pickups}

@@ -1,0 +1,61 @@
+"""Writes of the orders app. Other apps (returns) call these; see each module for the rules.
+
+carts:     open_cart_for, create_anonymous_cart, replace_cart_lines, set_cart_line,
+           merge_anonymous_cart, send_cart_to_customer
+checkout:  place_order (GroupRequest, TenderRequest)
+pickups:   start_picking, scan_pick, short_pick, mark_ready, record_arrival, hand_over_pickup,
+           ship_fulfillment, send_pickup_reminder, expire_pickup, cancel_order
+payments:  settle_payments, refund_payment, owed_amount
+pos:       record_pos_sale (PosSale)
+"""
+
+from orders.services.carts import (
+    create_anonymous_cart,
+    merge_anonymous_cart,
+    open_cart_for,
+    replace_cart_lines,
+    send_cart_to_customer,
+    set_cart_line,
+)
+from orders.services.checkout import GroupRequest, place_order
+from orders.services.payments import TenderRequest, owed_amount, refund_payment, settle_payments
+from orders.services.pickups import (
+    cancel_order,
+    expire_pickup,
+    hand_over_pickup,
+    mark_ready,
+    record_arrival,
+    scan_pick,
+    send_pickup_reminder,
+    ship_fulfillment,
+    short_pick,
+    start_picking,
+)
+from orders.services.pos import PosSale, record_pos_sale
+
+__all__ = [
+    "GroupRequest",
+    "PosSale",
+    "TenderRequest",
+    "cancel_order",
+    "create_anonymous_cart",
+    "expire_pickup",
+    "hand_over_pickup",
+    "mark_ready",
+    "merge_anonymous_cart",
+    "open_cart_for",
+    "owed_amount",
+    "place_order",
+    "record_arrival",
+    "record_pos_sale",
+    "refund_payment",
+    "replace_cart_lines",
+    "scan_pick",
+    "send_cart_to_customer",
+    "send_pickup_reminder",
+    "set_cart_line",
+    "settle_payments",
+    "ship_fulfillment",
+    "short_pick",
+    "start_picking",
+]

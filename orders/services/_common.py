@@ -1,0 +1,101 @@
+"""What every order service shares: status history, timeline entries, notifications."""
+
+from django.conf import settings
+from django.utils import timezone
+
+from orders.models import Fulfillment, Order, StatusChange
+from retail.models import User
+from retail.services import enqueue_outbox_message, record_audit_event
+
+NOTIFY_TOPIC = "orders.notify"
+
+
+def actor_or_none(actor) -> User | None:
+    return actor if isinstance(actor, User) and actor.pk else None
+
+
+def record_status(
+    *,
+    order: Order,
+    to_status: str,
+    actor=None,
+    fulfillment: Fulfillment | None = None,
+    from_status: str = "",
+    note: str = "",
+) -> StatusChange:
+    actor = actor_or_none(actor)
+    return StatusChange.objects.create(
+        order=order,
+        fulfillment=fulfillment,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        actor_label=str(actor) if actor else "system",
+        note=note[:300],
+        occurred_at=timezone.now(),
+    )
+
+
+def audit(*, action: str, order: Order, actor=None, store=None, details: dict | None = None) -> None:
+    record_audit_event(
+        actor=actor_or_none(actor),
+        action=action,
+        obj=order,
+        store=store or order.store,
+        details={"number": order.number, **(details or {})},
+    )
+
+
+def notify(*, order: Order, kind: str, fulfillment: Fulfillment | None = None) -> None:
+    """Queue a message to the shopper (written in the caller's transaction; sent after commit)."""
+    if order.customer_id is None and not (order.email or order.phone):
+        return
+    enqueue_outbox_message(
+        topic=NOTIFY_TOPIC,
+        payload={"order_id": order.pk, "kind": kind, "fulfillment_id": fulfillment.pk if fulfillment else None},
+    )
+
+
+def timeline(
+    *, order: Order, kind: str, subject: str, key: str, actor=None, store=None, data: dict | None = None, channel=None
+) -> None:
+    """An entry on the shopper's timeline (idempotent by `key` through customers' record_interaction)."""
+    if order.customer_id is None:
+        return
+    from customers.services.timeline import record_interaction
+
+    if kind == "return" and not (data or {}).get("lines"):
+        kind = "note"  # nothing was left to give back: a plain entry, not a return of zero units
+    record_interaction(
+        customer=order.customer,
+        channel=channel or order.channel,
+        kind=kind,
+        source="orders",
+        external_id=f"{order.number}:{key}",
+        store=store or order.store,
+        associate=actor_or_none(actor),
+        subject=subject[:200],
+        data={"order_number": order.number, **(data or {})},
+    )
+
+
+def currency() -> str:
+    return settings.CURRENCY
+
+
+def earn_points_for(*, order: Order, amount, actor=None) -> int:
+    """Loyalty points for what the shopper paid (idempotent by order number); 0 when too little."""
+    if order.customer_id is None or amount < 1:
+        return 0
+    from customers.errors import CustomerError
+    from customers.services.loyalty import earn_points
+
+    try:
+        entry = earn_points(customer=order.customer, reference=order.number, amount=amount, actor=actor_or_none(actor))
+    except CustomerError as exc:
+        if exc.code == "invalid":  # the tier's rate gives less than one point
+            return 0
+        raise
+    Order.objects.filter(pk=order.pk).update(points_earned=entry.points)
+    order.points_earned = entry.points
+    return entry.points

@@ -1,0 +1,224 @@
+"""Carts: one open cart per shopper, anonymous carts merged at sign-in, remote carts from the store."""
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from customers.models import Customer
+from inventory.models import Variant
+from orders.errors import OrderError
+from orders.models import Cart, CartLine
+from orders.services._common import actor_or_none, timeline
+from retail.models import Store, User
+from retail.services import record_audit_event
+
+MAX_LINE_QUANTITY = 99
+MAX_CART_LINES = 100
+
+
+def _check_quantity(quantity, *, allow_zero: bool, label: str = "quantity") -> int:
+    low = 0 if allow_zero else 1
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not low <= quantity <= MAX_LINE_QUANTITY:
+        raise OrderError(
+            f"{label} must be a whole number from {low} to {MAX_LINE_QUANTITY}.",
+            code="invalid_quantity",
+            fields={label: [f"{low}..{MAX_LINE_QUANTITY}"]},
+        )
+    return quantity
+
+
+def _variants(skus: Iterable[str]) -> dict[str, Variant]:
+    skus = {str(s).strip() for s in skus}
+    found = {v.sku: v for v in Variant.objects.filter(sku__in=skus).select_related("product")}
+    unknown = sorted(skus - found.keys())
+    if unknown:
+        raise OrderError(f"Unknown SKU: {', '.join(unknown)}.", code="unknown_sku", fields={"sku": unknown})
+    inactive = sorted(s for s, v in found.items() if not (v.is_active and v.product.is_active))
+    if inactive:
+        raise OrderError(f"No longer sold: {', '.join(inactive)}.", code="inactive_sku", fields={"sku": inactive})
+    return found
+
+
+def _touch(cart: Cart, channel: str) -> None:
+    cart.channel, cart.updated_at = channel, timezone.now()
+    cart.save(update_fields=["channel", "updated_at"])
+
+
+@transaction.atomic
+def open_cart_for(*, customer: Customer, channel: str = "web") -> Cart:
+    """The shopper's one open cart, made if they have none (safe under concurrent first calls)."""
+    cart = Cart.objects.filter(customer=customer, status=Cart.Status.OPEN).first()
+    if cart is not None:
+        return cart
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return Cart.objects.create(customer=customer, channel=channel, created_at=now, updated_at=now)
+    except IntegrityError:  # another device made it a moment ago
+        return Cart.objects.get(customer=customer, status=Cart.Status.OPEN)
+
+
+@transaction.atomic
+def create_anonymous_cart(*, channel: str = "web") -> Cart:
+    now = timezone.now()
+    return Cart.objects.create(channel=channel, created_at=now, updated_at=now)
+
+
+def _lock(cart: Cart) -> Cart:
+    cart = Cart.objects.select_for_update().get(pk=cart.pk)
+    if cart.status != Cart.Status.OPEN:
+        raise OrderError("This cart was already checked out or merged.", code="cart_closed", status=409)
+    return cart
+
+
+@transaction.atomic
+def replace_cart_lines(*, cart: Cart, lines: list[tuple[str, int]], channel: str = "web") -> Cart:
+    """PUT semantics: the cart holds exactly these lines afterwards (same SKU twice is summed)."""
+    cart = _lock(cart)
+    wanted: dict[str, int] = {}
+    for index, (sku, quantity) in enumerate(lines):
+        _check_quantity(quantity, allow_zero=False, label=f"lines.{index}.quantity")
+        wanted[str(sku).strip()] = wanted.get(str(sku).strip(), 0) + quantity
+    if len(wanted) > MAX_CART_LINES:
+        raise OrderError(f"A cart holds at most {MAX_CART_LINES} SKUs.", code="invalid_quantity")
+    for sku, quantity in wanted.items():
+        _check_quantity(quantity, allow_zero=False, label=sku)
+    variants = _variants(wanted) if wanted else {}
+    existing = {line.variant_id: line for line in cart.lines.all()}
+    now = timezone.now()
+    keep = set()
+    for sku, quantity in wanted.items():
+        variant = variants[sku]
+        keep.add(variant.pk)
+        line = existing.get(variant.pk)
+        if line is None:
+            CartLine.objects.create(
+                cart=cart, variant=variant, quantity=quantity, price_when_added=variant.price, added_at=now
+            )
+        elif line.quantity != quantity:
+            line.quantity = quantity
+            line.save(update_fields=["quantity"])
+    CartLine.objects.filter(cart=cart).exclude(variant_id__in=keep).delete()
+    _touch(cart, channel)
+    return cart
+
+
+@transaction.atomic
+def set_cart_line(*, cart: Cart, sku: str, quantity: int, channel: str = "web", add: bool = False) -> Cart:
+    """Set one SKU's quantity (0 removes it); with `add`, add to what is there."""
+    cart = _lock(cart)
+    _check_quantity(quantity, allow_zero=not add)
+    variant = _variants([sku])[str(sku).strip()]
+    line = CartLine.objects.filter(cart=cart, variant=variant).first()
+    new_quantity = (line.quantity if line and add else 0) + quantity
+    if new_quantity == 0:
+        if line is not None:
+            line.delete()
+    else:
+        _check_quantity(new_quantity, allow_zero=False)
+        if line is None:
+            if cart.lines.count() >= MAX_CART_LINES:
+                raise OrderError(f"A cart holds at most {MAX_CART_LINES} SKUs.", code="invalid_quantity")
+            CartLine.objects.create(
+                cart=cart,
+                variant=variant,
+                quantity=new_quantity,
+                price_when_added=variant.price,
+                added_at=timezone.now(),
+            )
+        else:
+            line.quantity = new_quantity
+            line.save(update_fields=["quantity"])
+    _touch(cart, channel)
+    return cart
+
+
+def _absorb(*, source: Cart, target: Cart) -> None:
+    """Move source's lines into target (quantities summed, capped) and close source as merged."""
+    mine = {line.variant_id: line for line in target.lines.all()}
+    for line in source.lines.all():
+        existing = mine.get(line.variant_id)
+        if existing is None:
+            line.cart = target
+            line.save(update_fields=["cart"])
+        else:
+            existing.quantity = min(MAX_LINE_QUANTITY, existing.quantity + line.quantity)
+            existing.save(update_fields=["quantity"])
+            line.delete()
+    source.status, source.merged_into, source.updated_at = Cart.Status.MERGED, target, timezone.now()
+    source.save(update_fields=["status", "merged_into", "updated_at"])
+
+
+@transaction.atomic
+def merge_anonymous_cart(*, token: str, customer: Customer, channel: str = "web") -> Cart:
+    """At sign-in: the device's anonymous cart joins the shopper's open cart (idempotent)."""
+    anonymous = Cart.objects.select_for_update().filter(token=token, customer__isnull=True).first()
+    target = open_cart_for(customer=customer, channel=channel)
+    if anonymous is None:
+        raise OrderError("There is no anonymous cart with this token.", code="not_found", status=404)
+    if anonymous.status == Cart.Status.MERGED and anonymous.merged_into_id == target.pk:
+        return target
+    if anonymous.status != Cart.Status.OPEN:
+        raise OrderError("This cart was already checked out or merged.", code="cart_closed", status=409)
+    target = _lock(target)
+    _absorb(source=anonymous, target=target)
+    _touch(target, channel)
+    return target
+
+
+@transaction.atomic
+def send_cart_to_customer(*, customer: Customer, lines: list[tuple[str, int]], associate: User, store: Store) -> Cart:
+    """Remote cart: an associate builds a basket in store and puts it in the shopper's account.
+
+    The lines join the shopper's open cart (what they had stays), so app and web show them at once.
+    """
+    if not lines:
+        raise OrderError("Add at least one item before sending the cart.", code="empty_cart")
+    cart = _lock(open_cart_for(customer=customer, channel="store"))
+    for sku, quantity in lines:
+        set_cart_line(cart=cart, sku=sku, quantity=quantity, channel="store", add=True)
+    now = timezone.now()
+    cart.built_by, cart.built_in_store, cart.sent_at, cart.updated_at = associate, store, now, now
+    cart.save(update_fields=["built_by", "built_in_store", "sent_at", "updated_at"])
+    record_audit_event(
+        actor=actor_or_none(associate),
+        action="cart.sent_to_customer",
+        obj=cart,
+        store=store,
+        details={"customer": customer.pk, "lines": [[s, q] for s, q in lines]},
+    )
+    from customers.models import Interaction
+    from customers.services.timeline import record_interaction
+
+    record_interaction(
+        customer=customer,
+        channel="store",
+        kind=Interaction.Kind.ADD_TO_CART,
+        source="orders",
+        external_id=f"remote-cart:{cart.pk}:{int(now.timestamp() * 1000)}",
+        store=store,
+        associate=associate,
+        subject=f"{associate.get_short_name()} sent {sum(q for _, q in lines)} item(s) to the online cart",
+        data={"lines": [{"sku": s, "qty": q} for s, q in lines], "cart": cart.pk},
+    )
+    return cart
+
+
+def close_cart(*, cart: Cart) -> None:
+    """After checkout (called inside place_order's transaction)."""
+    Cart.objects.filter(pk=cart.pk, status=Cart.Status.OPEN).update(
+        status=Cart.Status.CONVERTED, updated_at=timezone.now()
+    )
+
+
+__all__ = [
+    "close_cart",
+    "create_anonymous_cart",
+    "merge_anonymous_cart",
+    "open_cart_for",
+    "replace_cart_lines",
+    "send_cart_to_customer",
+    "set_cart_line",
+    "timeline",
+]

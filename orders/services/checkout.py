@@ -1,0 +1,430 @@
+"""Checkout: one transaction reserves the stock, applies offers and points, authorises payment."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from customers.errors import CustomerError
+from customers.models import Customer
+from inventory.errors import InventoryError
+from inventory.models import Variant
+from orders.errors import OrderError
+from orders.models import Cart, Fulfillment, Order, OrderLine
+from orders.numbers import new_order_number, new_pickup_code, new_qr_token
+from orders.pricing import allocate, money
+from orders.services._common import actor_or_none, audit, currency, record_status, timeline
+from orders.services.carts import close_cart
+from orders.services.payments import TenderRequest, authorize_payments
+from retail.models import Store, User
+
+ONLINE_CHANNELS = ("app", "web", "kiosk")
+ASSISTED_CHANNELS = ("store", "phone")
+# Reservations outlive the pick-up hold (picking + hold window); expiry of the pick-up releases them.
+PICKUP_RESERVATION_SLACK = timedelta(days=14)
+SHIP_RESERVATION_TTL = timedelta(days=14)
+
+
+def point_value() -> Decimal:
+    """What one loyalty point is worth at checkout (settings.ORDERS_POINT_VALUE, default 0.01)."""
+    return Decimal(str(getattr(settings, "ORDERS_POINT_VALUE", "0.01")))
+
+
+@dataclass
+class GroupRequest:
+    """One fulfilment: these lines, picked up at `store`, curbside there, or shipped."""
+
+    kind: str
+    lines: list[tuple[str, int]]
+    store: Store | None = None
+    shipping_address: dict = field(default_factory=dict)
+    proxy_name: str = ""
+
+
+def _check_groups(groups: list[GroupRequest]) -> None:
+    if not groups or not any(g.lines for g in groups):
+        raise OrderError("The order has no lines. Add something to the cart first.", code="empty_cart")
+    for index, group in enumerate(groups):
+        if group.kind not in (Fulfillment.Kind.PICKUP, Fulfillment.Kind.CURBSIDE, Fulfillment.Kind.SHIP):
+            raise OrderError(
+                "Fulfilment is pickup, curbside or ship.",
+                code="invalid_fulfillment",
+                fields={f"groups.{index}.kind": ["Unknown."]},
+            )
+        if not group.lines:
+            raise OrderError(
+                "A fulfilment group needs lines.",
+                code="invalid_fulfillment",
+                fields={f"groups.{index}.lines": ["Empty."]},
+            )
+        for line_index, (_sku, quantity) in enumerate(group.lines):
+            if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 99:
+                raise OrderError(
+                    "Quantities are whole numbers from 1 to 99.",
+                    code="invalid_quantity",
+                    fields={f"groups.{index}.lines.{line_index}.quantity": ["1..99"]},
+                )
+        if group.kind in Fulfillment.COLLECT_KINDS:
+            store = group.store
+            if store is None:
+                raise OrderError(
+                    "Choose the store to collect from.",
+                    code="invalid_fulfillment",
+                    fields={f"groups.{index}.store": ["Required."]},
+                )
+            if not (store.is_active and store.pickup_enabled and store.kind == Store.Kind.STORE):
+                raise OrderError(
+                    f"{store.name} does not offer pick-up.",
+                    code="pickup_not_offered",
+                    fields={f"groups.{index}.store": ["No pick-up."]},
+                )
+        elif not (group.shipping_address or {}).get("postcode"):
+            raise OrderError(
+                "A ship order needs an address with at least a postcode.",
+                code="invalid_fulfillment",
+                fields={f"groups.{index}.shipping_address": ["postcode is required."]},
+            )
+
+
+def _load_variants(groups: list[GroupRequest]) -> dict[str, Variant]:
+    skus = {str(sku).strip() for g in groups for sku, _ in g.lines}
+    found = {v.sku: v for v in Variant.objects.filter(sku__in=skus).select_related("product__category")}
+    unknown = sorted(skus - found.keys())
+    if unknown:
+        raise OrderError(f"Unknown SKU: {', '.join(unknown)}.", code="unknown_sku", fields={"sku": unknown})
+    inactive = sorted(s for s, v in found.items() if not (v.is_active and v.product.is_active))
+    if inactive:
+        raise OrderError(f"No longer sold: {', '.join(inactive)}.", code="inactive_sku", fields={"sku": inactive})
+    return found
+
+
+def _resolve_customer(*, customer: Customer | None, contact: dict, actor) -> Customer:
+    if customer is not None:
+        return customer
+    identities = {k: contact[k] for k in ("email", "phone") if contact.get(k)}
+    if not identities:
+        raise OrderError(
+            "Give an email or phone number so we can tell you when the order is ready.",
+            code="invalid_customer",
+            fields={"email": ["Email or phone required."]},
+        )
+    from customers.services.profiles import resolve_customer
+
+    try:
+        return resolve_customer(identities=identities, create=True, actor=actor_or_none(actor))
+    except CustomerError as exc:
+        raise OrderError(exc.message, code="invalid_customer", fields=exc.fields) from None
+
+
+def _ship_plan(group: GroupRequest, variants: dict[str, Variant], near) -> list[tuple[Store, list[tuple[str, int]]]]:
+    """Ship-from-store: the nearest ships_orders location that fills every line, else a split."""
+    from inventory.selectors import route_lines
+
+    plan = route_lines([(variants[s], q) for s, q in group.lines], near=near)
+    if plan.shortfall or not plan.allocations:
+        raise OrderError(
+            "We cannot ship all of this: "
+            + ", ".join(f"{s} ({q} short)" for s, q in sorted(plan.shortfall.items()))
+            + ".",
+            code="insufficient_stock",
+            extra={"lines": [{"sku": s, "short": q} for s, q in sorted(plan.shortfall.items())], "alternatives": []},
+        )
+    return [(a.location, sorted(a.lines.items())) for a in plan.allocations]
+
+
+def _insufficient_at(store: Store, exc: InventoryError, lines) -> OrderError:
+    """The reservation failed: say what is short and which nearby stores could fill the order."""
+    from inventory.selectors import route_lines
+
+    plan = route_lines(lines, pickup_store=store, alternatives=3)
+    alternatives = [
+        {"store": a.location.code, "name": a.location.name, "distance_km": round(a.distance_km or 0.0, 1)}
+        for a in plan.alternatives
+    ]
+    hint = f" In stock at: {', '.join(a['name'] for a in alternatives)}." if alternatives else ""
+    return OrderError(
+        f"{exc.message}{hint}",
+        code="insufficient_stock",
+        extra={"lines": exc.extra.get("lines", []), "location": store.code, "alternatives": alternatives},
+    )
+
+
+def _create_order_row(**values) -> Order:
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return Order.objects.create(number=new_order_number(), **values)
+        except IntegrityError as exc:
+            if "number" not in str(exc):
+                raise
+    raise OrderError("Could not allocate an order number; try again.", code="order_number_exhausted", status=503)
+
+
+def _new_pickup_code(location: Store, taken: set[str]) -> str:
+    while True:
+        code = new_pickup_code()
+        if code not in taken:
+            taken.add(code)
+            return code
+
+
+def _open_codes(location: Store) -> set[str]:
+    return set(
+        Fulfillment.objects.filter(location=location, status__in=Fulfillment.OPEN_STATUSES)
+        .exclude(pickup_code="")
+        .values_list("pickup_code", flat=True)
+    )
+
+
+@transaction.atomic
+def place_order(
+    *,
+    channel: str,
+    groups: list[GroupRequest],
+    customer: Customer | None = None,
+    contact: dict | None = None,
+    cart: Cart | None = None,
+    offer_code: str = "",
+    points: int = 0,
+    tenders: list[TenderRequest] | None = None,
+    actor: User | None = None,
+    store: Store | None = None,
+    idempotency_key: str = "",
+) -> Order:
+    """Place an order: lines grouped by fulfilment, stock reserved, discounts applied, payment authorised.
+
+    All or nothing: `insufficient_stock` (409, with `alternatives`: nearest stores that have it),
+    `payment_declined` (402), offer or points refusals (their own codes) leave nothing behind.
+    """
+    contact = {k: (v or "").strip() for k, v in (contact or {}).items()}
+    if channel not in Order.Channel.values:
+        raise OrderError(
+            f"Channel is one of {', '.join(Order.Channel.values)}.",
+            code="invalid_channel",
+            fields={"channel": ["Unknown."]},
+        )
+    if channel in ASSISTED_CHANNELS and actor_or_none(actor) is None:
+        raise OrderError("Store and phone orders are placed by a member of staff.", code="invalid_channel")
+    if isinstance(points, bool) or not isinstance(points, int) or points < 0:
+        raise OrderError("Points are a whole number, 0 or more.", code="invalid_points", fields={"points": [">= 0"]})
+    _check_groups(groups)
+    variants = _load_variants(groups)
+    customer = _resolve_customer(customer=customer, contact=contact, actor=actor)
+    if customer.erased_at or customer.merged_into_id:
+        raise OrderError("This customer profile cannot place orders.", code="invalid_customer")
+
+    near = None
+    address = next((g.shipping_address for g in groups if g.kind == Fulfillment.Kind.SHIP), None) or {}
+    if "latitude" in address and "longitude" in address:
+        near = (float(address["latitude"]), float(address["longitude"]))
+    elif customer.home_store_id:
+        home = customer.home_store
+        near = (float(home.latitude), float(home.longitude))
+
+    # Where each group is fulfilled: [(group, location, lines)]
+    placements: list[tuple[GroupRequest, Store, list[tuple[str, int]]]] = []
+    for group in groups:
+        lines = [(str(s).strip(), q) for s, q in group.lines]
+        if group.kind == Fulfillment.Kind.SHIP:
+            placements += [
+                (group, loc, part) for loc, part in _ship_plan(GroupRequest(group.kind, lines), variants, near)
+            ]
+        else:
+            placements.append((group, group.store, lines))
+
+    # Prices and discounts, allocated to the cent over all lines.
+    flat = [(index, sku, quantity) for index, (_, _, lines) in enumerate(placements) for sku, quantity in lines]
+    gross = [money(variants[sku].price * quantity) for _, sku, quantity in flat]
+    subtotal = sum(gross, Decimal("0.00"))
+    primary = store or placements[0][1]
+    now = timezone.now()
+    order = _create_order_row(
+        customer=customer,
+        channel=channel,
+        store=primary,
+        contact_name=contact.get("name") or customer.full_name,
+        email=contact.get("email") or customer.email,
+        phone=contact.get("phone") or customer.phone,
+        currency=currency(),
+        subtotal=subtotal,
+        discount_total=Decimal("0.00"),
+        total=subtotal,
+        placed_by=actor_or_none(actor),
+        placed_at=now,
+        updated_at=now,
+    )
+    offer_discount = _apply_offer(order=order, customer=customer, offer_code=offer_code, subtotal=subtotal, actor=actor)
+    points_discount = _apply_points(
+        order=order, customer=customer, points=points, due=subtotal - offer_discount, actor=actor
+    )
+    discount_total = offer_discount + points_discount
+    shares = allocate(discount_total, gross) if discount_total else [Decimal("0.00")] * len(gross)
+
+    fulfillments, codes = [], {}
+    line_rows, number = [], 0
+    for index, (group, location, lines) in enumerate(placements):
+        is_collect = group.kind in Fulfillment.COLLECT_KINDS
+        if is_collect and location.pk not in codes:
+            codes[location.pk] = _open_codes(location)
+        fulfillment = Fulfillment.objects.create(
+            order=order,
+            kind=group.kind,
+            location=location,
+            status=Fulfillment.Status.PLACED,
+            pickup_code=_new_pickup_code(location, codes[location.pk]) if is_collect else "",
+            qr_token=new_qr_token() if is_collect else "",
+            proxy_name=(group.proxy_name or "").strip()[:120],
+            shipping_address=group.shipping_address or {},
+            created_at=now,
+        )
+        fulfillment.reservation_reference = f"order:{order.number}:{fulfillment.pk}"
+        fulfillment.save(update_fields=["reservation_reference"])
+        ttl = (
+            timedelta(days=location.pickup_hold_days) + PICKUP_RESERVATION_SLACK if is_collect else SHIP_RESERVATION_TTL
+        )
+        reserve_lines = [(variants[s], q) for s, q in lines]
+        try:
+            from inventory.services import reserve_stock
+
+            reserve_stock(
+                lines=reserve_lines,
+                location=location,
+                reference=fulfillment.reservation_reference,
+                ttl=ttl,
+                actor=actor_or_none(actor),
+            )
+        except InventoryError as exc:
+            if exc.code == "insufficient_stock" and is_collect:
+                raise _insufficient_at(location, exc, reserve_lines) from None
+            raise OrderError(exc.message, code=exc.code, fields=exc.fields, extra=exc.extra) from None
+        fulfillments.append(fulfillment)
+        for flat_index, (f_index, sku, quantity) in enumerate(flat):
+            if f_index != index:
+                continue
+            number += 1
+            variant = variants[sku]
+            line_rows.append(
+                OrderLine(
+                    order=order,
+                    fulfillment=fulfillment,
+                    line_number=number,
+                    variant=variant,
+                    sku=sku,
+                    name=variant.product.name[:200],
+                    size=variant.size,
+                    colour=variant.colour,
+                    category=variant.product.category.name[:80] if variant.product.category_id else "",
+                    quantity=quantity,
+                    unit_price=money(variant.price),
+                    discount=shares[flat_index],
+                    total=gross[flat_index] - shares[flat_index],
+                )
+            )
+    OrderLine.objects.bulk_create(line_rows)
+
+    order.offer_discount, order.points_discount = offer_discount, points_discount
+    order.discount_total, order.total = discount_total, subtotal - discount_total
+    order.offer_code, order.points_redeemed = (
+        offer_code.strip() if offer_discount else "",
+        points if points_discount else 0,
+    )
+    order.full_clean(validate_unique=False, validate_constraints=True)
+    order.save(
+        update_fields=["offer_discount", "points_discount", "discount_total", "total", "offer_code", "points_redeemed"]
+    )
+
+    authorize_payments(order=order, tenders=tenders or [], idempotency_key=idempotency_key or order.number, actor=actor)
+    for fulfillment in fulfillments:
+        record_status(
+            order=order,
+            fulfillment=fulfillment,
+            to_status=Fulfillment.Status.PLACED,
+            actor=actor,
+            note=f"{fulfillment.get_kind_display()} at {fulfillment.location.code}",
+        )
+    audit(
+        action="order.placed",
+        order=order,
+        actor=actor,
+        details={
+            "channel": channel,
+            "total": str(order.total),
+            "fulfillments": [f"{f.kind}@{f.location.code}" for f in fulfillments],
+        },
+    )
+    from customers.models import Interaction
+
+    timeline(
+        order=order,
+        kind=Interaction.Kind.PURCHASE,
+        key="placed",
+        subject=f"Order {order.number} · {', '.join(sorted({f.get_kind_display() for f in fulfillments}))}",
+        actor=actor,
+        data={
+            "total": str(order.total),
+            "currency": order.currency,
+            "fulfilment": [f"{f.kind}@{f.location.code}" for f in fulfillments],
+            "lines": [
+                {
+                    "sku": line.sku,
+                    "qty": line.quantity,
+                    "amount": str(line.total),
+                    "category": line.category,
+                    "size": line.size,
+                }
+                for line in line_rows
+            ],
+        },
+    )
+    if cart is not None:
+        close_cart(cart=cart)
+    return order
+
+
+def _apply_offer(*, order: Order, customer: Customer, offer_code: str, subtotal: Decimal, actor) -> Decimal:
+    offer_code = (offer_code or "").strip()
+    if not offer_code:
+        return Decimal("0.00")
+    from customers.services.loyalty import redeem_offer
+
+    try:
+        assignment = redeem_offer(
+            customer=customer,
+            offer_code=offer_code,
+            channel=order.channel,
+            reference=order.number,
+            store=order.store,
+            actor=actor_or_none(actor),
+        )
+    except CustomerError as exc:
+        raise OrderError(exc.message, code=exc.code, status=exc.status, fields={"offer_code": [exc.message]}) from None
+    offer = assignment.offer
+    if offer.discount_percent is not None:
+        discount = money(subtotal * offer.discount_percent / Decimal("100"))
+    else:
+        discount = money(offer.discount_amount)
+    return min(discount, subtotal)
+
+
+def _apply_points(*, order: Order, customer: Customer, points: int, due: Decimal, actor) -> Decimal:
+    if not points:
+        return Decimal("0.00")
+    value = money(points * point_value())
+    if value > due:
+        raise OrderError(
+            f"{points} points are worth {value}, more than the {due} left to pay.",
+            code="invalid_points",
+            fields={"points": [f"At most {int(due / point_value())}."]},
+        )
+    from customers.services.loyalty import redeem_points
+
+    try:
+        redeem_points(customer=customer, points=points, reference=order.number, actor=actor_or_none(actor))
+    except CustomerError as exc:
+        raise OrderError(
+            exc.message, code=exc.code, status=exc.status, fields={"points": [exc.message]}, extra=exc.extra
+        ) from None
+    return value

@@ -1,0 +1,61 @@
+"""Receivers of customers' merge signals: orders and carts follow the profile they belong to."""
+
+from django.dispatch import receiver
+
+from customers.signals import customer_erased, customer_merge_undone, customer_merged
+from orders.models import Cart, Order
+from retail.services import record_audit_event
+
+ORDERS, CARTS = "orders.Order", "orders.Cart"
+
+
+@receiver(customer_merged, dispatch_uid="orders.repoint_on_merge")
+def repoint_on_merge(sender, merge, source, target, **kwargs):
+    """Inside the merge transaction: the source's orders and carts move to the target.
+
+    An open cart of the source joins the target's open cart (one open cart per shopper).
+    """
+    from orders.services.carts import _absorb, open_cart_for
+
+    order_ids = list(Order.objects.filter(customer=source).values_list("pk", flat=True))
+    Order.objects.filter(pk__in=order_ids).update(customer=target)
+    source_open = Cart.objects.select_for_update().filter(customer=source, status=Cart.Status.OPEN).first()
+    if source_open is not None and source_open.lines.exists():
+        _absorb(source=source_open, target=open_cart_for(customer=target))
+    cart_ids = list(Cart.objects.filter(customer=source).exclude(status=Cart.Status.OPEN).values_list("pk", flat=True))
+    Cart.objects.filter(pk__in=cart_ids).update(customer=target)
+    Cart.objects.filter(customer=source, status=Cart.Status.OPEN).update(status=Cart.Status.ABANDONED)
+    merge.moved[ORDERS], merge.moved[CARTS] = order_ids, cart_ids
+    # Kept in the audit trail too, so the undo finds them whatever happens to `merge.moved`.
+    record_audit_event(
+        actor=merge.actor, action="orders.moved_on_merge", obj=merge, details={"orders": order_ids, "carts": cart_ids}
+    )
+
+
+@receiver(customer_merge_undone, dispatch_uid="orders.repoint_on_undo")
+def repoint_on_undo(sender, merge, source, target, **kwargs):
+    from retail.models import AuditEvent
+
+    moved = merge.moved or {}
+    if ORDERS not in moved:
+        event = (
+            AuditEvent.objects.filter(
+                action="orders.moved_on_merge", object_type="customers.customermerge", object_id=str(merge.pk)
+            )
+            .order_by("-id")
+            .first()
+        )
+        moved = {ORDERS: event.details.get("orders", []), CARTS: event.details.get("carts", [])} if event else {}
+    Order.objects.filter(pk__in=moved.get(ORDERS, []), customer=target).update(customer=source)
+    Cart.objects.filter(pk__in=moved.get(CARTS, []), customer=target).update(customer=source)
+
+
+@receiver(customer_erased, dispatch_uid="orders.anonymise_on_erase")
+def anonymise_on_erase(sender, customer, **kwargs):
+    """Orders are kept for accounting; the names and contacts on them go."""
+    Order.objects.filter(customer=customer).update(contact_name="", email="", phone="")
+    from orders.models import Fulfillment
+
+    Fulfillment.objects.filter(order__customer=customer).update(
+        proxy_name="", collected_by_name="", shipping_address={}, arrival_note=""
+    )

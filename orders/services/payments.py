@@ -1,0 +1,237 @@
+"""Tenders of an order: authorised at checkout, captured as goods leave, voided or refunded at the end.
+
+Card and gift-card amounts are only held at checkout. Each time a fulfilment is collected or
+shipped, what the shopper now owes (the paid share of the units that left) is captured; when the
+order closes, whatever is still held is voided and anything taken beyond what is owed (a short
+pick, an expiry after store credit was spent) goes back to where it came from.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+
+from customers.errors import CustomerError
+from orders.errors import OrderError
+from orders.models import Fulfillment, Order, Payment
+from orders.payments import get_payment_provider
+from orders.pricing import money, unit_share
+from orders.services._common import actor_or_none, audit
+
+ZERO = Decimal("0.00")
+POS_PROVIDER = "pos"
+DONE_STATUSES = (Fulfillment.Status.COLLECTED, Fulfillment.Status.SHIPPED)
+
+
+@dataclass
+class TenderRequest:
+    """How the shopper pays part of the order: card (token from the payment SDK), gift_card
+    (token `gift_<number>`) or store_credit. A card without amount pays what is left."""
+
+    method: str
+    token: str = ""
+    amount: Decimal | None = None
+
+
+def _new_payment(order: Order, **values) -> Payment:
+    now = timezone.now()
+    return Payment.objects.create(order=order, created_at=now, updated_at=now, **values)
+
+
+def authorize_payments(
+    *, order: Order, tenders: list[TenderRequest], idempotency_key: str, actor=None
+) -> list[Payment]:
+    """Store credit is spent at once; gift cards, then the card, are authorised for the rest.
+
+    The tenders must cover the order's total exactly. Called inside place_order's transaction.
+    """
+    due = order.total
+    if due == ZERO and not tenders:
+        return []
+    methods = [t.method for t in tenders]
+    if any(m not in ("card", "gift_card", "store_credit") for m in methods):
+        raise OrderError(
+            "Pay by card, gift_card or store_credit.", code="invalid_payment", fields={"payments": ["Unknown method."]}
+        )
+    if methods.count("card") > 1:
+        raise OrderError("Use one card per order.", code="invalid_payment", fields={"payments": ["One card."]})
+    ordered = sorted(tenders, key=lambda t: {"store_credit": 0, "gift_card": 1, "card": 2}[t.method])
+    provider = get_payment_provider()
+    payments, left = [], due
+    for index, tender in enumerate(ordered):
+        if tender.amount is not None:
+            try:
+                amount = money(tender.amount)
+            except ArithmeticError:
+                raise OrderError("Amounts are decimals like 12.50.", code="invalid_payment") from None
+            if amount <= 0:
+                raise OrderError(
+                    "Each payment amount must be positive.",
+                    code="invalid_payment",
+                    fields={f"payments.{index}.amount": ["> 0"]},
+                )
+        elif tender.method == "card":
+            amount = left
+        else:
+            raise OrderError(
+                f"Say how much to pay with {tender.method}.",
+                code="invalid_payment",
+                fields={f"payments.{index}.amount": ["Required."]},
+            )
+        if amount > left:
+            raise OrderError(f"The payments add up to more than the total of {due}.", code="payment_mismatch")
+        if amount == ZERO:
+            continue
+        if tender.method == "store_credit":
+            from customers.services.loyalty import spend_store_credit
+
+            try:
+                entry = spend_store_credit(
+                    customer=order.customer,
+                    amount=amount,
+                    reference=order.number,
+                    actor=actor_or_none(actor),
+                    store=order.store,
+                )
+            except CustomerError as exc:
+                raise OrderError(exc.message, code=exc.code, status=exc.status, extra=exc.extra) from None
+            payments.append(
+                _new_payment(
+                    order,
+                    method=Payment.Method.STORE_CREDIT,
+                    provider="store_credit",
+                    reference=f"credit:{entry.pk}",
+                    amount=amount,
+                    captured_amount=amount,
+                    status=Payment.Status.CAPTURED,
+                )
+            )
+        else:
+            auth = provider.authorize(
+                token=tender.token, amount=amount, currency=order.currency, idempotency_key=f"{idempotency_key}:{index}"
+            )
+            payments.append(
+                _new_payment(
+                    order,
+                    method=Payment.Method.GIFT_CARD if tender.method == "gift_card" else Payment.Method.CARD,
+                    provider=provider.name,
+                    reference=auth.reference,
+                    brand=auth.brand[:20],
+                    last4=auth.last4,
+                    amount=auth.amount,
+                )
+            )
+        left -= amount
+    if left != ZERO:
+        raise OrderError(
+            f"The payments cover {due - left} of {due}. Add a card for the remaining {left}.",
+            code="payment_mismatch",
+            fields={"payments": [f"{left} left to pay."]},
+        )
+    return payments
+
+
+def owed_amount(order: Order) -> Decimal:
+    """What the shopper owes for the units that left: the paid share of each picked unit."""
+    owed = ZERO
+    for line in order.lines.all():
+        if line.fulfillment.status in DONE_STATUSES and line.picked_quantity:
+            owed += unit_share(line.total, line.quantity, 0, line.picked_quantity)
+    return owed
+
+
+def settle_payments(*, order: Order, actor=None) -> dict:
+    """Capture what is owed now; when the order is closed, void what is held and refund any excess.
+
+    Called (under the order's row lock) after every fulfilment transition. Idempotent: a second
+    call finds nothing left to do.
+    """
+    provider = get_payment_provider()
+    payments = list(Payment.objects.select_for_update().filter(order=order).order_by("pk"))
+    owed = owed_amount(order)
+    taken = sum((p.captured_amount - p.refunded_amount for p in payments), ZERO)
+    now = timezone.now()
+    result = {"captured": ZERO, "voided": ZERO, "refunded": ZERO}
+    if owed > taken:
+        need = owed - taken
+        for payment in sorted(payments, key=lambda p: (p.method != Payment.Method.GIFT_CARD, p.pk)):
+            if payment.status != Payment.Status.AUTHORIZED or need == ZERO:
+                continue
+            amount = min(need, payment.amount - payment.captured_amount)
+            if amount <= ZERO:
+                continue
+            provider.capture(
+                reference=payment.reference,
+                amount=amount,
+                idempotency_key=f"{payment.reference}:capture:{payment.captured_amount}",
+            )
+            payment.captured_amount += amount
+            payment.updated_at = now
+            payment.save(update_fields=["captured_amount", "updated_at"])
+            need -= amount
+            result["captured"] += amount
+        if need > ZERO:
+            raise OrderError(f"{need} of this order is not covered by its payments.", code="payment_state", status=409)
+    if order.status == Order.Status.OPEN:
+        return result
+    # Closed: release what is still held, give back what was taken beyond what is owed.
+    for payment in payments:
+        if payment.status == Payment.Status.AUTHORIZED:
+            remainder = payment.amount - payment.captured_amount
+            if remainder > ZERO:
+                provider.void(reference=payment.reference, idempotency_key=f"{payment.reference}:void")
+                result["voided"] += remainder
+            payment.status = Payment.Status.CAPTURED if payment.captured_amount > ZERO else Payment.Status.VOIDED
+            payment.updated_at = now
+            payment.save(update_fields=["status", "updated_at"])
+    excess = sum((p.captured_amount - p.refunded_amount for p in payments), ZERO) - owed
+    for payment in sorted(payments, key=lambda p: ({"card": 0, "gift_card": 1}.get(p.method, 2), p.pk)):
+        if excess <= ZERO:
+            break
+        amount = min(excess, payment.refundable)
+        if amount <= ZERO:
+            continue
+        refund_payment(payment=payment, amount=amount, reference=f"{order.number}:settle", actor=actor)
+        excess -= amount
+        result["refunded"] += amount
+    if any(result.values()):
+        audit(action="order.payments_settled", order=order, actor=actor, details={k: str(v) for k, v in result.items()})
+    return result
+
+
+def refund_payment(*, payment: Payment, amount: Decimal, reference: str, actor=None) -> Payment:
+    """Give `amount` of a captured payment back to where it came from (returns call this too).
+
+    Store credit is re-issued to the shopper; cards and gift cards are refunded by the provider.
+    Locks the payment row; refuses more than was captured and not yet refunded.
+    """
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    amount = money(amount)
+    if amount <= ZERO or amount > payment.refundable:
+        raise OrderError(
+            f"Only {payment.refundable} of this payment can be refunded.",
+            code="invalid_refund",
+            fields={"amount": ["Too much."]},
+        )
+    if payment.method == Payment.Method.STORE_CREDIT:
+        from customers.services.loyalty import issue_store_credit
+
+        issue_store_credit(
+            customer=payment.order.customer,
+            amount=amount,
+            reference=f"{reference}:{payment.pk}:{payment.refunded_amount}",
+            actor=actor_or_none(actor),
+            store=payment.order.store,
+        )
+    elif payment.provider != POS_PROVIDER:  # the till refunds its own card and cash tenders
+        get_payment_provider().refund(
+            reference=payment.reference,
+            amount=amount,
+            idempotency_key=f"{payment.reference}:refund:{payment.refunded_amount}",
+        )
+    payment.refunded_amount += amount
+    if payment.refunded_amount == payment.captured_amount:
+        payment.status = Payment.Status.REFUNDED
+    payment.updated_at = timezone.now()
+    payment.save(update_fields=["refunded_amount", "status", "updated_at"])
+    return payment

@@ -1,0 +1,682 @@
+r"""The pick-up state machine, one service per transition.
+
+    placed -> picking -> ready -> collected
+                     \-> expired (hold window over; reminder before)   any open -> cancelled
+    ship: placed -> picking -> shipped
+
+Lock order everywhere: the Order row, then its Fulfillment rows, then Payments, then (inside
+inventory) Reservations and StockLevels, each in primary-key order, so transitions never deadlock.
+Every transition writes a StatusChange, an AuditEvent and a timeline entry; illegal ones raise
+OrderError("illegal_transition") naming the current state.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import Interaction
+from inventory.models import Reservation
+from orders.errors import OrderError
+from orders.models import Fulfillment, Order, OrderLine
+from orders.pricing import unit_share
+from orders.services._common import actor_or_none, audit, earn_points_for, notify, record_status, timeline
+from orders.services.payments import owed_amount, settle_payments
+from retail.models import Store, User
+
+S = Fulfillment.Status
+K = Fulfillment.Kind
+TERMINAL = (S.COLLECTED, S.SHIPPED, S.EXPIRED, S.CANCELLED)
+
+
+def reminder_before() -> timedelta:
+    return timedelta(hours=int(getattr(settings, "ORDERS_REMINDER_HOURS_BEFORE", 24)))
+
+
+def pick_sla() -> timedelta:
+    return timedelta(hours=int(getattr(settings, "ORDERS_PICK_SLA_HOURS", 2)))
+
+
+def lock_fulfillment(fulfillment: Fulfillment | int) -> Fulfillment:
+    """Lock the order row, then the fulfilment; returns a fresh fulfilment with its order."""
+    pk = fulfillment.pk if isinstance(fulfillment, Fulfillment) else fulfillment
+    order_id = Fulfillment.objects.filter(pk=pk).values_list("order_id", flat=True).first()
+    if order_id is None:
+        raise OrderError("There is no such pick-up.", code="not_found")
+    order = Order.objects.select_for_update(of=("self",)).select_related("customer", "store").get(pk=order_id)
+    locked = Fulfillment.objects.select_for_update(of=("self",)).select_related("location").get(pk=pk)
+    locked.order = order
+    return locked
+
+
+def _require(fulfillment: Fulfillment, verb: str, allowed: tuple, kinds: tuple | None = None) -> None:
+    if kinds is not None and fulfillment.kind not in kinds:
+        raise OrderError(
+            f"A {fulfillment.get_kind_display().lower()} cannot be {verb}.",
+            code="illegal_transition",
+            extra={"status": fulfillment.status, "kind": fulfillment.kind},
+        )
+    if fulfillment.status not in allowed:
+        raise OrderError(
+            f"Order {fulfillment.order.number} is {fulfillment.get_status_display().lower()}; it cannot be {verb} now.",
+            code="illegal_transition",
+            extra={"status": fulfillment.status, "allowed_from": list(allowed)},
+        )
+
+
+def _require_store(fulfillment: Fulfillment, store: Store | None) -> None:
+    if store is not None and fulfillment.location_id != store.pk:
+        raise OrderError(
+            f"This order is collected at {fulfillment.location.name}, not here.", code="wrong_store", status=409
+        )
+
+
+def _move(fulfillment: Fulfillment, to: str, *, actor, note: str = "", fields: tuple = ()) -> None:
+    before = fulfillment.status
+    fulfillment.status = to
+    if to in TERMINAL:
+        fulfillment.closed_at = timezone.now()
+        fields = (*fields, "closed_at")
+    fulfillment.save(update_fields=["status", *fields])
+    record_status(
+        order=fulfillment.order, fulfillment=fulfillment, from_status=before, to_status=to, actor=actor, note=note
+    )
+
+
+def _close_order_if_done(order: Order, *, actor) -> None:
+    """When every fulfilment has ended: complete or cancel the order, settle payments and points."""
+    statuses = list(order.fulfillments.values_list("status", flat=True))
+    if any(s not in TERMINAL for s in statuses):
+        settle_payments(order=order, actor=actor)
+        return
+    before = order.status
+    order.status = (
+        Order.Status.COMPLETED if any(s in (S.COLLECTED, S.SHIPPED) for s in statuses) else Order.Status.CANCELLED
+    )
+    order.closed_at = order.updated_at = timezone.now()
+    order.save(update_fields=["status", "closed_at", "updated_at"])
+    record_status(order=order, from_status=before, to_status=order.status, actor=actor)
+    settle_payments(order=order, actor=actor)
+    if order.customer_id is None:
+        return
+    owed = owed_amount(order)
+    if owed > 0:
+        earn_points_for(order=order, amount=owed, actor=actor)
+    elif order.points_redeemed:
+        from customers.services.loyalty import adjust_points
+
+        adjust_points(
+            customer=order.customer,
+            points=order.points_redeemed,
+            note=f"Order {order.number} was not collected: points given back",
+            actor=actor_or_none(actor),
+        )
+
+
+def _reversal_lines(lines) -> list[dict]:
+    return [{"sku": line.sku, "qty": qty, "amount": str(amount)} for line, qty, amount in lines if qty]
+
+
+def _release(fulfillment: Fulfillment, actor) -> None:
+    from inventory.services import release_reservations
+
+    release_reservations(reference=fulfillment.reservation_reference, actor=actor_or_none(actor))
+
+
+# --------------------------------------------------------------------------- picking
+
+
+@transaction.atomic
+def start_picking(*, fulfillment: Fulfillment, actor: User, store: Store | None = None) -> Fulfillment:
+    fulfillment = lock_fulfillment(fulfillment)
+    _require_store(fulfillment, store)
+    _require(fulfillment, "picked", (S.PLACED,))
+    fulfillment.picked_by, fulfillment.picking_started_at = actor, timezone.now()
+    _move(fulfillment, S.PICKING, actor=actor, fields=("picked_by", "picking_started_at"))
+    audit(action="pickup.picking_started", order=fulfillment.order, actor=actor, store=fulfillment.location)
+    timeline(
+        order=fulfillment.order,
+        kind=Interaction.Kind.NOTE,
+        key=f"{fulfillment.pk}:picking",
+        actor=actor,
+        store=fulfillment.location,
+        subject=f"Order {fulfillment.order.number} is being picked at {fulfillment.location.name}",
+    )
+    return fulfillment
+
+
+@transaction.atomic
+def scan_pick(*, fulfillment: Fulfillment, code: str, actor: User, store: Store | None = None) -> OrderLine:
+    """One scanned unit (SKU or barcode) confirms one unit of the pick list; a wrong item is refused.
+
+    Scanning an order still to pick starts picking.
+    """
+    fulfillment = lock_fulfillment(fulfillment)
+    _require_store(fulfillment, store)
+    _require(fulfillment, "picked", (S.PLACED, S.PICKING))
+    code = (code or "").strip()
+    if not code:
+        raise OrderError("Scan or type the item's barcode or SKU.", code="wrong_item", fields={"code": ["Required."]})
+    lines = list(fulfillment.lines.select_for_update().select_related("variant").order_by("line_number"))
+    matching = [line for line in lines if code in (line.sku, line.variant.barcode)]
+    if not matching:
+        raise OrderError(
+            f"{code} is not on this order. Put it back and scan the item on the pick list.", code="wrong_item"
+        )
+    line = next((m for m in matching if m.to_pick > 0), None)
+    if line is None:
+        raise OrderError(f"Every unit of {matching[0].sku} is already picked.", code="over_picked")
+    if fulfillment.status == S.PLACED:
+        fulfillment.picked_by, fulfillment.picking_started_at = actor, timezone.now()
+        _move(
+            fulfillment,
+            S.PICKING,
+            actor=actor,
+            note="started by the first scan",
+            fields=("picked_by", "picking_started_at"),
+        )
+        timeline(
+            order=fulfillment.order,
+            kind=Interaction.Kind.NOTE,
+            key=f"{fulfillment.pk}:picking",
+            actor=actor,
+            store=fulfillment.location,
+            subject=f"Order {fulfillment.order.number} is being picked at {fulfillment.location.name}",
+        )
+    line.picked_quantity += 1
+    line.save(update_fields=["picked_quantity"])
+    return line
+
+
+@transaction.atomic
+def short_pick(
+    *,
+    line: OrderLine,
+    missing: int,
+    resolution: str,
+    actor: User,
+    store: Store | None = None,
+    to_location: Store | None = None,
+) -> OrderLine:
+    """Units that cannot be found: cancel them (the shopper is not charged for them and is told),
+    or re-route them to another store that has them (`to_location`, else the nearest that can)."""
+    fulfillment = lock_fulfillment(line.fulfillment_id)
+    _require_store(fulfillment, store)
+    _require(fulfillment, "changed", (S.PLACED, S.PICKING))
+    line = OrderLine.objects.select_for_update().get(pk=line.pk, fulfillment=fulfillment)
+    if isinstance(missing, bool) or not isinstance(missing, int) or not 1 <= missing <= line.to_pick:
+        raise OrderError(
+            f"Between 1 and {line.to_pick} unit(s) of {line.sku} are still to pick.",
+            code="invalid_quantity",
+            fields={"missing": [f"1..{line.to_pick}"]},
+        )
+    order = fulfillment.order
+    if resolution == "cancel":
+        start = line.quantity - line.cancelled_quantity - missing
+        amount = unit_share(line.total, line.quantity, start, missing)
+        line.cancelled_quantity += missing
+        line.save(update_fields=["cancelled_quantity"])
+        note = f"{missing} x {line.sku} not found: cancelled, {amount} not charged"
+        audit(
+            action="pickup.short_pick_cancelled",
+            order=order,
+            actor=actor,
+            store=fulfillment.location,
+            details={"sku": line.sku, "units": missing, "amount": str(amount)},
+        )
+        timeline(
+            order=order,
+            kind=Interaction.Kind.RETURN,
+            key=f"short:{line.pk}:{line.cancelled_quantity}",
+            actor=actor,
+            store=fulfillment.location,
+            subject=f"{order.number}: {missing} x {line.name} out of stock, not charged",
+            data={"reason": "short_pick", "lines": _reversal_lines([(line, missing, amount)])},
+        )
+    elif resolution == "reroute":
+        line = _reroute(fulfillment=fulfillment, line=line, missing=missing, actor=actor, to_location=to_location)
+        note = f"{missing} x {line.sku} re-routed"
+    else:
+        raise OrderError(
+            "Resolve a short pick by cancel or reroute.",
+            code="invalid_resolution",
+            fields={"resolution": ["cancel|reroute"]},
+        )
+    record_status(
+        order=order,
+        fulfillment=fulfillment,
+        from_status=fulfillment.status,
+        to_status=fulfillment.status,
+        actor=actor,
+        note=note,
+    )
+    if all(li.open_quantity == 0 for li in fulfillment.lines.all()):
+        _release(fulfillment, actor)
+        _move(fulfillment, S.CANCELLED, actor=actor, note="nothing left to pick")
+        _close_order_if_done(order, actor=actor)
+        notify(order=order, kind="cancelled", fulfillment=fulfillment)
+    return line
+
+
+def _reroute(*, fulfillment: Fulfillment, line: OrderLine, missing: int, actor, to_location: Store | None) -> OrderLine:
+    from inventory.errors import InventoryError
+    from inventory.selectors import route_lines
+    from inventory.services import reserve_stock
+
+    if to_location is None:
+        plan = route_lines([(line.variant, missing)], pickup_store=fulfillment.location, alternatives=1)
+        if not plan.alternatives:
+            raise OrderError(f"No other store has {missing} x {line.sku}; cancel the units instead.", code="no_route")
+        to_location = plan.alternatives[0].location
+    if to_location.pk == fulfillment.location_id:
+        raise OrderError("Re-route to another store.", code="no_route")
+    order = fulfillment.order
+    target = Fulfillment.objects.create(
+        order=order,
+        kind=fulfillment.kind,
+        location=to_location,
+        status=S.PLACED,
+        proxy_name=fulfillment.proxy_name,
+        shipping_address=fulfillment.shipping_address,
+        created_at=timezone.now(),
+    )
+    if fulfillment.is_collect:
+        from orders.numbers import new_pickup_code, new_qr_token
+        from orders.services.checkout import _open_codes
+
+        taken = _open_codes(to_location)
+        code = new_pickup_code()
+        while code in taken:
+            code = new_pickup_code()
+        target.pickup_code, target.qr_token = code, new_qr_token()
+    target.reservation_reference = f"order:{order.number}:{target.pk}"
+    target.save(update_fields=["reservation_reference", "pickup_code", "qr_token"])
+    try:
+        reserve_stock(
+            lines=[(line.variant, missing)],
+            location=to_location,
+            reference=target.reservation_reference,
+            ttl=timedelta(days=to_location.pickup_hold_days + 14),
+            actor=actor_or_none(actor),
+        )
+    except InventoryError as exc:
+        raise OrderError(f"{to_location.name}: {exc.message}", code=exc.code, extra=exc.extra) from None
+    # The moved units take their paid share with them; the order's totals do not change.
+    start = line.quantity - line.cancelled_quantity - missing
+    moved_total = unit_share(line.total, line.quantity, start, missing)
+    moved_discount = unit_share(line.discount, line.quantity, start, missing)
+    line.quantity -= missing
+    line.total -= moved_total
+    line.discount -= moved_discount
+    line.save(update_fields=["quantity", "total", "discount"])
+    last = order.lines.order_by("-line_number").values_list("line_number", flat=True).first()
+    moved = OrderLine.objects.create(
+        order=order,
+        fulfillment=target,
+        line_number=last + 1,
+        variant=line.variant,
+        sku=line.sku,
+        name=line.name,
+        size=line.size,
+        colour=line.colour,
+        category=line.category,
+        quantity=missing,
+        unit_price=line.unit_price,
+        discount=moved_discount,
+        total=moved_total,
+    )
+    record_status(
+        order=order,
+        fulfillment=target,
+        to_status=S.PLACED,
+        actor=actor,
+        note=f"re-routed from {fulfillment.location.code}",
+    )
+    audit(
+        action="pickup.short_pick_rerouted",
+        order=order,
+        actor=actor,
+        store=fulfillment.location,
+        details={"sku": line.sku, "units": missing, "to": to_location.code},
+    )
+    timeline(
+        order=order,
+        kind=Interaction.Kind.NOTE,
+        key=f"reroute:{moved.pk}",
+        actor=actor,
+        store=fulfillment.location,
+        subject=f"{order.number}: {missing} x {line.name} will come from {to_location.name}",
+    )
+    return line
+
+
+@transaction.atomic
+def mark_ready(*, fulfillment: Fulfillment, actor: User, store: Store | None = None) -> Fulfillment:
+    """Every unit picked: start the hold window and send the shopper the code and QR."""
+    fulfillment = lock_fulfillment(fulfillment)
+    _require_store(fulfillment, store)
+    _require(fulfillment, "marked ready", (S.PICKING,), kinds=Fulfillment.COLLECT_KINDS)
+    lines = list(fulfillment.lines.all())
+    left = [f"{line.sku} ({line.to_pick})" for line in lines if line.to_pick > 0]
+    if left:
+        raise OrderError(
+            f"Still to pick: {', '.join(left)}. Scan them or record a short pick.", code="not_fully_picked", status=409
+        )
+    now = timezone.now()
+    fulfillment.ready_at = now
+    fulfillment.hold_until = now + timedelta(days=fulfillment.location.pickup_hold_days)
+    _move(fulfillment, S.READY, actor=actor, fields=("ready_at", "hold_until"))
+    order = fulfillment.order
+    audit(
+        action="pickup.ready",
+        order=order,
+        actor=actor,
+        store=fulfillment.location,
+        details={"hold_until": fulfillment.hold_until.isoformat()},
+    )
+    timeline(
+        order=order,
+        kind=Interaction.Kind.MESSAGE_SENT,
+        key=f"{fulfillment.pk}:ready",
+        actor=actor,
+        store=fulfillment.location,
+        subject=f"Order {order.number} ready to collect at {fulfillment.location.name}",
+    )
+    notify(order=order, kind="ready", fulfillment=fulfillment)
+    return fulfillment
+
+
+@transaction.atomic
+def record_arrival(*, fulfillment: Fulfillment, note: str = "") -> Fulfillment:
+    """Curbside: the shopper says "I'm here" (with car or bay); the store's queue shows it."""
+    fulfillment = lock_fulfillment(fulfillment)
+    _require(fulfillment, "announced", (S.PLACED, S.PICKING, S.READY), kinds=(K.CURBSIDE,))
+    if fulfillment.arrived_at is None:
+        fulfillment.arrived_at = timezone.now()
+    fulfillment.arrival_note = (note or "").strip()[:200]
+    fulfillment.save(update_fields=["arrived_at", "arrival_note"])
+    order = fulfillment.order
+    record_status(
+        order=order,
+        fulfillment=fulfillment,
+        from_status=fulfillment.status,
+        to_status=fulfillment.status,
+        note=f"shopper arrived{': ' + fulfillment.arrival_note if fulfillment.arrival_note else ''}",
+    )
+    audit(
+        action="pickup.customer_arrived",
+        order=order,
+        store=fulfillment.location,
+        details={"note": fulfillment.arrival_note},
+    )
+    timeline(
+        order=order,
+        kind=Interaction.Kind.STORE_VISIT,
+        key=f"{fulfillment.pk}:arrived",
+        store=fulfillment.location,
+        subject=f"Arrived for curbside pick-up of {order.number}",
+    )
+    return fulfillment
+
+
+def _name_key(name: str) -> str:
+    return " ".join((name or "").lower().split())
+
+
+@transaction.atomic
+def hand_over_pickup(
+    *,
+    fulfillment: Fulfillment,
+    actor: User,
+    store: Store,
+    verification: str,
+    collected_by_name: str,
+    id_checked: bool = False,
+) -> Fulfillment:
+    """Give the order to the shopper or their named proxy: stock consumed, payment captured, receipt sent.
+
+    `verification`: qr or code (the shopper showed the code), or order_id (order number and a photo
+    ID, which the associate confirms with `id_checked`). The name must be the shopper's or the proxy's.
+    """
+    fulfillment = lock_fulfillment(fulfillment)
+    _require_store(fulfillment, store)
+    _require(fulfillment, "handed over", (S.READY,), kinds=Fulfillment.COLLECT_KINDS)
+    order = fulfillment.order
+    if verification not in Fulfillment.Verification.values:
+        raise OrderError(
+            "Verify by qr, code or order_id.", code="verification_failed", fields={"verification": ["Unknown."]}
+        )
+    if verification == Fulfillment.Verification.ORDER_AND_ID and not id_checked:
+        raise OrderError(
+            "Check a photo ID before handing over by order number.",
+            code="verification_failed",
+            fields={"id_checked": ["Confirm the ID was checked."]},
+        )
+    allowed = {k for k in (_name_key(order.contact_name), _name_key(fulfillment.proxy_name)) if k}
+    if _name_key(collected_by_name) not in allowed:
+        raise OrderError(
+            "Only the shopper or the person they named may collect this order.",
+            code="verification_failed",
+            fields={
+                "collected_by_name": [
+                    f"Expected {order.contact_name}"
+                    + (f" or {fulfillment.proxy_name}" if fulfillment.proxy_name else "")
+                ]
+            },
+        )
+    from inventory.services import consume_reservations
+
+    picked: dict[int, int] = {}
+    for line in fulfillment.lines.all():
+        picked[line.variant_id] = picked.get(line.variant_id, 0) + line.picked_quantity
+    reservations = Reservation.objects.filter(
+        reference=fulfillment.reservation_reference, status=Reservation.Status.ACTIVE
+    ).values_list("pk", "variant_id")
+    quantities = {pk: picked.get(variant_id, 0) for pk, variant_id in reservations}
+    consume_reservations(
+        reference=fulfillment.reservation_reference,
+        kind="pickup",
+        quantities=quantities,
+        actor=actor_or_none(actor),
+        movement_reference=f"order:{order.number}",
+    )
+    fulfillment.handed_over_by = actor
+    fulfillment.collected_by_name = " ".join(collected_by_name.split())[:160]
+    fulfillment.verification = verification
+    _move(
+        fulfillment,
+        S.COLLECTED,
+        actor=actor,
+        note=f"to {fulfillment.collected_by_name} ({verification})",
+        fields=("handed_over_by", "collected_by_name", "verification"),
+    )
+    _close_order_if_done(order, actor=actor)
+    audit(
+        action="pickup.handed_over",
+        order=order,
+        actor=actor,
+        store=store,
+        details={
+            "handed_by": actor.pk,
+            "to": fulfillment.collected_by_name,
+            "proxy": _name_key(collected_by_name) != _name_key(order.contact_name),
+            "verification": verification,
+            "id_checked": id_checked,
+        },
+    )
+    timeline(
+        order=order,
+        kind=Interaction.Kind.PICKUP,
+        key=f"{fulfillment.pk}:collected",
+        actor=actor,
+        store=store,
+        subject=f"Collected {order.number} at {store.name}"
+        + (
+            f" (by {fulfillment.collected_by_name})"
+            if fulfillment.proxy_name and _name_key(collected_by_name) == _name_key(fulfillment.proxy_name)
+            else ""
+        ),
+        data={"verification": verification},
+    )
+    notify(order=order, kind="collected", fulfillment=fulfillment)
+    return fulfillment
+
+
+@transaction.atomic
+def ship_fulfillment(
+    *, fulfillment: Fulfillment, actor: User, tracking_number: str = "", store: Store | None = None
+) -> Fulfillment:
+    """Ship-from-store or warehouse: every unit picked, stock consumed, payment captured, shopper told."""
+    fulfillment = lock_fulfillment(fulfillment)
+    _require_store(fulfillment, store)
+    _require(fulfillment, "shipped", (S.PICKING,), kinds=(K.SHIP,))
+    left = [line.sku for line in fulfillment.lines.all() if line.to_pick > 0]
+    if left:
+        raise OrderError(f"Still to pick: {', '.join(left)}.", code="not_fully_picked", status=409)
+    from inventory.services import consume_reservations
+
+    picked = {line.variant_id: line.picked_quantity for line in fulfillment.lines.all()}
+    reservations = Reservation.objects.filter(
+        reference=fulfillment.reservation_reference, status=Reservation.Status.ACTIVE
+    ).values_list("pk", "variant_id")
+    consume_reservations(
+        reference=fulfillment.reservation_reference,
+        kind="sale",
+        quantities={pk: picked.get(v, 0) for pk, v in reservations},
+        actor=actor_or_none(actor),
+        movement_reference=f"order:{fulfillment.order.number}",
+    )
+    fulfillment.tracking_number = (tracking_number or "").strip()[:60]
+    _move(fulfillment, S.SHIPPED, actor=actor, fields=("tracking_number",))
+    order = fulfillment.order
+    _close_order_if_done(order, actor=actor)
+    audit(
+        action="order.shipped",
+        order=order,
+        actor=actor,
+        store=fulfillment.location,
+        details={"tracking": fulfillment.tracking_number},
+    )
+    timeline(
+        order=order,
+        kind=Interaction.Kind.MESSAGE_SENT,
+        key=f"{fulfillment.pk}:shipped",
+        actor=actor,
+        store=fulfillment.location,
+        subject=f"Order {order.number} shipped from {fulfillment.location.name}",
+    )
+    notify(order=order, kind="shipped", fulfillment=fulfillment)
+    return fulfillment
+
+
+def _end_fulfillment(fulfillment: Fulfillment, to: str, *, actor, note: str) -> list:
+    """Release its stock and close it; returns the reversal lines for the timeline."""
+    _release(fulfillment, actor)
+    _move(fulfillment, to, actor=actor, note=note)
+    return [
+        (line, line.open_quantity, unit_share(line.total, line.quantity, 0, line.open_quantity))
+        for line in fulfillment.lines.all()
+    ]
+
+
+@transaction.atomic
+def expire_pickup(*, fulfillment: Fulfillment, now=None) -> bool:
+    """The hold window is over: stock back on sale, payment voided, shopper told. False if not due."""
+    fulfillment = lock_fulfillment(fulfillment)
+    now = now or timezone.now()
+    if fulfillment.status != S.READY or fulfillment.hold_until is None or fulfillment.hold_until > now:
+        return False
+    order = fulfillment.order
+    lines = _end_fulfillment(fulfillment, S.EXPIRED, actor=None, note="not collected in time")
+    _close_order_if_done(order, actor=None)
+    audit(
+        action="pickup.expired",
+        order=order,
+        store=fulfillment.location,
+        details={"hold_until": fulfillment.hold_until.isoformat()},
+    )
+    timeline(
+        order=order,
+        kind=Interaction.Kind.RETURN,
+        key=f"{fulfillment.pk}:expired",
+        store=fulfillment.location,
+        subject=f"Order {order.number} not collected: cancelled and refunded",
+        data={"reason": "pickup_expired", "lines": _reversal_lines(lines)},
+    )
+    notify(order=order, kind="expired", fulfillment=fulfillment)
+    return True
+
+
+@transaction.atomic
+def send_pickup_reminder(*, fulfillment: Fulfillment, now=None) -> bool:
+    """Once per pick-up, within `reminder_before()` of the end of the hold. False if not due or done."""
+    fulfillment = lock_fulfillment(fulfillment)
+    now = now or timezone.now()
+    if (
+        fulfillment.status != S.READY
+        or fulfillment.reminder_sent_at is not None
+        or not (fulfillment.hold_until - reminder_before() <= now < fulfillment.hold_until)
+    ):
+        return False
+    fulfillment.reminder_sent_at = now
+    fulfillment.save(update_fields=["reminder_sent_at"])
+    order = fulfillment.order
+    record_status(order=order, fulfillment=fulfillment, from_status=S.READY, to_status=S.READY, note="reminder sent")
+    audit(action="pickup.reminder_sent", order=order, store=fulfillment.location)
+    until = timezone.localtime(fulfillment.hold_until)
+    timeline(
+        order=order,
+        kind=Interaction.Kind.MESSAGE_SENT,
+        key=f"{fulfillment.pk}:reminder",
+        store=fulfillment.location,
+        subject=f"Reminder: {order.number} waits at {fulfillment.location.name} until {until:%d %b %H:%M}",
+    )
+    notify(order=order, kind="reminder", fulfillment=fulfillment)
+    return True
+
+
+def due_pickup_ids(*, now=None) -> tuple[list[int], list[int]]:
+    """(ids due a reminder, ids due to expire) — read without locks; each service re-checks under lock."""
+    now = now or timezone.now()
+    ready = Fulfillment.objects.filter(status=S.READY)
+    remind = list(
+        ready.filter(reminder_sent_at__isnull=True, hold_until__gt=now, hold_until__lte=now + reminder_before())
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    expire = list(ready.filter(hold_until__lte=now).order_by("pk").values_list("pk", flat=True))
+    return remind, expire
+
+
+@transaction.atomic
+def cancel_order(*, order: Order, actor: User | None = None, reason: str = "", by_customer: bool = False) -> Order:
+    """Cancel while nothing is ready, collected or shipped ("until picked"); stock and payment released."""
+    order = Order.objects.select_for_update(of=("self",)).select_related("customer", "store").get(pk=order.pk)
+    fulfillments = list(Fulfillment.objects.select_for_update().filter(order=order).order_by("pk"))
+    blocking = [f for f in fulfillments if f.status not in (S.PLACED, S.PICKING, S.CANCELLED, S.EXPIRED)]
+    if order.status != Order.Status.OPEN or blocking:
+        state = blocking[0].get_status_display().lower() if blocking else order.get_status_display().lower()
+        raise OrderError(
+            f"Order {order.number} is {state}; it can no longer be cancelled.",
+            code="order_not_cancellable",
+            extra={"status": blocking[0].status if blocking else order.status},
+        )
+    reversal = []
+    for fulfillment in fulfillments:
+        if fulfillment.status in (S.PLACED, S.PICKING):
+            fulfillment.order = order
+            note = f"cancelled by the {'shopper' if by_customer else 'store'}" + (f": {reason}" if reason else "")
+            reversal += _end_fulfillment(fulfillment, S.CANCELLED, actor=actor, note=note)
+    _close_order_if_done(order, actor=actor)
+    audit(action="order.cancelled", order=order, actor=actor, details={"reason": reason, "by_customer": by_customer})
+    timeline(
+        order=order,
+        kind=Interaction.Kind.RETURN,
+        key="cancelled",
+        actor=actor,
+        subject=f"Order {order.number} cancelled" + (f" ({reason})" if reason else ""),
+        data={"reason": "cancelled", "lines": _reversal_lines(reversal)},
+    )
+    notify(order=order, kind="cancelled")
+    return order
