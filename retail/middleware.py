@@ -1,7 +1,8 @@
 from django.contrib import messages
-from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
+from retail.portal.access import page_redirect
 from retail.selectors import requires_mfa
 
 
@@ -22,5 +23,5 @@ class RequireStaffMfaMiddleware:
 
             if requires_mfa(request.user) and not is_mfa_enabled(request.user):
                 messages.warning(request, "Your role needs two-factor authentication. Set it up to continue.")
-                return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
+                return page_redirect(request, f"{reverse('mfa_activate_totp')}?{urlencode({'next': request.path})}")
         return self.get_response(request)

@@ -3,9 +3,11 @@
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 from retail.models import Store, StoreMembership
 from retail.selectors import role_in_store, stores_for_user
@@ -27,6 +29,20 @@ def resolve_current_store(request) -> Store | None:
     return store
 
 
+def page_redirect(request, url: str):
+    """A redirect that moves the whole page: htmx gets HX-Redirect instead of a fragment swap."""
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def login_redirect(request):
+    """To the sign-in page, coming back to the page the user was on (not to an htmx fragment)."""
+    htmx = getattr(request, "htmx", False)
+    here = (htmx.current_url_abs_path if htmx else None) or request.get_full_path()
+    return page_redirect(request, redirect_to_login(here).url)
+
+
 def portal_view(view=None, *, manager_only: bool = False):
     """Decorator for every portal view: login, a current store, and optionally the manager role.
 
@@ -34,9 +50,10 @@ def portal_view(view=None, *, manager_only: bool = False):
     """
 
     def decorator(func):
-        @login_required
         @wraps(func)
         def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return login_redirect(request)
             store = resolve_current_store(request)
             if store is None:
                 raise PermissionDenied("You are not a member of any store. Ask your manager for access.")
@@ -46,7 +63,7 @@ def portal_view(view=None, *, manager_only: bool = False):
             )
             if manager_only and request.store_role != StoreMembership.Role.MANAGER:
                 messages.error(request, "Only a manager of this store can open that page.")
-                return redirect("portal:dashboard")
+                return page_redirect(request, reverse("portal:dashboard"))
             return func(request, *args, **kwargs)
 
         return wrapper

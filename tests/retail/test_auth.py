@@ -7,7 +7,9 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, hotp_value, yield_hotp_counters_from_time
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
+from django.test import override_settings
 from django.urls import reverse
 
 from retail.models import StoreMembership, User
@@ -370,3 +372,59 @@ def test_repeated_failed_sign_ins_lock_the_account_for_a_while(client, associate
     # and another account from the same place is not locked out
     colleague = MembershipFactory(store=other_store).user
     assert sign_in(client, colleague.email).url == DASHBOARD
+
+
+# --- every allauth page we render respects the CSP ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/accounts/2fa/",
+        "/accounts/email/",
+        "/accounts/password/change/",
+        "/accounts/reauthenticate/",
+        "/accounts/logout/",
+    ],
+)
+def test_account_pages_have_no_inline_scripts_or_styles(client, manager, url):
+    # given a manager signed in with TOTP
+    enrol_totp(manager)
+    client.force_login(manager)
+    # when
+    response = client.get(url)
+    # then the page renders in our layout and nothing inline would be blocked by the CSP
+    html = response.content.decode()
+    assert response.status_code == 200, url
+    assert "css/omnistore.css" in html
+    assert_no_inline_code(html)
+
+
+def test_password_reset_pages_have_no_inline_code(client):
+    # when
+    html = client.get("/accounts/password/reset/").content.decode()
+    # then
+    assert 'name="email"' in html
+    assert_no_inline_code(html)
+
+
+# --- demo helper --------------------------------------------------------------------------------
+
+
+def test_demo_totp_prints_the_current_code(manager, capsys):
+    # given
+    secret = enrol_totp(manager)
+    # when
+    call_command("demo_totp", manager.email.upper())
+    # then the printed code is one the sign-in step accepts now
+    printed = capsys.readouterr().out.strip()
+    assert printed in {f"{hotp_value(secret, c):06d}" for c in yield_hotp_counters_from_time()}
+
+
+def test_demo_totp_is_refused_in_production_and_for_unknown_accounts(manager):
+    # when / then
+    with pytest.raises(CommandError, match="no TOTP authenticator"):
+        call_command("demo_totp", manager.email)
+    enrol_totp(manager)
+    with override_settings(PRODUCTION=True), pytest.raises(CommandError, match="disabled in production"):
+        call_command("demo_totp", manager.email)

@@ -260,3 +260,26 @@ def test_dashboard_query_count_does_not_grow_with_data(client, floater, store, o
     many = dashboard_queries(client)
     # then the dashboard costs the same number of queries
     assert len(many) == len(few), "\n".join(many)
+
+
+# --- htmx requests move the whole page, never swap a sign-in page into a fragment ------------------
+
+
+def test_htmx_request_without_a_session_redirects_the_page_to_sign_in(client, store):
+    # when an htmx fragment is requested after the session has ended
+    response = client.get(
+        DASHBOARD, headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/portal/?tab=2"}
+    )
+    # then the browser is told to load the sign-in page, coming back to the page it was on
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"] == "/accounts/login/?next=/portal/%3Ftab%3D2"
+
+
+def test_htmx_request_of_a_manager_without_mfa_redirects_the_page_to_enrolment(client, manager):
+    # given
+    client.force_login(manager)
+    # when
+    response = client.get(DASHBOARD, headers={"HX-Request": "true"})
+    # then
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"].startswith("/accounts/2fa/totp/activate/?next=%2Fportal%2F")
