@@ -1,4 +1,5 @@
 from customers.models.clienteling import Note, Task
+from customers.models.lists import CustomerList, ListItem
 from customers.models.loyalty import (
     LoyaltyAccount,
     LoyaltyTier,
@@ -16,8 +17,10 @@ __all__ = [
     "Consent",
     "Customer",
     "CustomerIdentity",
+    "CustomerList",
     "CustomerMerge",
     "Interaction",
+    "ListItem",
     "LoyaltyAccount",
     "LoyaltyTier",
     "Note",

@@ -12,6 +12,7 @@ from customers.services.clienteling import (
     raise_birthday_tasks,
     raise_task_for_event,
 )
+from customers.services.lists import add_list_item, remove_list_item
 from customers.services.loyalty import (
     InsufficientPoints,
     InsufficientStoreCredit,
@@ -44,6 +45,7 @@ from customers.services.timeline import ingest_events, record_interaction, recor
 __all__ = [
     "InsufficientPoints",
     "InsufficientStoreCredit",
+    "add_list_item",
     "add_note",
     "adjust_points",
     "assign_associate",
@@ -69,6 +71,7 @@ __all__ = [
     "record_purchase",
     "redeem_offer",
     "redeem_points",
+    "remove_list_item",
     "resolve_customer",
     "reverse_points",
     "set_consent",

@@ -13,7 +13,9 @@ from customers.errors import CustomerError
 from customers.models import (
     Consent,
     Customer,
+    CustomerList,
     CustomerMerge,
+    ListItem,
     LoyaltyAccount,
     OfferAssignment,
     PointsEntry,
@@ -32,7 +34,6 @@ MOVABLE = [
     ("customers.Note", "customer"),
     ("customers.Task", "customer"),
 ]
-OPTIONAL_MOVABLE = [("customers.CustomerList", "customer")]
 FILLABLE = [
     "first_name",
     "last_name",
@@ -47,8 +48,30 @@ FILLABLE = [
 
 
 def _movable():
-    labels = {m._meta.label for m in apps.get_app_config("customers").get_models()}
-    return MOVABLE + [item for item in OPTIONAL_MOVABLE if item[0] in labels]
+    return MOVABLE
+
+
+def _merge_lists(source: Customer, target: Customer) -> dict:
+    """Items move into the target's list of the same kind and name; lists it lacks move whole."""
+    moved_lists, moved_items = [], {}
+    mine = {(lst.kind, lst.name): lst for lst in CustomerList.objects.filter(customer=target)}
+    for lst in CustomerList.objects.filter(customer=source):
+        into = mine.get((lst.kind, lst.name))
+        if into is None:
+            moved_lists.append(lst.pk)
+            continue
+        have = set(into.items.values_list("variant_id", flat=True))
+        ids = list(lst.items.exclude(variant_id__in=have).values_list("pk", flat=True))
+        ListItem.objects.filter(pk__in=ids).update(customer_list=into)
+        moved_items[str(lst.pk)] = ids
+    CustomerList.objects.filter(pk__in=moved_lists).update(customer=target)
+    return {"lists": moved_lists, "items": moved_items}
+
+
+def _unmerge_lists(moved: dict, source: Customer, target: Customer) -> None:
+    CustomerList.objects.filter(pk__in=moved.get("lists", []), customer=target).update(customer=source)
+    for list_id, ids in (moved.get("items") or {}).items():
+        ListItem.objects.filter(pk__in=ids).update(customer_list_id=int(list_id))
 
 
 def _lock_pair(a: Customer, b: Customer) -> tuple[Customer, Customer]:
@@ -107,6 +130,7 @@ def merge_customers(
             model.objects.filter(pk__in=ids).update(**{field: target})
             moved[label] = ids
 
+    moved["customers.CustomerList"] = _merge_lists(source, target)
     taken = set(OfferAssignment.objects.filter(customer=target).values_list("offer_id", flat=True))
     offer_ids = list(
         OfferAssignment.objects.filter(customer=source).exclude(offer_id__in=taken).values_list("pk", flat=True)
@@ -239,6 +263,7 @@ def undo_merge(*, merge: CustomerMerge, actor: User | None = None) -> CustomerMe
         ids = moved.get(label) or []
         if ids:
             apps.get_model(label).objects.filter(pk__in=ids, **{field: target}).update(**{field: source})
+    _unmerge_lists(moved.get("customers.CustomerList") or {}, source, target)
     for channel, (granted, changed_at, consent_source) in (moved.get("consent_overrides") or {}).items():
         Consent.objects.filter(customer=target, channel=channel).update(
             granted=granted, changed_at=changed_at, source=consent_source

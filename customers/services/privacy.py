@@ -2,12 +2,11 @@
 
 import uuid
 
-from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
 from customers.errors import CustomerError
-from customers.models import Customer, Interaction, LoyaltyAccount, StoreCreditAccount
+from customers.models import Customer, Interaction, ListItem, LoyaltyAccount, StoreCreditAccount
 from customers.signals import customer_erased
 from retail.models import Store, User
 from retail.services import record_audit_event
@@ -67,17 +66,10 @@ def export_customer_data(*, customer: Customer, actor: User | None, store: Store
             c.offer_assignments.values("offer__code", "offer__name", "assigned_at", "redeemed_at", "redeemed_channel")
         ),
     }
-    if apps.is_installed("inventory") and "customerlist" in {
-        m._meta.model_name for m in apps.get_app_config("customers").get_models()
-    }:
-        data["lists"] = [
-            {
-                "name": lst.name,
-                "kind": lst.kind,
-                "items": list(lst.items.values("variant__sku", "quantity", "added_at")),
-            }
-            for lst in c.lists.all()
-        ]
+    data["lists"] = [
+        {"name": lst.name, "kind": lst.kind, "items": list(lst.items.values("variant__sku", "quantity", "added_at"))}
+        for lst in c.lists.all()
+    ]
     record_audit_event(actor=actor, action="customer.exported", obj=c, store=store)
     return data
 
@@ -95,8 +87,8 @@ def erase_customer(*, customer: Customer, actor: User | None, reason: str, store
     customer.consents.all().delete()
     customer.notes.all().delete()
     customer.tasks.all().delete()
-    if hasattr(customer, "lists"):
-        customer.lists.all().delete()
+    ListItem.objects.filter(customer_list__customer=customer).delete()
+    customer.lists.all().delete()
     customer.tags.clear()
     for interaction in (
         customer.interactions.exclude(data={}, subject="").only("id", "kind", "data", "subject").iterator()

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from customers.portal import views
+
+urlpatterns = [
+    path("customers/", views.search, name="search"),
+    path("customers/book/", views.book, name="book"),
+    path("customers/<int:customer_id>/", views.detail, name="detail"),
+    path("customers/<int:customer_id>/timeline/", views.timeline, name="timeline"),
+    path("customers/<int:customer_id>/notes/", views.notes, name="notes"),
+    path("customers/<int:customer_id>/tasks/", views.tasks, name="tasks"),
+    path("customers/<int:customer_id>/tasks/<int:task_id>/close/", views.close_task, name="close-task"),
+    path("customers/<int:customer_id>/offers/", views.offers, name="offers"),
+    path("customers/<int:customer_id>/lists/", views.lists, name="lists"),
+    path("customers/<int:customer_id>/recommendations/", views.recommendations, name="recommendations"),
+    path("customers/<int:customer_id>/assign/", views.assign_to_me, name="assign"),
+    path("customers/<int:customer_id>/export.json", views.export, name="export"),
+]

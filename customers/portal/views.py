@@ -1,0 +1,258 @@
+"""The clienteling screen: a shell (header) and lazy htmx panels, plus search and client books.
+
+Views are thin: read through selectors, write through services, render. Associates see every
+shopper of the chain; what they write (notes, tasks) is written in their current store.
+"""
+
+import json
+
+from django.contrib import messages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from customers.errors import CustomerError
+from customers.models import Channel, LoyaltyTier, Task
+from customers.normalise import format_phone
+from customers.portal.forms import NoteForm, TaskForm
+from customers.portal.panels import panels_for
+from customers.selectors import (
+    client_book,
+    consent_map,
+    get_customer_for_staff,
+    lists_with_availability,
+    next_tier,
+    notes_for,
+    offers_for,
+    recommendations_for,
+    search_customers,
+    tasks_due,
+    tasks_for,
+    timeline_page,
+)
+from customers.services import add_note, assign_associate, complete_task, create_task, export_customer_data
+from retail.errors import NotFound
+from retail.portal.access import portal_view
+from retail.services import record_audit_event
+
+TIMELINE_CHANNELS = [("", "All"), *Channel.choices]
+
+
+def _customer(request, customer_id: int, *, header: bool = False):
+    try:
+        return get_customer_for_staff(request.user, customer_id, header=header)
+    except NotFound:
+        raise Http404("No such customer.") from None
+
+
+@require_GET
+@portal_view
+def search(request):
+    query = request.GET.get("q", "").strip()
+    hits = search_customers(query) if query else []
+    if request.htmx and request.GET.get("typeahead"):
+        return render(request, "customers/partials/search_results.html", {"hits": hits, "query": query})
+    if not request.htmx and len(hits) == 1 and hits[0].matched in {"phone", "card", "email"}:
+        return redirect("customers_portal:detail", customer_id=hits[0].customer.pk)
+    return render(request, "customers/search.html", {"hits": hits, "query": query})
+
+
+@require_GET
+@portal_view
+def book(request):
+    clients = list(client_book(associate=request.user)[:200])
+    due = list(tasks_due(store=request.store, user=request.user)[:50])
+    return render(request, "customers/book.html", {"clients": clients, "due": due})
+
+
+@require_GET
+@portal_view
+def detail(request, customer_id: int):
+    customer = _customer(request, customer_id, header=True)
+    if customer.merged_into_id:
+        messages.info(request, f"This profile was merged into {customer.merged_into}; showing that one.")
+        return redirect("customers_portal:detail", customer_id=customer.merged_into_id)
+    record_audit_event(
+        actor=request.user,
+        action="customer.viewed",
+        obj=customer,
+        store=request.store,
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+    account = getattr(customer, "loyalty_account", None)
+    credit = getattr(customer, "store_credit", None)
+    spend = account.spend_12m if account else 0
+    upcoming, gap = next_tier(spend, list(LoyaltyTier.objects.all()))
+    channel = request.GET.get("channel", "")
+    context = {
+        "customer": customer,
+        "account": account,
+        "credit_balance": credit.balance if credit else 0,
+        "consents": consent_map(customer),
+        "phone_display": format_phone(customer.phone),
+        "next_tier": upcoming,
+        "next_tier_gap": gap,
+        "panels": panels_for(customer.pk),
+        "channel": channel if channel in Channel.values else "",
+        "channels": TIMELINE_CHANNELS,
+        "channels_used": [dict(Channel.choices).get(c, c) for c in customer.channels or []],
+        "is_manager": request.store_role == "manager",
+    }
+    return render(request, "customers/detail.html", context)
+
+
+@require_GET
+@portal_view
+def timeline(request, customer_id: int):
+    customer = _customer(request, customer_id)
+    channel = request.GET.get("channel", "")
+    if channel and channel not in Channel.values:
+        return HttpResponseBadRequest("Unknown channel.")
+    before = request.GET.get("before")
+    try:
+        page = timeline_page(customer, channel=channel or None, before=before)
+    except CustomerError as exc:
+        return HttpResponseBadRequest(exc.message)
+    context = {"customer": customer, "page": page, "channel": channel, "channels": TIMELINE_CHANNELS}
+    template = "customers/partials/timeline_rows.html" if before else "customers/partials/timeline.html"
+    if not request.htmx:
+        template = "customers/timeline_page.html"
+    return render(request, template, context)
+
+
+def _panel_or_back(request, customer, template: str, context: dict, anchor: str):
+    if request.htmx:
+        return render(request, template, {"customer": customer, **context})
+    return redirect(reverse("customers_portal:detail", kwargs={"customer_id": customer.pk}) + f"#{anchor}")
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def notes(request, customer_id: int):
+    customer = _customer(request, customer_id)
+    form = NoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            add_note(
+                customer=customer,
+                author=request.user,
+                store=request.store,
+                body=form.cleaned_data["body"],
+                pinned=form.cleaned_data["pinned"],
+            )
+        except CustomerError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if not request.htmx:
+                messages.success(request, "Note added.")
+            form = NoteForm()
+    if request.method == "POST" and not request.htmx:
+        if form.errors:
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect(reverse("customers_portal:detail", kwargs={"customer_id": customer.pk}) + "#panel-notes")
+    return render(
+        request, "customers/partials/notes.html", {"customer": customer, "notes": notes_for(customer), "form": form}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def tasks(request, customer_id: int):
+    customer = _customer(request, customer_id)
+    form = TaskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            create_task(
+                customer=customer,
+                store=request.store,
+                kind=data["kind"],
+                channel=data["channel"],
+                title=data["title"],
+                due_on=data["due_on"],
+                assignee=request.user,
+                actor=request.user,
+            )
+        except CustomerError as exc:
+            form.add_error("channel" if exc.code == "no_consent" else None, exc.message)
+        else:
+            form = TaskForm()
+    if request.method == "POST" and not request.htmx:
+        if form.errors:
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect(reverse("customers_portal:detail", kwargs={"customer_id": customer.pk}) + "#panel-tasks")
+    context = {"customer": customer, "tasks": tasks_for(customer), "form": form, "store": request.store}
+    return render(request, "customers/partials/tasks.html", context)
+
+
+@require_POST
+@portal_view
+def close_task(request, customer_id: int, task_id: int):
+    customer = _customer(request, customer_id)
+    task = Task.objects.filter(pk=task_id, customer=customer).select_related("store").first()
+    if task is None:
+        raise Http404("No such task.")
+    status = Task.Status.CANCELLED if request.POST.get("status") == "cancelled" else Task.Status.DONE
+    error = None
+    try:
+        complete_task(task=task, actor=request.user, store=request.store, status=status)
+    except CustomerError as exc:
+        error = exc.message
+        if not request.htmx:
+            messages.error(request, error)
+    if not request.htmx:
+        return redirect(reverse("customers_portal:detail", kwargs={"customer_id": customer.pk}) + "#panel-tasks")
+    context = {
+        "customer": customer,
+        "tasks": tasks_for(customer),
+        "form": TaskForm(),
+        "store": request.store,
+        "error": error,
+    }
+    return render(request, "customers/partials/tasks.html", context)
+
+
+@require_GET
+@portal_view
+def offers(request, customer_id: int):
+    customer = _customer(request, customer_id)
+    return render(
+        request, "customers/partials/offers.html", {"customer": customer, "assignments": offers_for(customer)}
+    )
+
+
+@require_GET
+@portal_view
+def lists(request, customer_id: int):
+    customer = _customer(request, customer_id)
+    context = {"customer": customer, "lists": lists_with_availability(customer, store=request.store)}
+    return render(request, "customers/partials/lists.html", context)
+
+
+@require_GET
+@portal_view
+def recommendations(request, customer_id: int):
+    customer = _customer(request, customer_id)
+    context = {"customer": customer, "recs": recommendations_for(customer, store=request.store), "store": request.store}
+    return render(request, "customers/partials/recommendations.html", context)
+
+
+@require_POST
+@portal_view
+def assign_to_me(request, customer_id: int):
+    customer = _customer(request, customer_id)
+    assign_associate(customer=customer, associate=request.user, actor=request.user)
+    messages.success(request, f"{customer} is now in your client book.")
+    return redirect("customers_portal:detail", customer_id=customer.pk)
+
+
+@require_GET
+@portal_view(manager_only=True)
+def export(request, customer_id: int):
+    customer = _customer(request, customer_id, header=True)
+    data = export_customer_data(customer=customer, actor=request.user, store=request.store)
+    response = HttpResponse(json.dumps(data, cls=DjangoJSONEncoder, indent=2), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="customer-{customer.pk}.json"'
+    return response

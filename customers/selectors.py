@@ -1,0 +1,346 @@
+"""Reads of the customers app, shaped for the clienteling screen, the search box and the API.
+
+Every function here runs a fixed number of queries whatever the size of a shopper's history.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from customers.errors import CustomerError
+from customers.models import (
+    Customer,
+    CustomerIdentity,
+    CustomerList,
+    Interaction,
+    ListItem,
+    LoyaltyTier,
+    Note,
+    OfferAssignment,
+    PurchasedItem,
+    Task,
+)
+from customers.normalise import normalise_card, try_phone
+from inventory.selectors import availability_at_location
+from retail.errors import NotFound
+from retail.models import Store, User
+
+TIMELINE_PAGE = 25
+Variant = ListItem._meta.get_field("variant").related_model  # inventory's model, reached through our FK
+
+
+# --- one profile -----------------------------------------------------------------------------
+
+
+def get_customer_for_staff(user: User, customer_id: int, *, header: bool = True) -> Customer:
+    """A profile for a portal view (behind `portal_view`, so `user` works in a store).
+
+    Every associate of the chain may see every shopper; they act only in their own store, which
+    the services check. With `header`, what the clienteling header shows comes in one query plus
+    two prefetches; panels ask for the bare row.
+    """
+    qs = Customer.objects.filter(pk=customer_id, is_anonymous=False)
+    if header:
+        qs = qs.select_related(
+            "home_store", "assigned_associate", "loyalty_account__tier", "store_credit", "merged_into"
+        ).prefetch_related("consents", "tags")
+    customer = qs.first() if user.is_authenticated else None
+    if customer is None:
+        raise NotFound("No such customer.")
+    return customer
+
+
+def customer_for_user(user: User) -> Customer | None:
+    return (
+        Customer.objects.select_related("home_store", "loyalty_account__tier", "store_credit")
+        .prefetch_related("consents", "tags")
+        .filter(user=user, merged_into__isnull=True, erased_at__isnull=True)
+        .first()
+    )
+
+
+def consent_map(customer: Customer) -> dict[str, object]:
+    """{"email": Consent|None, "sms": ..., "push": ...} from the prefetched consents."""
+    found = {c.channel: c for c in customer.consents.all()}
+    return {channel: found.get(channel) for channel in ("email", "sms", "push")}
+
+
+def next_tier(spend: float, tiers: list[LoyaltyTier]) -> tuple[LoyaltyTier | None, object]:
+    for tier in tiers:
+        if tier.min_spend > spend:
+            return tier, tier.min_spend - spend
+    return None, None
+
+
+# --- timeline ---------------------------------------------------------------------------------
+
+
+@dataclass
+class TimelinePage:
+    rows: list[Interaction]
+    next_cursor: str | None
+
+
+def encode_cursor(interaction: Interaction) -> str:
+    return quote(f"{interaction.occurred_at.isoformat()}_{interaction.pk}")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    when, _, pk = (cursor or "").rpartition("_")
+    moment = parse_datetime(when) if when else None
+    if moment is None or not pk.isdigit():
+        raise CustomerError("That page of the timeline does not exist.", code="invalid_cursor")
+    return moment, int(pk)
+
+
+def timeline_page(
+    customer: Customer, *, channel: str | None = None, before: str | None = None, limit: int = TIMELINE_PAGE
+) -> TimelinePage:
+    """Newest first, keyset-paginated by (occurred_at, id): page N costs what page 1 costs."""
+    qs = Interaction.objects.filter(customer=customer).select_related("store", "associate")
+    if channel:
+        qs = qs.filter(channel=channel)
+    if before:
+        moment, pk = decode_cursor(before)
+        qs = qs.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, id__lt=pk))
+    rows = list(qs.order_by("-occurred_at", "-id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return TimelinePage(rows=rows, next_cursor=encode_cursor(rows[-1]) if more and rows else None)
+
+
+# --- panels -----------------------------------------------------------------------------------
+
+
+def notes_for(customer: Customer, *, limit: int = 30) -> list[Note]:
+    return list(customer.notes.select_related("author", "store").order_by("-pinned", "-created_at", "-id")[:limit])
+
+
+def tasks_for(customer: Customer, *, limit: int = 30) -> list[Task]:
+    return list(
+        customer.tasks.select_related("assignee", "store")
+        .filter(Q(status=Task.Status.OPEN) | Q(completed_at__gte=timezone.now() - timezone.timedelta(days=30)))
+        .order_by("status", "due_on", "id")[:limit]
+    )
+
+
+def offers_for(customer: Customer) -> list[OfferAssignment]:
+    now = timezone.now()
+    return list(
+        OfferAssignment.objects.select_related("offer", "redeemed_store")
+        .filter(customer=customer)
+        .filter(Q(redeemed_at__isnull=False) | Q(offer__valid_until__gt=now, offer__is_active=True))
+        .order_by("redeemed_at", "offer__valid_until")[:30]
+    )
+
+
+def lists_with_availability(customer: Customer, *, store: Store | None) -> list[CustomerList]:
+    """The shopper's lists; each item carries `.here` = available units in `store` (None: not asked)."""
+    lists = list(
+        CustomerList.objects.filter(customer=customer).prefetch_related(
+            Prefetch("items", queryset=ListItem.objects.select_related("variant__product").order_by("-added_at", "-id"))
+        )
+    )
+    variants = {item.variant.sku: item.variant for lst in lists for item in lst.items.all()}
+    stock = {}
+    if store is not None and variants:
+        stock = {row["sku"]: row["available"] for row in availability_at_location(skus=variants, location=store)}
+    for lst in lists:
+        for item in lst.items.all():
+            item.here = stock.get(item.variant.sku) if store is not None else None
+    return lists
+
+
+@dataclass
+class Recommendation:
+    variant: object
+    available: int
+    reason: str
+
+
+def _in_stock(candidates: dict, store: Store) -> dict[str, int]:
+    if not candidates:
+        return {}
+    return {
+        r["sku"]: r["available"]
+        for r in availability_at_location(skus=candidates, location=store)
+        if r["available"] > 0
+    }
+
+
+def _sizes(customer: Customer, bought: list[dict]) -> dict[str, str]:
+    """Preferred size per category: the profile's, else the size bought most in that category."""
+    counted: dict[str, dict[str, int]] = {}
+    for row in bought:
+        if row["category"] and row["size"]:
+            counted.setdefault(row["category"], {}).setdefault(row["size"], 0)
+            counted[row["category"]][row["size"]] += 1
+    sizes = {cat: max(by_size, key=by_size.get) for cat, by_size in counted.items()}
+    return {**sizes, **(customer.preferred_sizes or {})}
+
+
+def recommendations_for(customer: Customer, *, store: Store, limit: int = 6) -> dict[str, list[Recommendation]]:
+    """ "Bought together" (what other shoppers bought in the same baskets as this shopper) and "more
+    in your size" (new styles of the categories they buy, in their size), only with stock in `store`."""
+    bought = list(
+        PurchasedItem.objects.filter(customer=customer, quantity__gt=0)
+        .order_by("-occurred_at")
+        .values("sku", "category", "size")[:100]
+    )
+    my_skus = {row["sku"] for row in bought}
+    sizes = _sizes(customer, bought)
+    if not my_skus and not sizes:
+        return {"together": [], "size": []}
+    baskets = (
+        PurchasedItem.objects.filter(sku__in=my_skus, quantity__gt=0)
+        .exclude(customer=customer)
+        .order_by("-occurred_at")
+        .values("interaction_id")[:500]
+    )
+    co_bought = list(
+        PurchasedItem.objects.filter(interaction_id__in=baskets, quantity__gt=0)
+        .exclude(sku__in=my_skus)
+        .values("sku")
+        .annotate(n=Count("id"))
+        .order_by("-n", "sku")[:60]
+    )
+    owned_products = Variant.objects.filter(sku__in=my_skus).values("product_id")
+    rank = {row["sku"]: row["n"] for row in co_bought}
+    base = Variant.objects.select_related("product__category").filter(is_active=True, product__is_active=True)
+    together_candidates = {v.sku: v for v in base.filter(sku__in=rank).exclude(product_id__in=owned_products)}
+    size_q = Q()
+    for category, size in sizes.items():
+        size_q |= Q(product__category__slug=category, size=size)
+    size_candidates = (
+        {
+            v.sku: v
+            for v in base.filter(size_q)
+            .exclude(product_id__in=owned_products)
+            .order_by("-product__created_at", "sku")[:60]
+        }
+        if size_q
+        else {}
+    )
+    stock = _in_stock({**together_candidates, **size_candidates}, store)
+
+    def pick(candidates: dict, order, reason: str) -> list[Recommendation]:
+        out, seen_products = [], set()
+        for sku in order:
+            variant = candidates[sku]
+            if sku not in stock or variant.product_id in seen_products:
+                continue
+            wanted = sizes.get(variant.product.category.slug)
+            if wanted and variant.size and variant.size != wanted:
+                continue
+            seen_products.add(variant.product_id)
+            out.append(Recommendation(variant=variant, available=stock[sku], reason=reason))
+            if len(out) >= limit:
+                break
+        return out
+
+    together = pick(together_candidates, sorted(together_candidates, key=lambda s: (-rank[s], s)), "bought together")
+    taken = {r.variant.product_id for r in together}
+    in_size = [
+        r for r in pick(size_candidates, list(size_candidates), "in your size") if r.variant.product_id not in taken
+    ]
+    return {"together": together, "size": in_size[:limit]}
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    customer: Customer
+    matched: str  # phone / email / card / name
+    score: float
+
+
+def search_customers(query: str, *, limit: int = 10) -> list[SearchHit]:
+    """One box: phone in any format, email, card number or name (trigram-ranked on PostgreSQL).
+
+    Exact identity matches come first, then names by similarity. Anonymous, merged and erased
+    profiles are never returned.
+    """
+    q = " ".join((query or "").split())
+    if len(q) < 2:
+        return []
+    live = Customer.objects.live().select_related("home_store", "loyalty_account__tier")
+    hits: list[SearchHit] = []
+    identity_q, kinds = Q(), {}
+    if "@" in q:
+        identity_q |= Q(kind="email", value=q.lower())
+        kinds["email"] = "email"
+    digits = sum(ch.isdigit() for ch in q)
+    if digits >= 6:
+        phone = try_phone(q)
+        if phone:
+            identity_q |= Q(kind="phone", value=phone)
+        identity_q |= Q(kind="card", value=normalise_card(q))
+    if identity_q:
+        matched = dict(CustomerIdentity.objects.filter(identity_q).values_list("customer_id", "kind")[:limit])
+        for customer in live.filter(pk__in=matched):
+            hits.append(SearchHit(customer=customer, matched=matched[customer.pk], score=2.0))
+    if "@" in q and not hits:
+        for customer in live.filter(email__startswith=q.lower()).order_by("email")[:limit]:
+            hits.append(SearchHit(customer=customer, matched="email", score=1.5))
+    letters = sum(ch.isalpha() for ch in q)
+    if letters >= 2 and "@" not in q and len(hits) < limit:
+        hits += _search_names(live.exclude(pk__in=[h.customer.pk for h in hits]), q.lower(), limit - len(hits))
+    return hits[:limit]
+
+
+def _search_names(qs: QuerySet, q: str, limit: int) -> list[SearchHit]:
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+        from django.db.models.functions import Greatest
+
+        with connection.cursor() as cursor:  # looser than the 0.6 default so one typo still matches
+            cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [TRGM_WORD_THRESHOLD])
+        rows = (
+            qs.filter(
+                Q(search_name__contains=q) | Q(search_name__trigram_word_similar=q) | Q(search_name__trigram_similar=q)
+            )
+            .annotate(score=Greatest(TrigramWordSimilarity(q, "search_name"), TrigramSimilarity("search_name", q)))
+            .order_by("-score", "search_name", "id")[:limit]
+        )
+        return [SearchHit(customer=c, matched="name", score=float(c.score)) for c in rows]
+    words = q.split()
+    name_q = Q()
+    for word in words:
+        name_q &= Q(search_name__contains=word)
+    return [
+        SearchHit(customer=c, matched="name", score=1.0)
+        for c in qs.filter(name_q).order_by("search_name", "id")[:limit]
+    ]
+
+
+TRGM_WORD_THRESHOLD = str(getattr(settings, "CUSTOMERS_NAME_MATCH_THRESHOLD", 0.45))
+
+
+# --- client books and dashboards ---------------------------------------------------------------
+
+
+def client_book(*, associate: User | None = None, store: Store | None = None) -> QuerySet[Customer]:
+    qs = Customer.objects.live().select_related("loyalty_account__tier", "assigned_associate")
+    if associate is not None:
+        qs = qs.filter(assigned_associate=associate)
+    if store is not None:
+        qs = qs.filter(home_store=store)
+    return qs.order_by("last_name", "first_name", "id")
+
+
+def tasks_due(*, store: Store, user: User | None = None, today: date | None = None) -> QuerySet[Task]:
+    today = today or timezone.localdate()
+    qs = Task.objects.filter(store=store, status=Task.Status.OPEN, due_on__lte=today).select_related(
+        "customer", "assignee"
+    )
+    if user is not None:
+        qs = qs.filter(Q(assignee=user) | Q(assignee__isnull=True))
+    return qs.order_by("due_on", "id")

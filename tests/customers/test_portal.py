@@ -1,0 +1,177 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.models import Interaction, Note, Task
+from customers.services import earn_points, issue_store_credit, set_consent, update_customer_profile
+from retail.models import AuditEvent, StoreMembership
+from tests.customers.factories import CustomerFactory, many_interactions
+from tests.factories import MembershipFactory
+from tests.helpers import enrol_totp
+
+pytestmark = pytest.mark.django_db
+
+PANELS = ["timeline", "notes", "tasks", "offers", "lists", "recommendations"]
+
+
+@pytest.fixture
+def shopper(store, purchase_history):
+    customer = update_customer_profile(
+        customer=purchase_history, values={"phone": "07700 900123", "preferred_sizes": {"tops": "M"}}
+    )
+    customer.channels = ["app", "store", "web"]
+    customer.save(update_fields=["channels"])
+    earn_points(customer=customer, points=250, reference="ORD-1")
+    issue_store_credit(customer=customer, amount=Decimal("12.50"), reference="RET-1")
+    set_consent(customer=customer, channel="email", granted=True, source="app")
+    return customer
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200, response.content[:500]
+    return len(ctx.captured_queries)
+
+
+def test_the_profile_shows_the_header_and_records_who_looked(associate_client, associate, shopper, store):
+    # when an associate opens the profile
+    response = associate_client.get(reverse("customers_portal:detail", args=[shopper.pk]))
+    # then the header shows points, credit, sizes, consents and the channels used
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in ["Grace Hopper", "250", "12.50", "tops <b>M</b>", "EMAIL ✓", "Multichannel · App, Store, Web"]:
+        assert text in html
+    # and the view is audited: who saw whom, where
+    event = AuditEvent.objects.get(action="customer.viewed")
+    assert (event.actor, event.object_id, event.store) == (associate, str(shopper.pk), store)
+
+
+def test_the_shell_and_every_panel_cost_the_same_with_10_or_10000_interactions(associate_client, shopper, store):
+    # given a shopper with 10 interactions
+    other = CustomerFactory(home_store=store)
+    many_interactions(shopper, 10, channel="mixed")
+    urls = {"shell": reverse("customers_portal:detail", args=[shopper.pk])} | {
+        name: reverse(f"customers_portal:{name}", args=[shopper.pk]) for name in PANELS
+    }
+    urls["timeline-app"] = urls["timeline"] + "?channel=app"
+    associate_client.get(urls["shell"])  # the first visit of a shift picks the store for the session
+    small = {name: _queries(associate_client, url) for name, url in urls.items()}
+    # when the history grows a thousand-fold (and another shopper has history too)
+    many_interactions(other, 50)
+    Interaction.objects.filter(customer=shopper, source="bulk").delete()
+    many_interactions(shopper, 10_000, channel="mixed")
+    big = {name: _queries(associate_client, url) for name, url in urls.items()}
+    # then no screen issues more queries
+    assert big == small
+    assert small == EXPECTED_QUERIES, small
+
+
+# 6 of them are the portal's own (session, user, MFA check, store, role, staff check).
+EXPECTED_QUERIES = {
+    "shell": 11,  # + customer with header joins, consents, tags, audit insert, tiers
+    "timeline": 7,
+    "timeline-app": 7,
+    "notes": 7,
+    "tasks": 7,
+    "offers": 7,
+    "lists": 9,  # + lists, items with variants, stock here
+    "recommendations": 10,  # + bought, co-bought, candidates, stock here
+}
+
+
+def test_the_timeline_scrolls_by_keyset_and_filters_by_channel(associate_client, shopper):
+    # given 49 app interactions among 147, plus the wishlist add of the fixture: 50 in the app
+    many_interactions(shopper, 147, channel="mixed")
+    url = reverse("customers_portal:timeline", args=[shopper.pk])
+    # when the first page of app events is loaded
+    first = associate_client.get(url + "?channel=app", HTTP_HX_REQUEST="true").content.decode()
+    # then it shows 25 app rows only, and a sentinel that loads the next page when revealed
+    assert first.count('class="tl-item tl-app"') == 25 and "tl-web" not in first
+    assert 'hx-trigger="revealed"' in first
+    cursor = first.split("before=")[1].split("&")[0]
+    # and the next page holds the 25 older app rows, with no overlap and no further sentinel
+    second = associate_client.get(url + f"?channel=app&before={cursor}", HTTP_HX_REQUEST="true").content.decode()
+    assert second.count('class="tl-item tl-app"') == 25 and "revealed" not in second
+    first_times = set(first.split('datetime="')[1:])
+    assert not first_times & set(second.split('datetime="')[1:])
+    # and a forged cursor is a clear 400, not a 500
+    assert associate_client.get(url + "?before=garbage", HTTP_HX_REQUEST="true").status_code == 400
+
+
+def test_an_associate_adds_a_note_inline_in_their_store(associate_client, associate, shopper, store):
+    url = reverse("customers_portal:notes", args=[shopper.pk])
+    # when a note is posted with htmx
+    response = associate_client.post(url, {"body": "Prefers slim fit", "pinned": "on"}, HTTP_HX_REQUEST="true")
+    # then the panel comes back with it, written in the associate's store
+    assert response.status_code == 200 and "Prefers slim fit" in response.content.decode()
+    note = Note.objects.get()
+    assert (note.author, note.store, note.pinned) == (associate, store, True)
+    assert shopper.interactions.filter(kind="note").exists()
+
+
+def test_an_associate_cannot_act_as_another_store(client, associate, shopper, other_store):
+    from customers.errors import CustomerError
+    from customers.services import add_note
+
+    # given the session claims a store the associate does not work in
+    client.force_login(associate)
+    session = client.session
+    session["portal_store_id"] = other_store.pk
+    session.save()
+    # when they add a note, it is written in their own store, never the other one
+    client.post(reverse("customers_portal:notes", args=[shopper.pk]), {"body": "x"}, HTTP_HX_REQUEST="true")
+    assert Note.objects.get().store_id != other_store.pk
+    # and the service refuses it outright
+    with pytest.raises(CustomerError) as err:
+        add_note(customer=shopper, author=associate, store=other_store, body="sneaky")
+    assert err.value.code == "not_store_member"
+
+
+def test_a_message_task_without_consent_is_a_form_error(associate_client, shopper):
+    url = reverse("customers_portal:tasks", args=[shopper.pk])
+    due = timezone.localdate() + timedelta(days=1)
+    response = associate_client.post(
+        url, {"kind": "message", "channel": "sms", "title": "Boots are in", "due_on": due}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert "has not agreed to sms" in response.content.decode()
+    assert not Task.objects.exists()
+
+
+def test_export_is_for_managers_only(client, associate_client, shopper, store):
+    url = reverse("customers_portal:export", args=[shopper.pk])
+    # an associate is sent back
+    assert associate_client.get(url).status_code == 302
+    # a manager (with MFA) downloads the JSON, and it is audited
+    manager = MembershipFactory(store=store, role=StoreMembership.Role.MANAGER).user
+    enrol_totp(manager)
+    client.force_login(manager)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response.json()["profile"]["phone"] == "+447700900123"
+    assert AuditEvent.objects.filter(action="customer.exported", actor=manager).exists()
+
+
+def test_search_page_opens_an_exact_phone_match_and_typeahead_lists_names(associate_client, shopper):
+    url = reverse("customers_portal:search")
+    response = associate_client.get(url, {"q": "07700 900123"})
+    assert response.status_code == 302 and response.url == reverse("customers_portal:detail", args=[shopper.pk])
+    partial = associate_client.get(url, {"q": "grace", "typeahead": "1"}, HTTP_HX_REQUEST="true")
+    assert "Grace Hopper" in partial.content.decode() and "<html" not in partial.content.decode()
+
+
+def test_lists_show_stock_here_and_recommendations_come_from_purchases(associate_client, shopper):
+    # when the lists and recommendations panels load
+    lists = associate_client.get(reverse("customers_portal:lists", args=[shopper.pk]), HTTP_HX_REQUEST="true")
+    recs = associate_client.get(reverse("customers_portal:recommendations", args=[shopper.pk]), HTTP_HX_REQUEST="true")
+    # then the wished-for C-L shows it is not in this store
+    assert "C-L" in lists.content.decode() and "None here" in lists.content.decode()
+    # and what others bought with A comes in the shopper's size (M), with stock here
+    html = recs.content.decode()
+    assert "B-M" in html and "C-M" in html and "B-S" not in html and "A-" not in html
