@@ -654,13 +654,16 @@ def cancel_order(*, order: Order, actor: User | None = None, reason: str = "", b
     """Cancel while nothing is ready, collected or shipped ("until picked"); stock and payment released."""
     order = Order.objects.select_for_update(of=("self",)).select_related("customer", "store").get(pk=order.pk)
     fulfillments = list(Fulfillment.objects.select_for_update().filter(order=order).order_by("pk"))
-    blocking = [f for f in fulfillments if f.status not in (S.PLACED, S.PICKING, S.CANCELLED, S.EXPIRED)]
+    blocking = [f for f in fulfillments if f.status in (S.READY, S.COLLECTED, S.SHIPPED)]
+    if order.status != Order.Status.OPEN and not blocking:
+        blocking = [f for f in fulfillments if f.status not in (S.PLACED, S.PICKING)]
     if order.status != Order.Status.OPEN or blocking:
-        state = blocking[0].get_status_display().lower() if blocking else order.get_status_display().lower()
+        status = blocking[0].status if blocking else order.status
+        state = S(status).label.lower() if blocking else status
         raise OrderError(
             f"Order {order.number} is {state}; it can no longer be cancelled.",
             code="order_not_cancellable",
-            extra={"status": blocking[0].status if blocking else order.status},
+            extra={"status": status},
         )
     reversal = []
     for fulfillment in fulfillments:
