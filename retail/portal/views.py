@@ -1,8 +1,9 @@
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -56,8 +57,9 @@ def opening_hours(store: Store) -> list[tuple[str, str, bool]]:
 
 
 @require_POST
-@login_required
 def switch_store(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("portal:dashboard"))  # back to a page, not to this POST-only URL
     try:
         store = get_store_for_staff(request.user, int(request.POST.get("store", "0") or 0))
     except (ValueError, PermissionDenied):

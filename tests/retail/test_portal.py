@@ -50,7 +50,7 @@ def test_every_portal_page_needs_a_sign_in(client, store):
     for url in (DASHBOARD, SWITCH):
         response = client.get(url) if url == DASHBOARD else client.post(url, {"store": store.pk})
         assert response.status_code == 302
-        assert response.url.startswith("/accounts/login/?next=")
+        assert response.url == "/accounts/login/?next=/portal/"
 
 
 def test_current_store_is_the_membership_store(associate_client, store, other_store):
