@@ -39,6 +39,7 @@ from customers.services.profiles import (
     set_consent,
     set_customer_tags,
     update_customer_profile,
+    update_profile_from_client,
 )
 from customers.services.timeline import ingest_events, record_interaction, record_purchase
 
@@ -79,4 +80,5 @@ __all__ = [
     "spend_store_credit",
     "undo_merge",
     "update_customer_profile",
+    "update_profile_from_client",
 ]

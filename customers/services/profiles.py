@@ -382,3 +382,24 @@ def link_user_to_customer(*, user: User) -> Customer:
         customer.updated_at = timezone.now()
         customer.save(update_fields=["user", "first_name", "last_name", "search_name", "updated_at"])
     return customer
+
+
+@transaction.atomic
+def update_profile_from_client(
+    *, customer: Customer, values: dict, consents: dict | None = None, home_store_code: str | None = "", source: str
+) -> Customer:
+    """PATCH /me: profile fields, home store by code, and consents, all or nothing."""
+    values = dict(values)
+    if home_store_code != "":
+        store = None
+        if home_store_code:
+            store = Store.objects.filter(code=home_store_code, kind=Store.Kind.STORE, is_active=True).first()
+            if store is None:
+                raise CustomerError(
+                    "No such store.", code="unknown_store", fields={"home_store": ["Unknown store code."]}
+                )
+        values["home_store"] = store
+    customer = update_customer_profile(customer=customer, values=values, actor=customer.user)
+    for channel, granted in (consents or {}).items():
+        set_consent(customer=customer, channel=channel, granted=bool(granted), source=source, actor=customer.user)
+    return customer

@@ -1,0 +1,165 @@
+from rest_framework import serializers
+
+from customers.models import Consent, Customer, CustomerList, ListItem, OfferAssignment, PointsEntry
+from customers.services.timeline import CLIENT_CHANNELS, CLIENT_KINDS, MAX_BATCH
+
+
+class CustomerErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class EventSerializer(serializers.Serializer):
+    """One client event (documented here; validated one by one by the service)."""
+
+    id = serializers.CharField(max_length=100, help_text="A UUID the client generates; re-sending it is harmless.")
+    kind = serializers.ChoiceField(choices=sorted(CLIENT_KINDS))
+    channel = serializers.ChoiceField(choices=sorted(CLIENT_CHANNELS))
+    occurred_at = serializers.DateTimeField(help_text="ISO 8601 with a time zone.")
+    subject = serializers.CharField(max_length=200, required=False, help_text="SKU viewed, search words...")
+    data = serializers.DictField(required=False, help_text="Free-form, at most 4,000 bytes as JSON.")
+    identities = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text='Device identities, e.g. {"app_install": "..."}; required when not signed in.',
+    )
+    store = serializers.CharField(required=False, help_text="Store code, for store_visit (geofence) events.")
+
+
+class EventBatchSerializer(serializers.Serializer):
+    events = EventSerializer(many=True, help_text=f"1 to {MAX_BATCH} events.")
+
+
+class RejectedEventSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="Position of the event in the batch.")
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class EventBatchResultSerializer(serializers.Serializer):
+    accepted = serializers.ListField(child=serializers.IntegerField(), help_text="Indexes stored now.")
+    duplicates = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Indexes already stored before (same id): nothing to re-send."
+    )
+    rejected = RejectedEventSerializer(many=True, help_text="Indexes refused, with why; fix and re-send only these.")
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Consent
+        fields = ["granted", "changed_at", "source"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    home_store = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    tier = serializers.SerializerMethodField()
+    consents = serializers.SerializerMethodField()
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "card_number",
+            "birthday",
+            "important_dates",
+            "home_store",
+            "preferred_sizes",
+            "tags",
+            "tier",
+            "consents",
+        ]
+
+    def get_tier(self, customer) -> str | None:
+        account = getattr(customer, "loyalty_account", None)
+        return account.tier.name if account and account.tier else None
+
+    def get_consents(self, customer) -> dict:
+        found = {c.channel: ConsentSerializer(c).data for c in customer.consents.all()}
+        return {channel: found.get(channel) for channel in Consent.Channel.values}
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    birthday = serializers.DateField(required=False, allow_null=True)
+    important_dates = serializers.ListField(child=serializers.DictField(), required=False)
+    preferred_sizes = serializers.DictField(child=serializers.CharField(max_length=20), required=False)
+    home_store = serializers.CharField(required=False, allow_null=True, help_text="Store code, or null.")
+    consents = serializers.DictField(
+        child=serializers.BooleanField(), required=False, help_text='e.g. {"email": true, "sms": false}'
+    )
+
+
+class PointsEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PointsEntry
+        fields = ["kind", "points", "reference", "created_at"]
+
+
+class LoyaltySerializer(serializers.Serializer):
+    balance = serializers.IntegerField()
+    tier = serializers.CharField(allow_null=True)
+    spend_12m = serializers.DecimalField(max_digits=12, decimal_places=2)
+    next_tier = serializers.CharField(allow_null=True)
+    spend_to_next_tier = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    store_credit = serializers.DecimalField(max_digits=12, decimal_places=2)
+    entries = PointsEntrySerializer(many=True)
+
+
+class OfferSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="offer.code")
+    name = serializers.CharField(source="offer.name")
+    description = serializers.CharField(source="offer.description")
+    discount_percent = serializers.DecimalField(source="offer.discount_percent", max_digits=5, decimal_places=2)
+    discount_amount = serializers.DecimalField(source="offer.discount_amount", max_digits=10, decimal_places=2)
+    channels = serializers.ListField(source="offer.channels", child=serializers.CharField())
+    valid_until = serializers.DateTimeField(source="offer.valid_until")
+
+    class Meta:
+        model = OfferAssignment
+        fields = [
+            "code",
+            "name",
+            "description",
+            "discount_percent",
+            "discount_amount",
+            "channels",
+            "valid_until",
+            "redeemed_at",
+            "redeemed_channel",
+        ]
+
+
+class ListItemSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="variant.sku")
+    product = serializers.CharField(source="variant.product.name")
+    size = serializers.CharField(source="variant.size")
+    colour = serializers.CharField(source="variant.colour")
+
+    class Meta:
+        model = ListItem
+        fields = ["id", "sku", "product", "size", "colour", "quantity", "channel", "added_at"]
+
+
+class CustomerListSerializer(serializers.ModelSerializer):
+    items = ListItemSerializer(many=True)
+
+    class Meta:
+        model = CustomerList
+        fields = ["id", "kind", "name", "items"]
+
+
+class ListItemCreateSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=40)
+    kind = serializers.ChoiceField(choices=CustomerList.Kind.choices, default=CustomerList.Kind.WISHLIST)
+    list_name = serializers.CharField(max_length=80, required=False, help_text="Default: Wishlist / Shopping list.")
+    quantity = serializers.IntegerField(min_value=1, max_value=99, default=1)
+    channel = serializers.ChoiceField(choices=sorted(CLIENT_CHANNELS), default="app")

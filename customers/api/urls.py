@@ -1,0 +1,12 @@
+from django.urls import path
+
+from customers.api import views
+
+urlpatterns = [
+    path("events/", views.EventBatchView.as_view(), name="event-batch"),
+    path("me/", views.MeView.as_view(), name="me"),
+    path("me/loyalty/", views.MeLoyaltyView.as_view(), name="me-loyalty"),
+    path("me/offers/", views.MeOffersView.as_view(), name="me-offers"),
+    path("me/lists/", views.MeListsView.as_view(), name="me-lists"),
+    path("me/lists/items/<int:item_id>/", views.MeListItemView.as_view(), name="me-list-item"),
+]

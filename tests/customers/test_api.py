@@ -1,0 +1,156 @@
+from decimal import Decimal
+
+import pytest
+
+from customers.models import Consent, Customer, Interaction
+from customers.services import create_customer, earn_points, issue_store_credit
+from tests.customers.factories import OfferFactory
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def event(i, **over):
+    return {
+        "id": f"ev-{i}",
+        "kind": "product_view",
+        "channel": "app",
+        "occurred_at": "2026-03-01T10:00:00Z",
+        "subject": "SKU-1",
+        "identities": {"app_install": "inst-1"},
+        **over,
+    }
+
+
+def test_a_mixed_batch_keeps_the_good_events_and_reports_the_bad_by_index(api_client, store):
+    # given a batch with good events, bad ones and a repeat
+    batch = [
+        event(0),
+        event(1, kind="purchase"),  # clients cannot post purchases
+        event(2, occurred_at="yesterday"),
+        event(3, channel="store", store="LON-01", kind="store_visit"),
+        event(4, store="NOPE-1", kind="store_visit"),
+        event(0),  # the same id again in the batch
+        "not an object",
+        event(5, identities={"email": "someone@example.com"}),  # emails only once signed in
+    ]
+    # when it is posted anonymously
+    response = api_client.post("/api/v1/events/", {"events": batch}, format="json")
+    # then the valid events are stored and every bad one is named with a reason
+    body = response.json()
+    assert response.status_code == 200
+    assert body["accepted"] == [0]
+    assert body["duplicates"] == [5]
+    rejected = {r["index"]: r for r in body["rejected"]}
+    assert set(rejected) == {1, 2, 3, 4, 6, 7}
+    assert "kind" in rejected[1]["fields"] and "occurred_at" in rejected[2]["fields"]
+    assert "channel" in rejected[3]["fields"] and rejected[4]["code"] == "unknown_store"
+    assert Interaction.objects.count() == 1
+    # and posting the batch again stores nothing twice
+    again = api_client.post("/api/v1/events/", {"events": batch[:1]}, format="json").json()
+    assert again["duplicates"] == [0] and Interaction.objects.count() == 1
+
+
+def test_batches_are_limited_and_must_be_batches(api_client):
+    too_many = api_client.post("/api/v1/events/", {"events": [event(i) for i in range(501)]}, format="json")
+    assert too_many.status_code == 413 and too_many.json()["code"] == "batch_too_large"
+    not_a_batch = api_client.post("/api/v1/events/", {"event": {}}, format="json")
+    assert not_a_batch.status_code == 400 and not_a_batch.json()["code"] == "invalid"
+    assert not Interaction.objects.exists()
+
+
+def _app_login(api_client, email, password):
+    response = api_client.post("/_allauth/app/v1/auth/login", {"email": email, "password": password}, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()["meta"]["session_token"]
+
+
+def test_signed_in_app_events_land_on_the_shopper_and_stitch_the_device(api_client, password):
+    # given an app install that browsed anonymously
+    api_client.post("/api/v1/events/", {"events": [event(1), event(2)]}, format="json")
+    # and the shopper signs in in that app (allauth headless session token)
+    user = UserFactory(email="ada@example.com")
+    token = _app_login(api_client, "ada@example.com", password)
+    # when the app sends its next batch with the session token
+    response = api_client.post("/api/v1/events/", {"events": [event(3)]}, format="json", HTTP_X_SESSION_TOKEN=token)
+    # then all three events are on the shopper's profile
+    assert response.status_code == 200 and response.json()["accepted"] == [0]
+    shopper = Customer.objects.get(user=user)
+    assert shopper.interactions.count() == 3 and not shopper.is_anonymous
+
+
+def test_me_reads_and_updates_profile_sizes_and_consents(api_client, password, store):
+    user = UserFactory(email="grace@example.com", full_name="Grace Hopper")
+    token = _app_login(api_client, "grace@example.com", password)
+    headers = {"HTTP_X_SESSION_TOKEN": token}
+    # when the app asks for /me the first time, a profile is made from the account
+    me = api_client.get("/api/v1/me/", **headers).json()
+    assert me["email"] == "grace@example.com" and me["first_name"] == "Grace"
+    assert me["consents"] == {"email": None, "sms": None, "push": None}
+    # when the shopper changes sizes, phone, home store and consents
+    response = api_client.patch(
+        "/api/v1/me/",
+        {
+            "phone": "07700 900456",
+            "preferred_sizes": {"shoes": "38"},
+            "home_store": "LON-01",
+            "consents": {"email": True, "sms": False},
+        },
+        format="json",
+        **headers,
+    )
+    # then they are stored normalised, and the consent records where it was given
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["phone"] == "+447700900456" and body["preferred_sizes"] == {"shoes": "38"}
+    assert body["home_store"] == "LON-01" and body["consents"]["email"]["granted"] is True
+    assert Consent.objects.get(customer__user=user, channel="sms").source == "app"
+    # and bad input is a 400 with a field, changing nothing
+    bad = api_client.patch("/api/v1/me/", {"phone": "12", "first_name": "X"}, format="json", **headers)
+    assert bad.status_code == 400 and "phone" in bad.json()["fields"]
+    assert Customer.objects.get(user=user).first_name == "Grace"
+
+
+def test_me_loyalty_and_offers(api_client, password):
+    user = UserFactory(email="lin@example.com")
+    customer = create_customer(first_name="Lin", email="lin@example.com", user=user)
+    earn_points(customer=customer, points=300, reference="ORD-1")
+    issue_store_credit(customer=customer, amount=Decimal("5.00"), reference="RET-1")
+    offer = OfferFactory(code="spring10")
+    from customers.services import assign_offer
+
+    assign_offer(offer=offer, customer=customer)
+    api_client.force_authenticate(user)
+    loyalty = api_client.get("/api/v1/me/loyalty/").json()
+    assert loyalty["balance"] == 300 and loyalty["store_credit"] == "5.00"
+    assert loyalty["entries"][0]["reference"] == "ORD-1"
+    offers = api_client.get("/api/v1/me/offers/").json()
+    assert [o["code"] for o in offers] == ["spring10"]
+
+
+def test_me_requires_a_signed_in_shopper(api_client):
+    response = api_client.get("/api/v1/me/")
+    assert response.status_code in {401, 403} and response.json()["code"] in {"not_authenticated", "permission_denied"}
+
+
+def test_me_lists_add_list_and_delete(api_client, catalog):
+    user = UserFactory(email="list@example.com")
+    api_client.force_authenticate(user)
+    # when the shopper wishlists a variant twice and puts another on a shopping list
+    first = api_client.post("/api/v1/me/lists/", {"sku": "A-M"}, format="json")
+    api_client.post("/api/v1/me/lists/", {"sku": "A-M"}, format="json")
+    api_client.post("/api/v1/me/lists/", {"sku": "B-S", "kind": "shopping", "channel": "web"}, format="json")
+    # then the lists hold them (the repeat raised the quantity)
+    assert first.status_code == 201
+    lists = {lst["kind"]: lst for lst in api_client.get("/api/v1/me/lists/").json()}
+    assert [(i["sku"], i["quantity"]) for i in lists["wishlist"]["items"]] == [("A-M", 2)]
+    assert lists["shopping"]["items"][0]["sku"] == "B-S"
+    # and an unknown SKU is a clear 400
+    unknown = api_client.post("/api/v1/me/lists/", {"sku": "NOPE"}, format="json")
+    assert unknown.status_code == 400 and unknown.json()["code"] == "unknown_sku"
+    # when an item is deleted it is gone; someone else's item cannot be deleted
+    item_id = lists["wishlist"]["items"][0]["id"]
+    assert api_client.delete(f"/api/v1/me/lists/items/{item_id}/").status_code == 204
+    api_client.force_authenticate(UserFactory(email="other@example.com"))
+    other_item = lists["shopping"]["items"][0]["id"]
+    assert api_client.delete(f"/api/v1/me/lists/items/{other_item}/").status_code == 404
