@@ -138,6 +138,7 @@ def idempotent(required: bool = False):
             except _ServerError as server_error:
                 return server_error.response  # rolled back, nothing stored: a retry runs again
 
+        wrapper.idempotency = {"required": required}  # read by retail.api.schema to document the header
         return wrapper
 
     return decorator

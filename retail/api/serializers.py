@@ -3,6 +3,16 @@ from rest_framework import serializers
 from retail.models import Store
 
 
+class ApiErrorSerializer(serializers.Serializer):
+    """Every error answer of the API (retail.api.errors.exception_handler)."""
+
+    code = serializers.CharField(help_text="Stable machine code, e.g. `invalid`, `not_found`, `insufficient_stock`.")
+    message = serializers.CharField(help_text="What went wrong and what to do, for a person.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), help_text="Problems per input field."
+    )
+
+
 class StoreSerializer(serializers.ModelSerializer):
     distance_km = serializers.SerializerMethodField()
 
