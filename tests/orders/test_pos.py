@@ -1,0 +1,107 @@
+"""POS sales posted by a till: idempotent by receipt, per-line errors, stock, points and timeline."""
+
+from decimal import Decimal
+
+import pytest
+
+from customers.models import Interaction, LoyaltyAccount
+from customers.services.profiles import update_customer_profile
+from inventory.models import StockLevel, StockMovement
+from orders.models import Order
+from retail.services import issue_pos_device
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def till(store, api_client):
+    _, token = issue_pos_device(store=store, name="Till 1")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Device {token}")
+    return api_client
+
+
+def sale(**extra):
+    return {
+        "receipt_number": "R-0001",
+        "lines": [{"sku": "SHIRT-M", "quantity": 2}, {"barcode": "5000000000024", "quantity": 1, "discount": "9.99"}],
+        "tenders": [
+            {"method": "card", "amount": "70.00", "brand": "visa", "last4": "4242"},
+            {"method": "cash", "amount": "40.00"},
+        ],
+        **extra,
+    }
+
+
+def test_a_sale_becomes_a_store_order_with_stock_points_and_timeline(till, shirt, jeans, store, shopper):
+    update_customer_profile(customer=shopper, values={"card_number": "OMNI-000123"})
+    # when the till posts a sale for a shopper identified by loyalty card
+    response = till.post("/api/v1/pos/sales/", sale(customer={"card": "OMNI-000123"}), format="json")
+    # then a completed store order exists, with stock taken from this store as sales
+    assert response.status_code == 201, response.json()
+    order = Order.objects.get(number=response.json()["number"])
+    assert (order.channel, order.store, order.status, order.total) == ("store", store, "completed", Decimal("110.00"))
+    assert order.customer == shopper and order.receipt_number == "R-0001"
+    assert StockLevel.objects.get(variant=shirt, location=store).on_hand == 8
+    assert StockMovement.objects.filter(kind="sale", reference="pos:LON-01:R-0001").count() == 2
+    # and points were earned and the purchase is on the timeline
+    assert LoyaltyAccount.objects.get(customer=shopper).balance == order.points_earned == 110
+    purchase = Interaction.objects.get(customer=shopper, kind="purchase")
+    assert purchase.channel == "store" and purchase.store == store
+
+
+def test_a_replayed_receipt_returns_the_same_order_and_changes_nothing(till, shirt, jeans, store):
+    first = till.post("/api/v1/pos/sales/", sale(), format="json")
+    # when the till re-sends the same receipt (it did not hear the answer)
+    again = till.post("/api/v1/pos/sales/", sale(), format="json")
+    # then 200 with the first order, and stock was taken once
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["number"] == first.json()["number"] and again["Idempotent-Replayed"] == "true"
+    assert Order.objects.count() == 1
+    assert StockLevel.objects.get(variant=shirt, location=store).on_hand == 8
+
+
+def test_unknown_skus_and_bad_tenders_are_reported_per_line_and_nothing_is_written(till, shirt, jeans, store):
+    bad = sale(
+        lines=[
+            {"sku": "SHIRT-M", "quantity": 1},
+            {"sku": "NOPE-1", "quantity": 1},
+            {"barcode": "5000000000024", "quantity": 0},
+        ],
+        tenders=[{"method": "bitcoin", "amount": "10"}, {"method": "card", "amount": "-1"}],
+    )
+    response = till.post("/api/v1/pos/sales/", bad, format="json")
+    assert response.status_code == 400
+    data = response.json()
+    assert data["code"] == "invalid_sale"
+    assert set(data["fields"]) == {"lines.1", "lines.2", "tenders.0", "tenders.1"}
+    assert "NOPE-1" in data["fields"]["lines.1"][0]
+    assert not Order.objects.exists()
+    assert StockLevel.objects.get(variant=shirt, location=store).on_hand == 10
+
+
+def test_tenders_must_add_up_to_the_lines(till, shirt, jeans):
+    response = till.post("/api/v1/pos/sales/", sale(tenders=[{"method": "cash", "amount": "10.00"}]), format="json")
+    assert response.status_code == 400
+    assert response.json()["fields"]["tenders"] == ["Tenders add up to 10.00, the lines to 110.00."]
+
+
+def test_only_a_device_may_post_sales(api_client, shopper_user, shirt):
+    assert api_client.post("/api/v1/pos/sales/", sale(), format="json").status_code in (401, 403)
+    api_client.force_authenticate(shopper_user)
+    response = api_client.post("/api/v1/pos/sales/", sale(), format="json")
+    assert response.status_code == 403
+    assert not Order.objects.exists()
+
+
+def test_the_same_receipt_number_in_another_store_is_another_sale(till, shirt, jeans, other_store, api_client):
+    from inventory import services as inventory
+
+    inventory.receive_stock(location=other_store, lines=[(shirt, 5), (jeans, 5)], reference="PO-M")
+    till.post("/api/v1/pos/sales/", sale(), format="json")
+    from rest_framework.test import APIClient
+
+    _, token = issue_pos_device(store=other_store, name="Till 1")
+    other = APIClient()
+    other.credentials(HTTP_AUTHORIZATION=f"Device {token}")
+    assert other.post("/api/v1/pos/sales/", sale(), format="json").status_code == 201
+    assert Order.objects.count() == 2
