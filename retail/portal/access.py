@@ -58,8 +58,10 @@ def portal_view(view=None, *, manager_only: bool = False):
             if store is None:
                 raise PermissionDenied("You are not a member of any store. Ask your manager for access.")
             request.store = store
+            # Head-office staff (merchandisers, customer service) may look at any store, but a
+            # store's manager-only acts (approvals, data exports) need a manager of it or a superuser.
             request.store_role = role_in_store(request.user, store) or (
-                StoreMembership.Role.MANAGER if request.user.is_head_office else None
+                StoreMembership.Role.ASSOCIATE if request.user.is_head_office else None
             )
             if manager_only and request.store_role != StoreMembership.Role.MANAGER:
                 messages.error(request, "Only a manager of this store can open that page.")

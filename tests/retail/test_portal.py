@@ -283,3 +283,39 @@ def test_htmx_request_of_a_manager_without_mfa_redirects_the_page_to_enrolment(c
     # then
     assert response.status_code == 200
     assert response.headers["HX-Redirect"].startswith("/accounts/2fa/totp/activate/?next=%2Fportal%2F")
+
+
+def test_head_office_staff_see_every_store_but_are_not_its_manager(rf, store, other_store):
+    # given a merchandiser (staff, no store membership) and a manager-only portal view
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.http import HttpResponse
+
+    from retail.portal.access import portal_view
+    from tests.factories import UserFactory
+
+    merchandiser = UserFactory(is_staff=True, groups=["merchandiser"])
+
+    @portal_view(manager_only=True)
+    def approve(request):
+        return HttpResponse("approved")
+
+    @portal_view
+    def look(request):
+        return HttpResponse(request.store_role)
+
+    def request_as(user):
+        request = rf.get("/portal/x/")
+        request.user = user
+        request.session = {}
+        request._messages = FallbackStorage(request)
+        return request
+
+    # when they open an ordinary page, then a manager-only one
+    seen = look(request_as(merchandiser))
+    refused = approve(request_as(merchandiser))
+    # then they work as an associate and the manager-only act is refused
+    assert seen.content == b"associate"
+    assert refused.status_code == 302
+    # and a superuser is treated as a manager of every store
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    assert approve(request_as(admin)).content == b"approved"
