@@ -1,0 +1,272 @@
+"""Head office: customers (search, filters, identities), tiers, offers; ledgers and timeline read-only."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from customers.errors import CustomerError
+from customers.models import (
+    Consent,
+    Customer,
+    CustomerIdentity,
+    CustomerMerge,
+    Interaction,
+    LoyaltyTier,
+    Offer,
+    PointsEntry,
+    StoreCreditEntry,
+    Tag,
+)
+from customers.services import assign_offer_to_segment, erase_customer, undo_merge
+from customers.services.profiles import _clean_profile_values, _sync_contact_identities, refresh_search_name
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class IdentityInline(admin.TabularInline):
+    model = CustomerIdentity
+    extra = 0
+    fields = ["kind", "value", "created_at", "last_seen_at"]
+    readonly_fields = ["created_at", "last_seen_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # identities are added by resolution and by profile changes, normalised
+
+
+class ConsentInline(ReadOnlyInline):
+    model = Consent
+    fields = ["channel", "granted", "changed_at", "source"]
+    readonly_fields = fields
+
+
+class CustomerAdminForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "card_number",
+            "birthday",
+            "important_dates",
+            "home_store",
+            "assigned_associate",
+            "preferred_sizes",
+            "tags",
+            "user",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        try:
+            cleaned = _clean_profile_values(
+                {k: data.get(k) or "" for k in ("email", "phone", "card_number")}
+                | {"preferred_sizes": data.get("preferred_sizes") or {}}
+            )
+        except CustomerError as exc:
+            raise ValidationError(dict(exc.fields) or exc.message) from None
+        data.update(cleaned)
+        return data
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    form = CustomerAdminForm
+    list_display = [
+        "__str__",
+        "email",
+        "phone",
+        "card_number",
+        "home_store",
+        "tier",
+        "assigned_associate",
+        "last_seen_at",
+    ]
+    list_filter = [
+        "home_store",
+        "loyalty_account__tier",
+        "tags",
+        "is_anonymous",
+        ("erased_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["search_name", "=email", "=phone", "=card_number", "identities__value"]
+    search_help_text = "Name, or exact email / E.164 phone / card / any identity."
+    autocomplete_fields = ["home_store", "assigned_associate", "user", "tags"]
+    readonly_fields = ["merged_into", "erased_at", "channels", "last_seen_at", "created_at", "updated_at", "balances"]
+    inlines = [IdentityInline, ConsentInline]
+    list_select_related = ["home_store", "assigned_associate", "loyalty_account__tier"]
+    show_full_result_count = False
+    actions = ["erase_selected"]
+    fieldsets = [
+        (None, {"fields": ["first_name", "last_name", "email", "phone", "card_number", "birthday", "important_dates"]}),
+        ("Store and preferences", {"fields": ["home_store", "assigned_associate", "preferred_sizes", "tags", "user"]}),
+        (
+            "Status",
+            {
+                "fields": [
+                    "balances",
+                    "channels",
+                    "last_seen_at",
+                    "merged_into",
+                    "erased_at",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term.lower())
+        return queryset, may_have_duplicates
+
+    @admin.display(description="Tier")
+    def tier(self, obj):
+        account = getattr(obj, "loyalty_account", None)
+        return account.tier if account else None
+
+    @admin.display(description="Balances (ledgers)")
+    def balances(self, obj):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        account = getattr(obj, "loyalty_account", None)
+        credit = getattr(obj, "store_credit", None)
+        return format_html(
+            '<a href="{}?q={}">{} points</a> · <a href="{}?q={}">{} store credit</a>',
+            reverse("admin:customers_pointsentry_changelist"),
+            obj.pk,
+            account.balance if account else 0,
+            reverse("admin:customers_storecreditentry_changelist"),
+            obj.pk,
+            credit.balance if credit else "0.00",
+        )
+
+    def save_model(self, request, obj, form, change):
+        from django.utils import timezone
+
+        refresh_search_name(obj)
+        obj.updated_at = timezone.now()
+        if not change:
+            obj.created_at = obj.updated_at
+        super().save_model(request, obj, form, change)
+        try:
+            _sync_contact_identities(obj)
+        except CustomerError as exc:
+            messages.warning(request, f"{exc.message} (customer #{exc.extra.get('customer_id')})")
+
+    @admin.action(description="Erase the personal data of the selected customers")
+    def erase_selected(self, request, queryset):
+        done = 0
+        for customer in queryset.filter(erased_at__isnull=True):
+            erase_customer(customer=customer, actor=request.user, reason=f"admin action by {request.user}")
+            done += 1
+        self.message_user(request, f"Erased {done} customer(s).", messages.SUCCESS)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(LoyaltyTier)
+class LoyaltyTierAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "min_spend", "points_per_unit"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+@admin.register(Offer)
+class OfferAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "code",
+        "discount_label",
+        "segment",
+        "tier",
+        "tag",
+        "valid_from",
+        "valid_until",
+        "is_active",
+    ]
+    list_filter = ["is_active", "segment", "tier"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["tag"]
+    actions = ["assign_to_segment"]
+
+    @admin.action(description="Assign to every customer its rules admit (segment, tier, tag)")
+    def assign_to_segment(self, request, queryset):
+        for offer in queryset:
+            try:
+                added = assign_offer_to_segment(offer=offer, actor=request.user)
+            except CustomerError as exc:
+                self.message_user(request, f"{offer.code}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{offer.code}: assigned to {added} more customer(s).", messages.SUCCESS)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Interaction)
+class InteractionAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_at", "customer", "channel", "kind", "subject", "store", "source"]
+    list_filter = ["channel", "kind"]
+    search_fields = ["=customer__id", "subject", "=external_id"]
+    list_select_related = ["customer", "store"]
+    date_hierarchy = "occurred_at"
+    show_full_result_count = False
+
+
+@admin.register(PointsEntry)
+class PointsEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "account", "kind", "points", "reference", "actor"]
+    list_filter = ["kind"]
+    search_fields = ["reference", "=account__customer__id"]
+    list_select_related = ["account", "actor"]
+
+
+@admin.register(StoreCreditEntry)
+class StoreCreditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "account", "kind", "amount", "reference", "store", "actor"]
+    list_filter = ["kind"]
+    search_fields = ["reference", "=account__customer__id"]
+    list_select_related = ["account", "store", "actor"]
+
+
+@admin.register(CustomerMerge)
+class CustomerMergeAdmin(ReadOnlyAdmin):
+    list_display = ["merged_at", "source", "target", "reason", "actor", "undone_at"]
+    list_select_related = ["source", "target", "actor"]
+    actions = ["undo_selected"]
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("customers.change_customer") if obj is None else False
+
+    @admin.action(description="Undo the selected merges")
+    def undo_selected(self, request, queryset):
+        for merge in queryset.filter(undone_at__isnull=True):
+            try:
+                undo_merge(merge=merge, actor=request.user)
+            except CustomerError as exc:
+                self.message_user(request, f"Merge #{merge.pk}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"Merge #{merge.pk} undone.", messages.SUCCESS)
