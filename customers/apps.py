@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CustomersConfig(AppConfig):
     name = "customers"
     verbose_name = "Customers and clienteling"
+
+    def ready(self):
+        from customers import receivers  # noqa: F401 — connects the signal receivers

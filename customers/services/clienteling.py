@@ -237,3 +237,33 @@ def raise_birthday_tasks(*, today: date | None = None, days_ahead: int = 7) -> i
         )
         made += task is not None
     return made
+
+
+def raise_back_in_stock_tasks(*, pairs: list[tuple[int, int]]) -> int:
+    """For each (variant, location) back in stock: a task for every shopper whose home store it is
+    and who wish-listed that variant (once per list item and day; consent and cap respected)."""
+    from customers.models import ListItem
+
+    made = 0
+    today = timezone.localdate()
+    for variant_id, location_id in pairs:
+        items = ListItem.objects.filter(
+            variant_id=variant_id,
+            customer_list__kind="wishlist",
+            customer_list__customer__home_store_id=location_id,
+            customer_list__customer__erased_at__isnull=True,
+            customer_list__customer__merged_into__isnull=True,
+        ).select_related(
+            "variant__product", "customer_list__customer__home_store", "customer_list__customer__assigned_associate"
+        )
+        for item in items[:500]:
+            customer = item.customer_list.customer
+            task = raise_task_for_event(
+                customer=customer,
+                reason=Task.Reason.BACK_IN_STOCK,
+                kind=Task.Kind.CALL,
+                trigger_key=f"back_in_stock:{item.pk}:{location_id}:{today:%Y%m%d}",
+                title=f"Back in stock: {item.variant.product.name} ({item.variant.sku})",
+            )
+            made += task is not None
+    return made

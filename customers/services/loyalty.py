@@ -402,3 +402,13 @@ def redeem_offer(
         external_id=f"offer:{assignment.pk}",
     )
     return assignment
+
+
+def recalculate_all_tiers() -> int:
+    """Tiers of every account with spend or a tier (run daily). Returns how many were checked."""
+    ids = list(
+        LoyaltyAccount.objects.filter(Q(tier__isnull=False) | Q(spend_12m__gt=0)).values_list("customer_id", flat=True)
+    )
+    for customer_id in ids:
+        recalculate_tier(customer=Customer(pk=customer_id))
+    return len(ids)

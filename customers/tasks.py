@@ -1,0 +1,26 @@
+from celery import shared_task
+
+from customers import services
+
+
+@shared_task
+def raise_back_in_stock_tasks(pairs: list[list[int]]) -> int:
+    return services.raise_back_in_stock_tasks(pairs=[(v, loc) for v, loc in pairs])
+
+
+@shared_task
+def raise_birthday_tasks() -> int:
+    """Beat, daily: birthday calls a week ahead."""
+    return services.raise_birthday_tasks()
+
+
+@shared_task
+def expire_inactive_points() -> int:
+    """Beat, daily: points of accounts idle for a year lapse."""
+    return services.expire_inactive_points()
+
+
+@shared_task
+def recalculate_tiers() -> int:
+    """Beat, daily: spend older than 12 months rolls off, so tiers can drop."""
+    return services.recalculate_all_tiers()
