@@ -179,6 +179,7 @@ def pickup_queue(*, store: Store, tab: str, limit: int = 200) -> list[Fulfillmen
     )
     rows = list(qs[:limit])
     for row in rows:
+        row.units = sum(line.open_quantity for line in row.lines.all())
         row.overdue = (row.status in (S.PLACED, S.PICKING) and row.created_at < now - _pick_sla()) or (
             row.status == S.READY and row.hold_until <= now
         )

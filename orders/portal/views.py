@@ -1,0 +1,258 @@
+"""Staff portal: the store's pick-up queue, pick lists with the scanner, the counter hand-over,
+order search and detail, receipts, and the clienteling screen's orders / pick-ups / cart panels.
+
+Thin: read through selectors, write through services, render. Domain errors become a message
+(full page) or an inline error (htmx fragment), never a 500.
+"""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from orders import selectors, services
+from orders.errors import OrderError
+from orders.models import Fulfillment, OrderLine
+from orders.qr import qr_svg
+from retail.errors import NotFound
+from retail.portal.access import portal_view
+
+TAB_LABELS = {"to_pick": "To pick", "picking": "Picking", "ready": "Ready", "overdue": "Overdue", "expired": "Expired"}
+
+
+def _customer(request, customer_id: int):
+    from customers.selectors import get_customer_for_staff
+
+    try:
+        return get_customer_for_staff(request.user, customer_id, header=False)
+    except NotFound:
+        raise Http404("No such customer.") from None
+
+
+# --------------------------------------------------------------------------- queue and picking
+
+
+@require_GET
+@portal_view
+def pickup_queue(request):
+    tab = request.GET.get("tab", "to_pick")
+    if tab not in TAB_LABELS:
+        tab = "to_pick"
+    context = {
+        "tab": tab,
+        "tabs": list(TAB_LABELS.items()),
+        "counts": selectors.queue_counts(store=request.store),
+        "rows": selectors.pickup_queue(store=request.store, tab=tab),
+    }
+    template = (
+        "orders/partials/queue_table.html" if request.htmx and request.GET.get("partial") else "orders/queue.html"
+    )
+    return render(request, template, context)
+
+
+def _pick_context(request, fulfillment_id: int, **extra) -> dict:
+    try:
+        fulfillment = selectors.pick_list(store=request.store, fulfillment_id=fulfillment_id)
+    except OrderError:
+        raise Http404("No such pick-up in this store.") from None
+    return {"f": fulfillment, "order": fulfillment.order, "lines": list(fulfillment.lines.all()), **extra}
+
+
+@require_GET
+@portal_view
+def pick_list(request, fulfillment_id: int):
+    return render(request, "orders/pick.html", _pick_context(request, fulfillment_id))
+
+
+@require_POST
+@portal_view
+def pick_scan(request, fulfillment_id: int):
+    code = request.POST.get("code", "")
+    context = {}
+    try:
+        f = selectors.pick_list(store=request.store, fulfillment_id=fulfillment_id)
+        line = services.scan_pick(fulfillment=f, code=code, actor=request.user, store=request.store)
+        context["scan_ok"] = f"{line.sku}: {line.picked_quantity} of {line.open_quantity} picked"
+    except OrderError as exc:
+        if exc.code == "not_found":
+            raise Http404(exc.message) from None
+        context["scan_error"] = exc.message
+    if request.htmx:
+        return render(request, "orders/partials/pick_sheet.html", _pick_context(request, fulfillment_id, **context))
+    _flash(request, context)
+    return redirect("orders_portal:pick", fulfillment_id=fulfillment_id)
+
+
+def _flash(request, context):
+    if context.get("scan_error"):
+        messages.error(request, context["scan_error"])
+    elif context.get("scan_ok"):
+        messages.success(request, context["scan_ok"])
+
+
+@require_POST
+@portal_view
+def pick_action(request, fulfillment_id: int, action: str):
+    """start / ready / short (with line, missing, resolution)."""
+    try:
+        f = selectors.pick_list(store=request.store, fulfillment_id=fulfillment_id)
+        if action == "start":
+            services.start_picking(fulfillment=f, actor=request.user, store=request.store)
+            messages.success(request, f"Picking {f.order.number}. Scan each item.")
+        elif action == "ready":
+            services.mark_ready(fulfillment=f, actor=request.user, store=request.store)
+            messages.success(request, f"{f.order.number} is ready; the shopper has been sent the pick-up code.")
+            return redirect(f"{reverse('orders_portal:pickup-queue')}?tab=ready")
+        elif action == "short":
+            line = OrderLine.objects.filter(pk=int(request.POST.get("line") or 0), fulfillment=f).first()
+            if line is None:
+                raise OrderError("Choose the line that is short.", code="invalid_line")
+            missing = int(request.POST.get("missing") or 0)
+            services.short_pick(line=line, missing=missing, resolution=request.POST.get("resolution", ""),
+                                actor=request.user, store=request.store)  # fmt: skip
+            messages.success(request, f"Short pick of {line.sku} recorded.")
+        else:
+            raise Http404("Unknown action.")
+    except OrderError as exc:
+        if exc.code == "not_found":
+            raise Http404(exc.message) from None
+        messages.error(request, exc.message)
+    except ValueError:
+        messages.error(request, "Give the number of missing units as a whole number.")
+    return redirect("orders_portal:pick", fulfillment_id=fulfillment_id)
+
+
+# --------------------------------------------------------------------------- counter
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def counter(request):
+    """Scan the shopper's QR, or type the pick-up code or order number; then hand over."""
+    query = (request.POST.get("q") or request.GET.get("q") or "").strip()
+    context = {"query": query}
+    if query:
+        try:
+            f, how = selectors.find_for_counter(store=request.store, text=query)
+            context.update(f=f, how=how, order=f.order, lines=list(f.lines.all()))
+        except OrderError as exc:
+            context["error"] = exc.message
+    if request.htmx:
+        return render(request, "orders/partials/counter_result.html", context)
+    return render(request, "orders/counter.html", context)
+
+
+@require_POST
+@portal_view
+def hand_over(request, fulfillment_id: int):
+    f = Fulfillment.objects.filter(pk=fulfillment_id, location=request.store).select_related("order").first()
+    if f is None:
+        raise Http404("No such pick-up in this store.")
+    try:
+        services.hand_over_pickup(
+            fulfillment=f,
+            actor=request.user,
+            store=request.store,
+            verification=request.POST.get("verification", ""),
+            collected_by_name=request.POST.get("collected_by", ""),
+            id_checked=request.POST.get("id_checked") == "on",
+        )
+    except OrderError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('orders_portal:counter')}?q={f.order.number}")
+    messages.success(request, f"{f.order.number} handed over. The receipt has been emailed.")
+    return redirect("orders_portal:receipt", number=f.order.number)
+
+
+# --------------------------------------------------------------------------- orders
+
+
+@require_GET
+@portal_view
+def order_search(request):
+    query = request.GET.get("q", "").strip()
+    orders = selectors.search_orders(user=request.user, query=query, store=request.store)
+    return render(request, "orders/search.html", {"query": query, "orders": orders})
+
+
+def _order(request, number: str):
+    try:
+        return selectors.order_for_staff(request.user, number)
+    except OrderError:
+        raise Http404("No such order in your stores.") from None
+
+
+@require_GET
+@portal_view
+def order_detail(request, number: str):
+    order = _order(request, number)
+    fulfillments = list(order.fulfillments.all())
+    qr = {f.pk: qr_svg(f.qr_token) for f in fulfillments if f.is_collect and f.status == Fulfillment.Status.READY}
+    return render(request, "orders/detail.html", {"order": order, "fulfillments": fulfillments, "qr": qr})
+
+
+@require_POST
+@portal_view
+def order_cancel(request, number: str):
+    order = _order(request, number)
+    try:
+        services.cancel_order(order=order, actor=request.user, reason=request.POST.get("reason", "")[:200])
+        messages.success(request, f"{order.number} cancelled; stock released and the payment hold voided.")
+    except OrderError as exc:
+        messages.error(request, exc.message)
+    return redirect("orders_portal:detail", number=order.number)
+
+
+@require_GET
+@portal_view
+def receipt(request, number: str):
+    order = _order(request, number)
+    return render(request, "orders/receipt.html", {"order": order})
+
+
+# --------------------------------------------------------------------------- clienteling panels
+
+
+@require_GET
+@portal_view
+def customer_orders(request, customer_id: int):
+    customer = _customer(request, customer_id)
+    return render(request, "orders/partials/customer_orders.html",
+                  {"customer": customer, **selectors.customer_orders_panel(customer_id=customer.pk)})  # fmt: skip
+
+
+@require_GET
+@portal_view
+def customer_pickups(request, customer_id: int):
+    customer = _customer(request, customer_id)
+    panel = selectors.customer_orders_panel(customer_id=customer.pk, limit=0)
+    return render(request, "orders/partials/customer_pickups.html", {"customer": customer, "pickups": panel["pickups"]})
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def customer_cart(request, customer_id: int):
+    """The shopper's current online cart, and the associate's "send to their account" form."""
+    customer = _customer(request, customer_id)
+    context = {"customer": customer}
+    if request.method == "POST":
+        sku = request.POST.get("sku", "").strip()
+        try:
+            quantity = int(request.POST.get("quantity") or 1)
+            services.send_cart_to_customer(customer=customer, lines=[(sku, quantity)], associate=request.user,
+                                           store=request.store)  # fmt: skip
+            context["sent"] = f"{quantity} x {sku} is now in {customer.first_name or 'the shopper'}'s online cart."
+        except OrderError as exc:
+            context["error"] = exc.message
+        except ValueError:
+            context["error"] = "Quantity must be a whole number."
+    context["cart"] = selectors.cart_view(selectors.open_cart_of(customer))
+    if not request.htmx:
+        if context.get("error"):
+            messages.error(request, context["error"])
+        elif context.get("sent"):
+            messages.success(request, context["sent"])
+        if request.method == "POST":
+            return redirect(reverse("customers_portal:detail", kwargs={"customer_id": customer.pk}) + "#panel-cart")
+    return render(request, "orders/partials/customer_cart.html", context)

@@ -1,0 +1,116 @@
+"""The staff portal: queue with constant queries, scanning, counter hand-over, panels, receipts."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from orders.models import Fulfillment
+from orders.services import mark_ready, scan_pick, send_cart_to_customer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order(place_pickup, shirt, jeans):
+    return place_pickup([("SHIRT-M", 1), ("JEANS-32", 1)], proxy_name="Paul Proxy")
+
+
+def test_the_queue_costs_the_same_queries_for_one_order_or_many(
+    associate_client, place_pickup, shirt, django_assert_num_queries
+):
+    place_pickup([("SHIRT-M", 1)])
+    associate_client.get("/portal/orders/pickups/")  # warm the session and the store choice
+    # session, user, memberships/store (3), role, queue counts, queue rows, lines prefetch, store switcher
+    with django_assert_num_queries(9) as one:
+        response = associate_client.get("/portal/orders/pickups/?tab=to_pick")
+    assert response.status_code == 200
+    for _ in range(9):
+        place_pickup([("SHIRT-M", 1)])
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = associate_client.get("/portal/orders/pickups/?tab=to_pick")
+    assert response.content.decode().count('class="order-no"') == 10
+
+
+def test_tabs_and_dashboard_counts(associate_client, place_pickup, shirt, associate, store):
+    late = place_pickup([("SHIRT-M", 1)])
+    Fulfillment.objects.filter(order=late).update(created_at=timezone.now() - timedelta(hours=5))
+    ready = place_pickup([("SHIRT-M", 1)])
+    f = ready.fulfillments.get()
+    scan_pick(fulfillment=f, code="SHIRT-M", actor=associate, store=store)
+    mark_ready(fulfillment=f, actor=associate, store=store)
+    overdue = associate_client.get("/portal/orders/pickups/?tab=overdue").content.decode()
+    assert late.number in overdue and ready.number not in overdue
+    dashboard = associate_client.get("/portal/").content.decode()
+    assert "Click-and-collect" in dashboard
+    assert 'href="/portal/orders/pickups/?tab=overdue"><span class="stat">1</span>' in dashboard
+
+
+def test_scanning_the_pick_list_refuses_a_wrong_item_inline(associate_client, order):
+    f = order.fulfillments.get()
+    url = f"/portal/orders/pickups/{f.pk}/scan/"
+    wrong = associate_client.post(url, {"code": "5999999999999"}, HTTP_HX_REQUEST="true")
+    assert wrong.status_code == 200 and "is not on this order" in wrong.content.decode()
+    right = associate_client.post(url, {"code": "5000000000017"}, HTTP_HX_REQUEST="true")
+    assert "SHIRT-M: 1 of 1 picked" in right.content.decode()
+    assert f.lines.get(sku="SHIRT-M").picked_quantity == 1
+
+
+def test_counter_finds_by_code_qr_or_number_and_hands_over_to_the_proxy(associate_client, order, associate, store):
+    f = order.fulfillments.get()
+    for code in ("SHIRT-M", "JEANS-32"):
+        scan_pick(fulfillment=f, code=code, actor=associate, store=store)
+    f = mark_ready(fulfillment=f, actor=associate, store=store)
+    for query in (f.pickup_code, f"OMNI-PICKUP:{f.qr_token}", order.number.lower()):
+        page = associate_client.post("/portal/orders/counter/", {"q": query}, HTTP_HX_REQUEST="true").content.decode()
+        assert order.number in page and "Paul Proxy" in page
+    nothing = associate_client.post("/portal/orders/counter/", {"q": "000000"}, HTTP_HX_REQUEST="true")
+    assert "No pick-up here matches" in nothing.content.decode()
+    done = associate_client.post(
+        f"/portal/orders/counter/{f.pk}/hand-over/", {"verification": "code", "collected_by": "Paul Proxy"}
+    )
+    assert done.status_code == 302 and done["Location"].endswith(f"/orders/{order.number}/receipt/")
+    receipt = associate_client.get(done["Location"]).content.decode()
+    assert "Collected by Paul Proxy" in receipt
+
+
+def test_another_stores_associate_cannot_open_the_pick_list(client, order, other_store):
+    from tests.factories import MembershipFactory
+
+    stranger = MembershipFactory(store=other_store).user
+    client.force_login(stranger)
+    f = order.fulfillments.get()
+    assert client.get(f"/portal/orders/pickups/{f.pk}/").status_code == 404
+    assert client.get(f"/portal/orders/{order.number}/").status_code == 404
+
+
+def test_clienteling_panels(associate_client, order, shopper, associate, store, shirt):
+    send_cart_to_customer(customer=shopper, lines=[("SHIRT-M", 2)], associate=associate, store=store)
+    orders = associate_client.get(f"/portal/orders/customer/{shopper.pk}/orders/").content.decode()
+    assert order.number in orders
+    pickups = associate_client.get(f"/portal/orders/customer/{shopper.pk}/pickups/").content.decode()
+    assert order.number in pickups
+    cart = associate_client.get(f"/portal/orders/customer/{shopper.pk}/cart/").content.decode()
+    assert "2 \u00d7 " in cart and "SHIRT-M" in cart
+    sent = associate_client.post(
+        f"/portal/orders/customer/{shopper.pk}/cart/", {"sku": "JEANS-32", "quantity": "1"}, HTTP_HX_REQUEST="true"
+    )
+    assert "is now in" in sent.content.decode() and "JEANS-32" in sent.content.decode()
+    bad = associate_client.post(
+        f"/portal/orders/customer/{shopper.pk}/cart/", {"sku": "NOPE", "quantity": "1"}, HTTP_HX_REQUEST="true"
+    )
+    assert "Unknown SKU" in bad.content.decode()
+
+
+def test_order_search_and_detail_with_qr(associate_client, order, associate, store):
+    f = order.fulfillments.get()
+    for code in ("SHIRT-M", "JEANS-32"):
+        scan_pick(fulfillment=f, code=code, actor=associate, store=store)
+    mark_ready(fulfillment=f, actor=associate, store=store)
+    found = associate_client.get("/portal/orders/?q=jane@example.com").content.decode()
+    assert order.number in found
+    detail = associate_client.get(f"/portal/orders/{order.number}/").content.decode()
+    # the QR is inline SVG markup: no inline script or style for the CSP to refuse
+    assert '<svg class="qr"' in detail and "style=" not in detail
+    assert re.findall(r"<script[^>]*>", detail) == [re.search(r'<script src="[^"]+htmx[^"]*"[^>]*>', detail).group(0)]
