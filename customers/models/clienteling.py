@@ -7,7 +7,9 @@ class Note(models.Model):
     """What an associate wants the next colleague to know about a shopper, written in one store."""
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     store = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="+")
     body = models.TextField(max_length=2000)
     pinned = models.BooleanField(default=False)
@@ -60,7 +62,9 @@ class Task(models.Model):
     trigger_key = models.CharField(
         max_length=120, blank=True, help_text="Raised-by-event tasks: one per key (e.g. back_in_stock:<list item>)."
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
 

@@ -179,9 +179,9 @@ def raise_task_for_event(
 ) -> Task | None:
     """A task raised by an event (back in stock, birthday, pick-up not collected, return in store),
     landing with the shopper's associate or else the store. Returns None when consent, the contact
-    cap or a missing store stops it (events are not errors); once per trigger_key."""
+    cap or a missing store stops it (events are not errors), or when this trigger_key was raised before."""
     store = store or customer.home_store
-    if store is None:
+    if store is None or Task.objects.filter(trigger_key=trigger_key).exists():
         return None
     try:
         return create_task(

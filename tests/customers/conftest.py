@@ -35,3 +35,14 @@ def purchase_history(catalog, store):
     buy(shopper, "A-M", number="MINE-1", store=store)
     add_list_item(customer=shopper, sku="C-L", channel="app")
     return shopper
+
+
+@pytest.fixture
+def eager_celery():
+    """Run Celery tasks in-process for this test (the suite's broker is real Redis otherwise)."""
+    from retail.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
