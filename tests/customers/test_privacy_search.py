@@ -1,0 +1,176 @@
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from customers.errors import CustomerError
+from customers.models import Customer, CustomerIdentity, Interaction, LoyaltyAccount
+from customers.selectors import search_customers
+from customers.services import (
+    add_note,
+    create_customer,
+    earn_points,
+    erase_customer,
+    export_customer_data,
+    merge_customers,
+    record_interaction,
+    set_consent,
+)
+from customers.signals import customer_erased
+from retail.models import AuditEvent
+from tests.customers.conftest import buy
+from tests.customers.factories import CustomerFactory
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ada(store, associate):
+    user = UserFactory(email="ada@example.com", full_name="Ada Lovelace")
+    customer = create_customer(
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.com",
+        phone="07700 900777",
+        card_number="6000 1234 5678",
+        user=user,
+        home_store=store,
+    )
+    set_consent(customer=customer, channel="email", granted=True, source="web")
+    record_interaction(
+        customer=customer,
+        channel="web",
+        kind="search",
+        source="t",
+        external_id="s1",
+        subject="red dress",
+        data={"query": "red dress"},
+    )
+    buy(customer, "A-M", number="ORD-77", store=store)
+    earn_points(customer=customer, points=80, reference="ORD-77")
+    add_note(customer=customer, author=associate, store=store, body="Lives at 12 Long Acre")
+    return customer
+
+
+def test_export_holds_everything_and_is_audited(ada, manager):
+    # when a manager exports the profile
+    data = export_customer_data(customer=ada, actor=manager)
+    # then profile, identities, consents, timeline, notes and loyalty are in it, as JSON
+    json.dumps(data, default=str)
+    assert data["profile"]["email"] == "ada@example.com"
+    assert {i["kind"] for i in data["identities"]} == {"email", "phone", "card"}
+    assert data["consents"][0]["channel"] == "email"
+    assert [i["kind"] for i in data["interactions"]] == ["search", "purchase", "note"]
+    assert data["notes"][0]["body"] == "Lives at 12 Long Acre" and data["loyalty"]["balance"] == 80
+    assert AuditEvent.objects.filter(action="customer.exported", actor=manager, object_id=str(ada.pk)).exists()
+
+
+def test_the_export_command_writes_a_file(ada, tmp_path):
+    out = tmp_path / "ada.json"
+    call_command("export_customer", str(ada.pk), "--output", str(out))
+    assert json.loads(out.read_text())["profile"]["last_name"] == "Lovelace"
+
+
+def test_erase_removes_personal_data_but_keeps_the_accounting(ada, manager):
+    received = []
+    customer_erased.connect(lambda **kw: received.append(kw["customer"].pk), weak=False, dispatch_uid="t-erase")
+    try:
+        # when the shopper is erased
+        erase_customer(customer=ada, actor=manager, reason="DSR-2026-001")
+    finally:
+        customer_erased.disconnect(dispatch_uid="t-erase")
+    ada.refresh_from_db()
+    # then names, contact details, identities, consents and notes are gone
+    assert (ada.first_name, ada.email, ada.phone, ada.card_number, ada.user_id) == ("", "", "", "", None)
+    assert not CustomerIdentity.objects.filter(customer=ada).exists() and not ada.consents.exists()
+    assert not ada.notes.exists() and str(ada) == f"Erased customer #{ada.pk}"
+    # and the purchase and the points ledger stay, anonymised (the search words are dropped)
+    purchase = Interaction.objects.get(customer=ada, kind="purchase")
+    assert purchase.data["order_number"] == "ORD-77" and purchase.data["lines"][0]["sku"] == "A-M"
+    assert Interaction.objects.get(customer=ada, kind="search").data == {}
+    assert LoyaltyAccount.objects.get(customer=ada).entries.count() == 1
+    # and the app account cannot sign in any more; other apps were told; the erasure is audited
+    from retail.models import User
+
+    user = User.objects.get(full_name="", email__endswith="@erased.invalid")
+    assert not user.is_active and not user.has_usable_password()
+    assert received == [ada.pk]
+    assert AuditEvent.objects.get(action="customer.erased").details == {"reason": "DSR-2026-001"}
+    # and the profile is not found any more; erasing twice is refused
+    assert search_customers("ada@example.com") == [] and search_customers("07700900777") == []
+    with pytest.raises(CustomerError):
+        erase_customer(customer=ada, actor=manager, reason="again")
+
+
+def test_the_erase_command_needs_yes(ada):
+    call_command("erase_customer", str(ada.pk), "--reason", "DSR-1")
+    assert Customer.objects.get(pk=ada.pk).erased_at is None
+    call_command("erase_customer", str(ada.pk), "--reason", "DSR-1", "--yes")
+    assert Customer.objects.get(pk=ada.pk).erased_at is not None
+
+
+@pytest.fixture
+def people():
+    def make(first, last, **kw):
+        return create_customer(first_name=first, last_name=last, **kw)
+
+    return {
+        "smith": make("John", "Smith", phone="+44 7700 900001", email="john@example.com", card_number="6000 0000 0042"),
+        "smyth": make("Joan", "Smyth"),
+        "smithson": make("Jon", "Smithson"),
+        "other": make("Priya", "Patel", phone="07700900002"),
+    }
+
+
+@pytest.mark.parametrize("typed", ["07700 900001", "+447700900001", "0044 7700 900001", "(07700) 900-001"])
+def test_a_phone_in_any_format_finds_the_shopper_first(people, typed):
+    hits = search_customers(typed)
+    assert hits[0].customer == people["smith"] and hits[0].matched == "phone"
+
+
+def test_email_and_card_find_the_shopper(people):
+    assert [h.customer for h in search_customers("  JOHN@example.com ")] == [people["smith"]]
+    card = search_customers("6000-0000-0042")
+    assert card[0].customer == people["smith"] and card[0].matched == "card"
+
+
+def test_names_are_ranked_by_similarity_and_survive_a_typo(people):
+    # when the associate types a surname with a typo
+    hits = [h.customer for h in search_customers("john smiht")]
+    # then the closest name comes first
+    assert hits[0] == people["smith"]
+    # and partial input ranks the exact surname above longer ones
+    partial = [h.customer for h in search_customers("smith")]
+    assert partial[:2] == [people["smith"], people["smithson"]]
+    assert people["other"] not in partial
+
+
+def test_search_never_returns_merged_or_anonymous_profiles(people):
+    dupe = create_customer(first_name="John", last_name="Smith", email="js@work.example")
+    merge_customers(source=dupe, target=people["smith"])
+    CustomerFactory(first_name="", last_name="", search_name="john smith", is_anonymous=True)
+    assert [h.customer for h in search_customers("john smith")].count(people["smith"]) == 1
+    assert all(h.customer.pk != dupe.pk for h in search_customers("john smith"))
+
+
+def test_search_costs_the_same_few_queries_with_more_customers(people):
+    def count(q):
+        with CaptureQueriesContext(connection) as ctx:
+            search_customers(q)
+        return len(ctx.captured_queries)
+
+    before = {q: count(q) for q in ["07700900001", "john@example.com", "smith"]}
+    for i in range(200):
+        CustomerFactory(first_name="Sam", last_name=f"Smith{i}", email=f"s{i}@example.com")
+    assert {q: count(q) for q in before} == before == {"07700900001": 2, "john@example.com": 2, "smith": 2}
+
+
+def test_a_shoppers_points_survive_in_search_results(people):
+    earn_points(customer=people["smith"], points=5, reference="X")
+    hit = search_customers("07700900001")[0]
+    assert hit.customer.loyalty_account.balance == 5
+    assert Decimal(hit.score) > 1
