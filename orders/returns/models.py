@@ -1,0 +1,339 @@
+"""Returns: the policy merchandisers edit, return requests (RMA) and their lines."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+ZERO = Decimal("0.00")
+
+
+class Reason(models.TextChoices):
+    WRONG_SIZE = "wrong_size", "Wrong size or fit"
+    CHANGED_MIND = "changed_mind", "Changed their mind"
+    NOT_AS_DESCRIBED = "not_as_described", "Not as described"
+    DEFECTIVE = "defective", "Faulty"
+    ARRIVED_DAMAGED = "arrived_damaged", "Arrived damaged"
+    WRONG_ITEM = "wrong_item", "Wrong item sent"
+    LATE = "late", "Arrived too late"
+    OTHER = "other", "Other"
+
+
+# Reasons that are the retailer's fault: no fees, longer window, final sale does not apply.
+FAULT_REASONS = frozenset({Reason.DEFECTIVE, Reason.ARRIVED_DAMAGED, Reason.WRONG_ITEM, Reason.NOT_AS_DESCRIBED})
+
+
+class Condition(models.TextChoices):
+    NEW = "new", "New, tags on"
+    OPENED = "opened", "Opened, as new"
+    USED = "used", "Worn or used"
+    DAMAGED = "damaged", "Damaged"
+
+
+class Disposition(models.TextChoices):
+    RESTOCK = "restock", "Back on sale"
+    DAMAGED = "damaged", "Damaged (written off)"
+    INSPECTION = "inspection", "Held for inspection"
+
+
+class ReturnPolicyQuerySet(models.QuerySet):
+    def current(self) -> "ReturnPolicy":
+        """The active policy, or the built-in defaults (unsaved) when head office has none."""
+        return self.filter(is_active=True).first() or ReturnPolicy(name="Default policy")
+
+
+class ReturnPolicy(models.Model):
+    """The rules every return is judged by. One is active; merchandisers edit it in the admin.
+
+    Windows by category and style live on the catalog (Category / Product `return_window_days`,
+    Product `final_sale`); this holds the channel defaults and the money rules.
+    """
+
+    name = models.CharField(max_length=80)
+    is_active = models.BooleanField(default=True, help_text="Only one policy is active at a time.")
+    window_app_days = models.PositiveSmallIntegerField("app window (days)", default=30)
+    window_web_days = models.PositiveSmallIntegerField("web window (days)", default=30)
+    window_store_days = models.PositiveSmallIntegerField("store window (days)", default=28)
+    window_phone_days = models.PositiveSmallIntegerField("phone window (days)", default=30)
+    window_kiosk_days = models.PositiveSmallIntegerField("kiosk window (days)", default=30)
+    fault_window_days = models.PositiveSmallIntegerField(
+        default=180, help_text="Faulty, damaged on arrival, wrong or misdescribed items: returnable this long."
+    )
+    restocking_fee_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="Taken from worn or used items returned for a reason that is not our fault.",
+    )
+    mail_return_fee = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("3.95"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Postage of a mail return, deducted unless every line is our fault.",
+    )
+    receiptless_period_days = models.PositiveSmallIntegerField(
+        default=90, help_text="Rolling period for the receipt-less limits."
+    )
+    receiptless_max_returns = models.PositiveSmallIntegerField(
+        default=2, help_text="Receipt-less returns per customer in the period without a manager."
+    )
+    receiptless_max_amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("150.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Receipt-less credit per customer in the period without a manager.",
+    )
+    receiptless_price_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Receipt-less returns are credited at the lowest price of the last N days."
+    )
+    approval_over = models.DecimalField(
+        "manager approval over",
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("250.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Refunds above this amount need a manager of the store.",
+    )
+    offer_minimum_spend = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Order-level offers need the kept goods to be worth this much; below it the offer's "
+        "discount on kept items is taken back from the refund. 0 turns this off.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReturnPolicyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "return policies"
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="returnpolicy_one_active"),
+            models.CheckConstraint(
+                condition=Q(restocking_fee_percent__gte=0, restocking_fee_percent__lte=100),
+                name="returnpolicy_fee_percent_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}{' (active)' if self.is_active else ''}"
+
+    def window_for_channel(self, channel: str) -> int:
+        return getattr(self, f"window_{channel}_days", self.window_store_days)
+
+
+class ReturnRequest(models.Model):
+    """One return (RMA): what comes back from one order (or without a receipt), and what is given back.
+
+    `rma_number` is what people read and type (RMA-XXXX-XXXX, random, not enumerable); online
+    returns carry `qr_token` in a QR code the store scans.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        RECEIVED = "received", "Received"
+        INSPECTED = "inspected", "Inspected"
+        REFUNDED = "refunded", "Refunded"
+        EXCHANGED = "exchanged", "Exchanged"
+        REJECTED = "rejected", "Rejected"
+        CANCELLED = "cancelled", "Cancelled"
+
+    OPEN_STATUSES = (Status.REQUESTED, Status.RECEIVED, Status.INSPECTED)
+    DONE_STATUSES = (Status.REFUNDED, Status.EXCHANGED)
+    LIVE_STATUSES = (*OPEN_STATUSES, *DONE_STATUSES)  # hold units of the order's lines
+
+    class Method(models.TextChoices):
+        IN_STORE = "in_store", "In store"
+        MAIL = "mail", "By mail"
+
+    class RefundMethod(models.TextChoices):
+        ORIGINAL = "original", "Original payment"
+        STORE_CREDIT = "store_credit", "Store credit"
+        EXCHANGE = "exchange", "Exchange"
+
+    rma_number = models.CharField("RMA number", max_length=20, unique=True)
+    qr_token = models.CharField(max_length=32, unique=True)
+    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="returns")
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="returns"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.IN_STORE)
+    channel = models.CharField(max_length=8, help_text="Where the return was started: app, web, store...")
+    receiptless = models.BooleanField(default=False)
+    started_store = models.ForeignKey("retail.Store", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey(
+        "retail.Store",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="returns",
+        help_text="Where the goods were received.",
+    )
+    device = models.ForeignKey("retail.PosDevice", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    receipt_number = models.CharField(max_length=40, blank=True, help_text="POS returns: the till's receipt.")
+    # Money, set when refunded (estimates shown before come from the policy engine)
+    goods_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    fees_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    clawback_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    refund_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    refund_method = models.CharField(max_length=12, choices=RefundMethod.choices, blank=True)
+    refunded_to_tenders = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    refunded_to_credit = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    exchange_order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="exchanged_from"
+    )
+    exchange_charged = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    points_reversed = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=list, blank=True, help_text="The request-level explanations.")
+    # Approval
+    approval_required = models.BooleanField(default=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approval_reason = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    # Who and when
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(db_index=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    inspected_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["started_store", "receipt_number"],
+                condition=~Q(receipt_number=""),
+                name="return_receipt_once_per_store",
+            ),
+            models.CheckConstraint(
+                condition=Q(receiptless=True, order__isnull=True) | Q(receiptless=False, order__isnull=False),
+                name="return_receipt_or_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    goods_total__gte=0,
+                    fees_total__gte=0,
+                    clawback_total__gte=0,
+                    refund_total__gte=0,
+                    refunded_to_tenders__gte=0,
+                    refunded_to_credit__gte=0,
+                    exchange_charged__gte=0,
+                ),
+                name="return_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_total=models.F("goods_total") - models.F("fees_total") - models.F("clawback_total")),
+                name="return_refund_is_goods_less_deductions",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["refunded", "exchanged"]) | ~Q(refund_method=""),
+                name="return_done_has_refund_method",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["store", "status", "-created_at"], name="return_store_status_idx"),
+            models.Index(fields=["customer", "-created_at"], name="return_customer_idx"),
+            models.Index(fields=["order", "status"], name="return_order_idx"),
+        ]
+
+    def __str__(self):
+        return self.rma_number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
+
+
+class ReturnLine(models.Model):
+    """Units of one order line (or of a SKU, without receipt) coming back, with the policy's verdict."""
+
+    class Verdict(models.TextChoices):
+        ELIGIBLE = "eligible", "Eligible"
+        NEEDS_APPROVAL = "approval", "Needs a manager"
+
+    request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(
+        "orders.OrderLine", null=True, blank=True, on_delete=models.PROTECT, related_name="return_lines"
+    )
+    variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    reason_note = models.CharField(max_length=200, blank=True)
+    condition = models.CharField(max_length=10, choices=Condition.choices, default=Condition.NEW)
+    disposition = models.CharField(max_length=12, choices=Disposition.choices, blank=True)
+    unit_basis = models.DecimalField(
+        max_digits=10, decimal_places=2, default=ZERO, help_text="Receipt-less: the price credited per unit."
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, help_text="Paid for these units.")
+    fee = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, help_text="Restocking fee.")
+    verdict = models.CharField(max_length=10, choices=Verdict.choices, default=Verdict.ELIGIBLE)
+    explanation = models.TextField(help_text="The policy's verdict in words.")
+    inspection_released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["request_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="returnline_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0, fee__gte=0, unit_basis__gte=0) & Q(fee__lte=models.F("amount")),
+                name="returnline_amounts_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["order_line"], name="returnline_order_line_idx")]
+
+    def __str__(self):
+        return f"{self.request_id}: {self.quantity} x {self.sku}"
+
+
+class ReturnNotification(models.Model):
+    """One message to the shopper about a return (or held back), once per outbox message and channel."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", "Return received"
+        REFUNDED = "refunded", "Refund issued"
+        EXCHANGED = "exchanged", "Exchange placed"
+        REJECTED = "rejected", "Return rejected"
+
+    class Status(models.TextChoices):
+        SENT = "sent", "Sent"
+        NO_CONSENT = "no_consent", "Held back: no consent"
+        NO_CONTACT = "no_contact", "Held back: no address"
+
+    request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    channel = models.CharField(max_length=8)
+    recipient = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    message_key = models.CharField(max_length=40)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message_key", "channel"], name="returnnotification_once_per_channel")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} via {self.channel} ({self.status})"

@@ -1,0 +1,269 @@
+"""The return policy engine: pure functions from facts to a verdict explained in words.
+
+No database here. Services gather the facts (when and where it was bought, what was paid, the
+catalog's windows and final-sale flag, the shopper's receipt-less history) and store the
+verdicts; the desk and the API show the same sentences.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from orders.returns.models import FAULT_REASONS, Condition, ReturnPolicy
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+APPROVAL = "needs a manager's approval"
+
+CHANNEL_WORDS = {
+    "app": ("in the app", "App orders"),
+    "web": ("on the web", "Web orders"),
+    "store": ("in store", "Store purchases"),
+    "phone": ("by phone", "Phone orders"),
+    "kiosk": ("at a kiosk", "Kiosk orders"),
+}
+
+
+def money(value) -> Decimal:
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The policy's numbers, copied from a ReturnPolicy row (or given directly in tests)."""
+
+    windows: dict[str, int]
+    fault_window_days: int = 180
+    restocking_fee_percent: Decimal = Decimal("10.00")
+    mail_return_fee: Decimal = Decimal("3.95")
+    receiptless_period_days: int = 90
+    receiptless_max_returns: int = 2
+    receiptless_max_amount: Decimal = Decimal("150.00")
+    receiptless_price_days: int = 30
+    approval_over: Decimal = Decimal("250.00")
+    offer_minimum_spend: Decimal = ZERO
+
+    @classmethod
+    def from_policy(cls, policy: ReturnPolicy) -> "Rules":
+        return cls(
+            windows={channel: policy.window_for_channel(channel) for channel in CHANNEL_WORDS},
+            fault_window_days=policy.fault_window_days,
+            restocking_fee_percent=policy.restocking_fee_percent,
+            mail_return_fee=policy.mail_return_fee,
+            receiptless_period_days=policy.receiptless_period_days,
+            receiptless_max_returns=policy.receiptless_max_returns,
+            receiptless_max_amount=policy.receiptless_max_amount,
+            receiptless_price_days=policy.receiptless_price_days,
+            approval_over=policy.approval_over,
+            offer_minimum_spend=policy.offer_minimum_spend,
+        )
+
+
+@dataclass(frozen=True)
+class LineFacts:
+    quantity: int
+    reason: str
+    condition: str
+    paid: Decimal  # what these units paid; receipt-less: the price basis x quantity
+    today: date
+    channel: str = ""  # where it was bought ("" without receipt)
+    bought_on: date | None = None
+    final_sale: bool = False
+    product_window_days: int | None = None
+    category_window_days: int | None = None
+    category_name: str = ""
+    receiptless: bool = False
+    price_note: str = ""  # receipt-less: how the price basis was found
+
+
+@dataclass
+class LineVerdict:
+    needs_approval: bool
+    sentences: list[str]
+    fee: Decimal
+    refund: Decimal
+
+    @property
+    def explanation(self) -> str:
+        return " ".join(self.sentences)
+
+
+def _ago(days: int) -> str:
+    return "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
+
+
+def window_for(rules: Rules, facts: LineFacts) -> tuple[int, str]:
+    """(days, who says so): the style's own window, else its category's, else the channel's."""
+    if facts.product_window_days is not None:
+        return facts.product_window_days, "this style"
+    if facts.category_window_days is not None:
+        return facts.category_window_days, facts.category_name or "this category"
+    channel = facts.channel or "store"
+    return rules.windows.get(channel, rules.windows.get("store", 28)), CHANNEL_WORDS.get(channel, ("", "Purchases"))[
+        1
+    ].lower()
+
+
+def judge_line(rules: Rules, facts: LineFacts) -> LineVerdict:
+    """The verdict on one line: can it come back without a manager, what fee, what refund."""
+    sentences: list[str] = []
+    needs_approval = False
+    fault = facts.reason in FAULT_REASONS
+
+    if facts.receiptless or facts.bought_on is None:
+        sentences.append(facts.price_note or "No receipt: credited as store credit.")
+    else:
+        days = (facts.today - facts.bought_on).days
+        where = CHANNEL_WORDS.get(facts.channel, (f"on {facts.channel}", ""))[0]
+        window, source = window_for(rules, facts)
+        if days <= window:
+            sentences.append(f"Bought {where} {_ago(days)}; {source} can be returned within {window} days.")
+        elif fault and days <= rules.fault_window_days:
+            sentences.append(
+                f"Bought {where} {_ago(days)}, past the {window}-day window of {source}; "
+                f"faulty items can be returned within {rules.fault_window_days} days."
+            )
+        else:
+            rule = (
+                f"faulty items can be returned within {rules.fault_window_days} days"
+                if fault
+                else f"{source} can be returned within {window} days"
+            )
+            sentences.append(f"Bought {where} {_ago(days)}; {rule}, so this {APPROVAL}.")
+            needs_approval = True
+
+    if facts.final_sale:
+        if fault:
+            sentences.append("Final sale, but faulty items can always be returned.")
+        else:
+            sentences.append(f"Final sale: returnable only if faulty, so this {APPROVAL}.")
+            needs_approval = True
+
+    if facts.condition == Condition.DAMAGED and not fault:
+        sentences.append(f"Returned damaged, and not for a fault: this {APPROVAL}.")
+        needs_approval = True
+
+    fee = ZERO
+    if facts.condition == Condition.USED and not fault and rules.restocking_fee_percent > 0:
+        fee = min(money(facts.paid * rules.restocking_fee_percent / Decimal("100")), facts.paid)
+        sentences.append(f"Worn or used: {rules.restocking_fee_percent.normalize():f}% restocking fee ({fee}).")
+    elif fault:
+        sentences.append("Our fault: no fees.")
+    return LineVerdict(needs_approval=needs_approval, sentences=sentences, fee=fee, refund=facts.paid - fee)
+
+
+def receiptless_price(*, current: Decimal, lowest_recent: Decimal | None, days: int) -> tuple[Decimal, str]:
+    """The price a receipt-less unit is credited at: the lowest of the last `days` days or today's."""
+    current = money(current)
+    if lowest_recent is not None and money(lowest_recent) < current:
+        price = money(lowest_recent)
+        return price, f"No receipt: credited at {price}, the lowest price in the last {days} days (now {current})."
+    return current, f"No receipt: credited at today's price of {current}, the lowest in the last {days} days."
+
+
+@dataclass(frozen=True)
+class OfferFacts:
+    """An order-level offer on the order, and what the order keeps after this return."""
+
+    code: str
+    kept_gross: Decimal  # list value of the units the shopper keeps
+    offer_share_on_kept: Decimal  # the offer's discount that sits on those kept units
+    already_clawed_back: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    method: str = "in_store"
+    receiptless: bool = False
+    prior_receiptless_count: int = 0  # in the rolling period, this request excluded
+    prior_receiptless_amount: Decimal = ZERO
+    offer: OfferFacts | None = None
+
+
+@dataclass
+class RequestVerdict:
+    goods: Decimal
+    fees: Decimal
+    clawback: Decimal
+    refund: Decimal
+    needs_approval: bool
+    lines_need_approval: bool
+    sentences: list[str] = field(default_factory=list)
+
+    @property
+    def explanation(self) -> str:
+        return " ".join(self.sentences)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def judge_request(rules: Rules, facts: RequestFacts, lines: list[tuple[LineFacts, LineVerdict]]) -> RequestVerdict:
+    """Totals and request-level rules: mail postage, offer clawback, receipt-less limits, threshold."""
+    goods = sum((f.paid for f, _ in lines), ZERO)
+    fees = sum((v.fee for _, v in lines), ZERO)
+    sentences: list[str] = []
+    lines_need = any(v.needs_approval for _, v in lines)
+    needs = lines_need
+
+    all_fault = bool(lines) and all(f.reason in FAULT_REASONS for f, _ in lines)
+    if facts.method == "mail" and rules.mail_return_fee > 0:
+        if all_fault:
+            sentences.append("Mail return of faulty items: no postage charged.")
+        else:
+            postage = min(rules.mail_return_fee, goods - fees)
+            fees += postage
+            sentences.append(f"Mail return: {postage} postage deducted.")
+
+    clawback = ZERO
+    offer = facts.offer
+    if offer is not None and rules.offer_minimum_spend > 0 and offer.kept_gross < rules.offer_minimum_spend:
+        owed = max(ZERO, offer.offer_share_on_kept - offer.already_clawed_back)
+        clawback = min(owed, goods - fees)
+        if clawback > 0:
+            sentences.append(
+                f"Offer {offer.code} needs {rules.offer_minimum_spend} of goods; the shopper keeps "
+                f"{offer.kept_gross}, so its {clawback} discount on the kept items is taken back."
+            )
+
+    refund = goods - fees - clawback
+
+    if facts.receiptless:
+        count = facts.prior_receiptless_count + 1
+        amount = facts.prior_receiptless_amount + refund
+        period = rules.receiptless_period_days
+        if count > rules.receiptless_max_returns:
+            sentences.append(
+                f"{_ordinal(count)} receipt-less return in {period} days (limit {rules.receiptless_max_returns}): "
+                f"this {APPROVAL}."
+            )
+            needs = True
+        if amount > rules.receiptless_max_amount:
+            sentences.append(
+                f"Receipt-less credit in {period} days would reach {amount} (limit {rules.receiptless_max_amount}): "
+                f"this {APPROVAL}."
+            )
+            needs = True
+        if not needs:
+            sentences.append(
+                f"Receipt-less returns in {period} days: {count} of {rules.receiptless_max_returns}, "
+                f"{amount} of {rules.receiptless_max_amount}."
+            )
+
+    if refund > rules.approval_over:
+        sentences.append(f"A refund of {refund} is over {rules.approval_over}: this {APPROVAL}.")
+        needs = True
+    if lines_need:
+        sentences.append("Some lines are outside the policy; a manager may accept them with a reason.")
+
+    return RequestVerdict(
+        goods=goods,
+        fees=fees,
+        clawback=clawback,
+        refund=refund,
+        needs_approval=needs,
+        lines_need_approval=lines_need,
+        sentences=sentences,
+    )

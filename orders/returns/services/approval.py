@@ -1,0 +1,102 @@
+"""A manager of the store accepts what the policy would refuse, with their own credentials and a reason."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders.returns.errors import ReturnError
+from orders.returns.models import ReturnRequest
+from retail.models import Store, StoreMembership, User
+from retail.services import record_audit_event
+
+
+@dataclass
+class ManagerApproval:
+    """Typed at the counter by the manager: email, password, their authenticator code if enrolled, a reason."""
+
+    email: str
+    password: str
+    reason: str
+    code: str = ""
+
+
+def verify_manager(*, approval: ManagerApproval, store: Store) -> User:
+    """The manager these credentials belong to, if they manage `store`; else `approval_denied` (403).
+
+    A manager with TOTP must give a current code (each code works once). Associates, managers of
+    other stores and wrong passwords are all refused, with a message saying which.
+    """
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    email = (approval.email or "").strip().lower()
+    user = User.objects.filter(email__iexact=email, is_active=True).first() if email else None
+    if user is None or not user.check_password(approval.password or ""):
+        raise ReturnError(
+            "The manager's email or password is wrong.",
+            code="approval_denied",
+            fields={"manager_password": ["Wrong email or password."]},
+        )
+    if not StoreMembership.objects.filter(user=user, store=store, role=StoreMembership.Role.MANAGER).exists():
+        raise ReturnError(
+            f"{user.get_full_name()} is not a manager of {store.name}; ask a manager of this store.",
+            code="approval_denied",
+            fields={"manager_email": ["Not a manager of this store."]},
+        )
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if totp is not None:
+        code = "".join((approval.code or "").split())
+        if not code or not TOTP(totp).validate_code(code):
+            raise ReturnError(
+                "The manager's authenticator code is missing or wrong.",
+                code="approval_denied",
+                fields={"manager_code": ["Enter the current 6-digit code."]},
+            )
+    return user
+
+
+def record_approval(*, request: ReturnRequest, store: Store, approval: ManagerApproval, actor: User | None) -> User:
+    """Verify and write the approval on a locked request; audited with the reason and what was accepted."""
+    reason = (approval.reason or "").strip()
+    if not reason:
+        raise ReturnError(
+            "A manager's approval needs a reason.", code="invalid_return", fields={"approval_reason": ["Required."]}
+        )
+    manager = verify_manager(approval=approval, store=store)
+    now = timezone.now()
+    request.approved_by, request.approved_at, request.approval_reason = manager, now, reason[:300]
+    request.updated_at = now
+    request.save(update_fields=["approved_by", "approved_at", "approval_reason", "updated_at"])
+    record_audit_event(
+        actor=manager,
+        action="return.approved",
+        obj=request,
+        store=store,
+        details={
+            "rma": request.rma_number,
+            "reason": reason,
+            "associate": actor.pk if isinstance(actor, User) else None,
+            "refund": str(request.refund_total),
+            "why": request.summary,
+            "lines": list(request.lines.filter(verdict="approval").values_list("explanation", flat=True)),
+        },
+    )
+    return manager
+
+
+@transaction.atomic
+def approve_return(
+    *, request: ReturnRequest, store: Store, approval: ManagerApproval, actor: User | None = None
+) -> ReturnRequest:
+    """Accept a return the policy flagged (out of window, final sale, receipt-less over the limit,
+    refund over the threshold). The approver must manage `store`; the approval is audited."""
+    from orders.returns.services.requests import lock_request
+
+    request = lock_request(request)
+    if not request.is_open:
+        raise ReturnError(f"Return {request.rma_number} is closed.", code="illegal_transition")
+    if not request.approval_required:
+        raise ReturnError("This return is within the policy; no approval is needed.", code="invalid_return")
+    record_approval(request=request, store=store, approval=approval, actor=actor)
+    return request

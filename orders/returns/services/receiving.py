@@ -1,0 +1,223 @@
+"""Receiving returned goods in a store (or the warehouse, for mail) and deciding where each unit goes."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from inventory.errors import InventoryError
+from orders.returns.errors import ReturnError
+from orders.returns.models import Condition, Disposition, ReturnLine, ReturnRequest
+from orders.returns.services._facts import (
+    DEFAULT_DISPOSITION,
+    Item,
+    current_rules,
+    judge_items,
+    local_date,
+    offer_facts,
+    order_lines_for,
+    price_receipted,
+    price_receiptless,
+    units_in_returns,
+)
+from orders.returns.services.notify import notify_return
+from orders.returns.services.requests import lock_request, save_verdicts
+from retail.models import PosDevice, Store, User
+from retail.services import record_audit_event
+
+
+@dataclass
+class Inspection:
+    """What the associate found: the item's condition and where it goes (default from the condition)."""
+
+    condition: str
+    disposition: str = ""
+
+
+def require_returns_desk(store: Store) -> None:
+    if not (store.is_active and store.accepts_returns):
+        raise ReturnError(
+            f"{store.name} ({store.code}) does not take returns. Send the shopper to a store with a returns desk "
+            "or let them return it by mail.",
+            code="returns_not_accepted",
+        )
+
+
+def rejudge(request: ReturnRequest, *, lock_order: bool = False):
+    """Judge the request again from its lines as they are now (conditions found at inspection, exact
+    amounts after earlier refunds), and store the verdicts. The window counts from the request's date."""
+    rules = current_rules()
+    lines = list(request.lines.select_related("variant__product__category__parent", "order_line").order_by("pk"))
+    items = [
+        Item(
+            quantity=ln.quantity,
+            reason=ln.reason,
+            condition=ln.condition,
+            order_line=ln.order_line,
+            variant=ln.variant,
+        )
+        for ln in lines
+    ]
+    offer = None
+    if request.order_id:
+        order_lines = order_lines_for(request.order, lock=lock_order)
+        by_pk = {ol.pk: ol for ol in order_lines}
+        for item in items:
+            item.order_line = by_pk[item.order_line.pk]
+        done = units_in_returns(by_pk, statuses=ReturnRequest.DONE_STATUSES, exclude_request=request.pk)
+        price_receipted(items, already=done)
+        returning: dict[int, int] = {}
+        for item in items:
+            returning[item.order_line.pk] = returning.get(item.order_line.pk, 0) + item.quantity
+        offer = offer_facts(request.order, order_lines, returning=returning, done=done)
+    else:
+        price_receiptless(items, rules=rules, now=request.created_at)
+    verdict = judge_items(
+        items,
+        rules=rules,
+        order=request.order,
+        today=local_date(request.created_at),
+        method=request.method,
+        customer=request.customer,
+        offer=offer,
+        exclude_request=request.pk,
+    )
+    save_verdicts(request, items, verdict, create=False)
+    return verdict
+
+
+def _move_stock(line: ReturnLine, *, store: Store, actor, disposition: str, reference: str) -> None:
+    from inventory.services import adjust_stock, restock_return
+
+    if disposition == Disposition.INSPECTION:
+        return  # not sellable, not written off: the unit waits in the back room until released
+    restock_return(location=store, lines=[(line.variant, line.quantity)], actor=actor, reference=reference)
+    if disposition == Disposition.DAMAGED:
+        adjust_stock(
+            location=store,
+            variant=line.variant,
+            quantity=-line.quantity,
+            reason=f"Returned damaged ({reference.removeprefix('return:')})",
+            kind="damage",
+            actor=actor,
+            reference=reference,
+        )
+
+
+def _user(actor) -> User | None:
+    return actor if isinstance(actor, User) and actor.pk else None
+
+
+def inspect_lines(
+    request: ReturnRequest, *, store: Store, actor, inspections: dict[int, Inspection] | None
+) -> list[ReturnLine]:
+    """Set each line's condition and disposition and move its stock (request locked by the caller)."""
+    inspections = inspections or {}
+    lines = list(request.lines.select_related("variant").order_by("pk"))
+    unknown = set(inspections) - {line.pk for line in lines}
+    if unknown:
+        raise ReturnError("Inspect only this return's lines.", code="invalid_line", fields={"lines": ["Unknown."]})
+    for line in lines:
+        found = inspections.get(line.pk) or Inspection(condition=line.condition)
+        if found.condition not in Condition.values:
+            raise ReturnError(
+                f"Condition is one of {', '.join(Condition.values)}.",
+                code="invalid_condition",
+                fields={f"lines.{line.pk}.condition": ["Unknown."]},
+            )
+        chosen = found.disposition or (line.disposition if line.pk not in inspections else "")
+        disposition = chosen or DEFAULT_DISPOSITION[found.condition]
+        if disposition not in Disposition.values:
+            raise ReturnError(
+                f"Disposition is one of {', '.join(Disposition.values)}.",
+                code="invalid_disposition",
+                fields={f"lines.{line.pk}.disposition": ["Unknown."]},
+            )
+        line.condition, line.disposition = found.condition, disposition
+    ReturnLine.objects.bulk_update(lines, ["condition", "disposition"])
+    reference = f"return:{request.rma_number}"
+    try:
+        for line in lines:
+            _move_stock(line, store=store, actor=_user(actor), disposition=line.disposition, reference=reference)
+    except InventoryError as exc:
+        raise ReturnError(exc.message, code=exc.code, fields=exc.fields) from None
+    return lines
+
+
+@transaction.atomic
+def receive_return(
+    *,
+    request: ReturnRequest,
+    store: Store,
+    actor: User | PosDevice | None,
+    inspections: dict[int, Inspection] | None = None,
+    inspect: bool = True,
+) -> ReturnRequest:
+    """The goods are in this store's hands: record where, inspect (condition, disposition), move stock.
+
+    Only stores that accept returns; a mail return is received at the warehouse. With `inspect`,
+    lines not in `inspections` keep the condition the shopper gave and its default disposition.
+    """
+    require_returns_desk(store)
+    request = lock_request(request)
+    if request.status not in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):
+        raise ReturnError(
+            f"Return {request.rma_number} is {request.get_status_display().lower()}; it cannot be received again.",
+            code="illegal_transition",
+        )
+    if request.status == ReturnRequest.Status.RECEIVED and request.store_id != store.pk:
+        raise ReturnError(
+            f"Return {request.rma_number} was received at {request.store.name}; finish it there.", code="wrong_store"
+        )
+    now = timezone.now()
+    first_receipt = request.status == ReturnRequest.Status.REQUESTED
+    request.store, request.status, request.updated_at = store, ReturnRequest.Status.RECEIVED, now
+    if first_receipt:
+        request.received_at, request.received_by = now, _user(actor)
+    fields = ["store", "status", "updated_at", "received_at", "received_by"]
+    if inspect:
+        inspect_lines(request, store=store, actor=actor, inspections=inspections)
+        request.status, request.inspected_at = ReturnRequest.Status.INSPECTED, now
+        fields.append("inspected_at")
+    request.save(update_fields=fields)
+    if inspect:
+        rejudge(request)
+    record_audit_event(
+        actor=actor if isinstance(actor, PosDevice) else _user(actor),
+        action="return.received",
+        obj=request,
+        store=store,
+        details={
+            "rma": request.rma_number,
+            "inspected": inspect,
+            "dispositions": list(request.lines.values_list("sku", "quantity", "disposition")),
+        },
+    )
+    if first_receipt:
+        notify_return(request=request, kind="received")
+    return request
+
+
+@transaction.atomic
+def release_inspection(*, line: ReturnLine, store: Store, actor: User, outcome: str) -> ReturnLine:
+    """A unit held for inspection goes back on sale (`restock`) or is written off (`damaged`)."""
+    request = lock_request(line.request_id)
+    line = ReturnLine.objects.select_related("variant").get(pk=line.pk)
+    if request.store_id != store.pk:
+        raise ReturnError("Release it in the store that received it.", code="wrong_store")
+    if line.disposition != Disposition.INSPECTION or line.inspection_released_at is not None:
+        raise ReturnError("This line is not waiting for inspection.", code="illegal_transition")
+    if outcome not in (Disposition.RESTOCK, Disposition.DAMAGED):
+        raise ReturnError("Release to restock or damaged.", code="invalid_disposition")
+    reference = f"return:{request.rma_number}"
+    _move_stock(line, store=store, actor=actor, disposition=outcome, reference=reference)
+    line.disposition, line.inspection_released_at = outcome, timezone.now()
+    line.save(update_fields=["disposition", "inspection_released_at"])
+    record_audit_event(
+        actor=actor,
+        action="return.inspection_released",
+        obj=request,
+        store=store,
+        details={"sku": line.sku, "to": outcome},
+    )
+    return line

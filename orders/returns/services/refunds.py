@@ -1,0 +1,372 @@
+"""Giving money back: to the original tenders, as store credit, or as an exchange for other items.
+
+Lock order, everywhere: the return row, then the order row, then its payment rows (primary-key
+order). Two submissions of one return queue on the return row (the second finds it refunded);
+returns of the same order queue on the order row, and the cap "never more than was paid" is
+checked under that lock.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from customers.errors import CustomerError
+from orders.errors import OrderError
+from orders.models import Order, Payment
+from orders.pricing import money
+from orders.returns.errors import ReturnError
+from orders.returns.models import ReturnRequest
+from orders.returns.services.approval import ManagerApproval, record_approval
+from orders.returns.services.notify import notify_return
+from orders.returns.services.receiving import rejudge
+from orders.returns.services.requests import lock_request
+from retail.models import Store, User
+from retail.services import record_audit_event
+
+ZERO = Decimal("0.00")
+TENDER_ORDER = {
+    Payment.Method.CARD: 0,
+    Payment.Method.GIFT_CARD: 1,
+    Payment.Method.CASH: 2,
+    Payment.Method.STORE_CREDIT: 3,
+}
+ONLINE_CHANNELS = ("app", "web", "kiosk", "phone")
+BOUGHT_WORDS = {"app": "in the app", "web": "on the web", "kiosk": "at a kiosk", "phone": "by phone"}
+
+
+@dataclass
+class ExchangeRequest:
+    """What the shopper takes instead: SKUs reserved at this store for pick-up, or shipped.
+
+    A dearer exchange is paid by `card_token` (the till's payment terminal); a cheaper one gives
+    the difference back to the original payment, or as store credit (`difference_to`).
+    """
+
+    lines: list[tuple[str, int]]
+    kind: str = "pickup"
+    shipping_address: dict = field(default_factory=dict)
+    card_token: str = ""
+    difference_to: str = "original"
+
+
+def _user(actor) -> User | None:
+    return actor if isinstance(actor, User) and actor.pk else None
+
+
+def _refundable_for_order(order: Order, payments: list[Payment]) -> Decimal:
+    """What the shopper paid and has not had back: captured, less refunds, less store credit given by returns."""
+    taken = sum((p.captured_amount - p.refunded_amount for p in payments), ZERO)
+    credited = (
+        ReturnRequest.objects.filter(order=order, status__in=ReturnRequest.DONE_STATUSES).aggregate(
+            s=Sum("refunded_to_credit")
+        )["s"]
+        or ZERO
+    )
+    return taken - credited
+
+
+def _to_tenders(*, payments: list[Payment], amount: Decimal, reference: str, actor) -> Decimal:
+    from orders.services import refund_payment
+
+    left = amount
+    for payment in sorted(payments, key=lambda p: (TENDER_ORDER.get(p.method, 9), p.pk)):
+        if left <= ZERO:
+            break
+        part = min(left, payment.refundable)
+        if part <= ZERO:
+            continue
+        try:
+            refund_payment(payment=payment, amount=part, reference=reference, actor=_user(actor))
+        except OrderError as exc:
+            raise ReturnError(exc.message, code=exc.code, status=exc.status, fields=exc.fields) from None
+        payment.refunded_amount += part
+        left -= part
+    if left > ZERO:
+        raise ReturnError(
+            f"Only {amount - left} of {amount} can go back to the original payment.",
+            code="refund_exceeds_paid",
+            status=409,
+        )
+    return amount
+
+
+def _credit(*, request: ReturnRequest, amount: Decimal, reference: str, store: Store, actor) -> None:
+    from customers.services.loyalty import issue_store_credit
+
+    try:
+        issue_store_credit(
+            customer=request.customer, amount=amount, reference=reference, actor=_user(actor), store=store
+        )
+    except CustomerError as exc:
+        raise ReturnError(exc.message, code=exc.code, status=exc.status) from None
+
+
+def _exchange(
+    *, request: ReturnRequest, store: Store, actor, exchange: ExchangeRequest, refund: Decimal, payments
+) -> dict:
+    from inventory.models import Variant
+    from orders.services import GroupRequest, TenderRequest, place_order
+
+    wanted = [(str(sku).strip(), q) for sku, q in exchange.lines or []]
+    if not wanted or any(isinstance(q, bool) or not isinstance(q, int) or q < 1 for _, q in wanted):
+        raise ReturnError(
+            "Choose what the shopper takes instead (SKU and quantity).",
+            code="invalid_exchange",
+            fields={"exchange.lines": ["Required."]},
+        )
+    if exchange.difference_to not in ("original", "store_credit"):
+        raise ReturnError("A difference goes to original or store_credit.", code="invalid_exchange")
+    variants = {v.sku: v for v in Variant.objects.filter(sku__in=[s for s, _ in wanted]).select_related("product")}
+    unknown = sorted({s for s, _ in wanted} - variants.keys())
+    if unknown:
+        raise ReturnError(f"Unknown SKU: {', '.join(unknown)}.", code="invalid_exchange", fields={"sku": unknown})
+    new_total = sum((money(variants[s].price * q) for s, q in wanted), ZERO)
+    credit = min(refund, new_total)
+    rma = request.rma_number
+    tenders = []
+    if credit > ZERO:
+        _credit(request=request, amount=credit, reference=f"exchange:{rma}", store=store, actor=actor)
+        tenders.append(TenderRequest(method="store_credit", amount=credit))
+    charged = new_total - credit
+    if charged > ZERO:
+        if not exchange.card_token:
+            raise ReturnError(
+                f"The new items cost {charged} more than the return: take a card payment for the difference.",
+                code="invalid_exchange",
+                fields={"card_token": ["Required for the difference."]},
+            )
+        tenders.append(TenderRequest(method="card", token=exchange.card_token, amount=charged))
+    group = GroupRequest(
+        kind=exchange.kind,
+        lines=wanted,
+        store=store if exchange.kind in ("pickup", "curbside") else None,
+        shipping_address=exchange.shipping_address or {},
+    )
+    try:
+        order = place_order(
+            channel="store",
+            groups=[group],
+            customer=request.customer,
+            tenders=tenders,
+            actor=_user(actor),
+            store=store,
+            idempotency_key=f"exchange:{rma}",
+        )
+    except OrderError as exc:
+        raise ReturnError(exc.message, code=exc.code, status=exc.status, fields=exc.fields, extra=exc.extra) from None
+    difference = refund - credit
+    to_tenders = to_credit = ZERO
+    if difference > ZERO:
+        if exchange.difference_to == "original" and request.order_id:
+            to_tenders = _to_tenders(payments=payments, amount=difference, reference=f"return:{rma}", actor=actor)
+        else:
+            _credit(request=request, amount=difference, reference=f"return:{rma}", store=store, actor=actor)
+            to_credit = difference
+    return {"order": order, "charged": charged, "to_tenders": to_tenders, "to_credit": credit + to_credit}
+
+
+def _reverse_points(*, request: ReturnRequest, actor) -> int:
+    """Points earned on the order, taken back in proportion to what this return refunds (cumulatively,
+    so that returning everything in several goes reverses exactly what was earned)."""
+    order = request.order
+    if order is None or request.customer_id is None or not order.points_earned or order.total <= 0:
+        return 0
+    from customers.services.loyalty import reverse_points
+
+    earlier = (
+        ReturnRequest.objects.filter(order=order, status__in=ReturnRequest.DONE_STATUSES)
+        .exclude(pk=request.pk)
+        .aggregate(goods=Sum("goods_total"), points=Sum("points_reversed"))
+    )
+    goods = (earlier["goods"] or ZERO) + request.goods_total
+    target = int((Decimal(order.points_earned) * goods / order.total).to_integral_value(rounding=ROUND_DOWN))
+    wanted = min(order.points_earned, target) - (earlier["points"] or 0)
+    if wanted <= 0:
+        return 0
+    entry = reverse_points(customer=request.customer, reference=order.number, points=wanted, actor=_user(actor))
+    return -entry.points if entry is not None else 0
+
+
+def _timeline_and_task(*, request: ReturnRequest, store: Store, actor) -> None:
+    if request.customer_id is None:
+        return
+    from customers.models import Task
+    from customers.services.clienteling import raise_task_for_event
+    from customers.services.timeline import record_interaction
+
+    order = request.order
+    where = f"in {store.name}" if request.method == ReturnRequest.Method.IN_STORE else "by mail"
+    if order is None:
+        subject = f"Returned without a receipt {where} ({request.rma_number})"
+    elif order.channel == "store":
+        subject = f"Bought in {order.store.name}, returned {where} ({request.rma_number})"
+    else:
+        subject = f"Bought {BOUGHT_WORDS.get(order.channel, order.channel)}, returned {where} ({request.rma_number})"
+    lines = list(request.lines.select_related("order_line"))
+    record_interaction(
+        customer=request.customer,
+        channel="store" if request.method == ReturnRequest.Method.IN_STORE else (request.channel or "web"),
+        kind="return",
+        source="returns",
+        external_id=f"{request.rma_number}:done",
+        store=store,
+        associate=_user(actor),
+        subject=subject,
+        data={
+            "rma": request.rma_number,
+            "order_number": order.number if order else "",
+            "bought_on": order.channel if order else "",
+            "refund": str(request.refund_total),
+            "refund_method": request.refund_method,
+            "lines": [
+                {
+                    "sku": line.sku,
+                    "qty": line.quantity,
+                    "amount": str(line.amount),
+                    "category": line.order_line.category if line.order_line else "",
+                    "size": line.order_line.size if line.order_line else "",
+                }
+                for line in lines
+            ],
+        },
+    )
+    if order is not None and order.channel in ONLINE_CHANNELS and request.method == ReturnRequest.Method.IN_STORE:
+        customer = request.customer
+        raise_task_for_event(
+            customer=customer,
+            reason=Task.Reason.RETURNED_IN_STORE,
+            trigger_key=f"return:{request.rma_number}",
+            title=f"{customer} returned online order {order.number} in {store.name}: check the fit and follow up",
+            store=customer.home_store or store,
+        )
+
+
+@transaction.atomic
+def refund_return(
+    *,
+    request: ReturnRequest,
+    store: Store,
+    actor: User | None,
+    method: str,
+    exchange: ExchangeRequest | None = None,
+    approval: ManagerApproval | None = None,
+) -> ReturnRequest:
+    """Refund an inspected return once: to the original tenders, as store credit, or as an exchange.
+
+    Amounts are recomputed under the locks (exact unit shares of each line's paid total, fees,
+    offer clawback) and never exceed what the order paid and has not had back. Points earned are
+    reversed in proportion. Raises `already_refunded` for a second submission, `approval_required`
+    when a manager's approval is missing.
+    """
+    request = lock_request(request)
+    if request.status in ReturnRequest.DONE_STATUSES:
+        raise ReturnError(
+            f"Return {request.rma_number} was already {request.get_status_display().lower()} "
+            f"({request.refund_total} by {request.get_refund_method_display().lower()}).",
+            code="already_refunded",
+        )
+    if request.status != ReturnRequest.Status.INSPECTED:
+        raise ReturnError(
+            f"Return {request.rma_number} is {request.get_status_display().lower()}: receive and inspect the goods "
+            "before refunding.",
+            code="illegal_transition",
+        )
+    if request.store_id != store.pk:
+        raise ReturnError(
+            f"Return {request.rma_number} was received at {request.store.name}; refund it there.", code="wrong_store"
+        )
+    if method not in ReturnRequest.RefundMethod.values:
+        raise ReturnError(
+            "Refund to original, store_credit or exchange.",
+            code="invalid_refund_method",
+            fields={"refund_method": ["Unknown."]},
+        )
+    if method == ReturnRequest.RefundMethod.ORIGINAL and request.receiptless:
+        raise ReturnError(
+            "Without a receipt the refund is store credit or an exchange.",
+            code="invalid_refund_method",
+            fields={"refund_method": ["Store credit or exchange."]},
+        )
+    if method != ReturnRequest.RefundMethod.ORIGINAL and request.customer_id is None:
+        raise ReturnError(
+            "Store credit and exchanges need the shopper's profile; refund to the original payment instead.",
+            code="invalid_refund_method",
+        )
+    if method == ReturnRequest.RefundMethod.EXCHANGE and exchange is None:
+        raise ReturnError("Say what the shopper takes instead.", code="invalid_exchange")
+
+    payments: list[Payment] = []
+    if request.order_id:
+        Order.objects.select_for_update(of=("self",)).filter(pk=request.order_id).first()
+        payments = list(Payment.objects.select_for_update().filter(order_id=request.order_id).order_by("pk"))
+    rejudge(request)
+    request.refresh_from_db(fields=["approval_required", "refund_total", "goods_total", "summary"])
+    if approval is not None and request.approval_required and not request.is_approved:
+        record_approval(request=request, store=store, approval=approval, actor=actor)
+    if request.approval_required and not request.is_approved:
+        raise ReturnError(
+            "A manager of this store must approve this return: " + " ".join(request.summary),
+            code="approval_required",
+            extra={"why": request.summary},
+        )
+    refund = request.refund_total
+    if request.order_id:
+        available = _refundable_for_order(request.order, payments)
+        if refund > available:
+            raise ReturnError(
+                f"This return would refund {refund}, but only {available} of order {request.order.number} "
+                "was paid and not yet given back.",
+                code="refund_exceeds_paid",
+                status=409,
+            )
+
+    rma = request.rma_number
+    request.refunded_to_tenders = request.refunded_to_credit = request.exchange_charged = ZERO
+    if method == ReturnRequest.RefundMethod.EXCHANGE:
+        result = _exchange(
+            request=request, store=store, actor=actor, exchange=exchange, refund=refund, payments=payments
+        )
+        request.exchange_order, request.exchange_charged = result["order"], result["charged"]
+        request.refunded_to_tenders, request.refunded_to_credit = result["to_tenders"], result["to_credit"]
+        request.status = ReturnRequest.Status.EXCHANGED
+    elif refund > ZERO and method == ReturnRequest.RefundMethod.ORIGINAL:
+        request.refunded_to_tenders = _to_tenders(
+            payments=payments, amount=refund, reference=f"return:{rma}", actor=actor
+        )
+        request.status = ReturnRequest.Status.REFUNDED
+    else:
+        if refund > ZERO:
+            _credit(request=request, amount=refund, reference=f"return:{rma}", store=store, actor=actor)
+            request.refunded_to_credit = refund
+        request.status = ReturnRequest.Status.REFUNDED
+    request.refund_method = method
+    request.points_reversed = _reverse_points(request=request, actor=actor)
+    now = timezone.now()
+    request.closed_at = request.updated_at = now
+    request.full_clean(validate_unique=False)
+    request.save()
+    record_audit_event(
+        actor=_user(actor),
+        action="return.refunded" if request.status == ReturnRequest.Status.REFUNDED else "return.exchanged",
+        obj=request,
+        store=store,
+        details={
+            "rma": rma,
+            "order": request.order.number if request.order_id else None,
+            "method": method,
+            "refund": str(refund),
+            "to_tenders": str(request.refunded_to_tenders),
+            "to_credit": str(request.refunded_to_credit),
+            "fees": str(request.fees_total),
+            "clawback": str(request.clawback_total),
+            "points_reversed": request.points_reversed,
+            "exchange_order": request.exchange_order.number if request.exchange_order_id else None,
+            "approved_by": request.approved_by_id,
+        },
+    )
+    _timeline_and_task(request=request, store=store, actor=actor)
+    notify_return(request=request, kind="exchanged" if request.status == ReturnRequest.Status.EXCHANGED else "refunded")
+    return request

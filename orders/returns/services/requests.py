@@ -1,0 +1,383 @@
+"""Starting, cancelling and rejecting returns (the RMA), with the policy's verdict on every line."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from orders.models import Order, OrderLine
+from orders.returns.errors import ReturnError
+from orders.returns.models import Condition, Disposition, Reason, ReturnLine, ReturnRequest
+from orders.returns.numbers import new_qr_token, new_rma_number
+from orders.returns.services._facts import (
+    Item,
+    current_rules,
+    delivered_units,
+    judge_items,
+    order_lines_for,
+    price_receipted,
+    price_receiptless,
+    units_in_returns,
+)
+from retail.models import PosDevice, Store, User
+from retail.services import record_audit_event
+
+RETURN_CHANNELS = ("app", "web", "store", "phone", "kiosk")
+
+
+@dataclass
+class LineRequest:
+    """One line to bring back: an order line (by `line_number`, or `sku`) and how many, why, in what state."""
+
+    quantity: int
+    reason: str
+    condition: str = Condition.NEW
+    line_number: int | None = None
+    sku: str = ""
+    reason_note: str = ""
+    disposition: str = ""  # what the associate decided at the counter; default from the condition
+
+
+def _actor(actor) -> User | None:
+    return actor if isinstance(actor, User) and actor.pk else None
+
+
+def _check_lines(lines: list[LineRequest]) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    if not lines:
+        fields["lines"] = ["Choose at least one line to return."]
+    for index, line in enumerate(lines):
+        errors = []
+        if isinstance(line.quantity, bool) or not isinstance(line.quantity, int) or not 1 <= line.quantity <= 999:
+            errors.append("quantity must be a whole number from 1 to 999.")
+        if line.reason not in Reason.values:
+            errors.append(f"reason is one of {', '.join(Reason.values)}.")
+        if line.condition not in Condition.values:
+            errors.append(f"condition is one of {', '.join(Condition.values)}.")
+        if line.disposition and line.disposition not in Disposition.values:
+            errors.append(f"disposition is one of {', '.join(Disposition.values)}.")
+        if errors:
+            fields[f"lines.{index}"] = errors
+    return fields
+
+
+def _raise_fields(fields: dict, *, code: str = "invalid_line", prefix: str = "Nothing was returned") -> None:
+    if fields:
+        messages = next(iter(fields.values()))
+        raise ReturnError(f"{prefix}: {messages[0]}", code=code, fields=fields)
+
+
+def _receipted_items(order: Order, order_lines: list[OrderLine], lines: list[LineRequest], *, exclude=None):
+    """Match requested lines to order lines; refuse more units than bought minus already returned."""
+    by_number = {line.line_number: line for line in order_lines}
+    by_sku: dict[str, list[OrderLine]] = defaultdict(list)
+    for line in order_lines:
+        by_sku[line.sku].append(line)
+    held = units_in_returns(
+        [line.pk for line in order_lines], statuses=ReturnRequest.LIVE_STATUSES, exclude_request=exclude
+    )
+    fields: dict[str, list[str]] = {}
+    items: list[Item] = []
+    wanted: dict[int, int] = defaultdict(int)
+    for index, request in enumerate(lines):
+        if request.line_number is not None:
+            order_line = by_number.get(request.line_number)
+        else:
+            candidates = by_sku.get((request.sku or "").strip(), [])
+            order_line = next(
+                (c for c in candidates if delivered_units(c) - held.get(c.pk, 0) - wanted[c.pk] > 0),
+                candidates[0] if candidates else None,
+            )
+        if order_line is None:
+            fields[f"lines.{index}"] = [f"Order {order.number} has no line {request.line_number or request.sku!r}."]
+            continue
+        wanted[order_line.pk] += request.quantity
+        items.append(
+            Item(
+                quantity=request.quantity,
+                reason=request.reason,
+                condition=request.condition,
+                order_line=order_line,
+                disposition=request.disposition,
+                reason_note=request.reason_note,
+            )
+        )
+    code = "invalid_line"
+    if not fields:
+        for index, item in enumerate(items):
+            line = item.order_line
+            delivered, already = delivered_units(line), held.get(line.pk, 0)
+            left = max(0, delivered - already)
+            if wanted[line.pk] > left:
+                code = "too_many_units"
+                if delivered == 0:
+                    message = f"{line.sku} has not reached the shopper yet: cancel it on the order instead."
+                else:
+                    message = f"Only {left} of {line.sku} can come back: {delivered} bought" + (
+                        f", {already} already returned or on another return." if already else "."
+                    )
+                fields.setdefault(f"lines.{index}.quantity", []).append(message)
+    _raise_fields(fields, code=code)
+    return items, held
+
+
+def _new_request(**values) -> ReturnRequest:
+    now = timezone.now()
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                request = ReturnRequest(
+                    rma_number=new_rma_number(), qr_token=new_qr_token(), created_at=now, updated_at=now, **values
+                )
+                request.full_clean(exclude=["rma_number", "qr_token"], validate_unique=False)
+                request.save()
+                return request
+        except IntegrityError as exc:
+            if "rma_number" not in str(exc) and "qr_token" not in str(exc):
+                raise
+    raise ReturnError("Could not allocate an RMA number; try again.", code="rma_exhausted", status=503)
+
+
+def save_verdicts(request: ReturnRequest, items: list[Item], verdict, *, create: bool) -> list[ReturnLine]:
+    """Write the engine's answer on the request and its lines (new lines, or the existing ones in order)."""
+    request.goods_total, request.fees_total = verdict.goods, verdict.fees
+    request.clawback_total, request.refund_total = verdict.clawback, verdict.refund
+    request.approval_required = verdict.needs_approval
+    request.summary = verdict.sentences
+    request.updated_at = timezone.now()
+    request.save(
+        update_fields=[
+            "goods_total",
+            "fees_total",
+            "clawback_total",
+            "refund_total",
+            "approval_required",
+            "summary",
+            "updated_at",
+        ]
+    )
+    if create:
+        rows = []
+        for item in items:
+            variant = item.order_line.variant if item.order_line else item.variant
+            rows.append(
+                ReturnLine(
+                    request=request,
+                    order_line=item.order_line,
+                    variant=variant,
+                    sku=variant.sku,
+                    name=(item.order_line.name if item.order_line else variant.product.name)[:200],
+                    quantity=item.quantity,
+                    reason=item.reason,
+                    reason_note=(item.reason_note or "").strip()[:200],
+                    condition=item.condition,
+                    disposition=item.disposition,
+                    unit_basis=item.unit_basis,
+                    amount=item.paid,
+                    fee=item.verdict.fee,
+                    verdict=ReturnLine.Verdict.NEEDS_APPROVAL
+                    if item.verdict.needs_approval
+                    else ReturnLine.Verdict.ELIGIBLE,
+                    explanation=item.verdict.explanation,
+                )
+            )
+        return ReturnLine.objects.bulk_create(rows)
+    lines = list(request.lines.all())
+    for line, item in zip(lines, items, strict=True):
+        line.amount, line.fee = item.paid, item.verdict.fee
+        line.verdict = ReturnLine.Verdict.NEEDS_APPROVAL if item.verdict.needs_approval else ReturnLine.Verdict.ELIGIBLE
+        line.explanation = item.verdict.explanation
+    ReturnLine.objects.bulk_update(lines, ["amount", "fee", "verdict", "explanation"])
+    return lines
+
+
+@transaction.atomic
+def start_return(
+    *,
+    order: Order,
+    lines: list[LineRequest],
+    channel: str,
+    method: str = ReturnRequest.Method.IN_STORE,
+    actor: User | None = None,
+    device: PosDevice | None = None,
+    store: Store | None = None,
+    receipt_number: str = "",
+    note: str = "",
+) -> ReturnRequest:
+    """Open a return of some units of an order; each line gets the policy's verdict in words.
+
+    Locks the order's lines, so two returns of the same units cannot both pass the "bought minus
+    already returned" check. Refuses unknown lines and too many units with nothing written.
+    """
+    if method not in ReturnRequest.Method.values:
+        raise ReturnError("method is in_store or mail.", code="invalid_method", fields={"method": ["Unknown."]})
+    if channel not in RETURN_CHANNELS:
+        raise ReturnError(f"channel is one of {', '.join(RETURN_CHANNELS)}.", code="invalid_return")
+    _raise_fields(_check_lines(lines))
+    if order.status == Order.Status.CANCELLED:
+        raise ReturnError(f"Order {order.number} was cancelled: nothing to return.", code="not_returnable")
+    order_lines = order_lines_for(order, lock=True)
+    items, held = _receipted_items(order, order_lines, lines)
+    rules = current_rules()
+    price_receipted(items, already=held)
+    verdict = judge_items(items, rules=rules, order=order, today=timezone.localdate(), method=method)
+    request = _new_request(
+        order=order,
+        customer=order.customer,
+        method=method,
+        channel=channel,
+        receiptless=False,
+        started_store=store or (device.store if device else None),
+        device=device,
+        receipt_number=(receipt_number or "").strip()[:40],
+        created_by=_actor(actor),
+        note=(note or "").strip()[:300],
+    )
+    save_verdicts(request, items, verdict, create=True)
+    record_audit_event(
+        actor=device or _actor(actor),
+        action="return.requested",
+        obj=request,
+        store=request.started_store,
+        details={
+            "rma": request.rma_number,
+            "order": order.number,
+            "channel": channel,
+            "method": method,
+            "units": sum(i.quantity for i in items),
+            "approval_required": request.approval_required,
+        },
+    )
+    return request
+
+
+@transaction.atomic
+def start_receiptless_return(
+    *,
+    customer,
+    lines: list[LineRequest],
+    store: Store,
+    actor: User | None = None,
+    device: PosDevice | None = None,
+    receipt_number: str = "",
+    note: str = "",
+) -> ReturnRequest:
+    """A return without a receipt: the shopper is known (profile or card), lines are SKUs credited at
+    the lowest recent price as store credit; the receipt-less limits per shopper apply."""
+    from customers.models import Customer
+    from inventory.models import Variant
+
+    if not isinstance(customer, Customer) or customer.erased_at or customer.merged_into_id:
+        raise ReturnError(
+            "A return without a receipt needs the shopper's profile or loyalty card.",
+            code="receiptless_needs_customer",
+            fields={"customer": ["Required."]},
+        )
+    fields = _check_lines(lines)
+    skus = {(line.sku or "").strip() for line in lines}
+    variants = {v.sku: v for v in Variant.objects.filter(sku__in=skus).select_related("product__category__parent")}
+    for index, line in enumerate(lines):
+        if (line.sku or "").strip() not in variants:
+            fields.setdefault(f"lines.{index}", []).append(f"Unknown SKU {line.sku!r}.")
+    _raise_fields(fields)
+    items = [
+        Item(
+            quantity=line.quantity,
+            reason=line.reason,
+            condition=line.condition,
+            variant=variants[line.sku.strip()],
+            disposition=line.disposition,
+            reason_note=line.reason_note,
+        )
+        for line in lines
+    ]
+    rules = current_rules()
+    # The shopper's profile row serialises their receipt-less returns, so the limits hold under races.
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    price_receiptless(items, rules=rules)
+    verdict = judge_items(
+        items,
+        rules=rules,
+        order=None,
+        today=timezone.localdate(),
+        method=ReturnRequest.Method.IN_STORE,
+        customer=customer,
+    )
+    request = _new_request(
+        order=None,
+        customer=customer,
+        method=ReturnRequest.Method.IN_STORE,
+        channel="store",
+        receiptless=True,
+        started_store=store,
+        device=device,
+        receipt_number=(receipt_number or "").strip()[:40],
+        created_by=_actor(actor),
+        note=(note or "").strip()[:300],
+    )
+    save_verdicts(request, items, verdict, create=True)
+    record_audit_event(
+        actor=device or _actor(actor),
+        action="return.requested",
+        obj=request,
+        store=store,
+        details={"rma": request.rma_number, "receiptless": True, "credit": str(request.refund_total)},
+    )
+    return request
+
+
+def lock_request(request: ReturnRequest | int) -> ReturnRequest:
+    pk = request.pk if isinstance(request, ReturnRequest) else request
+    found = (
+        ReturnRequest.objects.select_for_update(of=("self",))
+        .select_related("order", "customer", "store", "started_store")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise ReturnError("There is no such return.", code="not_found")
+    return found
+
+
+@transaction.atomic
+def cancel_return(*, request: ReturnRequest, actor: User | None = None) -> ReturnRequest:
+    """The shopper (or the store) calls off a return before the goods came in; the units are free again."""
+    request = lock_request(request)
+    if request.status != ReturnRequest.Status.REQUESTED:
+        raise ReturnError(
+            f"Return {request.rma_number} is {request.get_status_display().lower()}; only a requested return "
+            "can be cancelled.",
+            code="illegal_transition",
+        )
+    now = timezone.now()
+    request.status, request.closed_at, request.updated_at = ReturnRequest.Status.CANCELLED, now, now
+    request.save(update_fields=["status", "closed_at", "updated_at"])
+    record_audit_event(actor=_actor(actor), action="return.cancelled", obj=request, store=request.started_store)
+    return request
+
+
+@transaction.atomic
+def reject_return(*, request: ReturnRequest, store: Store, actor: User, reason: str) -> ReturnRequest:
+    """Refuse a return before stock moved (goods go back to the shopper); the shopper is told why."""
+    from orders.returns.services.notify import notify_return
+
+    request = lock_request(request)
+    if request.status not in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):
+        raise ReturnError(
+            f"Return {request.rma_number} is {request.get_status_display().lower()}; it can no longer be rejected.",
+            code="illegal_transition",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReturnError("Say why the return is rejected.", code="invalid_return", fields={"reason": ["Required."]})
+    now = timezone.now()
+    request.status, request.closed_at, request.updated_at = ReturnRequest.Status.REJECTED, now, now
+    request.note = reason[:300]
+    request.store = request.store or store
+    request.save(update_fields=["status", "closed_at", "updated_at", "note", "store"])
+    record_audit_event(
+        actor=_actor(actor), action="return.rejected", obj=request, store=store, details={"reason": reason}
+    )
+    notify_return(request=request, kind="rejected")
+    return request
