@@ -67,7 +67,7 @@ def format_phone(e164: str) -> str:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
-    region = phonenumbers.region_code_for_number(number)
+    region = phonenumbers.region_code_for_country_code(number.country_code)
     fmt = (
         phonenumbers.PhoneNumberFormat.NATIONAL
         if region == default_region()

@@ -197,59 +197,67 @@ def recommendations_for(customer: Customer, *, store: Store, limit: int = 6) -> 
     sizes = _sizes(customer, bought)
     if not my_skus and not sizes:
         return {"together": [], "size": []}
+    # Baskets of other shoppers with any size/colour of a style this shopper bought.
+    owned_products = Variant.objects.filter(sku__in=my_skus).values("product_id")
+    owned_skus = Variant.objects.filter(product_id__in=owned_products).values("sku")
     baskets = (
-        PurchasedItem.objects.filter(sku__in=my_skus, quantity__gt=0)
+        PurchasedItem.objects.filter(sku__in=owned_skus, quantity__gt=0)
         .exclude(customer=customer)
         .order_by("-occurred_at")
         .values("interaction_id")[:500]
     )
     co_bought = list(
         PurchasedItem.objects.filter(interaction_id__in=baskets, quantity__gt=0)
-        .exclude(sku__in=my_skus)
+        .exclude(sku__in=owned_skus)
         .values("sku")
         .annotate(n=Count("id"))
         .order_by("-n", "sku")[:60]
     )
-    owned_products = Variant.objects.filter(sku__in=my_skus).values("product_id")
     rank = {row["sku"]: row["n"] for row in co_bought}
     base = Variant.objects.select_related("product__category").filter(is_active=True, product__is_active=True)
-    together_candidates = {v.sku: v for v in base.filter(sku__in=rank).exclude(product_id__in=owned_products)}
+    # Other shoppers bought some size of a style: suggest that style in this shopper's size.
+    together_variants = list(
+        base.filter(product_id__in=Variant.objects.filter(sku__in=rank).values("product_id"))
+        .exclude(product_id__in=owned_products)
+        .order_by("product_id", "sku")[:300]
+    )
+    score: dict[int, int] = {}
+    for v in together_variants:
+        score[v.product_id] = score.get(v.product_id, 0) + rank.get(v.sku, 0)
     size_q = Q()
     for category, size in sizes.items():
         size_q |= Q(product__category__slug=category, size=size)
-    size_candidates = (
-        {
-            v.sku: v
-            for v in base.filter(size_q)
-            .exclude(product_id__in=owned_products)
-            .order_by("-product__created_at", "sku")[:60]
-        }
+    size_variants = (
+        list(base.filter(size_q).exclude(product_id__in=owned_products).order_by("-product__created_at", "sku")[:60])
         if size_q
-        else {}
+        else []
     )
-    stock = _in_stock({**together_candidates, **size_candidates}, store)
+    stock = _in_stock({v.sku: v for v in together_variants + size_variants}, store)
 
-    def pick(candidates: dict, order, reason: str) -> list[Recommendation]:
-        out, seen_products = [], set()
-        for sku in order:
-            variant = candidates[sku]
-            if sku not in stock or variant.product_id in seen_products:
+    def pick(variants: list, product_order: list[int], reason: str, taken: set) -> list[Recommendation]:
+        by_product: dict[int, list] = {}
+        for v in variants:
+            by_product.setdefault(v.product_id, []).append(v)
+        out = []
+        for product_id in product_order:
+            if product_id in taken:
                 continue
-            wanted = sizes.get(variant.product.category.slug)
-            if wanted and variant.size and variant.size != wanted:
-                continue
-            seen_products.add(variant.product_id)
-            out.append(Recommendation(variant=variant, available=stock[sku], reason=reason))
+            options = [v for v in by_product[product_id] if v.sku in stock]
+            wanted = sizes.get(by_product[product_id][0].product.category.slug)
+            if wanted and any(v.size for v in options):
+                options = [v for v in options if v.size == wanted]
+            if options:
+                taken.add(product_id)
+                out.append(Recommendation(variant=options[0], available=stock[options[0].sku], reason=reason))
             if len(out) >= limit:
                 break
         return out
 
-    together = pick(together_candidates, sorted(together_candidates, key=lambda s: (-rank[s], s)), "bought together")
-    taken = {r.variant.product_id for r in together}
-    in_size = [
-        r for r in pick(size_candidates, list(size_candidates), "in your size") if r.variant.product_id not in taken
-    ]
-    return {"together": together, "size": in_size[:limit]}
+    taken: set[int] = set()
+    together = pick(together_variants, sorted(score, key=lambda p: (-score[p], p)), "bought together", taken)
+    size_order = list(dict.fromkeys(v.product_id for v in size_variants))
+    in_size = pick(size_variants, size_order, "in your size", taken)
+    return {"together": together, "size": in_size}
 
 
 # --- search -----------------------------------------------------------------------------------

@@ -97,6 +97,7 @@ def detail(request, customer_id: int):
         "panels": panels_for(customer.pk),
         "channel": channel if channel in Channel.values else "",
         "channels": TIMELINE_CHANNELS,
+        "sizes": [(cat.replace("-", " ").capitalize(), size) for cat, size in (customer.preferred_sizes or {}).items()],
         "channels_used": [dict(Channel.choices).get(c, c) for c in customer.channels or []],
         "is_manager": request.store_role == "manager",
     }
