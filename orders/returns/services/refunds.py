@@ -307,10 +307,14 @@ def refund_return(
     if approval is not None and request.approval_required and not request.is_approved:
         record_approval(request=request, store=store, approval=approval, actor=actor)
     if request.approval_required and not request.is_approved:
+        why = [
+            f"{sku}: {explanation}"
+            for sku, explanation in request.lines.filter(verdict="approval").values_list("sku", "explanation")
+        ] + [s for s in request.summary if "manager's approval" in s]
         raise ReturnError(
-            "A manager of this store must approve this return: " + " ".join(request.summary),
+            "A manager of this store must approve this return. " + " ".join(why),
             code="approval_required",
-            extra={"why": request.summary},
+            extra={"why": why},
         )
     refund = request.refund_total
     if request.order_id:
