@@ -1,0 +1,91 @@
+"""Real concurrency on PostgreSQL: threads with their own connections submit the same refund at once."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from customers.models import StoreCreditAccount
+from orders.returns.errors import ReturnError
+from orders.returns.models import ReturnRequest
+from orders.returns.services import LineRequest, complete_return, receive_return, refund_return, start_return
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def race(target, count):
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run(index):
+        try:
+            barrier.wait()
+            results.append(target(index))
+        except ReturnError as exc:
+            results.append(exc.code)
+        except Exception as exc:  # noqa: BLE001 — any other failure fails the test below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+def test_the_same_return_submitted_eight_times_at_once_is_refunded_once(
+    policy, deliver, shirt, shopper, store, associate
+):
+    # given an inspected return of one 30.00 shirt
+    order = deliver([("SHIRT-M", 1)])
+    request = start_return(
+        order=order, lines=[LineRequest(sku="SHIRT-M", quantity=1, reason="wrong_size")], channel="web"
+    )
+    receive_return(request=request, store=store, actor=associate)
+    methods = ["original", "store_credit"] * 4
+
+    # when eight desks press "refund" at the same moment, half to the card, half to store credit
+    def submit(index):
+        return refund_return(request=request, store=store, actor=associate, method=methods[index]).refund_total
+
+    results, errors = race(submit, 8)
+    # then exactly one refund of 30.00 and seven clean "already refunded" answers
+    assert errors == []
+    assert sorted(results, key=str) == [Decimal("30.00")] + ["already_refunded"] * 7
+    card = order.payments.get()
+    credit = StoreCreditAccount.objects.filter(customer=shopper).first()
+    given_back = card.refunded_amount + (credit.balance if credit else Decimal("0.00"))
+    assert given_back == Decimal("30.00")
+
+
+def test_desks_racing_to_return_the_same_units_never_refund_more_than_was_paid(
+    policy, deliver, shirt, shopper, store, associate
+):
+    # given 3 shirts bought (90.00)
+    order = deliver([("SHIRT-M", 3)])
+
+    # when six desks each try to return one shirt at the same moment
+    def desk(index):
+        return complete_return(
+            store=store,
+            actor=associate,
+            refund_method="original" if index % 2 else "store_credit",
+            order=order,
+            lines=[LineRequest(sku="SHIRT-M", quantity=1, reason="wrong_size")],
+        ).refund_total
+
+    results, errors = race(desk, 6)
+    # then three succeed, three are told nothing is left, and exactly 90.00 went back
+    assert errors == []
+    assert sorted(r for r in results if isinstance(r, str)) == ["too_many_units"] * 3
+    assert sum(r for r in results if isinstance(r, Decimal)) == Decimal("90.00")
+    done = ReturnRequest.objects.filter(order=order, status="refunded")
+    assert done.count() == 3
+    card = order.payments.get()
+    credited = done.aggregate(s=Sum("refunded_to_credit"))["s"]
+    assert card.refunded_amount + credited == order.total == Decimal("90.00")
