@@ -12,6 +12,9 @@ class RetailConfig(AppConfig):
         autodiscover_modules("handlers")
         autodiscover_modules("portal.tiles")
         from retail.api import schema  # noqa: F401 — OpenAPI descriptions of our auth schemes
+        from retail.api.enums import install_enum_names
+
+        install_enum_names()
 
         post_migrate.connect(_sync_role_groups, dispatch_uid="retail.sync_role_groups")
 
