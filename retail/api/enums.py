@@ -27,12 +27,14 @@ def _choice_classes():
 
 
 def _owner_app_label(cls) -> str | None:
-    for config in apps.get_app_configs():
-        if config.label in PROJECT_APPS and (
-            cls.__module__ == config.name or cls.__module__.startswith(config.name + ".")
-        ):
-            return config.label
-    return None
+    """The project app whose package holds the class (the most specific: orders.returns, not orders)."""
+    owners = [
+        config
+        for config in apps.get_app_configs()
+        if config.label in PROJECT_APPS
+        and (cls.__module__ == config.name or cls.__module__.startswith(config.name + "."))
+    ]
+    return max(owners, key=lambda config: len(config.name)).label if owners else None
 
 
 def enum_names() -> dict[str, type]:
