@@ -1,14 +1,29 @@
 """Human order numbers and pick-up codes: short, unambiguous, random (not enumerable)."""
 
+import random
 import secrets
+from contextlib import contextmanager
 
 # Crockford's base32: no I, L, O, U — nothing to misread at a counter.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+QR_PREFIX = "OMNI-PICKUP:"
+_source: random.Random = secrets.SystemRandom()
+
+
+@contextmanager
+def seeded_numbers(rng: random.Random):
+    """Demo seed only: draw numbers and codes from `rng` so a given --seed gives the same chain."""
+    global _source
+    previous, _source = _source, rng
+    try:
+        yield
+    finally:
+        _source = previous
 
 
 def new_order_number() -> str:
     """OM-XXXX-XXXX: 40 random bits (about a trillion numbers), unique by database constraint."""
-    raw = "".join(secrets.choice(ALPHABET) for _ in range(8))
+    raw = "".join(_source.choice(ALPHABET) for _ in range(8))
     return f"OM-{raw[:4]}-{raw[4:]}"
 
 
@@ -24,14 +39,11 @@ def normalise_order_number(text: str) -> str:
 
 
 def new_pickup_code() -> str:
-    return f"{secrets.randbelow(1_000_000):06d}"
+    return f"{_source.randrange(1_000_000):06d}"
 
 
 def new_qr_token() -> str:
-    return secrets.token_hex(16)
-
-
-QR_PREFIX = "OMNI-PICKUP:"
+    return f"{_source.getrandbits(128):032x}"
 
 
 def qr_payload(qr_token: str) -> str:

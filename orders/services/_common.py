@@ -1,5 +1,8 @@
 """What every order service shares: status history, timeline entries, notifications."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.utils import timezone
 
@@ -8,6 +11,17 @@ from retail.models import User
 from retail.services import enqueue_outbox_message, record_audit_event
 
 NOTIFY_TOPIC = "orders.notify"
+_muted: ContextVar[bool] = ContextVar("orders_notifications_muted", default=False)
+
+
+@contextmanager
+def notifications_muted():
+    """Demo seed only: invented shoppers are not sent messages about invented orders."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
 
 
 def actor_or_none(actor) -> User | None:
@@ -48,7 +62,7 @@ def audit(*, action: str, order: Order, actor=None, store=None, details: dict | 
 
 def notify(*, order: Order, kind: str, fulfillment: Fulfillment | None = None) -> None:
     """Queue a message to the shopper (written in the caller's transaction; sent after commit)."""
-    if order.customer_id is None and not (order.email or order.phone):
+    if _muted.get() or (order.customer_id is None and not (order.email or order.phone)):
         return
     enqueue_outbox_message(
         topic=NOTIFY_TOPIC,

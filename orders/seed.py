@@ -1,0 +1,235 @@
+"""Demo orders: two years of history on every channel, and open pick-ups in every state per store.
+
+History mirrors the purchases the customers step put on the timelines (same numbers, lines, dates,
+channels), plus anonymous till sales, bulk-inserted. Those orders have no stock movements of their
+own: inventory's opening stock already accounts for past sales, so the ledger still sums.
+Open pick-ups go through the real services (reservations, audit, timeline, notifications), so
+stock, reservations and ledgers stay consistent; numbers and codes come from ctx.rng.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import F
+from django.utils import timezone
+
+from customers.models import Customer, Interaction, PointsEntry
+from inventory.models import StockLevel, Variant
+from orders.models import Cart, CartLine, Fulfillment, Order, OrderLine, Payment, StatusChange
+from orders.numbers import seeded_numbers
+from orders.pricing import money
+from orders.services._common import notifications_muted
+from retail.models import Store, StoreMembership
+from retail.seeding import SeedContext, seed_step
+
+BRANDS = ["visa", "mastercard", "amex", "maestro"]
+OPEN_PLAN = [
+    "placed", "placed", "placed", "placed_overdue", "picking", "picking", "picking_overdue",
+    "ready", "ready", "ready_proxy", "ready_reminder_due", "ready_past_hold", "expired", "expired",
+    "curbside_arrived", "curbside_ready", "cancelled",
+]  # fmt: skip
+PROXIES = ["Sam Taylor", "Alex Morgan", "Chris Patel", "Jo Evans"]
+
+
+@seed_step(order=40, name="orders")
+def seed_orders(ctx: SeedContext) -> None:
+    if Order.objects.exists():
+        ctx.log("  orders already present; left as they are")
+        return
+    stores = list(ctx.made.get("stores") or Store.objects.active())
+    history = _seed_history(ctx, stores)
+    carts = _seed_carts(ctx)
+    with seeded_numbers(ctx.rng), notifications_muted():
+        open_pickups = _seed_open_pickups(ctx, stores)
+    ctx.log(f"  {history} orders over two years, {open_pickups} open or recent pick-ups, {carts} open carts")
+
+
+def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
+    rng, now = ctx.rng, timezone.now()
+    selling = [s for s in stores if s.kind == Store.Kind.STORE]
+    shippers = [s for s in stores if s.ships_orders] or selling
+    purchases = list(
+        Interaction.objects.filter(kind="purchase", source="seed")
+        .select_related("customer")
+        .order_by("occurred_at", "pk")
+    )
+    skus = {line["sku"] for p in purchases for line in p.data.get("lines", [])}
+    variants = {v.sku: v for v in Variant.objects.filter(sku__in=skus).select_related("product__category")}
+    points = dict(
+        PointsEntry.objects.filter(kind="earn", reference__in=[p.data.get("order_number") for p in purchases])
+        .values_list("reference", "points")
+    )  # fmt: skip
+    # (order, fulfillment kind, location, when, [(variant, qty, amount)], tender, closed)
+    plans = []
+    for p in purchases:
+        lines = [(variants[line["sku"]], int(line["qty"]), Decimal(line["amount"]))
+                 for line in p.data.get("lines", []) if line["sku"] in variants]  # fmt: skip
+        if not lines:
+            continue
+        customer = p.customer
+        channel = p.channel
+        if channel in ("store", "kiosk"):
+            kind, location = Fulfillment.Kind.CARRY_OUT, p.store or rng.choice(selling)
+        elif channel == "phone" or rng.random() < 0.4:
+            kind, location = Fulfillment.Kind.SHIP, rng.choice(shippers)
+        else:
+            kind = Fulfillment.Kind.CURBSIDE if rng.random() < 0.1 else Fulfillment.Kind.PICKUP
+            location = customer.home_store if customer.home_store_id else rng.choice(selling)
+            if location.kind != Store.Kind.STORE:
+                location = rng.choice(selling)
+        plans.append((p.data["order_number"], customer, channel, kind, location, p.occurred_at, lines))
+    # Till sales of shoppers who gave no loyalty card, in every store.
+    catalogue = list(variants.values()) or list(
+        Variant.objects.filter(is_active=True).select_related("product__category")[:500]
+    )
+    for store in selling:
+        for n in range(ctx.count(120)):
+            when = now - timedelta(days=rng.randint(1, 730), minutes=rng.randint(0, 600))
+            picked = rng.sample(catalogue, k=min(len(catalogue), rng.randint(1, 3)))
+            lines = [(v, 1, money(v.price)) for v in picked]
+            plans.append((f"{store.code}-R{n + 1:06d}", None, "store", Fulfillment.Kind.CARRY_OUT, store, when, lines))
+
+    orders = []
+    for number, customer, channel, _kind, location, when, lines in plans:
+        total = sum((amount for _, _, amount in lines), Decimal("0.00"))
+        receipt = number if customer is None else (number if channel == "store" else "")
+        orders.append(Order(
+            number=number if customer is not None else f"OM-{number}",
+            customer=customer, channel=channel, store=location, status=Order.Status.COMPLETED,
+            contact_name=customer.full_name if customer else "", email=customer.email if customer else "",
+            phone=customer.phone if customer else "", currency="EUR", subtotal=total, total=total,
+            points_earned=points.get(number, 0), receipt_number=receipt, placed_at=when, updated_at=when,
+            closed_at=when + timedelta(hours=0 if channel == "store" else rng.randint(4, 72)),
+        ))  # fmt: skip
+    Order.objects.bulk_create(orders, batch_size=1000)
+    fulfillments = []
+    for order, (_, _, _, kind, location, when, _) in zip(orders, plans, strict=True):
+        done = Fulfillment.Status.SHIPPED if kind == Fulfillment.Kind.SHIP else Fulfillment.Status.COLLECTED
+        collected = kind in Fulfillment.COLLECT_KINDS
+        fulfillments.append(Fulfillment(
+            order=order, kind=kind, location=location, status=done, created_at=when, closed_at=order.closed_at,
+            reservation_reference=f"order:{order.number}:seed", ready_at=order.closed_at if collected else None,
+            collected_by_name=order.contact_name if collected else "", verification="code" if collected else "",
+            tracking_number=f"JD{rng.randrange(10**11):011d}GB" if kind == Fulfillment.Kind.SHIP else "",
+        ))  # fmt: skip
+    Fulfillment.objects.bulk_create(fulfillments, batch_size=1000)
+    lines_out, payments, history = [], [], []
+    for order, f, plan in zip(orders, fulfillments, plans, strict=True):
+        for index, (variant, qty, amount) in enumerate(plan[6]):
+            lines_out.append(OrderLine(
+                order=order, fulfillment=f, line_number=index + 1, variant=variant, sku=variant.sku,
+                name=variant.product.name[:200], size=variant.size, colour=variant.colour,
+                category=variant.product.category.name[:80], quantity=qty, unit_price=money(amount / qty),
+                discount=money(amount / qty) * qty - amount if money(amount / qty) * qty > amount else Decimal("0.00"),
+                total=amount, picked_quantity=qty,
+            ))  # fmt: skip
+        cash = order.channel == "store" and rng.random() < 0.3
+        payments.append(Payment(
+            order=order, method=Payment.Method.CASH if cash else Payment.Method.CARD,
+            provider="pos" if order.channel == "store" else "test",
+            reference=f"seed_{order.number}", brand="" if cash else rng.choice(BRANDS),
+            last4="" if cash else f"{rng.randrange(10000):04d}", amount=order.total, captured_amount=order.total,
+            status=Payment.Status.CAPTURED, created_at=order.placed_at, updated_at=order.closed_at,
+        ))  # fmt: skip
+        history.append(StatusChange(order=order, fulfillment=f, to_status="placed", actor_label="system",
+                                    occurred_at=order.placed_at))  # fmt: skip
+        if f.status != "collected" or f.kind != Fulfillment.Kind.CARRY_OUT:
+            history.append(StatusChange(order=order, fulfillment=f, from_status="placed", to_status=f.status,
+                                        actor_label="system", occurred_at=order.closed_at))  # fmt: skip
+    OrderLine.objects.bulk_create(lines_out, batch_size=2000)
+    Payment.objects.bulk_create([p for p in payments if p.amount > 0], batch_size=2000)
+    StatusChange.objects.bulk_create(history, batch_size=2000)
+    return len(orders)
+
+
+def _seed_carts(ctx: SeedContext) -> int:
+    rng, now = ctx.rng, timezone.now()
+    customers = ctx.made.get("customers") or list(Customer.objects.live().order_by("pk"))
+    customers = [c for c in customers if c.user_id or c.email]
+    variants = ctx.made.get("variants") or list(Variant.objects.select_related("product").order_by("pk")[:1000])
+    variants = [v for v in variants if v.is_active][:800]
+    if not customers or not variants:
+        return 0
+    staff = list(StoreMembership.objects.select_related("user", "store").filter(store__kind=Store.Kind.STORE))
+    chosen = rng.sample(customers, k=max(1, len(customers) // 12))
+    carts = []
+    for customer in chosen:
+        remote = staff and rng.random() < 0.2
+        member = rng.choice(staff) if remote else None
+        updated = now - timedelta(hours=rng.randint(1, 240))
+        carts.append(Cart(
+            customer=customer, channel="store" if remote else rng.choice(["app", "web"]),
+            built_by=member.user if member else None, built_in_store=member.store if member else None,
+            sent_at=updated if member else None, created_at=updated - timedelta(days=1), updated_at=updated,
+        ))  # fmt: skip
+    Cart.objects.bulk_create(carts)
+    lines = []
+    for cart in carts:
+        for variant in rng.sample(variants, k=rng.randint(1, 3)):
+            lines.append(CartLine(cart=cart, variant=variant, quantity=rng.randint(1, 2),
+                                  price_when_added=money(variant.price), added_at=cart.updated_at))  # fmt: skip
+    CartLine.objects.bulk_create(lines)
+    return len(carts)
+
+
+def _seed_open_pickups(ctx: SeedContext, stores: list[Store]) -> int:
+    from orders import services
+
+    rng, now = ctx.rng, timezone.now()
+    customers = list(Customer.objects.live().filter(email__gt="").order_by("pk")[:400])
+    if not customers:
+        return 0
+    made = 0
+    for store in [s for s in stores if s.kind == Store.Kind.STORE and s.pickup_enabled]:
+        member = StoreMembership.objects.select_related("user").filter(store=store).order_by("role", "pk").first()
+        if member is None:
+            continue
+        associate = member.user
+        skus = list(
+            StockLevel.objects.filter(location=store, variant__is_active=True, variant__product__is_active=True)
+            .filter(on_hand__gte=F("reserved") + F("safety_stock") + 4)
+            .order_by("pk")
+            .values_list("variant__sku", flat=True)[:200]
+        )
+        if len(skus) < 3:
+            continue
+        for state in OPEN_PLAN:
+            customer = rng.choice(customers)
+            lines = [(sku, 1) for sku in rng.sample(skus, k=rng.randint(1, 3))]
+            kind = "curbside" if state.startswith("curbside") else "pickup"
+            token = f"tok_{rng.choice(BRANDS)}_{rng.randrange(10000):04d}"
+            order = services.place_order(
+                channel=rng.choice(["app", "web", "web"]),
+                groups=[services.GroupRequest(kind=kind, lines=lines, store=store,
+                                              proxy_name=rng.choice(PROXIES) if state == "ready_proxy" else "")],
+                customer=customer,
+                tenders=[services.TenderRequest(method="card", token=token)],
+            )  # fmt: skip
+            made += 1
+            f = order.fulfillments.get()
+            placed_at = now - timedelta(minutes=rng.randint(5, 90))
+            if state.endswith("overdue"):
+                placed_at = now - timedelta(hours=rng.randint(3, 9))
+            if state == "cancelled":
+                services.cancel_order(order=order, reason="changed my mind", by_customer=True)
+            if state.startswith(("picking", "ready", "expired", "curbside")):
+                for sku, _ in lines if not state.startswith("picking") else lines[:-1]:
+                    services.scan_pick(fulfillment=f, code=sku, actor=associate, store=store)
+                if state.startswith("picking") and len(lines) == 1:
+                    services.start_picking(fulfillment=f, actor=associate, store=store)
+            if state.startswith(("ready", "expired")) or state == "curbside_ready":
+                f = services.mark_ready(fulfillment=f, actor=associate, store=store)
+                placed_at = now - timedelta(hours=rng.randint(4, 48))
+            if state == "ready_reminder_due":
+                Fulfillment.objects.filter(pk=f.pk).update(hold_until=now + timedelta(hours=rng.randint(2, 20)))
+            if state in ("ready_past_hold", "expired"):
+                placed_at = now - timedelta(days=store.pickup_hold_days + rng.randint(1, 3))
+                Fulfillment.objects.filter(pk=f.pk).update(hold_until=now - timedelta(hours=rng.randint(1, 20)))
+            if state == "expired":
+                services.expire_pickup(fulfillment=f)
+            if state == "curbside_arrived":
+                services.record_arrival(fulfillment=f, note=rng.choice(["Blue Golf, bay 2", "Red Fiesta, bay 5"]))
+            Order.objects.filter(pk=order.pk).update(placed_at=placed_at)
+            Fulfillment.objects.filter(pk=f.pk).update(created_at=placed_at)
+            StatusChange.objects.filter(order=order, to_status="placed").update(occurred_at=placed_at)
+    return made
