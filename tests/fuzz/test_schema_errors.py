@@ -91,3 +91,47 @@ def test_a_documented_404_answers_in_the_documented_shape(api_client):
     assert response.status_code == 404
     assert set(response.json()) >= {"code", "message", "fields"}
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/stores/?kind=st%00ore", "kind"),
+        ("/api/v1/stores/LON%0001/", "path"),
+    ],
+)
+def test_a_nul_character_in_the_address_is_a_400_not_a_database_error(api_client, url, field):
+    # given a store (so that the lookup would reach the database)
+    StoreFactory(code="LON-01")
+
+    # when a client sends U+0000, which PostgreSQL text cannot hold
+    response = api_client.get(url)
+
+    # then it is refused as bad input, naming where
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert field in response.json()["fields"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body", [b'{"note": "a\\u0000b"}', b'{"a\\u0000": 1}', b'{"lines": [{"sku": "x\\u0000"}]}', b'{"note": "a\x00"}']
+)
+def test_a_nul_character_in_a_json_body_is_a_400(api_client, body):
+    # when a JSON body carries U+0000 (escaped or raw), at any depth, in a key or a value
+    response = api_client.generic("POST", "/api/v1/stores/", body, content_type="application/json")
+
+    # then it is refused before any view runs
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"body": ["Contains NUL."]}
+
+
+@pytest.mark.django_db
+def test_an_escaped_backslash_before_u0000_is_not_a_nul(api_client):
+    # given a JSON string holding the six characters \u0000 (an escaped backslash), not U+0000
+    body = b'{"note": "C:\\\\u0000"}'
+
+    # when it is sent, then the guard lets it through to the view (GET-only here: 405, not 400)
+    response = api_client.generic("POST", "/api/v1/stores/", body, content_type="application/json")
+    assert response.status_code == 405

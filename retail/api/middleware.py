@@ -1,0 +1,58 @@
+import json
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+
+from retail.api.errors import error_body
+
+NUL = "\x00"
+
+
+class RejectNulMiddleware:
+    """Refuse U+0000 anywhere in an API request (path, query, JSON body) with a 400.
+
+    PostgreSQL text and jsonb cannot store it, so a NUL that reaches a query is a 500
+    ("cannot contain NUL (0x00) bytes"); no endpoint can accept one, so it is refused here once.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/"):
+            where = self._nul_in(request)
+            if where:
+                message = f"{where}: text cannot contain the NUL character (\\u0000)."
+                return JsonResponse(error_body("invalid", message, {where: ["Contains NUL."]}), status=400)
+        return self.get_response(request)
+
+    def _nul_in(self, request) -> str | None:
+        if NUL in request.path:
+            return "path"
+        for name, values in request.GET.lists():
+            if NUL in name or any(NUL in value for value in values):
+                return name.replace(NUL, "") or "query"
+        try:
+            body = request.body if request.content_type == "application/json" else b""
+        except RequestDataTooBig:
+            return None  # not read: the stream stays for the view, which answers for the size itself
+        if b"\x00" in body:
+            return "body"
+        if b"\\u0000" in body:
+            try:
+                data = json.loads(body)
+            except ValueError:
+                return None  # not JSON: the parser answers its own 400
+            if _contains_nul(data):
+                return "body"
+        return None
+
+
+def _contains_nul(value) -> bool:
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
