@@ -1,0 +1,130 @@
+"""Returns API: a shopper starts and follows returns; a till posts its returns. Parse, call, render."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orders.api.permissions import IsPosDevice, IsShopper
+from orders.returns import selectors, services
+from orders.returns.api import serializers as s
+from orders.returns.errors import ReturnError
+from orders.selectors import customer_for_user, order_for_owner
+from retail.api.idempotency import idempotent
+from retail.models import Store
+
+
+class MyReturnsView(APIView):
+    """The signed-in shopper's returns, and starting a new one from an order of theirs."""
+
+    permission_classes = [IsShopper]
+
+    @extend_schema(responses=s.ReturnOutput(many=True), summary="My returns, newest first")
+    def get(self, request):
+        returns = selectors.returns_of_customer(customer_for_user(request.user))[:50]
+        return Response(s.ReturnOutput(returns, many=True).data)
+
+    @extend_schema(
+        request=s.ReturnCreateInput,
+        responses={
+            201: s.ReturnOutput,
+            400: OpenApiResponse(description="invalid_line, too_many_units (more than bought minus returned)"),
+            404: OpenApiResponse(description="not_found: no such order on your account"),
+        },
+        summary="Start a return: lines, reasons, in store or by mail; answers the RMA number and QR payload",
+    )
+    @idempotent(required=True)
+    def post(self, request):
+        data = s.ReturnCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        order = order_for_owner(request.user, v["order_number"])
+        store = None
+        if v.get("store"):
+            store = Store.objects.active().filter(code=v["store"].strip()).first()
+            if store is None or not store.accepts_returns:
+                raise ReturnError(
+                    f"{v['store']} does not take returns; choose a store with a returns desk.",
+                    code="returns_not_accepted",
+                    fields={"store": ["No returns desk."]},
+                )
+        created = services.start_return(
+            order=order,
+            channel=v["channel"],
+            method=v["method"],
+            store=store,
+            actor=request.user,
+            lines=[
+                services.LineRequest(
+                    line_number=line.get("line_number"),
+                    sku=line.get("sku", ""),
+                    quantity=line["quantity"],
+                    reason=line["reason"],
+                    condition=line["condition"],
+                    reason_note=line.get("note", ""),
+                )
+                for line in v["lines"]
+            ],
+        )
+        return Response(
+            s.ReturnOutput(selectors.return_for_owner(order.customer, created.rma_number)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class MyReturnView(APIView):
+    permission_classes = [IsShopper]
+
+    @extend_schema(responses={200: s.ReturnOutput, 404: OpenApiResponse(description="not_found")})
+    def get(self, request, rma_number):
+        return Response(s.ReturnOutput(selectors.return_for_owner(customer_for_user(request.user), rma_number)).data)
+
+
+class MyReturnCancelView(APIView):
+    permission_classes = [IsShopper]
+
+    @extend_schema(
+        request=None, responses={200: s.ReturnOutput, 409: OpenApiResponse(description="illegal_transition")}
+    )
+    def post(self, request, rma_number):
+        customer = customer_for_user(request.user)
+        found = selectors.return_for_owner(customer, rma_number)
+        services.cancel_return(request=found, actor=request.user)
+        return Response(s.ReturnOutput(selectors.return_for_owner(customer, rma_number)).data)
+
+
+class PosReturnView(APIView):
+    """A till posts a return (received and refunded at once). Idempotent by its receipt number:
+    a replay answers 200 with the first return."""
+
+    permission_classes = [IsPosDevice]
+
+    @extend_schema(
+        request=s.PosReturnInput,
+        responses={
+            201: s.PosReturnOutput,
+            200: s.PosReturnOutput,
+            409: OpenApiResponse(description="approval_required: send a manager's approval"),
+        },
+    )
+    def post(self, request):
+        data = s.PosReturnInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        found, created = services.record_pos_return(
+            device=request.user,
+            sale=services.PosReturn(
+                receipt_number=v["receipt_number"],
+                order_number=v.get("order_number", ""),
+                original_receipt=v.get("original_receipt", ""),
+                lines=v["lines"],
+                refund_method=v["refund_method"],
+                approval=dict(v.get("approval") or {}),
+            ),
+        )
+        response = Response(
+            s.PosReturnOutput(found).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+        if not created:
+            response["Idempotent-Replayed"] = "true"
+        return response

@@ -1,0 +1,130 @@
+"""Reads of the returns app, shaped for the API, the desk and the dashboard (constant queries)."""
+
+from datetime import timedelta
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from orders.models import Fulfillment, Order, OrderLine
+from orders.numbers import normalise_order_number
+from orders.returns.errors import ReturnError
+from orders.returns.models import ReturnLine, ReturnRequest
+from orders.returns.numbers import normalise_rma_number, qr_token_from
+from retail.models import Store
+
+
+def _detail_qs() -> QuerySet[ReturnRequest]:
+    return ReturnRequest.objects.select_related(
+        "order", "customer", "store", "started_store", "approved_by", "exchange_order"
+    ).prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.order_by("pk")))
+
+
+def returns_of_customer(customer) -> QuerySet[ReturnRequest]:
+    if customer is None:
+        return ReturnRequest.objects.none()
+    return _detail_qs().filter(customer=customer)
+
+
+def return_for_owner(customer, rma_number: str) -> ReturnRequest:
+    """The shopper's own return; another shopper's RMA gets the same 404 as an unknown one."""
+    request = returns_of_customer(customer).filter(rma_number=normalise_rma_number(rma_number) or rma_number).first()
+    if request is None:
+        raise ReturnError("There is no return with this number on your account.", code="not_found")
+    return request
+
+
+def find_return(text: str) -> ReturnRequest | None:
+    """A scanned QR payload (OMNI-RETURN:<token>) or a typed RMA number -> the return, else None."""
+    token = qr_token_from(text)
+    if token:
+        return _detail_qs().filter(qr_token=token).first()
+    number = normalise_rma_number(text)
+    return _detail_qs().filter(rma_number=number).first() if number else None
+
+
+def _order_qs() -> QuerySet[Order]:
+    return Order.objects.select_related("store", "customer").prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=OrderLine.objects.select_related("fulfillment", "variant__product").order_by("line_number"),
+        ),
+        "payments",
+    )
+
+
+def find_order(text: str) -> Order | None:
+    """An order by its number (typed or scanned) or by a till receipt number."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    number = normalise_order_number(text)
+    if number:
+        return _order_qs().filter(number=number).first()
+    return _order_qs().filter(receipt_number=text).order_by("-placed_at").first()
+
+
+def returnable_orders_of(customer, *, limit: int = 20) -> list[Order]:
+    """The shopper's delivered purchases, newest first (the desk's "find through the profile")."""
+    return list(
+        _order_qs()
+        .filter(customer=customer, fulfillments__status__in=[Fulfillment.Status.COLLECTED, Fulfillment.Status.SHIPPED])
+        .distinct()
+        .order_by("-placed_at", "-id")[:limit]
+    )
+
+
+def returned_units(order: Order) -> dict[int, int]:
+    """Units of each order line already on a live return (one query)."""
+    out: dict[int, int] = {}
+    rows = ReturnLine.objects.filter(
+        order_line__order=order, request__status__in=ReturnRequest.LIVE_STATUSES
+    ).values_list("order_line_id", "quantity")
+    for line_id, quantity in rows:
+        out[line_id] = out.get(line_id, 0) + quantity
+    return out
+
+
+def returns_in_progress(*, store: Store, limit: int = 100) -> list[ReturnRequest]:
+    """Returns this store is working on: received or inspected here and not refunded, plus online
+    returns started for this store (requested); two queries whatever their number."""
+    return list(
+        ReturnRequest.objects.filter(
+            Q(store=store, status__in=[ReturnRequest.Status.RECEIVED, ReturnRequest.Status.INSPECTED])
+            | Q(started_store=store, status=ReturnRequest.Status.REQUESTED)
+        )
+        .select_related("order", "customer")
+        .annotate(units=Count("lines"))
+        .order_by("created_at", "id")[:limit]
+    )
+
+
+def recent_returns(*, store: Store, days: int = 7, limit: int = 20) -> list[ReturnRequest]:
+    since = timezone.now() - timedelta(days=days)
+    return list(
+        ReturnRequest.objects.filter(store=store, closed_at__gte=since, status__in=ReturnRequest.DONE_STATUSES)
+        .select_related("order", "customer")
+        .order_by("-closed_at", "-id")[:limit]
+    )
+
+
+def waiting_counts(*, store: Store) -> dict[str, int]:
+    """Dashboard tile: returns waiting in this store, by stage (one query)."""
+    counts = ReturnRequest.objects.filter(
+        Q(store=store, status__in=[ReturnRequest.Status.RECEIVED, ReturnRequest.Status.INSPECTED])
+        | Q(started_store=store, status=ReturnRequest.Status.REQUESTED)
+    ).aggregate(
+        requested=Count("id", distinct=True, filter=Q(status=ReturnRequest.Status.REQUESTED)),
+        received=Count("id", distinct=True, filter=Q(status=ReturnRequest.Status.RECEIVED)),
+        inspected=Count("id", distinct=True, filter=Q(status=ReturnRequest.Status.INSPECTED)),
+    )
+    return counts
+
+
+def customer_returns_panel(*, customer_id: int, limit: int = 10) -> list[ReturnRequest]:
+    """Clienteling panel: the shopper's returns on every channel (two queries)."""
+    return list(
+        ReturnRequest.objects.filter(customer_id=customer_id)
+        .select_related("order", "store")
+        .prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.order_by("pk")))
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -1,0 +1,198 @@
+"""The returns API: a shopper starts a return in the app; a till posts a return by receipt."""
+
+from decimal import Decimal
+
+import pytest
+
+from inventory.models import StockMovement
+from orders.returns.models import ReturnRequest
+from orders.returns.services import LineRequest, start_return
+from orders.services import PosSale, record_pos_sale
+from retail.services import issue_pos_device
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def app(api_client, shopper_user, shopper):
+    api_client.force_authenticate(shopper_user)
+    return api_client
+
+
+def post_return(client, data, key="key-1"):
+    return client.post("/api/v1/returns/", data, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+
+def test_a_shopper_starts_a_return_in_the_app_and_gets_an_rma_and_qr(app, policy, deliver, shirt, other_store):
+    order = deliver([("SHIRT-M", 2)], channel="web", days_ago=3)
+    body = {
+        "order_number": order.number.lower().replace("-", " "),
+        "method": "in_store",
+        "store": other_store.code,
+        "lines": [{"line_number": 1, "quantity": 1, "reason": "wrong_size"}],
+    }
+    # when
+    response = post_return(app, body)
+    replay = post_return(app, body)
+    # then
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert data["rma_number"].startswith("RMA-") and data["qr_payload"].startswith("OMNI-RETURN:")
+    assert data["status"] == "requested" and data["started_store"] == other_store.code
+    assert data["lines"][0]["verdict"] == "eligible"
+    assert data["lines"][0]["explanation"].startswith("Bought on the web 3 days ago; web orders can be returned")
+    assert data["refund_total"] == "30.00"
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert replay.json()["rma_number"] == data["rma_number"]
+    assert ReturnRequest.objects.count() == 1
+
+
+def test_more_than_bought_is_a_clear_400_with_nothing_written(app, policy, deliver, shirt):
+    order = deliver([("SHIRT-M", 1)])
+    response = post_return(
+        app, {"order_number": order.number, "lines": [{"sku": "SHIRT-M", "quantity": 3, "reason": "wrong_size"}]}
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "too_many_units"
+    assert body["message"] == "Nothing was returned: Only 1 of SHIRT-M can come back: 1 bought."
+    assert "lines.0.quantity" in body["fields"]
+    assert ReturnRequest.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (
+            {"order_number": "OM-0000-0000", "lines": [{"line_number": 1, "quantity": 1, "reason": "other"}]},
+            "not_found",
+        ),
+        ({"order_number": "X", "lines": [{"quantity": 1, "reason": "other"}]}, "invalid"),
+        ({"order_number": "X", "lines": [{"line_number": 1, "quantity": 1, "reason": "meh"}]}, "invalid"),
+        ({"order_number": "X", "lines": []}, "invalid"),
+    ],
+)
+def test_bad_input_is_a_4xx_with_a_code(app, policy, body, code):
+    response = post_return(app, body)
+    assert 400 <= response.status_code < 500
+    assert response.json()["code"] == code
+
+
+def test_another_shoppers_order_and_unknown_rma_are_404(app, api_client, policy, deliver, shirt):
+    # given an order of someone else
+    from customers.services.profiles import link_user_to_customer
+
+    stranger = link_user_to_customer(user=UserFactory(email="other@example.com"))
+    order = deliver([("SHIRT-M", 1)], customer=stranger)
+    theirs = start_return(order=order, lines=[LineRequest(line_number=1, quantity=1, reason="other")], channel="web")
+    # then
+    assert (
+        post_return(
+            app, {"order_number": order.number, "lines": [{"line_number": 1, "quantity": 1, "reason": "other"}]}
+        ).status_code
+        == 404
+    )
+    assert app.get(f"/api/v1/returns/{theirs.rma_number}/").json()["code"] == "not_found"
+    assert app.get("/api/v1/returns/RMA-ZZZZ-ZZZZ/").status_code == 404
+
+
+def test_a_return_needs_an_idempotency_key(app, policy):
+    response = app.post("/api/v1/returns/", {"order_number": "X", "lines": []}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "idempotency_key_required"
+
+
+def test_shopper_cancels_a_requested_return(app, policy, deliver, shirt):
+    order = deliver([("SHIRT-M", 1)])
+    rma = post_return(
+        app, {"order_number": order.number, "lines": [{"line_number": 1, "quantity": 1, "reason": "changed_mind"}]}
+    ).json()["rma_number"]
+    response = app.post(f"/api/v1/returns/{rma}/cancel/")
+    again = app.post(f"/api/v1/returns/{rma}/cancel/")
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    assert again.status_code == 409 and again.json()["code"] == "illegal_transition"
+
+
+def test_my_returns_list_has_constant_queries(app, policy, deliver, shirt, django_assert_max_num_queries):
+    order = deliver([("SHIRT-M", 5)])
+    start_return(order=order, lines=[LineRequest(line_number=1, quantity=1, reason="other")], channel="web")
+    with django_assert_max_num_queries(20) as one:
+        assert len(app.get("/api/v1/returns/").json()) == 1
+    for _ in range(4):
+        start_return(order=order, lines=[LineRequest(line_number=1, quantity=1, reason="other")], channel="web")
+    with django_assert_max_num_queries(20) as five:
+        assert len(app.get("/api/v1/returns/").json()) == 5
+    assert len(one.captured_queries) == len(five.captured_queries)
+
+
+# --------------------------------------------------------------------------- POS
+
+
+@pytest.fixture
+def till(store):
+    from rest_framework.test import APIClient
+
+    device, token = issue_pos_device(store=store, name="Till 1")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Device {token}")
+    client.device = device
+    return client
+
+
+def test_a_till_posts_a_return_idempotently_by_receipt(till, policy, shirt, store, shopper):
+    # given a till sale of two shirts paid 30 card + 30 cash
+    order, _ = record_pos_sale(
+        device=till.device,
+        sale=PosSale(
+            receipt_number="S-1001",
+            lines=[{"sku": "SHIRT-M", "quantity": 2}],
+            tenders=[{"method": "card", "amount": "30.00", "last4": "4242"}, {"method": "cash", "amount": "30.00"}],
+        ),
+    )
+    body = {
+        "receipt_number": "R-2001",
+        "original_receipt": "S-1001",
+        "lines": [{"sku": "SHIRT-M", "quantity": 1, "reason": "wrong_size"}],
+    }
+    # when the till posts the return, then posts it again
+    first = till.post("/api/v1/pos/returns/", body, format="json")
+    second = till.post("/api/v1/pos/returns/", body, format="json")
+    # then one return, refunded to the card tender, the shirt back in this store's stock
+    assert first.status_code == 201, first.json()
+    assert first.json()["status"] == "refunded" and first.json()["refund_total"] == "30.00"
+    assert second.status_code == 200 and second["Idempotent-Replayed"] == "true"
+    assert second.json()["rma_number"] == first.json()["rma_number"]
+    assert ReturnRequest.objects.count() == 1
+    card = order.payments.get(method="card")
+    assert card.refunded_amount == Decimal("30.00")
+    assert StockMovement.objects.filter(kind="return_restock", location=store).count() == 1
+
+
+def test_a_till_return_over_the_policy_needs_a_manager(till, policy, shirt, store, manager):
+    record_pos_sale(
+        device=till.device,
+        sale=PosSale(
+            receipt_number="S-1",
+            lines=[{"sku": "SHIRT-M", "quantity": 1}],
+            tenders=[{"method": "cash", "amount": "30.00"}],
+        ),
+    )
+    body = {
+        "receipt_number": "R-1",
+        "original_receipt": "S-1",
+        "lines": [{"sku": "SHIRT-M", "quantity": 1, "reason": "changed_mind", "condition": "damaged"}],
+    }
+    refused = till.post("/api/v1/pos/returns/", body, format="json")
+    assert refused.status_code == 409 and refused.json()["code"] == "approval_required"
+    assert ReturnRequest.objects.count() == 0
+    from tests.factories import TEST_PASSWORD
+
+    body["approval"] = {"email": manager.email, "password": TEST_PASSWORD, "reason": "Seam split, goodwill"}
+    accepted = till.post("/api/v1/pos/returns/", body, format="json")
+    assert accepted.status_code == 201, accepted.json()
+    assert accepted.json()["lines"][0]["disposition"] == "damaged"
+
+
+def test_only_a_device_posts_returns(app):
+    response = app.post("/api/v1/pos/returns/", {"receipt_number": "R"}, format="json")
+    assert response.status_code == 403
