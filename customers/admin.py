@@ -17,7 +17,7 @@ from customers.models import (
     StoreCreditEntry,
     Tag,
 )
-from customers.services import assign_offer_to_segment, erase_customer, undo_merge
+from customers.services import assign_offer_to_segment, erase_customer, merge_customers, undo_merge
 from customers.services.profiles import _clean_profile_values, _sync_contact_identities, refresh_search_name
 
 
@@ -107,7 +107,7 @@ class CustomerAdmin(admin.ModelAdmin):
     inlines = [IdentityInline, ConsentInline]
     list_select_related = ["home_store", "assigned_associate", "loyalty_account__tier"]
     show_full_result_count = False
-    actions = ["erase_selected"]
+    actions = ["merge_two", "erase_selected"]
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "email", "phone", "card_number", "birthday", "important_dates"]}),
         ("Store and preferences", {"fields": ["home_store", "assigned_associate", "preferred_sizes", "tags", "user"]}),
@@ -165,6 +165,22 @@ class CustomerAdmin(admin.ModelAdmin):
             _sync_contact_identities(obj)
         except CustomerError as exc:
             messages.warning(request, f"{exc.message} (customer #{exc.extra.get('customer_id')})")
+
+    @admin.action(description="Merge the two selected profiles (the newer into the older)")
+    def merge_two(self, request, queryset):
+        pair = list(queryset.order_by("created_at", "pk")[:3])
+        if len(pair) != 2:
+            self.message_user(request, "Select exactly two profiles of the same person.", messages.ERROR)
+            return
+        target, source = pair
+        if source.user_id and not target.user_id:
+            target, source = source, target  # keep the profile the shopper signs in with
+        try:
+            merge = merge_customers(source=source, target=target, actor=request.user, reason="admin merge")
+        except CustomerError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, f"#{source.pk} merged into #{target.pk} (merge #{merge.pk}, can be undone).")
 
     @admin.action(description="Erase the personal data of the selected customers")
     def erase_selected(self, request, queryset):
