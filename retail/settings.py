@@ -309,6 +309,13 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
+# Orders: where shopper messages go (dotted paths; SMS/push print to the log unless a gateway is set)
+# and which payment provider authorises cards (the built-in test provider unless a real one is set).
+ORDERS_EMAIL_ADAPTER = env("ORDERS_EMAIL_ADAPTER", "orders.notifications.EmailAdapter")
+ORDERS_SMS_ADAPTER = env("ORDERS_SMS_ADAPTER", "orders.notifications.ConsoleAdapter")
+ORDERS_PUSH_ADAPTER = env("ORDERS_PUSH_ADAPTER", "orders.notifications.ConsoleAdapter")
+ORDERS_PAYMENT_PROVIDER = env("ORDERS_PAYMENT_PROVIDER", "orders.payments.TestPaymentProvider")
+
 IDEMPOTENCY_KEY_TTL_HOURS = 24
 OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "8"))
 OUTBOX_LEASE_SECONDS = int(env("OUTBOX_LEASE_SECONDS", "60"))
