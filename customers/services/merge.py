@@ -206,8 +206,8 @@ def merge_customers(
     Customer.objects.filter(pk=source.pk).update(merged_into=target, updated_at=now)
     source.merged_into = target
 
+    merge.moved = moved  # receivers add their own labels to this dict before it is saved
     customer_merged.send(sender=Customer, merge=merge, source=source, target=target)
-    merge.moved = moved
     merge.save(update_fields=["moved"])
     from customers.services.loyalty import recalculate_tier
 

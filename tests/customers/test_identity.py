@@ -121,9 +121,16 @@ def test_merge_moves_everything_and_undo_puts_it_back():
     issue_store_credit(customer=source, amount=Decimal("15.50"), reference="RET-1")
     set_consent(customer=source, channel="sms", granted=True, source="store:LON-01")
     received = []
-    customer_merged.connect(lambda **kw: received.append(kw["merge"].pk), weak=False, dispatch_uid="t-merge")
+
+    def other_app_moves_its_rows(merge, **kwargs):
+        received.append(merge.pk)
+        merge.moved["otherapp.Thing"] = [7, 8]
+
+    customer_merged.connect(other_app_moves_its_rows, weak=False, dispatch_uid="t-merge")
     undone = []
-    customer_merge_undone.connect(lambda **kw: undone.append(kw["merge"].pk), weak=False, dispatch_uid="t-undo")
+    customer_merge_undone.connect(
+        lambda merge, **kw: undone.append(merge.moved["otherapp.Thing"]), weak=False, dispatch_uid="t-undo"
+    )
     try:
         # when they are merged
         merge = merge_customers(source=source, target=target, reason="same person")
@@ -135,6 +142,8 @@ def test_merge_moves_everything_and_undo_puts_it_back():
         assert target.consents.get(channel="sms").granted
         assert target.channels == ["app", "store"]
         assert received == [merge.pk]
+        merge.refresh_from_db()
+        assert merge.moved["otherapp.Thing"] == [7, 8]  # what receivers record is kept for the undo
         assert resolve_customer(identities={"phone": "07700900123"}).pk == target.pk
         assert AuditEvent.objects.filter(action="customer.merged", object_id=str(target.pk)).exists()
 
@@ -149,7 +158,7 @@ def test_merge_moves_everything_and_undo_puts_it_back():
         assert source.store_credit.balance == Decimal("15.50") and target.store_credit.balance == 0
         assert target.card_number == "" and target.channels == ["app"]
         assert resolve_customer(identities={"phone": "07700900123"}).pk == source.pk
-        assert undone == [merge.pk]
+        assert undone == [[7, 8]]
     finally:
         customer_merged.disconnect(dispatch_uid="t-merge")
         customer_merge_undone.disconnect(dispatch_uid="t-undo")
