@@ -29,7 +29,8 @@ def change_prices(*, products: QuerySet[Product], percent: Decimal, actor: User 
     if not Decimal("-90") <= percent <= Decimal("500") or percent == 0:
         raise InventoryError("Give a change between -90% and +500%, not 0.", code="invalid_percent")
     factor = 1 + percent / 100
-    products = list(products.select_for_update(of=("self",)).order_by("pk"))
+    ids = list(products.values_list("pk", flat=True))  # the admin's queryset may be DISTINCT/annotated
+    products = list(Product.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))
     for product in products:
         product.base_price = (product.base_price * factor).quantize(CENT, ROUND_HALF_UP)
     Product.objects.bulk_update(products, ["base_price"])
