@@ -46,7 +46,9 @@ def _order_qs() -> QuerySet[Order]:
     return Order.objects.select_related("store", "customer").prefetch_related(
         Prefetch(
             "lines",
-            queryset=OrderLine.objects.select_related("fulfillment", "variant__product").order_by("line_number"),
+            queryset=OrderLine.objects.select_related("fulfillment", "variant__product__category__parent").order_by(
+                "line_number"
+            ),
         ),
         "payments",
     )
@@ -128,3 +130,78 @@ def customer_returns_panel(*, customer_id: int, limit: int = 10) -> list[ReturnR
         .prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.order_by("pk")))
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def preview_return(
+    *,
+    order: Order | None,
+    lines: list,
+    method: str = ReturnRequest.Method.IN_STORE,
+    customer=None,
+    request: ReturnRequest | None = None,
+):
+    """What the policy says about these lines, without writing anything: (items, request verdict).
+
+    `lines` are services.LineRequest. For a return already started (`request`), its own units are
+    not counted as "already returned" and the window counts from the day it was started.
+    """
+    from orders.returns.services._facts import (
+        Item,
+        current_rules,
+        judge_items,
+        local_date,
+        offer_facts,
+        price_receipted,
+        price_receiptless,
+        units_in_returns,
+    )
+
+    rules = current_rules()
+    today = local_date(request.created_at) if request is not None else timezone.localdate()
+    exclude = request.pk if request is not None else None
+    items: list[Item] = []
+    offer = None
+    if order is not None:
+        order_lines = {line.line_number: line for line in order.lines.all()}
+        for spec in lines:
+            line = order_lines.get(spec.line_number)
+            if line is not None:
+                items.append(
+                    Item(quantity=spec.quantity, reason=spec.reason, condition=spec.condition, order_line=line)
+                )
+        done = units_in_returns(
+            [line.pk for line in order_lines.values()], statuses=ReturnRequest.DONE_STATUSES, exclude_request=exclude
+        )
+        price_receipted(items, already=done)
+        returning: dict[int, int] = {}
+        for item in items:
+            returning[item.order_line.pk] = returning.get(item.order_line.pk, 0) + item.quantity
+        offer = offer_facts(order, list(order_lines.values()), returning=returning, done=done)
+    else:
+        from inventory.models import Variant
+
+        variants = {
+            v.sku: v
+            for v in Variant.objects.filter(sku__in=[spec.sku for spec in lines]).select_related(
+                "product__category__parent"
+            )
+        }
+        for spec in lines:
+            if spec.sku in variants:
+                items.append(
+                    Item(
+                        quantity=spec.quantity, reason=spec.reason, condition=spec.condition, variant=variants[spec.sku]
+                    )
+                )
+        price_receiptless(items, rules=rules, now=request.created_at if request is not None else None)
+    verdict = judge_items(
+        items,
+        rules=rules,
+        order=order,
+        today=today,
+        method=method,
+        customer=customer,
+        offer=offer,
+        exclude_request=exclude,
+    )
+    return items, verdict

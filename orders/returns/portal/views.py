@@ -1,0 +1,317 @@
+"""The returns desk: find the purchase -> choose lines -> verdicts -> approve -> refund -> receipt.
+
+Views are thin: find through selectors, write through services, render. Everything the policy
+says comes from the engine; a refusal (a ReturnError) is shown on the same page with nothing written.
+"""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from customers.selectors import get_customer_for_staff, search_customers
+from orders.returns import selectors, services
+from orders.returns.errors import ReturnError
+from orders.returns.models import Condition, Disposition, Reason, ReturnRequest
+from orders.returns.numbers import qr_svg
+from orders.returns.portal import forms
+from orders.returns.services._facts import delivered_units
+from retail.errors import NotFound
+from retail.portal.access import portal_view
+
+CHOICES = {
+    "reasons": Reason.choices,
+    "conditions": Condition.choices,
+    "dispositions": Disposition.choices,
+}
+
+
+def _customer(request, customer_id: int):
+    try:
+        return get_customer_for_staff(request.user, customer_id, header=False)
+    except NotFound:
+        raise Http404("No such customer.") from None
+
+
+def _return(rma_number: str) -> ReturnRequest:
+    found = selectors.find_return(rma_number)
+    if found is None:
+        raise Http404("No such return.")
+    return found
+
+
+@require_GET
+@portal_view
+def desk(request):
+    """Scan the RMA QR, type an order or receipt number, or look the shopper up; plus returns in progress."""
+    query = request.GET.get("q", "").strip()
+    hits, not_found = [], False
+    if query:
+        found = selectors.find_return(query)
+        if found is not None:
+            return redirect("returns_portal:detail", rma_number=found.rma_number)
+        order = selectors.find_order(query)
+        if order is not None:
+            return redirect("returns_portal:order", number=order.number)
+        hits = search_customers(query)
+        if len(hits) == 1 and hits[0].matched in {"phone", "card", "email"}:
+            return redirect("returns_portal:purchases", customer_id=hits[0].customer.pk)
+        not_found = not hits
+    context = {
+        "query": query,
+        "hits": hits,
+        "not_found": not_found,
+        "in_progress": selectors.returns_in_progress(store=request.store),
+        "recent": selectors.recent_returns(store=request.store),
+    }
+    return render(request, "returns/desk.html", context)
+
+
+@require_GET
+@portal_view
+def purchases(request, customer_id: int):
+    """The shopper's delivered purchases on every channel: pick the one coming back, or go receipt-less."""
+    customer = _customer(request, customer_id)
+    return render(
+        request,
+        "returns/purchases.html",
+        {"customer": customer, "orders": selectors.returnable_orders_of(customer)},
+    )
+
+
+def _order_rows(order, returned: dict[int, int], chosen: dict) -> list[dict]:
+    rows = []
+    for line in order.lines.all():
+        delivered = delivered_units(line)
+        left = max(0, delivered - returned.get(line.pk, 0))
+        rows.append(
+            {
+                "line": line,
+                "delivered": delivered,
+                "left": left,
+                "options": range(1, left + 1),
+                "chosen": chosen.get(line.line_number),
+            }
+        )
+    return rows
+
+
+def _verdict_context(items, verdict, *, receiptless: bool, data=None) -> dict:
+    return {
+        "items": items,
+        "verdict": verdict,
+        "receiptless": receiptless,
+        "data": data or {},
+        "refund_choices": [
+            (value, label) for value, label in forms.REFUND_CHOICES if not (receiptless and value == "original")
+        ],
+    }
+
+
+def _show_error(request, exc: ReturnError) -> None:
+    messages.error(request, exc.message)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def order_return(request, number: str):
+    """Choose the lines of one order, see the verdicts as you go, settle and print the receipt."""
+    order = selectors.find_order(number)
+    if order is None:
+        raise Http404("No such order.")
+    data = request.POST if request.method == "POST" else {}
+    lines = forms.order_lines_from(data, order.lines.all())
+    if request.method == "POST":
+        settlement = forms.settlement_from(request.POST)
+        try:
+            done = services.complete_return(
+                store=request.store,
+                actor=request.user,
+                refund_method=settlement.method,
+                order=order,
+                lines=lines,
+                approval=settlement.approval,
+                exchange=settlement.exchange,
+            )
+        except ReturnError as exc:
+            _show_error(request, exc)
+        else:
+            return redirect("returns_portal:receipt", rma_number=done.rma_number)
+    items, verdict = selectors.preview_return(order=order, lines=lines, customer=order.customer)
+    context = {
+        "order": order,
+        "rows": _order_rows(order, selectors.returned_units(order), {spec.line_number: spec for spec in lines}),
+        "preview_url": reverse("returns_portal:order-preview", kwargs={"number": order.number}),
+        **CHOICES,
+        **_verdict_context(items, verdict, receiptless=False, data=data),
+    }
+    return render(request, "returns/order.html", context, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@portal_view
+def order_preview(request, number: str):
+    """htmx: the verdicts for the lines as chosen so far (nothing is written)."""
+    order = selectors.find_order(number)
+    if order is None:
+        raise Http404("No such order.")
+    lines = forms.order_lines_from(request.POST, order.lines.all())
+    items, verdict = selectors.preview_return(order=order, lines=lines, customer=order.customer)
+    return render(
+        request,
+        "returns/partials/verdicts.html",
+        _verdict_context(items, verdict, receiptless=False, data=request.POST),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def receiptless(request, customer_id: int):
+    """A return without a receipt for a known shopper: SKUs at the lowest recent price, as store credit."""
+    customer = _customer(request, customer_id)
+    data = request.POST if request.method == "POST" else {}
+    lines = forms.receiptless_lines_from(data)
+    if request.method == "POST":
+        settlement = forms.settlement_from(request.POST)
+        try:
+            done = services.complete_return(
+                store=request.store,
+                actor=request.user,
+                refund_method=settlement.method,
+                customer=customer,
+                lines=lines,
+                approval=settlement.approval,
+                exchange=settlement.exchange,
+            )
+        except ReturnError as exc:
+            _show_error(request, exc)
+        else:
+            return redirect("returns_portal:receipt", rma_number=done.rma_number)
+    items, verdict = selectors.preview_return(order=None, lines=lines, customer=customer)
+    context = {
+        "customer": customer,
+        "rows": range(forms.RECEIPTLESS_ROWS),
+        "preview_url": reverse("returns_portal:receiptless-preview", kwargs={"customer_id": customer.pk}),
+        **CHOICES,
+        **_verdict_context(items, verdict, receiptless=True, data=data),
+    }
+    return render(request, "returns/receiptless.html", context, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@portal_view
+def receiptless_preview(request, customer_id: int):
+    customer = _customer(request, customer_id)
+    lines = forms.receiptless_lines_from(request.POST)
+    items, verdict = selectors.preview_return(order=None, lines=lines, customer=customer)
+    return render(
+        request, "returns/partials/verdicts.html", _verdict_context(items, verdict, receiptless=True, data=request.POST)
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def detail(request, rma_number: str):
+    """A return started online (scanned QR or typed RMA): inspect, approve if needed, settle."""
+    found = _return(rma_number)
+    if found.status in ReturnRequest.DONE_STATUSES:
+        return redirect("returns_portal:receipt", rma_number=found.rma_number)
+    return_lines = list(found.lines.all())
+    data = request.POST if request.method == "POST" else {}
+    inspections, specs = forms.inspections_from(data, return_lines)
+    if request.method == "POST" and found.is_open:
+        settlement = forms.settlement_from(request.POST)
+        try:
+            done = services.complete_return(
+                store=request.store,
+                actor=request.user,
+                refund_method=settlement.method,
+                request=found,
+                inspections=inspections,
+                approval=settlement.approval,
+                exchange=settlement.exchange,
+            )
+        except ReturnError as exc:
+            _show_error(request, exc)
+        else:
+            return redirect("returns_portal:receipt", rma_number=done.rma_number)
+    items, verdict = selectors.preview_return(
+        order=found.order, lines=specs, customer=found.customer, request=found, method=found.method
+    )
+    context = {
+        "ret": found,
+        "rows": list(zip(return_lines, specs, strict=True)),
+        "preview_url": reverse("returns_portal:detail-preview", kwargs={"rma_number": found.rma_number}),
+        **CHOICES,
+        **_verdict_context(items, verdict, receiptless=found.receiptless, data=data),
+    }
+    return render(request, "returns/detail.html", context, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@portal_view
+def detail_preview(request, rma_number: str):
+    found = _return(rma_number)
+    _, specs = forms.inspections_from(request.POST, list(found.lines.all()))
+    items, verdict = selectors.preview_return(
+        order=found.order, lines=specs, customer=found.customer, request=found, method=found.method
+    )
+    return render(
+        request,
+        "returns/partials/verdicts.html",
+        _verdict_context(items, verdict, receiptless=found.receiptless, data=request.POST),
+    )
+
+
+@require_POST
+@portal_view
+def reject(request, rma_number: str):
+    found = _return(rma_number)
+    try:
+        services.reject_return(
+            request=found, store=request.store, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except ReturnError as exc:
+        _show_error(request, exc)
+        return redirect("returns_portal:detail", rma_number=found.rma_number)
+    messages.success(request, f"Return {found.rma_number} was rejected; the shopper is told why.")
+    return redirect("returns_portal:desk")
+
+
+@require_GET
+@portal_view
+def receipt(request, rma_number: str):
+    """What the shopper is given: lines, deductions, where the money went, the exchange order."""
+    found = _return(rma_number)
+    return render(request, "returns/receipt.html", {"ret": found, "qr": qr_svg(found.qr_token)})
+
+
+@require_POST
+@portal_view
+def release(request, rma_number: str, line_id: int):
+    found = _return(rma_number)
+    line = next((line for line in found.lines.all() if line.pk == line_id), None)
+    if line is None:
+        raise Http404("No such line.")
+    try:
+        services.release_inspection(
+            line=line, store=request.store, actor=request.user, outcome=request.POST.get("outcome", "")
+        )
+    except ReturnError as exc:
+        _show_error(request, exc)
+    else:
+        messages.success(request, f"{line.sku} released from inspection.")
+    return redirect("returns_portal:receipt", rma_number=found.rma_number)
+
+
+@require_GET
+@portal_view
+def customer_returns(request, customer_id: int):
+    """Clienteling panel (htmx fragment): this shopper's returns on every channel."""
+    customer = _customer(request, customer_id)
+    return render(
+        request,
+        "returns/partials/customer_returns.html",
+        {"customer": customer, "returns": selectors.customer_returns_panel(customer_id=customer.pk)},
+    )

@@ -1,0 +1,178 @@
+"""The returns desk in the portal: find, choose, verdicts, approval, refund, receipt; constant queries."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from customers.models import StoreCreditAccount
+from orders.returns.models import ReturnRequest
+from orders.returns.numbers import qr_payload
+from orders.returns.services import LineRequest, receive_return, start_return
+from tests.factories import TEST_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+DESK = "/portal/returns/"
+
+
+@pytest.fixture
+def desk_client(client, associate):
+    client.force_login(associate)
+    return client
+
+
+def form(order, **values):
+    line = order.lines.get(line_number=1)
+    data = {
+        f"qty_{line.pk}": "1",
+        f"reason_{line.pk}": "wrong_size",
+        f"condition_{line.pk}": "new",
+        f"disposition_{line.pk}": "",
+        "refund_method": "store_credit",
+    }
+    data.update(values)
+    return data
+
+
+def test_scanning_a_return_qr_opens_it_and_typing_an_order_opens_its_lines(desk_client, policy, deliver, shirt):
+    order = deliver([("SHIRT-M", 1)], channel="web")
+    request = start_return(
+        order=order, lines=[LineRequest(line_number=1, quantity=1, reason="wrong_size")], channel="app"
+    )
+    # when the scanner types the QR payload, then an order number in lower case
+    by_qr = desk_client.get(DESK, {"q": qr_payload(request.qr_token)})
+    by_order = desk_client.get(DESK, {"q": order.number.lower()})
+    nothing = desk_client.get(DESK, {"q": "RMA-0000-0000"})
+    # then
+    assert by_qr.status_code == 302 and by_qr.url == reverse("returns_portal:detail", args=[request.rma_number])
+    assert by_order.status_code == 302 and by_order.url == reverse("returns_portal:order", args=[order.number])
+    assert "No return, order, receipt or shopper matches" in nothing.content.decode()
+
+
+def test_the_desk_counter_flow_refunds_to_store_credit_and_shows_the_receipt(
+    desk_client, policy, deliver, shirt, shopper, store
+):
+    order = deliver([("SHIRT-M", 2)], channel="web", days_ago=5)
+    page = desk_client.get(reverse("returns_portal:order", args=[order.number]))
+    assert page.status_code == 200 and "Choose what comes back" in page.content.decode()
+    # when the associate previews the verdict, then completes
+    preview = desk_client.post(
+        reverse("returns_portal:order-preview", args=[order.number]), form(order), HTTP_HX_REQUEST="true"
+    )
+    done = desk_client.post(reverse("returns_portal:order", args=[order.number]), form(order))
+    # then
+    assert "Bought on the web 5 days ago; web orders can be returned within 30 days." in preview.content.decode()
+    request = ReturnRequest.objects.get()
+    assert done.status_code == 302 and done.url == reverse("returns_portal:receipt", args=[request.rma_number])
+    assert request.status == "refunded" and request.store == store
+    assert StoreCreditAccount.objects.get(customer=shopper).balance == Decimal("30.00")
+    receipt = desk_client.get(done.url).content.decode()
+    assert request.rma_number in receipt and "As store credit" in receipt
+
+
+def test_the_desk_refuses_without_a_manager_and_keeps_nothing(desk_client, policy, deliver, shirt, associate):
+    order = deliver([("SHIRT-M", 1)], channel="web", days_ago=60)
+    # when no manager confirms
+    page = desk_client.post(reverse("returns_portal:order", args=[order.number]), form(order))
+    # when the associate types their own credentials as "manager"
+    own = desk_client.post(
+        reverse("returns_portal:order", args=[order.number]),
+        form(order, manager_email=associate.email, manager_password=TEST_PASSWORD, approval_reason="please"),
+    )
+    # then both are refused on the page, with nothing written
+    assert page.status_code == 400
+    assert "A manager of this store must approve this return" in page.content.decode()
+    assert "Manager approval" in page.content.decode()
+    assert own.status_code == 400 and "is not a manager of" in own.content.decode()
+    assert ReturnRequest.objects.count() == 0
+
+
+def test_a_manager_approves_on_the_same_screen(desk_client, policy, deliver, shirt, manager):
+    order = deliver([("SHIRT-M", 1)], channel="web", days_ago=60)
+    done = desk_client.post(
+        reverse("returns_portal:order", args=[order.number]),
+        form(order, manager_email=manager.email, manager_password=TEST_PASSWORD, approval_reason="Unworn, regular"),
+    )
+    assert done.status_code == 302
+    assert ReturnRequest.objects.get().approved_by == manager
+
+
+def test_an_online_return_is_inspected_and_refunded_from_its_page(desk_client, policy, deliver, shirt, store):
+    order = deliver([("SHIRT-M", 1)], channel="app")
+    request = start_return(
+        order=order, lines=[LineRequest(line_number=1, quantity=1, reason="defective")], channel="app"
+    )
+    line = request.lines.get()
+    page = desk_client.get(reverse("returns_portal:detail", args=[request.rma_number]))
+    assert "Inspect what came back" in page.content.decode()
+    done = desk_client.post(
+        reverse("returns_portal:detail", args=[request.rma_number]),
+        {f"condition_{line.pk}": "damaged", f"disposition_{line.pk}": "damaged", "refund_method": "original"},
+    )
+    assert done.status_code == 302
+    request.refresh_from_db()
+    assert request.status == "refunded" and request.lines.get().disposition == "damaged"
+    assert order.payments.get().refunded_amount == Decimal("30.00")
+
+
+def test_a_location_without_returns_desk_says_so(client, policy, outlet, deliver, shirt):
+    from retail.models import StoreMembership
+    from tests.factories import MembershipFactory
+
+    user = MembershipFactory(store=outlet, role=StoreMembership.Role.ASSOCIATE).user
+    client.force_login(user)
+    order = deliver([("SHIRT-M", 1)])
+    page = client.get(DESK).content.decode()
+    refused = client.post(reverse("returns_portal:order", args=[order.number]), form(order))
+    assert "does not take returns" in page
+    assert refused.status_code == 400 and "does not take returns" in refused.content.decode()
+    assert ReturnRequest.objects.count() == 0
+
+
+def _in_progress(order, count, store, associate):
+    for _ in range(count):
+        request = start_return(
+            order=order, lines=[LineRequest(line_number=1, quantity=1, reason="wrong_size")], channel="web", store=store
+        )
+        receive_return(request=request, store=store, actor=associate, inspect=False)
+
+
+def test_desk_queries_are_constant_in_the_number_of_returns(
+    desk_client, policy, deliver, shirt, store, associate, django_assert_num_queries
+):
+    order = deliver([("SHIRT-M", 12)])
+    _in_progress(order, 1, store, associate)
+    desk_client.get(DESK)  # warm: session and store choice
+    with CaptureQueriesContext(connection) as one:
+        page = desk_client.get(DESK)
+    assert page.content.decode().count("/portal/returns/RMA-") == 1
+    _in_progress(order, 9, store, associate)
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = desk_client.get(DESK)
+    assert page.content.decode().count("/portal/returns/RMA-") == 10
+
+
+def test_order_page_queries_are_constant_in_the_number_of_lines(
+    desk_client, policy, deliver, shirt, jeans, coat, django_assert_num_queries
+):
+    small = deliver([("SHIRT-M", 1)])
+    large = deliver([("SHIRT-M", 1), ("JEANS-32", 2), ("COAT-M", 1)])
+    desk_client.get(DESK)  # warm: session and store choice
+    with CaptureQueriesContext(connection) as one:
+        desk_client.get(reverse("returns_portal:order", args=[small.number]))
+    with django_assert_num_queries(len(one.captured_queries)):
+        desk_client.get(reverse("returns_portal:order", args=[large.number]))
+
+
+def test_clienteling_panel_and_dashboard_tile(desk_client, policy, deliver, shirt, shopper, store, associate):
+    order = deliver([("SHIRT-M", 2)])
+    _in_progress(order, 1, store, associate)
+    panel = desk_client.get(reverse("returns_portal:customer-returns", args=[shopper.pk]), HTTP_HX_REQUEST="true")
+    profile = desk_client.get(reverse("customers_portal:detail", args=[shopper.pk])).content.decode()
+    dashboard = desk_client.get("/portal/").content.decode()
+    assert panel.status_code == 200 and ReturnRequest.objects.get().rma_number in panel.content.decode()
+    assert reverse("returns_portal:customer-returns", args=[shopper.pk]) in profile
+    assert "Returns waiting" in dashboard and "received, to inspect" in dashboard
