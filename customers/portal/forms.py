@@ -28,3 +28,19 @@ class TaskForm(forms.Form):
         if due < timezone.localdate():
             raise forms.ValidationError("Pick today or a later day.")
         return due
+
+
+class NewCustomerForm(forms.Form):
+    first_name = forms.CharField(max_length=80)
+    last_name = forms.CharField(max_length=80)
+    phone = forms.CharField(max_length=32, required=False, widget=forms.TextInput(attrs={"type": "tel"}))
+    email = forms.EmailField(required=False)
+    birthday = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    consent_email = forms.BooleanField(required=False, label="Agrees to marketing emails")
+    consent_sms = forms.BooleanField(required=False, label="Agrees to marketing texts")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("phone") and not data.get("email"):
+            raise forms.ValidationError("Give a phone number or an email, so the shopper can be found again.")
+        return data

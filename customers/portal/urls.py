@@ -5,6 +5,8 @@ from customers.portal import views
 urlpatterns = [
     path("customers/", views.search, name="search"),
     path("customers/book/", views.book, name="book"),
+    path("customers/new/", views.new_customer, name="new"),
+    path("customers/<int:customer_id>/consent/", views.consent, name="consent"),
     path("customers/<int:customer_id>/", views.detail, name="detail"),
     path("customers/<int:customer_id>/timeline/", views.timeline, name="timeline"),
     path("customers/<int:customer_id>/notes/", views.notes, name="notes"),

@@ -8,6 +8,7 @@ import json
 
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from customers.errors import CustomerError
 from customers.models import Channel, LoyaltyTier, Task
 from customers.normalise import format_phone
-from customers.portal.forms import NoteForm, TaskForm
+from customers.portal.forms import NewCustomerForm, NoteForm, TaskForm
 from customers.portal.panels import panels_for
 from customers.selectors import (
     client_book,
@@ -32,7 +33,15 @@ from customers.selectors import (
     tasks_for,
     timeline_page,
 )
-from customers.services import add_note, assign_associate, complete_task, create_task, export_customer_data
+from customers.services import (
+    add_note,
+    assign_associate,
+    complete_task,
+    create_customer,
+    create_task,
+    export_customer_data,
+    set_consent,
+)
 from retail.errors import NotFound
 from retail.portal.access import portal_view
 from retail.services import record_audit_event
@@ -57,6 +66,67 @@ def search(request):
     if not request.htmx and len(hits) == 1 and hits[0].matched in {"phone", "card", "email"}:
         return redirect("customers_portal:detail", customer_id=hits[0].customer.pk)
     return render(request, "customers/search.html", {"hits": hits, "query": query})
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def new_customer(request):
+    """A shopper at the counter with no profile yet: the essentials, created in this store."""
+    form = NewCustomerForm(request.POST or None, initial={"phone": request.GET.get("phone", "")})
+    existing = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                customer = create_customer(
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    birthday=data["birthday"],
+                    home_store=request.store,
+                    actor=request.user,
+                    store=request.store,
+                )
+                for channel in ("email", "sms"):
+                    if data[f"consent_{channel}"]:
+                        set_consent(
+                            customer=customer,
+                            channel=channel,
+                            granted=True,
+                            source=f"store:{request.store.code}",
+                            actor=request.user,
+                        )
+        except CustomerError as exc:
+            existing = exc.extra.get("customer_id")
+            for field, errors in exc.fields.items():
+                form.add_error(field if field in form.fields else None, errors)
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Profile created for {customer}.")
+            return redirect("customers_portal:detail", customer_id=customer.pk)
+    return render(request, "customers/new.html", {"form": form, "existing": existing})
+
+
+@require_POST
+@portal_view
+def consent(request, customer_id: int):
+    """The shopper says yes or no at the counter; recorded with this store as the source."""
+    customer = _customer(request, customer_id)
+    channel, granted = request.POST.get("channel", ""), request.POST.get("granted") == "1"
+    try:
+        set_consent(
+            customer=customer,
+            channel=channel,
+            granted=granted,
+            source=f"store:{request.store.code}",
+            actor=request.user,
+        )
+    except CustomerError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{channel.upper()} consent {'given' if granted else 'withdrawn'}.")
+    return redirect("customers_portal:detail", customer_id=customer.pk)
 
 
 @require_GET

@@ -6,9 +6,8 @@ from django.utils import timezone
 from customers.errors import CustomerError
 from customers.models import Customer, CustomerList, Interaction, ListItem
 from customers.services.timeline import record_interaction
-from inventory.errors import InventoryError
-from inventory.selectors import variants_by_sku
 
+Variant = ListItem._meta.get_field("variant").related_model  # inventory's, reached through our FK
 DEFAULT_NAMES = {CustomerList.Kind.WISHLIST: "Wishlist", CustomerList.Kind.SHOPPING: "Shopping list"}
 
 
@@ -36,10 +35,9 @@ def add_list_item(
     """Put a variant on the shopper's list (adding again raises the quantity)."""
     if not 1 <= quantity <= 99:
         raise CustomerError("Quantity is 1 to 99.", code="invalid", fields={"quantity": ["1 to 99."]})
-    try:
-        variant = variants_by_sku([sku])[sku.strip()]
-    except InventoryError as exc:
-        raise CustomerError(exc.message, code="unknown_sku", fields={"sku": ["Unknown SKU."]}) from None
+    variant = Variant.objects.filter(sku=(sku or "").strip(), is_active=True).first()
+    if variant is None:
+        raise CustomerError(f"Unknown SKU: {sku}.", code="unknown_sku", fields={"sku": ["Unknown SKU."]})
     lst = _list_for(customer, kind, list_name)
     now = timezone.now()
     item = ListItem.objects.select_for_update().filter(customer_list=lst, variant=variant).first()

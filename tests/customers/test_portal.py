@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.models import Interaction, Note, Task
+from customers.models import Customer, Interaction, Note, Task
 from customers.services import earn_points, issue_store_credit, set_consent, update_customer_profile
 from retail.models import AuditEvent, StoreMembership
 from tests.customers.factories import CustomerFactory, many_interactions
@@ -175,3 +175,31 @@ def test_lists_show_stock_here_and_recommendations_come_from_purchases(associate
     # and what others bought with A comes in the shopper's size (M), with stock here
     html = recs.content.decode()
     assert "B-M" in html and "C-M" in html and "B-S" not in html and "A-" not in html
+
+
+def test_a_new_customer_is_created_at_the_counter_with_consent_from_this_store(associate_client, store):
+    url = reverse("customers_portal:new")
+    # a profile without any contact is refused with a form error
+    refused = associate_client.post(url, {"first_name": "Lin", "last_name": "Wu"})
+    assert refused.status_code == 200 and "Give a phone number or an email" in refused.content.decode()
+    # when the associate fills the essentials
+    response = associate_client.post(
+        url, {"first_name": "Lin", "last_name": "Wu", "phone": "07700 900999", "consent_sms": "on"}
+    )
+    # then the profile exists in this store with an SMS consent sourced here, and opens
+    customer = Customer.objects.get(phone="+447700900999")
+    assert response.status_code == 302 and response.url == reverse("customers_portal:detail", args=[customer.pk])
+    assert customer.home_store == store
+    assert customer.consents.get(channel="sms").source == "store:LON-01"
+    # and the same phone again is a form error pointing at the existing profile, not a duplicate
+    again = associate_client.post(url, {"first_name": "L", "last_name": "W", "phone": "+44 7700 900999"})
+    assert "Another customer already has this phone" in again.content.decode()
+    assert Customer.objects.filter(phone="+447700900999").count() == 1
+
+
+def test_consent_is_toggled_at_the_counter_and_audited(associate_client, associate, shopper):
+    url = reverse("customers_portal:consent", args=[shopper.pk])
+    associate_client.post(url, {"channel": "email", "granted": "0"})
+    consent = shopper.consents.get(channel="email")
+    assert consent.granted is False and consent.source == "store:LON-01"
+    assert AuditEvent.objects.filter(action="customer.consent_changed", actor=associate).exists()
