@@ -2,8 +2,8 @@
 
 Every adapter gets the message's idempotency key (`outbox:<id>`); a real SMS/push gateway passes
 it on so that a redelivered outbox message cannot reach the shopper twice. Configure with
-settings.ORDERS_SMS_ADAPTER / ORDERS_PUSH_ADAPTER (dotted paths); the console adapter is the
-default (the demo prints messages to the log).
+settings.ORDERS_EMAIL_ADAPTER / ORDERS_SMS_ADAPTER / ORDERS_PUSH_ADAPTER (dotted paths, from the
+environment); SMS and push default to the console adapter (the demo prints them to the log).
 """
 
 import logging
@@ -78,8 +78,8 @@ class RecordingAdapter:
 
 def adapter_for(channel: str) -> NotificationAdapter:
     paths = {
-        "email": getattr(settings, "ORDERS_EMAIL_ADAPTER", "orders.notifications.EmailAdapter"),
-        "sms": getattr(settings, "ORDERS_SMS_ADAPTER", "orders.notifications.ConsoleAdapter"),
-        "push": getattr(settings, "ORDERS_PUSH_ADAPTER", "orders.notifications.ConsoleAdapter"),
+        "email": settings.ORDERS_EMAIL_ADAPTER,
+        "sms": settings.ORDERS_SMS_ADAPTER,
+        "push": settings.ORDERS_PUSH_ADAPTER,
     }
     return import_string(paths[channel])()

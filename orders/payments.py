@@ -102,5 +102,4 @@ class TestPaymentProvider:
 
 
 def get_payment_provider() -> PaymentProvider:
-    path = getattr(settings, "ORDERS_PAYMENT_PROVIDER", "orders.payments.TestPaymentProvider")
-    return import_string(path)()
+    return import_string(settings.ORDERS_PAYMENT_PROVIDER)()

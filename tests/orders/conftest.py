@@ -6,6 +6,7 @@ from orders.notifications import RecordingAdapter
 from orders.services import GroupRequest, TenderRequest, place_order
 from tests.factories import UserFactory
 from tests.inventory.factories import VariantFactory
+from tests.retail.test_outbox_worker import broker, producer, queue, start_worker  # noqa: F401 — the shared worker harness
 
 
 @pytest.fixture(autouse=True)
