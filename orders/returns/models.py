@@ -124,6 +124,11 @@ class ReturnPolicy(models.Model):
     def __str__(self):
         return f"{self.name}{' (active)' if self.is_active else ''}"
 
+    def validate_constraints(self, exclude=None):
+        # Activating a policy retires the active one in save_return_policy's transaction; the
+        # database constraint still guarantees a single active policy.
+        super().validate_constraints(exclude={*(exclude or ()), "is_active"})
+
     def window_for_channel(self, channel: str) -> int:
         return getattr(self, f"window_{channel}_days", self.window_store_days)
 
