@@ -10,8 +10,8 @@ def raise_back_in_stock_tasks(pairs: list[list[int]]) -> int:
 
 @shared_task
 def raise_birthday_tasks() -> int:
-    """Beat, daily: birthday calls a week ahead."""
-    return services.raise_birthday_tasks()
+    """Beat, daily: birthday and important-date calls a week ahead."""
+    return services.raise_birthday_tasks() + services.raise_important_date_tasks()
 
 
 @shared_task

@@ -11,6 +11,7 @@ from customers.services.clienteling import (
     pin_note,
     raise_back_in_stock_tasks,
     raise_birthday_tasks,
+    raise_important_date_tasks,
     raise_task_for_event,
 )
 from customers.services.lists import add_list_item, remove_list_item
@@ -68,6 +69,7 @@ __all__ = [
     "pin_note",
     "raise_back_in_stock_tasks",
     "raise_birthday_tasks",
+    "raise_important_date_tasks",
     "raise_task_for_event",
     "reassign_client_book",
     "recalculate_all_tiers",

@@ -267,3 +267,28 @@ def raise_back_in_stock_tasks(*, pairs: list[tuple[int, int]]) -> int:
             )
             made += task is not None
     return made
+
+
+def raise_important_date_tasks(*, today: date | None = None, days_ahead: int = 7) -> int:
+    """Calls a week before the dates shoppers told us about (anniversaries...), every year."""
+    today = today or timezone.localdate()
+    target = today + timedelta(days=days_ahead)
+    made = 0
+    qs = Customer.objects.live().filter(home_store__isnull=False).exclude(important_dates=[])
+    for customer in qs.select_related("home_store", "assigned_associate").iterator(chunk_size=500):
+        for item in customer.important_dates or []:
+            try:
+                when = date.fromisoformat(item["date"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            if (when.month, when.day) != (target.month, target.day):
+                continue
+            task = raise_task_for_event(
+                customer=customer,
+                reason=Task.Reason.IMPORTANT_DATE,
+                due_on=today,
+                trigger_key=f"date:{customer.pk}:{item.get('label', '')[:40]}:{target.year}",
+                title=f"{item.get('label') or 'Important date'} on {target:%d %b}: call {customer.first_name}",
+            )
+            made += task is not None
+    return made

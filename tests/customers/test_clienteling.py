@@ -116,3 +116,14 @@ def test_a_client_book_is_handed_to_a_colleague_of_the_same_store(store, other_s
         reassign_client_book(from_associate=associate, to_associate=stranger, store=store)
     assert reassign_client_book(from_associate=associate, to_associate=colleague, store=store) == 3
     assert {c.pk for c in colleague.client_book.all()} == {c.pk for c in clients}
+
+
+def test_important_dates_raise_a_call_a_week_ahead(store):
+    from customers.services import raise_important_date_tasks
+
+    shopper = CustomerFactory(home_store=store, important_dates=[{"label": "Anniversary", "date": "2015-06-14"}])
+    CustomerFactory(home_store=store, important_dates=[{"label": "Graduation", "date": "2020-07-01"}])
+    assert raise_important_date_tasks(today=date(2026, 6, 7)) == 1
+    task = Task.objects.get()
+    assert task.customer == shopper and task.reason == "important_date" and "Anniversary" in task.title
+    assert raise_important_date_tasks(today=date(2026, 6, 7)) == 0
