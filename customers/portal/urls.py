@@ -5,6 +5,7 @@ from customers.portal import views
 urlpatterns = [
     path("customers/", views.search, name="search"),
     path("customers/book/", views.book, name="book"),
+    path("customers/book/reassign/", views.reassign_book, name="reassign-book"),
     path("customers/new/", views.new_customer, name="new"),
     path("customers/<int:customer_id>/consent/", views.consent, name="consent"),
     path("customers/<int:customer_id>/", views.detail, name="detail"),

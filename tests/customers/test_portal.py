@@ -203,3 +203,42 @@ def test_consent_is_toggled_at_the_counter_and_audited(associate_client, associa
     consent = shopper.consents.get(channel="email")
     assert consent.granted is False and consent.source == "store:LON-01"
     assert AuditEvent.objects.filter(action="customer.consent_changed", actor=associate).exists()
+
+
+def test_client_books_mine_and_the_stores_with_constant_queries(associate_client, associate, store):
+    book = reverse("customers_portal:book")
+    CustomerFactory(first_name="Mine", last_name="One", assigned_associate=associate, home_store=store)
+    associate_client.get(book)
+    with CaptureQueriesContext(connection) as few:
+        mine = associate_client.get(book).content.decode()
+    for i in range(30):
+        CustomerFactory(first_name=f"Mine{i}", assigned_associate=associate, home_store=store)
+    with CaptureQueriesContext(connection) as many:
+        associate_client.get(book)
+    assert "Mine One" in mine and len(few) == len(many)
+    CustomerFactory(first_name="Pool", last_name="Shopper", home_store=store)
+    assert "Pool Shopper" in associate_client.get(book, {"scope": "store"}).content.decode()
+    assert "Pool Shopper" not in associate_client.get(book).content.decode()
+
+
+def test_a_manager_hands_over_a_client_book(client, associate, store):
+    manager = MembershipFactory(store=store, role=StoreMembership.Role.MANAGER).user
+    enrol_totp(manager)
+    colleague = MembershipFactory(store=store).user
+    clients = [CustomerFactory(assigned_associate=associate) for _ in range(2)]
+    client.force_login(manager)
+    response = client.post(
+        reverse("customers_portal:reassign-book"), {"from_associate": associate.pk, "to_associate": colleague.pk}
+    )
+    assert response.status_code == 302
+    assert {c.pk for c in colleague.client_book.all()} == {c.pk for c in clients}
+    assert AuditEvent.objects.filter(action="customer.client_book_reassigned", actor=manager).exists()
+
+
+def test_an_associate_cannot_hand_over_client_books(associate_client, associate, store):
+    colleague = MembershipFactory(store=store).user
+    CustomerFactory(assigned_associate=associate)
+    associate_client.post(
+        reverse("customers_portal:reassign-book"), {"from_associate": associate.pk, "to_associate": colleague.pk}
+    )
+    assert not colleague.client_book.exists()
