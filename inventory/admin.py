@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
-from inventory import catalog
+from inventory import catalog, services
 from inventory.errors import InventoryError
 from inventory.models import (
     Category,
@@ -213,6 +213,12 @@ class StockLevelAdmin(admin.ModelAdmin):
     @admin.display(description="available")
     def available(self, obj):
         return obj.available
+
+    def save_model(self, request, obj, form, change):
+        # through the service: the level is locked and the change audited
+        services.set_safety_stock(
+            location=obj.location, variant=obj.variant, safety_stock=obj.safety_stock, actor=request.user
+        )
 
 
 @admin.register(StockMovement)

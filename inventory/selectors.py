@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from inventory.errors import InventoryError
 from inventory.ledger import Line, resolve_lines
-from inventory.models import Category, Product, StockLevel, StockMovement, Transfer, TransferLine, Variant
+from inventory.models import Category, Product, Reservation, StockLevel, StockMovement, Transfer, TransferLine, Variant
 from retail.geo import distance_km
 from retail.models import Store
 
@@ -419,4 +419,26 @@ def ledger_drift(*, location: Store | None = None) -> list[dict]:
     for (variant_id, location_id), total in sums.items():
         if total:
             drift.append({"sku": variant_id, "location": location_id, "on_hand": None, "ledger": total})
+    return drift
+
+
+def reservation_drift(*, location: Store | None = None) -> list[dict]:
+    """Levels whose `reserved` differs from the sum of their active reservations."""
+    levels = StockLevel.objects.all()
+    active = Reservation.objects.filter(status=Reservation.Status.ACTIVE)
+    if location is not None:
+        levels, active = levels.filter(location=location), active.filter(location=location)
+    held = {
+        (r["variant_id"], r["location_id"]): r["total"]
+        for r in active.values("variant_id", "location_id").annotate(total=Sum("quantity"))
+    }
+    drift = []
+    for variant_id, location_id, sku, code, reserved in levels.filter(reserved__gt=0).values_list(
+        "variant_id", "location_id", "variant__sku", "location__code", "reserved"
+    ):
+        total = held.pop((variant_id, location_id), 0)
+        if total != reserved:
+            drift.append({"sku": sku, "location": code, "reserved": reserved, "held": total})
+    for (variant_id, location_id), total in held.items():  # promised, but the level says 0
+        drift.append({"sku": variant_id, "location": location_id, "reserved": 0, "held": total})
     return drift

@@ -1,10 +1,11 @@
 """Writes of stock: every change of on_hand is a StockMovement written under a row lock.
 
 Public surface for other apps (keyword-only, atomic, raise InventoryError with a code):
-receive_stock, restock_return, record_sale, adjust_stock, reserve_stock, release_reservation(s),
-consume_reservation(s), expire_due_reservations, and (from inventory.operations) request_transfer,
-ship_transfer, receive_transfer, cancel_transfer, start_stock_count, add_count_scan,
-set_count_quantity, post_stock_count, cancel_stock_count, count_stock.
+receive_stock, restock_return, record_sale, adjust_stock, set_safety_stock, reserve_stock,
+release_reservation(s), consume_reservation(s), extend_reservations, expire_due_reservations,
+and (from inventory.operations) request_transfer, ship_transfer, receive_transfer,
+cancel_transfer, start_stock_count, add_count_scan, set_count_quantity, post_stock_count,
+cancel_stock_count, count_stock.
 
 Hot paths validate input up front and rely on the database CHECK constraints as the last line of
 defence instead of `full_clean()`, which would add a query per foreign key and per constraint
@@ -59,6 +60,7 @@ __all__ = [
     "consume_reservations",
     "count_stock",
     "expire_due_reservations",
+    "extend_reservations",
     "post_stock_count",
     "receive_stock",
     "receive_transfer",
@@ -69,6 +71,7 @@ __all__ = [
     "reserve_stock",
     "restock_return",
     "set_count_quantity",
+    "set_safety_stock",
     "ship_transfer",
     "start_stock_count",
 ]
@@ -295,6 +298,15 @@ def release_reservations(
     rows = _lock_reservations(ids=ids, reference=reference, strict=True)
     if rows:
         _close(rows, status=Reservation.Status.RELEASED, now=timezone.now())
+        if isinstance(actor, User):  # a person letting promised units go is worth a line in the trail
+            record_audit_event(
+                actor=actor,
+                action="reservation.released",
+                object_type="inventory.reservation",
+                object_id=",".join(str(r.pk) for r in rows)[:64],
+                store=rows[0].location,
+                details={"references": sorted({r.reference for r in rows})},
+            )
     return rows
 
 
@@ -316,7 +328,9 @@ def consume_reservations(
     """Hand over or ship reserved units: one `sale`/`pickup` movement per reservation; on_hand
     and reserved both go down. `quantities` ({reservation id: units}, 0..reserved) consumes less
     than was reserved (a short pick): the rest is released. Raises `reservation_closed` when one
-    was already consumed, released or expired, and `insufficient_stock` when the shelf is short."""
+    was already consumed, released or expired, and `insufficient_stock` when the shelf is short.
+    A reservation past `expires_at` that the sweep has not expired yet is still honoured: its
+    units were never offered to anyone else."""
     if kind not in (Kind.SALE, Kind.PICKUP):
         raise InventoryError("Consumption is a `sale` or `pickup` movement.", code="invalid_kind")
     rows = _lock_reservations(ids=ids, reference=reference, strict=True)
@@ -359,6 +373,45 @@ def consume_reservation(
         movement_reference=movement_reference,
     )
     return movements[0] if movements else None
+
+
+@transaction.atomic
+def extend_reservations(*, reference: str, expires_at, actor: User | None = None) -> int:
+    """Move the expiry of a reference's active reservations (e.g. a pick-up hold once the order
+    is ready); returns how many. Only later expiries are accepted."""
+    if expires_at <= timezone.now():
+        raise InventoryError("The new expiry must be in the future.", code="invalid_quantity")
+    rows = _lock_reservations(ids=None, reference=reference, strict=True)
+    if not rows:
+        raise InventoryError(f"No active reservation for {reference!r}.", code="reservation_closed")
+    return Reservation.objects.filter(pk__in=[r.pk for r in rows], expires_at__lt=expires_at).update(
+        expires_at=expires_at
+    )
+
+
+@transaction.atomic
+def set_safety_stock(
+    *, location: "Store | str", variant: "Variant | str", safety_stock: int, actor: User | None = None
+) -> StockLevel:
+    """Units of a SKU held back from sale at a location (display pieces, damages buffer).
+
+    Not a movement: on_hand does not change, only what may be promised.
+    """
+    if isinstance(safety_stock, bool) or not isinstance(safety_stock, int) or safety_stock < 0:
+        raise InventoryError("Safety stock is a whole number, 0 or more.", code="invalid_quantity")
+    location, variant = resolve_location(location), resolve_variant(variant)
+    level = lock_levels([(variant.pk, location.pk)], create=True)[(variant.pk, location.pk)]
+    before = level.safety_stock
+    level.safety_stock = safety_stock
+    level.save(update_fields=["safety_stock"])
+    record_audit_event(
+        actor=actor,
+        action="stock.safety_stock_set",
+        obj=level,
+        store=location,
+        details={"sku": variant.sku, "from": before, "to": safety_stock},
+    )
+    return level
 
 
 def expire_due_reservations(*, now=None, batch_size: int = 500) -> int:

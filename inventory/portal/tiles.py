@@ -1,10 +1,15 @@
 from django.urls import reverse
 
-from inventory.selectors import low_stock_at
+from inventory.selectors import LOW_STOCK_THRESHOLD, low_stock_at
 from retail.portal.dashboard import dashboard_tile
 
 
 @dashboard_tile(order=40, template="inventory/tiles/low_stock.html")
 def low_stock_tile(request, store) -> dict:
     total, rows = low_stock_at(store=store)
-    return {"low_stock_total": total, "low_stock_rows": rows, "lookup_url": reverse("inventory_portal:lookup")}
+    return {
+        "low_stock_total": total,
+        "low_stock_rows": rows,
+        "low_stock_threshold": LOW_STOCK_THRESHOLD,
+        "lookup_url": reverse("inventory_portal:lookup"),
+    }

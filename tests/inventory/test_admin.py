@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from inventory import services
 from inventory.models import Product, Variant
+from retail.models import AuditEvent
 from tests.factories import StoreFactory, UserFactory
 from tests.helpers import enrol_totp
 from tests.inventory.factories import ProductFactory, VariantFactory
@@ -100,3 +101,15 @@ def test_ledger_cannot_be_edited_in_the_admin(admin_client):
     assert admin_client.get("/admin/inventory/stockmovement/add/").status_code == 403
     url = f"/admin/inventory/stockmovement/{movement.pk}/change/"
     assert admin_client.post(url, {"quantity": "100"}).status_code == 403
+
+
+def test_safety_stock_edited_in_the_admin_goes_through_the_service(admin_client):
+    variant = VariantFactory()
+    store = StoreFactory(code="A-07")
+    services.receive_stock(location=store, lines=[(variant, 5)], reference="PO")
+    level = variant.stock_levels.get()
+    response = admin_client.post(f"/admin/inventory/stocklevel/{level.pk}/change/", {"safety_stock": "2"})
+    assert response.status_code == 302
+    level.refresh_from_db()
+    assert (level.on_hand, level.safety_stock) == (5, 2)
+    assert AuditEvent.objects.filter(action="stock.safety_stock_set", store=store).exists()

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_verify_stock_ledger_passes_then_reports_drift(store, stocked, capsys):
     call_command("verify_stock_ledger")
-    assert "Every stock level equals" in capsys.readouterr().out
+    assert "Every stock level equals the sum of its ledger and of its reservations" in capsys.readouterr().out
     # given a level changed behind the ledger's back
     StockLevel.objects.filter(variant=stocked).update(on_hand=12)
     # when / then
@@ -53,3 +53,11 @@ def test_seed_builds_a_believable_catalog_with_an_exact_ledger():
     assert StockLevel.objects.filter(on_hand=0).exists()
     assert StockLevel.objects.filter(on_hand__gt=0, on_hand__lte=3).exists()
     assert ledger_drift() == []
+
+
+def test_verify_stock_ledger_reports_reserved_drift(store, stocked, capsys):
+    services.reserve_stock(lines=[(stocked, 2)], location=store, reference="order:1")
+    StockLevel.objects.filter(variant=stocked).update(reserved=5)
+    with pytest.raises(SystemExit):
+        call_command("verify_stock_ledger", "--location", "LON-01")
+    assert f"DRIFT {stocked.sku} @ LON-01: reserved 5, active reservations hold 2" in capsys.readouterr().out

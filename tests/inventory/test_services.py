@@ -187,3 +187,31 @@ def test_movements_are_append_only(store, stocked):
         movement.save()
     with pytest.raises(ValueError, match="append-only"):
         movement.delete()
+
+
+def test_extend_reservations_moves_the_expiry_later_only(store, stocked):
+    (reservation,) = services.reserve_stock(lines=[(stocked, 1)], location=store, reference="order:11")
+    later = timezone.now() + timedelta(days=7)
+    assert services.extend_reservations(reference="order:11", expires_at=later) == 1
+    reservation.refresh_from_db()
+    assert reservation.expires_at == later
+    assert services.extend_reservations(reference="order:11", expires_at=later - timedelta(days=1)) == 0
+    with pytest.raises(InventoryError) as exc:
+        services.extend_reservations(reference="order:none", expires_at=later)
+    assert exc.value.code == "reservation_closed"
+
+
+def test_safety_stock_is_set_through_the_service_and_audited(store, stocked, associate):
+    level = services.set_safety_stock(location=store, variant=stocked.sku, safety_stock=4, actor=associate)
+    assert (level.safety_stock, level.available) == (4, 6)
+    assert AuditEvent.objects.get(action="stock.safety_stock_set").details == {"sku": stocked.sku, "from": 0, "to": 4}
+    with pytest.raises(InventoryError) as exc:
+        services.set_safety_stock(location=store, variant=stocked, safety_stock=-1)
+    assert exc.value.code == "invalid_quantity"
+
+
+def test_a_person_releasing_a_hold_is_audited(store, stocked, associate):
+    services.reserve_stock(lines=[(stocked, 1)], location=store, reference="order:12")
+    services.release_reservations(reference="order:12", actor=associate)
+    event = AuditEvent.objects.get(action="reservation.released")
+    assert (event.actor, event.details) == (associate, {"references": ["order:12"]})
