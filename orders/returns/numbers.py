@@ -1,6 +1,8 @@
 """RMA numbers and return QR codes: short, unambiguous, random (not enumerable)."""
 
+import random
 import secrets
+from contextlib import contextmanager
 
 import qrcode
 import qrcode.image.svg
@@ -9,11 +11,23 @@ from django.utils.safestring import SafeString, mark_safe
 from orders.numbers import ALPHABET
 
 QR_PREFIX = "OMNI-RETURN:"
+_source: random.Random = secrets.SystemRandom()
+
+
+@contextmanager
+def seeded_numbers(rng: random.Random):
+    """Demo seed only: draw RMA numbers and QR tokens from `rng` so a given --seed gives the same returns."""
+    global _source
+    previous, _source = _source, rng
+    try:
+        yield
+    finally:
+        _source = previous
 
 
 def new_rma_number() -> str:
     """RMA-XXXX-XXXX: 40 random bits, unique by database constraint."""
-    raw = "".join(secrets.choice(ALPHABET) for _ in range(8))
+    raw = "".join(_source.choice(ALPHABET) for _ in range(8))
     return f"RMA-{raw[:4]}-{raw[4:]}"
 
 
@@ -29,7 +43,7 @@ def normalise_rma_number(text: str) -> str:
 
 
 def new_qr_token() -> str:
-    return secrets.token_hex(16)
+    return f"{_source.getrandbits(128):032x}"
 
 
 def qr_payload(qr_token: str) -> str:

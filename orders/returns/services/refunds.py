@@ -20,7 +20,7 @@ from orders.pricing import money
 from orders.returns.errors import ReturnError
 from orders.returns.models import ReturnRequest
 from orders.returns.services.approval import ManagerApproval, record_approval
-from orders.returns.services.notify import notify_return
+from orders.returns.services.notify import backdated_to, notify_return
 from orders.returns.services.receiving import rejudge
 from orders.returns.services.requests import lock_request
 from retail.models import Store, User
@@ -206,7 +206,9 @@ def _timeline_and_task(*, request: ReturnRequest, store: Store, actor) -> None:
     else:
         subject = f"Bought {BOUGHT_WORDS.get(order.channel, order.channel)}, returned {where} ({request.rma_number})"
     lines = list(request.lines.select_related("order_line"))
+    occurred_at = backdated_to()
     record_interaction(
+        occurred_at=occurred_at,
         customer=request.customer,
         channel="store" if request.method == ReturnRequest.Method.IN_STORE else (request.channel or "web"),
         kind="return",
@@ -233,7 +235,8 @@ def _timeline_and_task(*, request: ReturnRequest, store: Store, actor) -> None:
             ],
         },
     )
-    if order is not None and order.channel in ONLINE_CHANNELS and request.method == ReturnRequest.Method.IN_STORE:
+    online_in_store = order is not None and order.channel in ONLINE_CHANNELS and request.method == "in_store"
+    if online_in_store and occurred_at is None:
         customer = request.customer
         raise_task_for_event(
             customer=customer,

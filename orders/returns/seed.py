@@ -1,0 +1,246 @@
+"""Demo returns: about one order in ten comes back, on every channel and in every state.
+
+Every return goes through the real services (RMA, verdicts, receiving with return_restock and
+damage movements, refunds to tenders or store credit, points reversed, exchanges placed as
+orders), so the stock, points and store-credit ledgers stay exact. Returns of older orders are
+then dated back to when they happened (our own rows only) and judged again for that day.
+Numbers come from ctx.rng; messages are muted.
+"""
+
+from collections import Counter
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from customers.errors import CustomerError
+from inventory.errors import InventoryError
+from inventory.models import StockLevel
+from orders.errors import OrderError
+from orders.models import Order, Payment
+from orders.numbers import seeded_numbers as seeded_order_numbers
+from orders.returns.errors import ReturnError
+from orders.returns.models import ReturnPolicy, ReturnRequest
+from orders.returns.numbers import seeded_numbers
+from orders.returns.services import (
+    ExchangeRequest,
+    LineRequest,
+    cancel_return,
+    complete_return,
+    receive_return,
+    refund_return,
+    reject_return,
+    start_return,
+)
+from orders.returns.services.notify import happened_at, notifications_muted
+from orders.returns.services.policy_admin import save_return_policy
+from orders.returns.services.receiving import rejudge
+from orders.services._common import notifications_muted as order_notifications_muted
+from retail.models import Store, StoreMembership
+from retail.seeding import SeedContext, seed_step
+
+ONLINE = ("app", "web", "kiosk", "phone")
+STATES = ["refunded"] * 62 + ["exchanged"] * 5 + ["requested"] * 9 + ["received"] * 4 + ["inspected"] * 4
+STATES += ["rejected"] * 4 + ["cancelled"] * 6
+OPEN = {"requested", "received", "inspected", "exchanged"}  # recent orders first
+ONLINE_REASONS = ["wrong_size"] * 36 + ["changed_mind"] * 22 + ["not_as_described"] * 12 + ["defective"] * 8
+ONLINE_REASONS += ["arrived_damaged"] * 6 + ["wrong_item"] * 4 + ["late"] * 4 + ["other"] * 3
+STORE_REASONS = ["wrong_size"] * 30 + ["changed_mind"] * 38 + ["defective"] * 14 + ["not_as_described"] * 8
+STORE_REASONS += ["other"] * 5
+FAULTS = {"defective", "arrived_damaged", "wrong_item", "not_as_described"}
+TEST_CARD = "tok_visa_4242"  # the demo payment provider's test token
+REJECTIONS = ["Worn and washed: not returnable", "Not bought from Omnistore", "Security tag removed, item marked"]
+
+
+@seed_step(order=50, name="returns")
+def seed_returns(ctx: SeedContext) -> None:
+    if ReturnRequest.objects.exists():
+        ctx.log("  returns already present; left as they are")
+        return
+    if not ReturnPolicy.objects.filter(is_active=True).exists():
+        save_return_policy(policy=ReturnPolicy(name="Standard returns 2026", is_active=True), actor=None)
+    rng, now = ctx.rng, timezone.now()
+    stores = list(Store.objects.active().filter(accepts_returns=True).order_by("code"))
+    desks = [s for s in stores if s.kind == Store.Kind.STORE]
+    warehouses = [s for s in stores if s.kind == Store.Kind.WAREHOUSE] or desks
+    if not desks:
+        ctx.log("  no store takes returns; no returns seeded")
+        return
+    staff = {}
+    for member in StoreMembership.objects.select_related("user").filter(store__in=stores).order_by("role", "pk"):
+        staff.setdefault(member.store_id, member.user)
+    orders = list(
+        Order.objects.filter(status=Order.Status.COMPLETED, customer__isnull=False, customer__merged_into__isnull=True)
+        .filter(customer__erased_at__isnull=True)
+        .select_related("customer__home_store", "store")
+        .order_by("pk")
+    )
+    rng.shuffle(orders)
+    wanted = min(ctx.count(400, minimum=20), max(1, round(len(orders) * 0.1)))
+    recent = [o for o in orders if o.placed_at >= now - timedelta(days=20)]
+    older = [o for o in orders if o.placed_at < now - timedelta(days=20)]
+    counts: Counter = Counter()
+    with (
+        seeded_numbers(rng),
+        seeded_order_numbers(rng),
+        notifications_muted(),
+        order_notifications_muted(),
+    ):
+        # every state at least once, then the realistic mix
+        plan = sorted(set(STATES)) + [rng.choice(STATES) for _ in range(max(0, wanted - len(set(STATES))))]
+        for state in plan:
+            pool = (recent or older) if state in OPEN else (older or recent)
+            if not pool:
+                break
+            order = pool.pop()
+            try:
+                with transaction.atomic():
+                    counts[_one(ctx, order, state, desks, warehouses, staff)] += 1
+            except (ReturnError, OrderError, InventoryError, CustomerError) as exc:
+                counts[f"skipped ({exc.code})"] += 1
+        counts.update(_receiptless(ctx, desks, staff))
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+    ctx.log(f"  {sum(counts.values())} returns of {len(orders)} orders: {summary}")
+
+
+def _desk_for(rng, order: Order, method: str, desks, warehouses):
+    if method == ReturnRequest.Method.MAIL:
+        return rng.choice(warehouses)
+    if order.channel == "store" and order.store.accepts_returns and rng.random() < 0.7:
+        return order.store
+    home = order.customer.home_store
+    if home is not None and home.accepts_returns and home.kind == Store.Kind.STORE and rng.random() < 0.6:
+        return home
+    return rng.choice(desks)
+
+
+def _lines(rng, order: Order) -> list[LineRequest]:
+    online = order.channel in ONLINE
+    lines = list(order.lines.order_by("line_number"))
+    chosen = rng.sample(lines, k=1 if len(lines) == 1 or rng.random() < 0.75 else 2)
+    out = []
+    for line in chosen:
+        reason = rng.choice(ONLINE_REASONS if online else STORE_REASONS)
+        condition = "new" if rng.random() < 0.75 else "opened"
+        if reason in FAULTS and rng.random() < 0.5:
+            condition = "damaged" if reason in ("defective", "arrived_damaged") else "opened"
+        out.append(
+            LineRequest(
+                line_number=line.line_number,
+                quantity=line.picked_quantity if rng.random() < 0.3 else 1,
+                reason=reason,
+                condition=condition,
+            )
+        )
+    return out
+
+
+def _backdate(request: ReturnRequest, **moments) -> None:
+    ReturnRequest.objects.filter(pk=request.pk).update(**moments)
+    for field, value in moments.items():
+        setattr(request, field, value)
+
+
+def _exchange_for(order: Order, desk: Store, lines: list[LineRequest]) -> ExchangeRequest | None:
+    """Another size of the first returned item, if this store has one to sell."""
+    line = order.lines.select_related("variant").get(line_number=lines[0].line_number)
+    sibling = (
+        StockLevel.objects.filter(
+            location=desk,
+            variant__product_id=line.variant.product_id,
+            variant__is_active=True,
+            variant__product__is_active=True,
+            on_hand__gte=F("reserved") + F("safety_stock") + 1,
+        )
+        .exclude(variant_id=line.variant_id)
+        .values_list("variant__sku", flat=True)
+        .first()
+    )
+    if sibling is None or not desk.pickup_enabled:
+        return None
+    return ExchangeRequest(lines=[(sibling, 1)], card_token=TEST_CARD, difference_to="store_credit")
+
+
+def _one(ctx: SeedContext, order: Order, state: str, desks, warehouses, staff) -> str:
+    rng, now = ctx.rng, timezone.now()
+    online = order.channel in ONLINE
+    method = ReturnRequest.Method.MAIL if online and rng.random() < 0.35 else ReturnRequest.Method.IN_STORE
+    desk = _desk_for(rng, order, method, desks, warehouses)
+    associate = staff.get(desk.pk)
+    lines = _lines(rng, order)
+    request = start_return(
+        order=order,
+        lines=lines,
+        channel=order.channel if online and order.channel in ("app", "web") else "store",
+        method=method,
+        store=desk if online and method == ReturnRequest.Method.IN_STORE else None,
+        actor=None if online else associate,
+    )
+    started = min(order.placed_at + timedelta(days=rng.randint(1, 18), hours=rng.randint(0, 9)), now)
+    _backdate(request, created_at=started, updated_at=started)
+    rejudge(request)
+    request.refresh_from_db()
+    if request.approval_required:
+        cancel_return(request=request)
+        return "cancelled"
+    if state == "requested":
+        return state
+    if state == "cancelled":
+        cancel_return(request=request, actor=associate)
+        return state
+    received = min(started + timedelta(days=rng.randint(2, 6) if method == "mail" else 0, hours=1), now)
+    if state in ("received", "rejected"):
+        receive_return(request=request, store=desk, actor=associate, inspect=False)
+        _backdate(request, received_at=received)
+        if state == "rejected":
+            reject_return(request=request, store=desk, actor=associate, reason=rng.choice(REJECTIONS))
+            _backdate(request, closed_at=received)
+        return state
+    receive_return(request=request, store=desk, actor=associate)
+    _backdate(request, received_at=received, inspected_at=received)
+    if state == "inspected":
+        return state
+    pos_paid = Payment.objects.filter(order=order, provider="pos").exists()
+    method_out = "original" if pos_paid and rng.random() < 0.8 else "store_credit"
+    exchange = _exchange_for(order, desk, lines) if state == "exchanged" and desk.kind == Store.Kind.STORE else None
+    closed = min(received + timedelta(hours=rng.randint(0, 30)), now)
+    with happened_at(closed):
+        refund_return(
+            request=request,
+            store=desk,
+            actor=associate,
+            method="exchange" if exchange else method_out,
+            exchange=exchange,
+        )
+    _backdate(request, closed_at=closed, updated_at=closed)
+    return "exchanged" if exchange else "refunded"
+
+
+def _receiptless(ctx: SeedContext, desks, staff) -> Counter:
+    """A few shoppers bring something back without a receipt (store credit at the lowest recent price)."""
+    from customers.models import PurchasedItem
+
+    rng, counts = ctx.rng, Counter()
+    bought = list(
+        PurchasedItem.objects.filter(
+            quantity__gt=0, customer__merged_into__isnull=True, customer__erased_at__isnull=True
+        )
+        .select_related("customer")
+        .order_by("pk")[:400]
+    )
+    for item in rng.sample(bought, k=min(len(bought), ctx.count(10, minimum=2))):
+        desk = rng.choice(desks)
+        try:
+            with transaction.atomic():
+                complete_return(
+                    store=desk,
+                    actor=staff.get(desk.pk),
+                    refund_method="store_credit",
+                    customer=item.customer,
+                    lines=[LineRequest(sku=item.sku, quantity=1, reason="changed_mind")],
+                )
+            counts["refunded without receipt"] += 1
+        except (ReturnError, OrderError, InventoryError, CustomerError) as exc:
+            counts[f"skipped ({exc.code})"] += 1
+    return counts
