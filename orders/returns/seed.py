@@ -77,7 +77,7 @@ def seed_returns(ctx: SeedContext) -> None:
         .order_by("pk")
     )
     rng.shuffle(orders)
-    wanted = min(ctx.count(400, minimum=20), max(1, round(len(orders) * 0.1)))
+    wanted = min(ctx.count(600, minimum=20), max(1, round(len(orders) * 0.1)))
     recent = [o for o in orders if o.placed_at >= now - timedelta(days=20)]
     older = [o for o in orders if o.placed_at < now - timedelta(days=20)]
     counts: Counter = Counter()
