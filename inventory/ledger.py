@@ -94,7 +94,9 @@ def resolve_variant(item: "str | Variant") -> Variant:
     code = str(item).strip()
     variant = Variant.objects.filter(Q(sku=code) | Q(barcode=code)).select_related("product").first()
     if variant is None:
-        raise InventoryError(f"No SKU or barcode {code!r}.", code="unknown_sku", fields={"sku": [code]})
+        raise InventoryError(
+            f"No SKU or barcode {code!r}: check the label, or type the SKU.", code="unknown_sku", fields={"sku": [code]}
+        )
     return variant
 
 

@@ -117,8 +117,16 @@ def seed_catalog_and_stock(ctx: SeedContext) -> None:
             warehouse = store.kind == Store.Kind.WAREHOUSE
             if not warehouse and rng.random() < 0.25:
                 continue  # this store never ranged this SKU
-            received = rng.randint(30, 120) if warehouse else rng.choice([0, 0, 2, 3, 4, 6, 8, 10, 12, 16])
-            sold = rng.randint(0, received // 2) if received else 0
+            roll = rng.random()
+            if warehouse:
+                received = rng.randint(30, 120)
+            elif roll < 0.05:
+                received = 0  # ranged here but sold out long ago
+            elif roll < 0.12:
+                received = rng.randint(1, 3)  # the last few
+            else:
+                received = rng.randint(6, 30)
+            sold = rng.randint(0, received // 4)
             on_hand = received - sold
             counted = now - timedelta(days=rng.randint(0, 90)) if rng.random() < 0.6 else None
             levels.append(

@@ -79,7 +79,7 @@ def test_cycle_count_with_a_scanner(associate_client, associate, store, stocked)
         html = associate_client.post(scan, {"code": stocked.barcode}, HTTP_HX_REQUEST="true").content.decode()
     assert 'id="count-sheet"' in html and ">12<" in html
     bad = associate_client.post(scan, {"code": "999"}, HTTP_HX_REQUEST="true").content.decode()
-    assert "No SKU or barcode" in bad
+    assert "No SKU or barcode" in bad and "check the label" in bad
     associate_client.post(
         reverse("inventory_portal:count-set", args=[count.pk]), {"sku": stocked.sku, "quantity": "11"}
     )
