@@ -88,9 +88,13 @@ def variants_by_sku(skus: Iterable[str]) -> dict[str, Variant]:
     return found
 
 
-def availability_at_location(*, skus: Iterable[str], location: Store) -> list[dict]:
-    """One row per SKU at one location (a SKU never stocked there shows zeros). One query."""
-    variants = variants_by_sku(skus) if not isinstance(skus, dict) else skus
+def availability_at_location(*, skus: "Iterable[str] | dict[str, Variant]", location: Store) -> list[dict]:
+    """One row per SKU at one location (a SKU never stocked there shows zeros).
+
+    `skus` are SKU strings (one query to find them, `unknown_sku` for any that do not exist), or
+    a {sku: Variant} dict the caller already holds (no lookup). Then one query for the levels.
+    """
+    variants = skus if isinstance(skus, dict) else variants_by_sku(skus)
     now = timezone.now()
     rows = {
         v["variant_id"]: _row(v, now)

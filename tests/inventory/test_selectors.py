@@ -148,3 +148,9 @@ def test_low_stock_lists_the_emptiest_first(store):
     total, rows = low_stock_at(store=store)
     assert total == 2
     assert [lv.variant_id for lv in rows] == [c.pk, a.pk]
+
+
+def test_availability_with_variants_in_hand_is_one_query(store, stocked, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        (row,) = availability_at_location(skus={stocked.sku: stocked}, location=store)
+    assert row["available"] == 10
