@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
@@ -82,7 +83,7 @@ class ProductAdmin(admin.ModelAdmin):
     autocomplete_fields = ["category"]
     inlines = [VariantInline]
     readonly_fields = ["stock_by_location", "created_at", "updated_at"]
-    actions = ["change_prices", "activate", "deactivate"]
+    actions = ["change_prices", "activate", "deactivate", "export_csv"]
     fieldsets = [
         (None, {"fields": ["style_code", "name", "brand", "category", "base_price", "is_active"]}),
         ("Content", {"fields": ["description", "image_url", "attributes"]}),
@@ -161,6 +162,12 @@ class ProductAdmin(admin.ModelAdmin):
                 "opts": self.model._meta,
             },
         )
+
+    @admin.action(description="Export as catalog CSV (import_catalog reads it back)", permissions=["view"])
+    def export_csv(self, request, queryset):
+        response = HttpResponse(catalog.export_catalog(products=queryset), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="catalog.csv"'
+        return response
 
     @admin.action(description="Activate (sell again)", permissions=["change"])
     def activate(self, request, queryset):

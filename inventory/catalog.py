@@ -268,6 +268,44 @@ def _write_catalog(products: dict, variants: dict, report: ImportReport) -> None
             report.unchanged += 1
 
 
+def export_catalog(*, products: QuerySet[Product]) -> str:
+    """The products' variants as a catalog CSV that `import_catalog` reads back unchanged."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CATALOG_COLUMNS + CATALOG_OPTIONAL)
+    variants = (
+        Variant.objects.filter(product__in=products.values("pk"))
+        .select_related("product__category__parent__parent")
+        .order_by("product__style_code", "sku")
+    )
+    for v in variants:
+        p = v.product
+        path, node = [], p.category
+        while node is not None:
+            path.insert(0, node.name)
+            node = node.parent
+        writer.writerow(
+            [
+                p.style_code,
+                p.name,
+                "/".join(path),
+                p.base_price,
+                v.sku,
+                p.brand,
+                p.description,
+                p.image_url,
+                "yes" if p.final_sale else "no",
+                p.return_window_days if p.return_window_days is not None else "",
+                v.barcode or "",
+                v.size,
+                v.colour,
+                v.price_override if v.price_override is not None else "",
+                "yes" if v.is_active else "no",
+            ]
+        )
+    return out.getvalue()
+
+
 def import_stock(*, text: str, actor: User | None = None, dry_run: bool = False) -> ImportReport:
     """Set counted stock from CSV: columns sku, location (store code), on_hand; optional safety_stock.
 

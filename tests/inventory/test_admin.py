@@ -113,3 +113,12 @@ def test_safety_stock_edited_in_the_admin_goes_through_the_service(admin_client)
     level.refresh_from_db()
     assert (level.on_hand, level.safety_stock) == (5, 2)
     assert AuditEvent.objects.filter(action="stock.safety_stock_set", store=store).exists()
+
+
+def test_export_selected_products_as_csv(admin_client):
+    variant = VariantFactory(sku="EXP-1")
+    response = admin_client.post(
+        "/admin/inventory/product/", {"action": "export_csv", ACTION_CHECKBOX_NAME: [variant.product_id]}
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    assert "EXP-1" in response.content.decode()

@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from inventory.catalog import export_catalog
 from inventory.models import Category, Product, StockLevel, StockMovement, Variant
 from inventory.selectors import ledger_drift
 from tests.inventory.factories import VariantFactory
@@ -112,3 +113,15 @@ def test_dry_run_writes_nothing(tmp_path, capsys):
     call_command("import_catalog", str(write(tmp_path, "a.csv", CATALOG)), "--dry-run")
     assert "Checked 3 row(s)" in capsys.readouterr().out
     assert not Product.objects.exists()
+
+
+def test_exported_catalog_reads_back_unchanged(tmp_path, capsys):
+    # given an imported catalog, edited nowhere
+    call_command("import_catalog", str(write(tmp_path, "a.csv", CATALOG)))
+    capsys.readouterr()
+    # when exported and imported again
+    text = export_catalog(products=Product.objects.all())
+    call_command("import_catalog", str(write(tmp_path, "b.csv", text)))
+    # then nothing changes
+    assert "0 created, 0 updated, 3 unchanged" in capsys.readouterr().out
+    assert text.splitlines()[0].startswith("style_code,name,category,base_price,sku,brand")
