@@ -42,8 +42,11 @@ def _lock_transfer(transfer: "Transfer | int", *, expected: str) -> Transfer:
     return locked
 
 
-def _quantities_by_line(transfer: Transfer, given: Mapping[str, int] | None, field: str) -> dict[int, int]:
-    """{sku: qty} from the screen -> {line id: qty}; missing SKUs default to the previous step's figure."""
+def _quantities_by_line(
+    transfer: Transfer, given: Mapping[str, int] | None, field: str
+) -> tuple[list[TransferLine], dict[int, int]]:
+    """The lines, and {sku: qty} from the screen as {line id: qty}; a SKU not given defaults to
+    the previous step's figure (`field`)."""
     lines = list(transfer.lines.select_related("variant").order_by("pk"))
     by_sku = {line.variant.sku: line for line in lines}
     given = dict(given or {})
@@ -59,8 +62,7 @@ def _quantities_by_line(transfer: Transfer, given: Mapping[str, int] | None, fie
                 f"{line.variant.sku}: give a whole number of units (0 or more).", code="invalid_quantity"
             )
         out[line.pk] = quantity
-    transfer._prefetched_lines = lines
-    return out
+    return lines, out
 
 
 @transaction.atomic
@@ -96,8 +98,7 @@ def ship_transfer(
     """Send the units: `transfer_out` movements at the source. `shipped` ({sku: qty}) defaults to
     what was requested; units promised to reservations at the source are never shipped."""
     transfer = _lock_transfer(transfer, expected=Transfer.Status.REQUESTED)
-    quantities = _quantities_by_line(transfer, shipped, "quantity_requested")
-    lines = transfer._prefetched_lines
+    lines, quantities = _quantities_by_line(transfer, shipped, "quantity_requested")
     if not any(quantities.values()):
         raise InventoryError("Ship at least one unit, or cancel the transfer.", code="invalid_quantity")
     now = timezone.now()
@@ -146,8 +147,7 @@ def receive_transfer(
     """Book the arrived units at the destination (`transfer_in`). `received` ({sku: qty}) defaults
     to what was shipped; any difference is kept on the line and in the audit trail."""
     transfer = _lock_transfer(transfer, expected=Transfer.Status.SHIPPED)
-    quantities = _quantities_by_line(transfer, received, "quantity_shipped")
-    lines = transfer._prefetched_lines
+    lines, quantities = _quantities_by_line(transfer, received, "quantity_shipped")
     now = timezone.now()
     levels = lock_levels(((line.variant_id, transfer.to_location_id) for line in lines), create=True)
     before = {key: level.available for key, level in levels.items()}
