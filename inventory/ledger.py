@@ -159,14 +159,33 @@ def save_levels_and_movements(
 
 
 def announce_back_in_stock(before: dict[tuple[int, int], int], levels: Iterable[StockLevel]) -> None:
-    """After commit, tell listeners (clienteling) which variants went from 0 to sellable at a location."""
-    back = [
+    """After commit, tell listeners (clienteling) which variants went from 0 to sellable at a location.
+
+    Re-checked after the commit: a return restocked and written off as damaged in the same
+    transaction is not "back in stock".
+    """
+    candidates = [
         (lv.variant_id, lv.location_id)
         for lv in levels
         if before.get((lv.variant_id, lv.location_id), 0) == 0 and lv.available > 0
     ]
-    if back:
-        transaction.on_commit(lambda: stock_back_in_stock.send(sender=StockLevel, pairs=back))
+    if candidates:
+        transaction.on_commit(lambda: _send_back_in_stock(candidates))
+
+
+def _send_back_in_stock(candidates: list[tuple[int, int]]) -> None:
+    condition = Q()
+    for variant_id, location_id in candidates:
+        condition |= Q(variant_id=variant_id, location_id=location_id)
+    still = [
+        (lv.variant_id, lv.location_id)
+        for lv in StockLevel.objects.filter(condition).only(
+            "variant_id", "location_id", "on_hand", "reserved", "safety_stock"
+        )
+        if lv.available > 0
+    ]
+    if still:
+        stock_back_in_stock.send(sender=StockLevel, pairs=sorted(still))
 
 
 def apply_deltas(

@@ -8,6 +8,7 @@ from inventory import services
 from inventory.errors import InventoryError
 from inventory.models import Reservation, StockLevel, StockMovement
 from inventory.selectors import ledger_drift
+from inventory.signals import stock_back_in_stock
 from retail.models import AuditEvent
 from tests.inventory.factories import VariantFactory
 
@@ -215,3 +216,29 @@ def test_a_person_releasing_a_hold_is_audited(store, stocked, associate):
     services.release_reservations(reference="order:12", actor=associate)
     event = AuditEvent.objects.get(action="reservation.released")
     assert (event.actor, event.details) == (associate, {"references": ["order:12"]})
+
+
+def test_back_in_stock_is_announced_after_commit_only_when_still_sellable(
+    store, variant, django_capture_on_commit_callbacks
+):
+    # given a listener
+    heard = []
+
+    def listener(sender, pairs, **kwargs):
+        heard.append(pairs)
+
+    stock_back_in_stock.connect(listener)
+    try:
+        # when a return is restocked and written off as damaged in one transaction
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            services.restock_return(location=store, lines=[(variant, 1)], reference="rma:1")
+            services.adjust_stock(location=store, variant=variant, quantity=-1, reason="torn", kind="damage")
+        # then nobody is told
+        assert heard == []
+        # when a delivery arrives
+        with django_capture_on_commit_callbacks(execute=True):
+            services.receive_stock(location=store, lines=[(variant, 3)], reference="PO")
+        # then it is announced once
+        assert heard == [[(variant.pk, store.pk)]]
+    finally:
+        stock_back_in_stock.disconnect(listener)
