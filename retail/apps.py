@@ -29,4 +29,5 @@ def _sync_role_groups(sender, app_config=None, using="default", **kwargs):
 
     from retail.roles import sync_role_groups
 
-    sync_role_groups(Group.objects.db_manager(using), Permission.objects.db_manager(using))
+    # It takes the models (as the data migration passes them); there is one database, "default".
+    sync_role_groups(Group, Permission)
