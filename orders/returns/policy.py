@@ -97,7 +97,7 @@ def window_for(rules: Rules, facts: LineFacts) -> tuple[int, str]:
     if facts.product_window_days is not None:
         return facts.product_window_days, "this style"
     if facts.category_window_days is not None:
-        return facts.category_window_days, facts.category_name or "this category"
+        return facts.category_window_days, f"items in {facts.category_name}" if facts.category_name else "this category"
     channel = facts.channel or "store"
     return rules.windows.get(channel, rules.windows.get("store", 28)), CHANNEL_WORDS.get(channel, ("", "Purchases"))[
         1

@@ -71,7 +71,7 @@ def test_category_window_overrides_the_channel_and_the_style_overrides_the_categ
     style_verdict = judge_line(RULES, by_style)
     # then
     assert not category_verdict.needs_approval
-    assert "Outerwear can be returned within 60 days" in category_verdict.explanation
+    assert "items in Outerwear can be returned within 60 days" in category_verdict.explanation
     assert style_verdict.needs_approval
     assert "this style can be returned within 14 days, so this needs a manager's approval" in style_verdict.explanation
 

@@ -35,12 +35,13 @@ def complete_return(
     require_returns_desk(store)
     if request is None:
         if order is not None:
-            request = start_return(order=order, lines=lines or [], channel="store", store=store, actor=actor)
+            request = start_return.within(order=order, lines=lines or [], channel="store", store=store, actor=actor)
         else:
-            request = start_receiptless_return(customer=customer, lines=lines or [], store=store, actor=actor)
+            request = start_receiptless_return.within(customer=customer, lines=lines or [], store=store, actor=actor)
     if request.status in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):
-        request = receive_return(request=request, store=store, actor=actor, inspections=inspections)
-    return refund_return(
+        # the refund below judges the return again under the order's lock: no need to here
+        request = receive_return.within(request=request, store=store, actor=actor, inspections=inspections, judge=False)
+    return refund_return.within(
         request=request, store=store, actor=actor, method=refund_method, exchange=exchange, approval=approval
     )
 
@@ -114,10 +115,10 @@ def _record_pos_return(*, device: PosDevice, sale: PosReturn, receipt: str) -> R
         )
     if order is None:
         raise ReturnError("No purchase matches that order or receipt number.", code="unknown_order", status=404)
-    request = start_return(
+    request = start_return.within(
         order=order, lines=_pos_lines(sale.lines), channel="store", device=device, store=store, receipt_number=receipt
     )
-    request = receive_return(request=request, store=store, actor=device)
+    request = receive_return.within(request=request, store=store, actor=device, judge=False)
     approval = None
     if sale.approval:
         approval = ManagerApproval(
@@ -126,4 +127,4 @@ def _record_pos_return(*, device: PosDevice, sale: PosReturn, receipt: str) -> R
             reason=str(sale.approval.get("reason") or ""),
             code=str(sale.approval.get("code") or ""),
         )
-    return refund_return(request=request, store=store, actor=None, method=sale.refund_method, approval=approval)
+    return refund_return.within(request=request, store=store, actor=None, method=sale.refund_method, approval=approval)

@@ -20,6 +20,7 @@ from orders.returns.services._facts import (
     price_receiptless,
     units_in_returns,
 )
+from orders.returns.services._tx import service
 from orders.returns.services.notify import notify_return
 from orders.returns.services.requests import lock_request, save_verdicts
 from retail.models import PosDevice, Store, User
@@ -43,11 +44,12 @@ def require_returns_desk(store: Store) -> None:
         )
 
 
-def rejudge(request: ReturnRequest, *, lock_order: bool = False):
+def rejudge(request: ReturnRequest, *, lock_order: bool = False, lines: list[ReturnLine] | None = None):
     """Judge the request again from its lines as they are now (conditions found at inspection, exact
     amounts after earlier refunds), and store the verdicts. The window counts from the request's date."""
     rules = current_rules()
-    lines = list(request.lines.select_related("variant__product__category__parent", "order_line").order_by("pk"))
+    if lines is None:
+        lines = request_lines(request)
     items = [
         Item(
             quantity=ln.quantity,
@@ -82,8 +84,12 @@ def rejudge(request: ReturnRequest, *, lock_order: bool = False):
         offer=offer,
         exclude_request=request.pk,
     )
-    save_verdicts(request, items, verdict, create=False)
+    save_verdicts(request, items, verdict, create=False, lines=lines)
     return verdict
+
+
+def request_lines(request: ReturnRequest) -> list[ReturnLine]:
+    return list(request.lines.select_related("variant__product__category__parent", "order_line").order_by("pk"))
 
 
 def _move_stock(line: ReturnLine, *, store: Store, actor, disposition: str, reference: str) -> None:
@@ -113,7 +119,7 @@ def inspect_lines(
 ) -> list[ReturnLine]:
     """Set each line's condition and disposition and move its stock (request locked by the caller)."""
     inspections = inspections or {}
-    lines = list(request.lines.select_related("variant").order_by("pk"))
+    lines = request_lines(request)
     unknown = set(inspections) - {line.pk for line in lines}
     if unknown:
         raise ReturnError("Inspect only this return's lines.", code="invalid_line", fields={"lines": ["Unknown."]})
@@ -144,7 +150,7 @@ def inspect_lines(
     return lines
 
 
-@transaction.atomic
+@service
 def receive_return(
     *,
     request: ReturnRequest,
@@ -152,6 +158,7 @@ def receive_return(
     actor: User | PosDevice | None,
     inspections: dict[int, Inspection] | None = None,
     inspect: bool = True,
+    judge: bool = True,
 ) -> ReturnRequest:
     """The goods are in this store's hands: record where, inspect (condition, disposition), move stock.
 
@@ -175,13 +182,14 @@ def receive_return(
     if first_receipt:
         request.received_at, request.received_by = now, _user(actor)
     fields = ["store", "status", "updated_at", "received_at", "received_by"]
+    lines = None
     if inspect:
-        inspect_lines(request, store=store, actor=actor, inspections=inspections)
+        lines = inspect_lines(request, store=store, actor=actor, inspections=inspections)
         request.status, request.inspected_at = ReturnRequest.Status.INSPECTED, now
         fields.append("inspected_at")
     request.save(update_fields=fields)
-    if inspect:
-        rejudge(request)
+    if inspect and judge:
+        rejudge(request, lines=lines)
     record_audit_event(
         actor=actor if isinstance(actor, PosDevice) else _user(actor),
         action="return.received",
@@ -190,7 +198,7 @@ def receive_return(
         details={
             "rma": request.rma_number,
             "inspected": inspect,
-            "dispositions": list(request.lines.values_list("sku", "quantity", "disposition")),
+            "dispositions": [(line.sku, line.quantity, line.disposition) for line in lines or []],
         },
     )
     if first_receipt:

@@ -9,7 +9,6 @@ checked under that lock.
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -19,9 +18,10 @@ from orders.models import Order, Payment
 from orders.pricing import money
 from orders.returns.errors import ReturnError
 from orders.returns.models import ReturnRequest
+from orders.returns.services._tx import service
 from orders.returns.services.approval import ManagerApproval, record_approval
 from orders.returns.services.notify import backdated_to, notify_return
-from orders.returns.services.receiving import rejudge
+from orders.returns.services.receiving import rejudge, request_lines
 from orders.returns.services.requests import lock_request
 from retail.models import Store, User
 from retail.services import record_audit_event
@@ -190,7 +190,7 @@ def _reverse_points(*, request: ReturnRequest, actor) -> int:
     return -entry.points if entry is not None else 0
 
 
-def _timeline_and_task(*, request: ReturnRequest, store: Store, actor) -> None:
+def _timeline_and_task(*, request: ReturnRequest, lines, store: Store, actor) -> None:
     if request.customer_id is None:
         return
     from customers.models import Task
@@ -205,7 +205,6 @@ def _timeline_and_task(*, request: ReturnRequest, store: Store, actor) -> None:
         subject = f"Bought in {order.store.name}, returned {where} ({request.rma_number})"
     else:
         subject = f"Bought {BOUGHT_WORDS.get(order.channel, order.channel)}, returned {where} ({request.rma_number})"
-    lines = list(request.lines.select_related("order_line"))
     occurred_at = backdated_to()
     record_interaction(
         occurred_at=occurred_at,
@@ -247,7 +246,7 @@ def _timeline_and_task(*, request: ReturnRequest, store: Store, actor) -> None:
         )
 
 
-@transaction.atomic
+@service
 def refund_return(
     *,
     request: ReturnRequest,
@@ -305,8 +304,8 @@ def refund_return(
     if request.order_id:
         Order.objects.select_for_update(of=("self",)).filter(pk=request.order_id).first()
         payments = list(Payment.objects.select_for_update().filter(order_id=request.order_id).order_by("pk"))
-    rejudge(request)
-    request.refresh_from_db(fields=["approval_required", "refund_total", "goods_total", "summary"])
+    lines = request_lines(request)
+    rejudge(request, lines=lines)  # sets the verdict, totals and approval_required on `request`
     if approval is not None and request.approval_required and not request.is_approved:
         record_approval(request=request, store=store, approval=approval, actor=actor)
     if request.approval_required and not request.is_approved:
@@ -353,7 +352,8 @@ def refund_return(
     request.points_reversed = _reverse_points(request=request, actor=actor)
     now = timezone.now()
     request.closed_at = request.updated_at = now
-    request.full_clean(validate_unique=False)
+    # No full_clean on this hot path: amounts come from the engine and the database CHECKs them
+    # (refund = goods - fees - clawback, nothing negative, a done return has a refund method).
     request.save()
     record_audit_event(
         actor=_user(actor),
@@ -374,6 +374,6 @@ def refund_return(
             "approved_by": request.approved_by_id,
         },
     )
-    _timeline_and_task(request=request, store=store, actor=actor)
+    _timeline_and_task(request=request, lines=lines, store=store, actor=actor)
     notify_return(request=request, kind="exchanged" if request.status == ReturnRequest.Status.EXCHANGED else "refunded")
     return request

@@ -20,10 +20,12 @@ from orders.returns.services._facts import (
     price_receiptless,
     units_in_returns,
 )
+from orders.returns.services._tx import service
 from retail.models import PosDevice, Store, User
 from retail.services import record_audit_event
 
 RETURN_CHANNELS = ("app", "web", "store", "phone", "kiosk")
+FOREIGN_KEYS = [f.name for f in ReturnRequest._meta.concrete_fields if f.is_relation]
 
 
 @dataclass
@@ -130,7 +132,9 @@ def _new_request(**values) -> ReturnRequest:
                 request = ReturnRequest(
                     rma_number=new_rma_number(), qr_token=new_qr_token(), created_at=now, updated_at=now, **values
                 )
-                request.full_clean(exclude=["rma_number", "qr_token"], validate_unique=False)
+                # Field checks only: the foreign keys are rows just read, and the database CHECKs
+                # the constraints (a query each through full_clean, on the desk's hot path).
+                request.clean_fields(exclude=[*FOREIGN_KEYS, "rma_number", "qr_token"])
                 request.save()
                 return request
         except IntegrityError as exc:
@@ -139,7 +143,9 @@ def _new_request(**values) -> ReturnRequest:
     raise ReturnError("Could not allocate an RMA number; try again.", code="rma_exhausted", status=503)
 
 
-def save_verdicts(request: ReturnRequest, items: list[Item], verdict, *, create: bool) -> list[ReturnLine]:
+def save_verdicts(
+    request: ReturnRequest, items: list[Item], verdict, *, create: bool, lines: list[ReturnLine] | None = None
+) -> list[ReturnLine]:
     """Write the engine's answer on the request and its lines (new lines, or the existing ones in order)."""
     request.goods_total, request.fees_total = verdict.goods, verdict.fees
     request.clawback_total, request.refund_total = verdict.clawback, verdict.refund
@@ -183,7 +189,7 @@ def save_verdicts(request: ReturnRequest, items: list[Item], verdict, *, create:
                 )
             )
         return ReturnLine.objects.bulk_create(rows)
-    lines = list(request.lines.all())
+    lines = lines if lines is not None else list(request.lines.order_by("pk"))
     for line, item in zip(lines, items, strict=True):
         line.amount, line.fee = item.paid, item.verdict.fee
         line.verdict = ReturnLine.Verdict.NEEDS_APPROVAL if item.verdict.needs_approval else ReturnLine.Verdict.ELIGIBLE
@@ -192,7 +198,7 @@ def save_verdicts(request: ReturnRequest, items: list[Item], verdict, *, create:
     return lines
 
 
-@transaction.atomic
+@service
 def start_return(
     *,
     order: Order,
@@ -252,7 +258,7 @@ def start_return(
     return request
 
 
-@transaction.atomic
+@service
 def start_receiptless_return(
     *,
     customer,
