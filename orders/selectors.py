@@ -160,13 +160,16 @@ def _queue_filter(tab: str, now) -> Q:
 
 
 def _pick_sla():
-    from orders.services.pickups import pick_sla
+    from orders.services._transitions import pick_sla
 
     return pick_sla()
 
 
-def pickup_queue(*, store: Store, tab: str, limit: int = 200) -> list[Fulfillment]:
-    """One tab of a store's pick-up queue, oldest first; curbside arrivals first. Two queries."""
+QUEUE_PAGE = 50
+
+
+def pickup_queue(*, store: Store, tab: str, page: int = 1, limit: int = QUEUE_PAGE) -> list[Fulfillment]:
+    """One page of a tab of a store's pick-up queue, oldest first; curbside arrivals first. Two queries."""
     if tab not in QUEUE_TABS:
         raise OrderError(f"The queue has tabs {', '.join(QUEUE_TABS)}.", code="invalid_tab")
     now = timezone.now()
@@ -177,7 +180,8 @@ def pickup_queue(*, store: Store, tab: str, limit: int = 200) -> list[Fulfillmen
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("line_number")))
         .order_by("arrived_at", "created_at", "pk")
     )
-    rows = list(qs[:limit])
+    start = (max(1, page) - 1) * limit
+    rows = list(qs[start : start + limit])
     for row in rows:
         row.units = sum(line.open_quantity for line in row.lines.all())
         row.overdue = (row.status in (S.PLACED, S.PICKING) and row.created_at < now - _pick_sla()) or (

@@ -6,7 +6,7 @@ import logging
 from celery import shared_task
 
 from orders.errors import OrderError
-from orders.services.pickups import due_pickup_ids, expire_pickup, send_pickup_reminder
+from orders.services.lifecycle import due_pickup_ids, expire_pickup, send_pickup_reminder
 
 log = logging.getLogger(__name__)
 

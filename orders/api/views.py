@@ -160,7 +160,9 @@ class CheckoutView(APIView):
         data = s.CheckoutInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        customer = link_user_to_customer(user=request.user) if IsShopper().has_permission(request, self) else None
+        customer = None
+        if IsShopper().has_permission(request, self):
+            customer = selectors.customer_for_user(request.user) or link_user_to_customer(user=request.user)
         cart = None
         if v.get("from_cart"):
             if customer is None:
@@ -207,7 +209,6 @@ class CheckoutView(APIView):
                 set_consent(
                     customer=order.customer, channel=channel, granted=granted, source=f"checkout:{v['channel']}"
                 )
-        order = selectors.orders_of_customer(order.customer).get(pk=order.pk)
         return Response(s.OrderOutput(order).data, status=status.HTTP_201_CREATED)
 
 

@@ -39,11 +39,20 @@ def pickup_queue(request):
     tab = request.GET.get("tab", "to_pick")
     if tab not in TAB_LABELS:
         tab = "to_pick"
+    try:
+        page = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        page = 1
+    counts = selectors.queue_counts(store=request.store)
+    pages = max(1, -(-counts[tab] // selectors.QUEUE_PAGE))
+    page = min(page, pages)
     context = {
         "tab": tab,
         "tabs": list(TAB_LABELS.items()),
-        "counts": selectors.queue_counts(store=request.store),
-        "rows": selectors.pickup_queue(store=request.store, tab=tab),
+        "counts": counts,
+        "rows": selectors.pickup_queue(store=request.store, tab=tab, page=page),
+        "page": page,
+        "pages": pages,
     }
     template = (
         "orders/partials/queue_table.html" if request.htmx and request.GET.get("partial") else "orders/queue.html"

@@ -4,7 +4,8 @@ carts:     open_cart_for, create_anonymous_cart, replace_cart_lines, set_cart_li
            merge_anonymous_cart, send_cart_to_customer
 checkout:  place_order (GroupRequest, TenderRequest)
 pickups:   start_picking, scan_pick, short_pick, mark_ready, record_arrival, hand_over_pickup,
-           ship_fulfillment, send_pickup_reminder, expire_pickup, cancel_order
+           ship_fulfillment
+lifecycle: send_pickup_reminder, expire_pickup, cancel_order
 payments:  settle_payments, refund_payment, owed_amount
 pos:       record_pos_sale (PosSale)
 """
@@ -18,15 +19,13 @@ from orders.services.carts import (
     set_cart_line,
 )
 from orders.services.checkout import GroupRequest, place_order
+from orders.services.lifecycle import cancel_order, expire_pickup, send_pickup_reminder
 from orders.services.payments import TenderRequest, owed_amount, refund_payment, settle_payments
 from orders.services.pickups import (
-    cancel_order,
-    expire_pickup,
     hand_over_pickup,
     mark_ready,
     record_arrival,
     scan_pick,
-    send_pickup_reminder,
     ship_fulfillment,
     short_pick,
     start_picking,

@@ -6,7 +6,9 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.utils import timezone
 
+from orders.errors import OrderError
 from orders.models import Fulfillment, Order, StatusChange
+from orders.numbers import new_order_number
 from retail.models import User
 from retail.services import enqueue_outbox_message, record_audit_event
 
@@ -22,6 +24,15 @@ def notifications_muted():
         yield
     finally:
         _muted.reset(token)
+
+
+def free_order_number() -> str:
+    """A number nobody has. 40 random bits make a clash rare; the unique constraint is the backstop."""
+    for _ in range(5):
+        number = new_order_number()
+        if not Order.objects.filter(number=number).exists():
+            return number
+    raise OrderError("Could not allocate an order number; try again.", code="order_number_exhausted", status=503)
 
 
 def actor_or_none(actor) -> User | None:
@@ -48,6 +59,19 @@ def record_status(
         note=note[:300],
         occurred_at=timezone.now(),
     )
+
+
+def record_statuses(*, order: Order, to_status: str, fulfillments: list, actor=None) -> None:
+    """The same transition for several fulfilments at once, in one insert: [(fulfilment, note)]."""
+    actor = actor_or_none(actor)
+    now = timezone.now()
+    StatusChange.objects.bulk_create(
+        [
+            StatusChange(order=order, fulfillment=f, to_status=to_status, actor=actor,
+                         actor_label=str(actor) if actor else "system", note=note[:300], occurred_at=now)
+            for f, note in fulfillments
+        ]
+    )  # fmt: skip
 
 
 def audit(*, action: str, order: Order, actor=None, store=None, details: dict | None = None) -> None:

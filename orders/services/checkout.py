@@ -5,7 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from customers.errors import CustomerError
@@ -14,9 +14,9 @@ from inventory.errors import InventoryError
 from inventory.models import Variant
 from orders.errors import OrderError
 from orders.models import Cart, Fulfillment, Order, OrderLine
-from orders.numbers import new_order_number, new_pickup_code, new_qr_token
+from orders.numbers import new_pickup_code, new_qr_token
 from orders.pricing import allocate, money
-from orders.services._common import actor_or_none, audit, currency, record_status, timeline
+from orders.services._common import actor_or_none, audit, currency, free_order_number, record_statuses, timeline
 from orders.services.carts import close_cart
 from orders.services.payments import TenderRequest, authorize_payments
 from retail.models import Store, User
@@ -152,15 +152,12 @@ def _insufficient_at(store: Store, exc: InventoryError, lines) -> OrderError:
     )
 
 
-def _create_order_row(**values) -> Order:
-    for _ in range(5):
-        try:
-            with transaction.atomic():
-                return Order.objects.create(number=new_order_number(), **values)
-        except IntegrityError as exc:
-            if "number" not in str(exc):
-                raise
-    raise OrderError("Could not allocate an order number; try again.", code="order_number_exhausted", status=503)
+def _attach(order: Order, **related) -> None:
+    """Hand the caller the rows just written as if prefetched (saves re-reading them to answer)."""
+    for name, rows in related.items():
+        queryset = getattr(order, name).all()
+        queryset._result_cache, queryset._prefetch_done = list(rows), True
+        order._prefetched_objects_cache = {**getattr(order, "_prefetched_objects_cache", {}), name: queryset}
 
 
 def _new_pickup_code(location: Store, taken: set[str]) -> str:
@@ -171,7 +168,7 @@ def _new_pickup_code(location: Store, taken: set[str]) -> str:
             return code
 
 
-def _open_codes(location: Store) -> set[str]:
+def open_pickup_codes(location: Store) -> set[str]:
     return set(
         Fulfillment.objects.filter(location=location, status__in=Fulfillment.OPEN_STATUSES)
         .exclude(pickup_code="")
@@ -179,7 +176,7 @@ def _open_codes(location: Store) -> set[str]:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # any error aborts the whole checkout: no savepoint needed
 def place_order(
     *,
     channel: str,
@@ -241,7 +238,8 @@ def place_order(
     subtotal = sum(gross, Decimal("0.00"))
     primary = store or placements[0][1]
     now = timezone.now()
-    order = _create_order_row(
+    order = Order(
+        number=free_order_number(),
         customer=customer,
         channel=channel,
         store=primary,
@@ -250,17 +248,23 @@ def place_order(
         phone=contact.get("phone") or customer.phone,
         currency=currency(),
         subtotal=subtotal,
-        discount_total=Decimal("0.00"),
-        total=subtotal,
         placed_by=actor_or_none(actor),
         placed_at=now,
         updated_at=now,
     )
+    # Offers and points are redeemed against the order number before the row exists, so the
+    # order is written once with its final totals.
     offer_discount = _apply_offer(order=order, customer=customer, offer_code=offer_code, subtotal=subtotal, actor=actor)
     points_discount = _apply_points(
         order=order, customer=customer, points=points, due=subtotal - offer_discount, actor=actor
     )
     discount_total = offer_discount + points_discount
+    order.offer_discount, order.points_discount = offer_discount, points_discount
+    order.discount_total, order.total = discount_total, subtotal - discount_total
+    order.offer_code = offer_code.strip() if offer_discount else ""
+    order.points_redeemed = points if points_discount else 0
+    # Inputs were checked above; the database CHECKs (totals, amounts) are the last line of defence.
+    order.save(force_insert=True)
     shares = allocate(discount_total, gross) if discount_total else [Decimal("0.00")] * len(gross)
 
     fulfillments, codes = [], {}
@@ -268,7 +272,7 @@ def place_order(
     for index, (group, location, lines) in enumerate(placements):
         is_collect = group.kind in Fulfillment.COLLECT_KINDS
         if is_collect and location.pk not in codes:
-            codes[location.pk] = _open_codes(location)
+            codes[location.pk] = open_pickup_codes(location)
         fulfillment = Fulfillment.objects.create(
             order=order,
             kind=group.kind,
@@ -278,10 +282,9 @@ def place_order(
             qr_token=new_qr_token() if is_collect else "",
             proxy_name=(group.proxy_name or "").strip()[:120],
             shipping_address=group.shipping_address or {},
+            reservation_reference=f"order:{order.number}:{index + 1}",
             created_at=now,
         )
-        fulfillment.reservation_reference = f"order:{order.number}:{fulfillment.pk}"
-        fulfillment.save(update_fields=["reservation_reference"])
         ttl = (
             timedelta(days=location.pickup_hold_days) + PICKUP_RESERVATION_SLACK if is_collect else SHIP_RESERVATION_TTL
         )
@@ -325,26 +328,15 @@ def place_order(
             )
     OrderLine.objects.bulk_create(line_rows)
 
-    order.offer_discount, order.points_discount = offer_discount, points_discount
-    order.discount_total, order.total = discount_total, subtotal - discount_total
-    order.offer_code, order.points_redeemed = (
-        offer_code.strip() if offer_discount else "",
-        points if points_discount else 0,
+    payments = authorize_payments(
+        order=order, tenders=tenders or [], idempotency_key=idempotency_key or order.number, actor=actor
     )
-    order.full_clean(validate_unique=False, validate_constraints=True)
-    order.save(
-        update_fields=["offer_discount", "points_discount", "discount_total", "total", "offer_code", "points_redeemed"]
+    record_statuses(
+        order=order,
+        to_status=Fulfillment.Status.PLACED,
+        actor=actor,
+        fulfillments=[(f, f"{f.get_kind_display()} at {f.location.code}") for f in fulfillments],
     )
-
-    authorize_payments(order=order, tenders=tenders or [], idempotency_key=idempotency_key or order.number, actor=actor)
-    for fulfillment in fulfillments:
-        record_status(
-            order=order,
-            fulfillment=fulfillment,
-            to_status=Fulfillment.Status.PLACED,
-            actor=actor,
-            note=f"{fulfillment.get_kind_display()} at {fulfillment.location.code}",
-        )
     audit(
         action="order.placed",
         order=order,
@@ -381,6 +373,7 @@ def place_order(
     )
     if cart is not None:
         close_cart(cart=cart)
+    _attach(order, lines=line_rows, fulfillments=fulfillments, payments=payments)
     return order
 
 

@@ -12,128 +12,36 @@ OrderError("illegal_transition") naming the current state.
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Interaction
 from inventory.models import Reservation
 from orders.errors import OrderError
-from orders.models import Fulfillment, Order, OrderLine
+from orders.models import Fulfillment, OrderLine
 from orders.pricing import unit_share
-from orders.services._common import actor_or_none, audit, earn_points_for, notify, record_status, timeline
-from orders.services.payments import owed_amount, settle_payments
+from orders.services._common import actor_or_none, audit, notify, record_status, timeline
+from orders.services._transitions import (
+    K,
+    S,
+    close_order_if_done,
+    lock_fulfillment,
+    move,
+    release,
+    require_state,
+    require_store,
+    reversal_lines,
+)
 from retail.models import Store, User
-
-S = Fulfillment.Status
-K = Fulfillment.Kind
-TERMINAL = (S.COLLECTED, S.SHIPPED, S.EXPIRED, S.CANCELLED)
-
-
-def reminder_before() -> timedelta:
-    return timedelta(hours=int(getattr(settings, "ORDERS_REMINDER_HOURS_BEFORE", 24)))
-
-
-def pick_sla() -> timedelta:
-    return timedelta(hours=int(getattr(settings, "ORDERS_PICK_SLA_HOURS", 2)))
-
-
-def lock_fulfillment(fulfillment: Fulfillment | int) -> Fulfillment:
-    """Lock the order row, then the fulfilment; returns a fresh fulfilment with its order."""
-    pk = fulfillment.pk if isinstance(fulfillment, Fulfillment) else fulfillment
-    order_id = Fulfillment.objects.filter(pk=pk).values_list("order_id", flat=True).first()
-    if order_id is None:
-        raise OrderError("There is no such pick-up.", code="not_found")
-    order = Order.objects.select_for_update(of=("self",)).select_related("customer", "store").get(pk=order_id)
-    locked = Fulfillment.objects.select_for_update(of=("self",)).select_related("location").get(pk=pk)
-    locked.order = order
-    return locked
-
-
-def _require(fulfillment: Fulfillment, verb: str, allowed: tuple, kinds: tuple | None = None) -> None:
-    if kinds is not None and fulfillment.kind not in kinds:
-        raise OrderError(
-            f"A {fulfillment.get_kind_display().lower()} cannot be {verb}.",
-            code="illegal_transition",
-            extra={"status": fulfillment.status, "kind": fulfillment.kind},
-        )
-    if fulfillment.status not in allowed:
-        raise OrderError(
-            f"Order {fulfillment.order.number} is {fulfillment.get_status_display().lower()}; it cannot be {verb} now.",
-            code="illegal_transition",
-            extra={"status": fulfillment.status, "allowed_from": list(allowed)},
-        )
-
-
-def _require_store(fulfillment: Fulfillment, store: Store | None) -> None:
-    if store is not None and fulfillment.location_id != store.pk:
-        raise OrderError(
-            f"This order is collected at {fulfillment.location.name}, not here.", code="wrong_store", status=409
-        )
-
-
-def _move(fulfillment: Fulfillment, to: str, *, actor, note: str = "", fields: tuple = ()) -> None:
-    before = fulfillment.status
-    fulfillment.status = to
-    if to in TERMINAL:
-        fulfillment.closed_at = timezone.now()
-        fields = (*fields, "closed_at")
-    fulfillment.save(update_fields=["status", *fields])
-    record_status(
-        order=fulfillment.order, fulfillment=fulfillment, from_status=before, to_status=to, actor=actor, note=note
-    )
-
-
-def _close_order_if_done(order: Order, *, actor) -> None:
-    """When every fulfilment has ended: complete or cancel the order, settle payments and points."""
-    statuses = list(order.fulfillments.values_list("status", flat=True))
-    if any(s not in TERMINAL for s in statuses):
-        settle_payments(order=order, actor=actor)
-        return
-    before = order.status
-    order.status = (
-        Order.Status.COMPLETED if any(s in (S.COLLECTED, S.SHIPPED) for s in statuses) else Order.Status.CANCELLED
-    )
-    order.closed_at = order.updated_at = timezone.now()
-    order.save(update_fields=["status", "closed_at", "updated_at"])
-    record_status(order=order, from_status=before, to_status=order.status, actor=actor)
-    settle_payments(order=order, actor=actor)
-    if order.customer_id is None:
-        return
-    owed = owed_amount(order)
-    if owed > 0:
-        earn_points_for(order=order, amount=owed, actor=actor)
-    elif order.points_redeemed:
-        from customers.services.loyalty import adjust_points
-
-        adjust_points(
-            customer=order.customer,
-            points=order.points_redeemed,
-            note=f"Order {order.number} was not collected: points given back",
-            actor=actor_or_none(actor),
-        )
-
-
-def _reversal_lines(lines) -> list[dict]:
-    return [{"sku": line.sku, "qty": qty, "amount": str(amount)} for line, qty, amount in lines if qty]
-
-
-def _release(fulfillment: Fulfillment, actor) -> None:
-    from inventory.services import release_reservations
-
-    release_reservations(reference=fulfillment.reservation_reference, actor=actor_or_none(actor))
-
-
-# --------------------------------------------------------------------------- picking
 
 
 @transaction.atomic
 def start_picking(*, fulfillment: Fulfillment, actor: User, store: Store | None = None) -> Fulfillment:
     fulfillment = lock_fulfillment(fulfillment)
-    _require_store(fulfillment, store)
-    _require(fulfillment, "picked", (S.PLACED,))
+    require_store(fulfillment, store)
+    require_state(fulfillment, "picked", (S.PLACED,))
     fulfillment.picked_by, fulfillment.picking_started_at = actor, timezone.now()
-    _move(fulfillment, S.PICKING, actor=actor, fields=("picked_by", "picking_started_at"))
+    move(fulfillment, S.PICKING, actor=actor, fields=("picked_by", "picking_started_at"))
     audit(action="pickup.picking_started", order=fulfillment.order, actor=actor, store=fulfillment.location)
     timeline(
         order=fulfillment.order,
@@ -153,8 +61,8 @@ def scan_pick(*, fulfillment: Fulfillment, code: str, actor: User, store: Store 
     Scanning an order still to pick starts picking.
     """
     fulfillment = lock_fulfillment(fulfillment)
-    _require_store(fulfillment, store)
-    _require(fulfillment, "picked", (S.PLACED, S.PICKING))
+    require_store(fulfillment, store)
+    require_state(fulfillment, "picked", (S.PLACED, S.PICKING))
     code = (code or "").strip()
     if not code:
         raise OrderError("Scan or type the item's barcode or SKU.", code="wrong_item", fields={"code": ["Required."]})
@@ -169,7 +77,7 @@ def scan_pick(*, fulfillment: Fulfillment, code: str, actor: User, store: Store 
         raise OrderError(f"Every unit of {matching[0].sku} is already picked.", code="over_picked")
     if fulfillment.status == S.PLACED:
         fulfillment.picked_by, fulfillment.picking_started_at = actor, timezone.now()
-        _move(
+        move(
             fulfillment,
             S.PICKING,
             actor=actor,
@@ -202,8 +110,8 @@ def short_pick(
     """Units that cannot be found: cancel them (the shopper is not charged for them and is told),
     or re-route them to another store that has them (`to_location`, else the nearest that can)."""
     fulfillment = lock_fulfillment(line.fulfillment_id)
-    _require_store(fulfillment, store)
-    _require(fulfillment, "changed", (S.PLACED, S.PICKING))
+    require_store(fulfillment, store)
+    require_state(fulfillment, "changed", (S.PLACED, S.PICKING))
     line = OrderLine.objects.select_for_update().get(pk=line.pk, fulfillment=fulfillment)
     if isinstance(missing, bool) or not isinstance(missing, int) or not 1 <= missing <= line.to_pick:
         raise OrderError(
@@ -232,7 +140,7 @@ def short_pick(
             actor=actor,
             store=fulfillment.location,
             subject=f"{order.number}: {missing} x {line.name} out of stock, not charged",
-            data={"reason": "short_pick", "lines": _reversal_lines([(line, missing, amount)])},
+            data={"reason": "short_pick", "lines": reversal_lines([(line, missing, amount)])},
         )
     elif resolution == "reroute":
         line = _reroute(fulfillment=fulfillment, line=line, missing=missing, actor=actor, to_location=to_location)
@@ -252,9 +160,9 @@ def short_pick(
         note=note,
     )
     if all(li.open_quantity == 0 for li in fulfillment.lines.all()):
-        _release(fulfillment, actor)
-        _move(fulfillment, S.CANCELLED, actor=actor, note="nothing left to pick")
-        _close_order_if_done(order, actor=actor)
+        release(fulfillment, actor)
+        move(fulfillment, S.CANCELLED, actor=actor, note="nothing left to pick")
+        close_order_if_done(order, actor=actor)
         notify(order=order, kind="cancelled", fulfillment=fulfillment)
     return line
 
@@ -283,14 +191,14 @@ def _reroute(*, fulfillment: Fulfillment, line: OrderLine, missing: int, actor, 
     )
     if fulfillment.is_collect:
         from orders.numbers import new_pickup_code, new_qr_token
-        from orders.services.checkout import _open_codes
+        from orders.services.checkout import open_pickup_codes
 
-        taken = _open_codes(to_location)
+        taken = open_pickup_codes(to_location)
         code = new_pickup_code()
         while code in taken:
             code = new_pickup_code()
         target.pickup_code, target.qr_token = code, new_qr_token()
-    target.reservation_reference = f"order:{order.number}:{target.pk}"
+    target.reservation_reference = f"order:{order.number}:r{target.pk}"
     target.save(update_fields=["reservation_reference", "pickup_code", "qr_token"])
     try:
         reserve_stock(
@@ -355,8 +263,8 @@ def _reroute(*, fulfillment: Fulfillment, line: OrderLine, missing: int, actor, 
 def mark_ready(*, fulfillment: Fulfillment, actor: User, store: Store | None = None) -> Fulfillment:
     """Every unit picked: start the hold window and send the shopper the code and QR."""
     fulfillment = lock_fulfillment(fulfillment)
-    _require_store(fulfillment, store)
-    _require(fulfillment, "marked ready", (S.PICKING,), kinds=Fulfillment.COLLECT_KINDS)
+    require_store(fulfillment, store)
+    require_state(fulfillment, "marked ready", (S.PICKING,), kinds=Fulfillment.COLLECT_KINDS)
     lines = list(fulfillment.lines.all())
     left = [f"{line.sku} ({line.to_pick})" for line in lines if line.to_pick > 0]
     if left:
@@ -366,7 +274,7 @@ def mark_ready(*, fulfillment: Fulfillment, actor: User, store: Store | None = N
     now = timezone.now()
     fulfillment.ready_at = now
     fulfillment.hold_until = now + timedelta(days=fulfillment.location.pickup_hold_days)
-    _move(fulfillment, S.READY, actor=actor, fields=("ready_at", "hold_until"))
+    move(fulfillment, S.READY, actor=actor, fields=("ready_at", "hold_until"))
     order = fulfillment.order
     audit(
         action="pickup.ready",
@@ -391,7 +299,7 @@ def mark_ready(*, fulfillment: Fulfillment, actor: User, store: Store | None = N
 def record_arrival(*, fulfillment: Fulfillment, note: str = "") -> Fulfillment:
     """Curbside: the shopper says "I'm here" (with car or bay); the store's queue shows it."""
     fulfillment = lock_fulfillment(fulfillment)
-    _require(fulfillment, "announced", (S.PLACED, S.PICKING, S.READY), kinds=(K.CURBSIDE,))
+    require_state(fulfillment, "announced", (S.PLACED, S.PICKING, S.READY), kinds=(K.CURBSIDE,))
     if fulfillment.arrived_at is None:
         fulfillment.arrived_at = timezone.now()
     fulfillment.arrival_note = (note or "").strip()[:200]
@@ -440,8 +348,8 @@ def hand_over_pickup(
     ID, which the associate confirms with `id_checked`). The name must be the shopper's or the proxy's.
     """
     fulfillment = lock_fulfillment(fulfillment)
-    _require_store(fulfillment, store)
-    _require(fulfillment, "handed over", (S.READY,), kinds=Fulfillment.COLLECT_KINDS)
+    require_store(fulfillment, store)
+    require_state(fulfillment, "handed over", (S.READY,), kinds=Fulfillment.COLLECT_KINDS)
     order = fulfillment.order
     if verification not in Fulfillment.Verification.values:
         raise OrderError(
@@ -484,14 +392,14 @@ def hand_over_pickup(
     fulfillment.handed_over_by = actor
     fulfillment.collected_by_name = " ".join(collected_by_name.split())[:160]
     fulfillment.verification = verification
-    _move(
+    move(
         fulfillment,
         S.COLLECTED,
         actor=actor,
         note=f"to {fulfillment.collected_by_name} ({verification})",
         fields=("handed_over_by", "collected_by_name", "verification"),
     )
-    _close_order_if_done(order, actor=actor)
+    close_order_if_done(order, actor=actor)
     audit(
         action="pickup.handed_over",
         order=order,
@@ -529,8 +437,8 @@ def ship_fulfillment(
 ) -> Fulfillment:
     """Ship-from-store or warehouse: every unit picked, stock consumed, payment captured, shopper told."""
     fulfillment = lock_fulfillment(fulfillment)
-    _require_store(fulfillment, store)
-    _require(fulfillment, "shipped", (S.PICKING,), kinds=(K.SHIP,))
+    require_store(fulfillment, store)
+    require_state(fulfillment, "shipped", (S.PICKING,), kinds=(K.SHIP,))
     left = [line.sku for line in fulfillment.lines.all() if line.to_pick > 0]
     if left:
         raise OrderError(f"Still to pick: {', '.join(left)}.", code="not_fully_picked", status=409)
@@ -548,9 +456,9 @@ def ship_fulfillment(
         movement_reference=f"order:{fulfillment.order.number}",
     )
     fulfillment.tracking_number = (tracking_number or "").strip()[:60]
-    _move(fulfillment, S.SHIPPED, actor=actor, fields=("tracking_number",))
+    move(fulfillment, S.SHIPPED, actor=actor, fields=("tracking_number",))
     order = fulfillment.order
-    _close_order_if_done(order, actor=actor)
+    close_order_if_done(order, actor=actor)
     audit(
         action="order.shipped",
         order=order,
@@ -568,118 +476,3 @@ def ship_fulfillment(
     )
     notify(order=order, kind="shipped", fulfillment=fulfillment)
     return fulfillment
-
-
-def _end_fulfillment(fulfillment: Fulfillment, to: str, *, actor, note: str) -> list:
-    """Release its stock and close it; returns the reversal lines for the timeline."""
-    _release(fulfillment, actor)
-    _move(fulfillment, to, actor=actor, note=note)
-    return [
-        (line, line.open_quantity, unit_share(line.total, line.quantity, 0, line.open_quantity))
-        for line in fulfillment.lines.all()
-    ]
-
-
-@transaction.atomic
-def expire_pickup(*, fulfillment: Fulfillment, now=None) -> bool:
-    """The hold window is over: stock back on sale, payment voided, shopper told. False if not due."""
-    fulfillment = lock_fulfillment(fulfillment)
-    now = now or timezone.now()
-    if fulfillment.status != S.READY or fulfillment.hold_until is None or fulfillment.hold_until > now:
-        return False
-    order = fulfillment.order
-    lines = _end_fulfillment(fulfillment, S.EXPIRED, actor=None, note="not collected in time")
-    _close_order_if_done(order, actor=None)
-    audit(
-        action="pickup.expired",
-        order=order,
-        store=fulfillment.location,
-        details={"hold_until": fulfillment.hold_until.isoformat()},
-    )
-    timeline(
-        order=order,
-        kind=Interaction.Kind.RETURN,
-        key=f"{fulfillment.pk}:expired",
-        store=fulfillment.location,
-        subject=f"Order {order.number} not collected: cancelled and refunded",
-        data={"reason": "pickup_expired", "lines": _reversal_lines(lines)},
-    )
-    notify(order=order, kind="expired", fulfillment=fulfillment)
-    return True
-
-
-@transaction.atomic
-def send_pickup_reminder(*, fulfillment: Fulfillment, now=None) -> bool:
-    """Once per pick-up, within `reminder_before()` of the end of the hold. False if not due or done."""
-    fulfillment = lock_fulfillment(fulfillment)
-    now = now or timezone.now()
-    if (
-        fulfillment.status != S.READY
-        or fulfillment.reminder_sent_at is not None
-        or not (fulfillment.hold_until - reminder_before() <= now < fulfillment.hold_until)
-    ):
-        return False
-    fulfillment.reminder_sent_at = now
-    fulfillment.save(update_fields=["reminder_sent_at"])
-    order = fulfillment.order
-    record_status(order=order, fulfillment=fulfillment, from_status=S.READY, to_status=S.READY, note="reminder sent")
-    audit(action="pickup.reminder_sent", order=order, store=fulfillment.location)
-    until = timezone.localtime(fulfillment.hold_until)
-    timeline(
-        order=order,
-        kind=Interaction.Kind.MESSAGE_SENT,
-        key=f"{fulfillment.pk}:reminder",
-        store=fulfillment.location,
-        subject=f"Reminder: {order.number} waits at {fulfillment.location.name} until {until:%d %b %H:%M}",
-    )
-    notify(order=order, kind="reminder", fulfillment=fulfillment)
-    return True
-
-
-def due_pickup_ids(*, now=None) -> tuple[list[int], list[int]]:
-    """(ids due a reminder, ids due to expire) — read without locks; each service re-checks under lock."""
-    now = now or timezone.now()
-    ready = Fulfillment.objects.filter(status=S.READY)
-    remind = list(
-        ready.filter(reminder_sent_at__isnull=True, hold_until__gt=now, hold_until__lte=now + reminder_before())
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    expire = list(ready.filter(hold_until__lte=now).order_by("pk").values_list("pk", flat=True))
-    return remind, expire
-
-
-@transaction.atomic
-def cancel_order(*, order: Order, actor: User | None = None, reason: str = "", by_customer: bool = False) -> Order:
-    """Cancel while nothing is ready, collected or shipped ("until picked"); stock and payment released."""
-    order = Order.objects.select_for_update(of=("self",)).select_related("customer", "store").get(pk=order.pk)
-    fulfillments = list(Fulfillment.objects.select_for_update().filter(order=order).order_by("pk"))
-    blocking = [f for f in fulfillments if f.status in (S.READY, S.COLLECTED, S.SHIPPED)]
-    if order.status != Order.Status.OPEN and not blocking:
-        blocking = [f for f in fulfillments if f.status not in (S.PLACED, S.PICKING)]
-    if order.status != Order.Status.OPEN or blocking:
-        status = blocking[0].status if blocking else order.status
-        state = S(status).label.lower() if blocking else status
-        raise OrderError(
-            f"Order {order.number} is {state}; it can no longer be cancelled.",
-            code="order_not_cancellable",
-            extra={"status": status},
-        )
-    reversal = []
-    for fulfillment in fulfillments:
-        if fulfillment.status in (S.PLACED, S.PICKING):
-            fulfillment.order = order
-            note = f"cancelled by the {'shopper' if by_customer else 'store'}" + (f": {reason}" if reason else "")
-            reversal += _end_fulfillment(fulfillment, S.CANCELLED, actor=actor, note=note)
-    _close_order_if_done(order, actor=actor)
-    audit(action="order.cancelled", order=order, actor=actor, details={"reason": reason, "by_customer": by_customer})
-    timeline(
-        order=order,
-        kind=Interaction.Kind.RETURN,
-        key="cancelled",
-        actor=actor,
-        subject=f"Order {order.number} cancelled" + (f" ({reason})" if reason else ""),
-        data={"reason": "cancelled", "lines": _reversal_lines(reversal)},
-    )
-    notify(order=order, kind="cancelled")
-    return order

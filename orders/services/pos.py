@@ -19,9 +19,8 @@ from inventory.errors import InventoryError
 from inventory.models import Variant
 from orders.errors import OrderError
 from orders.models import Fulfillment, Order, OrderLine, Payment
-from orders.numbers import new_order_number
 from orders.pricing import money
-from orders.services._common import audit, currency, earn_points_for, record_status, timeline
+from orders.services._common import audit, currency, free_order_number, record_status, timeline
 from orders.services.payments import POS_PROVIDER
 from retail.models import PosDevice
 
@@ -148,6 +147,17 @@ def _resolve(identity: dict):
         raise OrderError(exc.message, code="invalid_sale", fields={"customer": [exc.message]}) from None
 
 
+def _earn(*, customer, number: str, amount: Decimal) -> int:
+    from customers.services.loyalty import earn_points
+
+    try:
+        return earn_points(customer=customer, reference=number, amount=amount).points
+    except CustomerError as exc:
+        if exc.code == "invalid":  # the tier's rate gives less than one point
+            return 0
+        raise
+
+
 def record_pos_sale(*, device: PosDevice, sale: PosSale) -> tuple[Order, bool]:
     """(order, created). A replay of a receipt already recorded returns the first order, unchanged."""
     store = device.store
@@ -175,8 +185,12 @@ def _record(*, device: PosDevice, sale: PosSale) -> Order:
     gross = [money(u * q) for _, q, u, _ in lines]
     subtotal = sum(gross, Decimal("0.00"))
     discount = sum((d for *_, d in lines), Decimal("0.00"))
+    number = free_order_number()
+    points = 0
+    if customer is not None and subtotal - discount >= 1:
+        points = _earn(customer=customer, number=number, amount=subtotal - discount)
     order = Order.objects.create(
-        number=new_order_number(),
+        number=number,
         customer=customer,
         channel=Order.Channel.STORE,
         store=store,
@@ -189,6 +203,7 @@ def _record(*, device: PosDevice, sale: PosSale) -> Order:
         discount_total=discount,
         offer_discount=discount,
         total=subtotal - discount,
+        points_earned=points,
         receipt_number=sale.receipt_number.strip(),
         device=device,
         placed_at=sold_at,
@@ -269,7 +284,6 @@ def _record(*, device: PosDevice, sale: PosSale) -> Order:
         details={"receipt": order.receipt_number, "device": device.pk},
     )
     if customer is not None:
-        earn_points_for(order=order, amount=order.total)
         timeline(
             order=order,
             kind=Interaction.Kind.PURCHASE,

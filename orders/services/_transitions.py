@@ -1,0 +1,128 @@
+"""What every pick-up transition shares: row locks, state checks, history, closing the order.
+
+Lock order everywhere: the Order row, then its Fulfillment rows, then Payments, then (inside
+inventory) Reservations and StockLevels, each in primary-key order, so transitions never deadlock.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from orders.errors import OrderError
+from orders.models import Fulfillment, Order
+from orders.pricing import unit_share
+from orders.services._common import actor_or_none, earn_points_for, record_status
+from orders.services.payments import owed_amount, settle_payments
+from retail.models import Store
+
+S = Fulfillment.Status
+K = Fulfillment.Kind
+TERMINAL = (S.COLLECTED, S.SHIPPED, S.EXPIRED, S.CANCELLED)
+
+
+def reminder_before() -> timedelta:
+    return timedelta(hours=int(getattr(settings, "ORDERS_REMINDER_HOURS_BEFORE", 24)))
+
+
+def pick_sla() -> timedelta:
+    return timedelta(hours=int(getattr(settings, "ORDERS_PICK_SLA_HOURS", 2)))
+
+
+def lock_fulfillment(fulfillment: Fulfillment | int) -> Fulfillment:
+    """Lock the order row, then the fulfilment; returns a fresh fulfilment with its order."""
+    pk = fulfillment.pk if isinstance(fulfillment, Fulfillment) else fulfillment
+    order_id = Fulfillment.objects.filter(pk=pk).values_list("order_id", flat=True).first()
+    if order_id is None:
+        raise OrderError("There is no such pick-up.", code="not_found")
+    order = Order.objects.select_for_update(of=("self",)).select_related("customer", "store").get(pk=order_id)
+    locked = Fulfillment.objects.select_for_update(of=("self",)).select_related("location").get(pk=pk)
+    locked.order = order
+    return locked
+
+
+def require_state(fulfillment: Fulfillment, verb: str, allowed: tuple, kinds: tuple | None = None) -> None:
+    if kinds is not None and fulfillment.kind not in kinds:
+        raise OrderError(
+            f"A {fulfillment.get_kind_display().lower()} cannot be {verb}.",
+            code="illegal_transition",
+            extra={"status": fulfillment.status, "kind": fulfillment.kind},
+        )
+    if fulfillment.status not in allowed:
+        raise OrderError(
+            f"Order {fulfillment.order.number} is {fulfillment.get_status_display().lower()}; it cannot be {verb} now.",
+            code="illegal_transition",
+            extra={"status": fulfillment.status, "allowed_from": list(allowed)},
+        )
+
+
+def require_store(fulfillment: Fulfillment, store: Store | None) -> None:
+    if store is not None and fulfillment.location_id != store.pk:
+        raise OrderError(
+            f"This order is collected at {fulfillment.location.name}, not here.", code="wrong_store", status=409
+        )
+
+
+def move(fulfillment: Fulfillment, to: str, *, actor, note: str = "", fields: tuple = ()) -> None:
+    before = fulfillment.status
+    fulfillment.status = to
+    if to in TERMINAL:
+        fulfillment.closed_at = timezone.now()
+        fields = (*fields, "closed_at")
+    fulfillment.save(update_fields=["status", *fields])
+    record_status(
+        order=fulfillment.order, fulfillment=fulfillment, from_status=before, to_status=to, actor=actor, note=note
+    )
+
+
+def close_order_if_done(order: Order, *, actor) -> None:
+    """When every fulfilment has ended: complete or cancel the order, settle payments and points."""
+    statuses = list(order.fulfillments.values_list("status", flat=True))
+    if any(s not in TERMINAL for s in statuses):
+        settle_payments(order=order, actor=actor)
+        return
+    before = order.status
+    order.status = (
+        Order.Status.COMPLETED if any(s in (S.COLLECTED, S.SHIPPED) for s in statuses) else Order.Status.CANCELLED
+    )
+    order.closed_at = order.updated_at = timezone.now()
+    order.save(update_fields=["status", "closed_at", "updated_at"])
+    record_status(order=order, from_status=before, to_status=order.status, actor=actor)
+    settle_payments(order=order, actor=actor)
+    if order.customer_id is None:
+        return
+    owed = owed_amount(order)
+    if owed > 0:
+        earn_points_for(order=order, amount=owed, actor=actor)
+    elif order.points_redeemed:
+        from customers.services.loyalty import adjust_points
+
+        adjust_points(
+            customer=order.customer,
+            points=order.points_redeemed,
+            note=f"Order {order.number} was not collected: points given back",
+            actor=actor_or_none(actor),
+        )
+
+
+def reversal_lines(lines) -> list[dict]:
+    return [{"sku": line.sku, "qty": qty, "amount": str(amount)} for line, qty, amount in lines if qty]
+
+
+def release(fulfillment: Fulfillment, actor) -> None:
+    from inventory.services import release_reservations
+
+    release_reservations(reference=fulfillment.reservation_reference, actor=actor_or_none(actor))
+
+
+# --------------------------------------------------------------------------- picking
+
+
+def end_fulfillment(fulfillment: Fulfillment, to: str, *, actor, note: str) -> list:
+    """Release its stock and close it; returns the reversal lines for the timeline."""
+    release(fulfillment, actor)
+    move(fulfillment, to, actor=actor, note=note)
+    return [
+        (line, line.open_quantity, unit_share(line.total, line.quantity, 0, line.open_quantity))
+        for line in fulfillment.lines.all()
+    ]

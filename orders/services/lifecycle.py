@@ -1,0 +1,127 @@
+"""The end of a pick-up's life: reminders before the hold ends, expiry after it, cancellation.
+
+Run by beat (orders.tasks) and by people (cancel). Each re-checks the state under the row lock,
+so repeated or overlapping runs act once.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import Interaction
+from orders.errors import OrderError
+from orders.models import Fulfillment, Order
+from orders.services._common import audit, notify, record_status, timeline
+from orders.services._transitions import (
+    S,
+    close_order_if_done,
+    end_fulfillment,
+    lock_fulfillment,
+    reminder_before,
+    reversal_lines,
+)
+from retail.models import User
+
+
+@transaction.atomic
+def expire_pickup(*, fulfillment: Fulfillment, now=None) -> bool:
+    """The hold window is over: stock back on sale, payment voided, shopper told. False if not due."""
+    fulfillment = lock_fulfillment(fulfillment)
+    now = now or timezone.now()
+    if fulfillment.status != S.READY or fulfillment.hold_until is None or fulfillment.hold_until > now:
+        return False
+    order = fulfillment.order
+    lines = end_fulfillment(fulfillment, S.EXPIRED, actor=None, note="not collected in time")
+    close_order_if_done(order, actor=None)
+    audit(
+        action="pickup.expired",
+        order=order,
+        store=fulfillment.location,
+        details={"hold_until": fulfillment.hold_until.isoformat()},
+    )
+    timeline(
+        order=order,
+        kind=Interaction.Kind.RETURN,
+        key=f"{fulfillment.pk}:expired",
+        store=fulfillment.location,
+        subject=f"Order {order.number} not collected: cancelled and refunded",
+        data={"reason": "pickup_expired", "lines": reversal_lines(lines)},
+    )
+    notify(order=order, kind="expired", fulfillment=fulfillment)
+    return True
+
+
+@transaction.atomic
+def send_pickup_reminder(*, fulfillment: Fulfillment, now=None) -> bool:
+    """Once per pick-up, within `reminder_before()` of the end of the hold. False if not due or done."""
+    fulfillment = lock_fulfillment(fulfillment)
+    now = now or timezone.now()
+    if (
+        fulfillment.status != S.READY
+        or fulfillment.reminder_sent_at is not None
+        or not (fulfillment.hold_until - reminder_before() <= now < fulfillment.hold_until)
+    ):
+        return False
+    fulfillment.reminder_sent_at = now
+    fulfillment.save(update_fields=["reminder_sent_at"])
+    order = fulfillment.order
+    record_status(order=order, fulfillment=fulfillment, from_status=S.READY, to_status=S.READY, note="reminder sent")
+    audit(action="pickup.reminder_sent", order=order, store=fulfillment.location)
+    until = timezone.localtime(fulfillment.hold_until)
+    timeline(
+        order=order,
+        kind=Interaction.Kind.MESSAGE_SENT,
+        key=f"{fulfillment.pk}:reminder",
+        store=fulfillment.location,
+        subject=f"Reminder: {order.number} waits at {fulfillment.location.name} until {until:%d %b %H:%M}",
+    )
+    notify(order=order, kind="reminder", fulfillment=fulfillment)
+    return True
+
+
+def due_pickup_ids(*, now=None) -> tuple[list[int], list[int]]:
+    """(ids due a reminder, ids due to expire) — read without locks; each service re-checks under lock."""
+    now = now or timezone.now()
+    ready = Fulfillment.objects.filter(status=S.READY)
+    remind = list(
+        ready.filter(reminder_sent_at__isnull=True, hold_until__gt=now, hold_until__lte=now + reminder_before())
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    expire = list(ready.filter(hold_until__lte=now).order_by("pk").values_list("pk", flat=True))
+    return remind, expire
+
+
+@transaction.atomic
+def cancel_order(*, order: Order, actor: User | None = None, reason: str = "", by_customer: bool = False) -> Order:
+    """Cancel while nothing is ready, collected or shipped ("until picked"); stock and payment released."""
+    order = Order.objects.select_for_update(of=("self",)).select_related("customer", "store").get(pk=order.pk)
+    fulfillments = list(Fulfillment.objects.select_for_update().filter(order=order).order_by("pk"))
+    blocking = [f for f in fulfillments if f.status in (S.READY, S.COLLECTED, S.SHIPPED)]
+    if order.status != Order.Status.OPEN and not blocking:
+        blocking = [f for f in fulfillments if f.status not in (S.PLACED, S.PICKING)]
+    if order.status != Order.Status.OPEN or blocking:
+        status = blocking[0].status if blocking else order.status
+        state = S(status).label.lower() if blocking else status
+        raise OrderError(
+            f"Order {order.number} is {state}; it can no longer be cancelled.",
+            code="order_not_cancellable",
+            extra={"status": status},
+        )
+    reversal = []
+    for fulfillment in fulfillments:
+        if fulfillment.status in (S.PLACED, S.PICKING):
+            fulfillment.order = order
+            note = f"cancelled by the {'shopper' if by_customer else 'store'}" + (f": {reason}" if reason else "")
+            reversal += end_fulfillment(fulfillment, S.CANCELLED, actor=actor, note=note)
+    close_order_if_done(order, actor=actor)
+    audit(action="order.cancelled", order=order, actor=actor, details={"reason": reason, "by_customer": by_customer})
+    timeline(
+        order=order,
+        kind=Interaction.Kind.RETURN,
+        key="cancelled",
+        actor=actor,
+        subject=f"Order {order.number} cancelled" + (f" ({reason})" if reason else ""),
+        data={"reason": "cancelled", "lines": reversal_lines(reversal)},
+    )
+    notify(order=order, kind="cancelled")
+    return order
