@@ -40,7 +40,8 @@ def add_list_item(
         raise CustomerError(f"Unknown SKU: {sku}.", code="unknown_sku", fields={"sku": ["Unknown SKU."]})
     lst = _list_for(customer, kind, list_name)
     now = timezone.now()
-    item = ListItem.objects.select_for_update().filter(customer_list=lst, variant=variant).first()
+    CustomerList.objects.select_for_update().filter(pk=lst.pk).first()  # one writer per list at a time
+    item = ListItem.objects.filter(customer_list=lst, variant=variant).first()
     if item is None:
         item = ListItem.objects.create(
             customer_list=lst, variant=variant, quantity=quantity, channel=channel, added_at=now

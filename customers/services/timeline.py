@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -117,7 +117,11 @@ def record_interaction(
         recorded_at=timezone.now(),
     )
     interaction.full_clean(validate_constraints=False)
-    interaction.save()
+    try:
+        with transaction.atomic():
+            interaction.save()
+    except IntegrityError:  # the same event written concurrently: the first one stands
+        return Interaction.objects.get(source=interaction.source, external_id=interaction.external_id)
     if lines:
         sign = LINE_KINDS[kind]
         PurchasedItem.objects.bulk_create(

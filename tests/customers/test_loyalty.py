@@ -170,3 +170,14 @@ def test_an_offer_raced_on_several_channels_is_redeemed_once():
     assert sum(isinstance(r, int) for r in results) == 1
     assert results.count("offer_already_redeemed") == 4
     assert shopper.interactions.filter(kind="offer_redeemed").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_purchase_recorded_concurrently_lands_once():
+    from customers.models import Interaction, PurchasedItem
+
+    shopper = CustomerFactory()
+    results = _race(4, lambda i: buy(shopper, "X-1", "X-2", number="POS-RACE").pk)
+    assert len(set(results)) == 1 and isinstance(results[0], int)
+    assert Interaction.objects.filter(source="test", external_id="POS-RACE").count() == 1
+    assert PurchasedItem.objects.filter(customer=shopper).count() == 2
