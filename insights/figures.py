@@ -1,0 +1,163 @@
+"""Every figure of the insights pages: its section, title, selector and CSV columns.
+
+The page and the CSV download call the same selector with the same period, so the download is
+exactly the table on the screen.
+"""
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from insights import selectors
+from insights.filters import Period
+
+
+@dataclass(frozen=True)
+class Figure:
+    slug: str
+    section: str
+    title: str
+    rows: Callable[[Period], list[dict]]
+    columns: tuple[str, ...]
+
+
+SECTIONS = [
+    ("sales", "Sales"),
+    ("customers", "Customers"),
+    ("pickups", "Click-and-collect"),
+    ("returns", "Returns"),
+    ("inventory", "Inventory"),
+    ("rfm", "RFM & lifetime value"),
+]
+SECTION_NAMES = dict(SECTIONS)
+
+
+def _channel_customer_rows(period: Period) -> list[dict]:
+    data = selectors.channel_customers(period)
+    return [*data["groups"], *data["by_channel_count"]]
+
+
+_SALES = ("orders", "gross", "short_picked", "refunds", "net")
+
+FIGURES: dict[str, Figure] = {
+    f.slug: f
+    for f in (
+        Figure(
+            "sales-by-channel",
+            "sales",
+            "Net sales by channel over time",
+            lambda p: selectors.sales_series(p, by="channel"),
+            ("period", "channel", *_SALES),
+        ),
+        Figure(
+            "sales-by-store",
+            "sales",
+            "Net sales by store over time",
+            lambda p: selectors.sales_series(p, by="store"),
+            ("period", "store", *_SALES),
+        ),
+        Figure(
+            "channel-customers",
+            "customers",
+            "Single- vs multichannel customers",
+            _channel_customer_rows,
+            ("group", "customers", "share", "orders", "spend", "average_spend", "orders_per_customer", "average_order"),
+        ),
+        Figure(
+            "pickups",
+            "pickups",
+            "Click-and-collect by store",
+            selectors.bopis_by_store,
+            (
+                "store",
+                "store_name",
+                "pickups",
+                "orders",
+                "collected",
+                "expired",
+                "cancelled",
+                "open",
+                "avg_hours_to_ready",
+                "median_hours_to_ready",
+                "pickup_rate",
+                "expiry_rate",
+                "short_pickups",
+                "short_units",
+            ),
+        ),
+        Figure(
+            "return-reasons",
+            "returns",
+            "Returns by reason",
+            selectors.returns_by_reason,
+            ("reason", "label", "lines", "units", "amount", "share", "return_rate", "units_sold"),
+        ),
+        Figure(
+            "return-channels",
+            "returns",
+            "Channel bought vs channel returned",
+            lambda p: selectors.returns_channel_matrix(p)["rows"],
+            ("bought", "returned", "returns", "refunds"),
+        ),
+        Figure(
+            "refund-methods",
+            "returns",
+            "Refund method",
+            selectors.refund_methods,
+            ("method", "label", "returns", "share", "amount"),
+        ),
+        Figure(
+            "stock",
+            "inventory",
+            "Stockouts and sell-through by location",
+            selectors.stock_by_store,
+            ("store", "store_name", "skus", "stockouts", "stockout_rate", "units_sold", "on_hand", "sell_through"),
+        ),
+        Figure(
+            "transfers",
+            "inventory",
+            "Transfer lead time by destination",
+            selectors.transfer_lead_times,
+            ("store", "store_name", "transfers", "avg_hours_lead", "median_hours_lead", "avg_hours_to_ship"),
+        ),
+        Figure(
+            "rfm",
+            "rfm",
+            "RFM segments and lifetime value",
+            selectors.rfm_segments,
+            (
+                "segment",
+                "label",
+                "customers",
+                "share",
+                "avg_recency_days",
+                "avg_orders",
+                "avg_spend",
+                "lifetime_value",
+                "lifetime_total",
+            ),
+        ),
+    )
+}
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(figure: Figure, rows: list[dict]) -> Iterator[str]:
+    """The figure's rows as CSV lines (header first), for a StreamingHttpResponse."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(figure.columns)
+    for row in rows:
+        yield writer.writerow([_cell(row.get(c)) for c in figure.columns])
+
+
+def _cell(value):
+    """Text that a spreadsheet would run as a formula is quoted; numbers and dates stay as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

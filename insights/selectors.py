@@ -1,0 +1,681 @@
+"""Read-only KPIs over every app, computed by the database (aggregates, CASE, window functions).
+
+Every figure takes a `Period` (dates in the project's time zone, stores or all) and returns a list
+of plain dicts: one row per group, ready for a table, a chart and a CSV. Python only reshapes the
+few aggregated rows the database returns; it never loops over orders, lines or customers.
+
+Definitions (also shown on the page):
+- Sales: orders placed in the period at the chosen stores (`Order.store`, the selling or
+  fulfilling store), not cancelled. gross = order totals (after discounts); short-picked = the
+  paid share of units not found at picking and cancelled (never charged); refunds = refund_total
+  of returns of those orders that were refunded or exchanged (attributed to the order's channel,
+  store and day, so a month's refunds reduce the month they were sold in); net = gross -
+  short-picked - refunds.
+- Multichannel customer: a known customer whose non-cancelled orders placed in the period at the
+  chosen stores used two or more order channels (app, web, store, phone, kiosk). Browsing events
+  are not counted: spending on a second channel is the claim being tested.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Floor, TruncDay, TruncMonth, TruncWeek
+
+from customers.models import Task
+from insights.filters import Period
+from inventory.models import StockLevel, StockMovement, Transfer
+from orders.models import Fulfillment, Order, OrderLine
+from orders.returns.models import Reason, ReturnLine, ReturnRequest
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+CHANNELS = [choice for choice, _ in Order.Channel.choices]
+CHANNEL_LABELS = dict(Order.Channel.choices)
+
+
+class Median(Aggregate):
+    """PERCENTILE_CONT(0.5) on PostgreSQL (works on intervals too)."""
+
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+
+def _median(expression):
+    """The median where the database has one; SQLite (the demo) shows the average only."""
+    return Median(expression, output_field=DurationField()) if connection.vendor == "postgresql" else Value(None)
+
+
+def _duration(end: str, start: str):
+    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+
+
+def _hours(value: timedelta | None) -> float | None:
+    return None if value is None else round(value.total_seconds() / 3600, 1)
+
+
+def _ratio(part, whole, places: int = 1) -> float | None:
+    return round(100 * float(part) / float(whole), places) if whole else None
+
+
+def _money(value) -> Decimal:
+    return (value or ZERO).quantize(Decimal("0.01"))
+
+
+def _fetch(sql: str, params) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [col[0] for col in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def sold_orders(period: Period):
+    """Orders counted as sales: placed in the period at the chosen stores, not cancelled."""
+    return Order.objects.filter(period.within("placed_at"), period.at("store")).exclude(status=Order.Status.CANCELLED)
+
+
+# --- Sales -------------------------------------------------------------------------------------
+
+
+def sales_series(period: Period, *, by: str = "channel", grain: str | None = None) -> list[dict]:
+    """Net sales per time bucket and channel (or store): gross, short-picked, refunds, net.
+
+    Three grouped queries (orders; short-picked lines; refunds), merged on (bucket, key).
+    """
+    grain = grain or period.grain()
+    key = {"channel": "channel", "store": "store__code"}[by]
+    trunc = TRUNC[grain]
+    orders = (
+        sold_orders(period)
+        .annotate(bucket=trunc("placed_at"))
+        .values("bucket", key)
+        .annotate(orders=Count("pk"), gross=Sum("total"))
+        .order_by()
+    )
+    kept = Floor(F("total") * 100 * (F("quantity") - F("cancelled_quantity")) / F("quantity")) / 100
+    short = (
+        OrderLine.objects.filter(period.within("order__placed_at"), period.at("order__store"), cancelled_quantity__gt=0)
+        .exclude(order__status=Order.Status.CANCELLED)
+        .annotate(bucket=trunc("order__placed_at"))
+        .values("bucket", f"order__{key}")
+        .annotate(amount=Sum(ExpressionWrapper(F("total") - kept, output_field=MONEY)))
+        .order_by()
+    )
+    refunds = (
+        ReturnRequest.objects.filter(
+            period.within("order__placed_at"),
+            period.at("order__store"),
+            status__in=ReturnRequest.DONE_STATUSES,
+        )
+        .exclude(order__status=Order.Status.CANCELLED)
+        .annotate(bucket=trunc("order__placed_at"))
+        .values("bucket", f"order__{key}")
+        .annotate(amount=Sum("refund_total"))
+        .order_by()
+    )
+    rows: dict[tuple, dict] = {}
+    for row in orders:
+        bucket = row["bucket"].date()
+        rows[(bucket, row[key])] = {
+            "period": bucket,
+            by: row[key],
+            "orders": row["orders"],
+            "gross": _money(row["gross"]),
+            "short_picked": ZERO,
+            "refunds": ZERO,
+        }
+    for field, source in (("short_picked", short), ("refunds", refunds)):
+        for row in source:
+            target = rows.get((row["bucket"].date(), row[f"order__{key}"]))
+            if target is not None:
+                target[field] = _money(row["amount"])
+    result = sorted(rows.values(), key=lambda r: (r["period"], r[by]))
+    for row in result:
+        row["net"] = row["gross"] - row["short_picked"] - row["refunds"]
+    return result
+
+
+def sales_totals(series: list[dict], *, by: str = "channel") -> list[dict]:
+    """A series summed per channel (or store), largest net first: reshapes aggregated rows."""
+    totals: dict[str, dict] = {}
+    for row in series:
+        t = totals.setdefault(
+            row[by], {by: row[by], "orders": 0, "gross": ZERO, "short_picked": ZERO, "refunds": ZERO, "net": ZERO}
+        )
+        for field in ("orders", "gross", "short_picked", "refunds", "net"):
+            t[field] += row[field]
+    grand = sum((t["net"] for t in totals.values()), ZERO)
+    for t in totals.values():
+        t["share"] = _ratio(t["net"], grand)
+        t["average_order"] = _money(t["gross"] / t["orders"]) if t["orders"] else ZERO
+    return sorted(totals.values(), key=lambda t: (-t["net"], t[by]))
+
+
+# --- Customers ---------------------------------------------------------------------------------
+
+
+def channel_customers(period: Period) -> dict:
+    """Single- vs multichannel customers: share, average spend, orders per customer, order value.
+
+    One query: per-customer (channels, orders, spend) grouped again by the number of channels.
+    """
+    per_customer = (
+        sold_orders(period)
+        .filter(customer__isnull=False)
+        .values("customer_id")
+        .annotate(channels=Count("channel", distinct=True), orders=Count("pk"), spend=Sum("total"))
+        .order_by()
+    )
+    inner, params = per_customer.query.sql_with_params()
+    by_count = _fetch(
+        "SELECT per.channels AS channels, COUNT(*) AS customers, SUM(per.orders) AS orders, "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
+        f"SUM(per.spend) AS spend FROM ({inner}) per GROUP BY per.channels ORDER BY per.channels",
+        params,
+    )
+    total_customers = sum(r["customers"] for r in by_count)
+
+    def group(label: str, rows: list[dict]) -> dict:
+        customers = sum(r["customers"] for r in rows)
+        orders = sum(r["orders"] for r in rows)
+        spend = sum((Decimal(r["spend"]) for r in rows), ZERO)
+        return {
+            "group": label,
+            "customers": customers,
+            "share": _ratio(customers, total_customers),
+            "orders": orders,
+            "spend": _money(spend),
+            "average_spend": _money(spend / customers) if customers else ZERO,
+            "orders_per_customer": round(orders / customers, 2) if customers else None,
+            "average_order": _money(spend / orders) if orders else ZERO,
+        }
+
+    groups = [
+        group("Single-channel", [r for r in by_count if r["channels"] == 1]),
+        group("Multichannel", [r for r in by_count if r["channels"] >= 2]),
+    ]
+    single, multi = groups
+    lift = (
+        _ratio(multi["average_spend"] - single["average_spend"], single["average_spend"])
+        if single["customers"] and multi["customers"]
+        else None
+    )
+    return {
+        "groups": groups,
+        "by_channel_count": [
+            group(f"{r['channels']} channel{'s' if r['channels'] > 1 else ''}", [r]) for r in by_count
+        ],
+        "customers": total_customers,
+        "spend_lift": lift,
+    }
+
+
+# --- Click-and-collect ---------------------------------------------------------------------------
+
+
+def bopis_by_store(period: Period) -> list[dict]:
+    """Pick-ups (in store and curbside) created in the period, per pick-up store.
+
+    pick-up rate = collected / (collected + expired); expiry rate = expired / (collected + expired):
+    pick-ups still open or cancelled before they were ready are not decided yet / not the shopper's.
+    Time to ready runs from the order's placement (fulfilment created) to ready for collection.
+    Short picks: lines with units not found and cancelled (re-routed units are not short).
+    Two queries.
+    """
+    base = Fulfillment.objects.filter(
+        period.within("created_at"), period.at("location"), kind__in=Fulfillment.COLLECT_KINDS
+    )
+    S = Fulfillment.Status
+    ready_time = _duration("ready_at", "created_at")
+    rows = list(
+        base.values("location_id", "location__code", "location__name")
+        .annotate(
+            pickups=Count("pk"),
+            orders=Count("order_id", distinct=True),
+            collected=Count("pk", filter=Q(status=S.COLLECTED)),
+            expired=Count("pk", filter=Q(status=S.EXPIRED)),
+            cancelled=Count("pk", filter=Q(status=S.CANCELLED)),
+            open=Count("pk", filter=Q(status__in=Fulfillment.OPEN_STATUSES)),
+            avg_ready=Avg(ready_time, filter=Q(ready_at__isnull=False)),
+            median_ready=_median(ready_time),
+        )
+        .order_by("location__code")
+    )
+    shorts = {
+        r["fulfillment__location_id"]: r
+        for r in OrderLine.objects.filter(
+            period.within("fulfillment__created_at"),
+            period.at("fulfillment__location"),
+            fulfillment__kind__in=Fulfillment.COLLECT_KINDS,
+            cancelled_quantity__gt=0,
+        )
+        .values("fulfillment__location_id")
+        .annotate(short_pickups=Count("fulfillment_id", distinct=True), short_units=Sum("cancelled_quantity"))
+        .order_by()
+    }
+    result = []
+    for row in rows:
+        short = shorts.get(row["location_id"], {})
+        decided = row["collected"] + row["expired"]
+        result.append(
+            {
+                "store": row["location__code"],
+                "store_name": row["location__name"],
+                "pickups": row["pickups"],
+                "orders": row["orders"],
+                "collected": row["collected"],
+                "expired": row["expired"],
+                "cancelled": row["cancelled"],
+                "open": row["open"],
+                "avg_hours_to_ready": _hours(row["avg_ready"]),
+                "median_hours_to_ready": _hours(row["median_ready"]),
+                "pickup_rate": _ratio(row["collected"], decided),
+                "expiry_rate": _ratio(row["expired"], decided),
+                "short_pickups": short.get("short_pickups", 0),
+                "short_units": short.get("short_units", 0),
+            }
+        )
+    return result
+
+
+# --- Returns -----------------------------------------------------------------------------------
+
+
+def received_returns(period: Period):
+    """Returns whose goods were received in the period at the chosen stores (not rejected/cancelled)."""
+    return ReturnRequest.objects.filter(period.within("received_at"), period.at("store")).exclude(
+        status__in=[ReturnRequest.Status.REJECTED, ReturnRequest.Status.CANCELLED]
+    )
+
+
+def units_sold(period: Period) -> int:
+    """Units of sold orders (see `sold_orders`) that were not cancelled at picking."""
+    total = (
+        OrderLine.objects.filter(period.within("order__placed_at"), period.at("order__store"))
+        .exclude(order__status=Order.Status.CANCELLED)
+        .aggregate(units=Sum(F("quantity") - F("cancelled_quantity")))["units"]
+    )
+    return total or 0
+
+
+def returns_by_reason(period: Period) -> list[dict]:
+    """Returned units per reason, their share of returns and their rate against units sold.
+
+    return rate = units received back for the reason / units sold in the same period and stores.
+    Two queries.
+    """
+    sold = units_sold(period)
+    rows = list(
+        ReturnLine.objects.filter(period.within("request__received_at"), period.at("request__store"))
+        .exclude(request__status__in=[ReturnRequest.Status.REJECTED, ReturnRequest.Status.CANCELLED])
+        .values("reason")
+        .annotate(lines=Count("pk"), units=Sum("quantity"), amount=Sum("amount"))
+        .order_by("-units", "reason")
+    )
+    returned = sum(r["units"] for r in rows)
+    labels = dict(Reason.choices)
+    return [
+        {
+            "reason": r["reason"],
+            "label": labels.get(r["reason"], r["reason"]),
+            "lines": r["lines"],
+            "units": r["units"],
+            "amount": _money(r["amount"]),
+            "share": _ratio(r["units"], returned),
+            "return_rate": _ratio(r["units"], sold, 2),
+            "units_sold": sold,
+        }
+        for r in rows
+    ]
+
+
+def returns_channel_matrix(period: Period) -> dict:
+    """Returns counted by the channel the goods were bought on x how they came back.
+
+    Bought: the order's channel ("none" for receipt-less returns). Returned: "mail" for mail
+    returns, otherwise the channel the return was started on (store for the desk and the POS).
+    One query.
+    """
+    returned_via = Case(When(method=ReturnRequest.Method.MAIL, then=Value("mail")), default=F("channel"))
+    rows = list(
+        received_returns(period)
+        .annotate(bought=Coalesce("order__channel", Value("none")), returned=returned_via)
+        .values("bought", "returned")
+        .annotate(returns=Count("pk"), refunds=Sum("refund_total"))
+        .order_by("bought", "returned")
+    )
+    bought = sorted({r["bought"] for r in rows}, key=_channel_order)
+    returned = sorted({r["returned"] for r in rows}, key=_channel_order)
+    cells = {(r["bought"], r["returned"]): r["returns"] for r in rows}
+    return {
+        "rows": [
+            {"bought": r["bought"], "returned": r["returned"], "returns": r["returns"], "refunds": _money(r["refunds"])}
+            for r in rows
+        ],
+        "bought": bought,
+        "returned": returned,
+        "grid": [
+            [b, [cells.get((b, x), 0) for x in returned], sum(cells.get((b, x), 0) for x in returned)] for b in bought
+        ],
+        "cross_channel": sum(r["returns"] for r in rows if r["bought"] != r["returned"]),
+        "total": sum(r["returns"] for r in rows),
+    }
+
+
+def _channel_order(name: str) -> tuple:
+    order = [*CHANNELS, "mail", "none"]
+    return (order.index(name) if name in order else len(order), name)
+
+
+def refund_methods(period: Period) -> list[dict]:
+    """Refunded or exchanged returns received in the period, per refund method. One query."""
+    labels = dict(ReturnRequest.RefundMethod.choices)
+    rows = list(
+        received_returns(period)
+        .filter(status__in=ReturnRequest.DONE_STATUSES)
+        .values("refund_method")
+        .annotate(returns=Count("pk"), amount=Sum("refund_total"))
+        .order_by("-returns", "refund_method")
+    )
+    total = sum(r["returns"] for r in rows)
+    return [
+        {
+            "method": r["refund_method"],
+            "label": labels.get(r["refund_method"], r["refund_method"]),
+            "returns": r["returns"],
+            "share": _ratio(r["returns"], total),
+            "amount": _money(r["amount"]),
+        }
+        for r in rows
+    ]
+
+
+# --- Inventory ---------------------------------------------------------------------------------
+
+
+def stock_by_store(period: Period) -> list[dict]:
+    """Per location: stockouts now, and sell-through over the period.
+
+    stockout: a SKU-location of an active variant (of an active product) with nothing available
+    (on_hand - reserved - safety_stock <= 0) right now — the period does not apply.
+    sell-through = units sold (sale and pick-up hand-over movements in the period) /
+    (units sold + units on hand now). Two queries.
+    """
+    levels = list(
+        StockLevel.objects.filter(period.at("location"), variant__is_active=True, variant__product__is_active=True)
+        .values("location_id", "location__code", "location__name")
+        .annotate(
+            skus=Count("pk"),
+            stockouts=Count("pk", filter=Q(on_hand__lte=F("reserved") + F("safety_stock"))),
+            on_hand=Sum("on_hand"),
+        )
+        .order_by("location__code")
+    )
+    sold = dict(
+        StockMovement.objects.filter(
+            period.within("created_at"),
+            period.at("location"),
+            kind__in=[StockMovement.Kind.SALE, StockMovement.Kind.PICKUP],
+        )
+        .values("location_id")
+        .annotate(units=-Sum("quantity"))
+        .order_by()
+        .values_list("location_id", "units")
+    )
+    result = []
+    for row in levels:
+        units = sold.get(row["location_id"], 0) or 0
+        result.append(
+            {
+                "store": row["location__code"],
+                "store_name": row["location__name"],
+                "skus": row["skus"],
+                "stockouts": row["stockouts"],
+                "stockout_rate": _ratio(row["stockouts"], row["skus"]),
+                "units_sold": units,
+                "on_hand": row["on_hand"] or 0,
+                "sell_through": _ratio(units, units + (row["on_hand"] or 0)),
+            }
+        )
+    return result
+
+
+def transfer_lead_times(period: Period) -> list[dict]:
+    """Transfers received in the period at the chosen stores, per destination: requested ->
+    shipped -> received, in hours (average and median). One query."""
+    lead = _duration("received_at", "requested_at")
+    rows = (
+        Transfer.objects.filter(period.within("received_at"), period.at("to_location"), status=Transfer.Status.RECEIVED)
+        .values("to_location__code", "to_location__name")
+        .annotate(
+            transfers=Count("pk"),
+            avg_lead=Avg(lead),
+            median_lead=_median(lead),
+            avg_to_ship=Avg(_duration("shipped_at", "requested_at")),
+        )
+        .order_by("to_location__code")
+    )
+    return [
+        {
+            "store": r["to_location__code"],
+            "store_name": r["to_location__name"],
+            "transfers": r["transfers"],
+            "avg_hours_lead": _hours(r["avg_lead"]),
+            "median_hours_lead": _hours(r["median_lead"]),
+            "avg_hours_to_ship": _hours(r["avg_to_ship"]),
+        }
+        for r in rows
+    ]
+
+
+# --- RFM ---------------------------------------------------------------------------------------
+
+RFM_SEGMENTS = [
+    ("champions", "Champions", "Bought recently, often and for a lot (R, F and M all 4-5)."),
+    ("loyal", "Loyal", "Buy often (F 4-5) but not all of the above."),
+    ("new", "Recent, few orders", "Bought recently (R 4-5) with one or two orders."),
+    ("at_risk", "At risk", "Used to buy several times (F 3+) but not lately (R 1-2)."),
+    ("hibernating", "Hibernating", "Few orders, long ago (R 1-2, F 1-2)."),
+    ("needs_attention", "Needs attention", "Everyone else: middling recency."),
+]
+RFM_LABELS = {code: label for code, label, _ in RFM_SEGMENTS}
+
+# Frequency is a small whole number and most shoppers buy once, so quintiles of it would give
+# equal shoppers different scores; it is scored by fixed thresholds instead.
+_F_SCORE = "CASE WHEN per.orders >= 6 THEN 5 WHEN per.orders >= 4 THEN 4 ELSE per.orders END"
+_SEGMENT = (
+    "CASE WHEN r >= 4 AND f >= 4 AND m >= 4 THEN 'champions' WHEN f >= 4 THEN 'loyal' "
+    "WHEN r >= 4 AND f <= 2 THEN 'new' WHEN r <= 2 AND f >= 3 THEN 'at_risk' "
+    "WHEN r <= 2 THEN 'hibernating' ELSE 'needs_attention' END"
+)
+
+
+def _rfm_cte(period: Period) -> tuple[str, list]:
+    """WITH scored AS (...): one row per customer who bought in the period, with r, f, m, segment.
+
+    R and M are quintiles (NTILE(5)) of the last order time and of the spend in the period, ties
+    broken by customer id so that the split is deterministic; F is fixed thresholds (1, 2, 3, 4-5,
+    6+ orders). 5 is best. lifetime = all non-cancelled orders at the chosen stores until the end.
+    """
+    per_customer = (
+        sold_orders(period)
+        .filter(customer__isnull=False)
+        .values("customer_id")
+        .annotate(last_at=Max("placed_at"), orders=Count("pk"), spend=Sum("total"))
+        .order_by()
+    )
+    lifetime = (
+        Order.objects.filter(placed_at__lt=period.until, customer__isnull=False)
+        .filter(period.at("store"))
+        .exclude(status=Order.Status.CANCELLED)
+        .values("customer_id")
+        .annotate(lifetime=Sum("total"))
+        .order_by()
+    )
+    per_sql, per_params = per_customer.query.sql_with_params()
+    life_sql, life_params = lifetime.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        recency = "EXTRACT(EPOCH FROM (%s - per.last_at)) / 86400.0"
+    else:
+        recency = "julianday(%s) - julianday(per.last_at)"
+    until = connection.ops.adapt_datetimefield_value(period.until)
+    sql = (
+        f"WITH per AS ({per_sql}), "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
+        "ranked AS (SELECT per.customer_id, per.orders, per.spend, "
+        f"{recency} AS recency_days, "
+        "NTILE(5) OVER (ORDER BY per.last_at, per.customer_id) AS r, "
+        f"{_F_SCORE} AS f, "
+        "NTILE(5) OVER (ORDER BY per.spend, per.customer_id) AS m FROM per), "
+        f"scored AS (SELECT ranked.*, {_SEGMENT} AS segment FROM ranked), "
+        f"life AS (SELECT l.customer_id, l.lifetime FROM ({life_sql}) l "
+        "WHERE l.customer_id IN (SELECT customer_id FROM per)) "
+    )
+    return sql, [*per_params, until, *life_params]
+
+
+def rfm_customers(period: Period) -> list[dict]:
+    """Each customer's R, F, M scores and segment (for checks and the customer-level CSV)."""
+    cte, params = _rfm_cte(period)
+    return _fetch(
+        f"{cte} SELECT scored.customer_id, scored.orders, scored.spend, scored.r, scored.f, scored.m, "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
+        "scored.segment, life.lifetime FROM scored LEFT JOIN life ON life.customer_id = scored.customer_id "
+        "ORDER BY scored.customer_id",
+        params,
+    )
+
+
+def rfm_segments(period: Period) -> list[dict]:
+    """Customers per RFM segment with average recency, orders, spend and lifetime value. One query.
+
+    Customer lifetime value (observed): what the segment's customers have spent with us in total
+    (non-cancelled orders at the chosen stores, up to the end of the period), on average.
+    """
+    cte, params = _rfm_cte(period)
+    rows = {
+        r["segment"]: r
+        for r in _fetch(
+            f"{cte} SELECT scored.segment AS segment, COUNT(*) AS customers, AVG(scored.recency_days) AS recency, "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
+            "AVG(scored.orders) AS orders, AVG(scored.spend) AS spend, AVG(life.lifetime) AS lifetime, "
+            "SUM(life.lifetime) AS lifetime_total "
+            "FROM scored LEFT JOIN life ON life.customer_id = scored.customer_id GROUP BY scored.segment",
+            params,
+        )
+    }
+    total = sum(r["customers"] for r in rows.values())
+    result = []
+    for code, label, explanation in RFM_SEGMENTS:
+        r = rows.get(code)
+        if r is None:
+            continue
+        result.append(
+            {
+                "segment": code,
+                "label": label,
+                "explanation": explanation,
+                "customers": r["customers"],
+                "share": _ratio(r["customers"], total),
+                "avg_recency_days": round(float(r["recency"]), 1),
+                "avg_orders": round(float(r["orders"]), 2),
+                "avg_spend": _money(Decimal(str(r["spend"]))),
+                "lifetime_value": _money(Decimal(str(r["lifetime"] or 0))),
+                "lifetime_total": _money(Decimal(str(r["lifetime_total"] or 0))),
+            }
+        )
+    return result
+
+
+# --- Today in one store (dashboard) --------------------------------------------------------------
+
+
+def store_today(*, store, since, until, today, low_stock_threshold: int) -> dict:
+    """Today's numbers for one store: two queries whatever the data size.
+
+    `since`/`until` bound today in the store's own time zone; `today` is that local date.
+    """
+    by_channel = list(
+        Order.objects.filter(store=store, placed_at__gte=since, placed_at__lt=until)
+        .exclude(status=Order.Status.CANCELLED)
+        .values("channel")
+        .annotate(orders=Count("pk"), sales=Sum("total"))
+        .order_by("channel")
+    )
+    S = Fulfillment.Status
+    pickups = Fulfillment.objects.filter(location=OuterRef("pk"), kind__in=Fulfillment.COLLECT_KINDS)
+    counts = (
+        type(store)
+        .objects.filter(pk=store.pk)
+        .annotate(
+            pickups_open=_scalar(pickups.filter(status__in=Fulfillment.OPEN_STATUSES)),
+            pickups_expiring=_scalar(pickups.filter(status=S.READY, hold_until__lt=until)),
+            pickups_collected=_scalar(pickups.filter(status=S.COLLECTED, closed_at__gte=since, closed_at__lt=until)),
+            returns_received=_scalar(
+                ReturnRequest.objects.filter(
+                    store=OuterRef("pk"), received_at__gte=since, received_at__lt=until
+                ).exclude(status__in=[ReturnRequest.Status.REJECTED, ReturnRequest.Status.CANCELLED])
+            ),
+            tasks_due=_scalar(Task.objects.filter(store=OuterRef("pk"), status=Task.Status.OPEN, due_on__lte=today)),
+            low_stock=_scalar(
+                StockLevel.objects.filter(
+                    location=OuterRef("pk"), variant__is_active=True, variant__product__is_active=True
+                ).filter(on_hand__lte=F("reserved") + F("safety_stock") + low_stock_threshold)
+            ),
+        )
+        .values("pickups_open", "pickups_expiring", "pickups_collected", "returns_received", "tasks_due", "low_stock")
+        .get()
+    )
+    return {
+        "by_channel": [
+            {
+                "channel": r["channel"],
+                "label": CHANNEL_LABELS.get(r["channel"], r["channel"]),
+                "orders": r["orders"],
+                "sales": _money(r["sales"]),
+            }
+            for r in by_channel
+        ],
+        "sales": sum((_money(r["sales"]) for r in by_channel), ZERO),
+        "orders": sum(r["orders"] for r in by_channel),
+        **counts,
+    }
+
+
+def _scalar(queryset):
+    """COUNT(*) of a correlated queryset as a scalar subquery (0 when none)."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+__all__ = [
+    "bopis_by_store",
+    "channel_customers",
+    "refund_methods",
+    "returns_by_reason",
+    "returns_channel_matrix",
+    "rfm_customers",
+    "rfm_segments",
+    "sales_series",
+    "sales_totals",
+    "stock_by_store",
+    "store_today",
+    "transfer_lead_times",
+]
