@@ -181,3 +181,25 @@ def test_the_same_purchase_recorded_concurrently_lands_once():
     assert len(set(results)) == 1 and isinstance(results[0], int)
     assert Interaction.objects.filter(source="test", external_id="POS-RACE").count() == 1
     assert PurchasedItem.objects.filter(customer=shopper).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_device_posting_concurrently_gets_one_profile():
+    from customers.models import Customer, CustomerIdentity, Interaction
+    from customers.services import ingest_events
+
+    def post(i):
+        event = {
+            "id": f"race-{i}",
+            "kind": "app_open",
+            "channel": "app",
+            "occurred_at": "2026-03-01T10:00:00Z",
+            "identities": {"app_install": "brand-new-install"},
+        }
+        return ingest_events(events=[event]).accepted
+
+    results = _race(4, post)
+    assert results == [[0]] * 4
+    owner = CustomerIdentity.objects.get(kind="app_install", value="brand-new-install").customer
+    assert Customer.objects.count() == 1 and owner.is_anonymous
+    assert Interaction.objects.filter(customer=owner).count() == 4
