@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 def run_manage(*args, env_overrides=None):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ENV"}}
+    # A clean process: nothing the test session set for itself (e.g. the e2e tests' async flag).
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(env_overrides or {})
     return subprocess.run(
         [sys.executable, "manage.py", *args],
