@@ -200,6 +200,20 @@ def test_a_manager_with_mfa_must_give_a_current_code(policy, deliver, shirt, sto
     assert request.status == "refunded"
 
 
+def test_five_wrong_passwords_lock_approvals_for_that_manager(policy, store, manager):
+    from orders.returns.services import verify_manager
+
+    wrong = ManagerApproval(email=manager.email, password="guess", reason="x")
+    for _ in range(5):
+        with pytest.raises(ReturnError):
+            verify_manager(approval=wrong, store=store)
+    # when the right password comes after five wrong ones
+    with pytest.raises(ReturnError) as error:
+        verify_manager(approval=ManagerApproval(email=manager.email, password=TEST_PASSWORD, reason="x"), store=store)
+    # then it is refused until the lock-out ends
+    assert error.value.status == 429 and "Too many wrong manager sign-ins" in error.value.message
+
+
 def test_an_approval_needs_a_reason(policy, deliver, shirt, store, associate, manager):
     order, lines = _out_of_window(deliver)
     with pytest.raises(ReturnError) as error:

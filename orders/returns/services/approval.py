@@ -1,7 +1,10 @@
 """A manager of the store accepts what the policy would refuse, with their own credentials and a reason."""
 
+import hashlib
+import logging
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -9,6 +12,10 @@ from orders.returns.errors import ReturnError
 from orders.returns.models import ReturnRequest
 from retail.models import Store, StoreMembership, User
 from retail.services import record_audit_event
+
+log = logging.getLogger(__name__)
+MAX_FAILURES = 5
+LOCKOUT_SECONDS = 15 * 60
 
 
 @dataclass
@@ -25,12 +32,34 @@ def verify_manager(*, approval: ManagerApproval, store: Store) -> User:
     """The manager these credentials belong to, if they manage `store`; else `approval_denied` (403).
 
     A manager with TOTP must give a current code (each code works once). Associates, managers of
-    other stores and wrong passwords are all refused, with a message saying which.
+    other stores and wrong passwords are all refused, with a message saying which; five refusals
+    for one account at one store lock approvals for it for 15 minutes.
     """
+    email = (approval.email or "").strip().lower()
+    key = "returns:approval-failures:" + hashlib.sha256(f"{store.pk}:{email}".encode()).hexdigest()
+    if cache.get(key, 0) >= MAX_FAILURES:
+        raise ReturnError(
+            "Too many wrong manager sign-ins for this account; try again in 15 minutes.",
+            code="approval_denied",
+            status=429,
+        )
+    try:
+        return _check_manager(approval=approval, store=store, email=email)
+    except ReturnError:
+        # Counted outside the database transaction, which the refusal rolls back.
+        if not cache.add(key, 1, LOCKOUT_SECONDS):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between the two calls
+                cache.set(key, 1, LOCKOUT_SECONDS)
+        log.warning("return approval refused at %s for %s", store.code, email)
+        raise
+
+
+def _check_manager(*, approval: ManagerApproval, store: Store, email: str) -> User:
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP
 
-    email = (approval.email or "").strip().lower()
     user = User.objects.filter(email__iexact=email, is_active=True).first() if email else None
     if user is None or not user.check_password(approval.password or ""):
         raise ReturnError(
