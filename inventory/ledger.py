@@ -48,10 +48,10 @@ def check_quantity(quantity, *, label: str = "quantity", allow_negative: bool = 
     return quantity
 
 
-def resolve_lines(lines: Iterable[Line], *, require_active: bool = False) -> dict[Variant, int]:
-    """[(sku or Variant, qty), ...] -> {Variant: total qty}; the same SKU on several lines is summed.
+def sum_lines(lines: Iterable[Line]) -> tuple[dict[str, int], dict[str, Variant]]:
+    """[(sku or Variant, qty), ...] -> ({sku: total qty}, {sku: Variant given}); no query.
 
-    Raises `invalid_quantity` (zero, negative, not an int) or `unknown_sku` naming every unknown SKU.
+    The same SKU on several lines is summed; raises `invalid_quantity` (zero, negative, not an int).
     """
     lines = list(lines)
     if not lines:
@@ -70,6 +70,12 @@ def resolve_lines(lines: Iterable[Line], *, require_active: bool = False) -> dic
         else:
             sku = str(item).strip()
         totals[sku] = totals.get(sku, 0) + quantity
+    return totals, given
+
+
+def complete_variants(totals: dict[str, int], given: dict[str, Variant], *, require_active: bool) -> dict[Variant, int]:
+    """Look up the SKUs not given as Variants (one query, none when all are known); raises
+    `unknown_sku` naming every unknown SKU and, with `require_active`, `inactive_sku`."""
     missing = [sku for sku in totals if sku not in given]
     if missing:
         given.update({v.sku: v for v in Variant.objects.filter(sku__in=missing)})
@@ -85,6 +91,15 @@ def resolve_lines(lines: Iterable[Line], *, require_active: bool = False) -> dic
                 f"No longer sold: {', '.join(inactive)}.", code="inactive_sku", extra={"skus": inactive}
             )
     return {given[sku]: quantity for sku, quantity in totals.items()}
+
+
+def resolve_lines(lines: Iterable[Line], *, require_active: bool = False) -> dict[Variant, int]:
+    """[(sku or Variant, qty), ...] -> {Variant: total qty}; the same SKU on several lines is summed.
+
+    Raises `invalid_quantity` (zero, negative, not an int) or `unknown_sku` naming every unknown SKU.
+    """
+    totals, given = sum_lines(lines)
+    return complete_variants(totals, given, require_active=require_active)
 
 
 def resolve_variant(item: "str | Variant") -> Variant:
@@ -124,6 +139,18 @@ def lock_levels(pairs: Iterable[tuple[int, int]], *, create: bool = False) -> di
         )
         levels = lock()
     return levels
+
+
+def lock_levels_by_sku(location_id: int, skus: Iterable[str]) -> dict[str, StockLevel]:
+    """Lock a location's levels of these SKUs in primary-key order, their variants joined: the
+    reservation hot path finds variants and takes its locks in one round trip."""
+    rows = (
+        StockLevel.objects.select_for_update(of=("self",))
+        .select_related("variant")
+        .filter(location_id=location_id, variant__sku__in=list(skus))
+        .order_by("pk")
+    )
+    return {row.variant.sku: row for row in rows}
 
 
 def post_movement(

@@ -23,12 +23,15 @@ from inventory.ledger import (
     Line,
     apply_deltas,
     check_quantity,
+    complete_variants,
     lock_levels,
+    lock_levels_by_sku,
     post_movement,
     resolve_lines,
     resolve_location,
     resolve_variant,
     save_levels_and_movements,
+    sum_lines,
 )
 from inventory.models import Reservation, StockLevel, StockMovement, Variant
 from inventory.operations import (
@@ -195,8 +198,12 @@ def reserve_stock(
     if ttl <= timedelta(0):
         raise InventoryError("A reservation must last some time.", code="invalid_quantity", fields={"ttl": ["<= 0"]})
     location = resolve_location(location)
-    wanted = resolve_lines(lines, require_active=True)
-    levels = lock_levels((v.pk, location.pk) for v in wanted)
+    totals, given = sum_lines(lines)
+    by_sku = lock_levels_by_sku(location.pk, totals)
+    for sku, level in by_sku.items():
+        given.setdefault(sku, level.variant)
+    wanted = complete_variants(totals, given, require_active=True)  # a query only for SKUs not stocked here
+    levels = {(level.variant_id, location.pk): level for level in by_sku.values()}
     short = []
     for variant, quantity in wanted.items():
         level = levels.get((variant.pk, location.pk))
