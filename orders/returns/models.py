@@ -186,7 +186,12 @@ class ReturnRequest(models.Model):
     # Money, set when refunded (estimates shown before come from the policy engine)
     goods_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     fees_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
-    clawback_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    clawback_total = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=ZERO,
+        help_text="Offer discount taken back (negative: given back when the rest of the order came back too).",
+    )
     refund_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     refund_method = models.CharField(max_length=12, choices=RefundMethod.choices, blank=True)
     refunded_to_tenders = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
@@ -234,7 +239,6 @@ class ReturnRequest(models.Model):
                 condition=Q(
                     goods_total__gte=0,
                     fees_total__gte=0,
-                    clawback_total__gte=0,
                     refund_total__gte=0,
                     refunded_to_tenders__gte=0,
                     refunded_to_credit__gte=0,

@@ -219,14 +219,19 @@ def judge_request(rules: Rules, facts: RequestFacts, lines: list[tuple[LineFacts
 
     clawback = ZERO
     offer = facts.offer
-    if offer is not None and rules.offer_minimum_spend > 0 and offer.kept_gross < rules.offer_minimum_spend:
-        owed = max(ZERO, offer.offer_share_on_kept - offer.already_clawed_back)
-        clawback = min(owed, goods - fees)
+    if offer is not None and rules.offer_minimum_spend > 0:
+        # What the order should have given back of its offer once this return is done, less what
+        # earlier returns already took: negative when the kept items come back too.
+        qualifies = offer.kept_gross >= rules.offer_minimum_spend or offer.kept_gross == 0
+        target = ZERO if qualifies else offer.offer_share_on_kept
+        clawback = min(target - offer.already_clawed_back, goods - fees)
         if clawback > 0:
             sentences.append(
                 f"Offer {offer.code} needs {rules.offer_minimum_spend} of goods; the shopper keeps "
                 f"{offer.kept_gross}, so its {clawback} discount on the kept items is taken back."
             )
+        elif clawback < 0:
+            sentences.append(f"Offer {offer.code}: the {-clawback} taken back on an earlier return is refunded now.")
 
     refund = goods - fees - clawback
 

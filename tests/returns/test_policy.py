@@ -188,3 +188,14 @@ def test_deductions_never_exceed_the_goods():
     # then the refund is zero, never negative
     assert verdict.refund == Decimal("0.00")
     assert verdict.goods == verdict.fees + verdict.clawback
+
+
+def test_a_clawback_is_given_back_when_the_kept_items_come_back_too():
+    rules = Rules.from_policy(ReturnPolicy(name="t", offer_minimum_spend=Decimal("50.00")))
+    nothing_kept = OfferFacts(
+        code="SPRING10", kept_gross=Decimal("0.00"), offer_share_on_kept=Decimal("0.00"),
+        already_clawed_back=Decimal("3.00"),
+    )  # fmt: skip
+    verdict = judge_request(rules, RequestFacts(offer=nothing_kept), _judged(facts(paid=Decimal("27.00"))))
+    assert verdict.clawback == Decimal("-3.00") and verdict.refund == Decimal("30.00")
+    assert "Offer SPRING10: the 3.00 taken back on an earlier return is refunded now." in verdict.explanation

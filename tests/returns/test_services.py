@@ -279,6 +279,42 @@ def test_partial_returns_with_an_offer_refund_exactly_what_was_paid(
     assert error.value.code == "too_many_units"
 
 
+def test_an_order_level_offer_no_longer_met_is_clawed_back_then_given_back(
+    deliver, shirt, jeans, shopper, store, associate
+):
+    from customers.services.loyalty import assign_offer
+    from orders.returns.models import ReturnPolicy
+    from tests.customers.factories import OfferFactory
+
+    # given offers need 50.00 of kept goods, and an order of a shirt (30.00) and jeans (59.99) with 10.00 off
+    ReturnPolicy.objects.create(name="With offer rule", offer_minimum_spend=Decimal("50.00"))
+    offer = OfferFactory(code="tenoff", discount_percent=None, discount_amount=Decimal("10.00"))
+    assign_offer(offer=offer, customer=shopper)
+    order = deliver([("SHIRT-M", 1), ("JEANS-32", 1)], offer_code="tenoff")
+    shirt_line, jeans_line = order.lines.get(sku="SHIRT-M"), order.lines.get(sku="JEANS-32")
+    assert (shirt_line.discount, jeans_line.discount) == (Decimal("3.33"), Decimal("6.67"))
+
+    def back(sku):
+        return complete_return(
+            store=store, actor=associate, refund_method="original", order=order,
+            lines=[LineRequest(sku=sku, quantity=1, reason="changed_mind")],
+        )  # fmt: skip
+
+    # when the jeans come back, the shirt alone (30.00) no longer meets the offer
+    jeans_back = back("JEANS-32")
+    # then the offer's 3.33 on the shirt is taken from the refund, and said so
+    assert jeans_back.clawback_total == Decimal("3.33")
+    assert jeans_back.refund_total == jeans_line.total - Decimal("3.33")
+    assert "Offer tenoff needs 50.00 of goods; the shopper keeps 30.00, so its 3.33 discount" in " ".join(
+        jeans_back.summary
+    )
+    # when the shirt comes back too, the 3.33 is given back: everything paid is refunded
+    shirt_back = back("SHIRT-M")
+    assert shirt_back.clawback_total == Decimal("-3.33")
+    assert jeans_back.refund_total + shirt_back.refund_total == order.total
+    assert order.payments.get().refunded_amount == order.total
+
+
 def test_points_earned_are_reversed_in_proportion(policy, deliver, shirt, shopper, store, associate):
     # given an order of 4 shirts (120.00) that earned 120 points
     order = deliver([("SHIRT-M", 4)])
