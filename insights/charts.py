@@ -23,11 +23,18 @@ CHANNEL_COLOURS = {
     "none": "#b8c2cc",
 }
 INK, MUTED, GRID = "#17202a", "#5d6d7e", "#e3e8ed"
+HALF, WIDE = 560, 1200  # viewBox widths close to the card widths, so text renders near its size
 _ids = count(1)
 
 
 def colour_for(name: str, index: int) -> str:
-    return CHANNEL_COLOURS.get(name, PALETTE[index % len(PALETTE)])
+    return CHANNEL_COLOURS.get(name.lower(), PALETTE[index % len(PALETTE)])
+
+
+def money(value) -> str:
+    """12,345.60 up to 100k, then 123k / 1.2M: what fits at a bar's end."""
+    number = _num(value)
+    return f"{number:,.2f}" if abs(number) < 100_000 else _short(number)
 
 
 def _num(value) -> float:
@@ -75,7 +82,7 @@ def _text(x, y, text, *, anchor="start", size=12, fill=MUTED, weight="normal") -
 
 
 def empty_chart(title: str, message: str = "No data in this period.") -> SafeString:
-    return _svg(640, 80, title, message, [_text(320, 45, message, anchor="middle", size=14)])
+    return _svg(HALF, 80, title, message, [_text(HALF / 2, 45, message, anchor="middle", size=14)])
 
 
 def bar_chart(
@@ -90,7 +97,7 @@ def bar_chart(
     if not items or all(_num(v) == 0 for _, v in items):
         return empty_chart(title)
     fmt = value_format or (lambda v: f"{_short(_num(v))}{unit}")
-    label_w, width, row_h, top = 150, 640, 30, 8
+    label_w, width, row_h, top = 130, HALF, 30, 8
     plot_w = width - label_w - 70
     peak = max(_num(v) for _, v in items) or 1
     body = []
@@ -112,7 +119,7 @@ def line_chart(
     """Lines over time, one per named series (channel colours when the name is a channel)."""
     if not x_labels or not series or all(_num(v) == 0 for _, values in series for v in values):
         return empty_chart(title)
-    width, height, left, right, top, bottom = 640, 260, 56, 16, 34, 36
+    width, height, left, right, top, bottom = WIDE, 300, 56, 16, 34, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = _nice_max(max(_num(v) for _, values in series for v in values))
     step = plot_w / max(1, len(x_labels) - 1)
@@ -146,6 +153,49 @@ def line_chart(
     return _svg(width, height, title, f"{x_labels[0]} to {x_labels[-1]}. {totals}", body)
 
 
+def stacked_columns(
+    x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[object]]], *, title: str, unit: str = ""
+) -> SafeString:
+    """Vertical columns per bucket, each stacked by named series (channel colours), with a legend."""
+    if not x_labels or not series or all(_num(v) == 0 for _, values in series for v in values):
+        return empty_chart(title)
+    width, height, left, right, top, bottom = WIDE, 300, 60, 16, 34, 36
+    plot_w, plot_h = width - left - right, height - top - bottom
+    totals = [sum(_num(values[i]) for _, values in series) for i in range(len(x_labels))]
+    peak = _nice_max(max(totals))
+    slot = plot_w / len(x_labels)
+    bar_w = max(2.0, min(42.0, slot * 0.7))
+    body = []
+    for k in range(5):
+        value = peak * k / 4
+        y = top + plot_h - plot_h * k / 4
+        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}"/>')
+        body.append(_text(left - 8, y + 4, f"{_short(value)}{unit}", anchor="end", size=12))
+    every = max(1, round(len(x_labels) / 10))
+    for i, label in enumerate(x_labels):
+        if i % every == 0 or i == len(x_labels) - 1:
+            body.append(_text(left + slot * (i + 0.5), height - 12, label, anchor="middle", size=12))
+    bases = [0.0] * len(x_labels)
+    legend_x = left
+    for index, (name, values) in enumerate(series):
+        colour = colour_for(name, index)
+        rects = []
+        for i, value in enumerate(values):
+            h = plot_h * _num(value) / peak
+            if h <= 0:
+                continue
+            y = top + plot_h - bases[i] - h
+            x = left + slot * (i + 0.5) - bar_w / 2
+            rects.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{colour}"/>')
+            bases[i] += h
+        body.append(f'<g class="series" data-series="{escape(name)}">{"".join(rects)}</g>')
+        body.append(f'<rect x="{legend_x}" y="6" width="12" height="12" rx="2" fill="{colour}"/>')
+        body.append(_text(legend_x + 17, 16, name, fill=INK, size=13))
+        legend_x += 34 + 8 * len(name)
+    summary = "; ".join(f"{name}: {_short(sum(_num(v) for v in values))}{unit} in total" for name, values in series)
+    return _svg(width, height, title, f"{x_labels[0]} to {x_labels[-1]}. {summary}", body)
+
+
 def stacked_bars(
     rows: Sequence[tuple[str, Sequence[object]]], parts: Sequence[tuple[str, str]], *, title: str
 ) -> SafeString:
@@ -153,7 +203,7 @@ def stacked_bars(
     rows = [(label, values) for label, values in rows if sum(_num(v) for v in values) > 0]
     if not rows:
         return empty_chart(title)
-    label_w, width, row_h, top = 150, 640, 30, 34
+    label_w, width, row_h, top = 130, HALF, 30, 34
     plot_w = width - label_w - 16
     body = []
     legend_x = label_w

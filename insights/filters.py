@@ -56,8 +56,8 @@ def default_period(*, today: date | None = None, store_ids=None) -> Period:
 class PeriodForm(forms.Form):
     """Date range and, for head office, stores. Bad input is a form error, never a 500."""
 
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     store = forms.ModelMultipleChoiceField(
         queryset=Store.objects.none(),
         required=False,
@@ -67,6 +67,10 @@ class PeriodForm(forms.Form):
 
     def __init__(self, *args, stores: QuerySet[Store] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            fallback = default_period()
+            self.initial.setdefault("start", fallback.start)
+            self.initial.setdefault("end", fallback.end)
         if stores is None:
             del self.fields["store"]
         else:

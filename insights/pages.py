@@ -42,7 +42,8 @@ def _series(rows: list[dict], by: str, keys: list[date], field: str = "net") -> 
     known = selectors.CHANNELS
     names = sorted({r[by] for r in rows}, key=lambda n: (known.index(n) if n in known else len(known), n))
     cells = {(r["period"], r[by]): r[field] for r in rows}
-    return [(name, [float(cells.get((k, name), 0)) for k in keys]) for name in names]
+    labels = selectors.CHANNEL_LABELS
+    return [(labels.get(name, name), [float(cells.get((k, name), 0)) for k in keys]) for name in names]
 
 
 def sales(period: Period) -> dict:
@@ -68,16 +69,19 @@ def sales(period: Period) -> dict:
             "orders": orders,
             "average_order": (gross / orders).quantize(Decimal("0.01")) if orders else Decimal("0.00"),
         },
-        "chart_trend": charts.line_chart(
+        "chart_trend": charts.stacked_columns(
             labels, _series(by_channel, "channel", keys), title=f"Net sales by channel per {grain}"
         ),
         "chart_channels": charts.bar_chart(
             [(selectors.CHANNEL_LABELS.get(t["channel"], t["channel"]), t["net"]) for t in channel_totals],
             title="Net sales by channel",
             colours=[charts.colour_for(t["channel"], i) for i, t in enumerate(channel_totals)],
+            value_format=charts.money,
         ),
         "chart_stores": charts.bar_chart(
-            [(t["store"], t["net"]) for t in store_totals[:TOP]], title=f"Net sales, top {TOP} stores"
+            [(t["store"], t["net"]) for t in store_totals[:TOP]],
+            title=f"Net sales, top {TOP} stores",
+            value_format=charts.money,
         ),
     }
 
@@ -93,6 +97,7 @@ def customers(period: Period) -> dict:
             [(g["group"], g["average_spend"]) for g in data["by_channel_count"]],
             title="Average spend per customer by number of channels used",
             colours=charts.PALETTE,
+            value_format=charts.money,
         ),
         "chart_share": charts.stacked_bars(
             [("Customers", [g["customers"] for g in data["by_channel_count"]])],
@@ -143,7 +148,10 @@ def returns(period: Period) -> dict:
             [(r["label"], r["units"]) for r in reasons], title="Units returned by reason", colours=["#c77c0e"]
         ),
         "chart_methods": charts.bar_chart(
-            [(m["label"], m["amount"]) for m in methods], title="Refunded by method", colours=charts.PALETTE
+            [(m["label"], m["amount"]) for m in methods],
+            title="Refunded by method",
+            colours=charts.PALETTE,
+            value_format=charts.money,
         ),
     }
 
@@ -190,6 +198,7 @@ def rfm(period: Period) -> dict:
             [(s["label"], s["lifetime_value"]) for s in segments],
             title="Average lifetime value per segment",
             colours=charts.PALETTE,
+            value_format=charts.money,
         ),
     }
 
@@ -216,9 +225,13 @@ def section_context(section: str, period: Period) -> dict:
 def read_request(request, *, stores=None, forced_store_ids: tuple[int, ...] | None = None):
     """(form, period, section) from the GET query: `stores` is what the user may choose from
     (None: no store field, the page is pinned to `forced_store_ids`)."""
-    from insights.filters import PeriodForm
+    from insights.filters import PeriodForm, default_period
 
-    form = PeriodForm(request.GET or None, stores=stores)
+    data = request.GET.copy()
+    if not data.get("start") and not data.get("end"):
+        fallback = default_period()
+        data["start"], data["end"] = fallback.start.isoformat(), fallback.end.isoformat()
+    form = PeriodForm(data, stores=stores)
     period = form.period(forced_store_ids=forced_store_ids)
     section = request.GET.get("section", "sales")
     if section not in BUILDERS:
