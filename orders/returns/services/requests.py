@@ -143,26 +143,27 @@ def _new_request(**values) -> ReturnRequest:
     raise ReturnError("Could not allocate an RMA number; try again.", code="rma_exhausted", status=503)
 
 
+def verdict_values(verdict) -> dict:
+    return {
+        "goods_total": verdict.goods,
+        "fees_total": verdict.fees,
+        "clawback_total": verdict.clawback,
+        "refund_total": verdict.refund,
+        "approval_required": verdict.needs_approval,
+        "summary": verdict.sentences,
+    }
+
+
 def save_verdicts(
     request: ReturnRequest, items: list[Item], verdict, *, create: bool, lines: list[ReturnLine] | None = None
 ) -> list[ReturnLine]:
     """Write the engine's answer on the request and its lines (new lines, or the existing ones in order)."""
-    request.goods_total, request.fees_total = verdict.goods, verdict.fees
-    request.clawback_total, request.refund_total = verdict.clawback, verdict.refund
-    request.approval_required = verdict.needs_approval
-    request.summary = verdict.sentences
-    request.updated_at = timezone.now()
-    request.save(
-        update_fields=[
-            "goods_total",
-            "fees_total",
-            "clawback_total",
-            "refund_total",
-            "approval_required",
-            "summary",
-            "updated_at",
-        ]
-    )
+    if not create:  # a new request is inserted with these already (verdict_values)
+        values = verdict_values(verdict)
+        for field, value in values.items():
+            setattr(request, field, value)
+        request.updated_at = timezone.now()
+        request.save(update_fields=[*values, "updated_at"])
     if create:
         rows = []
         for item in items:
@@ -239,6 +240,7 @@ def start_return(
         receipt_number=(receipt_number or "").strip()[:40],
         created_by=_actor(actor),
         note=(note or "").strip()[:300],
+        **verdict_values(verdict),
     )
     save_verdicts(request, items, verdict, create=True)
     record_audit_event(
@@ -321,6 +323,7 @@ def start_receiptless_return(
         receipt_number=(receipt_number or "").strip()[:40],
         created_by=_actor(actor),
         note=(note or "").strip()[:300],
+        **verdict_values(verdict),
     )
     save_verdicts(request, items, verdict, create=True)
     record_audit_event(
