@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.models import Consent, Customer, CustomerList, ListItem, OfferAssignment, PointsEntry
@@ -53,7 +54,7 @@ class ConsentSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    home_store = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    home_store = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     tier = serializers.SerializerMethodField()
     consents = serializers.SerializerMethodField()
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
@@ -80,6 +81,13 @@ class MeSerializer(serializers.ModelSerializer):
         account = getattr(customer, "loyalty_account", None)
         return account.tier.name if account and account.tier else None
 
+    @extend_schema_field(
+        {
+            "type": "object",
+            "description": "email / sms / push: {granted, changed_at, source}, or null if never asked",
+            "additionalProperties": {"type": "object", "nullable": True},
+        }
+    )
     def get_consents(self, customer) -> dict:
         found = {c.channel: ConsentSerializer(c).data for c in customer.consents.all()}
         return {channel: found.get(channel) for channel in Consent.Channel.values}
@@ -118,8 +126,12 @@ class OfferSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="offer.code")
     name = serializers.CharField(source="offer.name")
     description = serializers.CharField(source="offer.description")
-    discount_percent = serializers.DecimalField(source="offer.discount_percent", max_digits=5, decimal_places=2)
-    discount_amount = serializers.DecimalField(source="offer.discount_amount", max_digits=10, decimal_places=2)
+    discount_percent = serializers.DecimalField(
+        source="offer.discount_percent", max_digits=5, decimal_places=2, allow_null=True
+    )
+    discount_amount = serializers.DecimalField(
+        source="offer.discount_amount", max_digits=10, decimal_places=2, allow_null=True
+    )
     channels = serializers.ListField(source="offer.channels", child=serializers.CharField())
     valid_until = serializers.DateTimeField(source="offer.valid_until")
 

@@ -71,6 +71,7 @@ class EventBatchView(APIView):
         responses={
             200: EventBatchResultSerializer,
             400: OpenApiResponse(CustomerErrorSerializer, description="Not a batch (no `events` list)."),
+            403: OpenApiResponse(CustomerErrorSerializer, description="A POS till: tills post sales, not events."),
             413: OpenApiResponse(CustomerErrorSerializer, description="More than 500 events."),
         },
         examples=[
