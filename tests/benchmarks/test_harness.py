@@ -75,9 +75,11 @@ def test_the_dataset_of_a_scale_is_built_once(db, registry):
     stores_after_first = Store.objects.count()
     second = ensure_dataset(scale=TINY, registry=registry, log=quiet)
 
-    # then the builder ran once and left its marker
-    assert [(b.name, b.built_now) for b in first] == [("retail", True)]
-    assert [(b.name, b.built_now, b.scale) for b in second] == [("retail", False, "tiny")]
+    # then each builder ran once, in order, and left its marker
+    builders = [b.name for b in sorted(registry.datasets.values(), key=lambda b: b.order)]
+    assert builders[0] == "retail"
+    assert [(b.name, b.built_now) for b in first] == [(name, True) for name in builders]
+    assert [(b.name, b.built_now, b.scale) for b in second] == [(name, False, "tiny") for name in builders]
     assert stores_after_first == TINY.count("stores") + TINY.count("warehouses")
     assert Store.objects.count() == stores_after_first
     assert StoreMembership.objects.count() == TINY.count("stores")
