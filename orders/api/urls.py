@@ -12,6 +12,7 @@ urlpatterns = [
     path("carts/<str:token>/", views.AnonymousCartView.as_view(), name="cart-detail"),
     path("orders/", views.CheckoutView.as_view(), name="order-create"),
     path("orders/<str:number>/", views.OrderDetailView.as_view(), name="order-detail"),
+    path("orders/<str:number>/qr.svg", views.OrderPickupQrView.as_view(), name="order-pickup-qr"),
     path("orders/<str:number>/cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
     path("orders/<str:number>/arrived/", views.OrderArrivalView.as_view(), name="order-arrived"),
     path("pos/sales/", views.PosSaleView.as_view(), name="pos-sale"),

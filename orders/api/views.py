@@ -1,5 +1,6 @@
 """Orders API: the shopper's cart, checkout, their orders, and POS sales. Parse, call a service, render."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
@@ -12,7 +13,15 @@ from orders.api.permissions import IsPosDevice, IsShopper
 from orders.errors import OrderError
 from orders.models import Cart, Fulfillment
 from retail.api.idempotency import idempotent
+from retail.api.serializers import ApiErrorSerializer
 from retail.models import Store
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ApiErrorSerializer, description=description)
+
+
+CART_CLOSED = {409: _error("cart_closed: the cart was checked out or merged meanwhile")}
 
 
 def _shopper_cart(request, channel: str = "web") -> Cart:
@@ -50,7 +59,11 @@ class MyCartView(APIView):
 class MyCartLinesView(APIView):
     permission_classes = [IsShopper]
 
-    @extend_schema(request=s.CartLineAddInput, responses=s.CartOutput, summary="Add units of a SKU to the cart")
+    @extend_schema(
+        request=s.CartLineAddInput,
+        responses={200: s.CartOutput, **CART_CLOSED},
+        summary="Add units of a SKU to the cart",
+    )
     def post(self, request):
         data = s.CartLineAddInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -64,7 +77,11 @@ class MyCartLinesView(APIView):
 class MyCartLineView(APIView):
     permission_classes = [IsShopper]
 
-    @extend_schema(request=s.CartLineSetInput, responses=s.CartOutput, summary="Set a SKU's quantity (0 removes it)")
+    @extend_schema(
+        request=s.CartLineSetInput,
+        responses={200: s.CartOutput, **CART_CLOSED},
+        summary="Set a SKU's quantity (0 removes it)",
+    )
     def patch(self, request, sku):
         data = s.CartLineSetInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -72,7 +89,7 @@ class MyCartLineView(APIView):
         cart = _shopper_cart(request, v["channel"])
         return _cart_response(services.set_cart_line(cart=cart, sku=sku, quantity=v["quantity"], channel=v["channel"]))
 
-    @extend_schema(request=None, responses=s.CartOutput)
+    @extend_schema(request=None, responses={200: s.CartOutput, **CART_CLOSED}, summary="Remove a SKU from the cart")
     def delete(self, request, sku):
         cart = _shopper_cart(request)
         return _cart_response(services.set_cart_line(cart=cart, sku=sku, quantity=0))
@@ -83,7 +100,10 @@ class MyCartMergeView(APIView):
 
     permission_classes = [IsShopper]
 
-    @extend_schema(request=s.CartMergeInput, responses=s.CartOutput)
+    @extend_schema(
+        request=s.CartMergeInput,
+        responses={200: s.CartOutput, 404: _error("not_found: no anonymous cart has this token"), **CART_CLOSED},
+    )
     def post(self, request):
         data = s.CartMergeInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -151,8 +171,8 @@ class CheckoutView(APIView):
         request=s.CheckoutInput,
         responses={
             201: s.OrderOutput,
-            402: OpenApiResponse(description="payment_declined"),
-            409: OpenApiResponse(description="insufficient_stock, with `alternatives`: nearby stores that have it"),
+            402: _error("payment_declined: the card or gift card was refused"),
+            409: _error("insufficient_stock, with `lines` and `alternatives` (nearby stores that have it)"),
         },
     )
     @idempotent(required=True)
@@ -222,10 +242,37 @@ class OrderDetailView(APIView):
         return Response(s.OrderOutput(selectors.order_for_owner(request.user, number)).data)
 
 
+class OrderPickupQrView(APIView):
+    """The pick-up QR code as SVG, for the owner of a ready pick-up (the app can also draw `qr_payload`)."""
+
+    permission_classes = [IsShopper]
+
+    @extend_schema(
+        responses={(200, "image/svg+xml"): OpenApiTypes.STR, 409: _error("not_ready: no pick-up ready to collect")}
+    )
+    def get(self, request, number):
+        from django.http import HttpResponse
+
+        from orders.qr import qr_svg
+
+        order = selectors.order_for_owner(request.user, number)
+        ready = next(
+            (f for f in order.fulfillments.all() if f.is_collect and f.status == Fulfillment.Status.READY), None
+        )
+        if ready is None:
+            raise OrderError("This order has no pick-up ready to collect.", code="not_ready", status=409)
+        response = HttpResponse(qr_svg(ready.qr_token), content_type="image/svg+xml")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
 class OrderCancelView(APIView):
     permission_classes = [IsShopper]
 
-    @extend_schema(request=s.CancelInput, responses=s.OrderOutput)
+    @extend_schema(
+        request=s.CancelInput,
+        responses={200: s.OrderOutput, 409: _error("order_not_cancellable: already ready, collected or shipped")},
+    )
     @idempotent(required=False)
     def post(self, request, number):
         data = s.CancelInput(data=request.data)
@@ -240,7 +287,10 @@ class OrderArrivalView(APIView):
 
     permission_classes = [IsShopper]
 
-    @extend_schema(request=s.ArrivalInput, responses=s.OrderOutput)
+    @extend_schema(
+        request=s.ArrivalInput,
+        responses={200: s.OrderOutput, 409: _error("illegal_transition: no open curbside pick-up on this order")},
+    )
     def post(self, request, number):
         data = s.ArrivalInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -275,7 +325,14 @@ class PosSaleView(APIView):
 
     permission_classes = [IsPosDevice]
 
-    @extend_schema(request=s.PosSaleInput, responses={201: s.PosSaleOutput, 200: s.PosSaleOutput})
+    @extend_schema(
+        request=s.PosSaleInput,
+        responses={
+            201: s.PosSaleOutput,
+            200: OpenApiResponse(response=s.PosSaleOutput, description="A replay: the receipt was already recorded."),
+            409: _error("insufficient_stock: the store's ledger has fewer units on hand than were sold"),
+        },
+    )
     def post(self, request):
         data = s.PosSaleInput(data=request.data)
         data.is_valid(raise_exception=True)

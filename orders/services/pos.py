@@ -237,6 +237,7 @@ def _record(*, device: PosDevice, sale: PosSale) -> Order:
         )
         for i, (v, q, u, d) in enumerate(lines)
     )
+    payments = []
     for method, amount, tender in tenders:
         if method == "store_credit":
             from customers.services.loyalty import spend_store_credit
@@ -251,7 +252,7 @@ def _record(*, device: PosDevice, sale: PosSale) -> Order:
                 str(tender.get("reference") or f"{store.code}:{order.receipt_number}")[:80],
                 POS_PROVIDER,
             )
-        Payment.objects.create(
+        payments.append(Payment(
             order=order,
             method=TENDER_METHODS[method],
             provider=provider,
@@ -263,7 +264,8 @@ def _record(*, device: PosDevice, sale: PosSale) -> Order:
             status=Payment.Status.CAPTURED,
             created_at=now,
             updated_at=now,
-        )
+        ))  # fmt: skip
+    Payment.objects.bulk_create(payments)
     from inventory.services import record_sale
 
     try:

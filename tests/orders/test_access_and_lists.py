@@ -25,6 +25,7 @@ def test_the_owner_sees_the_order_and_others_get_the_same_404_as_a_wrong_number(
     # then both answers are the same 404: no hint that Jane's order exists
     assert theirs.status_code == missing.status_code == 404
     assert theirs.json() == missing.json()
+    assert api_client.get(f"/api/v1/orders/{order.number}/qr.svg").status_code == 404
     # and Jane sees hers, with its pick-up status
     api_client.force_authenticate(shopper_user)
     mine = api_client.get(f"/api/v1/orders/{order.number.lower().replace('-', '')}/")
@@ -48,6 +49,9 @@ def test_the_code_and_qr_are_shown_to_the_owner_once_ready(api_client, order, sh
     f.refresh_from_db()
     assert data["status"] == "ready" and data["pickup_code"] == f.pickup_code
     assert data["qr_payload"] == f"OMNI-PICKUP:{f.qr_token}"
+    svg = api_client.get(f"/api/v1/orders/{order.number}/qr.svg")
+    assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml"
+    assert svg.content.startswith(b'<svg class="qr"')
 
 
 def test_cancel_through_the_api_until_picked(api_client, order, shopper_user, associate, store):
