@@ -203,3 +203,26 @@ def test_a_new_device_posting_concurrently_gets_one_profile():
     owner = CustomerIdentity.objects.get(kind="app_install", value="brand-new-install").customer
     assert Customer.objects.count() == 1 and owner.is_anonymous
     assert Interaction.objects.filter(customer=owner).count() == 4
+
+
+@pytest.mark.django_db
+def test_points_lapse_after_a_year_without_activity_and_tiers_roll_down():
+    from customers.services import expire_inactive_points, recalculate_all_tiers
+
+    TierFactory(code="silver", name="Silver", min_spend=Decimal("50.00"))
+    idle, active = CustomerFactory(), CustomerFactory()
+    earn_points(customer=idle, points=70, reference="OLD")
+    earn_points(customer=active, points=30, reference="NEW")
+    LoyaltyAccount.objects.filter(customer=idle).update(last_activity_at=timezone.now() - timedelta(days=400))
+    # when the daily jobs run
+    assert expire_inactive_points() == 1
+    # then the idle account is at zero through an expire entry; the active one is untouched
+    idle_account = LoyaltyAccount.objects.get(customer=idle)
+    assert idle_account.balance == 0 and idle_account.entries.filter(kind="expire", points=-70).exists()
+    assert LoyaltyAccount.objects.get(customer=active).balance == 30
+    # and a shopper whose spend has aged past 12 months drops out of the tier
+    purchase = buy(active, "S-1", "S-2", number="SPEND-1")
+    assert LoyaltyAccount.objects.get(customer=active).tier.code == "silver"
+    purchase.items.update(occurred_at=timezone.now() - timedelta(days=366))
+    recalculate_all_tiers()
+    assert LoyaltyAccount.objects.get(customer=active).tier is None
