@@ -109,15 +109,16 @@ def test_online_order_returned_in_another_store_to_store_credit(browser_page, ch
     expect(page.locator(".verdict").first).to_contain_text("Bought on the web today; web orders can be returned")
     expect(page.locator(".verdict .badge").first).to_have_text("Eligible")
     # when they confirm the condition and choose store credit
-    page.get_by_label("Condition").select_option("opened")
-    expect(page.locator(".totals .grand")).to_contain_text("49.00")
+    with page.expect_response(lambda response: "/preview/" in response.url):
+        page.get_by_label("Condition").select_option("opened")
+    expect(page.locator(".money-totals .grand")).to_contain_text("49.00")
     page.get_by_role("radio", name="Store credit").check()
     screenshot(page, "returns-desk")
     page.get_by_role("button", name=re.compile(r"^Complete return")).click()
 
     # then the receipt shows the credit
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Return {rma}")
-    expect(page.locator(".totals")).to_contain_text("As store credit")
+    expect(page.locator(".money-totals")).to_contain_text("As store credit")
     screenshot(page, "returns-receipt")
     request = ReturnRequest.objects.get(rma_number=rma)
     assert (request.status, request.store, request.refund_method) == ("refunded", manchester, "store_credit")
@@ -131,4 +132,63 @@ def test_online_order_returned_in_another_store_to_store_credit(browser_page, ch
     page.goto(f"/portal/customers/{chain['shopper'].pk}/")
     expect(page.locator("#panel-timeline")).to_contain_text("Bought on the web, returned in Omnistore Manchester")
     expect(page.locator("#panel-returns")).to_contain_text(rma)
+    assert page.console_errors == []
+
+
+def test_out_of_window_store_purchase_is_approved_by_a_manager_on_the_same_screen(
+    browser_page, chain, sign_in, screenshot
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.models import Order
+    from orders.services import PosSale, record_pos_sale
+    from retail.services import issue_pos_device
+
+    page = browser_page
+    manchester, shirt = chain["manchester"], chain["shirt"]
+    inventory.receive_stock(location=manchester, lines=[(shirt, 3)], reference="PO-200")
+    manager = MembershipFactory(
+        store=manchester, role=StoreMembership.Role.MANAGER, user=UserFactory(full_name="Sam Manager")
+    ).user
+    device, _ = issue_pos_device(store=manchester, name="Till 2")
+    # given a till sale in Manchester 40 days ago (store purchases: 28 days)
+    sale, _ = record_pos_sale(
+        device=device,
+        sale=PosSale(
+            receipt_number="MAN-2231",
+            lines=[{"sku": shirt.sku, "quantity": 1}],
+            tenders=[{"method": "card", "amount": "49.00", "last4": "1881", "brand": "visa"}],
+            customer={"email": "amelia@example.com"},
+        ),
+    )
+    Order.objects.filter(pk=sale.pk).update(placed_at=timezone.now() - timedelta(days=40))  # set-up: an old sale
+    # when the associate types the receipt number at the desk and picks the shirt
+    sign_in(page, chain["associate"].email, TEST_PASSWORD)
+    page.goto("/portal/returns/")
+    page.get_by_label("RMA QR, order or receipt number, or the shopper").fill("MAN-2231")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Return from order")
+    with page.expect_response(lambda response: "/preview/" in response.url):
+        page.get_by_label(f"Units of {shirt.sku} to return").select_option("1")
+    # then the verdict asks for a manager, on the same screen
+    expect(page.locator(".verdict .badge").first).to_have_text("Needs a manager")
+    expect(page.locator(".verdict").first).to_contain_text("store purchases can be returned within 28 days")
+    expect(page.get_by_role("group", name="Manager approval")).to_be_visible()
+    # when the manager signs for it with a reason
+    page.get_by_label("Manager email").fill(manager.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_label("Reason for the override").fill("Gift, unworn with tags")
+    screenshot(page, "returns-approval")
+    page.get_by_role("button", name=re.compile(r"^Complete return")).click()
+    # then the refund goes back to the card and the receipt names the approver
+    expect(page.locator(".money-totals")).to_contain_text("To the original payment")
+    expect(page.get_by_text("Approved by Sam Manager")).to_be_visible()
+    request = ReturnRequest.objects.get(order=sale)
+    assert request.approved_by == manager and request.approval_reason == "Gift, unworn with tags"
+    # and the desk lists it among this week's returns
+    page.goto("/portal/returns/")
+    expect(page.locator("#recent-h")).to_be_visible()
+    screenshot(page, "returns-desk-list")
     assert page.console_errors == []
