@@ -11,7 +11,7 @@ from orders.pricing import money
 from retail.models import Store, User
 
 S = Fulfillment.Status
-QUEUE_TABS = ("to_pick", "picking", "ready", "overdue", "expired")
+QUEUE_TABS = ("to_pick", "picking", "ready", "overdue", "expired", "to_ship")
 
 
 def customer_for_user(user: User) -> Customer | None:
@@ -149,14 +149,20 @@ def order_for_staff(user: User, number: str) -> Order:
 
 
 def _queue_filter(tab: str, now) -> Q:
+    """Pick-up tabs hold pick-up and curbside orders; "to_ship" the ship-from-store orders to send."""
     sla = now - _pick_sla()
-    return {
-        "to_pick": Q(status=S.PLACED),
-        "picking": Q(status=S.PICKING),
-        "ready": Q(status=S.READY, hold_until__gt=now),
-        "overdue": Q(status__in=(S.PLACED, S.PICKING), created_at__lt=sla) | Q(status=S.READY, hold_until__lte=now),
-        "expired": Q(status=S.EXPIRED, closed_at__gte=now - timezone.timedelta(days=7)),
-    }[tab]
+    if tab == "to_ship":
+        return Q(kind=Fulfillment.Kind.SHIP, status__in=(S.PLACED, S.PICKING))
+    return (
+        Q(kind__in=Fulfillment.COLLECT_KINDS)
+        & {
+            "to_pick": Q(status=S.PLACED),
+            "picking": Q(status=S.PICKING),
+            "ready": Q(status=S.READY, hold_until__gt=now),
+            "overdue": Q(status__in=(S.PLACED, S.PICKING), created_at__lt=sla) | Q(status=S.READY, hold_until__lte=now),
+            "expired": Q(status=S.EXPIRED, closed_at__gte=now - timezone.timedelta(days=7)),
+        }[tab]
+    )
 
 
 def _pick_sla():
@@ -174,7 +180,7 @@ def pickup_queue(*, store: Store, tab: str, page: int = 1, limit: int = QUEUE_PA
         raise OrderError(f"The queue has tabs {', '.join(QUEUE_TABS)}.", code="invalid_tab")
     now = timezone.now()
     qs = (
-        Fulfillment.objects.filter(location=store, kind__in=Fulfillment.COLLECT_KINDS)
+        Fulfillment.objects.filter(location=store)
         .filter(_queue_filter(tab, now))
         .select_related("order")
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("line_number")))
@@ -193,9 +199,11 @@ def pickup_queue(*, store: Store, tab: str, page: int = 1, limit: int = QUEUE_PA
 def queue_counts(*, store: Store) -> dict[str, int]:
     """Counts of every queue tab and of curbside arrivals waiting, in one query."""
     now = timezone.now()
-    base = Fulfillment.objects.filter(location=store, kind__in=Fulfillment.COLLECT_KINDS)
+    base = Fulfillment.objects.filter(location=store)
     aggregates = {tab: Count("pk", filter=_queue_filter(tab, now)) for tab in QUEUE_TABS}
-    aggregates["arrived"] = Count("pk", filter=Q(status__in=Fulfillment.OPEN_STATUSES, arrived_at__isnull=False))
+    aggregates["arrived"] = Count(
+        "pk", filter=Q(kind=Fulfillment.Kind.CURBSIDE, status__in=Fulfillment.OPEN_STATUSES, arrived_at__isnull=False)
+    )
     return base.aggregate(**aggregates)
 
 

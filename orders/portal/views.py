@@ -19,7 +19,14 @@ from orders.qr import qr_svg
 from retail.errors import NotFound
 from retail.portal.access import portal_view
 
-TAB_LABELS = {"to_pick": "To pick", "picking": "Picking", "ready": "Ready", "overdue": "Overdue", "expired": "Expired"}
+TAB_LABELS = {
+    "to_pick": "To pick",
+    "picking": "Picking",
+    "ready": "Ready",
+    "overdue": "Overdue",
+    "expired": "Expired",
+    "to_ship": "To ship",
+}
 
 
 def _customer(request, customer_id: int):
@@ -150,6 +157,11 @@ def pick_action(request, fulfillment_id: int, action: str):
             services.mark_ready(fulfillment=f, actor=request.user, store=request.store)
             messages.success(request, f"{f.order.number} is ready; the shopper has been sent the pick-up code.")
             return redirect(f"{reverse('orders_portal:pickup-queue')}?tab=ready")
+        elif action == "ship":
+            services.ship_fulfillment(fulfillment=f, actor=request.user, store=request.store,
+                                      tracking_number=request.POST.get("tracking", ""))  # fmt: skip
+            messages.success(request, f"{f.order.number} shipped; the shopper has been told.")
+            return redirect(f"{reverse('orders_portal:pickup-queue')}?tab=to_ship")
         elif action == "short":
             line = OrderLine.objects.filter(pk=int(request.POST.get("line") or 0), fulfillment=f).first()
             if line is None:
