@@ -176,3 +176,53 @@ def test_clienteling_panel_and_dashboard_tile(desk_client, policy, deliver, shir
     assert panel.status_code == 200 and ReturnRequest.objects.get().rma_number in panel.content.decode()
     assert reverse("returns_portal:customer-returns", args=[shopper.pk]) in profile
     assert "Returns waiting" in dashboard and "received, to inspect" in dashboard
+
+
+def test_receiptless_return_from_the_shoppers_profile(desk_client, policy, deliver, shirt, shopper):
+    deliver([("SHIRT-M", 1)])
+    purchases = desk_client.get(reverse("returns_portal:purchases", args=[shopper.pk])).content.decode()
+    assert "Return without a receipt" in purchases
+    done = desk_client.post(
+        reverse("returns_portal:receiptless", args=[shopper.pk]),
+        {
+            "sku_0": "SHIRT-M",
+            "qty_0": "1",
+            "reason_0": "changed_mind",
+            "condition_0": "new",
+            "refund_method": "store_credit",
+        },
+    )
+    request = ReturnRequest.objects.get()
+    assert done.status_code == 302 and request.receiptless and request.status == "refunded"
+    assert StoreCreditAccount.objects.get(customer=shopper).balance == Decimal("30.00")
+
+
+def test_reject_an_online_return_from_its_page(desk_client, policy, deliver, shirt):
+    order = deliver([("SHIRT-M", 1)], channel="web")
+    request = start_return(order=order, lines=[LineRequest(line_number=1, quantity=1, reason="other")], channel="web")
+    without_reason = desk_client.post(reverse("returns_portal:reject", args=[request.rma_number]), {"reason": ""})
+    done = desk_client.post(reverse("returns_portal:reject", args=[request.rma_number]), {"reason": "Not ours"})
+    request.refresh_from_db()
+    assert without_reason.status_code == 302 and done.status_code == 302
+    assert request.status == "rejected" and request.note == "Not ours"
+
+
+def test_a_unit_held_for_inspection_is_released_from_the_receipt(desk_client, policy, deliver, shirt, store):
+    from inventory.models import StockLevel
+
+    order = deliver([("SHIRT-M", 1)])
+    before = StockLevel.objects.get(variant=shirt, location=store).on_hand
+    line = order.lines.get()
+    desk_client.post(
+        reverse("returns_portal:order", args=[order.number]),
+        {f"qty_{line.pk}": "1", f"reason_{line.pk}": "changed_mind", f"condition_{line.pk}": "used",
+         "refund_method": "original"},
+    )  # fmt: skip
+    request = ReturnRequest.objects.get()
+    held = request.lines.get()
+    assert held.disposition == "inspection" and request.fees_total == Decimal("3.00")
+    assert StockLevel.objects.get(variant=shirt, location=store).on_hand == before
+    receipt = desk_client.get(reverse("returns_portal:receipt", args=[request.rma_number])).content.decode()
+    assert "Back on sale" in receipt
+    desk_client.post(reverse("returns_portal:release", args=[request.rma_number, held.pk]), {"outcome": "restock"})
+    assert StockLevel.objects.get(variant=shirt, location=store).on_hand == before + 1

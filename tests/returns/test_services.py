@@ -577,3 +577,32 @@ def test_mail_return_received_at_the_warehouse_refunds_the_card_less_postage(
     assert request.refund_total == Decimal("26.05") and request.fees_total == Decimal("3.95")
     assert order.payments.get().refunded_amount == Decimal("26.05")
     assert on_hand(shirt, warehouse) == 1
+
+
+def test_a_manager_approves_a_flagged_online_return_before_it_comes_in(
+    policy, deliver, shirt, store, associate, manager
+):
+    from orders.returns.services import approve_return
+
+    order = deliver([("SHIRT-M", 1)], channel="app", days_ago=40)
+    request = start_return(order=order, lines=[LineRequest(line_number=1, quantity=1, reason="other")], channel="app")
+    assert request.approval_required
+    # when a manager of the store approves it on its own
+    approve_return(
+        request=request,
+        store=store,
+        approval=ManagerApproval(email=manager.email, password=TEST_PASSWORD, reason="Was travelling"),
+        actor=associate,
+    )
+    # then the desk can receive and refund it without asking again
+    receive_return(request=request, store=store, actor=associate)
+    done = refund_return(request=request, store=store, actor=associate, method="original")
+    assert done.status == "refunded" and done.approved_by == manager
+    # and a second approval is refused: it is closed
+    with pytest.raises(ReturnError) as error:
+        approve_return(
+            request=request,
+            store=store,
+            approval=ManagerApproval(email=manager.email, password=TEST_PASSWORD, reason="again"),
+        )
+    assert error.value.code == "illegal_transition"
