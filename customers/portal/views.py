@@ -15,12 +15,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers.errors import CustomerError
-from customers.models import Channel, LoyaltyTier, Task
+from customers.models import Channel, LoyaltyTier, Note, Task
 from customers.normalise import format_phone
 from customers.portal.forms import NewCustomerForm, NoteForm, TaskForm
 from customers.portal.panels import panels_for
 from customers.selectors import (
-    client_book,
     consent_map,
     get_customer_for_staff,
     lists_with_availability,
@@ -29,7 +28,6 @@ from customers.selectors import (
     offers_for,
     recommendations_for,
     search_customers,
-    tasks_due,
     tasks_for,
     timeline_page,
 )
@@ -40,11 +38,10 @@ from customers.services import (
     create_customer,
     create_task,
     export_customer_data,
-    reassign_client_book,
+    pin_note,
     set_consent,
 )
 from retail.errors import NotFound
-from retail.models import User
 from retail.portal.access import portal_view
 from retail.services import record_audit_event
 
@@ -133,59 +130,6 @@ def consent(request, customer_id: int):
 
 @require_GET
 @portal_view
-def book(request):
-    """Client books: mine, the store's (shoppers whose home store this is), or a colleague's (managers)."""
-    is_manager = request.store_role == "manager"
-    colleagues = list(User.objects.staff_of(request.store).order_by("full_name", "email")) if is_manager else []
-    scope = request.GET.get("scope", "mine")
-    owner = request.user
-    if scope == "store":
-        clients, owner = client_book(store=request.store), None
-    elif scope.isdigit() and is_manager:
-        owner = next((u for u in colleagues if u.pk == int(scope)), request.user)
-        clients = client_book(associate=owner)
-    else:
-        scope, clients = "mine", client_book(associate=request.user)
-    context = {
-        "clients": list(clients[:200]),
-        "scope": scope,
-        "owner": owner,
-        "colleagues": colleagues,
-        "is_manager": is_manager,
-        "due": list(tasks_due(store=request.store, user=request.user)[:50]),
-    }
-    return render(request, "customers/book.html", context)
-
-
-@require_POST
-@portal_view(manager_only=True)
-def reassign_book(request):
-    """A manager hands one associate's client book to a colleague of this store."""
-    staff = {u.pk: u for u in User.objects.staff_of(request.store)}
-    try:
-        source, target = (
-            staff[int(request.POST.get("from_associate", 0))],
-            staff[int(request.POST.get("to_associate", 0))],
-        )
-    except (KeyError, ValueError):
-        messages.error(request, "Pick two colleagues of this store.")
-        return redirect("customers_portal:book")
-    if source.pk == target.pk:
-        messages.error(request, "Pick two different colleagues.")
-        return redirect("customers_portal:book")
-    try:
-        moved = reassign_client_book(
-            from_associate=source, to_associate=target, store=request.store, actor=request.user
-        )
-    except CustomerError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"{moved} client(s) moved from {source} to {target}.")
-    return redirect(f"{reverse('customers_portal:book')}?scope={target.pk}")
-
-
-@require_GET
-@portal_view
 def detail(request, customer_id: int):
     customer = _customer(request, customer_id, header=True)
     if customer.merged_into_id:
@@ -270,9 +214,29 @@ def notes(request, customer_id: int):
         if form.errors:
             messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return redirect(reverse("customers_portal:detail", kwargs={"customer_id": customer.pk}) + "#panel-notes")
-    return render(
-        request, "customers/partials/notes.html", {"customer": customer, "notes": notes_for(customer), "form": form}
-    )
+    context = {"customer": customer, "notes": notes_for(customer), "form": form, "store": request.store}
+    return render(request, "customers/partials/notes.html", context)
+
+
+@require_POST
+@portal_view
+def pin(request, customer_id: int, note_id: int):
+    """Pin or unpin a note written in this store."""
+    customer = _customer(request, customer_id)
+    note = Note.objects.filter(pk=note_id, customer=customer).first()
+    if note is None:
+        raise Http404("No such note.")
+    form, error = NoteForm(), None
+    try:
+        pin_note(note=note, pinned=request.POST.get("pinned") == "1", actor=request.user, store=request.store)
+    except CustomerError as exc:
+        error = exc.message
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect(reverse("customers_portal:detail", kwargs={"customer_id": customer.pk}) + "#panel-notes")
+    context = {"customer": customer, "notes": notes_for(customer), "form": form, "store": request.store, "error": error}
+    return render(request, "customers/partials/notes.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -242,3 +242,21 @@ def test_an_associate_cannot_hand_over_client_books(associate_client, associate,
         reverse("customers_portal:reassign-book"), {"from_associate": associate.pk, "to_associate": colleague.pk}
     )
     assert not colleague.client_book.exists()
+
+
+def test_notes_are_pinned_only_by_the_store_that_wrote_them(associate_client, associate, shopper, store, other_store):
+    from customers.services import add_note
+
+    ours = add_note(customer=shopper, author=associate, store=store, body="Ours")
+    theirs = add_note(
+        customer=shopper, author=MembershipFactory(store=other_store).user, store=other_store, body="Theirs"
+    )
+    pin = lambda note: associate_client.post(  # noqa: E731
+        reverse("customers_portal:pin-note", args=[shopper.pk, note.pk]), {"pinned": "1"}, HTTP_HX_REQUEST="true"
+    )
+    assert pin(ours).status_code == 200
+    response = pin(theirs)
+    assert "Only the store that wrote a note can pin it." in response.content.decode()
+    ours.refresh_from_db()
+    theirs.refresh_from_db()
+    assert ours.pinned and not theirs.pinned
