@@ -60,11 +60,17 @@ def test_an_anonymous_device_is_stitched_to_the_shopper_when_linked():
     # given an app install that browsed before anyone signed in
     result = ingest_events(
         events=[
-            {"id": f"e{i}", "kind": "product_view", "channel": "app", "occurred_at": "2026-01-05T10:00:00Z",
-             "subject": "SKU-1", "identities": {"app_install": "install-1"}}
+            {
+                "id": f"e{i}",
+                "kind": "product_view",
+                "channel": "app",
+                "occurred_at": "2026-01-05T10:00:00Z",
+                "subject": "SKU-1",
+                "identities": {"app_install": "install-1"},
+            }
             for i in range(3)
         ]
-    )  # fmt: skip
+    )
     assert result.accepted == [0, 1, 2]
     device_profile = Customer.objects.get(is_anonymous=True)
     # and a known shopper with an app account
@@ -72,10 +78,17 @@ def test_an_anonymous_device_is_stitched_to_the_shopper_when_linked():
     shopper = create_customer(first_name="Ada", email="ada@example.com", user=user)
     # when she signs in on that device and the app posts with the install id
     ingest_events(
-        events=[{"id": "e9", "kind": "app_open", "channel": "app", "occurred_at": "2026-01-05T11:00:00Z",
-                 "identities": {"app_install": "install-1"}}],
+        events=[
+            {
+                "id": "e9",
+                "kind": "app_open",
+                "channel": "app",
+                "occurred_at": "2026-01-05T11:00:00Z",
+                "identities": {"app_install": "install-1"},
+            }
+        ],
         customer=shopper,
-    )  # fmt: skip
+    )
     # then the earlier events are on her timeline and the device profile points at her
     assert Interaction.objects.filter(customer=shopper).count() == 4
     device_profile.refresh_from_db()
@@ -184,3 +197,37 @@ def test_a_merged_profile_cannot_be_merged_again():
     with pytest.raises(CustomerError) as err:
         merge_customers(source=a, target=c)
     assert err.value.code == "already_merged"
+
+
+def test_merge_joins_wishlists_and_keeps_one_offer_and_undo_splits_them_again(catalog):
+    from customers.models import ListItem, OfferAssignment
+    from customers.services import add_list_item, assign_offer
+    from tests.customers.factories import OfferFactory
+
+    target, source = CustomerFactory(), CustomerFactory()
+    add_list_item(customer=target, sku="A-M", channel="app")
+    add_list_item(customer=source, sku="A-M", channel="web")  # on both lists
+    add_list_item(customer=source, sku="B-M", channel="web")
+    add_list_item(customer=source, sku="C-S", channel="store", kind="shopping")
+    offer, other = OfferFactory(code="both"), OfferFactory(code="source-only")
+    assign_offer(offer=offer, customer=target)
+    assign_offer(offer=offer, customer=source)
+    assign_offer(offer=other, customer=source)
+    # when merged, the target has one wishlist with A and B, the shopping list, and both offers once
+    merge = merge_customers(source=source, target=target)
+    wish = target.lists.get(kind="wishlist")
+    assert sorted(wish.items.values_list("variant__sku", flat=True)) == ["A-M", "B-M"]
+    assert target.lists.filter(kind="shopping").exists()
+    assert sorted(OfferAssignment.objects.filter(customer=target).values_list("offer__code", flat=True)) == [
+        "both",
+        "source-only",
+    ]
+    # when undone, each has its own lists and offers back
+    undo_merge(merge=merge)
+    assert sorted(ListItem.objects.filter(customer_list__customer=source).values_list("variant__sku", flat=True)) == [
+        "A-M",
+        "B-M",
+        "C-S",
+    ]
+    assert list(target.lists.get(kind="wishlist").items.values_list("variant__sku", flat=True)) == ["A-M"]
+    assert OfferAssignment.objects.filter(customer=source).count() == 2
