@@ -96,6 +96,10 @@ def test_app_order_picked_by_scanning_made_ready_and_handed_over_by_code(
 
     # when the associate opens the pick-up queue
     sign_in(page, store_day["associate"].email, TEST_PASSWORD)
+    tile = page.locator(".tile-pickups")
+    expect(tile).to_contain_text("Click-and-collect")
+    expect(tile.locator(".stat").first).to_have_text("4")  # Jane's and three others to pick
+    screenshot(page, "pickup-dashboard")
     page.get_by_role("link", name="Pick-ups").first.click()
     expect(page.locator("h1")).to_have_text("Pick-ups")
     # then Jane's order is there to pick, with the shopper waiting outside on top
@@ -120,6 +124,8 @@ def test_app_order_picked_by_scanning_made_ready_and_handed_over_by_code(
         page.get_by_label("Scan each item (barcode or SKU)").press("Enter")
         expect(row.locator(".pick-count")).to_have_text(count)
     expect(page.locator("tr.line-done")).to_have_count(2)
+    expect(page.locator("#pick-status")).to_have_text("Picking")
+    screenshot(page, "pickup-picklist")
     page.get_by_role("button", name="Mark ready and notify the shopper").click()
     # then it moves to Ready and Jane's app shows the code
     expect(page.locator(".tab.active")).to_contain_text("Ready")
