@@ -260,3 +260,14 @@ def test_notes_are_pinned_only_by_the_store_that_wrote_them(associate_client, as
     ours.refresh_from_db()
     theirs.refresh_from_db()
     assert ours.pinned and not theirs.pinned
+
+
+def test_a_merged_profile_opens_the_surviving_one_and_device_profiles_are_not_shown(associate_client, shopper):
+    from customers.services import merge_customers, resolve_customer
+
+    dupe = CustomerFactory(first_name="Grace", last_name="H")
+    merge_customers(source=dupe, target=shopper)
+    response = associate_client.get(reverse("customers_portal:detail", args=[dupe.pk]))
+    assert response.status_code == 302 and response.url == reverse("customers_portal:detail", args=[shopper.pk])
+    device = resolve_customer(identities={"web_cookie": "ck-anon"})
+    assert associate_client.get(reverse("customers_portal:detail", args=[device.pk])).status_code == 404
