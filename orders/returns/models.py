@@ -183,6 +183,12 @@ class ReturnRequest(models.Model):
     )
     device = models.ForeignKey("retail.PosDevice", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     receipt_number = models.CharField(max_length=40, blank=True, help_text="POS returns: the till's receipt.")
+    submission_key = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="The desk form's one-time key: a double click returns once.",
+    )
     # Money, set when refunded (estimates shown before come from the policy engine)
     goods_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     fees_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
@@ -226,6 +232,9 @@ class ReturnRequest(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["submission_key"], condition=~Q(submission_key=""), name="return_desk_submission_once"
+            ),
             models.UniqueConstraint(
                 fields=["started_store", "receipt_number"],
                 condition=~Q(receipt_number=""),

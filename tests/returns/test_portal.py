@@ -226,3 +226,16 @@ def test_a_unit_held_for_inspection_is_released_from_the_receipt(desk_client, po
     assert "Back on sale" in receipt
     desk_client.post(reverse("returns_portal:release", args=[request.rma_number, held.pk]), {"outcome": "restock"})
     assert StockLevel.objects.get(variant=shirt, location=store).on_hand == before + 1
+
+
+def test_a_double_click_on_complete_returns_the_goods_once(desk_client, policy, deliver, shirt):
+    # given two shirts bought, and the desk form for the order
+    order = deliver([("SHIRT-M", 2)])
+    page = desk_client.get(reverse("returns_portal:order", args=[order.number])).content.decode()
+    key = page.split('name="submission_key" value="')[1].split('"')[0]
+    # when the same form is sent twice
+    first = desk_client.post(reverse("returns_portal:order", args=[order.number]), form(order, submission_key=key))
+    second = desk_client.post(reverse("returns_portal:order", args=[order.number]), form(order, submission_key=key))
+    # then one shirt came back, and the second answer is the same receipt
+    assert ReturnRequest.objects.count() == 1
+    assert first.status_code == second.status_code == 302 and first.url == second.url

@@ -4,6 +4,8 @@ Views are thin: find through selectors, write through services, render. Everythi
 says comes from the engine; a refusal (a ReturnError) is shown on the same page with nothing written.
 """
 
+import uuid
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -113,6 +115,17 @@ def _show_error(request, exc: ReturnError) -> None:
     messages.error(request, exc.message)
 
 
+def _submission_key(request) -> str:
+    """The desk form's one-time key: a double click (or a resent form) returns the goods once."""
+    key = (request.POST.get("submission_key") or "").strip() if request.method == "POST" else ""
+    return key[:64] or uuid.uuid4().hex
+
+
+def _already_done(key: str):
+    found = ReturnRequest.objects.filter(submission_key=key).only("rma_number").first() if key else None
+    return redirect("returns_portal:receipt", rma_number=found.rma_number) if found else None
+
+
 @require_http_methods(["GET", "POST"])
 @portal_view
 def order_return(request, number: str):
@@ -122,6 +135,7 @@ def order_return(request, number: str):
         raise Http404("No such order.")
     data = request.POST if request.method == "POST" else {}
     lines = forms.order_lines_from(data, order.lines.all())
+    key = _submission_key(request)
     if request.method == "POST":
         settlement = forms.settlement_from(request.POST)
         try:
@@ -133,8 +147,12 @@ def order_return(request, number: str):
                 lines=lines,
                 approval=settlement.approval,
                 exchange=settlement.exchange,
+                submission_key=key,
             )
         except ReturnError as exc:
+            already = _already_done(key)
+            if already is not None:
+                return already
             _show_error(request, exc)
         else:
             return redirect("returns_portal:receipt", rma_number=done.rma_number)
@@ -142,6 +160,7 @@ def order_return(request, number: str):
     context = {
         "order": order,
         "rows": _order_rows(order, selectors.returned_units(order), {spec.line_number: spec for spec in lines}),
+        "submission_key": key,
         "preview_url": reverse("returns_portal:order-preview", kwargs={"number": order.number}),
         **CHOICES,
         **_verdict_context(items, verdict, receiptless=False, data=data),
@@ -172,6 +191,7 @@ def receiptless(request, customer_id: int):
     customer = _customer(request, customer_id)
     data = request.POST if request.method == "POST" else {}
     lines = forms.receiptless_lines_from(data)
+    key = _submission_key(request)
     if request.method == "POST":
         settlement = forms.settlement_from(request.POST)
         try:
@@ -183,8 +203,12 @@ def receiptless(request, customer_id: int):
                 lines=lines,
                 approval=settlement.approval,
                 exchange=settlement.exchange,
+                submission_key=key,
             )
         except ReturnError as exc:
+            already = _already_done(key)
+            if already is not None:
+                return already
             _show_error(request, exc)
         else:
             return redirect("returns_portal:receipt", rma_number=done.rma_number)
@@ -192,6 +216,7 @@ def receiptless(request, customer_id: int):
     context = {
         "customer": customer,
         "rows": range(forms.RECEIPTLESS_ROWS),
+        "submission_key": key,
         "preview_url": reverse("returns_portal:receiptless-preview", kwargs={"customer_id": customer.pk}),
         **CHOICES,
         **_verdict_context(items, verdict, receiptless=True, data=data),

@@ -28,14 +28,23 @@ def complete_return(
     inspections: dict[int, Inspection] | None = None,
     approval: ManagerApproval | None = None,
     exchange: ExchangeRequest | None = None,
+    submission_key: str = "",
 ) -> ReturnRequest:
     """One transaction for the counter: a scanned RMA (`request`), or an order and the lines chosen,
     or a receipt-less return for `customer`; the manager's approval typed on the same screen; the
-    goods received and inspected here; the refund. Any refusal leaves nothing written."""
+    goods received and inspected here; the refund. Any refusal leaves nothing written. A second
+    submission of the same desk form (`submission_key`) is refused with `duplicate_submission`."""
     require_returns_desk(store)
     if request is None:
         if order is not None:
-            request = start_return.within(order=order, lines=lines or [], channel="store", store=store, actor=actor)
+            request = start_return.within(
+                order=order,
+                lines=lines or [],
+                channel="store",
+                store=store,
+                actor=actor,
+                submission_key=submission_key,
+            )
         else:
             request = start_receiptless_return.within(customer=customer, lines=lines or [], store=store, actor=actor)
     if request.status in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):

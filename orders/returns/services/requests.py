@@ -138,6 +138,10 @@ def _new_request(**values) -> ReturnRequest:
                 request.save()
                 return request
         except IntegrityError as exc:
+            if "return_desk_submission_once" in str(exc):
+                raise ReturnError(
+                    "This return was already submitted.", code="duplicate_submission", status=409
+                ) from None
             if "rma_number" not in str(exc) and "qr_token" not in str(exc):
                 raise
     raise ReturnError("Could not allocate an RMA number; try again.", code="rma_exhausted", status=503)
@@ -211,6 +215,7 @@ def start_return(
     store: Store | None = None,
     receipt_number: str = "",
     note: str = "",
+    submission_key: str = "",
 ) -> ReturnRequest:
     """Open a return of some units of an order; each line gets the policy's verdict in words.
 
@@ -238,6 +243,7 @@ def start_return(
         started_store=store or (device.store if device else None),
         device=device,
         receipt_number=(receipt_number or "").strip()[:40],
+        submission_key=(submission_key or "").strip()[:64],
         created_by=_actor(actor),
         note=(note or "").strip()[:300],
         **verdict_values(verdict),
@@ -270,6 +276,7 @@ def start_receiptless_return(
     device: PosDevice | None = None,
     receipt_number: str = "",
     note: str = "",
+    submission_key: str = "",
 ) -> ReturnRequest:
     """A return without a receipt: the shopper is known (profile or card), lines are SKUs credited at
     the lowest recent price as store credit; the receipt-less limits per shopper apply."""
@@ -321,6 +328,7 @@ def start_receiptless_return(
         started_store=store,
         device=device,
         receipt_number=(receipt_number or "").strip()[:40],
+        submission_key=(submission_key or "").strip()[:64],
         created_by=_actor(actor),
         note=(note or "").strip()[:300],
         **verdict_values(verdict),
