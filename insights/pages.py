@@ -48,8 +48,7 @@ def _series(rows: list[dict], by: str, keys: list[date], field: str = "net") -> 
 
 def sales(period: Period) -> dict:
     grain = period.grain()
-    by_channel = selectors.sales_series(period, by="channel", grain=grain)
-    by_store = selectors.sales_series(period, by="store", grain=grain)
+    by_channel, by_store = selectors.sales_overview(period, grain=grain)
     channel_totals = selectors.sales_totals(by_channel, by="channel")
     store_totals = selectors.sales_totals(by_store, by="store")
     keys = buckets(period, grain)

@@ -64,7 +64,11 @@ class Median(Aggregate):
 
 def _median(expression):
     """The median where the database has one; SQLite (the demo) shows the average only."""
-    return Median(expression, output_field=DurationField()) if connection.vendor == "postgresql" else Value(None)
+    return (
+        Median(expression, output_field=DurationField())
+        if connection.vendor == "postgresql"
+        else Value(None, output_field=DurationField())
+    )
 
 
 def _duration(end: str, start: str):
@@ -98,62 +102,91 @@ def sold_orders(period: Period):
 # --- Sales -------------------------------------------------------------------------------------
 
 
-def sales_series(period: Period, *, by: str = "channel", grain: str | None = None) -> list[dict]:
-    """Net sales per time bucket and channel (or store): gross, short-picked, refunds, net.
+def _scalar_sum(queryset, expression, output_field=MONEY):
+    """SUM(expression) of a queryset correlated to the outer order, as a scalar subquery (0 if none)."""
+    summed = queryset.order_by().annotate(_sum=Func(expression, function="SUM", output_field=output_field))
+    return Coalesce(Subquery(summed.values("_sum"), output_field=output_field), Value(ZERO), output_field=output_field)
 
-    Three grouped queries (orders; short-picked lines; refunds), merged on (bucket, key).
+
+def priced_orders(period: Period):
+    """`sold_orders` with, per order, `short` (the paid share of short-picked units, never charged)
+    and `refunded` (refund_total of its refunded or exchanged returns).
+
+    Correlated subqueries through the lines' and returns' order indexes: the cost follows the
+    orders of the period, not the size of the line and return tables.
     """
+    kept = Floor(F("total") * 100 * (F("quantity") - F("cancelled_quantity")) / F("quantity")) / 100
+    short = _scalar_sum(
+        OrderLine.objects.filter(order=OuterRef("pk"), cancelled_quantity__gt=0),
+        ExpressionWrapper(F("total") - kept, output_field=MONEY),
+    )
+    refunded = _scalar_sum(
+        ReturnRequest.objects.filter(order=OuterRef("pk"), status__in=ReturnRequest.DONE_STATUSES), F("refund_total")
+    )
+    return sold_orders(period).annotate(short=short, refunded=refunded)
+
+
+def _sales_row(row: dict, by: str, key: str, bucket=None) -> dict:
+    gross, short, refunds = _money(row["gross"]), _money(row["short"]), _money(row["refunds"])
+    return {
+        **({"period": bucket} if bucket is not None else {}),
+        by: row[key],
+        "orders": row["orders"],
+        "gross": gross,
+        "short_picked": short,
+        "refunds": refunds,
+        "net": gross - short - refunds,
+    }
+
+
+_SALES_SUMS = {"orders": Count("pk"), "gross": Sum("total"), "short": Sum("short"), "refunds": Sum("refunded")}
+
+
+def sales_series(period: Period, *, by: str = "channel", grain: str | None = None) -> list[dict]:
+    """Net sales per time bucket and channel (or store): gross, short-picked, refunds, net. One query."""
     grain = grain or period.grain()
     key = {"channel": "channel", "store": "store__code"}[by]
-    trunc = TRUNC[grain]
-    orders = (
-        sold_orders(period)
-        .annotate(bucket=trunc("placed_at"))
+    rows = (
+        priced_orders(period)
+        .annotate(bucket=TRUNC[grain]("placed_at"))
         .values("bucket", key)
-        .annotate(orders=Count("pk"), gross=Sum("total"))
+        .annotate(**_SALES_SUMS)
+        .order_by("bucket", key)
+    )
+    return [_sales_row(row, by, key, bucket=row["bucket"].date()) for row in rows]
+
+
+def sales_overview(period: Period, *, grain: str | None = None) -> tuple[list[dict], list[dict]]:
+    """(per bucket and channel, per store over the whole period) in one query: the orders of the
+    period are priced once (a CTE) and grouped twice (UNION ALL)."""
+    grain = grain or period.grain()
+    per_order = (
+        priced_orders(period)
+        .annotate(bucket=TRUNC[grain]("placed_at"), store_code=F("store__code"))
+        .values("bucket", "channel", "store_code", "total", "short", "refunded")
         .order_by()
     )
-    kept = Floor(F("total") * 100 * (F("quantity") - F("cancelled_quantity")) / F("quantity")) / 100
-    short = (
-        OrderLine.objects.filter(period.within("order__placed_at"), period.at("order__store"), cancelled_quantity__gt=0)
-        .exclude(order__status=Order.Status.CANCELLED)
-        .annotate(bucket=trunc("order__placed_at"))
-        .values("bucket", f"order__{key}")
-        .annotate(amount=Sum(ExpressionWrapper(F("total") - kept, output_field=MONEY)))
-        .order_by()
+    inner, params = per_order.query.sql_with_params()
+    sums = "COUNT(*) AS orders, SUM(o.total) AS gross, SUM(o.short) AS short, SUM(o.refunded) AS refunds"
+    rows = _fetch(
+        f"WITH o AS ({inner}) "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
+        f"SELECT 'channel' AS kind, o.bucket AS bucket, o.channel AS name, {sums} FROM o GROUP BY o.bucket, o.channel "
+        f"UNION ALL SELECT 'store' AS kind, NULL AS bucket, o.store_code AS name, {sums} FROM o GROUP BY o.store_code",
+        params,
     )
-    refunds = (
-        ReturnRequest.objects.filter(
-            period.within("order__placed_at"),
-            period.at("order__store"),
-            status__in=ReturnRequest.DONE_STATUSES,
-        )
-        .exclude(order__status=Order.Status.CANCELLED)
-        .annotate(bucket=trunc("order__placed_at"))
-        .values("bucket", f"order__{key}")
-        .annotate(amount=Sum("refund_total"))
-        .order_by()
-    )
-    rows: dict[tuple, dict] = {}
-    for row in orders:
-        bucket = row["bucket"].date()
-        rows[(bucket, row[key])] = {
-            "period": bucket,
-            by: row[key],
-            "orders": row["orders"],
-            "gross": _money(row["gross"]),
-            "short_picked": ZERO,
-            "refunds": ZERO,
-        }
-    for field, source in (("short_picked", short), ("refunds", refunds)):
-        for row in source:
-            target = rows.get((row["bucket"].date(), row[f"order__{key}"]))
-            if target is not None:
-                target[field] = _money(row["amount"])
-    result = sorted(rows.values(), key=lambda r: (r["period"], r[by]))
-    for row in result:
-        row["net"] = row["gross"] - row["short_picked"] - row["refunds"]
-    return result
+    field = Order._meta.get_field("placed_at")
+    by_channel, by_store = [], []
+    for row in rows:
+        if row["kind"] == "channel":
+            bucket = row["bucket"]
+            if isinstance(bucket, str):  # SQLite hands back text
+                bucket = field.to_python(bucket)
+            by_channel.append(_sales_row({**row, "channel": row["name"]}, "channel", "channel", bucket=bucket.date()))
+        else:
+            by_store.append(_sales_row({**row, "store": row["name"]}, "store", "store"))
+    by_channel.sort(key=lambda r: (r["period"], r["channel"]))
+    by_store.sort(key=lambda r: r["store"])
+    return by_channel, by_store
 
 
 def sales_totals(series: list[dict], *, by: str = "channel") -> list[dict]:
@@ -240,15 +273,21 @@ def bopis_by_store(period: Period) -> list[dict]:
     pick-ups still open or cancelled before they were ready are not decided yet / not the shopper's.
     Time to ready runs from the order's placement (fulfilment created) to ready for collection.
     Short picks: lines with units not found and cancelled (re-routed units are not short).
-    Two queries.
+    One query.
     """
-    base = Fulfillment.objects.filter(
-        period.within("created_at"), period.at("location"), kind__in=Fulfillment.COLLECT_KINDS
-    )
     S = Fulfillment.Status
     ready_time = _duration("ready_at", "created_at")
+    short_units = _scalar_sum(
+        OrderLine.objects.filter(fulfillment=OuterRef("pk"), cancelled_quantity__gt=0),
+        F("cancelled_quantity"),
+        output_field=IntegerField(),
+    )
     rows = list(
-        base.values("location_id", "location__code", "location__name")
+        Fulfillment.objects.filter(
+            period.within("created_at"), period.at("location"), kind__in=Fulfillment.COLLECT_KINDS
+        )
+        .annotate(short=short_units)
+        .values("location_id", "location__code", "location__name")
         .annotate(
             pickups=Count("pk"),
             orders=Count("order_id", distinct=True),
@@ -258,24 +297,13 @@ def bopis_by_store(period: Period) -> list[dict]:
             open=Count("pk", filter=Q(status__in=Fulfillment.OPEN_STATUSES)),
             avg_ready=Avg(ready_time, filter=Q(ready_at__isnull=False)),
             median_ready=_median(ready_time),
+            short_pickups=Count("pk", filter=Q(short__gt=0)),
+            short_units=Sum("short"),
         )
         .order_by("location__code")
     )
-    shorts = {
-        r["fulfillment__location_id"]: r
-        for r in OrderLine.objects.filter(
-            period.within("fulfillment__created_at"),
-            period.at("fulfillment__location"),
-            fulfillment__kind__in=Fulfillment.COLLECT_KINDS,
-            cancelled_quantity__gt=0,
-        )
-        .values("fulfillment__location_id")
-        .annotate(short_pickups=Count("fulfillment_id", distinct=True), short_units=Sum("cancelled_quantity"))
-        .order_by()
-    }
     result = []
     for row in rows:
-        short = shorts.get(row["location_id"], {})
         decided = row["collected"] + row["expired"]
         result.append(
             {
@@ -291,8 +319,8 @@ def bopis_by_store(period: Period) -> list[dict]:
                 "median_hours_to_ready": _hours(row["median_ready"]),
                 "pickup_rate": _ratio(row["collected"], decided),
                 "expiry_rate": _ratio(row["expired"], decided),
-                "short_pickups": short.get("short_pickups", 0),
-                "short_units": short.get("short_units", 0),
+                "short_pickups": row["short_pickups"],
+                "short_units": row["short_units"] or 0,
             }
         )
     return result
@@ -309,13 +337,14 @@ def received_returns(period: Period):
 
 
 def units_sold(period: Period) -> int:
-    """Units of sold orders (see `sold_orders`) that were not cancelled at picking."""
-    total = (
-        OrderLine.objects.filter(period.within("order__placed_at"), period.at("order__store"))
-        .exclude(order__status=Order.Status.CANCELLED)
-        .aggregate(units=Sum(F("quantity") - F("cancelled_quantity")))["units"]
+    """Units of sold orders (see `sold_orders`) that were not cancelled at picking (one query,
+    lines reached per order through their order index)."""
+    units = _scalar_sum(
+        OrderLine.objects.filter(order=OuterRef("pk")),
+        F("quantity") - F("cancelled_quantity"),
+        output_field=IntegerField(),
     )
-    return total or 0
+    return sold_orders(period).annotate(units=units).aggregate(total=Sum("units"))["total"] or 0
 
 
 def returns_by_reason(period: Period) -> list[dict]:
@@ -517,23 +546,20 @@ def _rfm_cte(period: Period) -> tuple[str, list]:
     broken by customer id so that the split is deterministic; F is fixed thresholds (1, 2, 3, 4-5,
     6+ orders). 5 is best. lifetime = all non-cancelled orders at the chosen stores until the end.
     """
+    lifetime = _scalar_sum(
+        Order.objects.filter(customer_id=OuterRef("customer_id"), placed_at__lt=period.until)
+        .filter(period.at("store"))
+        .exclude(status=Order.Status.CANCELLED),
+        F("total"),
+    )
     per_customer = (
         sold_orders(period)
         .filter(customer__isnull=False)
         .values("customer_id")
-        .annotate(last_at=Max("placed_at"), orders=Count("pk"), spend=Sum("total"))
-        .order_by()
-    )
-    lifetime = (
-        Order.objects.filter(placed_at__lt=period.until, customer__isnull=False)
-        .filter(period.at("store"))
-        .exclude(status=Order.Status.CANCELLED)
-        .values("customer_id")
-        .annotate(lifetime=Sum("total"))
+        .annotate(last_at=Max("placed_at"), orders=Count("pk"), spend=Sum("total"), lifetime=lifetime)
         .order_by()
     )
     per_sql, per_params = per_customer.query.sql_with_params()
-    life_sql, life_params = lifetime.query.sql_with_params()
     if connection.vendor == "postgresql":
         recency = "EXTRACT(EPOCH FROM (%s - per.last_at)) / 86400.0"
     else:
@@ -541,16 +567,14 @@ def _rfm_cte(period: Period) -> tuple[str, list]:
     until = connection.ops.adapt_datetimefield_value(period.until)
     sql = (
         f"WITH per AS ({per_sql}), "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
-        "ranked AS (SELECT per.customer_id, per.orders, per.spend, "
+        "ranked AS (SELECT per.customer_id, per.orders, per.spend, per.lifetime, "
         f"{recency} AS recency_days, "
         "NTILE(5) OVER (ORDER BY per.last_at, per.customer_id) AS r, "
         f"{_F_SCORE} AS f, "
         "NTILE(5) OVER (ORDER BY per.spend, per.customer_id) AS m FROM per), "
-        f"scored AS (SELECT ranked.*, {_SEGMENT} AS segment FROM ranked), "
-        f"life AS (SELECT l.customer_id, l.lifetime FROM ({life_sql}) l "
-        "WHERE l.customer_id IN (SELECT customer_id FROM per)) "
+        f"scored AS (SELECT ranked.*, {_SEGMENT} AS segment FROM ranked) "
     )
-    return sql, [*per_params, until, *life_params]
+    return sql, [*per_params, until]
 
 
 def rfm_customers(period: Period) -> list[dict]:
@@ -558,8 +582,7 @@ def rfm_customers(period: Period) -> list[dict]:
     cte, params = _rfm_cte(period)
     return _fetch(
         f"{cte} SELECT scored.customer_id, scored.orders, scored.spend, scored.r, scored.f, scored.m, "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
-        "scored.segment, life.lifetime FROM scored LEFT JOIN life ON life.customer_id = scored.customer_id "
-        "ORDER BY scored.customer_id",
+        "scored.segment, scored.lifetime FROM scored ORDER BY scored.customer_id",
         params,
     )
 
@@ -575,9 +598,8 @@ def rfm_segments(period: Period) -> list[dict]:
         r["segment"]: r
         for r in _fetch(
             f"{cte} SELECT scored.segment AS segment, COUNT(*) AS customers, AVG(scored.recency_days) AS recency, "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
-            "AVG(scored.orders) AS orders, AVG(scored.spend) AS spend, AVG(life.lifetime) AS lifetime, "
-            "SUM(life.lifetime) AS lifetime_total "
-            "FROM scored LEFT JOIN life ON life.customer_id = scored.customer_id GROUP BY scored.segment",
+            "AVG(scored.orders) AS orders, AVG(scored.spend) AS spend, AVG(scored.lifetime) AS lifetime, "
+            "SUM(scored.lifetime) AS lifetime_total FROM scored GROUP BY scored.segment",
             params,
         )
     }
