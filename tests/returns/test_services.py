@@ -606,3 +606,18 @@ def test_a_manager_approves_a_flagged_online_return_before_it_comes_in(
             approval=ManagerApproval(email=manager.email, password=TEST_PASSWORD, reason="again"),
         )
     assert error.value.code == "illegal_transition"
+
+
+def test_only_the_receiving_store_rejects_a_received_return(
+    policy, deliver, shirt, store, associate, other_store, other_associate
+):
+    from orders.returns.services import reject_return
+
+    order = deliver([("SHIRT-M", 1)], channel="web")
+    request = start_return(order=order, lines=[LineRequest(line_number=1, quantity=1, reason="other")], channel="web")
+    receive_return(request=request, store=store, actor=associate, inspect=False)
+    with pytest.raises(ReturnError) as error:
+        reject_return(request=request, store=other_store, actor=other_associate, reason="Not ours")
+    assert error.value.code == "wrong_store"
+    rejected = reject_return(request=request, store=store, actor=associate, reason="Worn and washed")
+    assert rejected.status == "rejected"

@@ -385,6 +385,11 @@ def reject_return(*, request: ReturnRequest, store: Store, actor: User, reason: 
             f"Return {request.rma_number} is {request.get_status_display().lower()}; it can no longer be rejected.",
             code="illegal_transition",
         )
+    if request.store_id and request.store_id != store.pk:
+        raise ReturnError(
+            f"Return {request.rma_number} was received at {request.store.name}; only that store can reject it.",
+            code="wrong_store",
+        )
     reason = (reason or "").strip()
     if not reason:
         raise ReturnError("Say why the return is rejected.", code="invalid_return", fields={"reason": ["Required."]})
