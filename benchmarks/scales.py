@@ -34,6 +34,7 @@ SCALES: dict[str, Scale] = {
                 "customers": 50,
                 "interactions": 200,
                 "orders": 50,
+                "open_pickups_per_store": 2,
             },
         ),
         Scale(
@@ -46,6 +47,7 @@ SCALES: dict[str, Scale] = {
                 "customers": 2_000,
                 "interactions": 20_000,
                 "orders": 4_000,
+                "open_pickups_per_store": 10,
             },
         ),
         Scale(
@@ -58,6 +60,7 @@ SCALES: dict[str, Scale] = {
                 "customers": 100_000,
                 "interactions": 1_000_000,
                 "orders": 200_000,
+                "open_pickups_per_store": 100,
             },
         ),
         Scale(
@@ -70,6 +73,7 @@ SCALES: dict[str, Scale] = {
                 "customers": 1_000_000,
                 "interactions": 10_000_000,
                 "orders": 2_000_000,
+                "open_pickups_per_store": 250,
             },
         ),
     )
