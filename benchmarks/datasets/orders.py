@@ -119,7 +119,7 @@ class _Plan:
     )
 
 
-@dataset(order=40)
+@dataset(order=40, version=2)  # v2: shoppers' own channels, payments, open pick-ups; returns in their own builder
 def build(ctx: DatasetContext) -> None:
     """Orders with lines, fulfilments and payments over two years; open pick-ups with their reservations."""
     rng, now = ctx.rng, timezone.now().replace(microsecond=0)
