@@ -16,7 +16,7 @@ from retail.models import Store
 def _detail_qs() -> QuerySet[ReturnRequest]:
     return ReturnRequest.objects.select_related(
         "order", "customer", "store", "started_store", "approved_by", "exchange_order"
-    ).prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.order_by("pk")))
+    ).prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.select_related("order_line").order_by("pk")))
 
 
 def returns_of_customer(customer) -> QuerySet[ReturnRequest]:
@@ -165,7 +165,15 @@ def preview_return(
     items: list[Item] = []
     offer = None
     if order is not None:
-        order_lines = {line.line_number: line for line in order.lines.all()}
+        prefetched = getattr(order, "_prefetched_objects_cache", {}).get("lines")
+        rows = (
+            prefetched
+            if prefetched is not None
+            else OrderLine.objects.filter(order=order).select_related(
+                "fulfillment", "variant__product__category__parent"
+            )
+        )
+        order_lines = {line.line_number: line for line in rows}
         for spec in lines:
             line = order_lines.get(spec.line_number)
             if line is not None:

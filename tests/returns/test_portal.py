@@ -239,3 +239,28 @@ def test_a_double_click_on_complete_returns_the_goods_once(desk_client, policy, 
     # then one shirt came back, and the second answer is the same receipt
     assert ReturnRequest.objects.count() == 1
     assert first.status_code == second.status_code == 302 and first.url == second.url
+
+
+def test_return_page_and_purchases_queries_are_constant_in_size(
+    desk_client, policy, deliver, shirt, jeans, coat, shopper, django_assert_num_queries
+):
+    small = deliver([("SHIRT-M", 1)], channel="web")
+    large = deliver([("SHIRT-M", 1), ("JEANS-32", 2), ("COAT-M", 1)], channel="web")
+    one = start_return(order=small, lines=[LineRequest(line_number=1, quantity=1, reason="other")], channel="web")
+    three = start_return(
+        order=large,
+        lines=[LineRequest(line_number=n, quantity=1, reason="other") for n in (1, 2, 3)],
+        channel="web",
+    )
+    desk_client.get(DESK)  # warm: session and store choice
+    with CaptureQueriesContext(connection) as first:
+        desk_client.get(reverse("returns_portal:detail", args=[one.rma_number]))
+    with django_assert_num_queries(len(first.captured_queries)):
+        desk_client.get(reverse("returns_portal:detail", args=[three.rma_number]))
+    purchases = reverse("returns_portal:purchases", args=[shopper.pk])
+    with CaptureQueriesContext(connection) as two_orders:
+        desk_client.get(purchases)
+    for _ in range(3):
+        deliver([("SHIRT-M", 1), ("JEANS-32", 1)], channel="app")
+    with django_assert_num_queries(len(two_orders.captured_queries)):
+        assert desk_client.get(purchases).content.decode().count("Return items") == 5
