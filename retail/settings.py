@@ -138,10 +138,13 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open (an empty cache, logged) while Redis is unreachable: see retail/cache.py.
+            "BACKEND": "retail.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "omnistore"),
             "TIMEOUT": 300,
+            # A Redis that hangs must not hang the request that asked it.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
