@@ -105,7 +105,8 @@ def sold_orders(period: Period):
 def _scalar_sum(queryset, expression, output_field=MONEY):
     """SUM(expression) of a queryset correlated to the outer order, as a scalar subquery (0 if none)."""
     summed = queryset.order_by().annotate(_sum=Func(expression, function="SUM", output_field=output_field))
-    return Coalesce(Subquery(summed.values("_sum"), output_field=output_field), Value(ZERO), output_field=output_field)
+    none = Value(0) if isinstance(output_field, IntegerField) else Value(ZERO)
+    return Coalesce(Subquery(summed.values("_sum"), output_field=output_field), none, output_field=output_field)
 
 
 def priced_orders(period: Period):

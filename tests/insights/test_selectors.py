@@ -165,3 +165,12 @@ def test_transfer_lead_time(chain):
     assert [
         (r["store"], r["transfers"], r["avg_hours_lead"], r["median_hours_lead"], r["avg_hours_to_ship"]) for r in rows
     ] == [("LON-01", 2, 36.0, 36.0, 18.0)]
+
+
+def test_counts_are_whole_numbers(chain):
+    # when
+    sold = selectors.units_sold(october())
+    pickups = by(selectors.bopis_by_store(october()), "store")
+    # then
+    assert sold == 7 and isinstance(sold, int)
+    assert isinstance(pickups["LON-01"]["short_units"], int)
