@@ -50,6 +50,7 @@ def start_picking(*, fulfillment: Fulfillment, actor: User, store: Store | None 
         actor=actor,
         store=fulfillment.location,
         subject=f"Order {fulfillment.order.number} is being picked at {fulfillment.location.name}",
+        channel="store",
     )
     return fulfillment
 
@@ -91,6 +92,7 @@ def scan_pick(*, fulfillment: Fulfillment, code: str, actor: User, store: Store 
             actor=actor,
             store=fulfillment.location,
             subject=f"Order {fulfillment.order.number} is being picked at {fulfillment.location.name}",
+            channel="store",
         )
     line.picked_quantity += 1
     line.save(update_fields=["picked_quantity"])
@@ -255,6 +257,7 @@ def _reroute(*, fulfillment: Fulfillment, line: OrderLine, missing: int, actor, 
         actor=actor,
         store=fulfillment.location,
         subject=f"{order.number}: {missing} x {line.name} will come from {to_location.name}",
+        channel="store",
     )
     return line
 
@@ -324,6 +327,7 @@ def record_arrival(*, fulfillment: Fulfillment, note: str = "") -> Fulfillment:
         key=f"{fulfillment.pk}:arrived",
         store=fulfillment.location,
         subject=f"Arrived for curbside pick-up of {order.number}",
+        channel="store",
     )
     return fulfillment
 
@@ -426,6 +430,7 @@ def hand_over_pickup(
             else ""
         ),
         data={"verification": verification},
+        channel="store",
     )
     notify(order=order, kind="collected", fulfillment=fulfillment)
     return fulfillment

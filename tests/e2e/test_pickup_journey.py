@@ -170,4 +170,6 @@ def test_app_order_picked_by_scanning_made_ready_and_handed_over_by_code(
     expect(timeline).to_contain_text(f"Collected {number}")
     expect(timeline).to_contain_text("receipt R-7781")
     expect(page.locator("#panel-orders")).to_contain_text(number)
+    expect(page.locator("#panel-cart")).to_contain_text("The online cart is empty.")
+    screenshot(page, "pickup-customer")
     assert page.console_errors == []
