@@ -122,7 +122,8 @@ def _lines(rng, order: Order) -> list[LineRequest]:
     out = []
     for line in chosen:
         reason = rng.choice(ONLINE_REASONS if online else STORE_REASONS)
-        condition = "new" if rng.random() < 0.75 else "opened"
+        roll = rng.random()
+        condition = "new" if roll < 0.7 else "opened" if roll < 0.92 else "used"
         if reason in FAULTS and rng.random() < 0.5:
             condition = "damaged" if reason in ("defective", "arrived_damaged") else "opened"
         out.append(
