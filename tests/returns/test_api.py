@@ -46,6 +46,9 @@ def test_a_shopper_starts_a_return_in_the_app_and_gets_an_rma_and_qr(app, policy
     assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
     assert replay.json()["rma_number"] == data["rma_number"]
     assert ReturnRequest.objects.count() == 1
+    qr = app.get(f"/api/v1/returns/{data['rma_number']}/qr.svg")
+    assert qr.status_code == 200 and qr["Content-Type"] == "image/svg+xml"
+    assert b'aria-label="Return QR code"' in qr.content
 
 
 def test_more_than_bought_is_a_clear_400_with_nothing_written(app, policy, deliver, shirt):

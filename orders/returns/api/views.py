@@ -1,5 +1,7 @@
 """Returns API: a shopper starts and follows returns; a till posts its returns. Parse, call, render."""
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -78,6 +80,21 @@ class MyReturnView(APIView):
     @extend_schema(responses={200: s.ReturnOutput, 404: OpenApiResponse(description="not_found")})
     def get(self, request, rma_number):
         return Response(s.ReturnOutput(selectors.return_for_owner(customer_for_user(request.user), rma_number)).data)
+
+
+class MyReturnQrView(APIView):
+    """The return's QR code as SVG, for its owner (the app can also draw `qr_payload`); the store scans it."""
+
+    permission_classes = [IsShopper]
+
+    @extend_schema(responses={(200, "image/svg+xml"): OpenApiTypes.STR, 404: OpenApiResponse(description="not_found")})
+    def get(self, request, rma_number):
+        from orders.returns.numbers import qr_svg
+
+        found = selectors.return_for_owner(customer_for_user(request.user), rma_number)
+        response = HttpResponse(qr_svg(found.qr_token), content_type="image/svg+xml")
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class MyReturnCancelView(APIView):
