@@ -79,6 +79,7 @@ def test_a_checkout_whose_connection_is_killed_leaves_nothing_and_its_retry_plac
     first = answers["first"]
     assert first.status_code == 500
     assert first.json()["code"] == "server_error"
+    assert b"terminat" not in first.content and b"Traceback" not in first.content  # no internals leak
     # and nothing of it survived: no order, line, fulfilment, payment, reservation, message or stored answer
     assert not Order.objects.exists() and not OrderLine.objects.exists() and not Fulfillment.objects.exists()
     assert not Payment.objects.exists()
