@@ -5,6 +5,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from customers.errors import CustomerError
+from customers.exports import MARKETING_COLUMNS, SERVICE_COLUMNS, customer_rows
+from customers.imports import CUSTOMER_HELP, import_customers, text_opener
 from customers.models import (
     Consent,
     Customer,
@@ -19,6 +21,8 @@ from customers.models import (
 )
 from customers.services import assign_offer_to_segment, erase_customer, merge_customers, undo_merge
 from customers.services.profiles import _clean_profile_values, _sync_contact_identities, refresh_search_name
+from retail.admin import CsvImportMixin, streaming_csv_response
+from retail.services import record_audit_event
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -81,7 +85,7 @@ class CustomerAdminForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(CsvImportMixin, admin.ModelAdmin):
     form = CustomerAdminForm
     list_display = [
         "__str__",
@@ -107,7 +111,10 @@ class CustomerAdmin(admin.ModelAdmin):
     inlines = [IdentityInline, ConsentInline]
     list_select_related = ["home_store", "assigned_associate", "loyalty_account__tier"]
     show_full_result_count = False
-    actions = ["merge_two", "erase_selected"]
+    actions = ["export_marketing", "export_service", "merge_two", "erase_selected"]
+    import_title = "Import customers CSV"
+    import_command = "manage.py import_customers FILE.csv"
+    import_columns = CUSTOMER_HELP
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "email", "phone", "card_number", "birthday", "important_dates"]}),
         ("Store and preferences", {"fields": ["home_store", "assigned_associate", "preferred_sizes", "tags", "user"]}),
@@ -130,6 +137,34 @@ class CustomerAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term.lower())
         return queryset, may_have_duplicates
+
+    def has_import_permission(self, request) -> bool:
+        return request.user.has_perms(["customers.add_customer", "customers.change_customer"])
+
+    def run_import(self, request, text, dry_run):
+        return import_customers(opener=text_opener(text), actor=request.user, dry_run=dry_run)
+
+    def _export(self, request, queryset, *, marketing: bool):
+        kind = "marketing" if marketing else "service"
+        record_audit_event(
+            actor=request.user,
+            action="customers.exported",
+            object_type="customers.customer",
+            details={"kind": kind, "via": "admin"},
+        )
+        return streaming_csv_response(
+            filename=f"customers-{kind}.csv",
+            header=MARKETING_COLUMNS if marketing else SERVICE_COLUMNS,
+            rows=customer_rows(Customer.objects.filter(pk__in=queryset.values("pk")), marketing=marketing),
+        )
+
+    @admin.action(description="Export a marketing list (only those who said yes to email)", permissions=["view"])
+    def export_marketing(self, request, queryset):
+        return self._export(request, queryset, marketing=True)
+
+    @admin.action(description="Export for service use (full details; customer service)", permissions=["change"])
+    def export_service(self, request, queryset):
+        return self._export(request, queryset, marketing=False)
 
     @admin.display(description="Tier")
     def tier(self, obj):
@@ -166,7 +201,7 @@ class CustomerAdmin(admin.ModelAdmin):
         except CustomerError as exc:
             messages.warning(request, f"{exc.message} (customer #{exc.extra.get('customer_id')})")
 
-    @admin.action(description="Merge the two selected profiles (the newer into the older)")
+    @admin.action(description="Merge the two selected profiles (the newer into the older)", permissions=["change"])
     def merge_two(self, request, queryset):
         pair = list(queryset.order_by("created_at", "pk")[:3])
         if len(pair) != 2:
@@ -182,7 +217,8 @@ class CustomerAdmin(admin.ModelAdmin):
         else:
             self.message_user(request, f"#{source.pk} merged into #{target.pk} (merge #{merge.pk}, can be undone).")
 
-    @admin.action(description="Erase the personal data of the selected customers")
+    # Irreversible: only those who may delete customers (the admin group), not every editor.
+    @admin.action(description="Erase the personal data of the selected customers", permissions=["delete"])
     def erase_selected(self, request, queryset):
         done = 0
         for customer in queryset.filter(erased_at__isnull=True):
@@ -199,6 +235,7 @@ class TagAdmin(admin.ModelAdmin):
 @admin.register(LoyaltyTier)
 class LoyaltyTierAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "min_spend", "points_per_unit"]
+    search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
 
 
@@ -216,11 +253,12 @@ class OfferAdmin(admin.ModelAdmin):
         "is_active",
     ]
     list_filter = ["is_active", "segment", "tier"]
+    list_select_related = ["tier", "tag"]
     search_fields = ["name", "code"]
-    autocomplete_fields = ["tag"]
+    autocomplete_fields = ["tag", "tier"]
     actions = ["assign_to_segment"]
 
-    @admin.action(description="Assign to every customer its rules admit (segment, tier, tag)")
+    @admin.action(description="Assign to every customer its rules admit (segment, tier, tag)", permissions=["change"])
     def assign_to_segment(self, request, queryset):
         for offer in queryset:
             try:
@@ -256,16 +294,20 @@ class InteractionAdmin(ReadOnlyAdmin):
 class PointsEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "account", "kind", "points", "reference", "actor"]
     list_filter = ["kind"]
-    search_fields = ["reference", "=account__customer__id"]
+    search_fields = ["reference", "=account__customer__id", "=account__customer__email"]
     list_select_related = ["account", "actor"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
 
 
 @admin.register(StoreCreditEntry)
 class StoreCreditEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "account", "kind", "amount", "reference", "store", "actor"]
-    list_filter = ["kind"]
-    search_fields = ["reference", "=account__customer__id"]
+    list_filter = ["kind", "store"]
+    search_fields = ["reference", "=account__customer__id", "=account__customer__email"]
     list_select_related = ["account", "store", "actor"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
 
 
 @admin.register(CustomerMerge)
@@ -277,7 +319,7 @@ class CustomerMergeAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request, obj=None):
         return request.user.has_perm("customers.change_customer") if obj is None else False
 
-    @admin.action(description="Undo the selected merges")
+    @admin.action(description="Undo the selected merges", permissions=["change"])
     def undo_selected(self, request, queryset):
         for merge in queryset.filter(undone_at__isnull=True):
             try:

@@ -11,10 +11,12 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from inventory import catalog, services
 from inventory.errors import InventoryError
+from inventory.exports import STOCK_EXPORT_COLUMNS, stock_rows
 from inventory.models import (
     Category,
     Product,
@@ -27,7 +29,11 @@ from inventory.models import (
     TransferLine,
     Variant,
 )
+from inventory.operations import request_transfer
 from inventory.selectors import available_expression
+from retail.admin import CsvImportMixin, streaming_csv_response
+from retail.models import Store
+from retail.services import record_audit_event
 
 
 class ReadOnlyMixin:
@@ -75,7 +81,7 @@ class PriceChangeForm(forms.Form):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(CsvImportMixin, admin.ModelAdmin):
     list_display = ["style_code", "name", "brand", "category", "base_price", "variant_count", "is_active", "final_sale"]
     list_filter = ["is_active", "final_sale", "category", "brand"]
     list_select_related = ["category__parent"]
@@ -91,6 +97,22 @@ class ProductAdmin(admin.ModelAdmin):
         ("Stock (read-only: changes go through receipts, counts and transfers)", {"fields": ["stock_by_location"]}),
         ("Dates", {"fields": ["created_at", "updated_at"]}),
     ]
+
+    import_title = "Import catalog CSV"
+    import_command = "manage.py import_catalog FILE.csv"
+    import_columns = (
+        "One row per variant. Required: style_code, name, category (a path such as Women/Tops), base_price, sku.\n"
+        "Optional: brand, description, image_url, final_sale (yes/no), return_window_days, barcode (EAN/UPC), "
+        "size, colour, price_override, active (yes/no).\n"
+        "Products are matched by style_code and variants by sku: existing ones are updated, new ones created. "
+        "The 'Export as catalog CSV' action writes this format."
+    )
+
+    def has_import_permission(self, request) -> bool:
+        return request.user.has_perms(["inventory.add_product", "inventory.change_product"])
+
+    def run_import(self, request, text, dry_run):
+        return catalog.import_catalog(text=text, actor=request.user, dry_run=dry_run)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(variant_count=Count("variants"))
@@ -180,6 +202,85 @@ class ProductAdmin(admin.ModelAdmin):
         self.message_user(request, f"Deactivated {changed} product(s).")
 
 
+class TransferRequestForm(forms.Form):
+    from_location = forms.ModelChoiceField(
+        queryset=Store.objects.none(), help_text="Usually a warehouse; only units free at the source will ship."
+    )
+    to_location = forms.ModelChoiceField(queryset=Store.objects.none(), help_text="The store that needs the units.")
+    quantity = forms.IntegerField(min_value=1, max_value=10_000, help_text="Units of each selected SKU.")
+    note = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        locations = Store.objects.active().order_by("kind", "code")
+        self.fields["from_location"].queryset = locations
+        self.fields["to_location"].queryset = locations.filter(kind=Store.Kind.STORE)
+
+
+class TransferRequestActionMixin:
+    """The "Request a transfer …" action: the selected SKUs, one quantity each, from one location to
+    a store, through `request_transfer` (nothing moves until the source ships it in the portal)."""
+
+    def has_transfer_permission(self, request) -> bool:
+        return request.user.has_perm("inventory.add_transfer")
+
+    def variants_for_transfer(self, queryset):
+        raise NotImplementedError
+
+    def default_transfer_source(self, queryset):
+        return Store.objects.active().filter(kind=Store.Kind.WAREHOUSE).order_by("code").first()
+
+    @admin.action(description="Request a transfer of the selected SKUs …", permissions=["transfer"])
+    def request_transfer(self, request, queryset):
+        variants = list(self.variants_for_transfer(queryset).select_related("product").order_by("sku")[:501])
+        if len(variants) > 500:
+            self.message_user(request, "Select at most 500 SKUs for one transfer.", messages.ERROR)
+            return None
+        applying = "apply" in request.POST
+        source = self.default_transfer_source(queryset)
+        form = TransferRequestForm(request.POST if applying else None, initial={"from_location": source})
+        if applying and form.is_valid():
+            data = form.cleaned_data
+            try:
+                transfer = request_transfer(
+                    from_location=data["from_location"],
+                    to_location=data["to_location"],
+                    lines=[(v, data["quantity"]) for v in variants],
+                    actor=request.user,
+                    note=data["note"],
+                )
+            except InventoryError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return None
+            self.message_user(
+                request,
+                format_html(
+                    'Requested <a href="{}">{}</a>: {} SKU(s), {} unit(s) each, from {} to {}.',
+                    reverse("admin:inventory_transfer_change", args=[transfer.pk]),
+                    transfer.reference,
+                    len(variants),
+                    data["quantity"],
+                    data["from_location"].code,
+                    data["to_location"].code,
+                ),
+                messages.SUCCESS,
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/inventory/request_transfer.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Request a transfer",
+                "form": form,
+                "variants": variants[:50],
+                "count": len(variants),
+                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                "opts": self.model._meta,
+            },
+        )
+
+
 class StockLevelInline(ReadOnlyMixin, admin.TabularInline):
     model = StockLevel
     fields = ["location", "on_hand", "reserved", "safety_stock", "last_counted_at"]
@@ -191,25 +292,64 @@ class StockLevelInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
+class VariantAdmin(TransferRequestActionMixin, admin.ModelAdmin):
     list_display = ["sku", "barcode", "product", "size", "colour", "price_override", "is_active"]
     list_filter = ["is_active", "size", "product__category"]
     list_select_related = ["product"]
     search_fields = ["=sku", "=barcode", "product__name", "product__style_code"]
     autocomplete_fields = ["product"]
     inlines = [StockLevelInline]
+    actions = ["request_transfer"]
+
+    def variants_for_transfer(self, queryset):
+        return Variant.objects.filter(pk__in=queryset.values("pk"))
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(admin.ModelAdmin):
-    """Only the safety stock is editable: it holds units back but is not a movement of stock."""
+class StockLevelAdmin(CsvImportMixin, TransferRequestActionMixin, admin.ModelAdmin):
+    """Only the safety stock is editable: it holds units back but is not a movement of stock.
+
+    Counted figures come in by the stock CSV import (posted as stock counts, so the ledger explains
+    every change); units move between locations by a transfer request.
+    """
 
     list_display = ["variant", "location", "on_hand", "reserved", "safety_stock", "available", "last_counted_at"]
-    list_filter = ["location"]
+    list_filter = ["location__kind", "location", "variant__product__category"]
     list_select_related = ["variant__product", "location"]
-    search_fields = ["=variant__sku", "=variant__barcode", "variant__product__name"]
+    search_fields = ["=variant__sku", "=variant__barcode", "variant__product__name", "variant__product__style_code"]
     readonly_fields = ["variant", "location", "on_hand", "reserved", "last_counted_at"]
     fields = ["variant", "location", "on_hand", "reserved", "safety_stock", "last_counted_at"]
+    actions = ["request_transfer", "export_csv"]
+    show_full_result_count = False
+    import_title = "Import stock CSV"
+    import_command = "manage.py import_stock FILE.csv"
+    import_columns = (
+        "Required: sku, location (store or warehouse code), on_hand (the units counted). Optional: safety_stock.\n"
+        "Each location's rows are posted as one stock count: the difference to the current level becomes a "
+        "'count' movement in the ledger and the level is stamped as counted."
+    )
+
+    def has_import_permission(self, request) -> bool:
+        return request.user.has_perms(["inventory.change_stocklevel", "inventory.add_stockcount"])
+
+    def run_import(self, request, text, dry_run):
+        return catalog.import_stock(text=text, actor=request.user, dry_run=dry_run)
+
+    def variants_for_transfer(self, queryset):
+        return Variant.objects.filter(pk__in=queryset.values("variant_id"))
+
+    def default_transfer_source(self, queryset):
+        locations = list(queryset.values_list("location_id", flat=True).distinct()[:2])
+        if len(locations) == 1:
+            return Store.objects.filter(pk=locations[0]).first()
+        return super().default_transfer_source(queryset)
+
+    @admin.action(description="Export the selected stock levels as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        record_audit_event(actor=request.user, action="stock.exported", object_type="inventory.stocklevel")
+        return streaming_csv_response(
+            filename="stock.csv", header=STOCK_EXPORT_COLUMNS, rows=stock_rows(queryset.order_by())
+        )
 
     def has_add_permission(self, request):
         return False
@@ -264,9 +404,17 @@ class TransferLineInline(admin.TabularInline):
 class TransferAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Transfers are requested, shipped and received in the portal, where stock moves."""
 
-    list_display = ["reference", "from_location", "to_location", "status", "requested_at", "shipped_at", "received_at"]
+    list_display = ["reference", "from_location", "to_location", "status", "requested_by", "requested_at", "shipped_at",
+                    "received_at"]  # fmt: skip
     list_filter = ["status", "from_location", "to_location"]
-    list_select_related = ["from_location", "to_location"]
+    list_select_related = ["from_location", "to_location", "requested_by"]
+    search_fields = ["=id", "note", "from_location__code", "to_location__code", "=lines__variant__sku"]
+    date_hierarchy = "requested_at"
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, _ = super().get_search_results(request, queryset, search_term.removeprefix("TR-"))
+        return queryset, True  # a SKU on several lines repeats the transfer
+
     inlines = [TransferLineInline]
 
 
@@ -285,4 +433,6 @@ class StockCountAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["id", "location", "status", "started_by", "started_at", "posted_at"]
     list_filter = ["status", "location"]
     list_select_related = ["location", "started_by"]
+    search_fields = ["=id", "location__code", "note"]
+    date_hierarchy = "started_at"
     inlines = [StockCountLineInline]

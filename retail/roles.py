@@ -2,6 +2,18 @@
 
 Rules name (app label, model or "*", actions). They are applied by the data migration that creates
 the groups and again after every `migrate`, so models added by later apps join their groups.
+A group gives nothing without `is_staff` (the admin's door); staff must also enrol TOTP.
+
+- merchandiser: owns the catalog, stock settings, transfers, offers, loyalty tiers and the return
+  policy; reads customers (segments, tiers, the marketing export of consenting shoppers), orders,
+  returns and insights. No customer edits, no audit log.
+- customer-service: edits customers (profiles, merges, imports, the full service export), acts on
+  orders and returns; reads catalog and stock to answer questions. No prices, no offers.
+- store-manager: the admin has no per-store scoping, so a store manager's daily work (their
+  store's orders, returns, customers, counts, transfers, insights) is in the portal, scoped to
+  their memberships. The group only lets a manager who is also given `is_staff` read the chain's
+  catalog and stock in the admin; no customer or order data of other stores, no changes.
+- admin: everything, including users, groups, POS devices and the audit log.
 """
 
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
@@ -12,10 +24,11 @@ ROLE_RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("inventory", "*", ALL),
         ("customers", "offer", ALL),
         ("customers", "loyaltytier", ALL),
-        ("customers", "*", (VIEW,)),
-        ("orders", "*", (VIEW,)),
-        ("returns", "returnpolicy", ALL),
-        ("returns", "*", (VIEW,)),
+        ("customers", "tag", (VIEW, ADD, CHANGE)),
+        ("customers", "customer", (VIEW,)),
+        ("orders", "order", (VIEW,)),
+        ("returns", "returnpolicy", (VIEW, ADD, CHANGE)),
+        ("returns", "returnrequest", (VIEW,)),
         ("insights", "*", (VIEW,)),
         ("retail", "store", (VIEW,)),
     ],
@@ -24,6 +37,14 @@ ROLE_RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("orders", "*", (VIEW, CHANGE)),
         ("returns", "*", (VIEW, ADD, CHANGE)),
         ("inventory", "*", (VIEW,)),
+        ("retail", "store", (VIEW,)),
+    ],
+    "store-manager": [
+        ("inventory", "category", (VIEW,)),
+        ("inventory", "product", (VIEW,)),
+        ("inventory", "variant", (VIEW,)),
+        ("inventory", "stocklevel", (VIEW,)),
+        ("inventory", "transfer", (VIEW,)),
         ("retail", "store", (VIEW,)),
     ],
     "admin": [

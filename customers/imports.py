@@ -1,0 +1,311 @@
+"""CSV imports of customers and of historical transactions (the admin page and the commands).
+
+Both check every line before writing anything: with any bad line, nothing is written and each
+problem is reported as "line N: ...". Both are idempotent: importing the same file again changes
+nothing. Files are read through an `opener` (a callable returning a fresh text stream), so a
+large file is streamed pass after pass instead of being held in memory.
+"""
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from customers.models import Consent, Customer, CustomerIdentity, Tag
+from customers.normalise import normalise_card, normalise_email, normalise_phone
+from customers.services import create_customer, set_consent, set_customer_tags, update_customer_profile
+from customers.services.profiles import live_profile
+from retail.models import Store, User
+from retail.services import record_audit_event
+
+Opener = Callable[[], IO[str]]
+Progress = Callable[[str, int], None]
+CENT = Decimal("0.01")
+MAX_ERRORS = 500
+YES, NO = {"1", "true", "yes", "y"}, {"0", "false", "no", "n"}
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)  # "line N: message"
+
+    def error(self, line: int, message: str) -> None:
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(f"line {line}: {message}")
+        elif len(self.errors) == MAX_ERRORS:
+            self.errors.append("… more errors not shown; correct these first")
+
+
+def text_opener(text: str) -> Opener:
+    return lambda: io.StringIO(text)
+
+
+def file_opener(path) -> Opener:
+    return lambda: open(path, encoding="utf-8-sig", newline="")  # closed by _rows
+
+
+class _HeaderError(Exception):
+    pass
+
+
+def _rows(opener: Opener, *, required: list[str], optional: list[str]) -> Iterator[tuple[int, dict]]:
+    """(line number, {column: stripped cell}) for each data row; _HeaderError on a bad header."""
+    with opener() as stream:
+        reader = csv.reader(stream)
+        try:
+            header = [h.strip().lower() for h in next(reader)]
+        except StopIteration:
+            raise _HeaderError("line 1: the file is empty; it needs a header row") from None
+        except csv.Error as exc:
+            raise _HeaderError(f"line 1: not valid CSV ({exc})") from None
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise _HeaderError(
+                f"line 1: missing column(s) {', '.join(missing)}; columns are {', '.join(required + optional)}"
+            )
+        unknown = [c for c in header if c not in required + optional]
+        if unknown:
+            raise _HeaderError(f"line 1: unknown column(s) {', '.join(unknown)}")
+        width = len(header)
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield reader.line_num, {"__error__": f"not valid CSV ({exc})"}
+                continue
+            if not cells or not any(c.strip() for c in cells):
+                continue
+            if len(cells) != width:
+                yield reader.line_num, {"__error__": f"{len(cells)} cells but {width} columns"}
+                continue
+            yield reader.line_num, {k: v.strip() for k, v in zip(header, cells, strict=True)}
+
+
+def _consent(value: str) -> bool | None:
+    low = value.lower()
+    if low in YES:
+        return True
+    if low in NO:
+        return False
+    if low == "":
+        return None
+    raise ValueError
+
+
+# --------------------------------------------------------------------------- customers
+
+CUSTOMER_COLUMNS = [
+    "email",
+    "phone",
+    "card_number",
+    "first_name",
+    "last_name",
+    "birthday",
+    "home_store",
+    "tags",
+    "email_consent",
+    "sms_consent",
+    "push_consent",
+]
+CUSTOMER_HELP = (
+    "Columns (any subset, header row required; email or card_number must be there): "
+    + ", ".join(CUSTOMER_COLUMNS)
+    + ".\nA customer is matched by email, else by loyalty card: found ones are updated (blank cells leave a "
+    "field as it is), others are created. Email is stored lower-case, phone as E.164 (national numbers read "
+    f"in {getattr(settings, 'PHONE_REGION', 'GB')}), cards without spaces or dashes. birthday: YYYY-MM-DD. "
+    "home_store: a store code. tags: separated by ';' (added, never removed). *_consent: yes / no / blank "
+    "(blank: unchanged); recorded with source 'import'."
+)
+CONSENT_COLUMNS = {"email_consent": "email", "sms_consent": "sms", "push_consent": "push"}
+
+
+def _check_customer_row(line: int, row: dict, report: ImportReport) -> dict | None:
+    before = len(report.errors)
+    clean: dict = {}
+    try:
+        clean["email"] = normalise_email(row.get("email", ""))
+    except ValidationError:
+        report.error(line, f"email {row.get('email')!r} is not an email address")
+    try:
+        clean["phone"] = normalise_phone(row.get("phone", ""))
+    except ValidationError as exc:
+        report.error(line, f"phone {row.get('phone')!r}: {exc.messages[0]}")
+    clean["card_number"] = normalise_card(row.get("card_number", ""))
+    if len(clean["card_number"]) > 20:
+        report.error(line, "card_number is longer than 20 characters")
+    if not clean.get("email") and not clean["card_number"] and len(report.errors) == before:
+        report.error(line, "give an email or a card_number: customers are matched by them")
+    for name in ("first_name", "last_name"):
+        clean[name] = row.get(name, "")
+        if len(clean[name]) > 80:
+            report.error(line, f"{name} is longer than 80 characters")
+    clean["birthday"] = None
+    if row.get("birthday"):
+        try:
+            clean["birthday"] = date.fromisoformat(row["birthday"])
+        except ValueError:
+            report.error(line, f"birthday {row['birthday']!r} is not a date like 1990-04-23")
+    clean["home_store"] = row.get("home_store", "")
+    clean["tags"] = sorted({t.strip().lower().replace(" ", "-") for t in row.get("tags", "").split(";") if t.strip()})
+    for tag in clean["tags"]:
+        try:
+            Tag(name=tag).full_clean(validate_unique=False)
+        except ValidationError:
+            report.error(line, f"tag {tag!r} may hold only letters, digits, - and _ (at most 40)")
+    clean["consents"] = {}
+    for column, channel in CONSENT_COLUMNS.items():
+        try:
+            granted = _consent(row.get(column, ""))
+        except ValueError:
+            report.error(line, f"{column} must be yes, no or blank, not {row[column]!r}")
+            continue
+        if granted is not None:
+            clean["consents"][channel] = granted
+    return clean if len(report.errors) == before else None
+
+
+def import_customers(*, opener: Opener, actor: User | None = None, dry_run: bool = False) -> ImportReport:
+    """Create or update customers from CSV (see CUSTOMER_HELP) through the customers' services."""
+    report = ImportReport()
+    planned: list[tuple[int, dict]] = []
+    first_line: dict[tuple[str, str], int] = {}
+    try:
+        for line, row in _rows(opener, required=[], optional=CUSTOMER_COLUMNS):
+            report.rows += 1
+            if "__error__" in row:
+                report.error(line, row["__error__"])
+                continue
+            clean = _check_customer_row(line, row, report)
+            if clean is None:
+                continue
+            for kind, value in (("email", clean["email"]), ("card", clean["card_number"]), ("phone", clean["phone"])):
+                if value and first_line.setdefault((kind, value), line) != line:
+                    report.error(line, f"{kind} {value} is also on line {first_line[(kind, value)]}")
+            planned.append((line, clean))
+    except _HeaderError as exc:
+        report.errors.append(str(exc))
+        return report
+    if not report.rows and not report.errors:
+        report.errors.append("line 2: the file has no data rows")
+    stores = {
+        s.code: s
+        for s in Store.objects.filter(
+            code__in={c["home_store"] for _, c in planned if c["home_store"]}, kind=Store.Kind.STORE, is_active=True
+        )
+    }
+    owners = _identity_owners(planned)
+    matches: dict[int, Customer | None] = {}
+    for line, clean in planned:
+        if clean["home_store"] and clean["home_store"] not in stores:
+            report.error(line, f"home_store {clean['home_store']!r} is not an open store's code")
+        by_email = owners.get(("email", clean["email"]))
+        by_card = owners.get(("card", clean["card_number"]))
+        if by_email and by_card and by_email.pk != by_card.pk:
+            report.error(
+                line,
+                f"email belongs to customer #{by_email.pk} but card {clean['card_number']} to #{by_card.pk}; "
+                "merge them first",
+            )
+            continue
+        match = by_email or by_card
+        if match is not None and match.erased_at:
+            report.error(line, f"customer #{match.pk} was erased; their data cannot be imported again")
+            continue
+        holder = owners.get(("phone", clean["phone"]))
+        if holder is not None and (match is None or holder.pk != match.pk):
+            report.error(line, f"phone {clean['phone']} already belongs to customer #{holder.pk}")
+        for kind, key in (("email", "email"), ("card", "card_number")):
+            held = owners.get((kind, clean[key]))
+            if match is not None and held is None and clean[key] and getattr(match, key) not in ("", clean[key]):
+                report.error(line, f"customer #{match.pk} already has another {kind}; change it in the admin")
+        matches[line] = match
+    if report.errors or dry_run:
+        return report
+    with transaction.atomic():
+        for line, clean in planned:
+            _write_customer(clean, matches[line], stores, actor, report)
+        record_audit_event(
+            actor=actor,
+            action="customers.imported",
+            object_type="customers.customer",
+            details={"rows": report.rows, "created": report.created, "updated": report.updated},
+        )
+    return report
+
+
+def _identity_owners(planned: list[tuple[int, dict]]) -> dict[tuple[str, str], Customer]:
+    """(kind, value) -> the live profile holding that identity, for every email/card/phone of the file."""
+    wanted = {
+        (kind, clean[key])
+        for _, clean in planned
+        for kind, key in (("email", "email"), ("card", "card_number"), ("phone", "phone"))
+        if clean[key]
+    }
+    owners: dict[tuple[str, str], Customer] = {}
+    values = sorted({v for _, v in wanted})
+    for start in range(0, len(values), 5000):
+        found = CustomerIdentity.objects.filter(
+            kind__in=["email", "card", "phone"], value__in=values[start : start + 5000]
+        ).select_related("customer")
+        for identity in found:
+            if (identity.kind, identity.value) in wanted:
+                owners[(identity.kind, identity.value)] = live_profile(identity.customer)
+    return owners
+
+
+def _write_customer(clean: dict, match: Customer | None, stores: dict, actor, report: ImportReport) -> None:
+    home_store = stores.get(clean["home_store"])
+    if match is None:
+        customer = create_customer(
+            first_name=clean["first_name"],
+            last_name=clean["last_name"],
+            email=clean["email"],
+            phone=clean["phone"],
+            card_number=clean["card_number"],
+            birthday=clean["birthday"],
+            home_store=home_store,
+            actor=actor,
+        )
+        changed = True
+        report.created += 1
+    else:
+        customer = match
+        values = {
+            key: clean[key]
+            for key in ("first_name", "last_name", "email", "phone", "card_number", "birthday")
+            if clean[key] and getattr(customer, key) != clean[key]
+        }
+        if home_store is not None and customer.home_store_id != home_store.pk:
+            values["home_store"] = home_store
+        if values:
+            update_customer_profile(customer=customer, values=values, actor=actor)
+        changed = bool(values)
+    if clean["tags"]:
+        current = set(customer.tags.values_list("name", flat=True)) if match else set()
+        if not set(clean["tags"]) <= current:
+            set_customer_tags(customer=customer, names=current | set(clean["tags"]), actor=actor)
+            changed = True
+    if clean["consents"]:
+        given = dict(Consent.objects.filter(customer=customer).values_list("channel", "granted")) if match else {}
+        for channel, granted in clean["consents"].items():
+            if given.get(channel) != granted:
+                set_consent(customer=customer, channel=channel, granted=granted, source="import", actor=actor)
+                changed = True
+    if match is not None:
+        if changed:
+            report.updated += 1
+        else:
+            report.unchanged += 1

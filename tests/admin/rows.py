@@ -1,0 +1,168 @@
+"""Row makers for every model registered in the admin: `ROWS[label](n)` adds n rows that fill the
+changelist's columns (foreign keys set, so a missing select_related shows as extra queries)."""
+
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from customers.models import LoyaltyAccount, Tag
+from customers.services import earn_points, issue_store_credit, merge_customers
+from inventory import services as stock
+from inventory.operations import request_transfer, start_stock_count
+from orders.handlers import NOTIFY_TOPIC
+from orders.models import Cart, Notification
+from orders.returns.models import ReturnPolicy
+from retail.models import IdempotencyKey
+from retail.services import enqueue_outbox_message, issue_pos_device, record_audit_event
+from tests.customers.factories import CustomerFactory, InteractionFactory, OfferFactory, TierFactory
+from tests.factories import MembershipFactory, StoreFactory, UserFactory, WarehouseFactory
+from tests.insights.conftest import make_order, make_return
+from tests.inventory.factories import CategoryFactory, ProductFactory, VariantFactory
+
+_ = range
+
+
+def _tier():
+    spend = Decimal(secrets.randbelow(10**6)) / 100
+    return TierFactory(code=f"t{secrets.token_hex(3)}", name="Tier", min_spend=spend)
+
+
+def _stocked(n):
+    store = StoreFactory()
+    variants = [VariantFactory() for _ in range(n)]
+    stock.receive_stock(location=store, lines=[(v, 5) for v in variants], reference="PO-1")
+    return store, variants
+
+
+def _levels(n):
+    _stocked(n)
+
+
+def _reservations(n):
+    store, variants = _stocked(n)
+    for i, variant in enumerate(variants):
+        stock.reserve_stock(lines=[(variant, 1)], location=store, reference=f"r-{secrets.token_hex(4)}-{i}")
+
+
+def _transfers(n):
+    source, variants = _stocked(2)
+    for _ in range(n):
+        request_transfer(from_location=source, to_location=StoreFactory(), lines=[(variants[0], 1)],
+                         actor=UserFactory())  # fmt: skip
+
+
+def _counts(n):
+    for _ in range(n):
+        start_stock_count(location=StoreFactory(), actor=UserFactory())
+
+
+def _customers(n):
+    tier = TierFactory()
+    for _ in range(n):
+        customer = CustomerFactory(home_store=StoreFactory(), assigned_associate=UserFactory())
+        earn_points(customer=customer, reference=f"o-{customer.pk}", points=10)
+        LoyaltyAccount.objects.filter(customer=customer).update(tier=tier)
+
+
+def _points(n):
+    for _ in range(n):
+        earn_points(customer=CustomerFactory(), reference=f"o-{secrets.token_hex(4)}", points=5, actor=UserFactory())
+
+
+def _credit(n):
+    for _ in range(n):
+        issue_store_credit(customer=CustomerFactory(), amount=Decimal("5.00"), reference=secrets.token_hex(4),
+                           actor=UserFactory(), store=StoreFactory())  # fmt: skip
+
+
+def _merges(n):
+    for _ in range(n):
+        merge_customers(source=CustomerFactory(), target=CustomerFactory(), actor=UserFactory(), reason="test")
+
+
+def _orders(n):
+    for _ in range(n):
+        make_order(store=StoreFactory(), channel="web", placed_at=timezone.now(), total="10.00",
+                   customer=CustomerFactory())  # fmt: skip
+
+
+def _carts(n):
+    for _ in range(n):
+        Cart.objects.create(customer=CustomerFactory(), built_by=UserFactory(), built_in_store=StoreFactory(),
+                            created_at=timezone.now(), updated_at=timezone.now())  # fmt: skip
+
+
+def _notifications(n):
+    for i in range(n):
+        order = make_order(store=StoreFactory(), channel="app", placed_at=timezone.now(), total="5.00")
+        Notification.objects.create(order=order, kind="ready", channel="email", recipient="a@example.com",
+                                    status="sent", message_key=f"outbox:{i}-{order.pk}",
+                                    created_at=timezone.now())  # fmt: skip
+
+
+def _returns(n):
+    for _ in range(n):
+        store = StoreFactory()
+        order = make_order(store=store, channel="store", placed_at=timezone.now(), total="20.00",
+                           customer=CustomerFactory())  # fmt: skip
+        make_return(store=store, received_at=timezone.now(), lines=[("changed_mind", 1, "20.00")], order=order,
+                    refund_method="original", refund_total="20.00")  # fmt: skip
+
+
+def _idempotency(n):
+    now = timezone.now()
+    for _ in range(n):
+        IdempotencyKey.objects.create(scope="user:1", key=secrets.token_hex(8), method="POST", path="/api/v1/x/",
+                                      request_hash="0" * 64, created_at=now,
+                                      expires_at=now + timedelta(days=1))  # fmt: skip
+
+
+ROWS = {
+    "auth.Group": lambda n: [Group.objects.create(name=f"group-{secrets.token_hex(4)}") for _ in range(n)],
+    "account.EmailAddress": lambda n: [
+        EmailAddress.objects.create(user=(u := UserFactory()), email=u.email, verified=True, primary=True)
+        for _ in range(n)
+    ],
+    "mfa.Authenticator": lambda n: [
+        Authenticator.objects.create(user=UserFactory(), type=Authenticator.Type.TOTP, data={}) for _ in range(n)
+    ],
+    "retail.User": lambda n: [UserFactory() for _ in range(n)],
+    "retail.Store": lambda n: [StoreFactory() for _ in range(n)] + [WarehouseFactory()],
+    "retail.StoreMembership": lambda n: [MembershipFactory() for _ in range(n)],
+    "retail.PosDevice": lambda n: [issue_pos_device(store=StoreFactory(), name=f"Till {i}") for i in range(n)],
+    "retail.AuditEvent": lambda n: [
+        record_audit_event(actor=UserFactory(), action="test.done", store=StoreFactory()) for _ in range(n)
+    ],
+    "retail.OutboxMessage": lambda n: [enqueue_outbox_message(topic=NOTIFY_TOPIC, payload={}) for _ in range(n)],
+    "retail.IdempotencyKey": _idempotency,
+    "inventory.Category": lambda n: [CategoryFactory(parent=CategoryFactory(parent=CategoryFactory())) for _ in _(n)],
+    "inventory.Product": lambda n: [VariantFactory(product=ProductFactory(category=CategoryFactory())) for _ in _(n)],
+    "inventory.Variant": lambda n: [VariantFactory() for _ in range(n)],
+    "inventory.StockLevel": _levels,
+    "inventory.StockMovement": _levels,
+    "inventory.Reservation": _reservations,
+    "inventory.Transfer": _transfers,
+    "inventory.StockCount": _counts,
+    "customers.Customer": _customers,
+    "customers.Tag": lambda n: [Tag.objects.create(name=f"tag-{secrets.token_hex(3)}") for _ in range(n)],
+    "customers.LoyaltyTier": lambda n: [_tier() for _ in range(n)],
+    "customers.Offer": lambda n: [
+        OfferFactory(tier=_tier(), tag=Tag.objects.create(name=secrets.token_hex(3))) for _ in range(n)
+    ],
+    "customers.Interaction": lambda n: [InteractionFactory(store=StoreFactory()) for _ in range(n)],
+    "customers.PointsEntry": _points,
+    "customers.StoreCreditEntry": _credit,
+    "customers.CustomerMerge": _merges,
+    "orders.Order": _orders,
+    "orders.Cart": _carts,
+    "orders.Notification": _notifications,
+    "returns.ReturnPolicy": lambda n: [ReturnPolicy.objects.create(name=f"P{i}", is_active=False) for i in range(n)],
+    "returns.ReturnRequest": _returns,
+}
+# Not a model changelist: the insights report page (its query counts are tested in tests/insights).
+NOT_LISTS = {"insights.Report"}
