@@ -71,3 +71,27 @@ def test_order_numbers_are_random_not_a_sequence():
     assert len(set(drawn)) == len(drawn)
     assert {ch for n in drawn for ch in n[3:].replace("-", "")} == set(numbers.ALPHABET)
     assert isinstance(numbers._source, type(numbers.secrets.SystemRandom()))
+
+
+def test_anothers_list_item_cannot_be_removed_and_answers_like_a_missing_one(mallory_api, store_b_work):
+    from customers.models import ListItem
+    from customers.services.lists import add_list_item
+
+    # given Bea has a wishlist item
+    item = add_list_item(customer=store_b_work.order.customer, sku="SHIRT-M", channel="app")
+    # when Mallory deletes it by id, and an id that does not exist
+    theirs, theirs_queries = call(mallory_api, "delete", f"/api/v1/me/lists/items/{item.pk}/")
+    missing, missing_queries = call(mallory_api, "delete", f"/api/v1/me/lists/items/{item.pk + 1000}/")
+    # then the same 404, and Bea's item is still there
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.content == missing.content and theirs_queries == missing_queries
+    assert ListItem.objects.filter(pk=item.pk).exists()
+
+
+def test_anonymous_cart_tokens_are_long_random_and_a_guess_finds_nothing(api_client, store_b_work):
+    created = api_client.post("/api/v1/carts/", {"lines": [{"sku": "SHIRT-M", "quantity": 1}]}, format="json")
+    assert created.status_code == 201, created.json()
+    token = created.json()["token"]
+    assert len(token) >= 22  # at least 128 bits of randomness, URL-safe
+    guess = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert api_client.get(f"/api/v1/carts/{guess}/").status_code == 404
