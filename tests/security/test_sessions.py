@@ -119,3 +119,12 @@ def test_deactivating_an_account_or_changing_its_password_ends_its_sessions(clie
     associate.is_active = False
     associate.save(update_fields=["is_active"])
     assert not signed_in(client)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/phish", "//evil.example/phish", "/\\evil.example"])
+def test_sign_in_never_redirects_to_another_site(client, associate, password, target):
+    # when the sign-in link carries a next= pointing elsewhere
+    response = client.post(f"{LOGIN}?next={target}", {"login": associate.email, "password": password})
+    # then the associate lands on the portal, not on the other site
+    assert response.status_code == 302
+    assert response.url == DASHBOARD
