@@ -8,7 +8,7 @@ stock, reservations and ledgers stay consistent; numbers and codes come from ctx
 """
 
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 
 from django.db.models import F
 from django.utils import timezone
@@ -119,9 +119,8 @@ def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
             lines_out.append(OrderLine(
                 order=order, fulfillment=f, line_number=index + 1, variant=variant, sku=variant.sku,
                 name=variant.product.name[:200], size=variant.size, colour=variant.colour,
-                category=variant.product.category.name[:80], quantity=qty, unit_price=money(amount / qty),
-                discount=money(amount / qty) * qty - amount if money(amount / qty) * qty > amount else Decimal("0.00"),
-                total=amount, picked_quantity=qty,
+                category=variant.product.category.name[:80], quantity=qty, unit_price=_unit(amount, qty),
+                discount=_unit(amount, qty) * qty - amount, total=amount, picked_quantity=qty,
             ))  # fmt: skip
         cash = order.channel == "store" and rng.random() < 0.3
         payments.append(Payment(
@@ -140,6 +139,11 @@ def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
     Payment.objects.bulk_create([p for p in payments if p.amount > 0], batch_size=2000)
     StatusChange.objects.bulk_create(history, batch_size=2000)
     return len(orders)
+
+
+def _unit(amount: Decimal, qty: int) -> Decimal:
+    """A unit price that, less the line's discount, gives exactly what was paid (never a negative discount)."""
+    return (amount / qty).quantize(Decimal("0.01"), rounding=ROUND_UP)
 
 
 def _seed_carts(ctx: SeedContext) -> int:

@@ -112,3 +112,14 @@ def test_merging_profiles_moves_orders_and_carts_and_undo_moves_them_back(place_
     # and undoing the merge gives the order back
     undo_merge(merge=merge)
     assert Order.objects.get(pk=order.pk).customer == duplicate
+
+
+def test_erasing_a_shopper_keeps_the_orders_without_their_name(place_pickup, shirt, shopper):
+    from customers.services.privacy import erase_customer
+
+    order = place_pickup([("SHIRT-M", 1)], proxy_name="Paul Proxy")
+    erase_customer(customer=shopper, actor=None, reason="GDPR request")
+    order.refresh_from_db()
+    assert (order.contact_name, order.email, order.phone) == ("", "", "")
+    assert order.fulfillments.get().proxy_name == ""
+    assert order.total == 30 and order.lines.count() == 1  # kept for accounting

@@ -211,3 +211,17 @@ def test_bad_input_is_a_clear_400(shopper_api, shirt):
     assert "fulfillment.kind" in response.json()["fields"]
     unknown = post(shopper_api, body(lines=[{"sku": "NOPE", "quantity": 1}]), key="k2")
     assert (unknown.status_code, unknown.json()["code"]) == (400, "unknown_sku")
+
+
+def test_a_gift_card_pays_part_and_an_empty_one_is_declined(shopper_api, shirt, jeans):
+    split = body(payments=[{"method": "gift_card", "token": "gift_12345678", "amount": "50.00"},
+                           {"method": "card", "token": "tok_amex_0005"}])  # fmt: skip
+    response = post(shopper_api, split)
+    assert response.status_code == 201, response.json()
+    paid = sorted((p["method"], p["brand"], p["last4"], p["amount"]) for p in response.json()["payments"])
+    assert paid == [("card", "amex", "0005", "69.99"), ("gift_card", "gift", "5678", "50.00")]
+    empty = body(payments=[{"method": "gift_card", "token": "gift_99990000", "amount": "50.00"},
+                           {"method": "card", "token": "tok_visa_4242"}])  # fmt: skip
+    declined = post(shopper_api, empty, key="key-2")
+    assert (declined.status_code, declined.json()["code"]) == (402, "payment_declined")
+    assert Order.objects.count() == 1
