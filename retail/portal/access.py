@@ -7,6 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from retail.models import Store, StoreMembership
@@ -66,7 +67,10 @@ def portal_view(view=None, *, manager_only: bool = False):
             if manager_only and request.store_role != StoreMembership.Role.MANAGER:
                 messages.error(request, "Only a manager of this store can open that page.")
                 return page_redirect(request, reverse("portal:dashboard"))
-            return func(request, *args, **kwargs)
+            response = func(request, *args, **kwargs)
+            # Portal pages show shoppers' personal data on shared tablets: never kept in a browser cache.
+            add_never_cache_headers(response)
+            return response
 
         return wrapper
 

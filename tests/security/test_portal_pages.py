@@ -4,7 +4,8 @@ The crawl reads the URL patterns mounted under /portal/, so a new page is covere
 pages without arguments, plus the object pages filled with store B's live work (the signed-in user is
 B's manager, with TOTP). Each HTML page must carry a CSP without 'unsafe-inline', load scripts only
 from our static files or with this response's nonce, and have no style attributes, <style> blocks or
-inline event handlers. Every portal URL refuses a POST without a CSRF token.
+inline event handlers, and must not be stored in the browser's cache. Every portal URL refuses a POST
+without a CSRF token.
 """
 
 import re
@@ -99,6 +100,8 @@ def test_every_portal_page_has_a_strict_csp_and_no_inline_code(manager_of_b, sto
         assert "<style" not in html, url
         assert not INLINE_HANDLER.search(html), (url, INLINE_HANDLER.search(html).group(0))
         assert response["X-Frame-Options"] == "DENY" and response["X-Content-Type-Options"] == "nosniff", url
+        # shoppers' data on a shared tablet: never kept in the browser's cache (back button after sign-out)
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"], url
     assert pages >= 25  # the full pages and panels a manager of B can open
 
 
