@@ -1,14 +1,16 @@
 """Head-office role groups and the permissions each holds.
 
-Rules name (app label, model or "*", actions). They are applied by the data migration that creates
-the groups and again after every `migrate`, so models added by later apps join their groups.
+Rules name (app label, model or "*", actions); for each permission the first rule naming its
+model decides, so a specific rule listed before an "*" one narrows it. They are applied by the
+data migration that creates the groups and again after every `migrate`, so models added by later
+apps join their groups.
 A group gives nothing without `is_staff` (the admin's door); staff must also enrol TOTP.
 
 - merchandiser: owns the catalog, stock settings, transfers, offers, loyalty tiers and the return
   policy; reads customers (segments, tiers, the marketing export of consenting shoppers), orders,
   returns and insights. No customer edits, no audit log.
 - customer-service: edits customers (profiles, merges, imports, the full service export), acts on
-  orders and returns; reads catalog and stock to answer questions. No prices, no offers.
+  orders and returns; reads catalog, stock, offers and the return policy. No prices, no offers.
 - store-manager: the admin has no per-store scoping, so a store manager's daily work (their
   store's orders, returns, customers, counts, transfers, insights) is in the portal, scoped to
   their memberships. The group only lets a manager who is also given `is_staff` read the chain's
@@ -33,8 +35,11 @@ ROLE_RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("retail", "store", (VIEW,)),
     ],
     "customer-service": [
+        ("customers", "offer", (VIEW,)),
+        ("customers", "loyaltytier", (VIEW,)),
         ("customers", "*", (VIEW, ADD, CHANGE)),
         ("orders", "*", (VIEW, CHANGE)),
+        ("returns", "returnpolicy", (VIEW,)),
         ("returns", "*", (VIEW, ADD, CHANGE)),
         ("inventory", "*", (VIEW,)),
         ("retail", "store", (VIEW,)),
@@ -60,9 +65,10 @@ def permissions_for(role: str, permissions):
     for perm in permissions:
         action, _, model = perm.codename.partition("_")
         app_label = perm.content_type.app_label
-        for rule_app, rule_model, actions in ROLE_RULES[role]:
-            if rule_app in ("*", app_label) and rule_model in ("*", model) and action in actions:
-                chosen.append(perm)
+        for rule_app, rule_model, actions in ROLE_RULES[role]:  # the first rule naming the model decides
+            if rule_app in ("*", app_label) and rule_model in ("*", model):
+                if action in actions:
+                    chosen.append(perm)
                 break
     return chosen
 
