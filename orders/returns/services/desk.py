@@ -35,6 +35,7 @@ def complete_return(
     goods received and inspected here; the refund. Any refusal leaves nothing written. A second
     submission of the same desk form (`submission_key`) is refused with `duplicate_submission`."""
     require_returns_desk(store)
+    held = request is None  # a return made here and now is ours alone until this transaction commits
     if request is None:
         if order is not None:
             request = start_return.within(
@@ -46,12 +47,23 @@ def complete_return(
                 submission_key=submission_key,
             )
         else:
-            request = start_receiptless_return.within(customer=customer, lines=lines or [], store=store, actor=actor)
+            request = start_receiptless_return.within(
+                customer=customer, lines=lines or [], store=store, actor=actor, submission_key=submission_key
+            )
     if request.status in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):
         # the refund below judges the return again under the order's lock: no need to here
-        request = receive_return.within(request=request, store=store, actor=actor, inspections=inspections, judge=False)
+        request = receive_return.within(
+            request=request, store=store, actor=actor, inspections=inspections, judge=False, held=held
+        )
+        held = True  # receive_return locked it (or it was made here)
     return refund_return.within(
-        request=request, store=store, actor=actor, method=refund_method, exchange=exchange, approval=approval
+        request=request,
+        store=store,
+        actor=actor,
+        method=refund_method,
+        exchange=exchange,
+        approval=approval,
+        held=held,
     )
 
 
@@ -127,7 +139,7 @@ def _record_pos_return(*, device: PosDevice, sale: PosReturn, receipt: str) -> R
     request = start_return.within(
         order=order, lines=_pos_lines(sale.lines), channel="store", device=device, store=store, receipt_number=receipt
     )
-    request = receive_return.within(request=request, store=store, actor=device, judge=False)
+    request = receive_return.within(request=request, store=store, actor=device, judge=False, held=True)
     approval = None
     if sale.approval:
         approval = ManagerApproval(
@@ -136,4 +148,6 @@ def _record_pos_return(*, device: PosDevice, sale: PosReturn, receipt: str) -> R
             reason=str(sale.approval.get("reason") or ""),
             code=str(sale.approval.get("code") or ""),
         )
-    return refund_return.within(request=request, store=store, actor=None, method=sale.refund_method, approval=approval)
+    return refund_return.within(
+        request=request, store=store, actor=None, method=sale.refund_method, approval=approval, held=True
+    )

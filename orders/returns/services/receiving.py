@@ -159,14 +159,16 @@ def receive_return(
     inspections: dict[int, Inspection] | None = None,
     inspect: bool = True,
     judge: bool = True,
+    held: bool = False,
 ) -> ReturnRequest:
     """The goods are in this store's hands: record where, inspect (condition, disposition), move stock.
 
     Only stores that accept returns; a mail return is received at the warehouse. With `inspect`,
     lines not in `inspections` keep the condition the shopper gave and its default disposition.
+    Locks the return's row, unless the caller `held` it already in this transaction.
     """
     require_returns_desk(store)
-    request = lock_request(request)
+    request = request if held else lock_request(request)
     if request.status not in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):
         raise ReturnError(
             f"Return {request.rma_number} is {request.get_status_display().lower()}; it cannot be received again.",

@@ -255,15 +255,17 @@ def refund_return(
     method: str,
     exchange: ExchangeRequest | None = None,
     approval: ManagerApproval | None = None,
+    held: bool = False,
 ) -> ReturnRequest:
     """Refund an inspected return once: to the original tenders, as store credit, or as an exchange.
 
     Amounts are recomputed under the locks (exact unit shares of each line's paid total, fees,
     offer clawback) and never exceed what the order paid and has not had back. Points earned are
     reversed in proportion. Raises `already_refunded` for a second submission, `approval_required`
-    when a manager's approval is missing.
+    when a manager's approval is missing. Locks the return's row first (unless the caller `held` it
+    already in this transaction), then the order's, then its payments'.
     """
-    request = lock_request(request)
+    request = request if held else lock_request(request)
     if request.status in ReturnRequest.DONE_STATUSES:
         raise ReturnError(
             f"Return {request.rma_number} was already {request.get_status_display().lower()} "
