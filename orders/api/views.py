@@ -1,5 +1,6 @@
 """Orders API: the shopper's cart, checkout, their orders, and POS sales. Parse, call a service, render."""
 
+from django.db import IntegrityError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
@@ -211,17 +212,23 @@ class CheckoutView(APIView):
             services.TenderRequest(method=p["method"], token=p.get("token", ""), amount=p.get("amount"))
             for p in v.get("payments") or []
         ]
-        order = services.place_order(
-            channel=v["channel"],
-            groups=groups,
-            customer=customer,
-            contact=dict(v.get("contact") or {}),
-            cart=cart,
-            offer_code=v.get("offer_code", ""),
-            points=v["points"],
-            tenders=tenders,
-            idempotency_key=request.headers.get("Idempotency-Key", ""),
-        )
+        try:
+            order = services.place_order(
+                channel=v["channel"],
+                groups=groups,
+                customer=customer,
+                contact=dict(v.get("contact") or {}),
+                cart=cart,
+                offer_code=v.get("offer_code", ""),
+                points=v["points"],
+                tenders=tenders,
+                idempotency_key=request.headers.get("Idempotency-Key", ""),
+            )
+        except IntegrityError as exc:
+            if "orders_order_number" not in str(exc):
+                raise
+            # The random order number clashed (40 bits: rare): nothing was kept, so the client retries.
+            raise OrderError("Please send the order again.", code="order_number_clash", status=503) from None
         if v.get("consents"):
             from customers.services.profiles import set_consent
 

@@ -6,9 +6,7 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.utils import timezone
 
-from orders.errors import OrderError
 from orders.models import Fulfillment, Order, StatusChange
-from orders.numbers import new_order_number
 from retail.models import User
 from retail.services import enqueue_outbox_message, record_audit_event
 
@@ -24,15 +22,6 @@ def notifications_muted():
         yield
     finally:
         _muted.reset(token)
-
-
-def free_order_number() -> str:
-    """A number nobody has. 40 random bits make a clash rare; the unique constraint is the backstop."""
-    for _ in range(5):
-        number = new_order_number()
-        if not Order.objects.filter(number=number).exists():
-            return number
-    raise OrderError("Could not allocate an order number; try again.", code="order_number_exhausted", status=503)
 
 
 def actor_or_none(actor) -> User | None:
@@ -95,9 +84,21 @@ def notify(*, order: Order, kind: str, fulfillment: Fulfillment | None = None) -
 
 
 def timeline(
-    *, order: Order, kind: str, subject: str, key: str, actor=None, store=None, data: dict | None = None, channel=None
+    *,
+    order: Order,
+    kind: str,
+    subject: str,
+    key: str,
+    actor=None,
+    store=None,
+    data: dict | None = None,
+    channel=None,
+    in_store: bool = True,
 ) -> None:
-    """An entry on the shopper's timeline (idempotent by `key` through customers' record_interaction)."""
+    """An entry on the shopper's timeline (idempotent by `key` through customers' record_interaction).
+
+    `store` defaults to the order's store; `in_store=False` records no store (an online action).
+    """
     if order.customer_id is None:
         return
     from customers.services.timeline import record_interaction
@@ -110,7 +111,7 @@ def timeline(
         kind=kind,
         source="orders",
         external_id=f"{order.number}:{key}",
-        store=store or order.store,
+        store=(store or order.store) if in_store else None,
         associate=actor_or_none(actor),
         subject=subject[:200],
         data={"order_number": order.number, **(data or {})},

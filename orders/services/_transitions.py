@@ -7,10 +7,12 @@ inventory) Reservations and StockLevels, each in primary-key order, so transitio
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from orders.errors import OrderError
 from orders.models import Fulfillment, Order
+from orders.numbers import new_pickup_code, new_qr_token
 from orders.pricing import unit_share
 from orders.services._common import actor_or_none, earn_points_for, record_status
 from orders.services.payments import owed_amount, settle_payments
@@ -107,6 +109,31 @@ def close_order_if_done(order: Order, *, actor) -> None:
 
 def reversal_lines(lines) -> list[dict]:
     return [{"sku": line.sku, "qty": qty, "amount": str(amount)} for line, qty, amount in lines if qty]
+
+
+def assign_pickup_code(fulfillment: Fulfillment) -> None:
+    """A 6-digit code no other open pick-up of the store has, and a QR token; given when ready.
+
+    The unique constraint settles a race between two associates; the loser draws again.
+    """
+    taken = set(
+        Fulfillment.objects.filter(location=fulfillment.location_id, status__in=Fulfillment.OPEN_STATUSES)
+        .exclude(pickup_code="")
+        .values_list("pickup_code", flat=True)
+    )
+    for _ in range(10):
+        code = new_pickup_code()
+        if code in taken:
+            continue
+        try:
+            with transaction.atomic():
+                Fulfillment.objects.filter(pk=fulfillment.pk).update(pickup_code=code, qr_token=new_qr_token())
+        except IntegrityError:
+            taken.add(code)
+            continue
+        fulfillment.refresh_from_db(fields=["pickup_code", "qr_token"])
+        return
+    raise OrderError("Could not find a free pick-up code; try again.", code="pickup_code_exhausted", status=503)
 
 
 def release(fulfillment: Fulfillment, actor) -> None:

@@ -14,9 +14,9 @@ from inventory.errors import InventoryError
 from inventory.models import Variant
 from orders.errors import OrderError
 from orders.models import Cart, Fulfillment, Order, OrderLine
-from orders.numbers import new_pickup_code, new_qr_token
+from orders.numbers import new_order_number
 from orders.pricing import allocate, money
-from orders.services._common import actor_or_none, audit, currency, free_order_number, record_statuses, timeline
+from orders.services._common import actor_or_none, audit, currency, record_statuses, timeline
 from orders.services.carts import close_cart
 from orders.services.payments import TenderRequest, authorize_payments
 from retail.models import Store, User
@@ -160,22 +160,6 @@ def _attach(order: Order, **related) -> None:
         order._prefetched_objects_cache = {**getattr(order, "_prefetched_objects_cache", {}), name: queryset}
 
 
-def _new_pickup_code(location: Store, taken: set[str]) -> str:
-    while True:
-        code = new_pickup_code()
-        if code not in taken:
-            taken.add(code)
-            return code
-
-
-def open_pickup_codes(location: Store) -> set[str]:
-    return set(
-        Fulfillment.objects.filter(location=location, status__in=Fulfillment.OPEN_STATUSES)
-        .exclude(pickup_code="")
-        .values_list("pickup_code", flat=True)
-    )
-
-
 @transaction.atomic(savepoint=False)  # any error aborts the whole checkout: no savepoint needed
 def place_order(
     *,
@@ -239,7 +223,7 @@ def place_order(
     primary = store or placements[0][1]
     now = timezone.now()
     order = Order(
-        number=free_order_number(),
+        number=new_order_number(),  # unique by constraint; a clash (1 in 10^12 per order) is a retryable 503
         customer=customer,
         channel=channel,
         store=primary,
@@ -267,19 +251,15 @@ def place_order(
     order.save(force_insert=True)
     shares = allocate(discount_total, gross) if discount_total else [Decimal("0.00")] * len(gross)
 
-    fulfillments, codes = [], {}
+    fulfillments = []
     line_rows, number = [], 0
     for index, (group, location, lines) in enumerate(placements):
         is_collect = group.kind in Fulfillment.COLLECT_KINDS
-        if is_collect and location.pk not in codes:
-            codes[location.pk] = open_pickup_codes(location)
         fulfillment = Fulfillment.objects.create(
             order=order,
             kind=group.kind,
             location=location,
             status=Fulfillment.Status.PLACED,
-            pickup_code=_new_pickup_code(location, codes[location.pk]) if is_collect else "",
-            qr_token=new_qr_token() if is_collect else "",
             proxy_name=(group.proxy_name or "").strip()[:120],
             shipping_address=group.shipping_address or {},
             reservation_reference=f"order:{order.number}:{index + 1}",
@@ -353,6 +333,7 @@ def place_order(
         order=order,
         kind=Interaction.Kind.PURCHASE,
         key="placed",
+        in_store=channel in ASSISTED_CHANNELS,  # a web or app purchase did not happen in a store
         subject=f"Order {order.number} · {', '.join(sorted({f.get_kind_display() for f in fulfillments}))}",
         actor=actor,
         data={

@@ -24,6 +24,7 @@ from orders.services._common import actor_or_none, audit, notify, record_status,
 from orders.services._transitions import (
     K,
     S,
+    assign_pickup_code,
     close_order_if_done,
     lock_fulfillment,
     move,
@@ -191,17 +192,8 @@ def _reroute(*, fulfillment: Fulfillment, line: OrderLine, missing: int, actor, 
         shipping_address=fulfillment.shipping_address,
         created_at=timezone.now(),
     )
-    if fulfillment.is_collect:
-        from orders.numbers import new_pickup_code, new_qr_token
-        from orders.services.checkout import open_pickup_codes
-
-        taken = open_pickup_codes(to_location)
-        code = new_pickup_code()
-        while code in taken:
-            code = new_pickup_code()
-        target.pickup_code, target.qr_token = code, new_qr_token()
     target.reservation_reference = f"order:{order.number}:r{target.pk}"
-    target.save(update_fields=["reservation_reference", "pickup_code", "qr_token"])
+    target.save(update_fields=["reservation_reference"])
     try:
         reserve_stock(
             lines=[(line.variant, missing)],
@@ -278,6 +270,7 @@ def mark_ready(*, fulfillment: Fulfillment, actor: User, store: Store | None = N
     fulfillment.ready_at = now
     fulfillment.hold_until = now + timedelta(days=fulfillment.location.pickup_hold_days)
     move(fulfillment, S.READY, actor=actor, fields=("ready_at", "hold_until"))
+    assign_pickup_code(fulfillment)
     order = fulfillment.order
     audit(
         action="pickup.ready",

@@ -19,8 +19,9 @@ from inventory.errors import InventoryError
 from inventory.models import Variant
 from orders.errors import OrderError
 from orders.models import Fulfillment, Order, OrderLine, Payment
+from orders.numbers import new_order_number
 from orders.pricing import money
-from orders.services._common import audit, currency, free_order_number, record_status, timeline
+from orders.services._common import audit, currency, record_status, timeline
 from orders.services.payments import POS_PROVIDER
 from retail.models import PosDevice
 
@@ -171,7 +172,7 @@ def record_pos_sale(*, device: PosDevice, sale: PosSale) -> tuple[Order, bool]:
         # Another request recorded this receipt a moment ago: theirs is the sale.
         existing = Order.objects.filter(store=store, receipt_number=receipt).first()
         if existing is None:
-            raise
+            raise OrderError("Please send the sale again.", code="order_number_clash", status=503) from None
         return existing, False
 
 
@@ -185,7 +186,7 @@ def _record(*, device: PosDevice, sale: PosSale) -> Order:
     gross = [money(u * q) for _, q, u, _ in lines]
     subtotal = sum(gross, Decimal("0.00"))
     discount = sum((d for *_, d in lines), Decimal("0.00"))
-    number = free_order_number()
+    number = new_order_number()  # unique by constraint; a clash is reported as a retryable 503
     points = 0
     if customer is not None and subtotal - discount >= 1:
         points = _earn(customer=customer, number=number, amount=subtotal - discount)

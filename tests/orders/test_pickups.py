@@ -223,7 +223,7 @@ def test_short_pick_reroute_reserves_at_the_nearest_store_with_stock(order, asso
     line = pickup(order).lines.get(sku="SHIRT-M")
     short_pick(line=line, missing=1, resolution="reroute", actor=associate, store=store)
     moved = Fulfillment.objects.get(order=order, location=nearby)
-    assert moved.status == S.PLACED and moved.pickup_code
+    assert moved.status == S.PLACED and moved.pickup_code == ""  # a code is given when it is ready
     assert StockLevel.objects.get(variant=shirt, location=nearby).reserved == 1
     totals = sorted(str(li.total) for li in order.lines.filter(sku="SHIRT-M"))
     assert totals == ["30.00", "30.00"]
@@ -280,3 +280,18 @@ def test_store_credit_is_given_back_when_a_pickup_expires(place_pickup, shirt, a
         "card": "voided",
     }
     assert send_pickup_reminder(fulfillment=f) is False
+
+
+def test_the_pickup_code_is_given_when_ready_and_unique_among_the_stores_open_pickups(
+    place_pickup, shirt, associate, store
+):
+    codes = set()
+    for _ in range(5):
+        order = place_pickup([("SHIRT-M", 1)])
+        f = pickup(order)
+        assert (f.pickup_code, f.qr_token) == ("", "")
+        scan_pick(fulfillment=f, code="SHIRT-M", actor=associate, store=store)
+        f = mark_ready(fulfillment=f, actor=associate, store=store)
+        assert len(f.pickup_code) == 6 and len(f.qr_token) == 32
+        codes.add(f.pickup_code)
+    assert len(codes) == 5
