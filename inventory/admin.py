@@ -115,7 +115,7 @@ class ProductAdmin(CsvImportMixin, admin.ModelAdmin):
         return catalog.import_catalog(text=text, actor=request.user, dry_run=dry_run)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(variant_count=Count("variants"))
+        return super().get_queryset(request).annotate(variant_count=Count("variants", distinct=True))
 
     def get_search_results(self, request, queryset, search_term):
         queryset, _ = super().get_search_results(request, queryset, search_term)
