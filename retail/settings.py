@@ -160,6 +160,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "omnistore")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600"))}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis unreachable: a publish gives up within about a second and the outbox sweep sends the message
+# later. Celery's defaults (20 result-backend reconnects, one a second) held a web request ~19 s.
+_GIVE_UP_SOON = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = _GIVE_UP_SOON
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": _GIVE_UP_SOON}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "retail.tasks.sweep_outbox", "schedule": 30.0},

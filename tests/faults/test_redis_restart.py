@@ -5,9 +5,13 @@ never touched. The Celery worker used here is the outbox harness of tests/retail
 """
 
 import logging
+import uuid
 from datetime import timedelta
 
 import pytest
+import redis
+from celery import Celery
+from celery import _state as celery_state
 from django.conf import settings
 from django.db import transaction
 from django.test import override_settings
@@ -15,7 +19,7 @@ from django.utils import timezone
 
 from retail import tasks
 from retail.models import AuditEvent, OutboxMessage
-from retail.services import enqueue_outbox_message
+from retail.services import dispatch_outbox_message, enqueue_outbox_message
 from tests.factories import StoreFactory
 from tests.retail.outbox_handlers import DELIVERED
 from tests.retail.test_outbox_worker import wait_for
@@ -127,3 +131,31 @@ def test_the_cache_acts_as_an_empty_cache_while_redis_is_down(private_redis):
         assert cache.get("greeting") is None
         cache.set("greeting", "back")
         assert cache.get("greeting") == "back"
+
+
+@pytest.mark.slow
+def test_a_publish_while_redis_is_down_gives_up_at_once_and_the_next_one_goes_through(private_redis):
+    # given a web process (the project's Celery settings) whose first outbox dispatch meets a dead Redis
+    queue = f"faults-{uuid.uuid4().hex[:10]}"
+    app = Celery("faults-web", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(broker_url=private_redis.url, result_backend=private_redis.url, task_default_queue=queue)
+    previous = celery_state.get_current_app()
+    app.set_current()
+    try:
+        private_redis.stop()
+        # then publishing retries once, quickly: Celery's default of 20 result-backend reconnects one
+        # second apart held the web request (a checkout, a hand-over) for about 19 s
+        assert app.backend.retry_policy["max_retries"] <= 1
+        assert app.conf.task_publish_retry_policy["max_retries"] <= 1
+        # when a committed message is dispatched, the dispatch reports failure (the sweep will send it)
+        assert dispatch_outbox_message(message_id=1, attempt=0) is False
+        # when Redis is back, the same process publishes again without a restart
+        private_redis.start()
+        assert dispatch_outbox_message(message_id=2, attempt=0) is True
+        client = redis.Redis.from_url(private_redis.url)
+        assert client.llen(queue) == 1
+        client.close()
+    finally:
+        previous.set_current()
+        app.close()
