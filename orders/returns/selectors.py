@@ -64,7 +64,7 @@ def find_order(text: str) -> Order | None:
     return found or _order_qs().filter(receipt_number=text).order_by("-placed_at").first()
 
 
-def returnable_orders_of(customer, *, limit: int = 20) -> list[Order]:
+def returnable_orders_of(customer, *, limit: int = 20, offset: int = 0) -> list[Order]:
     """The shopper's delivered purchases, newest first (the desk's "find through the profile"); three
     queries, using the customer's orders index whatever their number."""
     delivered = Fulfillment.objects.filter(
@@ -75,7 +75,7 @@ def returnable_orders_of(customer, *, limit: int = 20) -> list[Order]:
         .filter(Exists(delivered))
         .select_related("store")
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("line_number")))
-        .order_by("-placed_at", "-id")[:limit]
+        .order_by("-placed_at", "-id")[offset : offset + limit]
     )
 
 

@@ -264,3 +264,19 @@ def test_return_page_and_purchases_queries_are_constant_in_size(
         deliver([("SHIRT-M", 1), ("JEANS-32", 1)], channel="app")
     with django_assert_num_queries(len(two_orders.captured_queries)):
         assert desk_client.get(purchases).content.decode().count("Return items") == 5
+
+
+def test_purchases_page_through_older_orders(desk_client, policy, deliver, shirt, shopper, store):
+    from inventory import services as inventory
+    from orders.returns.portal.views import PURCHASES_PER_PAGE
+
+    inventory.receive_stock(location=store, lines=[(shirt, 10)], reference="PO-more")
+
+    for _ in range(PURCHASES_PER_PAGE + 1):
+        deliver([("SHIRT-M", 1)])
+    url = reverse("returns_portal:purchases", args=[shopper.pk])
+    first = desk_client.get(url).content.decode()
+    second = desk_client.get(url, {"page": "2"}).content.decode()
+    assert first.count("Return items") == PURCHASES_PER_PAGE and "Older purchases" in first
+    assert second.count("Return items") == 1 and "Newer purchases" in second
+    assert desk_client.get(url, {"page": "x"}).status_code == 200

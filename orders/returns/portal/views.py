@@ -22,6 +22,7 @@ from orders.returns.services._facts import delivered_units
 from retail.errors import NotFound
 from retail.portal.access import portal_view
 
+PURCHASES_PER_PAGE = 20
 CHOICES = {
     "reasons": Reason.choices,
     "conditions": Condition.choices,
@@ -75,10 +76,23 @@ def desk(request):
 def purchases(request, customer_id: int):
     """The shopper's delivered purchases on every channel: pick the one coming back, or go receipt-less."""
     customer = _customer(request, customer_id)
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    orders = selectors.returnable_orders_of(
+        customer, limit=PURCHASES_PER_PAGE + 1, offset=(page - 1) * PURCHASES_PER_PAGE
+    )
     return render(
         request,
         "returns/purchases.html",
-        {"customer": customer, "orders": selectors.returnable_orders_of(customer)},
+        {
+            "customer": customer,
+            "orders": orders[:PURCHASES_PER_PAGE],
+            "page": page,
+            "older": page + 1 if len(orders) > PURCHASES_PER_PAGE else None,
+            "newer": page - 1 if page > 1 else None,
+        },
     )
 
 
