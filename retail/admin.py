@@ -41,7 +41,9 @@ class _Echo:
         return value
 
 
-def streaming_csv_response(*, filename: str, header: list[str], rows: Iterable) -> StreamingHttpResponse:
+def streaming_csv_response(
+    *, filename: str, header: list[str], rows: Iterable, content_type: str = "text/csv; charset=utf-8"
+) -> StreamingHttpResponse:
     """A CSV download written row by row as the iterable yields (pass a queryset's .iterator())."""
     writer = csv.writer(_Echo())
 
@@ -50,7 +52,7 @@ def streaming_csv_response(*, filename: str, header: list[str], rows: Iterable) 
         for row in rows:
             yield writer.writerow(row)
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(lines(), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
