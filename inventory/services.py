@@ -51,6 +51,7 @@ from retail.services import record_audit_event
 
 Kind = StockMovement.Kind
 DEFAULT_RESERVATION_TTL = timedelta(minutes=30)
+FOUND_AT_TILL = "Sold at the till beyond the ledger's count: stock found; count this SKU."
 
 __all__ = [
     "DEFAULT_RESERVATION_TTL",
@@ -127,12 +128,31 @@ def record_sale(
     """A sale straight off the shelf (POS), without a reservation: on_hand goes down.
 
     Only on_hand is checked: the units were physically sold; if that eats into units promised to
-    others, the shortfall shows as `StockLevel.short` for orders to re-route.
+    others, the shortfall shows as `StockLevel.short` for orders to re-route. A till sale of more
+    than the ledger holds happened all the same: the missing units are first booked as found stock
+    (an `adjustment` saying so, for the stock team to count) instead of refusing the sale.
     """
     if kind not in (Kind.SALE, Kind.PICKUP):
         raise InventoryError("A sale is a `sale` or `pickup` movement.", code="invalid_kind")
     location = resolve_location(location)
-    deltas = {variant: -quantity for variant, quantity in resolve_lines(lines).items()}
+    wanted = resolve_lines(lines)
+    if kind == Kind.SALE:
+        levels = lock_levels(((v.pk, location.pk) for v in wanted), create=True)
+        found = {
+            variant: quantity - levels[(variant.pk, location.pk)].on_hand
+            for variant, quantity in wanted.items()
+            if quantity > levels[(variant.pk, location.pk)].on_hand
+        }
+        if found:
+            apply_deltas(
+                location=location,
+                deltas=found,
+                kind=Kind.ADJUSTMENT,
+                actor=actor,
+                reference=reference,
+                note=FOUND_AT_TILL,
+            )
+    deltas = {variant: -quantity for variant, quantity in wanted.items()}
     return apply_deltas(location=location, deltas=deltas, kind=kind, actor=actor, reference=reference)
 
 

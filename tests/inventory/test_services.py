@@ -242,3 +242,22 @@ def test_back_in_stock_is_announced_after_commit_only_when_still_sellable(
         assert heard == [[(variant.pk, store.pk)]]
     finally:
         stock_back_in_stock.disconnect(listener)
+
+
+def test_a_till_sale_beyond_the_ledger_books_the_found_units_then_the_sale(store, stocked, associate):
+    # given 10 on hand and a till that sold 12 (the ledger missed 2 units)
+    # when the sale is recorded
+    movements = services.record_sale(location=store, lines=[(stocked, 12)], reference="POS-R-1", actor=associate)
+    # then the sale is not refused: 2 units are booked as found stock, then 12 sold, shelf at 0
+    assert [(m.kind, m.quantity) for m in movements] == [("sale", -12)]
+    found = StockMovement.objects.get(reference="POS-R-1", kind="adjustment")
+    assert found.quantity == 2 and "count this SKU" in found.note
+    assert level(stocked, store).on_hand == 0
+    assert ledger_drift() == []
+
+
+def test_a_pickup_movement_still_refuses_units_that_are_not_there(store, stocked):
+    with pytest.raises(InventoryError) as exc:
+        services.record_sale(location=store, lines=[(stocked, 11)], reference="x", kind="pickup")
+    assert exc.value.code == "insufficient_stock"
+    assert level(stocked, store).on_hand == 10

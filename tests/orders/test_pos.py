@@ -105,3 +105,20 @@ def test_the_same_receipt_number_in_another_store_is_another_sale(till, shirt, j
     other.credentials(HTTP_AUTHORIZATION=f"Device {token}")
     assert other.post("/api/v1/pos/sales/", sale(), format="json").status_code == 201
     assert Order.objects.count() == 2
+
+
+def test_a_till_sale_of_stock_the_ledger_missed_is_recorded_not_refused(till, shirt, jeans, store):
+    from inventory.selectors import ledger_drift
+    from inventory.services import adjust_stock
+
+    # given the ledger believes only 1 shirt is left in the store, but the till sold 2
+    on_hand = StockLevel.objects.get(variant=shirt, location=store).on_hand
+    adjust_stock(location=store, variant=shirt, quantity=1 - on_hand, reason="shrinkage")
+    # when the sale is posted
+    response = till.post("/api/v1/pos/sales/", sale(), format="json")
+    # then it lands, with the missing unit booked as found stock for the stock team to count
+    assert response.status_code == 201, response.json()
+    assert StockLevel.objects.get(variant=shirt, location=store).on_hand == 0
+    found = StockMovement.objects.get(kind="adjustment", reference="pos:LON-01:R-0001")
+    assert found.quantity == 1 and "count this SKU" in found.note
+    assert ledger_drift() == []
