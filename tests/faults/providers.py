@@ -23,15 +23,17 @@ class PausingPaymentProvider(TestPaymentProvider):
     backend_pid: int | None = None
     written: dict = {}
     calls = 0
+    keys: list = []
 
     @classmethod
     def arm(cls) -> None:
         cls.in_flight, cls.resume = threading.Event(), threading.Event()
-        cls.armed, cls.backend_pid, cls.written, cls.calls = True, None, {}, 0
+        cls.armed, cls.backend_pid, cls.written, cls.calls, cls.keys = True, None, {}, 0, []
 
     def authorize(self, **kwargs):
         cls = type(self)
         cls.calls += 1
+        cls.keys.append(kwargs["idempotency_key"])
         if cls.armed:
             cls.armed = False
             with connection.cursor() as cursor:

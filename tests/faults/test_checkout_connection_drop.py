@@ -97,6 +97,8 @@ def test_a_checkout_whose_connection_is_killed_leaves_nothing_and_its_retry_plac
     assert again.json()["number"] == retry.json()["number"]
     assert Order.objects.count() == 1 and Payment.objects.count() == 1
     assert PausingPaymentProvider.calls == 2  # the killed attempt and the retry; the replay authorised nothing
+    # and both authorisations carried the same provider idempotency key: a real provider holds the card once
+    assert len(set(PausingPaymentProvider.keys)) == 1
     levels = dict(StockLevel.objects.filter(location=store).values_list("variant__sku", "reserved"))
     assert levels == {"SHIRT-M": 2, "JEANS-32": 1}
     # and the ledger and the reservations still explain every unit
