@@ -25,8 +25,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def day(transactional_db):
     """Covent Garden and Oxford Circus (1.5 km apart), a manager with TOTP, and Grace with a pick-up ready."""
-    covent = StoreFactory(code="LON-01", name="Omnistore Covent Garden", latitude=Decimal("51.5118"),
-                          longitude=Decimal("-0.1233"))  # fmt: skip
+    covent = StoreFactory(code="LON-01", name="Omnistore Covent Garden", address_line="12 Long Acre",
+                          latitude=Decimal("51.5118"), longitude=Decimal("-0.1233"))  # fmt: skip
     oxford = StoreFactory(code="LON-02", name="Omnistore Oxford Circus", latitude=Decimal("51.5152"),
                           longitude=Decimal("-0.1418"))  # fmt: skip
     manager = MembershipFactory(
