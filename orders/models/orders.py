@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 
 
 class Channel(models.TextChoices):
@@ -71,10 +72,11 @@ class Order(models.Model):
                 condition=Q(subtotal__gte=0, discount_total__gte=0, total__gte=0), name="order_amounts_not_negative"
             ),
             models.CheckConstraint(
-                condition=Q(total=F("subtotal") - F("discount_total")), name="order_total_is_subtotal_less_discount"
+                condition=Q(total=Round(F("subtotal") - F("discount_total"), 2)),
+                name="order_total_is_subtotal_less_discount",
             ),
             models.CheckConstraint(
-                condition=Q(discount_total=F("offer_discount") + F("points_discount")),
+                condition=Q(discount_total=Round(F("offer_discount") + F("points_discount"), 2)),
                 name="order_discount_is_offer_plus_points",
             ),
         ]

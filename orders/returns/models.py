@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Round
 
 ZERO = Decimal("0.00")
 
@@ -256,7 +257,10 @@ class ReturnRequest(models.Model):
                 name="return_amounts_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(refund_total=models.F("goods_total") - models.F("fees_total") - models.F("clawback_total")),
+                # Rounded: exact on PostgreSQL, and SQLite (the demo) compares decimals as floats.
+                condition=Q(
+                    refund_total=Round(models.F("goods_total") - models.F("fees_total") - models.F("clawback_total"), 2)
+                ),
                 name="return_refund_is_goods_less_deductions",
             ),
             models.CheckConstraint(
