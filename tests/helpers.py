@@ -19,3 +19,12 @@ def enrol_totp(user) -> str:
 
 def totp_code(secret: str) -> str:
     return f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"
+
+
+def pickup_proof(fulfillment, verification: str = "code") -> str:
+    """What the shopper shows at the counter for a ready pick-up: its code, or its QR payload."""
+    from orders.models import Fulfillment
+    from orders.numbers import QR_PREFIX
+
+    code, token = Fulfillment.objects.values_list("pickup_code", "qr_token").get(pk=fulfillment.pk)
+    return f"{QR_PREFIX}{token}" if verification == "qr" else code

@@ -13,7 +13,7 @@ from orders.api import serializers as s
 from orders.api.permissions import IsPosDevice, IsShopper
 from orders.errors import OrderError
 from orders.models import Cart, Fulfillment
-from retail.api.idempotency import idempotent
+from retail.api.idempotency import idempotent, request_scope
 from retail.api.serializers import ApiErrorSerializer
 from retail.models import Store
 
@@ -222,7 +222,8 @@ class CheckoutView(APIView):
                 offer_code=v.get("offer_code", ""),
                 points=v["points"],
                 tenders=tenders,
-                idempotency_key=request.headers.get("Idempotency-Key", ""),
+                # The provider deduplicates by this key: scope it to the caller, as our own replay is.
+                idempotency_key=f"{request_scope(request)}:{request.headers['Idempotency-Key']}",
             )
         except IntegrityError as exc:
             if "orders_order_number" not in str(exc):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders import selectors, services
+from orders.counter import looks_like_code, record_wrong_code, typed_codes_blocked
 from orders.errors import OrderError
 from orders.models import Fulfillment, OrderLine
 from orders.qr import qr_svg
@@ -189,16 +190,23 @@ def pick_action(request, fulfillment_id: int, action: str):
 def counter(request):
     """Scan the shopper's QR, or type the pick-up code or order number; then hand over."""
     query = (request.POST.get("q") or request.GET.get("q") or "").strip()
-    context = {"query": query}
-    if query:
+    context, status = {"query": query}, 200
+    if query and looks_like_code(query) and typed_codes_blocked(store=request.store, user=request.user):
+        context["error"] = (
+            "Too many wrong pick-up codes at this counter. Scan the shopper's QR code, "
+            "or search by order number and check a photo ID."
+        )
+        status = 200 if request.htmx else 429  # htmx swaps only 2xx answers into the page
+    elif query:
         try:
             f, how = selectors.find_for_counter(store=request.store, text=query)
             context.update(f=f, how=how, order=f.order, lines=list(f.lines.all()))
         except OrderError as exc:
             context["error"] = exc.message
-    if request.htmx:
-        return render(request, "orders/partials/counter_result.html", context)
-    return render(request, "orders/counter.html", context)
+            if looks_like_code(query):
+                record_wrong_code(store=request.store, user=request.user)
+    template = "orders/partials/counter_result.html" if request.htmx else "orders/counter.html"
+    return render(request, template, context, status=status)
 
 
 @require_POST
@@ -215,8 +223,11 @@ def hand_over(request, fulfillment_id: int):
             verification=request.POST.get("verification", ""),
             collected_by_name=request.POST.get("collected_by", ""),
             id_checked=request.POST.get("id_checked") == "on",
+            proof=request.POST.get("proof", ""),
         )
     except OrderError as exc:
+        if "proof" in exc.fields:
+            record_wrong_code(store=request.store, user=request.user)
         messages.error(request, exc.message)
         return redirect(f"{reverse('orders_portal:counter')}?q={f.order.number}")
     messages.success(request, f"{f.order.number} handed over. The receipt has been emailed.")

@@ -10,6 +10,7 @@ Every transition writes a StatusChange, an AuditEvent and a timeline entry; ille
 OrderError("illegal_transition") naming the current state.
 """
 
+import hmac
 from datetime import timedelta
 
 from django.db import transaction
@@ -329,6 +330,20 @@ def _name_key(name: str) -> str:
     return " ".join((name or "").lower().split())
 
 
+def _proof_matches(fulfillment: Fulfillment, verification: str, proof: str) -> bool:
+    """Constant-time check of what the shopper showed against this pick-up's code or QR token."""
+    from orders.numbers import QR_PREFIX
+
+    proof = (proof or "").strip()
+    if verification == Fulfillment.Verification.QR:
+        expected, given = fulfillment.qr_token or "", proof[len(QR_PREFIX) :].strip().lower()
+        if not proof.upper().startswith(QR_PREFIX):
+            return False
+    else:
+        expected, given = fulfillment.pickup_code or "", proof
+    return bool(expected) and hmac.compare_digest(expected.encode(), given.encode())
+
+
 @transaction.atomic
 def hand_over_pickup(
     *,
@@ -338,11 +353,13 @@ def hand_over_pickup(
     verification: str,
     collected_by_name: str,
     id_checked: bool = False,
+    proof: str = "",
 ) -> Fulfillment:
     """Give the order to the shopper or their named proxy: stock consumed, payment captured, receipt sent.
 
-    `verification`: qr or code (the shopper showed the code), or order_id (order number and a photo
-    ID, which the associate confirms with `id_checked`). The name must be the shopper's or the proxy's.
+    `verification`: qr or code, proven by `proof` (the scanned QR text or the typed pick-up code,
+    checked here: a form cannot merely claim it), or order_id (order number and a photo ID, which
+    the associate confirms with `id_checked`). The name must be the shopper's or the proxy's.
     """
     fulfillment = lock_fulfillment(fulfillment)
     require_store(fulfillment, store)
@@ -351,6 +368,15 @@ def hand_over_pickup(
     if verification not in Fulfillment.Verification.values:
         raise OrderError(
             "Verify by qr, code or order_id.", code="verification_failed", fields={"verification": ["Unknown."]}
+        )
+    if verification in (Fulfillment.Verification.QR, Fulfillment.Verification.CODE) and not _proof_matches(
+        fulfillment, verification, proof
+    ):
+        raise OrderError(
+            "That code does not match this order. Ask the shopper to show it again, "
+            "or check a photo ID and hand over by order number.",
+            code="verification_failed",
+            fields={"proof": ["Does not match this pick-up."]},
         )
     if verification == Fulfillment.Verification.ORDER_AND_ID and not id_checked:
         raise OrderError(

@@ -16,6 +16,7 @@ from orders.returns.models import ReturnPolicy, ReturnRequest
 from orders.services import GroupRequest, TenderRequest, hand_over_pickup, mark_ready, place_order, scan_pick
 from retail.models import StoreMembership
 from tests.factories import TEST_PASSWORD, MembershipFactory, StoreFactory, UserFactory
+from tests.helpers import pickup_proof
 from tests.inventory.factories import CategoryFactory, VariantFactory
 
 pytestmark = pytest.mark.e2e
@@ -62,6 +63,7 @@ def chain(transactional_db):
         store=covent,
         verification="code",
         collected_by_name=order.contact_name,
+        proof=pickup_proof(Fulfillment.objects.get(pk=fulfillment.pk), "code"),
     )
     return {
         "order": order,

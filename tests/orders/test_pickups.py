@@ -24,6 +24,7 @@ from orders.services import (
 )
 from retail.models import AuditEvent
 from tests.factories import StoreFactory
+from tests.helpers import pickup_proof
 
 pytestmark = pytest.mark.django_db
 S = Fulfillment.Status
@@ -59,7 +60,12 @@ def test_the_happy_path_placed_picking_ready_collected(order, associate, store, 
     f = mark_ready(fulfillment=f, actor=associate, store=store)
     assert f.status == S.READY and f.hold_until > timezone.now() + timedelta(days=6)
     f = hand_over_pickup(
-        fulfillment=f, actor=associate, store=store, verification="code", collected_by_name="jane  SHOPPER"
+        fulfillment=f,
+        actor=associate,
+        store=store,
+        verification="code",
+        collected_by_name="jane  SHOPPER",
+        proof=pickup_proof(f, "code"),
     )
     # then it is collected, stock left the shelf as a pickup movement, the card was captured, points earned
     order.refresh_from_db()
@@ -137,7 +143,12 @@ def test_illegal_transitions_are_refused_with_a_clear_code(order, associate, sto
         f = ready(order, associate, store)
     if state == "collected":
         hand_over_pickup(
-            fulfillment=f, actor=associate, store=store, verification="qr", collected_by_name="Jane Shopper"
+            fulfillment=f,
+            actor=associate,
+            store=store,
+            verification="qr",
+            collected_by_name="Jane Shopper",
+            proof=pickup_proof(f, "qr"),
         )
     if state == "expired":
         Fulfillment.objects.filter(pk=f.pk).update(hold_until=timezone.now() - timedelta(minutes=1))
@@ -151,7 +162,12 @@ def test_illegal_transitions_are_refused_with_a_clear_code(order, associate, sto
         "scan": lambda: scan_pick(fulfillment=f, code="SHIRT-M", actor=associate, store=store),
         "ready": lambda: mark_ready(fulfillment=f, actor=associate, store=store),
         "hand_over": lambda: hand_over_pickup(
-            fulfillment=f, actor=associate, store=store, verification="code", collected_by_name="Jane Shopper"
+            fulfillment=f,
+            actor=associate,
+            store=store,
+            verification="code",
+            collected_by_name="Jane Shopper",
+            proof=pickup_proof(f, "code"),
         ),
         "cancel": lambda: cancel_order(order=order, actor=associate),
     }
@@ -170,7 +186,14 @@ def test_only_the_shopper_or_the_named_proxy_may_collect(place_pickup, shirt, as
     scan_pick(fulfillment=f, code="SHIRT-M", actor=associate, store=store)
     mark_ready(fulfillment=f, actor=associate, store=store)
     with pytest.raises(OrderError) as stranger:
-        hand_over_pickup(fulfillment=f, actor=associate, store=store, verification="code", collected_by_name="Mallory")
+        hand_over_pickup(
+            fulfillment=f,
+            actor=associate,
+            store=store,
+            verification="code",
+            collected_by_name="Mallory",
+            proof=pickup_proof(f, "code"),
+        )
     assert stranger.value.code == "verification_failed"
     with pytest.raises(OrderError) as no_id:
         hand_over_pickup(
@@ -195,7 +218,12 @@ def test_hand_over_in_another_store_is_refused(order, associate, store):
     elsewhere = StoreFactory(code="MAN-01")
     with pytest.raises(OrderError) as error:
         hand_over_pickup(
-            fulfillment=f, actor=associate, store=elsewhere, verification="code", collected_by_name="Jane Shopper"
+            fulfillment=f,
+            actor=associate,
+            store=elsewhere,
+            verification="code",
+            collected_by_name="Jane Shopper",
+            proof=pickup_proof(f, "code"),
         )
     assert error.value.code == "wrong_store"
 
@@ -208,7 +236,14 @@ def test_short_pick_cancel_charges_only_what_is_collected(order, associate, stor
     scan_pick(fulfillment=f, code="SHIRT-M", actor=associate, store=store)
     scan_pick(fulfillment=f, code="JEANS-32", actor=associate, store=store)
     mark_ready(fulfillment=f, actor=associate, store=store)
-    hand_over_pickup(fulfillment=f, actor=associate, store=store, verification="code", collected_by_name="Jane Shopper")
+    hand_over_pickup(
+        fulfillment=f,
+        actor=associate,
+        store=store,
+        verification="code",
+        collected_by_name="Jane Shopper",
+        proof=pickup_proof(f, "code"),
+    )
     # then 30.00 + 59.99 is captured, the rest of the hold released, and the second shirt is back on sale
     payment = Payment.objects.get(order=order)
     assert (payment.captured_amount, payment.status) == (Decimal("89.99"), "captured")

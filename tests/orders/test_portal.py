@@ -67,8 +67,13 @@ def test_counter_finds_by_code_qr_or_number_and_hands_over_to_the_proxy(associat
         assert order.number in page and "Paul Proxy" in page
     nothing = associate_client.post("/portal/orders/counter/", {"q": "000000"}, HTTP_HX_REQUEST="true")
     assert "No pick-up here matches" in nothing.content.decode()
-    done = associate_client.post(
+    claimed = associate_client.post(
         f"/portal/orders/counter/{f.pk}/hand-over/", {"verification": "code", "collected_by": "Paul Proxy"}
+    )
+    assert claimed.status_code == 302 and "receipt" not in claimed["Location"]  # a claim without the code
+    done = associate_client.post(
+        f"/portal/orders/counter/{f.pk}/hand-over/",
+        {"verification": "code", "proof": f.pickup_code, "collected_by": "Paul Proxy"},
     )
     assert done.status_code == 302 and done["Location"].endswith(f"/orders/{order.number}/receipt/")
     receipt = associate_client.get(done["Location"]).content.decode()

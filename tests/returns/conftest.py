@@ -22,6 +22,7 @@ from orders.services import (
 )
 from retail.models import StoreMembership
 from tests.factories import MembershipFactory, StoreFactory, UserFactory, WarehouseFactory
+from tests.helpers import pickup_proof
 from tests.inventory.factories import CategoryFactory, VariantFactory
 
 
@@ -135,6 +136,7 @@ def deliver(store, associate, shopper):
                 store=store,
                 verification="code",
                 collected_by_name=order.contact_name,
+                proof=pickup_proof(Fulfillment.objects.get(pk=fulfillment.pk), "code"),
             )
         if days_ago:
             # Test set-up only: move the purchase back in time to exercise the return windows.

@@ -17,6 +17,7 @@ from orders.returns.services.requests import LineRequest, start_return
 from orders.services import GroupRequest, TenderRequest, hand_over_pickup, mark_ready, place_order, scan_pick
 from retail.models import Store, StoreMembership
 from tests.factories import MembershipFactory, StoreFactory
+from tests.helpers import pickup_proof
 from tests.inventory.factories import VariantFactory
 
 
@@ -79,7 +80,12 @@ def store_b_work(store, other_store) -> StoreBWork:
     collected = pickup_order(quantity=2)
     done = _pick_and_ready(collected, b, b_associate)
     hand_over_pickup(
-        fulfillment=done, actor=b_associate, store=b, verification="code", collected_by_name=collected.contact_name
+        fulfillment=done,
+        actor=b_associate,
+        store=b,
+        verification="code",
+        collected_by_name=collected.contact_name,
+        proof=pickup_proof(done, "code"),
     )
     rma = complete_return(
         store=b,
