@@ -1,16 +1,11 @@
 """Head office: orders read-mostly (every change goes through services), filters and CSV export."""
 
-import csv
-
 from django.contrib import admin
-from django.http import StreamingHttpResponse
 
+from orders.exports import ORDER_COLUMNS, order_rows
 from orders.models import Cart, CartLine, Fulfillment, Notification, Order, OrderLine, Payment, StatusChange
+from retail.admin import streaming_csv_response
 from retail.services import record_audit_event
-
-CSV_COLUMNS = ["number", "placed_at", "channel", "store", "status", "customer_id", "contact_name", "email",
-               "subtotal", "discount_total", "total", "currency", "offer_code", "points_redeemed", "points_earned",
-               "receipt_number"]  # fmt: skip
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -61,11 +56,6 @@ class StatusChangeInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     """Read-mostly: orders change through the portal, the API and the POS (services), never by hand here."""
@@ -73,7 +63,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_display = ["number", "placed_at", "channel", "store", "status", "contact_name", "total", "receipt_number"]
     list_filter = ["channel", "status", ("store", admin.RelatedOnlyFieldListFilter), "placed_at"]
     date_hierarchy = "placed_at"
-    search_fields = ["number", "receipt_number", "email", "phone", "contact_name"]
+    search_fields = ["number", "receipt_number", "email", "phone", "contact_name", "=customer__id"]
     list_select_related = ["store"]
     readonly_fields = [f.name for f in Order._meta.fields]
     inlines = [OrderLineInline, FulfillmentInline, PaymentInline, StatusChangeInline]
@@ -91,21 +81,11 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Export the selected orders as CSV", permissions=["view"])
     def export_csv(self, request, queryset):
-        writer = csv.writer(_Echo())
-        rows = queryset.select_related("store").order_by("placed_at").values_list(*[
-            "store__code" if c == "store" else c for c in CSV_COLUMNS
-        ])  # fmt: skip
         record_audit_event(actor=request.user, action="orders.exported", object_type="orders.order",
-                           details={"rows": queryset.count()})  # fmt: skip
-
-        def stream():
-            yield writer.writerow(CSV_COLUMNS)
-            for row in rows.iterator(chunk_size=2000):
-                yield writer.writerow(row)
-
-        response = StreamingHttpResponse(stream(), content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="orders.csv"'
-        return response
+                           details={"via": "admin"})  # fmt: skip
+        orders = Order.objects.filter(pk__in=queryset.values("pk"))
+        return streaming_csv_response(filename="orders.csv", header=ORDER_COLUMNS, rows=order_rows(orders),
+                                      content_type="text/csv")  # fmt: skip
 
 
 class CartLineInline(ReadOnlyInline):
@@ -118,6 +98,8 @@ class CartLineInline(ReadOnlyInline):
 class CartAdmin(admin.ModelAdmin):
     list_display = ["pk", "customer", "status", "channel", "built_in_store", "updated_at"]
     list_filter = ["status", "channel"]
+    list_select_related = ["customer", "built_in_store"]
+    search_fields = ["=customer__id", "=customer__email", "=token"]
     readonly_fields = [f.name for f in Cart._meta.fields]
     inlines = [CartLineInline]
     raw_id_fields = ["customer"]

@@ -22,6 +22,7 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     list_filter = ["is_active"]
+    search_fields = ["name"]
     fieldsets = [
         (None, {"fields": ["name", "is_active"]}),
         (
@@ -123,7 +124,7 @@ class ReturnRequestAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Cancel the selected requested returns")
+    @admin.action(description="Cancel the selected requested returns", permissions=["change"])
     def cancel_requested(self, request, queryset):
         done = 0
         for found in queryset.filter(status=ReturnRequest.Status.REQUESTED):

@@ -7,11 +7,13 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from customers.models import Customer, Offer
 from customers.services import create_customer
 from inventory.models import Product
 from tests.admin.conftest import staff_user
+from tests.insights.conftest import make_return
 from tests.inventory.factories import CategoryFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +154,11 @@ def test_a_merchandiser_cannot_erase_a_customer_by_posting_the_action(as_role, s
     customer = create_customer(first_name="Ann", email="ann@example.com")
     as_role(M).post("/admin/customers/customer/", {"action": "erase_selected", "_selected_action": [customer.pk]})
     assert Customer.objects.get(pk=customer.pk).erased_at is None
+
+
+def test_a_merchandiser_is_not_offered_to_cancel_returns(as_role, store):
+    # given a return waiting (actions show on a list with rows)
+    make_return(store=store, received_at=timezone.now(), lines=[("changed_mind", 1, "5.00")], status="requested")
+    # then returns are read-only for merchandisers: the cancel action needs the change permission
+    assert 'value="cancel_requested"' not in as_role(M).get("/admin/returns/returnrequest/").content.decode()
+    assert 'value="cancel_requested"' in as_role(CS).get("/admin/returns/returnrequest/").content.decode()
