@@ -219,6 +219,10 @@ TIME_ZONE = env("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
 CURRENCY = env("CURRENCY", "EUR")
+PHONE_REGION = env("PHONE_REGION", "GB")  # how phone numbers typed without +country are read
+# Clienteling outreach: at most CUSTOMERS_CONTACT_CAP tasks per shopper per CUSTOMERS_CONTACT_WINDOW_DAYS.
+CUSTOMERS_CONTACT_CAP = int(env("CUSTOMERS_CONTACT_CAP", "2"))
+CUSTOMERS_CONTACT_WINDOW_DAYS = int(env("CUSTOMERS_CONTACT_WINDOW_DAYS", "7"))
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
