@@ -135,6 +135,30 @@ def _submission_key(request) -> str:
     return key[:64] or uuid.uuid4().hex
 
 
+def _complete(request, *, key, lines, **purchase):
+    """Submit the desk form: the receipt on success, the first answer on a resubmission, else None
+    (the error is shown on the page). `purchase` is order=... or customer=... (receipt-less)."""
+    settlement = forms.settlement_from(request.POST)
+    try:
+        done = services.complete_return(
+            store=request.store,
+            actor=request.user,
+            refund_method=settlement.method,
+            lines=lines,
+            approval=settlement.approval,
+            exchange=settlement.exchange,
+            submission_key=key,
+            **purchase,
+        )
+    except ReturnError as exc:
+        already = _already_done(key)
+        if already is not None:
+            return already
+        _show_error(request, exc)
+        return None
+    return redirect("returns_portal:receipt", rma_number=done.rma_number)
+
+
 def _already_done(key: str):
     found = ReturnRequest.objects.filter(submission_key=key).only("rma_number").first() if key else None
     return redirect("returns_portal:receipt", rma_number=found.rma_number) if found else None
@@ -151,25 +175,9 @@ def order_return(request, number: str):
     lines = forms.order_lines_from(data, order.lines.all())
     key = _submission_key(request)
     if request.method == "POST":
-        settlement = forms.settlement_from(request.POST)
-        try:
-            done = services.complete_return(
-                store=request.store,
-                actor=request.user,
-                refund_method=settlement.method,
-                order=order,
-                lines=lines,
-                approval=settlement.approval,
-                exchange=settlement.exchange,
-                submission_key=key,
-            )
-        except ReturnError as exc:
-            already = _already_done(key)
-            if already is not None:
-                return already
-            _show_error(request, exc)
-        else:
-            return redirect("returns_portal:receipt", rma_number=done.rma_number)
+        answer = _complete(request, key=key, lines=lines, order=order)
+        if answer is not None:
+            return answer
     items, verdict = selectors.preview_return(order=order, lines=lines, customer=order.customer)
     context = {
         "order": order,
@@ -207,25 +215,9 @@ def receiptless(request, customer_id: int):
     lines = forms.receiptless_lines_from(data)
     key = _submission_key(request)
     if request.method == "POST":
-        settlement = forms.settlement_from(request.POST)
-        try:
-            done = services.complete_return(
-                store=request.store,
-                actor=request.user,
-                refund_method=settlement.method,
-                customer=customer,
-                lines=lines,
-                approval=settlement.approval,
-                exchange=settlement.exchange,
-                submission_key=key,
-            )
-        except ReturnError as exc:
-            already = _already_done(key)
-            if already is not None:
-                return already
-            _show_error(request, exc)
-        else:
-            return redirect("returns_portal:receipt", rma_number=done.rma_number)
+        answer = _complete(request, key=key, lines=lines, customer=customer)
+        if answer is not None:
+            return answer
     items, verdict = selectors.preview_return(order=None, lines=lines, customer=customer)
     context = {
         "customer": customer,
