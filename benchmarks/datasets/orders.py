@@ -119,7 +119,7 @@ class _Plan:
     )
 
 
-@dataset(order=40, version=2)  # v2: shoppers' own channels, payments, open pick-ups; returns in their own builder
+@dataset(order=40, version=3)  # v3: ids in placing order; v2: shoppers' channels, payments, open pick-ups
 def build(ctx: DatasetContext) -> None:
     """Orders with lines, fulfilments and payments over two years; open pick-ups with their reservations."""
     rng, now = ctx.rng, timezone.now().replace(microsecond=0)
@@ -140,24 +140,26 @@ def build(ctx: DatasetContext) -> None:
     first_order, first_fulfillment = next_id(Order), next_id(Fulfillment)
     first_interaction = next_id(Interaction)
 
-    # Open pick-ups first (ids first_order...), then the history; both drawn from `rng`.
+    # The history in placing order, then the open pick-ups (the last ids); all drawn from `rng`.
     per_store = ctx.count("open_pickups_per_store")
     open_counts = dict.fromkeys(pickup_stores, per_store)
     open_counts[pickup_stores[0]] = max(per_store, min(500, n // 8))
     open_total = min(sum(open_counts.values()), n // 2)
     stock = _pickable_stock(open_counts) if open_total else {}
+    history = n - open_total
 
     def plan(i: int) -> _Plan:
         p = _Plan()
         p.id, p.open_index, p.offer = first_order + i, None, False
-        if i < open_total:
-            return _open_pickup(p, i, rng, open_counts, by_channel, by_id, stock, now)
+        if i >= history:
+            return _open_pickup(p, i - history, rng, open_counts, by_channel, by_id, stock, now)
         channel = rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0]
         pool = by_channel[channel]
         p.channel = channel
         p.customer = rng.choice(pool) if pool and rng.random() < KNOWN_SHARE[channel] else None
         home = contact[p.customer][3] if p.customer else None
-        p.placed = now - timedelta(seconds=int(DAYS * 86400 * rng.random() ** 1.25))
+        # ids follow time as they do in production (the heap is in placing order); busier lately
+        p.placed = now - timedelta(seconds=int(DAYS * 86400 * ((history - i) / history) ** 1.25))
         roll = rng.random()
         if channel in ("app", "web"):
             p.kind = "pickup" if roll < 0.5 else ("curbside" if roll < 0.55 else "ship")

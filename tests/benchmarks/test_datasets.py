@@ -132,6 +132,9 @@ def test_orders_add_up_and_multichannel_shoppers_exist(built):
     for order in Order.objects.annotate(lines_total=Sum("lines__total")).prefetch_related("payments"):
         assert order.total == order.lines_total
         assert [p.amount for p in order.payments.all()] == [order.total]
+    # and ids follow the time orders were placed, as in production
+    history = list(Order.objects.exclude(status="open").order_by("pk").values_list("placed_at", flat=True))
+    assert history == sorted(history)
     # and some shoppers bought on two channels or more
     multichannel = (
         Order.objects.filter(customer__isnull=False)
