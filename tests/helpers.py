@@ -28,3 +28,35 @@ def pickup_proof(fulfillment, verification: str = "code") -> str:
 
     code, token = Fulfillment.objects.values_list("pickup_code", "qr_token").get(pk=fulfillment.pk)
     return f"{QR_PREFIX}{token}" if verification == "qr" else code
+
+
+def race(target, count: int, *, expected: type[Exception]):
+    """Run target(0..count-1) at the same moment, each in its own thread and database connection.
+
+    Returns (results, errors): a result or the `.code` of an `expected` domain error per call, and
+    the repr of anything else (which the calling test asserts is empty).
+    """
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run(index):
+        try:
+            barrier.wait()
+            results.append(target(index))
+        except expected as exc:
+            results.append(exc.code)
+        except Exception as exc:  # noqa: BLE001 — any other failure fails the calling test
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors

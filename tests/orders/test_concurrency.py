@@ -1,10 +1,8 @@
 """Real concurrency on PostgreSQL: threads with their own connections race for the last units."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from customers.services.profiles import create_customer
 from inventory import services as inventory
@@ -13,6 +11,7 @@ from orders.errors import OrderError
 from orders.models import Order, Payment
 from orders.services import GroupRequest, TenderRequest, place_order
 from tests.factories import StoreFactory
+from tests.helpers import race as shared_race
 from tests.inventory.factories import VariantFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -22,26 +21,7 @@ UNITS = 5
 
 
 def race(target, count):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def run(index):
-        try:
-            barrier.wait()
-            results.append(target(index))
-        except OrderError as exc:
-            results.append(exc.code)
-        except Exception as exc:  # noqa: BLE001 — any other failure fails the test below
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
+    return shared_race(target, count, expected=OrderError)
 
 
 def test_fifty_shoppers_racing_for_the_last_five_units_oversell_nothing():

@@ -1,41 +1,21 @@
 """Real concurrency on PostgreSQL: threads with their own connections submit the same refund at once."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from customers.models import StoreCreditAccount
 from orders.returns.errors import ReturnError
 from orders.returns.models import ReturnRequest
 from orders.returns.services import LineRequest, complete_return, receive_return, refund_return, start_return
+from tests.helpers import race as shared_race
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def race(target, count):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def run(index):
-        try:
-            barrier.wait()
-            results.append(target(index))
-        except ReturnError as exc:
-            results.append(exc.code)
-        except Exception as exc:  # noqa: BLE001 — any other failure fails the test below
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
+    return shared_race(target, count, expected=ReturnError)
 
 
 def test_the_same_return_submitted_eight_times_at_once_is_refunded_once(
