@@ -41,6 +41,8 @@ class ScenarioResult:
     max_queries: int | None = None
     floor_p95_ms: float | None = None
     error: str | None = None
+    items_per_call: int | None = None
+    item: str = "items"
 
     @property
     def calls(self) -> int:
@@ -59,6 +61,12 @@ class ScenarioResult:
         if self.error or not self.durations_ms or not self.floor_p95_ms:
             return None
         return self.p95_ms / self.floor_p95_ms
+
+    def items_per_s(self, at_ms: float) -> float | None:
+        """Throughput of a batch scenario, single-threaded, if every call took `at_ms`."""
+        if not self.items_per_call or not self.durations_ms or at_ms <= 0:
+            return None
+        return self.items_per_call * 1000 / at_ms
 
     @property
     def misses(self) -> list[str]:
@@ -99,6 +107,16 @@ class ScenarioResult:
                 "mean": round(sum(self.queries) / len(self.queries), 3) if self.queries else None,
             },
             "ratio_p95_to_floor": round(self.ratio, 3) if self.ratio is not None else None,
+            "throughput": (
+                {
+                    "item": self.item,
+                    "per_call": self.items_per_call,
+                    "per_s_at_mean": round(self.items_per_s(sum(self.durations_ms) / len(self.durations_ms)), 1),
+                    "per_s_at_p95": round(self.items_per_s(self.p95_ms), 1),
+                }
+                if self.items_per_call and measured
+                else None
+            ),
             "target_p95_ms": self.target_p95_ms,
             "max_queries": self.max_queries,
             "verdict": self.verdict,
@@ -216,7 +234,12 @@ def run_benchmark(
     scenarios = select_scenarios(registry, names)
     results = {
         s.name: ScenarioResult(
-            name=s.name, description=s.description, target_p95_ms=s.target_p95_ms, max_queries=s.max_queries
+            name=s.name,
+            description=s.description,
+            target_p95_ms=s.target_p95_ms,
+            max_queries=s.max_queries,
+            items_per_call=s.items_per_call,
+            item=s.item,
         )
         for s in scenarios
     }

@@ -33,6 +33,8 @@ class Scenario:
     max_queries: int | None = None
     expect_status: frozenset[int] | None = None  # None: any status below 400
     description: str = ""
+    items_per_call: int | None = None  # a batch scenario: how many items (events, receipts) one call carries
+    item: str = "items"
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,18 @@ class Registry:
         target_p95_ms: float | None = None,
         max_queries: int | None = None,
         expect_status: int | Iterable[int] | None = None,
+        items_per_call: int | None = None,
+        item: str = "items",
     ):
-        """Register `setup(ctx) -> call` (or a generator that yields `call` once, then cleans up)."""
+        """Register `setup(ctx) -> call` (or a generator that yields `call` once, then cleans up).
+
+        `items_per_call` marks a batch scenario (500 events, 50 receipts per call): the report then
+        gives its throughput in `item`s per second, single-threaded, at the mean and at the p95.
+        """
         if calls < 1 or warmup < 0:
             raise ValueError("calls must be at least 1 and warmup at least 0")
+        if items_per_call is not None and items_per_call < 1:
+            raise ValueError("items_per_call must be at least 1")
         statuses = None
         if expect_status is not None:
             statuses = frozenset([expect_status] if isinstance(expect_status, int) else expect_status)
@@ -88,6 +98,8 @@ class Registry:
                     max_queries=max_queries,
                     expect_status=statuses,
                     description=_first_line(setup),
+                    items_per_call=items_per_call,
+                    item=item,
                 )
             )
             return setup

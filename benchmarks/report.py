@@ -114,6 +114,12 @@ def format_table(run: BenchRun) -> str:
     out = [line(header), line(["-" * w for w in widths])]
     out += [line(row) for row in rows]
     for r in run.results:
+        if r.items_per_call and r.durations_ms and not r.error:
+            mean = sum(r.durations_ms) / len(r.durations_ms)
+            out.append(
+                f"RATE  {r.name}: {r.items_per_call} {r.item} per call -> "
+                f"{r.items_per_s(mean):,.0f} {r.item}/s at the mean, {r.items_per_s(r.p95_ms):,.0f} at the p95"
+            )
         if r.error:
             out.append(f"ERROR {r.name}: {r.error}")
         for miss in r.misses:

@@ -178,7 +178,15 @@ for _name in PANELS:
     scenario(name=f"customers.panel.{_name}", calls=200, target_p95_ms=60, expect_status=200)(_panel(_name))
 
 
-@scenario(name="customers.events.batch", calls=60, warmup=5, target_p95_ms=100, expect_status=200)
+@scenario(
+    name="customers.events.batch",
+    calls=60,
+    warmup=5,
+    target_p95_ms=100,
+    expect_status=200,
+    items_per_call=500,
+    item="events",
+)
 def events_batch(ctx: ScenarioContext):
     """POST /api/v1/events/ with 500 app events from one device: 100 ms p95 is 5,000 events/s."""
     client = ctx.client

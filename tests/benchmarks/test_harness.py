@@ -159,6 +159,29 @@ def test_queries_are_counted_per_call_and_targets_are_judged(tiny_dataset, regis
     assert run.missed and not run.failed
 
 
+def test_a_batch_scenario_reports_its_items_per_second(tiny_dataset, registry):
+    # given a scenario that carries 50 receipts per call, and one that is not a batch
+    reg = Registry()
+    reg.add(registry.scenarios[FLOOR])
+
+    @reg.scenario(name="test.batch", calls=5, warmup=0, items_per_call=50, item="receipts")
+    def batch(ctx):
+        return lambda: _select_ones(1)
+
+    # when they run
+    run = run_benchmark(scale=TINY, registry=reg, calls=5, warmup=0, log=quiet)
+
+    # then the batch's throughput is its items over the time of one call, at the mean and the p95
+    result = run.result("test.batch")
+    mean = sum(result.durations_ms) / len(result.durations_ms)
+    throughput = result.to_dict()["throughput"]
+    assert throughput["item"] == "receipts" and throughput["per_call"] == 50
+    assert throughput["per_s_at_mean"] == pytest.approx(50_000 / mean, rel=1e-3)
+    assert throughput["per_s_at_p95"] == pytest.approx(50_000 / result.p95_ms, rel=1e-3)
+    assert run.result(FLOOR).to_dict()["throughput"] is None
+    assert "RATE  test.batch: 50 receipts per call ->" in format_table(run)
+
+
 def test_a_call_with_an_unexpected_status_is_an_error_not_a_timing(tiny_dataset, registry):
     # given a scenario whose calls answer 404
     reg = Registry()
