@@ -1,4 +1,7 @@
-"""Human order numbers and pick-up codes: short, unambiguous, random (not enumerable)."""
+"""Human order numbers and pick-up codes: short, unambiguous, random (not enumerable).
+
+The random source is shared with the returns' RMA numbers (`random_number`), so one
+`seeded_numbers` makes the whole demo seed repeatable."""
 
 import random
 import secrets
@@ -21,10 +24,15 @@ def seeded_numbers(rng: random.Random):
         _source = previous
 
 
-def new_order_number() -> str:
-    """OM-XXXX-XXXX: 40 random bits (about a trillion numbers), unique by database constraint."""
+def random_number(prefix: str) -> str:
+    """PREFIX-XXXX-XXXX: 40 random bits (about a trillion numbers); callers keep them unique by constraint."""
     raw = "".join(_source.choice(ALPHABET) for _ in range(8))
-    return f"OM-{raw[:4]}-{raw[4:]}"
+    return f"{prefix}-{raw[:4]}-{raw[4:]}"
+
+
+def new_order_number() -> str:
+    """OM-XXXX-XXXX, unique by database constraint."""
+    return random_number("OM")
 
 
 def normalise_order_number(text: str) -> str:

@@ -1,34 +1,19 @@
 """RMA numbers and return QR codes: short, unambiguous, random (not enumerable)."""
 
-import random
-import secrets
-from contextlib import contextmanager
-
 import qrcode
 import qrcode.image.svg
 from django.utils.safestring import SafeString, mark_safe
 
-from orders.numbers import ALPHABET
+from orders.numbers import ALPHABET, new_qr_token, random_number
+
+__all__ = ["new_qr_token", "new_rma_number", "normalise_rma_number", "qr_payload", "qr_svg", "qr_token_from"]
 
 QR_PREFIX = "OMNI-RETURN:"
-_source: random.Random = secrets.SystemRandom()
-
-
-@contextmanager
-def seeded_numbers(rng: random.Random):
-    """Demo seed only: draw RMA numbers and QR tokens from `rng` so a given --seed gives the same returns."""
-    global _source
-    previous, _source = _source, rng
-    try:
-        yield
-    finally:
-        _source = previous
 
 
 def new_rma_number() -> str:
-    """RMA-XXXX-XXXX: 40 random bits, unique by database constraint."""
-    raw = "".join(_source.choice(ALPHABET) for _ in range(8))
-    return f"RMA-{raw[:4]}-{raw[4:]}"
+    """RMA-XXXX-XXXX, unique by database constraint (drawn like order numbers, seeded with them)."""
+    return random_number("RMA")
 
 
 def normalise_rma_number(text: str) -> str:
@@ -40,10 +25,6 @@ def normalise_rma_number(text: str) -> str:
     if len(body) != 8 or any(ch not in ALPHABET for ch in body):
         return ""
     return f"RMA-{body[:4]}-{body[4:]}"
-
-
-def new_qr_token() -> str:
-    return f"{_source.getrandbits(128):032x}"
 
 
 def qr_payload(qr_token: str) -> str:

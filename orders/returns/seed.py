@@ -19,10 +19,9 @@ from inventory.errors import InventoryError
 from inventory.models import StockLevel
 from orders.errors import OrderError
 from orders.models import Order, Payment
-from orders.numbers import seeded_numbers as seeded_order_numbers
+from orders.numbers import seeded_numbers
 from orders.returns.errors import ReturnError
 from orders.returns.models import ReturnPolicy, ReturnRequest
-from orders.returns.numbers import seeded_numbers
 from orders.returns.services import (
     ExchangeRequest,
     LineRequest,
@@ -82,8 +81,7 @@ def seed_returns(ctx: SeedContext) -> None:
     older = [o for o in orders if o.placed_at < now - timedelta(days=20)]
     counts: Counter = Counter()
     with (
-        seeded_numbers(rng),
-        seeded_order_numbers(rng),
+        seeded_numbers(rng),  # order numbers (exchanges) and RMA numbers
         notifications_muted(),
         order_notifications_muted(),
     ):
