@@ -83,7 +83,13 @@ class StockMovement(models.Model):
             ),
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="stockmovement_balance_not_negative"),
         ]
-        indexes = [models.Index(fields=["variant", "location", "created_at"], name="movement_variant_loc_idx")]
+        indexes = [
+            models.Index(fields=["variant", "location", "created_at"], name="movement_variant_loc_idx"),
+            # Insights' sell-through: units sold in a period, every location or one.
+            models.Index(
+                fields=["created_at", "location"], condition=Q(kind__in=["sale", "pickup"]), name="movement_sold_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind} {self.quantity:+d} {self.variant_id}@{self.location_id}"

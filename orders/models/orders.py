@@ -170,6 +170,12 @@ class Fulfillment(models.Model):
             models.Index(
                 fields=["status", "hold_until"], condition=Q(status="ready"), name="fulfillment_ready_due_idx"
             ),
+            # Insights' click-and-collect figures: pick-ups created in a period, every store or one.
+            models.Index(
+                fields=["created_at", "location"],
+                condition=Q(kind__in=["pickup", "curbside"]),
+                name="fulfillment_collect_idx",
+            ),
         ]
 
     def __str__(self):
@@ -212,6 +218,13 @@ class OrderLine(models.Model):
             models.CheckConstraint(
                 condition=Q(picked_quantity__lte=F("quantity") - F("cancelled_quantity")),
                 name="orderline_picked_within_quantity",
+            ),
+        ]
+        # Short-picked lines are few: insights find them per order / per fulfilment without reading every line.
+        indexes = [
+            models.Index(fields=["order"], condition=Q(cancelled_quantity__gt=0), name="orderline_short_order_idx"),
+            models.Index(
+                fields=["fulfillment"], condition=Q(cancelled_quantity__gt=0), name="orderline_short_fulfil_idx"
             ),
         ]
 

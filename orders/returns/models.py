@@ -272,6 +272,7 @@ class ReturnRequest(models.Model):
             models.Index(fields=["store", "status", "-created_at"], name="return_store_status_idx"),
             models.Index(fields=["customer", "-created_at"], name="return_customer_idx"),
             models.Index(fields=["order", "status"], name="return_order_idx"),
+            models.Index(fields=["received_at"], name="return_received_idx"),  # insights: returns received in a period
         ]
 
     def __str__(self):
