@@ -111,7 +111,17 @@ FIGURES: dict[str, Figure] = {
             "inventory",
             "Stockouts and sell-through by location",
             selectors.stock_by_store,
-            ("store", "store_name", "skus", "stockouts", "stockout_rate", "units_sold", "on_hand", "sell_through"),
+            (
+                "store",
+                "store_name",
+                "skus",
+                "stockouts",
+                "stockout_rate",
+                "units_sold",
+                "on_hand",
+                "sell_through",
+                "stock_as_of",
+            ),
         ),
         Figure(
             "transfers",

@@ -163,6 +163,7 @@ def inventory(period: Period) -> dict:
     return {
         "rows": rows,
         "transfers": transfers,
+        "stock_as_of": rows[0]["stock_as_of"] if rows else None,
         "kpis": {
             "stockouts": sum(r["stockouts"] for r in rows),
             "skus": sum(r["skus"] for r in rows),

@@ -19,6 +19,7 @@ Definitions (also shown on the page):
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -40,6 +41,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Floor, TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
 
 from customers.models import Task
 from insights.filters import Period
@@ -443,16 +445,26 @@ def refund_methods(period: Period) -> list[dict]:
 # --- Inventory ---------------------------------------------------------------------------------
 
 
-def stock_by_store(period: Period) -> list[dict]:
-    """Per location: stockouts now, and sell-through over the period.
+STOCK_SUMMARY_KEY = "insights:stock-summary:v1"
+STOCK_SUMMARY_SECONDS = 600  # kept 10 minutes; the beat task (insights.tasks) refreshes it every 5
 
-    stockout: a SKU-location of an active variant (of an active product) with nothing available
-    (on_hand - reserved - safety_stock <= 0) right now — the period does not apply.
-    sell-through = units sold (sale and pick-up hand-over movements in the period) /
-    (units sold + units on hand now). Two queries.
+
+def stock_summary(*, refresh: bool = False) -> dict:
+    """Stock now per location, for every location: {"as_of": when it was counted, "rows": [...]}.
+
+    Counting every stock level (6.5M at the large bench scale) takes seconds, so the counts are
+    cached for a few minutes and the page says when they were taken. Cached rather than kept in a
+    summary table: the levels are written by the ledger, reservations, safety-stock edits, catalog
+    imports and bulk loads, and their counts also move when a variant or product is (de)activated;
+    a table kept right by all of them would also put one hot row per location under every checkout.
+    One query when not cached (or `refresh`), none when cached.
     """
-    levels = list(
-        StockLevel.objects.filter(period.at("location"), variant__is_active=True, variant__product__is_active=True)
+    if not refresh:
+        cached = cache.get(STOCK_SUMMARY_KEY)
+        if cached is not None:
+            return cached
+    rows = list(
+        StockLevel.objects.filter(variant__is_active=True, variant__product__is_active=True)
         .values("location_id", "location__code", "location__name")
         .annotate(
             skus=Count("pk"),
@@ -461,6 +473,22 @@ def stock_by_store(period: Period) -> list[dict]:
         )
         .order_by("location__code")
     )
+    summary = {"as_of": timezone.now(), "rows": rows}
+    cache.set(STOCK_SUMMARY_KEY, summary, STOCK_SUMMARY_SECONDS)
+    return summary
+
+
+def stock_by_store(period: Period) -> list[dict]:
+    """Per location: stockouts now, and sell-through over the period.
+
+    stockout: a SKU-location of an active variant (of an active product) with nothing available
+    (on_hand - reserved - safety_stock <= 0) right now — the period does not apply. "Now" is the
+    `stock_summary`, at most a few minutes old (`stock_as_of` says when).
+    sell-through = units sold (sale and pick-up hand-over movements in the period) /
+    (units sold + units on hand now). One query, and one more when the summary is not cached.
+    """
+    summary = stock_summary()
+    levels = [r for r in summary["rows"] if period.store_ids is None or r["location_id"] in period.store_ids]
     sold = dict(
         StockMovement.objects.filter(
             period.within("created_at"),
@@ -485,6 +513,7 @@ def stock_by_store(period: Period) -> list[dict]:
                 "units_sold": units,
                 "on_hand": row["on_hand"] or 0,
                 "sell_through": _ratio(units, units + (row["on_hand"] or 0)),
+                "stock_as_of": summary["as_of"],
             }
         )
     return result
@@ -699,6 +728,7 @@ __all__ = [
     "sales_series",
     "sales_totals",
     "stock_by_store",
+    "stock_summary",
     "store_today",
     "transfer_lead_times",
 ]

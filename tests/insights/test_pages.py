@@ -6,11 +6,16 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from insights import selectors
 from insights.figures import FIGURES, SECTIONS
+from insights.tasks import refresh_stock_summary
+from inventory.models import StockLevel
 from retail.models import StoreMembership
 from tests.factories import UserFactory
 from tests.helpers import enrol_totp
@@ -122,6 +127,7 @@ def test_queries_are_the_same_for_10_or_200_orders(superuser_client, chain, djan
     superuser_client.get(URL)  # session and store choice settled
     counts = {}
     for section, _ in SECTIONS:
+        cache.delete(selectors.STOCK_SUMMARY_KEY)  # every request measured cold: the most queries it can take
         with CaptureQueriesContext(connection) as captured:
             assert superuser_client.get(f"{URL}?{OCT}&section={section}").status_code == 200
         counts[section] = len(captured.captured_queries)
@@ -129,9 +135,40 @@ def test_queries_are_the_same_for_10_or_200_orders(superuser_client, chain, djan
     add_orders(190)
     # then
     for section, _ in SECTIONS:
+        cache.delete(selectors.STOCK_SUMMARY_KEY)
         with django_assert_num_queries(counts[section]):
             superuser_client.get(f"{URL}?{OCT}&section={section}")
     assert max(counts.values()) <= 12
+
+
+def test_stock_now_is_counted_once_for_every_location_and_says_when(superuser_client, chain, django_assert_num_queries):
+    # given: head office's inventory page counted the stock of every location (cold: one query more)
+    superuser_client.get(URL)  # session and store choice settled
+    cache.delete(selectors.STOCK_SUMMARY_KEY)
+    with CaptureQueriesContext(connection) as cold:
+        first = superuser_client.get(f"{URL}?{OCT}&section=inventory")
+    taken = selectors.stock_summary()["as_of"]
+    level = StockLevel.objects.get(location=chain.lon, on_hand=5)
+    level.on_hand = 0
+    level.save(update_fields=["on_hand"])
+    # when: a manager's page and head office's again within the cache time
+    with django_assert_num_queries(len(cold.captured_queries) - 1):
+        warm = superuser_client.get(f"{URL}?{OCT}&section=inventory")
+    manager_client = Client()
+    manager_client.force_login(staff(chain.lon, StoreMembership.Role.MANAGER))
+    manager = manager_client.get(f"{URL}?{OCT}&section=inventory")
+    # then: both read the same count, and say when it was taken
+    assert first.context["data"]["rows"] == warm.context["data"]["rows"]
+    lon = {r["store"]: r for r in manager.context["data"]["rows"]}
+    assert list(lon) == ["LON-01"] and lon["LON-01"]["on_hand"] == 7
+    assert warm.context["data"]["stock_as_of"] == taken
+    assert f'datetime="{taken.astimezone(timezone.get_current_timezone()).isoformat()}"' in warm.content.decode()
+    # when: the beat task counts again
+    assert refresh_stock_summary() >= 2
+    # then
+    rows = {r["store"]: r for r in superuser_client.get(f"{URL}?{OCT}&section=inventory").context["data"]["rows"]}
+    assert rows["LON-01"]["on_hand"] == 2
+    assert rows["LON-01"]["stock_as_of"] > taken
 
 
 def test_a_merchandiser_reads_insights_in_the_admin(client, chain):
