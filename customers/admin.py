@@ -19,7 +19,7 @@ from customers.models import (
     StoreCreditEntry,
     Tag,
 )
-from customers.services import assign_offer_to_segment, erase_customer, merge_customers, undo_merge
+from customers.services import assign_offer_to_segment, erase_customer, merge_customers, set_offers_active, undo_merge
 from customers.services.profiles import _clean_profile_values, _sync_contact_identities, refresh_search_name
 from retail.admin import CsvImportMixin, streaming_csv_response
 from retail.services import record_audit_event
@@ -256,7 +256,7 @@ class OfferAdmin(admin.ModelAdmin):
     list_select_related = ["tier", "tag"]
     search_fields = ["name", "code"]
     autocomplete_fields = ["tag", "tier"]
-    actions = ["assign_to_segment"]
+    actions = ["assign_to_segment", "activate", "deactivate"]
 
     @admin.action(description="Assign to every customer its rules admit (segment, tier, tag)", permissions=["change"])
     def assign_to_segment(self, request, queryset):
@@ -267,6 +267,20 @@ class OfferAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{offer.code}: {exc.message}", messages.ERROR)
             else:
                 self.message_user(request, f"{offer.code}: assigned to {added} more customer(s).", messages.SUCCESS)
+
+    @admin.action(description="Activate the selected offers", permissions=["change"])
+    def activate(self, request, queryset):
+        self._set_active(request, queryset, active=True)
+
+    @admin.action(description="Deactivate the selected offers", permissions=["change"])
+    def deactivate(self, request, queryset):
+        self._set_active(request, queryset, active=False)
+
+    def _set_active(self, request, queryset, *, active: bool):
+        changed = set_offers_active(offer_ids=queryset.values_list("pk", flat=True), active=active, actor=request.user)
+        state = "active" if active else "inactive"
+        codes = ", ".join(o.code for o in changed) or "none"
+        self.message_user(request, f"{len(changed)} offer(s) made {state}: {codes}.", messages.SUCCESS)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

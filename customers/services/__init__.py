@@ -29,6 +29,7 @@ from customers.services.loyalty import (
     redeem_offer,
     redeem_points,
     reverse_points,
+    set_offers_active,
     spend_store_credit,
 )
 from customers.services.merge import merge_customers, undo_merge
@@ -83,6 +84,7 @@ __all__ = [
     "reverse_points",
     "set_consent",
     "set_customer_tags",
+    "set_offers_active",
     "spend_store_credit",
     "undo_merge",
     "update_customer_profile",

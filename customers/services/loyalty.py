@@ -353,6 +353,28 @@ def assign_offer_to_segment(*, offer: Offer, actor: User | None = None) -> int:
 
 
 @transaction.atomic
+def set_offers_active(*, offer_ids, active: bool, actor: User | None = None) -> list[Offer]:
+    """Switch offers on or off (head office's bulk action); returns the offers that changed.
+
+    Locks the offers in primary-key order; offers already in that state are left alone and not
+    audited, so running it twice records one change. An offer switched off can no longer be
+    redeemed or assigned; switched on, it runs again within its validity dates.
+    """
+    offers = list(Offer.objects.select_for_update().filter(pk__in=list(offer_ids)).order_by("pk"))
+    changed = [offer for offer in offers if offer.is_active != active]
+    for offer in changed:
+        offer.is_active = active
+        offer.save(update_fields=["is_active"])
+        record_audit_event(
+            actor=actor,
+            action="offer.activated" if active else "offer.deactivated",
+            obj=offer,
+            details={"code": offer.code},
+        )
+    return changed
+
+
+@transaction.atomic
 def redeem_offer(
     *,
     customer: Customer,
