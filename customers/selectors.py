@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -33,6 +33,7 @@ from retail.models import Store, User
 
 TIMELINE_PAGE = 25
 Variant = ListItem._meta.get_field("variant").related_model  # inventory's model, reached through our FK
+Product = Variant._meta.get_field("product").related_model
 
 
 # --- one profile -----------------------------------------------------------------------------
@@ -185,41 +186,99 @@ def _sizes(customer: Customer, bought: list[dict]) -> dict[str, str]:
     return {**sizes, **(customer.preferred_sizes or {})}
 
 
+# "Bought together" reads a bounded sample of other shoppers' baskets whatever the size of the
+# purchase history: the styles of the shopper's newest purchases seed it, and for each SKU of a
+# seed style only its newest baskets are read (through purchased_sku_idx, newest recorded first).
+RECENT_PURCHASES = 100  # the shopper's newest purchase lines: what they own, their sizes
+SEED_STYLES = 12  # the newest distinct styles among them seed "bought together"
+BASKETS_PER_SKU = 8  # newest other baskets read per SKU of a seed style (<= ~500 baskets in all)
+CO_BOUGHT = 60  # SKUs ranked by how many of those baskets hold them
+SIZE_STYLES = 100  # newest styles of the shopper's categories looked at for "in your size"
+
+_CO_BOUGHT_SQL = """
+WITH seed AS (
+    SELECT v.sku FROM {variant} v WHERE v.product_id = ANY(%(seeds)s::bigint[])
+), baskets AS (
+    SELECT DISTINCT b.interaction_id
+    FROM seed CROSS JOIN LATERAL (
+        SELECT p.interaction_id FROM {item} p
+        WHERE p.sku = seed.sku AND p.quantity > 0 AND p.customer_id <> %(me)s
+        ORDER BY p.interaction_id DESC
+        LIMIT %(per_sku)s
+    ) b
+)
+SELECT p.sku, COUNT(*) AS n
+FROM baskets JOIN {item} p ON p.interaction_id = baskets.interaction_id
+JOIN {variant} v ON v.sku = p.sku
+WHERE p.quantity > 0 AND NOT (v.product_id = ANY(%(owned)s::bigint[]))
+GROUP BY p.sku
+ORDER BY n DESC, p.sku
+LIMIT %(limit)s
+"""
+
+
+def _co_bought(customer: Customer, seeds: list[int], owned: set[int]) -> dict[str, int]:
+    """{sku: baskets holding it} over the newest baskets of other shoppers holding a seed style's SKU."""
+    if connection.vendor == "postgresql":
+        sql = _CO_BOUGHT_SQL.format(variant=Variant._meta.db_table, item=PurchasedItem._meta.db_table)
+        params = {
+            "seeds": seeds,
+            "me": customer.pk,
+            "per_sku": BASKETS_PER_SKU,
+            "owned": list(owned),
+            "limit": CO_BOUGHT,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return dict(cursor.fetchall())
+    # SQLite (the demo, a few hundred purchases): the newest baskets of any seed SKU in one read.
+    baskets = (
+        PurchasedItem.objects.filter(sku__in=Variant.objects.filter(product_id__in=seeds).values("sku"), quantity__gt=0)
+        .exclude(customer=customer)
+        .order_by("-interaction_id")
+        .values("interaction_id")[: BASKETS_PER_SKU * 60]
+    )
+    rows = (
+        PurchasedItem.objects.filter(interaction_id__in=baskets, quantity__gt=0)
+        .exclude(sku__in=Variant.objects.filter(product_id__in=owned).values("sku"))
+        .values("sku")
+        .annotate(n=Count("id"))
+        .order_by("-n", "sku")[:CO_BOUGHT]
+    )
+    return {row["sku"]: row["n"] for row in rows}
+
+
 def recommendations_for(customer: Customer, *, store: Store, limit: int = 6) -> dict[str, list[Recommendation]]:
     """ "Bought together" (what other shoppers bought in the same baskets as this shopper) and "more
-    in your size" (new styles of the categories they buy, in their size), only with stock in `store`."""
+    in your size" (new styles of the categories they buy, in their size), only with stock in `store`.
+
+    Bounded at any size of history: the shopper's newest purchase lines (newest-first index), a
+    fixed sample of other baskets (per-SKU LIMIT through the (sku, interaction) index, never a
+    scan of all co-purchases), the ranked styles' variants by product id, the newest styles of
+    their categories; five queries.
+    """
     bought = list(
         PurchasedItem.objects.filter(customer=customer, quantity__gt=0)
         .order_by("-occurred_at")
-        .values("sku", "category", "size")[:100]
+        .annotate(product_id=Subquery(Variant.objects.filter(sku=OuterRef("sku")).values("product_id")[:1]))
+        .values("sku", "category", "size", "product_id")[:RECENT_PURCHASES]
     )
-    my_skus = {row["sku"] for row in bought}
+    owned = {row["product_id"] for row in bought if row["product_id"] is not None}
+    seeds = list(dict.fromkeys(row["product_id"] for row in bought if row["product_id"] is not None))[:SEED_STYLES]
     sizes = _sizes(customer, bought)
-    if not my_skus and not sizes:
+    if not seeds and not sizes:
         return {"together": [], "size": []}
-    # Baskets of other shoppers with any size/colour of a style this shopper bought.
-    owned_products = Variant.objects.filter(sku__in=my_skus).values("product_id")
-    owned_skus = Variant.objects.filter(product_id__in=owned_products).values("sku")
-    baskets = (
-        PurchasedItem.objects.filter(sku__in=owned_skus, quantity__gt=0)
-        .exclude(customer=customer)
-        .order_by("-occurred_at")
-        .values("interaction_id")[:500]
-    )
-    co_bought = list(
-        PurchasedItem.objects.filter(interaction_id__in=baskets, quantity__gt=0)
-        .exclude(sku__in=owned_skus)
-        .values("sku")
-        .annotate(n=Count("id"))
-        .order_by("-n", "sku")[:60]
-    )
-    rank = {row["sku"]: row["n"] for row in co_bought}
+    rank = _co_bought(customer, seeds, owned) if seeds else {}
     base = Variant.objects.select_related("product__category").filter(is_active=True, product__is_active=True)
     # Other shoppers bought some size of a style: suggest that style in this shopper's size.
-    together_variants = list(
-        base.filter(product_id__in=Variant.objects.filter(sku__in=rank).values("product_id"))
-        .exclude(product_id__in=owned_products)
-        .order_by("product_id", "sku")[:300]
+    together_variants = (
+        list(
+            base.filter(product_id__in=Variant.objects.filter(sku__in=rank).values("product_id"))
+            .exclude(product_id__in=owned)
+            .order_by("product_id", "sku")[: CO_BOUGHT * 5]
+        )
+        if rank
+        else []
     )
     score: dict[int, int] = {}
     for v in together_variants:
@@ -227,8 +286,14 @@ def recommendations_for(customer: Customer, *, store: Store, limit: int = 6) -> 
     size_q = Q()
     for category, size in sizes.items():
         size_q |= Q(product__category__slug=category, size=size)
+    newest_styles = (
+        Product.objects.filter(category__slug__in=list(sizes), is_active=True)
+        .exclude(pk__in=owned)
+        .order_by("-created_at", "-id")
+        .values("pk")[:SIZE_STYLES]
+    )
     size_variants = (
-        list(base.filter(size_q).exclude(product_id__in=owned_products).order_by("-product__created_at", "sku")[:60])
+        list(base.filter(size_q, product_id__in=newest_styles).order_by("-product__created_at", "sku")[:60])
         if size_q
         else []
     )

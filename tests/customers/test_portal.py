@@ -7,9 +7,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from customers import selectors
 from customers.models import Customer, Interaction, Note, Task
 from customers.services import earn_points, issue_store_credit, set_consent, update_customer_profile
 from retail.models import AuditEvent, StoreMembership
+from tests.customers.conftest import buy
 from tests.customers.factories import CustomerFactory, many_interactions
 from tests.factories import MembershipFactory
 from tests.helpers import enrol_totp
@@ -175,6 +177,42 @@ def test_lists_show_stock_here_and_recommendations_come_from_purchases(associate
     # and what others bought with A comes in the shopper's size (M), with stock here
     html = recs.content.decode()
     assert "B-M" in html and "C-M" in html and "B-S" not in html and "A-" not in html
+
+
+def test_bought_together_reads_only_the_newest_baskets_of_each_sku(catalog, store, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the per-SKU sample is PostgreSQL's; the SQLite demo reads one sample of all seeds")
+    # given three older baskets of A with B, then two newer ones of A with C (a sample of 2 per SKU)
+    monkeypatch.setattr(selectors, "BASKETS_PER_SKU", 2)
+    for n in range(3):
+        buy(CustomerFactory(), "A-S", "B-S", number=f"OLD-{n}")
+    for n in range(2):
+        buy(CustomerFactory(), "A-S", "C-S", number=f"NEW-{n}")
+    shopper = CustomerFactory(home_store=store)
+    buy(shopper, "A-M", number="MINE-1", store=store)
+    # when the recommendations are read
+    recs = selectors.recommendations_for(shopper, store=store)
+    # then "bought together" ranks what the newest baskets hold, in the shopper's size (M), never A
+    assert [r.variant.sku for r in recs["together"]] == ["C-M"]
+    # and B, beyond the sample, still comes as a new style of their category in their size
+    assert [r.variant.sku for r in recs["size"]] == ["B-M"]
+
+
+def test_recommendations_seed_on_the_newest_styles_bought(catalog, store, monkeypatch):
+    # given other shoppers bought C with A, and B on its own
+    monkeypatch.setattr(selectors, "SEED_STYLES", 1)
+    buy(CustomerFactory(), "A-S", "C-S", number="OTHER-1")
+    buy(CustomerFactory(), "B-S", number="OTHER-2")
+    # and the shopper bought A long ago, then B (one seed style: the newest, B)
+    shopper = CustomerFactory(home_store=store)
+    old = buy(shopper, "A-M", number="MINE-1", store=store)
+    old.items.update(occurred_at=timezone.now() - timedelta(days=400))
+    buy(shopper, "B-M", number="MINE-2", store=store)
+    # when the recommendations are read
+    recs = selectors.recommendations_for(shopper, store=store)
+    # then nothing was bought with B, and C comes only as a new style in their size
+    assert recs["together"] == []
+    assert [r.variant.sku for r in recs["size"]] == ["C-M"]
 
 
 def test_a_new_customer_is_created_at_the_counter_with_consent_from_this_store(associate_client, store):
