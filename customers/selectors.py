@@ -194,6 +194,8 @@ SEED_STYLES = 12  # the newest distinct styles among them seed "bought together"
 BASKETS_PER_SKU = 8  # newest other baskets read per SKU of a seed style (<= ~500 baskets in all)
 CO_BOUGHT = 60  # SKUs ranked by how many of those baskets hold them
 SIZE_STYLES = 100  # newest styles of the shopper's categories looked at for "in your size"
+# What the panel shows and picks by (up to 360 variants: not the products' descriptions and attributes).
+_REC_FIELDS = ("sku", "size", "product_id", "product__name", "product__created_at", "product__category__slug")
 
 _CO_BOUGHT_SQL = """
 WITH seed AS (
@@ -269,7 +271,11 @@ def recommendations_for(customer: Customer, *, store: Store, limit: int = 6) -> 
     if not seeds and not sizes:
         return {"together": [], "size": []}
     rank = _co_bought(customer, seeds, owned) if seeds else {}
-    base = Variant.objects.select_related("product__category").filter(is_active=True, product__is_active=True)
+    base = (
+        Variant.objects.select_related("product__category")
+        .filter(is_active=True, product__is_active=True)
+        .only(*_REC_FIELDS)
+    )
     # Other shoppers bought some size of a style: suggest that style in this shopper's size.
     together_variants = (
         list(
