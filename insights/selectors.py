@@ -48,6 +48,7 @@ from insights.filters import Period
 from inventory.models import StockLevel, StockMovement, Transfer
 from orders.models import Fulfillment, Order, OrderLine
 from orders.returns.models import Reason, ReturnLine, ReturnRequest
+from retail.models import Store
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -111,22 +112,69 @@ def _scalar_sum(queryset, expression, output_field=MONEY):
     return Coalesce(Subquery(summed.values("_sum"), output_field=output_field), none, output_field=output_field)
 
 
-def priced_orders(period: Period):
-    """`sold_orders` with, per order, `short` (the paid share of short-picked units, never charged)
-    and `refunded` (refund_total of its refunded or exchanged returns).
+def _sold_through(period: Period, prefix: str) -> Q:
+    """`sold_orders`' conditions, on the order reached through `prefix` (e.g. "order__")."""
+    return (
+        period.within(f"{prefix}placed_at")
+        & period.at(f"{prefix}store")
+        & ~Q(**{f"{prefix}status": Order.Status.CANCELLED})
+    )
 
-    Correlated subqueries through the lines' and returns' order indexes: the cost follows the
-    orders of the period, not the size of the line and return tables.
+
+_GROUP_COLUMNS = ("bucket", "sold_channel", "sold_store", "orders", "gross", "short", "refunds")
+
+
+def _sales_groups(period: Period, grain: str) -> tuple[str, list]:
+    """SQL of the sold orders summed per (bucket, channel, store_id): orders, gross, short, refunds.
+
+    Three grouped parts added up: the orders themselves, their short-picked lines (few: found
+    through the partial index of lines with cancelled units) and their refunded or exchanged
+    returns. No per-order subquery: the cost is one pass over the period's orders.
+    short = the paid share of units not found at picking and cancelled (never charged).
     """
+    zero_money, zero_count = Value(ZERO, output_field=MONEY), Value(0, output_field=IntegerField())
     kept = Floor(F("total") * 100 * (F("quantity") - F("cancelled_quantity")) / F("quantity")) / 100
-    short = _scalar_sum(
-        OrderLine.objects.filter(order=OuterRef("pk"), cancelled_quantity__gt=0),
-        ExpressionWrapper(F("total") - kept, output_field=MONEY),
+    parts = [
+        sold_orders(period)
+        .annotate(bucket=TRUNC[grain]("placed_at"), sold_channel=F("channel"), sold_store=F("store_id"))
+        .values("bucket", "sold_channel", "sold_store")
+        .annotate(orders=Count("pk"), gross=Sum("total"), short=zero_money, refunds=zero_money),
+        OrderLine.objects.filter(_sold_through(period, "order__"), cancelled_quantity__gt=0)
+        .annotate(
+            bucket=TRUNC[grain]("order__placed_at"), sold_channel=F("order__channel"), sold_store=F("order__store_id")
+        )
+        .values("bucket", "sold_channel", "sold_store")
+        .annotate(
+            orders=zero_count,
+            gross=zero_money,
+            short=Sum(ExpressionWrapper(F("total") - kept, output_field=MONEY)),
+            refunds=zero_money,
+        ),
+        ReturnRequest.objects.filter(_sold_through(period, "order__"), status__in=ReturnRequest.DONE_STATUSES)
+        .annotate(
+            bucket=TRUNC[grain]("order__placed_at"), sold_channel=F("order__channel"), sold_store=F("order__store_id")
+        )
+        .values("bucket", "sold_channel", "sold_store")
+        .annotate(orders=zero_count, gross=zero_money, short=zero_money, refunds=Sum("refund_total")),
+    ]
+    columns = ", ".join(f"p.{c}" for c in _GROUP_COLUMNS)
+    sqls, params = [], []
+    for part in parts:
+        sql, part_params = part.order_by().query.sql_with_params()
+        sqls.append(f"SELECT {columns} FROM ({sql}) p")  # noqa: S608 — ORM-compiled SQL; values are parameters
+        params.extend(part_params)
+    sql = (
+        "SELECT g.bucket AS bucket, g.sold_channel AS channel, g.sold_store AS store_id, SUM(g.orders) AS orders, "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
+        "SUM(g.gross) AS gross, SUM(g.short) AS short, SUM(g.refunds) AS refunds "
+        f"FROM ({' UNION ALL '.join(sqls)}) g GROUP BY g.bucket, g.sold_channel, g.sold_store"
     )
-    refunded = _scalar_sum(
-        ReturnRequest.objects.filter(order=OuterRef("pk"), status__in=ReturnRequest.DONE_STATUSES), F("refund_total")
-    )
-    return sold_orders(period).annotate(short=short, refunded=refunded)
+    return sql, params
+
+
+def _bucket_date(value):
+    if isinstance(value, str):  # SQLite hands back text
+        value = Order._meta.get_field("placed_at").to_python(value)
+    return value.date()
 
 
 def _sales_row(row: dict, by: str, key: str, bucket=None) -> dict:
@@ -142,49 +190,46 @@ def _sales_row(row: dict, by: str, key: str, bucket=None) -> dict:
     }
 
 
-_SALES_SUMS = {"orders": Count("pk"), "gross": Sum("total"), "short": Sum("short"), "refunds": Sum("refunded")}
+_SUMS = "SUM(g.orders) AS orders, SUM(g.gross) AS gross, SUM(g.short) AS short, SUM(g.refunds) AS refunds"
+_STORE = Store._meta.db_table
 
 
 def sales_series(period: Period, *, by: str = "channel", grain: str | None = None) -> list[dict]:
     """Net sales per time bucket and channel (or store): gross, short-picked, refunds, net. One query."""
     grain = grain or period.grain()
-    key = {"channel": "channel", "store": "store__code"}[by]
-    rows = (
-        priced_orders(period)
-        .annotate(bucket=TRUNC[grain]("placed_at"))
-        .values("bucket", key)
-        .annotate(**_SALES_SUMS)
-        .order_by("bucket", key)
+    groups, params = _sales_groups(period, grain)
+    if by == "channel":
+        name, join = "g.channel", ""
+    elif by == "store":
+        name, join = "s.code", f"INNER JOIN {_STORE} s ON s.id = g.store_id "
+    else:
+        raise ValueError(f"sales_series by {by!r}: channel or store")
+    rows = _fetch(
+        f"WITH g AS ({groups}) SELECT g.bucket AS bucket, {name} AS name, {_SUMS} FROM g {join}"  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
+        f"GROUP BY g.bucket, {name} ORDER BY g.bucket, {name}",
+        params,
     )
-    return [_sales_row(row, by, key, bucket=row["bucket"].date()) for row in rows]
+    return [_sales_row({**row, by: row["name"]}, by, by, bucket=_bucket_date(row["bucket"])) for row in rows]
 
 
 def sales_overview(period: Period, *, grain: str | None = None) -> tuple[list[dict], list[dict]]:
-    """(per bucket and channel, per store over the whole period) in one query: the orders of the
-    period are priced once (a CTE) and grouped twice (UNION ALL)."""
+    """(per bucket and channel, per store over the whole period) in one query: the period's sales
+    are summed per bucket, channel and store once (a CTE) and grouped twice (UNION ALL)."""
     grain = grain or period.grain()
-    per_order = (
-        priced_orders(period)
-        .annotate(bucket=TRUNC[grain]("placed_at"), store_code=F("store__code"))
-        .values("bucket", "channel", "store_code", "total", "short", "refunded")
-        .order_by()
-    )
-    inner, params = per_order.query.sql_with_params()
-    sums = "COUNT(*) AS orders, SUM(o.total) AS gross, SUM(o.short) AS short, SUM(o.refunded) AS refunds"
+    groups, params = _sales_groups(period, grain)
     rows = _fetch(
-        f"WITH o AS ({inner}) "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
-        f"SELECT 'channel' AS kind, o.bucket AS bucket, o.channel AS name, {sums} FROM o GROUP BY o.bucket, o.channel "
-        f"UNION ALL SELECT 'store' AS kind, NULL AS bucket, o.store_code AS name, {sums} FROM o GROUP BY o.store_code",
+        f"WITH g AS ({groups}) "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
+        f"SELECT 'channel' AS kind, g.bucket AS bucket, g.channel AS name, {_SUMS} FROM g GROUP BY g.bucket, g.channel "
+        f"UNION ALL SELECT 'store' AS kind, NULL AS bucket, s.code AS name, {_SUMS} "
+        f"FROM g INNER JOIN {_STORE} s ON s.id = g.store_id GROUP BY s.code",
         params,
     )
-    field = Order._meta.get_field("placed_at")
     by_channel, by_store = [], []
     for row in rows:
         if row["kind"] == "channel":
-            bucket = row["bucket"]
-            if isinstance(bucket, str):  # SQLite hands back text
-                bucket = field.to_python(bucket)
-            by_channel.append(_sales_row({**row, "channel": row["name"]}, "channel", "channel", bucket=bucket.date()))
+            by_channel.append(
+                _sales_row({**row, "channel": row["name"]}, "channel", "channel", bucket=_bucket_date(row["bucket"]))
+            )
         else:
             by_store.append(_sales_row({**row, "store": row["name"]}, "store", "store"))
     by_channel.sort(key=lambda r: (r["period"], r["channel"]))
