@@ -87,6 +87,8 @@ def _ratio(part, whole, places: int = 1) -> float | None:
 
 
 def _money(value) -> Decimal:
+    if value is not None and not isinstance(value, Decimal):  # SQLite (the demo) sums decimals as int or float
+        value = Decimal(str(value))
     return (value or ZERO).quantize(Decimal("0.01"))
 
 

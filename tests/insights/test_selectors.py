@@ -174,3 +174,13 @@ def test_counts_are_whole_numbers(chain):
     # then
     assert sold == 7 and isinstance(sold, int)
     assert isinstance(pickups["LON-01"]["short_units"], int)
+
+
+def test_money_sums_from_sqlite_come_back_as_decimals():
+    # SQLite (the demo) hands back SUM() of decimals as int or float
+    assert [selectors._money(v) for v in (12.5, 7, None, Decimal("1.005"))] == [
+        Decimal("12.50"),
+        Decimal("7.00"),
+        Decimal("0.00"),
+        Decimal("1.00"),
+    ]
