@@ -123,54 +123,52 @@ def _sold_through(period: Period, prefix: str) -> Q:
     )
 
 
-_GROUP_COLUMNS = ("bucket", "sold_channel", "sold_store", "orders", "gross", "short", "refunds")
+_SALE_COLUMNS = ("bucket", "sold_channel", "sold_store", "orders", "gross", "short", "refunds")
 
 
-def _sales_groups(period: Period, grain: str) -> tuple[str, list]:
-    """SQL of the sold orders summed per (bucket, channel, store_id): orders, gross, short, refunds.
+def _sales_items(period: Period, grain: str) -> tuple[str, list]:
+    """SQL of one row per sold order, short-picked line and refunded return of the period, each
+    with its order's bucket, channel and store and what it adds to orders, gross, short, refunds.
 
-    Three grouped parts added up: the orders themselves, their short-picked lines (few: found
-    through the partial index of lines with cancelled units) and their refunded or exchanged
-    returns. No per-order subquery: the cost is one pass over the period's orders.
+    The callers group these rows once by what they show: no per-order subquery and no
+    intermediate grouping. Short-picked lines are few (found through their partial index);
     short = the paid share of units not found at picking and cancelled (never charged).
     """
     zero_money, zero_count = Value(ZERO, output_field=MONEY), Value(0, output_field=IntegerField())
     kept = Floor(F("total") * 100 * (F("quantity") - F("cancelled_quantity")) / F("quantity")) / 100
+    of_order = {
+        "bucket": TRUNC[grain]("order__placed_at"),
+        "sold_channel": F("order__channel"),
+        "sold_store": F("order__store_id"),
+    }
     parts = [
-        sold_orders(period)
-        .annotate(bucket=TRUNC[grain]("placed_at"), sold_channel=F("channel"), sold_store=F("store_id"))
-        .values("bucket", "sold_channel", "sold_store")
-        .annotate(orders=Count("pk"), gross=Sum("total"), short=zero_money, refunds=zero_money),
-        OrderLine.objects.filter(_sold_through(period, "order__"), cancelled_quantity__gt=0)
-        .annotate(
-            bucket=TRUNC[grain]("order__placed_at"), sold_channel=F("order__channel"), sold_store=F("order__store_id")
-        )
-        .values("bucket", "sold_channel", "sold_store")
-        .annotate(
-            orders=zero_count,
-            gross=zero_money,
-            short=Sum(ExpressionWrapper(F("total") - kept, output_field=MONEY)),
+        sold_orders(period).annotate(
+            bucket=TRUNC[grain]("placed_at"),
+            sold_channel=F("channel"),
+            sold_store=F("store_id"),
+            orders=Value(1, output_field=IntegerField()),
+            gross=F("total"),
+            short=zero_money,
             refunds=zero_money,
         ),
-        ReturnRequest.objects.filter(_sold_through(period, "order__"), status__in=ReturnRequest.DONE_STATUSES)
-        .annotate(
-            bucket=TRUNC[grain]("order__placed_at"), sold_channel=F("order__channel"), sold_store=F("order__store_id")
-        )
-        .values("bucket", "sold_channel", "sold_store")
-        .annotate(orders=zero_count, gross=zero_money, short=zero_money, refunds=Sum("refund_total")),
+        OrderLine.objects.filter(_sold_through(period, "order__"), cancelled_quantity__gt=0).annotate(
+            **of_order,
+            orders=zero_count,
+            gross=zero_money,
+            short=ExpressionWrapper(F("total") - kept, output_field=MONEY),
+            refunds=zero_money,
+        ),
+        ReturnRequest.objects.filter(_sold_through(period, "order__"), status__in=ReturnRequest.DONE_STATUSES).annotate(
+            **of_order, orders=zero_count, gross=zero_money, short=zero_money, refunds=F("refund_total")
+        ),
     ]
-    columns = ", ".join(f"p.{c}" for c in _GROUP_COLUMNS)
+    columns = ", ".join(f"p.{c}" for c in _SALE_COLUMNS)
     sqls, params = [], []
     for part in parts:
-        sql, part_params = part.order_by().query.sql_with_params()
+        sql, part_params = part.values(*_SALE_COLUMNS).order_by().query.sql_with_params()
         sqls.append(f"SELECT {columns} FROM ({sql}) p")  # noqa: S608 — ORM-compiled SQL; values are parameters
         params.extend(part_params)
-    sql = (
-        "SELECT g.bucket AS bucket, g.sold_channel AS channel, g.sold_store AS store_id, SUM(g.orders) AS orders, "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
-        "SUM(g.gross) AS gross, SUM(g.short) AS short, SUM(g.refunds) AS refunds "
-        f"FROM ({' UNION ALL '.join(sqls)}) g GROUP BY g.bucket, g.sold_channel, g.sold_store"
-    )
-    return sql, params
+    return " UNION ALL ".join(sqls), params
 
 
 def _bucket_date(value):
@@ -192,42 +190,56 @@ def _sales_row(row: dict, by: str, key: str, bucket=None) -> dict:
     }
 
 
-_SUMS = "SUM(g.orders) AS orders, SUM(g.gross) AS gross, SUM(g.short) AS short, SUM(g.refunds) AS refunds"
+_SUMS = "SUM(u.orders) AS orders, SUM(u.gross) AS gross, SUM(u.short) AS short, SUM(u.refunds) AS refunds"
+_TOTALS = "g.orders AS orders, g.gross AS gross, g.short AS short, g.refunds AS refunds"
 _STORE = Store._meta.db_table
 
 
 def sales_series(period: Period, *, by: str = "channel", grain: str | None = None) -> list[dict]:
     """Net sales per time bucket and channel (or store): gross, short-picked, refunds, net. One query."""
     grain = grain or period.grain()
-    groups, params = _sales_groups(period, grain)
+    items, params = _sales_items(period, grain)
     if by == "channel":
-        name, join = "g.channel", ""
-    elif by == "store":
-        name, join = "s.code", f"INNER JOIN {_STORE} s ON s.id = g.store_id "
+        sql = (
+            f"SELECT u.bucket AS bucket, u.sold_channel AS name, {_SUMS} FROM ({items}) u "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
+            "GROUP BY u.bucket, u.sold_channel ORDER BY u.bucket, u.sold_channel"
+        )
+    elif by == "store":  # grouped by the store's id, named after: the join and sort see the groups only
+        sql = (
+            f"SELECT g.bucket AS bucket, s.code AS name, {_TOTALS} FROM (SELECT u.bucket AS bucket, "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
+            f"u.sold_store AS store_id, {_SUMS} FROM ({items}) u GROUP BY u.bucket, u.sold_store) g "
+            f"INNER JOIN {_STORE} s ON s.id = g.store_id ORDER BY g.bucket, s.code"
+        )
     else:
         raise ValueError(f"sales_series by {by!r}: channel or store")
-    rows = _fetch(
-        f"WITH g AS ({groups}) SELECT g.bucket AS bucket, {name} AS name, {_SUMS} FROM g {join}"  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
-        f"GROUP BY g.bucket, {name} ORDER BY g.bucket, {name}",
-        params,
-    )
-    return [_sales_row({**row, by: row["name"]}, by, by, bucket=_bucket_date(row["bucket"])) for row in rows]
+    return [
+        _sales_row({**row, by: row["name"]}, by, by, bucket=_bucket_date(row["bucket"])) for row in _fetch(sql, params)
+    ]
 
 
 def sales_overview(period: Period, *, grain: str | None = None) -> tuple[list[dict], list[dict]]:
     """(per bucket and channel, per store over the whole period) in one query: the period's sales
-    are summed per bucket, channel and store once (a CTE) and grouped twice (UNION ALL)."""
+    rows are read once and grouped both ways (GROUPING SETS; a CTE grouped twice on SQLite)."""
     grain = grain or period.grain()
-    groups, params = _sales_groups(period, grain)
-    rows = _fetch(
-        f"WITH g AS ({groups}) "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
-        f"SELECT 'channel' AS kind, g.bucket AS bucket, g.channel AS name, {_SUMS} FROM g GROUP BY g.bucket, g.channel "
-        f"UNION ALL SELECT 'store' AS kind, NULL AS bucket, s.code AS name, {_SUMS} "
-        f"FROM g INNER JOIN {_STORE} s ON s.id = g.store_id GROUP BY s.code",
-        params,
-    )
+    items, params = _sales_items(period, grain)
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT CASE WHEN g.by_store = 1 THEN 'store' ELSE 'channel' END AS kind, g.bucket AS bucket, "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
+            f"COALESCE(g.channel, s.code) AS name, {_TOTALS} FROM (SELECT GROUPING(u.bucket) AS by_store, "
+            f"u.bucket AS bucket, u.sold_channel AS channel, u.sold_store AS store_id, {_SUMS} FROM ({items}) u "
+            "GROUP BY GROUPING SETS ((u.bucket, u.sold_channel), (u.sold_store))) g "
+            f"LEFT JOIN {_STORE} s ON s.id = g.store_id"
+        )
+    else:
+        sql = (
+            f"WITH u AS ({items}) "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
+            f"SELECT 'channel' AS kind, u.bucket AS bucket, u.sold_channel AS name, {_SUMS} FROM u "
+            "GROUP BY u.bucket, u.sold_channel "
+            f"UNION ALL SELECT 'store' AS kind, NULL AS bucket, s.code AS name, {_SUMS} FROM u "
+            f"INNER JOIN {_STORE} s ON s.id = u.sold_store GROUP BY s.code"
+        )
     by_channel, by_store = [], []
-    for row in rows:
+    for row in _fetch(sql, params):
         if row["kind"] == "channel":
             by_channel.append(
                 _sales_row({**row, "channel": row["name"]}, "channel", "channel", bucket=_bucket_date(row["bucket"]))
