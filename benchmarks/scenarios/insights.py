@@ -103,3 +103,15 @@ def csv_download(ctx: ScenarioContext):
 
     yield call
     _cleanup()
+
+
+@scenario(name="insights.head_office_inventory", calls=30, warmup=3, target_p95_ms=TARGET_MS, max_queries=16)
+def head_office_inventory(ctx: ScenarioContext):
+    """GET /portal/insights/?section=inventory as head office: stock now and sell-through, every location."""
+    client = ctx.client_for(_user(manager_of=None))
+
+    def call():
+        return client.get("/portal/insights/?section=inventory")
+
+    yield call
+    _cleanup()
