@@ -24,6 +24,7 @@ from inventory.ledger import (
     apply_deltas,
     check_quantity,
     complete_variants,
+    give_back_reserved,
     lock_levels,
     lock_levels_by_sku,
     post_movement,
@@ -69,6 +70,7 @@ __all__ = [
     "receive_stock",
     "receive_transfer",
     "record_sale",
+    "record_sales",
     "release_reservation",
     "release_reservations",
     "request_transfer",
@@ -154,6 +156,33 @@ def record_sale(
             )
     deltas = {variant: -quantity for variant, quantity in wanted.items()}
     return apply_deltas(location=location, deltas=deltas, kind=kind, actor=actor, reference=reference)
+
+
+@transaction.atomic
+def record_sales(
+    *, location: "Store | str", sales: list[tuple[str, Iterable[Line]]], actor: User | None = None
+) -> list[StockMovement]:
+    """Many till sales at one location at once: `record_sale` for each (reference, lines), in order.
+
+    The levels of every SKU sold are locked once (primary-key order), and all movements are written
+    in one insert and the levels in one update: each sale still gets its own `sale` movements under
+    its reference (and an `adjustment` first when the ledger held fewer units than were sold).
+    """
+    location = resolve_location(location)
+    wanted = [(reference, resolve_lines(lines)) for reference, lines in sales]
+    levels = lock_levels(((v.pk, location.pk) for _, lines in wanted for v in lines), create=True)
+    now = timezone.now()
+    movements = []
+    for reference, lines in wanted:
+        for variant, quantity in sorted(lines.items(), key=lambda item: item[0].pk):
+            level = levels[(variant.pk, location.pk)]
+            if quantity > level.on_hand:
+                movements.append(post_movement(level, kind=Kind.ADJUSTMENT, quantity=quantity - level.on_hand,
+                                               actor=actor, reference=reference, note=FOUND_AT_TILL, now=now))  # fmt: skip
+            movements.append(
+                post_movement(level, kind=Kind.SALE, quantity=-quantity, actor=actor, reference=reference, note="", now=now)
+            )
+    return save_levels_and_movements(list(levels.values()), movements, ["on_hand"])
 
 
 @transaction.atomic
@@ -293,6 +322,9 @@ def _close(
     reference: str = "",
 ) -> list[StockMovement]:
     """Close locked, active reservations: give back `reserved`, and for consumption take on_hand."""
+    if consume is None:  # a release or expiry: one statement, nothing to read back
+        give_back_reserved(reservations, status=status, now=now)
+        return []
     levels = lock_levels((r.variant_id, r.location_id) for r in reservations)
     movements = []
     for reservation in reservations:
