@@ -508,22 +508,24 @@ STOCK_SUMMARY_KEY = "insights:stock-summary:v1"
 STOCK_SUMMARY_SECONDS = 600  # kept 10 minutes; the beat task (insights.tasks) refreshes it every 5
 
 
-def stock_summary(*, refresh: bool = False) -> dict:
-    """Stock now per location, for every location: {"as_of": when it was counted, "rows": [...]}.
+def stock_summary(*, refresh: bool = False, store_ids: tuple[int, ...] | None = None) -> dict:
+    """Stock now per location (every location, cached): {"as_of": when it was counted, "rows": [...]}.
 
     Counting every stock level (6.5M at the large bench scale) takes seconds, so the counts are
     cached for a few minutes and the page says when they were taken. Cached rather than kept in a
     summary table: the levels are written by the ledger, reservations, safety-stock edits, catalog
     imports and bulk loads, and their counts also move when a variant or product is (de)activated;
     a table kept right by all of them would also put one hot row per location under every checkout.
-    One query when not cached (or `refresh`), none when cached.
+    One query when not cached (or `refresh`), none when cached. Not cached and asked for some
+    stores only (a manager's page): those stores are counted, and not cached for everyone.
     """
     if not refresh:
         cached = cache.get(STOCK_SUMMARY_KEY)
         if cached is not None:
             return cached
+    some = Q() if store_ids is None else Q(location__in=store_ids)
     rows = list(
-        StockLevel.objects.filter(variant__is_active=True, variant__product__is_active=True)
+        StockLevel.objects.filter(some, variant__is_active=True, variant__product__is_active=True)
         .values("location_id", "location__code", "location__name")
         .annotate(
             skus=Count("pk"),
@@ -533,7 +535,8 @@ def stock_summary(*, refresh: bool = False) -> dict:
         .order_by("location__code")
     )
     summary = {"as_of": timezone.now(), "rows": rows}
-    cache.set(STOCK_SUMMARY_KEY, summary, STOCK_SUMMARY_SECONDS)
+    if store_ids is None:
+        cache.set(STOCK_SUMMARY_KEY, summary, STOCK_SUMMARY_SECONDS)
     return summary
 
 
@@ -546,7 +549,7 @@ def stock_by_store(period: Period) -> list[dict]:
     sell-through = units sold (sale and pick-up hand-over movements in the period) /
     (units sold + units on hand now). One query, and one more when the summary is not cached.
     """
-    summary = stock_summary()
+    summary = stock_summary(store_ids=period.store_ids)
     levels = [r for r in summary["rows"] if period.store_ids is None or r["location_id"] in period.store_ids]
     sold = dict(
         StockMovement.objects.filter(

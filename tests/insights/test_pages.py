@@ -169,6 +169,15 @@ def test_stock_now_is_counted_once_for_every_location_and_says_when(superuser_cl
     rows = {r["store"]: r for r in superuser_client.get(f"{URL}?{OCT}&section=inventory").context["data"]["rows"]}
     assert rows["LON-01"]["on_hand"] == 2
     assert rows["LON-01"]["stock_as_of"] > taken
+    # when: nothing is cached and a manager asks: their store only is counted, for them only
+    cache.delete(selectors.STOCK_SUMMARY_KEY)
+    with CaptureQueriesContext(connection) as cold_manager:
+        rows = manager_client.get(f"{URL}?{OCT}&section=inventory").context["data"]["rows"]
+    # then
+    assert [(r["store"], r["on_hand"]) for r in rows] == [("LON-01", 2)]
+    stock_queries = [q["sql"] for q in cold_manager.captured_queries if 'FROM "inventory_stocklevel"' in q["sql"]]
+    assert len(stock_queries) == 1 and '"inventory_stocklevel"."location_id" IN (' in stock_queries[0]
+    assert cache.get(selectors.STOCK_SUMMARY_KEY) is None
 
 
 def test_a_merchandiser_reads_insights_in_the_admin(client, chain):
