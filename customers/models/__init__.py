@@ -9,7 +9,7 @@ from customers.models.loyalty import (
     StoreCreditAccount,
     StoreCreditEntry,
 )
-from customers.models.profiles import Consent, Customer, CustomerIdentity, CustomerMerge, Tag
+from customers.models.profiles import Consent, Customer, CustomerIdentity, CustomerMerge, SearchName, Tag
 from customers.models.timeline import Channel, Interaction, PurchasedItem
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "OfferAssignment",
     "PointsEntry",
     "PurchasedItem",
+    "SearchName",
     "StoreCreditAccount",
     "StoreCreditEntry",
     "Tag",

@@ -73,6 +73,12 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["assigned_associate", "last_name"], name="customer_client_book_idx"),
             models.Index(fields=["home_store", "last_name"], name="customer_home_store_idx"),
+            # The search box's fuzzy steps: the first live shoppers of one exact name, by id.
+            models.Index(
+                fields=["search_name", "id"],
+                name="customer_live_name_idx",
+                condition=Q(is_anonymous=False, merged_into__isnull=True, erased_at__isnull=True),
+            ),
         ]
 
     def __str__(self):
@@ -164,3 +170,19 @@ class CustomerMerge(models.Model):
 
     def __str__(self):
         return f"#{self.source_id} → #{self.target_id}"
+
+
+class SearchName(models.Model):
+    """Every distinct `Customer.search_name` in use, for the search box's typo-tolerant steps.
+
+    Trigram similarity is ranked over these few distinct names instead of over every shopper
+    (a million profiles share a few hundred thousand names; "lucia pael" would otherwise rank
+    every Lucia). On PostgreSQL, triggers on the customers table keep it exact whoever writes
+    (services, admin, bulk COPY): a name is added when a profile gets it and removed when the
+    last profile loses it (renamed, erased, deleted). Not used on SQLite (the demo's LIKE).
+    """
+
+    name = models.CharField(max_length=170, primary_key=True)
+
+    def __str__(self):
+        return self.name

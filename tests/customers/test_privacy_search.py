@@ -187,3 +187,47 @@ def test_a_shoppers_points_survive_in_search_results(people):
     hit = search_customers("07700900001")[0]
     assert hit.customer.loyalty_account.balance == 5
     assert Decimal(hit.score) > 1
+
+
+def _names():
+    from customers.models import SearchName
+
+    return set(SearchName.objects.values_list("name", flat=True))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers are PostgreSQL's")
+def test_the_distinct_names_follow_every_write_of_a_profile(ada):
+    # given two shoppers with one name, and Ada (created through the service)
+    from customers.services import update_customer_profile
+
+    twins = Customer.objects.bulk_create(
+        [CustomerFactory.build(first_name="Kim", last_name="Lee", search_name="kim lee") for _ in range(2)]
+    )
+    assert {"kim lee", "ada lovelace"} <= _names()
+    # when one twin is renamed, the name stays for the other, and the new one is added
+    update_customer_profile(customer=twins[0], values={"last_name": "Park"})
+    assert {"kim lee", "kim park"} <= _names()
+    # when the last one with a name is deleted, renamed or erased, the name goes
+    Customer.objects.filter(pk=twins[1].pk).delete()
+    Customer.objects.filter(pk=twins[0].pk).update(search_name="kim parker")
+    erase_customer(customer=ada, actor=None, reason="DSR-2")
+    assert _names().isdisjoint({"kim lee", "kim park", "ada lovelace"}) and "kim parker" in _names()
+
+
+def test_a_typo_in_a_short_surname_is_found_among_many_of_the_same_first_name(people):
+    def searched(q):
+        with CaptureQueriesContext(connection) as ctx:
+            hits = search_customers(q)
+        return [h.customer for h in hits], len(ctx.captured_queries)
+
+    # given the first name "john" is common and the surname typo is too far for the word step
+    for i in range(60):
+        CustomerFactory(first_name="John", last_name=f"Fairweather{i}")
+    found, queries = searched("jhon smith")
+    # then the whole-name step finds John Smith first, in the same four queries as with few Johns
+    assert found[0] == people["smith"] and queries == 4
+    # and a live profile's name is never hidden by profiles of that name that were merged away
+    dupe = create_customer(first_name="John", last_name="Smith", email="js2@work.example")
+    merge_customers(source=dupe, target=people["smith"])
+    found, _ = searched("jhon smith")
+    assert found.count(people["smith"]) == 1 and dupe not in found
