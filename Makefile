@@ -20,7 +20,7 @@ PYTHON_CANDIDATES := $(shell \
 BASE_PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 	if $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$p; break; fi; done)
 
-.PHONY: help demo serve test test-fast e2e lint fmt lock worker bench serve-prod check-deploy clean
+.PHONY: help demo serve test test-fast e2e lint fmt lock worker bench load serve-prod check-deploy clean
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -74,6 +74,10 @@ worker: venv ## Celery worker with beat (needs REDIS_URL)
 bench: venv ## benchmarks on PostgreSQL: make bench SCALE=small|medium|large [BENCH_ARGS="--only stores.near --repeat 3"]
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) \
 		$(PY) -m benchmarks.run --scale $(SCALE) $(BENCH_ARGS)
+
+load: venv ## mixed load over HTTP (gunicorn, loopback): make load SCALE=medium [LOAD_ARGS="--duration 60 --concurrency 8"]
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) \
+		$(PY) -m benchmarks.load --scale $(SCALE) $(LOAD_ARGS)
 
 serve-prod: venv ## gunicorn with production settings (set SECRET_KEY, DATABASE_URL, REDIS_URL, ALLOWED_HOSTS)
 	DJANGO_ENV=production $(PY) manage.py collectstatic --no-input -v 0
