@@ -158,7 +158,7 @@ def record_sale(
     return apply_deltas(location=location, deltas=deltas, kind=kind, actor=actor, reference=reference)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # the caller's transaction: one sale failing fails them all
 def record_sales(
     *, location: "Store | str", sales: list[tuple[str, Iterable[Line]]], actor: User | None = None
 ) -> list[StockMovement]:
@@ -177,10 +177,13 @@ def record_sales(
         for variant, quantity in sorted(lines.items(), key=lambda item: item[0].pk):
             level = levels[(variant.pk, location.pk)]
             if quantity > level.on_hand:
-                movements.append(post_movement(level, kind=Kind.ADJUSTMENT, quantity=quantity - level.on_hand,
-                                               actor=actor, reference=reference, note=FOUND_AT_TILL, now=now))  # fmt: skip
+                found = quantity - level.on_hand
+                movements.append(post_movement(level, kind=Kind.ADJUSTMENT, quantity=found, actor=actor,
+                                               reference=reference, note=FOUND_AT_TILL, now=now))  # fmt: skip
             movements.append(
-                post_movement(level, kind=Kind.SALE, quantity=-quantity, actor=actor, reference=reference, note="", now=now)
+                post_movement(
+                    level, kind=Kind.SALE, quantity=-quantity, actor=actor, reference=reference, note="", now=now
+                )
             )
     return save_levels_and_movements(list(levels.values()), movements, ["on_hand"])
 

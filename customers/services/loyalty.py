@@ -8,7 +8,8 @@ from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.errors import CustomerError
@@ -218,6 +219,75 @@ def recalculate_tier(*, customer: Customer) -> LoyaltyTier | None:
                 actor=None, action="loyalty.tier_changed", obj=customer, details={"tier": tier.code if tier else None}
             )
     return tier
+
+
+def lock_accounts_for_purchases(customer_ids) -> dict[int, LoyaltyAccount]:
+    """The loyalty accounts of these customers, created if missing, locked in primary-key order.
+
+    The till's batch path (`post_purchase_points`): one locking read, plus an insert and a second
+    read only when an account is missing. Each account carries `next_min_spend`, the threshold of
+    the tier above its own (None at the top), so a purchase re-ranks the tier only when it crosses it.
+    """
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return {}
+    above = LoyaltyTier.objects.filter(
+        min_spend__gt=Coalesce(OuterRef("tier__min_spend"), Value(Decimal("-1")))
+    ).order_by("min_spend")
+
+    def lock():
+        rows = (
+            LoyaltyAccount.objects.select_for_update(of=("self",))
+            .select_related("tier")
+            .annotate(next_min_spend=Subquery(above.values("min_spend")[:1]))
+            .filter(customer_id__in=ids)
+            .order_by("pk")
+        )
+        return {row.customer_id: row for row in rows}
+
+    accounts = lock()
+    if len(accounts) < len(ids):
+        now = timezone.now()
+        LoyaltyAccount.objects.bulk_create(
+            [LoyaltyAccount(customer_id=pk, created_at=now) for pk in ids if pk not in accounts], ignore_conflicts=True
+        )
+        accounts = lock()
+    return accounts
+
+
+def purchase_points(account: LoyaltyAccount, amount: Decimal) -> int:
+    """Points a purchase of `amount` earns at the account's tier rate (0 when less than one point)."""
+    rate = account.tier.points_per_unit if account.tier_id else Decimal("1")
+    return max(int((_money(amount) * rate).to_integral_value(rounding=ROUND_DOWN)), 0)
+
+
+def post_purchase_points(earns: list[tuple[LoyaltyAccount, str, int, Decimal, bool]]) -> None:
+    """Book purchases on accounts locked by `lock_accounts_for_purchases`, in two statements.
+
+    `earns`: (account, reference, points, amount, in_window). Each purchase with points gets its
+    `earn` ledger entry; the balance, last activity and 12-month spend move by the same amounts
+    (spend only for purchases inside the rolling window). The tier is recalculated in full only
+    for accounts whose spend crossed the next tier's threshold; the daily `recalculate_tiers`
+    still rolls old spend off. References are fresh order numbers, so no earn exists for them yet.
+    """
+    now = timezone.now()
+    entries, touched = [], {}
+    for account, reference, points, amount, in_window in earns:
+        if points > 0:
+            entries.append(PointsEntry(account=account, kind=PointsEntry.Kind.EARN, points=points,
+                                       reference=reference[:100], created_at=now))  # fmt: skip
+            account.balance += points
+            account.last_activity_at = now
+        if in_window:
+            account.spend_12m = (account.spend_12m or Decimal("0")) + _money(amount)
+        touched[account.pk] = account
+    PointsEntry.objects.bulk_create(entries)
+    if touched:
+        LoyaltyAccount.objects.bulk_update(list(touched.values()), ["balance", "last_activity_at", "spend_12m"])
+    for account in touched.values():
+        threshold = getattr(account, "next_min_spend", None)
+        if threshold is not None and account.spend_12m >= threshold:
+            recalculate_tier(customer=Customer(pk=account.customer_id))
 
 
 # --- store credit ----------------------------------------------------------------------------

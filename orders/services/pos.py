@@ -6,7 +6,7 @@ written; problems are reported per line and per tender in `fields`.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -14,16 +14,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from customers.errors import CustomerError
-from customers.models import Interaction
 from inventory.errors import InventoryError
 from inventory.models import Variant
+from inventory.services import record_sales
 from orders.errors import OrderError
-from orders.models import Fulfillment, Order, OrderLine, Payment
+from orders.models import Fulfillment, Order, OrderLine, Payment, StatusChange
 from orders.numbers import new_order_number
 from orders.pricing import money
-from orders.services._common import audit, currency, record_status, timeline
+from orders.services._common import currency
 from orders.services.payments import POS_PROVIDER
-from retail.models import PosDevice
+from retail.models import AuditEvent, PosDevice
 
 TENDER_METHODS = {
     "card": Payment.Method.CARD,
@@ -54,20 +54,34 @@ def _decimal(value, errors: list, label: str) -> Decimal | None:
     return amount
 
 
-def _check(sale: PosSale) -> tuple[list[tuple[Variant, int, Decimal, Decimal]], list[tuple[str, Decimal, dict]]]:
+def _codes(sale: PosSale) -> set[str]:
+    return {
+        str(line.get("sku") or line.get("barcode") or "").strip() for line in sale.lines or () if isinstance(line, dict)
+    }
+
+
+def _variants_by_code(codes: set[str]) -> dict[str, Variant]:
+    """Every variant these SKUs or barcodes name, in one query for a whole batch."""
+    codes.discard("")
+    if not codes:
+        return {}
+    by_code = {}
+    for variant in Variant.objects.filter(Q(sku__in=codes) | Q(barcode__in=codes)).select_related("product__category"):
+        by_code[variant.sku] = variant
+        if variant.barcode:
+            by_code[variant.barcode] = variant
+    return by_code
+
+
+def _check(
+    sale: PosSale, by_code: dict[str, Variant]
+) -> tuple[list[tuple[Variant, int, Decimal, Decimal]], list[tuple[str, Decimal, dict]]]:
     fields: dict[str, list[str]] = {}
     receipt = (sale.receipt_number or "").strip()
     if not receipt or len(receipt) > 40:
         fields["receipt_number"] = ["1 to 40 characters."]
     if not sale.lines:
         fields["lines"] = ["A sale has at least one line."]
-    codes = {str(line.get("sku") or line.get("barcode") or "").strip() for line in sale.lines if isinstance(line, dict)}
-    variants = Variant.objects.filter(Q(sku__in=codes) | Q(barcode__in=codes)).select_related("product__category")
-    by_code = {}
-    for variant in variants:
-        by_code[variant.sku] = variant
-        if variant.barcode:
-            by_code[variant.barcode] = variant
     lines = []
     for index, line in enumerate(sale.lines):
         errors: list[str] = []
@@ -130,129 +144,243 @@ def _check(sale: PosSale) -> tuple[list[tuple[Variant, int, Decimal, Decimal]], 
     return lines, tenders
 
 
-def _resolve(identity: dict):
-    if not identity:
-        return None
-    from customers.services.profiles import resolve_customer
+MAX_BATCH = 100
 
-    pairs = {k: v for k, v in identity.items() if k in ("card", "phone", "email") and v}
+
+@dataclass
+class PosResult:
+    """What became of one receipt of a batch: `created`, `replayed` (stored before) or `rejected`."""
+
+    receipt_number: str
+    status: str
+    order: Order | None = None
+    error: OrderError | None = None
+
+
+@dataclass
+class _Pending:
+    index: int
+    sale: PosSale
+    receipt: str
+    lines: list
+    tenders: list
+    identity: dict
+    customer: object = None
+    order: Order | None = None
+    gross: list = field(default_factory=list)
+
+
+def _identity(sale: PosSale) -> dict:
+    if not sale.customer:
+        return {}
+    pairs = {k: v for k, v in sale.customer.items() if k in ("card", "phone", "email") and v}
     if not pairs:
         raise OrderError(
             "Identify the customer by card, phone or email.",
             code="invalid_sale",
             fields={"customer": ["card|phone|email"]},
         )
-    try:
-        return resolve_customer(identities=pairs, create=True)
-    except CustomerError as exc:
-        raise OrderError(exc.message, code="invalid_sale", fields={"customer": [exc.message]}) from None
-
-
-def _earn(*, customer, number: str, amount: Decimal) -> int:
-    from customers.services.loyalty import earn_points
-
-    try:
-        return earn_points(customer=customer, reference=number, amount=amount).points
-    except CustomerError as exc:
-        if exc.code == "invalid":  # the tier's rate gives less than one point
-            return 0
-        raise
+    return pairs
 
 
 def record_pos_sale(*, device: PosDevice, sale: PosSale) -> tuple[Order, bool]:
     """(order, created). A replay of a receipt already recorded returns the first order, unchanged."""
-    store = device.store
-    receipt = (sale.receipt_number or "").strip()
-    existing = Order.objects.filter(store=store, receipt_number=receipt).first() if receipt else None
-    if existing is not None:
-        return existing, False
-    try:
-        return _record(device=device, sale=sale), True
-    except IntegrityError:
-        # Another request recorded this receipt a moment ago: theirs is the sale.
-        existing = Order.objects.filter(store=store, receipt_number=receipt).first()
-        if existing is None:
-            raise OrderError("Please send the sale again.", code="order_number_clash", status=503) from None
-        return existing, False
+    (result,) = record_pos_sales(device=device, sales=[sale])
+    if result.error is not None:
+        raise result.error
+    return result.order, result.status == "created"
 
 
-@transaction.atomic
-def _record(*, device: PosDevice, sale: PosSale) -> Order:
-    lines, tenders = _check(sale)
+def record_pos_sales(*, device: PosDevice, sales: list[PosSale]) -> list[PosResult]:
+    """Record a till's receipts (one, or a batch sent after being offline); one result per sale, in order.
+
+    Each receipt is checked on its own and stored in its own savepoint: a rejected receipt never
+    drops the others. Idempotent by (store, receipt number): a receipt stored before, by an earlier
+    or a concurrent request, is `replayed` with its first order and nothing is written twice (the
+    database's unique constraint decides a race). The shared work is done once for the batch: one
+    query each for replays, SKUs, known shoppers and loyalty accounts, and one insert each for the
+    fulfilments, lines, payments, status history, audit, stock movements, points and timeline.
+    """
     store = device.store
-    customer = _resolve(sale.customer)
+    results: list[PosResult | None] = [None] * len(sales)
+    receipts = [(sale.receipt_number or "").strip() for sale in sales]
+    stored = {o.receipt_number: o for o in Order.objects.filter(store=store, receipt_number__in=set(receipts) - {""})}
+    by_code = _variants_by_code(set().union(*(_codes(sale) for sale in sales)) if sales else set())
+    pending: list[_Pending] = []
+    first: dict[str, int] = {}
+    for index, (sale, receipt) in enumerate(zip(sales, receipts, strict=True)):
+        if receipt in stored:
+            results[index] = PosResult(receipt, "replayed", order=stored[receipt])
+            continue
+        if receipt and receipt in first:
+            continue  # the same receipt twice in one batch: answered like the first, below
+        try:
+            lines, tenders = _check(sale, by_code)
+            identity = _identity(sale)
+        except OrderError as exc:
+            results[index] = PosResult(receipt, "rejected", error=exc)
+            continue
+        first[receipt] = index
+        pending.append(_Pending(index, sale, receipt, lines, tenders, identity))
+    if pending:
+        with transaction.atomic():
+            _store(device=device, pending=pending, results=results)
+    raced = [r.receipt_number for r in results if r is not None and r.status == "replayed" and r.order is None]
+    if raced:
+        theirs = {o.receipt_number: o for o in Order.objects.filter(store=store, receipt_number__in=raced)}
+        for result in results:
+            if result is not None and result.order is None and result.status == "replayed":
+                result.order = theirs.get(result.receipt_number)
+                if result.order is None:
+                    result.status = "rejected"
+                    result.error = OrderError("Please send the sale again.", code="order_number_clash", status=503)
+    for index, receipt in enumerate(receipts):
+        if results[index] is None:
+            earlier = results[first[receipt]]
+            status = "rejected" if earlier.status == "rejected" else "replayed"
+            results[index] = PosResult(receipt, status, order=earlier.order, error=earlier.error)
+    return results
+
+
+def _customers(pending: list[_Pending], results: list) -> list[_Pending]:
+    """Known shoppers in one query; new or ambiguous identities through resolve_customer, one by one."""
+    from customers.services.profiles import known_customers_for, resolve_customer
+
+    named = [p for p in pending if p.identity]
+    for p, customer in zip(named, known_customers_for([p.identity for p in named]), strict=True):
+        p.customer = customer
+    kept = []
+    for p in pending:
+        if p.identity and p.customer is None:
+            try:
+                p.customer = resolve_customer(identities=p.identity, create=True)
+            except CustomerError as exc:
+                error = OrderError(exc.message, code="invalid_sale", fields={"customer": [exc.message]})
+                results[p.index] = PosResult(p.receipt, "rejected", error=error)
+                continue
+        kept.append(p)
+    return kept
+
+
+def _store(*, device: PosDevice, pending: list[_Pending], results: list) -> None:
+    from customers.services.loyalty import lock_accounts_for_purchases, post_purchase_points, purchase_points
+
+    store = device.store
     now = timezone.now()
-    sold_at = sale.sold_at or now
-    gross = [money(u * q) for _, q, u, _ in lines]
-    subtotal = sum(gross, Decimal("0.00"))
-    discount = sum((d for *_, d in lines), Decimal("0.00"))
-    number = new_order_number()  # unique by constraint; a clash is reported as a retryable 503
+    pending = _customers(pending, results)
+    accounts = lock_accounts_for_purchases(p.customer.pk for p in pending if p.customer is not None)
+    done: list[_Pending] = []
+    for p in pending:
+        try:
+            p.order = _insert_order(device=device, p=p, accounts=accounts, now=now)
+        except OrderError as exc:
+            results[p.index] = PosResult(p.receipt, "rejected", error=exc)
+        else:
+            if p.order is None:  # another request stored this receipt meanwhile: theirs is the sale
+                results[p.index] = PosResult(p.receipt, "replayed")
+            else:
+                results[p.index] = PosResult(p.receipt, "created", order=p.order)
+                done.append(p)
+    if not done:
+        return
+    fulfillments = Fulfillment.objects.bulk_create(
+        Fulfillment(order=p.order, kind=Fulfillment.Kind.CARRY_OUT, location=store,
+                    status=Fulfillment.Status.COLLECTED, created_at=p.order.placed_at, closed_at=p.order.placed_at)
+        for p in done
+    )  # fmt: skip
+    rows = OrderLine.objects.bulk_create(
+        OrderLine(order=p.order, fulfillment=f, line_number=i + 1, variant=v, sku=v.sku, name=v.product.name[:200],
+                  size=v.size, colour=v.colour, category=v.product.category.name[:80], quantity=q, unit_price=u,
+                  discount=d, total=p.gross[i] - d, picked_quantity=q)
+        for p, f in zip(done, fulfillments, strict=True)
+        for i, (v, q, u, d) in enumerate(p.lines)
+    )  # fmt: skip
+    Payment.objects.bulk_create(payment for p in done for payment in p.order._pos_payments)
+    StatusChange.objects.bulk_create(
+        StatusChange(order=p.order, fulfillment=f, to_status=Fulfillment.Status.COLLECTED, actor_label="system",
+                     note=f"till {device.name}"[:300], occurred_at=now)
+        for p, f in zip(done, fulfillments, strict=True)
+    )  # fmt: skip
+    AuditEvent.objects.bulk_create(
+        AuditEvent(actor_label="system", action="pos.sale_recorded", object_type=Order._meta.label_lower,
+                   object_id=str(p.order.pk), store=store, occurred_at=now,
+                   details={"number": p.order.number, "receipt": p.receipt, "device": device.pk})
+        for p in done
+    )  # fmt: skip
+    try:
+        record_sales(
+            location=store,
+            sales=[(f"pos:{store.code}:{p.receipt}"[:80], [(v, q) for v, q, _, _ in p.lines]) for p in done],
+        )
+    except InventoryError as exc:
+        raise OrderError(exc.message, code=exc.code, status=409, extra=exc.extra) from None
+    _loyalty_and_timeline(store=store, done=done, rows=rows, accounts=accounts, post=post_purchase_points,
+                          points_for=purchase_points, now=now)  # fmt: skip
+
+
+def _insert_order(*, device: PosDevice, p: _Pending, accounts: dict, now) -> Order | None:
+    """The order (and any store-credit spend) in its own savepoint; None when the receipt was stored meanwhile."""
+    from customers.services.loyalty import purchase_points
+
+    store, customer = device.store, p.customer
+    sold_at = p.sale.sold_at or now
+    p.gross = [money(u * q) for _, q, u, _ in p.lines]
+    subtotal = sum(p.gross, Decimal("0.00"))
+    discount = sum((d for *_, d in p.lines), Decimal("0.00"))
     points = 0
     if customer is not None and subtotal - discount >= 1:
-        points = _earn(customer=customer, number=number, amount=subtotal - discount)
-    order = Order.objects.create(
-        number=number,
-        customer=customer,
-        channel=Order.Channel.STORE,
-        store=store,
-        status=Order.Status.COMPLETED,
-        contact_name=customer.full_name if customer else "",
-        email=customer.email if customer else "",
-        phone=customer.phone if customer else "",
-        currency=currency(),
-        subtotal=subtotal,
-        discount_total=discount,
-        offer_discount=discount,
-        total=subtotal - discount,
-        points_earned=points,
-        receipt_number=sale.receipt_number.strip(),
-        device=device,
-        placed_at=sold_at,
-        updated_at=now,
-        closed_at=sold_at,
-    )
-    fulfillment = Fulfillment.objects.create(
-        order=order,
-        kind=Fulfillment.Kind.CARRY_OUT,
-        location=store,
-        status=Fulfillment.Status.COLLECTED,
-        created_at=sold_at,
-        closed_at=sold_at,
-    )
-    rows = OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            fulfillment=fulfillment,
-            line_number=i + 1,
-            variant=v,
-            sku=v.sku,
-            name=v.product.name[:200],
-            size=v.size,
-            colour=v.colour,
-            category=v.product.category.name[:80],
-            quantity=q,
-            unit_price=u,
-            discount=d,
-            total=gross[i] - d,
-            picked_quantity=q,
+        points = purchase_points(accounts[customer.pk], subtotal - discount)
+    for attempt in range(2):
+        order = Order(
+            number=new_order_number(),  # unique by constraint; a clash is drawn again once, then reported
+            customer=customer,
+            channel=Order.Channel.STORE,
+            store=store,
+            status=Order.Status.COMPLETED,
+            contact_name=customer.full_name if customer else "",
+            email=customer.email if customer else "",
+            phone=customer.phone if customer else "",
+            currency=currency(),
+            subtotal=subtotal,
+            discount_total=discount,
+            offer_discount=discount,
+            total=subtotal - discount,
+            points_earned=points,
+            receipt_number=p.receipt,
+            device=device,
+            placed_at=sold_at,
+            updated_at=now,
+            closed_at=sold_at,
         )
-        for i, (v, q, u, d) in enumerate(lines)
-    )
+        try:
+            with transaction.atomic():
+                order.save(force_insert=True)
+                order._pos_payments = _payments(order=order, p=p, now=now)
+            return order
+        except IntegrityError:
+            if Order.objects.filter(store=store, receipt_number=p.receipt).exists():
+                return None
+            if attempt:
+                raise OrderError("Please send the sale again.", code="order_number_clash", status=503) from None
+    return None  # pragma: no cover
+
+
+def _payments(*, order: Order, p: _Pending, now) -> list[Payment]:
     payments = []
-    for method, amount, tender in tenders:
+    for method, amount, tender in p.tenders:
         if method == "store_credit":
             from customers.services.loyalty import spend_store_credit
 
             try:
-                entry = spend_store_credit(customer=customer, amount=amount, reference=order.number, store=store)
+                entry = spend_store_credit(
+                    customer=p.customer, amount=amount, reference=order.number, store=order.store
+                )
             except CustomerError as exc:
                 raise OrderError(exc.message, code="invalid_sale", fields={"tenders": [exc.message]}) from None
             reference, provider = f"credit:{entry.pk}", "store_credit"
         else:
-            reference, provider = (
-                str(tender.get("reference") or f"{store.code}:{order.receipt_number}")[:80],
-                POS_PROVIDER,
-            )
+            reference = str(tender.get("reference") or f"{order.store.code}:{order.receipt_number}")[:80]
+            provider = POS_PROVIDER
         payments.append(Payment(
             order=order,
             method=TENDER_METHODS[method],
@@ -266,41 +394,48 @@ def _record(*, device: PosDevice, sale: PosSale) -> Order:
             created_at=now,
             updated_at=now,
         ))  # fmt: skip
-    Payment.objects.bulk_create(payments)
-    from inventory.services import record_sale
+    return payments
 
+
+def _loyalty_and_timeline(*, store, done: list[_Pending], rows: list, accounts: dict, post, points_for, now) -> None:
+    """Points earned and the purchase on the shopper's timeline, for every stored receipt with a shopper."""
+    from customers.services.timeline import Purchase, record_purchases
+
+    window = now - timedelta(days=365)
+    lines_of: dict[int, list] = {}
+    for row in rows:
+        lines_of.setdefault(row.order_id, []).append(row)
+    earns, purchases = [], []
+    for p in done:
+        order = p.order
+        if order.customer_id is None:
+            continue
+        earns.append((accounts[order.customer_id], order.number, order.points_earned, order.total,
+                      order.placed_at >= window))  # fmt: skip
+        purchases.append(
+            Purchase(
+                customer=p.customer,
+                channel=order.channel,
+                source="orders",
+                external_id=f"{order.number}:sale",
+                occurred_at=now,
+                store=store,
+                subject=f"Bought in {store.name} (receipt {order.receipt_number})",
+                data={
+                    "order_number": order.number,
+                    "total": str(order.total),
+                    "currency": order.currency,
+                    "receipt": order.receipt_number,
+                    "lines": [
+                        {"sku": r.sku, "qty": r.quantity, "amount": str(r.total), "category": r.category,
+                         "size": r.size}
+                        for r in lines_of[order.pk]
+                    ],
+                },
+            )
+        )  # fmt: skip
+    post(earns)
     try:
-        record_sale(
-            location=store,
-            lines=[(v, q) for v, q, _, _ in lines],
-            reference=f"pos:{store.code}:{order.receipt_number}"[:80],
-        )
-    except InventoryError as exc:
-        raise OrderError(exc.message, code=exc.code, status=409, extra=exc.extra) from None
-    record_status(
-        order=order, fulfillment=fulfillment, to_status=Fulfillment.Status.COLLECTED, note=f"till {device.name}"
-    )
-    audit(
-        action="pos.sale_recorded",
-        order=order,
-        store=store,
-        details={"receipt": order.receipt_number, "device": device.pk},
-    )
-    if customer is not None:
-        timeline(
-            order=order,
-            kind=Interaction.Kind.PURCHASE,
-            key="sale",
-            store=store,
-            subject=f"Bought in {store.name} (receipt {order.receipt_number})",
-            data={
-                "total": str(order.total),
-                "currency": order.currency,
-                "receipt": order.receipt_number,
-                "lines": [
-                    {"sku": r.sku, "qty": r.quantity, "amount": str(r.total), "category": r.category, "size": r.size}
-                    for r in rows
-                ],
-            },
-        )
-    return order
+        record_purchases(purchases)
+    except CustomerError as exc:
+        raise OrderError(exc.message, code="invalid_sale", fields={"lines": [exc.message]}) from None
