@@ -231,3 +231,15 @@ def test_a_typo_in_a_short_surname_is_found_among_many_of_the_same_first_name(pe
     merge_customers(source=dupe, target=people["smith"])
     found, _ = searched("jhon smith")
     assert found.count(people["smith"]) == 1 and dupe not in found
+
+
+def test_many_shoppers_of_one_name_do_not_crowd_out_a_better_prefix_match():
+    # given sixty Ann Smithfields on file before the one Kai Smith
+    for _ in range(60):
+        CustomerFactory(first_name="Ann", last_name="Smithfield")
+    kai = create_customer(first_name="Kai", last_name="Smith")
+    # when an associate types the surname
+    hits = search_customers("smith")
+    # then the whole-word match comes first, and the list is full with the others
+    assert hits[0].customer == kai and len(hits) == 10
+    assert {h.customer.search_name for h in hits[1:]} == {"ann smithfield"}
