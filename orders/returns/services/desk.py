@@ -8,6 +8,7 @@ from orders.models import Order
 from orders.numbers import normalise_order_number
 from orders.returns.errors import ReturnError
 from orders.returns.models import ReturnRequest
+from orders.returns.services._tx import forget
 from orders.returns.services.approval import ManagerApproval
 from orders.returns.services.receiving import Inspection, receive_return, require_returns_desk
 from orders.returns.services.refunds import ExchangeRequest, refund_return
@@ -56,7 +57,7 @@ def complete_return(
             request=request, store=store, actor=actor, inspections=inspections, judge=False, held=held
         )
         held = True  # receive_return locked it (or it was made here)
-    return refund_return.within(
+    request = refund_return.within(
         request=request,
         store=store,
         actor=actor,
@@ -65,6 +66,8 @@ def complete_return(
         approval=approval,
         held=held,
     )
+    forget(request)
+    return request
 
 
 @dataclass
@@ -148,6 +151,8 @@ def _record_pos_return(*, device: PosDevice, sale: PosReturn, receipt: str) -> R
             reason=str(sale.approval.get("reason") or ""),
             code=str(sale.approval.get("code") or ""),
         )
-    return refund_return.within(
+    request = refund_return.within(
         request=request, store=store, actor=None, method=sale.refund_method, approval=approval, held=True
     )
+    forget(request)
+    return request

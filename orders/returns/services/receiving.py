@@ -20,7 +20,7 @@ from orders.returns.services._facts import (
     price_receiptless,
     units_in_returns,
 )
-from orders.returns.services._tx import service
+from orders.returns.services._tx import remember, remembered, service
 from orders.returns.services.notify import notify_return
 from orders.returns.services.requests import lock_request, save_verdicts
 from retail.models import PosDevice, Store, User
@@ -44,10 +44,18 @@ def require_returns_desk(store: Store) -> None:
         )
 
 
-def rejudge(request: ReturnRequest, *, lock_order: bool = False, lines: list[ReturnLine] | None = None):
+def rejudge(
+    request: ReturnRequest,
+    *,
+    lock_order: bool = False,
+    lines: list[ReturnLine] | None = None,
+    save_request: bool = True,
+):
     """Judge the request again from its lines as they are now (conditions found at inspection, exact
-    amounts after earlier refunds), and store the verdicts. The window counts from the request's date."""
-    rules = current_rules()
+    amounts after earlier refunds), and store the verdicts. The window counts from the request's date.
+    With `save_request=False` only the lines are written: the caller saves the request's row itself.
+    Rules and order lines read earlier in this transaction (`remember`) are not read again."""
+    rules = remembered(request, "rules") or current_rules()
     if lines is None:
         lines = request_lines(request)
     items = [
@@ -62,7 +70,9 @@ def rejudge(request: ReturnRequest, *, lock_order: bool = False, lines: list[Ret
     ]
     offer = None
     if request.order_id:
-        order_lines = order_lines_for(request.order, lock=lock_order)
+        order_lines = None if lock_order else remembered(request, "order_lines")
+        if order_lines is None:
+            order_lines = order_lines_for(request.order, lock=lock_order)
         by_pk = {ol.pk: ol for ol in order_lines}
         for item in items:
             item.order_line = by_pk[item.order_line.pk]
@@ -84,7 +94,7 @@ def rejudge(request: ReturnRequest, *, lock_order: bool = False, lines: list[Ret
         offer=offer,
         exclude_request=request.pk,
     )
-    save_verdicts(request, items, verdict, create=False, lines=lines)
+    save_verdicts(request, items, verdict, create=False, lines=lines, save_request=save_request)
     return verdict
 
 
@@ -92,22 +102,28 @@ def request_lines(request: ReturnRequest) -> list[ReturnLine]:
     return list(request.lines.select_related("variant__product__category__parent", "order_line").order_by("pk"))
 
 
-def _move_stock(line: ReturnLine, *, store: Store, actor, disposition: str, reference: str) -> None:
+def _move_stock(lines: list[ReturnLine], *, store: Store, actor, reference: str) -> None:
+    """Units back on sale (restock, and damaged ones before they are written off) in one ledger call
+    for the whole return, then each damaged line written off; units held for inspection wait in the
+    back room, neither sellable nor written off, until released."""
     from inventory.services import adjust_stock, restock_return
 
-    if disposition == Disposition.INSPECTION:
-        return  # not sellable, not written off: the unit waits in the back room until released
-    restock_return(location=store, lines=[(line.variant, line.quantity)], actor=actor, reference=reference)
-    if disposition == Disposition.DAMAGED:
-        adjust_stock(
-            location=store,
-            variant=line.variant,
-            quantity=-line.quantity,
-            reason=f"Returned damaged ({reference.removeprefix('return:')})",
-            kind="damage",
-            actor=actor,
-            reference=reference,
+    back = [line for line in lines if line.disposition in (Disposition.RESTOCK, Disposition.DAMAGED)]
+    if back:
+        restock_return(
+            location=store, lines=[(line.variant, line.quantity) for line in back], actor=actor, reference=reference
         )
+    for line in back:
+        if line.disposition == Disposition.DAMAGED:
+            adjust_stock(
+                location=store,
+                variant=line.variant,
+                quantity=-line.quantity,
+                reason=f"Returned damaged ({reference.removeprefix('return:')})",
+                kind="damage",
+                actor=actor,
+                reference=reference,
+            )
 
 
 def _user(actor) -> User | None:
@@ -119,7 +135,7 @@ def inspect_lines(
 ) -> list[ReturnLine]:
     """Set each line's condition and disposition and move its stock (request locked by the caller)."""
     inspections = inspections or {}
-    lines = request_lines(request)
+    lines = remembered(request, "lines") or request_lines(request)
     unknown = set(inspections) - {line.pk for line in lines}
     if unknown:
         raise ReturnError("Inspect only this return's lines.", code="invalid_line", fields={"lines": ["Unknown."]})
@@ -143,10 +159,10 @@ def inspect_lines(
     ReturnLine.objects.bulk_update(lines, ["condition", "disposition"])
     reference = f"return:{request.rma_number}"
     try:
-        for line in lines:
-            _move_stock(line, store=store, actor=_user(actor), disposition=line.disposition, reference=reference)
+        _move_stock(lines, store=store, actor=_user(actor), reference=reference)
     except InventoryError as exc:
         raise ReturnError(exc.message, code=exc.code, fields=exc.fields) from None
+    remember(request, lines=lines)
     return lines
 
 
@@ -220,8 +236,9 @@ def release_inspection(*, line: ReturnLine, store: Store, actor: User, outcome: 
     if outcome not in (Disposition.RESTOCK, Disposition.DAMAGED):
         raise ReturnError("Release to restock or damaged.", code="invalid_disposition")
     reference = f"return:{request.rma_number}"
-    _move_stock(line, store=store, actor=actor, disposition=outcome, reference=reference)
-    line.disposition, line.inspection_released_at = outcome, timezone.now()
+    line.disposition = outcome
+    _move_stock([line], store=store, actor=actor, reference=reference)
+    line.inspection_released_at = timezone.now()
     line.save(update_fields=["disposition", "inspection_released_at"])
     record_audit_event(
         actor=actor,

@@ -18,7 +18,7 @@ from orders.models import Order, Payment
 from orders.pricing import money
 from orders.returns.errors import ReturnError
 from orders.returns.models import ReturnRequest
-from orders.returns.services._tx import service
+from orders.returns.services._tx import remembered, service
 from orders.returns.services.approval import ManagerApproval, record_approval
 from orders.returns.services.notify import backdated_to, notify_return
 from orders.returns.services.receiving import rejudge, request_lines
@@ -306,8 +306,9 @@ def refund_return(
     if request.order_id:
         Order.objects.select_for_update(of=("self",)).filter(pk=request.order_id).first()
         payments = list(Payment.objects.select_for_update().filter(order_id=request.order_id).order_by("pk"))
-    lines = request_lines(request)
-    rejudge(request, lines=lines)  # sets the verdict, totals and approval_required on `request`
+    lines = remembered(request, "lines") or request_lines(request)
+    # sets the verdict, totals and approval_required on `request` (its row is saved below, once)
+    rejudge(request, lines=lines, save_request=False)
     if approval is not None and request.approval_required and not request.is_approved:
         record_approval(request=request, store=store, approval=approval, actor=actor)
     if request.approval_required and not request.is_approved:

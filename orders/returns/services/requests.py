@@ -20,7 +20,7 @@ from orders.returns.services._facts import (
     price_receiptless,
     units_in_returns,
 )
-from orders.returns.services._tx import service
+from orders.returns.services._tx import remember, service
 from retail.models import PosDevice, Store, User
 from retail.services import record_audit_event
 
@@ -159,15 +159,23 @@ def verdict_values(verdict) -> dict:
 
 
 def save_verdicts(
-    request: ReturnRequest, items: list[Item], verdict, *, create: bool, lines: list[ReturnLine] | None = None
+    request: ReturnRequest,
+    items: list[Item],
+    verdict,
+    *,
+    create: bool,
+    lines: list[ReturnLine] | None = None,
+    save_request: bool = True,
 ) -> list[ReturnLine]:
-    """Write the engine's answer on the request and its lines (new lines, or the existing ones in order)."""
+    """Write the engine's answer on the request and its lines (new lines, or the existing ones in order).
+    With `save_request=False` the request's fields are only set: its caller saves the row."""
     if not create:  # a new request is inserted with these already (verdict_values)
         values = verdict_values(verdict)
         for field, value in values.items():
             setattr(request, field, value)
         request.updated_at = timezone.now()
-        request.save(update_fields=[*values, "updated_at"])
+        if save_request:
+            request.save(update_fields=[*values, "updated_at"])
     if create:
         rows = []
         for item in items:
@@ -248,7 +256,8 @@ def start_return(
         note=(note or "").strip()[:300],
         **verdict_values(verdict),
     )
-    save_verdicts(request, items, verdict, create=True)
+    created = save_verdicts(request, items, verdict, create=True)
+    remember(request, rules=rules, order_lines=order_lines, lines=created)
     record_audit_event(
         actor=device or _actor(actor),
         action="return.requested",
