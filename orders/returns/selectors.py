@@ -42,39 +42,42 @@ def find_return(text: str) -> ReturnRequest | None:
     return _detail_qs().filter(rma_number=number).first() if number else None
 
 
-def _order_qs() -> QuerySet[Order]:
-    return Order.objects.select_related("store", "customer").prefetch_related(
-        Prefetch(
-            "lines",
-            queryset=OrderLine.objects.select_related("fulfillment", "variant__product__category__parent").order_by(
-                "line_number"
-            ),
+def _order_qs(*, payments: bool = True) -> QuerySet[Order]:
+    lines = Prefetch(
+        "lines",
+        queryset=OrderLine.objects.select_related("fulfillment", "variant__product__category__parent").order_by(
+            "line_number"
         ),
-        "payments",
     )
+    qs = Order.objects.select_related("store", "customer")
+    return qs.prefetch_related(lines, "payments") if payments else qs.prefetch_related(lines)
 
 
-def find_order(text: str) -> Order | None:
-    """An order by its number (typed or scanned) or by a till receipt number."""
+def find_order(text: str, *, payments: bool = True) -> Order | None:
+    """An order by its number (typed or scanned) or by a till receipt number. Without `payments`
+    (the verdicts and the desk's submission, which do not show them) one query fewer."""
     text = (text or "").strip()
     if not text:
         return None
     numbers = {normalise_order_number(text), text, text.upper()} - {""}
-    found = _order_qs().filter(number__in=numbers).first()
-    return found or _order_qs().filter(receipt_number=text).order_by("-placed_at").first()
+    found = _order_qs(payments=payments).filter(number__in=numbers).first()
+    return found or _order_qs(payments=payments).filter(receipt_number=text).order_by("-placed_at").first()
 
 
 def returnable_orders_of(customer, *, limit: int = 20, offset: int = 0) -> list[Order]:
     """The shopper's delivered purchases, newest first (the desk's "find through the profile"); three
-    queries, using the customer's orders index whatever their number."""
+    queries, using the customer's orders index whatever their number. Only the columns the list
+    shows (a page is 20 orders and their lines: no addresses, notes or totals it does not print)."""
     delivered = Fulfillment.objects.filter(
         order=OuterRef("pk"), status__in=[Fulfillment.Status.COLLECTED, Fulfillment.Status.SHIPPED]
     )
+    lines = OrderLine.objects.only("order_id", "line_number", "quantity", "name", "size").order_by("line_number")
     return list(
         Order.objects.filter(customer=customer)
         .filter(Exists(delivered))
         .select_related("store")
-        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("line_number")))
+        .only("number", "receipt_number", "placed_at", "channel", "total", "customer_id", "store__name", "store__code")
+        .prefetch_related(Prefetch("lines", queryset=lines))
         .order_by("-placed_at", "-id")[offset : offset + limit]
     )
 

@@ -168,7 +168,8 @@ def _already_done(key: str):
 @portal_view
 def order_return(request, number: str):
     """Choose the lines of one order, see the verdicts as you go, settle and print the receipt."""
-    order = selectors.find_order(number)
+    # a submission is settled without showing the payments (read only if the page is shown again)
+    order = selectors.find_order(number, payments=request.method != "POST")
     if order is None:
         raise Http404("No such order.")
     data = request.POST if request.method == "POST" else {}
@@ -194,7 +195,7 @@ def order_return(request, number: str):
 @portal_view
 def order_preview(request, number: str):
     """htmx: the verdicts for the lines as chosen so far (nothing is written)."""
-    order = selectors.find_order(number)
+    order = selectors.find_order(number, payments=False)
     if order is None:
         raise Http404("No such order.")
     lines = forms.order_lines_from(request.POST, order.lines.all())
