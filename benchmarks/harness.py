@@ -238,7 +238,7 @@ def run_benchmark(
             description=s.description,
             target_p95_ms=s.target_p95_ms,
             max_queries=s.max_queries,
-            items_per_call=s.items_per_call,
+            items_per_call=s.items_per_call(scale.name) if callable(s.items_per_call) else s.items_per_call,
             item=s.item,
         )
         for s in scenarios
@@ -251,7 +251,8 @@ def run_benchmark(
             log(f"[{round_no}/{repeat}] {s.name} ...")
             ctx = ScenarioContext(scale=scale, name=s.name, seed=seed, log=log)
             try:
-                _measure(s, result, ctx, calls or s.calls, s.warmup if warmup is None else warmup)
+                wanted = s.calls if s.fixed_calls or not calls else calls
+                _measure(s, result, ctx, wanted, s.warmup if warmup is None else warmup)
             except Exception as exc:  # noqa: BLE001 — one broken scenario must not hide the others
                 result.error = f"{type(exc).__name__}: {exc}"[:500]
                 log(f"  {s.name} failed: {result.error}")

@@ -33,8 +33,9 @@ class Scenario:
     max_queries: int | None = None
     expect_status: frozenset[int] | None = None  # None: any status below 400
     description: str = ""
-    items_per_call: int | None = None  # a batch scenario: how many items (events, receipts) one call carries
+    items_per_call: int | Callable[[str], int] | None = None  # a batch: items (events, receipts) per call, or f(scale)
     item: str = "items"
+    fixed_calls: bool = False  # inputs made in setup for exactly `calls` calls (files to import): --calls leaves it
 
 
 @dataclass(frozen=True)
@@ -71,17 +72,19 @@ class Registry:
         target_p95_ms: float | None = None,
         max_queries: int | None = None,
         expect_status: int | Iterable[int] | None = None,
-        items_per_call: int | None = None,
+        items_per_call: int | Callable[[str], int] | None = None,
         item: str = "items",
+        fixed_calls: bool = False,
     ):
         """Register `setup(ctx) -> call` (or a generator that yields `call` once, then cleans up).
 
         `items_per_call` marks a batch scenario (500 events, 50 receipts per call): the report then
-        gives its throughput in `item`s per second, single-threaded, at the mean and at the p95.
+        gives its throughput in `item`s per second, single-threaded, at the mean and at the p95
+        (a callable gets the scale's name). `fixed_calls`: `--calls` does not override `calls`.
         """
         if calls < 1 or warmup < 0:
             raise ValueError("calls must be at least 1 and warmup at least 0")
-        if items_per_call is not None and items_per_call < 1:
+        if isinstance(items_per_call, int) and items_per_call < 1:
             raise ValueError("items_per_call must be at least 1")
         statuses = None
         if expect_status is not None:
@@ -100,6 +103,7 @@ class Registry:
                     description=_first_line(setup),
                     items_per_call=items_per_call,
                     item=item,
+                    fixed_calls=fixed_calls,
                 )
             )
             return setup

@@ -72,7 +72,15 @@ def _write_file(path: Path, ctx: ScenarioContext, run: str, n: int, people: list
             )
 
 
-@scenario(name="imports.transactions", calls=CALLS, warmup=0, target_p95_ms=0.6 * 100_000)
+@scenario(
+    name="imports.transactions",
+    calls=CALLS,
+    warmup=0,
+    target_p95_ms=0.6 * 100_000,
+    items_per_call=_rows,
+    item="rows",
+    fixed_calls=True,
+)
 def transactions(ctx: ScenarioContext):
     """manage.py import_transactions of 100,000 new rows (20,000 at small scale): check + write; p95 <= 60 s."""
     n = _rows(ctx.scale.name)
@@ -110,10 +118,14 @@ def transactions(ctx: ScenarioContext):
         cursor.execute("ANALYZE customers_interaction")
 
 
-@scenario(name="imports.customers", calls=CALLS, warmup=0)
+def _customer_rows(scale_name: str) -> int:
+    return CUSTOMER_ROWS.get(scale_name, 1000)
+
+
+@scenario(name="imports.customers", calls=CALLS, warmup=0, items_per_call=_customer_rows, item="rows", fixed_calls=True)
 def customers(ctx: ScenarioContext):
     """manage.py import_customers of 1,000 new customers (email, card, consent) through the customers' services."""
-    n = CUSTOMER_ROWS.get(ctx.scale.name, 1000)
+    n = _customer_rows(ctx.scale.name)
     run = f"{timezone.now():%H%M%S}"
     folder = tempfile.TemporaryDirectory(prefix="omni-import-bench-")
     files = []

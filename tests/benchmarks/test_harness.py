@@ -182,6 +182,26 @@ def test_a_batch_scenario_reports_its_items_per_second(tiny_dataset, registry):
     assert "RATE  test.batch: 50 receipts per call ->" in format_table(run)
 
 
+def test_a_scenario_with_fixed_calls_keeps_its_count_and_may_size_its_batch_by_scale(tiny_dataset, registry):
+    # given a scenario with inputs for exactly two calls, whose batch size depends on the scale
+    reg = Registry()
+    reg.add(registry.scenarios[FLOOR])
+
+    @reg.scenario(name="test.files", calls=2, warmup=0, fixed_calls=True, items_per_call=lambda s: len(s) * 10)
+    def files(ctx):
+        todo = iter(["a.csv", "b.csv"])
+        return lambda: next(todo)
+
+    # when the run overrides every scenario's number of calls
+    run = run_benchmark(scale=TINY, registry=reg, calls=7, warmup=0, log=quiet)
+
+    # then the fixed scenario made its own two calls (no error from a third), the floor seven
+    result = run.result("test.files")
+    assert result.error is None and result.calls == 2
+    assert run.result(FLOOR).calls == 7
+    assert result.to_dict()["throughput"]["per_call"] == 40  # "tiny" -> 4 x 10
+
+
 def test_a_call_with_an_unexpected_status_is_an_error_not_a_timing(tiny_dataset, registry):
     # given a scenario whose calls answer 404
     reg = Registry()
