@@ -3,13 +3,15 @@
 Availability rows are dicts: {sku, variant_id, location (code), location_id, location_name,
 on_hand, reserved, safety_stock, available, last_counted_at, count_age_days, distance_km?}.
 `available` is computed in SQL (GREATEST(on_hand - reserved - safety_stock, 0)) and distances
-with retail.geo.distance_km, so filtering and ordering by them happen in the database.
+with retail.geo.distance_km (or its SQL text, distance_sql, on the hot nearest-stock path), so
+filtering and ordering by them happen in the database.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet, Sum, Value, Window
 from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.utils import timezone
@@ -17,7 +19,7 @@ from django.utils import timezone
 from inventory.errors import InventoryError
 from inventory.ledger import Line, resolve_lines
 from inventory.models import Category, Product, Reservation, StockLevel, StockMovement, Transfer, TransferLine, Variant
-from retail.geo import distance_km
+from retail.geo import POINT_SQL, distance_km, distance_sql
 from retail.models import Store
 
 LOW_STOCK_THRESHOLD = 3  # available units at or below which a store should reorder or transfer
@@ -142,22 +144,35 @@ def nearest_availability(
     *, skus: Iterable[str], lat: float, lng: float, limit: int = 5, min_available: int = 1
 ) -> list[dict]:
     """For each SKU, the `limit` nearest active locations with at least `min_available` units,
-    nearest first. One query: distance and a per-SKU rank are computed by the database."""
+    nearest first. One query: distance and a per-SKU rank are computed by the database.
+
+    Written as SQL: the ORM form (haversine expression + window + QUALIFY) cost ~8 ms of Python
+    to compile per call against ~0.3 ms to run, on the API's most frequent question."""
     variants = variants_by_sku(skus)
-    qs = (
-        _levels()
-        .filter(variant_id__in=[v.pk for v in variants.values()], available_units__gte=min_available)
-        .annotate(distance=distance_km(lat, lng, lat_field="location__latitude", lng_field="location__longitude"))
-        .annotate(
-            rank=Window(
-                RowNumber(), partition_by=[F("variant_id")], order_by=[F("distance").asc(), F("location__code").asc()]
-            )
-        )
-        .filter(rank__lte=limit)
-        .order_by("sku", "distance", "location_code")
-    )
+    level, store, variant = StockLevel._meta.db_table, Store._meta.db_table, Variant._meta.db_table
+    available = "GREATEST(sl.on_hand - sl.reserved - sl.safety_stock, 0)"
+    distance = distance_sql("s.latitude", "s.longitude")
+    sql = f"""
+        SELECT * FROM (
+            SELECT sl.variant_id, sl.location_id, sl.on_hand, sl.reserved, sl.safety_stock, sl.last_counted_at,
+                   v.sku, s.code AS location_code, s.name AS location_name, {available} AS available_units,
+                   {distance} AS distance,
+                   row_number() OVER (PARTITION BY sl.variant_id ORDER BY {distance}, s.code) AS rank
+              FROM {level} sl
+              JOIN {variant} v ON v.id = sl.variant_id
+              JOIN {store} s ON s.id = sl.location_id
+             CROSS JOIN {POINT_SQL}
+             WHERE sl.variant_id = ANY(%s) AND s.is_active AND {available} >= %s
+        ) ranked
+        WHERE rank <= %s
+        ORDER BY sku, distance, location_code
+    """  # noqa: S608 — table and column names are ours; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [lat, lng, [v.pk for v in variants.values()], min_available, limit])
+        names = [c.name for c in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     now = timezone.now()
-    return [_row(v, now) for v in qs.values(*_ROW_FIELDS, "distance")]
+    return [_row(row, now) for row in rows]
 
 
 # --------------------------------------------------------------------------- routing

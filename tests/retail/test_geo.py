@@ -1,6 +1,8 @@
 import pytest
+from django.db import connection
 
-from retail.geo import parse_point
+from retail.geo import POINT_SQL, distance_sql, parse_point
+from retail.models import Store
 from retail.selectors import stores_by_distance
 from tests.factories import StoreFactory
 
@@ -19,6 +21,24 @@ def test_distance_is_computed_in_sql_and_orders_nearest_first():
     assert stores[0].distance_km < 1
     assert 255 < stores[1].distance_km < 270
     assert 525 < stores[2].distance_km < 540
+
+
+def test_the_sql_text_of_the_distance_agrees_with_the_expression():
+    # given stores far apart, and a point on the other side of the antimeridian for one of them
+    for code, lat, lng in [("LON", "51.511800", "-0.123300"), ("SYD", "-33.868800", "151.209300")]:
+        StoreFactory(code=code, latitude=lat, longitude=lng)
+    point = (-36.8485, 174.7633)  # Auckland
+    # when both forms measure from the same point
+    expected = {s.code: s.distance_km for s in stores_by_distance(lat=point[0], lng=point[1])}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT code, {distance_sql('latitude', 'longitude')} FROM {Store._meta.db_table} CROSS JOIN {POINT_SQL}",  # noqa: S608
+            [*point],
+        )
+        measured = dict(cursor.fetchall())
+    # then they agree to the metre (Auckland-Sydney is ~2,155 km)
+    assert measured == pytest.approx(expected, abs=0.001)
+    assert 2100 < measured["SYD"] < 2200
 
 
 @pytest.mark.parametrize(
