@@ -204,3 +204,30 @@ class PosSaleOutput(serializers.Serializer):
     total = serializers.DecimalField(max_digits=12, decimal_places=2)
     points_earned = serializers.IntegerField()
     customer_id = serializers.IntegerField(allow_null=True)
+
+
+class PosSaleBatchInput(serializers.Serializer):
+    """Receipts a till kept while offline; each is validated like a single sale (per receipt, not per batch)."""
+
+    receipts = PosSaleInput(many=True, help_text="1 to 100 receipts, in the order they were rung up.")
+
+
+class PosBatchErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="`invalid` (a field), `invalid_sale` (lines, tenders, customer)...")
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class PosSaleBatchResult(serializers.Serializer):
+    receipt_number = serializers.CharField(allow_blank=True)
+    status = serializers.ChoiceField(
+        choices=["created", "replayed", "rejected"],
+        help_text="created: stored now; replayed: stored before (nothing stored twice); rejected: see error.",
+    )
+    number = serializers.CharField(allow_null=True, help_text="The order's number when stored (created or replayed).")
+    order_id = serializers.IntegerField(allow_null=True)
+    error = PosBatchErrorSerializer(allow_null=True, help_text="Why the receipt was refused; fix and re-send it.")
+
+
+class PosSaleBatchOutput(serializers.Serializer):
+    results = PosSaleBatchResult(many=True, help_text="One per receipt, in input order.")

@@ -16,4 +16,5 @@ urlpatterns = [
     path("orders/<str:number>/cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
     path("orders/<str:number>/arrived/", views.OrderArrivalView.as_view(), name="order-arrived"),
     path("pos/sales/", views.PosSaleView.as_view(), name="pos-sale"),
+    path("pos/sales/batch/", views.PosSaleBatchView.as_view(), name="pos-sale-batch"),
 ]

@@ -2,7 +2,7 @@
 
 from django.db import IntegrityError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +13,7 @@ from orders.api import serializers as s
 from orders.api.permissions import IsPosDevice, IsShopper
 from orders.errors import OrderError
 from orders.models import Cart, Fulfillment
+from retail.api.errors import error_body, validation_error_body
 from retail.api.idempotency import idempotent, request_scope
 from retail.api.serializers import ApiErrorSerializer
 from retail.models import Store
@@ -328,6 +329,16 @@ class MyOrdersView(generics.ListAPIView):
         return super().paginate_queryset(queryset)
 
 
+def _pos_sale(v: dict) -> "services.PosSale":
+    return services.PosSale(
+        receipt_number=v["receipt_number"],
+        lines=v["lines"],
+        tenders=v["tenders"],
+        customer=dict(v.get("customer") or {}),
+        sold_at=v.get("sold_at"),
+    )
+
+
 class PosSaleView(APIView):
     """A till posts a sale. Idempotent by receipt number: a replay answers 200 with the first order."""
 
@@ -344,14 +355,7 @@ class PosSaleView(APIView):
     def post(self, request):
         data = s.PosSaleInput(data=request.data)
         data.is_valid(raise_exception=True)
-        v = data.validated_data
-        sale = services.PosSale(
-            receipt_number=v["receipt_number"],
-            lines=v["lines"],
-            tenders=v["tenders"],
-            customer=dict(v.get("customer") or {}),
-            sold_at=v.get("sold_at"),
-        )
+        sale = _pos_sale(data.validated_data)
         order, created = services.record_pos_sale(device=request.user, sale=sale)
         response = Response(
             s.PosSaleOutput(order).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
@@ -359,3 +363,86 @@ class PosSaleView(APIView):
         if not created:
             response["Idempotent-Replayed"] = "true"
         return response
+
+
+class PosSaleBatchView(APIView):
+    """A till back online posts the receipts it kept, up to 100 at once.
+
+    Always 200 when the body is a batch: each receipt is validated like a single sale and stored in
+    its own savepoint, so a refused receipt never drops the others. `results` answers each receipt
+    in input order: `created`, `replayed` (stored before, by an earlier upload or a concurrent one:
+    nothing is stored twice) or `rejected` with an error to fix before re-sending that receipt only.
+    """
+
+    permission_classes = [IsPosDevice]
+
+    @extend_schema(
+        request=s.PosSaleBatchInput,
+        responses={
+            200: s.PosSaleBatchOutput,
+            400: _error("invalid_batch: no `receipts` list, or an empty one; batch_too_large: more than 100"),
+        },
+        examples=[
+            OpenApiExample(
+                "Mixed batch",
+                response_only=True,
+                value={
+                    "results": [
+                        {"receipt_number": "R-0001", "status": "created", "number": "OM-7K2M-9XD4",
+                         "order_id": 812, "error": None},
+                        {"receipt_number": "R-0002", "status": "replayed", "number": "OM-Q4TE-1B7C",
+                         "order_id": 790, "error": None},
+                        {"receipt_number": "R-0003", "status": "rejected", "number": None, "order_id": None,
+                         "error": {"code": "invalid_sale", "message": "The sale was not recorded: lines.0: ...",
+                                   "fields": {"lines.0": ["Unknown SKU or barcode 'NOPE-1'."]}}},
+                    ]
+                },
+            )
+        ],
+    )  # fmt: skip
+    def post(self, request):
+        receipts = request.data.get("receipts") if isinstance(request.data, dict) else None
+        if not isinstance(receipts, list) or not receipts:
+            raise OrderError(
+                'Send {"receipts": [...]} with at least one receipt.',
+                code="invalid_batch",
+                status=400,
+                fields={"receipts": ["A list of 1 to 100 receipts."]},
+            )
+        if len(receipts) > services.MAX_POS_BATCH:
+            raise OrderError(
+                f"At most {services.MAX_POS_BATCH} receipts per batch; send the rest in another.",
+                code="batch_too_large",
+                status=400,
+                fields={"receipts": [f"{len(receipts)} sent, at most {services.MAX_POS_BATCH}."]},
+            )
+        results: list[dict | None] = [None] * len(receipts)
+        sales, positions = [], []
+        for index, raw in enumerate(receipts):
+            data = s.PosSaleInput(data=raw if isinstance(raw, dict) else {})
+            if data.is_valid():
+                sales.append(_pos_sale(data.validated_data))
+                positions.append(index)
+            else:
+                number = raw.get("receipt_number") if isinstance(raw, dict) else None
+                results[index] = _batch_result(str(number or ""), "rejected", error=validation_error_body(data.errors))
+        outcomes = services.record_pos_sales(device=request.user, sales=sales) if sales else []
+        for index, outcome in zip(positions, outcomes, strict=True):
+            error = outcome.error
+            results[index] = _batch_result(
+                outcome.receipt_number,
+                outcome.status,
+                order=outcome.order,
+                error=error_body(error.code, error.message, error.fields) if error else None,
+            )
+        return Response({"results": results}, status=status.HTTP_200_OK)
+
+
+def _batch_result(receipt_number: str, status_: str, *, order=None, error=None) -> dict:
+    return {
+        "receipt_number": receipt_number,
+        "status": status_,
+        "number": order.number if order else None,
+        "order_id": order.pk if order else None,
+        "error": error,
+    }

@@ -7,7 +7,7 @@ pickups:   start_picking, scan_pick, short_pick, mark_ready, record_arrival, han
            ship_fulfillment
 lifecycle: send_pickup_reminder, expire_pickup, cancel_order
 payments:  settle_payments, refund_payment, owed_amount
-pos:       record_pos_sale (PosSale)
+pos:       record_pos_sale (PosSale), record_pos_sales (a till's offline batch: PosResult per receipt)
 """
 
 from orders.services.carts import (
@@ -30,10 +30,13 @@ from orders.services.pickups import (
     short_pick,
     start_picking,
 )
-from orders.services.pos import PosSale, record_pos_sale
+from orders.services.pos import MAX_BATCH as MAX_POS_BATCH
+from orders.services.pos import PosResult, PosSale, record_pos_sale, record_pos_sales
 
 __all__ = [
+    "MAX_POS_BATCH",
     "GroupRequest",
+    "PosResult",
     "PosSale",
     "TenderRequest",
     "cancel_order",
@@ -47,6 +50,7 @@ __all__ = [
     "place_order",
     "record_arrival",
     "record_pos_sale",
+    "record_pos_sales",
     "refund_payment",
     "replace_cart_lines",
     "scan_pick",

@@ -434,8 +434,8 @@ def _loyalty_and_timeline(*, store, done: list[_Pending], rows: list, accounts: 
                 },
             )
         )  # fmt: skip
-    post(earns)
     try:
         record_purchases(purchases)
     except CustomerError as exc:
         raise OrderError(exc.message, code="invalid_sale", fields={"lines": [exc.message]}) from None
+    post(earns)  # after the purchased items: a tier re-ranked here counts them

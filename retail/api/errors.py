@@ -46,6 +46,14 @@ def _flatten(detail) -> dict:
     return out
 
 
+def validation_error_body(detail) -> dict:
+    """A serializer's errors in the API's error shape (code `invalid`): also one item's error in a batch."""
+    fields = _flatten(detail)
+    first = next(iter(fields.items()), ("", ["Invalid input."]))
+    message = first[1][0] if first[0] == "non_field_errors" else f"{first[0]}: {first[1][0]}"
+    return error_body("invalid", message, fields)
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status)
@@ -60,10 +68,7 @@ def exception_handler(exc, context):
     if response is None:
         return None  # a real bug: let Django log it and answer 500
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail)
-        first = next(iter(fields.items()), ("", ["Invalid input."]))
-        message = first[1][0] if first[0] == "non_field_errors" else f"{first[0]}: {first[1][0]}"
-        response.data = error_body("invalid", message, fields)
+        response.data = validation_error_body(exc.detail)
         response.status_code = status.HTTP_400_BAD_REQUEST
     elif isinstance(exc, exceptions.Throttled):
         response.data = error_body(
