@@ -46,6 +46,12 @@ class Product(models.Model):
     class Meta:
         ordering = ["name", "id"]
         constraints = [models.CheckConstraint(condition=Q(base_price__gte=0), name="product_base_price_not_negative")]
+        indexes = [
+            # name__icontains OR style_code__iexact (stock lookup, product search): with this the OR is a
+            # BitmapOr with the name trigram index (0002); without it a rare word walked every product in
+            # name order (8.3 ms at medium's 3k products, 0.9 ms with it).
+            models.Index(Upper("style_code"), name="product_style_code_upper_idx"),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.style_code})"
