@@ -105,17 +105,24 @@ def receive_stock(
     return movements
 
 
-@transaction.atomic
-def restock_return(
+def _restock_return(
     *, location: "Store | str", lines: Iterable[Line], actor: User | None = None, reference: str = ""
 ) -> list[StockMovement]:
-    """Put returned units back on sale at a location that takes returns (`return_restock`)."""
+    """Put returned units back on sale at a location that takes returns (`return_restock`).
+
+    `restock_return.within(...)` runs it in the caller's transaction without a savepoint of its own,
+    for a caller whose whole transaction fails with it (the returns desk's one step): it refuses
+    before writing anything, and a database error aborts the caller's transaction either way."""
     location = resolve_location(location)
     if not location.accepts_returns:
         raise InventoryError(f"{location.code} does not take returns.", code="returns_not_accepted")
     return apply_deltas(
         location=location, deltas=resolve_lines(lines), kind=Kind.RETURN_RESTOCK, actor=actor, reference=reference
     )
+
+
+restock_return = transaction.atomic(_restock_return)
+restock_return.within = _restock_return
 
 
 @transaction.atomic

@@ -52,9 +52,9 @@ def complete_return(
                 customer=customer, lines=lines or [], store=store, actor=actor, submission_key=submission_key
             )
     if request.status in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):
-        # the refund below judges the return again under the order's lock: no need to here
+        # the refund below judges the return again under the order's lock, and saves its row whole
         request = receive_return.within(
-            request=request, store=store, actor=actor, inspections=inspections, judge=False, held=held
+            request=request, store=store, actor=actor, inspections=inspections, judge=False, held=held, save=False
         )
         held = True  # receive_return locked it (or it was made here)
     request = refund_return.within(
@@ -142,7 +142,7 @@ def _record_pos_return(*, device: PosDevice, sale: PosReturn, receipt: str) -> R
     request = start_return.within(
         order=order, lines=_pos_lines(sale.lines), channel="store", device=device, store=store, receipt_number=receipt
     )
-    request = receive_return.within(request=request, store=store, actor=device, judge=False, held=True)
+    request = receive_return.within(request=request, store=store, actor=device, judge=False, held=True, save=False)
     approval = None
     if sale.approval:
         approval = ManagerApproval(

@@ -109,8 +109,8 @@ def _move_stock(lines: list[ReturnLine], *, store: Store, actor, reference: str)
     from inventory.services import adjust_stock, restock_return
 
     back = [line for line in lines if line.disposition in (Disposition.RESTOCK, Disposition.DAMAGED)]
-    if back:
-        restock_return(
+    if back:  # within the return's transaction, which any refusal here rolls back whole: no savepoint
+        restock_return.within(
             location=store, lines=[(line.variant, line.quantity) for line in back], actor=actor, reference=reference
         )
     for line in back:
@@ -176,12 +176,15 @@ def receive_return(
     inspect: bool = True,
     judge: bool = True,
     held: bool = False,
+    save: bool = True,
 ) -> ReturnRequest:
     """The goods are in this store's hands: record where, inspect (condition, disposition), move stock.
 
     Only stores that accept returns; a mail return is received at the warehouse. With `inspect`,
     lines not in `inspections` keep the condition the shopper gave and its default disposition.
-    Locks the return's row, unless the caller `held` it already in this transaction.
+    Locks the return's row, unless the caller `held` it already in this transaction. With
+    `save=False` the request's new state is only set: a caller that saves the row whole next in the
+    same transaction (the desk's refund) writes it once.
     """
     require_returns_desk(store)
     request = request if held else lock_request(request)
@@ -205,7 +208,8 @@ def receive_return(
         lines = inspect_lines(request, store=store, actor=actor, inspections=inspections)
         request.status, request.inspected_at = ReturnRequest.Status.INSPECTED, now
         fields.append("inspected_at")
-    request.save(update_fields=fields)
+    if save:
+        request.save(update_fields=fields)
     if inspect and judge:
         rejudge(request, lines=lines)
     record_audit_event(
