@@ -134,6 +134,21 @@ def search_name(ctx: ScenarioContext):
     yield from _search(ctx, lambda sample, rng: [f"{c.first_name} {_typo(c.last_name, rng)}" for c in sample])
 
 
+def _prefixes(sample: list[Customer], rng) -> list[str]:
+    """What an associate has typed a few keystrokes in: "lu", "luc pa", "pat" (common words included)."""
+    out = []
+    for c in sample:
+        first, last = c.first_name.lower(), c.last_name.lower()
+        out.append(rng.choice([first[:2], f"{first[:3]} {last[:2]}", last[:3], f"{first} {last[:1]}"]))
+    return out
+
+
+@scenario(name="customers.search.prefix", calls=300, target_p95_ms=50, expect_status=200)
+def search_prefix(ctx: ScenarioContext):
+    """Top-bar type-ahead after a few keystrokes: two or three letters of a name, or a first name and an initial."""
+    yield from _search(ctx, _prefixes)
+
+
 def _busiest(sample: list[Customer]) -> list[int]:
     ids = [c.pk for c in sample[:50]]
     counts = {}
