@@ -848,7 +848,10 @@ def run_load(
         server.start()
         for staff in actors.staff:  # gunicorn trusts X-Forwarded-Proto from 127.0.0.1: the request is https
             staff["origin"] = f"https://127.0.0.1:{server.port}"
-        log(f"gunicorn {server.worker_class} x{workers} workers x{threads} threads on 127.0.0.1:{server.port}")
+        log(
+            f"gunicorn {server.worker_class}, {workers} workers x {threads} threads on 127.0.0.1:{server.port} "
+            f"(log: {server.log_path})"
+        )
         if warmup > 0:
             drive(port=server.port, actors=actors, seconds=warmup, concurrency=concurrency,
                   max_requests=max_requests, seed=seed + 1, stop=stop)  # fmt: skip
