@@ -22,6 +22,7 @@ from inventory.errors import InventoryError
 from inventory.ledger import (
     Line,
     apply_deltas,
+    book_reservations,
     check_quantity,
     complete_variants,
     give_back_reserved,
@@ -278,10 +279,7 @@ def reserve_stock(
             extra={"lines": short, "location": location.code},
         )
     now = timezone.now()
-    for variant, quantity in wanted.items():
-        levels[(variant.pk, location.pk)].reserved += quantity
-    StockLevel.objects.bulk_update(list(levels.values()), ["reserved"])
-    return Reservation.objects.bulk_create(
+    return book_reservations(  # levels' reserved and the reservations, one statement
         [
             Reservation(
                 variant=variant,
@@ -293,7 +291,8 @@ def reserve_stock(
                 created_at=now,
             )
             for variant, quantity in sorted(wanted.items(), key=lambda item: item[0].pk)
-        ]
+        ],
+        {variant_id: level for (variant_id, _), level in levels.items()},
     )
 
 
