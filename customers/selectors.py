@@ -210,18 +210,20 @@ WITH seed AS (
         LIMIT %(per_sku)s
     ) b
 )
-SELECT p.sku, COUNT(*) AS n
+SELECT v.product_id, p.sku, COUNT(*) AS n
 FROM baskets JOIN {item} p ON p.interaction_id = baskets.interaction_id
 JOIN {variant} v ON v.sku = p.sku
-WHERE p.quantity > 0 AND NOT (v.product_id = ANY(%(owned)s::bigint[]))
-GROUP BY p.sku
+WHERE p.quantity > 0 AND v.is_active AND NOT (v.product_id = ANY(%(owned)s::bigint[]))
+GROUP BY p.sku, v.product_id
 ORDER BY n DESC, p.sku
 LIMIT %(limit)s
 """
 
 
-def _co_bought(customer: Customer, seeds: list[int], owned: set[int]) -> dict[str, int]:
-    """{sku: baskets holding it} over the newest baskets of other shoppers holding a seed style's SKU."""
+def _co_bought(customer: Customer, seeds: list[int], owned: set[int]) -> dict[int, int]:
+    """{style: baskets holding any of its SKUs}, summed over the CO_BOUGHT SKUs most often in the
+    newest baskets of other shoppers holding a seed style's SKU."""
+    score: dict[int, int] = {}
     if connection.vendor == "postgresql":
         sql = _CO_BOUGHT_SQL.format(variant=Variant._meta.db_table, item=PurchasedItem._meta.db_table)
         params = {
@@ -233,7 +235,10 @@ def _co_bought(customer: Customer, seeds: list[int], owned: set[int]) -> dict[st
         }
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return dict(cursor.fetchall())
+            rows = cursor.fetchall()
+        for product_id, _sku, n in rows:
+            score[product_id] = score.get(product_id, 0) + n
+        return score
     # SQLite (the demo, a few hundred purchases): the newest baskets of any seed SKU in one read.
     baskets = (
         PurchasedItem.objects.filter(sku__in=Variant.objects.filter(product_id__in=seeds).values("sku"), quantity__gt=0)
@@ -245,10 +250,16 @@ def _co_bought(customer: Customer, seeds: list[int], owned: set[int]) -> dict[st
         PurchasedItem.objects.filter(interaction_id__in=baskets, quantity__gt=0)
         .exclude(sku__in=Variant.objects.filter(product_id__in=owned).values("sku"))
         .values("sku")
-        .annotate(n=Count("id"))
+        .annotate(
+            n=Count("id"),
+            product_id=Subquery(Variant.objects.filter(sku=OuterRef("sku"), is_active=True).values("product_id")[:1]),
+        )
         .order_by("-n", "sku")[:CO_BOUGHT]
     )
-    return {row["sku"]: row["n"] for row in rows}
+    for row in rows:
+        if row["product_id"] is not None:
+            score[row["product_id"]] = score.get(row["product_id"], 0) + row["n"]
+    return score
 
 
 def recommendations_for(customer: Customer, *, store: Store, limit: int = 6) -> dict[str, list[Recommendation]]:
@@ -271,7 +282,12 @@ def recommendations_for(customer: Customer, *, store: Store, limit: int = 6) -> 
     sizes = _sizes(customer, bought)
     if not seeds and not sizes:
         return {"together": [], "size": []}
-    rank = _co_bought(customer, seeds, owned) if seeds else {}
+    score = _co_bought(customer, seeds, owned) if seeds else {}
+    size_q = Q()
+    for category, size in sizes.items():
+        size_q |= Q(product__category__slug=category, size=size)
+    # A style of a category they have a size in is only suggested in that size (or sizeless).
+    fits = (~Q(product__category__slug__in=list(sizes)) | Q(size="") | size_q) if sizes else Q()
     base = (
         Variant.objects.select_related("product__category")
         .filter(is_active=True, product__is_active=True)
@@ -279,20 +295,10 @@ def recommendations_for(customer: Customer, *, store: Store, limit: int = 6) -> 
     )
     # Other shoppers bought some size of a style: suggest that style in this shopper's size.
     together_variants = (
-        list(
-            base.filter(product_id__in=Variant.objects.filter(sku__in=rank).values("product_id"))
-            .exclude(product_id__in=owned)
-            .order_by("product_id", "sku")[: CO_BOUGHT * 5]
-        )
-        if rank
+        list(base.filter(fits, product_id__in=list(score)).order_by("product_id", "sku")[: CO_BOUGHT * 5])
+        if score
         else []
     )
-    score: dict[int, int] = {}
-    for v in together_variants:
-        score[v.product_id] = score.get(v.product_id, 0) + rank.get(v.sku, 0)
-    size_q = Q()
-    for category, size in sizes.items():
-        size_q |= Q(product__category__slug=category, size=size)
     newest_styles = (
         Product.objects.filter(category__slug__in=list(sizes), is_active=True)
         .exclude(pk__in=owned)
@@ -312,7 +318,7 @@ def recommendations_for(customer: Customer, *, store: Store, limit: int = 6) -> 
             by_product.setdefault(v.product_id, []).append(v)
         out = []
         for product_id in product_order:
-            if product_id in taken:
+            if product_id in taken or product_id not in by_product:
                 continue
             options = [v for v in by_product[product_id] if v.sku in stock]
             wanted = sizes.get(by_product[product_id][0].product.category.slug)
