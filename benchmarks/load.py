@@ -257,7 +257,13 @@ def prepare_actors(*, concurrency: int, seed: int, log: Callable[[str], None] = 
         stock=stock,
         products=[pk for pk, _ in products],
         terms=terms[:300] or ["shirt"],
-        categories=list(Category.objects.order_by("pk").values_list("slug", flat=True)[:50]),
+        # not the categories bench scenarios make and remove while they run (benchinv-cat, ...)
+        categories=list(
+            Category.objects.exclude(slug__startswith="bench")
+            .exclude(slug__startswith=MARK.lower())
+            .order_by("pk")
+            .values_list("slug", flat=True)[:50]
+        ),
         staff=staff,
         shoppers=shoppers,
         devices=devices,
@@ -556,9 +562,11 @@ class Server:
         from django.conf import settings
 
         gunicorn = Path(sys.executable).with_name("gunicorn")
+        # no control socket: its default path is one per user, shared with any other gunicorn
         command = [str(gunicorn), self.app, "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
                    "--worker-class", self.worker_class, "--threads", str(self.threads), "--timeout", "60",
-                   "--graceful-timeout", "10", "--keep-alive", "5", "--backlog", "512"]  # fmt: skip
+                   "--graceful-timeout", "10", "--keep-alive", "5", "--backlog", "512",
+                   "--no-control-socket"]  # fmt: skip
         with self.log_path.open("w") as out:
             self.process = subprocess.Popen(
                 command, cwd=settings.BASE_DIR, env=self.env, stdout=out, stderr=subprocess.STDOUT,
