@@ -26,6 +26,7 @@ from customers.models import (
     StoreCreditAccount,
     StoreCreditEntry,
 )
+from customers.services._common import update_rows
 from retail.models import Store, User
 from retail.services import record_audit_event
 
@@ -283,7 +284,7 @@ def post_purchase_points(earns: list[tuple[LoyaltyAccount, str, int, Decimal, bo
         touched[account.pk] = account
     PointsEntry.objects.bulk_create(entries)
     if touched:
-        LoyaltyAccount.objects.bulk_update(list(touched.values()), ["balance", "last_activity_at", "spend_12m"])
+        update_rows(list(touched.values()), ["balance", "last_activity_at", "spend_12m"])
     for account in touched.values():
         threshold = getattr(account, "next_min_spend", None)
         if threshold is not None and account.spend_12m >= threshold:

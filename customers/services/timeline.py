@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 
 from customers.errors import CustomerError
 from customers.models import Channel, Customer, CustomerIdentity, Interaction, PurchasedItem
+from customers.services._common import update_rows
 from retail.models import Store, User
 
 MAX_BATCH = 500
@@ -197,7 +198,7 @@ def record_purchases(purchases: list[Purchase]) -> list[Interaction]:
             customer.last_seen_at = p.occurred_at
             changed[customer.pk] = customer
     if changed:
-        Customer.objects.bulk_update(list(changed.values()), ["channels", "last_seen_at"])
+        update_rows(list(changed.values()), ["channels", "last_seen_at"])
     return interactions
 
 

@@ -368,8 +368,8 @@ class PosSaleView(APIView):
 class PosSaleBatchView(APIView):
     """A till back online posts the receipts it kept, up to 100 at once.
 
-    Always 200 when the body is a batch: each receipt is validated like a single sale and stored in
-    its own savepoint, so a refused receipt never drops the others. `results` answers each receipt
+    Always 200 when the body is a batch: each receipt is validated like a single sale and stored on
+    its own (savepoint), so a refused receipt never drops the others. `results` answers each receipt
     in input order: `created`, `replayed` (stored before, by an earlier upload or a concurrent one:
     nothing is stored twice) or `rejected` with an error to fix before re-sending that receipt only.
     """

@@ -194,12 +194,14 @@ def record_pos_sale(*, device: PosDevice, sale: PosSale) -> tuple[Order, bool]:
 def record_pos_sales(*, device: PosDevice, sales: list[PosSale]) -> list[PosResult]:
     """Record a till's receipts (one, or a batch sent after being offline); one result per sale, in order.
 
-    Each receipt is checked on its own and stored in its own savepoint: a rejected receipt never
-    drops the others. Idempotent by (store, receipt number): a receipt stored before, by an earlier
-    or a concurrent request, is `replayed` with its first order and nothing is written twice (the
-    database's unique constraint decides a race). The shared work is done once for the batch: one
-    query each for replays, SKUs, known shoppers and loyalty accounts, and one insert each for the
-    fulfilments, lines, payments, status history, audit, stock movements, points and timeline.
+    Each receipt is checked on its own, and a receipt that fails never drops the others: the orders
+    go in one insert in a savepoint, and when that fails every receipt goes again in its own
+    savepoint (see `_insert_orders`). Idempotent by (store, receipt number): a receipt stored
+    before, by an earlier or a concurrent request, is `replayed` with its first order and nothing
+    is written twice (the database's unique constraint decides a race). The work is shared by the
+    batch: one query each for replays, SKUs, known shoppers and loyalty accounts, and one insert
+    each for the orders, fulfilments, lines, payments, status history, audit, stock movements,
+    points and timeline, so a batch costs about the statements of one receipt (23 for a member).
     """
     store = device.store
     results: list[PosResult | None] = [None] * len(sales)
@@ -269,18 +271,7 @@ def _store(*, device: PosDevice, pending: list[_Pending], results: list) -> None
     now = timezone.now()
     pending = _customers(pending, results)
     accounts = lock_accounts_for_purchases(p.customer.pk for p in pending if p.customer is not None)
-    done: list[_Pending] = []
-    for p in pending:
-        try:
-            p.order = _insert_order(device=device, p=p, accounts=accounts, now=now)
-        except OrderError as exc:
-            results[p.index] = PosResult(p.receipt, "rejected", error=exc)
-        else:
-            if p.order is None:  # another request stored this receipt meanwhile: theirs is the sale
-                results[p.index] = PosResult(p.receipt, "replayed")
-            else:
-                results[p.index] = PosResult(p.receipt, "created", order=p.order)
-                done.append(p)
+    done = _insert_orders(device=device, pending=pending, accounts=accounts, now=now, results=results)
     if not done:
         return
     fulfillments = Fulfillment.objects.bulk_create(
@@ -318,8 +309,42 @@ def _store(*, device: PosDevice, pending: list[_Pending], results: list) -> None
                           points_for=purchase_points, now=now)  # fmt: skip
 
 
-def _insert_order(*, device: PosDevice, p: _Pending, accounts: dict, now) -> Order | None:
-    """The order (and any store-credit spend) in its own savepoint; None when the receipt was stored meanwhile."""
+def _insert_orders(*, device: PosDevice, pending: list[_Pending], accounts: dict, now, results: list) -> list[_Pending]:
+    """Insert the orders; returns the receipts stored now, in input order.
+
+    Receipts paid without store credit go in one insert, in a savepoint. Should it fail (a receipt
+    stored meanwhile by a concurrent upload, an order number drawn twice), it is rolled back and
+    every receipt goes again in its own savepoint, as those paid with store credit always do: one
+    receipt's failure never drops another's.
+    """
+    plain = [p for p in pending if all(method != "store_credit" for method, _, _ in p.tenders)]
+    alone = [p for p in pending if p not in plain]
+    if plain:
+        orders = [_new_order(device=device, p=p, accounts=accounts, now=now) for p in plain]
+        try:
+            with transaction.atomic():
+                Order.objects.bulk_create(orders)
+        except IntegrityError:
+            alone = pending
+        else:
+            for p, order in zip(plain, orders, strict=True):
+                order._pos_payments = _payments(order=order, p=p, now=now)  # no store credit: no query
+                p.order = order
+    for p in alone:
+        try:
+            p.order = _insert_order(device=device, p=p, accounts=accounts, now=now)
+        except OrderError as exc:
+            results[p.index] = PosResult(p.receipt, "rejected", error=exc)
+        else:
+            if p.order is None:  # another request stored this receipt meanwhile: theirs is the sale
+                results[p.index] = PosResult(p.receipt, "replayed")
+    done = [p for p in pending if p.order is not None]
+    for p in done:
+        results[p.index] = PosResult(p.receipt, "created", order=p.order)
+    return done
+
+
+def _new_order(*, device: PosDevice, p: _Pending, accounts: dict, now) -> Order:
     from customers.services.loyalty import purchase_points
 
     store, customer = device.store, p.customer
@@ -330,35 +355,40 @@ def _insert_order(*, device: PosDevice, p: _Pending, accounts: dict, now) -> Ord
     points = 0
     if customer is not None and subtotal - discount >= 1:
         points = purchase_points(accounts[customer.pk], subtotal - discount)
+    return Order(
+        number=new_order_number(),  # unique by constraint; a clash is drawn again once, then reported
+        customer=customer,
+        channel=Order.Channel.STORE,
+        store=store,
+        status=Order.Status.COMPLETED,
+        contact_name=customer.full_name if customer else "",
+        email=customer.email if customer else "",
+        phone=customer.phone if customer else "",
+        currency=currency(),
+        subtotal=subtotal,
+        discount_total=discount,
+        offer_discount=discount,
+        total=subtotal - discount,
+        points_earned=points,
+        receipt_number=p.receipt,
+        device=device,
+        placed_at=sold_at,
+        updated_at=now,
+        closed_at=sold_at,
+    )
+
+
+def _insert_order(*, device: PosDevice, p: _Pending, accounts: dict, now) -> Order | None:
+    """One order (and any store-credit spend) in its own savepoint; None when the receipt was stored meanwhile."""
     for attempt in range(2):
-        order = Order(
-            number=new_order_number(),  # unique by constraint; a clash is drawn again once, then reported
-            customer=customer,
-            channel=Order.Channel.STORE,
-            store=store,
-            status=Order.Status.COMPLETED,
-            contact_name=customer.full_name if customer else "",
-            email=customer.email if customer else "",
-            phone=customer.phone if customer else "",
-            currency=currency(),
-            subtotal=subtotal,
-            discount_total=discount,
-            offer_discount=discount,
-            total=subtotal - discount,
-            points_earned=points,
-            receipt_number=p.receipt,
-            device=device,
-            placed_at=sold_at,
-            updated_at=now,
-            closed_at=sold_at,
-        )
+        order = _new_order(device=device, p=p, accounts=accounts, now=now)
         try:
             with transaction.atomic():
                 order.save(force_insert=True)
                 order._pos_payments = _payments(order=order, p=p, now=now)
             return order
         except IntegrityError:
-            if Order.objects.filter(store=store, receipt_number=p.receipt).exists():
+            if Order.objects.filter(store=device.store, receipt_number=p.receipt).exists():
                 return None
             if attempt:
                 raise OrderError("Please send the sale again.", code="order_number_clash", status=503) from None
