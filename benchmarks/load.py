@@ -939,6 +939,11 @@ def main(argv: list[str] | None = None) -> int:
         ) from None
     workers = args.workers or default_workers()
     env = dict(os.environ)
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt  # SIGTERM (a CI cancel, `timeout`) stops and cleans up as Ctrl-C does
+
+    signal.signal(signal.SIGTERM, interrupted)
     try:
         run = run_load(env=env, duration=args.duration, concurrency=args.concurrency, workers=workers,
                        threads=args.threads, warmup=args.warmup, max_requests=args.max_requests, seed=args.seed,
