@@ -58,7 +58,7 @@ class Order(models.Model):
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    placed_at = models.DateTimeField(db_index=True)
+    placed_at = models.DateTimeField()  # indexed by order_placed_idx (covering the sales figures)
     updated_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -84,6 +84,11 @@ class Order(models.Model):
             models.Index(fields=["customer", "-placed_at", "-id"], name="order_customer_idx"),
             models.Index(fields=["store", "-placed_at"], name="order_store_idx"),
             models.Index(fields=["channel", "placed_at"], name="order_channel_idx"),
+            # Orders by time, carrying what the insights sales figures sum (PostgreSQL INCLUDE: an
+            # index-only scan of a period's orders; plain index on SQLite). Replaces placed_at's own.
+            models.Index(
+                fields=["placed_at"], include=["id", "store", "channel", "status", "total"], name="order_placed_idx"
+            ),
         ]
 
     def __str__(self):
