@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet, Sum, Value, Window
-from django.db.models.functions import Coalesce, Greatest, RowNumber
+from django.db.models import F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from inventory.errors import InventoryError
@@ -332,6 +332,33 @@ class LookupResult:
     truncated: bool = False
 
 
+def _nearby_levels(variant_ids: list[int], *, store: Store, nearby: int) -> list[dict]:
+    """For each variant, the `nearby` closest other active locations with units available (closest
+    first, ties by level id). Written as SQL like `nearest_availability`: the ORM form (haversine
+    expression + window + QUALIFY) cost more Python to compile than the query takes to run."""
+    level, location = StockLevel._meta.db_table, Store._meta.db_table
+    available = "GREATEST(sl.on_hand - sl.reserved - sl.safety_stock, 0)"
+    distance = distance_sql("s.latitude", "s.longitude")
+    sql = f"""
+        SELECT * FROM (
+            SELECT sl.variant_id, sl.location_id, sl.on_hand, sl.reserved, sl.safety_stock, sl.last_counted_at,
+                   s.code AS location_code, s.name AS location_name, {available} AS available_units,
+                   {distance} AS distance,
+                   row_number() OVER (PARTITION BY sl.variant_id ORDER BY {distance}, sl.id) AS rank
+              FROM {level} sl
+              JOIN {location} s ON s.id = sl.location_id
+             CROSS JOIN {POINT_SQL}
+             WHERE sl.variant_id = ANY(%s) AND s.is_active AND sl.location_id <> %s AND {available} > 0
+        ) ranked
+        WHERE rank <= %s
+        ORDER BY variant_id, distance
+    """  # noqa: S608 — table and column names are ours; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [float(store.latitude), float(store.longitude), variant_ids, store.pk, nearby])
+        names = [c.name for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def stock_lookup(*, query: str, store: Store, nearby: int = 5, max_variants: int = 25) -> LookupResult:
     """What the associate asked for (scan or typing): this store first, then nearby stores.
 
@@ -362,25 +389,7 @@ def stock_lookup(*, query: str, store: Store, nearby: int = 5, max_variants: int
     }
     near: dict[int, list[dict]] = {}
     if ids:
-        for r in (
-            _levels(sku=False)
-            .filter(variant_id__in=ids, available_units__gt=0)
-            .exclude(location=store)
-            .annotate(
-                distance=distance_km(
-                    float(store.latitude),
-                    float(store.longitude),
-                    lat_field="location__latitude",
-                    lng_field="location__longitude",
-                )
-            )
-            .annotate(
-                rank=Window(RowNumber(), partition_by=[F("variant_id")], order_by=[F("distance").asc(), F("pk").asc()])
-            )
-            .filter(rank__lte=nearby)
-            .order_by("variant_id", "distance")
-            .values(*fields, "distance")
-        ):
+        for r in _nearby_levels(ids, store=store, nearby=nearby):
             near.setdefault(r["variant_id"], []).append(_row({**r, "sku": skus[r["variant_id"]]}, now))
     for v in variants:
         v.here = here.get(v.pk)
