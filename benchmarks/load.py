@@ -946,6 +946,7 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt  # SIGTERM (a CI cancel, `timeout`) stops and cleans up as Ctrl-C does
 
     signal.signal(signal.SIGTERM, interrupted)
+    load_before = [round(v, 2) for v in os.getloadavg()]  # machine_info's is taken after the run
     try:
         run = run_load(env=env, duration=args.duration, concurrency=args.concurrency, workers=workers,
                        threads=args.threads, warmup=args.warmup, max_requests=args.max_requests, seed=args.seed,
@@ -959,7 +960,8 @@ def main(argv: list[str] | None = None) -> int:
         f"gunicorn {run.server['worker_class']} {run.server['workers']}x{run.server['threads']}, "
         f"{started_at:%Y-%m-%d %H:%M} UTC: {machine['cpu_model']}, {machine['cpu_cores']} cores, "
         f"{machine['ram_gb']} GB RAM, PostgreSQL {machine['postgresql']}, "
-        f"load {' '.join(map(str, machine['load_average_1m_5m_15m'] or []))}"
+        f"load {' '.join(map(str, load_before))} before, "
+        f"{' '.join(map(str, machine['load_average_1m_5m_15m'] or []))} after"
     )
     print(format_table(run.summary))
     print(f"client CPU {run.client_cpu_s}s over {run.wall_s}s; keep-alive reconnects {run.reconnects}")
@@ -974,6 +976,7 @@ def main(argv: list[str] | None = None) -> int:
             "started_at": started_at.isoformat(timespec="seconds"),
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "argv": sys.argv[1:] if argv is None else argv,
+            "load_average_before_1m_5m_15m": load_before,
             "load": {
                 "duration_s": args.duration,
                 "warmup_s": args.warmup,
