@@ -31,6 +31,20 @@ ISSUES = {
 HEADER = ["issue", "scenario", "calls", "p50 ms", "p95 ms", "p99 ms", "queries", "p95 / floor", "target", "verdict"]
 
 
+LOAD_HEADER = [
+    "request class",
+    "count",
+    "errors",
+    "req/s",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "max ms",
+    "queries",
+    "p95 / floor",
+]
+
+
 def _ms(value) -> str:
     return "-" if value is None else f"{value:,.1f}"
 
@@ -107,54 +121,55 @@ def scenario_section(results: dict) -> list[str]:
 
 
 def load_section(load: dict) -> list[str]:
-    overall = load.get("overall", {})
+    overall, server, knobs = load.get("overall", {}), load.get("server", {}), load.get("load", {})
     out = [
-        f"gunicorn `{load.get('server', {}).get('command', 'retail.wsgi')}`, "
-        f"{load.get('concurrency', '?')} client threads for {load.get('duration_s', '?')} s over 127.0.0.1; "
-        f"{overall.get('count', 0):,} requests, **{overall.get('throughput_rps', 0):,.1f} req/s**, "
-        f"{overall.get('errors', 0)} errors.",
+        f"gunicorn ({server.get('worker_class', 'sync')}, {server.get('workers', '?')} workers x "
+        f"{server.get('threads', 1)} threads) on 127.0.0.1, {knobs.get('concurrency', '?')} client threads with "
+        f"keep-alive for {load.get('wall_s', knobs.get('duration_s', '?'))} s after a "
+        f"{knobs.get('warmup_s', 0)} s warm-up; load average before "
+        f"{', '.join(map(str, load.get('load_average_before_1m_5m_15m') or []))}. "
+        f"{overall.get('count', 0):,} requests, **{overall.get('throughput_rps') or 0:,.1f} req/s**, "
+        f"{overall.get('errors', 0)} errors; client CPU {load.get('client_cpu_s', '?')} s.",
         "",
-        _row(["request class", "count", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "p95 / floor"]),
-        _row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
+        _row(
+            [
+                "request class",
+                "count",
+                "errors",
+                "req/s",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "max ms",
+                "queries",
+                "p95 / floor",
+            ]
+        ),
+        _row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
     ]
-    for c in load.get("classes", []):
+    for c in [*load.get("classes", []), {"name": "all", **overall}]:
         ratio = c.get("ratio_p95_to_floor")
+        name = f"`{c['name']}`" if "weight" in c else "**all**"
         out.append(
             _row(
                 [
-                    f"`{c['name']}`",
-                    f"{c['count']:,}",
+                    name,
+                    f"{c.get('count', 0):,}",
                     c.get("errors", 0),
-                    f"{c.get('throughput_rps', 0):,.1f}",
+                    f"{c.get('throughput_rps') or 0:,.1f}",
                     _ms(c.get("p50_ms")),
                     _ms(c.get("p95_ms")),
                     _ms(c.get("p99_ms")),
                     _ms(c.get("max_ms")),
+                    _queries(c.get("queries_per_request")),
                     "-" if ratio is None else f"{ratio:.1f}x",
                 ]
             )
         )
-    out.append(
-        _row(
-            [
-                "**all**",
-                f"{overall.get('count', 0):,}",
-                overall.get("errors", 0),
-                f"{overall.get('throughput_rps', 0):,.1f}",
-                _ms(overall.get("p50_ms")),
-                _ms(overall.get("p95_ms")),
-                _ms(overall.get("p99_ms")),
-                _ms(overall.get("max_ms")),
-                "",
-            ]
-        )
-    )
-    extra = {k: v for k, v in load.items() if k in ("database", "queries_per_request", "notes")}
-    for key, value in extra.items():
-        out += [
-            "",
-            f"{key.replace('_', ' ').capitalize()}: {json.dumps(value) if not isinstance(value, str) else value}",
-        ]
+    described = [c for c in load.get("classes", []) if c.get("description")]
+    if described:
+        out += ["", "Request classes (weight in the mix):", ""]
+        out += [f"- `{c['name']}` ({c.get('weight', '?')}): {c['description']}" for c in described]
     return out
 
 

@@ -88,10 +88,23 @@ def test_the_mixed_load_is_tabled_when_its_results_exist(tmp_path):
     load.write_text(
         json.dumps(
             {
-                "concurrency": 8,
-                "duration_s": 60,
+                "load": {"concurrency": 8, "duration_s": 60, "warmup_s": 5},
+                "server": {"worker_class": "sync", "workers": 4, "threads": 1},
+                "wall_s": 60.0,
                 "overall": {"count": 6000, "errors": 0, "throughput_rps": 100.0, "p50_ms": 20, "p95_ms": 80},
-                "classes": [{"name": "floor", "count": 600, "errors": 0, "throughput_rps": 10.0, "p95_ms": 9.5}],
+                "classes": [
+                    {
+                        "name": "floor",
+                        "weight": 5,
+                        "description": "one indexed read",
+                        "count": 600,
+                        "errors": 0,
+                        "throughput_rps": 10.0,
+                        "p95_ms": 9.5,
+                        "queries_per_request": {"min": 1, "max": 1, "mean": 1},
+                        "ratio_p95_to_floor": 1.0,
+                    }
+                ],
             }
         )
     )
@@ -100,4 +113,6 @@ def test_the_mixed_load_is_tabled_when_its_results_exist(tmp_path):
 
     text = report.read_text()
     assert "## Mixed load over HTTP" in text and "**100.0 req/s**" in text
-    assert "| `floor` | 600 | 0 | 10.0 |" in text
+    assert "| `floor` | 600 | 0 | 10.0 | - | 9.5 | - | - | 1 | 1.0x |" in text
+    assert "| **all** | 6,000 | 0 | 100.0 |" in text
+    assert "gunicorn (sync, 4 workers x 1 threads)" in text and "- `floor` (5): one indexed read" in text
