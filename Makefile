@@ -20,7 +20,7 @@ PYTHON_CANDIDATES := $(shell \
 BASE_PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 	if $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$p; break; fi; done)
 
-.PHONY: help demo serve test test-fast e2e lint fmt lock worker bench load serve-prod check-deploy clean
+.PHONY: help demo serve test test-fast e2e lint fmt lock worker bench load report serve-prod check-deploy clean
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -78,6 +78,11 @@ bench: venv ## benchmarks on PostgreSQL: make bench SCALE=small|medium|large [BE
 load: venv ## mixed load over HTTP (gunicorn, loopback): make load SCALE=medium [LOAD_ARGS="--duration 60 --concurrency 8"]
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) \
 		$(PY) -m benchmarks.load --scale $(SCALE) $(LOAD_ARGS)
+
+report: venv ## the whole proof at a scale: every scenario, the mixed HTTP load, then benchmarks/REPORT.md's figures
+	$(MAKE) bench SCALE=$(SCALE) BENCH_ARGS="$(BENCH_ARGS)"
+	$(MAKE) load SCALE=$(SCALE) LOAD_ARGS="$(LOAD_ARGS)"
+	$(PY) -m benchmarks.markdown
 
 serve-prod: venv ## gunicorn with production settings (set SECRET_KEY, DATABASE_URL, REDIS_URL, ALLOWED_HOSTS)
 	DJANGO_ENV=production $(PY) manage.py collectstatic --no-input -v 0
