@@ -131,9 +131,10 @@ def _user(actor) -> User | None:
 
 
 def inspect_lines(
-    request: ReturnRequest, *, store: Store, actor, inspections: dict[int, Inspection] | None
+    request: ReturnRequest, *, store: Store, actor, inspections: dict[int, Inspection] | None, save: bool = True
 ) -> list[ReturnLine]:
-    """Set each line's condition and disposition and move its stock (request locked by the caller)."""
+    """Set each line's condition and disposition and move its stock (request locked by the caller).
+    With `save=False` the lines are only set: the verdicts saved next write them (save_verdicts)."""
     inspections = inspections or {}
     lines = remembered(request, "lines") or request_lines(request)
     unknown = set(inspections) - {line.pk for line in lines}
@@ -156,7 +157,8 @@ def inspect_lines(
                 fields={f"lines.{line.pk}.disposition": ["Unknown."]},
             )
         line.condition, line.disposition = found.condition, disposition
-    ReturnLine.objects.bulk_update(lines, ["condition", "disposition"])
+    if save:
+        ReturnLine.objects.bulk_update(lines, ["condition", "disposition"])
     reference = f"return:{request.rma_number}"
     try:
         _move_stock(lines, store=store, actor=_user(actor), reference=reference)
@@ -183,8 +185,9 @@ def receive_return(
     Only stores that accept returns; a mail return is received at the warehouse. With `inspect`,
     lines not in `inspections` keep the condition the shopper gave and its default disposition.
     Locks the return's row, unless the caller `held` it already in this transaction. With
-    `save=False` the request's new state is only set: a caller that saves the row whole next in the
-    same transaction (the desk's refund) writes it once.
+    `save=False` the request's and its lines' new state is only set: a caller that saves them next in
+    the same transaction (the desk's refund: rejudge writes the lines, then the request's row) writes
+    them once.
     """
     require_returns_desk(store)
     request = request if held else lock_request(request)
@@ -205,7 +208,7 @@ def receive_return(
     fields = ["store", "status", "updated_at", "received_at", "received_by"]
     lines = None
     if inspect:
-        lines = inspect_lines(request, store=store, actor=actor, inspections=inspections)
+        lines = inspect_lines(request, store=store, actor=actor, inspections=inspections, save=save)
         request.status, request.inspected_at = ReturnRequest.Status.INSPECTED, now
         fields.append("inspected_at")
     if save:

@@ -207,7 +207,8 @@ def save_verdicts(
         line.amount, line.fee = item.paid, item.verdict.fee
         line.verdict = ReturnLine.Verdict.NEEDS_APPROVAL if item.verdict.needs_approval else ReturnLine.Verdict.ELIGIBLE
         line.explanation = item.verdict.explanation
-    ReturnLine.objects.bulk_update(lines, ["amount", "fee", "verdict", "explanation"])
+    # condition and disposition too: the desk's receive leaves them to this one write (save=False)
+    ReturnLine.objects.bulk_update(lines, ["condition", "disposition", "amount", "fee", "verdict", "explanation"])
     return lines
 
 
