@@ -180,9 +180,11 @@ def _sizes(customer: Customer, bought: list[dict]) -> dict[str, str]:
     """Preferred size per category: the profile's, else the size bought most in that category."""
     counted: dict[str, dict[str, int]] = {}
     for row in bought:
-        if row["category"] and row["size"]:
-            counted.setdefault(row["category"], {}).setdefault(row["size"], 0)
-            counted[row["category"]][row["size"]] += 1
+        # the catalog's slug when the SKU is still known; else what the sale recorded
+        category = row.get("category_slug") or row["category"]
+        if category and row["size"]:
+            counted.setdefault(category, {}).setdefault(row["size"], 0)
+            counted[category][row["size"]] += 1
     sizes = {cat: max(by_size, key=by_size.get) for cat, by_size in counted.items()}
     return {**sizes, **(customer.preferred_sizes or {})}
 
@@ -274,8 +276,12 @@ def recommendations_for(customer: Customer, *, store: Store, limit: int = 6) -> 
     bought = list(
         PurchasedItem.objects.filter(customer=customer, quantity__gt=0)
         .order_by("-occurred_at")
-        .annotate(product_id=Subquery(Variant.objects.filter(sku=OuterRef("sku")).values("product_id")[:1]))
-        .values("sku", "category", "size", "product_id")[:RECENT_PURCHASES]
+        .annotate(
+            product_id=Subquery(Variant.objects.filter(sku=OuterRef("sku")).values("product_id")[:1]),
+            # sales record the category's name ("Tops"); sizes are keyed by its slug, as the profile's are
+            category_slug=Subquery(Variant.objects.filter(sku=OuterRef("sku")).values("product__category__slug")[:1]),
+        )
+        .values("sku", "category", "category_slug", "size", "product_id")[:RECENT_PURCHASES]
     )
     owned = {row["product_id"] for row in bought if row["product_id"] is not None}
     seeds = list(dict.fromkeys(row["product_id"] for row in bought if row["product_id"] is not None))[:SEED_STYLES]

@@ -19,8 +19,8 @@ def catalog(store):
     return variants
 
 
-def buy(customer, *skus, number, channel="store", store=None):
-    lines = [{"sku": sku, "qty": 1, "amount": "40.00", "category": "tops", "size": sku[-1]} for sku in skus]
+def buy(customer, *skus, number, channel="store", store=None, category="tops"):
+    lines = [{"sku": sku, "qty": 1, "amount": "40.00", "category": category, "size": sku[-1]} for sku in skus]
     return record_purchase(
         customer=customer, channel=channel, order_number=number, lines=lines, source="test", store=store
     )

@@ -215,6 +215,17 @@ def test_recommendations_seed_on_the_newest_styles_bought(catalog, store, monkey
     assert [r.variant.sku for r in recs["size"]] == ["C-M"]
 
 
+def test_sizes_bought_count_by_the_catalogs_category_whatever_name_the_sale_recorded(catalog, store):
+    # given a shopper with no sizes on the profile, who bought A in M through a till that records
+    # the category's name ("Tops", as checkout and POS sales do), not its slug
+    shopper = CustomerFactory(home_store=store)
+    buy(shopper, "A-M", number="MINE-1", store=store, category="Tops")
+    # when the recommendations are read
+    recs = selectors.recommendations_for(shopper, store=store)
+    # then the other tops come in M, the size bought, not in every size
+    assert sorted(r.variant.sku for r in recs["size"]) == ["B-M", "C-M"]
+
+
 def test_a_new_customer_is_created_at_the_counter_with_consent_from_this_store(associate_client, store):
     url = reverse("customers_portal:new")
     # a profile without any contact is refused with a form error
