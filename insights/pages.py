@@ -48,7 +48,8 @@ def _series(rows: list[dict], by: str, keys: list[date], field: str = "net") -> 
 
 def sales(period: Period) -> dict:
     grain = period.grain()
-    by_channel, by_store = selectors.sales_overview(period, grain=grain)
+    days, as_of = selectors.sales_days(period) if selectors.by_day(period, grain) else (None, None)
+    by_channel, by_store = selectors.sales_overview(period, grain=grain, days=days)
     channel_totals = selectors.sales_totals(by_channel, by="channel")
     store_totals = selectors.sales_totals(by_store, by="store")
     keys = buckets(period, grain)
@@ -57,6 +58,7 @@ def sales(period: Period) -> dict:
     orders = sum(t["orders"] for t in channel_totals)
     return {
         "grain": grain,
+        "as_of": as_of,
         "channel_totals": channel_totals,
         "store_totals": store_totals[:TOP],
         "store_count": len(store_totals),

@@ -198,6 +198,11 @@ _STORE = Store._meta.db_table
 def sales_series(period: Period, *, by: str = "channel", grain: str | None = None) -> list[dict]:
     """Net sales per time bucket and channel (or store): gross, short-picked, refunds, net. One query."""
     grain = grain or period.grain()
+    if by not in ("channel", "store"):
+        raise ValueError(f"sales_series by {by!r}: channel or store")
+    if by_day(period, grain):
+        days, _ = sales_days(period)
+        return _from_days(days, by)
     items, params = _sales_items(period, grain)
     if by == "channel":
         sql = (
@@ -210,17 +215,24 @@ def sales_series(period: Period, *, by: str = "channel", grain: str | None = Non
             f"u.sold_store AS store_id, {_SUMS} FROM ({items}) u GROUP BY u.bucket, u.sold_store) g "
             f"INNER JOIN {_STORE} s ON s.id = g.store_id ORDER BY g.bucket, s.code"
         )
-    else:
-        raise ValueError(f"sales_series by {by!r}: channel or store")
     return [
         _sales_row({**row, by: row["name"]}, by, by, bucket=_bucket_date(row["bucket"])) for row in _fetch(sql, params)
     ]
 
 
-def sales_overview(period: Period, *, grain: str | None = None) -> tuple[list[dict], list[dict]]:
+def sales_overview(
+    period: Period, *, grain: str | None = None, days: dict | None = None
+) -> tuple[list[dict], list[dict]]:
     """(per bucket and channel, per store over the whole period) in one query: the period's sales
-    rows are read once and grouped both ways (GROUPING SETS; a CTE grouped twice on SQLite)."""
+    rows are read once and grouped both ways (GROUPING SETS; a CTE grouped twice on SQLite).
+    Head office by day: from `sales_days` (past days cached, today live; `days` if the caller has them)."""
     grain = grain or period.grain()
+    if by_day(period, grain):  # `days`: the caller's sales_days(period) (none: read here)
+        days = days if days is not None else sales_days(period)[0]
+        by_store = sales_totals(_from_days(days, "store"), by="store")
+        for row in by_store:
+            del row["share"], row["average_order"]
+        return _from_days(days, "channel"), sorted(by_store, key=lambda r: r["store"])
     items, params = _sales_items(period, grain)
     if connection.vendor == "postgresql":
         sql = (
@@ -265,6 +277,115 @@ def sales_totals(series: list[dict], *, by: str = "channel") -> list[dict]:
         t["share"] = _ratio(t["net"], grand)
         t["average_order"] = _money(t["gross"] / t["orders"]) if t["orders"] else ZERO
     return sorted(totals.values(), key=lambda t: (-t["net"], t[by]))
+
+
+# --- Sales per past day, every store (cached) ------------------------------------------------------
+
+SALES_DAY_KEY = "insights:sales-day:v1:{}"
+SALES_DAY_SECONDS = 600  # kept 10 minutes; the beat task (insights.tasks) recounts the default period's every 5
+_SUM_FIELDS = ("orders", "gross", "short", "refunds")
+
+
+def by_day(period: Period, grain: str) -> bool:
+    """Head office's day-grain figures (every store, up to two months) are built from per-day sums."""
+    return period.store_ids is None and grain == "day"
+
+
+def _count_days(start, end) -> dict:
+    """Every store's sales of each day start..end, live, in one query:
+    {day: {"as_of": now, "channel": {channel: sums}, "store": {store code: sums}}} (days with sales only)."""
+    items, params = _sales_items(Period(start=start, end=end), "day")
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT g.by_store AS by_store, g.bucket AS bucket, COALESCE(g.channel, s.code) AS name, "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
+            f"{_TOTALS} FROM (SELECT GROUPING(u.sold_channel) AS by_store, u.bucket AS bucket, "
+            f"u.sold_channel AS channel, u.sold_store AS store_id, {_SUMS} FROM ({items}) u "
+            "GROUP BY GROUPING SETS ((u.bucket, u.sold_channel), (u.bucket, u.sold_store))) g "
+            f"LEFT JOIN {_STORE} s ON s.id = g.store_id"
+        )
+    else:
+        sql = (
+            f"WITH u AS ({items}) "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
+            f"SELECT 0 AS by_store, u.bucket AS bucket, u.sold_channel AS name, {_SUMS} FROM u "
+            "GROUP BY u.bucket, u.sold_channel "
+            f"UNION ALL SELECT 1 AS by_store, u.bucket AS bucket, s.code AS name, {_SUMS} FROM u "
+            f"INNER JOIN {_STORE} s ON s.id = u.sold_store GROUP BY u.bucket, s.code"
+        )
+    now, days = timezone.now(), {}
+    for row in _fetch(sql, params):
+        day = days.setdefault(_bucket_date(row["bucket"]), {"as_of": now, "channel": {}, "store": {}})
+        sums = (row["orders"], _money(row["gross"]), _money(row["short"]), _money(row["refunds"]))
+        day["store" if row["by_store"] else "channel"][row["name"]] = sums
+    return days
+
+
+def _empty_day(as_of) -> dict:
+    return {"as_of": as_of, "channel": {}, "store": {}}
+
+
+def refresh_sales_days(start, end) -> int:
+    """Count the past days start..end (before today) again and cache them; returns the days cached."""
+    end = min(end, timezone.localdate() - timedelta(days=1))
+    if start > end:
+        return 0
+    counted = _count_days(start, end)
+    as_of = timezone.now()
+    span = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    cache.set_many({SALES_DAY_KEY.format(d): counted.get(d) or _empty_day(as_of) for d in span}, SALES_DAY_SECONDS)
+    return len(span)
+
+
+def forget_sales_days(start, end) -> None:
+    """Drop the cached days start..end (their next read counts them live)."""
+    cache.delete_many([SALES_DAY_KEY.format(start + timedelta(days=i)) for i in range((end - start).days + 1)])
+
+
+def sales_days(period: Period) -> tuple[dict, object]:
+    """Every store's sales per day of the period: ({day: sums}, as_of of the oldest cached day or None).
+
+    Whole past days come from the cache (counted at most SALES_DAY_SECONDS ago: a refund,
+    cancellation or short pick of a past day's order shows once recounted); today, and any day not
+    cached, are counted live in one query (and the past ones among them cached). Cached rather
+    than kept in a table: a day's sums move with every refund, cancellation and short pick of its
+    orders, written by the order, POS, pick-up and returns services and by bulk loads.
+    """
+    today = timezone.localdate()
+    span = [period.start + timedelta(days=i) for i in range(period.days)]
+    past = [d for d in span if d < today]
+    cached = {}
+    found = cache.get_many([SALES_DAY_KEY.format(d) for d in past])
+    for d in past:
+        if (day := found.get(SALES_DAY_KEY.format(d))) is not None:
+            cached[d] = day
+    missing = [d for d in span if d not in cached]
+    as_of = min((day["as_of"] for day in cached.values()), default=None)
+    if missing:
+        counted = _count_days(missing[0], missing[-1])
+        now = timezone.now()
+        fresh = {d: counted.get(d) or _empty_day(now) for d in missing}
+        cache.set_many({SALES_DAY_KEY.format(d): v for d, v in fresh.items() if d < today}, SALES_DAY_SECONDS)
+        cached.update(fresh)
+    return {d: cached[d] for d in span}, as_of
+
+
+def _from_days(days: dict, by: str) -> list[dict]:
+    """Per-day sums as `sales_series` rows (day, channel or store), in its order."""
+    rows = []
+    for day, sums in days.items():
+        for name in sorted(sums[by]):
+            orders, gross, short, refunds = sums[by][name]
+            rows.append(
+                {
+                    "period": day,
+                    by: name,
+                    "orders": orders,
+                    "gross": gross,
+                    "short_picked": short,
+                    "refunds": refunds,
+                    "net": gross - short - refunds,
+                }
+            )
+    return rows
 
 
 # --- Customers ---------------------------------------------------------------------------------

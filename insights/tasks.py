@@ -1,9 +1,18 @@
 from celery import shared_task
 
 from insights import selectors
+from insights.filters import default_period
 
 
 @shared_task
 def refresh_stock_summary() -> int:
     """Beat task: count stock per location again, so that no page waits for the count."""
     return len(selectors.stock_summary(refresh=True)["rows"])
+
+
+@shared_task
+def refresh_sales_days() -> int:
+    """Beat task: count head office's default period (every store, the past days) again, so that
+    its page counts only today live."""
+    period = default_period()
+    return selectors.refresh_sales_days(period.start, period.end)
