@@ -289,10 +289,9 @@ def known_customers_for(identity_sets: list) -> list[Customer | None]:
     wanted = {p for pairs in pairs_per_set if pairs for p in pairs}
     if not wanted:
         return [None] * len(identity_sets)
-    query = Q()
-    for kind, value in wanted:
-        query |= Q(kind=kind, value=value)
-    held = {(i.kind, i.value): i.customer for i in CustomerIdentity.objects.filter(query).select_related("customer")}
+    # kind IN (...) AND value IN (...) on the (kind, value) unique index; pairs not asked are dropped
+    rows = CustomerIdentity.objects.filter(kind__in={k for k, _ in wanted}, value__in={v for _, v in wanted})
+    held = {(i.kind, i.value): i.customer for i in rows.select_related("customer") if (i.kind, i.value) in wanted}
     found: list[Customer | None] = []
     for pairs in pairs_per_set:
         owners = {held[p].pk: held[p] for p in pairs or () if p in held}

@@ -4,6 +4,7 @@ from django.db import IntegrityError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -418,14 +419,14 @@ class PosSaleBatchView(APIView):
             )
         results: list[dict | None] = [None] * len(receipts)
         sales, positions = [], []
+        check = s.PosSaleInput()  # one instance for the batch: its fields are built once, as for many=True
         for index, raw in enumerate(receipts):
-            data = s.PosSaleInput(data=raw if isinstance(raw, dict) else {})
-            if data.is_valid():
-                sales.append(_pos_sale(data.validated_data))
+            try:
+                sales.append(_pos_sale(check.run_validation(raw)))
                 positions.append(index)
-            else:
+            except ValidationError as exc:
                 number = raw.get("receipt_number") if isinstance(raw, dict) else None
-                results[index] = _batch_result(str(number or ""), "rejected", error=validation_error_body(data.errors))
+                results[index] = _batch_result(str(number or ""), "rejected", error=validation_error_body(exc.detail))
         outcomes = services.record_pos_sales(device=request.user, sales=sales) if sales else []
         for index, outcome in zip(positions, outcomes, strict=True):
             error = outcome.error
