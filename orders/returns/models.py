@@ -273,13 +273,6 @@ class ReturnRequest(models.Model):
             models.Index(fields=["customer", "-created_at"], name="return_customer_idx"),
             models.Index(fields=["order", "status"], name="return_order_idx"),
             models.Index(fields=["received_at"], name="return_received_idx"),  # insights: returns received in a period
-            # insights sales: the refunds of a period's orders, probed per order (index-only on PostgreSQL)
-            models.Index(
-                fields=["order"],
-                include=["refund_total"],
-                condition=Q(status__in=["refunded", "exchanged"]),
-                name="return_refunded_order_idx",
-            ),
         ]
 
     def __str__(self):

@@ -1,13 +1,13 @@
 """Head office's day-by-day sales: past days cached (recounted by beat), today counted live."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from insights import selectors
-from insights.filters import default_period
+from insights.filters import Period, default_period
 from insights.tasks import refresh_sales_days
 from tests.insights.conftest import make_order, october
 
@@ -102,3 +102,18 @@ def test_a_managers_and_a_long_period_are_counted_live(chain, django_assert_num_
     for _ in range(2):
         with django_assert_num_queries(1):
             selectors.sales_overview(quarter)
+
+
+def test_one_days_count_probes_each_orders_refunds_and_agrees_with_the_month(chain):
+    # given: October by day (refunded returns joined as their own part)
+    month = selectors.sales_series(october(store_ids=(chain.lon.pk, chain.man.pk)), by="store", grain="day")
+    # when: each day counted on its own (refunds probed per order)
+    days = []
+    for i in range(31):
+        day = october().start + timedelta(days=i)
+        days += selectors.sales_series(Period(start=day, end=day, store_ids=(chain.lon.pk, chain.man.pk)), by="store")
+    # then: the same rows; London on the 6th: the web order's 40 short-picked and 30 refunded
+    assert days == month
+    lon_6th = next(r for r in days if r["period"] == date(2026, 10, 6) and r["store"] == "LON-01")
+    assert (lon_6th["short_picked"], lon_6th["refunds"]) == (D("40.00"), D("30.00"))
+    assert sum(r["refunds"] for r in days) == D("90.00")  # 30 web + 60 store
