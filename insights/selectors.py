@@ -242,10 +242,7 @@ def sales_overview(
     grain = grain or period.grain()
     if by_day(period, grain):  # `days`: the caller's sales_days(period) (none: read here)
         days = days if days is not None else sales_days(period)[0]
-        by_store = sales_totals(_from_days(days, "store"), by="store")
-        for row in by_store:
-            del row["share"], row["average_order"]
-        return _from_days(days, "channel"), sorted(by_store, key=lambda r: r["store"])
+        return _from_days(days, "channel"), _summed_days(days, "store")
     items, params = _sales_items(period, grain)
     if connection.vendor == "postgresql":
         sql = (
@@ -399,6 +396,24 @@ def _from_days(days: dict, by: str) -> list[dict]:
                 }
             )
     return rows
+
+
+def _summed_days(days: dict, by: str) -> list[dict]:
+    """Per-day sums added up per channel (or store) over the days, as `sales_overview`'s rows."""
+    summed: dict[str, list] = {}
+    for sums in days.values():
+        for name, (orders, gross, short, refunds) in sums[by].items():
+            if (acc := summed.get(name)) is None:
+                summed[name] = [orders, gross, short, refunds]
+            else:
+                acc[0] += orders
+                acc[1] += gross
+                acc[2] += short
+                acc[3] += refunds
+    return [
+        {by: name, "orders": o, "gross": g, "short_picked": s, "refunds": r, "net": g - s - r}
+        for name, (o, g, s, r) in sorted(summed.items())
+    ]
 
 
 # --- Customers ---------------------------------------------------------------------------------
