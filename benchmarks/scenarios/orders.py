@@ -220,7 +220,8 @@ def pos_sale(ctx: ScenarioContext):
     savepoint, fulfilment, lines, payment, status, audit, stock lock/update/movements, timeline
     interaction/items/profile, points, account), 14 for an anonymous one, constant in the lines
     (45 and 17 before; 16-48 in the issue). Measured on medium with the 2 cores shared (load 7,
-    floor p95 9-19 ms): p50 37 ms, p95 72-93 ms (was p50 120, p95 240 ms at load 4.8); each
+    floor p95 10-19 ms): p50 24-37 ms, p95 58-93 ms, 6-8x the floor (was p50 120, p95 240 ms, 34x
+    the floor, at load 4.8); each
     statement is a round trip to a PostgreSQL that waits for a core. The target is that cost, not
     1/200 s: a till is never faster than one receipt per answer, throughput across tills comes from
     gunicorn's workers side by side, and the issue's ">= 200 receipts/s" is shown by
@@ -260,9 +261,9 @@ def pos_batch(ctx: ScenarioContext):
     ingestion target; the report prints receipts/s at the mean and the p95). The work is shared by
     the batch (one query each for replays, SKUs, shoppers and accounts, one insert per table): 21
     statements in production whatever the number of receipts, more only while new shoppers are
-    created (the first batches). Measured on medium: p95 171 ms, 460 receipts/s at the mean and 292
-    at the p95 with the floor's p95 at 3.6 ms; p95 433 ms (206/s mean) at load 7.5 with the floor's
-    p95 at 19 ms. A call fails if any receipt is refused.
+    created (the first batches). Measured on medium at load 3 (floor p95 9.8 ms): p95 156 ms, 497
+    receipts/s at the mean and 320 at the p95; at load 7.5 (floor p95 15-19 ms) p95 275-433 ms.
+    A call fails if any receipt is refused.
     """
     from retail.services import issue_pos_device
 
