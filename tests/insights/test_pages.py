@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from insights import selectors
+from insights import figures, selectors
 from insights.figures import FIGURES, SECTIONS
 from insights.tasks import refresh_stock_summary
 from inventory.models import StockLevel
@@ -88,6 +88,21 @@ def test_each_csv_download_is_the_figure_on_the_page(superuser_client, chain):
             assert line == ["" if row[c] is None else str(row[c]) for c in figure.columns], figure.slug
     sales = read_csv(superuser_client.get(f"{URL}csv/sales-by-channel/?{OCT}"))
     assert sum(Decimal(r[-1]) for r in sales[1:]) == Decimal("250.00")
+
+
+def test_a_csv_streams_in_chunks_of_whole_lines(superuser_client, chain, monkeypatch):
+    # given: two lines a chunk
+    monkeypatch.setattr(figures, "CSV_CHUNK_ROWS", 2)
+    expected = FIGURES["sales-by-store"].rows(october())
+    # when
+    response = superuser_client.get(f"{URL}csv/sales-by-store/?{OCT}")
+    chunks = [chunk.decode() for chunk in response.streaming_content]
+    # then: header and rows, every chunk ends a line, one chunk per two rows (the header rides with the first)
+    assert len(expected) >= 3
+    assert len(chunks) == -(-len(expected) // 2)
+    assert all(chunk.endswith("\r\n") for chunk in chunks)
+    lines = list(csv.reader(io.StringIO("".join(chunks))))
+    assert lines[0] == list(FIGURES["sales-by-store"].columns) and len(lines) == len(expected) + 1
 
 
 def test_bad_dates_are_form_errors_and_the_default_period_is_shown(superuser_client, chain):
