@@ -196,6 +196,22 @@ def test_a_till_return_over_the_policy_needs_a_manager(till, policy, shirt, stor
     assert accepted.json()["lines"][0]["disposition"] == "damaged"
 
 
+def test_a_till_return_of_an_unknown_purchase_is_a_documented_404(till, policy, shirt):
+    # given no sale with that receipt at this store
+    body = {
+        "receipt_number": "R-404",
+        "original_receipt": "S-NOPE",
+        "lines": [{"sku": "SHIRT-M", "quantity": 1, "reason": "wrong_size"}],
+    }
+    # when the till posts a return of it
+    response = till.post("/api/v1/pos/returns/", body, format="json")
+    # then it is a 404 naming the rule, nothing is written, and the schema says a till may get it
+    assert response.status_code == 404 and response.json()["code"] == "unknown_order"
+    assert ReturnRequest.objects.count() == 0
+    schema = till.get("/api/schema/", {"format": "json"}).json()
+    assert "404" in schema["paths"]["/api/v1/pos/returns/"]["post"]["responses"]
+
+
 def test_only_a_device_posts_returns(app):
     response = app.post("/api/v1/pos/returns/", {"receipt_number": "R"}, format="json")
     assert response.status_code == 403

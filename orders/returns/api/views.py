@@ -121,6 +121,8 @@ class PosReturnView(APIView):
         responses={
             201: s.PosReturnOutput,
             200: s.PosReturnOutput,
+            402: OpenApiResponse(description="payment_declined: the provider refused the card refund"),
+            404: OpenApiResponse(description="unknown_order: no purchase matches that order or receipt number"),
             409: OpenApiResponse(description="approval_required: send a manager's approval"),
         },
     )
