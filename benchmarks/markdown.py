@@ -185,6 +185,8 @@ def machine_section(results: dict) -> list[str]:
         f"{m['ram_gb']} GB RAM, {m['os']}",
         f"- Software: Python {m['python']}, Django {m['django']}, PostgreSQL {m['postgresql']}",
         f"- Load average at the end of the run (1, 5, 15 min): {load}",
+        f"- CPU calibration (one million Python additions, best of 5, taken at the end): "
+        f"{m.get('cpu_calibration_ms', '-')} ms",
         f"- Settings: {', '.join(f'{k}={v}' for k, v in results.get('settings', {}).items())}",
         "",
         "Dataset (`"

@@ -4,6 +4,7 @@ import json
 import os
 import platform
 import subprocess
+import time
 from pathlib import Path
 
 import django
@@ -20,6 +21,23 @@ def _read(path: str) -> str:
         return Path(path).read_text()
     except OSError:
         return ""
+
+
+def cpu_calibration_ms(rounds: int = 5) -> float:
+    """Best of `rounds` timings of one fixed pure-Python workload (a million additions).
+
+    A virtual machine's cores run at different speeds at different times of day (other tenants
+    of the host); this number, taken with every run, says how fast they were (lower is faster;
+    35-55 ms on this project's 2-core VM when it was measured). Compare runs by it and by the
+    ratios to the floor, not by milliseconds alone."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        best = min(best, (time.perf_counter() - started) * 1000)
+    return round(best, 1)
 
 
 def machine_info() -> dict:
@@ -52,6 +70,7 @@ def machine_info() -> dict:
         "django": django.get_version(),
         "postgresql": pg_version,
         "git_commit": commit,
+        "cpu_calibration_ms": cpu_calibration_ms(),
         # other processes on the machine skew the tail: say how busy it was
         "load_average_1m_5m_15m": [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None,
     }

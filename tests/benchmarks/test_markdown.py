@@ -18,6 +18,7 @@ RESULTS = {
         "django": "6.1.3",
         "postgresql": "15.20",
         "git_commit": "abc1234",
+        "cpu_calibration_ms": 41.5,
         "load_average_1m_5m_15m": [1.0, 0.8, 0.5],
     },
     "settings": {"DJANGO_ENV": "production", "DEBUG": False},
@@ -79,6 +80,7 @@ def test_the_generated_block_is_replaced_and_the_reading_around_it_kept(tmp_path
     assert "- `orders.pos_batch`: p95 300.0 ms > target 250 ms" in text
     assert "**320 receipts/s** at the mean call" in text
     assert "orders ≈ 2,000,000" in text and "commit `abc1234`" in text
+    assert "best of 5, taken at the end): 41.5 ms" in text
     assert text.count(START) == 1 and text.count(END) == 1
 
 
