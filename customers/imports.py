@@ -16,13 +16,14 @@ from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from customers.models import Consent, Customer, CustomerIdentity, Tag
 from customers.normalise import normalise_card, normalise_email, normalise_phone
 from customers.services import create_customer, set_consent, set_customer_tags, update_customer_profile
-from customers.services.profiles import live_profile
-from retail.models import Store, User
+from customers.services.profiles import live_profile, new_customer
+from retail.models import AuditEvent, Store, User
 from retail.services import record_audit_event
 
 Opener = Callable[[], IO[str]]
@@ -30,6 +31,7 @@ Progress = Callable[[str, int], None]
 CENT = Decimal("0.01")
 MAX_ERRORS = 500
 YES, NO = {"1", "true", "yes", "y"}, {"0", "false", "no", "n"}
+BATCH = 1000  # new customers written per bulk INSERT (and their identities, consents, tags, audit lines)
 
 
 @dataclass
@@ -234,16 +236,110 @@ def import_customers(*, opener: Opener, actor: User | None = None, dry_run: bool
         matches[line] = match
     if report.errors or dry_run:
         return report
-    with transaction.atomic():
-        for line, clean in planned:
-            _write_customer(clean, matches[line], stores, actor, report)
-        record_audit_event(
-            actor=actor,
-            action="customers.imported",
-            object_type="customers.customer",
-            details={"rows": report.rows, "created": report.created, "updated": report.updated},
-        )
+    try:
+        with transaction.atomic():
+            _create_customers([clean for line, clean in planned if matches[line] is None], stores, actor, report)
+            for line, clean in planned:
+                if matches[line] is not None:
+                    _write_customer(clean, matches[line], stores, actor, report)
+            record_audit_event(
+                actor=actor,
+                action="customers.imported",
+                object_type="customers.customer",
+                details={"rows": report.rows, "created": report.created, "updated": report.updated},
+            )
+    except IntegrityError:
+        # Checked above; only a writer that took one of the file's emails/cards/phones meanwhile gets here.
+        report.created = report.updated = report.unchanged = 0
+        report.errors.append("an email, card or phone of the file was taken while importing; nothing was written")
     return report
+
+
+def _create_customers(rows: list[dict], stores: dict, actor: User | None, report: ImportReport) -> None:
+    """Write the new customers of the file in batches: what create_customer, set_customer_tags and
+    set_consent(source="import") write for each of them, a few INSERTs per BATCH rows instead of ~7 per row.
+
+    Same values: the profile is built by the service's own new_customer (normalised contacts, stripped
+    names, search_name; PostgreSQL's triggers fill SearchName on insert as for any write). Same rows:
+    email/phone/card identities, one Consent per given channel, tags through the through-table, and
+    the audit lines the services record (customer.created, customer.tags_set,
+    customer.consent_changed), so a profile's trail does not depend on how it arrived. create_customer
+    opens no loyalty account (one is made on the first points) and sends no signal or outbox message,
+    so there is none to send here. The checks create_customer's full_clean makes with queries are
+    not repeated: the file was checked against the identities and open stores above, and the one
+    constraint (merged_into is not the row itself) cannot fail for a new profile.
+    """
+    if not rows:
+        return
+    now = timezone.now()
+    actor = actor if isinstance(actor, User) and actor.pk else None
+    actor_label = (str(actor) if actor else "system")[:200]
+    tags = _tags({name for clean in rows for name in clean["tags"]})
+    Through = Customer.tags.through
+
+    def audit(action: str, customer: Customer, details: dict | None = None) -> AuditEvent:
+        return AuditEvent(
+            actor=actor,
+            actor_label=actor_label,
+            action=action,
+            object_type="customers.customer",
+            object_id=str(customer.pk),
+            occurred_at=now,
+            details=details or {},
+        )
+
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start : start + BATCH]
+        customers = []
+        for clean in batch:
+            customer = new_customer(
+                first_name=clean["first_name"],
+                last_name=clean["last_name"],
+                email=clean["email"],
+                phone=clean["phone"],
+                card_number=clean["card_number"],
+                birthday=clean["birthday"],
+                home_store=stores.get(clean["home_store"]),
+                now=now,
+            )
+            # home_store: one of `stores`, read just before (checking it here would cost a query a row)
+            customer.full_clean(exclude={"home_store"}, validate_unique=False, validate_constraints=False)
+            customers.append(customer)
+        Customer.objects.bulk_create(customers)
+        identities, consents, links, events = [], [], [], []
+        for clean, customer in zip(batch, customers, strict=True):
+            events.append(audit("customer.created", customer))
+            for key, kind in (("email", "email"), ("phone", "phone"), ("card_number", "card")):
+                value = getattr(customer, key)
+                if value:
+                    identities.append(CustomerIdentity(customer=customer, kind=kind, value=value, created_at=now))
+            if clean["tags"]:
+                links.extend(Through(customer_id=customer.pk, tag_id=tags[name].pk) for name in clean["tags"])
+                events.append(audit("customer.tags_set", customer, {"tags": clean["tags"]}))
+            for channel, granted in clean["consents"].items():
+                consents.append(
+                    Consent(customer=customer, channel=channel, granted=granted, changed_at=now, source="import")
+                )
+                events.append(
+                    audit(
+                        "customer.consent_changed",
+                        customer,
+                        {"channel": channel, "granted": granted, "source": "import"},
+                    )
+                )
+        CustomerIdentity.objects.bulk_create(identities)
+        Consent.objects.bulk_create(consents)
+        Through.objects.bulk_create(links)
+        AuditEvent.objects.bulk_create(events)
+        report.created += len(customers)
+
+
+def _tags(names: set[str]) -> dict[str, Tag]:
+    """name -> Tag for every tag of the file, creating the missing ones (as set_customer_tags does)."""
+    if not names:
+        return {}
+    Tag.objects.bulk_create([Tag(name=name) for name in sorted(names)], ignore_conflicts=True)
+    return {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
 
 
 def _identity_owners(planned: list[tuple[int, dict]]) -> dict[tuple[str, str], Customer]:

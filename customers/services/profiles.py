@@ -90,6 +90,43 @@ def _sync_contact_identities(customer: Customer) -> None:
             )
 
 
+def new_customer(
+    *,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    phone: str = "",
+    card_number: str = "",
+    birthday: date | None = None,
+    home_store: Store | None = None,
+    preferred_sizes: dict | None = None,
+    user: User | None = None,
+    assigned_associate: User | None = None,
+    now=None,
+) -> Customer:
+    """The unsaved profile create_customer writes: contacts normalised, names stripped, search_name filled.
+
+    Also used by the bulk customer import, so both paths store exactly the same values.
+    """
+    values = _clean_profile_values(
+        {"email": email, "phone": phone, "card_number": card_number, "preferred_sizes": preferred_sizes or {}}
+    )
+    now = now or timezone.now()
+    customer = Customer(
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        birthday=birthday,
+        home_store=home_store,
+        user=user,
+        assigned_associate=assigned_associate,
+        created_at=now,
+        updated_at=now,
+        **values,
+    )
+    refresh_search_name(customer)
+    return customer
+
+
 @transaction.atomic
 def create_customer(
     *,
@@ -106,22 +143,19 @@ def create_customer(
     actor: User | None = None,
     store: Store | None = None,
 ) -> Customer:
-    values = _clean_profile_values(
-        {"email": email, "phone": phone, "card_number": card_number, "preferred_sizes": preferred_sizes or {}}
-    )
-    now = timezone.now()
-    customer = Customer(
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
+    customer = new_customer(
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        phone=phone,
+        card_number=card_number,
         birthday=birthday,
         home_store=home_store,
+        preferred_sizes=preferred_sizes,
         user=user,
         assigned_associate=assigned_associate,
-        created_at=now,
-        updated_at=now,
-        **values,
+        now=timezone.now(),
     )
-    refresh_search_name(customer)
     try:
         customer.full_clean()
     except ValidationError as exc:

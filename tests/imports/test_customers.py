@@ -1,10 +1,14 @@
 """import_customers: through the customers' services, normalised, matched by email/card, all or nothing."""
 
+from datetime import date
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 
+from customers import imports
 from customers.imports import import_customers, text_opener
-from customers.models import Consent, Customer, CustomerIdentity
+from customers.models import Consent, Customer, CustomerIdentity, SearchName
 from customers.services import create_customer
 from retail.models import AuditEvent
 
@@ -101,3 +105,109 @@ def test_the_command_imports_a_file_and_refuses_a_bad_one(store, csv_file, capsy
         call_command("import_customers", str(csv_file("email,shoe\nx@example.com,42\n", "bad.csv")))
     assert "line 1: unknown column(s) shoe" in capsys.readouterr().err
     assert Customer.objects.count() == 1
+
+
+# --------------------------------------------------------------------------- bulk path for new customers
+
+MIXED = HEADER + (
+    " Ann.Lee@Example.COM ,07700 900123,c-100 200,Ann,Lee,1990-04-23,LON-01,VIP;stylist client,yes,no\n"
+    ",,C-300,  Bob ,,,,wholesale,,yes\n"
+    "olga@example.com,,,Olga,Petrova,,LON-01,vip,no,\n"  # existing: new surname, home store, tag, consent
+    "zed@example.com,+44 7700 900456,,Zed,,,,,,\n"
+)
+
+
+def _snapshot() -> dict:
+    """Everything the import writes, keyed by email/card rather than by pk."""
+    people = {}
+    for c in Customer.objects.order_by("pk"):
+        key = c.email or c.card_number
+        people[key] = {
+            "profile": (
+                c.first_name,
+                c.last_name,
+                c.email,
+                c.phone,
+                c.card_number,
+                c.birthday,
+                c.home_store_id,
+                c.search_name,
+                c.erased_at,
+                c.merged_into_id,
+                c.preferred_sizes,
+                c.is_anonymous,
+            ),
+            "identities": sorted(c.identities.values_list("kind", "value")),
+            "tags": sorted(c.tags.values_list("name", flat=True)),
+            "consents": sorted(Consent.objects.filter(customer=c).values_list("channel", "granted", "source")),
+            "audit": sorted(
+                (e.action, e.actor_id, e.actor_label, repr(sorted(e.details.items())))
+                for e in AuditEvent.objects.filter(object_type="customers.customer", object_id=str(c.pk))
+            ),
+        }
+    return people
+
+
+def _through_services(rows, stores, actor, report):
+    for clean in rows:
+        imports._write_customer(clean, None, stores, actor, report)
+
+
+def test_new_customers_written_in_bulk_match_the_service_path(store, manager, monkeypatch):
+    # given the same mixed file (new and existing customers, tags, consents, home store) imported twice:
+    # once with every row through the services (as before), rolled back, once with new rows in bulk
+    existing = create_customer(first_name="Olga", email="olga@example.com")
+    with transaction.atomic():
+        monkeypatch.setattr(imports, "_create_customers", _through_services)
+        by_services = import_customers(opener=text_opener(MIXED), actor=manager)
+        expected = _snapshot()
+        transaction.set_rollback(True)
+    monkeypatch.undo()
+    # when
+    report = import_customers(opener=text_opener(MIXED), actor=manager)
+    # then the counts, the profiles, identities, tags, consents and audit lines are the same
+    assert report.errors == [] and (report.created, report.updated, report.unchanged) == (3, 1, 0)
+    assert (by_services.created, by_services.updated) == (3, 1)
+    assert _snapshot() == expected
+    ann = _snapshot()["ann.lee@example.com"]
+    assert ann["profile"][:8] == (
+        "Ann",
+        "Lee",
+        "ann.lee@example.com",
+        "+447700900123",
+        "C100200",
+        date(1990, 4, 23),
+        store.pk,
+        "ann lee",
+    )
+    assert ann["tags"] == ["stylist-client", "vip"]
+    assert ann["consents"] == [("email", True, "import"), ("sms", False, "import")]
+    assert [a[0] for a in ann["audit"]] == ["customer.consent_changed"] * 2 + ["customer.created", "customer.tags_set"]
+    assert _snapshot()["C300"]["profile"][:2] == ("Bob", "")
+    assert Customer.objects.get(pk=existing.pk).last_name == "Petrova"
+    # the names search finds the bulk-written names (its table is kept by triggers on PostgreSQL)
+    if connection.vendor == "postgresql":
+        assert SearchName.objects.filter(name__in=["ann lee", "bob", "zed"]).count() == 3
+    # and importing the file again changes nothing
+    again = import_customers(opener=text_opener(MIXED), actor=manager)
+    assert (again.created, again.updated, again.unchanged, again.errors) == (0, 0, 4, [])
+    assert _snapshot() == expected
+
+
+def _file(n: int, run: str) -> str:
+    return HEADER + "".join(f"p{run}{i}@example.com,,K{run}-{i},P,N{i},,LON-01,vip;new,yes,no\n" for i in range(n))
+
+
+def test_queries_for_new_customers_grow_by_batches_not_rows(store, django_assert_num_queries, monkeypatch):
+    import_customers(opener=text_opener(_file(1, "warm")))  # the tags exist from here on
+    # the same number of queries for 10 and for 50 new customers (one batch)...
+    for n, run in ((10, "a"), (50, "b")):
+        with django_assert_num_queries(12):
+            report = import_customers(opener=text_opener(_file(n, run)))
+        assert report.created == n
+    # ...and 5 more (customers, identities, consents, tags, audit lines) for each further batch
+    monkeypatch.setattr(imports, "BATCH", 10)
+    with django_assert_num_queries(12 + 4 * 5):
+        assert import_customers(opener=text_opener(_file(50, "c"))).created == 50
+    assert Customer.objects.count() == 111 and CustomerIdentity.objects.count() == 222
+    assert Consent.objects.count() == 222 and Customer.tags.through.objects.count() == 222
