@@ -180,7 +180,11 @@ def _check_customer_row(line: int, row: dict, report: ImportReport) -> dict | No
 
 
 def import_customers(*, opener: Opener, actor: User | None = None, dry_run: bool = False) -> ImportReport:
-    """Create or update customers from CSV (see CUSTOMER_HELP) through the customers' services."""
+    """Create or update customers from CSV (see CUSTOMER_HELP).
+
+    New customers are written in bulk (_create_customers: the same rows the services write, a few
+    INSERTs per BATCH); found ones are updated one by one through the customers' services.
+    """
     report = ImportReport()
     planned: list[tuple[int, dict]] = []
     first_line: dict[tuple[str, str], int] = {}

@@ -1,4 +1,5 @@
-"""import_customers: through the customers' services, normalised, matched by email/card, all or nothing."""
+"""import_customers: new customers in bulk, found ones through the services; normalised, matched by email/card,
+all or nothing."""
 
 from datetime import date
 
