@@ -71,7 +71,9 @@ def test_the_shell_and_every_panel_cost_the_same_with_10_or_10000_interactions(a
     big = {name: _queries(associate_client, url) for name, url in urls.items()}
     # then no screen issues more queries
     assert big == small
-    assert small == EXPECTED_QUERIES, small
+    # (the SQLite demo picks recommendations in three reads: variants together, in size, stock here)
+    expected = EXPECTED_QUERIES | ({"recommendations": 11} if connection.vendor == "sqlite" else {})
+    assert small == expected, small
 
 
 # 6 of them are the portal's own (session, user, MFA check, store, role, staff check).
@@ -83,7 +85,7 @@ EXPECTED_QUERIES = {
     "tasks": 7,
     "offers": 7,
     "lists": 9,  # + lists, items with variants, stock here
-    "recommendations": 11,  # + bought, co-bought, styles bought together, styles in size, stock here
+    "recommendations": 9,  # + bought, co-bought, the picks (variants in stock here, both rows of the panel)
 }
 
 
