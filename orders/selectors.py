@@ -219,14 +219,44 @@ _COUNTED_STATUSES = (S.PLACED, S.PICKING, S.READY, S.EXPIRED)
 
 
 def queue_counts(*, store: Store) -> dict[str, int]:
-    """Counts of every queue tab and of curbside arrivals waiting, in one query."""
+    """Counts of every queue tab and of curbside arrivals waiting, in one query.
+
+    The query groups the store's counted pick-ups by (status, kind) with four conditional counts;
+    the tabs are summed here from those few groups, by the same rules as `_queue_filter` (a test
+    holds them equal). Cheaper to build than one filtered count per tab, the same index scan.
+    """
     now = timezone.now()
-    base = Fulfillment.objects.filter(location=store, status__in=_COUNTED_STATUSES)
-    aggregates = {tab: Count("pk", filter=_queue_filter(tab, now)) for tab in QUEUE_TABS}
-    aggregates["arrived"] = Count(
-        "pk", filter=Q(kind=Fulfillment.Kind.CURBSIDE, status__in=Fulfillment.OPEN_STATUSES, arrived_at__isnull=False)
+    groups = (
+        Fulfillment.objects.filter(location=store, status__in=_COUNTED_STATUSES)
+        .values("status", "kind")
+        .order_by()
+        .annotate(
+            n=Count("pk"),
+            late=Count("pk", filter=Q(created_at__lt=now - _pick_sla())),
+            held=Count("pk", filter=Q(hold_until__gt=now)),
+            recent=Count("pk", filter=Q(closed_at__gte=now - timezone.timedelta(days=7))),
+            arrived=Count("pk", filter=Q(arrived_at__isnull=False)),
+        )
     )
-    return base.aggregate(**aggregates)
+    counts = dict.fromkeys((*QUEUE_TABS, "arrived"), 0)
+    for group in groups:
+        status, kind, n = group["status"], group["kind"], group["n"]
+        if kind == Fulfillment.Kind.SHIP:
+            counts["to_ship"] += n if status in (S.PLACED, S.PICKING) else 0
+            continue
+        if kind not in Fulfillment.COLLECT_KINDS:
+            continue
+        if status in (S.PLACED, S.PICKING):
+            counts["to_pick" if status == S.PLACED else "picking"] += n
+            counts["overdue"] += group["late"]
+        elif status == S.READY:  # a ready pick-up always has a hold date (a check constraint)
+            counts["ready"] += group["held"]
+            counts["overdue"] += n - group["held"]
+        elif status == S.EXPIRED:
+            counts["expired"] += group["recent"]
+        if kind == Fulfillment.Kind.CURBSIDE and status in Fulfillment.OPEN_STATUSES:
+            counts["arrived"] += group["arrived"]
+    return counts
 
 
 def pick_list(*, store: Store, fulfillment_id: int) -> Fulfillment:

@@ -330,3 +330,35 @@ def test_the_pickup_code_is_given_when_ready_and_unique_among_the_stores_open_pi
         assert len(f.pickup_code) == 6 and len(f.qr_token) == 32
         codes.add(f.pickup_code)
     assert len(codes) == 5
+
+
+def test_queue_counts_match_each_tab_of_the_queue(place_pickup, shirt, store):
+    from orders.selectors import QUEUE_TABS, _queue_filter, pickup_queue, queue_counts
+
+    inventory.receive_stock(location=store, lines=[(shirt, 10)], reference="PO-QUEUE")
+    now = timezone.now()
+    made = [pickup(place_pickup([("SHIRT-M", 1)], kind=kind)) for kind in ("pickup", "curbside") * 6]
+    # Every status of the queue, on and off its deadline, collected / ship / carry-out ones not counted.
+    changes = [
+        {"status": "placed", "created_at": now - timedelta(hours=5)},
+        {"status": "picking", "arrived_at": now},  # the made pick-ups alternate pick-up, curbside
+        {"status": "picking", "created_at": now - timedelta(hours=5), "arrived_at": now},  # not curbside
+        {"status": "ready", "hold_until": now + timedelta(days=2), "arrived_at": now},
+        {"status": "ready", "hold_until": now - timedelta(hours=1)},
+        {"status": "expired", "closed_at": now - timedelta(days=2), "arrived_at": now},
+        {"status": "expired", "closed_at": now - timedelta(days=9)},
+        {"status": "collected", "closed_at": now},
+        {"kind": "ship", "pickup_code": "", "status": "placed"},
+        {"kind": "ship", "pickup_code": "", "status": "picking", "created_at": now - timedelta(hours=5)},
+        {"kind": "carry_out", "pickup_code": "", "status": "placed"},
+    ]
+    for f, change in zip(made, changes, strict=False):
+        Fulfillment.objects.filter(pk=f.pk).update(**change)
+    counts = queue_counts(store=store)
+    base = Fulfillment.objects.filter(location=store)
+    for tab in QUEUE_TABS:
+        expected = base.filter(_queue_filter(tab, timezone.now())).count()
+        assert counts[tab] == expected, tab
+        assert len(pickup_queue(store=store, tab=tab)) == expected, tab
+    assert counts["arrived"] == 2  # the curbside picking and ready ones; not the expired one nor a pick-up's
+    assert (counts["to_pick"], counts["overdue"], counts["to_ship"], counts["expired"]) == (2, 3, 2, 1)
