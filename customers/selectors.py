@@ -292,10 +292,10 @@ WITH scored AS (
     ) t
     ORDER BY score DESC, product_id
     LIMIT %(limit)s
-), newest AS (
-    SELECT pr.id, pr.name, pr.created_at, w.size
-    FROM {product} pr JOIN {category} c ON c.id = pr.category_id JOIN wanted w ON w.slug = c.slug
-    WHERE pr.is_active AND NOT (pr.id = ANY(%(owned)s::bigint[]))
+), newest AS (  -- product_newest_idx read backwards until enough styles of their categories
+    SELECT pr.id, pr.name, pr.created_at, c.slug
+    FROM {product} pr JOIN {category} c ON c.id = pr.category_id
+    WHERE pr.is_active AND c.slug = ANY(%(slugs)s::text[]) AND NOT (pr.id = ANY(%(owned)s::bigint[]))
     ORDER BY pr.created_at DESC, pr.id DESC
     LIMIT %(styles)s
 ), in_size AS (
@@ -303,7 +303,8 @@ WITH scored AS (
         SELECT DISTINCT ON (n.id) v.id, n.id AS product_id, v.sku, v.size, n.name, 0 AS score, n.created_at,
                sl.on_hand - sl.reserved - sl.safety_stock AS available
         FROM newest n
-        JOIN {variant} v ON v.product_id = n.id AND v.size = n.size
+        JOIN wanted w ON w.slug = n.slug
+        JOIN {variant} v ON v.product_id = n.id AND v.size = w.size
         JOIN {level} sl ON sl.variant_id = v.id AND sl.location_id = %(store)s
         WHERE v.is_active AND sl.on_hand - sl.reserved - sl.safety_stock > 0
           AND n.id NOT IN (SELECT product_id FROM together)

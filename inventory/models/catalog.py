@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 
 
@@ -51,6 +51,11 @@ class Product(models.Model):
             # BitmapOr with the name trigram index (0002); without it a rare word walked every product in
             # name order (8.3 ms at medium's 3k products, 0.9 ms with it).
             models.Index(Upper("style_code"), name="product_style_code_upper_idx"),
+            # The newest active styles of a few categories ("more in your size" on the clienteling screen):
+            # read backwards until enough match, not a sort of every product (19 ms at large's 20k, 0.4 ms).
+            models.Index(
+                F("created_at").desc(), F("id").desc(), condition=Q(is_active=True), name="product_newest_idx"
+            ),
         ]
 
     def __str__(self):
