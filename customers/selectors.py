@@ -211,15 +211,19 @@ WITH seed AS (
         ORDER BY p.interaction_id DESC
         LIMIT %(per_sku)s
     ) b
-), lines AS (  -- counted per SKU first: each distinct SKU is looked up once, not each basket line
+), lines AS (
     SELECT p.sku, COUNT(*) AS n
     FROM baskets JOIN {item} p ON p.interaction_id = baskets.interaction_id
     WHERE p.quantity > 0
     GROUP BY p.sku
+    ORDER BY n DESC, p.sku
 )
+-- the SKUs looked up best first until `limit` pass (~120 of ~700 at large), not every SKU then ranked
 SELECT v.product_id, l.sku, l.n
-FROM lines l JOIN {variant} v ON v.sku = l.sku
-WHERE v.is_active AND NOT (v.product_id = ANY(%(owned)s::bigint[]))
+FROM lines l CROSS JOIN LATERAL (
+    SELECT v.product_id FROM {variant} v
+    WHERE v.sku = l.sku AND v.is_active AND NOT (v.product_id = ANY(%(owned)s::bigint[]))
+) v
 ORDER BY l.n DESC, l.sku
 LIMIT %(limit)s
 """
