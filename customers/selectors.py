@@ -9,14 +9,13 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from customers.errors import CustomerError
 from customers.models import (
     Customer,
-    CustomerIdentity,
     CustomerList,
     Interaction,
     ListItem,
@@ -483,20 +482,20 @@ def search_customers(query: str, *, limit: int = 10) -> list[SearchHit]:
         return []
     live = Customer.objects.live().select_related("home_store", "loyalty_account__tier")
     hits: list[SearchHit] = []
-    identity_q, kinds = Q(), {}
+    identity_q = Q()
     if "@" in q:
-        identity_q |= Q(kind="email", value=q.lower())
-        kinds["email"] = "email"
+        identity_q |= Q(identities__kind="email", identities__value=q.lower())
     digits = sum(ch.isdigit() for ch in q)
     if digits >= 6:
         phone = try_phone(q)
         if phone:
-            identity_q |= Q(kind="phone", value=phone)
-        identity_q |= Q(kind="card", value=normalise_card(q))
+            identity_q |= Q(identities__kind="phone", identities__value=phone)
+        identity_q |= Q(identities__kind="card", identities__value=normalise_card(q))
     if identity_q:
-        matched = dict(CustomerIdentity.objects.filter(identity_q).values_list("customer_id", "kind")[:limit])
-        for customer in live.filter(pk__in=matched):
-            hits.append(SearchHit(customer=customer, matched=matched[customer.pk], score=2.0))
+        # one read: the identities (their unique (kind, value) index) joined to the live profiles
+        found = live.filter(identity_q).annotate(matched=F("identities__kind"))[:limit]
+        for customer in {c.pk: c for c in found}.values():
+            hits.append(SearchHit(customer=customer, matched=customer.matched, score=2.0))
     if "@" in q and not hits:
         for customer in live.filter(email__startswith=q.lower()).order_by("email")[:limit]:
             hits.append(SearchHit(customer=customer, matched="email", score=1.5))
