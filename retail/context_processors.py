@@ -8,9 +8,10 @@ def portal(request):
         return {"currency": settings.CURRENCY}
 
     def my_stores():
-        from retail.selectors import stores_for_user
+        from retail.selectors import member_stores, stores_for_user
 
-        return list(stores_for_user(request.user).only("id", "code", "name"))
+        mine = member_stores(request.user)  # store staff: already read with the request's memberships
+        return mine if mine is not None else list(stores_for_user(request.user).only("id", "code", "name"))
 
     return {
         "currency": settings.CURRENCY,

@@ -25,10 +25,30 @@ def get_store_for_staff(user: User, store_id: int) -> Store:
     return store
 
 
+def memberships_of(user: User) -> list[StoreMembership]:
+    """The user's memberships with their stores (by store code), read once per user object.
+
+    The user object lives for one request, so the staff MFA rule, the portal's current store,
+    its role and the store switcher share one query instead of one each."""
+    cached = user.__dict__.get("_memberships")
+    if cached is None:
+        cached = list(StoreMembership.objects.filter(user=user).select_related("store").order_by("store__code", "pk"))
+        user.__dict__["_memberships"] = cached
+    return cached
+
+
+def member_stores(user: User) -> list[Store] | None:
+    """The active stores a store-staff user belongs to, by code; None for superusers and
+    head-office staff, who see every store (`stores_for_user`)."""
+    if user.is_superuser or user.is_head_office:
+        return None
+    return [m.store for m in memberships_of(user) if m.store.is_active]
+
+
 def role_in_store(user: User, store: Store) -> str | None:
     if user.is_superuser:
         return StoreMembership.Role.MANAGER
-    return StoreMembership.objects.filter(user=user, store=store).values_list("role", flat=True).first()
+    return next((m.role for m in memberships_of(user) if m.store_id == store.pk), None)
 
 
 def requires_mfa(user: User) -> bool:
@@ -37,7 +57,7 @@ def requires_mfa(user: User) -> bool:
         return False
     if user.is_superuser or user.is_staff:
         return True
-    return user.memberships.filter(role=StoreMembership.Role.MANAGER).exists()
+    return any(m.role == StoreMembership.Role.MANAGER for m in memberships_of(user))
 
 
 def recent_audit_events(*, store: Store, limit: int = 10) -> QuerySet[AuditEvent]:

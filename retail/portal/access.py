@@ -11,22 +11,31 @@ from django.utils.cache import add_never_cache_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from retail.models import Store, StoreMembership
-from retail.selectors import role_in_store, stores_for_user
+from retail.selectors import member_stores, role_in_store, stores_for_user
 
 SESSION_KEY = "portal_store_id"
 
 
 def resolve_current_store(request) -> Store | None:
-    """The store chosen in this session if the user still belongs to it, else their first store."""
+    """The store chosen in this session if the user still belongs to it, else their first store.
+
+    Store staff choose among their own memberships (read once per request, shared with the MFA
+    rule and the role); head office and superusers among every active store."""
     if not request.user.is_authenticated:
         return None
-    stores = stores_for_user(request.user)
     chosen = request.session.get(SESSION_KEY)
-    store = stores.filter(pk=chosen).first() if chosen else None
-    if store is None:
-        store = stores.filter(kind=Store.Kind.STORE).first() or stores.first()
-        if store is not None:
-            request.session[SESSION_KEY] = store.pk
+    mine = member_stores(request.user)
+    if mine is None:
+        stores = stores_for_user(request.user)
+        store = stores.filter(pk=chosen).first() if chosen else None
+        if store is None:
+            store = stores.filter(kind=Store.Kind.STORE).first() or stores.first()
+    else:
+        store = next((s for s in mine if s.pk == chosen), None) if chosen else None
+        if store is None:
+            store = next((s for s in mine if s.kind == Store.Kind.STORE), None) or (mine[0] if mine else None)
+    if store is not None and store.pk != chosen:
+        request.session[SESSION_KEY] = store.pk
     return store
 
 

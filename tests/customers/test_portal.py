@@ -72,20 +72,21 @@ def test_the_shell_and_every_panel_cost_the_same_with_10_or_10000_interactions(a
     # then no screen issues more queries
     assert big == small
     # (the SQLite demo picks recommendations in three reads: variants together, in size, stock here)
-    expected = EXPECTED_QUERIES | ({"recommendations": 11} if connection.vendor == "sqlite" else {})
+    expected = EXPECTED_QUERIES | ({"recommendations": 9} if connection.vendor == "sqlite" else {})
     assert small == expected, small
 
 
-# 6 of them are the portal's own (session, user, MFA check, store, role, staff check).
+# 4 of them are the portal's own (session, user, the user's memberships with their stores — read
+# once for the MFA rule, the current store and the role — and the staff check).
 EXPECTED_QUERIES = {
-    "shell": 11,  # + customer with header joins, consents, tags, audit insert, tiers
-    "timeline": 7,
-    "timeline-app": 7,
-    "notes": 7,
-    "tasks": 7,
-    "offers": 7,
-    "lists": 9,  # + lists, items with variants, stock here
-    "recommendations": 9,  # + bought, co-bought, the picks (variants in stock here, both rows of the panel)
+    "shell": 8,  # + customer with header joins, consents, tags, audit insert, tiers
+    "timeline": 5,
+    "timeline-app": 5,
+    "notes": 5,
+    "tasks": 5,
+    "offers": 5,
+    "lists": 7,  # + lists, items with variants, stock here
+    "recommendations": 7,  # + bought, co-bought, the picks (variants in stock here, both rows of the panel)
 }
 
 

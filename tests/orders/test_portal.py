@@ -22,8 +22,9 @@ def test_the_queue_costs_the_same_queries_for_one_order_or_many(
 ):
     place_pickup([("SHIRT-M", 1)])
     associate_client.get("/portal/orders/pickups/")  # warm the session and the store choice
-    # session, user, memberships/store (3), role, queue counts, queue rows with their units, store switcher
-    with django_assert_num_queries(8) as one:
+    # session, user, the user's memberships with their stores (MFA rule, store, role, switcher),
+    # queue counts, queue rows with their units
+    with django_assert_num_queries(5) as one:
         response = associate_client.get("/portal/orders/pickups/?tab=to_pick")
     assert response.status_code == 200
     for _ in range(9):

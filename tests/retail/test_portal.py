@@ -240,8 +240,9 @@ def test_dashboard_shell_query_count_is_fixed(
     monkeypatch.setattr(dashboard_tiles, "_tiles", [])
     record_audit_event(actor=associate, action="one.event", store=store)
     associate_client.get(DASHBOARD)
-    # when / then: session, user, MFA rule, current store, role, my stores, activity
-    with django_assert_num_queries(7):
+    # when / then: session, user, the user's memberships with their stores (read once for the MFA
+    # rule, the current store, the role and the store switcher), activity
+    with django_assert_num_queries(4):
         associate_client.get(DASHBOARD)
 
 
