@@ -189,20 +189,7 @@ def load_section(load: dict) -> list[str]:
         f"{overall.get('count', 0):,} requests, **{overall.get('throughput_rps') or 0:,.1f} req/s**, "
         f"{overall.get('errors', 0)} errors; client CPU {load.get('client_cpu_s', '?')} s.",
         "",
-        _row(
-            [
-                "request class",
-                "count",
-                "errors",
-                "req/s",
-                "p50 ms",
-                "p95 ms",
-                "p99 ms",
-                "max ms",
-                "queries",
-                "p95 / floor",
-            ]
-        ),
+        _row(LOAD_HEADER),
         _row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
     ]
     for c in [*load.get("classes", []), {"name": "all", **overall}]:
