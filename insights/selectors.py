@@ -208,6 +208,30 @@ _TOTALS = "g.orders AS orders, g.gross AS gross, g.short AS short, g.refunds AS 
 _STORE = Store._meta.db_table
 
 
+def _by_channel_and_store_sql(items: str, *, stores_per_bucket: bool) -> str:
+    """One pass over the sales items (`_sales_items`) grouped two ways: per (bucket, channel), and
+    per store — per (bucket, store) when `stores_per_bucket`, else over the whole period (bucket
+    NULL). Rows: by_store (0 or 1), bucket, name (the channel or the store's code) and the sums.
+    PostgreSQL reads the items once (GROUPING SETS); SQLite groups a CTE twice."""
+    if connection.vendor == "postgresql":
+        store_set = "(u.bucket, u.sold_store)" if stores_per_bucket else "(u.sold_store)"
+        return (
+            "SELECT g.by_store AS by_store, g.bucket AS bucket, COALESCE(g.channel, s.code) AS name, "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
+            f"{_TOTALS} FROM (SELECT GROUPING(u.sold_channel) AS by_store, u.bucket AS bucket, "
+            f"u.sold_channel AS channel, u.sold_store AS store_id, {_SUMS} FROM ({items}) u "
+            f"GROUP BY GROUPING SETS ((u.bucket, u.sold_channel), {store_set})) g "
+            f"LEFT JOIN {_STORE} s ON s.id = g.store_id"
+        )
+    store_bucket, store_group = ("u.bucket", "u.bucket, s.code") if stores_per_bucket else ("NULL", "s.code")
+    return (
+        f"WITH u AS ({items}) "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
+        f"SELECT 0 AS by_store, u.bucket AS bucket, u.sold_channel AS name, {_SUMS} FROM u "
+        "GROUP BY u.bucket, u.sold_channel "
+        f"UNION ALL SELECT 1 AS by_store, {store_bucket} AS bucket, s.code AS name, {_SUMS} FROM u "
+        f"INNER JOIN {_STORE} s ON s.id = u.sold_store GROUP BY {store_group}"
+    )
+
+
 def sales_series(period: Period, *, by: str = "channel", grain: str | None = None) -> list[dict]:
     """Net sales per time bucket and channel (or store): gross, short-picked, refunds, net. One query."""
     grain = grain or period.grain()
@@ -244,25 +268,10 @@ def sales_overview(
         days = days if days is not None else sales_days(period)[0]
         return _from_days(days, "channel"), _summed_days(days, "store")
     items, params = _sales_items(period, grain)
-    if connection.vendor == "postgresql":
-        sql = (
-            "SELECT CASE WHEN g.by_store = 1 THEN 'store' ELSE 'channel' END AS kind, g.bucket AS bucket, "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
-            f"COALESCE(g.channel, s.code) AS name, {_TOTALS} FROM (SELECT GROUPING(u.bucket) AS by_store, "
-            f"u.bucket AS bucket, u.sold_channel AS channel, u.sold_store AS store_id, {_SUMS} FROM ({items}) u "
-            "GROUP BY GROUPING SETS ((u.bucket, u.sold_channel), (u.sold_store))) g "
-            f"LEFT JOIN {_STORE} s ON s.id = g.store_id"
-        )
-    else:
-        sql = (
-            f"WITH u AS ({items}) "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
-            f"SELECT 'channel' AS kind, u.bucket AS bucket, u.sold_channel AS name, {_SUMS} FROM u "
-            "GROUP BY u.bucket, u.sold_channel "
-            f"UNION ALL SELECT 'store' AS kind, NULL AS bucket, s.code AS name, {_SUMS} FROM u "
-            f"INNER JOIN {_STORE} s ON s.id = u.sold_store GROUP BY s.code"
-        )
+    sql = _by_channel_and_store_sql(items, stores_per_bucket=False)
     by_channel, by_store = [], []
     for row in _fetch(sql, params):
-        if row["kind"] == "channel":
+        if not row["by_store"]:
             by_channel.append(
                 _sales_row({**row, "channel": row["name"]}, "channel", "channel", bucket=_bucket_date(row["bucket"]))
             )
@@ -305,25 +314,10 @@ def _count_days(start, end) -> dict:
     """Every store's sales of each day start..end, live, in one query:
     {day: {"as_of": now, "channel": {channel: sums}, "store": {store code: sums}}} (days with sales only)."""
     items, params = _sales_items(Period(start=start, end=end), "day")
-    if connection.vendor == "postgresql":
-        sql = (
-            "SELECT g.by_store AS by_store, g.bucket AS bucket, COALESCE(g.channel, s.code) AS name, "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
-            f"{_TOTALS} FROM (SELECT GROUPING(u.sold_channel) AS by_store, u.bucket AS bucket, "
-            f"u.sold_channel AS channel, u.sold_store AS store_id, {_SUMS} FROM ({items}) u "
-            "GROUP BY GROUPING SETS ((u.bucket, u.sold_channel), (u.bucket, u.sold_store))) g "
-            f"LEFT JOIN {_STORE} s ON s.id = g.store_id"
-        )
-    else:
-        sql = (
-            f"WITH u AS ({items}) "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
-            f"SELECT 0 AS by_store, u.bucket AS bucket, u.sold_channel AS name, {_SUMS} FROM u "
-            "GROUP BY u.bucket, u.sold_channel "
-            f"UNION ALL SELECT 1 AS by_store, u.bucket AS bucket, s.code AS name, {_SUMS} FROM u "
-            f"INNER JOIN {_STORE} s ON s.id = u.sold_store GROUP BY u.bucket, s.code"
-        )
+    sql = _by_channel_and_store_sql(items, stores_per_bucket=True)
     now, days = timezone.now(), {}
     for row in _fetch(sql, params):
-        day = days.setdefault(_bucket_date(row["bucket"]), {"as_of": now, "channel": {}, "store": {}})
+        day = days.setdefault(_bucket_date(row["bucket"]), _empty_day(now))
         sums = (row["orders"], _money(row["gross"]), _money(row["short"]), _money(row["refunds"]))
         day["store" if row["by_store"] else "channel"][row["name"]] = sums
     return days
