@@ -1,13 +1,11 @@
 """How identities are written down, so that the same person always gives the same key."""
 
-import re
-
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-_NON_CARD = re.compile(r"[\s-]")
+from retail.domain.codes import read_code
 
 
 def default_region() -> str:
@@ -38,14 +36,12 @@ def normalise_phone(value: str, *, region: str | None = None) -> str:
 
 
 def try_phone(value: str) -> str | None:
-    try:
-        return normalise_phone(value) or None
-    except ValidationError:
-        return None
+    """E.164 of a phone number typed any way, or None (the counter's reading: retail.domain.codes)."""
+    return read_code(value).phone or None
 
 
 def normalise_card(value: str) -> str:
-    return _NON_CARD.sub("", (value or "").strip()).upper()
+    return read_code(value).card
 
 
 def normalise_identity(kind: str, value: str) -> str:

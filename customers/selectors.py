@@ -26,8 +26,8 @@ from customers.models import (
     SearchName,
     Task,
 )
-from customers.normalise import normalise_card, try_phone
 from inventory.selectors import availability_at_location
+from retail.domain.codes import read_code
 from retail.errors import NotFound
 from retail.models import Store, User
 
@@ -477,7 +477,8 @@ def search_customers(query: str, *, limit: int = 10) -> list[SearchHit]:
     Exact identity matches come first, then names by similarity. Anonymous, merged and erased
     profiles are never returned.
     """
-    q = " ".join((query or "").split())
+    code = read_code(query)
+    q = code.text
     if len(q) < 2:
         return []
     live = Customer.objects.live().select_related("home_store", "loyalty_account__tier")
@@ -487,10 +488,9 @@ def search_customers(query: str, *, limit: int = 10) -> list[SearchHit]:
         identity_q |= Q(identities__kind="email", identities__value=q.lower())
     digits = sum(ch.isdigit() for ch in q)
     if digits >= 6:
-        phone = try_phone(q)
-        if phone:
-            identity_q |= Q(identities__kind="phone", identities__value=phone)
-        identity_q |= Q(identities__kind="card", identities__value=normalise_card(q))
+        if code.phone:
+            identity_q |= Q(identities__kind="phone", identities__value=code.phone)
+        identity_q |= Q(identities__kind="card", identities__value=code.card)
     if identity_q:
         # one read: the identities (their unique (kind, value) index) joined to the live profiles
         found = live.filter(identity_q).annotate(matched=F("identities__kind"))[:limit]

@@ -9,11 +9,13 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from inventory.errors import InventoryError
 from inventory.models import Reservation, StockLevel, StockMovement, Variant
 from inventory.signals import stock_back_in_stock
+from retail.domain.codes import TypedCode, read_code
 from retail.models import Store, User
 
 Kind = StockMovement.Kind
@@ -102,15 +104,47 @@ def resolve_lines(lines: Iterable[Line], *, require_active: bool = False) -> dic
     return complete_variants(totals, given, require_active=require_active)
 
 
+def _code_condition(codes: Iterable[TypedCode]) -> Q:
+    """SKUs in any case (the catalog's UPPER(sku) index) or barcodes, of what was typed or scanned."""
+    skus = sorted({code.sku for code in codes if code.sku})
+    barcodes = sorted({code.barcode for code in codes if code.barcode})
+    condition = Q(sku_upper__in=skus) if skus else Q(pk__in=[])
+    return condition | Q(barcode__in=barcodes) if barcodes else condition
+
+
+def variants_for_codes(texts: Iterable[str]) -> dict[str, Variant]:
+    """{text as given: Variant} for SKUs typed in any case and scanned barcodes (read through
+    retail.domain.codes); texts that are no catalog SKU or barcode are left out. One query."""
+    codes = {text: read_code(text) for text in texts if str(text or "").strip()}
+    if not codes:
+        return {}
+    found = list(
+        Variant.objects.annotate(sku_upper=Upper("sku"))
+        .filter(_code_condition(codes.values()))
+        .select_related("product")
+    )
+    by_sku = {v.sku.upper(): v for v in found}
+    by_barcode = {v.barcode: v for v in found if v.barcode}
+    out = {}
+    for text, code in codes.items():
+        variant = by_barcode.get(code.barcode) if code.barcode else None
+        variant = variant or by_sku.get(code.sku)
+        if variant is not None:
+            out[text] = variant
+    return out
+
+
 def resolve_variant(item: "str | Variant") -> Variant:
-    """A Variant by instance, SKU or barcode (what a scanner sends)."""
+    """A Variant by instance, SKU (any case) or barcode: what an associate types or a scanner sends."""
     if isinstance(item, Variant):
         return item
-    code = str(item).strip()
-    variant = Variant.objects.filter(Q(sku=code) | Q(barcode=code)).select_related("product").first()
+    code = read_code(item)
+    variant = variants_for_codes([code.text]).get(code.text)
     if variant is None:
         raise InventoryError(
-            f"No SKU or barcode {code!r}: check the label, or type the SKU.", code="unknown_sku", fields={"sku": [code]}
+            f"No SKU or barcode {code.text!r}: check the label, or type the SKU.",
+            code="unknown_sku",
+            fields={"sku": [code.text]},
         )
     return variant
 

@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from inventory.errors import InventoryError
-from inventory.ledger import Line, resolve_lines
+from inventory.ledger import Line, resolve_lines, variants_for_codes
 from inventory.models import Category, Product, Reservation, StockLevel, StockMovement, Transfer, TransferLine, Variant
 from retail.geo import POINT_SQL, distance_km, distance_sql
 from retail.models import Store
@@ -368,7 +368,7 @@ def stock_lookup(*, query: str, store: Store, nearby: int = 5, max_variants: int
     query = (query or "").strip()
     if not query:
         return LookupResult(query="", exact=None, variants=[])
-    exact = Variant.objects.filter(Q(sku__iexact=query) | Q(barcode=query)).first()
+    exact = variants_for_codes([query]).get(query)
     base = Variant.objects.select_related("product").filter(is_active=True, product__is_active=True)
     if exact is not None:
         qs = base.filter(product_id=exact.product_id)

@@ -7,8 +7,9 @@ import random
 import secrets
 from contextlib import contextmanager
 
-# Crockford's base32: no I, L, O, U — nothing to misread at a counter.
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+from retail.domain.codes import ALPHABET, human_number
+
+__all__ = ["ALPHABET", "QR_PREFIX", "new_order_number", "normalise_order_number", "random_number"]
 QR_PREFIX = "OMNI-PICKUP:"
 _source: random.Random = secrets.SystemRandom()
 
@@ -37,13 +38,7 @@ def new_order_number() -> str:
 
 def normalise_order_number(text: str) -> str:
     """What a person typed ("om 7k2m9xd4", "OM-7K2M-9XD4") -> "OM-7K2M-9XD4"; "" when it cannot be one."""
-    cleaned = "".join(ch for ch in (text or "").upper() if ch.isalnum())
-    cleaned = cleaned.translate(str.maketrans({"I": "1", "L": "1", "O": "0"}))
-    if cleaned.startswith("0M"):
-        cleaned = "OM" + cleaned[2:]
-    if not cleaned.startswith("OM") or len(cleaned) != 10 or any(ch not in ALPHABET for ch in cleaned[2:]):
-        return ""
-    return f"OM-{cleaned[2:6]}-{cleaned[6:]}"
+    return human_number("OM", text)
 
 
 def new_pickup_code() -> str:

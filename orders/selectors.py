@@ -9,6 +9,8 @@ from orders.errors import OrderError
 from orders.models import Cart, CartLine, Fulfillment, Order, OrderLine
 from orders.numbers import QR_PREFIX, normalise_order_number
 from orders.pricing import money
+from retail.domain.codes import read_code
+from retail.domain.money import format_money
 from retail.models import Store, User
 
 S = Fulfillment.Status
@@ -64,7 +66,8 @@ def cart_view(cart: Cart | None, *, store: Store | None = None) -> dict:
         elif units < line.quantity:
             warnings.append(f"Only {units} of {variant.sku} available{' at ' + store.code if store else ''}.")
         if row["price_changed"]:
-            warnings.append(f"The price of {variant.sku} changed from {line.price_when_added} to {price}.")
+            was, now = format_money(line.price_when_added), format_money(price)
+            warnings.append(f"The price of {variant.sku} changed from {was} to {now}.")
         out.append(row)
     return {
         "token": cart.token if cart.customer_id is None else None,
@@ -282,16 +285,16 @@ def find_for_counter(*, store: Store, text: str) -> tuple[Fulfillment, str]:
 
     A QR scan (OMNI-PICKUP:<token>), a 6-digit pick-up code, or an order number.
     """
-    text = (text or "").strip()
+    code = read_code(text)
     base = Fulfillment.objects.filter(location=store, kind__in=Fulfillment.COLLECT_KINDS).select_related(
-        "order", "location"
+        "order__customer", "location"
     )
-    if text.upper().startswith(QR_PREFIX):
-        found, how = base.filter(qr_token=text[len(QR_PREFIX) :].strip().lower()).first(), "qr"
-    elif text.isdigit() and len(text) == 6:
-        found, how = base.filter(pickup_code=text, status__in=Fulfillment.OPEN_STATUSES).first(), "code"
+    if code.qr(QR_PREFIX):
+        found, how = base.filter(qr_token=code.qr(QR_PREFIX)).first(), "qr"
+    elif code.pickup_code:
+        found, how = base.filter(pickup_code=code.pickup_code, status__in=Fulfillment.OPEN_STATUSES).first(), "code"
     else:
-        number = normalise_order_number(text)
+        number = code.order_number
         found = base.filter(order__number=number).order_by("-pk").first() if number else None
         how = "order_id"
     if found is None:
@@ -310,16 +313,17 @@ def search_orders(*, user: User, query: str = "", store: Store | None = None, li
     qs = Order.objects.select_related("store", "customer").filter(store__in=stores_for_user(user))
     if store is not None:
         qs = qs.filter(Q(store=store) | Q(fulfillments__location=store))
-    query = (query or "").strip()
-    if query:
-        number = normalise_order_number(query)
-        qs = qs.filter(
-            Q(number=number or query.upper())
-            | Q(receipt_number=query)
-            | Q(email__iexact=query)
-            | Q(phone=query)
-            | Q(contact_name__icontains=query)
-        )
+    code = read_code(query)
+    if code:
+        # one reading of what was typed: an order number, a till receipt, an email, a phone in any format, a name
+        match = Q(number=code.order_number or code.compact) | Q(receipt_number=code.text)
+        if code.email:
+            match |= Q(email__iexact=code.email)
+        if code.phone:
+            match |= Q(phone__in=sorted({code.phone, code.text})) | Q(customer__phone=code.phone)
+        elif not code.order_number:
+            match |= Q(contact_name__icontains=code.text)
+        qs = qs.filter(match)
     return list(qs.distinct().order_by("-placed_at", "-id")[:limit])
 
 

@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "retail.context_processors.portal",
             ],
+            "builtins": ["retail.templatetags.money"],
         },
     }
 ]
@@ -223,6 +224,7 @@ TIME_ZONE = env("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
 CURRENCY = env("CURRENCY", "EUR")
+MONEY_LOCALE = env("MONEY_LOCALE", LANGUAGE_CODE)  # how amounts are written: "en-gb" €1,813.72, "de" 1.813,72 €
 PHONE_REGION = env("PHONE_REGION", "GB")  # how phone numbers typed without +country are read
 # Clienteling outreach: at most CUSTOMERS_CONTACT_CAP tasks per shopper per CUSTOMERS_CONTACT_WINDOW_DAYS.
 CUSTOMERS_CONTACT_CAP = int(env("CUSTOMERS_CONTACT_CAP", "2"))

@@ -94,6 +94,13 @@ class Order(models.Model):
     def __str__(self):
         return self.number
 
+    @property
+    def shopper_name(self) -> str:
+        """The name given with the order, else the profile's; "" for an email-only sign-up or a guest."""
+        if self.contact_name:
+            return self.contact_name
+        return self.customer.full_name if self.customer_id else ""
+
 
 class Fulfillment(models.Model):
     """How and where (part of) an order reaches the shopper; the pick-up state machine lives here.

@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from inventory.selectors import variants_for_codes
 from orders import selectors, services
 from orders.counter import looks_like_code, record_wrong_code, typed_codes_blocked
 from orders.errors import OrderError
 from orders.models import Fulfillment, Order, OrderLine
-from orders.qr import qr_svg
+from retail.domain.codes import read_code
 from retail.errors import NotFound
 from retail.portal.access import portal_view
 
@@ -222,19 +223,23 @@ def hand_over(request, fulfillment_id: int):
     f = Fulfillment.objects.filter(pk=fulfillment_id, location=request.store).select_related("order").first()
     if f is None:
         raise Http404("No such pick-up in this store.")
+    # "shopper" (proven by the code, or the photo ID matches the order's name), "proxy" (the person
+    # the shopper named), or "id_name" (the name on the photo ID, typed when the order names nobody)
+    choice = request.POST.get("collected_by", "shopper")
+    name = {"shopper": "", "proxy": f.proxy_name, "id_name": request.POST.get("id_name", "")}.get(choice, choice)
     try:
         services.hand_over_pickup(
             fulfillment=f,
             actor=request.user,
             store=request.store,
             verification=request.POST.get("verification", ""),
-            collected_by_name=request.POST.get("collected_by", ""),
+            collected_by_name=name[:160],
             id_checked=request.POST.get("id_checked") == "on",
             proof=request.POST.get("proof", ""),
         )
     except OrderError as exc:
-        if "proof" in exc.fields:
-            record_wrong_code(store=request.store, user=request.user)
+        if exc.status == 429:  # typed codes are locked: the QR or order number + photo ID still work
+            return render(request, "orders/counter.html", {"query": "", "error": exc.message}, status=429)
         messages.error(request, exc.message)
         return redirect(f"{reverse('orders_portal:counter')}?q={f.order.number}")
     messages.success(request, f"{f.order.number} handed over. The receipt has been emailed.")
@@ -263,9 +268,8 @@ def _order(request, number: str):
 @portal_view
 def order_detail(request, number: str):
     order = _order(request, number)
-    fulfillments = list(order.fulfillments.all())
-    qr = {f.pk: qr_svg(f.qr_token) for f in fulfillments if f.is_collect and f.status == Fulfillment.Status.READY}
-    return render(request, "orders/detail.html", {"order": order, "fulfillments": fulfillments, "qr": qr})
+    # The pick-up code and QR are the shopper's proof at the counter: staff never see them here.
+    return render(request, "orders/detail.html", {"order": order, "fulfillments": list(order.fulfillments.all())})
 
 
 @require_POST
@@ -313,7 +317,9 @@ def customer_cart(request, customer_id: int):
     customer = _customer(request, customer_id)
     context = {"customer": customer}
     if request.method == "POST":
-        sku = request.POST.get("sku", "").strip()
+        typed = request.POST.get("sku", "")
+        found = variants_for_codes([typed]).get(typed)  # a SKU in any case, or the barcode scanned
+        sku = found.sku if found is not None else read_code(typed).sku
         try:
             quantity = int(request.POST.get("quantity") or 1)
             services.send_cart_to_customer(customer=customer, lines=[(sku, quantity)], associate=request.user,

@@ -4,7 +4,8 @@ import qrcode
 import qrcode.image.svg
 from django.utils.safestring import SafeString, mark_safe
 
-from orders.numbers import ALPHABET, new_qr_token, random_number
+from orders.numbers import new_qr_token, random_number
+from retail.domain.codes import human_number, read_code
 
 __all__ = ["new_qr_token", "new_rma_number", "normalise_rma_number", "qr_payload", "qr_svg", "qr_token_from"]
 
@@ -18,13 +19,7 @@ def new_rma_number() -> str:
 
 def normalise_rma_number(text: str) -> str:
     """What a person typed ("rma 7k2m 9xd4") -> "RMA-7K2M-9XD4"; "" when it cannot be one."""
-    cleaned = "".join(ch for ch in (text or "").upper() if ch.isalnum())
-    if not cleaned.startswith("RMA"):
-        return ""
-    body = cleaned[3:].translate(str.maketrans({"I": "1", "L": "1", "O": "0"}))
-    if len(body) != 8 or any(ch not in ALPHABET for ch in body):
-        return ""
-    return f"RMA-{body[:4]}-{body[4:]}"
+    return human_number("RMA", text)
 
 
 def qr_payload(qr_token: str) -> str:
@@ -33,8 +28,7 @@ def qr_payload(qr_token: str) -> str:
 
 
 def qr_token_from(text: str) -> str:
-    text = (text or "").strip()
-    return text[len(QR_PREFIX) :].strip().lower() if text.upper().startswith(QR_PREFIX) else ""
+    return read_code(text).qr(QR_PREFIX)
 
 
 def qr_svg(qr_token: str) -> SafeString:

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from orders.returns.models import FAULT_REASONS, Condition, ReturnPolicy
+from retail.domain.money import format_money as _m
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -146,7 +147,7 @@ def judge_line(rules: Rules, facts: LineFacts) -> LineVerdict:
     fee = ZERO
     if facts.condition == Condition.USED and not fault and rules.restocking_fee_percent > 0:
         fee = min(money(facts.paid * rules.restocking_fee_percent / Decimal("100")), facts.paid)
-        sentences.append(f"Worn or used: {rules.restocking_fee_percent.normalize():f}% restocking fee ({fee}).")
+        sentences.append(f"Worn or used: {rules.restocking_fee_percent.normalize():f}% restocking fee ({_m(fee)}).")
     elif fault:
         sentences.append("Our fault: no fees.")
     return LineVerdict(needs_approval=needs_approval, sentences=sentences, fee=fee, refund=facts.paid - fee)
@@ -157,8 +158,11 @@ def receiptless_price(*, current: Decimal, lowest_recent: Decimal | None, days: 
     current = money(current)
     if lowest_recent is not None and money(lowest_recent) < current:
         price = money(lowest_recent)
-        return price, f"No receipt: credited at {price}, the lowest price in the last {days} days (now {current})."
-    return current, f"No receipt: credited at today's price of {current}, the lowest in the last {days} days."
+        return (
+            price,
+            f"No receipt: credited at {_m(price)}, the lowest price in the last {days} days (now {_m(current)}).",
+        )
+    return current, f"No receipt: credited at today's price of {_m(current)}, the lowest in the last {days} days."
 
 
 @dataclass(frozen=True)
@@ -215,7 +219,7 @@ def judge_request(rules: Rules, facts: RequestFacts, lines: list[tuple[LineFacts
         else:
             postage = min(rules.mail_return_fee, goods - fees)
             fees += postage
-            sentences.append(f"Mail return: {postage} postage deducted.")
+            sentences.append(f"Mail return: {_m(postage)} postage deducted.")
 
     clawback = ZERO
     offer = facts.offer
@@ -227,11 +231,13 @@ def judge_request(rules: Rules, facts: RequestFacts, lines: list[tuple[LineFacts
         clawback = min(target - offer.already_clawed_back, goods - fees)
         if clawback > 0:
             sentences.append(
-                f"Offer {offer.code} needs {rules.offer_minimum_spend} of goods; the shopper keeps "
-                f"{offer.kept_gross}, so its {clawback} discount on the kept items is taken back."
+                f"Offer {offer.code} needs {_m(rules.offer_minimum_spend)} of goods; the shopper keeps "
+                f"{_m(offer.kept_gross)}, so its {_m(clawback)} discount on the kept items is taken back."
             )
         elif clawback < 0:
-            sentences.append(f"Offer {offer.code}: the {-clawback} taken back on an earlier return is refunded now.")
+            sentences.append(
+                f"Offer {offer.code}: the {_m(-clawback)} taken back on an earlier return is refunded now."
+            )
 
     refund = goods - fees - clawback
 
@@ -247,18 +253,18 @@ def judge_request(rules: Rules, facts: RequestFacts, lines: list[tuple[LineFacts
             needs = True
         if amount > rules.receiptless_max_amount:
             sentences.append(
-                f"Receipt-less credit in {period} days would reach {amount} (limit {rules.receiptless_max_amount}): "
-                f"this {APPROVAL}."
+                f"Receipt-less credit in {period} days would reach {_m(amount)} "
+                f"(limit {_m(rules.receiptless_max_amount)}): this {APPROVAL}."
             )
             needs = True
         if not needs:
             sentences.append(
                 f"Receipt-less returns in {period} days: {count} of {rules.receiptless_max_returns}, "
-                f"{amount} of {rules.receiptless_max_amount}."
+                f"{_m(amount)} of {_m(rules.receiptless_max_amount)}."
             )
 
     if refund > rules.approval_over:
-        sentences.append(f"A refund of {refund} is over {rules.approval_over}: this {APPROVAL}.")
+        sentences.append(f"A refund of {_m(refund)} is over {_m(rules.approval_over)}: this {APPROVAL}.")
         needs = True
     if lines_need:
         sentences.append("Some lines are outside the policy; a manager may accept them with a reason.")

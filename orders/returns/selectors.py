@@ -6,10 +6,10 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from orders.models import Fulfillment, Order, OrderLine
-from orders.numbers import normalise_order_number
 from orders.returns.errors import ReturnError
 from orders.returns.models import ReturnLine, ReturnRequest
 from orders.returns.numbers import normalise_rma_number, qr_token_from
+from retail.domain.codes import read_code
 from retail.models import Store
 
 
@@ -56,12 +56,12 @@ def _order_qs(*, payments: bool = True) -> QuerySet[Order]:
 def find_order(text: str, *, payments: bool = True) -> Order | None:
     """An order by its number (typed or scanned) or by a till receipt number. Without `payments`
     (the verdicts and the desk's submission, which do not show them) one query fewer."""
-    text = (text or "").strip()
-    if not text:
+    code = read_code(text)
+    if not code:
         return None
-    numbers = {normalise_order_number(text), text, text.upper()} - {""}
+    numbers = {code.order_number, code.text, code.compact} - {""}
     found = _order_qs(payments=payments).filter(number__in=numbers).first()
-    return found or _order_qs(payments=payments).filter(receipt_number=text).order_by("-placed_at").first()
+    return found or _order_qs(payments=payments).filter(receipt_number=code.text).order_by("-placed_at").first()
 
 
 def returnable_orders_of(customer, *, limit: int = 20, offset: int = 0) -> list[Order]:

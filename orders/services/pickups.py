@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from customers.models import Interaction
 from inventory.models import Reservation
+from orders.counter import record_wrong_code, typed_codes_blocked
 from orders.errors import OrderError
 from orders.models import Fulfillment, OrderLine
 from orders.pricing import unit_share
@@ -34,6 +35,8 @@ from orders.services._transitions import (
     require_store,
     reversal_lines,
 )
+from retail.domain.codes import read_code
+from retail.domain.money import format_money
 from retail.models import Store, User
 
 
@@ -66,14 +69,18 @@ def scan_pick(*, fulfillment: Fulfillment, code: str, actor: User, store: Store 
     fulfillment = lock_fulfillment(fulfillment)
     require_store(fulfillment, store)
     require_state(fulfillment, "picked", (S.PLACED, S.PICKING))
-    code = (code or "").strip()
-    if not code:
+    scanned = read_code(code)
+    if not scanned:
         raise OrderError("Scan or type the item's barcode or SKU.", code="wrong_item", fields={"code": ["Required."]})
     lines = list(fulfillment.lines.select_for_update().select_related("variant").order_by("line_number"))
-    matching = [line for line in lines if code in (line.sku, line.variant.barcode)]
+    matching = [
+        line
+        for line in lines
+        if line.sku.upper() == scanned.sku or (scanned.barcode and line.variant.barcode == scanned.barcode)
+    ]
     if not matching:
         raise OrderError(
-            f"{code} is not on this order. Put it back and scan the item on the pick list.", code="wrong_item"
+            f"{scanned.text} is not on this order. Put it back and scan the item on the pick list.", code="wrong_item"
         )
     line = next((m for m in matching if m.to_pick > 0), None)
     if line is None:
@@ -129,7 +136,7 @@ def short_pick(
         amount = unit_share(line.total, line.quantity, start, missing)
         line.cancelled_quantity += missing
         line.save(update_fields=["cancelled_quantity"])
-        note = f"{missing} x {line.sku} not found: cancelled, {amount} not charged"
+        note = f"{missing} x {line.sku} not found: cancelled, {format_money(amount)} not charged"
         audit(
             action="pickup.short_pick_cancelled",
             order=order,
@@ -330,17 +337,54 @@ def _name_key(name: str) -> str:
     return " ".join((name or "").lower().split())
 
 
+THE_SHOPPER = "the shopper"
+TOO_MANY_CODES = (
+    "Too many wrong pick-up codes. Scan the shopper's QR code, or search by order number and check a photo ID."
+)
+
+
+def collector(*, fulfillment: Fulfillment, verification: str, name: str) -> tuple[str, bool]:
+    """Who may collect, as (the name recorded, is the named proxy); OrderError otherwise. No database.
+
+    The pick-up code or QR proves the shopper: no name is asked (`name` "" or the shopper's), and a
+    shopper who gave no name collects with it. A name is asked only for the proxy the shopper named.
+    By order number, the associate checks a photo ID: its name must be the shopper's or the proxy's;
+    when the order names nobody, the name on the ID is recorded (the audit keeps it).
+    """
+    given = " ".join((name or "").split())
+    shopper = fulfillment.order.shopper_name
+    proxy = fulfillment.proxy_name
+    if proxy and given and _name_key(given) == _name_key(proxy):
+        return proxy, True
+    if not given or (shopper and _name_key(given) == _name_key(shopper)):
+        if verification == Fulfillment.Verification.ORDER_AND_ID and not shopper:
+            raise OrderError(
+                "Type the name on the photo ID: this order names nobody to check it against.",
+                code="verification_failed",
+                fields={"collected_by_name": ["The name on the photo ID."]},
+            )
+        return shopper or THE_SHOPPER, False
+    if verification == Fulfillment.Verification.ORDER_AND_ID and not shopper:
+        return given, False
+    expected = " or ".join(n for n in (shopper or "the shopper (with their code)", proxy) if n)
+    raise OrderError(
+        "Only the shopper or the person they named may collect this order.",
+        code="verification_failed",
+        fields={"collected_by_name": [f"Expected {expected}."]},
+    )
+
+
 def _proof_matches(fulfillment: Fulfillment, verification: str, proof: str) -> bool:
     """Constant-time check of what the shopper showed against this pick-up's code or QR token."""
     from orders.numbers import QR_PREFIX
 
-    proof = (proof or "").strip()
+    shown = read_code(proof)
     if verification == Fulfillment.Verification.QR:
-        expected, given = fulfillment.qr_token or "", proof[len(QR_PREFIX) :].strip().lower()
-        if not proof.upper().startswith(QR_PREFIX):
-            return False
+        expected, given = fulfillment.qr_token or "", shown.qr(QR_PREFIX)
     else:
-        expected, given = fulfillment.pickup_code or "", proof
+        expected, given = fulfillment.pickup_code or "", shown.pickup_code
+    if not given:
+        return False
     return bool(expected) and hmac.compare_digest(expected.encode(), given.encode())
 
 
@@ -359,7 +403,8 @@ def hand_over_pickup(
 
     `verification`: qr or code, proven by `proof` (the scanned QR text or the typed pick-up code,
     checked here: a form cannot merely claim it), or order_id (order number and a photo ID, which
-    the associate confirms with `id_checked`). The name must be the shopper's or the proxy's.
+    the associate confirms with `id_checked`). See `collector` for who may collect; typed codes are
+    limited per associate, store and pick-up (orders.counter) here, not only at the search.
     """
     fulfillment = lock_fulfillment(fulfillment)
     require_store(fulfillment, store)
@@ -369,9 +414,15 @@ def hand_over_pickup(
         raise OrderError(
             "Verify by qr, code or order_id.", code="verification_failed", fields={"verification": ["Unknown."]}
         )
+    if verification == Fulfillment.Verification.CODE and typed_codes_blocked(
+        store=store, user=actor, fulfillment=fulfillment
+    ):
+        raise OrderError(TOO_MANY_CODES, code="too_many_attempts", status=429, fields={"proof": ["Locked."]})
     if verification in (Fulfillment.Verification.QR, Fulfillment.Verification.CODE) and not _proof_matches(
         fulfillment, verification, proof
     ):
+        if verification == Fulfillment.Verification.CODE:
+            record_wrong_code(store=store, user=actor, fulfillment=fulfillment)
         raise OrderError(
             "That code does not match this order. Ask the shopper to show it again, "
             "or check a photo ID and hand over by order number.",
@@ -384,18 +435,7 @@ def hand_over_pickup(
             code="verification_failed",
             fields={"id_checked": ["Confirm the ID was checked."]},
         )
-    allowed = {k for k in (_name_key(order.contact_name), _name_key(fulfillment.proxy_name)) if k}
-    if _name_key(collected_by_name) not in allowed:
-        raise OrderError(
-            "Only the shopper or the person they named may collect this order.",
-            code="verification_failed",
-            fields={
-                "collected_by_name": [
-                    f"Expected {order.contact_name}"
-                    + (f" or {fulfillment.proxy_name}" if fulfillment.proxy_name else "")
-                ]
-            },
-        )
+    collected_by, is_proxy = collector(fulfillment=fulfillment, verification=verification, name=collected_by_name)
     from inventory.services import consume_reservations
 
     picked: dict[int, int] = {}
@@ -413,7 +453,7 @@ def hand_over_pickup(
         movement_reference=f"order:{order.number}",
     )
     fulfillment.handed_over_by = actor
-    fulfillment.collected_by_name = " ".join(collected_by_name.split())[:160]
+    fulfillment.collected_by_name = collected_by[:160]
     fulfillment.verification = verification
     move(
         fulfillment,
@@ -431,7 +471,7 @@ def hand_over_pickup(
         details={
             "handed_by": actor.pk,
             "to": fulfillment.collected_by_name,
-            "proxy": _name_key(collected_by_name) != _name_key(order.contact_name),
+            "proxy": is_proxy,
             "verification": verification,
             "id_checked": id_checked,
         },
@@ -442,12 +482,7 @@ def hand_over_pickup(
         key=f"{fulfillment.pk}:collected",
         actor=actor,
         store=store,
-        subject=f"Collected {order.number} at {store.name}"
-        + (
-            f" (by {fulfillment.collected_by_name})"
-            if fulfillment.proxy_name and _name_key(collected_by_name) == _name_key(fulfillment.proxy_name)
-            else ""
-        ),
+        subject=f"Collected {order.number} at {store.name}" + (f" (by {collected_by})" if is_proxy else ""),
         data={"verification": verification},
         channel="store",
     )

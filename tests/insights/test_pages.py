@@ -50,7 +50,7 @@ def test_a_manager_sees_their_own_store_only_whatever_the_query_asks(manager_cli
     rows = read_csv(manager_client.get(f"{URL}csv/sales-by-store/?{OCT}&store={chain.man.pk}"))
     # then: London's 210.00 net, never the chain's 250.00 or Manchester's rows
     assert "Covent Garden (LON-01)" in page and 'name="store"' not in page
-    assert "210.00" in page and "250.00" not in page
+    assert "€210.00" in page and "€250.00" not in page
     assert {row[1] for row in rows[1:]} == {"LON-01"}
 
 
@@ -59,8 +59,8 @@ def test_a_superuser_sees_every_store_or_the_ones_chosen(superuser_client, chain
     everything = superuser_client.get(f"{URL}?{OCT}").content.decode()
     manchester = superuser_client.get(f"{URL}?{OCT}&store={chain.man.pk}").content.decode()
     # then
-    assert "All stores" in everything and "250.00" in everything
-    assert "40.00" in manchester and "MAN-01" in manchester and "210.00" not in manchester
+    assert "All stores" in everything and "€250.00" in everything
+    assert "€40.00" in manchester and "MAN-01" in manchester and "€210.00" not in manchester
 
 
 @pytest.mark.parametrize("section", [key for key, _ in SECTIONS])

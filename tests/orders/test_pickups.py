@@ -83,7 +83,8 @@ def test_the_happy_path_placed_picking_ready_collected(order, associate, store, 
     actions = set(AuditEvent.objects.filter(object_id=str(order.pk)).values_list("action", flat=True))
     assert {"order.placed", "pickup.picking_started", "pickup.ready", "pickup.handed_over"} <= actions
     handed = AuditEvent.objects.get(action="pickup.handed_over")
-    assert handed.details["to"] == "jane SHOPPER" and handed.details["handed_by"] == associate.pk
+    # recorded as the order names the shopper
+    assert handed.details["to"] == "Jane Shopper" and handed.details["handed_by"] == associate.pk
     kinds = list(
         Interaction.objects.filter(customer=shopper).order_by("occurred_at", "id").values_list("kind", flat=True)
     )

@@ -115,7 +115,7 @@ def test_restocking_fee_on_worn_items_to_the_cent():
     # then 10% is 3.33, and the refund is the rest
     assert verdict.fee == Decimal("3.33")
     assert verdict.refund == Decimal("30.00")
-    assert "Worn or used: 10% restocking fee (3.33)." in verdict.explanation
+    assert "Worn or used: 10% restocking fee (€3.33)." in verdict.explanation
 
 
 def test_receiptless_price_is_the_lowest_of_recent_and_today():
@@ -125,8 +125,8 @@ def test_receiptless_price_is_the_lowest_of_recent_and_today():
     never_sold, _ = receiptless_price(current=Decimal("24.99"), lowest_recent=None, days=30)
     # then
     assert lower_before == Decimal("19.99")
-    assert note_before == "No receipt: credited at 19.99, the lowest price in the last 30 days (now 24.99)."
-    assert lower_now == Decimal("17.50") and "today's price of 17.50" in note_now
+    assert note_before == "No receipt: credited at €19.99, the lowest price in the last 30 days (now €24.99)."
+    assert lower_now == Decimal("17.50") and "today's price of €17.50" in note_now
     assert never_sold == Decimal("24.99")
 
 
@@ -147,15 +147,15 @@ def test_receiptless_limits_by_count_and_amount():
     assert over_count.needs_approval
     assert "3rd receipt-less return in 90 days (limit 2): this needs a manager's approval." in over_count.explanation
     assert over_amount.needs_approval
-    assert "would reach 160.00 (limit 150.00)" in over_amount.explanation
+    assert "would reach €160.00 (limit €150.00)" in over_amount.explanation
     assert not within.needs_approval
-    assert "Receipt-less returns in 90 days: 2 of 2, 40.00 of 150.00." in within.explanation
+    assert "Receipt-less returns in 90 days: 2 of 2, €40.00 of €150.00." in within.explanation
 
 
 def test_refund_over_the_threshold_needs_a_manager():
     verdict = judge_request(RULES, RequestFacts(), _judged(facts(paid=Decimal("250.01"))))
     at_threshold = judge_request(RULES, RequestFacts(), _judged(facts(paid=Decimal("250.00"))))
-    assert verdict.needs_approval and "A refund of 250.01 is over 250.00" in verdict.explanation
+    assert verdict.needs_approval and "A refund of €250.01 is over €250.00" in verdict.explanation
     assert not at_threshold.needs_approval
 
 
@@ -165,7 +165,7 @@ def test_mail_returns_pay_postage_unless_our_fault():
     charged = judge_request(RULES, RequestFacts(method="mail"), _judged(paid))
     free = judge_request(RULES, RequestFacts(method="mail"), _judged(faulty))
     assert charged.fees == Decimal("3.95") and charged.refund == Decimal("26.05")
-    assert "Mail return: 3.95 postage deducted." in charged.explanation
+    assert "Mail return: €3.95 postage deducted." in charged.explanation
     assert free.fees == Decimal("0.00") and "no postage charged" in free.explanation
 
 
@@ -178,7 +178,7 @@ def test_offer_clawback_when_the_kept_goods_fall_below_the_minimum():
     kept = judge_request(rules, RequestFacts(offer=still_qualifies), _judged(facts(paid=Decimal("27.00"))))
     # then
     assert clawed.clawback == Decimal("3.00") and clawed.refund == Decimal("24.00")
-    assert "Offer SPRING10 needs 50.00 of goods; the shopper keeps 30.00, so its 3.00 discount" in clawed.explanation
+    assert "Offer SPRING10 needs €50.00 of goods; the shopper keeps €30.00, so its €3.00 discount" in clawed.explanation
     assert kept.clawback == Decimal("0.00") and kept.refund == Decimal("27.00")
 
 
@@ -198,4 +198,4 @@ def test_a_clawback_is_given_back_when_the_kept_items_come_back_too():
     )  # fmt: skip
     verdict = judge_request(rules, RequestFacts(offer=nothing_kept), _judged(facts(paid=Decimal("27.00"))))
     assert verdict.clawback == Decimal("-3.00") and verdict.refund == Decimal("30.00")
-    assert "Offer SPRING10: the 3.00 taken back on an earlier return is refunded now." in verdict.explanation
+    assert "Offer SPRING10: the €3.00 taken back on an earlier return is refunded now." in verdict.explanation

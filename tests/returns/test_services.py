@@ -305,7 +305,7 @@ def test_an_order_level_offer_no_longer_met_is_clawed_back_then_given_back(
     # then the offer's 3.33 on the shirt is taken from the refund, and said so
     assert jeans_back.clawback_total == Decimal("3.33")
     assert jeans_back.refund_total == jeans_line.total - Decimal("3.33")
-    assert "Offer tenoff needs 50.00 of goods; the shopper keeps 30.00, so its 3.33 discount" in " ".join(
+    assert "Offer tenoff needs €50.00 of goods; the shopper keeps €30.00, so its €3.33 discount" in " ".join(
         jeans_back.summary
     )
     # when the shirt comes back too, the 3.33 is given back: everything paid is refunded
@@ -459,7 +459,7 @@ def test_receiptless_return_is_store_credit_at_the_lowest_recent_price(
     )
     # then it is credited at 30.00 and the line says why
     assert request.receiptless and request.refund_total == Decimal("30.00")
-    assert "credited at 30.00, the lowest price in the last 30 days (now 33.00)" in request.lines.get().explanation
+    assert "credited at €30.00, the lowest price in the last 30 days (now €33.00)" in request.lines.get().explanation
     assert credit_of(shopper) == Decimal("30.00")
     # and a receipt-less return cannot go to a card
     second = services.start_receiptless_return(

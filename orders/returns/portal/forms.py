@@ -3,8 +3,10 @@ refund choice, an exchange, and a manager's approval. Parsing only; the rules li
 
 from dataclasses import dataclass
 
+from inventory.selectors import variants_for_codes
 from orders.returns.models import Condition, Disposition, Reason, ReturnRequest
 from orders.returns.services import ExchangeRequest, Inspection, LineRequest, ManagerApproval
+from retail.domain.codes import read_code
 
 REFUND_CHOICES = ReturnRequest.RefundMethod.choices
 
@@ -43,10 +45,20 @@ def order_lines_from(data, order_lines) -> list[LineRequest]:
 RECEIPTLESS_ROWS = 4
 
 
+def catalog_skus(texts) -> dict[str, str]:
+    """{typed or scanned text: the catalog's SKU} (any case, or a barcode); unknown text is read as a
+    SKU so the policy names it. One query for the whole form."""
+    texts = [t for t in texts if (t or "").strip()]
+    found = variants_for_codes(texts)
+    return {t: found[t].sku if t in found else read_code(t).sku for t in texts}
+
+
 def receiptless_lines_from(data) -> list[LineRequest]:
+    typed = {row: data.get(f"sku_{row}") or "" for row in range(RECEIPTLESS_ROWS)}
+    skus = catalog_skus(typed.values())
     out = []
     for row in range(RECEIPTLESS_ROWS):
-        sku = (data.get(f"sku_{row}") or "").strip()
+        sku = skus.get(typed[row])
         if not sku:
             continue
         out.append(
@@ -99,7 +111,8 @@ def settlement_from(data) -> Settlement:
         )
     exchange = None
     if method == "exchange":
-        sku = (data.get("exchange_sku") or "").strip()
+        typed = data.get("exchange_sku") or ""
+        sku = catalog_skus([typed]).get(typed, "")
         exchange = ExchangeRequest(
             lines=[(sku, max(1, _int(data.get("exchange_qty"), 1)))] if sku else [],
             kind="ship" if data.get("exchange_kind") == "ship" else "pickup",

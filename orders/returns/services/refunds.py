@@ -23,6 +23,7 @@ from orders.returns.services.approval import ManagerApproval, record_approval
 from orders.returns.services.notify import backdated_to, notify_return
 from orders.returns.services.receiving import rejudge, request_lines
 from orders.returns.services.requests import lock_request
+from retail.domain.money import format_money
 from retail.models import Store, User
 from retail.services import record_audit_event
 
@@ -86,7 +87,7 @@ def _to_tenders(*, payments: list[Payment], amount: Decimal, reference: str, act
         left -= part
     if left > ZERO:
         raise ReturnError(
-            f"Only {amount - left} of {amount} can go back to the original payment.",
+            f"Only {format_money(amount - left)} of {format_money(amount)} can go back to the original payment.",
             code="refund_exceeds_paid",
             status=409,
         )
@@ -269,7 +270,7 @@ def refund_return(
     if request.status in ReturnRequest.DONE_STATUSES:
         raise ReturnError(
             f"Return {request.rma_number} was already {request.get_status_display().lower()} "
-            f"({request.refund_total} by {request.get_refund_method_display().lower()}).",
+            f"({format_money(request.refund_total)} by {request.get_refund_method_display().lower()}).",
             code="already_refunded",
         )
     if request.status != ReturnRequest.Status.INSPECTED:
@@ -326,8 +327,8 @@ def refund_return(
         available = _refundable_for_order(request.order, payments)
         if refund > available:
             raise ReturnError(
-                f"This return would refund {refund}, but only {available} of order {request.order.number} "
-                "was paid and not yet given back.",
+                f"This return would refund {format_money(refund)}, but only {format_money(available)} "
+                f"of order {request.order.number} was paid and not yet given back.",
                 code="refund_exceeds_paid",
                 status=409,
             )
