@@ -62,6 +62,7 @@ ISSUE_TARGETS = [
     ("7 returns", "find purchase and verdict (200 orders), p95 ≤ 80 ms", ["returns.find_and_verdict"], None),
     ("7 returns", "complete a return, p95 ≤ 150 ms", ["returns.complete"], None),
     ("8 head office", "insights page over 1M orders, p95 ≤ 500 ms", "insights.", None),
+    ("16 portal", "whole clienteling screen, p95 ≤ 100 ms, ≤ 25 queries", ["customers.screen"], None),
     ("8 head office", "100,000 transactions imported in under a minute", ["imports.transactions"], None),
 ]
 

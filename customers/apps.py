@@ -7,3 +7,4 @@ class CustomersConfig(AppConfig):
 
     def ready(self):
         from customers import receivers  # noqa: F401 — connects the signal receivers
+        from customers.portal import contents  # noqa: F401 — its own panels on the clienteling screen

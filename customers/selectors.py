@@ -5,16 +5,20 @@ Every function here runs a fixed number of queries whatever the size of a shoppe
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from urllib.parse import quote
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import CharField, Count, F, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from customers.errors import CustomerError
 from customers.models import (
+    Consent,
     Customer,
     CustomerList,
     Interaction,
@@ -24,9 +28,10 @@ from customers.models import (
     OfferAssignment,
     PurchasedItem,
     SearchName,
+    Tag,
     Task,
 )
-from inventory.selectors import availability_at_location
+from inventory.selectors import availability_at_location, available_at
 from retail.domain.codes import read_code
 from retail.errors import NotFound
 from retail.models import Store, User
@@ -43,18 +48,45 @@ def get_customer_for_staff(user: User, customer_id: int, *, header: bool = True)
     """A profile for a portal view (behind `portal_view`, so `user` works in a store).
 
     Every associate of the chain may see every shopper; they act only in their own store, which
-    the services check. With `header`, what the clienteling header shows comes in one query plus
-    two prefetches; panels ask for the bare row.
+    the services check. With `header`, everything the clienteling header shows comes in one
+    statement (joins, plus consents, tags and the next tier as subqueries: `header_consents`,
+    `header_tags`, `header_next_tier`); panels ask for the bare row.
     """
     qs = Customer.objects.filter(pk=customer_id, is_anonymous=False)
     if header:
         qs = qs.select_related(
             "home_store", "assigned_associate", "loyalty_account__tier", "store_credit", "merged_into"
-        ).prefetch_related("consents", "tags")
+        ).annotate(**_header_subqueries())
     customer = qs.first() if user.is_authenticated else None
     if customer is None:
         raise NotFound("No such customer.")
     return customer
+
+
+def _header_subqueries() -> dict:
+    consent = JSONObject(channel="channel", granted="granted", changed_at="changed_at", source="source")
+    spend = Coalesce(OuterRef("loyalty_account__spend_12m"), Value(Decimal("0")))
+    tier = JSONObject(pk="pk", code="code", name="name", min_spend=Cast("min_spend", CharField()))
+    return {
+        "header_consents": ArraySubquery(
+            Consent.objects.filter(customer=OuterRef("pk")).order_by("channel").values(row=consent)
+        ),
+        "header_tags": ArraySubquery(Tag.objects.filter(customers=OuterRef("pk")).order_by("name").values("name")),
+        "header_next_tier": Subquery(
+            LoyaltyTier.objects.filter(min_spend__gt=spend).order_by("min_spend").values(row=tier)[:1],
+            output_field=JSONField(),
+        ),
+    }
+
+
+def header_next_tier(customer: Customer) -> tuple[LoyaltyTier | None, Decimal | None]:
+    """(the tier the shopper reaches next, the spend still needed) from the header read."""
+    row = customer.header_next_tier
+    if not row:
+        return None, None
+    tier = LoyaltyTier(pk=row["pk"], code=row["code"], name=row["name"], min_spend=Decimal(row["min_spend"]))
+    account = getattr(customer, "loyalty_account", None)
+    return tier, tier.min_spend - (account.spend_12m if account else Decimal("0"))
 
 
 def customer_for_user(user: User) -> Customer | None:
@@ -67,8 +99,21 @@ def customer_for_user(user: User) -> Customer | None:
 
 
 def consent_map(customer: Customer) -> dict[str, object]:
-    """{"email": Consent|None, "sms": ..., "push": ...} from the prefetched consents."""
-    found = {c.channel: c for c in customer.consents.all()}
+    """{"email": Consent|None, "sms": ..., "push": ...} from the header read (or the consents)."""
+    rows = getattr(customer, "header_consents", None)
+    if rows is None:
+        found = {c.channel: c for c in customer.consents.all()}
+    else:
+        found = {
+            r["channel"]: Consent(
+                customer=customer,
+                channel=r["channel"],
+                granted=r["granted"],
+                changed_at=parse_datetime(r["changed_at"]),
+                source=r["source"],
+            )
+            for r in rows
+        }
     return {channel: found.get(channel) for channel in ("email", "sms", "push")}
 
 
@@ -142,19 +187,16 @@ def offers_for(customer: Customer) -> list[OfferAssignment]:
 
 
 def lists_with_availability(customer: Customer, *, store: Store | None) -> list[CustomerList]:
-    """The shopper's lists; each item carries `.here` = available units in `store` (None: not asked)."""
-    lists = list(
-        CustomerList.objects.filter(customer=customer).prefetch_related(
-            Prefetch("items", queryset=ListItem.objects.select_related("variant__product").order_by("-added_at", "-id"))
-        )
-    )
-    variants = {item.variant.sku: item.variant for lst in lists for item in lst.items.all()}
-    stock = {}
-    if store is not None and variants:
-        stock = {row["sku"]: row["available"] for row in availability_at_location(skus=variants, location=store)}
-    for lst in lists:
-        for item in lst.items.all():
-            item.here = stock.get(item.variant.sku) if store is not None else None
+    """The shopper's lists; each item carries `.here` = available units in `store` (None: not
+    asked). Two queries: the lists, then their items with variant, product and stock here."""
+    items = ListItem.objects.select_related("variant__product").order_by("-added_at", "-id")
+    if store is not None:
+        items = items.annotate(here=available_at(store))
+    lists = list(CustomerList.objects.filter(customer=customer).prefetch_related(Prefetch("items", queryset=items)))
+    if store is None:
+        for lst in lists:
+            for item in lst.items.all():
+                item.here = None
     return lists
 
 

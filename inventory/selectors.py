@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -40,6 +40,24 @@ _ROW_FIELDS = (
 
 def available_expression():
     return Greatest(F("on_hand") - F("reserved") - F("safety_stock"), Value(0))
+
+
+def available_at(location: Store, *, variant: str = "variant_id") -> Coalesce:
+    """Units for sale at `location` of the variant the outer query names in its field `variant`
+    (0 where it never was stocked, or the location is closed): a correlated subquery, so a list
+    of items reads its stock in the same statement."""
+    level = StockLevel.objects.filter(variant_id=OuterRef(variant), location=location, location__is_active=True)
+    return Coalesce(Subquery(level.values(units=available_expression())[:1]), Value(0))
+
+
+def available_online(*, variant: str = "variant_id") -> Coalesce:
+    """Units for sale online of the outer query's variant: summed over the active locations that
+    ship orders or hand over pick-ups (one correlated subquery, as `available_at`)."""
+    levels = StockLevel.objects.filter(variant_id=OuterRef(variant), location__is_active=True).filter(
+        Q(location__ships_orders=True) | Q(location__pickup_enabled=True)
+    )
+    summed = levels.order_by().values("variant_id").annotate(units=Sum(available_expression())).values("units")
+    return Coalesce(Subquery(summed), Value(0))
 
 
 def _levels(*, sku: bool = True) -> QuerySet[StockLevel]:

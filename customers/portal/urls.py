@@ -9,6 +9,7 @@ urlpatterns = [
     path("customers/new/", views.new_customer, name="new"),
     path("customers/<int:customer_id>/consent/", views.consent, name="consent"),
     path("customers/<int:customer_id>/", views.detail, name="detail"),
+    path("customers/<int:customer_id>/panels/", views.below_fold, name="below-fold"),
     path("customers/<int:customer_id>/timeline/", views.timeline, name="timeline"),
     path("customers/<int:customer_id>/notes/", views.notes, name="notes"),
     path("customers/<int:customer_id>/notes/<int:note_id>/pin/", views.pin, name="pin-note"),

@@ -15,22 +15,21 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers.errors import CustomerError
-from customers.models import Channel, LoyaltyTier, Note, Task
+from customers.models import Channel, Note, Task
 from customers.normalise import format_phone
-from customers.portal.forms import NewCustomerForm, NoteForm, TaskForm
-from customers.portal.panels import panels_for
-from customers.selectors import (
-    consent_map,
-    get_customer_for_staff,
-    lists_with_availability,
-    next_tier,
-    notes_for,
-    offers_for,
-    recommendations_for,
-    search_customers,
-    tasks_for,
-    timeline_page,
+from customers.portal.access import customer_for_request
+from customers.portal.contents import (
+    TIMELINE_CHANNELS,
+    lists_panel,
+    notes_panel,
+    offers_panel,
+    recommendations_panel,
+    tasks_panel,
+    timeline_channel,
 )
+from customers.portal.forms import NewCustomerForm, NoteForm, TaskForm
+from customers.portal.panels import panels_for, render_below_fold
+from customers.selectors import consent_map, header_next_tier, search_customers, timeline_page
 from customers.services import (
     add_note,
     assign_associate,
@@ -41,18 +40,12 @@ from customers.services import (
     pin_note,
     set_consent,
 )
-from retail.errors import NotFound
 from retail.portal.access import portal_view
 from retail.services import record_audit_event
 
-TIMELINE_CHANNELS = [("", "All"), *Channel.choices]
-
 
 def _customer(request, customer_id: int, *, header: bool = False):
-    try:
-        return get_customer_for_staff(request.user, customer_id, header=header)
-    except NotFound:
-        raise Http404("No such customer.") from None
+    return customer_for_request(request, customer_id, header=header)
 
 
 @require_GET
@@ -131,6 +124,9 @@ def consent(request, customer_id: int):
 @require_GET
 @portal_view
 def detail(request, customer_id: int):
+    """The clienteling screen's first view in one request: the header and the panels above the
+    fold; the rest comes in one more request when the associate scrolls (`below_fold`). With
+    `?all=1` (the link for a browser without JavaScript) every panel is on the page."""
     customer = _customer(request, customer_id, header=True)
     if customer.merged_into_id:
         messages.info(request, f"This profile was merged into {customer.merged_into}; showing that one.")
@@ -144,9 +140,7 @@ def detail(request, customer_id: int):
     )
     account = getattr(customer, "loyalty_account", None)
     credit = getattr(customer, "store_credit", None)
-    spend = account.spend_12m if account else 0
-    upcoming, gap = next_tier(spend, list(LoyaltyTier.objects.all()))
-    channel = request.GET.get("channel", "")
+    upcoming, gap = header_next_tier(customer)
     context = {
         "customer": customer,
         "account": account,
@@ -155,14 +149,23 @@ def detail(request, customer_id: int):
         "phone_display": format_phone(customer.phone),
         "next_tier": upcoming,
         "next_tier_gap": gap,
-        "panels": panels_for(customer.pk),
-        "channel": channel if channel in Channel.values else "",
-        "channels": TIMELINE_CHANNELS,
+        "panels": panels_for(request, customer, everything=request.GET.get("all") == "1"),
+        "channel": timeline_channel(request),
         "sizes": [(cat.replace("-", " ").capitalize(), size) for cat, size in (customer.preferred_sizes or {}).items()],
         "channels_used": [dict(Channel.choices).get(c, c) for c in customer.channels or []],
         "is_manager": request.store_role == "manager",
     }
     return render(request, "customers/detail.html", context)
+
+
+@require_GET
+@portal_view
+def below_fold(request, customer_id: int):
+    """The panels under the first view, together (htmx, out-of-band into their placeholders)."""
+    customer = _customer(request, customer_id)
+    if not request.htmx:
+        return redirect(reverse("customers_portal:detail", kwargs={"customer_id": customer.pk}) + "?all=1")
+    return render(request, "customers/partials/below_fold.html", {"panels": render_below_fold(request, customer)})
 
 
 @require_GET
@@ -214,8 +217,9 @@ def notes(request, customer_id: int):
         if form.errors:
             messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return redirect(reverse("customers_portal:detail", kwargs={"customer_id": customer.pk}) + "#panel-notes")
-    context = {"customer": customer, "notes": notes_for(customer), "form": form, "store": request.store}
-    return render(request, "customers/partials/notes.html", context)
+    return render(
+        request, "customers/partials/notes.html", {"customer": customer, **notes_panel(request, customer, form=form)}
+    )
 
 
 @require_POST
@@ -235,7 +239,7 @@ def pin(request, customer_id: int, note_id: int):
         if error:
             messages.error(request, error)
         return redirect(reverse("customers_portal:detail", kwargs={"customer_id": customer.pk}) + "#panel-notes")
-    context = {"customer": customer, "notes": notes_for(customer), "form": form, "store": request.store, "error": error}
+    context = {"customer": customer, **notes_panel(request, customer, form=form), "error": error}
     return render(request, "customers/partials/notes.html", context)
 
 
@@ -265,8 +269,9 @@ def tasks(request, customer_id: int):
         if form.errors:
             messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return redirect(reverse("customers_portal:detail", kwargs={"customer_id": customer.pk}) + "#panel-tasks")
-    context = {"customer": customer, "tasks": tasks_for(customer), "form": form, "store": request.store}
-    return render(request, "customers/partials/tasks.html", context)
+    return render(
+        request, "customers/partials/tasks.html", {"customer": customer, **tasks_panel(request, customer, form=form)}
+    )
 
 
 @require_POST
@@ -286,13 +291,7 @@ def close_task(request, customer_id: int, task_id: int):
             messages.error(request, error)
     if not request.htmx:
         return redirect(reverse("customers_portal:detail", kwargs={"customer_id": customer.pk}) + "#panel-tasks")
-    context = {
-        "customer": customer,
-        "tasks": tasks_for(customer),
-        "form": TaskForm(),
-        "store": request.store,
-        "error": error,
-    }
+    context = {"customer": customer, **tasks_panel(request, customer), "error": error}
     return render(request, "customers/partials/tasks.html", context)
 
 
@@ -300,24 +299,21 @@ def close_task(request, customer_id: int, task_id: int):
 @portal_view
 def offers(request, customer_id: int):
     customer = _customer(request, customer_id)
-    return render(
-        request, "customers/partials/offers.html", {"customer": customer, "assignments": offers_for(customer)}
-    )
+    return render(request, "customers/partials/offers.html", {"customer": customer, **offers_panel(request, customer)})
 
 
 @require_GET
 @portal_view
 def lists(request, customer_id: int):
     customer = _customer(request, customer_id)
-    context = {"customer": customer, "lists": lists_with_availability(customer, store=request.store)}
-    return render(request, "customers/partials/lists.html", context)
+    return render(request, "customers/partials/lists.html", {"customer": customer, **lists_panel(request, customer)})
 
 
 @require_GET
 @portal_view
 def recommendations(request, customer_id: int):
     customer = _customer(request, customer_id)
-    context = {"customer": customer, "recs": recommendations_for(customer, store=request.store), "store": request.store}
+    context = {"customer": customer, **recommendations_panel(request, customer)}
     return render(request, "customers/partials/recommendations.html", context)
 
 

@@ -12,13 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from customers.portal.access import customer_for_request
 from inventory.selectors import variants_for_codes
 from orders import selectors, services
 from orders.counter import looks_like_code, record_wrong_code, typed_codes_blocked
 from orders.errors import OrderError
 from orders.models import Fulfillment, Order, OrderLine
+from orders.portal.panels import cart_panel, orders_panel, pickups_panel
 from retail.domain.codes import read_code
-from retail.errors import NotFound
 from retail.portal.access import portal_view
 
 TAB_LABELS = {
@@ -32,12 +33,7 @@ TAB_LABELS = {
 
 
 def _customer(request, customer_id: int):
-    from customers.selectors import get_customer_for_staff
-
-    try:
-        return get_customer_for_staff(request.user, customer_id, header=False)
-    except NotFound:
-        raise Http404("No such customer.") from None
+    return customer_for_request(request, customer_id)
 
 
 # --------------------------------------------------------------------------- queue and picking
@@ -298,16 +294,18 @@ def receipt(request, number: str):
 @portal_view
 def customer_orders(request, customer_id: int):
     customer = _customer(request, customer_id)
-    return render(request, "orders/partials/customer_orders.html",
-                  {"customer": customer, **selectors.customer_orders_panel(customer_id=customer.pk)})  # fmt: skip
+    return render(
+        request, "orders/partials/customer_orders.html", {"customer": customer, **orders_panel(request, customer)}
+    )
 
 
 @require_GET
 @portal_view
 def customer_pickups(request, customer_id: int):
     customer = _customer(request, customer_id)
-    panel = selectors.customer_orders_panel(customer_id=customer.pk, limit=0)
-    return render(request, "orders/partials/customer_pickups.html", {"customer": customer, "pickups": panel["pickups"]})
+    return render(
+        request, "orders/partials/customer_pickups.html", {"customer": customer, **pickups_panel(request, customer)}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -329,7 +327,7 @@ def customer_cart(request, customer_id: int):
             context["error"] = exc.message
         except ValueError:
             context["error"] = "Quantity must be a whole number."
-    context["cart"] = selectors.cart_view(selectors.open_cart_of(customer))
+    context.update(cart_panel(request, customer))
     if not request.htmx:
         if context.get("error"):
             messages.error(request, context["error"])

@@ -2,12 +2,14 @@
 
 from datetime import timedelta
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from orders.models import Fulfillment, Order, OrderLine
 from orders.returns.errors import ReturnError
-from orders.returns.models import ReturnLine, ReturnRequest
+from orders.returns.models import Reason, ReturnLine, ReturnRequest
 from orders.returns.numbers import normalise_rma_number, qr_token_from
 from retail.domain.codes import read_code
 from retail.models import Store
@@ -129,13 +131,20 @@ def waiting_counts(*, store: Store) -> dict[str, int]:
 
 
 def customer_returns_panel(*, customer_id: int, limit: int = 10) -> list[ReturnRequest]:
-    """Clienteling panel: the shopper's returns on every channel (two queries)."""
-    return list(
+    """Clienteling panel: the shopper's returns on every channel, each with its lines as
+    `listed_lines` ({quantity, name, reason_label}), in one query (the lines as a JSON array)."""
+    line = JSONObject(quantity="quantity", name="name", reason="reason")
+    lines = ArraySubquery(ReturnLine.objects.filter(request=OuterRef("pk")).order_by("pk").values(row=line))
+    returns = list(
         ReturnRequest.objects.filter(customer_id=customer_id)
         .select_related("order", "store")
-        .prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.order_by("pk")))
+        .annotate(line_rows=lines)
         .order_by("-created_at", "-id")[:limit]
     )
+    reasons = dict(Reason.choices)
+    for r in returns:
+        r.listed_lines = [{**row, "reason_label": reasons.get(row["reason"], row["reason"])} for row in r.line_rows]
+    return returns
 
 
 def preview_return(

@@ -84,3 +84,11 @@ def portal_view(view=None, *, manager_only: bool = False):
         return wrapper
 
     return decorator(view) if view is not None else decorator
+
+
+def per_request(request, key, compute):
+    """`compute()` once per request under `key`: panels rendered together share a read."""
+    memo = request.__dict__.setdefault("_portal_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]

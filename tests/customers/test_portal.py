@@ -76,16 +76,17 @@ def test_the_shell_and_every_panel_cost_the_same_with_10_or_10000_interactions(a
     assert small == expected, small
 
 
-# 4 of them are the portal's own (session, user, the user's memberships with their stores — read
-# once for the MFA rule, the current store and the role — and the staff check).
+# 4 of them are the portal's own and the shopper's (session, user, the user's memberships with
+# their stores — read once for the MFA rule, the current store and the role — and the customer);
+# tests/customers/test_screen.py counts the whole screen.
 EXPECTED_QUERIES = {
-    "shell": 8,  # + customer with header joins, consents, tags, audit insert, tiers
+    "shell": 8,  # customer with every header fact, audit row; first view: timeline, cart, notes
     "timeline": 5,
     "timeline-app": 5,
     "notes": 5,
     "tasks": 5,
     "offers": 5,
-    "lists": 7,  # + lists, items with variants, stock here
+    "lists": 6,  # + lists, items with variants and stock here
     "recommendations": 7,  # + bought, co-bought, the picks (variants in stock here, both rows of the panel)
 }
 

@@ -129,6 +129,13 @@ def test_find_by_phone_open_filter_and_note(browser_page, counter, sign_in, scre
     # given the associate is signed in at the counter
     sign_in(page, counter["associate"].email, TEST_PASSWORD)
     expect(page.locator("h1")).to_contain_text("Covent Garden")
+    screen_requests = []
+    page.on(
+        "request",
+        lambda r: (
+            "/portal/customers/" in r.url and screen_requests.append(r.url.split(page.url.split("/portal/")[0])[-1])
+        ),
+    )
     # when they type the shopper's phone, written their own way, into the top-bar search
     page.get_by_label("Find a customer").fill("07700 900 123")
     # then the type-ahead offers her, and a click opens the profile
@@ -155,8 +162,13 @@ def test_find_by_phone_open_filter_and_note(browser_page, counter, sign_in, scre
     # then it shows at once, written by this associate in this store
     expect(notes.locator(".note").first).to_contain_text("blue blouse")
     assert Note.objects.get(customer=grace).store == counter["store"]
+    # the panels below the fold wait for the associate to scroll, then come in one request
+    assert [u for u in screen_requests if "/panels/" in u] == []
+    page.locator("#panel-recommendations").scroll_into_view_if_needed()
     expect(page.locator("#panel-recommendations .rec").first).to_be_visible()
     expect(page.locator("#panel-lists")).to_contain_text("here")
+    expect(page.locator("#panel-orders")).not_to_have_attribute("aria-busy", "true")
+    assert [u for u in screen_requests if "/panels/" in u] == [f"/portal/customers/{grace.pk}/panels/"]
     page.locator("#panel-timeline").scroll_into_view_if_needed()
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "clienteling")

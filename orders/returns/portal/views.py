@@ -12,14 +12,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers.selectors import get_customer_for_staff, search_customers
+from customers.portal.access import customer_for_request
+from customers.selectors import search_customers
 from orders.returns import selectors, services
 from orders.returns.errors import ReturnError
 from orders.returns.models import Condition, Disposition, Reason, ReturnRequest
 from orders.returns.numbers import qr_svg
 from orders.returns.portal import forms
+from orders.returns.portal.panels import returns_panel
 from orders.returns.services._facts import delivered_units
-from retail.errors import NotFound
 from retail.portal.access import portal_view
 
 PURCHASES_PER_PAGE = 20
@@ -31,10 +32,7 @@ CHOICES = {
 
 
 def _customer(request, customer_id: int):
-    try:
-        return get_customer_for_staff(request.user, customer_id, header=False)
-    except NotFound:
-        raise Http404("No such customer.") from None
+    return customer_for_request(request, customer_id)
 
 
 def _return(rma_number: str) -> ReturnRequest:
@@ -343,7 +341,5 @@ def customer_returns(request, customer_id: int):
     """Clienteling panel (htmx fragment): this shopper's returns on every channel."""
     customer = _customer(request, customer_id)
     return render(
-        request,
-        "returns/partials/customer_returns.html",
-        {"customer": customer, "returns": selectors.customer_returns_panel(customer_id=customer.pk)},
+        request, "returns/partials/customer_returns.html", {"customer": customer, **returns_panel(request, customer)}
     )

@@ -1,0 +1,56 @@
+"""The customers app's own panels on the clienteling screen: what each template is given.
+
+The fragment views (customers/portal/views.py) and the shell render the same functions, so a
+panel looks the same in the first view, below the fold and refreshed on its own.
+"""
+
+from customers.models import Channel
+from customers.portal.forms import NoteForm, TaskForm
+from customers.portal.panels import panel_content
+from customers.selectors import (
+    lists_with_availability,
+    notes_for,
+    offers_for,
+    recommendations_for,
+    tasks_for,
+    timeline_page,
+)
+
+TIMELINE_CHANNELS = [("", "All"), *Channel.choices]
+
+
+def timeline_channel(request) -> str:
+    """The channel the timeline is filtered on (`?channel=`), "" for all or an unknown one."""
+    channel = request.GET.get("channel", "")
+    return channel if channel in Channel.values else ""
+
+
+@panel_content("timeline", template="customers/partials/timeline.html")
+def timeline_panel(request, customer) -> dict:
+    channel = timeline_channel(request)
+    return {"page": timeline_page(customer, channel=channel or None), "channel": channel, "channels": TIMELINE_CHANNELS}
+
+
+@panel_content("notes", template="customers/partials/notes.html")
+def notes_panel(request, customer, *, form=None) -> dict:
+    return {"notes": notes_for(customer), "form": form or NoteForm(), "store": request.store}
+
+
+@panel_content("tasks", template="customers/partials/tasks.html")
+def tasks_panel(request, customer, *, form=None) -> dict:
+    return {"tasks": tasks_for(customer), "form": form or TaskForm(), "store": request.store}
+
+
+@panel_content("offers", template="customers/partials/offers.html")
+def offers_panel(request, customer) -> dict:
+    return {"assignments": offers_for(customer)}
+
+
+@panel_content("lists", template="customers/partials/lists.html")
+def lists_panel(request, customer) -> dict:
+    return {"lists": lists_with_availability(customer, store=request.store)}
+
+
+@panel_content("recommendations", template="customers/partials/recommendations.html")
+def recommendations_panel(request, customer) -> dict:
+    return {"recs": recommendations_for(customer, store=request.store), "store": request.store}
