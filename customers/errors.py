@@ -1,7 +1,35 @@
-from retail.errors import DomainError
+"""The one domain error of the customers app and its codes (code -> HTTP status -> meaning)."""
+
+from retail.errors import DomainError, ErrorCode
+
+
+class CustomerCode(ErrorCode):
+    PROFILE_CLOSED = "profile_closed", 410, "Your profile was closed (erased at your request)."
+    CUSTOMER_ERASED = "customer_erased", 409, "This customer was erased; nothing can be added to the profile."
+    CUSTOMER_NOT_LIVE = "customer_not_live", 409, "This profile was erased or merged; open the surviving one."
+    DUPLICATE_IDENTITY = "duplicate_identity", 400, "Another customer already has this email, phone or card."
+    IDENTITY_CONFLICT = "identity_conflict", 409, "This email or phone belongs to another account."
+    IDENTITY_REQUIRED = "identity_required", 400, "Send at least one identity (email, phone, card, device)."
+    INVALID_IDENTITY = "invalid_identity", 400, "An identity could not be read."
+    INVALID_CURSOR = "invalid_cursor", 400, "That page does not exist; start from the first page."
+    INSUFFICIENT_POINTS = "insufficient_points", 409, "The points balance is lower than asked for."
+    INSUFFICIENT_STORE_CREDIT = "insufficient_store_credit", 409, "The store credit balance is lower than asked for."
+    ALREADY_REDEEMED = "already_redeemed", 409, "Points were already redeemed for this reference."
+    ALREADY_SPENT = "already_spent", 409, "Store credit was already spent for this reference."
+    OFFER_NOT_ASSIGNED = "offer_not_assigned", 404, "This shopper has no such offer."
+    OFFER_EXPIRED = "offer_expired", 409, "The offer is no longer running."
+    OFFER_NOT_ELIGIBLE = "offer_not_eligible", 409, "The shopper or the basket does not meet the offer's rules."
+    OFFER_ALREADY_REDEEMED = "offer_already_redeemed", 409, "The offer was already used."
+    OFFER_WRONG_CHANNEL = "offer_wrong_channel", 409, "The offer cannot be used on this channel."
+    NO_CONSENT = "no_consent", 409, "The shopper has not agreed to messages on that channel."
+    CONTACT_CAP_REACHED = "contact_cap_reached", 409, "The shopper was contacted as often as allowed lately."
+    TASK_CLOSED = "task_closed", 409, "The task is already closed."
+    ALREADY_MERGED = "already_merged", 409, "One of these profiles was already merged away."
+    MERGE_SAME_CUSTOMER = "merge_same_customer", 400, "A profile cannot be merged into itself."
+    MERGE_TWO_ACCOUNTS = "merge_two_accounts", 409, "Both profiles have an app/web account; the shopper keeps one."
+    MERGE_ALREADY_UNDONE = "merge_already_undone", 409, "This merge was already undone."
+    MERGE_UNDO_BLOCKED = "merge_undo_blocked", 409, "The merge cannot be undone as it is; see the message."
 
 
 class CustomerError(DomainError):
-    """Anything the customers app refuses, with a stable code (e.g. insufficient_points)."""
-
-    code = "customer_error"
+    """Anything the customers app refuses, raised with a member of CustomerCode (or a lower layer's)."""

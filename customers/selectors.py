@@ -16,7 +16,7 @@ from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from customers.errors import CustomerError
+from customers.errors import CustomerCode, CustomerError
 from customers.models import (
     Consent,
     Customer,
@@ -141,7 +141,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     when, _, pk = (cursor or "").rpartition("_")
     moment = parse_datetime(when) if when else None
     if moment is None or not pk.isdigit():
-        raise CustomerError("That page of the timeline does not exist.", code="invalid_cursor")
+        raise CustomerError("That page of the timeline does not exist.", code=CustomerCode.INVALID_CURSOR)
     return moment, int(pk)
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.text import slugify
 
-from inventory.errors import InventoryError
+from inventory.errors import InventoryCode, InventoryError
 from inventory.models import Category, Product, StockLevel, Variant
 from inventory.operations import post_stock_count, set_count_quantity, start_stock_count
 from retail.models import Store, User
@@ -27,7 +27,7 @@ def change_prices(*, products: QuerySet[Product], percent: Decimal, actor: User 
     """Raise (or with a negative percent, cut) base prices and variant price overrides; 2 places."""
     percent = Decimal(percent)
     if not Decimal("-90") <= percent <= Decimal("500") or percent == 0:
-        raise InventoryError("Give a change between -90% and +500%, not 0.", code="invalid_percent")
+        raise InventoryError("Give a change between -90% and +500%, not 0.", code=InventoryCode.INVALID_PERCENT)
     factor = 1 + percent / 100
     ids = list(products.values_list("pk", flat=True))  # the admin's queryset may be DISTINCT/annotated
     products = list(Product.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))

@@ -1,21 +1,25 @@
-"""The one domain error of the inventory app; `code` says which rule was broken."""
+"""The one domain error of the inventory app and its codes (code -> HTTP status -> meaning)."""
 
-from retail.errors import DomainError
+from retail.errors import DomainError, ErrorCode
 
-_STATUS_BY_CODE = {
-    "insufficient_stock": 409,
-    "reservation_closed": 409,
-    "transfer_state": 409,
-    "count_closed": 409,
-}
+
+class InventoryCode(ErrorCode):
+    INSUFFICIENT_STOCK = "insufficient_stock", 409, "Fewer units are available than asked for; `lines` says which."
+    UNKNOWN_SKU = "unknown_sku", 400, "No variant has that SKU (or barcode)."
+    INACTIVE_SKU = "inactive_sku", 400, "That SKU is no longer sold."
+    UNKNOWN_LOCATION = "unknown_location", 400, "No open store or warehouse has that code."
+    UNKNOWN_CATEGORY = "unknown_category", 400, "No category has that slug."
+    INVALID_QUANTITY = "invalid_quantity", 400, "A quantity is not a whole number in the allowed range."
+    INVALID_REFERENCE = "invalid_reference", 400, "A stock movement or reservation needs a reference."
+    INVALID_REASON = "invalid_reason", 400, "Say why the stock is adjusted."
+    INVALID_PERCENT = "invalid_percent", 400, "A price change is between -90% and +500%, not 0."
+    UNKNOWN_RESERVATION = "unknown_reservation", 400, "No reservation has that id."
+    RESERVATION_CLOSED = "reservation_closed", 409, "The reservation was already consumed, released or expired."
+    INVALID_TRANSFER = "invalid_transfer", 400, "No such transfer, or its locations or lines are wrong."
+    TRANSFER_STATE = "transfer_state", 409, "The transfer is not in the state this step needs."
+    COUNT_CLOSED = "count_closed", 409, "No such stock count open."
+    RETURNS_NOT_ACCEPTED = "returns_not_accepted", 409, "That location does not take returns."
 
 
 class InventoryError(DomainError):
-    """Codes: insufficient_stock, unknown_sku, inactive_sku, unknown_location, invalid_quantity,
-    invalid_kind, invalid_reference, invalid_reason, unknown_reservation, reservation_closed,
-    invalid_transfer, transfer_state, count_closed, returns_not_accepted."""
-
-    code = "inventory_error"
-
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None, **kwargs):
-        super().__init__(message, code=code, status=status or _STATUS_BY_CODE.get(code or ""), **kwargs)
+    """Raised with a member of InventoryCode (or RetailCode)."""

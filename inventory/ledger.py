@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from inventory.errors import InventoryError
+from inventory.errors import InventoryCode, InventoryError
 from inventory.models import Reservation, StockLevel, StockMovement, Variant
 from inventory.signals import stock_back_in_stock
 from retail.domain.codes import TypedCode, read_code
@@ -27,24 +27,28 @@ def resolve_location(location: "Store | str | int") -> Store:
     """A Store instance, code or id -> an active Store, else `unknown_location`."""
     if isinstance(location, Store):
         if not location.is_active:
-            raise InventoryError(f"{location.code} is closed.", code="unknown_location")
+            raise InventoryError(f"{location.code} is closed.", code=InventoryCode.UNKNOWN_LOCATION)
         return location
     lookup = {"pk": location} if isinstance(location, int) else {"code": str(location).strip()}
     store = Store.objects.active().filter(**lookup).first()
     if store is None:
         raise InventoryError(
-            f"There is no open location {location!r}.", code="unknown_location", fields={"location": ["Unknown."]}
+            f"There is no open location {location!r}.",
+            code=InventoryCode.UNKNOWN_LOCATION,
+            fields={"location": ["Unknown."]},
         )
     return store
 
 
 def check_quantity(quantity, *, label: str = "quantity", allow_negative: bool = False) -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise InventoryError(f"{label} must be a whole number.", code="invalid_quantity", fields={label: ["Not int."]})
+        raise InventoryError(
+            f"{label} must be a whole number.", code=InventoryCode.INVALID_QUANTITY, fields={label: ["Not int."]}
+        )
     if quantity == 0 or (quantity < 0 and not allow_negative):
         raise InventoryError(
             f"{label} must be {'non-zero' if allow_negative else 'at least 1'}, not {quantity}.",
-            code="invalid_quantity",
+            code=InventoryCode.INVALID_QUANTITY,
             fields={label: ["Out of range."]},
         )
     return quantity
@@ -57,14 +61,18 @@ def sum_lines(lines: Iterable[Line]) -> tuple[dict[str, int], dict[str, Variant]
     """
     lines = list(lines)
     if not lines:
-        raise InventoryError("Give at least one line.", code="invalid_quantity", fields={"lines": ["Empty."]})
+        raise InventoryError(
+            "Give at least one line.", code=InventoryCode.INVALID_QUANTITY, fields={"lines": ["Empty."]}
+        )
     totals: dict[str, int] = {}
     given: dict[str, Variant] = {}
     for index, line in enumerate(lines):
         try:
             item, quantity = line
         except (TypeError, ValueError):
-            raise InventoryError(f"Line {index + 1} is not (sku, quantity).", code="invalid_quantity") from None
+            raise InventoryError(
+                f"Line {index + 1} is not (sku, quantity).", code=InventoryCode.INVALID_QUANTITY
+            ) from None
         check_quantity(quantity, label=f"lines.{index}.quantity")
         if isinstance(item, Variant):
             given[item.sku] = item
@@ -84,13 +92,16 @@ def complete_variants(totals: dict[str, int], given: dict[str, Variant], *, requ
     unknown = sorted(sku for sku in totals if sku not in given)
     if unknown:
         raise InventoryError(
-            f"Unknown SKU: {', '.join(unknown)}.", code="unknown_sku", fields={"sku": unknown}, extra={"skus": unknown}
+            f"Unknown SKU: {', '.join(unknown)}.",
+            code=InventoryCode.UNKNOWN_SKU,
+            fields={"sku": unknown},
+            extra={"skus": unknown},
         )
     if require_active:
         inactive = sorted(sku for sku in totals if not given[sku].is_active)
         if inactive:
             raise InventoryError(
-                f"No longer sold: {', '.join(inactive)}.", code="inactive_sku", extra={"skus": inactive}
+                f"No longer sold: {', '.join(inactive)}.", code=InventoryCode.INACTIVE_SKU, extra={"skus": inactive}
             )
     return {given[sku]: quantity for sku, quantity in totals.items()}
 
@@ -143,7 +154,7 @@ def resolve_variant(item: "str | Variant") -> Variant:
     if variant is None:
         raise InventoryError(
             f"No SKU or barcode {code.text!r}: check the label, or type the SKU.",
-            code="unknown_sku",
+            code=InventoryCode.UNKNOWN_SKU,
             fields={"sku": [code.text]},
         )
     return variant
@@ -271,7 +282,7 @@ def give_back_reserved(reservations: list, *, status: str, now) -> None:
             cursor.execute(GIVE_BACK_RESERVED_SQL, params)
             updated = cursor.rowcount
     if updated != len(freed):
-        raise InventoryError("A reservation's stock level is missing.", code="unknown_reservation")
+        raise InventoryError("A reservation's stock level is missing.", code=InventoryCode.UNKNOWN_RESERVATION)
     for r in reservations:
         r.status, r.closed_at = status, now
 
@@ -283,7 +294,7 @@ def post_movement(
     if level.on_hand + quantity < 0:
         raise InventoryError(
             f"Only {level.on_hand} on hand; cannot take {-quantity}.",
-            code="insufficient_stock",
+            code=InventoryCode.INSUFFICIENT_STOCK,
             extra={"on_hand": level.on_hand},
         )
     level.on_hand += quantity

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from django.db import transaction
 from django.utils import timezone
 
-from inventory.errors import InventoryError
+from inventory.errors import InventoryCode, InventoryError
 from inventory.ledger import (
     Kind,
     Line,
@@ -32,11 +32,11 @@ def _lock_transfer(transfer: "Transfer | int", *, expected: str) -> Transfer:
         Transfer.objects.select_for_update(of=("self",)).select_related("from_location", "to_location").filter(pk=pk)
     ).first()
     if locked is None:
-        raise InventoryError(f"There is no transfer {pk}.", code="invalid_transfer")
+        raise InventoryError(f"There is no transfer {pk}.", code=InventoryCode.INVALID_TRANSFER)
     if locked.status != expected:
         raise InventoryError(
             f"{locked.reference} is {locked.status}, not {expected}.",
-            code="transfer_state",
+            code=InventoryCode.TRANSFER_STATE,
             extra={"status": locked.status},
         )
     return locked
@@ -52,14 +52,14 @@ def _quantities_by_line(
     given = dict(given or {})
     unknown = sorted(set(given) - set(by_sku))
     if unknown:
-        raise InventoryError(f"Not on {transfer.reference}: {', '.join(unknown)}.", code="unknown_sku")
+        raise InventoryError(f"Not on {transfer.reference}: {', '.join(unknown)}.", code=InventoryCode.UNKNOWN_SKU)
     out = {}
     for line in lines:
         default = getattr(line, field)
         quantity = given.get(line.variant.sku, default)
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
             raise InventoryError(
-                f"{line.variant.sku}: give a whole number of units (0 or more).", code="invalid_quantity"
+                f"{line.variant.sku}: give a whole number of units (0 or more).", code=InventoryCode.INVALID_QUANTITY
             )
         out[line.pk] = quantity
     return lines, out
@@ -77,7 +77,7 @@ def request_transfer(
     """Ask one location to send units to another; nothing moves until it is shipped."""
     source, destination = resolve_location(from_location), resolve_location(to_location)
     if source.pk == destination.pk:
-        raise InventoryError("A transfer goes between two different locations.", code="invalid_transfer")
+        raise InventoryError("A transfer goes between two different locations.", code=InventoryCode.INVALID_TRANSFER)
     wanted = resolve_lines(lines, require_active=True)
     transfer = Transfer(
         from_location=source, to_location=destination, note=note, requested_by=actor, requested_at=timezone.now()
@@ -100,7 +100,7 @@ def ship_transfer(
     transfer = _lock_transfer(transfer, expected=Transfer.Status.REQUESTED)
     lines, quantities = _quantities_by_line(transfer, shipped, "quantity_requested")
     if not any(quantities.values()):
-        raise InventoryError("Ship at least one unit, or cancel the transfer.", code="invalid_quantity")
+        raise InventoryError("Ship at least one unit, or cancel the transfer.", code=InventoryCode.INVALID_QUANTITY)
     now = timezone.now()
     levels = lock_levels((line.variant_id, transfer.from_location_id) for line in lines)
     movements, short = [], []
@@ -129,7 +129,7 @@ def ship_transfer(
         raise InventoryError(
             f"{transfer.from_location.code} cannot ship: "
             + ", ".join(f"{s['sku']} ({s['available']} free of {s['requested']})" for s in short),
-            code="insufficient_stock",
+            code=InventoryCode.INSUFFICIENT_STOCK,
             extra={"lines": short},
         )
     save_levels_and_movements(list(levels.values()), movements, ["on_hand"])
@@ -198,9 +198,9 @@ def _lock_open_count(count: "StockCount | int") -> StockCount:
     pk = count.pk if isinstance(count, StockCount) else count
     locked = StockCount.objects.select_for_update(of=("self",)).select_related("location").filter(pk=pk).first()
     if locked is None:
-        raise InventoryError(f"There is no stock count {pk}.", code="count_closed")
+        raise InventoryError(f"There is no stock count {pk}.", code=InventoryCode.COUNT_CLOSED)
     if locked.status != StockCount.Status.OPEN:
-        raise InventoryError(f"Count #{pk} is already {locked.status}.", code="count_closed")
+        raise InventoryError(f"Count #{pk} is already {locked.status}.", code=InventoryCode.COUNT_CLOSED)
     return locked
 
 
@@ -232,7 +232,7 @@ def set_count_quantity(*, count: "StockCount | int", variant: "Variant | str", q
     """Type the counted figure of a SKU (0 is a valid count: the shelf is empty)."""
     count = _lock_open_count(count)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
-        raise InventoryError("A counted quantity is a whole number, 0 or more.", code="invalid_quantity")
+        raise InventoryError("A counted quantity is a whole number, 0 or more.", code=InventoryCode.INVALID_QUANTITY)
     variant = resolve_variant(variant)
     line, _ = StockCountLine.objects.update_or_create(
         count=count, variant=variant, defaults={"counted_quantity": quantity}
@@ -250,7 +250,7 @@ def post_stock_count(*, count: "StockCount | int", actor: User | None = None) ->
     count = _lock_open_count(count)
     lines = list(count.lines.order_by("pk"))
     if not lines:
-        raise InventoryError("Scan or type at least one SKU before posting.", code="invalid_quantity")
+        raise InventoryError("Scan or type at least one SKU before posting.", code=InventoryCode.INVALID_QUANTITY)
     now = timezone.now()
     levels = lock_levels(((line.variant_id, count.location_id) for line in lines), create=True)
     before = {key: level.available for key, level in levels.items()}
@@ -301,7 +301,7 @@ def count_stock(
 ) -> StockCount:
     """Count one SKU or several in one go ({sku or barcode: counted}) and post it."""
     if not counts:
-        raise InventoryError("Give at least one counted SKU.", code="invalid_quantity")
+        raise InventoryError("Give at least one counted SKU.", code=InventoryCode.INVALID_QUANTITY)
     count = start_stock_count(location=location, actor=actor, note=note)
     for code, quantity in counts.items():
         set_count_quantity(count=count, variant=code, quantity=quantity)

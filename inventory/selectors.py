@@ -16,7 +16,7 @@ from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, 
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from inventory.errors import InventoryError
+from inventory.errors import InventoryCode, InventoryError
 from inventory.ledger import Line, resolve_lines, variants_for_codes
 from inventory.models import Category, Product, Reservation, StockLevel, StockMovement, Transfer, TransferLine, Variant
 from retail.geo import POINT_SQL, distance_km, distance_sql
@@ -103,12 +103,15 @@ def variants_by_sku(skus: Iterable[str]) -> dict[str, Variant]:
     """{sku: Variant} for the SKUs that exist; raises `unknown_sku` naming the others."""
     skus = sorted({s.strip() for s in skus if s and s.strip()})
     if not skus:
-        raise InventoryError("Give at least one SKU.", code="unknown_sku", fields={"sku": ["Required."]})
+        raise InventoryError("Give at least one SKU.", code=InventoryCode.UNKNOWN_SKU, fields={"sku": ["Required."]})
     found = {v.sku: v for v in Variant.objects.filter(sku__in=skus).select_related("product")}
     unknown = [s for s in skus if s not in found]
     if unknown:
         raise InventoryError(
-            f"Unknown SKU: {', '.join(unknown)}.", code="unknown_sku", fields={"sku": unknown}, extra={"skus": unknown}
+            f"Unknown SKU: {', '.join(unknown)}.",
+            code=InventoryCode.UNKNOWN_SKU,
+            fields={"sku": unknown},
+            extra={"skus": unknown},
         )
     return found
 

@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from inventory.errors import InventoryError
+from inventory.errors import InventoryCode, InventoryError
 from inventory.ledger import (
     Line,
     apply_deltas,
@@ -48,6 +48,7 @@ from inventory.operations import (
     ship_transfer,
     start_stock_count,
 )
+from retail.errors import RetailCode
 from retail.models import Store, User
 from retail.services import record_audit_event
 
@@ -116,7 +117,7 @@ def _restock_return(
     before writing anything, and a database error aborts the caller's transaction either way."""
     location = resolve_location(location)
     if not location.accepts_returns:
-        raise InventoryError(f"{location.code} does not take returns.", code="returns_not_accepted")
+        raise InventoryError(f"{location.code} does not take returns.", code=InventoryCode.RETURNS_NOT_ACCEPTED)
     return apply_deltas(
         location=location, deltas=resolve_lines(lines), kind=Kind.RETURN_RESTOCK, actor=actor, reference=reference
     )
@@ -143,7 +144,7 @@ def record_sale(
     (an `adjustment` saying so, for the stock team to count) instead of refusing the sale.
     """
     if kind not in (Kind.SALE, Kind.PICKUP):
-        raise InventoryError("A sale is a `sale` or `pickup` movement.", code="invalid_kind")
+        raise InventoryError("A sale is a `sale` or `pickup` movement.", code=RetailCode.INVALID_KIND)
     location = resolve_location(location)
     wanted = resolve_lines(lines)
     if kind == Kind.SALE:
@@ -209,12 +210,14 @@ def adjust_stock(
 ) -> StockMovement:
     """Correct on_hand by a signed `quantity` with a reason (`adjustment`), or write off `damage`."""
     if kind not in (Kind.ADJUSTMENT, Kind.DAMAGE):
-        raise InventoryError("An adjustment is an `adjustment` or `damage` movement.", code="invalid_kind")
+        raise InventoryError("An adjustment is an `adjustment` or `damage` movement.", code=RetailCode.INVALID_KIND)
     check_quantity(quantity, allow_negative=True)
     if kind == Kind.DAMAGE and quantity > 0:
-        raise InventoryError("Damage takes units away: give a negative quantity.", code="invalid_quantity")
+        raise InventoryError("Damage takes units away: give a negative quantity.", code=InventoryCode.INVALID_QUANTITY)
     if not (reason or "").strip():
-        raise InventoryError("Say why the stock is adjusted.", code="invalid_reason", fields={"reason": ["Required."]})
+        raise InventoryError(
+            "Say why the stock is adjusted.", code=InventoryCode.INVALID_REASON, fields={"reason": ["Required."]}
+        )
     location = resolve_location(location)
     variant = resolve_variant(variant)
     (movement,) = apply_deltas(
@@ -254,9 +257,13 @@ def reserve_stock(
     """
     reference = (reference or "").strip()
     if not reference or len(reference) > 80:
-        raise InventoryError("A reservation needs a reference (1 to 80 characters).", code="invalid_reference")
+        raise InventoryError(
+            "A reservation needs a reference (1 to 80 characters).", code=InventoryCode.INVALID_REFERENCE
+        )
     if ttl <= timedelta(0):
-        raise InventoryError("A reservation must last some time.", code="invalid_quantity", fields={"ttl": ["<= 0"]})
+        raise InventoryError(
+            "A reservation must last some time.", code=InventoryCode.INVALID_QUANTITY, fields={"ttl": ["<= 0"]}
+        )
     location = resolve_location(location)
     totals, given = sum_lines(lines)
     by_sku = lock_levels_by_sku(location.pk, totals)
@@ -275,7 +282,7 @@ def reserve_stock(
             "Not enough stock at {}: {}.".format(
                 location.code, ", ".join(f"{s['sku']} ({s['available']} of {s['requested']})" for s in short)
             ),
-            code="insufficient_stock",
+            code=InventoryCode.INSUFFICIENT_STOCK,
             extra={"lines": short, "location": location.code},
         )
     now = timezone.now()
@@ -298,7 +305,7 @@ def reserve_stock(
 
 def _lock_reservations(*, ids: Iterable[int] | None, reference: str | None, strict: bool) -> list[Reservation]:
     if (ids is None) == (reference is None):
-        raise InventoryError("Give reservation ids or a reference.", code="unknown_reservation")
+        raise InventoryError("Give reservation ids or a reference.", code=InventoryCode.UNKNOWN_RESERVATION)
     qs = Reservation.objects.select_for_update(of=("self",)).order_by("pk")
     if ids is not None:
         ids = sorted(set(ids))
@@ -306,7 +313,7 @@ def _lock_reservations(*, ids: Iterable[int] | None, reference: str | None, stri
         if len(rows) != len(ids):
             found = {r.pk for r in rows}
             raise InventoryError(
-                f"Unknown reservation(s): {[i for i in ids if i not in found]}.", code="unknown_reservation"
+                f"Unknown reservation(s): {[i for i in ids if i not in found]}.", code=InventoryCode.UNKNOWN_RESERVATION
             )
     else:
         rows = list(qs.filter(reference=reference, status=Reservation.Status.ACTIVE))
@@ -314,7 +321,7 @@ def _lock_reservations(*, ids: Iterable[int] | None, reference: str | None, stri
     if closed and strict:
         raise InventoryError(
             "Already closed: " + ", ".join(f"#{r.pk} {r.status}" for r in closed) + ".",
-            code="reservation_closed",
+            code=InventoryCode.RESERVATION_CLOSED,
             extra={"reservations": {r.pk: r.status for r in closed}},
         )
     return rows
@@ -400,16 +407,17 @@ def consume_reservations(
     A reservation past `expires_at` that the sweep has not expired yet is still honoured: its
     units were never offered to anyone else."""
     if kind not in (Kind.SALE, Kind.PICKUP):
-        raise InventoryError("Consumption is a `sale` or `pickup` movement.", code="invalid_kind")
+        raise InventoryError("Consumption is a `sale` or `pickup` movement.", code=RetailCode.INVALID_KIND)
     rows = _lock_reservations(ids=ids, reference=reference, strict=True)
     if not rows:
-        raise InventoryError(f"No active reservation for {reference!r}.", code="reservation_closed")
+        raise InventoryError(f"No active reservation for {reference!r}.", code=InventoryCode.RESERVATION_CLOSED)
     consume = {}
     for row in rows:
         quantity = (quantities or {}).get(row.pk, row.quantity)
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= row.quantity:
             raise InventoryError(
-                f"Reservation #{row.pk} holds {row.quantity}; cannot consume {quantity}.", code="invalid_quantity"
+                f"Reservation #{row.pk} holds {row.quantity}; cannot consume {quantity}.",
+                code=InventoryCode.INVALID_QUANTITY,
             )
         consume[row.pk] = quantity
     return _close(
@@ -448,10 +456,10 @@ def extend_reservations(*, reference: str, expires_at, actor: User | None = None
     """Move the expiry of a reference's active reservations (e.g. a pick-up hold once the order
     is ready); returns how many. Only later expiries are accepted."""
     if expires_at <= timezone.now():
-        raise InventoryError("The new expiry must be in the future.", code="invalid_quantity")
+        raise InventoryError("The new expiry must be in the future.", code=InventoryCode.INVALID_QUANTITY)
     rows = _lock_reservations(ids=None, reference=reference, strict=True)
     if not rows:
-        raise InventoryError(f"No active reservation for {reference!r}.", code="reservation_closed")
+        raise InventoryError(f"No active reservation for {reference!r}.", code=InventoryCode.RESERVATION_CLOSED)
     return Reservation.objects.filter(pk__in=[r.pk for r in rows], expires_at__lt=expires_at).update(
         expires_at=expires_at
     )
@@ -466,7 +474,7 @@ def set_safety_stock(
     Not a movement: on_hand does not change, only what may be promised.
     """
     if isinstance(safety_stock, bool) or not isinstance(safety_stock, int) or safety_stock < 0:
-        raise InventoryError("Safety stock is a whole number, 0 or more.", code="invalid_quantity")
+        raise InventoryError("Safety stock is a whole number, 0 or more.", code=InventoryCode.INVALID_QUANTITY)
     location, variant = resolve_location(location), resolve_variant(variant)
     level = lock_levels([(variant.pk, location.pk)], create=True)[(variant.pk, location.pk)]
     before = level.safety_stock

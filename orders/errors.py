@@ -1,24 +1,46 @@
-"""The one domain error of the orders app; `code` says which rule was broken."""
+"""The one domain error of the orders app and its codes (code -> HTTP status -> meaning)."""
 
-from retail.errors import DomainError
+from retail.errors import DomainError, ErrorCode
 
-_STATUS_BY_CODE = {
-    "illegal_transition": 409,
-    "order_not_cancellable": 409,
-    "insufficient_stock": 409,
-    "payment_declined": 402,
-    "not_found": 404,
-    "receipt_conflict": 409,
-}
+
+class OrderCode(ErrorCode):
+    EMPTY_CART = "empty_cart", 400, "The cart has no lines to check out."
+    CART_CLOSED = "cart_closed", 409, "The cart was checked out or merged meanwhile."
+    INVALID_CHANNEL = "invalid_channel", 400, "The channel is not one this operation takes."
+    INVALID_CUSTOMER = "invalid_customer", 400, "Say who the order is for (an email or phone number)."
+    INVALID_FULFILLMENT = "invalid_fulfillment", 400, "The fulfilment (pickup, curbside, ship) is incomplete or wrong."
+    PICKUP_NOT_OFFERED = "pickup_not_offered", 400, "That store does not offer pick-up."
+    NO_ROUTE = "no_route", 400, "No location can fill the order (or the re-route) as asked."
+    INVALID_POINTS = "invalid_points", 400, "Points to redeem are a whole number within the balance."
+    INVALID_PAYMENT = "invalid_payment", 400, "A payment is missing, of an unknown method or of a wrong amount."
+    PAYMENT_DECLINED = "payment_declined", 402, "The card (or gift card) was refused by the provider."
+    PAYMENT_MISMATCH = "payment_mismatch", 400, "The payments do not add up to the total."
+    PAYMENT_STATE = "payment_state", 409, "The payments are not in a state that allows this."
+    INVALID_REFUND = "invalid_refund", 400, "More is refunded than the payment can give back."
+    INVALID_LINE = "invalid_line", 400, "A line of the request is wrong; `fields` says which."
+    INVALID_SALE = (
+        "invalid_sale",
+        400,
+        "The till's sale was not recorded; `fields` says what to fix per line and tender.",
+    )
+    INVALID_BATCH = "invalid_batch", 400, "The body is not a batch (no list of receipts, or an empty one)."
+    INVALID_TAB = "invalid_tab", 400, "The pick-up queue has no such tab."
+    INVALID_RESOLUTION = "invalid_resolution", 400, "A short pick is resolved by cancel or reroute."
+    ORDER_NOT_CANCELLABLE = "order_not_cancellable", 409, "The order is already ready, collected or shipped."
+    NOT_READY = "not_ready", 409, "The order has no pick-up ready to collect."
+    NOT_FULLY_PICKED = "not_fully_picked", 409, "Units are still to pick; scan them or record a short pick."
+    OVER_PICKED = "over_picked", 400, "Every unit of that item is already picked."
+    WRONG_ITEM = "wrong_item", 400, "That item is not on this order."
+    CODE_NOT_FOUND = "code_not_found", 404, "No pick-up here matches that code."
+    VERIFICATION_FAILED = "verification_failed", 400, "The pick-up code, QR or ID check did not match."
+    TOO_MANY_ATTEMPTS = (
+        "too_many_attempts",
+        429,
+        "Too many wrong pick-up codes here lately; verify another way or wait.",
+    )
+    ORDER_NUMBER_CLASH = "order_number_clash", 503, "Nothing was kept; send the same request again."
+    PICKUP_CODE_EXHAUSTED = "pickup_code_exhausted", 503, "No free pick-up code was found; try again."
 
 
 class OrderError(DomainError):
-    """Codes: empty_cart, invalid_quantity, unknown_sku, inactive_sku, insufficient_stock, invalid_fulfillment,
-    pickup_not_offered, no_route, invalid_payment, payment_declined, payment_mismatch, payment_state,
-    illegal_transition, wrong_item, over_picked, code_not_found, verification_failed, order_not_cancellable,
-    not_found, invalid_tender, invalid_line, receipt_conflict, invalid_customer."""
-
-    code = "order_error"
-
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None, **kwargs):
-        super().__init__(message, code=code, status=status or _STATUS_BY_CODE.get(code or ""), **kwargs)
+    """Anything the orders app refuses, raised with a member of OrderCode (or a lower layer's)."""

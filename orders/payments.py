@@ -17,7 +17,7 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from orders.errors import OrderError
+from orders.errors import OrderCode, OrderError
 
 
 @dataclass(frozen=True)
@@ -57,18 +57,20 @@ class TestPaymentProvider:
     def authorize(self, *, token: str, amount: Decimal, currency: str, idempotency_key: str) -> Authorization:
         token = (token or "").strip()
         if amount <= 0:
-            raise OrderError("An authorisation needs a positive amount.", code="invalid_payment")
+            raise OrderError("An authorisation needs a positive amount.", code=OrderCode.INVALID_PAYMENT)
         if token.startswith("tok_decline"):
-            raise OrderError("The card was declined. Ask the shopper for another card.", code="payment_declined")
+            raise OrderError(
+                "The card was declined. Ask the shopper for another card.", code=OrderCode.PAYMENT_DECLINED
+            )
         if token.startswith("tok_insufficient"):
-            raise OrderError("The card has insufficient funds.", code="payment_declined")
+            raise OrderError("The card has insufficient funds.", code=OrderCode.PAYMENT_DECLINED)
         reference = "test_" + hashlib.sha256(f"{idempotency_key}:{token}:{amount}".encode()).hexdigest()[:24]
         if token.startswith("gift_"):
             number = token[5:]
             if not number.isdigit() or len(number) < 8:
-                raise OrderError("A gift card number is at least 8 digits.", code="invalid_payment")
+                raise OrderError("A gift card number is at least 8 digits.", code=OrderCode.INVALID_PAYMENT)
             if number.endswith("0000") or amount > self.GIFT_CARD_BALANCE:
-                raise OrderError("The gift card balance does not cover this amount.", code="payment_declined")
+                raise OrderError("The gift card balance does not cover this amount.", code=OrderCode.PAYMENT_DECLINED)
             return Authorization(reference=reference, brand="gift", last4=number[-4:], amount=amount)
         parts = token.split("_")
         if (
@@ -80,7 +82,7 @@ class TestPaymentProvider:
         ):
             raise OrderError(
                 "Unknown payment token: send the token your payment SDK gave you (test: tok_visa_4242).",
-                code="invalid_payment",
+                code=OrderCode.INVALID_PAYMENT,
             )
         return Authorization(reference=reference, brand=parts[1], last4=parts[2], amount=amount)
 
@@ -96,9 +98,9 @@ class TestPaymentProvider:
     @staticmethod
     def _check(reference: str, amount: Decimal) -> None:
         if not reference.startswith("test_"):
-            raise OrderError(f"{reference!r} is not a test provider reference.", code="invalid_payment")
+            raise OrderError(f"{reference!r} is not a test provider reference.", code=OrderCode.INVALID_PAYMENT)
         if amount <= 0:
-            raise OrderError("The amount must be positive.", code="invalid_payment")
+            raise OrderError("The amount must be positive.", code=OrderCode.INVALID_PAYMENT)
 
 
 def get_payment_provider() -> PaymentProvider:

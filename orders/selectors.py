@@ -5,12 +5,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.models import Customer
-from orders.errors import OrderError
+from orders.errors import OrderCode, OrderError
 from orders.models import Cart, CartLine, Fulfillment, Order, OrderLine
 from orders.numbers import QR_PREFIX, normalise_order_number
 from orders.pricing import money
 from retail.domain.codes import read_code
 from retail.domain.money import format_money
+from retail.errors import RetailCode
 from retail.models import Store, User
 
 S = Fulfillment.Status
@@ -133,7 +134,7 @@ def order_for_owner(user: User, number: str) -> Order:
     customer = customer_for_user(user)
     order = _order_detail_qs().filter(number=normalise_order_number(number) or number, customer=customer).first()
     if customer is None or order is None:
-        raise OrderError("There is no order with this number on your account.", code="not_found", status=404)
+        raise OrderError("There is no order with this number on your account.", code=RetailCode.NOT_FOUND)
     return order
 
 
@@ -154,7 +155,7 @@ def order_for_staff(user: User, number: str) -> Order:
         .first()
     )
     if order is None:
-        raise OrderError(f"No order {number} in your stores.", code="not_found", status=404)
+        raise OrderError(f"No order {number} in your stores.", code=RetailCode.NOT_FOUND)
     return order
 
 
@@ -197,7 +198,7 @@ def pickup_queue(*, store: Store, tab: str, page: int = 1, limit: int = QUEUE_PA
     not model instances: the screen shows a handful of columns of up to `QUEUE_PAGE` pick-ups.
     """
     if tab not in QUEUE_TABS:
-        raise OrderError(f"The queue has tabs {', '.join(QUEUE_TABS)}.", code="invalid_tab")
+        raise OrderError(f"The queue has tabs {', '.join(QUEUE_TABS)}.", code=OrderCode.INVALID_TAB)
     now = timezone.now()
     units = (
         OrderLine.objects.filter(fulfillment=OuterRef("pk"))
@@ -278,7 +279,7 @@ def pick_list(*, store: Store, fulfillment_id: int) -> Fulfillment:
         .first()
     )
     if f is None:
-        raise OrderError("No such pick-up in this store.", code="not_found", status=404)
+        raise OrderError("No such pick-up in this store.", code=RetailCode.NOT_FOUND)
     return f
 
 
@@ -306,8 +307,7 @@ def find_for_counter(*, store: Store, text: str) -> tuple[Fulfillment, str]:
     if found is None:
         raise OrderError(
             "No pick-up here matches that code. Check the code, or search by order number.",
-            code="code_not_found",
-            status=404,
+            code=OrderCode.CODE_NOT_FOUND,
         )
     return found, how
 

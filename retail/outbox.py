@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from retail.errors import RetailError
+from retail.errors import RetailCode, RetailError
 from retail.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def handler_for(topic: str) -> Callable[[OutboxMessage], None]:
     try:
         return _handlers[topic]
     except KeyError:
-        raise RetailError(f"No outbox handler for topic {topic!r}.", code="unknown_outbox_topic") from None
+        raise RetailError(f"No outbox handler for topic {topic!r}.", code=RetailCode.UNKNOWN_OUTBOX_TOPIC) from None
 
 
 def backoff(attempts: int) -> timedelta:

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from retail.errors import RetailError
+from retail.errors import RetailCode, RetailError
 from retail.models import AuditEvent, OutboxMessage, PosDevice, Store, StoreMembership, User
 from retail.models.stores import hash_device_token
 
@@ -107,7 +107,7 @@ def retry_outbox_messages(*, message_ids: list[int], actor: User | None = None) 
 def issue_pos_device(*, store: Store, name: str, actor: User | None = None) -> tuple[PosDevice, str]:
     """Create a POS device and return it with its token, which is never shown again."""
     if PosDevice.objects.filter(store=store, name=name).exists():
-        raise RetailError(f"{store.code} already has a device called {name!r}.", code="device_exists")
+        raise RetailError(f"{store.code} already has a device called {name!r}.", code=RetailCode.DEVICE_EXISTS)
     token = PosDevice.new_token()
     device = PosDevice(store=store, name=name, token_prefix=token[4:12], token_hash=hash_device_token(token))
     device.full_clean()

@@ -327,6 +327,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "retail.api.schema.add_error_codes_to_description",
+    ],
 }
 
 # Orders: where shopper messages go (dotted paths; SMS/push print to the log unless a gateway is set)

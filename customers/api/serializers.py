@@ -5,12 +5,6 @@ from customers.models import Consent, Customer, CustomerList, ListItem, OfferAss
 from customers.services.timeline import CLIENT_CHANNELS, CLIENT_KINDS, MAX_BATCH
 
 
-class CustomerErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
 class EventSerializer(serializers.Serializer):
     """One client event (documented here; validated one by one by the service)."""
 

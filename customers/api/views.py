@@ -4,13 +4,12 @@ Thin: parse, call a service or selector, render. /me endpoints find the shopper'
 request.user (allauth headless X-Session-Token, or the browser session), making it on first use.
 """
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers.api.serializers import (
-    CustomerErrorSerializer,
     CustomerListSerializer,
     EventBatchResultSerializer,
     EventBatchSerializer,
@@ -22,7 +21,7 @@ from customers.api.serializers import (
     OfferSerializer,
     PointsEntrySerializer,
 )
-from customers.errors import CustomerError
+from customers.errors import CustomerCode, CustomerError
 from customers.models import LoyaltyTier, StoreCreditAccount
 from customers.selectors import customer_for_user, lists_with_availability, next_tier, offers_for
 from customers.services import (
@@ -33,6 +32,7 @@ from customers.services import (
     update_profile_from_client,
 )
 from retail.api.idempotency import idempotent
+from retail.errors import RetailCode
 from retail.models import PosDevice, User
 
 
@@ -51,7 +51,7 @@ def _me(request):
         link_user_to_customer(user=request.user)
         customer = customer_for_user(request.user)
     if customer is None:
-        raise CustomerError("Your profile was closed.", code="customer_erased", status=410)
+        raise CustomerError("Your profile was closed.", code=CustomerCode.PROFILE_CLOSED)
     return customer
 
 
@@ -70,9 +70,6 @@ class EventBatchView(APIView):
         request=EventBatchSerializer,
         responses={
             200: EventBatchResultSerializer,
-            400: OpenApiResponse(CustomerErrorSerializer, description="Not a batch (no `events` list)."),
-            403: OpenApiResponse(CustomerErrorSerializer, description="A POS till: tills post sales, not events."),
-            413: OpenApiResponse(CustomerErrorSerializer, description="More than 500 events."),
         },
         examples=[
             OpenApiExample(
@@ -99,7 +96,7 @@ class EventBatchView(APIView):
         if isinstance(request.user, User) and request.user.is_authenticated:
             customer = link_user_to_customer(user=request.user)
         elif isinstance(request.user, PosDevice):
-            raise CustomerError("Tills post sales to /pos/sales/, not events.", code="wrong_endpoint", status=403)
+            raise CustomerError("Tills post sales to /pos/sales/, not events.", code=RetailCode.WRONG_ENDPOINT)
         result = ingest_events(events=events, customer=customer)
         return Response(
             {"accepted": result.accepted, "duplicates": result.duplicates, "rejected": result.rejected},
@@ -116,7 +113,7 @@ class MeView(APIView):
     def get(self, request):
         return Response(MeSerializer(_me(request)).data)
 
-    @extend_schema(request=MeUpdateSerializer, responses={200: MeSerializer, 400: CustomerErrorSerializer})
+    @extend_schema(request=MeUpdateSerializer, responses={200: MeSerializer})
     def patch(self, request):
         customer = _me(request)
         incoming = MeUpdateSerializer(data=request.data, partial=True)
@@ -175,7 +172,7 @@ class MeListsView(APIView):
 
     @extend_schema(
         request=ListItemCreateSerializer,
-        responses={201: ListItemSerializer, 400: CustomerErrorSerializer, 409: CustomerErrorSerializer},
+        responses={201: ListItemSerializer},
     )
     @idempotent()
     def post(self, request):
@@ -196,7 +193,7 @@ class MeListsView(APIView):
 class MeListItemView(APIView):
     permission_classes = [IsShopper]
 
-    @extend_schema(responses={204: None, 404: CustomerErrorSerializer})
+    @extend_schema(responses={204: None})
     def delete(self, request, item_id: int):
         remove_list_item(customer=_me(request), item_id=item_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

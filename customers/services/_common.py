@@ -2,9 +2,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from customers.errors import CustomerError
+from retail.errors import ErrorCode, RetailCode
 
 
-def validation_to_error(exc: ValidationError, *, code: str = "invalid") -> CustomerError:
+def validation_to_error(exc: ValidationError, *, code: ErrorCode = RetailCode.INVALID) -> CustomerError:
     """A Django ValidationError as the app's domain error (fields kept for the API and forms)."""
     fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
     first = next(iter(fields.values()))[0]

@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from customers.errors import CustomerError
+from customers.errors import CustomerCode, CustomerError
 from customers.models import Consent, Customer, Interaction, Note, Task
 from customers.services._common import validation_to_error
 from customers.services.timeline import record_interaction
+from retail.errors import RetailCode
 from retail.models import Store, StoreMembership, User
 from retail.services import record_audit_event
 
@@ -25,16 +26,14 @@ def require_store_member(user: User, store: Store) -> None:
     if user.is_superuser or getattr(user, "is_head_office", False):
         return
     if not StoreMembership.objects.filter(user=user, store=store).exists():
-        raise CustomerError(
-            f"You do not work at {store.code}; switch store first.", code="not_store_member", status=403
-        )
+        raise CustomerError(f"You do not work at {store.code}; switch store first.", code=RetailCode.NOT_STORE_MEMBER)
 
 
 def _live(customer: Customer) -> Customer:
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.erased_at or customer.merged_into_id:
         raise CustomerError(
-            "This profile was erased or merged; open the surviving one.", code="customer_not_live", status=409
+            "This profile was erased or merged; open the surviving one.", code=CustomerCode.CUSTOMER_NOT_LIVE
         )
     return customer
 
@@ -75,7 +74,7 @@ def add_note(*, customer: Customer, author: User, store: Store, body: str, pinne
 def pin_note(*, note: Note, pinned: bool, actor: User, store: Store) -> Note:
     require_store_member(actor, store)
     if note.store_id != store.pk:
-        raise CustomerError("Only the store that wrote a note can pin it.", code="not_store_member", status=403)
+        raise CustomerError("Only the store that wrote a note can pin it.", code=RetailCode.NOT_STORE_MEMBER)
     note.pinned = pinned
     note.save(update_fields=["pinned"])
     return note
@@ -105,7 +104,7 @@ def create_task(
     ):
         raise CustomerError(
             f"{assignee} does not work at {store.code}.",
-            code="not_store_member",
+            code=RetailCode.NOT_STORE_MEMBER,
             fields={"assignee": ["Not in this store."]},
         )
     customer = _live(customer)
@@ -116,13 +115,12 @@ def create_task(
     if kind == Task.Kind.MESSAGE:
         if channel not in Consent.Channel.values:
             raise CustomerError(
-                "Pick email, SMS or push for a message.", code="invalid", fields={"channel": ["Required."]}
+                "Pick email, SMS or push for a message.", code=RetailCode.INVALID, fields={"channel": ["Required."]}
             )
         if not Consent.objects.filter(customer=customer, channel=channel, granted=True).exists():
             raise CustomerError(
                 f"The shopper has not agreed to {channel} messages.",
-                code="no_consent",
-                status=409,
+                code=CustomerCode.NO_CONSENT,
                 fields={"channel": ["No consent on this channel."]},
             )
     elif kind != Task.Kind.CALL:
@@ -135,8 +133,7 @@ def create_task(
         if recent.count() >= cap:
             raise CustomerError(
                 f"This shopper was already contacted {cap} times in {days} days; try later.",
-                code="contact_cap_reached",
-                status=409,
+                code=CustomerCode.CONTACT_CAP_REACHED,
             )
     task = Task(
         customer=customer,
@@ -206,11 +203,11 @@ def complete_task(*, task: Task, actor: User, store: Store, status: str = Task.S
     require_store_member(actor, store)
     task = Task.objects.select_for_update().get(pk=task.pk)
     if task.store_id != store.pk:
-        raise CustomerError(f"This task belongs to {task.store.code}.", code="not_store_member", status=403)
+        raise CustomerError(f"This task belongs to {task.store.code}.", code=RetailCode.NOT_STORE_MEMBER)
     if task.status != Task.Status.OPEN:
-        raise CustomerError("This task is already closed.", code="task_closed", status=409)
+        raise CustomerError("This task is already closed.", code=CustomerCode.TASK_CLOSED)
     if status not in {Task.Status.DONE, Task.Status.CANCELLED}:
-        raise CustomerError("Close a task as done or cancelled.", code="invalid")
+        raise CustomerError("Close a task as done or cancelled.", code=RetailCode.INVALID)
     task.status, task.completed_at = status, timezone.now()
     task.save(update_fields=["status", "completed_at"])
     record_audit_event(

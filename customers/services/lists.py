@@ -6,6 +6,8 @@ from django.utils import timezone
 from customers.errors import CustomerError
 from customers.models import Customer, CustomerList, Interaction, ListItem
 from customers.services.timeline import record_interaction
+from inventory.errors import InventoryCode
+from retail.errors import RetailCode
 
 Variant = ListItem._meta.get_field("variant").related_model  # inventory's, reached through our FK
 DEFAULT_NAMES = {CustomerList.Kind.WISHLIST: "Wishlist", CustomerList.Kind.SHOPPING: "Shopping list"}
@@ -13,7 +15,9 @@ DEFAULT_NAMES = {CustomerList.Kind.WISHLIST: "Wishlist", CustomerList.Kind.SHOPP
 
 def _list_for(customer: Customer, kind: str, name: str | None) -> CustomerList:
     if kind not in CustomerList.Kind.values:
-        raise CustomerError("A list is a wishlist or a shopping list.", code="invalid", fields={"kind": ["Unknown."]})
+        raise CustomerError(
+            "A list is a wishlist or a shopping list.", code=RetailCode.INVALID, fields={"kind": ["Unknown."]}
+        )
     name = (name or DEFAULT_NAMES[kind]).strip()[:80]
     now = timezone.now()
     lst, _ = CustomerList.objects.get_or_create(
@@ -34,10 +38,10 @@ def add_list_item(
 ) -> ListItem:
     """Put a variant on the shopper's list (adding again raises the quantity)."""
     if not 1 <= quantity <= 99:
-        raise CustomerError("Quantity is 1 to 99.", code="invalid", fields={"quantity": ["1 to 99."]})
+        raise CustomerError("Quantity is 1 to 99.", code=RetailCode.INVALID, fields={"quantity": ["1 to 99."]})
     variant = Variant.objects.filter(sku=(sku or "").strip(), is_active=True).first()
     if variant is None:
-        raise CustomerError(f"Unknown SKU: {sku}.", code="unknown_sku", fields={"sku": ["Unknown SKU."]})
+        raise CustomerError(f"Unknown SKU: {sku}.", code=InventoryCode.UNKNOWN_SKU, fields={"sku": ["Unknown SKU."]})
     lst = _list_for(customer, kind, list_name)
     now = timezone.now()
     CustomerList.objects.select_for_update().filter(pk=lst.pk).first()  # one writer per list at a time
@@ -67,4 +71,4 @@ def add_list_item(
 def remove_list_item(*, customer: Customer, item_id: int) -> None:
     deleted, _ = ListItem.objects.filter(pk=item_id, customer_list__customer=customer).delete()
     if not deleted:
-        raise CustomerError("That item is not on your lists.", code="not_found", status=404)
+        raise CustomerError("That item is not on your lists.", code=RetailCode.NOT_FOUND)

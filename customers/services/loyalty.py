@@ -12,7 +12,7 @@ from django.db.models import OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from customers.errors import CustomerError
+from customers.errors import CustomerCode, CustomerError
 from customers.models import (
     Consent,
     Customer,
@@ -27,6 +27,7 @@ from customers.models import (
     StoreCreditEntry,
 )
 from customers.services._common import update_rows
+from retail.errors import RetailCode
 from retail.models import Store, User
 from retail.services import record_audit_event
 
@@ -34,13 +35,11 @@ CENT = Decimal("0.01")
 
 
 class InsufficientPoints(CustomerError):
-    status = 409
-    code = "insufficient_points"
+    default_code = CustomerCode.INSUFFICIENT_POINTS
 
 
 class InsufficientStoreCredit(CustomerError):
-    status = 409
-    code = "insufficient_store_credit"
+    default_code = CustomerCode.INSUFFICIENT_STORE_CREDIT
 
 
 def _money(value) -> Decimal:
@@ -48,7 +47,7 @@ def _money(value) -> Decimal:
         amount = Decimal(str(value)).quantize(CENT)
     except (ArithmeticError, ValueError):
         raise CustomerError(
-            "Amounts are decimals like 12.50.", code="invalid", fields={"amount": ["Not a number."]}
+            "Amounts are decimals like 12.50.", code=RetailCode.INVALID, fields={"amount": ["Not a number."]}
         ) from None
     return amount
 
@@ -88,7 +87,9 @@ def _post_points(
 def _require_reference(reference: str) -> None:
     if not reference:
         raise CustomerError(
-            "A reference (order or return number) is required.", code="invalid", fields={"reference": ["Required."]}
+            "A reference (order or return number) is required.",
+            code=RetailCode.INVALID,
+            fields={"reference": ["Required."]},
         )
 
 
@@ -112,11 +113,13 @@ def earn_points(
         return existing
     if points is None:
         if amount is None:
-            raise CustomerError("Give points or an amount.", code="invalid")
+            raise CustomerError("Give points or an amount.", code=RetailCode.INVALID)
         rate = account.tier.points_per_unit if account.tier_id else Decimal("1")
         points = int((_money(amount) * rate).to_integral_value(rounding=ROUND_DOWN))
     if points <= 0:
-        raise CustomerError("Points earned must be positive.", code="invalid", fields={"points": ["Must be > 0."]})
+        raise CustomerError(
+            "Points earned must be positive.", code=RetailCode.INVALID, fields={"points": ["Must be > 0."]}
+        )
     return _post_points(account, kind=PointsEntry.Kind.EARN, points=points, reference=reference, actor=actor)
 
 
@@ -125,10 +128,12 @@ def redeem_points(*, customer: Customer, points: int, reference: str, actor: Use
     """Spend points. Takes the account row lock, so concurrent spends never overdraw it."""
     _require_reference(reference)
     if points <= 0:
-        raise CustomerError("Points to redeem must be positive.", code="invalid", fields={"points": ["Must be > 0."]})
+        raise CustomerError(
+            "Points to redeem must be positive.", code=RetailCode.INVALID, fields={"points": ["Must be > 0."]}
+        )
     account = _locked(LoyaltyAccount, customer)
     if account.entries.filter(kind=PointsEntry.Kind.REDEEM, reference=reference).exists():
-        raise CustomerError(f"Points were already redeemed for {reference}.", code="already_redeemed", status=409)
+        raise CustomerError(f"Points were already redeemed for {reference}.", code=CustomerCode.ALREADY_REDEEMED)
     if account.balance < points:
         raise InsufficientPoints(
             f"Only {account.balance} points available; {points} asked.", extra={"balance": account.balance}
@@ -162,7 +167,7 @@ def reverse_points(
 @transaction.atomic
 def adjust_points(*, customer: Customer, points: int, note: str, actor: User | None = None) -> PointsEntry:
     if not note:
-        raise CustomerError("Say why the points are adjusted.", code="invalid", fields={"note": ["Required."]})
+        raise CustomerError("Say why the points are adjusted.", code=RetailCode.INVALID, fields={"note": ["Required."]})
     account = _locked(LoyaltyAccount, customer)
     if account.balance + points < 0:
         raise InsufficientPoints(f"The balance is {account.balance}; it cannot go below zero.")
@@ -320,7 +325,7 @@ def issue_store_credit(
     amount = _money(amount)
     if amount <= 0:
         raise CustomerError(
-            "Store credit issued must be positive.", code="invalid", fields={"amount": ["Must be > 0."]}
+            "Store credit issued must be positive.", code=RetailCode.INVALID, fields={"amount": ["Must be > 0."]}
         )
     account = _locked(StoreCreditAccount, customer)
     existing = account.entries.filter(kind=StoreCreditEntry.Kind.ISSUE, reference=reference).first()
@@ -347,10 +352,12 @@ def spend_store_credit(
     _require_reference(reference)
     amount = _money(amount)
     if amount <= 0:
-        raise CustomerError("Amount to spend must be positive.", code="invalid", fields={"amount": ["Must be > 0."]})
+        raise CustomerError(
+            "Amount to spend must be positive.", code=RetailCode.INVALID, fields={"amount": ["Must be > 0."]}
+        )
     account = _locked(StoreCreditAccount, customer)
     if account.entries.filter(kind=StoreCreditEntry.Kind.SPEND, reference=reference).exists():
-        raise CustomerError(f"Store credit was already spent for {reference}.", code="already_spent", status=409)
+        raise CustomerError(f"Store credit was already spent for {reference}.", code=CustomerCode.ALREADY_SPENT)
     if account.balance < amount:
         raise InsufficientStoreCredit(
             f"Only {account.balance} of store credit left; {amount} asked.", extra={"balance": str(account.balance)}
@@ -392,9 +399,9 @@ def _segment_admits(offer: Offer, channels: list) -> bool:
 def assign_offer(*, offer: Offer, customer: Customer, actor: User | None = None) -> OfferAssignment:
     """Give one shopper an offer, if its rules admit them (idempotent)."""
     if not offer.is_active or offer.valid_until <= timezone.now():
-        raise CustomerError("This offer is no longer running.", code="offer_expired", status=409)
+        raise CustomerError("This offer is no longer running.", code=CustomerCode.OFFER_EXPIRED)
     if not eligible_customers(offer).filter(pk=customer.pk).exists() or not _segment_admits(offer, customer.channels):
-        raise CustomerError("This shopper does not meet the offer's rules.", code="offer_not_eligible", status=409)
+        raise CustomerError("This shopper does not meet the offer's rules.", code=CustomerCode.OFFER_NOT_ELIGIBLE)
     assignment, created = OfferAssignment.objects.get_or_create(
         offer=offer, customer=customer, defaults={"assigned_at": timezone.now()}
     )
@@ -407,7 +414,7 @@ def assign_offer(*, offer: Offer, customer: Customer, actor: User | None = None)
 def assign_offer_to_segment(*, offer: Offer, actor: User | None = None) -> int:
     """Assign the offer to every eligible shopper at once; returns how many got it now."""
     if not offer.is_active or offer.valid_until <= timezone.now():
-        raise CustomerError("This offer is no longer running.", code="offer_expired", status=409)
+        raise CustomerError("This offer is no longer running.", code=CustomerCode.OFFER_EXPIRED)
     now = timezone.now()
     before = offer.assignments.count()
     batch = []
@@ -464,19 +471,18 @@ def redeem_offer(
         .first()
     )
     if assignment is None:
-        raise CustomerError("This shopper has no such offer.", code="offer_not_assigned", status=404)
+        raise CustomerError("This shopper has no such offer.", code=CustomerCode.OFFER_NOT_ASSIGNED)
     offer, now = assignment.offer, timezone.now()
     if assignment.redeemed_at is not None:
         raise CustomerError(
             f"Offer already used on {assignment.redeemed_at:%d %b %Y} ({assignment.redeemed_channel}).",
-            code="offer_already_redeemed",
-            status=409,
+            code=CustomerCode.OFFER_ALREADY_REDEEMED,
         )
     if not offer.is_active or not (offer.valid_from <= now < offer.valid_until):
-        raise CustomerError("This offer is not valid today.", code="offer_expired", status=409)
+        raise CustomerError("This offer is not valid today.", code=CustomerCode.OFFER_EXPIRED)
     if offer.channels and channel not in offer.channels:
         raise CustomerError(
-            f"This offer can be used on {', '.join(offer.channels)} only.", code="offer_wrong_channel", status=409
+            f"This offer can be used on {', '.join(offer.channels)} only.", code=CustomerCode.OFFER_WRONG_CHANNEL
         )
     assignment.redeemed_at, assignment.redeemed_channel = now, channel
     assignment.redeemed_reference, assignment.redeemed_store = reference[:100], store

@@ -9,7 +9,7 @@ from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
-from customers.errors import CustomerError
+from customers.errors import CustomerCode, CustomerError
 from customers.models import (
     Consent,
     Customer,
@@ -90,8 +90,7 @@ def _transfer_balance(model, entry_model, *, source, target, amount, reference, 
     if out.balance < amount:
         raise CustomerError(
             "The balance moved by the merge was spent since; adjust it by hand first.",
-            code="merge_undo_blocked",
-            status=409,
+            code=CustomerCode.MERGE_UNDO_BLOCKED,
         )
     now = timezone.now()
     for account, signed in ((out, -amount), (into, amount)):
@@ -110,15 +109,15 @@ def merge_customers(
     balances move; empty profile fields of the target are filled from the source. Other apps
     re-point their rows on the `customer_merged` signal. Locks both profiles in pk order."""
     if source.pk == target.pk:
-        raise CustomerError("A profile cannot be merged into itself.", code="merge_same_customer")
+        raise CustomerError("A profile cannot be merged into itself.", code=CustomerCode.MERGE_SAME_CUSTOMER)
     source, target = _lock_pair(source, target)
     if source.merged_into_id or target.merged_into_id:
-        raise CustomerError("One of these profiles was already merged away.", code="already_merged", status=409)
+        raise CustomerError("One of these profiles was already merged away.", code=CustomerCode.ALREADY_MERGED)
     if source.erased_at or target.erased_at:
-        raise CustomerError("Erased profiles cannot be merged.", code="customer_erased", status=409)
+        raise CustomerError("Erased profiles cannot be merged.", code=CustomerCode.CUSTOMER_ERASED)
     if source.user_id and target.user_id:
         raise CustomerError(
-            "Both profiles have an app/web account; the shopper must keep one.", code="merge_two_accounts", status=409
+            "Both profiles have an app/web account; the shopper must keep one.", code=CustomerCode.MERGE_TWO_ACCOUNTS
         )
     now = timezone.now()
     merge = CustomerMerge.objects.create(source=source, target=target, actor=actor, reason=reason[:200], merged_at=now)
@@ -227,11 +226,11 @@ def undo_merge(*, merge: CustomerMerge, actor: User | None = None) -> CustomerMe
     """Move back exactly what the merge moved; refuses when the moved balances were spent since."""
     merge = CustomerMerge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at:
-        raise CustomerError("This merge was already undone.", code="merge_already_undone", status=409)
+        raise CustomerError("This merge was already undone.", code=CustomerCode.MERGE_ALREADY_UNDONE)
     source, target = _lock_pair(merge.source, merge.target)
     if target.merged_into_id:
         raise CustomerError(
-            "The surviving profile was merged again; undo that merge first.", code="merge_undo_blocked", status=409
+            "The surviving profile was merged again; undo that merge first.", code=CustomerCode.MERGE_UNDO_BLOCKED
         )
     moved = merge.moved
     if moved.get("points"):

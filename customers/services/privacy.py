@@ -5,9 +5,10 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from customers.errors import CustomerError
+from customers.errors import CustomerCode, CustomerError
 from customers.models import Customer, Interaction, ListItem, LoyaltyAccount, StoreCreditAccount
 from customers.signals import customer_erased
+from retail.errors import RetailCode
 from retail.models import Store, User
 from retail.services import record_audit_event
 
@@ -79,10 +80,12 @@ def erase_customer(*, customer: Customer, actor: User | None, reason: str, store
     """Remove the shopper's personal data. Identities, consents, notes, tasks and lists go; the
     timeline, ledgers and (through `customer_erased`) orders stay, anonymised, for accounting."""
     if not reason:
-        raise CustomerError("Say why (e.g. the request reference).", code="invalid", fields={"reason": ["Required."]})
+        raise CustomerError(
+            "Say why (e.g. the request reference).", code=RetailCode.INVALID, fields={"reason": ["Required."]}
+        )
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.erased_at:
-        raise CustomerError("This customer was already erased.", code="customer_erased", status=409)
+        raise CustomerError("This customer was already erased.", code=CustomerCode.CUSTOMER_ERASED)
     customer.identities.all().delete()
     customer.consents.all().delete()
     customer.notes.all().delete()

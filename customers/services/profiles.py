@@ -8,10 +8,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from customers.errors import CustomerError
+from customers.errors import CustomerCode, CustomerError
 from customers.models import Consent, Customer, CustomerIdentity, Tag
 from customers.normalise import normalise_card, normalise_email, normalise_identity, normalise_phone
 from customers.services._common import validation_to_error
+from retail.errors import RetailCode
 from retail.models import Store, User
 from retail.services import record_audit_event
 
@@ -46,18 +47,22 @@ def _clean_profile_values(values: dict) -> dict:
             cleaned["card_number"] = normalise_card(cleaned["card_number"] or "")
     except ValidationError as exc:
         field = "email" if exc.code != "invalid_phone" else "phone"
-        raise CustomerError(exc.messages[0], code="invalid", fields={field: exc.messages}) from None
+        raise CustomerError(exc.messages[0], code=RetailCode.INVALID, fields={field: exc.messages}) from None
     sizes = cleaned.get("preferred_sizes")
     if sizes is not None and (
         not isinstance(sizes, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in sizes.items())
     ):
         raise CustomerError(
-            "Sizes are a category → size map.", code="invalid", fields={"preferred_sizes": ['e.g. {"shoes": "42"}']}
+            "Sizes are a category → size map.",
+            code=RetailCode.INVALID,
+            fields={"preferred_sizes": ['e.g. {"shoes": "42"}']},
         )
     dates = cleaned.get("important_dates")
     if dates is not None:
         if not isinstance(dates, list):
-            raise CustomerError("Important dates are a list.", code="invalid", fields={"important_dates": ["A list."]})
+            raise CustomerError(
+                "Important dates are a list.", code=RetailCode.INVALID, fields={"important_dates": ["A list."]}
+            )
         for item in dates:
             try:
                 date.fromisoformat(item["date"])
@@ -65,7 +70,7 @@ def _clean_profile_values(values: dict) -> dict:
             except (KeyError, TypeError, ValueError, AssertionError):
                 raise CustomerError(
                     "Each important date needs a label and a date (YYYY-MM-DD).",
-                    code="invalid",
+                    code=RetailCode.INVALID,
                     fields={"important_dates": ['e.g. [{"label": "Anniversary", "date": "2020-06-14"}]']},
                 ) from None
     return cleaned
@@ -84,7 +89,7 @@ def _sync_contact_identities(customer: Customer) -> None:
         elif owner != customer.pk:
             raise CustomerError(
                 f"Another customer already has this {kind}. Open that profile or merge the two.",
-                code="duplicate_identity",
+                code=CustomerCode.DUPLICATE_IDENTITY,
                 fields={field: ["Already used by another customer."]},
                 extra={"customer_id": owner},
             )
@@ -173,9 +178,9 @@ def update_customer_profile(
     """Change profile fields (names, contact, birthday, dates, sizes, home store); contacts stay identities."""
     unknown = set(values) - PROFILE_FIELDS
     if unknown:
-        raise CustomerError(f"Cannot change {', '.join(sorted(unknown))}.", code="invalid")
+        raise CustomerError(f"Cannot change {', '.join(sorted(unknown))}.", code=RetailCode.INVALID)
     if customer.erased_at:
-        raise CustomerError("This customer was erased.", code="customer_erased", status=409)
+        raise CustomerError("This customer was erased.", code=CustomerCode.CUSTOMER_ERASED)
     values = _clean_profile_values(values)
     changed = []
     for field, value in values.items():
@@ -204,11 +209,13 @@ def set_consent(*, customer: Customer, channel: str, granted: bool, source: str,
     if channel not in Consent.Channel.values:
         raise CustomerError(
             f"Consent channels are {', '.join(Consent.Channel.values)}.",
-            code="invalid",
+            code=RetailCode.INVALID,
             fields={"channel": ["Unknown."]},
         )
     if not source:
-        raise CustomerError("Say where the consent was given.", code="invalid", fields={"source": ["Required."]})
+        raise CustomerError(
+            "Say where the consent was given.", code=RetailCode.INVALID, fields={"source": ["Required."]}
+        )
     consent = Consent.objects.filter(customer=customer, channel=channel).first()
     if consent is not None and consent.granted == granted:
         return consent
@@ -239,7 +246,7 @@ def set_customer_tags(*, customer: Customer, names: Iterable[str], actor: User |
             tag.full_clean(validate_unique=False)
         except ValidationError:
             raise CustomerError(
-                f"{slug!r} is not a usable tag.", code="invalid", fields={"tags": ["Letters, digits, -"]}
+                f"{slug!r} is not a usable tag.", code=RetailCode.INVALID, fields={"tags": ["Letters, digits, -"]}
             ) from None
         tags.append(Tag.objects.get_or_create(name=slug)[0])
     customer.tags.set(tags)
@@ -268,7 +275,7 @@ def reassign_client_book(*, from_associate: User, to_associate: User, store: Sto
     if not to_associate.memberships.filter(store=store).exists():
         raise CustomerError(
             f"{to_associate} does not work at {store.code}.",
-            code="not_store_member",
+            code=RetailCode.NOT_STORE_MEMBER,
             fields={"to_associate": ["Pick a colleague of this store."]},
         )
     moved = Customer.objects.filter(assigned_associate=from_associate).update(
@@ -303,7 +310,7 @@ def _normalised_pairs(identities) -> list[tuple[str, str]]:
         if normalised:
             pairs.append((kind, normalised))
     if errors:
-        raise CustomerError("An identity could not be read.", code="invalid_identity", fields=errors)
+        raise CustomerError("An identity could not be read.", code=CustomerCode.INVALID_IDENTITY, fields=errors)
     return sorted(set(pairs), key=lambda p: IDENTITY_PRIORITY.index(p[0]))
 
 
@@ -367,14 +374,14 @@ def resolve_customer(
     """
     pairs = _normalised_pairs(identities)
     if not pairs and customer is None:
-        raise CustomerError("Send at least one identity.", code="identity_required")
+        raise CustomerError("Send at least one identity.", code=CustomerCode.IDENTITY_REQUIRED)
     for attempt in range(2):
         try:
             with transaction.atomic():
                 return _resolve(pairs, create=create, customer=customer, actor=actor)
         except IntegrityError:
             if attempt:  # someone else created the same identity twice in a row: give up cleanly
-                raise CustomerError("Please retry.", code="identity_conflict", status=409) from None
+                raise CustomerError("Please retry.", code=CustomerCode.IDENTITY_CONFLICT) from None
     return None  # pragma: no cover
 
 
@@ -440,7 +447,7 @@ def link_user_to_customer(*, user: User) -> Customer:
         return live_profile(existing)
     customer = resolve_customer(identities={"email": user.email}, create=True)
     if customer.user_id and customer.user_id != user.pk:
-        raise CustomerError("This email belongs to another account.", code="identity_conflict", status=409)
+        raise CustomerError("This email belongs to another account.", code=CustomerCode.IDENTITY_CONFLICT)
     if customer.user_id is None:
         customer.user = user
         if not customer.first_name and user.full_name:
@@ -463,7 +470,7 @@ def update_profile_from_client(
             store = Store.objects.filter(code=home_store_code, kind=Store.Kind.STORE, is_active=True).first()
             if store is None:
                 raise CustomerError(
-                    "No such store.", code="unknown_store", fields={"home_store": ["Unknown store code."]}
+                    "No such store.", code=RetailCode.UNKNOWN_STORE, fields={"home_store": ["Unknown store code."]}
                 )
         values["home_store"] = store
     customer = update_customer_profile(customer=customer, values=values, actor=customer.user)

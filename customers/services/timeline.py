@@ -11,9 +11,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from customers.errors import CustomerError
+from customers.errors import CustomerCode, CustomerError
 from customers.models import Channel, Customer, CustomerIdentity, Interaction, PurchasedItem
 from customers.services._common import update_rows
+from retail.errors import RetailCode
 from retail.models import Store, User
 
 MAX_BATCH = 500
@@ -31,7 +32,9 @@ def _purchase_lines(data: dict) -> list[dict]:
     """Read the `lines` of a purchase/return interaction; CustomerError when malformed."""
     lines = data.get("lines")
     if not isinstance(lines, list) or not lines:
-        raise CustomerError("A purchase needs lines.", code="invalid", fields={"data.lines": ["At least one line."]})
+        raise CustomerError(
+            "A purchase needs lines.", code=RetailCode.INVALID, fields={"data.lines": ["At least one line."]}
+        )
     out = []
     for index, line in enumerate(lines):
         try:
@@ -42,7 +45,7 @@ def _purchase_lines(data: dict) -> list[dict]:
         except (KeyError, TypeError, ValueError, InvalidOperation, AssertionError):
             raise CustomerError(
                 "Each line needs sku, qty > 0 and amount >= 0.",
-                code="invalid",
+                code=RetailCode.INVALID,
                 fields={f"data.lines.{index}": ['e.g. {"sku": "TSH-BLU-M", "qty": 1, "amount": "19.99"}']},
             ) from None
         out.append(
@@ -89,11 +92,11 @@ def record_interaction(
     becomes PurchasedItem rows (negative for a return) and the loyalty tier is recalculated.
     """
     if channel not in Channel.values:
-        raise CustomerError(f"Unknown channel {channel!r}.", code="invalid", fields={"channel": ["Unknown."]})
+        raise CustomerError(f"Unknown channel {channel!r}.", code=RetailCode.INVALID, fields={"channel": ["Unknown."]})
     if kind not in Interaction.Kind.values:
-        raise CustomerError(f"Unknown kind {kind!r}.", code="invalid", fields={"kind": ["Unknown."]})
+        raise CustomerError(f"Unknown kind {kind!r}.", code=RetailCode.INVALID, fields={"kind": ["Unknown."]})
     if customer.erased_at:
-        raise CustomerError("This customer was erased.", code="customer_erased", status=409)
+        raise CustomerError("This customer was erased.", code=CustomerCode.CUSTOMER_ERASED)
     from customers.services.profiles import live_profile
 
     customer = live_profile(customer)
@@ -317,10 +320,10 @@ def ingest_events(*, events: list, customer: Customer | None = None) -> EventBat
     """
     if not isinstance(events, list) or not events:
         raise CustomerError(
-            'Send {"events": [...]} with at least one event.', code="invalid", fields={"events": ["Required."]}
+            'Send {"events": [...]} with at least one event.', code=RetailCode.INVALID, fields={"events": ["Required."]}
         )
     if len(events) > MAX_BATCH:
-        raise CustomerError(f"At most {MAX_BATCH} events per batch.", code="batch_too_large", status=413)
+        raise CustomerError(f"At most {MAX_BATCH} events per batch.", code=RetailCode.BATCH_TOO_LARGE)
     from customers.services.profiles import live_profile, resolve_customer
 
     now = timezone.now()

@@ -1,7 +1,7 @@
 """Catalog and availability for app and web clients: public reads, thin over inventory.selectors."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,13 +9,13 @@ from rest_framework.views import APIView
 from inventory import selectors
 from inventory.api.serializers import (
     AvailabilitySerializer,
-    ErrorSerializer,
     ProductDetailSerializer,
     ProductListSerializer,
 )
-from inventory.errors import InventoryError
+from inventory.errors import InventoryCode, InventoryError
 from inventory.models import Category
 from retail.api.pagination import CursorPagination
+from retail.errors import RetailCode
 from retail.geo import parse_point
 from retail.models import Store
 
@@ -39,7 +39,7 @@ class ProductListView(generics.ListAPIView):
             OpenApiParameter("q", OpenApiTypes.STR, description="Name, brand, style code, SKU or barcode."),
             OpenApiParameter("category", OpenApiTypes.STR, description="Category slug; includes its sub-categories."),
         ],
-        responses={200: ProductListSerializer(many=True), 400: ErrorSerializer},
+        responses={200: ProductListSerializer(many=True)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -52,7 +52,7 @@ class ProductListView(generics.ListAPIView):
             if category is None:
                 raise InventoryError(
                     f"There is no category {params['category']!r}.",
-                    code="unknown_category",
+                    code=InventoryCode.UNKNOWN_CATEGORY,
                     fields={"category": ["Unknown."]},
                 )
         return selectors.search_products(query=params.get("q", "")[:100], category=category)
@@ -70,9 +70,11 @@ def _skus(request) -> list[str]:
     raw = [part for value in request.query_params.getlist("sku") for part in value.split(",")]
     skus = sorted({s.strip() for s in raw if s.strip()})
     if not skus:
-        raise InventoryError("Give at least one `sku`.", code="invalid", fields={"sku": ["Required."]})
+        raise InventoryError("Give at least one `sku`.", code=RetailCode.INVALID, fields={"sku": ["Required."]})
     if len(skus) > MAX_SKUS:
-        raise InventoryError(f"Ask for at most {MAX_SKUS} SKUs at once.", code="invalid", fields={"sku": ["Too many."]})
+        raise InventoryError(
+            f"Ask for at most {MAX_SKUS} SKUs at once.", code=RetailCode.INVALID, fields={"sku": ["Too many."]}
+        )
     return skus
 
 
@@ -80,7 +82,9 @@ def _limit(request) -> int:
     raw = request.query_params.get("limit", "5")
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
         raise InventoryError(
-            f"limit must be a whole number from 1 to {MAX_LIMIT}.", code="invalid", fields={"limit": ["Out of range."]}
+            f"limit must be a whole number from 1 to {MAX_LIMIT}.",
+            code=RetailCode.INVALID,
+            fields={"limit": ["Out of range."]},
         )
     return int(raw)
 
@@ -104,46 +108,32 @@ class AvailabilityView(APIView):
                 "limit", OpenApiTypes.INT, description=f"With near: locations per SKU (1-{MAX_LIMIT}, 5)."
             ),
         ],
-        responses={
-            200: AvailabilitySerializer,
-            400: OpenApiResponse(ErrorSerializer, description="invalid, invalid_coordinates"),
-            404: OpenApiResponse(ErrorSerializer, description="unknown_sku, unknown_store"),
-        },
-        examples=[
-            OpenApiExample(
-                "Unknown SKU",
-                value={"code": "unknown_sku", "message": "Unknown SKU: NOPE-1.", "fields": {"sku": ["NOPE-1"]}},
-                response_only=True,
-                status_codes=["404"],
-            )
-        ],
+        responses={200: AvailabilitySerializer},
     )
     def get(self, request):
         skus = _skus(request)
         params = request.query_params
         if params.get("store") and params.get("near"):
-            raise InventoryError("Give `store` or `near`, not both.", code="invalid", fields={"near": ["Conflicts."]})
-        try:
-            if params.get("store"):
-                store = Store.objects.active().filter(code=params["store"].strip()).first()
-                if store is None:
-                    raise InventoryError(
-                        f"There is no open store {params['store']!r}.",
-                        code="unknown_store",
-                        status=404,
-                        fields={"store": ["Unknown."]},
-                    )
-                rows = selectors.availability_at_location(skus=skus, location=store)
-            elif params.get("near"):
-                try:
-                    lat, lng = parse_point(params["near"])
-                except ValueError as exc:
-                    raise InventoryError(str(exc), code="invalid_coordinates", fields={"near": [str(exc)]}) from None
-                rows = selectors.nearest_availability(skus=skus, lat=lat, lng=lng, limit=_limit(request))
-            else:
-                rows = selectors.availability_everywhere(skus=skus)
-        except InventoryError as exc:
-            if exc.code == "unknown_sku":
-                exc.status = 404
-            raise
+            raise InventoryError(
+                "Give `store` or `near`, not both.", code=RetailCode.INVALID, fields={"near": ["Conflicts."]}
+            )
+        if params.get("store"):
+            store = Store.objects.active().filter(code=params["store"].strip()).first()
+            if store is None:
+                raise InventoryError(
+                    f"There is no open store {params['store']!r}.",
+                    code=RetailCode.UNKNOWN_STORE,
+                    fields={"store": ["Unknown."]},
+                )
+            rows = selectors.availability_at_location(skus=skus, location=store)
+        elif params.get("near"):
+            try:
+                lat, lng = parse_point(params["near"])
+            except ValueError as exc:
+                raise InventoryError(
+                    str(exc), code=RetailCode.INVALID_COORDINATES, fields={"near": [str(exc)]}
+                ) from None
+            rows = selectors.nearest_availability(skus=skus, lat=lat, lng=lng, limit=_limit(request))
+        else:
+            rows = selectors.availability_everywhere(skus=skus)
         return Response(AvailabilitySerializer({"skus": skus, "results": rows}).data)

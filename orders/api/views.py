@@ -12,19 +12,13 @@ from customers.services.profiles import link_user_to_customer
 from orders import selectors, services
 from orders.api import serializers as s
 from orders.api.permissions import IsPosDevice, IsShopper
-from orders.errors import OrderError
+from orders.errors import OrderCode, OrderError
 from orders.models import Cart, Fulfillment
+from retail.api.codes import raises
 from retail.api.errors import error_body, validation_error_body
 from retail.api.idempotency import idempotent, request_scope
-from retail.api.serializers import ApiErrorSerializer
+from retail.errors import RetailCode
 from retail.models import Store
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=ApiErrorSerializer, description=description)
-
-
-CART_CLOSED = {409: _error("cart_closed: the cart was checked out or merged meanwhile")}
 
 
 def _shopper_cart(request, channel: str = "web") -> Cart:
@@ -64,7 +58,7 @@ class MyCartLinesView(APIView):
 
     @extend_schema(
         request=s.CartLineAddInput,
-        responses={200: s.CartOutput, **CART_CLOSED},
+        responses={200: s.CartOutput},
         summary="Add units of a SKU to the cart",
     )
     def post(self, request):
@@ -82,7 +76,7 @@ class MyCartLineView(APIView):
 
     @extend_schema(
         request=s.CartLineSetInput,
-        responses={200: s.CartOutput, **CART_CLOSED},
+        responses={200: s.CartOutput},
         summary="Set a SKU's quantity (0 removes it)",
     )
     def patch(self, request, sku):
@@ -92,7 +86,7 @@ class MyCartLineView(APIView):
         cart = _shopper_cart(request, v["channel"])
         return _cart_response(services.set_cart_line(cart=cart, sku=sku, quantity=v["quantity"], channel=v["channel"]))
 
-    @extend_schema(request=None, responses={200: s.CartOutput, **CART_CLOSED}, summary="Remove a SKU from the cart")
+    @extend_schema(request=None, responses={200: s.CartOutput}, summary="Remove a SKU from the cart")
     def delete(self, request, sku):
         cart = _shopper_cart(request)
         return _cart_response(services.set_cart_line(cart=cart, sku=sku, quantity=0))
@@ -105,7 +99,7 @@ class MyCartMergeView(APIView):
 
     @extend_schema(
         request=s.CartMergeInput,
-        responses={200: s.CartOutput, 404: _error("not_found: no anonymous cart has this token"), **CART_CLOSED},
+        responses={200: s.CartOutput},
     )
     def post(self, request):
         data = s.CartMergeInput(data=request.data)
@@ -139,7 +133,7 @@ class AnonymousCartView(APIView):
     def _cart(self, token: str) -> Cart:
         cart = Cart.objects.filter(token=token, customer__isnull=True, status=Cart.Status.OPEN).first()
         if cart is None:
-            raise OrderError("There is no open anonymous cart with this token.", code="not_found", status=404)
+            raise OrderError("There is no open anonymous cart with this token.", code=RetailCode.NOT_FOUND)
         return cart
 
     @extend_schema(responses=s.CartOutput)
@@ -161,7 +155,9 @@ def _store(code: str | None, field: str) -> Store | None:
         return None
     store = Store.objects.active().filter(code=code).first()
     if store is None:
-        raise OrderError(f"There is no open store {code!r}.", code="unknown_store", fields={field: ["Unknown store."]})
+        raise OrderError(
+            f"There is no open store {code!r}.", code=RetailCode.UNKNOWN_STORE, fields={field: ["Unknown store."]}
+        )
     return store
 
 
@@ -172,12 +168,10 @@ class CheckoutView(APIView):
 
     @extend_schema(
         request=s.CheckoutInput,
-        responses={
-            201: s.OrderOutput,
-            402: _error("payment_declined: the card or gift card was refused"),
-            409: _error("insufficient_stock, with `lines` and `alternatives` (nearby stores that have it)"),
-        },
+        responses={201: s.OrderOutput},
+        description="`insufficient_stock` (409) carries `lines` and `alternatives`: nearby stores that have them.",
     )
+    @raises(OrderCode.PAYMENT_DECLINED)  # through the configured payment provider
     @idempotent(required=True)
     def post(self, request):
         data = s.CheckoutInput(data=request.data)
@@ -189,11 +183,11 @@ class CheckoutView(APIView):
         cart = None
         if v.get("from_cart"):
             if customer is None:
-                raise OrderError("Sign in to check out your cart.", code="not_authenticated", status=401)
+                raise OrderError("Sign in to check out your cart.", code=RetailCode.NOT_AUTHENTICATED)
             cart = selectors.open_cart_of(customer)
             lines = [(line.variant.sku, line.quantity) for line in cart.lines.select_related("variant")] if cart else []
             if not lines:
-                raise OrderError("Your cart is empty.", code="empty_cart")
+                raise OrderError("Your cart is empty.", code=OrderCode.EMPTY_CART)
         else:
             lines = [(line["sku"], line["quantity"]) for line in v.get("lines") or []]
         if v.get("groups"):
@@ -231,7 +225,7 @@ class CheckoutView(APIView):
             if "orders_order_number" not in str(exc):
                 raise
             # The random order number clashed (40 bits: rare): nothing was kept, so the client retries.
-            raise OrderError("Please send the order again.", code="order_number_clash", status=503) from None
+            raise OrderError("Please send the order again.", code=OrderCode.ORDER_NUMBER_CLASH) from None
         if v.get("consents"):
             from customers.services.profiles import set_consent
 
@@ -257,9 +251,7 @@ class OrderPickupQrView(APIView):
 
     permission_classes = [IsShopper]
 
-    @extend_schema(
-        responses={(200, "image/svg+xml"): OpenApiTypes.STR, 409: _error("not_ready: no pick-up ready to collect")}
-    )
+    @extend_schema(responses={(200, "image/svg+xml"): OpenApiTypes.STR})
     def get(self, request, number):
         from django.http import HttpResponse
 
@@ -270,7 +262,7 @@ class OrderPickupQrView(APIView):
             (f for f in order.fulfillments.all() if f.is_collect and f.status == Fulfillment.Status.READY), None
         )
         if ready is None:
-            raise OrderError("This order has no pick-up ready to collect.", code="not_ready", status=409)
+            raise OrderError("This order has no pick-up ready to collect.", code=OrderCode.NOT_READY)
         response = HttpResponse(qr_svg(ready.qr_token), content_type="image/svg+xml")
         response["Cache-Control"] = "private, no-store"
         return response
@@ -281,7 +273,7 @@ class OrderCancelView(APIView):
 
     @extend_schema(
         request=s.CancelInput,
-        responses={200: s.OrderOutput, 409: _error("order_not_cancellable: already ready, collected or shipped")},
+        responses={200: s.OrderOutput},
     )
     @idempotent(required=False)
     def post(self, request, number):
@@ -299,7 +291,7 @@ class OrderArrivalView(APIView):
 
     @extend_schema(
         request=s.ArrivalInput,
-        responses={200: s.OrderOutput, 409: _error("illegal_transition: no open curbside pick-up on this order")},
+        responses={200: s.OrderOutput},
     )
     def post(self, request, number):
         data = s.ArrivalInput(data=request.data)
@@ -309,7 +301,7 @@ class OrderArrivalView(APIView):
             (f for f in order.fulfillments.all() if f.kind == Fulfillment.Kind.CURBSIDE and f.is_open), None
         )
         if curbside is None:
-            raise OrderError("This order has no open curbside pick-up.", code="illegal_transition", status=409)
+            raise OrderError("This order has no open curbside pick-up.", code=RetailCode.ILLEGAL_TRANSITION)
         services.record_arrival(fulfillment=curbside, note=data.validated_data.get("note", ""))
         return Response(s.OrderOutput(selectors.order_for_owner(request.user, number)).data)
 
@@ -350,7 +342,6 @@ class PosSaleView(APIView):
         responses={
             201: s.PosSaleOutput,
             200: OpenApiResponse(response=s.PosSaleOutput, description="A replay: the receipt was already recorded."),
-            409: _error("insufficient_stock: the store's ledger has fewer units on hand than were sold"),
         },
     )
     def post(self, request):
@@ -381,7 +372,6 @@ class PosSaleBatchView(APIView):
         request=s.PosSaleBatchInput,
         responses={
             200: s.PosSaleBatchOutput,
-            400: _error("invalid_batch: no `receipts` list, or an empty one; batch_too_large: more than 100"),
         },
         examples=[
             OpenApiExample(
@@ -406,15 +396,13 @@ class PosSaleBatchView(APIView):
         if not isinstance(receipts, list) or not receipts:
             raise OrderError(
                 'Send {"receipts": [...]} with at least one receipt.',
-                code="invalid_batch",
-                status=400,
+                code=OrderCode.INVALID_BATCH,
                 fields={"receipts": ["A list of 1 to 100 receipts."]},
             )
         if len(receipts) > services.MAX_POS_BATCH:
             raise OrderError(
                 f"At most {services.MAX_POS_BATCH} receipts per batch; send the rest in another.",
-                code="batch_too_large",
-                status=400,
+                code=RetailCode.BATCH_TOO_LARGE,
                 fields={"receipts": [f"{len(receipts)} sent, at most {services.MAX_POS_BATCH}."]},
             )
         results: list[dict | None] = [None] * len(receipts)

@@ -16,7 +16,7 @@ from customers.portal.access import customer_for_request
 from inventory.selectors import variants_for_codes
 from orders import selectors, services
 from orders.counter import looks_like_code, record_wrong_code, typed_codes_blocked
-from orders.errors import OrderError
+from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order, OrderLine
 from orders.portal.panels import cart_panel, orders_panel, pickups_panel
 from retail.domain.codes import read_code
@@ -170,7 +170,7 @@ def pick_action(request, fulfillment_id: int, action: str):
         elif action == "short":
             line = OrderLine.objects.filter(pk=int(request.POST.get("line") or 0), fulfillment=f).first()
             if line is None:
-                raise OrderError("Choose the line that is short.", code="invalid_line")
+                raise OrderError("Choose the line that is short.", code=OrderCode.INVALID_LINE)
             missing = int(request.POST.get("missing") or 0)
             services.short_pick(line=line, missing=missing, resolution=request.POST.get("resolution", ""),
                                 actor=request.user, store=request.store)  # fmt: skip

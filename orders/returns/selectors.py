@@ -12,6 +12,7 @@ from orders.returns.errors import ReturnError
 from orders.returns.models import Reason, ReturnLine, ReturnRequest
 from orders.returns.numbers import normalise_rma_number, qr_token_from
 from retail.domain.codes import read_code
+from retail.errors import RetailCode
 from retail.models import Store
 
 
@@ -31,7 +32,7 @@ def return_for_owner(customer, rma_number: str) -> ReturnRequest:
     """The shopper's own return; another shopper's RMA gets the same 404 as an unknown one."""
     request = returns_of_customer(customer).filter(rma_number=normalise_rma_number(rma_number) or rma_number).first()
     if request is None:
-        raise ReturnError("There is no return with this number on your account.", code="not_found")
+        raise ReturnError("There is no return with this number on your account.", code=RetailCode.NOT_FOUND)
     return request
 
 

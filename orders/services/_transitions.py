@@ -10,12 +10,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from orders.errors import OrderError
+from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order
 from orders.numbers import new_pickup_code, new_qr_token
 from orders.pricing import unit_share
 from orders.services._common import actor_or_none, earn_points_for, record_status
 from orders.services.payments import owed_amount, settle_payments
+from retail.errors import RetailCode
 from retail.models import Store
 
 S = Fulfillment.Status
@@ -36,7 +37,7 @@ def lock_fulfillment(fulfillment: Fulfillment | int) -> Fulfillment:
     pk = fulfillment.pk if isinstance(fulfillment, Fulfillment) else fulfillment
     order_id = Fulfillment.objects.filter(pk=pk).values_list("order_id", flat=True).first()
     if order_id is None:
-        raise OrderError("There is no such pick-up.", code="not_found")
+        raise OrderError("There is no such pick-up.", code=RetailCode.NOT_FOUND)
     order = Order.objects.select_for_update(of=("self",)).select_related("customer", "store").get(pk=order_id)
     locked = Fulfillment.objects.select_for_update(of=("self",)).select_related("location").get(pk=pk)
     locked.order = order
@@ -47,13 +48,13 @@ def require_state(fulfillment: Fulfillment, verb: str, allowed: tuple, kinds: tu
     if kinds is not None and fulfillment.kind not in kinds:
         raise OrderError(
             f"A {fulfillment.get_kind_display().lower()} cannot be {verb}.",
-            code="illegal_transition",
+            code=RetailCode.ILLEGAL_TRANSITION,
             extra={"status": fulfillment.status, "kind": fulfillment.kind},
         )
     if fulfillment.status not in allowed:
         raise OrderError(
             f"Order {fulfillment.order.number} is {fulfillment.get_status_display().lower()}; it cannot be {verb} now.",
-            code="illegal_transition",
+            code=RetailCode.ILLEGAL_TRANSITION,
             extra={"status": fulfillment.status, "allowed_from": list(allowed)},
         )
 
@@ -61,7 +62,7 @@ def require_state(fulfillment: Fulfillment, verb: str, allowed: tuple, kinds: tu
 def require_store(fulfillment: Fulfillment, store: Store | None) -> None:
     if store is not None and fulfillment.location_id != store.pk:
         raise OrderError(
-            f"This order is collected at {fulfillment.location.name}, not here.", code="wrong_store", status=409
+            f"This order is collected at {fulfillment.location.name}, not here.", code=RetailCode.WRONG_STORE
         )
 
 
@@ -133,7 +134,7 @@ def assign_pickup_code(fulfillment: Fulfillment) -> None:
             continue
         fulfillment.refresh_from_db(fields=["pickup_code", "qr_token"])
         return
-    raise OrderError("Could not find a free pick-up code; try again.", code="pickup_code_exhausted", status=503)
+    raise OrderError("Could not find a free pick-up code; try again.", code=OrderCode.PICKUP_CODE_EXHAUSTED)
 
 
 def release(fulfillment: Fulfillment, actor) -> None:

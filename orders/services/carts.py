@@ -6,10 +6,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.models import Customer
+from inventory.errors import InventoryCode
 from inventory.models import Variant
-from orders.errors import OrderError
+from orders.errors import OrderCode, OrderError
 from orders.models import Cart, CartLine
 from orders.services._common import actor_or_none, timeline
+from retail.errors import RetailCode
 from retail.models import Store, User
 from retail.services import record_audit_event
 
@@ -22,7 +24,7 @@ def _check_quantity(quantity, *, allow_zero: bool, label: str = "quantity") -> i
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not low <= quantity <= MAX_LINE_QUANTITY:
         raise OrderError(
             f"{label} must be a whole number from {low} to {MAX_LINE_QUANTITY}.",
-            code="invalid_quantity",
+            code=InventoryCode.INVALID_QUANTITY,
             fields={label: [f"{low}..{MAX_LINE_QUANTITY}"]},
         )
     return quantity
@@ -33,10 +35,12 @@ def _variants(skus: Iterable[str]) -> dict[str, Variant]:
     found = {v.sku: v for v in Variant.objects.filter(sku__in=skus).select_related("product")}
     unknown = sorted(skus - found.keys())
     if unknown:
-        raise OrderError(f"Unknown SKU: {', '.join(unknown)}.", code="unknown_sku", fields={"sku": unknown})
+        raise OrderError(f"Unknown SKU: {', '.join(unknown)}.", code=InventoryCode.UNKNOWN_SKU, fields={"sku": unknown})
     inactive = sorted(s for s, v in found.items() if not (v.is_active and v.product.is_active))
     if inactive:
-        raise OrderError(f"No longer sold: {', '.join(inactive)}.", code="inactive_sku", fields={"sku": inactive})
+        raise OrderError(
+            f"No longer sold: {', '.join(inactive)}.", code=InventoryCode.INACTIVE_SKU, fields={"sku": inactive}
+        )
     return found
 
 
@@ -68,7 +72,7 @@ def create_anonymous_cart(*, channel: str = "web") -> Cart:
 def _lock(cart: Cart) -> Cart:
     cart = Cart.objects.select_for_update().get(pk=cart.pk)
     if cart.status != Cart.Status.OPEN:
-        raise OrderError("This cart was already checked out or merged.", code="cart_closed", status=409)
+        raise OrderError("This cart was already checked out or merged.", code=OrderCode.CART_CLOSED)
     return cart
 
 
@@ -81,7 +85,7 @@ def replace_cart_lines(*, cart: Cart, lines: list[tuple[str, int]], channel: str
         _check_quantity(quantity, allow_zero=False, label=f"lines.{index}.quantity")
         wanted[str(sku).strip()] = wanted.get(str(sku).strip(), 0) + quantity
     if len(wanted) > MAX_CART_LINES:
-        raise OrderError(f"A cart holds at most {MAX_CART_LINES} SKUs.", code="invalid_quantity")
+        raise OrderError(f"A cart holds at most {MAX_CART_LINES} SKUs.", code=InventoryCode.INVALID_QUANTITY)
     for sku, quantity in wanted.items():
         _check_quantity(quantity, allow_zero=False, label=sku)
     variants = _variants(wanted) if wanted else {}
@@ -119,7 +123,7 @@ def set_cart_line(*, cart: Cart, sku: str, quantity: int, channel: str = "web", 
         _check_quantity(new_quantity, allow_zero=False)
         if line is None:
             if cart.lines.count() >= MAX_CART_LINES:
-                raise OrderError(f"A cart holds at most {MAX_CART_LINES} SKUs.", code="invalid_quantity")
+                raise OrderError(f"A cart holds at most {MAX_CART_LINES} SKUs.", code=InventoryCode.INVALID_QUANTITY)
             CartLine.objects.create(
                 cart=cart,
                 variant=variant,
@@ -156,11 +160,11 @@ def merge_anonymous_cart(*, token: str, customer: Customer, channel: str = "web"
     anonymous = Cart.objects.select_for_update().filter(token=token, customer__isnull=True).first()
     target = open_cart_for(customer=customer, channel=channel)
     if anonymous is None:
-        raise OrderError("There is no anonymous cart with this token.", code="not_found", status=404)
+        raise OrderError("There is no anonymous cart with this token.", code=RetailCode.NOT_FOUND)
     if anonymous.status == Cart.Status.MERGED and anonymous.merged_into_id == target.pk:
         return target
     if anonymous.status != Cart.Status.OPEN:
-        raise OrderError("This cart was already checked out or merged.", code="cart_closed", status=409)
+        raise OrderError("This cart was already checked out or merged.", code=OrderCode.CART_CLOSED)
     target = _lock(target)
     _absorb(source=anonymous, target=target)
     _touch(target, channel)
@@ -174,7 +178,7 @@ def send_cart_to_customer(*, customer: Customer, lines: list[tuple[str, int]], a
     The lines join the shopper's open cart (what they had stays), so app and web show them at once.
     """
     if not lines:
-        raise OrderError("Add at least one item before sending the cart.", code="empty_cart")
+        raise OrderError("Add at least one item before sending the cart.", code=OrderCode.EMPTY_CART)
     cart = _lock(open_cart_for(customer=customer, channel="store"))
     for sku, quantity in lines:
         set_cart_line(cart=cart, sku=sku, quantity=quantity, channel="store", add=True)

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from customers.errors import CustomerError
 from customers.models import Customer
-from inventory.errors import InventoryError
+from inventory.errors import InventoryCode, InventoryError
 from inventory.models import Variant
-from orders.errors import OrderError
+from orders.errors import OrderCode, OrderError
 from orders.models import Cart, Fulfillment, Order, OrderLine
 from orders.numbers import new_order_number
 from orders.pricing import allocate, money
@@ -46,25 +46,25 @@ class GroupRequest:
 
 def _check_groups(groups: list[GroupRequest]) -> None:
     if not groups or not any(g.lines for g in groups):
-        raise OrderError("The order has no lines. Add something to the cart first.", code="empty_cart")
+        raise OrderError("The order has no lines. Add something to the cart first.", code=OrderCode.EMPTY_CART)
     for index, group in enumerate(groups):
         if group.kind not in (Fulfillment.Kind.PICKUP, Fulfillment.Kind.CURBSIDE, Fulfillment.Kind.SHIP):
             raise OrderError(
                 "Fulfilment is pickup, curbside or ship.",
-                code="invalid_fulfillment",
+                code=OrderCode.INVALID_FULFILLMENT,
                 fields={f"groups.{index}.kind": ["Unknown."]},
             )
         if not group.lines:
             raise OrderError(
                 "A fulfilment group needs lines.",
-                code="invalid_fulfillment",
+                code=OrderCode.INVALID_FULFILLMENT,
                 fields={f"groups.{index}.lines": ["Empty."]},
             )
         for line_index, (_sku, quantity) in enumerate(group.lines):
             if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 99:
                 raise OrderError(
                     "Quantities are whole numbers from 1 to 99.",
-                    code="invalid_quantity",
+                    code=InventoryCode.INVALID_QUANTITY,
                     fields={f"groups.{index}.lines.{line_index}.quantity": ["1..99"]},
                 )
         if group.kind in Fulfillment.COLLECT_KINDS:
@@ -72,19 +72,19 @@ def _check_groups(groups: list[GroupRequest]) -> None:
             if store is None:
                 raise OrderError(
                     "Choose the store to collect from.",
-                    code="invalid_fulfillment",
+                    code=OrderCode.INVALID_FULFILLMENT,
                     fields={f"groups.{index}.store": ["Required."]},
                 )
             if not (store.is_active and store.pickup_enabled and store.kind == Store.Kind.STORE):
                 raise OrderError(
                     f"{store.name} does not offer pick-up.",
-                    code="pickup_not_offered",
+                    code=OrderCode.PICKUP_NOT_OFFERED,
                     fields={f"groups.{index}.store": ["No pick-up."]},
                 )
         elif not (group.shipping_address or {}).get("postcode"):
             raise OrderError(
                 "A ship order needs an address with at least a postcode.",
-                code="invalid_fulfillment",
+                code=OrderCode.INVALID_FULFILLMENT,
                 fields={f"groups.{index}.shipping_address": ["postcode is required."]},
             )
 
@@ -94,10 +94,12 @@ def _load_variants(groups: list[GroupRequest]) -> dict[str, Variant]:
     found = {v.sku: v for v in Variant.objects.filter(sku__in=skus).select_related("product__category")}
     unknown = sorted(skus - found.keys())
     if unknown:
-        raise OrderError(f"Unknown SKU: {', '.join(unknown)}.", code="unknown_sku", fields={"sku": unknown})
+        raise OrderError(f"Unknown SKU: {', '.join(unknown)}.", code=InventoryCode.UNKNOWN_SKU, fields={"sku": unknown})
     inactive = sorted(s for s, v in found.items() if not (v.is_active and v.product.is_active))
     if inactive:
-        raise OrderError(f"No longer sold: {', '.join(inactive)}.", code="inactive_sku", fields={"sku": inactive})
+        raise OrderError(
+            f"No longer sold: {', '.join(inactive)}.", code=InventoryCode.INACTIVE_SKU, fields={"sku": inactive}
+        )
     return found
 
 
@@ -108,7 +110,7 @@ def _resolve_customer(*, customer: Customer | None, contact: dict, actor) -> Cus
     if not identities:
         raise OrderError(
             "Give an email or phone number so we can tell you when the order is ready.",
-            code="invalid_customer",
+            code=OrderCode.INVALID_CUSTOMER,
             fields={"email": ["Email or phone required."]},
         )
     from customers.services.profiles import resolve_customer
@@ -116,7 +118,7 @@ def _resolve_customer(*, customer: Customer | None, contact: dict, actor) -> Cus
     try:
         return resolve_customer(identities=identities, create=True, actor=actor_or_none(actor))
     except CustomerError as exc:
-        raise OrderError(exc.message, code="invalid_customer", fields=exc.fields) from None
+        raise OrderError(exc.message, code=OrderCode.INVALID_CUSTOMER, fields=exc.fields) from None
 
 
 def _ship_plan(group: GroupRequest, variants: dict[str, Variant], near) -> list[tuple[Store, list[tuple[str, int]]]]:
@@ -129,7 +131,7 @@ def _ship_plan(group: GroupRequest, variants: dict[str, Variant], near) -> list[
             "We cannot ship all of this: "
             + ", ".join(f"{s} ({q} short)" for s, q in sorted(plan.shortfall.items()))
             + ".",
-            code="insufficient_stock",
+            code=InventoryCode.INSUFFICIENT_STOCK,
             extra={"lines": [{"sku": s, "short": q} for s, q in sorted(plan.shortfall.items())], "alternatives": []},
         )
     return [(a.location, sorted(a.lines.items())) for a in plan.allocations]
@@ -147,7 +149,7 @@ def _insufficient_at(store: Store, exc: InventoryError, lines) -> OrderError:
     hint = f" In stock at: {', '.join(a['name'] for a in alternatives)}." if alternatives else ""
     return OrderError(
         f"{exc.message}{hint}",
-        code="insufficient_stock",
+        code=InventoryCode.INSUFFICIENT_STOCK,
         extra={"lines": exc.extra.get("lines", []), "location": store.code, "alternatives": alternatives},
     )
 
@@ -184,18 +186,20 @@ def place_order(
     if channel not in Order.Channel.values:
         raise OrderError(
             f"Channel is one of {', '.join(Order.Channel.values)}.",
-            code="invalid_channel",
+            code=OrderCode.INVALID_CHANNEL,
             fields={"channel": ["Unknown."]},
         )
     if channel in ASSISTED_CHANNELS and actor_or_none(actor) is None:
-        raise OrderError("Store and phone orders are placed by a member of staff.", code="invalid_channel")
+        raise OrderError("Store and phone orders are placed by a member of staff.", code=OrderCode.INVALID_CHANNEL)
     if isinstance(points, bool) or not isinstance(points, int) or points < 0:
-        raise OrderError("Points are a whole number, 0 or more.", code="invalid_points", fields={"points": [">= 0"]})
+        raise OrderError(
+            "Points are a whole number, 0 or more.", code=OrderCode.INVALID_POINTS, fields={"points": [">= 0"]}
+        )
     _check_groups(groups)
     variants = _load_variants(groups)
     customer = _resolve_customer(customer=customer, contact=contact, actor=actor)
     if customer.erased_at or customer.merged_into_id:
-        raise OrderError("This customer profile cannot place orders.", code="invalid_customer")
+        raise OrderError("This customer profile cannot place orders.", code=OrderCode.INVALID_CUSTOMER)
 
     near = None
     address = next((g.shipping_address for g in groups if g.kind == Fulfillment.Kind.SHIP), None) or {}
@@ -374,7 +378,7 @@ def _apply_offer(*, order: Order, customer: Customer, offer_code: str, subtotal:
             actor=actor_or_none(actor),
         )
     except CustomerError as exc:
-        raise OrderError(exc.message, code=exc.code, status=exc.status, fields={"offer_code": [exc.message]}) from None
+        raise OrderError(exc.message, code=exc.code, fields={"offer_code": [exc.message]}) from None
     offer = assignment.offer
     if offer.discount_percent is not None:
         discount = money(subtotal * offer.discount_percent / Decimal("100"))
@@ -390,7 +394,7 @@ def _apply_points(*, order: Order, customer: Customer, points: int, due: Decimal
     if value > due:
         raise OrderError(
             f"{points} points are worth {value}, more than the {due} left to pay.",
-            code="invalid_points",
+            code=OrderCode.INVALID_POINTS,
             fields={"points": [f"At most {int(due / point_value())}."]},
         )
     from customers.services.loyalty import redeem_points
@@ -398,7 +402,5 @@ def _apply_points(*, order: Order, customer: Customer, points: int, due: Decimal
     try:
         redeem_points(customer=customer, points=points, reference=order.number, actor=actor_or_none(actor))
     except CustomerError as exc:
-        raise OrderError(
-            exc.message, code=exc.code, status=exc.status, fields={"points": [exc.message]}, extra=exc.extra
-        ) from None
+        raise OrderError(exc.message, code=exc.code, fields={"points": [exc.message]}, extra=exc.extra) from None
     return value

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Interaction
-from orders.errors import OrderError
+from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order
 from orders.services._common import audit, notify, record_status, timeline
 from orders.services._transitions import (
@@ -104,7 +104,7 @@ def cancel_order(*, order: Order, actor: User | None = None, reason: str = "", b
         state = S(status).label.lower() if blocking else status
         raise OrderError(
             f"Order {order.number} is {state}; it can no longer be cancelled.",
-            code="order_not_cancellable",
+            code=OrderCode.ORDER_NOT_CANCELLABLE,
             extra={"status": status},
         )
     reversal = []

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from customers.errors import CustomerError
-from orders.errors import OrderError
+from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order, Payment
 from orders.payments import get_payment_provider
 from orders.pricing import money, unit_share
@@ -51,10 +51,12 @@ def authorize_payments(
     methods = [t.method for t in tenders]
     if any(m not in ("card", "gift_card", "store_credit") for m in methods):
         raise OrderError(
-            "Pay by card, gift_card or store_credit.", code="invalid_payment", fields={"payments": ["Unknown method."]}
+            "Pay by card, gift_card or store_credit.",
+            code=OrderCode.INVALID_PAYMENT,
+            fields={"payments": ["Unknown method."]},
         )
     if methods.count("card") > 1:
-        raise OrderError("Use one card per order.", code="invalid_payment", fields={"payments": ["One card."]})
+        raise OrderError("Use one card per order.", code=OrderCode.INVALID_PAYMENT, fields={"payments": ["One card."]})
     ordered = sorted(tenders, key=lambda t: {"store_credit": 0, "gift_card": 1, "card": 2}[t.method])
     provider = get_payment_provider()
     payments, left = [], due
@@ -63,11 +65,11 @@ def authorize_payments(
             try:
                 amount = money(tender.amount)
             except ArithmeticError:
-                raise OrderError("Amounts are decimals like 12.50.", code="invalid_payment") from None
+                raise OrderError("Amounts are decimals like 12.50.", code=OrderCode.INVALID_PAYMENT) from None
             if amount <= 0:
                 raise OrderError(
                     "Each payment amount must be positive.",
-                    code="invalid_payment",
+                    code=OrderCode.INVALID_PAYMENT,
                     fields={f"payments.{index}.amount": ["> 0"]},
                 )
         elif tender.method == "card":
@@ -75,11 +77,11 @@ def authorize_payments(
         else:
             raise OrderError(
                 f"Say how much to pay with {tender.method}.",
-                code="invalid_payment",
+                code=OrderCode.INVALID_PAYMENT,
                 fields={f"payments.{index}.amount": ["Required."]},
             )
         if amount > left:
-            raise OrderError(f"The payments add up to more than the total of {due}.", code="payment_mismatch")
+            raise OrderError(f"The payments add up to more than the total of {due}.", code=OrderCode.PAYMENT_MISMATCH)
         if amount == ZERO:
             continue
         if tender.method == "store_credit":
@@ -94,7 +96,7 @@ def authorize_payments(
                     store=order.store,
                 )
             except CustomerError as exc:
-                raise OrderError(exc.message, code=exc.code, status=exc.status, extra=exc.extra) from None
+                raise OrderError(exc.message, code=exc.code, extra=exc.extra) from None
             payments.append(
                 _new_payment(
                     order,
@@ -125,7 +127,7 @@ def authorize_payments(
     if left != ZERO:
         raise OrderError(
             f"The payments cover {due - left} of {due}. Add a card for the remaining {left}.",
-            code="payment_mismatch",
+            code=OrderCode.PAYMENT_MISMATCH,
             fields={"payments": [f"{left} left to pay."]},
         )
     return payments
@@ -171,7 +173,7 @@ def settle_payments(*, order: Order, actor=None) -> dict:
             need -= amount
             result["captured"] += amount
         if need > ZERO:
-            raise OrderError(f"{need} of this order is not covered by its payments.", code="payment_state", status=409)
+            raise OrderError(f"{need} of this order is not covered by its payments.", code=OrderCode.PAYMENT_STATE)
     if order.status == Order.Status.OPEN:
         return result
     # Closed: release what is still held, give back what was taken beyond what is owed.
@@ -210,7 +212,7 @@ def refund_payment(*, payment: Payment, amount: Decimal, reference: str, actor=N
     if amount <= ZERO or amount > payment.refundable:
         raise OrderError(
             f"Only {payment.refundable} of this payment can be refunded.",
-            code="invalid_refund",
+            code=OrderCode.INVALID_REFUND,
             fields={"amount": ["Too much."]},
         )
     if payment.method == Payment.Method.STORE_CREDIT:

@@ -17,9 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Interaction
+from inventory.errors import InventoryCode
 from inventory.models import Reservation
 from orders.counter import record_wrong_code, typed_codes_blocked
-from orders.errors import OrderError
+from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, OrderLine
 from orders.pricing import unit_share
 from orders.services._common import actor_or_none, audit, notify, record_status, timeline
@@ -71,7 +72,9 @@ def scan_pick(*, fulfillment: Fulfillment, code: str, actor: User, store: Store 
     require_state(fulfillment, "picked", (S.PLACED, S.PICKING))
     scanned = read_code(code)
     if not scanned:
-        raise OrderError("Scan or type the item's barcode or SKU.", code="wrong_item", fields={"code": ["Required."]})
+        raise OrderError(
+            "Scan or type the item's barcode or SKU.", code=OrderCode.WRONG_ITEM, fields={"code": ["Required."]}
+        )
     lines = list(fulfillment.lines.select_for_update().select_related("variant").order_by("line_number"))
     matching = [
         line
@@ -80,11 +83,12 @@ def scan_pick(*, fulfillment: Fulfillment, code: str, actor: User, store: Store 
     ]
     if not matching:
         raise OrderError(
-            f"{scanned.text} is not on this order. Put it back and scan the item on the pick list.", code="wrong_item"
+            f"{scanned.text} is not on this order. Put it back and scan the item on the pick list.",
+            code=OrderCode.WRONG_ITEM,
         )
     line = next((m for m in matching if m.to_pick > 0), None)
     if line is None:
-        raise OrderError(f"Every unit of {matching[0].sku} is already picked.", code="over_picked")
+        raise OrderError(f"Every unit of {matching[0].sku} is already picked.", code=OrderCode.OVER_PICKED)
     if fulfillment.status == S.PLACED:
         fulfillment.picked_by, fulfillment.picking_started_at = actor, timezone.now()
         move(
@@ -127,7 +131,7 @@ def short_pick(
     if isinstance(missing, bool) or not isinstance(missing, int) or not 1 <= missing <= line.to_pick:
         raise OrderError(
             f"Between 1 and {line.to_pick} unit(s) of {line.sku} are still to pick.",
-            code="invalid_quantity",
+            code=InventoryCode.INVALID_QUANTITY,
             fields={"missing": [f"1..{line.to_pick}"]},
         )
     order = fulfillment.order
@@ -159,7 +163,7 @@ def short_pick(
     else:
         raise OrderError(
             "Resolve a short pick by cancel or reroute.",
-            code="invalid_resolution",
+            code=OrderCode.INVALID_RESOLUTION,
             fields={"resolution": ["cancel|reroute"]},
         )
     record_status(
@@ -186,10 +190,12 @@ def _reroute(*, fulfillment: Fulfillment, line: OrderLine, missing: int, actor, 
     if to_location is None:
         plan = route_lines([(line.variant, missing)], pickup_store=fulfillment.location, alternatives=1)
         if not plan.alternatives:
-            raise OrderError(f"No other store has {missing} x {line.sku}; cancel the units instead.", code="no_route")
+            raise OrderError(
+                f"No other store has {missing} x {line.sku}; cancel the units instead.", code=OrderCode.NO_ROUTE
+            )
         to_location = plan.alternatives[0].location
     if to_location.pk == fulfillment.location_id:
-        raise OrderError("Re-route to another store.", code="no_route")
+        raise OrderError("Re-route to another store.", code=OrderCode.NO_ROUTE)
     order = fulfillment.order
     target = Fulfillment.objects.create(
         order=order,
@@ -272,7 +278,7 @@ def mark_ready(*, fulfillment: Fulfillment, actor: User, store: Store | None = N
     left = [f"{line.sku} ({line.to_pick})" for line in lines if line.to_pick > 0]
     if left:
         raise OrderError(
-            f"Still to pick: {', '.join(left)}. Scan them or record a short pick.", code="not_fully_picked", status=409
+            f"Still to pick: {', '.join(left)}. Scan them or record a short pick.", code=OrderCode.NOT_FULLY_PICKED
         )
     now = timezone.now()
     fulfillment.ready_at = now
@@ -360,7 +366,7 @@ def collector(*, fulfillment: Fulfillment, verification: str, name: str) -> tupl
         if verification == Fulfillment.Verification.ORDER_AND_ID and not shopper:
             raise OrderError(
                 "Type the name on the photo ID: this order names nobody to check it against.",
-                code="verification_failed",
+                code=OrderCode.VERIFICATION_FAILED,
                 fields={"collected_by_name": ["The name on the photo ID."]},
             )
         return shopper or THE_SHOPPER, False
@@ -369,7 +375,7 @@ def collector(*, fulfillment: Fulfillment, verification: str, name: str) -> tupl
     expected = " or ".join(n for n in (shopper or "the shopper (with their code)", proxy) if n)
     raise OrderError(
         "Only the shopper or the person they named may collect this order.",
-        code="verification_failed",
+        code=OrderCode.VERIFICATION_FAILED,
         fields={"collected_by_name": [f"Expected {expected}."]},
     )
 
@@ -412,12 +418,12 @@ def hand_over_pickup(
     order = fulfillment.order
     if verification not in Fulfillment.Verification.values:
         raise OrderError(
-            "Verify by qr, code or order_id.", code="verification_failed", fields={"verification": ["Unknown."]}
+            "Verify by qr, code or order_id.", code=OrderCode.VERIFICATION_FAILED, fields={"verification": ["Unknown."]}
         )
     if verification == Fulfillment.Verification.CODE and typed_codes_blocked(
         store=store, user=actor, fulfillment=fulfillment
     ):
-        raise OrderError(TOO_MANY_CODES, code="too_many_attempts", status=429, fields={"proof": ["Locked."]})
+        raise OrderError(TOO_MANY_CODES, code=OrderCode.TOO_MANY_ATTEMPTS, fields={"proof": ["Locked."]})
     if verification in (Fulfillment.Verification.QR, Fulfillment.Verification.CODE) and not _proof_matches(
         fulfillment, verification, proof
     ):
@@ -426,13 +432,13 @@ def hand_over_pickup(
         raise OrderError(
             "That code does not match this order. Ask the shopper to show it again, "
             "or check a photo ID and hand over by order number.",
-            code="verification_failed",
+            code=OrderCode.VERIFICATION_FAILED,
             fields={"proof": ["Does not match this pick-up."]},
         )
     if verification == Fulfillment.Verification.ORDER_AND_ID and not id_checked:
         raise OrderError(
             "Check a photo ID before handing over by order number.",
-            code="verification_failed",
+            code=OrderCode.VERIFICATION_FAILED,
             fields={"id_checked": ["Confirm the ID was checked."]},
         )
     collected_by, is_proxy = collector(fulfillment=fulfillment, verification=verification, name=collected_by_name)
@@ -500,7 +506,7 @@ def ship_fulfillment(
     require_state(fulfillment, "shipped", (S.PICKING,), kinds=(K.SHIP,))
     left = [line.sku for line in fulfillment.lines.all() if line.to_pick > 0]
     if left:
-        raise OrderError(f"Still to pick: {', '.join(left)}.", code="not_fully_picked", status=409)
+        raise OrderError(f"Still to pick: {', '.join(left)}.", code=OrderCode.NOT_FULLY_PICKED)
     from inventory.services import consume_reservations
 
     picked = {line.variant_id: line.picked_quantity for line in fulfillment.lines.all()}

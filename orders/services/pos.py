@@ -17,7 +17,7 @@ from customers.errors import CustomerError
 from inventory.errors import InventoryError
 from inventory.models import Variant
 from inventory.services import record_sales
-from orders.errors import OrderError
+from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order, OrderLine, Payment, StatusChange
 from orders.numbers import new_order_number
 from orders.pricing import money
@@ -140,7 +140,9 @@ def _check(
             fields["tenders"] = [f"Tenders add up to {paid}, the lines to {total}."]
     if fields:
         first = next(iter(fields.items()))
-        raise OrderError(f"The sale was not recorded: {first[0]}: {first[1][0]}", code="invalid_sale", fields=fields)
+        raise OrderError(
+            f"The sale was not recorded: {first[0]}: {first[1][0]}", code=OrderCode.INVALID_SALE, fields=fields
+        )
     return lines, tenders
 
 
@@ -177,7 +179,7 @@ def _identity(sale: PosSale) -> dict:
     if not pairs:
         raise OrderError(
             "Identify the customer by card, phone or email.",
-            code="invalid_sale",
+            code=OrderCode.INVALID_SALE,
             fields={"customer": ["card|phone|email"]},
         )
     return pairs
@@ -235,7 +237,7 @@ def record_pos_sales(*, device: PosDevice, sales: list[PosSale]) -> list[PosResu
                 result.order = theirs.get(result.receipt_number)
                 if result.order is None:
                     result.status = "rejected"
-                    result.error = OrderError("Please send the sale again.", code="order_number_clash", status=503)
+                    result.error = OrderError("Please send the sale again.", code=OrderCode.ORDER_NUMBER_CLASH)
     for index, receipt in enumerate(receipts):
         if results[index] is None:
             earlier = results[first[receipt]]
@@ -257,7 +259,7 @@ def _customers(pending: list[_Pending], results: list) -> list[_Pending]:
             try:
                 p.customer = resolve_customer(identities=p.identity, create=True)
             except CustomerError as exc:
-                error = OrderError(exc.message, code="invalid_sale", fields={"customer": [exc.message]})
+                error = OrderError(exc.message, code=OrderCode.INVALID_SALE, fields={"customer": [exc.message]})
                 results[p.index] = PosResult(p.receipt, "rejected", error=error)
                 continue
         kept.append(p)
@@ -304,7 +306,7 @@ def _store(*, device: PosDevice, pending: list[_Pending], results: list) -> None
             sales=[(f"pos:{store.code}:{p.receipt}"[:80], [(v, q) for v, q, _, _ in p.lines]) for p in done],
         )
     except InventoryError as exc:
-        raise OrderError(exc.message, code=exc.code, status=409, extra=exc.extra) from None
+        raise OrderError(exc.message, code=exc.code, extra=exc.extra) from None
     _loyalty_and_timeline(store=store, done=done, rows=rows, accounts=accounts, post=post_purchase_points,
                           points_for=purchase_points, now=now)  # fmt: skip
 
@@ -391,7 +393,7 @@ def _insert_order(*, device: PosDevice, p: _Pending, accounts: dict, now) -> Ord
             if Order.objects.filter(store=device.store, receipt_number=p.receipt).exists():
                 return None
             if attempt:
-                raise OrderError("Please send the sale again.", code="order_number_clash", status=503) from None
+                raise OrderError("Please send the sale again.", code=OrderCode.ORDER_NUMBER_CLASH) from None
     return None  # pragma: no cover
 
 
@@ -406,7 +408,7 @@ def _payments(*, order: Order, p: _Pending, now) -> list[Payment]:
                     customer=p.customer, amount=amount, reference=order.number, store=order.store
                 )
             except CustomerError as exc:
-                raise OrderError(exc.message, code="invalid_sale", fields={"tenders": [exc.message]}) from None
+                raise OrderError(exc.message, code=OrderCode.INVALID_SALE, fields={"tenders": [exc.message]}) from None
             reference, provider = f"credit:{entry.pk}", "store_credit"
         else:
             reference = str(tender.get("reference") or f"{order.store.code}:{order.receipt_number}")[:80]
@@ -467,5 +469,5 @@ def _loyalty_and_timeline(*, store, done: list[_Pending], rows: list, accounts: 
     try:
         record_purchases(purchases)
     except CustomerError as exc:
-        raise OrderError(exc.message, code="invalid_sale", fields={"lines": [exc.message]}) from None
+        raise OrderError(exc.message, code=OrderCode.INVALID_SALE, fields={"lines": [exc.message]}) from None
     post(earns)  # after the purchased items: a tier re-ranked here counts them

@@ -8,21 +8,43 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from retail.errors import DomainError
+from retail.errors import DomainError, ErrorCode, RetailCode
 
 _MESSAGES = {
-    "not_authenticated": "Sign in to do this.",
-    "authentication_failed": "Your credentials were not accepted.",
-    "permission_denied": "You are not allowed to do this.",
-    "not_found": "There is nothing here.",
-    "method_not_allowed": "This address does not take that method.",
-    "unsupported_media_type": "Send the body as application/json.",
-    "parse_error": "The body is not valid JSON.",
+    RetailCode.NOT_AUTHENTICATED: "Sign in to do this.",
+    RetailCode.AUTHENTICATION_FAILED: "Your credentials were not accepted.",
+    RetailCode.PERMISSION_DENIED: "You are not allowed to do this.",
+    RetailCode.NOT_FOUND: "There is nothing here.",
+    RetailCode.METHOD_NOT_ALLOWED: "This address does not take that method.",
+    RetailCode.NOT_ACCEPTABLE: "This address answers application/json only.",
+    RetailCode.UNSUPPORTED_MEDIA_TYPE: "Send the body as application/json.",
+    RetailCode.PARSE_ERROR: "The body is not valid JSON.",
+}
+# DRF's own exceptions, by class, as our codes (a subclass answers as its nearest listed base).
+_DRF_CODES = {
+    exceptions.ParseError: RetailCode.PARSE_ERROR,
+    exceptions.AuthenticationFailed: RetailCode.AUTHENTICATION_FAILED,
+    exceptions.NotAuthenticated: RetailCode.NOT_AUTHENTICATED,
+    exceptions.PermissionDenied: RetailCode.PERMISSION_DENIED,
+    exceptions.NotFound: RetailCode.NOT_FOUND,
+    exceptions.MethodNotAllowed: RetailCode.METHOD_NOT_ALLOWED,
+    exceptions.NotAcceptable: RetailCode.NOT_ACCEPTABLE,
+    exceptions.UnsupportedMediaType: RetailCode.UNSUPPORTED_MEDIA_TYPE,
+    exceptions.Throttled: RetailCode.THROTTLED,
 }
 
 
-def error_body(code: str, message: str, fields: dict | None = None, **extra) -> dict:
+def error_body(code: ErrorCode, message: str, fields: dict | None = None, **extra) -> dict:
+    if not isinstance(code, ErrorCode):
+        raise TypeError(f"error codes are ErrorCode members, not {code!r}")
     return {"code": code, "message": message, "fields": fields or {}, **extra}
+
+
+def _drf_code(exc: exceptions.APIException) -> ErrorCode:
+    for cls in type(exc).__mro__:
+        if cls in _DRF_CODES:
+            return _DRF_CODES[cls]
+    return RetailCode.INVALID if exc.status_code == 400 else RetailCode.SERVER_ERROR
 
 
 def _flatten(detail) -> dict:
@@ -51,7 +73,7 @@ def validation_error_body(detail) -> dict:
     fields = _flatten(detail)
     first = next(iter(fields.items()), ("", ["Invalid input."]))
     message = first[1][0] if first[0] == "non_field_errors" else f"{first[0]}: {first[1][0]}"
-    return error_body("invalid", message, fields)
+    return error_body(RetailCode.INVALID, message, fields)
 
 
 def exception_handler(exc, context):
@@ -72,10 +94,10 @@ def exception_handler(exc, context):
         response.status_code = status.HTTP_400_BAD_REQUEST
     elif isinstance(exc, exceptions.Throttled):
         response.data = error_body(
-            "throttled", f"Too many requests. Try again in {exc.wait or 1:.0f} seconds.", retry_after=exc.wait
+            RetailCode.THROTTLED, f"Too many requests. Try again in {exc.wait or 1:.0f} seconds.", retry_after=exc.wait
         )
     elif isinstance(exc, exceptions.APIException):
-        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+        code = _drf_code(exc)
         # Our own wording for DRF's stock messages; a specific message (e.g. from an authenticator) is kept.
         generic = not isinstance(exc.detail, str) or str(exc.detail) == str(exc.default_detail)
         message = _MESSAGES.get(code, str(exc.detail)) if generic else str(exc.detail)
@@ -102,12 +124,14 @@ def _answer_401(response, request) -> None:
 def page_not_found(request, exception=None):
     """handler404: JSON in the API's error shape under /api/, the site's HTML page elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("not_found", "There is nothing at this address."), status=404)
+        return JsonResponse(error_body(RetailCode.NOT_FOUND, "There is nothing at this address."), status=404)
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
     """handler500: JSON under /api/ so clients can parse every answer; HTML elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("server_error", "Something went wrong on our side; try again."), status=500)
+        return JsonResponse(
+            error_body(RetailCode.SERVER_ERROR, "Something went wrong on our side; try again."), status=500
+        )
     return defaults.server_error(request)

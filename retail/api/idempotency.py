@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.response import Response
 
-from retail.errors import DomainError
+from retail.errors import DomainError, RetailCode
 from retail.models import IdempotencyKey, PosDevice
 from retail.services import idempotency_ttl
 
@@ -73,8 +73,7 @@ def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:
     if stored.request_hash != fingerprint:
         raise IdempotencyError(
             f"This {HEADER} was used for a different request. Use a new key for a new request.",
-            code="idempotency_key_reused",
-            status=422,
+            code=RetailCode.IDEMPOTENCY_MISMATCH,
         )
     response = Response(stored.response_body, status=stored.response_status)
     response[REPLAYED_HEADER] = "true"
@@ -106,11 +105,13 @@ def idempotent(required: bool = False):
                 if required:
                     raise IdempotencyError(
                         f"Send an {HEADER} header (a UUID you generate) so that a retry cannot act twice.",
-                        code="idempotency_key_required",
+                        code=RetailCode.IDEMPOTENCY_KEY_REQUIRED,
                     )
                 return method(view, request, *args, **kwargs)
             if len(key) > 255:
-                raise IdempotencyError(f"{HEADER} must be at most 255 characters.", code="idempotency_key_invalid")
+                raise IdempotencyError(
+                    f"{HEADER} must be at most 255 characters.", code=RetailCode.IDEMPOTENCY_KEY_INVALID
+                )
 
             scope, fingerprint = request_scope(request), request_fingerprint(request)
             try:
@@ -118,8 +119,7 @@ def idempotent(required: bool = False):
                     if not _try_lock(scope, key):
                         raise IdempotencyError(
                             "The first request with this key is still being processed; retry in a moment.",
-                            code="idempotency_in_progress",
-                            status=409,
+                            code=RetailCode.IDEMPOTENCY_IN_PROGRESS,
                         )
                     stored = IdempotencyKey.objects.filter(scope=scope, key=key).first()
                     if stored is not None and stored.expires_at > timezone.now():

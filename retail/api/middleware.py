@@ -4,6 +4,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 
 from retail.api.errors import error_body
+from retail.errors import RetailCode
 
 NUL = "\x00"
 
@@ -23,7 +24,7 @@ class RejectNulMiddleware:
             where = self._nul_in(request)
             if where:
                 message = f"{where}: text cannot contain the NUL character (\\u0000)."
-                return JsonResponse(error_body("invalid", message, {where: ["Contains NUL."]}), status=400)
+                return JsonResponse(error_body(RetailCode.INVALID, message, {where: ["Contains NUL."]}), status=400)
         return self.get_response(request)
 
     def _nul_in(self, request) -> str | None:

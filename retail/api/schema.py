@@ -1,8 +1,10 @@
 """OpenAPI: our auth schemes, and the error answers every operation can give, documented once.
 
 The exception handler answers every error in one shape, so the schema says so in one place:
-each operation documents the 4xx codes it can produce (a view's own declaration wins), and an
-`@idempotent` view documents its `Idempotency-Key` header and the 409/422 answers of a retry.
+each operation documents, per HTTP status, the error codes it can answer, derived from the
+framework around it (input, credentials, permissions, lookups, idempotency, throttling) and from
+the code its handler runs (retail.api.codes); an `@idempotent` view also documents its
+`Idempotency-Key` header. The API description ends with the table of every code.
 """
 
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
@@ -11,6 +13,9 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions
+
+from retail.api.codes import codes_of_handler
+from retail.errors import ErrorCode, RetailCode, error_codes
 
 
 class XSessionTokenScheme(OpenApiAuthenticationExtension):
@@ -26,14 +31,19 @@ class XSessionTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
-ERROR_DESCRIPTIONS = {
-    "400": "Bad input: `invalid` with the problem per field in `fields`, or a domain error code.",
-    "401": "Missing, unknown or expired credentials (`not_authenticated`, `authentication_failed`).",
-    "403": "Signed in, but not allowed to do this (`permission_denied`).",
-    "404": "No such object, or not yours (`not_found`).",
-    "409": "The first request with this Idempotency-Key is still running (`idempotency_in_progress`).",
-    "422": "This Idempotency-Key was used for another request (`idempotency_key_reused`).",
-    "429": "Too many requests (`throttled`, with `retry_after` in seconds).",
+STATUS_TITLES = {
+    400: "Bad input",
+    401: "Missing, unknown or expired credentials",
+    402: "Payment refused",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict with the current state",
+    410: "Gone",
+    413: "Too large",
+    415: "Unsupported media type",
+    422: "Idempotency-Key reused",
+    429: "Too many requests",
+    503: "Try again",
 }
 
 
@@ -64,27 +74,70 @@ class AutoSchema(SpectacularAutoSchema):
 
         error = {"application/json": {"schema": self.resolve_serializer(ApiErrorSerializer, "response").ref}}
         responses = operation.setdefault("responses", {})
-        for code in self._error_codes(operation):
-            responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code], "content": error})
+        by_status: dict[int, list[ErrorCode]] = {}
+        for code in sorted(self.error_codes(operation), key=lambda c: (c.status, c.value)):
+            by_status.setdefault(code.status, []).append(code)
+        for status_code, codes in by_status.items():
+            # Derived, so it replaces any error answer a view wrote by hand.
+            responses[str(status_code)] = {
+                "description": _describe(status_code, codes),
+                "content": error,
+                "x-error-codes": [code.value for code in codes],
+            }
         return operation
 
     def _idempotency(self) -> dict | None:
         handler = getattr(self.view, self.method.lower(), None)
         return getattr(handler, "idempotency", None)
 
-    def _error_codes(self, operation: dict) -> list[str]:
+    def error_codes(self, operation: dict) -> set[ErrorCode]:
+        """What the framework answers around this operation, plus what its handler's code raises."""
         parameters = operation.get("parameters", [])
-        codes = []
+        codes = set(codes_of_handler(type(self.view), self.method))
         if parameters or "requestBody" in operation:
-            codes.append("400")
+            codes.add(RetailCode.INVALID)
+        if "requestBody" in operation:
+            codes |= {RetailCode.PARSE_ERROR, RetailCode.UNSUPPORTED_MEDIA_TYPE}
         if self.view.get_authenticators():
-            codes.append("401")  # a bad credential is refused even where none is needed
+            codes.add(RetailCode.AUTHENTICATION_FAILED)  # a bad credential is refused even where none is needed
         if not all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions()):
-            codes.append("403")
+            codes |= {RetailCode.NOT_AUTHENTICATED, RetailCode.PERMISSION_DENIED}
         if any(p.get("in") == "path" for p in parameters) or self._get_paginator() is not None:
-            codes.append("404")  # also an invalid pagination cursor
-        if self._idempotency() is not None:
-            codes += ["409", "422"]
+            codes.add(RetailCode.NOT_FOUND)  # also an invalid pagination cursor
+        idempotency = self._idempotency()
+        if idempotency is not None:
+            codes |= {RetailCode.IDEMPOTENCY_IN_PROGRESS, RetailCode.IDEMPOTENCY_MISMATCH}
+            codes |= {RetailCode.IDEMPOTENCY_KEY_INVALID}
+            if idempotency["required"]:
+                codes.add(RetailCode.IDEMPOTENCY_KEY_REQUIRED)
         if self.view.get_throttles():
-            codes.append("429")
+            codes.add(RetailCode.THROTTLED)
         return codes
+
+
+def _describe(status_code: int, codes: list[ErrorCode]) -> str:
+    title = STATUS_TITLES.get(status_code, "Error")
+    return f"{title}: " + "; ".join(f"`{code.value}` ({code.meaning.rstrip('.')})" for code in codes) + "."
+
+
+def error_code_table() -> str:
+    """Every error code of the API, by app, as Markdown (for the docs page)."""
+    out = [
+        "## Errors",
+        "",
+        "Every error answers JSON `{code, message, fields}`: `code` is stable (program against it), "
+        "`message` is for a person, `fields` names the inputs at fault. Each operation lists the codes "
+        "it can answer under its responses (`x-error-codes`).",
+    ]
+    for enum in error_codes():
+        out += ["", f"### {enum.__name__.removesuffix('Code') or 'Common'}", "", "| code | status | meaning |"]
+        out.append("|---|---|---|")
+        out += [f"| `{code.value}` | {code.status} | {code.meaning} |" for code in enum]
+    return "\n".join(out)
+
+
+def add_error_codes_to_description(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the docs page lists every error code."""
+    info = result.setdefault("info", {})
+    info["description"] = f"{info.get('description', '')}\n\n{error_code_table()}".strip()
+    return result

@@ -3,7 +3,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
 
 from retail.api.serializers import StoreSerializer
-from retail.errors import DomainError
+from retail.errors import DomainError, RetailCode
 from retail.geo import parse_point
 from retail.models import Store
 from retail.selectors import stores_by_distance
@@ -34,7 +34,7 @@ class StoreListView(generics.ListAPIView):
             if kind not in Store.Kind.values:
                 raise DomainError(
                     f"kind must be one of {', '.join(Store.Kind.values)}.",
-                    code="invalid_kind",
+                    code=RetailCode.INVALID_KIND,
                     fields={"kind": ["Unknown kind."]},
                 )
             qs = qs.filter(kind=kind)
@@ -45,7 +45,7 @@ class StoreListView(generics.ListAPIView):
             try:
                 lat, lng = parse_point(near)
             except ValueError as exc:
-                raise DomainError(str(exc), code="invalid_coordinates", fields={"near": [str(exc)]}) from None
+                raise DomainError(str(exc), code=RetailCode.INVALID_COORDINATES, fields={"near": [str(exc)]}) from None
             return stores_by_distance(lat=lat, lng=lng, queryset=qs)
         return qs.order_by("code")
 

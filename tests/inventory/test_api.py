@@ -91,8 +91,8 @@ def test_availability_near_a_point(api_client, store, stocked, other_store):
 @pytest.mark.parametrize(
     ("params", "status", "code"),
     [
-        ({"sku": "NOPE", "store": "LON-01"}, 404, "unknown_sku"),
-        ({"sku": "SHIRT-NAVY-M", "store": "NOWHERE"}, 404, "unknown_store"),
+        ({"sku": "NOPE", "store": "LON-01"}, 400, "unknown_sku"),
+        ({"sku": "SHIRT-NAVY-M", "store": "NOWHERE"}, 400, "unknown_store"),
         ({"sku": "SHIRT-NAVY-M", "near": "north"}, 400, "invalid_coordinates"),
         ({"sku": "SHIRT-NAVY-M", "near": "91,0"}, 400, "invalid_coordinates"),
         ({"sku": "SHIRT-NAVY-M", "near": "51,0", "limit": "0"}, 400, "invalid"),

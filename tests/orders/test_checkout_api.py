@@ -77,7 +77,7 @@ def test_the_same_key_with_another_body_is_refused(shopper_api, shirt, jeans):
     response = post(shopper_api, body(lines=[{"sku": "SHIRT-M", "quantity": 1}]))
     # then 422, and nothing else was placed
     assert response.status_code == 422
-    assert response.json()["code"] == "idempotency_key_reused"
+    assert response.json()["code"] == "idempotency_mismatch"
     assert Order.objects.count() == 1
 
 

@@ -201,7 +201,7 @@ def test_a_replayed_batch_stores_nothing_twice(till, member, shirt, store):
 )
 def test_a_malformed_batch_is_a_400_with_a_code(body, code, till, shirt):
     response = till.post(BATCH, body, format="json")
-    assert response.status_code == 400
+    assert response.status_code == (413 if code == "batch_too_large" else 400)
     assert response.json()["code"] == code and response.json()["fields"]["receipts"]
     assert not Order.objects.exists()
 

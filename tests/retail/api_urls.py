@@ -15,10 +15,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from retail.api.idempotency import idempotent, request_scope
-from retail.errors import DomainError
+from retail.errors import DomainError, ErrorCode
 from retail.services import record_audit_event
 
 ACTION = "test.idempotent_effect"
+
+
+class NoteCode(ErrorCode):
+    NOTE_REFUSED = "note_refused", 400, "The note says no."
 
 
 class Gate:
@@ -42,7 +46,7 @@ class EffectView(APIView):
             if not gate.release.wait(timeout=30):
                 raise RuntimeError("the test never released the gate")
         if request.data.get("refuse"):
-            raise DomainError("Notes must not say no.", code="note_refused", fields={"note": ["Say yes."]})
+            raise DomainError("Notes must not say no.", code=NoteCode.NOTE_REFUSED, fields={"note": ["Say yes."]})
         if request.data.get("crash"):
             raise RuntimeError("simulated crash after writing")
         return Response({"audit_event": event.pk, "note": note}, status=201)

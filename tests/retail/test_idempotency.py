@@ -73,7 +73,7 @@ def test_same_key_with_another_body_is_422(client_for, key):
     response = post(client, {"note": "goodbye"}, key)
     # then it is refused and nothing more happened
     assert response.status_code == 422
-    assert response.json()["code"] == "idempotency_key_reused"
+    assert response.json()["code"] == "idempotency_mismatch"
     assert effects() == 1
 
 

@@ -211,7 +211,8 @@ def test_five_wrong_passwords_lock_approvals_for_that_manager(policy, store, man
     with pytest.raises(ReturnError) as error:
         verify_manager(approval=ManagerApproval(email=manager.email, password=TEST_PASSWORD, reason="x"), store=store)
     # then it is refused until the lock-out ends
-    assert error.value.status == 429 and "Too many wrong manager sign-ins" in error.value.message
+    assert error.value.status == 429 and error.value.code == "approval_locked"
+    assert "Too many wrong manager sign-ins" in error.value.message
 
 
 def test_an_approval_needs_a_reason(policy, deliver, shirt, store, associate, manager):

@@ -2,16 +2,19 @@
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from inventory.errors import InventoryCode
 from orders.api.permissions import IsPosDevice, IsShopper
+from orders.errors import OrderCode
 from orders.returns import selectors, services
 from orders.returns.api import serializers as s
 from orders.returns.errors import ReturnError
 from orders.selectors import customer_for_user, order_for_owner
+from retail.api.codes import raises
 from retail.api.idempotency import idempotent
 from retail.models import Store
 
@@ -30,8 +33,6 @@ class MyReturnsView(APIView):
         request=s.ReturnCreateInput,
         responses={
             201: s.ReturnOutput,
-            400: OpenApiResponse(description="invalid_line, too_many_units (more than bought minus returned)"),
-            404: OpenApiResponse(description="not_found: no such order on your account"),
         },
         summary="Start a return: lines, reasons, in store or by mail; answers the RMA number and QR payload",
     )
@@ -47,7 +48,7 @@ class MyReturnsView(APIView):
             if store is None or not store.accepts_returns:
                 raise ReturnError(
                     f"{v['store']} does not take returns; choose a store with a returns desk.",
-                    code="returns_not_accepted",
+                    code=InventoryCode.RETURNS_NOT_ACCEPTED,
                     fields={"store": ["No returns desk."]},
                 )
         created = services.start_return(
@@ -77,7 +78,7 @@ class MyReturnsView(APIView):
 class MyReturnView(APIView):
     permission_classes = [IsShopper]
 
-    @extend_schema(responses={200: s.ReturnOutput, 404: OpenApiResponse(description="not_found")})
+    @extend_schema(responses={200: s.ReturnOutput})
     def get(self, request, rma_number):
         return Response(s.ReturnOutput(selectors.return_for_owner(customer_for_user(request.user), rma_number)).data)
 
@@ -87,7 +88,7 @@ class MyReturnQrView(APIView):
 
     permission_classes = [IsShopper]
 
-    @extend_schema(responses={(200, "image/svg+xml"): OpenApiTypes.STR, 404: OpenApiResponse(description="not_found")})
+    @extend_schema(responses={(200, "image/svg+xml"): OpenApiTypes.STR})
     def get(self, request, rma_number):
         from orders.returns.numbers import qr_svg
 
@@ -100,9 +101,7 @@ class MyReturnQrView(APIView):
 class MyReturnCancelView(APIView):
     permission_classes = [IsShopper]
 
-    @extend_schema(
-        request=None, responses={200: s.ReturnOutput, 409: OpenApiResponse(description="illegal_transition")}
-    )
+    @extend_schema(request=None, responses={200: s.ReturnOutput})
     def post(self, request, rma_number):
         customer = customer_for_user(request.user)
         found = selectors.return_for_owner(customer, rma_number)
@@ -121,11 +120,9 @@ class PosReturnView(APIView):
         responses={
             201: s.PosReturnOutput,
             200: s.PosReturnOutput,
-            402: OpenApiResponse(description="payment_declined: the provider refused the card refund"),
-            404: OpenApiResponse(description="unknown_order: no purchase matches that order or receipt number"),
-            409: OpenApiResponse(description="approval_required: send a manager's approval"),
         },
     )
+    @raises(OrderCode.PAYMENT_DECLINED)  # a card refund, through the configured payment provider
     def post(self, request):
         data = s.PosReturnInput(data=request.data)
         data.is_valid(raise_exception=True)

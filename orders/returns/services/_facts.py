@@ -209,13 +209,3 @@ def judge_items(
         ),
         judged,
     )
-
-
-def check_choice(value: str, choices, label: str, code: str) -> str:
-    if value not in choices.values:
-        from orders.returns.errors import ReturnError
-
-        raise ReturnError(
-            f"{label} is one of {', '.join(choices.values)}.", code=code, fields={label.lower(): ["Unknown."]}
-        )
-    return value

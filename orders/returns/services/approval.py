@@ -8,8 +8,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from orders.returns.errors import ReturnError
+from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.models import ReturnRequest
+from retail.errors import RetailCode
 from retail.models import Store, StoreMembership, User
 from retail.services import record_audit_event
 
@@ -40,8 +41,7 @@ def verify_manager(*, approval: ManagerApproval, store: Store) -> User:
     if cache.get(key, 0) >= MAX_FAILURES:
         raise ReturnError(
             "Too many wrong manager sign-ins for this account; try again in 15 minutes.",
-            code="approval_denied",
-            status=429,
+            code=ReturnCode.APPROVAL_LOCKED,
         )
     try:
         return _check_manager(approval=approval, store=store, email=email)
@@ -64,13 +64,13 @@ def _check_manager(*, approval: ManagerApproval, store: Store, email: str) -> Us
     if user is None or not user.check_password(approval.password or ""):
         raise ReturnError(
             "The manager's email or password is wrong.",
-            code="approval_denied",
+            code=ReturnCode.APPROVAL_DENIED,
             fields={"manager_password": ["Wrong email or password."]},
         )
     if not StoreMembership.objects.filter(user=user, store=store, role=StoreMembership.Role.MANAGER).exists():
         raise ReturnError(
             f"{user.get_full_name()} is not a manager of {store.name}; ask a manager of this store.",
-            code="approval_denied",
+            code=ReturnCode.APPROVAL_DENIED,
             fields={"manager_email": ["Not a manager of this store."]},
         )
     totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
@@ -79,7 +79,7 @@ def _check_manager(*, approval: ManagerApproval, store: Store, email: str) -> Us
         if not code or not TOTP(totp).validate_code(code):
             raise ReturnError(
                 "The manager's authenticator code is missing or wrong.",
-                code="approval_denied",
+                code=ReturnCode.APPROVAL_DENIED,
                 fields={"manager_code": ["Enter the current 6-digit code."]},
             )
     return user
@@ -90,7 +90,9 @@ def record_approval(*, request: ReturnRequest, store: Store, approval: ManagerAp
     reason = (approval.reason or "").strip()
     if not reason:
         raise ReturnError(
-            "A manager's approval needs a reason.", code="invalid_return", fields={"approval_reason": ["Required."]}
+            "A manager's approval needs a reason.",
+            code=ReturnCode.INVALID_RETURN,
+            fields={"approval_reason": ["Required."]},
         )
     manager = verify_manager(approval=approval, store=store)
     now = timezone.now()
@@ -124,8 +126,8 @@ def approve_return(
 
     request = lock_request(request)
     if not request.is_open:
-        raise ReturnError(f"Return {request.rma_number} is closed.", code="illegal_transition")
+        raise ReturnError(f"Return {request.rma_number} is closed.", code=RetailCode.ILLEGAL_TRANSITION)
     if not request.approval_required:
-        raise ReturnError("This return is within the policy; no approval is needed.", code="invalid_return")
+        raise ReturnError("This return is within the policy; no approval is needed.", code=ReturnCode.INVALID_RETURN)
     record_approval(request=request, store=store, approval=approval, actor=actor)
     return request

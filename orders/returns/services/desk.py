@@ -4,15 +4,17 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
+from orders.errors import OrderCode
 from orders.models import Order
 from orders.numbers import normalise_order_number
-from orders.returns.errors import ReturnError
+from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.models import ReturnRequest
 from orders.returns.services._tx import forget
 from orders.returns.services.approval import ManagerApproval
 from orders.returns.services.receiving import Inspection, receive_return, require_returns_desk
 from orders.returns.services.refunds import ExchangeRequest, refund_return
 from orders.returns.services.requests import LineRequest, start_receiptless_return, start_return
+from retail.errors import RetailCode
 from retail.models import PosDevice, Store, User
 
 
@@ -99,7 +101,9 @@ def _pos_lines(raw: list) -> list[LineRequest]:
             )
         )
     if fields:
-        raise ReturnError("Nothing was returned: " + next(iter(fields.values()))[0], code="invalid_line", fields=fields)
+        raise ReturnError(
+            "Nothing was returned: " + next(iter(fields.values()))[0], code=OrderCode.INVALID_LINE, fields=fields
+        )
     return lines
 
 
@@ -109,7 +113,9 @@ def record_pos_return(*, device: PosDevice, sale: PosReturn) -> tuple[ReturnRequ
     receipt = (sale.receipt_number or "").strip()
     if not receipt or len(receipt) > 40:
         raise ReturnError(
-            "receipt_number is 1 to 40 characters.", code="invalid_return", fields={"receipt_number": ["Required."]}
+            "receipt_number is 1 to 40 characters.",
+            code=ReturnCode.INVALID_RETURN,
+            fields={"receipt_number": ["Required."]},
         )
     existing = ReturnRequest.objects.filter(started_store=store, receipt_number=receipt).first()
     if existing is not None:
@@ -134,11 +140,11 @@ def _record_pos_return(*, device: PosDevice, sale: PosReturn, receipt: str) -> R
     else:
         raise ReturnError(
             "Give the order_number or the original_receipt of the purchase.",
-            code="unknown_order",
+            code=RetailCode.INVALID,
             fields={"order_number": ["Required."]},
         )
     if order is None:
-        raise ReturnError("No purchase matches that order or receipt number.", code="unknown_order", status=404)
+        raise ReturnError("No purchase matches that order or receipt number.", code=ReturnCode.UNKNOWN_ORDER)
     request = start_return.within(
         order=order, lines=_pos_lines(sale.lines), channel="store", device=device, store=store, receipt_number=receipt
     )

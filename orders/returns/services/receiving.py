@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from inventory.errors import InventoryError
-from orders.returns.errors import ReturnError
+from inventory.errors import InventoryCode, InventoryError
+from orders.errors import OrderCode
+from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.models import Condition, Disposition, ReturnLine, ReturnRequest
 from orders.returns.services._facts import (
     DEFAULT_DISPOSITION,
@@ -23,6 +24,7 @@ from orders.returns.services._facts import (
 from orders.returns.services._tx import remember, remembered, service
 from orders.returns.services.notify import notify_return
 from orders.returns.services.requests import lock_request, save_verdicts
+from retail.errors import RetailCode
 from retail.models import PosDevice, Store, User
 from retail.services import record_audit_event
 
@@ -40,7 +42,7 @@ def require_returns_desk(store: Store) -> None:
         raise ReturnError(
             f"{store.name} ({store.code}) does not take returns. Send the shopper to a store with a returns desk "
             "or let them return it by mail.",
-            code="returns_not_accepted",
+            code=InventoryCode.RETURNS_NOT_ACCEPTED,
         )
 
 
@@ -139,13 +141,15 @@ def inspect_lines(
     lines = remembered(request, "lines") or request_lines(request)
     unknown = set(inspections) - {line.pk for line in lines}
     if unknown:
-        raise ReturnError("Inspect only this return's lines.", code="invalid_line", fields={"lines": ["Unknown."]})
+        raise ReturnError(
+            "Inspect only this return's lines.", code=OrderCode.INVALID_LINE, fields={"lines": ["Unknown."]}
+        )
     for line in lines:
         found = inspections.get(line.pk) or Inspection(condition=line.condition)
         if found.condition not in Condition.values:
             raise ReturnError(
                 f"Condition is one of {', '.join(Condition.values)}.",
-                code="invalid_condition",
+                code=ReturnCode.INVALID_CONDITION,
                 fields={f"lines.{line.pk}.condition": ["Unknown."]},
             )
         chosen = found.disposition or (line.disposition if line.pk not in inspections else "")
@@ -153,7 +157,7 @@ def inspect_lines(
         if disposition not in Disposition.values:
             raise ReturnError(
                 f"Disposition is one of {', '.join(Disposition.values)}.",
-                code="invalid_disposition",
+                code=ReturnCode.INVALID_DISPOSITION,
                 fields={f"lines.{line.pk}.disposition": ["Unknown."]},
             )
         line.condition, line.disposition = found.condition, disposition
@@ -194,11 +198,12 @@ def receive_return(
     if request.status not in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):
         raise ReturnError(
             f"Return {request.rma_number} is {request.get_status_display().lower()}; it cannot be received again.",
-            code="illegal_transition",
+            code=RetailCode.ILLEGAL_TRANSITION,
         )
     if request.status == ReturnRequest.Status.RECEIVED and request.store_id != store.pk:
         raise ReturnError(
-            f"Return {request.rma_number} was received at {request.store.name}; finish it there.", code="wrong_store"
+            f"Return {request.rma_number} was received at {request.store.name}; finish it there.",
+            code=RetailCode.WRONG_STORE,
         )
     now = timezone.now()
     first_receipt = request.status == ReturnRequest.Status.REQUESTED
@@ -237,11 +242,11 @@ def release_inspection(*, line: ReturnLine, store: Store, actor: User, outcome: 
     request = lock_request(line.request_id)
     line = ReturnLine.objects.select_related("variant").get(pk=line.pk)
     if request.store_id != store.pk:
-        raise ReturnError("Release it in the store that received it.", code="wrong_store")
+        raise ReturnError("Release it in the store that received it.", code=RetailCode.WRONG_STORE)
     if line.disposition != Disposition.INSPECTION or line.inspection_released_at is not None:
-        raise ReturnError("This line is not waiting for inspection.", code="illegal_transition")
+        raise ReturnError("This line is not waiting for inspection.", code=RetailCode.ILLEGAL_TRANSITION)
     if outcome not in (Disposition.RESTOCK, Disposition.DAMAGED):
-        raise ReturnError("Release to restock or damaged.", code="invalid_disposition")
+        raise ReturnError("Release to restock or damaged.", code=ReturnCode.INVALID_DISPOSITION)
     reference = f"return:{request.rma_number}"
     line.disposition = outcome
     _move_stock([line], store=store, actor=actor, reference=reference)

@@ -16,7 +16,7 @@ from customers.errors import CustomerError
 from orders.errors import OrderError
 from orders.models import Order, Payment
 from orders.pricing import money
-from orders.returns.errors import ReturnError
+from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.models import ReturnRequest
 from orders.returns.services._tx import remembered, service
 from orders.returns.services.approval import ManagerApproval, record_approval
@@ -24,6 +24,7 @@ from orders.returns.services.notify import backdated_to, notify_return
 from orders.returns.services.receiving import rejudge, request_lines
 from orders.returns.services.requests import lock_request
 from retail.domain.money import format_money
+from retail.errors import RetailCode
 from retail.models import Store, User
 from retail.services import record_audit_event
 
@@ -82,14 +83,13 @@ def _to_tenders(*, payments: list[Payment], amount: Decimal, reference: str, act
         try:
             refund_payment(payment=payment, amount=part, reference=reference, actor=_user(actor))
         except OrderError as exc:
-            raise ReturnError(exc.message, code=exc.code, status=exc.status, fields=exc.fields) from None
+            raise ReturnError(exc.message, code=exc.code, fields=exc.fields) from None
         payment.refunded_amount += part
         left -= part
     if left > ZERO:
         raise ReturnError(
             f"Only {format_money(amount - left)} of {format_money(amount)} can go back to the original payment.",
-            code="refund_exceeds_paid",
-            status=409,
+            code=ReturnCode.REFUND_EXCEEDS_PAID,
         )
     return amount
 
@@ -102,7 +102,7 @@ def _credit(*, request: ReturnRequest, amount: Decimal, reference: str, store: S
             customer=request.customer, amount=amount, reference=reference, actor=_user(actor), store=store
         )
     except CustomerError as exc:
-        raise ReturnError(exc.message, code=exc.code, status=exc.status) from None
+        raise ReturnError(exc.message, code=exc.code) from None
 
 
 def _exchange(
@@ -115,15 +115,17 @@ def _exchange(
     if not wanted or any(isinstance(q, bool) or not isinstance(q, int) or q < 1 for _, q in wanted):
         raise ReturnError(
             "Choose what the shopper takes instead (SKU and quantity).",
-            code="invalid_exchange",
+            code=ReturnCode.INVALID_EXCHANGE,
             fields={"exchange.lines": ["Required."]},
         )
     if exchange.difference_to not in ("original", "store_credit"):
-        raise ReturnError("A difference goes to original or store_credit.", code="invalid_exchange")
+        raise ReturnError("A difference goes to original or store_credit.", code=ReturnCode.INVALID_EXCHANGE)
     variants = {v.sku: v for v in Variant.objects.filter(sku__in=[s for s, _ in wanted]).select_related("product")}
     unknown = sorted({s for s, _ in wanted} - variants.keys())
     if unknown:
-        raise ReturnError(f"Unknown SKU: {', '.join(unknown)}.", code="invalid_exchange", fields={"sku": unknown})
+        raise ReturnError(
+            f"Unknown SKU: {', '.join(unknown)}.", code=ReturnCode.INVALID_EXCHANGE, fields={"sku": unknown}
+        )
     new_total = sum((money(variants[s].price * q) for s, q in wanted), ZERO)
     credit = min(refund, new_total)
     rma = request.rma_number
@@ -136,7 +138,7 @@ def _exchange(
         if not exchange.card_token:
             raise ReturnError(
                 f"The new items cost {charged} more than the return: take a card payment for the difference.",
-                code="invalid_exchange",
+                code=ReturnCode.INVALID_EXCHANGE,
                 fields={"card_token": ["Required for the difference."]},
             )
         tenders.append(TenderRequest(method="card", token=exchange.card_token, amount=charged))
@@ -157,7 +159,7 @@ def _exchange(
             idempotency_key=f"exchange:{rma}",
         )
     except OrderError as exc:
-        raise ReturnError(exc.message, code=exc.code, status=exc.status, fields=exc.fields, extra=exc.extra) from None
+        raise ReturnError(exc.message, code=exc.code, fields=exc.fields, extra=exc.extra) from None
     difference = refund - credit
     to_tenders = to_credit = ZERO
     if difference > ZERO:
@@ -271,37 +273,38 @@ def refund_return(
         raise ReturnError(
             f"Return {request.rma_number} was already {request.get_status_display().lower()} "
             f"({format_money(request.refund_total)} by {request.get_refund_method_display().lower()}).",
-            code="already_refunded",
+            code=ReturnCode.ALREADY_REFUNDED,
         )
     if request.status != ReturnRequest.Status.INSPECTED:
         raise ReturnError(
             f"Return {request.rma_number} is {request.get_status_display().lower()}: receive and inspect the goods "
             "before refunding.",
-            code="illegal_transition",
+            code=RetailCode.ILLEGAL_TRANSITION,
         )
     if request.store_id != store.pk:
         raise ReturnError(
-            f"Return {request.rma_number} was received at {request.store.name}; refund it there.", code="wrong_store"
+            f"Return {request.rma_number} was received at {request.store.name}; refund it there.",
+            code=RetailCode.WRONG_STORE,
         )
     if method not in ReturnRequest.RefundMethod.values:
         raise ReturnError(
             "Refund to original, store_credit or exchange.",
-            code="invalid_refund_method",
+            code=ReturnCode.INVALID_REFUND_METHOD,
             fields={"refund_method": ["Unknown."]},
         )
     if method == ReturnRequest.RefundMethod.ORIGINAL and request.receiptless:
         raise ReturnError(
             "Without a receipt the refund is store credit or an exchange.",
-            code="invalid_refund_method",
+            code=ReturnCode.INVALID_REFUND_METHOD,
             fields={"refund_method": ["Store credit or exchange."]},
         )
     if method != ReturnRequest.RefundMethod.ORIGINAL and request.customer_id is None:
         raise ReturnError(
             "Store credit and exchanges need the shopper's profile; refund to the original payment instead.",
-            code="invalid_refund_method",
+            code=ReturnCode.INVALID_REFUND_METHOD,
         )
     if method == ReturnRequest.RefundMethod.EXCHANGE and exchange is None:
-        raise ReturnError("Say what the shopper takes instead.", code="invalid_exchange")
+        raise ReturnError("Say what the shopper takes instead.", code=ReturnCode.INVALID_EXCHANGE)
 
     payments: list[Payment] = []
     if request.order_id:
@@ -319,7 +322,7 @@ def refund_return(
         ] + [s for s in request.summary if "manager's approval" in s]
         raise ReturnError(
             "A manager of this store must approve this return. " + " ".join(why),
-            code="approval_required",
+            code=ReturnCode.APPROVAL_REQUIRED,
             extra={"why": why},
         )
     refund = request.refund_total
@@ -329,8 +332,7 @@ def refund_return(
             raise ReturnError(
                 f"This return would refund {format_money(refund)}, but only {format_money(available)} "
                 f"of order {request.order.number} was paid and not yet given back.",
-                code="refund_exceeds_paid",
-                status=409,
+                code=ReturnCode.REFUND_EXCEEDS_PAID,
             )
 
     rma = request.rma_number

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from orders.errors import OrderCode
 from orders.models import Order, OrderLine
-from orders.returns.errors import ReturnError
+from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.models import Condition, Disposition, Reason, ReturnLine, ReturnRequest
 from orders.returns.numbers import new_qr_token, new_rma_number
 from orders.returns.services._facts import (
@@ -21,6 +22,7 @@ from orders.returns.services._facts import (
     units_in_returns,
 )
 from orders.returns.services._tx import remember, service
+from retail.errors import ErrorCode, RetailCode
 from retail.models import PosDevice, Store, User
 from retail.services import record_audit_event
 
@@ -64,7 +66,9 @@ def _check_lines(lines: list[LineRequest]) -> dict[str, list[str]]:
     return fields
 
 
-def _raise_fields(fields: dict, *, code: str = "invalid_line", prefix: str = "Nothing was returned") -> None:
+def _raise_fields(
+    fields: dict, *, code: ErrorCode = OrderCode.INVALID_LINE, prefix: str = "Nothing was returned"
+) -> None:
     if fields:
         messages = next(iter(fields.values()))
         raise ReturnError(f"{prefix}: {messages[0]}", code=code, fields=fields)
@@ -105,14 +109,14 @@ def _receipted_items(order: Order, order_lines: list[OrderLine], lines: list[Lin
                 reason_note=request.reason_note,
             )
         )
-    code = "invalid_line"
+    code = OrderCode.INVALID_LINE
     if not fields:
         for index, item in enumerate(items):
             line = item.order_line
             delivered, already = delivered_units(line), held.get(line.pk, 0)
             left = max(0, delivered - already)
             if wanted[line.pk] > left:
-                code = "too_many_units"
+                code = ReturnCode.TOO_MANY_UNITS
                 if delivered == 0:
                     message = f"{line.sku} has not reached the shopper yet: cancel it on the order instead."
                 else:
@@ -139,12 +143,10 @@ def _new_request(**values) -> ReturnRequest:
                 return request
         except IntegrityError as exc:
             if "return_desk_submission_once" in str(exc):
-                raise ReturnError(
-                    "This return was already submitted.", code="duplicate_submission", status=409
-                ) from None
+                raise ReturnError("This return was already submitted.", code=ReturnCode.DUPLICATE_SUBMISSION) from None
             if "rma_number" not in str(exc) and "qr_token" not in str(exc):
                 raise
-    raise ReturnError("Could not allocate an RMA number; try again.", code="rma_exhausted", status=503)
+    raise ReturnError("Could not allocate an RMA number; try again.", code=ReturnCode.RMA_EXHAUSTED)
 
 
 def verdict_values(verdict) -> dict:
@@ -232,12 +234,14 @@ def start_return(
     already returned" check. Refuses unknown lines and too many units with nothing written.
     """
     if method not in ReturnRequest.Method.values:
-        raise ReturnError("method is in_store or mail.", code="invalid_method", fields={"method": ["Unknown."]})
+        raise ReturnError(
+            "method is in_store or mail.", code=ReturnCode.INVALID_METHOD, fields={"method": ["Unknown."]}
+        )
     if channel not in RETURN_CHANNELS:
-        raise ReturnError(f"channel is one of {', '.join(RETURN_CHANNELS)}.", code="invalid_return")
+        raise ReturnError(f"channel is one of {', '.join(RETURN_CHANNELS)}.", code=ReturnCode.INVALID_RETURN)
     _raise_fields(_check_lines(lines))
     if order.status == Order.Status.CANCELLED:
-        raise ReturnError(f"Order {order.number} was cancelled: nothing to return.", code="not_returnable")
+        raise ReturnError(f"Order {order.number} was cancelled: nothing to return.", code=ReturnCode.NOT_RETURNABLE)
     order_lines = order_lines_for(order, lock=True)
     items, held = _receipted_items(order, order_lines, lines)
     rules = current_rules()
@@ -296,7 +300,7 @@ def start_receiptless_return(
     if not isinstance(customer, Customer) or customer.erased_at or customer.merged_into_id:
         raise ReturnError(
             "A return without a receipt needs the shopper's profile or loyalty card.",
-            code="receiptless_needs_customer",
+            code=ReturnCode.RECEIPTLESS_NEEDS_CUSTOMER,
             fields={"customer": ["Required."]},
         )
     fields = _check_lines(lines)
@@ -363,7 +367,7 @@ def lock_request(request: ReturnRequest | int) -> ReturnRequest:
         .first()
     )
     if found is None:
-        raise ReturnError("There is no such return.", code="not_found")
+        raise ReturnError("There is no such return.", code=RetailCode.NOT_FOUND)
     return found
 
 
@@ -375,7 +379,7 @@ def cancel_return(*, request: ReturnRequest, actor: User | None = None) -> Retur
         raise ReturnError(
             f"Return {request.rma_number} is {request.get_status_display().lower()}; only a requested return "
             "can be cancelled.",
-            code="illegal_transition",
+            code=RetailCode.ILLEGAL_TRANSITION,
         )
     now = timezone.now()
     request.status, request.closed_at, request.updated_at = ReturnRequest.Status.CANCELLED, now, now
@@ -393,16 +397,18 @@ def reject_return(*, request: ReturnRequest, store: Store, actor: User, reason: 
     if request.status not in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):
         raise ReturnError(
             f"Return {request.rma_number} is {request.get_status_display().lower()}; it can no longer be rejected.",
-            code="illegal_transition",
+            code=RetailCode.ILLEGAL_TRANSITION,
         )
     if request.store_id and request.store_id != store.pk:
         raise ReturnError(
             f"Return {request.rma_number} was received at {request.store.name}; only that store can reject it.",
-            code="wrong_store",
+            code=RetailCode.WRONG_STORE,
         )
     reason = (reason or "").strip()
     if not reason:
-        raise ReturnError("Say why the return is rejected.", code="invalid_return", fields={"reason": ["Required."]})
+        raise ReturnError(
+            "Say why the return is rejected.", code=ReturnCode.INVALID_RETURN, fields={"reason": ["Required."]}
+        )
     now = timezone.now()
     request.status, request.closed_at, request.updated_at = ReturnRequest.Status.REJECTED, now, now
     request.note = reason[:300]
