@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from customers.errors import CustomerError
 from customers.exports import MARKETING_COLUMNS, SERVICE_COLUMNS, customer_rows
 from customers.imports import CUSTOMER_HELP, import_customers, text_opener
+from customers.merge_admin import MergeTwoAction
 from customers.models import (
     Consent,
     Customer,
@@ -19,7 +20,7 @@ from customers.models import (
     StoreCreditEntry,
     Tag,
 )
-from customers.services import assign_offer_to_segment, erase_customer, merge_customers, set_offers_active, undo_merge
+from customers.services import assign_offer_to_segment, erase_customer, set_offers_active, undo_merge
 from customers.services.profiles import _clean_profile_values, _sync_contact_identities, refresh_search_name
 from retail.admin import CsvImportMixin, streaming_csv_response
 from retail.services import record_audit_event
@@ -85,7 +86,7 @@ class CustomerAdminForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(CsvImportMixin, admin.ModelAdmin):
+class CustomerAdmin(MergeTwoAction, CsvImportMixin, admin.ModelAdmin):
     form = CustomerAdminForm
     list_display = [
         "__str__",
@@ -200,22 +201,6 @@ class CustomerAdmin(CsvImportMixin, admin.ModelAdmin):
             _sync_contact_identities(obj)
         except CustomerError as exc:
             messages.warning(request, f"{exc.message} (customer #{exc.extra.get('customer_id')})")
-
-    @admin.action(description="Merge the two selected profiles (the newer into the older)", permissions=["change"])
-    def merge_two(self, request, queryset):
-        pair = list(queryset.order_by("created_at", "pk")[:3])
-        if len(pair) != 2:
-            self.message_user(request, "Select exactly two profiles of the same person.", messages.ERROR)
-            return
-        target, source = pair
-        if source.user_id and not target.user_id:
-            target, source = source, target  # keep the profile the shopper signs in with
-        try:
-            merge = merge_customers(source=source, target=target, actor=request.user, reason="admin merge")
-        except CustomerError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-        else:
-            self.message_user(request, f"#{source.pk} merged into #{target.pk} (merge #{merge.pk}, can be undone).")
 
     # Irreversible: only those who may delete customers (the admin group), not every editor.
     @admin.action(description="Erase the personal data of the selected customers", permissions=["delete"])

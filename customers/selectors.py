@@ -20,6 +20,7 @@ from customers.errors import CustomerCode, CustomerError
 from customers.models import (
     Consent,
     Customer,
+    CustomerIdentity,
     CustomerList,
     Interaction,
     ListItem,
@@ -676,3 +677,94 @@ def tasks_due(*, store: Store, user: User | None = None, today: date | None = No
     if user is not None:
         qs = qs.filter(Q(assignee=user) | Q(assignee__isnull=True))
     return qs.order_by("due_on", "id")
+
+
+# --- merging two profiles (head office) -------------------------------------------------------
+
+
+def _count(model, **outer) -> Subquery:
+    rows = model.objects.filter(**{k: OuterRef(v) for k, v in outer.items()}).order_by().values(*outer)
+    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), Value(0))
+
+
+def merge_comparison(*, kept: Customer, other: Customer) -> dict:
+    """Both profiles side by side for the merge confirmation, and what the kept one ends with.
+
+    {"kept", "other": Customer (with identities, consents, balances and counts), "rows": [{label,
+    kept, other, after}]}. Four queries whatever the histories: profiles with their counts,
+    identities, consents, tags."""
+    from customers.services.merge import merged_fields
+
+    profiles = {
+        c.pk: c
+        for c in Customer.objects.filter(pk__in=[kept.pk, other.pk])
+        .select_related("home_store", "assigned_associate", "user", "loyalty_account", "store_credit")
+        .annotate(
+            timeline_count=_count(Interaction, customer="pk"),
+            notes_count=_count(Note, customer="pk"),
+            tasks_count=_count(Task, customer="pk"),
+            list_items_count=_count(ListItem, customer_list__customer="pk"),
+            offers_count=_count(OfferAssignment, customer="pk"),
+        )
+    }
+    kept, other = profiles[kept.pk], profiles[other.pk]
+    for c in (kept, other):
+        c.identity_rows, c.consent_rows, c.tag_names = [], {}, []
+    for identity in CustomerIdentity.objects.filter(customer__in=[kept, other]).order_by("kind", "value"):
+        profiles[identity.customer_id].identity_rows.append(f"{identity.get_kind_display()}: {identity.value}")
+    for consent in Consent.objects.filter(customer__in=[kept, other]):
+        profiles[consent.customer_id].consent_rows[consent.channel] = consent
+    for customer_id, name in Tag.customers.through.objects.filter(customer__in=[kept, other]).values_list(
+        "customer_id", "tag__name"
+    ):
+        profiles[customer_id].tag_names.append(name)
+    filled = merged_fields(source=other, target=kept)
+
+    def field(label, name, show=lambda c, v: v):
+        a, b = show(kept, getattr(kept, name)), show(other, getattr(other, name))
+        after = b if name in filled else a
+        return {"label": label, "kept": a or "—", "other": b or "—", "after": after or "—", "filled": name in filled}
+
+    def money(c, name):
+        account = getattr(c, name, None)
+        return account.balance if account else 0
+
+    points = [money(kept, "loyalty_account"), money(other, "loyalty_account")]
+    credit = [money(kept, "store_credit"), money(other, "store_credit")]
+    accounts = [c.user.email if c.user_id else "" for c in (kept, other)]
+    rows = [
+        field("First name", "first_name"),
+        field("Last name", "last_name"),
+        field("Email", "email"),
+        field("Phone", "phone"),
+        field("Loyalty card", "card_number"),
+        field("Birthday", "birthday"),
+        field("Home store", "home_store_id", lambda c, v: c.home_store and str(c.home_store)),
+        field("Client book", "assigned_associate_id", lambda c, v: c.assigned_associate and str(c.assigned_associate)),
+        {
+            "label": "App/web account",
+            "kept": accounts[0] or "—",
+            "other": accounts[1] or "—",
+            "after": accounts[0] or accounts[1] or "—",
+            "filled": bool(accounts[1] and not accounts[0]),
+        },
+        {"label": "Points", "kept": points[0], "other": points[1], "after": sum(points), "filled": bool(points[1])},
+        {
+            "label": "Store credit",
+            "kept": credit[0],
+            "other": credit[1],
+            "after": sum(credit),
+            "filled": bool(credit[1]),
+        },
+    ]
+    for label, name, joined in [
+        ("Timeline events", "timeline_count", False),
+        ("Notes", "notes_count", False),
+        ("Tasks", "tasks_count", False),
+        ("List items", "list_items_count", True),  # the same item on both wishlists is kept once
+        ("Offers", "offers_count", True),  # an offer both were given is kept once
+    ]:
+        a, b = getattr(kept, name), getattr(other, name)
+        after = f"{a + b}" if not joined else f"up to {a + b}, joined"
+        rows.append({"label": label, "kept": a, "other": b, "after": after if b else a, "filled": bool(b)})
+    return {"kept": kept, "other": other, "rows": rows, "filled": filled}

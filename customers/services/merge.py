@@ -101,16 +101,11 @@ def _transfer_balance(model, entry_model, *, source, target, amount, reference, 
         account.save(update_fields=["balance"])
 
 
-@transaction.atomic
-def merge_customers(
-    *, source: Customer, target: Customer, actor: User | None = None, reason: str = ""
-) -> CustomerMerge:
-    """Merge `source` into `target`: identities, timeline, notes, tasks, lists, offers, consents and
-    balances move; empty profile fields of the target are filled from the source. Other apps
-    re-point their rows on the `customer_merged` signal. Locks both profiles in pk order."""
+def check_mergeable(*, source: Customer, target: Customer) -> None:
+    """Raise the CustomerError `merge_customers` would raise for this pair (nothing is locked: the
+    merge checks again under its locks). The admin's confirmation page says it before the click."""
     if source.pk == target.pk:
         raise CustomerError("A profile cannot be merged into itself.", code=CustomerCode.MERGE_SAME_CUSTOMER)
-    source, target = _lock_pair(source, target)
     if source.merged_into_id or target.merged_into_id:
         raise CustomerError("One of these profiles was already merged away.", code=CustomerCode.ALREADY_MERGED)
     if source.erased_at or target.erased_at:
@@ -119,6 +114,23 @@ def merge_customers(
         raise CustomerError(
             "Both profiles have an app/web account; the shopper must keep one.", code=CustomerCode.MERGE_TWO_ACCOUNTS
         )
+
+
+def merged_fields(*, source: Customer, target: Customer) -> set[str]:
+    """The profile fields the target takes from the source (those it has empty)."""
+    return {name for name in FILLABLE if not getattr(target, name) and getattr(source, name)}
+
+
+@transaction.atomic
+def merge_customers(
+    *, source: Customer, target: Customer, actor: User | None = None, reason: str = ""
+) -> CustomerMerge:
+    """Merge `source` into `target`: identities, timeline, notes, tasks, lists, offers, consents and
+    balances move; empty profile fields of the target are filled from the source. Other apps
+    re-point their rows on the `customer_merged` signal. Locks both profiles in pk order."""
+    check_mergeable(source=source, target=target)
+    source, target = _lock_pair(source, target)
+    check_mergeable(source=source, target=target)
     now = timezone.now()
     merge = CustomerMerge.objects.create(source=source, target=target, actor=actor, reason=reason[:200], merged_at=now)
     moved: dict = {}
@@ -177,9 +189,9 @@ def merge_customers(
         )
     moved["points"], moved["store_credit"] = points, str(credit)
 
-    filled = {}
+    filled, to_fill = {}, merged_fields(source=source, target=target)
     for name in FILLABLE:
-        if not getattr(target, name) and getattr(source, name):
+        if name in to_fill:
             filled[name] = getattr(target, name)
             setattr(target, name, getattr(source, name))
     if not target.first_name and not target.last_name:
