@@ -37,18 +37,11 @@ $(VENV)/.installed-dev: requirements-dev.lock
 
 venv: $(VENV)/.installed-dev
 
-demo: venv ## create .venv, migrate, seed a demo chain (SQLite) and serve on 127.0.0.1:8000
-	DJANGO_ENV=demo $(PY) manage.py migrate --no-input
-	DJANGO_ENV=demo $(PY) manage.py seed_demo --if-empty
-	DJANGO_ENV=demo $(PY) manage.py collectstatic --no-input -v 0
-	DJANGO_ENV=demo $(PY) manage.py demo_banner --url http://$(HOST):$(PORT)
-	DJANGO_ENV=demo $(PY) manage.py runserver $(HOST):$(PORT)
+demo: venv ## PostgreSQL (embedded unless DATABASE_URL), migrate, seed a demo chain, serve on HOST:PORT (127.0.0.1:8000)
+	@$(PY) -m retail.demo --host $(HOST) --port $(PORT)
 
-test: venv ## the whole suite on PostgreSQL and Redis (DATABASE_URL, REDIS_URL)
-	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-		$(PY) -m tests.preflight
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-		DJANGO_ENV=test $(PY) -m pytest $(PYTEST_ARGS)
+test: venv ## the suite on PostgreSQL (DATABASE_URL, else 127.0.0.1:5432, else the embedded server) and Redis
+	@TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(PY) -m tests.run $(PYTEST_ARGS)
 
 e2e: venv ## only the browser journeys (Debian's chromium)
 	$(MAKE) test PYTEST_ARGS="-m e2e"
@@ -65,7 +58,7 @@ lock: venv ## re-pin requirements*.lock with hashes (uv)
 	$(PY) -m pip install --quiet uv
 	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.12 --universal --generate-hashes \
 		--quiet --custom-compile-command "make lock" -o requirements.lock
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.12 --universal \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra demo --python-version 3.12 --universal \
 		--generate-hashes --quiet --custom-compile-command "make lock" -o requirements-dev.lock
 
 worker: venv ## Celery worker with beat (needs REDIS_URL)
@@ -91,7 +84,9 @@ serve-prod: venv ## gunicorn with production settings (set SECRET_KEY, DATABASE_
 
 check-deploy: venv ## Django's deployment checklist with production settings
 	DJANGO_ENV=production SECRET_KEY=$${SECRET_KEY:-check-deploy-$$(head -c 32 /dev/urandom | base64)} \
-		ALLOWED_HOSTS=$${ALLOWED_HOSTS:-omnistore.example.com} $(PY) manage.py check --deploy --fail-level WARNING
+		ALLOWED_HOSTS=$${ALLOWED_HOSTS:-omnistore.example.com} DATABASE_URL=$${DATABASE_URL:-postgres://omnistore@db.invalid/omnistore} \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
-clean: ## remove the virtualenv, the demo database and collected static files
-	rm -rf $(VENV) db.sqlite3* staticfiles
+clean: ## stop the embedded PostgreSQL servers, remove their data (.pgdata), the virtualenv and collected static files
+	@if [ -x $(PY) ]; then $(PY) -c 'from retail import embedded_db; [embedded_db.stop(n) for n in ("demo", "test")]'; fi
+	rm -rf .pgdata $(VENV) staticfiles

@@ -10,8 +10,8 @@ fake ones would let shoppers "return" history and skew pick-up and returns figur
 
 The file is streamed twice and never held in memory: pass 1 checks every row and resolves the
 customers and stores it names in bulk, chunk by chunk (errors are "line N: ..."); only when the
-whole file is clean, pass 2 writes it in batches inside one transaction (on PostgreSQL one
-INSERT ... SELECT unnest(...) ON CONFLICT DO NOTHING RETURNING per batch, like event ingestion).
+whole file is clean, pass 2 writes it in batches inside one transaction (one INSERT ... SELECT
+unnest(...) ON CONFLICT DO NOTHING RETURNING per batch, like event ingestion).
 """
 
 import hashlib
@@ -291,54 +291,33 @@ def _write(chunk: list[_Txn], customers: dict, stores: dict, report: ImportRepor
     if not chunk:
         return
     now = timezone.now()
-    if connection.vendor == "postgresql":
-        columns: list[list] = [[] for _ in range(10)]
-        for txn in chunk:
-            subject, data = _interaction_values(txn)
-            for column, value in zip(columns, (
-                customers[txn.customer_ref], txn.channel, Interaction.Kind.PURCHASE, txn.occurred_at,
-                stores.get(txn.store), subject, json.dumps(data), SOURCE, txn.external_id, now,
-            ), strict=True):  # fmt: skip
-                column.append(value)
-        with connection.cursor() as cursor:
-            cursor.execute(_INSERT_INTERACTIONS, columns)
-            inserted = {external_id: pk for pk, external_id in cursor.fetchall()}
-            fresh = [t for t in chunk if t.external_id in inserted]
-            if fresh:
-                cursor.execute(
-                    _INSERT_ITEMS,
-                    [
-                        [customers[t.customer_ref] for t in fresh],
-                        [inserted[t.external_id] for t in fresh],
-                        [t.sku for t in fresh],
-                        [t.category for t in fresh],
-                        [""] * len(fresh),
-                        [t.quantity for t in fresh],
-                        [t.amount for t in fresh],
-                        [t.channel for t in fresh],
-                        [t.occurred_at for t in fresh],
-                    ],
-                )
-    else:  # the SQLite demo: the same rows through the ORM
-        existing = set(
-            Interaction.objects.filter(source=SOURCE, external_id__in=[t.external_id for t in chunk]).values_list(
-                "external_id", flat=True
+    columns: list[list] = [[] for _ in range(10)]
+    for txn in chunk:
+        subject, data = _interaction_values(txn)
+        for column, value in zip(columns, (
+            customers[txn.customer_ref], txn.channel, Interaction.Kind.PURCHASE, txn.occurred_at,
+            stores.get(txn.store), subject, json.dumps(data), SOURCE, txn.external_id, now,
+        ), strict=True):  # fmt: skip
+            column.append(value)
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_INTERACTIONS, columns)
+        inserted = {external_id: pk for pk, external_id in cursor.fetchall()}
+        fresh = [t for t in chunk if t.external_id in inserted]
+        if fresh:
+            cursor.execute(
+                _INSERT_ITEMS,
+                [
+                    [customers[t.customer_ref] for t in fresh],
+                    [inserted[t.external_id] for t in fresh],
+                    [t.sku for t in fresh],
+                    [t.category for t in fresh],
+                    [""] * len(fresh),
+                    [t.quantity for t in fresh],
+                    [t.amount for t in fresh],
+                    [t.channel for t in fresh],
+                    [t.occurred_at for t in fresh],
+                ],
             )
-        )
-        fresh = [t for t in chunk if t.external_id not in existing]
-        made = Interaction.objects.bulk_create(
-            [
-                Interaction(customer_id=customers[t.customer_ref], channel=t.channel, kind=Interaction.Kind.PURCHASE,
-                            occurred_at=t.occurred_at, store_id=stores.get(t.store), subject=_interaction_values(t)[0],
-                            data=_interaction_values(t)[1], source=SOURCE, external_id=t.external_id, recorded_at=now)
-                for t in fresh
-            ]
-        )  # fmt: skip
-        PurchasedItem.objects.bulk_create(
-            PurchasedItem(customer_id=i.customer_id, interaction_id=i.pk, sku=t.sku, category=t.category, size="",
-                          quantity=t.quantity, amount=t.amount, channel=t.channel, occurred_at=t.occurred_at)
-            for t, i in zip(fresh, made, strict=True)
-        )  # fmt: skip
     report.created += len(fresh)
     report.unchanged += len(chunk) - len(fresh)
     for txn in fresh:

@@ -1,6 +1,6 @@
 """Demo shoppers: ~2,000 profiles with multichannel histories, loyalty, offers, notes, tasks, lists.
 
-Everything is bulk-inserted (a few seconds on SQLite) and drawn from ctx.rng, so a given --seed
+Everything is bulk-inserted and drawn from ctx.rng, so a given --seed
 always gives the same chain. Purchases are timeline interactions in the shape orders will write.
 """
 

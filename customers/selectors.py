@@ -11,7 +11,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import CharField, Count, F, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, F, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -32,7 +32,7 @@ from customers.models import (
     Tag,
     Task,
 )
-from inventory.selectors import availability_at_location, available_at
+from inventory.selectors import available_at
 from retail.domain.codes import read_code
 from retail.errors import NotFound
 from retail.models import Store, User
@@ -208,16 +208,6 @@ class Recommendation:
     reason: str
 
 
-def _in_stock(candidates: dict, store: Store) -> dict[str, int]:
-    if not candidates:
-        return {}
-    return {
-        r["sku"]: r["available"]
-        for r in availability_at_location(skus=candidates, location=store)
-        if r["available"] > 0
-    }
-
-
 def _sizes(customer: Customer, bought: list[dict]) -> dict[str, str]:
     """Preferred size per category: the profile's, else the size bought most in that category."""
     counted: dict[str, dict[str, int]] = {}
@@ -239,8 +229,6 @@ SEED_STYLES = 12  # the newest distinct styles among them seed "bought together"
 BASKETS_PER_SKU = 8  # newest other baskets read per SKU of a seed style (<= ~500 baskets in all)
 CO_BOUGHT = 60  # SKUs ranked by how many of those baskets hold them
 SIZE_STYLES = 100  # newest styles of the shopper's categories looked at for "in your size"
-# What the panel shows and picks by (up to 360 variants: not the products' descriptions and attributes).
-_REC_FIELDS = ("sku", "size", "product_id", "product__name", "product__created_at", "product__category__slug")
 
 _CO_BOUGHT_SQL = """
 WITH seed AS (
@@ -275,45 +263,23 @@ def _co_bought(customer: Customer, seeds: list[int], owned: set[int]) -> dict[in
     """{style: baskets holding any of its SKUs}, summed over the CO_BOUGHT SKUs most often in the
     newest baskets of other shoppers holding a seed style's SKU."""
     score: dict[int, int] = {}
-    if connection.vendor == "postgresql":
-        sql = _CO_BOUGHT_SQL.format(variant=Variant._meta.db_table, item=PurchasedItem._meta.db_table)
-        params = {
-            "seeds": seeds,
-            "me": customer.pk,
-            "per_sku": BASKETS_PER_SKU,
-            "owned": list(owned),
-            "limit": CO_BOUGHT,
-        }
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        for product_id, _sku, n in rows:
-            score[product_id] = score.get(product_id, 0) + n
-        return score
-    # SQLite (the demo, a few hundred purchases): the newest baskets of any seed SKU in one read.
-    baskets = (
-        PurchasedItem.objects.filter(sku__in=Variant.objects.filter(product_id__in=seeds).values("sku"), quantity__gt=0)
-        .exclude(customer=customer)
-        .order_by("-interaction_id")
-        .values("interaction_id")[: BASKETS_PER_SKU * 60]
-    )
-    rows = (
-        PurchasedItem.objects.filter(interaction_id__in=baskets, quantity__gt=0)
-        .exclude(sku__in=Variant.objects.filter(product_id__in=owned).values("sku"))
-        .values("sku")
-        .annotate(
-            n=Count("id"),
-            product_id=Subquery(Variant.objects.filter(sku=OuterRef("sku"), is_active=True).values("product_id")[:1]),
-        )
-        .order_by("-n", "sku")[:CO_BOUGHT]
-    )
-    for row in rows:
-        if row["product_id"] is not None:
-            score[row["product_id"]] = score.get(row["product_id"], 0) + row["n"]
+    sql = _CO_BOUGHT_SQL.format(variant=Variant._meta.db_table, item=PurchasedItem._meta.db_table)
+    params = {
+        "seeds": seeds,
+        "me": customer.pk,
+        "per_sku": BASKETS_PER_SKU,
+        "owned": list(owned),
+        "limit": CO_BOUGHT,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for product_id, _sku, n in rows:
+        score[product_id] = score.get(product_id, 0) + n
     return score
 
 
-# The picks on PostgreSQL, with the stock here joined in: per style the variant the panel shows
+# The picks, with the stock here joined in: per style the variant the panel shows
 # (in the shopper's size for a category they have one in, else sizeless; any size elsewhere), the
 # `limit` best-scored styles bought together, then the newest styles of their categories in their
 # size not already picked. At most 2 x `limit` rows come back, not every candidate variant.
@@ -411,8 +377,8 @@ def recommendations_for(customer: Customer, *, store: Store, limit: int = 6) -> 
 
     Bounded at any size of history: the shopper's newest purchase lines (newest-first index), a
     fixed sample of other baskets (per-SKU LIMIT through the (sku, interaction) index, never a
-    scan of all co-purchases), then on PostgreSQL one statement that picks a variant in stock here
-    per style (at most 2 x `limit` rows); three queries.
+    scan of all co-purchases), then one statement that picks a variant in stock here per style (at
+    most 2 x `limit` rows); three queries.
     """
     bought = _bought(customer)
     owned = {row["product_id"] for row in bought if row["product_id"] is not None}
@@ -421,8 +387,6 @@ def recommendations_for(customer: Customer, *, store: Store, limit: int = 6) -> 
     if not seeds and not sizes:
         return {"together": [], "size": []}
     score = _co_bought(customer, seeds, owned) if seeds else {}
-    if connection.vendor != "postgresql":
-        return _pick_portable(score, sizes, owned, store=store, limit=limit)
     if not store.is_active:  # stock is only counted in active locations
         return {"together": [], "size": []}
     params = {
@@ -447,63 +411,6 @@ def recommendations_for(customer: Customer, *, store: Store, limit: int = 6) -> 
     }
 
 
-def _pick_portable(score: dict, sizes: dict, owned: set, *, store: Store, limit: int) -> dict[str, list]:
-    """The picks on SQLite (the demo): the candidate variants read, then stock here, then chosen in Python."""
-    size_q = Q()
-    for category, size in sizes.items():
-        size_q |= Q(product__category__slug=category, size=size)
-    # A style of a category they have a size in is only suggested in that size (or sizeless).
-    fits = (~Q(product__category__slug__in=list(sizes)) | Q(size="") | size_q) if sizes else Q()
-    base = (
-        Variant.objects.select_related("product__category")
-        .filter(is_active=True, product__is_active=True)
-        .only(*_REC_FIELDS)
-    )
-    # Other shoppers bought some size of a style: suggest that style in this shopper's size.
-    together_variants = (
-        list(base.filter(fits, product_id__in=list(score)).order_by("product_id", "sku")[: CO_BOUGHT * 5])
-        if score
-        else []
-    )
-    newest_styles = (
-        Product.objects.filter(category__slug__in=list(sizes), is_active=True)
-        .exclude(pk__in=owned)
-        .order_by("-created_at", "-id")
-        .values("pk")[:SIZE_STYLES]
-    )
-    size_variants = (
-        list(base.filter(size_q, product_id__in=newest_styles).order_by("-product__created_at", "sku")[:60])
-        if size_q
-        else []
-    )
-    stock = _in_stock({v.sku: v for v in together_variants + size_variants}, store)
-
-    def pick(variants: list, product_order: list[int], reason: str, taken: set) -> list[Recommendation]:
-        by_product: dict[int, list] = {}
-        for v in variants:
-            by_product.setdefault(v.product_id, []).append(v)
-        out = []
-        for product_id in product_order:
-            if product_id in taken or product_id not in by_product:
-                continue
-            options = [v for v in by_product[product_id] if v.sku in stock]
-            wanted = sizes.get(by_product[product_id][0].product.category.slug)
-            if wanted and any(v.size for v in options):
-                options = [v for v in options if v.size == wanted]
-            if options:
-                taken.add(product_id)
-                out.append(Recommendation(variant=options[0], available=stock[options[0].sku], reason=reason))
-            if len(out) >= limit:
-                break
-        return out
-
-    taken: set[int] = set()
-    together = pick(together_variants, sorted(score, key=lambda p: (-score[p], p)), "bought together", taken)
-    size_order = list(dict.fromkeys(v.product_id for v in size_variants))
-    in_size = pick(size_variants, size_order, "in your size", taken)
-    return {"together": together, "size": in_size}
-
-
 # --- search -----------------------------------------------------------------------------------
 
 
@@ -515,7 +422,7 @@ class SearchHit:
 
 
 def search_customers(query: str, *, limit: int = 10) -> list[SearchHit]:
-    """One box: phone in any format, email, card number or name (trigram-ranked on PostgreSQL).
+    """One box: phone in any format, email, card number or name (trigram-ranked).
 
     Exact identity matches come first, then names by similarity. Anonymous, merged and erased
     profiles are never returned.
@@ -546,20 +453,6 @@ def search_customers(query: str, *, limit: int = 10) -> list[SearchHit]:
     if letters >= 2 and "@" not in q and len(hits) < limit:
         hits += _search_names(live.exclude(pk__in=[h.customer.pk for h in hits]), q.lower(), limit - len(hits))
     return hits[:limit]
-
-
-def _search_names(qs: QuerySet, q: str, limit: int) -> list[SearchHit]:
-    if connection.vendor == "postgresql":
-        return _search_names_postgres(qs, q, limit)
-    # SQLite (the demo): every word contained; failing that, every word's first three letters.
-    for cut in (None, 3):
-        name_q = Q()
-        for word in q.split():
-            name_q &= Q(search_name__contains=word[:cut])
-        found = list(qs.filter(name_q).order_by("search_name", "id")[:limit])
-        if found:
-            return [SearchHit(customer=c, matched="name", score=1.0 if cut is None else 0.5) for c in found]
-    return []
 
 
 TRGM_WORD_THRESHOLD = str(getattr(settings, "CUSTOMERS_NAME_MATCH_THRESHOLD", 0.5))
@@ -599,8 +492,8 @@ LIMIT %s
 """
 
 
-def _search_names_postgres(qs: QuerySet, q: str, limit: int) -> list[SearchHit]:
-    """Names on PostgreSQL, in steps that each cost about the same whatever the number of shoppers.
+def _search_names(qs: QuerySet, q: str, limit: int) -> list[SearchHit]:
+    """Names in steps that each cost about the same whatever the number of shoppers.
 
     1. Every typed word starts a word of the name ("jo smi" finds John Smith): a regular
        expression the GIN index of the distinct names serves, read unordered (50 names whatever

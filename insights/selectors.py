@@ -58,7 +58,7 @@ CHANNEL_LABELS = dict(Order.Channel.choices)
 
 
 class Median(Aggregate):
-    """PERCENTILE_CONT(0.5) on PostgreSQL (works on intervals too)."""
+    """PERCENTILE_CONT(0.5) (works on intervals too)."""
 
     function = "PERCENTILE_CONT"
     name = "Median"
@@ -66,12 +66,7 @@ class Median(Aggregate):
 
 
 def _median(expression):
-    """The median where the database has one; SQLite (the demo) shows the average only."""
-    return (
-        Median(expression, output_field=DurationField())
-        if connection.vendor == "postgresql"
-        else Value(None, output_field=DurationField())
-    )
+    return Median(expression, output_field=DurationField())
 
 
 def _duration(end: str, start: str):
@@ -87,8 +82,6 @@ def _ratio(part, whole, places: int = 1) -> float | None:
 
 
 def _money(value) -> Decimal:
-    if value is not None and not isinstance(value, Decimal):  # SQLite (the demo) sums decimals as int or float
-        value = Decimal(str(value))
     return (value or ZERO).quantize(Decimal("0.01"))
 
 
@@ -185,8 +178,6 @@ def _sales_items(period: Period, grain: str) -> tuple[str, list]:
 
 
 def _bucket_date(value):
-    if isinstance(value, str):  # SQLite hands back text
-        value = Order._meta.get_field("placed_at").to_python(value)
     return value.date()
 
 
@@ -212,23 +203,14 @@ def _by_channel_and_store_sql(items: str, *, stores_per_bucket: bool) -> str:
     """One pass over the sales items (`_sales_items`) grouped two ways: per (bucket, channel), and
     per store — per (bucket, store) when `stores_per_bucket`, else over the whole period (bucket
     NULL). Rows: by_store (0 or 1), bucket, name (the channel or the store's code) and the sums.
-    PostgreSQL reads the items once (GROUPING SETS); SQLite groups a CTE twice."""
-    if connection.vendor == "postgresql":
-        store_set = "(u.bucket, u.sold_store)" if stores_per_bucket else "(u.sold_store)"
-        return (
-            "SELECT g.by_store AS by_store, g.bucket AS bucket, COALESCE(g.channel, s.code) AS name, "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
-            f"{_TOTALS} FROM (SELECT GROUPING(u.sold_channel) AS by_store, u.bucket AS bucket, "
-            f"u.sold_channel AS channel, u.sold_store AS store_id, {_SUMS} FROM ({items}) u "
-            f"GROUP BY GROUPING SETS ((u.bucket, u.sold_channel), {store_set})) g "
-            f"LEFT JOIN {_STORE} s ON s.id = g.store_id"
-        )
-    store_bucket, store_group = ("u.bucket", "u.bucket, s.code") if stores_per_bucket else ("NULL", "s.code")
+    The items are read once (GROUPING SETS)."""
+    store_set = "(u.bucket, u.sold_store)" if stores_per_bucket else "(u.sold_store)"
     return (
-        f"WITH u AS ({items}) "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
-        f"SELECT 0 AS by_store, u.bucket AS bucket, u.sold_channel AS name, {_SUMS} FROM u "
-        "GROUP BY u.bucket, u.sold_channel "
-        f"UNION ALL SELECT 1 AS by_store, {store_bucket} AS bucket, s.code AS name, {_SUMS} FROM u "
-        f"INNER JOIN {_STORE} s ON s.id = u.sold_store GROUP BY {store_group}"
+        "SELECT g.by_store AS by_store, g.bucket AS bucket, COALESCE(g.channel, s.code) AS name, "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
+        f"{_TOTALS} FROM (SELECT GROUPING(u.sold_channel) AS by_store, u.bucket AS bucket, "
+        f"u.sold_channel AS channel, u.sold_store AS store_id, {_SUMS} FROM ({items}) u "
+        f"GROUP BY GROUPING SETS ((u.bucket, u.sold_channel), {store_set})) g "
+        f"LEFT JOIN {_STORE} s ON s.id = g.store_id"
     )
 
 
@@ -261,7 +243,7 @@ def sales_overview(
     period: Period, *, grain: str | None = None, days: dict | None = None
 ) -> tuple[list[dict], list[dict]]:
     """(per bucket and channel, per store over the whole period) in one query: the period's sales
-    rows are read once and grouped both ways (GROUPING SETS; a CTE grouped twice on SQLite).
+    rows are read once and grouped both ways (GROUPING SETS).
     Head office by day: from `sales_days` (past days cached, today live; `days` if the caller has them)."""
     grain = grain or period.grain()
     if by_day(period, grain):  # `days`: the caller's sales_days(period) (none: read here)
@@ -795,10 +777,7 @@ def _rfm_cte(period: Period) -> tuple[str, list]:
         .order_by()
     )
     per_sql, per_params = per_customer.query.sql_with_params()
-    if connection.vendor == "postgresql":
-        recency = "EXTRACT(EPOCH FROM (%s - per.last_at)) / 86400.0"
-    else:
-        recency = "julianday(%s) - julianday(per.last_at)"
+    recency = "EXTRACT(EPOCH FROM (%s - per.last_at)) / 86400.0"
     until = connection.ops.adapt_datetimefield_value(period.until)
     sql = (
         f"WITH per AS ({per_sql}), "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters

@@ -8,7 +8,7 @@ Only inventory's services call these, always inside `transaction.atomic`.
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -224,10 +224,6 @@ def book_reservations(reservations: list[Reservation], levels: dict[int, StockLe
         level = levels[r.variant_id]
         shifts[level.pk] = shifts.get(level.pk, 0) + r.quantity
         level.reserved += r.quantity
-    if connection.vendor != "postgresql":  # the SQLite demo: the same writes, one statement each
-        for pk, quantity in shifts.items():
-            StockLevel.objects.filter(pk=pk).update(reserved=F("reserved") + quantity)
-        return Reservation.objects.bulk_create(reservations)
     columns = ("variant_id", "location_id", "quantity", "reference", "status", "expires_at", "created_at")
     params = [list(shifts), list(shifts.values())] + [[getattr(r, c) for r in reservations] for c in columns]
     with connection.cursor() as cursor:
@@ -270,17 +266,10 @@ def give_back_reserved(reservations: list, *, status: str, now) -> None:
     for r in reservations:
         freed[(r.variant_id, r.location_id)] = freed.get((r.variant_id, r.location_id), 0) + r.quantity
     (variant_ids, location_ids), quantities = zip(*freed, strict=True), list(freed.values())
-    if connection.vendor != "postgresql":  # the SQLite demo (one writer at a time: no lock order to keep)
-        Reservation.objects.filter(pk__in=[r.pk for r in reservations]).update(status=status, closed_at=now)
-        updated = sum(
-            StockLevel.objects.filter(variant_id=v, location_id=loc).update(reserved=F("reserved") - quantity)
-            for (v, loc), quantity in freed.items()
-        )
-    else:
-        params = [status, now, [r.pk for r in reservations], list(variant_ids), list(location_ids), quantities]
-        with connection.cursor() as cursor:
-            cursor.execute(GIVE_BACK_RESERVED_SQL, params)
-            updated = cursor.rowcount
+    params = [status, now, [r.pk for r in reservations], list(variant_ids), list(location_ids), quantities]
+    with connection.cursor() as cursor:
+        cursor.execute(GIVE_BACK_RESERVED_SQL, params)
+        updated = cursor.rowcount
     if updated != len(freed):
         raise InventoryError("A reservation's stock level is missing.", code=InventoryCode.UNKNOWN_RESERVATION)
     for r in reservations:

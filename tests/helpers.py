@@ -60,3 +60,16 @@ def race(target, count: int, *, expected: type[Exception]):
     for thread in threads:
         thread.join()
     return results, errors
+
+
+def database_url(db: dict | None = None) -> str:
+    """The URL of the suite's database for a child process: a TCP host, or the socket directory of
+    the embedded server (percent-encoded, as libpq and dj-database-url read it)."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    db = db or connection.settings_dict
+    credentials = quote(db["USER"], safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
+    host = quote(db["HOST"] or "127.0.0.1", safe="")
+    return f"postgres://{credentials}@{host}:{db['PORT'] or 5432}/{db['NAME']}"

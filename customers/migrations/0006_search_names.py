@@ -1,4 +1,4 @@
-"""Distinct names for the search box's typo steps, kept by triggers (PostgreSQL), and the index that
+"""Distinct names for the search box's typo steps, kept by triggers, and the index that
 reads the first live shoppers of one name by id. See `SearchName`."""
 
 from django.db import migrations, models
@@ -55,16 +55,6 @@ DROP INDEX IF EXISTS {NAMES_INDEX};
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD)
-
-
 class Migration(migrations.Migration):
     dependencies = [("customers", "0005_email_prefix_index")]
 
@@ -81,5 +71,5 @@ class Migration(migrations.Migration):
                 name="customer_live_name_idx",
             ),
         ),
-        migrations.RunPython(forward, backward),
+        migrations.RunSQL([FORWARD], [BACKWARD]),
     ]

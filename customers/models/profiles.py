@@ -177,9 +177,9 @@ class SearchName(models.Model):
 
     Trigram similarity is ranked over these few distinct names instead of over every shopper
     (a million profiles share a few hundred thousand names; "lucia pael" would otherwise rank
-    every Lucia). On PostgreSQL, triggers on the customers table keep it exact whoever writes
-    (services, admin, bulk COPY): a name is added when a profile gets it and removed when the
-    last profile loses it (renamed, erased, deleted). Not used on SQLite (the demo's LIKE).
+    every Lucia). Triggers on the customers table keep it exact whoever writes (services, admin,
+    bulk COPY): a name is added when a profile gets it and removed when the last profile loses it
+    (renamed, erased, deleted).
     """
 
     name = models.CharField(max_length=170, primary_key=True)

@@ -20,9 +20,6 @@ def update_rows(objs: list, fields: list[str]) -> None:
     """
     if not objs:
         return
-    if connection.vendor != "postgresql":  # the SQLite demo: no casts in VALUES there
-        type(objs[0]).objects.bulk_update(objs, fields)
-        return
     meta = type(objs[0])._meta
     pk, columns = meta.pk, [meta.get_field(name) for name in fields]
     casts = [pk.db_type(connection), *(field.db_type(connection) for field in columns)]

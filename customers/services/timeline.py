@@ -401,58 +401,30 @@ def _insert_events(rows: list, *, now: datetime, stores: dict) -> set[tuple[str,
 
     On PostgreSQL one INSERT ... SELECT unnest(...) ON CONFLICT DO NOTHING RETURNING does the insert
     and tells which rows were new: no per-row model objects, no separate existence query (this is
-    the hot path of event ingestion). Elsewhere (the SQLite demo) the ORM does the same in two steps.
+    the hot path of event ingestion).
     """
     if not rows:
         return set()
-    if connection.vendor == "postgresql":
-        columns = list(
-            zip(
-                *[
-                    (
-                        profile.pk,
-                        event["channel"],
-                        event["kind"],
-                        event["occurred_at"],
-                        stores[event["store"]].pk if event["store"] else None,
-                        event["subject"],
-                        json.dumps(event["data"], cls=DjangoJSONEncoder),
-                        key[0],
-                        key[1],
-                        now,
-                    )
-                    for _, key, event, profile in rows
-                ],
-                strict=True,
-            )
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(_INSERT_EVENTS_SQL, [list(column) for column in columns])
-            return {(source, external_id) for source, external_id in cursor.fetchall()}
-    keys = [key for _, key, _, _ in rows]
-    seen = set(
-        Interaction.objects.filter(source__in={k[0] for k in keys}, external_id__in=[k[1] for k in keys]).values_list(
-            "source", "external_id"
+    columns = list(
+        zip(
+            *[
+                (
+                    profile.pk,
+                    event["channel"],
+                    event["kind"],
+                    event["occurred_at"],
+                    stores[event["store"]].pk if event["store"] else None,
+                    event["subject"],
+                    json.dumps(event["data"], cls=DjangoJSONEncoder),
+                    key[0],
+                    key[1],
+                    now,
+                )
+                for _, key, event, profile in rows
+            ],
+            strict=True,
         )
     )
-    Interaction.objects.bulk_create(
-        [
-            Interaction(
-                customer=profile,
-                channel=event["channel"],
-                kind=event["kind"],
-                occurred_at=event["occurred_at"],
-                store=stores.get(event["store"]),
-                subject=event["subject"],
-                data=event["data"],
-                source=key[0],
-                external_id=key[1],
-                recorded_at=now,
-            )
-            for _, key, event, profile in rows
-            if key not in seen
-        ],
-        batch_size=MAX_BATCH,
-        ignore_conflicts=True,
-    )
-    return {key for key in keys if key not in seen}
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_EVENTS_SQL, [list(column) for column in columns])
+        return {(source, external_id) for source, external_id in cursor.fetchall()}

@@ -84,8 +84,8 @@ class Order(models.Model):
             models.Index(fields=["customer", "-placed_at", "-id"], name="order_customer_idx"),
             models.Index(fields=["store", "-placed_at"], name="order_store_idx"),
             models.Index(fields=["channel", "placed_at"], name="order_channel_idx"),
-            # Orders by time, carrying what the insights sales figures sum (PostgreSQL INCLUDE: an
-            # index-only scan of a period's orders; plain index on SQLite). Replaces placed_at's own.
+            # Orders by time, carrying what the insights sales figures sum (INCLUDE: an index-only
+            # scan of a period's orders). Replaces placed_at's own.
             models.Index(
                 fields=["placed_at"], include=["id", "store", "channel", "status", "total"], name="order_placed_idx"
             ),

@@ -257,7 +257,7 @@ class ReturnRequest(models.Model):
                 name="return_amounts_not_negative",
             ),
             models.CheckConstraint(
-                # Rounded: exact on PostgreSQL, and SQLite (the demo) compares decimals as floats.
+                # Compared at the cent, whatever scale the subtraction carries.
                 condition=Q(
                     refund_total=Round(models.F("goods_total") - models.F("fees_total") - models.F("clawback_total"), 2)
                 ),

@@ -13,8 +13,7 @@ How: the view runs inside one transaction that also writes the stored answer, so
 the key commit together or not at all (a process killed between the two cannot leave an effect
 without its key, nor a key stuck "running"). While it runs, the transaction holds a PostgreSQL
 advisory lock on (scope, key): a concurrent retry fails to take it and answers 409 at once, and
-a dead process releases it with its connection. On SQLite (the demo) immediate transactions
-already serialise writers, so a concurrent retry waits and then replays.
+a dead process releases it with its connection.
 """
 
 import hashlib
@@ -60,8 +59,6 @@ def request_fingerprint(request) -> str:
 
 def _try_lock(scope: str, key: str) -> bool:
     """Take the transaction-scoped advisory lock for (scope, key); False when another request has it."""
-    if connection.vendor != "postgresql":
-        return True  # SQLite: BEGIN IMMEDIATE has already serialised us behind any other writer
     digest = hashlib.sha256(f"idempotency\n{scope}\n{key}".encode()).digest()
     lock_id = int.from_bytes(digest[:8], "big", signed=True)
     with connection.cursor() as cursor:

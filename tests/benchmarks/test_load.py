@@ -20,6 +20,7 @@ from customers.models import Customer, CustomerIdentity, Interaction, LoyaltyAcc
 from inventory.models import StockLevel, Variant
 from orders.models import Order
 from retail.models import AuditEvent, PosDevice, User
+from tests.helpers import database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -42,12 +43,10 @@ def tiny_dataset():
 
 def server_env() -> dict:
     """The pytest database and Redis, test settings, API throttles lifted as in the bench runs."""
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(
         DJANGO_ENV="test",
-        DATABASE_URL=f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        DATABASE_URL=database_url(),
         LOG_LEVEL="WARNING",
     )
     for scope in ("ANON", "USER", "DEVICE"):

@@ -71,9 +71,7 @@ def test_the_shell_and_every_panel_cost_the_same_with_10_or_10000_interactions(a
     big = {name: _queries(associate_client, url) for name, url in urls.items()}
     # then no screen issues more queries
     assert big == small
-    # (the SQLite demo picks recommendations in three reads: variants together, in size, stock here)
-    expected = EXPECTED_QUERIES | ({"recommendations": 9} if connection.vendor == "sqlite" else {})
-    assert small == expected, small
+    assert small == EXPECTED_QUERIES, small
 
 
 # 4 of them are the portal's own and the shopper's (session, user, the user's memberships with
@@ -184,8 +182,6 @@ def test_lists_show_stock_here_and_recommendations_come_from_purchases(associate
 
 
 def test_bought_together_reads_only_the_newest_baskets_of_each_sku(catalog, store, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("the per-SKU sample is PostgreSQL's; the SQLite demo reads one sample of all seeds")
     # given three older baskets of A with B, then two newer ones of A with C (a sample of 2 per SKU)
     monkeypatch.setattr(selectors, "BASKETS_PER_SKU", 2)
     for n in range(3):

@@ -195,7 +195,6 @@ def _names():
     return set(SearchName.objects.values_list("name", flat=True))
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers are PostgreSQL's")
 def test_the_distinct_names_follow_every_write_of_a_profile(ada):
     # given two shoppers with one name, and Ada (created through the service)
     from customers.services import update_customer_profile

@@ -176,11 +176,10 @@ def test_counts_are_whole_numbers(chain):
     assert isinstance(pickups["LON-01"]["short_units"], int)
 
 
-def test_money_sums_from_sqlite_come_back_as_decimals():
-    # SQLite (the demo) hands back SUM() of decimals as int or float
-    assert [selectors._money(v) for v in (12.5, 7, None, Decimal("1.005"))] == [
+def test_money_sums_are_shown_to_the_cent_and_nothing_is_zero():
+    assert [selectors._money(v) for v in (Decimal("12.5"), None, Decimal("1.005"), Decimal("2.675"))] == [
         Decimal("12.50"),
-        Decimal("7.00"),
         Decimal("0.00"),
         Decimal("1.00"),
+        Decimal("2.68"),
     ]

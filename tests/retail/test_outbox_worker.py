@@ -22,13 +22,14 @@ import redis
 from celery import Celery
 from celery import _state as celery_state
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from kombu.transport.redis import Channel
 
 from retail import tasks
 from retail.models import AuditEvent, OutboxMessage
 from retail.services import enqueue_outbox_message
+from tests.helpers import database_url
 from tests.retail.outbox_handlers import DELIVERED
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -92,12 +93,10 @@ def producer(queue, broker):
 def start_worker(transactional_db, queue, producer, tmp_path):
     """Start `celery worker` on the test queue; waits until it is ready; always killed at teardown."""
     workers = []
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     env = {
         **os.environ,
         "DJANGO_ENV": "test",
-        "DATABASE_URL": f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "REDIS_URL": broker_url(),
         "CELERY_QUEUE": queue,
         "DB_CONN_MAX_AGE": "0",

@@ -26,7 +26,7 @@ def run_manage(*args, env_overrides=None):
 
 
 def test_tests_run_on_postgres_and_redis():
-    # given the suite's settings / then the real engines are in use, never SQLite or local memory
+    # given the suite's settings / then the real engines are in use, never local memory
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     from django.core.cache.backends.redis import RedisCache
     from django.utils.module_loading import import_string
@@ -69,12 +69,12 @@ def test_unknown_environment_name_is_refused():
     assert "DJANGO_ENV must be demo, test or production" in result.stderr
 
 
-def test_demo_defaults_are_embedded_sqlite_and_eager_celery(tmp_path):
+def test_demo_defaults_are_the_embedded_postgresql_server_and_eager_celery():
     # given no DATABASE_URL or REDIS_URL
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='retail.settings'; django.setup();"
-        "from django.conf import settings as s;"
-        "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['OPTIONS']['transaction_mode'],"
+        "from django.conf import settings as s; d = s.DATABASES['default'];"
+        "print(d['ENGINE'], d['HOST'], d['PORT'], d['NAME'], d['USER'],"
         " s.CELERY_TASK_ALWAYS_EAGER, s.CACHES['default']['BACKEND'].rsplit('.', 1)[-1])"
     )
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ENV"}}
@@ -87,8 +87,30 @@ def test_demo_defaults_are_embedded_sqlite_and_eager_celery(tmp_path):
         timeout=60,
         check=True,
     ).stdout.split()
-    # then the demo runs on SQLite (immediate transactions), eager Celery and local-memory cache
-    assert out == ["django.db.backends.sqlite3", "IMMEDIATE", "True", "LocMemCache"]
+    # then the demo reaches the embedded PostgreSQL server of .pgdata/demo by its socket (no server is
+    # started by reading settings), with eager Celery and a local-memory cache
+    expected_host = str(settings.BASE_DIR / ".pgdata" / "demo")
+    assert out[0] == "django.db.backends.postgresql"
+    if not (settings.BASE_DIR / ".pgdata" / "demo" / "postmaster.pid").exists():  # else: where it runs
+        assert out[1:3] == [expected_host, "5432"]
+    assert out[3:] == ["omnistore", "postgres", "True", "LocMemCache"]
+
+
+@pytest.mark.parametrize("url", ["sqlite:///db.sqlite3", "mysql://root@127.0.0.1/omnistore"])
+def test_any_engine_but_postgresql_is_refused(url):
+    # when DATABASE_URL names another engine
+    result = run_manage("check", env_overrides={"DATABASE_URL": url})
+    # then Django does not start, and says why and what to do
+    assert result.returncode != 0
+    assert "Omnistore runs on PostgreSQL only" in result.stderr
+    assert "Unset it to use the embedded PostgreSQL server" in result.stderr
+
+
+def test_production_needs_a_database_url():
+    env = {"DJANGO_ENV": "production", "SECRET_KEY": "s" * 60, "ALLOWED_HOSTS": "shop.example.com", "DATABASE_URL": ""}
+    result = run_manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert "DATABASE_URL must be set in production" in result.stderr
 
 
 def test_content_security_policy_has_no_unsafe_inline(client):
