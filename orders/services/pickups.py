@@ -21,7 +21,7 @@ from inventory.errors import InventoryCode
 from inventory.models import Reservation
 from orders.counter import record_wrong_code, typed_codes_blocked
 from orders.errors import OrderCode, OrderError
-from orders.models import Fulfillment, OrderLine
+from orders.models import Fulfillment, Order, OrderLine
 from orders.pricing import unit_share
 from orders.services._common import actor_or_none, audit, notify, record_status, timeline
 from orders.services._transitions import (
@@ -175,10 +175,12 @@ def short_pick(
         note=note,
     )
     if all(li.open_quantity == 0 for li in fulfillment.lines.all()):
+        # Nothing left to pick here: every unit was cancelled, or moved to another store's pick-up.
         release(fulfillment, actor)
         move(fulfillment, S.CANCELLED, actor=actor, note="nothing left to pick")
         close_order_if_done(order, actor=actor)
-        notify(order=order, kind="cancelled", fulfillment=fulfillment)
+        if order.status == Order.Status.CANCELLED:  # not when the order goes on at another store
+            notify(order=order, kind="cancelled", fulfillment=fulfillment)
     return line
 
 
@@ -218,30 +220,36 @@ def _reroute(*, fulfillment: Fulfillment, line: OrderLine, missing: int, actor, 
         )
     except InventoryError as exc:
         raise OrderError(f"{to_location.name}: {exc.message}", code=exc.code, extra=exc.extra) from None
-    # The moved units take their paid share with them; the order's totals do not change.
-    start = line.quantity - line.cancelled_quantity - missing
-    moved_total = unit_share(line.total, line.quantity, start, missing)
-    moved_discount = unit_share(line.discount, line.quantity, start, missing)
-    line.quantity -= missing
-    line.total -= moved_total
-    line.discount -= moved_discount
-    line.save(update_fields=["quantity", "total", "discount"])
-    last = order.lines.order_by("-line_number").values_list("line_number", flat=True).first()
-    moved = OrderLine.objects.create(
-        order=order,
-        fulfillment=target,
-        line_number=last + 1,
-        variant=line.variant,
-        sku=line.sku,
-        name=line.name,
-        size=line.size,
-        colour=line.colour,
-        category=line.category,
-        quantity=missing,
-        unit_price=line.unit_price,
-        discount=moved_discount,
-        total=moved_total,
-    )
+    if missing == line.quantity:
+        # None of the line was picked or cancelled here: the line itself moves (it cannot keep 0 units).
+        line.fulfillment = target
+        line.save(update_fields=["fulfillment"])
+        moved = line
+    else:
+        # The moved units take their paid share with them; the order's totals do not change.
+        start = line.quantity - line.cancelled_quantity - missing
+        moved_total = unit_share(line.total, line.quantity, start, missing)
+        moved_discount = unit_share(line.discount, line.quantity, start, missing)
+        line.quantity -= missing
+        line.total -= moved_total
+        line.discount -= moved_discount
+        line.save(update_fields=["quantity", "total", "discount"])
+        last = order.lines.order_by("-line_number").values_list("line_number", flat=True).first()
+        moved = OrderLine.objects.create(
+            order=order,
+            fulfillment=target,
+            line_number=last + 1,
+            variant=line.variant,
+            sku=line.sku,
+            name=line.name,
+            size=line.size,
+            colour=line.colour,
+            category=line.category,
+            quantity=missing,
+            unit_price=line.unit_price,
+            discount=moved_discount,
+            total=moved_total,
+        )
     record_status(
         order=order,
         fulfillment=target,
