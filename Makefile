@@ -20,7 +20,7 @@ PYTHON_CANDIDATES := $(shell \
 BASE_PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 	if $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$p; break; fi; done)
 
-.PHONY: help demo serve test test-fast e2e lint fmt lock worker bench load report serve-prod check-deploy clean
+.PHONY: help demo crawl serve test test-fast e2e lint fmt lock worker bench load report serve-prod check-deploy clean
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ demo: venv ## PostgreSQL (embedded unless DATABASE_URL), migrate, seed a demo ch
 
 test: venv ## the suite on PostgreSQL (DATABASE_URL, else 127.0.0.1:5432, else the embedded server) and Redis
 	@TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(PY) -m tests.run $(PYTEST_ARGS)
+
+crawl: venv ## every demo role visits every page, fragment, admin page and API GET of a running demo (make demo first)
+	$(PY) -m tests.crawl --url http://$(HOST):$(PORT)
 
 e2e: venv ## only the browser journeys (Debian's chromium)
 	$(MAKE) test PYTEST_ARGS="-m e2e"

@@ -175,19 +175,24 @@ class CustomerAdmin(MergeTwoAction, CsvImportMixin, admin.ModelAdmin):
     @admin.display(description="Balances (ledgers)")
     def balances(self, obj):
         from django.urls import reverse
-        from django.utils.html import format_html
+        from django.utils.html import format_html, format_html_join
+
+        from retail.admin import admin_may_view
 
         account = getattr(obj, "loyalty_account", None)
         credit = getattr(obj, "store_credit", None)
-        return format_html(
-            '<a href="{}?q={}">{} points</a> · <a href="{}?q={}">{} store credit</a>',
-            reverse("admin:customers_pointsentry_changelist"),
-            obj.pk,
-            account.balance if account else 0,
-            reverse("admin:customers_storecreditentry_changelist"),
-            obj.pk,
-            credit.balance if credit else "0.00",
-        )
+        parts = []
+        for model, url, text in (
+            (PointsEntry, "admin:customers_pointsentry_changelist", f"{account.balance if account else 0} points"),
+            (StoreCreditEntry, "admin:customers_storecreditentry_changelist",
+             f"{credit.balance if credit else '0.00'} store credit"),
+        ):  # fmt: skip
+            # the ledger's page only for those who may read it
+            if admin_may_view(model):
+                parts.append(format_html('<a href="{}?q={}">{}</a>', reverse(url), obj.pk, text))
+            else:
+                parts.append(text)
+        return format_html_join(" · ", "{}", ((part,) for part in parts))
 
     def save_model(self, request, obj, form, change):
         from django.utils import timezone

@@ -30,8 +30,10 @@ from customers.models import (
     Task,
 )
 from customers.services import assign_offer_to_segment
+from customers.services._common import update_rows
+from retail.bulk import copy_models
 from retail.models import Store, StoreMembership, User
-from retail.seed import DEMO_PASSWORD
+from retail.seed import demo_password_hash
 from retail.seeding import SeedContext, seed_step
 
 FIRST = [
@@ -185,8 +187,9 @@ def seed_customers(ctx: SeedContext) -> None:
     total = ctx.count(2000, minimum=60)
     unusable = make_password(None)
     demo_user = User.objects.filter(email="shopper@omnistore.local").first() or User.objects.create_user(
-        email="shopper@omnistore.local", password=DEMO_PASSWORD, full_name="Grace Hopper"
+        email="shopper@omnistore.local", password=None, full_name="Grace Hopper"
     )
+    User.objects.filter(pk=demo_user.pk).update(password=demo_password_hash())
     ctx.logins.append(("shopper (app/web API)", demo_user.email, "X-Session-Token via /_allauth/app/v1/auth/login"))
     users, customers, kinds = [], [], []
     for n in range(total):
@@ -287,7 +290,7 @@ def seed_customers(ctx: SeedContext) -> None:
                 )
     for dupe in dupes:
         identities.append(CustomerIdentity(customer=dupe, kind="email", value=dupe.email, created_at=dupe.created_at))
-    CustomerIdentity.objects.bulk_create(identities, batch_size=2000)
+    copy_models(identities)
     Consent.objects.bulk_create(consents, batch_size=2000)
     tag_links = []
     through = Customer.tags.through
@@ -376,7 +379,7 @@ def seed_customers(ctx: SeedContext) -> None:
                 associate=customer.assigned_associate if channel == "store" else None,
             )
             baskets.append((row, lines))
-    Interaction.objects.bulk_create(interactions, batch_size=2000)
+    copy_models(interactions)
     items = [
         PurchasedItem(
             customer=row.customer,
@@ -392,7 +395,7 @@ def seed_customers(ctx: SeedContext) -> None:
         for row, lines in baskets
         for line in lines
     ]
-    PurchasedItem.objects.bulk_create(items, batch_size=2000)
+    copy_models(items)
     seen = defaultdict(lambda: [set(), None])
     for row in interactions:
         info = seen[row.customer.pk]
@@ -404,7 +407,7 @@ def seed_customers(ctx: SeedContext) -> None:
         customer.preferred_sizes = (
             sizes_of.get(customer.pk, {}) if rng.random() < 0.7 or customer is customers[0] else {}
         )
-    Customer.objects.bulk_update(customers, ["channels", "last_seen_at", "preferred_sizes"], batch_size=1000)
+    update_rows(customers, ["channels", "last_seen_at", "preferred_sizes"])
 
     year_ago = now - timedelta(days=365)
     spend, earned = defaultdict(Decimal), defaultdict(list)

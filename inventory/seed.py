@@ -1,6 +1,6 @@
 """Demo catalog and stock: apparel and home, spread over the stores and the warehouse.
 
-Opening stock is written as ledger rows (a receipt, then some sales) with bulk_create for speed;
+Opening stock is written as ledger rows (a receipt, then some sales) with COPY for speed;
 each level is exactly the sum of its movements, so `verify_stock_ledger` passes after seeding.
 """
 
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from inventory import services
 from inventory.models import Category, Product, StockLevel, StockMovement, Variant
+from retail.bulk import copy_models
 from retail.models import Store
 from retail.seeding import SeedContext, seed_step
 
@@ -165,8 +166,8 @@ def seed_catalog_and_stock(ctx: SeedContext) -> None:
                         created_at=opened + timedelta(days=rng.randint(1, 19)),
                     )
                 )
-    StockLevel.objects.bulk_create(levels, batch_size=2000)
-    StockMovement.objects.bulk_create(movements, batch_size=2000)
+    copy_models(levels)
+    copy_models(movements)
 
     _seed_work_in_progress(ctx, stores, variants)
     ctx.made["products"] = products

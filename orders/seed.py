@@ -1,12 +1,13 @@
 """Demo orders: two years of history on every channel, and open pick-ups in every state per store.
 
 History mirrors the purchases the customers step put on the timelines (same numbers, lines, dates,
-channels), plus anonymous till sales, bulk-inserted. Those orders have no stock movements of their
+channels), plus anonymous till sales, written with COPY (retail/bulk.py). Those orders have no stock movements of their
 own: inventory's opening stock already accounts for past sales, so the ledger still sums.
 Open pick-ups go through the real services (reservations, audit, timeline, notifications), so
 stock, reservations and ledgers stay consistent; numbers and codes come from ctx.rng.
 """
 
+import hashlib
 from datetime import timedelta
 from decimal import ROUND_UP, Decimal
 
@@ -19,14 +20,14 @@ from orders.models import Cart, CartLine, Fulfillment, Order, OrderLine, Payment
 from orders.numbers import seeded_numbers
 from orders.pricing import money
 from orders.services._common import notifications_muted
+from retail.bulk import copy_models
 from retail.models import Store, StoreMembership
 from retail.seeding import SeedContext, seed_step
 
 BRANDS = ["visa", "mastercard", "amex", "maestro"]
 OPEN_PLAN = [
-    "placed", "placed", "placed", "placed_overdue", "picking", "picking", "picking_overdue",
-    "ready", "ready", "ready_proxy", "ready_reminder_due", "ready_past_hold", "expired", "expired",
-    "curbside_arrived", "curbside_ready", "cancelled",
+    "placed", "placed", "placed_overdue", "picking", "picking_overdue", "ready", "ready_proxy",
+    "ready_reminder_due", "ready_past_hold", "expired", "curbside_arrived", "curbside_ready", "cancelled",
 ]  # fmt: skip
 PROXIES = ["Sam Taylor", "Alex Morgan", "Chris Patel", "Jo Evans"]
 
@@ -50,7 +51,7 @@ def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
     shippers = [s for s in stores if s.ships_orders] or selling
     purchases = list(
         Interaction.objects.filter(kind="purchase", source="seed")
-        .select_related("customer")
+        .select_related("customer__home_store", "store")
         .order_by("occurred_at", "pk")
     )
     skus = {line["sku"] for p in purchases for line in p.data.get("lines", [])}
@@ -101,7 +102,7 @@ def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
             points_earned=points.get(number, 0), receipt_number=receipt, placed_at=when, updated_at=when,
             closed_at=when + timedelta(hours=0 if channel == "store" else rng.randint(4, 72)),
         ))  # fmt: skip
-    Order.objects.bulk_create(orders, batch_size=1000)
+    copy_models(orders)
     fulfillments = []
     for order, (_, _, _, kind, location, when, _) in zip(orders, plans, strict=True):
         done = Fulfillment.Status.SHIPPED if kind == Fulfillment.Kind.SHIP else Fulfillment.Status.COLLECTED
@@ -112,7 +113,7 @@ def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
             collected_by_name=order.contact_name if collected else "", verification="code" if collected else "",
             tracking_number=f"JD{rng.randrange(10**11):011d}GB" if kind == Fulfillment.Kind.SHIP else "",
         ))  # fmt: skip
-    Fulfillment.objects.bulk_create(fulfillments, batch_size=1000)
+    copy_models(fulfillments)
     lines_out, payments, history = [], [], []
     for order, f, plan in zip(orders, fulfillments, plans, strict=True):
         for index, (variant, qty, amount) in enumerate(plan[6]):
@@ -123,10 +124,13 @@ def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
                 discount=_unit(amount, qty) * qty - amount, total=amount, picked_quantity=qty,
             ))  # fmt: skip
         cash = order.channel == "store" and rng.random() < 0.3
+        till = order.channel == "store"
         payments.append(Payment(
             order=order, method=Payment.Method.CASH if cash else Payment.Method.CARD,
-            provider="pos" if order.channel == "store" else "test",
-            reference=f"seed_{order.number}", brand="" if cash else rng.choice(BRANDS),
+            provider="pos" if till else "test",
+            # what the till and the test provider write, so that refunds to the original payment work
+            reference=_till_reference(order) if till else _test_reference(order.number),
+            brand="" if cash else rng.choice(BRANDS),
             last4="" if cash else f"{rng.randrange(10000):04d}", amount=order.total, captured_amount=order.total,
             status=Payment.Status.CAPTURED, created_at=order.placed_at, updated_at=order.closed_at,
         ))  # fmt: skip
@@ -135,10 +139,20 @@ def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
         if f.status != "collected" or f.kind != Fulfillment.Kind.CARRY_OUT:
             history.append(StatusChange(order=order, fulfillment=f, from_status="placed", to_status=f.status,
                                         actor_label="system", occurred_at=order.closed_at))  # fmt: skip
-    OrderLine.objects.bulk_create(lines_out, batch_size=2000)
-    Payment.objects.bulk_create([p for p in payments if p.amount > 0], batch_size=2000)
-    StatusChange.objects.bulk_create(history, batch_size=2000)
+    copy_models(lines_out)
+    copy_models([p for p in payments if p.amount > 0])
+    copy_models(history)
     return len(orders)
+
+
+def _till_reference(order: Order) -> str:
+    """What a till's sale posts as its tender reference (see orders.services.pos)."""
+    return f"{order.store.code}:{order.receipt_number or order.number}"
+
+
+def _test_reference(number: str) -> str:
+    """A reference of the built-in test provider (`test_` + 24 hex), as its authorisations give."""
+    return "test_" + hashlib.sha256(f"seed:{number}".encode()).hexdigest()[:24]
 
 
 def _unit(amount: Decimal, qty: int) -> Decimal:

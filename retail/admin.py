@@ -7,18 +7,66 @@ management command runs, line-numbered errors on the page, nothing written when 
 
 import csv
 from collections.abc import Iterable
+from contextvars import ContextVar
+from functools import wraps
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from retail import services
 from retail.models import AuditEvent, IdempotencyKey, OutboxMessage, PosDevice, Store, StoreMembership, User
+
+# --- links only to what the reader may open ----------------------------------------------------
+# Django's admin links a read-only foreign key to the related object's change page whatever the
+# reader's permissions (a merchandiser saw links to staff users' pages that answer 403). Every admin
+# view runs with its request at hand (rendered inside, so templates see it too), and those links
+# are plain text unless the reader may view the related object.
+_admin_request: ContextVar[HttpRequest | None] = ContextVar("admin_request", default=None)
+_site_admin_view = admin.site.admin_view
+
+
+def _admin_view_with_request(view, cacheable=False):
+    wrapped = _site_admin_view(view, cacheable)
+
+    @wraps(wrapped)
+    def inner(request, *args, **kwargs):
+        token = _admin_request.set(request)
+        try:
+            response = wrapped(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            return response
+        finally:
+            _admin_request.reset(token)
+
+    return inner
+
+
+def admin_may_view(model, obj=None) -> bool:
+    """Whether the admin's current reader may open `model`'s pages (False outside an admin view)."""
+    request = _admin_request.get()
+    model_admin = admin.site._registry.get(model)
+    return bool(request and model_admin and model_admin.has_view_permission(request, obj))
+
+
+_readonly_link = helpers.AdminReadonlyField.get_admin_url
+
+
+def _readonly_link_if_allowed(self, remote_field, remote_obj):
+    if not admin_may_view(remote_field.model, remote_obj):
+        return str(remote_obj)
+    return _readonly_link(self, remote_field, remote_obj)
+
+
+admin.site.admin_view = _admin_view_with_request
+helpers.AdminReadonlyField.get_admin_url = _readonly_link_if_allowed
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -1,17 +1,35 @@
 """Demo chain: stores in five cities, a warehouse, and staff for every role."""
 
 import base64
+import functools
+import hashlib
 from decimal import Decimal
 
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from allauth.mfa.utils import is_mfa_enabled
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
-from retail.models import Store, StoreMembership, User
+from retail.models import PosDevice, Store, StoreMembership, User
+from retail.models.stores import hash_device_token
 from retail.seeding import SeedContext, seed_step
 
 DEMO_PASSWORD = "omnistore-demo"  # noqa: S105 — printed on screen for the demo, never in production
+DEMO_TILL = ("LON-01", "Till 1")  # the demo's POS device; its token is printed by the banner
+
+
+@functools.cache
+def demo_password_hash() -> str:
+    """The demo password hashed once per process: every demo account shares it (hashing is slow on
+    purpose: ~0.3 s a time, 18 accounts)."""
+    return make_password(DEMO_PASSWORD)
+
+
+def demo_pos_token(store_code: str, name: str) -> str:
+    """The demo till's token, derived from its store and name so that the banner can print it (demo only)."""
+    return "pos_demo_" + hashlib.sha256(f"omnistore-demo-till:{store_code}:{name}".encode()).hexdigest()[:32]
+
 
 WEEKDAYS = {d: ["09:00", "19:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat")} | {"sun": ["11:00", "17:00"]}
 
@@ -118,11 +136,14 @@ def seed_stores_and_staff(ctx: SeedContext) -> None:
     def person(email, full_name, **extra):
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=full_name, **extra)
+            user = User.objects.create_user(email=email, password=None, full_name=full_name, **extra)
+            User.objects.filter(pk=user.pk).update(password=demo_password_hash())
         return user
 
     admin = person("admin@omnistore.local", "Ada Admin", is_staff=True, is_superuser=True)
     ctx.logins.append(("head office admin (MFA)", admin.email, "superuser: admin, portal in every store"))
+    # Head office without an admin role: the portal across every store (insights for the chain).
+    person("headoffice@omnistore.local", "Hana Headoffice", is_staff=True)
     for group_name, email, full_name in [
         ("merchandiser", "merch@omnistore.local", "Mia Merchandiser"),
         ("customer-service", "care@omnistore.local", "Cal Care"),
@@ -168,6 +189,13 @@ def seed_stores_and_staff(ctx: SeedContext) -> None:
         )
     ctx.logins.append(("associate in two stores", floater.email, "LON-01 and LON-02"))
     ctx.made["staff"] = staff
+    code, name = DEMO_TILL
+    till_store = next((s for s in stores if s.code == code), None)
+    if till_store is not None and not PosDevice.objects.filter(store=till_store, name=name).exists():
+        token = demo_pos_token(code, name)
+        PosDevice.objects.create(
+            store=till_store, name=name, token_prefix=token[4:12], token_hash=hash_device_token(token)
+        )
     # Roles that must use MFA are enrolled up front so the demo works; `manage.py demo_totp` prints codes.
     from retail.selectors import requires_mfa
 

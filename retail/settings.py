@@ -160,7 +160,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # a host named: kombu warns without one
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -351,13 +351,19 @@ IDEMPOTENCY_KEY_TTL_HOURS = 24
 OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "8"))
 OUTBOX_LEASE_SECONDS = int(env("OUTBOX_LEASE_SECONDS", "60"))
 
+_REQUEST_LOG = "ERROR" if DJANGO_ENV == "demo" else "INFO"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # The demo's terminal shows requests that failed (5xx, with their traceback), not every request.
+        "django.server": {"handlers": ["console"], "level": env("REQUEST_LOG_LEVEL", _REQUEST_LOG), "propagate": False},
+        "django.request": {"level": env("REQUEST_LOG_LEVEL", _REQUEST_LOG)},
+    },
 }
 
 if DJANGO_ENV == "test":

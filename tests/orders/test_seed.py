@@ -3,7 +3,8 @@
 import pytest
 from django.core.management import call_command
 
-from orders.models import Fulfillment, Order
+from orders.errors import OrderError
+from orders.models import Fulfillment, Order, OrderLine
 from retail.models import Store
 
 pytestmark = pytest.mark.django_db
@@ -23,3 +24,77 @@ def test_the_demo_seed_gives_history_and_open_pickups_and_keeps_the_stock_ledger
     # and the stock ledger still explains every level
     call_command("verify_stock_ledger")
     assert "Every stock level equals the sum of its ledger" in capsys.readouterr().out
+
+
+def test_seeded_orders_pickups_and_returns_can_be_worked_like_real_ones():
+    """What the demo shows must work when an associate acts on it (a seeded reference is a real one)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders import services
+    from orders.models import Payment
+    from orders.returns.models import ReturnRequest
+    from orders.returns.services import LineRequest, complete_return, receive_return, refund_return
+    from retail.models import StoreMembership
+    from tests.helpers import pickup_proof
+
+    call_command("seed_demo", "--seed", "7", "--scale", "tiny")
+    # given a seeded online order paid by card through the test provider, inside the return window
+    payment = (
+        Payment.objects.filter(provider="test", status="captured", order__status="completed", order__channel="web")
+        .filter(order__placed_at__gte=timezone.now() - timedelta(days=25), order__returns__isnull=True)
+        .select_related("order__store")
+        .order_by("-order__placed_at")
+        .first()
+    )
+    assert payment is not None and payment.reference.startswith("test_")
+    order = payment.order
+    desk = Store.objects.filter(kind="store", accepts_returns=True).order_by("code").first()
+    associate = StoreMembership.objects.filter(store=desk).order_by("role").first().user
+    line = order.lines.order_by("line_number").first()
+    # when it is returned at a desk with a refund to the original payment
+    request = complete_return(
+        store=desk,
+        actor=associate,
+        refund_method="original",
+        order=order,
+        lines=[LineRequest(line_number=line.line_number, quantity=1, reason="changed_mind", condition="new")],
+    )
+    # then the card is refunded through the provider
+    request.refresh_from_db()
+    assert request.status == "refunded" and request.refunded_to_tenders > 0
+    # and a seeded open return can be received and refunded
+    open_return = ReturnRequest.objects.filter(status="requested", order__isnull=False).order_by("pk").first()
+    assert open_return is not None
+    store = open_return.store or desk
+    staff = StoreMembership.objects.filter(store=store).order_by("role").first().user
+    received = receive_return(request=open_return, store=store, actor=staff)
+    done = refund_return(request=received, store=store, actor=staff, method="store_credit")
+    assert done.status == "refunded"
+    # and a seeded pick-up to pick is picked, made ready and handed over against its code
+    f = Fulfillment.objects.filter(kind="pickup", status="placed").select_related("location").order_by("pk").first()
+    picker = StoreMembership.objects.filter(store=f.location).order_by("role").first().user
+    for line in f.lines.all():
+        for _ in range(line.quantity):
+            services.scan_pick(fulfillment=f, code=line.sku, actor=picker, store=f.location)
+    f = services.mark_ready(fulfillment=f, actor=picker, store=f.location)
+    f = services.hand_over_pickup(
+        fulfillment=f,
+        actor=picker,
+        store=f.location,
+        verification="code",
+        collected_by_name=f.order.contact_name,
+        proof=pickup_proof(f, "code"),
+    )
+    assert f.status == "collected"
+    # and another one can be shorted and sent from the nearest store
+    f = Fulfillment.objects.filter(kind="pickup", status="placed").select_related("location").order_by("pk").first()
+    line = f.lines.order_by("line_number").first()
+    picker = StoreMembership.objects.filter(store=f.location).order_by("role").first().user
+    try:
+        services.short_pick(line=line, missing=line.quantity, resolution="reroute", actor=picker, store=f.location)
+    except OrderError as exc:  # no other store stocks that SKU: cancelling is the associate's answer
+        assert exc.code in ("no_route", "insufficient_stock")
+        services.short_pick(line=line, missing=line.quantity, resolution="cancel", actor=picker, store=f.location)
+    assert OrderLine.objects.filter(pk=line.pk).exists()

@@ -1,3 +1,5 @@
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -22,8 +24,12 @@ class Command(BaseCommand):
         steps = [s for s in seed_steps() if not only or s.name in only]
         if only and len(steps) != len(set(only)):
             raise CommandError(f"Unknown step; known: {', '.join(s.name for s in seed_steps())}")
+        started = time.monotonic()
         for step in steps:
             self.stdout.write(f"Seeding {step.name} ...")
+            began = time.monotonic()
             with transaction.atomic():
                 step.func(ctx)
-        self.stdout.write(self.style.SUCCESS(f"Seeded {len(steps)} steps (seed={seed}, scale={scale})."))
+            self.stdout.write(f"  ({time.monotonic() - began:.1f} s)")
+        took = time.monotonic() - started
+        self.stdout.write(self.style.SUCCESS(f"Seeded {len(steps)} steps in {took:.0f} s (seed={seed}, scale={scale})."))
