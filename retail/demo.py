@@ -128,9 +128,8 @@ def run(host: str, port: int) -> int:
         wait_until_ready(url, server)
         sys.stderr.write(banner.stderr)
         print(banner.stdout, end="")
-        print(
-            f"Up in {time.monotonic() - started:.0f} s. Press Ctrl-C to stop the demo (and its database).", flush=True
-        )
+        what = "the demo" if os.environ.get("DATABASE_URL") else "the demo and its PostgreSQL server"
+        print(f"Up in {time.monotonic() - started:.0f} s. Press Ctrl-C to stop {what}.", flush=True)
         server.wait()
         if server.returncode:
             print(f"The web server stopped (exit {server.returncode}).", file=sys.stderr)

@@ -32,4 +32,5 @@ class Command(BaseCommand):
                 step.func(ctx)
             self.stdout.write(f"  ({time.monotonic() - began:.1f} s)")
         took = time.monotonic() - started
-        self.stdout.write(self.style.SUCCESS(f"Seeded {len(steps)} steps in {took:.0f} s (seed={seed}, scale={scale})."))
+        done = f"Seeded {len(steps)} steps in {took:.0f} s (seed={seed}, scale={scale})."
+        self.stdout.write(self.style.SUCCESS(done))
