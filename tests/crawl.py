@@ -50,7 +50,7 @@ ROLES = {
     "POS device": ("LON-01/Till 1", "device", ("api",)),
     "anonymous": ("", "none", ("public", "api")),
 }
-MAIN_PORTAL_PAGES = 12  # pages opened in the browser per portal role for the CSP check
+MAIN_PORTAL_PAGES = 24  # pages (one per URL pattern) opened in the browser per portal role for the CSP check
 DEBUG_MARKERS = ("You're seeing this error because you have <code>DEBUG = True</code>", 'id="traceback"')
 SKIP = re.compile(r"^/(static|media)/|/logout/?$|/delete/$|^/admin/r/|^/_allauth/|^/accounts/(?!login)")
 
@@ -105,6 +105,7 @@ class Visit:
     seconds: float
     kind: str
     problem: str = ""
+    html: bool = False
 
 
 @dataclass
@@ -220,6 +221,7 @@ class Crawler:
             headers = {"HX-Request": "true"} if fragment else {}
             status, final, response_headers, body, seconds = session.request(path, headers=headers)
             visit = Visit(role, path, status, seconds, "fragment" if fragment else kind)
+            visit.html = "text/html" in response_headers.get("Content-Type", "")
             visit.problem = self.judge(visit, body, found_on)
             self.report.visits.append(visit)
             if status != 200 or "text/html" not in response_headers.get("Content-Type", ""):
@@ -287,6 +289,8 @@ class Crawler:
             row = samples.get(prefix) or {}
             keys = (name, "id", "code", "number", "rma_number", "sku", "token")
             value = next((row[k] for k in keys if k in row and row[k] not in (None, "")), None)
+            if value is None:  # e.g. /orders/{number}/ from the rows of /me/orders/
+                value = next((r[name] for r in samples.values() if r.get(name) not in (None, "")), None)
             if value is None:
                 return None
             path = path.replace("{" + name + "}", urllib.parse.quote(str(value), safe=""))
@@ -306,8 +310,14 @@ class Crawler:
         page = context.new_page()
         console: list[str] = []
         page.on("console", lambda m: "Content Security Policy" in m.text and console.append(m.text))
-        pages = [v.url for v in self.report.visits if v.role == role and v.kind == "portal" and v.status == 200]
-        main = list(dict.fromkeys(p for p in pages if "?" not in p))[:MAIN_PORTAL_PAGES]
+        pages = [
+            v.url for v in self.report.visits if v.role == role and v.kind == "portal" and v.status == 200 and v.html
+        ]
+        by_route: dict[str, str] = {}
+        for path in pages:  # one page per URL pattern: the clienteling screen, a pick sheet, an order...
+            if "?" not in path:
+                by_route.setdefault(self.route_of(path), path)
+        main = list(by_route.values())[:MAIN_PORTAL_PAGES]
         for path in main:
             console.clear()
             started = time.monotonic()

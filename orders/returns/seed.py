@@ -76,9 +76,9 @@ def seed_returns(ctx: SeedContext) -> None:
         .order_by("pk")
     )
     rng.shuffle(orders)
-    # Every return runs the real services (~0.17 s of CPU each): 150 at small scale keep the seed
-    # under a minute and still give every state, reason and channel (about 2% of the history).
-    wanted = min(ctx.count(150, minimum=20), max(1, round(len(orders) * 0.1)))
+    # Every return runs the real services (~0.17 s of CPU each): 110 at small scale keep the seed
+    # under a minute and still give every state, reason and channel on recent and older orders.
+    wanted = min(ctx.count(110, minimum=20), max(1, round(len(orders) * 0.1)))
     recent = [o for o in orders if o.placed_at >= now - timedelta(days=20)]
     older = [o for o in orders if o.placed_at < now - timedelta(days=20)]
     counts: Counter = Counter()
