@@ -30,9 +30,10 @@ $(VENV)/.installed-dev: requirements-dev.lock
 		echo "Omnistore needs Python 3.12 or newer (Django 6). None was found on PATH or under pyenv."; \
 		echo "Install one (e.g. 'pyenv install 3.13') or run: make BASE_PYTHON=/path/to/python3.12 demo"; \
 		exit 1; fi
-	@echo "Using $(BASE_PYTHON) ($$($(BASE_PYTHON) --version))"
+	@echo "Installing the locked dependencies into $(VENV) with $(BASE_PYTHON) ($$($(BASE_PYTHON) --version))"
 	@[ -x $(PY) ] || $(BASE_PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
+	@# -qq: errors only (a hash mismatch is one); pip's notes about the machine's index settings are not ours to print
+	@$(PY) -m pip install -qq --require-hashes --no-deps -r requirements-dev.lock
 	@touch $@
 
 venv: $(VENV)/.installed-dev

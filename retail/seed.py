@@ -203,4 +203,5 @@ def seed_stores_and_staff(ctx: SeedContext) -> None:
         if requires_mfa(user) and not is_mfa_enabled(user):
             TOTP.activate(user, base64.b32encode(f"omnistore-demo-{user.email}".encode()).decode()[:32])
             RecoveryCodes.activate(user)
-    ctx.log(f"  {len(stores)} locations, {len(staff) + 4} staff accounts")
+    staff_accounts = User.objects.filter(email__endswith="@omnistore.local", is_active=True).count()
+    ctx.log(f"  {len(stores)} locations, {staff_accounts} staff accounts, the demo till of {DEMO_TILL[0]}")
