@@ -139,9 +139,10 @@ def run(host: str, port: int) -> int:
 
 def _stop_server(server: subprocess.Popen) -> None:
     if server.poll() is None:
-        # Ctrl-C reached it too (same process group); SIGTERM or a closed terminal did not.
+        # Ctrl-C reached it too (same process group); SIGTERM or a closed terminal did not. SIGTERM,
+        # not SIGINT: a demo started in the background by a script has SIGINT ignored.
         with contextlib.suppress(ProcessLookupError):
-            server.send_signal(signal.SIGINT)
+            server.send_signal(signal.SIGTERM)
         try:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
