@@ -8,6 +8,10 @@ customer_merge_undone(sender=Customer, merge=CustomerMerge, source=Customer, tar
 customer_erased(sender=Customer, customer=Customer)
     Sent inside the erase transaction: drop personal data (addresses, names) from your rows,
     keep the rows themselves for accounting.
+identity_verified(sender=Customer, customer=Customer, kind="email"|"phone", value=str)
+    Sent inside the linking transaction once a signed-in shopper proved they own `value` (allauth
+    verified the email, or they typed the code texted to the phone). Attach what was placed with
+    that contact by a guest (orders: guest orders); never grant anything else.
 """
 
 from django.dispatch import Signal
@@ -15,3 +19,4 @@ from django.dispatch import Signal
 customer_merged = Signal()
 customer_merge_undone = Signal()
 customer_erased = Signal()
+identity_verified = Signal()

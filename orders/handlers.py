@@ -8,6 +8,7 @@ Each channel is used only with the shopper's consent for it.
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from customers.services.linking import PHONE_CODE_TOPIC
 from orders.models import Fulfillment, Notification, Order
 from orders.notifications import OutgoingMessage, adapter_for
 from orders.services._common import NOTIFY_TOPIC
@@ -89,3 +90,26 @@ def send_order_notification(message) -> None:
             message_key=key,
             created_at=timezone.now(),
         )
+
+
+@outbox_handler(PHONE_CODE_TOPIC)
+def send_phone_code(message) -> None:
+    """The one-time code a shopper asked for to prove a phone number (customers.services.linking).
+
+    Sent whatever the marketing consents say (the shopper asked for it); the code is wiped from the
+    stored message in the same transaction that marks it delivered.
+    """
+    from retail.models import OutboxMessage
+
+    phone, code = message.payload["phone"], message.payload["code"]
+    adapter_for("sms").send(
+        OutgoingMessage(
+            channel="sms",
+            recipient=phone,
+            subject="Your Omnistore code",
+            body=f"{code} is your code to confirm this number. It expires in 10 minutes. "
+            "Nobody from the store will ask for it.",
+            idempotency_key=f"outbox:{message.pk}",
+        )
+    )
+    OutboxMessage.objects.filter(pk=message.pk).update(payload={"phone": phone, "code": "sent"})

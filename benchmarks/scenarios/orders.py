@@ -62,7 +62,7 @@ def _make_stock(store: Store, n: int = 6) -> list[Variant]:
 
 
 def _shopper() -> User:
-    from customers.services.profiles import link_user_to_customer
+    from customers.services.linking import link_user_to_customer
 
     user = User.objects.create_user(email=SHOPPER, full_name="Bench Shopper")
     link_user_to_customer(user=user)

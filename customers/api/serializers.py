@@ -100,6 +100,15 @@ class MeUpdateSerializer(serializers.Serializer):
     )
 
 
+class PhoneCodeRequestSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=32)
+
+
+class PhoneCodeConfirmSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=32)
+    code = serializers.CharField(max_length=12)
+
+
 class PointsEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = PointsEntry

@@ -19,6 +19,8 @@ from customers.api.serializers import (
     MeSerializer,
     MeUpdateSerializer,
     OfferSerializer,
+    PhoneCodeConfirmSerializer,
+    PhoneCodeRequestSerializer,
     PointsEntrySerializer,
 )
 from customers.errors import CustomerCode, CustomerError
@@ -26,9 +28,11 @@ from customers.models import LoyaltyTier, StoreCreditAccount
 from customers.selectors import customer_for_user, lists_with_availability, next_tier, offers_for
 from customers.services import (
     add_list_item,
+    confirm_phone_code,
     ingest_events,
     link_user_to_customer,
     remove_list_item,
+    send_phone_code,
     update_profile_from_client,
 )
 from retail.api.idempotency import idempotent
@@ -197,3 +201,43 @@ class MeListItemView(APIView):
     def delete(self, request, item_id: int):
         remove_list_item(customer=_me(request), item_id=item_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MePhoneCodeView(APIView):
+    """Text a one-time code to a phone number, to prove it is yours (then POST it to `confirm/`).
+
+    The answer is the same whatever the number: it tells nothing about other shoppers.
+    """
+
+    permission_classes = [IsShopper]
+
+    @extend_schema(
+        request=PhoneCodeRequestSerializer,
+        responses={
+            202: None,
+            400: CustomerErrorSerializer,
+            429: OpenApiResponse(CustomerErrorSerializer, description="too_many_codes: at most 5 an hour"),
+        },
+    )
+    def post(self, request):
+        incoming = PhoneCodeRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        send_phone_code(user=request.user, phone=incoming.validated_data["phone"])
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class MePhoneConfirmView(APIView):
+    """The code we texted: the number is proven and linked; if a store profile holds it (and your
+    account holds no other profile yet), your account now sees that profile's history."""
+
+    permission_classes = [IsShopper]
+
+    @extend_schema(
+        request=PhoneCodeConfirmSerializer,
+        responses={200: MeSerializer, 400: OpenApiResponse(CustomerErrorSerializer, description="invalid_code")},
+    )
+    def post(self, request):
+        incoming = PhoneCodeConfirmSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        confirm_phone_code(user=request.user, **incoming.validated_data)
+        return Response(MeSerializer(customer_for_user(request.user)).data)

@@ -14,6 +14,13 @@ from customers.services.clienteling import (
     raise_important_date_tasks,
     raise_task_for_event,
 )
+from customers.services.linking import (
+    confirm_phone_code,
+    create_guest_profile,
+    link_user_to_customer,
+    link_verified_identity,
+    send_phone_code,
+)
 from customers.services.lists import add_list_item, remove_list_item
 from customers.services.loyalty import (
     InsufficientPoints,
@@ -37,7 +44,6 @@ from customers.services.privacy import erase_customer, export_customer_data
 from customers.services.profiles import (
     assign_associate,
     create_customer,
-    link_user_to_customer,
     reassign_client_book,
     resolve_customer,
     set_consent,
@@ -57,7 +63,9 @@ __all__ = [
     "assign_offer",
     "assign_offer_to_segment",
     "complete_task",
+    "confirm_phone_code",
     "create_customer",
+    "create_guest_profile",
     "create_task",
     "earn_points",
     "erase_customer",
@@ -66,6 +74,7 @@ __all__ = [
     "ingest_events",
     "issue_store_credit",
     "link_user_to_customer",
+    "link_verified_identity",
     "merge_customers",
     "pin_note",
     "raise_back_in_stock_tasks",
@@ -82,6 +91,7 @@ __all__ = [
     "remove_list_item",
     "resolve_customer",
     "reverse_points",
+    "send_phone_code",
     "set_consent",
     "set_customer_tags",
     "set_offers_active",

@@ -76,10 +76,11 @@ def _clean_profile_values(values: dict) -> dict:
     return cleaned
 
 
-def _sync_contact_identities(customer: Customer) -> None:
+def _sync_contact_identities(customer: Customer, fields=tuple(CONTACT_IDENTITY)) -> None:
     """Email, phone and card on the profile are also identities; taken ones are refused."""
     now = timezone.now()
-    for field, kind in CONTACT_IDENTITY.items():
+    for field in fields:
+        kind = CONTACT_IDENTITY[field]
         value = getattr(customer, field)
         if not value:
             continue
@@ -173,9 +174,19 @@ def create_customer(
 
 @transaction.atomic
 def update_customer_profile(
-    *, customer: Customer, values: dict, actor: User | None = None, store: Store | None = None
+    *,
+    customer: Customer,
+    values: dict,
+    actor: User | None = None,
+    store: Store | None = None,
+    claim_identities: bool = True,
 ) -> Customer:
-    """Change profile fields (names, contact, birthday, dates, sizes, home store); contacts stay identities."""
+    """Change profile fields (names, contact, birthday, dates, sizes, home store).
+
+    Staff (who see the shopper) make changed contacts identities of the profile; a shopper's own
+    change (`claim_identities=False`) is a contact only until proven (customers.services.linking):
+    typing a number must neither find nor claim a profile.
+    """
     unknown = set(values) - PROFILE_FIELDS
     if unknown:
         raise CustomerError(f"Cannot change {', '.join(sorted(unknown))}.", code=RetailCode.INVALID)
@@ -196,7 +207,8 @@ def update_customer_profile(
     except ValidationError as exc:
         raise validation_to_error(exc) from None
     customer.save()
-    _sync_contact_identities(customer)
+    if claim_identities:
+        _sync_contact_identities(customer, [f for f in CONTACT_IDENTITY if f in changed])
     record_audit_event(
         actor=actor, action="customer.updated", obj=customer, store=store, details={"fields": sorted(changed)}
     )
@@ -440,25 +452,6 @@ def _resolve(pairs, *, create: bool, customer: Customer | None, actor) -> Custom
 
 
 @transaction.atomic
-def link_user_to_customer(*, user: User) -> Customer:
-    """The profile of a signed-in shopper, found by their email or made for them (idempotent)."""
-    existing = Customer.objects.filter(user=user).first()
-    if existing is not None:
-        return live_profile(existing)
-    customer = resolve_customer(identities={"email": user.email}, create=True)
-    if customer.user_id and customer.user_id != user.pk:
-        raise CustomerError("This email belongs to another account.", code=CustomerCode.IDENTITY_CONFLICT)
-    if customer.user_id is None:
-        customer.user = user
-        if not customer.first_name and user.full_name:
-            customer.first_name, _, customer.last_name = user.full_name.partition(" ")
-            refresh_search_name(customer)
-        customer.updated_at = timezone.now()
-        customer.save(update_fields=["user", "first_name", "last_name", "search_name", "updated_at"])
-    return customer
-
-
-@transaction.atomic
 def update_profile_from_client(
     *, customer: Customer, values: dict, consents: dict | None = None, home_store_code: str | None = "", source: str
 ) -> Customer:
@@ -473,7 +466,7 @@ def update_profile_from_client(
                     "No such store.", code=RetailCode.UNKNOWN_STORE, fields={"home_store": ["Unknown store code."]}
                 )
         values["home_store"] = store
-    customer = update_customer_profile(customer=customer, values=values, actor=customer.user)
+    customer = update_customer_profile(customer=customer, values=values, actor=customer.user, claim_identities=False)
     for channel, granted in (consents or {}).items():
         set_consent(customer=customer, channel=channel, granted=bool(granted), source=source, actor=customer.user)
     return customer

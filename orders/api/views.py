@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customers.services.profiles import link_user_to_customer
+from customers.services.linking import link_user_to_customer
 from orders import selectors, services
 from orders.api import serializers as s
 from orders.api.permissions import IsPosDevice, IsShopper

@@ -113,12 +113,30 @@ def _resolve_customer(*, customer: Customer | None, contact: dict, actor) -> Cus
             code=OrderCode.INVALID_CUSTOMER,
             fields={"email": ["Email or phone required."]},
         )
-    from customers.services.profiles import resolve_customer
-
     try:
+        if actor_or_none(actor) is None:
+            # A guest proves nothing: the order gets a profile of its own, never an existing one
+            # (whose balances, offers and consents a typed email or phone would otherwise reach).
+            from customers.services.linking import create_guest_profile
+
+            return create_guest_profile(name=contact.get("name", ""), **identities)
+        from customers.services.profiles import resolve_customer
+
+        # Staff taking a phone or store order have the shopper in front of them (or on the line).
         return resolve_customer(identities=identities, create=True, actor=actor_or_none(actor))
     except CustomerError as exc:
         raise OrderError(exc.message, code=OrderCode.INVALID_CUSTOMER, fields=exc.fields) from None
+
+
+def _refuse_guest_spending(*, offer_code: str, points: int, tenders) -> None:
+    """Offers, points and store credit belong to a profile: a guest has none to spend."""
+    if (offer_code or "").strip() or points or any(t.method == "store_credit" for t in tenders or []):
+        raise OrderError(
+            "Sign in to use offers, points or store credit.",
+            code="not_authenticated",
+            status=401,
+            fields={"payments": ["Sign in first."]} if not (offer_code or points) else {},
+        )
 
 
 def _ship_plan(group: GroupRequest, variants: dict[str, Variant], near) -> list[tuple[Store, list[tuple[str, int]]]]:
@@ -196,8 +214,13 @@ def place_order(
             "Points are a whole number, 0 or more.", code=OrderCode.INVALID_POINTS, fields={"points": [">= 0"]}
         )
     _check_groups(groups)
+    if customer is None and actor_or_none(actor) is None:  # a guest
+        _refuse_guest_spending(offer_code=offer_code, points=points, tenders=tenders)
     variants = _load_variants(groups)
+    guest = customer is None and actor_or_none(actor) is None
     customer = _resolve_customer(customer=customer, contact=contact, actor=actor)
+    if guest:  # the guest's contact as its profile stored it (normalised)
+        contact = {**contact, "email": customer.email, "phone": customer.phone}
     if customer.erased_at or customer.merged_into_id:
         raise OrderError("This customer profile cannot place orders.", code=OrderCode.INVALID_CUSTOMER)
 

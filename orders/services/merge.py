@@ -2,7 +2,7 @@
 
 from django.dispatch import receiver
 
-from customers.signals import customer_erased, customer_merge_undone, customer_merged
+from customers.signals import customer_erased, customer_merge_undone, customer_merged, identity_verified
 from orders.models import Cart, Order
 from retail.services import record_audit_event
 
@@ -59,3 +59,33 @@ def anonymise_on_erase(sender, customer, **kwargs):
     Fulfillment.objects.filter(order__customer=customer).update(
         proxy_name="", collected_by_name="", shipping_address={}, arrival_note=""
     )
+
+
+@receiver(identity_verified, dispatch_uid="orders.attach_guest_orders")
+def attach_guest_orders(sender, customer, kind, value, **kwargs):
+    """A signed-in shopper proved `value`: the guest orders placed with it join their profile.
+
+    Only profiles made by a guest checkout move (no login, no identity, ordered online without
+    staff); the shopper gains those orders and nothing of anyone else's.
+    """
+    from customers.models import Customer
+    from customers.services.merge import merge_customers
+
+    contact = {"email": "email", "phone": "phone"}[kind]
+    guests = (
+        Customer.objects.filter(
+            user__isnull=True,
+            is_anonymous=False,
+            merged_into__isnull=True,
+            erased_at__isnull=True,
+            identities__isnull=True,
+            orders__placed_by__isnull=True,
+            orders__channel__in=("app", "web", "kiosk"),
+            **{f"orders__{contact}": value},
+        )
+        .exclude(pk=customer.pk)
+        .distinct()
+        .order_by("pk")
+    )
+    for guest in guests:
+        merge_customers(source=guest, target=customer, reason=f"guest order, {kind} verified by the shopper")

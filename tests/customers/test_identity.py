@@ -107,13 +107,22 @@ def test_an_anonymous_profile_becomes_known_when_it_learns_an_email():
     assert found.pk == device.pk and not found.is_anonymous and found.email == "new@example.com"
 
 
-def test_a_signed_in_user_gets_the_profile_of_their_email():
+def test_a_signed_in_user_gets_the_profile_of_their_email_once_it_is_verified():
     shopper = create_customer(first_name="Store", last_name="Only", email="shop@example.com")
     user = UserFactory(email="shop@example.com")
-    # when the app first asks for /me
-    linked = link_user_to_customer(user=user)
+    # when the app first asks for /me before the email is verified
+    own = link_user_to_customer(user=user)
+    # then the login has a profile of its own (an unverified email proves nothing; issue 13)
+    assert own.pk != shopper.pk and own.user_id == user.pk
+    # when allauth has verified the email
+    from allauth.account.models import EmailAddress
+
+    from customers.services import link_verified_identity
+
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    linked = link_verified_identity(user=user, kind="email", value=user.email)
     # then the store-only profile is linked, and asking again changes nothing
-    assert linked.pk == shopper.pk and linked.user_id == user.pk
+    assert linked.pk == shopper.pk and Customer.objects.get(pk=shopper.pk).user_id == user.pk
     assert link_user_to_customer(user=user).pk == shopper.pk
 
 

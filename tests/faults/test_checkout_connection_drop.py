@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from customers.services.profiles import link_user_to_customer
+from customers.services.linking import link_user_to_customer
 from inventory import services as inventory
 from inventory.models import Reservation, StockLevel
 from inventory.selectors import ledger_drift, reservation_drift

@@ -1,6 +1,7 @@
 import pytest
 
-from customers.services.profiles import link_user_to_customer, set_consent
+from customers.services.linking import link_user_to_customer
+from customers.services.profiles import set_consent
 from inventory import services as inventory
 from orders.notifications import RecordingAdapter
 from orders.services import GroupRequest, TenderRequest, place_order

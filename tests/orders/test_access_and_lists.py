@@ -2,7 +2,7 @@
 
 import pytest
 
-from customers.services.profiles import link_user_to_customer
+from customers.services.linking import link_user_to_customer
 from orders.models import Order
 from tests.factories import UserFactory
 

@@ -57,7 +57,7 @@ def test_the_same_idempotency_key_sent_twice_at_once_places_one_order(shopper_us
     inventory.receive_stock(location=store, lines=[(variant, 10)], reference="PO-1")
     from rest_framework.test import APIClient
 
-    from customers.services.profiles import link_user_to_customer
+    from customers.services.linking import link_user_to_customer
 
     link_user_to_customer(user=shopper_user)
     payload = {

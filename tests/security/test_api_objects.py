@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from customers.services.profiles import link_user_to_customer
+from customers.services.linking import link_user_to_customer
 from orders import numbers
 from orders.models import Order
 from orders.returns.models import ReturnRequest

@@ -11,7 +11,7 @@ import pytest
 from django.apps import apps
 from django.db import models
 
-from customers.services.profiles import link_user_to_customer
+from customers.services.linking import link_user_to_customer
 from inventory import services as inventory
 from tests.factories import StoreFactory, UserFactory
 from tests.inventory.factories import VariantFactory

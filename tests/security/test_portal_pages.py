@@ -130,7 +130,7 @@ def test_a_portal_post_with_the_pages_token_is_accepted(store_b_work):
 def test_session_authenticated_api_writes_need_the_csrf_token(store_b_work):
     from rest_framework.test import APIClient
 
-    from customers.services.profiles import link_user_to_customer
+    from customers.services.linking import link_user_to_customer
     from tests.factories import UserFactory
 
     # given a shopper signed in on the web shop (a session cookie, the ambient credential)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from customers.services.profiles import link_user_to_customer
+from customers.services.linking import link_user_to_customer
 from inventory import services as inventory
 from orders.models import Payment
 from tests.factories import StoreFactory, UserFactory

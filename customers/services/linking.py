@@ -1,0 +1,241 @@
+"""Who may act as which profile: logins and guests are linked to a profile only when proven.
+
+A profile holds a shopper's balances, offers, consents and in-store history, so nothing that
+anyone can type (an email at sign-up, a phone at guest checkout) reaches it by itself:
+- A new login gets a profile of its own that holds no email/phone identity: the account sees
+  only what it creates. Once allauth has verified its email (`email_confirmed`), or the shopper
+  typed the code we texted to a phone (`confirm_phone_code`), the login is linked: to the
+  profile already holding that identity (the account's own profile, still empty of identities,
+  is merged into it), or the identity is added to the account's profile.
+- A guest checkout gets a fresh profile holding no identity (`create_guest_profile`): a guest
+  never spends, reads or changes an existing profile. Its orders join the owner's profile when
+  the owner proves the email or phone they were placed with (orders does that on
+  `identity_verified`); the guest gains nothing from it.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from customers.errors import CustomerError
+from customers.models import Customer, CustomerIdentity
+from customers.normalise import normalise_email, normalise_phone
+from customers.services.profiles import live_profile, refresh_search_name
+from customers.signals import identity_verified
+from retail.models import User
+from retail.services import enqueue_outbox_message, record_audit_event
+
+log = logging.getLogger(__name__)
+
+STRONG_KINDS = ("email", "phone", "card", "pos_customer_id")
+PHONE_CODE_TOPIC = "customers.phone_code"
+PHONE_CODE_TTL = timedelta(minutes=10)
+PHONE_CODE_TRIES = 5  # wrong codes per sent code; then a new code must be asked for
+PHONE_CODES_PER_HOUR = 5  # codes sent per account per hour (an SMS costs money and annoys the owner)
+
+
+def verified_emails(user: User) -> set[str]:
+    """The addresses allauth has verified for this login (normalised)."""
+    from allauth.account.models import EmailAddress
+
+    return {
+        normalise_email(e)
+        for e in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    }
+
+
+def _holds_strong_identity(customer: Customer) -> bool:
+    return CustomerIdentity.objects.filter(customer=customer, kind__in=STRONG_KINDS).exists()
+
+
+def _split_name(full_name: str) -> tuple[str, str]:
+    first, _, last = (full_name or "").strip().partition(" ")
+    return first[:80], last.strip()[:80]
+
+
+@transaction.atomic
+def link_user_to_customer(*, user: User) -> Customer:
+    """The profile of a signed-in shopper (idempotent).
+
+    A login already linked keeps its profile. Otherwise it gets a profile of its own; when its
+    email is already verified, that email is linked at once (to the profile holding it, if any).
+    """
+    customer, created = _own_profile(user)
+    if created and customer.email and customer.email in verified_emails(user):
+        customer = link_verified_identity(user=user, kind="email", value=customer.email)
+    return customer
+
+
+def _own_profile(user: User) -> tuple[Customer, bool]:
+    """The login's profile, made on first use (locks the user row against a double create)."""
+    existing = Customer.objects.filter(user=user).first()
+    if existing is not None:
+        return live_profile(existing), False
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    existing = Customer.objects.filter(user=user).first()
+    if existing is not None:  # another request made it while we waited for the lock
+        return live_profile(existing), False
+    first, last = _split_name(user.full_name)
+    now = timezone.now()
+    try:
+        email = normalise_email(user.email or "")
+    except ValidationError:
+        email = ""
+    # The email is a contact for the account's own orders, not an identity until it is verified.
+    customer = Customer(first_name=first, last_name=last, email=email, user=user, created_at=now, updated_at=now)
+    refresh_search_name(customer)
+    customer.save()
+    record_audit_event(actor=None, action="customer.created", obj=customer, details={"source": "sign-up"})
+    return customer, True
+
+
+@transaction.atomic
+def link_verified_identity(*, user: User, kind: str, value: str) -> Customer:
+    """The login proved it owns `value` (an email allauth verified, or a phone by code): link it.
+
+    - nobody holds the identity: it is added to the login's profile;
+    - a profile without a login holds it: the login's own profile is merged into that one when it
+      holds no email/phone/card of its own yet (the usual first verification), so the shopper now
+      sees their in-store history; a login whose profile already holds other identities is not
+      merged automatically (two real profiles: staff merge them side by side), it is audited;
+    - another login holds it: nothing moves (audited).
+    Then `identity_verified` lets orders attach guest orders placed with this email or phone.
+    """
+    if kind not in ("email", "phone"):
+        raise CustomerError("Only an email or a phone can be verified.", code="invalid_identity")
+    value = normalise_email(value) if kind == "email" else normalise_phone(value)
+    own, _ = _own_profile(user)
+    identity = CustomerIdentity.objects.select_related("customer").filter(kind=kind, value=value).first()
+    holder = live_profile(identity.customer) if identity else None
+    target = own
+    if holder is None:
+        CustomerIdentity.objects.create(customer=own, kind=kind, value=value, created_at=timezone.now())
+        _fill_contact(own, kind, value)
+        outcome = "identity_added"
+    elif holder.pk == own.pk:
+        _fill_contact(own, kind, value)
+        outcome = "already_linked"
+    elif holder.user_id or holder.erased_at:
+        outcome = "held_by_another_login"
+    elif _holds_strong_identity(own):
+        outcome = "two_profiles_left_for_staff"
+    else:
+        from customers.services.merge import merge_customers
+
+        merge_customers(source=own, target=holder, actor=None, reason=f"{kind} verified by the shopper")
+        target = Customer.objects.get(pk=holder.pk)
+        outcome = "linked_to_existing_profile"
+    record_audit_event(
+        actor=user, action="customer.identity_verified", obj=target, details={"kind": kind, "outcome": outcome}
+    )
+    if outcome != "held_by_another_login":
+        identity_verified.send(sender=Customer, customer=target, kind=kind, value=value)
+    return target
+
+
+def _fill_contact(customer: Customer, kind: str, value: str) -> None:
+    field = {"email": "email", "phone": "phone"}[kind]
+    if getattr(customer, field) != value:
+        setattr(customer, field, value)
+        customer.updated_at = timezone.now()
+        customer.save(update_fields=[field, "updated_at"])
+
+
+@transaction.atomic
+def create_guest_profile(*, name: str = "", email: str = "", phone: str = "") -> Customer:
+    """A profile for one guest checkout: the contact it gave, and no identity (nobody can find or
+    reach an existing profile through it, and it cannot claim one for later)."""
+    try:
+        email = normalise_email(email or "")
+        phone = normalise_phone(phone or "")
+    except ValidationError as exc:
+        field = "phone" if exc.code == "invalid_phone" else "email"
+        raise CustomerError(exc.messages[0], code="invalid", fields={field: exc.messages}) from None
+    if not (email or phone):
+        raise CustomerError(
+            "Give an email or phone number so we can tell you when the order is ready.",
+            code="invalid",
+            fields={"email": ["Email or phone required."]},
+        )
+    first, last = _split_name(name)
+    now = timezone.now()
+    customer = Customer(
+        first_name=first, last_name=last, email=email, phone=phone, channels=[], created_at=now, updated_at=now
+    )
+    refresh_search_name(customer)
+    customer.save()
+    record_audit_event(actor=None, action="customer.created", obj=customer, details={"source": "guest checkout"})
+    return customer
+
+
+# --- phone by one-time code ------------------------------------------------------------------
+
+
+def _code_key(user: User) -> str:
+    return f"phone-code:{user.pk}"
+
+
+def _digest(user: User, phone: str, code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"{user.pk}:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def send_phone_code(*, user: User, phone: str) -> None:
+    """Text a 6-digit code to `phone` so the shopper can prove it is theirs.
+
+    The answer is the same whoever holds the number (nothing is learnt about other accounts);
+    at most PHONE_CODES_PER_HOUR codes an hour per account. The code leaves through the outbox
+    (orders delivers it with the configured SMS adapter); only its HMAC is kept, in the cache.
+    """
+    try:
+        phone = normalise_phone(phone or "")
+    except ValidationError as exc:
+        raise CustomerError(exc.messages[0], code="invalid", fields={"phone": exc.messages}) from None
+    if not phone:
+        raise CustomerError("Give the phone number to verify.", code="invalid", fields={"phone": ["Required."]})
+    sent_key = f"phone-code-sent:{user.pk}"
+    sent = 1
+    if not cache.add(sent_key, 1, 3600):
+        try:
+            sent = cache.incr(sent_key)
+        except ValueError:  # expired meanwhile, or the cache is down (limits fail open, SECURITY F4)
+            sent = 1
+    if sent > PHONE_CODES_PER_HOUR:
+        raise CustomerError("Too many codes asked for. Try again in an hour.", code="too_many_codes", status=429)
+    code = f"{secrets.randbelow(10**6):06d}"
+    cache.set(_code_key(user), {"digest": _digest(user, phone, code), "tries": 0}, int(PHONE_CODE_TTL.total_seconds()))
+    enqueue_outbox_message(topic=PHONE_CODE_TOPIC, payload={"phone": phone, "code": code})
+    record_audit_event(actor=user, action="customer.phone_code_sent", details={"phone_last4": phone[-4:]})
+
+
+@transaction.atomic
+def confirm_phone_code(*, user: User, phone: str, code: str) -> Customer:
+    """The code we texted, typed back: the phone is proven and linked (see link_verified_identity).
+
+    One message for every failure (wrong, expired, other number); PHONE_CODE_TRIES wrong codes
+    void the code.
+    """
+    wrong = CustomerError(
+        "That code is not right or has expired. Ask for a new one.", code="invalid_code", fields={"code": ["Wrong."]}
+    )
+    try:
+        phone = normalise_phone(phone or "")
+    except ValidationError:
+        raise wrong from None
+    held = cache.get(_code_key(user))
+    if not held or held.get("tries", 0) >= PHONE_CODE_TRIES:
+        raise wrong
+    if not hmac.compare_digest(held["digest"], _digest(user, phone, str(code or "").strip())):
+        held["tries"] = held.get("tries", 0) + 1
+        cache.set(_code_key(user), held, int(PHONE_CODE_TTL.total_seconds()))
+        raise wrong
+    cache.delete(_code_key(user))
+    return link_verified_identity(user=user, kind="phone", value=phone)

@@ -1,0 +1,239 @@
+"""Issue 13, criticals 1 and 2: nobody acts as a shopper they are not.
+
+A guest checkout with a known shopper's email or phone, and a sign-up with an in-store shopper's
+email, used to land on that shopper's profile (their points, store credit, offers, consents and
+in-store history). Now a login or a guest reaches a profile only once it has proven the email
+(allauth's verification) or the phone (a code texted through the SMS adapter).
+"""
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+
+from customers.models import Consent, Customer, CustomerIdentity, OfferAssignment
+from customers.services import (
+    assign_offer,
+    create_customer,
+    earn_points,
+    issue_store_credit,
+    link_user_to_customer,
+    set_consent,
+)
+from inventory import services as inventory
+from orders.models import Order
+from orders.notifications import RecordingAdapter
+from retail.models import AuditEvent, OutboxMessage, User
+from retail.outbox import deliver_outbox_message
+from tests.customers.factories import OfferFactory
+from tests.factories import StoreFactory, UserFactory
+from tests.inventory.factories import VariantFactory
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-long-Passphrase-9"
+
+
+@pytest.fixture
+def in_store_shopper(db):
+    """Rosa shops in store only: no login, a card, points, store credit, a personal offer, consents."""
+    rosa = create_customer(
+        first_name="Rosa", last_name="Parks", email="rosa@example.com", phone="07700 900111", card_number="600000000042"
+    )
+    earn_points(customer=rosa, points=1471, reference="POS-1")
+    issue_store_credit(customer=rosa, amount=Decimal("163.49"), reference="RET-1")
+    assign_offer(offer=OfferFactory(code="rosa15"), customer=rosa)
+    set_consent(customer=rosa, channel="email", granted=False, source="store")
+    return rosa
+
+
+@pytest.fixture
+def shirt(db):
+    store = StoreFactory(code="LON-01")
+    variant = VariantFactory(sku="SHIRT-M", product__base_price="30.00")
+    inventory.receive_stock(location=store, lines=[(variant, 10)], reference="PO-1")
+    return variant
+
+
+@pytest.fixture
+def sms(settings):
+    settings.ORDERS_SMS_ADAPTER = "orders.notifications.RecordingAdapter"
+    RecordingAdapter.reset()
+    yield RecordingAdapter.sent
+    RecordingAdapter.reset()
+
+
+def checkout(client, headers=None, **extra):
+    body = {
+        "channel": "web",
+        "lines": [{"sku": "SHIRT-M", "quantity": 1}],
+        "fulfillment": {"kind": "pickup", "store": "LON-01"},
+        "payments": [{"method": "card", "token": "tok_visa_4242"}],
+        **extra,
+    }
+    return client.post(
+        "/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()), **(headers or {})
+    )
+
+
+def balances(customer):
+    customer.refresh_from_db()
+    return (
+        customer.loyalty_account.balance,
+        customer.store_credit.balance,
+        OfferAssignment.objects.get(customer=customer).redeemed_at,
+        Consent.objects.get(customer=customer, channel="email").granted,
+    )
+
+
+def ask_code(api_client, phone):
+    """POST /me/phone/, then deliver the outbox message as the worker would."""
+    response = api_client.post("/api/v1/me/phone/", {"phone": phone}, format="json")
+    for message in OutboxMessage.objects.filter(topic="customers.phone_code", delivered_at__isnull=True):
+        deliver_outbox_message(message_id=message.pk, attempt=0)
+    return response
+
+
+def sign_up(api_client, email):
+    response = api_client.post("/_allauth/app/v1/auth/signup", {"email": email, "password": PASSWORD}, format="json")
+    assert response.status_code == 200, response.content
+    return {"HTTP_X_SESSION_TOKEN": response.json()["meta"]["session_token"]}
+
+
+# --- critical 1: the anonymous guest checkout --------------------------------------------------
+
+
+@pytest.mark.parametrize("contact", [{"phone": "+447700900111"}, {"email": "ROSA@example.com"}])
+def test_a_guest_with_a_shoppers_phone_or_email_never_reaches_their_profile(
+    api_client, in_store_shopper, shirt, contact
+):
+    before = balances(in_store_shopper)
+    # when a guest checks out with Rosa's phone (or email) and their own name, and asks for offers
+    response = checkout(api_client, contact={"name": "Mallory", **contact}, consents={"email": True, "sms": True})
+    # then the order is placed on a new profile of its own that holds no identity
+    assert response.status_code == 201, response.content
+    order = Order.objects.get(number=response.json()["number"])
+    assert order.customer != in_store_shopper
+    assert not CustomerIdentity.objects.filter(customer=order.customer).exists()
+    # and Rosa's points, credit, offers and consents are as they were
+    assert balances(in_store_shopper) == before
+    assert not Consent.objects.filter(customer=in_store_shopper, channel="sms").exists()
+    # and the answer says nothing of Rosa
+    assert "Rosa" not in response.content.decode() and "1471" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "spend",
+    [
+        {"payments": [{"method": "store_credit", "amount": "30.00"}]},
+        {"points": 1000},
+        {"offer_code": "rosa15"},
+    ],
+)
+def test_a_guest_cannot_spend_points_credit_or_offers_and_learns_no_balance(api_client, in_store_shopper, shirt, spend):
+    before = balances(in_store_shopper)
+    # when a guest with Rosa's phone tries to pay with store credit, points or her offer
+    response = checkout(api_client, contact={"phone": "+447700900111"}, **spend)
+    # then it is refused before anything is looked up, without a balance in the answer
+    assert response.status_code == 401
+    body = response.json()
+    assert body["code"] == "not_authenticated" and "balance" not in body
+    assert "163" not in response.content.decode() and "1471" not in response.content.decode()
+    assert balances(in_store_shopper) == before
+    assert not Order.objects.exists()
+
+
+# --- critical 2: sign-up with an unverified email ----------------------------------------------
+
+
+def test_signing_up_with_an_in_store_shoppers_email_sees_nothing_of_theirs(api_client, in_store_shopper):
+    # when someone signs up in the app with Rosa's email (never verified)
+    headers = sign_up(api_client, "rosa@example.com")
+    me = api_client.get("/api/v1/me/", **headers).json()
+    loyalty = api_client.get("/api/v1/me/loyalty/", **headers).json()
+    offers = api_client.get("/api/v1/me/offers/", **headers).json()
+    # then the account has a profile of its own: none of Rosa's name, phone, card, points, credit or offers
+    assert me["id"] != in_store_shopper.pk
+    assert (me["first_name"], me["phone"], me["card_number"]) == ("", "", "")
+    assert loyalty["balance"] == 0 and loyalty["store_credit"] == "0.00" and offers == []
+    assert Customer.objects.get(pk=in_store_shopper.pk).user is None
+    # and typing Rosa's phone into the profile neither claims it nor says whose it is
+    patched = api_client.patch("/api/v1/me/", {"phone": "07700 900111"}, format="json", **headers)
+    assert patched.status_code == 200 and str(in_store_shopper.pk) not in patched.content.decode()
+    assert CustomerIdentity.objects.get(kind="phone", value="+447700900111").customer_id == in_store_shopper.pk
+
+
+def test_the_real_owner_verifies_the_email_and_then_sees_their_history(api_client, in_store_shopper, shirt):
+    headers = sign_up(api_client, "rosa@example.com")
+    user = User.objects.get(email="rosa@example.com")
+    # given what the account did before verifying stays with it
+    assert checkout(api_client, headers).status_code == 201
+    # when Rosa opens the link of the verification email (allauth headless verify)
+    key = EmailConfirmationHMAC(EmailAddress.objects.get(user=user)).key
+    verified = api_client.post("/_allauth/app/v1/auth/email/verify", {"key": key}, format="json", **headers)
+    assert verified.status_code == 200, verified.content
+    # then the login is linked to her in-store profile, with the order placed meanwhile
+    rosa = Customer.objects.get(pk=in_store_shopper.pk)
+    assert rosa.user == user
+    loyalty = api_client.get("/api/v1/me/loyalty/", **headers).json()
+    assert loyalty["balance"] == 1471 and loyalty["store_credit"] == "163.49"
+    assert Order.objects.get().customer == rosa
+    assert AuditEvent.objects.filter(action="customer.identity_verified", object_id=str(rosa.pk)).exists()
+
+
+def test_a_guest_order_joins_the_owner_only_once_the_owner_proves_the_email(api_client, in_store_shopper, shirt):
+    # given a guest order placed with Rosa's email
+    guest = checkout(api_client, contact={"name": "Rosa P", "email": "rosa@example.com"})
+    number = guest.json()["number"]
+    assert Order.objects.get(number=number).customer != in_store_shopper
+    # when Rosa signs up and verifies the email
+    headers = sign_up(api_client, "rosa@example.com")
+    user = User.objects.get(email="rosa@example.com")
+    key = EmailConfirmationHMAC(EmailAddress.objects.get(user=user)).key
+    api_client.post("/_allauth/app/v1/auth/email/verify", {"key": key}, format="json", **headers)
+    # then the guest order is hers, and nothing else changed hands
+    assert Order.objects.get(number=number).customer_id == in_store_shopper.pk
+    assert api_client.get(f"/api/v1/orders/{number}/", **headers).status_code == 200
+
+
+def test_a_login_that_already_has_a_verified_email_is_linked_on_first_use(in_store_shopper):
+    user = UserFactory(email="rosa@example.com")
+    EmailAddress.objects.create(user=user, email="rosa@example.com", verified=True, primary=True)
+    assert link_user_to_customer(user=user).pk == in_store_shopper.pk
+
+
+# --- the phone, by a code texted through the SMS adapter ---------------------------------------
+
+
+def test_a_phone_is_linked_after_the_texted_code_and_guessing_is_limited(api_client, in_store_shopper, sms):
+    user = UserFactory(email="rosa.new@example.com")
+    api_client.force_authenticate(user)
+    # when the shopper asks for a code for Rosa's phone
+    asked = ask_code(api_client, "07700 900111")
+    assert asked.status_code == 202
+    [text] = sms
+    assert text.recipient == "+447700900111"
+    code = text.body[:6]
+    # then a wrong code is refused with the one message, and changes nothing
+    wrong = api_client.post(
+        "/api/v1/me/phone/confirm/", {"phone": "07700 900111", "code": f"{(int(code) + 1) % 10**6:06d}"}, format="json"
+    )
+    assert wrong.status_code == 400 and wrong.json()["code"] == "invalid_code"
+    assert Customer.objects.get(pk=in_store_shopper.pk).user is None
+    # and the right code links the login to the profile that holds the phone
+    right = api_client.post("/api/v1/me/phone/confirm/", {"phone": "07700 900111", "code": code}, format="json")
+    assert right.status_code == 200, right.content
+    assert right.json()["id"] == in_store_shopper.pk and right.json()["card_number"] == "600000000042"
+
+
+def test_five_wrong_codes_void_the_code(api_client, in_store_shopper, sms):
+    user = UserFactory(email="mallory@example.com")
+    api_client.force_authenticate(user)
+    ask_code(api_client, "07700 900111")
+    code = sms[0].body[:6]
+    for guess in range(5):
+        wrong = f"{(int(code) + 1 + guess) % 10**6:06d}"
+        api_client.post("/api/v1/me/phone/confirm/", {"phone": "07700 900111", "code": wrong}, format="json")
+    late = api_client.post("/api/v1/me/phone/confirm/", {"phone": "07700 900111", "code": code}, format="json")
+    assert late.status_code == 400 and late.json()["code"] == "invalid_code"
+    assert Customer.objects.get(pk=in_store_shopper.pk).user is None
