@@ -10,6 +10,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from retail.models import PosDevice, Store, StoreMembership, User
 from retail.models.stores import hash_device_token
@@ -30,6 +31,8 @@ def demo_pos_token(store_code: str, name: str) -> str:
     """The demo till's token, derived from its store and name so that the banner can print it (demo only)."""
     return "pos_demo_" + hashlib.sha256(f"omnistore-demo-till:{store_code}:{name}".encode()).hexdigest()[:32]
 
+
+DEMO_APPROVAL_PIN = "246810"  # the seeded managers' approval PIN at the counter (demo only)
 
 WEEKDAYS = {d: ["09:00", "19:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat")} | {"sun": ["11:00", "17:00"]}
 
@@ -203,5 +206,10 @@ def seed_stores_and_staff(ctx: SeedContext) -> None:
         if requires_mfa(user) and not is_mfa_enabled(user):
             TOTP.activate(user, base64.b32encode(f"omnistore-demo-{user.email}".encode()).decode()[:32])
             RecoveryCodes.activate(user)
+    # Managers approve at the returns desk and the till with their approval PIN (retail.approvals):
+    # one hash for all of them, written in one statement (the demo seeds fast).
+    StoreMembership.objects.filter(
+        role=StoreMembership.Role.MANAGER, user__email__endswith="@omnistore.local", approval_pin=""
+    ).update(approval_pin=make_password(DEMO_APPROVAL_PIN), approval_pin_set_at=timezone.now())
     staff_accounts = User.objects.filter(email__endswith="@omnistore.local", is_active=True).count()
     ctx.log(f"  {len(stores)} locations, {staff_accounts} staff accounts, the demo till of {DEMO_TILL[0]}")

@@ -8,6 +8,8 @@ from allauth.mfa.totp.internal.auth import (
     yield_hotp_counters_from_time,
 )
 
+MANAGER_PIN = "408215"  # the approval PIN test managers set (retail.approvals)
+
 
 def enrol_totp(user) -> str:
     """Give a user TOTP + recovery codes; returns the secret so a test can compute codes."""

@@ -77,6 +77,9 @@ class StoreMembership(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.ASSOCIATE)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A manager's approval PIN for this store's counter (retail.approvals): only its hash is kept.
+    approval_pin = models.CharField(max_length=128, blank=True, editable=False)
+    approval_pin_set_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "store"], name="membership_user_store_unique")]

@@ -6,9 +6,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from retail.errors import PermissionDenied
+from retail.approvals import set_approval_pin
+from retail.errors import PermissionDenied, RetailError
 from retail.models import Store
 from retail.portal import dashboard as tiles
 from retail.portal.access import SESSION_KEY, portal_view
@@ -54,6 +55,28 @@ def opening_hours(store: Store) -> list[tuple[str, str, bool]]:
         hours = store.opening_hours.get(key)
         rows.append((label, f"{hours[0]}\N{EN DASH}{hours[1]}" if hours else "Closed", index == today))
     return rows
+
+
+@portal_view(manager_only=True)
+@require_http_methods(["GET", "POST"])
+def approval_pin(request):
+    """A manager sets their own approval PIN for this store (returns desk, till, counts)."""
+    membership = request.user.memberships.filter(store=request.store).first()
+    errors = {}
+    if request.method == "POST":
+        try:
+            set_approval_pin(
+                user=request.user,
+                store=request.store,
+                pin=request.POST.get("pin", ""),
+                password=request.POST.get("password", ""),
+            )
+        except RetailError as exc:
+            errors = exc.fields or {"pin": [exc.message]}
+        else:
+            messages.success(request, f"Your approval PIN for {request.store.name} is set.")
+            return redirect("portal:approval-pin")
+    return render(request, "retail/approval_pin.html", {"membership": membership, "errors": errors})
 
 
 @require_POST

@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
 from customers.models import Interaction, StoreCreditAccount
-from customers.services.profiles import link_user_to_customer, set_consent
+from customers.services.linking import link_user_to_customer
+from customers.services.profiles import set_consent
 from inventory import services as inventory
 from inventory.models import StockLevel, StockMovement
 from orders.models import Fulfillment
@@ -147,7 +148,9 @@ def test_out_of_window_store_purchase_is_approved_by_a_manager_on_the_same_scree
 
     from orders.models import Order
     from orders.services import PosSale, record_pos_sale
+    from retail.approvals import set_approval_pin
     from retail.services import issue_pos_device
+    from tests.helpers import MANAGER_PIN, enrol_totp
 
     page = browser_page
     manchester, shirt = chain["manchester"], chain["shirt"]
@@ -155,6 +158,8 @@ def test_out_of_window_store_purchase_is_approved_by_a_manager_on_the_same_scree
     manager = MembershipFactory(
         store=manchester, role=StoreMembership.Role.MANAGER, user=UserFactory(full_name="Sam Manager")
     ).user
+    enrol_totp(manager)
+    set_approval_pin(user=manager, store=manchester, pin=MANAGER_PIN, password=TEST_PASSWORD)
     device, _ = issue_pos_device(store=manchester, name="Till 2")
     # given a till sale in Manchester 40 days ago (store purchases: 28 days)
     sale, _ = record_pos_sale(
@@ -179,9 +184,9 @@ def test_out_of_window_store_purchase_is_approved_by_a_manager_on_the_same_scree
     expect(page.locator(".verdict .badge").first).to_have_text("Needs a manager")
     expect(page.locator(".verdict").first).to_contain_text("store purchases can be returned within 28 days")
     expect(page.get_by_role("group", name="Manager approval")).to_be_visible()
-    # when the manager signs for it with a reason
+    # when the manager signs for it with their approval PIN and a reason
     page.get_by_label("Manager email").fill(manager.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_label("Approval PIN").fill(MANAGER_PIN)
     page.get_by_label("Reason for the override").fill("Gift, unworn with tags")
     screenshot(page, "returns-approval")
     page.get_by_role("button", name=re.compile(r"^Complete return")).click()

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from customers.services.profiles import link_user_to_customer, set_consent
+from customers.services.linking import link_user_to_customer
+from customers.services.profiles import set_consent
 from inventory import services as inventory
 from orders.models import Fulfillment, Order
 from orders.notifications import RecordingAdapter
@@ -50,6 +51,18 @@ def warehouse(db):
 def outlet(db):
     """A store without a returns desk."""
     return StoreFactory(code="OUT-01", name="Outlet kiosk", accepts_returns=False)
+
+
+@pytest.fixture
+def manager(manager, store):
+    """The store's manager approves at the counter: TOTP enrolled and an approval PIN (issue 13)."""
+    from retail.approvals import set_approval_pin
+    from tests.factories import TEST_PASSWORD
+    from tests.helpers import MANAGER_PIN, enrol_totp
+
+    manager.totp_secret = enrol_totp(manager)
+    set_approval_pin(user=manager, store=store, pin=MANAGER_PIN, password=TEST_PASSWORD)
+    return manager
 
 
 @pytest.fixture

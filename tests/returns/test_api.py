@@ -10,6 +10,7 @@ from orders.returns.services import LineRequest, start_return
 from orders.services import PosSale, record_pos_sale
 from retail.services import issue_pos_device
 from tests.factories import UserFactory
+from tests.helpers import MANAGER_PIN
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +85,7 @@ def test_bad_input_is_a_4xx_with_a_code(app, policy, body, code):
 
 def test_another_shoppers_order_and_unknown_rma_are_404(app, api_client, policy, deliver, shirt):
     # given an order of someone else
-    from customers.services.profiles import link_user_to_customer
+    from customers.services.linking import link_user_to_customer
 
     stranger = link_user_to_customer(user=UserFactory(email="other@example.com"))
     order = deliver([("SHIRT-M", 1)], customer=stranger)
@@ -188,9 +189,7 @@ def test_a_till_return_over_the_policy_needs_a_manager(till, policy, shirt, stor
     refused = till.post("/api/v1/pos/returns/", body, format="json")
     assert refused.status_code == 409 and refused.json()["code"] == "approval_required"
     assert ReturnRequest.objects.count() == 0
-    from tests.factories import TEST_PASSWORD
-
-    body["approval"] = {"email": manager.email, "password": TEST_PASSWORD, "reason": "Seam split, goodwill"}
+    body["approval"] = {"email": manager.email, "pin": MANAGER_PIN, "reason": "Seam split, goodwill"}
     accepted = till.post("/api/v1/pos/returns/", body, format="json")
     assert accepted.status_code == 201, accepted.json()
     assert accepted.json()["lines"][0]["disposition"] == "damaged"

@@ -80,7 +80,11 @@ class PosReturnInput(serializers.Serializer):
         choices=[("original", "Original tender"), ("store_credit", "Store credit")], default="original"
     )
     approval = serializers.DictField(
-        required=False, help_text="A manager's {email, password, code, reason}, when the policy asks for one."
+        required=False,
+        help_text=(
+            "A manager of this store, when the policy asks for one: {email, pin, reason} with their approval PIN,"
+            " or {email, password, code, reason} with password and authenticator code."
+        ),
     )
 
 

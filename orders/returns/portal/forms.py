@@ -107,6 +107,7 @@ def settlement_from(data) -> Settlement:
             email=data.get("manager_email", ""),
             password=data.get("manager_password", ""),
             code=data.get("manager_code", ""),
+            pin=data.get("manager_pin", ""),
             reason=data.get("approval_reason", ""),
         )
     exchange = None

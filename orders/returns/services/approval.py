@@ -1,88 +1,49 @@
 """A manager of the store accepts what the policy would refuse, with their own credentials and a reason."""
 
-import hashlib
 import logging
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.models import ReturnRequest
-from retail.errors import RetailCode
-from retail.models import Store, StoreMembership, User
+from retail.approvals import ApprovalCredentials, verify_manager_approval
+from retail.errors import RetailError
+from retail.models import Store, User
 from retail.services import record_audit_event
 
 log = logging.getLogger(__name__)
-MAX_FAILURES = 5
-LOCKOUT_SECONDS = 15 * 60
 
 
 @dataclass
 class ManagerApproval:
-    """Typed at the counter by the manager: email, password, their authenticator code if enrolled, a reason."""
+    """Typed at the counter by the manager: email and approval PIN (or password + authenticator code), a reason."""
 
     email: str
-    password: str
-    reason: str
+    password: str = ""
+    reason: str = ""
     code: str = ""
+    pin: str = ""
+
+    @property
+    def method(self) -> str:
+        return "pin" if self.pin else "password"
 
 
-def verify_manager(*, approval: ManagerApproval, store: Store) -> User:
-    """The manager these credentials belong to, if they manage `store`; else `approval_denied` (403).
-
-    A manager with TOTP must give a current code (each code works once). Associates, managers of
-    other stores and wrong passwords are all refused, with a message saying which; five refusals
-    for one account at one store lock approvals for it for 15 minutes.
-    """
-    email = (approval.email or "").strip().lower()
-    key = "returns:approval-failures:" + hashlib.sha256(f"{store.pk}:{email}".encode()).hexdigest()
-    if cache.get(key, 0) >= MAX_FAILURES:
-        raise ReturnError(
-            "Too many wrong manager sign-ins for this account; try again in 15 minutes.",
-            code=ReturnCode.APPROVAL_LOCKED,
-        )
+def verify_manager(*, approval: ManagerApproval, store: Store, purpose: str = "") -> User:
+    """The manager of `store` these credentials prove (retail.approvals: one message for every
+    failure, counted in the sign-in lockout, second factor required); else `approval_denied`."""
     try:
-        return _check_manager(approval=approval, store=store, email=email)
-    except ReturnError:
-        # Counted outside the database transaction, which the refusal rolls back.
-        if not cache.add(key, 1, LOCKOUT_SECONDS):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between the two calls
-                cache.set(key, 1, LOCKOUT_SECONDS)
-        log.warning("return approval refused at %s for %s", store.code, email)
-        raise
-
-
-def _check_manager(*, approval: ManagerApproval, store: Store, email: str) -> User:
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP
-
-    user = User.objects.filter(email__iexact=email, is_active=True).first() if email else None
-    if user is None or not user.check_password(approval.password or ""):
-        raise ReturnError(
-            "The manager's email or password is wrong.",
-            code=ReturnCode.APPROVAL_DENIED,
-            fields={"manager_password": ["Wrong email or password."]},
+        return verify_manager_approval(
+            credentials=ApprovalCredentials(
+                email=approval.email, pin=approval.pin, password=approval.password, code=approval.code
+            ),
+            store=store,
+            purpose=purpose,
         )
-    if not StoreMembership.objects.filter(user=user, store=store, role=StoreMembership.Role.MANAGER).exists():
-        raise ReturnError(
-            f"{user.get_full_name()} is not a manager of {store.name}; ask a manager of this store.",
-            code=ReturnCode.APPROVAL_DENIED,
-            fields={"manager_email": ["Not a manager of this store."]},
-        )
-    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-    if totp is not None:
-        code = "".join((approval.code or "").split())
-        if not code or not TOTP(totp).validate_code(code):
-            raise ReturnError(
-                "The manager's authenticator code is missing or wrong.",
-                code=ReturnCode.APPROVAL_DENIED,
-                fields={"manager_code": ["Enter the current 6-digit code."]},
-            )
-    return user
+    except RetailError as exc:
+        raise ReturnError(exc.message, code=exc.code, fields=exc.fields) from None
 
 
 def record_approval(*, request: ReturnRequest, store: Store, approval: ManagerApproval, actor: User | None) -> User:
@@ -94,7 +55,7 @@ def record_approval(*, request: ReturnRequest, store: Store, approval: ManagerAp
             code=ReturnCode.INVALID_RETURN,
             fields={"approval_reason": ["Required."]},
         )
-    manager = verify_manager(approval=approval, store=store)
+    manager = verify_manager(approval=approval, store=store, purpose=f"return {request.rma_number}")
     now = timezone.now()
     request.approved_by, request.approved_at, request.approval_reason = manager, now, reason[:300]
     request.updated_at = now
@@ -107,6 +68,7 @@ def record_approval(*, request: ReturnRequest, store: Store, approval: ManagerAp
         details={
             "rma": request.rma_number,
             "reason": reason,
+            "method": approval.method,
             "associate": actor.pk if isinstance(actor, User) else None,
             "refund": str(request.refund_total),
             "why": request.summary,

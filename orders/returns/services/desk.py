@@ -156,6 +156,7 @@ def _record_pos_return(*, device: PosDevice, sale: PosReturn, receipt: str) -> R
             password=str(sale.approval.get("password") or ""),
             reason=str(sale.approval.get("reason") or ""),
             code=str(sale.approval.get("code") or ""),
+            pin=str(sale.approval.get("pin") or ""),
         )
     request = refund_return.within(
         request=request, store=store, actor=None, method=sale.refund_method, approval=approval, held=True
