@@ -25,6 +25,7 @@ from customers.services import create_customer, set_consent, set_customer_tags, 
 from customers.services.profiles import live_profile, new_customer
 from retail.models import AuditEvent, Store, User
 from retail.services import record_audit_event
+from retail.spreadsheets import formula_cell
 
 Opener = Callable[[], IO[str]]
 Progress = Callable[[str, int], None]
@@ -55,6 +56,9 @@ def text_opener(text: str) -> Opener:
 
 def file_opener(path) -> Opener:
     return lambda: open(path, encoding="utf-8-sig", newline="")  # closed by _rows
+
+
+FORMULA_ERROR = "{column} starts with =, +, -, or @: a spreadsheet would run it as a formula. Remove that character."
 
 
 class _HeaderError(Exception):
@@ -93,7 +97,11 @@ def _rows(opener: Opener, *, required: list[str], optional: list[str]) -> Iterat
             if len(cells) != width:
                 yield reader.line_num, {"__error__": f"{len(cells)} cells but {width} columns"}
                 continue
-            yield reader.line_num, {k: v.strip() for k, v in zip(header, cells, strict=True)}
+            row = {k: v.strip() for k, v in zip(header, cells, strict=True)}
+            if column := formula_cell(row):
+                yield reader.line_num, {"__error__": FORMULA_ERROR.format(column=column)}
+                continue
+            yield reader.line_num, row
 
 
 def _consent(value: str) -> bool | None:

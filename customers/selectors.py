@@ -45,7 +45,12 @@ Product = Variant._meta.get_field("product").related_model
 # --- one profile -----------------------------------------------------------------------------
 
 
-def get_customer_for_staff(user: User, customer_id: int, *, header: bool = True) -> Customer:
+VIEW_AUDIT_PERIOD = 10 * 60  # one customer.viewed row per associate and shopper in this many seconds
+
+
+def get_customer_for_staff(
+    user: User, customer_id: int, *, header: bool = True, store: Store | None = None, ip: str | None = None
+) -> Customer:
     """A profile for a portal view (behind `portal_view`, so `user` works in a store).
 
     Every associate of the chain may see every shopper; they act only in their own store, which
@@ -61,6 +66,7 @@ def get_customer_for_staff(user: User, customer_id: int, *, header: bool = True)
     customer = qs.first() if user.is_authenticated else None
     if customer is None:
         raise NotFound("No such customer.")
+    record_customer_viewed(user=user, customer=customer, store=store, ip=ip)
     return customer
 
 
@@ -88,6 +94,20 @@ def header_next_tier(customer: Customer) -> tuple[LoyaltyTier | None, Decimal | 
     tier = LoyaltyTier(pk=row["pk"], code=row["code"], name=row["name"], min_spend=Decimal(row["min_spend"]))
     account = getattr(customer, "loyalty_account", None)
     return tier, tier.min_spend - (account.spend_12m if account else Decimal("0"))
+
+
+def record_customer_viewed(*, user: User, customer: Customer, store: Store | None, ip: str | None) -> bool:
+    """Every look at a profile (the shell and each of its panels) is audited here, once per
+    associate, shopper and VIEW_AUDIT_PERIOD (the cache remembers the last row; while the cache
+    is down every look is written). True when a row was written."""
+    from django.core.cache import cache
+
+    from retail.services import record_audit_event
+
+    if not cache.add(f"customer-viewed:{user.pk}:{customer.pk}", 1, VIEW_AUDIT_PERIOD):
+        return False
+    record_audit_event(actor=user, action="customer.viewed", obj=customer, store=store, ip_address=ip or None)
+    return True
 
 
 def customer_for_user(user: User) -> Customer | None:

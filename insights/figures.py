@@ -4,13 +4,13 @@ The page and the CSV download call the same selector with the same period, so th
 exactly the table on the screen.
 """
 
-import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from insights import selectors
 from insights.filters import Period
+from retail.spreadsheets import csv_writer
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def csv_lines(figure: Figure, rows: list[dict]) -> Iterator[str]:
     """The figure's rows as CSV text (header first) for a StreamingHttpResponse, in chunks of
     CSV_CHUNK_ROWS lines (one chunk per line cost more than writing them: 5.6k rows at large)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(figure.columns)
     columns = figure.columns
     for i, row in enumerate(rows, start=1):

@@ -9,15 +9,17 @@ import io
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.text import slugify
 
 from inventory.errors import InventoryCode, InventoryError
 from inventory.models import Category, Product, StockLevel, Variant
-from inventory.operations import post_stock_count, set_count_quantity, start_stock_count
+from inventory.operations import MAX_COUNTED, post_stock_count, set_count_quantity, start_stock_count
 from retail.models import Store, User
 from retail.services import record_audit_event
+from retail.spreadsheets import csv_writer, formula_cell
 
 CENT = Decimal("0.01")
 
@@ -104,12 +106,21 @@ def _read(text: str, required: list[str], optional: list[str]) -> tuple[list[tup
         for row in reader:
             if None in row:
                 return rows, [f"line {reader.line_num}: more cells than columns"]
-            rows.append((reader.line_num, {k.strip(): (v or "").strip() for k, v in row.items()}))
+            cells = {k.strip(): (v or "").strip() for k, v in row.items()}
+            if column := formula_cell(cells):
+                return rows, [
+                    f"line {reader.line_num}: {column} starts with =, +, -, or @: a spreadsheet would run it"
+                    " as a formula. Remove that character."
+                ]
+            rows.append((reader.line_num, cells))
     except csv.Error as exc:
         return [], [f"line {reader.line_num}: not valid CSV ({exc})"]
     if not rows:
         return [], ["the file has no data rows"]
     return rows, []
+
+
+MAX_PRICE = Decimal("100000000")  # DecimalField(max_digits=10, decimal_places=2)
 
 
 def _decimal(value: str, label: str, errors: list[str], line: int, *, blank_ok: bool = False) -> Decimal | None:
@@ -119,6 +130,10 @@ def _decimal(value: str, label: str, errors: list[str], line: int, *, blank_ok: 
         number = Decimal(value)
     except InvalidOperation:
         errors.append(f"line {line}: {label} {value!r} is not a number")
+        return None
+    # NaN, Infinity and 1e999 are Decimals too: compared or quantized they raise, stored they overflow
+    if not number.is_finite() or abs(number) >= MAX_PRICE:
+        errors.append(f"line {line}: {label} {value!r} is not a price (0 to {MAX_PRICE - CENT})")
         return None
     if number < 0 or number != number.quantize(CENT):
         errors.append(f"line {line}: {label} must be 0 or more with at most 2 decimals")
@@ -139,7 +154,7 @@ def _bool(value: str, label: str, errors: list[str], line: int, default: bool) -
 def _int(value: str, label: str, errors: list[str], line: int, *, blank: int | None = None) -> int | None:
     if not value:
         return blank
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:  # "²" is a digit to isdigit()
         errors.append(f"line {line}: {label} must be a whole number 0 or more, not {value!r}")
         return None
     return int(value)
@@ -200,6 +215,8 @@ def import_catalog(*, text: str, actor: User | None = None, dry_run: bool = Fals
             "price_override": _decimal(row.get("price_override", ""), "price_override", errors, line, blank_ok=True),
             "is_active": _bool(row.get("active", ""), "active", errors, line, True),
         }
+    if not errors:
+        _check_like_the_write(products, variants, rows, errors)
     taken = dict(
         Variant.objects.filter(barcode__in=list(barcodes)).exclude(sku__in=list(variants)).values_list("barcode", "sku")
     )
@@ -222,6 +239,36 @@ def import_catalog(*, text: str, actor: User | None = None, dry_run: bool = Fals
             details={"rows": report.rows, "created": report.created, "updated": report.updated},
         )
     return report
+
+
+def _check_like_the_write(products: dict, variants: dict, rows, errors: list[str]) -> None:
+    """The model validation _write_catalog runs (full_clean), run in the check, so a dry run that
+    passes means the import passes (URLs, lengths, ranges, category paths)."""
+    line_of_style = {}
+    for n, r in rows:
+        line_of_style.setdefault(r["style_code"], n)
+    line_of_sku = {r["sku"]: n for n, r in rows}
+    slug_limit = Category._meta.get_field("slug").max_length
+    name_limit = Category._meta.get_field("name").max_length
+    for style, data in products.items():
+        line = line_of_style[style]
+        names = [p.strip() for p in data["category"].split("/") if p.strip()]
+        slug = "-".join(slugify(name) for name in names)
+        if not names or not slug or len(slug) > slug_limit or any(len(n) > name_limit for n in names):
+            errors.append(f"line {line}: category {data['category']!r} is not a usable path like Women/Tops")
+        fields = {k: v for k, v in data.items() if k != "category"}
+        _full_clean(Product(style_code=style, **fields), line, errors, exclude=["category"])
+    for sku, data in variants.items():
+        fields = {k: v for k, v in data.items() if k != "style"}
+        _full_clean(Variant(sku=sku, **fields), line_of_sku[sku], errors, exclude=["product"])
+
+
+def _full_clean(obj, line: int, errors: list[str], *, exclude: list[str]) -> None:
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.append(f"line {line}: {field}: {' '.join(messages)}")
 
 
 def _category(path: str, cache: dict[str, Category]) -> Category:
@@ -271,7 +318,7 @@ def _write_catalog(products: dict, variants: dict, report: ImportReport) -> None
 def export_catalog(*, products: QuerySet[Product]) -> str:
     """The products' variants as a catalog CSV that `import_catalog` reads back unchanged."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(CATALOG_COLUMNS + CATALOG_OPTIONAL)
     variants = (
         Variant.objects.filter(product__in=products.values("pk"))
@@ -329,6 +376,9 @@ def import_stock(*, text: str, actor: User | None = None, dry_run: bool = False)
         if not row["on_hand"]:
             errors.append(f"line {line}: on_hand is empty")
         safety = _int(row.get("safety_stock", ""), "safety_stock", errors, line)
+        for label, number in (("on_hand", on_hand), ("safety_stock", safety)):
+            if number is not None and number > MAX_COUNTED:  # what the count posting refuses
+                errors.append(f"line {line}: {label} is at most {MAX_COUNTED:,}")
         if row["sku"] in plan.get(row["location"], {}):
             errors.append(f"line {line}: {row['sku']} at {row['location']} appears twice")
         plan.setdefault(row["location"], {})[row["sku"]] = (on_hand, safety)

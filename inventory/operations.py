@@ -212,6 +212,18 @@ def start_stock_count(*, location: "Store | str", actor: User | None = None, not
     return count
 
 
+MAX_COUNTED = 1_000_000  # units of one SKU on one count sheet: more is a typo (and past it, an int overflow)
+
+
+def _check_counted(quantity: int) -> None:
+    if quantity > MAX_COUNTED:
+        raise InventoryError(
+            f"A counted quantity is at most {MAX_COUNTED:,}; check the figure typed.",
+            code="invalid_quantity",
+            fields={"quantity": [f"At most {MAX_COUNTED:,}."]},
+        )
+
+
 @transaction.atomic
 def add_count_scan(
     *, count: "StockCount | int", code: str, quantity: int = 1, actor: User | None = None
@@ -221,6 +233,7 @@ def add_count_scan(
     check_quantity(quantity)
     variant = resolve_variant(code)
     line, _ = StockCountLine.objects.get_or_create(count=count, variant=variant)
+    _check_counted(line.counted_quantity + quantity)
     line.counted_quantity += quantity
     line.save(update_fields=["counted_quantity"])
     line.variant = variant
@@ -233,6 +246,7 @@ def set_count_quantity(*, count: "StockCount | int", variant: "Variant | str", q
     count = _lock_open_count(count)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
         raise InventoryError("A counted quantity is a whole number, 0 or more.", code=InventoryCode.INVALID_QUANTITY)
+    _check_counted(quantity)
     variant = resolve_variant(variant)
     line, _ = StockCountLine.objects.update_or_create(
         count=count, variant=variant, defaults={"counted_quantity": quantity}

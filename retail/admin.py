@@ -5,7 +5,6 @@ management command runs, line-numbered errors on the page, nothing written when 
 `streaming_csv_response` streams an export row by row so big exports never sit in memory.
 """
 
-import csv
 from collections.abc import Iterable
 from contextvars import ContextVar
 from functools import wraps
@@ -22,6 +21,7 @@ from django.utils.html import format_html
 
 from retail import services
 from retail.models import AuditEvent, IdempotencyKey, OutboxMessage, PosDevice, Store, StoreMembership, User
+from retail.spreadsheets import csv_writer
 
 # --- links only to what the reader may open ----------------------------------------------------
 # Django's admin links a read-only foreign key to the related object's change page whatever the
@@ -93,7 +93,7 @@ def streaming_csv_response(
     *, filename: str, header: list[str], rows: Iterable, content_type: str = "text/csv; charset=utf-8"
 ) -> StreamingHttpResponse:
     """A CSV download written row by row as the iterable yields (pass a queryset's .iterator())."""
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
 
     def lines():
         yield writer.writerow(header)

@@ -9,6 +9,11 @@ from django.urls import reverse
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request):
+        from retail.proxies import client_ip
+
+        return client_ip(request)  # TRUSTED_PROXY_COUNT, as the API throttle and the audit trail
+
     def get_login_redirect_url(self, request):
         user = request.user
         if user.is_authenticated and not (user.is_staff or user.memberships.exists()):

@@ -11,6 +11,7 @@ from django.http import Http404
 from customers.models import Customer
 from customers.selectors import get_customer_for_staff
 from retail.errors import NotFound
+from retail.proxies import client_ip
 
 _MEMO = "_clienteling_customers"
 
@@ -22,7 +23,10 @@ def customer_for_request(request, customer_id: int, *, header: bool = False) -> 
     customer = memo.get(customer_id)
     if customer is None or (header and not hasattr(customer, "header_tags")):
         try:
-            customer = get_customer_for_staff(request.user, customer_id, header=header)
+            # the lookup writes the customer.viewed audit (once per associate, shopper and 10 minutes)
+            customer = get_customer_for_staff(
+                request.user, customer_id, header=header, store=request.store, ip=client_ip(request)
+            )
         except NotFound:
             raise Http404("No such customer.") from None
         memo[customer_id] = customer

@@ -38,6 +38,7 @@ class NewCustomerForm(forms.Form):
     birthday = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     consent_email = forms.BooleanField(required=False, label="Agrees to marketing emails")
     consent_sms = forms.BooleanField(required=False, label="Agrees to marketing texts")
+    lookalike_ok = forms.BooleanField(required=False, label="The email is right as typed (look-alike domain checked)")
 
     def clean(self):
         data = super().clean()

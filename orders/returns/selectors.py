@@ -58,13 +58,24 @@ def _order_qs(*, payments: bool = True) -> QuerySet[Order]:
 
 def find_order(text: str, *, payments: bool = True) -> Order | None:
     """An order by its number (typed or scanned) or by a till receipt number. Without `payments`
-    (the verdicts and the desk's submission, which do not show them) one query fewer."""
+    (the verdicts and the desk's submission, which do not show them) one query fewer.
+
+    Only orders the shopper has received something of (collected, carried out or shipped): an
+    order still waiting to be picked up (in any store) has nothing to return, and its name, items
+    and card are the pick-up counter's business, not the returns desk's (issue 13).
+    """
     code = read_code(text)
     if not code:
         return None
     numbers = {code.order_number, code.text, code.compact} - {""}
-    found = _order_qs(payments=payments).filter(number__in=numbers).first()
-    return found or _order_qs(payments=payments).filter(receipt_number=code.text).order_by("-placed_at").first()
+    delivered = Exists(
+        Fulfillment.objects.filter(
+            order=OuterRef("pk"), status__in=[Fulfillment.Status.COLLECTED, Fulfillment.Status.SHIPPED]
+        )
+    )
+    orders = _order_qs(payments=payments).filter(delivered)
+    found = orders.filter(number__in=numbers).first()
+    return found or orders.filter(receipt_number=code.text).order_by("-placed_at").first()
 
 
 def returnable_orders_of(customer, *, limit: int = 20, offset: int = 0) -> list[Order]:

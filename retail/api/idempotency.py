@@ -49,7 +49,9 @@ def request_scope(request) -> str:
         return f"device:{user.pk}"
     if user and user.is_authenticated:
         return f"user:{user.pk}"
-    return f"anon:{request.META.get('REMOTE_ADDR', '')}"
+    from retail.proxies import client_ip
+
+    return f"anon:{client_ip(request)}"
 
 
 def request_fingerprint(request) -> str:

@@ -1,7 +1,7 @@
 import json
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 
 from retail.api.errors import error_body
 from retail.errors import RetailCode
@@ -10,7 +10,7 @@ NUL = "\x00"
 
 
 class RejectNulMiddleware:
-    """Refuse U+0000 anywhere in an API request (path, query, JSON body) with a 400.
+    """Refuse U+0000 anywhere in a request (path, query, JSON body) with a 400 (JSON under /api/).
 
     PostgreSQL text and jsonb cannot store it, so a NUL that reaches a query is a 500
     ("cannot contain NUL (0x00) bytes"); no endpoint can accept one, so it is refused here once.
@@ -20,11 +20,13 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/api/"):
-            where = self._nul_in(request)
-            if where:
-                message = f"{where}: text cannot contain the NUL character (\\u0000)."
+        where = self._nul_in(request)
+        if where:
+            message = f"{where}: text cannot contain the NUL character (\\u0000)."
+            if request.path.startswith("/api/"):
                 return JsonResponse(error_body(RetailCode.INVALID, message, {where: ["Contains NUL."]}), status=400)
+            # The portal and the admin too (a NUL typed or pasted into a search box); plain text.
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
     def _nul_in(self, request) -> str | None:
@@ -33,6 +35,13 @@ class RejectNulMiddleware:
         for name, values in request.GET.lists():
             if NUL in name or any(NUL in value for value in values):
                 return name.replace(NUL, "") or "query"
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            try:
+                for name, values in request.POST.lists():
+                    if NUL in name or any(NUL in value for value in values):
+                        return name.replace(NUL, "") or "form"
+            except RequestDataTooBig:
+                return None
         try:
             body = request.body if request.content_type == "application/json" else b""
         except RequestDataTooBig:

@@ -2,6 +2,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from retail.models import PosDevice
+from retail.proxies import client_ip
 
 
 class ClientRateThrottle(SimpleRateThrottle):
@@ -31,6 +32,9 @@ class ClientRateThrottle(SimpleRateThrottle):
         if len(self.history) >= self.num_requests:
             return self.throttle_failure()
         return self.throttle_success()
+
+    def get_ident(self, request):
+        return client_ip(request)  # TRUSTED_PROXY_COUNT: the same address allauth and the audit use
 
     def get_cache_key(self, request, view):  # pragma: no cover — allow_request builds the key
         return None

@@ -14,6 +14,18 @@ from retail.models import Store, StoreMembership
 from retail.selectors import member_stores, role_in_store, stores_for_user
 
 SESSION_KEY = "portal_store_id"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# Head office without a membership: which portal acts a head-office permission allows (by the app
+# owning the view). Store-floor work (counts, picking, hand-overs, the returns desk) needs a
+# membership of the store; superusers may do anything.
+HEAD_OFFICE_ACTS = {"customers": "customers.change_customer"}
+
+
+def head_office_may_act(user, view) -> bool:
+    if user.is_superuser:
+        return True
+    permission = HEAD_OFFICE_ACTS.get(view.__module__.split(".")[0])
+    return bool(permission and user.is_staff and user.has_perm(permission))
 
 
 def resolve_current_store(request) -> Store | None:
@@ -68,14 +80,18 @@ def portal_view(view=None, *, manager_only: bool = False):
             if store is None:
                 raise PermissionDenied("You are not a member of any store. Ask your manager for access.")
             request.store = store
-            # Head-office staff (merchandisers, customer service) may look at any store, but a
-            # store's manager-only acts (approvals, data exports) need a manager of it or a superuser.
-            request.store_role = role_in_store(request.user, store) or (
-                StoreMembership.Role.ASSOCIATE if request.user.is_head_office else None
-            )
+            # Head-office staff (merchandisers, customer service) may look at any store; acting in
+            # it needs a membership, or the head-office permission for that kind of act.
+            request.store_role = role_in_store(request.user, store)
+            request.can_act = request.store_role is not None or head_office_may_act(request.user, func)
             if manager_only and request.store_role != StoreMembership.Role.MANAGER:
                 messages.error(request, "Only a manager of this store can open that page.")
                 return page_redirect(request, reverse("portal:dashboard"))
+            if request.method not in SAFE_METHODS and not request.can_act:
+                raise PermissionDenied(
+                    f"Head office can look at {store.name} but not change anything there. "
+                    "Ask for a membership of this store (or the customer-service role for shopper records)."
+                )
             response = func(request, *args, **kwargs)
             # Portal pages show shoppers' personal data on shared tablets: never kept in a browser cache.
             add_never_cache_headers(response)

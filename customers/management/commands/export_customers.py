@@ -7,7 +7,6 @@ holding customers.change_customer (customer service or admin). Streamed from the
 chunks; written to FILE or stdout. Every export is audited.
 """
 
-import csv
 import sys
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from customers.exports import MARKETING_COLUMNS, SERVICE_COLUMNS, ExportRefused, check_export_permission, customer_rows
 from customers.management.commands.import_customers import acting_user
 from retail.services import record_audit_event
+from retail.spreadsheets import csv_writer
 
 
 class Command(BaseCommand):
@@ -37,7 +37,7 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from None
         stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
         try:
-            writer = csv.writer(stream)
+            writer = csv_writer(stream)
             writer.writerow(MARKETING_COLUMNS if marketing else SERVICE_COLUMNS)
             count = 0
             for row in customer_rows(marketing=marketing):

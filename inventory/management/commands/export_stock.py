@@ -5,7 +5,6 @@ style_code, product, last_counted_at. Streamed from the database in chunks; writ
 stdout. The first four columns are what `import_stock` reads back.
 """
 
-import csv
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from inventory.exports import STOCK_EXPORT_COLUMNS, stock_rows
 from inventory.models import StockLevel
 from retail.models import Store
+from retail.spreadsheets import csv_writer
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
         count = 0
         try:
-            writer = csv.writer(stream)
+            writer = csv_writer(stream)
             writer.writerow(STOCK_EXPORT_COLUMNS)
             for row in stock_rows(levels):
                 writer.writerow(row)

@@ -5,7 +5,6 @@ order: number, placed_at, channel, store, status, customer_id, contact, totals, 
 receipt_number. Streamed from the database in chunks; written to FILE or stdout. Audited.
 """
 
-import csv
 import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -17,6 +16,7 @@ from orders.exports import ORDER_COLUMNS, order_rows
 from orders.models import Order
 from retail.models import Store
 from retail.services import record_audit_event
+from retail.spreadsheets import csv_writer
 
 
 def _day(value: str) -> date:
@@ -53,7 +53,7 @@ class Command(BaseCommand):
         stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
         count = 0
         try:
-            writer = csv.writer(stream)
+            writer = csv_writer(stream)
             writer.writerow(ORDER_COLUMNS)
             for row in order_rows(orders):
                 writer.writerow(row)
