@@ -176,6 +176,20 @@ def create_guest_profile(*, name: str = "", email: str = "", phone: str = "") ->
     return customer
 
 
+@transaction.atomic
+def attach_guest_profile(*, guest: Customer, owner: Customer, kind: str) -> None:
+    """A guest checkout's profile joins the profile of the shopper who proved its email or phone:
+    its orders and timeline move, not what the guest stated (consents, name, contacts), which
+    nobody proved and which must not overwrite the owner's (an opt-out, the number we text)."""
+    from customers.models import Consent
+    from customers.services.merge import merge_customers
+
+    Consent.objects.filter(customer=guest).delete()
+    Customer.objects.filter(pk=guest.pk).update(first_name="", last_name="", email="", phone="", search_name="")
+    guest.refresh_from_db()
+    merge_customers(source=guest, target=owner, reason=f"guest order, {kind} verified by the shopper")
+
+
 # --- phone by one-time code ------------------------------------------------------------------
 
 

@@ -69,7 +69,7 @@ def attach_guest_orders(sender, customer, kind, value, **kwargs):
     staff); the shopper gains those orders and nothing of anyone else's.
     """
     from customers.models import Customer
-    from customers.services.merge import merge_customers
+    from customers.services.linking import attach_guest_profile
 
     contact = {"email": "email", "phone": "phone"}[kind]
     guests = (
@@ -88,4 +88,4 @@ def attach_guest_orders(sender, customer, kind, value, **kwargs):
         .order_by("pk")
     )
     for guest in guests:
-        merge_customers(source=guest, target=customer, reason=f"guest order, {kind} verified by the shopper")
+        attach_guest_profile(guest=guest, owner=customer, kind=kind)

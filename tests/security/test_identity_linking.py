@@ -182,8 +182,12 @@ def test_the_real_owner_verifies_the_email_and_then_sees_their_history(api_clien
 
 
 def test_a_guest_order_joins_the_owner_only_once_the_owner_proves_the_email(api_client, in_store_shopper, shirt):
-    # given a guest order placed with Rosa's email
-    guest = checkout(api_client, contact={"name": "Rosa P", "email": "rosa@example.com"})
+    # given a guest order placed with Rosa's email, a stranger's phone, and a yes to marketing
+    guest = checkout(
+        api_client,
+        contact={"name": "Mallory", "email": "rosa@example.com"},
+        consents={"email": True, "sms": True},
+    )
     number = guest.json()["number"]
     assert Order.objects.get(number=number).customer != in_store_shopper
     # when Rosa signs up and verifies the email
@@ -191,9 +195,13 @@ def test_a_guest_order_joins_the_owner_only_once_the_owner_proves_the_email(api_
     user = User.objects.get(email="rosa@example.com")
     key = EmailConfirmationHMAC(EmailAddress.objects.get(user=user)).key
     api_client.post("/_allauth/app/v1/auth/email/verify", {"key": key}, format="json", **headers)
-    # then the guest order is hers, and nothing else changed hands
+    # then the guest order is hers, and nothing the guest said overrides what she said
     assert Order.objects.get(number=number).customer_id == in_store_shopper.pk
     assert api_client.get(f"/api/v1/orders/{number}/", **headers).status_code == 200
+    rosa = Customer.objects.get(pk=in_store_shopper.pk)
+    assert (rosa.first_name, rosa.phone) == ("Rosa", "+447700900111")
+    assert Consent.objects.get(customer=rosa, channel="email").granted is False
+    assert not Consent.objects.filter(customer=rosa, channel="sms").exists()
 
 
 def test_a_login_that_already_has_a_verified_email_is_linked_on_first_use(in_store_shopper):
