@@ -67,8 +67,10 @@ def test_a_nul_in_a_portal_search_is_a_400(associate_client, url):
 
 def test_a_nul_in_a_portal_form_is_a_400(associate_client):
     shopper = create_customer(first_name="Ada", email="ada@example.com")
-    response = associate_client.post(reverse("customers_portal:notes", args=[shopper.pk]), {"body": "a\x00b"})
+    url = reverse("customers_portal:notes", args=[shopper.pk])
+    response = associate_client.post(url, "body=a%00b", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
+    assert not shopper.notes.exists()
 
 
 @pytest.mark.parametrize("figure", ["99999999999", str(2**31), "1000001"])
@@ -95,7 +97,7 @@ HEADER = "style_code,name,category,base_price,sku,image_url,return_window_days\n
         ("NaN,,", "is not a price"),
         ("Infinity,,", "is not a price"),
         ("1e999,,", "is not a price"),
-        ("-1e999,,", "is not a price"),
+        ("sNaN,,", "is not a price"),
         ("19.99,not a url,", "image_url"),
         ("19.99,,99999999", "return_window_days"),
         ("19.99,,²", "whole number"),
