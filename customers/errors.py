@@ -11,6 +11,8 @@ class CustomerCode(ErrorCode):
     IDENTITY_CONFLICT = "identity_conflict", 409, "This email or phone belongs to another account."
     IDENTITY_REQUIRED = "identity_required", 400, "Send at least one identity (email, phone, card, device)."
     INVALID_IDENTITY = "invalid_identity", 400, "An identity could not be read."
+    INVALID_CODE = "invalid_code", 400, "That phone code is wrong or has expired; ask for a new one."
+    TOO_MANY_CODES = "too_many_codes", 429, "Too many phone codes asked for; try again in an hour."
     INVALID_CURSOR = "invalid_cursor", 400, "That page does not exist; start from the first page."
     INSUFFICIENT_POINTS = "insufficient_points", 409, "The points balance is lower than asked for."
     INSUFFICIENT_STORE_CREDIT = "insufficient_store_credit", 409, "The store credit balance is lower than asked for."

@@ -219,7 +219,7 @@ def _check_counted(quantity: int) -> None:
     if quantity > MAX_COUNTED:
         raise InventoryError(
             f"A counted quantity is at most {MAX_COUNTED:,}; check the figure typed.",
-            code="invalid_quantity",
+            code=InventoryCode.INVALID_QUANTITY,
             fields={"quantity": [f"At most {MAX_COUNTED:,}."]},
         )
 

@@ -26,7 +26,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from retail.errors import RetailError
+from retail.errors import RetailCode, RetailError
 from retail.models import Store, StoreMembership, User
 from retail.services import record_audit_event
 
@@ -121,7 +121,7 @@ def verify_manager_approval(*, credentials: ApprovalCredentials, store: Store, p
     lockout = _Lockout(email, store)
     if not lockout.take():
         log.warning("manager approval refused at %s for %s (%s): locked", store.code, email, purpose)
-        raise RetailError(LOCKED, code="approval_locked", status=429)
+        raise RetailError(LOCKED, code=RetailCode.APPROVAL_LOCKED)
     membership = (
         StoreMembership.objects.select_related("user")
         .filter(store=store, role=StoreMembership.Role.MANAGER, user__email__iexact=email, user__is_active=True)
@@ -133,7 +133,7 @@ def verify_manager_approval(*, credentials: ApprovalCredentials, store: Store, p
     if why:
         lockout.failed()
         log.warning("manager approval refused at %s for %s (%s): %s", store.code, email, purpose, why)
-        raise RetailError(DENIED, code="approval_denied", status=403, fields={"approval": [DENIED]})
+        raise RetailError(DENIED, code=RetailCode.APPROVAL_DENIED, fields={"approval": [DENIED]})
     lockout.succeeded()
     return membership.user
 
@@ -175,18 +175,20 @@ def set_approval_pin(*, user: User, store: Store, pin: str, password: str) -> St
         .first()
     )
     if membership is None:
-        raise RetailError("Only a manager of this store has an approval PIN here.", code="forbidden", status=403)
+        raise RetailError("Only a manager of this store has an approval PIN here.", code=RetailCode.PERMISSION_DENIED)
     if not user.check_password(password or ""):
-        raise RetailError("Your password is wrong.", code="invalid", fields={"password": ["Wrong password."]})
+        raise RetailError("Your password is wrong.", code=RetailCode.INVALID, fields={"password": ["Wrong password."]})
     if not _has_second_factor(user):
         raise RetailError(
-            "Set up your authenticator app first.", code="mfa_required", fields={"pin": ["Needs two-factor sign-in."]}
+            "Set up your authenticator app first.",
+            code=RetailCode.MFA_REQUIRED,
+            fields={"pin": ["Needs two-factor sign-in."]},
         )
     pin = (pin or "").strip()
     if not PIN_PATTERN.match(pin) or len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
         raise RetailError(
             "The PIN is six digits, not all the same and not a run like 123456.",
-            code="invalid",
+            code=RetailCode.INVALID,
             fields={"pin": ["Six digits, not 111111 or 123456."]},
         )
     membership.approval_pin, membership.approval_pin_set_at = make_password(pin), timezone.now()

@@ -57,6 +57,13 @@ class RetailCode(ErrorCode):
     IDEMPOTENCY_KEY_REQUIRED = "idempotency_key_required", 400, "Send an Idempotency-Key header (a UUID you generate)."
     IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid", 400, "The Idempotency-Key is longer than 255 characters."
     THROTTLED = "throttled", 429, "Too many requests; `retry_after` says how many seconds to wait."
+    APPROVAL_DENIED = "approval_denied", 403, "The manager's approval was not accepted (one answer for every reason)."
+    APPROVAL_LOCKED = (
+        "approval_locked",
+        429,
+        "Too many refused approvals or sign-ins for this manager; wait.",
+    )
+    MFA_REQUIRED = "mfa_required", 400, "Set up two-factor sign-in (an authenticator app) first."
     SERVER_ERROR = "server_error", 500, "Something went wrong on our side; try again."
     UNKNOWN_STORE = "unknown_store", 400, "No open store has that code."
     INVALID_KIND = "invalid_kind", 400, "The kind given is not one this operation takes."

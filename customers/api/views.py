@@ -213,11 +213,7 @@ class MePhoneCodeView(APIView):
 
     @extend_schema(
         request=PhoneCodeRequestSerializer,
-        responses={
-            202: None,
-            400: CustomerErrorSerializer,
-            429: OpenApiResponse(CustomerErrorSerializer, description="too_many_codes: at most 5 an hour"),
-        },
+        responses={202: None},
     )
     def post(self, request):
         incoming = PhoneCodeRequestSerializer(data=request.data)
@@ -234,7 +230,7 @@ class MePhoneConfirmView(APIView):
 
     @extend_schema(
         request=PhoneCodeConfirmSerializer,
-        responses={200: MeSerializer, 400: OpenApiResponse(CustomerErrorSerializer, description="invalid_code")},
+        responses={200: MeSerializer},
     )
     def post(self, request):
         incoming = PhoneCodeConfirmSerializer(data=request.data)

@@ -25,11 +25,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from customers.errors import CustomerError
+from customers.errors import CustomerCode, CustomerError
 from customers.models import Customer, CustomerIdentity
 from customers.normalise import normalise_email, normalise_phone
 from customers.services.profiles import live_profile, refresh_search_name
 from customers.signals import identity_verified
+from retail.errors import RetailCode
 from retail.models import User
 from retail.services import enqueue_outbox_message, record_audit_event
 
@@ -110,7 +111,7 @@ def link_verified_identity(*, user: User, kind: str, value: str) -> Customer:
     Then `identity_verified` lets orders attach guest orders placed with this email or phone.
     """
     if kind not in ("email", "phone"):
-        raise CustomerError("Only an email or a phone can be verified.", code="invalid_identity")
+        raise CustomerError("Only an email or a phone can be verified.", code=CustomerCode.INVALID_IDENTITY)
     value = normalise_email(value) if kind == "email" else normalise_phone(value)
     own, _ = _own_profile(user)
     identity = CustomerIdentity.objects.select_related("customer").filter(kind=kind, value=value).first()
@@ -158,11 +159,11 @@ def create_guest_profile(*, name: str = "", email: str = "", phone: str = "") ->
         phone = normalise_phone(phone or "")
     except ValidationError as exc:
         field = "phone" if exc.code == "invalid_phone" else "email"
-        raise CustomerError(exc.messages[0], code="invalid", fields={field: exc.messages}) from None
+        raise CustomerError(exc.messages[0], code=RetailCode.INVALID, fields={field: exc.messages}) from None
     if not (email or phone):
         raise CustomerError(
             "Give an email or phone number so we can tell you when the order is ready.",
-            code="invalid",
+            code=RetailCode.INVALID,
             fields={"email": ["Email or phone required."]},
         )
     first, last = _split_name(name)
@@ -212,9 +213,11 @@ def send_phone_code(*, user: User, phone: str) -> None:
     try:
         phone = normalise_phone(phone or "")
     except ValidationError as exc:
-        raise CustomerError(exc.messages[0], code="invalid", fields={"phone": exc.messages}) from None
+        raise CustomerError(exc.messages[0], code=RetailCode.INVALID, fields={"phone": exc.messages}) from None
     if not phone:
-        raise CustomerError("Give the phone number to verify.", code="invalid", fields={"phone": ["Required."]})
+        raise CustomerError(
+            "Give the phone number to verify.", code=RetailCode.INVALID, fields={"phone": ["Required."]}
+        )
     sent_key = f"phone-code-sent:{user.pk}"
     sent = 1
     if not cache.add(sent_key, 1, 3600):
@@ -223,7 +226,7 @@ def send_phone_code(*, user: User, phone: str) -> None:
         except ValueError:  # expired meanwhile, or the cache is down (limits fail open, SECURITY F4)
             sent = 1
     if sent > PHONE_CODES_PER_HOUR:
-        raise CustomerError("Too many codes asked for. Try again in an hour.", code="too_many_codes", status=429)
+        raise CustomerError("Too many codes asked for. Try again in an hour.", code=CustomerCode.TOO_MANY_CODES)
     code = f"{secrets.randbelow(10**6):06d}"
     cache.set(_code_key(user), {"digest": _digest(user, phone, code), "tries": 0}, int(PHONE_CODE_TTL.total_seconds()))
     enqueue_outbox_message(topic=PHONE_CODE_TOPIC, payload={"phone": phone, "code": code})
@@ -238,7 +241,9 @@ def confirm_phone_code(*, user: User, phone: str, code: str) -> Customer:
     void the code.
     """
     wrong = CustomerError(
-        "That code is not right or has expired. Ask for a new one.", code="invalid_code", fields={"code": ["Wrong."]}
+        "That code is not right or has expired. Ask for a new one.",
+        code=CustomerCode.INVALID_CODE,
+        fields={"code": ["Wrong."]},
     )
     try:
         phone = normalise_phone(phone or "")

@@ -21,8 +21,6 @@ class ReturnCode(ErrorCode):
     REFUND_EXCEEDS_PAID = "refund_exceeds_paid", 409, "The refund is more than the original payment can take back."
     ALREADY_REFUNDED = "already_refunded", 409, "The return was already refunded."
     APPROVAL_REQUIRED = "approval_required", 409, "A manager of this store must approve; send their approval."
-    APPROVAL_DENIED = "approval_denied", 403, "The manager's approval was not accepted."
-    APPROVAL_LOCKED = "approval_locked", 429, "Too many refused approvals for this manager here; try again later."
     DUPLICATE_SUBMISSION = "duplicate_submission", 409, "This return was already submitted."
     RMA_EXHAUSTED = "rma_exhausted", 503, "No free RMA number was found; try again."
 

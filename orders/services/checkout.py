@@ -19,6 +19,7 @@ from orders.pricing import allocate, money
 from orders.services._common import actor_or_none, audit, currency, record_statuses, timeline
 from orders.services.carts import close_cart
 from orders.services.payments import TenderRequest, authorize_payments
+from retail.errors import RetailCode
 from retail.models import Store, User
 
 ONLINE_CHANNELS = ("app", "web", "kiosk")
@@ -133,8 +134,7 @@ def _refuse_guest_spending(*, offer_code: str, points: int, tenders) -> None:
     if (offer_code or "").strip() or points or any(t.method == "store_credit" for t in tenders or []):
         raise OrderError(
             "Sign in to use offers, points or store credit.",
-            code="not_authenticated",
-            status=401,
+            code=RetailCode.NOT_AUTHENTICATED,
             fields={"payments": ["Sign in first."]} if not (offer_code or points) else {},
         )
 

@@ -130,7 +130,7 @@ def test_wrong_approvals_count_in_the_sign_in_lockout_and_a_locked_account_is_no
     right = till.post(
         "/api/v1/pos/returns/", {**body, "approval": {"email": boss.email, "pin": PIN, "reason": "x"}}, format="json"
     )
-    assert right.status_code == 429 and right.json()["code"] == "approval_denied"
+    assert right.status_code == 429 and right.json()["code"] == "approval_locked"
     # and the manager's own sign-in is locked too: the failures were counted where sign-ins count
     signed_in = client.post("/accounts/login/", {"login": boss.email, "password": TEST_PASSWORD})
     assert signed_in.status_code == 200 and "_auth_user_id" not in client.session

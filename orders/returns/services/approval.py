@@ -9,7 +9,7 @@ from django.utils import timezone
 from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.models import ReturnRequest
 from retail.approvals import ApprovalCredentials, verify_manager_approval
-from retail.errors import RetailError
+from retail.errors import RetailCode, RetailError
 from retail.models import Store, User
 from retail.services import record_audit_event
 
