@@ -4,8 +4,6 @@ Stock figures are never edited here: on_hand changes only through services (rece
 adjustments, counts, transfers), so the ledger always explains the level.
 """
 
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
@@ -14,11 +12,13 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from inventory import catalog, services
+from inventory import catalog, pricing, services
+from inventory.admin_prices import BulkPriceChangeAction
 from inventory.errors import InventoryError
 from inventory.exports import STOCK_EXPORT_COLUMNS, stock_rows
 from inventory.models import (
     Category,
+    PriceChange,
     Product,
     Reservation,
     StockCount,
@@ -70,18 +70,8 @@ class VariantInline(admin.TabularInline):
     show_change_link = True
 
 
-class PriceChangeForm(forms.Form):
-    percent = forms.DecimalField(
-        max_digits=6,
-        decimal_places=2,
-        min_value=Decimal("-90"),
-        max_value=Decimal("500"),
-        help_text="e.g. 10 raises prices by 10%, -25 cuts them by a quarter. Overrides change too.",
-    )
-
-
 @admin.register(Product)
-class ProductAdmin(CsvImportMixin, admin.ModelAdmin):
+class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
     list_display = ["style_code", "name", "brand", "category", "base_price", "variant_count", "is_active", "final_sale"]
     list_filter = ["is_active", "final_sale", "category", "brand"]
     list_select_related = ["category__parent"]
@@ -156,34 +146,30 @@ class ProductAdmin(CsvImportMixin, admin.ModelAdmin):
             rows,
         )
 
-    @admin.action(description="Change prices by a percentage …", permissions=["change"])
-    def change_prices(self, request, queryset):
-        form = PriceChangeForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            try:
-                changed = catalog.change_prices(
-                    products=queryset, percent=form.cleaned_data["percent"], actor=request.user
-                )
-            except InventoryError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-                return None
-            self.message_user(
-                request, f"Changed the prices of {changed} product(s) by {form.cleaned_data['percent']}%."
-            )
-            return None
-        return TemplateResponse(
-            request,
-            "inventory/admin/change_prices.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": "Change prices",
-                "form": form,
-                "products": queryset.order_by("name")[:50],
-                "count": queryset.count(),
-                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-                "opts": self.model._meta,
-            },
+    def save_model(self, request, obj, form, change):
+        # A base price typed in the form is a price change like any other: in the ledger.
+        old = Product.objects.filter(pk=obj.pk).values_list("base_price", flat=True).first() if change else None
+        super().save_model(request, obj, form, change)
+        if change and old != obj.base_price:
+            pricing.record_price_edits(
+                changes=[(obj, None, old, obj.base_price)], source=PriceChange.Source.EDIT,
+                reason="edited in the product form", actor=request.user,
+            )  # fmt: skip
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Variant:
+            return super().save_formset(request, form, formset, change)
+        # Variants' own prices typed in the inline: in the ledger too (a new variant is not a change).
+        old = dict(Variant.objects.filter(product=form.instance).values_list("pk", "price_override"))
+        super().save_formset(request, form, formset, change)
+        kept = [f.instance for f in formset.forms if f not in formset.deleted_forms and f.instance.pk in old]
+        pricing.record_price_edits(
+            changes=[(form.instance, v, old[v.pk], v.price_override) for v in kept],
+            source=PriceChange.Source.EDIT,
+            reason="edited in the product form",
+            actor=request.user,
         )
+        return None
 
     @admin.action(description="Export as catalog CSV (import_catalog reads it back)", permissions=["view"])
     def export_csv(self, request, queryset):

@@ -1,4 +1,4 @@
-"""Writes of the catalog: price changes, (de)activation, and CSV imports of catalog and stock.
+"""Writes of the catalog: (de)activation and CSV imports of catalog and stock (prices: pricing.py).
 
 Imports validate every row first and write nothing when any row is bad; they are idempotent
 (catalog rows are upserted by style code and SKU; stock rows set an absolute counted figure).
@@ -7,14 +7,13 @@ Imports validate every row first and write nothing when any row is bad; they are
 import csv
 import io
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.text import slugify
 
-from inventory.errors import InventoryCode, InventoryError
 from inventory.models import Category, Product, StockLevel, Variant
 from inventory.operations import MAX_COUNTED, post_stock_count, set_count_quantity, start_stock_count
 from retail.models import Store, User
@@ -22,31 +21,6 @@ from retail.services import record_audit_event
 from retail.spreadsheets import csv_writer, formula_cell
 
 CENT = Decimal("0.01")
-
-
-@transaction.atomic
-def change_prices(*, products: QuerySet[Product], percent: Decimal, actor: User | None = None) -> int:
-    """Raise (or with a negative percent, cut) base prices and variant price overrides; 2 places."""
-    percent = Decimal(percent)
-    if not Decimal("-90") <= percent <= Decimal("500") or percent == 0:
-        raise InventoryError("Give a change between -90% and +500%, not 0.", code=InventoryCode.INVALID_PERCENT)
-    factor = 1 + percent / 100
-    ids = list(products.values_list("pk", flat=True))  # the admin's queryset may be DISTINCT/annotated
-    products = list(Product.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))
-    for product in products:
-        product.base_price = (product.base_price * factor).quantize(CENT, ROUND_HALF_UP)
-    Product.objects.bulk_update(products, ["base_price"])
-    variants = list(Variant.objects.filter(product__in=products, price_override__isnull=False).order_by("pk"))
-    for variant in variants:
-        variant.price_override = (variant.price_override * factor).quantize(CENT, ROUND_HALF_UP)
-    Variant.objects.bulk_update(variants, ["price_override"])
-    record_audit_event(
-        actor=actor,
-        action="catalog.prices_changed",
-        object_type="inventory.product",
-        details={"percent": str(percent), "products": [p.pk for p in products][:500], "count": len(products)},
-    )
-    return len(products)
 
 
 @transaction.atomic

@@ -185,6 +185,7 @@ CELERY_BEAT_SCHEDULE = {
     "pickup-reminders": {"task": "orders.tasks.send_pickup_reminders", "schedule": 900.0},
     "pickup-expiry": {"task": "orders.tasks.expire_pickups", "schedule": 900.0},
     "inventory-expire-reservations": {"task": "inventory.tasks.expire_due_reservations", "schedule": 60.0},
+    "inventory-price-schedules": {"task": "inventory.tasks.run_price_schedules", "schedule": 60.0},
     "customers-birthday-tasks": {"task": "customers.tasks.raise_birthday_tasks", "schedule": 86400.0},
     "customers-expire-points": {"task": "customers.tasks.expire_inactive_points", "schedule": 86400.0},
     "customers-recalculate-tiers": {"task": "customers.tasks.recalculate_tiers", "schedule": 86400.0},

@@ -1,9 +1,14 @@
 from inventory.models.catalog import Category, Product, Variant
 from inventory.models.operations import StockCount, StockCountLine, Transfer, TransferLine
+from inventory.models.prices import PriceChange, PriceList, PriceSchedule, PriceScheduleLine
 from inventory.models.stock import Reservation, StockLevel, StockMovement
 
 __all__ = [
     "Category",
+    "PriceChange",
+    "PriceList",
+    "PriceSchedule",
+    "PriceScheduleLine",
     "Product",
     "Reservation",
     "StockCount",

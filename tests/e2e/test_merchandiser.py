@@ -1,14 +1,18 @@
-"""Browser journey of a head-office merchandiser in the admin: sign in with TOTP, change a price,
-import a stock count CSV (first with a mistake, then corrected)."""
+"""Browser journeys of a head-office merchandiser in the admin: sign in with TOTP, change a price,
+import a stock count CSV (first with a mistake, then corrected); schedule a weekend sale that
+starts and ends by itself (beat's task run at its start and its end)."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from inventory import services as stock
-from inventory.models import Product, StockLevel
+from inventory.models import PriceSchedule, Product, StockLevel
+from inventory.pricing import run_price_schedules
 from tests.factories import TEST_PASSWORD, StoreFactory, UserFactory, WarehouseFactory
 from tests.helpers import enrol_totp, totp_code
 from tests.inventory.factories import CategoryFactory, ProductFactory, VariantFactory
@@ -79,3 +83,67 @@ def test_a_merchandiser_changes_a_price_and_imports_a_stock_count(browser_page, 
     screenshot(page, "admin-import-done")
     assert sorted(StockLevel.objects.values_list("variant__sku", "on_hand")) == [
         ("LS-0042-L", 12), ("LS-0042-M", 11), ("LS-0042-S", 10)]  # fmt: skip
+
+
+def test_a_merchandiser_schedules_a_weekend_sale_that_starts_and_ends_by_itself(
+    browser_page, catalog, sign_in, screenshot
+):
+    page = browser_page
+    coat = ProductFactory(style_code="CT-0007", name="Wool coat", category=catalog.category,
+                          base_price=Decimal("120.00"))  # fmt: skip
+    VariantFactory(product=coat, sku="CT-0007-XL", size="XL", price_override=Decimal("130.00"))
+    user = UserFactory(email="mia.merch@omnistore.test", full_name="Mia Merchandiser", is_staff=True,
+                       groups=["merchandiser"])  # fmt: skip
+    secret = enrol_totp(user)
+    sign_in(page, user.email, TEST_PASSWORD)
+    page.get_by_label("Code").fill(totp_code(secret))
+    page.get_by_role("button", name="Verify and sign in").click()
+    # given the coats and the linen shirt chosen in the products list
+    page.goto("/admin/inventory/product/")
+    for style in ("CT-0007", "LS-0042"):
+        page.locator("#result_list tr", has_text=style).locator("input[name=_selected_action]").check()
+    page.locator("select[name=action]").select_option("change_prices")
+    page.locator("button[name=index]").click()
+    # when she asks for 25% off, prices ending in .99, from tomorrow 9:00 for two days
+    start = (timezone.localtime() + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    end = start + timedelta(days=2)
+    page.get_by_label("Change by (%)").fill("-25")
+    page.get_by_label("Ends in .99").check()
+    page.get_by_label("Reason").fill("Winter weekend")
+    page.get_by_label("On a schedule").check()
+    page.get_by_label("Name").fill("Winter weekend sale")
+    page.locator("#id_starts_at").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#id_ends_at").fill(end.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="Preview the new prices").click()
+    # then the preview shows every price, was and now, and nothing has changed yet
+    preview = page.get_by_role("table", name="Prices before and after")
+    expect(preview.locator("tbody tr")).to_have_count(3)
+    expect(preview.locator("tr", has_text="CT-0007-XL")).to_contain_text("€130.00")
+    expect(preview.locator("tr", has_text="CT-0007-XL")).to_contain_text("€97.99")
+    expect(preview.locator("tr", has_text="LS-0042")).to_contain_text("€29.99")
+    screenshot(page, "admin-price-preview")
+    assert Product.objects.get(pk=coat.pk).base_price == Decimal("120.00")
+    # when she schedules it
+    page.get_by_role("button", name="Schedule these prices").click()
+    expect(page.locator(".messagelist")).to_contain_text("Winter weekend sale: 3 price(s) change on")
+    schedule = PriceSchedule.objects.get()
+    assert (schedule.starts_at, schedule.ends_at, schedule.status) == (start, end, "scheduled")
+    # when beat's minute comes after the start, the sale prices are on by themselves
+    assert run_price_schedules(now=start + timedelta(seconds=30)) == {"started": 1, "ended": 0}
+    page.goto(f"/admin/inventory/priceschedule/{schedule.pk}/change/")
+    expect(page.locator(".field-status")).to_contain_text("Running")
+    page.goto("/admin/inventory/pricechange/")
+    expect(page.locator("#result_list tbody tr")).to_have_count(3)
+    expect(page.locator("#result_list")).to_contain_text("Scheduled change started")
+    expect(page.locator("#result_list")).to_contain_text("Winter weekend sale: Winter weekend")
+    screenshot(page, "admin-price-ledger-started")
+    assert Product.objects.get(pk=coat.pk).base_price == Decimal("89.99")
+    # when its end has come, the prices it replaced are back, and the ledger says so
+    assert run_price_schedules(now=end + timedelta(seconds=30)) == {"started": 0, "ended": 1}
+    page.goto(f"/admin/inventory/product/{coat.pk}/change/")
+    expect(page.locator("#id_base_price")).to_have_value("120.00")
+    page.goto("/admin/inventory/pricechange/")
+    expect(page.locator("#result_list tbody tr")).to_have_count(6)
+    expect(page.locator("#result_list")).to_contain_text("Scheduled change ended")
+    screenshot(page, "admin-price-ledger-ended")
+    assert page.console_errors == []

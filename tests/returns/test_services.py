@@ -445,8 +445,8 @@ def test_a_dearer_exchange_without_a_card_is_refused_with_nothing_written(
 def test_receiptless_return_is_store_credit_at_the_lowest_recent_price(
     policy, deliver, shirt, shopper, store, associate
 ):
-    from inventory.catalog import change_prices
     from inventory.models import Product
+    from inventory.pricing import change_prices
 
     # given the shirt sold at 30.00 recently and now costs 33.00
     deliver([("SHIRT-M", 1)])

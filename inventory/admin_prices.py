@@ -1,0 +1,245 @@
+"""Head office's prices in the admin: the bulk price change (preview with was/now, endings, now or
+scheduled), the scheduled changes, and the read-only ledger of every price change."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from inventory import pricing
+from inventory.errors import InventoryError
+from inventory.models import PriceChange, PriceList, PriceSchedule, PriceScheduleLine
+from retail.admin import ReadOnlyAdmin
+from retail.domain.money import format_money
+
+PREVIEW_ROWS = 200
+LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
+
+
+class PriceChangeForm(forms.Form):
+    percent = forms.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        min_value=-90,
+        max_value=500,
+        label="Change by (%)",
+        help_text="e.g. 10 raises prices by 10%, -25 cuts them by a quarter. Variants' own prices change too.",
+    )
+    ending = forms.ChoiceField(
+        choices=PriceSchedule.Ending.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        initial="",
+        label="Price ending",
+        help_text="To the nearest price with that ending: 36.00 → 35.99, 27.50 → 27.99 or 28.00.",
+    )
+    reason = forms.CharField(
+        max_length=200, help_text="Kept in the price ledger, e.g. 'Spring sale' or 'Supplier +4%'."
+    )
+    when = forms.ChoiceField(
+        choices=[("now", "Now"), ("schedule", "On a schedule (the change begins and ends by itself)")],
+        widget=forms.RadioSelect,
+        initial="now",
+        label="When",
+    )
+    name = forms.CharField(max_length=120, required=False, help_text="Scheduled changes: how head office calls it.")
+    starts_at = forms.DateTimeField(
+        required=False,
+        input_formats=[LOCAL_MINUTE],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MINUTE),
+        label="Starts",
+    )
+    ends_at = forms.DateTimeField(
+        required=False,
+        input_formats=[LOCAL_MINUTE],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MINUTE),
+        label="Ends",
+        help_text="Empty: the new prices stay. At the end the prices it replaced come back.",
+    )
+    fingerprint = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("when") == "schedule":
+            if not data.get("name"):
+                self.add_error("name", "Name the scheduled change.")
+            if not data.get("starts_at"):
+                self.add_error("starts_at", "Say when it starts.")
+            elif data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+                self.add_error("ends_at", "The end must be after the start.")
+            elif (data.get("ends_at") or data["starts_at"]) <= timezone.now():
+                self.add_error("starts_at", "That period is over already.")
+        return data
+
+
+class BulkPriceChangeAction:
+    """ProductAdmin mixin: "Change prices …": a form, then a preview of every price (was / now),
+    then applied now or scheduled. What is applied is what the preview showed (its fingerprint)."""
+
+    @admin.action(description="Change prices … (preview, now or scheduled)", permissions=["change"])
+    def change_prices(self, request, queryset):
+        step = "apply" if "apply" in request.POST else "preview" if "preview" in request.POST else "form"
+        form = PriceChangeForm(request.POST if step != "form" else None)
+        plan, error = None, None
+        if step != "form" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                plan = pricing.plan_price_change(products=queryset, percent=data["percent"], ending=data["ending"])
+                if step == "apply":
+                    return self._apply_price_change(request, queryset, data)
+            except InventoryError as exc:
+                error = exc.message
+                if exc.code == "prices_moved":
+                    plan = pricing.plan_price_change(products=queryset, percent=data["percent"], ending=data["ending"])
+        if plan is not None:
+            form.data = form.data.copy()
+            form.data["fingerprint"] = pricing.fingerprint(plan)
+        return TemplateResponse(
+            request,
+            "inventory/admin/change_prices.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Change prices",
+                "form": form,
+                "error": error,
+                "plan": plan[:PREVIEW_ROWS] if plan is not None else None,
+                "plan_count": len(plan) if plan is not None else 0,
+                "plan_products": len({p.product.pk for p in plan}) if plan else 0,
+                "products": queryset.order_by("name")[:20],
+                "count": queryset.count(),
+                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                "opts": self.model._meta,
+            },
+        )
+
+    def _apply_price_change(self, request, queryset, data):
+        common = {
+            "products": queryset,
+            "percent": data["percent"],
+            "ending": data["ending"],
+            "reason": data["reason"],
+            "actor": request.user,
+            "expected": data["fingerprint"] or None,
+        }
+        if data["when"] == "schedule":
+            schedule = pricing.schedule_price_change(
+                **common, name=data["name"], starts_at=data["starts_at"], ends_at=data["ends_at"]
+            )
+            self.message_user(
+                request,
+                format_html(
+                    '<a href="{}">{}</a>: {} price(s) change on {}{}.',
+                    reverse("admin:inventory_priceschedule_change", args=[schedule.pk]),
+                    schedule.name,
+                    schedule.lines.count(),
+                    timezone.localtime(schedule.starts_at).strftime("%d %b %Y %H:%M"),
+                    f" and go back on {timezone.localtime(schedule.ends_at):%d %b %Y %H:%M}"
+                    if schedule.ends_at
+                    else "",
+                ),
+                messages.SUCCESS,
+            )
+            return None
+        result = pricing.change_prices(**common)
+        self.message_user(
+            request,
+            format_html(
+                "Changed {} price(s) of {} product(s) by {}%. <a href='{}'>Price ledger</a>",
+                result.prices,
+                result.products,
+                data["percent"],
+                reverse("admin:inventory_pricechange_changelist"),
+            ),
+            messages.SUCCESS,
+        )
+        return None
+
+
+@admin.register(PriceChange)
+class PriceChangeAdmin(ReadOnlyAdmin):
+    """The ledger of prices: every change, by whom, when, why and how. Nobody edits it."""
+
+    list_display = ["created_at", "style", "price_of", "change", "source", "reason", "actor"]
+    list_filter = ["source", "price_list", "schedule"]
+    list_select_related = ["product", "variant", "actor"]
+    search_fields = ["=product__style_code", "=variant__sku", "product__name", "reason"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    @admin.display(description="style", ordering="product__style_code")
+    def style(self, obj):
+        return obj.product.style_code
+
+    @admin.display(description="price of")
+    def price_of(self, obj):
+        return obj.variant.sku if obj.variant_id else "base price"
+
+    @admin.display(description="was → now")
+    def change(self, obj):
+        def shown(price):
+            return format_money(price) if price is not None else "base price"
+
+        return f"{shown(obj.old_price)} → {shown(obj.new_price)}"
+
+
+class PriceScheduleLineInline(admin.TabularInline):
+    model = PriceScheduleLine
+    fields = ["product", "variant", "was", "price", "replaced", "outcome"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    max_num = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product", "variant__product")
+
+
+@admin.register(PriceSchedule)
+class PriceScheduleAdmin(admin.ModelAdmin):
+    """Scheduled price changes are made from the products list ("Change prices …"); here they are
+    followed, and cancelled (or ended early, which puts the prices back)."""
+
+    list_display = ["name", "status", "starts_at", "ends_at", "percent", "ending", "line_count", "created_by"]
+    list_filter = ["status"]
+    search_fields = ["name", "reason"]
+    date_hierarchy = "starts_at"
+    readonly_fields = [
+        "name", "reason", "price_list", "percent", "ending", "starts_at", "ends_at", "status", "created_by",
+        "created_at", "started_at", "ended_at",
+    ]  # fmt: skip
+    inlines = [PriceScheduleLineInline]
+    actions = ["cancel_schedules"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by").annotate(line_count=Count("lines"))
+
+    @admin.display(description="prices", ordering="line_count")
+    def line_count(self, obj):
+        return obj.line_count
+
+    @admin.action(description="Cancel (or end now, putting the prices back)", permissions=["change"])
+    def cancel_schedules(self, request, queryset):
+        for schedule in queryset.order_by("pk"):
+            try:
+                done = pricing.cancel_price_schedule(schedule=schedule, actor=request.user)
+            except InventoryError as exc:
+                self.message_user(request, f"{schedule.name}: {exc.message}", messages.WARNING)
+            else:
+                what = "cancelled" if done.status == PriceSchedule.Status.CANCELLED else "ended, prices put back"
+                self.message_user(request, f"{schedule.name}: {what}.")
+
+
+@admin.register(PriceList)
+class PriceListAdmin(ReadOnlyAdmin):
+    """One list today (the catalog's own prices); markets will add theirs."""
+
+    list_display = ["code", "name", "currency", "is_default"]
