@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from customers.models import LoyaltyAccount, Tag
 from customers.services import earn_points, issue_store_credit, merge_customers
+from inventory import pricing
 from inventory import services as stock
+from inventory.models import PriceList, Product
 from inventory.operations import request_transfer, start_stock_count
 from orders.handlers import NOTIFY_TOPIC
 from orders.models import Cart, Notification
@@ -54,6 +56,27 @@ def _transfers(n):
     for _ in range(n):
         request_transfer(from_location=source, to_location=StoreFactory(), lines=[(variants[0], 1)],
                          actor=UserFactory())  # fmt: skip
+
+
+def _price_changes(n):
+    products = [VariantFactory(price_override=Decimal("10.00")).product for _ in range(n)]
+    pricing.change_prices(
+        products=Product.objects.filter(pk__in=[p.pk for p in products]), percent=5, reason="r", actor=UserFactory()
+    )
+
+
+def _price_schedules(n):
+    for _ in range(n):
+        product = VariantFactory(price_override=Decimal("10.00")).product
+        pricing.schedule_price_change(
+            products=Product.objects.filter(pk=product.pk), percent=-10, name="Sale", reason="r",
+            starts_at=timezone.now() + timedelta(days=1), actor=UserFactory(),
+        )  # fmt: skip
+
+
+def _price_lists(n):
+    for _ in range(n):
+        PriceList.objects.create(code=f"m-{secrets.token_hex(3)}", name="Market", currency="GBP")
 
 
 def _counts(n):
@@ -148,6 +171,9 @@ ROWS = {
     "inventory.Reservation": _reservations,
     "inventory.Transfer": _transfers,
     "inventory.StockCount": _counts,
+    "inventory.PriceChange": _price_changes,
+    "inventory.PriceSchedule": _price_schedules,
+    "inventory.PriceList": _price_lists,
     "customers.Customer": _customers,
     "customers.Tag": lambda n: [Tag.objects.create(name=f"tag-{secrets.token_hex(3)}") for _ in range(n)],
     "customers.LoyaltyTier": lambda n: [_tier() for _ in range(n)],
