@@ -20,7 +20,7 @@ PYTHON_CANDIDATES := $(shell \
 BASE_PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 	if $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$p; break; fi; done)
 
-.PHONY: help demo crawl serve test test-fast e2e lint fmt lock worker bench load report serve-prod check-deploy clean
+.PHONY: help demo crawl serve test test-fast e2e fuzz lint fmt lock worker bench load report serve-prod check-deploy clean
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ crawl: venv ## every demo role visits every page, fragment, admin page and API G
 
 e2e: venv ## only the browser journeys (Debian's chromium)
 	$(MAKE) test PYTEST_ARGS="-m e2e"
+
+fuzz: venv ## schemathesis, all phases, as anonymous, shopper, till and staff against a live server (the long run; CI runs a short one)
+	$(MAKE) test PYTEST_ARGS="tests/fuzz/test_live.py -s -q $(PYTEST_ARGS_FUZZ)" FUZZ_BUDGET=full
 
 lint: venv ## ruff (lint and format check)
 	$(VENV)/bin/ruff check .

@@ -13,6 +13,12 @@ class CustomerCode(ErrorCode):
     INVALID_IDENTITY = "invalid_identity", 400, "An identity could not be read."
     INVALID_CODE = "invalid_code", 400, "That phone code is wrong or has expired; ask for a new one."
     TOO_MANY_CODES = "too_many_codes", 429, "Too many phone codes asked for; try again in an hour."
+    INVALID_PHONE = (
+        "invalid_phone",
+        400,
+        "No phone number has that many digits there (checked against the numbering plan).",
+    )
+    INVALID_EMAIL = "invalid_email", 400, "That email address cannot be delivered to (its domain or form is refused)."
     INVALID_CURSOR = "invalid_cursor", 400, "That page does not exist; start from the first page."
     INSUFFICIENT_POINTS = "insufficient_points", 409, "The points balance is lower than asked for."
     INSUFFICIENT_STORE_CREDIT = "insufficient_store_credit", 409, "The store credit balance is lower than asked for."

@@ -23,7 +23,6 @@ class OrderCode(ErrorCode):
         400,
         "The till's sale was not recorded; `fields` says what to fix per line and tender.",
     )
-    INVALID_BATCH = "invalid_batch", 400, "The body is not a batch (no list of receipts, or an empty one)."
     INVALID_TAB = "invalid_tab", 400, "The pick-up queue has no such tab."
     INVALID_RESOLUTION = "invalid_resolution", 400, "A short pick is resolved by cancel or reroute."
     ORDER_NOT_CANCELLABLE = "order_not_cancellable", 409, "The order is already ready, collected or shipped."

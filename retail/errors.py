@@ -31,6 +31,7 @@ class RetailCode(ErrorCode):
     """What every app shares: bad input, who may call, the idempotency and throttling answers."""
 
     INVALID = "invalid", 400, "A field is missing or wrong; `fields` says which and why."
+    UNKNOWN_FIELD = "unknown_field", 400, "The body has fields this operation does not take; `fields` names them."
     PARSE_ERROR = "parse_error", 400, "The body is not valid JSON (or is nested too deeply)."
     NOT_AUTHENTICATED = "not_authenticated", 401, "Sign in (or send the device token) to do this."
     AUTHENTICATION_FAILED = "authentication_failed", 401, "The credentials sent are unknown, revoked or expired."
@@ -47,7 +48,8 @@ class RetailCode(ErrorCode):
         409,
         "The first request with this Idempotency-Key is still running; retry in a moment.",
     )
-    BATCH_TOO_LARGE = "batch_too_large", 413, "The batch has more items than allowed; send the rest in another."
+    REQUEST_TOO_LARGE = "request_too_large", 413, "The body is larger than the API accepts."
+    BATCH_TOO_LARGE = "batch_too_large", 400, "The batch has more items than allowed; send the rest in another."
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", 415, "Send the body as application/json."
     IDEMPOTENCY_MISMATCH = (
         "idempotency_mismatch",
@@ -55,7 +57,11 @@ class RetailCode(ErrorCode):
         "This Idempotency-Key was used for a different request; use a new key for a new request.",
     )
     IDEMPOTENCY_KEY_REQUIRED = "idempotency_key_required", 400, "Send an Idempotency-Key header (a UUID you generate)."
-    IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid", 400, "The Idempotency-Key is longer than 255 characters."
+    IDEMPOTENCY_KEY_INVALID = (
+        "idempotency_key_invalid",
+        400,
+        "The Idempotency-Key is not 1 to 255 visible characters without spaces.",
+    )
     THROTTLED = "throttled", 429, "Too many requests; `retry_after` says how many seconds to wait."
     APPROVAL_DENIED = "approval_denied", 403, "The manager's approval was not accepted (one answer for every reason)."
     APPROVAL_LOCKED = (

@@ -48,3 +48,12 @@ def parse_point(raw: str) -> tuple[float, float]:
     if not (-90 <= lat <= 90 and -180 <= lng <= 180) or lat != lat or lng != lng:
         raise ValueError("Latitude must be within -90..90 and longitude within -180..180.")
     return lat, lng
+
+
+def distance_between(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in km between two (latitude, longitude) points, rounded to 10 m."""
+    from math import asin, cos, radians, sin, sqrt
+
+    lat1, lng1, lat2, lng2 = map(radians, (*a, *b))
+    h = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos(lat2) * sin((lng2 - lng1) / 2) ** 2
+    return round(2 * EARTH_RADIUS_KM * asin(sqrt(min(h, 1.0))), 2)

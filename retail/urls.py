@@ -40,6 +40,7 @@ portal = [
 ]
 
 # JSON in the API error shape under /api/, the site's HTML pages elsewhere.
+handler400 = "retail.api.errors.bad_request"
 handler404 = "retail.api.errors.page_not_found"
 handler500 = "retail.api.errors.server_error"
 

@@ -2,28 +2,49 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.models import Consent, Customer, CustomerList, ListItem, OfferAssignment, PointsEntry
-from customers.services.timeline import CLIENT_CHANNELS, CLIENT_KINDS, MAX_BATCH
+from customers.services.timeline import CLIENT_CHANNELS, CLIENT_KINDS, MAX_BATCH, MAX_DATA_BYTES
+from inventory.api.fields import SkuField
+from retail.api.fields import AwareDateTimeField, DateField, E164Field, StoreCodeField
+from retail.api.serializers import BatchSerializer, StrictSerializer
 
 
-class EventSerializer(serializers.Serializer):
-    """One client event (documented here; validated one by one by the service)."""
+class EventIdentitiesInput(StrictSerializer):
+    app_install = serializers.CharField(min_length=1, max_length=255, required=False, help_text="The app's install id.")
+    web_cookie = serializers.CharField(min_length=1, max_length=255, required=False, help_text="The web shop's cookie.")
 
-    id = serializers.CharField(max_length=100, help_text="A UUID the client generates; re-sending it is harmless.")
+
+class EventSerializer(StrictSerializer):
+    """One client event; each event of a batch is validated on its own."""
+
+    id = serializers.CharField(
+        min_length=1, max_length=100, help_text="A UUID the client generates; re-sending it is harmless."
+    )
     kind = serializers.ChoiceField(choices=sorted(CLIENT_KINDS))
     channel = serializers.ChoiceField(choices=sorted(CLIENT_CHANNELS))
-    occurred_at = serializers.DateTimeField(help_text="ISO 8601 with a time zone.")
-    subject = serializers.CharField(max_length=200, required=False, help_text="SKU viewed, search words...")
-    data = serializers.DictField(required=False, help_text="Free-form, at most 4,000 bytes as JSON.")
-    identities = serializers.DictField(
-        child=serializers.CharField(),
-        required=False,
-        help_text='Device identities, e.g. {"app_install": "..."}; required when not signed in.',
+    occurred_at = AwareDateTimeField(help_text="RFC 3339 with a time zone; not in the future.")
+    subject = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text="SKU viewed, search words..."
     )
-    store = serializers.CharField(required=False, help_text="Store code, for store_visit (geofence) events.")
+    data = serializers.DictField(
+        required=False, default=dict, help_text=f"Free-form, at most {MAX_DATA_BYTES:,} bytes as JSON."
+    )
+    identities = EventIdentitiesInput(
+        required=False, default=dict, help_text="Device identities; at least one when not signed in."
+    )
+    store = StoreCodeField(
+        required=False, allow_null=True, default=None, help_text="For store_visit (geofence) events."
+    )
+
+    def validate_data(self, value: dict) -> dict:
+        import json
+
+        if len(json.dumps(value, separators=(",", ":"), default=str).encode()) > MAX_DATA_BYTES:
+            raise serializers.ValidationError(f"At most {MAX_DATA_BYTES:,} bytes as JSON.")
+        return value
 
 
-class EventBatchSerializer(serializers.Serializer):
-    events = EventSerializer(many=True, help_text=f"1 to {MAX_BATCH} events.")
+class EventBatchSerializer(StrictSerializer):
+    events = BatchSerializer(child=EventSerializer(), max_length=MAX_BATCH, help_text=f"1 to {MAX_BATCH} events.")
 
 
 class RejectedEventSerializer(serializers.Serializer):
@@ -87,26 +108,41 @@ class MeSerializer(serializers.ModelSerializer):
         return {channel: found.get(channel) for channel in Consent.Channel.values}
 
 
-class MeUpdateSerializer(serializers.Serializer):
+class ConsentsInput(StrictSerializer):
+    """Consent per channel: true grants, false withdraws; a channel left out is unchanged."""
+
+    email = serializers.BooleanField(required=False)
+    sms = serializers.BooleanField(required=False)
+    push = serializers.BooleanField(required=False)
+
+
+class ImportantDateInput(StrictSerializer):
+    label = serializers.CharField(min_length=1, max_length=60)
+    date = DateField()
+
+
+class MeUpdateSerializer(StrictSerializer):
     first_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    birthday = serializers.DateField(required=False, allow_null=True)
-    important_dates = serializers.ListField(child=serializers.DictField(), required=False)
-    preferred_sizes = serializers.DictField(child=serializers.CharField(max_length=20), required=False)
-    home_store = serializers.CharField(required=False, allow_null=True, help_text="Store code, or null.")
-    consents = serializers.DictField(
-        child=serializers.BooleanField(), required=False, help_text='e.g. {"email": true, "sms": false}'
+    phone = E164Field(required=False, allow_blank=True, help_text="E.164, e.g. +447700900123; empty to remove it.")
+    birthday = DateField(required=False, allow_null=True)
+    important_dates = ImportantDateInput(many=True, required=False, max_length=20)
+    preferred_sizes = serializers.DictField(
+        child=serializers.CharField(min_length=1, max_length=20),
+        required=False,
+        help_text='Size per category, e.g. {"shoes": "38"}.',
     )
+    home_store = StoreCodeField(required=False, allow_null=True, help_text="Store code, or null.")
+    consents = ConsentsInput(required=False)
 
 
-class PhoneCodeRequestSerializer(serializers.Serializer):
-    phone = serializers.CharField(max_length=32)
+class PhoneCodeRequestSerializer(StrictSerializer):
+    phone = serializers.CharField(min_length=1, max_length=32, help_text="Any way of writing it; kept in E.164.")
 
 
-class PhoneCodeConfirmSerializer(serializers.Serializer):
-    phone = serializers.CharField(max_length=32)
-    code = serializers.CharField(max_length=12)
+class PhoneCodeConfirmSerializer(StrictSerializer):
+    phone = serializers.CharField(min_length=1, max_length=32)
+    code = serializers.CharField(min_length=1, max_length=12)
 
 
 class PointsEntrySerializer(serializers.ModelSerializer):
@@ -172,9 +208,11 @@ class CustomerListSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "name", "items"]
 
 
-class ListItemCreateSerializer(serializers.Serializer):
-    sku = serializers.CharField(max_length=40)
+class ListItemCreateSerializer(StrictSerializer):
+    sku = SkuField()
     kind = serializers.ChoiceField(choices=CustomerList.Kind.choices, default=CustomerList.Kind.WISHLIST)
-    list_name = serializers.CharField(max_length=80, required=False, help_text="Default: Wishlist / Shopping list.")
+    list_name = serializers.CharField(
+        min_length=1, max_length=80, required=False, help_text="Default: Wishlist / Shopping list."
+    )
     quantity = serializers.IntegerField(min_value=1, max_value=99, default=1)
     channel = serializers.ChoiceField(choices=sorted(CLIENT_CHANNELS), default="app")

@@ -27,6 +27,8 @@ from customers.errors import CustomerCode, CustomerError
 from customers.models import LoyaltyTier, StoreCreditAccount
 from customers.selectors import customer_for_user, lists_with_availability, next_tier, offers_for
 from customers.services import (
+    ClientEvent,
+    EventBatchResult,
     add_list_item,
     confirm_phone_code,
     ingest_events,
@@ -35,9 +37,16 @@ from customers.services import (
     send_phone_code,
     update_profile_from_client,
 )
+from inventory.api.fields import EXAMPLE_SKU
+from retail.api.authentication import SHOPPER_AUTHENTICATION
+from retail.api.fields import EXAMPLE_ID, EXAMPLE_STORE
 from retail.api.idempotency import idempotent
+from retail.api.schema import path_example
+from retail.api.serializers import EmptyInput, validate_items
 from retail.errors import RetailCode
 from retail.models import PosDevice, User
+
+path_example("item_id", EXAMPLE_ID)
 
 
 class IsShopper(permissions.BasePermission):
@@ -64,8 +73,9 @@ class EventBatchView(APIView):
 
     Always 200 when the body is a batch: each event is validated on its own, valid ones are kept
     and the answer lists `accepted`, `duplicates` (already stored, by id) and `rejected` (by index,
-    with a code and per-field messages). Anonymous clients send a device identity (app_install or
-    web_cookie); once signed in, the same device's earlier events join the shopper's profile.
+    with a code, `invalid` or `unknown_field` for its shape, and per-field messages). Anonymous
+    clients send a device identity (app_install or web_cookie); once signed in, the same device's
+    earlier events join the shopper's profile.
     """
 
     permission_classes = [permissions.AllowAny]
@@ -76,6 +86,22 @@ class EventBatchView(APIView):
             200: EventBatchResultSerializer,
         },
         examples=[
+            OpenApiExample(
+                "A product viewed in the app",
+                request_only=True,
+                value={
+                    "events": [
+                        {
+                            "id": "3f0c6f0e-1f0a-4a53-9a39-6b5d2f1c2d11",
+                            "kind": "product_view",
+                            "channel": "app",
+                            "occurred_at": "2026-05-01T10:15:00Z",
+                            "subject": EXAMPLE_SKU,
+                            "identities": {"app_install": "install-42"},
+                        }
+                    ]
+                },
+            ),
             OpenApiExample(
                 "Mixed batch",
                 response_only=True,
@@ -91,17 +117,25 @@ class EventBatchView(APIView):
                         }
                     ],
                 },
-            )
+            ),
         ],
     )
     def post(self, request):
-        events = request.data.get("events") if isinstance(request.data, dict) else None
+        if isinstance(request.user, PosDevice):
+            raise CustomerError("Tills post sales to /pos/sales/, not events.", code=RetailCode.WRONG_ENDPOINT)
+        incoming = EventBatchSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        batch, events, refused = incoming.fields["events"], [], []
+        for index, clean, error in validate_items(batch, incoming.validated_data["events"]):
+            if error is None:
+                events.append(ClientEvent(index=index, **clean))
+            else:
+                refused.append({"index": index, **error})
         customer = None
         if isinstance(request.user, User) and request.user.is_authenticated:
             customer = link_user_to_customer(user=request.user)
-        elif isinstance(request.user, PosDevice):
-            raise CustomerError("Tills post sales to /pos/sales/, not events.", code=RetailCode.WRONG_ENDPOINT)
-        result = ingest_events(events=events, customer=customer)
+        result = ingest_events(events=events, customer=customer) if events else EventBatchResult()
+        result.rejected = sorted([*refused, *result.rejected], key=lambda r: r["index"])
         return Response(
             {"accepted": result.accepted, "duplicates": result.duplicates, "rejected": result.rejected},
             status=status.HTTP_200_OK,
@@ -112,17 +146,32 @@ class MeView(APIView):
     """The signed-in shopper's profile, sizes and consents."""
 
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
 
     @extend_schema(responses={200: MeSerializer})
     def get(self, request):
         return Response(MeSerializer(_me(request)).data)
 
-    @extend_schema(request=MeUpdateSerializer, responses={200: MeSerializer})
+    @extend_schema(
+        request=MeUpdateSerializer,
+        responses={200: MeSerializer},
+        examples=[
+            OpenApiExample(
+                "Sizes, home store and e-mail consent",
+                request_only=True,
+                value={"preferred_sizes": {"shirts": "M"}, "home_store": EXAMPLE_STORE, "consents": {"email": True}},
+            )
+        ],
+    )
     def patch(self, request):
-        customer = _me(request)
         incoming = MeUpdateSerializer(data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
+        customer = _me(request)
         data = dict(incoming.validated_data)
+        if "important_dates" in data:  # stored as JSON: dates as YYYY-MM-DD
+            data["important_dates"] = [
+                {"label": item["label"], "date": item["date"].isoformat()} for item in data["important_dates"]
+            ]
         consents = data.pop("consents", None)
         home_store = data.pop("home_store", "") if "home_store" in data else ""
         channel = "app" if request.headers.get("X-Session-Token") else "web"
@@ -134,6 +183,7 @@ class MeView(APIView):
 
 class MeLoyaltyView(APIView):
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
 
     @extend_schema(responses={200: LoyaltySerializer})
     def get(self, request):
@@ -158,6 +208,7 @@ class MeLoyaltyView(APIView):
 
 class MeOffersView(APIView):
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
 
     @extend_schema(responses={200: OfferSerializer(many=True)})
     def get(self, request):
@@ -168,6 +219,7 @@ class MeListsView(APIView):
     """Wishlists and shopping lists; POST adds a variant by SKU (again: the quantity goes up)."""
 
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
 
     @extend_schema(responses={200: CustomerListSerializer(many=True)})
     def get(self, request):
@@ -196,9 +248,11 @@ class MeListsView(APIView):
 
 class MeListItemView(APIView):
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
 
     @extend_schema(responses={204: None})
     def delete(self, request, item_id: int):
+        EmptyInput(data=request.data).is_valid(raise_exception=True)
         remove_list_item(customer=_me(request), item_id=item_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

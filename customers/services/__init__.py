@@ -51,9 +51,17 @@ from customers.services.profiles import (
     update_customer_profile,
     update_profile_from_client,
 )
-from customers.services.timeline import ingest_events, record_interaction, record_purchase
+from customers.services.timeline import (
+    ClientEvent,
+    EventBatchResult,
+    ingest_events,
+    record_interaction,
+    record_purchase,
+)
 
 __all__ = [
+    "ClientEvent",
+    "EventBatchResult",
     "InsufficientPoints",
     "InsufficientStoreCredit",
     "add_list_item",

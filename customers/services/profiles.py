@@ -46,8 +46,12 @@ def _clean_profile_values(values: dict) -> dict:
         if "card_number" in cleaned:
             cleaned["card_number"] = normalise_card(cleaned["card_number"] or "")
     except ValidationError as exc:
-        field = "email" if exc.code != "invalid_phone" else "phone"
-        raise CustomerError(exc.messages[0], code=RetailCode.INVALID, fields={field: exc.messages}) from None
+        field, code = (
+            ("phone", CustomerCode.INVALID_PHONE)
+            if exc.code == "invalid_phone"
+            else ("email", CustomerCode.INVALID_EMAIL)
+        )
+        raise CustomerError(exc.messages[0], code=code, fields={field: exc.messages}) from None
     sizes = cleaned.get("preferred_sizes")
     if sizes is not None and (
         not isinstance(sizes, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in sizes.items())

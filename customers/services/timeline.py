@@ -9,12 +9,11 @@ from decimal import Decimal, InvalidOperation
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from customers.errors import CustomerCode, CustomerError
 from customers.models import Channel, Customer, CustomerIdentity, Interaction, PurchasedItem
 from customers.services._common import update_rows
-from retail.errors import RetailCode
+from retail.errors import ErrorCode, RetailCode
 from retail.models import Store, User
 
 MAX_BATCH = 500
@@ -241,6 +240,21 @@ def record_purchase(
 # --- batches from app and web clients --------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ClientEvent:
+    """One event of a client's batch, already read by the API (types, lengths, choices, RFC 3339 time)."""
+
+    index: int  # its position in the client's batch: answers name it
+    id: str
+    kind: str
+    channel: str
+    occurred_at: datetime
+    subject: str = ""
+    data: dict = field(default_factory=dict)
+    identities: dict = field(default_factory=dict)
+    store: str | None = None
+
+
 @dataclass
 class EventBatchResult:
     accepted: list[int] = field(default_factory=list)
@@ -248,138 +262,83 @@ class EventBatchResult:
     rejected: list[dict] = field(default_factory=list)
 
 
-def _reject(result: EventBatchResult, index: int, code: str, message: str, fields: dict) -> None:
+def _reject(result: EventBatchResult, index: int, code: ErrorCode, message: str, fields: dict) -> None:
     result.rejected.append({"index": index, "code": code, "message": message, "fields": fields})
 
 
-def _validate_event(raw, *, now: datetime, signed_in: bool) -> tuple[dict | None, str, str, dict]:
-    """(clean event, code, message, fields): clean is None when the event is refused."""
-    if not isinstance(raw, dict):
-        return None, "invalid", "An event is an object.", {"non_field_errors": ["Expected an object."]}
-    errors: dict[str, list[str]] = {}
-    event_id = raw.get("id")
-    if not isinstance(event_id, str) or not 1 <= len(event_id) <= 100:
-        errors["id"] = ["A client-generated id (a UUID), at most 100 characters."]
-    kind = raw.get("kind")
-    if kind not in CLIENT_KINDS:
-        errors["kind"] = [f"One of {', '.join(sorted(CLIENT_KINDS))}."]
-    channel = raw.get("channel")
-    if channel not in CLIENT_CHANNELS:
-        errors["channel"] = [f"One of {', '.join(sorted(CLIENT_CHANNELS))}."]
-    occurred_at = parse_datetime(raw["occurred_at"]) if isinstance(raw.get("occurred_at"), str) else None
-    if occurred_at is None or occurred_at.tzinfo is None:
-        errors["occurred_at"] = ["An ISO 8601 time with a time zone, e.g. 2026-05-01T10:15:00Z."]
-    elif occurred_at > now + timedelta(minutes=5):
-        errors["occurred_at"] = ["This time is in the future; check the device clock."]
-    subject = raw.get("subject", "")
-    if not isinstance(subject, str) or len(subject) > 200:
-        errors["subject"] = ["Text, at most 200 characters."]
-    data = raw.get("data", {})
-    if not isinstance(data, dict) or len(json.dumps(data, default=str)) > MAX_DATA_BYTES:
-        errors["data"] = [f"An object of at most {MAX_DATA_BYTES} bytes."]
-    identities = raw.get("identities", {})
-    if not isinstance(identities, dict) or not all(
-        isinstance(v, str) and 0 < len(v) <= 255 for v in identities.values()
-    ):
-        errors["identities"] = ['An object like {"app_install": "<install id>"}.']
-    elif set(identities) - CLIENT_IDENTITIES:
-        errors["identities"] = ["Only app_install and web_cookie; sign in to link an email or phone."]
-    elif not identities and not signed_in:
-        errors["identities"] = ["Anonymous events need an app_install or web_cookie identity."]
-    store = raw.get("store")
-    if store is not None and not isinstance(store, str):
-        errors["store"] = ["A store code, e.g. LON-01."]
-    if errors:
-        field_name, messages = next(iter(errors.items()))
-        return None, "invalid", f"{field_name}: {messages[0]}", errors
-    return (
-        {
-            "id": event_id,
-            "kind": kind,
-            "channel": channel,
-            "occurred_at": occurred_at,
-            "subject": subject,
-            "data": data,
-            "identities": identities,
-            "store": store,
-        },
-        "",
-        "",
-        {},
-    )
+def _refusal(event: ClientEvent, *, now: datetime, signed_in: bool) -> tuple[str, str] | None:
+    """(field, why) when the timeline does not take this event."""
+    if event.occurred_at > now + timedelta(minutes=5):
+        return "occurred_at", "This time is in the future; check the device clock."
+    if not event.identities and not signed_in:
+        return "identities", "Anonymous events need an app_install or web_cookie identity."
+    return None
 
 
 @transaction.atomic
-def ingest_events(*, events: list, customer: Customer | None = None) -> EventBatchResult:
-    """Validate and store a batch of client events; bad events are reported by index, good ones kept.
+def ingest_events(*, events: list[ClientEvent], customer: Customer | None = None) -> EventBatchResult:
+    """Store a batch of client events; refused ones are reported by their index, the others kept.
 
     Signed-in (`customer` given): every event lands on that profile and the device identities it
     carries are linked to it (an anonymous device's earlier events are merged in). Anonymous: each
     distinct device identity resolves to its (possibly new, anonymous) profile. Idempotent by
-    (events:<channel>, id): a re-sent event is reported under `duplicates`.
+    (events:<channel>, id): a re-sent event is reported under `duplicates`. Refused here: times in
+    the future, anonymous events without a device identity, unknown stores.
     """
-    if not isinstance(events, list) or not events:
-        raise CustomerError(
-            'Send {"events": [...]} with at least one event.', code=RetailCode.INVALID, fields={"events": ["Required."]}
-        )
-    if len(events) > MAX_BATCH:
-        raise CustomerError(f"At most {MAX_BATCH} events per batch.", code=RetailCode.BATCH_TOO_LARGE)
     from customers.services.profiles import live_profile, resolve_customer
 
     now = timezone.now()
     result = EventBatchResult()
-    valid: list[tuple[int, dict]] = []
-    for index, raw in enumerate(events):
-        clean, code, message, fields = _validate_event(raw, now=now, signed_in=customer is not None)
-        if clean is None:
-            _reject(result, index, code, message, fields)
+    valid: list[ClientEvent] = []
+    for event in events:
+        refusal = _refusal(event, now=now, signed_in=customer is not None)
+        if refusal is None:
+            valid.append(event)
         else:
-            valid.append((index, clean))
+            field_name, why = refusal
+            _reject(result, event.index, RetailCode.INVALID, f"{field_name}: {why}", {field_name: [why]})
     if not valid:
         return result
 
-    store_codes = {e["store"] for _, e in valid if e["store"]}
+    store_codes = {e.store for e in valid if e.store}
     stores = {s.code: s for s in Store.objects.filter(code__in=store_codes)} if store_codes else {}
     owner = live_profile(customer) if customer is not None else None
     profiles: dict[tuple, Customer] = {}
-    keep: list[tuple[int, dict, Customer]] = []
-    for index, event in valid:
-        if event["store"] and event["store"] not in stores:
-            _reject(
-                result,
-                index,
-                "unknown_store",
-                f"store: no store {event['store']!r}.",
-                {"store": ["Unknown store code."]},
-            )
+    keep: list[tuple[ClientEvent, Customer]] = []
+    for event in valid:
+        if event.store and event.store not in stores:
+            message = f"store: no store {event.store!r}."
+            _reject(result, event.index, RetailCode.UNKNOWN_STORE, message, {"store": ["Unknown store code."]})
             continue
-        key = tuple(sorted(event["identities"].items()))
+        key = tuple(sorted(event.identities.items()))
         if key not in profiles:
             if owner is not None:
                 profiles[key] = resolve_customer(identities=key, customer=owner) if key else owner
             else:
                 profiles[key] = resolve_customer(identities=key, create=True)
-        keep.append((index, event, profiles[key]))
+        keep.append((event, profiles[key]))
+    result.rejected.sort(key=lambda r: r["index"])
 
     rows, in_batch = [], {}
-    for index, event, profile in keep:
-        key = (f"events:{event['channel']}", event["id"])
+    for event, profile in keep:
+        key = (f"events:{event.channel}", event.id)
         if key in in_batch:
-            result.duplicates.append(index)
+            result.duplicates.append(event.index)
             continue
-        in_batch[key] = index
-        rows.append((index, key, event, profile))
+        in_batch[key] = event.index
+        rows.append((key, event, profile))
     inserted = _insert_events(rows, now=now, stores=stores)
-    for index, key, _, _ in rows:
-        (result.accepted if key in inserted else result.duplicates).append(index)
+    for key, event, _ in rows:
+        (result.accepted if key in inserted else result.duplicates).append(event.index)
+    result.accepted.sort()
     result.duplicates.sort()
     latest: dict[int, tuple[Customer, set, datetime]] = {}
-    for _, key, event, profile in rows:
+    for key, event, profile in rows:
         if key not in inserted:
             continue
-        _, channels, last = latest.get(profile.pk, (profile, set(), event["occurred_at"]))
-        channels.add(event["channel"])
-        latest[profile.pk] = (profile, channels, max(last, event["occurred_at"]))
+        _, channels, last = latest.get(profile.pk, (profile, set(), event.occurred_at))
+        channels.add(event.channel)
+        latest[profile.pk] = (profile, channels, max(last, event.occurred_at))
     for profile, channels, last in latest.values():
         for channel in channels:
             _note_channel(profile, channel, last)
@@ -410,17 +369,17 @@ def _insert_events(rows: list, *, now: datetime, stores: dict) -> set[tuple[str,
             *[
                 (
                     profile.pk,
-                    event["channel"],
-                    event["kind"],
-                    event["occurred_at"],
-                    stores[event["store"]].pk if event["store"] else None,
-                    event["subject"],
-                    json.dumps(event["data"], cls=DjangoJSONEncoder),
+                    event.channel,
+                    event.kind,
+                    event.occurred_at,
+                    stores[event.store].pk if event.store else None,
+                    event.subject,
+                    json.dumps(event.data, cls=DjangoJSONEncoder),
                     key[0],
                     key[1],
                     now,
                 )
-                for _, key, event, profile in rows
+                for key, event, profile in rows
             ],
             strict=True,
         )

@@ -1,12 +1,13 @@
 """Catalog and availability for app and web clients: public reads, thin over inventory.selectors."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inventory import selectors
+from inventory.api.fields import EXAMPLE_SKU, SKU_PATTERN
 from inventory.api.serializers import (
     AvailabilitySerializer,
     ProductDetailSerializer,
@@ -14,13 +15,31 @@ from inventory.api.serializers import (
 )
 from inventory.errors import InventoryCode, InventoryError
 from inventory.models import Category
+from retail.api.fields import (
+    COORDINATES_PATTERN,
+    EXAMPLE_ID,
+    EXAMPLE_POINT,
+    EXAMPLE_STORE,
+    STORE_CODE_PATTERN,
+    query_param,
+    schema_pattern,
+)
 from retail.api.pagination import CursorPagination
+from retail.api.schema import path_example
 from retail.errors import RetailCode
-from retail.geo import parse_point
+from retail.geo import distance_between, parse_point
 from retail.models import Store
 
 MAX_SKUS = 50
 MAX_LIMIT = 50
+# One to MAX_SKUS SKUs, comma-separated.
+SKUS_PATTERN = rf"\A{SKU_PATTERN[2:-2]}(,{SKU_PATTERN[2:-2]}){{0,{MAX_SKUS - 1}}}\Z"
+EXAMPLE_CATEGORY = "shirts"  # a category of the demo chain (and of the fuzz run's)
+SLUG_PATTERN = r"\A[-a-zA-Z0-9_]{1,100}\Z"
+LIMIT_PATTERN = r"\A([1-9]|[1-4][0-9]|50)\Z"
+
+
+path_example("id", EXAMPLE_ID)
 
 
 class ProductPagination(CursorPagination):
@@ -36,8 +55,19 @@ class ProductListView(generics.ListAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, description="Name, brand, style code, SKU or barcode."),
-            OpenApiParameter("category", OpenApiTypes.STR, description="Category slug; includes its sub-categories."),
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                description="Name, brand, style code, SKU or barcode.",
+                examples=[OpenApiExample("Shirts", value="shirt")],
+            ),
+            OpenApiParameter(
+                "category",
+                OpenApiTypes.STR,
+                pattern=schema_pattern(SLUG_PATTERN),
+                description="Category slug; includes its sub-categories.",
+                examples=[OpenApiExample("Shirts", value=EXAMPLE_CATEGORY)],
+            ),
         ],
         responses={200: ProductListSerializer(many=True)},
     )
@@ -47,11 +77,12 @@ class ProductListView(generics.ListAPIView):
     def get_queryset(self):
         params = self.request.query_params
         category = None
-        if params.get("category"):
-            category = Category.objects.filter(slug=params["category"]).first()
+        slug = query_param(self.request, "category", SLUG_PATTERN, message="A category slug, e.g. womens-tops.")
+        if slug:
+            category = Category.objects.filter(slug=slug).first()
             if category is None:
                 raise InventoryError(
-                    f"There is no category {params['category']!r}.",
+                    f"There is no category {slug!r}.",
                     code=InventoryCode.UNKNOWN_CATEGORY,
                     fields={"category": ["Unknown."]},
                 )
@@ -67,26 +98,13 @@ class ProductDetailView(generics.RetrieveAPIView):
 
 
 def _skus(request) -> list[str]:
-    raw = [part for value in request.query_params.getlist("sku") for part in value.split(",")]
-    skus = sorted({s.strip() for s in raw if s.strip()})
-    if not skus:
-        raise InventoryError("Give at least one `sku`.", code=RetailCode.INVALID, fields={"sku": ["Required."]})
-    if len(skus) > MAX_SKUS:
-        raise InventoryError(
-            f"Ask for at most {MAX_SKUS} SKUs at once.", code=RetailCode.INVALID, fields={"sku": ["Too many."]}
-        )
-    return skus
+    raw = query_param(request, "sku", SKUS_PATTERN, required=True, message=f"1 to {MAX_SKUS} SKUs, comma-separated.")
+    return sorted(set(raw.split(",")))
 
 
 def _limit(request) -> int:
-    raw = request.query_params.get("limit", "5")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise InventoryError(
-            f"limit must be a whole number from 1 to {MAX_LIMIT}.",
-            code=RetailCode.INVALID,
-            fields={"limit": ["Out of range."]},
-        )
-    return int(raw)
+    raw = query_param(request, "limit", LIMIT_PATTERN, message=f"limit is a whole number from 1 to {MAX_LIMIT}.")
+    return int(raw or 5)
 
 
 class AvailabilityView(APIView):
@@ -96,44 +114,75 @@ class AvailabilityView(APIView):
         summary="Is it in stock, here or near me?",
         description=(
             "Sellable units (on hand minus reserved minus safety stock) per SKU. With `store`: at that "
-            "store (a SKU it never stocked shows 0). With `near`: the `limit` nearest locations that have it, "
-            "nearest first, with the distance. With neither: every location that stocks it. Each row says "
+            "store (a SKU it never stocked shows 0), and with `near` too its distance from there. With `near` "
+            "alone: the `limit` nearest locations that have it, nearest first, with the distance. With "
+            "neither: every location that stocks it. Each row says "
             "when that SKU was last counted there, so the app can say how far to trust it."
         ),
         parameters=[
-            OpenApiParameter("sku", OpenApiTypes.STR, required=True, description="One or more SKUs, comma-separated."),
-            OpenApiParameter("store", OpenApiTypes.STR, description="A store code, e.g. LON-01."),
-            OpenApiParameter("near", OpenApiTypes.STR, description="latitude,longitude e.g. 51.5072,-0.1276"),
             OpenApiParameter(
-                "limit", OpenApiTypes.INT, description=f"With near: locations per SKU (1-{MAX_LIMIT}, 5)."
+                "sku",
+                OpenApiTypes.STR,
+                required=True,
+                pattern=schema_pattern(SKUS_PATTERN),
+                description=f"1 to {MAX_SKUS} SKUs, comma-separated.",
+                examples=[OpenApiExample("A shirt", value=EXAMPLE_SKU)],
+            ),
+            OpenApiParameter(
+                "store",
+                OpenApiTypes.STR,
+                pattern=schema_pattern(STORE_CODE_PATTERN),
+                description="A store code.",
+                examples=[OpenApiExample("Covent Garden", value=EXAMPLE_STORE)],
+            ),
+            OpenApiParameter(
+                "near",
+                OpenApiTypes.STR,
+                pattern=schema_pattern(COORDINATES_PATTERN),
+                description="latitude,longitude e.g. 51.5072,-0.1276",
+                examples=[OpenApiExample("London", value=EXAMPLE_POINT)],
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                description=f"With near: locations per SKU (1-{MAX_LIMIT}, 5).",
             ),
         ],
         responses={200: AvailabilitySerializer},
     )
     def get(self, request):
         skus = _skus(request)
-        params = request.query_params
-        if params.get("store") and params.get("near"):
-            raise InventoryError(
-                "Give `store` or `near`, not both.", code=RetailCode.INVALID, fields={"near": ["Conflicts."]}
-            )
-        if params.get("store"):
-            store = Store.objects.active().filter(code=params["store"].strip()).first()
-            if store is None:
-                raise InventoryError(
-                    f"There is no open store {params['store']!r}.",
-                    code=RetailCode.UNKNOWN_STORE,
-                    fields={"store": ["Unknown."]},
-                )
-            rows = selectors.availability_at_location(skus=skus, location=store)
-        elif params.get("near"):
+        code = query_param(request, "store", STORE_CODE_PATTERN, message="A store code, e.g. LON-01.")
+        near = query_param(
+            request,
+            "near",
+            COORDINATES_PATTERN,
+            message="Give coordinates as 'latitude,longitude', e.g. 51.5072,-0.1276.",
+            code=RetailCode.INVALID_COORDINATES,
+        )
+        limit = _limit(request)
+        point = None
+        if near:
             try:
-                lat, lng = parse_point(params["near"])
+                point = parse_point(near)
             except ValueError as exc:
                 raise InventoryError(
                     str(exc), code=RetailCode.INVALID_COORDINATES, fields={"near": [str(exc)]}
                 ) from None
-            rows = selectors.nearest_availability(skus=skus, lat=lat, lng=lng, limit=_limit(request))
+        if code:
+            store = Store.objects.active().filter(code=code).first()
+            if store is None:
+                raise InventoryError(
+                    f"There is no open store {code!r}.",
+                    code=RetailCode.UNKNOWN_STORE,
+                    fields={"store": ["Unknown."]},
+                )
+            rows = selectors.availability_at_location(skus=skus, location=store)
+            if point is not None:  # how far that store is from the shopper
+                away = distance_between(point, (float(store.latitude), float(store.longitude)))
+                rows = [{**row, "distance_km": away} for row in rows]
+        elif point is not None:
+            rows = selectors.nearest_availability(skus=skus, lat=point[0], lng=point[1], limit=limit)
         else:
             rows = selectors.availability_everywhere(skus=skus)
         return Response(AvailabilitySerializer({"skus": skus, "results": rows}).data)

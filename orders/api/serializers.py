@@ -1,33 +1,43 @@
 """Input and output shapes of the orders API (thin: services hold the rules)."""
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
+from customers.api.serializers import ConsentsInput
+from inventory.api.fields import BarcodeField, SkuField
+from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order, OrderLine, Payment
 from orders.numbers import qr_payload
+from orders.services.pos import MAX_BATCH as MAX_POS_BATCH
+from retail.api.fields import AwareDateTimeField, E164Field, EmailField, MoneyField, PatternField, StoreCodeField
+from retail.api.serializers import BatchSerializer, StrictSerializer
+
+ONLINE_CHANNELS = ["app", "web", "kiosk"]  # what a shopper's own client checks out on
 
 
-class CartLineInput(serializers.Serializer):
-    sku = serializers.CharField(max_length=40)
+class CartLineInput(StrictSerializer):
+    sku = SkuField()
     quantity = serializers.IntegerField(min_value=1, max_value=99)
 
 
-class CartInput(serializers.Serializer):
+class CartInput(StrictSerializer):
     lines = CartLineInput(many=True, max_length=100)
-    channel = serializers.ChoiceField(choices=["app", "web", "kiosk"], default="web")
+    channel = serializers.ChoiceField(choices=ONLINE_CHANNELS, default="web")
 
 
-class CartLineSetInput(serializers.Serializer):
+class CartLineSetInput(StrictSerializer):
     quantity = serializers.IntegerField(min_value=0, max_value=99)
-    channel = serializers.ChoiceField(choices=["app", "web", "kiosk"], default="web")
+    channel = serializers.ChoiceField(choices=ONLINE_CHANNELS, default="web")
 
 
 class CartLineAddInput(CartLineInput):
-    channel = serializers.ChoiceField(choices=["app", "web", "kiosk"], default="web")
+    channel = serializers.ChoiceField(choices=ONLINE_CHANNELS, default="web")
 
 
-class CartMergeInput(serializers.Serializer):
-    token = serializers.CharField(max_length=40)
-    channel = serializers.ChoiceField(choices=["app", "web", "kiosk"], default="web")
+class CartMergeInput(StrictSerializer):
+    token = serializers.CharField(min_length=1, max_length=40)
+    channel = serializers.ChoiceField(choices=ONLINE_CHANNELS, default="web")
 
 
 class CartLineOutput(serializers.Serializer):
@@ -54,64 +64,94 @@ class CartOutput(serializers.Serializer):
     warnings = serializers.ListField(child=serializers.CharField())
 
 
-class AddressInput(serializers.Serializer):
+class AddressInput(StrictSerializer):
     name = serializers.CharField(max_length=160, required=False, allow_blank=True)
-    line1 = serializers.CharField(max_length=200)
+    line1 = serializers.CharField(min_length=1, max_length=200)
     line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    city = serializers.CharField(max_length=80)
-    postcode = serializers.CharField(max_length=20)
-    country = serializers.CharField(max_length=2, default="GB")
+    city = serializers.CharField(min_length=1, max_length=80)
+    postcode = serializers.CharField(min_length=1, max_length=20)
+    country = PatternField(r"\A[A-Z]{2}\Z", default="GB", help_text="ISO 3166-1 alpha-2, e.g. GB.")
     latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
     longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
 
 
-class GroupInput(serializers.Serializer):
+class GroupInput(StrictSerializer):
     kind = serializers.ChoiceField(choices=["pickup", "curbside", "ship"])
-    store = serializers.SlugField(required=False, help_text="Store code for pickup/curbside.")
+    store = StoreCodeField(required=False, help_text="Store code for pickup/curbside.")
     proxy_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
     shipping_address = AddressInput(required=False)
-    lines = CartLineInput(many=True, required=False, help_text="For per-line-group fulfilment.")
+    lines = CartLineInput(many=True, required=False, max_length=100, help_text="For per-line-group fulfilment.")
 
 
-class PaymentInput(serializers.Serializer):
+class PaymentInput(StrictSerializer):
     method = serializers.ChoiceField(choices=["card", "gift_card", "store_credit"])
     token = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=0)
+    amount = MoneyField(required=False)
 
 
-class ContactInput(serializers.Serializer):
+class ContactInput(StrictSerializer):
     name = serializers.CharField(max_length=160, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    email = EmailField(required=False, allow_blank=True)
+    phone = E164Field(required=False, allow_blank=True)
 
 
-class CheckoutInput(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=["app", "web", "kiosk"], default="web")
+class CheckoutInput(StrictSerializer):
+    """The order's lines (`lines`, or `from_cart`) with one `fulfillment`, or `groups` of lines each with its own.
+
+    Which combination is sent is checked by the service (`invalid_fulfillment`, `empty_cart`).
+    """
+
+    channel = serializers.ChoiceField(choices=ONLINE_CHANNELS, default="web")
     from_cart = serializers.BooleanField(default=False)
     lines = CartLineInput(many=True, required=False, max_length=100)
     fulfillment = GroupInput(required=False, help_text="One fulfilment for the whole order.")
     groups = GroupInput(many=True, required=False, max_length=10, help_text="Or one per group of lines.")
     offer_code = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    points = serializers.IntegerField(min_value=0, default=0)
+    points = serializers.IntegerField(min_value=0, max_value=10_000_000, default=0)
     payments = PaymentInput(many=True, required=False, max_length=5)
     contact = ContactInput(required=False)
-    consents = serializers.DictField(child=serializers.BooleanField(), required=False)
+    consents = ConsentsInput(required=False)
 
     def validate(self, data):
+        """How the lines reach the shopper: a rule across fields, answered with its own code."""
         if data.get("groups") and data.get("fulfillment"):
-            raise serializers.ValidationError("Send either fulfillment (whole order) or groups (per lines), not both.")
+            raise OrderError(
+                "Send either fulfillment (whole order) or groups (per lines), not both.",
+                code=OrderCode.INVALID_FULFILLMENT,
+                fields={"groups": ["Not with fulfillment."]},
+            )
         if not data.get("groups") and not data.get("fulfillment"):
-            raise serializers.ValidationError({"fulfillment": ["Say how the order reaches the shopper."]})
+            raise OrderError(
+                "Say how the order reaches the shopper.",
+                code=OrderCode.INVALID_FULFILLMENT,
+                fields={"fulfillment": ["Required (or groups)."]},
+            )
         if data.get("groups"):
             if data.get("from_cart") or data.get("lines"):
-                raise serializers.ValidationError("With groups, the lines go inside each group.")
+                raise OrderError(
+                    "With groups, the lines go inside each group.",
+                    code=OrderCode.INVALID_FULFILLMENT,
+                    fields={"lines": ["Inside each group."]},
+                )
             for index, group in enumerate(data["groups"]):
                 if not group.get("lines"):
-                    raise serializers.ValidationError({f"groups.{index}.lines": ["Each group needs lines."]})
-        elif bool(data.get("from_cart")) == bool(data.get("lines")):
-            raise serializers.ValidationError("Check out from_cart or with explicit lines (one of the two).")
-        if set(data.get("consents") or {}) - {"email", "sms", "push"}:
-            raise serializers.ValidationError({"consents": ["Channels are email, sms and push."]})
+                    raise OrderError(
+                        "Each group needs lines.",
+                        code=OrderCode.INVALID_FULFILLMENT,
+                        fields={f"groups.{index}.lines": ["Required."]},
+                    )
+        elif data.get("from_cart") and data.get("lines"):
+            raise OrderError(
+                "Check out from_cart or with explicit lines, not both.",
+                code=OrderCode.INVALID_LINE,
+                fields={"lines": ["Not with from_cart."]},
+            )
+        elif not data.get("from_cart") and not data.get("lines"):
+            raise OrderError(
+                "The order has no lines: send lines, or from_cart.",
+                code=OrderCode.EMPTY_CART,
+                fields={"lines": ["Required."]},
+            )
         return data
 
 
@@ -171,30 +211,48 @@ class OrderSummaryOutput(serializers.ModelSerializer):
         fields = ["number", "status", "channel", "store", "placed_at", "currency", "total", "fulfillments"]
 
 
-class CancelInput(serializers.Serializer):
+class CancelInput(StrictSerializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class ArrivalInput(serializers.Serializer):
+class ArrivalInput(StrictSerializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="Car, colour, bay...")
 
 
-class PosLineInput(serializers.Serializer):
-    sku = serializers.CharField(max_length=40, required=False)
-    barcode = serializers.CharField(max_length=32, required=False)
-    quantity = serializers.JSONField()
-    unit_price = serializers.JSONField(required=False)
-    discount = serializers.JSONField(required=False)
+class PosLineInput(StrictSerializer):
+    """A line rung up: the SKU or the barcode scanned, how many, and the till's price and discount."""
+
+    sku = SkuField(required=False)
+    barcode = BarcodeField(required=False)
+    quantity = serializers.IntegerField(min_value=1, max_value=999)
+    unit_price = MoneyField(required=False, help_text="Default: the catalog price.")
+    discount = MoneyField(required=False, default=Decimal("0.00"), help_text="Off this line in total.")
 
 
-class PosSaleInput(serializers.Serializer):
-    """Lines and tenders are checked by the service so every problem is reported per line at once."""
+class PosTenderInput(StrictSerializer):
+    method = serializers.ChoiceField(choices=["card", "cash", "gift_card", "store_credit"])
+    amount = MoneyField()
+    brand = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    last4 = PatternField(r"\A[0-9]{4}\Z", required=False, help_text="The card's last four digits.")
+    reference = serializers.CharField(max_length=80, required=False, allow_blank=True)
 
-    receipt_number = serializers.CharField(max_length=40)
-    sold_at = serializers.DateTimeField(required=False)
-    lines = serializers.ListField(child=serializers.DictField(), allow_empty=True, max_length=500)
-    tenders = serializers.ListField(child=serializers.DictField(), allow_empty=True, max_length=20)
-    customer = serializers.DictField(child=serializers.CharField(), required=False)
+
+class PosCustomerInput(StrictSerializer):
+    """Who bought, when the till knows: the loyalty card scanned, or a phone or email typed."""
+
+    card = serializers.CharField(min_length=1, max_length=40, required=False)
+    phone = E164Field(required=False)
+    email = EmailField(required=False)
+
+
+class PosSaleInput(StrictSerializer):
+    """What a till sold. Points and offers are not taken at the till yet (refused as unknown fields)."""
+
+    receipt_number = serializers.CharField(min_length=1, max_length=40)
+    sold_at = AwareDateTimeField(required=False)
+    lines = PosLineInput(many=True, allow_empty=False, max_length=500)
+    tenders = PosTenderInput(many=True, allow_empty=False, max_length=20)
+    customer = PosCustomerInput(required=False)
 
 
 class PosSaleOutput(serializers.Serializer):
@@ -206,14 +264,20 @@ class PosSaleOutput(serializers.Serializer):
     customer_id = serializers.IntegerField(allow_null=True)
 
 
-class PosSaleBatchInput(serializers.Serializer):
+class PosSaleBatchInput(StrictSerializer):
     """Receipts a till kept while offline; each is validated like a single sale (per receipt, not per batch)."""
 
-    receipts = PosSaleInput(many=True, help_text="1 to 100 receipts, in the order they were rung up.")
+    receipts = BatchSerializer(
+        child=PosSaleInput(),
+        max_length=MAX_POS_BATCH,
+        help_text=f"1 to {MAX_POS_BATCH} receipts, in the order they were rung up.",
+    )
 
 
 class PosBatchErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="`invalid` (a field), `invalid_sale` (lines, tenders, customer)...")
+    code = serializers.CharField(
+        help_text="`invalid` or `unknown_field` (the receipt's shape), `invalid_sale` (lines, tenders, customer)..."
+    )
     message = serializers.CharField()
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 

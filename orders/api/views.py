@@ -4,19 +4,24 @@ from django.db import IntegrityError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers.services.linking import link_user_to_customer
+from inventory.api.fields import EXAMPLE_SKU
 from orders import selectors, services
 from orders.api import serializers as s
+from orders.api.examples import EXAMPLE_CART, EXAMPLE_ORDER, EXAMPLE_RECEIPT
 from orders.api.permissions import IsPosDevice, IsShopper
 from orders.errors import OrderCode, OrderError
 from orders.models import Cart, Fulfillment
+from retail.api.authentication import DEVICE_AUTHENTICATION, SHOPPER_AUTHENTICATION
 from retail.api.codes import raises
-from retail.api.errors import error_body, validation_error_body
+from retail.api.errors import error_body
+from retail.api.fields import EXAMPLE_STORE
 from retail.api.idempotency import idempotent, request_scope
+from retail.api.schema import path_example
+from retail.api.serializers import EmptyInput, validate_items
 from retail.errors import RetailCode
 from retail.models import Store
 
@@ -29,10 +34,35 @@ def _cart_response(cart: Cart, code: int = 200) -> Response:
     return Response(s.CartOutput(selectors.cart_view(cart)).data, status=code)
 
 
+path_example("number", EXAMPLE_ORDER)
+path_example("token", EXAMPLE_CART)
+path_example("sku", EXAMPLE_SKU)
+CART = OpenApiExample(
+    "Two shirts", request_only=True, value={"lines": [{"sku": EXAMPLE_SKU, "quantity": 2}], "channel": "app"}
+)
+CHECKOUT = OpenApiExample(
+    "Guest pick-up",
+    request_only=True,
+    value={
+        "channel": "app",
+        "lines": [{"sku": EXAMPLE_SKU, "quantity": 1}],
+        "fulfillment": {"kind": "pickup", "store": EXAMPLE_STORE},
+        "payments": [{"method": "card", "token": "tok_visa_4242"}],
+        "contact": {"name": "Ada Lovelace", "email": "ada@example.com"},
+    },
+)
+SALE = {
+    "receipt_number": EXAMPLE_RECEIPT,
+    "lines": [{"sku": EXAMPLE_SKU, "quantity": 1, "unit_price": "25.00"}],
+    "tenders": [{"method": "card", "amount": "25.00", "brand": "visa", "last4": "4242"}],
+}
+
+
 class MyCartView(APIView):
     """The signed-in shopper's one open cart, shared by app and web; prices and stock re-checked on read."""
 
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
 
     @extend_schema(responses=s.CartOutput)
     def get(self, request):
@@ -42,7 +72,7 @@ class MyCartView(APIView):
         cart = selectors.open_cart_of(customer) if isinstance(customer, Customer) else None
         return Response(s.CartOutput(selectors.cart_view(cart)).data)
 
-    @extend_schema(request=s.CartInput, responses=s.CartOutput)
+    @extend_schema(request=s.CartInput, responses=s.CartOutput, examples=[CART])
     def put(self, request):
         data = s.CartInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -55,6 +85,7 @@ class MyCartView(APIView):
 
 class MyCartLinesView(APIView):
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
 
     @extend_schema(
         request=s.CartLineAddInput,
@@ -73,6 +104,7 @@ class MyCartLinesView(APIView):
 
 class MyCartLineView(APIView):
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
 
     @extend_schema(
         request=s.CartLineSetInput,
@@ -80,14 +112,18 @@ class MyCartLineView(APIView):
         summary="Set a SKU's quantity (0 removes it)",
     )
     def patch(self, request, sku):
-        data = s.CartLineSetInput(data=request.data)
+        data = s.CartLineSetInput(data=request.data, partial=True)  # PATCH: what is left out stays
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        cart = _shopper_cart(request, v["channel"])
-        return _cart_response(services.set_cart_line(cart=cart, sku=sku, quantity=v["quantity"], channel=v["channel"]))
+        channel = v.get("channel", "web")
+        cart = _shopper_cart(request, channel)
+        if "quantity" not in v:
+            return _cart_response(cart)
+        return _cart_response(services.set_cart_line(cart=cart, sku=sku, quantity=v["quantity"], channel=channel))
 
     @extend_schema(request=None, responses={200: s.CartOutput}, summary="Remove a SKU from the cart")
     def delete(self, request, sku):
+        EmptyInput(data=request.data).is_valid(raise_exception=True)
         cart = _shopper_cart(request)
         return _cart_response(services.set_cart_line(cart=cart, sku=sku, quantity=0))
 
@@ -96,10 +132,12 @@ class MyCartMergeView(APIView):
     """At sign-in: bring the device's anonymous cart into the shopper's cart."""
 
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
 
     @extend_schema(
         request=s.CartMergeInput,
         responses={200: s.CartOutput},
+        examples=[OpenApiExample("At sign-in", request_only=True, value={"token": EXAMPLE_CART, "channel": "app"})],
     )
     def post(self, request):
         data = s.CartMergeInput(data=request.data)
@@ -116,7 +154,7 @@ class AnonymousCartCreateView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(request=s.CartInput, responses={201: s.CartOutput})
+    @extend_schema(request=s.CartInput, responses={201: s.CartOutput}, examples=[CART])
     def post(self, request):
         data = s.CartInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -140,7 +178,7 @@ class AnonymousCartView(APIView):
     def get(self, request, token):
         return _cart_response(self._cart(token))
 
-    @extend_schema(request=s.CartInput, responses=s.CartOutput)
+    @extend_schema(request=s.CartInput, responses=s.CartOutput, examples=[CART])
     def put(self, request, token):
         data = s.CartInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -169,6 +207,7 @@ class CheckoutView(APIView):
     @extend_schema(
         request=s.CheckoutInput,
         responses={201: s.OrderOutput},
+        examples=[CHECKOUT],
         description="`insufficient_stock` (409) carries `lines` and `alternatives`: nearby stores that have them.",
     )
     @raises(OrderCode.PAYMENT_DECLINED)  # through the configured payment provider
@@ -240,6 +279,7 @@ class OrderDetailView(APIView):
     """One of your orders, with its pick-up status (and code once ready). Anyone else gets a 404."""
 
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
 
     @extend_schema(responses=s.OrderOutput)
     def get(self, request, number):
@@ -250,6 +290,7 @@ class OrderPickupQrView(APIView):
     """The pick-up QR code as SVG, for the owner of a ready pick-up (the app can also draw `qr_payload`)."""
 
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
 
     @extend_schema(responses={(200, "image/svg+xml"): OpenApiTypes.STR})
     def get(self, request, number):
@@ -270,6 +311,7 @@ class OrderPickupQrView(APIView):
 
 class OrderCancelView(APIView):
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
 
     @extend_schema(
         request=s.CancelInput,
@@ -288,6 +330,7 @@ class OrderArrivalView(APIView):
     """Curbside: "I'm here". The store's pick-up queue shows the shopper as arrived."""
 
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
 
     @extend_schema(
         request=s.ArrivalInput,
@@ -310,6 +353,7 @@ class MyOrdersView(generics.ListAPIView):
     """Your orders on every channel (app, web, store, phone), newest first."""
 
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
     serializer_class = s.OrderSummaryOutput
 
     def get_queryset(self):
@@ -336,9 +380,11 @@ class PosSaleView(APIView):
     """A till posts a sale. Idempotent by receipt number: a replay answers 200 with the first order."""
 
     permission_classes = [IsPosDevice]
+    authentication_classes = DEVICE_AUTHENTICATION
 
     @extend_schema(
         request=s.PosSaleInput,
+        examples=[OpenApiExample("A shirt paid by card", request_only=True, value=SALE)],
         responses={
             201: s.PosSaleOutput,
             200: OpenApiResponse(response=s.PosSaleOutput, description="A replay: the receipt was already recorded."),
@@ -367,6 +413,7 @@ class PosSaleBatchView(APIView):
     """
 
     permission_classes = [IsPosDevice]
+    authentication_classes = DEVICE_AUTHENTICATION
 
     @extend_schema(
         request=s.PosSaleBatchInput,
@@ -374,6 +421,8 @@ class PosSaleBatchView(APIView):
             200: s.PosSaleBatchOutput,
         },
         examples=[
+            OpenApiExample("Two receipts", request_only=True,
+                           value={"receipts": [SALE, {**SALE, "receipt_number": "R-0002"}]}),
             OpenApiExample(
                 "Mixed batch",
                 response_only=True,
@@ -392,29 +441,18 @@ class PosSaleBatchView(APIView):
         ],
     )  # fmt: skip
     def post(self, request):
-        receipts = request.data.get("receipts") if isinstance(request.data, dict) else None
-        if not isinstance(receipts, list) or not receipts:
-            raise OrderError(
-                'Send {"receipts": [...]} with at least one receipt.',
-                code=OrderCode.INVALID_BATCH,
-                fields={"receipts": ["A list of 1 to 100 receipts."]},
-            )
-        if len(receipts) > services.MAX_POS_BATCH:
-            raise OrderError(
-                f"At most {services.MAX_POS_BATCH} receipts per batch; send the rest in another.",
-                code=RetailCode.BATCH_TOO_LARGE,
-                fields={"receipts": [f"{len(receipts)} sent, at most {services.MAX_POS_BATCH}."]},
-            )
+        incoming = s.PosSaleBatchInput(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        receipts = incoming.validated_data["receipts"]
         results: list[dict | None] = [None] * len(receipts)
         sales, positions = [], []
-        check = s.PosSaleInput()  # one instance for the batch: its fields are built once, as for many=True
-        for index, raw in enumerate(receipts):
-            try:
-                sales.append(_pos_sale(check.run_validation(raw)))
+        for index, clean, error in validate_items(incoming.fields["receipts"], receipts):
+            if error is None:
+                sales.append(_pos_sale(clean))
                 positions.append(index)
-            except ValidationError as exc:
-                number = raw.get("receipt_number") if isinstance(raw, dict) else None
-                results[index] = _batch_result(str(number or ""), "rejected", error=validation_error_body(exc.detail))
+            else:
+                number = receipts[index].get("receipt_number") if isinstance(receipts[index], dict) else None
+                results[index] = _batch_result(number if isinstance(number, str) else "", "rejected", error=error)
         outcomes = services.record_pos_sales(device=request.user, sales=sales) if sales else []
         for index, outcome in zip(positions, outcomes, strict=True):
             error = outcome.error

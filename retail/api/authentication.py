@@ -1,3 +1,4 @@
+from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -45,3 +46,30 @@ class PosDeviceScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "`Device <token>`, issued per till in the admin.",
         }
+
+
+class SessionTokenAuthentication(XSessionTokenAuthentication):
+    """allauth headless's `X-Session-Token`, refusing a token it does not know (401), as for a device token.
+
+    allauth's class lets an unknown or expired token through as anonymous, so a signed-out app was
+    served as a guest, and another credential sent with it (a till's) was used instead: a credential
+    sent is either valid or the request is refused, so the app knows to sign in again.
+    """
+
+    def authenticate(self, request):
+        token = self.get_session_token(request)
+        if token is None:
+            return None
+        found = super().authenticate(request)
+        if found is None:
+            raise exceptions.AuthenticationFailed("Unknown or expired session token; sign in again.")
+        return found
+
+    def authenticate_header(self, request):
+        return "SessionToken"
+
+
+# Who may call what, as each operation's `security` in the schema says: a shopper's endpoints take the
+# app's session token or the browser's session, a till's its device token; public ones take any (or none).
+SHOPPER_AUTHENTICATION = (SessionTokenAuthentication, authentication.SessionAuthentication)
+DEVICE_AUTHENTICATION = (PosDeviceAuthentication,)

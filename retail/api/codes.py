@@ -132,6 +132,7 @@ def _walk(root, owner) -> set[ErrorCode]:
                     method = obj.__dict__.get(name)
                     if isinstance(method, types.FunctionType):
                         stack.append((method, obj))
+                stack.extend(_serializer_hooks(obj))
             elif callable(obj) and _ours(obj):
                 target = obj.__func__ if isinstance(obj, types.MethodType) else obj
                 within = getattr(target, "within", None)  # orders.returns' service(): the unwrapped body
@@ -139,6 +140,34 @@ def _walk(root, owner) -> set[ErrorCode]:
                 if isinstance(within, types.FunctionType):
                     stack.append((within, None))
     return found
+
+
+def _serializer_hooks(cls: type) -> list:
+    """A serializer's own validation (validate, validate_<field>, to_internal_value), its fields' and
+    its nested serializers' (a serializer may refuse a rule across fields with a domain code)."""
+    from rest_framework import serializers
+
+    if not issubclass(cls, serializers.BaseSerializer):
+        return []
+    hooks, seen, stack = [], set(), [cls]
+    while stack:
+        klass = stack.pop()
+        if klass in seen:
+            continue
+        seen.add(klass)
+        for owner in klass.__mro__:
+            if not _ours(owner):
+                continue
+            for name, member in vars(owner).items():
+                if isinstance(member, types.FunctionType) and (
+                    name.startswith("validate") or name in {"to_internal_value", "run_validation"}
+                ):
+                    hooks.append((member, owner))
+        for field in getattr(klass, "_declared_fields", {}).values():
+            for part in (field, getattr(field, "child", None)):
+                if part is not None and _ours(type(part)):
+                    stack.append(type(part))
+    return hooks
 
 
 def _is_method_of(func, cls) -> bool:

@@ -1,6 +1,7 @@
 """One shape for every API error: {"code": ..., "message": ..., "fields": {...}}."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views import defaults
@@ -69,11 +70,39 @@ def _flatten(detail) -> dict:
 
 
 def validation_error_body(detail) -> dict:
-    """A serializer's errors in the API's error shape (code `invalid`): also one item's error in a batch."""
+    """A serializer's errors in the API's error shape: also one item's error in a batch.
+
+    `unknown_field` when the input has fields the operation does not take (they are named first),
+    else `invalid`.
+    """
     fields = _flatten(detail)
+    unknown = sorted(_unknown_paths(detail))
+    if unknown:
+        message = (
+            f"Unknown field{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. This operation does not take it."
+        )
+        return error_body(RetailCode.UNKNOWN_FIELD, message, fields)
     first = next(iter(fields.items()), ("", ["Invalid input."]))
     message = first[1][0] if first[0] == "non_field_errors" else f"{first[0]}: {first[1][0]}"
     return error_body(RetailCode.INVALID, message, fields)
+
+
+def _unknown_paths(detail, prefix: str = "") -> list[str]:
+    from retail.api.serializers import UNKNOWN_FIELD
+
+    if isinstance(detail, dict):
+        return [
+            p for key, sub in detail.items() for p in _unknown_paths(sub, f"{prefix}.{key}" if prefix else str(key))
+        ]
+    if isinstance(detail, list):
+        if any(getattr(item, "code", None) == UNKNOWN_FIELD for item in detail):
+            return [prefix]
+        return [
+            p
+            for index, sub in enumerate(detail)
+            for p in _unknown_paths(sub, f"{prefix}.{index}" if prefix else str(index))
+        ]
+    return []
 
 
 def exception_handler(exc, context):
@@ -119,6 +148,17 @@ def _answer_401(response, request) -> None:
             response.status_code = status.HTTP_401_UNAUTHORIZED
             response["WWW-Authenticate"] = challenge
             return
+
+
+def bad_request(request, exception=None):
+    """handler400 (a SuspiciousOperation): JSON in the API's error shape under /api/, HTML elsewhere."""
+    if request.path.startswith("/api/"):
+        if isinstance(exception, RequestDataTooBig):
+            from retail.api.middleware import too_large_response
+
+            return too_large_response()
+        return JsonResponse(error_body(RetailCode.INVALID, "The request could not be read."), status=400)
+    return defaults.bad_request(request, exception)
 
 
 def page_not_found(request, exception=None):

@@ -18,6 +18,7 @@ a dead process releases it with its connection.
 
 import hashlib
 import json
+import re
 from functools import wraps
 
 from django.db import connection, transaction
@@ -29,6 +30,7 @@ from retail.models import IdempotencyKey, PosDevice
 from retail.services import idempotency_ttl
 
 HEADER = "Idempotency-Key"
+KEY_PATTERN = r"\A[!-~]{1,255}\Z"  # visible ASCII; the schema publishes the same
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
@@ -99,17 +101,18 @@ def idempotent(required: bool = False):
     def decorator(method):
         @wraps(method)
         def wrapper(view, request, *args, **kwargs):
-            key = request.headers.get(HEADER, "").strip()
-            if not key:
+            key = request.headers.get(HEADER)
+            if key is None:
                 if required:
                     raise IdempotencyError(
                         f"Send an {HEADER} header (a UUID you generate) so that a retry cannot act twice.",
                         code=RetailCode.IDEMPOTENCY_KEY_REQUIRED,
                     )
                 return method(view, request, *args, **kwargs)
-            if len(key) > 255:
+            if not re.match(KEY_PATTERN, key):
                 raise IdempotencyError(
-                    f"{HEADER} must be at most 255 characters.", code=RetailCode.IDEMPOTENCY_KEY_INVALID
+                    f"{HEADER} is 1 to 255 visible characters without spaces, e.g. a UUID.",
+                    code=RetailCode.IDEMPOTENCY_KEY_INVALID,
                 )
 
             scope, fingerprint = request_scope(request), request_fingerprint(request)

@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseBadRequest, JsonResponse
 
@@ -7,6 +8,34 @@ from retail.api.errors import error_body
 from retail.errors import RetailCode
 
 NUL = "\x00"
+
+
+def too_large_response() -> JsonResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    message = f"The body is larger than {limit:,} bytes; send less at once (batches have their own item limits)."
+    return JsonResponse(error_body(RetailCode.REQUEST_TOO_LARGE, message), status=413)
+
+
+class LimitApiBodyMiddleware:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE under /api/ is a 413 in the API's error shape.
+
+    Django refuses it only when something reads request.body (an HTML 400), and DRF reads the stream
+    itself, past the limit; the declared length is checked here before anything reads the body.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if request.path.startswith("/api/") and limit is not None:
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > limit:
+                return too_large_response()
+        return self.get_response(request)
 
 
 class RejectNulMiddleware:
@@ -51,18 +80,23 @@ class RejectNulMiddleware:
         if b"\\u0000" in body:
             try:
                 data = json.loads(body)
-            except ValueError:
-                return None  # not JSON: the parser answers its own 400
+            except (ValueError, RecursionError):
+                return None  # not JSON, or too deep: the parser answers its own 400
             if _contains_nul(data):
                 return "body"
         return None
 
 
 def _contains_nul(value) -> bool:
-    if isinstance(value, str):
-        return NUL in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(v) for v in value)
+    stack = [value]  # iterative: a deeply nested body must not exhaust the stack
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if NUL in value:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
     return False

@@ -7,19 +7,17 @@ the code its handler runs (retail.api.codes); an `@idempotent` view also documen
 `Idempotency-Key` header. The API description ends with the table of every code.
 """
 
-from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import permissions
+from rest_framework import permissions, serializers
 
 from retail.api.codes import codes_of_handler
 from retail.errors import ErrorCode, RetailCode, error_codes
 
 
 class XSessionTokenScheme(OpenApiAuthenticationExtension):
-    target_class = XSessionTokenAuthentication
+    target_class = "retail.api.authentication.SessionTokenAuthentication"
     name = "sessionToken"
 
     def get_security_definition(self, auto_schema):
@@ -29,6 +27,15 @@ class XSessionTokenScheme(OpenApiAuthenticationExtension):
             "name": "X-Session-Token",
             "description": "Session token from allauth headless sign-in (/_allauth/app/v1/auth/login).",
         }
+
+
+# Examples of path parameters by name, registered by the apps' API modules (`path_example`): the docs
+# show them and a fuzzer's first valid case sends them (they name rows of the demo chain).
+PATH_EXAMPLES: dict[str, object] = {}
+
+
+def path_example(name: str, value) -> None:
+    PATH_EXAMPLES[name] = value
 
 
 STATUS_TITLES = {
@@ -52,13 +59,14 @@ class AutoSchema(SpectacularAutoSchema):
         parameters = super().get_override_parameters()
         idempotency = self._idempotency()
         if idempotency is not None:
-            from retail.api.idempotency import HEADER
+            from retail.api.fields import schema_pattern
+            from retail.api.idempotency import HEADER, KEY_PATTERN
 
             parameters = [
                 *parameters,
                 OpenApiParameter(
                     HEADER,
-                    OpenApiTypes.STR,
+                    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": schema_pattern(KEY_PATTERN)},
                     location=OpenApiParameter.HEADER,
                     required=idempotency["required"],
                     description="A key you generate (a UUID) per action; a retry with it replays the first answer.",
@@ -72,6 +80,9 @@ class AutoSchema(SpectacularAutoSchema):
             return None
         from retail.api.serializers import ApiErrorSerializer
 
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "path" and parameter["name"] in PATH_EXAMPLES:
+                parameter.setdefault("example", PATH_EXAMPLES[parameter["name"]])
         error = {"application/json": {"schema": self.resolve_serializer(ApiErrorSerializer, "response").ref}}
         responses = operation.setdefault("responses", {})
         by_status: dict[int, list[ErrorCode]] = {}
@@ -86,6 +97,29 @@ class AutoSchema(SpectacularAutoSchema):
             }
         return operation
 
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        from retail.api.serializers import StrictSerializer
+
+        if direction == "request" and isinstance(serializer, StrictSerializer):
+            schema["additionalProperties"] = False  # refused as unknown_field: generated clients know it too
+        if type(serializer).__doc__ is None:
+            schema.pop("description", None)  # not the base class's docstring
+        return schema
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if getattr(field, "example", None) is not None:
+            target = schema["oneOf"][0] if "oneOf" in schema else schema  # allow_blank wraps it in oneOf
+            target.setdefault("example", field.example)
+        if isinstance(field, serializers.ListSerializer) and schema.get("type") == "array":
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+            least = field.min_length if field.min_length is not None else (0 if field.allow_empty else 1)
+            if least:
+                schema["minItems"] = least
+        return schema
+
     def _idempotency(self) -> dict | None:
         handler = getattr(self.view, self.method.lower(), None)
         return getattr(handler, "idempotency", None)
@@ -96,8 +130,11 @@ class AutoSchema(SpectacularAutoSchema):
         codes = set(codes_of_handler(type(self.view), self.method))
         if parameters or "requestBody" in operation:
             codes.add(RetailCode.INVALID)
-        if "requestBody" in operation:
-            codes |= {RetailCode.PARSE_ERROR, RetailCode.UNSUPPORTED_MEDIA_TYPE}
+        if "requestBody" in operation or self.method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
+            # Every write reads its body (JSON, under the size limit of retail.api.middleware) through a
+            # StrictSerializer, EmptyInput when it takes none.
+            codes |= {RetailCode.INVALID, RetailCode.UNKNOWN_FIELD, RetailCode.PARSE_ERROR}
+            codes |= {RetailCode.UNSUPPORTED_MEDIA_TYPE, RetailCode.REQUEST_TOO_LARGE}
         if self.view.get_authenticators():
             codes.add(RetailCode.AUTHENTICATION_FAILED)  # a bad credential is refused even where none is needed
         if not all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions()):

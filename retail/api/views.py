@@ -1,12 +1,23 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
 
+from retail.api.fields import (
+    BOOLEAN_PATTERN,
+    COORDINATES_PATTERN,
+    EXAMPLE_POINT,
+    EXAMPLE_STORE,
+    query_param,
+    schema_pattern,
+)
+from retail.api.schema import path_example
 from retail.api.serializers import StoreSerializer
 from retail.errors import DomainError, RetailCode
 from retail.geo import parse_point
 from retail.models import Store
 from retail.selectors import stores_by_distance
+
+path_example("code", EXAMPLE_STORE)
 
 
 class StoreListView(generics.ListAPIView):
@@ -18,9 +29,15 @@ class StoreListView(generics.ListAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("near", OpenApiTypes.STR, description="latitude,longitude e.g. 51.5072,-0.1276"),
+            OpenApiParameter(
+                "near",
+                OpenApiTypes.STR,
+                pattern=schema_pattern(COORDINATES_PATTERN),
+                description="latitude,longitude e.g. 51.5072,-0.1276",
+                examples=[OpenApiExample("London", value=EXAMPLE_POINT)],
+            ),
             OpenApiParameter("kind", OpenApiTypes.STR, enum=list(Store.Kind.values)),
-            OpenApiParameter("pickup", OpenApiTypes.BOOL, description="only stores that offer pick-up"),
+            OpenApiParameter("pickup", OpenApiTypes.BOOL, description="true: only stores that offer pick-up"),
         ]
     )
     def get(self, request, *args, **kwargs):
@@ -28,19 +45,24 @@ class StoreListView(generics.ListAPIView):
 
     def get_queryset(self):
         qs = Store.objects.active()
-        params = self.request.query_params
-        kind = params.get("kind")
+        kind = query_param(
+            self.request,
+            "kind",
+            rf"\A({'|'.join(Store.Kind.values)})\Z",
+            message=f"kind must be one of {', '.join(Store.Kind.values)}.",
+            code=RetailCode.INVALID_KIND,
+        )
         if kind:
-            if kind not in Store.Kind.values:
-                raise DomainError(
-                    f"kind must be one of {', '.join(Store.Kind.values)}.",
-                    code=RetailCode.INVALID_KIND,
-                    fields={"kind": ["Unknown kind."]},
-                )
             qs = qs.filter(kind=kind)
-        if params.get("pickup") in {"1", "true", "yes"}:
+        if query_param(self.request, "pickup", BOOLEAN_PATTERN, message="true or false.") == "true":
             qs = qs.filter(pickup_enabled=True)
-        near = params.get("near")
+        near = query_param(
+            self.request,
+            "near",
+            COORDINATES_PATTERN,
+            message="Give coordinates as 'latitude,longitude', e.g. 51.5072,-0.1276.",
+            code=RetailCode.INVALID_COORDINATES,
+        )
         if near:
             try:
                 lat, lng = parse_point(near)

@@ -53,9 +53,12 @@ def test_a_mixed_batch_keeps_the_good_events_and_reports_the_bad_by_index(api_cl
 
 def test_batches_are_limited_and_must_be_batches(api_client):
     too_many = api_client.post("/api/v1/events/", {"events": [event(i) for i in range(501)]}, format="json")
-    assert too_many.status_code == 413 and too_many.json()["code"] == "batch_too_large"
+    assert too_many.status_code == 400 and too_many.json()["code"] == "batch_too_large"
     not_a_batch = api_client.post("/api/v1/events/", {"event": {}}, format="json")
-    assert not_a_batch.status_code == 400 and not_a_batch.json()["code"] == "invalid"
+    assert not_a_batch.status_code == 400 and not_a_batch.json()["code"] == "unknown_field"
+    assert not_a_batch.json()["fields"] == {"event": ["This operation does not take this field."]}
+    empty = api_client.post("/api/v1/events/", {"events": []}, format="json")
+    assert empty.status_code == 400 and empty.json()["fields"] == {"events": ["At least 1 item."]}
     assert not Interaction.objects.exists()
 
 
@@ -91,7 +94,7 @@ def test_me_reads_and_updates_profile_sizes_and_consents(api_client, password, s
     response = api_client.patch(
         "/api/v1/me/",
         {
-            "phone": "07700 900456",
+            "phone": "+447700900456",
             "preferred_sizes": {"shoes": "38"},
             "home_store": "LON-01",
             "consents": {"email": True, "sms": False},

@@ -1,3 +1,4 @@
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -5,6 +6,7 @@ import pytest
 from customers.errors import CustomerError
 from customers.models import Customer, CustomerIdentity, Interaction
 from customers.services import (
+    ClientEvent,
     create_customer,
     earn_points,
     ingest_events,
@@ -60,14 +62,15 @@ def test_an_anonymous_device_is_stitched_to_the_shopper_when_linked():
     # given an app install that browsed before anyone signed in
     result = ingest_events(
         events=[
-            {
-                "id": f"e{i}",
-                "kind": "product_view",
-                "channel": "app",
-                "occurred_at": "2026-01-05T10:00:00Z",
-                "subject": "SKU-1",
-                "identities": {"app_install": "install-1"},
-            }
+            ClientEvent(
+                index=i,
+                id=f"e{i}",
+                kind="product_view",
+                channel="app",
+                occurred_at=datetime(2026, 1, 5, 10, tzinfo=UTC),
+                subject="SKU-1",
+                identities={"app_install": "install-1"},
+            )
             for i in range(3)
         ]
     )
@@ -79,13 +82,14 @@ def test_an_anonymous_device_is_stitched_to_the_shopper_when_linked():
     # when she signs in on that device and the app posts with the install id
     ingest_events(
         events=[
-            {
-                "id": "e9",
-                "kind": "app_open",
-                "channel": "app",
-                "occurred_at": "2026-01-05T11:00:00Z",
-                "identities": {"app_install": "install-1"},
-            }
+            ClientEvent(
+                index=0,
+                id="e9",
+                kind="app_open",
+                channel="app",
+                occurred_at=datetime(2026, 1, 5, 11, tzinfo=UTC),
+                identities={"app_install": "install-1"},
+            )
         ],
         customer=shopper,
     )

@@ -1,5 +1,5 @@
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -185,16 +185,17 @@ def test_the_same_purchase_recorded_concurrently_lands_once():
 @pytest.mark.django_db(transaction=True)
 def test_a_new_device_posting_concurrently_gets_one_profile():
     from customers.models import Customer, CustomerIdentity, Interaction
-    from customers.services import ingest_events
+    from customers.services import ClientEvent, ingest_events
 
     def post(i):
-        event = {
-            "id": f"race-{i}",
-            "kind": "app_open",
-            "channel": "app",
-            "occurred_at": "2026-03-01T10:00:00Z",
-            "identities": {"app_install": "brand-new-install"},
-        }
+        event = ClientEvent(
+            index=0,
+            id=f"race-{i}",
+            kind="app_open",
+            channel="app",
+            occurred_at=datetime(2026, 3, 1, 10, tzinfo=UTC),
+            identities={"app_install": "brand-new-install"},
+        )
         return ingest_events(events=[event]).accepted
 
     results = _race(4, post)

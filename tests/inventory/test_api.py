@@ -88,6 +88,14 @@ def test_availability_near_a_point(api_client, store, stocked, other_store):
     assert body["results"][0]["distance_km"] < 1
 
 
+def test_availability_at_a_store_says_how_far_it_is_from_a_point(api_client, store, stocked):
+    # when a shopper asks about one store, from where they are (both parameters, the schema allows it)
+    body = api_client.get(AVAILABILITY, {"sku": stocked.sku, "store": store.code, "near": "51.5072,-0.1276"}).json()
+    # then the row says how far that store is
+    (row,) = body["results"]
+    assert row["store"] == store.code and 0 <= row["distance_km"] < 50
+
+
 @pytest.mark.parametrize(
     ("params", "status", "code"),
     [
@@ -97,7 +105,8 @@ def test_availability_near_a_point(api_client, store, stocked, other_store):
         ({"sku": "SHIRT-NAVY-M", "near": "91,0"}, 400, "invalid_coordinates"),
         ({"sku": "SHIRT-NAVY-M", "near": "51,0", "limit": "0"}, 400, "invalid"),
         ({"store": "LON-01"}, 400, "invalid"),
-        ({"sku": "SHIRT-NAVY-M", "store": "LON-01", "near": "51,0"}, 400, "invalid"),
+        ({"sku": "SHIRT-NAVY-M,", "store": "LON-01"}, 400, "invalid"),
+        ({"sku": "SHIRT-NAVY-M", "store": "LON 01"}, 400, "invalid"),
     ],
 )
 def test_availability_bad_input_is_a_clear_4xx(api_client, store, stocked, params, status, code):

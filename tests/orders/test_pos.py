@@ -60,21 +60,39 @@ def test_a_replayed_receipt_returns_the_same_order_and_changes_nothing(till, shi
     assert StockLevel.objects.get(variant=shirt, location=store).on_hand == 8
 
 
-def test_unknown_skus_and_bad_tenders_are_reported_per_line_and_nothing_is_written(till, shirt, jeans, store):
+def test_a_malformed_sale_is_reported_per_field_and_nothing_is_written(till, shirt, jeans, store):
+    # given a sale whose lines and tenders are not what the schema says
     bad = sale(
         lines=[
             {"sku": "SHIRT-M", "quantity": 1},
-            {"sku": "NOPE-1", "quantity": 1},
             {"barcode": "5000000000024", "quantity": 0},
+            {"sku": "SHIRT-M", "quantity": "2"},
         ],
         tenders=[{"method": "bitcoin", "amount": "10"}, {"method": "card", "amount": "-1"}],
+    )
+    # when the till posts it
+    response = till.post("/api/v1/pos/sales/", bad, format="json")
+    # then every field at fault is named at once
+    assert response.status_code == 400
+    data = response.json()
+    assert data["code"] == "invalid"
+    assert set(data["fields"]) == {"lines.1.quantity", "lines.2.quantity", "tenders.0.method", "tenders.1.amount"}
+    assert data["fields"]["lines.2.quantity"] == ["Must be a whole number."]
+    assert not Order.objects.exists()
+    assert StockLevel.objects.get(variant=shirt, location=store).on_hand == 10
+
+
+def test_unknown_skus_and_refused_tenders_are_reported_per_line_and_nothing_is_written(till, shirt, jeans, store):
+    bad = sale(
+        lines=[{"sku": "SHIRT-M", "quantity": 1}, {"sku": "NOPE-1", "quantity": 1}, {"quantity": 1}],
+        tenders=[{"method": "cash", "amount": "0.00"}, {"method": "store_credit", "amount": "1.00"}],
     )
     response = till.post("/api/v1/pos/sales/", bad, format="json")
     assert response.status_code == 400
     data = response.json()
     assert data["code"] == "invalid_sale"
     assert set(data["fields"]) == {"lines.1", "lines.2", "tenders.0", "tenders.1"}
-    assert "NOPE-1" in data["fields"]["lines.1"][0]
+    assert "NOPE-1" in data["fields"]["lines.1"][0] and "sku or the barcode" in data["fields"]["lines.2"][0]
     assert not Order.objects.exists()
     assert StockLevel.objects.get(variant=shirt, location=store).on_hand == 10
 

@@ -72,7 +72,7 @@ def test_more_than_bought_is_a_clear_400_with_nothing_written(app, policy, deliv
             {"order_number": "OM-0000-0000", "lines": [{"line_number": 1, "quantity": 1, "reason": "other"}]},
             "not_found",
         ),
-        ({"order_number": "X", "lines": [{"quantity": 1, "reason": "other"}]}, "invalid"),
+        ({"order_number": "X", "lines": [{"quantity": 1, "reason": "other"}]}, "invalid_line"),
         ({"order_number": "X", "lines": [{"line_number": 1, "quantity": 1, "reason": "meh"}]}, "invalid"),
         ({"order_number": "X", "lines": []}, "invalid"),
     ],

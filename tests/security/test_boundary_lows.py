@@ -21,8 +21,8 @@ def test_a_phone_someone_else_holds_is_not_answered_with_their_id(api_client):
     other = create_customer(first_name="Bea", email="bea@example.com", phone="07700 900222")
     user = UserFactory(email="mal@example.com")
     api_client.force_authenticate(user)
-    taken = api_client.patch("/api/v1/me/", {"phone": "07700 900222"}, format="json")
-    free = api_client.patch("/api/v1/me/", {"phone": "07700 900333"}, format="json")
+    taken = api_client.patch("/api/v1/me/", {"phone": "+447700900222"}, format="json")
+    free = api_client.patch("/api/v1/me/", {"phone": "+447700900333"}, format="json")
     assert taken.status_code == free.status_code == 200
     assert str(other.pk) not in taken.content.decode() and "customer_id" not in taken.content.decode()
 

@@ -158,7 +158,7 @@ def test_signing_up_with_an_in_store_shoppers_email_sees_nothing_of_theirs(api_c
     assert loyalty["balance"] == 0 and loyalty["store_credit"] == "0.00" and offers == []
     assert Customer.objects.get(pk=in_store_shopper.pk).user is None
     # and typing Rosa's phone into the profile neither claims it nor says whose it is
-    patched = api_client.patch("/api/v1/me/", {"phone": "07700 900111"}, format="json", **headers)
+    patched = api_client.patch("/api/v1/me/", {"phone": "+447700900111"}, format="json", **headers)
     assert patched.status_code == 200 and str(in_store_shopper.pk) not in patched.content.decode()
     assert CustomerIdentity.objects.get(kind="phone", value="+447700900111").customer_id == in_store_shopper.pk
 

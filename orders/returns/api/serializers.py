@@ -1,12 +1,19 @@
 from rest_framework import serializers
 
+from inventory.api.fields import SkuField
+from orders.errors import OrderCode
+from orders.returns.errors import ReturnError
 from orders.returns.models import Condition, Reason, ReturnRequest
 from orders.returns.numbers import qr_payload
+from retail.api.fields import StoreCodeField
+from retail.api.serializers import StrictSerializer
 
 
-class ReturnLineInput(serializers.Serializer):
-    line_number = serializers.IntegerField(required=False, min_value=1, help_text="The order line (1, 2, ...).")
-    sku = serializers.CharField(required=False, max_length=40, help_text="Or the SKU bought.")
+class ReturnLineInput(StrictSerializer):
+    """One item coming back: the order line (`line_number`) or the `sku` bought (one of the two)."""
+
+    line_number = serializers.IntegerField(required=False, min_value=1, max_value=999, help_text="The order line.")
+    sku = SkuField(required=False, help_text="Or the SKU bought.")
     quantity = serializers.IntegerField(min_value=1, max_value=999)
     reason = serializers.ChoiceField(choices=Reason.choices)
     condition = serializers.ChoiceField(choices=Condition.choices, default=Condition.NEW)
@@ -14,17 +21,19 @@ class ReturnLineInput(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs.get("line_number") and not attrs.get("sku"):
-            raise serializers.ValidationError("Give the line_number or the sku of the item.")
+            raise ReturnError(
+                "Give the line_number or the sku of each item.",
+                code=OrderCode.INVALID_LINE,
+                fields={"line_number": ["Or sku."]},
+            )
         return attrs
 
 
-class ReturnCreateInput(serializers.Serializer):
-    order_number = serializers.CharField(max_length=20)
+class ReturnCreateInput(StrictSerializer):
+    order_number = serializers.CharField(min_length=1, max_length=20)
     method = serializers.ChoiceField(choices=ReturnRequest.Method.choices, default=ReturnRequest.Method.IN_STORE)
     channel = serializers.ChoiceField(choices=[("app", "App"), ("web", "Web")], default="app")
-    store = serializers.CharField(
-        required=False, allow_blank=True, max_length=20, help_text="In-store returns: the store you will bring it to."
-    )
+    store = StoreCodeField(required=False, help_text="In-store returns: the store you will bring it to.")
     lines = ReturnLineInput(many=True, allow_empty=False, max_length=100)
 
 
@@ -67,25 +76,28 @@ class ReturnOutput(serializers.Serializer):
         return qr_payload(obj.qr_token)
 
 
-class PosReturnInput(serializers.Serializer):
-    """Lines are checked by the service so every problem is reported per line at once."""
+class ApprovalInput(StrictSerializer):
+    """A manager of this store, when the policy asks for one: email, pin and reason with their approval PIN,
+    or email, password, code and reason with their password and authenticator code."""
 
-    receipt_number = serializers.CharField(max_length=40, help_text="The till's receipt for this return.")
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+    pin = serializers.CharField(max_length=12, required=False, allow_blank=True, help_text="Approval PIN.")
+    password = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    code = serializers.CharField(max_length=12, required=False, allow_blank=True, help_text="Authenticator code.")
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class PosReturnInput(StrictSerializer):
+    receipt_number = serializers.CharField(min_length=1, max_length=40, help_text="The till's receipt for this return.")
     order_number = serializers.CharField(required=False, allow_blank=True, max_length=20)
     original_receipt = serializers.CharField(
         required=False, allow_blank=True, max_length=40, help_text="Or the receipt of the sale at this store."
     )
-    lines = serializers.ListField(child=serializers.DictField(), allow_empty=False, max_length=100)
+    lines = ReturnLineInput(many=True, allow_empty=False, max_length=100)
     refund_method = serializers.ChoiceField(
         choices=[("original", "Original tender"), ("store_credit", "Store credit")], default="original"
     )
-    approval = serializers.DictField(
-        required=False,
-        help_text=(
-            "A manager of this store, when the policy asks for one: {email, pin, reason} with their approval PIN,"
-            " or {email, password, code, reason} with password and authenticator code."
-        ),
-    )
+    approval = ApprovalInput(required=False)
 
 
 class PosReturnOutput(serializers.Serializer):

@@ -2,27 +2,57 @@
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from inventory.api.fields import EXAMPLE_SKU
 from inventory.errors import InventoryCode
+from orders.api.examples import EXAMPLE_ORDER, EXAMPLE_RECEIPT, EXAMPLE_RMA
 from orders.api.permissions import IsPosDevice, IsShopper
 from orders.errors import OrderCode
 from orders.returns import selectors, services
 from orders.returns.api import serializers as s
 from orders.returns.errors import ReturnError
 from orders.selectors import customer_for_user, order_for_owner
+from retail.api.authentication import DEVICE_AUTHENTICATION, SHOPPER_AUTHENTICATION
 from retail.api.codes import raises
+from retail.api.fields import EXAMPLE_STORE
 from retail.api.idempotency import idempotent
+from retail.api.schema import path_example
+from retail.api.serializers import EmptyInput
 from retail.models import Store
+
+path_example("rma_number", EXAMPLE_RMA)
+START_RETURN = OpenApiExample(
+    "A shirt too small, back in store",
+    request_only=True,
+    value={
+        "order_number": EXAMPLE_ORDER,
+        "method": "in_store",
+        "channel": "app",
+        "store": EXAMPLE_STORE,
+        "lines": [{"line_number": 1, "quantity": 1, "reason": "wrong_size", "condition": "new"}],
+    },
+)
+POS_RETURN = OpenApiExample(
+    "A shirt back at the till",
+    request_only=True,
+    value={
+        "receipt_number": "RR-0001",
+        "original_receipt": EXAMPLE_RECEIPT,
+        "lines": [{"sku": EXAMPLE_SKU, "quantity": 1, "reason": "wrong_size"}],
+        "refund_method": "original",
+    },
+)
 
 
 class MyReturnsView(APIView):
     """The signed-in shopper's returns, and starting a new one from an order of theirs."""
 
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
 
     @extend_schema(responses=s.ReturnOutput(many=True), summary="My returns, newest first")
     def get(self, request):
@@ -31,6 +61,7 @@ class MyReturnsView(APIView):
 
     @extend_schema(
         request=s.ReturnCreateInput,
+        examples=[START_RETURN],
         responses={
             201: s.ReturnOutput,
         },
@@ -77,6 +108,7 @@ class MyReturnsView(APIView):
 
 class MyReturnView(APIView):
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
 
     @extend_schema(responses={200: s.ReturnOutput})
     def get(self, request, rma_number):
@@ -87,6 +119,7 @@ class MyReturnQrView(APIView):
     """The return's QR code as SVG, for its owner (the app can also draw `qr_payload`); the store scans it."""
 
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
 
     @extend_schema(responses={(200, "image/svg+xml"): OpenApiTypes.STR})
     def get(self, request, rma_number):
@@ -100,9 +133,11 @@ class MyReturnQrView(APIView):
 
 class MyReturnCancelView(APIView):
     permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
 
     @extend_schema(request=None, responses={200: s.ReturnOutput})
     def post(self, request, rma_number):
+        EmptyInput(data=request.data).is_valid(raise_exception=True)
         customer = customer_for_user(request.user)
         found = selectors.return_for_owner(customer, rma_number)
         services.cancel_return(request=found, actor=request.user)
@@ -114,9 +149,11 @@ class PosReturnView(APIView):
     a replay answers 200 with the first return."""
 
     permission_classes = [IsPosDevice]
+    authentication_classes = DEVICE_AUTHENTICATION
 
     @extend_schema(
         request=s.PosReturnInput,
+        examples=[POS_RETURN],
         responses={
             201: s.PosReturnOutput,
             200: s.PosReturnOutput,

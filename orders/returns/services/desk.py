@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
-from orders.errors import OrderCode
 from orders.models import Order
 from orders.numbers import normalise_order_number
 from orders.returns.errors import ReturnCode, ReturnError
@@ -78,33 +77,26 @@ class PosReturn:
     original receipt at this store), the lines, and optionally a manager's approval typed at the till."""
 
     receipt_number: str
-    lines: list[dict]
+    lines: list[dict]  # {"quantity", "reason", optional "condition", "line_number", "sku", "note"}
     order_number: str = ""
     original_receipt: str = ""
     refund_method: str = "original"
     approval: dict = field(default_factory=dict)
 
 
-def _pos_lines(raw: list) -> list[LineRequest]:
-    lines, fields = [], {}
-    for index, line in enumerate(raw or []):
-        if not isinstance(line, dict):
-            fields[f"lines.{index}"] = ["A line is an object with sku or line_number, quantity and reason."]
-            continue
-        lines.append(
-            LineRequest(
-                quantity=line.get("quantity"),
-                reason=str(line.get("reason") or ""),
-                condition=str(line.get("condition") or "new"),
-                line_number=line.get("line_number") if isinstance(line.get("line_number"), int) else None,
-                sku=str(line.get("sku") or ""),
-            )
+def _pos_lines(raw: list[dict]) -> list[LineRequest]:
+    """The till's lines ({quantity, reason, optional condition, line_number, sku, note}) as line requests."""
+    return [
+        LineRequest(
+            quantity=line["quantity"],
+            reason=line["reason"],
+            condition=line.get("condition") or "new",
+            line_number=line.get("line_number"),
+            sku=line.get("sku") or "",
+            reason_note=line.get("note") or "",
         )
-    if fields:
-        raise ReturnError(
-            "Nothing was returned: " + next(iter(fields.values()))[0], code=OrderCode.INVALID_LINE, fields=fields
-        )
-    return lines
+        for line in raw
+    ]
 
 
 def record_pos_return(*, device: PosDevice, sale: PosReturn) -> tuple[ReturnRequest, bool]:
