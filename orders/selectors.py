@@ -185,6 +185,17 @@ def _pick_sla():
 QUEUE_PAGE = 50
 
 
+def _open_units():
+    """The units still to hand over on a pick-up: its lines' quantities less what was cancelled."""
+    units = (
+        OrderLine.objects.filter(fulfillment=OuterRef("pk"))
+        .values("fulfillment")
+        .annotate(n=Sum(F("quantity") - F("cancelled_quantity")))
+        .values("n")
+    )
+    return Coalesce(Subquery(units), 0)
+
+
 QUEUE_ROW_FIELDS = (
     "pk", "kind", "status", "proxy_name", "hold_until", "arrived_at", "arrival_note", "created_at",
     "order__number", "order__channel", "order__contact_name",
@@ -200,27 +211,47 @@ def pickup_queue(*, store: Store, tab: str, page: int = 1, limit: int = QUEUE_PA
     if tab not in QUEUE_TABS:
         raise OrderError(f"The queue has tabs {', '.join(QUEUE_TABS)}.", code=OrderCode.INVALID_TAB)
     now = timezone.now()
-    units = (
-        OrderLine.objects.filter(fulfillment=OuterRef("pk"))
-        .values("fulfillment")
-        .annotate(n=Sum(F("quantity") - F("cancelled_quantity")))
-        .values("n")
-    )
     qs = (
         Fulfillment.objects.filter(location=store)
         .filter(_queue_filter(tab, now))
-        .annotate(units=Coalesce(Subquery(units), 0))
+        .annotate(units=_open_units())
         .order_by("arrived_at", "created_at", "pk")
         .values(*QUEUE_ROW_FIELDS, "units")
     )
     start = (max(1, page) - 1) * limit
-    rows = list(qs[start : start + limit])
+    return _with_overdue(list(qs[start : start + limit]), now)
+
+
+def _with_overdue(rows: list[dict], now) -> list[dict]:
+    """Mark the rows past the pick promise (placed/picking) or past their hold date (ready)."""
     sla = now - _pick_sla()
     for row in rows:
         row["overdue"] = (row["status"] in (S.PLACED, S.PICKING) and row["created_at"] < sla) or (
             row["status"] == S.READY and row["hold_until"] <= now
         )
     return rows
+
+
+ARRIVALS_SHOWN = 20
+
+
+def curbside_arrivals(*, store: Store, limit: int = ARRIVALS_SHOWN) -> list[dict]:
+    """Curbside shoppers waiting outside this store, whatever their order's tab: longest wait first.
+
+    Open curbside pick-ups the shopper announced ("I'm here"), placed, picking or ready; plain rows
+    like `pickup_queue`'s (`QUEUE_ROW_FIELDS` plus `units` and `overdue`). One query; the queue shows them above
+    every tab, and `queue_counts()["arrived"]` counts the same rows (a test holds them equal).
+    """
+    rows = (
+        Fulfillment.objects.filter(
+            location=store, kind=Fulfillment.Kind.CURBSIDE, status__in=Fulfillment.OPEN_STATUSES,
+            arrived_at__isnull=False,
+        )
+        .annotate(units=_open_units())
+        .order_by("arrived_at", "pk")
+        .values(*QUEUE_ROW_FIELDS, "units")
+    )  # fmt: skip
+    return _with_overdue(list(rows[:limit]), timezone.now())
 
 
 # The statuses some count of `queue_counts` looks at: the WHERE that lets the (location, status)

@@ -52,17 +52,18 @@ def pickup_queue(request):
     counts = selectors.queue_counts(store=request.store)
     pages = max(1, -(-counts[tab] // selectors.QUEUE_PAGE))
     page = min(page, pages)
+    # shoppers waiting outside come first on every tab, whatever their order's status (no query when none)
+    arrivals = selectors.curbside_arrivals(store=request.store) if counts["arrived"] else []
     context = {
         "tab": tab,
         "tabs": [(key, label, counts[key]) for key, label in TAB_LABELS.items()],
         "counts": counts,
+        "arrivals": _queue_rows(arrivals),
         "rows": _queue_rows(selectors.pickup_queue(store=request.store, tab=tab, page=page)),
         "page": page,
         "pages": pages,
     }
-    template = (
-        "orders/partials/queue_table.html" if request.htmx and request.GET.get("partial") else "orders/queue.html"
-    )
+    template = "orders/partials/queue_live.html" if request.htmx and request.GET.get("partial") else "orders/queue.html"
     return render(request, template, context)
 
 
@@ -92,14 +93,16 @@ def _queue_rows(fulfillments: list[dict]) -> list[dict]:
         else:
             action = (url, "View", " btn-secondary")
         when = (f["hold_until"] if held else f["created_at"]).astimezone(zone)
-        minutes = int((now - f["created_at"]).total_seconds() // 60)
-        ago = f"{minutes // 60} h {minutes % 60:02d} min ago" if minutes >= 60 else f"{minutes} min ago"
+        ago = _duration(now - f["created_at"]) + " ago"
         arrived = f["arrived_at"] and status in Fulfillment.OPEN_STATUSES
         rows.append({
             "number": number, "url": url, "channel": CHANNELS.get(f["order__channel"], f["order__channel"]),
             "curbside": f["kind"] == Fulfillment.Kind.CURBSIDE, "shopper": f["order__contact_name"] or "—",
             "proxy": f["proxy_name"],
             "arrived": f["arrived_at"].astimezone(zone).strftime("%H:%M") if arrived else "",
+            "arrived_iso": f["arrived_at"].isoformat() if arrived else "",
+            "waiting": _duration(now - f["arrived_at"]) if arrived else "",
+            "waiting_minutes": int((now - f["arrived_at"]).total_seconds() // 60) if arrived else 0,
             "arrival_note": f["arrival_note"], "units": f["units"], "status": FULFILLMENT_STATUSES.get(status, status),
             "badge": STATUS_BADGE.get(status, "badge-info"), "overdue": f["overdue"],
             "when_iso": when.isoformat(), "when": when.strftime("%a %-d %b, %H:%M"),
@@ -107,6 +110,12 @@ def _queue_rows(fulfillments: list[dict]) -> list[dict]:
             "action_url": action[0], "action_label": action[1], "action_class": action[2],
         })  # fmt: skip
     return rows
+
+
+def _duration(delta) -> str:
+    """How long an order has waited, or a shopper outside: "4 min", "1 h 05 min"."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
 def _pick_context(request, fulfillment_id: int, **extra) -> dict:

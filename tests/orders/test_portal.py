@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from orders.models import Fulfillment
-from orders.services import mark_ready, scan_pick, send_cart_to_customer
+from orders.selectors import curbside_arrivals, queue_counts
+from orders.services import mark_ready, record_arrival, scan_pick, send_cart_to_customer, start_picking
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +47,43 @@ def test_tabs_and_dashboard_counts(associate_client, place_pickup, shirt, associ
     dashboard = associate_client.get("/portal/").content.decode()
     assert "Click-and-collect" in dashboard
     assert 'href="/portal/orders/pickups/?tab=overdue"><span class="stat">1</span>' in dashboard
+
+
+def test_curbside_arrivals_are_listed_on_top_of_every_tab_longest_wait_first(
+    associate_client, place_pickup, shirt, associate, store, django_assert_num_queries
+):
+    # given three curbside shoppers: one waiting 25 min whose order is being picked, one waiting
+    # 5 min whose order is still to pick, one who has not arrived; and an ordinary pick-up
+    waiting_long, waiting_short, not_here = (place_pickup([("SHIRT-M", 1)], kind="curbside") for _ in range(3))
+    place_pickup([("SHIRT-M", 1)])
+    start_picking(fulfillment=waiting_long.fulfillments.get(), actor=associate, store=store)
+    record_arrival(fulfillment=waiting_long.fulfillments.get(), note="Blue Golf, bay 2")
+    record_arrival(fulfillment=waiting_short.fulfillments.get())
+    now = timezone.now()
+    Fulfillment.objects.filter(order=waiting_long).update(arrived_at=now - timedelta(minutes=25))
+    Fulfillment.objects.filter(order=waiting_short).update(arrived_at=now - timedelta(minutes=5))
+    associate_client.get("/portal/orders/pickups/")
+    for tab in ("to_pick", "picking", "ready", "overdue", "expired", "to_ship"):
+        # when the associate opens any tab (or its 30-second refresh comes)
+        for partial in ("", "&partial=1"):
+            with django_assert_num_queries(6):  # the 5 of the queue, and the arrivals
+                page = associate_client.get(f"/portal/orders/pickups/?tab={tab}{partial}", HTTP_HX_REQUEST="true")
+            html = page.content.decode()
+            # then both arrivals are listed above the tabs, longest wait first, with the time waited
+            arrivals = html[html.index('id="arrivals"') : html.index('class="tabs"')]
+            assert "2 shoppers waiting at the curb" in arrivals
+            assert arrivals.index(waiting_long.number) < arrivals.index(waiting_short.number)
+            assert not_here.number not in arrivals
+            assert re.search(r'class="waiting">25 min<', arrivals) and re.search(r'class="waiting">5 min<', arrivals)
+            assert "Blue Golf, bay 2" in arrivals and "Continue" in arrivals and "Pick" in arrivals
+    # and the count the banner and the dashboard say is the number of rows listed
+    assert queue_counts(store=store)["arrived"] == len(curbside_arrivals(store=store)) == 2
+
+
+def test_the_queue_lists_no_arrivals_when_nobody_waits(associate_client, place_pickup, shirt):
+    place_pickup([("SHIRT-M", 1)], kind="curbside")
+    html = associate_client.get("/portal/orders/pickups/").content.decode()
+    assert 'id="arrivals"' not in html and "waiting at the curb" not in html
 
 
 def test_scanning_the_pick_list_refuses_a_wrong_item_inline(associate_client, order):
