@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from inventory import catalog, pricing, services
+from inventory import catalog, catalog_import, imports, pricing, services
 from inventory.admin_prices import BulkPriceChangeAction
 from inventory.errors import InventoryError
 from inventory.exports import STOCK_EXPORT_COLUMNS, stock_rows
@@ -31,7 +31,7 @@ from inventory.models import (
 )
 from inventory.operations import request_transfer
 from inventory.selectors import available_expression
-from retail.admin import CsvImportMixin, streaming_csv_response
+from retail.admin import CsvImportMixin, CsvUploadForm, streaming_csv_response
 from retail.models import Store
 from retail.services import record_audit_event
 
@@ -70,6 +70,15 @@ class VariantInline(admin.TabularInline):
     show_change_link = True
 
 
+class CatalogUploadForm(CsvUploadForm):
+    create_categories = forms.BooleanField(
+        required=False,
+        label="Create missing categories",
+        help_text="Without it, a category the catalog does not have yet is an error on its line, so a typo such as "
+        "Men/Outerwaer is caught instead of becoming a new category. Check the file first to see which would be made.",
+    )
+
+
 @admin.register(Product)
 class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
     list_display = ["style_code", "name", "brand", "category", "base_price", "variant_count", "is_active", "final_sale"]
@@ -89,9 +98,12 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
     ]
 
     import_title = "Import catalog CSV"
-    import_command = "manage.py import_catalog FILE.csv"
+    import_form = CatalogUploadForm
+    import_command = "manage.py import_catalog FILE.csv [--create-categories]"
     import_columns = (
-        "One row per variant. Required: style_code, name, category (a path such as Women/Tops), base_price, sku.\n"
+        "One row per variant, separated by commas or semicolons (in a semicolon-separated file prices may use a "
+        "decimal comma: 19,99). Required: style_code, name, category (an existing path such as Women/Tops), "
+        "base_price, sku.\n"
         "Optional: brand, description, image_url, final_sale (yes/no), return_window_days, barcode (EAN/UPC), "
         "size, colour, price_override, active (yes/no).\n"
         "Products are matched by style_code and variants by sku: existing ones are updated, new ones created. "
@@ -101,8 +113,10 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
     def has_import_permission(self, request) -> bool:
         return request.user.has_perms(["inventory.add_product", "inventory.change_product"])
 
-    def run_import(self, request, text, dry_run):
-        return catalog.import_catalog(text=text, actor=request.user, dry_run=dry_run)
+    def run_import(self, request, text, dry_run, create_categories=False):
+        return catalog_import.import_catalog(
+            text=text, actor=request.user, dry_run=dry_run, create_categories=create_categories
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(variant_count=Count("variants", distinct=True))
@@ -319,7 +333,7 @@ class StockLevelAdmin(CsvImportMixin, TransferRequestActionMixin, admin.ModelAdm
         return request.user.has_perms(["inventory.change_stocklevel", "inventory.add_stockcount"])
 
     def run_import(self, request, text, dry_run):
-        return catalog.import_stock(text=text, actor=request.user, dry_run=dry_run)
+        return imports.import_stock(text=text, actor=request.user, dry_run=dry_run)
 
     def variants_for_transfer(self, queryset):
         return Variant.objects.filter(pk__in=queryset.values("variant_id"))

@@ -126,11 +126,14 @@ class CsvImportMixin:
     """An "Import CSV" page next to "Add" on the changelist.
 
     Subclasses set `import_title`, `import_columns` (help shown on the page) and implement
-    `run_import(request, text, dry_run)` returning a report with rows, created, updated,
-    unchanged and errors ("line N: ..."), and `has_import_permission(request)`.
+    `run_import(request, text, dry_run, **options)` returning a report with rows, created,
+    updated, unchanged and errors ("line N: ..."; optionally `lines`, what each line does), and
+    `has_import_permission(request)`. An `import_form` subclass of CsvUploadForm adds options:
+    its other fields reach run_import as keyword arguments.
     """
 
     change_list_template = "admin/csv_import_change_list.html"
+    import_form = CsvUploadForm
     import_title = "Import CSV"
     import_columns = ""
     import_command = ""
@@ -159,18 +162,23 @@ class CsvImportMixin:
         if not self.has_import_permission(request):
             raise PermissionDenied
         report = None
-        form = CsvUploadForm(request.POST or None, request.FILES or None)
+        form = self.import_form(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
+            options = {k: v for k, v in form.cleaned_data.items() if k not in ("file", "dry_run")}
             dry_run = form.cleaned_data["dry_run"]
-            report = self.run_import(request, form.cleaned_data["file"], dry_run)
+            report = self.run_import(request, form.cleaned_data["file"], dry_run, **options)
             if not report.errors:
-                verb = "Checked" if dry_run else "Imported"
-                self.message_user(
-                    request,
-                    f"{verb} {report.rows} row(s): {report.created} created, {report.updated} updated, "
-                    f"{report.unchanged} unchanged.",
-                    messages.SUCCESS,
-                )
+                if dry_run:
+                    summary = (
+                        f"Checked {report.rows} row(s): {report.created} would be created, {report.updated} "
+                        f"updated, {report.unchanged} left unchanged. Nothing was written."
+                    )
+                else:
+                    summary = (
+                        f"Imported {report.rows} row(s): {report.created} created, {report.updated} updated, "
+                        f"{report.unchanged} unchanged."
+                    )
+                self.message_user(request, summary, messages.SUCCESS)
                 if not dry_run:
                     changelist = f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"
                     return HttpResponseRedirect(reverse(changelist))
@@ -180,6 +188,7 @@ class CsvImportMixin:
             "opts": self.opts,
             "form": form,
             "report": report,
+            "dry_run": bool(report and form.cleaned_data.get("dry_run")),
             "columns": self.import_columns,
             "command": self.import_command,
             "has_view_permission": self.has_view_permission(request),

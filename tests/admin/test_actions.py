@@ -113,10 +113,12 @@ def test_the_stock_import_page_lists_bad_lines_and_writes_nothing(merchandiser, 
 def test_the_catalog_import_page_checks_then_imports(merchandiser):
     text = "style_code,name,category,base_price,sku,size\nTS-1,Linen shirt,Men/Shirts,39.90,TS-1-M,M\n"
     # a dry run writes nothing
-    checked = merchandiser.post("/admin/inventory/product/import/", {"file": upload(text), "dry_run": "on"})
+    checked = merchandiser.post(
+        "/admin/inventory/product/import/", {"file": upload(text), "dry_run": "on", "create_categories": "on"}
+    )
     assert "Checked 1 row(s)" in checked.content.decode() and not Product.objects.exists()
     # a real run creates the product and variant
-    merchandiser.post("/admin/inventory/product/import/", {"file": upload(text)})
+    merchandiser.post("/admin/inventory/product/import/", {"file": upload(text), "create_categories": "on"})
     assert Variant.objects.get(sku="TS-1-M").product.base_price == Decimal("39.90")
     # a file that is not UTF-8 is refused with a form error
     latin = SimpleUploadedFile("x.csv", "style_code,name\nTS-2,Caf\xe9\n".encode("latin-1"))

@@ -24,7 +24,7 @@ def write(tmp_path, name, text):
 def test_import_catalog_creates_then_changes_nothing_on_a_second_run(tmp_path, capsys):
     path = write(tmp_path, "catalog.csv", CATALOG)
     # when
-    call_command("import_catalog", str(path))
+    call_command("import_catalog", str(path), "--create-categories")
     # then
     assert "3 created" in capsys.readouterr().out
     tee = Product.objects.get(style_code="TS-1")
@@ -32,14 +32,18 @@ def test_import_catalog_creates_then_changes_nothing_on_a_second_run(tmp_path, c
     assert Variant.objects.get(sku="TS-1-NAV-L").price == 17.50
     assert Product.objects.get(style_code="MG-9").final_sale is True
     # when imported again
-    call_command("import_catalog", str(path))
+    call_command("import_catalog", str(path), "--create-categories")
     assert "0 created, 0 updated, 3 unchanged" in capsys.readouterr().out
     assert (Product.objects.count(), Variant.objects.count(), Category.objects.count()) == (2, 3, 4)
 
 
 def test_import_catalog_updates_changed_rows(tmp_path):
-    call_command("import_catalog", str(write(tmp_path, "a.csv", CATALOG)))
-    call_command("import_catalog", str(write(tmp_path, "b.csv", CATALOG.replace("Pocket tee", "Pocket T-shirt"))))
+    call_command("import_catalog", str(write(tmp_path, "a.csv", CATALOG)), "--create-categories")
+    call_command(
+        "import_catalog",
+        str(write(tmp_path, "b.csv", CATALOG.replace("Pocket tee", "Pocket T-shirt"))),
+        "--create-categories",
+    )
     assert Product.objects.get(style_code="TS-1").name == "Pocket T-shirt"
 
 
@@ -61,7 +65,7 @@ def test_import_catalog_updates_changed_rows(tmp_path):
 )
 def test_a_bad_catalog_line_imports_nothing(tmp_path, capsys, text, message):
     with pytest.raises(CommandError, match="nothing was imported"):
-        call_command("import_catalog", str(write(tmp_path, "bad.csv", text)))
+        call_command("import_catalog", str(write(tmp_path, "bad.csv", text)), "--create-categories")
     assert message in capsys.readouterr().err
     assert not Product.objects.exists() and not Variant.objects.exists()
 
@@ -69,7 +73,7 @@ def test_a_bad_catalog_line_imports_nothing(tmp_path, capsys, text, message):
 def test_barcode_of_another_existing_sku_is_refused(tmp_path, capsys):
     VariantFactory(sku="OTHER", barcode="5000000000031")
     with pytest.raises(CommandError):
-        call_command("import_catalog", str(write(tmp_path, "c.csv", CATALOG)))
+        call_command("import_catalog", str(write(tmp_path, "c.csv", CATALOG)), "--create-categories")
     assert "barcode 5000000000031 already belongs to SKU OTHER" in capsys.readouterr().err
 
 
@@ -110,14 +114,14 @@ def test_a_bad_stock_line_imports_nothing(tmp_path, capsys, store, other_store, 
 
 
 def test_dry_run_writes_nothing(tmp_path, capsys):
-    call_command("import_catalog", str(write(tmp_path, "a.csv", CATALOG)), "--dry-run")
+    call_command("import_catalog", str(write(tmp_path, "a.csv", CATALOG)), "--dry-run", "--create-categories")
     assert "Checked 3 row(s)" in capsys.readouterr().out
     assert not Product.objects.exists()
 
 
 def test_exported_catalog_reads_back_unchanged(tmp_path, capsys):
     # given an imported catalog, edited nowhere
-    call_command("import_catalog", str(write(tmp_path, "a.csv", CATALOG)))
+    call_command("import_catalog", str(write(tmp_path, "a.csv", CATALOG)), "--create-categories")
     capsys.readouterr()
     # when exported and imported again
     text = export_catalog(products=Product.objects.all())

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from customers.imports import import_customers, text_opener
 from customers.models import Customer
 from inventory import services as inventory
-from inventory.catalog import import_catalog
+from inventory.catalog_import import import_catalog
 from inventory.models import Product
 from retail.spreadsheets import safe_cell
 from tests.factories import StoreFactory

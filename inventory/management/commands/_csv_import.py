@@ -12,16 +12,26 @@ class CsvImportCommand(BaseCommand):
         parser.add_argument("file", type=Path, help="CSV file with a header row (UTF-8).")
         parser.add_argument("--dry-run", action="store_true", help="Only validate; write nothing.")
 
+    def importer_options(self, options: dict) -> dict:
+        return {}
+
     def handle(self, *args, file: Path, dry_run: bool, **options):
         try:
             text = file.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Cannot read {file}: {exc}") from None
-        report = type(self).importer(text=text, dry_run=dry_run)
+        report = type(self).importer(text=text, dry_run=dry_run, **self.importer_options(options))
         if report.errors:
             for error in report.errors:
                 self.stderr.write(error)
             raise CommandError(f"{len(report.errors)} error(s) in {file}; nothing was imported.")
+        if getattr(report, "delimiter", ",") != ",":
+            self.stdout.write(f"Read as a {report.delimiter_name} file.")
+        for line in getattr(report, "lines", []):
+            if line.action != "unchanged":
+                self.stdout.write(f"line {line.line}: {line.sku} {line.action}  {'; '.join(line.changes)}".rstrip())
+        for name in getattr(report, "new_categories", []):
+            self.stdout.write(f"new category: {name}")
         verb = "Checked" if dry_run else "Imported"
         self.stdout.write(
             self.style.SUCCESS(

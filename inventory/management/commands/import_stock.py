@@ -7,7 +7,7 @@ file twice changes nothing. Every line is checked first; any error is reported w
 number and nothing is imported.
 """
 
-from inventory.catalog import import_stock
+from inventory.imports import import_stock
 from inventory.management.commands._csv_import import CsvImportCommand
 
 

@@ -1,0 +1,343 @@
+"""The catalog CSV import: one row per variant, upserted by style code and SKU.
+
+It names only categories that exist (matched by their names from the top, case and spacing
+aside) unless told to create the missing ones, so a typo is a line error, not a new category.
+Check, plan and write are one path: a dry run is the import stopped before its first write, and
+reports each line as create / update / unchanged with what would change.
+"""
+
+import difflib
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from inventory.imports import (
+    CATALOG_COLUMNS,
+    CATALOG_OPTIONAL,
+    ImportReport,
+    RowPlan,
+    bool_cell,
+    int_cell,
+    price_cell,
+    read_csv,
+)
+from inventory.models import Category, Product, Variant
+from retail.models import User
+from retail.services import record_audit_event
+
+
+def import_catalog(
+    *, text: str, actor: User | None = None, dry_run: bool = False, create_categories: bool = False
+) -> ImportReport:
+    """Upsert products (by style_code) and variants (by sku) from CSV, one row per variant.
+
+    Columns (header row required; commas or semicolons): style_code, name, category (a path such as
+    "Women/Tops" naming an existing category; with `create_categories` a missing one is created),
+    base_price, sku; optional brand, description, image_url, final_sale, return_window_days,
+    barcode, size, colour, price_override, active. Every row is checked and planned first; with
+    any error nothing is written and `report.errors` names each line. A dry run returns the same
+    report (errors, or each line as create / update / unchanged) and writes nothing.
+    """
+    report = ImportReport()
+    rows, errors = read_csv(text, CATALOG_COLUMNS, CATALOG_OPTIONAL, report)
+    report.rows, report.errors = len(rows), errors
+    if errors:
+        return report
+    with transaction.atomic():
+        products, variants = _check_catalog(rows, report)
+        categories = _resolve_categories(products, rows, report, create=create_categories)
+        if report.errors:
+            return report
+        plan = _plan_catalog(products, variants, categories, rows, report)
+        if dry_run:
+            return report
+        _write_catalog(plan, categories)
+        record_audit_event(
+            actor=actor,
+            action="catalog.imported",
+            object_type="inventory.product",
+            details={
+                "rows": report.rows,
+                "created": report.created,
+                "updated": report.updated,
+                "new_categories": report.new_categories[:100],
+            },
+        )
+    return report
+
+
+def _check_catalog(rows: list[tuple[int, dict]], report: ImportReport) -> tuple[dict, dict]:
+    errors = report.errors
+    decimal_comma = report.delimiter == ";"
+    products: dict[str, dict] = {}
+    variants: dict[str, dict] = {}
+    barcodes: dict[str, str] = {}
+    for line, row in rows:
+        for column in CATALOG_COLUMNS:
+            if not row.get(column):
+                errors.append(f"line {line}: {column} is empty")
+        if any(e.startswith(f"line {line}:") for e in errors):
+            continue
+        style = row["style_code"]
+        if slugify(style) != style.lower() or len(style) > 40:
+            errors.append(f"line {line}: style_code {style!r} may hold only letters, digits, - and _")
+        product = {
+            "name": row["name"][:200],
+            "brand": row.get("brand", "")[:80],
+            "category": row["category"],
+            "base_price": price_cell(row["base_price"], "base_price", errors, line, decimal_comma=decimal_comma),
+            "description": row.get("description", ""),
+            "image_url": row.get("image_url", ""),
+            "final_sale": bool_cell(row.get("final_sale", ""), "final_sale", errors, line, False),
+            "return_window_days": int_cell(row.get("return_window_days", ""), "return_window_days", errors, line),
+        }
+        if style in products and products[style] != product:
+            errors.append(f"line {line}: style {style} differs from its earlier line")
+        products[style] = product
+        sku, barcode = row["sku"], row.get("barcode") or None
+        if sku in variants:
+            errors.append(f"line {line}: SKU {sku} appears twice")
+        if len(sku) > 40:
+            errors.append(f"line {line}: SKU is longer than 40 characters")
+        if barcode:
+            if not barcode.isdigit() or len(barcode) not in (8, 12, 13, 14):
+                errors.append(f"line {line}: barcode {barcode!r} is not an EAN/UPC (8, 12, 13 or 14 digits)")
+            if barcodes.setdefault(barcode, sku) != sku:
+                errors.append(f"line {line}: barcode {barcode} is also on SKU {barcodes[barcode]}")
+        variants[sku] = {
+            "style": style,
+            "barcode": barcode,
+            "size": row.get("size", "")[:20],
+            "colour": row.get("colour", "")[:40],
+            "price_override": price_cell(
+                row.get("price_override", ""),
+                "price_override",
+                errors,
+                line,
+                blank_ok=True,
+                decimal_comma=decimal_comma,
+            ),
+            "is_active": bool_cell(row.get("active", ""), "active", errors, line, True),
+        }
+    if not errors:
+        _check_like_the_write(products, variants, rows, errors)
+    taken = dict(
+        Variant.objects.filter(barcode__in=list(barcodes)).exclude(sku__in=list(variants)).values_list("barcode", "sku")
+    )
+    for barcode, other in taken.items():
+        line = next(n for n, r in rows if r.get("barcode") == barcode)
+        errors.append(f"line {line}: barcode {barcode} already belongs to SKU {other}")
+    moved = Variant.objects.filter(sku__in=list(variants)).select_related("product")
+    for variant in moved:
+        if variant.product.style_code != variants[variant.sku]["style"]:
+            line = next(n for n, r in rows if r["sku"] == variant.sku)
+            errors.append(f"line {line}: SKU {variant.sku} belongs to style {variant.product.style_code}")
+    return products, variants
+
+
+def _check_like_the_write(products: dict, variants: dict, rows, errors: list[str]) -> None:
+    """The model validation _write_catalog runs (full_clean), run in the check, so a dry run that
+    passes means the import passes (URLs, lengths, ranges, category paths)."""
+    line_of_style = {}
+    for n, r in rows:
+        line_of_style.setdefault(r["style_code"], n)
+    line_of_sku = {r["sku"]: n for n, r in rows}
+    slug_limit = Category._meta.get_field("slug").max_length
+    name_limit = Category._meta.get_field("name").max_length
+    for style, data in products.items():
+        line = line_of_style[style]
+        names = _category_names(data["category"])
+        slug = "-".join(slugify(name) for name in names)
+        if not names or not slug or len(slug) > slug_limit or any(len(n) > name_limit for n in names):
+            errors.append(f"line {line}: category {data['category']!r} is not a usable path like Women/Tops")
+        fields = {k: v for k, v in data.items() if k != "category"}
+        _full_clean(Product(style_code=style, **fields), line, errors, exclude=["category"])
+    for sku, data in variants.items():
+        fields = {k: v for k, v in data.items() if k != "style"}
+        _full_clean(Variant(sku=sku, **fields), line_of_sku[sku], errors, exclude=["product"])
+
+
+def _full_clean(obj, line: int, errors: list[str], *, exclude: list[str]) -> None:
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.append(f"line {line}: {field}: {' '.join(messages)}")
+
+
+# --------------------------------------------------------------------------- categories
+
+
+def _category_names(path: str) -> list[str]:
+    return [" ".join(p.split()) for p in path.split("/") if p.strip()]
+
+
+def _path_key(names: list[str]) -> tuple[str, ...]:
+    return tuple(name.casefold() for name in names)
+
+
+@dataclass
+class NewCategory:
+    names: list[str]
+    slug: str
+    parent_key: tuple[str, ...]  # () for a top-level category
+
+    @property
+    def label(self) -> str:
+        return " / ".join(self.names)
+
+
+def _resolve_categories(
+    products: dict, rows: list[tuple[int, dict]], report: ImportReport, *, create: bool
+) -> dict[tuple[str, ...], Category | NewCategory]:
+    """Every category path (the file's and their parents) -> the existing Category (matched by its names from the top,
+    case and spacing aside, or by its slug), or a NewCategory when `create` allows it; without
+    `create` an unknown path is an error on the style's first line, with the closest existing path."""
+    existing = {c.pk: c for c in Category.objects.all()}  # head office's tree: tens to hundreds of rows
+
+    def names_of(category: Category) -> list[str]:
+        names = []
+        while category is not None:
+            names.insert(0, category.name)
+            category = existing.get(category.parent_id)
+        return names
+
+    by_path: dict[tuple[str, ...], Category | NewCategory] = {_path_key(names_of(c)): c for c in existing.values()}
+    by_slug = {c.slug: c for c in existing.values()}
+    labels = [" / ".join(names_of(c)) for c in existing.values()]
+    first_line: dict[str, int] = {}
+    for line, row in rows:
+        first_line.setdefault(row["style_code"], line)
+    resolved: dict[tuple[str, ...], Category | NewCategory] = {}
+    for style, data in products.items():
+        names = _category_names(data["category"])
+        key = _path_key(names)
+        if key in resolved:
+            continue
+        slug, parent_key = "", ()
+        for depth in range(1, len(names) + 1):
+            prefix = _path_key(names[:depth])
+            slug = f"{slug}-{slugify(names[depth - 1])}" if slug else slugify(names[depth - 1])
+            if prefix not in by_path and slug in by_slug:
+                by_path[prefix] = by_slug[slug]
+            if prefix not in by_path:
+                if not create:
+                    label = " / ".join(names)
+                    close = difflib.get_close_matches(label, labels, n=1, cutoff=0.75)
+                    hint = f" Did you mean {close[0]!r}?" if close else ""
+                    report.errors.append(
+                        f"line {first_line[style]}: category {label!r} does not exist.{hint} Correct it, or import"
+                        " with 'create missing categories' to add it."
+                    )
+                    break
+                by_path[prefix] = NewCategory(names=names[:depth], slug=slug, parent_key=parent_key)
+                report.new_categories.append(by_path[prefix].label)
+            parent_key = prefix
+        else:
+            resolved[key] = by_path[key]
+    return by_path
+
+
+# --------------------------------------------------------------------------- plan and write
+
+
+@dataclass
+class CatalogPlan:
+    products: dict[str, tuple[Product, dict]]  # style -> (existing or new product, fields to set) when it changes
+    variants: list[tuple[Variant | None, str, str, dict]]  # (existing or None, sku, style, fields) when it changes
+
+
+def _shown(value) -> str:
+    if isinstance(value, Category):
+        return str(value)
+    if isinstance(value, NewCategory):
+        return f"{value.label} (new)"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _differences(obj, fields: dict) -> list[str]:
+    changes = []
+    for name, new in fields.items():
+        old = getattr(obj, name)
+        if isinstance(new, (Category, NewCategory)):
+            same = isinstance(new, Category) and obj.category_id == new.pk
+            old = obj.category
+        else:
+            same = old == new
+        if not same:
+            changes.append(f"{name}: {_shown(old)} → {_shown(new)}")
+    return changes
+
+
+def _plan_catalog(products: dict, variants: dict, categories: dict, rows, report: ImportReport) -> CatalogPlan:
+    """Each line as create / update / unchanged (into `report`) and what the write must save. The
+    only reads are the styles and SKUs of the file, so the dry run and the import agree."""
+    current_products = {
+        p.style_code: p for p in Product.objects.filter(style_code__in=list(products)).select_related("category")
+    }
+    current_variants = {v.sku: v for v in Variant.objects.filter(sku__in=list(variants))}
+    plan = CatalogPlan(products={}, variants=[])
+    product_changes: dict[str, list[str]] = {}
+    for style, data in products.items():
+        fields = {**data, "category": categories[_path_key(_category_names(data["category"]))]}
+        product = current_products.get(style)
+        if product is None:
+            plan.products[style] = (Product(style_code=style), fields)
+            continue
+        product_changes[style] = _differences(product, fields)
+        if product_changes[style]:
+            plan.products[style] = (product, fields)
+    for line, row in rows:
+        sku = row["sku"]
+        data = variants[sku]
+        style = data["style"]
+        fields = {k: v for k, v in data.items() if k != "style"}
+        variant = current_variants.get(sku)
+        if variant is None:
+            action, changes = "create", []
+            plan.variants.append((None, sku, style, fields))
+        else:
+            own = _differences(variant, fields)
+            changes = product_changes.get(style, []) + own
+            action = "update" if changes else "unchanged"
+            if own:
+                plan.variants.append((variant, sku, style, fields))
+        report.lines.append(RowPlan(line=line, style_code=style, sku=sku, action=action, changes=changes))
+    report.created = sum(1 for r in report.lines if r.action == "create")
+    report.updated = sum(1 for r in report.lines if r.action == "update")
+    report.unchanged = sum(1 for r in report.lines if r.action == "unchanged")
+    return plan
+
+
+def _write_catalog(plan: CatalogPlan, categories: dict) -> None:
+    made: dict[tuple[str, ...], Category] = {}
+
+    def category(value: Category | NewCategory) -> Category:
+        if isinstance(value, Category):
+            return value
+        key = _path_key(value.names)
+        if key not in made:
+            parent = category(categories[value.parent_key]) if value.parent_key else None
+            made[key] = Category(name=value.names[-1], slug=value.slug, parent=parent)
+            made[key].full_clean()
+            made[key].save()
+        return made[key]
+
+    saved: dict[str, Product] = {}
+    for style, (product, fields) in plan.products.items():
+        for key, value in fields.items():
+            setattr(product, key, category(value) if key == "category" else value)
+        product.full_clean(validate_unique=False)
+        product.save()
+        saved[style] = product
+    unsaved = {style for variant, _, style, _ in plan.variants if variant is None and style not in saved}
+    saved.update({p.style_code: p for p in Product.objects.filter(style_code__in=unsaved)})
+    for variant, sku, style, fields in plan.variants:
+        if variant is None:
+            variant = Variant(sku=sku, product=saved[style])
+        for key, value in fields.items():
+            setattr(variant, key, value)
+        variant.full_clean(validate_unique=False)
+        variant.save()
