@@ -53,9 +53,10 @@ e2e: venv ## only the browser journeys (Debian's chromium)
 fuzz: venv ## schemathesis, all phases, as anonymous, shopper, till and staff against a live server (the long run; CI runs a short one)
 	$(MAKE) test PYTEST_ARGS="tests/fuzz/test_live.py -s -q $(PYTEST_ARGS_FUZZ)" FUZZ_BUDGET=full
 
-lint: venv ## ruff (lint and format check)
+lint: venv ## ruff (lint and format check), and the layers between apps (pyproject's import-linter contracts)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) -m tests.layers
 
 fmt: venv ## ruff fix and format
 	$(VENV)/bin/ruff check --fix .

@@ -21,7 +21,7 @@ from customers.models import (
     Tag,
 )
 from customers.services import assign_offer_to_segment, erase_customer, set_offers_active, undo_merge
-from customers.services.profiles import _clean_profile_values, _sync_contact_identities, refresh_search_name
+from customers.services.profiles import clean_profile_values, refresh_search_name, sync_contact_identities
 from retail.admin import CsvImportMixin, streaming_csv_response
 from retail.services import record_audit_event
 
@@ -75,7 +75,7 @@ class CustomerAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         try:
-            cleaned = _clean_profile_values(
+            cleaned = clean_profile_values(
                 {k: data.get(k) or "" for k in ("email", "phone", "card_number")}
                 | {"preferred_sizes": data.get("preferred_sizes") or {}}
             )
@@ -203,7 +203,7 @@ class CustomerAdmin(MergeTwoAction, CsvImportMixin, admin.ModelAdmin):
             obj.created_at = obj.updated_at
         super().save_model(request, obj, form, change)
         try:
-            _sync_contact_identities(obj)
+            sync_contact_identities(obj)
         except CustomerError as exc:
             messages.warning(request, f"{exc.message} (customer #{exc.extra.get('customer_id')})")
 

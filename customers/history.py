@@ -29,7 +29,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from customers.imports import CENT, ImportReport, Opener, Progress, _HeaderError, _rows
+from customers.imports import CENT, HeaderError, ImportReport, Opener, Progress, read_rows
 from customers.models import Customer, CustomerIdentity, Interaction, PurchasedItem
 from customers.models.loyalty import LoyaltyAccount, LoyaltyTier
 from customers.normalise import normalise_card, normalise_email
@@ -177,7 +177,7 @@ def _chunks(opener: Opener, report: ImportReport, progress: Progress | None, pha
     parser = _Parser(report)
     chunk: list[_Txn] = []
     rows = 0
-    for rows, (line, row) in enumerate(_rows(opener, required=REQUIRED, optional=OPTIONAL), start=1):
+    for rows, (line, row) in enumerate(read_rows(opener, required=REQUIRED, optional=OPTIONAL), start=1):
         txn = parser.parse(line, row)
         if txn is not None:
             chunk.append(txn)
@@ -241,7 +241,7 @@ def import_transactions(
                     report.error(txn.line, f"no customer with {kind} {value} (import the customers first)")
                 if txn.store and stores[txn.store] is None:
                     report.error(txn.line, f"unknown store {txn.store!r}")
-    except _HeaderError as exc:
+    except HeaderError as exc:
         report.errors.append(str(exc))
         return report
     report.errors.sort(key=lambda e: int(e.split(":", 1)[0].removeprefix("line ")) if e.startswith("line ") else 1e12)

@@ -55,34 +55,34 @@ def text_opener(text: str) -> Opener:
 
 
 def file_opener(path) -> Opener:
-    return lambda: open(path, encoding="utf-8-sig", newline="")  # closed by _rows
+    return lambda: open(path, encoding="utf-8-sig", newline="")  # closed by read_rows
 
 
 FORMULA_ERROR = "{column} starts with =, +, -, or @: a spreadsheet would run it as a formula. Remove that character."
 
 
-class _HeaderError(Exception):
+class HeaderError(Exception):
     pass
 
 
-def _rows(opener: Opener, *, required: list[str], optional: list[str]) -> Iterator[tuple[int, dict]]:
-    """(line number, {column: stripped cell}) for each data row; _HeaderError on a bad header."""
+def read_rows(opener: Opener, *, required: list[str], optional: list[str]) -> Iterator[tuple[int, dict]]:
+    """(line number, {column: stripped cell}) for each data row; HeaderError on a bad header."""
     with opener() as stream:
         reader = csv.reader(stream)
         try:
             header = [h.strip().lower() for h in next(reader)]
         except StopIteration:
-            raise _HeaderError("line 1: the file is empty; it needs a header row") from None
+            raise HeaderError("line 1: the file is empty; it needs a header row") from None
         except csv.Error as exc:
-            raise _HeaderError(f"line 1: not valid CSV ({exc})") from None
+            raise HeaderError(f"line 1: not valid CSV ({exc})") from None
         missing = [c for c in required if c not in header]
         if missing:
-            raise _HeaderError(
+            raise HeaderError(
                 f"line 1: missing column(s) {', '.join(missing)}; columns are {', '.join(required + optional)}"
             )
         unknown = [c for c in header if c not in required + optional]
         if unknown:
-            raise _HeaderError(f"line 1: unknown column(s) {', '.join(unknown)}")
+            raise HeaderError(f"line 1: unknown column(s) {', '.join(unknown)}")
         width = len(header)
         while True:
             try:
@@ -197,7 +197,7 @@ def import_customers(*, opener: Opener, actor: User | None = None, dry_run: bool
     planned: list[tuple[int, dict]] = []
     first_line: dict[tuple[str, str], int] = {}
     try:
-        for line, row in _rows(opener, required=[], optional=CUSTOMER_COLUMNS):
+        for line, row in read_rows(opener, required=[], optional=CUSTOMER_COLUMNS):
             report.rows += 1
             if "__error__" in row:
                 report.error(line, row["__error__"])
@@ -209,7 +209,7 @@ def import_customers(*, opener: Opener, actor: User | None = None, dry_run: bool
                 if value and first_line.setdefault((kind, value), line) != line:
                     report.error(line, f"{kind} {value} is also on line {first_line[(kind, value)]}")
             planned.append((line, clean))
-    except _HeaderError as exc:
+    except HeaderError as exc:
         report.errors.append(str(exc))
         return report
     if not report.rows and not report.errors:

@@ -29,8 +29,7 @@ from customers.models import (
     Tag,
     Task,
 )
-from customers.services import assign_offer_to_segment
-from customers.services._common import update_rows
+from customers.services import assign_offer_to_segment, update_rows
 from retail.bulk import copy_models
 from retail.models import Store, StoreMembership, User
 from retail.seed import demo_password_hash

@@ -11,7 +11,7 @@ from django.utils import timezone
 from customers.services.linking import PHONE_CODE_TOPIC
 from orders.models import Fulfillment, Notification, Order
 from orders.notifications import OutgoingMessage, adapter_for
-from orders.services._common import NOTIFY_TOPIC
+from orders.services import NOTIFY_TOPIC
 from retail.outbox import outbox_handler
 
 SUBJECTS = {

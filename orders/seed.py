@@ -19,7 +19,7 @@ from inventory.models import StockLevel, Variant
 from orders.models import Cart, CartLine, Fulfillment, Order, OrderLine, Payment, StatusChange
 from orders.numbers import seeded_numbers
 from orders.pricing import money
-from orders.services._common import notifications_muted
+from orders.services import notifications_muted
 from retail.bulk import copy_models
 from retail.models import Store, StoreMembership
 from retail.seeding import SeedContext, seed_step

@@ -177,7 +177,7 @@ def _queue_filter(tab: str, now) -> Q:
 
 
 def _pick_sla():
-    from orders.services._transitions import pick_sla
+    from orders.services import pick_sla
 
     return pick_sla()
 

@@ -4,6 +4,7 @@ resolve_customer, record_interaction, record_purchase, earn_points, reverse_poin
 redeem_points, redeem_offer, issue_store_credit, spend_store_credit, raise_task_for_event
 """
 
+from customers.services._common import update_rows
 from customers.services.clienteling import (
     add_note,
     complete_task,
@@ -107,4 +108,5 @@ __all__ = [
     "undo_merge",
     "update_customer_profile",
     "update_profile_from_client",
+    "update_rows",
 ]

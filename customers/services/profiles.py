@@ -36,7 +36,7 @@ def refresh_search_name(customer: Customer) -> None:
     customer.search_name = " ".join(f"{customer.first_name} {customer.last_name}".lower().split())[:170]
 
 
-def _clean_profile_values(values: dict) -> dict:
+def clean_profile_values(values: dict) -> dict:
     cleaned = dict(values)
     try:
         if "email" in cleaned:
@@ -80,7 +80,7 @@ def _clean_profile_values(values: dict) -> dict:
     return cleaned
 
 
-def _sync_contact_identities(customer: Customer, fields=tuple(CONTACT_IDENTITY)) -> None:
+def sync_contact_identities(customer: Customer, fields=tuple(CONTACT_IDENTITY)) -> None:
     """Email, phone and card on the profile are also identities; taken ones are refused."""
     now = timezone.now()
     for field in fields:
@@ -118,7 +118,7 @@ def new_customer(
 
     Also used by the bulk customer import, so both paths store exactly the same values.
     """
-    values = _clean_profile_values(
+    values = clean_profile_values(
         {"email": email, "phone": phone, "card_number": card_number, "preferred_sizes": preferred_sizes or {}}
     )
     now = now or timezone.now()
@@ -171,7 +171,7 @@ def create_customer(
     except ValidationError as exc:
         raise validation_to_error(exc) from None
     customer.save()
-    _sync_contact_identities(customer)
+    sync_contact_identities(customer)
     record_audit_event(actor=actor, action="customer.created", obj=customer, store=store)
     return customer
 
@@ -196,7 +196,7 @@ def update_customer_profile(
         raise CustomerError(f"Cannot change {', '.join(sorted(unknown))}.", code=RetailCode.INVALID)
     if customer.erased_at:
         raise CustomerError("This customer was erased.", code=CustomerCode.CUSTOMER_ERASED)
-    values = _clean_profile_values(values)
+    values = clean_profile_values(values)
     changed = []
     for field, value in values.items():
         if getattr(customer, field) != value:
@@ -212,7 +212,7 @@ def update_customer_profile(
         raise validation_to_error(exc) from None
     customer.save()
     if claim_identities:
-        _sync_contact_identities(customer, [f for f in CONTACT_IDENTITY if f in changed])
+        sync_contact_identities(customer, [f for f in CONTACT_IDENTITY if f in changed])
     record_audit_event(
         actor=actor, action="customer.updated", obj=customer, store=store, details={"fields": sorted(changed)}
     )

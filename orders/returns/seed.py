@@ -35,7 +35,7 @@ from orders.returns.services import (
 from orders.returns.services.notify import happened_at, notifications_muted
 from orders.returns.services.policy_admin import save_return_policy
 from orders.returns.services.receiving import rejudge
-from orders.services._common import notifications_muted as order_notifications_muted
+from orders.services import notifications_muted as order_notifications_muted
 from retail.models import Store, StoreMembership
 from retail.seeding import SeedContext, seed_step
 

@@ -172,7 +172,7 @@ def preview_return(
     `lines` are services.LineRequest. For a return already started (`request`), its own units are
     not counted as "already returned" and the window counts from the day it was started.
     """
-    from orders.returns.services._facts import (
+    from orders.returns.services.facts import (
         Item,
         current_rules,
         judge_items,

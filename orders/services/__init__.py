@@ -8,8 +8,12 @@ pickups:   start_picking, scan_pick, short_pick, mark_ready, record_arrival, han
 lifecycle: send_pickup_reminder, expire_pickup, cancel_order
 payments:  settle_payments, refund_payment, owed_amount
 pos:       record_pos_sale (PosSale), record_pos_sales (a till's offline batch: PosResult per receipt)
+shared:    NOTIFY_TOPIC (the outbox topic of shoppers' messages), notifications_muted (demo seed),
+           pick_sla (how long a pick-up may wait to be picked)
 """
 
+from orders.services._common import NOTIFY_TOPIC, notifications_muted
+from orders.services._transitions import pick_sla
 from orders.services.carts import (
     create_anonymous_cart,
     merge_anonymous_cart,
@@ -35,6 +39,7 @@ from orders.services.pos import PosResult, PosSale, record_pos_sale, record_pos_
 
 __all__ = [
     "MAX_POS_BATCH",
+    "NOTIFY_TOPIC",
     "GroupRequest",
     "PosResult",
     "PosSale",
@@ -45,8 +50,10 @@ __all__ = [
     "hand_over_pickup",
     "mark_ready",
     "merge_anonymous_cart",
+    "notifications_muted",
     "open_cart_for",
     "owed_amount",
+    "pick_sla",
     "place_order",
     "record_arrival",
     "record_pos_sale",

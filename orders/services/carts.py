@@ -138,7 +138,7 @@ def set_cart_line(*, cart: Cart, sku: str, quantity: int, channel: str = "web", 
     return cart
 
 
-def _absorb(*, source: Cart, target: Cart) -> None:
+def absorb_cart(*, source: Cart, target: Cart) -> None:
     """Move source's lines into target (quantities summed, capped) and close source as merged."""
     mine = {line.variant_id: line for line in target.lines.all()}
     for line in source.lines.all():
@@ -166,7 +166,7 @@ def merge_anonymous_cart(*, token: str, customer: Customer, channel: str = "web"
     if anonymous.status != Cart.Status.OPEN:
         raise OrderError("This cart was already checked out or merged.", code=OrderCode.CART_CLOSED)
     target = _lock(target)
-    _absorb(source=anonymous, target=target)
+    absorb_cart(source=anonymous, target=target)
     _touch(target, channel)
     return target
 

@@ -15,13 +15,13 @@ def repoint_on_merge(sender, merge, source, target, **kwargs):
 
     An open cart of the source joins the target's open cart (one open cart per shopper).
     """
-    from orders.services.carts import _absorb, open_cart_for
+    from orders.services.carts import absorb_cart, open_cart_for
 
     order_ids = list(Order.objects.filter(customer=source).values_list("pk", flat=True))
     Order.objects.filter(pk__in=order_ids).update(customer=target)
     source_open = Cart.objects.select_for_update().filter(customer=source, status=Cart.Status.OPEN).first()
     if source_open is not None and source_open.lines.exists():
-        _absorb(source=source_open, target=open_cart_for(customer=target))
+        absorb_cart(source=source_open, target=open_cart_for(customer=target))
     cart_ids = list(Cart.objects.filter(customer=source).exclude(status=Cart.Status.OPEN).values_list("pk", flat=True))
     Cart.objects.filter(pk__in=cart_ids).update(customer=target)
     Cart.objects.filter(customer=source, status=Cart.Status.OPEN).update(status=Cart.Status.ABANDONED)

@@ -20,7 +20,7 @@ from orders.returns.models import Condition, Disposition, Reason, ReturnRequest
 from orders.returns.numbers import qr_svg
 from orders.returns.portal import forms
 from orders.returns.portal.panels import returns_panel
-from orders.returns.services._facts import delivered_units
+from orders.returns.services.facts import delivered_units
 from retail.portal.access import portal_view
 
 PURCHASES_PER_PAGE = 20

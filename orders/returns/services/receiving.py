@@ -9,7 +9,8 @@ from inventory.errors import InventoryCode, InventoryError
 from orders.errors import OrderCode
 from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.models import Condition, Disposition, ReturnLine, ReturnRequest
-from orders.returns.services._facts import (
+from orders.returns.services._tx import remember, remembered, service
+from orders.returns.services.facts import (
     DEFAULT_DISPOSITION,
     Item,
     current_rules,
@@ -21,7 +22,6 @@ from orders.returns.services._facts import (
     price_receiptless,
     units_in_returns,
 )
-from orders.returns.services._tx import remember, remembered, service
 from orders.returns.services.notify import notify_return
 from orders.returns.services.requests import lock_request, save_verdicts
 from retail.errors import RetailCode

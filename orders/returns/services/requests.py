@@ -11,7 +11,8 @@ from orders.models import Order, OrderLine
 from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.models import Condition, Disposition, Reason, ReturnLine, ReturnRequest
 from orders.returns.numbers import new_qr_token, new_rma_number
-from orders.returns.services._facts import (
+from orders.returns.services._tx import remember, service
+from orders.returns.services.facts import (
     Item,
     current_rules,
     delivered_units,
@@ -21,7 +22,6 @@ from orders.returns.services._facts import (
     price_receiptless,
     units_in_returns,
 )
-from orders.returns.services._tx import remember, service
 from retail.errors import ErrorCode, RetailCode
 from retail.models import PosDevice, Store, User
 from retail.services import record_audit_event
