@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
@@ -582,8 +583,17 @@ def client_book(*, associate: User | None = None, store: Store | None = None) ->
     return qs.order_by("last_name", "first_name", "id")
 
 
+def store_today(store: Store) -> date:
+    """Today's date on the store's own clock: a task due "today" is due by the store's midnight."""
+    try:
+        return timezone.now().astimezone(ZoneInfo(store.time_zone)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.localdate()
+
+
 def tasks_due(*, store: Store, user: User | None = None, today: date | None = None) -> QuerySet[Task]:
-    today = today or timezone.localdate()
+    """Open tasks of the store due by `today` (the store's date), for `user` or nobody in particular."""
+    today = today or store_today(store)
     qs = Task.objects.filter(store=store, status=Task.Status.OPEN, due_on__lte=today).select_related(
         "customer", "assignee"
     )

@@ -43,7 +43,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Floor, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from customers.models import Task
 from insights.filters import Period
 from inventory.models import StockLevel, StockMovement, Transfer
 from orders.models import Fulfillment, Order, OrderLine
@@ -843,10 +842,11 @@ def rfm_segments(period: Period) -> list[dict]:
 # --- Today in one store (dashboard) --------------------------------------------------------------
 
 
-def store_today(*, store, since, until, today, low_stock_threshold: int) -> dict:
-    """Today's numbers for one store: two queries whatever the data size.
+def store_today(*, store, since, until) -> dict:
+    """Today's sales and hand-overs in one store: two queries whatever the data size.
 
-    `since`/`until` bound today in the store's own time zone; `today` is that local date.
+    `since`/`until` bound today in the store's own time zone. The figures other tiles show too
+    (pick-ups waiting, tasks due, low stock) come from their owners' selectors, in the tile.
     """
     by_channel = list(
         Order.objects.filter(store=store, placed_at__gte=since, placed_at__lt=until)
@@ -861,7 +861,6 @@ def store_today(*, store, since, until, today, low_stock_threshold: int) -> dict
         type(store)
         .objects.filter(pk=store.pk)
         .annotate(
-            pickups_open=_scalar(pickups.filter(status__in=Fulfillment.OPEN_STATUSES)),
             pickups_expiring=_scalar(pickups.filter(status=S.READY, hold_until__lt=until)),
             pickups_collected=_scalar(pickups.filter(status=S.COLLECTED, closed_at__gte=since, closed_at__lt=until)),
             returns_received=_scalar(
@@ -869,14 +868,8 @@ def store_today(*, store, since, until, today, low_stock_threshold: int) -> dict
                     store=OuterRef("pk"), received_at__gte=since, received_at__lt=until
                 ).exclude(status__in=[ReturnRequest.Status.REJECTED, ReturnRequest.Status.CANCELLED])
             ),
-            tasks_due=_scalar(Task.objects.filter(store=OuterRef("pk"), status=Task.Status.OPEN, due_on__lte=today)),
-            low_stock=_scalar(
-                StockLevel.objects.filter(
-                    location=OuterRef("pk"), variant__is_active=True, variant__product__is_active=True
-                ).filter(on_hand__lte=F("reserved") + F("safety_stock") + low_stock_threshold)
-            ),
         )
-        .values("pickups_open", "pickups_expiring", "pickups_collected", "returns_received", "tasks_due", "low_stock")
+        .values("pickups_expiring", "pickups_collected", "returns_received")
         .get()
     )
     return {

@@ -169,7 +169,7 @@ def _queue_filter(tab: str, now) -> Q:
         & {
             "to_pick": Q(status=S.PLACED),
             "picking": Q(status=S.PICKING),
-            "ready": Q(status=S.READY, hold_until__gt=now),
+            "ready": Q(status=S.READY),  # on the shelf; those past their hold date are also in "overdue"
             "overdue": Q(status__in=(S.PLACED, S.PICKING), created_at__lt=sla) | Q(status=S.READY, hold_until__lte=now),
             "expired": Q(status=S.EXPIRED, closed_at__gte=now - timezone.timedelta(days=7)),
         }[tab]
@@ -260,7 +260,11 @@ _COUNTED_STATUSES = (S.PLACED, S.PICKING, S.READY, S.EXPIRED)
 
 
 def queue_counts(*, store: Store) -> dict[str, int]:
-    """Counts of every queue tab and of curbside arrivals waiting, in one query.
+    """Counts of every queue tab, of curbside arrivals and of pick-ups waiting, in one query.
+
+    The one source of these numbers: the tabs, the dashboard's pick-ups tile and its "today" tile.
+    `waiting` (every open pick-up or curbside order) is to_pick + picking + ready; `overdue` is
+    the late ones among them, shown in their own tab too.
 
     The query groups the store's counted pick-ups by (status, kind) with four conditional counts;
     the tabs are summed here from those few groups, by the same rules as `_queue_filter` (a test
@@ -279,7 +283,7 @@ def queue_counts(*, store: Store) -> dict[str, int]:
             arrived=Count("pk", filter=Q(arrived_at__isnull=False)),
         )
     )
-    counts = dict.fromkeys((*QUEUE_TABS, "arrived"), 0)
+    counts = dict.fromkeys((*QUEUE_TABS, "arrived", "waiting"), 0)
     for group in groups:
         status, kind, n = group["status"], group["kind"], group["n"]
         if kind == Fulfillment.Kind.SHIP:
@@ -291,12 +295,14 @@ def queue_counts(*, store: Store) -> dict[str, int]:
             counts["to_pick" if status == S.PLACED else "picking"] += n
             counts["overdue"] += group["late"]
         elif status == S.READY:  # a ready pick-up always has a hold date (a check constraint)
-            counts["ready"] += group["held"]
+            counts["ready"] += n
             counts["overdue"] += n - group["held"]
         elif status == S.EXPIRED:
             counts["expired"] += group["recent"]
         if kind == Fulfillment.Kind.CURBSIDE and status in Fulfillment.OPEN_STATUSES:
             counts["arrived"] += group["arrived"]
+    # every pick-up not yet handed over is in exactly one of these three tabs ("overdue" overlaps them)
+    counts["waiting"] = counts["to_pick"] + counts["picking"] + counts["ready"]
     return counts
 
 

@@ -6,8 +6,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.urls import reverse
 from django.utils import timezone
 
+from customers.portal.tiles import tasks_due_figures
 from insights.selectors import store_today
+from inventory.portal.tiles import low_stock_figures
 from inventory.selectors import LOW_STOCK_THRESHOLD
+from orders.portal.tiles import pickup_counts
 from retail.models import StoreMembership
 from retail.portal.dashboard import dashboard_tile
 
@@ -26,7 +29,11 @@ def store_day(store, *, now: datetime | None = None) -> tuple[datetime, datetime
 @dashboard_tile(order=5, template="insights/tiles/today.html")
 def today_tile(request, store) -> dict:
     since, until, today = store_day(store)
-    numbers = store_today(store=store, since=since, until=until, today=today, low_stock_threshold=LOW_STOCK_THRESHOLD)
+    numbers = store_today(store=store, since=since, until=until)
+    # the same figures as the pick-ups, tasks and low stock tiles and the queue's tabs, computed once
+    numbers["pickups_open"] = pickup_counts(request, store)["waiting"]
+    numbers["tasks_due"] = tasks_due_figures(request, store)[0]
+    numbers["low_stock"] = low_stock_figures(request, store)[0]
     is_manager = getattr(request, "store_role", None) == StoreMembership.Role.MANAGER
     return {
         "today": today,

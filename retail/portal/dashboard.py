@@ -27,3 +27,13 @@ def dashboard_tile(*, order: int, template: str):
 
 def render_tiles(request, store) -> list[dict]:
     return [{"template": tile.template, **tile.context(request, store)} for tile in _tiles]
+
+
+def figure[T](request, key: str, compute: Callable[[], T]) -> T:
+    """A figure several tiles show (pick-ups waiting, tasks due, low stock), computed once per request
+    by its owning app's selector: the "today" tile and the pick-ups tile cannot say different numbers.
+    """
+    figures = request.__dict__.setdefault("_dashboard_figures", {})
+    if key not in figures:
+        figures[key] = compute()
+    return figures[key]

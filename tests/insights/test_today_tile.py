@@ -12,6 +12,7 @@ from insights.selectors import store_today
 from inventory.models import StockLevel
 from orders.models import Fulfillment, Order
 from tests.customers.factories import CustomerFactory
+from tests.factories import MembershipFactory
 from tests.insights.conftest import make_order, make_return
 from tests.inventory.factories import VariantFactory
 
@@ -19,8 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 def today_numbers(store):
-    since, until, today = store_day(store)
-    return store_today(store=store, since=since, until=until, today=today, low_stock_threshold=3)
+    since, until, _ = store_day(store)
+    return store_today(store=store, since=since, until=until)
 
 
 def fill_today(store, other_store, *, extra: int = 0):
@@ -78,8 +79,7 @@ def test_todays_numbers_for_the_store(store, other_store):
         ("web", 1, "5.00"),
     ]
     assert (str(numbers["sales"]), numbers["orders"]) == ("36.00", 4)
-    assert (numbers["pickups_open"], numbers["pickups_expiring"]) == (2, 1)
-    assert (numbers["returns_received"], numbers["tasks_due"], numbers["low_stock"]) == (1, 1, 1)
+    assert (numbers["pickups_expiring"], numbers["returns_received"]) == (1, 1)
 
 
 def test_the_tile_costs_two_queries_however_much_happened(store, other_store, django_assert_num_queries):
@@ -92,7 +92,7 @@ def test_the_tile_costs_two_queries_however_much_happened(store, other_store, dj
     # then
     with django_assert_num_queries(2):
         numbers = today_numbers(store)
-    assert numbers["low_stock"] == 2 + 30
+    assert numbers["orders"] == 2 * 4 + 30  # filled twice
 
 
 def test_the_dashboard_shows_the_tile(associate_client, store, other_store):
@@ -116,3 +116,53 @@ def test_a_day_is_the_stores_own_day(store):
     # then
     assert str(today) == "2026-11-22"
     assert since.astimezone(UTC).hour == 5 and until - since == timedelta(days=1)
+
+
+def _kpi(html: str, name: str) -> int:
+    return int(re.search(rf'data-kpi="{name}">(\d+)<', html).group(1))
+
+
+def test_the_dashboard_tiles_and_the_queue_tabs_say_the_same_numbers(associate_client, associate, store, other_store):
+    # given pick-ups in every state (one late to pick, one ready past its hold date, a curbside one),
+    # tasks of the associate, of the store, of a colleague and for tomorrow, and some low stock
+    now = timezone.now()
+    S, K = Fulfillment.Status, Fulfillment.Kind
+    pickups = [
+        (K.PICKUP, S.PLACED, now, None), (K.PICKUP, S.PLACED, now - timedelta(hours=5), None),
+        (K.CURBSIDE, S.PLACED, now, None), (K.PICKUP, S.PICKING, now, None),
+        (K.PICKUP, S.READY, now, now + timedelta(days=2)), (K.CURBSIDE, S.READY, now, now + timedelta(days=1)),
+        (K.PICKUP, S.READY, now - timedelta(days=4), now - timedelta(hours=1)),
+        (K.PICKUP, S.COLLECTED, now, None), (K.SHIP, S.PLACED, now, None),
+    ]  # fmt: skip
+    for kind, status, placed, hold in pickups:
+        make_order(store=store, channel="app", placed_at=placed, total="9.00", kind=kind,
+                   status=Order.Status.OPEN, fulfillment_status=status, ready_at=hold)  # fmt: skip
+    customer = CustomerFactory()
+    _, _, today = store_day(store)
+    colleague = MembershipFactory(store=store).user
+    for assignee, due in ((None, today), (associate, today - timedelta(days=2)), (colleague, today),
+                          (associate, today + timedelta(days=1))):  # fmt: skip
+        Task.objects.create(
+            customer=customer, store=store, kind="call", title="Call", due_on=due, assignee=assignee, created_at=now
+        )
+    for on_hand in (0, 2, 40):
+        StockLevel.objects.create(variant=VariantFactory(), location=store, on_hand=on_hand)
+    # when the associate opens the dashboard and the pick-up queue
+    dashboard = associate_client.get("/portal/").content.decode()
+    queue = associate_client.get("/portal/orders/pickups/").content.decode()
+    # then the "today" tile, the pick-ups tile and the tabs agree: 7 waiting = 3 to pick + 1 picking + 3 ready
+    tile = {
+        tab: int(re.search(rf'tab={tab}"><span class="stat">(\d+)<', dashboard).group(1))
+        for tab in ("to_pick", "picking", "ready", "overdue")
+    }
+    tabs = {tab: int(n) for tab, n in re.findall(r'href="\?tab=(\w+)"[^>]*>[^<]*<span class="tab-count">(\d+)<', queue)}
+    assert (tile["to_pick"], tile["picking"], tile["ready"], tile["overdue"]) == (3, 1, 3, 2)
+    assert {tab: tabs[tab] for tab in tile} == tile
+    assert _kpi(dashboard, "pickups_open") == tabs["to_pick"] + tabs["picking"] + tabs["ready"] == 7
+    assert "7 pick-ups waiting in all" in dashboard
+    # and tasks due: the store's and the associate's, not a colleague's nor tomorrow's, in both tiles
+    tasks_tile = int(re.search(r'<span class="stat">(\d+)</span> tasks? for you or the store', dashboard).group(1))
+    assert _kpi(dashboard, "tasks_due") == tasks_tile == 2
+    # and low stock (the fixture's SKUs at 0 and 2 units to sell, not the one at 40) in both tiles
+    low_tile = int(re.search(r'<span class="stat">(\d+)</span> SKUs? with', dashboard).group(1))
+    assert _kpi(dashboard, "low_stock") == low_tile == 2
