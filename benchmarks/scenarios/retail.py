@@ -35,12 +35,12 @@ def store_list(ctx: ScenarioContext):
 
 @scenario(name="stores.near", calls=300, target_p95_ms=60, max_queries=1, expect_status=200)
 def stores_near(ctx: ScenarioContext):
-    """GET /api/v1/stores/?near=lat,lng&pickup=1: pick-up stores nearest a shopper in Europe."""
+    """GET /api/v1/stores/?near=lat,lng&pickup=true: pick-up stores nearest a shopper in Europe."""
     points = cycle([f"{ctx.rng.uniform(40.0, 57.0):.4f},{ctx.rng.uniform(-6.0, 16.0):.4f}" for _ in range(100)])
     client = ctx.client
 
     def call():
-        return client.get("/api/v1/stores/", {"near": next(points), "pickup": "1"})
+        return client.get("/api/v1/stores/", {"near": next(points), "pickup": "true"})
 
     return call
 

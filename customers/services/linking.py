@@ -213,7 +213,8 @@ def send_phone_code(*, user: User, phone: str) -> None:
     try:
         phone = normalise_phone(phone or "")
     except ValidationError as exc:
-        raise CustomerError(exc.messages[0], code=RetailCode.INVALID, fields={"phone": exc.messages}) from None
+        # a rule of the numbering plan, not of the input's shape (which any string of digits has)
+        raise CustomerError(exc.messages[0], code=CustomerCode.INVALID_PHONE, fields={"phone": exc.messages}) from None
     if not phone:
         raise CustomerError(
             "Give the phone number to verify.", code=RetailCode.INVALID, fields={"phone": ["Required."]}

@@ -77,7 +77,9 @@ def test_a_managers_day_at_the_counter(browser_page, day, sign_in, screenshot):
     suggestion.click()
     # then her clienteling screen shows, and the look is audited
     expect(page.locator(".profile-head h1")).to_have_text("Grace Hopper")
-    page.locator("#panel-pickups").scroll_into_view_if_needed()  # the panels below the fold come on scroll
+    # the panels below the fold come on scroll (they are replaced when they arrive: scroll in one
+    # step in the page rather than hold on to a placeholder that may go while Playwright waits on it)
+    page.evaluate("s => document.querySelector(s).scrollIntoView()", "#panel-pickups")
     expect(page.locator("#panel-lists")).to_contain_text("BLOUSE-M")
     expect(page.locator("#panel-pickups")).to_contain_text(order.number)
     screenshot(page, "day-2-clienteling")

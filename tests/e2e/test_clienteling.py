@@ -164,12 +164,12 @@ def test_find_by_phone_open_filter_and_note(browser_page, counter, sign_in, scre
     assert Note.objects.get(customer=grace).store == counter["store"]
     # the panels below the fold wait for the associate to scroll, then come in one request
     assert [u for u in screen_requests if "/panels/" in u] == []
-    page.locator("#panel-recommendations").scroll_into_view_if_needed()
+    page.evaluate("s => document.querySelector(s).scrollIntoView()", "#panel-recommendations")
     expect(page.locator("#panel-recommendations .rec").first).to_be_visible()
     expect(page.locator("#panel-lists")).to_contain_text("here")
     expect(page.locator("#panel-orders")).not_to_have_attribute("aria-busy", "true")
     assert [u for u in screen_requests if "/panels/" in u] == [f"/portal/customers/{grace.pk}/panels/"]
-    page.locator("#panel-timeline").scroll_into_view_if_needed()
+    page.evaluate("s => document.querySelector(s).scrollIntoView()", "#panel-timeline")
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "clienteling")
     assert page.console_errors == []

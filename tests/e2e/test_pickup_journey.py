@@ -169,7 +169,7 @@ def test_app_order_picked_by_scanning_made_ready_and_handed_over_by_code(
     expect(timeline).to_contain_text(f"Order {number}")
     expect(timeline).to_contain_text(f"Collected {number}")
     expect(timeline).to_contain_text("receipt R-7781")
-    page.locator("#panel-orders").scroll_into_view_if_needed()  # below the fold: loaded on scroll
+    page.evaluate("s => document.querySelector(s).scrollIntoView()", "#panel-orders")  # below the fold
     expect(page.locator("#panel-orders")).to_contain_text(number)
     expect(page.locator("#panel-cart")).to_contain_text("The online cart is empty.")
     screenshot(page, "pickup-customer")

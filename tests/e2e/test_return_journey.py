@@ -134,7 +134,7 @@ def test_online_order_returned_in_another_store_to_store_credit(browser_page, ch
     assert entry.subject == f"Bought on the web, returned in {manchester.name} ({rma})"
     page.goto(f"/portal/customers/{chain['shopper'].pk}/")
     expect(page.locator("#panel-timeline")).to_contain_text("Bought on the web, returned in Omnistore Manchester")
-    page.locator("#panel-returns").scroll_into_view_if_needed()  # below the fold: loaded on scroll
+    page.evaluate("s => document.querySelector(s).scrollIntoView()", "#panel-returns")  # below the fold
     expect(page.locator("#panel-returns")).to_contain_text(rma)
     assert page.console_errors == []
 

@@ -59,4 +59,4 @@ def test_schemathesis_finds_nothing(caller, live_server, tmp_path, quiet_request
     outcome = run(live_server.url, world, caller, BUDGET, tmp_path)
     print(summary(outcome))
     # then it finds no failure and raises no failing warning
-    assert outcome.ok, outcome.output[-30_000:]
+    assert outcome.ok, f"{outcome.failing_warnings}\n{outcome.output[-30_000:]}"

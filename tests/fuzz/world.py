@@ -149,7 +149,8 @@ def build_world(caller: str = "shopper") -> World:
 
     for _ in range(2):
         order()  # placed: cancellable
-    order(kind="curbside")  # the shopper can say "I'm here"
+    for _ in range(3):  # the shopper can say "I'm here" (three: the fuzzer cancels some placed orders first)
+        order(kind="curbside")
     ready(order())  # ready to collect (its QR and pick-up code are served)
     collected_orders = []
     for _ in range(3):  # collected: what returns are started from
@@ -194,7 +195,7 @@ def build_world(caller: str = "shopper") -> World:
         world.list_item_ids.append(item.pk)
     ListItem.objects.filter(pk=world.list_item_ids[0]).update(id=EXAMPLE_ID)
     world.list_item_ids[0] = EXAMPLE_ID
-    for _ in range(4):  # merging and checking out close them
+    for _ in range(40):  # merging and checking out close them (ten ran out in one run of the fuzzer)
         cart = create_anonymous_cart(channel="web")
         replace_cart_lines(cart=cart, lines=[(EXAMPLE_SKU, 1)], channel="web")
         world.cart_tokens.append(cart.token)
