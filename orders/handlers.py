@@ -1,8 +1,10 @@
 """Outbox handlers of the orders app: messages to shoppers about their orders.
 
-Delivered exactly once per channel: the Notification row (unique by outbox message and channel)
-commits with the outbox's `delivered` mark, and adapters get `outbox:<id>` as idempotency key.
-Each channel is used only with the shopper's consent for it.
+These are service messages (the shopper's own order, pick-up or refund): they go to every contact
+the shopper gave on the order, whatever their marketing consents say — consent governs marketing
+only (customers' outreach). Delivered exactly once per channel: the Notification row (unique by
+outbox message and channel) commits with the outbox's `delivered` mark, and adapters get
+`outbox:<id>` as idempotency key. Times are on the clock of the store concerned.
 """
 
 from django.template.loader import render_to_string
@@ -10,9 +12,11 @@ from django.utils import timezone
 
 from customers.services.linking import PHONE_CODE_TOPIC
 from orders.models import Fulfillment, Notification, Order
-from orders.notifications import OutgoingMessage, adapter_for
+from orders.notifications import InlineImage, OutgoingMessage, adapter_for
+from orders.qr import qr_png
 from orders.services import NOTIFY_TOPIC
 from retail.outbox import outbox_handler
+from retail.selectors import opening_hours
 
 SUBJECTS = {
     "ready": "Your order {number} is ready to collect",
@@ -22,15 +26,70 @@ SUBJECTS = {
     "shipped": "Your order {number} is on its way",
     "cancelled": "Your order {number} was cancelled",
 }
+QR_CID = "pickup-qr@omnistore"
 
 
-def _channels(order: Order) -> list[tuple[str, str]]:
-    """(channel, recipient) for every channel we could use, consent checked later."""
-    out = [("email", order.email)]
-    out.append(("sms", order.phone))
+def store_time(moment, store) -> str:
+    """ "Fri 4 Dec, 18:00" on the store's clock (a shopper reads the time where they collect)."""
+    local = store.local(moment)
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+
+
+def address(store) -> str:
+    """ "12 Long Acre, London WC2E 9LH": the street, city and postcode that are filled in."""
+    return ", ".join(part for part in (store.address_line, f"{store.city} {store.postcode}".strip()) if part)
+
+
+def _recipients(order: Order) -> list[tuple[str, str]]:
+    """(channel, recipient) for the contacts the shopper gave; "" where they gave none."""
     user_id = order.customer.user_id if order.customer_id else None
-    out.append(("push", f"user:{user_id}" if user_id else ""))
-    return out
+    return [("email", order.email), ("sms", order.phone), ("push", f"user:{user_id}" if user_id else "")]
+
+
+def _render(channel: str, context: dict, *, subject: str, key: str, recipient: str) -> OutgoingMessage:
+    if channel != "email":
+        return OutgoingMessage(
+            channel=channel,
+            recipient=recipient,
+            subject="" if channel == "sms" else subject,  # an SMS has no subject line to repeat
+            body=render_to_string(f"orders/messages/{channel}.txt", context).strip(),
+            idempotency_key=key,
+        )
+    images = ()
+    fulfillment = context["fulfillment"]
+    if context["kind"] in ("ready", "reminder") and fulfillment is not None and fulfillment.qr_token:
+        images = (InlineImage(cid=QR_CID, content=qr_png(fulfillment.qr_token), filename="pickup-qr.png"),)
+    return OutgoingMessage(
+        channel=channel,
+        recipient=recipient,
+        subject=subject,
+        body=render_to_string("orders/messages/email.txt", context).strip(),
+        idempotency_key=key,
+        html=render_to_string("orders/messages/email.html", {**context, "qr_cid": QR_CID if images else ""}),
+        images=images,
+    )
+
+
+def message_context(*, order: Order, fulfillment: Fulfillment | None, kind: str) -> dict:
+    """What the message templates show; times on the clock of the store concerned."""
+    store = fulfillment.location if fulfillment else order.store
+    return {
+        "order": order,
+        "fulfillment": fulfillment,
+        "store": store,
+        "kind": kind,
+        "hold": store_time(fulfillment.hold_until, store) if fulfillment and fulfillment.hold_until else "",
+        "address": address(store),
+        "collected_at": store_time(fulfillment.closed_at, store) if fulfillment and fulfillment.closed_at else "",
+        "opening_hours": opening_hours(store) if fulfillment and kind in ("ready", "reminder") else [],
+        "lines": list(order.lines.all()),
+        "payments": list(order.payments.all()),
+    }
+
+
+def render_message(channel: str, context: dict, *, key: str, recipient: str) -> OutgoingMessage:
+    subject = SUBJECTS[context["kind"]].format(number=context["order"].number, hold=context["hold"])
+    return _render(channel, context, subject=subject, key=key, recipient=recipient)
 
 
 @outbox_handler(NOTIFY_TOPIC)
@@ -47,40 +106,15 @@ def send_order_notification(message) -> None:
     kind = payload["kind"]
     key = f"outbox:{message.pk}"
     done = set(Notification.objects.filter(message_key=key).values_list("channel", flat=True))
-    from customers.services.profiles import has_consent
-
-    hold = (
-        timezone.localtime(fulfillment.hold_until).strftime("%d %b %H:%M")
-        if fulfillment and fulfillment.hold_until
-        else ""
-    )
-    context = {
-        "order": order,
-        "fulfillment": fulfillment,
-        "kind": kind,
-        "hold": hold,
-        "lines": list(order.lines.all()),
-        "payments": list(order.payments.all()),
-    }
-    subject = SUBJECTS[kind].format(number=order.number, hold=hold)
-    for channel, recipient in _channels(order):
+    context = message_context(order=order, fulfillment=fulfillment, kind=kind)
+    for channel, recipient in _recipients(order):
         if channel in done:
             continue
-        if not recipient:
-            status = Notification.Status.NO_CONTACT
-        elif order.customer_id and not has_consent(order.customer, channel):
-            status = Notification.Status.NO_CONSENT
-        else:
+        if recipient:
             status = Notification.Status.SENT
-            body = render_to_string(
-                f"orders/messages/{channel if channel == 'email' else 'short'}.txt", context
-            ).strip()
-            html = render_to_string("orders/messages/email.html", context) if channel == "email" else ""
-            adapter_for(channel).send(
-                OutgoingMessage(
-                    channel=channel, recipient=recipient, subject=subject, body=body, idempotency_key=key, html=html
-                )
-            )
+            adapter_for(channel).send(render_message(channel, context, key=key, recipient=recipient))
+        else:
+            status = Notification.Status.NO_CONTACT
         Notification.objects.create(
             order=order,
             kind=kind,
@@ -106,7 +140,7 @@ def send_phone_code(message) -> None:
         OutgoingMessage(
             channel="sms",
             recipient=phone,
-            subject="Your Omnistore code",
+            subject="",
             body=f"{code} is your code to confirm this number. It expires in 10 minutes. "
             "Nobody from the store will ask for it.",
             idempotency_key=f"outbox:{message.pk}",

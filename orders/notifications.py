@@ -6,6 +6,7 @@ settings.ORDERS_EMAIL_ADAPTER / ORDERS_SMS_ADAPTER / ORDERS_PUSH_ADAPTER (dotted
 environment); SMS and push default to the console adapter (the demo prints them to the log).
 """
 
+import email.policy
 import logging
 from dataclasses import dataclass
 from typing import Protocol
@@ -18,13 +19,24 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class InlineImage:
+    """An image the HTML body shows as <img src="cid:{cid}"> (e.g. the pick-up QR)."""
+
+    cid: str
+    content: bytes
+    filename: str
+    mimetype: str = "image/png"
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     channel: str  # email, sms, push
     recipient: str
-    subject: str
+    subject: str  # email subject, push title; an SMS has none
     body: str
     idempotency_key: str
     html: str = ""
+    images: tuple[InlineImage, ...] = ()
 
 
 class NotificationAdapter(Protocol):
@@ -32,15 +44,39 @@ class NotificationAdapter(Protocol):
         """Deliver or raise (the outbox retries)."""
 
 
+class EmailWithInlineImages(EmailMultiAlternatives):
+    """Text and HTML alternatives; the HTML part becomes multipart/related with its images."""
+
+    def __init__(self, *args, images: tuple[InlineImage, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.images = images
+
+    def message(self, *, policy=email.policy.default):
+        msg = super().message(policy=policy)
+        html = msg.get_body(preferencelist=("html",)) if self.images else None
+        for image in self.images if html is not None else ():
+            maintype, subtype = image.mimetype.split("/", 1)
+            html.add_related(
+                image.content,
+                maintype=maintype,
+                subtype=subtype,
+                cid=f"<{image.cid}>",
+                filename=image.filename,
+                disposition="inline",
+            )
+        return msg
+
+
 class EmailAdapter:
     """Email through Django's configured mailer; the idempotency key travels as a header."""
 
     def send(self, message: OutgoingMessage) -> None:
-        email = EmailMultiAlternatives(
+        email = EmailWithInlineImages(
             subject=message.subject,
             body=message.body,
             to=[message.recipient],
             headers={"X-Idempotency-Key": message.idempotency_key},
+            images=message.images if message.html else (),
         )
         if message.html:
             email.attach_alternative(message.html, "text/html")
@@ -51,14 +87,8 @@ class ConsoleAdapter:
     """SMS / push for the demo: written to the log, nothing leaves the machine."""
 
     def send(self, message: OutgoingMessage) -> None:
-        log.info(
-            "[%s to %s] %s — %s (%s)",
-            message.channel,
-            message.recipient,
-            message.subject,
-            message.body,
-            message.idempotency_key,
-        )
+        shown = f"{message.subject} — {message.body}" if message.subject else message.body
+        log.info("[%s to %s] %s (%s)", message.channel, message.recipient, shown, message.idempotency_key)
 
 
 class RecordingAdapter:

@@ -1,6 +1,9 @@
 """Reads of the core app: stores for a user or a point, staff memberships, audit trail."""
 
+from datetime import datetime
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from retail.errors import PermissionDenied
 from retail.geo import distance_km
@@ -62,3 +65,26 @@ def requires_mfa(user: User) -> bool:
 
 def recent_audit_events(*, store: Store, limit: int = 10) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(store=store).select_related("actor").order_by("-occurred_at", "-id")[:limit]
+
+
+WEEKDAYS = [
+    ("mon", "Monday"),
+    ("tue", "Tuesday"),
+    ("wed", "Wednesday"),
+    ("thu", "Thursday"),
+    ("fri", "Friday"),
+    ("sat", "Saturday"),
+    ("sun", "Sunday"),
+]
+
+
+def opening_hours(store: Store, *, now: datetime | None = None) -> list[tuple[str, str, bool]]:
+    """(day, "09:00-19:00" or "Closed", is today on the store's clock); empty if none are set."""
+    if not store.opening_hours:
+        return []
+    today = store.local(now or timezone.now()).weekday()
+    rows = []
+    for index, (key, label) in enumerate(WEEKDAYS):
+        hours = store.opening_hours.get(key)
+        rows.append((label, f"{hours[0]}\N{EN DASH}{hours[1]}" if hours else "Closed", index == today))
+    return rows

@@ -75,3 +75,15 @@ def database_url(db: dict | None = None) -> str:
     credentials = quote(db["USER"], safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
     host = quote(db["HOST"] or "127.0.0.1", safe="")
     return f"postgres://{credentials}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def repeated_phrases(text: str, *, words: int = 3) -> set[str]:
+    """Runs of `words` words said more than once in `text` (case and punctuation ignored)."""
+    import re
+
+    tokens = [t.strip(".") for t in re.findall(r"[\w£€$.-]+", text.lower()) if t.strip(".")]
+    seen, twice = set(), set()
+    for i in range(len(tokens) - words + 1):
+        phrase = " ".join(tokens[i : i + words])
+        (twice if phrase in seen else seen).add(phrase)
+    return twice

@@ -1,8 +1,9 @@
 """Outbox handlers of the returns app: the shopper is told when a return is received and refunded.
 
-Delivered once per channel: the ReturnNotification row (unique by outbox message and channel)
-commits with the outbox's `delivered` mark; adapters (orders' email/SMS/push) get `outbox:<id>`
-as idempotency key. Each channel is used only with the shopper's consent for it.
+Service messages about the shopper's own return: they go to the contacts the shopper gave (the
+profile's, else the order's), whatever the marketing consents say. Delivered once per channel:
+the ReturnNotification row (unique by outbox message and channel) commits with the outbox's
+`delivered` mark; adapters (orders' email/SMS/push) get `outbox:<id>` as idempotency key.
 """
 
 from django.conf import settings
@@ -22,53 +23,55 @@ SUBJECTS = {
 }
 
 
+def return_context(*, request: ReturnRequest, kind: str) -> dict:
+    customer, order = request.customer, request.order
+    return {
+        "request": request,
+        "kind": kind,
+        "lines": list(request.lines.all()),
+        "name": (customer.first_name if customer else "") or (order.contact_name if order else ""),
+        "currency": settings.CURRENCY,
+    }
+
+
+def render_return_message(channel: str, context: dict, *, key: str, recipient: str) -> OutgoingMessage:
+    subject = SUBJECTS[context["kind"]].format(rma=context["request"].rma_number)
+    return OutgoingMessage(
+        channel=channel,
+        recipient=recipient,
+        subject="" if channel == "sms" else subject,  # an SMS has no subject line to repeat
+        body=render_to_string(f"returns/messages/{channel}.txt", context).strip(),
+        idempotency_key=key,
+    )
+
+
 @outbox_handler(NOTIFY_TOPIC)
 def send_return_notification(message) -> None:
-    from customers.services.profiles import has_consent
-
     payload = message.payload
     request = (
         ReturnRequest.objects.select_related("customer__user", "store", "exchange_order", "order")
         .filter(pk=payload["return_id"])
         .first()
     )
-    if request is None or request.customer_id is None:
+    if request is None:
         return
-    customer, kind = request.customer, payload["kind"]
+    customer, order, kind = request.customer, request.order, payload["kind"]
     key = f"outbox:{message.pk}"
     done = set(ReturnNotification.objects.filter(message_key=key).values_list("channel", flat=True))
-    context = {
-        "request": request,
-        "kind": kind,
-        "lines": list(request.lines.all()),
-        "name": customer.first_name or (request.order.contact_name if request.order_id else ""),
-        "currency": settings.CURRENCY,
-    }
-    subject = SUBJECTS[kind].format(rma=request.rma_number)
+    context = return_context(request=request, kind=kind)
     channels = [
-        ("email", customer.email or (request.order.email if request.order_id else "")),
-        ("sms", customer.phone),
-        ("push", f"user:{customer.user_id}" if customer.user_id else ""),
+        ("email", (customer.email if customer else "") or (order.email if order else "")),
+        ("sms", (customer.phone if customer else "") or (order.phone if order else "")),
+        ("push", f"user:{customer.user_id}" if customer and customer.user_id else ""),
     ]
     for channel, recipient in channels:
         if channel in done:
             continue
-        if not recipient:
-            status = ReturnNotification.Status.NO_CONTACT
-        elif not has_consent(customer, channel):
-            status = ReturnNotification.Status.NO_CONSENT
-        else:
+        if recipient:
             status = ReturnNotification.Status.SENT
-            template = "returns/messages/email.txt" if channel == "email" else "returns/messages/short.txt"
-            adapter_for(channel).send(
-                OutgoingMessage(
-                    channel=channel,
-                    recipient=recipient,
-                    subject=subject,
-                    body=render_to_string(template, context).strip(),
-                    idempotency_key=key,
-                )
-            )
+            adapter_for(channel).send(render_return_message(channel, context, key=key, recipient=recipient))
+        else:
+            status = ReturnNotification.Status.NO_CONTACT
         ReturnNotification.objects.create(
             request=request,
             kind=kind,

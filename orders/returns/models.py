@@ -341,7 +341,7 @@ class ReturnNotification(models.Model):
 
     class Status(models.TextChoices):
         SENT = "sent", "Sent"
-        NO_CONSENT = "no_consent", "Held back: no consent"
+        NO_CONSENT = "no_consent", "Held back: no consent"  # rows from before service messages ignored consent
         NO_CONTACT = "no_contact", "Held back: no address"
 
     request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="notifications")

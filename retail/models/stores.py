@@ -1,10 +1,19 @@
 import secrets
+from datetime import datetime
+from functools import cache
 from hashlib import sha256
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+
+@cache
+def time_zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 class StoreQuerySet(models.QuerySet):
@@ -66,6 +75,23 @@ class Store(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    def clean(self):
+        super().clean()
+        if self.time_zone not in time_zone_names():
+            raise ValidationError({"time_zone": f"{self.time_zone!r} is not a time zone name, e.g. Europe/London."})
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The store's own time zone: its clock for queues, messages, receipts and daily figures."""
+        try:
+            return ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo(settings.TIME_ZONE)  # a bad name saved around clean(): the chain's zone
+
+    def local(self, moment: datetime) -> datetime:
+        """`moment` (aware) on the store's clock."""
+        return moment.astimezone(self.zone)
 
 
 class StoreMembership(models.Model):

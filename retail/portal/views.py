@@ -1,29 +1,15 @@
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from retail.approvals import set_approval_pin
 from retail.errors import PermissionDenied, RetailError
-from retail.models import Store
 from retail.portal import dashboard as tiles
 from retail.portal.access import SESSION_KEY, portal_view
-from retail.selectors import get_store_for_staff, recent_audit_events
-
-WEEKDAYS = [
-    ("mon", "Monday"),
-    ("tue", "Tuesday"),
-    ("wed", "Wednesday"),
-    ("thu", "Thursday"),
-    ("fri", "Friday"),
-    ("sat", "Saturday"),
-    ("sun", "Sunday"),
-]
+from retail.selectors import get_store_for_staff, opening_hours, recent_audit_events
 
 
 @portal_view
@@ -40,21 +26,6 @@ def with_label(event):
     """`pickup.handed_over` reads as "Pickup handed over" on the screen; the code stays in data-action."""
     event.label = event.action.replace(".", " ").replace("_", " ").capitalize()
     return event
-
-
-def opening_hours(store: Store) -> list[tuple[str, str, bool]]:
-    """(day, "09:00-19:00" or "Closed", is today in the store's time zone); empty if none are set."""
-    if not store.opening_hours:
-        return []
-    try:
-        today = timezone.now().astimezone(ZoneInfo(store.time_zone)).weekday()
-    except (ZoneInfoNotFoundError, ValueError):
-        today = timezone.localdate().weekday()
-    rows = []
-    for index, (key, label) in enumerate(WEEKDAYS):
-        hours = store.opening_hours.get(key)
-        rows.append((label, f"{hours[0]}\N{EN DASH}{hours[1]}" if hours else "Closed", index == today))
-    return rows
 
 
 @portal_view(manager_only=True)

@@ -35,35 +35,47 @@ def deliver_pending() -> list[str]:
     ]
 
 
-def test_ready_sends_the_code_by_email_once_and_respects_consent(ready_pickup, shopper):
+def test_ready_sends_the_code_once_to_each_contact_given(ready_pickup, shopper):
     # when the outbox message is delivered, then delivered again (a duplicate task)
     message = OutboxMessage.objects.get(topic="orders.notify")
     assert deliver_outbox_message(message_id=message.pk, attempt=0)[0] == "delivered"
     assert deliver_outbox_message(message_id=message.pk, attempt=0)[0] == "skipped"
-    # then the adapter got exactly one email with the code; SMS (no phone) and push (no consent) held back
-    (sent,) = RecordingAdapter.sent
-    assert (sent.channel, sent.recipient, sent.idempotency_key) == ("email", "jane@example.com", f"outbox:{message.pk}")
-    assert ready_pickup.pickup_code in sent.body and ready_pickup.order.number in sent.subject
+    # then the adapter got one email with the code and one push to the app (no push consent needed:
+    # a service message); no SMS, as the order has no phone
+    email, push = sorted(RecordingAdapter.sent, key=lambda m: m.channel)
+    assert (email.channel, email.recipient, email.idempotency_key) == (
+        "email",
+        "jane@example.com",
+        f"outbox:{message.pk}",
+    )
+    assert ready_pickup.pickup_code in email.body and ready_pickup.order.number in email.subject
+    assert (push.channel, push.recipient) == ("push", f"user:{shopper.user_id}")
+    assert ready_pickup.pickup_code in push.body
     statuses = dict(Notification.objects.values_list("channel", "status"))
-    assert statuses == {"email": "sent", "sms": "no_contact", "push": "no_consent"}
+    assert statuses == {"email": "sent", "sms": "no_contact", "push": "sent"}
 
 
-def test_no_consent_no_message(place_pickup, shirt, associate, store, shopper):
+def test_without_marketing_consent_the_shopper_is_still_told_the_order_is_ready(
+    place_pickup, shirt, associate, store, shopper
+):
+    # given a shopper who said no to marketing by email
     set_consent(customer=shopper, channel="email", granted=False, source="app")
     order = place_pickup([("SHIRT-M", 1)])
     f = Fulfillment.objects.get(order=order)
     scan_pick(fulfillment=f, code="SHIRT-M", actor=associate, store=store)
-    mark_ready(fulfillment=f, actor=associate, store=store)
+    f = mark_ready(fulfillment=f, actor=associate, store=store)
+    # when the ready message is delivered
     assert deliver_pending() == ["delivered"]
-    assert RecordingAdapter.sent == []
-    assert Notification.objects.get(channel="email").status == "no_consent"
+    # then the email with the code still goes to the address they gave on the order
+    email = next(m for m in RecordingAdapter.sent if m.channel == "email")
+    assert email.recipient == order.email and f.pickup_code in email.body
+    assert Notification.objects.get(channel="email").status == "sent"
 
 
-def test_sms_goes_through_the_pluggable_adapter_with_consent(place_pickup, shirt, associate, store, shopper):
+def test_sms_goes_through_the_pluggable_adapter_without_sms_consent(place_pickup, shirt, associate, store, shopper):
     from customers.services.profiles import update_customer_profile
 
     update_customer_profile(customer=shopper, values={"phone": "+447700900123"})
-    set_consent(customer=shopper, channel="sms", granted=True, source="app")
     order = place_pickup([("SHIRT-M", 1)])
     f = Fulfillment.objects.get(order=order)
     scan_pick(fulfillment=f, code="SHIRT-M", actor=associate, store=store)
@@ -82,7 +94,7 @@ def test_the_reminder_task_run_twice_reminds_once(ready_pickup, shopper):
     assert tasks.send_pickup_reminders() == 0
     # then one reminder went out and one timeline entry was written
     assert deliver_pending() == ["delivered"]
-    assert [m.subject.split(":")[0] for m in RecordingAdapter.sent] == [
+    assert [m.subject.split(":")[0] for m in RecordingAdapter.sent if m.channel == "email"] == [
         "Your order " + ready_pickup.order.number + " is ready to collect",
         "Reminder",
     ]
@@ -103,7 +115,9 @@ def test_the_expiry_task_run_twice_expires_once(ready_pickup, shirt, store, shop
     payment = Payment.objects.get(order=ready_pickup.order)
     assert (payment.status, payment.captured_amount) == ("voided", Decimal("0.00"))
     assert deliver_pending() == ["delivered"]
-    assert [m.subject for m in RecordingAdapter.sent][-1].endswith("was not collected and has been cancelled")
+    assert [m.subject for m in RecordingAdapter.sent if m.channel == "email"][-1].endswith(
+        "was not collected and has been cancelled"
+    )
     assert Interaction.objects.filter(customer=shopper, kind="return").count() == 1
     # and a reminder is no longer due for it
     assert tasks.send_pickup_reminders() == 0
@@ -118,5 +132,5 @@ def test_a_failing_adapter_is_retried_and_the_shopper_gets_one_message(ready_pic
     assert deliver_outbox_message(message_id=message.pk, attempt=0)[0] == "retry"
     assert not Notification.objects.exists()  # the failed attempt's rows rolled back
     assert deliver_outbox_message(message_id=message.pk, attempt=1)[0] == "delivered"
-    assert len(RecordingAdapter.sent) == 1
+    assert sorted(m.channel for m in RecordingAdapter.sent) == ["email", "push"]  # each once
     assert Notification.objects.filter(channel="email", status="sent").count() == 1

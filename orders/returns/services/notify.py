@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from orders.returns.models import ReturnRequest
+from retail.models import OutboxMessage
 from retail.services import enqueue_outbox_message
 
 NOTIFY_TOPIC = "returns.notify"
@@ -35,8 +36,30 @@ def notifications_muted():
         _muted.reset(token)
 
 
+# A refund or exchange message lists the goods too: it makes a "received" still waiting redundant.
+SUPERSEDES = {"refunded": "received", "exchanged": "received"}
+
+
 def notify_return(*, request: ReturnRequest, kind: str) -> None:
-    """Queue "received" / "refunded" / "exchanged" / "rejected"; sent after commit, with consent."""
-    if _muted.get() or request.customer_id is None:
+    """Queue "received" / "refunded" / "exchanged" / "rejected"; sent after commit to the shopper's
+    contacts. One message per event: a refund in the same visit as the receipt (the desk, the till)
+    drops the "received" message that nobody has started to deliver."""
+    if _muted.get():
         return
+    order = request.order if request.order_id else None
+    if request.customer_id is None and not (order and (order.email or order.phone)):
+        return
+    if kind in SUPERSEDES:
+        waiting = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(
+                topic=NOTIFY_TOPIC,
+                status=OutboxMessage.Status.PENDING,
+                attempts=0,
+                payload__return_id=request.pk,
+                payload__kind=SUPERSEDES[kind],
+            )
+            .values_list("pk", flat=True)
+        )
+        OutboxMessage.objects.filter(pk__in=list(waiting)).delete()
     enqueue_outbox_message(topic=NOTIFY_TOPIC, payload={"return_id": request.pk, "kind": kind})
