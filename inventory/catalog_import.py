@@ -3,7 +3,8 @@
 It names only categories that exist (matched by their names from the top, case and spacing
 aside) unless told to create the missing ones, so a typo is a line error, not a new category.
 Check, plan and write are one path: a dry run is the import stopped before its first write, and
-reports each line as create / update / unchanged with what would change.
+reports each line as create / update / unchanged with what would change. A price it changes (a
+style's base price, a variant's own price) is a row of the price ledger, as an edit in the admin.
 """
 
 import difflib
@@ -23,7 +24,8 @@ from inventory.imports import (
     price_cell,
     read_csv,
 )
-from inventory.models import Category, Product, Variant
+from inventory.models import Category, PriceChange, Product, Variant
+from inventory.pricing import record_price_edits
 from retail.models import User
 from retail.services import record_audit_event
 
@@ -53,7 +55,7 @@ def import_catalog(
         plan = _plan_catalog(products, variants, categories, rows, report)
         if dry_run:
             return report
-        _write_catalog(plan, categories)
+        _write_catalog(plan, categories, actor)
         record_audit_event(
             actor=actor,
             action="catalog.imported",
@@ -277,7 +279,7 @@ def _plan_catalog(products: dict, variants: dict, categories: dict, rows, report
     current_products = {
         p.style_code: p for p in Product.objects.filter(style_code__in=list(products)).select_related("category")
     }
-    current_variants = {v.sku: v for v in Variant.objects.filter(sku__in=list(variants))}
+    current_variants = {v.sku: v for v in Variant.objects.filter(sku__in=list(variants)).select_related("product")}
     plan = CatalogPlan(products={}, variants=[])
     product_changes: dict[str, list[str]] = {}
     for style, data in products.items():
@@ -311,7 +313,7 @@ def _plan_catalog(products: dict, variants: dict, categories: dict, rows, report
     return plan
 
 
-def _write_catalog(plan: CatalogPlan, categories: dict) -> None:
+def _write_catalog(plan: CatalogPlan, categories: dict, actor: User | None) -> None:
     made: dict[tuple[str, ...], Category] = {}
 
     def category(value: Category | NewCategory) -> Category:
@@ -325,8 +327,11 @@ def _write_catalog(plan: CatalogPlan, categories: dict) -> None:
             made[key].save()
         return made[key]
 
+    prices = []  # (product, variant or None, old, new) of prices that existed: the price ledger's rows
     saved: dict[str, Product] = {}
     for style, (product, fields) in plan.products.items():
+        if product.pk is not None:
+            prices.append((product, None, product.base_price, fields["base_price"]))
         for key, value in fields.items():
             setattr(product, key, category(value) if key == "category" else value)
         product.full_clean(validate_unique=False)
@@ -337,7 +342,10 @@ def _write_catalog(plan: CatalogPlan, categories: dict) -> None:
     for variant, sku, style, fields in plan.variants:
         if variant is None:
             variant = Variant(sku=sku, product=saved[style])
+        else:
+            prices.append((variant.product, variant, variant.price_override, fields["price_override"]))
         for key, value in fields.items():
             setattr(variant, key, value)
         variant.full_clean(validate_unique=False)
         variant.save()
+    record_price_edits(changes=prices, source=PriceChange.Source.IMPORT, reason="Catalog import", actor=actor)

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from inventory import catalog_import
 from inventory.catalog_import import import_catalog
-from inventory.models import Category, Product, Variant
+from inventory.models import Category, PriceChange, Product, Variant
 from retail.models import AuditEvent
 from tests.admin.conftest import staff_user
 from tests.inventory.factories import VariantFactory
@@ -140,6 +140,28 @@ def test_the_import_does_what_its_dry_run_said(catalogue):
     # and the same file again changes nothing
     again = import_catalog(text=NEXT, create_categories=True)
     assert (again.created, again.updated, again.unchanged, again.new_categories) == (0, 0, 5, [])
+
+
+def test_prices_the_import_changes_are_in_the_price_ledger(catalogue):
+    # given the catalogue made by an import: new prices are no change
+    assert not PriceChange.objects.exists()
+    header = "style_code,name,category,base_price,sku,size,colour,price_override\n"
+    shirt_m = "SH-1,Oxford shirt,Men/Shirts,39.00,SH-1-M,M,Blue,\n"
+    # when the shirt's L gets its own price, then loses it as the jacket's base price goes down
+    assert (
+        import_catalog(text=header + shirt_m + "SH-1,Oxford shirt,Men/Shirts,39.00,SH-1-L,L,Blue,42.00\n").errors == []
+    )
+    text = header + shirt_m + "SH-1,Oxford shirt,Men/Shirts,39.00,SH-1-L,L,Blue,\n"
+    assert import_catalog(text=text + "JK-1,Field jacket,Men/Outerwear,119.00,JK-1-M,M,Olive,\n").errors == []
+    # then one ledger row per price that changed, from the import
+    rows = PriceChange.objects.order_by("pk").values_list(
+        "product__style_code", "variant__sku", "old_price", "new_price", "source", "reason"
+    )
+    assert list(rows) == [
+        ("SH-1", "SH-1-L", None, Decimal("42.00"), "import", "Catalog import"),
+        ("JK-1", None, Decimal("129.00"), Decimal("119.00"), "import", "Catalog import"),
+        ("SH-1", "SH-1-L", Decimal("42.00"), None, "import", "Catalog import"),
+    ]
 
 
 def test_a_semicolon_separated_file_with_decimal_commas_is_read_as_such(tree):
