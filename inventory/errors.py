@@ -23,7 +23,8 @@ class InventoryCode(ErrorCode):
     RESERVATION_CLOSED = "reservation_closed", 409, "The reservation was already consumed, released or expired."
     INVALID_TRANSFER = "invalid_transfer", 400, "No such transfer, or its locations or lines are wrong."
     TRANSFER_STATE = "transfer_state", 409, "The transfer is not in the state this step needs."
-    COUNT_CLOSED = "count_closed", 409, "No such stock count open."
+    COUNT_CLOSED = "count_closed", 409, "No such stock count open (or awaiting a manager, for an approval)."
+    COUNT_CHANGED = "count_changed", 409, "The count or the stock changed since the review; review it again."
     RETURNS_NOT_ACCEPTED = "returns_not_accepted", 409, "That location does not take returns."
 
 

@@ -194,13 +194,17 @@ def cancel_transfer(*, transfer: "Transfer | int", actor: User | None = None) ->
     return transfer
 
 
-def _lock_open_count(count: "StockCount | int") -> StockCount:
+def lock_open_count(count: "StockCount | int") -> StockCount:
+    """Lock an open count (its row, then the caller locks levels in pk order); else `count_closed`."""
     pk = count.pk if isinstance(count, StockCount) else count
     locked = StockCount.objects.select_for_update(of=("self",)).select_related("location").filter(pk=pk).first()
     if locked is None:
         raise InventoryError(f"There is no stock count {pk}.", code=InventoryCode.COUNT_CLOSED)
     if locked.status != StockCount.Status.OPEN:
-        raise InventoryError(f"Count #{pk} is already {locked.status}.", code=InventoryCode.COUNT_CLOSED)
+        raise InventoryError(
+            f"Count #{pk} is {locked.get_status_display().lower()}: it takes no more changes.",
+            code=InventoryCode.COUNT_CLOSED,
+        )
     return locked
 
 
@@ -229,7 +233,7 @@ def add_count_scan(
     *, count: "StockCount | int", code: str, quantity: int = 1, actor: User | None = None
 ) -> StockCountLine:
     """One scan (SKU or barcode) adds `quantity` (default one unit) to that SKU's counted figure."""
-    count = _lock_open_count(count)
+    count = lock_open_count(count)
     check_quantity(quantity)
     variant = resolve_variant(code)
     line, _ = StockCountLine.objects.get_or_create(count=count, variant=variant)
@@ -243,7 +247,7 @@ def add_count_scan(
 @transaction.atomic
 def set_count_quantity(*, count: "StockCount | int", variant: "Variant | str", quantity: int) -> StockCountLine:
     """Type the counted figure of a SKU (0 is a valid count: the shelf is empty)."""
-    count = _lock_open_count(count)
+    count = lock_open_count(count)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
         raise InventoryError("A counted quantity is a whole number, 0 or more.", code=InventoryCode.INVALID_QUANTITY)
     _check_counted(quantity)
@@ -261,7 +265,7 @@ def post_stock_count(*, count: "StockCount | int", actor: User | None = None) ->
     Expected figures are read under the level locks at posting time, so a sale during the count
     is part of what the count corrects (a blind count).
     """
-    count = _lock_open_count(count)
+    count = lock_open_count(count)
     lines = list(count.lines.order_by("pk"))
     if not lines:
         raise InventoryError("Scan or type at least one SKU before posting.", code=InventoryCode.INVALID_QUANTITY)
@@ -303,7 +307,7 @@ def post_stock_count(*, count: "StockCount | int", actor: User | None = None) ->
 
 @transaction.atomic
 def cancel_stock_count(*, count: "StockCount | int", actor: User | None = None) -> StockCount:
-    count = _lock_open_count(count)
+    count = lock_open_count(count)
     count.status = StockCount.Status.CANCELLED
     count.save(update_fields=["status"])
     return count

@@ -252,6 +252,13 @@ class StoreAdmin(admin.ModelAdmin):
             },
         ),
         ("Services", {"fields": ["pickup_enabled", "pickup_hold_days", "accepts_returns", "ships_orders"]}),
+        (
+            "Cycle counts",
+            {
+                "fields": ["count_approval_units", "count_approval_value"],
+                "description": "A count beyond either limit waits for a manager's approval before it posts.",
+            },
+        ),
     ]
 
 

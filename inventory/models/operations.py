@@ -74,11 +74,14 @@ class TransferLine(models.Model):
 
 
 class StockCount(models.Model):
-    """A cycle count of one or more SKUs at a location: scanned or typed, then posted once."""
+    """A cycle count of one or more SKUs at a location: scanned or typed, reviewed, then posted
+    once; a count beyond the store's limits waits for a manager (inventory.counts)."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
+        AWAITING_APPROVAL = "approval", "Awaiting a manager"
         POSTED = "posted", "Posted"
+        REJECTED = "rejected", "Rejected"
         CANCELLED = "cancelled", "Cancelled"
 
     location = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="stock_counts")
@@ -92,9 +95,32 @@ class StockCount(models.Model):
     )
     started_at = models.DateTimeField()
     posted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approval_reasons = models.JSONField(
+        default=list, blank=True, help_text="Why the count needed a manager, as the associate was told."
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="manager",
+        help_text="The manager who approved or rejected the count.",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField("manager's note", max_length=300, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["location", "submitted_at"], condition=Q(status="approval"), name="stockcount_awaiting_idx"
+            )
+        ]
 
     def __str__(self):
         return f"Count #{self.pk} at {self.location_id} ({self.status})"
@@ -104,7 +130,9 @@ class StockCountLine(models.Model):
     count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines")
     variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="+")
     counted_quantity = models.PositiveIntegerField(default=0)
-    expected_quantity = models.IntegerField(null=True, blank=True, help_text="on_hand when the count was posted.")
+    expected_quantity = models.IntegerField(
+        null=True, blank=True, help_text="on_hand when the count was submitted (posted, or sent to a manager)."
+    )
 
     class Meta:
         ordering = ["count_id", "id"]

@@ -5,9 +5,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from inventory import selectors, services
-from inventory.errors import InventoryError
+from inventory import counts, selectors, services
+from inventory.errors import InventoryCode, InventoryError
 from inventory.models import StockCount, Transfer
+from retail.approvals import ApprovalCredentials
+from retail.errors import RetailError
 from retail.portal.access import portal_view
 
 
@@ -106,13 +108,14 @@ def transfer_receive(request, pk):
 
 
 @portal_view
-def counts(request):
+def count_list(request):
     recent = (
         StockCount.objects.filter(location=request.store)
         .select_related("started_by")
         .order_by("-started_at", "-pk")[:20]
     )
-    return render(request, "inventory/counts.html", {"counts": recent})
+    awaiting = counts.counts_awaiting_approval(store=request.store)
+    return render(request, "inventory/counts.html", {"counts": recent, "awaiting": awaiting})
 
 
 @require_POST
@@ -125,20 +128,28 @@ def count_start(request):
 
 
 def _count_for(request, pk) -> StockCount:
-    count = StockCount.objects.filter(pk=pk, location=request.store).first()
+    count = (
+        StockCount.objects.select_related("location", "submitted_by", "decided_by")
+        .filter(pk=pk, location=request.store)
+        .first()
+    )
     if count is None:
         raise Http404("No such count in this store.")
     return count
 
 
-def _sheet(request, count, error=None, status=200):
+def _sheet(request, count, error=None, status=200, approval_error=None):
     context = {
         "count": count,
         "lines": count.lines.select_related("variant__product").order_by("-pk"),
         "error": error,
     }
-    template = "inventory/partials/count_sheet.html" if request.htmx else "inventory/count.html"
-    return render(request, template, context, status=status)
+    if request.htmx and not approval_error:
+        return render(request, "inventory/partials/count_sheet.html", context, status=status)
+    if count.status != StockCount.Status.OPEN:
+        context["review"] = counts.review_stock_count(count=count)
+        context["approval_error"] = approval_error
+    return render(request, "inventory/count.html", context, status=status)
 
 
 @portal_view
@@ -181,17 +192,99 @@ def count_set(request, pk):
     return redirect("inventory_portal:count", pk=count.pk)
 
 
+def _credentials(data) -> ApprovalCredentials | None:
+    """The manager's email and PIN (or password and authenticator code) typed on this screen."""
+    email = (data.get("manager_email") or "").strip()[:254]
+    if not email:
+        return None
+    return ApprovalCredentials(
+        email=email,
+        pin=(data.get("manager_pin") or "").strip()[:12],
+        password=(data.get("manager_password") or "")[:200],
+        code=(data.get("manager_code") or "").strip()[:12],
+    )
+
+
+def _review_page(request, count, *, error=None, approval_error=None, status=200):
+    context = {
+        "count": count,
+        "review": counts.review_stock_count(count=count),
+        "error": error,
+        "approval_error": approval_error,
+        "manager_email": (request.POST.get("manager_email") or "").strip()[:254],
+    }
+    return render(request, "inventory/count_review.html", context, status=status)
+
+
+@portal_view
+def count_review(request, pk):
+    """Expected vs counted per line, the difference in units and value, and the confirm button."""
+    count = _count_for(request, pk)
+    if count.status != StockCount.Status.OPEN:
+        return redirect("inventory_portal:count", pk=count.pk)
+    if not count.lines.exists():
+        messages.error(request, "Scan or type at least one SKU before reviewing the count.")
+        return redirect("inventory_portal:count", pk=count.pk)
+    return _review_page(request, count)
+
+
 @require_POST
 @portal_view
 def count_post(request, pk):
+    """Confirm the reviewed count: it posts, posts with the manager's PIN, or waits for a manager."""
     count = _count_for(request, pk)
+    reviewed = (request.POST.get("reviewed") or "")[:64]
+    if not reviewed:  # an old form or a one-click post: show the review first
+        return redirect("inventory_portal:count-review", pk=count.pk)
+    approval = None if request.POST.get("send") == "later" else _credentials(request.POST)
     try:
-        movements = services.post_stock_count(count=count, actor=request.user)
+        outcome = counts.submit_stock_count(count=count, actor=request.user, reviewed=reviewed, approval=approval)
+    except RetailError as exc:  # the manager's approval was refused or is locked
+        return _review_page(request, count, approval_error=exc.message, status=exc.code.status)
     except InventoryError as exc:
+        if exc.code == InventoryCode.COUNT_CHANGED:
+            return _review_page(request, count, error=exc.message, status=409)
         messages.error(request, exc.message)
         return redirect("inventory_portal:count", pk=count.pk)
-    net = sum(m.quantity for m in movements)
-    messages.success(request, f"Count #{count.pk} posted: {len(movements)} correction(s), net {net:+d} unit(s).")
+    if not outcome.posted:
+        messages.warning(request, f"Count #{count.pk} is waiting for a manager's approval; nothing was posted yet.")
+        return redirect("inventory_portal:count", pk=count.pk)
+    review = outcome.review
+    messages.success(
+        request,
+        f"Count #{count.pk} posted: {len(outcome.movements)} correction(s), net {review.net_units:+d} unit(s)"
+        + (f", approved by {outcome.count.decided_by.get_full_name()}." if outcome.count.decided_by_id else "."),
+    )
+    return redirect("inventory_portal:counts")
+
+
+@require_POST
+@portal_view
+def count_decide(request, pk):
+    """A manager approves or rejects a waiting count with their PIN (on any signed-in screen)."""
+    count = _count_for(request, pk)
+    approval = _credentials(request.POST)
+    note = (request.POST.get("note") or "").strip()[:300]
+    if approval is None:
+        return _sheet(request, count, approval_error="Type the manager's email and PIN.", status=400)
+    try:
+        if request.POST.get("decision") == "reject":
+            counts.reject_stock_count(count=count, approval=approval, reason=note, actor=request.user)
+            messages.info(request, f"Count #{count.pk} rejected; nothing was posted.")
+        else:
+            outcome = counts.approve_stock_count(count=count, approval=approval, actor=request.user, note=note)
+            messages.success(
+                request,
+                f"Count #{count.pk} approved and posted: {len(outcome.movements)} correction(s), "
+                f"net {outcome.review.net_units:+d} unit(s).",
+            )
+    except RetailError as exc:
+        return _sheet(request, count, approval_error=exc.message, status=exc.code.status)
+    except InventoryError as exc:
+        if exc.code == InventoryCode.COUNT_CLOSED:
+            messages.error(request, exc.message)
+            return redirect("inventory_portal:count", pk=count.pk)
+        return _sheet(request, count, approval_error=exc.message, status=exc.code.status)
     return redirect("inventory_portal:counts")
 
 

@@ -1,5 +1,6 @@
 import secrets
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from hashlib import sha256
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -56,6 +57,21 @@ class Store(models.Model):
     accepts_returns = models.BooleanField(default=True)
     ships_orders = models.BooleanField(default=False, help_text="Can fulfil ship orders (ship-from-store).")
     pickup_hold_days = models.PositiveSmallIntegerField(default=7)
+    # A cycle count whose differences go beyond either limit waits for a manager's approval
+    # (inventory.counts); head office sets them per store in the admin.
+    count_approval_units = models.PositiveIntegerField(
+        "count approval over (units)",
+        default=5,
+        help_text="A counted line more than this many units away from the stock needs a manager's approval.",
+    )
+    count_approval_value = models.DecimalField(
+        "count approval over (value)",
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("150.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text="A count whose differences add up to more than this at selling price needs a manager's approval.",
+    )
     is_active = models.BooleanField(default=True)
 
     objects = StoreQuerySet.as_manager()
@@ -70,6 +86,9 @@ class Store(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="warehouse") | Q(pickup_enabled=False),
                 name="store_warehouse_has_no_pickup",
+            ),
+            models.CheckConstraint(
+                condition=Q(count_approval_value__gte=0), name="store_count_approval_value_not_negative"
             ),
         ]
 

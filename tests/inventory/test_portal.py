@@ -83,7 +83,9 @@ def test_cycle_count_with_a_scanner(associate_client, associate, store, stocked)
     associate_client.post(
         reverse("inventory_portal:count-set", args=[count.pk]), {"sku": stocked.sku, "quantity": "11"}
     )
-    response = associate_client.post(reverse("inventory_portal:count-post", args=[count.pk]))
+    review = associate_client.get(reverse("inventory_portal:count-review", args=[count.pk])).content.decode()
+    reviewed = review.split('name="reviewed" value="')[1].split('"')[0]
+    response = associate_client.post(reverse("inventory_portal:count-post", args=[count.pk]), {"reviewed": reviewed})
     # then 11 on hand, one count movement of +1
     assert response.status_code == 302
     level = StockLevel.objects.get(variant=stocked, location=store)

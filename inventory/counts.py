@@ -1,0 +1,329 @@
+"""A cycle count's review and a manager's approval before it corrects the stock.
+
+Entering a count (start, scan, set, cancel) lives in inventory.operations. From the portal a count
+is never posted in one click: the associate sees expected vs counted per line, with the difference
+in units and its value at selling price (the catalog keeps no cost price), and confirms
+(`submit_stock_count`). A count beyond the store's limits (`Store.count_approval_units` per line,
+`Store.count_approval_value` for the whole count, both set by head office) is not posted: a
+manager approves it on the spot with their approval PIN (retail.approvals), or later from the
+counts awaiting approval (`approve_stock_count` / `reject_stock_count`).
+
+The expected figures are frozen when the count is submitted, and an approved count posts the
+differences seen then: a unit sold (or received) between the count and the approval is already in
+the ledger and is not corrected a second time.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from inventory.errors import InventoryCode, InventoryError
+from inventory.ledger import Kind, announce_back_in_stock, lock_levels, post_movement, save_levels_and_movements
+from inventory.models import StockCount, StockCountLine, StockLevel, StockMovement
+from inventory.operations import lock_open_count
+from retail.approvals import ApprovalCredentials, verify_manager_approval
+from retail.domain.money import format_money
+from retail.models import Store, User
+from retail.services import record_audit_event
+
+CHANGED = "The count or the stock changed while you were reviewing it: check the figures again and confirm."
+
+
+@dataclass(frozen=True)
+class LineReview:
+    line: StockCountLine
+    expected: int
+    counted: int
+    price: Decimal
+    over: bool  # beyond the store's unit limit
+
+    @property
+    def difference(self) -> int:
+        return self.counted - self.expected
+
+    @property
+    def value(self) -> Decimal:
+        return self.difference * self.price
+
+
+@dataclass(frozen=True)
+class CountReview:
+    """What the associate confirms (and the manager approves): every line and the verdict."""
+
+    lines: list[LineReview]
+    units_limit: int
+    value_limit: Decimal
+    fingerprint: str
+
+    @property
+    def net_units(self) -> int:
+        return sum(r.difference for r in self.lines)
+
+    @property
+    def net_value(self) -> Decimal:
+        return sum((r.value for r in self.lines), Decimal("0.00"))
+
+    @property
+    def gross_value(self) -> Decimal:
+        """Differences both ways add up: a found unit does not hide a lost one."""
+        return sum((abs(r.value) for r in self.lines), Decimal("0.00"))
+
+    @property
+    def corrections(self) -> int:
+        return sum(1 for r in self.lines if r.difference)
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why a manager must approve, one sentence each (empty: the associate may post)."""
+        reasons = [
+            f"{r.line.variant.sku}: {r.difference:+d} units is more than this store's limit of {self.units_limit}."
+            for r in self.lines
+            if r.over
+        ]
+        if self.gross_value > self.value_limit:
+            reasons.append(
+                f"The differences add up to {format_money(self.gross_value)} at selling price, "
+                f"more than this store's limit of {format_money(self.value_limit)}."
+            )
+        return reasons
+
+    @property
+    def needs_approval(self) -> bool:
+        return bool(self.reasons)
+
+
+def _review(store: Store, lines: list[StockCountLine], expected: dict[int, int]) -> CountReview:
+    limit = store.count_approval_units
+    reviews = []
+    for line in lines:
+        on_hand = expected.get(line.variant_id, 0)
+        reviews.append(
+            LineReview(
+                line=line,
+                expected=on_hand,
+                counted=line.counted_quantity,
+                price=line.variant.price,
+                over=abs(line.counted_quantity - on_hand) > limit,
+            )
+        )
+    digest = hashlib.sha256(";".join(f"{r.line.pk}:{r.counted}:{r.expected}" for r in reviews).encode()).hexdigest()[
+        :20
+    ]
+    return CountReview(
+        lines=reviews,
+        units_limit=limit,
+        value_limit=store.count_approval_value,
+        fingerprint=digest,
+    )
+
+
+def _lines(count: StockCount) -> list[StockCountLine]:
+    return list(count.lines.select_related("variant__product").order_by("pk"))
+
+
+def review_stock_count(*, count: StockCount) -> CountReview:
+    """Read (no lock): an open count against the stock now; a submitted one against its frozen
+    expected figures. Three statements whatever the number of lines."""
+    lines = _lines(count)
+    if count.status == StockCount.Status.OPEN:
+        expected = dict(
+            StockLevel.objects.filter(
+                location_id=count.location_id, variant_id__in=[line.variant_id for line in lines]
+            ).values_list("variant_id", "on_hand")
+        )
+    else:
+        expected = {line.variant_id: line.expected_quantity or 0 for line in lines}
+    return _review(count.location, lines, expected)
+
+
+@dataclass(frozen=True)
+class CountOutcome:
+    count: StockCount
+    review: CountReview
+    movements: list[StockMovement]
+
+    @property
+    def posted(self) -> bool:
+        return self.count.status == StockCount.Status.POSTED
+
+
+def _verify(approval: ApprovalCredentials, store: Store, count_pk: int) -> User:
+    """The approving manager, checked before any row is locked (hashing a PIN takes a while)."""
+    return verify_manager_approval(credentials=approval, store=store, purpose=f"count #{count_pk}")
+
+
+def _post(count: StockCount, review: CountReview, levels, *, actor: User | None, now) -> list[StockMovement]:
+    """Book each line's frozen difference as a `count` movement on the locked levels."""
+    before = {key: level.available for key, level in levels.items()}
+    movements = []
+    for r in review.lines:
+        level = levels[(r.line.variant_id, count.location_id)]
+        # Sold since the count (approved later): take no more than is on hand; the ledger stays >= 0.
+        quantity = max(r.difference, -level.on_hand)
+        if quantity:
+            movements.append(
+                post_movement(
+                    level,
+                    kind=Kind.COUNT,
+                    quantity=quantity,
+                    actor=actor,
+                    reference=f"count:{count.pk}",
+                    note=f"counted {r.counted}, expected {r.expected}",
+                    now=now,
+                )
+            )
+        level.last_counted_at = now
+    save_levels_and_movements(list(levels.values()), movements, ["on_hand", "last_counted_at"])
+    announce_back_in_stock(before, list(levels.values()))
+    return movements
+
+
+def _details(review: CountReview) -> dict:
+    return {
+        "lines": len(review.lines),
+        "corrections": review.corrections,
+        "net": review.net_units,
+        "value": str(review.net_value),
+        "gross_value": str(review.gross_value),
+        "over": [
+            {"sku": r.line.variant.sku, "expected": r.expected, "counted": r.counted} for r in review.lines if r.over
+        ],
+    }
+
+
+def submit_stock_count(
+    *,
+    count: "StockCount | int",
+    actor: User | None,
+    reviewed: str,
+    approval: ApprovalCredentials | None = None,
+) -> CountOutcome:
+    """The associate confirms the review they saw (`reviewed` is its fingerprint). Within the
+    store's limits the count posts; beyond them it posts with a manager's `approval` given on the
+    spot, or else waits for a manager. Refused (`count_changed`) when lines or stock moved since
+    the review; a second confirmation of the same count finds it closed (`count_closed`)."""
+    pk = count.pk if isinstance(count, StockCount) else count
+    store = count.location if isinstance(count, StockCount) else None
+    manager = None
+    if approval is not None:
+        if store is None:
+            store = StockCount.objects.select_related("location").get(pk=pk).location
+        manager = _verify(approval, store, pk)
+    with transaction.atomic():
+        count = lock_open_count(pk)
+        lines = _lines(count)
+        if not lines:
+            raise InventoryError("Scan or type at least one SKU before posting.", code=InventoryCode.INVALID_QUANTITY)
+        levels = lock_levels(((line.variant_id, count.location_id) for line in lines), create=True)
+        review = _review(count.location, lines, {variant: level.on_hand for (variant, _), level in levels.items()})
+        if review.fingerprint != reviewed:
+            raise InventoryError(CHANGED, code=InventoryCode.COUNT_CHANGED)
+        now = timezone.now()
+        for r in review.lines:
+            r.line.expected_quantity = r.expected
+        StockCountLine.objects.bulk_update(lines, ["expected_quantity"])
+        count.submitted_by, count.submitted_at, count.approval_reasons = actor, now, review.reasons
+        fields = ["status", "submitted_by", "submitted_at", "approval_reasons"]
+        if review.needs_approval and manager is None:
+            count.status = StockCount.Status.AWAITING_APPROVAL
+            count.save(update_fields=fields)
+            record_audit_event(
+                actor=actor, action="stock.count_submitted", obj=count, store=count.location, details=_details(review)
+            )
+            return CountOutcome(count=count, review=review, movements=[])
+        movements = _post(count, review, levels, actor=actor, now=now)
+        count.status, count.posted_at, count.posted_by = StockCount.Status.POSTED, now, actor
+        fields += ["posted_at", "posted_by"]
+        if review.needs_approval:
+            count.decided_by, count.decided_at = manager, now
+            fields += ["decided_by", "decided_at"]
+            _audit_decision(count, review, manager, approval, actor, "stock.count_approved")
+        count.save(update_fields=fields)
+        record_audit_event(
+            actor=actor, action="stock.counted", obj=count, store=count.location, details=_details(review)
+        )
+        return CountOutcome(count=count, review=review, movements=movements)
+
+
+def _audit_decision(count, review, manager, approval, associate, action, note="") -> None:
+    record_audit_event(
+        actor=manager,
+        action=action,
+        obj=count,
+        store=count.location,
+        details={
+            **_details(review),
+            "method": approval.method,
+            "associate": associate.pk if isinstance(associate, User) else None,
+            "reasons": review.reasons,
+            "note": note,
+        },
+    )
+
+
+def _lock_awaiting(pk: int) -> StockCount:
+    locked = StockCount.objects.select_for_update(of=("self",)).select_related("location").filter(pk=pk).first()
+    if locked is None or locked.status != StockCount.Status.AWAITING_APPROVAL:
+        state = locked.get_status_display().lower() if locked else "not there"
+        raise InventoryError(f"Count #{pk} is not awaiting a manager (it is {state}).", code=InventoryCode.COUNT_CLOSED)
+    return locked
+
+
+def approve_stock_count(
+    *, count: StockCount, approval: ApprovalCredentials, actor: User | None = None, note: str = ""
+) -> CountOutcome:
+    """A manager of the count's store approves a waiting count: its frozen differences post.
+    A second approval of the same count finds it posted (`count_closed`); nothing posts twice."""
+    manager = _verify(approval, count.location, count.pk)
+    with transaction.atomic():
+        count = _lock_awaiting(count.pk)
+        lines = _lines(count)
+        review = _review(count.location, lines, {line.variant_id: line.expected_quantity or 0 for line in lines})
+        levels = lock_levels(((line.variant_id, count.location_id) for line in lines), create=True)
+        now = timezone.now()
+        movements = _post(count, review, levels, actor=count.submitted_by or actor, now=now)
+        count.status, count.posted_at, count.posted_by = StockCount.Status.POSTED, now, count.submitted_by
+        count.decided_by, count.decided_at, count.decision_note = manager, now, (note or "").strip()[:300]
+        count.save(update_fields=["status", "posted_at", "posted_by", "decided_by", "decided_at", "decision_note"])
+        _audit_decision(count, review, manager, approval, actor, "stock.count_approved", count.decision_note)
+        return CountOutcome(count=count, review=review, movements=movements)
+
+
+def reject_stock_count(
+    *, count: StockCount, approval: ApprovalCredentials, reason: str, actor: User | None = None
+) -> StockCount:
+    """A manager refuses a waiting count (a recount is a new count): nothing posts; the reason is kept."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InventoryError(
+            "Say why the count is rejected (e.g. recount the back room first).",
+            code=InventoryCode.INVALID_REASON,
+            fields={"note": ["Required to reject."]},
+        )
+    manager = _verify(approval, count.location, count.pk)
+    with transaction.atomic():
+        count = _lock_awaiting(count.pk)
+        lines = _lines(count)
+        review = _review(count.location, lines, {line.variant_id: line.expected_quantity or 0 for line in lines})
+        now = timezone.now()
+        count.status, count.decided_by, count.decided_at, count.decision_note = (
+            StockCount.Status.REJECTED,
+            manager,
+            now,
+            reason[:300],
+        )
+        count.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        _audit_decision(count, review, manager, approval, actor, "stock.count_rejected", count.decision_note)
+        return count
+
+
+def counts_awaiting_approval(*, store: Store):
+    """This store's counts waiting for a manager, oldest first (one statement)."""
+    return (
+        StockCount.objects.filter(location=store, status=StockCount.Status.AWAITING_APPROVAL)
+        .select_related("submitted_by")
+        .order_by("submitted_at", "pk")
+    )
