@@ -168,11 +168,13 @@ class CsvImportMixin:
             dry_run = form.cleaned_data["dry_run"]
             report = self.run_import(request, form.cleaned_data["file"], dry_run, **options)
             if not report.errors:
-                if dry_run:
+                if dry_run and getattr(report, "lines", None):  # an importer whose check plans each line
                     summary = (
                         f"Checked {report.rows} row(s): {report.created} would be created, {report.updated} "
                         f"updated, {report.unchanged} left unchanged. Nothing was written."
                     )
+                elif dry_run:
+                    summary = f"Checked {report.rows} row(s): no problems found. Nothing was written."
                 else:
                     summary = (
                         f"Imported {report.rows} row(s): {report.created} created, {report.updated} updated, "

@@ -134,3 +134,12 @@ def test_the_customer_import_page_is_for_customer_service(client, store):
     assert not Customer.objects.exists()
     client.post("/admin/customers/customer/import/", {"file": upload(bad.splitlines()[0] + "\nann@example.com,Ann\n")})
     assert Customer.objects.get().email == "ann@example.com"
+
+
+def test_checking_a_stock_file_claims_no_counts_it_did_not_plan(merchandiser, stocked):
+    good = "sku,location,on_hand\nSHIRT-M,WH-01,40\nSHIRT-M,LON-01,3\n"
+    checked = merchandiser.post("/admin/inventory/stocklevel/import/", {"file": upload(good), "dry_run": "on"})
+    html = checked.content.decode()
+    assert "Checked 2 row(s): no problems found. Nothing was written." in html
+    assert "would be created" not in html
+    assert StockMovement.objects.filter(kind="count").count() == 0
