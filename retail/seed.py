@@ -169,11 +169,28 @@ def seed_stores_and_staff(ctx: SeedContext) -> None:
         "Jack",
         "Ines",
     ]
+    surnames = [
+        "Okafor",
+        "Shah",
+        "Byrne",
+        "Rahman",
+        "Murphy",
+        "Dubois",
+        "Evans",
+        "Malik",
+        "Price",
+        "Kowalski",
+        "Reid",
+        "Silva",
+    ]
     staff = []
     for index, store in enumerate(s for s in stores if s.kind == Store.Kind.STORE):
         city = store.code.split("-")[0].lower() + store.code.split("-")[1]
-        manager = person(f"manager.{city}@omnistore.local", f"{first_names[index * 2]} Manager")
-        associate = person(f"associate.{city}@omnistore.local", f"{first_names[index * 2 + 1]} Associate")
+        # people have surnames: the header shows the name and the role as a badge beside it
+        manager = person(f"manager.{city}@omnistore.local", f"{first_names[index * 2]} {surnames[index * 2]}")
+        associate = person(
+            f"associate.{city}@omnistore.local", f"{first_names[index * 2 + 1]} {surnames[index * 2 + 1]}"
+        )
         StoreMembership.objects.update_or_create(
             user=manager, store=store, defaults={"role": StoreMembership.Role.MANAGER}
         )

@@ -12,6 +12,7 @@ from customers.selectors import (
     notes_for,
     offers_for,
     recommendations_for,
+    store_today,
     tasks_for,
     timeline_page,
 )
@@ -38,7 +39,11 @@ def notes_panel(request, customer, *, form=None) -> dict:
 
 @panel_content("tasks", template="customers/partials/tasks.html")
 def tasks_panel(request, customer, *, form=None) -> dict:
-    return {"tasks": tasks_for(customer), "form": form or TaskForm(), "store": request.store}
+    return {
+        "tasks": tasks_for(customer),
+        "form": form or TaskForm(today=store_today(request.store)),
+        "store": request.store,
+    }
 
 
 @panel_content("offers", template="customers/partials/offers.html")

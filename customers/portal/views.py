@@ -29,7 +29,7 @@ from customers.portal.contents import (
 )
 from customers.portal.forms import NewCustomerForm, NoteForm, TaskForm
 from customers.portal.panels import panels_for, render_below_fold
-from customers.selectors import consent_map, header_next_tier, search_customers, timeline_page
+from customers.selectors import consent_map, header_next_tier, search_customers, store_today, timeline_page
 from customers.services import (
     add_note,
     assign_associate,
@@ -258,7 +258,8 @@ def pin(request, customer_id: int, note_id: int):
 @portal_view
 def tasks(request, customer_id: int):
     customer = _customer(request, customer_id)
-    form = TaskForm(request.POST or None)
+    today = store_today(request.store)
+    form = TaskForm(request.POST or None, today=today)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -274,8 +275,9 @@ def tasks(request, customer_id: int):
             )
         except CustomerError as exc:
             form.add_error("channel" if exc.code == "no_consent" else None, exc.message)
-        else:
-            form = TaskForm()
+        else:  # the next task starts on the day just chosen: tasks are often set in a row for one day
+            form = TaskForm(today=today)
+            form.fields["due_on"].initial = data["due_on"]
     if request.method == "POST" and not request.htmx:
         if form.errors:
             messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))

@@ -150,6 +150,37 @@ def test_a_message_task_without_consent_is_a_form_error(associate_client, shoppe
     assert not Task.objects.exists()
 
 
+def test_the_task_due_date_shows_its_value_and_keeps_the_day_chosen(associate_client, shopper, store):
+    url = reverse("customers_portal:tasks", args=[shopper.pk])
+    today = selectors.store_today(store)
+    # the empty form shows today in the picker's own format (a locale date such as 03/12/2026 shows blank)
+    panel = associate_client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert f'type="date" name="due_on" value="{today.isoformat()}"' in panel
+    # a form sent back with an error keeps the day chosen
+    later = today + timedelta(days=9)
+    refused = associate_client.post(url, {"kind": "call", "title": "", "due_on": later}, HTTP_HX_REQUEST="true")
+    assert f'name="due_on" value="{later.isoformat()}"' in refused.content.decode()
+    # and after a task is added, the next one starts on that same day
+    added = associate_client.post(url, {"kind": "call", "title": "Call", "due_on": later}, HTTP_HX_REQUEST="true")
+    assert Task.objects.get().due_on == later
+    assert f'name="due_on" value="{later.isoformat()}"' in added.content.decode()
+    # a day before the store's today is refused with a form error
+    past = associate_client.post(
+        url, {"kind": "call", "title": "Late", "due_on": today - timedelta(days=1)}, HTTP_HX_REQUEST="true"
+    )
+    assert "Pick today or a later day." in past.content.decode() and Task.objects.count() == 1
+
+
+def test_the_header_names_the_person_once_with_the_role_as_a_badge(client, store):
+    priya = MembershipFactory(store=store, role=StoreMembership.Role.ASSOCIATE, user__full_name="Priya Shah").user
+    client.force_login(priya)
+    html = client.get("/portal/").content.decode()
+    header = html[html.index('<header class="topbar">') : html.index("</header>")]
+    assert '<span class="user-name">Priya Shah</span>' in header
+    assert header.count("Priya Shah") == 1
+    assert '<span class="visually-hidden">, </span>Associate</span>' in header  # read out as "Priya Shah, Associate"
+
+
 def test_export_is_for_managers_only(client, associate_client, shopper, store):
     url = reverse("customers_portal:export", args=[shopper.pk])
     # an associate is sent back
