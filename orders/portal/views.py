@@ -58,8 +58,8 @@ def pickup_queue(request):
         "tab": tab,
         "tabs": [(key, label, counts[key]) for key, label in TAB_LABELS.items()],
         "counts": counts,
-        "arrivals": _queue_rows(arrivals),
-        "rows": _queue_rows(selectors.pickup_queue(store=request.store, tab=tab, page=page)),
+        "arrivals": _queue_rows(arrivals, zone=request.store.zone),
+        "rows": _queue_rows(selectors.pickup_queue(store=request.store, tab=tab, page=page), zone=request.store.zone),
         "page": page,
         "pages": pages,
     }
@@ -74,13 +74,13 @@ CHANNELS = dict(Order._meta.get_field("channel").choices)
 FULFILLMENT_STATUSES = dict(Fulfillment.Status.choices)
 
 
-def _queue_rows(fulfillments: list[dict]) -> list[dict]:
-    """Rows for the queue table, formatted once from the selector's plain rows: a busy store's page renders fast."""
+def _queue_rows(fulfillments: list[dict], *, zone) -> list[dict]:
+    """Rows for the queue table, formatted once from the selector's plain rows: a busy store's page renders fast.
+    Times are on the store's clock (`zone`)."""
     detail = reverse("orders_portal:detail", args=["NUMBER"])
     pick = reverse("orders_portal:pick", args=[0])[:-2]
     counter = reverse("orders_portal:counter")
     now = timezone.now()
-    zone = timezone.get_current_timezone()
     rows = []
     for f in fulfillments:
         number, status = f["order__number"], f["status"]

@@ -66,7 +66,7 @@ def send_pickup_reminder(*, fulfillment: Fulfillment, now=None) -> bool:
     order = fulfillment.order
     record_status(order=order, fulfillment=fulfillment, from_status=S.READY, to_status=S.READY, note="reminder sent")
     audit(action="pickup.reminder_sent", order=order, store=fulfillment.location)
-    until = timezone.localtime(fulfillment.hold_until)
+    until = fulfillment.location.local(fulfillment.hold_until)  # on the pick-up store's clock
     timeline(
         order=order,
         kind=Interaction.Kind.MESSAGE_SENT,

@@ -7,6 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -68,7 +69,9 @@ def login_redirect(request):
 def portal_view(view=None, *, manager_only: bool = False):
     """Decorator for every portal view: login, a current store, and optionally the manager role.
 
-    Sets `request.store` and `request.store_role` for the view and the templates.
+    Sets `request.store` and `request.store_role` for the view and the templates. The view and
+    its templates run on the store's clock (its time zone is the current one): times shown and
+    "today" are the store's, wherever the server is.
     """
 
     def decorator(func):
@@ -92,7 +95,8 @@ def portal_view(view=None, *, manager_only: bool = False):
                     f"Head office can look at {store.name} but not change anything there. "
                     "Ask for a membership of this store (or the customer-service role for shopper records)."
                 )
-            response = func(request, *args, **kwargs)
+            with timezone.override(store.zone):
+                response = func(request, *args, **kwargs)
             # Portal pages show shoppers' personal data on shared tablets: never kept in a browser cache.
             add_never_cache_headers(response)
             return response
