@@ -13,6 +13,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from inventory.errors import InventoryCode, InventoryError
+from inventory.events import record_stock_changed
 from inventory.models import Reservation, StockLevel, StockMovement, Variant
 from inventory.signals import stock_back_in_stock
 from retail.domain.codes import TypedCode, read_code
@@ -232,6 +233,7 @@ def book_reservations(reservations: list[Reservation], levels: dict[int, StockLe
     for reservation, pk in zip(reservations, ids, strict=True):
         reservation.pk = pk
         reservation._state.adding, reservation._state.db = False, connection.alias
+    record_stock_changed((r.variant_id, r.location_id) for r in reservations)
     return reservations
 
 
@@ -272,6 +274,7 @@ def give_back_reserved(reservations: list, *, status: str, now) -> None:
         updated = cursor.rowcount
     if updated != len(freed):
         raise InventoryError("A reservation's stock level is missing.", code=InventoryCode.UNKNOWN_RESERVATION)
+    record_stock_changed(freed)
     for r in reservations:
         r.status, r.closed_at = status, now
 
@@ -305,6 +308,7 @@ def save_levels_and_movements(
 ) -> list[StockMovement]:
     if levels:
         StockLevel.objects.bulk_update(levels, fields)
+        record_stock_changed((level.variant_id, level.location_id) for level in levels)
     return StockMovement.objects.bulk_create(movements) if movements else []
 
 

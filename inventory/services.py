@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from inventory.errors import InventoryCode, InventoryError
+from inventory.events import record_stock_changed
 from inventory.ledger import (
     Line,
     apply_deltas,
@@ -480,6 +481,7 @@ def set_safety_stock(
     before = level.safety_stock
     level.safety_stock = safety_stock
     level.save(update_fields=["safety_stock"])
+    record_stock_changed([(variant.pk, location.pk)])
     record_audit_event(
         actor=actor,
         action="stock.safety_stock_set",

@@ -51,29 +51,35 @@ def record_audit_event(
     )
 
 
-def enqueue_outbox_message(*, topic: str, payload: dict) -> OutboxMessage:
+def enqueue_outbox_message(*, topic: str, payload: dict, delay: timedelta | None = None) -> OutboxMessage:
     """Write a message in the caller's transaction; it is dispatched once that transaction commits.
 
     If the broker is down at commit, nothing is lost: the periodic sweep sends it once its lease
-    (OUTBOX_LEASE_SECONDS) has run out. A rolled-back transaction sends nothing.
+    (OUTBOX_LEASE_SECONDS) has run out. A rolled-back transaction sends nothing. `delay` holds the
+    delivery back that long after the commit (webhooks coalesce stock changes over a short window).
     """
     from retail.outbox import handler_for, lease
 
     handler_for(topic)  # unknown topics fail here, inside the caller's transaction
     now = timezone.now()
-    message = OutboxMessage(topic=topic, payload=payload, available_at=now + lease(), created_at=now)
+    delay = delay or timedelta(0)
+    message = OutboxMessage(topic=topic, payload=payload, available_at=now + delay + lease(), created_at=now)
     message.full_clean(exclude=["payload"])  # an empty payload is a valid message
     message.save()
-    transaction.on_commit(lambda: dispatch_outbox_message(message_id=message.pk, attempt=0))
+    countdown = delay.total_seconds() or None
+    transaction.on_commit(lambda: dispatch_outbox_message(message_id=message.pk, attempt=0, countdown=countdown))
     return message
 
 
-def dispatch_outbox_message(*, message_id: int, attempt: int | None) -> bool:
+def dispatch_outbox_message(*, message_id: int, attempt: int | None, countdown: float | None = None) -> bool:
     """Queue the delivery task; False when the broker is unreachable (the sweep will send it)."""
     from retail.tasks import deliver_outbox_message
 
     try:
-        deliver_outbox_message.delay(message_id, attempt)
+        if countdown:
+            deliver_outbox_message.apply_async((message_id, attempt), countdown=countdown)
+        else:
+            deliver_outbox_message.delay(message_id, attempt)
     except Exception:  # broker unreachable: the sweep will pick the message up
         log.warning("outbox %s not dispatched now; the sweep will retry", message_id, exc_info=True)
         return False

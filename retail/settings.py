@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "orders",
     "orders.returns",
     "insights",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +193,8 @@ CELERY_BEAT_SCHEDULE = {
     "customers-recalculate-tiers": {"task": "customers.tasks.recalculate_tiers", "schedule": 86400.0},
     "insights-stock-summary": {"task": "insights.tasks.refresh_stock_summary", "schedule": 300.0},
     "insights-sales-days": {"task": "insights.tasks.refresh_sales_days", "schedule": 300.0},
+    "webhooks-sweep": {"task": "webhooks.tasks.sweep_webhooks", "schedule": 30.0},
+    "webhooks-purge-log": {"task": "webhooks.tasks.purge_webhook_log", "schedule": 86400.0},
 }
 
 AUTH_USER_MODEL = "retail.User"
@@ -360,6 +363,19 @@ ORDERS_PAYMENT_PROVIDER = env("ORDERS_PAYMENT_PROVIDER", "orders.payments.TestPa
 IDEMPOTENCY_KEY_TTL_HOURS = 24
 OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "8"))
 OUTBOX_LEASE_SECONDS = int(env("OUTBOX_LEASE_SECONDS", "60"))
+
+# Webhooks (docs/webhooks.md). Loopback receivers (http://127.0.0.1) only outside production.
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", default=DJANGO_ENV == "demo")
+if PRODUCTION and WEBHOOKS_ALLOW_LOOPBACK:
+    raise ImproperlyConfigured("WEBHOOKS_ALLOW_LOOPBACK must not be set in production")
+WEBHOOKS_COALESCE_SECONDS = float(env("WEBHOOKS_COALESCE_SECONDS", "2"))
+WEBHOOKS_TIMEOUT_SECONDS = float(env("WEBHOOKS_TIMEOUT_SECONDS", "5"))
+WEBHOOKS_LEASE_SECONDS = int(env("WEBHOOKS_LEASE_SECONDS", "60"))
+WEBHOOKS_BACKOFF_BASE_SECONDS = float(env("WEBHOOKS_BACKOFF_BASE_SECONDS", "10"))
+WEBHOOKS_BACKOFF_MAX_SECONDS = float(env("WEBHOOKS_BACKOFF_MAX_SECONDS", "3600"))
+WEBHOOKS_FAILURES_BEFORE_PAUSE = int(env("WEBHOOKS_FAILURES_BEFORE_PAUSE", "15"))
+WEBHOOKS_LOG_RETENTION_DAYS = int(env("WEBHOOKS_LOG_RETENTION_DAYS", "30"))
+WEBHOOKS_ALERT_EMAILS = env_list("WEBHOOKS_ALERT_EMAILS")
 
 _REQUEST_LOG = "ERROR" if DJANGO_ENV == "demo" else "INFO"
 LOGGING = {

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.errors import CustomerCode, CustomerError
+from customers.events import record_customer_created
 from customers.models import Customer, CustomerIdentity
 from customers.normalise import normalise_email, normalise_phone
 from customers.services.profiles import live_profile, refresh_search_name
@@ -174,6 +175,7 @@ def create_guest_profile(*, name: str = "", email: str = "", phone: str = "") ->
     refresh_search_name(customer)
     customer.save()
     record_audit_event(actor=None, action="customer.created", obj=customer, details={"source": "guest checkout"})
+    record_customer_created(customer)
     return customer
 
 

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.errors import CustomerCode, CustomerError
+from customers.events import record_store_credit_changed
 from customers.models import (
     Consent,
     Customer,
@@ -313,6 +314,7 @@ def _post_credit(account, *, kind, amount, reference, actor=None, store=None) ->
     entry.save()
     account.balance += amount
     account.save(update_fields=["balance"])
+    record_store_credit_changed(account, entry)
     return entry
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.errors import CustomerCode, CustomerError
+from customers.events import record_customer_merged
 from customers.models import (
     Consent,
     Customer,
@@ -230,6 +231,7 @@ def merge_customers(
             obj=target,
             details={"source": source.pk, "merge": merge.pk, "reason": reason},
         )
+        record_customer_merged(source_id=source.pk, target_id=target.pk, merge_id=merge.pk)
     return merge
 
 
@@ -310,4 +312,5 @@ def undo_merge(*, merge: CustomerMerge, actor: User | None = None) -> CustomerMe
     record_audit_event(
         actor=actor, action="customer.merge_undone", obj=target, details={"source": source.pk, "merge": merge.pk}
     )
+    record_customer_merged(source_id=source.pk, target_id=target.pk, merge_id=merge.pk, undone=True)
     return merge

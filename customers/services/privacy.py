@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.errors import CustomerCode, CustomerError
+from customers.events import record_customer_erased
 from customers.models import Customer, Interaction, ListItem, LoyaltyAccount, StoreCreditAccount
 from customers.signals import customer_erased
 from retail.errors import RetailCode
@@ -114,4 +115,5 @@ def erase_customer(*, customer: Customer, actor: User | None, reason: str, store
         user.save(update_fields=["email", "full_name", "is_active", "password"])
     customer_erased.send(sender=Customer, customer=customer)
     record_audit_event(actor=actor, action="customer.erased", obj=customer, store=store, details={"reason": reason})
+    record_customer_erased(customer)
     return customer

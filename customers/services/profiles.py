@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from customers.errors import CustomerCode, CustomerError
+from customers.events import record_customer_created, record_customer_updated
 from customers.models import Consent, Customer, CustomerIdentity, Tag
 from customers.normalise import normalise_card, normalise_email, normalise_identity, normalise_phone
 from customers.services._common import validation_to_error
@@ -173,6 +174,7 @@ def create_customer(
     customer.save()
     sync_contact_identities(customer)
     record_audit_event(actor=actor, action="customer.created", obj=customer, store=store)
+    record_customer_created(customer)
     return customer
 
 
@@ -216,6 +218,7 @@ def update_customer_profile(
     record_audit_event(
         actor=actor, action="customer.updated", obj=customer, store=store, details={"fields": sorted(changed)}
     )
+    record_customer_updated(customer, changed)
     return customer
 
 

@@ -13,6 +13,7 @@ from customers.models import Customer
 from inventory.errors import InventoryCode, InventoryError
 from inventory.models import Variant
 from orders.errors import OrderCode, OrderError
+from orders.events import record_order_event
 from orders.models import Cart, Fulfillment, Order, OrderLine
 from orders.numbers import new_order_number
 from orders.pricing import allocate, money
@@ -379,6 +380,7 @@ def place_order(
             ],
         },
     )
+    record_order_event("order.placed", order, lines=line_rows, fulfillments=fulfillments)
     if cart is not None:
         close_cart(cart=cart)
     _attach(order, lines=line_rows, fulfillments=fulfillments, payments=payments)

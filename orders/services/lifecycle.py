@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from customers.models import Interaction
 from orders.errors import OrderCode, OrderError
+from orders.events import record_order_event
 from orders.models import Fulfillment, Order
 from orders.services._common import audit, notify, record_status, timeline
 from orders.services._transitions import (
@@ -38,6 +39,7 @@ def expire_pickup(*, fulfillment: Fulfillment, now=None) -> bool:
         store=fulfillment.location,
         details={"hold_until": fulfillment.hold_until.isoformat()},
     )
+    record_order_event("pickup.expired", order, fulfillment=fulfillment)
     timeline(
         order=order,
         kind=Interaction.Kind.RETURN,
@@ -115,6 +117,7 @@ def cancel_order(*, order: Order, actor: User | None = None, reason: str = "", b
             reversal += end_fulfillment(fulfillment, S.CANCELLED, actor=actor, note=note)
     close_order_if_done(order, actor=actor)
     audit(action="order.cancelled", order=order, actor=actor, details={"reason": reason, "by_customer": by_customer})
+    record_order_event("order.cancelled", order, by_customer=by_customer)
     timeline(
         order=order,
         kind=Interaction.Kind.RETURN,

@@ -21,6 +21,7 @@ from inventory.errors import InventoryCode
 from inventory.models import Reservation
 from orders.counter import record_wrong_code, typed_codes_blocked
 from orders.errors import OrderCode, OrderError
+from orders.events import record_order_event
 from orders.models import Fulfillment, Order, OrderLine
 from orders.pricing import unit_share
 from orders.services._common import actor_or_none, audit, notify, record_status, timeline
@@ -301,6 +302,7 @@ def mark_ready(*, fulfillment: Fulfillment, actor: User, store: Store | None = N
         store=fulfillment.location,
         details={"hold_until": fulfillment.hold_until.isoformat()},
     )
+    record_order_event("pickup.ready", order, fulfillment=fulfillment, hold_until=fulfillment.hold_until.isoformat())
     timeline(
         order=order,
         kind=Interaction.Kind.MESSAGE_SENT,
@@ -490,6 +492,7 @@ def hand_over_pickup(
             "id_checked": id_checked,
         },
     )
+    record_order_event("pickup.collected", order, fulfillment=fulfillment, by_proxy=is_proxy)
     timeline(
         order=order,
         kind=Interaction.Kind.PICKUP,
@@ -539,6 +542,7 @@ def ship_fulfillment(
         store=fulfillment.location,
         details={"tracking": fulfillment.tracking_number},
     )
+    record_order_event("shipment.shipped", order, fulfillment=fulfillment, tracking_number=fulfillment.tracking_number)
     timeline(
         order=order,
         kind=Interaction.Kind.MESSAGE_SENT,

@@ -18,6 +18,7 @@ from inventory.errors import InventoryError
 from inventory.models import Variant
 from inventory.services import record_sales
 from orders.errors import OrderCode, OrderError
+from orders.events import record_pos_orders
 from orders.models import Fulfillment, Order, OrderLine, Payment, StatusChange
 from orders.numbers import new_order_number
 from orders.pricing import money
@@ -267,6 +268,7 @@ def _store(*, device: PosDevice, pending: list[_Pending], results: list) -> None
                    details={"number": p.order.number, "receipt": p.receipt, "device": device.pk})
         for p in done
     )  # fmt: skip
+    record_pos_orders([(p.order, f) for p, f in zip(done, fulfillments, strict=True)], rows)
     try:
         record_sales(
             location=store,

@@ -145,6 +145,40 @@ def _idempotency(n):
                                       expires_at=now + timedelta(days=1))  # fmt: skip
 
 
+def _subscriptions(n):
+    from webhooks.models import Subscription
+    from webhooks.services import new_secret
+
+    now = timezone.now()
+    return Subscription.objects.bulk_create(
+        Subscription(name=f"Hook {i}", url=f"https://hooks.example.com/{secrets.token_hex(4)}",
+                     event_types=["order.placed"], secret_encrypted=new_secret(), secret_hint="abcd",
+                     created_at=now, created_by=UserFactory())
+        for i in range(n)
+    )  # fmt: skip
+
+
+def _deliveries(n):
+    from webhooks.delivery import record_answer
+    from webhooks.destinations import Answer
+    from webhooks.events import record_event
+    from webhooks.models import Delivery
+
+    subscription = _subscriptions(1)[0]
+    now = timezone.now()
+    for _ in range(n):
+        event = record_event(type="customer.created", data={"customer": {"id": 1}})
+        row = Delivery.objects.create(subscription=subscription, event=event, next_attempt_at=now, created_at=now)
+        record_answer(delivery=row, answer=Answer(True, 200, 12, "ok", ""))
+
+
+def _events(n):
+    from webhooks.events import record_event
+
+    for i in range(n):
+        record_event(type="customer.created", data={"customer": {"id": i}}, key=f"customer:{i}")
+
+
 ROWS = {
     "auth.Group": lambda n: [Group.objects.create(name=f"group-{secrets.token_hex(4)}") for _ in range(n)],
     "account.EmailAddress": lambda n: [
@@ -191,4 +225,5 @@ ROWS = {
     "returns.ReturnRequest": _returns,
 }
 # Not a model changelist: the insights report page (its query counts are tested in tests/insights).
+ROWS.update({"webhooks.Subscription": _subscriptions, "webhooks.Delivery": _deliveries, "webhooks.Event": _events})
 NOT_LISTS = {"insights.Report"}

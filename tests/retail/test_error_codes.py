@@ -13,7 +13,7 @@ import pytest
 from retail.errors import DomainError, RetailCode, error_codes
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("retail", "inventory", "customers", "orders", "insights")
+PACKAGES = ("retail", "inventory", "customers", "orders", "insights", "webhooks")
 # Calls whose `code=` is not ours: Django's form/validation codes, documentation examples.
 FOREIGN_CALLS = {"ValidationError", "OpenApiExample"}
 

@@ -17,6 +17,7 @@ from orders.errors import OrderError
 from orders.models import Order, Payment
 from orders.pricing import money
 from orders.returns.errors import ReturnCode, ReturnError
+from orders.returns.events import record_return_event
 from orders.returns.models import ReturnRequest
 from orders.returns.services._tx import remembered, service
 from orders.returns.services.approval import ManagerApproval, record_approval
@@ -380,6 +381,7 @@ def refund_return(
             "approved_by": request.approved_by_id,
         },
     )
+    record_return_event("return.refunded", request)
     _timeline_and_task(request=request, lines=lines, store=store, actor=actor)
     notify_return(request=request, kind="exchanged" if request.status == ReturnRequest.Status.EXCHANGED else "refunded")
     return request

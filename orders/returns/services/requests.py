@@ -9,6 +9,7 @@ from django.utils import timezone
 from orders.errors import OrderCode
 from orders.models import Order, OrderLine
 from orders.returns.errors import ReturnCode, ReturnError
+from orders.returns.events import record_return_event
 from orders.returns.models import Condition, Disposition, Reason, ReturnLine, ReturnRequest
 from orders.returns.numbers import new_qr_token, new_rma_number
 from orders.returns.services._tx import remember, service
@@ -277,6 +278,7 @@ def start_return(
             "approval_required": request.approval_required,
         },
     )
+    record_return_event("return.requested", request)
     return request
 
 
@@ -355,6 +357,7 @@ def start_receiptless_return(
         store=store,
         details={"rma": request.rma_number, "receiptless": True, "credit": str(request.refund_total)},
     )
+    record_return_event("return.requested", request)
     return request
 
 

@@ -1,0 +1,136 @@
+"""Head office: webhook subscriptions (secret shown once, pause/resume, replay since) and the delivery log."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.utils.html import format_html
+
+from retail.admin import ReadOnlyAdmin
+from retail.errors import DomainError
+from webhooks import services
+from webhooks.events import EVENT_TYPE_CHOICES
+from webhooks.models import Delivery, DeliveryAttempt, Event, Subscription
+
+
+class SubscriptionForm(forms.ModelForm):
+    event_types = forms.MultipleChoiceField(choices=EVENT_TYPE_CHOICES, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Subscription
+        fields = ["name", "url", "event_types"]
+
+
+class ReplayForm(ActionForm):
+    since = forms.DateTimeField(
+        required=False, help_text="For “Replay since”: every event from this time (YYYY-MM-DD HH:MM, UTC)."
+    )
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    form = SubscriptionForm
+    action_form = ReplayForm
+    list_display = ["name", "url", "status", "consecutive_failures", "paused_reason", "last_success_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "url"]
+    readonly_fields = ["status", "paused_reason", "paused_at", "secret_hint", "consecutive_failures",
+                       "last_success_at", "last_failure_at", "created_at", "created_by"]  # fmt: skip
+    actions = ["pause", "resume", "rotate", "replay"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            if change:
+                services.update_subscription(
+                    subscription=obj, actor=request.user, name=data["name"], url=data["url"],
+                    event_types=data["event_types"],
+                )  # fmt: skip
+            else:
+                created, secret = services.create_subscription(
+                    name=data["name"], url=data["url"], event_types=data["event_types"], actor=request.user
+                )
+                obj.pk = created.pk
+                messages.warning(
+                    request,
+                    format_html("Signing secret for {} (shown once, copy it now): <code>{}</code>", created, secret),
+                )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            raise
+
+    def delete_model(self, request, obj):
+        services.delete_subscription(subscription=obj, actor=request.user)
+
+    @admin.action(description="Pause delivery", permissions=["change"])
+    def pause(self, request, queryset):
+        for subscription in queryset:
+            services.pause_subscription(subscription=subscription, reason=f"Paused by {request.user}.",
+                                        actor=request.user)  # fmt: skip
+        messages.success(request, f"{len(queryset)} subscription(s) paused.")
+
+    @admin.action(description="Resume delivery (sends what queued meanwhile, in order)", permissions=["change"])
+    def resume(self, request, queryset):
+        for subscription in queryset:
+            services.resume_subscription(subscription=subscription, actor=request.user)
+        messages.success(request, f"{len(queryset)} subscription(s) resumed.")
+
+    @admin.action(description="Rotate the signing secret (shown once)", permissions=["change"])
+    def rotate(self, request, queryset):
+        for subscription in queryset:
+            secret = services.rotate_secret(subscription=subscription, actor=request.user)
+            messages.warning(request, format_html("New secret for {} (shown once): <code>{}</code>", subscription,
+                                                  secret))  # fmt: skip
+
+    @admin.action(description="Replay since the time given below", permissions=["change"])
+    def replay(self, request, queryset):
+        form = ReplayForm(request.POST)
+        if not form.is_valid() or not form.cleaned_data.get("since"):
+            messages.error(request, "Give the time to replay from (YYYY-MM-DD HH:MM).")
+            return
+        for subscription in queryset:
+            count = services.replay_since(subscription=subscription, since=form.cleaned_data["since"],
+                                          actor=request.user)  # fmt: skip
+            messages.success(request, f"{subscription}: {count} event(s) queued again, oldest first.")
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = ["number", "attempted_at", "succeeded", "response_status", "latency_ms", "response_excerpt", "error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "subscription", "event_type", "event", "status", "attempts", "response_status",
+                    "latency_ms", "response_excerpt", "last_attempt_at"]  # fmt: skip
+    list_filter = ["status", "subscription", "event__type"]
+    list_select_related = ["subscription", "event"]
+    search_fields = ["event__uid"]
+    date_hierarchy = "created_at"
+    inlines = [DeliveryAttemptInline]
+    actions = ["redeliver"]
+
+    @admin.display(description="event type", ordering="event__type")
+    def event_type(self, obj):
+        return obj.event.type
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and request.user.has_perm("webhooks.change_delivery")
+
+    @admin.action(description="Redeliver", permissions=["change"])
+    def redeliver(self, request, queryset):
+        count = services.redeliver(delivery_ids=list(queryset.values_list("pk", flat=True)), actor=request.user)
+        messages.success(request, f"{count} delivery(ies) queued again.")
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ["id", "type", "version", "occurred_at", "key", "sealed", "changes"]
+    list_filter = ["type", "sealed"]
+    search_fields = ["uid", "key"]
+    date_hierarchy = "occurred_at"

@@ -1,0 +1,94 @@
+"""Outbox handlers of the webhooks app.
+
+`webhooks.events`: seal coalesced events (their data read now, once the window is over) and fan
+each event out to the subscriptions of its type as Delivery rows, committed with the outbox's
+`delivered` mark; each subscription's delivery task is queued after that commit.
+`webhooks.alert`: tell head office by email that a subscription was paused.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from retail.models import User
+from retail.outbox import outbox_handler
+from webhooks.events import EVENTS_TOPIC, CurrentTxId, builder_for
+from webhooks.models import Delivery, Event, Subscription
+
+ALERT_TOPIC = "webhooks.alert"
+
+
+def seal_events(ids: list[int]) -> None:
+    """Seal the open events among `ids` with their data as of now.
+
+    Locks them in key order, as `record_coalesced` does, so a stock change in flight commits
+    first and its effect is in the data read here.
+    """
+    open_events = list(Event.objects.select_for_update().filter(pk__in=ids, sealed=False).order_by("key"))
+    now = timezone.now()
+    by_type: dict[str, list[Event]] = {}
+    for event in open_events:
+        by_type.setdefault(event.type, []).append(event)
+    for type_, events in by_type.items():
+        data = builder_for(type_)([e.key for e in events])
+        gone = [e.pk for e in events if e.key not in data]
+        Event.objects.filter(pk__in=gone).delete()
+        for event in events:
+            if event.key in data:
+                Event.objects.filter(pk=event.pk).update(
+                    sealed=True, data=data[event.key], occurred_at=now, txid=CurrentTxId()
+                )
+
+
+def fan_out(ids: list[int]) -> list[int]:
+    """Create the deliveries of these (sealed) events; returns the subscriptions to deliver for."""
+    events = list(Event.objects.filter(pk__in=ids, sealed=True).values_list("pk", "type"))
+    if not events:
+        return []
+    types = sorted({t for _, t in events})
+    subscriptions = list(Subscription.objects.filter(event_types__overlap=types).values_list("pk", "event_types"))
+    now = timezone.now()
+    rows = [
+        Delivery(subscription_id=sub, event_id=pk, next_attempt_at=now, created_at=now)
+        for pk, type_ in events
+        for sub, wanted in subscriptions
+        if type_ in wanted
+    ]
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return sorted({row.subscription_id for row in rows})
+
+
+@outbox_handler(EVENTS_TOPIC)
+def publish_events(message) -> None:
+    from webhooks.delivery import dispatch
+
+    ids = [int(pk) for pk in message.payload.get("events", [])]
+    seal_events(ids)
+    for subscription_id in fan_out(ids):
+        transaction.on_commit(lambda subscription_id=subscription_id: dispatch(subscription_id))
+
+
+def alert_recipients() -> list[str]:
+    if settings.WEBHOOKS_ALERT_EMAILS:
+        return list(settings.WEBHOOKS_ALERT_EMAILS)
+    return list(
+        User.objects.filter(is_active=True, is_superuser=True).exclude(email="").values_list("email", flat=True)
+    )
+
+
+@outbox_handler(ALERT_TOPIC)
+def alert_head_office(message) -> None:
+    recipients = alert_recipients()
+    if recipients:
+        payload = message.payload
+        send_mail(
+            subject=f"Webhook subscription paused: {payload.get('name', '')}",
+            message=(
+                f"Omnistore stopped sending webhooks to {payload.get('url', '')}.\n\n{payload.get('reason', '')}\n\n"
+                "Events keep queueing for it. Fix the receiver, then resume the subscription in the admin "
+                "(Integrations > Subscriptions); it is sent everything it missed, in order."
+            ),
+            from_email=None,
+            recipient_list=recipients,
+        )
