@@ -33,7 +33,7 @@ from customers.models import (
     Tag,
     Task,
 )
-from inventory.selectors import available_at
+from inventory.selectors import available_at, product_cards
 from retail.domain.codes import read_code
 from retail.errors import NotFound
 from retail.models import Store, User
@@ -155,6 +155,42 @@ class TimelinePage:
     next_cursor: str | None
 
 
+# Kinds whose subject is the SKU the shopper looked at, carted or wished for (events API, lists).
+SKU_SUBJECT_KINDS = frozenset(
+    {Interaction.Kind.PRODUCT_VIEW, Interaction.Kind.ADD_TO_CART, Interaction.Kind.WISHLIST_ADD}
+)
+TIMELINE_ITEMS_SHOWN = 3  # items named on a purchase or return row; the rest are counted
+
+
+def _row_skus(row: Interaction) -> list[str]:
+    if row.kind in SKU_SUBJECT_KINDS:
+        return [row.subject.strip()]
+    lines = (row.data or {}).get("lines") if isinstance(row.data, dict) else None
+    if not isinstance(lines, list):
+        return []
+    return [str(line.get("sku", "")).strip() for line in lines if isinstance(line, dict)]
+
+
+def name_timeline_products(rows: list[Interaction]) -> None:
+    """Give each row `products`: the product cards of the SKUs it names (viewed, carted, wished
+    for, bought, returned), with `qty` for lines; one statement for the whole page."""
+    cards = product_cards(sku for row in rows for sku in _row_skus(row))
+    for row in rows:
+        found = []
+        lines = (row.data or {}).get("lines") if row.kind not in SKU_SUBJECT_KINDS else None
+        quantities = (
+            [line.get("qty") if isinstance(line, dict) else None for line in lines] if isinstance(lines, list) else []
+        )
+        for index, sku in enumerate(_row_skus(row)):
+            card = cards.get(sku)
+            if card is not None:
+                qty = quantities[index] if index < len(quantities) else None
+                found.append({"card": card, "qty": qty if isinstance(qty, int) and qty > 0 else None})
+        row.products = found[:TIMELINE_ITEMS_SHOWN]
+        row.more_products = max(0, len(found) - TIMELINE_ITEMS_SHOWN)
+        row.names_subject = row.kind in SKU_SUBJECT_KINDS and bool(found)  # the SKU subject, named
+
+
 def encode_cursor(interaction: Interaction) -> str:
     return quote(f"{interaction.occurred_at.isoformat()}_{interaction.pk}")
 
@@ -180,6 +216,7 @@ def timeline_page(
     rows = list(qs.order_by("-occurred_at", "-id")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
+    name_timeline_products(rows)
     return TimelinePage(rows=rows, next_cursor=encode_cursor(rows[-1]) if more and rows else None)
 
 

@@ -99,6 +99,33 @@ def _row(values: dict, now: datetime) -> dict:
     return row
 
 
+@dataclass(frozen=True)
+class ProductCard:
+    """How a SKU is shown to people: the style's name, the variant's colour and size, its picture."""
+
+    sku: str
+    name: str
+    colour: str
+    size: str
+    image_url: str
+
+    @property
+    def label(self) -> str:
+        return " ".join(part for part in (self.colour, self.size) if part)
+
+
+def product_cards(skus: Iterable[str]) -> dict[str, ProductCard]:
+    """{sku: ProductCard} for the SKUs that exist (others are left out), in one statement; none
+    when no SKU is given. Screens that list SKUs (the timeline) name them with it."""
+    skus = sorted({s for s in skus if isinstance(s, str) and s})
+    if not skus:
+        return {}
+    rows = Variant.objects.filter(sku__in=skus).values_list(
+        "sku", "product__name", "colour", "size", "product__image_url"
+    )
+    return {row[0]: ProductCard(*row) for row in rows}
+
+
 def variants_by_sku(skus: Iterable[str]) -> dict[str, Variant]:
     """{sku: Variant} for the SKUs that exist; raises `unknown_sku` naming the others."""
     skus = sorted({s.strip() for s in skus if s and s.strip()})

@@ -76,6 +76,7 @@ def _cart_dict(cart: Cart, lines: list[CartLine], store: Store | None) -> dict:
         row = {
             "sku": variant.sku,
             "name": variant.product.name,
+            "image_url": variant.product.image_url,
             "size": variant.size,
             "colour": variant.colour,
             "quantity": line.quantity,

@@ -113,7 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "retail.context_processors.portal",
             ],
-            "builtins": ["retail.templatetags.money"],
+            "builtins": ["retail.templatetags.money", "retail.templatetags.catalog"],
         },
     }
 ]
@@ -275,13 +275,17 @@ if _email_backend.endswith("smtp.EmailBackend"):
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Omnistore <no-reply@omnistore.local>")
 
+# Where the catalog's product pictures live (origins such as https://images.example.com): the
+# portal shows thumbnails from these only, and the CSP lets the browser load them.
+CATALOG_IMAGE_ORIGINS = [origin.rstrip("/") for origin in env_list("CATALOG_IMAGE_ORIGINS")]
+
 # Security. CSP has no 'unsafe-inline': scripts and styles come from our own static files or
 # carry the per-request nonce.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *CATALOG_IMAGE_ORIGINS],
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],
     "object-src": [CSP.NONE],

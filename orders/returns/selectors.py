@@ -145,7 +145,7 @@ def waiting_counts(*, store: Store) -> dict[str, int]:
 def customer_returns_panel(*, customer_id: int, limit: int = 10) -> list[ReturnRequest]:
     """Clienteling panel: the shopper's returns on every channel, each with its lines as
     `listed_lines` ({quantity, name, reason_label}), in one query (the lines as a JSON array)."""
-    line = JSONObject(quantity="quantity", name="name", reason="reason")
+    line = JSONObject(quantity="quantity", name="name", reason="reason", image="variant__product__image_url")
     lines = ArraySubquery(ReturnLine.objects.filter(request=OuterRef("pk")).order_by("pk").values(row=line))
     returns = list(
         ReturnRequest.objects.filter(customer_id=customer_id)

@@ -28,8 +28,9 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 _serial = itertools.count(1)
 
 # Shell: session, user, memberships with stores, the customer with every header fact (one
-# statement), the audit row, then the first view: timeline, cart (lines, stock online), notes.
-SHELL = 8
+# statement), the audit row, then the first view: timeline and the products its SKUs name, cart
+# (lines, stock online), notes.
+SHELL = 9
 # Below the fold: session, user, memberships, customer; orders, their fulfilments and the open
 # pick-ups; returns with lines; tasks; offers; lists; list items with stock here; recommendations
 # (bought, co-bought, picks).
