@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
 from inventory import catalog_import
 from inventory.catalog_import import import_catalog
@@ -246,3 +247,16 @@ def test_the_admin_page_shows_the_typo_then_the_plan_then_imports(merchandiser, 
     done = merchandiser.post(url, {"file": upload(NEXT), "create_categories": "on"}, follow=True)
     assert "Imported 5 row(s): 2 created, 2 updated, 1 unchanged." in done.content.decode()
     assert Category.objects.filter(slug="men-hats").exists()
+
+
+def test_the_command_checks_with_the_plan_and_creates_categories_only_when_asked(catalogue, tmp_path, capsys):
+    path = tmp_path / "next.csv"
+    path.write_text(NEXT, encoding="utf-8")
+    # when checked on the command line with new categories allowed
+    call_command("import_catalog", str(path), "--dry-run", "--create-categories")
+    out = capsys.readouterr().out
+    # then it prints what each changed line would do and the category it would make
+    assert "line 3: SH-1-L update  colour: 'Blue' → 'Navy'" in out
+    assert "line 6: BN-1 create" in out and "new category: Men / Hats" in out
+    assert "Checked 5 row(s): 2 would be created, 2 updated, 1 left unchanged. Nothing was written." in out
+    assert not Category.objects.filter(slug="men-hats").exists()

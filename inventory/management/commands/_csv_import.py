@@ -27,15 +27,21 @@ class CsvImportCommand(BaseCommand):
             raise CommandError(f"{len(report.errors)} error(s) in {file}; nothing was imported.")
         if getattr(report, "delimiter", ",") != ",":
             self.stdout.write(f"Read as a {report.delimiter_name} file.")
-        for line in getattr(report, "lines", []):
+        for line in getattr(report, "lines", []) if dry_run else []:  # what the check found each line would do
             if line.action != "unchanged":
                 self.stdout.write(f"line {line.line}: {line.sku} {line.action}  {'; '.join(line.changes)}".rstrip())
         for name in getattr(report, "new_categories", []):
             self.stdout.write(f"new category: {name}")
-        verb = "Checked" if dry_run else "Imported"
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{verb} {report.rows} row(s): {report.created} created, {report.updated} updated, "
+        if dry_run and getattr(report, "lines", None):
+            summary = (
+                f"Checked {report.rows} row(s): {report.created} would be created, {report.updated} updated, "
+                f"{report.unchanged} left unchanged. Nothing was written."
+            )
+        elif dry_run:
+            summary = f"Checked {report.rows} row(s): no problems found. Nothing was written."
+        else:
+            summary = (
+                f"Imported {report.rows} row(s): {report.created} created, {report.updated} updated, "
                 f"{report.unchanged} unchanged."
             )
-        )
+        self.stdout.write(self.style.SUCCESS(summary))
