@@ -479,6 +479,35 @@ class SearchHit:
     score: float
 
 
+SEARCH_CAP = 100  # matches counted for the search page; beyond, the associate is asked to narrow it
+SEARCH_PAGE = 20
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[SearchHit]  # this page's
+    total: int  # how many shoppers match, counted up to SEARCH_CAP
+    more: bool  # more than SEARCH_CAP match: the page asks for more of the name, a phone or an email
+    page: int
+    pages: int
+
+
+def search_customer_page(
+    query: str, *, page: int = 1, per_page: int = SEARCH_PAGE, cap: int = SEARCH_CAP
+) -> SearchPage:
+    """The search page: how many shoppers match and one page of them, never silently the first ten.
+
+    The same search as the type-ahead, asked for `cap` + 1 shoppers: the count is exact up to `cap`
+    and "more than `cap`" past it, and the statements are the same whatever the number of matches.
+    """
+    found = search_customers(query, limit=cap + 1)
+    more, found = len(found) > cap, found[:cap]
+    pages = max(1, -(-len(found) // per_page))
+    page = min(max(1, page), pages)
+    start = (page - 1) * per_page
+    return SearchPage(hits=found[start : start + per_page], total=len(found), more=more, page=page, pages=pages)
+
+
 def search_customers(query: str, *, limit: int = 10) -> list[SearchHit]:
     """One box: phone in any format, email, card number or name (trigram-ranked).
 
@@ -594,7 +623,7 @@ def _search_names(qs: QuerySet, q: str, limit: int) -> list[SearchHit]:
         wanted = limit - len(hits)
         best = RawSQL(  # noqa: S611 - table names from the models, every value a parameter
             _FUZZY_NAMES_SQL.format(matched=matched, **tables),
-            [q, *params, NAME_CANDIDATES, wanted + len(taken), wanted + len(taken)],
+            [q, *params, max(NAME_CANDIDATES, limit), wanted + len(taken), wanted + len(taken)],
         )
         fuzzy = list(
             qs.filter(pk__in=best)

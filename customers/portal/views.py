@@ -29,7 +29,14 @@ from customers.portal.contents import (
 )
 from customers.portal.forms import NewCustomerForm, NoteForm, TaskForm
 from customers.portal.panels import panels_for, render_below_fold
-from customers.selectors import consent_map, header_next_tier, search_customers, store_today, timeline_page
+from customers.selectors import (
+    consent_map,
+    header_next_tier,
+    search_customer_page,
+    search_customers,
+    store_today,
+    timeline_page,
+)
 from customers.services import (
     add_note,
     assign_associate,
@@ -42,6 +49,8 @@ from customers.services import (
 )
 from retail.portal.access import portal_view
 
+TYPEAHEAD = 10  # shoppers listed under the search box as the associate types
+
 
 def _customer(request, customer_id: int, *, header: bool = False):
     return customer_for_request(request, customer_id, header=header)
@@ -51,12 +60,21 @@ def _customer(request, customer_id: int, *, header: bool = False):
 @portal_view
 def search(request):
     query = request.GET.get("q", "").strip()
-    hits = search_customers(query) if query else []
     if request.htmx and request.GET.get("typeahead"):
-        return render(request, "customers/partials/search_results.html", {"hits": hits, "query": query})
-    if not request.htmx and len(hits) == 1 and hits[0].matched in {"phone", "card", "email"}:
-        return redirect("customers_portal:detail", customer_id=hits[0].customer.pk)
-    return render(request, "customers/search.html", {"hits": hits, "query": query})
+        # one more than shown: the list then says that more match instead of stopping silently
+        hits = search_customers(query, limit=TYPEAHEAD + 1) if query else []
+        context = {"hits": hits[:TYPEAHEAD], "more": len(hits) > TYPEAHEAD, "query": query}
+        return render(request, "customers/partials/search_results.html", context)
+    try:
+        page = int(request.GET.get("page") or 1)
+    except ValueError:
+        page = 1
+    found = search_customer_page(query, page=page) if query else None
+    if found and not request.htmx and found.total == 1 and found.hits[0].matched in {"phone", "card", "email"}:
+        return redirect("customers_portal:detail", customer_id=found.hits[0].customer.pk)
+    return render(
+        request, "customers/search.html", {"found": found, "hits": found.hits if found else [], "query": query}
+    )
 
 
 @require_http_methods(["GET", "POST"])

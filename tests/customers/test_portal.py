@@ -181,6 +181,60 @@ def test_the_header_names_the_person_once_with_the_role_as_a_badge(client, store
     assert '<span class="visually-hidden">, </span>Associate</span>' in header  # read out as "Priya Shah, Associate"
 
 
+def _hussains(start: int, stop: int):
+    for i in range(start, stop):
+        CustomerFactory(first_name=f"Amir{i}", last_name="Hussain")
+
+
+def test_search_says_how_many_match_and_pages_them_in_the_same_queries(associate_client, django_assert_num_queries):
+    # given 25 Hussains, and an associate who types the name with a typo
+    _hussains(0, 25)
+    url = reverse("customers_portal:search")
+    associate_client.get(url, {"q": "hussian"})  # the first request of a shift picks the store
+    connection.queries_log.clear()  # a full log (9,000 statements) would capture none
+    with CaptureQueriesContext(connection) as few:
+        first = associate_client.get(url, {"q": "hussian"}).content.decode()
+    statements = len(few.captured_queries)
+    # then the page says how many match and lists the first 20 of them, with a second page
+    assert "25 shoppers match “hussian”" in first and "Page 1 of 2" in first
+    assert first.count("Hussain</a>") == 20 and 'rel="next"' in first
+    second = associate_client.get(url, {"q": "hussian", "page": "2"}).content.decode()
+    assert second.count("Hussain</a>") == 5 and 'rel="prev"' in second and 'rel="next"' not in second
+    # when there are 60 of them, the count follows in the same statements
+    _hussains(25, 60)
+    with django_assert_num_queries(statements):
+        many = associate_client.get(url, {"q": "hussian"}).content.decode()
+    assert "60 shoppers match" in many and "Page 1 of 3" in many
+    # and past 100 the associate is asked to narrow the search, still in the same statements
+    _hussains(60, 105)
+    with django_assert_num_queries(statements):
+        too_many = associate_client.get(url, {"q": "hussian", "page": "9"}).content.decode()
+    assert "More than 100 shoppers match" in too_many and "add a first name" in too_many
+    assert "Page 5 of 5" in too_many and too_many.count("Hussain</a>") == 20
+
+
+def test_the_typeahead_says_when_more_match_than_it_lists(associate_client):
+    url = reverse("customers_portal:search")
+    _hussains(0, 10)
+    ten = associate_client.get(url, {"q": "hussain", "typeahead": "1"}, HTTP_HX_REQUEST="true").content.decode()
+    assert ten.count('role="option"') == 10 and "More shoppers match" not in ten
+    _hussains(10, 11)
+    eleven = associate_client.get(url, {"q": "hussain", "typeahead": "1"}, HTTP_HX_REQUEST="true").content.decode()
+    assert eleven.count("Hussain</span>") == 10
+    assert "More shoppers match “hussain”" in eleven and f'href="{url}?q=hussain"' in eleven
+
+
+def test_every_portal_page_loads_the_search_shortcut_and_the_dashboard_focuses_the_box(associate_client):
+    dashboard = associate_client.get("/portal/").content.decode()
+    assert '<script src="/static/js/portal.js" defer></script>' in dashboard
+    box = dashboard[dashboard.index('id="customer-q"') : dashboard.index("</form>", dashboard.index('id="customer-q"'))]
+    assert "autofocus" in box and 'aria-keyshortcuts="/"' in box
+    queue = associate_client.get("/portal/orders/pickups/").content.decode()
+    assert "js/portal.js" in queue and 'aria-keyshortcuts="/"' in queue
+    box = queue[queue.index('id="customer-q"') : queue.index("</form>", queue.index('id="customer-q"'))]
+    assert "autofocus" not in box
+
+
 def test_export_is_for_managers_only(client, associate_client, shopper, store):
     url = reverse("customers_portal:export", args=[shopper.pk])
     # an associate is sent back

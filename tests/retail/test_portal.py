@@ -198,10 +198,12 @@ def test_layout_has_store_user_navigation_and_no_inline_code(associate_client, a
     assert associate.get_full_name() in html
     assert '<a href="/portal/" aria-current="page">Dashboard</a>' in html
     assert 'action="/accounts/logout/"' in html
-    # one stylesheet of ours, htmx from our static files (django-htmx), nothing from a CDN
+    # one stylesheet of ours, htmx from our static files (django-htmx), our one script file (the
+    # keyboard shortcuts), nothing from a CDN
     assert re.findall(r'<link rel="stylesheet" href="([^"]+)"', html) == ["/static/css/omnistore.css"]
     scripts = re.findall(r"<script[^>]*>", html)
-    assert scripts and all('src="/static/django_htmx/' in tag for tag in scripts)
+    assert scripts and all('src="/static/django_htmx/' in tag or 'src="/static/js/portal.js"' in tag for tag in scripts)
+    assert sum('src="/static/js/portal.js"' in tag for tag in scripts) == 1
     assert "https://" not in "".join(scripts)
     # CSP: nothing inline
     assert not re.search(r"\sstyle=", html)

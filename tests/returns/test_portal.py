@@ -53,6 +53,19 @@ def test_scanning_a_return_qr_opens_it_and_typing_an_order_opens_its_lines(desk_
     assert "No return, order, receipt or shopper matches" in nothing.content.decode()
 
 
+def test_the_desk_says_when_more_shoppers_match_than_it_lists(desk_client, store):
+    from tests.customers.factories import CustomerFactory
+
+    for i in range(10):
+        CustomerFactory(first_name=f"Amir{i}", last_name="Hussain")
+    ten = desk_client.get(DESK, {"q": "hussain"}).content.decode()
+    assert ten.count("Hussain</a>") == 10 and "More shoppers match" not in ten
+    CustomerFactory(first_name="Zara", last_name="Hussain")
+    eleven = desk_client.get(DESK, {"q": "hussain"}).content.decode()
+    assert eleven.count("Hussain</a>") == 10
+    assert "More shoppers match: the 10 closest are listed" in eleven and "/portal/customers/?q=hussain" in eleven
+
+
 def test_the_desk_counter_flow_refunds_to_store_credit_and_shows_the_receipt(
     desk_client, policy, deliver, shirt, shopper, store
 ):

@@ -24,6 +24,7 @@ from orders.returns.services.facts import delivered_units
 from retail.portal.access import portal_view
 
 PURCHASES_PER_PAGE = 20
+DESK_HITS = 10  # shoppers listed at the desk; when more match, the associate is asked to narrow it
 CHOICES = {
     "reasons": Reason.choices,
     "conditions": Condition.choices,
@@ -55,13 +56,14 @@ def desk(request):
         order = selectors.find_order(query)
         if order is not None:
             return redirect("returns_portal:order", number=order.number)
-        hits = search_customers(query)
+        hits = search_customers(query, limit=DESK_HITS + 1)  # one more: the list says when more match
         if len(hits) == 1 and hits[0].matched in {"phone", "card", "email"}:
             return redirect("returns_portal:purchases", customer_id=hits[0].customer.pk)
         not_found = not hits
     context = {
         "query": query,
-        "hits": hits,
+        "hits": hits[:DESK_HITS],
+        "more_hits": len(hits) > DESK_HITS,
         "not_found": not_found,
         "in_progress": selectors.returns_in_progress(store=request.store),
         "recent": selectors.recent_returns(store=request.store),
