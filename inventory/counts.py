@@ -257,7 +257,10 @@ def _audit_decision(count, review, manager, approval, associate, action, note=""
         details={
             **_details(review),
             "method": approval.method,
-            "associate": associate.pk if isinstance(associate, User) else None,
+            "associate": count.submitted_by_id,  # who counted
+            "signed_in": associate.pk if isinstance(associate, User) else None,  # whose screen it was typed on
+            # a manager deciding on a count they made themselves: allowed (one-manager stores), visible
+            "own_count": manager.pk == count.submitted_by_id,
             "reasons": review.reasons,
             "note": note,
         },

@@ -5,7 +5,10 @@ receive_stock, restock_return, record_sale, adjust_stock, set_safety_stock, rese
 release_reservation(s), consume_reservation(s), extend_reservations, expire_due_reservations,
 and (from inventory.operations) request_transfer, ship_transfer, receive_transfer,
 cancel_transfer, start_stock_count, add_count_scan, set_count_quantity, post_stock_count,
-cancel_stock_count, count_stock.
+cancel_stock_count, count_stock. A count entered at the portal is reviewed and submitted through
+inventory.counts (submit_stock_count, approve_stock_count, reject_stock_count): beyond the store's
+limits it waits for a manager's approval; post_stock_count is the unreviewed path of head office's
+stock import.
 
 Hot paths validate input up front and rely on the database CHECK constraints as the last line of
 defence instead of `full_clean()`, which would add a query per foreign key and per constraint

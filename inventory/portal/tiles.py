@@ -1,5 +1,6 @@
 from django.urls import reverse
 
+from inventory.counts import counts_awaiting_approval
 from inventory.selectors import LOW_STOCK_THRESHOLD, low_stock_at
 from retail.portal.dashboard import dashboard_tile, figure
 
@@ -17,4 +18,7 @@ def low_stock_tile(request, store) -> dict:
         "low_stock_rows": rows,
         "low_stock_threshold": LOW_STOCK_THRESHOLD,
         "lookup_url": reverse("inventory_portal:lookup"),
+        # Cycle counts beyond the store's limits wait here until a manager approves them.
+        "counts_awaiting": counts_awaiting_approval(store=store).count(),
+        "counts_url": reverse("inventory_portal:counts"),
     }

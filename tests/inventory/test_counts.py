@@ -131,6 +131,7 @@ def test_the_manager_approves_on_the_spot_with_the_pin(store, associate, boss, h
     assert count.decided_by == boss and count.posted_by == associate
     event = AuditEvent.objects.get(action="stock.count_approved")
     assert event.actor == boss and event.details["method"] == "pin" and event.details["associate"] == associate.pk
+    assert event.details["own_count"] is False
 
 
 @pytest.mark.parametrize("who", ["wrong_pin", "associate", "manager_elsewhere"])
@@ -208,3 +209,11 @@ def test_a_second_confirmation_finds_the_count_closed(store, associate, hoodie):
         counts.submit_stock_count(count=count, actor=associate, reviewed=reviewed)
     assert exc.value.code == "count_closed"
     assert StockMovement.objects.filter(reference=f"count:{count.pk}").count() == 1
+
+
+def test_a_manager_approving_their_own_count_is_allowed_and_marked(store, boss, hoodie):
+    count = _count(store, boss, {hoodie: 1})
+    review = counts.review_stock_count(count=count)
+    counts.submit_stock_count(count=count, actor=boss, reviewed=review.fingerprint, approval=pin(boss))
+    details = AuditEvent.objects.get(action="stock.count_approved").details
+    assert details["own_count"] is True and details["associate"] == boss.pk

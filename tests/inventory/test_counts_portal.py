@@ -207,3 +207,33 @@ def test_head_office_edits_the_store_limits_in_the_admin(client, store):
     url = reverse("admin:retail_store_change", args=[store.pk])
     html = client.get(url).content.decode()
     assert 'name="count_approval_units"' in html and 'name="count_approval_value"' in html
+
+
+def test_a_waiting_count_page_costs_the_same_for_one_line_or_twenty(
+    associate_client, store, associate, django_assert_num_queries
+):
+    def waiting(n):
+        variants = [VariantFactory() for _ in range(n)]
+        services.receive_stock(location=store, lines=[(v, 30) for v in variants], reference=f"PO-{n}")
+        count = _open_count(store, associate, dict.fromkeys(variants, 1))
+        counts.submit_stock_count(
+            count=count, actor=associate, reviewed=counts.review_stock_count(count=count).fingerprint
+        )
+        return reverse("inventory_portal:count", args=[count.pk])
+
+    small, large = waiting(1), waiting(20)
+    associate_client.get(small)
+    # session, user, memberships; the count with its store and people; its lines with their products
+    with django_assert_num_queries(5) as first:
+        assert "Waiting for a manager" in associate_client.get(small).content.decode()
+    with django_assert_num_queries(len(first.captured_queries)):
+        html = associate_client.get(large).content.decode()
+    assert html.count("<strong>-29</strong>") == 20
+
+
+def test_the_dashboard_says_when_counts_wait_for_a_manager(associate_client, store, associate, hoodie):
+    assert "for a manager's approval" not in associate_client.get("/portal/").content.decode()
+    count = _open_count(store, associate, {hoodie: 1})
+    counts.submit_stock_count(count=count, actor=associate, reviewed=counts.review_stock_count(count=count).fingerprint)
+    html = associate_client.get("/portal/").content.decode()
+    assert "1 cycle count waits for a manager's approval" in html
