@@ -56,6 +56,7 @@ fuzz: venv ## schemathesis, all phases, as anonymous, shopper, till and staff ag
 lint: venv ## ruff (lint and format check), and the layers between apps (pyproject's import-linter contracts)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 	$(PY) -m tests.layers
 
 fmt: venv ## ruff fix and format

@@ -3,6 +3,9 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from customers.errors import CustomerError
 from customers.exports import MARKETING_COLUMNS, SERVICE_COLUMNS, customer_rows
@@ -22,7 +25,7 @@ from customers.models import (
 )
 from customers.services import assign_offer_to_segment, erase_customer, set_offers_active, undo_merge
 from customers.services.profiles import clean_profile_values, refresh_search_name, sync_contact_identities
-from retail.admin import CsvImportMixin, streaming_csv_response
+from retail.admin import CsvImportMixin, admin_may_view, streaming_csv_response
 from retail.services import record_audit_event
 
 
@@ -174,10 +177,6 @@ class CustomerAdmin(MergeTwoAction, CsvImportMixin, admin.ModelAdmin):
 
     @admin.display(description="Balances (ledgers)")
     def balances(self, obj):
-        from django.urls import reverse
-        from django.utils.html import format_html, format_html_join
-
-        from retail.admin import admin_may_view
 
         account = getattr(obj, "loyalty_account", None)
         credit = getattr(obj, "store_credit", None)
@@ -195,7 +194,6 @@ class CustomerAdmin(MergeTwoAction, CsvImportMixin, admin.ModelAdmin):
         return format_html_join(" · ", "{}", ((part,) for part in parts))
 
     def save_model(self, request, obj, form, change):
-        from django.utils import timezone
 
         refresh_search_name(obj)
         obj.updated_at = timezone.now()

@@ -1,5 +1,7 @@
 """How identities are written down, so that the same person always gives the same key."""
 
+import unicodedata
+
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -38,7 +40,6 @@ _LOOKALIKE_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
 
 
 def _skeleton(domain: str) -> str:
-    import unicodedata
 
     text = unicodedata.normalize("NFKC", domain).casefold().translate(_LOOKALIKE_CHARS)
     for pair, letter in _LOOKALIKE_PAIRS:

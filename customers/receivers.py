@@ -5,6 +5,9 @@ import logging
 from allauth.account.signals import email_confirmed
 from django.dispatch import receiver
 
+from customers.errors import CustomerError
+from customers.services.linking import link_verified_identity
+from customers.tasks import raise_back_in_stock_tasks
 from inventory.signals import stock_back_in_stock
 
 log = logging.getLogger(__name__)
@@ -13,7 +16,6 @@ log = logging.getLogger(__name__)
 @receiver(stock_back_in_stock, dispatch_uid="customers.back_in_stock")
 def on_back_in_stock(sender, pairs, **kwargs):
     """A wish-listed variant is sellable again somewhere: tasks for shoppers whose home store it is."""
-    from customers.tasks import raise_back_in_stock_tasks
 
     raise_back_in_stock_tasks.delay([[int(v), int(loc)] for v, loc in pairs])
 
@@ -21,8 +23,6 @@ def on_back_in_stock(sender, pairs, **kwargs):
 @receiver(email_confirmed, dispatch_uid="customers.email_confirmed")
 def on_email_confirmed(sender, request, email_address, **kwargs):
     """allauth verified a login's email: now (and only now) it may be linked to the profile holding it."""
-    from customers.errors import CustomerError
-    from customers.services.linking import link_verified_identity
 
     if not email_address.user_id:
         return

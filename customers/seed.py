@@ -22,6 +22,7 @@ from customers.models import (
     LoyaltyTier,
     Note,
     Offer,
+    OfferAssignment,
     PointsEntry,
     PurchasedItem,
     StoreCreditAccount,
@@ -565,8 +566,6 @@ def seed_customers(ctx: SeedContext) -> None:
         )
         assign_offer_to_segment(offer=offer)
     if not customers[0].offer_assignments.exists():
-        from customers.models import OfferAssignment
-
         OfferAssignment.objects.get_or_create(
             offer=Offer.objects.get(code="app5"), customer=customers[0], defaults={"assigned_at": now}
         )

@@ -3,6 +3,7 @@
 Every function here runs a fixed number of queries whatever the size of a shopper's history.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -11,8 +12,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.search import TrigramSimilarity
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import CharField, Count, F, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -33,10 +37,12 @@ from customers.models import (
     Tag,
     Task,
 )
+from customers.services.merge import merged_fields
 from inventory.selectors import available_at, product_cards
 from retail.domain.codes import read_code
 from retail.errors import NotFound
 from retail.models import Store, User
+from retail.services import record_audit_event
 
 TIMELINE_PAGE = 25
 Variant = ListItem._meta.get_field("variant").related_model  # inventory's model, reached through our FK
@@ -101,9 +107,6 @@ def record_customer_viewed(*, user: User, customer: Customer, store: Store | Non
     """Every look at a profile (the shell and each of its panels) is audited here, once per
     associate, shopper and VIEW_AUDIT_PERIOD (the cache remembers the last row; while the cache
     is down every look is written). True when a row was written."""
-    from django.core.cache import cache
-
-    from retail.services import record_audit_event
 
     if not cache.add(f"customer-viewed:{user.pk}:{customer.pk}", 1, VIEW_AUDIT_PERIOD):
         return False
@@ -596,10 +599,6 @@ def _search_names(qs: QuerySet, q: str, limit: int) -> list[SearchHit]:
     the whole name, name, id. Which ten of many shoppers with one identical name come is not
     defined (it was the lowest ids: that read every shopper of the name).
     """
-    import re
-
-    from django.contrib.postgres.search import TrigramSimilarity
-    from django.db.models.expressions import RawSQL
 
     words = q.split()
     whole = sorted(set(words))
@@ -682,7 +681,6 @@ def merge_comparison(*, kept: Customer, other: Customer) -> dict:
     {"kept", "other": Customer (with identities, consents, balances and counts), "rows": [{label,
     kept, other, after}]}. Four queries whatever the histories: profiles with their counts,
     identities, consents, tags."""
-    from customers.services.merge import merged_fields
 
     profiles = {
         c.pk: c

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from insights import charts, selectors
 from insights.figures import FIGURES, SECTION_NAMES
-from insights.filters import Period
+from insights.filters import Period, PeriodForm, default_period
 
 TOP = 12
 OUTCOMES = [("Collected", "#1e7d3a"), ("Expired", "#b3261e"), ("Cancelled", "#b8c2cc"), ("Open", "#1d5fa8")]
@@ -227,7 +227,6 @@ def section_context(section: str, period: Period) -> dict:
 def read_request(request, *, stores=None, forced_store_ids: tuple[int, ...] | None = None):
     """(form, period, section) from the GET query: `stores` is what the user may choose from
     (None: no store field, the page is pinned to `forced_store_ids`)."""
-    from insights.filters import PeriodForm, default_period
 
     data = request.GET.copy()
     if not data.get("start") and not data.get("end"):

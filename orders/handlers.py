@@ -15,6 +15,7 @@ from orders.models import Fulfillment, Notification, Order
 from orders.notifications import InlineImage, OutgoingMessage, adapter_for
 from orders.qr import qr_png
 from orders.services import NOTIFY_TOPIC
+from retail.models import OutboxMessage
 from retail.outbox import outbox_handler
 from retail.selectors import opening_hours
 
@@ -133,8 +134,6 @@ def send_phone_code(message) -> None:
     Sent whatever the marketing consents say (the shopper asked for it); the code is wiped from the
     stored message in the same transaction that marks it delivered.
     """
-    from retail.models import OutboxMessage
-
     phone, code = message.payload["phone"], message.payload["code"]
     adapter_for("sms").send(
         OutgoingMessage(

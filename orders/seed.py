@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from customers.models import Customer, Interaction, PointsEntry
 from inventory.models import StockLevel, Variant
+from orders import services
 from orders.models import Cart, CartLine, Fulfillment, Order, OrderLine, Payment, StatusChange
 from orders.numbers import seeded_numbers
 from orders.pricing import money
@@ -191,7 +192,6 @@ def _seed_carts(ctx: SeedContext) -> int:
 
 
 def _seed_open_pickups(ctx: SeedContext, stores: list[Store]) -> int:
-    from orders import services
 
     rng, now = ctx.rng, timezone.now()
     customers = list(Customer.objects.live().filter(email__gt="").order_by("pk")[:400])

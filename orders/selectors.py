@@ -5,14 +5,18 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.models import Customer
+from customers.services.profiles import live_profile
+from inventory.selectors import available_at, available_online
 from orders.errors import OrderCode, OrderError
 from orders.models import Cart, CartLine, Fulfillment, Order, OrderLine
 from orders.numbers import QR_PREFIX, normalise_order_number
 from orders.pricing import money
+from orders.services import pick_sla
 from retail.domain.codes import read_code
 from retail.domain.money import format_money
 from retail.errors import RetailCode
 from retail.models import Store, User
+from retail.selectors import stores_for_user
 
 S = Fulfillment.Status
 QUEUE_TABS = ("to_pick", "picking", "ready", "overdue", "expired", "to_ship")
@@ -24,8 +28,6 @@ def customer_for_user(user: User) -> Customer | None:
         return None
     customer = Customer.objects.filter(user=user).first()
     if customer is not None and customer.merged_into_id:
-        from customers.services.profiles import live_profile
-
         customer = live_profile(customer)
     return customer
 
@@ -38,7 +40,6 @@ EMPTY_CART = {"token": None, "status": "open", "lines": [], "subtotal": "0.00", 
 
 def _cart_lines(store: Store | None) -> QuerySet[CartLine]:
     """Lines with their variant, product and the units to be had (online, or at `store`) in one read."""
-    from inventory.selectors import available_at, available_online
 
     units = available_at(store) if store is not None else available_online()
     return CartLine.objects.select_related("variant__product").annotate(units=units).order_by("added_at", "id")
@@ -144,7 +145,6 @@ def order_for_owner(user: User, number: str) -> Order:
 
 def order_for_staff(user: User, number: str) -> Order:
     """An order of one of the stores this staff member works in (head office: any)."""
-    from retail.selectors import stores_for_user
 
     order = (
         _order_detail_qs()
@@ -178,7 +178,6 @@ def _queue_filter(tab: str, now) -> Q:
 
 
 def _pick_sla():
-    from orders.services import pick_sla
 
     return pick_sla()
 
@@ -352,7 +351,6 @@ def find_for_counter(*, store: Store, text: str) -> tuple[Fulfillment, str]:
 
 def search_orders(*, user: User, query: str = "", store: Store | None = None, limit: int = 50) -> list[Order]:
     """Portal order search: by number, receipt, or the shopper's email/phone/name, in the user's stores."""
-    from retail.selectors import stores_for_user
 
     qs = Order.objects.select_related("store", "customer").filter(store__in=stores_for_user(user))
     if store is not None:

@@ -21,6 +21,7 @@ from django.utils.html import format_html
 
 from retail import services
 from retail.models import AuditEvent, IdempotencyKey, OutboxMessage, PosDevice, Store, StoreMembership, User
+from retail.services import retry_outbox_messages
 from retail.spreadsheets import csv_writer
 
 # --- links only to what the reader may open ----------------------------------------------------
@@ -321,7 +322,6 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Retry failed messages now", permissions=["change"])
     def retry_now(self, request, queryset):
-        from retail.services import retry_outbox_messages
 
         count = retry_outbox_messages(message_ids=list(queryset.values_list("id", flat=True)), actor=request.user)
         messages.success(request, f"{count} message(s) queued again.")

@@ -21,6 +21,11 @@ import logging
 import re
 from dataclasses import dataclass
 
+from allauth.account.adapter import get_adapter
+from allauth.core import context
+from allauth.core.internal import ratelimit
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
 from django.db import transaction
@@ -64,14 +69,11 @@ def store_managers(store: Store):
 
 
 def _has_second_factor(user: User) -> bool:
-    from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def _totp_ok(user: User, code: str) -> bool:
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP
 
     totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     code = "".join((code or "").split())
@@ -86,7 +88,6 @@ class _Lockout:
     """The sign-in lockout of allauth (`login_failed`), charged by approvals as by sign-ins."""
 
     def __init__(self, email: str, store: Store):
-        from allauth.core import context
 
         self.request, self.email, self.usage = context.request, email, None
         self.fallback_key = f"approval-failures:{store.pk}:{email}"
@@ -95,8 +96,6 @@ class _Lockout:
         """Charge one attempt; False when the account is locked already."""
         if self.request is None:
             return cache.get(self.fallback_key, 0) < FALLBACK_LOCK[0]
-        from allauth.account.adapter import get_adapter
-        from allauth.core.internal import ratelimit
 
         key = get_adapter(self.request)._get_login_attempts_cache_key(self.request, email=self.email)
         self.usage = ratelimit.consume(self.request, app="allauth.account", action="login_failed", key=key)

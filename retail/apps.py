@@ -22,12 +22,12 @@ class RetailConfig(AppConfig):
 def _sync_role_groups(sender, app_config=None, using="default", **kwargs):
     # Sent once per app; only after the last app are every app's permissions in place.
     from django.apps import apps
-    from django.contrib.auth.models import Group, Permission
+    from django.contrib.auth.models import Group, Permission  # apps.py is read before any model
 
     if app_config is not list(apps.get_app_configs())[-1]:
         return
 
-    from retail.roles import sync_role_groups
+    from retail.roles import sync_role_groups  # reads models: not importable from apps.py's top
 
     # It takes the models (as the data migration passes them); there is one database, "default".
     sync_role_groups(Group, Permission)

@@ -5,12 +5,14 @@ from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.core import context
+from allauth.mfa.models import Authenticator
 from django.urls import reverse
+
+from retail.proxies import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request):
-        from retail.proxies import client_ip
 
         return client_ip(request)  # TRUSTED_PROXY_COUNT, as the API throttle and the audit trail
 
@@ -41,7 +43,6 @@ def _first_enrolment_right_after_password(request) -> bool:
     That covers setting up TOTP and seeing the new recovery codes; anything later, or on an
     account that already had a factor, is asked to confirm access as allauth normally does.
     """
-    from allauth.mfa.models import Authenticator
 
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

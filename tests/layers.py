@@ -1,14 +1,16 @@
 """The arrows between Omnistore's apps, checked from the source (`make lint`, and tests/retail/test_layers.py).
 
 The contracts are import-linter's, written in pyproject.toml under [tool.importlinter]: a `layers`
-contract (DESIGN.md's "never an arrow upward") and `forbidden` contracts. This module reads the same
-table and checks it with the standard library, so the rules hold whether or not import-linter is
-installed. Two rules need no configuration:
+contract (DESIGN.md's "never an arrow upward") and `forbidden` contracts; `make lint` runs
+`lint-imports` on them. This module reads the same table and checks it with the standard library
+(so the test suite sees a broken arrow too), then the rules no import-linter contract type says:
 - private stays private: `a.b._c` (a module or a name) is imported only from inside `a.b`, so
   `orders.services._common`, `orders.services._transitions` or `customers.services._common`
   are not reached into from outside their package or module;
 - imports sit at the top of a module; one inside a function or class says why in a comment on its
-  line or the line above (a cycle it breaks, an optional dependency, a module read only at run time).
+  line or the line above (a cycle it breaks, an optional dependency, a module read only at run time);
+- no import cycle: modules do not import each other at their tops, directly or round a loop
+  (Python would hand one of them the other half-initialised).
 
 Every import is seen, also those inside functions, as import-linter's graph sees them.
 
@@ -165,11 +167,48 @@ def unexplained_nested(found: list[Import], *, skip: tuple[str, ...] = ("migrati
     return broken
 
 
+def import_cycles(found: list[Import]) -> list[str]:
+    """Modules that import each other at their top, directly or round a loop (Tarjan's components)."""
+    graph: dict[str, set[str]] = {}
+    for imp in found:
+        if imp.target and not imp.nested and imp.target != imp.importer:
+            graph.setdefault(imp.importer, set()).add(imp.target)
+    order, low, stack, on_stack, loops = {}, {}, [], set(), []
+
+    def visit(module: str) -> None:
+        order[module] = low[module] = len(order)
+        stack.append(module)
+        on_stack.add(module)
+        for target in sorted(graph.get(module, ())):
+            if target not in order:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in on_stack:
+                low[module] = min(low[module], order[target])
+        if low[module] == order[module]:
+            loop = []
+            while not loop or loop[-1] != module:
+                loop.append(stack.pop())
+                on_stack.discard(loop[-1])
+            if len(loop) > 1:
+                loops.append(sorted(loop))
+
+    for module in sorted(graph):
+        if module not in order:
+            visit(module)
+    return [f"import cycle: {' <-> '.join(loop)} (import one of them inside a function, and say why)" for loop in loops]
+
+
 def problems() -> list[str]:
     cfg = config()
     known = modules(cfg["root_packages"])
     found = imports(known)
-    found_problems = [*broken_contracts(found, cfg["contracts"]), *private_reach_ins(found)]
+    found_problems = [
+        *broken_contracts(found, cfg["contracts"]),
+        *private_reach_ins(found),
+        *unexplained_nested(found),
+        *import_cycles(found),
+    ]
     return list(dict.fromkeys(found_problems))  # one line per statement and rule
 
 
@@ -178,7 +217,9 @@ def main() -> int:
     for problem in found:
         print(problem)
     contracts = len(config()["contracts"])
-    print(f"Layers: {contracts} contracts, private modules, top-level imports — {len(found) or 'no'} problem(s).")
+    print(
+        f"Layers: {contracts} contracts, private modules, imports at the top, no cycle: {len(found) or 'no'} problem(s)"
+    )
     return 1 if found else 0
 
 

@@ -1,3 +1,5 @@
+import json
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -36,7 +38,6 @@ class EventSerializer(StrictSerializer):
     )
 
     def validate_data(self, value: dict) -> dict:
-        import json
 
         if len(json.dumps(value, separators=(",", ":"), default=str).encode()) > MAX_DATA_BYTES:
             raise serializers.ValidationError(f"At most {MAX_DATA_BYTES:,} bytes as JSON.")

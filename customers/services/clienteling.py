@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.errors import CustomerCode, CustomerError
-from customers.models import Consent, Customer, Interaction, Note, Task
+from customers.models import Consent, Customer, Interaction, ListItem, Note, Task
 from customers.services._common import validation_to_error
 from customers.services.timeline import record_interaction
 from retail.errors import RetailCode
@@ -239,7 +239,6 @@ def raise_birthday_tasks(*, today: date | None = None, days_ahead: int = 7) -> i
 def raise_back_in_stock_tasks(*, pairs: list[tuple[int, int]]) -> int:
     """For each (variant, location) back in stock: a task for every shopper whose home store it is
     and who wish-listed that variant (once per list item and day; consent and cap respected)."""
-    from customers.models import ListItem
 
     made = 0
     today = timezone.localdate()

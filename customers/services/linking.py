@@ -19,6 +19,7 @@ import logging
 import secrets
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -27,8 +28,9 @@ from django.utils import timezone
 
 from customers.errors import CustomerCode, CustomerError
 from customers.events import record_customer_created
-from customers.models import Customer, CustomerIdentity
+from customers.models import Consent, Customer, CustomerIdentity
 from customers.normalise import normalise_email, normalise_phone
+from customers.services.merge import merge_customers
 from customers.services.profiles import live_profile, refresh_search_name
 from customers.signals import identity_verified
 from retail.errors import RetailCode
@@ -46,7 +48,6 @@ PHONE_CODES_PER_HOUR = 5  # codes sent per account per hour (an SMS costs money 
 
 def verified_emails(user: User) -> set[str]:
     """The addresses allauth has verified for this login (normalised)."""
-    from allauth.account.models import EmailAddress
 
     return {
         normalise_email(e)
@@ -130,8 +131,6 @@ def link_verified_identity(*, user: User, kind: str, value: str) -> Customer:
     elif _holds_strong_identity(own):
         outcome = "two_profiles_left_for_staff"
     else:
-        from customers.services.merge import merge_customers
-
         merge_customers(source=own, target=holder, actor=None, reason=f"{kind} verified by the shopper")
         target = Customer.objects.get(pk=holder.pk)
         outcome = "linked_to_existing_profile"
@@ -184,8 +183,6 @@ def attach_guest_profile(*, guest: Customer, owner: Customer, kind: str) -> None
     """A guest checkout's profile joins the profile of the shopper who proved its email or phone:
     its orders and timeline move, not what the guest stated (consents, name, contacts), which
     nobody proved and which must not overwrite the owner's (an opt-out, the number we text)."""
-    from customers.models import Consent
-    from customers.services.merge import merge_customers
 
     Consent.objects.filter(customer=guest).delete()
     Customer.objects.filter(pk=guest.pk).update(first_name="", last_name="", email="", phone="", search_name="")

@@ -489,7 +489,7 @@ def redeem_offer(
     assignment.redeemed_at, assignment.redeemed_channel = now, channel
     assignment.redeemed_reference, assignment.redeemed_store = reference[:100], store
     assignment.save(update_fields=["redeemed_at", "redeemed_channel", "redeemed_reference", "redeemed_store"])
-    from customers.services.timeline import record_interaction
+    from customers.services.timeline import record_interaction  # timeline imports loyalty (tiers)
 
     record_interaction(
         customer=customer,

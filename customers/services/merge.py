@@ -5,6 +5,8 @@ and store credit move as ledger entries (an `adjust` out of one account and into
 both ledgers still sum to their balances.
 """
 
+from decimal import Decimal
+
 from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +25,7 @@ from customers.models import (
     StoreCreditAccount,
     StoreCreditEntry,
 )
+from customers.services.loyalty import recalculate_tier
 from customers.signals import customer_merge_undone, customer_merged
 from retail.models import User
 from retail.services import record_audit_event
@@ -221,7 +224,6 @@ def merge_customers(
     merge.moved = moved  # receivers add their own labels to this dict before it is saved
     customer_merged.send(sender=Customer, merge=merge, source=source, target=target)
     merge.save(update_fields=["moved"])
-    from customers.services.loyalty import recalculate_tier
 
     recalculate_tier(customer=target)
     if not source.is_anonymous:
@@ -258,7 +260,6 @@ def undo_merge(*, merge: CustomerMerge, actor: User | None = None) -> CustomerMe
             kind_field="points",
             actor=actor,
         )
-    from decimal import Decimal
 
     credit = Decimal(moved.get("store_credit") or "0")
     if credit:
@@ -305,7 +306,6 @@ def undo_merge(*, merge: CustomerMerge, actor: User | None = None) -> CustomerMe
     customer_merge_undone.send(sender=Customer, merge=merge, source=source, target=target)
     merge.undone_at, merge.undone_by = timezone.now(), actor
     merge.save(update_fields=["undone_at", "undone_by"])
-    from customers.services.loyalty import recalculate_tier
 
     recalculate_tier(customer=target)
     recalculate_tier(customer=source)

@@ -429,7 +429,7 @@ def _resolve(pairs, *, create: bool, customer: Customer | None, actor) -> Custom
         now = timezone.now()
         target = Customer.objects.create(is_anonymous=not strong, created_at=now, updated_at=now)
 
-    from customers.services.merge import merge_customers
+    from customers.services.merge import merge_customers  # merge builds on profiles
 
     for other in {c.pk: c for c in anonymous if c.pk != target.pk}.values():
         merge_customers(source=other, target=target, actor=actor, reason="device linked")

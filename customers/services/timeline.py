@@ -13,6 +13,8 @@ from django.utils import timezone
 from customers.errors import CustomerCode, CustomerError
 from customers.models import Channel, Customer, CustomerIdentity, Interaction, PurchasedItem
 from customers.services._common import update_rows
+from customers.services.loyalty import recalculate_tier
+from customers.services.profiles import live_profile, resolve_customer
 from retail.errors import ErrorCode, RetailCode
 from retail.models import Store, User
 
@@ -96,7 +98,6 @@ def record_interaction(
         raise CustomerError(f"Unknown kind {kind!r}.", code=RetailCode.INVALID, fields={"kind": ["Unknown."]})
     if customer.erased_at:
         raise CustomerError("This customer was erased.", code=CustomerCode.CUSTOMER_ERASED)
-    from customers.services.profiles import live_profile
 
     customer = live_profile(customer)
     data = data or {}
@@ -143,7 +144,6 @@ def record_interaction(
             )
             for line in lines
         )
-        from customers.services.loyalty import recalculate_tier
 
         recalculate_tier(customer=customer)
     _note_channel(customer, channel, occurred_at)
@@ -285,7 +285,6 @@ def ingest_events(*, events: list[ClientEvent], customer: Customer | None = None
     (events:<channel>, id): a re-sent event is reported under `duplicates`. Refused here: times in
     the future, anonymous events without a device identity, unknown stores.
     """
-    from customers.services.profiles import live_profile, resolve_customer
 
     now = timezone.now()
     result = EventBatchResult()

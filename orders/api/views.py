@@ -1,13 +1,16 @@
 """Orders API: the shopper's cart, checkout, their orders, and POS sales. Parse, call a service, render."""
 
 from django.db import IntegrityError
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from customers.models import Customer
 from customers.services.linking import link_user_to_customer
+from customers.services.profiles import set_consent
 from inventory.api.fields import EXAMPLE_SKU
 from orders import selectors, services
 from orders.api import serializers as s
@@ -15,6 +18,7 @@ from orders.api.examples import EXAMPLE_CART, EXAMPLE_ORDER, EXAMPLE_RECEIPT
 from orders.api.permissions import IsPosDevice, IsShopper
 from orders.errors import OrderCode, OrderError
 from orders.models import Cart, Fulfillment
+from orders.qr import qr_svg
 from retail.api.authentication import DEVICE_AUTHENTICATION, SHOPPER_AUTHENTICATION
 from retail.api.codes import raises
 from retail.api.errors import error_body
@@ -66,7 +70,6 @@ class MyCartView(APIView):
 
     @extend_schema(responses=s.CartOutput)
     def get(self, request):
-        from customers.models import Customer
 
         customer = selectors.customer_for_user(request.user)
         cart = selectors.open_cart_of(customer) if isinstance(customer, Customer) else None
@@ -266,8 +269,6 @@ class CheckoutView(APIView):
             # The random order number clashed (40 bits: rare): nothing was kept, so the client retries.
             raise OrderError("Please send the order again.", code=OrderCode.ORDER_NUMBER_CLASH) from None
         if v.get("consents"):
-            from customers.services.profiles import set_consent
-
             for channel, granted in v["consents"].items():
                 set_consent(
                     customer=order.customer, channel=channel, granted=granted, source=f"checkout:{v['channel']}"
@@ -294,9 +295,6 @@ class OrderPickupQrView(APIView):
 
     @extend_schema(responses={(200, "image/svg+xml"): OpenApiTypes.STR})
     def get(self, request, number):
-        from django.http import HttpResponse
-
-        from orders.qr import qr_svg
 
         order = selectors.order_for_owner(request.user, number)
         ready = next(

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from customers.errors import CustomerError
+from customers.models import PurchasedItem
 from inventory.errors import InventoryError
 from inventory.models import StockLevel
 from orders.errors import OrderError
@@ -227,7 +228,6 @@ def _one(ctx: SeedContext, order: Order, state: str, desks, warehouses, staff) -
 
 def _receiptless(ctx: SeedContext, desks, staff) -> Counter:
     """A few shoppers bring something back without a receipt (store credit at the lowest recent price)."""
-    from customers.models import PurchasedItem
 
     rng, counts = ctx.rng, Counter()
     bought = list(

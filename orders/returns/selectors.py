@@ -7,10 +7,21 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
+from inventory.models import Variant
 from orders.models import Fulfillment, Order, OrderLine
 from orders.returns.errors import ReturnError
 from orders.returns.models import Reason, ReturnLine, ReturnRequest
 from orders.returns.numbers import normalise_rma_number, qr_token_from
+from orders.returns.services.facts import (
+    Item,
+    current_rules,
+    judge_items,
+    local_date,
+    offer_facts,
+    price_receipted,
+    price_receiptless,
+    units_in_returns,
+)
 from retail.domain.codes import read_code
 from retail.errors import RetailCode
 from retail.models import Store
@@ -172,16 +183,6 @@ def preview_return(
     `lines` are services.LineRequest. For a return already started (`request`), its own units are
     not counted as "already returned" and the window counts from the day it was started.
     """
-    from orders.returns.services.facts import (
-        Item,
-        current_rules,
-        judge_items,
-        local_date,
-        offer_facts,
-        price_receipted,
-        price_receiptless,
-        units_in_returns,
-    )
 
     rules = current_rules()
     today = local_date(request.created_at) if request is not None else timezone.localdate()
@@ -213,8 +214,6 @@ def preview_return(
             returning[item.order_line.pk] = returning.get(item.order_line.pk, 0) + item.quantity
         offer = offer_facts(order, list(order_lines.values()), returning=returning, done=done)
     else:
-        from inventory.models import Variant
-
         variants = {
             v.sku: v
             for v in Variant.objects.filter(sku__in=[spec.sku for spec in lines]).select_related(

@@ -6,6 +6,9 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.utils import timezone
 
+from customers.errors import CustomerError
+from customers.services.loyalty import earn_points
+from customers.services.timeline import record_interaction
 from orders.models import Fulfillment, Order, StatusChange
 from retail.models import User
 from retail.services import enqueue_outbox_message, record_audit_event
@@ -101,7 +104,6 @@ def timeline(
     """
     if order.customer_id is None:
         return
-    from customers.services.timeline import record_interaction
 
     if kind == "return" and not (data or {}).get("lines"):
         kind = "note"  # nothing was left to give back: a plain entry, not a return of zero units
@@ -126,8 +128,6 @@ def earn_points_for(*, order: Order, amount, actor=None) -> int:
     """Loyalty points for what the shopper paid (idempotent by order number); 0 when too little."""
     if order.customer_id is None or amount < 1:
         return 0
-    from customers.errors import CustomerError
-    from customers.services.loyalty import earn_points
 
     try:
         entry = earn_points(customer=order.customer, reference=order.number, amount=amount, actor=actor_or_none(actor))

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from customers.services.loyalty import adjust_points
+from inventory.services import release_reservations
 from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order
 from orders.numbers import new_pickup_code, new_qr_token
@@ -98,8 +100,6 @@ def close_order_if_done(order: Order, *, actor) -> None:
     if owed > 0:
         earn_points_for(order=order, amount=owed, actor=actor)
     elif order.points_redeemed:
-        from customers.services.loyalty import adjust_points
-
         adjust_points(
             customer=order.customer,
             points=order.points_redeemed,
@@ -138,7 +138,6 @@ def assign_pickup_code(fulfillment: Fulfillment) -> None:
 
 
 def release(fulfillment: Fulfillment, actor) -> None:
-    from inventory.services import release_reservations
 
     release_reservations(reference=fulfillment.reservation_reference, actor=actor_or_none(actor))
 

@@ -5,7 +5,8 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from customers.models import Customer
+from customers.models import Customer, Interaction
+from customers.services.timeline import record_interaction
 from inventory.errors import InventoryCode
 from inventory.models import Variant
 from orders.errors import OrderCode, OrderError
@@ -192,8 +193,6 @@ def send_cart_to_customer(*, customer: Customer, lines: list[tuple[str, int]], a
         store=store,
         details={"customer": customer.pk, "lines": [[s, q] for s, q in lines]},
     )
-    from customers.models import Interaction
-    from customers.services.timeline import record_interaction
 
     record_interaction(
         customer=customer,

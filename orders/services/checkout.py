@@ -9,9 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.errors import CustomerError
-from customers.models import Customer
+from customers.models import Customer, Interaction
+from customers.services.loyalty import redeem_offer, redeem_points
+from customers.services.profiles import resolve_customer
 from inventory.errors import InventoryCode, InventoryError
 from inventory.models import Variant
+from inventory.selectors import route_lines
+from inventory.services import reserve_stock
 from orders.errors import OrderCode, OrderError
 from orders.events import record_order_event
 from orders.models import Cart, Fulfillment, Order, OrderLine
@@ -122,7 +126,6 @@ def _resolve_customer(*, customer: Customer | None, contact: dict, actor) -> Cus
             from customers.services.linking import create_guest_profile
 
             return create_guest_profile(name=contact.get("name", ""), **identities)
-        from customers.services.profiles import resolve_customer
 
         # Staff taking a phone or store order have the shopper in front of them (or on the line).
         return resolve_customer(identities=identities, create=True, actor=actor_or_none(actor))
@@ -142,7 +145,6 @@ def _refuse_guest_spending(*, offer_code: str, points: int, tenders) -> None:
 
 def _ship_plan(group: GroupRequest, variants: dict[str, Variant], near) -> list[tuple[Store, list[tuple[str, int]]]]:
     """Ship-from-store: the nearest ships_orders location that fills every line, else a split."""
-    from inventory.selectors import route_lines
 
     plan = route_lines([(variants[s], q) for s, q in group.lines], near=near)
     if plan.shortfall or not plan.allocations:
@@ -158,7 +160,6 @@ def _ship_plan(group: GroupRequest, variants: dict[str, Variant], near) -> list[
 
 def _insufficient_at(store: Store, exc: InventoryError, lines) -> OrderError:
     """The reservation failed: say what is short and which nearby stores could fill the order."""
-    from inventory.selectors import route_lines
 
     plan = route_lines(lines, pickup_store=store, alternatives=3)
     alternatives = [
@@ -298,8 +299,6 @@ def place_order(
         )
         reserve_lines = [(variants[s], q) for s, q in lines]
         try:
-            from inventory.services import reserve_stock
-
             reserve_stock(
                 lines=reserve_lines,
                 location=location,
@@ -355,7 +354,6 @@ def place_order(
             "fulfillments": [f"{f.kind}@{f.location.code}" for f in fulfillments],
         },
     )
-    from customers.models import Interaction
 
     timeline(
         order=order,
@@ -391,7 +389,6 @@ def _apply_offer(*, order: Order, customer: Customer, offer_code: str, subtotal:
     offer_code = (offer_code or "").strip()
     if not offer_code:
         return Decimal("0.00")
-    from customers.services.loyalty import redeem_offer
 
     try:
         assignment = redeem_offer(
@@ -422,7 +419,6 @@ def _apply_points(*, order: Order, customer: Customer, points: int, due: Decimal
             code=OrderCode.INVALID_POINTS,
             fields={"points": [f"At most {int(due / point_value())}."]},
         )
-    from customers.services.loyalty import redeem_points
 
     try:
         redeem_points(customer=customer, points=points, reference=order.number, actor=actor_or_none(actor))

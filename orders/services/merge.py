@@ -2,8 +2,12 @@
 
 from django.dispatch import receiver
 
+from customers.models import Customer
+from customers.services.linking import attach_guest_profile
 from customers.signals import customer_erased, customer_merge_undone, customer_merged, identity_verified
-from orders.models import Cart, Order
+from orders.models import Cart, Fulfillment, Order
+from orders.services.carts import absorb_cart, open_cart_for
+from retail.models import AuditEvent
 from retail.services import record_audit_event
 
 ORDERS, CARTS = "orders.Order", "orders.Cart"
@@ -15,7 +19,6 @@ def repoint_on_merge(sender, merge, source, target, **kwargs):
 
     An open cart of the source joins the target's open cart (one open cart per shopper).
     """
-    from orders.services.carts import absorb_cart, open_cart_for
 
     order_ids = list(Order.objects.filter(customer=source).values_list("pk", flat=True))
     Order.objects.filter(pk__in=order_ids).update(customer=target)
@@ -34,7 +37,6 @@ def repoint_on_merge(sender, merge, source, target, **kwargs):
 
 @receiver(customer_merge_undone, dispatch_uid="orders.repoint_on_undo")
 def repoint_on_undo(sender, merge, source, target, **kwargs):
-    from retail.models import AuditEvent
 
     moved = merge.moved or {}
     if ORDERS not in moved:
@@ -54,7 +56,6 @@ def repoint_on_undo(sender, merge, source, target, **kwargs):
 def anonymise_on_erase(sender, customer, **kwargs):
     """Orders are kept for accounting; the names and contacts on them go."""
     Order.objects.filter(customer=customer).update(contact_name="", email="", phone="")
-    from orders.models import Fulfillment
 
     Fulfillment.objects.filter(order__customer=customer).update(
         proxy_name="", collected_by_name="", shipping_address={}, arrival_note=""
@@ -68,8 +69,6 @@ def attach_guest_orders(sender, customer, kind, value, **kwargs):
     Only profiles made by a guest checkout move (no login, no identity, ordered online without
     staff); the shopper gains those orders and nothing of anyone else's.
     """
-    from customers.models import Customer
-    from customers.services.linking import attach_guest_profile
 
     contact = {"email": "email", "phone": "phone"}[kind]
     guests = (

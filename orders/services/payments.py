@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from customers.errors import CustomerError
+from customers.services.loyalty import issue_store_credit, spend_store_credit
 from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order, Payment
 from orders.payments import get_payment_provider
@@ -85,8 +86,6 @@ def authorize_payments(
         if amount == ZERO:
             continue
         if tender.method == "store_credit":
-            from customers.services.loyalty import spend_store_credit
-
             try:
                 entry = spend_store_credit(
                     customer=order.customer,
@@ -216,8 +215,6 @@ def refund_payment(*, payment: Payment, amount: Decimal, reference: str, actor=N
             fields={"amount": ["Too much."]},
         )
     if payment.method == Payment.Method.STORE_CREDIT:
-        from customers.services.loyalty import issue_store_credit
-
         issue_store_credit(
             customer=payment.order.customer,
             amount=amount,

@@ -17,12 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Interaction
-from inventory.errors import InventoryCode
+from inventory.errors import InventoryCode, InventoryError
 from inventory.models import Reservation
+from inventory.selectors import route_lines
+from inventory.services import consume_reservations, reserve_stock
 from orders.counter import record_wrong_code, typed_codes_blocked
 from orders.errors import OrderCode, OrderError
 from orders.events import record_order_event
 from orders.models import Fulfillment, Order, OrderLine
+from orders.numbers import QR_PREFIX
 from orders.pricing import unit_share
 from orders.services._common import actor_or_none, audit, notify, record_status, timeline
 from orders.services._transitions import (
@@ -186,9 +189,6 @@ def short_pick(
 
 
 def _reroute(*, fulfillment: Fulfillment, line: OrderLine, missing: int, actor, to_location: Store | None) -> OrderLine:
-    from inventory.errors import InventoryError
-    from inventory.selectors import route_lines
-    from inventory.services import reserve_stock
 
     if to_location is None:
         plan = route_lines([(line.variant, missing)], pickup_store=fulfillment.location, alternatives=1)
@@ -392,7 +392,6 @@ def collector(*, fulfillment: Fulfillment, verification: str, name: str) -> tupl
 
 def _proof_matches(fulfillment: Fulfillment, verification: str, proof: str) -> bool:
     """Constant-time check of what the shopper showed against this pick-up's code or QR token."""
-    from orders.numbers import QR_PREFIX
 
     shown = read_code(proof)
     if verification == Fulfillment.Verification.QR:
@@ -452,7 +451,6 @@ def hand_over_pickup(
             fields={"id_checked": ["Confirm the ID was checked."]},
         )
     collected_by, is_proxy = collector(fulfillment=fulfillment, verification=verification, name=collected_by_name)
-    from inventory.services import consume_reservations
 
     picked: dict[int, int] = {}
     for line in fulfillment.lines.all():
@@ -518,7 +516,6 @@ def ship_fulfillment(
     left = [line.sku for line in fulfillment.lines.all() if line.to_pick > 0]
     if left:
         raise OrderError(f"Still to pick: {', '.join(left)}.", code=OrderCode.NOT_FULLY_PICKED)
-    from inventory.services import consume_reservations
 
     picked = {line.variant_id: line.picked_quantity for line in fulfillment.lines.all()}
     reservations = Reservation.objects.filter(

@@ -14,6 +14,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from customers.errors import CustomerError
+from customers.services.loyalty import (
+    lock_accounts_for_purchases,
+    post_purchase_points,
+    purchase_points,
+    spend_store_credit,
+)
+from customers.services.profiles import known_customers_for, resolve_customer
+from customers.services.timeline import Purchase, record_purchases
 from inventory.errors import InventoryError
 from inventory.models import Variant
 from inventory.services import record_sales
@@ -216,7 +224,6 @@ def record_pos_sales(*, device: PosDevice, sales: list[PosSale]) -> list[PosResu
 
 def _customers(pending: list[_Pending], results: list) -> list[_Pending]:
     """Known shoppers in one query; new or ambiguous identities through resolve_customer, one by one."""
-    from customers.services.profiles import known_customers_for, resolve_customer
 
     named = [p for p in pending if p.identity]
     for p, customer in zip(named, known_customers_for([p.identity for p in named]), strict=True):
@@ -235,7 +242,6 @@ def _customers(pending: list[_Pending], results: list) -> list[_Pending]:
 
 
 def _store(*, device: PosDevice, pending: list[_Pending], results: list) -> None:
-    from customers.services.loyalty import lock_accounts_for_purchases, post_purchase_points, purchase_points
 
     store = device.store
     now = timezone.now()
@@ -316,7 +322,6 @@ def _insert_orders(*, device: PosDevice, pending: list[_Pending], accounts: dict
 
 
 def _new_order(*, device: PosDevice, p: _Pending, accounts: dict, now) -> Order:
-    from customers.services.loyalty import purchase_points
 
     store, customer = device.store, p.customer
     sold_at = p.sale.sold_at or now
@@ -370,8 +375,6 @@ def _payments(*, order: Order, p: _Pending, now) -> list[Payment]:
     payments = []
     for method, amount, tender in p.tenders:
         if method == "store_credit":
-            from customers.services.loyalty import spend_store_credit
-
             try:
                 entry = spend_store_credit(
                     customer=p.customer, amount=amount, reference=order.number, store=order.store
@@ -400,7 +403,6 @@ def _payments(*, order: Order, p: _Pending, now) -> list[Payment]:
 
 def _loyalty_and_timeline(*, store, done: list[_Pending], rows: list, accounts: dict, post, points_for, now) -> None:
     """Points earned and the purchase on the shopper's timeline, for every stored receipt with a shopper."""
-    from customers.services.timeline import Purchase, record_purchases
 
     window = now - timedelta(days=365)
     lines_of: dict[int, list] = {}

@@ -11,9 +11,12 @@ see with `@raises(...)`. The fuzz run checks every error answered against the op
 """
 
 import dis
+import importlib
 import inspect
 import types
 from functools import cache
+
+from rest_framework import serializers
 
 from retail.errors import ErrorCode
 
@@ -96,7 +99,6 @@ def _named_objects(func, owner: type | None) -> list:
 
 
 def _import(name: str):
-    import importlib
 
     try:
         return importlib.import_module(name)
@@ -145,7 +147,6 @@ def _walk(root, owner) -> set[ErrorCode]:
 def _serializer_hooks(cls: type) -> list:
     """A serializer's own validation (validate, validate_<field>, to_internal_value), its fields' and
     its nested serializers' (a serializer may refuse a rule across fields with a domain code)."""
-    from rest_framework import serializers
 
     if not issubclass(cls, serializers.BaseSerializer):
         return []

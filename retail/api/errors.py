@@ -88,7 +88,7 @@ def validation_error_body(detail) -> dict:
 
 
 def _unknown_paths(detail, prefix: str = "") -> list[str]:
-    from retail.api.serializers import UNKNOWN_FIELD
+    from retail.api.serializers import UNKNOWN_FIELD  # serializers import this module (their error bodies)
 
     if isinstance(detail, dict):
         return [
@@ -154,7 +154,7 @@ def bad_request(request, exception=None):
     """handler400 (a SuspiciousOperation): JSON in the API's error shape under /api/, HTML elsewhere."""
     if request.path.startswith("/api/"):
         if isinstance(exception, RequestDataTooBig):
-            from retail.api.middleware import too_large_response
+            from retail.api.middleware import too_large_response  # the middleware imports this module
 
             return too_large_response()
         return JsonResponse(error_body(RetailCode.INVALID, "The request could not be read."), status=400)

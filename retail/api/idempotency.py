@@ -27,6 +27,7 @@ from rest_framework.response import Response
 
 from retail.errors import DomainError, RetailCode
 from retail.models import IdempotencyKey, PosDevice
+from retail.proxies import client_ip
 from retail.services import idempotency_ttl
 
 HEADER = "Idempotency-Key"
@@ -51,7 +52,6 @@ def request_scope(request) -> str:
         return f"device:{user.pk}"
     if user and user.is_authenticated:
         return f"user:{user.pk}"
-    from retail.proxies import client_ip
 
     return f"anon:{client_ip(request)}"
 

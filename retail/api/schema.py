@@ -13,6 +13,9 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, serializers
 
 from retail.api.codes import codes_of_handler
+from retail.api.fields import schema_pattern
+from retail.api.idempotency import HEADER, KEY_PATTERN
+from retail.api.serializers import ApiErrorSerializer, StrictSerializer
 from retail.errors import ErrorCode, RetailCode, error_codes
 
 
@@ -59,9 +62,6 @@ class AutoSchema(SpectacularAutoSchema):
         parameters = super().get_override_parameters()
         idempotency = self._idempotency()
         if idempotency is not None:
-            from retail.api.fields import schema_pattern
-            from retail.api.idempotency import HEADER, KEY_PATTERN
-
             parameters = [
                 *parameters,
                 OpenApiParameter(
@@ -78,7 +78,6 @@ class AutoSchema(SpectacularAutoSchema):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
-        from retail.api.serializers import ApiErrorSerializer
 
         for parameter in operation.get("parameters", []):
             if parameter.get("in") == "path" and parameter["name"] in PATH_EXAMPLES:
@@ -99,7 +98,6 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
-        from retail.api.serializers import StrictSerializer
 
         if direction == "request" and isinstance(serializer, StrictSerializer):
             schema["additionalProperties"] = False  # refused as unknown_field: generated clients know it too

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+from retail.api.errors import validation_error_body
+from retail.api.fields import AwareDateTimeField, DateField, MoneyField, PatternField
 from retail.errors import DomainError, RetailCode
 from retail.models import Store
 
@@ -88,7 +90,6 @@ _UNDERSTOOD = {
 
 
 def _kind(field) -> str | None:
-    from retail.api.fields import AwareDateTimeField, DateField, MoneyField, PatternField
 
     if type(field) in (AwareDateTimeField, DateField, MoneyField):
         return "parse"  # strict by themselves: their own run_validation
@@ -228,7 +229,6 @@ class BatchSerializer(serializers.ListSerializer):
 
 def validate_items(batch: BatchSerializer, items: list):
     """(index, clean item, None) or (index, None, error body) for each item, through the batch's one child."""
-    from retail.api.errors import validation_error_body
 
     for index, raw in enumerate(items):
         try:

@@ -74,3 +74,31 @@ def test_private_modules_and_names_stay_inside_their_package():
         "orders.handlers reaches into orders.services._common, private to orders.services",
         "orders.services.merge reaches into orders.services.carts._absorb, private to orders.services.carts",
     ]
+
+
+def test_an_import_inside_a_function_needs_a_comment_saying_why():
+    found = [
+        _import("orders.services.pos", "customers", "services", "loyalty", nested=True),
+        _import("customers.services.profiles", "customers", "services", "merge", nested=True, commented=True),
+        _import("orders.services.pos", "inventory", "services"),  # at the top
+        _import("orders.migrations.0002_x", "orders", "models", nested=True),  # Django writes those
+    ]
+
+    assert [b.split(": ", 1)[1] for b in layers.unexplained_nested(found)] == [
+        "import inside a function without a comment saying why"
+    ]
+
+
+def test_modules_importing_each_other_at_the_top_are_a_cycle():
+    found = [
+        _import("customers.services.timeline", "customers", "services", "loyalty"),
+        _import("customers.services.loyalty", "customers", "services", "merge"),
+        _import("customers.services.merge", "customers", "services", "timeline"),
+        _import("customers.services.loyalty", "customers", "services", "profiles"),
+        _import("customers.services.profiles", "customers", "services", "timeline", nested=True),  # breaks none
+    ]
+
+    assert layers.import_cycles(found) == [
+        "import cycle: customers.services.loyalty <-> customers.services.merge <-> customers.services.timeline "
+        "(import one of them inside a function, and say why)"
+    ]

@@ -15,6 +15,7 @@ from orders.errors import OrderCode
 from orders.returns import selectors, services
 from orders.returns.api import serializers as s
 from orders.returns.errors import ReturnError
+from orders.returns.numbers import qr_svg
 from orders.selectors import customer_for_user, order_for_owner
 from retail.api.authentication import DEVICE_AUTHENTICATION, SHOPPER_AUTHENTICATION
 from retail.api.codes import raises
@@ -123,7 +124,6 @@ class MyReturnQrView(APIView):
 
     @extend_schema(responses={(200, "image/svg+xml"): OpenApiTypes.STR})
     def get(self, request, rma_number):
-        from orders.returns.numbers import qr_svg
 
         found = selectors.return_for_owner(customer_for_user(request.user), rma_number)
         response = HttpResponse(qr_svg(found.qr_token), content_type="image/svg+xml")

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.models import ReturnRequest
+from orders.returns.services.requests import lock_request
 from retail.approvals import ApprovalCredentials, verify_manager_approval
 from retail.errors import RetailCode, RetailError
 from retail.models import Store, User
@@ -84,7 +85,6 @@ def approve_return(
 ) -> ReturnRequest:
     """Accept a return the policy flagged (out of window, final sale, receipt-less over the limit,
     refund over the threshold). The approver must manage `store`; the approval is audited."""
-    from orders.returns.services.requests import lock_request
 
     request = lock_request(request)
     if not request.is_open:

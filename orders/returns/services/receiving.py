@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from inventory.errors import InventoryCode, InventoryError
+from inventory.services import adjust_stock, restock_return
 from orders.errors import OrderCode
 from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.models import Condition, Disposition, ReturnLine, ReturnRequest
@@ -108,7 +109,6 @@ def _move_stock(lines: list[ReturnLine], *, store: Store, actor, reference: str)
     """Units back on sale (restock, and damaged ones before they are written off) in one ledger call
     for the whole return, then each damaged line written off; units held for inspection wait in the
     back room, neither sellable nor written off, until released."""
-    from inventory.services import adjust_stock, restock_return
 
     back = [line for line in lines if line.disposition in (Disposition.RESTOCK, Disposition.DAMAGED)]
     if back:  # within the return's transaction, which any refusal here rolls back whole: no savepoint

@@ -13,6 +13,11 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from customers.errors import CustomerError
+from customers.models import Task
+from customers.services.clienteling import raise_task_for_event
+from customers.services.loyalty import issue_store_credit, reverse_points
+from customers.services.timeline import record_interaction
+from inventory.models import Variant
 from orders.errors import OrderError
 from orders.models import Order, Payment
 from orders.pricing import money
@@ -24,6 +29,7 @@ from orders.returns.services.approval import ManagerApproval, record_approval
 from orders.returns.services.notify import backdated_to, notify_return
 from orders.returns.services.receiving import rejudge, request_lines
 from orders.returns.services.requests import lock_request
+from orders.services import GroupRequest, TenderRequest, place_order, refund_payment
 from retail.domain.money import format_money
 from retail.errors import RetailCode
 from retail.models import Store, User
@@ -72,7 +78,6 @@ def _refundable_for_order(order: Order, payments: list[Payment]) -> Decimal:
 
 
 def _to_tenders(*, payments: list[Payment], amount: Decimal, reference: str, actor) -> Decimal:
-    from orders.services import refund_payment
 
     left = amount
     for payment in sorted(payments, key=lambda p: (TENDER_ORDER.get(p.method, 9), p.pk)):
@@ -96,7 +101,6 @@ def _to_tenders(*, payments: list[Payment], amount: Decimal, reference: str, act
 
 
 def _credit(*, request: ReturnRequest, amount: Decimal, reference: str, store: Store, actor) -> None:
-    from customers.services.loyalty import issue_store_credit
 
     try:
         issue_store_credit(
@@ -109,8 +113,6 @@ def _credit(*, request: ReturnRequest, amount: Decimal, reference: str, store: S
 def _exchange(
     *, request: ReturnRequest, store: Store, actor, exchange: ExchangeRequest, refund: Decimal, payments
 ) -> dict:
-    from inventory.models import Variant
-    from orders.services import GroupRequest, TenderRequest, place_order
 
     wanted = [(str(sku).strip(), q) for sku, q in exchange.lines or []]
     if not wanted or any(isinstance(q, bool) or not isinstance(q, int) or q < 1 for _, q in wanted):
@@ -178,7 +180,6 @@ def _reverse_points(*, request: ReturnRequest, actor) -> int:
     order = request.order
     if order is None or request.customer_id is None or not order.points_earned or order.total <= 0:
         return 0
-    from customers.services.loyalty import reverse_points
 
     earlier = (
         ReturnRequest.objects.filter(order=order, status__in=ReturnRequest.DONE_STATUSES)
@@ -197,9 +198,6 @@ def _reverse_points(*, request: ReturnRequest, actor) -> int:
 def _timeline_and_task(*, request: ReturnRequest, lines, store: Store, actor) -> None:
     if request.customer_id is None:
         return
-    from customers.models import Task
-    from customers.services.clienteling import raise_task_for_event
-    from customers.services.timeline import record_interaction
 
     order = request.order
     where = f"in {store.name}" if request.method == ReturnRequest.Method.IN_STORE else "by mail"

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from customers.models import Customer
+from inventory.models import Variant
 from orders.errors import OrderCode
 from orders.models import Order, OrderLine
 from orders.returns.errors import ReturnCode, ReturnError
@@ -23,6 +25,7 @@ from orders.returns.services.facts import (
     price_receiptless,
     units_in_returns,
 )
+from orders.returns.services.notify import notify_return
 from retail.errors import ErrorCode, RetailCode
 from retail.models import PosDevice, Store, User
 from retail.services import record_audit_event
@@ -296,8 +299,6 @@ def start_receiptless_return(
 ) -> ReturnRequest:
     """A return without a receipt: the shopper is known (profile or card), lines are SKUs credited at
     the lowest recent price as store credit; the receipt-less limits per shopper apply."""
-    from customers.models import Customer
-    from inventory.models import Variant
 
     if not isinstance(customer, Customer) or customer.erased_at or customer.merged_into_id:
         raise ReturnError(
@@ -394,7 +395,6 @@ def cancel_return(*, request: ReturnRequest, actor: User | None = None) -> Retur
 @transaction.atomic
 def reject_return(*, request: ReturnRequest, store: Store, actor: User, reason: str) -> ReturnRequest:
     """Refuse a return before stock moved (goods go back to the shopper); the shopper is told why."""
-    from orders.returns.services.notify import notify_return
 
     request = lock_request(request)
     if request.status not in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):
