@@ -398,4 +398,8 @@ LOGGING = {
 
 if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # pytest-xdist workers share the Redis database: each keeps its cache keys apart (and clears only
+    # its own, tests/conftest.py), as each has its own test database.
+    if REDIS_URL and env("PYTEST_XDIST_WORKER"):
+        CACHES["default"]["KEY_PREFIX"] += "-" + env("PYTEST_XDIST_WORKER")
     ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login_failed": "5/5m/key,100/m/ip"}
