@@ -45,7 +45,7 @@ def lease() -> timedelta:
 
 def dispatch(subscription_id: int, countdown: float | None = None) -> bool:
     """Queue the subscription's delivery task; False when the broker is down (the sweep retries)."""
-    from webhooks.tasks import deliver_webhooks
+    from webhooks.tasks import deliver_webhooks  # the task module imports this one
 
     try:
         if countdown:
@@ -104,7 +104,7 @@ def body_and_headers(delivery: Delivery, secret: str) -> tuple[bytes, dict[str, 
 
 def attempt(delivery: Delivery) -> Answer:
     """Send one delivery once and record the attempt (and the breaker's verdict)."""
-    from webhooks.services import secret_of
+    from webhooks.services import secret_of  # services import this module (dispatch)
 
     subscription = delivery.subscription
     body, headers = body_and_headers(delivery, secret_of(subscription))

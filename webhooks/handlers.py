@@ -61,7 +61,7 @@ def fan_out(ids: list[int]) -> list[int]:
 
 @outbox_handler(EVENTS_TOPIC)
 def publish_events(message) -> None:
-    from webhooks.delivery import dispatch
+    from webhooks.delivery import dispatch  # delivery imports this module (ALERT_TOPIC)
 
     ids = [int(pk) for pk in message.payload.get("events", [])]
     seal_events(ids)

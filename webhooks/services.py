@@ -13,6 +13,7 @@ from django.utils import timezone
 from retail.errors import RetailCode
 from retail.models import User
 from retail.services import record_audit_event
+from webhooks.delivery import dispatch
 from webhooks.destinations import check_url
 from webhooks.errors import WebhookCode, WebhookError
 from webhooks.events import EVENT_TYPES
@@ -160,8 +161,6 @@ def resume_subscription(*, subscription: Subscription, actor: User | None) -> Su
 
 
 def _kick(subscription_id: int) -> None:
-    from webhooks.delivery import dispatch
-
     transaction.on_commit(lambda: dispatch(subscription_id))
 
 
