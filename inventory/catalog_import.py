@@ -207,7 +207,7 @@ def _resolve_categories(
         return names
 
     by_path: dict[tuple[str, ...], Category | NewCategory] = {_path_key(names_of(c)): c for c in existing.values()}
-    by_slug = {c.slug: c for c in existing.values()}
+    by_slug: dict[str, Category | NewCategory] = {c.slug: c for c in existing.values()}
     labels = [" / ".join(names_of(c)) for c in existing.values()]
     first_line: dict[str, int] = {}
     for line, row in rows:
@@ -216,7 +216,7 @@ def _resolve_categories(
     for style, data in products.items():
         names = _category_names(data["category"])
         key = _path_key(names)
-        if key in resolved:
+        if key in resolved or not names:  # an empty path is a line error of the check already
             continue
         slug, parent_key = "", ()
         for depth in range(1, len(names) + 1):
@@ -234,7 +234,7 @@ def _resolve_categories(
                         " with 'create missing categories' to add it."
                     )
                     break
-                by_path[prefix] = NewCategory(names=names[:depth], slug=slug, parent_key=parent_key)
+                by_path[prefix] = by_slug[slug] = NewCategory(names=names[:depth], slug=slug, parent_key=parent_key)
                 report.new_categories.append(by_path[prefix].label)
             parent_key = prefix
         else:

@@ -73,6 +73,19 @@ def test_missing_categories_are_created_only_when_the_import_says_so(tree):
     assert audit.details["new_categories"] == ["Men / Accessories", "Men / Accessories / Scarves"]
 
 
+def test_an_empty_category_path_is_a_line_error(tree):
+    report = import_catalog(text=HEADER + "JK-1,Field jacket, / ,129.00,JK-1-M,M\n", create_categories=True)
+    assert report.errors == ["line 2: category '/' is not a usable path like Women/Tops"]
+
+
+def test_two_spellings_of_one_new_category_make_one_category(tree):
+    text = HEADER + "TS-1,Tee,Men/T-shirts,19.00,TS-1-M,M\nTS-2,Long tee,Men/T shirts,24.00,TS-2-M,M\n"
+    report = import_catalog(text=text, create_categories=True)
+    assert report.errors == [] and report.new_categories == ["Men / T-shirts"]
+    tees = Product.objects.filter(style_code__in=["TS-1", "TS-2"]).values_list("category__slug", flat=True)
+    assert sorted(tees) == ["men-t-shirts", "men-t-shirts"]
+
+
 CURRENT = "style_code,name,category,base_price,sku,size,colour\n"
 
 
