@@ -331,7 +331,8 @@ def customer_cart(request, customer_id: int):
             quantity = int(request.POST.get("quantity") or 1)
             services.send_cart_to_customer(customer=customer, lines=[(sku, quantity)], associate=request.user,
                                            store=request.store)  # fmt: skip
-            context["sent"] = f"{quantity} x {sku} is now in {customer.first_name or 'the shopper'}'s online cart."
+            what = f"{found.product.name} ({sku})" if found is not None else sku
+            context["sent"] = f"{quantity} x {what} is now in {customer.first_name or 'the shopper'}'s online cart."
         except OrderError as exc:
             context["error"] = exc.message
         except ValueError:

@@ -62,8 +62,8 @@ def test_order_search_by_number_typed_loosely_and_by_email_in_capitals(associate
 def test_send_to_cart_takes_a_lower_case_sku_or_a_barcode(associate_client, shopper, shirt, jeans):
     url = f"/portal/orders/customer/{shopper.pk}/cart/"
     sent = associate_client.post(url, {"sku": "shirt-m", "quantity": "1"}, HTTP_HX_REQUEST="true").content.decode()
-    assert "1 x SHIRT-M is now in" in sent
+    assert f"1 x {shirt.product.name} (SHIRT-M) is now in" in sent  # named, not only the SKU (issue 16)
     scanned = associate_client.post(url, {"sku": "5000000000024", "quantity": "2"}, HTTP_HX_REQUEST="true")
-    assert "2 x JEANS-32 is now in" in scanned.content.decode()
+    assert f"2 x {jeans.product.name} (JEANS-32) is now in" in scanned.content.decode()
     unknown = associate_client.post(url, {"sku": "nope-1", "quantity": "1"}, HTTP_HX_REQUEST="true")
     assert unknown.status_code == 200 and "NOPE-1" in unknown.content.decode()
