@@ -1,34 +1,54 @@
 """The period and stores every figure is computed for, and the GET form that chooses them."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.db.models import Case, CharField, DateField, DateTimeField, F, Func, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from retail.models import Store
+from retail.selectors import store_zones
 
 DEFAULT_DAYS = 28
 MAX_DAYS = 731
 
 
+GRAINS = ("day", "week", "month")
+
+
+def chain_zone() -> ZoneInfo:
+    """The chain's clock (settings.TIME_ZONE), read at call time."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
 @dataclass(frozen=True)
 class Period:
-    """Dates `start`..`end` inclusive, in the project's time zone, and the stores (None: all)."""
+    """Dates `start`..`end` inclusive and the stores (None: all).
+
+    A day is a day on the clock of the store concerned (`Store.time_zone`): `within` and `bucket`
+    take the row's store, so an order placed at 01:00 UTC in New York counts on the day before,
+    in London on the day itself. `since`/`until` are the bounds on the chain's clock
+    (settings.TIME_ZONE), which every store keeps unless it says otherwise (`store_zones`).
+    """
 
     start: date
     end: date
     store_ids: tuple[int, ...] | None = None
+    zones: dict | None = field(default=None, compare=False, repr=False)  # {zone: store ids}, read once
 
     @property
     def since(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.start, time.min))
+        """Midnight starting `start` on the chain's clock."""
+        return datetime.combine(self.start, time.min, tzinfo=chain_zone())
 
     @property
     def until(self) -> datetime:
-        """Exclusive upper bound: midnight after `end`."""
-        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+        """Exclusive upper bound: midnight after `end` on the chain's clock."""
+        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=chain_zone())
 
     @property
     def days(self) -> int:
@@ -40,8 +60,66 @@ class Period:
             return "day"
         return "week" if self.days <= 366 else "month"
 
-    def within(self, field: str) -> Q:
-        return Q(**{f"{field}__gte": self.since, f"{field}__lt": self.until})
+    def other_zones(self) -> dict[str, tuple[int, ...]]:
+        """{time zone: store ids} of the period's stores that do not keep the chain's clock."""
+        if self.zones is None:
+            zones = store_zones()
+            if self.store_ids is not None:
+                chosen = set(self.store_ids)
+                zones = {z: tuple(i for i in ids if i in chosen) for z, ids in zones.items()}
+                zones = {z: ids for z, ids in zones.items() if ids}
+            object.__setattr__(self, "zones", zones)
+        return self.zones
+
+    def within(self, field: str, store: str | None = None) -> Q:
+        """`field` falls on a day of the period; on the clock of the row's `store` (a Store foreign
+        key path) when given. Stores on the chain's clock share one range (the usual index scan)."""
+        return self._on_clocks(field, store, from_start=True)
+
+    def before_end(self, field: str, store: str | None = None) -> Q:
+        """`field` is before the end of the period's last day (on the clock of the row's `store`)."""
+        return self._on_clocks(field, store, from_start=False)
+
+    def _on_clocks(self, field: str, store: str | None, *, from_start: bool) -> Q:
+        def bounded(since, until) -> Q:
+            return Q(**({f"{field}__gte": since} if from_start else {}), **{f"{field}__lt": until})
+
+        chain = bounded(self.since, self.until)
+        zones = self.other_zones() if store else {}
+        if not zones:
+            return chain
+        elsewhere = [pk for ids in zones.values() for pk in ids]
+        condition = chain & ~Q(**{f"{store}__in": elsewhere})
+        for name, ids in zones.items():
+            zone = ZoneInfo(name)
+            since = datetime.combine(self.start, time.min, tzinfo=zone)
+            until = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=zone)
+            condition |= Q(**{f"{store}__in": ids}) & bounded(since, until)
+        return condition
+
+    def bucket(self, grain: str, field: str, store: str):
+        """The day, week (Monday) or month a `field` falls in, on the clock of the row's `store`."""
+        if grain not in GRAINS:
+            raise ValueError(f"grain {grain!r}: one of {', '.join(GRAINS)}")
+        zones = self.other_zones()
+        zone = Value(settings.TIME_ZONE, output_field=CharField())
+        if zones:
+            zone = Case(
+                *[When(**{f"{store}__in": ids}, then=Value(name)) for name, ids in zones.items()],
+                default=zone,
+                output_field=CharField(),
+            )
+        local = Func(
+            F(field), zone, arg_joiner=" AT TIME ZONE ", template="(%(expressions)s)", output_field=DateTimeField()
+        )
+        truncated = Func(Value(grain), local, function="DATE_TRUNC", output_field=DateTimeField())
+        return Cast(truncated, DateField())
+
+    def today_everywhere(self, *, now: datetime | None = None) -> date:
+        """The earliest "today" among the period's stores: days before it are over in every one."""
+        now = now or timezone.now()
+        zones = [chain_zone(), *(ZoneInfo(z) for z in self.other_zones())]
+        return min(now.astimezone(zone).date() for zone in zones)
 
     def at(self, field: str) -> Q:
         """The store filter on `field` (a Store foreign key); empty when all stores."""

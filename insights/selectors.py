@@ -1,6 +1,6 @@
 """Read-only KPIs over every app, computed by the database (aggregates, CASE, window functions).
 
-Every figure takes a `Period` (dates in the project's time zone, stores or all) and returns a list
+Every figure takes a `Period` (days on each store's own clock, stores or all) and returns a list
 of plain dicts: one row per group, ready for a table, a chart and a CSV. Python only reshapes the
 few aggregated rows the database returns; it never loops over orders, lines or customers.
 
@@ -16,7 +16,7 @@ Definitions (also shown on the page):
   are not counted: spending on a second channel is the claim being tested.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -40,7 +40,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Floor, TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions import Coalesce, Floor
 from django.utils import timezone
 
 from insights.filters import Period
@@ -51,7 +51,6 @@ from retail.models import Store
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
-TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 CHANNELS = [choice for choice, _ in Order.Channel.choices]
 CHANNEL_LABELS = dict(Order.Channel.choices)
 
@@ -93,7 +92,9 @@ def _fetch(sql: str, params) -> list[dict]:
 
 def sold_orders(period: Period):
     """Orders counted as sales: placed in the period at the chosen stores, not cancelled."""
-    return Order.objects.filter(period.within("placed_at"), period.at("store")).exclude(status=Order.Status.CANCELLED)
+    return Order.objects.filter(period.within("placed_at", "store"), period.at("store")).exclude(
+        status=Order.Status.CANCELLED
+    )
 
 
 # --- Sales -------------------------------------------------------------------------------------
@@ -109,7 +110,7 @@ def _scalar_sum(queryset, expression, output_field=MONEY):
 def _sold_through(period: Period, prefix: str) -> Q:
     """`sold_orders`' conditions, on the order reached through `prefix` (e.g. "order__")."""
     return (
-        period.within(f"{prefix}placed_at")
+        period.within(f"{prefix}placed_at", f"{prefix}store")
         & period.at(f"{prefix}store")
         & ~Q(**{f"{prefix}status": Order.Status.CANCELLED})
     )
@@ -139,13 +140,13 @@ def _sales_items(period: Period, grain: str) -> tuple[str, list]:
     zero_money, zero_count = Value(ZERO, output_field=MONEY), Value(0, output_field=IntegerField())
     kept = Floor(F("total") * 100 * (F("quantity") - F("cancelled_quantity")) / F("quantity")) / 100
     of_order = {
-        "bucket": TRUNC[grain]("order__placed_at"),
+        "bucket": period.bucket(grain, "order__placed_at", "order__store"),
         "sold_channel": F("order__channel"),
         "sold_store": F("order__store_id"),
     }
     parts = [
         sold_orders(period).annotate(
-            bucket=TRUNC[grain]("placed_at"),
+            bucket=period.bucket(grain, "placed_at", "store"),
             sold_channel=F("channel"),
             sold_store=F("store_id"),
             orders=Value(1, output_field=IntegerField()),
@@ -177,7 +178,7 @@ def _sales_items(period: Period, grain: str) -> tuple[str, list]:
 
 
 def _bucket_date(value):
-    return value.date()
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _sales_row(row: dict, by: str, key: str, bucket=None) -> dict:
@@ -281,7 +282,7 @@ def sales_totals(series: list[dict], *, by: str = "channel") -> list[dict]:
 
 # --- Sales per past day, every store (cached) ------------------------------------------------------
 
-SALES_DAY_KEY = "insights:sales-day:v1:{}"
+SALES_DAY_KEY = "insights:sales-day:v2:{}"  # v2: days on each store's own clock
 SALES_DAY_SECONDS = 600  # kept 10 minutes; the beat task (insights.tasks) recounts the default period's every 5
 _SUM_FIELDS = ("orders", "gross", "short", "refunds")
 
@@ -291,10 +292,10 @@ def by_day(period: Period, grain: str) -> bool:
     return period.store_ids is None and grain == "day"
 
 
-def _count_days(start, end) -> dict:
+def _count_days(start, end, *, zones: dict | None = None) -> dict:
     """Every store's sales of each day start..end, live, in one query:
     {day: {"as_of": now, "channel": {channel: sums}, "store": {store code: sums}}} (days with sales only)."""
-    items, params = _sales_items(Period(start=start, end=end), "day")
+    items, params = _sales_items(Period(start=start, end=end, zones=zones), "day")
     sql = _by_channel_and_store_sql(items, stores_per_bucket=True)
     now, days = timezone.now(), {}
     for row in _fetch(sql, params):
@@ -310,10 +311,11 @@ def _empty_day(as_of) -> dict:
 
 def refresh_sales_days(start, end) -> int:
     """Count the past days start..end (before today) again and cache them; returns the days cached."""
-    end = min(end, timezone.localdate() - timedelta(days=1))
+    period = Period(start=start, end=end)
+    end = min(end, period.today_everywhere() - timedelta(days=1))
     if start > end:
         return 0
-    counted = _count_days(start, end)
+    counted = _count_days(start, end, zones=period.other_zones())
     as_of = timezone.now()
     span = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     cache.set_many({SALES_DAY_KEY.format(d): counted.get(d) or _empty_day(as_of) for d in span}, SALES_DAY_SECONDS)
@@ -333,8 +335,9 @@ def sales_days(period: Period) -> tuple[dict, object]:
     cached, are counted live in one query (and the past ones among them cached). Cached rather
     than kept in a table: a day's sums move with every refund, cancellation and short pick of its
     orders, written by the order, POS, pick-up and returns services and by bulk loads.
+    A day is past once it is over in every store (`Period.today_everywhere`).
     """
-    today = timezone.localdate()
+    today = period.today_everywhere()
     span = [period.start + timedelta(days=i) for i in range(period.days)]
     past = [d for d in span if d < today]
     cached = {}
@@ -345,7 +348,7 @@ def sales_days(period: Period) -> tuple[dict, object]:
     missing = [d for d in span if d not in cached]
     as_of = min((day["as_of"] for day in cached.values()), default=None)
     if missing:
-        counted = _count_days(missing[0], missing[-1])
+        counted = _count_days(missing[0], missing[-1], zones=period.other_zones())
         now = timezone.now()
         fresh = {d: counted.get(d) or _empty_day(now) for d in missing}
         cache.set_many({SALES_DAY_KEY.format(d): v for d, v in fresh.items() if d < today}, SALES_DAY_SECONDS)
@@ -470,7 +473,7 @@ def bopis_by_store(period: Period) -> list[dict]:
     )
     rows = list(
         Fulfillment.objects.filter(
-            period.within("created_at"), period.at("location"), kind__in=Fulfillment.COLLECT_KINDS
+            period.within("created_at", "location"), period.at("location"), kind__in=Fulfillment.COLLECT_KINDS
         )
         .annotate(short=short_units)
         .values("location_id", "location__code", "location__name")
@@ -517,7 +520,7 @@ def bopis_by_store(period: Period) -> list[dict]:
 
 def received_returns(period: Period):
     """Returns whose goods were received in the period at the chosen stores (not rejected/cancelled)."""
-    return ReturnRequest.objects.filter(period.within("received_at"), period.at("store")).exclude(
+    return ReturnRequest.objects.filter(period.within("received_at", "store"), period.at("store")).exclude(
         status__in=[ReturnRequest.Status.REJECTED, ReturnRequest.Status.CANCELLED]
     )
 
@@ -541,7 +544,7 @@ def returns_by_reason(period: Period) -> list[dict]:
     """
     sold = units_sold(period)
     rows = list(
-        ReturnLine.objects.filter(period.within("request__received_at"), period.at("request__store"))
+        ReturnLine.objects.filter(period.within("request__received_at", "request__store"), period.at("request__store"))
         .exclude(request__status__in=[ReturnRequest.Status.REJECTED, ReturnRequest.Status.CANCELLED])
         .values("reason")
         .annotate(lines=Count("pk"), units=Sum("quantity"), amount=Sum("amount"))
@@ -677,7 +680,7 @@ def stock_by_store(period: Period) -> list[dict]:
     levels = [r for r in summary["rows"] if period.store_ids is None or r["location_id"] in period.store_ids]
     sold = dict(
         StockMovement.objects.filter(
-            period.within("created_at"),
+            period.within("created_at", "location"),
             period.at("location"),
             kind__in=[StockMovement.Kind.SALE, StockMovement.Kind.PICKUP],
         )
@@ -710,7 +713,9 @@ def transfer_lead_times(period: Period) -> list[dict]:
     shipped -> received, in hours (average and median). One query."""
     lead = _duration("received_at", "requested_at")
     rows = (
-        Transfer.objects.filter(period.within("received_at"), period.at("to_location"), status=Transfer.Status.RECEIVED)
+        Transfer.objects.filter(
+            period.within("received_at", "to_location"), period.at("to_location"), status=Transfer.Status.RECEIVED
+        )
         .values("to_location__code", "to_location__name")
         .annotate(
             transfers=Count("pk"),
@@ -763,7 +768,7 @@ def _rfm_cte(period: Period) -> tuple[str, list]:
     6+ orders). 5 is best. lifetime = all non-cancelled orders at the chosen stores until the end.
     """
     lifetime = _scalar_sum(
-        Order.objects.filter(customer_id=OuterRef("customer_id"), placed_at__lt=period.until)
+        Order.objects.filter(period.before_end("placed_at", "store"), customer_id=OuterRef("customer_id"))
         .filter(period.at("store"))
         .exclude(status=Order.Status.CANCELLED),
         F("total"),

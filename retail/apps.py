@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.module_loading import autodiscover_modules
 
 
@@ -17,6 +17,13 @@ class RetailConfig(AppConfig):
         install_enum_names()
 
         post_migrate.connect(_sync_role_groups, dispatch_uid="retail.sync_role_groups")
+
+        from retail.models import Store  # models load once the apps are ready
+        from retail.selectors import forget_store_zones
+
+        # Figures by day read each store's time zone from a cache; a store's change forgets it.
+        post_save.connect(forget_store_zones, sender=Store, dispatch_uid="retail.store_zones_saved")
+        post_delete.connect(forget_store_zones, sender=Store, dispatch_uid="retail.store_zones_deleted")
 
 
 def _sync_role_groups(sender, app_config=None, using="default", **kwargs):

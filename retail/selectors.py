@@ -2,12 +2,16 @@
 
 from datetime import datetime
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from retail.errors import PermissionDenied
 from retail.geo import distance_km
 from retail.models import AuditEvent, Store, StoreMembership, User
+from retail.models.stores import time_zone_names
 
 
 def stores_for_user(user: User) -> QuerySet[Store]:
@@ -88,3 +92,31 @@ def opening_hours(store: Store, *, now: datetime | None = None) -> list[tuple[st
         hours = store.opening_hours.get(key)
         rows.append((label, f"{hours[0]}\N{EN DASH}{hours[1]}" if hours else "Closed", index == today))
     return rows
+
+
+STORE_ZONES_KEY = "retail:store-zones:v1"
+STORE_ZONES_SECONDS = 600
+
+
+def store_zones() -> dict[str, tuple[int, ...]]:
+    """{time zone: store ids} of the stores whose clock is not the chain's (settings.TIME_ZONE).
+
+    Empty when every store keeps the chain's time: then figures by day read exactly as before.
+    Cached (saving or deleting a store forgets it); a name that is not a time zone is left out.
+    """
+    zones = cache.get(STORE_ZONES_KEY)
+    if zones is None:
+        found: dict[str, list[int]] = {}
+        rows = Store.objects.exclude(time_zone=settings.TIME_ZONE).order_by("pk").values_list("pk", "time_zone")
+        for pk, zone in rows:
+            if zone in time_zone_names():
+                found.setdefault(zone, []).append(pk)
+        zones = {zone: tuple(ids) for zone, ids in sorted(found.items())}
+        cache.set(STORE_ZONES_KEY, zones, STORE_ZONES_SECONDS)
+    return zones
+
+
+def forget_store_zones(**kwargs) -> None:
+    """Receiver of Store's post_save / post_delete: now, and again once the change is committed."""
+    cache.delete(STORE_ZONES_KEY)
+    transaction.on_commit(lambda: cache.delete(STORE_ZONES_KEY))

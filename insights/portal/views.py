@@ -1,8 +1,8 @@
 """Insights for store managers: their current store; superusers may choose any or all stores."""
 
-from django.conf import settings
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from insights.figures import FIGURES, SECTIONS, csv_lines
 from insights.pages import read_request, section_context
@@ -26,7 +26,7 @@ def index(request):
         "sections": SECTIONS,
         "csv_url_name": "insights_portal:csv",
         "scope_label": _scope_label(request, period),
-        "time_zone": settings.TIME_ZONE,
+        "time_zone": timezone.get_current_timezone_name(),  # the store's: times "as counted at"
         **section_context(section, period),
     }
     return render(request, "insights/index.html", context)
