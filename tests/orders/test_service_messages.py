@@ -28,7 +28,9 @@ MIDNIGHT_UTC = datetime(2026, 12, 4, 0, 30, tzinfo=UTC)  # Friday 00:30 in Londo
 def deliver_pending() -> list[str]:
     return [
         deliver_outbox_message(message_id=pk, attempt=0)[0]
-        for pk in OutboxMessage.objects.filter(status="pending").order_by("pk").values_list("pk", flat=True)
+        for pk in OutboxMessage.objects.filter(status="pending", topic="orders.notify")
+        .order_by("pk")
+        .values_list("pk", flat=True)
     ]
 
 

@@ -31,7 +31,9 @@ def ready_pickup(place_pickup, shirt, associate, store):
 def deliver_pending() -> list[str]:
     return [
         deliver_outbox_message(message_id=pk, attempt=0)[0]
-        for pk in OutboxMessage.objects.filter(status="pending").order_by("pk").values_list("pk", flat=True)
+        for pk in OutboxMessage.objects.filter(status="pending", topic="orders.notify")
+        .order_by("pk")
+        .values_list("pk", flat=True)
     ]
 
 
