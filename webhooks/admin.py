@@ -8,6 +8,8 @@ from django.utils.html import format_html
 from retail.admin import ReadOnlyAdmin
 from retail.errors import DomainError
 from webhooks import services
+from webhooks.destinations import check_url
+from webhooks.errors import WebhookError
 from webhooks.events import EVENT_TYPE_CHOICES
 from webhooks.models import Delivery, DeliveryAttempt, Event, Subscription
 
@@ -18,6 +20,14 @@ class SubscriptionForm(forms.ModelForm):
     class Meta:
         model = Subscription
         fields = ["name", "url", "event_types"]
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        try:
+            check_url(url, must_resolve=False)
+        except WebhookError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code.value) from None
+        return url
 
 
 class ReplayForm(ActionForm):
@@ -38,7 +48,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
     actions = ["pause", "resume", "rotate", "replay"]
 
     def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
+        data = form.cleaned_data  # the form checked the URL; the service checks everything again
         try:
             if change:
                 services.update_subscription(
@@ -83,12 +93,15 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Replay since the time given below", permissions=["change"])
     def replay(self, request, queryset):
-        form = ReplayForm(request.POST)
-        if not form.is_valid() or not form.cleaned_data.get("since"):
+        try:
+            since = ReplayForm.base_fields["since"].clean(request.POST.get("since", ""))
+        except forms.ValidationError:
+            since = None
+        if since is None:
             messages.error(request, "Give the time to replay from (YYYY-MM-DD HH:MM).")
             return
         for subscription in queryset:
-            count = services.replay_since(subscription=subscription, since=form.cleaned_data["since"],
+            count = services.replay_since(subscription=subscription, since=since,
                                           actor=request.user)  # fmt: skip
             messages.success(request, f"{subscription}: {count} event(s) queued again, oldest first.")
 
