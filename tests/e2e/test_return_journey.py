@@ -180,6 +180,10 @@ def test_out_of_window_store_purchase_is_approved_by_a_manager_on_the_same_scree
     expect(page.get_by_role("heading", level=1)).to_contain_text("Return from order")
     with page.expect_response(lambda response: "/preview/" in response.url):
         page.get_by_label(f"Units of {shirt.sku} to return").select_option("1")
+    # the reason is the associate's to choose: none is preselected
+    expect(page.get_by_label("Reason", exact=True)).to_have_value("")
+    with page.expect_response(lambda response: "/preview/" in response.url):
+        page.get_by_label("Reason", exact=True).select_option("changed_mind")
     # then the verdict asks for a manager, on the same screen
     expect(page.locator(".verdict .badge").first).to_have_text("Needs a manager")
     expect(page.locator(".verdict").first).to_contain_text("store purchases can be returned within 28 days")

@@ -69,3 +69,60 @@ def test_desks_racing_to_return_the_same_units_never_refund_more_than_was_paid(
     card = order.payments.get()
     credited = done.aggregate(s=Sum("refunded_to_credit"))["s"]
     assert card.refunded_amount + credited == order.total == Decimal("90.00")
+
+
+def _desks(associate, count: int):
+    """`count` browsers of the same associate at the desk, each signed in with its store chosen."""
+    from django.test import Client
+
+    clients = [Client() for _ in range(count)]
+    for client in clients:
+        client.force_login(associate)
+        client.get("/portal/returns/")
+    return clients
+
+
+def test_a_desk_form_sent_twice_at_once_lands_both_on_the_receipt(policy, deliver, shirt, shopper, store, associate):
+    from django.urls import reverse
+
+    # given the desk form of an order of two shirts, open in one browser (one submission key)
+    order = deliver([("SHIRT-M", 2)])
+    line = order.lines.get(line_number=1)
+    url = reverse("returns_portal:order", args=[order.number])
+    clients = _desks(associate, 2)
+    page = clients[0].get(url).content.decode()
+    key = page.split('name="submission_key" value="')[1].split('"')[0]
+    data = {f"qty_{line.pk}": "1", f"reason_{line.pk}": "wrong_size", f"condition_{line.pk}": "new",
+            "refund_method": "store_credit", "submission_key": key}  # fmt: skip
+
+    # when a double click sends it twice at the same moment
+    results, errors = race(lambda i: clients[i].post(url, data), 2)
+    # then one shirt came back, and both answers are its receipt (no error page)
+    assert errors == []
+    done = ReturnRequest.objects.get()
+    receipt = reverse("returns_portal:receipt", args=[done.rma_number])
+    assert [(r.status_code, r.url) for r in results] == [(302, receipt)] * 2
+    assert done.lines.get().quantity == 1
+
+
+def test_a_scanned_return_completed_twice_at_once_lands_both_on_the_receipt(
+    policy, deliver, shirt, shopper, store, associate
+):
+    from django.urls import reverse
+
+    # given a return started in the app, scanned at the desk
+    order = deliver([("SHIRT-M", 1)], channel="app")
+    request = start_return(order=order, lines=[LineRequest(line_number=1, quantity=1, reason="defective")],
+                           channel="app")  # fmt: skip
+    line = request.lines.get()
+    url = reverse("returns_portal:detail", args=[request.rma_number])
+    clients = _desks(associate, 2)
+    data = {f"condition_{line.pk}": "damaged", f"disposition_{line.pk}": "damaged", "refund_method": "original"}
+
+    # when "Complete return" is pressed twice at the same moment
+    results, errors = race(lambda i: clients[i].post(url, data), 2)
+    # then it is refunded once, and both answers are the receipt
+    assert errors == []
+    receipt = reverse("returns_portal:receipt", args=[request.rma_number])
+    assert [(r.status_code, r.url) for r in results] == [(302, receipt)] * 2
+    assert order.payments.get().refunded_amount == Decimal("30.00")

@@ -1,5 +1,6 @@
 """The returns desk in the portal: find, choose, verdicts, approval, refund, receipt; constant queries."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -256,6 +257,47 @@ def test_a_double_click_on_complete_returns_the_goods_once(desk_client, policy, 
     # then one shirt came back, and the second answer is the same receipt
     assert ReturnRequest.objects.count() == 1
     assert first.status_code == second.status_code == 302 and first.url == second.url
+
+
+def test_the_reason_is_chosen_by_the_associate_never_by_default(desk_client, policy, deliver, shirt, shopper):
+    # given the desk form of an order: no reason is preselected
+    order = deliver([("SHIRT-M", 2)])
+    url = reverse("returns_portal:order", args=[order.number])
+    line = order.lines.get(line_number=1)
+    page = desk_client.get(url).content.decode()
+    select = page[
+        page.index(f'name="reason_{line.pk}"') : page.index("</select>", page.index(f'name="reason_{line.pk}"'))
+    ]
+    assert '<option value="">Choose…</option>' in select and "selected" not in select
+    # when the associate completes it without choosing a reason
+    refused = desk_client.post(url, form(order, **{f"reason_{line.pk}": ""}))
+    # then it is a form error on that line, the other choices kept, and nothing is returned
+    html = refused.content.decode()
+    assert refused.status_code == 400 and "Choose why SHIRT-M is coming back (the reason)" in html
+    assert 'aria-invalid="true" aria-describedby="reason_' in html and "Choose the reason" in html
+    assert re.search(rf'name="qty_{line.pk}">.*<option value="1" selected>', html)
+    assert not ReturnRequest.objects.exists()
+    # and a receipt-less return too, its SKU kept on the page shown again
+    receiptless = reverse("returns_portal:receiptless", args=[shopper.pk])
+    data = {"sku_0": "shirt-m", "qty_0": "1", "reason_0": "", "condition_0": "new", "refund_method": "store_credit"}
+    again = desk_client.post(receiptless, data)
+    assert again.status_code == 400 and "Choose why SHIRT-M is coming back" in again.content.decode()
+    assert 'name="sku_0" value="shirt-m"' in again.content.decode()
+    assert not ReturnRequest.objects.exists()
+    # when the reason is chosen, the return is made with it
+    done = desk_client.post(url, form(order, **{f"reason_{line.pk}": "defective"}))
+    assert done.status_code == 302 and ReturnRequest.objects.get().lines.get().reason == "defective"
+
+
+def test_the_verdicts_preview_waits_for_a_reason_without_failing(desk_client, policy, deliver, shirt):
+    order = deliver([("SHIRT-M", 1)])
+    line = order.lines.get(line_number=1)
+    preview = desk_client.post(
+        reverse("returns_portal:order-preview", args=[order.number]),
+        {f"qty_{line.pk}": "1", f"reason_{line.pk}": "", f"condition_{line.pk}": "new"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert preview.status_code == 200
 
 
 def test_return_page_and_purchases_queries_are_constant_in_size(

@@ -23,6 +23,17 @@ def _choice(value, choices, default: str) -> str:
     return value if value in choices.values else default
 
 
+def _reason(value) -> str:
+    """The reason the associate chose, or "" when none was: the desk never picks one for them (a
+    default would fill the reasons report with it); the form asks for it instead."""
+    return _choice(value, Reason, "")
+
+
+def missing_reasons(lines: list[LineRequest]) -> list[str]:
+    """The SKUs (or line numbers) of the lines coming back without a reason chosen."""
+    return [line.sku or f"line {line.line_number}" for line in lines if not line.reason]
+
+
 def order_lines_from(data, order_lines) -> list[LineRequest]:
     """Rows of the order-line table with a quantity above zero."""
     out = []
@@ -33,8 +44,9 @@ def order_lines_from(data, order_lines) -> list[LineRequest]:
         out.append(
             LineRequest(
                 line_number=line.line_number,
+                sku=line.sku,
                 quantity=quantity,
-                reason=_choice(data.get(f"reason_{line.pk}"), Reason, "wrong_size"),
+                reason=_reason(data.get(f"reason_{line.pk}")),
                 condition=_choice(data.get(f"condition_{line.pk}"), Condition, "new"),
                 disposition=_choice(data.get(f"disposition_{line.pk}"), Disposition, ""),
             )
@@ -53,24 +65,27 @@ def catalog_skus(texts) -> dict[str, str]:
     return {t: found[t].sku if t in found else read_code(t).sku for t in texts}
 
 
-def receiptless_lines_from(data) -> list[LineRequest]:
+def receiptless_rows_from(data) -> dict[int, LineRequest]:
+    """{row of the form: its line} for the rows with a SKU typed or scanned."""
     typed = {row: data.get(f"sku_{row}") or "" for row in range(RECEIPTLESS_ROWS)}
     skus = catalog_skus(typed.values())
-    out = []
+    out = {}
     for row in range(RECEIPTLESS_ROWS):
         sku = skus.get(typed[row])
         if not sku:
             continue
-        out.append(
-            LineRequest(
-                sku=sku,
-                quantity=max(1, _int(data.get(f"qty_{row}"), 1)),
-                reason=_choice(data.get(f"reason_{row}"), Reason, "changed_mind"),
-                condition=_choice(data.get(f"condition_{row}"), Condition, "new"),
-                disposition=_choice(data.get(f"disposition_{row}"), Disposition, ""),
-            )
+        out[row] = LineRequest(
+            sku=sku,
+            quantity=max(1, _int(data.get(f"qty_{row}"), 1)),
+            reason=_reason(data.get(f"reason_{row}")),
+            condition=_choice(data.get(f"condition_{row}"), Condition, "new"),
+            disposition=_choice(data.get(f"disposition_{row}"), Disposition, ""),
         )
     return out
+
+
+def receiptless_lines_from(data) -> list[LineRequest]:
+    return list(receiptless_rows_from(data).values())
 
 
 def inspections_from(data, return_lines) -> tuple[dict[int, Inspection], list[LineRequest]]:

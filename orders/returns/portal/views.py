@@ -138,6 +138,16 @@ def _submission_key(request) -> str:
 def _complete(request, *, key, lines, **purchase):
     """Submit the desk form: the receipt on success, the first answer on a resubmission, else None
     (the error is shown on the page). `purchase` is order=... or customer=... (receipt-less)."""
+    missing = forms.missing_reasons(lines)
+    if missing:  # a form error: the desk never picks a reason for the associate
+        already = _already_done(key)
+        if already is not None:
+            return already
+        messages.error(
+            request, f"Choose why {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} coming back "
+            "(the reason). Nothing was returned yet.",
+        )  # fmt: skip
+        return None
     settlement = forms.settlement_from(request.POST)
     try:
         done = services.complete_return(
@@ -213,7 +223,8 @@ def receiptless(request, customer_id: int):
     """A return without a receipt for a known shopper: SKUs at the lowest recent price, as store credit."""
     customer = _customer(request, customer_id)
     data = request.POST if request.method == "POST" else {}
-    lines = forms.receiptless_lines_from(data)
+    chosen = forms.receiptless_rows_from(data)
+    lines = list(chosen.values())
     key = _submission_key(request)
     if request.method == "POST":
         answer = _complete(request, key=key, lines=lines, customer=customer)
@@ -222,7 +233,15 @@ def receiptless(request, customer_id: int):
     items, verdict = selectors.preview_return(order=None, lines=lines, customer=customer)
     context = {
         "customer": customer,
-        "rows": range(forms.RECEIPTLESS_ROWS),
+        "rows": [
+            {
+                "index": row,
+                "sku": data.get(f"sku_{row}", ""),
+                "qty": data.get(f"qty_{row}") or 1,
+                "chosen": chosen.get(row),
+            }
+            for row in range(forms.RECEIPTLESS_ROWS)
+        ],
         "submission_key": key,
         "preview_url": reverse("returns_portal:receiptless-preview", kwargs={"customer_id": customer.pk}),
         **CHOICES,
@@ -265,6 +284,9 @@ def detail(request, rma_number: str):
                 exchange=settlement.exchange,
             )
         except ReturnError as exc:
+            # a double click: the other submission settled it meanwhile, and its receipt is the answer
+            if ReturnRequest.objects.filter(pk=found.pk, status__in=ReturnRequest.DONE_STATUSES).exists():
+                return redirect("returns_portal:receipt", rma_number=found.rma_number)
             _show_error(request, exc)
         else:
             return redirect("returns_portal:receipt", rma_number=done.rma_number)
