@@ -129,3 +129,13 @@ def test_store_coordinates_are_checked_by_the_database():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Store.objects.create(code="BAD", name="Bad", city="Nowhere", latitude=95, longitude=0)
+
+
+def test_catalog_image_origins_reach_the_csp_img_src():
+    # given the catalog's pictures on a CDN (issue 16: thumbnails beside product names)
+    code = "from django.conf import settings; print(settings.CATALOG_IMAGE_ORIGINS, settings.SECURE_CSP['img-src'][-1])"
+    result = run_manage("shell", "-c", code, env_overrides={"CATALOG_IMAGE_ORIGINS": "https://img.shop.example/"})
+    # then the browser may load them, and only from there
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]  # after the shell's "N objects imported" line
+    assert last.split() == ["['https://img.shop.example']", "https://img.shop.example"]
