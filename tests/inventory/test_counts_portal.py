@@ -237,3 +237,22 @@ def test_the_dashboard_says_when_counts_wait_for_a_manager(associate_client, sto
     counts.submit_stock_count(count=count, actor=associate, reviewed=counts.review_stock_count(count=count).fingerprint)
     html = associate_client.get("/portal/").content.decode()
     assert "1 cycle count waits for a manager's approval" in html
+
+
+def test_another_stores_count_is_not_found_for_review_or_approval(associate_client, other_store, boss):
+    # given a count of MAN-01 waiting for a manager, and a manager of LON-01 with a valid PIN here
+    variant = VariantFactory()
+    services.receive_stock(location=other_store, lines=[(variant, 30)], reference="PO")
+    theirs = services.start_stock_count(location=other_store)
+    services.set_count_quantity(count=theirs, variant=variant, quantity=1)
+    theirs = StockCount.objects.select_related("location").get(pk=theirs.pk)
+    counts.submit_stock_count(count=theirs, actor=None, reviewed=counts.review_stock_count(count=theirs).fingerprint)
+    # when LON-01 opens its review or approves it by id
+    review = associate_client.get(reverse("inventory_portal:count-review", args=[theirs.pk]))
+    decide = associate_client.post(
+        reverse("inventory_portal:count-decide", args=[theirs.pk]),
+        {"decision": "approve", "manager_email": boss.email, "manager_pin": MANAGER_PIN},
+    )
+    # then neither finds it, and it still waits
+    assert review.status_code == decide.status_code == 404
+    assert StockCount.objects.get(pk=theirs.pk).status == "approval"

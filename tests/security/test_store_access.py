@@ -42,6 +42,7 @@ def writes(w):
         ("inventory_portal:count-scan", (w.count.pk,)): {"code": "SHIRT-M"},
         ("inventory_portal:count-set", (w.count.pk,)): {"sku": "SHIRT-M", "quantity": "0"},
         ("inventory_portal:count-post", (w.count.pk,)): {},
+        ("inventory_portal:count-decide", (w.count.pk,)): {"decision": "approve", "manager_email": "m@example.com"},
         ("inventory_portal:count-cancel", (w.count.pk,)): {},
     }
 
