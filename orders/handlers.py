@@ -28,6 +28,7 @@ SUBJECTS = {
     "cancelled": "Your order {number} was cancelled",
 }
 QR_CID = "pickup-qr@omnistore"
+BRAND = "Omnistore"
 
 
 def store_time(moment, store) -> str:
@@ -39,6 +40,11 @@ def store_time(moment, store) -> str:
 def address(store) -> str:
     """ "12 Long Acre, London WC2E 9LH": the street, city and postcode that are filled in."""
     return ", ".join(part for part in (store.address_line, f"{store.city} {store.postcode}".strip()) if part)
+
+
+def sender(store) -> str:
+    """Who an SMS is from, naming the brand once: "Omnistore Covent Garden" (a store named without it gets it)."""
+    return store.name if BRAND.lower() in store.name.lower() else f"{BRAND} {store.name}"
 
 
 def _recipients(order: Order) -> list[tuple[str, str]]:
@@ -81,6 +87,7 @@ def message_context(*, order: Order, fulfillment: Fulfillment | None, kind: str)
         "kind": kind,
         "hold": store_time(fulfillment.hold_until, store) if fulfillment and fulfillment.hold_until else "",
         "address": address(store),
+        "sender": sender(store),
         "collected_at": store_time(fulfillment.closed_at, store) if fulfillment and fulfillment.closed_at else "",
         "opening_hours": opening_hours(store) if fulfillment and kind in ("ready", "reminder") else [],
         "lines": list(order.lines.all()),

@@ -122,6 +122,7 @@ def test_consents_refused_on_every_channel_still_let_the_receipt_through(
 
 @pytest.mark.parametrize("kind", ["ready", "reminder", "expired", "collected", "shipped", "cancelled"])
 def test_no_sms_or_push_says_a_phrase_twice(kind, place_pickup, shirt, store, associate):
+    store.name = "Omnistore Covent Garden"  # as the demo's stores are named
     store.address_line, store.postcode, store.opening_hours = "12 Long Acre", "WC2E 9LH", HOURS
     store.save()
     fulfillment = make_ready(place_pickup([("SHIRT-M", 1)]), associate=associate, store=store)
@@ -133,6 +134,7 @@ def test_no_sms_or_push_says_a_phrase_twice(kind, place_pickup, shirt, store, as
     assert sms.subject == "" and len(sms.body) <= 160
     assert repeated_phrases(sms.body) == set(), sms.body
     assert repeated_phrases(f"{push.subject}. {push.body}") == set(), (push.subject, push.body)
+    assert sms.body.count("Omnistore") == 1, sms.body  # the brand once, not "Omnistore: ... at Omnistore ..."
 
 
 def test_the_ready_email_carries_the_qr_the_address_and_the_opening_hours(
