@@ -107,6 +107,7 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
         "Optional: brand, description, image_url, final_sale (yes/no), return_window_days, barcode (EAN/UPC), "
         "size, colour, price_override, active (yes/no).\n"
         "Products are matched by style_code and variants by sku: existing ones are updated, new ones created. "
+        "An optional column left out of the file leaves that field as it is; an empty cell clears it. "
         "The 'Export as catalog CSV' action writes this format."
     )
 

@@ -3,7 +3,8 @@
 It names only categories that exist (matched by their names from the top, case and spacing
 aside) unless told to create the missing ones, so a typo is a line error, not a new category.
 Check, plan and write are one path: a dry run is the import stopped before its first write, and
-reports each line as create / update / unchanged with what would change. A price it changes (a
+reports each line as create / update / unchanged with what would change. An optional column the
+file leaves out leaves that field as it is; an empty cell in a column it has clears the field. A price it changes (a
 style's base price, a variant's own price) is a row of the price ledger, as an edit in the admin.
 """
 
@@ -70,9 +71,17 @@ def import_catalog(
     return report
 
 
+# field -> its optional column: a column the file leaves out leaves that field as it is (a file of
+# prices only must not wipe brands and barcodes); an empty cell in a column it has clears it.
+OPTIONAL_FIELDS = {"brand": "brand", "description": "description", "image_url": "image_url"}
+OPTIONAL_FIELDS |= {"final_sale": "final_sale", "return_window_days": "return_window_days", "barcode": "barcode"}
+OPTIONAL_FIELDS |= {"size": "size", "colour": "colour", "price_override": "price_override", "is_active": "active"}
+
+
 def _check_catalog(rows: list[tuple[int, dict]], report: ImportReport) -> tuple[dict, dict]:
     errors = report.errors
     decimal_comma = report.delimiter == ";"
+    absent = {name for name, column in OPTIONAL_FIELDS.items() if rows and column not in rows[0][1]}
     products: dict[str, dict] = {}
     variants: dict[str, dict] = {}
     barcodes: dict[str, str] = {}
@@ -95,6 +104,7 @@ def _check_catalog(rows: list[tuple[int, dict]], report: ImportReport) -> tuple[
             "final_sale": bool_cell(row.get("final_sale", ""), "final_sale", errors, line, False),
             "return_window_days": int_cell(row.get("return_window_days", ""), "return_window_days", errors, line),
         }
+        product = {k: v for k, v in product.items() if k not in absent}
         if style in products and products[style] != product:
             errors.append(f"line {line}: style {style} differs from its earlier line")
         products[style] = product
@@ -123,6 +133,7 @@ def _check_catalog(rows: list[tuple[int, dict]], report: ImportReport) -> tuple[
             ),
             "is_active": bool_cell(row.get("active", ""), "active", errors, line, True),
         }
+        variants[sku] = {k: v for k, v in variants[sku].items() if k not in absent}
     if not errors:
         _check_like_the_write(products, variants, rows, errors)
     taken = dict(
@@ -343,7 +354,8 @@ def _write_catalog(plan: CatalogPlan, categories: dict, actor: User | None) -> N
         if variant is None:
             variant = Variant(sku=sku, product=saved[style])
         else:
-            prices.append((variant.product, variant, variant.price_override, fields["price_override"]))
+            if "price_override" in fields:
+                prices.append((variant.product, variant, variant.price_override, fields["price_override"]))
         for key, value in fields.items():
             setattr(variant, key, value)
         variant.full_clean(validate_unique=False)

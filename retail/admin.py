@@ -162,7 +162,7 @@ class CsvImportMixin:
     def import_view(self, request):
         if not self.has_import_permission(request):
             raise PermissionDenied
-        report = None
+        report, dry_run = None, False
         form = self.import_form(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             options = {k: v for k, v in form.cleaned_data.items() if k not in ("file", "dry_run")}
@@ -182,7 +182,9 @@ class CsvImportMixin:
                         f"{report.unchanged} unchanged."
                     )
                 self.message_user(request, summary, messages.SUCCESS)
-                if not dry_run:
+                if dry_run:  # the file checked clean: the form's next upload imports it
+                    form = self.import_form(initial=options)
+                else:
                     changelist = f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"
                     return HttpResponseRedirect(reverse(changelist))
         context = {
@@ -191,7 +193,7 @@ class CsvImportMixin:
             "opts": self.opts,
             "form": form,
             "report": report,
-            "dry_run": bool(report and form.cleaned_data.get("dry_run")),
+            "dry_run": dry_run,
             "columns": self.import_columns,
             "command": self.import_command,
             "has_view_permission": self.has_view_permission(request),

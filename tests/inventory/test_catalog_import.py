@@ -178,6 +178,26 @@ def test_prices_the_import_changes_are_in_the_price_ledger(catalogue):
     ]
 
 
+def test_a_column_left_out_leaves_its_field_as_it_is_and_an_empty_cell_clears_it(tree):
+    # given a jacket with a brand, a barcode and an own price
+    full = "style_code,name,category,base_price,sku,brand,barcode,price_override,colour\n"
+    jacket = "JK-1,Field jacket,Men/Outerwear,129.00,JK-1-M,Omni,5000000000031,99.00,Olive\n"
+    assert import_catalog(text=full + jacket).errors == []
+    # when a file of prices only (no brand, barcode or own price columns) is imported
+    prices = "style_code,name,category,base_price,sku,colour\nJK-1,Field jacket,Men/Outerwear,119.00,JK-1-M,\n"
+    report = import_catalog(text=prices, dry_run=True)
+    # then only the price and the emptied colour change
+    assert [r.changes for r in report.lines] == [["base_price: 129.00 → 119.00", "colour: 'Olive' → ''"]]
+    assert import_catalog(text=prices).errors == []
+    jacket = Variant.objects.select_related("product").get(sku="JK-1-M")
+    assert (jacket.product.brand, jacket.barcode, jacket.price_override, jacket.colour) == (
+        "Omni",
+        "5000000000031",
+        Decimal("99.00"),
+        "",
+    )
+
+
 def test_a_semicolon_separated_file_with_decimal_commas_is_read_as_such(tree):
     text = (
         "style_code;name;category;base_price;sku;price_override\nJK-1;Field jacket;Men/Outerwear;129,50;JK-1-M;99,9\n"
