@@ -122,7 +122,7 @@ def test_manager_enrols_totp_then_signs_in_with_a_code(browser_page, covent_gard
     page.get_by_label("Code").fill(totp_code(secret))
     page.get_by_role("button", name="Verify and sign in").click()
     expect(page).to_have_url(re.compile(r"/portal/$"))
-    expect(page.locator(".user-menu")).to_contain_text("manager")
+    expect(page.locator(".user-menu .role-badge")).to_contain_text("Manager")  # the role, as a badge by the name
     assert page.console_errors == []
 
 
