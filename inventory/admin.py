@@ -431,9 +431,9 @@ class StockCountLineInline(ReadOnlyMixin, admin.TabularInline):
 
 @admin.register(StockCount)
 class StockCountAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["id", "location", "status", "started_by", "started_at", "posted_at"]
+    list_display = ["id", "location", "status", "started_by", "started_at", "posted_at", "decided_by"]
     list_filter = ["status", "location"]
-    list_select_related = ["location", "started_by"]
+    list_select_related = ["location", "started_by", "decided_by"]
     search_fields = ["=id", "location__code", "note"]
     date_hierarchy = "started_at"
     inlines = [StockCountLineInline]

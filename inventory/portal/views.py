@@ -265,10 +265,13 @@ def count_decide(request, pk):
     count = _count_for(request, pk)
     approval = _credentials(request.POST)
     note = (request.POST.get("note") or "").strip()[:300]
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "reject"):
+        return _sheet(request, count, approval_error="Choose to approve or to reject the count.", status=400)
     if approval is None:
         return _sheet(request, count, approval_error="Type the manager's email and PIN.", status=400)
     try:
-        if request.POST.get("decision") == "reject":
+        if decision == "reject":
             counts.reject_stock_count(count=count, approval=approval, reason=note, actor=request.user)
             messages.info(request, f"Count #{count.pk} rejected; nothing was posted.")
         else:

@@ -136,8 +136,10 @@ def test_sent_for_approval_then_approved_from_the_waiting_list(
     # a reject without a note is a form error
     no_note = client.post(decide, {"decision": "reject", "manager_email": boss.email, "manager_pin": MANAGER_PIN})
     assert no_note.status_code == 400 and "Say why the count is rejected" in no_note.content.decode()
-    # no email at all: a form error too
+    # no email at all, or no decision: a form error too
     assert client.post(decide, {"decision": "approve"}).status_code == 400
+    no_choice = client.post(decide, {"decision": "maybe", "manager_email": boss.email, "manager_pin": MANAGER_PIN})
+    assert no_choice.status_code == 400 and "Choose to approve or to reject" in no_choice.content.decode()
     response = client.post(
         decide, {"decision": "approve", "manager_email": boss.email, "manager_pin": MANAGER_PIN}, follow=True
     )
