@@ -78,6 +78,8 @@ def test_curbside_arrivals_are_listed_on_top_of_every_tab_longest_wait_first(
             assert "Blue Golf, bay 2" in arrivals and "Continue" in arrivals and "Pick" in arrivals
     # and the count the banner and the dashboard say is the number of rows listed
     assert queue_counts(store=store)["arrived"] == len(curbside_arrivals(store=store)) == 2
+    dashboard = associate_client.get("/portal/").content.decode()
+    assert 'href="/portal/orders/pickups/#arrivals">2 waiting at the curb</a>' in dashboard
 
 
 def test_the_queue_lists_no_arrivals_when_nobody_waits(associate_client, place_pickup, shirt):
