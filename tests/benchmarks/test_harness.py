@@ -252,9 +252,12 @@ def test_copy_rows_loads_rows_with_json_through_copy(db):
         # COPY fills no Python-side defaults: every NOT NULL column is given
         *("kind", "country", "time_zone", "pickup_enabled", "accepts_returns", "ships_orders"),
         *("pickup_hold_days", "is_active", "address_line", "postcode", "phone"),
+        *("count_approval_units", "count_approval_value"),
     ]
     written = copy_rows(
-        Store, fields, [(*row, "store", "GB", "Europe/London", True, True, False, 7, True, "", "", "") for row in rows]
+        Store,
+        fields,
+        [(*row, "store", "GB", "Europe/London", True, True, False, 7, True, "", "", "", 5, "150.00") for row in rows],
     )
     analyze(Store)
 
