@@ -28,6 +28,7 @@ api_v1 = [
     *app_urls("customers.api.urls"),
     *app_urls("orders.api.urls"),
     *app_urls("orders.returns.api.urls"),
+    *app_urls("webhooks.api.urls"),
 ]
 
 portal = [

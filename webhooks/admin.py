@@ -11,7 +11,8 @@ from webhooks import services
 from webhooks.destinations import check_url
 from webhooks.errors import WebhookError
 from webhooks.events import EVENT_TYPE_CHOICES
-from webhooks.models import Delivery, DeliveryAttempt, Event, Subscription
+from webhooks.models import Delivery, DeliveryAttempt, Event, IntegrationToken, Subscription
+from webhooks.tokens import issue_integration_token, revoke_integration_token
 
 
 class SubscriptionForm(forms.ModelForm):
@@ -147,3 +148,52 @@ class EventAdmin(ReadOnlyAdmin):
     list_filter = ["type", "sealed"]
     search_fields = ["uid", "key"]
     date_hierarchy = "occurred_at"
+
+
+class IntegrationTokenForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(choices=IntegrationToken.Scope.choices, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = IntegrationToken
+        fields = ["name", "user", "scopes"]
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if not (user.is_active and user.is_staff):
+            raise forms.ValidationError("Only active staff hold integration tokens.")
+        return user
+
+
+@admin.register(IntegrationToken)
+class IntegrationTokenAdmin(admin.ModelAdmin):
+    """Staff API tokens for integrations (the change feed, webhook subscriptions); shown once."""
+
+    form = IntegrationTokenForm
+    list_display = ["name", "user", "scopes", "token_prefix", "created_at", "last_used_at", "revoked_at"]
+    list_select_related = ["user"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "token_prefix", "user__email"]
+    autocomplete_fields = ["user"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["name", "user", "scopes", "token_prefix", "created_at", "last_used_at", "revoked_at"] if obj else []
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the audit trail keeps naming it
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        token, raw = issue_integration_token(user=data["user"], name=data["name"], scopes=data["scopes"],
+                                             actor=request.user)  # fmt: skip
+        obj.pk = token.pk
+        messages.warning(request, format_html("Token for {} (shown once, copy it now): <code>{}</code>", token, raw))
+
+    @admin.action(description="Revoke", permissions=["change"])
+    def revoke(self, request, queryset):
+        for token in queryset:
+            revoke_integration_token(token=token, actor=request.user)
+        messages.success(request, f"{len(queryset)} token(s) revoked.")

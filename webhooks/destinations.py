@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 
 from webhooks.errors import WebhookCode, WebhookError
 
@@ -56,9 +58,10 @@ def check_url(url: str, *, must_resolve: bool = True) -> Destination | None:
     every address it does resolve to is checked, and all are checked again at each delivery.
     """
     try:
+        URLValidator(schemes=["http", "https"])(url)
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
+    except (ValueError, ValidationError):
         _refuse(url, "it is not a valid URL")
     host = (parts.hostname or "").rstrip(".").lower()
     if parts.scheme not in ("https", "http") or not host:

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Func, IntegerField
+from django.db import connection, models
 from django.utils import timezone
 
 from retail.services import enqueue_outbox_message
@@ -56,6 +55,8 @@ EVENT_TYPES: dict[str, EventType] = {
     ]
 }
 EVENT_TYPE_CHOICES = [(name, name) for name in EVENT_TYPES]
+# The choice set the API and its schema use (named EventTypeEnum there, by retail.api.enums).
+Type = models.TextChoices("Type", [(name.upper().replace(".", "_"), (name, name)) for name in EVENT_TYPES])
 
 # Builders of coalesced events' data, registered by the app that owns the data:
 # builder(keys) -> {key: data}; a key it leaves out is dropped (its object is gone).
@@ -81,16 +82,6 @@ def spec_for(type: str) -> EventType:
         raise WebhookError(f"No event type {type!r}.", code=WebhookCode.UNKNOWN_EVENT_TYPE) from None
 
 
-class CurrentTxId(Func):
-    """This transaction's id (assigned now if it had none), as a bigint."""
-
-    template = "(pg_current_xact_id()::text::bigint)"
-    output_field = IntegerField()
-
-    def __init__(self):
-        super().__init__()
-
-
 def coalesce_window() -> timedelta:
     return timedelta(seconds=settings.WEBHOOKS_COALESCE_SECONDS)
 
@@ -98,9 +89,7 @@ def coalesce_window() -> timedelta:
 def record_event(*, type: str, data: dict, key: str = "") -> Event:
     """Record one event in the caller's transaction (it must be inside one with the change)."""
     spec = spec_for(type)
-    event = Event.objects.create(
-        type=type, version=spec.version, occurred_at=timezone.now(), data=data, key=key[:80], txid=CurrentTxId()
-    )
+    event = Event.objects.create(type=type, version=spec.version, occurred_at=timezone.now(), data=data, key=key[:80])
     enqueue_outbox_message(topic=EVENTS_TOPIC, payload={"events": [event.pk]})
     return event
 
@@ -111,7 +100,7 @@ def record_events(items: list[tuple[str, dict, str]]) -> list[Event]:
         return []
     now = timezone.now()
     events = Event.objects.bulk_create(
-        Event(type=type, version=spec_for(type).version, occurred_at=now, data=data, key=key[:80], txid=CurrentTxId())
+        Event(type=type, version=spec_for(type).version, occurred_at=now, data=data, key=key[:80])
         for type, data, key in items
     )
     enqueue_outbox_message(topic=EVENTS_TOPIC, payload={"events": [e.pk for e in events]})

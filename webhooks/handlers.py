@@ -8,12 +8,12 @@ each event out to the subscriptions of its type as Delivery rows, committed with
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from retail.models import User
 from retail.outbox import outbox_handler
-from webhooks.events import EVENTS_TOPIC, CurrentTxId, builder_for
+from webhooks.events import EVENTS_TOPIC, builder_for
 from webhooks.models import Delivery, Event, Subscription
 
 ALERT_TOPIC = "webhooks.alert"
@@ -36,9 +36,7 @@ def seal_events(ids: list[int]) -> None:
         Event.objects.filter(pk__in=gone).delete()
         for event in events:
             if event.key in data:
-                Event.objects.filter(pk=event.pk).update(
-                    sealed=True, data=data[event.key], occurred_at=now, txid=CurrentTxId()
-                )
+                Event.objects.filter(pk=event.pk).update(sealed=True, data=data[event.key], occurred_at=now)
 
 
 def fan_out(ids: list[int]) -> list[int]:
@@ -59,6 +57,28 @@ def fan_out(ids: list[int]) -> list[int]:
     return sorted({row.subscription_id for row in rows})
 
 
+FEED_LOCK = 20_2026_12  # pg_advisory_xact_lock key: one publisher at a time gives out feed positions
+POSITIONS_SQL = """
+    UPDATE webhooks_event AS event SET position = numbered.position
+    FROM (
+        SELECT id, (SELECT coalesce(max(position), 0) FROM webhooks_event) + row_number() OVER (ORDER BY id) AS position
+        FROM webhooks_event WHERE id = ANY(%s) AND sealed AND position IS NULL
+    ) AS numbered
+    WHERE event.id = numbered.id
+"""
+
+
+def assign_positions(ids: list[int]) -> None:
+    """Give these sealed events the next feed positions, in id order.
+
+    Takes a transaction-level lock held until the caller commits: the next publisher reads the
+    maximum only after this one's positions are visible, so positions commit in increasing order.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FEED_LOCK])
+        cursor.execute(POSITIONS_SQL, [ids])
+
+
 @outbox_handler(EVENTS_TOPIC)
 def publish_events(message) -> None:
     from webhooks.delivery import dispatch  # delivery imports this module (ALERT_TOPIC)
@@ -67,6 +87,7 @@ def publish_events(message) -> None:
     seal_events(ids)
     for subscription_id in fan_out(ids):
         transaction.on_commit(lambda subscription_id=subscription_id: dispatch(subscription_id))
+    assign_positions(ids)  # last: the lock is held only from here to the commit
 
 
 def alert_recipients() -> list[str]:

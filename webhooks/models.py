@@ -1,9 +1,9 @@
 """Events (the change feed and what webhooks carry), subscriptions, and the delivery log.
 
 An Event is written in the transaction of the change it reports, with an outbox message that
-fans it out to the subscriptions once committed. `txid` (the writing transaction's id) orders the
-feed: a transaction still running when a page is read has an id at or above the snapshot's xmin,
-so a feed that only serves ids below that horizon never skips a row that commits late.
+fans it out to the subscriptions once committed. That fan-out also gives the event its `position`
+in the change feed, under a lock held until it commits, so positions become visible in increasing
+order: a reader keeping the last position it saw never skips an event that commits late.
 """
 
 import uuid
@@ -27,7 +27,9 @@ class Event(models.Model):
         default=True, help_text="False while a coalesced event (stock) still gathers changes; not yet sent."
     )
     changes = models.PositiveIntegerField(default=1, help_text="How many changes this event coalesces.")
-    txid = models.BigIntegerField(null=True, blank=True, help_text="The transaction that sealed it (feed order).")
+    position = models.BigIntegerField(
+        null=True, blank=True, unique=True, help_text="Its place in the change feed, given when it is published."
+    )
 
     class Meta:
         ordering = ["id"]
@@ -35,7 +37,6 @@ class Event(models.Model):
             models.UniqueConstraint(fields=["key"], condition=Q(sealed=False), name="webhooks_event_one_open_per_key"),
         ]
         indexes = [
-            models.Index(fields=["txid", "id"], condition=Q(sealed=True), name="webhooks_event_feed_idx"),
             models.Index(fields=["occurred_at"], name="webhooks_event_occurred_idx"),
         ]
 
@@ -133,3 +134,29 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self):
         return f"attempt {self.number} of delivery {self.delivery_id}"
+
+
+class IntegrationToken(models.Model):
+    """A staff member's API token for integrations, limited to scopes; shown once, stored hashed."""
+
+    class Scope(models.TextChoices):
+        WEBHOOKS = "webhooks:manage", "Manage webhook subscriptions"
+        EVENTS = "events:read", "Read the change feed"
+
+    name = models.CharField(max_length=120, help_text="Which system uses it (the data warehouse...).")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="integration_tokens")
+    scopes = ArrayField(models.CharField(max_length=20, choices=Scope.choices))
+    token_prefix = models.CharField(max_length=12, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.token_prefix}…)"

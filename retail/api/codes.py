@@ -20,7 +20,7 @@ from rest_framework import serializers
 
 from retail.errors import ErrorCode
 
-PROJECT_PACKAGES = ("retail", "inventory", "customers", "orders", "insights")
+PROJECT_PACKAGES = ("retail", "inventory", "customers", "orders", "insights", "webhooks")
 # Constructing one of our classes runs these of its own methods.
 _ON_CONSTRUCTION = ("__init__", "__post_init__", "__new__", "__call__")
 _LOADS = {"LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF", "LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_AND_CLEAR"}

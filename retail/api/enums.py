@@ -9,7 +9,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 
-PROJECT_APPS = ("retail", "inventory", "customers", "orders", "returns", "insights")
+PROJECT_APPS = ("retail", "inventory", "customers", "orders", "returns", "insights", "webhooks")
 
 # Subsets that serializers offer rather than models, named here once.
 SERIALIZER_CHOICE_SETS = {

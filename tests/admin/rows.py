@@ -224,6 +224,17 @@ ROWS = {
     "returns.ReturnPolicy": lambda n: [ReturnPolicy.objects.create(name=f"P{i}", is_active=False) for i in range(n)],
     "returns.ReturnRequest": _returns,
 }
+
+
 # Not a model changelist: the insights report page (its query counts are tested in tests/insights).
-ROWS.update({"webhooks.Subscription": _subscriptions, "webhooks.Delivery": _deliveries, "webhooks.Event": _events})
+def _integration_tokens(n):
+    from webhooks.tokens import issue_integration_token
+
+    for i in range(n):
+        issue_integration_token(user=UserFactory(is_staff=True), name=f"warehouse {i}", scopes=["events:read"],
+                                actor=None)  # fmt: skip
+
+
+ROWS.update({"webhooks.Subscription": _subscriptions, "webhooks.Delivery": _deliveries, "webhooks.Event": _events,
+             "webhooks.IntegrationToken": _integration_tokens})  # fmt: skip
 NOT_LISTS = {"insights.Report"}

@@ -43,8 +43,9 @@ FAIL_ON_WARNINGS = ("missing_test_data", "validation_mismatch", "missing_auth", 
 OPERATIONS = {
     "anonymous": ["--include-path-regex", r"^/api/v1/(stores|products|availability|carts|events)/|^/api/v1/orders/$"],
     "device": ["--include-path-regex", r"^/api/v1/(pos|stores|products|availability)/"],
-    "shopper": ["--exclude-path-regex", r"^/api/v1/pos/"],
-    "staff": ["--exclude-path-regex", r"^/api/v1/pos/"],
+    "shopper": ["--exclude-path-regex", r"^/api/v1/(pos|webhooks|events/feed)/"],
+    "staff": ["--exclude-path-regex", r"^/api/v1/(pos|webhooks|events/feed)/"],
+    "integration": ["--include-path-regex", r"^/api/v1/(webhooks|events/feed)/"],
 }
 
 
@@ -75,6 +76,7 @@ def config(world: World, caller: str, budget: Budget) -> str:
         "products": world.product_ids,
         "items": world.list_item_ids,
         "receipts": world.receipts,
+        "subscriptions": world.subscription_ids,
     }
     bindings = {
         "path.number": "orders",
@@ -84,6 +86,7 @@ def config(world: World, caller: str, budget: Budget) -> str:
         "path.code": "stores",
         "path.pk": "products",
         "path.item_id": "items",
+        "path.subscription_id": "subscriptions",
         "query.sku": "skus",
         "query.store": "stores",
         "query.category": "categories",

@@ -15,8 +15,9 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from orders.models import Order
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, UserFactory
 from tests.fuzz.conftest import CUSTOMER_EMAIL, LOGIN_URL
+from webhooks.tokens import issue_integration_token
 
 pytestmark = pytest.mark.django_db
 
@@ -71,12 +72,18 @@ def callers(seed, client) -> dict[str, APIClient]:
     )
     shopper.credentials(HTTP_X_SESSION_TOKEN=login.json()["meta"]["session_token"])
     device.credentials(HTTP_AUTHORIZATION=f"Device {seed.device_token}")
-    return {"shopper": shopper, "device": device, "anonymous": anonymous}
+    integration = APIClient()
+    staff = UserFactory(is_staff=True)
+    token = issue_integration_token(user=staff, name="contract", scopes=["webhooks:manage"], actor=None)[1]
+    integration.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return {"shopper": shopper, "device": device, "anonymous": anonymous, "integration": integration}
 
 
 def caller_for(route: str) -> str:
     if "/pos/" in route:
         return "device"
+    if route.startswith("/api/v1/webhooks/"):
+        return "integration"
     if route.startswith(("/api/v1/me", "/api/v1/returns", "/api/v1/orders/{")):
         return "shopper"
     return "anonymous"

@@ -18,7 +18,7 @@ from tests.helpers import enrol_totp, pickup_proof
 
 SHOPPER_EMAIL = "fuzz.shopper@example.com"
 LOGIN_URL = "/_allauth/app/v1/auth/login"
-CALLERS = ("anonymous", "shopper", "device", "staff")
+CALLERS = ("anonymous", "shopper", "device", "staff", "integration")
 
 
 @dataclass
@@ -33,7 +33,9 @@ class World:
     cart_tokens: list[str] = field(default_factory=list)
     list_item_ids: list[int] = field(default_factory=list)
     receipts: list[str] = field(default_factory=list)
+    subscription_ids: list[int] = field(default_factory=list)
     device_token: str = ""
+    integration_token: str = ""
     staff_email: str = ""
 
     def headers(self, caller: str) -> dict[str, str]:
@@ -42,6 +44,8 @@ class World:
             return {}
         if caller == "device":
             return {"Authorization": f"Device {self.device_token}"}
+        if caller == "integration":  # head office's systems: a staff integration token with every scope
+            return {"Authorization": f"Bearer {self.integration_token}"}
         client = Client(enforce_csrf_checks=True)
         if caller == "shopper":
             response = client.post(
@@ -201,4 +205,32 @@ def build_world(caller: str = "shopper") -> World:
         world.cart_tokens.append(cart.token)
     Cart.objects.filter(token=world.cart_tokens[0]).update(token=EXAMPLE_CART)
     world.cart_tokens[0] = EXAMPLE_CART
+    _integrations(world, manager)
     return world
+
+
+def _integrations(world: World, manager) -> None:
+    """A staff integration token with every scope, webhook subscriptions (DELETE takes them one by one)
+    and published events in the change feed."""
+    from retail.api.fields import EXAMPLE_ID
+    from retail.models import OutboxMessage
+    from retail.outbox import deliver_outbox_message
+    from webhooks.events import EVENTS_TOPIC
+    from webhooks.models import Subscription
+    from webhooks.services import create_subscription
+    from webhooks.tokens import issue_integration_token
+
+    staff = UserFactory(is_staff=True)
+    world.integration_token = issue_integration_token(
+        user=staff, name="fuzz", scopes=["webhooks:manage", "events:read"], actor=None
+    )[1]
+    for index in range(12):
+        subscription, _ = create_subscription(
+            name=f"Hook {index}", url=f"https://hooks{index}.example.com/omnistore", event_types=["order.placed"],
+            actor=manager,
+        )  # fmt: skip
+        world.subscription_ids.append(subscription.pk)
+    Subscription.objects.filter(pk=world.subscription_ids[0]).update(id=EXAMPLE_ID)
+    world.subscription_ids[0] = EXAMPLE_ID
+    for message_id in OutboxMessage.objects.filter(topic=EVENTS_TOPIC, status="pending").values_list("id", flat=True):
+        deliver_outbox_message(message_id=message_id)  # the history above, published: the feed has pages

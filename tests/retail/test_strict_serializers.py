@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from customers.api.serializers import EventSerializer, ListItemCreateSerializer
 from orders.api.serializers import CartInput, CartLineInput, PaymentInput, PosLineInput, PosSaleInput, PosTenderInput
 from retail.api.serializers import _fast_path, _plan
+from webhooks.api.serializers import SubscriptionCreateInput, SubscriptionUpdateInput
 
 SERIALIZERS = [
     EventSerializer,
@@ -20,6 +21,8 @@ SERIALIZERS = [
     PosSaleInput,
     PaymentInput,
     ListItemCreateSerializer,
+    SubscriptionCreateInput,
+    SubscriptionUpdateInput,
 ]
 JUNK = st.one_of(
     st.none(),

@@ -12,7 +12,7 @@ from retail.models import AuditEvent
 from tests.admin.conftest import staff_user
 from tests.webhooks.conftest import run_outbox
 from webhooks import delivery
-from webhooks.models import Delivery, Subscription
+from webhooks.models import Delivery, IntegrationToken, Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +94,20 @@ def test_redeliver_and_replay_since_queue_events_again_in_order(admin_client, su
 def test_a_store_manager_sees_no_webhooks(client, loopback):
     client.force_login(staff_user("store-manager"))
     assert client.get(reverse("admin:webhooks_subscription_changelist")).status_code == 403
+
+
+def test_head_office_issues_an_integration_token_shown_once_and_revokes_it(admin_client):
+    staff = staff_user()
+    response = admin_client.post(
+        reverse("admin:webhooks_integrationtoken_add"),
+        {"name": "Warehouse", "user": staff.pk, "scopes": ["events:read"]},
+        follow=True,
+    )
+    shown = next(str(m) for m in response.context["messages"] if "shown once" in str(m))
+    token = IntegrationToken.objects.get()
+    assert "omni_" in shown and token.token_hash not in shown and token.scopes == ["events:read"]
+    admin_client.post(
+        reverse("admin:webhooks_integrationtoken_changelist"), {"action": "revoke", "_selected_action": [token.pk]}
+    )
+    token.refresh_from_db()
+    assert token.revoked_at is not None

@@ -65,12 +65,13 @@ def test_the_secret_is_shown_once_and_stored_encrypted(loopback):
     ("url", "why"),
     [
         ("http://example.com/hook", "only https"),
-        ("ftp://example.com/hook", "only https"),
+        ("ftp://example.com/hook", "not a valid URL"),
+        ("https://exa mple.com/hook", "not a valid URL"),
         ("https://127.0.0.1/hook", "loopback"),
         ("https://[::1]/hook", "loopback"),
         ("https://localhost/hook", "loopback"),
         ("https://api.localhost/hook", "loopback"),
-        ("https://2130706433/hook", "loopback"),  # 127.0.0.1 written as a number
+        ("https://2130706433/hook", "not a valid URL"),  # 127.0.0.1 written as a number
         ("https://10.1.2.3/hook", "not a public address"),
         ("https://192.168.0.10/hook", "not a public address"),
         ("https://172.16.5.4/hook", "not a public address"),
