@@ -9,6 +9,11 @@ PORT    ?= 8000
 SCALE   ?= small
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/omnistore
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
+# `make test` runs the suite on TEST_WORKERS pytest-xdist workers, each with its own test database and
+# cache keys; tests that must not overlap run one after another in their group (tests/conftest.py).
+# PYTEST_ARGS replaces this: `make test PYTEST_ARGS="tests/orders -x"` runs serially.
+TEST_WORKERS ?= 2
+PYTEST_ARGS  ?= -n $(TEST_WORKERS) --dist loadgroup
 # The benchmark's own database (created, migrated and filled by `make bench`) and Redis DB.
 BENCH_DATABASE_URL ?= postgres://root@127.0.0.1:5432/omnistore_bench
 BENCH_REDIS_URL    ?= redis://127.0.0.1:6379/14
