@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from customers import giftcard_admin  # noqa: F401 — registers gift cards and their ledger
 from customers.errors import CustomerError
 from customers.exports import MARKETING_COLUMNS, SERVICE_COLUMNS, customer_rows
 from customers.imports import CUSTOMER_HELP, import_customers, text_opener

@@ -24,6 +24,29 @@ class CustomerCode(ErrorCode):
     INSUFFICIENT_STORE_CREDIT = "insufficient_store_credit", 409, "The store credit balance is lower than asked for."
     ALREADY_REDEEMED = "already_redeemed", 409, "Points were already redeemed for this reference."
     ALREADY_SPENT = "already_spent", 409, "Store credit was already spent for this reference."
+    GIFT_CARD_NOT_FOUND = (
+        "gift_card_not_found",
+        404,
+        "No active gift card has that number (one answer for unknown, mistyped and expired numbers).",
+    )
+    TOO_MANY_GIFT_CARD_ATTEMPTS = (
+        "too_many_gift_card_attempts",
+        429,
+        "Too many wrong gift card numbers from this caller; wait a few minutes.",
+    )
+    INSUFFICIENT_GIFT_CARD_BALANCE = (
+        "insufficient_gift_card_balance",
+        409,
+        "The gift card holds less than asked for; `balance` says how much is left.",
+    )
+    GIFT_CARD_ALREADY_REDEEMED = "gift_card_already_redeemed", 409, "The gift card already paid for this reference."
+    GIFT_CARD_ALREADY_ISSUED = "gift_card_already_issued", 409, "A gift card was already issued for this reference."
+    GIFT_CARD_WRONG_CURRENCY = "gift_card_wrong_currency", 409, "The gift card is in another currency."
+    GIFT_CARD_REFUND_TOO_LARGE = (
+        "gift_card_refund_too_large",
+        409,
+        "More than was paid with the gift card (and not yet refunded) cannot go back to it.",
+    )
     OFFER_NOT_ASSIGNED = "offer_not_assigned", 404, "This shopper has no such offer."
     OFFER_EXPIRED = "offer_expired", 409, "The offer is no longer running."
     OFFER_NOT_ELIGIBLE = "offer_not_eligible", 409, "The shopper or the basket does not meet the offer's rules."

@@ -21,6 +21,14 @@ def expire_inactive_points() -> int:
 
 
 @shared_task
+def expire_gift_cards() -> int:
+    """Beat, daily: gift cards past their validity lose what is left on them (an `expire` entry)."""
+    from customers.services.giftcards import expire_gift_cards as expire
+
+    return expire()
+
+
+@shared_task
 def recalculate_tiers() -> int:
     """Beat, daily: spend older than 12 months rolls off, so tiers can drop."""
     return services.recalculate_all_tiers()

@@ -190,6 +190,7 @@ CELERY_BEAT_SCHEDULE = {
     "inventory-price-schedules": {"task": "inventory.tasks.run_price_schedules", "schedule": 60.0},
     "customers-birthday-tasks": {"task": "customers.tasks.raise_birthday_tasks", "schedule": 86400.0},
     "customers-expire-points": {"task": "customers.tasks.expire_inactive_points", "schedule": 86400.0},
+    "customers-expire-gift-cards": {"task": "customers.tasks.expire_gift_cards", "schedule": 86400.0},
     "customers-recalculate-tiers": {"task": "customers.tasks.recalculate_tiers", "schedule": 86400.0},
     "insights-stock-summary": {"task": "insights.tasks.refresh_stock_summary", "schedule": 300.0},
     "insights-sales-days": {"task": "insights.tasks.refresh_sales_days", "schedule": 300.0},
@@ -237,6 +238,11 @@ TIME_ZONE = env("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
 CURRENCY = env("CURRENCY", "EUR")
+# Gift cards: validity from issue (the market's rule; 3 years is the EU norm) and the guessing limit
+# (wrong numbers per caller in the window before balance checks and redeems are refused).
+GIFT_CARD_VALIDITY_DAYS = int(env("GIFT_CARD_VALIDITY_DAYS", "1095"))
+GIFT_CARD_LOOKUP_LIMIT = int(env("GIFT_CARD_LOOKUP_LIMIT", "10"))
+GIFT_CARD_LOOKUP_WINDOW = int(env("GIFT_CARD_LOOKUP_WINDOW", "900"))
 MONEY_LOCALE = env("MONEY_LOCALE", LANGUAGE_CODE)  # how amounts are written: "en-gb" €1,813.72, "de" 1.813,72 €
 PHONE_REGION = env("PHONE_REGION", "GB")  # how phone numbers typed without +country are read
 # Clienteling outreach: at most CUSTOMERS_CONTACT_CAP tasks per shopper per CUSTOMERS_CONTACT_WINDOW_DAYS.

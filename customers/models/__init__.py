@@ -1,4 +1,5 @@
 from customers.models.clienteling import Note, Task
+from customers.models.giftcards import GiftCard, GiftCardEntry
 from customers.models.lists import CustomerList, ListItem
 from customers.models.loyalty import (
     LoyaltyAccount,
@@ -19,6 +20,8 @@ __all__ = [
     "CustomerIdentity",
     "CustomerList",
     "CustomerMerge",
+    "GiftCard",
+    "GiftCardEntry",
     "Interaction",
     "ListItem",
     "LoyaltyAccount",

@@ -103,6 +103,16 @@ def _credit(n):
                            actor=UserFactory(), store=StoreFactory())  # fmt: skip
 
 
+def _gift_cards(n):
+    from customers.services.giftcards import issue_gift_card, redeem_gift_card
+
+    for _ in range(n):
+        issued = issue_gift_card(amount=Decimal("50.00"), source="goodwill", reference=secrets.token_hex(6),
+                                 customer=CustomerFactory(), actor=UserFactory(), reason="test")  # fmt: skip
+        redeem_gift_card(code=issued.code, amount=Decimal("5.00"), reference=secrets.token_hex(4), caller="admin",
+                         actor=UserFactory(), store=StoreFactory())  # fmt: skip
+
+
 def _merges(n):
     for _ in range(n):
         merge_customers(source=CustomerFactory(), target=CustomerFactory(), actor=UserFactory(), reason="test")
@@ -217,6 +227,8 @@ ROWS = {
     "customers.Interaction": lambda n: [InteractionFactory(store=StoreFactory()) for _ in range(n)],
     "customers.PointsEntry": _points,
     "customers.StoreCreditEntry": _credit,
+    "customers.GiftCard": _gift_cards,
+    "customers.GiftCardEntry": _gift_cards,
     "customers.CustomerMerge": _merges,
     "orders.Order": _orders,
     "orders.Cart": _carts,

@@ -1,0 +1,117 @@
+"""Head office: gift cards (last four digits, balance, status) and their ledger, read-only; goodwill cards
+are issued through `issue_gift_card` on their own page (the number is shown once, then only its last four)."""
+
+import secrets
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from customers.errors import CustomerError
+from customers.models import Customer, GiftCard, GiftCardEntry
+from customers.services.giftcards import issue_gift_card
+from retail.admin import ReadOnlyAdmin
+
+
+class GoodwillForm(forms.Form):
+    amount = forms.DecimalField(min_value=0.01, max_digits=10, decimal_places=2)
+    currency = forms.CharField(max_length=3, min_length=3, initial=settings.CURRENCY)
+    customer = forms.IntegerField(required=False, min_value=1, help_text="Customer number, if the card is for one.")
+    reason = forms.CharField(max_length=200, help_text="Why it is given (kept in the audit trail).")
+    # one reference per form shown: submitting the page twice issues one card
+    reference = forms.CharField(max_length=40, widget=forms.HiddenInput)
+
+    def clean_customer(self):
+        pk = self.cleaned_data.get("customer")
+        if pk is None:
+            return None
+        customer = Customer.objects.live().filter(pk=pk).first()
+        if customer is None:
+            raise forms.ValidationError("No live customer has that number.")
+        return customer
+
+
+class GiftCardEntryInline(admin.TabularInline):
+    model = GiftCardEntry
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "amount", "reference", "store", "actor"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GiftCard)
+class GiftCardAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "balance", "currency", "status", "source", "customer", "issued_at", "expires_at"]
+    list_filter = ["status", "source", "currency"]
+    search_fields = ["=last4", "=customer__id", "=customer__email"]
+    list_select_related = ["customer"]
+    fields = ["last4", "balance", "currency", "status", "source", "customer", "issued_by", "issued_at", "expires_at"]
+    readonly_fields = fields
+    inlines = [GiftCardEntryInline]
+    date_hierarchy = "issued_at"
+    show_full_result_count = False
+    change_list_template = "admin/customers/giftcard_change_list.html"
+
+    def has_goodwill_permission(self, request) -> bool:
+        return request.user.has_perm("customers.add_giftcard")
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.goodwill_view)
+        return [path("goodwill/", view, name="customers_giftcard_goodwill"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = dict(extra_context or {})
+        if self.has_goodwill_permission(request):
+            extra_context["goodwill_url"] = reverse("admin:customers_giftcard_goodwill")
+        return super().changelist_view(request, extra_context)
+
+    def goodwill_view(self, request):
+        if not self.has_goodwill_permission(request):
+            raise PermissionDenied
+        form = GoodwillForm(request.POST or None, initial={"reference": f"GW-{secrets.token_hex(8)}"})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                issued = issue_gift_card(
+                    amount=data["amount"],
+                    currency=data["currency"],
+                    source=GiftCard.Source.GOODWILL,
+                    reference=data["reference"],
+                    customer=data["customer"],
+                    actor=request.user,
+                    reason=data["reason"],
+                )
+            except CustomerError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                number = " ".join(issued.code[i : i + 4] for i in range(0, len(issued.code), 4))
+                self.message_user(
+                    request,
+                    f"Goodwill gift card of {issued.card.balance} {issued.card.currency} issued: number {number}. "
+                    "Give it to the shopper now; only its last four digits are kept.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:customers_giftcard_changelist")
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "title": "Issue a goodwill gift card"}  # fmt: skip
+        return TemplateResponse(request, "admin/customers/giftcard_goodwill.html", context)
+
+
+@admin.register(GiftCardEntry)
+class GiftCardEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "card", "kind", "amount", "reference", "store", "actor"]
+    list_filter = ["kind"]
+    search_fields = ["reference", "=card__last4"]
+    list_select_related = ["card", "store", "actor"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False

@@ -1,0 +1,91 @@
+"""Gift cards: a balance per card, moved only by append-only ledger entries (like store credit).
+
+The card's number is never stored: only its keyed hash (HMAC-SHA256 with SECRET_KEY) and its
+last four digits, shown to staff and shoppers. `balance` is the sum of the card's entries, kept
+on the row under its lock and CHECKed non-negative by the database.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class GiftCard(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        EXPIRED = "expired", "Expired"
+
+    class Source(models.TextChoices):
+        SOLD = "sold", "Sold"
+        GOODWILL = "goodwill", "Goodwill (head office)"
+
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    last4 = models.CharField(max_length=4)
+    currency = models.CharField(max_length=3)
+    balance = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="gift_cards"
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="gift_card_balance_not_negative"),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("issued_at")), name="gift_card_expiry_after_issue"
+            ),
+            models.CheckConstraint(condition=~Q(status="expired") | Q(balance=0), name="gift_card_expired_is_empty"),
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"], name="gift_card_expiry_idx")]
+
+    def __str__(self):
+        return f"Gift card ····{self.last4}"
+
+
+class GiftCardEntry(models.Model):
+    class Kind(models.TextChoices):
+        ISSUE = "issue", "Issued"
+        REDEEM = "redeem", "Redeemed"
+        REFUND = "refund", "Refunded to the card"
+        EXPIRE = "expire", "Expired"
+
+    card = models.ForeignKey(GiftCard, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Positive loads the card, negative takes from it."
+    )
+    reference = models.CharField(max_length=100, help_text="Order, receipt or refund it belongs to.")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    store = models.ForeignKey("retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "gift card entries"
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="gift_card_entry_not_zero"),
+            models.CheckConstraint(
+                condition=(Q(kind__in=["issue", "refund"]) & Q(amount__gt=0))
+                | (Q(kind__in=["redeem", "expire"]) & Q(amount__lt=0)),
+                name="gift_card_entry_sign_by_kind",
+            ),
+            models.UniqueConstraint(fields=["card", "kind", "reference"], name="gift_card_once_per_reference"),
+            # a sale or goodwill gesture issues one card: a retried issue cannot load a second one
+            models.UniqueConstraint(
+                fields=["reference"], condition=Q(kind="issue"), name="gift_card_issued_once_per_reference"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.amount} ({self.reference})"

@@ -1,0 +1,308 @@
+"""Gift cards: issue (sold or head-office goodwill), check, redeem, refund to the card, expire.
+
+Lock order: one gift card row per transaction (`select_for_update` on the card), taken before its
+entry is written; the balance moves by the entry's amount in the same transaction, and the
+database CHECKs it non-negative, so concurrent spends can never overdraw a card. Entries are
+unique per (card, kind, reference): a retried redeem or refund for the same reference is refused
+(redeem) or answered with the first entry (issue, refund), never booked twice.
+
+Wrong or unknown numbers get one answer (`gift_card_not_found`) and are counted per caller
+(user, device or IP); past GIFT_CARD_LOOKUP_LIMIT misses in GIFT_CARD_LOOKUP_WINDOW seconds the
+caller is refused (`too_many_gift_card_attempts`) before any lookup, so numbers cannot be guessed.
+"""
+
+import contextlib
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from customers.errors import CustomerCode, CustomerError
+from customers.models import Customer, GiftCard, GiftCardEntry
+from retail.errors import RetailCode
+from retail.models import Store, User
+from retail.services import record_audit_event
+
+CENT = Decimal("0.01")
+CODE_DIGITS = 16
+NOT_FOUND_MESSAGE = "No active gift card has that number. Check the number on the card."
+
+
+class InsufficientGiftCardBalance(CustomerError):
+    default_code = CustomerCode.INSUFFICIENT_GIFT_CARD_BALANCE
+
+
+@dataclass(frozen=True)
+class IssuedGiftCard:
+    """A new card and its number: the only moment the full number exists (it is never stored)."""
+
+    card: GiftCard
+    code: str
+
+
+def normalise_code(code: str) -> str:
+    """Digits only: shoppers type numbers with spaces or dashes as printed on the card."""
+    return "".join(ch for ch in str(code or "") if ch.isdigit())
+
+
+def hash_code(code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), normalise_code(code).encode(), hashlib.sha256).hexdigest()
+
+
+def _money(value, field: str = "amount") -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(CENT)
+    except (ArithmeticError, ValueError):
+        raise CustomerError(
+            "Amounts are decimals like 12.50.", code=RetailCode.INVALID, fields={field: ["Not a number."]}
+        ) from None
+    if amount <= 0:
+        raise CustomerError("The amount must be positive.", code=RetailCode.INVALID, fields={field: ["Must be > 0."]})
+    return amount
+
+
+def _require_reference(reference: str) -> None:
+    if not reference:
+        raise CustomerError(
+            "A reference (order, receipt or refund number) is required.",
+            code=RetailCode.INVALID,
+            fields={"reference": ["Required."]},
+        )
+
+
+def _validity() -> timedelta:
+    return timedelta(days=settings.GIFT_CARD_VALIDITY_DAYS)
+
+
+# --- guessing limit --------------------------------------------------------------------------
+
+
+def _miss_key(caller: str) -> str:
+    return f"giftcard-miss:{caller}"
+
+
+def lookups_blocked(caller: str) -> bool:
+    limit = settings.GIFT_CARD_LOOKUP_LIMIT
+    return bool(caller) and (cache.get(_miss_key(caller)) or 0) >= limit
+
+
+def _record_miss(caller: str) -> None:
+    if not caller:
+        return
+    window = settings.GIFT_CARD_LOOKUP_WINDOW
+    if not cache.add(_miss_key(caller), 1, window):
+        # expired meanwhile, or the cache is down (limits fail open, SECURITY F4)
+        with contextlib.suppress(ValueError):
+            cache.incr(_miss_key(caller))
+
+
+def _find(code: str, *, caller: str, lock: bool) -> GiftCard:
+    """The active, unexpired card with this number; one answer for unknown, wrong and expired."""
+    if lookups_blocked(caller):
+        raise CustomerError(
+            "Too many wrong gift card numbers. Wait a few minutes and try again.",
+            code=CustomerCode.TOO_MANY_GIFT_CARD_ATTEMPTS,
+        )
+    digits = normalise_code(code)
+    qs = GiftCard.objects.filter(code_hash=hash_code(digits)) if len(digits) == CODE_DIGITS else GiftCard.objects.none()
+    card = (qs.select_for_update() if lock else qs).first()
+    if card is None or card.status != GiftCard.Status.ACTIVE or card.expires_at <= timezone.now():
+        _record_miss(caller)
+        raise CustomerError(NOT_FOUND_MESSAGE, code=CustomerCode.GIFT_CARD_NOT_FOUND, fields={"code": ["Unknown."]})
+    return card
+
+
+def _post(card: GiftCard, *, kind: str, amount: Decimal, reference: str, actor=None, store=None) -> GiftCardEntry:
+    """Append one entry and move the (locked) card's balance by it."""
+    entry = GiftCardEntry(
+        card=card,
+        kind=kind,
+        amount=amount,
+        reference=reference[:100],
+        actor=actor,
+        store=store,
+        created_at=timezone.now(),
+    )
+    entry.full_clean(validate_constraints=False)
+    entry.save()
+    card.balance += amount
+    fields = ["balance"]
+    if kind == GiftCardEntry.Kind.EXPIRE:
+        card.status = GiftCard.Status.EXPIRED
+        fields.append("status")
+    card.save(update_fields=fields)
+    return entry
+
+
+# --- services --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_gift_card(
+    *,
+    amount: Decimal,
+    source: str,
+    reference: str,
+    currency: str | None = None,
+    customer: Customer | None = None,
+    actor: User | None = None,
+    store: Store | None = None,
+    reason: str = "",
+) -> IssuedGiftCard:
+    """A new card loaded with `amount`: sold (at the till or online) or goodwill from head office.
+
+    Goodwill needs a reason and is audited with the staff member who gave it. The number is
+    returned once, to print or send; only its keyed hash and last four digits are kept.
+    """
+    _require_reference(reference)
+    amount = _money(amount)
+    if source not in GiftCard.Source.values:
+        raise CustomerError("Issue a gift card as sold or goodwill.", code=RetailCode.INVALID_KIND,
+                            fields={"source": ["sold or goodwill."]})  # fmt: skip
+    if source == GiftCard.Source.GOODWILL and not reason.strip():
+        raise CustomerError("Say why the goodwill card is given.", code=RetailCode.INVALID,
+                            fields={"reason": ["Required."]})  # fmt: skip
+    already = CustomerError(f"A gift card was already issued for {reference}.",
+                            code=CustomerCode.GIFT_CARD_ALREADY_ISSUED)  # fmt: skip
+    if GiftCardEntry.objects.filter(kind=GiftCardEntry.Kind.ISSUE, reference=reference[:100]).exists():
+        raise already
+    code = "".join(str(secrets.randbelow(10)) for _ in range(CODE_DIGITS))
+    now = timezone.now()
+    card = GiftCard(
+        code_hash=hash_code(code),
+        last4=code[-4:],
+        currency=(currency or settings.CURRENCY).upper()[:3],
+        source=source,
+        customer=customer,
+        issued_by=actor,
+        issued_at=now,
+        expires_at=now + _validity(),
+    )
+    card.full_clean(validate_constraints=False)
+    card.save()
+    try:
+        with transaction.atomic():  # a concurrent issue for the same reference loses on the unique index
+            _post(card, kind=GiftCardEntry.Kind.ISSUE, amount=amount, reference=reference, actor=actor, store=store)
+    except IntegrityError:
+        raise already from None
+    record_audit_event(
+        actor=actor,
+        action=f"gift_card.issued_{source}",
+        obj=card,
+        store=store,
+        details={"amount": str(amount), "currency": card.currency, "last4": card.last4, "reference": reference,
+                 "reason": reason.strip()[:200], "customer_id": customer.pk if customer else None},
+    )  # fmt: skip
+    return IssuedGiftCard(card=card, code=code)
+
+
+def check_gift_card_balance(*, code: str, caller: str) -> GiftCard:
+    """The card behind a number, for its balance; misses count against `caller` (see module doc)."""
+    return _find(code, caller=caller, lock=False)
+
+
+@transaction.atomic
+def redeem_gift_card(
+    *,
+    code: str,
+    amount: Decimal,
+    reference: str,
+    caller: str,
+    currency: str | None = None,
+    actor: User | None = None,
+    store: Store | None = None,
+) -> GiftCardEntry:
+    """Pay `amount` with the card, partially or in full. Locks the card: concurrent spends never overdraw it.
+
+    Refuses more than the balance (`insufficient_gift_card_balance`, the balance in `extra`), another
+    currency, and a second redeem for the same reference (`gift_card_already_redeemed`).
+    """
+    _require_reference(reference)
+    amount = _money(amount)
+    card = _find(code, caller=caller, lock=True)
+    if currency and currency.upper() != card.currency:
+        raise CustomerError(f"This gift card is in {card.currency}.", code=CustomerCode.GIFT_CARD_WRONG_CURRENCY)
+    if card.entries.filter(kind=GiftCardEntry.Kind.REDEEM, reference=reference[:100]).exists():
+        raise CustomerError(f"This gift card was already used for {reference}.",
+                            code=CustomerCode.GIFT_CARD_ALREADY_REDEEMED)  # fmt: skip
+    if card.balance < amount:
+        raise InsufficientGiftCardBalance(
+            f"Only {card.balance} left on this gift card; {amount} asked.", extra={"balance": str(card.balance)}
+        )
+    return _post(card, kind=GiftCardEntry.Kind.REDEEM, amount=-amount, reference=reference, actor=actor, store=store)
+
+
+@transaction.atomic
+def refund_to_gift_card(
+    *, card: GiftCard, amount: Decimal, reference: str, actor: User | None = None, store: Store | None = None
+) -> GiftCardEntry:
+    """Put `amount` back on a card (a return of what it paid). Idempotent by reference.
+
+    Never more than was redeemed from the card and not yet refunded; an expired card is
+    reopened until a fresh validity period ends (the shopper did not choose to lose the money).
+    """
+    _require_reference(reference)
+    amount = _money(amount)
+    card = GiftCard.objects.select_for_update().get(pk=card.pk)
+    existing = card.entries.filter(kind=GiftCardEntry.Kind.REFUND, reference=reference[:100]).first()
+    if existing is not None:
+        return existing
+    spent = -sum((e for e in card.entries.filter(kind=GiftCardEntry.Kind.REDEEM).values_list("amount", flat=True)),
+                 Decimal("0"))  # fmt: skip
+    refunded = sum(card.entries.filter(kind=GiftCardEntry.Kind.REFUND).values_list("amount", flat=True), Decimal("0"))
+    if amount > spent - refunded:
+        raise CustomerError(
+            f"Only {spent - refunded} paid with this gift card can go back to it.",
+            code=CustomerCode.GIFT_CARD_REFUND_TOO_LARGE,
+            fields={"amount": ["Too much."]},
+        )
+    if card.status == GiftCard.Status.EXPIRED or card.expires_at <= timezone.now():
+        card.status, card.expires_at = GiftCard.Status.ACTIVE, timezone.now() + _validity()
+        card.save(update_fields=["status", "expires_at"])
+    return _post(card, kind=GiftCardEntry.Kind.REFUND, amount=amount, reference=reference, actor=actor, store=store)
+
+
+def expire_gift_cards(*, now=None) -> int:
+    """Cards past their expiry: the balance left is written off (one `expire` entry), status expired.
+
+    One short transaction per card, so the till is never held up. Returns how many expired.
+    """
+    now = now or timezone.now()
+    ids = list(GiftCard.objects.filter(status=GiftCard.Status.ACTIVE, expires_at__lte=now)
+               .order_by("pk").values_list("pk", flat=True))  # fmt: skip
+    done = 0
+    for pk in ids:
+        with transaction.atomic():
+            card = GiftCard.objects.select_for_update().get(pk=pk)
+            if card.status != GiftCard.Status.ACTIVE or card.expires_at > now:
+                continue
+            if card.balance > 0:
+                _post(
+                    card,
+                    kind=GiftCardEntry.Kind.EXPIRE,
+                    amount=-card.balance,
+                    reference=f"expire:{card.expires_at:%Y-%m-%d}",
+                )
+            else:
+                card.status = GiftCard.Status.EXPIRED
+                card.save(update_fields=["status"])
+            done += 1
+    return done
+
+
+def gift_card_drift() -> list[dict]:
+    """Cards whose balance is not the sum of their entries (empty when the ledger holds)."""
+    sums = GiftCardEntry.objects.filter(card=OuterRef("pk")).order_by().values("card").annotate(s=Sum("amount"))
+    ledger = Coalesce(Subquery(sums.values("s"), output_field=DecimalField()), Value(Decimal("0")),
+                      output_field=DecimalField())  # fmt: skip
+    rows = GiftCard.objects.annotate(ledger=ledger).exclude(balance=F("ledger")).order_by("pk")
+    return list(rows.values("pk", "last4", "balance", "ledger"))
