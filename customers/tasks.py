@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from customers import services
+from customers.services import giftcards
 
 
 @shared_task
@@ -23,9 +24,7 @@ def expire_inactive_points() -> int:
 @shared_task
 def expire_gift_cards() -> int:
     """Beat, daily: gift cards past their validity lose what is left on them (an `expire` entry)."""
-    from customers.services.giftcards import expire_gift_cards as expire
-
-    return expire()
+    return giftcards.expire_gift_cards()
 
 
 @shared_task

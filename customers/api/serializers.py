@@ -146,6 +146,19 @@ class PhoneCodeConfirmSerializer(StrictSerializer):
     code = serializers.CharField(min_length=1, max_length=12)
 
 
+class GiftCardBalanceRequestSerializer(StrictSerializer):
+    code = serializers.CharField(
+        min_length=1, max_length=40, help_text="The number on the card; spaces and dashes as printed are fine."
+    )
+
+
+class GiftCardBalanceSerializer(serializers.Serializer):
+    last4 = serializers.CharField(help_text="The card's last four digits (the only part ever shown).")
+    balance = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
 class PointsEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = PointsEntry

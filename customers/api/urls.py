@@ -4,6 +4,7 @@ from customers.api import views
 
 urlpatterns = [
     path("events/", views.EventBatchView.as_view(), name="event-batch"),
+    path("giftcards/balance/", views.GiftCardBalanceView.as_view(), name="giftcard-balance"),
     path("me/", views.MeView.as_view(), name="me"),
     path("me/phone/", views.MePhoneCodeView.as_view(), name="me-phone-code"),
     path("me/phone/confirm/", views.MePhoneConfirmView.as_view(), name="me-phone-confirm"),

@@ -13,6 +13,8 @@ from customers.api.serializers import (
     CustomerListSerializer,
     EventBatchResultSerializer,
     EventBatchSerializer,
+    GiftCardBalanceRequestSerializer,
+    GiftCardBalanceSerializer,
     ListItemCreateSerializer,
     ListItemSerializer,
     LoyaltySerializer,
@@ -37,6 +39,7 @@ from customers.services import (
     send_phone_code,
     update_profile_from_client,
 )
+from customers.services.giftcards import check_gift_card_balance
 from inventory.api.fields import EXAMPLE_SKU
 from retail.api.authentication import SHOPPER_AUTHENTICATION
 from retail.api.fields import EXAMPLE_ID, EXAMPLE_STORE
@@ -45,6 +48,7 @@ from retail.api.schema import path_example
 from retail.api.serializers import EmptyInput, validate_items
 from retail.errors import RetailCode
 from retail.models import PosDevice, User
+from retail.proxies import client_ip
 
 path_example("item_id", EXAMPLE_ID)
 
@@ -291,3 +295,33 @@ class MePhoneConfirmView(APIView):
         incoming.is_valid(raise_exception=True)
         confirm_phone_code(user=request.user, **incoming.validated_data)
         return Response(MeSerializer(customer_for_user(request.user)).data)
+
+
+def gift_card_caller(request) -> tuple[str, ...]:
+    """Whose wrong gift card numbers count together: a till by itself; anyone else by IP address,
+    and a signed-in shopper by account too (so neither new accounts nor new addresses reset it)."""
+    user = request.user
+    if isinstance(user, PosDevice):
+        return (f"device:{user.pk}",)
+    if user and user.is_authenticated:
+        return (f"user:{user.pk}", f"ip:{client_ip(request)}")
+    return (f"ip:{client_ip(request)}",)
+
+
+class GiftCardBalanceView(APIView):
+    """What is left on a gift card. The number goes in the body (never in the address, so it stays
+    out of logs); unknown, mistyped and expired numbers get one answer, and after a few wrong
+    numbers the caller is refused for a while (`too_many_gift_card_attempts`)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        request=GiftCardBalanceRequestSerializer,
+        responses={200: GiftCardBalanceSerializer},
+        examples=[OpenApiExample("A card number as printed", value={"code": "6012 3456 7890 1234"}, request_only=True)],
+    )
+    def post(self, request):
+        incoming = GiftCardBalanceRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        card = check_gift_card_balance(code=incoming.validated_data["code"], caller=gift_card_caller(request))
+        return Response(GiftCardBalanceSerializer(card).data)

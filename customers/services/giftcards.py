@@ -86,26 +86,29 @@ def _validity() -> timedelta:
 # --- guessing limit --------------------------------------------------------------------------
 
 
-def _miss_key(caller: str) -> str:
-    return f"giftcard-miss:{caller}"
+def _miss_keys(caller: str | tuple[str, ...]) -> list[str]:
+    """One counter per key: a caller is e.g. ("ip:203.0.113.9", "user:7"), so new accounts do not reset it."""
+    keys = (caller,) if isinstance(caller, str) else tuple(caller)
+    return [f"giftcard-miss:{key}" for key in keys if key]
 
 
-def lookups_blocked(caller: str) -> bool:
-    limit = settings.GIFT_CARD_LOOKUP_LIMIT
-    return bool(caller) and (cache.get(_miss_key(caller)) or 0) >= limit
+def lookups_blocked(caller: str | tuple[str, ...]) -> bool:
+    keys = _miss_keys(caller)
+    if not keys:
+        return False
+    counts = cache.get_many(keys)
+    return any((counts.get(key) or 0) >= settings.GIFT_CARD_LOOKUP_LIMIT for key in keys)
 
 
-def _record_miss(caller: str) -> None:
-    if not caller:
-        return
-    window = settings.GIFT_CARD_LOOKUP_WINDOW
-    if not cache.add(_miss_key(caller), 1, window):
-        # expired meanwhile, or the cache is down (limits fail open, SECURITY F4)
-        with contextlib.suppress(ValueError):
-            cache.incr(_miss_key(caller))
+def _record_miss(caller: str | tuple[str, ...]) -> None:
+    for key in _miss_keys(caller):
+        if not cache.add(key, 1, settings.GIFT_CARD_LOOKUP_WINDOW):
+            # expired meanwhile, or the cache is down (limits fail open, SECURITY F4)
+            with contextlib.suppress(ValueError):
+                cache.incr(key)
 
 
-def _find(code: str, *, caller: str, lock: bool) -> GiftCard:
+def _find(code: str, *, caller: str | tuple[str, ...], lock: bool) -> GiftCard:
     """The active, unexpired card with this number; one answer for unknown, wrong and expired."""
     if lookups_blocked(caller):
         raise CustomerError(
@@ -205,7 +208,7 @@ def issue_gift_card(
     return IssuedGiftCard(card=card, code=code)
 
 
-def check_gift_card_balance(*, code: str, caller: str) -> GiftCard:
+def check_gift_card_balance(*, code: str, caller: str | tuple[str, ...]) -> GiftCard:
     """The card behind a number, for its balance; misses count against `caller` (see module doc)."""
     return _find(code, caller=caller, lock=False)
 
@@ -216,7 +219,7 @@ def redeem_gift_card(
     code: str,
     amount: Decimal,
     reference: str,
-    caller: str,
+    caller: str | tuple[str, ...],
     currency: str | None = None,
     actor: User | None = None,
     store: Store | None = None,

@@ -231,3 +231,37 @@ def test_head_office_issues_a_goodwill_card_in_the_admin_and_sees_its_number_onc
     assert AuditEvent.objects.filter(action="gift_card.issued_goodwill", actor=staff).count() == 1
     listing = client.get("/admin/customers/giftcard/").content.decode()
     assert f"Gift card ····{card.last4}" in listing and shown.replace(" ", "") not in listing
+
+
+BALANCE_URL = "/api/v1/giftcards/balance/"
+
+
+def test_the_balance_api_reads_the_number_from_the_body_and_shows_only_the_last_four():
+    from rest_framework.test import APIClient
+
+    issued = sold("80.00")
+    redeem_gift_card(code=issued.code, amount=Decimal("30.00"), reference="ORD-API", caller=CALLER)
+    response = APIClient().post(BALANCE_URL, {"code": issued.code}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["last4"], body["balance"], body["currency"]) == (issued.code[-4:], "50.00", "EUR")
+    assert issued.code not in response.content.decode()
+    refused = APIClient().post(BALANCE_URL, {"code": issued.code, "pin": "1"}, format="json")
+    assert refused.status_code == 400 and refused.json()["code"] == "unknown_field"
+
+
+def test_the_balance_api_answers_unknown_and_wrong_alike_and_stops_a_guesser(settings):
+    from rest_framework.test import APIClient
+
+    settings.GIFT_CARD_LOOKUP_LIMIT = 3
+    issued = sold("10.00")
+    guesser, other = APIClient(REMOTE_ADDR="203.0.113.50"), APIClient(REMOTE_ADDR="198.51.100.60")
+    wrong = guesser.post(BALANCE_URL, {"code": issued.code[:-1] + str((int(issued.code[-1]) + 1) % 10)}, format="json")
+    unknown = guesser.post(BALANCE_URL, {"code": "1111 2222 3333 4444"}, format="json")
+    assert (wrong.status_code, wrong.json()) == (unknown.status_code, unknown.json())
+    assert wrong.status_code == 404 and wrong.json()["code"] == "gift_card_not_found"
+    guesser.post(BALANCE_URL, {"code": "12"}, format="json")
+    # then, three misses later, even the right number is refused for that address; others are served
+    blocked = guesser.post(BALANCE_URL, {"code": issued.code}, format="json")
+    assert blocked.status_code == 429 and blocked.json()["code"] == "too_many_gift_card_attempts"
+    assert other.post(BALANCE_URL, {"code": issued.code}, format="json").status_code == 200
