@@ -378,6 +378,8 @@ OUTBOX_LEASE_SECONDS = int(env("OUTBOX_LEASE_SECONDS", "60"))
 WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", default=DJANGO_ENV == "demo")
 if PRODUCTION and WEBHOOKS_ALLOW_LOOPBACK:
     raise ImproperlyConfigured("WEBHOOKS_ALLOW_LOOPBACK must not be set in production")
+# Off: services write no events (no webhooks, no feed). An operator's switch, and the benchmark's baseline.
+WEBHOOKS_RECORD_EVENTS = env_bool("WEBHOOKS_RECORD_EVENTS", default=True)
 WEBHOOKS_COALESCE_SECONDS = float(env("WEBHOOKS_COALESCE_SECONDS", "2"))
 WEBHOOKS_TIMEOUT_SECONDS = float(env("WEBHOOKS_TIMEOUT_SECONDS", "5"))
 WEBHOOKS_LEASE_SECONDS = int(env("WEBHOOKS_LEASE_SECONDS", "60"))

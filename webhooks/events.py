@@ -10,15 +10,18 @@ The envelope every receiver gets, and the feed serves:
     {"id": "evt_<32 hex>", "type": "order.placed", "version": 1, "occurred_at": "...", "data": {...}}
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, models
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from retail.services import enqueue_outbox_message
+from retail.outbox import handler_for, lease
+from retail.services import dispatch_outbox_message
 from webhooks.errors import WebhookCode, WebhookError
 from webhooks.models import Event
 
@@ -86,33 +89,88 @@ def coalesce_window() -> timedelta:
     return timedelta(seconds=settings.WEBHOOKS_COALESCE_SECONDS)
 
 
-def record_event(*, type: str, data: dict, key: str = "") -> Event:
+# The events and their one outbox message in one statement (a checkout's statement budget is 40).
+# The outbox row is what retail.services.enqueue_outbox_message writes; it is dispatched the same way.
+EVENTS_SQL = """
+    WITH event AS (
+        INSERT INTO webhooks_event (uid, type, version, occurred_at, data, key, sealed, changes)
+        SELECT gen_random_uuid(), t, v, %(now)s, d::jsonb, k, true, 1
+        FROM unnest(%(types)s::text[], %(versions)s::int[], %(datas)s::text[], %(keys)s::text[])
+             WITH ORDINALITY AS x(t, v, d, k, n)
+        ORDER BY n
+        RETURNING id, uid
+    ),
+    message AS (
+        INSERT INTO retail_outboxmessage (topic, payload, status, attempts, available_at, created_at, last_error)
+        SELECT %(topic)s, jsonb_build_object('events', jsonb_agg(id ORDER BY id)), 'pending', 0, %(available)s,
+               %(now)s, ''
+        FROM event HAVING count(*) > 0
+        RETURNING id
+    )
+    SELECT event.id, event.uid, (SELECT id FROM message) FROM event ORDER BY event.id
+"""
+COALESCE_SQL = """
+    WITH touched AS (
+        INSERT INTO webhooks_event (uid, type, version, occurred_at, data, key, sealed, changes)
+        SELECT gen_random_uuid(), %(type)s, %(version)s, %(now)s, '{}'::jsonb, k, false, 1
+        FROM unnest(%(keys)s::text[]) AS k ORDER BY k
+        ON CONFLICT (key) WHERE NOT sealed DO UPDATE SET changes = webhooks_event.changes + 1
+        RETURNING id, (xmax = 0) AS inserted
+    ),
+    opened AS (SELECT id FROM touched WHERE inserted),
+    message AS (
+        INSERT INTO retail_outboxmessage (topic, payload, status, attempts, available_at, created_at, last_error)
+        SELECT %(topic)s, jsonb_build_object('events', jsonb_agg(id ORDER BY id)), 'pending', 0, %(available)s,
+               %(now)s, ''
+        FROM opened HAVING count(*) > 0
+        RETURNING id
+    )
+    SELECT (SELECT array_agg(id ORDER BY id) FROM opened), (SELECT id FROM message)
+"""
+
+
+def _dispatch_after_commit(message_id: int | None, delay: timedelta | None = None) -> None:
+    if message_id is not None:
+        countdown = delay.total_seconds() if delay else None
+        transaction.on_commit(
+            lambda: dispatch_outbox_message(message_id=message_id, attempt=0, countdown=countdown or None)
+        )
+
+
+def record_event(*, type: str, data: dict, key: str = "") -> Event | None:
     """Record one event in the caller's transaction (it must be inside one with the change)."""
-    spec = spec_for(type)
-    event = Event.objects.create(type=type, version=spec.version, occurred_at=timezone.now(), data=data, key=key[:80])
-    enqueue_outbox_message(topic=EVENTS_TOPIC, payload={"events": [event.pk]})
-    return event
+    spec_for(type)
+    if not settings.WEBHOOKS_RECORD_EVENTS:
+        return None
+    return record_events([(type, data, key)])[0]
 
 
 def record_events(items: list[tuple[str, dict, str]]) -> list[Event]:
-    """Record several events (type, data, key) with two statements: a batch of till sales."""
-    if not items:
+    """Record events (type, data, key) and their outbox message with one statement."""
+    if not items or not settings.WEBHOOKS_RECORD_EVENTS:
         return []
+    handler_for(EVENTS_TOPIC)
     now = timezone.now()
-    events = Event.objects.bulk_create(
-        Event(type=type, version=spec_for(type).version, occurred_at=now, data=data, key=key[:80])
-        for type, data, key in items
-    )
-    enqueue_outbox_message(topic=EVENTS_TOPIC, payload={"events": [e.pk for e in events]})
+    versions = [spec_for(type).version for type, _, _ in items]
+    params = {
+        "now": now,
+        "available": now + lease(),
+        "topic": EVENTS_TOPIC,
+        "types": [type for type, _, _ in items],
+        "versions": versions,
+        "datas": [json.dumps(data, cls=DjangoJSONEncoder) for _, data, _ in items],
+        "keys": [key[:80] for _, _, key in items],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(EVENTS_SQL, params)
+        rows = cursor.fetchall()
+    events = []
+    for (type, data, key), version, (pk, uid, _) in zip(items, versions, rows, strict=True):
+        event = Event(pk=pk, uid=uid, type=type, version=version, occurred_at=now, data=data, key=key[:80])
+        event._state.adding, event._state.db = False, connection.alias
+        events.append(event)
+    _dispatch_after_commit(rows[0][2])
     return events
-
-
-COALESCE_SQL = """
-    INSERT INTO webhooks_event (uid, type, version, occurred_at, data, key, sealed, changes)
-    SELECT gen_random_uuid(), %s, %s, %s, '{}'::jsonb, k, false, 1 FROM unnest(%s::text[]) AS k ORDER BY k
-    ON CONFLICT (key) WHERE NOT sealed DO UPDATE SET changes = webhooks_event.changes + 1
-    RETURNING id, (xmax = 0) AS inserted
-"""
 
 
 def record_coalesced(*, type: str, keys: list[str]) -> list[int]:
@@ -122,14 +180,23 @@ def record_coalesced(*, type: str, keys: list[str]) -> list[int]:
     reads the data after this change is visible. Returns the ids of the events opened.
     """
     spec = spec_for(type)
-    if not keys:
+    if not keys or not settings.WEBHOOKS_RECORD_EVENTS:
         return []
+    handler_for(EVENTS_TOPIC)
+    now, delay = timezone.now(), coalesce_window()
+    params = {
+        "type": type,
+        "version": spec.version,
+        "now": now,
+        "keys": sorted(set(keys)),
+        "topic": EVENTS_TOPIC,
+        "available": now + delay + lease(),
+    }
     with connection.cursor() as cursor:
-        cursor.execute(COALESCE_SQL, [type, spec.version, timezone.now(), sorted(set(keys))])
-        opened = [pk for pk, inserted in cursor.fetchall() if inserted]
-    if opened:
-        enqueue_outbox_message(topic=EVENTS_TOPIC, payload={"events": opened}, delay=coalesce_window())
-    return opened
+        cursor.execute(COALESCE_SQL, params)
+        opened, message_id = cursor.fetchone()
+    _dispatch_after_commit(message_id, delay)
+    return opened or []
 
 
 def scrub_events(*, key: str, types: list[str], data: dict) -> int:

@@ -208,3 +208,11 @@ def test_money_in_events_is_text_with_two_decimals(subscribe, receiver, deliver,
     order = deliver([("SHIRT-M", 2)])
     data = Event.objects.get(type="order.placed").data
     assert data["order"]["total"] == f"{order.total:.2f}" and Decimal(data["lines"][0]["unit_price"]) > 0
+
+
+def test_switched_off_the_services_write_no_events(settings, store, shirt):
+    settings.WEBHOOKS_RECORD_EVENTS = False
+    before = Event.objects.count()
+    create_customer(first_name="Quiet", email="quiet@example.com")
+    inventory.receive_stock(location=store, lines=[(shirt, 1)], reference="PO-OFF")
+    assert Event.objects.count() == before
