@@ -74,10 +74,11 @@ class PointsEntry(models.Model):
         verbose_name_plural = "points entries"
         constraints = [
             models.CheckConstraint(condition=~Q(points=0), name="points_entry_not_zero"),
+            # An order earns once and redeems once (both under its number): once per kind, not one of the two.
             models.UniqueConstraint(
-                fields=["account", "reference"],
+                fields=["account", "kind", "reference"],
                 condition=Q(kind__in=["earn", "redeem"]),
-                name="points_earn_redeem_once_per_reference",
+                name="points_earn_redeem_once_per_reference_kind",
             ),
         ]
         indexes = [models.Index(fields=["account", "-created_at"], name="points_account_idx")]

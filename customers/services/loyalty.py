@@ -454,6 +454,20 @@ def set_offers_active(*, offer_ids, active: bool, actor: User | None = None) -> 
     return changed
 
 
+def lock_offers_for_redemption(pairs) -> None:
+    """Lock the assignments of these (customer id, offer code) pairs, in primary-key order.
+
+    The till's batch takes them before the loyalty accounts (`lock_accounts_for_purchases`), the
+    order online checkout takes them in (offer, then points), so the two channels redeeming for one
+    shopper at once queue rather than deadlock. `redeem_offer` still checks and locks each one.
+    """
+    wanted = Q()
+    for customer_id, code in set(pairs):
+        wanted |= Q(customer_id=customer_id, offer__code=code)
+    if wanted:
+        list(OfferAssignment.objects.select_for_update(of=("self",)).filter(wanted).order_by("pk").values_list("pk"))
+
+
 @transaction.atomic
 def redeem_offer(
     *,

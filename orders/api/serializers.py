@@ -246,20 +246,35 @@ class PosCustomerInput(StrictSerializer):
 
 
 class PosSaleInput(StrictSerializer):
-    """What a till sold. Points and offers are not taken at the till yet (refused as unknown fields)."""
+    """What a till sold. With the shopper named (`customer`), points and an offer code are redeemed
+    by online checkout's rules and once-only guarantee; the tenders then pay the discounted total."""
 
     receipt_number = serializers.CharField(min_length=1, max_length=40)
     sold_at = AwareDateTimeField(required=False)
     lines = PosLineInput(many=True, allow_empty=False, max_length=500)
     tenders = PosTenderInput(many=True, allow_empty=False, max_length=20)
     customer = PosCustomerInput(required=False)
+    offer_code = serializers.CharField(
+        max_length=30, required=False, allow_blank=True, help_text="One of the shopper's offers; needs `customer`."
+    )
+    points = serializers.IntegerField(
+        min_value=0, max_value=10_000_000, default=0, help_text="Loyalty points to spend; needs `customer`."
+    )
 
 
 class PosSaleOutput(serializers.Serializer):
     number = serializers.CharField()
     receipt_number = serializers.CharField()
     store = serializers.CharField(source="store.code")
-    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="The lines at their prices.")
+    offer_code = serializers.CharField(help_text="The offer redeemed, or blank.")
+    offer_discount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The till's line discounts and the offer's."
+    )
+    points_redeemed = serializers.IntegerField()
+    points_discount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    discount_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    total = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="What the tenders paid.")
     points_earned = serializers.IntegerField()
     customer_id = serializers.IntegerField(allow_null=True)
 
@@ -276,7 +291,8 @@ class PosSaleBatchInput(StrictSerializer):
 
 class PosBatchErrorSerializer(serializers.Serializer):
     code = serializers.CharField(
-        help_text="`invalid` or `unknown_field` (the receipt's shape), `invalid_sale` (lines, tenders, customer)..."
+        help_text="`invalid` or `unknown_field` (the receipt's shape), `invalid_sale` (lines, tenders, customer), "
+        "checkout's offer and points codes (`offer_already_redeemed`, `insufficient_points`...)..."
     )
     message = serializers.CharField()
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))

@@ -371,6 +371,8 @@ def _pos_sale(v: dict) -> "services.PosSale":
         tenders=v["tenders"],
         customer=dict(v.get("customer") or {}),
         sold_at=v.get("sold_at"),
+        offer_code=v.get("offer_code") or "",
+        points=v.get("points") or 0,
     )
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from customers.errors import CustomerError
 from customers.services.loyalty import (
     lock_accounts_for_purchases,
+    lock_offers_for_redemption,
     post_purchase_points,
     purchase_points,
     spend_store_credit,
@@ -29,8 +30,9 @@ from orders.errors import OrderCode, OrderError
 from orders.events import record_pos_orders
 from orders.models import Fulfillment, Order, OrderLine, Payment, StatusChange
 from orders.numbers import new_order_number
-from orders.pricing import money
+from orders.pricing import allocate, money
 from orders.services._common import currency
+from orders.services.checkout import _apply_offer, _apply_points
 from orders.services.payments import POS_PROVIDER
 from retail.models import AuditEvent, PosDevice
 
@@ -49,6 +51,12 @@ class PosSale:
     tenders: list[dict]  # {"method": one of TENDER_METHODS, "amount": Decimal, optional "brand", "last4", "reference"}
     customer: dict = field(default_factory=dict)  # optional {"card"|"phone"|"email": ...}
     sold_at: datetime | None = None
+    offer_code: str = ""  # redeemed as online checkout does (needs the customer)
+    points: int = 0  # likewise
+
+    @property
+    def redeems(self) -> bool:
+        return bool((self.offer_code or "").strip() or self.points)
 
 
 def _codes(sale: PosSale) -> set[str]:
@@ -110,9 +118,16 @@ def _check(
             fields[f"tenders.{index}"] = errors
         else:
             tenders.append((method, amount, tender))
+    if sale.redeems and not sale.customer:
+        for name in ("offer_code", "points"):
+            if getattr(sale, name):
+                fields[name] = [f"{name} needs the customer's card, phone or email."]
     if not any(k.startswith(("tenders", "lines")) for k in fields):
         paid = sum((a for _, a, _ in tenders), Decimal("0.00"))
-        if paid != total:
+        if sale.redeems:  # the offer and points are known once redeemed: checked then (_redeem)
+            if paid > total:
+                fields["tenders"] = [f"Tenders add up to {paid}, more than the lines' {total}."]
+        elif paid != total:
             fields["tenders"] = [f"Tenders add up to {paid}, the lines to {total}."]
     if fields:
         first = next(iter(fields.items()))
@@ -246,6 +261,10 @@ def _store(*, device: PosDevice, pending: list[_Pending], results: list) -> None
     store = device.store
     now = timezone.now()
     pending = _customers(pending, results)
+    # offers before accounts: online checkout's lock order (see lock_offers_for_redemption)
+    lock_offers_for_redemption(
+        (p.customer.pk, p.sale.offer_code.strip()) for p in pending if p.customer and (p.sale.offer_code or "").strip()
+    )
     accounts = lock_accounts_for_purchases(p.customer.pk for p in pending if p.customer is not None)
     done = _insert_orders(device=device, pending=pending, accounts=accounts, now=now, results=results)
     if not done:
@@ -294,7 +313,7 @@ def _insert_orders(*, device: PosDevice, pending: list[_Pending], accounts: dict
     every receipt goes again in its own savepoint, as those paid with store credit always do: one
     receipt's failure never drops another's.
     """
-    plain = [p for p in pending if all(method != "store_credit" for method, _, _ in p.tenders)]
+    plain = [p for p in pending if not p.sale.redeems and all(method != "store_credit" for method, _, _ in p.tenders)]
     alone = [p for p in pending if p not in plain]
     if plain:
         orders = [_new_order(device=device, p=p, accounts=accounts, now=now) for p in plain]
@@ -311,6 +330,9 @@ def _insert_orders(*, device: PosDevice, pending: list[_Pending], accounts: dict
         try:
             p.order = _insert_order(device=device, p=p, accounts=accounts, now=now)
         except OrderError as exc:
+            if p.sale.redeems and Order.objects.filter(store=device.store, receipt_number=p.receipt).exists():
+                results[p.index] = PosResult(p.receipt, "replayed")  # a concurrent upload redeemed it first
+                continue
             results[p.index] = PosResult(p.receipt, "rejected", error=exc)
         else:
             if p.order is None:  # another request stored this receipt meanwhile: theirs is the sale
@@ -355,13 +377,19 @@ def _new_order(*, device: PosDevice, p: _Pending, accounts: dict, now) -> Order:
 
 
 def _insert_order(*, device: PosDevice, p: _Pending, accounts: dict, now) -> Order | None:
-    """One order (and any store-credit spend) in its own savepoint; None when the receipt was stored meanwhile."""
+    """One order (and any store-credit spend, offer and points) in its own savepoint; None when the
+    receipt was stored meanwhile."""
     for attempt in range(2):
         order = _new_order(device=device, p=p, accounts=accounts, now=now)
         try:
             with transaction.atomic():
+                lines = _redeem(order=order, p=p, accounts=accounts)
                 order.save(force_insert=True)
                 order._pos_payments = _payments(order=order, p=p, now=now)
+            if p.sale.redeems:
+                p.lines = lines
+                if order.points_redeemed:  # the ledger moved under the lock: keep the batch's copy in step
+                    accounts[p.customer.pk].balance -= order.points_redeemed
             return order
         except IntegrityError:
             if Order.objects.filter(store=device.store, receipt_number=p.receipt).exists():
@@ -369,6 +397,38 @@ def _insert_order(*, device: PosDevice, p: _Pending, accounts: dict, now) -> Ord
             if attempt:
                 raise OrderError("Please send the sale again.", code=OrderCode.ORDER_NUMBER_CLASH) from None
     return None  # pragma: no cover
+
+
+def _redeem(*, order: Order, p: _Pending, accounts: dict) -> list:
+    """The offer, then the points, redeemed by online checkout's own rules and services (the same
+    codes, and the same once-only guarantee: an offer used online is refused here and vice versa),
+    on what is due after the till's line discounts. The discount is shared over the lines to the
+    cent; the tenders must pay what is left. Returns the lines with their new discounts."""
+    sale = p.sale
+    if not sale.redeems:
+        return p.lines
+    due = order.total
+    offer = _apply_offer(order=order, customer=p.customer, offer_code=sale.offer_code, subtotal=due, actor=None)
+    points = _apply_points(order=order, customer=p.customer, points=sale.points, due=due - offer, actor=None)
+    order.offer_code = sale.offer_code.strip() if offer else ""
+    order.offer_discount += offer
+    order.points_redeemed, order.points_discount = (sale.points if points else 0), points
+    order.discount_total += offer + points
+    order.total -= offer + points
+    order.points_earned = purchase_points(accounts[p.customer.pk], order.total) if order.total >= 1 else 0
+    paid = sum((money(t["amount"]) for t in sale.tenders), Decimal("0.00"))
+    if paid != order.total:
+        raise OrderError(
+            f"The sale was not recorded: tenders add up to {paid}, the sale to {order.total} after the offer "
+            "and points.",
+            code=OrderCode.INVALID_SALE,
+            fields={"tenders": [f"Tenders add up to {paid}, the sale to {order.total}."]},
+        )
+    net = [money(u * q) - d for _, q, u, d in p.lines]
+    if not offer + points:
+        return p.lines
+    shares = allocate(offer + points, net)
+    return [(v, q, u, d + share) for (v, q, u, d), share in zip(p.lines, shares, strict=True)]
 
 
 def _payments(*, order: Order, p: _Pending, now) -> list[Payment]:
