@@ -13,7 +13,7 @@ class OrderCode(ErrorCode):
     NO_ROUTE = "no_route", 400, "No location can fill the order (or the re-route) as asked."
     INVALID_POINTS = "invalid_points", 400, "Points to redeem are a whole number within the balance."
     INVALID_PAYMENT = "invalid_payment", 400, "A payment is missing, of an unknown method or of a wrong amount."
-    PAYMENT_DECLINED = "payment_declined", 402, "The card (or gift card) was refused by the provider."
+    PAYMENT_DECLINED = "payment_declined", 402, "The card was refused by the provider."
     PAYMENT_MISMATCH = "payment_mismatch", 400, "The payments do not add up to the total."
     PAYMENT_STATE = "payment_state", 409, "The payments are not in a state that allows this."
     INVALID_REFUND = "invalid_refund", 400, "More is refunded than the payment can give back."

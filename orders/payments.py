@@ -45,13 +45,12 @@ class TestPaymentProvider:
     """A deterministic provider for the demo and the tests (no network, no card data).
 
     Tokens: `tok_<brand>_<last4>` (e.g. tok_visa_4242) authorise; `tok_decline...` is declined
-    ("card_declined"); `tok_insufficient...` is declined for funds; gift cards are
-    `gift_<number>` and hold 100.00 each unless the number ends in 0000 (empty). References are
+    ("card_declined"); `tok_insufficient...` is declined for funds. (Gift cards are not the
+    provider's: they are paid from Omnistore's own ledger, customers.services.giftcards.) References are
     derived from the idempotency key, so a retried authorisation returns the same reference.
     """
 
     name = "test"
-    GIFT_CARD_BALANCE = Decimal("100.00")
     BRANDS = {"visa", "mastercard", "amex", "maestro"}
 
     def authorize(self, *, token: str, amount: Decimal, currency: str, idempotency_key: str) -> Authorization:
@@ -65,13 +64,6 @@ class TestPaymentProvider:
         if token.startswith("tok_insufficient"):
             raise OrderError("The card has insufficient funds.", code=OrderCode.PAYMENT_DECLINED)
         reference = "test_" + hashlib.sha256(f"{idempotency_key}:{token}:{amount}".encode()).hexdigest()[:24]
-        if token.startswith("gift_"):
-            number = token[5:]
-            if not number.isdigit() or len(number) < 8:
-                raise OrderError("A gift card number is at least 8 digits.", code=OrderCode.INVALID_PAYMENT)
-            if number.endswith("0000") or amount > self.GIFT_CARD_BALANCE:
-                raise OrderError("The gift card balance does not cover this amount.", code=OrderCode.PAYMENT_DECLINED)
-            return Authorization(reference=reference, brand="gift", last4=number[-4:], amount=amount)
         parts = token.split("_")
         if (
             len(parts) != 3

@@ -1,6 +1,7 @@
 """Tenders of an order: authorised at checkout, captured as goods leave, voided or refunded at the end.
 
-Card and gift-card amounts are only held at checkout. Each time a fulfilment is collected or
+Store credit and gift cards are spent from their ledgers at checkout (captured at once); card
+amounts are only held. Each time a fulfilment is collected or
 shipped, what the shopper now owes (the paid share of the units that left) is captured; when the
 order closes, whatever is still held is voided and anything taken beyond what is owed (a short
 pick, an expiry after store credit was spent) goes back to where it came from.
@@ -12,6 +13,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from customers.errors import CustomerError
+from customers.models import GiftCardEntry
+from customers.services.giftcards import redeem_gift_card, refund_to_gift_card
 from customers.services.loyalty import issue_store_credit, spend_store_credit
 from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order, Payment
@@ -21,13 +24,14 @@ from orders.services._common import actor_or_none, audit
 
 ZERO = Decimal("0.00")
 POS_PROVIDER = "pos"
+GIFT_CARD_PROVIDER = "giftcard"  # Payment.reference is "giftcard:<ledger entry id>"
 DONE_STATUSES = (Fulfillment.Status.COLLECTED, Fulfillment.Status.SHIPPED)
 
 
 @dataclass
 class TenderRequest:
     """How the shopper pays part of the order: card (token from the payment SDK), gift_card
-    (token `gift_<number>`) or store_credit. A card without amount pays what is left."""
+    (token: the card's number) or store_credit. A card without amount pays what is left."""
 
     method: str
     token: str = ""
@@ -42,7 +46,7 @@ def _new_payment(order: Order, **values) -> Payment:
 def authorize_payments(
     *, order: Order, tenders: list[TenderRequest], idempotency_key: str, actor=None
 ) -> list[Payment]:
-    """Store credit is spent at once; gift cards, then the card, are authorised for the rest.
+    """Store credit, then gift cards, are spent at once from their ledgers; the card is authorised for the rest.
 
     The tenders must cover the order's total exactly. Called inside place_order's transaction.
     """
@@ -107,6 +111,9 @@ def authorize_payments(
                     status=Payment.Status.CAPTURED,
                 )
             )
+        elif tender.method == "gift_card":
+            payments.append(spend_gift_card(order=order, code=tender.token, amount=amount, actor=actor,
+                                            caller=f"customer:{order.customer_id}"))  # fmt: skip
         else:
             auth = provider.authorize(
                 token=tender.token, amount=amount, currency=order.currency, idempotency_key=f"{idempotency_key}:{index}"
@@ -114,7 +121,7 @@ def authorize_payments(
             payments.append(
                 _new_payment(
                     order,
-                    method=Payment.Method.GIFT_CARD if tender.method == "gift_card" else Payment.Method.CARD,
+                    method=Payment.Method.CARD,
                     provider=provider.name,
                     reference=auth.reference,
                     brand=auth.brand[:20],
@@ -130,6 +137,35 @@ def authorize_payments(
             fields={"payments": [f"{left} left to pay."]},
         )
     return payments
+
+
+def spend_gift_card(*, order: Order, code: str, amount: Decimal, caller, actor=None, reference: str = "") -> Payment:
+    """Pay `amount` of the order from a gift card's ledger (see customers.services.giftcards): a
+    captured Payment naming the ledger entry, so a refund goes back to the same card. Its errors
+    keep their codes (insufficient_gift_card_balance, gift_card_not_found, ...)."""
+    try:
+        entry = redeem_gift_card(
+            code=code,
+            amount=amount,
+            reference=reference or order.number,
+            caller=caller,
+            currency=order.currency,
+            actor=actor_or_none(actor),
+            store=order.store,
+        )
+    except CustomerError as exc:
+        raise OrderError(exc.message, code=exc.code, fields={"payments": [exc.message]}, extra=exc.extra) from None
+    return _new_payment(
+        order,
+        method=Payment.Method.GIFT_CARD,
+        provider=GIFT_CARD_PROVIDER,
+        reference=f"{GIFT_CARD_PROVIDER}:{entry.pk}",
+        brand="gift card",
+        last4=entry.card.last4,
+        amount=amount,
+        captured_amount=amount,
+        status=Payment.Status.CAPTURED,
+    )
 
 
 def owed_amount(order: Order) -> Decimal:
@@ -203,7 +239,8 @@ def settle_payments(*, order: Order, actor=None) -> dict:
 def refund_payment(*, payment: Payment, amount: Decimal, reference: str, actor=None) -> Payment:
     """Give `amount` of a captured payment back to where it came from (returns call this too).
 
-    Store credit is re-issued to the shopper; cards and gift cards are refunded by the provider.
+    Store credit is re-issued to the shopper, a gift card paid from its ledger is loaded again, and
+    cards are refunded by the provider.
     Locks the payment row; refuses more than was captured and not yet refunded.
     """
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -222,6 +259,18 @@ def refund_payment(*, payment: Payment, amount: Decimal, reference: str, actor=N
             actor=actor_or_none(actor),
             store=payment.order.store,
         )
+    elif payment.provider == GIFT_CARD_PROVIDER:
+        entry = GiftCardEntry.objects.select_related("card").get(pk=int(payment.reference.split(":", 1)[1]))
+        try:
+            refund_to_gift_card(
+                card=entry.card,
+                amount=amount,
+                reference=f"{reference}:{payment.pk}:{payment.refunded_amount}",
+                actor=actor_or_none(actor),
+                store=payment.order.store,
+            )
+        except CustomerError as exc:
+            raise OrderError(exc.message, code=exc.code, fields={"amount": [exc.message]}, extra=exc.extra) from None
     elif payment.provider != POS_PROVIDER:  # the till refunds its own card and cash tenders
         get_payment_provider().refund(
             reference=payment.reference,

@@ -215,15 +215,26 @@ def test_bad_input_is_a_clear_400(shopper_api, shirt):
     assert (unknown.status_code, unknown.json()["code"]) == (400, "unknown_sku")
 
 
-def test_a_gift_card_pays_part_and_an_empty_one_is_declined(shopper_api, shirt, jeans):
-    split = body(payments=[{"method": "gift_card", "token": "gift_12345678", "amount": "50.00"},
+def test_a_gift_card_pays_part_from_its_ledger_and_a_short_or_unknown_one_is_refused(shopper_api, shirt, jeans):
+    from customers.models import GiftCard
+    from customers.services.giftcards import issue_gift_card
+
+    issued = issue_gift_card(amount=Decimal("60.00"), source="sold", reference="GC-SALE-1")
+    split = body(payments=[{"method": "gift_card", "token": issued.code, "amount": "50.00"},
                            {"method": "card", "token": "tok_amex_0005"}])  # fmt: skip
     response = post(shopper_api, split)
     assert response.status_code == 201, response.json()
     paid = sorted((p["method"], p["brand"], p["last4"], p["amount"]) for p in response.json()["payments"])
-    assert paid == [("card", "amex", "0005", "69.99"), ("gift_card", "gift", "5678", "50.00")]
-    empty = body(payments=[{"method": "gift_card", "token": "gift_99990000", "amount": "50.00"},
-                           {"method": "card", "token": "tok_visa_4242"}])  # fmt: skip
-    declined = post(shopper_api, empty, key="key-2")
-    assert (declined.status_code, declined.json()["code"]) == (402, "payment_declined")
+    assert paid == [("card", "amex", "0005", "69.99"), ("gift_card", "gift card", issued.code[-4:], "50.00")]
+    card = GiftCard.objects.get(pk=issued.card.pk)
+    assert card.balance == Decimal("10.00")
+    assert card.entries.get(kind="redeem").reference == response.json()["number"]
+    # then 10.00 left cannot pay 50.00: refused with the balance, nothing taken, no order
+    short = post(shopper_api, split, key="key-2")
+    assert (short.status_code, short.json()["code"]) == (409, "insufficient_gift_card_balance")
+    unknown = body(payments=[{"method": "gift_card", "token": "gift_99990000", "amount": "50.00"},
+                             {"method": "card", "token": "tok_visa_4242"}])  # fmt: skip
+    refused = post(shopper_api, unknown, key="key-3")
+    assert (refused.status_code, refused.json()["code"]) == (404, "gift_card_not_found")
+    assert GiftCard.objects.get(pk=issued.card.pk).balance == Decimal("10.00")
     assert Order.objects.count() == 1

@@ -318,6 +318,32 @@ def test_store_credit_is_given_back_when_a_pickup_expires(place_pickup, shirt, a
     assert send_pickup_reminder(fulfillment=f) is False
 
 
+def test_a_gift_card_is_loaded_again_when_a_pickup_it_paid_expires(place_pickup, shirt, associate, store):
+    from customers.models import GiftCard
+    from customers.services.giftcards import gift_card_drift, issue_gift_card
+    from orders.services import TenderRequest
+
+    issued = issue_gift_card(amount=Decimal("50.00"), source="sold", reference="GC-PICKUP")
+    order = place_pickup(
+        [("SHIRT-M", 2)],
+        tenders=[
+            TenderRequest(method="gift_card", token=issued.code, amount=Decimal("20.00")),
+            TenderRequest(method="card", token="tok_visa_4242"),
+        ],
+    )
+    assert GiftCard.objects.get(pk=issued.card.pk).balance == Decimal("30.00")
+    f = pickup(order)
+    Fulfillment.objects.filter(pk=f.pk).update(status="ready", hold_until=timezone.now() - timedelta(seconds=1))
+    assert expire_pickup(fulfillment=Fulfillment.objects.get(pk=f.pk)) is True
+    card = GiftCard.objects.get(pk=issued.card.pk)
+    assert card.balance == Decimal("50.00")
+    assert sorted(card.entries.values_list("kind", "amount")) == [
+        ("issue", Decimal("50.00")), ("redeem", Decimal("-20.00")), ("refund", Decimal("20.00"))]  # fmt: skip
+    assert {p.method: p.status for p in Payment.objects.filter(order=order)} == {"gift_card": "refunded",
+                                                                                 "card": "voided"}  # fmt: skip
+    assert gift_card_drift() == []
+
+
 def test_the_pickup_code_is_given_when_ready_and_unique_among_the_stores_open_pickups(
     place_pickup, shirt, associate, store
 ):
