@@ -267,8 +267,8 @@ def place_order(
     )
     # Offers and points are redeemed against the order number before the row exists, so the
     # order is written once with its final totals.
-    offer_discount = _apply_offer(order=order, customer=customer, offer_code=offer_code, subtotal=subtotal, actor=actor)
-    points_discount = _apply_points(
+    offer_discount = apply_offer(order=order, customer=customer, offer_code=offer_code, subtotal=subtotal, actor=actor)
+    points_discount = apply_points(
         order=order, customer=customer, points=points, due=subtotal - offer_discount, actor=actor
     )
     discount_total = offer_discount + points_discount
@@ -385,7 +385,7 @@ def place_order(
     return order
 
 
-def _apply_offer(*, order: Order, customer: Customer, offer_code: str, subtotal: Decimal, actor) -> Decimal:
+def apply_offer(*, order: Order, customer: Customer, offer_code: str, subtotal: Decimal, actor) -> Decimal:
     offer_code = (offer_code or "").strip()
     if not offer_code:
         return Decimal("0.00")
@@ -409,7 +409,7 @@ def _apply_offer(*, order: Order, customer: Customer, offer_code: str, subtotal:
     return min(discount, subtotal)
 
 
-def _apply_points(*, order: Order, customer: Customer, points: int, due: Decimal, actor) -> Decimal:
+def apply_points(*, order: Order, customer: Customer, points: int, due: Decimal, actor) -> Decimal:
     if not points:
         return Decimal("0.00")
     value = money(points * point_value())

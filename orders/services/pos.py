@@ -32,7 +32,7 @@ from orders.models import Fulfillment, Order, OrderLine, Payment, StatusChange
 from orders.numbers import new_order_number
 from orders.pricing import allocate, money
 from orders.services._common import currency
-from orders.services.checkout import _apply_offer, _apply_points
+from orders.services.checkout import apply_offer, apply_points
 from orders.services.payments import POS_PROVIDER
 from retail.models import AuditEvent, PosDevice
 
@@ -408,8 +408,8 @@ def _redeem(*, order: Order, p: _Pending, accounts: dict) -> list:
     if not sale.redeems:
         return p.lines
     due = order.total
-    offer = _apply_offer(order=order, customer=p.customer, offer_code=sale.offer_code, subtotal=due, actor=None)
-    points = _apply_points(order=order, customer=p.customer, points=sale.points, due=due - offer, actor=None)
+    offer = apply_offer(order=order, customer=p.customer, offer_code=sale.offer_code, subtotal=due, actor=None)
+    points = apply_points(order=order, customer=p.customer, points=sale.points, due=due - offer, actor=None)
     order.offer_code = sale.offer_code.strip() if offer else ""
     order.offer_discount += offer
     order.points_redeemed, order.points_discount = (sale.points if points else 0), points
