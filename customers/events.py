@@ -56,6 +56,25 @@ def record_customer_erased(customer) -> None:
     )
 
 
+def record_gift_card_changed(card, entry) -> None:
+    """Named by its id and last four digits: the number itself is never stored, nor sent."""
+    record_event(
+        type="giftcard.changed",
+        data={
+            "gift_card_id": card.pk,
+            "last4": card.last4,
+            "currency": card.currency,
+            "balance": f"{card.balance:.2f}",
+            "change": f"{entry.amount:.2f}",
+            "kind": entry.kind,
+            "reference": entry.reference,
+            "status": card.status,
+            "customer_id": card.customer_id,
+        },
+        key=f"giftcard:{card.pk}",
+    )
+
+
 def record_store_credit_changed(account, entry) -> None:
     record_event(
         type="storecredit.changed",

@@ -55,6 +55,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("customer.merged", 1, "Two profiles of one person were merged (or a merge was undone)."),
         EventType("customer.erased", 1, "A customer's personal data was erased; carries no personal data."),
         EventType("storecredit.changed", 1, "A customer's store credit balance changed."),
+        EventType("giftcard.changed", 1, "A gift card's balance changed (issued, redeemed, refunded to, expired)."),
     ]
 }
 EVENT_TYPE_CHOICES = [(name, name) for name in EVENT_TYPES]

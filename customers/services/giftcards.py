@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.errors import CustomerCode, CustomerError
+from customers.events import record_gift_card_changed
 from customers.models import Customer, GiftCard, GiftCardEntry
 from retail.errors import RetailCode
 from retail.models import Store, User
@@ -143,6 +144,7 @@ def _post(card: GiftCard, *, kind: str, amount: Decimal, reference: str, actor=N
         card.status = GiftCard.Status.EXPIRED
         fields.append("status")
     card.save(update_fields=fields)
+    record_gift_card_changed(card, entry)
     return entry
 
 

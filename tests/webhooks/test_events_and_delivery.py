@@ -12,6 +12,7 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
+from customers.services.giftcards import issue_gift_card
 from customers.services.merge import merge_customers
 from customers.services.privacy import erase_customer
 from customers.services.profiles import create_customer, update_customer_profile
@@ -61,6 +62,7 @@ def cause_every_event(*, store, associate, other_store, deliver, shipped, shoppe
     twin = create_customer(first_name="Ada", email="ada.k@example.com")
     merge_customers(source=twin, target=created, reason="same person")  # customer.merged
     erase_customer(customer=created, actor=None, reason="GDPR request 7")  # customer.erased
+    issue_gift_card(amount=Decimal("25.00"), source="sold", reference="GC-1", customer=shopper)  # giftcard.changed
 
 
 def test_every_event_type_arrives_signed_and_verifies(
