@@ -218,3 +218,23 @@ def test_switched_off_the_services_write_no_events(settings, store, shirt):
     create_customer(first_name="Quiet", email="quiet@example.com")
     inventory.receive_stock(location=store, lines=[(shirt, 1)], reference="PO-OFF")
     assert Event.objects.count() == before
+
+
+def test_eager_celery_does_not_retry_a_failing_receiver_by_recursion(subscribe, receiver):
+    from celery import current_app
+
+    from webhooks.tasks import deliver_webhooks
+
+    subscription = subscribe(["customer.created"])
+    receiver.statuses = [503]
+    create_customer(first_name="Demo", email="demo@example.com")
+    run_outbox()
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    try:
+        # when the demo's eager worker meets a receiver that is down
+        assert deliver_webhooks(subscription.pk) == "wait"
+    finally:
+        current_app.conf.task_always_eager = eager
+    # then it tried once and left the retry to the sweep
+    assert len(receiver.requests) == 1
