@@ -235,6 +235,12 @@ class PosTenderInput(StrictSerializer):
     brand = serializers.CharField(max_length=20, required=False, allow_blank=True)
     last4 = PatternField(r"\A[0-9]{4}\Z", required=False, help_text="The card's last four digits.")
     reference = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    code = serializers.CharField(
+        min_length=1,
+        max_length=40,
+        required=False,
+        help_text="gift_card only: the number on the card, as scanned or typed; the amount is redeemed from it.",
+    )
 
 
 class PosCustomerInput(StrictSerializer):

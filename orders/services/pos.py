@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from customers.errors import CustomerError
+from customers.services.giftcards import redeem_gift_card
 from customers.services.loyalty import (
     lock_accounts_for_purchases,
     lock_offers_for_redemption,
@@ -33,9 +34,10 @@ from orders.numbers import new_order_number
 from orders.pricing import allocate, money
 from orders.services._common import currency
 from orders.services.checkout import apply_offer, apply_points
-from orders.services.payments import POS_PROVIDER
+from orders.services.payments import GIFT_CARD_PROVIDER, POS_PROVIDER
 from retail.models import AuditEvent, PosDevice
 
+LEDGER_TENDERS = ("store_credit", "gift_card")  # paid from our own ledgers: each receipt in its own savepoint
 TENDER_METHODS = {
     "card": Payment.Method.CARD,
     "cash": Payment.Method.CASH,
@@ -114,6 +116,8 @@ def _check(
             errors.append("amount must be more than 0.")
         if method == "store_credit" and not sale.customer:
             errors.append("store_credit needs the customer's card, phone or email.")
+        if method == "gift_card" and not str(tender.get("code") or "").strip():
+            errors.append("gift_card needs the number on the card in code.")
         if errors:
             fields[f"tenders.{index}"] = errors
         else:
@@ -313,7 +317,9 @@ def _insert_orders(*, device: PosDevice, pending: list[_Pending], accounts: dict
     every receipt goes again in its own savepoint, as those paid with store credit always do: one
     receipt's failure never drops another's.
     """
-    plain = [p for p in pending if not p.sale.redeems and all(method != "store_credit" for method, _, _ in p.tenders)]
+    plain = [
+        p for p in pending if not p.sale.redeems and all(method not in LEDGER_TENDERS for method, _, _ in p.tenders)
+    ]
     alone = [p for p in pending if p not in plain]
     if plain:
         orders = [_new_order(device=device, p=p, accounts=accounts, now=now) for p in plain]
@@ -442,6 +448,17 @@ def _payments(*, order: Order, p: _Pending, now) -> list[Payment]:
             except CustomerError as exc:
                 raise OrderError(exc.message, code=OrderCode.INVALID_SALE, fields={"tenders": [exc.message]}) from None
             reference, provider = f"credit:{entry.pk}", "store_credit"
+        elif method == "gift_card":
+            try:
+                entry = redeem_gift_card(code=tender["code"], amount=amount, reference=order.number,
+                                         caller=f"device:{order.device_id}", currency=order.currency,
+                                         store=order.store)  # fmt: skip
+            except CustomerError as exc:
+                raise OrderError(
+                    exc.message, code=exc.code, fields={"tenders": [exc.message]}, extra=exc.extra
+                ) from None
+            reference, provider = f"{GIFT_CARD_PROVIDER}:{entry.pk}", GIFT_CARD_PROVIDER
+            tender = {**tender, "brand": "gift card", "last4": entry.card.last4}
         else:
             reference = str(tender.get("reference") or f"{order.store.code}:{order.receipt_number}")[:80]
             provider = POS_PROVIDER

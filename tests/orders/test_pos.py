@@ -140,3 +140,33 @@ def test_a_till_sale_of_stock_the_ledger_missed_is_recorded_not_refused(till, sh
     found = StockMovement.objects.get(kind="adjustment", reference="pos:LON-01:R-0001")
     assert found.quantity == 1 and "count this SKU" in found.note
     assert ledger_drift() == []
+
+
+def test_a_till_takes_a_gift_card_from_its_ledger_once_and_a_refund_loads_it_again(till, shirt, jeans, store):
+    from customers.models import GiftCard
+    from customers.services.giftcards import gift_card_drift, issue_gift_card
+    from orders.models import Payment
+    from orders.services.payments import refund_payment
+
+    issued = issue_gift_card(amount=Decimal("100.00"), source="sold", reference="GC-TILL")
+    paid = sale(tenders=[{"method": "gift_card", "amount": "60.00", "code": issued.code},
+                         {"method": "cash", "amount": "50.00"}])  # fmt: skip
+    # when the till posts the sale, then re-sends it
+    first = till.post("/api/v1/pos/sales/", paid, format="json")
+    again = till.post("/api/v1/pos/sales/", paid, format="json")
+    # then 60.00 came off the card once, and the payment names the card by its last four digits
+    assert (first.status_code, again.status_code) == (201, 200), first.json()
+    assert GiftCard.objects.get(pk=issued.card.pk).balance == Decimal("40.00")
+    payment = Payment.objects.get(order__number=first.json()["number"], method="gift_card")
+    assert (payment.provider, payment.last4, payment.captured_amount) == ("giftcard", issued.code[-4:], Decimal("60"))
+    # a sale the card cannot cover is refused with the balance; no code at all is an invalid sale
+    short = till.post("/api/v1/pos/sales/", {**paid, "receipt_number": "R-0002"}, format="json")
+    assert (short.status_code, short.json()["code"]) == (409, "insufficient_gift_card_balance")
+    no_code = sale(receipt_number="R-0003", tenders=[{"method": "gift_card", "amount": "110.00"}])
+    refused = till.post("/api/v1/pos/sales/", no_code, format="json")
+    assert (refused.status_code, refused.json()["code"]) == (400, "invalid_sale")
+    assert Order.objects.count() == 1 and GiftCard.objects.get(pk=issued.card.pk).balance == Decimal("40.00")
+    # when part of it is refunded (a return), it goes back onto the same card
+    refund_payment(payment=payment, amount=Decimal("25.00"), reference="RMA-TILL")
+    assert GiftCard.objects.get(pk=issued.card.pk).balance == Decimal("65.00")
+    assert gift_card_drift() == []
