@@ -36,6 +36,8 @@ class TenderRequest:
     method: str
     token: str = ""
     amount: Decimal | None = None
+    # gift_card: whose wrong numbers count together (e.g. ("ip:203.0.113.9",)), besides the shopper
+    caller: tuple[str, ...] = ()
 
 
 def _new_payment(order: Order, **values) -> Payment:
@@ -113,7 +115,7 @@ def authorize_payments(
             )
         elif tender.method == "gift_card":
             payments.append(spend_gift_card(order=order, code=tender.token, amount=amount, actor=actor,
-                                            caller=f"customer:{order.customer_id}"))  # fmt: skip
+                                            caller=(f"customer:{order.customer_id}", *tender.caller)))  # fmt: skip
         else:
             auth = provider.authorize(
                 token=tender.token, amount=amount, currency=order.currency, idempotency_key=f"{idempotency_key}:{index}"

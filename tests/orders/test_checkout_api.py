@@ -238,3 +238,21 @@ def test_a_gift_card_pays_part_from_its_ledger_and_a_short_or_unknown_one_is_ref
     assert (refused.status_code, refused.json()["code"]) == (404, "gift_card_not_found")
     assert GiftCard.objects.get(pk=issued.card.pk).balance == Decimal("10.00")
     assert Order.objects.count() == 1
+
+
+def test_guessing_gift_card_numbers_as_new_guests_is_stopped_by_address(api_client, shirt, jeans, settings):
+    from customers.services.giftcards import issue_gift_card
+
+    settings.GIFT_CARD_LOOKUP_LIMIT = 3
+    issued = issue_gift_card(amount=Decimal("200.00"), source="sold", reference="GC-GUESS")
+    # when one address checks out as three different guests, each with a wrong number
+    for i in range(3):
+        tender = {"method": "gift_card", "token": f"1234 5678 9012 000{i}", "amount": "119.99"}
+        wrong = body(contact={"name": f"Guest {i}", "email": f"g{i}@example.com"}, payments=[tender])
+        assert post(api_client, wrong, key=f"g-{i}").json()["code"] == "gift_card_not_found"
+    # then a fourth guest from there is refused even with the right number
+    right = body(contact={"name": "Guest 4", "email": "g4@example.com"},
+                 payments=[{"method": "gift_card", "token": issued.code, "amount": "119.99"}])  # fmt: skip
+    refused = post(api_client, right, key="g-4")
+    assert (refused.status_code, refused.json()["code"]) == (429, "too_many_gift_card_attempts")
+    assert Order.objects.count() == 0
