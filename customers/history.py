@@ -34,12 +34,13 @@ from customers.models import Customer, CustomerIdentity, Interaction, PurchasedI
 from customers.models.loyalty import LoyaltyAccount, LoyaltyTier
 from customers.normalise import normalise_card, normalise_email
 from customers.services.profiles import live_profile
+from retail.domain.channel import Channel
 from retail.models import AuditEvent, Store, User
 from retail.services import record_audit_event
 
 REQUIRED = ["date", "quantity", "amount", "channel"]
 OPTIONAL = ["transaction_id", "customer_id", "email", "card_number", "store", "sku", "category", "currency"]
-CHANNELS = ("app", "web", "store", "phone", "kiosk")
+CHANNELS = tuple(Channel.values)
 SOURCE = "import:transactions"
 HISTORIC_SKU = "HISTORIC"
 CHUNK = 5000
@@ -142,7 +143,7 @@ class _Parser:
         if channel not in CHANNELS:
             report.error(line, f"channel {row['channel']!r} must be one of {', '.join(CHANNELS)}")
         store = row.get("store", "")
-        if channel == "store" and not store:
+        if channel == Channel.STORE and not store:
             report.error(line, "a store purchase needs the store code")
         sku = row.get("sku") or HISTORIC_SKU
         if len(sku) > 64:

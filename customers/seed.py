@@ -32,6 +32,7 @@ from customers.models import (
 )
 from customers.services import assign_offer_to_segment, update_rows
 from retail.bulk import copy_models
+from retail.domain.channel import Channel
 from retail.models import Store, StoreMembership, User
 from retail.seed import demo_password_hash
 from retail.seeding import SeedContext, seed_step
@@ -242,7 +243,7 @@ def seed_customers(ctx: SeedContext) -> None:
                 search_name=original.search_name,
                 created_at=now - timedelta(days=40),
                 updated_at=now - timedelta(days=40),
-                channels=["store"],
+                channels=[Channel.STORE],
                 last_seen_at=now - timedelta(days=rng.randint(1, 40)),
             )
         )
@@ -327,7 +328,12 @@ def seed_customers(ctx: SeedContext) -> None:
         return interactions[-1]
 
     for customer, mix in zip(customers, kinds, strict=True):
-        channels = {"multi": ["app", "web", "store"], "store": ["store"], "app": ["app"], "web": ["web"]}[mix]
+        channels = {
+            "multi": [Channel.APP, Channel.WEB, Channel.STORE],
+            "store": [Channel.STORE],
+            "app": [Channel.APP],
+            "web": [Channel.WEB],
+        }[mix]
         favourite = rng.sample(categories, k=min(len(categories), 2)) if categories else []
         size_pref = {}
         for cat in favourite:
@@ -340,8 +346,8 @@ def seed_customers(ctx: SeedContext) -> None:
             channel = rng.choice(channels)
             when = now - timedelta(minutes=rng.randint(10, 540 * 24 * 60))
             variant = rng.choice(by_category[rng.choice(favourite)]) if favourite else None
-            if channel == "store":
-                add(customer, "store", "store_visit", when, store=customer.home_store or rng.choice(stores))
+            if channel == Channel.STORE:
+                add(customer, Channel.STORE, "store_visit", when, store=customer.home_store or rng.choice(stores))
             elif rng.random() < 0.25:
                 term = rng.choice(WEB_SEARCHES)
                 add(customer, channel, "search", when, subject=term, data={"query": term})
@@ -349,12 +355,14 @@ def seed_customers(ctx: SeedContext) -> None:
                 kind = rng.choices(["product_view", "add_to_cart", "wishlist_add", "app_open"], weights=[70, 15, 8, 7])[
                     0
                 ]
-                if kind == "app_open" and channel != "app":
+                if kind == "app_open" and channel != Channel.APP:
                     kind = "product_view"
                 add(customer, channel, kind, when, subject="" if kind == "app_open" else variant.sku)
         for p in range(rng.randint(0, 6) if customer is not customers[0] else 8):
             channel = rng.choice(
-                channels + (["phone"] if rng.random() < 0.05 else []) + (["kiosk"] if rng.random() < 0.05 else [])
+                channels
+                + ([Channel.PHONE] if rng.random() < 0.05 else [])
+                + ([Channel.KIOSK] if rng.random() < 0.05 else [])
             )
             when = now - timedelta(days=rng.randint(1, 500), minutes=rng.randint(0, 600))
             cats = rng.sample(favourite, k=min(len(favourite), rng.randint(1, 2))) if favourite else []
@@ -365,7 +373,7 @@ def seed_customers(ctx: SeedContext) -> None:
                     lines.append({"sku": v.sku, "qty": 1, "amount": str(price), "category": slugs[cat], "size": v.size})
             if not lines:
                 continue
-            store = (customer.home_store or rng.choice(stores)) if channel in {"store", "kiosk"} else None
+            store = (customer.home_store or rng.choice(stores)) if channel in {Channel.STORE, Channel.KIOSK} else None
             number = f"{channel[0].upper()}-{customer.pk:05d}-{p}"
             total_amount = sum(Decimal(line["amount"]) for line in lines)
             row = add(
@@ -376,7 +384,7 @@ def seed_customers(ctx: SeedContext) -> None:
                 store=store,
                 subject=number,
                 data={"order_number": number, "total": str(total_amount), "currency": "EUR", "lines": lines},
-                associate=customer.assigned_associate if channel == "store" else None,
+                associate=customer.assigned_associate if channel == Channel.STORE else None,
             )
             baskets.append((row, lines))
     copy_models(interactions)
@@ -524,7 +532,7 @@ def seed_customers(ctx: SeedContext) -> None:
                         customer_list=lst,
                         variant=v,
                         quantity=1,
-                        channel=rng.choice(["app", "web", "store"]),
+                        channel=rng.choice([Channel.APP, Channel.WEB, Channel.STORE]),
                         added_at=now - timedelta(days=rng.randint(0, 90)),
                     )
                 )
@@ -536,7 +544,11 @@ def seed_customers(ctx: SeedContext) -> None:
         (
             "welcome10",
             "Welcome: 10% off your first order",
-            {"discount_percent": Decimal("10"), "first_purchase_only": True, "channels": ["app", "web", "store"]},
+            {
+                "discount_percent": Decimal("10"),
+                "first_purchase_only": True,
+                "channels": [Channel.APP, Channel.WEB, Channel.STORE],
+            },
         ),
         (
             "gold20",
@@ -544,14 +556,14 @@ def seed_customers(ctx: SeedContext) -> None:
             {
                 "discount_percent": Decimal("20"),
                 "tier": tiers[2],
-                "channels": ["app", "web", "store"],
+                "channels": [Channel.APP, Channel.WEB, Channel.STORE],
                 "requires_email_consent": False,
             },
         ),
         (
             "app5",
             "€5 off in the app",
-            {"discount_amount": Decimal("5.00"), "segment": Offer.Segment.MULTICHANNEL, "channels": ["app"]},
+            {"discount_amount": Decimal("5.00"), "segment": Offer.Segment.MULTICHANNEL, "channels": [Channel.APP]},
         ),
     ]
     for code, name, extra in offer_specs:

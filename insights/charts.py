@@ -12,13 +12,15 @@ from itertools import count
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from retail.domain.channel import Channel
+
 PALETTE = ["#0f5257", "#1d5fa8", "#c77c0e", "#7a4fa0", "#1e7d3a", "#b3261e", "#5d6d7e", "#13797f"]
 CHANNEL_COLOURS = {
-    "app": "#0f5257",
-    "web": "#1d5fa8",
-    "store": "#c77c0e",
-    "phone": "#7a4fa0",
-    "kiosk": "#1e7d3a",
+    Channel.APP: "#0f5257",
+    Channel.WEB: "#1d5fa8",
+    Channel.STORE: "#c77c0e",
+    Channel.PHONE: "#7a4fa0",
+    Channel.KIOSK: "#1e7d3a",
     "mail": "#5d6d7e",
     "none": "#b8c2cc",
 }

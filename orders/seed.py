@@ -22,6 +22,7 @@ from orders.numbers import seeded_numbers
 from orders.pricing import money
 from orders.services import notifications_muted
 from retail.bulk import copy_models
+from retail.domain.channel import Channel
 from retail.models import Store, StoreMembership
 from retail.seeding import SeedContext, seed_step
 
@@ -70,9 +71,9 @@ def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
             continue
         customer = p.customer
         channel = p.channel
-        if channel in ("store", "kiosk"):
+        if channel in (Channel.STORE, Channel.KIOSK):
             kind, location = Fulfillment.Kind.CARRY_OUT, p.store or rng.choice(selling)
-        elif channel == "phone" or rng.random() < 0.4:
+        elif channel == Channel.PHONE or rng.random() < 0.4:
             kind, location = Fulfillment.Kind.SHIP, rng.choice(shippers)
         else:
             kind = Fulfillment.Kind.CURBSIDE if rng.random() < 0.1 else Fulfillment.Kind.PICKUP
@@ -94,14 +95,14 @@ def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
     orders = []
     for number, customer, channel, _kind, location, when, lines in plans:
         total = sum((amount for _, _, amount in lines), Decimal("0.00"))
-        receipt = number if customer is None else (number if channel == "store" else "")
+        receipt = number if customer is None else (number if channel == Channel.STORE else "")
         orders.append(Order(
             number=number if customer is not None else f"OM-{number}",
             customer=customer, channel=channel, store=location, status=Order.Status.COMPLETED,
             contact_name=customer.full_name if customer else "", email=customer.email if customer else "",
             phone=customer.phone if customer else "", currency="EUR", subtotal=total, total=total,
             points_earned=points.get(number, 0), receipt_number=receipt, placed_at=when, updated_at=when,
-            closed_at=when + timedelta(hours=0 if channel == "store" else rng.randint(4, 72)),
+            closed_at=when + timedelta(hours=0 if channel == Channel.STORE else rng.randint(4, 72)),
         ))  # fmt: skip
     copy_models(orders)
     fulfillments = []
@@ -124,8 +125,8 @@ def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
                 category=variant.product.category.name[:80], quantity=qty, unit_price=_unit(amount, qty),
                 discount=_unit(amount, qty) * qty - amount, total=amount, picked_quantity=qty,
             ))  # fmt: skip
-        cash = order.channel == "store" and rng.random() < 0.3
-        till = order.channel == "store"
+        cash = order.channel == Channel.STORE and rng.random() < 0.3
+        till = order.channel == Channel.STORE
         payments.append(Payment(
             order=order, method=Payment.Method.CASH if cash else Payment.Method.CARD,
             provider="pos" if till else "test",
@@ -177,7 +178,7 @@ def _seed_carts(ctx: SeedContext) -> int:
         member = rng.choice(staff) if remote else None
         updated = now - timedelta(hours=rng.randint(1, 240))
         carts.append(Cart(
-            customer=customer, channel="store" if remote else rng.choice(["app", "web"]),
+            customer=customer, channel=Channel.STORE if remote else rng.choice([Channel.APP, Channel.WEB]),
             built_by=member.user if member else None, built_in_store=member.store if member else None,
             sent_at=updated if member else None, created_at=updated - timedelta(days=1), updated_at=updated,
         ))  # fmt: skip
@@ -217,7 +218,7 @@ def _seed_open_pickups(ctx: SeedContext, stores: list[Store]) -> int:
             kind = "curbside" if state.startswith("curbside") else "pickup"
             token = f"tok_{rng.choice(BRANDS)}_{rng.randrange(10000):04d}"
             order = services.place_order(
-                channel=rng.choice(["app", "web", "web"]),
+                channel=rng.choice([Channel.APP, Channel.WEB, Channel.WEB]),
                 groups=[services.GroupRequest(kind=kind, lines=lines, store=store,
                                               proxy_name=rng.choice(PROXIES) if state == "ready_proxy" else "")],
                 customer=customer,

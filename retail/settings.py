@@ -113,7 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "retail.context_processors.portal",
             ],
-            "builtins": ["retail.templatetags.money", "retail.templatetags.catalog"],
+            "builtins": ["retail.templatetags.money", "retail.templatetags.catalog", "retail.templatetags.channel"],
         },
     }
 ]

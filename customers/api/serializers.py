@@ -8,6 +8,7 @@ from customers.services.timeline import CLIENT_CHANNELS, CLIENT_KINDS, MAX_BATCH
 from inventory.api.fields import SkuField
 from retail.api.fields import AwareDateTimeField, DateField, E164Field, StoreCodeField
 from retail.api.serializers import BatchSerializer, StrictSerializer
+from retail.domain.channel import Channel
 
 
 class EventIdentitiesInput(StrictSerializer):
@@ -229,4 +230,4 @@ class ListItemCreateSerializer(StrictSerializer):
         min_length=1, max_length=80, required=False, help_text="Default: Wishlist / Shopping list."
     )
     quantity = serializers.IntegerField(min_value=1, max_value=99, default=1)
-    channel = serializers.ChoiceField(choices=sorted(CLIENT_CHANNELS), default="app")
+    channel = serializers.ChoiceField(choices=sorted(CLIENT_CHANNELS), default=Channel.APP)

@@ -46,6 +46,7 @@ from retail.api.fields import EXAMPLE_ID, EXAMPLE_STORE
 from retail.api.idempotency import idempotent
 from retail.api.schema import path_example
 from retail.api.serializers import EmptyInput, validate_items
+from retail.domain.channel import Channel
 from retail.errors import RetailCode
 from retail.models import PosDevice, User
 from retail.proxies import client_ip
@@ -98,7 +99,7 @@ class EventBatchView(APIView):
                         {
                             "id": "3f0c6f0e-1f0a-4a53-9a39-6b5d2f1c2d11",
                             "kind": "product_view",
-                            "channel": "app",
+                            "channel": Channel.APP,
                             "occurred_at": "2026-05-01T10:15:00Z",
                             "subject": EXAMPLE_SKU,
                             "identities": {"app_install": "install-42"},
@@ -178,7 +179,7 @@ class MeView(APIView):
             ]
         consents = data.pop("consents", None)
         home_store = data.pop("home_store", "") if "home_store" in data else ""
-        channel = "app" if request.headers.get("X-Session-Token") else "web"
+        channel = Channel.APP if request.headers.get("X-Session-Token") else Channel.WEB
         update_profile_from_client(
             customer=customer, values=data, consents=consents, home_store_code=home_store, source=channel
         )

@@ -2,15 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-
-class Channel(models.TextChoices):
-    APP = "app", "App"
-    WEB = "web", "Web"
-    STORE = "store", "Store"
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
-    PHONE = "phone", "Phone"
-    KIOSK = "kiosk", "Kiosk"
+from retail.domain.channel import TimelineChannel as Channel
 
 
 class Interaction(models.Model):

@@ -11,6 +11,7 @@ from customers.errors import CustomerCode, CustomerError
 from customers.models import Consent, Customer, Interaction, ListItem, Note, Task
 from customers.services._common import validation_to_error
 from customers.services.timeline import record_interaction
+from retail.domain.channel import Channel
 from retail.errors import RetailCode
 from retail.models import Store, StoreMembership, User
 from retail.services import record_audit_event
@@ -57,7 +58,7 @@ def add_note(*, customer: Customer, author: User, store: Store, body: str, pinne
     note.save()
     record_interaction(
         customer=customer,
-        channel="store",
+        channel=Channel.STORE,
         kind=Interaction.Kind.NOTE,
         source="notes",
         external_id=f"note:{note.pk}",

@@ -26,12 +26,13 @@ from retail.api.fields import EXAMPLE_STORE
 from retail.api.idempotency import idempotent, request_scope
 from retail.api.schema import path_example
 from retail.api.serializers import EmptyInput, validate_items
+from retail.domain.channel import Channel
 from retail.errors import RetailCode
 from retail.models import Store
 from retail.proxies import client_ip
 
 
-def _shopper_cart(request, channel: str = "web") -> Cart:
+def _shopper_cart(request, channel: str = Channel.WEB) -> Cart:
     return services.open_cart_for(customer=link_user_to_customer(user=request.user), channel=channel)
 
 
@@ -43,13 +44,13 @@ path_example("number", EXAMPLE_ORDER)
 path_example("token", EXAMPLE_CART)
 path_example("sku", EXAMPLE_SKU)
 CART = OpenApiExample(
-    "Two shirts", request_only=True, value={"lines": [{"sku": EXAMPLE_SKU, "quantity": 2}], "channel": "app"}
+    "Two shirts", request_only=True, value={"lines": [{"sku": EXAMPLE_SKU, "quantity": 2}], "channel": Channel.APP}
 )
 CHECKOUT = OpenApiExample(
     "Guest pick-up",
     request_only=True,
     value={
-        "channel": "app",
+        "channel": Channel.APP,
         "lines": [{"sku": EXAMPLE_SKU, "quantity": 1}],
         "fulfillment": {"kind": "pickup", "store": EXAMPLE_STORE},
         "payments": [{"method": "card", "token": "tok_visa_4242"}],
@@ -119,7 +120,7 @@ class MyCartLineView(APIView):
         data = s.CartLineSetInput(data=request.data, partial=True)  # PATCH: what is left out stays
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        channel = v.get("channel", "web")
+        channel = v.get("channel", Channel.WEB)
         cart = _shopper_cart(request, channel)
         if "quantity" not in v:
             return _cart_response(cart)
@@ -141,7 +142,9 @@ class MyCartMergeView(APIView):
     @extend_schema(
         request=s.CartMergeInput,
         responses={200: s.CartOutput},
-        examples=[OpenApiExample("At sign-in", request_only=True, value={"token": EXAMPLE_CART, "channel": "app"})],
+        examples=[
+            OpenApiExample("At sign-in", request_only=True, value={"token": EXAMPLE_CART, "channel": Channel.APP})
+        ],
     )
     def post(self, request):
         data = s.CartMergeInput(data=request.data)

@@ -7,13 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
 
-
-class Channel(models.TextChoices):
-    APP = "app", "App"
-    WEB = "web", "Web"
-    STORE = "store", "Store"
-    PHONE = "phone", "Phone"
-    KIOSK = "kiosk", "Kiosk"
+from retail.domain.channel import Channel
 
 
 class Order(models.Model):
@@ -23,7 +17,7 @@ class Order(models.Model):
     other orders); access checks never rely on it being secret, they check the owner.
     """
 
-    Channel = Channel
+    Channel = Channel  # the kernel's (retail.domain.channel), as Order.Channel
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

@@ -10,19 +10,15 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from orders.returns.models import FAULT_REASONS, Condition, ReturnPolicy
+from retail.domain.channel import Channel
 from retail.domain.money import format_money as _m
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 APPROVAL = "needs a manager's approval"
 
-CHANNEL_WORDS = {
-    "app": ("in the app", "App orders"),
-    "web": ("on the web", "Web orders"),
-    "store": ("in store", "Store purchases"),
-    "phone": ("by phone", "Phone orders"),
-    "kiosk": ("at a kiosk", "Kiosk orders"),
-}
+# Where it was bought, in a sentence and as a heading: the kernel's words for each channel.
+CHANNEL_WORDS = {channel.value: (channel.bought, channel.purchases) for channel in Channel}
 
 
 def money(value) -> Decimal:
@@ -99,10 +95,10 @@ def window_for(rules: Rules, facts: LineFacts) -> tuple[int, str]:
         return facts.product_window_days, "this style"
     if facts.category_window_days is not None:
         return facts.category_window_days, f"items in {facts.category_name}" if facts.category_name else "this category"
-    channel = facts.channel or "store"
-    return rules.windows.get(channel, rules.windows.get("store", 28)), CHANNEL_WORDS.get(channel, ("", "Purchases"))[
-        1
-    ].lower()
+    channel = facts.channel or Channel.STORE
+    return rules.windows.get(channel, rules.windows.get(Channel.STORE, 28)), CHANNEL_WORDS.get(
+        channel, ("", "Purchases")
+    )[1].lower()
 
 
 def judge_line(rules: Rules, facts: LineFacts) -> LineVerdict:

@@ -37,10 +37,11 @@ from orders.returns.services.notify import happened_at, notifications_muted
 from orders.returns.services.policy_admin import save_return_policy
 from orders.returns.services.receiving import rejudge
 from orders.services import notifications_muted as order_notifications_muted
+from retail.domain.channel import Channel
 from retail.models import Store, StoreMembership
 from retail.seeding import SeedContext, seed_step
 
-ONLINE = ("app", "web", "kiosk", "phone")
+ONLINE = tuple(Channel.away_from_the_counter())
 STATES = ["refunded"] * 62 + ["exchanged"] * 5 + ["requested"] * 9 + ["received"] * 4 + ["inspected"] * 4
 STATES += ["rejected"] * 4 + ["cancelled"] * 6
 OPEN = {"requested", "received", "inspected", "exchanged"}  # recent orders first
@@ -115,7 +116,7 @@ def seed_returns(ctx: SeedContext) -> None:
 def _desk_for(rng, order: Order, method: str, desks, warehouses):
     if method == ReturnRequest.Method.MAIL:
         return rng.choice(warehouses)
-    if order.channel == "store" and order.store.accepts_returns and rng.random() < 0.7:
+    if order.channel == Channel.STORE and order.store.accepts_returns and rng.random() < 0.7:
         return order.store
     home = order.customer.home_store
     if home is not None and home.accepts_returns and home.kind == Store.Kind.STORE and rng.random() < 0.6:
@@ -181,7 +182,7 @@ def _one(ctx: SeedContext, order: Order, state: str, desks, warehouses, staff) -
     request = start_return(
         order=order,
         lines=lines,
-        channel=order.channel if online and order.channel in ("app", "web") else "store",
+        channel=order.channel if online and order.channel in Channel.own_device_values() else Channel.STORE,
         method=method,
         store=desk if online and method == ReturnRequest.Method.IN_STORE else None,
         actor=None if online else associate,

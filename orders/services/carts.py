@@ -12,6 +12,7 @@ from inventory.models import Variant
 from orders.errors import OrderCode, OrderError
 from orders.models import Cart, CartLine
 from orders.services._common import actor_or_none, timeline
+from retail.domain.channel import Channel
 from retail.errors import RetailCode
 from retail.models import Store, User
 from retail.services import record_audit_event
@@ -51,7 +52,7 @@ def _touch(cart: Cart, channel: str) -> None:
 
 
 @transaction.atomic
-def open_cart_for(*, customer: Customer, channel: str = "web") -> Cart:
+def open_cart_for(*, customer: Customer, channel: str = Channel.WEB) -> Cart:
     """The shopper's one open cart, made if they have none (safe under concurrent first calls)."""
     cart = Cart.objects.filter(customer=customer, status=Cart.Status.OPEN).first()
     if cart is not None:
@@ -65,7 +66,7 @@ def open_cart_for(*, customer: Customer, channel: str = "web") -> Cart:
 
 
 @transaction.atomic
-def create_anonymous_cart(*, channel: str = "web") -> Cart:
+def create_anonymous_cart(*, channel: str = Channel.WEB) -> Cart:
     now = timezone.now()
     return Cart.objects.create(channel=channel, created_at=now, updated_at=now)
 
@@ -78,7 +79,7 @@ def _lock(cart: Cart) -> Cart:
 
 
 @transaction.atomic
-def replace_cart_lines(*, cart: Cart, lines: list[tuple[str, int]], channel: str = "web") -> Cart:
+def replace_cart_lines(*, cart: Cart, lines: list[tuple[str, int]], channel: str = Channel.WEB) -> Cart:
     """PUT semantics: the cart holds exactly these lines afterwards (same SKU twice is summed)."""
     cart = _lock(cart)
     wanted: dict[str, int] = {}
@@ -110,7 +111,7 @@ def replace_cart_lines(*, cart: Cart, lines: list[tuple[str, int]], channel: str
 
 
 @transaction.atomic
-def set_cart_line(*, cart: Cart, sku: str, quantity: int, channel: str = "web", add: bool = False) -> Cart:
+def set_cart_line(*, cart: Cart, sku: str, quantity: int, channel: str = Channel.WEB, add: bool = False) -> Cart:
     """Set one SKU's quantity (0 removes it); with `add`, add to what is there."""
     cart = _lock(cart)
     _check_quantity(quantity, allow_zero=not add)
@@ -156,7 +157,7 @@ def absorb_cart(*, source: Cart, target: Cart) -> None:
 
 
 @transaction.atomic
-def merge_anonymous_cart(*, token: str, customer: Customer, channel: str = "web") -> Cart:
+def merge_anonymous_cart(*, token: str, customer: Customer, channel: str = Channel.WEB) -> Cart:
     """At sign-in: the device's anonymous cart joins the shopper's open cart (idempotent)."""
     anonymous = Cart.objects.select_for_update().filter(token=token, customer__isnull=True).first()
     target = open_cart_for(customer=customer, channel=channel)
@@ -180,9 +181,9 @@ def send_cart_to_customer(*, customer: Customer, lines: list[tuple[str, int]], a
     """
     if not lines:
         raise OrderError("Add at least one item before sending the cart.", code=OrderCode.EMPTY_CART)
-    cart = _lock(open_cart_for(customer=customer, channel="store"))
+    cart = _lock(open_cart_for(customer=customer, channel=Channel.STORE))
     for sku, quantity in lines:
-        set_cart_line(cart=cart, sku=sku, quantity=quantity, channel="store", add=True)
+        set_cart_line(cart=cart, sku=sku, quantity=quantity, channel=Channel.STORE, add=True)
     now = timezone.now()
     cart.built_by, cart.built_in_store, cart.sent_at, cart.updated_at = associate, store, now, now
     cart.save(update_fields=["built_by", "built_in_store", "sent_at", "updated_at"])
@@ -196,7 +197,7 @@ def send_cart_to_customer(*, customer: Customer, lines: list[tuple[str, int]], a
 
     record_interaction(
         customer=customer,
-        channel="store",
+        channel=Channel.STORE,
         kind=Interaction.Kind.ADD_TO_CART,
         source="orders",
         external_id=f"remote-cart:{cart.pk}:{int(now.timestamp() * 1000)}",

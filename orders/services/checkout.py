@@ -24,11 +24,11 @@ from orders.pricing import allocate, money
 from orders.services._common import actor_or_none, audit, currency, record_statuses, timeline
 from orders.services.carts import close_cart
 from orders.services.payments import TenderRequest, authorize_payments
+from retail.domain.channel import Channel
 from retail.errors import RetailCode
 from retail.models import Store, User
 
-ONLINE_CHANNELS = ("app", "web", "kiosk")
-ASSISTED_CHANNELS = ("store", "phone")
+ASSISTED_CHANNELS = tuple(Channel.assisted_values())  # placed by staff, who must be signed in
 # Reservations outlive the pick-up hold (picking + hold window); expiry of the pick-up releases them.
 PICKUP_RESERVATION_SLACK = timedelta(days=14)
 SHIP_RESERVATION_TTL = timedelta(days=14)
@@ -359,7 +359,7 @@ def place_order(
         order=order,
         kind=Interaction.Kind.PURCHASE,
         key="placed",
-        in_store=channel in ASSISTED_CHANNELS,  # a web or app purchase did not happen in a store
+        in_store=channel in ASSISTED_CHANNELS,  # staff took it at their store; online ones record no store
         subject=f"Order {order.number} · {', '.join(sorted({f.get_kind_display() for f in fulfillments}))}",
         actor=actor,
         data={

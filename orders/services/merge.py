@@ -7,6 +7,7 @@ from customers.services.linking import attach_guest_profile
 from customers.signals import customer_erased, customer_merge_undone, customer_merged, identity_verified
 from orders.models import Cart, Fulfillment, Order
 from orders.services.carts import absorb_cart, open_cart_for
+from retail.domain.channel import Channel
 from retail.models import AuditEvent
 from retail.services import record_audit_event
 
@@ -79,7 +80,7 @@ def attach_guest_orders(sender, customer, kind, value, **kwargs):
             erased_at__isnull=True,
             identities__isnull=True,
             orders__placed_by__isnull=True,
-            orders__channel__in=("app", "web", "kiosk"),
+            orders__channel__in=Channel.online_values(),
             **{f"orders__{contact}": value},
         )
         .exclude(pk=customer.pk)

@@ -40,6 +40,7 @@ from orders.services._transitions import (
     require_store,
     reversal_lines,
 )
+from retail.domain.channel import Channel
 from retail.domain.codes import read_code
 from retail.domain.money import format_money
 from retail.models import Store, User
@@ -60,7 +61,7 @@ def start_picking(*, fulfillment: Fulfillment, actor: User, store: Store | None 
         actor=actor,
         store=fulfillment.location,
         subject=f"Order {fulfillment.order.number} is being picked at {fulfillment.location.name}",
-        channel="store",
+        channel=Channel.STORE,
     )
     return fulfillment
 
@@ -109,7 +110,7 @@ def scan_pick(*, fulfillment: Fulfillment, code: str, actor: User, store: Store 
             actor=actor,
             store=fulfillment.location,
             subject=f"Order {fulfillment.order.number} is being picked at {fulfillment.location.name}",
-            channel="store",
+            channel=Channel.STORE,
         )
     line.picked_quantity += 1
     line.save(update_fields=["picked_quantity"])
@@ -272,7 +273,7 @@ def _reroute(*, fulfillment: Fulfillment, line: OrderLine, missing: int, actor, 
         actor=actor,
         store=fulfillment.location,
         subject=f"{order.number}: {missing} x {line.name} will come from {to_location.name}",
-        channel="store",
+        channel=Channel.STORE,
     )
     return line
 
@@ -344,7 +345,7 @@ def record_arrival(*, fulfillment: Fulfillment, note: str = "") -> Fulfillment:
         key=f"{fulfillment.pk}:arrived",
         store=fulfillment.location,
         subject=f"Arrived for curbside pick-up of {order.number}",
-        channel="store",
+        channel=Channel.STORE,
     )
     return fulfillment
 
@@ -499,7 +500,7 @@ def hand_over_pickup(
         store=store,
         subject=f"Collected {order.number} at {store.name}" + (f" (by {collected_by})" if is_proxy else ""),
         data={"verification": verification},
-        channel="store",
+        channel=Channel.STORE,
     )
     notify(order=order, kind="collected", fulfillment=fulfillment)
     return fulfillment

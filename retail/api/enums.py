@@ -2,18 +2,23 @@
 
 Several apps have a `Status`, `Kind` or `Channel`; drf-spectacular would name them after the
 field and warn (which `check --deploy` reports). Each choice set gets its owner's name instead:
-`Order.Status` -> OrderStatusEnum, module-level `orders.models.orders.Channel` -> OrderChannelEnum.
+`Order.Status` -> OrderStatusEnum; the kernel's `Channel` keeps its first name, OrderChannelEnum.
 """
 
 from django.apps import apps
 from django.conf import settings
 from django.db import models
 
+from retail.domain.channel import Channel, TimelineChannel
+
 PROJECT_APPS = ("retail", "inventory", "customers", "orders", "returns", "insights", "webhooks")
+
+# The kernel's choice sets keep the names their first owners gave them in the schema (clients use them).
+KERNEL_NAMES = {Channel: "OrderChannelEnum", TimelineChannel: "TimelineChannelEnum"}
 
 # Subsets that serializers offer rather than models, named here once.
 SERIALIZER_CHOICE_SETS = {
-    "OnlineChannelEnum": ["app", "web", "kiosk"],  # channels a shopper's own client can act on
+    "OnlineChannelEnum": Channel.online_values(),  # channels a shopper's own client can act on
 }
 
 
@@ -45,6 +50,9 @@ def enum_names() -> dict[str, type]:
     for cls in _choice_classes():
         label = _owner_app_label(cls)
         if label is None:
+            continue
+        if cls in KERNEL_NAMES:
+            candidates.append((KERNEL_NAMES[cls], label, cls))
             continue
         parts = cls.__qualname__.split(".")
         if len(parts) == 1:  # module-level: name it after the module's main model, e.g. orders.models.orders

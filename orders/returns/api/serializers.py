@@ -7,6 +7,7 @@ from orders.returns.models import Condition, Reason, ReturnRequest
 from orders.returns.numbers import qr_payload
 from retail.api.fields import StoreCodeField
 from retail.api.serializers import StrictSerializer
+from retail.domain.channel import Channel
 
 
 class ReturnLineInput(StrictSerializer):
@@ -32,7 +33,9 @@ class ReturnLineInput(StrictSerializer):
 class ReturnCreateInput(StrictSerializer):
     order_number = serializers.CharField(min_length=1, max_length=20)
     method = serializers.ChoiceField(choices=ReturnRequest.Method.choices, default=ReturnRequest.Method.IN_STORE)
-    channel = serializers.ChoiceField(choices=[("app", "App"), ("web", "Web")], default="app")
+    channel = serializers.ChoiceField(
+        choices=[(c, Channel(c).label) for c in Channel.own_device_values()], default=Channel.APP
+    )
     store = StoreCodeField(required=False, help_text="In-store returns: the store you will bring it to.")
     lines = ReturnLineInput(many=True, allow_empty=False, max_length=100)
 

@@ -23,6 +23,7 @@ from retail.api.fields import EXAMPLE_STORE
 from retail.api.idempotency import idempotent
 from retail.api.schema import path_example
 from retail.api.serializers import EmptyInput
+from retail.domain.channel import Channel
 from retail.models import Store
 
 path_example("rma_number", EXAMPLE_RMA)
@@ -32,7 +33,7 @@ START_RETURN = OpenApiExample(
     value={
         "order_number": EXAMPLE_ORDER,
         "method": "in_store",
-        "channel": "app",
+        "channel": Channel.APP,
         "store": EXAMPLE_STORE,
         "lines": [{"line_number": 1, "quantity": 1, "reason": "wrong_size", "condition": "new"}],
     },

@@ -13,6 +13,7 @@ from orders.returns.services.approval import ManagerApproval
 from orders.returns.services.receiving import Inspection, receive_return, require_returns_desk
 from orders.returns.services.refunds import ExchangeRequest, refund_return
 from orders.returns.services.requests import LineRequest, start_receiptless_return, start_return
+from retail.domain.channel import Channel
 from retail.errors import RetailCode
 from retail.models import PosDevice, Store, User
 
@@ -43,7 +44,7 @@ def complete_return(
             request = start_return.within(
                 order=order,
                 lines=lines or [],
-                channel="store",
+                channel=Channel.STORE,
                 store=store,
                 actor=actor,
                 submission_key=submission_key,
@@ -138,7 +139,12 @@ def _record_pos_return(*, device: PosDevice, sale: PosReturn, receipt: str) -> R
     if order is None:
         raise ReturnError("No purchase matches that order or receipt number.", code=ReturnCode.UNKNOWN_ORDER)
     request = start_return.within(
-        order=order, lines=_pos_lines(sale.lines), channel="store", device=device, store=store, receipt_number=receipt
+        order=order,
+        lines=_pos_lines(sale.lines),
+        channel=Channel.STORE,
+        device=device,
+        store=store,
+        receipt_number=receipt,
     )
     request = receive_return.within(request=request, store=store, actor=device, judge=False, held=True, save=False)
     approval = None

@@ -30,6 +30,7 @@ from orders.returns.services.notify import backdated_to, notify_return
 from orders.returns.services.receiving import rejudge, request_lines
 from orders.returns.services.requests import lock_request
 from orders.services import GroupRequest, TenderRequest, place_order, refund_payment
+from retail.domain.channel import Channel
 from retail.domain.money import format_money
 from retail.errors import RetailCode
 from retail.models import Store, User
@@ -42,8 +43,8 @@ TENDER_ORDER = {
     Payment.Method.CASH: 2,
     Payment.Method.STORE_CREDIT: 3,
 }
-ONLINE_CHANNELS = ("app", "web", "kiosk", "phone")
-BOUGHT_WORDS = {"app": "in the app", "web": "on the web", "kiosk": "at a kiosk", "phone": "by phone"}
+# Bought away from a store's counter (online, kiosk, phone): returned in a store, it is news to the client's associate.
+ONLINE_CHANNELS = tuple(Channel.away_from_the_counter())
 
 
 @dataclass
@@ -153,7 +154,7 @@ def _exchange(
     )
     try:
         order = place_order(
-            channel="store",
+            channel=Channel.STORE,
             groups=[group],
             customer=request.customer,
             tenders=tenders,
@@ -203,15 +204,15 @@ def _timeline_and_task(*, request: ReturnRequest, lines, store: Store, actor) ->
     where = f"in {store.name}" if request.method == ReturnRequest.Method.IN_STORE else "by mail"
     if order is None:
         subject = f"Returned without a receipt {where} ({request.rma_number})"
-    elif order.channel == "store":
+    elif order.channel == Channel.STORE:
         subject = f"Bought in {order.store.name}, returned {where} ({request.rma_number})"
     else:
-        subject = f"Bought {BOUGHT_WORDS.get(order.channel, order.channel)}, returned {where} ({request.rma_number})"
+        subject = f"Bought {Channel(order.channel).bought}, returned {where} ({request.rma_number})"
     occurred_at = backdated_to()
     record_interaction(
         occurred_at=occurred_at,
         customer=request.customer,
-        channel="store" if request.method == ReturnRequest.Method.IN_STORE else (request.channel or "web"),
+        channel=Channel.STORE if request.method == ReturnRequest.Method.IN_STORE else (request.channel or Channel.WEB),
         kind="return",
         source="returns",
         external_id=f"{request.rma_number}:done",

@@ -26,11 +26,12 @@ from orders.returns.services.facts import (
     units_in_returns,
 )
 from orders.returns.services.notify import notify_return
+from retail.domain.channel import Channel
 from retail.errors import ErrorCode, RetailCode
 from retail.models import PosDevice, Store, User
 from retail.services import record_audit_event
 
-RETURN_CHANNELS = ("app", "web", "store", "phone", "kiosk")
+RETURN_CHANNELS = tuple(Channel.values)
 FOREIGN_KEYS = [f.name for f in ReturnRequest._meta.concrete_fields if f.is_relation]
 
 
@@ -340,7 +341,7 @@ def start_receiptless_return(
         order=None,
         customer=customer,
         method=ReturnRequest.Method.IN_STORE,
-        channel="store",
+        channel=Channel.STORE,
         receiptless=True,
         started_store=store,
         device=device,
