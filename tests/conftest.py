@@ -20,7 +20,7 @@ TESTS = Path(__file__).resolve().parent
 # pytest-xdist, `--dist loadgroup`: a group runs on one worker, one test after another).
 XDIST_GROUPS = {
     # one private redis-server on a fixed port (tests/faults/conftest.py), gunicorn and Celery workers
-    "processes": ("faults/", "retail/test_outbox_worker.py"),
+    "processes": ("faults/", "retail/test_outbox_worker.py", "webhooks/test_worker.py"),
     # races of up to 50 threads, each with its own PostgreSQL connection (max_connections is 100)
     "connections": ("inventory/test_concurrency.py", "orders/test_concurrency.py", "returns/test_concurrency.py"),
     # a chromium per journey against a live server: one browser at a time keeps their timeouts honest

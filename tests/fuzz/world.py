@@ -33,6 +33,7 @@ class World:
     cart_tokens: list[str] = field(default_factory=list)
     list_item_ids: list[int] = field(default_factory=list)
     receipts: list[str] = field(default_factory=list)
+    gift_cards: list[str] = field(default_factory=list)
     subscription_ids: list[int] = field(default_factory=list)
     device_token: str = ""
     integration_token: str = ""
@@ -68,6 +69,7 @@ def build_world(caller: str = "shopper") -> World:
     step, returns, lists; anonymous carts too. Schema examples name some of these rows."""
     from customers.models import ListItem
     from customers.services import add_list_item, link_user_to_customer, set_consent
+    from customers.services.giftcards import issue_gift_card
     from inventory import services as inventory
     from inventory.api.fields import EXAMPLE_BARCODE, EXAMPLE_SKU
     from inventory.api.views import EXAMPLE_CATEGORY
@@ -192,6 +194,9 @@ def build_world(caller: str = "shopper") -> World:
         ),
     )
     world.receipts.append(sale.receipt_number)
+    for index in range(3):  # numbers for the balance check (only their hash is stored: kept from the issue)
+        issued = issue_gift_card(amount=Decimal("50.00"), source="sold", reference=f"FUZZ-GC-{index}")
+        world.gift_cards.append(issued.code)
     world.order_numbers.append(sale.number)
 
     for index, variant in enumerate(variants * 4):  # DELETE takes them one by one

@@ -23,7 +23,7 @@ def test_checkout_documents_the_retry_throttle_and_domain_answers(schema):
     # the framework's answers around it
     assert {"idempotency_in_progress", "insufficient_stock"} <= set(codes(checkout, "409"))
     assert codes(checkout, "422") == ["idempotency_mismatch"]
-    assert codes(checkout, "429") == ["throttled"]
+    assert codes(checkout, "429") == ["throttled", "too_many_gift_card_attempts"]  # a gift card tender is limited too
     assert {"unknown_field", "invalid", "parse_error", "idempotency_key_required"} <= set(codes(checkout, "400"))
     # what its service raises (walked) and what a provider behind an instance raises (declared)
     assert {"unknown_sku", "empty_cart", "invalid_fulfillment", "pickup_not_offered"} <= set(codes(checkout, "400"))
