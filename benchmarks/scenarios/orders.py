@@ -102,6 +102,13 @@ def _cleanup() -> None:
 def checkout_pickup(ctx: ScenarioContext):
     """POST /api/v1/orders/: 3 lines for pick-up, card authorised, stock reserved (Idempotency-Key)."""
     _cleanup()
+    yield pickup_checkout(ctx)
+    _cleanup()
+
+
+def pickup_checkout(ctx: ScenarioContext):
+    """A shopper's app checkout of 3 random stocked lines for pick-up with a card, as one call
+    (this scenario's and the webhooks scenarios' request)."""
     store = _store()
     variants = _make_stock(store)
     client = ctx.client_for(_shopper())
@@ -121,8 +128,7 @@ def checkout_pickup(ctx: ScenarioContext):
             HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
         )
 
-    yield call
-    _cleanup()
+    return call
 
 
 @scenario(name="orders.pickup_queue", calls=200, target_p95_ms=80)

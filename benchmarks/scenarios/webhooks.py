@@ -9,13 +9,11 @@ message, the stock upsert and the publish of the outbox task. Run both, interlea
     .venv/bin/python -m benchmarks.run --only webhooks.checkout_events_off webhooks.checkout_events_on --repeat 3
 """
 
-import uuid
-
 from django.test import override_settings
 
 from benchmarks.context import ScenarioContext
 from benchmarks.registry import scenario
-from benchmarks.scenarios.orders import _cleanup, _make_stock, _shopper, _store
+from benchmarks.scenarios.orders import _cleanup, pickup_checkout
 
 URL = "https://hooks{}.bench-webhooks.invalid/omnistore"
 
@@ -43,25 +41,7 @@ def _checkout(ctx: ScenarioContext, *, events: bool):
     _forget()
     if events:
         _subscribe()
-    store = _store()
-    variants = _make_stock(store)
-    client = ctx.client_for(_shopper())
-    skus = [v.sku for v in variants]
-
-    def call():
-        picked = ctx.rng.sample(skus, 3)
-        return client.post(
-            "/api/v1/orders/",
-            {
-                "channel": "app",
-                "lines": [{"sku": sku, "quantity": 1 + i % 2} for i, sku in enumerate(picked)],
-                "fulfillment": {"kind": "pickup", "store": store.code},
-                "payments": [{"method": "card", "token": "tok_visa_4242"}],
-            },
-            content_type="application/json",
-            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
-        )
-
+    call = pickup_checkout(ctx)
     with override_settings(WEBHOOKS_RECORD_EVENTS=events):
         yield call
     _forget()
