@@ -1,7 +1,8 @@
 """Fault-injection harness: a private redis-server the tests start, stop and restart.
 
-It listens on 127.0.0.1:6391 (FAULTS_REDIS_PORT) so that stopping it never touches the shared
-Redis other test runs use. Every wait is bounded; the server is killed at teardown.
+It listens on a free port of 127.0.0.1 the kernel picks (or FAULTS_REDIS_PORT), so that stopping it
+never touches the shared Redis other test runs use, and two runs on one machine never meet on one port.
+Every wait is bounded; the server is killed at teardown.
 """
 
 import os
@@ -15,7 +16,16 @@ import pytest
 
 from tests.retail.test_outbox_worker import broker, producer, queue, start_worker  # noqa: F401 — the worker harness
 
-PORT = int(os.environ.get("FAULTS_REDIS_PORT", "6391"))
+FIXED_PORT = os.environ.get("FAULTS_REDIS_PORT")
+
+
+def _free_port() -> int:
+    """A port nothing listens on now, chosen by the kernel (two suites on one machine never share one)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 WAIT = 30
 
 
@@ -38,30 +48,31 @@ def _wait(condition, what: str, log: Path | None = None) -> None:
 
 
 class PrivateRedis:
-    """One redis-server process at a time on PORT, with no persistence: a restart starts empty."""
+    """One redis-server process at a time on its port, with no persistence: a restart starts empty."""
 
     def __init__(self, tmp_path: Path):
         self.tmp_path = tmp_path
         self.process: subprocess.Popen | None = None
-        self.url = f"redis://127.0.0.1:{PORT}/0"
+        self.port = int(FIXED_PORT) if FIXED_PORT else _free_port()  # kept across restarts
+        self.url = f"redis://127.0.0.1:{self.port}/0"
         self.starts = 0
 
     def start(self) -> None:
         assert self.process is None, "already running"
-        if _answers(PORT):
-            pytest.fail(f"something else already answers on port {PORT}; set FAULTS_REDIS_PORT")
+        if _answers(self.port):
+            pytest.fail(f"something else already answers on port {self.port}; set FAULTS_REDIS_PORT")
         self.starts += 1
         log = self.tmp_path / f"redis-{self.starts}.log"
         self.process = subprocess.Popen(
             [
                 shutil.which("redis-server") or "redis-server",
-                "--port", str(PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                 "--dir", str(self.tmp_path), "--logfile", str(log),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
-        _wait(lambda: _answers(PORT) or self.process.poll() is not None, "redis-server to start", log)
+        _wait(lambda: _answers(self.port) or self.process.poll() is not None, "redis-server to start", log)
         assert self.process.poll() is None, log.read_text()
 
     def stop(self) -> None:
@@ -71,7 +82,7 @@ class PrivateRedis:
         self.process.kill()
         self.process.wait(timeout=WAIT)
         self.process = None
-        _wait(lambda: not _answers(PORT), "the port to close")
+        _wait(lambda: not _answers(self.port), "the port to close")
 
 
 @pytest.fixture
