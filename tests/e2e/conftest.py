@@ -79,6 +79,7 @@ def sign_in():
         page.goto("/accounts/login/")
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        with page.expect_navigation():  # the POST answers before the caller's next goto
+            page.get_by_role("button", name="Sign in").click()
 
     return fill
