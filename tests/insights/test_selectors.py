@@ -177,7 +177,7 @@ def test_counts_are_whole_numbers(chain):
 
 
 def test_money_sums_are_shown_to_the_cent_and_nothing_is_zero():
-    assert [selectors._money(v) for v in (Decimal("12.5"), None, Decimal("1.005"), Decimal("2.675"))] == [
+    assert [selectors._common._money(v) for v in (Decimal("12.5"), None, Decimal("1.005"), Decimal("2.675"))] == [
         Decimal("12.50"),
         Decimal("0.00"),
         Decimal("1.00"),
