@@ -7,11 +7,11 @@ panel looks the same in the first view, below the fold and refreshed on its own.
 from customers.models import Channel
 from customers.portal.forms import NoteForm, TaskForm
 from customers.portal.panels import panel_content
+from customers.recommendations import recommendations_for
 from customers.selectors import (
     lists_with_availability,
     notes_for,
     offers_for,
-    recommendations_for,
     store_today,
     tasks_for,
     timeline_page,

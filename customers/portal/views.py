@@ -29,11 +29,10 @@ from customers.portal.contents import (
 )
 from customers.portal.forms import NewCustomerForm, NoteForm, TaskForm
 from customers.portal.panels import panels_for, render_below_fold
+from customers.search import search_customer_page, search_customers
 from customers.selectors import (
     consent_map,
     header_next_tier,
-    search_customer_page,
-    search_customers,
     store_today,
     timeline_page,
 )

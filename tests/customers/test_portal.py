@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from customers import selectors
+from customers import recommendations, selectors
 from customers.models import Customer, Interaction, Note, Task
 from customers.services import earn_points, issue_store_credit, set_consent, update_customer_profile
 from retail.models import AuditEvent, StoreMembership
@@ -270,7 +270,7 @@ def test_lists_show_stock_here_and_recommendations_come_from_purchases(associate
 
 def test_bought_together_reads_only_the_newest_baskets_of_each_sku(catalog, store, monkeypatch):
     # given three older baskets of A with B, then two newer ones of A with C (a sample of 2 per SKU)
-    monkeypatch.setattr(selectors, "BASKETS_PER_SKU", 2)
+    monkeypatch.setattr(recommendations, "BASKETS_PER_SKU", 2)
     for n in range(3):
         buy(CustomerFactory(), "A-S", "B-S", number=f"OLD-{n}")
     for n in range(2):
@@ -278,7 +278,7 @@ def test_bought_together_reads_only_the_newest_baskets_of_each_sku(catalog, stor
     shopper = CustomerFactory(home_store=store)
     buy(shopper, "A-M", number="MINE-1", store=store)
     # when the recommendations are read
-    recs = selectors.recommendations_for(shopper, store=store)
+    recs = recommendations.recommendations_for(shopper, store=store)
     # then "bought together" ranks what the newest baskets hold, in the shopper's size (M), never A
     assert [r.variant.sku for r in recs["together"]] == ["C-M"]
     # and B, beyond the sample, still comes as a new style of their category in their size
@@ -287,7 +287,7 @@ def test_bought_together_reads_only_the_newest_baskets_of_each_sku(catalog, stor
 
 def test_recommendations_seed_on_the_newest_styles_bought(catalog, store, monkeypatch):
     # given other shoppers bought C with A, and B on its own
-    monkeypatch.setattr(selectors, "SEED_STYLES", 1)
+    monkeypatch.setattr(recommendations, "SEED_STYLES", 1)
     buy(CustomerFactory(), "A-S", "C-S", number="OTHER-1")
     buy(CustomerFactory(), "B-S", number="OTHER-2")
     # and the shopper bought A long ago, then B (one seed style: the newest, B)
@@ -296,7 +296,7 @@ def test_recommendations_seed_on_the_newest_styles_bought(catalog, store, monkey
     old.items.update(occurred_at=timezone.now() - timedelta(days=400))
     buy(shopper, "B-M", number="MINE-2", store=store)
     # when the recommendations are read
-    recs = selectors.recommendations_for(shopper, store=store)
+    recs = recommendations.recommendations_for(shopper, store=store)
     # then nothing was bought with B, and C comes only as a new style in their size
     assert recs["together"] == []
     assert [r.variant.sku for r in recs["size"]] == ["C-M"]
@@ -308,7 +308,7 @@ def test_sizes_bought_count_by_the_catalogs_category_whatever_name_the_sale_reco
     shopper = CustomerFactory(home_store=store)
     buy(shopper, "A-M", number="MINE-1", store=store, category="Tops")
     # when the recommendations are read
-    recs = selectors.recommendations_for(shopper, store=store)
+    recs = recommendations.recommendations_for(shopper, store=store)
     # then the other tops come in M, the size bought, not in every size
     assert sorted(r.variant.sku for r in recs["size"]) == ["B-M", "C-M"]
 

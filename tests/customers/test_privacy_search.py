@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from customers.errors import CustomerError
 from customers.models import Customer, CustomerIdentity, Interaction, LoyaltyAccount
-from customers.selectors import search_customers
+from customers.search import search_customers
 from customers.services import (
     add_note,
     create_customer,

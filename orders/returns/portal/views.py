@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers.portal.access import customer_for_request
-from customers.selectors import search_customers
+from customers.search import search_customers
 from orders.returns import selectors, services
 from orders.returns.errors import ReturnError
 from orders.returns.models import Condition, Disposition, Reason, ReturnRequest
