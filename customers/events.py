@@ -4,6 +4,7 @@ customer.erased carries the profile id and the time only: no name, contact or ca
 point is that those are gone (receivers delete what they hold for that id).
 """
 
+from retail.domain.money import money
 from webhooks.events import record_event, scrub_events
 
 
@@ -64,8 +65,8 @@ def record_gift_card_changed(card, entry) -> None:
             "gift_card_id": card.pk,
             "last4": card.last4,
             "currency": card.currency,
-            "balance": f"{card.balance:.2f}",
-            "change": f"{entry.amount:.2f}",
+            "balance": str(money(card.balance)),
+            "change": str(money(entry.amount)),
             "kind": entry.kind,
             "reference": entry.reference,
             "status": card.status,
@@ -80,8 +81,8 @@ def record_store_credit_changed(account, entry) -> None:
         type="storecredit.changed",
         data={
             "customer_id": account.customer_id,
-            "balance": f"{account.balance:.2f}",
-            "change": f"{entry.amount:.2f}",
+            "balance": str(money(account.balance)),
+            "change": str(money(entry.amount)),
             "kind": entry.kind,
             "reference": entry.reference,
         },

@@ -35,6 +35,7 @@ from customers.models.loyalty import LoyaltyAccount, LoyaltyTier
 from customers.normalise import normalise_card, normalise_email
 from customers.services.profiles import live_profile
 from retail.domain.channel import Channel
+from retail.domain.money import is_whole_minor_units, money
 from retail.models import AuditEvent, Store, User
 from retail.services import record_audit_event
 
@@ -134,7 +135,7 @@ class _Parser:
             report.error(line, f"quantity {row['quantity']!r} must be a whole number from 1 to 100000")
         try:
             amount = Decimal(row["amount"])
-            if not amount.is_finite() or amount < 0 or amount >= 10**9 or amount != amount.quantize(CENT):
+            if not amount.is_finite() or amount < 0 or amount >= 10**9 or not is_whole_minor_units(amount):
                 raise InvalidOperation
         except InvalidOperation:
             amount = CENT
@@ -370,7 +371,7 @@ def recalculate_tiers(customer_ids: list[int]) -> None:
         )
         changed = []
         for account in accounts:
-            total = (spend.get(account.customer_id) or Decimal("0")).quantize(CENT)
+            total = money(spend.get(account.customer_id) or 0)
             tier = next((t for t in tiers if t.min_spend <= total), None)
             tier_id = tier.pk if tier else None
             if account.tier_id == tier_id and account.spend_12m == total:

@@ -33,6 +33,7 @@ from customers.models import (
 from customers.services import assign_offer_to_segment, update_rows
 from retail.bulk import copy_models
 from retail.domain.channel import Channel
+from retail.domain.money import money
 from retail.models import Store, StoreMembership, User
 from retail.seed import demo_password_hash
 from retail.seeding import SeedContext, seed_step
@@ -445,7 +446,7 @@ def seed_customers(ctx: SeedContext) -> None:
             customer=customer,
             balance=balance,
             tier=tier,
-            spend_12m=s.quantize(Decimal("0.01")),
+            spend_12m=money(s),
             last_activity_at=last,
             created_at=customer.created_at,
         )

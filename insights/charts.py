@@ -13,6 +13,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from retail.domain.channel import Channel
+from retail.domain.money import money
 
 PALETTE = ["#0f5257", "#1d5fa8", "#c77c0e", "#7a4fa0", "#1e7d3a", "#b3261e", "#5d6d7e", "#13797f"]
 CHANNEL_COLOURS = {
@@ -33,10 +34,10 @@ def colour_for(name: str, index: int) -> str:
     return CHANNEL_COLOURS.get(name.lower(), PALETTE[index % len(PALETTE)])
 
 
-def money(value) -> str:
-    """12,345.60 up to 100k, then 123k / 1.2M: what fits at a bar's end."""
+def money_label(value) -> str:
+    """12,345.60 up to 100k (to the cent by the kernel's rule), then 123k / 1.2M: what fits at a bar's end."""
     number = _num(value)
-    return f"{number:,.2f}" if abs(number) < 100_000 else _short(number)
+    return f"{money(value or 0):,}" if abs(number) < 100_000 else _short(number)
 
 
 def _num(value) -> float:

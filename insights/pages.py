@@ -9,6 +9,7 @@ from decimal import Decimal
 from insights import charts, selectors
 from insights.figures import FIGURES, SECTION_NAMES
 from insights.filters import Period, PeriodForm, default_period
+from retail.domain.money import money
 
 TOP = 12
 OUTCOMES = [("Collected", "#1e7d3a"), ("Expired", "#b3261e"), ("Cancelled", "#b8c2cc"), ("Open", "#1d5fa8")]
@@ -68,7 +69,7 @@ def sales(period: Period) -> dict:
             "refunds": sum((t["refunds"] for t in channel_totals), Decimal("0.00")),
             "short_picked": sum((t["short_picked"] for t in channel_totals), Decimal("0.00")),
             "orders": orders,
-            "average_order": (gross / orders).quantize(Decimal("0.01")) if orders else Decimal("0.00"),
+            "average_order": money(gross / orders) if orders else Decimal("0.00"),
         },
         "chart_trend": charts.stacked_columns(
             labels, _series(by_channel, "channel", keys), title=f"Net sales by channel per {grain}"
@@ -77,12 +78,12 @@ def sales(period: Period) -> dict:
             [(selectors.CHANNEL_LABELS.get(t["channel"], t["channel"]), t["net"]) for t in channel_totals],
             title="Net sales by channel",
             colours=[charts.colour_for(t["channel"], i) for i, t in enumerate(channel_totals)],
-            value_format=charts.money,
+            value_format=charts.money_label,
         ),
         "chart_stores": charts.bar_chart(
             [(t["store"], t["net"]) for t in store_totals[:TOP]],
             title=f"Net sales, top {TOP} stores",
-            value_format=charts.money,
+            value_format=charts.money_label,
         ),
     }
 
@@ -98,7 +99,7 @@ def customers(period: Period) -> dict:
             [(g["group"], g["average_spend"]) for g in data["by_channel_count"]],
             title="Average spend per customer by number of channels used",
             colours=charts.PALETTE,
-            value_format=charts.money,
+            value_format=charts.money_label,
         ),
         "chart_share": charts.stacked_bars(
             [("Customers", [g["customers"] for g in data["by_channel_count"]])],
@@ -152,7 +153,7 @@ def returns(period: Period) -> dict:
             [(m["label"], m["amount"]) for m in methods],
             title="Refunded by method",
             colours=charts.PALETTE,
-            value_format=charts.money,
+            value_format=charts.money_label,
         ),
     }
 
@@ -200,7 +201,7 @@ def rfm(period: Period) -> dict:
             [(s["label"], s["lifetime_value"]) for s in segments],
             title="Average lifetime value per segment",
             colours=charts.PALETTE,
-            value_format=charts.money,
+            value_format=charts.money_label,
         ),
     }
 

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from inventory.models import StockLevel, Variant
 from inventory.operations import MAX_COUNTED, post_stock_count, set_count_quantity, start_stock_count
+from retail.domain.money import is_whole_minor_units
 from retail.models import Store, User
 from retail.spreadsheets import formula_cell
 
@@ -138,7 +139,7 @@ def price_cell(
     if not number.is_finite() or abs(number) >= MAX_PRICE:
         errors.append(f"line {line}: {label} {value!r} is not a price (0 to {MAX_PRICE - CENT})")
         return None
-    if number < 0 or number != number.quantize(CENT):
+    if number < 0 or not is_whole_minor_units(number):
         errors.append(f"line {line}: {label} must be 0 or more with at most 2 decimals")
         return None
     return number

@@ -12,7 +12,7 @@ since the preview (`fingerprint`).
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
@@ -21,10 +21,10 @@ from django.utils import timezone
 
 from inventory.errors import InventoryCode, InventoryError
 from inventory.models import PriceChange, PriceList, PriceSchedule, PriceScheduleLine, Product, Variant
+from retail.domain.money import money, round_to
 from retail.models import User
 from retail.services import record_audit_event
 
-CENT = Decimal("0.01")
 ONE = Decimal("1")
 MAX_PRICE = Decimal("99999999.99")  # DecimalField(max_digits=10, decimal_places=2)
 MAX_PRODUCTS = 5000  # in one bulk change or schedule; more is a catalog import's job
@@ -47,10 +47,10 @@ def with_ending(price: Decimal, ending: str) -> Decimal:
     ".99" / ".95": 36.00 -> 35.99, 27.50 -> 27.99, 0.40 -> 0.99 (never under the ending itself);
     "whole": 27.50 -> 28.00, 0.40 -> 1.00 (never 0 for a price above 0); "": 27.499 -> 27.50.
     """
-    price = Decimal(price).quantize(CENT, ROUND_HALF_UP)
+    price = money(price)
     if ending == Ending.WHOLE:
-        whole = price.quantize(ONE, ROUND_HALF_UP)
-        return max(whole, ONE if price > 0 else Decimal(0)).quantize(CENT)
+        whole = round_to(price, ONE)
+        return money(max(whole, ONE if price > 0 else Decimal(0)))
     if ending in (Ending.NINETY_NINE, Ending.NINETY_FIVE):
         cents = Decimal(f"0{ending}")
         below = price.to_integral_value(rounding=ROUND_FLOOR) + cents
@@ -58,7 +58,7 @@ def with_ending(price: Decimal, ending: str) -> Decimal:
             below -= ONE
         above = below + ONE
         nearest = above if above - price <= price - below else below
-        return max(nearest, cents).quantize(CENT)
+        return money(max(nearest, cents))
     if ending:
         raise InventoryError(f"Unknown price ending {ending!r}.", code=InventoryCode.INVALID_PRICE_ENDING)
     return price

@@ -4,11 +4,8 @@ The data names the order, its store and its customer by id and carries no contac
 receiver that needs them asks with its own credentials.
 """
 
+from retail.domain.money import money
 from webhooks.events import record_event, record_events
-
-
-def _money(value) -> str:
-    return f"{value:.2f}"
 
 
 def order_data(order) -> dict:
@@ -20,9 +17,9 @@ def order_data(order) -> dict:
         "customer_id": order.customer_id,
         "status": order.status,
         "currency": order.currency,
-        "subtotal": _money(order.subtotal),
-        "discount_total": _money(order.discount_total),
-        "total": _money(order.total),
+        "subtotal": str(money(order.subtotal)),
+        "discount_total": str(money(order.discount_total)),
+        "total": str(money(order.total)),
         "placed_at": order.placed_at.isoformat().replace("+00:00", "Z"),
     }
 
@@ -48,8 +45,8 @@ def order_event_data(order, *, fulfillment=None, lines=None, fulfillments=None, 
                 "line_number": line.line_number,
                 "sku": line.sku,
                 "quantity": line.quantity,
-                "unit_price": _money(line.unit_price),
-                "total": _money(line.total),
+                "unit_price": str(money(line.unit_price)),
+                "total": str(money(line.total)),
                 "fulfillment_id": line.fulfillment_id,
             }
             for line in lines

@@ -9,7 +9,7 @@ stock, reservations and ledgers stay consistent; numbers and codes come from ctx
 
 import hashlib
 from datetime import timedelta
-from decimal import ROUND_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import F
 from django.utils import timezone
@@ -19,10 +19,10 @@ from inventory.models import StockLevel, Variant
 from orders import services
 from orders.models import Cart, CartLine, Fulfillment, Order, OrderLine, Payment, StatusChange
 from orders.numbers import seeded_numbers
-from orders.pricing import money
 from orders.services import notifications_muted
 from retail.bulk import copy_models
 from retail.domain.channel import Channel
+from retail.domain.money import minor_unit, money
 from retail.models import Store, StoreMembership
 from retail.seeding import SeedContext, seed_step
 
@@ -159,7 +159,8 @@ def _test_reference(number: str) -> str:
 
 def _unit(amount: Decimal, qty: int) -> Decimal:
     """A unit price that, less the line's discount, gives exactly what was paid (never a negative discount)."""
-    return (amount / qty).quantize(Decimal("0.01"), rounding=ROUND_UP)
+    unit = money(amount / qty)
+    return unit if unit * qty >= amount else unit + minor_unit()
 
 
 def _seed_carts(ctx: SeedContext) -> int:

@@ -11,10 +11,9 @@ from inventory.selectors import available_at, available_online
 from orders.errors import OrderCode, OrderError
 from orders.models import Cart, CartLine, Fulfillment, Order, OrderLine
 from orders.numbers import QR_PREFIX, normalise_order_number
-from orders.pricing import money
 from orders.services import pick_sla
 from retail.domain.codes import read_code
-from retail.domain.money import format_money
+from retail.domain.money import format_money, money
 from retail.errors import RetailCode
 from retail.models import Store, User
 from retail.selectors import stores_for_user

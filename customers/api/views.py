@@ -47,6 +47,7 @@ from retail.api.idempotency import idempotent
 from retail.api.schema import path_example
 from retail.api.serializers import EmptyInput, validate_items
 from retail.domain.channel import Channel
+from retail.domain.money import money
 from retail.errors import RetailCode
 from retail.models import PosDevice, User
 from retail.proxies import client_ip
@@ -202,10 +203,10 @@ class MeLoyaltyView(APIView):
             {
                 "balance": account.balance if account else 0,
                 "tier": account.tier.name if account and account.tier else None,
-                "spend_12m": f"{spend:.2f}",
+                "spend_12m": str(money(spend)),
                 "next_tier": upcoming.name if upcoming else None,
-                "spend_to_next_tier": f"{gap:.2f}" if gap is not None else None,
-                "store_credit": f"{credit or 0:.2f}",
+                "spend_to_next_tier": str(money(gap)) if gap is not None else None,
+                "store_credit": str(money(credit or 0)),
                 "entries": PointsEntrySerializer(entries, many=True).data,
             }
         )

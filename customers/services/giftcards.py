@@ -29,11 +29,11 @@ from django.utils import timezone
 from customers.errors import CustomerCode, CustomerError
 from customers.events import record_gift_card_changed
 from customers.models import Customer, GiftCard, GiftCardEntry
+from retail.domain.money import money
 from retail.errors import RetailCode
 from retail.models import Store, User
 from retail.services import record_audit_event
 
-CENT = Decimal("0.01")
 CODE_DIGITS = 16
 NOT_FOUND_MESSAGE = "No active gift card has that number. Check the number on the card."
 
@@ -59,9 +59,10 @@ def hash_code(code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), normalise_code(code).encode(), hashlib.sha256).hexdigest()
 
 
-def _money(value, field: str = "amount") -> Decimal:
+def _amount(value, field: str = "amount") -> Decimal:
+    """A positive amount, rounded by the kernel's rule; a 400 when it is no number or not above zero."""
     try:
-        amount = Decimal(str(value)).quantize(CENT)
+        amount = money(value)
     except (ArithmeticError, ValueError):
         raise CustomerError(
             "Amounts are decimals like 12.50.", code=RetailCode.INVALID, fields={field: ["Not a number."]}
@@ -169,7 +170,7 @@ def issue_gift_card(
     returned once, to print or send; only its keyed hash and last four digits are kept.
     """
     _require_reference(reference)
-    amount = _money(amount)
+    amount = _amount(amount)
     if source not in GiftCard.Source.values:
         raise CustomerError("Issue a gift card as sold or goodwill.", code=RetailCode.INVALID_KIND,
                             fields={"source": ["sold or goodwill."]})  # fmt: skip
@@ -232,7 +233,7 @@ def redeem_gift_card(
     currency, and a second redeem for the same reference (`gift_card_already_redeemed`).
     """
     _require_reference(reference)
-    amount = _money(amount)
+    amount = _amount(amount)
     card = _find(code, caller=caller, lock=True)
     if currency and currency.upper() != card.currency:
         raise CustomerError(f"This gift card is in {card.currency}.", code=CustomerCode.GIFT_CARD_WRONG_CURRENCY)
@@ -256,7 +257,7 @@ def refund_to_gift_card(
     reopened until a fresh validity period ends (the shopper did not choose to lose the money).
     """
     _require_reference(reference)
-    amount = _money(amount)
+    amount = _amount(amount)
     card = GiftCard.objects.select_for_update().get(pk=card.pk)
     existing = card.entries.filter(kind=GiftCardEntry.Kind.REFUND, reference=reference[:100]).first()
     if existing is not None:

@@ -28,11 +28,10 @@ from customers.models import (
     StoreCreditEntry,
 )
 from customers.services._common import update_rows
+from retail.domain.money import money
 from retail.errors import RetailCode
 from retail.models import Store, User
 from retail.services import record_audit_event
-
-CENT = Decimal("0.01")
 
 
 class InsufficientPoints(CustomerError):
@@ -43,9 +42,10 @@ class InsufficientStoreCredit(CustomerError):
     default_code = CustomerCode.INSUFFICIENT_STORE_CREDIT
 
 
-def _money(value) -> Decimal:
+def _amount(value) -> Decimal:
+    """An amount given to a loyalty service, rounded by the kernel's rule; a 400 when it is no number."""
     try:
-        amount = Decimal(str(value)).quantize(CENT)
+        amount = money(value)
     except (ArithmeticError, ValueError):
         raise CustomerError(
             "Amounts are decimals like 12.50.", code=RetailCode.INVALID, fields={"amount": ["Not a number."]}
@@ -116,7 +116,7 @@ def earn_points(
         if amount is None:
             raise CustomerError("Give points or an amount.", code=RetailCode.INVALID)
         rate = account.tier.points_per_unit if account.tier_id else Decimal("1")
-        points = int((_money(amount) * rate).to_integral_value(rounding=ROUND_DOWN))
+        points = int((_amount(amount) * rate).to_integral_value(rounding=ROUND_DOWN))
     if points <= 0:
         raise CustomerError(
             "Points earned must be positive.", code=RetailCode.INVALID, fields={"points": ["Must be > 0."]}
@@ -208,7 +208,7 @@ def expire_inactive_points(*, inactive_days: int = 365) -> int:
 def rolling_spend(customer: Customer, *, days: int = 365) -> Decimal:
     since = timezone.now() - timedelta(days=days)
     total = PurchasedItem.objects.filter(customer=customer, occurred_at__gte=since).aggregate(s=Sum("amount"))["s"]
-    return (total or Decimal("0")).quantize(CENT)
+    return money(total or 0)
 
 
 @transaction.atomic
@@ -265,7 +265,7 @@ def lock_accounts_for_purchases(customer_ids) -> dict[int, LoyaltyAccount]:
 def purchase_points(account: LoyaltyAccount, amount: Decimal) -> int:
     """Points a purchase of `amount` earns at the account's tier rate (0 when less than one point)."""
     rate = account.tier.points_per_unit if account.tier_id else Decimal("1")
-    return max(int((_money(amount) * rate).to_integral_value(rounding=ROUND_DOWN)), 0)
+    return max(int((_amount(amount) * rate).to_integral_value(rounding=ROUND_DOWN)), 0)
 
 
 def post_purchase_points(earns: list[tuple[LoyaltyAccount, str, int, Decimal, bool]]) -> None:
@@ -286,7 +286,7 @@ def post_purchase_points(earns: list[tuple[LoyaltyAccount, str, int, Decimal, bo
             account.balance += points
             account.last_activity_at = now
         if in_window:
-            account.spend_12m = (account.spend_12m or Decimal("0")) + _money(amount)
+            account.spend_12m = (account.spend_12m or Decimal("0")) + _amount(amount)
         touched[account.pk] = account
     PointsEntry.objects.bulk_create(entries)
     if touched:
@@ -324,7 +324,7 @@ def issue_store_credit(
 ) -> StoreCreditEntry:
     """Credit the shopper (a refund as store credit). Idempotent by reference."""
     _require_reference(reference)
-    amount = _money(amount)
+    amount = _amount(amount)
     if amount <= 0:
         raise CustomerError(
             "Store credit issued must be positive.", code=RetailCode.INVALID, fields={"amount": ["Must be > 0."]}
@@ -352,7 +352,7 @@ def spend_store_credit(
 ) -> StoreCreditEntry:
     """Pay with store credit. Takes the account row lock: concurrent spends never overdraw it."""
     _require_reference(reference)
-    amount = _money(amount)
+    amount = _amount(amount)
     if amount <= 0:
         raise CustomerError(
             "Amount to spend must be positive.", code=RetailCode.INVALID, fields={"amount": ["Must be > 0."]}

@@ -15,6 +15,7 @@ from customers.models import Channel, Customer, CustomerIdentity, Interaction, P
 from customers.services._common import update_rows
 from customers.services.loyalty import recalculate_tier
 from customers.services.profiles import live_profile, resolve_customer
+from retail.domain.money import money
 from retail.errors import ErrorCode, RetailCode
 from retail.models import Store, User
 
@@ -41,7 +42,7 @@ def _purchase_lines(data: dict) -> list[dict]:
         try:
             sku = str(line["sku"]).strip()
             qty = int(line["qty"])
-            amount = Decimal(str(line["amount"])).quantize(Decimal("0.01"))
+            amount = money(line["amount"])
             assert sku and qty > 0 and amount >= 0
         except (KeyError, TypeError, ValueError, InvalidOperation, AssertionError):
             raise CustomerError(

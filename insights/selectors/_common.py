@@ -52,10 +52,6 @@ def _ratio(part, whole, places: int = 1) -> float | None:
     return round(100 * float(part) / float(whole), places) if whole else None
 
 
-def _money(value) -> Decimal:
-    return (value or ZERO).quantize(Decimal("0.01"))
-
-
 def _fetch(sql: str, params) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -12,8 +12,9 @@ from django.db.models import (
 )
 
 from insights.filters import Period
-from insights.selectors._common import ZERO, _fetch, _money, _ratio, _scalar_sum, sold_orders
+from insights.selectors._common import ZERO, _fetch, _ratio, _scalar_sum, sold_orders
 from orders.models import Order
+from retail.domain.money import money
 
 
 def channel_customers(period: Period) -> dict:
@@ -45,10 +46,10 @@ def channel_customers(period: Period) -> dict:
             "customers": customers,
             "share": _ratio(customers, total_customers),
             "orders": orders,
-            "spend": _money(spend),
-            "average_spend": _money(spend / customers) if customers else ZERO,
+            "spend": money(spend),
+            "average_spend": money(spend / customers) if customers else ZERO,
             "orders_per_customer": round(orders / customers, 2) if customers else None,
-            "average_order": _money(spend / orders) if orders else ZERO,
+            "average_order": money(spend / orders) if orders else ZERO,
         }
 
     groups = [
@@ -167,9 +168,9 @@ def rfm_segments(period: Period) -> list[dict]:
                 "share": _ratio(r["customers"], total),
                 "avg_recency_days": round(float(r["recency"]), 1),
                 "avg_orders": round(float(r["orders"]), 2),
-                "avg_spend": _money(Decimal(str(r["spend"]))),
-                "lifetime_value": _money(Decimal(str(r["lifetime"] or 0))),
-                "lifetime_total": _money(Decimal(str(r["lifetime_total"] or 0))),
+                "avg_spend": money(r["spend"]),
+                "lifetime_value": money(r["lifetime"] or 0),
+                "lifetime_total": money(r["lifetime_total"] or 0),
             }
         )
     return result

@@ -13,9 +13,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from insights.filters import Period
-from insights.selectors._common import CHANNELS, _money, _ratio, _scalar_sum, sold_orders
+from insights.selectors._common import CHANNELS, _ratio, _scalar_sum, sold_orders
 from orders.models import OrderLine
 from orders.returns.models import Reason, ReturnLine, ReturnRequest
+from retail.domain.money import money
 
 
 def received_returns(period: Period):
@@ -58,7 +59,7 @@ def returns_by_reason(period: Period) -> list[dict]:
             "label": labels.get(r["reason"], r["reason"]),
             "lines": r["lines"],
             "units": r["units"],
-            "amount": _money(r["amount"]),
+            "amount": money(r["amount"] or 0),
             "share": _ratio(r["units"], returned),
             "return_rate": _ratio(r["units"], sold, 2),
             "units_sold": sold,
@@ -87,7 +88,12 @@ def returns_channel_matrix(period: Period) -> dict:
     cells = {(r["bought"], r["returned"]): r["returns"] for r in rows}
     return {
         "rows": [
-            {"bought": r["bought"], "returned": r["returned"], "returns": r["returns"], "refunds": _money(r["refunds"])}
+            {
+                "bought": r["bought"],
+                "returned": r["returned"],
+                "returns": r["returns"],
+                "refunds": money(r["refunds"] or 0),
+            }
             for r in rows
         ],
         "bought": bought,
@@ -122,7 +128,7 @@ def refund_methods(period: Period) -> list[dict]:
             "label": labels.get(r["refund_method"], r["refund_method"]),
             "returns": r["returns"],
             "share": _ratio(r["returns"], total),
-            "amount": _money(r["amount"]),
+            "amount": money(r["amount"] or 0),
         }
         for r in rows
     ]

@@ -1,7 +1,7 @@
 """Sales per channel and store over a period (live SQL): the series, the overview and the totals."""
 
 from insights.filters import Period
-from insights.selectors._common import ZERO, _fetch, _money, _ratio
+from insights.selectors._common import ZERO, _fetch, _ratio
 from insights.selectors.sales_days import by_day, from_days, sales_days, summed_days
 from insights.selectors.sales_sql import (
     STORE_TABLE,
@@ -12,6 +12,7 @@ from insights.selectors.sales_sql import (
     sales_items,
     sales_row,
 )
+from retail.domain.money import money
 
 
 def sales_series(period: Period, *, by: str = "channel", grain: str | None = None) -> list[dict]:
@@ -76,5 +77,5 @@ def sales_totals(series: list[dict], *, by: str = "channel") -> list[dict]:
     grand = sum((t["net"] for t in totals.values()), ZERO)
     for t in totals.values():
         t["share"] = _ratio(t["net"], grand)
-        t["average_order"] = _money(t["gross"] / t["orders"]) if t["orders"] else ZERO
+        t["average_order"] = money(t["gross"] / t["orders"]) if t["orders"] else ZERO
     return sorted(totals.values(), key=lambda t: (-t["net"], t[by]))

@@ -6,8 +6,9 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from insights.filters import Period
-from insights.selectors._common import _fetch, _money
+from insights.selectors._common import _fetch
 from insights.selectors.sales_sql import bucket_date, by_channel_and_store_sql, sales_items
+from retail.domain.money import money
 
 SALES_DAY_KEY = "insights:sales-day:v2:{}"  # v2: days on each store's own clock
 SALES_DAY_SECONDS = 600  # kept 10 minutes; the beat task (insights.tasks) recounts the default period's every 5
@@ -27,7 +28,7 @@ def _count_days(start, end, *, zones: dict | None = None) -> dict:
     now, days = timezone.now(), {}
     for row in _fetch(sql, params):
         day = days.setdefault(bucket_date(row["bucket"]), _empty_day(now))
-        sums = (row["orders"], _money(row["gross"]), _money(row["short"]), _money(row["refunds"]))
+        sums = (row["orders"], money(row["gross"] or 0), money(row["short"] or 0), money(row["refunds"] or 0))
         day["store" if row["by_store"] else "channel"][row["name"]] = sums
     return days
 

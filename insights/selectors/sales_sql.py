@@ -13,9 +13,10 @@ from django.db.models import (
 from django.db.models.functions import Floor
 
 from insights.filters import Period
-from insights.selectors._common import MONEY, ZERO, _money, _scalar_sum, _sold_through, sold_orders
+from insights.selectors._common import MONEY, ZERO, _scalar_sum, _sold_through, sold_orders
 from orders.models import OrderLine
 from orders.returns.models import ReturnRequest
+from retail.domain.money import money
 from retail.models import Store
 
 _SALE_COLUMNS = ("bucket", "sold_channel", "sold_store", "orders", "gross", "short", "refunds")
@@ -84,7 +85,7 @@ def bucket_date(value):
 
 
 def sales_row(row: dict, by: str, key: str, bucket=None) -> dict:
-    gross, short, refunds = _money(row["gross"]), _money(row["short"]), _money(row["refunds"])
+    gross, short, refunds = money(row["gross"] or 0), money(row["short"] or 0), money(row["refunds"] or 0)
     return {
         **({"period": bucket} if bucket is not None else {}),
         by: row[key],

@@ -11,9 +11,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from insights.selectors._common import CHANNEL_LABELS, ZERO, _money
+from insights.selectors._common import CHANNEL_LABELS, ZERO
 from orders.models import Fulfillment, Order
 from orders.returns.models import ReturnRequest
+from retail.domain.money import money
 
 
 def store_today(*, store, since, until) -> dict:
@@ -52,11 +53,11 @@ def store_today(*, store, since, until) -> dict:
                 "channel": r["channel"],
                 "label": CHANNEL_LABELS.get(r["channel"], r["channel"]),
                 "orders": r["orders"],
-                "sales": _money(r["sales"]),
+                "sales": money(r["sales"] or 0),
             }
             for r in by_channel
         ],
-        "sales": sum((_money(r["sales"]) for r in by_channel), ZERO),
+        "sales": sum((money(r["sales"] or 0) for r in by_channel), ZERO),
         "orders": sum(r["orders"] for r in by_channel),
         **counts,
     }

@@ -1,5 +1,6 @@
 """Webhook events of the returns app: return.requested and return.refunded (exchanges included)."""
 
+from retail.domain.money import money
 from webhooks.events import record_event
 
 
@@ -13,7 +14,7 @@ def return_data(request) -> dict:
         "receiptless": request.receiptless,
         "order_id": request.order_id,
         "customer_id": request.customer_id,
-        "refund_total": f"{request.refund_total:.2f}",
+        "refund_total": str(money(request.refund_total)),
         "refund_method": request.refund_method or None,
     }
 

@@ -7,22 +7,18 @@ verdicts; the desk and the API show the same sentences.
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from orders.returns.models import FAULT_REASONS, Condition, ReturnPolicy
 from retail.domain.channel import Channel
 from retail.domain.money import format_money as _m
+from retail.domain.money import money
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 APPROVAL = "needs a manager's approval"
 
 # Where it was bought, in a sentence and as a heading: the kernel's words for each channel.
 CHANNEL_WORDS = {channel.value: (channel.bought, channel.purchases) for channel in Channel}
-
-
-def money(value) -> Decimal:
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from inventory.services import release_reservations
 from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order
 from orders.numbers import new_pickup_code, new_qr_token
-from orders.pricing import unit_share
 from orders.services._common import actor_or_none, earn_points_for, record_status
 from orders.services.payments import owed_amount, settle_payments
+from retail.domain.money import unit_share
 from retail.errors import RetailCode
 from retail.models import Store
 

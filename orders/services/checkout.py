@@ -20,11 +20,11 @@ from orders.errors import OrderCode, OrderError
 from orders.events import record_order_event
 from orders.models import Cart, Fulfillment, Order, OrderLine
 from orders.numbers import new_order_number
-from orders.pricing import allocate, money
 from orders.services._common import actor_or_none, audit, currency, record_statuses, timeline
 from orders.services.carts import close_cart
 from orders.services.payments import TenderRequest, authorize_payments
 from retail.domain.channel import Channel
+from retail.domain.money import allocate, money
 from retail.errors import RetailCode
 from retail.models import Store, User
 

@@ -19,8 +19,8 @@ from customers.services.loyalty import issue_store_credit, spend_store_credit
 from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order, Payment
 from orders.payments import get_payment_provider
-from orders.pricing import money, unit_share
 from orders.services._common import actor_or_none, audit
+from retail.domain.money import money, unit_share
 
 ZERO = Decimal("0.00")
 POS_PROVIDER = "pos"

@@ -26,7 +26,6 @@ from orders.errors import OrderCode, OrderError
 from orders.events import record_order_event
 from orders.models import Fulfillment, Order, OrderLine
 from orders.numbers import QR_PREFIX
-from orders.pricing import unit_share
 from orders.services._common import actor_or_none, audit, notify, record_status, timeline
 from orders.services._transitions import (
     K,
@@ -42,7 +41,7 @@ from orders.services._transitions import (
 )
 from retail.domain.channel import Channel
 from retail.domain.codes import read_code
-from retail.domain.money import format_money
+from retail.domain.money import format_money, unit_share
 from retail.models import Store, User
 
 

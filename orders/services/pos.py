@@ -31,10 +31,10 @@ from orders.errors import OrderCode, OrderError
 from orders.events import record_pos_orders
 from orders.models import Fulfillment, Order, OrderLine, Payment, StatusChange
 from orders.numbers import new_order_number
-from orders.pricing import allocate, money
 from orders.services._common import currency
 from orders.services.checkout import apply_offer, apply_points
 from orders.services.payments import GIFT_CARD_PROVIDER, POS_PROVIDER
+from retail.domain.money import allocate, money
 from retail.models import AuditEvent, PosDevice
 
 LEDGER_TENDERS = ("store_credit", "gift_card")  # paid from our own ledgers: each receipt in its own savepoint

@@ -7,11 +7,11 @@ same pattern the schema publishes (`\\A...\\Z` in Python is `^...$` in the schem
 
 import re
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from retail.domain.money import money
 from retail.errors import DomainError, ErrorCode, RetailCode
 
 EXAMPLE_STORE = "LON-01"  # the examples in the schema name rows of the demo (and of the fuzz run's chain)
@@ -92,7 +92,7 @@ class MoneyField(serializers.DecimalField):
     def to_internal_value(self, data):
         if not isinstance(data, str) or not re.match(MONEY_PATTERN, data, re.ASCII):
             self.fail("invalid")
-        return Decimal(data).quantize(Decimal("0.01"))
+        return money(data)  # the pattern allows 2 decimals at most: nothing is rounded
 
 
 @extend_schema_field({"type": "string", "format": "date", "pattern": schema_pattern(DATE_PATTERN)})

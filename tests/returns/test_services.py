@@ -9,7 +9,6 @@ from inventory.models import StockLevel, StockMovement
 from inventory.selectors import ledger_drift
 from orders.models import Payment
 from orders.notifications import RecordingAdapter
-from orders.pricing import unit_share
 from orders.returns import services
 from orders.returns.errors import ReturnError
 from orders.returns.models import ReturnRequest
@@ -24,6 +23,7 @@ from orders.returns.services import (
     refund_return,
     start_return,
 )
+from retail.domain.money import unit_share
 from retail.models import AuditEvent, OutboxMessage
 from retail.outbox import deliver_outbox_message
 from tests.factories import TEST_PASSWORD

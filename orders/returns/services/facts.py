@@ -12,7 +12,6 @@ from django.db.models import Count, Min, Sum
 from django.utils import timezone
 
 from orders.models import Fulfillment, Order, OrderLine
-from orders.pricing import money, unit_share
 from orders.returns.models import Condition, Disposition, ReturnLine, ReturnPolicy, ReturnRequest
 from orders.returns.policy import (
     LineFacts,
@@ -25,6 +24,7 @@ from orders.returns.policy import (
     judge_request,
     receiptless_price,
 )
+from retail.domain.money import allocate, money, unit_share
 
 ZERO = Decimal("0.00")
 DELIVERED = (Fulfillment.Status.COLLECTED, Fulfillment.Status.SHIPPED)
@@ -159,14 +159,19 @@ def offer_facts(order: Order, lines: list[OrderLine], *, returning: dict[int, in
     """The order-level offer and what the shopper keeps once this return and earlier ones are done."""
     if not order.offer_code or order.offer_discount <= 0 or order.discount_total <= 0:
         return None
-    kept_gross, offer_on_kept = ZERO, ZERO
+    kept_gross, discount_on_kept = ZERO, ZERO
     for line in lines:
         kept = max(0, delivered_units(line) - done.get(line.pk, 0) - returning.get(line.pk, 0))
         if not kept:
             continue
         kept_gross += money(line.unit_price * kept)
-        line_discount_on_kept = unit_share(line.discount, line.quantity, 0, kept)
-        offer_on_kept += money(line_discount_on_kept * order.offer_discount / order.discount_total)
+        discount_on_kept += unit_share(line.discount, line.quantity, 0, kept)
+    # The kept units' discount, split to the cent between the offer and the rest (points, line discounts).
+    offer_on_kept = (
+        allocate(discount_on_kept, [order.offer_discount, order.discount_total - order.offer_discount])[0]
+        if discount_on_kept
+        else ZERO
+    )
     clawed = (
         ReturnRequest.objects.filter(order=order, status__in=ReturnRequest.DONE_STATUSES).aggregate(
             s=Sum("clawback_total")

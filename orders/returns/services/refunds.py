@@ -20,7 +20,6 @@ from customers.services.timeline import record_interaction
 from inventory.models import Variant
 from orders.errors import OrderError
 from orders.models import Order, Payment
-from orders.pricing import money
 from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.events import record_return_event
 from orders.returns.models import ReturnRequest
@@ -31,7 +30,7 @@ from orders.returns.services.receiving import rejudge, request_lines
 from orders.returns.services.requests import lock_request
 from orders.services import GroupRequest, TenderRequest, place_order, refund_payment
 from retail.domain.channel import Channel
-from retail.domain.money import format_money
+from retail.domain.money import format_money, money
 from retail.errors import RetailCode
 from retail.models import Store, User
 from retail.services import record_audit_event
