@@ -20,7 +20,7 @@ def portal(request):
         "current_store": store,
         "my_stores": my_stores,
         "store_role": getattr(request, "store_role", None),
-        "portal_nav": portal_nav(),
+        "portal_nav": portal_nav,  # reversed where a page shows the top bar, not for every fragment
     }
 
 
