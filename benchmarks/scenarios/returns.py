@@ -29,7 +29,8 @@ from customers.models import (
 from inventory.models import Category, Product, StockLevel, StockMovement, Variant
 from orders.models import Fulfillment, Order, OrderLine, Payment
 from orders.numbers import ALPHABET
-from orders.returns.models import ReturnLine, ReturnNotification, ReturnPolicy, ReturnRequest
+from orders.returns.models import ReturnLine, ReturnNotification, ReturnPolicy, ReturnRequest, standard_windows
+from orders.returns.services.policy_admin import save_return_policy
 from retail.models import OutboxMessage, Store, User
 
 MARK = "BENCHRET"
@@ -56,7 +57,7 @@ def _build(ctx: ScenarioContext, store: Store) -> tuple[Customer, list[Order]]:
     from customers.services.profiles import create_customer
 
     if not ReturnPolicy.objects.filter(is_active=True).exists():
-        ReturnPolicy.objects.create(name=f"{MARK} policy")
+        save_return_policy(policy=ReturnPolicy(name=f"{MARK} policy"), actor=None, windows=standard_windows())
     category, _ = Category.objects.get_or_create(slug=f"{MARK.lower()}-cat", defaults={"name": "Bench returns"})
     product = Product.objects.create(
         style_code=f"{MARK}-P", name="Bench linen shirt", category=category, base_price=Decimal("40.00")

@@ -3,9 +3,30 @@
 from django.contrib import admin, messages
 
 from orders.returns.errors import ReturnError
-from orders.returns.models import ReturnLine, ReturnNotification, ReturnPolicy, ReturnRequest
+from orders.returns.models import ReturnLine, ReturnNotification, ReturnPolicy, ReturnRequest, ReturnWindow
 from orders.returns.services import cancel_return
-from orders.returns.services.policy_admin import save_return_policy
+from orders.returns.services.policy_admin import save_return_policy, save_return_windows
+from retail.domain.channel import Channel
+
+
+class ReturnWindowInline(admin.TabularInline):
+    """The policy's windows, a row per channel; a blank row for each channel that has none yet."""
+
+    model = ReturnWindow
+    fields = ["channel", "days"]
+    verbose_name = "return window"
+    verbose_name_plural = (
+        "Return windows by channel (a category's or a style's own window in the catalog wins; "
+        "a channel without a window needs a manager's approval)"
+    )
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return len(channels_without_window(obj))
+
+
+def channels_without_window(policy: ReturnPolicy | None) -> list[str]:
+    have = set(policy.windows.values_list("channel", flat=True)) if policy is not None and policy.pk else set()
+    return [channel for channel in Channel.values if channel not in have]
 
 
 @admin.register(ReturnPolicy)
@@ -13,9 +34,7 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
     list_display = [
         "name",
         "is_active",
-        "window_web_days",
-        "window_app_days",
-        "window_store_days",
+        "windows",
         "restocking_fee_percent",
         "receiptless_max_returns",
         "approval_over",
@@ -23,18 +42,10 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
     ]
     list_filter = ["is_active"]
     search_fields = ["name"]
+    inlines = [ReturnWindowInline]
     fieldsets = [
         (None, {"fields": ["name", "is_active"]}),
-        (
-            "Return windows by channel (a category's or a style's own window in the catalog wins)",
-            {
-                "fields": [
-                    ("window_app_days", "window_web_days", "window_store_days"),
-                    ("window_phone_days", "window_kiosk_days"),
-                    "fault_window_days",
-                ]
-            },
-        ),
+        ("Faults", {"fields": ["fault_window_days"]}),
         ("Fees", {"fields": ["restocking_fee_percent", "mail_return_fee", "offer_minimum_spend"]}),
         (
             "Without a receipt",
@@ -49,8 +60,37 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
         ("Manager approval", {"fields": ["approval_over"]}),
     ]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("windows")
+
+    @admin.display(description="windows (days)")
+    def windows(self, obj: ReturnPolicy) -> str:
+        return " · ".join(f"{row.get_channel_display()} {row.days}" for row in obj.windows.all()) or "none"
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, ReturnWindowInline):  # the same on the POST: unchanged blank rows are skipped
+            kwargs["initial"] = [{"channel": channel} for channel in channels_without_window(obj)]
+        return kwargs
+
     def save_model(self, request, obj, form, change):
         save_return_policy(policy=obj, actor=request.user, changed=list(form.changed_data))
+
+    def save_related(self, request, form, formsets, change):
+        # The windows go through the service (audited, all at once), not the inline's own save.
+        for formset in formsets:
+            if formset.model is ReturnWindow:
+                windows = {
+                    f.cleaned_data["channel"]: f.cleaned_data["days"]
+                    for f in formset.forms
+                    if f.cleaned_data and not f.cleaned_data.get("DELETE")
+                }
+                save_return_windows(policy=form.instance, windows=windows, actor=request.user)
+                # the admin's history entry reads these; the audit event holds the windows before/after
+                formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            else:
+                self.save_formset(request, form, formset, change)
+        form.save_m2m()
 
 
 class ReturnLineInline(admin.TabularInline):

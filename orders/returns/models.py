@@ -3,10 +3,13 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Round
+from django.db.models import OuterRef, Q
+from django.db.models.functions import JSONObject, Round
+
+from retail.domain.channel import Channel, channel_choices
 
 ZERO = Decimal("0.00")
 
@@ -39,26 +42,31 @@ class Disposition(models.TextChoices):
     INSPECTION = "inspection", "Held for inspection"
 
 
+def standard_windows() -> dict[str, int]:
+    """The built-in policy's windows (no policy in the database) and the seeds': 28 days for what
+    was bought over a store's counter, 30 for every other channel."""
+    return {channel.value: 28 if channel.in_store else 30 for channel in Channel}
+
+
 class ReturnPolicyQuerySet(models.QuerySet):
     def current(self) -> "ReturnPolicy":
-        """The active policy, or the built-in defaults (unsaved) when head office has none."""
-        return self.filter(is_active=True).first() or ReturnPolicy(name="Default policy")
+        """The active policy with its windows, in one query; or the built-in policy (unsaved, with
+        `standard_windows()`) when head office has none."""
+        window = JSONObject(channel="channel", days="days")
+        rows = ArraySubquery(ReturnWindow.objects.filter(policy=OuterRef("pk")).order_by("channel").values(row=window))
+        return self.filter(is_active=True).annotate(window_rows=rows).first() or ReturnPolicy(name="Default policy")
 
 
 class ReturnPolicy(models.Model):
     """The rules every return is judged by. One is active; merchandisers edit it in the admin.
 
     Windows by category and style live on the catalog (Category / Product `return_window_days`,
-    Product `final_sale`); this holds the channel defaults and the money rules.
+    Product `final_sale`); the windows by channel are its `ReturnWindow` rows; this holds the money
+    rules.
     """
 
     name = models.CharField(max_length=80)
     is_active = models.BooleanField(default=True, help_text="Only one policy is active at a time.")
-    window_app_days = models.PositiveSmallIntegerField("app window (days)", default=30)
-    window_web_days = models.PositiveSmallIntegerField("web window (days)", default=30)
-    window_store_days = models.PositiveSmallIntegerField("store window (days)", default=28)
-    window_phone_days = models.PositiveSmallIntegerField("phone window (days)", default=30)
-    window_kiosk_days = models.PositiveSmallIntegerField("kiosk window (days)", default=30)
     fault_window_days = models.PositiveSmallIntegerField(
         default=180, help_text="Faulty, damaged on arrival, wrong or misdescribed items: returnable this long."
     )
@@ -130,8 +138,36 @@ class ReturnPolicy(models.Model):
         # database constraint still guarantees a single active policy.
         super().validate_constraints(exclude={*(exclude or ()), "is_active"})
 
-    def window_for_channel(self, channel: str) -> int:
-        return getattr(self, f"window_{channel}_days", self.window_store_days)
+    def windows_by_channel(self) -> dict[str, int]:
+        """{channel: days} from this policy's rows (read with it by `current()`, else one query). The
+        built-in policy (unsaved) has `standard_windows()`. A channel without a row has no window."""
+        if self.pk is None:
+            return standard_windows()
+        rows = getattr(self, "window_rows", None)
+        if rows is None:
+            rows = list(self.windows.values("channel", "days"))
+        return {row["channel"]: row["days"] for row in rows}
+
+
+class ReturnWindow(models.Model):
+    """How many days after purchase goods bought on one channel can come back, under one policy.
+
+    One row per (policy, channel); the channel is the kernel's (retail.domain.channel). A channel
+    with no row has no window: its purchases come back only with a manager's approval (or when
+    faulty, inside the fault window; or inside a category's or a style's own window). Nothing
+    falls back to another channel's window.
+    """
+
+    policy = models.ForeignKey(ReturnPolicy, on_delete=models.CASCADE, related_name="windows")
+    channel = models.CharField(max_length=16, choices=channel_choices)
+    days = models.PositiveSmallIntegerField("window (days)")
+
+    class Meta:
+        ordering = ["policy", "channel"]
+        constraints = [models.UniqueConstraint(fields=["policy", "channel"], name="returnwindow_one_per_channel")]
+
+    def __str__(self):
+        return f"{self.get_channel_display()}: {self.days} days"
 
 
 class ReturnRequest(models.Model):

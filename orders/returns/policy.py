@@ -17,15 +17,18 @@ from retail.domain.money import money
 ZERO = Decimal("0.00")
 APPROVAL = "needs a manager's approval"
 
-# Where it was bought, in a sentence and as a heading: the kernel's words for each channel.
-CHANNEL_WORDS = {channel.value: (channel.bought, channel.purchases) for channel in Channel}
+
+def channel_words(value: str) -> tuple[str, str]:
+    """Where it was bought, in a sentence and as a heading ("in the app", "App orders"): the kernel's."""
+    channel = Channel.read(value)
+    return (channel.bought, channel.purchases) if channel is not None else (f"on {value}", f"{value} orders")
 
 
 @dataclass(frozen=True)
 class Rules:
     """The policy's numbers, copied from a ReturnPolicy row (or given directly in tests)."""
 
-    windows: dict[str, int]
+    windows: dict[str, int]  # {channel: days}; a channel without one has no window (manager's approval)
     fault_window_days: int = 180
     restocking_fee_percent: Decimal = Decimal("10.00")
     mail_return_fee: Decimal = Decimal("3.95")
@@ -39,7 +42,7 @@ class Rules:
     @classmethod
     def from_policy(cls, policy: ReturnPolicy) -> "Rules":
         return cls(
-            windows={channel: policy.window_for_channel(channel) for channel in CHANNEL_WORDS},
+            windows=policy.windows_by_channel(),
             fault_window_days=policy.fault_window_days,
             restocking_fee_percent=policy.restocking_fee_percent,
             mail_return_fee=policy.mail_return_fee,
@@ -85,16 +88,14 @@ def _ago(days: int) -> str:
     return "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
 
 
-def window_for(rules: Rules, facts: LineFacts) -> tuple[int, str]:
-    """(days, who says so): the style's own window, else its category's, else the channel's."""
+def window_for(rules: Rules, facts: LineFacts) -> tuple[int | None, str]:
+    """(days, who says so): the style's own window, else its category's, else the channel's row.
+    None when the policy has no window for the channel: no other channel's window stands in."""
     if facts.product_window_days is not None:
         return facts.product_window_days, "this style"
     if facts.category_window_days is not None:
         return facts.category_window_days, f"items in {facts.category_name}" if facts.category_name else "this category"
-    channel = facts.channel or Channel.STORE
-    return rules.windows.get(channel, rules.windows.get(Channel.STORE, 28)), CHANNEL_WORDS.get(
-        channel, ("", "Purchases")
-    )[1].lower()
+    return rules.windows.get(facts.channel), channel_words(facts.channel)[1].lower()
 
 
 def judge_line(rules: Rules, facts: LineFacts) -> LineVerdict:
@@ -107,9 +108,20 @@ def judge_line(rules: Rules, facts: LineFacts) -> LineVerdict:
         sentences.append(facts.price_note or "No receipt: credited as store credit.")
     else:
         days = (facts.today - facts.bought_on).days
-        where = CHANNEL_WORDS.get(facts.channel, (f"on {facts.channel}", ""))[0]
+        where = channel_words(facts.channel)[0]
         window, source = window_for(rules, facts)
-        if days <= window:
+        if window is None:
+            if fault and days <= rules.fault_window_days:
+                sentences.append(
+                    f"Bought {where} {_ago(days)}; the policy sets no return window for {source}, but faulty "
+                    f"items can be returned within {rules.fault_window_days} days."
+                )
+            else:
+                sentences.append(
+                    f"Bought {where} {_ago(days)}; the policy sets no return window for {source}, so this {APPROVAL}."
+                )
+                needs_approval = True
+        elif days <= window:
             sentences.append(f"Bought {where} {_ago(days)}; {source} can be returned within {window} days.")
         elif fault and days <= rules.fault_window_days:
             sentences.append(

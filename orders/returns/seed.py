@@ -22,7 +22,7 @@ from orders.errors import OrderError
 from orders.models import Order, Payment
 from orders.numbers import seeded_numbers
 from orders.returns.errors import ReturnError
-from orders.returns.models import ReturnPolicy, ReturnRequest
+from orders.returns.models import ReturnPolicy, ReturnRequest, standard_windows
 from orders.returns.services import (
     ExchangeRequest,
     LineRequest,
@@ -60,7 +60,9 @@ def seed_returns(ctx: SeedContext) -> None:
         ctx.log("  returns already present; left as they are")
         return
     if not ReturnPolicy.objects.filter(is_active=True).exists():
-        save_return_policy(policy=ReturnPolicy(name="Standard returns 2026", is_active=True), actor=None)
+        save_return_policy(
+            policy=ReturnPolicy(name="Standard returns 2026", is_active=True), actor=None, windows=standard_windows()
+        )
     rng, now = ctx.rng, timezone.now()
     stores = list(Store.objects.active().filter(accepts_returns=True).order_by("code"))
     desks = [s for s in stores if s.kind == Store.Kind.STORE]

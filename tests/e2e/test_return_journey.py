@@ -13,12 +13,13 @@ from customers.services.profiles import set_consent
 from inventory import services as inventory
 from inventory.models import StockLevel, StockMovement
 from orders.models import Fulfillment
-from orders.returns.models import ReturnPolicy, ReturnRequest
+from orders.returns.models import ReturnRequest
 from orders.services import GroupRequest, TenderRequest, hand_over_pickup, mark_ready, place_order, scan_pick
 from retail.models import StoreMembership
 from tests.factories import TEST_PASSWORD, MembershipFactory, StoreFactory, UserFactory
 from tests.helpers import pickup_proof
 from tests.inventory.factories import CategoryFactory, VariantFactory
+from tests.returns.factories import make_policy
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +31,7 @@ def chain(transactional_db):
     manchester = StoreFactory(
         code="MAN-01", name="Omnistore Manchester Arndale", city="Manchester", latitude="53.4839", longitude="-2.2386"
     )
-    ReturnPolicy.objects.create(name="Standard returns 2026")
+    make_policy("Standard returns 2026")
     tops = CategoryFactory(name="Shirts", slug="shirts")
     shirt = VariantFactory(
         sku="LIN-SHIRT-NAV-M",

@@ -9,13 +9,14 @@ from playwright.sync_api import expect
 from customers.services import create_customer
 from inventory import services as inventory
 from orders.models import Fulfillment
-from orders.returns.models import ReturnPolicy, ReturnRequest
+from orders.returns.models import ReturnRequest
 from orders.returns.services import LineRequest, start_return
 from orders.services import GroupRequest, TenderRequest, hand_over_pickup, mark_ready, place_order, scan_pick
 from retail.models import StoreMembership
 from tests.factories import TEST_PASSWORD, MembershipFactory, StoreFactory, UserFactory
 from tests.helpers import pickup_proof
 from tests.inventory.factories import VariantFactory
+from tests.returns.factories import make_policy
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +41,7 @@ def busy_desk(transactional_db):
     """Manchester's desk with six returns in progress: long names, a receipt-less one, one for a manager."""
     covent = StoreFactory(code="LON-01", name="Omnistore Covent Garden", city="London")
     manchester = StoreFactory(code="MAN-01", name="Omnistore Manchester Arndale", city="Manchester")
-    ReturnPolicy.objects.create(name="Standard returns 2026")
+    make_policy("Standard returns 2026")
     shirt = VariantFactory(sku="LIN-SHIRT-NAV-M", product__name="Linen shirt", product__base_price=Decimal("1249.00"))
     inventory.receive_stock(location=covent, lines=[(shirt, 20)], reference="PO-100")
     picker = MembershipFactory(store=covent).user

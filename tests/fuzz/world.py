@@ -15,6 +15,7 @@ from retail.models import StoreMembership
 from retail.services import issue_pos_device
 from tests.factories import TEST_PASSWORD, MembershipFactory, StoreFactory, UserFactory, WarehouseFactory
 from tests.helpers import enrol_totp, pickup_proof
+from tests.returns.factories import make_policy
 
 SHOPPER_EMAIL = "fuzz.shopper@example.com"
 LOGIN_URL = "/_allauth/app/v1/auth/login"
@@ -75,7 +76,7 @@ def build_world(caller: str = "shopper") -> World:
     from inventory.api.views import EXAMPLE_CATEGORY
     from orders.api.examples import EXAMPLE_CART, EXAMPLE_ORDER, EXAMPLE_RECEIPT, EXAMPLE_RMA
     from orders.models import Cart, Fulfillment, Order
-    from orders.returns.models import ReturnPolicy, ReturnRequest
+    from orders.returns.models import ReturnRequest
     from orders.returns.services import LineRequest, start_return
     from orders.services import (
         GroupRequest,
@@ -99,7 +100,7 @@ def build_world(caller: str = "shopper") -> World:
     )
     warehouse = WarehouseFactory(code="WH-01", name="Midlands DC", city="Leicester")
     world.stores = [london.code, manchester.code, warehouse.code]
-    ReturnPolicy.objects.create(name="Standard")
+    make_policy("Standard")
 
     variants = []
     for index, (name, colour, sizes) in enumerate([("Tee", "Blue", ("S", "M", "L")), ("Chino", "Stone", ("30", "32"))]):

@@ -11,7 +11,6 @@ from customers.services.profiles import set_consent
 from inventory import services as inventory
 from orders.models import Fulfillment, Order
 from orders.notifications import RecordingAdapter
-from orders.returns.models import ReturnPolicy
 from orders.services import (
     GroupRequest,
     TenderRequest,
@@ -25,6 +24,7 @@ from retail.models import StoreMembership
 from tests.factories import MembershipFactory, StoreFactory, UserFactory, WarehouseFactory
 from tests.helpers import pickup_proof
 from tests.inventory.factories import CategoryFactory, VariantFactory
+from tests.returns.factories import make_policy
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +39,7 @@ def _recording_adapters(settings):
 
 @pytest.fixture
 def policy(db):
-    return ReturnPolicy.objects.create(name="Standard")
+    return make_policy("Standard")
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import pytest
 
 from orders.returns.models import ReturnPolicy
 from orders.returns.services import LineRequest, start_return
+from orders.returns.services.facts import current_rules
 from retail.models import AuditEvent
 from tests.factories import UserFactory
 from tests.helpers import enrol_totp
@@ -23,11 +24,6 @@ def policy_form(**values):
     data = {
         "name": "Winter 2026",
         "is_active": "on",
-        "window_app_days": 45,
-        "window_web_days": 45,
-        "window_store_days": 28,
-        "window_phone_days": 30,
-        "window_kiosk_days": 30,
         "fault_window_days": 180,
         "restocking_fee_percent": "10.00",
         "mail_return_fee": "3.95",
@@ -42,19 +38,75 @@ def policy_form(**values):
     return data
 
 
+def window_forms(rows: list[tuple[str, str]], *, initial: int = 0, ids: list[int] | None = None) -> dict:
+    """The windows inline: (channel, days) per row; the first `initial` rows are the saved ones (`ids`)."""
+    data = {
+        "windows-TOTAL_FORMS": str(len(rows)),
+        "windows-INITIAL_FORMS": str(initial),
+        "windows-MIN_NUM_FORMS": "0",
+        "windows-MAX_NUM_FORMS": "1000",
+    }
+    for index, (channel, days) in enumerate(rows):
+        data[f"windows-{index}-channel"] = channel
+        data[f"windows-{index}-days"] = days
+        if ids and index < len(ids):
+            data[f"windows-{index}-id"] = str(ids[index])
+            data[f"windows-{index}-policy"] = ""
+    return data
+
+
+# The add form offers a blank row per channel: those left blank are not saved (no window).
+NEW_WINDOWS = window_forms([("app", "45"), ("web", "45"), ("store", "28"), ("phone", ""), ("kiosk", "")])
+
+
 def test_a_new_active_policy_retires_the_old_one_and_is_audited(admin_client, policy):
     # when head office adds an active policy
-    response = admin_client.post("/admin/returns/returnpolicy/add/", policy_form())
+    response = admin_client.post("/admin/returns/returnpolicy/add/", policy_form() | NEW_WINDOWS)
     # then it is the one in force, the old one retired, and the change audited
     assert response.status_code == 302
-    assert ReturnPolicy.objects.current().name == "Winter 2026"
+    current = ReturnPolicy.objects.current()
+    assert current.name == "Winter 2026"
+    # and its windows are the rows typed in; the channels left blank have none
+    assert current.windows_by_channel() == {"app": 45, "web": 45, "store": 28}
     policy.refresh_from_db()
     assert policy.is_active is False
     assert AuditEvent.objects.filter(action="return_policy.saved").exists()
+    saved = AuditEvent.objects.get(action="return_policy.windows_saved")
+    assert saved.details["after"] == {"app": 45, "store": 28, "web": 45}
+
+
+def test_the_windows_are_edited_inline_one_row_per_channel(admin_client, policy):
+    # given the standard policy: a window for every channel
+    page = admin_client.get(f"/admin/returns/returnpolicy/{policy.pk}/change/").content.decode()
+    assert 'name="windows-TOTAL_FORMS" value="5"' in page and "Window (days)" in page
+    rows = list(policy.windows.order_by("pk").values_list("pk", "channel", "days"))
+    # when head office gives the app 60 days and removes the phone's window
+    data = policy_form(name=policy.name) | window_forms(
+        [(c, "60" if c == "app" else str(d)) for _, c, d in rows], initial=len(rows), ids=[pk for pk, _, _ in rows]
+    )
+    phone = next(i for i, (_, c, _) in enumerate(rows) if c == "phone")
+    data[f"windows-{phone}-DELETE"] = "on"
+    response = admin_client.post(f"/admin/returns/returnpolicy/{policy.pk}/change/", data)
+    # then
+    assert response.status_code == 302
+    assert policy.windows_by_channel() == {"app": 60, "web": 30, "store": 28, "kiosk": 30}
+    saved = AuditEvent.objects.get(action="return_policy.windows_saved")
+    assert saved.details["before"]["phone"] == 30 and "phone" not in saved.details["after"]
+    # and the form offers the phone a blank row again
+    page = admin_client.get(f"/admin/returns/returnpolicy/{policy.pk}/change/").content.decode()
+    assert 'name="windows-TOTAL_FORMS" value="5"' in page
+
+
+def test_two_windows_for_one_channel_are_a_form_error(admin_client, policy):
+    data = policy_form() | window_forms([("app", "45"), ("app", "30")])
+    response = admin_client.post("/admin/returns/returnpolicy/add/", data)
+    assert response.status_code == 200 and "errornote" in response.content.decode()
+    assert ReturnPolicy.objects.count() == 1
 
 
 def test_a_bad_fee_is_a_form_error(admin_client, policy):
-    response = admin_client.post("/admin/returns/returnpolicy/add/", policy_form(restocking_fee_percent="120"))
+    data = policy_form(restocking_fee_percent="120") | NEW_WINDOWS
+    response = admin_client.post("/admin/returns/returnpolicy/add/", data)
     assert response.status_code == 200 and "errornote" in response.content.decode()
     assert ReturnPolicy.objects.count() == 1
 
@@ -68,3 +120,13 @@ def test_returns_are_found_by_rma_or_order_number_and_read_only(admin_client, po
     assert request.rma_number in by_rma and request.rma_number in by_order
     assert detail.status_code == 200 and "Bought on the web today" in detail.content.decode()
     assert admin_client.get("/admin/returns/returnrequest/add/").status_code == 403
+
+
+def test_the_active_policy_and_its_windows_are_read_in_one_query(policy, django_assert_num_queries):
+    # given the standard windows, the kiosk's removed: the rules hold exactly the rows
+    policy.windows.filter(channel="kiosk").delete()
+    # when
+    with django_assert_num_queries(1):
+        rules = current_rules()
+    # then
+    assert rules.windows == {"app": 30, "web": 30, "store": 28, "phone": 30}

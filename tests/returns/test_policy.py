@@ -62,6 +62,30 @@ def test_window_by_channel(channel, days, needs, words):
     assert words in verdict.explanation
 
 
+def test_a_channel_without_a_window_needs_a_manager_and_borrows_no_other_window():
+    # given a policy with windows for the web and the store only
+    rules = Rules(windows={"web": 30, "store": 28})
+    # when a phone order of 3 days ago comes back for a change of mind, and another as faulty
+    changed_mind = judge_line(rules, facts(channel="phone", bought_on=TODAY - timedelta(days=3)))
+    faulty = judge_line(rules, facts(channel="phone", reason="defective", bought_on=TODAY - timedelta(days=3)))
+    # then the first needs a manager, in words; the fault window still holds for the second
+    assert changed_mind.needs_approval
+    assert changed_mind.explanation == (
+        "Bought by phone 3 days ago; the policy sets no return window for phone orders, "
+        "so this needs a manager's approval."
+    )
+    assert not faulty.needs_approval
+    assert "no return window for phone orders, but faulty items can be returned within 180 days" in (
+        faulty.explanation
+    )
+
+
+def test_the_built_in_policy_has_the_standard_windows():
+    # given no policy in the database: the built-in one (unsaved)
+    # then every channel of the kernel has its window: 28 days over a store's counter, 30 elsewhere
+    assert RULES.windows == {"app": 30, "web": 30, "store": 28, "phone": 30, "kiosk": 30}
+
+
 def test_category_window_overrides_the_channel_and_the_style_overrides_the_category():
     # given a category with 60 days, and a style with 14
     by_category = facts(bought_on=TODAY - timedelta(days=45), category_window_days=60, category_name="Outerwear")

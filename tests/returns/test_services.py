@@ -285,11 +285,11 @@ def test_an_order_level_offer_no_longer_met_is_clawed_back_then_given_back(
     deliver, shirt, jeans, shopper, store, associate
 ):
     from customers.services.loyalty import assign_offer
-    from orders.returns.models import ReturnPolicy
     from tests.customers.factories import OfferFactory
+    from tests.returns.factories import make_policy
 
     # given offers need 50.00 of kept goods, and an order of a shirt (30.00) and jeans (59.99) with 10.00 off
-    ReturnPolicy.objects.create(name="With offer rule", offer_minimum_spend=Decimal("50.00"))
+    make_policy("With offer rule", offer_minimum_spend=Decimal("50.00"))
     offer = OfferFactory(code="tenoff", discount_percent=None, discount_amount=Decimal("10.00"))
     assign_offer(offer=offer, customer=shopper)
     order = deliver([("SHIRT-M", 1), ("JEANS-32", 1)], offer_code="tenoff")

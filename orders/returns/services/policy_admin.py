@@ -2,14 +2,21 @@
 
 from django.db import transaction
 
-from orders.returns.models import ReturnPolicy
+from orders.returns.models import ReturnPolicy, ReturnWindow
 from retail.models import User
 from retail.services import record_audit_event
 
 
 @transaction.atomic
-def save_return_policy(*, policy: ReturnPolicy, actor: User | None, changed: list[str] | None = None) -> ReturnPolicy:
-    """Save a policy; activating it retires the one active before (the database allows one active)."""
+def save_return_policy(
+    *,
+    policy: ReturnPolicy,
+    actor: User | None,
+    changed: list[str] | None = None,
+    windows: dict[str, int] | None = None,
+) -> ReturnPolicy:
+    """Save a policy; activating it retires the one active before (the database allows one active).
+    With `windows` ({channel: days}) its windows become exactly those (see save_return_windows)."""
     policy.full_clean(validate_constraints=False)
     if policy.is_active:
         ReturnPolicy.objects.select_for_update().filter(is_active=True).exclude(pk=policy.pk).update(is_active=False)
@@ -20,4 +27,29 @@ def save_return_policy(*, policy: ReturnPolicy, actor: User | None, changed: lis
         obj=policy,
         details={"name": policy.name, "active": policy.is_active, "changed": changed or []},
     )
+    if windows is not None:
+        save_return_windows(policy=policy, windows=windows, actor=actor)
     return policy
+
+
+@transaction.atomic
+def save_return_windows(*, policy: ReturnPolicy, windows: dict[str, int], actor: User | None) -> list[ReturnWindow]:
+    """The policy's windows become exactly `windows` ({channel: days}): a channel left out has no
+    window (its purchases need a manager's approval). Audited with the windows before and after."""
+    before = dict(policy.windows.values_list("channel", "days"))
+    rows = [ReturnWindow(policy=policy, channel=channel, days=days) for channel, days in sorted(windows.items())]
+    for row in rows:
+        row.full_clean(exclude=["policy"], validate_constraints=False)  # a channel of the kernel, days >= 0
+    if before == dict(windows):
+        return rows
+    policy.windows.exclude(channel__in=list(windows)).delete()
+    ReturnWindow.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["policy", "channel"], update_fields=["days"]
+    )
+    record_audit_event(
+        actor=actor,
+        action="return_policy.windows_saved",
+        obj=policy,
+        details={"name": policy.name, "before": before, "after": dict(sorted(windows.items()))},
+    )
+    return rows
