@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from orders.returns.models import FAULT_REASONS, Condition, ReturnPolicy
+from orders.returns.models import FAULT_REASONS, Condition, ReturnPolicy, ReturnRequest
 from retail.domain.channel import Channel
 from retail.domain.money import format_money as _m
 from retail.domain.money import money
@@ -167,6 +167,30 @@ def receiptless_price(*, current: Decimal, lowest_recent: Decimal | None, days: 
             f"No receipt: credited at {_m(price)}, the lowest price in the last {days} days (now {_m(current)}).",
         )
     return current, f"No receipt: credited at today's price of {_m(current)}, the lowest in the last {days} days."
+
+
+RefundMethod = ReturnRequest.RefundMethod
+NO_RECEIPT = "Without a receipt the refund is store credit or an exchange."
+NO_PROFILE = "Store credit and exchanges need the shopper's profile; refund to the original payment instead."
+
+
+@dataclass(frozen=True)
+class RefundMethods:
+    """The ways a return may give the money back, and for each one it may not, the sentence why."""
+
+    allowed: list[str]
+    refused: dict[str, str]
+
+
+def allowed_refund_methods(*, receiptless: bool, known_shopper: bool) -> RefundMethods:
+    """Without a receipt, never to the original payment (store credit or an exchange); store credit
+    and exchanges need the shopper's profile. The service enforces it, the desk offers only these."""
+    refused: dict[str, str] = {}
+    if receiptless:
+        refused[RefundMethod.ORIGINAL] = NO_RECEIPT
+    if not known_shopper:
+        refused |= {RefundMethod.STORE_CREDIT: NO_PROFILE, RefundMethod.EXCHANGE: NO_PROFILE}
+    return RefundMethods(allowed=[m for m in RefundMethod.values if m not in refused], refused=refused)
 
 
 @dataclass(frozen=True)

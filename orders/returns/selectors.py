@@ -107,17 +107,6 @@ def returnable_orders_of(customer, *, limit: int = 20, offset: int = 0) -> list[
     )
 
 
-def returned_units(order: Order) -> dict[int, int]:
-    """Units of each order line already on a live return (one query)."""
-    out: dict[int, int] = {}
-    rows = ReturnLine.objects.filter(
-        order_line__order=order, request__status__in=ReturnRequest.LIVE_STATUSES
-    ).values_list("order_line_id", "quantity")
-    for line_id, quantity in rows:
-        out[line_id] = out.get(line_id, 0) + quantity
-    return out
-
-
 def returns_in_progress(*, store: Store, limit: int = 100) -> list[ReturnRequest]:
     """Returns this store is working on: received or inspected here and not refunded, plus online
     returns started for this store (requested); one query whatever their number."""

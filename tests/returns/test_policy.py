@@ -75,9 +75,7 @@ def test_a_channel_without_a_window_needs_a_manager_and_borrows_no_other_window(
         "so this needs a manager's approval."
     )
     assert not faulty.needs_approval
-    assert "no return window for phone orders, but faulty items can be returned within 180 days" in (
-        faulty.explanation
-    )
+    assert "no return window for phone orders, but faulty items can be returned within 180 days" in (faulty.explanation)
 
 
 def test_the_built_in_policy_has_the_standard_windows():

@@ -18,9 +18,10 @@ from orders.returns import selectors, services
 from orders.returns.errors import ReturnError
 from orders.returns.models import Condition, Disposition, Reason, ReturnRequest
 from orders.returns.numbers import qr_svg
+from orders.returns.policy import allowed_refund_methods
 from orders.returns.portal import forms
 from orders.returns.portal.panels import returns_panel
-from orders.returns.services.facts import delivered_units
+from orders.returns.services.facts import returnable_lines
 from retail.portal.access import portal_view
 
 PURCHASES_PER_PAGE = 20
@@ -96,32 +97,31 @@ def purchases(request, customer_id: int):
     )
 
 
-def _order_rows(order, returned: dict[int, int], chosen: dict) -> list[dict]:
-    rows = []
-    for line in order.lines.all():
-        delivered = delivered_units(line)
-        left = max(0, delivered - returned.get(line.pk, 0))
-        rows.append(
-            {
-                "line": line,
-                "delivered": delivered,
-                "left": left,
-                "options": range(1, left + 1),
-                "chosen": chosen.get(line.line_number),
-            }
-        )
-    return rows
+def _order_rows(order, chosen: dict) -> list[dict]:
+    """The order's lines with what can still come back: the same count the service enforces (one query)."""
+    returnable = returnable_lines(list(order.lines.all()))
+    return [
+        {
+            "line": row.line,
+            "delivered": row.delivered,
+            "left": row.left,
+            "options": range(1, row.left + 1),
+            "chosen": chosen.get(row.line.line_number),
+        }
+        for row in returnable.values()
+    ]
 
 
-def _verdict_context(items, verdict, *, receiptless: bool, data=None) -> dict:
+def _verdict_context(items, verdict, *, receiptless: bool, known_shopper: bool, data=None) -> dict:
+    """The verdicts and the ways to give back the money the service will accept for this return."""
+    allowed = allowed_refund_methods(receiptless=receiptless, known_shopper=known_shopper).allowed
     return {
         "items": items,
         "verdict": verdict,
         "receiptless": receiptless,
         "data": data or {},
-        "refund_choices": [
-            (value, label) for value, label in forms.REFUND_CHOICES if not (receiptless and value == "original")
-        ],
+        "refund_choices": [(value, label) for value, label in forms.REFUND_CHOICES if value in allowed],
+        "can_exchange": ReturnRequest.RefundMethod.EXCHANGE in allowed,
     }
 
 
@@ -192,11 +192,11 @@ def order_return(request, number: str):
     items, verdict = selectors.preview_return(order=order, lines=lines, customer=order.customer)
     context = {
         "order": order,
-        "rows": _order_rows(order, selectors.returned_units(order), {spec.line_number: spec for spec in lines}),
+        "rows": _order_rows(order, {spec.line_number: spec for spec in lines}),
         "submission_key": key,
         "preview_url": reverse("returns_portal:order-preview", kwargs={"number": order.number}),
         **CHOICES,
-        **_verdict_context(items, verdict, receiptless=False, data=data),
+        **_verdict_context(items, verdict, receiptless=False, known_shopper=order.customer_id is not None, data=data),
     }
     return render(request, "returns/order.html", context, status=400 if request.method == "POST" else 200)
 
@@ -213,7 +213,9 @@ def order_preview(request, number: str):
     return render(
         request,
         "returns/partials/verdicts.html",
-        _verdict_context(items, verdict, receiptless=False, data=request.POST),
+        _verdict_context(
+            items, verdict, receiptless=False, known_shopper=order.customer_id is not None, data=request.POST
+        ),
     )
 
 
@@ -245,7 +247,7 @@ def receiptless(request, customer_id: int):
         "submission_key": key,
         "preview_url": reverse("returns_portal:receiptless-preview", kwargs={"customer_id": customer.pk}),
         **CHOICES,
-        **_verdict_context(items, verdict, receiptless=True, data=data),
+        **_verdict_context(items, verdict, receiptless=True, known_shopper=True, data=data),
     }
     return render(request, "returns/receiptless.html", context, status=400 if request.method == "POST" else 200)
 
@@ -256,9 +258,8 @@ def receiptless_preview(request, customer_id: int):
     customer = _customer(request, customer_id)
     lines = forms.receiptless_lines_from(request.POST)
     items, verdict = selectors.preview_return(order=None, lines=lines, customer=customer)
-    return render(
-        request, "returns/partials/verdicts.html", _verdict_context(items, verdict, receiptless=True, data=request.POST)
-    )
+    context = _verdict_context(items, verdict, receiptless=True, known_shopper=True, data=request.POST)
+    return render(request, "returns/partials/verdicts.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -298,7 +299,9 @@ def detail(request, rma_number: str):
         "rows": list(zip(return_lines, specs, strict=True)),
         "preview_url": reverse("returns_portal:detail-preview", kwargs={"rma_number": found.rma_number}),
         **CHOICES,
-        **_verdict_context(items, verdict, receiptless=found.receiptless, data=data),
+        **_verdict_context(
+            items, verdict, receiptless=found.receiptless, known_shopper=found.customer_id is not None, data=data
+        ),
     }
     return render(request, "returns/detail.html", context, status=400 if request.method == "POST" else 200)
 
@@ -314,7 +317,13 @@ def detail_preview(request, rma_number: str):
     return render(
         request,
         "returns/partials/verdicts.html",
-        _verdict_context(items, verdict, receiptless=found.receiptless, data=request.POST),
+        _verdict_context(
+            items,
+            verdict,
+            receiptless=found.receiptless,
+            known_shopper=found.customer_id is not None,
+            data=request.POST,
+        ),
     )
 
 

@@ -67,6 +67,32 @@ def delivered_units(line: OrderLine) -> int:
     return line.picked_quantity if line.fulfillment.status in DELIVERED else 0
 
 
+@dataclass(frozen=True)
+class ReturnableLine:
+    """One order line seen from the returns desk: what reached the shopper, what is already on a live
+    return (requested, received, inspected, refunded or exchanged), and what is left to bring back."""
+
+    line: OrderLine
+    delivered: int
+    held: int
+
+    @property
+    def left(self) -> int:
+        return max(0, self.delivered - self.held)
+
+
+def returnable_lines(order_lines: list[OrderLine], *, exclude_request: int | None = None) -> dict[int, ReturnableLine]:
+    """{order line id: its returnable units}, in one query. The service refuses more than `left`;
+    the desk offers up to `left`. `exclude_request`: a return being re-judged does not hold its own."""
+    held = units_in_returns(
+        [line.pk for line in order_lines], statuses=ReturnRequest.LIVE_STATUSES, exclude_request=exclude_request
+    )
+    return {
+        line.pk: ReturnableLine(line=line, delivered=delivered_units(line), held=held.get(line.pk, 0))
+        for line in order_lines
+    }
+
+
 def units_in_returns(order_line_ids, *, statuses, exclude_request: int | None = None) -> dict[int, int]:
     qs = ReturnLine.objects.filter(order_line_id__in=list(order_line_ids), request__status__in=statuses)
     if exclude_request is not None:

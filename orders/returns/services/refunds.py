@@ -23,6 +23,7 @@ from orders.models import Order, Payment
 from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.events import record_return_event
 from orders.returns.models import ReturnRequest
+from orders.returns.policy import allowed_refund_methods
 from orders.returns.services._tx import remembered, service
 from orders.returns.services.approval import ManagerApproval, record_approval
 from orders.returns.services.notify import backdated_to, notify_return
@@ -291,17 +292,11 @@ def refund_return(
             code=ReturnCode.INVALID_REFUND_METHOD,
             fields={"refund_method": ["Unknown."]},
         )
-    if method == ReturnRequest.RefundMethod.ORIGINAL and request.receiptless:
-        raise ReturnError(
-            "Without a receipt the refund is store credit or an exchange.",
-            code=ReturnCode.INVALID_REFUND_METHOD,
-            fields={"refund_method": ["Store credit or exchange."]},
-        )
-    if method != ReturnRequest.RefundMethod.ORIGINAL and request.customer_id is None:
-        raise ReturnError(
-            "Store credit and exchanges need the shopper's profile; refund to the original payment instead.",
-            code=ReturnCode.INVALID_REFUND_METHOD,
-        )
+    refused = allowed_refund_methods(
+        receiptless=request.receiptless, known_shopper=request.customer_id is not None
+    ).refused.get(method)
+    if refused:
+        raise ReturnError(refused, code=ReturnCode.INVALID_REFUND_METHOD, fields={"refund_method": [refused]})
     if method == ReturnRequest.RefundMethod.EXCHANGE and exchange is None:
         raise ReturnError("Say what the shopper takes instead.", code=ReturnCode.INVALID_EXCHANGE)
 

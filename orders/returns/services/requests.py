@@ -18,12 +18,11 @@ from orders.returns.services._tx import remember, service
 from orders.returns.services.facts import (
     Item,
     current_rules,
-    delivered_units,
     judge_items,
     order_lines_for,
     price_receipted,
     price_receiptless,
-    units_in_returns,
+    returnable_lines,
 )
 from orders.returns.services.notify import notify_return
 from retail.domain.channel import Channel
@@ -85,9 +84,8 @@ def _receipted_items(order: Order, order_lines: list[OrderLine], lines: list[Lin
     by_sku: dict[str, list[OrderLine]] = defaultdict(list)
     for line in order_lines:
         by_sku[line.sku].append(line)
-    held = units_in_returns(
-        [line.pk for line in order_lines], statuses=ReturnRequest.LIVE_STATUSES, exclude_request=exclude
-    )
+    returnable = returnable_lines(order_lines, exclude_request=exclude)
+    held = {pk: row.held for pk, row in returnable.items() if row.held}
     fields: dict[str, list[str]] = {}
     items: list[Item] = []
     wanted: dict[int, int] = defaultdict(int)
@@ -97,7 +95,7 @@ def _receipted_items(order: Order, order_lines: list[OrderLine], lines: list[Lin
         else:
             candidates = by_sku.get((request.sku or "").strip(), [])
             order_line = next(
-                (c for c in candidates if delivered_units(c) - held.get(c.pk, 0) - wanted[c.pk] > 0),
+                (c for c in candidates if returnable[c.pk].left - wanted[c.pk] > 0),
                 candidates[0] if candidates else None,
             )
         if order_line is None:
@@ -118,8 +116,7 @@ def _receipted_items(order: Order, order_lines: list[OrderLine], lines: list[Lin
     if not fields:
         for index, item in enumerate(items):
             line = item.order_line
-            delivered, already = delivered_units(line), held.get(line.pk, 0)
-            left = max(0, delivered - already)
+            delivered, already, left = returnable[line.pk].delivered, returnable[line.pk].held, returnable[line.pk].left
             if wanted[line.pk] > left:
                 code = ReturnCode.TOO_MANY_UNITS
                 if delivered == 0:
