@@ -52,6 +52,7 @@ class ScenarioContext:
     log: Callable[[str], None] = print
     rng: random.Random = field(init=False)
     client: Client = field(init=False)
+    notes: dict = field(init=False, default_factory=dict)  # measured besides the calls (a background load's rate)
 
     def __post_init__(self):
         self.rng = _seeded(self.name, self.seed)

@@ -43,6 +43,10 @@ class ScenarioResult:
     error: str | None = None
     items_per_call: int | None = None
     item: str = "items"
+    compare_with: str | None = None
+    max_ratio: float | None = None
+    compared_p95_ms: float | None = None  # the p95 of `compare_with` in the same run
+    notes: list[dict] = field(default_factory=list)  # what the scenario measured besides calls, per round
 
     @property
     def calls(self) -> int:
@@ -62,6 +66,13 @@ class ScenarioResult:
             return None
         return self.p95_ms / self.floor_p95_ms
 
+    @property
+    def compared_ratio(self) -> float | None:
+        """This scenario's p95 divided by the p95 of the scenario it is compared with (same run)."""
+        if self.error or not self.durations_ms or not self.compared_p95_ms:
+            return None
+        return self.p95_ms / self.compared_p95_ms
+
     def items_per_s(self, at_ms: float) -> float | None:
         """Throughput of a batch scenario, single-threaded, if every call took `at_ms`."""
         if not self.items_per_call or not self.durations_ms or at_ms <= 0:
@@ -75,13 +86,15 @@ class ScenarioResult:
             found.append(f"p95 {self.p95_ms:.1f} ms > target {self.target_p95_ms:g} ms")
         if self.max_queries is not None and self.queries and max(self.queries) > self.max_queries:
             found.append(f"{max(self.queries)} queries > max {self.max_queries}")
+        if self.max_ratio is not None and self.compared_ratio is not None and self.compared_ratio > self.max_ratio:
+            found.append(f"p95 {self.compared_ratio:.3f}x {self.compare_with}'s > max {self.max_ratio:g}x")
         return found
 
     @property
     def verdict(self) -> str:
         if self.error:
             return "ERROR"
-        if self.target_p95_ms is None and self.max_queries is None:
+        if self.target_p95_ms is None and self.max_queries is None and self.max_ratio is None:
             return "-"
         return "MISS" if self.misses else "PASS"
 
@@ -119,6 +132,10 @@ class ScenarioResult:
             ),
             "target_p95_ms": self.target_p95_ms,
             "max_queries": self.max_queries,
+            "compare_with": self.compare_with,
+            "ratio_p95_to_compared": round(self.compared_ratio, 3) if self.compared_ratio is not None else None,
+            "max_ratio": self.max_ratio,
+            "notes": self.notes,
             "verdict": self.verdict,
             "misses": self.misses,
             "error": self.error,
@@ -157,13 +174,16 @@ class BenchRun:
 
 
 def select_scenarios(registry: Registry, names: list[str] | None) -> list[Scenario]:
-    """The floor first, then the named scenarios (all of them when none are named)."""
+    """The floor first, then the named scenarios (all of them when none are named), with the
+    scenarios they are compared with."""
     if FLOOR not in registry.scenarios:
         raise ValueError(f"No {FLOOR!r} scenario is registered: every run measures the floor.")
     unknown = sorted(set(names or []) - set(registry.scenarios))
     if unknown:
         raise ValueError(f"Unknown scenario(s) {', '.join(unknown)}; known: {', '.join(sorted(registry.scenarios))}.")
-    chosen = sorted(set(names) if names else set(registry.scenarios))
+    chosen = set(names) if names else set(registry.scenarios)
+    chosen |= {registry.scenarios[n].compare_with for n in chosen if registry.scenarios[n].compare_with}
+    chosen = sorted(chosen)
     return [registry.scenarios[FLOOR]] + [registry.scenarios[n] for n in chosen if n != FLOOR]
 
 
@@ -211,6 +231,8 @@ def _measure(scenario: Scenario, result: ScenarioResult, ctx: ScenarioContext, c
             queries.append(len(captured.captured_queries))
     finally:
         teardown()
+    if ctx.notes:
+        result.notes.append(dict(ctx.notes))
     result.durations_ms.extend(durations)
     result.queries.extend(queries)
     result.round_p95_ms.append(percentile(durations, 95))
@@ -240,6 +262,8 @@ def run_benchmark(
             max_queries=s.max_queries,
             items_per_call=s.items_per_call(scale.name) if callable(s.items_per_call) else s.items_per_call,
             item=s.item,
+            compare_with=s.compare_with,
+            max_ratio=s.max_ratio,
         )
         for s in scenarios
     }
@@ -260,4 +284,7 @@ def run_benchmark(
     floor_p95 = floor.p95_ms if floor.durations_ms and not floor.error else None
     for result in results.values():
         result.floor_p95_ms = floor_p95
+        compared = results.get(result.compare_with or "")
+        if compared is not None and compared.durations_ms and not compared.error:
+            result.compared_p95_ms = compared.p95_ms
     return BenchRun(scale=scale.name, repeat=repeat, results=[results[s.name] for s in scenarios])

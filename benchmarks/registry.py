@@ -36,6 +36,8 @@ class Scenario:
     items_per_call: int | Callable[[str], int] | None = None  # a batch: items (events, receipts) per call, or f(scale)
     item: str = "items"
     fixed_calls: bool = False  # inputs made in setup for exactly `calls` calls (files to import): --calls leaves it
+    compare_with: str | None = None  # another scenario of the run: the table gives p95 / its p95
+    max_ratio: float | None = None  # ... and a MISS when that ratio is above this
 
 
 @dataclass(frozen=True)
@@ -75,13 +77,19 @@ class Registry:
         items_per_call: int | Callable[[str], int] | None = None,
         item: str = "items",
         fixed_calls: bool = False,
+        compare_with: str | None = None,
+        max_ratio: float | None = None,
     ):
         """Register `setup(ctx) -> call` (or a generator that yields `call` once, then cleans up).
 
         `items_per_call` marks a batch scenario (500 events, 50 receipts per call): the report then
         gives its throughput in `item`s per second, single-threaded, at the mean and at the p95
         (a callable gets the scale's name). `fixed_calls`: `--calls` does not override `calls`.
+        `compare_with` names the scenario this one is a variant of (the same request without a
+        feature): the report divides this p95 by that one's, and `max_ratio` is a target for it.
         """
+        if max_ratio is not None and compare_with is None:
+            raise ValueError("max_ratio needs compare_with")
         if calls < 1 or warmup < 0:
             raise ValueError("calls must be at least 1 and warmup at least 0")
         if isinstance(items_per_call, int) and items_per_call < 1:
@@ -104,6 +112,8 @@ class Registry:
                     items_per_call=items_per_call,
                     item=item,
                     fixed_calls=fixed_calls,
+                    compare_with=compare_with,
+                    max_ratio=max_ratio,
                 )
             )
             return setup

@@ -165,6 +165,14 @@ def format_table(run: BenchRun) -> str:
                 f"RATE  {r.name}: {r.items_per_call} {r.item} per call -> "
                 f"{r.items_per_s(mean):,.0f} {r.item}/s at the mean, {r.items_per_s(r.p95_ms):,.0f} at the p95"
             )
+        if r.compared_ratio is not None:
+            limit = f" (max {r.max_ratio:g}x)" if r.max_ratio is not None else ""
+            out.append(
+                f"VS    {r.name}: p95 {r.p95_ms:.2f} ms / {r.compare_with} p95 {r.compared_p95_ms:.2f} ms "
+                f"= {r.compared_ratio:.3f}x{limit}"
+            )
+        for round_no, notes in enumerate(r.notes, 1):
+            out.append(f"NOTE  {r.name} [{round_no}]: " + ", ".join(f"{k} {v}" for k, v in notes.items()))
         if r.error:
             out.append(f"ERROR {r.name}: {r.error}")
         for miss in r.misses:

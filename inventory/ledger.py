@@ -170,9 +170,13 @@ def lock_levels(pairs: Iterable[tuple[int, int]], *, create: bool = False) -> di
     pairs = set(pairs)
     if not pairs:
         return {}
-    condition = Q()
+    by_location: dict[int, list[int]] = {}
     for variant_id, location_id in pairs:
-        condition |= Q(variant_id=variant_id, location_id=location_id)
+        by_location.setdefault(location_id, []).append(variant_id)
+    # one IN list per location, not one OR branch per pair: a delivery of 250 SKUs builds one lookup
+    condition = Q()
+    for location_id, variant_ids in by_location.items():
+        condition |= Q(location_id=location_id, variant_id__in=sorted(variant_ids))
 
     def lock():
         rows = StockLevel.objects.select_for_update(of=("self",)).filter(condition).order_by("pk")
