@@ -152,6 +152,8 @@ class TimelinePage:
 SKU_SUBJECT_KINDS = frozenset(
     {Interaction.Kind.PRODUCT_VIEW, Interaction.Kind.ADD_TO_CART, Interaction.Kind.WISHLIST_ADD}
 )
+CHANNEL_LABELS = dict(Interaction._meta.get_field("channel").flatchoices)
+KIND_LABELS = dict(Interaction.Kind.choices)
 TIMELINE_ITEMS_SHOWN = 3  # items named on a purchase or return row; the rest are counted
 
 
@@ -210,6 +212,9 @@ def timeline_page(
     more = len(rows) > limit
     rows = rows[:limit]
     name_timeline_products(rows)
+    for row in rows:  # from dicts: get_FOO_display() rebuilds its choices dict on every call (2 per row)
+        row.channel_label = CHANNEL_LABELS.get(row.channel, row.channel)
+        row.kind_label = KIND_LABELS.get(row.kind, row.kind)
     return TimelinePage(rows=rows, next_cursor=encode_cursor(rows[-1]) if more and rows else None)
 
 
