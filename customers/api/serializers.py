@@ -3,6 +3,7 @@ import json
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from customers.api.examples import EXAMPLE_PHONE
 from customers.models import Consent, Customer, CustomerList, ListItem, OfferAssignment, PointsEntry
 from customers.services.timeline import CLIENT_CHANNELS, CLIENT_KINDS, MAX_BATCH, MAX_DATA_BYTES
 from inventory.api.fields import SkuField
@@ -138,12 +139,21 @@ class MeUpdateSerializer(StrictSerializer):
     consents = ConsentsInput(required=False)
 
 
+class PhoneAnyWayField(serializers.CharField):
+    """A phone number as people write it (spaces, brackets, national format): the numbering plan decides
+    (customers.normalise), no pattern could. Its valid example goes into the schema (retail.api.schema)."""
+
+    def __init__(self, **kwargs):
+        self.example = EXAMPLE_PHONE
+        super().__init__(min_length=1, max_length=32, **kwargs)
+
+
 class PhoneCodeRequestSerializer(StrictSerializer):
-    phone = serializers.CharField(min_length=1, max_length=32, help_text="Any way of writing it; kept in E.164.")
+    phone = PhoneAnyWayField(help_text="Any way of writing it; kept in E.164.")
 
 
 class PhoneCodeConfirmSerializer(StrictSerializer):
-    phone = serializers.CharField(min_length=1, max_length=32)
+    phone = PhoneAnyWayField()
     code = serializers.CharField(min_length=1, max_length=12)
 
 

@@ -9,6 +9,7 @@ from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from customers.api.examples import EXAMPLE_GIFT_CARD
 from customers.api.serializers import (
     CustomerListSerializer,
     EventBatchResultSerializer,
@@ -320,7 +321,7 @@ class GiftCardBalanceView(APIView):
     @extend_schema(
         request=GiftCardBalanceRequestSerializer,
         responses={200: GiftCardBalanceSerializer},
-        examples=[OpenApiExample("A card number as printed", value={"code": "6012 3456 7890 1234"}, request_only=True)],
+        examples=[OpenApiExample("A card number as printed", value={"code": EXAMPLE_GIFT_CARD}, request_only=True)],
     )
     def post(self, request):
         incoming = GiftCardBalanceRequestSerializer(data=request.data)

@@ -114,6 +114,20 @@ def test_me_reads_and_updates_profile_sizes_and_consents(api_client, password, s
     assert Customer.objects.get(user=user).first_name == "Grace"
 
 
+@pytest.mark.parametrize("item", [{}, {"label": "Anniversary"}, {"date": "2027-06-01"}])
+def test_a_partial_profile_update_still_takes_whole_important_dates(api_client, password, item):
+    # given a signed-in shopper (a PATCH leaves out fields of the profile, not of a date inside it)
+    UserFactory(email="grace@example.com")
+    token = _app_login(api_client, "grace@example.com", password)
+    # when an important date comes without its label or its date (the fuzzer's `[{}]` was a 500)
+    response = api_client.patch("/api/v1/me/", {"important_dates": [item]}, format="json", HTTP_X_SESSION_TOKEN=token)
+    # then it is a 400 naming what is missing, and nothing is stored
+    assert response.status_code == 400, response.content
+    missing = {"label", "date"} - set(item)
+    assert response.json()["fields"] == {f"important_dates.0.{name}": ["This field is required."] for name in missing}
+    assert not Customer.objects.filter(user__email="grace@example.com").exclude(important_dates=[]).exists()
+
+
 def test_me_loyalty_and_offers(api_client, password):
     user = UserFactory(email="lin@example.com")
     customer = create_customer(first_name="Lin", email="lin@example.com", user=user)

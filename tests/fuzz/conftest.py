@@ -14,6 +14,7 @@ from django.apps import apps
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
+from customers.services import linking
 from retail.models import Store
 from retail.services import issue_pos_device
 from tests.factories import TEST_PASSWORD, StoreFactory, UserFactory, WarehouseFactory
@@ -50,13 +51,14 @@ def has_model(label: str) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _no_throttling(settings):
+def _no_throttling(settings, monkeypatch):
     """Hundreds of requests a minute from one client are the point here, not an abuse."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min", "device": "100000/min"},
     }
     settings.GIFT_CARD_LOOKUP_LIMIT = 100_000  # the balance check's guessing limit (tested in tests/customers)
+    monkeypatch.setattr(linking, "PHONE_CODES_PER_HOUR", 100_000)  # codes texted an hour (tests/security)
 
 
 @contextmanager

@@ -30,12 +30,15 @@ class World:
     categories: list[str] = field(default_factory=list)
     product_ids: list[int] = field(default_factory=list)
     order_numbers: list[str] = field(default_factory=list)
+    ready_orders: list[str] = field(default_factory=list)  # of order_numbers, the ones with a pick-up ready
     rma_numbers: list[str] = field(default_factory=list)
     cart_tokens: list[str] = field(default_factory=list)
     list_item_ids: list[int] = field(default_factory=list)
     receipts: list[str] = field(default_factory=list)
     gift_cards: list[str] = field(default_factory=list)
     subscription_ids: list[int] = field(default_factory=list)
+    # numbers of the numbering plan (the UK's range kept for drama), in E.164 as the profile takes them
+    phones: list[str] = field(default_factory=lambda: [f"+4477009001{n:02d}" for n in range(10)])
     device_token: str = ""
     integration_token: str = ""
     staff_email: str = ""
@@ -68,9 +71,10 @@ def build_world(caller: str = "shopper") -> World:
     """Stores and a warehouse, a catalog in stock, a till, a shopper and a manager with MFA (the staff
     session), and for the caller (the manager when it is the staff session) a history: orders on every
     step, returns, lists; anonymous carts too. Schema examples name some of these rows."""
-    from customers.models import ListItem
+    from customers.api.examples import EXAMPLE_GIFT_CARD
+    from customers.models import GiftCard, ListItem
     from customers.services import add_list_item, link_user_to_customer, set_consent
-    from customers.services.giftcards import issue_gift_card
+    from customers.services.giftcards import hash_code, issue_gift_card, normalise_code
     from inventory import services as inventory
     from inventory.api.fields import EXAMPLE_BARCODE, EXAMPLE_SKU
     from inventory.api.views import EXAMPLE_CATEGORY
@@ -158,7 +162,8 @@ def build_world(caller: str = "shopper") -> World:
         order()  # placed: cancellable
     for _ in range(3):  # the shopper can say "I'm here" (three: the fuzzer cancels some placed orders first)
         order(kind="curbside")
-    ready(order())  # ready to collect (its QR and pick-up code are served)
+    for _ in range(3):  # ready to collect: their QR and pick-up code are served (the shopper may cancel some)
+        world.ready_orders.append(ready(order()).order.number)
     collected_orders = []
     for _ in range(3):  # collected: what returns are started from
         collected = ready(order())
@@ -198,6 +203,11 @@ def build_world(caller: str = "shopper") -> World:
     for index in range(3):  # numbers for the balance check (only their hash is stored: kept from the issue)
         issued = issue_gift_card(amount=Decimal("50.00"), source="sold", reference=f"FUZZ-GC-{index}")
         world.gift_cards.append(issued.code)
+    # the schema's example number is the first card's (only a number's hash names a card)
+    GiftCard.objects.filter(code_hash=hash_code(world.gift_cards[0])).update(
+        code_hash=hash_code(EXAMPLE_GIFT_CARD), last4=normalise_code(EXAMPLE_GIFT_CARD)[-4:]
+    )
+    world.gift_cards[0] = EXAMPLE_GIFT_CARD
     world.order_numbers.append(sale.number)
 
     for index, variant in enumerate(variants * 4):  # DELETE takes them one by one
