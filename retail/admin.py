@@ -223,6 +223,15 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})]
     filter_horizontal = ["groups", "user_permissions"]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # memberships are saved by now
+        user = form.instance
+        is_staff_account = user.is_staff or user.is_superuser or user.memberships.exists()
+        if is_staff_account and (not change or "email" in form.changed_data):
+            # Head office typed this staff email: it signs in without a code. A shopper's account
+            # keeps its own proof (a verified email links a login to a shopper's profile).
+            services.record_verified_email(user=user)
+
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):

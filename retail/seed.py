@@ -15,6 +15,7 @@ from django.utils import timezone
 from retail.models import PosDevice, Store, StoreMembership, User
 from retail.models.stores import hash_device_token
 from retail.seeding import SeedContext, seed_step
+from retail.services import record_verified_email
 
 DEMO_PASSWORD = "omnistore-demo"  # noqa: S105 — printed on screen for the demo, never in production
 DEMO_TILL = ("LON-01", "Till 1")  # the demo's POS device; its token is printed by the banner
@@ -141,6 +142,7 @@ def seed_stores_and_staff(ctx: SeedContext) -> None:
         if user is None:
             user = User.objects.create_user(email=email, password=None, full_name=full_name, **extra)
             User.objects.filter(pk=user.pk).update(password=demo_password_hash())
+        record_verified_email(user=user)  # staff made by head office sign in without a code
         return user
 
     admin = person("admin@omnistore.local", "Ada Admin", is_staff=True, is_superuser=True)

@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth.models import Group
 
 from retail.models import Store, StoreMembership, User
+from retail.services import record_verified_email
 
 TEST_PASSWORD = "correct-horse-battery"
 
@@ -47,11 +48,29 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             self.save()
 
+    @factory.post_generation
+    def email_verified(self, create, extracted, **kwargs):
+        """Sign-in needs a verified email. Staff (is_staff, superuser, a group, a membership) are
+        made by head office with theirs verified; a shopper's login has not proven its email unless
+        the test says so (`UserFactory(email_verified=True)`), as after allauth's code."""
+        if not create:
+            return
+        verified = extracted if extracted is not None else (self.is_staff or self.is_superuser or self.groups.exists())
+        if verified:
+            record_verified_email(user=self)
+
 
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = StoreMembership
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     store = factory.SubFactory(StoreFactory)
     role = StoreMembership.Role.ASSOCIATE
+
+    @factory.post_generation
+    def staff_email_verified(self, create, extracted, **kwargs):
+        """A store's staff account is made by head office: its email is verified (see UserFactory)."""
+        if create and extracted is not False:
+            record_verified_email(user=self.user)

@@ -72,7 +72,7 @@ def test_signed_in_app_events_land_on_the_shopper_and_stitch_the_device(api_clie
     # given an app install that browsed anonymously
     api_client.post("/api/v1/events/", {"events": [event(1), event(2)]}, format="json")
     # and the shopper signs in in that app (allauth headless session token)
-    user = UserFactory(email="ada@example.com")
+    user = UserFactory(email="ada@example.com", email_verified=True)
     token = _app_login(api_client, "ada@example.com", password)
     # when the app sends its next batch with the session token
     response = api_client.post("/api/v1/events/", {"events": [event(3)]}, format="json", HTTP_X_SESSION_TOKEN=token)
@@ -83,7 +83,7 @@ def test_signed_in_app_events_land_on_the_shopper_and_stitch_the_device(api_clie
 
 
 def test_me_reads_and_updates_profile_sizes_and_consents(api_client, password, store):
-    user = UserFactory(email="grace@example.com", full_name="Grace Hopper")
+    user = UserFactory(email="grace@example.com", full_name="Grace Hopper", email_verified=True)
     token = _app_login(api_client, "grace@example.com", password)
     headers = {"HTTP_X_SESSION_TOKEN": token}
     # when the app asks for /me the first time, a profile is made from the account

@@ -12,6 +12,7 @@ fill the cart, check out for pick-up, follow the order, and once collected start
 
 import importlib
 import json
+import re
 import subprocess
 import sys
 import uuid
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.core import mail
 
 from tests.fuzz.live import api_schema
 from tests.fuzz.world import build_world
@@ -87,8 +89,16 @@ def test_a_generated_client_signs_up_buys_for_pickup_and_returns(typed_client, l
         f"{live_server.url}/_allauth/app/v1/auth/signup",
         json={"email": "ada.typed@example.com", "password": "a-long-Passphrase-9"},
     )
-    assert signup.status_code == 200, signup.text
-    token = signup.json()["meta"]["session_token"]
+    assert signup.status_code == 401, signup.text  # not signed in until the mailed code is typed
+    [message] = mail.outbox
+    code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", message.body, re.MULTILINE).group(1)
+    verified = httpx.post(
+        f"{live_server.url}/_allauth/app/v1/auth/email/verify",
+        json={"key": code},
+        headers={"X-Session-Token": signup.json()["meta"]["session_token"]},
+    )
+    assert verified.status_code == 200, verified.text
+    token = verified.json()["meta"]["session_token"]
     anonymous = typed_client.Client(base_url=live_server.url, raise_on_unexpected_status=True)
     shopper = typed_client.AuthenticatedClient(
         base_url=live_server.url,

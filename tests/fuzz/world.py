@@ -134,7 +134,8 @@ def build_world(caller: str = "shopper") -> World:
     enrol_totp(manager)
     world.staff_email = manager.email
 
-    shopper = link_user_to_customer(user=UserFactory(email=SHOPPER_EMAIL, full_name="Fuzz Shopper"))
+    shopper_login = UserFactory(email=SHOPPER_EMAIL, full_name="Fuzz Shopper", email_verified=True)
+    shopper = link_user_to_customer(user=shopper_login)
     if caller == "staff":  # a manager shopping on the API with their portal session owns the history
         shopper = link_user_to_customer(user=manager)
     set_consent(customer=shopper, channel="email", granted=True, source="fuzz")

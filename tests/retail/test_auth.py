@@ -207,8 +207,8 @@ def test_sign_in_page_uses_our_layout_without_inline_code(client):
 
 
 def test_shopper_has_no_portal_and_no_admin(client):
-    # given a shopper account: no membership, not staff
-    shopper = UserFactory()
+    # given a shopper account: no membership, not staff (its email verified, so it may sign in)
+    shopper = UserFactory(email_verified=True)
     # when they sign in on the staff page
     response = sign_in(client, shopper.email)
     # then they are sent to the start page, and the portal explains why it is closed to them

@@ -9,7 +9,7 @@ from inventory.catalog_import import import_catalog
 from inventory.imports import import_stock
 from inventory.models import Product, StockCount
 from inventory.operations import start_stock_count
-from tests.factories import UserFactory
+from tests.factories import TEST_PASSWORD, UserFactory
 from tests.inventory.factories import VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,11 +42,17 @@ def test_personal_api_answers_say_no_store_private(api_client, url):
 
 
 def test_allauths_session_token_answer_is_not_cached(api_client):
-    response = api_client.post(
+    UserFactory(email="ann@example.com", email_verified=True)
+    signed_up = api_client.post(
         "/_allauth/app/v1/auth/signup", {"email": "new@example.com", "password": "a-long-Passphrase-9"}, format="json"
     )
-    assert response.status_code == 200
-    assert "no-store" in response["Cache-Control"]
+    signed_in = api_client.post(
+        "/_allauth/app/v1/auth/login", {"email": "ann@example.com", "password": TEST_PASSWORD}, format="json"
+    )
+    # both carry a session token (pending the emailed code, and signed in)
+    assert signed_up.status_code == 401 and signed_up.json()["meta"]["session_token"]
+    assert signed_in.status_code == 200 and signed_in.json()["meta"]["session_token"]
+    assert "no-store" in signed_up["Cache-Control"] and "no-store" in signed_in["Cache-Control"]
 
 
 # --- 12. the returns desk does not open another store's uncollected pick-up --------------------

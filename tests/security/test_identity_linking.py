@@ -6,11 +6,13 @@ in-store history). Now a login or a guest reaches a profile only once it has pro
 (allauth's verification) or the phone (a code texted through the SMS adapter).
 """
 
+import re
 import uuid
 from decimal import Decimal
 
 import pytest
-from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.models import EmailAddress
+from django.core import mail
 
 from customers.models import Consent, Customer, CustomerIdentity, OfferAssignment
 from customers.services import (
@@ -95,7 +97,17 @@ def ask_code(api_client, phone):
 
 
 def sign_up(api_client, email):
+    """Sign up in the app: not signed in until the code mailed to `email` is typed (the pending token)."""
     response = api_client.post("/_allauth/app/v1/auth/signup", {"email": email, "password": PASSWORD}, format="json")
+    assert response.status_code == 401 and response.json()["meta"]["is_authenticated"] is False, response.content
+    return {"HTTP_X_SESSION_TOKEN": response.json()["meta"]["session_token"]}
+
+
+def type_mailed_code(api_client, email, pending):
+    """The owner of `email` types the code mailed to it in the app: signed in, with the new session token."""
+    code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mail.outbox[-1].body, re.MULTILINE).group(1)
+    assert mail.outbox[-1].to == [email]
+    response = api_client.post("/_allauth/app/v1/auth/email/verify", {"key": code}, format="json", **pending)
     assert response.status_code == 200, response.content
     return {"HTTP_X_SESSION_TOKEN": response.json()["meta"]["session_token"]}
 
@@ -146,38 +158,48 @@ def test_a_guest_cannot_spend_points_credit_or_offers_and_learns_no_balance(api_
 # --- critical 2: sign-up with an unverified email ----------------------------------------------
 
 
-def test_signing_up_with_an_in_store_shoppers_email_sees_nothing_of_theirs(api_client, in_store_shopper):
-    # when someone signs up in the app with Rosa's email (never verified)
-    headers = sign_up(api_client, "rosa@example.com")
-    me = api_client.get("/api/v1/me/", **headers).json()
-    loyalty = api_client.get("/api/v1/me/loyalty/", **headers).json()
-    offers = api_client.get("/api/v1/me/offers/", **headers).json()
+def test_signing_up_with_an_in_store_shoppers_email_is_no_sign_in(api_client, in_store_shopper):
+    # when someone signs up in the app with Rosa's email
+    pending = sign_up(api_client, "rosa@example.com")
+    # then they are not signed in: the code went to Rosa's mailbox, and the API refuses the pending token
+    assert [m.to for m in mail.outbox] == [["rosa@example.com"]]
+    assert api_client.get("/api/v1/me/loyalty/", **pending).status_code == 401
+    assert api_client.get("/api/v1/me/", **pending).status_code == 401
+    # and a guessed code does not help (allauth allows 3 tries a code)
+    guess = api_client.post("/_allauth/app/v1/auth/email/verify", {"key": "AAAA-AAAA"}, format="json", **pending)
+    assert guess.status_code == 400
+    assert Customer.objects.get(pk=in_store_shopper.pk).user is None
+
+
+def test_an_unverified_login_sees_nothing_of_the_in_store_shopper(api_client, in_store_shopper):
+    # given a login with Rosa's email that never proved it (made before verification was mandatory)
+    api_client.force_authenticate(UserFactory(email="rosa@example.com", full_name=""))
+    me = api_client.get("/api/v1/me/").json()
+    loyalty = api_client.get("/api/v1/me/loyalty/").json()
+    offers = api_client.get("/api/v1/me/offers/").json()
     # then the account has a profile of its own: none of Rosa's name, phone, card, points, credit or offers
     assert me["id"] != in_store_shopper.pk
     assert (me["first_name"], me["phone"], me["card_number"]) == ("", "", "")
     assert loyalty["balance"] == 0 and loyalty["store_credit"] == "0.00" and offers == []
     assert Customer.objects.get(pk=in_store_shopper.pk).user is None
     # and typing Rosa's phone into the profile neither claims it nor says whose it is
-    patched = api_client.patch("/api/v1/me/", {"phone": "+447700900111"}, format="json", **headers)
-    assert patched.status_code == 200 and str(in_store_shopper.pk) not in patched.content.decode()
+    patched = api_client.patch("/api/v1/me/", {"phone": "+447700900111"}, format="json")
+    assert patched.status_code == 200 and patched.json()["id"] == me["id"]
+    assert "customer_id" not in patched.json() and "Rosa" not in patched.content.decode()
     assert CustomerIdentity.objects.get(kind="phone", value="+447700900111").customer_id == in_store_shopper.pk
 
 
-def test_the_real_owner_verifies_the_email_and_then_sees_their_history(api_client, in_store_shopper, shirt):
-    headers = sign_up(api_client, "rosa@example.com")
+def test_the_real_owner_types_the_code_and_then_sees_their_history(api_client, in_store_shopper):
+    pending = sign_up(api_client, "rosa@example.com")
     user = User.objects.get(email="rosa@example.com")
-    # given what the account did before verifying stays with it
-    assert checkout(api_client, headers).status_code == 201
-    # when Rosa opens the link of the verification email (allauth headless verify)
-    key = EmailConfirmationHMAC(EmailAddress.objects.get(user=user)).key
-    verified = api_client.post("/_allauth/app/v1/auth/email/verify", {"key": key}, format="json", **headers)
-    assert verified.status_code == 200, verified.content
-    # then the login is linked to her in-store profile, with the order placed meanwhile
+    # when Rosa types the code of the verification email in the app (allauth headless verify)
+    headers = type_mailed_code(api_client, "rosa@example.com", pending)
+    # then the login is linked to her in-store profile
     rosa = Customer.objects.get(pk=in_store_shopper.pk)
     assert rosa.user == user
     loyalty = api_client.get("/api/v1/me/loyalty/", **headers).json()
     assert loyalty["balance"] == 1471 and loyalty["store_credit"] == "163.49"
-    assert Order.objects.get().customer == rosa
+    assert api_client.get("/api/v1/me/", **headers).json()["card_number"] == "600000000042"
     assert AuditEvent.objects.filter(action="customer.identity_verified", object_id=str(rosa.pk)).exists()
 
 
@@ -190,11 +212,9 @@ def test_a_guest_order_joins_the_owner_only_once_the_owner_proves_the_email(api_
     )
     number = guest.json()["number"]
     assert Order.objects.get(number=number).customer != in_store_shopper
-    # when Rosa signs up and verifies the email
-    headers = sign_up(api_client, "rosa@example.com")
-    user = User.objects.get(email="rosa@example.com")
-    key = EmailConfirmationHMAC(EmailAddress.objects.get(user=user)).key
-    api_client.post("/_allauth/app/v1/auth/email/verify", {"key": key}, format="json", **headers)
+    # when Rosa signs up and types the code mailed to her
+    mail.outbox.clear()
+    headers = type_mailed_code(api_client, "rosa@example.com", sign_up(api_client, "rosa@example.com"))
     # then the guest order is hers, and nothing the guest said overrides what she said
     assert Order.objects.get(number=number).customer_id == in_store_shopper.pk
     assert api_client.get(f"/api/v1/orders/{number}/", **headers).status_code == 200
