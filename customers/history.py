@@ -41,7 +41,6 @@ from retail.services import record_audit_event
 
 REQUIRED = ["date", "quantity", "amount", "channel"]
 OPTIONAL = ["transaction_id", "customer_id", "email", "card_number", "store", "sku", "category", "currency"]
-CHANNELS = tuple(Channel.values)
 SOURCE = "import:transactions"
 HISTORIC_SKU = "HISTORIC"
 CHUNK = 5000
@@ -141,8 +140,8 @@ class _Parser:
             amount = CENT
             report.error(line, f"amount {row['amount']!r} must be 0 or more with at most 2 decimals, e.g. 59.90")
         channel = row["channel"].lower()
-        if channel not in CHANNELS:
-            report.error(line, f"channel {row['channel']!r} must be one of {', '.join(CHANNELS)}")
+        if channel not in Channel.values:
+            report.error(line, f"channel {row['channel']!r} must be one of {', '.join(Channel.values)}")
         store = row.get("store", "")
         if channel == Channel.STORE and not store:
             report.error(line, "a store purchase needs the store code")

@@ -32,6 +32,7 @@ from customers.models import (
 )
 from customers.services.merge import merged_fields
 from inventory.selectors import available_at, product_cards
+from retail.domain.channel import TimelineChannel
 from retail.errors import NotFound
 from retail.models import Store, User
 from retail.services import record_audit_event
@@ -152,7 +153,6 @@ class TimelinePage:
 SKU_SUBJECT_KINDS = frozenset(
     {Interaction.Kind.PRODUCT_VIEW, Interaction.Kind.ADD_TO_CART, Interaction.Kind.WISHLIST_ADD}
 )
-CHANNEL_LABELS = dict(Interaction._meta.get_field("channel").flatchoices)
 KIND_LABELS = dict(Interaction.Kind.choices)
 TIMELINE_ITEMS_SHOWN = 3  # items named on a purchase or return row; the rest are counted
 
@@ -212,8 +212,9 @@ def timeline_page(
     more = len(rows) > limit
     rows = rows[:limit]
     name_timeline_products(rows)
+    channel_labels = dict(TimelineChannel.choices)  # once per page: the kernel's set, a channel added as data too
     for row in rows:  # from dicts: get_FOO_display() rebuilds its choices dict on every call (2 per row)
-        row.channel_label = CHANNEL_LABELS.get(row.channel, row.channel)
+        row.channel_label = channel_labels.get(row.channel, row.channel)
         row.kind_label = KIND_LABELS.get(row.kind, row.kind)
     return TimelinePage(rows=rows, next_cursor=encode_cursor(rows[-1]) if more and rows else None)
 

@@ -40,10 +40,10 @@ def bucket_label(value: date, grain: str) -> str:
 
 
 def _series(rows: list[dict], by: str, keys: list[date], field: str = "net") -> list[tuple[str, list[float]]]:
-    known = selectors.CHANNELS
+    known = selectors.channels()
     names = sorted({r[by] for r in rows}, key=lambda n: (known.index(n) if n in known else len(known), n))
     cells = {(r["period"], r[by]): r[field] for r in rows}
-    labels = selectors.CHANNEL_LABELS
+    labels = selectors.channel_labels()
     return [(labels.get(name, name), [float(cells.get((k, name), 0)) for k in keys]) for name in names]
 
 
@@ -57,6 +57,7 @@ def sales(period: Period) -> dict:
     labels = [bucket_label(k, grain) for k in keys]
     gross = sum((t["gross"] for t in channel_totals), Decimal("0.00"))
     orders = sum(t["orders"] for t in channel_totals)
+    channel_names = selectors.channel_labels()
     return {
         "grain": grain,
         "as_of": as_of,
@@ -75,7 +76,7 @@ def sales(period: Period) -> dict:
             labels, _series(by_channel, "channel", keys), title=f"Net sales by channel per {grain}"
         ),
         "chart_channels": charts.bar_chart(
-            [(selectors.CHANNEL_LABELS.get(t["channel"], t["channel"]), t["net"]) for t in channel_totals],
+            [(channel_names.get(t["channel"], t["channel"]), t["net"]) for t in channel_totals],
             title="Net sales by channel",
             colours=[charts.colour_for(t["channel"], i) for i, t in enumerate(channel_totals)],
             value_format=charts.money_label,

@@ -1,6 +1,9 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.module_loading import autodiscover_modules
+
+from retail.domain.channel import register_configured_channels
 
 
 class RetailConfig(AppConfig):
@@ -8,6 +11,9 @@ class RetailConfig(AppConfig):
     verbose_name = "Stores and staff"
 
     def ready(self):
+        # Channels added as data (settings.EXTRA_CHANNELS) join the kernel's before any request or task
+        # asks for the set; read here, once settings are loaded.
+        register_configured_channels(settings.EXTRA_CHANNELS)
         # Each app contributes outbox handlers, dashboard tiles and demo seed steps by module name.
         autodiscover_modules("handlers")
         autodiscover_modules("portal.tiles")

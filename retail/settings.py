@@ -9,6 +9,7 @@ without it the demo and the suite reach the embedded PostgreSQL server (pip pack
 that `make demo` and `make test` start with its data in .pgdata/demo or .pgdata/test.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -373,6 +374,9 @@ SPECTACULAR_SETTINGS = {
 
 # Orders: where shopper messages go (dotted paths; SMS/push print to the log unless a gateway is set)
 # and which payment provider authorises cards (the built-in test provider unless a real one is set).
+# Channels beyond the built-in five, as data (retail/domain/channel.py): a JSON list of
+# {"value", "label", "online", "assisted", "in_store", "own_device", "bought", "purchases"}.
+EXTRA_CHANNELS = json.loads(env("EXTRA_CHANNELS", "[]"))
 ORDERS_EMAIL_ADAPTER = env("ORDERS_EMAIL_ADAPTER", "orders.notifications.EmailAdapter")
 ORDERS_SMS_ADAPTER = env("ORDERS_SMS_ADAPTER", "orders.notifications.ConsoleAdapter")
 ORDERS_PUSH_ADAPTER = env("ORDERS_PUSH_ADAPTER", "orders.notifications.ConsoleAdapter")

@@ -1,6 +1,8 @@
 from django.db import models
 from django.db.models import Q
 
+from retail.domain.channel import CHANNEL_LENGTH
+
 
 class CustomerList(models.Model):
     """A wishlist or a shopping list that follows the shopper from app to web to store."""
@@ -27,7 +29,7 @@ class ListItem(models.Model):
     customer_list = models.ForeignKey(CustomerList, on_delete=models.CASCADE, related_name="items")
     variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveSmallIntegerField(default=1)
-    channel = models.CharField(max_length=8, help_text="Where it was added: app, web, store...")
+    channel = models.CharField(max_length=CHANNEL_LENGTH, help_text="Where it was added: app, web, store...")
     added_at = models.DateTimeField()
 
     class Meta:

@@ -5,6 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from retail.domain.channel import CHANNEL_LENGTH
+
 
 class LoyaltyTier(models.Model):
     """A tier reached by rolling 12-month spend; head office edits them in the admin."""
@@ -191,7 +193,7 @@ class OfferAssignment(models.Model):
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="offer_assignments")
     assigned_at = models.DateTimeField()
     redeemed_at = models.DateTimeField(null=True, blank=True)
-    redeemed_channel = models.CharField(max_length=8, blank=True)
+    redeemed_channel = models.CharField(max_length=CHANNEL_LENGTH, blank=True)
     redeemed_reference = models.CharField(max_length=100, blank=True)
     redeemed_store = models.ForeignKey(
         "retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

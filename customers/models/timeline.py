@@ -2,7 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from retail.domain.channel import TimelineChannel as Channel
+from retail.domain.channel import CHANNEL_LENGTH, timeline_channel_choices
+from retail.domain.channel import TimelineChannel as Channel  # noqa: F401 — customers.models.Channel
 
 
 class Interaction(models.Model):
@@ -32,7 +33,7 @@ class Interaction(models.Model):
         APPOINTMENT = "appointment", "Appointment"
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="interactions")
-    channel = models.CharField(max_length=8, choices=Channel.choices)
+    channel = models.CharField(max_length=CHANNEL_LENGTH, choices=timeline_channel_choices)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     occurred_at = models.DateTimeField()
     store = models.ForeignKey("retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -72,7 +73,7 @@ class PurchasedItem(models.Model):
     size = models.CharField(max_length=20, blank=True)
     quantity = models.IntegerField(help_text="Negative for a return.")
     amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="Paid for the line; negative for a return.")
-    channel = models.CharField(max_length=8, choices=Channel.choices)
+    channel = models.CharField(max_length=CHANNEL_LENGTH, choices=timeline_channel_choices)
     occurred_at = models.DateTimeField()
 
     class Meta:

@@ -17,7 +17,10 @@ from customers.selectors import (
     timeline_page,
 )
 
-TIMELINE_CHANNELS = [("", "All"), *Channel.choices]
+
+def timeline_channels() -> list[tuple[str, str]]:
+    """The timeline's filter: all, or one channel (the kernel's set, asked each time)."""
+    return [("", "All"), *Channel.choices]
 
 
 def timeline_channel(request) -> str:
@@ -29,7 +32,8 @@ def timeline_channel(request) -> str:
 @panel_content("timeline", template="customers/partials/timeline.html")
 def timeline_panel(request, customer) -> dict:
     channel = timeline_channel(request)
-    return {"page": timeline_page(customer, channel=channel or None), "channel": channel, "channels": TIMELINE_CHANNELS}
+    page = timeline_page(customer, channel=channel or None)
+    return {"page": page, "channel": channel, "channels": timeline_channels()}
 
 
 @panel_content("notes", template="customers/partials/notes.html")

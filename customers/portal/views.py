@@ -19,13 +19,13 @@ from customers.models import Channel, CustomerIdentity, Note, Task
 from customers.normalise import format_phone, lookalike_domain
 from customers.portal.access import customer_for_request
 from customers.portal.contents import (
-    TIMELINE_CHANNELS,
     lists_panel,
     notes_panel,
     offers_panel,
     recommendations_panel,
     tasks_panel,
     timeline_channel,
+    timeline_channels,
 )
 from customers.portal.forms import NewCustomerForm, NoteForm, TaskForm
 from customers.portal.panels import panels_for, render_below_fold
@@ -208,7 +208,7 @@ def timeline(request, customer_id: int):
         page = timeline_page(customer, channel=channel or None, before=before)
     except CustomerError as exc:
         return HttpResponseBadRequest(exc.message)
-    context = {"customer": customer, "page": page, "channel": channel, "channels": TIMELINE_CHANNELS}
+    context = {"customer": customer, "page": page, "channel": channel, "channels": timeline_channels()}
     template = "customers/partials/timeline_rows.html" if before else "customers/partials/timeline.html"
     if not request.htmx:
         template = "customers/timeline_page.html"

@@ -16,7 +16,7 @@ Definitions (also shown on the page):
   are not counted: spending on a second channel is the claim being tested.
 """
 
-from insights.selectors._common import CHANNEL_LABELS, CHANNELS, MONEY, ZERO, Median, sold_orders
+from insights.selectors._common import MONEY, ZERO, Median, channel_labels, channels, sold_orders
 from insights.selectors.customers import RFM_LABELS, RFM_SEGMENTS, channel_customers, rfm_customers, rfm_segments
 from insights.selectors.pickups import bopis_by_store
 from insights.selectors.returns import (
@@ -46,8 +46,6 @@ from insights.selectors.stock import (
 from insights.selectors.today import store_today
 
 __all__ = [
-    "CHANNELS",
-    "CHANNEL_LABELS",
     "MONEY",
     "PROBED_REFUNDS_DAYS",
     "RFM_LABELS",
@@ -61,6 +59,8 @@ __all__ = [
     "bopis_by_store",
     "by_day",
     "channel_customers",
+    "channel_labels",
+    "channels",
     "forget_sales_days",
     "received_returns",
     "refresh_sales_days",

@@ -24,8 +24,16 @@ from orders.models import Order
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
-CHANNELS = [choice for choice, _ in Order.Channel.choices]
-CHANNEL_LABELS = dict(Order.Channel.choices)
+
+
+def channels() -> list[str]:
+    """The order channels in the kernel's order, asked when a figure is drawn (a channel added as
+    data is reported like the others)."""
+    return list(Order.Channel.values)
+
+
+def channel_labels() -> dict[str, str]:
+    return dict(Order.Channel.choices)
 
 
 class Median(Aggregate):

@@ -13,7 +13,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from insights.filters import Period
-from insights.selectors._common import CHANNELS, _ratio, _scalar_sum, sold_orders
+from insights.selectors._common import _ratio, _scalar_sum, channels, sold_orders
 from orders.models import OrderLine
 from orders.returns.models import Reason, ReturnLine, ReturnRequest
 from retail.domain.money import money
@@ -107,7 +107,7 @@ def returns_channel_matrix(period: Period) -> dict:
 
 
 def _channel_order(name: str) -> tuple:
-    order = [*CHANNELS, "mail", "none"]
+    order = [*channels(), "mail", "none"]
     return (order.index(name) if name in order else len(order), name)
 
 

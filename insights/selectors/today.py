@@ -11,7 +11,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from insights.selectors._common import CHANNEL_LABELS, ZERO
+from insights.selectors._common import ZERO, channel_labels
 from orders.models import Fulfillment, Order
 from orders.returns.models import ReturnRequest
 from retail.domain.money import money
@@ -47,11 +47,12 @@ def store_today(*, store, since, until) -> dict:
         .values("pickups_expiring", "pickups_collected", "returns_received")
         .get()
     )
+    labels = channel_labels()
     return {
         "by_channel": [
             {
                 "channel": r["channel"],
-                "label": CHANNEL_LABELS.get(r["channel"], r["channel"]),
+                "label": labels.get(r["channel"], r["channel"]),
                 "orders": r["orders"],
                 "sales": money(r["sales"] or 0),
             }

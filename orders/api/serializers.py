@@ -10,11 +10,17 @@ from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order, OrderLine, Payment
 from orders.numbers import qr_payload
 from orders.services.pos import MAX_BATCH as MAX_POS_BATCH
-from retail.api.fields import AwareDateTimeField, E164Field, EmailField, MoneyField, PatternField, StoreCodeField
+from retail.api.fields import (
+    AwareDateTimeField,
+    E164Field,
+    EmailField,
+    MoneyField,
+    OnlineChannelField,
+    PatternField,
+    StoreCodeField,
+)
 from retail.api.serializers import BatchSerializer, StrictSerializer
 from retail.domain.channel import Channel
-
-ONLINE_CHANNELS = Channel.online_values()  # what a shopper's own client checks out on
 
 
 class CartLineInput(StrictSerializer):
@@ -24,21 +30,21 @@ class CartLineInput(StrictSerializer):
 
 class CartInput(StrictSerializer):
     lines = CartLineInput(many=True, max_length=100)
-    channel = serializers.ChoiceField(choices=ONLINE_CHANNELS, default=Channel.WEB)
+    channel = OnlineChannelField(default=Channel.WEB)
 
 
 class CartLineSetInput(StrictSerializer):
     quantity = serializers.IntegerField(min_value=0, max_value=99)
-    channel = serializers.ChoiceField(choices=ONLINE_CHANNELS, default=Channel.WEB)
+    channel = OnlineChannelField(default=Channel.WEB)
 
 
 class CartLineAddInput(CartLineInput):
-    channel = serializers.ChoiceField(choices=ONLINE_CHANNELS, default=Channel.WEB)
+    channel = OnlineChannelField(default=Channel.WEB)
 
 
 class CartMergeInput(StrictSerializer):
     token = serializers.CharField(min_length=1, max_length=40)
-    channel = serializers.ChoiceField(choices=ONLINE_CHANNELS, default=Channel.WEB)
+    channel = OnlineChannelField(default=Channel.WEB)
 
 
 class CartLineOutput(serializers.Serializer):
@@ -102,7 +108,7 @@ class CheckoutInput(StrictSerializer):
     Which combination is sent is checked by the service (`invalid_fulfillment`, `empty_cart`).
     """
 
-    channel = serializers.ChoiceField(choices=ONLINE_CHANNELS, default=Channel.WEB)
+    channel = OnlineChannelField(default=Channel.WEB)
     from_cart = serializers.BooleanField(default=False)
     lines = CartLineInput(many=True, required=False, max_length=100)
     fulfillment = GroupInput(required=False, help_text="One fulfilment for the whole order.")

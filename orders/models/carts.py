@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from retail.domain.channel import Channel
+from retail.domain.channel import CHANNEL_LENGTH, Channel
 
 
 def new_cart_token() -> str:
@@ -31,7 +31,9 @@ class Cart(models.Model):
     )
     token = models.CharField(max_length=40, unique=True, default=new_cart_token, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    channel = models.CharField(max_length=8, default=Channel.WEB, help_text="Last channel that changed it.")
+    channel = models.CharField(
+        max_length=CHANNEL_LENGTH, default=Channel.WEB, help_text="Last channel that changed it."
+    )
     built_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

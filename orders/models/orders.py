@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
 
-from retail.domain.channel import Channel
+from retail.domain.channel import CHANNEL_LENGTH, Channel, channel_choices
 
 
 class Order(models.Model):
@@ -28,7 +28,7 @@ class Order(models.Model):
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
     )
-    channel = models.CharField(max_length=8, choices=Channel.choices)
+    channel = models.CharField(max_length=CHANNEL_LENGTH, choices=channel_choices)
     store = models.ForeignKey(
         "retail.Store", on_delete=models.PROTECT, related_name="orders", help_text="Selling or fulfilling store."
     )

@@ -70,7 +70,6 @@ def pickup_queue(request):
 STATUS_BADGE = {"placed": "badge-warn", "picking": "badge-info", "ready": "badge-ok", "expired": "badge-bad"}
 
 
-CHANNELS = dict(Order._meta.get_field("channel").choices)
 FULFILLMENT_STATUSES = dict(Fulfillment.Status.choices)
 
 
@@ -81,6 +80,7 @@ def _queue_rows(fulfillments: list[dict], *, zone) -> list[dict]:
     pick = reverse("orders_portal:pick", args=[0])[:-2]
     counter = reverse("orders_portal:counter")
     now = timezone.now()
+    channels = dict(Order.Channel.choices)  # once per page: the kernel's set, a channel added as data too
     rows = []
     for f in fulfillments:
         number, status = f["order__number"], f["status"]
@@ -96,7 +96,7 @@ def _queue_rows(fulfillments: list[dict], *, zone) -> list[dict]:
         ago = _duration(now - f["created_at"]) + " ago"
         arrived = f["arrived_at"] and status in Fulfillment.OPEN_STATUSES
         rows.append({
-            "number": number, "url": url, "channel": CHANNELS.get(f["order__channel"], f["order__channel"]),
+            "number": number, "url": url, "channel": channels.get(f["order__channel"], f["order__channel"]),
             "curbside": f["kind"] == Fulfillment.Kind.CURBSIDE, "shopper": f["order__contact_name"] or "—",
             "proxy": f["proxy_name"],
             "arrived": f["arrived_at"].astimezone(zone).strftime("%H:%M") if arrived else "",

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import OuterRef, Q
 from django.db.models.functions import JSONObject, Round
 
-from retail.domain.channel import Channel, channel_choices
+from retail.domain.channel import CHANNEL_LENGTH, Channel, channel_choices
 
 ZERO = Decimal("0.00")
 
@@ -159,7 +159,7 @@ class ReturnWindow(models.Model):
     """
 
     policy = models.ForeignKey(ReturnPolicy, on_delete=models.CASCADE, related_name="windows")
-    channel = models.CharField(max_length=16, choices=channel_choices)
+    channel = models.CharField(max_length=CHANNEL_LENGTH, choices=channel_choices)
     days = models.PositiveSmallIntegerField("window (days)")
 
     class Meta:
@@ -207,7 +207,7 @@ class ReturnRequest(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
     method = models.CharField(max_length=10, choices=Method.choices, default=Method.IN_STORE)
-    channel = models.CharField(max_length=8, help_text="Where the return was started: app, web, store...")
+    channel = models.CharField(max_length=CHANNEL_LENGTH, help_text="Where the return was started: app, web, store...")
     receiptless = models.BooleanField(default=False)
     started_store = models.ForeignKey("retail.Store", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     store = models.ForeignKey(

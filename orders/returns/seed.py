@@ -41,7 +41,6 @@ from retail.domain.channel import Channel
 from retail.models import Store, StoreMembership
 from retail.seeding import SeedContext, seed_step
 
-ONLINE = tuple(Channel.away_from_the_counter())
 STATES = ["refunded"] * 62 + ["exchanged"] * 5 + ["requested"] * 9 + ["received"] * 4 + ["inspected"] * 4
 STATES += ["rejected"] * 4 + ["cancelled"] * 6
 OPEN = {"requested", "received", "inspected", "exchanged"}  # recent orders first
@@ -127,7 +126,7 @@ def _desk_for(rng, order: Order, method: str, desks, warehouses):
 
 
 def _lines(rng, order: Order) -> list[LineRequest]:
-    online = order.channel in ONLINE
+    online = order.channel in Channel.away_from_the_counter()
     lines = list(order.lines.order_by("line_number"))
     chosen = rng.sample(lines, k=1 if len(lines) == 1 or rng.random() < 0.75 else 2)
     out = []
@@ -176,7 +175,7 @@ def _exchange_for(order: Order, desk: Store, lines: list[LineRequest]) -> Exchan
 
 def _one(ctx: SeedContext, order: Order, state: str, desks, warehouses, staff) -> str:
     rng, now = ctx.rng, timezone.now()
-    online = order.channel in ONLINE
+    online = order.channel in Channel.away_from_the_counter()
     method = ReturnRequest.Method.MAIL if online and rng.random() < 0.35 else ReturnRequest.Method.IN_STORE
     desk = _desk_for(rng, order, method, desks, warehouses)
     associate = staff.get(desk.pk)

@@ -28,7 +28,6 @@ from retail.domain.money import allocate, money
 from retail.errors import RetailCode
 from retail.models import Store, User
 
-ASSISTED_CHANNELS = tuple(Channel.assisted_values())  # placed by staff, who must be signed in
 # Reservations outlive the pick-up hold (picking + hold window); expiry of the pick-up releases them.
 PICKUP_RESERVATION_SLACK = timedelta(days=14)
 SHIP_RESERVATION_TTL = timedelta(days=14)
@@ -209,7 +208,7 @@ def place_order(
             code=OrderCode.INVALID_CHANNEL,
             fields={"channel": ["Unknown."]},
         )
-    if channel in ASSISTED_CHANNELS and actor_or_none(actor) is None:
+    if channel in Channel.assisted_values() and actor_or_none(actor) is None:  # staff, signed in
         raise OrderError("Store and phone orders are placed by a member of staff.", code=OrderCode.INVALID_CHANNEL)
     if isinstance(points, bool) or not isinstance(points, int) or points < 0:
         raise OrderError(
@@ -359,7 +358,7 @@ def place_order(
         order=order,
         kind=Interaction.Kind.PURCHASE,
         key="placed",
-        in_store=channel in ASSISTED_CHANNELS,  # staff took it at their store; online ones record no store
+        in_store=channel in Channel.assisted_values(),  # staff took it at their store; online ones record no store
         subject=f"Order {order.number} · {', '.join(sorted({f.get_kind_display() for f in fulfillments}))}",
         actor=actor,
         data={

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from retail.domain.channel import Channel
 from retail.domain.money import money
 from retail.errors import DomainError, ErrorCode, RetailCode
 
@@ -148,3 +149,11 @@ def query_param(
         message = message or f"{name} must match {schema_pattern(pattern)}."
         raise DomainError(message, code=code, fields={name: [message]})
     return value
+
+
+class OnlineChannelField(serializers.ChoiceField):
+    """A channel a shopper's own client acts on (the kernel's online ones). DRF makes a serializer's
+    fields afresh for each instance, so a channel added as data is offered without a restart."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Channel.online_values(), **kwargs)

@@ -11,14 +11,22 @@ Every app takes its channel values, choices and sentences from here, never from 
     Channel.online_values()          # ["app", "web", "kiosk"]: what a shopper's client may send
 
 `TimelineChannel` is the timeline's wider set: every channel, and where a message reached the
-shopper (email, SMS). Adding a channel is one member of `Channel` with its traits here (and of
-`TimelineChannel`, with a migration for the choices); a test fails when a channel's value is
-written as a literal anywhere else (tests/retail/test_channel.py).
+shopper (email, SMS). A test fails when a channel's value is written as a literal anywhere else
+(tests/retail/test_channel.py).
+
+Adding a channel is data, not code: a deployment lists it in `settings.EXTRA_CHANNELS` (value,
+label and traits; registered when the apps are ready), or calls `register_channel()`. It joins
+`Channel` and `TimelineChannel` as a member like the others; columns that store a channel take
+their choices from `channel_choices` / `timeline_channel_choices` (read when validated, never
+copied into a migration) and are CHANNEL_LENGTH wide. No app keeps its own copy of the set: they
+ask the kernel when they need it (tests/retail/test_marketplace.py adds one in a fixture).
 """
 
 from dataclasses import dataclass
 
 from django.db import models
+
+CHANNEL_LENGTH = 16  # the width of a column holding a channel's value ("marketplace" fits)
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,57 @@ TRAITS = {
 }
 
 
+def register_channel(*, value: str, label: str, traits: Traits) -> "Channel":
+    """Add a channel (a marketplace, a social shop...) to `Channel` and `TimelineChannel`, with its
+    traits: afterwards it is stored, offered, judged and reported like the built-in ones."""
+    value = value.strip().lower()
+    if not value or len(value) > CHANNEL_LENGTH or not value.replace("_", "").isalnum():
+        raise ValueError(f"A channel's value is 1 to {CHANNEL_LENGTH} letters, digits or _: {value!r}.")
+    if value in Channel._value2member_map_ or value in TimelineChannel._value2member_map_:
+        raise ValueError(f"{value!r} is already a channel (or a way a message reaches the shopper).")
+    member = _add_member(Channel, value, label)
+    TRAITS[member] = traits
+    _add_member(TimelineChannel, value, label)
+    return member
+
+
+def unregister_channel(value: str) -> None:
+    """Take back a channel added by register_channel (the built-in ones stay)."""
+    member = Channel.read(value)
+    if member is None or member.name in BUILT_IN:
+        raise ValueError(f"{value!r} is not a registered channel.")
+    TRAITS.pop(member)
+    _remove_member(Channel, member.name)
+    _remove_member(TimelineChannel, member.name)
+
+
+def register_configured_channels(specs) -> None:
+    """The channels `settings.EXTRA_CHANNELS` lists: {"value", "label", and the Traits' fields}."""
+    for spec in specs:
+        spec = dict(spec)
+        register_channel(value=spec.pop("value"), label=spec.pop("label"), traits=Traits(**spec))
+
+
+def _add_member(cls, value: str, label: str):
+    # The enum's own bookkeeping, as EnumType does it for a member declared in the class body.
+    name = value.upper()
+    member = str.__new__(cls, value)
+    member._name_, member._value_, member._label_ = name, value, label
+    member._sort_order_ = len(cls._member_names_)
+    member.__objclass__ = cls
+    cls._add_member_(name, member)
+    cls._member_names_.append(name)
+    cls._value2member_map_[value] = member
+    return member
+
+
+def _remove_member(cls, name: str) -> None:
+    member = cls._member_map_.pop(name)
+    cls._member_names_.remove(name)
+    del cls._value2member_map_[member._value_]
+    type.__delattr__(cls, name)
+
+
 def channel_choices() -> list[tuple[str, str]]:
     """A model field's choices, read when a value is validated: a migration names this function, never
     the channels, so adding one needs no migration of the columns that store it."""
@@ -125,3 +184,11 @@ class TimelineChannel(models.TextChoices):
     SMS = "sms", "SMS"
     PHONE = Channel.PHONE.value, Channel.PHONE.label
     KIOSK = Channel.KIOSK.value, Channel.KIOSK.label
+
+
+BUILT_IN = frozenset(Channel.names)
+
+
+def timeline_channel_choices() -> list[tuple[str, str]]:
+    """The timeline's choices, read when validated (see channel_choices)."""
+    return TimelineChannel.choices

@@ -44,7 +44,6 @@ TENDER_ORDER = {
     Payment.Method.STORE_CREDIT: 3,
 }
 # Bought away from a store's counter (online, kiosk, phone): returned in a store, it is news to the client's associate.
-ONLINE_CHANNELS = tuple(Channel.away_from_the_counter())
 
 
 @dataclass
@@ -237,7 +236,8 @@ def _timeline_and_task(*, request: ReturnRequest, lines, store: Store, actor) ->
             ],
         },
     )
-    online_in_store = order is not None and order.channel in ONLINE_CHANNELS and request.method == "in_store"
+    away = order is not None and order.channel in Channel.away_from_the_counter()
+    online_in_store = away and request.method == "in_store"
     if online_in_store and occurred_at is None:
         customer = request.customer
         raise_task_for_event(

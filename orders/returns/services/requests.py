@@ -30,7 +30,6 @@ from retail.errors import ErrorCode, RetailCode
 from retail.models import PosDevice, Store, User
 from retail.services import record_audit_event
 
-RETURN_CHANNELS = tuple(Channel.values)
 FOREIGN_KEYS = [f.name for f in ReturnRequest._meta.concrete_fields if f.is_relation]
 
 
@@ -239,8 +238,8 @@ def start_return(
         raise ReturnError(
             "method is in_store or mail.", code=ReturnCode.INVALID_METHOD, fields={"method": ["Unknown."]}
         )
-    if channel not in RETURN_CHANNELS:
-        raise ReturnError(f"channel is one of {', '.join(RETURN_CHANNELS)}.", code=ReturnCode.INVALID_RETURN)
+    if channel not in Channel.values:
+        raise ReturnError(f"channel is one of {', '.join(Channel.values)}.", code=ReturnCode.INVALID_RETURN)
     _raise_fields(_check_lines(lines))
     if order.status == Order.Status.CANCELLED:
         raise ReturnError(f"Order {order.number} was cancelled: nothing to return.", code=ReturnCode.NOT_RETURNABLE)
