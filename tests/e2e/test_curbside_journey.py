@@ -30,7 +30,7 @@ def curbside_day(transactional_db):
     for sku, name, price in (("LIN-SHIRT-NAVY-M", "Linen shirt", "49.00"), ("TOTE-NAT", "Cotton tote", "15.00")):
         VariantFactory(product=ProductFactory(name=name, base_price=Decimal(price)), sku=sku)
     receive_stock(location=store, lines=[("LIN-SHIRT-NAVY-M", 10), ("TOTE-NAT", 10)], reference="PO-1")
-    jane_user = UserFactory(email="jane@example.com", full_name="Jane Cooper")
+    jane_user = UserFactory(email="jane@example.com", full_name="Jane Cooper", email_verified=True)
     jane = create_customer(first_name="Jane", last_name="Cooper", email="jane@example.com", user=jane_user)
     set_consent(customer=jane, channel="email", granted=True, source="app")
     # Omar came for his curbside order 12 minutes ago; it is still to pick. Lucy's is an ordinary pick-up.

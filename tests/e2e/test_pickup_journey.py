@@ -41,7 +41,7 @@ def store_day(transactional_db):
                                  base_price=Decimal(price))  # fmt: skip
         VariantFactory(product=product, sku=sku, barcode=barcode, colour=colour, size=size)
     receive_stock(location=store, lines=[(row[2], 12) for row in CATALOG], reference="PO-1")
-    jane_user = UserFactory(email="jane@example.com", full_name="Jane Cooper")
+    jane_user = UserFactory(email="jane@example.com", full_name="Jane Cooper", email_verified=True)
     jane = create_customer(first_name="Jane", last_name="Cooper", email="jane@example.com", user=jane_user,
                            home_store=store, card_number="6000 0000 0042")  # fmt: skip
     set_consent(customer=jane, channel="email", granted=True, source="app")
