@@ -1,8 +1,9 @@
 """Reads of the orders app, shaped for the API, the portal and the dashboard (constant queries)."""
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, JSONObject
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import Count, F, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.models import Customer
@@ -369,11 +370,27 @@ def search_orders(*, user: User, query: str = "", store: Store | None = None, li
     return list(qs.distinct().order_by("-placed_at", "-id")[:limit])
 
 
-def _items(**match) -> ArraySubquery:
-    """The lines of an order (or of one fulfilment) named for people: product name, quantity and
-    the product's picture, as one JSON array in the row that lists them (no statement per row)."""
-    row = JSONObject(name="name", quantity="quantity", image="variant__product__image_url")
-    return ArraySubquery(OrderLine.objects.filter(**match).order_by("line_number").values(row=row))
+# The lines of an order (or of one fulfilment) named for people: product name, quantity and the
+# product's picture, as one JSON array in the row that lists them (no statement per row). Written
+# out: as ArraySubquery(JSONObject(...)) the ORM spent more Python resolving and compiling it, twice
+# per clienteling screen, than the database spent running it; the SQL is the one the ORM wrote.
+_ITEMS_SQL = """ARRAY(
+    SELECT jsonb_build_object('name', l.name, 'quantity', l.quantity, 'image', p.image_url)
+    FROM {line} l JOIN {variant} v ON v.id = l.variant_id JOIN {product} p ON p.id = v.product_id
+    WHERE l.{column} = {outer}.id ORDER BY l.line_number)"""
+
+
+def _items(outer, column: str) -> RawSQL:
+    """`item_rows` of each row of `outer` (Order or Fulfillment), the lines whose `column` points at it."""
+    variant = OrderLine._meta.get_field("variant").related_model
+    sql = _ITEMS_SQL.format(
+        line=OrderLine._meta.db_table,
+        variant=variant._meta.db_table,
+        product=variant._meta.get_field("product").related_model._meta.db_table,
+        column=OrderLine._meta.get_field(column).column,
+        outer=outer._meta.db_table,
+    )
+    return RawSQL(sql, [], output_field=ArrayField(JSONField()))  # noqa: S611 - table names, no values
 
 
 def customer_orders_panel(*, customer_id: int, limit: int = 10) -> dict:
@@ -384,7 +401,7 @@ def customer_orders_panel(*, customer_id: int, limit: int = 10) -> dict:
     orders = list(
         Order.objects.filter(customer_id=customer_id)
         .select_related("store")
-        .annotate(item_rows=_items(order=OuterRef("pk")))
+        .annotate(item_rows=_items(Order, "order"))
         .order_by("-placed_at", "-id")[:limit]
     )
     # The shopper's orders lead (their customer index), then each order's fulfilments by order_id;
@@ -394,7 +411,7 @@ def customer_orders_panel(*, customer_id: int, limit: int = 10) -> dict:
         Fulfillment.objects.filter(order__customer_id=customer_id)
         .filter(Q(order_id__in=[o.pk for o in orders]) | open_pickup)
         .select_related("order", "location")
-        .annotate(item_rows=_items(fulfillment=OuterRef("pk")))
+        .annotate(item_rows=_items(Fulfillment, "fulfillment"))
         .order_by("created_at", "pk")
     )
     by_order: dict[int, list[Fulfillment]] = {}
