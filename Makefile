@@ -71,7 +71,7 @@ crawl: venv ## every demo role visits every page, fragment, admin page and API G
 e2e: venv ## only the browser journeys (Debian's chromium)
 	$(MAKE) test PYTEST_ARGS="-m e2e"
 
-fuzz: venv ## schemathesis, all phases, as anonymous, shopper, till and staff against a live server (the long run; CI runs a short one)
+fuzz: venv ## schemathesis, all phases, as anonymous, shopper, till, staff and integration against a live server (the long run, ~10 min a caller; CI runs a short one); one caller: PYTEST_ARGS_FUZZ="-k shopper"
 	$(MAKE) test PYTEST_ARGS="tests/fuzz/test_live.py -s -q $(PYTEST_ARGS_FUZZ)" FUZZ_BUDGET=full
 
 lint: venv ## ruff (lint and format check), and the layers between apps (pyproject's import-linter contracts)
