@@ -7,8 +7,8 @@ apps join their groups.
 A group gives nothing without `is_staff` (the admin's door); staff must also enrol TOTP.
 
 - merchandiser: owns the catalog, stock settings, transfers, offers, loyalty tiers and the return
-  policy; reads customers (segments, tiers, the marketing export of consenting shoppers), orders,
-  returns and insights. No customer edits, no audit log.
+  policy (with its windows by channel); reads customers (segments, tiers, the marketing export of
+  consenting shoppers), orders, returns and insights. No customer edits, no audit log.
 - customer-service: edits customers (profiles, merges, imports, the full service export), acts on
   orders and returns; reads catalog, stock, offers and the return policy. No prices, no offers.
 - store-manager: the admin has no per-store scoping, so a store manager's daily work (their
@@ -30,6 +30,7 @@ ROLE_RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("customers", "customer", (VIEW,)),
         ("orders", "order", (VIEW,)),
         ("returns", "returnpolicy", (VIEW, ADD, CHANGE)),
+        ("returns", "returnwindow", ALL),  # a policy's windows, edited inline on it
         ("returns", "returnrequest", (VIEW,)),
         ("insights", "*", (VIEW,)),
         ("retail", "store", (VIEW,)),
@@ -40,6 +41,7 @@ ROLE_RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("customers", "*", (VIEW, ADD, CHANGE)),
         ("orders", "*", (VIEW, CHANGE)),
         ("returns", "returnpolicy", (VIEW,)),
+        ("returns", "returnwindow", (VIEW,)),
         ("returns", "*", (VIEW, ADD, CHANGE)),
         ("inventory", "*", (VIEW,)),
         ("retail", "store", (VIEW,)),

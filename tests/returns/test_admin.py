@@ -6,6 +6,7 @@ from orders.returns.models import ReturnPolicy
 from orders.returns.services import LineRequest, start_return
 from orders.returns.services.facts import current_rules
 from retail.models import AuditEvent
+from tests.admin.conftest import staff_user
 from tests.factories import UserFactory
 from tests.helpers import enrol_totp
 
@@ -130,3 +131,20 @@ def test_the_active_policy_and_its_windows_are_read_in_one_query(policy, django_
         rules = current_rules()
     # then
     assert rules.windows == {"app": 30, "web": 30, "store": 28, "phone": 30}
+
+
+def test_a_merchandiser_edits_the_windows_and_customer_service_only_reads_them(client, policy):
+    rows = list(policy.windows.order_by("pk").values_list("pk", "channel", "days"))
+    data = policy_form(name=policy.name) | window_forms(
+        [(c, "21" if c == "store" else str(d)) for _, c, d in rows], initial=len(rows), ids=[pk for pk, _, _ in rows]
+    )
+    url = f"/admin/returns/returnpolicy/{policy.pk}/change/"
+    # when customer service posts the change form, then nothing changes (they read the policy only)
+    client.force_login(staff_user("customer-service"))
+    assert client.get(url).status_code == 200
+    assert client.post(url, data).status_code == 403
+    assert policy.windows_by_channel()["store"] == 28
+    # when a merchandiser does, then the store window is 21 days
+    client.force_login(staff_user("merchandiser"))
+    assert client.post(url, data).status_code == 302
+    assert policy.windows_by_channel()["store"] == 21
