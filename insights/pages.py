@@ -64,6 +64,7 @@ def sales(period: Period) -> dict:
         "channel_totals": channel_totals,
         "store_totals": store_totals[:TOP],
         "store_count": len(store_totals),
+        "sellers": selectors.sales_by_seller(period),
         "kpis": {
             "net": sum((t["net"] for t in channel_totals), Decimal("0.00")),
             "gross": gross,

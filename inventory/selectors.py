@@ -427,22 +427,29 @@ def stock_lookup(*, query: str, store: Store, nearby: int = 5, max_variants: int
     variants = variants[:max_variants]
     if exact is not None:
         variants.sort(key=lambda v: v.pk != exact.pk)
+    stock_here_and_nearby(variants, store=store, nearby=nearby)
+    return LookupResult(query=query, exact=exact, variants=variants, truncated=truncated)
+
+
+def stock_here_and_nearby(variants: list[Variant], *, store: Store, nearby: int = 5) -> list[Variant]:
+    """Sets `here` (this store's availability row, or None) and `nearby` (the `nearby` closest
+    other locations with units, closest first) on each variant. Two queries (none without variants)."""
     ids = [v.pk for v in variants]
     skus = {v.pk: v.sku for v in variants}
     fields = [f for f in _ROW_FIELDS if f != "sku"]  # the variants are in hand: no join for their SKU
     now = timezone.now()
-    here = {
-        r["variant_id"]: _row({**r, "sku": skus[r["variant_id"]]}, now)
-        for r in _levels(sku=False).filter(location=store, variant_id__in=ids).values(*fields)
-    }
-    near: dict[int, list[dict]] = {}
+    here, near = {}, {}
     if ids:
+        here = {
+            r["variant_id"]: _row({**r, "sku": skus[r["variant_id"]]}, now)
+            for r in _levels(sku=False).filter(location=store, variant_id__in=ids).values(*fields)
+        }
         for r in _nearby_levels(ids, store=store, nearby=nearby):
             near.setdefault(r["variant_id"], []).append(_row({**r, "sku": skus[r["variant_id"]]}, now))
     for v in variants:
         v.here = here.get(v.pk)
         v.nearby = near.get(v.pk, [])
-    return LookupResult(query=query, exact=exact, variants=variants, truncated=truncated)
+    return variants
 
 
 def low_stock_at(*, store: Store, limit: int = 8, threshold: int = LOW_STOCK_THRESHOLD) -> tuple[int, list[StockLevel]]:

@@ -11,10 +11,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from customers.services.linking import PHONE_CODE_TOPIC
-from orders.models import Fulfillment, Notification, Order
+from orders.models import Fulfillment, Notification, Order, PaymentRequest
 from orders.notifications import InlineImage, OutgoingMessage, adapter_for
 from orders.qr import qr_png
 from orders.services import NOTIFY_TOPIC
+from orders.services.assisted import pay_link_url
 from retail.models import OutboxMessage
 from retail.outbox import outbox_handler
 from retail.selectors import opening_hours
@@ -26,6 +27,7 @@ SUBJECTS = {
     "collected": "Receipt for {number}",
     "shipped": "Your order {number} is on its way",
     "cancelled": "Your order {number} was cancelled",
+    "pay_link": "Pay for your order {number}",
 }
 QR_CID = "pickup-qr@omnistore"
 BRAND = "Omnistore"
@@ -92,7 +94,16 @@ def message_context(*, order: Order, fulfillment: Fulfillment | None, kind: str)
         "opening_hours": opening_hours(store) if fulfillment and kind in ("ready", "reminder") else [],
         "lines": list(order.lines.all()),
         "payments": list(order.payments.all()),
+        **(_pay_link(order) if kind == "pay_link" else {}),
     }
+
+
+def _pay_link(order: Order) -> dict:
+    """The pay-by-link's address and deadline (on the selling store's clock)."""
+    request = PaymentRequest.objects.filter(order=order).first()
+    if request is None or not request.token:
+        return {"pay_url": "", "pay_until": ""}
+    return {"pay_url": pay_link_url(request), "pay_until": store_time(request.expires_at, order.store)}
 
 
 def render_message(channel: str, context: dict, *, key: str, recipient: str) -> OutgoingMessage:

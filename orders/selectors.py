@@ -119,7 +119,7 @@ def open_cart_of(customer: Customer) -> Cart | None:
 
 
 def _order_detail_qs() -> QuerySet[Order]:
-    return Order.objects.select_related("store").prefetch_related(
+    return Order.objects.select_related("store", "payment_request", "seller").prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("line_number")),
         Prefetch("fulfillments", queryset=Fulfillment.objects.select_related("location").order_by("pk")),
         "payments",

@@ -6,6 +6,7 @@ import logging
 from celery import shared_task
 
 from orders.errors import OrderError
+from orders.services.assisted import due_payment_request_ids, expire_payment_request
 from orders.services.lifecycle import due_pickup_ids, expire_pickup, send_pickup_reminder
 
 log = logging.getLogger(__name__)
@@ -32,4 +33,16 @@ def expire_pickups() -> int:
             expired += expire_pickup(fulfillment=pk)
         except OrderError:
             log.exception("expiry of pick-up %s failed", pk)
+    return expired
+
+
+@shared_task
+def expire_payment_requests() -> int:
+    """Assisted orders left unpaid (till or pay-by-link) past their time: cancelled, stock released."""
+    expired = 0
+    for pk in due_payment_request_ids():
+        try:
+            expired += expire_payment_request(request_id=pk)
+        except OrderError:
+            log.exception("expiry of payment request %s failed", pk)
     return expired

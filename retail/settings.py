@@ -187,6 +187,7 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-purge": {"task": "retail.tasks.purge_idempotency_keys", "schedule": 3600.0},
     "pickup-reminders": {"task": "orders.tasks.send_pickup_reminders", "schedule": 900.0},
     "pickup-expiry": {"task": "orders.tasks.expire_pickups", "schedule": 900.0},
+    "orders-expire-payment-requests": {"task": "orders.tasks.expire_payment_requests", "schedule": 300.0},
     "inventory-expire-reservations": {"task": "inventory.tasks.expire_due_reservations", "schedule": 60.0},
     "inventory-price-schedules": {"task": "inventory.tasks.run_price_schedules", "schedule": 60.0},
     "customers-birthday-tasks": {"task": "customers.tasks.raise_birthday_tasks", "schedule": 86400.0},
@@ -381,6 +382,11 @@ ORDERS_EMAIL_ADAPTER = env("ORDERS_EMAIL_ADAPTER", "orders.notifications.EmailAd
 ORDERS_SMS_ADAPTER = env("ORDERS_SMS_ADAPTER", "orders.notifications.ConsoleAdapter")
 ORDERS_PUSH_ADAPTER = env("ORDERS_PUSH_ADAPTER", "orders.notifications.ConsoleAdapter")
 ORDERS_PAYMENT_PROVIDER = env("ORDERS_PAYMENT_PROVIDER", "orders.payments.TestPaymentProvider")
+# Assisted orders (endless aisle): how long an unpaid order holds its stock before it is cancelled.
+ORDERS_TILL_PAYMENT_HOURS = float(env("ORDERS_TILL_PAYMENT_HOURS", "4"))
+ORDERS_PAY_LINK_HOURS = float(env("ORDERS_PAY_LINK_HOURS", "48"))
+# Where shoppers reach this site (links in messages: pay-by-link).
+PUBLIC_URL = env("PUBLIC_URL", "http://localhost:8000")
 
 IDEMPOTENCY_KEY_TTL_HOURS = 24
 OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "8"))

@@ -54,6 +54,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("portal/", include(portal)),
     path("api/v1/", include(api_v1)),
+    *app_urls("orders.paylink.urls"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

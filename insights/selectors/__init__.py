@@ -36,6 +36,7 @@ from insights.selectors.sales_days import (
     sales_days,
 )
 from insights.selectors.sales_sql import PROBED_REFUNDS_DAYS
+from insights.selectors.sellers import sales_by_seller
 from insights.selectors.stock import (
     STOCK_SUMMARY_KEY,
     STOCK_SUMMARY_SECONDS,
@@ -69,6 +70,7 @@ __all__ = [
     "returns_channel_matrix",
     "rfm_customers",
     "rfm_segments",
+    "sales_by_seller",
     "sales_days",
     "sales_overview",
     "sales_series",

@@ -264,9 +264,16 @@ class PosSaleInput(StrictSerializer):
 
     receipt_number = serializers.CharField(min_length=1, max_length=40)
     sold_at = AwareDateTimeField(required=False)
-    lines = PosLineInput(many=True, allow_empty=False, max_length=500)
+    lines = PosLineInput(many=True, required=False, max_length=500, help_text="Required unless `settles`.")
     tenders = PosTenderInput(many=True, allow_empty=False, max_length=20)
     customer = PosCustomerInput(required=False)
+    settles = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        help_text="The number of an order an associate placed in the portal to be paid at this store's till "
+        "(scanned from its slip): the receipt pays it, card or cash for exactly what is due, and has no lines.",
+    )
     offer_code = serializers.CharField(
         max_length=30, required=False, allow_blank=True, help_text="One of the shopper's offers; needs `customer`."
     )

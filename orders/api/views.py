@@ -372,12 +372,13 @@ class MyOrdersView(generics.ListAPIView):
 def _pos_sale(v: dict) -> "services.PosSale":
     return services.PosSale(
         receipt_number=v["receipt_number"],
-        lines=v["lines"],
+        lines=v.get("lines") or [],
         tenders=v["tenders"],
         customer=dict(v.get("customer") or {}),
         sold_at=v.get("sold_at"),
         offer_code=v.get("offer_code") or "",
         points=v.get("points") or 0,
+        settles=(v.get("settles") or "").strip(),
     )
 
 

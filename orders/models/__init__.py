@@ -1,5 +1,15 @@
 from orders.models.carts import Cart, CartLine
 from orders.models.orders import Fulfillment, Order, OrderLine, StatusChange
-from orders.models.payments import Notification, Payment
+from orders.models.payments import Notification, Payment, PaymentRequest
 
-__all__ = ["Cart", "CartLine", "Fulfillment", "Notification", "Order", "OrderLine", "Payment", "StatusChange"]
+__all__ = [
+    "Cart",
+    "CartLine",
+    "Fulfillment",
+    "Notification",
+    "Order",
+    "OrderLine",
+    "Payment",
+    "PaymentRequest",
+    "StatusChange",
+]

@@ -52,6 +52,14 @@ class Order(models.Model):
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Assisted orders: the associate credited with the sale (commission reports).",
+    )
     placed_at = models.DateTimeField()  # indexed by order_placed_idx (covering the sales figures)
     updated_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -82,6 +90,13 @@ class Order(models.Model):
             # scan of a period's orders). Replaces placed_at's own.
             models.Index(
                 fields=["placed_at"], include=["id", "store", "channel", "status", "total"], name="order_placed_idx"
+            ),
+            # Insights' sales per seller: only assisted orders name one.
+            models.Index(
+                fields=["seller", "placed_at"],
+                include=["store", "status", "total"],
+                condition=Q(seller__isnull=False),
+                name="order_seller_idx",
             ),
         ]
 

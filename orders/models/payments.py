@@ -57,6 +57,63 @@ class Payment(models.Model):
         return self.captured_amount - self.refunded_amount
 
 
+class PaymentRequest(models.Model):
+    """How an order placed by an associate (endless aisle) is to be paid, and whether it was.
+
+    till: the shopper pays at this store's till; the POS receipt that names the order settles it
+    (pos/sales with `settles`). link: the shopper is sent a pay-by-link (`token`, random, in the
+    message's URL) and pays on the provider's page. Unpaid at `expires_at`, the order is cancelled
+    and its reservations released (beat: orders.tasks.expire_payment_requests).
+    `placement_key` is the portal form's: a double submit finds the first order instead of placing two.
+    """
+
+    class Method(models.TextChoices):
+        TILL = "till", "At the till"
+        LINK = "link", "Pay-by-link"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Payment pending"
+        PAID = "paid", "Paid"
+        EXPIRED = "expired", "Expired unpaid"
+        CANCELLED = "cancelled", "Cancelled"
+
+    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="payment_request")
+    method = models.CharField(max_length=4, choices=Method.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="Due: the order's total.")
+    token = models.CharField(max_length=48, blank=True, help_text="Pay-by-link: the secret part of the link.")
+    placement_key = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="paymentrequest_amount_not_negative"),
+            models.UniqueConstraint(fields=["token"], condition=~Q(token=""), name="paymentrequest_token_unique"),
+            models.CheckConstraint(
+                condition=Q(method="till", token="") | Q(method="link") & ~Q(token=""),
+                name="paymentrequest_token_only_for_link",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(paid_at__isnull=False), name="paymentrequest_paid_has_time"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["expires_at"], condition=Q(status="pending"), name="paymentrequest_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.method} {self.amount} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
 class Notification(models.Model):
     """One message handed to an adapter (or held back for lack of consent), once per outbox message."""
 
@@ -67,6 +124,7 @@ class Notification(models.Model):
         COLLECTED = "collected", "Collected (receipt)"
         SHIPPED = "shipped", "Shipped"
         CANCELLED = "cancelled", "Cancelled"
+        PAY_LINK = "pay_link", "Pay-by-link"
 
     class Status(models.TextChoices):
         SENT = "sent", "Sent"

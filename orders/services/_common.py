@@ -27,6 +27,10 @@ def notifications_muted():
         _muted.reset(token)
 
 
+def notifications_are_muted() -> bool:
+    return _muted.get()
+
+
 def actor_or_none(actor) -> User | None:
     return actor if isinstance(actor, User) and actor.pk else None
 

@@ -195,11 +195,15 @@ def place_order(
     actor: User | None = None,
     store: Store | None = None,
     idempotency_key: str = "",
+    seller: User | None = None,
+    payment_due_later: bool = False,
 ) -> Order:
     """Place an order: lines grouped by fulfilment, stock reserved, discounts applied, payment authorised.
 
     All or nothing: `insufficient_stock` (409, with `alternatives`: nearest stores that have it),
     `payment_declined` (402), offer or points refusals (their own codes) leave nothing behind.
+    `payment_due_later` (assisted channels only, no tenders): the total is paid afterwards, at the
+    till or by link (orders.services.assisted keeps the PaymentRequest); `seller` is credited.
     """
     contact = {k: (v or "").strip() for k, v in (contact or {}).items()}
     if channel not in Order.Channel.values:
@@ -210,6 +214,8 @@ def place_order(
         )
     if channel in Channel.assisted_values() and actor_or_none(actor) is None:  # staff, signed in
         raise OrderError("Store and phone orders are placed by a member of staff.", code=OrderCode.INVALID_CHANNEL)
+    if payment_due_later and (channel not in Channel.assisted_values() or tenders):
+        raise OrderError("Only an associate's order, without tenders, is paid later.", code=OrderCode.INVALID_PAYMENT)
     if isinstance(points, bool) or not isinstance(points, int) or points < 0:
         raise OrderError(
             "Points are a whole number, 0 or more.", code=OrderCode.INVALID_POINTS, fields={"points": [">= 0"]}
@@ -261,6 +267,7 @@ def place_order(
         currency=currency(),
         subtotal=subtotal,
         placed_by=actor_or_none(actor),
+        seller=actor_or_none(seller),
         placed_at=now,
         updated_at=now,
     )
@@ -334,8 +341,12 @@ def place_order(
             )
     OrderLine.objects.bulk_create(line_rows)
 
-    payments = authorize_payments(
-        order=order, tenders=tenders or [], idempotency_key=idempotency_key or order.number, actor=actor
+    payments = (
+        []
+        if payment_due_later
+        else authorize_payments(
+            order=order, tenders=tenders or [], idempotency_key=idempotency_key or order.number, actor=actor
+        )
     )
     record_statuses(
         order=order,

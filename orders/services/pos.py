@@ -32,6 +32,7 @@ from orders.events import record_pos_orders
 from orders.models import Fulfillment, Order, OrderLine, Payment, StatusChange
 from orders.numbers import new_order_number
 from orders.services._common import currency
+from orders.services.assisted import settle_at_till
 from orders.services.checkout import apply_offer, apply_points
 from orders.services.payments import GIFT_CARD_PROVIDER, POS_PROVIDER
 from retail.domain.money import allocate, money
@@ -55,6 +56,7 @@ class PosSale:
     sold_at: datetime | None = None
     offer_code: str = ""  # redeemed as online checkout does (needs the customer)
     points: int = 0  # likewise
+    settles: str = ""  # an order placed in the portal, paid by this receipt (no lines: orders.services.assisted)
 
     @property
     def redeems(self) -> bool:
@@ -88,6 +90,8 @@ def _check(
     fields: dict[str, list[str]] = {}
     if not (sale.receipt_number or "").strip():
         fields["receipt_number"] = ["A receipt number, not blank."]
+    if not sale.lines:
+        fields["lines"] = ["Required (or `settles`: the number of the order this receipt pays)."]
     lines = []
     for index, line in enumerate(sale.lines):
         errors: list[str] = []
@@ -213,6 +217,10 @@ def record_pos_sales(*, device: PosDevice, sales: list[PosSale]) -> list[PosResu
             continue
         if receipt and receipt in first:
             continue  # the same receipt twice in one batch: answered like the first, below
+        if (sale.settles or "").strip():
+            first[receipt] = index
+            results[index] = _settle(device=device, sale=sale, receipt=receipt)
+            continue
         try:
             lines, tenders = _check(sale, by_code)
             identity = _identity(sale)
@@ -239,6 +247,29 @@ def record_pos_sales(*, device: PosDevice, sales: list[PosSale]) -> list[PosResu
             status = "rejected" if earlier.status == "rejected" else "replayed"
             results[index] = PosResult(receipt, status, order=earlier.order, error=earlier.error)
     return results
+
+
+def _settle(*, device: PosDevice, sale: PosSale, receipt: str) -> PosResult:
+    """A receipt that pays an order placed in the portal: no lines of its own, only tenders."""
+    fields = {}
+    if not receipt:
+        fields["receipt_number"] = ["A receipt number, not blank."]
+    if sale.lines:
+        fields["lines"] = ["A receipt that settles an order has no lines: the order holds them."]
+    if sale.redeems:
+        fields["points"] = ["Offers and points were applied when the order was placed."]
+    if fields:
+        error = OrderError(
+            f"The sale was not recorded: {next(iter(fields.values()))[0]}", code=OrderCode.INVALID_SALE, fields=fields
+        )
+        return PosResult(receipt, "rejected", error=error)
+    try:
+        order, created = settle_at_till(
+            device=device, order_number=sale.settles, receipt_number=receipt, tenders=sale.tenders
+        )
+    except OrderError as exc:
+        return PosResult(receipt, "rejected", error=exc)
+    return PosResult(receipt, "created" if created else "replayed", order=order)
 
 
 def _customers(pending: list[_Pending], results: list) -> list[_Pending]:
