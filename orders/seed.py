@@ -20,6 +20,7 @@ from orders import services
 from orders.models import Cart, CartLine, Fulfillment, Order, OrderLine, Payment, StatusChange
 from orders.numbers import seeded_numbers
 from orders.services import notifications_muted
+from orders.services.assisted import AssistedBasket, pay_by_link, place_assisted_order
 from retail.bulk import copy_models
 from retail.domain.channel import Channel
 from retail.domain.money import minor_unit, money
@@ -44,7 +45,11 @@ def seed_orders(ctx: SeedContext) -> None:
     carts = _seed_carts(ctx)
     with seeded_numbers(ctx.rng), notifications_muted():
         open_pickups = _seed_open_pickups(ctx, stores)
-    ctx.log(f"  {history} orders over two years, {open_pickups} open or recent pick-ups, {carts} open carts")
+        assisted = _seed_assisted(ctx, stores)
+    ctx.log(
+        f"  {history} orders over two years, {open_pickups} open or recent pick-ups, {carts} open carts, "
+        f"{assisted} assisted orders"
+    )
 
 
 def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
@@ -253,3 +258,41 @@ def _seed_open_pickups(ctx: SeedContext, stores: list[Store]) -> int:
             Fulfillment.objects.filter(pk=f.pk).update(created_at=placed_at)
             StatusChange.objects.filter(order=order, to_status="placed").update(occurred_at=placed_at)
     return made
+
+
+def _available_at(location: Store, *, units: int = 2) -> list[str]:
+    return list(
+        StockLevel.objects.filter(location=location, variant__is_active=True, variant__product__is_active=True)
+        .filter(on_hand__gte=F("reserved") + F("safety_stock") + units)
+        .order_by("pk")
+        .values_list("variant__sku", flat=True)[:50]
+    )
+
+
+def _seed_assisted(ctx: SeedContext, stores: list[Store]) -> int:
+    """Two endless-aisle orders at the first store: one for pick-up at another store, waiting for
+    the till; one shipped home, paid by the link the shopper was sent."""
+    rng = ctx.rng
+    selling = [s for s in stores if s.kind == Store.Kind.STORE and s.pickup_enabled]
+    shipper = next((s for s in stores if s.ships_orders and _available_at(s)), None)
+    customers = list(Customer.objects.live().filter(email__gt="", user__isnull=False).order_by("pk")[:50])
+    if len(selling) < 2 or shipper is None or not customers:
+        return 0
+    store, elsewhere = selling[0], next((s for s in selling[1:] if _available_at(s)), None)
+    member = StoreMembership.objects.select_related("user").filter(store=store).order_by("role", "pk").first()
+    if member is None or elsewhere is None:
+        return 0
+    place_assisted_order(
+        customer=rng.choice(customers), store=store, actor=member.user, payment="till",
+        basket=AssistedBasket(lines=[(rng.choice(_available_at(elsewhere)), 1)], deliver="pickup",
+                              pickup_store=elsewhere),
+        placement_key=f"seed-assisted-till-{rng.randrange(10**12):012d}",
+    )  # fmt: skip
+    home = {"line1": "12 Rosebery Avenue", "city": "London", "postcode": "EC1R 4TD"}
+    link_order, _ = place_assisted_order(
+        customer=rng.choice(customers), store=store, actor=member.user, payment="link", channel=Channel.PHONE,
+        basket=AssistedBasket(lines=[(rng.choice(_available_at(shipper)), 1)], deliver="ship", shipping_address=home),
+        placement_key=f"seed-assisted-link-{rng.randrange(10**12):012d}",
+    )  # fmt: skip
+    pay_by_link(token=link_order.payment_request.token, card_token=f"tok_{rng.choice(BRANDS)}_4242")
+    return 2

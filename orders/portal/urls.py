@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.portal import views
+from orders.portal import assisted, views
 
 urlpatterns = [
     path("orders/pickups/", views.pickup_queue, name="pickup-queue"),
@@ -12,6 +12,10 @@ urlpatterns = [
     path("orders/customer/<int:customer_id>/orders/", views.customer_orders, name="customer-orders"),
     path("orders/customer/<int:customer_id>/pickups/", views.customer_pickups, name="customer-pickups"),
     path("orders/customer/<int:customer_id>/cart/", views.customer_cart, name="customer-cart"),
+    path("orders/sell/<int:customer_id>/", assisted.assisted_order, name="assisted"),
+    path("orders/sell/<int:customer_id>/add/", assisted.basket_add, name="assisted-add"),
+    path("orders/sell/<int:customer_id>/set/", assisted.basket_set, name="assisted-set"),
+    path("orders/sell/<int:customer_id>/place/", assisted.place, name="assisted-place"),
     path("orders/", views.order_search, name="search"),
     path("orders/<str:number>/", views.order_detail, name="detail"),
     path("orders/<str:number>/cancel/", views.order_cancel, name="cancel"),

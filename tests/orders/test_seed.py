@@ -21,6 +21,12 @@ def test_the_demo_seed_gives_history_and_open_pickups_and_keeps_the_stock_ledger
             Fulfillment.objects.filter(location=store, kind__in=["pickup", "curbside"]).values_list("status", flat=True)
         )
         assert {"placed", "picking", "ready", "expired", "cancelled", "collected"} <= statuses, store.code
+    # and two assisted orders show the endless aisle: one waiting for the till, one paid by link
+    from orders.models import PaymentRequest
+
+    requests = {r.method: r for r in PaymentRequest.objects.select_related("order")}
+    assert (requests["till"].status, requests["link"].status) == ("pending", "paid")
+    assert all(r.order.seller_id for r in requests.values())
     # and the stock ledger still explains every level
     call_command("verify_stock_ledger")
     assert "Every stock level equals the sum of its ledger" in capsys.readouterr().out

@@ -1,0 +1,196 @@
+"""Assisted orders in the portal (endless aisle): the associate builds a basket for the shopper in
+front of them (or on the phone), sees stock here and nearby, and places it to ship home, collect
+at another store or reserve here, paid at the till or by a pay-by-link.
+
+The basket lives in the associate's session, per shopper (what they are putting together is
+theirs until placed); the form carries a placement key, so a double submit finds the first order.
+Thin: reads through orders.basket, writes through orders.services.assisted.
+"""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from customers.portal.access import customer_for_request
+from inventory.selectors import stock_lookup
+from orders.basket import basket_lines, find_variant, last_shipping_address, pickup_stores
+from orders.errors import OrderError
+from orders.models import PaymentRequest
+from orders.portal.forms import AssistedOrderForm, new_placement_key
+from orders.services.assisted import AssistedBasket, Deliver, place_assisted_order
+from orders.services.carts import MAX_CART_LINES, MAX_LINE_QUANTITY
+from retail.domain.channel import Channel
+from retail.portal.access import portal_view
+
+SESSION = "assisted_baskets"
+
+
+def _basket(request, customer_id: int) -> dict:
+    """{"lines": [[sku, qty], ...], "key": placement key} of this associate for this shopper."""
+    baskets = request.session.get(SESSION) or {}
+    basket = baskets.get(str(customer_id))
+    if basket is None:
+        basket = {"lines": [], "key": new_placement_key()}
+    return basket
+
+
+def _save(request, customer_id: int, basket: dict | None) -> None:
+    baskets = dict(request.session.get(SESSION) or {})
+    if basket is None:
+        baskets.pop(str(customer_id), None)
+    else:
+        baskets[str(customer_id)] = basket
+    request.session[SESSION] = baskets
+
+
+def _context(request, customer, basket: dict, **extra) -> dict:
+    lines = basket_lines([(s, q) for s, q in basket["lines"]], store=request.store)
+    return {
+        "customer": customer,
+        "lines": lines,
+        "subtotal": sum((line.total for line in lines), 0),
+        "units": sum(line.quantity for line in lines),
+        "key": basket["key"],
+        **extra,
+    }
+
+
+def _form(request, customer, basket: dict, data=None) -> AssistedOrderForm:
+    stores = pickup_stores(near=request.store)
+    if data is not None:
+        return AssistedOrderForm(data, stores=stores)
+    address = last_shipping_address(customer)
+    channel = Channel.PHONE if request.GET.get("channel") == Channel.PHONE else Channel.STORE
+    initial = {
+        "key": basket["key"],
+        "channel": channel,
+        "payment": PaymentRequest.Method.LINK if channel == Channel.PHONE else PaymentRequest.Method.TILL,
+        **{k: address.get(k, "") for k in ("line1", "line2", "city", "postcode")},
+    }
+    return AssistedOrderForm(initial=initial, stores=stores)
+
+
+def _page(request, customer, basket, form, *, status=200, **extra):
+    if not hasattr(customer, "header_tags"):  # a placement read the bare row; its error page shows the header
+        customer = customer_for_request(request, customer.pk, header=True)
+    account = getattr(customer, "loyalty_account", None)
+    context = _context(request, customer, basket, form=form, points_balance=account.balance if account else 0, **extra)
+    return render(request, "orders/assisted.html", context, status=status)
+
+
+@require_GET
+@portal_view
+def assisted_order(request, customer_id: int):
+    customer = customer_for_request(request, customer_id, header=True)
+    basket = _basket(request, customer_id)
+    return _page(request, customer, basket, _form(request, customer, basket))
+
+
+def _basket_answer(request, customer, basket: dict, *, error: str = "", notice: str = "", results=None):
+    """htmx: the basket (and the search results) again; a plain form post: back to the page."""
+    if request.htmx:
+        context = _context(request, customer, basket, error=error, notice=notice, results=results)
+        return render(request, "orders/partials/assisted_basket.html", context, status=200)
+    if error:
+        messages.error(request, error)
+    elif notice:
+        messages.success(request, notice)
+    return redirect("orders_portal:assisted", customer_id=customer.pk)
+
+
+@require_POST
+@portal_view
+def basket_add(request, customer_id: int):
+    """Scan or type: a SKU or barcode goes in the basket at once; words search the catalog."""
+    customer = customer_for_request(request, customer_id)
+    basket = _basket(request, customer_id)
+    code = request.POST.get("code", "").strip()[:100]
+    if not code:
+        return _basket_answer(request, customer, basket, error="Scan a barcode, or type a SKU or part of a name.")
+    variant = find_variant(code)
+    if variant is None:
+        results = stock_lookup(query=code, store=request.store, nearby=2, max_variants=12)
+        error = "" if results.variants else f"Unknown SKU or barcode “{code}”, and no product name matches it."
+        return _basket_answer(request, customer, basket, error=error, results=results if results.variants else None)
+    if not (variant.is_active and variant.product.is_active):
+        return _basket_answer(request, customer, basket, error=f"{variant.sku} is no longer sold.")
+    (line,) = basket_lines([(variant.sku, 1)], store=request.store)
+    if line.nowhere:
+        return _basket_answer(
+            request, customer, basket, error=f"No stock of {variant.product.name} ({variant.sku}) anywhere: it cannot "
+            "be sold now. Add it to the shopper's wishlist to tell them when it is back."
+        )  # fmt: skip
+    lines = dict(basket["lines"])
+    if variant.sku not in lines and len(lines) >= MAX_CART_LINES:
+        return _basket_answer(request, customer, basket, error=f"A basket holds at most {MAX_CART_LINES} items.")
+    lines[variant.sku] = min(lines.get(variant.sku, 0) + 1, MAX_LINE_QUANTITY)
+    basket["lines"] = [[s, q] for s, q in lines.items()]
+    _save(request, customer_id, basket)
+    where = "in this store" if line.here else f"at {line.nearby[0]['location_name']}"
+    return _basket_answer(
+        request, customer, basket, notice=f"Added {variant.product.name} ({variant.sku}), in stock {where}."
+    )
+
+
+@require_POST
+@portal_view
+def basket_set(request, customer_id: int):
+    """Change a line's quantity; 0 takes it out."""
+    customer = customer_for_request(request, customer_id)
+    basket = _basket(request, customer_id)
+    sku = request.POST.get("sku", "")
+    try:
+        quantity = int(request.POST.get("quantity", ""))
+    except ValueError:
+        return _basket_answer(request, customer, basket, error="Quantities are whole numbers.")
+    if not 0 <= quantity <= MAX_LINE_QUANTITY:
+        return _basket_answer(request, customer, basket, error=f"Quantities go from 0 to {MAX_LINE_QUANTITY}.")
+    basket["lines"] = [[s, quantity if s == sku else q] for s, q in basket["lines"] if s != sku or quantity]
+    _save(request, customer_id, basket)
+    return _basket_answer(request, customer, basket)
+
+
+@require_http_methods(["POST"])
+@portal_view
+def place(request, customer_id: int):
+    customer = customer_for_request(request, customer_id)
+    basket = _basket(request, customer_id)
+    form = _form(request, customer, basket, data=request.POST)
+    if not form.is_valid():
+        return _page(request, customer, basket, form, status=400)
+    data = form.cleaned_data
+    try:
+        order, created = place_assisted_order(
+            customer=customer,
+            store=request.store,
+            actor=request.user,
+            basket=AssistedBasket(
+                lines=[(s, q) for s, q in basket["lines"]],
+                deliver=data["deliver"],
+                pickup_store=form.pickup if data["deliver"] == Deliver.PICKUP else None,
+                shipping_address=form.address,
+            ),
+            payment=data["payment"],
+            placement_key=data["key"],
+            channel=data["channel"],
+            offer_code=data.get("offer_code") or "",
+            points=data.get("points") or 0,
+        )
+    except OrderError as exc:
+        if exc.code == "empty_cart":
+            exc.message = "The basket is empty: scan or search an item first."
+        form.add_domain_error(exc)
+        return _page(request, customer, basket, form, status=400)
+    if basket["key"] == data["key"]:
+        _save(request, customer_id, None)  # placed: the next basket starts empty, with a new key
+    if created:
+        how = (
+            f"the shopper pays {order.total} at the till with order number {order.number}"
+            if data["payment"] == PaymentRequest.Method.TILL
+            else "a pay-by-link was sent to the shopper"
+        )
+        messages.success(request, f"Order {order.number} placed; {how}.")
+    else:
+        messages.info(request, f"Order {order.number} was already placed from this basket.")
+    return redirect(reverse("orders_portal:detail", args=[order.number]))
