@@ -106,14 +106,14 @@ WITH scored AS (
 ), together AS (
     SELECT * FROM (
         SELECT DISTINCT ON (v.product_id) v.id, v.product_id, v.sku, v.size, pr.name, s.score,
-               pr.created_at, sl.on_hand - sl.reserved - sl.safety_stock AS available
+               pr.created_at, sl.available
         FROM scored s
         JOIN {product} pr ON pr.id = s.product_id
         JOIN {category} c ON c.id = pr.category_id
         JOIN {variant} v ON v.product_id = pr.id
         JOIN {level} sl ON sl.variant_id = v.id AND sl.location_id = %(store)s
         LEFT JOIN wanted w ON w.slug = c.slug
-        WHERE pr.is_active AND v.is_active AND sl.on_hand - sl.reserved - sl.safety_stock > 0
+        WHERE pr.is_active AND v.is_active AND sl.available > 0
           AND (w.slug IS NULL OR v.size = '' OR v.size = w.size)
         ORDER BY v.product_id, (w.slug IS NOT NULL AND v.size = ''), v.sku
     ) t
@@ -128,12 +128,12 @@ WITH scored AS (
 ), in_size AS (
     SELECT * FROM (
         SELECT DISTINCT ON (n.id) v.id, n.id AS product_id, v.sku, v.size, n.name, 0 AS score, n.created_at,
-               sl.on_hand - sl.reserved - sl.safety_stock AS available
+               sl.available
         FROM newest n
         JOIN wanted w ON w.slug = n.slug
         JOIN {variant} v ON v.product_id = n.id AND v.size = w.size
         JOIN {level} sl ON sl.variant_id = v.id AND sl.location_id = %(store)s
-        WHERE v.is_active AND sl.on_hand - sl.reserved - sl.safety_stock > 0
+        WHERE v.is_active AND sl.available > 0
           AND n.id NOT IN (SELECT product_id FROM together)
         ORDER BY n.id, v.sku
     ) t

@@ -30,7 +30,6 @@ from inventory.models import (
     Variant,
 )
 from inventory.operations import request_transfer
-from inventory.selectors import available_expression
 from retail.admin import CsvImportMixin, CsvUploadForm, streaming_csv_response
 from retail.models import Store
 from retail.services import record_audit_event
@@ -134,7 +133,6 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
     def stock_by_location(self, obj):
         levels = (
             StockLevel.objects.filter(variant__product=obj)
-            .annotate(available_units=available_expression())
             .select_related("variant", "location")
             .order_by("variant__sku", "location__code")
         )
@@ -147,7 +145,7 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
                     lv.location.code,
                     lv.on_hand,
                     lv.reserved,
-                    lv.available_units,
+                    lv.available,
                     lv.last_counted_at or "never",
                 )
                 for lv in levels
@@ -357,10 +355,6 @@ class StockLevelAdmin(CsvImportMixin, TransferRequestActionMixin, admin.ModelAdm
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.display(description="available")
-    def available(self, obj):
-        return obj.available
 
     def save_model(self, request, obj, form, change):
         # through the service: the level is locked and the change audited

@@ -9,7 +9,7 @@ from webhooks.events import event_data_builder
 # index), not one OR branch per pair: a coalescing window of a busy chain closes hundreds at once.
 LEVELS_SQL = """
     SELECT level.variant_id, level.location_id, variant.sku, store.code,
-           level.on_hand, level.reserved, level.safety_stock
+           level.on_hand, level.reserved, level.safety_stock, level.available
     FROM unnest(%s::bigint[], %s::bigint[]) AS wanted(variant_id, location_id)
     JOIN inventory_stocklevel AS level
       ON level.variant_id = wanted.variant_id AND level.location_id = wanted.location_id
@@ -38,7 +38,7 @@ def stock_changed_data(keys: list[str]) -> dict[str, dict]:
             "on_hand": on_hand,
             "reserved": reserved,
             "safety_stock": safety,
-            "available": max(0, on_hand - reserved - safety),
+            "available": available,
         }
-        for variant_id, location_id, sku, code, on_hand, reserved, safety in rows
+        for variant_id, location_id, sku, code, on_hand, reserved, safety, available in rows
     }

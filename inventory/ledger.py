@@ -312,6 +312,8 @@ def save_levels_and_movements(
 ) -> list[StockMovement]:
     if levels:
         StockLevel.objects.bulk_update(levels, fields)
+        for level in levels:
+            level.recompute_available()
         record_stock_changed((level.variant_id, level.location_id) for level in levels)
     return StockMovement.objects.bulk_create(movements) if movements else []
 
@@ -335,13 +337,7 @@ def _send_back_in_stock(candidates: list[tuple[int, int]]) -> None:
     condition = Q()
     for variant_id, location_id in candidates:
         condition |= Q(variant_id=variant_id, location_id=location_id)
-    still = [
-        (lv.variant_id, lv.location_id)
-        for lv in StockLevel.objects.filter(condition).only(
-            "variant_id", "location_id", "on_hand", "reserved", "safety_stock"
-        )
-        if lv.available > 0
-    ]
+    still = list(StockLevel.objects.filter(condition, available__gt=0).values_list("variant_id", "location_id"))
     if still:
         stock_back_in_stock.send(sender=StockLevel, pairs=sorted(still))
 

@@ -2,7 +2,7 @@
 
 Availability rows are dicts: {sku, variant_id, location (code), location_id, location_name,
 on_hand, reserved, safety_stock, available, last_counted_at, count_age_days, distance_km?}.
-`available` is computed in SQL (GREATEST(on_hand - reserved - safety_stock, 0)) and distances
+`available` is StockLevel's generated column (inventory/models/stock.py) and distances
 with retail.geo.distance_km (or its SQL text, distance_sql, on the hot nearest-stock path), so
 filtering and ordering by them happen in the database.
 """
@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.db import connection
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from inventory.errors import InventoryCode, InventoryError
@@ -34,12 +34,8 @@ _ROW_FIELDS = (
     "sku",
     "location_code",
     "location_name",
-    "available_units",
+    "available",
 )
-
-
-def available_expression():
-    return Greatest(F("on_hand") - F("reserved") - F("safety_stock"), Value(0))
 
 
 def available_at(location: Store, *, variant: str = "variant_id") -> Coalesce:
@@ -47,7 +43,7 @@ def available_at(location: Store, *, variant: str = "variant_id") -> Coalesce:
     (0 where it never was stocked, or the location is closed): a correlated subquery, so a list
     of items reads its stock in the same statement."""
     level = StockLevel.objects.filter(variant_id=OuterRef(variant), location=location, location__is_active=True)
-    return Coalesce(Subquery(level.values(units=available_expression())[:1]), Value(0))
+    return Coalesce(Subquery(level.values("available")[:1]), Value(0))
 
 
 def available_online(*, variant: str = "variant_id") -> Coalesce:
@@ -56,7 +52,7 @@ def available_online(*, variant: str = "variant_id") -> Coalesce:
     levels = StockLevel.objects.filter(variant_id=OuterRef(variant), location__is_active=True).filter(
         Q(location__ships_orders=True) | Q(location__pickup_enabled=True)
     )
-    summed = levels.order_by().values("variant_id").annotate(units=Sum(available_expression())).values("units")
+    summed = levels.order_by().values("variant_id").annotate(units=Sum("available")).values("units")
     return Coalesce(Subquery(summed), Value(0))
 
 
@@ -65,7 +61,6 @@ def _levels(*, sku: bool = True) -> QuerySet[StockLevel]:
     the variants already leave it out: the planner, underestimating the levels of a style, hashed the
     whole variant table for that join, 16 ms at medium's 15k variants)."""
     qs = StockLevel.objects.annotate(
-        available_units=available_expression(),
         location_code=F("location__code"),
         location_name=F("location__name"),
     )
@@ -90,7 +85,7 @@ def _row(values: dict, now: datetime) -> dict:
         "on_hand": values["on_hand"],
         "reserved": values["reserved"],
         "safety_stock": values["safety_stock"],
-        "available": values["available_units"],
+        "available": values["available"],
         "last_counted_at": values["last_counted_at"],
         "count_age_days": count_age_days(values["last_counted_at"], now),
     }
@@ -183,7 +178,7 @@ def availability_everywhere(*, skus: Iterable[str], in_stock_only: bool = False)
     variants = variants_by_sku(skus)
     qs = _levels().filter(variant_id__in=[v.pk for v in variants.values()])
     if in_stock_only:
-        qs = qs.filter(available_units__gt=0)
+        qs = qs.filter(available__gt=0)
     now = timezone.now()
     return [_row(v, now) for v in qs.order_by("sku", "location_code").values(*_ROW_FIELDS)]
 
@@ -198,19 +193,18 @@ def nearest_availability(
     to compile per call against ~0.3 ms to run, on the API's most frequent question."""
     variants = variants_by_sku(skus)
     level, store, variant = StockLevel._meta.db_table, Store._meta.db_table, Variant._meta.db_table
-    available = "GREATEST(sl.on_hand - sl.reserved - sl.safety_stock, 0)"
     distance = distance_sql("s.latitude", "s.longitude")
     sql = f"""
         SELECT * FROM (
             SELECT sl.variant_id, sl.location_id, sl.on_hand, sl.reserved, sl.safety_stock, sl.last_counted_at,
-                   v.sku, s.code AS location_code, s.name AS location_name, {available} AS available_units,
+                   v.sku, s.code AS location_code, s.name AS location_name, sl.available,
                    {distance} AS distance,
                    row_number() OVER (PARTITION BY sl.variant_id ORDER BY {distance}, s.code) AS rank
               FROM {level} sl
               JOIN {variant} v ON v.id = sl.variant_id
               JOIN {store} s ON s.id = sl.location_id
              CROSS JOIN {POINT_SQL}
-             WHERE sl.variant_id = ANY(%s) AND s.is_active AND {available} >= %s
+             WHERE sl.variant_id = ANY(%s) AND s.is_active AND sl.available >= %s
         ) ranked
         WHERE rank <= %s
         ORDER BY sku, distance, location_code
@@ -271,9 +265,8 @@ def _stock_matrix(
     stock: dict[int, dict[str, int]] = {}
     for variant_id, location_id, available in (
         StockLevel.objects.filter(variant_id__in=sku_of, location__in=[s.pk for s in stores])
-        .annotate(available_units=available_expression())
-        .filter(available_units__gt=0)
-        .values_list("variant_id", "location_id", "available_units")
+        .filter(available__gt=0)
+        .values_list("variant_id", "location_id", "available")
     ):
         stock.setdefault(location_id, {})[sku_of[variant_id]] = available
     return [(s, getattr(s, "distance_km", None), stock[s.pk]) for s in stores if s.pk in stock]
@@ -385,18 +378,17 @@ def _nearby_levels(variant_ids: list[int], *, store: Store, nearby: int) -> list
     first, ties by level id). Written as SQL like `nearest_availability`: the ORM form (haversine
     expression + window + QUALIFY) cost more Python to compile than the query takes to run."""
     level, location = StockLevel._meta.db_table, Store._meta.db_table
-    available = "GREATEST(sl.on_hand - sl.reserved - sl.safety_stock, 0)"
     distance = distance_sql("s.latitude", "s.longitude")
     sql = f"""
         SELECT * FROM (
             SELECT sl.variant_id, sl.location_id, sl.on_hand, sl.reserved, sl.safety_stock, sl.last_counted_at,
-                   s.code AS location_code, s.name AS location_name, {available} AS available_units,
+                   s.code AS location_code, s.name AS location_name, sl.available,
                    {distance} AS distance,
                    row_number() OVER (PARTITION BY sl.variant_id ORDER BY {distance}, sl.id) AS rank
               FROM {level} sl
               JOIN {location} s ON s.id = sl.location_id
              CROSS JOIN {POINT_SQL}
-             WHERE sl.variant_id = ANY(%s) AND s.is_active AND sl.location_id <> %s AND {available} > 0
+             WHERE sl.variant_id = ANY(%s) AND s.is_active AND sl.location_id <> %s AND sl.available > 0
         ) ranked
         WHERE rank <= %s
         ORDER BY variant_id, distance
@@ -454,13 +446,11 @@ def stock_here_and_nearby(variants: list[Variant], *, store: Store, nearby: int 
 
 def low_stock_at(*, store: Store, limit: int = 8, threshold: int = LOW_STOCK_THRESHOLD) -> tuple[int, list[StockLevel]]:
     """(how many SKUs, the lowest `limit`) of active SKUs this store stocks with few units left."""
-    qs = (
-        StockLevel.objects.filter(location=store, variant__is_active=True, variant__product__is_active=True)
-        .annotate(available_units=available_expression())
-        .filter(available_units__lte=threshold)
+    qs = StockLevel.objects.filter(location=store, variant__is_active=True, variant__product__is_active=True).filter(
+        available__lte=threshold
     )
     total = qs.count()
-    rows = list(qs.select_related("variant__product").order_by("available_units", "variant__sku")[:limit])
+    rows = list(qs.select_related("variant__product").order_by("available", "variant__sku")[:limit])
     return total, rows
 
 

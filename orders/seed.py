@@ -11,7 +11,6 @@ import hashlib
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import F
 from django.utils import timezone
 
 from customers.models import Customer, Interaction, PointsEntry
@@ -212,7 +211,7 @@ def _seed_open_pickups(ctx: SeedContext, stores: list[Store]) -> int:
         associate = member.user
         skus = list(
             StockLevel.objects.filter(location=store, variant__is_active=True, variant__product__is_active=True)
-            .filter(on_hand__gte=F("reserved") + F("safety_stock") + 4)
+            .filter(available__gte=4)
             .order_by("pk")
             .values_list("variant__sku", flat=True)[:200]
         )

@@ -25,7 +25,7 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
 def copy_models(objs: Sequence[models.Model]) -> None:
     """INSERT new instances of one model with COPY; their pks are set, as bulk_create sets them.
 
-    Every concrete field is written with its prepared value (defaults were filled when the instance
+    Every concrete field but a generated one is written with its prepared value (defaults were filled when the instance
     was made; auto_now fields are not touched: set them). Foreign keys to instances saved since they
     were assigned are picked up first, as bulk_create does.
     """
@@ -38,7 +38,7 @@ def copy_models(objs: Sequence[models.Model]) -> None:
     for obj, pk in zip(objs, reserve_ids(model, len(objs)), strict=True):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, connection.alias
-    fields = meta.concrete_fields
+    fields = [f for f in meta.concrete_fields if not f.generated]  # the database writes generated columns
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(meta.db_table), sql.SQL(", ").join(sql.Identifier(f.column) for f in fields)
     )

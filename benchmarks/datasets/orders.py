@@ -248,9 +248,9 @@ def _pickable_stock(open_counts: dict[int, int]) -> dict[int, list[list[int]]]:
     with connection.cursor() as cursor:
         for store, count in open_counts.items():
             cursor.execute(
-                "SELECT l.variant_id, l.on_hand - l.safety_stock FROM inventory_stocklevel l"
+                "SELECT l.variant_id, l.available FROM inventory_stocklevel l"
                 " JOIN inventory_variant v ON v.id = l.variant_id"
-                " WHERE l.location_id = %s AND v.is_active AND l.on_hand - l.safety_stock >= 6"
+                " WHERE l.location_id = %s AND v.is_active AND l.available >= 6"
                 " ORDER BY l.variant_id LIMIT %s",
                 [store, max(50, count * 2)],
             )

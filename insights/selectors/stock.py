@@ -4,7 +4,6 @@ from django.core.cache import cache
 from django.db.models import (
     Avg,
     Count,
-    F,
     Q,
     Sum,
 )
@@ -39,7 +38,7 @@ def stock_summary(*, refresh: bool = False, store_ids: tuple[int, ...] | None = 
         .values("location_id", "location__code", "location__name")
         .annotate(
             skus=Count("pk"),
-            stockouts=Count("pk", filter=Q(on_hand__lte=F("reserved") + F("safety_stock"))),
+            stockouts=Count("pk", filter=Q(available=0)),
             on_hand=Sum("on_hand"),
         )
         .order_by("location__code")
@@ -54,7 +53,7 @@ def stock_by_store(period: Period) -> list[dict]:
     """Per location: stockouts now, and sell-through over the period.
 
     stockout: a SKU-location of an active variant (of an active product) with nothing available
-    (on_hand - reserved - safety_stock <= 0) right now — the period does not apply. "Now" is the
+    (StockLevel.available is 0) right now — the period does not apply. "Now" is the
     `stock_summary`, at most a few minutes old (`stock_as_of` says when).
     sell-through = units sold (sale and pick-up hand-over movements in the period) /
     (units sold + units on hand now). One query, and one more when the summary is not cached.

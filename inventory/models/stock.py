@@ -1,8 +1,15 @@
-"""Stock per variant and location, the append-only ledger that explains it, and reservations."""
+"""Stock per variant and location, the append-only ledger that explains it, and reservations.
+
+Availability has one home, here: `StockLevel.available` is a column the database computes
+(GREATEST(on_hand - reserved - safety_stock, 0)), so the ORM (`filter(available__gt=0)`,
+`Sum("stock_levels__available")`), raw SQL (`sl.available`) and exports all read the same number.
+A test fails when the formula is written anywhere else (tests/inventory/test_availability.py).
+"""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 
 INCOMING_KINDS = ("receipt", "return_restock", "transfer_in")
 OUTGOING_KINDS = ("sale", "pickup", "transfer_out", "damage")
@@ -22,6 +29,12 @@ class StockLevel(models.Model):
     reserved = models.IntegerField(default=0)
     safety_stock = models.IntegerField(default=0, help_text="Units kept back from sale (display, damages).")
     last_counted_at = models.DateTimeField(null=True, blank=True)
+    # Units that can still be promised, never negative: written by the database on every change.
+    available = models.GeneratedField(
+        expression=Greatest(F("on_hand") - F("reserved") - F("safety_stock"), Value(0)),
+        output_field=models.IntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         constraints = [
@@ -35,10 +48,10 @@ class StockLevel(models.Model):
     def __str__(self):
         return f"{self.variant_id}@{self.location_id}: {self.on_hand} on hand, {self.reserved} reserved"
 
-    @property
-    def available(self) -> int:
-        """Units that can still be promised: never negative."""
-        return max(0, self.on_hand - self.reserved - self.safety_stock)
+    def recompute_available(self) -> None:
+        """Set `available` after this level was changed in memory and saved by bulk_update (which
+        reads nothing back); save() reads the column back itself. The column's rule, in Python."""
+        self.available = max(0, self.on_hand - self.reserved - self.safety_stock)
 
     @property
     def short(self) -> int:

@@ -11,7 +11,6 @@ from collections import Counter
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from customers.errors import CustomerError
@@ -162,7 +161,7 @@ def _exchange_for(order: Order, desk: Store, lines: list[LineRequest]) -> Exchan
             variant__product_id=line.variant.product_id,
             variant__is_active=True,
             variant__product__is_active=True,
-            on_hand__gte=F("reserved") + F("safety_stock") + 1,
+            available__gte=1,
         )
         .exclude(variant_id=line.variant_id)
         .values_list("variant__sku", flat=True)

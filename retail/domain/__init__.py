@@ -1,5 +1,7 @@
 """The shared kernel every app may import: the vocabulary of the retailer that no one app owns.
 
-`money`: how an amount is shown to a person (one formatter, by locale). `codes`: what an associate
-typed or scanned, read once the same way by every input of the portal.
+`channel`: where a shopper buys, with its traits and words. `money`: an amount in a currency, the
+one rounding rule (half up to the minor unit), allocation to the cent, and how an amount is shown
+to a person. `codes`: what an associate typed or scanned, read once the same way by every input
+of the portal.
 """
