@@ -229,6 +229,7 @@ def book_reservations(reservations: list[Reservation], levels: dict[int, StockLe
         level = levels[r.variant_id]
         shifts[level.pk] = shifts.get(level.pk, 0) + r.quantity
         level.reserved += r.quantity
+        level.recompute_available()
     columns = ("variant_id", "location_id", "quantity", "reference", "status", "expires_at", "created_at")
     params = [list(shifts), list(shifts.values())] + [[getattr(r, c) for r in reservations] for c in columns]
     with connection.cursor() as cursor:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -43,7 +43,7 @@ def available_at(location: Store, *, variant: str = "variant_id") -> Coalesce:
     (0 where it never was stocked, or the location is closed): a correlated subquery, so a list
     of items reads its stock in the same statement."""
     level = StockLevel.objects.filter(variant_id=OuterRef(variant), location=location, location__is_active=True)
-    return Coalesce(Subquery(level.values("available")[:1]), Value(0))
+    return Coalesce(Subquery(level.values("available")[:1]), Value(0), output_field=IntegerField())
 
 
 def available_online(*, variant: str = "variant_id") -> Coalesce:
@@ -53,7 +53,7 @@ def available_online(*, variant: str = "variant_id") -> Coalesce:
         Q(location__ships_orders=True) | Q(location__pickup_enabled=True)
     )
     summed = levels.order_by().values("variant_id").annotate(units=Sum("available")).values("units")
-    return Coalesce(Subquery(summed), Value(0))
+    return Coalesce(Subquery(summed), Value(0), output_field=IntegerField())
 
 
 def _levels(*, sku: bool = True) -> QuerySet[StockLevel]:
