@@ -262,7 +262,7 @@ def _seed_open_pickups(ctx: SeedContext, stores: list[Store]) -> int:
 def _available_at(location: Store, *, units: int = 2) -> list[str]:
     return list(
         StockLevel.objects.filter(location=location, variant__is_active=True, variant__product__is_active=True)
-        .filter(on_hand__gte=F("reserved") + F("safety_stock") + units)
+        .filter(available__gte=units)
         .order_by("pk")
         .values_list("variant__sku", flat=True)[:50]
     )
