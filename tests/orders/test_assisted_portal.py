@@ -116,6 +116,17 @@ def test_placing_ships_home_and_redirects_to_the_order(associate_client, associa
     assert "Nothing yet" in associate_client.get(urls(shopper)["assisted"]).content.decode()
 
 
+def test_the_basket_is_emptied_when_placed_whatever_key_the_page_had(associate_client, shopper, stock):
+    # given the page was opened before the first item was added (its form holds that moment's key)
+    key = form_key(associate_client, shopper)
+    add(associate_client, shopper, "BAG-1")
+    # when the order is placed
+    body = {"deliver": "reserve", "channel": "store", "payment": "till", "key": key}
+    assert associate_client.post(urls(shopper)["assisted-place"], body).status_code == 302
+    # then the next sale starts from an empty basket
+    assert "Nothing yet" in associate_client.get(urls(shopper)["assisted"]).content.decode()
+
+
 def test_a_double_submit_places_one_order(associate_client, shopper, stock):
     add(associate_client, shopper, "DRESS-S")
     key = form_key(associate_client, shopper)
