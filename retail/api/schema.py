@@ -105,6 +105,14 @@ class AutoSchema(SpectacularAutoSchema):
             schema.pop("description", None)  # not the base class's docstring
         return schema
 
+    def _insert_field_validators(self, field, schema):
+        super()._insert_field_validators(field, schema)
+        if "oneOf" in schema and getattr(field, "example", None) is not None:
+            # allow_blank wrapped the field in oneOf: its example on the property too, where generators look
+            # for a whole value (schemathesis' coverage phase otherwise builds one from the branch's bounds, and
+            # "+1000000" fits the E.164 pattern but no numbering plan: a valid case refused, validation_mismatch)
+            schema.setdefault("example", field.example)
+
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if getattr(field, "example", None) is not None:
