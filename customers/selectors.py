@@ -128,11 +128,28 @@ def record_customer_viewed(*, user: User, customer: Customer, store: Store | Non
     return True
 
 
-def customer_for_user(user: User) -> Customer | None:
+def own_profile(user) -> QuerySet[Customer]:
+    """The one rule for "the signed-in shopper's profile": the live profile holding this login.
+
+    A merge moves the login to the kept profile (customers.services.merge), so a merged profile
+    never holds one; an erased profile is nobody's. Anonymous callers and staff tokens have none.
+    """
+    if not isinstance(user, User) or not user.is_authenticated:
+        return Customer.objects.none()
+    return Customer.objects.filter(user=user, merged_into__isnull=True, erased_at__isnull=True)
+
+
+def customer_for_user(user) -> Customer | None:
+    """The signed-in shopper's live profile, or None (never creates one: reads stay reads). One query."""
+    return own_profile(user).first()
+
+
+def me_for_user(user) -> Customer | None:
+    """`customer_for_user` shaped for the profile API: tier, home store, balance, consents and tags read with it."""
     return (
-        Customer.objects.select_related("home_store", "loyalty_account__tier", "store_credit")
+        own_profile(user)
+        .select_related("home_store", "loyalty_account__tier", "store_credit")
         .prefetch_related("consents", "tags")
-        .filter(user=user, merged_into__isnull=True, erased_at__isnull=True)
         .first()
     )
 

@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.models import Customer
-from customers.services.profiles import live_profile
+from customers.selectors import customer_for_user
 from inventory.selectors import available_at, available_online
 from orders.errors import OrderCode, OrderError
 from orders.models import Cart, CartLine, Fulfillment, Order, OrderLine
@@ -21,16 +21,6 @@ from retail.selectors import stores_for_user
 
 S = Fulfillment.Status
 QUEUE_TABS = ("to_pick", "picking", "ready", "overdue", "expired", "to_ship")
-
-
-def customer_for_user(user: User) -> Customer | None:
-    """The live profile of a signed-in shopper, or None (never creates one: reads stay reads)."""
-    if not getattr(user, "is_authenticated", False) or not isinstance(user, User):
-        return None
-    customer = Customer.objects.filter(user=user).first()
-    if customer is not None and customer.merged_into_id:
-        customer = live_profile(customer)
-    return customer
 
 
 # --------------------------------------------------------------------------- carts

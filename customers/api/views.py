@@ -28,7 +28,7 @@ from customers.api.serializers import (
 )
 from customers.errors import CustomerCode, CustomerError
 from customers.models import LoyaltyTier, StoreCreditAccount
-from customers.selectors import customer_for_user, lists_with_availability, next_tier, offers_for
+from customers.selectors import lists_with_availability, me_for_user, next_tier, offers_for
 from customers.services import (
     ClientEvent,
     EventBatchResult,
@@ -66,10 +66,10 @@ class IsShopper(permissions.BasePermission):
 
 
 def _me(request):
-    customer = customer_for_user(request.user)
+    customer = me_for_user(request.user)
     if customer is None:
         link_user_to_customer(user=request.user)
-        customer = customer_for_user(request.user)
+        customer = me_for_user(request.user)
     if customer is None:
         raise CustomerError("Your profile was closed.", code=CustomerCode.PROFILE_CLOSED)
     return customer
@@ -185,7 +185,7 @@ class MeView(APIView):
         update_profile_from_client(
             customer=customer, values=data, consents=consents, home_store_code=home_store, source=channel
         )
-        return Response(MeSerializer(customer_for_user(request.user)).data)
+        return Response(MeSerializer(me_for_user(request.user)).data)
 
 
 class MeLoyaltyView(APIView):
@@ -297,7 +297,7 @@ class MePhoneConfirmView(APIView):
         incoming = PhoneCodeConfirmSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         confirm_phone_code(user=request.user, **incoming.validated_data)
-        return Response(MeSerializer(customer_for_user(request.user)).data)
+        return Response(MeSerializer(me_for_user(request.user)).data)
 
 
 def gift_card_caller(request) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers.models import Customer
+from customers.selectors import customer_for_user
 from customers.services.linking import link_user_to_customer
 from customers.services.profiles import set_consent
 from inventory.api.fields import EXAMPLE_SKU
@@ -73,7 +74,7 @@ class MyCartView(APIView):
     @extend_schema(responses=s.CartOutput)
     def get(self, request):
 
-        customer = selectors.customer_for_user(request.user)
+        customer = customer_for_user(request.user)
         cart = selectors.open_cart_of(customer) if isinstance(customer, Customer) else None
         return Response(s.CartOutput(selectors.cart_view(cart)).data)
 
@@ -225,7 +226,7 @@ class CheckoutView(APIView):
         v = data.validated_data
         customer = None
         if IsShopper().has_permission(request, self):
-            customer = selectors.customer_for_user(request.user) or link_user_to_customer(user=request.user)
+            customer = customer_for_user(request.user) or link_user_to_customer(user=request.user)
         cart = None
         if v.get("from_cart"):
             if customer is None:
@@ -360,9 +361,7 @@ class MyOrdersView(generics.ListAPIView):
     serializer_class = s.OrderSummaryOutput
 
     def get_queryset(self):
-        return selectors.orders_of_customer(selectors.customer_for_user(self.request.user)).order_by(
-            "-placed_at", "-pk"
-        )
+        return selectors.orders_of_customer(customer_for_user(self.request.user)).order_by("-placed_at", "-pk")
 
     def paginate_queryset(self, queryset):
         self.paginator.ordering = ("-placed_at", "-pk")

@@ -7,6 +7,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from customers.selectors import customer_for_user
 from inventory.api.fields import EXAMPLE_SKU
 from inventory.errors import InventoryCode
 from orders.api.examples import EXAMPLE_ORDER, EXAMPLE_RECEIPT, EXAMPLE_RMA
@@ -16,7 +17,7 @@ from orders.returns import selectors, services
 from orders.returns.api import serializers as s
 from orders.returns.errors import ReturnError
 from orders.returns.numbers import qr_svg
-from orders.selectors import customer_for_user, order_for_owner
+from orders.selectors import order_for_owner
 from retail.api.authentication import DEVICE_AUTHENTICATION, SHOPPER_AUTHENTICATION
 from retail.api.codes import raises
 from retail.api.fields import EXAMPLE_STORE
