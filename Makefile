@@ -116,7 +116,7 @@ serve-prod: venv ## gunicorn with production settings (set SECRET_KEY, DATABASE_
 
 check-deploy: venv ## Django's deployment checklist with production settings
 	DJANGO_ENV=production SECRET_KEY=$${SECRET_KEY:-check-deploy-$$(head -c 32 /dev/urandom | base64)} \
-		ALLOWED_HOSTS=$${ALLOWED_HOSTS:-omnistore.example.com} DATABASE_URL=$${DATABASE_URL:-postgres://omnistore@db.invalid/omnistore} \
+		ALLOWED_HOSTS=$${ALLOWED_HOSTS:-omnistore.example.com} DATABASE_URL=$${DATABASE_URL:-postgres://root@127.0.0.1:5432/postgres} \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 clean: ## stop the embedded PostgreSQL servers, remove their data (.pgdata), the virtualenv and collected static files
