@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -36,8 +37,10 @@ def test_tests_run_on_postgres_and_redis():
 
 
 def _database_url() -> str:
+    """The suite's database as a URL; a socket directory (the embedded server's) is a percent-encoded host."""
     db = settings.DATABASES["default"]
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    user, password, host = (quote(str(db[key] or ""), safe="") for key in ("USER", "PASSWORD", "HOST"))
+    return f"postgres://{user}:{password}@{host}:{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
 
 
 def test_check_deploy_is_clean_with_production_settings():
