@@ -16,6 +16,12 @@ class OrderCode(ErrorCode):
     PAYMENT_DECLINED = "payment_declined", 402, "The card was refused by the provider."
     PAYMENT_MISMATCH = "payment_mismatch", 400, "The payments do not add up to the total."
     PAYMENT_STATE = "payment_state", 409, "The payments are not in a state that allows this."
+    NOT_PAID = (
+        "not_paid",
+        409,
+        "An order placed by an associate is not paid yet (at the till or by its pay-by-link): "
+        "it is not handed over or shipped until it is.",
+    )
     INVALID_REFUND = "invalid_refund", 400, "More is refunded than the payment can give back."
     INVALID_LINE = "invalid_line", 400, "A line of the request is wrong; `fields` says which."
     INVALID_SALE = (

@@ -322,7 +322,7 @@ def find_for_counter(*, store: Store, text: str) -> tuple[Fulfillment, str]:
     """
     code = read_code(text)
     base = Fulfillment.objects.filter(location=store, kind__in=Fulfillment.COLLECT_KINDS).select_related(
-        "order__customer", "location"
+        "order__customer", "order__store", "order__payment_request", "location"
     )
     if code.qr(QR_PREFIX):
         found, how = base.filter(qr_token=code.qr(QR_PREFIX)).first(), "qr"

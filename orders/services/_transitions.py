@@ -13,7 +13,7 @@ from django.utils import timezone
 from customers.services.loyalty import adjust_points
 from inventory.services import release_reservations
 from orders.errors import OrderCode, OrderError
-from orders.models import Fulfillment, Order
+from orders.models import Fulfillment, Order, PaymentRequest
 from orders.numbers import new_pickup_code, new_qr_token
 from orders.services._common import actor_or_none, earn_points_for, record_status
 from orders.services.payments import owed_amount, settle_payments
@@ -66,6 +66,30 @@ def require_store(fulfillment: Fulfillment, store: Store | None) -> None:
         raise OrderError(
             f"This order is collected at {fulfillment.location.name}, not here.", code=RetailCode.WRONG_STORE
         )
+
+
+def require_paid(fulfillment: Fulfillment, verb: str) -> None:
+    """An assisted order leaves the store only once paid: the till's receipt or the pay-by-link settled it.
+
+    Read without a lock (the order's is held): a request only ever goes from pending to paid or closed,
+    and a payment committing meanwhile is seen by the next try.
+    """
+    order = fulfillment.order
+    request = PaymentRequest.objects.filter(order_id=order.pk).values_list("method", "status", "amount").first()
+    if request is None or request[1] == PaymentRequest.Status.PAID:
+        return
+    method, state, amount = request
+    if state != PaymentRequest.Status.PENDING:
+        how = "it was not paid in time"
+    elif method == PaymentRequest.Method.TILL:
+        how = f"the shopper pays {amount} at the till of {order.store.name} with the order number first"
+    else:
+        how = f"the pay-by-link for {amount} sent to the shopper is not paid yet; ask them to open it and pay"
+    raise OrderError(
+        f"Order {order.number} is not paid: {how}. It cannot be {verb} until it is.",
+        code=OrderCode.NOT_PAID,
+        extra={"payment": method, "payment_status": state, "due": str(amount)},
+    )
 
 
 def move(fulfillment: Fulfillment, to: str, *, actor, note: str = "", fields: tuple = ()) -> None:

@@ -35,6 +35,7 @@ from orders.services._transitions import (
     lock_fulfillment,
     move,
     release,
+    require_paid,
     require_state,
     require_store,
     reversal_lines,
@@ -424,6 +425,7 @@ def hand_over_pickup(
     fulfillment = lock_fulfillment(fulfillment)
     require_store(fulfillment, store)
     require_state(fulfillment, "handed over", (S.READY,), kinds=Fulfillment.COLLECT_KINDS)
+    require_paid(fulfillment, "handed over")
     order = fulfillment.order
     if verification not in Fulfillment.Verification.values:
         raise OrderError(
@@ -513,6 +515,7 @@ def ship_fulfillment(
     fulfillment = lock_fulfillment(fulfillment)
     require_store(fulfillment, store)
     require_state(fulfillment, "shipped", (S.PICKING,), kinds=(K.SHIP,))
+    require_paid(fulfillment, "shipped")
     left = [line.sku for line in fulfillment.lines.all() if line.to_pick > 0]
     if left:
         raise OrderError(f"Still to pick: {', '.join(left)}.", code=OrderCode.NOT_FULLY_PICKED)
