@@ -6,7 +6,7 @@ same pattern the schema publishes (`\\A...\\Z` in Python is `^...$` in the schem
 """
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -96,14 +96,24 @@ class MoneyField(serializers.DecimalField):
         return money(data)  # the pattern allows 2 decimals at most: nothing is rounded
 
 
-@extend_schema_field({"type": "string", "format": "date", "pattern": schema_pattern(DATE_PATTERN)})
+# `format: date` (RFC 3339 full-date) says exactly what is taken, never an impossible day; a pattern
+# beside it would admit 0000-01-01 and 2026-02-31, which the fuzzer then sent as valid data.
+@extend_schema_field({"type": "string", "format": "date", "example": "2019-06-14"})
 class DateField(serializers.DateField):
-    """YYYY-MM-DD only (Python also reads "20260301" and "2026-W09-1")."""
+    """A calendar day as YYYY-MM-DD only (Python also reads "20260301" and "2026-W09-1")."""
+
+    default_error_messages = {
+        "invalid": "A date as YYYY-MM-DD, e.g. 2019-06-14.",
+        "no_such_day": "There is no such day as {value} (year 0001 to 9999, a day the month has).",
+    }
 
     def to_internal_value(self, value):
         if not isinstance(value, str) or not re.match(DATE_PATTERN, value, re.ASCII):
-            self.fail("invalid", format="YYYY-MM-DD")
-        return super().to_internal_value(value)
+            self.fail("invalid")
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail("no_such_day", value=value)
 
 
 @extend_schema_field({"type": "string", "format": "date-time"})

@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
+from jsonschema import Draft202012Validator
 
 from customers.models import Consent, Customer, Interaction
 from customers.services import create_customer, earn_points, issue_store_credit
@@ -126,6 +128,50 @@ def test_a_partial_profile_update_still_takes_whole_important_dates(api_client, 
     missing = {"label", "date"} - set(item)
     assert response.json()["fields"] == {f"important_dates.0.{name}": ["This field is required."] for name in missing}
     assert not Customer.objects.filter(user__email="grace@example.com").exclude(important_dates=[]).exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("important_dates", [{"label": "Anniversary", "date": "2026-02-31"}]),
+        ("important_dates", [{"label": "Anniversary", "date": "0000-06-14"}]),
+        ("birthday", "2025-02-29"),
+    ],
+)
+def test_an_impossible_day_is_a_documented_refusal(api_client, password, field, value):
+    # given a signed-in shopper, and what the schema says a date is (the fuzzer sent year 0000 and
+    # 31 February as valid data while the schema's pattern admitted them)
+    UserFactory(email="grace@example.com", email_verified=True)
+    token = _app_login(api_client, "grace@example.com", password)
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/v1/me/"]["patch"]
+    request_schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    # when the app sends a day that does not exist
+    response = api_client.patch("/api/v1/me/", {field: value}, format="json", HTTP_X_SESSION_TOKEN=token)
+    # then the schema already called it invalid (a generated client refuses it before sending) ...
+    validator = Draft202012Validator(
+        {**request_schema, "components": schema["components"]}, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    assert not validator.is_valid({field: value})
+    # (by its format alone: a fuzzer draws strings from a pattern and ignores the format beside it)
+    components = schema["components"]["schemas"]
+    published = (
+        components["ImportantDateInputRequest"]["properties"]["date"]
+        if field == "important_dates"
+        else components["PatchedMeUpdateRequest"]["properties"]["birthday"]
+    )
+    assert published["format"] == "date" and "pattern" not in published
+    # ... and the server refuses it with a 400 whose code the operation documents, naming the field
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["code"] in operation["responses"]["400"]["x-error-codes"]
+    path = f"{field}.0.date" if field == "important_dates" else field
+    day = value[0]["date"] if field == "important_dates" else value
+    assert body["fields"] == {path: [f"There is no such day as {day} (year 0001 to 9999, a day the month has)."]}
+    assert body["message"].startswith(path)
+    # and nothing is stored
+    stored = Customer.objects.filter(user__email="grace@example.com")
+    assert not stored.exclude(important_dates=[]).exists() and not stored.exclude(birthday=None).exists()
 
 
 def test_me_loyalty_and_offers(api_client, password):
