@@ -22,6 +22,8 @@ class GoodwillForm(forms.Form):
     currency = forms.CharField(max_length=3, min_length=3, initial=settings.CURRENCY)
     customer = forms.IntegerField(required=False, min_value=1, help_text="Customer number, if the card is for one.")
     reason = forms.CharField(max_length=200, help_text="Why it is given (kept in the audit trail).")
+    send_to = forms.EmailField(required=False, label="Email the number to",
+                               help_text="Empty: the customer's email, if a customer is given.")  # fmt: skip
     # one reference per form shown: submitting the page twice issues one card
     reference = forms.CharField(max_length=40, widget=forms.HiddenInput)
 
@@ -81,6 +83,8 @@ class GiftCardAdmin(ReadOnlyAdmin):
         form = GoodwillForm(request.POST or None, initial={"reference": f"GW-{secrets.token_hex(8)}"})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
+            customer = data["customer"]
+            send_to = data["send_to"] or (customer.email if customer else "")
             try:
                 issued = issue_gift_card(
                     amount=data["amount"],
@@ -90,15 +94,18 @@ class GiftCardAdmin(ReadOnlyAdmin):
                     customer=data["customer"],
                     actor=request.user,
                     reason=data["reason"],
+                    send_to=send_to,
+                    recipient_name=customer.first_name if customer else "",
                 )
             except CustomerError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
             else:
                 number = " ".join(issued.code[i : i + 4] for i in range(0, len(issued.code), 4))
+                sent = f" It is also emailed to {send_to}." if send_to else ""
                 self.message_user(
                     request,
                     f"Goodwill gift card of {issued.card.balance} {issued.card.currency} issued: number {number}. "
-                    "Give it to the shopper now; only its last four digits are kept.",
+                    f"Give it to the shopper now; only its last four digits are kept.{sent}",
                     messages.SUCCESS,
                 )
                 return redirect("admin:customers_giftcard_changelist")

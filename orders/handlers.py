@@ -10,6 +10,8 @@ outbox message and channel) commits with the outbox's `delivered` mark, and adap
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from customers.models import GiftCard
+from customers.services.giftcards import CODE_TOPIC as GIFT_CARD_CODE_TOPIC
 from customers.services.linking import PHONE_CODE_TOPIC
 from orders.models import Fulfillment, Notification, Order, PaymentRequest
 from orders.notifications import InlineImage, OutgoingMessage, adapter_for
@@ -164,3 +166,34 @@ def send_phone_code(message) -> None:
         )
     )
     OutboxMessage.objects.filter(pk=message.pk).update(payload={"phone": phone, "code": "sent"})
+
+
+@outbox_handler(GIFT_CARD_CODE_TOPIC)
+def send_gift_card_code(message) -> None:
+    """A new gift card's number to whoever gets it (customers.services.giftcards.issue_gift_card).
+
+    The only copy of the number outside the shopper's hands: it is wiped from the stored message in
+    the same transaction that marks it delivered (as the phone code is).
+    """
+    payload = message.payload
+    card = GiftCard.objects.filter(pk=payload["card_id"]).first()
+    if card is None or payload.get("code") in (None, "sent"):
+        return
+    code = payload["code"]
+    context = {
+        "card": card,
+        "name": payload.get("name", ""),
+        "note": payload.get("note", ""),
+        "number": " ".join(code[i : i + 4] for i in range(0, len(code), 4)),
+        "brand": BRAND,
+    }
+    adapter_for("email").send(
+        OutgoingMessage(
+            channel="email",
+            recipient=payload["email"],
+            subject=f"Your {BRAND} gift card of {card.balance} {card.currency}",
+            body=render_to_string("orders/messages/gift_card.txt", context).strip(),
+            idempotency_key=f"outbox:{message.pk}",
+        )
+    )
+    OutboxMessage.objects.filter(pk=message.pk).update(payload={**payload, "code": "sent"})

@@ -41,6 +41,7 @@ PORTAL_NAV = [
     ("Customers", "customers_portal:search"),
     ("Pick-ups", "orders_portal:pickup-queue"),
     ("Returns", "returns_portal:desk"),
+    ("Gift cards", "customers_portal:giftcard-balance"),
     ("Stock", "inventory_portal:lookup"),
     ("Insights", "insights_portal:index"),
 ]

@@ -11,6 +11,7 @@ that `make demo` and `make test` start with its data in .pgdata/demo or .pgdata/
 
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -251,6 +252,7 @@ CURRENCY = env("CURRENCY", "EUR")
 # Gift cards: validity from issue (the market's rule; 3 years is the EU norm) and the guessing limit
 # (wrong numbers per caller in the window before balance checks and redeems are refused).
 GIFT_CARD_VALIDITY_DAYS = int(env("GIFT_CARD_VALIDITY_DAYS", "1095"))
+GIFT_CARD_MAX_AMOUNT = Decimal(env("GIFT_CARD_MAX_AMOUNT", "1000.00"))  # the most one card may hold when sold or given
 GIFT_CARD_LOOKUP_LIMIT = int(env("GIFT_CARD_LOOKUP_LIMIT", "10"))
 GIFT_CARD_LOOKUP_WINDOW = int(env("GIFT_CARD_LOOKUP_WINDOW", "900"))
 MONEY_LOCALE = env("MONEY_LOCALE", LANGUAGE_CODE)  # how amounts are written: "en-gb" €1,813.72, "de" 1.813,72 €

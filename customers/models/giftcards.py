@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from retail.domain.channel import CHANNEL_LENGTH, channel_choices
+
 
 class GiftCard(models.Model):
     class Status(models.TextChoices):
@@ -27,6 +29,12 @@ class GiftCard(models.Model):
     balance = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
     source = models.CharField(max_length=8, choices=Source.choices)
+    channel = models.CharField(
+        max_length=CHANNEL_LENGTH,
+        choices=channel_choices,
+        blank=True,
+        help_text="Where it was sold (store, app, web...); empty for head office's goodwill cards.",
+    )
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="gift_cards"
     )
@@ -45,7 +53,12 @@ class GiftCard(models.Model):
             ),
             models.CheckConstraint(condition=~Q(status="expired") | Q(balance=0), name="gift_card_expired_is_empty"),
         ]
-        indexes = [models.Index(fields=["status", "expires_at"], name="gift_card_expiry_idx")]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="gift_card_expiry_idx"),
+            # insights' liabilities: cards issued in a period, by month and channel
+            models.Index(fields=["issued_at"], include=["channel", "source", "balance", "status"],
+                         name="gift_card_issued_idx"),
+        ]  # fmt: skip
 
     def __str__(self):
         return f"Gift card ····{self.last4}"

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from customers.portal import books, views
+from customers.portal import books, giftcards, views
 
 urlpatterns = [
     path("customers/", views.search, name="search"),
     path("customers/book/", books.book, name="book"),
     path("customers/book/reassign/", books.reassign_book, name="reassign-book"),
+    path("giftcards/", giftcards.balance, name="giftcard-balance"),
     path("customers/new/", views.new_customer, name="new"),
     path("customers/<int:customer_id>/consent/", views.consent, name="consent"),
     path("customers/<int:customer_id>/", views.detail, name="detail"),

@@ -21,6 +21,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -29,12 +31,15 @@ from django.utils import timezone
 from customers.errors import CustomerCode, CustomerError
 from customers.events import record_gift_card_changed
 from customers.models import Customer, GiftCard, GiftCardEntry
+from retail.domain.channel import Channel
 from retail.domain.money import money
 from retail.errors import RetailCode
 from retail.models import Store, User
-from retail.services import record_audit_event
+from retail.services import enqueue_outbox_message, record_audit_event
 
 CODE_DIGITS = 16
+# The number to whoever gets the card: delivered by orders' handler, which wipes it from the stored message.
+CODE_TOPIC = "customers.gift_card_code"
 NOT_FOUND_MESSAGE = "No active gift card has that number. Check the number on the card."
 
 
@@ -163,20 +168,40 @@ def issue_gift_card(
     actor: User | None = None,
     store: Store | None = None,
     reason: str = "",
+    channel: str = "",
+    send_to: str = "",
+    recipient_name: str = "",
+    note: str = "",
 ) -> IssuedGiftCard:
-    """A new card loaded with `amount`: sold (at the till or online) or goodwill from head office.
+    """A new card loaded with `amount`: sold (at the till or online, `channel` says where) or
+    goodwill from head office.
 
     Goodwill needs a reason and is audited with the staff member who gave it. The number is
-    returned once, to print or send; only its keyed hash and last four digits are kept.
+    returned once, to print; with `send_to` (an email) it is also sent there through the outbox,
+    with `recipient_name` and the buyer's `note`. Only its keyed hash and last four digits are kept.
     """
     _require_reference(reference)
     amount = _amount(amount)
+    if amount > settings.GIFT_CARD_MAX_AMOUNT:
+        raise CustomerError(f"A gift card holds at most {settings.GIFT_CARD_MAX_AMOUNT}.", code=RetailCode.INVALID,
+                            fields={"amount": [f"At most {settings.GIFT_CARD_MAX_AMOUNT}."]})  # fmt: skip
     if source not in GiftCard.Source.values:
         raise CustomerError("Issue a gift card as sold or goodwill.", code=RetailCode.INVALID_KIND,
                             fields={"source": ["sold or goodwill."]})  # fmt: skip
     if source == GiftCard.Source.GOODWILL and not reason.strip():
         raise CustomerError("Say why the goodwill card is given.", code=RetailCode.INVALID,
                             fields={"reason": ["Required."]})  # fmt: skip
+    channel = "" if source == GiftCard.Source.GOODWILL else channel
+    if channel and channel not in Channel.values:
+        raise CustomerError("Say on which channel the gift card was sold.", code=RetailCode.INVALID,
+                            fields={"channel": ["A sales channel."]})  # fmt: skip
+    send_to = (send_to or "").strip().lower()
+    if send_to:
+        try:
+            validate_email(send_to)
+        except ValidationError:
+            raise CustomerError("The gift card cannot be sent to that address.", code=CustomerCode.INVALID_EMAIL,
+                                fields={"send_to": ["Not an email address."]}) from None  # fmt: skip
     already = CustomerError(f"A gift card was already issued for {reference}.",
                             code=CustomerCode.GIFT_CARD_ALREADY_ISSUED)  # fmt: skip
     if GiftCardEntry.objects.filter(kind=GiftCardEntry.Kind.ISSUE, reference=reference[:100]).exists():
@@ -188,6 +213,7 @@ def issue_gift_card(
         last4=code[-4:],
         currency=(currency or settings.CURRENCY).upper()[:3],
         source=source,
+        channel=channel,
         customer=customer,
         issued_by=actor,
         issued_at=now,
@@ -206,8 +232,15 @@ def issue_gift_card(
         obj=card,
         store=store,
         details={"amount": str(amount), "currency": card.currency, "last4": card.last4, "reference": reference,
-                 "reason": reason.strip()[:200], "customer_id": customer.pk if customer else None},
+                 "reason": reason.strip()[:200], "customer_id": customer.pk if customer else None,
+                 "channel": channel, "sent_to": send_to},
     )  # fmt: skip
+    if send_to:
+        enqueue_outbox_message(
+            topic=CODE_TOPIC,
+            payload={"card_id": card.pk, "email": send_to, "code": code, "name": recipient_name.strip()[:80],
+                     "note": note.strip()[:300]},
+        )  # fmt: skip
     return IssuedGiftCard(card=card, code=code)
 
 

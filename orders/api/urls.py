@@ -1,12 +1,13 @@
 from django.urls import path
 
-from orders.api import views
+from orders.api import giftcards, views
 
 urlpatterns = [
     path("me/cart/", views.MyCartView.as_view(), name="my-cart"),
     path("me/cart/lines/", views.MyCartLinesView.as_view(), name="my-cart-lines"),
     path("me/cart/lines/<str:sku>/", views.MyCartLineView.as_view(), name="my-cart-line"),
     path("me/cart/merge/", views.MyCartMergeView.as_view(), name="my-cart-merge"),
+    path("me/giftcards/", giftcards.MyGiftCardPurchaseView.as_view(), name="my-giftcard-purchase"),
     path("me/orders/", views.MyOrdersView.as_view(), name="my-orders"),
     path("carts/", views.AnonymousCartCreateView.as_view(), name="cart-create"),
     path("carts/<str:token>/", views.AnonymousCartView.as_view(), name="cart-detail"),
@@ -17,4 +18,5 @@ urlpatterns = [
     path("orders/<str:number>/arrived/", views.OrderArrivalView.as_view(), name="order-arrived"),
     path("pos/sales/", views.PosSaleView.as_view(), name="pos-sale"),
     path("pos/sales/batch/", views.PosSaleBatchView.as_view(), name="pos-sale-batch"),
+    path("pos/giftcards/", giftcards.TillGiftCardView.as_view(), name="pos-giftcard-sale"),
 ]

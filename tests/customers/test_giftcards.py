@@ -229,6 +229,12 @@ def test_head_office_issues_a_goodwill_card_in_the_admin_and_sees_its_number_onc
     assert hash_code(shown) == card.code_hash
     assert "already issued" in again.content.decode()
     assert AuditEvent.objects.filter(action="gift_card.issued_goodwill", actor=staff).count() == 1
+    # and the shopper is emailed the number through the outbox (once)
+    from customers.services.giftcards import CODE_TOPIC
+    from retail.models import OutboxMessage
+
+    (message,) = OutboxMessage.objects.filter(topic=CODE_TOPIC)
+    assert message.payload["email"] == shopper.email and f"emailed to {shopper.email}" in done.content.decode()
     listing = client.get("/admin/customers/giftcard/").content.decode()
     assert f"Gift card ····{card.last4}" in listing and shown.replace(" ", "") not in listing
 
