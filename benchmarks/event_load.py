@@ -88,10 +88,9 @@ def prepare(*, skus: int, customers: int) -> None:
     Made with event writing off: the setup is not part of the load."""
     from django.db import transaction
     from django.test import override_settings
-    from django.utils import timezone
 
+    from benchmarks.scenarios.orders import make_stock
     from customers.services.profiles import create_customer
-    from inventory.models import Category, Product, StockLevel, StockMovement, Variant
     from retail.models import Store
     from retail.services import issue_pos_device
 
@@ -99,33 +98,7 @@ def prepare(*, skus: int, customers: int) -> None:
     if not stores:
         raise LookupError("The webhooks load needs the retail dataset's stores.")
     with transaction.atomic():
-        category, _ = Category.objects.get_or_create(slug=f"{MARK.lower()}-cat", defaults={"name": "Bench events"})
-        product = Product.objects.create(style_code=f"{MARK}-P", name="Bench events tee", category=category,
-                                         base_price=PRICE)  # fmt: skip
-        variants = Variant.objects.bulk_create(
-            [Variant(product=product, sku=f"{MARK}-{i:05d}", barcode=f"97800{i:08d}", size="M") for i in range(skus)],
-            batch_size=2000,
-        )
-        now = timezone.now()
-        StockLevel.objects.bulk_create(
-            [StockLevel(variant=v, location=s, on_hand=1_000_000) for v in variants for s in stores], batch_size=4000
-        )
-        StockMovement.objects.bulk_create(
-            [
-                StockMovement(
-                    variant=v,
-                    location=s,
-                    kind="receipt",
-                    quantity=1_000_000,
-                    balance_after=1_000_000,
-                    reference=f"{MARK}:stock",
-                    created_at=now,
-                )
-                for v in variants
-                for s in stores
-            ],
-            batch_size=4000,
-        )
+        make_stock(stores, mark=MARK, skus=skus, name="Bench events tee", price=PRICE, barcode_prefix="97800")
         for store in stores:
             issue_pos_device(store=store, name=f"{MARK} till")
     with override_settings(WEBHOOKS_RECORD_EVENTS=False):
@@ -230,18 +203,6 @@ def vacuum() -> None:
         cursor.execute(f"VACUUM (ANALYZE) {', '.join(CHURNED_TABLES)}")
 
 
-def _database_url() -> str:
-    """The URL of this process's database for a child (the bench database, or the test one)."""
-    from urllib.parse import quote
-
-    from django.db import connection
-
-    db = connection.settings_dict
-    credentials = quote(db["USER"], safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
-    host = quote(db["HOST"] or "127.0.0.1", safe="")
-    return f"postgres://{credentials}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @dataclass
 class Load:
     """The running children of one load."""
@@ -269,10 +230,17 @@ class Load:
 
     def start(self, roles=ROLES) -> None:
         from django.conf import settings
+        from django.db import connection
+
+        from retail.embedded_db import connection_url
 
         if not self.marked:
             self.mark()
-        env = {**os.environ, "DATABASE_URL": _database_url(), "WEBHOOKS_RECORD_EVENTS": "1" if self.events else "0"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": connection_url(connection.settings_dict),
+            "WEBHOOKS_RECORD_EVENTS": "1" if self.events else "0",
+        }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         for role in roles:
             command = [sys.executable, "-m", "benchmarks.event_load", "--role", role,

@@ -80,11 +80,6 @@ def normalise_phone(value: str, *, region: str | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def try_phone(value: str) -> str | None:
-    """E.164 of a phone number typed any way, or None (the counter's reading: retail.domain.codes)."""
-    return read_code(value).phone or None
-
-
 def normalise_card(value: str) -> str:
     return read_code(value).card
 

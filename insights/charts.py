@@ -6,7 +6,6 @@ and a description, and the same numbers are in a table next to them.
 """
 
 from collections.abc import Sequence
-from decimal import Decimal
 from itertools import count
 
 from django.utils.html import escape
@@ -116,46 +115,6 @@ def bar_chart(
     return _svg(width, height, title, description, body)
 
 
-def line_chart(
-    x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[object]]], *, title: str, unit: str = ""
-) -> SafeString:
-    """Lines over time, one per named series (channel colours when the name is a channel)."""
-    if not x_labels or not series or all(_num(v) == 0 for _, values in series for v in values):
-        return empty_chart(title)
-    width, height, left, right, top, bottom = WIDE, 300, 56, 16, 34, 36
-    plot_w, plot_h = width - left - right, height - top - bottom
-    peak = _nice_max(max(_num(v) for _, values in series for v in values))
-    step = plot_w / max(1, len(x_labels) - 1)
-    body = []
-    for k in range(5):
-        value = peak * k / 4
-        y = top + plot_h - plot_h * k / 4
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}"/>')
-        body.append(_text(left - 6, y + 4, f"{_short(value)}{unit}", anchor="end", size=11))
-    every = max(1, len(x_labels) // 7)
-    for i, label in enumerate(x_labels):
-        if i % every == 0 or i == len(x_labels) - 1:
-            body.append(_text(left + i * step, height - 14, label, anchor="middle", size=11))
-    legend_x = left
-    for index, (name, values) in enumerate(series):
-        colour = colour_for(name, index)
-        points = " ".join(
-            f"{left + i * step:.1f},{top + plot_h - plot_h * _num(v) / peak:.1f}" for i, v in enumerate(values)
-        )
-        body.append(
-            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.2" '
-            'stroke-linejoin="round" stroke-linecap="round"/>'
-        )
-        if len(values) == 1:
-            y = top + plot_h - plot_h * _num(values[0]) / peak
-            body.append(f'<circle cx="{left:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>')
-        body.append(f'<rect x="{legend_x}" y="8" width="12" height="12" rx="2" fill="{colour}"/>')
-        body.append(_text(legend_x + 17, 18, name, fill=INK))
-        legend_x += 22 + 8 * len(name) + 18
-    totals = "; ".join(f"{name}: {_short(sum(_num(v) for v in values))}{unit} in total" for name, values in series)
-    return _svg(width, height, title, f"{x_labels[0]} to {x_labels[-1]}. {totals}", body)
-
-
 def stacked_columns(
     x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[object]]], *, title: str, unit: str = ""
 ) -> SafeString:
@@ -233,8 +192,3 @@ def stacked_bars(
         )
     height = top + len(rows) * row_h + 8
     return _svg(width, height, title, "; ".join(descriptions), body)
-
-
-def as_number(value) -> float:
-    """Decimals and None to float, for callers building series."""
-    return float(value) if isinstance(value, Decimal | int | float) else 0.0

@@ -21,9 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from inventory.errors import InventoryCode, InventoryError
-from inventory.ledger import Kind, announce_back_in_stock, lock_levels, post_movement, save_levels_and_movements
+from inventory.ledger import lock_levels
 from inventory.models import StockCount, StockCountLine, StockLevel, StockMovement
-from inventory.operations import lock_open_count
+from inventory.operations import book_count_differences, lock_open_count
 from retail.approvals import ApprovalCredentials, verify_manager_approval
 from retail.domain.money import format_money
 from retail.models import Store, User
@@ -155,30 +155,10 @@ def _verify(approval: ApprovalCredentials, store: Store, count_pk: int) -> User:
     return verify_manager_approval(credentials=approval, store=store, purpose=f"count #{count_pk}")
 
 
-def _post(count: StockCount, review: CountReview, levels, *, actor: User | None, now) -> list[StockMovement]:
-    """Book each line's frozen difference as a `count` movement on the locked levels."""
-    before = {key: level.available for key, level in levels.items()}
-    movements = []
-    for r in review.lines:
-        level = levels[(r.line.variant_id, count.location_id)]
-        # Sold since the count (approved later): take no more than is on hand; the ledger stays >= 0.
-        quantity = max(r.difference, -level.on_hand)
-        if quantity:
-            movements.append(
-                post_movement(
-                    level,
-                    kind=Kind.COUNT,
-                    quantity=quantity,
-                    actor=actor,
-                    reference=f"count:{count.pk}",
-                    note=f"counted {r.counted}, expected {r.expected}",
-                    now=now,
-                )
-            )
-        level.last_counted_at = now
-    save_levels_and_movements(list(levels.values()), movements, ["on_hand", "last_counted_at"])
-    announce_back_in_stock(before, list(levels.values()))
-    return movements
+def _book(count: StockCount, review: CountReview, levels, *, actor: User | None, now) -> list[StockMovement]:
+    """Book each line's frozen difference (seen at submission) on the locked levels."""
+    differences = [(r.line.variant_id, r.counted, r.expected) for r in review.lines]
+    return book_count_differences(count, differences, levels, actor=actor, now=now)
 
 
 def _details(review: CountReview) -> dict:
@@ -234,7 +214,7 @@ def submit_stock_count(
                 actor=actor, action="stock.count_submitted", obj=count, store=count.location, details=_details(review)
             )
             return CountOutcome(count=count, review=review, movements=[])
-        movements = _post(count, review, levels, actor=actor, now=now)
+        movements = _book(count, review, levels, actor=actor, now=now)
         count.status, count.posted_at, count.posted_by = StockCount.Status.POSTED, now, actor
         fields += ["posted_at", "posted_by"]
         if review.needs_approval:
@@ -287,7 +267,7 @@ def approve_stock_count(
         review = _review(count.location, lines, {line.variant_id: line.expected_quantity or 0 for line in lines})
         levels = lock_levels(((line.variant_id, count.location_id) for line in lines), create=True)
         now = timezone.now()
-        movements = _post(count, review, levels, actor=count.submitted_by or actor, now=now)
+        movements = _book(count, review, levels, actor=count.submitted_by or actor, now=now)
         count.status, count.posted_at, count.posted_by = StockCount.Status.POSTED, now, count.submitted_by
         count.decided_by, count.decided_at, count.decision_note = manager, now, (note or "").strip()[:300]
         count.save(update_fields=["status", "posted_at", "posted_by", "decided_by", "decided_at", "decision_note"])

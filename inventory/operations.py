@@ -258,6 +258,38 @@ def set_count_quantity(*, count: "StockCount | int", variant: "Variant | str", q
     return line
 
 
+def book_count_differences(
+    count: StockCount, lines: list[tuple[int, int, int]], levels: dict, *, actor: User | None, now
+) -> list[StockMovement]:
+    """Book each line's difference, (variant id, counted, expected), as a `count` movement on the
+    locked levels of the count's location, and stamp their last_counted_at.
+
+    A count approved later may find units sold since: it takes no more than is on hand (the ledger
+    stays >= 0). Shared by the unreviewed posting here and the reviewed one (inventory.counts).
+    """
+    before = {key: level.available for key, level in levels.items()}
+    movements = []
+    for variant_id, counted, expected in lines:
+        level = levels[(variant_id, count.location_id)]
+        quantity = max(counted - expected, -level.on_hand)
+        if quantity:
+            movements.append(
+                post_movement(
+                    level,
+                    kind=Kind.COUNT,
+                    quantity=quantity,
+                    actor=actor,
+                    reference=f"count:{count.pk}",
+                    note=f"counted {counted}, expected {expected}",
+                    now=now,
+                )
+            )
+        level.last_counted_at = now
+    save_levels_and_movements(list(levels.values()), movements, ["on_hand", "last_counted_at"])
+    announce_back_in_stock(before, list(levels.values()))
+    return movements
+
+
 @transaction.atomic
 def post_stock_count(*, count: "StockCount | int", actor: User | None = None) -> list[StockMovement]:
     """Post the difference between counted and on hand as `count` movements; stamp last_counted_at.
@@ -271,27 +303,10 @@ def post_stock_count(*, count: "StockCount | int", actor: User | None = None) ->
         raise InventoryError("Scan or type at least one SKU before posting.", code=InventoryCode.INVALID_QUANTITY)
     now = timezone.now()
     levels = lock_levels(((line.variant_id, count.location_id) for line in lines), create=True)
-    before = {key: level.available for key, level in levels.items()}
-    movements = []
     for line in lines:
-        level = levels[(line.variant_id, count.location_id)]
-        line.expected_quantity = level.on_hand
-        difference = line.counted_quantity - level.on_hand
-        if difference:
-            movements.append(
-                post_movement(
-                    level,
-                    kind=Kind.COUNT,
-                    quantity=difference,
-                    actor=actor,
-                    reference=f"count:{count.pk}",
-                    note=f"counted {line.counted_quantity}, expected {line.expected_quantity}",
-                    now=now,
-                )
-            )
-        level.last_counted_at = now
-    save_levels_and_movements(list(levels.values()), movements, ["on_hand", "last_counted_at"])
-    announce_back_in_stock(before, list(levels.values()))
+        line.expected_quantity = levels[(line.variant_id, count.location_id)].on_hand
+    differences = [(line.variant_id, line.counted_quantity, line.expected_quantity) for line in lines]
+    movements = book_count_differences(count, differences, levels, actor=actor, now=now)
     StockCountLine.objects.bulk_update(lines, ["expected_quantity"])
     count.status, count.posted_at, count.posted_by = StockCount.Status.POSTED, now, actor
     count.save(update_fields=["status", "posted_at", "posted_by"])

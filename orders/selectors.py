@@ -311,10 +311,6 @@ def pick_list(*, store: Store, fulfillment_id: int) -> Fulfillment:
     return f
 
 
-def _lines_with_variants():
-    return OrderLine.objects.select_related("variant").order_by("line_number")
-
-
 def find_for_counter(*, store: Store, text: str) -> tuple[Fulfillment, str]:
     """What the associate scanned or typed at the counter -> (pick-up, how it was identified).
 

@@ -59,15 +59,6 @@ class ApprovalCredentials:
         return "pin" if self.pin else "password"
 
 
-def store_managers(store: Store):
-    """The active managers of `store` (for the approval form's list)."""
-    return (
-        User.objects.filter(memberships__store=store, memberships__role=StoreMembership.Role.MANAGER, is_active=True)
-        .order_by("full_name", "email")
-        .distinct()
-    )
-
-
 def _has_second_factor(user: User) -> bool:
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

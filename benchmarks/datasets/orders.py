@@ -34,6 +34,7 @@ from customers.models import Customer, Interaction, PurchasedItem
 from inventory.models import Reservation, StockLevel, Variant
 from orders.models import Fulfillment, Order, OrderLine, Payment, StatusChange
 from orders.numbers import ALPHABET
+from retail.domain.money import money
 from retail.models import Store, StoreMembership
 
 DAYS = 730
@@ -46,7 +47,6 @@ KIND_LABEL["carry_out"] = "Carried out of the store"
 BRANDS = [("visa", 55), ("mastercard", 35), ("amex", 10)]
 ADDRESS = '{"name": "Account holder", "line1": "12 Harbour Road", "city": "Bristol", "postcode": "BS1 5TY"}'
 OPEN_STATES = ["placed"] * 40 + ["picking"] * 20 + ["ready"] * 40
-CENT = Decimal("0.01")
 ORDER_FIELDS = [
     *("id", "number", "customer", "channel", "store", "status", "contact_name", "email", "phone", "currency"),
     *("subtotal", "discount_total", "total", "offer_code", "offer_discount", "points_redeemed", "points_discount"),
@@ -307,7 +307,7 @@ def _amounts(p: _Plan) -> tuple[Decimal, Decimal]:
     discounted = []
     for line in p.lines:
         gross = line[6] * line[7]
-        share = (gross / 10).quantize(CENT)
+        share = money(gross / 10)
         discounted.append((*line[:8], share, gross - share))
     p.lines = discounted
     return subtotal, sum((line[8] for line in discounted), Decimal("0.00"))

@@ -27,6 +27,7 @@ from customers.models import Interaction, PurchasedItem, StoreCreditAccount, Sto
 from orders.models import Payment
 from orders.numbers import ALPHABET
 from orders.returns.models import FAULT_REASONS, ReturnLine, ReturnRequest
+from retail.domain.money import money
 from retail.models import Store
 
 SHARE_PER_MILLE = 80
@@ -97,7 +98,7 @@ def build(ctx: DatasetContext) -> None:
         else:
             receiving, receiving_name = rng.choice(stores)
         reason = rng.choices(REASONS, REASON_WEIGHTS)[0]
-        unit = (total / quantity).quantize(Decimal("0.01"))
+        unit = money(total / quantity)
         created = min(
             now - timedelta(hours=1), placed + timedelta(days=rng.randint(2, 25), minutes=rng.randint(0, 600))
         )

@@ -35,30 +35,46 @@ def _store() -> Store:
     return store
 
 
-def _make_stock(store: Store, n: int = 6) -> list[Variant]:
-    category, _ = Category.objects.get_or_create(slug=f"{MARK.lower()}-cat", defaults={"name": "Bench orders"})
-    product = Product.objects.create(style_code=f"{MARK}-P", name="Bench oxford shirt", category=category,
-                                     base_price=Decimal("39.90"))  # fmt: skip
+def make_stock(
+    stores: list[Store], *, mark: str, skus: int, name: str, price: Decimal, barcode_prefix: str
+) -> list[Variant]:
+    """A product of `skus` SKUs (`<mark>-00000`...) with 1,000,000 units received at each store (the
+    level and its ledger entry), for scenarios that sell without running out; removed by the mark."""
+    category, _ = Category.objects.get_or_create(slug=f"{mark.lower()}-cat", defaults={"name": f"Bench {mark}"})
+    product = Product.objects.create(style_code=f"{mark}-P", name=name, category=category, base_price=price)
+    width = 13 - len(barcode_prefix)  # EAN-13
     variants = Variant.objects.bulk_create(
-        [Variant(product=product, sku=f"{MARK}-{i}", barcode=f"97700000{i:05d}", size="M") for i in range(n)]
-    )
+        [Variant(product=product, sku=f"{mark}-{i:05d}", barcode=f"{barcode_prefix}{i:0{width}d}", size="M")
+         for i in range(skus)],
+        batch_size=2000,
+    )  # fmt: skip
     now = timezone.now()
-    StockLevel.objects.bulk_create([StockLevel(variant=v, location=store, on_hand=1_000_000) for v in variants])
+    StockLevel.objects.bulk_create(
+        [StockLevel(variant=v, location=s, on_hand=1_000_000) for v in variants for s in stores], batch_size=4000
+    )
     StockMovement.objects.bulk_create(
         [
             StockMovement(
                 variant=v,
-                location=store,
+                location=s,
                 kind="receipt",
                 quantity=1_000_000,
                 balance_after=1_000_000,
-                reference=f"{MARK}:stock",
+                reference=f"{mark}:stock",
                 created_at=now,
             )
             for v in variants
-        ]
+            for s in stores
+        ],
+        batch_size=4000,
     )
     return variants
+
+
+def _make_stock(store: Store, n: int = 6) -> list[Variant]:
+    return make_stock(
+        [store], mark=MARK, skus=n, name="Bench oxford shirt", price=Decimal("39.90"), barcode_prefix="97700000"
+    )
 
 
 def _shopper() -> User:

@@ -215,12 +215,6 @@ def timeline(request, customer_id: int):
     return render(request, template, context)
 
 
-def _panel_or_back(request, customer, template: str, context: dict, anchor: str):
-    if request.htmx:
-        return render(request, template, {"customer": customer, **context})
-    return redirect(reverse("customers_portal:detail", kwargs={"customer_id": customer.pk}) + f"#{anchor}")
-
-
 @require_http_methods(["GET", "POST"])
 @portal_view
 def notes(request, customer_id: int):

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from customers.errors import CustomerError
 from retail.errors import ErrorCode, RetailCode
@@ -35,3 +36,19 @@ def update_rows(objs: list, fields: list[str]) -> None:
     sql = f'UPDATE "{table}" SET {sets} FROM (VALUES {values}) AS v({names}) WHERE "{table}"."{key}" = v."{key}"'  # noqa: S608 — names from the model, values bound
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def post_money_entry(entry, *, account, also_update: tuple[str, ...] = ()):
+    """Append `entry` (unsaved: kind, amount, reference, actor, store) to a money ledger (gift card,
+    store credit) and move its account's balance by the entry's amount.
+
+    The caller holds the account's row lock; the database CHECKs the balance non-negative.
+    `also_update`: other fields of the account the caller changed with this entry.
+    """
+    entry.reference = entry.reference[:100]
+    entry.created_at = timezone.now()
+    entry.full_clean(validate_constraints=False)
+    entry.save()
+    account.balance += entry.amount
+    account.save(update_fields=["balance", *also_update])
+    return entry

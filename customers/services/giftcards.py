@@ -31,6 +31,7 @@ from django.utils import timezone
 from customers.errors import CustomerCode, CustomerError
 from customers.events import record_gift_card_changed
 from customers.models import Customer, GiftCard, GiftCardEntry
+from customers.services._common import post_money_entry
 from retail.domain.channel import Channel
 from retail.domain.money import money
 from retail.errors import RetailCode
@@ -132,24 +133,15 @@ def _find(code: str, *, caller: str | tuple[str, ...], lock: bool) -> GiftCard:
 
 
 def _post(card: GiftCard, *, kind: str, amount: Decimal, reference: str, actor=None, store=None) -> GiftCardEntry:
-    """Append one entry and move the (locked) card's balance by it."""
-    entry = GiftCardEntry(
-        card=card,
-        kind=kind,
-        amount=amount,
-        reference=reference[:100],
-        actor=actor,
-        store=store,
-        created_at=timezone.now(),
-    )
-    entry.full_clean(validate_constraints=False)
-    entry.save()
-    card.balance += amount
-    fields = ["balance"]
+    """Append one entry and move the (locked) card's balance by it; an expiry closes the card."""
+    also = ()
     if kind == GiftCardEntry.Kind.EXPIRE:
-        card.status = GiftCard.Status.EXPIRED
-        fields.append("status")
-    card.save(update_fields=fields)
+        card.status, also = GiftCard.Status.EXPIRED, ("status",)
+    entry = post_money_entry(
+        GiftCardEntry(card=card, kind=kind, amount=amount, reference=reference, actor=actor, store=store),
+        account=card,
+        also_update=also,
+    )
     record_gift_card_changed(card, entry)
     return entry
 

@@ -27,7 +27,7 @@ from customers.models import (
     StoreCreditAccount,
     StoreCreditEntry,
 )
-from customers.services._common import update_rows
+from customers.services._common import post_money_entry, update_rows
 from retail.domain.money import money
 from retail.errors import RetailCode
 from retail.models import Store, User
@@ -57,11 +57,6 @@ def _locked(model, customer: Customer):
     """The customer's account row, created if missing, locked until the transaction ends."""
     model.objects.bulk_create([model(customer=customer, created_at=timezone.now())], ignore_conflicts=True)
     return model.objects.select_for_update().get(customer=customer)
-
-
-def loyalty_account_for(customer: Customer) -> LoyaltyAccount:
-    account = LoyaltyAccount.objects.filter(customer=customer).select_related("tier").first()
-    return account or LoyaltyAccount(customer=customer, balance=0, created_at=timezone.now())
 
 
 def _post_points(
@@ -301,19 +296,10 @@ def post_purchase_points(earns: list[tuple[LoyaltyAccount, str, int, Decimal, bo
 
 
 def _post_credit(account, *, kind, amount, reference, actor=None, store=None) -> StoreCreditEntry:
-    entry = StoreCreditEntry(
+    entry = post_money_entry(
+        StoreCreditEntry(account=account, kind=kind, amount=amount, reference=reference, actor=actor, store=store),
         account=account,
-        kind=kind,
-        amount=amount,
-        reference=reference[:100],
-        actor=actor,
-        store=store,
-        created_at=timezone.now(),
     )
-    entry.full_clean(validate_constraints=False)
-    entry.save()
-    account.balance += amount
-    account.save(update_fields=["balance"])
     record_store_credit_changed(account, entry)
     return entry
 

@@ -251,10 +251,6 @@ def set_consent(*, customer: Customer, channel: str, granted: bool, source: str,
     return consent
 
 
-def has_consent(customer: Customer, channel: str) -> bool:
-    return Consent.objects.filter(customer=customer, channel=channel, granted=True).exists()
-
-
 @transaction.atomic
 def set_customer_tags(*, customer: Customer, names: Iterable[str], actor: User | None = None) -> list[Tag]:
     slugs = sorted({n.strip().lower().replace(" ", "-") for n in names if n and n.strip()})

@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from customers.errors import CustomerCode, CustomerError
-from customers.models import Channel, Customer, CustomerIdentity, Interaction, PurchasedItem
+from customers.models import Channel, Customer, Interaction, PurchasedItem
 from customers.services._common import update_rows
 from customers.services.loyalty import recalculate_tier
 from customers.services.profiles import live_profile, resolve_customer
@@ -26,7 +26,6 @@ CLIENT_KINDS = frozenset(
     {"product_view", "search", "add_to_cart", "wishlist_add", "app_open", "store_visit", "message_received"}
 )
 CLIENT_CHANNELS = frozenset({Channel.APP, Channel.WEB, Channel.KIOSK})
-CLIENT_IDENTITIES = frozenset(CustomerIdentity.DEVICE_KINDS)
 LINE_KINDS = {Interaction.Kind.PURCHASE: 1, Interaction.Kind.RETURN: -1}
 
 

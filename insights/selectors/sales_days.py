@@ -12,7 +12,6 @@ from retail.domain.money import money
 
 SALES_DAY_KEY = "insights:sales-day:v2:{}"  # v2: days on each store's own clock
 SALES_DAY_SECONDS = 600  # kept 10 minutes; the beat task (insights.tasks) recounts the default period's every 5
-_SUM_FIELDS = ("orders", "gross", "short", "refunds")
 
 
 def by_day(period: Period, grain: str) -> bool:

@@ -212,9 +212,9 @@ ROUNDING_MODES = re.compile(r"\bROUND_(HALF_UP|HALF_EVEN|HALF_DOWN|UP|CEILING|05
 TWO_PLACES = re.compile(r"\{[^{}]*:,?\.2f\}")  # f"{amount:.2f}": Decimal's format rounds half even
 
 
-def money_rounding(source: str) -> list[int]:
+def money_rounding(source: str, *, formats: bool = True) -> list[int]:
     """Line numbers where `source` rounds an amount by itself: `.quantize(`, a rounding mode other
-    than the floors that count whole points, or a two-decimal format of a number."""
+    than the floors that count whole points, or (`formats`) a two-decimal format of a number."""
     found = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Attribute) and node.attr == "quantize":
@@ -225,7 +225,7 @@ def money_rounding(source: str) -> list[int]:
             found.add(node.lineno)
         if isinstance(node, ast.alias) and ROUNDING_MODES.fullmatch(node.name):
             found.add(node.lineno)
-        if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+        if formats and isinstance(node, ast.FormattedValue) and node.format_spec is not None:
             spec = "".join(v.value for v in node.format_spec.values if isinstance(v, ast.Constant))
             if TWO_PLACES.fullmatch("{:" + spec + "}"):
                 found.add(node.lineno)
@@ -240,6 +240,11 @@ def test_no_module_rounds_money_outside_the_kernel():
             if path == KERNEL or "migrations" in path.parts:
                 continue
             found += [f"{path.relative_to(ROOT)}:{line}" for line in money_rounding(path.read_text())]
+
+    # and the benchmarks' dataset builders and scenarios, whose amounts must be what the apps would
+    # write (their two-decimal formats print ratios and milliseconds, not money)
+    for path in sorted((ROOT / "benchmarks").rglob("*.py")):
+        found += [f"{path.relative_to(ROOT)}:{line}" for line in money_rounding(path.read_text(), formats=False)]
 
     # then
     assert found == [], "round with retail.domain.money (money, allocate, unit_share, Money): " + ", ".join(found)

@@ -1,12 +1,12 @@
 import os
 import subprocess
 import sys
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 
 from retail.models import Store
+from tests.helpers import database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +36,6 @@ def test_tests_run_on_postgres_and_redis():
     assert settings.CELERY_BROKER_URL.startswith("redis://")
 
 
-def _database_url() -> str:
-    """The suite's database as a URL; a socket directory (the embedded server's) is a percent-encoded host."""
-    db = settings.DATABASES["default"]
-    user, password, host = (quote(str(db[key] or ""), safe="") for key in ("USER", "PASSWORD", "HOST"))
-    return f"postgres://{user}:{password}@{host}:{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
-
-
 def test_check_deploy_is_clean_with_production_settings():
     # when Django's deployment checklist runs with production values
     result = run_manage(
@@ -56,7 +49,7 @@ def test_check_deploy_is_clean_with_production_settings():
             "ALLOWED_HOSTS": "shop.example.com",
             # the checks ask the server its version (StockLevel.available is a generated column):
             # production has its database; here, the suite's own
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
         },
     )
     # then it reports nothing
