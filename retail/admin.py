@@ -12,6 +12,7 @@ from functools import wraps
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import ActionLocation
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect, StreamingHttpResponse
@@ -20,7 +21,18 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from retail import services
-from retail.models import AuditEvent, IdempotencyKey, OutboxMessage, PosDevice, Store, StoreMembership, User
+from retail.domain.channel import Channel
+from retail.markets import save_market
+from retail.models import (
+    AuditEvent,
+    IdempotencyKey,
+    Market,
+    OutboxMessage,
+    PosDevice,
+    Store,
+    StoreMembership,
+    User,
+)
 from retail.services import retry_outbox_messages
 from retail.spreadsheets import csv_writer
 
@@ -233,22 +245,76 @@ class UserAdmin(BaseUserAdmin):
             services.record_verified_email(user=user)
 
 
+def online_channel_choices() -> list[tuple[str, str]]:
+    return [(channel.value, channel.label) for channel in Channel if channel.online]
+
+
+class MarketForm(forms.ModelForm):
+    online_channels = forms.MultipleChoiceField(
+        choices=online_channel_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The online channels that sell in this market (a store belongs to the market it is in).",
+    )
+
+    class Meta:
+        model = Market
+        fields = ["code", "name", "is_active", "is_home", "countries", "currency", "default_language", "languages",
+                  "online_channels", "prices_include_tax"]  # fmt: skip
+
+
+@admin.register(Market)
+class MarketAdmin(admin.ModelAdmin):
+    form = MarketForm
+    list_display = ["code", "name", "currency", "countries_list", "default_language", "prices_include_tax",
+                    "is_home", "is_active"]  # fmt: skip
+    list_filter = ["currency", "prices_include_tax", "is_active"]
+    search_fields = ["code", "name", "currency"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "is_active", "is_home"]}),
+        ("Where and how", {"fields": ["countries", "currency", "default_language", "languages", "online_channels"]}),
+        ("Tax", {"fields": ["prices_include_tax"]}),
+    ]
+
+    @admin.display(description="countries")
+    def countries_list(self, obj: Market) -> str:
+        return ", ".join(obj.countries)
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        actions.pop("delete_selected", None)  # one at a time: audited, and never the home market
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        # Stores hold their market (protected); the home market always stays.
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_home)
+
+    def save_model(self, request, obj, form, change):
+        save_market(market=obj, actor=request.user, changed=list(form.changed_data))
+
+    def delete_model(self, request, obj):
+        services.record_audit_event(actor=request.user, action="market.deleted", obj=obj, details={"code": obj.code})
+        super().delete_model(request, obj)
+
+
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
     list_display = [
         "code",
         "name",
         "kind",
+        "market",
         "city",
         "pickup_enabled",
         "accepts_returns",
         "ships_orders",
         "is_active",
     ]
-    list_filter = ["kind", "pickup_enabled", "accepts_returns", "ships_orders", "is_active", "city"]
+    list_filter = ["kind", "market", "pickup_enabled", "accepts_returns", "ships_orders", "is_active", "city"]
+    list_select_related = ["market"]
     search_fields = ["code", "name", "city", "postcode"]
     fieldsets = [
-        (None, {"fields": ["code", "name", "kind", "is_active"]}),
+        (None, {"fields": ["code", "name", "kind", "market", "is_active"]}),
         (
             "Address",
             {

@@ -7,7 +7,7 @@ apps join their groups.
 A group gives nothing without `is_staff` (the admin's door); staff must also enrol TOTP.
 
 - merchandiser: owns the catalog, stock settings, transfers, offers, loyalty tiers and the return
-  policy (with its windows by channel); reads customers (segments, tiers, the marketing export of
+  policy (with its windows by channel); reads markets, customers (segments, tiers, the marketing export of
   consenting shoppers), orders, returns and insights. No customer edits, no audit log.
 - customer-service: edits customers (profiles, merges, imports, the full service export), acts on
   orders and returns; reads catalog, stock, offers and the return policy. No prices, no offers.
@@ -34,6 +34,7 @@ ROLE_RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("returns", "returnrequest", (VIEW,)),
         ("insights", "*", (VIEW,)),
         ("retail", "store", (VIEW,)),
+        ("retail", "market", (VIEW,)),
     ],
     "customer-service": [
         ("customers", "offer", (VIEW,)),

@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from retail.models.markets import home_market_id
+
 
 @cache
 def time_zone_names() -> frozenset[str]:
@@ -38,6 +40,13 @@ class Store(models.Model):
     code = models.SlugField(max_length=20, unique=True, help_text="Short code printed on receipts, e.g. LON-01.")
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.STORE)
+    market = models.ForeignKey(
+        "retail.Market",
+        on_delete=models.PROTECT,
+        related_name="stores",
+        default=home_market_id,
+        help_text="Its currency, languages and tax rules; the home market unless chosen.",
+    )
     address_line = models.CharField(max_length=200, blank=True)
     city = models.CharField(max_length=80)
     postcode = models.CharField(max_length=20, blank=True)

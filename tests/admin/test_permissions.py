@@ -49,6 +49,8 @@ PAGES = {
     "/admin/returns/returnrequest/": {M, CS, A},
     "/admin/insights/report/": {M, A},
     "/admin/retail/store/": {M, CS, SM, A},
+    "/admin/retail/market/": {M, A},
+    "/admin/retail/market/add/": {A},
     "/admin/retail/auditevent/": {A},
     "/admin/retail/user/": {A},
     "/admin/retail/posdevice/": {A},
