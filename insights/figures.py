@@ -29,6 +29,7 @@ SECTIONS = [
     ("returns", "Returns"),
     ("inventory", "Inventory"),
     ("rfm", "RFM & lifetime value"),
+    ("giftcards", "Gift cards"),
 ]
 SECTION_NAMES = dict(SECTIONS)
 
@@ -164,6 +165,25 @@ FIGURES: dict[str, Figure] = {
                 "avg_spend",
                 "lifetime_value",
                 "lifetime_total",
+            ),
+        ),
+        Figure(
+            "gift-card-liabilities",
+            "giftcards",
+            "Gift card liabilities by issue month and channel",
+            selectors.gift_card_liabilities,
+            (
+                "month",
+                "channel",
+                "channel_label",
+                "cards",
+                "issued",
+                "redeemed",
+                "refunded",
+                "breakage",
+                "expired_cards",
+                "outstanding",
+                "redeemed_share",
             ),
         ),
     )

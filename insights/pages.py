@@ -208,6 +208,38 @@ def rfm(period: Period) -> dict:
     }
 
 
+def giftcards(period: Period) -> dict:
+    rows = selectors.gift_card_liabilities(period)
+    months = sorted({r["month"] for r in rows})
+    by_channel: dict[str, Decimal] = {}
+    for r in rows:
+        by_channel[r["channel_label"]] = by_channel.get(r["channel_label"], Decimal("0.00")) + r["outstanding"]
+    cells = {(r["month"], r["channel_label"]): r["outstanding"] for r in rows}
+    issued = sum((r["issued"] for r in rows), Decimal("0.00"))
+    breakage = sum((r["breakage"] for r in rows), Decimal("0.00"))
+    return {
+        "rows": rows,
+        "kpis": {
+            "cards": sum(r["cards"] for r in rows),
+            "issued": issued,
+            "outstanding": sum((r["outstanding"] for r in rows), Decimal("0.00")),
+            "breakage": breakage,
+            "breakage_share": round(100 * float(breakage) / float(issued), 1) if issued else None,
+        },
+        "chart_months": charts.stacked_columns(
+            [date.fromisoformat(f"{m}-01").strftime("%b %Y") for m in months],
+            [(name, [float(cells.get((m, name), 0)) for m in months]) for name in by_channel],
+            title="Outstanding now, by issue month and channel",
+        ),
+        "chart_channels": charts.bar_chart(
+            list(by_channel.items()),
+            title="Outstanding now by channel",
+            colours=charts.PALETTE,
+            value_format=charts.money_label,
+        ),
+    }
+
+
 BUILDERS = {
     "sales": sales,
     "customers": customers,
@@ -215,6 +247,7 @@ BUILDERS = {
     "returns": returns,
     "inventory": inventory,
     "rfm": rfm,
+    "giftcards": giftcards,
 }
 
 

@@ -18,6 +18,7 @@ Definitions (also shown on the page):
 
 from insights.selectors._common import MONEY, ZERO, Median, channel_labels, channels, sold_orders
 from insights.selectors.customers import RFM_LABELS, RFM_SEGMENTS, channel_customers, rfm_customers, rfm_segments
+from insights.selectors.giftcards import gift_card_liabilities
 from insights.selectors.pickups import bopis_by_store
 from insights.selectors.returns import (
     received_returns,
@@ -63,6 +64,7 @@ __all__ = [
     "channel_labels",
     "channels",
     "forget_sales_days",
+    "gift_card_liabilities",
     "received_returns",
     "refresh_sales_days",
     "refund_methods",

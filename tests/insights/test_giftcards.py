@@ -1,0 +1,74 @@
+"""Insights' gift card liabilities: the ledger's sums by issue month and channel, breakage, constant queries."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from customers.models import GiftCard
+from customers.services.giftcards import expire_gift_cards, issue_gift_card, redeem_gift_card, refund_to_gift_card
+from insights import selectors
+from tests.insights.conftest import at, october
+
+pytestmark = pytest.mark.django_db
+
+URL = "/portal/insights/"
+OCT = "start=2026-10-01&end=2026-10-31"
+
+
+def card(amount: str, *, channel="store", source="sold", when=None, store=None, reference=None):
+    reference = reference or f"GC-{GiftCard.objects.count()}"
+    issued = issue_gift_card(amount=Decimal(amount), source=source, channel=channel, store=store,
+                             reference=reference, reason="Late delivery")  # fmt: skip
+    moment = when or at(10, 10)
+    GiftCard.objects.filter(pk=issued.card.pk).update(issued_at=moment, expires_at=moment + timedelta(days=1095))
+    return issued
+
+
+def test_liabilities_sum_the_ledger_by_month_and_channel_with_breakage(chain):
+    # given in October: two till cards at LON (one half spent then 10.00 refunded to it), an app card,
+    # a goodwill card; one till card of September (outside), and an app card that expired with 30.00 on it
+    lon = card("100.00", store=chain.lon)
+    redeem_gift_card(code=lon.code, amount=Decimal("50.00"), reference="ORD-1", caller="t")
+    refund_to_gift_card(card=lon.card, amount=Decimal("10.00"), reference="RMA-1")
+    card("20.00", store=chain.lon)
+    card("40.00", store=chain.man)
+    card("50.00", channel="app")
+    card("25.00", source="goodwill")
+    card("99.00", when=at(9, 20), store=chain.lon)
+    gone = card("30.00", channel="app", when=at(10, 1))
+    GiftCard.objects.filter(pk=gone.card.pk).update(expires_at=at(10, 2))
+    assert expire_gift_cards() == 1
+    # when
+    rows = {r["channel"]: r for r in selectors.gift_card_liabilities(october())}
+    # then
+    assert set(rows) == {"store", "app", "goodwill"} and {r["month"] for r in rows.values()} == {"2026-10"}
+    store, app = rows["store"], rows["app"]
+    assert (store["cards"], store["issued"], store["redeemed"], store["refunded"]) == (
+        3, Decimal("160.00"), Decimal("50.00"), Decimal("10.00"))  # fmt: skip
+    assert store["outstanding"] == Decimal("120.00") and store["breakage"] == Decimal("0.00")
+    assert (app["cards"], app["breakage"], app["expired_cards"], app["outstanding"]) == (
+        2, Decimal("30.00"), 1, Decimal("50.00"))  # fmt: skip
+    assert rows["goodwill"]["channel_label"] == "Goodwill (head office)"
+    assert rows["goodwill"]["outstanding"] == Decimal("25.00")
+    # with a store chosen: the cards sold at its tills only
+    (lon_only,) = selectors.gift_card_liabilities(october(store_ids=(chain.lon.pk,)))
+    assert (lon_only["channel"], lon_only["cards"], lon_only["outstanding"]) == ("store", 2, Decimal("80.00"))
+
+
+def test_the_page_shows_the_liability_with_queries_independent_of_the_cards(superuser_client, chain,
+                                                                             django_assert_num_queries):  # fmt: skip
+    for i in range(3):
+        card("10.00", channel=["store", "app", "web"][i], when=at(10, 3 + i), store=chain.lon)
+    superuser_client.get(URL)  # session and store choice settled
+    with CaptureQueriesContext(connection) as few:
+        html = superuser_client.get(f"{URL}?{OCT}&section=giftcards").content.decode()
+    assert "€30.00" in html and "Gift card liabilities" in html and '<svg class="chart"' in html
+    for i in range(30):
+        card("5.00", channel=["store", "app", "web"][i % 3], when=at(10, 1 + i % 28), store=chain.man)
+    with django_assert_num_queries(len(few.captured_queries)):
+        html = superuser_client.get(f"{URL}?{OCT}&section=giftcards").content.decode()
+    assert "€180.00" in html
+    assert len(few.captured_queries) <= 8
