@@ -6,14 +6,19 @@ and the pay-by-link page's request. Each is a fixed number of queries, whatever 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Exists
+
 from customers.models import Customer
 from inventory.ledger import variants_for_codes
 from inventory.models import Variant
 from inventory.selectors import stock_here_and_nearby
-from orders.models import Fulfillment, PaymentRequest
+from orders.errors import OrderError
+from orders.models import Fulfillment, PaymentRequest, SavedCart
+from orders.services.saved_carts import read_saved_cart_token
 from retail.domain.money import money
 from retail.geo import distance_km
-from retail.models import Store
+from retail.models import Store, User
+from retail.selectors import stores_for_user
 
 NEARBY_SHOWN = 3
 
@@ -85,3 +90,41 @@ def payment_request_for_link(token: str) -> PaymentRequest | None:
         .filter(token=token, method=PaymentRequest.Method.LINK)
         .first()
     )
+
+
+SAVED_SHOWN = 5
+
+
+def saved_carts_of(customer: Customer) -> list[SavedCart]:
+    """The shopper's latest saved carts with who saved and sent them: one query."""
+    return list(
+        SavedCart.objects.filter(customer=customer)
+        .select_related("store", "saved_by", "sent_by")
+        .only("customer_id", "lines", "note", "status", "sent_at", "link_expires_at", "opened_at", "created_at",
+              "store__name", "saved_by__full_name", "saved_by__email", "sent_by__full_name", "sent_by__email")
+        .order_by("-created_at", "-pk")[:SAVED_SHOWN]
+    )  # fmt: skip
+
+
+def saved_cart_for_staff(user: User, *, store: Store, customer_id: int, saved_cart_id: int) -> SavedCart | None:
+    """A shopper's saved cart, for an associate acting in `store`: None unless they may act there
+    (any store of theirs; head office any). Checked in the same query, so no view can forget it."""
+    return (
+        SavedCart.objects.filter(pk=saved_cart_id, customer_id=customer_id)
+        .filter(Exists(stores_for_user(user).filter(pk=store.pk)))
+        .first()
+    )
+
+
+def saved_cart_for_link(token: str) -> tuple[SavedCart | None, list[tuple[Variant, int]]]:
+    """The saved cart a link names (signature checked first, no query for a forged one) and its
+    items: two queries. (None, []) for a link that is not ours."""
+    try:
+        pk, _ = read_saved_cart_token(token)
+    except OrderError:
+        return None, []
+    saved = SavedCart.objects.select_related("store").filter(pk=pk).first()
+    if saved is None:
+        return None, []
+    variants = {v.sku: v for v in Variant.objects.filter(sku__in=[s for s, _ in saved.lines]).select_related("product")}
+    return saved, [(variants[s], q) for s, q in saved.lines if s in variants]

@@ -23,6 +23,18 @@ class OrderCode(ErrorCode):
         "it is not handed over or shipped until it is.",
     )
     INVALID_REFUND = "invalid_refund", 400, "More is refunded than the payment can give back."
+    CART_LINK_INVALID = "cart_link_invalid", 404, "No saved cart matches this link (mistyped or cut short)."
+    CART_LINK_EXPIRED = (
+        "cart_link_expired",
+        410,
+        "The link to the saved cart expired or a newer one was sent: open the newest, or ask the store again.",
+    )
+    CART_LINK_USED = "cart_link_used", 409, "The saved cart behind this link was already opened in a cart."
+    CART_LINK_NOT_YOURS = (
+        "cart_link_not_yours",
+        403,
+        "The saved cart was sent to another shopper: sign in as the shopper it was sent to.",
+    )
     INVALID_LINE = "invalid_line", 400, "A line of the request is wrong; `fields` says which."
     INVALID_SALE = (
         "invalid_sale",

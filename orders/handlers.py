@@ -13,11 +13,13 @@ from django.utils import timezone
 from customers.models import GiftCard
 from customers.services.giftcards import CODE_TOPIC as GIFT_CARD_CODE_TOPIC
 from customers.services.linking import PHONE_CODE_TOPIC
-from orders.models import Fulfillment, Notification, Order, PaymentRequest
+from inventory.models import Variant
+from orders.models import Fulfillment, Notification, Order, PaymentRequest, SavedCart
 from orders.notifications import InlineImage, OutgoingMessage, adapter_for
 from orders.qr import qr_png
 from orders.services import NOTIFY_TOPIC
 from orders.services.assisted import pay_link_url
+from orders.services.saved_carts import SAVED_CART_TOPIC, saved_cart_url
 from retail.models import OutboxMessage
 from retail.outbox import outbox_handler
 from retail.selectors import opening_hours
@@ -145,6 +147,45 @@ def send_order_notification(message) -> None:
             message_key=key,
             created_at=timezone.now(),
         )
+
+
+@outbox_handler(SAVED_CART_TOPIC)
+def send_saved_cart_message(message) -> None:
+    """A saved cart sent by an associate: its items and the link that opens them in the shopper's cart.
+
+    To every contact the shopper gave (they asked for it at the counter, as for a pay-by-link). A link
+    replaced by a newer sending, or a cart already opened, is not sent (the newer message says it all).
+    """
+    saved = (
+        SavedCart.objects.select_related("customer", "store", "sent_by")
+        .filter(pk=message.payload["saved_cart_id"])
+        .first()
+    )
+    if saved is None or saved.status != SavedCart.Status.SENT or saved.link_nonce != message.payload["nonce"]:
+        return
+    customer = saved.customer
+    variants = {v.sku: v for v in Variant.objects.filter(sku__in=[s for s, _ in saved.lines]).select_related("product")}
+    context = {
+        "saved": saved,
+        "customer": customer,
+        "store": saved.store,
+        "sender": sender(saved.store),
+        "associate": saved.sent_by.get_short_name() if saved.sent_by else saved.store.name,
+        "lines": [(variants[s], q) for s, q in saved.lines if s in variants],
+        "url": saved_cart_url(saved),
+        "until": store_time(saved.link_expires_at, saved.store),
+    }
+    key = f"outbox:{message.pk}"
+    subject = f"Your cart from {saved.store.name}"
+    recipients = [("email", customer.email), ("sms", customer.phone),
+                  ("push", f"user:{customer.user_id}" if customer.user_id else "")]  # fmt: skip
+    for channel, recipient in recipients:
+        if recipient:
+            body = render_to_string("orders/messages/saved_cart.txt", {**context, "channel": channel}).strip()
+            adapter_for(channel).send(
+                OutgoingMessage(channel=channel, recipient=recipient, subject="" if channel == "sms" else subject,
+                                body=body, idempotency_key=key)
+            )  # fmt: skip
 
 
 @outbox_handler(PHONE_CODE_TOPIC)

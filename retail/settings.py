@@ -387,6 +387,8 @@ ORDERS_PAYMENT_PROVIDER = env("ORDERS_PAYMENT_PROVIDER", "orders.payments.TestPa
 # Assisted orders (endless aisle): how long an unpaid order holds its stock before it is cancelled.
 ORDERS_TILL_PAYMENT_HOURS = float(env("ORDERS_TILL_PAYMENT_HOURS", "4"))
 ORDERS_PAY_LINK_HOURS = float(env("ORDERS_PAY_LINK_HOURS", "48"))
+# A saved cart sent to the shopper: how long its link opens it in their cart.
+ORDERS_SAVED_CART_LINK_HOURS = float(env("ORDERS_SAVED_CART_LINK_HOURS", "72"))
 # Where shoppers reach this site (links in messages: pay-by-link).
 PUBLIC_URL = env("PUBLIC_URL", "http://localhost:8000")
 

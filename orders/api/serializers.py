@@ -47,6 +47,13 @@ class CartMergeInput(StrictSerializer):
     channel = OnlineChannelField(default=Channel.WEB)
 
 
+class SavedCartOpenInput(StrictSerializer):
+    token = serializers.CharField(
+        min_length=1, max_length=200, help_text="The signed token at the end of the link the shopper was sent."
+    )
+    channel = OnlineChannelField(default=Channel.APP)
+
+
 class CartLineOutput(serializers.Serializer):
     sku = serializers.CharField()
     name = serializers.CharField()
@@ -331,3 +338,11 @@ class PosSaleBatchResult(serializers.Serializer):
 
 class PosSaleBatchOutput(serializers.Serializer):
     results = PosSaleBatchResult(many=True, help_text="One per receipt, in input order.")
+
+
+class SavedCartOpenOutput(serializers.Serializer):
+    cart = CartOutput(help_text="The shopper's cart with the sent items added to what was there.")
+    unavailable = serializers.ListField(
+        child=serializers.CharField(), help_text="SKUs of the sent cart no longer sold (or no room left): not added."
+    )
+    sent_from = serializers.CharField(help_text="The store whose associate sent the cart.")

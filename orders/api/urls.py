@@ -7,6 +7,7 @@ urlpatterns = [
     path("me/cart/lines/", views.MyCartLinesView.as_view(), name="my-cart-lines"),
     path("me/cart/lines/<str:sku>/", views.MyCartLineView.as_view(), name="my-cart-line"),
     path("me/cart/merge/", views.MyCartMergeView.as_view(), name="my-cart-merge"),
+    path("me/cart/open-sent/", views.MyCartOpenSentView.as_view(), name="my-cart-open-sent"),
     path("me/giftcards/", giftcards.MyGiftCardPurchaseView.as_view(), name="my-giftcard-purchase"),
     path("me/orders/", views.MyOrdersView.as_view(), name="my-orders"),
     path("carts/", views.AnonymousCartCreateView.as_view(), name="cart-create"),

@@ -157,6 +157,42 @@ class MyCartMergeView(APIView):
         return _cart_response(cart)
 
 
+class MyCartOpenSentView(APIView):
+    """Load a cart an associate sent (saved in store, link in the message) into the signed-in shopper's cart.
+
+    Only the shopper it was sent to, once, before the link expires; the newest link of a cart sent twice.
+    """
+
+    permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
+
+    @extend_schema(
+        request=s.SavedCartOpenInput,
+        responses={200: s.SavedCartOpenOutput},
+        summary="Open a cart sent from the store",
+        description="`cart_link_not_yours` (403): sent to another shopper. `cart_link_used` (409): opened "
+        "already. `cart_link_expired` (410): too old, or a newer link was sent. `cart_link_invalid` (404): "
+        "not a link of ours (mistyped, cut short).",
+        examples=[
+            OpenApiExample(
+                "From the message",
+                request_only=True,
+                value={"token": "WzEyLCJrM3hQIl0:1vQx2b:Qm9...", "channel": "app"},
+            )
+        ],
+    )
+    def post(self, request):
+        data = s.SavedCartOpenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        cart, saved, unavailable = services.open_sent_cart(token=v["token"], user=request.user, channel=v["channel"])
+        return Response(
+            s.SavedCartOpenOutput(
+                {"cart": selectors.cart_view(cart), "unavailable": unavailable, "sent_from": saved.store.name}
+            ).data
+        )
+
+
 class AnonymousCartCreateView(APIView):
     """A cart for a device nobody signed in on; the token in the answer is its only key."""
 

@@ -1,4 +1,4 @@
-from orders.models.carts import Cart, CartLine
+from orders.models.carts import Cart, CartLine, SavedCart
 from orders.models.orders import Fulfillment, Order, OrderLine, StatusChange
 from orders.models.payments import Notification, Payment, PaymentRequest
 
@@ -11,5 +11,6 @@ __all__ = [
     "OrderLine",
     "Payment",
     "PaymentRequest",
+    "SavedCart",
     "StatusChange",
 ]

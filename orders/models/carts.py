@@ -75,3 +75,57 @@ class CartLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} x {self.variant_id}"
+
+
+class SavedCart(models.Model):
+    """A basket an associate put together for a shopper, kept on their profile (issue 18.2).
+
+    Any associate may reopen it in the store they act for; sent, the shopper gets a signed link
+    (orders.services.saved_carts) that loads it into their own cart once: `link_nonce` is the part of
+    the link this row must still hold (sending again makes a new one), `opened_at` ends it.
+    """
+
+    class Status(models.TextChoices):
+        SAVED = "saved", "Saved"
+        SENT = "sent", "Sent to the shopper"
+        OPENED = "opened", "Opened by the shopper"
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="saved_carts")
+    store = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="+", help_text="Saved in.")
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lines = models.JSONField(help_text='[["SKU", quantity], ...] in the order the associate added them.')
+    note = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.SAVED)
+    link_nonce = models.CharField(max_length=32, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    link_expires_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    opened_into = models.ForeignKey(Cart, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="saved")
+                | Q(sent_at__isnull=False, link_expires_at__isnull=False) & ~Q(link_nonce=""),
+                name="savedcart_sent_has_link",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="opened") | Q(opened_at__isnull=False), name="savedcart_opened_has_time"
+            ),
+        ]
+        indexes = [models.Index(fields=["customer", "-created_at"], name="savedcart_customer_idx")]
+
+    def __str__(self):
+        return f"Saved cart #{self.pk} ({self.status})"
+
+    @property
+    def units(self) -> int:
+        return sum(quantity for _, quantity in self.lines)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from customers.portal.access import customer_for_request
 from inventory.selectors import stock_lookup
-from orders.basket import basket_lines, find_variant, last_shipping_address, pickup_stores
+from orders.basket import basket_lines, find_variant, last_shipping_address, pickup_stores, saved_carts_of
 from orders.errors import OrderError
 from orders.models import PaymentRequest
 from orders.portal.forms import AssistedOrderForm, new_placement_key
@@ -26,7 +26,7 @@ from retail.portal.access import portal_view
 SESSION = "assisted_baskets"
 
 
-def _basket(request, customer_id: int) -> dict:
+def session_basket(request, customer_id: int) -> dict:
     """{"lines": [[sku, qty], ...], "key": placement key} of this associate for this shopper."""
     baskets = request.session.get(SESSION) or {}
     basket = baskets.get(str(customer_id))
@@ -35,7 +35,7 @@ def _basket(request, customer_id: int) -> dict:
     return basket
 
 
-def _save(request, customer_id: int, basket: dict | None) -> None:
+def keep_basket(request, customer_id: int, basket: dict | None) -> None:
     baskets = dict(request.session.get(SESSION) or {})
     if basket is None:
         baskets.pop(str(customer_id), None)
@@ -75,7 +75,8 @@ def _page(request, customer, basket, form, *, status=200, **extra):
     if not hasattr(customer, "header_tags"):  # a placement read the bare row; its error page shows the header
         customer = customer_for_request(request, customer.pk, header=True)
     account = getattr(customer, "loyalty_account", None)
-    context = _context(request, customer, basket, form=form, points_balance=account.balance if account else 0, **extra)
+    context = _context(request, customer, basket, form=form, points_balance=account.balance if account else 0,
+                       saved_carts=saved_carts_of(customer), **extra)  # fmt: skip
     return render(request, "orders/assisted.html", context, status=status)
 
 
@@ -83,7 +84,7 @@ def _page(request, customer, basket, form, *, status=200, **extra):
 @portal_view
 def assisted_order(request, customer_id: int):
     customer = customer_for_request(request, customer_id, header=True)
-    basket = _basket(request, customer_id)
+    basket = session_basket(request, customer_id)
     return _page(request, customer, basket, _form(request, customer, basket))
 
 
@@ -104,7 +105,7 @@ def _basket_answer(request, customer, basket: dict, *, error: str = "", notice: 
 def basket_add(request, customer_id: int):
     """Scan or type: a SKU or barcode goes in the basket at once; words search the catalog."""
     customer = customer_for_request(request, customer_id)
-    basket = _basket(request, customer_id)
+    basket = session_basket(request, customer_id)
     code = request.POST.get("code", "").strip()[:100]
     if not code:
         return _basket_answer(request, customer, basket, error="Scan a barcode, or type a SKU or part of a name.")
@@ -126,7 +127,7 @@ def basket_add(request, customer_id: int):
         return _basket_answer(request, customer, basket, error=f"A basket holds at most {MAX_CART_LINES} items.")
     lines[variant.sku] = min(lines.get(variant.sku, 0) + 1, MAX_LINE_QUANTITY)
     basket["lines"] = [[s, q] for s, q in lines.items()]
-    _save(request, customer_id, basket)
+    keep_basket(request, customer_id, basket)
     where = "in this store" if line.here else f"at {line.nearby[0]['location_name']}"
     return _basket_answer(
         request, customer, basket, notice=f"Added {variant.product.name} ({variant.sku}), in stock {where}."
@@ -138,7 +139,7 @@ def basket_add(request, customer_id: int):
 def basket_set(request, customer_id: int):
     """Change a line's quantity; 0 takes it out."""
     customer = customer_for_request(request, customer_id)
-    basket = _basket(request, customer_id)
+    basket = session_basket(request, customer_id)
     sku = request.POST.get("sku", "")
     try:
         quantity = int(request.POST.get("quantity", ""))
@@ -147,7 +148,7 @@ def basket_set(request, customer_id: int):
     if not 0 <= quantity <= MAX_LINE_QUANTITY:
         return _basket_answer(request, customer, basket, error=f"Quantities go from 0 to {MAX_LINE_QUANTITY}.")
     basket["lines"] = [[s, quantity if s == sku else q] for s, q in basket["lines"] if s != sku or quantity]
-    _save(request, customer_id, basket)
+    keep_basket(request, customer_id, basket)
     return _basket_answer(request, customer, basket)
 
 
@@ -155,7 +156,7 @@ def basket_set(request, customer_id: int):
 @portal_view
 def place(request, customer_id: int):
     customer = customer_for_request(request, customer_id)
-    basket = _basket(request, customer_id)
+    basket = session_basket(request, customer_id)
     form = _form(request, customer, basket, data=request.POST)
     if not form.is_valid():
         return _page(request, customer, basket, form, status=400)
@@ -182,7 +183,7 @@ def place(request, customer_id: int):
             exc.message = "The basket is empty: scan or search an item first."
         form.add_domain_error(exc)
         return _page(request, customer, basket, form, status=400)
-    _save(request, customer_id, None)  # placed: the next basket starts empty, with a new key
+    keep_basket(request, customer_id, None)  # placed: the next basket starts empty, with a new key
     if created:
         how = (
             f"the shopper pays {order.total} at the till with order number {order.number}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.portal import assisted, views
+from orders.portal import assisted, saved_carts, views
 
 urlpatterns = [
     path("orders/pickups/", views.pickup_queue, name="pickup-queue"),
@@ -16,6 +16,9 @@ urlpatterns = [
     path("orders/sell/<int:customer_id>/add/", assisted.basket_add, name="assisted-add"),
     path("orders/sell/<int:customer_id>/set/", assisted.basket_set, name="assisted-set"),
     path("orders/sell/<int:customer_id>/place/", assisted.place, name="assisted-place"),
+    path("orders/sell/<int:customer_id>/save/", saved_carts.save_basket, name="assisted-save"),
+    path("orders/sell/<int:customer_id>/saved/<int:saved_cart_id>/reopen/", saved_carts.reopen, name="saved-reopen"),
+    path("orders/sell/<int:customer_id>/saved/<int:saved_cart_id>/send/", saved_carts.send, name="saved-send"),
     path("orders/", views.order_search, name="search"),
     path("orders/<str:number>/", views.order_detail, name="detail"),
     path("orders/<str:number>/cancel/", views.order_cancel, name="cancel"),

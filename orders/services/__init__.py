@@ -5,6 +5,7 @@ carts:     open_cart_for, create_anonymous_cart, replace_cart_lines, set_cart_li
 checkout:  place_order (GroupRequest, TenderRequest)
 pickups:   start_picking, scan_pick, short_pick, mark_ready, record_arrival, hand_over_pickup,
            ship_fulfillment
+saved:     save_cart_for_customer, reopen_saved_cart, send_saved_cart, open_sent_cart
 lifecycle: send_pickup_reminder, expire_pickup, cancel_order
 payments:  settle_payments, refund_payment, owed_amount
 pos:       record_pos_sale (PosSale), record_pos_sales (a till's offline batch: PosResult per receipt)
@@ -36,6 +37,7 @@ from orders.services.pickups import (
 )
 from orders.services.pos import MAX_BATCH as MAX_POS_BATCH
 from orders.services.pos import PosResult, PosSale, record_pos_sale, record_pos_sales
+from orders.services.saved_carts import open_sent_cart, reopen_saved_cart, save_cart_for_customer, send_saved_cart
 
 __all__ = [
     "MAX_POS_BATCH",
@@ -52,6 +54,7 @@ __all__ = [
     "merge_anonymous_cart",
     "notifications_muted",
     "open_cart_for",
+    "open_sent_cart",
     "owed_amount",
     "pick_sla",
     "place_order",
@@ -59,10 +62,13 @@ __all__ = [
     "record_pos_sale",
     "record_pos_sales",
     "refund_payment",
+    "reopen_saved_cart",
     "replace_cart_lines",
+    "save_cart_for_customer",
     "scan_pick",
     "send_cart_to_customer",
     "send_pickup_reminder",
+    "send_saved_cart",
     "set_cart_line",
     "settle_payments",
     "ship_fulfillment",

@@ -46,6 +46,21 @@ def _variants(skus: Iterable[str]) -> dict[str, Variant]:
     return found
 
 
+def validate_cart_lines(lines: list[tuple[str, int]]) -> dict[str, int]:
+    """{sku: quantity} for lines a cart may hold (same SKU summed; known, sold, 1..99 each, at most 100 SKUs)."""
+    wanted: dict[str, int] = {}
+    for index, (sku, quantity) in enumerate(lines):
+        _check_quantity(quantity, allow_zero=False, label=f"lines.{index}.quantity")
+        wanted[str(sku).strip()] = wanted.get(str(sku).strip(), 0) + quantity
+    if len(wanted) > MAX_CART_LINES:
+        raise OrderError(f"A cart holds at most {MAX_CART_LINES} SKUs.", code=InventoryCode.INVALID_QUANTITY)
+    for sku, quantity in wanted.items():
+        _check_quantity(quantity, allow_zero=False, label=sku)
+    if wanted:
+        _variants(wanted)
+    return wanted
+
+
 def _touch(cart: Cart, channel: str) -> None:
     cart.channel, cart.updated_at = channel, timezone.now()
     cart.save(update_fields=["channel", "updated_at"])
@@ -225,4 +240,5 @@ __all__ = [
     "send_cart_to_customer",
     "set_cart_line",
     "timeline",
+    "validate_cart_lines",
 ]

@@ -5,13 +5,13 @@ from django.dispatch import receiver
 from customers.models import Customer
 from customers.services.linking import attach_guest_profile
 from customers.signals import customer_erased, customer_merge_undone, customer_merged, identity_verified
-from orders.models import Cart, Fulfillment, Order
+from orders.models import Cart, Fulfillment, Order, SavedCart
 from orders.services.carts import absorb_cart, open_cart_for
 from retail.domain.channel import Channel
 from retail.models import AuditEvent
 from retail.services import record_audit_event
 
-ORDERS, CARTS = "orders.Order", "orders.Cart"
+ORDERS, CARTS, SAVED = "orders.Order", "orders.Cart", "orders.SavedCart"
 
 
 @receiver(customer_merged, dispatch_uid="orders.repoint_on_merge")
@@ -29,10 +29,15 @@ def repoint_on_merge(sender, merge, source, target, **kwargs):
     cart_ids = list(Cart.objects.filter(customer=source).exclude(status=Cart.Status.OPEN).values_list("pk", flat=True))
     Cart.objects.filter(pk__in=cart_ids).update(customer=target)
     Cart.objects.filter(customer=source, status=Cart.Status.OPEN).update(status=Cart.Status.ABANDONED)
-    merge.moved[ORDERS], merge.moved[CARTS] = order_ids, cart_ids
+    saved_ids = list(SavedCart.objects.filter(customer=source).values_list("pk", flat=True))
+    SavedCart.objects.filter(pk__in=saved_ids).update(customer=target)  # a sent link opens for the kept profile
+    merge.moved[ORDERS], merge.moved[CARTS], merge.moved[SAVED] = order_ids, cart_ids, saved_ids
     # Kept in the audit trail too, so the undo finds them whatever happens to `merge.moved`.
     record_audit_event(
-        actor=merge.actor, action="orders.moved_on_merge", obj=merge, details={"orders": order_ids, "carts": cart_ids}
+        actor=merge.actor,
+        action="orders.moved_on_merge",
+        obj=merge,
+        details={"orders": order_ids, "carts": cart_ids, "saved_carts": saved_ids},
     )
 
 
@@ -48,9 +53,15 @@ def repoint_on_undo(sender, merge, source, target, **kwargs):
             .order_by("-id")
             .first()
         )
-        moved = {ORDERS: event.details.get("orders", []), CARTS: event.details.get("carts", [])} if event else {}
+        moved = (
+            {ORDERS: event.details.get("orders", []), CARTS: event.details.get("carts", []),
+             SAVED: event.details.get("saved_carts", [])}
+            if event
+            else {}
+        )  # fmt: skip
     Order.objects.filter(pk__in=moved.get(ORDERS, []), customer=target).update(customer=source)
     Cart.objects.filter(pk__in=moved.get(CARTS, []), customer=target).update(customer=source)
+    SavedCart.objects.filter(pk__in=moved.get(SAVED, []), customer=target).update(customer=source)
 
 
 @receiver(customer_erased, dispatch_uid="orders.anonymise_on_erase")
