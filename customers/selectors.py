@@ -259,8 +259,8 @@ def timeline_page(
     name_timeline_products(rows)
     channel_labels = dict(TimelineChannel.choices)  # once per page: the kernel's set, a channel added as data too
     for row in rows:  # from dicts: get_FOO_display() rebuilds its choices dict on every call (2 per row)
-        # <time datetime>: what the `date:"c"` filter wrote (local time, ISO 8601), without the filter
-        row.occurred_iso = timezone.localtime(row.occurred_at).isoformat()
+        # the time as shown (the store's zone): the row writes <time datetime> and the date from it
+        row.occurred_local = timezone.localtime(row.occurred_at)
         row.channel_label = channel_labels.get(row.channel, row.channel)
         row.kind_label = KIND_LABELS.get(row.kind, row.kind)
     return TimelinePage(rows=rows, next_cursor=encode_cursor(rows[-1]) if more and rows else None)
