@@ -3,8 +3,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from customers import giftcard_admin  # noqa: F401 — registers gift cards and their ledger
@@ -24,8 +24,19 @@ from customers.models import (
     StoreCreditEntry,
     Tag,
 )
-from customers.services import assign_offer_to_segment, erase_customer, set_offers_active, undo_merge
-from customers.services.profiles import clean_profile_values, refresh_search_name, sync_contact_identities
+from customers.services import (
+    assign_associate,
+    assign_offer_to_segment,
+    clean_profile_values,
+    contact_clashes,
+    create_customer,
+    erase_customer,
+    set_customer_login,
+    set_customer_tags,
+    set_offers_active,
+    undo_merge,
+    update_customer_profile,
+)
 from retail.admin import CsvImportMixin, admin_may_view, streaming_csv_response
 from retail.services import record_audit_event
 
@@ -58,7 +69,14 @@ class ConsentInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+# Fields of the form that are not the profile's own (update_customer_profile): each has its service.
+NOT_PROFILE = {"assigned_associate", "tags", "user"}
+
+
 class CustomerAdminForm(forms.ModelForm):
+    """Checks what the services would refuse, so it comes back as errors on the form; the admin
+    then saves through the services (CustomerAdmin.save_model)."""
+
     class Meta:
         model = Customer
         fields = [
@@ -86,6 +104,12 @@ class CustomerAdminForm(forms.ModelForm):
         except CustomerError as exc:
             raise ValidationError(dict(exc.fields) or exc.message) from None
         data.update(cleaned)
+        # A contact another profile holds is refused (two people never share one); only changed
+        # ones are checked, so a profile that already shares one can still be edited otherwise.
+        changed = {f: cleaned[f] for f in ("email", "phone", "card_number") if f in self.changed_data}
+        for field, owner in contact_clashes(changed, customer_id=self.instance.pk).items():
+            self.add_error(field, f"Customer #{owner} already has this {field.replace('_', ' ')}: "
+                                  "open that profile or merge the two.")  # fmt: skip
         return data
 
 
@@ -194,17 +218,44 @@ class CustomerAdmin(MergeTwoAction, CsvImportMixin, admin.ModelAdmin):
                 parts.append(text)
         return format_html_join(" · ", "{}", ((part,) for part in parts))
 
-    def save_model(self, request, obj, form, change):
-
-        refresh_search_name(obj)
-        obj.updated_at = timezone.now()
-        if not change:
-            obj.created_at = obj.updated_at
-        super().save_model(request, obj, form, change)
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
-            sync_contact_identities(obj)
+            return super().changeform_view(request, object_id, form_url, extra_context)
         except CustomerError as exc:
-            messages.warning(request, f"{exc.message} (customer #{exc.extra.get('customer_id')})")
+            # refused by a service after the form was checked (a contact taken meanwhile): nothing
+            # was written (the admin's transaction rolled back); say why on the same page
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change):
+        """Through the services: normalised contacts claimed as identities, every change audited."""
+        data, actor = form.cleaned_data, request.user
+        if change:
+            customer = Customer.objects.get(pk=obj.pk)  # `obj` already carries the form's values
+            changed = set(form.changed_data)
+            profile = {field: data[field] for field in changed - NOT_PROFILE}
+            if profile:
+                customer = update_customer_profile(customer=customer, values=profile, actor=actor)
+            if "assigned_associate" in changed:
+                assign_associate(customer=customer, associate=data["assigned_associate"], actor=actor)
+            if "user" in changed:
+                set_customer_login(customer=customer, user=data["user"], actor=actor)
+        else:
+            customer = create_customer(
+                **{field: data[field] for field in set(CustomerAdminForm.Meta.fields) - NOT_PROFILE},
+                user=data["user"],
+                assigned_associate=data["assigned_associate"],
+                actor=actor,
+            )
+            obj.pk, obj._state.adding = customer.pk, False
+        if "tags" in form.changed_data:
+            set_customer_tags(customer=customer, tags=data["tags"], actor=actor)
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        # the tags were set by set_customer_tags in save_model (not by the form's save_m2m)
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     # Irreversible: only those who may delete customers (the admin group), not every editor.
     @admin.action(description="Erase the personal data of the selected customers", permissions=["delete"])

@@ -101,6 +101,20 @@ def sync_contact_identities(customer: Customer, fields=tuple(CONTACT_IDENTITY)) 
             )
 
 
+def contact_clashes(values: dict, *, customer_id: int | None = None) -> dict[str, int]:
+    """{field: the other profile's id} for each contact in `values` (email, phone, card_number,
+    normalised) that another profile than `customer_id` holds as an identity: what
+    sync_contact_identities would refuse, asked before a form is saved."""
+    wanted = {(CONTACT_IDENTITY[f], v): f for f, v in values.items() if f in CONTACT_IDENTITY and v}
+    if not wanted:
+        return {}
+    query = Q()
+    for kind, value in wanted:
+        query |= Q(kind=kind, value=value)
+    held = CustomerIdentity.objects.filter(query).exclude(customer_id=customer_id)
+    return {wanted[(kind, value)]: owner for kind, value, owner in held.values_list("kind", "value", "customer_id")}
+
+
 def new_customer(
     *,
     first_name: str = "",
@@ -109,6 +123,7 @@ def new_customer(
     phone: str = "",
     card_number: str = "",
     birthday: date | None = None,
+    important_dates: list | None = None,
     home_store: Store | None = None,
     preferred_sizes: dict | None = None,
     user: User | None = None,
@@ -120,7 +135,13 @@ def new_customer(
     Also used by the bulk customer import, so both paths store exactly the same values.
     """
     values = clean_profile_values(
-        {"email": email, "phone": phone, "card_number": card_number, "preferred_sizes": preferred_sizes or {}}
+        {
+            "email": email,
+            "phone": phone,
+            "card_number": card_number,
+            "preferred_sizes": preferred_sizes or {},
+            "important_dates": important_dates or [],
+        }
     )
     now = now or timezone.now()
     customer = Customer(
@@ -147,6 +168,7 @@ def create_customer(
     phone: str = "",
     card_number: str = "",
     birthday: date | None = None,
+    important_dates: list | None = None,
     home_store: Store | None = None,
     preferred_sizes: dict | None = None,
     user: User | None = None,
@@ -161,6 +183,7 @@ def create_customer(
         phone=phone,
         card_number=card_number,
         birthday=birthday,
+        important_dates=important_dates,
         home_store=home_store,
         preferred_sizes=preferred_sizes,
         user=user,
@@ -252,9 +275,13 @@ def set_consent(*, customer: Customer, channel: str, granted: bool, source: str,
 
 
 @transaction.atomic
-def set_customer_tags(*, customer: Customer, names: Iterable[str], actor: User | None = None) -> list[Tag]:
+def set_customer_tags(
+    *, customer: Customer, names: Iterable[str] = (), tags: Iterable[Tag] = (), actor: User | None = None
+) -> list[Tag]:
+    """The shopper's tags become `names` (typed: made slugs, created when new) plus `tags` (rows
+    picked from the list, kept as they are); audited."""
     slugs = sorted({n.strip().lower().replace(" ", "-") for n in names if n and n.strip()})
-    tags = []
+    chosen = {tag.pk: tag for tag in tags}
     for slug in slugs:
         tag = Tag(name=slug)
         try:
@@ -263,10 +290,14 @@ def set_customer_tags(*, customer: Customer, names: Iterable[str], actor: User |
             raise CustomerError(
                 f"{slug!r} is not a usable tag.", code=RetailCode.INVALID, fields={"tags": ["Letters, digits, -"]}
             ) from None
-        tags.append(Tag.objects.get_or_create(name=slug)[0])
-    customer.tags.set(tags)
-    record_audit_event(actor=actor, action="customer.tags_set", obj=customer, details={"tags": slugs})
-    return tags
+        tag = Tag.objects.get_or_create(name=slug)[0]
+        chosen[tag.pk] = tag
+    result = sorted(chosen.values(), key=lambda tag: tag.name)
+    customer.tags.set(result)
+    record_audit_event(
+        actor=actor, action="customer.tags_set", obj=customer, details={"tags": [tag.name for tag in result]}
+    )
+    return result
 
 
 @transaction.atomic
@@ -280,6 +311,29 @@ def assign_associate(*, customer: Customer, associate: User | None, actor: User 
         action="customer.associate_assigned",
         obj=customer,
         details={"associate": associate.pk if associate else None},
+    )
+    return customer
+
+
+@transaction.atomic
+def set_customer_login(*, customer: Customer, user: User | None, actor: User | None = None) -> Customer:
+    """Head office links a login (app/web account) to this profile, or unlinks it (None); audited.
+    A login has one profile: one linked elsewhere is refused (`login_taken`)."""
+    if user is not None and Customer.objects.filter(user=user).exclude(pk=customer.pk).exists():
+        raise CustomerError(
+            "This login belongs to another customer. Open that profile or merge the two.",
+            code=CustomerCode.DUPLICATE_IDENTITY,
+            fields={"user": ["Already linked to another customer."]},
+        )
+    previous = customer.user_id
+    customer.user = user
+    customer.updated_at = timezone.now()
+    customer.save(update_fields=["user", "updated_at"])
+    record_audit_event(
+        actor=actor,
+        action="customer.login_set",
+        obj=customer,
+        details={"user": user.pk if user else None, "previous": previous},
     )
     return customer
 

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from customers.errors import CustomerError
-from customers.models import Customer, CustomerMerge, Offer, OfferAssignment
-from customers.services import assign_offer_to_segment, create_customer, earn_points
+from customers.models import Customer, CustomerMerge, Offer, OfferAssignment, Tag
+from customers.services import assign_offer_to_segment, create_customer, earn_points, erase_customer
 from retail.models import AuditEvent
 from tests.customers.factories import OfferFactory, many_interactions
 from tests.factories import UserFactory
@@ -171,3 +171,95 @@ def test_customer_service_sees_offers_but_cannot_switch_them(client):
     assert 'value="deactivate"' not in page
     assert Offer.objects.get(pk=offer.pk).is_active
     assert not AuditEvent.objects.filter(action="offer.deactivated").exists()
+
+
+def _change_form(customer, **values) -> dict:
+    """What the admin's change form posts for `customer`, with `values` typed over it."""
+    return {
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "card_number": customer.card_number,
+        "important_dates": "[]",
+        "preferred_sizes": "{}",
+        "identities-TOTAL_FORMS": "0",
+        "identities-INITIAL_FORMS": "0",
+        "consents-TOTAL_FORMS": "0",
+        "consents-INITIAL_FORMS": "0",
+        **values,
+    }
+
+
+def test_an_email_of_another_profile_is_a_form_error_and_nothing_is_written(head_office):
+    # given two shoppers
+    ann = create_customer(first_name="Ann", last_name="Lee", email="ann@example.com")
+    bob = create_customer(first_name="Bob", last_name="Ray", email="bob@example.com")
+    audited = AuditEvent.objects.count()
+    # when head office types Ann's email (any case) on Bob's profile
+    response = head_office.post(
+        reverse("admin:customers_customer_change", args=[bob.pk]),
+        _change_form(bob, first_name="Robert", email=" ANN@example.com"),
+    )
+    # then the form says whose it is, and Bob's profile is as it was
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["email"] == [f"Customer #{ann.pk} already has this email: open that profile or merge the two."]
+    bob.refresh_from_db()
+    assert (bob.first_name, bob.email) == ("Bob", "bob@example.com")
+    assert list(bob.identities.values_list("value", flat=True)) == ["bob@example.com"]
+    assert AuditEvent.objects.count() == audited
+
+
+def test_an_admin_edit_goes_through_the_services_and_is_audited(head_office, store):
+    # given a shopper and a tag
+    ann = create_customer(first_name="Ann", last_name="Lee", email="ann@example.com")
+    vip = Tag.objects.create(name="VIP")
+    # when head office changes her email and phone, her home store and her tags
+    response = head_office.post(
+        reverse("admin:customers_customer_change", args=[ann.pk]),
+        _change_form(ann, email="Ann.Lee@Example.com", phone="07700 900123", home_store=store.pk, tags=[vip.pk]),
+    )
+    # then the profile holds the normalised contacts as identities, the tag as chosen
+    assert response.status_code == 302
+    ann.refresh_from_db()
+    assert (ann.email, ann.phone, ann.home_store_id) == ("ann.lee@example.com", "+447700900123", store.pk)
+    assert set(ann.identities.values_list("kind", "value")) >= {("email", "ann.lee@example.com"),
+                                                               ("phone", "+447700900123")}  # fmt: skip
+    assert list(ann.tags.values_list("name", flat=True)) == ["VIP"]
+    # and each change is an AuditEvent naming head office's user
+    events = {e.action: e for e in AuditEvent.objects.filter(object_id=str(ann.pk), actor__isnull=False)}
+    assert events["customer.updated"].details == {"fields": ["email", "home_store", "phone"]}
+    assert events["customer.tags_set"].details == {"tags": ["VIP"]}
+    assert events["customer.updated"].actor_id == response.wsgi_request.user.pk
+
+
+def test_a_customer_added_in_the_admin_is_created_by_the_service(head_office):
+    # when head office adds a shopper whose phone another profile holds
+    create_customer(first_name="Ann", last_name="Lee", phone="+447700900123")
+    add = reverse("admin:customers_customer_add")
+    refused = head_office.post(add, _change_form(Customer(), first_name="Cy", phone="07700900123"))
+    # then it is refused on the form
+    assert refused.status_code == 200 and "phone" in refused.context["adminform"].form.errors
+    assert not Customer.objects.filter(first_name="Cy").exists()
+    # and with a phone of their own the profile is made, its contacts claimed, the creation audited
+    made = head_office.post(add, _change_form(Customer(), first_name="Cy", phone="07700900456"))
+    cy = Customer.objects.get(first_name="Cy")
+    assert made.status_code == 302 and cy.search_name == "cy"
+    assert list(cy.identities.values_list("kind", "value")) == [("phone", "+447700900456")]
+    assert AuditEvent.objects.filter(action="customer.created", object_id=str(cy.pk)).exists()
+
+
+def test_what_a_service_refuses_after_the_form_is_an_error_on_the_page_and_nothing_is_written(head_office):
+    # given an erased profile (its form is valid; the service refuses to put personal data back)
+    ann = create_customer(first_name="Ann", last_name="Lee", email="ann@example.com")
+    erase_customer(customer=ann, actor=None, reason="asked")
+    ann.refresh_from_db()
+    url = reverse("admin:customers_customer_change", args=[ann.pk])
+    # when head office types a name on it
+    response = head_office.post(url, _change_form(ann, first_name="Ann"), follow=True)
+    # then the page says why and the profile stays erased
+    assert response.redirect_chain == [(url, 302)]
+    assert "This customer was erased." in response.content.decode()
+    ann.refresh_from_db()
+    assert ann.first_name != "Ann"
