@@ -1,6 +1,5 @@
 """Orders API: the shopper's cart, checkout, their orders, and POS sales. Parse, call a service, render."""
 
-from django.db import IntegrityError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -11,7 +10,6 @@ from rest_framework.views import APIView
 from customers.models import Customer
 from customers.selectors import customer_for_user
 from customers.services.linking import link_user_to_customer
-from customers.services.profiles import set_consent
 from inventory.api.fields import EXAMPLE_SKU
 from orders import selectors, services
 from orders.api import serializers as s
@@ -292,29 +290,19 @@ class CheckoutView(APIView):
             services.TenderRequest(method=p["method"], token=p.get("token", ""), amount=p.get("amount"), caller=caller)
             for p in v.get("payments") or []
         ]
-        try:
-            order = services.place_order(
-                channel=v["channel"],
-                groups=groups,
-                customer=customer,
-                contact=dict(v.get("contact") or {}),
-                cart=cart,
-                offer_code=v.get("offer_code", ""),
-                points=v["points"],
-                tenders=tenders,
-                # The provider deduplicates by this key: scope it to the caller, as our own replay is.
-                idempotency_key=f"{request_scope(request)}:{request.headers['Idempotency-Key']}",
-            )
-        except IntegrityError as exc:
-            if "orders_order_number" not in str(exc):
-                raise
-            # The random order number clashed (40 bits: rare): nothing was kept, so the client retries.
-            raise OrderError("Please send the order again.", code=OrderCode.ORDER_NUMBER_CLASH) from None
-        if v.get("consents"):
-            for channel, granted in v["consents"].items():
-                set_consent(
-                    customer=order.customer, channel=channel, granted=granted, source=f"checkout:{v['channel']}"
-                )
+        order = services.place_order(
+            channel=v["channel"],
+            groups=groups,
+            customer=customer,
+            contact=dict(v.get("contact") or {}),
+            cart=cart,
+            offer_code=v.get("offer_code", ""),
+            points=v["points"],
+            tenders=tenders,
+            # The provider deduplicates by this key: scope it to the caller, as our own replay is.
+            idempotency_key=f"{request_scope(request)}:{request.headers['Idempotency-Key']}",
+            consents=v.get("consents") or {},
+        )
         return Response(s.OrderOutput(order).data, status=status.HTTP_201_CREATED)
 
 

@@ -2,7 +2,8 @@
 
 carts:     open_cart_for, create_anonymous_cart, replace_cart_lines, set_cart_line,
            merge_anonymous_cart, send_cart_to_customer
-checkout:  place_order (GroupRequest, TenderRequest)
+checkout:  place_order (GroupRequest, TenderRequest); its steps are named in orders.services.checkout
+discounts: redeem_discounts (an offer, then points: checkout's and the till's)
 pickups:   start_picking, scan_pick, short_pick, mark_ready, record_arrival, hand_over_pickup,
            ship_fulfillment
 saved:     save_cart_for_customer, reopen_saved_cart, send_saved_cart, open_sent_cart

@@ -171,8 +171,7 @@ def place_assisted_order(
 
 
 def _place(*, customer, store, actor, basket, payment, key, channel, offer_code, points) -> Order:
-    if customer.erased_at or customer.merged_into_id:
-        raise OrderError("This customer profile cannot place orders.", code=OrderCode.INVALID_CUSTOMER)
+    """Checkout's own steps (an erased or merged profile is refused there), then the payment request."""
     order = place_order(
         channel=channel,
         groups=_groups(basket, store=store),

@@ -1,17 +1,25 @@
-"""Checkout: one transaction reserves the stock, applies offers and points, authorises payment."""
+"""Checkout: one transaction reserves the stock, applies offers and points, authorises payment.
 
+place_order checks the request and finds the shopper, then runs these steps, each a value in, a value out:
+    plan_fulfilments (Placement per fulfilment) -> price_lines (PricedLine) -> redeem_discounts
+    (Discounts; orders.services.discounts) -> record_order -> reserve (Fulfillment rows, stock held)
+    -> record_lines (OrderLine rows) -> authorize_payments -> publish -> record_consents
+Assisted orders (orders.services.assisted) and exchanges (returns) place through place_order; POS sales,
+which price their own lines at the till, share redeem_discounts.
+"""
+
+import functools
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.errors import CustomerError
 from customers.models import Customer, Interaction
-from customers.services.loyalty import redeem_offer, redeem_points
-from customers.services.profiles import resolve_customer
+from customers.services.linking import create_guest_profile
+from customers.services.profiles import resolve_customer, set_consent
 from inventory.errors import InventoryCode, InventoryError
 from inventory.models import Variant
 from inventory.selectors import route_lines
@@ -22,6 +30,7 @@ from orders.models import Cart, Fulfillment, Order, OrderLine
 from orders.numbers import new_order_number
 from orders.services._common import actor_or_none, audit, currency, record_statuses, timeline
 from orders.services.carts import close_cart
+from orders.services.discounts import Discounts, redeem_discounts
 from orders.services.payments import TenderRequest, authorize_payments
 from retail.domain.channel import Channel
 from retail.domain.money import allocate, money
@@ -31,11 +40,7 @@ from retail.models import Store, User
 # Reservations outlive the pick-up hold (picking + hold window); expiry of the pick-up releases them.
 PICKUP_RESERVATION_SLACK = timedelta(days=14)
 SHIP_RESERVATION_TTL = timedelta(days=14)
-
-
-def point_value() -> Decimal:
-    """What one loyalty point is worth at checkout (settings.ORDERS_POINT_VALUE, default 0.01)."""
-    return Decimal(str(getattr(settings, "ORDERS_POINT_VALUE", "0.01")))
+ZERO = Decimal("0.00")
 
 
 @dataclass
@@ -49,49 +54,72 @@ class GroupRequest:
     proxy_name: str = ""
 
 
+def _check_request(*, channel: str, actor, points, tenders, payment_due_later: bool) -> None:
+    """Who may place on this channel, how it is paid later, and the points asked for."""
+    if channel not in Order.Channel.values:
+        raise OrderError(
+            f"Channel is one of {', '.join(Order.Channel.values)}.",
+            code=OrderCode.INVALID_CHANNEL,
+            fields={"channel": ["Unknown."]},
+        )
+    if channel in Channel.assisted_values() and actor_or_none(actor) is None:  # staff, signed in
+        raise OrderError("Store and phone orders are placed by a member of staff.", code=OrderCode.INVALID_CHANNEL)
+    if payment_due_later and (channel not in Channel.assisted_values() or tenders):
+        raise OrderError("Only an associate's order, without tenders, is paid later.", code=OrderCode.INVALID_PAYMENT)
+    if isinstance(points, bool) or not isinstance(points, int) or points < 0:
+        raise OrderError(
+            "Points are a whole number, 0 or more.", code=OrderCode.INVALID_POINTS, fields={"points": [">= 0"]}
+        )
+
+
 def _check_groups(groups: list[GroupRequest]) -> None:
     if not groups or not any(g.lines for g in groups):
         raise OrderError("The order has no lines. Add something to the cart first.", code=OrderCode.EMPTY_CART)
     for index, group in enumerate(groups):
-        if group.kind not in (Fulfillment.Kind.PICKUP, Fulfillment.Kind.CURBSIDE, Fulfillment.Kind.SHIP):
+        _check_group(index, group)
+
+
+def _check_group(index: int, group: GroupRequest) -> None:
+    if group.kind not in (Fulfillment.Kind.PICKUP, Fulfillment.Kind.CURBSIDE, Fulfillment.Kind.SHIP):
+        raise OrderError(
+            "Fulfilment is pickup, curbside or ship.",
+            code=OrderCode.INVALID_FULFILLMENT,
+            fields={f"groups.{index}.kind": ["Unknown."]},
+        )
+    if not group.lines:
+        raise OrderError(
+            "A fulfilment group needs lines.",
+            code=OrderCode.INVALID_FULFILLMENT,
+            fields={f"groups.{index}.lines": ["Empty."]},
+        )
+    for line_index, (_sku, quantity) in enumerate(group.lines):
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 99:
             raise OrderError(
-                "Fulfilment is pickup, curbside or ship.",
-                code=OrderCode.INVALID_FULFILLMENT,
-                fields={f"groups.{index}.kind": ["Unknown."]},
+                "Quantities are whole numbers from 1 to 99.",
+                code=InventoryCode.INVALID_QUANTITY,
+                fields={f"groups.{index}.lines.{line_index}.quantity": ["1..99"]},
             )
-        if not group.lines:
-            raise OrderError(
-                "A fulfilment group needs lines.",
-                code=OrderCode.INVALID_FULFILLMENT,
-                fields={f"groups.{index}.lines": ["Empty."]},
-            )
-        for line_index, (_sku, quantity) in enumerate(group.lines):
-            if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 99:
-                raise OrderError(
-                    "Quantities are whole numbers from 1 to 99.",
-                    code=InventoryCode.INVALID_QUANTITY,
-                    fields={f"groups.{index}.lines.{line_index}.quantity": ["1..99"]},
-                )
-        if group.kind in Fulfillment.COLLECT_KINDS:
-            store = group.store
-            if store is None:
-                raise OrderError(
-                    "Choose the store to collect from.",
-                    code=OrderCode.INVALID_FULFILLMENT,
-                    fields={f"groups.{index}.store": ["Required."]},
-                )
-            if not (store.is_active and store.pickup_enabled and store.kind == Store.Kind.STORE):
-                raise OrderError(
-                    f"{store.name} does not offer pick-up.",
-                    code=OrderCode.PICKUP_NOT_OFFERED,
-                    fields={f"groups.{index}.store": ["No pick-up."]},
-                )
-        elif not (group.shipping_address or {}).get("postcode"):
+    if group.kind not in Fulfillment.COLLECT_KINDS:
+        if not (group.shipping_address or {}).get("postcode"):
             raise OrderError(
                 "A ship order needs an address with at least a postcode.",
                 code=OrderCode.INVALID_FULFILLMENT,
                 fields={f"groups.{index}.shipping_address": ["postcode is required."]},
             )
+        return
+    store = group.store
+    if store is None:
+        raise OrderError(
+            "Choose the store to collect from.",
+            code=OrderCode.INVALID_FULFILLMENT,
+            fields={f"groups.{index}.store": ["Required."]},
+        )
+    if not (store.is_active and store.pickup_enabled and store.kind == Store.Kind.STORE):
+        raise OrderError(
+            f"{store.name} does not offer pick-up.",
+            code=OrderCode.PICKUP_NOT_OFFERED,
+            fields={f"groups.{index}.store": ["No pick-up."]},
+        )
 
 
 def _load_variants(groups: list[GroupRequest]) -> dict[str, Variant]:
@@ -122,8 +150,6 @@ def _resolve_customer(*, customer: Customer | None, contact: dict, actor) -> Cus
         if actor_or_none(actor) is None:
             # A guest proves nothing: the order gets a profile of its own, never an existing one
             # (whose balances, offers and consents a typed email or phone would otherwise reach).
-            from customers.services.linking import create_guest_profile
-
             return create_guest_profile(name=contact.get("name", ""), **identities)
 
         # Staff taking a phone or store order have the shopper in front of them (or on the line).
@@ -142,6 +168,76 @@ def _refuse_guest_spending(*, offer_code: str, points: int, tenders) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Shopper:
+    """Who the order is for, and the contact it keeps (a guest's as their new profile stored it)."""
+
+    customer: Customer
+    contact: dict
+
+
+def find_shopper(*, customer: Customer | None, contact: dict | None, actor) -> Shopper:
+    """The signed-in shopper, the one staff serve (found or made), or a guest's own new profile."""
+    contact = {k: (v or "").strip() for k, v in (contact or {}).items()}
+    guest = customer is None and actor_or_none(actor) is None
+    customer = _resolve_customer(customer=customer, contact=contact, actor=actor)
+    if guest:  # the guest's contact as its profile stored it (normalised)
+        contact = {**contact, "email": customer.email, "phone": customer.phone}
+    if customer.erased_at or customer.merged_into_id:
+        raise OrderError("This customer profile cannot place orders.", code=OrderCode.INVALID_CUSTOMER)
+    return Shopper(customer=customer, contact=contact)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One fulfilment as planned: a group's lines at the location that fills them."""
+
+    group: GroupRequest
+    location: Store
+    lines: tuple[tuple[str, int], ...]
+
+    @property
+    def is_collect(self) -> bool:
+        return self.group.kind in Fulfillment.COLLECT_KINDS
+
+    @property
+    def reservation_ttl(self) -> timedelta:
+        if self.is_collect:
+            return timedelta(days=self.location.pickup_hold_days) + PICKUP_RESERVATION_SLACK
+        return SHIP_RESERVATION_TTL
+
+
+def _near(groups: list[GroupRequest], customer: Customer) -> tuple[float, float] | None:
+    """Where a ship order starts its search: the address's coordinates, else the shopper's home store."""
+    address = next((g.shipping_address for g in groups if g.kind == Fulfillment.Kind.SHIP), None) or {}
+    if "latitude" in address and "longitude" in address:
+        return float(address["latitude"]), float(address["longitude"])
+    if customer.home_store_id:
+        home = customer.home_store
+        return float(home.latitude), float(home.longitude)
+    return None
+
+
+def plan_fulfilments(
+    groups: list[GroupRequest], *, variants: dict[str, Variant], customer: Customer
+) -> list[Placement]:
+    """Where each group is fulfilled: collect groups at their store, ship groups routed (maybe split)."""
+    near = None
+    if any(g.kind == Fulfillment.Kind.SHIP for g in groups):
+        near = _near(groups, customer)
+    plan: list[Placement] = []
+    for group in groups:
+        lines = [(str(s).strip(), q) for s, q in group.lines]
+        if group.kind == Fulfillment.Kind.SHIP:
+            plan += [
+                Placement(group, location, tuple(part))
+                for location, part in _ship_plan(GroupRequest(group.kind, lines), variants, near)
+            ]
+        else:
+            plan.append(Placement(group, group.store, tuple(lines)))
+    return plan
+
+
 def _ship_plan(group: GroupRequest, variants: dict[str, Variant], near) -> list[tuple[Store, list[tuple[str, int]]]]:
     """Ship-from-store: the nearest ships_orders location that fills every line, else a split."""
 
@@ -155,6 +251,93 @@ def _ship_plan(group: GroupRequest, variants: dict[str, Variant], near) -> list[
             extra={"lines": [{"sku": s, "short": q} for s, q in sorted(plan.shortfall.items())], "alternatives": []},
         )
     return [(a.location, sorted(a.lines.items())) for a in plan.allocations]
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """A line of the plan at today's price: `placement` is its fulfilment's index in the plan."""
+
+    placement: int
+    variant: Variant
+    quantity: int
+    gross: Decimal
+
+
+def price_lines(plan: list[Placement], variants: dict[str, Variant]) -> list[PricedLine]:
+    """Every line of the plan, in plan order, at the variant's price times the quantity (to the cent)."""
+    return [
+        PricedLine(index, variants[sku], quantity, money(variants[sku].price * quantity))
+        for index, placement in enumerate(plan)
+        for sku, quantity in placement.lines
+    ]
+
+
+def _new_order(*, channel: str, shopper: Shopper, store: Store, subtotal: Decimal, actor, seller) -> Order:
+    """The order's row before its discounts: the number is drawn here (unique by constraint; see record_order)."""
+    customer, contact = shopper.customer, shopper.contact
+    now = timezone.now()
+    return Order(
+        number=new_order_number(),
+        customer=customer,
+        channel=channel,
+        store=store,
+        contact_name=contact.get("name") or customer.full_name,
+        email=contact.get("email") or customer.email,
+        phone=contact.get("phone") or customer.phone,
+        currency=currency(),
+        subtotal=subtotal,
+        placed_by=actor_or_none(actor),
+        seller=actor_or_none(seller),
+        placed_at=now,
+        updated_at=now,
+    )
+
+
+def record_order(order: Order, discounts: Discounts) -> None:
+    """Write the order once, with its final totals. A clash of its random number (40 bits: about 1
+    in 10^12 per order) is `order_number_clash`: nothing is kept, the checkout may run again."""
+    order.offer_discount, order.points_discount = discounts.offer, discounts.points
+    order.discount_total, order.total = discounts.total, order.subtotal - discounts.total
+    order.offer_code, order.points_redeemed = discounts.offer_code, discounts.points_redeemed
+    # Inputs were checked before; the database CHECKs (totals, amounts) are the last line of defence.
+    try:
+        order.save(force_insert=True)
+    except IntegrityError as exc:
+        if "orders_order_number" not in str(exc):
+            raise
+        raise OrderError("Please send the order again.", code=OrderCode.ORDER_NUMBER_CLASH) from None
+
+
+def reserve(*, order: Order, plan: list[Placement], variants: dict[str, Variant], actor) -> list[Fulfillment]:
+    """One fulfilment per placement, and its stock reserved at its location (all or nothing)."""
+    fulfillments = Fulfillment.objects.bulk_create(
+        Fulfillment(
+            order=order,
+            kind=placement.group.kind,
+            location=placement.location,
+            status=Fulfillment.Status.PLACED,
+            proxy_name=(placement.group.proxy_name or "").strip()[:120],
+            shipping_address=placement.group.shipping_address or {},
+            reservation_reference=f"order:{order.number}:{index + 1}",
+            created_at=order.placed_at,
+        )
+        for index, placement in enumerate(plan)
+    )
+    for placement, fulfillment in zip(plan, fulfillments, strict=True):
+        lines = [(variants[sku], quantity) for sku, quantity in placement.lines]
+        try:
+            reserve_stock(
+                lines=lines,
+                location=placement.location,
+                reference=fulfillment.reservation_reference,
+                ttl=placement.reservation_ttl,
+                actor=actor_or_none(actor),
+            )
+        except InventoryError as exc:
+            if exc.code == InventoryCode.INSUFFICIENT_STOCK and placement.is_collect:
+                raise _insufficient_at(placement.location, exc, lines) from None
+            raise OrderError(exc.message, code=exc.code, fields=exc.fields, extra=exc.extra) from None
+    return fulfillments
 
 
 def _insufficient_at(store: Store, exc: InventoryError, lines) -> OrderError:
@@ -173,6 +356,76 @@ def _insufficient_at(store: Store, exc: InventoryError, lines) -> OrderError:
     )
 
 
+def record_lines(*, order: Order, fulfillments: list[Fulfillment], lines: list[PricedLine]) -> list[OrderLine]:
+    """The order's lines, numbered in plan order, with the order's discount shared over them to the cent."""
+    gross = [line.gross for line in lines]
+    shares = allocate(order.discount_total, gross) if order.discount_total else [ZERO] * len(gross)
+    rows = [
+        OrderLine(
+            order=order,
+            fulfillment=fulfillments[line.placement],
+            line_number=number,
+            variant=line.variant,
+            sku=line.variant.sku,
+            name=line.variant.product.name[:200],
+            size=line.variant.size,
+            colour=line.variant.colour,
+            category=line.variant.product.category.name[:80] if line.variant.product.category_id else "",
+            quantity=line.quantity,
+            unit_price=money(line.variant.price),
+            discount=share,
+            total=line.gross - share,
+        )
+        for number, (line, share) in enumerate(zip(lines, shares, strict=True), start=1)
+    ]
+    return OrderLine.objects.bulk_create(rows)
+
+
+def publish(*, order: Order, fulfillments: list[Fulfillment], lines: list[OrderLine], actor) -> None:
+    """The order's history, audit, the shopper's timeline and the order.placed event, in this transaction."""
+    record_statuses(
+        order=order,
+        to_status=Fulfillment.Status.PLACED,
+        actor=actor,
+        fulfillments=[(f, f"{f.get_kind_display()} at {f.location.code}") for f in fulfillments],
+    )
+    where = [f"{f.kind}@{f.location.code}" for f in fulfillments]
+    audit(
+        action="order.placed",
+        order=order,
+        actor=actor,
+        details={"channel": order.channel, "total": str(order.total), "fulfillments": where},
+    )
+    timeline(
+        order=order,
+        kind=Interaction.Kind.PURCHASE,
+        key="placed",
+        in_store=order.channel in Channel.assisted_values(),  # staff took it at their store; online ones no store
+        subject=f"Order {order.number} · {', '.join(sorted({f.get_kind_display() for f in fulfillments}))}",
+        actor=actor,
+        data={
+            "total": str(order.total),
+            "currency": order.currency,
+            "fulfilment": where,
+            "lines": [
+                {"sku": line.sku, "qty": line.quantity, "amount": str(line.total), "category": line.category,
+                 "size": line.size}
+                for line in lines
+            ],
+        },
+    )  # fmt: skip
+    record_order_event("order.placed", order, lines=lines, fulfillments=fulfillments)
+
+
+def record_consents(*, customer: Customer, consents: dict[str, bool] | None, channel: str) -> None:
+    """The marketing consents ticked at checkout (email, sms, push), on the order's profile."""
+    for consent_channel, granted in (consents or {}).items():
+        try:
+            set_consent(customer=customer, channel=consent_channel, granted=granted, source=f"checkout:{channel}")
+        except CustomerError as exc:
+            raise OrderError(exc.message, code=exc.code, fields={f"consents.{consent_channel}": ["Unknown."]}) from None
+
+
 def _attach(order: Order, **related) -> None:
     """Hand the caller the rows just written as if prefetched (saves re-reading them to answer)."""
     for name, rows in related.items():
@@ -181,6 +434,26 @@ def _attach(order: Order, **related) -> None:
         order._prefetched_objects_cache = {**getattr(order, "_prefetched_objects_cache", {}), name: queryset}
 
 
+def _drawing_a_new_number_on_clash(place):
+    """A checkout that is its own transaction runs once more when its order number clashed (all of it
+    was rolled back). Inside a caller's transaction (the API's idempotency, an assisted order, an
+    exchange) it cannot: `order_number_clash` (503) tells the caller to send it again."""
+
+    @functools.wraps(place)
+    def placing(**kwargs) -> Order:
+        attempts = 1 if transaction.get_connection().in_atomic_block else 2
+        for attempt in range(1, attempts + 1):
+            try:
+                return place(**kwargs)
+            except OrderError as exc:
+                if exc.code != OrderCode.ORDER_NUMBER_CLASH or attempt == attempts:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return placing
+
+
+@_drawing_a_new_number_on_clash
 @transaction.atomic(savepoint=False)  # any error aborts the whole checkout: no savepoint needed
 def place_order(
     *,
@@ -197,6 +470,7 @@ def place_order(
     idempotency_key: str = "",
     seller: User | None = None,
     payment_due_later: bool = False,
+    consents: dict[str, bool] | None = None,
 ) -> Order:
     """Place an order: lines grouped by fulfilment, stock reserved, discounts applied, payment authorised.
 
@@ -204,234 +478,38 @@ def place_order(
     `payment_declined` (402), offer or points refusals (their own codes) leave nothing behind.
     `payment_due_later` (assisted channels only, no tenders): the total is paid afterwards, at the
     till or by link (orders.services.assisted keeps the PaymentRequest); `seller` is credited.
+    `consents` ({"email": True, ...}) are recorded on the order's profile, sourced `checkout:<channel>`.
+    Lock order: the offer, the loyalty account, stock rows (reserve_stock), then store credit and gift
+    cards (authorize_payments).
     """
-    contact = {k: (v or "").strip() for k, v in (contact or {}).items()}
-    if channel not in Order.Channel.values:
-        raise OrderError(
-            f"Channel is one of {', '.join(Order.Channel.values)}.",
-            code=OrderCode.INVALID_CHANNEL,
-            fields={"channel": ["Unknown."]},
-        )
-    if channel in Channel.assisted_values() and actor_or_none(actor) is None:  # staff, signed in
-        raise OrderError("Store and phone orders are placed by a member of staff.", code=OrderCode.INVALID_CHANNEL)
-    if payment_due_later and (channel not in Channel.assisted_values() or tenders):
-        raise OrderError("Only an associate's order, without tenders, is paid later.", code=OrderCode.INVALID_PAYMENT)
-    if isinstance(points, bool) or not isinstance(points, int) or points < 0:
-        raise OrderError(
-            "Points are a whole number, 0 or more.", code=OrderCode.INVALID_POINTS, fields={"points": [">= 0"]}
-        )
+    _check_request(channel=channel, actor=actor, points=points, tenders=tenders, payment_due_later=payment_due_later)
     _check_groups(groups)
     if customer is None and actor_or_none(actor) is None:  # a guest
         _refuse_guest_spending(offer_code=offer_code, points=points, tenders=tenders)
     variants = _load_variants(groups)
-    guest = customer is None and actor_or_none(actor) is None
-    customer = _resolve_customer(customer=customer, contact=contact, actor=actor)
-    if guest:  # the guest's contact as its profile stored it (normalised)
-        contact = {**contact, "email": customer.email, "phone": customer.phone}
-    if customer.erased_at or customer.merged_into_id:
-        raise OrderError("This customer profile cannot place orders.", code=OrderCode.INVALID_CUSTOMER)
+    shopper = find_shopper(customer=customer, contact=contact, actor=actor)
 
-    near = None
-    address = next((g.shipping_address for g in groups if g.kind == Fulfillment.Kind.SHIP), None) or {}
-    if "latitude" in address and "longitude" in address:
-        near = (float(address["latitude"]), float(address["longitude"]))
-    elif customer.home_store_id:
-        home = customer.home_store
-        near = (float(home.latitude), float(home.longitude))
-
-    # Where each group is fulfilled: [(group, location, lines)]
-    placements: list[tuple[GroupRequest, Store, list[tuple[str, int]]]] = []
-    for group in groups:
-        lines = [(str(s).strip(), q) for s, q in group.lines]
-        if group.kind == Fulfillment.Kind.SHIP:
-            placements += [
-                (group, loc, part) for loc, part in _ship_plan(GroupRequest(group.kind, lines), variants, near)
-            ]
-        else:
-            placements.append((group, group.store, lines))
-
-    # Prices and discounts, allocated to the cent over all lines.
-    flat = [(index, sku, quantity) for index, (_, _, lines) in enumerate(placements) for sku, quantity in lines]
-    gross = [money(variants[sku].price * quantity) for _, sku, quantity in flat]
-    subtotal = sum(gross, Decimal("0.00"))
-    primary = store or placements[0][1]
-    now = timezone.now()
-    order = Order(
-        number=new_order_number(),  # unique by constraint; a clash (1 in 10^12 per order) is a retryable 503
-        customer=customer,
-        channel=channel,
-        store=primary,
-        contact_name=contact.get("name") or customer.full_name,
-        email=contact.get("email") or customer.email,
-        phone=contact.get("phone") or customer.phone,
-        currency=currency(),
-        subtotal=subtotal,
-        placed_by=actor_or_none(actor),
-        seller=actor_or_none(seller),
-        placed_at=now,
-        updated_at=now,
+    plan = plan_fulfilments(groups, variants=variants, customer=shopper.customer)
+    lines = price_lines(plan, variants)
+    subtotal = sum((line.gross for line in lines), ZERO)
+    order = _new_order(
+        channel=channel, shopper=shopper, store=store or plan[0].location, subtotal=subtotal, actor=actor, seller=seller
     )
     # Offers and points are redeemed against the order number before the row exists, so the
     # order is written once with its final totals.
-    offer_discount = apply_offer(order=order, customer=customer, offer_code=offer_code, subtotal=subtotal, actor=actor)
-    points_discount = apply_points(
-        order=order, customer=customer, points=points, due=subtotal - offer_discount, actor=actor
+    discounts = redeem_discounts(
+        order=order, customer=shopper.customer, offer_code=offer_code, points=points, due=subtotal, actor=actor
     )
-    discount_total = offer_discount + points_discount
-    order.offer_discount, order.points_discount = offer_discount, points_discount
-    order.discount_total, order.total = discount_total, subtotal - discount_total
-    order.offer_code = offer_code.strip() if offer_discount else ""
-    order.points_redeemed = points if points_discount else 0
-    # Inputs were checked above; the database CHECKs (totals, amounts) are the last line of defence.
-    order.save(force_insert=True)
-    shares = allocate(discount_total, gross) if discount_total else [Decimal("0.00")] * len(gross)
-
-    fulfillments = []
-    line_rows, number = [], 0
-    for index, (group, location, lines) in enumerate(placements):
-        is_collect = group.kind in Fulfillment.COLLECT_KINDS
-        fulfillment = Fulfillment.objects.create(
-            order=order,
-            kind=group.kind,
-            location=location,
-            status=Fulfillment.Status.PLACED,
-            proxy_name=(group.proxy_name or "").strip()[:120],
-            shipping_address=group.shipping_address or {},
-            reservation_reference=f"order:{order.number}:{index + 1}",
-            created_at=now,
-        )
-        ttl = (
-            timedelta(days=location.pickup_hold_days) + PICKUP_RESERVATION_SLACK if is_collect else SHIP_RESERVATION_TTL
-        )
-        reserve_lines = [(variants[s], q) for s, q in lines]
-        try:
-            reserve_stock(
-                lines=reserve_lines,
-                location=location,
-                reference=fulfillment.reservation_reference,
-                ttl=ttl,
-                actor=actor_or_none(actor),
-            )
-        except InventoryError as exc:
-            if exc.code == "insufficient_stock" and is_collect:
-                raise _insufficient_at(location, exc, reserve_lines) from None
-            raise OrderError(exc.message, code=exc.code, fields=exc.fields, extra=exc.extra) from None
-        fulfillments.append(fulfillment)
-        for flat_index, (f_index, sku, quantity) in enumerate(flat):
-            if f_index != index:
-                continue
-            number += 1
-            variant = variants[sku]
-            line_rows.append(
-                OrderLine(
-                    order=order,
-                    fulfillment=fulfillment,
-                    line_number=number,
-                    variant=variant,
-                    sku=sku,
-                    name=variant.product.name[:200],
-                    size=variant.size,
-                    colour=variant.colour,
-                    category=variant.product.category.name[:80] if variant.product.category_id else "",
-                    quantity=quantity,
-                    unit_price=money(variant.price),
-                    discount=shares[flat_index],
-                    total=gross[flat_index] - shares[flat_index],
-                )
-            )
-    OrderLine.objects.bulk_create(line_rows)
-
-    payments = (
-        []
-        if payment_due_later
-        else authorize_payments(
-            order=order, tenders=tenders or [], idempotency_key=idempotency_key or order.number, actor=actor
-        )
-    )
-    record_statuses(
-        order=order,
-        to_status=Fulfillment.Status.PLACED,
-        actor=actor,
-        fulfillments=[(f, f"{f.get_kind_display()} at {f.location.code}") for f in fulfillments],
-    )
-    audit(
-        action="order.placed",
-        order=order,
-        actor=actor,
-        details={
-            "channel": channel,
-            "total": str(order.total),
-            "fulfillments": [f"{f.kind}@{f.location.code}" for f in fulfillments],
-        },
-    )
-
-    timeline(
-        order=order,
-        kind=Interaction.Kind.PURCHASE,
-        key="placed",
-        in_store=channel in Channel.assisted_values(),  # staff took it at their store; online ones record no store
-        subject=f"Order {order.number} · {', '.join(sorted({f.get_kind_display() for f in fulfillments}))}",
-        actor=actor,
-        data={
-            "total": str(order.total),
-            "currency": order.currency,
-            "fulfilment": [f"{f.kind}@{f.location.code}" for f in fulfillments],
-            "lines": [
-                {
-                    "sku": line.sku,
-                    "qty": line.quantity,
-                    "amount": str(line.total),
-                    "category": line.category,
-                    "size": line.size,
-                }
-                for line in line_rows
-            ],
-        },
-    )
-    record_order_event("order.placed", order, lines=line_rows, fulfillments=fulfillments)
+    record_order(order, discounts)
+    fulfillments = reserve(order=order, plan=plan, variants=variants, actor=actor)
+    rows = record_lines(order=order, fulfillments=fulfillments, lines=lines)
+    payments = []
+    if not payment_due_later:
+        key = idempotency_key or order.number
+        payments = authorize_payments(order=order, tenders=tenders or [], idempotency_key=key, actor=actor)
+    publish(order=order, fulfillments=fulfillments, lines=rows, actor=actor)
     if cart is not None:
         close_cart(cart=cart)
-    _attach(order, lines=line_rows, fulfillments=fulfillments, payments=payments)
+    record_consents(customer=shopper.customer, consents=consents, channel=channel)
+    _attach(order, lines=rows, fulfillments=fulfillments, payments=payments)
     return order
-
-
-def apply_offer(*, order: Order, customer: Customer, offer_code: str, subtotal: Decimal, actor) -> Decimal:
-    offer_code = (offer_code or "").strip()
-    if not offer_code:
-        return Decimal("0.00")
-
-    try:
-        assignment = redeem_offer(
-            customer=customer,
-            offer_code=offer_code,
-            channel=order.channel,
-            reference=order.number,
-            store=order.store,
-            actor=actor_or_none(actor),
-        )
-    except CustomerError as exc:
-        raise OrderError(exc.message, code=exc.code, fields={"offer_code": [exc.message]}) from None
-    offer = assignment.offer
-    if offer.discount_percent is not None:
-        discount = money(subtotal * offer.discount_percent / Decimal("100"))
-    else:
-        discount = money(offer.discount_amount)
-    return min(discount, subtotal)
-
-
-def apply_points(*, order: Order, customer: Customer, points: int, due: Decimal, actor) -> Decimal:
-    if not points:
-        return Decimal("0.00")
-    value = money(points * point_value())
-    if value > due:
-        raise OrderError(
-            f"{points} points are worth {value}, more than the {due} left to pay.",
-            code=OrderCode.INVALID_POINTS,
-            fields={"points": [f"At most {int(due / point_value())}."]},
-        )
-
-    try:
-        redeem_points(customer=customer, points=points, reference=order.number, actor=actor_or_none(actor))
-    except CustomerError as exc:
-        raise OrderError(exc.message, code=exc.code, fields={"points": [exc.message]}, extra=exc.extra) from None
-    return value

@@ -33,7 +33,7 @@ from orders.models import Fulfillment, Order, OrderLine, Payment, StatusChange
 from orders.numbers import new_order_number
 from orders.services._common import currency
 from orders.services.assisted import settle_at_till
-from orders.services.checkout import apply_offer, apply_points
+from orders.services.discounts import redeem_discounts
 from orders.services.payments import GIFT_CARD_PROVIDER, POS_PROVIDER
 from retail.domain.money import allocate, money
 from retail.models import AuditEvent, PosDevice
@@ -444,14 +444,14 @@ def _redeem(*, order: Order, p: _Pending, accounts: dict) -> list:
     sale = p.sale
     if not sale.redeems:
         return p.lines
-    due = order.total
-    offer = apply_offer(order=order, customer=p.customer, offer_code=sale.offer_code, subtotal=due, actor=None)
-    points = apply_points(order=order, customer=p.customer, points=sale.points, due=due - offer, actor=None)
-    order.offer_code = sale.offer_code.strip() if offer else ""
-    order.offer_discount += offer
-    order.points_redeemed, order.points_discount = (sale.points if points else 0), points
-    order.discount_total += offer + points
-    order.total -= offer + points
+    discounts = redeem_discounts(
+        order=order, customer=p.customer, offer_code=sale.offer_code, points=sale.points, due=order.total, actor=None
+    )
+    order.offer_code = discounts.offer_code
+    order.offer_discount += discounts.offer
+    order.points_redeemed, order.points_discount = discounts.points_redeemed, discounts.points
+    order.discount_total += discounts.total
+    order.total -= discounts.total
     order.points_earned = purchase_points(accounts[p.customer.pk], order.total) if order.total >= 1 else 0
     paid = sum((money(t["amount"]) for t in sale.tenders), Decimal("0.00"))
     if paid != order.total:
@@ -462,9 +462,9 @@ def _redeem(*, order: Order, p: _Pending, accounts: dict) -> list:
             fields={"tenders": [f"Tenders add up to {paid}, the sale to {order.total}."]},
         )
     net = [money(u * q) - d for _, q, u, d in p.lines]
-    if not offer + points:
+    if not discounts.total:
         return p.lines
-    shares = allocate(offer + points, net)
+    shares = allocate(discounts.total, net)
     return [(v, q, u, d + share) for (v, q, u, d), share in zip(p.lines, shares, strict=True)]
 
 

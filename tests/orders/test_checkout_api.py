@@ -256,3 +256,29 @@ def test_guessing_gift_card_numbers_as_new_guests_is_stopped_by_address(api_clie
     refused = post(api_client, right, key="g-4")
     assert (refused.status_code, refused.json()["code"]) == (429, "too_many_gift_card_attempts")
     assert Order.objects.count() == 0
+
+
+def test_consents_ticked_at_checkout_are_recorded_on_the_order_profile(shopper_api, shopper, shirt, jeans):
+    # given the shopper said yes to email earlier (the fixture) and nothing about sms
+    # when they check out saying no to email and yes to sms
+    response = post(shopper_api, body(consents={"email": False, "sms": True}))
+    # then both are recorded by the checkout, sourced from its channel
+    assert response.status_code == 201, response.json()
+    consents = {c.channel: (c.granted, c.source) for c in shopper.consents.all()}
+    assert consents == {"email": (False, "checkout:app"), "sms": (True, "checkout:app")}
+
+
+def test_an_order_number_drawn_twice_is_a_retryable_503_that_keeps_nothing(
+    shopper_api, shirt, jeans, store, monkeypatch
+):
+    # given an order whose number the next checkout draws again
+    first = post(shopper_api, body()).json()["number"]
+    monkeypatch.setattr("orders.services.checkout.new_order_number", lambda: first)
+    # when the shopper checks out again (inside the API's idempotency transaction)
+    response = post(shopper_api, body(consents={"sms": True}), key="key-2")
+    # then 503 order_number_clash: no order, reservation, consent or stored answer was kept, so a retry runs again
+    assert (response.status_code, response.json()["code"]) == (503, "order_number_clash")
+    assert Order.objects.count() == 1
+    assert StockLevel.objects.get(variant=shirt, location=store).reserved == 2
+    assert not IdempotencyKey.objects.filter(key="key-2").exists()
+    assert not Order.objects.get().customer.consents.filter(channel="sms").exists()

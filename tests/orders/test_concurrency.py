@@ -79,3 +79,31 @@ def test_the_same_idempotency_key_sent_twice_at_once_places_one_order(shopper_us
     assert Order.objects.count() == 1
     assert StockLevel.objects.get(variant=variant, location=store).reserved == 1
     assert Decimal(Order.objects.get().total) == Decimal("10.00")
+
+
+def test_a_checkout_in_its_own_transaction_draws_another_number_when_its_number_clashed(monkeypatch):
+    # given an order, and a checkout whose first number drawn is that order's
+    store = StoreFactory(code="LON-01")
+    variant = VariantFactory(sku="TWICE", product__base_price="25.00")
+    inventory.receive_stock(location=store, lines=[(variant, 5)], reference="PO-1")
+    shopper = create_customer(first_name="S", last_name="One", email="one@example.com")
+
+    def checkout():
+        return place_order(
+            channel="app",
+            groups=[GroupRequest(kind="pickup", lines=[("TWICE", 1)], store=store)],
+            customer=shopper,
+            tenders=[TenderRequest(method="card", token="tok_visa_4242")],
+            consents={"sms": True},
+        )
+
+    first = checkout().number
+    drawn = iter([first, "OM-SECOND-01"])
+    monkeypatch.setattr("orders.services.checkout.new_order_number", lambda: next(drawn))
+    # when the checkout runs as its own transaction
+    second = checkout()
+    # then the clash rolled the first attempt back whole and the second number was drawn
+    assert second.number == "OM-SECOND-01"
+    assert Order.objects.count() == 2
+    assert StockLevel.objects.get(variant=variant, location=store).reserved == 2
+    assert Reservation.objects.filter(reference__startswith=f"order:{first}:").count() == 1

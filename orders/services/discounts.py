@@ -1,0 +1,96 @@
+"""Discounts at checkout and at the till: an offer, then loyalty points, redeemed against an order number.
+
+Online checkout, assisted orders (through it) and POS sales share these rules and codes, and the
+once-only guarantee of the ledgers behind them: an offer used online is refused at the till.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+
+from customers.errors import CustomerError
+from customers.models import Customer
+from customers.services.loyalty import redeem_offer, redeem_points
+from orders.errors import OrderCode, OrderError
+from orders.models import Order
+from orders.services._common import actor_or_none
+from retail.domain.money import money
+
+ZERO = Decimal("0.00")
+
+
+def point_value() -> Decimal:
+    """What one loyalty point is worth at checkout (settings.ORDERS_POINT_VALUE, default 0.01)."""
+    return Decimal(str(getattr(settings, "ORDERS_POINT_VALUE", "0.01")))
+
+
+@dataclass(frozen=True)
+class Discounts:
+    """What the offer and the points took off an amount due, and what was redeemed for it."""
+
+    offer: Decimal = ZERO
+    points: Decimal = ZERO
+    offer_code: str = ""
+    points_redeemed: int = 0
+
+    @property
+    def total(self) -> Decimal:
+        return self.offer + self.points
+
+
+def redeem_discounts(
+    *, order: Order, customer: Customer, offer_code: str, points: int, due: Decimal, actor
+) -> Discounts:
+    """The offer on what is due, then the points on what is left, redeemed against `order.number`
+    (the row may not exist yet). Online checkout, assisted orders and the till share these rules."""
+    offer = apply_offer(order=order, customer=customer, offer_code=offer_code, subtotal=due, actor=actor)
+    points_value = apply_points(order=order, customer=customer, points=points, due=due - offer, actor=actor)
+    return Discounts(
+        offer=offer,
+        points=points_value,
+        offer_code=offer_code.strip() if offer else "",
+        points_redeemed=points if points_value else 0,
+    )
+
+
+def apply_offer(*, order: Order, customer: Customer, offer_code: str, subtotal: Decimal, actor) -> Decimal:
+    offer_code = (offer_code or "").strip()
+    if not offer_code:
+        return Decimal("0.00")
+
+    try:
+        assignment = redeem_offer(
+            customer=customer,
+            offer_code=offer_code,
+            channel=order.channel,
+            reference=order.number,
+            store=order.store,
+            actor=actor_or_none(actor),
+        )
+    except CustomerError as exc:
+        raise OrderError(exc.message, code=exc.code, fields={"offer_code": [exc.message]}) from None
+    offer = assignment.offer
+    if offer.discount_percent is not None:
+        discount = money(subtotal * offer.discount_percent / Decimal("100"))
+    else:
+        discount = money(offer.discount_amount)
+    return min(discount, subtotal)
+
+
+def apply_points(*, order: Order, customer: Customer, points: int, due: Decimal, actor) -> Decimal:
+    if not points:
+        return Decimal("0.00")
+    value = money(points * point_value())
+    if value > due:
+        raise OrderError(
+            f"{points} points are worth {value}, more than the {due} left to pay.",
+            code=OrderCode.INVALID_POINTS,
+            fields={"points": [f"At most {int(due / point_value())}."]},
+        )
+
+    try:
+        redeem_points(customer=customer, points=points, reference=order.number, actor=actor_or_none(actor))
+    except CustomerError as exc:
+        raise OrderError(exc.message, code=exc.code, fields={"points": [exc.message]}, extra=exc.extra) from None
+    return value
