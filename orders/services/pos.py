@@ -25,6 +25,7 @@ from customers.services.loyalty import (
 from customers.services.profiles import known_customers_for, resolve_customer
 from customers.services.timeline import Purchase, record_purchases
 from inventory.errors import InventoryError
+from inventory.ledger import lock_levels
 from inventory.models import Variant
 from inventory.services import record_sales
 from orders.errors import OrderCode, OrderError
@@ -301,6 +302,10 @@ def _store(*, device: PosDevice, pending: list[_Pending], results: list) -> None
         (p.customer.pk, p.sale.offer_code.strip()) for p in pending if p.customer and (p.sale.offer_code or "").strip()
     )
     accounts = lock_accounts_for_purchases(p.customer.pk for p in pending if p.customer is not None)
+    if any(method in LEDGER_TENDERS for p in pending for method, _, _ in p.tenders):
+        # stock before store credit and gift cards, as online checkout takes them (reserve, then pay):
+        # the other way round a till and a checkout spending one card wait for each other forever
+        lock_levels(((v.pk, store.pk) for p in pending for v, *_ in p.lines), create=True)
     done = _insert_orders(device=device, pending=pending, accounts=accounts, now=now, results=results)
     if not done:
         return
