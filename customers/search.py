@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -155,8 +155,18 @@ def _search_names(qs: QuerySet, q: str, limit: int) -> list[SearchHit]:
     hits = [SearchHit(customer=c, matched="name", score=1.0) for c in found[:limit]]
     if len(hits) >= limit:
         return hits
+    # savepoint=False: inside a caller's transaction (a request, a test) this is that transaction.
+    with transaction.atomic(savepoint=False):
+        return _fuzzy_name_hits(qs, q, words, hits, tables, limit)
+
+
+def _fuzzy_name_hits(qs, q, words, hits, tables, limit):
+    """The trigram matches, in the caller's transaction: the threshold is set for that transaction
+    only (`set_config(..., true)`), so it neither leaks to the connection's next user nor is lost
+    behind a transaction-pooling PgBouncer, where the next statement outside it may run on another
+    server connection."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [TRGM_WORD_THRESHOLD])
+        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [TRGM_WORD_THRESHOLD])
     each_word = (" AND ".join(["%s <%% n.name"] * len(words)), words)
     whole_name = ("n.name %% %s", [q])
     for matched, params in (each_word, whole_name):

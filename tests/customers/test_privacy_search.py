@@ -242,3 +242,20 @@ def test_many_shoppers_of_one_name_do_not_crowd_out_a_better_prefix_match():
     # then the whole-word match comes first, and the list is full with the others
     assert hits[0].customer == kai and len(hits) == 10
     assert {h.customer.search_name for h in hits[1:]} == {"ann smithfield"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_name_search_threshold_lasts_one_transaction_only(people):
+    # given a connection that is not in a transaction (as behind a transaction-pooling PgBouncer,
+    # where the next transaction may run on another server connection, or hand this one to another client)
+    def threshold():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW pg_trgm.word_similarity_threshold")
+            return cursor.fetchone()[0]
+
+    default = threshold()
+    # when a typo makes the search use the trigram step with its own threshold
+    hits = search_customers("jhon smith")
+    # then it found the shopper, and the connection's session setting is what it was
+    assert people["smith"] in [h.customer for h in hits]
+    assert threshold() == default == "0.6"

@@ -143,3 +143,32 @@ def test_catalog_image_origins_reach_the_csp_img_src():
     assert result.returncode == 0, result.stderr
     last = result.stdout.strip().splitlines()[-1]  # after the shell's "N objects imported" line
     assert last.split() == ["['https://img.shop.example']", "https://img.shop.example"]
+
+
+def _database_settings(**env_overrides) -> subprocess.CompletedProcess:
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='retail.settings'; django.setup();"
+        "from django.conf import settings as s; d = s.DATABASES['default'];"
+        "print(d.get('DISABLE_SERVER_SIDE_CURSORS', False), repr(d['OPTIONS'].get('options')))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"DB_POOL_MODE", "DJANGO_ENV"}} | env_overrides
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=settings.BASE_DIR, timeout=60
+    )
+
+
+def test_behind_a_transaction_pooler_no_server_side_cursor_and_no_startup_options():
+    # given a deployment behind PgBouncer in transaction pooling (docs/deploy.md 3.1)
+    pooled = _database_settings(DB_POOL_MODE="transaction")
+    direct = _database_settings()
+    # then Django uses no server-side cursor (a named cursor outlives its transaction) and sends no
+    # startup options (PgBouncer refuses them; the role carries jit = off instead)
+    assert pooled.stdout.split() == ["True", "None"], pooled.stderr
+    # and without a pooler, the session options stay as measured
+    assert direct.stdout.split() == ["False", "'-c", "jit=off'"], direct.stderr
+
+
+def test_an_unknown_pool_mode_is_refused_by_name():
+    result = _database_settings(DB_POOL_MODE="statement")
+    assert result.returncode != 0
+    assert "DB_POOL_MODE must be empty, 'session' or 'transaction'" in result.stderr
