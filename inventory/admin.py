@@ -81,7 +81,7 @@ class CatalogUploadForm(CsvUploadForm):
 @admin.register(Product)
 class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
     list_display = ["style_code", "name", "brand", "category", "base_price", "variant_count", "is_active", "final_sale"]
-    list_filter = ["is_active", "final_sale", "category", "brand"]
+    list_filter = ["is_active", "final_sale", "tax_class", "category", "brand"]
     list_select_related = ["category__parent"]
     search_fields = ["style_code", "name", "brand", "=variants__sku", "=variants__barcode"]
     autocomplete_fields = ["category"]
@@ -89,7 +89,7 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
     readonly_fields = ["stock_by_location", "created_at", "updated_at"]
     actions = ["change_prices", "activate", "deactivate", "export_csv"]
     fieldsets = [
-        (None, {"fields": ["style_code", "name", "brand", "category", "base_price", "is_active"]}),
+        (None, {"fields": ["style_code", "name", "brand", "category", "base_price", "tax_class", "is_active"]}),
         ("Content", {"fields": ["description", "image_url", "attributes"]}),
         ("Returns", {"fields": ["final_sale", "return_window_days"]}),
         ("Stock (read-only: changes go through receipts, counts and transfers)", {"fields": ["stock_by_location"]}),

@@ -22,7 +22,7 @@ from django.utils.html import format_html
 
 from retail import services
 from retail.domain.channel import Channel
-from retail.markets import save_market
+from retail.markets import save_market, save_tax_class, save_tax_rate
 from retail.models import (
     AuditEvent,
     IdempotencyKey,
@@ -31,6 +31,8 @@ from retail.models import (
     PosDevice,
     Store,
     StoreMembership,
+    TaxClass,
+    TaxRate,
     User,
 )
 from retail.services import retry_outbox_messages
@@ -295,6 +297,49 @@ class MarketAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.record_audit_event(actor=request.user, action="market.deleted", obj=obj, details={"code": obj.code})
         super().delete_model(request, obj)
+
+
+@admin.register(TaxClass)
+class TaxClassAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj else []  # products name their class by its code
+
+    def save_model(self, request, obj, form, change):
+        save_tax_class(tax_class=obj, actor=request.user, changed=list(form.changed_data))
+
+    def delete_model(self, request, obj):
+        services.record_audit_event(actor=request.user, action="tax_class.deleted", obj=obj, details={"code": obj.code})
+        super().delete_model(request, obj)
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        actions.pop("delete_selected", None)  # one at a time, audited
+        return actions
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(admin.ModelAdmin):
+    list_display = ["market", "tax_class", "rate", "valid_from", "valid_to"]
+    list_filter = ["market", "tax_class"]
+    list_select_related = ["market", "tax_class"]
+    search_fields = ["market__code", "market__name", "tax_class__code", "tax_class__name"]
+    date_hierarchy = "valid_from"
+
+    def save_model(self, request, obj, form, change):
+        save_tax_rate(rate=obj, actor=request.user, changed=list(form.changed_data))
+
+    def delete_model(self, request, obj):
+        details = {"market": obj.market.code, "class": obj.tax_class.code, "rate": str(obj.rate)}
+        services.record_audit_event(actor=request.user, action="tax_rate.deleted", obj=obj, details=details)
+        super().delete_model(request, obj)
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        actions.pop("delete_selected", None)  # one at a time, audited
+        return actions
 
 
 @admin.register(Store)

@@ -23,6 +23,7 @@ class RetailConfig(AppConfig):
         install_enum_names()
 
         post_migrate.connect(_sync_role_groups, dispatch_uid="retail.sync_role_groups")
+        post_migrate.connect(_ensure_standard_tax_class, sender=self, dispatch_uid="retail.standard_tax_class")
 
         from retail.models import Store  # models load once the apps are ready
         from retail.selectors import forget_store_zones
@@ -44,3 +45,14 @@ def _sync_role_groups(sender, app_config=None, using="default", **kwargs):
 
     # It takes the models (as the data migration passes them); there is one database, "default".
     sync_role_groups(Group, Permission)
+
+
+def _ensure_standard_tax_class(sender, apps=None, using="default", **kwargs):
+    # Products default to this class by its code; a flushed database (tests) gets it back here.
+    from django.apps import apps as global_apps  # apps.py is read before any model
+
+    try:
+        tax_class = (apps or global_apps).get_model("retail", "TaxClass")
+    except LookupError:  # migrated back before tax classes
+        return
+    tax_class.objects.using(using).get_or_create(code="standard", defaults={"name": "Standard rate"})

@@ -1,9 +1,13 @@
-"""Markets (issue 19), the writes and reads: head office saves a market (audited), and every sale
-asks which market it belongs to."""
+"""Markets and their tax rates (issue 19), the writes and reads: head office saves markets, tax
+classes and rates (audited); a sale asks which market it belongs to and the market's rates on a day."""
+
+from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 
-from retail.models import Market, Store, User
+from retail.models import Market, Store, TaxClass, TaxRate, User
 from retail.models.markets import home_market_id
 from retail.services import record_audit_event
 
@@ -44,3 +48,46 @@ def market_for_sale(*, store: Store | None = None, channel: str = "", country: s
         or next((m for m in markets if m.is_home), None)
         or (markets[0] if markets else home_market())
     )
+
+
+@transaction.atomic
+def save_tax_class(*, tax_class: TaxClass, actor: User | None, changed: list[str] | None = None) -> TaxClass:
+    tax_class.full_clean()
+    tax_class.save()
+    record_audit_event(
+        actor=actor, action="tax_class.saved", obj=tax_class, details={"code": tax_class.code, "changed": changed or []}
+    )
+    return tax_class
+
+
+@transaction.atomic
+def save_tax_rate(*, rate: TaxRate, actor: User | None, changed: list[str] | None = None) -> TaxRate:
+    """Save a market's rate for a class over its days. Two rates of a class never cover one day in
+    a market: checked here under the market's row lock, and by the database's exclusion constraint."""
+    Market.objects.select_for_update().filter(pk=rate.market_id).first()
+    rate.full_clean()
+    rate.save()
+    record_audit_event(
+        actor=actor,
+        action="tax_rate.saved",
+        obj=rate,
+        details={
+            "market": rate.market.code,
+            "class": rate.tax_class.code,
+            "rate": str(rate.rate),
+            "valid_from": rate.valid_from.isoformat(),
+            "valid_to": rate.valid_to.isoformat() if rate.valid_to else None,
+            "changed": changed or [],
+        },
+    )
+    return rate
+
+
+def tax_rates_on(*, market: Market, day: date) -> dict[str, Decimal]:
+    """The market's rate per tax class code on `day` (a class without a rate that day is absent)."""
+    rows = (
+        TaxRate.objects.filter(market=market, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+        .values_list("tax_class__code", "rate")
+    )
+    return dict(rows)

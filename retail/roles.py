@@ -7,8 +7,8 @@ apps join their groups.
 A group gives nothing without `is_staff` (the admin's door); staff must also enrol TOTP.
 
 - merchandiser: owns the catalog, stock settings, transfers, offers, loyalty tiers and the return
-  policy (with its windows by channel); reads markets, customers (segments, tiers, the marketing export of
-  consenting shoppers), orders, returns and insights. No customer edits, no audit log.
+  policy (with its windows by channel); reads markets, tax classes and rates, customers (segments,
+  tiers, the marketing export of consenting shoppers), orders, returns and insights. No customer edits, no audit log.
 - customer-service: edits customers (profiles, merges, imports, the full service export), acts on
   orders and returns; reads catalog, stock, offers and the return policy. No prices, no offers.
 - store-manager: the admin has no per-store scoping, so a store manager's daily work (their
@@ -35,6 +35,8 @@ ROLE_RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("insights", "*", (VIEW,)),
         ("retail", "store", (VIEW,)),
         ("retail", "market", (VIEW,)),
+        ("retail", "taxclass", (VIEW,)),
+        ("retail", "taxrate", (VIEW,)),
     ],
     "customer-service": [
         ("customers", "offer", (VIEW,)),

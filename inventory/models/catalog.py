@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 
+from retail.models.tax import STANDARD
+
 
 class Category(models.Model):
     name = models.CharField(max_length=80)
@@ -39,6 +41,14 @@ class Product(models.Model):
     final_sale = models.BooleanField(default=False, help_text="Cannot be returned.")
     return_window_days = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Overrides the category's return window for this style."
+    )
+    tax_class = models.ForeignKey(
+        "retail.TaxClass",
+        to_field="code",
+        on_delete=models.PROTECT,
+        related_name="+",
+        default=STANDARD,
+        help_text="Which of a market's tax rates its sales pay.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -19,7 +19,7 @@ from inventory.operations import request_transfer, start_stock_count
 from orders.handlers import NOTIFY_TOPIC
 from orders.models import Cart, Notification
 from orders.returns.models import ReturnPolicy
-from retail.models import IdempotencyKey, Market
+from retail.models import IdempotencyKey, Market, TaxClass, TaxRate
 from retail.services import enqueue_outbox_message, issue_pos_device, record_audit_event
 from tests.customers.factories import CustomerFactory, InteractionFactory, OfferFactory, TierFactory
 from tests.factories import MembershipFactory, StoreFactory, UserFactory, WarehouseFactory
@@ -202,6 +202,20 @@ ROWS = {
     "retail.Store": lambda n: [StoreFactory() for _ in range(n)] + [WarehouseFactory()],
     "retail.Market": lambda n: [
         Market.objects.create(code=f"m-{secrets.token_hex(3)}", name="Market", currency="PLN", default_language="pl")
+        for _ in range(n)
+    ],
+    "retail.TaxClass": lambda n: [
+        TaxClass.objects.create(code=f"c-{secrets.token_hex(3)}", name="Class") for _ in range(n)
+    ],
+    "retail.TaxRate": lambda n: [
+        TaxRate.objects.create(
+            market=Market.objects.create(
+                code=f"m-{secrets.token_hex(3)}", name="Market", currency="PLN", default_language="pl"
+            ),
+            tax_class=TaxClass.objects.create(code=f"c-{secrets.token_hex(3)}", name="Class"),
+            rate=Decimal(23),
+            valid_from=timezone.localdate(),
+        )
         for _ in range(n)
     ],
     "retail.StoreMembership": lambda n: [MembershipFactory() for _ in range(n)],

@@ -153,8 +153,8 @@ def test_prices_typed_in_the_product_form_go_to_the_ledger_which_nobody_edits(ad
     variant = VariantFactory(product=product, sku="LS-1-M", price_override=None)
     data = {
         "style_code": "LS-1", "name": "Linen shirt", "brand": "Omni", "category": product.category_id,
-        "base_price": "34.90", "is_active": "on", "description": "", "image_url": "", "attributes": "{}",
-        "return_window_days": "", "variants-TOTAL_FORMS": "1", "variants-INITIAL_FORMS": "1",
+        "base_price": "34.90", "tax_class": "standard", "is_active": "on", "description": "", "image_url": "",
+        "attributes": "{}", "return_window_days": "", "variants-TOTAL_FORMS": "1", "variants-INITIAL_FORMS": "1",
         "variants-MIN_NUM_FORMS": "0", "variants-MAX_NUM_FORMS": "1000", "variants-0-id": variant.pk,
         "variants-0-product": product.pk, "variants-0-sku": "LS-1-M", "variants-0-barcode": variant.barcode,
         "variants-0-size": "M", "variants-0-colour": "Navy", "variants-0-price_override": "29.90",

@@ -1,0 +1,65 @@
+"""Tax classes and rates (issue 19.3): a product is in a tax class (standard unless said otherwise);
+each market has a rate per class for a span of days. Two rates of one class in one market never
+cover the same day (an exclusion constraint in the database); what a line owes is computed by the
+kernel (retail.domain.tax)."""
+
+from decimal import Decimal
+
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Func, Q
+
+STANDARD = "standard"  # the class every product is in unless head office says otherwise
+
+
+class TaxClass(models.Model):
+    code = models.SlugField(max_length=20, unique=True, help_text="e.g. standard, reduced, books, zero.")
+    name = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "tax classes"
+
+    def __str__(self):
+        return self.name
+
+
+class DateRange(Func):
+    function = "daterange"
+    output_field = DateRangeField()
+
+
+class TaxRate(models.Model):
+    market = models.ForeignKey("retail.Market", on_delete=models.PROTECT, related_name="tax_rates")
+    tax_class = models.ForeignKey(TaxClass, on_delete=models.PROTECT, related_name="rates")
+    rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+        help_text="Percent, e.g. 23.00.",
+    )
+    valid_from = models.DateField(help_text="The first day the rate applies.")
+    valid_to = models.DateField(null=True, blank=True, help_text="The first day it no longer applies; empty: open.")
+
+    class Meta:
+        ordering = ["market", "tax_class", "-valid_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gte=0, rate__lte=100), name="taxrate_rate_percent"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")), name="taxrate_ends_after_start"
+            ),
+            ExclusionConstraint(
+                name="taxrate_one_per_day",
+                expressions=[
+                    ("market", RangeOperators.EQUAL),
+                    ("tax_class", RangeOperators.EQUAL),
+                    (DateRange("valid_from", "valid_to", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                violation_error_message="Another rate of this class in this market applies on some of these days.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.tax_class} {self.rate}% in {self.market.code} from {self.valid_from}"
