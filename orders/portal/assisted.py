@@ -27,7 +27,8 @@ SESSION = "assisted_baskets"
 
 
 def session_basket(request, customer_id: int) -> dict:
-    """{"lines": [[sku, qty], ...], "key": placement key} of this associate for this shopper."""
+    """{"lines": [[sku, qty], ...], "key": placement key, "saved": the saved cart it was reopened from
+    (if it was)} of this associate for this shopper."""
     baskets = request.session.get(SESSION) or {}
     basket = baskets.get(str(customer_id))
     if basket is None:

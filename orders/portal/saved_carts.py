@@ -27,10 +27,15 @@ def save_basket(request, customer_id: int):
     customer = customer_for_request(request, customer_id)
     basket = session_basket(request, customer_id)
     send = request.POST.get("action") == "send"
+    reopened = None
+    if basket.get("saved"):  # taken up from a saved cart: saved over it
+        reopened = saved_cart_for_staff(request.user, store=request.store, customer_id=customer_id,
+                                        saved_cart_id=basket["saved"])  # fmt: skip
     try:
         saved = save_cart_for_customer(customer=customer, store=request.store, actor=request.user,
                                        lines=[(s, q) for s, q in basket["lines"]],
-                                       note=request.POST.get("note", "")[:200], send=send)  # fmt: skip
+                                       note=request.POST.get("note", "")[:200], send=send,
+                                       reopened=reopened)  # fmt: skip
     except OrderError as exc:
         messages.error(request, exc.message)
         return _back(customer_id)
@@ -63,7 +68,8 @@ def reopen(request, customer_id: int, saved_cart_id: int):
         messages.error(request, exc.message)
         return _back(customer_id)
     replaced = bool(session_basket(request, customer_id)["lines"])
-    keep_basket(request, customer_id, {"lines": [[s, q] for s, q in lines], "key": new_placement_key()})
+    basket = {"lines": [[s, q] for s, q in lines], "key": new_placement_key(), "saved": saved.pk}
+    keep_basket(request, customer_id, basket)
     messages.success(
         request,
         f"Reopened the cart saved on {saved.created_at:%d %b}" + (" (it replaced the basket)." if replaced else "."),

@@ -71,26 +71,43 @@ def _check_associate(actor: User, store: Store) -> None:
 
 @transaction.atomic
 def save_cart_for_customer(
-    *, customer: Customer, store: Store, actor: User, lines: list[tuple[str, int]], note: str = "", send: bool = False
+    *,
+    customer: Customer,
+    store: Store,
+    actor: User,
+    lines: list[tuple[str, int]],
+    note: str = "",
+    send: bool = False,
+    reopened: SavedCart | None = None,
 ) -> SavedCart:
-    """The associate's basket kept on the profile, for any associate to reopen; with `send`, also sent."""
+    """The associate's basket kept on the profile, for any associate to reopen; with `send`, also sent.
+
+    A basket taken up from a saved cart (`reopened`, not yet opened by the shopper) is saved over it,
+    so the profile keeps one cart, not a copy per associate who touched it; an opened one stays as it was.
+    """
     _check_associate(actor, store)
     if customer.erased_at or customer.merged_into_id:
         raise OrderError("This customer profile cannot keep a cart.", code=OrderCode.INVALID_CUSTOMER)
     if not lines:
         raise OrderError("The basket is empty: add an item before saving it.", code=OrderCode.EMPTY_CART)
-    wanted = validate_cart_lines(lines)
-    now = timezone.now()
-    saved = SavedCart(customer=customer, store=store, saved_by=actor, lines=[[s, q] for s, q in wanted.items()],
-                      note=(note or "").strip()[:200], created_at=now, updated_at=now)  # fmt: skip
-    saved.full_clean()
-    saved.save()
+    wanted = [[s, q] for s, q in validate_cart_lines(lines).items()]
+    note, now = (note or "").strip()[:200], timezone.now()
+    saved = _lock(reopened) if reopened is not None and reopened.customer_id == customer.pk else None
+    if saved is not None and saved.status != SavedCart.Status.OPENED:
+        saved.lines, saved.store, saved.saved_by, saved.updated_at = wanted, store, actor, now
+        saved.note = note or saved.note
+        saved.save(update_fields=["lines", "store", "saved_by", "note", "updated_at"])
+    else:
+        saved = SavedCart(customer=customer, store=store, saved_by=actor, lines=wanted, note=note, created_at=now,
+                          updated_at=now)  # fmt: skip
+        saved.full_clean()
+        saved.save()
     record_audit_event(
         actor=actor,
         action="saved_cart.saved",
         obj=saved,
         store=store,
-        details={"customer": customer.pk, "lines": saved.lines},
+        details={"customer": customer.pk, "lines": saved.lines, "over": reopened.pk if reopened else None},
     )
     if send:
         saved = send_saved_cart(saved_cart=saved, actor=actor, store=store)

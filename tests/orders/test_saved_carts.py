@@ -214,6 +214,11 @@ def test_save_and_reopen_from_another_store_on_the_assisted_screen(
     html = reopened.content.decode()
     assert "Reopened the cart saved" in html and "Canvas bag" in html
     assert AuditEvent.objects.filter(action="saved_cart.reopened", actor=colleague, store=other_store).exists()
+    # when they send the reopened basket, it is the same saved cart that is sent, now Manchester's
+    client.post(reverse("orders_portal:assisted-save", args=[shopper.pk]), {"action": "send"})
+    (one,) = SavedCart.objects.all()
+    assert (one.pk, one.status, one.store, one.sent_by, one.note) == (saved.pk, "sent", other_store, colleague,
+                                                                     "Try in blue")  # fmt: skip
 
 
 def test_the_screen_costs_the_same_with_five_saved_carts(associate, associate_client, shopper, store, stock,
