@@ -51,6 +51,17 @@ class StrictSerializer(serializers.Serializer):
                     if field.required and not field.read_only and name not in data and name not in errors:
                         errors[name] = [ErrorDetail(field.error_messages["required"], code="required")]
             if errors:
+                # the rest of the body too, so one answer names every mistake (an unknown field nested
+                # in another field included), not one per round trip
+                rest = {key: value for key, value in data.items() if key not in errors}
+                try:
+                    super().to_internal_value(rest)
+                except serializers.ValidationError as exc:
+                    if isinstance(exc.detail, Mapping):
+                        for key, detail in exc.detail.items():
+                            errors.setdefault(key, detail)  # a field refused above keeps that refusal
+                except DomainError:
+                    pass  # a rule's refusal (an unknown store) waits until the shape is right
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
 

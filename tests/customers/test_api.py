@@ -58,7 +58,10 @@ def test_batches_are_limited_and_must_be_batches(api_client):
     assert too_many.status_code == 400 and too_many.json()["code"] == "batch_too_large"
     not_a_batch = api_client.post("/api/v1/events/", {"event": {}}, format="json")
     assert not_a_batch.status_code == 400 and not_a_batch.json()["code"] == "unknown_field"
-    assert not_a_batch.json()["fields"] == {"event": ["This operation does not take this field."]}
+    assert not_a_batch.json()["fields"] == {
+        "event": ["This operation does not take this field."],
+        "events": ["This field is required."],
+    }
     empty = api_client.post("/api/v1/events/", {"events": []}, format="json")
     assert empty.status_code == 400 and empty.json()["fields"] == {"events": ["At least 1 item."]}
     assert not Interaction.objects.exists()
@@ -128,6 +131,21 @@ def test_a_partial_profile_update_still_takes_whole_important_dates(api_client, 
     missing = {"label", "date"} - set(item)
     assert response.json()["fields"] == {f"important_dates.0.{name}": ["This field is required."] for name in missing}
     assert not Customer.objects.filter(user__email="grace@example.com").exclude(important_dates=[]).exists()
+
+
+def test_one_answer_names_every_mistake_in_the_body(api_client, password):
+    # given a signed-in shopper
+    UserFactory(email="grace@example.com", email_verified=True)
+    token = _app_login(api_client, "grace@example.com", password)
+    # when the app sends an unknown field, an unknown field nested in a known one and a wrong type
+    body = {"is_staff": True, "consents": {"email": True, "fax": True}, "phone": 447700900123, "first_name": "Grace"}
+    response = api_client.patch("/api/v1/me/", body, format="json", HTTP_X_SESSION_TOKEN=token)
+    # then one 400 names all three (the nested one was left for a second round trip), and nothing is stored
+    assert response.status_code == 400, response.content
+    error = response.json()
+    assert error["code"] == "unknown_field" and error["message"].startswith("Unknown fields: consents.fax, is_staff.")
+    assert set(error["fields"]) == {"is_staff", "consents.fax", "phone"}
+    assert not Customer.objects.filter(user__email="grace@example.com", first_name="Grace").exists()
 
 
 @pytest.mark.parametrize(
