@@ -20,6 +20,7 @@ from orders.models import Cart, CartLine, Fulfillment, Order, OrderLine, Payment
 from orders.numbers import seeded_numbers
 from orders.services import notifications_muted
 from orders.services.assisted import AssistedBasket, pay_by_link, place_assisted_order
+from orders.services.saved_carts import save_cart_for_customer
 from retail.bulk import copy_models
 from retail.domain.channel import Channel
 from retail.domain.money import minor_unit, money
@@ -270,7 +271,7 @@ def _available_at(location: Store, *, units: int = 2) -> list[str]:
 
 def _seed_assisted(ctx: SeedContext, stores: list[Store]) -> int:
     """Two endless-aisle orders at the first store: one for pick-up at another store, waiting for
-    the till; one shipped home, paid by the link the shopper was sent."""
+    the till; one shipped home, paid by the link the shopper was sent. And one saved cart, sent."""
     rng = ctx.rng
     selling = [s for s in stores if s.kind == Store.Kind.STORE and s.pickup_enabled]
     shipper = next((s for s in stores if s.ships_orders and _available_at(s)), None)
@@ -294,4 +295,8 @@ def _seed_assisted(ctx: SeedContext, stores: list[Store]) -> int:
         placement_key=f"seed-assisted-link-{rng.randrange(10**12):012d}",
     )  # fmt: skip
     pay_by_link(token=link_order.payment_request.token, card_token=f"tok_{rng.choice(BRANDS)}_4242")
+    # and a basket kept on a shopper's profile, sent to them (the link not opened yet)
+    skus = _available_at(shipper)[:2]
+    save_cart_for_customer(customer=customers[-1], store=store, actor=member.user,  # no draw: later seeds keep theirs
+                           lines=[(sku, 1) for sku in skus], note="The ones we talked about", send=True)  # fmt: skip
     return 2

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from orders.errors import OrderError
 from orders.models import Fulfillment, Order, OrderLine
-from retail.models import Store
+from retail.models import OutboxMessage, Store
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +27,11 @@ def test_the_demo_seed_gives_history_and_open_pickups_and_keeps_the_stock_ledger
     requests = {r.method: r for r in PaymentRequest.objects.select_related("order")}
     assert (requests["till"].status, requests["link"].status) == ("pending", "paid")
     assert all(r.order.seller_id for r in requests.values())
+    # and a saved cart sent to a shopper, its message held back as the demo's are
+    from orders.models import SavedCart
+
+    assert SavedCart.objects.get().status == "sent"
+    assert not OutboxMessage.objects.filter(topic="orders.saved_cart").exists()
     # and the stock ledger still explains every level
     call_command("verify_stock_ledger")
     assert "Every stock level equals the sum of its ledger" in capsys.readouterr().out
