@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.db import connection
 from django.db.models import F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -54,6 +55,26 @@ def available_online(*, variant: str = "variant_id") -> Coalesce:
     )
     summed = levels.order_by().values("variant_id").annotate(units=Sum("available")).values("units")
     return Coalesce(Subquery(summed), Value(0), output_field=IntegerField())
+
+
+# available_online() as the ORM writes it, for a screen that asks for it on every load (the
+# clienteling cart): building and compiling the subquery cost ~3,000 Python calls a time.
+_AVAILABLE_ONLINE_SQL = """COALESCE((
+    SELECT SUM(l.available) FROM {level} l JOIN {store} s ON l.location_id = s.id
+    WHERE s.is_active AND l.variant_id = {outer}.{column} AND (s.ships_orders OR s.pickup_enabled)
+    GROUP BY l.variant_id), 0)"""
+
+
+def available_online_of(model, *, variant: str = "variant") -> RawSQL:
+    """`available_online()` for rows of `model` (not joined twice in the query), whose foreign key
+    `variant` is the variant: the same SQL, written once instead of built per query."""
+    sql = _AVAILABLE_ONLINE_SQL.format(
+        level=StockLevel._meta.db_table,
+        store=Store._meta.db_table,
+        outer=connection.ops.quote_name(model._meta.db_table),
+        column=connection.ops.quote_name(model._meta.get_field(variant).column),
+    )
+    return RawSQL(sql, [], output_field=IntegerField())  # noqa: S611 - table and column names, no values
 
 
 def _levels(*, sku: bool = True) -> QuerySet[StockLevel]:
