@@ -55,6 +55,12 @@ class OrderCode(ErrorCode):
         429,
         "Too many wrong pick-up codes here lately; verify another way or wait.",
     )
+    TAX_UNAVAILABLE = (
+        "tax_unavailable",
+        409,
+        "The market cannot tax an item yet (no rate for its tax class today, or prices without tax); head office "
+        "sets it up.",
+    )
     ORDER_NUMBER_CLASH = "order_number_clash", 503, "Nothing was kept; send the same request again."
     PICKUP_CODE_EXHAUSTED = "pickup_code_exhausted", 503, "No free pick-up code was found; try again."
 

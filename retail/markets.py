@@ -1,6 +1,7 @@
 """Markets and their tax rates (issue 19), the writes and reads: head office saves markets, tax
 classes and rates (audited); a sale asks which market it belongs to and the market's rates on a day."""
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -91,3 +92,23 @@ def tax_rates_on(*, market: Market, day: date) -> dict[str, Decimal]:
         .values_list("tax_class__code", "rate")
     )
     return dict(rows)
+
+
+@dataclass(frozen=True)
+class StoreRates:
+    """A store's market's tax on a day: whether its prices include tax, and the rate per class code."""
+
+    prices_include_tax: bool
+    rates: dict[str, Decimal]
+
+
+def store_tax_rates(*, store: Store, day: date) -> StoreRates:
+    """The rates of the store's market on `day`, in one query (checkout asks once per order). A market
+    without any rate that day gives no rates: it has no tax set up, and its sales record none."""
+    rows = list(
+        TaxRate.objects.filter(market__stores=store, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+        .order_by()
+        .values_list("tax_class__code", "rate", "market__prices_include_tax")
+    )
+    return StoreRates(prices_include_tax=all(row[2] for row in rows), rates={code: rate for code, rate, _ in rows})

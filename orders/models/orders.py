@@ -227,6 +227,11 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     total = models.DecimalField(max_digits=12, decimal_places=2, help_text="Paid: quantity x unit price - discount.")
+    # Its tax in the order's market (retail.domain.tax: the lines' taxes sum to the order's, to the cent);
+    # empty when none was recorded: lines from before tax, markets without rates, till sales for now.
+    net = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True, help_text="Total less its tax.")
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, help_text="Percent.")
+    tax_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     picked_quantity = models.PositiveIntegerField(default=0)
     cancelled_quantity = models.PositiveIntegerField(default=0)
 
@@ -236,6 +241,11 @@ class OrderLine(models.Model):
             models.UniqueConstraint(fields=["order", "line_number"], name="orderline_number_unique"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_positive"),
             models.CheckConstraint(condition=Q(discount__gte=0, total__gte=0), name="orderline_amounts_not_negative"),
+            models.CheckConstraint(
+                condition=Q(net__isnull=True, tax_rate__isnull=True, tax_amount__isnull=True)
+                | Q(net__gte=0, tax_amount__gte=0, tax_rate__gte=0, total=F("net") + F("tax_amount")),
+                name="orderline_tax_adds_up",
+            ),
             models.CheckConstraint(
                 condition=Q(picked_quantity__lte=F("quantity") - F("cancelled_quantity")),
                 name="orderline_picked_within_quantity",

@@ -2,8 +2,9 @@
 
 place_order checks the request and finds the shopper, then runs these steps, each a value in, a value out:
     plan_fulfilments (Placement per fulfilment) -> price_lines (PricedLine) -> redeem_discounts
-    (Discounts; orders.services.discounts) -> record_order -> reserve (Fulfillment rows, stock held)
-    -> record_lines (OrderLine rows) -> authorize_payments -> publish -> record_consents
+    (Discounts; orders.services.discounts) -> record_order -> share_discount (per line) -> compute_tax
+    (LineTax per line) -> reserve (Fulfillment rows, stock held) -> record_lines (OrderLine rows)
+    -> authorize_payments -> publish -> record_consents
 Assisted orders (orders.services.assisted) and exchanges (returns) place through place_order; POS sales,
 which price their own lines at the till, share redeem_discounts.
 """
@@ -33,8 +34,11 @@ from orders.services.carts import close_cart
 from orders.services.discounts import Discounts, redeem_discounts
 from orders.services.payments import TenderRequest, authorize_payments
 from retail.domain.channel import Channel
-from retail.domain.money import allocate, money
+from retail.domain.money import Money, allocate, money
+from retail.domain.tax import LineTax, TaxableLine
+from retail.domain.tax import compute_tax as tax_lines
 from retail.errors import RetailCode
+from retail.markets import store_tax_rates
 from retail.models import Store, User
 
 # Reservations outlive the pick-up hold (picking + hold window); expiry of the pick-up releases them.
@@ -356,10 +360,44 @@ def _insufficient_at(store: Store, exc: InventoryError, lines) -> OrderError:
     )
 
 
-def record_lines(*, order: Order, fulfillments: list[Fulfillment], lines: list[PricedLine]) -> list[OrderLine]:
-    """The order's lines, numbered in plan order, with the order's discount shared over them to the cent."""
+def share_discount(order: Order, lines: list[PricedLine]) -> list[Decimal]:
+    """The order's discount shared over its lines in proportion to their prices, to the cent."""
     gross = [line.gross for line in lines]
-    shares = allocate(order.discount_total, gross) if order.discount_total else [ZERO] * len(gross)
+    return allocate(order.discount_total, gross) if order.discount_total else [ZERO] * len(gross)
+
+
+def compute_tax(*, order: Order, lines: list[PricedLine], shares: list[Decimal]) -> list[LineTax | None]:
+    """Each line's net, rate and tax in the market of the order's store on its day there (retail.domain.tax:
+    per rate, allocated, so the lines' taxes sum to the order's). None for every line when the market has
+    no tax set up; `tax_unavailable` when it has, but not for an item's class or with prices that exclude
+    tax (checkout adds no tax on top yet)."""
+    setup = store_tax_rates(store=order.store, day=order.store.local(order.placed_at).date())
+    if not setup.rates:
+        return [None] * len(lines)
+    missing = sorted({line.variant.product.tax_class_id for line in lines} - set(setup.rates))
+    if missing or not setup.prices_include_tax:
+        why = f"no tax rate for {', '.join(missing)}" if missing else "its prices exclude tax"
+        raise OrderError(
+            f"{order.store.name} cannot sell this order yet: {why}. Head office sets up the market's tax.",
+            code=OrderCode.TAX_UNAVAILABLE,
+            extra={"store": order.store.code, "tax_classes": missing},
+        )
+    taxable = [
+        TaxableLine(Money(line.gross - share, order.currency), setup.rates[line.variant.product.tax_class_id])
+        for line, share in zip(lines, shares, strict=True)
+    ]
+    return list(tax_lines(taxable, prices_include_tax=True, currency=order.currency).lines)
+
+
+def record_lines(
+    *,
+    order: Order,
+    fulfillments: list[Fulfillment],
+    lines: list[PricedLine],
+    shares: list[Decimal],
+    taxes: list[LineTax | None],
+) -> list[OrderLine]:
+    """The order's lines, numbered in plan order, with their share of the discount and their tax."""
     rows = [
         OrderLine(
             order=order,
@@ -375,8 +413,11 @@ def record_lines(*, order: Order, fulfillments: list[Fulfillment], lines: list[P
             unit_price=money(line.variant.price),
             discount=share,
             total=line.gross - share,
+            net=tax.net.amount if tax else None,
+            tax_rate=tax.rate if tax else None,
+            tax_amount=tax.tax.amount if tax else None,
         )
-        for number, (line, share) in enumerate(zip(lines, shares, strict=True), start=1)
+        for number, (line, share, tax) in enumerate(zip(lines, shares, taxes, strict=True), start=1)
     ]
     return OrderLine.objects.bulk_create(rows)
 
@@ -501,8 +542,10 @@ def place_order(
         order=order, customer=shopper.customer, offer_code=offer_code, points=points, due=subtotal, actor=actor
     )
     record_order(order, discounts)
+    shares = share_discount(order, lines)
+    taxes = compute_tax(order=order, lines=lines, shares=shares)
     fulfillments = reserve(order=order, plan=plan, variants=variants, actor=actor)
-    rows = record_lines(order=order, fulfillments=fulfillments, lines=lines)
+    rows = record_lines(order=order, fulfillments=fulfillments, lines=lines, shares=shares, taxes=taxes)
     payments = []
     if not payment_due_later:
         key = idempotency_key or order.number

@@ -1,0 +1,91 @@
+"""Checkout's compute_tax step (issue 19.3): every line of an order placed in a market with tax set
+up stores its net, rate and tax, allocated so the lines' taxes sum to the order's to the cent, after
+the discount; a market without tax records none; a class without a rate is refused, nothing kept."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from customers.services.loyalty import assign_offer
+from orders.errors import OrderError
+from orders.models import Order, OrderLine
+from retail.domain.channel import Channel
+from retail.domain.money import Money
+from retail.domain.tax import TaxableLine, compute_tax
+from retail.markets import save_market, save_tax_class, save_tax_rate
+from retail.models import Market, TaxClass, TaxRate
+from retail.models.tax import STANDARD
+from tests.customers.factories import OfferFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def poland(store) -> Market:
+    """The test store sells in Poland: prices include 23% VAT (5% on books)."""
+    market = save_market(
+        market=Market(code="pl", name="Poland", countries=["PL"], currency="PLN", default_language="pl",
+                      online_channels=[Channel.WEB.value]),
+        actor=None,
+    )  # fmt: skip
+    store.market = market
+    store.save(update_fields=["market"])
+    books = save_tax_class(tax_class=TaxClass(code="books", name="Books"), actor=None)
+    for tax_class, percent in ((TaxClass.objects.get(code=STANDARD), 23), (books, 5)):
+        rate = TaxRate(market=market, tax_class=tax_class, rate=Decimal(percent), valid_from=date(2011, 1, 1))
+        save_tax_rate(rate=rate, actor=None)
+    return market
+
+
+def test_each_line_stores_its_net_rate_and_tax_after_the_discount(poland, place_pickup, shopper, shirt, jeans):
+    # given a 10% offer over a shirt (30.00 x 3) and jeans (59.99)
+    assign_offer(offer=OfferFactory(code="ten", channels=[Channel.WEB.value]), customer=shopper)
+
+    # when
+    order = place_pickup([(shirt.sku, 3), (jeans.sku, 1)], offer_code="ten")
+
+    # then the lines' taxes are 23% inside what each line paid, and sum to the order's tax
+    lines = list(OrderLine.objects.filter(order=order).order_by("line_number"))
+    assert [(line.total, line.net, line.tax_rate, line.tax_amount) for line in lines] == [
+        (Decimal("81.00"), Decimal("65.85"), Decimal("23.00"), Decimal("15.15")),
+        (Decimal("53.99"), Decimal("43.90"), Decimal("23.00"), Decimal("10.09")),
+    ]
+    expected = compute_tax(
+        [TaxableLine(Money(line.total, order.currency), Decimal(23)) for line in lines],
+        prices_include_tax=True,
+        currency=order.currency,
+    )
+    assert sum(line.tax_amount for line in lines) == expected.tax.amount == Decimal("25.24")
+    assert sum(line.net + line.tax_amount for line in lines) == order.total
+
+
+def test_a_market_without_tax_set_up_records_none(place_pickup, shirt):
+    order = place_pickup([(shirt.sku, 1)])
+    line = OrderLine.objects.get(order=order)
+    assert (line.net, line.tax_rate, line.tax_amount) == (None, None, None)
+
+
+def test_an_item_whose_class_has_no_rate_in_the_market_is_refused_and_nothing_kept(poland, place_pickup, shirt):
+    # given a class Poland has no rate for
+    shirt.product.tax_class = save_tax_class(tax_class=TaxClass(code="food", name="Food"), actor=None)
+    shirt.product.save(update_fields=["tax_class"])
+
+    # when
+    with pytest.raises(OrderError) as refused, transaction.atomic():
+        place_pickup([(shirt.sku, 1)])
+
+    # then
+    assert refused.value.code == "tax_unavailable"
+    assert refused.value.extra["tax_classes"] == ["food"]
+    assert "no tax rate for food" in refused.value.message
+    assert not Order.objects.exists()
+
+
+def test_a_market_whose_prices_exclude_tax_is_refused_until_checkout_adds_it(poland, place_pickup, shirt):
+    poland.prices_include_tax = False
+    save_market(market=poland, actor=None)
+    with pytest.raises(OrderError, match="its prices exclude tax"), transaction.atomic():
+        place_pickup([(shirt.sku, 1)])
+    assert not Order.objects.exists()
