@@ -5,7 +5,7 @@ panel looks the same in the first view, below the fold and refreshed on its own.
 """
 
 from customers.models import Channel
-from customers.portal.forms import NoteForm, TaskForm
+from customers.portal.forms import NoteForm, TaskForm, field_widgets
 from customers.portal.panels import panel_content
 from customers.recommendations import recommendations_for
 from customers.selectors import (
@@ -38,16 +38,14 @@ def timeline_panel(request, customer) -> dict:
 
 @panel_content("notes", template="customers/partials/notes.html")
 def notes_panel(request, customer, *, form=None) -> dict:
-    return {"notes": notes_for(customer), "form": form or NoteForm(), "store": request.store}
+    form = form or NoteForm()
+    return {"notes": notes_for(customer), "form": form, "fields": field_widgets(form), "store": request.store}
 
 
 @panel_content("tasks", template="customers/partials/tasks.html")
 def tasks_panel(request, customer, *, form=None) -> dict:
-    return {
-        "tasks": tasks_for(customer),
-        "form": form or TaskForm(today=store_today(request.store)),
-        "store": request.store,
-    }
+    form = form or TaskForm(today=store_today(request.store))
+    return {"tasks": tasks_for(customer), "form": form, "fields": field_widgets(form), "store": request.store}
 
 
 @panel_content("offers", template="customers/partials/offers.html")

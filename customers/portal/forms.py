@@ -1,7 +1,8 @@
 from datetime import date
 
 from django import forms
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString
 
 from customers.models import Task
 
@@ -63,3 +64,23 @@ class NewCustomerForm(forms.Form):
         if not data.get("phone") and not data.get("email"):
             raise forms.ValidationError("Give a phone number or an email, so the shopper can be found again.")
         return data
+
+
+_BLANK_WIDGETS: dict[tuple, dict[str, SafeString]] = {}
+
+
+def field_widgets(form: forms.Form) -> dict[str, SafeString]:
+    """{name: the field's widget as HTML}. An unbound form's widgets are rendered once per form
+    class, initial values and language, then reused: the clienteling screen shows the note and task
+    forms on every load, and Django renders each widget (and each option) through templates, ~8,000
+    Python calls a screen. Fit for forms whose fields differ between instances only by initial values."""
+    if form.is_bound:
+        return {name: SafeString(str(form[name])) for name in form.fields}
+    initial = tuple((name, repr(form.get_initial_for_field(field, name))) for name, field in form.fields.items())
+    key = (type(form), form.prefix, form.auto_id, translation.get_language(), initial)
+    widgets = _BLANK_WIDGETS.get(key)
+    if widgets is None:
+        if len(_BLANK_WIDGETS) > 256:  # a task's due day is part of the key: keep a few days' worth
+            _BLANK_WIDGETS.clear()
+        widgets = _BLANK_WIDGETS[key] = {name: SafeString(str(form[name])) for name in form.fields}
+    return widgets
