@@ -68,6 +68,7 @@ def repoint_on_undo(sender, merge, source, target, **kwargs):
 def anonymise_on_erase(sender, customer, **kwargs):
     """Orders are kept for accounting; the names and contacts on them go."""
     Order.objects.filter(customer=customer).update(contact_name="", email="", phone="")
+    SavedCart.objects.filter(customer=customer).update(note="")  # an associate's words about the shopper
 
     Fulfillment.objects.filter(order__customer=customer).update(
         proxy_name="", collected_by_name="", shipping_address={}, arrival_note=""

@@ -1,17 +1,20 @@
-"""Assisted orders on real connections: two associates racing for the last unit, a double submit."""
+"""Assisted orders on real connections: two associates racing for the last unit, a double submit, a sent
+cart opened on several devices at once."""
 
 import uuid
 
 import pytest
 
+from customers.services.linking import link_user_to_customer
 from customers.services.profiles import create_customer
 from inventory import services as inventory
 from inventory.models import StockLevel
 from orders.errors import OrderError
-from orders.models import Order, PaymentRequest
+from orders.models import Cart, Order, PaymentRequest
 from orders.services.assisted import AssistedBasket, place_assisted_order
+from orders.services.saved_carts import open_sent_cart, save_cart_for_customer, saved_cart_token
 from retail.models import StoreMembership
-from tests.factories import MembershipFactory, StoreFactory
+from tests.factories import MembershipFactory, StoreFactory, UserFactory
 from tests.helpers import race
 from tests.inventory.factories import VariantFactory
 
@@ -71,3 +74,25 @@ def test_a_double_submit_on_two_connections_places_one_order():
     assert sorted(created for _, created in results) == [False, True]
     assert len({number for number, _ in results}) == 1
     assert StockLevel.objects.get(variant=variant, location=there).reserved == 1
+
+
+def test_a_sent_cart_opened_on_two_devices_at_once_is_added_once():
+    # given a cart sent to Jane, who has the app and the web shop open
+    here, _, _ = _setup(units=2)
+    associate = MembershipFactory(store=here, role=StoreMembership.Role.ASSOCIATE).user
+    login = UserFactory(email="jane@example.com")
+    jane = link_user_to_customer(user=login)
+    sent = save_cart_for_customer(customer=jane, store=here, actor=associate, lines=[("LAST-DRESS", 2)], send=True)
+    token = saved_cart_token(sent)
+
+    def open_on(index):
+        cart, _, _ = open_sent_cart(token=token, user=login, channel=("app", "web")[index % 2])
+        return cart.pk
+
+    # when both open the link at the same moment (three taps each)
+    results, errors = race(open_on, 6, expected=OrderError)
+    # then one adds it, the others are told it was opened; one cart holds the two units once
+    assert errors == []
+    assert sorted(r for r in results if isinstance(r, str)) == ["cart_link_used"] * 5
+    (cart,) = Cart.objects.filter(customer=jane)
+    assert list(cart.lines.values_list("variant__sku", "quantity")) == [("LAST-DRESS", 2)]

@@ -183,6 +183,16 @@ def test_a_merge_takes_saved_carts_to_the_kept_profile_and_undo_brings_them_back
     assert SavedCart.objects.get(pk=saved.pk).customer == duplicate
 
 
+def test_erasing_the_shopper_wipes_the_associates_note(associate, store, shopper, stock):
+    from customers.services.privacy import erase_customer
+
+    saved = save_cart_for_customer(customer=shopper, store=store, actor=associate, lines=[("BAG-1", 1)],
+                                   note="Jane Shopper, size 12, for her wedding")  # fmt: skip
+    erase_customer(customer=shopper, actor=None, reason="GDPR request")
+    saved.refresh_from_db()
+    assert saved.note == "" and saved.lines == [["BAG-1", 1]]
+
+
 # --------------------------------------------------------------------------- the portal
 
 
