@@ -1,6 +1,7 @@
 """Head office: orders read-mostly (every change goes through services), filters and CSV export."""
 
 from django.contrib import admin
+from django.contrib.contenttypes.admin import GenericTabularInline
 
 from orders.exports import ORDER_COLUMNS, order_rows
 from orders.models import Cart, CartLine, Fulfillment, Notification, Order, OrderLine, Payment, StatusChange
@@ -111,13 +112,29 @@ class CartAdmin(admin.ModelAdmin):
         return False
 
 
+class NotificationInline(GenericTabularInline):
+    """What the shopper was told about an order or a return (returns' admin shows it too)."""
+
+    model = Notification
+    ct_field, ct_fk_field = "subject_type", "subject_id"
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "channel", "recipient", "status"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "order", "kind", "channel", "status", "recipient"]
-    list_filter = ["kind", "channel", "status"]
-    search_fields = ["order__number", "recipient"]
+    list_display = ["created_at", "reference", "kind", "channel", "status", "recipient"]
+    list_filter = ["kind", "channel", "status", "subject_type"]
+    search_fields = ["=reference", "recipient"]
     readonly_fields = [f.name for f in Notification._meta.fields]
-    list_select_related = ["order"]
 
     def has_add_permission(self, request):
         return False

@@ -1,21 +1,18 @@
 """Outbox handlers of the orders app: messages to shoppers about their orders.
 
-These are service messages (the shopper's own order, pick-up or refund): they go to every contact
-the shopper gave on the order, whatever their marketing consents say — consent governs marketing
-only (customers' outreach). Delivered exactly once per channel: the Notification row (unique by
-outbox message and channel) commits with the outbox's `delivered` mark, and adapters get
-`outbox:<id>` as idempotency key. Times are on the clock of the store concerned.
+These are service messages (the shopper's own order, pick-up or refund), sent by
+orders.notifications.send_service_message to every contact the shopper gave on the order, whatever
+their marketing consents say, exactly once per channel. Times are on the clock of the store concerned.
 """
 
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from customers.models import GiftCard
 from customers.services.giftcards import CODE_TOPIC as GIFT_CARD_CODE_TOPIC
 from customers.services.linking import PHONE_CODE_TOPIC
 from inventory.models import Variant
-from orders.models import Fulfillment, Notification, Order, PaymentRequest, SavedCart
-from orders.notifications import InlineImage, OutgoingMessage, adapter_for
+from orders.models import Fulfillment, Order, PaymentRequest, SavedCart
+from orders.notifications import InlineImage, OutgoingMessage, adapter_for, send_service_message, shopper_contacts
 from orders.qr import qr_png
 from orders.services import NOTIFY_TOPIC
 from orders.services.assisted import pay_link_url
@@ -54,9 +51,9 @@ def sender(store) -> str:
 
 
 def _recipients(order: Order) -> list[tuple[str, str]]:
-    """(channel, recipient) for the contacts the shopper gave; "" where they gave none."""
+    """The contacts the shopper gave on the order (and their login's push, if any)."""
     user_id = order.customer.user_id if order.customer_id else None
-    return [("email", order.email), ("sms", order.phone), ("push", f"user:{user_id}" if user_id else "")]
+    return shopper_contacts(email=order.email, phone=order.phone, user_id=user_id)
 
 
 def _render(channel: str, context: dict, *, subject: str, key: str, recipient: str) -> OutgoingMessage:
@@ -127,26 +124,15 @@ def send_order_notification(message) -> None:
         else None
     )
     kind = payload["kind"]
-    key = f"outbox:{message.pk}"
-    done = set(Notification.objects.filter(message_key=key).values_list("channel", flat=True))
     context = message_context(order=order, fulfillment=fulfillment, kind=kind)
-    for channel, recipient in _recipients(order):
-        if channel in done:
-            continue
-        if recipient:
-            status = Notification.Status.SENT
-            adapter_for(channel).send(render_message(channel, context, key=key, recipient=recipient))
-        else:
-            status = Notification.Status.NO_CONTACT
-        Notification.objects.create(
-            order=order,
-            kind=kind,
-            channel=channel,
-            recipient=recipient[:255],
-            status=status,
-            message_key=key,
-            created_at=timezone.now(),
-        )
+    send_service_message(
+        message=message,
+        subject=order,
+        reference=order.number,
+        kind=kind,
+        contacts=_recipients(order),
+        render=lambda channel, recipient, key: render_message(channel, context, key=key, recipient=recipient),
+    )
 
 
 @outbox_handler(SAVED_CART_TOPIC)
@@ -177,9 +163,7 @@ def send_saved_cart_message(message) -> None:
     }
     key = f"outbox:{message.pk}"
     subject = f"Your cart from {saved.store.name}"
-    recipients = [("email", customer.email), ("sms", customer.phone),
-                  ("push", f"user:{customer.user_id}" if customer.user_id else "")]  # fmt: skip
-    for channel, recipient in recipients:
+    for channel, recipient in shopper_contacts(email=customer.email, phone=customer.phone, user_id=customer.user_id):
         if recipient:
             body = render_to_string("orders/messages/saved_cart.txt", {**context, "channel": channel}).strip()
             adapter_for(channel).send(

@@ -1,4 +1,11 @@
-"""Notification adapters: email through Django's mail, SMS and push through pluggable adapters.
+"""Service messages to shoppers, and the adapters that carry them: email through Django's mail,
+SMS and push through pluggable adapters.
+
+`send_service_message` is the one way orders and returns tell a shopper about their own order,
+pick-up, return or refund: to every contact the shopper gave, whatever their marketing consents say
+(consent governs marketing only: customers' outreach). Each channel is recorded as one
+Notification row (unique by outbox message and channel) that commits with the outbox's
+`delivered` mark, so a redelivered message reaches no channel twice.
 
 Every adapter gets the message's idempotency key (`outbox:<id>`); a real SMS/push gateway passes
 it on so that a redelivered outbox message cannot reach the shopper twice. Configure with
@@ -8,12 +15,17 @@ environment); SMS and push default to the console adapter (the demo prints them 
 
 import email.policy
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import models
+from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from orders.models import Notification
 
 log = logging.getLogger(__name__)
 
@@ -113,3 +125,46 @@ def adapter_for(channel: str) -> NotificationAdapter:
         "push": settings.ORDERS_PUSH_ADAPTER,
     }
     return import_string(paths[channel])()
+
+
+def shopper_contacts(*, email: str, phone: str, user_id: int | None) -> list[tuple[str, str]]:
+    """(channel, recipient) for each channel a service message may take; "" where none was given."""
+    return [("email", email or ""), ("sms", phone or ""), ("push", f"user:{user_id}" if user_id else "")]
+
+
+def send_service_message(
+    *,
+    message,
+    subject: models.Model,
+    reference: str,
+    kind: str,
+    contacts: list[tuple[str, str]],
+    render: Callable[[str, str, str], OutgoingMessage],
+) -> None:
+    """Send outbox `message` (of `kind`, about `subject`: an order or a return, numbered `reference`)
+    to each of `contacts` (see shopper_contacts), whatever the shopper's marketing consents say.
+
+    `render(channel, recipient, key)` builds what one channel says. A channel without a contact is
+    recorded as held back (no_contact); a channel already recorded for this message is skipped
+    (the outbox redelivered it). Runs in the outbox's delivery transaction.
+    """
+    key = f"outbox:{message.pk}"
+    done = set(Notification.objects.filter(message_key=key).values_list("channel", flat=True))
+    for channel, recipient in contacts:
+        if channel in done:
+            continue
+        if recipient:
+            status = Notification.Status.SENT
+            adapter_for(channel).send(render(channel, recipient, key))
+        else:
+            status = Notification.Status.NO_CONTACT
+        Notification.objects.create(
+            subject=subject,
+            reference=reference,
+            kind=kind,
+            channel=channel,
+            recipient=recipient[:255],
+            status=status,
+            message_key=key,
+            created_at=timezone.now(),
+        )

@@ -29,7 +29,7 @@ from customers.models import (
 from inventory.models import Category, Product, StockLevel, StockMovement, Variant
 from orders.models import Fulfillment, Order, OrderLine, Payment
 from orders.numbers import ALPHABET
-from orders.returns.models import ReturnLine, ReturnNotification, ReturnPolicy, ReturnRequest, standard_windows
+from orders.returns.models import ReturnLine, ReturnPolicy, ReturnRequest, standard_windows
 from orders.returns.services.policy_admin import save_return_policy
 from retail.models import OutboxMessage, Store, User
 
@@ -113,9 +113,8 @@ def _cleanup() -> None:
     requests = ReturnRequest.objects.filter(Q(customer__in=customers) | Q(lines__sku__startswith=MARK)).distinct()
     ids = list(requests.values_list("pk", flat=True))
     OutboxMessage.objects.filter(topic="returns.notify", payload__return_id__in=ids).delete()
-    ReturnNotification.objects.filter(request_id__in=ids).delete()
     ReturnLine.objects.filter(request_id__in=ids).delete()
-    ReturnRequest.objects.filter(pk__in=ids).delete()
+    ReturnRequest.objects.filter(pk__in=ids).delete()  # with their notifications (a generic relation)
     orders = Order.objects.filter(customer__in=customers)
     for model in (Payment, OrderLine):
         model.objects.filter(order__in=orders).delete()

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
@@ -63,6 +64,10 @@ class Order(models.Model):
     placed_at = models.DateTimeField()  # indexed by order_placed_idx (covering the sales figures)
     updated_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    # what the shopper was told about it (deleted with it)
+    notifications = GenericRelation(
+        "orders.Notification", content_type_field="subject_type", object_id_field="subject_id"
+    )
 
     class Meta:
         ordering = ["-placed_at", "-id"]

@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import F, Q
 
@@ -115,7 +117,10 @@ class PaymentRequest(models.Model):
 
 
 class Notification(models.Model):
-    """One message handed to an adapter (or held back for lack of consent), once per outbox message."""
+    """One service message to a shopper on one channel (or held back), once per outbox message:
+    about an order (ready, reminder, receipt...) or a return (received, refunded...). What it is
+    about is `subject` (an Order, or a returns.ReturnRequest: orders never imports returns) and, for
+    reading and searching, its `reference` (order or RMA number). See orders.notifications."""
 
     class Kind(models.TextChoices):
         READY = "ready", "Ready to collect"
@@ -125,13 +130,20 @@ class Notification(models.Model):
         SHIPPED = "shipped", "Shipped"
         CANCELLED = "cancelled", "Cancelled"
         PAY_LINK = "pay_link", "Pay-by-link"
+        RECEIVED = "received", "Return received"
+        REFUNDED = "refunded", "Refund issued"
+        EXCHANGED = "exchanged", "Exchange placed"
+        REJECTED = "rejected", "Return rejected"
 
     class Status(models.TextChoices):
         SENT = "sent", "Sent"
         NO_CONSENT = "no_consent", "Held back: no consent"  # rows from before service messages ignored consent
         NO_CONTACT = "no_contact", "Held back: no address"
 
-    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="notifications")
+    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    subject_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("subject_type", "subject_id")
+    reference = models.CharField(max_length=40, help_text="The order or RMA number the message is about.")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     channel = models.CharField(max_length=8)
     recipient = models.CharField(max_length=255, blank=True)
@@ -144,7 +156,7 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["message_key", "channel"], name="notification_once_per_message_channel")
         ]
-        indexes = [models.Index(fields=["order", "kind"], name="notification_order_idx")]
+        indexes = [models.Index(fields=["subject_type", "subject_id", "kind"], name="notification_subject_idx")]
 
     def __str__(self):
         return f"{self.kind} via {self.channel} ({self.status})"

@@ -2,8 +2,9 @@
 
 from django.contrib import admin, messages
 
+from orders.admin import NotificationInline
 from orders.returns.errors import ReturnError
-from orders.returns.models import ReturnLine, ReturnNotification, ReturnPolicy, ReturnRequest, ReturnWindow
+from orders.returns.models import ReturnLine, ReturnPolicy, ReturnRequest, ReturnWindow
 from orders.returns.services import cancel_return
 from orders.returns.services.policy_admin import save_return_policy, save_return_windows
 from retail.domain.channel import Channel
@@ -118,20 +119,6 @@ class ReturnLineInline(admin.TabularInline):
         return False
 
 
-class ReturnNotificationInline(admin.TabularInline):
-    model = ReturnNotification
-    extra = 0
-    can_delete = False
-    fields = ["created_at", "kind", "channel", "recipient", "status"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ReturnRequest)
 class ReturnRequestAdmin(admin.ModelAdmin):
     list_display = [
@@ -151,7 +138,7 @@ class ReturnRequestAdmin(admin.ModelAdmin):
     search_fields = ["rma_number", "order__number", "receipt_number", "customer__email", "customer__last_name"]
     date_hierarchy = "created_at"
     list_select_related = ["order", "customer", "store"]
-    inlines = [ReturnLineInline, ReturnNotificationInline]
+    inlines = [ReturnLineInline, NotificationInline]
     actions = ["cancel_requested"]
     readonly_fields = [
         f.name for f in ReturnRequest._meta.get_fields() if getattr(f, "concrete", False) and f.name not in ("id",)

@@ -1,17 +1,15 @@
 """Outbox handlers of the returns app: the shopper is told when a return is received and refunded.
 
-Service messages about the shopper's own return: they go to the contacts the shopper gave (the
-profile's, else the order's), whatever the marketing consents say. Delivered once per channel:
-the ReturnNotification row (unique by outbox message and channel) commits with the outbox's
-`delivered` mark; adapters (orders' email/SMS/push) get `outbox:<id>` as idempotency key.
+Service messages about the shopper's own return, sent by orders.notifications.send_service_message
+(once per channel, one Notification row each) to the contacts the shopper gave (the profile's, else
+the order's), whatever the marketing consents say.
 """
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
 
-from orders.notifications import OutgoingMessage, adapter_for
-from orders.returns.models import ReturnNotification, ReturnRequest
+from orders.notifications import OutgoingMessage, send_service_message, shopper_contacts
+from orders.returns.models import ReturnRequest
 from orders.returns.services.notify import NOTIFY_TOPIC
 from retail.outbox import outbox_handler
 
@@ -56,28 +54,16 @@ def send_return_notification(message) -> None:
     if request is None:
         return
     customer, order, kind = request.customer, request.order, payload["kind"]
-    key = f"outbox:{message.pk}"
-    done = set(ReturnNotification.objects.filter(message_key=key).values_list("channel", flat=True))
     context = return_context(request=request, kind=kind)
-    channels = [
-        ("email", (customer.email if customer else "") or (order.email if order else "")),
-        ("sms", (customer.phone if customer else "") or (order.phone if order else "")),
-        ("push", f"user:{customer.user_id}" if customer and customer.user_id else ""),
-    ]
-    for channel, recipient in channels:
-        if channel in done:
-            continue
-        if recipient:
-            status = ReturnNotification.Status.SENT
-            adapter_for(channel).send(render_return_message(channel, context, key=key, recipient=recipient))
-        else:
-            status = ReturnNotification.Status.NO_CONTACT
-        ReturnNotification.objects.create(
-            request=request,
-            kind=kind,
-            channel=channel,
-            recipient=recipient[:255],
-            status=status,
-            message_key=key,
-            created_at=timezone.now(),
-        )
+    send_service_message(
+        message=message,
+        subject=request,
+        reference=request.rma_number,
+        kind=kind,
+        contacts=shopper_contacts(
+            email=(customer.email if customer else "") or (order.email if order else ""),
+            phone=(customer.phone if customer else "") or (order.phone if order else ""),
+            user_id=customer.user_id if customer else None,
+        ),
+        render=lambda channel, recipient, key: render_return_message(channel, context, key=key, recipient=recipient),
+    )

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -220,6 +221,10 @@ class ReturnRequest(models.Model):
     )
     device = models.ForeignKey("retail.PosDevice", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     receipt_number = models.CharField(max_length=40, blank=True, help_text="POS returns: the till's receipt.")
+    # what the shopper was told about it (orders' one Notification model; deleted with it)
+    notifications = GenericRelation(
+        "orders.Notification", content_type_field="subject_type", object_id_field="subject_id"
+    )
     submission_key = models.CharField(
         max_length=64,
         blank=True,
@@ -364,35 +369,3 @@ class ReturnLine(models.Model):
 
     def __str__(self):
         return f"{self.request_id}: {self.quantity} x {self.sku}"
-
-
-class ReturnNotification(models.Model):
-    """One message to the shopper about a return (or held back), once per outbox message and channel."""
-
-    class Kind(models.TextChoices):
-        RECEIVED = "received", "Return received"
-        REFUNDED = "refunded", "Refund issued"
-        EXCHANGED = "exchanged", "Exchange placed"
-        REJECTED = "rejected", "Return rejected"
-
-    class Status(models.TextChoices):
-        SENT = "sent", "Sent"
-        NO_CONSENT = "no_consent", "Held back: no consent"  # rows from before service messages ignored consent
-        NO_CONTACT = "no_contact", "Held back: no address"
-
-    request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    channel = models.CharField(max_length=8)
-    recipient = models.CharField(max_length=255, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices)
-    message_key = models.CharField(max_length=40)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["message_key", "channel"], name="returnnotification_once_per_channel")
-        ]
-
-    def __str__(self):
-        return f"{self.kind} via {self.channel} ({self.status})"

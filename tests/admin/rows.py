@@ -133,7 +133,8 @@ def _carts(n):
 def _notifications(n):
     for i in range(n):
         order = make_order(store=StoreFactory(), channel="app", placed_at=timezone.now(), total="5.00")
-        Notification.objects.create(order=order, kind="ready", channel="email", recipient="a@example.com",
+        Notification.objects.create(subject=order, reference=order.number, kind="ready", channel="email",
+                                    recipient="a@example.com",
                                     status="sent", message_key=f"outbox:{i}-{order.pk}",
                                     created_at=timezone.now())  # fmt: skip
 

@@ -4,9 +4,9 @@ to the contacts the shopper gave whatever their marketing consents, no phrase sa
 import pytest
 
 from customers.services.profiles import set_consent, update_customer_profile
+from orders.models import Notification
 from orders.notifications import RecordingAdapter
 from orders.returns.handlers import render_return_message, return_context
-from orders.returns.models import ReturnNotification
 from orders.returns.services import (
     LineRequest,
     complete_return,
@@ -104,7 +104,10 @@ def test_the_refund_reaches_the_phone_without_sms_consent(policy, deliver, shirt
     sent = {m.channel: m for m in RecordingAdapter.sent}
     assert set(sent) == {"email", "sms", "push"}
     assert sent["sms"].recipient == "+447700900123" and request.rma_number in sent["sms"].body
-    assert set(ReturnNotification.objects.values_list("status", flat=True)) == {"sent"}
+    # recorded in the one Notification model, about the return
+    rows = Notification.objects.filter(reference=request.rma_number)
+    assert {(row.subject, row.kind, row.status) for row in rows} == {(request, "refunded", "sent")}
+    assert rows.count() == 3
 
 
 def test_no_return_sms_or_push_says_a_phrase_twice(policy, deliver, shirt, store, associate):
