@@ -339,7 +339,7 @@ def queue_counts(*, store: Store) -> dict[str, int]:
 def pick_list(*, store: Store, fulfillment_id: int) -> Fulfillment:
     f = (
         Fulfillment.objects.filter(pk=fulfillment_id, location=store)
-        .select_related("order__customer", "location")
+        .select_related("order__customer", "order__payment_request", "location")
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("variant").order_by("line_number"))
         )

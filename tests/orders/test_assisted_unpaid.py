@@ -81,6 +81,8 @@ def test_a_shipment_waits_for_the_pay_by_link(associate, store, other_store, sho
     with pytest.raises(OrderError) as caught:
         ship_fulfillment(fulfillment=f, actor=packer, store=other_store, tracking_number="TRK1")
     client.force_login(packer)
+    sheet = client.get(reverse("orders_portal:pick", args=[f.pk])).content.decode()
+    assert "Not paid yet" in sheet and "ships only once paid" in sheet
     page = client.post(reverse("orders_portal:pick-action", args=[f.pk, "ship"]), {"tracking": "TRK1"}, follow=True)
     # then it is refused: the link is not paid
     assert caught.value.code == "not_paid"
