@@ -25,6 +25,7 @@ ISSUES = {
     "returns": "7 returns",
     "insights": "8 head office",
     "imports": "8 head office",
+    "giftcards": "18 selling",
 }
 
 
@@ -64,6 +65,7 @@ ISSUE_TARGETS = [
     ("8 head office", "insights page over 1M orders, p95 ≤ 500 ms", "insights.", None),
     ("16 portal", "whole clienteling screen, p95 ≤ 100 ms, ≤ 25 queries", ["customers.screen"], None),
     ("8 head office", "100,000 transactions imported in under a minute", ["imports.transactions"], None),
+    ("18 selling", "gift-card redeem, p95 ≤ 2x the floor", ["giftcards.redeem"], None),
 ]
 
 

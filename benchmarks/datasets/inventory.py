@@ -20,10 +20,11 @@ from benchmarks.registry import dataset
 from inventory.models import Category, Product, StockLevel, StockMovement, Variant
 from inventory.seed import ADJECTIVES, BED_SIZES, BRANDS, COLOURS, NOUNS, PRICES, SIZES, TREE, ean13
 from retail.models import Store
+from retail.models.tax import STANDARD
 
 PRODUCT_FIELDS = [
     *("id", "style_code", "name", "brand", "category", "description", "base_price", "attributes", "image_url"),
-    *("is_active", "final_sale", "return_window_days", "created_at", "updated_at"),
+    *("is_active", "final_sale", "return_window_days", "created_at", "updated_at", "tax_class"),
 ]
 MATERIALS = ["cotton", "linen", "wool", "recycled polyester", "stoneware"]
 STORE_RANGE = 0.30  # share of stores that range a given SKU
@@ -134,6 +135,7 @@ def build(ctx: DatasetContext) -> None:
                     14 if rng.random() < 0.03 else None,
                     now,
                     now,
+                    STANDARD,  # COPY skips the model's default: the tax kernel's class (issue 19.3)
                 )
                 for pid, leaf, top, price in products
             ),

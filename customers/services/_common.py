@@ -47,7 +47,8 @@ def post_money_entry(entry, *, account, also_update: tuple[str, ...] = ()):
     """
     entry.reference = entry.reference[:100]
     entry.created_at = timezone.now()
-    entry.full_clean(validate_constraints=False)
+    # its account, actor and store are rows the caller holds: no query each to prove they exist
+    entry.full_clean(exclude=[f.name for f in entry._meta.fields if f.is_relation], validate_constraints=False)
     entry.save()
     account.balance += entry.amount
     account.save(update_fields=["balance", *also_update])

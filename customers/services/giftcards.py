@@ -24,7 +24,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -116,8 +116,12 @@ def _record_miss(caller: str | tuple[str, ...]) -> None:
                 cache.incr(key)
 
 
-def _find(code: str, *, caller: str | tuple[str, ...], lock: bool) -> GiftCard:
-    """The active, unexpired card with this number; one answer for unknown, wrong and expired."""
+def _find(code: str, *, caller: str | tuple[str, ...], lock: bool, redeemed_for: str = "") -> GiftCard:
+    """The active, unexpired card with this number; one answer for unknown, wrong and expired.
+
+    With `redeemed_for`, the card says in the same query whether it already paid that reference
+    (`card.already_redeemed`): the redeem's whole read is one statement.
+    """
     if lookups_blocked(caller):
         raise CustomerError(
             "Too many wrong gift card numbers. Wait a few minutes and try again.",
@@ -125,7 +129,10 @@ def _find(code: str, *, caller: str | tuple[str, ...], lock: bool) -> GiftCard:
         )
     digits = normalise_code(code)
     qs = GiftCard.objects.filter(code_hash=hash_code(digits)) if len(digits) == CODE_DIGITS else GiftCard.objects.none()
-    card = (qs.select_for_update() if lock else qs).first()
+    if redeemed_for:
+        done = GiftCardEntry.objects.filter(card=OuterRef("pk"), kind=GiftCardEntry.Kind.REDEEM, reference=redeemed_for)
+        qs = qs.annotate(already_redeemed=Exists(done))
+    card = (qs.select_for_update(of=("self",)) if lock else qs).first()
     if card is None or card.status != GiftCard.Status.ACTIVE or card.expires_at <= timezone.now():
         _record_miss(caller)
         raise CustomerError(NOT_FOUND_MESSAGE, code=CustomerCode.GIFT_CARD_NOT_FOUND, fields={"code": ["Unknown."]})
@@ -259,10 +266,10 @@ def redeem_gift_card(
     """
     _require_reference(reference)
     amount = _amount(amount)
-    card = _find(code, caller=caller, lock=True)
+    card = _find(code, caller=caller, lock=True, redeemed_for=reference[:100])
     if currency and currency.upper() != card.currency:
         raise CustomerError(f"This gift card is in {card.currency}.", code=CustomerCode.GIFT_CARD_WRONG_CURRENCY)
-    if card.entries.filter(kind=GiftCardEntry.Kind.REDEEM, reference=reference[:100]).exists():
+    if card.already_redeemed:
         raise CustomerError(f"This gift card was already used for {reference}.",
                             code=CustomerCode.GIFT_CARD_ALREADY_REDEEMED)  # fmt: skip
     if card.balance < amount:
