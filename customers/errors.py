@@ -47,6 +47,11 @@ class CustomerCode(ErrorCode):
         409,
         "More than was paid with the gift card (and not yet refunded) cannot go back to it.",
     )
+    PAY_CODE_INVALID = (
+        "pay_code_invalid",
+        409,
+        "The wallet code is unknown, used or expired (one answer); the shopper opens the wallet again.",
+    )
     OFFER_NOT_ASSIGNED = "offer_not_assigned", 404, "This shopper has no such offer."
     OFFER_EXPIRED = "offer_expired", 409, "The offer is no longer running."
     OFFER_NOT_ELIGIBLE = "offer_not_eligible", 409, "The shopper or the basket does not meet the offer's rules."

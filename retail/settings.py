@@ -268,6 +268,8 @@ GIFT_CARD_VALIDITY_DAYS = int(env("GIFT_CARD_VALIDITY_DAYS", "1095"))
 GIFT_CARD_MAX_AMOUNT = Decimal(env("GIFT_CARD_MAX_AMOUNT", "1000.00"))  # the most one card may hold when sold or given
 GIFT_CARD_LOOKUP_LIMIT = int(env("GIFT_CARD_LOOKUP_LIMIT", "10"))
 GIFT_CARD_LOOKUP_WINDOW = int(env("GIFT_CARD_LOOKUP_WINDOW", "900"))
+WALLET_PAY_CODE_SECONDS = int(env("WALLET_PAY_CODE_SECONDS", "120"))  # the app's QR for paying at the till
+WALLET_TOP_UP_MAX = Decimal(env("WALLET_TOP_UP_MAX", "500.00"))  # the most one top-up adds to store credit
 MONEY_LOCALE = env("MONEY_LOCALE", LANGUAGE_CODE)  # how amounts are written: "en-gb" €1,813.72, "de" 1.813,72 €
 PHONE_REGION = env("PHONE_REGION", "GB")  # how phone numbers typed without +country are read
 # Clienteling outreach: at most CUSTOMERS_CONTACT_CAP tasks per shopper per CUSTOMERS_CONTACT_WINDOW_DAYS.

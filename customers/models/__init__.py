@@ -12,6 +12,7 @@ from customers.models.loyalty import (
 )
 from customers.models.profiles import Consent, Customer, CustomerIdentity, CustomerMerge, SearchName, Tag
 from customers.models.timeline import Channel, Interaction, PurchasedItem
+from customers.models.wallet import PayCode
 
 __all__ = [
     "Channel",
@@ -29,6 +30,7 @@ __all__ = [
     "Note",
     "Offer",
     "OfferAssignment",
+    "PayCode",
     "PointsEntry",
     "PurchasedItem",
     "SearchName",

@@ -253,7 +253,8 @@ class PosTenderInput(StrictSerializer):
         min_length=1,
         max_length=40,
         required=False,
-        help_text="gift_card only: the number on the card, as scanned or typed; the amount is redeemed from it.",
+        help_text="gift_card: the number on the card, as scanned or typed; the amount is redeemed from it. "
+        "store_credit: the wallet code from the shopper's app (its QR), which names the shopper and pays once.",
     )
 
 

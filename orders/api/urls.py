@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.api import giftcards, views
+from orders.api import giftcards, views, wallet
 
 urlpatterns = [
     path("me/cart/", views.MyCartView.as_view(), name="my-cart"),
@@ -9,6 +9,8 @@ urlpatterns = [
     path("me/cart/merge/", views.MyCartMergeView.as_view(), name="my-cart-merge"),
     path("me/cart/open-sent/", views.MyCartOpenSentView.as_view(), name="my-cart-open-sent"),
     path("me/giftcards/", giftcards.MyGiftCardPurchaseView.as_view(), name="my-giftcard-purchase"),
+    path("me/wallet/topups/", wallet.MyWalletTopUpView.as_view(), name="my-wallet-topup"),
+    path("me/wallet/paycode/", wallet.MyWalletPayCodeView.as_view(), name="my-wallet-paycode"),
     path("me/orders/", views.MyOrdersView.as_view(), name="my-orders"),
     path("carts/", views.AnonymousCartCreateView.as_view(), name="cart-create"),
     path("carts/<str:token>/", views.AnonymousCartView.as_view(), name="cart-detail"),

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from customers.errors import CustomerError
+from customers.errors import CustomerCode, CustomerError
 from customers.services.giftcards import redeem_gift_card
 from customers.services.loyalty import (
     lock_accounts_for_purchases,
@@ -24,6 +24,7 @@ from customers.services.loyalty import (
 )
 from customers.services.profiles import known_customers_for, resolve_customer
 from customers.services.timeline import Purchase, record_purchases
+from customers.services.wallet import customer_for_pay_code, use_pay_code
 from inventory.errors import InventoryError
 from inventory.ledger import lock_levels
 from inventory.models import Variant
@@ -119,8 +120,8 @@ def _check(
         method, amount = tender["method"], money(tender["amount"])
         if amount == 0:
             errors.append("amount must be more than 0.")
-        if method == "store_credit" and not sale.customer:
-            errors.append("store_credit needs the customer's card, phone or email.")
+        if method == "store_credit" and not sale.customer and not str(tender.get("code") or "").strip():
+            errors.append("store_credit needs the wallet code from the shopper's app, or their card, phone or email.")
         if method == "gift_card" and not str(tender.get("code") or "").strip():
             errors.append("gift_card needs the number on the card in code.")
         if errors:
@@ -273,12 +274,28 @@ def _settle(*, device: PosDevice, sale: PosSale, receipt: str) -> PosResult:
     return PosResult(receipt, "created" if created else "replayed", order=order)
 
 
+def _wallet_code(tenders: list) -> str:
+    return next((str(t.get("code") or "").strip() for _, _, t in tenders if t["method"] == "store_credit"), "")
+
+
+def _pay_code_refused() -> OrderError:
+    message = "This wallet code is not valid any more. Ask the shopper to open the wallet in the app again."
+    return OrderError(message, code=CustomerCode.PAY_CODE_INVALID, fields={"tenders": [message]})
+
+
 def _customers(pending: list[_Pending], results: list) -> list[_Pending]:
     """Known shoppers in one query; new or ambiguous identities through resolve_customer, one by one."""
 
     named = [p for p in pending if p.identity]
     for p, customer in zip(named, known_customers_for([p.identity for p in named]), strict=True):
         p.customer = customer
+    for p in pending:
+        wallet = _wallet_code(p.tenders)
+        if not p.identity and wallet:  # the app's wallet QR names the shopper (used when paid, in _payments)
+            p.customer = customer_for_pay_code(wallet)
+            if p.customer is None:
+                results[p.index] = PosResult(p.receipt, "rejected", error=_pay_code_refused())
+    pending = [p for p in pending if results[p.index] is None]
     kept = []
     for p in pending:
         if p.identity and p.customer is None:
@@ -478,11 +495,14 @@ def _payments(*, order: Order, p: _Pending, now) -> list[Payment]:
     for method, amount, tender in p.tenders:
         if method == "store_credit":
             try:
+                if str(tender.get("code") or "").strip():
+                    use_pay_code(code=tender["code"], reference=order.number, customer=p.customer, actor=order.device)
                 entry = spend_store_credit(
                     customer=p.customer, amount=amount, reference=order.number, store=order.store
                 )
             except CustomerError as exc:
-                raise OrderError(exc.message, code=OrderCode.INVALID_SALE, fields={"tenders": [exc.message]}) from None
+                code = exc.code if exc.code == CustomerCode.PAY_CODE_INVALID else OrderCode.INVALID_SALE
+                raise OrderError(exc.message, code=code, fields={"tenders": [exc.message]}) from None
             reference, provider = f"credit:{entry.pk}", "store_credit"
         elif method == "gift_card":
             try:
