@@ -1,5 +1,9 @@
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.middleware.csrf import get_token
+from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.utils.functional import SimpleLazyObject
 
 from retail.selectors import member_stores, stores_for_user
 
@@ -17,6 +21,7 @@ def portal(request):
 
     return {
         "currency": settings.CURRENCY,
+        "csrf_token": SimpleLazyObject(lambda: request_csrf_token(request)),
         "current_store": store,
         "my_stores": my_stores,
         "store_role": getattr(request, "store_role", None),
@@ -24,15 +29,38 @@ def portal(request):
     }
 
 
-def portal_nav() -> list[tuple[str, str]]:
-    """Top-bar links of the apps that are installed and have a portal page (reversed by name)."""
+def request_csrf_token(request) -> str:
+    """The masked CSRF token, once per request. Django's own context processor masks the secret
+    afresh for every template rendered (~500 Python calls each), and a portal screen renders its
+    panels as separate templates (the clienteling shell: three or four masks a load)."""
+    token = request.__dict__.get("_portal_csrf_token")
+    if token is None:
+        token = request.__dict__["_portal_csrf_token"] = get_token(request)
+    return token
 
-    links = []
-    for label, name in PORTAL_NAV:
-        try:
-            links.append((label, reverse(name)))
-        except NoReverseMatch:
-            continue
+
+_NAV: dict[str, list[tuple[str, str]]] = {}
+
+
+@receiver(setting_changed)
+def _forget_nav(*, setting, **kwargs):
+    if setting in {"ROOT_URLCONF", "INSTALLED_APPS"}:
+        _NAV.clear()
+
+
+def portal_nav() -> list[tuple[str, str]]:
+    """Top-bar links of the apps that are installed and have a portal page (reversed by name, once
+    per script prefix: the URLs do not change while the process runs)."""
+    prefix = get_script_prefix()
+    links = _NAV.get(prefix)
+    if links is None:
+        links = []
+        for label, name in PORTAL_NAV:
+            try:
+                links.append((label, reverse(name)))
+            except NoReverseMatch:
+                continue
+        _NAV[prefix] = links
     return links
 
 
