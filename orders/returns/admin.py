@@ -156,7 +156,7 @@ class ReturnRequestAdmin(admin.ModelAdmin):
         done = 0
         for found in queryset.filter(status=ReturnRequest.Status.REQUESTED):
             try:
-                cancel_return(request=found, actor=request.user)
+                cancel_return(return_request=found, actor=request.user)
                 done += 1
             except ReturnError as exc:
                 self.message_user(request, f"{found}: {exc.message}", messages.WARNING)

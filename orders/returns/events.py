@@ -4,20 +4,20 @@ from retail.domain.money import money
 from webhooks.events import record_event
 
 
-def return_data(request) -> dict:
+def return_data(return_request) -> dict:
     return {
-        "id": request.pk,
-        "rma_number": request.rma_number,
-        "status": request.status,
-        "method": request.method,
-        "channel": request.channel,
-        "receiptless": request.receiptless,
-        "order_id": request.order_id,
-        "customer_id": request.customer_id,
-        "refund_total": str(money(request.refund_total)),
-        "refund_method": request.refund_method or None,
+        "id": return_request.pk,
+        "rma_number": return_request.rma_number,
+        "status": return_request.status,
+        "method": return_request.method,
+        "channel": return_request.channel,
+        "receiptless": return_request.receiptless,
+        "order_id": return_request.order_id,
+        "customer_id": return_request.customer_id,
+        "refund_total": str(money(return_request.refund_total)),
+        "refund_method": return_request.refund_method or None,
     }
 
 
-def record_return_event(type: str, request, **extra) -> None:
-    record_event(type=type, data={"return": return_data(request), **extra}, key=f"return:{request.pk}")
+def record_return_event(type: str, return_request, **extra) -> None:
+    record_event(type=type, data={"return": return_data(return_request), **extra}, key=f"return:{return_request.pk}")

@@ -34,7 +34,7 @@ from orders.returns.services import (
 )
 from orders.returns.services.notify import happened_at, notifications_muted
 from orders.returns.services.policy_admin import save_return_policy
-from orders.returns.services.receiving import rejudge
+from orders.returns.services.receiving import rejudge_return
 from orders.services import notifications_muted as order_notifications_muted
 from retail.domain.channel import Channel
 from retail.models import Store, StoreMembership
@@ -146,10 +146,10 @@ def _lines(rng, order: Order) -> list[LineRequest]:
     return out
 
 
-def _backdate(request: ReturnRequest, **moments) -> None:
-    ReturnRequest.objects.filter(pk=request.pk).update(**moments)
+def _backdate(return_request: ReturnRequest, **moments) -> None:
+    ReturnRequest.objects.filter(pk=return_request.pk).update(**moments)
     for field, value in moments.items():
-        setattr(request, field, value)
+        setattr(return_request, field, value)
 
 
 def _exchange_for(order: Order, desk: Store, lines: list[LineRequest]) -> ExchangeRequest | None:
@@ -179,7 +179,7 @@ def _one(ctx: SeedContext, order: Order, state: str, desks, warehouses, staff) -
     desk = _desk_for(rng, order, method, desks, warehouses)
     associate = staff.get(desk.pk)
     lines = _lines(rng, order)
-    request = start_return(
+    return_request = start_return(
         order=order,
         lines=lines,
         channel=order.channel if online and order.channel in Channel.own_device_values() else Channel.STORE,
@@ -188,27 +188,27 @@ def _one(ctx: SeedContext, order: Order, state: str, desks, warehouses, staff) -
         actor=None if online else associate,
     )
     started = min(order.placed_at + timedelta(days=rng.randint(1, 18), hours=rng.randint(0, 9)), now)
-    _backdate(request, created_at=started, updated_at=started)
-    rejudge(request)
-    request.refresh_from_db()
-    if request.approval_required:
-        cancel_return(request=request)
+    _backdate(return_request, created_at=started, updated_at=started)
+    rejudge_return(return_request=return_request)
+    return_request.refresh_from_db()
+    if return_request.approval_required:
+        cancel_return(return_request=return_request)
         return "cancelled"
     if state == "requested":
         return state
     if state == "cancelled":
-        cancel_return(request=request, actor=associate)
+        cancel_return(return_request=return_request, actor=associate)
         return state
     received = min(started + timedelta(days=rng.randint(2, 6) if method == "mail" else 0, hours=1), now)
     if state in ("received", "rejected"):
-        receive_return(request=request, store=desk, actor=associate, inspect=False)
-        _backdate(request, received_at=received)
+        receive_return(return_request=return_request, store=desk, actor=associate, inspect=False)
+        _backdate(return_request, received_at=received)
         if state == "rejected":
-            reject_return(request=request, store=desk, actor=associate, reason=rng.choice(REJECTIONS))
-            _backdate(request, closed_at=received)
+            reject_return(return_request=return_request, store=desk, actor=associate, reason=rng.choice(REJECTIONS))
+            _backdate(return_request, closed_at=received)
         return state
-    receive_return(request=request, store=desk, actor=associate)
-    _backdate(request, received_at=received, inspected_at=received)
+    receive_return(return_request=return_request, store=desk, actor=associate)
+    _backdate(return_request, received_at=received, inspected_at=received)
     if state == "inspected":
         return state
     pos_paid = Payment.objects.filter(order=order, provider="pos").exists()
@@ -217,13 +217,13 @@ def _one(ctx: SeedContext, order: Order, state: str, desks, warehouses, staff) -
     closed = min(received + timedelta(hours=rng.randint(0, 30)), now)
     with happened_at(closed):
         refund_return(
-            request=request,
+            return_request=return_request,
             store=desk,
             actor=associate,
             method="exchange" if exchange else method_out,
             exchange=exchange,
         )
-    _backdate(request, closed_at=closed, updated_at=closed)
+    _backdate(return_request, closed_at=closed, updated_at=closed)
     return "exchanged" if exchange else "refunded"
 
 

@@ -41,10 +41,10 @@ def returns_of_customer(customer) -> QuerySet[ReturnRequest]:
 
 def return_for_owner(customer, rma_number: str) -> ReturnRequest:
     """The shopper's own return; another shopper's RMA gets the same 404 as an unknown one."""
-    request = returns_of_customer(customer).filter(rma_number=normalise_rma_number(rma_number) or rma_number).first()
-    if request is None:
+    found = returns_of_customer(customer).filter(rma_number=normalise_rma_number(rma_number) or rma_number).first()
+    if found is None:
         raise ReturnError("There is no return with this number on your account.", code=RetailCode.NOT_FOUND)
-    return request
+    return found
 
 
 def find_return(text: str) -> ReturnRequest | None:
@@ -181,17 +181,17 @@ def preview_return(
     lines: list,
     method: str = ReturnRequest.Method.IN_STORE,
     customer=None,
-    request: ReturnRequest | None = None,
+    return_request: ReturnRequest | None = None,
 ):
-    """What the policy says about these lines, without writing anything: (items, request verdict).
+    """What the policy says about these lines, without writing anything: (items, the return's verdict).
 
-    `lines` are services.LineRequest. For a return already started (`request`), its own units are
+    `lines` are services.LineRequest. For a return already started (`return_request`), its own units are
     not counted as "already returned" and the window counts from the day it was started.
     """
 
     rules = current_rules()
-    today = local_date(request.created_at) if request is not None else timezone.localdate()
-    exclude = request.pk if request is not None else None
+    today = local_date(return_request.created_at) if return_request is not None else timezone.localdate()
+    exclude = return_request.pk if return_request is not None else None
     items: list[Item] = []
     offer = None
     if order is not None:
@@ -232,7 +232,7 @@ def preview_return(
                         quantity=spec.quantity, reason=spec.reason, condition=spec.condition, variant=variants[spec.sku]
                     )
                 )
-        price_receiptless(items, rules=rules, now=request.created_at if request is not None else None)
+        price_receiptless(items, rules=rules, now=return_request.created_at if return_request is not None else None)
     verdict = judge_items(
         items,
         rules=rules,

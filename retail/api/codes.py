@@ -137,7 +137,7 @@ def _walk(root, owner) -> set[ErrorCode]:
                 stack.extend(_serializer_hooks(obj))
             elif callable(obj) and _ours(obj):
                 target = obj.__func__ if isinstance(obj, types.MethodType) else obj
-                within = getattr(target, "within", None)  # orders.returns' service(): the unwrapped body
+                within = getattr(target, "within", None)  # inventory's restock_return: the unwrapped body
                 stack.append((target, cls if _is_method_of(target, cls) else None))
                 if isinstance(within, types.FunctionType):
                     stack.append((within, None))

@@ -80,8 +80,8 @@ def test_seeded_orders_pickups_and_returns_can_be_worked_like_real_ones():
     assert open_return is not None
     store = open_return.store or desk
     staff = StoreMembership.objects.filter(store=store).order_by("role").first().user
-    received = receive_return(request=open_return, store=store, actor=staff)
-    done = refund_return(request=received, store=store, actor=staff, method="store_credit")
+    received = receive_return(return_request=open_return, store=store, actor=staff)
+    done = refund_return(return_request=received, store=store, actor=staff, method="store_credit")
     assert done.status == "refunded"
     # and a seeded pick-up to pick is picked, made ready and handed over against its code
     f = Fulfillment.objects.filter(kind="pickup", status="placed").select_related("location").order_by("pk").first()

@@ -26,12 +26,12 @@ def test_the_same_return_submitted_eight_times_at_once_is_refunded_once(
     request = start_return(
         order=order, lines=[LineRequest(sku="SHIRT-M", quantity=1, reason="wrong_size")], channel="web"
     )
-    receive_return(request=request, store=store, actor=associate)
+    receive_return(return_request=request, store=store, actor=associate)
     methods = ["original", "store_credit"] * 4
 
     # when eight desks press "refund" at the same moment, half to the card, half to store credit
     def submit(index):
-        return refund_return(request=request, store=store, actor=associate, method=methods[index]).refund_total
+        return refund_return(return_request=request, store=store, actor=associate, method=methods[index]).refund_total
 
     results, errors = race(submit, 8)
     # then exactly one refund of 30.00 and seven clean "already refunded" answers

@@ -58,10 +58,10 @@ def test_received_one_day_and_refunded_later_are_two_messages(policy, deliver, s
     request = started(order)
     RecordingAdapter.reset()
     # given the goods were received and the shopper told
-    receive_return(request=request, store=store, actor=associate)
+    receive_return(return_request=request, store=store, actor=associate)
     assert deliver_pending() == ["delivered"]
     # when the refund follows later
-    refund_return(request=request, store=store, actor=associate, method="original")
+    refund_return(return_request=request, store=store, actor=associate, method="original")
     assert deliver_pending() == ["delivered"]
     # then the shopper heard of each event once
     assert emails() == [
@@ -75,10 +75,10 @@ def test_a_received_message_nobody_sent_yet_is_replaced_by_the_refund(policy, de
     request = started(order)
     RecordingAdapter.reset()
     # given the receipt was recorded but its message still waits for a worker
-    receive_return(request=request, store=store, actor=associate)
+    receive_return(return_request=request, store=store, actor=associate)
     (waiting,) = OutboxMessage.objects.filter(topic="returns.notify", status="pending")
     # when the refund is issued before the worker got to it
-    refund_return(request=request, store=store, actor=associate, method="store_credit")
+    refund_return(return_request=request, store=store, actor=associate, method="store_credit")
     # then only the refund message is left to send
     assert not OutboxMessage.objects.filter(pk=waiting.pk).exists()
     assert deliver_pending() == ["delivered"]
@@ -112,7 +112,7 @@ def test_the_refund_reaches_the_phone_without_sms_consent(policy, deliver, shirt
 
 def test_no_return_sms_or_push_says_a_phrase_twice(policy, deliver, shirt, store, associate):
     received = started(deliver([("SHIRT-M", 1)]))
-    receive_return(request=received, store=store, actor=associate)
+    receive_return(return_request=received, store=store, actor=associate)
     refunded = complete_return(
         store=store,
         actor=associate,
@@ -120,7 +120,9 @@ def test_no_return_sms_or_push_says_a_phrase_twice(policy, deliver, shirt, store
         order=deliver([("SHIRT-M", 1)]),
         lines=[LineRequest(sku="SHIRT-M", quantity=1, reason="wrong_size")],
     )
-    rejected = reject_return(request=started(deliver([("SHIRT-M", 1)])), store=store, actor=associate, reason="Worn")
+    rejected = reject_return(
+        return_request=started(deliver([("SHIRT-M", 1)])), store=store, actor=associate, reason="Worn"
+    )
     for request, kind in ((received, "received"), (refunded, "refunded"), (rejected, "rejected")):
         context = return_context(request=request, kind=kind)
         sms = render_return_message("sms", context, key="k", recipient="+447700900123")

@@ -152,7 +152,7 @@ def _in_progress(order, count, store, associate):
         request = start_return(
             order=order, lines=[LineRequest(line_number=1, quantity=1, reason="wrong_size")], channel="web", store=store
         )
-        receive_return(request=request, store=store, actor=associate, inspect=False)
+        receive_return(return_request=request, store=store, actor=associate, inspect=False)
 
 
 def test_desk_queries_are_constant_in_the_number_of_returns(

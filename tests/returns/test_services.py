@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from customers.models import Interaction, PointsEntry, StoreCreditAccount, Task
 from inventory.models import StockLevel, StockMovement
@@ -123,7 +125,7 @@ def test_a_store_without_a_returns_desk_refuses_clearly(policy, deliver, shirt, 
         order=order, lines=[LineRequest(line_number=1, quantity=1, reason="wrong_size")], channel="web"
     )
     with pytest.raises(ReturnError) as error:
-        receive_return(request=request, store=outlet, actor=associate)
+        receive_return(return_request=request, store=outlet, actor=associate)
     assert error.value.code == "returns_not_accepted"
     assert "does not take returns" in error.value.message
     assert ReturnRequest.objects.get().status == "requested"
@@ -356,7 +358,7 @@ def test_refund_to_store_credit_never_exceeds_what_was_paid(policy, deliver, shi
     )
     # when the same return is submitted again
     with pytest.raises(ReturnError) as error:
-        refund_return(request=request, store=store, actor=associate, method="original")
+        refund_return(return_request=request, store=store, actor=associate, method="original")
     # then it is refused and the card was never touched
     assert error.value.code == "already_refunded"
     assert order.payments.get().refunded_amount == Decimal("0.00")
@@ -467,9 +469,9 @@ def test_receiptless_return_is_store_credit_at_the_lowest_recent_price(
     second = services.start_receiptless_return(
         customer=shopper, lines=[LineRequest(sku="SHIRT-M", quantity=1, reason="changed_mind")], store=store
     )
-    receive_return(request=second, store=store, actor=associate)
+    receive_return(return_request=second, store=store, actor=associate)
     with pytest.raises(ReturnError) as error:
-        refund_return(request=second, store=store, actor=associate, method="original")
+        refund_return(return_request=second, store=store, actor=associate, method="original")
     assert error.value.code == "invalid_refund_method"
 
 
@@ -515,7 +517,7 @@ def test_dispositions_move_stock_in_the_receiving_stores_ledger(
     shirt_line, jeans_line, coat_line = request.lines.order_by("pk")
     # when received in another store: shirt back on sale, jeans damaged, coat held for inspection
     receive_return(
-        request=request,
+        return_request=request,
         store=other_store,
         actor=other_associate,
         inspections={
@@ -576,8 +578,8 @@ def test_mail_return_received_at_the_warehouse_refunds_the_card_less_postage(
     request = start_return(
         order=order, channel="web", method="mail", lines=[LineRequest(sku="SHIRT-M", quantity=1, reason="wrong_size")]
     )
-    receive_return(request=request, store=warehouse, actor=associate)
-    request = refund_return(request=request, store=warehouse, actor=associate, method="original")
+    receive_return(return_request=request, store=warehouse, actor=associate)
+    request = refund_return(return_request=request, store=warehouse, actor=associate, method="original")
     assert request.refund_total == Decimal("26.05") and request.fees_total == Decimal("3.95")
     assert order.payments.get().refunded_amount == Decimal("26.05")
     assert on_hand(shirt, warehouse) == 1
@@ -593,19 +595,19 @@ def test_a_manager_approves_a_flagged_online_return_before_it_comes_in(
     assert request.approval_required
     # when a manager of the store approves it on its own
     approve_return(
-        request=request,
+        return_request=request,
         store=store,
         approval=ManagerApproval(email=manager.email, pin=MANAGER_PIN, reason="Was travelling"),
         actor=associate,
     )
     # then the desk can receive and refund it without asking again
-    receive_return(request=request, store=store, actor=associate)
-    done = refund_return(request=request, store=store, actor=associate, method="original")
+    receive_return(return_request=request, store=store, actor=associate)
+    done = refund_return(return_request=request, store=store, actor=associate, method="original")
     assert done.status == "refunded" and done.approved_by == manager
     # and a second approval is refused: it is closed
     with pytest.raises(ReturnError) as error:
         approve_return(
-            request=request,
+            return_request=request,
             store=store,
             approval=ManagerApproval(email=manager.email, pin=MANAGER_PIN, reason="again"),
         )
@@ -619,9 +621,35 @@ def test_only_the_receiving_store_rejects_a_received_return(
 
     order = deliver([("SHIRT-M", 1)], channel="web")
     request = start_return(order=order, lines=[LineRequest(line_number=1, quantity=1, reason="other")], channel="web")
-    receive_return(request=request, store=store, actor=associate, inspect=False)
+    receive_return(return_request=request, store=store, actor=associate, inspect=False)
     with pytest.raises(ReturnError) as error:
-        reject_return(request=request, store=other_store, actor=other_associate, reason="Not ours")
+        reject_return(return_request=request, store=other_store, actor=other_associate, reason="Not ours")
     assert error.value.code == "wrong_store"
-    rejected = reject_return(request=request, store=store, actor=associate, reason="Worn and washed")
+    rejected = reject_return(return_request=request, store=store, actor=associate, reason="Worn and washed")
     assert rejected.status == "rejected"
+
+
+def _writes(captured, table: str) -> int:
+    return sum(1 for q in captured.captured_queries if q["sql"].startswith(f'UPDATE "{table}"'))
+
+
+def test_each_step_writes_the_return_and_its_lines_once(policy, deliver, shirt, store, associate):
+    # given an app order returned in store, then received and refunded apart
+    order = deliver([("SHIRT-M", 2)], channel="app")
+    started = start_return(order=order, lines=[LineRequest(line_number=1, quantity=1, reason="other")], channel="app")
+    # when the goods are received and inspected (condition, disposition and verdicts on the lines)
+    with CaptureQueriesContext(connection) as received:
+        receive_return(return_request=started, store=store, actor=associate)
+    # then the return's row and its lines are each written once
+    assert (_writes(received, "returns_returnrequest"), _writes(received, "returns_returnline")) == (1, 1)
+    # and at the counter's one step (start, receive, refund) the same holds for the whole chain
+    with CaptureQueriesContext(connection) as desk:
+        done = complete_return(
+            store=store,
+            actor=associate,
+            refund_method="store_credit",
+            order=order,
+            lines=[LineRequest(line_number=1, quantity=1, reason="other")],
+        )
+    assert done.status == "refunded" and done.lines.get().condition == "new"
+    assert (_writes(desk, "returns_returnrequest"), _writes(desk, "returns_returnline")) == (1, 1)

@@ -103,7 +103,7 @@ def store_b_work(store, other_store) -> StoreBWork:
         store=b,
         actor=b_associate,
     )
-    open_rma = receive_return(request=open_rma, store=b, actor=b_associate)
+    open_rma = receive_return(return_request=open_rma, store=b, actor=b_associate)
     transfer_out = request_transfer(from_location=b, to_location=third, lines=[(shirt, 2)], actor=third_associate)
     transfer_in = request_transfer(from_location=third, to_location=b, lines=[(shirt, 3)], actor=b_associate)
     transfer_in = ship_transfer(transfer=transfer_in, actor=third_associate)

@@ -56,7 +56,9 @@ def cause_every_event(*, store, associate, other_store, deliver, shipped, shoppe
     request = start_return(  # return.requested
         order=order, lines=[LineRequest(line_number=1, quantity=1, reason="wrong_size")], channel="web"
     )
-    complete_return(store=store, actor=associate, refund_method="store_credit", request=request)  # refunded, credit
+    complete_return(
+        store=store, actor=associate, refund_method="store_credit", return_request=request
+    )  # refunded, credit
     created = create_customer(first_name="Ada", last_name="Lovelace", email="ada@example.com")  # customer.created
     update_customer_profile(customer=created, values={"last_name": "King"})  # customer.updated
     twin = create_customer(first_name="Ada", email="ada.k@example.com")

@@ -142,7 +142,7 @@ class MyReturnCancelView(APIView):
         EmptyInput(data=request.data).is_valid(raise_exception=True)
         customer = customer_for_user(request.user)
         found = selectors.return_for_owner(customer, rma_number)
-        services.cancel_return(request=found, actor=request.user)
+        services.cancel_return(return_request=found, actor=request.user)
         return Response(s.ReturnOutput(selectors.return_for_owner(customer, rma_number)).data)
 
 

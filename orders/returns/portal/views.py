@@ -279,7 +279,7 @@ def detail(request, rma_number: str):
                 store=request.store,
                 actor=request.user,
                 refund_method=settlement.method,
-                request=found,
+                return_request=found,
                 inspections=inspections,
                 approval=settlement.approval,
                 exchange=settlement.exchange,
@@ -292,7 +292,7 @@ def detail(request, rma_number: str):
         else:
             return redirect("returns_portal:receipt", rma_number=done.rma_number)
     items, verdict = selectors.preview_return(
-        order=found.order, lines=specs, customer=found.customer, request=found, method=found.method
+        order=found.order, lines=specs, customer=found.customer, return_request=found, method=found.method
     )
     context = {
         "ret": found,
@@ -312,7 +312,7 @@ def detail_preview(request, rma_number: str):
     found = _return(rma_number)
     _, specs = forms.inspections_from(request.POST, list(found.lines.all()))
     items, verdict = selectors.preview_return(
-        order=found.order, lines=specs, customer=found.customer, request=found, method=found.method
+        order=found.order, lines=specs, customer=found.customer, return_request=found, method=found.method
     )
     return render(
         request,
@@ -333,7 +333,7 @@ def reject(request, rma_number: str):
     found = _return(rma_number)
     try:
         services.reject_return(
-            request=found, store=request.store, actor=request.user, reason=request.POST.get("reason", "")
+            return_request=found, store=request.store, actor=request.user, reason=request.POST.get("reason", "")
         )
     except ReturnError as exc:
         _show_error(request, exc)

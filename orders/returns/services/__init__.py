@@ -5,6 +5,10 @@ approval:  approve_return (ManagerApproval), verify_manager
 receiving: receive_return (Inspection), release_inspection
 refunds:   refund_return (ExchangeRequest)
 desk:      complete_return (the counter's one step), record_pos_return (PosReturn)
+
+The desk and the till chain the steps behind these (open_return, receive, refund) in one
+transaction, handing each other a ReturnContext (context.py) instead of keeping state on the return.
+A ReturnRequest is `return_request` here; `request` is only ever an HTTP request.
 """
 
 from orders.returns.services.approval import ManagerApproval, approve_return, verify_manager

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.models import ReturnRequest
-from orders.returns.services.requests import lock_request
+from orders.returns.services.context import lock_request
 from retail.approvals import ApprovalCredentials, verify_manager_approval
 from retail.errors import RetailCode, RetailError
 from retail.models import Store, User
@@ -47,8 +47,10 @@ def verify_manager(*, approval: ManagerApproval, store: Store, purpose: str = ""
         raise ReturnError(exc.message, code=exc.code, fields=exc.fields) from None
 
 
-def record_approval(*, request: ReturnRequest, store: Store, approval: ManagerApproval, actor: User | None) -> User:
-    """Verify and write the approval on a locked request; audited with the reason and what was accepted."""
+def record_approval(
+    *, return_request: ReturnRequest, store: Store, approval: ManagerApproval, actor: User | None
+) -> User:
+    """Verify and write the approval on a locked return; audited with the reason and what was accepted."""
     reason = (approval.reason or "").strip()
     if not reason:
         raise ReturnError(
@@ -56,24 +58,24 @@ def record_approval(*, request: ReturnRequest, store: Store, approval: ManagerAp
             code=ReturnCode.INVALID_RETURN,
             fields={"approval_reason": ["Required."]},
         )
-    manager = verify_manager(approval=approval, store=store, purpose=f"return {request.rma_number}")
+    manager = verify_manager(approval=approval, store=store, purpose=f"return {return_request.rma_number}")
     now = timezone.now()
-    request.approved_by, request.approved_at, request.approval_reason = manager, now, reason[:300]
-    request.updated_at = now
-    request.save(update_fields=["approved_by", "approved_at", "approval_reason", "updated_at"])
+    return_request.approved_by, return_request.approved_at, return_request.approval_reason = manager, now, reason[:300]
+    return_request.updated_at = now
+    return_request.save(update_fields=["approved_by", "approved_at", "approval_reason", "updated_at"])
     record_audit_event(
         actor=manager,
         action="return.approved",
-        obj=request,
+        obj=return_request,
         store=store,
         details={
-            "rma": request.rma_number,
+            "rma": return_request.rma_number,
             "reason": reason,
             "method": approval.method,
             "associate": actor.pk if isinstance(actor, User) else None,
-            "refund": str(request.refund_total),
-            "why": request.summary,
-            "lines": list(request.lines.filter(verdict="approval").values_list("explanation", flat=True)),
+            "refund": str(return_request.refund_total),
+            "why": return_request.summary,
+            "lines": list(return_request.lines.filter(verdict="approval").values_list("explanation", flat=True)),
         },
     )
     return manager
@@ -81,15 +83,15 @@ def record_approval(*, request: ReturnRequest, store: Store, approval: ManagerAp
 
 @transaction.atomic
 def approve_return(
-    *, request: ReturnRequest, store: Store, approval: ManagerApproval, actor: User | None = None
+    *, return_request: ReturnRequest, store: Store, approval: ManagerApproval, actor: User | None = None
 ) -> ReturnRequest:
     """Accept a return the policy flagged (out of window, final sale, receipt-less over the limit,
     refund over the threshold). The approver must manage `store`; the approval is audited."""
 
-    request = lock_request(request)
-    if not request.is_open:
-        raise ReturnError(f"Return {request.rma_number} is closed.", code=RetailCode.ILLEGAL_TRANSITION)
-    if not request.approval_required:
+    return_request = lock_request(return_request)
+    if not return_request.is_open:
+        raise ReturnError(f"Return {return_request.rma_number} is closed.", code=RetailCode.ILLEGAL_TRANSITION)
+    if not return_request.approval_required:
         raise ReturnError("This return is within the policy; no approval is needed.", code=ReturnCode.INVALID_RETURN)
-    record_approval(request=request, store=store, approval=approval, actor=actor)
-    return request
+    record_approval(return_request=return_request, store=store, approval=approval, actor=actor)
+    return return_request

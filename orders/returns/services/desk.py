@@ -8,11 +8,11 @@ from orders.models import Order
 from orders.numbers import normalise_order_number
 from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.models import ReturnRequest
-from orders.returns.services._tx import forget
 from orders.returns.services.approval import ManagerApproval
-from orders.returns.services.receiving import Inspection, receive_return, require_returns_desk
-from orders.returns.services.refunds import ExchangeRequest, refund_return
-from orders.returns.services.requests import LineRequest, start_receiptless_return, start_return
+from orders.returns.services.context import ReturnContext, hold
+from orders.returns.services.receiving import Inspection, receive, require_returns_desk
+from orders.returns.services.refunds import ExchangeRequest, refund
+from orders.returns.services.requests import LineRequest, open_receiptless_return, open_return
 from retail.domain.channel import Channel
 from retail.errors import RetailCode
 from retail.models import PosDevice, Store, User
@@ -24,7 +24,7 @@ def complete_return(
     store: Store,
     actor: User,
     refund_method: str,
-    request: ReturnRequest | None = None,
+    return_request: ReturnRequest | None = None,
     order: Order | None = None,
     customer=None,
     lines: list[LineRequest] | None = None,
@@ -33,43 +33,38 @@ def complete_return(
     exchange: ExchangeRequest | None = None,
     submission_key: str = "",
 ) -> ReturnRequest:
-    """One transaction for the counter: a scanned RMA (`request`), or an order and the lines chosen,
-    or a receipt-less return for `customer`; the manager's approval typed on the same screen; the
-    goods received and inspected here; the refund. Any refusal leaves nothing written. A second
-    submission of the same desk form (`submission_key`) is refused with `duplicate_submission`."""
+    """One transaction for the counter: a scanned RMA (`return_request`), or an order and the lines
+    chosen, or a receipt-less return for `customer`; the manager's approval typed on the same screen;
+    the goods received and inspected here; the refund. Any refusal leaves nothing written. A second
+    submission of the same desk form (`submission_key`) is refused with `duplicate_submission`.
+    The steps hand each other a ReturnContext: the return's row and lines are written once, by the
+    refund."""
     require_returns_desk(store)
-    held = request is None  # a return made here and now is ours alone until this transaction commits
-    if request is None:
-        if order is not None:
-            request = start_return.within(
-                order=order,
-                lines=lines or [],
-                channel=Channel.STORE,
-                store=store,
-                actor=actor,
-                submission_key=submission_key,
-            )
-        else:
-            request = start_receiptless_return.within(
-                customer=customer, lines=lines or [], store=store, actor=actor, submission_key=submission_key
-            )
-    if request.status in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):
-        # the refund below judges the return again under the order's lock, and saves its row whole
-        request = receive_return.within(
-            request=request, store=store, actor=actor, inspections=inspections, judge=False, held=held, save=False
+    if return_request is not None:
+        context = hold(return_request)
+    elif order is not None:
+        context = open_return(
+            order=order,
+            lines=lines or [],
+            channel=Channel.STORE,
+            store=store,
+            actor=actor,
+            submission_key=submission_key,
         )
-        held = True  # receive_return locked it (or it was made here)
-    request = refund_return.within(
-        request=request,
-        store=store,
-        actor=actor,
-        method=refund_method,
-        exchange=exchange,
-        approval=approval,
-        held=held,
-    )
-    forget(request)
-    return request
+    else:
+        context = open_receiptless_return(
+            customer=customer, lines=lines or [], store=store, actor=actor, submission_key=submission_key
+        )
+    context = _receive_here(context, store=store, actor=actor, inspections=inspections)
+    context = refund(context, store=store, actor=actor, method=refund_method, exchange=exchange, approval=approval)
+    return context.return_request
+
+
+def _receive_here(context: ReturnContext, *, store: Store, actor, inspections=None) -> ReturnContext:
+    """Goods not received yet (or received, not inspected) are received and inspected at this counter."""
+    if context.return_request.status not in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):
+        return context
+    return receive(context, store=store, actor=actor, inspections=inspections)
 
 
 @dataclass
@@ -138,7 +133,7 @@ def _record_pos_return(*, device: PosDevice, sale: PosReturn, receipt: str) -> R
         )
     if order is None:
         raise ReturnError("No purchase matches that order or receipt number.", code=ReturnCode.UNKNOWN_ORDER)
-    request = start_return.within(
+    context = open_return(
         order=order,
         lines=_pos_lines(sale.lines),
         channel=Channel.STORE,
@@ -146,7 +141,7 @@ def _record_pos_return(*, device: PosDevice, sale: PosReturn, receipt: str) -> R
         store=store,
         receipt_number=receipt,
     )
-    request = receive_return.within(request=request, store=store, actor=device, judge=False, held=True, save=False)
+    context = receive(context, store=store, actor=device)
     approval = None
     if sale.approval:
         approval = ManagerApproval(
@@ -156,8 +151,5 @@ def _record_pos_return(*, device: PosDevice, sale: PosReturn, receipt: str) -> R
             code=str(sale.approval.get("code") or ""),
             pin=str(sale.approval.get("pin") or ""),
         )
-    request = refund_return.within(
-        request=request, store=store, actor=None, method=sale.refund_method, approval=approval, held=True
-    )
-    forget(request)
-    return request
+    context = refund(context, store=store, actor=None, method=sale.refund_method, approval=approval)
+    return context.return_request

@@ -220,7 +220,7 @@ def judge_items(
     offer: OfferFacts | None = None,
     exclude_request: int | None = None,
 ) -> RequestVerdict:
-    """Run the policy over the items (sets item.facts and item.verdict) and the request as a whole."""
+    """Run the policy over the items (sets item.facts and item.verdict) and the return as a whole."""
     judged = []
     for item in items:
         item.facts = line_facts(item, order=order, today=today)

@@ -40,14 +40,14 @@ def notifications_muted():
 SUPERSEDES = {"refunded": "received", "exchanged": "received"}
 
 
-def notify_return(*, request: ReturnRequest, kind: str) -> None:
+def notify_return(*, return_request: ReturnRequest, kind: str) -> None:
     """Queue "received" / "refunded" / "exchanged" / "rejected"; sent after commit to the shopper's
     contacts. One message per event: a refund in the same visit as the receipt (the desk, the till)
     drops the "received" message that nobody has started to deliver."""
     if _muted.get():
         return
-    order = request.order if request.order_id else None
-    if request.customer_id is None and not (order and (order.email or order.phone)):
+    order = return_request.order if return_request.order_id else None
+    if return_request.customer_id is None and not (order and (order.email or order.phone)):
         return
     if kind in SUPERSEDES:
         waiting = (
@@ -56,10 +56,10 @@ def notify_return(*, request: ReturnRequest, kind: str) -> None:
                 topic=NOTIFY_TOPIC,
                 status=OutboxMessage.Status.PENDING,
                 attempts=0,
-                payload__return_id=request.pk,
+                payload__return_id=return_request.pk,
                 payload__kind=SUPERSEDES[kind],
             )
             .values_list("pk", flat=True)
         )
         OutboxMessage.objects.filter(pk__in=list(waiting)).delete()
-    enqueue_outbox_message(topic=NOTIFY_TOPIC, payload={"return_id": request.pk, "kind": kind})
+    enqueue_outbox_message(topic=NOTIFY_TOPIC, payload={"return_id": return_request.pk, "kind": kind})

@@ -10,7 +10,7 @@ from inventory.services import adjust_stock, restock_return
 from orders.errors import OrderCode
 from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.models import Condition, Disposition, ReturnLine, ReturnRequest
-from orders.returns.services._tx import remember, remembered, service
+from orders.returns.services.context import ReturnContext, hold, lock_request
 from orders.returns.services.facts import (
     DEFAULT_DISPOSITION,
     Item,
@@ -24,7 +24,7 @@ from orders.returns.services.facts import (
     units_in_returns,
 )
 from orders.returns.services.notify import notify_return
-from orders.returns.services.requests import lock_request, save_verdicts
+from orders.returns.services.requests import LINE_FIELDS, VERDICT_FIELDS, set_verdicts
 from retail.errors import RetailCode
 from retail.models import PosDevice, Store, User
 from retail.services import record_audit_event
@@ -47,20 +47,14 @@ def require_returns_desk(store: Store) -> None:
         )
 
 
-def rejudge(
-    request: ReturnRequest,
-    *,
-    lock_order: bool = False,
-    lines: list[ReturnLine] | None = None,
-    save_request: bool = True,
-):
-    """Judge the request again from its lines as they are now (conditions found at inspection, exact
-    amounts after earlier refunds), and store the verdicts. The window counts from the request's date.
-    With `save_request=False` only the lines are written: the caller saves the request's row itself.
-    Rules and order lines read earlier in this transaction (`remember`) are not read again."""
-    rules = remembered(request, "rules") or current_rules()
-    if lines is None:
-        lines = request_lines(request)
+def judge(context: ReturnContext) -> ReturnContext:
+    """Judge the return again from its lines as they are now (conditions found at inspection, exact
+    amounts after earlier refunds); the window counts from the return's date. The verdicts are set
+    on the return and its lines, not written (VERDICT_FIELDS, LINE_FIELDS: the caller writes them).
+    Reads only what the context does not carry yet, and hands it on."""
+    return_request = context.return_request
+    rules = context.rules or current_rules()
+    lines = context.lines if context.lines is not None else return_lines(return_request)
     items = [
         Item(
             quantity=ln.quantity,
@@ -72,37 +66,46 @@ def rejudge(
         for ln in lines
     ]
     offer = None
-    if request.order_id:
-        order_lines = None if lock_order else remembered(request, "order_lines")
+    order_lines = context.order_lines
+    if return_request.order_id:
         if order_lines is None:
-            order_lines = order_lines_for(request.order, lock=lock_order)
+            order_lines = tuple(order_lines_for(return_request.order))
         by_pk = {ol.pk: ol for ol in order_lines}
         for item in items:
             item.order_line = by_pk[item.order_line.pk]
-        done = units_in_returns(by_pk, statuses=ReturnRequest.DONE_STATUSES, exclude_request=request.pk)
+        done = units_in_returns(by_pk, statuses=ReturnRequest.DONE_STATUSES, exclude_request=return_request.pk)
         price_receipted(items, already=done)
         returning: dict[int, int] = {}
         for item in items:
             returning[item.order_line.pk] = returning.get(item.order_line.pk, 0) + item.quantity
-        offer = offer_facts(request.order, order_lines, returning=returning, done=done)
+        offer = offer_facts(return_request.order, order_lines, returning=returning, done=done)
     else:
-        price_receiptless(items, rules=rules, now=request.created_at)
+        price_receiptless(items, rules=rules, now=return_request.created_at)
     verdict = judge_items(
         items,
         rules=rules,
-        order=request.order,
-        today=local_date(request.created_at),
-        method=request.method,
-        customer=request.customer,
+        order=return_request.order,
+        today=local_date(return_request.created_at),
+        method=return_request.method,
+        customer=return_request.customer,
         offer=offer,
-        exclude_request=request.pk,
+        exclude_request=return_request.pk,
     )
-    save_verdicts(request, items, verdict, create=False, lines=lines, save_request=save_request)
-    return verdict
+    set_verdicts(return_request, items, verdict, lines)
+    return context.knowing(rules=rules, order_lines=order_lines, lines=tuple(lines))
 
 
-def request_lines(request: ReturnRequest) -> list[ReturnLine]:
-    return list(request.lines.select_related("variant__product__category__parent", "order_line").order_by("pk"))
+@transaction.atomic
+def rejudge_return(*, return_request: ReturnRequest) -> ReturnRequest:
+    """Judge a return again and store the verdicts (the demo seed, after moving a return back in time)."""
+    context = judge(hold(return_request))
+    ReturnLine.objects.bulk_update(context.lines, LINE_FIELDS)
+    context.return_request.save(update_fields=[*VERDICT_FIELDS, "updated_at"])
+    return context.return_request
+
+
+def return_lines(return_request: ReturnRequest) -> list[ReturnLine]:
+    return list(return_request.lines.select_related("variant__product__category__parent", "order_line").order_by("pk"))
 
 
 def _move_stock(lines: list[ReturnLine], *, store: Store, actor, reference: str) -> None:
@@ -133,12 +136,13 @@ def _user(actor) -> User | None:
 
 
 def inspect_lines(
-    request: ReturnRequest, *, store: Store, actor, inspections: dict[int, Inspection] | None, save: bool = True
-) -> list[ReturnLine]:
-    """Set each line's condition and disposition and move its stock (request locked by the caller).
-    With `save=False` the lines are only set: the verdicts saved next write them (save_verdicts)."""
+    context: ReturnContext, *, store: Store, actor, inspections: dict[int, Inspection] | None
+) -> ReturnContext:
+    """Set each line's condition and disposition (not written: the verdicts' write that follows takes
+    them, LINE_FIELDS) and move its stock."""
     inspections = inspections or {}
-    lines = remembered(request, "lines") or request_lines(request)
+    return_request = context.return_request
+    lines = context.lines if context.lines is not None else return_lines(return_request)
     unknown = set(inspections) - {line.pk for line in lines}
     if unknown:
         raise ReturnError(
@@ -161,93 +165,105 @@ def inspect_lines(
                 fields={f"lines.{line.pk}.disposition": ["Unknown."]},
             )
         line.condition, line.disposition = found.condition, disposition
-    if save:
-        ReturnLine.objects.bulk_update(lines, ["condition", "disposition"])
-    reference = f"return:{request.rma_number}"
+    reference = f"return:{return_request.rma_number}"
     try:
         _move_stock(lines, store=store, actor=_user(actor), reference=reference)
     except InventoryError as exc:
         raise ReturnError(exc.message, code=exc.code, fields=exc.fields) from None
-    remember(request, lines=lines)
-    return lines
+    return context.knowing(lines=tuple(lines))
 
 
-@service
-def receive_return(
+# What receiving sets on the return's row
+RECEIVED_FIELDS = ["store", "status", "updated_at", "received_at", "received_by", "inspected_at"]
+
+
+def receive(
+    context: ReturnContext,
     *,
-    request: ReturnRequest,
     store: Store,
     actor: User | PosDevice | None,
     inspections: dict[int, Inspection] | None = None,
     inspect: bool = True,
-    judge: bool = True,
-    held: bool = False,
-    save: bool = True,
-) -> ReturnRequest:
+) -> ReturnContext:
     """The goods are in this store's hands: record where, inspect (condition, disposition), move stock.
 
+    A step: the return's new state (RECEIVED_FIELDS, and its lines' LINE_FIELDS when inspected) is
+    set, not written; receive_return writes it with the verdicts, the desk's refund with its own.
     Only stores that accept returns; a mail return is received at the warehouse. With `inspect`,
     lines not in `inspections` keep the condition the shopper gave and its default disposition.
-    Locks the return's row, unless the caller `held` it already in this transaction. With
-    `save=False` the request's and its lines' new state is only set: a caller that saves them next in
-    the same transaction (the desk's refund: rejudge writes the lines, then the request's row) writes
-    them once.
     """
     require_returns_desk(store)
-    request = request if held else lock_request(request)
-    if request.status not in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):
+    return_request = context.return_request
+    if return_request.status not in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):
         raise ReturnError(
-            f"Return {request.rma_number} is {request.get_status_display().lower()}; it cannot be received again.",
+            f"Return {return_request.rma_number} is {return_request.get_status_display().lower()}; it cannot be "
+            "received again.",
             code=RetailCode.ILLEGAL_TRANSITION,
         )
-    if request.status == ReturnRequest.Status.RECEIVED and request.store_id != store.pk:
+    if return_request.status == ReturnRequest.Status.RECEIVED and return_request.store_id != store.pk:
         raise ReturnError(
-            f"Return {request.rma_number} was received at {request.store.name}; finish it there.",
+            f"Return {return_request.rma_number} was received at {return_request.store.name}; finish it there.",
             code=RetailCode.WRONG_STORE,
         )
     now = timezone.now()
-    first_receipt = request.status == ReturnRequest.Status.REQUESTED
-    request.store, request.status, request.updated_at = store, ReturnRequest.Status.RECEIVED, now
+    first_receipt = return_request.status == ReturnRequest.Status.REQUESTED
+    return_request.store, return_request.status, return_request.updated_at = store, ReturnRequest.Status.RECEIVED, now
     if first_receipt:
-        request.received_at, request.received_by = now, _user(actor)
-    fields = ["store", "status", "updated_at", "received_at", "received_by"]
-    lines = None
+        return_request.received_at, return_request.received_by = now, _user(actor)
+    inspected = ()
     if inspect:
-        lines = inspect_lines(request, store=store, actor=actor, inspections=inspections, save=save)
-        request.status, request.inspected_at = ReturnRequest.Status.INSPECTED, now
-        fields.append("inspected_at")
-    if save:
-        request.save(update_fields=fields)
-    if inspect and judge:
-        rejudge(request, lines=lines)
+        context = inspect_lines(context, store=store, actor=actor, inspections=inspections)
+        return_request.status, return_request.inspected_at = ReturnRequest.Status.INSPECTED, now
+        inspected = context.lines
     record_audit_event(
         actor=actor if isinstance(actor, PosDevice) else _user(actor),
         action="return.received",
-        obj=request,
+        obj=return_request,
         store=store,
         details={
-            "rma": request.rma_number,
+            "rma": return_request.rma_number,
             "inspected": inspect,
-            "dispositions": [(line.sku, line.quantity, line.disposition) for line in lines or []],
+            "dispositions": [(line.sku, line.quantity, line.disposition) for line in inspected],
         },
     )
     if first_receipt:
-        notify_return(request=request, kind="received")
-    return request
+        notify_return(return_request=return_request, kind="received")
+    return context
+
+
+@transaction.atomic
+def receive_return(
+    *,
+    return_request: ReturnRequest,
+    store: Store,
+    actor: User | PosDevice | None,
+    inspections: dict[int, Inspection] | None = None,
+    inspect: bool = True,
+) -> ReturnRequest:
+    """Receive (and inspect) a return on its own: its row locked, received, judged again from what
+    the inspection found, and written once (the return's row, its lines)."""
+    context = receive(hold(return_request), store=store, actor=actor, inspections=inspections, inspect=inspect)
+    fields = RECEIVED_FIELDS
+    if inspect:
+        context = judge(context)
+        ReturnLine.objects.bulk_update(context.lines, LINE_FIELDS)
+        fields = [*fields, *VERDICT_FIELDS]
+    context.return_request.save(update_fields=fields)
+    return context.return_request
 
 
 @transaction.atomic
 def release_inspection(*, line: ReturnLine, store: Store, actor: User, outcome: str) -> ReturnLine:
     """A unit held for inspection goes back on sale (`restock`) or is written off (`damaged`)."""
-    request = lock_request(line.request_id)
+    return_request = lock_request(line.request_id)
     line = ReturnLine.objects.select_related("variant").get(pk=line.pk)
-    if request.store_id != store.pk:
+    if return_request.store_id != store.pk:
         raise ReturnError("Release it in the store that received it.", code=RetailCode.WRONG_STORE)
     if line.disposition != Disposition.INSPECTION or line.inspection_released_at is not None:
         raise ReturnError("This line is not waiting for inspection.", code=RetailCode.ILLEGAL_TRANSITION)
     if outcome not in (Disposition.RESTOCK, Disposition.DAMAGED):
         raise ReturnError("Release to restock or damaged.", code=ReturnCode.INVALID_DISPOSITION)
-    reference = f"return:{request.rma_number}"
+    reference = f"return:{return_request.rma_number}"
     line.disposition = outcome
     _move_stock([line], store=store, actor=actor, reference=reference)
     line.inspection_released_at = timezone.now()
@@ -255,7 +271,7 @@ def release_inspection(*, line: ReturnLine, store: Store, actor: User, outcome: 
     record_audit_event(
         actor=actor,
         action="return.inspection_released",
-        obj=request,
+        obj=return_request,
         store=store,
         details={"sku": line.sku, "to": outcome},
     )

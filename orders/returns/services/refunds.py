@@ -9,6 +9,7 @@ checked under that lock.
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -22,13 +23,13 @@ from orders.errors import OrderError
 from orders.models import Order, Payment
 from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.events import record_return_event
-from orders.returns.models import ReturnRequest
+from orders.returns.models import ReturnLine, ReturnRequest
 from orders.returns.policy import allowed_refund_methods
-from orders.returns.services._tx import remembered, service
 from orders.returns.services.approval import ManagerApproval, record_approval
+from orders.returns.services.context import ReturnContext, hold
 from orders.returns.services.notify import backdated_to, notify_return
-from orders.returns.services.receiving import rejudge, request_lines
-from orders.returns.services.requests import lock_request
+from orders.returns.services.receiving import judge
+from orders.returns.services.requests import LINE_FIELDS
 from orders.services import GroupRequest, TenderRequest, place_order, refund_payment
 from retail.domain.channel import Channel
 from retail.domain.money import format_money, money
@@ -100,18 +101,18 @@ def _to_tenders(*, payments: list[Payment], amount: Decimal, reference: str, act
     return amount
 
 
-def _credit(*, request: ReturnRequest, amount: Decimal, reference: str, store: Store, actor) -> None:
+def _credit(*, return_request: ReturnRequest, amount: Decimal, reference: str, store: Store, actor) -> None:
 
     try:
         issue_store_credit(
-            customer=request.customer, amount=amount, reference=reference, actor=_user(actor), store=store
+            customer=return_request.customer, amount=amount, reference=reference, actor=_user(actor), store=store
         )
     except CustomerError as exc:
         raise ReturnError(exc.message, code=exc.code) from None
 
 
 def _exchange(
-    *, request: ReturnRequest, store: Store, actor, exchange: ExchangeRequest, refund: Decimal, payments
+    *, return_request: ReturnRequest, store: Store, actor, exchange: ExchangeRequest, refund: Decimal, payments
 ) -> dict:
 
     wanted = [(str(sku).strip(), q) for sku, q in exchange.lines or []]
@@ -131,10 +132,10 @@ def _exchange(
         )
     new_total = sum((money(variants[s].price * q) for s, q in wanted), ZERO)
     credit = min(refund, new_total)
-    rma = request.rma_number
+    rma = return_request.rma_number
     tenders = []
     if credit > ZERO:
-        _credit(request=request, amount=credit, reference=f"exchange:{rma}", store=store, actor=actor)
+        _credit(return_request=return_request, amount=credit, reference=f"exchange:{rma}", store=store, actor=actor)
         tenders.append(TenderRequest(method="store_credit", amount=credit))
     charged = new_total - credit
     if charged > ZERO:
@@ -155,7 +156,7 @@ def _exchange(
         order = place_order(
             channel=Channel.STORE,
             groups=[group],
-            customer=request.customer,
+            customer=return_request.customer,
             tenders=tenders,
             actor=_user(actor),
             store=store,
@@ -166,64 +167,68 @@ def _exchange(
     difference = refund - credit
     to_tenders = to_credit = ZERO
     if difference > ZERO:
-        if exchange.difference_to == "original" and request.order_id:
+        if exchange.difference_to == "original" and return_request.order_id:
             to_tenders = _to_tenders(payments=payments, amount=difference, reference=f"return:{rma}", actor=actor)
         else:
-            _credit(request=request, amount=difference, reference=f"return:{rma}", store=store, actor=actor)
+            _credit(
+                return_request=return_request, amount=difference, reference=f"return:{rma}", store=store, actor=actor
+            )
             to_credit = difference
     return {"order": order, "charged": charged, "to_tenders": to_tenders, "to_credit": credit + to_credit}
 
 
-def _reverse_points(*, request: ReturnRequest, actor) -> int:
+def _reverse_points(*, return_request: ReturnRequest, actor) -> int:
     """Points earned on the order, taken back in proportion to what this return refunds (cumulatively,
     so that returning everything in several goes reverses exactly what was earned)."""
-    order = request.order
-    if order is None or request.customer_id is None or not order.points_earned or order.total <= 0:
+    order = return_request.order
+    if order is None or return_request.customer_id is None or not order.points_earned or order.total <= 0:
         return 0
 
     earlier = (
         ReturnRequest.objects.filter(order=order, status__in=ReturnRequest.DONE_STATUSES)
-        .exclude(pk=request.pk)
+        .exclude(pk=return_request.pk)
         .aggregate(goods=Sum("goods_total"), points=Sum("points_reversed"))
     )
-    goods = (earlier["goods"] or ZERO) + request.goods_total
+    goods = (earlier["goods"] or ZERO) + return_request.goods_total
     target = int((Decimal(order.points_earned) * goods / order.total).to_integral_value(rounding=ROUND_DOWN))
     wanted = min(order.points_earned, target) - (earlier["points"] or 0)
     if wanted <= 0:
         return 0
-    entry = reverse_points(customer=request.customer, reference=order.number, points=wanted, actor=_user(actor))
+    entry = reverse_points(customer=return_request.customer, reference=order.number, points=wanted, actor=_user(actor))
     return -entry.points if entry is not None else 0
 
 
-def _timeline_and_task(*, request: ReturnRequest, lines, store: Store, actor) -> None:
-    if request.customer_id is None:
+def _timeline_and_task(*, return_request: ReturnRequest, lines, store: Store, actor) -> None:
+    if return_request.customer_id is None:
         return
 
-    order = request.order
-    where = f"in {store.name}" if request.method == ReturnRequest.Method.IN_STORE else "by mail"
+    order = return_request.order
+    where = f"in {store.name}" if return_request.method == ReturnRequest.Method.IN_STORE else "by mail"
     if order is None:
-        subject = f"Returned without a receipt {where} ({request.rma_number})"
+        subject = f"Returned without a receipt {where} ({return_request.rma_number})"
     elif order.channel == Channel.STORE:
-        subject = f"Bought in {order.store.name}, returned {where} ({request.rma_number})"
+        subject = f"Bought in {order.store.name}, returned {where} ({return_request.rma_number})"
     else:
-        subject = f"Bought {Channel(order.channel).bought}, returned {where} ({request.rma_number})"
+        subject = f"Bought {Channel(order.channel).bought}, returned {where} ({return_request.rma_number})"
     occurred_at = backdated_to()
     record_interaction(
         occurred_at=occurred_at,
-        customer=request.customer,
-        channel=Channel.STORE if request.method == ReturnRequest.Method.IN_STORE else (request.channel or Channel.WEB),
+        customer=return_request.customer,
+        channel=Channel.STORE
+        if return_request.method == ReturnRequest.Method.IN_STORE
+        else (return_request.channel or Channel.WEB),
         kind="return",
         source="returns",
-        external_id=f"{request.rma_number}:done",
+        external_id=f"{return_request.rma_number}:done",
         store=store,
         associate=_user(actor),
         subject=subject,
         data={
-            "rma": request.rma_number,
+            "rma": return_request.rma_number,
             "order_number": order.number if order else "",
             "bought_on": order.channel if order else "",
-            "refund": str(request.refund_total),
-            "refund_method": request.refund_method,
+            "refund": str(return_request.refund_total),
+            "refund_method": return_request.refund_method,
             "lines": [
                 {
                     "sku": line.sku,
@@ -237,53 +242,36 @@ def _timeline_and_task(*, request: ReturnRequest, lines, store: Store, actor) ->
         },
     )
     away = order is not None and order.channel in Channel.away_from_the_counter()
-    online_in_store = away and request.method == "in_store"
+    online_in_store = away and return_request.method == "in_store"
     if online_in_store and occurred_at is None:
-        customer = request.customer
+        customer = return_request.customer
         raise_task_for_event(
             customer=customer,
             reason=Task.Reason.RETURNED_IN_STORE,
-            trigger_key=f"return:{request.rma_number}",
+            trigger_key=f"return:{return_request.rma_number}",
             title=f"{customer} returned online order {order.number} in {store.name}: check the fit and follow up",
             store=customer.home_store or store,
         )
 
 
-@service
-def refund_return(
-    *,
-    request: ReturnRequest,
-    store: Store,
-    actor: User | None,
-    method: str,
-    exchange: ExchangeRequest | None = None,
-    approval: ManagerApproval | None = None,
-    held: bool = False,
-) -> ReturnRequest:
-    """Refund an inspected return once: to the original tenders, as store credit, or as an exchange.
-
-    Amounts are recomputed under the locks (exact unit shares of each line's paid total, fees,
-    offer clawback) and never exceed what the order paid and has not had back. Points earned are
-    reversed in proportion. Raises `already_refunded` for a second submission, `approval_required`
-    when a manager's approval is missing. Locks the return's row first (unless the caller `held` it
-    already in this transaction), then the order's, then its payments'.
-    """
-    request = request if held else lock_request(request)
-    if request.status in ReturnRequest.DONE_STATUSES:
+def _check_refundable(return_request: ReturnRequest, *, store: Store, method: str, exchange) -> None:
+    """Inspected here, not refunded yet, by a method this return allows."""
+    if return_request.status in ReturnRequest.DONE_STATUSES:
         raise ReturnError(
-            f"Return {request.rma_number} was already {request.get_status_display().lower()} "
-            f"({format_money(request.refund_total)} by {request.get_refund_method_display().lower()}).",
+            f"Return {return_request.rma_number} was already {return_request.get_status_display().lower()} "
+            f"({format_money(return_request.refund_total)} by "
+            f"{return_request.get_refund_method_display().lower()}).",
             code=ReturnCode.ALREADY_REFUNDED,
         )
-    if request.status != ReturnRequest.Status.INSPECTED:
+    if return_request.status != ReturnRequest.Status.INSPECTED:
         raise ReturnError(
-            f"Return {request.rma_number} is {request.get_status_display().lower()}: receive and inspect the goods "
-            "before refunding.",
+            f"Return {return_request.rma_number} is {return_request.get_status_display().lower()}: receive and "
+            "inspect the goods before refunding.",
             code=RetailCode.ILLEGAL_TRANSITION,
         )
-    if request.store_id != store.pk:
+    if return_request.store_id != store.pk:
         raise ReturnError(
-            f"Return {request.rma_number} was received at {request.store.name}; refund it there.",
+            f"Return {return_request.rma_number} was received at {return_request.store.name}; refund it there.",
             code=RetailCode.WRONG_STORE,
         )
     if method not in ReturnRequest.RefundMethod.values:
@@ -293,88 +281,151 @@ def refund_return(
             fields={"refund_method": ["Unknown."]},
         )
     refused = allowed_refund_methods(
-        receiptless=request.receiptless, known_shopper=request.customer_id is not None
+        receiptless=return_request.receiptless, known_shopper=return_request.customer_id is not None
     ).refused.get(method)
     if refused:
         raise ReturnError(refused, code=ReturnCode.INVALID_REFUND_METHOD, fields={"refund_method": [refused]})
     if method == ReturnRequest.RefundMethod.EXCHANGE and exchange is None:
         raise ReturnError("Say what the shopper takes instead.", code=ReturnCode.INVALID_EXCHANGE)
 
-    payments: list[Payment] = []
-    if request.order_id:
-        Order.objects.select_for_update(of=("self",)).filter(pk=request.order_id).first()
-        payments = list(Payment.objects.select_for_update().filter(order_id=request.order_id).order_by("pk"))
-    lines = remembered(request, "lines") or request_lines(request)
-    # sets the verdict, totals and approval_required on `request` (its row is saved below, once)
-    rejudge(request, lines=lines, save_request=False)
-    if approval is not None and request.approval_required and not request.is_approved:
-        record_approval(request=request, store=store, approval=approval, actor=actor)
-    if request.approval_required and not request.is_approved:
+
+def _lock_payments(return_request: ReturnRequest) -> list[Payment]:
+    """The order's row, then its payments' (primary-key order), locked: the cap is checked under them."""
+    if not return_request.order_id:
+        return []
+    Order.objects.select_for_update(of=("self",)).filter(pk=return_request.order_id).first()
+    return list(Payment.objects.select_for_update().filter(order_id=return_request.order_id).order_by("pk"))
+
+
+def _require_approval(return_request: ReturnRequest, *, store: Store, approval, actor) -> None:
+    """What the policy flags needs a manager: the approval typed with the refund, or `approval_required`."""
+    if approval is not None and return_request.approval_required and not return_request.is_approved:
+        record_approval(return_request=return_request, store=store, approval=approval, actor=actor)
+    if return_request.approval_required and not return_request.is_approved:
         why = [
             f"{sku}: {explanation}"
-            for sku, explanation in request.lines.filter(verdict="approval").values_list("sku", "explanation")
-        ] + [s for s in request.summary if "manager's approval" in s]
+            for sku, explanation in return_request.lines.filter(verdict="approval").values_list("sku", "explanation")
+        ] + [s for s in return_request.summary if "manager's approval" in s]
         raise ReturnError(
             "A manager of this store must approve this return. " + " ".join(why),
             code=ReturnCode.APPROVAL_REQUIRED,
             extra={"why": why},
         )
-    refund = request.refund_total
-    if request.order_id:
-        available = _refundable_for_order(request.order, payments)
-        if refund > available:
-            raise ReturnError(
-                f"This return would refund {format_money(refund)}, but only {format_money(available)} "
-                f"of order {request.order.number} was paid and not yet given back.",
-                code=ReturnCode.REFUND_EXCEEDS_PAID,
-            )
 
-    rma = request.rma_number
-    request.refunded_to_tenders = request.refunded_to_credit = request.exchange_charged = ZERO
+
+def _check_cap(return_request: ReturnRequest, payments: list[Payment]) -> None:
+    """Never more back than the order paid and has not had back already."""
+    if not return_request.order_id:
+        return
+    refund, available = return_request.refund_total, _refundable_for_order(return_request.order, payments)
+    if refund > available:
+        raise ReturnError(
+            f"This return would refund {format_money(refund)}, but only {format_money(available)} "
+            f"of order {return_request.order.number} was paid and not yet given back.",
+            code=ReturnCode.REFUND_EXCEEDS_PAID,
+        )
+
+
+def _pay_out(
+    return_request: ReturnRequest, *, method: str, payments: list[Payment], exchange, store: Store, actor
+) -> None:
+    """The refund to the original tenders, as store credit, or as an exchange; the return says which."""
+    refund, reference = return_request.refund_total, f"return:{return_request.rma_number}"
+    return_request.refunded_to_tenders = return_request.refunded_to_credit = return_request.exchange_charged = ZERO
+    return_request.status = ReturnRequest.Status.REFUNDED
     if method == ReturnRequest.RefundMethod.EXCHANGE:
         result = _exchange(
-            request=request, store=store, actor=actor, exchange=exchange, refund=refund, payments=payments
+            return_request=return_request, store=store, actor=actor, exchange=exchange, refund=refund, payments=payments
         )
-        request.exchange_order, request.exchange_charged = result["order"], result["charged"]
-        request.refunded_to_tenders, request.refunded_to_credit = result["to_tenders"], result["to_credit"]
-        request.status = ReturnRequest.Status.EXCHANGED
+        return_request.exchange_order, return_request.exchange_charged = result["order"], result["charged"]
+        return_request.refunded_to_tenders = result["to_tenders"]
+        return_request.refunded_to_credit = result["to_credit"]
+        return_request.status = ReturnRequest.Status.EXCHANGED
     elif refund > ZERO and method == ReturnRequest.RefundMethod.ORIGINAL:
-        request.refunded_to_tenders = _to_tenders(
-            payments=payments, amount=refund, reference=f"return:{rma}", actor=actor
+        return_request.refunded_to_tenders = _to_tenders(
+            payments=payments, amount=refund, reference=reference, actor=actor
         )
-        request.status = ReturnRequest.Status.REFUNDED
-    else:
-        if refund > ZERO:
-            _credit(request=request, amount=refund, reference=f"return:{rma}", store=store, actor=actor)
-            request.refunded_to_credit = refund
-        request.status = ReturnRequest.Status.REFUNDED
-    request.refund_method = method
-    request.points_reversed = _reverse_points(request=request, actor=actor)
-    now = timezone.now()
-    request.closed_at = request.updated_at = now
+    elif refund > ZERO:
+        _credit(return_request=return_request, amount=refund, reference=reference, store=store, actor=actor)
+        return_request.refunded_to_credit = refund
+    return_request.refund_method = method
+
+
+def refund(
+    context: ReturnContext,
+    *,
+    store: Store,
+    actor: User | None,
+    method: str,
+    exchange: ExchangeRequest | None = None,
+    approval: ManagerApproval | None = None,
+) -> ReturnContext:
+    """Refund an inspected return once: to the original tenders, as store credit, or as an exchange.
+
+    A step on a return this transaction holds (refund_return is the service). Amounts are
+    recomputed under the locks (exact unit shares of each line's paid total, fees, offer clawback)
+    and never exceed what the order paid and has not had back. Points earned are reversed in
+    proportion. Raises `already_refunded` for a second submission, `approval_required` when a
+    manager's approval is missing. Lock order: the return's row (the caller's), the order's, its
+    payments'. The return's row and lines are written here once, with what earlier steps set.
+    """
+    return_request = context.return_request
+    _check_refundable(return_request, store=store, method=method, exchange=exchange)
+    payments = _lock_payments(return_request)
+    # the verdict, totals and approval_required, on the return and its lines (its row is saved below, once)
+    context = judge(context)
+    ReturnLine.objects.bulk_update(context.lines, LINE_FIELDS)
+    _require_approval(return_request, store=store, approval=approval, actor=actor)
+    _check_cap(return_request, payments)
+    _pay_out(return_request, method=method, payments=payments, exchange=exchange, store=store, actor=actor)
+    return_request.points_reversed = _reverse_points(return_request=return_request, actor=actor)
+    return_request.closed_at = return_request.updated_at = timezone.now()
     # No full_clean on this hot path: amounts come from the engine and the database CHECKs them
     # (refund = goods - fees - clawback, nothing negative, a done return has a refund method).
-    request.save()
+    return_request.save()
+    _record_refund(return_request, store=store, actor=actor)
+    _timeline_and_task(return_request=return_request, lines=context.lines, store=store, actor=actor)
+    exchanged = return_request.status == ReturnRequest.Status.EXCHANGED
+    notify_return(return_request=return_request, kind="exchanged" if exchanged else "refunded")
+    return context
+
+
+def _record_refund(return_request: ReturnRequest, *, store: Store, actor) -> None:
+    refunded = return_request.status == ReturnRequest.Status.REFUNDED
     record_audit_event(
         actor=_user(actor),
-        action="return.refunded" if request.status == ReturnRequest.Status.REFUNDED else "return.exchanged",
-        obj=request,
+        action="return.refunded" if refunded else "return.exchanged",
+        obj=return_request,
         store=store,
         details={
-            "rma": rma,
-            "order": request.order.number if request.order_id else None,
-            "method": method,
-            "refund": str(refund),
-            "to_tenders": str(request.refunded_to_tenders),
-            "to_credit": str(request.refunded_to_credit),
-            "fees": str(request.fees_total),
-            "clawback": str(request.clawback_total),
-            "points_reversed": request.points_reversed,
-            "exchange_order": request.exchange_order.number if request.exchange_order_id else None,
-            "approved_by": request.approved_by_id,
+            "rma": return_request.rma_number,
+            "order": return_request.order.number if return_request.order_id else None,
+            "method": return_request.refund_method,
+            "refund": str(return_request.refund_total),
+            "to_tenders": str(return_request.refunded_to_tenders),
+            "to_credit": str(return_request.refunded_to_credit),
+            "fees": str(return_request.fees_total),
+            "clawback": str(return_request.clawback_total),
+            "points_reversed": return_request.points_reversed,
+            "exchange_order": return_request.exchange_order.number if return_request.exchange_order_id else None,
+            "approved_by": return_request.approved_by_id,
         },
     )
-    record_return_event("return.refunded", request)
-    _timeline_and_task(request=request, lines=lines, store=store, actor=actor)
-    notify_return(request=request, kind="exchanged" if request.status == ReturnRequest.Status.EXCHANGED else "refunded")
-    return request
+    record_return_event("return.refunded", return_request)
+
+
+@transaction.atomic
+def refund_return(
+    *,
+    return_request: ReturnRequest,
+    store: Store,
+    actor: User | None,
+    method: str,
+    exchange: ExchangeRequest | None = None,
+    approval: ManagerApproval | None = None,
+) -> ReturnRequest:
+    """Refund a return on its own: its row locked first, then `refund` (which see)."""
+    context = refund(
+        hold(return_request), store=store, actor=actor, method=method, exchange=exchange, approval=approval
+    )
+    return context.return_request

@@ -14,7 +14,7 @@ from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.events import record_return_event
 from orders.returns.models import Condition, Disposition, Reason, ReturnLine, ReturnRequest
 from orders.returns.numbers import new_qr_token, new_rma_number
-from orders.returns.services._tx import remember, service
+from orders.returns.services.context import ReturnContext, lock_request, service
 from orders.returns.services.facts import (
     Item,
     current_rules,
@@ -88,27 +88,27 @@ def _receipted_items(order: Order, order_lines: list[OrderLine], lines: list[Lin
     fields: dict[str, list[str]] = {}
     items: list[Item] = []
     wanted: dict[int, int] = defaultdict(int)
-    for index, request in enumerate(lines):
-        if request.line_number is not None:
-            order_line = by_number.get(request.line_number)
+    for index, asked in enumerate(lines):
+        if asked.line_number is not None:
+            order_line = by_number.get(asked.line_number)
         else:
-            candidates = by_sku.get((request.sku or "").strip(), [])
+            candidates = by_sku.get((asked.sku or "").strip(), [])
             order_line = next(
                 (c for c in candidates if returnable[c.pk].left - wanted[c.pk] > 0),
                 candidates[0] if candidates else None,
             )
         if order_line is None:
-            fields[f"lines.{index}"] = [f"Order {order.number} has no line {request.line_number or request.sku!r}."]
+            fields[f"lines.{index}"] = [f"Order {order.number} has no line {asked.line_number or asked.sku!r}."]
             continue
-        wanted[order_line.pk] += request.quantity
+        wanted[order_line.pk] += asked.quantity
         items.append(
             Item(
-                quantity=request.quantity,
-                reason=request.reason,
-                condition=request.condition,
+                quantity=asked.quantity,
+                reason=asked.reason,
+                condition=asked.condition,
                 order_line=order_line,
-                disposition=request.disposition,
-                reason_note=request.reason_note,
+                disposition=asked.disposition,
+                reason_note=asked.reason_note,
             )
         )
     code = OrderCode.INVALID_LINE
@@ -129,19 +129,19 @@ def _receipted_items(order: Order, order_lines: list[OrderLine], lines: list[Lin
     return items, held
 
 
-def _new_request(**values) -> ReturnRequest:
+def _new_return_request(**values) -> ReturnRequest:
     now = timezone.now()
     for _ in range(5):
         try:
             with transaction.atomic():
-                request = ReturnRequest(
+                return_request = ReturnRequest(
                     rma_number=new_rma_number(), qr_token=new_qr_token(), created_at=now, updated_at=now, **values
                 )
                 # Field checks only: the foreign keys are rows just read, and the database CHECKs
                 # the constraints (a query each through full_clean, on the desk's hot path).
-                request.clean_fields(exclude=[*FOREIGN_KEYS, "rma_number", "qr_token"])
-                request.save()
-                return request
+                return_request.clean_fields(exclude=[*FOREIGN_KEYS, "rma_number", "qr_token"])
+                return_request.save()
+                return return_request
         except IntegrityError as exc:
             if "return_desk_submission_once" in str(exc):
                 raise ReturnError("This return was already submitted.", code=ReturnCode.DUPLICATE_SUBMISSION) from None
@@ -161,62 +161,55 @@ def verdict_values(verdict) -> dict:
     }
 
 
-def save_verdicts(
-    request: ReturnRequest,
-    items: list[Item],
-    verdict,
-    *,
-    create: bool,
-    lines: list[ReturnLine] | None = None,
-    save_request: bool = True,
-) -> list[ReturnLine]:
-    """Write the engine's answer on the request and its lines (new lines, or the existing ones in order).
-    With `save_request=False` the request's fields are only set: its caller saves the row."""
-    if not create:  # a new request is inserted with these already (verdict_values)
-        values = verdict_values(verdict)
-        for field, value in values.items():
-            setattr(request, field, value)
-        request.updated_at = timezone.now()
-        if save_request:
-            request.save(update_fields=[*values, "updated_at"])
-    if create:
-        rows = []
-        for item in items:
-            variant = item.order_line.variant if item.order_line else item.variant
-            rows.append(
-                ReturnLine(
-                    request=request,
-                    order_line=item.order_line,
-                    variant=variant,
-                    sku=variant.sku,
-                    name=(item.order_line.name if item.order_line else variant.product.name)[:200],
-                    quantity=item.quantity,
-                    reason=item.reason,
-                    reason_note=(item.reason_note or "").strip()[:200],
-                    condition=item.condition,
-                    disposition=item.disposition,
-                    unit_basis=item.unit_basis,
-                    amount=item.paid,
-                    fee=item.verdict.fee,
-                    verdict=ReturnLine.Verdict.NEEDS_APPROVAL
-                    if item.verdict.needs_approval
-                    else ReturnLine.Verdict.ELIGIBLE,
-                    explanation=item.verdict.explanation,
-                )
+# What judging a return sets on its lines (condition and disposition too: the desk's receive leaves
+# them to the one write that follows the verdicts)
+LINE_FIELDS = ["condition", "disposition", "amount", "fee", "verdict", "explanation"]
+# ... and on the return (verdict_values)
+VERDICT_FIELDS = ["goods_total", "fees_total", "clawback_total", "refund_total", "approval_required", "summary"]
+
+
+def create_lines(return_request: ReturnRequest, items: list[Item]) -> list[ReturnLine]:
+    """The new return's lines, with the engine's verdict on each (the return's row carries its totals)."""
+    rows = []
+    for item in items:
+        variant = item.order_line.variant if item.order_line else item.variant
+        rows.append(
+            ReturnLine(
+                request=return_request,
+                order_line=item.order_line,
+                variant=variant,
+                sku=variant.sku,
+                name=(item.order_line.name if item.order_line else variant.product.name)[:200],
+                quantity=item.quantity,
+                reason=item.reason,
+                reason_note=(item.reason_note or "").strip()[:200],
+                condition=item.condition,
+                disposition=item.disposition,
+                unit_basis=item.unit_basis,
+                amount=item.paid,
+                fee=item.verdict.fee,
+                verdict=ReturnLine.Verdict.NEEDS_APPROVAL
+                if item.verdict.needs_approval
+                else ReturnLine.Verdict.ELIGIBLE,
+                explanation=item.verdict.explanation,
             )
-        return ReturnLine.objects.bulk_create(rows)
-    lines = lines if lines is not None else list(request.lines.order_by("pk"))
+        )
+    return ReturnLine.objects.bulk_create(rows)
+
+
+def set_verdicts(return_request: ReturnRequest, items: list[Item], verdict, lines) -> None:
+    """The engine's answer on an existing return and its lines, in order; nothing is written here
+    (VERDICT_FIELDS of the return, LINE_FIELDS of the lines: the caller writes them once)."""
+    for field, value in verdict_values(verdict).items():
+        setattr(return_request, field, value)
+    return_request.updated_at = timezone.now()
     for line, item in zip(lines, items, strict=True):
         line.amount, line.fee = item.paid, item.verdict.fee
         line.verdict = ReturnLine.Verdict.NEEDS_APPROVAL if item.verdict.needs_approval else ReturnLine.Verdict.ELIGIBLE
         line.explanation = item.verdict.explanation
-    # condition and disposition too: the desk's receive leaves them to this one write (save=False)
-    ReturnLine.objects.bulk_update(lines, ["condition", "disposition", "amount", "fee", "verdict", "explanation"])
-    return lines
 
 
-@service
-def start_return(
+def open_return(
     *,
     order: Order,
     lines: list[LineRequest],
@@ -228,11 +221,13 @@ def start_return(
     receipt_number: str = "",
     note: str = "",
     submission_key: str = "",
-) -> ReturnRequest:
+) -> ReturnContext:
     """Open a return of some units of an order; each line gets the policy's verdict in words.
 
     Locks the order's lines, so two returns of the same units cannot both pass the "bought minus
     already returned" check. Refuses unknown lines and too many units with nothing written.
+    A step in the caller's transaction (start_return is the service): the context carries the
+    rules, the order's lines and the new return's lines to the desk's next steps.
     """
     if method not in ReturnRequest.Method.values:
         raise ReturnError(
@@ -248,7 +243,7 @@ def start_return(
     rules = current_rules()
     price_receipted(items, already=held)
     verdict = judge_items(items, rules=rules, order=order, today=timezone.localdate(), method=method)
-    request = _new_request(
+    return_request = _new_return_request(
         order=order,
         customer=order.customer,
         method=method,
@@ -262,28 +257,29 @@ def start_return(
         note=(note or "").strip()[:300],
         **verdict_values(verdict),
     )
-    created = save_verdicts(request, items, verdict, create=True)
-    remember(request, rules=rules, order_lines=order_lines, lines=created)
+    created = create_lines(return_request, items)
     record_audit_event(
         actor=device or _actor(actor),
         action="return.requested",
-        obj=request,
-        store=request.started_store,
+        obj=return_request,
+        store=return_request.started_store,
         details={
-            "rma": request.rma_number,
+            "rma": return_request.rma_number,
             "order": order.number,
             "channel": channel,
             "method": method,
             "units": sum(i.quantity for i in items),
-            "approval_required": request.approval_required,
+            "approval_required": return_request.approval_required,
         },
     )
-    record_return_event("return.requested", request)
-    return request
+    record_return_event("return.requested", return_request)
+    return ReturnContext(return_request, rules=rules, order_lines=tuple(order_lines), lines=tuple(created))
 
 
-@service
-def start_receiptless_return(
+start_return = service(open_return)
+
+
+def open_receiptless_return(
     *,
     customer,
     lines: list[LineRequest],
@@ -293,9 +289,10 @@ def start_receiptless_return(
     receipt_number: str = "",
     note: str = "",
     submission_key: str = "",
-) -> ReturnRequest:
+) -> ReturnContext:
     """A return without a receipt: the shopper is known (profile or card), lines are SKUs credited at
-    the lowest recent price as store credit; the receipt-less limits per shopper apply."""
+    the lowest recent price as store credit; the receipt-less limits per shopper apply. A step, as
+    open_return (start_receiptless_return is the service)."""
 
     if not isinstance(customer, Customer) or customer.erased_at or customer.merged_into_id:
         raise ReturnError(
@@ -333,7 +330,7 @@ def start_receiptless_return(
         method=ReturnRequest.Method.IN_STORE,
         customer=customer,
     )
-    request = _new_request(
+    return_request = _new_return_request(
         order=None,
         customer=customer,
         method=ReturnRequest.Method.IN_STORE,
@@ -347,61 +344,56 @@ def start_receiptless_return(
         note=(note or "").strip()[:300],
         **verdict_values(verdict),
     )
-    save_verdicts(request, items, verdict, create=True)
+    created = create_lines(return_request, items)
     record_audit_event(
         actor=device or _actor(actor),
         action="return.requested",
-        obj=request,
+        obj=return_request,
         store=store,
-        details={"rma": request.rma_number, "receiptless": True, "credit": str(request.refund_total)},
+        details={"rma": return_request.rma_number, "receiptless": True, "credit": str(return_request.refund_total)},
     )
-    record_return_event("return.requested", request)
-    return request
+    record_return_event("return.requested", return_request)
+    return ReturnContext(return_request, rules=rules, lines=tuple(created))
 
 
-def lock_request(request: ReturnRequest | int) -> ReturnRequest:
-    pk = request.pk if isinstance(request, ReturnRequest) else request
-    found = (
-        ReturnRequest.objects.select_for_update(of=("self",))
-        .select_related("order", "customer", "store", "started_store")
-        .filter(pk=pk)
-        .first()
-    )
-    if found is None:
-        raise ReturnError("There is no such return.", code=RetailCode.NOT_FOUND)
-    return found
+start_receiptless_return = service(open_receiptless_return)
 
 
 @transaction.atomic
-def cancel_return(*, request: ReturnRequest, actor: User | None = None) -> ReturnRequest:
+def cancel_return(*, return_request: ReturnRequest, actor: User | None = None) -> ReturnRequest:
     """The shopper (or the store) calls off a return before the goods came in; the units are free again."""
-    request = lock_request(request)
-    if request.status != ReturnRequest.Status.REQUESTED:
+    return_request = lock_request(return_request)
+    if return_request.status != ReturnRequest.Status.REQUESTED:
         raise ReturnError(
-            f"Return {request.rma_number} is {request.get_status_display().lower()}; only a requested return "
-            "can be cancelled.",
+            f"Return {return_request.rma_number} is {return_request.get_status_display().lower()}; only a requested "
+            "return can be cancelled.",
             code=RetailCode.ILLEGAL_TRANSITION,
         )
     now = timezone.now()
-    request.status, request.closed_at, request.updated_at = ReturnRequest.Status.CANCELLED, now, now
-    request.save(update_fields=["status", "closed_at", "updated_at"])
-    record_audit_event(actor=_actor(actor), action="return.cancelled", obj=request, store=request.started_store)
-    return request
+    return_request.status = ReturnRequest.Status.CANCELLED
+    return_request.closed_at = return_request.updated_at = now
+    return_request.save(update_fields=["status", "closed_at", "updated_at"])
+    record_audit_event(
+        actor=_actor(actor), action="return.cancelled", obj=return_request, store=return_request.started_store
+    )
+    return return_request
 
 
 @transaction.atomic
-def reject_return(*, request: ReturnRequest, store: Store, actor: User, reason: str) -> ReturnRequest:
+def reject_return(*, return_request: ReturnRequest, store: Store, actor: User, reason: str) -> ReturnRequest:
     """Refuse a return before stock moved (goods go back to the shopper); the shopper is told why."""
 
-    request = lock_request(request)
-    if request.status not in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):
+    return_request = lock_request(return_request)
+    if return_request.status not in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):
         raise ReturnError(
-            f"Return {request.rma_number} is {request.get_status_display().lower()}; it can no longer be rejected.",
+            f"Return {return_request.rma_number} is {return_request.get_status_display().lower()}; it can no longer "
+            "be rejected.",
             code=RetailCode.ILLEGAL_TRANSITION,
         )
-    if request.store_id and request.store_id != store.pk:
+    if return_request.store_id and return_request.store_id != store.pk:
         raise ReturnError(
-            f"Return {request.rma_number} was received at {request.store.name}; only that store can reject it.",
+            f"Return {return_request.rma_number} was received at {return_request.store.name}; only that store can "
+            "reject it.",
             code=RetailCode.WRONG_STORE,
         )
     reason = (reason or "").strip()
@@ -410,12 +402,12 @@ def reject_return(*, request: ReturnRequest, store: Store, actor: User, reason: 
             "Say why the return is rejected.", code=ReturnCode.INVALID_RETURN, fields={"reason": ["Required."]}
         )
     now = timezone.now()
-    request.status, request.closed_at, request.updated_at = ReturnRequest.Status.REJECTED, now, now
-    request.note = reason[:300]
-    request.store = request.store or store
-    request.save(update_fields=["status", "closed_at", "updated_at", "note", "store"])
+    return_request.status, return_request.closed_at, return_request.updated_at = ReturnRequest.Status.REJECTED, now, now
+    return_request.note = reason[:300]
+    return_request.store = return_request.store or store
+    return_request.save(update_fields=["status", "closed_at", "updated_at", "note", "store"])
     record_audit_event(
-        actor=_actor(actor), action="return.rejected", obj=request, store=store, details={"reason": reason}
+        actor=_actor(actor), action="return.rejected", obj=return_request, store=store, details={"reason": reason}
     )
-    notify_return(request=request, kind="rejected")
-    return request
+    notify_return(return_request=return_request, kind="rejected")
+    return return_request
