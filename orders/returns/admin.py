@@ -106,6 +106,7 @@ class ReturnLineInline(admin.TabularInline):
         "condition",
         "disposition",
         "amount",
+        "tax_amount",
         "fee",
         "verdict",
         "explanation",

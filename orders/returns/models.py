@@ -351,6 +351,13 @@ class ReturnLine(models.Model):
         max_digits=10, decimal_places=2, default=ZERO, help_text="Receipt-less: the price credited per unit."
     )
     amount = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, help_text="Paid for these units.")
+    tax_amount = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The tax within the amount, given back with it (empty when the order line recorded none).",
+    )
     fee = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, help_text="Restocking fee.")
     verdict = models.CharField(max_length=10, choices=Verdict.choices, default=Verdict.ELIGIBLE)
     explanation = models.TextField(help_text="The policy's verdict in words.")
@@ -363,6 +370,10 @@ class ReturnLine(models.Model):
             models.CheckConstraint(
                 condition=Q(amount__gte=0, fee__gte=0, unit_basis__gte=0) & Q(fee__lte=models.F("amount")),
                 name="returnline_amounts_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_amount__isnull=True) | Q(tax_amount__gte=0, tax_amount__lte=models.F("amount")),
+                name="returnline_tax_within_amount",
             ),
         ]
         indexes = [models.Index(fields=["order_line"], name="returnline_order_line_idx")]

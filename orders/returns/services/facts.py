@@ -24,7 +24,8 @@ from orders.returns.policy import (
     judge_request,
     receiptless_price,
 )
-from retail.domain.money import allocate, money, unit_share
+from retail.domain.money import Money, allocate, money, unit_share
+from retail.domain.tax import LineTax, reverse_units
 
 ZERO = Decimal("0.00")
 DELIVERED = (Fulfillment.Status.COLLECTED, Fulfillment.Status.SHIPPED)
@@ -54,6 +55,7 @@ class Item:
     order_line: OrderLine | None = None
     variant: object = None
     paid: Decimal = ZERO
+    tax: Decimal | None = None  # the tax within `paid`, when its order line recorded its tax
     unit_basis: Decimal = ZERO
     price_note: str = ""
     disposition: str = ""
@@ -146,7 +148,20 @@ def price_receipted(items: list[Item], *, already: dict[int, int]) -> None:
         start = taken.get(line.pk, 0)
         count = min(item.quantity, max(0, line.quantity - start))
         item.paid = unit_share(line.total, line.quantity, start, count) if count else ZERO
+        item.tax = tax_given_back(line, start=start, count=count)
         taken[line.pk] = start + item.quantity
+
+
+def tax_given_back(line: OrderLine, *, start: int, count: int) -> Decimal | None:
+    """The tax within what units start+1 .. start+count of the line paid (retail.domain.tax.reverse_units:
+    all of a line's returns give back exactly its tax, none more than is left); None when the line
+    recorded no tax."""
+    if line.tax_amount is None:
+        return None
+    if not count:
+        return ZERO
+    taxed = LineTax(net=Money(line.net), tax=Money(line.tax_amount), gross=Money(line.total), rate=line.tax_rate)
+    return reverse_units(taxed, quantity=line.quantity, start=start, count=count).tax.amount
 
 
 def price_receiptless(items: list[Item], *, rules: Rules, now=None) -> None:

@@ -163,7 +163,7 @@ def verdict_values(verdict) -> dict:
 
 # What judging a return sets on its lines (condition and disposition too: the desk's receive leaves
 # them to the one write that follows the verdicts)
-LINE_FIELDS = ["condition", "disposition", "amount", "fee", "verdict", "explanation"]
+LINE_FIELDS = ["condition", "disposition", "amount", "tax_amount", "fee", "verdict", "explanation"]
 # ... and on the return (verdict_values)
 VERDICT_FIELDS = ["goods_total", "fees_total", "clawback_total", "refund_total", "approval_required", "summary"]
 
@@ -187,6 +187,7 @@ def create_lines(return_request: ReturnRequest, items: list[Item]) -> list[Retur
                 disposition=item.disposition,
                 unit_basis=item.unit_basis,
                 amount=item.paid,
+                tax_amount=item.tax,
                 fee=item.verdict.fee,
                 verdict=ReturnLine.Verdict.NEEDS_APPROVAL
                 if item.verdict.needs_approval
@@ -204,7 +205,7 @@ def set_verdicts(return_request: ReturnRequest, items: list[Item], verdict, line
         setattr(return_request, field, value)
     return_request.updated_at = timezone.now()
     for line, item in zip(lines, items, strict=True):
-        line.amount, line.fee = item.paid, item.verdict.fee
+        line.amount, line.tax_amount, line.fee = item.paid, item.tax, item.verdict.fee
         line.verdict = ReturnLine.Verdict.NEEDS_APPROVAL if item.verdict.needs_approval else ReturnLine.Verdict.ELIGIBLE
         line.explanation = item.verdict.explanation
 

@@ -1,0 +1,70 @@
+"""Returns give back tax exactly (issue 19.3): each return line records the tax within what its units
+paid (retail.domain.tax.reverse_units), so the returns of a line give back its tax to the cent, never
+more; lines that recorded no tax give back none recorded."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from customers.services.loyalty import assign_offer
+from orders.returns.models import ReturnLine
+from orders.returns.services import LineRequest, complete_return
+from retail.domain.channel import Channel
+from retail.markets import save_market, save_tax_rate
+from retail.models import Market, TaxClass, TaxRate
+from retail.models.tax import STANDARD
+from tests.customers.factories import OfferFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def poland(store) -> Market:
+    """The returns store sells in Poland: prices include 23% VAT."""
+    market = Market(code="pl", name="Poland", countries=["PL"], currency="PLN", default_language="pl",
+                    online_channels=[Channel.WEB.value])  # fmt: skip
+    market = save_market(market=market, actor=None)
+    store.market = market
+    store.save(update_fields=["market"])
+    rate = TaxRate(market=market, tax_class=TaxClass.objects.get(code=STANDARD), rate=Decimal(23),
+                   valid_from=date(2011, 1, 1))  # fmt: skip
+    save_tax_rate(rate=rate, actor=None)
+    return market
+
+
+def give_back(order, store, associate, sku, quantity):
+    request = complete_return(
+        store=store,
+        actor=associate,
+        refund_method="original",
+        order=order,
+        lines=[LineRequest(sku=sku, quantity=quantity, reason="wrong_size")],
+    )
+    return ReturnLine.objects.get(request=request)
+
+
+def test_a_partial_refund_then_the_rest_give_back_the_lines_tax_to_the_cent(
+    poland, policy, deliver, shirt, jeans, shopper, store, associate
+):
+    # given 3 shirts and jeans with 15% off, taxed at 23% inside the price
+    assign_offer(offer=OfferFactory(code="autumn15", discount_percent=Decimal("15.00")), customer=shopper)
+    order = deliver([("SHIRT-M", 3), ("JEANS-32", 1)], offer_code="autumn15")
+    shirts = order.lines.get(sku="SHIRT-M")
+    assert (shirts.total, shirts.tax_amount) == (Decimal("76.50"), Decimal("14.31"))
+
+    # when one shirt comes back, then the other two
+    first = give_back(order, store, associate, "SHIRT-M", 1)
+    rest = give_back(order, store, associate, "SHIRT-M", 2)
+
+    # then the first gives back its share (25.50 paid, 4.77 of it tax), the rest exactly what is left
+    assert (first.amount, first.tax_amount) == (Decimal("25.50"), Decimal("4.77"))
+    assert (rest.amount, rest.tax_amount) == (Decimal("51.00"), Decimal("9.54"))
+    assert first.tax_amount + rest.tax_amount == shirts.tax_amount
+    assert first.amount + rest.amount == shirts.total
+
+
+def test_a_line_without_recorded_tax_gives_back_none(policy, deliver, shirt, store, associate):
+    order = deliver([("SHIRT-M", 2)])
+    line = give_back(order, store, associate, "SHIRT-M", 1)
+    assert (line.amount, line.tax_amount) == (Decimal("30.00"), None)
