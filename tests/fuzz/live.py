@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inventory.api.fields import EXAMPLE_SKU
-from orders.api.examples import EXAMPLE_ORDER
 from tests.fuzz.world import World
 
 
@@ -190,7 +189,7 @@ def run(base_url: str, world: World, caller: str, budget: Budget, workdir: Path)
         "sku": EXAMPLE_SKU,  # what the receipt and the example order sold
         "pickup_stores": world.stores[:2],
         "receipt": world.receipts[0],
-        "order": EXAMPLE_ORDER,
+        "returnable_orders": world.returnable_orders,  # collected, EXAMPLE_ORDER first
     }
     half = Budget(budget.max_examples, budget.max_time // 2, budget.stateful_steps)
     outcomes = [

@@ -20,6 +20,7 @@ from tests.returns.factories import make_policy
 SHOPPER_EMAIL = "fuzz.shopper@example.com"
 LOGIN_URL = "/_allauth/app/v1/auth/login"
 CALLERS = ("anonymous", "shopper", "device", "staff", "integration")
+COLLECTED_ORDERS = 12  # of 30 units of the example SKU each: 360 returnable units
 
 
 @dataclass
@@ -31,6 +32,7 @@ class World:
     product_ids: list[int] = field(default_factory=list)
     order_numbers: list[str] = field(default_factory=list)
     ready_orders: list[str] = field(default_factory=list)  # of order_numbers, the ones with a pick-up ready
+    returnable_orders: list[str] = field(default_factory=list)  # of order_numbers, collected: returns start here
     rma_numbers: list[str] = field(default_factory=list)
     cart_tokens: list[str] = field(default_factory=list)
     list_item_ids: list[int] = field(default_factory=list)
@@ -166,7 +168,10 @@ def build_world(caller: str = "shopper") -> World:
     for _ in range(3):  # ready to collect: their QR and pick-up code are served (the shopper may cancel some)
         world.ready_orders.append(ready(order()).order.number)
     collected_orders = []
-    for _ in range(3):  # collected: what returns are started from
+    # collected: what returns are started from. Each valid return takes one unit, and a full run starts
+    # a few hundred: the hooks rotate over these orders so none runs out (one order's 30 units did, and
+    # every later case was a legitimate `too_many_units` that tested nothing past it)
+    for _ in range(COLLECTED_ORDERS):
         collected = ready(order())
         hand_over_pickup(
             fulfillment=collected,
@@ -180,7 +185,9 @@ def build_world(caller: str = "shopper") -> World:
     # the schema's example order number is a collected order of the shopper's
     Order.objects.filter(pk=collected_orders[0].pk).update(number=EXAMPLE_ORDER)
     world.order_numbers[world.order_numbers.index(collected_orders[0].number)] = EXAMPLE_ORDER
-    for collected_order in collected_orders[1:]:
+    world.returnable_orders = [placed.number for placed in collected_orders]
+    world.returnable_orders[0] = EXAMPLE_ORDER
+    for collected_order in collected_orders[1:3]:
         returned = start_return(
             order=collected_order,
             lines=[LineRequest(line_number=1, quantity=1, reason="wrong_size")],
