@@ -39,6 +39,11 @@ class CustomerCode(ErrorCode):
         409,
         "The gift card holds less than asked for; `balance` says how much is left.",
     )
+    GIFT_CARD_AMOUNT = (
+        "gift_card_amount",
+        400,
+        "A gift card amount (loaded, paid or refunded) is above 0.00; one card holds at most the limit `fields` names.",
+    )
     GIFT_CARD_ALREADY_REDEEMED = "gift_card_already_redeemed", 409, "The gift card already paid for this reference."
     GIFT_CARD_ALREADY_ISSUED = "gift_card_already_issued", 409, "A gift card was already issued for this reference."
     GIFT_CARD_WRONG_CURRENCY = "gift_card_wrong_currency", 409, "The gift card is in another currency."

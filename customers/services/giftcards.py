@@ -73,8 +73,10 @@ def _amount(value, field: str = "amount") -> Decimal:
         raise CustomerError(
             "Amounts are decimals like 12.50.", code=RetailCode.INVALID, fields={field: ["Not a number."]}
         ) from None
-    if amount <= 0:
-        raise CustomerError("The amount must be positive.", code=RetailCode.INVALID, fields={field: ["Must be > 0."]})
+    if amount <= 0:  # a rule of the amount, not its shape (a money string): its own code, not `invalid`
+        raise CustomerError(
+            "The amount must be positive.", code=CustomerCode.GIFT_CARD_AMOUNT, fields={field: ["Must be > 0."]}
+        )
     return amount
 
 
@@ -182,7 +184,8 @@ def issue_gift_card(
     _require_reference(reference)
     amount = _amount(amount)
     if amount > settings.GIFT_CARD_MAX_AMOUNT:
-        raise CustomerError(f"A gift card holds at most {settings.GIFT_CARD_MAX_AMOUNT}.", code=RetailCode.INVALID,
+        raise CustomerError(f"A gift card holds at most {settings.GIFT_CARD_MAX_AMOUNT}.",
+                            code=CustomerCode.GIFT_CARD_AMOUNT,
                             fields={"amount": [f"At most {settings.GIFT_CARD_MAX_AMOUNT}."]})  # fmt: skip
     if source not in GiftCard.Source.values:
         raise CustomerError("Issue a gift card as sold or goodwill.", code=RetailCode.INVALID_KIND,

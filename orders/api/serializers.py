@@ -115,6 +115,8 @@ class CheckoutInput(StrictSerializer):
     Which combination is sent is checked by the service (`invalid_fulfillment`, `empty_cart`).
     """
 
+    body_required = True  # no body says neither fulfillment nor groups: always invalid_fulfillment
+
     channel = OnlineChannelField(default=Channel.WEB)
     from_cart = serializers.BooleanField(default=False)
     lines = CartLineInput(many=True, required=False, max_length=100)

@@ -79,6 +79,8 @@ class AutoSchema(SpectacularAutoSchema):
         if operation is None:
             return None
 
+        if "requestBody" in operation and getattr(self.get_request_serializer(), "body_required", False):
+            operation["requestBody"]["required"] = True
         for parameter in operation.get("parameters", []):
             if parameter.get("in") == "path" and parameter["name"] in PATH_EXAMPLES:
                 parameter.setdefault("example", PATH_EXAMPLES[parameter["name"]])

@@ -29,6 +29,9 @@ def test_checkout_documents_the_retry_throttle_and_domain_answers(schema):
     assert {"unknown_sku", "empty_cart", "invalid_fulfillment", "pickup_not_offered"} <= set(codes(checkout, "400"))
     assert codes(checkout, "402") == ["payment_declined"]
     assert codes(checkout, "503") == ["order_number_clash"]
+    # and its body is required: without one it says neither fulfillment nor groups, always refused (a fuzzer
+    # sent none as valid data: schema-valid, answered invalid_fulfillment)
+    assert checkout["requestBody"]["required"] is True
     # and each code sits under the status it answers with
     for status, response in checkout["responses"].items():
         for code in response.get("x-error-codes", []):
