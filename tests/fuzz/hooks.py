@@ -226,6 +226,15 @@ def _cart(body: dict, world: dict) -> None:
     body["lines"] = [{"sku": sku, "quantity": quantity} for sku, quantity in lines.items()]
 
 
+_OPENED = itertools.count()  # sent carts opened so far in this run
+
+
+def _open_sent(body: dict, world: dict) -> None:
+    """A link the store really sent (the schema's example is a made-up token), each in turn: one opens once."""
+    tokens = world.get("sent_carts") or [body.get("token")]
+    body["token"] = tokens[next(_OPENED) % len(tokens)]
+
+
 COHERENT = {
     "POST /api/v1/carts/": lambda body, world, _: _cart(body, world),
     "PUT /api/v1/carts/{token}/": lambda body, world, _: _cart(body, world),
@@ -235,6 +244,7 @@ COHERENT = {
     "POST /api/v1/pos/returns/": lambda body, world, _: _return(body, world),
     "POST /api/v1/returns/": lambda body, world, _: _return(body, world),
     "POST /api/v1/orders/": lambda body, world, anonymous: _checkout(body, world, anonymous=anonymous),
+    "POST /api/v1/me/cart/open-sent/": lambda body, world, _: _open_sent(body, world),
 }
 
 

@@ -190,6 +190,7 @@ def run(base_url: str, world: World, caller: str, budget: Budget, workdir: Path)
         "pickup_stores": world.stores[:2],
         "receipt": world.receipts[0],
         "returnable_orders": world.returnable_orders,  # collected, EXAMPLE_ORDER first
+        "sent_carts": world.sent_carts,
     }
     half = Budget(budget.max_examples, budget.max_time // 2, budget.stateful_steps)
     outcomes = [

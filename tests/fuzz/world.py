@@ -33,6 +33,7 @@ class World:
     order_numbers: list[str] = field(default_factory=list)
     ready_orders: list[str] = field(default_factory=list)  # of order_numbers, the ones with a pick-up ready
     returnable_orders: list[str] = field(default_factory=list)  # of order_numbers, collected: returns start here
+    sent_carts: list[str] = field(default_factory=list)  # link tokens of carts a store sent the caller: each opens once
     rma_numbers: list[str] = field(default_factory=list)
     cart_tokens: list[str] = field(default_factory=list)
     list_item_ids: list[int] = field(default_factory=list)
@@ -94,8 +95,10 @@ def build_world(caller: str = "shopper") -> World:
         place_order,
         record_pos_sale,
         replace_cart_lines,
+        save_cart_for_customer,
         scan_pick,
     )
+    from orders.services.saved_carts import saved_cart_token
     from retail.api.fields import EXAMPLE_ID
     from tests.inventory.factories import CategoryFactory, ProductFactory, VariantFactory
 
@@ -229,6 +232,11 @@ def build_world(caller: str = "shopper") -> World:
         world.cart_tokens.append(cart.token)
     Cart.objects.filter(token=world.cart_tokens[0]).update(token=EXAMPLE_CART)
     world.cart_tokens[0] = EXAMPLE_CART
+    for _ in range(12):  # carts the store sent the shopper (each link opens once, then 409 cart_link_used)
+        sent = save_cart_for_customer(
+            customer=shopper, store=london, actor=manager, lines=[(EXAMPLE_SKU, 1), (variants[3].sku, 2)], send=True
+        )
+        world.sent_carts.append(saved_cart_token(sent))
     _integrations(world, manager)
     return world
 
