@@ -23,8 +23,8 @@ class ReadOnlyInline(admin.TabularInline):
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ["line_number", "sku", "name", "quantity", "unit_price", "discount", "total", "picked_quantity",
-              "cancelled_quantity", "fulfillment"]  # fmt: skip
+    fields = ["line_number", "sku", "name", "quantity", "unit_price", "discount", "total", "net", "tax_rate",
+              "tax_amount", "picked_quantity", "cancelled_quantity", "fulfillment"]  # fmt: skip
     readonly_fields = fields
 
 

@@ -1,5 +1,7 @@
 """Reads of the orders app, shaped for the API, the portal and the dashboard (constant queries)."""
 
+from decimal import Decimal
+
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import Count, F, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.expressions import RawSQL
@@ -21,6 +23,7 @@ from retail.models import Store, User
 from retail.selectors import stores_for_user
 
 S = Fulfillment.Status
+ZERO = Decimal("0.00")
 FULFILLMENT_KINDS = dict(Fulfillment.Kind.choices)
 FULFILLMENT_STATUSES = dict(Fulfillment.Status.choices)
 QUEUE_TABS = ("to_pick", "picking", "ready", "overdue", "expired", "to_ship")
@@ -168,6 +171,20 @@ def order_for_owner(user: User, number: str) -> Order:
     if customer is None or order is None:
         raise OrderError("There is no order with this number on your account.", code=RetailCode.NOT_FOUND)
     return order
+
+
+def tax_breakdown(order: Order) -> list[dict]:
+    """The receipt's tax summary: per rate (lowest first), the net, tax and gross of the order's lines
+    that recorded their tax (retail.domain.tax at checkout). Reads the order's lines as prefetched."""
+    rates: dict = {}
+    for line in order.lines.all():
+        if line.tax_amount is None:
+            continue
+        row = rates.setdefault(line.tax_rate, {"rate": line.tax_rate, "net": ZERO, "tax": ZERO, "gross": ZERO})
+        row["net"] += line.net
+        row["tax"] += line.tax_amount
+        row["gross"] += line.total
+    return [rates[rate] for rate in sorted(rates)]
 
 
 # --------------------------------------------------------------------------- staff

@@ -293,7 +293,7 @@ def order_cancel(request, number: str):
 @portal_view
 def receipt(request, number: str):
     order = _order(request, number)
-    return render(request, "orders/receipt.html", {"order": order})
+    return render(request, "orders/receipt.html", {"order": order, "tax_rates": selectors.tax_breakdown(order)})
 
 
 # --------------------------------------------------------------------------- clienteling panels

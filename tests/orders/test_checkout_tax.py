@@ -6,13 +6,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from customers.services.loyalty import assign_offer
 from orders.errors import OrderError
 from orders.models import Order, OrderLine
 from retail.domain.channel import Channel
-from retail.domain.money import Money
+from retail.domain.money import Money, format_money
 from retail.domain.tax import TaxableLine, compute_tax
 from retail.markets import save_market, save_tax_class, save_tax_rate
 from retail.models import Market, TaxClass, TaxRate
@@ -89,3 +90,29 @@ def test_a_market_whose_prices_exclude_tax_is_refused_until_checkout_adds_it(pol
     with pytest.raises(OrderError, match="its prices exclude tax"), transaction.atomic():
         place_pickup([(shirt.sku, 1)])
     assert not Order.objects.exists()
+
+
+def test_the_receipt_sums_the_tax_per_rate_in_the_same_queries(
+    poland, place_pickup, shopper, shirt, jeans, associate_client, django_assert_num_queries
+):
+    # given a taxed order (and, below, an untaxed one to compare)
+    order = place_pickup([(shirt.sku, 3), (jeans.sku, 1)])
+    lines = list(OrderLine.objects.filter(order=order))
+    tax = sum(line.tax_amount for line in lines)
+
+    # when (after a first page: a session's first request writes more)
+    associate_client.get(f"/portal/orders/{order.number}/receipt/")
+    with CaptureQueriesContext(connection) as taxed:
+        page = associate_client.get(f"/portal/orders/{order.number}/receipt/").content.decode()
+
+    # then one row for 23%: the lines' net, tax and gross
+    assert "Tax included" in page
+    row = page.split("<caption>Tax included</caption>")[1]
+    for amount in (sum(line.net for line in lines), tax, order.total):
+        assert format_money(amount, order.currency) in row
+    assert "23%" in row
+    poland.tax_rates.all().delete()
+    untaxed = place_pickup([(shirt.sku, 1), (jeans.sku, 1)])
+    with django_assert_num_queries(len(taxed.captured_queries)):
+        page = associate_client.get(f"/portal/orders/{untaxed.number}/receipt/").content.decode()
+    assert "Tax included" not in page
