@@ -45,6 +45,7 @@ from insights.selectors.stock import (
     stock_summary,
     transfer_lead_times,
 )
+from insights.selectors.tax import tax_by_market
 from insights.selectors.today import store_today
 
 __all__ = [
@@ -81,6 +82,7 @@ __all__ = [
     "stock_by_store",
     "stock_summary",
     "store_today",
+    "tax_by_market",
     "transfer_lead_times",
     "units_sold",
 ]

@@ -1,13 +1,17 @@
 """Returns give back tax exactly (issue 19.3): each return line records the tax within what its units
 paid (retail.domain.tax.reverse_units), so the returns of a line give back its tax to the cent, never
-more; lines that recorded no tax give back none recorded."""
+more; lines that recorded no tax give back none recorded. Insights' tax report nets them (here, where
+the order-and-return fixtures are)."""
 
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from customers.services.loyalty import assign_offer
+from insights.filters import Period
+from insights.selectors import tax_by_market
 from orders.returns.models import ReturnLine
 from orders.returns.services import LineRequest, complete_return
 from retail.domain.channel import Channel
@@ -68,3 +72,25 @@ def test_a_line_without_recorded_tax_gives_back_none(policy, deliver, shirt, sto
     order = deliver([("SHIRT-M", 2)])
     line = give_back(order, store, associate, "SHIRT-M", 1)
     assert (line.amount, line.tax_amount) == (Decimal("30.00"), None)
+
+
+def test_the_tax_report_per_market_and_rate_nets_the_returns(
+    poland, policy, deliver, shirt, jeans, store, associate, django_assert_num_queries
+):
+    # given a Polish order (3 shirts, jeans) with one shirt back, and an untaxed order elsewhere
+    order = deliver([("SHIRT-M", 3), ("JEANS-32", 1)])
+    first = give_back(order, store, associate, "SHIRT-M", 1)
+    lines = list(order.lines.all())
+    today = timezone.localdate()
+
+    # when (insights' figure: lines sold in the period, returns of those sales; the stores' clocks read once before)
+    tax_by_market(Period(start=today, end=today))
+    with django_assert_num_queries(2):
+        (row,) = tax_by_market(Period(start=today, end=today))
+
+    # then
+    assert (row["market"], row["currency"], row["rate"], row["lines"]) == ("pl", order.currency, Decimal("23.00"), 2)
+    assert row["tax"] == sum(line.tax_amount for line in lines)
+    assert row["net"] + row["tax"] == row["gross"] == order.total
+    assert (row["returned_gross"], row["returned_tax"]) == (first.amount, first.tax_amount)
+    assert row["tax_due"] == row["tax"] - first.tax_amount
