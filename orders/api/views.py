@@ -263,12 +263,7 @@ class CheckoutView(APIView):
             customer = customer_for_user(request.user) or link_user_to_customer(user=request.user)
         cart = None
         if v.get("from_cart"):
-            if customer is None:
-                raise OrderError("Sign in to check out your cart.", code=RetailCode.NOT_AUTHENTICATED)
-            cart = selectors.open_cart_of(customer)
-            lines = [(line.variant.sku, line.quantity) for line in cart.lines.select_related("variant")] if cart else []
-            if not lines:
-                raise OrderError("Your cart is empty.", code=OrderCode.EMPTY_CART)
+            cart, lines = services.cart_to_check_out(customer)
         else:
             lines = [(line["sku"], line["quantity"]) for line in v.get("lines") or []]
         if v.get("groups"):

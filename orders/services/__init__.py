@@ -2,7 +2,7 @@
 
 carts:     open_cart_for, create_anonymous_cart, replace_cart_lines, set_cart_line,
            merge_anonymous_cart, send_cart_to_customer
-checkout:  place_order (GroupRequest, TenderRequest); its steps are named in orders.services.checkout
+checkout:  place_order (GroupRequest, TenderRequest), cart_to_check_out; steps named in orders.services.checkout
 discounts: redeem_discounts (an offer, then points: checkout's and the till's)
 pickups:   start_picking, scan_pick, short_pick, mark_ready, record_arrival, hand_over_pickup,
            ship_fulfillment
@@ -24,7 +24,7 @@ from orders.services.carts import (
     send_cart_to_customer,
     set_cart_line,
 )
-from orders.services.checkout import GroupRequest, place_order
+from orders.services.checkout import GroupRequest, cart_to_check_out, place_order
 from orders.services.lifecycle import cancel_order, expire_pickup, send_pickup_reminder
 from orders.services.payments import TenderRequest, owed_amount, refund_payment, settle_payments
 from orders.services.pickups import (
@@ -48,6 +48,7 @@ __all__ = [
     "PosSale",
     "TenderRequest",
     "cancel_order",
+    "cart_to_check_out",
     "create_anonymous_cart",
     "expire_pickup",
     "hand_over_pickup",

@@ -126,6 +126,18 @@ def _check_group(index: int, group: GroupRequest) -> None:
         )
 
 
+def cart_to_check_out(customer: Customer | None) -> tuple[Cart, list[tuple[str, int]]]:
+    """The signed-in shopper's open cart and its lines as (sku, quantity): what `from_cart` checks
+    out (place_order closes the cart). Signed out is `not_authenticated`; no cart or no lines, `empty_cart`."""
+    if customer is None:
+        raise OrderError("Sign in to check out your cart.", code=RetailCode.NOT_AUTHENTICATED)
+    cart = Cart.objects.filter(customer=customer, status=Cart.Status.OPEN).first()
+    lines = [(line.variant.sku, line.quantity) for line in cart.lines.select_related("variant")] if cart else []
+    if not lines:
+        raise OrderError("Your cart is empty.", code=OrderCode.EMPTY_CART)
+    return cart, lines
+
+
 def _load_variants(groups: list[GroupRequest]) -> dict[str, Variant]:
     skus = {str(sku).strip() for g in groups for sku, _ in g.lines}
     found = {v.sku: v for v in Variant.objects.filter(sku__in=skus).select_related("product__category")}

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from rest_framework.test import APIClient
 
 from customers.services.loyalty import earn_points, issue_store_credit
 from inventory import services as inventory
@@ -165,6 +166,16 @@ def test_checkout_from_the_cart_closes_it(shopper_api, shirt, jeans):
     assert response.status_code == 201, response.json()
     assert [line["sku"] for line in response.json()["lines"]] == ["SHIRT-M"]
     assert shopper_api.get("/api/v1/me/cart/").json()["lines"] == []
+
+
+def test_checking_out_a_cart_needs_a_signed_in_shopper_with_lines_in_it(shopper_api, shirt):
+    # when a guest asks for "the cart", and a shopper whose cart is empty does
+    guest = post(APIClient(), {**_from_cart(), "contact": {"email": "guest@example.com"}}, key="g-1")
+    empty = post(shopper_api, _from_cart(), key="s-1")
+    # then each is told what is wrong, and nothing was placed
+    assert (guest.status_code, guest.json()["code"]) == (401, "not_authenticated")
+    assert (empty.status_code, empty.json()["code"]) == (400, "empty_cart")
+    assert not Order.objects.exists()
 
 
 def _from_cart():
