@@ -38,6 +38,7 @@ from customers.services import (
     update_customer_profile,
 )
 from retail.admin import CsvImportMixin, admin_may_view, streaming_csv_response
+from retail.replica import reporting, reporting_db
 from retail.services import record_audit_event
 
 
@@ -181,10 +182,12 @@ class CustomerAdmin(MergeTwoAction, CsvImportMixin, admin.ModelAdmin):
             object_type="customers.customer",
             details={"kind": kind, "via": "admin"},
         )
+        with reporting(request.user):  # read from the replica when it is fresh enough (retail/replica.py)
+            customers = Customer.objects.using(reporting_db()).filter(pk__in=queryset.values("pk"))
         return streaming_csv_response(
             filename=f"customers-{kind}.csv",
             header=MARKETING_COLUMNS if marketing else SERVICE_COLUMNS,
-            rows=customer_rows(Customer.objects.filter(pk__in=queryset.values("pk")), marketing=marketing),
+            rows=customer_rows(customers, marketing=marketing),
         )
 
     @admin.action(description="Export a marketing list (only those who said yes to email)", permissions=["view"])

@@ -12,6 +12,7 @@ from insights.models import Report
 from insights.pages import read_request, section_context
 from insights.portal.views import csv_response
 from retail.models import Store
+from retail.replica import reporting
 
 
 @admin.register(Report)
@@ -36,19 +37,21 @@ class ReportAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         self._check(request)
         form, period, section = read_request(request, stores=Store.objects.active().order_by("code"))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Channel insights · {dict(SECTIONS)[section]}",
-            "opts": self.model._meta,
-            "form": form,
-            "period": period,
-            "sections": SECTIONS,
-            "csv_url_name": "admin:insights_report_csv",
-            "currency": settings.CURRENCY,
-            "time_zone": settings.TIME_ZONE,
-            "scope_label": "All stores" if period.store_ids is None else f"{len(period.store_ids)} store(s)",
-            **section_context(section, period),
-        }
+        with reporting(request.user) as source:  # the replica when it is fresh enough (retail/replica.py)
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"Channel insights · {dict(SECTIONS)[section]}",
+                "opts": self.model._meta,
+                "form": form,
+                "period": period,
+                "sections": SECTIONS,
+                "csv_url_name": "admin:insights_report_csv",
+                "currency": settings.CURRENCY,
+                "time_zone": settings.TIME_ZONE,
+                "scope_label": "All stores" if period.store_ids is None else f"{len(period.store_ids)} store(s)",
+                "figures_source": source,
+                **section_context(section, period),
+            }
         return TemplateResponse(request, "insights/admin_report.html", context)
 
     def csv_view(self, request, figure: str):
@@ -57,4 +60,4 @@ class ReportAdmin(admin.ModelAdmin):
         if chosen is None:
             raise Http404("No such figure.")
         _form, period, _section = read_request(request, stores=Store.objects.active())
-        return csv_response(chosen, period)
+        return csv_response(chosen, period, user=request.user)

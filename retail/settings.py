@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "retail.api.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "retail.replica.RecentWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -159,6 +160,30 @@ if DB_POOL_MODE == "transaction":
 else:
     # JIT compilation cost ~50 ms per insights query and saves nothing on OLTP queries (measured).
     DATABASES["default"]["OPTIONS"].setdefault("options", env("DB_SESSION_OPTIONS", "-c jit=off"))
+# A streaming replica for heavy reads (docs/deploy.md 5): the "replica" alias, which only reports read
+# from, and only when they ask (retail/replica.py: `reporting_db()`; no router sends reads there).
+# Same options as the primary but a short connect timeout: a replica that does not answer costs a
+# report 2 s once, then the primary answers (the failure is remembered ~30 s). It is never migrated
+# (a physical copy of the primary) and the test runner makes no database on it (TEST MIRROR): in
+# the suite it is the test database, seen through a real replica by the replica tests
+# (tests/insights/test_replica.py) and unused elsewhere (DATABASE_REPLICA_URL empty).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_MAX_LAG = float(env("DATABASE_REPLICA_MAX_LAG", "30"))  # seconds; beyond, reports read the primary
+if DATABASE_REPLICA_URL or DJANGO_ENV == "test":
+    _where = dj_database_url.parse(DATABASE_REPLICA_URL or DATABASE_URL)
+    if _where["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must name a PostgreSQL streaming replica of DATABASE_URL")
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **{key: _where[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")},
+        "OPTIONS": {
+            **DATABASES["default"]["OPTIONS"],
+            **_where.get("OPTIONS", {}),
+            "connect_timeout": int(env("DB_REPLICA_CONNECT_TIMEOUT", "2")),  # libpq waits at least 2 s
+        },
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["retail.replica.NoMigrationsOnReplica"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: broker, result backend and cache when REDIS_URL is set; otherwise everything in-process.

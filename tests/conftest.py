@@ -25,6 +25,8 @@ XDIST_GROUPS = {
     "connections": ("inventory/test_concurrency.py", "orders/test_concurrency.py", "returns/test_concurrency.py"),
     # a chromium per journey against a live server: one browser at a time keeps their timeouts honest
     "browser": ("e2e/",),
+    # one streaming replica of the server (tests/replica.py), made once by the worker that runs them
+    "replica": ("insights/test_replica.py",),
 }
 
 

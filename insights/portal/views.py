@@ -8,6 +8,7 @@ from insights.figures import FIGURES, SECTIONS, csv_lines
 from insights.pages import read_request, section_context
 from retail.models import Store
 from retail.portal.access import portal_view
+from retail.replica import reporting
 
 
 def _scope(request) -> dict:
@@ -20,15 +21,17 @@ def _scope(request) -> dict:
 @portal_view(manager_only=True)
 def index(request):
     form, period, section = read_request(request, **_scope(request))
-    context = {
-        "form": form,
-        "period": period,
-        "sections": SECTIONS,
-        "csv_url_name": "insights_portal:csv",
-        "scope_label": _scope_label(request, period),
-        "time_zone": timezone.get_current_timezone_name(),  # the store's: times "as counted at"
-        **section_context(section, period),
-    }
+    with reporting(request.user) as source:  # the replica when it is fresh enough (retail/replica.py)
+        context = {
+            "form": form,
+            "period": period,
+            "sections": SECTIONS,
+            "csv_url_name": "insights_portal:csv",
+            "scope_label": _scope_label(request, period),
+            "time_zone": timezone.get_current_timezone_name(),  # the store's: times "as counted at"
+            "figures_source": source,
+            **section_context(section, period),
+        }
     return render(request, "insights/index.html", context)
 
 
@@ -38,11 +41,12 @@ def download(request, figure: str):
     if chosen is None:
         raise Http404("No such figure.")
     _form, period, _section = read_request(request, **_scope(request))
-    return csv_response(chosen, period)
+    return csv_response(chosen, period, user=request.user)
 
 
-def csv_response(figure, period) -> StreamingHttpResponse:
-    rows = figure.rows(period)
+def csv_response(figure, period, *, user) -> StreamingHttpResponse:
+    with reporting(user):  # the rows are read here, streamed after
+        rows = figure.rows(period)
     response = StreamingHttpResponse(csv_lines(figure, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{figure.slug}_{period.start}_{period.end}.csv"'
     return response

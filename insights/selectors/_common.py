@@ -4,7 +4,7 @@ SQL fetches and the definition of a sale (`sold_orders`)."""
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connections
 from django.db.models import (
     Aggregate,
     DecimalField,
@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 
 from insights.filters import Period
 from orders.models import Order
+from retail.replica import reporting_db
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -61,7 +62,7 @@ def _ratio(part, whole, places: int = 1) -> float | None:
 
 
 def _fetch(sql: str, params) -> list[dict]:
-    with connection.cursor() as cursor:
+    with connections[reporting_db()].cursor() as cursor:
         cursor.execute(sql, params)
         names = [col[0] for col in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -69,8 +70,10 @@ def _fetch(sql: str, params) -> list[dict]:
 
 def sold_orders(period: Period):
     """Orders counted as sales: placed in the period at the chosen stores, not cancelled."""
-    return Order.objects.filter(period.within("placed_at", "store"), period.at("store")).exclude(
-        status=Order.Status.CANCELLED
+    return (
+        Order.objects.using(reporting_db())
+        .filter(period.within("placed_at", "store"), period.at("store"))
+        .exclude(status=Order.Status.CANCELLED)
     )
 
 

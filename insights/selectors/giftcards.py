@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from customers.models import GiftCardEntry
 from insights.filters import Period, chain_zone
 from insights.selectors._common import MONEY, ZERO, _ratio, channel_labels
+from retail.replica import reporting_db
 
 GOODWILL = "goodwill"
 
@@ -21,7 +22,8 @@ def gift_card_liabilities(period: Period) -> list[dict]:
         sold_here = GiftCardEntry.objects.filter(kind="issue", store_id__in=period.store_ids).values("card_id")
         cards &= Q(card_id__in=sold_here)
     rows = (
-        GiftCardEntry.objects.filter(cards)
+        GiftCardEntry.objects.using(reporting_db())
+        .filter(cards)
         .annotate(month=TruncMonth("card__issued_at", tzinfo=chain_zone()))
         .values("month", "card__channel", "card__source")
         .annotate(

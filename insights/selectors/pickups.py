@@ -13,6 +13,7 @@ from django.db.models import (
 from insights.filters import Period
 from insights.selectors._common import _duration, _hours, _median, _ratio, _scalar_sum
 from orders.models import Fulfillment, OrderLine
+from retail.replica import reporting_db
 
 
 def bopis_by_store(period: Period) -> list[dict]:
@@ -32,9 +33,8 @@ def bopis_by_store(period: Period) -> list[dict]:
         output_field=IntegerField(),
     )
     rows = list(
-        Fulfillment.objects.filter(
-            period.within("created_at", "location"), period.at("location"), kind__in=Fulfillment.COLLECT_KINDS
-        )
+        Fulfillment.objects.using(reporting_db())
+        .filter(period.within("created_at", "location"), period.at("location"), kind__in=Fulfillment.COLLECT_KINDS)
         .annotate(short=short_units)
         .values("location_id", "location__code", "location__name")
         .annotate(

@@ -17,12 +17,15 @@ from insights.selectors._common import _ratio, _scalar_sum, channels, sold_order
 from orders.models import OrderLine
 from orders.returns.models import Reason, ReturnLine, ReturnRequest
 from retail.domain.money import money
+from retail.replica import reporting_db
 
 
 def received_returns(period: Period):
     """Returns whose goods were received in the period at the chosen stores (not rejected/cancelled)."""
-    return ReturnRequest.objects.filter(period.within("received_at", "store"), period.at("store")).exclude(
-        status__in=[ReturnRequest.Status.REJECTED, ReturnRequest.Status.CANCELLED]
+    return (
+        ReturnRequest.objects.using(reporting_db())
+        .filter(period.within("received_at", "store"), period.at("store"))
+        .exclude(status__in=[ReturnRequest.Status.REJECTED, ReturnRequest.Status.CANCELLED])
     )
 
 
@@ -45,7 +48,8 @@ def returns_by_reason(period: Period) -> list[dict]:
     """
     sold = units_sold(period)
     rows = list(
-        ReturnLine.objects.filter(period.within("request__received_at", "request__store"), period.at("request__store"))
+        ReturnLine.objects.using(reporting_db())
+        .filter(period.within("request__received_at", "request__store"), period.at("request__store"))
         .exclude(request__status__in=[ReturnRequest.Status.REJECTED, ReturnRequest.Status.CANCELLED])
         .values("reason")
         .annotate(lines=Count("pk"), units=Sum("quantity"), amount=Sum("amount"))

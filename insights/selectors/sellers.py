@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 
 from insights.filters import Period
 from orders.models import Order
+from retail.replica import reporting_db
 
 
 def sales_by_seller(period: Period) -> list[dict]:
@@ -17,7 +18,8 @@ def sales_by_seller(period: Period) -> list[dict]:
     paid = Q(payment_request__status="paid") | Q(payment_request__isnull=True)
     live = ~Q(status=Order.Status.CANCELLED)
     rows = (
-        Order.objects.filter(period.within("placed_at", "store"), period.at("store"), seller__isnull=False)
+        Order.objects.using(reporting_db())
+        .filter(period.within("placed_at", "store"), period.at("store"), seller__isnull=False)
         .values("seller_id", "seller__full_name", "seller__email")
         .annotate(
             orders=Count("pk"),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from insights.filters import Period
 from insights.selectors._common import _duration, _hours, _median, _ratio
 from inventory.models import StockLevel, StockMovement, Transfer
+from retail.replica import reporting_db
 
 STOCK_SUMMARY_KEY = "insights:stock-summary:v1"
 STOCK_SUMMARY_SECONDS = 600  # kept 10 minutes; the beat task (insights.tasks) refreshes it every 5
@@ -34,7 +35,8 @@ def stock_summary(*, refresh: bool = False, store_ids: tuple[int, ...] | None = 
             return cached
     some = Q() if store_ids is None else Q(location__in=store_ids)
     rows = list(
-        StockLevel.objects.filter(some, variant__is_active=True, variant__product__is_active=True)
+        StockLevel.objects.using(reporting_db())
+        .filter(some, variant__is_active=True, variant__product__is_active=True)
         .values("location_id", "location__code", "location__name")
         .annotate(
             skus=Count("pk"),
@@ -61,7 +63,8 @@ def stock_by_store(period: Period) -> list[dict]:
     summary = stock_summary(store_ids=period.store_ids)
     levels = [r for r in summary["rows"] if period.store_ids is None or r["location_id"] in period.store_ids]
     sold = dict(
-        StockMovement.objects.filter(
+        StockMovement.objects.using(reporting_db())
+        .filter(
             period.within("created_at", "location"),
             period.at("location"),
             kind__in=[StockMovement.Kind.SALE, StockMovement.Kind.PICKUP],
@@ -95,9 +98,8 @@ def transfer_lead_times(period: Period) -> list[dict]:
     shipped -> received, in hours (average and median). One query."""
     lead = _duration("received_at", "requested_at")
     rows = (
-        Transfer.objects.filter(
-            period.within("received_at", "to_location"), period.at("to_location"), status=Transfer.Status.RECEIVED
-        )
+        Transfer.objects.using(reporting_db())
+        .filter(period.within("received_at", "to_location"), period.at("to_location"), status=Transfer.Status.RECEIVED)
         .values("to_location__code", "to_location__name")
         .annotate(
             transfers=Count("pk"),

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -172,3 +173,37 @@ def test_an_unknown_pool_mode_is_refused_by_name():
     result = _database_settings(DB_POOL_MODE="statement")
     assert result.returncode != 0
     assert "DB_POOL_MODE must be empty, 'session' or 'transaction'" in result.stderr
+
+
+def _replica_settings(**env_overrides) -> subprocess.CompletedProcess:
+    code = (
+        "import django, json, os; os.environ['DJANGO_SETTINGS_MODULE']='retail.settings'; django.setup();"
+        "from django.conf import settings as s; from django.db import router;"
+        "r = s.DATABASES.get('replica'); print(json.dumps(r and {k: r[k] for k in"
+        " ('HOST', 'PORT', 'NAME', 'CONN_MAX_AGE', 'OPTIONS', 'TEST')}));"
+        "print(router.allow_migrate('replica', 'orders'), router.allow_migrate('default', 'orders'))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"DB_POOL_MODE", "DJANGO_ENV", "DATABASE_REPLICA_URL"}}
+    env |= {"DATABASE_URL": "postgres://app@primary:5432/omnistore"} | env_overrides
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=settings.BASE_DIR, timeout=60
+    )
+
+
+def test_a_replica_url_adds_the_replica_alias_with_the_primarys_options_and_a_short_connect_timeout():
+    # given a deployment with a streaming replica (docs/deploy.md 5), and one without
+    with_replica = _replica_settings(DATABASE_REPLICA_URL="postgres://app@replica:5433/omnistore")
+    without = _replica_settings()
+    # then the alias reaches the replica with the primary's options, never migrated, never a test database
+    alias = json.loads(with_replica.stdout.splitlines()[0])
+    assert (alias["HOST"], alias["PORT"], alias["NAME"], alias["CONN_MAX_AGE"]) == ("replica", 5433, "omnistore", 60)
+    assert alias["OPTIONS"] == {"connect_timeout": 2, "options": "-c jit=off"}
+    assert alias["TEST"]["MIRROR"] == "default"
+    assert with_replica.stdout.splitlines()[1] == "False True"  # migrations: on the primary only
+    assert without.stdout.splitlines()[0] == "null", without.stderr
+
+
+def test_a_replica_on_another_engine_is_refused():
+    result = _replica_settings(DATABASE_REPLICA_URL="mysql://app@replica/omnistore")
+    assert result.returncode != 0
+    assert "DATABASE_REPLICA_URL must name a PostgreSQL streaming replica" in result.stderr

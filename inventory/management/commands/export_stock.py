@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from inventory.exports import STOCK_EXPORT_COLUMNS, stock_rows
 from inventory.models import StockLevel
 from retail.models import Store
+from retail.replica import reporting, reporting_db
 from retail.spreadsheets import csv_writer
 
 
@@ -24,7 +25,8 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", type=Path, help="Write to this file instead of stdout.")
 
     def handle(self, *args, location: list[str], output: Path | None, **options):
-        levels = StockLevel.objects.all()
+        with reporting():  # the replica when one is configured and fresh enough (retail/replica.py)
+            levels = StockLevel.objects.using(reporting_db())
         if location:
             known = set(Store.objects.filter(code__in=location).values_list("code", flat=True))
             unknown = sorted(set(location) - known)

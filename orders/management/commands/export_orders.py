@@ -15,6 +15,7 @@ from django.utils import timezone
 from orders.exports import ORDER_COLUMNS, order_rows
 from orders.models import Order
 from retail.models import Store
+from retail.replica import reporting, reporting_db
 from retail.services import record_audit_event
 from retail.spreadsheets import csv_writer
 
@@ -37,7 +38,8 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", type=Path, help="Write to this file instead of stdout.")
 
     def handle(self, *args, since, until, channel, store, output: Path | None, **options):
-        orders = Order.objects.all()
+        with reporting():  # the replica when one is configured and fresh enough (retail/replica.py)
+            orders = Order.objects.using(reporting_db())
         if since:
             orders = orders.filter(placed_at__gte=timezone.make_aware(datetime.combine(since, time.min)))
         if until:
