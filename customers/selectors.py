@@ -269,13 +269,26 @@ def timeline_page(
 # --- panels -----------------------------------------------------------------------------------
 
 
+def _own_fields(model) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields]
+
+
+# notes_for / tasks_for read what the panels show of the author or assignee (User.__str__: the
+# name, else the email) and of the store (its code), not all their columns (the password hash too).
+
+
 def notes_for(customer: Customer, *, limit: int = 30) -> list[Note]:
-    return list(customer.notes.select_related("author", "store").order_by("-pinned", "-created_at", "-id")[:limit])
+    return list(
+        customer.notes.select_related("author", "store")
+        .only(*_own_fields(Note), "author__full_name", "author__email", "store__code")
+        .order_by("-pinned", "-created_at", "-id")[:limit]
+    )
 
 
 def tasks_for(customer: Customer, *, limit: int = 30) -> list[Task]:
     return list(
         customer.tasks.select_related("assignee", "store")
+        .only(*_own_fields(Task), "assignee__full_name", "assignee__email", "store__code")
         .filter(Q(status=Task.Status.OPEN) | Q(completed_at__gte=timezone.now() - timezone.timedelta(days=30)))
         .order_by("status", "due_on", "id")[:limit]
     )
