@@ -13,6 +13,7 @@ class OrderCode(ErrorCode):
     NO_ROUTE = "no_route", 400, "No location can fill the order (or the re-route) as asked."
     INVALID_POINTS = "invalid_points", 400, "Points to redeem are a whole number within the balance."
     INVALID_PAYMENT = "invalid_payment", 400, "A payment is missing, of an unknown method or of a wrong amount."
+    TOP_UP_AMOUNT = "top_up_amount", 400, "A wallet top-up is above 0.00 and at most the limit `fields` names."
     PAYMENT_DECLINED = "payment_declined", 402, "The card was refused by the provider."
     PAYMENT_MISMATCH = "payment_mismatch", 400, "The payments do not add up to the total."
     PAYMENT_STATE = "payment_state", 409, "The payments are not in a state that allows this."

@@ -14,7 +14,7 @@ from django.db import transaction
 from customers.errors import CustomerError
 from customers.models import Customer, StoreCreditAccount, StoreCreditEntry
 from customers.services.loyalty import issue_store_credit
-from orders.errors import OrderError
+from orders.errors import OrderCode, OrderError
 from orders.payments import get_payment_provider
 from orders.services._common import currency
 from retail.domain.money import money
@@ -43,7 +43,7 @@ def top_up_store_credit(*, customer: Customer, amount: Decimal, card_token: str,
     if amount <= 0 or amount > settings.WALLET_TOP_UP_MAX:
         raise OrderError(
             f"Top up between 0.01 and {settings.WALLET_TOP_UP_MAX}.",
-            code=RetailCode.INVALID,
+            code=OrderCode.TOP_UP_AMOUNT,  # a rule of the amount, not its shape (money the schema takes)
             fields={"amount": [f"0.01 to {settings.WALLET_TOP_UP_MAX}."]},
         )
     reference = "topup:" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]

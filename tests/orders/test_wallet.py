@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from customers.models import PayCode, StoreCreditAccount, StoreCreditEntry
@@ -58,6 +59,12 @@ def test_a_shopper_tops_up_once_per_key_and_a_declined_card_adds_nothing(app, sh
     assert declined.json()["code"] == "payment_declined" and credit(shopper) == Decimal("50.00")
     too_much = top_up(app, key="top-3", amount="500.01")
     assert too_much.status_code == 400 and credit(shopper) == Decimal("50.00")
+    # out of range is a rule of the amount with its own documented code (`invalid` is for a wrong shape;
+    # "0" is money the schema takes)
+    nothing = top_up(app, key="top-4", amount="0")
+    assert too_much.json()["code"] == nothing.json()["code"] == "top_up_amount" and nothing.status_code == 400
+    documented = SchemaGenerator().get_schema(request=None, public=True)["paths"][TOP_UP]["post"]
+    assert "top_up_amount" in documented["responses"]["400"]["x-error-codes"]
     assert app.get("/api/v1/me/loyalty/").json()["store_credit"] == "50.00"
 
 
