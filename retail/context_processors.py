@@ -4,7 +4,9 @@ from django.dispatch import receiver
 from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
 
+from retail.models import StoreMembership
 from retail.selectors import member_stores, stores_for_user
 
 
@@ -25,6 +27,9 @@ def portal(request):
         "current_store": store,
         "my_stores": my_stores,
         "store_role": getattr(request, "store_role", None),
+        "store_role_label": StoreMembership.Role(request.store_role).label
+        if getattr(request, "store_role", None)
+        else "",
         "portal_nav": portal_nav,  # reversed where a page shows the top bar, not for every fragment
     }
 
@@ -65,11 +70,11 @@ def portal_nav() -> list[tuple[str, str]]:
 
 
 PORTAL_NAV = [
-    ("Dashboard", "portal:dashboard"),
-    ("Customers", "customers_portal:search"),
-    ("Pick-ups", "orders_portal:pickup-queue"),
-    ("Returns", "returns_portal:desk"),
-    ("Gift cards", "customers_portal:giftcard-balance"),
-    ("Stock", "inventory_portal:lookup"),
-    ("Insights", "insights_portal:index"),
+    (_("Dashboard"), "portal:dashboard"),
+    (_("Customers"), "customers_portal:search"),
+    (_("Pick-ups"), "orders_portal:pickup-queue"),
+    (_("Returns"), "returns_portal:desk"),
+    (_("Gift cards"), "customers_portal:giftcard-balance"),
+    (_("Stock"), "inventory_portal:lookup"),
+    (_("Insights"), "insights_portal:index"),
 ]

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from retail.errors import PermissionDenied
 from retail.geo import distance_km
@@ -39,7 +39,9 @@ def memberships_of(user: User) -> list[StoreMembership]:
     its role and the store switcher share one query instead of one each."""
     cached = user.__dict__.get("_memberships")
     if cached is None:
-        cached = list(StoreMembership.objects.filter(user=user).select_related("store").order_by("store__code", "pk"))
+        cached = list(
+            StoreMembership.objects.filter(user=user).select_related("store__market").order_by("store__code", "pk")
+        )
         user.__dict__["_memberships"] = cached
     return cached
 
@@ -120,3 +122,17 @@ def forget_store_zones(**kwargs) -> None:
     """Receiver of Store's post_save / post_delete: now, and again once the change is committed."""
     cache.delete(STORE_ZONES_KEY)
     transaction.on_commit(lambda: cache.delete(STORE_ZONES_KEY))
+
+
+def portal_language(user: User, store: Store) -> str:
+    """The language a staff user reads the portal in: their own choice, else their store's market's
+    default (its market is read with the store), else the deployment's."""
+    return user.language or store_language(store)
+
+
+def store_language(store: Store) -> str:
+    """The store's market's default language (one the portal has), else the deployment's."""
+    try:
+        return translation.get_supported_language_variant(store.market.default_language or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE

@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from retail.errors import RetailCode, RetailError
 from retail.models import AuditEvent, IdempotencyKey, OutboxMessage, PosDevice, Store, StoreMembership, User
@@ -159,6 +160,24 @@ def record_verified_email(*, user: User) -> EmailAddress:
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
     return address
+
+
+@transaction.atomic
+def set_user_language(*, user: User, language: str) -> User:
+    """A user chooses the language they read the portal in ("" goes back to their store's market's
+    default). Audited, before and after."""
+    language = (language or "").strip()
+    if language and language not in dict(settings.LANGUAGES):
+        raise RetailError(
+            _("Choose one of the languages offered."),
+            code=RetailCode.INVALID,
+            fields={"language": [_("Unknown language.")]},
+        )
+    before = user.language
+    user.language = language
+    user.save(update_fields=["language"])
+    record_audit_event(actor=user, action="user.language_set", obj=user, details={"from": before, "to": language})
+    return user
 
 
 def purge_expired_idempotency_keys() -> int:

@@ -84,6 +84,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before common (Django's order): Accept-Language picks the language of anonymous
+    # pages and of the API; StaffLanguageMiddleware then puts a signed-in user's own choice over it.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "retail.api.caching.PrivateApiCacheMiddleware",
     "retail.api.middleware.LimitApiBodyMiddleware",
@@ -91,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "retail.replica.RecentWritesMiddleware",
+    "retail.middleware.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -116,7 +120,13 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "retail.context_processors.portal",
             ],
-            "builtins": ["retail.templatetags.money", "retail.templatetags.catalog", "retail.templatetags.channel"],
+            # i18n too: every template may {% translate %} without loading it.
+            "builtins": [
+                "django.templatetags.i18n",
+                "retail.templatetags.money",
+                "retail.templatetags.catalog",
+                "retail.templatetags.channel",
+            ],
         },
     }
 ]
@@ -283,6 +293,9 @@ HEADLESS_ONLY = False
 HEADLESS_SERVE_SPECIFICATION = False
 
 LANGUAGE_CODE = "en-gb"
+# The languages of the portal, messages and API errors (issue 19.1); a market offers some of them.
+LANGUAGES = [("en-gb", "English"), ("it", "Italiano"), ("pl", "Polski")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
@@ -295,7 +308,9 @@ GIFT_CARD_LOOKUP_LIMIT = int(env("GIFT_CARD_LOOKUP_LIMIT", "10"))
 GIFT_CARD_LOOKUP_WINDOW = int(env("GIFT_CARD_LOOKUP_WINDOW", "900"))
 WALLET_PAY_CODE_SECONDS = int(env("WALLET_PAY_CODE_SECONDS", "120"))  # the app's QR for paying at the till
 WALLET_TOP_UP_MAX = Decimal(env("WALLET_TOP_UP_MAX", "500.00"))  # the most one top-up adds to store credit
-MONEY_LOCALE = env("MONEY_LOCALE", LANGUAGE_CODE)  # how amounts are written: "en-gb" €1,813.72, "de" 1.813,72 €
+# How amounts are written: empty (the default) follows the reader's language ("en-gb" €1,813.72,
+# "it" 1.813,72 €, "pl" 1 813,72 zł); a locale here writes every amount that one way.
+MONEY_LOCALE = env("MONEY_LOCALE", "")
 PHONE_REGION = env("PHONE_REGION", "GB")  # how phone numbers typed without +country are read
 # Clienteling outreach: at most CUSTOMERS_CONTACT_CAP tasks per shopper per CUSTOMERS_CONTACT_WINDOW_DAYS.
 CUSTOMERS_CONTACT_CAP = int(env("CUSTOMERS_CONTACT_CAP", "2"))

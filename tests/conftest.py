@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from retail.models import StoreMembership
 from tests.factories import TEST_PASSWORD, MembershipFactory, StoreFactory
@@ -75,6 +76,15 @@ def _fresh_cache(_cache_redis):
     else:
         delete_keys(_cache_redis, prefix=settings.CACHES["default"]["KEY_PREFIX"])
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the deployment's language: a request activates its reader's for the thread
+    (LocaleMiddleware, a portal user's choice) and nothing switches it back between requests."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def delete_keys(client: redis.Redis, *, prefix: str) -> int:

@@ -17,7 +17,8 @@ the earlier part, so a later partial return refunds exactly what that part paid.
 
 `format_money` writes an amount as people of a locale write it: the currency's symbol where the
 locale puts it, its grouping and decimal marks. Amounts are never shown as "EUR 1,813.72", "155.98
-EUR" or a bare number beside them. The locale is settings.MONEY_LOCALE (default: LANGUAGE_CODE);
+EUR" or a bare number beside them. The locale is settings.MONEY_LOCALE if set, else the reader's
+language (the active translation: the portal user's, the shopper's, Accept-Language in the API);
 add a locale or a currency to the tables below.
 """
 
@@ -27,6 +28,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import total_ordering
 
 from django.conf import settings
+from django.utils import translation
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 ROUNDING = ROUND_HALF_UP  # the one rule
@@ -215,6 +217,7 @@ class MoneyStyle:
     decimal: str
     symbol_first: bool
     gap: str  # between symbol and number ("" for €1.00)
+    min_grouping: int = 1  # CLDR's minimumGroupingDigits: 2 leaves 1813,72 zł ungrouped, groups 12 345,67 zł
 
 
 # Per language (the part of the locale before "-"), the conventions of CLDR's standard currency format.
@@ -227,6 +230,7 @@ STYLES = {
     "it": MoneyStyle(group=".", decimal=",", symbol_first=False, gap=NBSP),
     "pt": MoneyStyle(group=".", decimal=",", symbol_first=False, gap=NBSP),
     "fr": MoneyStyle(group=NNBSP, decimal=",", symbol_first=False, gap=NBSP),
+    "pl": MoneyStyle(group=NBSP, decimal=",", symbol_first=False, gap=NBSP, min_grouping=2),
 }
 # Regional differences inside a language.
 REGION_STYLES = {
@@ -238,7 +242,9 @@ DECIMALS = {"JPY": 0, "KRW": 0, "ISK": 0}
 
 
 def money_locale() -> str:
-    return (getattr(settings, "MONEY_LOCALE", "") or settings.LANGUAGE_CODE or "en").lower().replace("_", "-")
+    """settings.MONEY_LOCALE if set, else the reader's language (the active translation)."""
+    chosen = getattr(settings, "MONEY_LOCALE", "") or translation.get_language() or settings.LANGUAGE_CODE or "en"
+    return chosen.lower().replace("_", "-")
 
 
 def _style(locale: str) -> MoneyStyle:
@@ -246,7 +252,9 @@ def _style(locale: str) -> MoneyStyle:
     return REGION_STYLES.get(locale) or STYLES.get(locale.split("-")[0]) or STYLES["en"]
 
 
-def _grouped(digits: str, mark: str) -> str:
+def _grouped(digits: str, mark: str, min_grouping: int = 1) -> str:
+    if len(digits) < 3 + min_grouping:
+        return digits
     head = len(digits) % 3 or 3
     parts = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
     return mark.join(parts)
@@ -268,7 +276,7 @@ def format_money(amount, currency: str | None = None, *, locale: str | None = No
     value = money(value, code)
     style = _style(locale or money_locale())
     whole, _, fraction = f"{abs(value):f}".partition(".")
-    number = _grouped(whole, style.group) + (style.decimal + fraction if places else "")
+    number = _grouped(whole, style.group, style.min_grouping) + (style.decimal + fraction if places else "")
     symbol = SYMBOLS.get(code, code)
     gap = style.gap if symbol in SYMBOLS.values() else NBSP  # a code ("CHF") always stands apart
     text = f"{symbol}{gap}{number}" if style.symbol_first else f"{number}{gap}{symbol}"

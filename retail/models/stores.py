@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from retail.models.markets import home_market_id
 
@@ -124,8 +125,8 @@ class Store(models.Model):
 
 class StoreMembership(models.Model):
     class Role(models.TextChoices):
-        ASSOCIATE = "associate", "Associate"
-        MANAGER = "manager", "Manager"
+        ASSOCIATE = "associate", _("Associate")
+        MANAGER = "manager", _("Manager")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")

@@ -7,12 +7,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from retail.models import Store, StoreMembership
-from retail.selectors import member_stores, role_in_store, stores_for_user
+from retail.selectors import member_stores, portal_language, role_in_store, stores_for_user
 
 SESSION_KEY = "portal_store_id"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -39,7 +39,7 @@ def resolve_current_store(request) -> Store | None:
     chosen = request.session.get(SESSION_KEY)
     mine = member_stores(request.user)
     if mine is None:
-        stores = stores_for_user(request.user)
+        stores = stores_for_user(request.user).select_related("market")  # its language (portal_language)
         store = stores.filter(pk=chosen).first() if chosen else None
         if store is None:
             store = stores.filter(kind=Store.Kind.STORE).first() or stores.first()
@@ -71,7 +71,8 @@ def portal_view(view=None, *, manager_only: bool = False):
 
     Sets `request.store` and `request.store_role` for the view and the templates. The view and
     its templates run on the store's clock (its time zone is the current one): times shown and
-    "today" are the store's, wherever the server is.
+    "today" are the store's, wherever the server is; and in the user's language (their choice,
+    else the store's market's default).
     """
 
     def decorator(func):
@@ -95,6 +96,9 @@ def portal_view(view=None, *, manager_only: bool = False):
                     f"Head office can look at {store.name} but not change anything there. "
                     "Ask for a membership of this store (or the customer-service role for shopper records)."
                 )
+            # Activated for the rest of the request (as LocaleMiddleware does), so Content-Language says it.
+            request.LANGUAGE_CODE = portal_language(request.user, store)
+            translation.activate(request.LANGUAGE_CODE)
             with timezone.override(store.zone):
                 response = func(request, *args, **kwargs)
             # Portal pages show shoppers' personal data on shared tablets: never kept in a browser cache.

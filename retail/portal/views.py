@@ -2,14 +2,18 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from retail.approvals import set_approval_pin
 from retail.errors import PermissionDenied, RetailError
 from retail.portal import dashboard as tiles
 from retail.portal.access import SESSION_KEY, portal_view
-from retail.selectors import get_store_for_staff, opening_hours, recent_audit_events
+from retail.portal.forms import LanguageForm
+from retail.selectors import get_store_for_staff, opening_hours, portal_language, recent_audit_events, store_language
+from retail.services import set_user_language
 
 
 @portal_view
@@ -48,6 +52,25 @@ def approval_pin(request):
             messages.success(request, f"Your approval PIN for {request.store.name} is set.")
             return redirect("portal:approval-pin")
     return render(request, "retail/approval_pin.html", {"membership": membership, "errors": errors})
+
+
+@portal_view
+@require_http_methods(["GET", "POST"])
+def language(request):
+    """The signed-in user chooses the language of their portal (or their store's market's)."""
+    form = LanguageForm(
+        request.POST or None, initial={"language": request.user.language}, store_default=store_language(request.store)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            set_user_language(user=request.user, language=form.cleaned_data["language"])
+        except RetailError as exc:
+            form.add_error("language", exc.message)
+        else:
+            translation.activate(portal_language(request.user, request.store))
+            messages.success(request, _("Your language is saved."))
+            return redirect("portal:language")
+    return render(request, "retail/language.html", {"form": form})
 
 
 @require_POST

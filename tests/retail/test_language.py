@@ -1,0 +1,130 @@
+"""Languages (issue 19.1): a staff user's own choice, else their store's market's default; the API by
+Accept-Language; amounts written as the reader's language writes them."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from retail.domain.channel import Channel
+from retail.domain.money import NBSP, format_money
+from retail.markets import save_market
+from retail.models import AuditEvent, Market
+from tests.factories import MembershipFactory, StoreFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = "/portal/"
+LANGUAGE = "/portal/language/"
+
+
+@pytest.fixture
+def warsaw(db):
+    poland = save_market(
+        market=Market(
+            code="pl",
+            name="Poland",
+            countries=["PL"],
+            currency="PLN",
+            default_language="pl",
+            languages=["pl", "en-gb"],
+            online_channels=[Channel.WEB.value],
+        ),
+        actor=None,
+    )
+    return StoreFactory(code="WAW-01", name="Warszawa Centrum", city="Warszawa", market=poland)
+
+
+def test_a_user_without_a_choice_reads_their_stores_market_language(client, warsaw):
+    # given
+    associate = MembershipFactory(store=warsaw).user
+    client.force_login(associate)
+
+    # when
+    response = client.get(DASHBOARD)
+
+    # then
+    assert response["Content-Language"] == "pl"
+    assert '<html lang="pl">' in response.text
+
+
+def test_a_users_own_choice_wins_over_the_market_and_the_browser(client, warsaw):
+    # given
+    associate = MembershipFactory(store=warsaw, user__language="it").user
+    client.force_login(associate)
+
+    # when
+    response = client.get(DASHBOARD, headers={"accept-language": "en-GB"})
+
+    # then
+    assert response["Content-Language"] == "it"
+
+
+def test_the_user_chooses_their_language_in_the_portal_and_it_is_audited(associate_client, associate):
+    # given the home market's default (English)
+    page = associate_client.get(LANGUAGE)
+    assert page.status_code == 200
+    assert 'value="it"' in page.text and 'value="pl"' in page.text
+
+    # when
+    response = associate_client.post(LANGUAGE, {"language": "pl"}, follow=True)
+
+    # then
+    associate.refresh_from_db()
+    assert associate.language == "pl"
+    assert response["Content-Language"] == "pl"
+    event = AuditEvent.objects.get(action="user.language_set")
+    assert event.details == {"from": "", "to": "pl"}
+
+    # and back to the store's default
+    associate_client.post(LANGUAGE, {"language": ""})
+    associate.refresh_from_db()
+    assert associate.language == ""
+    assert associate_client.get(DASHBOARD)["Content-Language"] == "en-gb"
+
+
+def test_a_language_the_portal_does_not_have_is_a_form_error(associate_client, associate):
+    # when
+    response = associate_client.post(LANGUAGE, {"language": "xx"})
+
+    # then
+    assert response.status_code == 200
+    assert 'role="alert"' in response.text
+    associate.refresh_from_db()
+    assert associate.language == ""
+
+
+def test_the_api_answers_in_the_callers_accept_language(api_client):
+    # when
+    response = api_client.get("/api/v1/stores/", headers={"accept-language": "pl,en;q=0.5"})
+
+    # then
+    assert response["Content-Language"] == "pl"
+
+
+@pytest.mark.parametrize(
+    ("language", "currency", "amount", "written"),
+    [
+        ("en-gb", "EUR", "1813.72", "€1,813.72"),
+        ("it", "EUR", "1813.72", f"1.813,72{NBSP}€"),
+        ("pl", "PLN", "1813.72", f"1813,72{NBSP}zł"),  # CLDR: Polish groups from five digits
+        ("pl", "PLN", "12345.6", f"12{NBSP}345,60{NBSP}zł"),
+        ("pl", "EUR", "-5", f"-5,00{NBSP}€"),
+    ],
+)
+def test_amounts_follow_the_readers_language(settings, language, currency, amount, written):
+    # given
+    settings.MONEY_LOCALE = ""
+
+    # when
+    with translation.override(language):
+        text = format_money(Decimal(amount), currency)
+
+    # then
+    assert text == written
+
+
+def test_a_money_locale_in_settings_writes_every_amount_one_way(settings):
+    settings.MONEY_LOCALE = "en-gb"
+    with translation.override("pl"):
+        assert format_money(Decimal("1813.72"), "EUR") == "€1,813.72"
