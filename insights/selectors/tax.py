@@ -7,6 +7,7 @@ from insights.filters import Period
 from insights.selectors._common import ZERO, _sold_through
 from orders.models import OrderLine
 from orders.returns.models import ReturnLine, ReturnRequest
+from retail.replica import reporting_db
 
 MARKET = "order__store__market"
 
@@ -18,13 +19,15 @@ def tax_by_market(period: Period) -> list[dict]:
     is what is left. Lines without recorded tax (before tax, untaxed markets) are not counted. Two
     queries, whatever the number of lines."""
     sold = (
-        OrderLine.objects.filter(_sold_through(period, "order__"), tax_amount__isnull=False)
+        OrderLine.objects.using(reporting_db())
+        .filter(_sold_through(period, "order__"), tax_amount__isnull=False)
         .values(f"{MARKET}__code", f"{MARKET}__name", "order__currency", "tax_rate")
         .annotate(lines=Count("pk"), net=Sum("net"), tax=Sum("tax_amount"), gross=Sum("total"))
         .order_by()
     )
     back = (
-        ReturnLine.objects.filter(
+        ReturnLine.objects.using(reporting_db())
+        .filter(
             _sold_through(period, "order_line__order__"),
             request__status__in=ReturnRequest.DONE_STATUSES,
             tax_amount__isnull=False,

@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from insights import selectors
-from insights.figures import SECTIONS
+from insights.figures import FIGURES, SECTIONS
 from orders.models import Order
 from retail import replica as reporting
 from retail.models import Store, StoreMembership
@@ -211,3 +211,19 @@ def test_the_admin_export_and_the_export_command_read_the_replica(replica, super
     # then
     assert len((tmp_path / "orders.csv").read_text().splitlines()) == len(orders) + 1
     assert len(standby) == 2 and 'FROM "orders_order"' in standby.captured_queries[1]["sql"]
+
+
+def test_every_figure_and_the_tax_report_read_the_replica_only(replica, chain):
+    # given
+    replica.wait_for_replay()
+    forget_cached_figures()
+    # when: every figure of the pages and CSVs, and the tax report, inside a report
+    with reporting.reporting() as source, on("default") as primary, on("replica") as standby:
+        for figure in FIGURES.values():
+            figure.rows(october())
+        selectors.tax_by_market(october())
+    # then: nothing of theirs on the primary (a selector reading the primary would show here); the stores'
+    # clocks are the shop's settings, read once there and cached
+    assert source.on_replica
+    assert [q["sql"] for q in primary.captured_queries if '"retail_store"."time_zone"' not in q["sql"]] == []
+    assert len(standby) > len(FIGURES)
