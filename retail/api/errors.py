@@ -78,8 +78,10 @@ def validation_error_body(detail) -> dict:
     fields = _flatten(detail)
     unknown = sorted(_unknown_paths(detail))
     if unknown:
+        several = len(unknown) > 1
         message = (
-            f"Unknown field{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. This operation does not take it."
+            f"Unknown field{'s' if several else ''}: {', '.join(unknown)}. "
+            f"This operation does not take {'them' if several else 'it'}."
         )
         return error_body(RetailCode.UNKNOWN_FIELD, message, fields)
     first = next(iter(fields.items()), ("", ["Invalid input."]))
