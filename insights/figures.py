@@ -30,6 +30,7 @@ SECTIONS = [
     ("inventory", "Inventory"),
     ("rfm", "RFM & lifetime value"),
     ("giftcards", "Gift cards"),
+    ("tax", "Tax"),
 ]
 SECTION_NAMES = dict(SECTIONS)
 
@@ -184,6 +185,25 @@ FIGURES: dict[str, Figure] = {
                 "expired_cards",
                 "outstanding",
                 "redeemed_share",
+            ),
+        ),
+        Figure(
+            "tax-by-market",
+            "tax",
+            "Tax per market and rate",
+            selectors.tax_by_market,
+            (
+                "market",
+                "market_name",
+                "currency",
+                "rate",
+                "lines",
+                "net",
+                "tax",
+                "gross",
+                "returned_gross",
+                "returned_tax",
+                "tax_due",
             ),
         ),
     )

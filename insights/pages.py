@@ -240,6 +240,19 @@ def giftcards(period: Period) -> dict:
     }
 
 
+def tax(period: Period) -> dict:
+    rows = selectors.tax_by_market(period)
+    return {
+        "rows": rows,
+        "chart_due": charts.bar_chart(
+            [(f"{r['market']} {r['rate'].normalize():f}% {r['currency']}", r["tax_due"]) for r in rows],
+            title="Tax due per market and rate",
+            colours=charts.PALETTE,
+            value_format=charts.money_label,
+        ),
+    }
+
+
 BUILDERS = {
     "sales": sales,
     "customers": customers,
@@ -248,6 +261,7 @@ BUILDERS = {
     "inventory": inventory,
     "rfm": rfm,
     "giftcards": giftcards,
+    "tax": tax,
 }
 
 

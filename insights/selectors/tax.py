@@ -17,7 +17,7 @@ def tax_by_market(period: Period) -> list[dict]:
     orders sold in the period that recorded their tax, and the gross and tax their refunded or
     exchanged returns gave back (attributed to the sale, as the sales figures' refunds are); `tax_due`
     is what is left. Lines without recorded tax (before tax, untaxed markets) are not counted. Two
-    queries, whatever the number of lines."""
+    queries, whatever the number of lines, on the reporting database (retail.replica)."""
     sold = (
         OrderLine.objects.using(reporting_db())
         .filter(_sold_through(period, "order__"), tax_amount__isnull=False)

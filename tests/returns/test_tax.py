@@ -15,9 +15,11 @@ from insights.selectors import tax_by_market
 from orders.returns.models import ReturnLine
 from orders.returns.services import LineRequest, complete_return
 from retail.domain.channel import Channel
+from retail.domain.money import format_money
 from retail.markets import save_market, save_tax_rate
 from retail.models import Market, TaxClass, TaxRate
 from retail.models.tax import STANDARD
+from tests.admin.conftest import staff_user
 from tests.customers.factories import OfferFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +96,20 @@ def test_the_tax_report_per_market_and_rate_nets_the_returns(
     assert row["net"] + row["tax"] == row["gross"] == order.total
     assert (row["returned_gross"], row["returned_tax"]) == (first.amount, first.tax_amount)
     assert row["tax_due"] == row["tax"] - first.tax_amount
+
+
+def test_insights_show_the_tax_per_market_and_rate(poland, policy, deliver, shirt, store, associate, client):
+    # given
+    order = deliver([("SHIRT-M", 3)])
+    first = give_back(order, store, associate, "SHIRT-M", 1)
+    line = order.lines.get()
+    client.force_login(staff_user(superuser=True))
+
+    # when
+    page = client.get("/portal/insights/?section=tax").content.decode()
+
+    # then
+    row = page.split('id="tax-h"')[1]
+    assert "Poland" in row and "23%" in row
+    for amount in (line.tax_amount, first.tax_amount, line.tax_amount - first.tax_amount):
+        assert format_money(amount, order.currency) in row
