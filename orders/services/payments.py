@@ -45,6 +45,83 @@ def _new_payment(order: Order, **values) -> Payment:
     return Payment.objects.create(order=order, created_at=now, updated_at=now, **values)
 
 
+SPEND_ORDER = {"store_credit": 0, "gift_card": 1, "card": 2}  # our own ledgers first, the card for the rest
+
+
+def _check_methods(tenders: list[TenderRequest]) -> None:
+    methods = [t.method for t in tenders]
+    if any(m not in SPEND_ORDER for m in methods):
+        raise OrderError(
+            "Pay by card, gift_card or store_credit.",
+            code=OrderCode.INVALID_PAYMENT,
+            fields={"payments": ["Unknown method."]},
+        )
+    if methods.count("card") > 1:
+        raise OrderError("Use one card per order.", code=OrderCode.INVALID_PAYMENT, fields={"payments": ["One card."]})
+
+
+def _tender_amount(tender: TenderRequest, *, index: int, left: Decimal, due: Decimal) -> Decimal:
+    """What this tender pays: its amount (positive, to the cent), or for a card without one, what is left."""
+    if tender.amount is not None:
+        try:
+            amount = money(tender.amount)
+        except ArithmeticError:
+            raise OrderError("Amounts are decimals like 12.50.", code=OrderCode.INVALID_PAYMENT) from None
+        if amount <= 0:
+            raise OrderError(
+                "Each payment amount must be positive.",
+                code=OrderCode.INVALID_PAYMENT,
+                fields={f"payments.{index}.amount": ["> 0"]},
+            )
+    elif tender.method == "card":
+        amount = left
+    else:
+        raise OrderError(
+            f"Say how much to pay with {tender.method}.",
+            code=OrderCode.INVALID_PAYMENT,
+            fields={f"payments.{index}.amount": ["Required."]},
+        )
+    if amount > left:
+        raise OrderError(f"The payments add up to more than the total of {due}.", code=OrderCode.PAYMENT_MISMATCH)
+    return amount
+
+
+def _spend_store_credit(*, order: Order, amount: Decimal, actor) -> Payment:
+    try:
+        entry = spend_store_credit(
+            customer=order.customer,
+            amount=amount,
+            reference=order.number,
+            actor=actor_or_none(actor),
+            store=order.store,
+        )
+    except CustomerError as exc:
+        raise OrderError(exc.message, code=exc.code, extra=exc.extra) from None
+    return _new_payment(
+        order,
+        method=Payment.Method.STORE_CREDIT,
+        provider="store_credit",
+        reference=f"credit:{entry.pk}",
+        amount=amount,
+        captured_amount=amount,
+        status=Payment.Status.CAPTURED,
+    )
+
+
+def _authorize_card(*, order: Order, token: str, amount: Decimal, idempotency_key: str) -> Payment:
+    provider = get_payment_provider()
+    auth = provider.authorize(token=token, amount=amount, currency=order.currency, idempotency_key=idempotency_key)
+    return _new_payment(
+        order,
+        method=Payment.Method.CARD,
+        provider=provider.name,
+        reference=auth.reference,
+        brand=auth.brand[:20],
+        last4=auth.last4,
+        amount=auth.amount,
+    )
+
+
 def authorize_payments(
     *, order: Order, tenders: list[TenderRequest], idempotency_key: str, actor=None
 ) -> list[Payment]:
@@ -55,82 +132,20 @@ def authorize_payments(
     due = order.total
     if due == ZERO and not tenders:
         return []
-    methods = [t.method for t in tenders]
-    if any(m not in ("card", "gift_card", "store_credit") for m in methods):
-        raise OrderError(
-            "Pay by card, gift_card or store_credit.",
-            code=OrderCode.INVALID_PAYMENT,
-            fields={"payments": ["Unknown method."]},
-        )
-    if methods.count("card") > 1:
-        raise OrderError("Use one card per order.", code=OrderCode.INVALID_PAYMENT, fields={"payments": ["One card."]})
-    ordered = sorted(tenders, key=lambda t: {"store_credit": 0, "gift_card": 1, "card": 2}[t.method])
-    provider = get_payment_provider()
+    _check_methods(tenders)
     payments, left = [], due
-    for index, tender in enumerate(ordered):
-        if tender.amount is not None:
-            try:
-                amount = money(tender.amount)
-            except ArithmeticError:
-                raise OrderError("Amounts are decimals like 12.50.", code=OrderCode.INVALID_PAYMENT) from None
-            if amount <= 0:
-                raise OrderError(
-                    "Each payment amount must be positive.",
-                    code=OrderCode.INVALID_PAYMENT,
-                    fields={f"payments.{index}.amount": ["> 0"]},
-                )
-        elif tender.method == "card":
-            amount = left
-        else:
-            raise OrderError(
-                f"Say how much to pay with {tender.method}.",
-                code=OrderCode.INVALID_PAYMENT,
-                fields={f"payments.{index}.amount": ["Required."]},
-            )
-        if amount > left:
-            raise OrderError(f"The payments add up to more than the total of {due}.", code=OrderCode.PAYMENT_MISMATCH)
+    for index, tender in enumerate(sorted(tenders, key=lambda t: SPEND_ORDER[t.method])):
+        amount = _tender_amount(tender, index=index, left=left, due=due)
         if amount == ZERO:
             continue
         if tender.method == "store_credit":
-            try:
-                entry = spend_store_credit(
-                    customer=order.customer,
-                    amount=amount,
-                    reference=order.number,
-                    actor=actor_or_none(actor),
-                    store=order.store,
-                )
-            except CustomerError as exc:
-                raise OrderError(exc.message, code=exc.code, extra=exc.extra) from None
-            payments.append(
-                _new_payment(
-                    order,
-                    method=Payment.Method.STORE_CREDIT,
-                    provider="store_credit",
-                    reference=f"credit:{entry.pk}",
-                    amount=amount,
-                    captured_amount=amount,
-                    status=Payment.Status.CAPTURED,
-                )
-            )
+            payments.append(_spend_store_credit(order=order, amount=amount, actor=actor))
         elif tender.method == "gift_card":
             payments.append(spend_gift_card(order=order, code=tender.token, amount=amount, actor=actor,
                                             caller=(f"customer:{order.customer_id}", *tender.caller)))  # fmt: skip
         else:
-            auth = provider.authorize(
-                token=tender.token, amount=amount, currency=order.currency, idempotency_key=f"{idempotency_key}:{index}"
-            )
-            payments.append(
-                _new_payment(
-                    order,
-                    method=Payment.Method.CARD,
-                    provider=provider.name,
-                    reference=auth.reference,
-                    brand=auth.brand[:20],
-                    last4=auth.last4,
-                    amount=auth.amount,
-                )
-            )
+            key = f"{idempotency_key}:{index}"
+            payments.append(_authorize_card(order=order, token=tender.token, amount=amount, idempotency_key=key))
         left -= amount
     if left != ZERO:
         raise OrderError(
