@@ -25,7 +25,7 @@ PYTHON_CANDIDATES := $(shell \
 BASE_PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 	if $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$p; break; fi; done)
 
-.PHONY: help demo demo-venv crawl serve test test-fast e2e fuzz lint fmt lock worker bench load report serve-prod check-deploy clean
+.PHONY: help demo demo-venv crawl serve test test-fast e2e fuzz lint fmt lock messages worker bench load report serve-prod check-deploy clean
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -83,6 +83,14 @@ lint: venv ## ruff (lint and format check), and the layers between apps (pyproje
 fmt: venv ## ruff fix and format
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The catalogs (locale/<lang>/LC_MESSAGES/django.po) are written by people; the .mo files are committed
+# beside them, so a checkout serves Italian and Polish without GNU gettext (tests/retail/test_catalogs.py
+# fails when a .mo does not say what its .po says or a marked string has no translation).
+MESSAGES_FLAGS = --no-location --no-obsolete --ignore "tests/*" --ignore "benchmarks/*" --ignore "staticfiles/*"
+messages: venv ## after marking strings: update the Italian and Polish catalogs (GNU gettext), translate, run again to compile
+	$(PY) manage.py makemessages -l it -l pl $(MESSAGES_FLAGS)
+	$(PY) manage.py compilemessages -l it -l pl
 
 lock: venv ## re-pin requirements*.lock with hashes (uv)
 	$(PY) -m pip install --quiet uv

@@ -9,6 +9,7 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import (
     Customer,
@@ -22,6 +23,22 @@ class SearchHit:
     customer: Customer
     matched: str  # phone / email / card / name
     score: float
+
+    @property
+    def matched_label(self) -> str:
+        """What matched, in the reader's words (the code stays `matched`)."""
+        return MATCHED_LABELS.get(self.matched, self.matched)
+
+
+MATCHED_LABELS = {
+    "email": _("email"),
+    "phone": _("phone"),
+    "card": _("card"),
+    "name": _("name"),
+    "app_install": _("app install"),
+    "web_cookie": _("web cookie"),
+    "pos_customer_id": _("till customer id"),
+}
 
 
 SEARCH_CAP = 100  # matches counted for the search page; beyond, the associate is asked to narrow it

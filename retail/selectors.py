@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone, translation
+from django.utils import dates, timezone, translation
+from django.utils.translation import gettext
 
 from retail.errors import PermissionDenied
 from retail.geo import distance_km
@@ -73,15 +74,8 @@ def recent_audit_events(*, store: Store, limit: int = 10) -> QuerySet[AuditEvent
     return AuditEvent.objects.filter(store=store).select_related("actor").order_by("-occurred_at", "-id")[:limit]
 
 
-WEEKDAYS = [
-    ("mon", "Monday"),
-    ("tue", "Tuesday"),
-    ("wed", "Wednesday"),
-    ("thu", "Thursday"),
-    ("fri", "Friday"),
-    ("sat", "Saturday"),
-    ("sun", "Sunday"),
-]
+# The keys of Store.opening_hours, Monday first; named in the reader's language by Django's catalog.
+WEEKDAYS = [(key, dates.WEEKDAYS[index]) for index, key in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))]
 
 
 def opening_hours(store: Store, *, now: datetime | None = None) -> list[tuple[str, str, bool]]:
@@ -92,7 +86,7 @@ def opening_hours(store: Store, *, now: datetime | None = None) -> list[tuple[st
     rows = []
     for index, (key, label) in enumerate(WEEKDAYS):
         hours = store.opening_hours.get(key)
-        rows.append((label, f"{hours[0]}\N{EN DASH}{hours[1]}" if hours else "Closed", index == today))
+        rows.append((label, f"{hours[0]}\N{EN DASH}{hours[1]}" if hours else gettext("Closed"), index == today))
     return rows
 
 

@@ -35,8 +35,8 @@ class Store(models.Model):
     """A selling store or a warehouse; both hold stock and have coordinates for routing."""
 
     class Kind(models.TextChoices):
-        STORE = "store", "Store"
-        WAREHOUSE = "warehouse", "Warehouse"
+        STORE = "store", _("Store")
+        WAREHOUSE = "warehouse", _("Warehouse")
 
     code = models.SlugField(max_length=20, unique=True, help_text="Short code printed on receipts, e.g. LON-01.")
     name = models.CharField(max_length=120)

@@ -128,3 +128,18 @@ def test_a_money_locale_in_settings_writes_every_amount_one_way(settings):
     settings.MONEY_LOCALE = "en-gb"
     with translation.override("pl"):
         assert format_money(Decimal("1813.72"), "EUR") == "€1,813.72"
+
+
+def test_an_italian_associate_reads_the_dashboard_in_italian(client, store):
+    # given
+    store.opening_hours = {"mon": ["09:00", "19:00"]}
+    store.save(update_fields=["opening_hours"])
+    associate = MembershipFactory(store=store, user__language="it").user
+    client.force_login(associate)
+
+    # when
+    html = client.get(DASHBOARD).text
+
+    # then
+    assert "Orari di apertura" in html and "Lunedì" in html and "Chiuso" in html
+    assert ">Bacheca</a>" in html and "Opening hours" not in html

@@ -1,0 +1,159 @@
+"""No English left on the portal's pages (issue 19, done when): each page in PAGES is rendered in a
+pseudo-locale that writes every translated message as ⟦message⟧, and any visible text (text nodes
+and the title, placeholder, aria-label and alt attributes) outside ⟦ ⟧ fails the test, but for the
+page's data (names, codes, numbers) which no catalog translates.
+
+A page joins PAGES once every word of it is marked for translation; the Italian and Polish catalogs
+then translate them all (tests/retail/test_catalogs.py).
+"""
+
+import gettext as gettext_module
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.utils import translation
+from django.utils.translation import trans_real
+
+from customers.services import create_customer
+from retail.models import StoreMembership
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+OPEN, CLOSE = "⟦", "⟧"
+ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
+INVISIBLE = {"script", "style", "template"}
+
+
+class PseudoTranslation(gettext_module.NullTranslations):
+    """Every message wrapped: what a catalog would translate shows as ⟦it⟧."""
+
+    def __init__(self, language: str):
+        super().__init__()
+        self.__language = language
+        self.plural = lambda n: int(n != 1)
+
+    def gettext(self, message):
+        # pgettext asks for "context\x04message" and keeps the answer unless it still holds \x04.
+        return f"{OPEN}{message.rpartition(trans_real.CONTEXT_SEPARATOR)[2]}{CLOSE}" if message else message
+
+    def ngettext(self, singular, plural, n):
+        return self.gettext(singular if n == 1 else plural)
+
+    def language(self):
+        return self.__language
+
+    def to_language(self):
+        return self.__language
+
+
+@pytest.fixture
+def pseudo_locale(monkeypatch):
+    monkeypatch.setattr(trans_real, "translation", PseudoTranslation)
+    translation.activate("en-gb")
+    yield
+    monkeypatch.undo()
+    translation.activate("en-gb")
+
+
+class VisibleText(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in INVISIBLE:
+            self._hidden += 1
+        for name, value in attrs:
+            if name in ATTRIBUTES and value:
+                self.texts.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in INVISIBLE:
+            self._hidden = max(0, self._hidden - 1)
+
+    def handle_data(self, data):
+        if not self._hidden and data.strip():
+            self.texts.append(data)
+
+
+def untranslated(html: str, data: set[str]) -> list[str]:
+    """The visible texts of `html` with words outside ⟦ ⟧ that are not the page's data."""
+    parser = VisibleText()
+    parser.feed(html)
+    left = []
+    for text in parser.texts:
+        rest = text
+        while True:  # innermost first: a translated sentence may hold a translated word
+            shorter = re.sub(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}", " ", rest)
+            if shorter == rest:
+                break
+            rest = shorter
+        for value in sorted(data, key=len, reverse=True):
+            rest = rest.replace(value, " ")
+        words = [w for w in re.findall(r"[^\W\d_][\w'\u2019.@-]*", rest) if not is_code(w)]
+        if words:
+            left.append(text.strip())
+    return left
+
+
+def is_code(word: str) -> bool:
+    """SKUs, store and order codes, email addresses, currency codes: data, not language."""
+    return any(c.isdigit() for c in word) or "@" in word or (word.isupper() and len(word) <= 4) or word == "Omnistore"
+
+
+def assert_all_translated(response, data: set[str]):
+    assert response.status_code == 200
+    left = untranslated(response.content.decode(), {d for d in data if d})
+    assert not left, "Visible text not marked for translation:\n" + "\n".join(left)
+
+
+@pytest.fixture
+def staff(store):
+    user = MembershipFactory(store=store, role=StoreMembership.Role.ASSOCIATE, user__full_name="Priya Shah").user
+    return user
+
+
+def data_of(store, user) -> set[str]:
+    return {store.name, store.code, store.city, store.address_line, store.postcode, user.full_name, user.email}
+
+
+# --- the pages fully marked ---------------------------------------------------------------------
+
+
+def test_sign_in(client, pseudo_locale):
+    assert_all_translated(client.get("/accounts/login/"), set())
+
+
+def test_dashboard(client, store, staff, pseudo_locale):
+    store.opening_hours = {"mon": ["09:00", "19:00"], "sat": ["10:00", "18:00"]}
+    store.phone = "+44 20 7946 0000"
+    store.save(update_fields=["opening_hours", "phone"])
+    client.force_login(staff)
+    assert_all_translated(client.get("/portal/"), data_of(store, staff))
+
+
+def test_language_page(client, store, staff, pseudo_locale):
+    client.force_login(staff)
+    # the languages are listed each in its own name, never translated
+    assert_all_translated(client.get("/portal/language/"), data_of(store, staff) | {"English", "Italiano", "Polski"})
+
+
+def test_customer_search(client, store, staff, pseudo_locale):
+    # given
+    jane = create_customer(first_name="Jane", last_name="Fairfax", email="jane@example.com", home_store=store)
+    create_customer(first_name="Jane", last_name="Bennet", email="bennet@example.com")
+    client.force_login(staff)
+
+    # then: the empty page, a page of results and no result
+    data = data_of(store, staff) | {jane.full_name, "Jane Bennet", "Jane", "Nobody"}
+    assert_all_translated(client.get("/portal/customers/"), data)
+    assert_all_translated(client.get("/portal/customers/", {"q": "Jane"}), data)
+    assert_all_translated(client.get("/portal/customers/", {"q": "Nobody"}), data)
+    # and the type-ahead under the top bar's box
+    typeahead = {"q": "Jane", "typeahead": "1"}
+    assert_all_translated(client.get("/portal/customers/", typeahead, headers={"hx-request": "true"}), data)
+    typeahead = {"q": "Nobody", "typeahead": "1"}
+    assert_all_translated(client.get("/portal/customers/", typeahead, headers={"hx-request": "true"}), data)
