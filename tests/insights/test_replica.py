@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from insights import selectors
 from insights.figures import FIGURES, SECTIONS
+from insights.tasks import refresh_sales_days, refresh_stock_summary
 from orders.models import Order
 from retail import replica as reporting
 from retail.models import Store, StoreMembership
@@ -227,3 +228,15 @@ def test_every_figure_and_the_tax_report_read_the_replica_only(replica, chain):
     assert source.on_replica
     assert [q["sql"] for q in primary.captured_queries if '"retail_store"."time_zone"' not in q["sql"]] == []
     assert len(standby) > len(FIGURES)
+
+
+def test_the_beat_tasks_count_on_the_replica(replica, chain):
+    # given
+    replica.wait_for_replay()
+    # when: beat recounts stock now and head office's past days
+    with on("default") as primary, on("replica") as standby:
+        assert refresh_stock_summary() >= 2
+        refresh_sales_days()
+    # then: their scans ran on the replica
+    assert [q["sql"] for q in primary.captured_queries if any(t in q["sql"] for t in REPORT_TABLES)] == []
+    assert any('FROM "inventory_stocklevel"' in q["sql"] for q in standby.captured_queries)
