@@ -8,9 +8,11 @@ from allauth.core import context
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.hashers import make_password
 from django.urls import reverse
+from django.utils import translation
 from django.utils.crypto import get_random_string
 
 from retail.proxies import client_ip
+from retail.selectors import store_language
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -23,6 +25,14 @@ class AccountAdapter(DefaultAccountAdapter):
         if user.is_authenticated and not (user.is_staff or user.memberships.exists()):
             return "/"  # shoppers have no portal; the app and web shop talk to the API
         return super().get_login_redirect_url(request)
+
+    def login(self, request, user):
+        super().login(request, user)
+        # "Signed in as ..." and the page after it are in the staff member's language (their choice,
+        # else their first store's market's), not the sign-in page's (the browser's). Not for the API.
+        if not request.path.startswith("/_allauth/") and (user.language or user.memberships.exists()):
+            first = user.language or store_language(user.memberships.select_related("store__market").first().store)
+            translation.activate(first)
 
     def is_open_for_signup(self, request):
         # Shoppers sign up through the headless API (app/web); staff accounts are made by head office.
