@@ -32,6 +32,15 @@ class RetailConfig(AppConfig):
         post_save.connect(forget_store_zones, sender=Store, dispatch_uid="retail.store_zones_saved")
         post_delete.connect(forget_store_zones, sender=Store, dispatch_uid="retail.store_zones_deleted")
 
+        from retail.markets import forget_tax_rates  # reads models: only once the apps are ready
+        from retail.models import Market, TaxClass, TaxRate  # models load once the apps are ready
+
+        # Checkout reads a store's tax rates from a cache; a change of what they come from forgets it.
+        for model in (TaxRate, TaxClass, Market, Store):
+            uid = f"retail.tax_rates.{model.__name__}"
+            post_save.connect(forget_tax_rates, sender=model, dispatch_uid=f"{uid}.saved")
+            post_delete.connect(forget_tax_rates, sender=model, dispatch_uid=f"{uid}.deleted")
+
 
 def _sync_role_groups(sender, app_config=None, using="default", **kwargs):
     # Sent once per app; only after the last app are every app's permissions in place.

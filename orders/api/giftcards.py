@@ -76,7 +76,7 @@ class MyGiftCardPurchaseView(APIView):
         request=GiftCardPurchaseInput,
         responses={201: GiftCardSoldOutput},
         examples=[OpenApiExample("A card for a friend", request_only=True, value={
-            "amount": "50.00", "payment_token": "tok_visa_4242", "channel": "app",
+            "amount": "50.00", "payment_token": "tok_visa_4242", "channel": Channel.APP.value,
             "send_to": "grace@example.com", "recipient_name": "Grace", "note": "Happy birthday!"})],
     )  # fmt: skip
     @raises(OrderCode.PAYMENT_DECLINED)

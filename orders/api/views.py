@@ -175,7 +175,7 @@ class MyCartOpenSentView(APIView):
             OpenApiExample(
                 "From the message",
                 request_only=True,
-                value={"token": "WzEyLCJrM3hQIl0:1vQx2b:Qm9...", "channel": "app"},
+                value={"token": "WzEyLCJrM3hQIl0:1vQx2b:Qm9...", "channel": Channel.APP.value},
             )
         ],
     )

@@ -16,6 +16,7 @@ from benchmarks.registry import FLOOR, Registry, discover
 from benchmarks.report import format_table
 from benchmarks.run import check_bench_database
 from benchmarks.scales import get_scale
+from retail.markets import home_market
 from retail.models import Store, StoreMembership, User
 
 TINY = get_scale("tiny")
@@ -252,12 +253,16 @@ def test_copy_rows_loads_rows_with_json_through_copy(db):
         # COPY fills no Python-side defaults: every NOT NULL column is given
         *("kind", "country", "time_zone", "pickup_enabled", "accepts_returns", "ships_orders"),
         *("pickup_hold_days", "is_active", "address_line", "postcode", "phone"),
-        *("count_approval_units", "count_approval_value"),
+        *("count_approval_units", "count_approval_value", "market"),
     ]
+    market = home_market().pk
     written = copy_rows(
         Store,
         fields,
-        [(*row, "store", "GB", "Europe/London", True, True, False, 7, True, "", "", "", 5, "150.00") for row in rows],
+        [
+            (*row, "store", "GB", "Europe/London", True, True, False, 7, True, "", "", "", 5, "150.00", market)
+            for row in rows
+        ],
     )
     analyze(Store)
 

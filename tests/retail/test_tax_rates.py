@@ -12,11 +12,11 @@ from django.db import IntegrityError, transaction
 from retail.domain.channel import Channel
 from retail.domain.money import Money
 from retail.domain.tax import TaxableLine, compute_tax
-from retail.markets import save_market, save_tax_class, save_tax_rate, tax_rates_on
+from retail.markets import save_market, save_tax_class, save_tax_rate, store_tax_rates, tax_rates_on
 from retail.models import AuditEvent, Market, TaxClass, TaxRate
 from retail.models.tax import STANDARD
 from tests.admin.conftest import staff_user
-from tests.factories import UserFactory
+from tests.factories import StoreFactory, UserFactory
 from tests.inventory.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +140,26 @@ def test_an_order_in_pln_taxed_at_the_days_rates(poland, reduced):
         (Decimal(5), Money("38.00", "PLN"), Money("1.90", "PLN")),
     ]
     assert order.tax == Money("20.60", "PLN")
+
+
+def test_a_stores_rates_are_read_once_then_from_the_cache_until_a_rate_changes(
+    poland, reduced, django_assert_num_queries
+):
+    # given a store in Poland with its standard rate, read once
+    store = StoreFactory(market=poland)
+    rate(poland, standard(), "23", date(2011, 1, 1))
+    with django_assert_num_queries(1):
+        assert store_tax_rates(store=store, day=date(2026, 12, 4)).rates == {STANDARD: Decimal("23.00")}
+    # when checkout asks again the same day / then no statement: the cache answers
+    with django_assert_num_queries(0):
+        assert store_tax_rates(store=store, day=date(2026, 12, 4)).rates == {STANDARD: Decimal("23.00")}
+    # when head office adds a rate for books / then the next read sees it
+    rate(poland, reduced, "5", date(2011, 1, 1))
+    assert store_tax_rates(store=store, day=date(2026, 12, 4)).rates == {
+        STANDARD: Decimal("23.00"),
+        "books": Decimal("5.00"),
+    }
+    # and a market that stops including tax in its prices is seen at once too
+    poland.prices_include_tax = False
+    save_market(market=poland, actor=None)
+    assert store_tax_rates(store=store, day=date(2026, 12, 4)).prices_include_tax is False

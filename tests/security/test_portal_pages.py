@@ -51,6 +51,7 @@ def arguments_for(work) -> dict[str, object]:
         "line_id": work.inspection_line.pk,
         "note_id": 1,
         "task_id": 1,
+        "saved_cart_id": 1,
         "figure": "sales",
     }
 
