@@ -48,6 +48,11 @@ def _variants(skus: Iterable[str]) -> dict[str, Variant]:
 
 def validate_cart_lines(lines: list[tuple[str, int]]) -> dict[str, int]:
     """{sku: quantity} for lines a cart may hold (same SKU summed; known, sold, 1..99 each, at most 100 SKUs)."""
+    return _wanted_lines(lines)[0]
+
+
+def _wanted_lines(lines: list[tuple[str, int]]) -> tuple[dict[str, int], dict[str, Variant]]:
+    """validate_cart_lines' {sku: quantity}, with the variants it found by SKU."""
     wanted: dict[str, int] = {}
     for index, (sku, quantity) in enumerate(lines):
         _check_quantity(quantity, allow_zero=False, label=f"lines.{index}.quantity")
@@ -56,9 +61,7 @@ def validate_cart_lines(lines: list[tuple[str, int]]) -> dict[str, int]:
         raise OrderError(f"A cart holds at most {MAX_CART_LINES} SKUs.", code=InventoryCode.INVALID_QUANTITY)
     for sku, quantity in wanted.items():
         _check_quantity(quantity, allow_zero=False, label=sku)
-    if wanted:
-        _variants(wanted)
-    return wanted
+    return wanted, (_variants(wanted) if wanted else {})
 
 
 def _touch(cart: Cart, channel: str) -> None:
@@ -97,15 +100,7 @@ def _lock(cart: Cart) -> Cart:
 def replace_cart_lines(*, cart: Cart, lines: list[tuple[str, int]], channel: str = Channel.WEB) -> Cart:
     """PUT semantics: the cart holds exactly these lines afterwards (same SKU twice is summed)."""
     cart = _lock(cart)
-    wanted: dict[str, int] = {}
-    for index, (sku, quantity) in enumerate(lines):
-        _check_quantity(quantity, allow_zero=False, label=f"lines.{index}.quantity")
-        wanted[str(sku).strip()] = wanted.get(str(sku).strip(), 0) + quantity
-    if len(wanted) > MAX_CART_LINES:
-        raise OrderError(f"A cart holds at most {MAX_CART_LINES} SKUs.", code=InventoryCode.INVALID_QUANTITY)
-    for sku, quantity in wanted.items():
-        _check_quantity(quantity, allow_zero=False, label=sku)
-    variants = _variants(wanted) if wanted else {}
+    wanted, variants = _wanted_lines(lines)
     existing = {line.variant_id: line for line in cart.lines.all()}
     now = timezone.now()
     keep = set()
