@@ -89,6 +89,7 @@ class CustomerAdminForm(forms.ModelForm):
             "birthday",
             "important_dates",
             "home_store",
+            "language",
             "assigned_associate",
             "preferred_sizes",
             "tags",
@@ -147,7 +148,10 @@ class CustomerAdmin(MergeTwoAction, CsvImportMixin, admin.ModelAdmin):
     import_columns = CUSTOMER_HELP
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "email", "phone", "card_number", "birthday", "important_dates"]}),
-        ("Store and preferences", {"fields": ["home_store", "assigned_associate", "preferred_sizes", "tags", "user"]}),
+        (
+            "Store and preferences",
+            {"fields": ["home_store", "language", "assigned_associate", "preferred_sizes", "tags", "user"]},
+        ),
         (
             "Status",
             {

@@ -36,6 +36,7 @@ from inventory.selectors import available_at, product_cards
 from retail.domain.channel import TimelineChannel
 from retail.errors import NotFound
 from retail.models import Store, User
+from retail.selectors import store_language
 from retail.services import record_audit_event
 
 TIMELINE_PAGE = 25
@@ -437,3 +438,9 @@ def merge_comparison(*, kept: Customer, other: Customer) -> dict:
         after = f"{a + b}" if not joined else f"up to {a + b}, joined"
         rows.append({"label": label, "kept": a, "other": b, "after": after if b else a, "filled": bool(b)})
     return {"kept": kept, "other": other, "rows": rows, "filled": filled}
+
+
+def shopper_language(customer: Customer | None, store: Store) -> str:
+    """The language a shopper's messages are written in: theirs, else that of the market of the store
+    the message is about (an order's pick-up store, a return's desk)."""
+    return customer.language if customer is not None and customer.language else store_language(store)

@@ -6,8 +6,12 @@ their marketing consents say, exactly once per channel. Times are on the clock o
 """
 
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import GiftCard
+from customers.selectors import shopper_language
 from customers.services.giftcards import CODE_TOPIC as GIFT_CARD_CODE_TOPIC
 from customers.services.linking import PHONE_CODE_TOPIC
 from inventory.models import Variant
@@ -22,22 +26,22 @@ from retail.outbox import outbox_handler
 from retail.selectors import opening_hours
 
 SUBJECTS = {
-    "ready": "Your order {number} is ready to collect",
-    "reminder": "Reminder: collect {number} before {hold}",
-    "expired": "Your order {number} was not collected and has been cancelled",
-    "collected": "Receipt for {number}",
-    "shipped": "Your order {number} is on its way",
-    "cancelled": "Your order {number} was cancelled",
-    "pay_link": "Pay for your order {number}",
+    "ready": _("Your order {number} is ready to collect"),
+    "reminder": _("Reminder: collect {number} before {hold}"),
+    "expired": _("Your order {number} was not collected and has been cancelled"),
+    "collected": _("Receipt for {number}"),
+    "shipped": _("Your order {number} is on its way"),
+    "cancelled": _("Your order {number} was cancelled"),
+    "pay_link": _("Pay for your order {number}"),
 }
 QR_CID = "pickup-qr@omnistore"
 BRAND = "Omnistore"
 
 
 def store_time(moment, store) -> str:
-    """ "Fri 4 Dec, 18:00" on the store's clock (a shopper reads the time where they collect)."""
-    local = store.local(moment)
-    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+    """ "Fri 4 Dec, 18:00" on the store's clock (a shopper reads the time where they collect), the day
+    and month named in the message's language ("ven 4 dic, 18:00")."""
+    return date_format(store.local(moment), "D j M, H:i")
 
 
 def address(store) -> str:
@@ -124,15 +128,17 @@ def send_order_notification(message) -> None:
         else None
     )
     kind = payload["kind"]
-    context = message_context(order=order, fulfillment=fulfillment, kind=kind)
-    send_service_message(
-        message=message,
-        subject=order,
-        reference=order.number,
-        kind=kind,
-        contacts=_recipients(order),
-        render=lambda channel, recipient, key: render_message(channel, context, key=key, recipient=recipient),
-    )
+    # In the shopper's language: theirs, else the language of the market of the store concerned.
+    with translation.override(shopper_language(order.customer, fulfillment.location if fulfillment else order.store)):
+        context = message_context(order=order, fulfillment=fulfillment, kind=kind)
+        send_service_message(
+            message=message,
+            subject=order,
+            reference=order.number,
+            kind=kind,
+            contacts=_recipients(order),
+            render=lambda channel, recipient, key: render_message(channel, context, key=key, recipient=recipient),
+        )
 
 
 @outbox_handler(SAVED_CART_TOPIC)

@@ -37,6 +37,12 @@ class Customer(models.Model):
     important_dates = models.JSONField(
         default=list, blank=True, help_text='[{"label": "Anniversary", "date": "2020-06-14"}]'
     )
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="The language of the shopper's messages; empty: the language of the store's market.",
+    )
     home_store = models.ForeignKey(
         "retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="home_customers"
     )

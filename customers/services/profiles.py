@@ -30,6 +30,7 @@ PROFILE_FIELDS = {
     "important_dates",
     "home_store",
     "preferred_sizes",
+    "language",
 }
 
 
@@ -126,6 +127,7 @@ def new_customer(
     important_dates: list | None = None,
     home_store: Store | None = None,
     preferred_sizes: dict | None = None,
+    language: str = "",
     user: User | None = None,
     assigned_associate: User | None = None,
     now=None,
@@ -149,6 +151,7 @@ def new_customer(
         last_name=last_name.strip(),
         birthday=birthday,
         home_store=home_store,
+        language=language or "",
         user=user,
         assigned_associate=assigned_associate,
         created_at=now,
@@ -171,6 +174,7 @@ def create_customer(
     important_dates: list | None = None,
     home_store: Store | None = None,
     preferred_sizes: dict | None = None,
+    language: str = "",
     user: User | None = None,
     assigned_associate: User | None = None,
     actor: User | None = None,
@@ -186,6 +190,7 @@ def create_customer(
         important_dates=important_dates,
         home_store=home_store,
         preferred_sizes=preferred_sizes,
+        language=language,
         user=user,
         assigned_associate=assigned_associate,
         now=timezone.now(),
