@@ -4,6 +4,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -11,15 +13,16 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from retail.errors import DomainError, ErrorCode, RetailCode
 
+# In the caller's language (Accept-Language; DRF's own field messages come translated by DRF).
 _MESSAGES = {
-    RetailCode.NOT_AUTHENTICATED: "Sign in to do this.",
-    RetailCode.AUTHENTICATION_FAILED: "Your credentials were not accepted.",
-    RetailCode.PERMISSION_DENIED: "You are not allowed to do this.",
-    RetailCode.NOT_FOUND: "There is nothing here.",
-    RetailCode.METHOD_NOT_ALLOWED: "This address does not take that method.",
-    RetailCode.NOT_ACCEPTABLE: "This address answers application/json only.",
-    RetailCode.UNSUPPORTED_MEDIA_TYPE: "Send the body as application/json.",
-    RetailCode.PARSE_ERROR: "The body is not valid JSON.",
+    RetailCode.NOT_AUTHENTICATED: gettext_lazy("Sign in to do this."),
+    RetailCode.AUTHENTICATION_FAILED: gettext_lazy("Your credentials were not accepted."),
+    RetailCode.PERMISSION_DENIED: gettext_lazy("You are not allowed to do this."),
+    RetailCode.NOT_FOUND: gettext_lazy("There is nothing here."),
+    RetailCode.METHOD_NOT_ALLOWED: gettext_lazy("This address does not take that method."),
+    RetailCode.NOT_ACCEPTABLE: gettext_lazy("This address answers application/json only."),
+    RetailCode.UNSUPPORTED_MEDIA_TYPE: gettext_lazy("Send the body as application/json."),
+    RetailCode.PARSE_ERROR: gettext_lazy("The body is not valid JSON."),
 }
 # DRF's own exceptions, by class, as our codes (a subclass answers as its nearest listed base).
 _DRF_CODES = {
@@ -78,13 +81,13 @@ def validation_error_body(detail) -> dict:
     fields = _flatten(detail)
     unknown = sorted(_unknown_paths(detail))
     if unknown:
-        several = len(unknown) > 1
-        message = (
-            f"Unknown field{'s' if several else ''}: {', '.join(unknown)}. "
-            f"This operation does not take {'them' if several else 'it'}."
-        )
+        message = ngettext(
+            "Unknown field: %(fields)s. This operation does not take it.",
+            "Unknown fields: %(fields)s. This operation does not take them.",
+            len(unknown),
+        ) % {"fields": ", ".join(unknown)}
         return error_body(RetailCode.UNKNOWN_FIELD, message, fields)
-    first = next(iter(fields.items()), ("", ["Invalid input."]))
+    first = next(iter(fields.items()), ("", [_("Invalid input.")]))
     message = first[1][0] if first[0] == "non_field_errors" else f"{first[0]}: {first[1][0]}"
     return error_body(RetailCode.INVALID, message, fields)
 
@@ -125,13 +128,15 @@ def exception_handler(exc, context):
         response.status_code = status.HTTP_400_BAD_REQUEST
     elif isinstance(exc, exceptions.Throttled):
         response.data = error_body(
-            RetailCode.THROTTLED, f"Too many requests. Try again in {exc.wait or 1:.0f} seconds.", retry_after=exc.wait
+            RetailCode.THROTTLED,
+            _("Too many requests. Try again in %(seconds)s seconds.") % {"seconds": f"{exc.wait or 1:.0f}"},
+            retry_after=exc.wait,
         )
     elif isinstance(exc, exceptions.APIException):
         code = _drf_code(exc)
         # Our own wording for DRF's stock messages; a specific message (e.g. from an authenticator) is kept.
         generic = not isinstance(exc.detail, str) or str(exc.detail) == str(exc.default_detail)
-        message = _MESSAGES.get(code, str(exc.detail)) if generic else str(exc.detail)
+        message = str(_MESSAGES.get(code, exc.detail)) if generic else str(exc.detail)
         response.data = error_body(code, message)
         if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
             _answer_401(response, context.get("request"))
@@ -159,14 +164,14 @@ def bad_request(request, exception=None):
             from retail.api.middleware import too_large_response  # the middleware imports this module
 
             return too_large_response()
-        return JsonResponse(error_body(RetailCode.INVALID, "The request could not be read."), status=400)
+        return JsonResponse(error_body(RetailCode.INVALID, _("The request could not be read.")), status=400)
     return defaults.bad_request(request, exception)
 
 
 def page_not_found(request, exception=None):
     """handler404: JSON in the API's error shape under /api/, the site's HTML page elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body(RetailCode.NOT_FOUND, "There is nothing at this address."), status=404)
+        return JsonResponse(error_body(RetailCode.NOT_FOUND, _("There is nothing at this address.")), status=404)
     return defaults.page_not_found(request, exception)
 
 
@@ -174,6 +179,6 @@ def server_error(request):
     """handler500: JSON under /api/ so clients can parse every answer; HTML elsewhere."""
     if request.path.startswith("/api/"):
         return JsonResponse(
-            error_body(RetailCode.SERVER_ERROR, "Something went wrong on our side; try again."), status=500
+            error_body(RetailCode.SERVER_ERROR, _("Something went wrong on our side; try again.")), status=500
         )
     return defaults.server_error(request)

@@ -3,6 +3,7 @@
 import math
 from collections.abc import Mapping
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -45,7 +46,7 @@ class StrictSerializer(serializers.Serializer):
             for key in data:
                 field = self.fields.get(key)
                 if field is None or field.read_only:
-                    errors[key] = [ErrorDetail("This operation does not take this field.", code=UNKNOWN_FIELD)]
+                    errors[key] = [ErrorDetail(gettext("This operation does not take this field."), code=UNKNOWN_FIELD)]
                 else:
                     problem = json_type_error(field, data[key])
                     if problem:

@@ -143,3 +143,35 @@ def test_an_italian_associate_reads_the_dashboard_in_italian(client, store):
     # then
     assert "Orari di apertura" in html and "Lunedì" in html and "Chiuso" in html
     assert ">Bacheca</a>" in html and "Opening hours" not in html
+
+
+def test_api_errors_answer_in_the_callers_language(api_client):
+    # when an app in Polish sends a body with a field the operation does not take and without one it needs
+    response = api_client.post("/api/v1/events/", {"event": 1}, format="json", headers={"accept-language": "pl"})
+
+    # then the machine code stays, the words are Polish (ours, and DRF's own field messages)
+    assert response.status_code == 400 and response["Content-Language"] == "pl"
+    error = response.json()
+    assert error["code"] == "unknown_field"
+    assert error["message"] == "Nieznane pole: event. Ta operacja go nie przyjmuje."
+    assert error["fields"] == {"event": ["Ta operacja nie przyjmuje tego pola."], "events": ["To pole jest wymagane."]}
+
+    # and an Italian caller of an address that does not exist, or of one that needs a sign-in
+    missing = api_client.get("/api/v1/nowhere/", headers={"accept-language": "it-IT,it;q=0.9"})
+    assert missing.status_code == 404 and missing.json()["message"] == "A questo indirizzo non c'è nulla."
+    anonymous = api_client.get("/api/v1/me/", headers={"accept-language": "it"})
+    assert anonymous.json()["code"] == "not_authenticated"
+    assert anonymous.json()["message"] == "Accedi per farlo."
+
+
+def test_a_signed_in_staff_members_language_does_not_override_the_apis_accept_language(api_client, associate):
+    # given an associate whose portal is Italian
+    associate.language = "it"
+    associate.save(update_fields=["language"])
+    api_client.force_login(associate)
+
+    # when they call the API in English
+    response = api_client.get("/api/v1/nowhere/", headers={"accept-language": "en-GB"})
+
+    # then the answer follows the request
+    assert response.json()["message"] == "There is nothing at this address."
