@@ -19,6 +19,10 @@ from django.utils.module_loading import import_string
 
 from orders.errors import OrderCode, OrderError
 
+# What any provider answers (an unknown token or reference, a declined card): called through an instance,
+# which retail.api.codes cannot follow, so each view that reaches a provider declares these with @raises.
+PROVIDER_CODES = (OrderCode.PAYMENT_DECLINED, OrderCode.INVALID_PAYMENT)
+
 
 @dataclass(frozen=True)
 class Authorization:

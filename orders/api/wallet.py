@@ -13,7 +13,7 @@ from customers.selectors import customer_for_user
 from customers.services.linking import link_user_to_customer
 from customers.services.wallet import issue_pay_code
 from orders.api.permissions import IsShopper
-from orders.errors import OrderCode
+from orders.payments import PROVIDER_CODES
 from orders.services.wallet import top_up_store_credit
 from retail.api.authentication import SHOPPER_AUTHENTICATION
 from retail.api.codes import raises
@@ -53,7 +53,7 @@ class MyWalletTopUpView(APIView):
         examples=[OpenApiExample("Twenty euros", request_only=True,
                                  value={"amount": "20.00", "payment_token": "tok_visa_4242"})],
     )  # fmt: skip
-    @raises(OrderCode.PAYMENT_DECLINED)
+    @raises(*PROVIDER_CODES)
     @idempotent(required=True)
     def post(self, request):
         incoming = TopUpInput(data=request.data)
