@@ -7,6 +7,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
+from django.utils.translation import gettext_lazy as _
 
 from retail.domain.channel import CHANNEL_LENGTH, Channel, channel_choices
 
@@ -131,13 +132,13 @@ class Fulfillment(models.Model):
         CARRY_OUT = "carry_out", "Carried out of the store"
 
     class Status(models.TextChoices):
-        PLACED = "placed", "To pick"
-        PICKING = "picking", "Picking"
-        READY = "ready", "Ready to collect"
-        COLLECTED = "collected", "Collected"
-        SHIPPED = "shipped", "Shipped"
-        EXPIRED = "expired", "Expired"
-        CANCELLED = "cancelled", "Cancelled"
+        PLACED = "placed", _("To pick")
+        PICKING = "picking", _("Picking")
+        READY = "ready", _("Ready to collect")
+        COLLECTED = "collected", _("Collected")
+        SHIPPED = "shipped", _("Shipped")
+        EXPIRED = "expired", _("Expired")
+        CANCELLED = "cancelled", _("Cancelled")
 
     OPEN_STATUSES = (Status.PLACED, Status.PICKING, Status.READY)
     COLLECT_KINDS = (Kind.PICKUP, Kind.CURBSIDE)

@@ -10,6 +10,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers.portal.access import customer_for_request
@@ -23,12 +26,12 @@ from retail.domain.codes import read_code
 from retail.portal.access import portal_view
 
 TAB_LABELS = {
-    "to_pick": "To pick",
-    "picking": "Picking",
-    "ready": "Ready",
-    "overdue": "Overdue",
-    "expired": "Expired",
-    "to_ship": "To ship",
+    "to_pick": gettext_lazy("To pick"),
+    "picking": gettext_lazy("Picking"),
+    "ready": gettext_lazy("Ready"),
+    "overdue": gettext_lazy("Overdue"),
+    "expired": gettext_lazy("Expired"),
+    "to_ship": gettext_lazy("To ship"),
 }
 
 
@@ -87,13 +90,13 @@ def _queue_rows(fulfillments: list[dict], *, zone) -> list[dict]:
         held = status in ("ready", "expired")
         url = detail.replace("NUMBER", number)
         if status in ("placed", "picking"):
-            action = (f"{pick}{f['pk']}/", "Pick" if status == "placed" else "Continue", "")
+            action = (f"{pick}{f['pk']}/", _("Pick") if status == "placed" else _("Continue"), "")
         elif status == "ready":
-            action = (f"{counter}?q={number}", "Hand over", "")
+            action = (f"{counter}?q={number}", _("Hand over"), "")
         else:
-            action = (url, "View", " btn-secondary")
+            action = (url, _("View"), " btn-secondary")
         when = (f["hold_until"] if held else f["created_at"]).astimezone(zone)
-        ago = _duration(now - f["created_at"]) + " ago"
+        ago = _("%(duration)s ago") % {"duration": _duration(now - f["created_at"])}
         arrived = f["arrived_at"] and status in Fulfillment.OPEN_STATUSES
         rows.append({
             "number": number, "url": url, "channel": channels.get(f["order__channel"], f["order__channel"]),
@@ -105,7 +108,7 @@ def _queue_rows(fulfillments: list[dict], *, zone) -> list[dict]:
             "waiting_minutes": int((now - f["arrived_at"]).total_seconds() // 60) if arrived else 0,
             "arrival_note": f["arrival_note"], "units": f["units"], "status": FULFILLMENT_STATUSES.get(status, status),
             "badge": STATUS_BADGE.get(status, "badge-info"), "overdue": f["overdue"],
-            "when_iso": when.isoformat(), "when": when.strftime("%a %-d %b, %H:%M"),
+            "when_iso": when.isoformat(), "when": date_format(when, "D j M, H:i"),
             "ago": "" if held else ago,
             "action_url": action[0], "action_label": action[1], "action_class": action[2],
         })  # fmt: skip
@@ -115,7 +118,9 @@ def _queue_rows(fulfillments: list[dict], *, zone) -> list[dict]:
 def _duration(delta) -> str:
     """How long an order has waited, or a shopper outside: "4 min", "1 h 05 min"."""
     minutes = max(0, int(delta.total_seconds() // 60))
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    if minutes >= 60:
+        return _("%(hours)s h %(minutes)s min") % {"hours": minutes // 60, "minutes": f"{minutes % 60:02d}"}
+    return _("%(minutes)s min") % {"minutes": minutes}
 
 
 def _pick_context(request, fulfillment_id: int, **extra) -> dict:

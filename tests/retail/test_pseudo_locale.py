@@ -183,3 +183,36 @@ def test_stock_lookup(client, store, other_store, staff, pseudo_locale):
     assert_all_translated(client.get("/portal/stock/", {"q": "SHIRT-M"}), data)
     assert_all_translated(client.get("/portal/stock/", {"q": "linen"}), data)
     assert_all_translated(client.get("/portal/stock/", {"q": "nothing-like-it"}), data | {"nothing-like-it"})
+
+
+def test_pickups_queue(client, store, staff, pseudo_locale):
+    from django.utils import timezone
+
+    from inventory.services import receive_stock
+    from orders.models import Fulfillment
+    from orders.services import GroupRequest, TenderRequest, place_order
+    from tests.inventory.factories import ProductFactory, VariantFactory
+
+    # given two pick-ups to pick, one of them collected by a named proxy, and the shopper of one outside
+    VariantFactory(product=ProductFactory(name="Linen shirt"), sku="SHIRT-M")
+    receive_stock(location=store, lines=[("SHIRT-M", 5)], reference="PO-1")
+    orders = [
+        place_order(
+            channel="web",
+            groups=[GroupRequest(kind=kind, lines=[("SHIRT-M", 1)], store=store)],
+            contact={"email": f"{name.split()[0].lower()}@example.com", "name": name},
+            tenders=[TenderRequest(method="card", token="tok_visa_4242")],
+        )
+        for kind, name in (("pickup", "Jane Fairfax"), ("curbside", "Emma Woodhouse"))
+    ]
+    Fulfillment.objects.filter(order=orders[0]).update(proxy_name="Harriet Smith")
+    Fulfillment.objects.filter(order=orders[1]).update(arrived_at=timezone.now(), arrival_note="Blue Fiat")
+    client.force_login(staff)
+    # Channel names come from the kernel's words, not translated yet: read as data here.
+    data = data_of(store, staff) | {"Jane Fairfax", "Emma Woodhouse", "Harriet Smith", "Blue Fiat", "Web"}
+    page = client.get("/portal/orders/pickups/", {"tab": "to_pick"}).content.decode()
+    assert "Harriet Smith" in page and "Blue Fiat" in page and 'id="arrivals"' in page
+
+    # then every tab, with rows and without
+    for tab in ("to_pick", "picking", "ready", "overdue", "expired"):
+        assert_all_translated(client.get("/portal/orders/pickups/", {"tab": tab}), data)
