@@ -35,5 +35,6 @@ def balance(request):
         except CustomerError as exc:
             form.add_error("code", exc.message)
     context = {"form": BalanceForm() if card else form, "card": card}
-    template = "customers/partials/giftcard_balance.html" if request.htmx else "customers/giftcards.html"
-    return render(request, template, context, status=200 if card or request.method == "GET" else 400)
+    if request.htmx:  # htmx swaps only 2xx answers (a 4xx left the page as it was, or blank in DEBUG)
+        return render(request, "customers/partials/giftcard_balance.html", context)
+    return render(request, "customers/giftcards.html", context, status=200 if card or request.method == "GET" else 400)

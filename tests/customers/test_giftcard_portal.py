@@ -44,6 +44,16 @@ def test_wrong_numbers_are_one_answer_and_stop_the_associate_not_the_store(assoc
     assert "€10.00" in client.post(URL, {"code": issued.code}).content.decode()
 
 
+def test_a_wrong_number_scanned_through_htmx_is_answered_in_the_fragment_htmx_swaps(associate_client):
+    # given the counter's form, which posts through htmx and swaps only 2xx answers
+    # when the associate scans a number no card has
+    wrong = associate_client.post(URL, {"code": "1111222233334444"}, HTTP_HX_REQUEST="true")
+    # then the answer is the fragment with the reason, in a status htmx swaps (a 400 showed nothing)
+    html = wrong.content.decode()
+    assert wrong.status_code == 200 and "No active gift card has that number" in html
+    assert 'role="alert"' in html and "<html" not in html
+
+
 def test_the_check_needs_a_signed_in_associate_and_csrf(client, associate):
     assert client.post(URL, {"code": "1"}).status_code == 302
     from django.test import Client
