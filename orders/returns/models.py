@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import OuterRef, Q
 from django.db.models.functions import JSONObject, Round
+from django.utils.translation import gettext_lazy as _
 
 from retail.domain.channel import CHANNEL_LENGTH, Channel, channel_choices
 
@@ -179,13 +180,13 @@ class ReturnRequest(models.Model):
     """
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        RECEIVED = "received", "Received"
-        INSPECTED = "inspected", "Inspected"
-        REFUNDED = "refunded", "Refunded"
-        EXCHANGED = "exchanged", "Exchanged"
-        REJECTED = "rejected", "Rejected"
-        CANCELLED = "cancelled", "Cancelled"
+        REQUESTED = "requested", _("Requested")
+        RECEIVED = "received", _("Received")
+        INSPECTED = "inspected", _("Inspected")
+        REFUNDED = "refunded", _("Refunded")
+        EXCHANGED = "exchanged", _("Exchanged")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
 
     OPEN_STATUSES = (Status.REQUESTED, Status.RECEIVED, Status.INSPECTED)
     DONE_STATUSES = (Status.REFUNDED, Status.EXCHANGED)
@@ -196,9 +197,9 @@ class ReturnRequest(models.Model):
         MAIL = "mail", "By mail"
 
     class RefundMethod(models.TextChoices):
-        ORIGINAL = "original", "Original payment"
-        STORE_CREDIT = "store_credit", "Store credit"
-        EXCHANGE = "exchange", "Exchange"
+        ORIGINAL = "original", _("Original payment")
+        STORE_CREDIT = "store_credit", _("Store credit")
+        EXCHANGE = "exchange", _("Exchange")
 
     rma_number = models.CharField("RMA number", max_length=20, unique=True)
     qr_token = models.CharField(max_length=32, unique=True)

@@ -216,3 +216,15 @@ def test_pickups_queue(client, store, staff, pseudo_locale):
     # then every tab, with rows and without
     for tab in ("to_pick", "picking", "ready", "overdue", "expired"):
         assert_all_translated(client.get("/portal/orders/pickups/", {"tab": tab}), data)
+
+
+def test_returns_desk(client, store, staff, pseudo_locale):
+    # given shoppers to find
+    jane = create_customer(first_name="Jane", last_name="Fairfax", email="jane@example.com", card_number="400123")
+    client.force_login(staff)
+    data = data_of(store, staff) | {str(jane), jane.email, "Jane", "Nobody"}
+
+    # then the desk, a shopper found and nothing found
+    assert_all_translated(client.get("/portal/returns/"), data)
+    assert_all_translated(client.get("/portal/returns/", {"q": "Jane"}), data)
+    assert_all_translated(client.get("/portal/returns/", {"q": "Nobody"}), data)
