@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
@@ -60,6 +61,12 @@ class TaxRate(models.Model):
                 violation_error_message="Another rate of this class in this market applies on some of these days.",
             ),
         ]
+
+    def clean(self):
+        # Said on the field, which also keeps the overlap check from asking PostgreSQL for a reversed
+        # daterange (a DataError, a 500 in the admin) when the days are backwards.
+        if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
+            raise ValidationError({"valid_to": "The first day it no longer applies comes after the first day it applies."})
 
     def __str__(self):
         return f"{self.tax_class} {self.rate}% in {self.market.code} from {self.valid_from}"

@@ -163,3 +163,24 @@ def test_a_stores_rates_are_read_once_then_from_the_cache_until_a_rate_changes(
     poland.prices_include_tax = False
     save_market(market=poland, actor=None)
     assert store_tax_rates(store=store, day=date(2026, 12, 4)).prices_include_tax is False
+
+
+def test_a_rate_ending_before_it_starts_is_a_form_error_not_a_500(client, poland):
+    # given a rate already in the market (the overlap check runs whenever the days are sound)
+    rate(poland, standard(), "23", date(2011, 1, 1), date(2012, 1, 1))
+    client.force_login(staff_user(superuser=True))
+
+    # when head office types the days the wrong way round (PostgreSQL refuses such a daterange)
+    response = client.post(
+        "/admin/retail/taxrate/add/",
+        {"market": poland.pk, "tax_class": standard().pk, "rate": "8", "valid_from": "2030-01-01",
+         "valid_to": "2029-01-01"},
+    )  # fmt: skip
+
+    # then the form says so on the field, and nothing is saved
+    assert response.status_code == 200
+    assert "comes after the first day it applies" in response.content.decode()
+    assert TaxRate.objects.filter(market=poland).count() == 1
+    with pytest.raises(ValidationError) as refused:
+        rate(poland, standard(), "8", date(2030, 1, 1), date(2029, 1, 1))
+    assert "valid_to" in refused.value.message_dict
