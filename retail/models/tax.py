@@ -62,11 +62,13 @@ class TaxRate(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.tax_class} {self.rate}% in {self.market.code} from {self.valid_from}"
+
     def clean(self):
         # Said on the field, which also keeps the overlap check from asking PostgreSQL for a reversed
         # daterange (a DataError, a 500 in the admin) when the days are backwards.
         if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
-            raise ValidationError({"valid_to": "The first day it no longer applies comes after the first day it applies."})
-
-    def __str__(self):
-        return f"{self.tax_class} {self.rate}% in {self.market.code} from {self.valid_from}"
+            raise ValidationError(
+                {"valid_to": "The first day it no longer applies comes after the first day it applies."}
+            )
