@@ -35,7 +35,7 @@ from customers.services._common import post_money_entry
 from retail.domain.channel import Channel
 from retail.domain.money import money
 from retail.errors import RetailCode
-from retail.models import Store, User
+from retail.models import Market, Store, User
 from retail.services import enqueue_outbox_message, record_audit_event
 
 CODE_DIGITS = 16
@@ -159,6 +159,17 @@ def _post(card: GiftCard, *, kind: str, amount: Decimal, reference: str, actor=N
 
 
 @transaction.atomic
+def _sold_currency(currency: str | None) -> str:
+    """A card is loaded in a currency the chain sells in (the deployment's or a market's): a card in
+    any other could never be spent, yet would count as owed."""
+    currency = (currency or settings.CURRENCY).strip().upper()
+    if currency != settings.CURRENCY and not Market.objects.filter(currency=currency).exists():
+        sold = sorted({settings.CURRENCY, *Market.objects.values_list("currency", flat=True)})
+        raise CustomerError(f"Gift cards are loaded in {', '.join(sold)}, not {currency[:10]}.",
+                            code=RetailCode.INVALID, fields={"currency": [f"One of {', '.join(sold)}."]})  # fmt: skip
+    return currency
+
+
 def issue_gift_card(
     *,
     amount: Decimal,
@@ -197,6 +208,7 @@ def issue_gift_card(
     if channel and channel not in Channel.values:
         raise CustomerError("Say on which channel the gift card was sold.", code=RetailCode.INVALID,
                             fields={"channel": ["A sales channel."]})  # fmt: skip
+    currency = _sold_currency(currency)
     send_to = (send_to or "").strip().lower()
     if send_to:
         try:
@@ -213,7 +225,7 @@ def issue_gift_card(
     card = GiftCard(
         code_hash=hash_code(code),
         last4=code[-4:],
-        currency=(currency or settings.CURRENCY).upper()[:3],
+        currency=currency,
         source=source,
         channel=channel,
         customer=customer,

@@ -64,6 +64,25 @@ def test_a_goodwill_card_needs_a_reason_and_is_audited():
     assert issued.code not in str(event.details)
 
 
+def test_a_card_is_loaded_only_in_a_currency_the_chain_sells_in():
+    # given the deployment's currency (EUR) and a Polish market
+    from retail.markets import save_market
+    from retail.models import Market
+
+    save_market(market=Market(code="pl", name="Poland", countries=["PL"], currency="PLN", default_language="pl"),
+                actor=None)  # fmt: skip
+    # when head office types a currency nobody sells in (the admin's goodwill form takes any three letters)
+    with pytest.raises(CustomerError) as refused:
+        issue_gift_card(amount=Decimal("25.00"), source="goodwill", reason="Sorry", reference="GW-ZZZ",
+                        currency="zzz")  # fmt: skip
+    # then nothing is issued, and the answer says which currencies
+    assert refused.value.code == "invalid" and "EUR, PLN" in refused.value.message
+    assert not GiftCard.objects.exists()
+    # while a market's currency, in any case, is fine
+    assert issue_gift_card(amount=Decimal("25.00"), source="goodwill", reason="Sorry", reference="GW-PLN",
+                           currency="pln").card.currency == "PLN"  # fmt: skip
+
+
 def test_partial_redeems_until_the_balance_is_spent_and_no_further():
     issued = sold("50.00")
     redeem_gift_card(code=issued.code, amount=Decimal("20.00"), reference="ORD-A", caller=CALLER)
