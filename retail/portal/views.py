@@ -11,6 +11,7 @@ from retail.approvals import set_approval_pin
 from retail.errors import PermissionDenied, RetailError
 from retail.portal import dashboard as tiles
 from retail.portal.access import SESSION_KEY, portal_view
+from retail.portal.activity import action_label
 from retail.portal.forms import LanguageForm
 from retail.selectors import get_store_for_staff, opening_hours, portal_language, recent_audit_events, store_language
 from retail.services import set_user_language
@@ -27,8 +28,9 @@ def dashboard(request):
 
 
 def with_label(event):
-    """`pickup.handed_over` reads as "Pickup handed over" on the screen; the code stays in data-action."""
-    event.label = event.action.replace(".", " ").replace("_", " ").capitalize()
+    """`pickup.handed_over` reads as "Pick-up handed over" (in the reader's language) on the screen; the
+    code stays in data-action."""
+    event.label = action_label(event.action)
     return event
 
 

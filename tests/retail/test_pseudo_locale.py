@@ -19,6 +19,7 @@ from django.utils.translation import trans_real
 
 from customers.services import create_customer
 from retail.models import StoreMembership
+from retail.services import record_audit_event
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +138,8 @@ def test_dashboard(client, store, staff, pseudo_locale):
     store.opening_hours = {"mon": ["09:00", "19:00"], "sat": ["10:00", "18:00"]}
     store.phone = "+44 20 7946 0000"
     store.save(update_fields=["opening_hours", "phone"])
+    for action in ("pickup.handed_over", "return.received", "stock.count_posted"):  # the activity's words too
+        record_audit_event(actor=staff, action=action, store=store)
     client.force_login(staff)
     assert_all_translated(client.get("/portal/"), data_of(store, staff))
 
