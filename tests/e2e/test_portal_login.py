@@ -160,6 +160,6 @@ def test_associate_in_two_stores_switches_store(browser_page, covent_garden, sig
     page.get_by_role("button", name="Switch").click()
     # then the dashboard is the other store's
     expect(page.get_by_role("heading", level=1)).to_have_text("Omnistore Manchester Arndale")
-    expect(page.locator(".activity .activity-what")).to_have_text(["Pickup expired"])
+    expect(page.locator(".activity .activity-what")).to_have_text(["Pick-up expired"])
     screenshot(page, "portal-store-switched")
     assert page.console_errors == []
