@@ -68,7 +68,7 @@ def _nice_max(value: float) -> float:
 def _svg(width: int, height: int, title: str, description: str, body: list[str]) -> SafeString:
     uid = next(_ids)
     return mark_safe(  # noqa: S308 — every text interpolated below went through escape()
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg class="chart"{' data-size="half"' if width == HALF else ""} viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="chart-t{uid} chart-d{uid}" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="chart-t{uid}">{escape(title)}</title><desc id="chart-d{uid}">{escape(description)}</desc>'
         + "".join(body)
@@ -99,15 +99,17 @@ def bar_chart(
     if not items or all(_num(v) == 0 for _, v in items):
         return empty_chart(title)
     fmt = value_format or (lambda v: f"{_short(_num(v))}{unit}")
-    label_w, width, row_h, top = 130, HALF, 30, 8
+    labels = [str(label)[:30] for label, _ in items]
+    # the label column fits the longest label (~7 units a character at 12): "Goodwill (head office)" was cut
+    label_w, width, row_h, top = max(130, min(230, 7 * max(map(len, labels)) + 14)), HALF, 30, 8
     plot_w = width - label_w - 70
     peak = max(_num(v) for _, v in items) or 1
     body = []
-    for i, (label, value) in enumerate(items):
+    for i, ((_, value), label) in enumerate(zip(items, labels, strict=True)):
         y = top + i * row_h
         w = max(1.0, plot_w * _num(value) / peak)
         fill = colours[i % len(colours)] if colours else PALETTE[0]
-        body.append(_text(label_w - 8, y + 19, str(label)[:22], anchor="end", fill=INK))
+        body.append(_text(label_w - 8, y + 19, label, anchor="end", fill=INK))
         body.append(f'<rect x="{label_w}" y="{y + 5}" width="{w:.1f}" height="{row_h - 10}" rx="3" fill="{fill}"/>')
         body.append(_text(label_w + w + 6, y + 19, fmt(value), fill=INK))
     height = top * 2 + len(items) * row_h

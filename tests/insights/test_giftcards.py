@@ -72,3 +72,20 @@ def test_the_page_shows_the_liability_with_queries_independent_of_the_cards(supe
         html = superuser_client.get(f"{URL}?{OCT}&section=giftcards").content.decode()
     assert "€180.00" in html
     assert len(few.captured_queries) <= 8
+
+
+def test_a_long_channel_label_is_drawn_whole_inside_the_chart():
+    # given the outstanding-by-channel bars, whose goodwill label is the longest of the kernel's
+    import re
+
+    from insights import charts
+
+    # when the chart is drawn
+    svg = str(charts.bar_chart([("Goodwill (head office)", 100), ("App", 50)], title="Outstanding now by channel",
+                               value_format=charts.money_label))  # fmt: skip
+    # then the label is whole and its right-anchored text ends where the column leaves room for it
+    # (it was cut to 22 characters in a 130-unit column: "oodwill (head office)" on screen)
+    x = float(re.search(r'<text x="([0-9.]+)"[^>]*text-anchor="end"[^>]*>Goodwill \(head office\)</text>', svg)[1])
+    assert x >= 7 * len("Goodwill (head office)")
+    # and a half-width chart says so, so that alone in a wide card it keeps its size (the stylesheet caps it)
+    assert svg.startswith('<svg class="chart" data-size="half"')
