@@ -226,6 +226,15 @@ def _cart(body: dict, world: dict) -> None:
     body["lines"] = [{"sku": sku, "quantity": quantity} for sku, quantity in lines.items()]
 
 
+def _card_purchase(body: dict, world: dict, limit: str) -> None:
+    """A card the test provider authorises (any other token is its invalid_payment), and an amount within
+    the operation's limit (a setting: above it is gift_card_amount / top_up_amount); in-range amounts stay."""
+    body["payment_token"] = "tok_visa_4242"
+    amount = Decimal(body.get("amount") or "0")
+    if not Decimal("0") < amount <= Decimal(world.get(limit) or "100.00"):
+        body["amount"] = "25.00"
+
+
 _OPENED = itertools.count()  # sent carts opened so far in this run
 
 
@@ -245,6 +254,8 @@ COHERENT = {
     "POST /api/v1/returns/": lambda body, world, _: _return(body, world),
     "POST /api/v1/orders/": lambda body, world, anonymous: _checkout(body, world, anonymous=anonymous),
     "POST /api/v1/me/cart/open-sent/": lambda body, world, _: _open_sent(body, world),
+    "POST /api/v1/me/giftcards/": lambda body, world, _: _card_purchase(body, world, "gift_card_max"),
+    "POST /api/v1/me/wallet/topups/": lambda body, world, _: _card_purchase(body, world, "top_up_max"),
 }
 
 

@@ -13,6 +13,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
+
 from inventory.api.fields import EXAMPLE_SKU
 from tests.fuzz.world import World
 
@@ -191,6 +193,8 @@ def run(base_url: str, world: World, caller: str, budget: Budget, workdir: Path)
         "receipt": world.receipts[0],
         "returnable_orders": world.returnable_orders,  # collected, EXAMPLE_ORDER first
         "sent_carts": world.sent_carts,
+        "gift_card_max": str(settings.GIFT_CARD_MAX_AMOUNT),
+        "top_up_max": str(settings.WALLET_TOP_UP_MAX),
     }
     half = Budget(budget.max_examples, budget.max_time // 2, budget.stateful_steps)
     outcomes = [
