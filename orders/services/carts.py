@@ -128,6 +128,15 @@ def set_cart_line(*, cart: Cart, sku: str, quantity: int, channel: str = Channel
     variant = _variants([sku])[str(sku).strip()]
     line = CartLine.objects.filter(cart=cart, variant=variant).first()
     new_quantity = (line.quantity if line and add else 0) + quantity
+    if add and line is not None and new_quantity > MAX_LINE_QUANTITY:  # the sent quantity alone was fine
+        room = MAX_LINE_QUANTITY - line.quantity
+        raise OrderError(
+            f"The cart already holds {line.quantity} of {variant.sku} and a line holds at most "
+            f"{MAX_LINE_QUANTITY}: add {room} at most." if room else
+            f"The cart already holds {MAX_LINE_QUANTITY} of {variant.sku}, the most a line holds.",
+            code=InventoryCode.INVALID_QUANTITY,
+            fields={"quantity": [f"At most {room} more."]},
+        )  # fmt: skip
     if new_quantity == 0:
         if line is not None:
             line.delete()

@@ -235,6 +235,17 @@ def _card_purchase(body: dict, world: dict, limit: str) -> None:
         body["amount"] = "25.00"
 
 
+_ADDED = itertools.count()  # lines added to the caller's cart so far in this run
+
+
+def _add_line(body: dict, world: dict) -> None:
+    """A few units (1 to 3) of each catalog SKU in turn: a line holds at most 99, and a run adds to one cart hundreds of
+    times, so generated quantities on a few SKUs filled every line and each later add was a legitimate
+    invalid_quantity (a scenario of nothing but refusals, validation_mismatch)."""
+    skus = world.get("skus") or [body.get("sku")]
+    body.update(sku=skus[next(_ADDED) % len(skus)], quantity=1 + (int(body.get("quantity") or 1) - 1) % 3)
+
+
 _OPENED = itertools.count()  # sent carts opened so far in this run
 
 
@@ -254,6 +265,7 @@ COHERENT = {
     "POST /api/v1/returns/": lambda body, world, _: _return(body, world),
     "POST /api/v1/orders/": lambda body, world, anonymous: _checkout(body, world, anonymous=anonymous),
     "POST /api/v1/me/cart/open-sent/": lambda body, world, _: _open_sent(body, world),
+    "POST /api/v1/me/cart/lines/": lambda body, world, _: _add_line(body, world),
     "POST /api/v1/me/giftcards/": lambda body, world, _: _card_purchase(body, world, "gift_card_max"),
     "POST /api/v1/me/wallet/topups/": lambda body, world, _: _card_purchase(body, world, "top_up_max"),
 }

@@ -64,6 +64,20 @@ def test_line_endpoints_set_and_remove(app, shirt, jeans):
     assert (bad.status_code, bad.json()["code"]) == (400, "unknown_sku")
 
 
+def test_adding_past_a_full_line_says_how_many_more_fit(app, shirt):
+    # given a line of 97 (a line holds at most 99)
+    app.put("/api/v1/me/cart/", {"lines": [{"sku": "SHIRT-M", "quantity": 97}]}, format="json")
+    # when 5 more are added (5 alone is a quantity the schema takes)
+    refused = app.post("/api/v1/me/cart/lines/", {"sku": "SHIRT-M", "quantity": 5}, format="json")
+    # then the refusal says the line is nearly full and how many fit, not that 5 is a bad quantity
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_quantity"
+    says = "The cart already holds 97 of SHIRT-M and a line holds at most 99: add 2 at most."
+    assert refused.json()["message"] == says
+    assert refused.json()["fields"] == {"quantity": ["At most 2 more."]}
+    added = app.post("/api/v1/me/cart/lines/", {"sku": "SHIRT-M", "quantity": 2}, format="json").json()
+    assert added["item_count"] == 99
+
+
 def test_an_anonymous_cart_is_merged_at_sign_in(api_client, app, shirt, jeans):
     app.put("/api/v1/me/cart/", {"lines": [{"sku": "SHIRT-M", "quantity": 1}]}, format="json")
     # given a cart filled on a device before signing in
