@@ -7,17 +7,20 @@ the order's), whatever the marketing consents say.
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
+from customers.selectors import shopper_language
 from orders.notifications import OutgoingMessage, send_service_message, shopper_contacts
 from orders.returns.models import ReturnRequest
 from orders.returns.services.notify import NOTIFY_TOPIC
 from retail.outbox import outbox_handler
 
 SUBJECTS = {
-    "received": "We have received your return {rma}",
-    "refunded": "Your refund for {rma} is on its way",
-    "exchanged": "Your exchange for {rma} is placed",
-    "rejected": "About your return {rma}",
+    "received": _("We have received your return {rma}"),
+    "refunded": _("Your refund for {rma} is on its way"),
+    "exchanged": _("Your exchange for {rma} is placed"),
+    "rejected": _("About your return {rma}"),
 }
 
 
@@ -53,8 +56,15 @@ def send_return_notification(message) -> None:
     )
     if request is None:
         return
-    customer, order, kind = request.customer, request.order, payload["kind"]
+    kind = payload["kind"]
     context = return_context(request=request, kind=kind)
+    # In the shopper's language: theirs, else the language of the market of the returns desk's store.
+    with translation.override(shopper_language(request.customer, request.store)):
+        _send(message, request, kind, context)
+
+
+def _send(message, request: ReturnRequest, kind: str, context: dict) -> None:
+    customer, order = request.customer, request.order
     send_service_message(
         message=message,
         subject=request,

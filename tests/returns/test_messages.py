@@ -130,3 +130,26 @@ def test_no_return_sms_or_push_says_a_phrase_twice(policy, deliver, shirt, store
         assert sms.subject == "" and len(sms.body) <= 160
         assert repeated_phrases(sms.body) == set(), sms.body
         assert repeated_phrases(f"{push.subject}. {push.body}") == set(), (push.subject, push.body)
+
+
+def test_a_polish_shopper_is_told_of_the_refund_in_polish(policy, deliver, shirt, store, associate):
+    # given a shopper whose language is Polish (issue 19.1)
+    order = deliver([("SHIRT-M", 1)])
+    order.customer.language = "pl"
+    order.customer.save(update_fields=["language"])
+    RecordingAdapter.reset()
+
+    # when their return is refunded at the desk
+    request = complete_return(
+        store=store,
+        actor=associate,
+        refund_method="store_credit",
+        order=order,
+        lines=[LineRequest(sku="SHIRT-M", quantity=1, reason="wrong_size")],
+    )
+    assert deliver_pending() == ["delivered"]
+
+    # then the subject and the push are Polish, the amount written the Polish way
+    assert emails() == [f"Zwrot pieniędzy za {request.rma_number} jest w drodze"]
+    sent = {m.channel: m.body for m in RecordingAdapter.sent}
+    assert sent["push"] == "30,00\u00a0€ dodano jako kredyt sklepowy."
