@@ -9,7 +9,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from retail.models import PosDevice, Store, StoreMembership, User
@@ -148,7 +148,8 @@ def seed_stores_and_staff(ctx: SeedContext) -> None:
     admin = person("admin@omnistore.local", "Ada Admin", is_staff=True, is_superuser=True)
     ctx.logins.append(("head office admin (MFA)", admin.email, "superuser: admin, portal in every store"))
     # Head office without an admin role: the portal across every store (insights for the chain).
-    person("headoffice@omnistore.local", "Hana Headoffice", is_staff=True)
+    head_office = person("headoffice@omnistore.local", "Hana Headoffice", is_staff=True)
+    head_office.user_permissions.add(Permission.objects.get(content_type__app_label="insights", codename="view_report"))
     for group_name, email, full_name in [
         ("merchandiser", "merch@omnistore.local", "Mia Merchandiser"),
         ("customer-service", "care@omnistore.local", "Cal Care"),

@@ -1,25 +1,40 @@
 """Insights for store managers: their current store; superusers may choose any or all stores."""
 
+from django.contrib import messages
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from insights.figures import FIGURES, SECTIONS, csv_lines
 from insights.pages import read_request, section_context
-from retail.models import Store
-from retail.portal.access import portal_view
+from retail.models import Store, StoreMembership
+from retail.portal.access import page_redirect, portal_view
 from retail.replica import reporting
+
+READ_CHAIN = "insights.view_report"  # head office's insights permission (the admin's page asks the same)
 
 
 def _scope(request) -> dict:
-    """Head office (superusers) choose stores; a manager sees the store they are working in."""
-    if request.user.is_superuser:
+    """Head office (superusers, or staff with the insights permission) choose stores; a manager sees
+    the store they are working in."""
+    if request.user.has_perm(READ_CHAIN):
         return {"stores": Store.objects.active().order_by("code")}
     return {"forced_store_ids": (request.store.pk,)}
 
 
-@portal_view(manager_only=True)
+def _refused(request):
+    """Store managers read their store; head office with the permission, the chain. Others go back."""
+    if request.store_role == StoreMembership.Role.MANAGER or request.user.has_perm(READ_CHAIN):
+        return None
+    messages.error(request, "Only a manager of this store, or head office, can open that page.")
+    return page_redirect(request, reverse("portal:dashboard"))
+
+
+@portal_view
 def index(request):
+    if refused := _refused(request):
+        return refused
     form, period, section = read_request(request, **_scope(request))
     with reporting(request.user) as source:  # the replica when it is fresh enough (retail/replica.py)
         context = {
@@ -35,8 +50,10 @@ def index(request):
     return render(request, "insights/index.html", context)
 
 
-@portal_view(manager_only=True)
+@portal_view
 def download(request, figure: str):
+    if refused := _refused(request):
+        return refused
     chosen = FIGURES.get(figure)
     if chosen is None:
         raise Http404("No such figure.")

@@ -44,6 +44,22 @@ def test_an_associate_cannot_open_insights(client, chain):
     assert download.status_code == 302
 
 
+def test_head_office_with_the_insights_permission_reads_the_chain_in_the_portal(client, chain):
+    # given head office's login of the demo: staff, no store membership, the insights permission
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="insights", codename="view_report"))
+    enrol_totp(user)
+    client.force_login(user)
+    # when they open Insights from the top bar (it sent them back: 'Only a manager of this store')
+    page = client.get(f"{URL}?{OCT}&section=tax")
+    download = client.get(f"{URL}csv/sales-by-store/?{OCT}")
+    # then the page and its CSVs answer, with every store to choose from
+    assert page.status_code == 200 and download.status_code == 200
+    assert {chain.lon.pk, chain.man.pk} <= {s.pk for s in page.context["form"].fields["store"].queryset}
+
+
 def test_a_manager_sees_their_own_store_only_whatever_the_query_asks(manager_client, chain):
     # when: the query names Manchester too
     page = manager_client.get(f"{URL}?{OCT}&store={chain.man.pk}").content.decode()
