@@ -158,7 +158,6 @@ def _post(card: GiftCard, *, kind: str, amount: Decimal, reference: str, actor=N
 # --- services --------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def _sold_currency(currency: str | None) -> str:
     """A card is loaded in a currency the chain sells in (the deployment's or a market's): a card in
     any other could never be spent, yet would count as owed."""
@@ -170,6 +169,7 @@ def _sold_currency(currency: str | None) -> str:
     return currency
 
 
+@transaction.atomic
 def issue_gift_card(
     *,
     amount: Decimal,

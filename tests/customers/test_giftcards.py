@@ -290,3 +290,43 @@ def test_the_balance_api_answers_unknown_and_wrong_alike_and_stops_a_guesser(set
     blocked = guesser.post(BALANCE_URL, {"code": issued.code}, format="json")
     assert blocked.status_code == 429 and blocked.json()["code"] == "too_many_gift_card_attempts"
     assert other.post(BALANCE_URL, {"code": issued.code}, format="json").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_reference_issued_twice_at_once_leaves_one_card_and_no_empty_one():
+    # given a till's issue for a reference, not yet committed
+    issued, release = threading.Event(), threading.Event()
+    outcome = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                issue_gift_card(amount=Decimal("10.00"), source="sold", channel="store", reference="till:R1")
+                issued.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    def second():
+        try:
+            issue_gift_card(amount=Decimal("10.00"), source="sold", channel="store", reference="till:R1")
+            outcome["second"] = "issued"
+        except CustomerError as exc:
+            outcome["second"] = exc.code
+        finally:
+            connections.close_all()
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert issued.wait(10)
+    # when a retry of the same sale issues for the same reference on another connection
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(0.5)  # it waits on the ledger's unique reference
+    release.set()
+    one.join(10)
+    two.join(10)
+    # then it is refused, and no card without its ledger entry is left behind (the whole issue is one transaction)
+    assert outcome == {"second": "gift_card_already_issued"}
+    assert GiftCard.objects.count() == 1
+    assert GiftCardEntry.objects.filter(kind=GiftCardEntry.Kind.ISSUE).count() == 1
