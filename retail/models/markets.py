@@ -10,11 +10,19 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from phonenumbers import SUPPORTED_REGIONS
 
 from retail.domain.channel import CHANNEL_LENGTH, Channel, channel_choices
 
 currency_code_validator = RegexValidator(r"^[A-Z]{3}\Z", "A currency is its ISO 4217 code in capitals, e.g. PLN.")
 country_code_validator = RegexValidator(r"^[A-Z]{2}\Z", "A country is its ISO 3166-1 code in capitals, e.g. PL.")
+
+
+# ISO 3166-1 alpha-2, the 249 assigned codes. No country list is a dependency (no django-countries,
+# pycountry or Babel); phonenumbers' regions are the countries with telephone plans: without its
+# non-countries (Ascension and Tristan da Cunha, reserved in ISO 3166-1; Kosovo, user-assigned XK)
+# and with the seven assigned codes that have no telephone plan of their own.
+COUNTRY_CODES = frozenset(SUPPORTED_REGIONS - {"AC", "TA", "XK"} | {"AQ", "BV", "GS", "HM", "PN", "TF", "UM"})
 
 
 def language_codes() -> dict[str, str]:
@@ -82,6 +90,10 @@ class Market(models.Model):
 
     def clean(self):
         super().clean()
+        strangers = [code for code in self.countries if code not in COUNTRY_CODES]
+        if strangers:
+            message = f"Not an ISO 3166-1 country code: {', '.join(strangers)}; e.g. PL, IT, GB."
+            raise ValidationError({"countries": message})
         known = language_codes()
         unknown = [code for code in self.languages if code not in known]
         if unknown:

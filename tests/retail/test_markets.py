@@ -187,6 +187,43 @@ def test_the_admin_refuses_a_country_of_another_market_on_the_form(client):
     assert "Already in another market: PL (in pl)." in response.content.decode()
 
 
+def test_a_country_code_that_iso_3166_does_not_assign_is_refused_by_name():
+    # given codes of the right shape that are no country: ZZ (unknown), XK (user-assigned)
+    for codes, named in ((["PL", "ZZ"], "ZZ"), (["xk"], "XK")):
+        # when / then
+        with pytest.raises(ValidationError) as refused:
+            poland(countries=codes)
+        assert refused.value.message_dict["countries"] == [
+            f"Not an ISO 3166-1 country code: {named}; e.g. PL, IT, GB."]  # fmt: skip
+    assert not Market.objects.filter(code="pl").exists()
+    # while every assigned code, those without a telephone plan too (Antarctica), is a country
+    assert poland(countries=["PL", "AQ"]).countries == ["AQ", "PL"]
+
+
+def test_the_admin_names_an_unknown_country_code_on_the_form(client):
+    # given
+    client.force_login(staff_user(superuser=True))
+
+    # when
+    response = client.post(
+        "/admin/retail/market/add/",
+        {
+            "code": "zz",
+            "name": "Nowhere",
+            "countries": "ZZ",
+            "currency": "EUR",
+            "default_language": "en-gb",
+            "languages": "",
+            "is_active": "on",
+        },
+    )
+
+    # then a form error naming the code, not a 500, and no market
+    assert response.status_code == 200
+    assert "Not an ISO 3166-1 country code: ZZ; e.g. PL, IT, GB." in response.content.decode()
+    assert not Market.objects.filter(code="zz").exists()
+
+
 def test_the_home_market_cannot_be_deleted_in_the_admin(client):
     client.force_login(staff_user(superuser=True))
     assert client.get(f"/admin/retail/market/{home_market().pk}/delete/").status_code == 403
