@@ -171,9 +171,10 @@ FIGURES: dict[str, Figure] = {
         Figure(
             "gift-card-liabilities",
             "giftcards",
-            "Gift card liabilities by issue month and channel",
+            "Gift card liabilities by currency, issue month and channel",
             selectors.gift_card_liabilities,
             (
+                "currency",
                 "month",
                 "channel",
                 "channel_label",

@@ -6,6 +6,8 @@ Shared by the managers' portal page and the head-office admin page.
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
+
 from insights import charts, selectors
 from insights.figures import FIGURES, SECTION_NAMES
 from insights.filters import Period, PeriodForm, default_period
@@ -209,7 +211,18 @@ def rfm(period: Period) -> dict:
 
 
 def giftcards(period: Period) -> dict:
+    """One block per currency the cards were loaded in (euros and złoty are never added up), each
+    with its own figures and charts; all from the selector's one query."""
     rows = selectors.gift_card_liabilities(period)
+    by_currency: dict[str, list[dict]] = {}
+    for r in rows:
+        by_currency.setdefault(r["currency"], []).append(r)
+    if not by_currency:  # no card in the period: the deployment's currency, its figures empty
+        by_currency[settings.CURRENCY] = []
+    return {"rows": rows, "currencies": [_giftcards_block(code, block) for code, block in by_currency.items()]}
+
+
+def _giftcards_block(currency: str, rows: list[dict]) -> dict:
     months = sorted({r["month"] for r in rows})
     by_channel: dict[str, Decimal] = {}
     for r in rows:
@@ -218,6 +231,7 @@ def giftcards(period: Period) -> dict:
     issued = sum((r["issued"] for r in rows), Decimal("0.00"))
     breakage = sum((r["breakage"] for r in rows), Decimal("0.00"))
     return {
+        "currency": currency,
         "rows": rows,
         "kpis": {
             "cards": sum(r["cards"] for r in rows),
@@ -229,11 +243,11 @@ def giftcards(period: Period) -> dict:
         "chart_months": charts.stacked_columns(
             [date.fromisoformat(f"{m}-01").strftime("%b %Y") for m in months],
             [(name, [float(cells.get((m, name), 0)) for m in months]) for name in by_channel],
-            title="Outstanding now, by issue month and channel",
+            title=f"Outstanding now in {currency}, by issue month and channel",
         ),
         "chart_channels": charts.bar_chart(
             list(by_channel.items()),
-            title="Outstanding now by channel",
+            title=f"Outstanding now in {currency} by channel",
             colours=charts.PALETTE,
             value_format=charts.money_label,
         ),

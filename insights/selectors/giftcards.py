@@ -1,4 +1,5 @@
-"""Gift card liabilities: what the chain still owes on the cards it sold or gave, by issue month and channel."""
+"""Gift card liabilities: what the chain still owes on the cards it sold or gave, by currency, issue
+month and channel."""
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
@@ -12,11 +13,12 @@ GOODWILL = "goodwill"
 
 
 def gift_card_liabilities(period: Period) -> list[dict]:
-    """Cards issued in the period (their issue month on the chain's clock), per month and channel
-    (goodwill for head office's): how many, loaded, redeemed, refunded to them, written off at
-    expiry (breakage) and outstanding now, the liability. With stores chosen, the cards sold at
-    their tills. The ledger's sums, in one query (outstanding = the sum of every entry = the
-    cards' balances, which verify_gift_cards checks)."""
+    """Cards issued in the period (their issue month on the chain's clock), per currency (a card's
+    money is never added to another currency's), month and channel (goodwill for head office's):
+    how many, loaded, redeemed, refunded to them, written off at expiry (breakage) and outstanding
+    now, the liability. With stores chosen, the cards sold at their tills. The ledger's sums, in
+    one query (outstanding = the sum of every entry = the cards' balances, which verify_gift_cards
+    checks)."""
     cards = Q(card__issued_at__gte=period.since, card__issued_at__lt=period.until)
     if period.store_ids is not None:
         sold_here = GiftCardEntry.objects.filter(kind="issue", store_id__in=period.store_ids).values("card_id")
@@ -25,7 +27,7 @@ def gift_card_liabilities(period: Period) -> list[dict]:
         GiftCardEntry.objects.using(reporting_db())
         .filter(cards)
         .annotate(month=TruncMonth("card__issued_at", tzinfo=chain_zone()))
-        .values("month", "card__channel", "card__source")
+        .values("card__currency", "month", "card__channel", "card__source")
         .annotate(
             cards=Count("card_id", distinct=True),
             issued=Coalesce(Sum("amount", filter=Q(kind="issue")), ZERO, output_field=MONEY),
@@ -35,13 +37,14 @@ def gift_card_liabilities(period: Period) -> list[dict]:
             outstanding=Coalesce(Sum("amount"), ZERO, output_field=MONEY),
             expired_cards=Count("card_id", distinct=True, filter=Q(kind="expire")),
         )
-        .order_by("month", "card__source", "card__channel")
+        .order_by("card__currency", "month", "card__source", "card__channel")
     )
     labels = channel_labels()
     result = []
     for row in rows:
         channel = GOODWILL if row["card__source"] == GOODWILL else row["card__channel"] or "unknown"
         result.append({
+            "currency": row["card__currency"],
             "month": row["month"].date().isoformat()[:7],
             "channel": channel,
             "channel_label": "Goodwill (head office)" if channel == GOODWILL else labels.get(channel, channel),

@@ -1,5 +1,8 @@
-"""Insights' gift card liabilities: the ledger's sums by issue month and channel, breakage, constant queries."""
+"""Insights' gift card liabilities: the ledger's sums by currency, issue month and channel, breakage,
+constant queries."""
 
+import csv
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,6 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from customers.models import GiftCard
 from customers.services.giftcards import expire_gift_cards, issue_gift_card, redeem_gift_card, refund_to_gift_card
 from insights import selectors
+from retail.markets import save_market
+from retail.models import Market
 from tests.insights.conftest import at, october
 
 pytestmark = pytest.mark.django_db
@@ -18,10 +23,10 @@ URL = "/portal/insights/"
 OCT = "start=2026-10-01&end=2026-10-31"
 
 
-def card(amount: str, *, channel="store", source="sold", when=None, store=None, reference=None):
+def card(amount: str, *, channel="store", source="sold", when=None, store=None, reference=None, currency=None):
     reference = reference or f"GC-{GiftCard.objects.count()}"
     issued = issue_gift_card(amount=Decimal(amount), source=source, channel=channel, store=store,
-                             reference=reference, reason="Late delivery")  # fmt: skip
+                             reference=reference, reason="Late delivery", currency=currency)  # fmt: skip
     moment = when or at(10, 10)
     GiftCard.objects.filter(pk=issued.card.pk).update(issued_at=moment, expires_at=moment + timedelta(days=1095))
     return issued
@@ -58,19 +63,52 @@ def test_liabilities_sum_the_ledger_by_month_and_channel_with_breakage(chain):
     assert (lon_only["channel"], lon_only["cards"], lon_only["outstanding"]) == ("store", 2, Decimal("80.00"))
 
 
+def poland() -> Market:
+    return save_market(market=Market(code="pl", name="Poland", countries=["PL"], currency="PLN",
+                                     default_language="pl", online_channels=["web"]), actor=None)  # fmt: skip
+
+
+def test_each_currency_is_summed_apart_in_the_figures_and_the_csv(superuser_client, chain):
+    # given in October: 100.00 and 20.00 in euros at LON's till, 70.00 and 5.00 in złoty on the web
+    poland()
+    card("100.00", store=chain.lon)
+    card("20.00", store=chain.lon)
+    pln = card("70.00", channel="web", currency="PLN")
+    card("5.00", channel="web", currency="PLN")
+    redeem_gift_card(code=pln.code, amount=Decimal("30.00"), reference="ORD-PL", caller="t")
+    # when
+    rows = selectors.gift_card_liabilities(october())
+    # then a row set per currency, nothing of one added to the other
+    assert [(r["currency"], r["channel"], r["cards"], r["issued"], r["outstanding"]) for r in rows] == [
+        ("EUR", "store", 2, Decimal("120.00"), Decimal("120.00")),
+        ("PLN", "web", 2, Decimal("75.00"), Decimal("45.00")),
+    ]  # fmt: skip
+    # and the CSV says the currency of every row
+    download = superuser_client.get(f"{URL}csv/gift-card-liabilities/?{OCT}")
+    table = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
+    currency, outstanding = table[0].index("currency"), table[0].index("outstanding")
+    assert [(r[currency], r[outstanding]) for r in table[1:]] == [("EUR", "120.00"), ("PLN", "45.00")]
+
+
 def test_the_page_shows_the_liability_with_queries_independent_of_the_cards(superuser_client, chain,
                                                                              django_assert_num_queries):  # fmt: skip
+    # given three euro cards and, in a Polish market, one card in złoty
     for i in range(3):
         card("10.00", channel=["store", "app", "web"][i], when=at(10, 3 + i), store=chain.lon)
+    poland()
+    card("7.00", channel="web", when=at(10, 3), currency="PLN")
     superuser_client.get(URL)  # session and store choice settled
     with CaptureQueriesContext(connection) as few:
         html = superuser_client.get(f"{URL}?{OCT}&section=giftcards").content.decode()
-    assert "€30.00" in html and "Gift card liabilities" in html and '<svg class="chart"' in html
+    # then each currency has its block, in its own money, never summed (37.00 of nothing)
+    assert "Gift card liabilities in EUR" in html and "Gift card liabilities in PLN" in html
+    assert "€30.00" in html and "zł7.00" in html and "37.00" not in html
+    assert '<svg class="chart"' in html
     for i in range(30):
         card("5.00", channel=["store", "app", "web"][i % 3], when=at(10, 1 + i % 28), store=chain.man)
     with django_assert_num_queries(len(few.captured_queries)):
         html = superuser_client.get(f"{URL}?{OCT}&section=giftcards").content.decode()
-    assert "€180.00" in html
+    assert "€180.00" in html and "zł7.00" in html and "187.00" not in html
     assert len(few.captured_queries) <= 8
 
 
