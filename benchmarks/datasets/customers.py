@@ -312,6 +312,7 @@ def build(ctx: DatasetContext) -> None:
                 seen,
                 created,
                 created,
+                "",  # language: the store's market's
             )
 
     def identity_rows():
@@ -342,7 +343,7 @@ def build(ctx: DatasetContext) -> None:
             [
                 *("id", "first_name", "last_name", "email", "phone", "card_number", "birthday", "important_dates"),
                 *("home_store", "preferred_sizes", "assigned_associate", "user", "is_anonymous", "merged_into"),
-                *("erased_at", "search_name", "channels", "last_seen_at", "created_at", "updated_at"),
+                *("erased_at", "search_name", "channels", "last_seen_at", "created_at", "updated_at", "language"),
             ],
             customer_rows(),
         )
