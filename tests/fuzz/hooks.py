@@ -241,8 +241,9 @@ _ADDED = itertools.count()  # lines added to the caller's cart so far in this ru
 def _add_line(body: dict, world: dict) -> None:
     """A few units (1 to 3) of each catalog SKU in turn: a line holds at most 99, and a run adds to one cart hundreds of
     times, so generated quantities on a few SKUs filled every line and each later add was a legitimate
-    invalid_quantity (a scenario of nothing but refusals, validation_mismatch)."""
-    skus = world.get("skus") or [body.get("sku")]
+    invalid_quantity (a scenario of nothing but refusals, validation_mismatch). Of the SKUs nothing else puts in
+    that cart (world.add_skus): replaced carts, merges and opened links filled the catalog's to 99 too."""
+    skus = world.get("add_skus") or world.get("skus") or [body.get("sku")]
     body.update(sku=skus[next(_ADDED) % len(skus)], quantity=1 + (int(body.get("quantity") or 1) - 1) % 3)
 
 

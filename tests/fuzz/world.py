@@ -32,8 +32,12 @@ class World:
     product_ids: list[int] = field(default_factory=list)
     order_numbers: list[str] = field(default_factory=list)
     ready_orders: list[str] = field(default_factory=list)  # of order_numbers, the ones with a pick-up ready
+    curbside_orders: list[str] = field(default_factory=list)  # of order_numbers, curbside: "I'm here" finds them
     returnable_orders: list[str] = field(default_factory=list)  # of order_numbers, collected: returns start here
     sent_carts: list[str] = field(default_factory=list)  # link tokens of carts a store sent the caller: each opens once
+    # SKUs only POST /me/cart/lines/ adds to (1-3 at a time): replaced carts, merges and opened links fill the
+    # others' lines up to their 99, after which an add is a legitimate refusal, not a finding
+    add_skus: list[str] = field(default_factory=list)
     rma_numbers: list[str] = field(default_factory=list)
     cart_tokens: list[str] = field(default_factory=list)
     list_item_ids: list[int] = field(default_factory=list)
@@ -128,6 +132,9 @@ def build_world(caller: str = "shopper") -> World:
             world.skus.append(variant.sku)
             world.barcodes.append(variant.barcode)
     assert EXAMPLE_SKU in world.skus
+    socks = ProductFactory(name="Sock", style_code="SCK", category=category, base_price="5.00")
+    for size in ("1", "2", "3", "4", "5", "6"):
+        world.add_skus.append(VariantFactory(product=socks, size=size, colour="Grey", sku=f"SCK-GRY-{size}").sku)
     variants[1].barcode = EXAMPLE_BARCODE
     variants[1].save(update_fields=["barcode"])
     world.barcodes[1] = EXAMPLE_BARCODE
@@ -167,7 +174,7 @@ def build_world(caller: str = "shopper") -> World:
     for _ in range(2):
         order()  # placed: cancellable
     for _ in range(3):  # the shopper can say "I'm here" (three: the fuzzer cancels some placed orders first)
-        order(kind="curbside")
+        world.curbside_orders.append(order(kind="curbside").number)
     for _ in range(3):  # ready to collect: their QR and pick-up code are served (the shopper may cancel some)
         world.ready_orders.append(ready(order()).order.number)
     collected_orders = []
