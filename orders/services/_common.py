@@ -9,6 +9,7 @@ from django.utils import timezone
 from customers.errors import CustomerError
 from customers.services.loyalty import earn_points
 from customers.services.timeline import record_interaction
+from orders.errors import OrderError
 from orders.models import Fulfillment, Order, StatusChange
 from retail.models import User
 from retail.services import enqueue_outbox_message, record_audit_event
@@ -142,3 +143,17 @@ def earn_points_for(*, order: Order, amount, actor=None) -> int:
     Order.objects.filter(pk=order.pk).update(points_earned=entry.points)
     order.points_earned = entry.points
     return entry.points
+
+
+def void_authorization(provider, auth) -> None:
+    """Give back a card authorisation that will not be captured (idempotent at the provider)."""
+    provider.void(reference=auth.reference, idempotency_key=f"{auth.reference}:void")
+
+
+def capture_or_void(provider, auth, amount) -> None:
+    """Capture an authorisation in full; if the provider refuses, void it and re-raise its OrderError."""
+    try:
+        provider.capture(reference=auth.reference, amount=amount, idempotency_key=f"{auth.reference}:capture:0")
+    except OrderError:
+        void_authorization(provider, auth)
+        raise

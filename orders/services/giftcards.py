@@ -18,7 +18,7 @@ from customers.models import Customer, GiftCard, GiftCardEntry
 from customers.services.giftcards import IssuedGiftCard, issue_gift_card
 from orders.errors import OrderCode, OrderError
 from orders.payments import get_payment_provider
-from orders.services._common import currency
+from orders.services._common import capture_or_void, currency
 from retail.domain.channel import Channel
 from retail.domain.money import money
 from retail.errors import RetailCode
@@ -92,11 +92,7 @@ def sell_gift_card_online(
     auth = provider.authorize(
         token=card_token, amount=paid, currency=issued.card.currency, idempotency_key=f"giftcard:{reference}"
     )
-    try:
-        provider.capture(reference=auth.reference, amount=paid, idempotency_key=f"{auth.reference}:capture:0")
-    except OrderError:
-        provider.void(reference=auth.reference, idempotency_key=f"{auth.reference}:void")
-        raise
+    capture_or_void(provider, auth, paid)
     record_audit_event(
         actor=customer.user,
         action="gift_card.paid_online",

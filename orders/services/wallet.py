@@ -16,7 +16,7 @@ from customers.models import Customer, StoreCreditAccount, StoreCreditEntry
 from customers.services.loyalty import issue_store_credit
 from orders.errors import OrderCode, OrderError
 from orders.payments import get_payment_provider
-from orders.services._common import currency
+from orders.services._common import capture_or_void, currency, void_authorization
 from retail.domain.money import money
 from retail.errors import RetailCode
 from retail.services import record_audit_event
@@ -56,13 +56,9 @@ def top_up_store_credit(*, customer: Customer, amount: Decimal, card_token: str,
     try:
         entry = issue_store_credit(customer=customer, amount=amount, reference=reference, actor=customer.user)
     except CustomerError as exc:
-        provider.void(reference=auth.reference, idempotency_key=f"{auth.reference}:void")
+        void_authorization(provider, auth)
         raise OrderError(exc.message, code=exc.code, fields=exc.fields) from None
-    try:
-        provider.capture(reference=auth.reference, amount=amount, idempotency_key=f"{auth.reference}:capture:0")
-    except OrderError:
-        provider.void(reference=auth.reference, idempotency_key=f"{auth.reference}:void")
-        raise
+    capture_or_void(provider, auth, amount)
     record_audit_event(
         actor=customer.user,
         action="wallet.topped_up",
