@@ -27,16 +27,12 @@ from urllib.parse import quote
 import dj_database_url
 import psycopg
 
+from tests.ports import free_port
+
 INSTALL = (
     "PgBouncer is not installed: `sudo apt-get install pgbouncer` (Debian/Ubuntu), `brew install pgbouncer` (macOS)."
 )
 ADMIN_DATABASE = "pgbouncer"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _run_as() -> str | None:
@@ -88,7 +84,7 @@ def running_pgbouncer(upstream_url: str, *, log=print) -> Iterator[str]:
         raise SystemExit(INSTALL)
     upstream = dj_database_url.parse(upstream_url)
     workdir = Path(tempfile.mkdtemp(prefix="omnistore-pgbouncer-"))
-    port = _free_port()
+    port = free_port()
     user = upstream["USER"] or "postgres"
     (workdir / "userlist.txt").write_text(f'"{user}" ""\n')
     (workdir / "pgbouncer.ini").write_text(_config(upstream, port, workdir))

@@ -20,7 +20,6 @@ import ipaddress
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -29,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+
+from tests.ports import free_port
 
 SLOT_PREFIX = "omnistore_test_replica_"
 # A hot standby needs at least the primary's values of these (it refuses to start otherwise).
@@ -44,12 +45,6 @@ HBA_LINE = "host  replication  all  127.0.0.1/32  trust"
 
 class ReplicaUnavailable(RuntimeError):
     pass
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _run_as(socket_dir: str | None) -> str | None:
@@ -248,7 +243,7 @@ def running_replica(primary: dict, *, log=print) -> Iterator[Replica]:
     run_as = _run_as(primary["HOST"] if over_socket else None)
     workdir = Path(tempfile.mkdtemp(prefix="omnistore-replica-"))
     slot = f"{SLOT_PREFIX}{os.getpid()}"
-    replica = Replica(primary=primary, bindir=bindir, workdir=workdir, port=_free_port(), run_as=run_as)
+    replica = Replica(primary=primary, bindir=bindir, workdir=workdir, port=free_port(), run_as=run_as)
     (workdir / "postgresql.conf").write_text(_config(replica.port, workdir, matched))
     (workdir / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
     (workdir / "pg_ident.conf").write_text("")

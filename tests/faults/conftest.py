@@ -14,16 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.ports import free_port
 from tests.retail.test_outbox_worker import broker, producer, queue, start_worker  # noqa: F401 — the worker harness
 
 FIXED_PORT = os.environ.get("FAULTS_REDIS_PORT")
-
-
-def _free_port() -> int:
-    """A port nothing listens on now, chosen by the kernel (two suites on one machine never share one)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 WAIT = 30
@@ -53,7 +47,7 @@ class PrivateRedis:
     def __init__(self, tmp_path: Path):
         self.tmp_path = tmp_path
         self.process: subprocess.Popen | None = None
-        self.port = int(FIXED_PORT) if FIXED_PORT else _free_port()  # kept across restarts
+        self.port = int(FIXED_PORT) if FIXED_PORT else free_port()  # kept across restarts
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.starts = 0
 
