@@ -16,6 +16,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerCode, CustomerError
 from customers.models import (
@@ -236,7 +237,7 @@ def encode_cursor(interaction: Interaction) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    when, _, pk = (cursor or "").rpartition("_")
+    when, _sep, pk = (cursor or "").rpartition("_")
     moment = parse_datetime(when) if when else None
     if moment is None or not pk.isdigit():
         raise CustomerError("That page of the timeline does not exist.", code=CustomerCode.INVALID_CURSOR)
@@ -403,24 +404,27 @@ def merge_comparison(*, kept: Customer, other: Customer) -> dict:
     credit = [money(kept, "store_credit"), money(other, "store_credit")]
     accounts = [c.user.email if c.user_id else "" for c in (kept, other)]
     rows = [
-        field("First name", "first_name"),
-        field("Last name", "last_name"),
-        field("Email", "email"),
-        field("Phone", "phone"),
-        field("Loyalty card", "card_number"),
-        field("Birthday", "birthday"),
-        field("Home store", "home_store_id", lambda c, v: c.home_store and str(c.home_store)),
-        field("Client book", "assigned_associate_id", lambda c, v: c.assigned_associate and str(c.assigned_associate)),
+        field(_("First name"), "first_name"),
+        field(_("Last name"), "last_name"),
+        field(_("Email"), "email"),
+        field(_("Phone"), "phone"),
+        field(_("Loyalty card"), "card_number"),
+        field(_("Birthday"), "birthday"),
+        field(_("Home store"), "home_store_id", lambda c, v: c.home_store and str(c.home_store)),
+        field(
+            _("Client book"), "assigned_associate_id", lambda c, v: c.assigned_associate and str(c.assigned_associate)
+        ),
+        field(_("Language"), "language", lambda c, v: v and c.get_language_display()),
         {
-            "label": "App/web account",
+            "label": _("App/web account"),
             "kept": accounts[0] or "—",
             "other": accounts[1] or "—",
             "after": accounts[0] or accounts[1] or "—",
             "filled": bool(accounts[1] and not accounts[0]),
         },
-        {"label": "Points", "kept": points[0], "other": points[1], "after": sum(points), "filled": bool(points[1])},
+        {"label": _("Points"), "kept": points[0], "other": points[1], "after": sum(points), "filled": bool(points[1])},
         {
-            "label": "Store credit",
+            "label": _("Store credit"),
             "kept": credit[0],
             "other": credit[1],
             "after": sum(credit),
@@ -428,14 +432,14 @@ def merge_comparison(*, kept: Customer, other: Customer) -> dict:
         },
     ]
     for label, name, joined in [
-        ("Timeline events", "timeline_count", False),
-        ("Notes", "notes_count", False),
-        ("Tasks", "tasks_count", False),
-        ("List items", "list_items_count", True),  # the same item on both wishlists is kept once
-        ("Offers", "offers_count", True),  # an offer both were given is kept once
+        (_("Timeline events"), "timeline_count", False),
+        (_("Notes"), "notes_count", False),
+        (_("Tasks"), "tasks_count", False),
+        (_("List items"), "list_items_count", True),  # the same item on both wishlists is kept once
+        (_("Offers"), "offers_count", True),  # an offer both were given is kept once
     ]:
         a, b = getattr(kept, name), getattr(other, name)
-        after = f"{a + b}" if not joined else f"up to {a + b}, joined"
+        after = f"{a + b}" if not joined else _("up to %(count)s, joined") % {"count": a + b}
         rows.append({"label": label, "kept": a, "other": b, "after": after if b else a, "filled": bool(b)})
     return {"kept": kept, "other": other, "rows": rows, "filled": filled}
 

@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -91,6 +92,7 @@ class MeSerializer(serializers.ModelSerializer):
             "home_store",
             "preferred_sizes",
             "tags",
+            "language",
             "tier",
             "consents",
         ]
@@ -136,6 +138,12 @@ class MeUpdateSerializer(StrictSerializer):
         help_text='Size per category, e.g. {"shoes": "38"}.',
     )
     home_store = StoreCodeField(required=False, allow_null=True, help_text="Store code, or null.")
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES],
+        required=False,
+        allow_blank=True,
+        help_text="The language of your messages, one your market offers; empty: the market's default.",
+    )
     consents = ConsentsInput(required=False)
 
 

@@ -48,6 +48,7 @@ FILLABLE = [
     "home_store_id",
     "assigned_associate_id",
     "search_name",
+    "language",
 ]
 
 

@@ -3,10 +3,12 @@
 from collections.abc import Iterable
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerCode, CustomerError
 from customers.events import record_customer_created, record_customer_updated
@@ -14,7 +16,8 @@ from customers.models import Consent, Customer, CustomerIdentity, Tag
 from customers.normalise import normalise_card, normalise_email, normalise_identity, normalise_phone
 from customers.services._common import validation_to_error
 from retail.errors import RetailCode
-from retail.models import Store, User
+from retail.markets import home_market
+from retail.models import Market, Store, User
 from retail.services import record_audit_event
 
 # When identities of one event point at different known profiles, the strongest one wins.
@@ -513,21 +516,45 @@ def _resolve(pairs, *, create: bool, customer: Customer | None, actor) -> Custom
     return target
 
 
+def shopper_languages(market: Market) -> list[str]:
+    """The languages a market offers its shoppers (the portal's, its default first)."""
+    have = {code for code, _name in settings.LANGUAGES}
+    return [code for code in dict.fromkeys([market.default_language, *market.languages]) if code in have]
+
+
 @transaction.atomic
 def update_profile_from_client(
     *, customer: Customer, values: dict, consents: dict | None = None, home_store_code: str | None = "", source: str
 ) -> Customer:
-    """PATCH /me: profile fields, home store by code, and consents, all or nothing."""
+    """PATCH /me: profile fields, home store by code, language and consents, all or nothing.
+
+    The language is one the shopper's market offers (the market of their home store, the new one
+    when the same change sets it, else head office's); empty goes back to the market's default."""
     values = dict(values)
     if home_store_code != "":
         store = None
         if home_store_code:
-            store = Store.objects.filter(code=home_store_code, kind=Store.Kind.STORE, is_active=True).first()
+            store = (
+                Store.objects.select_related("market")
+                .filter(code=home_store_code, kind=Store.Kind.STORE, is_active=True)
+                .first()
+            )
             if store is None:
                 raise CustomerError(
-                    "No such store.", code=RetailCode.UNKNOWN_STORE, fields={"home_store": ["Unknown store code."]}
+                    _("No such store."),
+                    code=RetailCode.UNKNOWN_STORE,
+                    fields={"home_store": [_("Unknown store code.")]},
                 )
         values["home_store"] = store
+    if values.get("language"):
+        home = values.get("home_store", customer.home_store)
+        offered = shopper_languages(home.market if home is not None else home_market())
+        if values["language"] not in offered:
+            raise CustomerError(
+                _("Choose one of the languages your market offers: %(languages)s.") % {"languages": ", ".join(offered)},
+                code=RetailCode.INVALID,
+                fields={"language": [_("Not offered in your market.")]},
+            )
     customer = update_customer_profile(customer=customer, values=values, actor=customer.user, claim_identities=False)
     for channel, granted in (consents or {}).items():
         set_consent(customer=customer, channel=channel, granted=bool(granted), source=source, actor=customer.user)
