@@ -454,3 +454,6 @@ class IdempotencyKeyAdmin(ReadOnlyAdmin):
     list_display = ["key", "scope", "method", "path", "status", "response_status", "created_at", "expires_at"]
     list_filter = ["status", "method"]
     search_fields = ["key", "scope"]
+
+
+from retail import admin_rates  # noqa: E402, F401 — head office's exchange rates (registers its admin)

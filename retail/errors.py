@@ -78,6 +78,11 @@ class RetailCode(ErrorCode):
     INVALID_KIND = "invalid_kind", 400, "The kind given is not one this operation takes."
     INVALID_COORDINATES = "invalid_coordinates", 400, "`near` is latitude,longitude within range, e.g. 51.5072,-0.1276."
     DEVICE_EXISTS = "device_exists", 400, "The store already has a device with that name."
+    EXCHANGE_RATE_MISSING = (
+        "exchange_rate_missing",
+        409,
+        "No exchange rate into the reporting currency on that day; head office adds one in the admin.",
+    )
     UNKNOWN_OUTBOX_TOPIC = "unknown_outbox_topic", 400, "No outbox handler is registered for that topic."
 
 

@@ -37,6 +37,7 @@ ROLE_RULES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("retail", "market", (VIEW,)),
         ("retail", "taxclass", (VIEW,)),
         ("retail", "taxrate", (VIEW,)),
+        ("retail", "exchangerate", (VIEW,)),  # the rates insights convert at
     ],
     "customer-service": [
         ("customers", "offer", (VIEW,)),

@@ -1,4 +1,5 @@
 from retail.models.audit import AuditEvent
+from retail.models.exchange import ExchangeRate
 from retail.models.idempotency import IdempotencyKey
 from retail.models.markets import Market
 from retail.models.outbox import OutboxMessage
@@ -8,6 +9,7 @@ from retail.models.users import User
 
 __all__ = [
     "AuditEvent",
+    "ExchangeRate",
     "IdempotencyKey",
     "Market",
     "OutboxMessage",
