@@ -4,14 +4,15 @@ scheduled), the scheduled changes, and the read-only ledger of every price chang
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from inventory import pricing
+from inventory import market_prices, pricing
 from inventory.errors import InventoryError
-from inventory.models import PriceChange, PriceList, PriceSchedule, PriceScheduleLine
+from inventory.models import PriceChange, PriceList, PriceSchedule, PriceScheduleLine, VariantPrice
 from retail.admin import ReadOnlyAdmin
 from retail.domain.money import format_money
 
@@ -238,8 +239,117 @@ class PriceScheduleAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{schedule.name}: {what}.")
 
 
-@admin.register(PriceList)
-class PriceListAdmin(ReadOnlyAdmin):
-    """One list today (the catalog's own prices); markets will add theirs."""
+class VariantPriceInline(admin.TabularInline):
+    """The list's prices, newest first; read here, entered with "Add variant price"."""
 
-    list_display = ["code", "name", "currency", "is_default"]
+    model = VariantPrice
+    fields = ["variant", "price", "valid_from", "valid_to"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    max_num = 0
+    ordering = ["-valid_from", "variant_id"]
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("variant__product")
+
+
+@admin.register(PriceList)
+class PriceListAdmin(admin.ModelAdmin):
+    """The default list (the catalog's own prices) and each market's list, in the market's currency."""
+
+    list_display = ["code", "name", "currency", "market", "is_default", "price_count"]
+    list_select_related = ["market"]
+    search_fields = ["code", "name"]
+    fields = ["code", "name", "market", "currency", "is_default"]
+    readonly_fields = ["is_default"]
+    inlines = [VariantPriceInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(price_count=Count("prices"))
+
+    @admin.display(description="prices", ordering="price_count")
+    def price_count(self, obj):
+        return "catalog" if obj.is_default else obj.price_count
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None or obj.is_default else self.inlines
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        market_prices.save_price_list(price_list=obj, actor=request.user, changed=form.changed_data)
+
+
+class VariantPriceForm(forms.ModelForm):
+    class Meta:
+        model = VariantPrice
+        fields = ["price_list", "variant", "price", "valid_from", "valid_to"]
+
+    reason = forms.CharField(max_length=200, help_text="Kept in the price ledger, e.g. 'Launch in Poland'.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["price_list"].queryset = PriceList.objects.filter(is_default=False)
+        self.fields["valid_from"].required = False
+        self.fields["valid_from"].help_text = "Empty: now. A future moment enters the price ahead."
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("valid_from") or timezone.now(), data.get("valid_to")
+        if end is not None and end <= start:
+            self.add_error("valid_to", "The end comes after the start.")
+        return data
+
+    def _post_clean(self):
+        pass  # no model validation: a new price may overlap older ones, which the service cuts around it
+
+
+@admin.register(VariantPrice)
+class VariantPriceAdmin(admin.ModelAdmin):
+    """A variant's price on a market's list for a period. Entered, never edited: a new price over a
+    period cuts the ones it overlaps (the ledger keeps each change)."""
+
+    form = VariantPriceForm
+    list_display = ["variant", "price_list", "shown_price", "valid_from", "valid_to"]
+    list_filter = ["price_list"]
+    list_select_related = ["variant__product", "price_list"]
+    search_fields = ["=variant__sku", "variant__product__style_code", "variant__product__name"]
+    autocomplete_fields = ["variant"]
+    date_hierarchy = "valid_from"
+    show_full_result_count = False
+
+    @admin.display(description="price", ordering="price")
+    def shown_price(self, obj):
+        return format_money(obj.price, obj.price_list.currency)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        entry = market_prices.ListPrice(data["variant"], data["price"], data.get("valid_from"), data.get("valid_to"))
+        market_prices.set_list_prices(
+            price_list=data["price_list"], prices=[entry], actor=request.user, reason=data["reason"]
+        )
+        obj.price_list = data["price_list"]
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.message_user(request, "Price entered; the ledger has the change.", messages.SUCCESS)
+        url = reverse("admin:inventory_variantprice_changelist")
+        return HttpResponseRedirect(f"{url}?price_list__id__exact={obj.price_list_id}")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except InventoryError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def log_addition(self, request, obj, message):
+        return None  # the service audits it; obj is not the row saved (it may be cut in pieces)

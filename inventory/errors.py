@@ -19,6 +19,16 @@ class InventoryCode(ErrorCode):
     INVALID_SCHEDULE = "invalid_schedule", 400, "A scheduled price change needs a name, a reason and a future period."
     SCHEDULE_OVERLAPS = "schedule_overlaps", 409, "A product is already in a scheduled price change for that time."
     SCHEDULE_OVER = "schedule_over", 409, "That scheduled price change has ended or was cancelled."
+    NOT_SOLD_IN_MARKET = (
+        "not_sold_in_market",
+        409,
+        "The variant has no price in that market's currency (its list has none, and the default list is in another).",
+    )
+    DEFAULT_LIST_PRICES = (
+        "default_list_prices",
+        409,
+        "The default list's prices are the catalog's own: change them on the product or with a bulk change.",
+    )
     UNKNOWN_RESERVATION = "unknown_reservation", 400, "No reservation has that id."
     RESERVATION_CLOSED = "reservation_closed", 409, "The reservation was already consumed, released or expired."
     INVALID_TRANSFER = "invalid_transfer", 400, "No such transfer, or its locations or lines are wrong."

@@ -1,6 +1,6 @@
 from inventory.models.catalog import Category, Product, Variant
 from inventory.models.operations import StockCount, StockCountLine, Transfer, TransferLine
-from inventory.models.prices import PriceChange, PriceList, PriceSchedule, PriceScheduleLine
+from inventory.models.prices import PriceChange, PriceList, PriceSchedule, PriceScheduleLine, VariantPrice
 from inventory.models.stock import Reservation, StockLevel, StockMovement
 
 __all__ = [
@@ -18,4 +18,5 @@ __all__ = [
     "Transfer",
     "TransferLine",
     "Variant",
+    "VariantPrice",
 ]

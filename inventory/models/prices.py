@@ -1,15 +1,21 @@
 """Selling prices: the lists they belong to, the append-only ledger of every change, and price
 changes scheduled ahead that start and end by themselves.
 
-Today there is one price list, the default, and its prices live on the catalog itself
-(`Product.base_price`, `Variant.price_override`). A market (a country, a channel) will add a list
-of its own: a `PriceList` row and its own per-variant prices. The ledger and the schedules already
-name the list they change, so that day nothing here is rewritten.
+The default list's prices live on the catalog itself (`Product.base_price`,
+`Variant.price_override`). A market (issue 19) has a list of its own in its currency, with a price
+per variant for a span of time (`VariantPrice`: a future price is entered ahead; two never cover
+the same moment). What a variant costs in a market at a moment is `inventory.prices.market_prices`.
 """
 
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
+
+from retail.models.markets import currency_code_validator
 
 APPEND_ONLY = "Price changes are append-only; record a new change instead."
 
@@ -17,17 +23,87 @@ APPEND_ONLY = "Price changes are append-only; record a new change instead."
 class PriceList(models.Model):
     code = models.SlugField(max_length=20, unique=True)
     name = models.CharField(max_length=80)
-    currency = models.CharField(max_length=3)
+    currency = models.CharField(max_length=3, validators=[currency_code_validator], help_text="ISO 4217, e.g. PLN.")
     is_default = models.BooleanField(default=False, help_text="Its prices are the catalog's own.")
+    market = models.OneToOneField(
+        "retail.Market",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="price_list",
+        help_text="The market that sells at these prices, in its currency. A variant without a price here "
+        "sells at the default list's price when the currencies are the same, else not in that market.",
+    )
 
     class Meta:
         ordering = ["-is_default", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="pricelist_one_default")
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="pricelist_one_default"),
+            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="pricelist_currency_iso"),
         ]
 
     def __str__(self):
         return f"{self.name} ({self.currency})"
+
+    def clean_fields(self, exclude=None):
+        self.currency = (self.currency or "").strip().upper()
+        super().clean_fields(exclude=exclude)
+
+    def clean(self):
+        super().clean()
+        if self.market_id and self.currency and self.market.currency != self.currency:
+            raise ValidationError(
+                {"currency": f"{self.market.name} sells in {self.market.currency}: its list is in that currency."}
+            )
+
+
+class TimeRange(Func):
+    function = "tstzrange"
+    output_field = DateTimeRangeField()
+
+
+class VariantPrice(models.Model):
+    """A variant's price on a market's list from `valid_from` until `valid_to` (empty: open). The
+    default list has none: its prices are the catalog's own."""
+
+    price_list = models.ForeignKey(PriceList, on_delete=models.PROTECT, related_name="prices")
+    variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="list_prices")
+    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
+    valid_from = models.DateTimeField(help_text="The moment the price applies from.")
+    valid_to = models.DateTimeField(null=True, blank=True, help_text="The moment it no longer applies; empty: open.")
+
+    class Meta:
+        ordering = ["price_list", "variant", "-valid_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="variantprice_not_negative"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")),
+                name="variantprice_ends_after_start",
+            ),
+            ExclusionConstraint(
+                name="variantprice_one_at_a_time",
+                expressions=[
+                    ("price_list", RangeOperators.EQUAL),
+                    ("variant", RangeOperators.EQUAL),
+                    (TimeRange("valid_from", "valid_to", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                violation_error_message="Another price of this variant on this list applies at some of these times.",
+            ),
+        ]
+        indexes = [models.Index(fields=["variant", "price_list", "valid_from"], name="variantprice_lookup_idx")]
+
+    def __str__(self):
+        return f"{self.variant_id} {self.price} on {self.price_list_id} from {self.valid_from:%Y-%m-%d %H:%M}"
+
+    def clean(self):
+        # Said on the field, which also keeps the overlap check from asking PostgreSQL for a reversed
+        # range (a DataError, a 500 in the admin) when the times are backwards.
+        if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
+            raise ValidationError({"valid_to": "The end comes after the start."})
+        if self.price_list_id and self.price_list.is_default:
+            raise ValidationError(
+                {"price_list": "The default list's prices are the catalog's own: edit the product instead."}
+            )
 
 
 class PriceSchedule(models.Model):
@@ -138,6 +214,10 @@ class PriceChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(db_index=True)
+    valid_from = models.DateTimeField(
+        null=True, blank=True, help_text="A market list's price entered for a period: from (empty: when made)."
+    )
+    valid_to = models.DateTimeField(null=True, blank=True, help_text="... until (empty: open).")
 
     class Meta:
         ordering = ["-created_at", "-id"]

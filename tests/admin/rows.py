@@ -14,6 +14,7 @@ from customers.models import LoyaltyAccount, Tag
 from customers.services import earn_points, issue_store_credit, merge_customers
 from inventory import pricing
 from inventory import services as stock
+from inventory.market_prices import ListPrice, set_list_prices
 from inventory.models import PriceList, Product
 from inventory.operations import request_transfer, start_stock_count
 from orders.handlers import NOTIFY_TOPIC
@@ -77,6 +78,12 @@ def _price_schedules(n):
 def _price_lists(n):
     for _ in range(n):
         PriceList.objects.create(code=f"m-{secrets.token_hex(3)}", name="Market", currency="GBP")
+
+
+def _variant_prices(n):
+    price_list = PriceList.objects.create(code=f"m-{secrets.token_hex(3)}", name="Market", currency="GBP")
+    set_list_prices(price_list=price_list, prices=[ListPrice(VariantFactory(), Decimal("9.99")) for _ in range(n)],
+                    reason="r", actor=UserFactory())  # fmt: skip
 
 
 def _counts(n):
@@ -237,6 +244,7 @@ ROWS = {
     "inventory.PriceChange": _price_changes,
     "inventory.PriceSchedule": _price_schedules,
     "inventory.PriceList": _price_lists,
+    "inventory.VariantPrice": _variant_prices,
     "customers.Customer": _customers,
     "customers.Tag": lambda n: [Tag.objects.create(name=f"tag-{secrets.token_hex(3)}") for _ in range(n)],
     "customers.LoyaltyTier": lambda n: [_tier() for _ in range(n)],

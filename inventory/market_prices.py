@@ -1,0 +1,256 @@
+"""What a variant costs in a market at a moment (issue 19), and the writes of a market list's prices.
+
+A market sells at its own list's price for the variant at that moment (`VariantPrice`, in the
+market's currency). A variant without one sells at the default list's price (the catalog's own,
+`Variant.price`) only when the default list is in the market's currency; otherwise it is not sold
+in that market (`not_sold_in_market`), never at a number in another currency.
+
+Lock order for a list's prices: the price list row, then the variants by primary key (`set_list_prices`).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import FilteredRelation, Q
+from django.utils import timezone
+
+from inventory.errors import InventoryCode, InventoryError
+from inventory.models import PriceChange, PriceList, Variant, VariantPrice
+from retail.domain.money import Money, money
+from retail.errors import RetailCode
+from retail.models import Market, User
+from retail.services import record_audit_event
+
+MAX_PRICE = Decimal("99999999.99")
+
+
+@dataclass(frozen=True)
+class MarketPricing:
+    """The prices of some variants in one market at one moment: `prices[variant_id]` is a Money in
+    the market's currency; a variant absent from it is not sold in that market."""
+
+    market: Market
+    currency: str
+    prices: dict[int, Money]
+    price_list_id: int | None  # the market's own list, if it has one
+
+    def get(self, variant_id: int) -> Money | None:
+        return self.prices.get(variant_id)
+
+    def require(self, variants: Iterable[Variant]) -> dict[int, Money]:
+        """The prices of `variants`, or not_sold_in_market naming those the market does not sell."""
+        variants = list(variants)
+        missing = [v for v in variants if v.pk not in self.prices]
+        if missing:
+            skus = ", ".join(sorted(v.sku for v in missing))
+            raise InventoryError(
+                f"Not sold in {self.market.name} ({self.currency}): {skus}. Remove it, or shop in its own market.",
+                code=InventoryCode.NOT_SOLD_IN_MARKET,
+                fields={"sku": [f"{v.sku}: no price in {self.currency}." for v in missing]},
+            )
+        return {v.pk: self.prices[v.pk] for v in variants}
+
+
+def market_prices(*, variants: Iterable[Variant], market: Market, at: datetime | None = None) -> MarketPricing:
+    """The price of each of `variants` in `market` at `at` (now). One query whatever the number of
+    variants (the market's list and the default list, with the list prices valid then); the default
+    list's prices are read from the variants themselves, so give them with `select_related("product")`."""
+    at = at or timezone.now()
+    variants = list(variants)
+    ids = sorted({v.pk for v in variants})
+    valid = Q(prices__variant_id__in=ids, prices__valid_from__lte=at) & (
+        Q(prices__valid_to__isnull=True) | Q(prices__valid_to__gt=at)
+    )
+    rows = list(
+        PriceList.objects.filter(Q(market_id=market.pk) | Q(is_default=True))
+        .annotate(valid_price=FilteredRelation("prices", condition=valid))
+        .order_by()
+        .values_list("pk", "currency", "is_default", "market_id", "valid_price__variant_id", "valid_price__price")
+    )
+    currency = market.currency
+    default_currency = next((row[1] for row in rows if row[2]), settings.CURRENCY)
+    own = next((row for row in rows if row[3] == market.pk), None)
+    listed: dict[int, Decimal] = {}
+    if own is not None and own[1] == currency:  # a list left in a former currency of its market sells nothing
+        listed = {row[4]: row[5] for row in rows if row[0] == own[0] and row[4] is not None}
+    prices: dict[int, Money] = {}
+    for variant in variants:
+        if variant.pk in listed:
+            prices[variant.pk] = Money(listed[variant.pk], currency)
+        elif default_currency == currency:
+            prices[variant.pk] = Money(variant.price, currency)
+    return MarketPricing(market=market, currency=currency, prices=prices, price_list_id=own[0] if own else None)
+
+
+def price_in_market(*, variant: Variant, market: Market, at: datetime | None = None) -> Money:
+    """The price of one variant in a market at a moment, or not_sold_in_market."""
+    return market_prices(variants=[variant], market=market, at=at).require([variant])[variant.pk]
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def _price(value) -> Decimal:
+    try:
+        price = money(Decimal(str(value)))
+    except (InvalidOperation, TypeError, ValueError):
+        price = None
+    if price is None or not price.is_finite() or price < 0 or price > MAX_PRICE:
+        raise InventoryError(
+            f"A price is an amount from 0 to {MAX_PRICE}, e.g. 129.00.",
+            code=RetailCode.INVALID,
+            fields={"price": ["Not a price."]},
+        )
+    return price
+
+
+@transaction.atomic
+def save_price_list(*, price_list: PriceList, actor: User | None, changed: list[str] | None = None) -> PriceList:
+    """Save a list (a market's list is in the market's currency; one list per market)."""
+    price_list.full_clean()
+    price_list.save()
+    record_audit_event(
+        actor=actor,
+        action="price_list.saved",
+        obj=price_list,
+        details={"code": price_list.code, "currency": price_list.currency, "market": price_list.market_id,
+                 "changed": changed or []},
+    )  # fmt: skip
+    return price_list
+
+
+def list_for_market(*, market: Market, actor: User | None = None) -> PriceList:
+    """The market's own price list, made (empty, in its currency) if it has none yet."""
+    found = PriceList.objects.filter(market=market).first()
+    if found is not None:
+        return found
+    with transaction.atomic():
+        Market.objects.select_for_update().filter(pk=market.pk).first()
+        found = PriceList.objects.filter(market=market).first()
+        if found is None:
+            code = f"market-{market.code}"[:20]
+            found = save_price_list(
+                price_list=PriceList(code=code, name=market.name, currency=market.currency, market=market), actor=actor
+            )
+    return found
+
+
+@dataclass(frozen=True)
+class ListPrice:
+    """One price to set on a list: the variant, the amount, and from when until when (now, open)."""
+
+    variant: Variant
+    price: Decimal
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+
+
+def _set_one(price_list: PriceList, entry: ListPrice, now: datetime) -> tuple[Decimal | None, Decimal] | None:
+    """Put `entry` on the list over its period: prices overlapping it are cut around it (a price
+    covering the whole period keeps what is before and after). Returns (price before, price now)
+    at the period's start, or None when nothing changed."""
+    start = entry.valid_from or now
+    end = entry.valid_to
+    if end is not None and end <= start:
+        raise InventoryError(
+            f"{entry.variant.sku}: the end comes after the start.",
+            code=RetailCode.INVALID,
+            fields={"valid_to": ["The end comes after the start."]},
+        )
+    price = _price(entry.price)
+    rows = VariantPrice.objects.filter(price_list=price_list, variant=entry.variant)
+    overlapping = rows.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=start))
+    if end is not None:
+        overlapping = overlapping.filter(valid_from__lt=end)
+    overlapping = list(overlapping.order_by("valid_from"))
+    before = next((r.price for r in overlapping if r.valid_from <= start), None)
+    same = (
+        len(overlapping) == 1
+        and overlapping[0].price == price
+        and overlapping[0].valid_from <= start
+        and (overlapping[0].valid_to is None or (end is not None and overlapping[0].valid_to >= end))
+    )
+    if same:
+        return None
+    keep = []
+    for row in overlapping:
+        if row.valid_from < start:
+            keep.append(VariantPrice(price_list=price_list, variant=entry.variant, price=row.price,
+                                     valid_from=row.valid_from, valid_to=start))  # fmt: skip
+        if end is not None and (row.valid_to is None or row.valid_to > end):
+            keep.append(VariantPrice(price_list=price_list, variant=entry.variant, price=row.price,
+                                     valid_from=end, valid_to=row.valid_to))  # fmt: skip
+    VariantPrice.objects.filter(pk__in=[r.pk for r in overlapping]).delete()
+    new = VariantPrice(price_list=price_list, variant=entry.variant, price=price, valid_from=start, valid_to=end)
+    for row in [*keep, new]:
+        try:
+            row.full_clean(exclude=["price_list", "variant"])
+        except ValidationError as exc:
+            raise InventoryError(
+                f"{entry.variant.sku}: {'; '.join(exc.messages)}", code=RetailCode.INVALID, fields=exc.message_dict
+            ) from exc
+    VariantPrice.objects.bulk_create([*keep, new])
+    return before, price
+
+
+@transaction.atomic
+def set_list_prices(
+    *,
+    price_list: PriceList,
+    prices: list[ListPrice],
+    actor: User | None = None,
+    reason: str,
+    source: str = PriceChange.Source.EDIT,
+) -> int:
+    """Set variants' prices on a market's list, each over a period (from now, open, unless said): a
+    future price is entered ahead, a price for a weekend keeps the one after it. Every price set is
+    a row of the price ledger; one audit line for the lot. Returns the number of prices changed.
+
+    Takes the list's row lock, then the variants' by primary key (two edits of one list queue)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InventoryError("Say why the prices change.", code=RetailCode.INVALID, fields={"reason": ["Required."]})
+    price_list = PriceList.objects.select_for_update().get(pk=price_list.pk)
+    if price_list.is_default:
+        raise InventoryError(
+            "The default list's prices are the catalog's own: change them on the products or with a bulk change.",
+            code=InventoryCode.DEFAULT_LIST_PRICES,
+        )
+    ids = sorted({p.variant.pk for p in prices})
+    list(Variant.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    now = timezone.now()
+    ledger = []
+    for entry in prices:
+        changed = _set_one(price_list, entry, now)
+        if changed is None:
+            continue
+        old, new = changed
+        ledger.append(
+            PriceChange(
+                price_list=price_list,
+                product_id=entry.variant.product_id,
+                variant=entry.variant,
+                old_price=old if old != new else None,
+                new_price=new,
+                source=source,
+                reason=reason[:200],
+                actor=actor,
+                created_at=now,
+                valid_from=entry.valid_from,
+                valid_to=entry.valid_to,
+            )
+        )
+    PriceChange.objects.bulk_create(ledger, batch_size=1000)
+    if ledger:
+        record_audit_event(
+            actor=actor,
+            action="price_list.prices_set",
+            obj=price_list,
+            details={"code": price_list.code, "prices": len(ledger), "reason": reason[:200], "source": source},
+        )
+    return len(ledger)

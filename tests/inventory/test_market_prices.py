@@ -1,0 +1,262 @@
+"""Prices per market (issue 19.2): a market's list has a price per variant over a span of time; a
+variant without one sells at the default list's price only in the default list's currency."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from inventory.errors import InventoryError
+from inventory.market_prices import ListPrice, list_for_market, market_prices, price_in_market, set_list_prices
+from inventory.models import PriceChange, PriceList, Variant, VariantPrice
+from inventory.pricing import default_price_list
+from retail.domain.channel import Channel
+from retail.domain.money import Money
+from retail.markets import home_market, save_market
+from retail.models import AuditEvent, Market
+from tests.factories import UserFactory
+from tests.inventory.factories import ProductFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def market(code: str, currency: str, countries: list[str]) -> Market:
+    values = {"code": code, "name": code.upper(), "countries": countries, "currency": currency,
+              "default_language": "en-gb", "online_channels": [Channel.WEB.value]}  # fmt: skip
+    return save_market(market=Market(**values), actor=None)
+
+
+@pytest.fixture
+def shirt():
+    return VariantFactory(sku="SHIRT-M", product=ProductFactory(base_price=Decimal("39.00")))
+
+
+@pytest.fixture
+def poland():
+    return market("pl", "PLN", ["PL"])
+
+
+@pytest.fixture
+def italy():
+    return market("it", "EUR", ["IT"])
+
+
+def test_the_home_market_sells_at_the_catalog_price(shirt, settings):
+    # given the default list in the deployment's currency, a home market in it
+    default_price_list()
+
+    # when
+    price = price_in_market(variant=shirt, market=home_market())
+
+    # then
+    assert price == Money("39.00", settings.CURRENCY)
+
+
+def test_a_market_in_another_currency_without_a_price_does_not_sell_the_variant(shirt, poland):
+    # when / then
+    with pytest.raises(InventoryError) as caught:
+        price_in_market(variant=shirt, market=poland)
+    assert caught.value.code == "not_sold_in_market"
+    assert caught.value.code.status == 409
+    assert "SHIRT-M" in caught.value.message
+
+
+def test_a_market_list_price_wins_and_its_currency_is_the_markets(shirt, poland):
+    # given
+    plist = list_for_market(market=poland)
+    set_list_prices(price_list=plist, prices=[ListPrice(shirt, Decimal("169.00"))], reason="launch")
+
+    # when
+    price = price_in_market(variant=shirt, market=poland)
+
+    # then
+    assert price == Money("169.00", "PLN")
+    assert plist.currency == "PLN" and plist.market == poland
+
+
+def test_a_market_in_the_default_currency_falls_back_to_the_catalog(shirt, italy):
+    # given Italy's list has a price for another variant only
+    other = VariantFactory(product=shirt.product, sku="SHIRT-L")
+    set_list_prices(price_list=list_for_market(market=italy), prices=[ListPrice(other, Decimal("45"))], reason="x")
+
+    # when
+    pricing = market_prices(variants=Variant.objects.select_related("product").order_by("pk"), market=italy)
+
+    # then
+    assert pricing.get(shirt.pk) == Money("39.00", "EUR")
+    assert pricing.get(other.pk) == Money("45.00", "EUR")
+
+
+def test_validity_boundaries_a_future_price_starts_at_its_moment_and_the_old_one_ends_there(shirt, poland):
+    # given 169 from now, 149 entered ahead for a weekend
+    plist = list_for_market(market=poland)
+    now = timezone.now()
+    start, end = now + timedelta(days=2), now + timedelta(days=4)
+    set_list_prices(price_list=plist, prices=[ListPrice(shirt, Decimal("169"), valid_from=now)], reason="launch")
+    set_list_prices(price_list=plist, prices=[ListPrice(shirt, Decimal("149"), start, end)], reason="weekend")
+
+    def at(moment):
+        return price_in_market(variant=shirt, market=poland, at=moment).amount
+
+    # then: from is inclusive, to is exclusive; after the weekend the price before it comes back
+    assert at(now) == Decimal("169.00")
+    assert at(start - timedelta(microseconds=1)) == Decimal("169.00")
+    assert at(start) == Decimal("149.00")
+    assert at(end - timedelta(microseconds=1)) == Decimal("149.00")
+    assert at(end) == Decimal("169.00")
+    assert at(end + timedelta(days=365)) == Decimal("169.00")
+    with pytest.raises(InventoryError):  # before any price: not sold
+        at(now - timedelta(seconds=1))
+    spans = list(VariantPrice.objects.filter(variant=shirt).order_by("valid_from").values_list("price", "valid_to"))
+    assert spans == [(Decimal("169.00"), start), (Decimal("149.00"), end), (Decimal("169.00"), None)]
+
+
+def test_a_price_ending_leaves_the_variant_unsold_then(shirt, poland):
+    # given a price for one week only
+    now = timezone.now()
+    plist = list_for_market(market=poland)
+    set_list_prices(price_list=plist, prices=[ListPrice(shirt, Decimal("99"), now, now + timedelta(days=7))],
+                    reason="trial")  # fmt: skip
+
+    # then
+    assert price_in_market(variant=shirt, market=poland, at=now + timedelta(days=6)).amount == Decimal("99.00")
+    with pytest.raises(InventoryError):
+        price_in_market(variant=shirt, market=poland, at=now + timedelta(days=7))
+
+
+def test_two_prices_never_cover_one_moment_in_the_database(shirt, poland):
+    # given
+    plist = list_for_market(market=poland)
+    now = timezone.now()
+    VariantPrice.objects.create(price_list=plist, variant=shirt, price=1, valid_from=now)
+
+    # when / then
+    with pytest.raises(IntegrityError), transaction.atomic():
+        VariantPrice.objects.create(price_list=plist, variant=shirt, price=2, valid_from=now + timedelta(days=1))
+
+
+def test_a_list_left_in_its_markets_former_currency_sells_nothing(shirt, poland):
+    # given Poland's list priced in PLN, then the market is switched to EUR (the default's currency)
+    set_list_prices(price_list=list_for_market(market=poland), prices=[ListPrice(shirt, Decimal("169"))], reason="x")
+    Market.objects.filter(pk=poland.pk).update(currency="EUR")
+    poland.refresh_from_db()
+
+    # then: the złoty price is not read as euros; the catalog's euros are the price
+    assert price_in_market(variant=shirt, market=poland) == Money("39.00", "EUR")
+
+
+def test_list_prices_are_ledgered_and_audited_and_the_same_price_twice_is_no_change(shirt, poland):
+    # given
+    actor = UserFactory()
+    plist = list_for_market(market=poland, actor=actor)
+
+    # when
+    first = set_list_prices(price_list=plist, prices=[ListPrice(shirt, Decimal("169"))], reason="launch", actor=actor)
+    again = set_list_prices(price_list=plist, prices=[ListPrice(shirt, Decimal("169.00"))], reason="again")
+    then = set_list_prices(price_list=plist, prices=[ListPrice(shirt, Decimal("159"))], reason="cheaper")
+
+    # then
+    assert (first, again, then) == (1, 0, 1)
+    rows = list(PriceChange.objects.filter(price_list=plist).order_by("pk").values_list("old_price", "new_price"))
+    assert rows == [(None, Decimal("169.00")), (Decimal("169.00"), Decimal("159.00"))]
+    assert AuditEvent.objects.filter(action="price_list.prices_set").count() == 2
+    assert price_in_market(variant=shirt, market=poland).amount == Decimal("159.00")
+
+
+def test_bad_list_prices_are_refused_with_a_code(shirt, poland):
+    plist = list_for_market(market=poland)
+    now = timezone.now()
+    cases = [
+        (ListPrice(shirt, Decimal("-1")), "invalid"),
+        (ListPrice(shirt, "abc"), "invalid"),
+        (ListPrice(shirt, Decimal("1"), now, now - timedelta(days=1)), "invalid"),
+    ]
+    for entry, code in cases:
+        with pytest.raises(InventoryError) as caught:
+            set_list_prices(price_list=plist, prices=[entry], reason="x")
+        assert caught.value.code == code
+    with pytest.raises(InventoryError) as caught:
+        set_list_prices(price_list=default_price_list(), prices=[ListPrice(shirt, Decimal("1"))], reason="x")
+    assert caught.value.code == "default_list_prices"
+    assert not VariantPrice.objects.exists()
+
+
+def test_a_markets_list_is_in_its_currency(poland):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        PriceList(code="pl-eur", name="PL in euros", currency="EUR", market=poland).full_clean()
+
+
+def test_prices_of_many_variants_in_one_query(django_assert_num_queries, poland):
+    # given 3, then 30 variants priced in Poland
+    plist = list_for_market(market=poland)
+    for n in (3, 27):
+        variants = [VariantFactory() for _ in range(n)]
+        set_list_prices(price_list=plist, prices=[ListPrice(v, Decimal(10 + i)) for i, v in enumerate(variants)],
+                        reason="x")  # fmt: skip
+        loaded = list(Variant.objects.select_related("product"))
+
+        # when / then
+        with django_assert_num_queries(1):
+            pricing = market_prices(variants=loaded, market=poland)
+        assert len(pricing.prices) == len(loaded)
+        assert {p.currency for p in pricing.prices.values()} == {"PLN"}
+
+
+@pytest.fixture
+def admin_client(client):
+    from tests.helpers import enrol_totp
+
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    enrol_totp(superuser)
+    client.force_login(superuser)
+    return client
+
+
+def test_head_office_makes_a_markets_list_and_enters_prices_ahead_in_the_admin(admin_client, shirt, poland):
+    # when: a list for Poland, in PLN
+    response = admin_client.post(
+        "/admin/inventory/pricelist/add/",
+        {"code": "pl", "name": "Poland", "market": poland.pk, "currency": "pln",
+         "prices-TOTAL_FORMS": "0", "prices-INITIAL_FORMS": "0"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:3000]
+    plist = PriceList.objects.get(market=poland)
+    assert plist.currency == "PLN"
+    # a list in another currency than its market's is a form error
+    wrong = admin_client.post(
+        "/admin/inventory/pricelist/add/",
+        {"code": "pl2", "name": "x", "market": poland.pk, "currency": "EUR",
+         "prices-TOTAL_FORMS": "0", "prices-INITIAL_FORMS": "0"},
+    )  # fmt: skip
+    assert wrong.status_code == 200 and PriceList.objects.filter(code="pl2").count() == 0
+
+    # when: a price from next Monday, entered now
+    monday = timezone.localtime() + timedelta(days=3)
+    response = admin_client.post(
+        "/admin/inventory/variantprice/add/",
+        {"price_list": plist.pk, "variant": shirt.pk, "price": "169.00",
+         "valid_from_0": monday.strftime("%Y-%m-%d"), "valid_from_1": monday.strftime("%H:%M:%S"),
+         "valid_to_0": "", "valid_to_1": "", "reason": "Launch"},
+    )  # fmt: skip
+
+    # then
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert price_in_market(variant=shirt, market=poland, at=monday + timedelta(seconds=1)).amount == Decimal("169.00")
+    with pytest.raises(InventoryError):  # not before Monday
+        price_in_market(variant=shirt, market=poland, at=monday - timedelta(seconds=1))
+    assert PriceChange.objects.get(price_list=plist).reason == "Launch"
+    listed = admin_client.get("/admin/inventory/variantprice/", {"price_list__id__exact": plist.pk})
+    assert "169,00" in listed.content.decode() or "169.00" in listed.content.decode()
+    assert admin_client.get(f"/admin/inventory/pricelist/{plist.pk}/change/").status_code == 200
+    # a backwards period is a form error, nothing written
+    bad = admin_client.post(
+        "/admin/inventory/variantprice/add/",
+        {"price_list": plist.pk, "variant": shirt.pk, "price": "1", "reason": "x",
+         "valid_from_0": monday.strftime("%Y-%m-%d"), "valid_from_1": "10:00:00",
+         "valid_to_0": timezone.localtime().strftime("%Y-%m-%d"), "valid_to_1": "09:00:00"},
+    )  # fmt: skip
+    assert bad.status_code == 200 and VariantPrice.objects.count() == 1
