@@ -25,7 +25,7 @@ PYTHON_CANDIDATES := $(shell \
 BASE_PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 	if $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$p; break; fi; done)
 
-.PHONY: help demo demo-venv crawl serve test test-fast e2e fuzz lint fmt lock messages worker bench load report serve-prod check-deploy clean
+.PHONY: help demo demo-venv crawl serve test test-fast e2e fuzz lint fmt lock messages worker bench load report cluster serve-prod check-deploy clean
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -116,6 +116,13 @@ report: venv ## the whole proof at a scale: every scenario, the mixed HTTP load,
 	$(MAKE) bench SCALE=$(SCALE) BENCH_ARGS="$(BENCH_ARGS)"
 	$(MAKE) load SCALE=$(SCALE) LOAD_ARGS="$(LOAD_ARGS)"
 	$(PY) -m benchmarks.markdown
+
+# The many-hosts rehearsal's own database (made, filled with the small dataset, dropped afterwards: the
+# replica's pg_basebackup copies the whole server) and its load; tests/cluster/__init__.py says what runs.
+CLUSTER_DATABASE_URL ?= postgres://root@127.0.0.1:5432/omnistore_cluster_bench
+CLUSTER_ARGS ?= --duration 180 --concurrency 8
+cluster: venv ## many hosts on one machine: nginx, 2 gunicorn hosts, PgBouncer, primary + replica, Redis, 2 workers + beat; kills a host and a worker under load, then checks (~5 min)
+	CLUSTER_DATABASE_URL=$(CLUSTER_DATABASE_URL) $(PY) -m tests.cluster $(CLUSTER_ARGS)
 
 serve-prod: venv ## gunicorn with production settings (set SECRET_KEY, DATABASE_URL, REDIS_URL, ALLOWED_HOSTS)
 	DJANGO_ENV=production $(PY) manage.py collectstatic --no-input -v 0

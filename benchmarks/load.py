@@ -292,6 +292,7 @@ def cleanup_actors(actors: Actors | None = None) -> None:
     run's `actors`, also puts back the loyalty accounts of the dataset customers its app shoppers
     were linked to (checkouts recount their 12-month spend and tier) and drops those audit rows.
     """
+    from django.contrib.contenttypes.models import ContentType
     from django.contrib.sessions.models import Session
     from django.db import transaction
     from django.db.models import Q
@@ -306,7 +307,7 @@ def cleanup_actors(actors: Actors | None = None) -> None:
         PurchasedItem,
     )
     from inventory.models import Category, Product, Reservation, StockLevel, StockMovement, Variant
-    from orders.models import Fulfillment, Order, OrderLine, Payment, StatusChange
+    from orders.models import Fulfillment, Notification, Order, OrderLine, Payment, StatusChange
     from retail.models import AuditEvent, IdempotencyKey, OutboxMessage, PosDevice, User
 
     with transaction.atomic():
@@ -318,6 +319,9 @@ def cleanup_actors(actors: Actors | None = None) -> None:
         AuditEvent.objects.filter(
             Q(actor_id__in=users) | Q(object_type="orders.order", object_id__in=[str(i) for i in order_ids])
         ).delete()
+        Notification.objects.filter(
+            subject_type=ContentType.objects.get_for_model(Order), subject_id__in=order_ids
+        ).delete()  # a cancelled pick-up's message (the cluster rehearsal's mix)
         for model in (StatusChange, Payment, OrderLine):
             model.objects.filter(order_id__in=order_ids).delete()
         Fulfillment.objects.filter(order_id__in=order_ids).delete()
@@ -648,6 +652,8 @@ def _readable(body: bytes) -> str:
 class Client(threading.Thread):
     """One keep-alive connection; classes drawn by weight from a generator seeded per thread."""
 
+    classes: list[LoadClass] = CLASSES  # the mix (a subclass may add to it)
+
     def __init__(self, index: int, *, port: int, actors: Actors, seed: int, until: float, budget: Budget, stop):
         super().__init__(name=f"load-client-{index}", daemon=True)
         self.index, self.port, self.actors = index, port, actors
@@ -657,18 +663,18 @@ class Client(threading.Thread):
         self.error_bodies: dict[str, list[str]] = {}
         self.reconnects = 0
         self.run_tag = secrets.token_hex(3)
-        weights = [c.weight for c in CLASSES]
+        weights = [c.weight for c in self.classes]
         total = sum(weights)
         self.cumulative = [sum(weights[: i + 1]) / total for i in range(len(weights))]
 
     def _pick(self, n: int) -> LoadClass:
-        if self.index == 0 and n <= len(CLASSES):
-            return CLASSES[n - 1]  # thread 0 opens with one of each: even a short run measures every class
+        if self.index == 0 and n <= len(self.classes):
+            return self.classes[n - 1]  # thread 0 opens with one of each: even a short run measures every class
         x = self.rng.random()
-        for cls, edge in zip(CLASSES, self.cumulative, strict=True):
+        for cls, edge in zip(self.classes, self.cumulative, strict=True):
             if x < edge:
                 return cls
-        return CLASSES[-1]
+        return self.classes[-1]
 
     def _send(self, conn: http.client.HTTPConnection, request: Request) -> tuple[int, bytes, str | None]:
         conn.request(request.method, request.path, body=request.body, headers=request.headers)
@@ -683,7 +689,7 @@ class Client(threading.Thread):
         # reach the last classes): a short run still measures every class; the budget still bounds it
         while (
             not self.stop.is_set()
-            and (time.monotonic() < self.until or (self.index == 0 and n < len(CLASSES)))
+            and (time.monotonic() < self.until or (self.index == 0 and n < len(self.classes)))
             and self.budget.take()
         ):
             n += 1
@@ -714,12 +720,26 @@ class Client(threading.Thread):
         conn.close()
 
 
-def drive(*, port: int, actors: Actors, seconds: float, concurrency: int, max_requests: int, seed: int, stop):
-    """Run the client threads for `seconds` or `max_requests`; (samples, error bodies, reconnects, wall s)."""
+def drive(
+    *,
+    port: int,
+    actors: Actors,
+    seconds: float,
+    concurrency: int,
+    max_requests: int,
+    seed: int,
+    stop,
+    client_class=None,
+):
+    """Run the client threads for `seconds` or `max_requests`; (samples, error bodies, reconnects, wall s).
+
+    `client_class` (a Client subclass) changes how a request is sent: the cluster rehearsal's retries."""
     budget = Budget(max_requests)
     started = time.monotonic()
     clients = [
-        Client(i, port=port, actors=actors, seed=seed, until=started + seconds, budget=budget, stop=stop)
+        (client_class or Client)(
+            i, port=port, actors=actors, seed=seed, until=started + seconds, budget=budget, stop=stop
+        )
         for i in range(concurrency)
     ]
     for client in clients:
@@ -763,9 +783,11 @@ def _stats(samples: list[Sample], wall: float) -> dict:
     }
 
 
-def summarise(samples: list[Sample], errors: dict[str, list[str]], wall: float) -> dict:
+def summarise(
+    samples: list[Sample], errors: dict[str, list[str]], wall: float, mix: list[LoadClass] | None = None
+) -> dict:
     classes = []
-    for cls in CLASSES:
+    for cls in mix or CLASSES:
         mine = [s for s in samples if s.cls == cls.name]
         classes.append(
             {"name": cls.name, "weight": cls.weight, "description": cls.description, **_stats(mine, wall),

@@ -37,7 +37,12 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    # the cluster rehearsal takes the machine's two cores for two minutes: only on its own (`-m cluster`)
+    alone = pytest.mark.skip(reason="the cluster rehearsal runs alone: -m cluster (CI's own step; make cluster)")
+    cluster_asked = "cluster" in (config.getoption("markexpr", "") or "")
     for item in items:
+        if item.get_closest_marker("cluster") and not cluster_asked:
+            item.add_marker(alone)
         where = Path(item.path).relative_to(TESTS).as_posix()
         for group, paths in XDIST_GROUPS.items():
             if where.startswith(paths):

@@ -1,0 +1,72 @@
+"""The container files (Dockerfile, compose.yaml, deploy/) describe the rehearsal's topology.
+
+They cannot be run here (no registry images offline), so what can be checked is: the compose file
+parses and has every host of `make cluster`, one beat, the app through PgBouncer in transaction
+pooling with the replica for reports; the image installs the locked requirements; nginx balances
+with the rehearsal's upstream and proxy settings; PgBouncer pools as tests/pgbouncer.py does.
+"""
+
+import re
+from pathlib import Path
+
+import yaml
+
+from tests.cluster.hosts import NGINX_CONFIG, UPSTREAM_SERVER
+
+ROOT = Path(__file__).resolve().parents[2]
+HOSTS = {"primary", "replica", "pgbouncer", "redis", "migrate", "web-1", "web-2", "nginx", "worker-1", "worker-2",
+         "beat"}  # fmt: skip
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "compose.yaml").read_text())
+
+
+def directives(text: str, block: str) -> list[str]:
+    """The directives of an nginx block (`location /`, `upstream ...`), comments and spacing aside."""
+    body = text.split(block, 1)[1].split("}", 1)[0]
+    return [" ".join(line.split()) for line in body.splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
+def test_compose_has_every_host_of_the_rehearsal_and_one_beat():
+    services = compose()["services"]
+    assert set(services) == HOSTS
+    app = [name for name, s in services.items() if s.get("image") == "omnistore:latest"]
+    assert set(app) == {"migrate", "web-1", "web-2", "worker-1", "worker-2", "beat"}
+    commands = [" ".join(services[name].get("command") or []) for name in app]
+    assert sum(" beat" in c for c in commands) == 1 and not any("--beat" in c for c in commands)
+    assert sum(" worker " in c for c in commands) == 2
+
+
+def test_the_app_reaches_the_primary_through_pgbouncer_in_transaction_pooling_and_reads_reports_from_the_replica():
+    services = compose()["services"]
+    for name in ("web-1", "web-2", "worker-1", "worker-2", "beat"):
+        env = services[name]["environment"]
+        assert "@pgbouncer:6432/" in env["DATABASE_URL"] and env["DB_POOL_MODE"] == "transaction", name
+        assert "@replica:5432/" in env["DATABASE_REPLICA_URL"] and env["REDIS_URL"].startswith("redis://redis:")
+        assert env["DJANGO_ENV"] == "production" and env["TRUSTED_PROXY_COUNT"] == "1"
+    # migrations run on the primary itself (DDL, advisory locks of a session), before any host starts
+    assert "@primary:5432/" in services["migrate"]["environment"]["DATABASE_URL"]
+    assert services["web-1"]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    replica = (ROOT / "deploy/replica-start.sh").read_text()
+    assert "pg_basebackup -h primary" in replica and " -R " in replica and "hot_standby=on" in replica
+    ini = (ROOT / "deploy/pgbouncer.ini").read_text()
+    assert re.search(r"^pool_mode = transaction$", ini, re.M)
+    assert re.search(r"^ignore_startup_parameters = extra_float_digits, options$", ini, re.M)
+
+
+def test_the_image_installs_the_locked_requirements_and_serves_with_gunicorn():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "pip install --require-hashes --no-deps -r requirements.lock" in dockerfile
+    assert "collectstatic" in dockerfile and "gunicorn retail.wsgi" in dockerfile and "USER omnistore" in dockerfile
+    apps = {p.parent.name for p in ROOT.glob("*/apps.py")}
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", dockerfile, re.M))
+    assert apps <= copied, f"the image misses {apps - copied}"
+
+
+def test_nginx_balances_as_in_the_rehearsal():
+    deployed = (ROOT / "deploy/nginx.conf").read_text()
+    rehearsed = NGINX_CONFIG.replace("{{", "{").replace("}}", "}")
+    assert directives(deployed, "location / {") == directives(rehearsed, "location / {")
+    servers = directives(deployed, "upstream omnistore_web {")
+    assert servers == [UPSTREAM_SERVER.format(address=f"web-{i}:8000") for i in (1, 2)]
