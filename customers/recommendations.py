@@ -10,6 +10,7 @@ from customers.models import (
     ListItem,
     PurchasedItem,
 )
+from inventory import catalog_texts
 from retail.models import Store
 
 Variant = ListItem._meta.get_field("variant").related_model  # inventory's model, reached through our FK
@@ -220,7 +221,10 @@ def recommendations_for(customer: Customer, *, store: Store, limit: int = 6) -> 
     together = sorted((r[1:] for r in rows if r[0] == "together"), key=lambda r: (-r[5], r[1]))
     in_size = sorted((r[1:] for r in rows if r[0] == "size"), key=lambda r: r[2])
     in_size.sort(key=lambda r: r[6], reverse=True)  # newest first, then SKU (a stable sort)
-    return {
+    picks = {
         "together": [_recommendation(r, "bought together") for r in together],
         "size": [_recommendation(r, "in your size") for r in in_size],
     }
+    products = [pick.variant.product for kind in picks.values() for pick in kind]
+    catalog_texts.attach_texts(products, catalog_texts.for_store(store))  # one query more in another language
+    return picks

@@ -33,6 +33,7 @@ from customers.models import (
     Task,
 )
 from customers.services.merge import merged_fields
+from inventory import catalog_texts
 from inventory.selectors import available_at, product_cards
 from retail.domain.channel import TimelineChannel
 from retail.errors import NotFound
@@ -312,7 +313,10 @@ def lists_with_availability(customer: Customer, *, store: Store | None) -> list[
     items = ListItem.objects.select_related("variant__product").order_by("-added_at", "-id")
     if store is not None:
         items = items.annotate(here=available_at(store))
-    lists = list(CustomerList.objects.filter(customer=customer).prefetch_related(Prefetch("items", queryset=items)))
+    lists = CustomerList.objects.filter(customer=customer).prefetch_related(Prefetch("items", queryset=items))
+    if store is not None:  # the products' names in the associate's language: one query more
+        lists = catalog_texts.with_texts(lists, catalog_texts.for_store(store), path="items__variant__product__")
+    lists = list(lists)
     if store is None:
         for lst in lists:
             for item in lst.items.all():

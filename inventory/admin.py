@@ -18,8 +18,10 @@ from inventory.errors import InventoryError
 from inventory.exports import STOCK_EXPORT_COLUMNS, stock_rows
 from inventory.models import (
     Category,
+    CategoryTranslation,
     PriceChange,
     Product,
+    ProductTranslation,
     Reservation,
     StockCount,
     StockCountLine,
@@ -47,13 +49,25 @@ class ReadOnlyMixin:
         return False
 
 
+class CategoryTranslationInline(admin.TabularInline):
+    model = CategoryTranslation
+    extra = 0
+    verbose_name = "name in another language"
+    verbose_name_plural = "Names in other languages (empty: the market's default language, then the name above)"
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["__str__", "slug", "return_window_days", "product_count"]
     list_select_related = ["parent__parent"]
-    search_fields = ["name", "slug"]
+    search_fields = ["name", "slug", "translations__name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
+    inlines = [CategoryTranslationInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, _ = super().get_search_results(request, queryset, search_term)
+        return queryset, True  # a name in two languages can match twice
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(product_count=Count("products"))
@@ -70,6 +84,16 @@ class VariantInline(admin.TabularInline):
     show_change_link = True
 
 
+class ProductTranslationInline(admin.StackedInline):
+    model = ProductTranslation
+    extra = 0
+    fields = ["language", "name", "description"]
+    verbose_name = "text in another language"
+    verbose_name_plural = (
+        "Texts in other languages (shoppers and staff read their language, else the market's default, else the above)"
+    )
+
+
 class CatalogUploadForm(CsvUploadForm):
     create_categories = forms.BooleanField(
         required=False,
@@ -84,9 +108,9 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
     list_display = ["style_code", "name", "brand", "category", "base_price", "variant_count", "is_active", "final_sale"]
     list_filter = ["is_active", "final_sale", "tax_class", "category", "brand"]
     list_select_related = ["category__parent"]
-    search_fields = ["style_code", "name", "brand", "=variants__sku", "=variants__barcode"]
+    search_fields = ["style_code", "name", "brand", "=variants__sku", "=variants__barcode", "translations__name"]
     autocomplete_fields = ["category"]
-    inlines = [VariantInline]
+    inlines = [ProductTranslationInline, VariantInline]
     readonly_fields = ["stock_by_location", "created_at", "updated_at"]
     actions = ["change_prices", "activate", "deactivate", "export_csv"]
     fieldsets = [

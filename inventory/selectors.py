@@ -17,9 +17,20 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from inventory import catalog_texts
 from inventory.errors import InventoryCode, InventoryError
 from inventory.ledger import Line, resolve_lines, variants_for_codes
-from inventory.models import Category, Product, Reservation, StockLevel, StockMovement, Transfer, TransferLine, Variant
+from inventory.models import (
+    Category,
+    Product,
+    ProductTranslation,
+    Reservation,
+    StockLevel,
+    StockMovement,
+    Transfer,
+    TransferLine,
+    Variant,
+)
 from retail.geo import POINT_SQL, distance_km, distance_sql
 from retail.models import Store
 
@@ -364,23 +375,29 @@ def category_and_descendant_ids(category: Category) -> list[int]:
     return out
 
 
-def search_products(*, query: str = "", category: Category | None = None, active_only: bool = True) -> QuerySet:
-    """Products by name, brand, style code, or any variant's SKU or barcode; variants prefetched."""
+def search_products(
+    *, query: str = "", category: Category | None = None, active_only: bool = True, languages: tuple[str, ...] = ()
+) -> QuerySet:
+    """Products by name (the catalog's, or its translation in one of `languages`), brand, style code, or
+    any variant's SKU or barcode; variants prefetched, and the texts in `languages` (catalog_texts)."""
     qs = Product.objects.select_related("category")
     if active_only:
         qs = qs.filter(is_active=True)
     query = (query or "").strip()
     if query:
         matching = Variant.objects.filter(Q(sku__iexact=query) | Q(barcode=query)).values("product_id")
-        qs = qs.filter(
-            Q(name__icontains=query) | Q(brand__icontains=query) | Q(style_code__iexact=query) | Q(pk__in=matching)
-        )
+        found = Q(name__icontains=query) | Q(brand__icontains=query) | Q(style_code__iexact=query) | Q(pk__in=matching)
+        if languages:
+            texts = ProductTranslation.objects.filter(language__in=languages, name__icontains=query)
+            found |= Q(pk__in=texts.values("product_id"))
+        qs = qs.filter(found)
     if category is not None:
         qs = qs.filter(category_id__in=category_and_descendant_ids(category))
     variants = Variant.objects.order_by("sku")
     if active_only:
         variants = variants.filter(is_active=True)
-    return qs.prefetch_related(Prefetch("variants", queryset=variants))
+    qs = qs.prefetch_related(Prefetch("variants", queryset=variants))
+    return catalog_texts.with_texts(qs, languages, category=True)
 
 
 # --------------------------------------------------------------------------- portal
@@ -424,17 +441,24 @@ def stock_lookup(*, query: str, store: Store, nearby: int = 5, max_variants: int
     """What the associate asked for (scan or typing): this store first, then nearby stores.
 
     A SKU or barcode shows that variant and its siblings (other sizes/colours of the style);
-    text searches names. Four queries whatever the number of stores and SKUs.
+    text searches names (the catalog's, and in the associate's language). Four queries whatever the
+    number of stores and SKUs, five when the names are read in a language of their own.
     """
     query = (query or "").strip()
     if not query:
         return LookupResult(query="", exact=None, variants=[])
     exact = variants_for_codes([query]).get(query)
+    languages = catalog_texts.for_store(store)
     base = Variant.objects.select_related("product").filter(is_active=True, product__is_active=True)
     if exact is not None:
         qs = base.filter(product_id=exact.product_id)
     else:
-        qs = base.filter(Q(product__name__icontains=query) | Q(product__style_code__iexact=query))
+        found = Q(product__name__icontains=query) | Q(product__style_code__iexact=query)
+        if catalog_texts.product_texts(languages):  # names in the associate's language too
+            texts = ProductTranslation.objects.filter(language__in=languages, name__icontains=query)
+            found |= Q(product_id__in=texts.values("product_id"))
+        qs = base.filter(found)
+    qs = catalog_texts.with_texts(qs, languages, path="product__")
     variants = list(qs.order_by("product__name", "product_id", "colour", "sku")[: max_variants + 1])
     truncated = len(variants) > max_variants
     variants = variants[:max_variants]
@@ -471,7 +495,8 @@ def low_stock_at(*, store: Store, limit: int = 8, threshold: int = LOW_STOCK_THR
         available__lte=threshold
     )
     total = qs.count()
-    rows = list(qs.select_related("variant__product").order_by("available", "variant__sku")[:limit])
+    rows = qs.select_related("variant__product").order_by("available", "variant__sku")
+    rows = list(catalog_texts.with_texts(rows, catalog_texts.for_store(store), path="variant__product__")[:limit])
     return total, rows
 
 
@@ -489,7 +514,8 @@ def get_incoming_transfer(*, store: Store, transfer_id: int) -> Transfer | None:
         incoming_transfers(store=store)
         .filter(pk=transfer_id)
         .prefetch_related(
-            Prefetch("lines", queryset=TransferLine.objects.select_related("variant__product").order_by("pk"))
+            Prefetch("lines", queryset=TransferLine.objects.select_related("variant__product").order_by("pk")),
+            *catalog_texts.product_texts(catalog_texts.for_store(store), path="lines__variant__product__"),
         )
         .first()
     )

@@ -12,8 +12,11 @@ class VariantSerializer(serializers.ModelSerializer):
 
 
 class ProductListSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(
+        source="display_name", read_only=True, help_text="In the caller's language (Accept-Language) when translated."
+    )
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    category_name = serializers.CharField(source="category.name", read_only=True)
+    category_name = serializers.CharField(source="category.display_name", read_only=True)
     variants = VariantSerializer(many=True, read_only=True)
 
     class Meta:
@@ -33,6 +36,8 @@ class ProductListSerializer(serializers.ModelSerializer):
 
 
 class ProductDetailSerializer(ProductListSerializer):
+    description = serializers.CharField(source="display_description", read_only=True)
+
     class Meta(ProductListSerializer.Meta):
         fields = [*ProductListSerializer.Meta.fields, "description", "attributes", "return_window_days"]
 

@@ -1,12 +1,13 @@
 """Catalog and availability for app and web clients: public reads, thin over inventory.selectors."""
 
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from inventory import selectors
+from inventory import catalog_texts, selectors
 from inventory.api.fields import EXAMPLE_SKU, SKU_PATTERN
 from inventory.api.serializers import (
     AvailabilitySerializer,
@@ -28,7 +29,7 @@ from retail.api.pagination import CursorPagination
 from retail.api.schema import path_example
 from retail.errors import RetailCode
 from retail.geo import distance_between, parse_point
-from retail.models import Store
+from retail.models import Market, Store
 
 MAX_SKUS = 50
 MAX_LIMIT = 50
@@ -46,8 +47,19 @@ class ProductPagination(CursorPagination):
     ordering = ("name", "id")
 
 
+def reading_order() -> tuple[str, ...]:
+    """The API's catalog texts: the caller's language (Accept-Language, as LocaleMiddleware chose it),
+    then the home market's default language (one query, not for a reader of the catalog's own language),
+    then the catalog's own text."""
+    if catalog_texts.reads_own_text():
+        return catalog_texts.reading_order()
+    fallback = Market.objects.filter(is_home=True).values_list("default_language", flat=True).first()
+    return catalog_texts.reading_order(translation.get_language(), fallback)
+
+
 class ProductListView(generics.ListAPIView):
-    """Active products with their active variants, by name; search and category filter."""
+    """Active products with their active variants, by name; search and category filter. Names,
+    descriptions and category names in the caller's language (Accept-Language) where translated."""
 
     serializer_class = ProductListSerializer
     permission_classes = [permissions.AllowAny]
@@ -86,7 +98,7 @@ class ProductListView(generics.ListAPIView):
                     code=InventoryCode.UNKNOWN_CATEGORY,
                     fields={"category": ["Unknown."]},
                 )
-        return selectors.search_products(query=params.get("q", "")[:100], category=category)
+        return selectors.search_products(query=params.get("q", "")[:100], category=category, languages=reading_order())
 
 
 class ProductDetailView(generics.RetrieveAPIView):
@@ -94,7 +106,7 @@ class ProductDetailView(generics.RetrieveAPIView):
     permission_classes = [permissions.AllowAny]
 
     def get_queryset(self):
-        return selectors.search_products()
+        return selectors.search_products(languages=reading_order())
 
 
 def _skus(request) -> list[str]:

@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -10,7 +12,26 @@ from django.db.models.functions import Upper
 from retail.models.tax import STANDARD
 
 
-class Category(models.Model):
+def _best(texts: list, field: str) -> str:
+    """The first non-empty `field` among translations already ordered by preference."""
+    return next((value for value in (getattr(t, field) for t in texts) if value), "")
+
+
+class CatalogText:
+    """Name (and description) in the reader's language, read from translations prefetched by
+    `inventory.catalog_texts` (attribute `texts`, best language first); without them, the catalog's
+    own text. Never a query of its own: a screen that forgets the prefetch shows the catalog's text."""
+
+    @property
+    def display_name(self) -> str:
+        return _best(self.__dict__.get("texts") or [], "name") or self.name
+
+    @property
+    def display_description(self) -> str:
+        return _best(self.__dict__.get("texts") or [], "description") or self.description
+
+
+class Category(CatalogText, models.Model):
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=120, unique=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
@@ -26,7 +47,7 @@ class Category(models.Model):
         return self.name if self.parent_id is None else f"{self.parent} / {self.name}"
 
 
-class Product(models.Model):
+class Product(CatalogText, models.Model):
     """A style as the shopper sees it: one name and picture, sold in several variants."""
 
     style_code = models.SlugField(max_length=40, unique=True, help_text="Merchandiser's style code, e.g. TS-0042.")
@@ -111,3 +132,39 @@ class Variant(models.Model):
     @property
     def price(self) -> Decimal:
         return self.price_override if self.price_override is not None else self.product.base_price
+
+
+class CategoryTranslation(models.Model):
+    """A category's name in one language (the category's own `name` is the catalog's text)."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    name = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["category_id", "language"]
+        constraints = [models.UniqueConstraint(fields=["category", "language"], name="category_one_text_per_language")]
+
+    def __str__(self):
+        return f"{self.name} [{self.language}]"
+
+
+class ProductTranslation(models.Model):
+    """A style's name and description in one language. An empty description reads the next language's
+    (the market's default, then the catalog's own)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["product_id", "language"]
+        constraints = [models.UniqueConstraint(fields=["product", "language"], name="product_one_text_per_language")]
+        indexes = [
+            # Search in the shopper's language: name__icontains is UPPER(name) LIKE, as the product's own index.
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="product_text_name_upper_trgm"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} [{self.language}]"

@@ -98,6 +98,8 @@ def product_form(product: Product, price: str) -> dict:
         "return_window_days": "",
         "variants-TOTAL_FORMS": "0",
         "variants-INITIAL_FORMS": "0",
+        "translations-TOTAL_FORMS": "0",
+        "translations-INITIAL_FORMS": "0",
         "variants-MIN_NUM_FORMS": "0",
         "variants-MAX_NUM_FORMS": "1000",
     }

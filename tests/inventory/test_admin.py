@@ -158,7 +158,7 @@ def test_prices_typed_in_the_product_form_go_to_the_ledger_which_nobody_edits(ad
         "variants-MIN_NUM_FORMS": "0", "variants-MAX_NUM_FORMS": "1000", "variants-0-id": variant.pk,
         "variants-0-product": product.pk, "variants-0-sku": "LS-1-M", "variants-0-barcode": variant.barcode,
         "variants-0-size": "M", "variants-0-colour": "Navy", "variants-0-price_override": "29.90",
-        "variants-0-is_active": "on",
+        "variants-0-is_active": "on", "translations-TOTAL_FORMS": "0", "translations-INITIAL_FORMS": "0",
     }  # fmt: skip
     response = admin_client.post(f"/admin/inventory/product/{product.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
