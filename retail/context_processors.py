@@ -30,7 +30,7 @@ def portal(request):
         "store_role_label": StoreMembership.Role(request.store_role).label
         if getattr(request, "store_role", None)
         else "",
-        "portal_nav": portal_nav,  # reversed where a page shows the top bar, not for every fragment
+        "portal_nav": lambda: portal_nav(request),  # reversed where a page shows the top bar, not for every fragment
     }
 
 
@@ -51,11 +51,31 @@ _NAV: dict[str, list[tuple[str, str]]] = {}
 def _forget_nav(*, setting, **kwargs):
     if setting in {"ROOT_URLCONF", "INSTALLED_APPS"}:
         _NAV.clear()
+        _INSIGHTS_URLS.clear()
 
 
-def portal_nav() -> list[tuple[str, str]]:
+def portal_nav(request=None) -> list[tuple[str, str]]:
     """Top-bar links of the apps that are installed and have a portal page (reversed by name, once
-    per script prefix: the URLs do not change while the process runs)."""
+    per script prefix: the URLs do not change while the process runs), less the pages the user would
+    be turned away from (Insights: a store's manager, or head office with the permission)."""
+    links = _portal_links()
+    if request is None or _reads_insights(request):
+        return links
+    return [(label, url) for label, url in links if url not in _INSIGHTS_URLS]
+
+
+def _reads_insights(request) -> bool:
+    if getattr(request, "store_role", None) == StoreMembership.Role.MANAGER or request.user.is_superuser:
+        return True
+    # associates are never staff: only head office's staff users pay for the permission lookup
+    return request.user.is_staff and request.user.has_perm(INSIGHTS_PERMISSION)
+
+
+INSIGHTS_PERMISSION = "insights.view_report"
+_INSIGHTS_URLS: set[str] = set()
+
+
+def _portal_links() -> list[tuple[str, str]]:
     prefix = get_script_prefix()
     links = _NAV.get(prefix)
     if links is None:
@@ -65,6 +85,8 @@ def portal_nav() -> list[tuple[str, str]]:
                 links.append((label, reverse(name)))
             except NoReverseMatch:
                 continue
+            if name == "insights_portal:index":
+                _INSIGHTS_URLS.add(links[-1][1])
         _NAV[prefix] = links
     return links
 

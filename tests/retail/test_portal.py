@@ -7,7 +7,7 @@ from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import connection
 from django.http import HttpResponse
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from retail.models import StoreMembership, User
@@ -322,3 +322,19 @@ def test_head_office_staff_see_every_store_but_are_not_its_manager(rf, store, ot
     # and a superuser is treated as a manager of every store
     admin = UserFactory(is_staff=True, is_superuser=True)
     assert approve(request_as(admin)).content == b"approved"
+
+
+def test_the_top_bar_offers_insights_only_to_those_it_lets_in(associate, manager, store):
+    # given an associate and a manager of the same store (managers sign in with a second factor), each signed in
+    enrol_totp(manager)
+    as_associate, as_manager = Client(), Client()
+    as_associate.force_login(associate)
+    as_manager.force_login(manager)
+    # when each opens the dashboard
+    associate_bar = as_associate.get(DASHBOARD).content.decode()
+    manager_bar = as_manager.get(DASHBOARD).content.decode()
+    # then only the manager is offered the page an associate would be turned away from
+    assert 'href="/portal/insights/"' not in associate_bar
+    assert 'href="/portal/insights/"' in manager_bar
+    assert as_manager.get("/portal/insights/").status_code == 200
+    assert as_associate.get("/portal/insights/").status_code == 302
