@@ -94,38 +94,20 @@ def deliveries(marks: Marks, *, received: list[str], subscription_id: int) -> di
     }
 
 
-LEDGER_SQL = {
-    # every account's cached balance against the sum of its entries (customers/models/loyalty.py)
-    "loyalty points": """
-        SELECT count(*) FROM customers_loyaltyaccount a
-        LEFT JOIN (SELECT account_id, sum(points) AS s FROM customers_pointsentry GROUP BY account_id) e
-               ON e.account_id = a.id
-        WHERE a.balance <> coalesce(e.s, 0)""",
-    "store credit": """
-        SELECT count(*) FROM customers_storecreditaccount a
-        LEFT JOIN (SELECT account_id, sum(amount) AS s FROM customers_storecreditentry GROUP BY account_id) e
-               ON e.account_id = a.id
-        WHERE a.balance <> coalesce(e.s, 0)""",
-}
-
-
 def ledgers() -> dict[str, int]:
-    """Rows that disagree with their ledger: stock levels (on hand and reserved), gift cards, points, store credit."""
-    from django.db import connection
-
+    """Rows that disagree with their ledger: stock levels (on hand and reserved), gift cards, points, store credit
+    (the checks of verify_stock_ledger, verify_gift_cards and verify_customer_ledgers)."""
+    from customers.ledgers import points_drift, store_credit_drift
     from customers.services.giftcards import gift_card_drift
     from inventory.selectors import ledger_drift, reservation_drift
 
-    found = {
+    return {
         "stock on hand": len(ledger_drift()),
         "stock reserved": len(reservation_drift()),
         "gift cards": len(gift_card_drift()),
+        "loyalty points": len(points_drift()),
+        "store credit": len(store_credit_drift()),
     }
-    with connection.cursor() as cursor:
-        for name, sql in LEDGER_SQL.items():
-            cursor.execute(sql)
-            found[name] = cursor.fetchone()[0]
-    return found
 
 
 def failures(summary: dict) -> list[str]:

@@ -290,17 +290,47 @@ def nginx(*, web_ports: list[int], workdir: Path) -> tuple[Process, int]:
 # --- the mail relay: what leaves the outbox -------------------------------------------------------
 
 
+def socket_owner(client_port: int, server_port: int) -> int | None:
+    """The process holding the loopback connection from `client_port` to `server_port` (Linux /proc)."""
+    inode = None
+    with contextlib.suppress(OSError), open("/proc/net/tcp") as table:
+        for line in table.readlines()[1:]:
+            fields = line.split()
+            local, remote = (int(f.split(":")[1], 16) for f in fields[1:3])
+            if (local, remote) == (client_port, server_port):
+                inode = fields[9]
+    if inode is None:
+        return None
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == f"socket:[{inode}]":
+                    return int(pid)
+    return None
+
+
 class SmtpSink:
     """A minimal SMTP server on loopback that keeps each message's `X-Idempotency-Key` (orders'
-    notifications carry `outbox:<id>`): the outside world that must receive each message, once."""
+    notifications carry `outbox:<id>`): the outside world that must receive each message, once.
+
+    `trap(pgid)` holds the answer to the next message sent by that process group (a Celery worker) until
+    `release()`: the rehearsal kills the worker then, with the message received and its delivery not
+    yet recorded (the at-least-once case: the outbox must send it again, with the same key)."""
 
     def __init__(self):
         self.received: list[dict] = []
         self.lock = threading.Lock()
+        self.trap_group: int | None = None
+        self.trapped = threading.Event()
+        self.released = threading.Event()
         sink = self
 
         class Handler(socketserver.StreamRequestHandler):
             def handle(self):
+                with contextlib.suppress(OSError):  # a client killed mid-conversation (the rehearsal's doing)
+                    self.converse()
+
+            def converse(self):
                 self.wfile.write(b"220 cluster-sink ESMTP\r\n")
                 while line := self.rfile.readline():
                     verb = line.decode(errors="replace").strip().split(" ")[0].upper()
@@ -312,6 +342,9 @@ class SmtpSink:
                         while (chunk := self.rfile.readline()) not in (b".\r\n", b".\n", b""):
                             body.append(chunk[1:] if chunk.startswith(b"..") else chunk)
                         sink.keep(b"".join(body))
+                        if sink.holds(self.client_address[1]):
+                            sink.trapped.set()
+                            sink.released.wait(WAIT_S)
                         self.wfile.write(b"250 queued\r\n")
                     elif verb == "QUIT":
                         self.wfile.write(b"221 bye\r\n")
@@ -332,6 +365,26 @@ class SmtpSink:
         with self.lock:
             self.received.append({"key": message.get("X-Idempotency-Key", ""), "to": message.get("To", "")})
 
+    def holds(self, client_port: int) -> bool:
+        group = self.trap_group
+        if group is None:
+            return False
+        pid = socket_owner(client_port, self.port)
+        with contextlib.suppress(OSError):
+            if pid is not None and os.getpgid(pid) == group:
+                self.trap_group = None  # one message only
+                return True
+        return False
+
+    def trap(self, pgid: int) -> None:
+        self.trapped.clear()
+        self.released.clear()
+        self.trap_group = pgid
+
+    def release(self) -> None:
+        self.trap_group = None
+        self.released.set()
+
     def keys(self) -> list[str]:
         with self.lock:
             return [m["key"] for m in self.received]
@@ -340,5 +393,6 @@ class SmtpSink:
         self.thread.start()
 
     def stop(self) -> None:
+        self.release()
         self.server.shutdown()
         self.server.server_close()

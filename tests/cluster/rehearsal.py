@@ -22,6 +22,7 @@ from tests.cluster.load import Journal, PlacedOrders, cancel_class, client_class
 WEB_HOSTS = 2
 WEB_WORKERS = 2  # per host: two sync workers each on this 2-core machine (docs/deploy.md 2.1)
 CELERY_CONCURRENCY = 2
+TRAP_WAIT_FRACTION = 0.25  # how long (of the run) the kill waits for worker-2 to be sending an e-mail
 KILL_WINDOW_S = 5.0  # a 5xx this soon after a host was killed was in flight on it
 LEASE_S = 15  # outbox and webhooks leases: what a killed worker held is handed on this soon
 # when, as fractions of the load's duration, each fault happens
@@ -230,9 +231,15 @@ def run(options: argparse.Namespace, log) -> dict:
                     time.sleep(0.05)
                 at = round(time.monotonic() - journal.started, 1)
                 if what.startswith("kill"):
+                    # worker-2 dies while sending an e-mail (the relay holds its answer), if one comes soon
+                    sink.trap(workers[1].process.pid)
+                    caught = sink.trapped.wait(TRAP_WAIT_FRACTION * options.duration)
+                    what += " (worker-2 mid-delivery of an e-mail)" if caught else " (no e-mail in flight on worker-2)"
+                    at = round(time.monotonic() - journal.started, 1)
                     kills.append(time.monotonic() - journal.started)
                     web[1].kill()
                     workers[1].kill()
+                    sink.release()
                 elif what == "stop the replica":
                     replica.stop()
                 elif what == "start the replica":

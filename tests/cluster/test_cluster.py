@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 BASE_DIR = Path(__file__).resolve().parents[2]
 DURATION_S = 40
 CONCURRENCY = 6
-TIMEOUT_S = 420
+TIMEOUT_S = 600  # ~2 minutes on a quiet machine; a busy one copies the server for the replica slowly
 
 
 def cluster_database_url() -> str:
@@ -73,6 +73,8 @@ def test_two_hosts_two_workers_and_a_replica_survive_a_killed_host_a_killed_work
     # every message of the run left the outbox; the e-mails reached the relay, none lost, none twice unexplained
     assert deliveries["outbox_messages"] == deliveries["outbox_delivered"] > 0
     assert deliveries["emails_sent"] > 0 and deliveries["emails_lost"] == deliveries["emails_duplicated"] == 0
+    if "mid-delivery" in summary["timeline"][0]:  # worker-2 died with an e-mail received, its delivery unrecorded
+        assert deliveries["outbox_redelivered"] >= 1 and deliveries["emails_again_after_a_lost_worker"] >= 1
     # one order.placed per order, fanned out to the subscription once
     assert deliveries["orders"] == deliveries["order_placed_events"] == deliveries["webhook_deliveries"] > 0
     assert set(summary["ledgers"]) == {
