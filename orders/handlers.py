@@ -22,7 +22,8 @@ from orders.services import NOTIFY_TOPIC
 from orders.services.assisted import pay_link_url
 from orders.services.saved_carts import SAVED_CART_TOPIC, saved_cart_url
 from retail.models import OutboxMessage
-from retail.outbox import outbox_handler
+from retail.errors import RetailCode, RetailError
+from retail.outbox import WITHHELD, outbox_handler
 from retail.selectors import opening_hours
 
 SUBJECTS = {
@@ -178,7 +179,7 @@ def send_saved_cart_message(message) -> None:
             )  # fmt: skip
 
 
-@outbox_handler(PHONE_CODE_TOPIC)
+@outbox_handler(PHONE_CODE_TOPIC, secrets=("code",))
 def send_phone_code(message) -> None:
     """The one-time code a shopper asked for to prove a phone number (customers.services.linking).
 
@@ -186,6 +187,11 @@ def send_phone_code(message) -> None:
     stored message in the same transaction that marks it delivered.
     """
     phone, code = message.payload["phone"], message.payload["code"]
+    if code == "sent":
+        return
+    if code == WITHHELD:  # an operator's retry of a message that had failed
+        raise RetailError("The code was withheld when its SMS failed: the shopper asks for a new one.",
+                          code=RetailCode.INVALID)  # fmt: skip
     adapter_for("sms").send(
         OutgoingMessage(
             channel="sms",
@@ -199,7 +205,7 @@ def send_phone_code(message) -> None:
     OutboxMessage.objects.filter(pk=message.pk).update(payload={"phone": phone, "code": "sent"})
 
 
-@outbox_handler(GIFT_CARD_CODE_TOPIC)
+@outbox_handler(GIFT_CARD_CODE_TOPIC, secrets=("code",))
 def send_gift_card_code(message) -> None:
     """A new gift card's number to whoever gets it (customers.services.giftcards.issue_gift_card).
 
@@ -210,6 +216,11 @@ def send_gift_card_code(message) -> None:
     card = GiftCard.objects.filter(pk=payload["card_id"]).first()
     if card is None or payload.get("code") in (None, "sent"):
         return
+    if payload["code"] == WITHHELD:  # an operator's retry of a message that had failed: the number is gone
+        raise RetailError(
+            "The gift card's number was withheld when its e-mail failed: void the card and issue a new one.",
+            code=RetailCode.INVALID,
+        )
     code = payload["code"]
     context = {
         "card": card,

@@ -31,16 +31,33 @@ from retail.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 _handlers: dict[str, Callable[[OutboxMessage], None]] = {}
+_secrets: dict[str, tuple[str, ...]] = {}
+WITHHELD = "withheld"
 
 
-def outbox_handler(topic: str):
+def outbox_handler(topic: str, *, secrets: tuple[str, ...] = ()):
+    """Register the handler of a topic. `secrets` name payload keys that must not outlive the message
+    (a one-time code, a gift card's number): the handler wipes them when it delivers, and a message that
+    ends failed has them replaced by "withheld" in the same transaction."""
+
     def register(func):
         if topic in _handlers and _handlers[topic] is not func:
             raise RuntimeError(f"outbox topic {topic!r} has two handlers")
         _handlers[topic] = func
+        _secrets[topic] = tuple(secrets)
         return func
 
     return register
+
+
+def _give_up(message: OutboxMessage) -> list[str]:
+    """Mark the message failed and withhold its secrets; the fields to save."""
+    message.status = OutboxMessage.Status.FAILED
+    keys = [key for key in _secrets.get(message.topic, ()) if key in (message.payload or {})]
+    if not keys:
+        return ["status"]
+    message.payload = {**message.payload, **dict.fromkeys(keys, WITHHELD)}
+    return ["status", "payload"]
 
 
 def handler_for(topic: str) -> Callable[[OutboxMessage], None]:
@@ -71,9 +88,9 @@ def _claim(*, message_id: int, attempt: int | None) -> tuple[str, int]:
             return "skipped", 0
         if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
             # The last attempt never reported back: its worker died in the handler.
-            message.status = OutboxMessage.Status.FAILED
+            fields = _give_up(message)
             message.last_error = message.last_error or "The worker was lost during every attempt."
-            message.save(update_fields=["status", "last_error"])
+            message.save(update_fields=[*fields, "last_error"])
             log.error("outbox %s gave up after %s attempts (worker lost)", message.pk, message.attempts)
             return "failed", message.attempts
         message.attempts += 1
@@ -104,12 +121,13 @@ def deliver_outbox_message(*, message_id: int, attempt: int | None = None) -> tu
                 handler_for(message.topic)(message)
         except Exception as exc:  # noqa: BLE001 — any handler failure is recorded and retried
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            fields = ["status"]
             if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                message.status = OutboxMessage.Status.FAILED
+                fields = _give_up(message)
                 log.error("outbox %s gave up after %s attempts: %s", message.pk, message.attempts, exc)
             else:
                 message.available_at = timezone.now() + backoff(message.attempts)
-            message.save(update_fields=["last_error", "status", "available_at"])
+            message.save(update_fields=[*fields, "last_error", "available_at"])
             return ("failed" if message.status == OutboxMessage.Status.FAILED else "retry"), attempts
         message.status = OutboxMessage.Status.DELIVERED
         message.delivered_at = timezone.now()

@@ -44,3 +44,8 @@ def slow_first_attempt(message) -> None:
         while time.monotonic() < deadline:
             time.sleep(0.05)
         raise TimeoutError("the test was meant to kill this worker")
+
+
+@outbox_handler("test.secret_refused", secrets=("code",))
+def secret_refused(message) -> None:
+    raise ConnectionError("the SMS gateway said no")

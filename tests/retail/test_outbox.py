@@ -136,3 +136,40 @@ def test_an_operator_retry_gives_a_failed_message_fresh_attempts(django_capture_
     assert AuditEvent.objects.filter(action="outbox.retried", object_id=str(message.pk), actor=associate).exists()
     assert len(callbacks) == 1
     assert deliver_outbox_message(message_id=message.pk, attempt=0) == ("delivered", 1)
+
+
+@override_settings(OUTBOX_MAX_ATTEMPTS=2)
+def test_a_message_that_ends_failed_withholds_its_secrets_and_keeps_the_rest():
+    # given a one-time code whose gateway refuses every attempt
+    message = enqueue_outbox_message(topic="test.secret_refused", payload={"phone": "+447700900123", "code": "482913"})
+    # when the attempts run out
+    results = [deliver_outbox_message(message_id=message.pk, attempt=n)[0] for n in range(2)]
+    # then the code is no longer stored: what an operator needs to see (where, why) is
+    assert results == ["retry", "failed"]
+    message.refresh_from_db()
+    assert message.payload == {"phone": "+447700900123", "code": "withheld"}
+    assert "SMS gateway" in message.last_error
+
+
+@override_settings(OUTBOX_MAX_ATTEMPTS=1)
+def test_a_gift_card_number_is_withheld_when_its_email_worker_died_and_a_retry_cannot_send_nothing(associate):
+    from decimal import Decimal
+
+    from customers.services.giftcards import CODE_TOPIC, issue_gift_card
+
+    # given a gift card sold online whose e-mail was claimed once and never reported back
+    issued = issue_gift_card(amount=Decimal("25.00"), source="sold", channel="web", reference="ORD-W1",
+                             send_to="friend@example.com")  # fmt: skip
+    message = OutboxMessage.objects.get(topic=CODE_TOPIC)
+    assert message.payload["code"] == issued.code
+    OutboxMessage.objects.filter(pk=message.pk).update(attempts=1)
+    # when it is dispatched again, it gives up: the number is gone from the database
+    assert deliver_outbox_message(message_id=message.pk, attempt=1) == ("failed", 1)
+    message.refresh_from_db()
+    assert message.payload["code"] == "withheld"
+    assert issued.code not in str(message.payload)
+    # and an operator's retry fails with a reason instead of "delivering" an e-mail without the number
+    retry_outbox_messages(message_ids=[message.pk], actor=associate)
+    assert deliver_outbox_message(message_id=message.pk)[0] == "failed"
+    message.refresh_from_db()
+    assert "void the card and issue a new one" in message.last_error
