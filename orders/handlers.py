@@ -21,8 +21,8 @@ from orders.qr import qr_png
 from orders.services import NOTIFY_TOPIC
 from orders.services.assisted import pay_link_url
 from orders.services.saved_carts import SAVED_CART_TOPIC, saved_cart_url
-from retail.models import OutboxMessage
 from retail.errors import RetailCode, RetailError
+from retail.models import OutboxMessage
 from retail.outbox import WITHHELD, outbox_handler
 from retail.selectors import opening_hours
 
