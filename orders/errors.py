@@ -59,8 +59,12 @@ class OrderCode(ErrorCode):
     TAX_UNAVAILABLE = (
         "tax_unavailable",
         409,
-        "The market cannot tax an item yet (no rate for its tax class today, or prices without tax); head office "
-        "sets it up.",
+        "The market cannot tax an item yet (no rate for its tax class today); head office sets it up.",
+    )
+    TAX_SERVICE_UNAVAILABLE = (
+        "tax_service_unavailable",
+        503,
+        "The tax service did not answer; nothing was kept. Send the same request again in a moment.",
     )
     ORDER_NUMBER_CLASH = "order_number_clash", 503, "Nothing was kept; send the same request again."
     PICKUP_CODE_EXHAUSTED = "pickup_code_exhausted", 503, "No free pick-up code was found; try again."

@@ -439,6 +439,10 @@ ORDERS_EMAIL_ADAPTER = env("ORDERS_EMAIL_ADAPTER", "orders.notifications.EmailAd
 ORDERS_SMS_ADAPTER = env("ORDERS_SMS_ADAPTER", "orders.notifications.ConsoleAdapter")
 ORDERS_PUSH_ADAPTER = env("ORDERS_PUSH_ADAPTER", "orders.notifications.ConsoleAdapter")
 ORDERS_PAYMENT_PROVIDER = env("ORDERS_PAYMENT_PROVIDER", "orders.payments.TestPaymentProvider")
+# Tax (issue 19.3): who says what a sale's lines owe in tax. The rates head office keeps per market
+# unless an external tax service is plugged in (a dotted path to a retail.tax_providers.TaxProvider).
+TAX_PROVIDER = env("TAX_PROVIDER", "retail.tax_providers.RatesTable")
+TAX_TEST_SERVICE_DOWN = env_bool("TAX_TEST_SERVICE_DOWN", False)  # retail.tax_providers.TestTaxService fails
 # Assisted orders (endless aisle): how long an unpaid order holds its stock before it is cancelled.
 ORDERS_TILL_PAYMENT_HOURS = float(env("ORDERS_TILL_PAYMENT_HOURS", "4"))
 ORDERS_PAY_LINK_HOURS = float(env("ORDERS_PAY_LINK_HOURS", "48"))

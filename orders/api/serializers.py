@@ -175,7 +175,7 @@ class OrderLineOutput(serializers.ModelSerializer):
     class Meta:
         model = OrderLine
         fields = ["line_number", "sku", "name", "size", "colour", "quantity", "unit_price", "discount", "total",
-                  "picked_quantity", "cancelled_quantity"]  # fmt: skip
+                  "net", "tax_rate", "tax_amount", "picked_quantity", "cancelled_quantity"]  # fmt: skip
 
 
 class FulfillmentOutput(serializers.ModelSerializer):
@@ -214,8 +214,9 @@ class OrderOutput(serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = ["number", "status", "channel", "store", "placed_at", "currency", "subtotal", "offer_code",
-                  "offer_discount", "points_redeemed", "points_discount", "discount_total", "total", "points_earned",
-                  "receipt_number", "lines", "fulfillments", "payments"]  # fmt: skip
+                  "offer_discount", "points_redeemed", "points_discount", "discount_total", "prices_include_tax",
+                  "tax_added", "total", "points_earned", "receipt_number", "lines", "fulfillments",
+                  "payments"]  # fmt: skip
 
 
 class OrderSummaryOutput(serializers.ModelSerializer):
@@ -304,6 +305,9 @@ class PosSaleOutput(serializers.Serializer):
     points_redeemed = serializers.IntegerField()
     points_discount = serializers.DecimalField(max_digits=12, decimal_places=2)
     discount_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    tax_added = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Tax on top of the prices (markets whose prices exclude it), else 0."
+    )
     total = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="What the tenders paid.")
     points_earned = serializers.IntegerField()
     customer_id = serializers.IntegerField(allow_null=True)

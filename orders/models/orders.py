@@ -41,6 +41,13 @@ class Order(models.Model):
     currency = models.CharField(max_length=3)
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
     discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    # In a market whose prices exclude tax (Market.prices_include_tax) the lines' tax is added on top:
+    # total = subtotal - discount_total + tax_added. Where prices include it, tax_added is 0 (the lines
+    # keep their tax inside their totals).
+    prices_include_tax = models.BooleanField(default=True, help_text="As its market priced it when it was sold.")
+    tax_added = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), help_text="Tax added on top of the prices."
+    )
     total = models.DecimalField(max_digits=12, decimal_places=2)
     offer_code = models.CharField(max_length=30, blank=True)
     offer_discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
@@ -77,11 +84,15 @@ class Order(models.Model):
                 fields=["store", "receipt_number"], condition=~Q(receipt_number=""), name="order_receipt_once_per_store"
             ),
             models.CheckConstraint(
-                condition=Q(subtotal__gte=0, discount_total__gte=0, total__gte=0), name="order_amounts_not_negative"
+                condition=Q(subtotal__gte=0, discount_total__gte=0, total__gte=0, tax_added__gte=0),
+                name="order_amounts_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(total=Round(F("subtotal") - F("discount_total"), 2)),
-                name="order_total_is_subtotal_less_discount",
+                condition=Q(total=Round(F("subtotal") - F("discount_total") + F("tax_added"), 2)),
+                name="order_total_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(prices_include_tax=False) | Q(tax_added=0), name="order_tax_added_only_on_net_prices"
             ),
             models.CheckConstraint(
                 condition=Q(discount_total=Round(F("offer_discount") + F("points_discount"), 2)),
@@ -232,11 +243,15 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    total = models.DecimalField(max_digits=12, decimal_places=2, help_text="Paid: quantity x unit price - discount.")
+    total = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="Paid: quantity x unit price - discount, plus its tax where the order's prices exclude tax.",
+    )
     # Its tax in the order's market (retail.domain.tax: the lines' taxes sum to the order's, to the cent);
-    # empty when none was recorded: lines from before tax, markets without rates, till sales for now.
+    # empty when none was recorded: lines from before tax, markets without rates.
     net = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True, help_text="Total less its tax.")
-    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, help_text="Percent.")
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True, help_text="Percent.")
     tax_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     picked_quantity = models.PositiveIntegerField(default=0)
     cancelled_quantity = models.PositiveIntegerField(default=0)

@@ -298,7 +298,8 @@ def order_cancel(request, number: str):
 @portal_view
 def receipt(request, number: str):
     order = _order(request, number)
-    return render(request, "orders/receipt.html", {"order": order, "tax_rates": selectors.tax_breakdown(order)})
+    context = {"order": order, "tax_rates": selectors.tax_breakdown(order), "before_tax": order.total - order.tax_added}
+    return render(request, "orders/receipt.html", context)
 
 
 # --------------------------------------------------------------------------- clienteling panels

@@ -2,9 +2,9 @@
 
 place_order checks the request and finds the shopper, then runs these steps, each a value in, a value out:
     plan_fulfilments (Placement per fulfilment) -> price_lines (PricedLine) -> redeem_discounts
-    (Discounts; orders.services.discounts) -> record_order -> share_discount (per line) -> compute_tax
-    (LineTax per line) -> reserve (Fulfillment rows, stock held) -> record_lines (OrderLine rows)
-    -> authorize_payments -> publish -> record_consents
+    (Discounts; orders.services.discounts) -> apply_discounts -> share_discount (per line) -> compute_tax
+    (TaxQuote: LineTax per line, retail.tax_providers) -> record_order -> reserve (Fulfillment rows,
+    stock held) -> record_lines (OrderLine rows) -> authorize_payments -> publish -> record_consents
 Assisted orders (orders.services.assisted) and exchanges (returns) place through place_order; POS sales,
 which price their own lines at the till, share redeem_discounts.
 """
@@ -35,11 +35,9 @@ from orders.services.discounts import Discounts, redeem_discounts
 from orders.services.payments import TenderRequest, authorize_payments
 from retail.domain.channel import Channel
 from retail.domain.money import Money, allocate, money
-from retail.domain.tax import LineTax, TaxableLine
-from retail.domain.tax import compute_tax as tax_lines
 from retail.errors import RetailCode
-from retail.markets import store_tax_rates
 from retail.models import Store, User
+from retail.tax_providers import TaxItem, TaxNotSetUp, TaxQuote, TaxRequest, TaxServiceUnavailable, quote_tax
 
 # Reservations outlive the pick-up hold (picking + hold window); expiry of the pick-up releases them.
 PICKUP_RESERVATION_SLACK = timedelta(days=14)
@@ -309,12 +307,19 @@ def _new_order(*, channel: str, shopper: Shopper, store: Store, subtotal: Decima
     )
 
 
-def record_order(order: Order, discounts: Discounts) -> None:
-    """Write the order once, with its final totals. A clash of its random number (40 bits: about 1
-    in 10^12 per order) is `order_number_clash`: nothing is kept, the checkout may run again."""
+def apply_discounts(order: Order, discounts: Discounts) -> None:
+    """The order's discounts and its total before tax (record_order adds any tax on top)."""
     order.offer_discount, order.points_discount = discounts.offer, discounts.points
     order.discount_total, order.total = discounts.total, order.subtotal - discounts.total
     order.offer_code, order.points_redeemed = discounts.offer_code, discounts.points_redeemed
+
+
+def record_order(order: Order, tax: TaxQuote) -> None:
+    """Write the order once, with its final totals: the tax added on top where the market's prices
+    exclude it. A clash of its random number (40 bits: about 1 in 10^12 per order) is
+    `order_number_clash`: nothing is kept, the checkout may run again."""
+    order.prices_include_tax, order.tax_added = tax.prices_include_tax, tax.tax_added
+    order.total += order.tax_added
     # Inputs were checked before; the database CHECKs (totals, amounts) are the last line of defence.
     try:
         order.save(force_insert=True)
@@ -378,27 +383,46 @@ def share_discount(order: Order, lines: list[PricedLine]) -> list[Decimal]:
     return allocate(order.discount_total, gross) if order.discount_total else [ZERO] * len(gross)
 
 
-def compute_tax(*, order: Order, lines: list[PricedLine], shares: list[Decimal]) -> list[LineTax | None]:
-    """Each line's net, rate and tax in the market of the order's store on its day there (retail.domain.tax:
-    per rate, allocated, so the lines' taxes sum to the order's). None for every line when the market has
-    no tax set up; `tax_unavailable` when it has, but not for an item's class or with prices that exclude
-    tax (checkout adds no tax on top yet)."""
-    setup = store_tax_rates(store=order.store, day=order.store.local(order.placed_at).date())
-    if not setup.rates:
-        return [None] * len(lines)
-    missing = sorted({line.variant.product.tax_class_id for line in lines} - set(setup.rates))
-    if missing or not setup.prices_include_tax:
-        why = f"no tax rate for {', '.join(missing)}" if missing else "its prices exclude tax"
+def compute_tax(*, order: Order, lines: list[PricedLine], shares: list[Decimal], plan: list[Placement]) -> TaxQuote:
+    """Each line's net, rate and tax in the market of the order's store on its day there, from the tax
+    provider (retail.tax_providers: the rates table unless a tax service is set; per rate, allocated, so
+    the lines' taxes sum to the order's). Where the market's prices exclude tax it is added on top
+    (`TaxQuote.tax_added`). No lines in the quote when the market has no tax set up.
+
+    `tax_unavailable` (409) when the market has no rate for an item's class; `tax_service_unavailable`
+    (503) when the provider does not answer. Called before the order is written: nothing is kept."""
+    ship_to = next((p.group.shipping_address for p in plan if p.group.kind == Fulfillment.Kind.SHIP), None)
+    request = TaxRequest(
+        store=order.store,
+        day=order.store.local(order.placed_at).date(),
+        currency=order.currency,
+        items=tuple(
+            TaxItem(Money(line.gross - share, order.currency), line.variant.product.tax_class_id,
+                    sku=line.variant.sku, quantity=line.quantity)
+            for line, share in zip(lines, shares, strict=True)
+        ),
+        ship_to=ship_to or {},
+        reference=order.number,
+    )  # fmt: skip
+    return quote_tax_for(request)
+
+
+def quote_tax_for(request: TaxRequest) -> TaxQuote:
+    """The provider's quote, its refusals as the orders app's errors (checkout, assisted orders, the till)."""
+    try:
+        return quote_tax(request)
+    except TaxNotSetUp as exc:
         raise OrderError(
-            f"{order.store.name} cannot sell this order yet: {why}. Head office sets up the market's tax.",
+            f"{request.store.name} cannot sell this yet: {exc.message}. Head office sets up the market's tax.",
             code=OrderCode.TAX_UNAVAILABLE,
-            extra={"store": order.store.code, "tax_classes": missing},
-        )
-    taxable = [
-        TaxableLine(Money(line.gross - share, order.currency), setup.rates[line.variant.product.tax_class_id])
-        for line, share in zip(lines, shares, strict=True)
-    ]
-    return list(tax_lines(taxable, prices_include_tax=True, currency=order.currency).lines)
+            extra={"store": request.store.code, "tax_classes": exc.tax_classes},
+        ) from None
+    except TaxServiceUnavailable:
+        raise OrderError(
+            "The tax could not be worked out just now, so nothing was sold. Try again in a minute.",
+            code=OrderCode.TAX_SERVICE_UNAVAILABLE,
+            extra={"store": request.store.code},
+        ) from None
 
 
 def record_lines(
@@ -407,9 +431,10 @@ def record_lines(
     fulfillments: list[Fulfillment],
     lines: list[PricedLine],
     shares: list[Decimal],
-    taxes: list[LineTax | None],
+    taxes: TaxQuote,
 ) -> list[OrderLine]:
-    """The order's lines, numbered in plan order, with their share of the discount and their tax."""
+    """The order's lines, numbered in plan order, with their share of the discount and their tax (the
+    line's total is what it paid: with its tax where the market's prices exclude it)."""
     rows = [
         OrderLine(
             order=order,
@@ -424,13 +449,14 @@ def record_lines(
             quantity=line.quantity,
             unit_price=money(line.variant.price),
             discount=share,
-            total=line.gross - share,
+            total=tax.gross.amount if tax else line.gross - share,
             net=tax.net.amount if tax else None,
             tax_rate=tax.rate if tax else None,
             tax_amount=tax.tax.amount if tax else None,
         )
-        for number, (line, share, tax) in enumerate(zip(lines, shares, taxes, strict=True), start=1)
-    ]
+        for number, (line, share, tax) in enumerate(zip(lines, shares, taxes.lines or [None] * len(lines),
+                                                        strict=True), start=1)
+    ]  # fmt: skip
     return OrderLine.objects.bulk_create(rows)
 
 
@@ -553,9 +579,10 @@ def place_order(
     discounts = redeem_discounts(
         order=order, customer=shopper.customer, offer_code=offer_code, points=points, due=subtotal, actor=actor
     )
-    record_order(order, discounts)
+    apply_discounts(order, discounts)
     shares = share_discount(order, lines)
-    taxes = compute_tax(order=order, lines=lines, shares=shares)
+    taxes = compute_tax(order=order, lines=lines, shares=shares, plan=plan)
+    record_order(order, taxes)
     fulfillments = reserve(order=order, plan=plan, variants=variants, actor=actor)
     rows = record_lines(order=order, fulfillments=fulfillments, lines=lines, shares=shares, taxes=taxes)
     payments = []

@@ -36,10 +36,10 @@ class TaxRate(models.Model):
     market = models.ForeignKey("retail.Market", on_delete=models.PROTECT, related_name="tax_rates")
     tax_class = models.ForeignKey(TaxClass, on_delete=models.PROTECT, related_name="rates")
     rate = models.DecimalField(
-        max_digits=5,
-        decimal_places=2,
+        max_digits=6,
+        decimal_places=3,  # 8.875%: a US city's sales tax
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
-        help_text="Percent, e.g. 23.00.",
+        help_text="Percent, e.g. 23 or 8.875.",
     )
     valid_from = models.DateField(help_text="The first day the rate applies.")
     valid_to = models.DateField(null=True, blank=True, help_text="The first day it no longer applies; empty: open.")

@@ -84,12 +84,58 @@ def test_an_item_whose_class_has_no_rate_in_the_market_is_refused_and_nothing_ke
     assert not Order.objects.exists()
 
 
-def test_a_market_whose_prices_exclude_tax_is_refused_until_checkout_adds_it(poland, place_pickup, shirt):
+def test_a_market_whose_prices_exclude_tax_adds_it_on_top(poland, place_pickup, shopper, shirt, jeans):
+    # given Poland's prices exclude tax now (a B2B market), and a 10% offer
     poland.prices_include_tax = False
     save_market(market=poland, actor=None)
-    with pytest.raises(OrderError, match="its prices exclude tax"), transaction.atomic():
-        place_pickup([(shirt.sku, 1)])
-    assert not Order.objects.exists()
+    assign_offer(offer=OfferFactory(code="ten", channels=[Channel.WEB.value]), customer=shopper)
+
+    # when
+    order = place_pickup([(shirt.sku, 3), (jeans.sku, 1)], offer_code="ten")
+
+    # then each line's net is what it cost after the discount, and 23% of it is added on top
+    lines = list(OrderLine.objects.filter(order=order).order_by("line_number"))
+    assert [(line.net, line.tax_rate, line.tax_amount, line.total) for line in lines] == [
+        (Decimal("81.00"), Decimal("23"), Decimal("18.63"), Decimal("99.63")),
+        (Decimal("53.99"), Decimal("23"), Decimal("12.42"), Decimal("66.41")),
+    ]
+    # the order's tax is 23% of the rate's net (134.99 -> 31.05), the lines' taxes sum to it
+    order.refresh_from_db()
+    assert (order.prices_include_tax, order.subtotal) == (False, Decimal("149.99"))
+    assert order.discount_total == Decimal("15.00")
+    assert order.tax_added == sum(line.tax_amount for line in lines) == Decimal("31.05")
+    assert order.total == Decimal("134.99") + Decimal("31.05") == sum(line.total for line in lines)
+    # and the card pays all of it
+    (payment,) = order.payments.all()
+    assert payment.amount == order.total
+
+
+def test_a_rate_with_three_decimals_is_kept(poland, place_pickup, shirt):
+    # given a US-style rate on top of the price
+    poland.prices_include_tax = False
+    save_market(market=poland, actor=None)
+    rate = TaxRate.objects.get(market=poland, tax_class__code=STANDARD)
+    rate.rate = Decimal("8.875")
+    save_tax_rate(rate=rate, actor=None)
+
+    # when 3 shirts at 30.00: 90.00 x 8.875% = 7.9875
+    order = place_pickup([(shirt.sku, 3)])
+
+    # then
+    line = OrderLine.objects.get(order=order)
+    assert (line.net, line.tax_rate, line.tax_amount, line.total) == (
+        Decimal("90.00"), Decimal("8.875"), Decimal("7.99"), Decimal("97.99")
+    )  # fmt: skip
+
+
+def test_an_exclusive_market_without_rates_sells_at_its_prices_and_records_no_tax(poland, place_pickup, shirt):
+    poland.prices_include_tax = False
+    save_market(market=poland, actor=None)
+    poland.tax_rates.all().delete()
+    order = place_pickup([(shirt.sku, 1)])
+    order.refresh_from_db()
+    assert (order.total, order.tax_added, order.prices_include_tax) == (Decimal("30.00"), Decimal("0.00"), False)
+    assert OrderLine.objects.get(order=order).tax_amount is None
 
 
 def test_the_receipt_sums_the_tax_per_rate_in_the_same_queries(
@@ -105,9 +151,9 @@ def test_the_receipt_sums_the_tax_per_rate_in_the_same_queries(
     with CaptureQueriesContext(connection) as taxed:
         page = associate_client.get(f"/portal/orders/{order.number}/receipt/").content.decode()
 
-    # then one row for 23%: the lines' net, tax and gross
-    assert "Tax included" in page
-    row = page.split("<caption>Tax included</caption>")[1]
+    # then one row for 23%: the lines' net, tax and gross (in the Polish store's language: "Tax included")
+    assert "Podatek wliczony" in page
+    row = page.split("<caption>Podatek wliczony</caption>")[1]
     for amount in (sum(line.net for line in lines), tax, order.total):
         assert format_money(amount, order.currency) in row
     assert "23%" in row
@@ -115,4 +161,27 @@ def test_the_receipt_sums_the_tax_per_rate_in_the_same_queries(
     untaxed = place_pickup([(shirt.sku, 1), (jeans.sku, 1)])
     with django_assert_num_queries(len(taxed.captured_queries)):
         page = associate_client.get(f"/portal/orders/{untaxed.number}/receipt/").content.decode()
-    assert "Tax included" not in page
+    assert "Podatek wliczony" not in page
+
+
+def test_the_receipt_of_a_tax_exclusive_order_shows_net_then_tax_per_rate(
+    poland, place_pickup, shirt, jeans, associate_client
+):
+    # given
+    poland.prices_include_tax = False
+    save_market(market=poland, actor=None)
+    order = place_pickup([(shirt.sku, 3), (jeans.sku, 1)])
+    lines = list(OrderLine.objects.filter(order=order).order_by("line_number"))
+
+    # when
+    page = associate_client.get(f"/portal/orders/{order.number}/receipt/").content.decode()
+
+    # then the lines at their net, the subtotal before tax, the tax and the total (in Polish: the store's)
+    assert "Podatek wliczony" not in page
+    assert f'Suma netto</th><th class="num">{format_money(Decimal("149.99"), order.currency)}' in page
+    assert f'Podatek</th><th class="num">{format_money(Decimal("34.50"), order.currency)}' in page
+    assert format_money(Decimal("184.49"), order.currency) in page
+    row = page.split("<caption>Podatek doliczony</caption>")[1]
+    for amount in (Decimal("149.99"), Decimal("34.50"), Decimal("184.49")):
+        assert format_money(amount, order.currency) in row
+    assert sum(line.tax_amount for line in lines) == Decimal("34.50")

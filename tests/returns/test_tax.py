@@ -113,3 +113,30 @@ def test_insights_show_the_tax_per_market_and_rate(poland, policy, deliver, shir
     assert "Poland" in row and "23%" in row
     for amount in (line.tax_amount, first.tax_amount, line.tax_amount - first.tax_amount):
         assert format_money(amount, order.currency) in row
+
+
+def test_a_tax_exclusive_order_refunds_its_tax_with_its_units_to_the_cent(
+    poland, policy, deliver, shirt, jeans, shopper, store, associate
+):
+    # given Poland's prices exclude tax (a B2B market): 3 shirts and jeans, 15% off, 23% added on top
+    # (29.32 on the 127.49 net, 17.59 of it on the shirts' 76.50)
+    poland.prices_include_tax = False
+    save_market(market=poland, actor=None)
+    assign_offer(offer=OfferFactory(code="autumn15", discount_percent=Decimal("15.00")), customer=shopper)
+    order = deliver([("SHIRT-M", 3), ("JEANS-32", 1)], offer_code="autumn15")
+    shirts = order.lines.get(sku="SHIRT-M")
+    assert (shirts.net, shirts.tax_amount, shirts.total) == (Decimal("76.50"), Decimal("17.59"), Decimal("94.09"))
+
+    # when one shirt comes back, then the other two
+    first = give_back(order, store, associate, "SHIRT-M", 1)
+    rest = give_back(order, store, associate, "SHIRT-M", 2)
+
+    # then each refund gives back its units' net and the tax added on them, the two exactly the line's
+    assert (first.amount, first.tax_amount) == (Decimal("31.36"), Decimal("5.86"))
+    assert (rest.amount, rest.tax_amount) == (Decimal("62.73"), Decimal("11.73"))
+    assert first.tax_amount + rest.tax_amount == shirts.tax_amount
+    assert first.amount + rest.amount == shirts.total
+    # and the card was refunded what the shopper paid for them, tax included
+    (payment,) = order.payments.all()
+    assert payment.refunded_amount == shirts.total
+    assert first.request.refund_total + rest.request.refund_total == shirts.total
