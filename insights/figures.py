@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from insights import selectors
+from insights.currencies import converted_csv_rows
 from insights.filters import Period
 from retail.spreadsheets import csv_writer
 
@@ -40,7 +41,9 @@ def _channel_customer_rows(period: Period) -> list[dict]:
     return [*data["groups"], *data["by_channel_count"]]
 
 
-_SALES = ("orders", "gross", "short_picked", "refunds", "net")
+_SALES = ("currency", "orders", "gross", "short_picked", "refunds", "net")
+# Each row in its order's currency, then the same converted (empty without a rate on the day stated).
+_CONVERTED = ("reporting_currency", "rate", "rate_from", "net_converted")
 
 FIGURES: dict[str, Figure] = {
     f.slug: f
@@ -49,15 +52,15 @@ FIGURES: dict[str, Figure] = {
             "sales-by-channel",
             "sales",
             "Net sales by channel over time",
-            lambda p: selectors.sales_series(p, by="channel"),
-            ("period", "channel", *_SALES),
+            converted_csv_rows(lambda p: selectors.sales_series(p, by="channel"), ("net",)),
+            ("period", "channel", *_SALES, *_CONVERTED),
         ),
         Figure(
             "sales-by-store",
             "sales",
             "Net sales by store over time",
-            lambda p: selectors.sales_series(p, by="store"),
-            ("period", "store", *_SALES),
+            converted_csv_rows(lambda p: selectors.sales_series(p, by="store"), ("net",)),
+            ("period", "store", *_SALES, *_CONVERTED),
         ),
         Figure(
             "sales-by-seller",

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from insights import charts, selectors
+from insights import charts, currencies, selectors
 from insights.figures import FIGURES, SECTION_NAMES
 from insights.filters import Period, PeriodForm, default_period
 from retail.domain.money import money
@@ -44,50 +44,89 @@ def bucket_label(value: date, grain: str) -> str:
 def _series(rows: list[dict], by: str, keys: list[date], field: str = "net") -> list[tuple[str, list[float]]]:
     known = selectors.channels()
     names = sorted({r[by] for r in rows}, key=lambda n: (known.index(n) if n in known else len(known), n))
-    cells = {(r["period"], r[by]): r[field] for r in rows}
+    cells: dict = {}
+    for r in rows:  # a bucket of a channel in two currencies: both converted, added (None: no rate, left out)
+        cells[(r["period"], r[by])] = cells.get((r["period"], r[by]), 0) + (r[field] or 0)
     labels = selectors.channel_labels()
     return [(labels.get(name, name), [float(cells.get((k, name), 0)) for k in keys]) for name in names]
 
 
+SALES_MONEY = ("gross", "short_picked", "refunds", "net")
+
+
+def _summed_converted(rows: list[dict], by: str) -> list[tuple[str, Decimal]]:
+    """Net per channel (or store) in the reporting currency, its currencies added once converted;
+    what has no rate is left out (the page says which)."""
+    summed: dict[str, Decimal] = {}
+    for r in rows:
+        if r["net_converted"] is not None:
+            summed[r[by]] = summed.get(r[by], Decimal("0.00")) + r["net_converted"]
+    return sorted(summed.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _share(part: Decimal, whole: Decimal) -> float | None:
+    return round(100 * float(part) / float(whole), 1) if whole else None
+
+
+def _ranked(totals: list[dict], by: str) -> list[dict]:
+    """Largest converted net first, each row's share of the converted net (in one currency: as
+    before); rows of a currency without a rate last, with no share."""
+    whole = sum((t["net_converted"] for t in totals if t["net_converted"] is not None), Decimal("0.00"))
+    for t in totals:
+        t["share"] = None if t["net_converted"] is None else _share(t["net_converted"], whole)
+    return sorted(totals, key=lambda t: (t["net_converted"] is None, -(t["net_converted"] or 0), t[by], t["currency"]))
+
+
 def sales(period: Period) -> dict:
+    """Sales per currency (euros and złoty never added), and converted into the reporting currency
+    at the rates of the period's last day for the totals and charts (the page states each rate)."""
     grain = period.grain()
     days, as_of = selectors.sales_days(period) if selectors.by_day(period, grain) else (None, None)
     by_channel, by_store = selectors.sales_overview(period, grain=grain, days=days)
     channel_totals = selectors.sales_totals(by_channel, by="channel")
     store_totals = selectors.sales_totals(by_store, by="store")
+    held = {t["currency"] for t in channel_totals} | {t["currency"] for t in store_totals}
+    rates = currencies.converter(period, held)
+    channel_totals = _ranked(currencies.with_converted(channel_totals, SALES_MONEY, rates), "channel")
+    store_totals = _ranked(currencies.with_converted(store_totals, SALES_MONEY, rates), "store")
+    by_channel = currencies.with_converted(by_channel, ("net",), rates)
+    summed = currencies.by_currency(channel_totals, SALES_MONEY, rates, count="orders")
     keys = buckets(period, grain)
     labels = [bucket_label(k, grain) for k in keys]
-    gross = sum((t["gross"] for t in channel_totals), Decimal("0.00"))
-    orders = sum(t["orders"] for t in channel_totals)
+    converted_orders = sum(c["orders"] for c in summed["currencies"] if c["currency"] not in summed["missing"])
+    gross = summed["total"]["gross"]
     channel_names = selectors.channel_labels()
+    by_channel_converted = _summed_converted(channel_totals, "channel")
+    by_store_converted = _summed_converted(store_totals, "store")[:TOP]
+    reporting = rates.reporting
+    in_currency = f" in {reporting}" if summed["several"] else ""
     return {
         "grain": grain,
         "as_of": as_of,
+        "money": summed,
+        "reporting_currency": reporting,
         "channel_totals": channel_totals,
         "store_totals": store_totals[:TOP],
         "store_count": len(store_totals),
         "sellers": selectors.sales_by_seller(period),
         "kpis": {
-            "net": sum((t["net"] for t in channel_totals), Decimal("0.00")),
-            "gross": gross,
-            "refunds": sum((t["refunds"] for t in channel_totals), Decimal("0.00")),
-            "short_picked": sum((t["short_picked"] for t in channel_totals), Decimal("0.00")),
-            "orders": orders,
-            "average_order": money(gross / orders) if orders else Decimal("0.00"),
+            **{name: summed["total"][name] for name in SALES_MONEY},
+            "orders": summed["total"]["orders"],
+            "average_order": money(gross / converted_orders, reporting) if converted_orders else Decimal("0.00"),
         },
         "chart_trend": charts.stacked_columns(
-            labels, _series(by_channel, "channel", keys), title=f"Net sales by channel per {grain}"
+            labels,
+            _series(by_channel, "channel", keys, "net_converted"),
+            title=f"Net sales{in_currency} by channel per {grain}",
         ),
         "chart_channels": charts.bar_chart(
-            [(channel_names.get(t["channel"], t["channel"]), t["net"]) for t in channel_totals],
-            title="Net sales by channel",
-            colours=[charts.colour_for(t["channel"], i) for i, t in enumerate(channel_totals)],
+            [(channel_names.get(name, name), net) for name, net in by_channel_converted],
+            title=f"Net sales{in_currency} by channel",
+            colours=[charts.colour_for(name, i) for i, (name, _) in enumerate(by_channel_converted)],
             value_format=charts.money_label,
         ),
         "chart_stores": charts.bar_chart(
-            [(t["store"], t["net"]) for t in store_totals[:TOP]],
-            title=f"Net sales, top {TOP} stores",
-            value_format=charts.money_label,
+            by_store_converted, title=f"Net sales{in_currency}, top {TOP} stores", value_format=charts.money_label
         ),
     }
 

@@ -27,13 +27,13 @@ def sales_series(period: Period, *, by: str = "channel", grain: str | None = Non
     if by == "channel":
         sql = (
             f"SELECT u.bucket AS bucket, u.sold_channel AS name, {SUMS} FROM ({items}) u "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
-            "GROUP BY u.bucket, u.sold_channel ORDER BY u.bucket, u.sold_channel"
+            "GROUP BY u.bucket, u.sold_channel, u.sold_currency ORDER BY u.bucket, u.sold_channel, u.sold_currency"
         )
     elif by == "store":  # grouped by the store's id, named after: the join and sort see the groups only
         sql = (
             f"SELECT g.bucket AS bucket, s.code AS name, {TOTALS} FROM (SELECT u.bucket AS bucket, "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
-            f"u.sold_store AS store_id, {SUMS} FROM ({items}) u GROUP BY u.bucket, u.sold_store) g "
-            f"INNER JOIN {STORE_TABLE} s ON s.id = g.store_id ORDER BY g.bucket, s.code"
+            f"u.sold_store AS store_id, {SUMS} FROM ({items}) u GROUP BY u.bucket, u.sold_store, u.sold_currency) g "
+            f"INNER JOIN {STORE_TABLE} s ON s.id = g.store_id ORDER BY g.bucket, s.code, g.currency"
         )
     return [
         sales_row({**row, by: row["name"]}, by, by, bucket=bucket_date(row["bucket"])) for row in _fetch(sql, params)
@@ -60,22 +60,28 @@ def sales_overview(
             )
         else:
             by_store.append(sales_row({**row, "store": row["name"]}, "store", "store"))
-    by_channel.sort(key=lambda r: (r["period"], r["channel"]))
-    by_store.sort(key=lambda r: r["store"])
+    by_channel.sort(key=lambda r: (r["period"], r["channel"], r["currency"]))
+    by_store.sort(key=lambda r: (r["store"], r["currency"]))
     return by_channel, by_store
 
 
 def sales_totals(series: list[dict], *, by: str = "channel") -> list[dict]:
-    """A series summed per channel (or store), largest net first: reshapes aggregated rows."""
-    totals: dict[str, dict] = {}
+    """A series summed per channel (or store) and currency, largest net first: reshapes aggregated
+    rows. A channel selling in two currencies has two rows (euros and złoty are never added); its
+    share is of the net in its currency."""
+    totals: dict[tuple[str, str], dict] = {}
     for row in series:
-        t = totals.setdefault(
-            row[by], {by: row[by], "orders": 0, "gross": ZERO, "short_picked": ZERO, "refunds": ZERO, "net": ZERO}
-        )
+        currency = row["currency"]
+        t = totals.get((row[by], currency))
+        if t is None:
+            t = totals[(row[by], currency)] = {by: row[by], "currency": currency, "orders": 0, "gross": ZERO,
+                                               "short_picked": ZERO, "refunds": ZERO, "net": ZERO}  # fmt: skip
         for field in ("orders", "gross", "short_picked", "refunds", "net"):
             t[field] += row[field]
-    grand = sum((t["net"] for t in totals.values()), ZERO)
+    grand: dict[str, object] = {}
     for t in totals.values():
-        t["share"] = _ratio(t["net"], grand)
-        t["average_order"] = money(t["gross"] / t["orders"]) if t["orders"] else ZERO
-    return sorted(totals.values(), key=lambda t: (-t["net"], t[by]))
+        grand[t["currency"]] = grand.get(t["currency"], ZERO) + t["net"]
+    for t in totals.values():
+        t["share"] = _ratio(t["net"], grand[t["currency"]])
+        t["average_order"] = money(t["gross"] / t["orders"], t["currency"]) if t["orders"] else ZERO
+    return sorted(totals.values(), key=lambda t: (-t["net"], t[by], t["currency"]))

@@ -10,7 +10,7 @@ from insights.selectors._common import _fetch
 from insights.selectors.sales_sql import bucket_date, by_channel_and_store_sql, sales_items
 from retail.domain.money import money
 
-SALES_DAY_KEY = "insights:sales-day:v2:{}"  # v2: days on each store's own clock
+SALES_DAY_KEY = "insights:sales-day:v3:{}"  # v2: days on each store's own clock; v3: per currency
 SALES_DAY_SECONDS = 600  # kept 10 minutes; the beat task (insights.tasks) recounts the default period's every 5
 
 
@@ -21,14 +21,16 @@ def by_day(period: Period, grain: str) -> bool:
 
 def _count_days(start, end, *, zones: dict | None = None) -> dict:
     """Every store's sales of each day start..end, live, in one query:
-    {day: {"as_of": now, "channel": {channel: sums}, "store": {store code: sums}}} (days with sales only)."""
+    {day: {"as_of": now, "channel": {(channel, currency): sums}, "store": {(store code, currency): sums}}}
+    (days with sales only)."""
     items, params = sales_items(Period(start=start, end=end, zones=zones), "day")
     sql = by_channel_and_store_sql(items, stores_per_bucket=True)
     now, days = timezone.now(), {}
     for row in _fetch(sql, params):
         day = days.setdefault(bucket_date(row["bucket"]), _empty_day(now))
-        sums = (row["orders"], money(row["gross"] or 0), money(row["short"] or 0), money(row["refunds"] or 0))
-        day["store" if row["by_store"] else "channel"][row["name"]] = sums
+        currency = row["currency"]
+        sums = (row["orders"], *(money(row[f] or 0, currency) for f in ("gross", "short", "refunds")))
+        day["store" if row["by_store"] else "channel"][(row["name"], currency)] = sums
     return days
 
 
@@ -87,12 +89,13 @@ def from_days(days: dict, by: str) -> list[dict]:
     """Per-day sums as `sales_series` rows (day, channel or store), in its order."""
     rows = []
     for day, sums in days.items():
-        for name in sorted(sums[by]):
-            orders, gross, short, refunds = sums[by][name]
+        for name, currency in sorted(sums[by]):
+            orders, gross, short, refunds = sums[by][(name, currency)]
             rows.append(
                 {
                     "period": day,
                     by: name,
+                    "currency": currency,
                     "orders": orders,
                     "gross": gross,
                     "short_picked": short,
@@ -104,18 +107,18 @@ def from_days(days: dict, by: str) -> list[dict]:
 
 
 def summed_days(days: dict, by: str) -> list[dict]:
-    """Per-day sums added up per channel (or store) over the days, as `sales_overview`'s rows."""
-    summed: dict[str, list] = {}
+    """Per-day sums added up per channel (or store) and currency over the days, as `sales_overview`'s rows."""
+    summed: dict[tuple[str, str], list] = {}
     for sums in days.values():
-        for name, (orders, gross, short, refunds) in sums[by].items():
-            if (acc := summed.get(name)) is None:
-                summed[name] = [orders, gross, short, refunds]
+        for key, (orders, gross, short, refunds) in sums[by].items():
+            if (acc := summed.get(key)) is None:
+                summed[key] = [orders, gross, short, refunds]
             else:
                 acc[0] += orders
                 acc[1] += gross
                 acc[2] += short
                 acc[3] += refunds
     return [
-        {by: name, "orders": o, "gross": g, "short_picked": s, "refunds": r, "net": g - s - r}
-        for name, (o, g, s, r) in sorted(summed.items())
+        {by: name, "currency": currency, "orders": o, "gross": g, "short_picked": s, "refunds": r, "net": g - s - r}
+        for (name, currency), (o, g, s, r) in sorted(summed.items())
     ]

@@ -19,7 +19,7 @@ from orders.returns.models import ReturnRequest
 from retail.domain.money import money
 from retail.models import Store
 
-_SALE_COLUMNS = ("bucket", "sold_channel", "sold_store", "orders", "gross", "short", "refunds")
+_SALE_COLUMNS = ("bucket", "sold_channel", "sold_store", "sold_currency", "orders", "gross", "short", "refunds")
 
 
 PROBED_REFUNDS_DAYS = 2  # up to this many days, each order's refunds are probed (see sales_items)
@@ -27,7 +27,9 @@ PROBED_REFUNDS_DAYS = 2  # up to this many days, each order's refunds are probed
 
 def sales_items(period: Period, grain: str) -> tuple[str, list]:
     """SQL of one row per sold order, short-picked line and refunded return of the period, each
-    with its order's bucket, channel and store and what it adds to orders, gross, short, refunds.
+    with its order's bucket, channel, store and currency and what it adds to orders, gross, short,
+    refunds (in the order's currency: every grouping keeps the currency, so amounts in two
+    currencies are never added up).
 
     The callers group these rows once by what they show: no per-order subquery and no
     intermediate grouping. Short-picked lines are few (found through their partial index);
@@ -46,12 +48,14 @@ def sales_items(period: Period, grain: str) -> tuple[str, list]:
         "bucket": period.bucket(grain, "order__placed_at", "order__store"),
         "sold_channel": F("order__channel"),
         "sold_store": F("order__store_id"),
+        "sold_currency": F("order__currency"),
     }
     parts = [
         sold_orders(period).annotate(
             bucket=period.bucket(grain, "placed_at", "store"),
             sold_channel=F("channel"),
             sold_store=F("store_id"),
+            sold_currency=F("currency"),
             orders=Value(1, output_field=IntegerField()),
             gross=F("total"),
             short=zero_money,
@@ -85,10 +89,12 @@ def bucket_date(value):
 
 
 def sales_row(row: dict, by: str, key: str, bucket=None) -> dict:
-    gross, short, refunds = money(row["gross"] or 0), money(row["short"] or 0), money(row["refunds"] or 0)
+    currency = row["currency"]
+    gross, short, refunds = (money(row[f] or 0, currency) for f in ("gross", "short", "refunds"))
     return {
         **({"period": bucket} if bucket is not None else {}),
         by: row[key],
+        "currency": currency,
         "orders": row["orders"],
         "gross": gross,
         "short_picked": short,
@@ -97,21 +103,24 @@ def sales_row(row: dict, by: str, key: str, bucket=None) -> dict:
     }
 
 
-SUMS = "SUM(u.orders) AS orders, SUM(u.gross) AS gross, SUM(u.short) AS short, SUM(u.refunds) AS refunds"
-TOTALS = "g.orders AS orders, g.gross AS gross, g.short AS short, g.refunds AS refunds"
+SUMS = (
+    "u.sold_currency AS currency, SUM(u.orders) AS orders, SUM(u.gross) AS gross, SUM(u.short) AS short, "
+    "SUM(u.refunds) AS refunds"
+)
+TOTALS = "g.currency AS currency, g.orders AS orders, g.gross AS gross, g.short AS short, g.refunds AS refunds"
 STORE_TABLE = Store._meta.db_table
 
 
 def by_channel_and_store_sql(items: str, *, stores_per_bucket: bool) -> str:
     """One pass over the sales items (`sales_items`) grouped two ways: per (bucket, channel), and
     per store — per (bucket, store) when `stores_per_bucket`, else over the whole period (bucket
-    NULL). Rows: by_store (0 or 1), bucket, name (the channel or the store's code) and the sums.
-    The items are read once (GROUPING SETS)."""
-    store_set = "(u.bucket, u.sold_store)" if stores_per_bucket else "(u.sold_store)"
+    NULL); each per currency. Rows: by_store (0 or 1), bucket, name (the channel or the store's
+    code), currency and the sums. The items are read once (GROUPING SETS)."""
+    store_set = "(u.bucket, u.sold_store, u.sold_currency)" if stores_per_bucket else "(u.sold_store, u.sold_currency)"
     return (
         "SELECT g.by_store AS by_store, g.bucket AS bucket, COALESCE(g.channel, s.code) AS name, "  # noqa: S608 — ORM-compiled SQL and constants; values are parameters
         f"{TOTALS} FROM (SELECT GROUPING(u.sold_channel) AS by_store, u.bucket AS bucket, "
         f"u.sold_channel AS channel, u.sold_store AS store_id, {SUMS} FROM ({items}) u "
-        f"GROUP BY GROUPING SETS ((u.bucket, u.sold_channel), {store_set})) g "
+        f"GROUP BY GROUPING SETS ((u.bucket, u.sold_channel, u.sold_currency), {store_set})) g "
         f"LEFT JOIN {STORE_TABLE} s ON s.id = g.store_id"
     )

@@ -106,7 +106,9 @@ class Order(models.Model):
             # Orders by time, carrying what the insights sales figures sum (INCLUDE: an index-only
             # scan of a period's orders). Replaces placed_at's own.
             models.Index(
-                fields=["placed_at"], include=["id", "store", "channel", "status", "total"], name="order_placed_idx"
+                fields=["placed_at"],
+                include=["id", "store", "channel", "status", "currency", "total"],
+                name="order_placed_idx",
             ),
             # Insights' sales per seller: only assisted orders name one.
             models.Index(

@@ -50,6 +50,7 @@ def make_order(
     fulfillment_status: str | None = None,
     ready_at: datetime | None = None,
     location=None,
+    currency: str = "EUR",
 ) -> Order:
     amount = Decimal(total)
     order = Order.objects.create(
@@ -58,7 +59,7 @@ def make_order(
         channel=channel,
         store=store,
         status=status,
-        currency="EUR",
+        currency=currency,
         subtotal=amount,
         total=amount,
         placed_at=placed_at,

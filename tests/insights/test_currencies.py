@@ -1,0 +1,145 @@
+"""Insights in several currencies (issue 19.2): a Warsaw store sells in złoty beside the euro stores.
+Every figure keeps each currency apart (never 100 EUR + 400 PLN = 500), and the totals and charts are
+converted into the reporting currency (the home market's) at the rate stated on the page and in the
+CSV; a currency without a rate that day is said, shown in its own money and left out of the total."""
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from insights import pages, selectors
+from insights.filters import Period
+from retail.domain.channel import Channel
+from retail.domain.money import format_money
+from retail.exchange_rates import save_exchange_rate
+from retail.markets import save_market
+from retail.models import ExchangeRate, Market
+from tests.factories import StoreFactory
+from tests.insights.conftest import at, make_order, make_return, october
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+URL = "/portal/insights/"
+OCT = "start=2026-10-01&end=2026-10-31"
+
+
+@pytest.fixture
+def warsaw(chain):
+    poland = save_market(
+        market=Market(code="pl", name="Poland", countries=["PL"], currency="PLN", default_language="pl",
+                      online_channels=[Channel.WEB.value]),
+        actor=None,
+    )  # fmt: skip
+    store = StoreFactory(code="WAW-01", name="Warszawa", city="Warszawa", market=poland, time_zone="Europe/Warsaw")
+    web = make_order(store=store, channel="web", placed_at=at(10, 14), total="400.00", currency="PLN")
+    make_order(store=store, channel="store", placed_at=at(10, 15), total="200.00", currency="PLN")
+    make_return(store=store, received_at=at(10, 20), order=web, lines=[("wrong_size", 1, "100.00")],
+                refund_method="original", refund_total="100.00")  # fmt: skip
+    return store
+
+
+def pln_rate(rate="0.2315", start=date(2026, 10, 1)):
+    return save_exchange_rate(rate=ExchangeRate(currency="PLN", rate=D(rate), valid_from=start), actor=None)
+
+
+def test_sales_keep_each_currency_apart_in_every_path(chain, warsaw):
+    # when head office reads October (cached by day), and the chosen stores (live)
+    _by_channel, by_store = selectors.sales_overview(october())
+    live = selectors.sales_series(october(store_ids=(chain.lon.pk, warsaw.pk)), by="store")
+    totals = selectors.sales_totals(selectors.sales_series(october(), by="channel"))
+    # then the web channel has a euro row and a złoty row, never one sum
+    web = {t["currency"]: (t["orders"], t["gross"], t["refunds"], t["net"]) for t in totals if t["channel"] == "web"}
+    assert web == {"EUR": (2, D("120.00"), D("30.00"), D("50.00")), "PLN": (1, D("400.00"), D("100.00"), D("300.00"))}
+    assert [(r["store"], r["currency"], r["net"]) for r in by_store] == [
+        ("LON-01", "EUR", D("210.00")),
+        ("MAN-01", "EUR", D("40.00")),
+        ("WAW-01", "PLN", D("500.00")),
+    ]
+    assert {(r["store"], r["currency"]) for r in live} == {("LON-01", "EUR"), ("WAW-01", "PLN")}
+
+
+def test_the_sales_page_converts_at_the_stated_rate(chain, warsaw):
+    # given PLN at 0.2315 from 1 October, and a later rate that October's figures do not use
+    pln_rate()
+    pln_rate("0.3000", date(2026, 11, 1))
+    # when
+    data = pages.sales(october())
+    # then each currency in its own money, converted at the rate in force on 31 October
+    by_code = {c["currency"]: c for c in data["money"]["currencies"]}
+    assert by_code["PLN"]["net"] == D("500.00") and by_code["PLN"]["converted"]["net"] == D("115.75")
+    assert by_code["PLN"]["rate"] == "1 PLN = 0.2315 EUR (rate from 1 Oct 2026)"
+    assert by_code["EUR"]["net"] == D("250.00") and by_code["EUR"]["rate"] == ""
+    assert data["kpis"]["net"] == D("365.75") and data["reporting_currency"] == "EUR"
+    assert data["kpis"]["orders"] == 9 and data["money"]["missing"] == []
+    # and the channel shares are of the converted net: web 50 EUR + 300 PLN (69.45 EUR) of 365.75
+    web_pln = next(t for t in data["channel_totals"] if t["channel"] == "web" and t["currency"] == "PLN")
+    assert web_pln["net_converted"] == D("69.45") and web_pln["share"] == 19.0
+
+
+def test_a_currency_without_a_rate_is_said_and_left_out_of_the_total(superuser_client, chain, warsaw):
+    # given no PLN rate in October (only from November)
+    pln_rate("0.3000", date(2026, 11, 1))
+    # when
+    data = pages.sales(october())
+    page = superuser_client.get(f"{URL}?{OCT}").content.decode()
+    # then the euro total stands alone, and the page says why złoty is not in it
+    assert data["kpis"]["net"] == D("250.00") and data["money"]["missing"] == ["PLN"]
+    message = "No exchange rate from PLN to EUR on 31 Oct 2026"
+    assert message in data["money"]["messages"][0]
+    assert message in page and "data-missing-rates" in page
+    assert format_money(D("500.00"), "PLN") in page  # Warsaw's net still shown, in złoty
+    assert "no rate" in page
+
+
+def test_the_sales_csv_says_the_currency_the_rate_and_the_converted_net(superuser_client, chain, warsaw):
+    pln_rate()
+    response = superuser_client.get(f"{URL}csv/sales-by-store/?{OCT}")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    warsaw_rows = [r for r in rows if r["store"] == "WAW-01"]
+    assert {r["currency"] for r in warsaw_rows} == {"PLN"}
+    assert {r["reporting_currency"] for r in rows} == {"EUR"}
+    web_day = next(r for r in warsaw_rows if r["period"] == "2026-10-14")
+    assert (web_day["net"], web_day["rate"], web_day["rate_from"], web_day["net_converted"]) == (
+        "300.00",
+        "0.23150000",
+        "2026-10-01",
+        "69.45",
+    )
+    london = next(r for r in rows if r["store"] == "LON-01")
+    assert london["rate"] == "1" and london["rate_from"] == "" and london["net_converted"] == london["net"]
+
+
+def test_the_page_shows_the_currencies_with_queries_independent_of_the_orders(superuser_client, chain, warsaw):
+    pln_rate()
+    superuser_client.get(URL)  # session and store choice settled
+
+    def measured() -> int:
+        selectors.forget_sales_days(date(2026, 10, 1), date(2026, 10, 31))
+        with CaptureQueriesContext(connection) as captured:
+            page = superuser_client.get(f"{URL}?{OCT}")
+        assert "Sales by currency" in page.content.decode()
+        assert "1 PLN = 0.2315 EUR (rate from 1 Oct 2026)" in page.content.decode()
+        return len(captured.captured_queries)
+
+    before = measured()
+    for i in range(20):
+        make_order(store=warsaw, channel="web", placed_at=at(10, 1 + i), total="10.00", currency="PLN")
+    assert measured() == before
+
+
+def test_one_currency_reads_as_before(superuser_client, chain):
+    page = superuser_client.get(f"{URL}?{OCT}").content.decode()
+    assert "Sales by currency" not in page and "Net sales</span>" in page
+    assert pages.sales(october())["kpis"]["net"] == D("250.00")
+
+
+def test_a_period_still_open_converts_at_todays_rate():
+    from insights.currencies import conversion_day
+
+    assert conversion_day(Period(start=date(2026, 10, 1), end=date(2999, 1, 1))) < date(2999, 1, 1)
