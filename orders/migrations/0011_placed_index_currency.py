@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0009_one_notification'),
+        ('orders', '0010_tax_added_on_top'),
     ]
 
     operations = [
