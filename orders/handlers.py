@@ -5,6 +5,7 @@ orders.notifications.send_service_message to every contact the shopper gave on t
 their marketing consents say, exactly once per channel. Times are on the clock of the store concerned.
 """
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.formats import date_format
@@ -21,6 +22,7 @@ from orders.qr import qr_png
 from orders.services import NOTIFY_TOPIC
 from orders.services.assisted import pay_link_url
 from orders.services.saved_carts import SAVED_CART_TOPIC, saved_cart_url
+from retail.domain.money import format_money
 from retail.errors import RetailCode, RetailError
 from retail.models import OutboxMessage
 from retail.outbox import WITHHELD, outbox_handler
@@ -158,6 +160,11 @@ def send_saved_cart_message(message) -> None:
         return
     customer = saved.customer
     variants = {v.sku: v for v in Variant.objects.filter(sku__in=[s for s, _ in saved.lines]).select_related("product")}
+    with translation.override(shopper_language(customer, saved.store)):  # as the order messages
+        _send_saved_cart(message, saved, customer, variants)
+
+
+def _send_saved_cart(message, saved, customer, variants) -> None:
     context = {
         "saved": saved,
         "customer": customer,
@@ -169,7 +176,7 @@ def send_saved_cart_message(message) -> None:
         "until": store_time(saved.link_expires_at, saved.store),
     }
     key = f"outbox:{message.pk}"
-    subject = f"Your cart from {saved.store.name}"
+    subject = _("Your cart from {store}").format(store=saved.store.name)
     for channel, recipient in shopper_contacts(email=customer.email, phone=customer.phone, user_id=customer.user_id):
         if recipient:
             body = render_to_string("orders/messages/saved_cart.txt", {**context, "channel": channel}).strip()
@@ -192,15 +199,13 @@ def send_phone_code(message) -> None:
     if code == WITHHELD:  # an operator's retry of a message that had failed
         raise RetailError("The code was withheld when its SMS failed: the shopper asks for a new one.",
                           code=RetailCode.INVALID)  # fmt: skip
+    with translation.override(message.payload.get("language") or settings.LANGUAGE_CODE):  # the asker's
+        body = _(
+            "{code} is your code to confirm this number. It expires in 10 minutes. "
+            "Nobody from the store will ask for it."
+        ).format(code=code)
     adapter_for("sms").send(
-        OutgoingMessage(
-            channel="sms",
-            recipient=phone,
-            subject="",
-            body=f"{code} is your code to confirm this number. It expires in 10 minutes. "
-            "Nobody from the store will ask for it.",
-            idempotency_key=f"outbox:{message.pk}",
-        )
+        OutgoingMessage(channel="sms", recipient=phone, subject="", body=body, idempotency_key=f"outbox:{message.pk}")
     )
     OutboxMessage.objects.filter(pk=message.pk).update(payload={"phone": phone, "code": "sent"})
 
@@ -229,12 +234,17 @@ def send_gift_card_code(message) -> None:
         "number": " ".join(code[i : i + 4] for i in range(0, len(code), 4)),
         "brand": BRAND,
     }
+    with translation.override(payload.get("language") or settings.LANGUAGE_CODE):  # the recipient's, as guessed
+        subject = _("Your {brand} gift card of {amount}").format(
+            brand=BRAND, amount=format_money(card.balance, card.currency)
+        )
+        body = render_to_string("orders/messages/gift_card.txt", context).strip()
     adapter_for("email").send(
         OutgoingMessage(
             channel="email",
             recipient=payload["email"],
-            subject=f"Your {BRAND} gift card of {card.balance} {card.currency}",
-            body=render_to_string("orders/messages/gift_card.txt", context).strip(),
+            subject=subject,
+            body=body,
             idempotency_key=f"outbox:{message.pk}",
         )
     )

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Note(models.Model):
@@ -27,22 +28,22 @@ class Task(models.Model):
     """Clienteling work: call, message or appointment, raised by hand or by an event."""
 
     class Kind(models.TextChoices):
-        CALL = "call", "Call"
-        MESSAGE = "message", "Message"
-        APPOINTMENT = "appointment", "Appointment"
+        CALL = "call", _("Call")
+        MESSAGE = "message", _("Message")
+        APPOINTMENT = "appointment", _("Appointment")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DONE = "done", "Done"
-        CANCELLED = "cancelled", "Cancelled"
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Reason(models.TextChoices):
-        MANUAL = "manual", "Raised by hand"
-        BACK_IN_STOCK = "back_in_stock", "Wishlisted item back in stock"
-        BIRTHDAY = "birthday", "Birthday"
-        IMPORTANT_DATE = "important_date", "Important date"
-        PICKUP_NOT_COLLECTED = "pickup_not_collected", "Pick-up not collected"
-        RETURNED_IN_STORE = "returned_in_store", "Online order returned in store"
+        MANUAL = "manual", _("Raised by hand")
+        BACK_IN_STOCK = "back_in_stock", _("Wishlisted item back in stock")
+        BIRTHDAY = "birthday", _("Birthday")
+        IMPORTANT_DATE = "important_date", _("Important date")
+        PICKUP_NOT_COLLECTED = "pickup_not_collected", _("Pick-up not collected")
+        RETURNED_IN_STORE = "returned_in_store", _("Online order returned in store")
 
     OUTREACH_KINDS = frozenset({Kind.CALL, Kind.MESSAGE})
 

@@ -10,18 +10,19 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from retail.domain.channel import CHANNEL_LENGTH, channel_choices
 
 
 class GiftCard(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        EXPIRED = "expired", "Expired"
+        ACTIVE = "active", _("Active")
+        EXPIRED = "expired", _("Expired")
 
     class Source(models.TextChoices):
-        SOLD = "sold", "Sold"
-        GOODWILL = "goodwill", "Goodwill (head office)"
+        SOLD = "sold", _("Sold")
+        GOODWILL = "goodwill", _("Goodwill (head office)")
 
     code_hash = models.CharField(max_length=64, unique=True, editable=False)
     last4 = models.CharField(max_length=4)
@@ -66,10 +67,10 @@ class GiftCard(models.Model):
 
 class GiftCardEntry(models.Model):
     class Kind(models.TextChoices):
-        ISSUE = "issue", "Issued"
-        REDEEM = "redeem", "Redeemed"
-        REFUND = "refund", "Refunded to the card"
-        EXPIRE = "expire", "Expired"
+        ISSUE = "issue", _("Issued")
+        REDEEM = "redeem", _("Redeemed")
+        REFUND = "refund", _("Refunded to the card")
+        EXPIRE = "expire", _("Expired")
 
     card = models.ForeignKey(GiftCard, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=8, choices=Kind.choices)

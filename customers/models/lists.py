@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from retail.domain.channel import CHANNEL_LENGTH
 
@@ -8,8 +9,8 @@ class CustomerList(models.Model):
     """A wishlist or a shopping list that follows the shopper from app to web to store."""
 
     class Kind(models.TextChoices):
-        WISHLIST = "wishlist", "Wishlist"
-        SHOPPING = "shopping", "Shopping list"
+        WISHLIST = "wishlist", _("Wishlist")
+        SHOPPING = "shopping", _("Shopping list")
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="lists")
     kind = models.CharField(max_length=10, choices=Kind.choices)

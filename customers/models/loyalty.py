@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from retail.domain.channel import CHANNEL_LENGTH
 
@@ -55,11 +56,11 @@ class LoyaltyAccount(models.Model):
 
 class PointsEntry(models.Model):
     class Kind(models.TextChoices):
-        EARN = "earn", "Earned"
-        REDEEM = "redeem", "Redeemed"
-        REVERSE = "reverse", "Reversed"
-        EXPIRE = "expire", "Expired"
-        ADJUST = "adjust", "Adjusted"
+        EARN = "earn", _("Earned")
+        REDEEM = "redeem", _("Redeemed")
+        REVERSE = "reverse", _("Reversed")
+        EXPIRE = "expire", _("Expired")
+        ADJUST = "adjust", _("Adjusted")
 
     account = models.ForeignKey(LoyaltyAccount, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -103,9 +104,9 @@ class StoreCreditAccount(models.Model):
 
 class StoreCreditEntry(models.Model):
     class Kind(models.TextChoices):
-        ISSUE = "issue", "Issued"
-        SPEND = "spend", "Spent"
-        ADJUST = "adjust", "Adjusted"
+        ISSUE = "issue", _("Issued")
+        SPEND = "spend", _("Spent")
+        ADJUST = "adjust", _("Adjusted")
 
     account = models.ForeignKey(StoreCreditAccount, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -137,10 +138,10 @@ class Offer(models.Model):
     """A discount for shoppers matching its rules, redeemable once per shopper on its channels."""
 
     class Segment(models.TextChoices):
-        ALL = "all", "Everyone"
-        MULTICHANNEL = "multichannel", "Multichannel shoppers"
-        SINGLE_CHANNEL = "single_channel", "Single-channel shoppers"
-        LAPSED = "lapsed", "No purchase in 6 months"
+        ALL = "all", _("Everyone")
+        MULTICHANNEL = "multichannel", _("Multichannel shoppers")
+        SINGLE_CHANNEL = "single_channel", _("Single-channel shoppers")
+        LAPSED = "lapsed", _("No purchase in 6 months")
 
     code = models.SlugField(max_length=30, unique=True)
     name = models.CharField(max_length=120)

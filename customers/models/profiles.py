@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Tag(models.Model):
@@ -105,12 +106,12 @@ class CustomerIdentity(models.Model):
     """A key that points at a profile: email, phone, card, app install, web cookie, POS customer id."""
 
     class Kind(models.TextChoices):
-        EMAIL = "email", "Email"
-        PHONE = "phone", "Phone"
-        CARD = "card", "Loyalty card"
-        APP_INSTALL = "app_install", "App install"
-        WEB_COOKIE = "web_cookie", "Web cookie"
-        POS_CUSTOMER_ID = "pos_customer_id", "POS customer id"
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+        CARD = "card", _("Loyalty card")
+        APP_INSTALL = "app_install", _("App install")
+        WEB_COOKIE = "web_cookie", _("Web cookie")
+        POS_CUSTOMER_ID = "pos_customer_id", _("POS customer id")
 
     DEVICE_KINDS = frozenset({Kind.APP_INSTALL, Kind.WEB_COOKIE})
 
@@ -133,9 +134,9 @@ class Consent(models.Model):
     """The shopper's current yes/no to marketing on one channel, with when and where it was given."""
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "Email"
-        SMS = "sms", "SMS"
-        PUSH = "push", "Push"
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+        PUSH = "push", _("Push")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
     channel = models.CharField(max_length=8, choices=Channel.choices)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from retail.domain.channel import CHANNEL_LENGTH, timeline_channel_choices
 from retail.domain.channel import TimelineChannel as Channel  # noqa: F401 — customers.models.Channel
@@ -17,20 +18,20 @@ class Interaction(models.Model):
     """
 
     class Kind(models.TextChoices):
-        PRODUCT_VIEW = "product_view", "Viewed a product"
-        SEARCH = "search", "Searched"
-        ADD_TO_CART = "add_to_cart", "Added to cart"
-        WISHLIST_ADD = "wishlist_add", "Added to wishlist"
-        APP_OPEN = "app_open", "Opened the app"
-        STORE_VISIT = "store_visit", "Visited a store"
-        PURCHASE = "purchase", "Purchase"
-        PICKUP = "pickup", "Collected an order"
-        RETURN = "return", "Return"
-        MESSAGE_SENT = "message_sent", "Message sent"
-        MESSAGE_RECEIVED = "message_received", "Message received"
-        OFFER_REDEEMED = "offer_redeemed", "Redeemed an offer"
-        NOTE = "note", "Note"
-        APPOINTMENT = "appointment", "Appointment"
+        PRODUCT_VIEW = "product_view", _("Viewed a product")
+        SEARCH = "search", _("Searched")
+        ADD_TO_CART = "add_to_cart", _("Added to cart")
+        WISHLIST_ADD = "wishlist_add", _("Added to wishlist")
+        APP_OPEN = "app_open", _("Opened the app")
+        STORE_VISIT = "store_visit", _("Visited a store")
+        PURCHASE = "purchase", _("Purchase")
+        PICKUP = "pickup", _("Collected an order")
+        RETURN = "return", _("Return")
+        MESSAGE_SENT = "message_sent", _("Message sent")
+        MESSAGE_RECEIVED = "message_received", _("Message received")
+        OFFER_REDEEMED = "offer_redeemed", _("Redeemed an offer")
+        NOTE = "note", _("Note")
+        APPOINTMENT = "appointment", _("Appointment")
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="interactions")
     channel = models.CharField(max_length=CHANNEL_LENGTH, choices=timeline_channel_choices)

@@ -7,6 +7,7 @@ go through the same door, the one lookup every clienteling view uses.
 """
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from customers.selectors import get_customer_for_staff
@@ -28,6 +29,6 @@ def customer_for_request(request, customer_id: int, *, header: bool = False) -> 
                 request.user, customer_id, header=header, store=request.store, ip=client_ip(request)
             )
         except NotFound:
-            raise Http404("No such customer.") from None
+            raise Http404(_("No such customer.")) from None
         memo[customer_id] = customer
     return customer

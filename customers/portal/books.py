@@ -3,6 +3,8 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from customers.errors import CustomerError
@@ -49,10 +51,10 @@ def reassign_book(request):
             staff[int(request.POST.get("to_associate", 0))],
         )
     except (KeyError, ValueError):
-        messages.error(request, "Pick two colleagues of this store.")
+        messages.error(request, _("Pick two colleagues of this store."))
         return redirect("customers_portal:book")
     if source.pk == target.pk:
-        messages.error(request, "Pick two different colleagues.")
+        messages.error(request, _("Pick two different colleagues."))
         return redirect("customers_portal:book")
     try:
         moved = reassign_client_book(
@@ -61,5 +63,13 @@ def reassign_book(request):
     except CustomerError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{moved} client(s) moved from {source} to {target}.")
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s client moved from %(source)s to %(target)s.",
+                "%(count)s clients moved from %(source)s to %(target)s.",
+                moved,
+            )
+            % {"count": moved, "source": source, "target": target},
+        )
     return redirect(f"{reverse('customers_portal:book')}?scope={target.pk}")

@@ -4,6 +4,8 @@ The fragment views (customers/portal/views.py) and the shell render the same fun
 panel looks the same in the first view, below the fold and refreshed on its own.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 from customers.models import Channel
 from customers.portal.forms import NoteForm, TaskForm, field_widgets
 from customers.portal.panels import panel_content
@@ -20,7 +22,7 @@ from customers.selectors import (
 
 def timeline_channels() -> list[tuple[str, str]]:
     """The timeline's filter: all, or one channel (the kernel's set, asked each time)."""
-    return [("", "All"), *Channel.choices]
+    return [("", _("All")), *Channel.choices]
 
 
 def timeline_channel(request) -> str:

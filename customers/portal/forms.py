@@ -3,6 +3,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Task
 
@@ -19,22 +20,27 @@ class DateInput(forms.DateInput):
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        max_length=2000, widget=forms.Textarea(attrs={"rows": 2, "placeholder": "What should the next colleague know?"})
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("What should the next colleague know?")}),
+        label=_("New note"),
     )
-    pinned = forms.BooleanField(required=False, label="Pin to the top")
+    pinned = forms.BooleanField(required=False, label=_("Pin to the top"))
 
 
 class TaskForm(forms.Form):
-    kind = forms.ChoiceField(choices=Task.Kind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Task.Kind.choices)
     channel = forms.ChoiceField(
-        choices=[("", "—"), ("email", "Email"), ("sms", "SMS"), ("push", "Push")],
+        label=_("Channel"),
+        choices=[("", "—"), ("email", _("Email")), ("sms", _("SMS")), ("push", _("Push"))],
         required=False,
-        help_text="For messages.",
+        help_text=_("For messages."),
     )
     title = forms.CharField(
-        max_length=200, widget=forms.TextInput(attrs={"placeholder": "e.g. Call about the new boots"})
+        max_length=200,
+        label=_("What"),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. Call about the new boots")}),
     )
-    due_on = forms.DateField(widget=DateInput())
+    due_on = forms.DateField(label=_("Due"), widget=DateInput())
 
     def __init__(self, *args, today: date | None = None, **kwargs):
         """`today` is the store's date: the due date starts there and may not be before it."""
@@ -45,24 +51,28 @@ class TaskForm(forms.Form):
     def clean_due_on(self):
         due = self.cleaned_data["due_on"]
         if due < self.today:
-            raise forms.ValidationError("Pick today or a later day.")
+            raise forms.ValidationError(_("Pick today or a later day."))
         return due
 
 
 class NewCustomerForm(forms.Form):
-    first_name = forms.CharField(max_length=80)
-    last_name = forms.CharField(max_length=80)
-    phone = forms.CharField(max_length=32, required=False, widget=forms.TextInput(attrs={"type": "tel"}))
-    email = forms.EmailField(required=False)
-    birthday = forms.DateField(required=False, widget=DateInput())
-    consent_email = forms.BooleanField(required=False, label="Agrees to marketing emails")
-    consent_sms = forms.BooleanField(required=False, label="Agrees to marketing texts")
-    lookalike_ok = forms.BooleanField(required=False, label="The email is right as typed (look-alike domain checked)")
+    first_name = forms.CharField(label=_("First name"), max_length=80)
+    last_name = forms.CharField(label=_("Last name"), max_length=80)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=32, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    email = forms.EmailField(label=_("Email"), required=False)
+    birthday = forms.DateField(label=_("Birthday"), required=False, widget=DateInput())
+    consent_email = forms.BooleanField(required=False, label=_("Agrees to marketing emails"))
+    consent_sms = forms.BooleanField(required=False, label=_("Agrees to marketing texts"))
+    lookalike_ok = forms.BooleanField(
+        required=False, label=_("The email is right as typed (look-alike domain checked)")
+    )
 
     def clean(self):
         data = super().clean()
         if not data.get("phone") and not data.get("email"):
-            raise forms.ValidationError("Give a phone number or an email, so the shopper can be found again.")
+            raise forms.ValidationError(_("Give a phone number or an email, so the shopper can be found again."))
         return data
 
 

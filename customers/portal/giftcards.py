@@ -7,6 +7,7 @@ GIFT_CARD_LOOKUP_LIMIT misses the associate is refused for a while, as any API c
 
 from django import forms
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from customers.errors import CustomerError
@@ -17,7 +18,7 @@ from retail.portal.access import portal_view
 class BalanceForm(forms.Form):
     code = forms.CharField(
         max_length=40,
-        label="Gift card number",
+        label=_("Gift card number"),
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autofocus": True, "inputmode": "numeric", "spellcheck": "false"}
         ),

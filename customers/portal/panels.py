@@ -23,12 +23,13 @@ from dataclasses import dataclass, replace
 
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
 class Panel:
     key: str
-    title: str
+    title: str  # lazily translated: read in the reader's language
     url_name: str
     order: int
     column: str = "side"  # "main" (wide, under the timeline) or "side"
@@ -67,16 +68,16 @@ def panel_content(key: str, *, template: str):
 
 
 for _args in [
-    ("timeline", "Timeline", "customers_portal:timeline", 10, "main", True),
-    ("orders", "Orders", "orders_portal:customer-orders", 20, "main", False),
-    ("pickups", "Pick-ups", "orders_portal:customer-pickups", 25, "main", False),
-    ("returns", "Returns", "returns_portal:customer-returns", 30, "main", False),
-    ("cart", "Online cart", "orders_portal:customer-cart", 35, "side", True),
-    ("notes", "Notes", "customers_portal:notes", 40, "side", True),
-    ("tasks", "Tasks", "customers_portal:tasks", 45, "side", False),
-    ("offers", "Offers", "customers_portal:offers", 50, "side", False),
-    ("lists", "Lists", "customers_portal:lists", 55, "side", False),
-    ("recommendations", "Recommended here", "customers_portal:recommendations", 60, "main", False),
+    ("timeline", _("Timeline"), "customers_portal:timeline", 10, "main", True),
+    ("orders", _("Orders"), "orders_portal:customer-orders", 20, "main", False),
+    ("pickups", _("Pick-ups"), "orders_portal:customer-pickups", 25, "main", False),
+    ("returns", _("Returns"), "returns_portal:customer-returns", 30, "main", False),
+    ("cart", _("Online cart"), "orders_portal:customer-cart", 35, "side", True),
+    ("notes", _("Notes"), "customers_portal:notes", 40, "side", True),
+    ("tasks", _("Tasks"), "customers_portal:tasks", 45, "side", False),
+    ("offers", _("Offers"), "customers_portal:offers", 50, "side", False),
+    ("lists", _("Lists"), "customers_portal:lists", 55, "side", False),
+    ("recommendations", _("Recommended here"), "customers_portal:recommendations", 60, "main", False),
 ]:
     customer_panel(
         key=_args[0], title=_args[1], url_name=_args[2], order=_args[3], column=_args[4], first_view=_args[5]

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers.errors import CustomerError
@@ -96,11 +97,17 @@ def new_customer(request):
             )
             form.add_error(
                 "email",
-                f"{data['email']} looks like an address at {mimicked} but is not one (a look-alike letter). "
-                "Check it with the shopper; tick the box below if it is right as typed.",
+                _(
+                    "%(email)s looks like an address at %(domain)s but is not one (a look-alike letter). "
+                    "Check it with the shopper; tick the box below if it is right as typed."
+                )
+                % {"email": data["email"], "domain": mimicked},
             )
             if existing:
-                form.add_error(None, f"A profile with {local}@{mimicked} exists: is it the same person?")
+                form.add_error(
+                    None,
+                    _("A profile with %(email)s exists: is it the same person?") % {"email": f"{local}@{mimicked}"},
+                )
             return render(request, "customers/new.html", {"form": form, "existing": existing, "lookalike": True})
         try:
             with transaction.atomic():
@@ -129,7 +136,7 @@ def new_customer(request):
                 form.add_error(field if field in form.fields else None, errors)
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"Profile created for {customer}.")
+            messages.success(request, _("Profile created for %(customer)s.") % {"customer": customer})
             return redirect("customers_portal:detail", customer_id=customer.pk)
     return render(request, "customers/new.html", {"form": form, "existing": existing})
 
@@ -151,7 +158,11 @@ def consent(request, customer_id: int):
     except CustomerError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{channel.upper()} consent {'given' if granted else 'withdrawn'}.")
+        messages.success(
+            request,
+            (_("%(channel)s consent given.") if granted else _("%(channel)s consent withdrawn."))
+            % {"channel": channel.upper()},
+        )
     return redirect("customers_portal:detail", customer_id=customer.pk)
 
 
@@ -163,7 +174,10 @@ def detail(request, customer_id: int):
     `?all=1` (the link for a browser without JavaScript) every panel is on the page."""
     customer = _customer(request, customer_id, header=True)
     if customer.merged_into_id:
-        messages.info(request, f"This profile was merged into {customer.merged_into}; showing that one.")
+        messages.info(
+            request,
+            _("This profile was merged into %(customer)s; showing that one.") % {"customer": customer.merged_into},
+        )
         return redirect("customers_portal:detail", customer_id=customer.merged_into_id)
     account = getattr(customer, "loyalty_account", None)
     credit = getattr(customer, "store_credit", None)
@@ -202,7 +216,7 @@ def timeline(request, customer_id: int):
     customer = _customer(request, customer_id)
     channel = request.GET.get("channel", "")
     if channel and channel not in Channel.values:
-        return HttpResponseBadRequest("Unknown channel.")
+        return HttpResponseBadRequest(_("Unknown channel."))
     before = request.GET.get("before")
     try:
         page = timeline_page(customer, channel=channel or None, before=before)
@@ -233,7 +247,7 @@ def notes(request, customer_id: int):
             form.add_error(None, exc.message)
         else:
             if not request.htmx:
-                messages.success(request, "Note added.")
+                messages.success(request, _("Note added."))
             form = NoteForm()
     if request.method == "POST" and not request.htmx:
         if form.errors:
@@ -251,7 +265,7 @@ def pin(request, customer_id: int, note_id: int):
     customer = _customer(request, customer_id)
     note = Note.objects.filter(pk=note_id, customer=customer).first()
     if note is None:
-        raise Http404("No such note.")
+        raise Http404(_("No such note."))
     form, error = NoteForm(), None
     try:
         pin_note(note=note, pinned=request.POST.get("pinned") == "1", actor=request.user, store=request.store)
@@ -304,7 +318,7 @@ def close_task(request, customer_id: int, task_id: int):
     customer = _customer(request, customer_id)
     task = Task.objects.filter(pk=task_id, customer=customer).select_related("store").first()
     if task is None:
-        raise Http404("No such task.")
+        raise Http404(_("No such task."))
     status = Task.Status.CANCELLED if request.POST.get("status") == "cancelled" else Task.Status.DONE
     error = None
     try:
@@ -346,7 +360,7 @@ def recommendations(request, customer_id: int):
 def assign_to_me(request, customer_id: int):
     customer = _customer(request, customer_id)
     assign_associate(customer=customer, associate=request.user, actor=request.user)
-    messages.success(request, f"{customer} is now in your client book.")
+    messages.success(request, _("%(customer)s is now in your client book.") % {"customer": customer})
     return redirect("customers_portal:detail", customer_id=customer.pk)
 
 

@@ -26,7 +26,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, Exists, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from customers.errors import CustomerCode, CustomerError
 from customers.events import record_gift_card_changed
@@ -36,6 +36,7 @@ from retail.domain.channel import Channel
 from retail.domain.money import money
 from retail.errors import RetailCode
 from retail.models import Market, Store, User
+from retail.selectors import store_language
 from retail.services import enqueue_outbox_message, record_audit_event
 
 CODE_DIGITS = 16
@@ -253,9 +254,17 @@ def issue_gift_card(
         enqueue_outbox_message(
             topic=CODE_TOPIC,
             payload={"card_id": card.pk, "email": send_to, "code": code, "name": recipient_name.strip()[:80],
-                     "note": note.strip()[:300]},
+                     "note": note.strip()[:300], "language": _message_language(customer, store)},
         )  # fmt: skip
     return IssuedGiftCard(card=card, code=code)
+
+
+def _message_language(customer: Customer | None, store: Store | None) -> str:
+    """The language of a gift card's message: its shopper's, else its store's market's, else the one
+    the buyer asked in (the API's Accept-Language)."""
+    if customer is not None and customer.language:
+        return customer.language
+    return store_language(store) if store is not None else translation.get_language() or ""
 
 
 def check_gift_card_balance(*, code: str, caller: str | tuple[str, ...]) -> GiftCard:

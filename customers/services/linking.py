@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from customers.errors import CustomerCode, CustomerError
 from customers.events import record_customer_created
@@ -229,7 +229,9 @@ def send_phone_code(*, user: User, phone: str) -> None:
         raise CustomerError("Too many codes asked for. Try again in an hour.", code=CustomerCode.TOO_MANY_CODES)
     code = f"{secrets.randbelow(10**6):06d}"
     cache.set(_code_key(user), {"digest": _digest(user, phone, code), "tries": 0}, int(PHONE_CODE_TTL.total_seconds()))
-    enqueue_outbox_message(topic=PHONE_CODE_TOPIC, payload={"phone": phone, "code": code})
+    enqueue_outbox_message(  # the code is written in the language the shopper asked in
+        topic=PHONE_CODE_TOPIC, payload={"phone": phone, "code": code, "language": translation.get_language() or ""}
+    )
     record_audit_event(actor=user, action="customer.phone_code_sent", details={"phone_last4": phone[-4:]})
 
 

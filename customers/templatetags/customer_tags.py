@@ -2,6 +2,8 @@ from django import template
 from django.utils import translation
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from customers.normalise import format_phone
 from retail.domain.money import format_money
@@ -71,7 +73,8 @@ def timeline_row(row) -> str:
         lines = data.get("lines")
         if lines:
             count = len(lines) if hasattr(lines, "__len__") else 0
-            what += f' <span class="muted">· {count} item{"" if count == 1 else "s"}</span>'
+            items = ngettext("%(count)s item", "%(count)s items", count) % {"count": count}
+            what += f' <span class="muted">· {items}</span>'
     if row.products and not row.names_subject:
         items = "".join(
             f"<li>{thumb(item['card'].image_url, 32)}"
@@ -80,7 +83,8 @@ def timeline_row(row) -> str:
             for item in row.products
         )
         if row.more_products:
-            items += f'<li class="muted">and {row.more_products} more</li>'
+            more = _("and %(count)s more") % {"count": row.more_products}
+            items += f'<li class="muted">{more}</li>'
         what += f' <ul class="tl-items">{items}</ul>'
     if row.kind == "search" and data.get("query"):
         what += f' <span class="muted">“{_e(data["query"])}”</span>'

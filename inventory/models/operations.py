@@ -3,14 +3,15 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Transfer(models.Model):
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        SHIPPED = "shipped", "Shipped"
-        RECEIVED = "received", "Received"
-        CANCELLED = "cancelled", "Cancelled"
+        REQUESTED = "requested", _("Requested")
+        SHIPPED = "shipped", _("Shipped")
+        RECEIVED = "received", _("Received")
+        CANCELLED = "cancelled", _("Cancelled")
 
     from_location = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="transfers_out")
     to_location = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="transfers_in")
@@ -78,11 +79,11 @@ class StockCount(models.Model):
     once; a count beyond the store's limits waits for a manager (inventory.counts)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        AWAITING_APPROVAL = "approval", "Awaiting a manager"
-        POSTED = "posted", "Posted"
-        REJECTED = "rejected", "Rejected"
-        CANCELLED = "cancelled", "Cancelled"
+        OPEN = "open", _("Open")
+        AWAITING_APPROVAL = "approval", _("Awaiting a manager")
+        POSTED = "posted", _("Posted")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
 
     location = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="stock_counts")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
+from django.utils.translation import gettext_lazy as _
 
 from retail.models.markets import currency_code_validator
 
@@ -111,16 +112,16 @@ class PriceSchedule(models.Model):
     `starts_at` and, with `ends_at`, puts the prices it replaced back by itself (beat task)."""
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        ACTIVE = "active", "Running"
-        ENDED = "ended", "Ended"
-        CANCELLED = "cancelled", "Cancelled"
+        SCHEDULED = "scheduled", _("Scheduled")
+        ACTIVE = "active", _("Running")
+        ENDED = "ended", _("Ended")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Ending(models.TextChoices):
-        NONE = "", "Keep the cents"
-        NINETY_NINE = ".99", "Ends in .99"
-        NINETY_FIVE = ".95", "Ends in .95"
-        WHOLE = "whole", "Whole amounts"
+        NONE = "", _("Keep the cents")
+        NINETY_NINE = ".99", _("Ends in .99")
+        NINETY_FIVE = ".95", _("Ends in .95")
+        WHOLE = "whole", _("Whole amounts")
 
     name = models.CharField(max_length=120)
     reason = models.CharField(max_length=200)
@@ -185,11 +186,11 @@ class PriceChange(models.Model):
     ledger: the newest row per price is the price, and a wrong change is corrected by a new one."""
 
     class Source(models.TextChoices):
-        EDIT = "edit", "Edited in the admin"
-        BULK = "bulk", "Bulk price change"
-        SCHEDULE_START = "schedule_start", "Scheduled change started"
-        SCHEDULE_END = "schedule_end", "Scheduled change ended"
-        IMPORT = "import", "Catalog import"
+        EDIT = "edit", _("Edited in the admin")
+        BULK = "bulk", _("Bulk price change")
+        SCHEDULE_START = "schedule_start", _("Scheduled change started")
+        SCHEDULE_END = "schedule_end", _("Scheduled change ended")
+        IMPORT = "import", _("Catalog import")
 
     price_list = models.ForeignKey(PriceList, on_delete=models.PROTECT, related_name="changes")
     product = models.ForeignKey("inventory.Product", on_delete=models.PROTECT, related_name="price_changes")

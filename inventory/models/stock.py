@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 INCOMING_KINDS = ("receipt", "return_restock", "transfer_in")
 OUTGOING_KINDS = ("sale", "pickup", "transfer_out", "damage")
@@ -63,15 +65,15 @@ class StockMovement(models.Model):
     """One change of `on_hand`. Append-only: the sum per (variant, location) is the level."""
 
     class Kind(models.TextChoices):
-        RECEIPT = "receipt", "Receipt"
-        SALE = "sale", "Sale"
-        PICKUP = "pickup", "Pick-up hand-over"
-        RETURN_RESTOCK = "return_restock", "Return restocked"
-        TRANSFER_OUT = "transfer_out", "Transfer out"
-        TRANSFER_IN = "transfer_in", "Transfer in"
-        ADJUSTMENT = "adjustment", "Adjustment"
-        COUNT = "count", "Cycle count"
-        DAMAGE = "damage", "Damage"
+        RECEIPT = "receipt", pgettext_lazy("stock movement", "Receipt")
+        SALE = "sale", _("Sale")
+        PICKUP = "pickup", _("Pick-up hand-over")
+        RETURN_RESTOCK = "return_restock", _("Return restocked")
+        TRANSFER_OUT = "transfer_out", _("Transfer out")
+        TRANSFER_IN = "transfer_in", _("Transfer in")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+        COUNT = "count", _("Cycle count")
+        DAMAGE = "damage", _("Damage")
 
     variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="movements")
     location = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="stock_movements")
@@ -120,10 +122,10 @@ class Reservation(models.Model):
     """Units promised to an order or cart at one location until `expires_at`; closed exactly once."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        CONSUMED = "consumed", "Consumed"
-        RELEASED = "released", "Released"
-        EXPIRED = "expired", "Expired"
+        ACTIVE = "active", _("Active")
+        CONSUMED = "consumed", _("Consumed")
+        RELEASED = "released", _("Released")
+        EXPIRED = "expired", _("Expired")
 
     variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="reservations")
     location = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="reservations")

@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from retail.domain.channel import CHANNEL_LENGTH, Channel
 
@@ -21,10 +22,10 @@ class Cart(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CONVERTED = "converted", "Checked out"
-        MERGED = "merged", "Merged into another cart"
-        ABANDONED = "abandoned", "Abandoned"
+        OPEN = "open", _("Open")
+        CONVERTED = "converted", _("Checked out")
+        MERGED = "merged", _("Merged into another cart")
+        ABANDONED = "abandoned", _("Abandoned")
 
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="carts"
@@ -86,9 +87,9 @@ class SavedCart(models.Model):
     """
 
     class Status(models.TextChoices):
-        SAVED = "saved", "Saved"
-        SENT = "sent", "Sent to the shopper"
-        OPENED = "opened", "Opened by the shopper"
+        SAVED = "saved", _("Saved")
+        SENT = "sent", _("Sent to the shopper")
+        OPENED = "opened", _("Opened by the shopper")
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="saved_carts")
     store = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="+", help_text="Saved in.")

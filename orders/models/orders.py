@@ -22,9 +22,9 @@ class Order(models.Model):
     Channel = Channel  # the kernel's (retail.domain.channel), as Order.Channel
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
+        OPEN = "open", _("Open")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     number = models.CharField(max_length=20, unique=True)
     customer = models.ForeignKey(
@@ -139,10 +139,10 @@ class Fulfillment(models.Model):
     """
 
     class Kind(models.TextChoices):
-        PICKUP = "pickup", "Pick-up in store"
-        CURBSIDE = "curbside", "Curbside pick-up"
-        SHIP = "ship", "Ship to address"
-        CARRY_OUT = "carry_out", "Carried out of the store"
+        PICKUP = "pickup", _("Pick-up in store")
+        CURBSIDE = "curbside", _("Curbside pick-up")
+        SHIP = "ship", _("Ship to address")
+        CARRY_OUT = "carry_out", _("Carried out of the store")
 
     class Status(models.TextChoices):
         PLACED = "placed", _("To pick")
@@ -157,9 +157,9 @@ class Fulfillment(models.Model):
     COLLECT_KINDS = (Kind.PICKUP, Kind.CURBSIDE)
 
     class Verification(models.TextChoices):
-        QR = "qr", "QR code scanned"
-        CODE = "code", "Pick-up code typed"
-        ORDER_AND_ID = "order_id", "Order number and photo ID"
+        QR = "qr", _("QR code scanned")
+        CODE = "code", _("Pick-up code typed")
+        ORDER_AND_ID = "order_id", _("Order number and photo ID")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fulfillments")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -6,22 +6,23 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Payment(models.Model):
     """One tender of an order. Only the provider's reference, the brand and last four are kept."""
 
     class Method(models.TextChoices):
-        CARD = "card", "Card"
-        GIFT_CARD = "gift_card", "Gift card"
-        STORE_CREDIT = "store_credit", "Store credit"
-        CASH = "cash", "Cash"
+        CARD = "card", _("Card")
+        GIFT_CARD = "gift_card", _("Gift card")
+        STORE_CREDIT = "store_credit", _("Store credit")
+        CASH = "cash", _("Cash")
 
     class Status(models.TextChoices):
-        AUTHORIZED = "authorized", "Authorised"
-        CAPTURED = "captured", "Captured"
-        VOIDED = "voided", "Voided"
-        REFUNDED = "refunded", "Refunded"
+        AUTHORIZED = "authorized", _("Authorised")
+        CAPTURED = "captured", _("Captured")
+        VOIDED = "voided", _("Voided")
+        REFUNDED = "refunded", _("Refunded")
 
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="payments")
     method = models.CharField(max_length=12, choices=Method.choices)
@@ -70,14 +71,14 @@ class PaymentRequest(models.Model):
     """
 
     class Method(models.TextChoices):
-        TILL = "till", "At the till"
-        LINK = "link", "Pay-by-link"
+        TILL = "till", _("At the till")
+        LINK = "link", _("Pay-by-link")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Payment pending"
-        PAID = "paid", "Paid"
-        EXPIRED = "expired", "Expired unpaid"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", _("Payment pending")
+        PAID = "paid", _("Paid")
+        EXPIRED = "expired", _("Expired unpaid")
+        CANCELLED = "cancelled", _("Cancelled")
 
     order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="payment_request")
     method = models.CharField(max_length=4, choices=Method.choices)
@@ -123,22 +124,22 @@ class Notification(models.Model):
     reading and searching, its `reference` (order or RMA number). See orders.notifications."""
 
     class Kind(models.TextChoices):
-        READY = "ready", "Ready to collect"
-        REMINDER = "reminder", "Pick-up reminder"
-        EXPIRED = "expired", "Pick-up expired"
-        COLLECTED = "collected", "Collected (receipt)"
-        SHIPPED = "shipped", "Shipped"
-        CANCELLED = "cancelled", "Cancelled"
-        PAY_LINK = "pay_link", "Pay-by-link"
-        RECEIVED = "received", "Return received"
-        REFUNDED = "refunded", "Refund issued"
-        EXCHANGED = "exchanged", "Exchange placed"
-        REJECTED = "rejected", "Return rejected"
+        READY = "ready", _("Ready to collect")
+        REMINDER = "reminder", _("Pick-up reminder")
+        EXPIRED = "expired", _("Pick-up expired")
+        COLLECTED = "collected", _("Collected (receipt)")
+        SHIPPED = "shipped", _("Shipped")
+        CANCELLED = "cancelled", _("Cancelled")
+        PAY_LINK = "pay_link", _("Pay-by-link")
+        RECEIVED = "received", _("Return received")
+        REFUNDED = "refunded", _("Refund issued")
+        EXCHANGED = "exchanged", _("Exchange placed")
+        REJECTED = "rejected", _("Return rejected")
 
     class Status(models.TextChoices):
-        SENT = "sent", "Sent"
+        SENT = "sent", _("Sent")
         NO_CONSENT = "no_consent", "Held back: no consent"  # rows from before service messages ignored consent
-        NO_CONTACT = "no_contact", "Held back: no address"
+        NO_CONTACT = "no_contact", _("Held back: no address")
 
     subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     subject_id = models.PositiveBigIntegerField()

@@ -17,14 +17,14 @@ ZERO = Decimal("0.00")
 
 
 class Reason(models.TextChoices):
-    WRONG_SIZE = "wrong_size", "Wrong size or fit"
-    CHANGED_MIND = "changed_mind", "Changed their mind"
-    NOT_AS_DESCRIBED = "not_as_described", "Not as described"
-    DEFECTIVE = "defective", "Faulty"
-    ARRIVED_DAMAGED = "arrived_damaged", "Arrived damaged"
-    WRONG_ITEM = "wrong_item", "Wrong item sent"
-    LATE = "late", "Arrived too late"
-    OTHER = "other", "Other"
+    WRONG_SIZE = "wrong_size", _("Wrong size or fit")
+    CHANGED_MIND = "changed_mind", _("Changed their mind")
+    NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+    DEFECTIVE = "defective", _("Faulty")
+    ARRIVED_DAMAGED = "arrived_damaged", _("Arrived damaged")
+    WRONG_ITEM = "wrong_item", _("Wrong item sent")
+    LATE = "late", _("Arrived too late")
+    OTHER = "other", _("Other")
 
 
 # Reasons that are the retailer's fault: no fees, longer window, final sale does not apply.
@@ -32,16 +32,16 @@ FAULT_REASONS = frozenset({Reason.DEFECTIVE, Reason.ARRIVED_DAMAGED, Reason.WRON
 
 
 class Condition(models.TextChoices):
-    NEW = "new", "New, tags on"
-    OPENED = "opened", "Opened, as new"
-    USED = "used", "Worn or used"
-    DAMAGED = "damaged", "Damaged"
+    NEW = "new", _("New, tags on")
+    OPENED = "opened", _("Opened, as new")
+    USED = "used", _("Worn or used")
+    DAMAGED = "damaged", _("Damaged")
 
 
 class Disposition(models.TextChoices):
-    RESTOCK = "restock", "Back on sale"
-    DAMAGED = "damaged", "Damaged (written off)"
-    INSPECTION = "inspection", "Held for inspection"
+    RESTOCK = "restock", _("Back on sale")
+    DAMAGED = "damaged", _("Damaged (written off)")
+    INSPECTION = "inspection", _("Held for inspection")
 
 
 def standard_windows() -> dict[str, int]:
@@ -193,8 +193,8 @@ class ReturnRequest(models.Model):
     LIVE_STATUSES = (*OPEN_STATUSES, *DONE_STATUSES)  # hold units of the order's lines
 
     class Method(models.TextChoices):
-        IN_STORE = "in_store", "In store"
-        MAIL = "mail", "By mail"
+        IN_STORE = "in_store", _("In store")
+        MAIL = "mail", _("By mail")
 
     class RefundMethod(models.TextChoices):
         ORIGINAL = "original", _("Original payment")
@@ -333,8 +333,8 @@ class ReturnLine(models.Model):
     """Units of one order line (or of a SKU, without receipt) coming back, with the policy's verdict."""
 
     class Verdict(models.TextChoices):
-        ELIGIBLE = "eligible", "Eligible"
-        NEEDS_APPROVAL = "approval", "Needs a manager"
+        ELIGIBLE = "eligible", _("Eligible")
+        NEEDS_APPROVAL = "approval", _("Needs a manager")
 
     request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="lines")
     order_line = models.ForeignKey(

@@ -25,6 +25,7 @@ ask the kernel when they need it (tests/retail/test_marketplace.py adds one in a
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 CHANNEL_LENGTH = 16  # the width of a column holding a channel's value ("marketplace" fits)
 
@@ -40,11 +41,11 @@ class Traits:
 
 
 class Channel(models.TextChoices):
-    APP = "app", "App"
-    WEB = "web", "Web"
-    STORE = "store", "Store"
-    PHONE = "phone", "Phone"
-    KIOSK = "kiosk", "Kiosk"
+    APP = "app", _("App")
+    WEB = "web", _("Web")
+    STORE = "store", _("Store")
+    PHONE = "phone", _("Phone")
+    KIOSK = "kiosk", _("Kiosk")
 
     @property
     def traits(self) -> Traits:
@@ -100,19 +101,29 @@ class Channel(models.TextChoices):
 
 TRAITS = {
     Channel.APP: Traits(
-        online=True, assisted=False, in_store=False, own_device=True, bought="in the app", purchases="App orders"
+        online=True, assisted=False, in_store=False, own_device=True, bought=_("in the app"), purchases=_("App orders")
     ),
     Channel.WEB: Traits(
-        online=True, assisted=False, in_store=False, own_device=True, bought="on the web", purchases="Web orders"
+        online=True, assisted=False, in_store=False, own_device=True, bought=_("on the web"), purchases=_("Web orders")
     ),
     Channel.STORE: Traits(
-        online=False, assisted=True, in_store=True, own_device=False, bought="in store", purchases="Store purchases"
+        online=False,
+        assisted=True,
+        in_store=True,
+        own_device=False,
+        bought=_("in store"),
+        purchases=_("Store purchases"),
     ),
     Channel.PHONE: Traits(
-        online=False, assisted=True, in_store=False, own_device=False, bought="by phone", purchases="Phone orders"
+        online=False, assisted=True, in_store=False, own_device=False, bought=_("by phone"), purchases=_("Phone orders")
     ),
     Channel.KIOSK: Traits(
-        online=True, assisted=False, in_store=False, own_device=False, bought="at a kiosk", purchases="Kiosk orders"
+        online=True,
+        assisted=False,
+        in_store=False,
+        own_device=False,
+        bought=_("at a kiosk"),
+        purchases=_("Kiosk orders"),
     ),
 }
 
@@ -180,8 +191,8 @@ class TimelineChannel(models.TextChoices):
     APP = Channel.APP.value, Channel.APP.label
     WEB = Channel.WEB.value, Channel.WEB.label
     STORE = Channel.STORE.value, Channel.STORE.label
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
     PHONE = Channel.PHONE.value, Channel.PHONE.label
     KIOSK = Channel.KIOSK.value, Channel.KIOSK.label
 

@@ -13,6 +13,7 @@ from django import template
 from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -64,5 +65,6 @@ def panel_items(items) -> str:
         for item in items[:PANEL_ITEMS_SHOWN]
     ]
     if len(items) > PANEL_ITEMS_SHOWN:
-        rows.append(format_html('<li class="muted">and {} more</li>', len(items) - PANEL_ITEMS_SHOWN))
+        more = _("and %(count)s more") % {"count": len(items) - PANEL_ITEMS_SHOWN}
+        rows.append(format_html('<li class="muted">{}</li>', more))
     return format_html('<ul class="tl-items panel-items">{}</ul>', mark_safe("".join(rows)))  # noqa: S308 - escaped rows

@@ -21,3 +21,16 @@ def bought(value: str) -> str:
 def in_store(value: str) -> bool:
     channel = Channel.read(value)
     return bool(channel and channel.in_store)
+
+
+@register.filter(name="channel_label")
+def channel_label(value: str) -> str:
+    """The channel's name in the reader's language ("App", "Sklep"), else the value as stored."""
+    channel = Channel.read(value)
+    return str(channel.label) if channel else value
+
+
+@register.filter(name="channel_labels")
+def channel_labels(values) -> str:
+    """Several channels named, comma separated: an offer's "App, Web"."""
+    return ", ".join(channel_label(value) for value in values or ())

@@ -53,11 +53,22 @@ class PseudoTranslation(gettext_module.NullTranslations):
 
 @pytest.fixture
 def pseudo_locale(monkeypatch):
+    forget_words_kept_per_language()
     monkeypatch.setattr(trans_real, "translation", PseudoTranslation)
     translation.activate("en-gb")
     yield
     monkeypatch.undo()
     translation.activate("en-gb")
+    forget_words_kept_per_language()
+
+
+def forget_words_kept_per_language():
+    """What the portal keeps rendered per language code (the pseudo-locale is "en-gb" too)."""
+    from customers.portal import forms
+    from customers.templatetags import customer_tags
+
+    customer_tags._DATE_NAMES.clear()
+    forms._BLANK_WIDGETS.clear()
 
 
 class VisibleText(HTMLParser):
@@ -231,3 +242,38 @@ def test_returns_desk(client, store, staff, pseudo_locale):
     assert_all_translated(client.get("/portal/returns/"), data)
     assert_all_translated(client.get("/portal/returns/", {"q": "Jane"}), data)
     assert_all_translated(client.get("/portal/returns/", {"q": "Nobody"}), data)
+
+
+def database_data() -> set[str]:
+    """Every name the chain's and the shoppers' rows hold (products, offers, tiers, tags, lists, notes,
+    tasks, stores, people): the data of any page, which no catalog translates."""
+    from customers.models import Customer, CustomerList, LoyaltyTier, Note, Offer, Tag, Task
+    from inventory.models import Category, Product, Variant
+    from orders.returns.models import ReturnLine
+    from retail.models import Store, User
+
+    found: set[str] = set()
+    for model, fields in [
+        (Product, ["name"]),
+        (Category, ["name"]),
+        (Variant, ["sku", "size", "colour"]),
+        (Offer, ["name", "code", "discount_label"] if hasattr(Offer, "discount_label") else ["name", "code"]),
+        (LoyaltyTier, ["name"]),
+        (Tag, ["name"]),
+        (CustomerList, ["name"]),
+        (Note, ["body"]),
+        (Task, ["title"]),
+        (ReturnLine, ["name"]),
+        (Store, ["name", "code", "city", "address_line", "postcode"]),
+        (User, ["full_name", "email"]),
+        (Customer, ["first_name", "last_name", "email", "card_number"]),
+    ]:
+        for row in model.objects.values_list(*[f for f in fields if not isinstance(getattr(model, f, None), property)]):
+            found.update(str(value) for value in row if value)
+    for customer in Customer.objects.all():
+        found.update({customer.full_name, str(customer)})
+    for offer in Offer.objects.all():
+        found.add(str(offer.discount_label))
+    for user in User.objects.all():
+        found.update({str(user), user.get_short_name()})
+    return {value for value in found if value}
