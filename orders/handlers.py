@@ -7,11 +7,11 @@ their marketing consents say, exactly once per channel. Times are on the clock o
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import GiftCard
+from customers.models import GiftCard, GiftCardEntry
 from customers.selectors import shopper_language
 from customers.services.giftcards import CODE_TOPIC as GIFT_CARD_CODE_TOPIC
 from customers.services.linking import PHONE_CODE_TOPIC
@@ -227,8 +227,12 @@ def send_gift_card_code(message) -> None:
             code=RetailCode.INVALID,
         )
     code = payload["code"]
+    # Its last day on the clock of the store that sold it (head office's for a goodwill card).
+    sold = GiftCardEntry.objects.filter(card=card, kind="issue").select_related("store").first()
+    zone = sold.store.zone if sold is not None and sold.store is not None else None
     context = {
         "card": card,
+        "valid_until": date_format(timezone.localtime(card.expires_at, zone), "j F Y"),
         "name": payload.get("name", ""),
         "note": payload.get("note", ""),
         "number": " ".join(code[i : i + 4] for i in range(0, len(code), 4)),

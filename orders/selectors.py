@@ -20,6 +20,7 @@ from retail.domain.codes import read_code
 from retail.domain.money import format_money, money
 from retail.errors import RetailCode
 from retail.models import Store, User
+from retail.models.stores import zone_named
 from retail.selectors import stores_for_user
 
 S = Fulfillment.Status
@@ -448,7 +449,16 @@ def customer_orders_panel(*, customer_id: int, limit: int = 10) -> dict:
         Order.objects.filter(customer_id=customer_id)
         .annotate(item_rows=_items(Order, "order"))
         .order_by("-placed_at", "-id")
-        .values("id", "number", "placed_at", "channel", "total", "item_rows", store_code=F("store__code"))[:limit]
+        .values(
+            "id",
+            "number",
+            "placed_at",
+            "channel",
+            "total",
+            "item_rows",
+            store_code=F("store__code"),
+            store_zone=F("store__time_zone"),
+        )[:limit]
     )
     # The shopper's orders lead (their customer index), then each order's fulfilments by order_id;
     # of those, the recent orders' and the open pick-ups. (An OR of two subqueries scanned the table.)
@@ -462,13 +472,16 @@ def customer_orders_panel(*, customer_id: int, limit: int = 10) -> dict:
             *("id", "order_id", "kind", "status", "hold_until", "arrived_at", "location_id", "item_rows"),
             order_number=F("order__number"),
             location_name=F("location__name"),
+            location_zone=F("location__time_zone"),
         )
     )
     channels = dict(channel_choices())  # once per read: the kernel's set, a channel added as data too
     for order in orders:
         order["channel_label"] = channels.get(order["channel"], order["channel"])
+        order["store_zone"] = zone_named(order["store_zone"])  # its day on the selling store's calendar
     by_order: dict[int, list[dict]] = {}
     for f in fulfillments:
+        f["location_zone"] = zone_named(f["location_zone"])  # "until" on the pick-up store's clock
         f["kind_label"] = FULFILLMENT_KINDS.get(f["kind"], f["kind"])
         f["status_label"] = FULFILLMENT_STATUSES.get(f["status"], f["status"])
         by_order.setdefault(f["order_id"], []).append(f)

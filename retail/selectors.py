@@ -1,6 +1,6 @@
 """Reads of the core app: stores for a user or a point, staff memberships, audit trail."""
 
-from datetime import datetime
+from datetime import date, datetime, time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -88,6 +88,21 @@ def opening_hours(store: Store, *, now: datetime | None = None) -> list[tuple[st
         hours = store.opening_hours.get(key)
         rows.append((label, f"{hours[0]}\N{EN DASH}{hours[1]}" if hours else gettext("Closed"), index == today))
     return rows
+
+
+def closes_at(store: Store, day: date) -> datetime | None:
+    """When the store closes on `day` of its own calendar (aware, on its clock); None when its opening
+    hours are not set, it is closed that day, or the hours cannot be read (closing after midnight too)."""
+    hours = (store.opening_hours or {}).get(WEEKDAYS[day.weekday()][0])
+    if not hours or len(hours) != 2:
+        return None
+    try:
+        opens, closes = (time.fromisoformat(str(value)) for value in hours)
+    except ValueError:
+        return None
+    if closes <= opens:
+        return None
+    return datetime.combine(day, closes, tzinfo=store.zone)
 
 
 STORE_ZONES_KEY = "retail:store-zones:v1"

@@ -4,7 +4,7 @@ Lock order everywhere: the Order row, then its Fulfillment rows, then Payments, 
 inventory) Reservations and StockLevels, each in primary-key order, so transitions never deadlock.
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,10 +20,25 @@ from orders.services.payments import owed_amount, settle_payments
 from retail.domain.money import unit_share
 from retail.errors import RetailCode
 from retail.models import Store
+from retail.selectors import closes_at
 
 S = Fulfillment.Status
 K = Fulfillment.Kind
 TERMINAL = (S.COLLECTED, S.SHIPPED, S.EXPIRED, S.CANCELLED)
+
+
+def hold_ends(location: Store, ready_at) -> datetime:
+    """When a pick-up ready at `ready_at` stops being held, on the pick-up store's own calendar: the
+    store's closing time `pickup_hold_days` days later (its next open day if closed that day), else
+    the end (23:59) of that day. Counted in the store's days, not in UTC hours, so a hold across a
+    clock change still ends at closing time and a New York store's hold ends on New York's evening."""
+    last_day = location.local(ready_at).date() + timedelta(days=location.pickup_hold_days)
+    if location.opening_hours:
+        for offset in range(7):
+            closing = closes_at(location, last_day + timedelta(days=offset))
+            if closing is not None:
+                return closing
+    return datetime.combine(last_day, time(23, 59), tzinfo=location.zone)
 
 
 def reminder_before() -> timedelta:

@@ -32,6 +32,7 @@ from orders.services._transitions import (
     S,
     assign_pickup_code,
     close_order_if_done,
+    hold_ends,
     lock_fulfillment,
     move,
     release,
@@ -292,7 +293,7 @@ def mark_ready(*, fulfillment: Fulfillment, actor: User, store: Store | None = N
         )
     now = timezone.now()
     fulfillment.ready_at = now
-    fulfillment.hold_until = now + timedelta(days=fulfillment.location.pickup_hold_days)
+    fulfillment.hold_until = hold_ends(fulfillment.location, now)
     move(fulfillment, S.READY, actor=actor, fields=("ready_at", "hold_until"))
     assign_pickup_code(fulfillment)
     order = fulfillment.order

@@ -20,6 +20,15 @@ def time_zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+def zone_named(name: str) -> ZoneInfo:
+    """The time zone of that name; the chain's (settings.TIME_ZONE) for a name that is none (a bad
+    name saved around clean(), or a value read without its store)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
 class StoreQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -113,10 +122,7 @@ class Store(models.Model):
     @property
     def zone(self) -> ZoneInfo:
         """The store's own time zone: its clock for queues, messages, receipts and daily figures."""
-        try:
-            return ZoneInfo(self.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo(settings.TIME_ZONE)  # a bad name saved around clean(): the chain's zone
+        return zone_named(self.time_zone)
 
     def local(self, moment: datetime) -> datetime:
         """`moment` (aware) on the store's clock."""
