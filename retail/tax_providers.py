@@ -127,6 +127,7 @@ class TestTaxService:
     rates table's, so line taxes still sum to the order's."""
 
     name = "test-service"
+    __test__ = False  # not a pytest test class
     # {country: {tax class: percent}}; a class it does not list is taxed at "standard".
     RATES: Mapping[str, Mapping[str, Decimal]] = {
         "US": {"standard": Decimal("8.875"), "books": Decimal("0"), "food": Decimal("0")},

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.api.serializers import ConsentsInput
@@ -9,6 +10,7 @@ from inventory.api.fields import BarcodeField, SkuField
 from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order, OrderLine, Payment
 from orders.numbers import qr_payload
+from orders.selectors import tax_breakdown
 from orders.services.pos import MAX_BATCH as MAX_POS_BATCH
 from retail.api.fields import (
     AwareDateTimeField,
@@ -293,6 +295,15 @@ class PosSaleInput(StrictSerializer):
     )
 
 
+class TaxRateOutput(serializers.Serializer):
+    """One line of a receipt's tax summary: the lines taxed at `rate` percent, their net, tax and gross."""
+
+    rate = serializers.DecimalField(max_digits=6, decimal_places=3)
+    net = serializers.DecimalField(max_digits=12, decimal_places=2)
+    tax = serializers.DecimalField(max_digits=12, decimal_places=2)
+    gross = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
 class PosSaleOutput(serializers.Serializer):
     number = serializers.CharField()
     receipt_number = serializers.CharField()
@@ -305,12 +316,20 @@ class PosSaleOutput(serializers.Serializer):
     points_redeemed = serializers.IntegerField()
     points_discount = serializers.DecimalField(max_digits=12, decimal_places=2)
     discount_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    prices_include_tax = serializers.BooleanField(help_text="The store's market prices with tax included.")
     tax_added = serializers.DecimalField(
         max_digits=12, decimal_places=2, help_text="Tax on top of the prices (markets whose prices exclude it), else 0."
     )
     total = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="What the tenders paid.")
+    taxes = serializers.SerializerMethodField(
+        help_text="The receipt's tax per rate (lowest first); empty when the store's market taxes nothing."
+    )
     points_earned = serializers.IntegerField()
     customer_id = serializers.IntegerField(allow_null=True)
+
+    @extend_schema_field(TaxRateOutput(many=True))
+    def get_taxes(self, order) -> list[dict]:
+        return TaxRateOutput(tax_breakdown(order), many=True).data
 
 
 class PosSaleBatchInput(StrictSerializer):

@@ -33,11 +33,12 @@ from orders.services._common import actor_or_none, audit, currency, record_statu
 from orders.services.carts import close_cart
 from orders.services.discounts import Discounts, redeem_discounts
 from orders.services.payments import TenderRequest, authorize_payments
+from orders.services.taxes import quote_tax_for
 from retail.domain.channel import Channel
 from retail.domain.money import Money, allocate, money
 from retail.errors import RetailCode
 from retail.models import Store, User
-from retail.tax_providers import TaxItem, TaxNotSetUp, TaxQuote, TaxRequest, TaxServiceUnavailable, quote_tax
+from retail.tax_providers import TaxItem, TaxQuote, TaxRequest
 
 # Reservations outlive the pick-up hold (picking + hold window); expiry of the pick-up releases them.
 PICKUP_RESERVATION_SLACK = timedelta(days=14)
@@ -405,24 +406,6 @@ def compute_tax(*, order: Order, lines: list[PricedLine], shares: list[Decimal],
         reference=order.number,
     )  # fmt: skip
     return quote_tax_for(request)
-
-
-def quote_tax_for(request: TaxRequest) -> TaxQuote:
-    """The provider's quote, its refusals as the orders app's errors (checkout, assisted orders, the till)."""
-    try:
-        return quote_tax(request)
-    except TaxNotSetUp as exc:
-        raise OrderError(
-            f"{request.store.name} cannot sell this yet: {exc.message}. Head office sets up the market's tax.",
-            code=OrderCode.TAX_UNAVAILABLE,
-            extra={"store": request.store.code, "tax_classes": exc.tax_classes},
-        ) from None
-    except TaxServiceUnavailable:
-        raise OrderError(
-            "The tax could not be worked out just now, so nothing was sold. Try again in a minute.",
-            code=OrderCode.TAX_SERVICE_UNAVAILABLE,
-            extra={"store": request.store.code},
-        ) from None
 
 
 def record_lines(

@@ -37,8 +37,10 @@ from orders.services._common import currency
 from orders.services.assisted import settle_at_till
 from orders.services.discounts import redeem_discounts
 from orders.services.payments import GIFT_CARD_PROVIDER, POS_PROVIDER
-from retail.domain.money import allocate, money
+from orders.services.taxes import quote_tax_for
+from retail.domain.money import Money, allocate, money
 from retail.models import AuditEvent, PosDevice
+from retail.tax_providers import TaxItem, TaxQuote, TaxRequest
 
 LEDGER_TENDERS = ("store_credit", "gift_card")  # paid from our own ledgers: each receipt in its own savepoint
 TENDER_METHODS = {
@@ -113,7 +115,6 @@ def _check(
             fields[f"lines.{index}"] = errors
         else:
             lines.append((variant, quantity, unit_price, discount))
-    total = sum((money(u * q) - d for _, q, u, d in lines), Decimal("0.00"))
     tenders = []
     for index, tender in enumerate(sale.tenders):
         errors = []
@@ -132,19 +133,40 @@ def _check(
         for name in ("offer_code", "points"):
             if getattr(sale, name):
                 fields[name] = [f"{name} needs the customer's card, phone or email."]
-    if not any(k.startswith(("tenders", "lines")) for k in fields):
-        paid = sum((a for _, a, _ in tenders), Decimal("0.00"))
-        if sale.redeems:  # the offer and points are known once redeemed: checked then (_redeem)
-            if paid > total:
-                fields["tenders"] = [f"Tenders add up to {paid}, more than the lines' {total}."]
-        elif paid != total:
-            fields["tenders"] = [f"Tenders add up to {paid}, the lines to {total}."]
     if fields:
         first = next(iter(fields.items()))
         raise OrderError(
             f"The sale was not recorded: {first[0]}: {first[1][0]}", code=OrderCode.INVALID_SALE, fields=fields
         )
     return lines, tenders
+
+
+def _tax(*, store, sale: PosSale, lines: list, now) -> TaxQuote:
+    """The tax of the till's lines after their discounts, on the store's day of the sale (the provider's:
+    orders.services.taxes); added on top of the lines where the market's prices exclude it."""
+    request = TaxRequest(
+        store=store,
+        day=store.local(sale.sold_at or now).date(),
+        currency=currency(),
+        items=tuple(
+            TaxItem(Money(money(u * q) - d, currency()), v.product.tax_class_id, sku=v.sku, quantity=q)
+            for v, q, u, d in lines
+        ),
+        reference=f"pos:{store.code}:{(sale.receipt_number or '').strip()}",
+    )
+    return quote_tax_for(request)
+
+
+def _check_paid(*, lines: list, tenders: list, tax: TaxQuote) -> None:
+    """The tenders pay the lines exactly, with the tax added on top where the market's prices exclude it."""
+    total = sum((money(u * q) - d for _, q, u, d in lines), Decimal("0.00")) + tax.tax_added
+    paid = sum((a for _, a, _ in tenders), Decimal("0.00"))
+    if paid != total:
+        with_tax = f" with {tax.tax_added} of tax" if tax.tax_added else ""
+        message = f"Tenders add up to {paid}, the lines to {total}{with_tax}."
+        raise OrderError(
+            f"The sale was not recorded: tenders: {message}", code=OrderCode.INVALID_SALE, fields={"tenders": [message]}
+        )
 
 
 MAX_BATCH = 100
@@ -171,6 +193,7 @@ class _Pending:
     customer: object = None
     order: Order | None = None
     gross: list = field(default_factory=list)
+    tax: TaxQuote | None = None  # for a sale that redeems an offer or points, once they are (_redeem)
 
 
 def _identity(sale: PosSale) -> dict:
@@ -207,6 +230,7 @@ def record_pos_sales(*, device: PosDevice, sales: list[PosSale]) -> list[PosResu
     points and timeline, so a batch costs about the statements of one receipt (23 for a member).
     """
     store = device.store
+    now = timezone.now()
     results: list[PosResult | None] = [None] * len(sales)
     receipts = [(sale.receipt_number or "").strip() for sale in sales]
     stored = {o.receipt_number: o for o in Order.objects.filter(store=store, receipt_number__in=set(receipts) - {""})}
@@ -226,11 +250,15 @@ def record_pos_sales(*, device: PosDevice, sales: list[PosSale]) -> list[PosResu
         try:
             lines, tenders = _check(sale, by_code)
             identity = _identity(sale)
+            tax = None
+            if not sale.redeems:  # a sale that redeems is taxed after its discounts (_redeem)
+                tax = _tax(store=store, sale=sale, lines=lines, now=now)
+                _check_paid(lines=lines, tenders=tenders, tax=tax)
         except OrderError as exc:
             results[index] = PosResult(receipt, "rejected", error=exc)
             continue
         first[receipt] = index
-        pending.append(_Pending(index, sale, receipt, lines, tenders, identity))
+        pending.append(_Pending(index, sale, receipt, lines, tenders, identity, tax=tax))
     if pending:
         with transaction.atomic():
             _store(device=device, pending=pending, results=results)
@@ -334,10 +362,13 @@ def _store(*, device: PosDevice, pending: list[_Pending], results: list) -> None
     rows = OrderLine.objects.bulk_create(
         OrderLine(order=p.order, fulfillment=f, line_number=i + 1, variant=v, sku=v.sku, name=v.product.name[:200],
                   size=v.size, colour=v.colour, category=v.product.category.name[:80], quantity=q, unit_price=u,
-                  discount=d, total=p.gross[i] - d, picked_quantity=q)
+                  discount=d, total=tax.gross.amount if tax else p.gross[i] - d, picked_quantity=q,
+                  net=tax.net.amount if tax else None, tax_rate=tax.rate if tax else None,
+                  tax_amount=tax.tax.amount if tax else None)
         for p, f in zip(done, fulfillments, strict=True)
-        for i, (v, q, u, d) in enumerate(p.lines)
+        for i, ((v, q, u, d), tax) in enumerate(zip(p.lines, p.tax.lines or [None] * len(p.lines), strict=True))
     )  # fmt: skip
+    _attach_lines(done, rows)
     Payment.objects.bulk_create(payment for p in done for payment in p.order._pos_payments)
     StatusChange.objects.bulk_create(
         StatusChange(order=p.order, fulfillment=f, to_status=Fulfillment.Status.COLLECTED, actor_label="system",
@@ -360,6 +391,17 @@ def _store(*, device: PosDevice, pending: list[_Pending], results: list) -> None
         raise OrderError(exc.message, code=exc.code, extra=exc.extra) from None
     _loyalty_and_timeline(store=store, done=done, rows=rows, accounts=accounts, post=post_purchase_points,
                           points_for=purchase_points, now=now)  # fmt: skip
+
+
+def _attach_lines(done: list[_Pending], rows: list[OrderLine]) -> None:
+    """Hand each order its lines as if prefetched: the till's answer shows its tax per rate without a query."""
+    lines_of: dict[int, list[OrderLine]] = {}
+    for row in rows:
+        lines_of.setdefault(row.order_id, []).append(row)
+    for p in done:
+        queryset = p.order.lines.all()
+        queryset._result_cache, queryset._prefetch_done = lines_of.get(p.order.pk, []), True
+        p.order._prefetched_objects_cache = {**getattr(p.order, "_prefetched_objects_cache", {}), "lines": queryset}
 
 
 def _insert_orders(*, device: PosDevice, pending: list[_Pending], accounts: dict, now, results: list) -> list[_Pending]:
@@ -409,9 +451,10 @@ def _new_order(*, device: PosDevice, p: _Pending, accounts: dict, now) -> Order:
     p.gross = [money(u * q) for _, q, u, _ in p.lines]
     subtotal = sum(p.gross, Decimal("0.00"))
     discount = sum((d for *_, d in p.lines), Decimal("0.00"))
+    tax_added = p.tax.tax_added if p.tax is not None else Decimal("0.00")
     points = 0
     if customer is not None and subtotal - discount >= 1:
-        points = purchase_points(accounts[customer.pk], subtotal - discount)
+        points = purchase_points(accounts[customer.pk], subtotal - discount)  # on the prices, not on tax added
     return Order(
         number=new_order_number(),  # unique by constraint; a clash is drawn again once, then reported
         customer=customer,
@@ -425,7 +468,9 @@ def _new_order(*, device: PosDevice, p: _Pending, accounts: dict, now) -> Order:
         subtotal=subtotal,
         discount_total=discount,
         offer_discount=discount,
-        total=subtotal - discount,
+        prices_include_tax=p.tax.prices_include_tax if p.tax is not None else True,
+        tax_added=tax_added,
+        total=subtotal - discount + tax_added,
         points_earned=points,
         receipt_number=p.receipt,
         device=device,
@@ -473,21 +518,26 @@ def _redeem(*, order: Order, p: _Pending, accounts: dict) -> list:
     order.offer_discount += discounts.offer
     order.points_redeemed, order.points_discount = discounts.points_redeemed, discounts.points
     order.discount_total += discounts.total
-    order.total -= discounts.total
-    order.points_earned = purchase_points(accounts[p.customer.pk], order.total) if order.total >= 1 else 0
+    lines = p.lines
+    if discounts.total:
+        shares = allocate(discounts.total, [money(u * q) - d for _, q, u, d in p.lines])
+        lines = [(v, q, u, d + share) for (v, q, u, d), share in zip(p.lines, shares, strict=True)]
+    # taxed after the discounts: where the market's prices exclude tax, it is added on what is left
+    p.tax = _tax(store=order.store, sale=sale, lines=lines, now=order.updated_at)
+    order.prices_include_tax, order.tax_added = p.tax.prices_include_tax, p.tax.tax_added
+    goods = order.subtotal - order.discount_total
+    order.total = goods + order.tax_added
+    order.points_earned = purchase_points(accounts[p.customer.pk], goods) if goods >= 1 else 0
     paid = sum((money(t["amount"]) for t in sale.tenders), Decimal("0.00"))
     if paid != order.total:
+        with_tax = f" with {order.tax_added} of tax" if order.tax_added else ""
         raise OrderError(
-            f"The sale was not recorded: tenders add up to {paid}, the sale to {order.total} after the offer "
-            "and points.",
+            f"The sale was not recorded: tenders add up to {paid}, the sale to {order.total}{with_tax} after the "
+            "offer and points.",
             code=OrderCode.INVALID_SALE,
-            fields={"tenders": [f"Tenders add up to {paid}, the sale to {order.total}."]},
+            fields={"tenders": [f"Tenders add up to {paid}, the sale to {order.total}{with_tax}."]},
         )
-    net = [money(u * q) - d for _, q, u, d in p.lines]
-    if not discounts.total:
-        return p.lines
-    shares = allocate(discounts.total, net)
-    return [(v, q, u, d + share) for (v, q, u, d), share in zip(p.lines, shares, strict=True)]
+    return lines
 
 
 def _payments(*, order: Order, p: _Pending, now) -> list[Payment]:

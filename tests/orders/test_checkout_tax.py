@@ -10,13 +10,14 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from customers.services.loyalty import assign_offer
+from inventory.models import StockLevel
 from orders.errors import OrderError
-from orders.models import Order, OrderLine
+from orders.models import Order, OrderLine, Payment
 from retail.domain.channel import Channel
 from retail.domain.money import Money, format_money
 from retail.domain.tax import TaxableLine, compute_tax
 from retail.markets import save_market, save_tax_class, save_tax_rate
-from retail.models import Market, TaxClass, TaxRate
+from retail.models import IdempotencyKey, Market, TaxClass, TaxRate
 from retail.models.tax import STANDARD
 from tests.customers.factories import OfferFactory
 
@@ -185,3 +186,54 @@ def test_the_receipt_of_a_tax_exclusive_order_shows_net_then_tax_per_rate(
     for amount in (Decimal("149.99"), Decimal("34.50"), Decimal("184.49")):
         assert format_money(amount, order.currency) in row
     assert sum(line.tax_amount for line in lines) == Decimal("34.50")
+
+
+def test_a_tax_service_that_does_not_answer_is_a_retryable_503_that_keeps_nothing(
+    poland, shopper, shopper_user, shirt, store, api_client, settings
+):
+    # given an external tax service, down, and a shopper with an offer
+    settings.TAX_PROVIDER = "retail.tax_providers.TestTaxService"
+    settings.TAX_TEST_SERVICE_DOWN = True
+    assign_offer(offer=OfferFactory(code="ten", channels=[Channel.APP.value]), customer=shopper)
+    api_client.force_authenticate(shopper_user)
+    body = {
+        "channel": "app",
+        "lines": [{"sku": shirt.sku, "quantity": 2}],
+        "fulfillment": {"kind": "pickup", "store": store.code},
+        "payments": [{"method": "card", "token": "tok_visa_4242"}],
+        "offer_code": "ten",
+    }
+
+    # when the shopper checks out
+    response = api_client.post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="tax-1")
+
+    # then 503 with a code to retry on; no order, reservation, payment, offer use or stored answer was kept
+    assert (response.status_code, response.json()["code"]) == (503, "tax_service_unavailable")
+    assert not Order.objects.exists()
+    assert StockLevel.objects.get(variant=shirt, location=store).reserved == 0
+    assert not Payment.objects.exists()
+    assert not IdempotencyKey.objects.filter(key="tax-1").exists()
+    # and once the service answers, the same request goes through with its tax
+    settings.TAX_TEST_SERVICE_DOWN = False
+    again = api_client.post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="tax-1")
+    assert again.status_code == 201, again.json()
+
+
+def test_an_external_service_taxes_a_us_store_on_top_of_its_prices(poland, place_pickup, shirt, store, settings):
+    # given the store in New York, its market pricing without tax, and the test service's rates
+    settings.TAX_PROVIDER = "retail.tax_providers.TestTaxService"
+    poland.prices_include_tax = False
+    save_market(market=poland, actor=None)
+    store.country = "US"
+    store.save(update_fields=["country"])
+
+    # when 3 shirts (90.00) are ordered: 8.875% is 7.99
+    order = place_pickup([(shirt.sku, 3)])
+
+    # then
+    order.refresh_from_db()
+    line = OrderLine.objects.get(order=order)
+    assert (line.net, line.tax_rate, line.tax_amount, line.total) == (
+        Decimal("90.00"), Decimal("8.875"), Decimal("7.99"), Decimal("97.99")
+    )  # fmt: skip
+    assert (order.tax_added, order.total) == (Decimal("7.99"), Decimal("97.99"))

@@ -50,6 +50,12 @@ class ReturnLineOutput(serializers.Serializer):
     verdict = serializers.CharField(help_text="eligible, or approval (a manager must accept it).")
     explanation = serializers.CharField(help_text="The policy's verdict in words.")
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    tax_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The tax within the amount, given back with it; null when the sale recorded none.",
+    )
     fee = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 

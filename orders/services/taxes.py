@@ -1,0 +1,24 @@
+"""The tax of a sale's lines, from the tax provider (retail.tax_providers), as the orders app's errors:
+checkout, assisted orders and the till ask here, so every channel refuses the same way."""
+
+from orders.errors import OrderCode, OrderError
+from retail.tax_providers import TaxNotSetUp, TaxQuote, TaxRequest, TaxServiceUnavailable, quote_tax
+
+
+def quote_tax_for(request: TaxRequest) -> TaxQuote:
+    """The provider's quote. `tax_unavailable` (409) when the market has no rate for an item's class;
+    `tax_service_unavailable` (503) when the provider does not answer. Callers ask before writing."""
+    try:
+        return quote_tax(request)
+    except TaxNotSetUp as exc:
+        raise OrderError(
+            f"{request.store.name} cannot sell this yet: {exc.message}. Head office sets up the market's tax.",
+            code=OrderCode.TAX_UNAVAILABLE,
+            extra={"store": request.store.code, "tax_classes": exc.tax_classes},
+        ) from None
+    except TaxServiceUnavailable:
+        raise OrderError(
+            "The tax could not be worked out just now, so nothing was sold. Try again in a minute.",
+            code=OrderCode.TAX_SERVICE_UNAVAILABLE,
+            extra={"store": request.store.code},
+        ) from None
