@@ -21,6 +21,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--scale", default="small", choices=["tiny", "small"], help="the dataset (the replica copies it)"
     )
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--events-per-second", type=float, default=30,
+        help="beside the HTTP load, benchmarks/event_load.py's tills, deliveries and profile edits (0: none)",
+    )  # fmt: skip
     parser.add_argument("--rebuild", action="store_true", help="drop the cluster database and build it again")
     parser.add_argument("--keep", action="store_true", help="keep the hosts' logs and configuration (printed)")
     parser.add_argument(
@@ -55,6 +59,10 @@ def print_summary(s: dict) -> None:
     say(f"  5xx:        {h['5xx_seen']} seen ({h['5xx_in_flight_on_killed_host']} in flight on the killed host, "
         f"{h['unexplained_5xx']} otherwise); client retries {h['retries']}; unanswered after retries "
         f"{h['unanswered']}; other errors {h['errors']}")  # fmt: skip
+    if f := s["feeds"]:
+        say(f"  feeds:      {f['receipts_per_s']} receipts/s, {f['delivery_lines_per_s']} delivery lines/s, "
+            f"{f['profile_changes_per_s']} profile edits/s straight to the primary; {f['events_per_s']} events/s "
+            f"written in all, errors {f['errors']}")  # fmt: skip
     say(f"  reports:    by source {r['reports_by_source']}; replica caught up after restart: {r['caught_up']}")
     say(f"  outbox:     {d['outbox_delivered']}/{d['outbox_messages']} messages delivered "
         f"({d['outbox_redelivered']} needed a second attempt), drained in {s['drain']['seconds']} s")  # fmt: skip

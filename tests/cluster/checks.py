@@ -136,6 +136,8 @@ def failures(summary: dict) -> list[str]:
     for name, n in summary["ledgers"].items():
         if n:
             out.append(f"{n} {name} row(s) disagree with their ledger")
+    if summary["feeds"].get("errors"):
+        out.append(f"the event feeds failed {summary['feeds']['errors']} time(s): {summary['feeds']}")
     if not summary["replica"]["caught_up"]:
         out.append("the restarted replica did not catch up with the primary")
     return out

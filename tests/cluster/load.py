@@ -18,12 +18,14 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from benchmarks.load import CLASSES, Client, LoadClass, Request, _get, _post
+from benchmarks.load import CLASSES, Client, LoadClass, Request, _checkout, _get, _post
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 RETRIES = 3
-IDEMPOTENT_POSTS = frozenset({"app.checkout", "app.cancel", "pos.sale", "app.events"})
-IDEMPOTENT_KEYS = frozenset({"app.checkout", "app.cancel"})  # a 409 on a retry: the first is still running
+IDEMPOTENT_POSTS = frozenset({"app.checkout", "app.pickup", "app.cancel", "pos.sale", "app.events"})
+IDEMPOTENT_KEYS = frozenset(
+    {"app.checkout", "app.pickup", "app.cancel"}
+)  # a 409 on a retry: the first is still running
 SOURCE = re.compile(rb'data-figures-source="([a-z_]+)"')
 
 
@@ -46,11 +48,22 @@ class PlacedOrders:
         return _post(f"/api/v1/orders/{number}/cancel/", {"reason": "changed my mind"}, headers)
 
 
+def pickup_class() -> LoadClass:
+    """More pick-up checkouts than the load's mix (its own class, the same request): orders to cancel."""
+    return LoadClass(
+        "app.pickup",
+        4,
+        "POST /api/v1/orders/: the app checkout again, for shoppers who then cancel (Idempotency-Key)",
+        _checkout,
+        expect=frozenset({201}),
+    )
+
+
 def cancel_class(placed: PlacedOrders) -> LoadClass:
     """A shopper cancels a pick-up placed in the run: stock released, payment voided, an e-mail sent."""
     return LoadClass(
         "app.cancel",
-        2,
+        4,
         "POST /api/v1/orders/<number>/cancel/ (Idempotency-Key) of an order the run placed (GET /me/orders/ before)",
         placed.cancel,
     )
@@ -110,7 +123,7 @@ def client_class(journal: Journal, *extra: LoadClass, placed: PlacedOrders) -> t
                 time.sleep(0.25 * attempt)
             if status >= 500:
                 journal.note("unanswered", cls=name, method=request.method, status=status)
-            if name == "app.checkout" and status == 201:
+            if name in ("app.checkout", "app.pickup") and status == 201:
                 placed.keep(request.headers["X-Session-Token"], body)
             if name == "portal.insights" and (found := SOURCE.search(body)):
                 journal.note("source", source=found.group(1).decode())

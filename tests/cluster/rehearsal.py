@@ -17,12 +17,12 @@ from collections import Counter
 from pathlib import Path
 
 from tests.cluster import checks, hosts
-from tests.cluster.load import Journal, PlacedOrders, cancel_class, client_class, reports_class
+from tests.cluster.load import Journal, PlacedOrders, cancel_class, client_class, pickup_class, reports_class
 
 WEB_HOSTS = 2
 WEB_WORKERS = 2  # per host: two sync workers each on this 2-core machine (docs/deploy.md 2.1)
 CELERY_CONCURRENCY = 2
-TRAP_WAIT_FRACTION = 0.25  # how long (of the run) the kill waits for worker-2 to be sending an e-mail
+TRAP_WAIT_FRACTION = 0.2  # how long (of the run) the kill waits for worker-2 to be sending an e-mail
 KILL_WINDOW_S = 5.0  # a 5xx this soon after a host was killed was in flight on it
 LEASE_S = 15  # outbox and webhooks leases: what a killed worker held is handed on this soon
 # when, as fractions of the load's duration, each fault happens
@@ -150,6 +150,7 @@ def run(options: argparse.Namespace, log) -> dict:
         django.setup()
         from django.db import connection
 
+        from benchmarks import event_load
         from benchmarks.build import ensure_dataset
         from benchmarks.load import cleanup_actors, drive, prepare_actors, summarise
         from benchmarks.registry import discover
@@ -177,6 +178,13 @@ def run(options: argparse.Namespace, log) -> dict:
         actors = prepare_actors(concurrency=options.concurrency, seed=options.seed, log=log)
         stack.callback(lambda: (connection.close(), cleanup_actors(actors), drop_subscription(), connection.close()))
         stack.callback(lambda: [p.stop() for p in reversed(every)])  # first of all: no host writes during clean-up
+        feeds = None
+        if options.events_per_second:  # tills' batches, goods received, profile edits: straight to the primary
+            event_load.cleanup()
+            event_load.prepare(skus=200, customers=100)
+            stack.callback(event_load.cleanup)
+            feeds = event_load.Load(events=True, mix=event_load.Mix(options.events_per_second),
+                                    seconds=options.duration)  # fmt: skip
         manager = make_manager(actors.staff[0]["store"])
         subscription = make_subscription()
         marks = checks.Marks.now()
@@ -212,7 +220,7 @@ def run(options: argparse.Namespace, log) -> dict:
         # the load, in the background; the faults, on schedule, here
         journal = Journal()
         placed = PlacedOrders()
-        clients = client_class(journal, cancel_class(placed), reports_class(manager), placed=placed)
+        clients = client_class(journal, pickup_class(), cancel_class(placed), reports_class(manager), placed=placed)
         result: dict = {}
         stop = threading.Event()
 
@@ -221,19 +229,26 @@ def run(options: argparse.Namespace, log) -> dict:
                                    max_requests=options.max_requests, seed=options.seed, stop=stop,
                                    client_class=clients)  # fmt: skip
 
+        if feeds is not None:  # benchmarks/event_load.py's writers, without its publisher: the workers publish
+            stack.callback(feeds.stop)
+            feeds.start(roles=[role for role in event_load.ROLES if role != "publisher"])
+            connection.close()
         driver = threading.Thread(target=load, name="cluster-load", daemon=True)
         journal.started = time.monotonic()
         driver.start()
-        timeline, kills = [], []
+        timeline, kills, late = [], [], 0.0
         try:
             for fraction, what in SCHEDULE:
-                while time.monotonic() < journal.started + fraction * options.duration and driver.is_alive():
+                # every fault after the kill moves by the time the kill waited for an e-mail in flight
+                while time.monotonic() < journal.started + fraction * options.duration + late and driver.is_alive():
                     time.sleep(0.05)
                 at = round(time.monotonic() - journal.started, 1)
                 if what.startswith("kill"):
                     # worker-2 dies while sending an e-mail (the relay holds its answer), if one comes soon
                     sink.trap(workers[1].process.pid)
+                    waited = time.monotonic()
                     caught = sink.trapped.wait(TRAP_WAIT_FRACTION * options.duration)
+                    late = time.monotonic() - waited
                     what += " (worker-2 mid-delivery of an e-mail)" if caught else " (no e-mail in flight on worker-2)"
                     at = round(time.monotonic() - journal.started, 1)
                     kills.append(time.monotonic() - journal.started)
@@ -255,6 +270,8 @@ def run(options: argparse.Namespace, log) -> dict:
         finally:
             stop.set()
             driver.join(timeout=90)
+        fed = feeds.stop() if feeds is not None else {}
+        connection.close()
         samples, errors, _reconnects, wall = result["load"]
         summary = summarise(samples, errors, wall, mix=clients.classes)
         log(f"load done: {summary['overall']['count']} requests in {wall:.0f} s; draining the outbox")
@@ -313,6 +330,7 @@ def run(options: argparse.Namespace, log) -> dict:
                 "caught_up": replica_caught_up,
                 "replay_wait_s": round(replay, 2) if replay is not None else None,
             },
+            "feeds": fed,
             "drain": {"seconds": drained, "limit_s": options.drain, "left": left},
             "deliveries": checks.deliveries(marks, received=sink.keys(), subscription_id=subscription),
             "ledgers": checks.ledgers(),

@@ -18,7 +18,7 @@ import pytest
 pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-DURATION_S = 40
+DURATION_S = 45
 CONCURRENCY = 6
 TIMEOUT_S = 600  # ~2 minutes on a quiet machine; a busy one copies the server for the replica slowly
 
