@@ -20,6 +20,11 @@ from retail.replica import reporting_db
 ZERO = Decimal("0.00")
 
 
+def today(*, now=None) -> date:
+    """Head office's today (the chain's clock): the day of what is owed now (gift card liabilities)."""
+    return (now or timezone.now()).astimezone(chain_zone()).date()
+
+
 def conversion_day(period: Period, *, now=None) -> date:
     """The day whose rates convert the period: its last day, or today (head office's) if later."""
     today = (now or timezone.now()).astimezone(chain_zone()).date()
@@ -63,10 +68,10 @@ class Converter:
         return f"1 {currency} = {c.rate.normalize():f} {self.reporting} (rate from {since})"
 
 
-def converter(period: Period, currencies) -> Converter:
-    """The rates of `currencies` for `period`, read on the report's database: two queries whatever
-    the number of rows or currencies (the home currency, the rates)."""
-    day = conversion_day(period)
+def converter(period: Period, currencies, *, day: date | None = None) -> Converter:
+    """The rates of `currencies` for `period` (on `day` if given), read on the report's database: two
+    queries whatever the number of rows or currencies (the home currency, the rates)."""
+    day = day or conversion_day(period)
     reporting = reporting_currency(using=reporting_db())
     rates = rates_on(currencies=set(currencies), day=day, using=reporting_db(), reporting=reporting)
     return Converter(reporting, day, rates)

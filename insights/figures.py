@@ -127,8 +127,8 @@ FIGURES: dict[str, Figure] = {
             "refund-methods",
             "returns",
             "Refund method",
-            selectors.refund_methods,
-            ("method", "label", "returns", "share", "amount"),
+            converted_csv_rows(selectors.refund_methods, ("amount",)),
+            ("method", "label", "currency", "returns", "share", "amount", *_CONVERTED[:3], "amount_converted"),
         ),
         Figure(
             "stock",

@@ -184,17 +184,26 @@ def returns(period: Period) -> dict:
     reasons = selectors.returns_by_reason(period)
     matrix = selectors.returns_channel_matrix(period)
     methods = selectors.refund_methods(period)
+    rates = currencies.converter(period, {m["currency"] for m in methods})
+    methods = currencies.with_converted(methods, ("amount",), rates)
+    refunded = currencies.by_currency(methods, ("amount",), rates, count="returns")
+    by_method: dict[str, Decimal] = {}
+    for m in methods:
+        if m["amount_converted"] is not None:
+            by_method[m["label"]] = by_method.get(m["label"], Decimal("0.00")) + m["amount_converted"]
+    in_currency = f" in {rates.reporting}" if refunded["several"] else ""
     return {
         "reasons": reasons,
         "matrix": matrix,
         "methods": methods,
+        "refunded": refunded,
         "units_sold": reasons[0]["units_sold"] if reasons else None,
         "chart_reasons": charts.bar_chart(
             [(r["label"], r["units"]) for r in reasons], title="Units returned by reason", colours=["#c77c0e"]
         ),
         "chart_methods": charts.bar_chart(
-            [(m["label"], m["amount"]) for m in methods],
-            title="Refunded by method",
+            list(by_method.items()),
+            title=f"Refunded by method{in_currency}",
             colours=charts.PALETTE,
             value_format=charts.money_label,
         ),
@@ -258,7 +267,14 @@ def giftcards(period: Period) -> dict:
         by_currency.setdefault(r["currency"], []).append(r)
     if not by_currency:  # no card in the period: the deployment's currency, its figures empty
         by_currency[settings.CURRENCY] = []
-    return {"rows": rows, "currencies": [_giftcards_block(code, block) for code, block in by_currency.items()]}
+    # What is owed now, converted at today's rates (a liability is measured now, not at the period's end).
+    rates = currencies.converter(period, set(by_currency), day=currencies.today())
+    owed = currencies.by_currency(rows, ("issued", "outstanding", "breakage"), rates, count="cards")
+    return {
+        "rows": rows,
+        "owed": owed,
+        "currencies": [_giftcards_block(code, block) for code, block in by_currency.items()],
+    }
 
 
 def _giftcards_block(currency: str, rows: list[dict]) -> dict:
@@ -295,8 +311,10 @@ def _giftcards_block(currency: str, rows: list[dict]) -> dict:
 
 def tax(period: Period) -> dict:
     rows = selectors.tax_by_market(period)
+    rates = currencies.converter(period, {r["currency"] for r in rows})
     return {
         "rows": rows,
+        "totals": currencies.by_currency(rows, ("net", "tax", "gross", "returned_tax", "tax_due"), rates),
         "chart_due": charts.bar_chart(
             [(f"{r['market']} {r['rate'].normalize():f}% {r['currency']}", r["tax_due"]) for r in rows],
             title="Tax due per market and rate",

@@ -115,24 +115,31 @@ def _channel_order(name: str) -> tuple:
     return (order.index(name) if name in order else len(order), name)
 
 
+# A return is refunded in its order's currency; a receipt-less one in its store's market's.
+RETURN_CURRENCY = Coalesce(F("order__currency"), F("store__market__currency"))
+
+
 def refund_methods(period: Period) -> list[dict]:
-    """Refunded or exchanged returns received in the period, per refund method. One query."""
+    """Refunded or exchanged returns received in the period, per refund method and currency (amounts
+    of two currencies are never added; the share is of the number of returns). One query."""
     labels = dict(ReturnRequest.RefundMethod.choices)
     rows = list(
         received_returns(period)
         .filter(status__in=ReturnRequest.DONE_STATUSES)
-        .values("refund_method")
+        .annotate(currency=RETURN_CURRENCY)
+        .values("refund_method", "currency")
         .annotate(returns=Count("pk"), amount=Sum("refund_total"))
-        .order_by("-returns", "refund_method")
+        .order_by("-returns", "refund_method", "currency")
     )
     total = sum(r["returns"] for r in rows)
     return [
         {
             "method": r["refund_method"],
             "label": labels.get(r["refund_method"], r["refund_method"]),
+            "currency": r["currency"],
             "returns": r["returns"],
             "share": _ratio(r["returns"], total),
-            "amount": money(r["amount"] or 0),
+            "amount": money(r["amount"] or 0, r["currency"]),
         }
         for r in rows
     ]

@@ -143,3 +143,54 @@ def test_a_period_still_open_converts_at_todays_rate():
     from insights.currencies import conversion_day
 
     assert conversion_day(Period(start=date(2026, 10, 1), end=date(2999, 1, 1))) < date(2999, 1, 1)
+
+
+def test_refunds_by_method_keep_each_currency_and_total_converted(superuser_client, chain, warsaw):
+    pln_rate()
+    # when
+    methods = selectors.refund_methods(october())
+    data = pages.returns(october())
+    # then the card refunds are 30.00 EUR and 100.00 PLN, never 130
+    original = {m["currency"]: m["amount"] for m in methods if m["method"] == "original"}
+    assert original == {"EUR": D("30.00"), "PLN": D("100.00")}
+    # and the total in euros: 30 + 60 + 15 + 23.15 (100 PLN at 0.2315)
+    assert data["refunded"]["total"]["amount"] == D("128.15")
+    page = superuser_client.get(f"{URL}?{OCT}&section=returns").content.decode()
+    assert "Total in EUR" in page and "1 PLN = 0.2315 EUR (rate from 1 Oct 2026)" in page
+    csv_rows = list(csv.DictReader(io.StringIO(b"".join(
+        superuser_client.get(f"{URL}csv/refund-methods/?{OCT}").streaming_content).decode())))  # fmt: skip
+    pln = next(r for r in csv_rows if r["currency"] == "PLN")
+    assert (pln["amount"], pln["amount_converted"], pln["reporting_currency"]) == ("100.00", "23.15", "EUR")
+
+
+def test_gift_card_liabilities_owed_now_in_the_reporting_currency(superuser_client, chain, warsaw):
+    from tests.insights.test_giftcards import card
+
+    # given a 50 EUR card and a 100 PLN card, and today's PLN rate
+    pln_rate()
+    card("50.00")
+    card("100.00", currency="PLN", store=warsaw)
+    # when
+    owed = pages.giftcards(october())["owed"]
+    # then each in its own money, and what is owed in euros
+    assert {c["currency"]: c["outstanding"] for c in owed["currencies"]} == {"EUR": D("50.00"), "PLN": D("100.00")}
+    assert owed["total"]["outstanding"] == D("73.15") and owed["missing"] == []
+    assert "Owed on gift cards, every currency in EUR" in superuser_client.get(
+        f"{URL}?{OCT}&section=giftcards").content.decode()  # fmt: skip
+
+
+def test_tax_due_per_currency_and_converted(superuser_client, chain, warsaw):
+    from orders.models import OrderLine
+
+    # given a taxed euro line and a taxed złoty line
+    OrderLine.objects.filter(order=chain.orders[2]).update(tax_rate=D("20"), net=D("41.67"), tax_amount=D("8.33"))
+    warsaw_line = OrderLine.objects.filter(order__store=warsaw, order__total=D("200.00"))
+    warsaw_line.update(tax_rate=D("23"), net=D("162.60"), tax_amount=D("37.40"))
+    # when there is no rate yet / then złoty tax is said, not added
+    totals = pages.tax(october())["totals"]
+    assert {c["currency"]: c["tax_due"] for c in totals["currencies"]} == {"EUR": D("8.33"), "PLN": D("37.40")}
+    assert totals["total"]["tax_due"] == D("8.33") and totals["missing"] == ["PLN"]
+    # when head office adds the rate / then the total in euros: 8.33 + 8.66
+    pln_rate()
+    assert pages.tax(october())["totals"]["total"]["tax_due"] == D("16.99")
+    assert "Tax due in EUR" in superuser_client.get(f"{URL}?{OCT}&section=tax").content.decode()

@@ -109,7 +109,7 @@ def test_the_page_shows_the_liability_with_queries_independent_of_the_cards(supe
     with django_assert_num_queries(len(few.captured_queries)):
         html = superuser_client.get(f"{URL}?{OCT}&section=giftcards").content.decode()
     assert "€180.00" in html and "zł7.00" in html and "187.00" not in html
-    assert len(few.captured_queries) <= 8
+    assert len(few.captured_queries) <= 10  # with the reporting currency and the rates owed is converted at
 
 
 def test_a_long_channel_label_is_drawn_whole_inside_the_chart():

@@ -227,7 +227,9 @@ def test_a_merchandiser_reads_insights_in_the_admin(client, chain):
     assert page.status_code == 200
     html = page.content.decode()
     assert "Channel bought \N{MULTIPLICATION SIGN} channel returned" in html and '<svg class="chart"' in html
-    assert read_csv(download)[1:] == [["store_credit", "Store credit", "1", "100.0", "15.00"]]
+    assert read_csv(download)[1:] == [
+        ["store_credit", "Store credit", "EUR", "1", "100.0", "15.00", "EUR", "1", "", "15.00"]
+    ]
 
 
 def test_staff_without_the_permission_are_refused_in_the_admin(client, chain):
