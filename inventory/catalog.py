@@ -6,7 +6,7 @@ import io
 from django.db import transaction
 from django.db.models import QuerySet
 
-from inventory.imports import CATALOG_COLUMNS, CATALOG_OPTIONAL
+from inventory.imports import CATALOG_COLUMNS, CATALOG_OPTIONAL, TEXT_LANGUAGES
 from inventory.models import Product, Variant
 from retail.models import User
 from retail.services import record_audit_event
@@ -34,6 +34,7 @@ def export_catalog(*, products: QuerySet[Product]) -> str:
     variants = (
         Variant.objects.filter(product__in=products.values("pk"))
         .select_related("product__category__parent__parent")
+        .prefetch_related("product__translations")
         .order_by("product__style_code", "sku")
     )
     for v in variants:
@@ -59,6 +60,17 @@ def export_catalog(*, products: QuerySet[Product]) -> str:
                 v.colour,
                 v.price_override if v.price_override is not None else "",
                 "yes" if v.is_active else "no",
+                *_texts(p),
             ]
         )
     return out.getvalue()
+
+
+def _texts(product: Product) -> list[str]:
+    """The product's name and description in each other language, in CATALOG_TEXT_COLUMNS' order."""
+    texts = {t.language: t for t in product.translations.all()}
+    return [
+        getattr(texts[code], part) if code in texts else ""
+        for code in TEXT_LANGUAGES
+        for part in ("name", "description")
+    ]

@@ -9,7 +9,7 @@ style's base price, a variant's own price) is a row of the price ledger, as an e
 """
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from inventory.imports import (
     CATALOG_COLUMNS,
     CATALOG_OPTIONAL,
+    TEXT_LANGUAGES,
     ImportReport,
     RowPlan,
     bool_cell,
@@ -25,7 +26,7 @@ from inventory.imports import (
     price_cell,
     read_csv,
 )
-from inventory.models import Category, PriceChange, Product, Variant
+from inventory.models import Category, PriceChange, Product, ProductTranslation, Variant
 from inventory.pricing import record_price_edits
 from retail.models import User
 from retail.services import record_audit_event
@@ -50,13 +51,15 @@ def import_catalog(
         return report
     with transaction.atomic():
         products, variants = _check_catalog(rows, report)
+        texts = _check_texts(rows, report)
         categories = _resolve_categories(products, rows, report, create=create_categories)
         if report.errors:
             return report
-        plan = _plan_catalog(products, variants, categories, rows, report)
+        plan = _plan_catalog(products, variants, categories, rows, report, texts)
         if dry_run:
             return report
         _write_catalog(plan, categories, actor)
+        _write_texts(plan.texts)
         record_audit_event(
             actor=actor,
             action="catalog.imported",
@@ -260,6 +263,63 @@ def _resolve_categories(
 class CatalogPlan:
     products: dict[str, tuple[Product, dict]]  # style -> (existing or new product, fields to set) when it changes
     variants: list[tuple[Variant | None, str, str, dict]]  # (existing or None, sku, style, fields) when it changes
+    # style -> language -> (name, description) to save, or None: that language's text removed
+    texts: dict[str, dict[str, tuple[str, str | None] | None]] = field(default_factory=dict)
+
+
+def _check_texts(rows: list[tuple[int, dict]], report: ImportReport) -> dict[str, dict]:
+    """The texts of the file's languages per style: name_it / description_it ... A language whose
+    name column is left out is left as it is; an empty name removes that language's text."""
+    if not rows:
+        return {}
+    present = [code for code in TEXT_LANGUAGES if f"name_{code}" in rows[0][1]]
+    texts: dict[str, dict] = {}
+    for line, row in rows:
+        style = row.get("style_code", "")
+        mine = {}
+        for code in present:
+            name, description = row.get(f"name_{code}", ""), row.get(f"description_{code}")
+            if not name and description:
+                report.errors.append(f"line {line}: description_{code} without name_{code}")
+            mine[code] = (name[:200], description) if name else None
+        if style in texts and texts[style] != mine:
+            report.errors.append(f"line {line}: the texts of style {style} differ from its earlier line")
+        texts[style] = mine
+    return texts
+
+
+def _text_changes(texts: dict[str, dict], report_changes: dict[str, list[str]]) -> dict[str, dict]:
+    """The texts that differ from the database's, and their differences added to each style's changes."""
+    current = {
+        (t.product.style_code, t.language): (t.name, t.description)
+        for t in ProductTranslation.objects.filter(product__style_code__in=list(texts)).select_related("product")
+    }
+    planned: dict[str, dict] = {}
+    for style, languages in texts.items():
+        for code, new in languages.items():
+            old = current.get((style, code))
+            if new is not None:  # no description column: the description stays
+                new = (new[0], new[1] if new[1] is not None else (old[1] if old else ""))
+            if new == old:
+                continue
+            planned.setdefault(style, {})[code] = new
+            before, after = (old[0] if old else ""), (new[0] if new else "")
+            report_changes.setdefault(style, []).append(f"name_{code}: {_shown(before)} → {_shown(after)}")
+    return planned
+
+
+def _write_texts(texts: dict[str, dict]) -> None:
+    products = dict(Product.objects.filter(style_code__in=list(texts)).values_list("style_code", "pk"))
+    for style, languages in texts.items():
+        for code, value in languages.items():
+            if value is None:
+                ProductTranslation.objects.filter(product_id=products[style], language=code).delete()
+                continue
+            text = ProductTranslation.objects.filter(product_id=products[style], language=code).first()
+            text = text or ProductTranslation(product_id=products[style], language=code)
+            text.name, text.description = value
+            text.full_clean(validate_unique=False)
+            text.save()
 
 
 def _shown(value) -> str:
@@ -284,7 +344,9 @@ def _differences(obj, fields: dict) -> list[str]:
     return changes
 
 
-def _plan_catalog(products: dict, variants: dict, categories: dict, rows, report: ImportReport) -> CatalogPlan:
+def _plan_catalog(
+    products: dict, variants: dict, categories: dict, rows, report: ImportReport, texts: dict
+) -> CatalogPlan:
     """Each line as create / update / unchanged (into `report`) and what the write must save. The
     only reads are the styles and SKUs of the file, so the dry run and the import agree."""
     current_products = {
@@ -302,6 +364,7 @@ def _plan_catalog(products: dict, variants: dict, categories: dict, rows, report
         product_changes[style] = _differences(product, fields)
         if product_changes[style]:
             plan.products[style] = (product, fields)
+    plan.texts = _text_changes(texts, product_changes)
     for line, row in rows:
         sku = row["sku"]
         data = variants[sku]

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
 
 from inventory.models import StockLevel, Variant
@@ -62,6 +63,10 @@ CATALOG_OPTIONAL = [
     "price_override",
     "active",
 ]
+# The catalog's texts in the other languages (issue 19.1): name_it, description_it, name_pl, ...
+TEXT_LANGUAGES = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+CATALOG_TEXT_COLUMNS = [f"{part}_{code}" for code in TEXT_LANGUAGES for part in ("name", "description")]
+CATALOG_OPTIONAL += CATALOG_TEXT_COLUMNS
 STOCK_COLUMNS = ["sku", "location", "on_hand"]
 STOCK_OPTIONAL = ["safety_stock"]
 _TRUE, _FALSE = {"1", "true", "yes", "y"}, {"", "0", "false", "no", "n"}

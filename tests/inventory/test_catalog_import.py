@@ -293,3 +293,41 @@ def test_the_command_checks_with_the_plan_and_creates_categories_only_when_asked
     assert "line 6: BN-1 create" in out and "new category: Men / Hats" in out
     assert "Checked 5 row(s): 2 would be created, 2 updated, 1 left unchanged. Nothing was written." in out
     assert not Category.objects.filter(slug="men-hats").exists()
+
+
+def test_the_catalog_carries_its_texts_in_other_languages_and_the_export_reads_back(tree):
+    # given a shirt imported with Italian and Polish texts
+    header = "style_code,name,category,base_price,sku,name_it,description_it,name_pl\n"
+    shirt = "OX-1,Oxford shirt,Men/Shirts,39.00,OX-1-M,Camicia Oxford,Oxford di cotone.,Koszula oxford\n"
+    assert import_catalog(text=header + shirt + shirt.replace("OX-1-M", "OX-1-L")).errors == []
+    product = Product.objects.get(style_code="OX-1")
+    texts = {t.language: (t.name, t.description) for t in product.translations.all()}
+    assert texts == {"it": ("Camicia Oxford", "Oxford di cotone."), "pl": ("Koszula oxford", "")}
+
+    # when the Polish name is emptied and the Italian renamed (no description column: it stays)
+    again = (
+        "style_code,name,category,base_price,sku,name_it,name_pl\nOX-1,Oxford shirt,Men/Shirts,39.00,OX-1-M,Camicia,\n"
+    )
+    report = import_catalog(text=again, dry_run=True)
+    assert report.lines[0].changes == ["name_it: 'Camicia Oxford' → 'Camicia'", "name_pl: 'Koszula oxford' → ''"]
+    assert import_catalog(text=again).errors == []
+
+    # then
+    assert {t.language: (t.name, t.description) for t in product.translations.all()} == {
+        "it": ("Camicia", "Oxford di cotone.")
+    }
+    # and the export writes them, and reads back unchanged
+    from inventory.catalog import export_catalog
+
+    text = export_catalog(products=Product.objects.all())
+    assert text.splitlines()[0].endswith(",name_it,description_it,name_pl,description_pl")
+    assert "Camicia,Oxford di cotone.,," in text
+    assert {r.action for r in import_catalog(text=text, dry_run=True).lines} == {"unchanged"}
+    # and a description without a name, or two lines of a style that disagree, are line errors
+    bad = "style_code,name,category,base_price,sku,name_it,description_it\n"
+    bad += "OX-1,Oxford shirt,Men/Shirts,39.00,OX-1-M,,Solo descrizione\n"
+    bad += "OX-1,Oxford shirt,Men/Shirts,39.00,OX-1-L,Camicia,\n"
+    assert import_catalog(text=bad).errors == [
+        "line 2: description_it without name_it",
+        "line 3: the texts of style OX-1 differ from its earlier line",
+    ]
