@@ -4,6 +4,7 @@ Everything is bulk-inserted and drawn from ctx.rng, so a given --seed
 always gives the same chain. Purchases are timeline interactions in the shape orders will write.
 """
 
+import unicodedata
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -32,6 +33,7 @@ from customers.models import (
     Task,
 )
 from customers.services import assign_offer_to_segment, update_rows
+from inventory.seed import local_price
 from retail.bulk import copy_models
 from retail.domain.channel import Channel
 from retail.domain.money import money
@@ -155,8 +157,33 @@ NOTE_TEXTS = [
 ]
 
 
-def _phone(n: int) -> str:
-    return f"+4477009{n:05d}"
+# Shoppers of the Italian and Polish stores have names of there (Polish surnames that do not change
+# with gender), phones of there and read their messages in the market's language.
+NAMES = {
+    "it": (
+        ["Giulia", "Francesca", "Chiara", "Sofia", "Martina", "Alessia", "Elena", "Sara", "Marco", "Luca", "Matteo",
+         "Alessandro", "Lorenzo", "Davide", "Andrea", "Giorgio"],
+        ["Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci", "Marino", "Greco", "Bruno",
+         "Gallo", "Conti", "De Luca", "Costa", "Fontana"],
+    ),
+    "pl": (
+        ["Anna", "Katarzyna", "Magdalena", "Agnieszka", "Zofia", "Maja", "Julia", "Aleksandra", "Piotr", "Krzysztof",
+         "Tomasz", "Paweł", "Michał", "Jakub", "Kacper", "Szymon"],
+        ["Nowak", "Wójcik", "Kowalczyk", "Woźniak", "Mazur", "Krawczyk", "Kaczmarek", "Zając", "Król", "Wieczorek",
+         "Wróbel", "Pawlak", "Walczak", "Stępień", "Dudek", "Adamczyk"],
+    ),
+}  # fmt: skip
+PHONES = {"uk": "+4477009{:05d}", "it": "+39347{:07d}", "pl": "+48512{:06d}"}
+
+
+def _phone(n: int, market: str = "uk") -> str:
+    return PHONES.get(market, PHONES["uk"]).format(n)
+
+
+def _ascii(text: str) -> str:
+    """An e-mail's local part from a name: Wiśniewska -> wisniewska, Paweł -> pawel."""
+    folded = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L"))
+    return folded.encode("ascii", "ignore").decode().replace("'", "").replace(" ", "")
 
 
 @seed_step(order=30, name="customers")
@@ -196,17 +223,23 @@ def seed_customers(ctx: SeedContext) -> None:
     User.objects.filter(pk=demo_user.pk).update(password=demo_password_hash())
     record_verified_email(user=demo_user)  # the demo shopper signed up and typed the code long ago
     ctx.logins.append(("shopper (app/web API)", demo_user.email, "X-Session-Token via /_allauth/app/v1/auth/login"))
-    users, customers, kinds = [], [], []
+    users, customers, kinds, markets = [], [], [], []
+    market_stores = defaultdict(list)  # a shopper shops in the stores of their market, in its currency
+    for store in stores:
+        market_stores[store.market_id].append(store)
     for n in range(total):
-        first, last = ("Grace", "Hopper") if n == 0 else (rng.choice(FIRST), rng.choice(LAST))
         mix = "multi" if n == 0 else rng.choices(["multi", "store", "app", "web"], weights=[60, 20, 10, 10])[0]
         home = stores[0] if n == 0 else rng.choice(stores)
+        market = home.market
+        first_names, last_names = NAMES.get(market.code, (FIRST, LAST))
+        first, last = ("Grace", "Hopper") if n == 0 else (rng.choice(first_names), rng.choice(last_names))
         created = now - timedelta(days=rng.randint(30, 900))
         customer = Customer(
             first_name=first,
             last_name=last,
-            email=f"{first}.{last}{n}@example.com".lower().replace("'", ""),
-            phone=_phone(n + 1),
+            email=f"{_ascii(first)}.{_ascii(last)}{n}@example.com".lower(),
+            phone=_phone(n + 1, market.code),
+            language=market.default_language,
             card_number=f"6000{n + 1:08d}" if mix != "web" or rng.random() < 0.3 else "",
             birthday=date(rng.randint(1955, 2004), rng.randint(1, 12), rng.randint(1, 28))
             if rng.random() < 0.7
@@ -229,6 +262,7 @@ def seed_customers(ctx: SeedContext) -> None:
             customer.user = users[-1]
         customers.append(customer)
         kinds.append(mix)
+        markets.append(market)
     User.objects.bulk_create(users, batch_size=1000)
     # Their logins verified their email when they signed up (sign-in needs it: SECURITY.md F16).
     EmailAddress.objects.bulk_create(
@@ -335,7 +369,8 @@ def seed_customers(ctx: SeedContext) -> None:
         )
         return interactions[-1]
 
-    for customer, mix in zip(customers, kinds, strict=True):
+    for customer, mix, market in zip(customers, kinds, markets, strict=True):
+        nearby = market_stores[market.pk]
         channels = {
             "multi": [Channel.APP, Channel.WEB, Channel.STORE],
             "store": [Channel.STORE],
@@ -355,7 +390,7 @@ def seed_customers(ctx: SeedContext) -> None:
             when = now - timedelta(minutes=rng.randint(10, 540 * 24 * 60))
             variant = rng.choice(by_category[rng.choice(favourite)]) if favourite else None
             if channel == Channel.STORE:
-                add(customer, Channel.STORE, "store_visit", when, store=customer.home_store or rng.choice(stores))
+                add(customer, Channel.STORE, "store_visit", when, store=customer.home_store or rng.choice(nearby))
             elif rng.random() < 0.25:
                 term = rng.choice(WEB_SEARCHES)
                 add(customer, channel, "search", when, subject=term, data={"query": term})
@@ -377,11 +412,11 @@ def seed_customers(ctx: SeedContext) -> None:
             lines = []
             for cat in cats:
                 for v in rng.sample(by_category[cat], k=min(len(by_category[cat]), rng.randint(1, 2))):
-                    price = v.price_override if v.price_override is not None else v.product.base_price
+                    price = local_price(v, market.currency)
                     lines.append({"sku": v.sku, "qty": 1, "amount": str(price), "category": slugs[cat], "size": v.size})
             if not lines:
                 continue
-            store = (customer.home_store or rng.choice(stores)) if channel in {Channel.STORE, Channel.KIOSK} else None
+            store = (customer.home_store or rng.choice(nearby)) if channel in {Channel.STORE, Channel.KIOSK} else None
             number = f"{channel[0].upper()}-{customer.pk:05d}-{p}"
             total_amount = sum(Decimal(line["amount"]) for line in lines)
             row = add(
@@ -391,7 +426,7 @@ def seed_customers(ctx: SeedContext) -> None:
                 when,
                 store=store,
                 subject=number,
-                data={"order_number": number, "total": str(total_amount), "currency": "EUR", "lines": lines},
+                data={"order_number": number, "total": str(total_amount), "currency": market.currency, "lines": lines},
                 associate=customer.assigned_associate if channel == Channel.STORE else None,
             )
             baskets.append((row, lines))

@@ -11,9 +11,19 @@ from django.conf import settings
 from django.utils import timezone
 
 from inventory import services
-from inventory.models import Category, Product, StockLevel, StockMovement, Variant
+from inventory.market_prices import list_for_market
+from inventory.models import (
+    Category,
+    CategoryTranslation,
+    Product,
+    ProductTranslation,
+    StockLevel,
+    StockMovement,
+    Variant,
+    VariantPrice,
+)
 from retail.bulk import copy_models
-from retail.models import Store
+from retail.models import Market, Store, TaxClass
 from retail.seeding import SeedContext, seed_step
 
 TREE = {
@@ -35,6 +45,83 @@ NOUNS = {
     "Kitchen": ["Stoneware mug", "Linen tea towel", "Oak board", "Enamel pan"],
     "Decor": ["Wool cushion", "Glass vase", "Soy candle", "Jute rug"],
 }
+# Italian and Polish texts of the demo catalog (issue 19.1): category names, and each noun (a
+# product's name is "<collection> <noun>": the collection stays as it is, as labels keep them).
+CATEGORY_TEXTS = {
+    "Women": ("Donna", "Damskie"),
+    "Men": ("Uomo", "Męskie"),
+    "Home": ("Casa", "Dom"),
+    "Tops": ("Top e bluse", "Bluzki i topy"),
+    "Dresses": ("Abiti", "Sukienki"),
+    "Knitwear": ("Maglieria", "Dzianina"),
+    "Denim": ("Denim", "Denim"),
+    "Outerwear": ("Capispalla", "Okrycia wierzchnie"),
+    "Shirts": ("Camicie", "Koszule"),
+    "T-shirts": ("T-shirt", "T-shirty"),
+    "Trousers": ("Pantaloni", "Spodnie"),
+    "Bedding": ("Biancheria da letto", "Pościel"),
+    "Bath": ("Bagno", "Łazienka"),
+    "Kitchen": ("Cucina", "Kuchnia"),
+    "Decor": ("Decorazioni", "Dekoracje"),
+}
+NOUN_TEXTS = {
+    "Linen blouse": ("Blusa di lino", "Bluzka lniana"),
+    "Ribbed tank": ("Canotta a coste", "Prążkowana koszulka na ramiączkach"),
+    "Poplin shirt": ("Camicia in popeline", "Koszula z popeliny"),
+    "Boxy tee": ("T-shirt squadrata", "Koszulka oversize"),
+    "Wrap top": ("Top a portafoglio", "Bluzka kopertowa"),
+    "Midi dress": ("Abito midi", "Sukienka midi"),
+    "Shirt dress": ("Abito chemisier", "Sukienka koszulowa"),
+    "Slip dress": ("Abito sottoveste", "Sukienka na ramiączkach"),
+    "Jersey dress": ("Abito in jersey", "Sukienka z dżerseju"),
+    "Merino jumper": ("Maglione in merino", "Sweter z merynosa"),
+    "Cable cardigan": ("Cardigan a trecce", "Kardigan w warkocze"),
+    "Cashmere crew": ("Girocollo in cashmere", "Sweter z kaszmiru"),
+    "Lambswool vest": ("Gilet in lana d'agnello", "Kamizelka z wełny jagnięcej"),
+    "Straight jeans": ("Jeans dritti", "Jeansy proste"),
+    "Wide-leg jeans": ("Jeans a gamba larga", "Jeansy z szerokimi nogawkami"),
+    "Denim jacket": ("Giacca di jeans", "Kurtka jeansowa"),
+    "Denim skirt": ("Gonna di jeans", "Spódnica jeansowa"),
+    "Trench coat": ("Trench", "Trencz"),
+    "Quilted jacket": ("Giacca trapuntata", "Kurtka pikowana"),
+    "Wool overcoat": ("Cappotto di lana", "Wełniany płaszcz"),
+    "Rain parka": ("Parka impermeabile", "Parka przeciwdeszczowa"),
+    "Oxford shirt": ("Camicia Oxford", "Koszula oxford"),
+    "Flannel shirt": ("Camicia di flanella", "Koszula flanelowa"),
+    "Linen shirt": ("Camicia di lino", "Koszula lniana"),
+    "Denim shirt": ("Camicia di jeans", "Koszula jeansowa"),
+    "Heavyweight tee": ("T-shirt pesante", "Gruba koszulka"),
+    "Pocket tee": ("T-shirt con taschino", "Koszulka z kieszonką"),
+    "Long-sleeve tee": ("T-shirt a maniche lunghe", "Koszulka z długim rękawem"),
+    "Henley": ("Serafino", "Henley"),
+    "Chinos": ("Chino", "Chinosy"),
+    "Pleated trousers": ("Pantaloni con pinces", "Spodnie z zakładkami"),
+    "Cargo trousers": ("Pantaloni cargo", "Spodnie bojówki"),
+    "Drawstring trousers": ("Pantaloni con coulisse", "Spodnie ze ściągaczem"),
+    "Percale duvet set": ("Parure copripiumino in percalle", "Komplet pościeli z perkalu"),
+    "Linen sheet": ("Lenzuolo di lino", "Prześcieradło lniane"),
+    "Waffle blanket": ("Coperta a nido d'ape", "Koc waflowy"),
+    "Pillowcase pair": ("Coppia di federe", "Dwie poszewki"),
+    "Cotton towel": ("Asciugamano di cotone", "Ręcznik bawełniany"),
+    "Bath mat": ("Tappetino da bagno", "Dywanik łazienkowy"),
+    "Waffle robe": ("Accappatoio a nido d'ape", "Szlafrok waflowy"),
+    "Hand towel set": ("Set di asciugamani", "Zestaw ręczników"),
+    "Stoneware mug": ("Tazza in gres", "Kubek kamionkowy"),
+    "Linen tea towel": ("Strofinaccio di lino", "Lniana ściereczka"),
+    "Oak board": ("Tagliere di rovere", "Deska dębowa"),
+    "Enamel pan": ("Pentola smaltata", "Garnek emaliowany"),
+    "Wool cushion": ("Cuscino di lana", "Poduszka wełniana"),
+    "Glass vase": ("Vaso di vetro", "Szklany wazon"),
+    "Soy candle": ("Candela di soia", "Świeca sojowa"),
+    "Jute rug": ("Tappeto di iuta", "Dywan jutowy"),
+}
+DESCRIPTIONS = {
+    "it": "Un classico della nostra collezione {top}: {child}.",
+    "pl": "Klasyka z naszej kolekcji {top}: {child}.",
+}
+REDUCED_RATE = {"Bedding", "Kitchen"}  # sold at the markets' reduced rate in the demo (tax class "reduced")
+
+
 ADJECTIVES = ["Everyday", "Organic", "Relaxed", "Classic", "Studio", "Coastal", "Heritage", "Soft", "Field", "Nordic"]
 BRANDS = ["Omni", "Northline", "Atelier Nine", "Fieldhouse", "Kin & Co", "Harbour"]
 COLOURS = ["Navy", "Black", "Ecru", "Olive", "Rust", "Grey", "Sky", "Sand", "Forest", "Berry"]
@@ -75,13 +162,15 @@ def seed_catalog_and_stock(ctx: SeedContext) -> None:
 
     keys = list(categories)
     n_products = ctx.count(320, minimum=30)
-    products, variant_specs = [], []
+    products, variant_specs, named = [], [], []
+    reduced_rate = TaxClass.objects.filter(code="reduced").exists()
     for n in range(n_products):
         top, child = keys[n % len(keys)] if n < len(keys) else rng.choice(keys)
         low, high = PRICES[top]
+        adjective, noun = rng.choice(ADJECTIVES), rng.choice(NOUNS[child])
         product = Product(
             style_code=f"{top[0]}{child[:2].upper()}-{n + 1:04d}",
-            name=f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS[child]).lower()}",
+            name=f"{adjective} {noun.lower()}",
             brand=rng.choice(BRANDS),
             category=categories[(top, child)],
             description=f"A {child.lower()} staple from our {top.lower()} range.",
@@ -90,13 +179,16 @@ def seed_catalog_and_stock(ctx: SeedContext) -> None:
             image_url=_picture(top, n),
             final_sale=rng.random() < 0.04,
             return_window_days=14 if rng.random() < 0.03 else None,
+            tax_class_id="reduced" if child in REDUCED_RATE and reduced_rate else "standard",
         )
         products.append(product)
+        named.append((top, child, adjective, noun))
         colours = rng.sample(COLOURS, rng.randint(1, 2) if top != "Home" else rng.randint(2, 3))
         sizes = SIZES.get(top) or (BED_SIZES if child == "Bedding" else [""])
         variant_specs.append([(c, s) for c in colours for s in sizes])
     Product.objects.bulk_create(products, batch_size=500)
     products = list(Product.objects.order_by("pk"))
+    texts = _seed_translations(categories, products, named)
 
     variants = []
     serial = 0
@@ -118,6 +210,7 @@ def seed_catalog_and_stock(ctx: SeedContext) -> None:
             )
     Variant.objects.bulk_create(variants, batch_size=1000)
     variants = list(Variant.objects.select_related("product").order_by("pk"))
+    listed = _seed_market_prices(variants)
 
     now = timezone.now()
     levels, movements = [], []
@@ -182,9 +275,60 @@ def seed_catalog_and_stock(ctx: SeedContext) -> None:
     ctx.made["products"] = products
     ctx.made["variants"] = variants
     ctx.log(
-        f"  {len(products)} products, {len(variants)} variants, {len(levels)} stock levels "
+        f"  {len(products)} products ({texts} texts in Italian and Polish), {len(variants)} variants, "
+        f"{listed} prices in złoty and pounds, {len(levels)} stock levels "
         f"({out_of_stock} out of stock, {low_stock} low), {len(movements)} ledger rows"
     )
+
+
+def _seed_translations(categories: dict, products: list[Product], named: list[tuple]) -> int:
+    """The categories' and products' Italian and Polish texts (the catalog's own are English)."""
+    languages = ("it", "pl")
+    rows = []
+    tops = {}
+    for (top, child), category in categories.items():
+        tops[top] = category.parent
+        rows += [CategoryTranslation(category=category, language=lang, name=CATEGORY_TEXTS[child][i])
+                 for i, lang in enumerate(languages)]  # fmt: skip
+    for top, parent in tops.items():
+        rows += [CategoryTranslation(category=parent, language=lang, name=CATEGORY_TEXTS[top][i])
+                 for i, lang in enumerate(languages)]  # fmt: skip
+    CategoryTranslation.objects.bulk_create(rows)
+    texts = []
+    for product, (top, child, adjective, noun) in zip(products, named, strict=True):
+        for i, lang in enumerate(languages):
+            description = DESCRIPTIONS[lang].format(top=CATEGORY_TEXTS[top][i], child=CATEGORY_TEXTS[child][i].lower())
+            texts.append(ProductTranslation(product=product, language=lang, name=f"{NOUN_TEXTS[noun][i]} {adjective}",
+                                            description=description))  # fmt: skip
+    ProductTranslation.objects.bulk_create(texts, batch_size=1000)
+    return len(rows) + len(texts)
+
+
+# The demo's Polish and British list prices: the catalog's euro price at a round rate, ending in .99.
+DEMO_RATES = {"PLN": Decimal("4.30"), "GBP": Decimal("0.86")}
+
+
+def local_price(variant: Variant, currency: str) -> Decimal:
+    """What `variant` costs on the demo's list in `currency` (the catalog's own price in its currency)."""
+    rate = DEMO_RATES.get(currency)
+    if rate is None or currency == settings.CURRENCY:
+        return variant.price
+    return max(Decimal("0.99"), (variant.price * rate).quantize(Decimal("1")) - Decimal("0.01"))
+
+
+def _seed_market_prices(variants: list[Variant]) -> int:
+    """A price list per market not in the catalog's currency (Poland's złoty, the UK's pounds), every
+    variant on it since two years ago (so the seeded history was sold at these prices)."""
+    since = timezone.now() - timedelta(days=800)
+    rows = []
+    for market in Market.objects.exclude(currency=settings.CURRENCY).order_by("code"):
+        if market.currency not in DEMO_RATES:
+            continue
+        price_list = list_for_market(market=market)
+        rows += [VariantPrice(price_list=price_list, variant=v, price=local_price(v, market.currency), valid_from=since)
+                 for v in variants]  # fmt: skip
+    VariantPrice.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
 
 
 def _seed_work_in_progress(ctx: SeedContext, stores: list[Store], variants: list[Variant]) -> None:

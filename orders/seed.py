@@ -8,13 +8,16 @@ stock, reservations and ledgers stay consistent; numbers and codes come from ctx
 """
 
 import hashlib
+from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from customers.models import Customer, Interaction, PointsEntry
-from inventory.models import StockLevel, Variant
+from inventory.models import ProductTranslation, StockLevel, Variant
+from inventory.seed import local_price
 from orders import services
 from orders.models import Cart, CartLine, Fulfillment, Order, OrderLine, Payment, StatusChange
 from orders.numbers import seeded_numbers
@@ -54,11 +57,16 @@ def seed_orders(ctx: SeedContext) -> None:
 
 def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
     rng, now = ctx.rng, timezone.now()
-    selling = [s for s in stores if s.kind == Store.Kind.STORE]
-    shippers = [s for s in stores if s.ships_orders] or selling
+    # Each market's orders are placed in its stores, in its currency (a shopper's purchases say which).
+    selling_in, shippers_in = defaultdict(list), defaultdict(list)
+    for store in stores:
+        if store.kind == Store.Kind.STORE:
+            selling_in[store.market.currency].append(store)
+        if store.ships_orders:
+            shippers_in[store.market.currency].append(store)
     purchases = list(
         Interaction.objects.filter(kind="purchase", source="seed")
-        .select_related("customer__home_store", "store")
+        .select_related("customer__home_store__market", "store__market")
         .order_by("occurred_at", "pk")
     )
     skus = {line["sku"] for p in purchases for line in p.data.get("lines", [])}
@@ -76,6 +84,9 @@ def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
             continue
         customer = p.customer
         channel = p.channel
+        currency = p.data.get("currency") or settings.CURRENCY
+        selling = selling_in[currency] or [s for group in selling_in.values() for s in group]
+        shippers = shippers_in[currency] or selling
         if channel in (Channel.STORE, Channel.KIOSK):
             kind, location = Fulfillment.Kind.CARRY_OUT, p.store or rng.choice(selling)
         elif channel == Channel.PHONE or rng.random() < 0.4:
@@ -85,33 +96,35 @@ def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
             location = customer.home_store if customer.home_store_id else rng.choice(selling)
             if location.kind != Store.Kind.STORE:
                 location = rng.choice(selling)
-        plans.append((p.data["order_number"], customer, channel, kind, location, p.occurred_at, lines))
+        plans.append((p.data["order_number"], customer, channel, kind, location, p.occurred_at, lines, currency))
     # Till sales of shoppers who gave no loyalty card, in every store.
     catalogue = list(variants.values()) or list(
         Variant.objects.filter(is_active=True).select_related("product__category")[:500]
     )
-    for store in selling:
+    for store in [s for s in stores if s.kind == Store.Kind.STORE]:
+        currency = store.market.currency
         for n in range(ctx.count(120)):
             when = now - timedelta(days=rng.randint(1, 730), minutes=rng.randint(0, 600))
             picked = rng.sample(catalogue, k=min(len(catalogue), rng.randint(1, 3)))
-            lines = [(v, 1, money(v.price)) for v in picked]
-            plans.append((f"{store.code}-R{n + 1:06d}", None, "store", Fulfillment.Kind.CARRY_OUT, store, when, lines))
+            lines = [(v, 1, money(local_price(v, currency))) for v in picked]
+            number = f"{store.code}-R{n + 1:06d}"
+            plans.append((number, None, "store", Fulfillment.Kind.CARRY_OUT, store, when, lines, currency))
 
     orders = []
-    for number, customer, channel, _kind, location, when, lines in plans:
+    for number, customer, channel, _kind, location, when, lines, currency in plans:
         total = sum((amount for _, _, amount in lines), Decimal("0.00"))
         receipt = number if customer is None else (number if channel == Channel.STORE else "")
         orders.append(Order(
             number=number if customer is not None else f"OM-{number}",
             customer=customer, channel=channel, store=location, status=Order.Status.COMPLETED,
             contact_name=customer.full_name if customer else "", email=customer.email if customer else "",
-            phone=customer.phone if customer else "", currency="EUR", subtotal=total, total=total,
+            phone=customer.phone if customer else "", currency=currency, subtotal=total, total=total,
             points_earned=points.get(number, 0), receipt_number=receipt, placed_at=when, updated_at=when,
             closed_at=when + timedelta(hours=0 if channel == Channel.STORE else rng.randint(4, 72)),
         ))  # fmt: skip
     copy_models(orders)
     fulfillments = []
-    for order, (_, _, _, kind, location, when, _) in zip(orders, plans, strict=True):
+    for order, (_, _, _, kind, location, when, _, _) in zip(orders, plans, strict=True):
         done = Fulfillment.Status.SHIPPED if kind == Fulfillment.Kind.SHIP else Fulfillment.Status.COLLECTED
         collected = kind in Fulfillment.COLLECT_KINDS
         fulfillments.append(Fulfillment(
@@ -121,12 +134,18 @@ def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
             tracking_number=f"JD{rng.randrange(10**11):011d}GB" if kind == Fulfillment.Kind.SHIP else "",
         ))  # fmt: skip
     copy_models(fulfillments)
+    # Lines keep the name they were sold under: in the store's market's language.
+    texts = defaultdict(dict)
+    for product_id, language, name in ProductTranslation.objects.values_list("product_id", "language", "name"):
+        texts[language][product_id] = name
     lines_out, payments, history = [], [], []
     for order, f, plan in zip(orders, fulfillments, plans, strict=True):
+        sold_in = texts.get(order.store.market.default_language, {})
         for index, (variant, qty, amount) in enumerate(plan[6]):
             lines_out.append(OrderLine(
                 order=order, fulfillment=f, line_number=index + 1, variant=variant, sku=variant.sku,
-                name=variant.product.name[:200], size=variant.size, colour=variant.colour,
+                name=sold_in.get(variant.product_id, variant.product.name)[:200], size=variant.size,
+                colour=variant.colour,
                 category=variant.product.category.name[:80], quantity=qty, unit_price=_unit(amount, qty),
                 discount=_unit(amount, qty) * qty - amount, total=amount, picked_quantity=qty,
             ))  # fmt: skip

@@ -1,8 +1,10 @@
-"""Demo chain: stores in five cities, a warehouse, and staff for every role."""
+"""Demo chain: three markets (Italy, Poland, the UK) with their tax rates, stores in nine cities, a
+warehouse, and staff for every role, each reading the portal in their market's language."""
 
 import base64
 import functools
 import hashlib
+from datetime import date
 from decimal import Decimal
 
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
@@ -12,7 +14,9 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from retail.models import PosDevice, Store, StoreMembership, User
+from retail.domain.channel import Channel
+from retail.markets import save_market
+from retail.models import Market, PosDevice, Store, StoreMembership, TaxClass, TaxRate, User
 from retail.models.stores import hash_device_token
 from retail.seeding import SeedContext, seed_step
 from retail.services import record_verified_email
@@ -37,85 +41,96 @@ DEMO_APPROVAL_PIN = "246810"  # the seeded managers' approval PIN at the counter
 
 WEEKDAYS = {d: ["09:00", "19:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat")} | {"sun": ["11:00", "17:00"]}
 
-STORES = [
-    # code, name, city, postcode, lat, lng, address, kind
-    (
-        "LON-01",
-        "Omnistore Covent Garden",
-        "London",
-        "WC2E 8RF",
-        "51.511800",
-        "-0.123300",
-        "12 Long Acre",
-        "store",
-    ),
-    (
-        "LON-02",
-        "Omnistore Canary Wharf",
-        "London",
-        "E14 5AB",
-        "51.504500",
-        "-0.019500",
-        "Cabot Place",
-        "store",
-    ),
-    (
-        "MAN-01",
-        "Omnistore Manchester Arndale",
-        "Manchester",
-        "M4 3AQ",
-        "53.483900",
-        "-2.238600",
-        "Market Street",
-        "store",
-    ),
-    (
-        "BHM-01",
-        "Omnistore Birmingham Bullring",
-        "Birmingham",
-        "B5 4BU",
-        "52.477400",
-        "-1.894000",
-        "Bullring",
-        "store",
-    ),
-    (
-        "EDI-01",
-        "Omnistore Edinburgh Princes St",
-        "Edinburgh",
-        "EH2 2AN",
-        "55.952300",
-        "-3.196300",
-        "48 Princes Street",
-        "store",
-    ),
-    (
-        "BRS-01",
-        "Omnistore Bristol Cabot Circus",
-        "Bristol",
-        "BS1 3BX",
-        "51.458800",
-        "-2.584600",
-        "Glass House",
-        "store",
-    ),
-    (
-        "WH-MID",
-        "Midlands Distribution Centre",
-        "Daventry",
-        "NN11 8RB",
-        "52.278600",
-        "-1.163900",
-        "DIRFT Unit 4",
-        "warehouse",
-    ),
+# The chain sells in three markets: Italy (EUR, the home market: the catalog's prices and head office's
+# reports are in euros), Poland (PLN) and the United Kingdom (GBP). Rates as in force in 2026.
+MARKETS = [
+    # code, name, countries, currency, language, home
+    ("it", "Italia", ["IT", "SM", "VA"], "EUR", "it", True),
+    ("pl", "Polska", ["PL"], "PLN", "pl", False),
+    ("uk", "United Kingdom", ["GB"], "GBP", "en-gb", False),
 ]
+TAX_CLASSES = [
+    ("standard", "Standard rate"),
+    ("reduced", "Reduced rate (home textiles and kitchen, in the demo)"),
+    ("essential", "Lowest rate (books, basic food, children's clothing)"),
+]
+TAX_RATES = {  # percent per class
+    "it": {"standard": "22.00", "reduced": "10.00", "essential": "4.00"},
+    "pl": {"standard": "23.00", "reduced": "8.00", "essential": "5.00"},
+    "uk": {"standard": "20.00", "reduced": "5.00", "essential": "0.00"},
+}
+TAX_RATES_FROM = date(2020, 1, 1)
+
+UK_HOURS = {d: ["09:00", "19:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat")} | {"sun": ["11:00", "17:00"]}
+IT_HOURS = {d: ["10:00", "20:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat")} | {"sun": ["10:00", "19:00"]}
+PL_HOURS = {d: ["10:00", "21:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat")}  # Sunday trading ban
+
+STORES = [
+    # code, name, city, postcode, lat, lng, address, kind, market, time zone, phone
+    ("LON-01", "Omnistore Covent Garden", "London", "WC2E 8RF", "51.511800", "-0.123300", "12 Long Acre", "store",
+     "uk", "Europe/London", "+44 20 7946 0000"),
+    ("LON-02", "Omnistore Canary Wharf", "London", "E14 5AB", "51.504500", "-0.019500", "Cabot Place", "store",
+     "uk", "Europe/London", "+44 20 7946 0001"),
+    ("MAN-01", "Omnistore Manchester Arndale", "Manchester", "M4 3AQ", "53.483900", "-2.238600", "Market Street",
+     "store", "uk", "Europe/London", "+44 20 7946 0002"),
+    ("BHM-01", "Omnistore Birmingham Bullring", "Birmingham", "B5 4BU", "52.477400", "-1.894000", "Bullring",
+     "store", "uk", "Europe/London", "+44 20 7946 0003"),
+    ("EDI-01", "Omnistore Edinburgh Princes St", "Edinburgh", "EH2 2AN", "55.952300", "-3.196300",
+     "48 Princes Street", "store", "uk", "Europe/London", "+44 20 7946 0004"),
+    ("BRS-01", "Omnistore Bristol Cabot Circus", "Bristol", "BS1 3BX", "51.458800", "-2.584600", "Glass House",
+     "store", "uk", "Europe/London", "+44 20 7946 0005"),
+    ("WH-MID", "Midlands Distribution Centre", "Daventry", "NN11 8RB", "52.278600", "-1.163900", "DIRFT Unit 4",
+     "warehouse", "uk", "Europe/London", "+44 20 7946 0006"),
+    ("MIL-01", "Omnistore Milano Duomo", "Milano", "20121", "45.464700", "9.189500", "Corso Vittorio Emanuele II 15",
+     "store", "it", "Europe/Rome", "+39 02 8058 1100"),
+    ("ROM-01", "Omnistore Roma Via del Corso", "Roma", "00186", "41.901000", "12.480400", "Via del Corso 189",
+     "store", "it", "Europe/Rome", "+39 06 6979 2200"),
+    ("WAW-01", "Omnistore Warszawa Centrum", "Warszawa", "00-120", "52.229900", "21.002700", "ul. Złota 59",
+     "store", "pl", "Europe/Warsaw", "+48 22 222 3300"),
+    ("KRK-01", "Omnistore Kraków Rynek", "Kraków", "31-154", "50.067700", "19.945000", "ul. Pawia 5",
+     "store", "pl", "Europe/Warsaw", "+48 12 444 5500"),
+]  # fmt: skip
+HOURS = {"uk": UK_HOURS, "it": IT_HOURS, "pl": PL_HOURS}
+SHIPPING_STORES = {"MAN-01", "MIL-01", "WAW-01"}  # ship-from-store in each market (and the warehouse)
+# The Italian and Polish stores' people: (manager, associate), who read the portal in their language.
+STAFF = {
+    "MIL-01": ("Marco Bianchi", "Giulia Romano"),
+    "ROM-01": ("Francesca Ricci", "Luca Esposito"),
+    "WAW-01": ("Katarzyna Nowak", "Agnieszka Wiśniewska"),
+    "KRK-01": ("Piotr Zieliński", "Tomasz Lewandowski"),
+}
+
+
+def _seed_markets() -> dict[str, Market]:
+    """The three markets with their tax classes and rates; the home market made by the first store of a
+    fresh database (home_market_defaults) becomes Italy rather than staying beside it."""
+    markets = {}
+    for code, name, countries, currency, language, home in MARKETS:
+        market = Market.objects.filter(code=code).first() or (
+            Market.objects.filter(is_home=True, code="home").first() if home else None
+        )
+        market = market or Market(code=code)
+        market.code, market.name, market.countries, market.currency = code, name, countries, currency
+        market.default_language, market.languages = language, list(dict.fromkeys([language, "en-gb"]))
+        market.online_channels = Channel.online_values()
+        market.prices_include_tax, market.is_home = True, home
+        markets[code] = save_market(market=market, actor=None)
+    for code, name in TAX_CLASSES:
+        TaxClass.objects.update_or_create(code=code, defaults={"name": name})
+    for market_code, rates in TAX_RATES.items():
+        for class_code, rate in rates.items():
+            TaxRate.objects.get_or_create(
+                market=markets[market_code], tax_class_id=TaxClass.objects.get(code=class_code).pk,
+                valid_from=TAX_RATES_FROM, defaults={"rate": Decimal(rate)},
+            )  # fmt: skip
+    return markets
 
 
 @seed_step(order=10, name="stores-and-staff")
 def seed_stores_and_staff(ctx: SeedContext) -> None:
+    markets = _seed_markets()
     stores = []
-    for code, name, city, postcode, lat, lng, address, kind in STORES:
+    for code, name, city, postcode, lat, lng, address, kind, market, zone, phone in STORES:
         is_wh = kind == Store.Kind.WAREHOUSE
         store, _ = Store.objects.update_or_create(
             code=code,
@@ -123,19 +138,23 @@ def seed_stores_and_staff(ctx: SeedContext) -> None:
                 "name": name,
                 "city": city,
                 "postcode": postcode,
+                "country": {"it": "IT", "pl": "PL", "uk": "GB"}[market],
+                "market": markets[market],
+                "time_zone": zone,
                 "latitude": Decimal(lat),
                 "longitude": Decimal(lng),
                 "address_line": address,
                 "kind": kind,
-                "opening_hours": {} if is_wh else WEEKDAYS,
+                "opening_hours": {} if is_wh else HOURS[market],
                 "pickup_enabled": not is_wh,
                 "accepts_returns": True,
-                "ships_orders": is_wh or code == "MAN-01",
-                "phone": f"+44 20 7946 0{len(stores):03d}",
+                "ships_orders": is_wh or code in SHIPPING_STORES,
+                "phone": phone,
             },
         )
         stores.append(store)
     ctx.made["stores"] = stores
+    ctx.made["markets"] = markets
 
     def person(email, full_name, **extra):
         user = User.objects.filter(email=email).first()
@@ -189,11 +208,15 @@ def seed_stores_and_staff(ctx: SeedContext) -> None:
     staff = []
     for index, store in enumerate(s for s in stores if s.kind == Store.Kind.STORE):
         city = store.code.split("-")[0].lower() + store.code.split("-")[1]
-        # people have surnames: the header shows the name and the role as a badge beside it
-        manager = person(f"manager.{city}@omnistore.local", f"{first_names[index * 2]} {surnames[index * 2]}")
-        associate = person(
-            f"associate.{city}@omnistore.local", f"{first_names[index * 2 + 1]} {surnames[index * 2 + 1]}"
+        # people have surnames: the header shows the name and the role as a badge beside it; each reads
+        # the portal in their market's language, chosen on their account (the banner prints it)
+        names = STAFF.get(store.code) or (
+            f"{first_names[index * 2]} {surnames[index * 2]}",
+            f"{first_names[index * 2 + 1]} {surnames[index * 2 + 1]}",
         )
+        language = store.market.default_language
+        manager = person(f"manager.{city}@omnistore.local", names[0], language=language)
+        associate = person(f"associate.{city}@omnistore.local", names[1], language=language)
         StoreMembership.objects.update_or_create(
             user=manager, store=store, defaults={"role": StoreMembership.Role.MANAGER}
         )
@@ -201,11 +224,11 @@ def seed_stores_and_staff(ctx: SeedContext) -> None:
             user=associate, store=store, defaults={"role": StoreMembership.Role.ASSOCIATE}
         )
         staff += [manager, associate]
-        if index == 0:
-            ctx.logins.append(("store manager (MFA)", manager.email, store.name))
-            ctx.logins.append(("store associate", associate.email, store.name))
+        if index == 0 or store.code in ("MIL-01", "WAW-01"):
+            ctx.logins.append(("store manager (MFA)", manager.email, f"{store.name}, {language}"))
+            ctx.logins.append(("store associate", associate.email, f"{store.name}, {language}"))
     # A floater covering both London stores shows the store switcher.
-    floater = person("floater.london@omnistore.local", "Fran Floater")
+    floater = person("floater.london@omnistore.local", "Fran Floater", language="en-gb")
     for store in stores[:2]:
         StoreMembership.objects.update_or_create(
             user=floater, store=store, defaults={"role": StoreMembership.Role.ASSOCIATE}

@@ -3,9 +3,11 @@
 import pytest
 from django.core.management import call_command
 
+from customers.models import Customer
+from inventory.models import Product, ProductTranslation
 from orders.errors import OrderError
 from orders.models import Fulfillment, Order, OrderLine
-from retail.models import OutboxMessage, Store
+from retail.models import Market, OutboxMessage, Store, User
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +37,46 @@ def test_the_demo_seed_gives_history_and_open_pickups_and_keeps_the_stock_ledger
     # and the stock ledger still explains every level
     call_command("verify_stock_ledger")
     assert "Every stock level equals the sum of its ledger" in capsys.readouterr().out
+    # and the chain sells in Italy, Poland and the UK, with their currencies, languages and tax rates
+    markets = {m.code: m for m in Market.objects.prefetch_related("tax_rates")}
+    assert {code: (m.currency, m.default_language, m.is_home) for code, m in markets.items()} == {
+        "it": ("EUR", "it", True),
+        "pl": ("PLN", "pl", False),
+        "uk": ("GBP", "en-gb", False),
+    }
+    assert sorted(str(r.rate) for r in markets["pl"].tax_rates.all()) == ["23.00", "5.00", "8.00"]
+    assert Store.objects.get(code="MIL-01").time_zone == "Europe/Rome"
+    assert Store.objects.get(code="WAW-01").market.code == "pl"
+    # and its shoppers read their market's language
+    languages = set(Customer.objects.filter(home_store__market__code="pl").values_list("language", flat=True))
+    assert languages == {"pl"}
+    # and the catalog has Italian and Polish texts
+    assert ProductTranslation.objects.filter(language="it").count() == Product.objects.count()
+
+
+@pytest.mark.parametrize(
+    ("login", "language", "words"),
+    [
+        ("associate.mil01@omnistore.local", "it", ["Bacheca", "Camicia"]),
+        ("associate.waw01@omnistore.local", "pl", ["Pulpit", "Koszula"]),
+        ("associate.lon01@omnistore.local", "en-gb", ["Dashboard", "shirt"]),
+    ],
+)
+def test_the_demos_italian_polish_and_english_associates_read_their_language(client, login, language, words):
+    # given the demo chain (its stores and catalog)
+    call_command("seed_demo", "--seed", "7", "--scale", "tiny", "--only", "stores-and-staff", "catalog-and-stock")
+    user = User.objects.get(email=login)
+    assert user.language == language
+
+    # when they sign in and look a shirt up
+    client.force_login(user)
+    dashboard = client.get("/portal/")
+    lookup = client.get("/portal/stock/", {"q": {"it": "camicia", "pl": "koszula"}.get(language, "shirt")})
+
+    # then
+    assert dashboard["Content-Language"] == language
+    text = dashboard.text + lookup.text
+    assert all(word in text for word in words), [w for w in words if w not in text]
 
 
 def test_seeded_orders_pickups_and_returns_can_be_worked_like_real_ones():

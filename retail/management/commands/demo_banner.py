@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from retail.models import PosDevice, StoreMembership, User
@@ -44,7 +45,8 @@ class Command(BaseCommand):
             User.objects.filter(email__endswith="@omnistore.local").prefetch_related("groups").order_by("email")
         )
         memberships: dict[int, list[StoreMembership]] = {}
-        for m in StoreMembership.objects.select_related("store").order_by("store__code"):
+        languages = dict(settings.LANGUAGES)
+        for m in StoreMembership.objects.select_related("store__market").order_by("store__code"):
             memberships.setdefault(m.user_id, []).append(m)
         store_staff, head_office, shoppers = [], [], []
         for user in users:
@@ -61,15 +63,17 @@ class Command(BaseCommand):
             elif mine:
                 roles = {m.role for m in mine}
                 where = " and ".join(f"{m.store.name} ({m.store.code})" for m in mine)
+                # the portal's language: theirs, else their first store's market's
+                language = languages.get(user.language or mine[0].store.market.default_language, user.language)
                 if roles == {StoreMembership.Role.MANAGER}:
-                    store_staff.append((user.email, f"store manager, {where} (MFA)"))
+                    store_staff.append((user.email, f"store manager, {where} (MFA) · {language}"))
                 else:
-                    store_staff.append((user.email, f"store associate, {where}"))
+                    store_staff.append((user.email, f"store associate, {where} · {language}"))
             else:
                 shoppers.append(
                     (user.email, "shopper: POST /_allauth/app/v1/auth/login, then the X-Session-Token header")
                 )
-        store_staff.sort(key=lambda row: (row[1].split(",")[0], row[0]))
+        store_staff.sort(key=lambda row: (row[1].split(",")[0], row[0]))  # managers, then associates, by login
         tills = []
         for d in PosDevice.objects.select_related("store").filter(is_active=True).order_by("store__code", "name"):
             token = demo_pos_token(d.store.code, d.name)
