@@ -215,8 +215,8 @@ def _row_skus(row: Interaction) -> list[str]:
 
 def name_timeline_products(rows: list[Interaction]) -> None:
     """Give each row `products`: the product cards of the SKUs it names (viewed, carted, wished
-    for, bought, returned), with `qty` for lines; one statement for the whole page."""
-    cards = product_cards(sku for row in rows for sku in _row_skus(row))
+    for, bought, returned), with `qty` for lines, named in the reader's language; one statement for the page."""
+    cards = product_cards((sku for row in rows for sku in _row_skus(row)), languages=catalog_texts.reading_order())
     for row in rows:
         found = []
         lines = (row.data or {}).get("lines") if row.kind not in SKU_SUBJECT_KINDS else None

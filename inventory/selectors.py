@@ -141,14 +141,24 @@ class ProductCard:
         return " ".join(part for part in (self.colour, self.size) if part)
 
 
-def product_cards(skus: Iterable[str]) -> dict[str, ProductCard]:
+def product_cards(skus: Iterable[str], *, languages: tuple[str, ...] = ()) -> dict[str, ProductCard]:
     """{sku: ProductCard} for the SKUs that exist (others are left out), in one statement; none
-    when no SKU is given. Screens that list SKUs (the timeline) name them with it."""
+    when no SKU is given. Screens that list SKUs (the timeline) name them with it, in the first of
+    `languages` the name is translated into (subqueries of the same statement), else the catalog's."""
     skus = sorted({s for s in skus if isinstance(s, str) and s})
     if not skus:
         return {}
-    rows = Variant.objects.filter(sku__in=skus).values_list(
-        "sku", "product__name", "colour", "size", "product__image_url"
+    name = F("product__name")
+    if catalog_texts.product_texts(languages):
+        texts = [
+            Subquery(ProductTranslation.objects.filter(product=OuterRef("product_id"), language=code).values("name"))
+            for code in languages
+        ]
+        name = Coalesce(*texts, F("product__name"))
+    rows = (
+        Variant.objects.filter(sku__in=skus)
+        .annotate(shown_name=name)
+        .values_list("sku", "shown_name", "colour", "size", "product__image_url")
     )
     return {row[0]: ProductCard(*row) for row in rows}
 

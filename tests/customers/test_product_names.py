@@ -145,3 +145,22 @@ def test_the_product_cards_read_is_none_without_skus(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert product_cards([]) == {}
     assert Product.objects.count() == 0
+
+
+def test_an_italian_associate_reads_the_products_in_italian(client, store, shopper, jacket):
+    # given an associate who reads Italian, the jacket's Italian name, and a view and a wish of it
+    from inventory.models import ProductTranslation
+    from tests.factories import MembershipFactory
+
+    ProductTranslation.objects.create(product=jacket.product, language="it", name="Giacca cerata")
+    client.force_login(MembershipFactory(store=store, user__language="it").user)
+    Interaction.objects.bulk_create([_event(shopper, "product_view", "JKT-OLV-L", 1)])
+    add_list_item(customer=shopper, sku="JKT-OLV-L", channel="app")
+
+    # when they open the timeline and the lists
+    timeline = client.get(reverse("customers_portal:timeline", args=[shopper.pk]), **HTMX).content.decode()
+    lists = client.get(reverse("customers_portal:lists", args=[shopper.pk]), **HTMX).content.decode()
+
+    # then
+    assert "Giacca cerata" in timeline and "Waxed field jacket" not in timeline
+    assert "Giacca cerata" in lists and "Waxed field jacket" not in lists
