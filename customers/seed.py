@@ -282,6 +282,7 @@ def seed_customers(ctx: SeedContext) -> None:
                 last_name=original.last_name,
                 email=f"{original.first_name}{n}@mail.test".lower(),
                 home_store=original.home_store,
+                language=original.language,
                 search_name=original.search_name,
                 created_at=now - timedelta(days=40),
                 updated_at=now - timedelta(days=40),
