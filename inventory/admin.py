@@ -80,7 +80,7 @@ class CategoryAdmin(admin.ModelAdmin):
 class VariantInline(admin.TabularInline):
     model = Variant
     extra = 0
-    fields = ["sku", "barcode", "size", "colour", "price_override", "is_active"]
+    fields = ["sku", "barcode", "size", "colour", "price_override", "weight_grams", "is_active"]
     show_change_link = True
 
 
@@ -114,7 +114,21 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
     readonly_fields = ["stock_by_location", "created_at", "updated_at"]
     actions = ["change_prices", "activate", "deactivate", "export_csv"]
     fieldsets = [
-        (None, {"fields": ["style_code", "name", "brand", "category", "base_price", "tax_class", "is_active"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "style_code",
+                    "name",
+                    "brand",
+                    "category",
+                    "base_price",
+                    "tax_class",
+                    "weight_grams",
+                    "is_active",
+                ]
+            },
+        ),
         ("Content", {"fields": ["description", "image_url", "attributes"]}),
         ("Returns", {"fields": ["final_sale", "return_window_days"]}),
         ("Stock (read-only: changes go through receipts, counts and transfers)", {"fields": ["stock_by_location"]}),

@@ -32,7 +32,8 @@ class OrderLineInline(ReadOnlyInline):
 class FulfillmentInline(ReadOnlyInline):
     model = Fulfillment
     fields = ["kind", "location", "status", "proxy_name", "hold_until", "reminder_sent_at", "arrived_at",
-              "collected_by_name", "verification", "handed_over_by", "tracking_number", "closed_at"]  # fmt: skip
+              "collected_by_name", "verification", "handed_over_by", "promised_at", "carrier", "tracking_number",
+              "closed_at"]  # fmt: skip
     readonly_fields = fields
 
 
@@ -146,3 +147,6 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from orders import shipping_admin  # noqa: E402, F401  (carriers and shipping methods register themselves)

@@ -66,6 +66,19 @@ class OrderCode(ErrorCode):
         503,
         "The tax service did not answer; nothing was kept. Send the same request again in a moment.",
     )
+    SHIPPING_METHOD_UNKNOWN = (
+        "shipping_method_unknown",
+        400,
+        "No active shipping method has this id; list the methods for the cart and the address's country.",
+    )
+    SHIPPING_METHOD_UNAVAILABLE = (
+        "shipping_method_unavailable",
+        400,
+        "The shipping method does not ship this order (another country, too heavy, no weight, no ship lines); "
+        "`reason` says which.",
+    )
+    SHIPPING_METHOD_REQUIRED = "shipping_method_required", 400, "Choose a shipping method for the ship-to-home lines."
+    INVALID_COUNTRY = "invalid_country", 400, "A country is its ISO 3166-1 code in capitals, e.g. IT."
     ORDER_NUMBER_CLASH = "order_number_clash", 503, "Nothing was kept; send the same request again."
     PICKUP_CODE_EXHAUSTED = "pickup_code_exhausted", 503, "No free pick-up code was found; try again."
 

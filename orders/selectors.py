@@ -154,7 +154,7 @@ def open_cart_of(customer: Customer) -> Cart | None:
 def _order_detail_qs() -> QuerySet[Order]:
     return Order.objects.select_related("store", "payment_request", "seller").prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("line_number")),
-        Prefetch("fulfillments", queryset=Fulfillment.objects.select_related("location").order_by("pk")),
+        Prefetch("fulfillments", queryset=Fulfillment.objects.select_related("location", "carrier").order_by("pk")),
         "payments",
     )
 
@@ -176,7 +176,8 @@ def order_for_owner(user: User, number: str) -> Order:
 
 def tax_breakdown(order: Order) -> list[dict]:
     """The receipt's tax summary: per rate (lowest first), the net, tax and gross of the order's lines
-    that recorded their tax (retail.domain.tax at checkout). Reads the order's lines as prefetched."""
+    that recorded their tax (retail.domain.tax at checkout) and of its shipping charge. Reads the
+    order's lines as prefetched."""
     rates: dict = {}
     for line in order.lines.all():
         if line.tax_amount is None:
@@ -185,6 +186,13 @@ def tax_breakdown(order: Order) -> list[dict]:
         row["net"] += line.net
         row["tax"] += line.tax_amount
         row["gross"] += line.total
+    if order.shipping_tax is not None:  # taxed with the lines at checkout, in its rate's row
+        row = rates.setdefault(
+            order.shipping_tax_rate, {"rate": order.shipping_tax_rate, "net": ZERO, "tax": ZERO, "gross": ZERO}
+        )
+        row["net"] += order.shipping_net
+        row["tax"] += order.shipping_tax
+        row["gross"] += order.shipping_paid  # with its tax, inside the charge or on top
     return [rates[rate] for rate in sorted(rates)]
 
 
@@ -245,7 +253,7 @@ def _open_units():
 
 
 QUEUE_ROW_FIELDS = (
-    "pk", "kind", "status", "proxy_name", "hold_until", "arrived_at", "arrival_note", "created_at",
+    "pk", "kind", "status", "proxy_name", "hold_until", "arrived_at", "arrival_note", "created_at", "promised_at",
     "order__number", "order__channel", "order__contact_name",
 )  # fmt: skip
 

@@ -376,7 +376,10 @@ class StoreAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Services", {"fields": ["pickup_enabled", "pickup_hold_days", "accepts_returns", "ships_orders"]}),
+        (
+            "Services",
+            {"fields": ["pickup_enabled", "pickup_hold_days", "picking_minutes", "accepts_returns", "ships_orders"]},
+        ),
         (
             "Cycle counts",
             {

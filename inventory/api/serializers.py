@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from inventory.models import Product, Variant
+from retail.api.serializers import PickupPromiseSerializer
 
 
 class VariantSerializer(serializers.ModelSerializer):
@@ -53,6 +54,9 @@ class AvailabilityRowSerializer(serializers.Serializer):
     last_counted_at = serializers.DateTimeField(allow_null=True, help_text="When this SKU was last counted there.")
     count_age_days = serializers.IntegerField(allow_null=True, help_text="Days since that count; null: never.")
     distance_km = serializers.FloatField(required=False, help_text="Only with `near`.")
+    pickup_promise = PickupPromiseSerializer(
+        allow_null=True, help_text="Click-and-collect there: when an order placed now is ready; null without pick-up."
+    )
 
     def get_in_stock(self, row) -> bool:
         return row["available"] > 0

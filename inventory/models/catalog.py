@@ -71,6 +71,9 @@ class Product(CatalogText, models.Model):
         default=STANDARD,
         help_text="Which of a market's tax rates its sales pay.",
     )
+    weight_grams = models.PositiveIntegerField(
+        "weight (g)", null=True, blank=True, help_text="Shipped weight of one unit; shipping priced by weight needs it."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -109,6 +112,9 @@ class Variant(models.Model):
         validators=[MinValueValidator(Decimal("0.00"))],
         help_text="Empty: the product's base price.",
     )
+    weight_grams = models.PositiveIntegerField(
+        "weight (g)", null=True, blank=True, help_text="Empty: the product's weight."
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -132,6 +138,11 @@ class Variant(models.Model):
     @property
     def price(self) -> Decimal:
         return self.price_override if self.price_override is not None else self.product.base_price
+
+    @property
+    def weight(self) -> int | None:
+        """Grams of one unit as shipped: its own, else its product's; None when neither says."""
+        return self.weight_grams if self.weight_grams is not None else self.product.weight_grams
 
 
 class CategoryTranslation(models.Model):

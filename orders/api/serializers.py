@@ -129,6 +129,13 @@ class CheckoutInput(StrictSerializer):
     payments = PaymentInput(many=True, required=False, max_length=5)
     contact = ContactInput(required=False)
     consents = ConsentsInput(required=False)
+    shipping_method = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="Ship-to-home: the id of a method listed for the cart and the address's country "
+        "(GET /me/cart/shipping-methods/?country=IT).",
+    )
 
     def validate(self, data):
         """How the lines reach the shopper: a rule across fields, answered with its own code."""
@@ -186,10 +193,17 @@ class FulfillmentOutput(serializers.ModelSerializer):
     pickup_code = serializers.SerializerMethodField(help_text="Shown to the owner once the order is ready.")
     qr_payload = serializers.SerializerMethodField(help_text="What the app encodes in the pick-up QR code.")
 
+    carrier = serializers.CharField(source="carrier.name", default=None, help_text="Ship: who carries it.")
+    tracking_url = serializers.CharField(help_text="The carrier's page for the parcel; empty until shipped.")
+    promised_at = serializers.DateTimeField(
+        allow_null=True, help_text="Pick-up: when it was promised ready, on the store's clock (opening hours)."
+    )
+
     class Meta:
         model = Fulfillment
         fields = ["id", "kind", "status", "store", "store_name", "pickup_code", "qr_payload", "hold_until",
-                  "proxy_name", "arrived_at", "tracking_number", "ready_at", "closed_at"]  # fmt: skip
+                  "proxy_name", "arrived_at", "promised_at", "carrier", "tracking_number", "tracking_url",
+                  "ready_at", "closed_at"]  # fmt: skip
 
     def _visible(self, obj) -> bool:
         return obj.is_collect and obj.status == Fulfillment.Status.READY
@@ -207,8 +221,23 @@ class PaymentOutput(serializers.ModelSerializer):
         fields = ["method", "brand", "last4", "amount", "captured_amount", "refunded_amount", "status"]
 
 
+class ShippingChargeOutput(serializers.Serializer):
+    method = serializers.IntegerField(source="shipping_method_id", allow_null=True)
+    name = serializers.CharField(source="shipping_name")
+    amount = serializers.DecimalField(
+        source="shipping_total",
+        max_digits=12,
+        decimal_places=2,
+        help_text="The charge: with its tax where prices include tax, else before it (its tax is in tax_added).",
+    )
+    tax_rate = serializers.DecimalField(source="shipping_tax_rate", max_digits=6, decimal_places=3, allow_null=True)
+    tax = serializers.DecimalField(source="shipping_tax", max_digits=12, decimal_places=2, allow_null=True)
+
+
 class OrderOutput(serializers.ModelSerializer):
     store = serializers.CharField(source="store.code")
+    shipping = serializers.SerializerMethodField(help_text="Ship-to-home: the method chosen and its charge.")
+    tax = serializers.SerializerMethodField(help_text="The lines' tax plus the shipping's; null if none was recorded.")
     lines = OrderLineOutput(many=True)
     fulfillments = FulfillmentOutput(many=True)
     payments = PaymentOutput(many=True)
@@ -217,8 +246,21 @@ class OrderOutput(serializers.ModelSerializer):
         model = Order
         fields = ["number", "status", "channel", "store", "placed_at", "currency", "subtotal", "offer_code",
                   "offer_discount", "points_redeemed", "points_discount", "discount_total", "prices_include_tax",
-                  "tax_added", "total", "points_earned", "receipt_number", "lines", "fulfillments",
+                  "tax_added", "shipping", "total", "tax", "points_earned", "receipt_number", "lines", "fulfillments",
                   "payments"]  # fmt: skip
+
+    @extend_schema_field(ShippingChargeOutput(allow_null=True))
+    def get_shipping(self, order) -> dict | None:
+        if not (order.shipping_method_id or order.shipping_name):
+            return None
+        return ShippingChargeOutput(order).data
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True))
+    def get_tax(self, order) -> str | None:
+        taxes = [line.tax_amount for line in order.lines.all() if line.tax_amount is not None]
+        if order.shipping_tax is not None:
+            taxes.append(order.shipping_tax)
+        return str(sum(taxes, Decimal("0.00"))) if taxes else None  # a string, as DRF writes decimals
 
 
 class OrderSummaryOutput(serializers.ModelSerializer):

@@ -298,6 +298,7 @@ class CheckoutView(APIView):
             # The provider deduplicates by this key: scope it to the caller, as our own replay is.
             idempotency_key=f"{request_scope(request)}:{request.headers['Idempotency-Key']}",
             consents=v.get("consents") or {},
+            shipping_method=v.get("shipping_method"),
         )
         return Response(s.OrderOutput(order).data, status=status.HTTP_201_CREATED)
 

@@ -1,8 +1,10 @@
 from orders.models.carts import Cart, CartLine, SavedCart
 from orders.models.orders import Fulfillment, Order, OrderLine, StatusChange
 from orders.models.payments import Notification, Payment, PaymentRequest
+from orders.models.shipping import Carrier, ShippingBand, ShippingMethod
 
 __all__ = [
+    "Carrier",
     "Cart",
     "CartLine",
     "Fulfillment",
@@ -12,5 +14,7 @@ __all__ = [
     "Payment",
     "PaymentRequest",
     "SavedCart",
+    "ShippingBand",
+    "ShippingMethod",
     "StatusChange",
 ]

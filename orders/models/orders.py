@@ -54,6 +54,20 @@ class Order(models.Model):
     points_redeemed = models.PositiveIntegerField(default=0)
     points_discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     points_earned = models.PositiveIntegerField(default=0)
+    # Ship-to-home: the method chosen at checkout and its charge, with its tax (orders.services.shipping).
+    # total = subtotal - discount_total + tax_added + shipping_total; the order's tax is its lines' plus
+    # shipping_tax, which is inside shipping_total where prices include tax, else on top (in tax_added).
+    shipping_method = models.ForeignKey(
+        "orders.ShippingMethod", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    shipping_name = models.CharField(max_length=80, blank=True, help_text="The method as the shopper chose it.")
+    # db_default too: rows copied in without it (benchmark datasets, COPY) ship nothing
+    shipping_total = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), db_default=Decimal("0.00")
+    )
+    shipping_net = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    shipping_tax_rate = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    shipping_tax = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     receipt_number = models.CharField(max_length=40, blank=True, help_text="POS sales: the till's receipt number.")
     device = models.ForeignKey(
         "retail.PosDevice", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
@@ -88,11 +102,32 @@ class Order(models.Model):
                 name="order_amounts_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(total=Round(F("subtotal") - F("discount_total") + F("tax_added"), 2)),
+                condition=Q(total=Round(F("subtotal") - F("discount_total") + F("tax_added") + F("shipping_total"), 2)),
                 name="order_total_adds_up",
             ),
             models.CheckConstraint(
                 condition=Q(prices_include_tax=False) | Q(tax_added=0), name="order_tax_added_only_on_net_prices"
+            ),
+            models.CheckConstraint(
+                # Shipping's tax is inside its charge where prices include tax, on top (in tax_added) where not.
+                condition=Q(shipping_total__gte=0)
+                & (
+                    Q(shipping_net__isnull=True, shipping_tax_rate__isnull=True, shipping_tax__isnull=True)
+                    | Q(
+                        prices_include_tax=True,
+                        shipping_net__gte=0,
+                        shipping_tax__gte=0,
+                        shipping_tax_rate__gte=0,
+                        shipping_total=F("shipping_net") + F("shipping_tax"),
+                    )
+                    | Q(
+                        prices_include_tax=False,
+                        shipping_tax__gte=0,
+                        shipping_tax_rate__gte=0,
+                        shipping_net=F("shipping_total"),
+                    )
+                ),
+                name="order_shipping_tax_adds_up",
             ),
             models.CheckConstraint(
                 condition=Q(discount_total=Round(F("offer_discount") + F("points_discount"), 2)),
@@ -121,6 +156,12 @@ class Order(models.Model):
 
     def __str__(self):
         return self.number
+
+    @property
+    def shipping_paid(self) -> Decimal:
+        """What the shopper paid for shipping: the charge, with its tax where that was added on top."""
+        on_top = self.shipping_tax if not self.prices_include_tax and self.shipping_tax else Decimal("0.00")
+        return self.shipping_total + on_top
 
     @property
     def shopper_name(self) -> str:
@@ -175,6 +216,17 @@ class Fulfillment(models.Model):
     arrival_note = models.CharField(max_length=200, blank=True, help_text="Curbside: car, bay...")
     shipping_address = models.JSONField(default=dict, blank=True)
     tracking_number = models.CharField(max_length=60, blank=True)
+    carrier = models.ForeignKey(
+        "orders.Carrier",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Ship: who carries it.",
+    )
+    promised_at = models.DateTimeField(
+        null=True, blank=True, help_text="Pick-up: when the shopper was told it would be ready (retail.promise)."
+    )
     picked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -228,6 +280,11 @@ class Fulfillment(models.Model):
     @property
     def is_collect(self) -> bool:
         return self.kind in self.COLLECT_KINDS
+
+    @property
+    def tracking_url(self) -> str:
+        """The carrier's page for this parcel, "" without a carrier page or a tracking number."""
+        return self.carrier.tracking_link(self.tracking_number) if self.carrier_id and self.tracking_number else ""
 
 
 class OrderLine(models.Model):

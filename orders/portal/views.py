@@ -20,7 +20,7 @@ from inventory.selectors import variants_for_codes
 from orders import selectors, services
 from orders.counter import looks_like_code, record_wrong_code, typed_codes_blocked
 from orders.errors import OrderCode, OrderError
-from orders.models import Fulfillment, Order, OrderLine
+from orders.models import Carrier, Fulfillment, Order, OrderLine
 from orders.portal.panels import cart_panel, orders_panel, pickups_panel
 from retail.domain.codes import read_code
 from retail.portal.access import portal_view
@@ -98,6 +98,7 @@ def _queue_rows(fulfillments: list[dict], *, zone) -> list[dict]:
         when = (f["hold_until"] if held else f["created_at"]).astimezone(zone)
         ago = _("%(duration)s ago") % {"duration": _duration(now - f["created_at"])}
         arrived = f["arrived_at"] and status in Fulfillment.OPEN_STATUSES
+        promised = f.get("promised_at") if status in ("placed", "picking") else None
         rows.append({
             "number": number, "url": url, "channel": channels.get(f["order__channel"], f["order__channel"]),
             "curbside": f["kind"] == Fulfillment.Kind.CURBSIDE, "shopper": f["order__contact_name"] or "—",
@@ -110,6 +111,9 @@ def _queue_rows(fulfillments: list[dict], *, zone) -> list[dict]:
             "badge": STATUS_BADGE.get(status, "badge-info"), "overdue": f["overdue"],
             "when_iso": when.isoformat(), "when": date_format(when, "D j M, H:i"),
             "ago": "" if held else ago,
+            "promised": date_format(promised.astimezone(zone), "D H:i") if promised else "",
+            "promised_iso": promised.isoformat() if promised else "",
+            "late": bool(promised and promised < now),
             "action_url": action[0], "action_label": action[1], "action_class": action[2],
         })  # fmt: skip
     return rows
@@ -128,7 +132,15 @@ def _pick_context(request, fulfillment_id: int, **extra) -> dict:
         fulfillment = selectors.pick_list(store=request.store, fulfillment_id=fulfillment_id)
     except OrderError:
         raise Http404("No such pick-up in this store.") from None
-    return {"f": fulfillment, "order": fulfillment.order, "lines": list(fulfillment.lines.all()), **extra}
+    # a parcel may leave with another carrier than its shipping method's (the tracking link follows it)
+    carriers = list(Carrier.objects.filter(is_active=True)) if fulfillment.kind == Fulfillment.Kind.SHIP else []
+    return {
+        "f": fulfillment,
+        "order": fulfillment.order,
+        "lines": list(fulfillment.lines.all()),
+        "carriers": carriers,
+        **extra,
+    }
 
 
 @require_GET
@@ -177,7 +189,9 @@ def pick_action(request, fulfillment_id: int, action: str):
             messages.success(request, f"{f.order.number} is ready; the shopper has been sent the pick-up code.")
             return redirect(f"{reverse('orders_portal:pickup-queue')}?tab=ready")
         elif action == "ship":
-            services.ship_fulfillment(fulfillment=f, actor=request.user, store=request.store,
+            chosen = request.POST.get("carrier", "")
+            carrier = Carrier.objects.filter(pk=int(chosen)).first() if chosen.isdigit() and len(chosen) < 10 else None
+            services.ship_fulfillment(fulfillment=f, actor=request.user, store=request.store, carrier=carrier,
                                       tracking_number=request.POST.get("tracking", ""))  # fmt: skip
             messages.success(request, f"{f.order.number} shipped; the shopper has been told.")
             return redirect(f"{reverse('orders_portal:pickup-queue')}?tab=to_ship")

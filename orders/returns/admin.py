@@ -48,6 +48,7 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "is_active"]}),
         ("Faults", {"fields": ["fault_window_days"]}),
         ("Fees", {"fields": ["restocking_fee_percent", "mail_return_fee", "offer_minimum_spend"]}),
+        ("Shipping", {"fields": ["shipping_refund"]}),
         (
             "Without a receipt",
             {

@@ -50,6 +50,14 @@ def standard_windows() -> dict[str, int]:
     return {channel.value: 28 if channel.in_store else 30 for channel in Channel}
 
 
+class ShippingRefund(models.TextChoices):
+    """When a return gives back what the order paid for shipping (once per order, whole, with its tax)."""
+
+    WHOLE_ORDER = "whole_order", _("When the whole order comes back")
+    WHOLE_ORDER_OR_FAULT = "whole_or_fault", _("When the whole order comes back, or every item returned is our fault")
+    NEVER = "never", _("Never")
+
+
 class ReturnPolicyQuerySet(models.QuerySet):
     def current(self) -> "ReturnPolicy":
         """The active policy with its windows, in one query; or the built-in policy (unsaved, with
@@ -117,6 +125,14 @@ class ReturnPolicy(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text="Order-level offers need the kept goods to be worth this much; below it the offer's "
         "discount on kept items is taken back from the refund. 0 turns this off.",
+    )
+    shipping_refund = models.CharField(
+        "refund shipping",
+        max_length=16,
+        choices=ShippingRefund.choices,
+        default=ShippingRefund.WHOLE_ORDER,
+        db_default=ShippingRefund.WHOLE_ORDER.value,
+        help_text="When a return also refunds the order's shipping charge (once per order, whole, with its tax).",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -241,6 +257,16 @@ class ReturnRequest(models.Model):
         default=ZERO,
         help_text="Offer discount taken back (negative: given back when the rest of the order came back too).",
     )
+    shipping_refund = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=ZERO,
+        db_default=ZERO,  # rows copied in without it (benchmark datasets, COPY) give back none
+        help_text="The order's shipping given back with this return.",
+    )
+    shipping_tax = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, help_text="The tax within the shipping given back."
+    )
     refund_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     refund_method = models.CharField(max_length=12, choices=RefundMethod.choices, blank=True)
     refunded_to_tenders = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
@@ -301,9 +327,28 @@ class ReturnRequest(models.Model):
             models.CheckConstraint(
                 # Compared at the cent, whatever scale the subtraction carries.
                 condition=Q(
-                    refund_total=Round(models.F("goods_total") - models.F("fees_total") - models.F("clawback_total"), 2)
+                    refund_total=Round(
+                        models.F("goods_total")
+                        - models.F("fees_total")
+                        - models.F("clawback_total")
+                        + models.F("shipping_refund"),
+                        2,
+                    )
                 ),
-                name="return_refund_is_goods_less_deductions",
+                name="return_refund_is_goods_less_deductions_plus_shipping",
+            ),
+            models.CheckConstraint(
+                condition=Q(shipping_refund__gte=0)
+                & (
+                    Q(shipping_tax__isnull=True) | Q(shipping_tax__gte=0, shipping_tax__lte=models.F("shipping_refund"))
+                ),
+                name="return_shipping_tax_within_refund",
+            ),
+            # An order's shipping is given back once: by the one done return that refunded it.
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(shipping_refund__gt=0, status__in=["refunded", "exchanged"]),
+                name="return_shipping_refunded_once",
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=["refunded", "exchanged"]) | ~Q(refund_method=""),

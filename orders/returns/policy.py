@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from orders.returns.models import FAULT_REASONS, Condition, ReturnPolicy, ReturnRequest
+from orders.returns.models import FAULT_REASONS, Condition, ReturnPolicy, ReturnRequest, ShippingRefund
 from retail.domain.channel import Channel
 from retail.domain.money import format_money as _m
 from retail.domain.money import money
@@ -38,6 +38,7 @@ class Rules:
     receiptless_price_days: int = 30
     approval_over: Decimal = Decimal("250.00")
     offer_minimum_spend: Decimal = ZERO
+    shipping_refund: str = ShippingRefund.WHOLE_ORDER
 
     @classmethod
     def from_policy(cls, policy: ReturnPolicy) -> "Rules":
@@ -52,6 +53,7 @@ class Rules:
             receiptless_price_days=policy.receiptless_price_days,
             approval_over=policy.approval_over,
             offer_minimum_spend=policy.offer_minimum_spend,
+            shipping_refund=policy.shipping_refund,
         )
 
 
@@ -204,12 +206,24 @@ class OfferFacts:
 
 
 @dataclass(frozen=True)
+class ShippingFacts:
+    """The order's shipping charge (with the tax in it), whether a done return already gave it back,
+    and whether every unit that reached the shopper is back once this return is done."""
+
+    charged: Decimal
+    tax: Decimal | None
+    already_refunded: bool
+    whole_order_back: bool
+
+
+@dataclass(frozen=True)
 class RequestFacts:
     method: str = "in_store"
     receiptless: bool = False
     prior_receiptless_count: int = 0  # in the rolling period, this request excluded
     prior_receiptless_amount: Decimal = ZERO
     offer: OfferFacts | None = None
+    shipping: ShippingFacts | None = None
 
 
 @dataclass
@@ -221,6 +235,8 @@ class RequestVerdict:
     needs_approval: bool
     lines_need_approval: bool
     sentences: list[str] = field(default_factory=list)
+    shipping: Decimal = ZERO  # the order's shipping given back with this return
+    shipping_tax: Decimal | None = None
 
     @property
     def explanation(self) -> str:
@@ -267,7 +283,8 @@ def judge_request(rules: Rules, facts: RequestFacts, lines: list[tuple[LineFacts
                 f"Offer {offer.code}: the {_m(-clawback)} taken back on an earlier return is refunded now."
             )
 
-    refund = goods - fees - clawback
+    shipping, shipping_tax = _shipping_back(rules, facts.shipping, all_fault=all_fault, sentences=sentences)
+    refund = goods - fees - clawback + shipping
 
     if facts.receiptless:
         count = facts.prior_receiptless_count + 1
@@ -305,4 +322,26 @@ def judge_request(rules: Rules, facts: RequestFacts, lines: list[tuple[LineFacts
         needs_approval=needs,
         lines_need_approval=lines_need,
         sentences=sentences,
+        shipping=shipping,
+        shipping_tax=shipping_tax,
     )
+
+
+def _shipping_back(
+    rules: Rules, facts: ShippingFacts | None, *, all_fault: bool, sentences: list[str]
+) -> tuple[Decimal, Decimal | None]:
+    """The order's shipping charge, whole with its tax, when the policy gives it back with this return;
+    never twice (a done return that refunded it stops every later one)."""
+    if facts is None or facts.charged <= 0 or rules.shipping_refund == ShippingRefund.NEVER:
+        return ZERO, None
+    if facts.already_refunded:
+        sentences.append("The order's shipping was refunded with an earlier return.")
+        return ZERO, None
+    if facts.whole_order_back:
+        sentences.append(f"The whole order is back: its shipping ({_m(facts.charged)}) is refunded.")
+        return facts.charged, facts.tax
+    if all_fault and rules.shipping_refund == ShippingRefund.WHOLE_ORDER_OR_FAULT:
+        sentences.append(f"Every item returned is our fault: the shipping ({_m(facts.charged)}) is refunded.")
+        return facts.charged, facts.tax
+    sentences.append(f"The shipping ({_m(facts.charged)}) is refunded when the whole order comes back.")
+    return ZERO, None

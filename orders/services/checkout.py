@@ -2,9 +2,10 @@
 
 place_order checks the request and finds the shopper, then runs these steps, each a value in, a value out:
     plan_fulfilments (Placement per fulfilment) -> price_lines (PricedLine) -> redeem_discounts
-    (Discounts; orders.services.discounts) -> apply_discounts -> share_discount (per line) -> compute_tax
-    (TaxQuote: LineTax per line, retail.tax_providers) -> record_order -> reserve (Fulfillment rows,
-    stock held) -> record_lines (OrderLine rows) -> authorize_payments -> publish -> record_consents
+    (Discounts; orders.services.discounts) -> apply_discounts -> share_discount (per line) -> charge_shipping
+    (orders.services.shipping) -> compute_tax (TaxQuote: LineTax per line and the shipping's,
+    retail.tax_providers) -> record_order -> reserve (Fulfillment rows, stock held) -> record_lines
+    (OrderLine rows) -> authorize_payments -> publish -> record_consents
 Assisted orders (orders.services.assisted) and exchanges (returns) place through place_order; POS sales,
 which price their own lines at the till, share redeem_discounts.
 """
@@ -33,11 +34,21 @@ from orders.services._common import actor_or_none, audit, currency, record_statu
 from orders.services.carts import close_cart
 from orders.services.discounts import Discounts, redeem_discounts
 from orders.services.payments import TenderRequest, authorize_payments
+from orders.services.shipping import (
+    ShippedLine,
+    ShippingCharge,
+    apply_shipping,
+    apply_shipping_tax,
+    choose_shipping,
+    normalise_country,
+    shipping_items,
+)
 from orders.services.taxes import quote_tax_for
 from retail.domain.channel import Channel
 from retail.domain.money import Money, allocate, money
 from retail.errors import RetailCode
 from retail.models import Store, User
+from retail.promise import collect_promise
 from retail.tax_providers import TaxItem, TaxQuote, TaxRequest
 
 # Reservations outlive the pick-up hold (picking + hold window); expiry of the pick-up releases them.
@@ -315,11 +326,31 @@ def apply_discounts(order: Order, discounts: Discounts) -> None:
     order.offer_code, order.points_redeemed = discounts.offer_code, discounts.points_redeemed
 
 
+def charge_shipping(
+    *, order: Order, plan: list[Placement], lines: list[PricedLine], shares: list[Decimal], method_id
+) -> ShippingCharge | None:
+    """The chosen shipping method's charge for the lines shipped to the address, on the order's row."""
+    shipped = [
+        ShippedLine(line.variant, line.quantity, line.gross - share)
+        for line, share in zip(lines, shares, strict=True)
+        if plan[line.placement].group.kind == Fulfillment.Kind.SHIP
+    ]
+    if not shipped and method_id is None:
+        return None
+    address = next((p.group.shipping_address for p in plan if p.group.kind == Fulfillment.Kind.SHIP), None) or {}
+    country = normalise_country(address.get("country") or order.store.country, field="shipping_address.country")
+    charge = choose_shipping(
+        method_id=method_id, country=country, lines=shipped, currency=order.currency, channel=order.channel
+    )
+    apply_shipping(order, charge)
+    return charge
+
+
 def record_order(order: Order, tax: TaxQuote) -> None:
     """Write the order once, with its final totals: the tax added on top where the market's prices
     exclude it. A clash of its random number (40 bits: about 1 in 10^12 per order) is
     `order_number_clash`: nothing is kept, the checkout may run again."""
-    order.prices_include_tax, order.tax_added = tax.prices_include_tax, tax.tax_added
+    order.prices_include_tax, order.tax_added = tax.prices_include_tax, tax.tax_added  # with the shipping's
     order.total += order.tax_added
     # Inputs were checked before; the database CHECKs (totals, amounts) are the last line of defence.
     try:
@@ -341,6 +372,8 @@ def reserve(*, order: Order, plan: list[Placement], variants: dict[str, Variant]
             proxy_name=(placement.group.proxy_name or "").strip()[:120],
             shipping_address=placement.group.shipping_address or {},
             reservation_reference=f"order:{order.number}:{index + 1}",
+            carrier=order.shipping_method.carrier if _ships(placement, order) else None,
+            promised_at=collect_promise(placement.location, order.placed_at) if placement.is_collect else None,
             created_at=order.placed_at,
         )
         for index, placement in enumerate(plan)
@@ -360,6 +393,10 @@ def reserve(*, order: Order, plan: list[Placement], variants: dict[str, Variant]
                 raise _insufficient_at(placement.location, exc, lines) from None
             raise OrderError(exc.message, code=exc.code, fields=exc.fields, extra=exc.extra) from None
     return fulfillments
+
+
+def _ships(placement: Placement, order: Order) -> bool:
+    return placement.group.kind == Fulfillment.Kind.SHIP and order.shipping_method is not None
 
 
 def _insufficient_at(store: Store, exc: InventoryError, lines) -> OrderError:
@@ -384,11 +421,20 @@ def share_discount(order: Order, lines: list[PricedLine]) -> list[Decimal]:
     return allocate(order.discount_total, gross) if order.discount_total else [ZERO] * len(gross)
 
 
-def compute_tax(*, order: Order, lines: list[PricedLine], shares: list[Decimal], plan: list[Placement]) -> TaxQuote:
+def compute_tax(
+    *,
+    order: Order,
+    lines: list[PricedLine],
+    shares: list[Decimal],
+    plan: list[Placement],
+    shipping: ShippingCharge | None = None,
+) -> TaxQuote:
     """Each line's net, rate and tax in the market of the order's store on its day there, from the tax
     provider (retail.tax_providers: the rates table unless a tax service is set; per rate, allocated, so
     the lines' taxes sum to the order's). Where the market's prices exclude tax it is added on top
-    (`TaxQuote.tax_added`). No lines in the quote when the market has no tax set up.
+    (`TaxQuote.tax_added`). No lines in the quote when the market has no tax set up. The shipping
+    charge is quoted with the lines, last, in its method's tax class (orders.services.shipping takes it
+    out: the order's tax is its lines' plus its shipping's).
 
     `tax_unavailable` (409) when the market has no rate for an item's class; `tax_service_unavailable`
     (503) when the provider does not answer. Called before the order is written: nothing is kept."""
@@ -401,7 +447,7 @@ def compute_tax(*, order: Order, lines: list[PricedLine], shares: list[Decimal],
             TaxItem(Money(line.gross - share, order.currency), line.variant.product.tax_class_id,
                     sku=line.variant.sku, quantity=line.quantity)
             for line, share in zip(lines, shares, strict=True)
-        ),
+        ) + shipping_items(shipping, order.currency),
         ship_to=ship_to or {},
         reference=order.number,
     )  # fmt: skip
@@ -533,6 +579,7 @@ def place_order(
     seller: User | None = None,
     payment_due_later: bool = False,
     consents: dict[str, bool] | None = None,
+    shipping_method: int | None = None,
 ) -> Order:
     """Place an order: lines grouped by fulfilment, stock reserved, discounts applied, payment authorised.
 
@@ -541,6 +588,8 @@ def place_order(
     `payment_due_later` (assisted channels only, no tenders): the total is paid afterwards, at the
     till or by link (orders.services.assisted keeps the PaymentRequest); `seller` is credited.
     `consents` ({"email": True, ...}) are recorded on the order's profile, sourced `checkout:<channel>`.
+    `shipping_method` (an id) is charged on ship-to-home lines (orders.services.shipping says when one
+    is needed and which apply).
     Lock order: the offer, the loyalty account, stock rows (reserve_stock), then store credit and gift
     cards (authorize_payments).
     """
@@ -564,10 +613,12 @@ def place_order(
     )
     apply_discounts(order, discounts)
     shares = share_discount(order, lines)
-    taxes = compute_tax(order=order, lines=lines, shares=shares, plan=plan)
+    shipping = charge_shipping(order=order, plan=plan, lines=lines, shares=shares, method_id=shipping_method)
+    taxes = compute_tax(order=order, lines=lines, shares=shares, plan=plan, shipping=shipping)
+    line_taxes = apply_shipping_tax(order, taxes, shipping)  # the shipping's share on the order, the lines'
     record_order(order, taxes)
     fulfillments = reserve(order=order, plan=plan, variants=variants, actor=actor)
-    rows = record_lines(order=order, fulfillments=fulfillments, lines=lines, shares=shares, taxes=taxes)
+    rows = record_lines(order=order, fulfillments=fulfillments, lines=lines, shares=shares, taxes=line_taxes)
     payments = []
     if not payment_due_later:
         key = idempotency_key or order.number

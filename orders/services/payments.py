@@ -186,12 +186,15 @@ def spend_gift_card(*, order: Order, code: str, amount: Decimal, caller, actor=N
 
 
 def owed_amount(order: Order) -> Decimal:
-    """What the shopper owes for the units that left: the paid share of each picked unit."""
+    """What the shopper owes for the units that left: the paid share of each picked unit, and the
+    shipping charge once a parcel of the order has shipped."""
     owed = ZERO
+    shipped = False
     for line in order.lines.all():
         if line.fulfillment.status in DONE_STATUSES and line.picked_quantity:
             owed += unit_share(line.total, line.quantity, 0, line.picked_quantity)
-    return owed
+            shipped = shipped or line.fulfillment.status == Fulfillment.Status.SHIPPED
+    return owed + (order.shipping_paid if shipped else ZERO)
 
 
 def settle_payments(*, order: Order, actor=None) -> dict:

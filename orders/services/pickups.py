@@ -24,7 +24,7 @@ from inventory.services import consume_reservations, reserve_stock
 from orders.counter import record_wrong_code, typed_codes_blocked
 from orders.errors import OrderCode, OrderError
 from orders.events import record_order_event
-from orders.models import Fulfillment, Order, OrderLine
+from orders.models import Carrier, Fulfillment, Order, OrderLine
 from orders.numbers import QR_PREFIX
 from orders.services._common import actor_or_none, audit, notify, record_status, timeline
 from orders.services._transitions import (
@@ -44,6 +44,7 @@ from orders.services._transitions import (
 from retail.domain.channel import Channel
 from retail.domain.codes import read_code
 from retail.domain.money import format_money, unit_share
+from retail.errors import RetailCode
 from retail.models import Store, User
 
 
@@ -510,9 +511,15 @@ def hand_over_pickup(
 
 @transaction.atomic
 def ship_fulfillment(
-    *, fulfillment: Fulfillment, actor: User, tracking_number: str = "", store: Store | None = None
+    *,
+    fulfillment: Fulfillment,
+    actor: User,
+    tracking_number: str = "",
+    store: Store | None = None,
+    carrier: Carrier | None = None,
 ) -> Fulfillment:
-    """Ship-from-store or warehouse: every unit picked, stock consumed, payment captured, shopper told."""
+    """Ship-from-store or warehouse: every unit picked, stock consumed, payment captured, shopper told.
+    `carrier` (active) replaces the one the shipping method named: the shopper's tracking link follows it."""
     fulfillment = lock_fulfillment(fulfillment)
     require_store(fulfillment, store)
     require_state(fulfillment, "shipped", (S.PICKING,), kinds=(K.SHIP,))
@@ -520,6 +527,12 @@ def ship_fulfillment(
     left = [line.sku for line in fulfillment.lines.all() if line.to_pick > 0]
     if left:
         raise OrderError(f"Still to pick: {', '.join(left)}.", code=OrderCode.NOT_FULLY_PICKED)
+    if carrier is not None and not carrier.is_active:
+        raise OrderError(
+            f"{carrier.name} no longer carries parcels; choose another carrier.",
+            code=RetailCode.INVALID,
+            fields={"carrier": ["Not active."]},
+        )
 
     picked = {line.variant_id: line.picked_quantity for line in fulfillment.lines.all()}
     reservations = Reservation.objects.filter(
@@ -533,17 +546,27 @@ def ship_fulfillment(
         movement_reference=f"order:{fulfillment.order.number}",
     )
     fulfillment.tracking_number = (tracking_number or "").strip()[:60]
-    move(fulfillment, S.SHIPPED, actor=actor, fields=("tracking_number",))
+    if carrier is not None:
+        fulfillment.carrier = carrier
+    move(fulfillment, S.SHIPPED, actor=actor, fields=("tracking_number", "carrier"))
     order = fulfillment.order
     close_order_if_done(order, actor=actor)
+    carrier_code = fulfillment.carrier.code if fulfillment.carrier_id else None
     audit(
         action="order.shipped",
         order=order,
         actor=actor,
         store=fulfillment.location,
-        details={"tracking": fulfillment.tracking_number},
+        details={"tracking": fulfillment.tracking_number, "carrier": carrier_code},
     )
-    record_order_event("shipment.shipped", order, fulfillment=fulfillment, tracking_number=fulfillment.tracking_number)
+    record_order_event(
+        "shipment.shipped",
+        order,
+        fulfillment=fulfillment,
+        tracking_number=fulfillment.tracking_number,
+        carrier=carrier_code,
+        tracking_url=fulfillment.tracking_url,
+    )
     timeline(
         order=order,
         kind=Interaction.Kind.MESSAGE_SENT,

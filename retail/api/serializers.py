@@ -4,6 +4,8 @@ import math
 from collections.abc import Mapping
 
 from django.utils.translation import gettext
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -11,6 +13,7 @@ from retail.api.errors import validation_error_body
 from retail.api.fields import AwareDateTimeField, DateField, MoneyField, PatternField
 from retail.errors import DomainError, RetailCode
 from retail.models import Store
+from retail.promise import promise_for
 
 UNKNOWN_FIELD = "unknown_field"  # the ErrorDetail code of a refused field; answered as RetailCode.UNKNOWN_FIELD
 
@@ -314,8 +317,21 @@ class ApiErrorSerializer(serializers.Serializer):
     )
 
 
+class PickupPromiseSerializer(serializers.Serializer):
+    ready_at = serializers.SerializerMethodField(help_text="On the store's clock (its time zone's offset).")
+    label = serializers.CharField(help_text='In the shopper\'s language, e.g. "Ready tomorrow from 10:30".')
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_ready_at(self, promise) -> str:
+        return promise.ready_at.isoformat()  # with the store's offset, not converted to the server's zone
+
+
 class StoreSerializer(serializers.ModelSerializer):
     distance_km = serializers.SerializerMethodField()
+    pickup_promise = serializers.SerializerMethodField(
+        help_text="Click-and-collect: when an order placed now is ready (opening hours and picking time); "
+        "null without pick-up or when the store opens on no day soon."
+    )
 
     class Meta:
         model = Store
@@ -336,8 +352,15 @@ class StoreSerializer(serializers.ModelSerializer):
             "pickup_enabled",
             "accepts_returns",
             "ships_orders",
+            "picking_minutes",
+            "pickup_promise",
             "distance_km",
         ]
+
+    @extend_schema_field(PickupPromiseSerializer(allow_null=True))
+    def get_pickup_promise(self, store) -> dict | None:
+        promise = promise_for(store, now=self.context.get("now"))
+        return PickupPromiseSerializer(promise).data if promise else None
 
     def get_distance_km(self, store) -> float | None:
         value = getattr(store, "distance_km", None)

@@ -76,6 +76,13 @@ class Store(models.Model):
     accepts_returns = models.BooleanField(default=True)
     ships_orders = models.BooleanField(default=False, help_text="Can fulfil ship orders (ship-from-store).")
     pickup_hold_days = models.PositiveSmallIntegerField(default=7)
+    picking_minutes = models.PositiveSmallIntegerField(
+        "picking time (minutes)",
+        default=120,
+        db_default=120,  # stores copied in without it (benchmark datasets, COPY)
+        validators=[MaxValueValidator(24 * 60)],
+        help_text="Click-and-collect: an order is ready this many opening-hours minutes after it is placed.",
+    )
     # A cycle count whose differences go beyond either limit waits for a manager's approval
     # (inventory.counts); head office sets them per store in the admin.
     count_approval_units = models.PositiveIntegerField(

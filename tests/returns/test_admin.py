@@ -29,6 +29,7 @@ def policy_form(**values):
         "restocking_fee_percent": "10.00",
         "mail_return_fee": "3.95",
         "offer_minimum_spend": "0.00",
+        "shipping_refund": "whole_order",
         "receiptless_period_days": 90,
         "receiptless_max_returns": 2,
         "receiptless_max_amount": "150.00",

@@ -71,6 +71,10 @@ class ReturnOutput(serializers.Serializer):
     goods_total = serializers.DecimalField(max_digits=12, decimal_places=2)
     fees_total = serializers.DecimalField(max_digits=12, decimal_places=2)
     clawback_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    shipping_refund = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The order's shipping given back (once, with the whole order)."
+    )
+    shipping_tax = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     refund_total = serializers.DecimalField(
         max_digits=12, decimal_places=2, help_text="Estimate until the goods are inspected; final once refunded."
     )

@@ -20,6 +20,7 @@ from orders.returns.policy import (
     RequestFacts,
     RequestVerdict,
     Rules,
+    ShippingFacts,
     judge_line,
     judge_request,
     receiptless_price,
@@ -224,6 +225,29 @@ def offer_facts(order: Order, lines: list[OrderLine], *, returning: dict[int, in
     )
 
 
+def shipping_facts(
+    order: Order, lines: list[OrderLine], *, returning: dict[int, int], done: dict[int, int], exclude_request=None
+) -> ShippingFacts | None:
+    """The order's shipping charge as the policy weighs it (None when it paid none): refunded already
+    by a done return? every unit that reached the shopper back once this one is, and nothing still on
+    its way? One query, only for orders that paid shipping."""
+    if order.shipping_paid <= 0:
+        return None
+    refunded = ReturnRequest.objects.filter(
+        order=order, status__in=ReturnRequest.DONE_STATUSES, shipping_refund__gt=0
+    ).exclude(pk=exclude_request)
+    whole = all(
+        not line.fulfillment.is_open and delivered_units(line) <= done.get(line.pk, 0) + returning.get(line.pk, 0)
+        for line in lines
+    )
+    return ShippingFacts(
+        charged=order.shipping_paid,
+        tax=order.shipping_tax,
+        already_refunded=refunded.exists(),
+        whole_order_back=whole,
+    )
+
+
 def judge_items(
     items: list[Item],
     *,
@@ -233,6 +257,7 @@ def judge_items(
     method: str,
     customer=None,
     offer: OfferFacts | None = None,
+    shipping: ShippingFacts | None = None,
     exclude_request: int | None = None,
 ) -> RequestVerdict:
     """Run the policy over the items (sets item.facts and item.verdict) and the return as a whole."""
@@ -252,6 +277,7 @@ def judge_items(
             prior_receiptless_count=count,
             prior_receiptless_amount=amount,
             offer=offer,
+            shipping=shipping,
         ),
         judged,
     )

@@ -21,6 +21,7 @@ from orders.returns.services.facts import (
     order_lines_for,
     price_receipted,
     price_receiptless,
+    shipping_facts,
     units_in_returns,
 )
 from orders.returns.services.notify import notify_return
@@ -65,7 +66,7 @@ def judge(context: ReturnContext) -> ReturnContext:
         )
         for ln in lines
     ]
-    offer = None
+    offer = shipping = None
     order_lines = context.order_lines
     if return_request.order_id:
         if order_lines is None:
@@ -79,6 +80,9 @@ def judge(context: ReturnContext) -> ReturnContext:
         for item in items:
             returning[item.order_line.pk] = returning.get(item.order_line.pk, 0) + item.quantity
         offer = offer_facts(return_request.order, order_lines, returning=returning, done=done)
+        shipping = shipping_facts(
+            return_request.order, order_lines, returning=returning, done=done, exclude_request=return_request.pk
+        )
     else:
         price_receiptless(items, rules=rules, now=return_request.created_at)
     verdict = judge_items(
@@ -89,6 +93,7 @@ def judge(context: ReturnContext) -> ReturnContext:
         method=return_request.method,
         customer=return_request.customer,
         offer=offer,
+        shipping=shipping,
         exclude_request=return_request.pk,
     )
     set_verdicts(return_request, items, verdict, lines)

@@ -23,6 +23,7 @@ from orders.returns.services.facts import (
     price_receipted,
     price_receiptless,
     returnable_lines,
+    shipping_facts,
 )
 from orders.returns.services.notify import notify_return
 from retail.domain.channel import Channel
@@ -156,6 +157,8 @@ def verdict_values(verdict) -> dict:
         "fees_total": verdict.fees,
         "clawback_total": verdict.clawback,
         "refund_total": verdict.refund,
+        "shipping_refund": verdict.shipping,
+        "shipping_tax": verdict.shipping_tax,
         "approval_required": verdict.needs_approval,
         "summary": verdict.sentences,
     }
@@ -165,7 +168,8 @@ def verdict_values(verdict) -> dict:
 # them to the one write that follows the verdicts)
 LINE_FIELDS = ["condition", "disposition", "amount", "tax_amount", "fee", "verdict", "explanation"]
 # ... and on the return (verdict_values)
-VERDICT_FIELDS = ["goods_total", "fees_total", "clawback_total", "refund_total", "approval_required", "summary"]
+VERDICT_FIELDS = ["goods_total", "fees_total", "clawback_total", "refund_total", "shipping_refund", "shipping_tax",
+                  "approval_required", "summary"]  # fmt: skip
 
 
 def create_lines(return_request: ReturnRequest, items: list[Item]) -> list[ReturnLine]:
@@ -243,7 +247,11 @@ def open_return(
     items, held = _receipted_items(order, order_lines, lines)
     rules = current_rules()
     price_receipted(items, already=held)
-    verdict = judge_items(items, rules=rules, order=order, today=timezone.localdate(), method=method)
+    returning: dict[int, int] = {}
+    for item in items:
+        returning[item.order_line.pk] = returning.get(item.order_line.pk, 0) + item.quantity
+    shipping = shipping_facts(order, order_lines, returning=returning, done=held)  # an estimate until refunded
+    verdict = judge_items(items, rules=rules, order=order, today=timezone.localdate(), method=method, shipping=shipping)
     return_request = _new_return_request(
         order=order,
         customer=order.customer,

@@ -1,0 +1,148 @@
+"""Returns give back shipping by the policy's rule (issue 19.4): with the return that brings the whole
+order back (or, by the policy's flag, with one whose every item is our fault; or never), whole and
+with its tax, and never twice: the return's tax is its lines' plus the shipping's, to the cent."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from inventory import services as inventory
+from orders.models import Fulfillment, Order, Payment, ShippingMethod
+from orders.returns.models import ReturnPolicy, ReturnRequest, ShippingRefund
+from orders.returns.services import LineRequest, complete_return
+from orders.services import GroupRequest, TenderRequest, place_order, scan_pick, ship_fulfillment
+from orders.services.shipping import save_shipping_method
+from retail.domain.channel import Channel
+from retail.markets import save_market, save_tax_rate
+from retail.models import Market, TaxClass, TaxRate
+from retail.models.tax import STANDARD
+
+pytestmark = pytest.mark.django_db
+
+ROME = {"line1": "Via del Corso 1", "city": "Roma", "postcode": "00186", "country": "IT"}
+
+
+@pytest.fixture
+def italy(warehouse) -> Market:
+    market = save_market(
+        market=Market(code="it", name="Italia", countries=["IT"], currency="EUR", default_language="it",
+                      online_channels=[Channel.WEB.value]),
+        actor=None,
+    )  # fmt: skip
+    warehouse.market, warehouse.ships_orders = market, True
+    warehouse.save(update_fields=["market", "ships_orders"])
+    standard = TaxClass.objects.get(code=STANDARD)
+    save_tax_rate(rate=TaxRate(market=market, tax_class=standard, rate=Decimal(22), valid_from=date(2020, 1, 1)),
+                  actor=None)  # fmt: skip
+    return market
+
+
+@pytest.fixture
+def express(italy) -> ShippingMethod:
+    method = ShippingMethod(market=italy, code="express", name="Express", price=Decimal("7.90"))
+    return save_shipping_method(method=method, actor=None)
+
+
+@pytest.fixture
+def shipped_with_charge(warehouse, associate, shopper, express):
+    """A web order shipped from the warehouse to Rome with the 7.90 express method."""
+
+    def place(lines):
+        inventory.receive_stock(location=warehouse, lines=[(sku, q) for sku, q in lines], reference="PO-WH")
+        order = place_order(
+            channel="web",
+            groups=[GroupRequest(kind="ship", lines=lines, shipping_address=ROME)],
+            customer=shopper,
+            tenders=[TenderRequest(method="card", token="tok_visa_4242")],
+            shipping_method=express.pk,
+        )
+        fulfillment = order.fulfillments.get()
+        for line in fulfillment.lines.all():
+            for _ in range(line.quantity):
+                scan_pick(fulfillment=fulfillment, code=line.sku, actor=associate)
+        ship_fulfillment(fulfillment=Fulfillment.objects.get(pk=fulfillment.pk), actor=associate)
+        return Order.objects.get(pk=order.pk)
+
+    return place
+
+
+def give_back(order, store, associate, lines, reason="wrong_size") -> ReturnRequest:
+    return complete_return(
+        store=store,
+        actor=associate,
+        refund_method="original",
+        order=order,
+        lines=[LineRequest(sku=sku, quantity=quantity, reason=reason) for sku, quantity in lines],
+    )
+
+
+def return_tax(request: ReturnRequest) -> Decimal:
+    return sum((line.tax_amount for line in request.lines.all()), Decimal(0)) + (request.shipping_tax or 0)
+
+
+def test_shipping_comes_back_with_the_return_that_completes_the_order(
+    policy, shipped_with_charge, shirt, jeans, store, associate
+):
+    # given a shipped order: 2 shirts (60.00) and jeans (59.99) with 7.90 express, all captured
+    order = shipped_with_charge([("SHIRT-M", 2), ("JEANS-32", 1)])
+    assert (order.total, order.shipping_total, order.shipping_tax) == (
+        Decimal("127.89"),
+        Decimal("7.90"),
+        Decimal("1.42"),
+    )
+    assert Payment.objects.get(order=order).captured_amount == Decimal("127.89")
+
+    # when one shirt comes back, nothing of the shipping does
+    first = give_back(order, store, associate, [("SHIRT-M", 1)])
+    assert (first.shipping_refund, first.shipping_tax, first.refund_total) == (Decimal("0.00"), None, Decimal("30.00"))
+    assert "The shipping (€7.90) is refunded when the whole order comes back." in first.summary
+
+    # when the rest comes back, the shipping does, whole and with its tax
+    rest = give_back(order, store, associate, [("SHIRT-M", 1), ("JEANS-32", 1)])
+    assert (rest.shipping_refund, rest.shipping_tax) == (Decimal("7.90"), Decimal("1.42"))
+    assert rest.refund_total == Decimal("30.00") + Decimal("59.99") + Decimal("7.90")
+
+    # then everything paid is back, and the returns' tax is the order's, to the cent
+    assert first.refund_total + rest.refund_total == order.total
+    assert Payment.objects.get(order=order).refunded_amount == order.total
+    order_tax = sum(line.tax_amount for line in order.lines.all()) + order.shipping_tax
+    assert return_tax(first) + return_tax(rest) == order_tax
+
+
+def test_by_the_policy_flag_a_faulty_item_brings_the_shipping_back_once(
+    policy, shipped_with_charge, shirt, jeans, store, associate
+):
+    # given a policy that refunds shipping on returns of faulty items too
+    policy.shipping_refund = ShippingRefund.WHOLE_ORDER_OR_FAULT
+    policy.save(update_fields=["shipping_refund"])
+    order = shipped_with_charge([("SHIRT-M", 1), ("JEANS-32", 1)])
+
+    # when the faulty shirt comes back, then the jeans (the whole order back now)
+    faulty = give_back(order, store, associate, [("SHIRT-M", 1)], reason="defective")
+    rest = give_back(order, store, associate, [("JEANS-32", 1)])
+
+    # then the shipping came back with the first only
+    assert (faulty.shipping_refund, rest.shipping_refund) == (Decimal("7.90"), Decimal("0.00"))
+    assert "The order's shipping was refunded with an earlier return." in rest.summary
+    assert faulty.refund_total + rest.refund_total == order.total
+
+
+def test_a_policy_that_never_refunds_shipping_keeps_it(policy, shipped_with_charge, shirt, store, associate):
+    ReturnPolicy.objects.filter(pk=policy.pk).update(shipping_refund=ShippingRefund.NEVER)
+    order = shipped_with_charge([("SHIRT-M", 1)])
+    back = give_back(order, store, associate, [("SHIRT-M", 1)])
+    assert (back.shipping_refund, back.refund_total) == (Decimal("0.00"), Decimal("30.00"))
+
+
+def test_the_database_refuses_a_second_return_refunding_the_shipping(
+    policy, shipped_with_charge, shirt, jeans, store, associate
+):
+    order = shipped_with_charge([("SHIRT-M", 1), ("JEANS-32", 1)])
+    whole = give_back(order, store, associate, [("SHIRT-M", 1), ("JEANS-32", 1)])
+    assert whole.shipping_refund == Decimal("7.90")
+    twin = ReturnRequest.objects.get(pk=whole.pk)
+    twin.pk, twin.rma_number, twin.qr_token, twin.submission_key = None, "RMA-TWIN-0001", "twin", ""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        twin.save()
