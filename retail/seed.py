@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from retail.domain.channel import Channel
 from retail.markets import save_market
-from retail.models import Market, PosDevice, Store, StoreMembership, TaxClass, TaxRate, User
+from retail.models import ExchangeRate, Market, PosDevice, Store, StoreMembership, TaxClass, TaxRate, User
 from retail.models.stores import hash_device_token
 from retail.seeding import SeedContext, seed_step
 from retail.services import record_verified_email
@@ -60,6 +60,7 @@ TAX_RATES = {  # percent per class
     "uk": {"standard": "20.00", "reduced": "5.00", "essential": "0.00"},
 }
 TAX_RATES_FROM = date(2020, 1, 1)
+EXCHANGE_RATES = {"GBP": "1.16279070", "PLN": "0.23255814"}  # 1/0.86 and 1/4.30 (inventory.seed.DEMO_RATES)
 
 UK_HOURS = {d: ["09:00", "19:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat")} | {"sun": ["11:00", "17:00"]}
 IT_HOURS = {d: ["10:00", "20:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat")} | {"sun": ["10:00", "19:00"]}
@@ -123,6 +124,12 @@ def _seed_markets() -> dict[str, Market]:
                 market=markets[market_code], tax_class_id=TaxClass.objects.get(code=class_code).pk,
                 valid_from=TAX_RATES_FROM, defaults={"rate": Decimal(rate)},
             )  # fmt: skip
+    # Head office reports in euros: the złoty and the pound at the rate the demo's price lists use.
+    for currency, rate in EXCHANGE_RATES.items():
+        ExchangeRate.objects.get_or_create(
+            currency=currency, reporting_currency="EUR", valid_from=TAX_RATES_FROM,
+            defaults={"rate": Decimal(rate), "source": "demo: the rate of the price lists"},
+        )  # fmt: skip
     return markets
 
 

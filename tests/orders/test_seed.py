@@ -9,7 +9,7 @@ from customers.models import Customer
 from inventory.models import Product, ProductTranslation
 from orders.errors import OrderError
 from orders.models import Fulfillment, Order, OrderLine
-from retail.models import Market, OutboxMessage, Store, User
+from retail.models import ExchangeRate, Market, OutboxMessage, Store, User
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +69,8 @@ def test_the_demos_italian_polish_and_english_associates_read_their_language(cli
     call_command("seed_demo", "--seed", "7", "--scale", "tiny", "--only", "stores-and-staff", "catalog-and-stock")
     user = User.objects.get(email=login)
     assert user.language == language
+    # (head office's reports in euros convert the złoty and the pound)
+    assert set(ExchangeRate.objects.values_list("currency", "reporting_currency")) == {("GBP", "EUR"), ("PLN", "EUR")}
 
     # when they sign in and look a shirt up
     client.force_login(user)
