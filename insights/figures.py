@@ -207,6 +207,7 @@ FIGURES: dict[str, Figure] = {
                 "gross",
                 "returned_gross",
                 "returned_tax",
+                "cancelled_tax",
                 "tax_due",
             ),
         ),

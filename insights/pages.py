@@ -310,18 +310,25 @@ def _giftcards_block(currency: str, rows: list[dict]) -> dict:
 
 
 def tax(period: Period) -> dict:
+    """The rows, and a chart of the tax due per currency (złoty and euros are never drawn on one axis)."""
     rows = selectors.tax_by_market(period)
     rates = currencies.converter(period, {r["currency"] for r in rows})
-    return {
-        "rows": rows,
-        "totals": currencies.by_currency(rows, ("net", "tax", "gross", "returned_tax", "tax_due"), rates),
-        "chart_due": charts.bar_chart(
-            [(f"{r['market']} {r['rate'].normalize():f}% {r['currency']}", r["tax_due"]) for r in rows],
-            title="Tax due per market and rate",
+    by_currency: dict[str, list[dict]] = {}
+    for r in rows:
+        by_currency.setdefault(r["currency"], []).append(r)
+    charts_due = [
+        charts.bar_chart(
+            [(f"{r['market']} {r['rate'].normalize():f}%", r["tax_due"]) for r in block],
+            title=f"Tax due per market and rate ({code})",
             colours=charts.PALETTE,
             value_format=charts.money_label,
-        ),
-    }
+        )
+        for code, block in sorted(by_currency.items())
+    ]
+    if not charts_due:
+        charts_due = [charts.empty_chart("Tax due per market and rate")]
+    totals = currencies.by_currency(rows, ("net", "tax", "gross", "returned_tax", "cancelled_tax", "tax_due"), rates)
+    return {"rows": rows, "totals": totals, "charts_due": charts_due}
 
 
 BUILDERS = {

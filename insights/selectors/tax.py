@@ -1,12 +1,16 @@
 """Tax per market and rate (issue 19.3): what the lines of the period's sales hold and what their
 returns gave back, per currency, as a VAT return reads it."""
 
+from decimal import Decimal
+
 from django.db.models import Count, Sum
 
 from insights.filters import Period
 from insights.selectors._common import ZERO, _sold_through
 from orders.models import OrderLine
 from orders.returns.models import ReturnLine, ReturnRequest
+from retail.domain.money import Money
+from retail.domain.tax import LineTax, reverse_units
 from retail.replica import reporting_db
 
 MARKET = "order__store__market"
@@ -14,10 +18,11 @@ MARKET = "order__store__market"
 
 def tax_by_market(period: Period) -> list[dict]:
     """Per market of the selling store, currency and rate: the net, tax and gross of the lines of the
-    orders sold in the period that recorded their tax, and the gross and tax their refunded or
-    exchanged returns gave back (attributed to the sale, as the sales figures' refunds are); `tax_due`
-    is what is left. Lines without recorded tax (before tax, untaxed markets) are not counted. Two
-    queries, whatever the number of lines, on the reporting database (retail.replica)."""
+    orders sold in the period that recorded their tax, the gross and tax their refunded or exchanged
+    returns gave back (attributed to the sale, as the sales figures' refunds are), and the tax of units
+    short-picked and cancelled (never charged); `tax_due` is what is left. Lines without recorded tax
+    (before tax, untaxed markets) are not counted. Three queries, whatever the number of lines, on the
+    reporting database (retail.replica)."""
     sold = (
         OrderLine.objects.using(reporting_db())
         .filter(_sold_through(period, "order__"), tax_amount__isnull=False)
@@ -39,10 +44,24 @@ def tax_by_market(period: Period) -> list[dict]:
     returned = {
         (r[f"order_line__{MARKET}__code"], r["order_line__order__currency"], r["order_line__tax_rate"]): r for r in back
     }
+    not_charged: dict[tuple, Decimal] = {}
+    short = (
+        OrderLine.objects.using(reporting_db())
+        .filter(_sold_through(period, "order__"), tax_amount__isnull=False, cancelled_quantity__gt=0)
+        .values_list(f"{MARKET}__code", "order__currency", "tax_rate", "net", "tax_amount", "total", "quantity",
+                     "cancelled_quantity")
+        .order_by()
+    )  # fmt: skip
+    for code, currency, rate, net, tax, total, quantity, cancelled in short:
+        # the cancelled units are the line's last (orders.services.pickups.short_pick), their tax as returns split it
+        line = LineTax(net=Money(net, currency), tax=Money(tax, currency), gross=Money(total, currency), rate=rate)
+        units = reverse_units(line, quantity=quantity, start=quantity - cancelled, count=cancelled)
+        not_charged[(code, currency, rate)] = not_charged.get((code, currency, rate), ZERO) + units.tax.amount
     rows = []
     for row in sold:
         key = (row[f"{MARKET}__code"], row["order__currency"], row["tax_rate"])
         given_back = returned.get(key, {"gross": ZERO, "tax": ZERO})
+        cancelled_tax = not_charged.get(key, ZERO)
         rows.append({
             "market": key[0],
             "market_name": row[f"{MARKET}__name"],
@@ -54,6 +73,7 @@ def tax_by_market(period: Period) -> list[dict]:
             "gross": row["gross"],
             "returned_gross": given_back["gross"],
             "returned_tax": given_back["tax"],
-            "tax_due": row["tax"] - given_back["tax"],
+            "cancelled_tax": cancelled_tax,
+            "tax_due": row["tax"] - given_back["tax"] - cancelled_tax,
         })  # fmt: skip
     return sorted(rows, key=lambda r: (r["market"], r["currency"], r["rate"]))

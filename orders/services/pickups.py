@@ -12,6 +12,7 @@ OrderError("illegal_transition") naming the current state.
 
 import hmac
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -43,7 +44,8 @@ from orders.services._transitions import (
 )
 from retail.domain.channel import Channel
 from retail.domain.codes import read_code
-from retail.domain.money import format_money, unit_share
+from retail.domain.money import Money, format_money, unit_share
+from retail.domain.tax import LineTax, reverse_units
 from retail.errors import RetailCode
 from retail.models import Store, User
 
@@ -191,6 +193,16 @@ def short_pick(
     return line
 
 
+def _tax_of_units(line: OrderLine, *, currency: str, start: int, count: int) -> Decimal | None:
+    """The tax within units start+1 .. start+count of the line (retail.domain.tax.reverse_units, as returns
+    split it); None when the line recorded none."""
+    if line.tax_amount is None:
+        return None
+    taxed = LineTax(net=Money(line.net, currency), tax=Money(line.tax_amount, currency),
+                    gross=Money(line.total, currency), rate=line.tax_rate)  # fmt: skip
+    return reverse_units(taxed, quantity=line.quantity, start=start, count=count).tax.amount
+
+
 def _reroute(*, fulfillment: Fulfillment, line: OrderLine, missing: int, actor, to_location: Store | None) -> OrderLine:
 
     if to_location is None:
@@ -234,10 +246,14 @@ def _reroute(*, fulfillment: Fulfillment, line: OrderLine, missing: int, actor, 
         start = line.quantity - line.cancelled_quantity - missing
         moved_total = unit_share(line.total, line.quantity, start, missing)
         moved_discount = unit_share(line.discount, line.quantity, start, missing)
+        moved_tax = _tax_of_units(line, currency=order.currency, start=start, count=missing)
         line.quantity -= missing
         line.total -= moved_total
         line.discount -= moved_discount
-        line.save(update_fields=["quantity", "total", "discount"])
+        if moved_tax is not None:  # the line's net and tax split with its units (net + tax = total, both sides)
+            line.tax_amount -= moved_tax
+            line.net -= moved_total - moved_tax
+        line.save(update_fields=["quantity", "total", "discount", "net", "tax_amount"])
         last = order.lines.order_by("-line_number").values_list("line_number", flat=True).first()
         moved = OrderLine.objects.create(
             order=order,
@@ -253,6 +269,9 @@ def _reroute(*, fulfillment: Fulfillment, line: OrderLine, missing: int, actor, 
             unit_price=line.unit_price,
             discount=moved_discount,
             total=moved_total,
+            net=moved_total - moved_tax if moved_tax is not None else None,
+            tax_rate=line.tax_rate if moved_tax is not None else None,
+            tax_amount=moved_tax,
         )
     record_status(
         order=order,

@@ -11,8 +11,10 @@ from django.test.utils import CaptureQueriesContext
 
 from customers.services.loyalty import assign_offer
 from inventory.models import StockLevel
+from inventory.services import receive_stock
 from orders.errors import OrderError
 from orders.models import Order, OrderLine, Payment
+from orders.services import short_pick
 from retail.domain.channel import Channel
 from retail.domain.money import Money, format_money
 from retail.domain.tax import TaxableLine, compute_tax
@@ -20,6 +22,7 @@ from retail.markets import save_market, save_tax_class, save_tax_rate
 from retail.models import IdempotencyKey, Market, TaxClass, TaxRate
 from retail.models.tax import STANDARD
 from tests.customers.factories import OfferFactory
+from tests.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -237,3 +240,24 @@ def test_an_external_service_taxes_a_us_store_on_top_of_its_prices(poland, place
         Decimal("90.00"), Decimal("8.875"), Decimal("7.99"), Decimal("97.99")
     )  # fmt: skip
     assert (order.tax_added, order.total) == (Decimal("7.99"), Decimal("97.99"))
+
+
+def test_units_rerouted_from_a_taxed_line_take_their_share_of_its_tax(poland, place_pickup, shirt, store, associate):
+    # given 3 shirts, 23% inside 90.00 (16.83), one of which this store cannot find
+    nearby = StoreFactory(code="LON-02", name="Canary Wharf", latitude="51.5045", longitude="-0.0195", market=poland)
+    receive_stock(location=nearby, lines=[(shirt, 5)], reference="PO-NEAR")
+    order = place_pickup([(shirt.sku, 3)])
+    line = OrderLine.objects.get(order=order)
+    assert (line.net, line.tax_amount) == (Decimal("73.17"), Decimal("16.83"))
+
+    # when it is sent from the nearest store
+    short_pick(line=line, missing=1, resolution="reroute", actor=associate, store=store)
+
+    # then both lines still add up (net + tax = total), and between them keep the line's tax to the cent
+    kept, moved = OrderLine.objects.filter(order=order).order_by("line_number")
+    assert (kept.quantity, kept.total, kept.tax_amount, kept.net) == (2, Decimal("60.00"), Decimal("11.22"),
+                                                                     Decimal("48.78"))  # fmt: skip
+    assert (moved.quantity, moved.total, moved.tax_amount, moved.net, moved.tax_rate) == (
+        1, Decimal("30.00"), Decimal("5.61"), Decimal("24.39"), Decimal("23")
+    )  # fmt: skip
+    assert kept.tax_amount + moved.tax_amount == Decimal("16.83")

@@ -12,8 +12,10 @@ from django.utils import timezone
 from customers.services.loyalty import assign_offer
 from insights.filters import Period
 from insights.selectors import tax_by_market
+from orders.models import Order
 from orders.returns.models import ReturnLine
 from orders.returns.services import LineRequest, complete_return
+from orders.services import GroupRequest, TenderRequest, place_order, short_pick
 from retail.domain.channel import Channel
 from retail.domain.money import format_money
 from retail.markets import save_market, save_tax_rate
@@ -87,7 +89,7 @@ def test_the_tax_report_per_market_and_rate_nets_the_returns(
 
     # when (insights' figure: lines sold in the period, returns of those sales; the stores' clocks read once before)
     tax_by_market(Period(start=today, end=today))
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         (row,) = tax_by_market(Period(start=today, end=today))
 
     # then
@@ -96,6 +98,30 @@ def test_the_tax_report_per_market_and_rate_nets_the_returns(
     assert row["net"] + row["tax"] == row["gross"] == order.total
     assert (row["returned_gross"], row["returned_tax"]) == (first.amount, first.tax_amount)
     assert row["tax_due"] == row["tax"] - first.tax_amount
+    assert row["cancelled_tax"] == 0
+
+
+def test_the_tax_report_counts_short_picked_units_as_not_charged(
+    poland, policy, shirt, shopper, store, associate, django_assert_num_queries
+):
+    # given 3 shirts (16.83 of tax inside 90.00), one of which the store could not find and cancelled
+    order = place_order(
+        channel="web",
+        groups=[GroupRequest(kind="pickup", lines=[("SHIRT-M", 3)], store=store)],
+        customer=shopper,
+        tenders=[TenderRequest(method="card", token="tok_visa_4242")],
+    )
+    line = order.lines.get()
+    short_pick(line=line, missing=1, resolution="cancel", actor=associate, store=store)
+    today = timezone.localdate()
+
+    # when (one query more for the few short lines, however many)
+    tax_by_market(Period(start=today, end=today))
+    with django_assert_num_queries(3):
+        (row,) = tax_by_market(Period(start=today, end=today))
+
+    # then the last unit's tax (30.00 of which 5.61) is not due
+    assert (row["tax"], row["cancelled_tax"], row["tax_due"]) == (Decimal("16.83"), Decimal("5.61"), Decimal("11.22"))
 
 
 def test_insights_show_the_tax_per_market_and_rate(poland, policy, deliver, shirt, store, associate, client):
@@ -140,3 +166,20 @@ def test_a_tax_exclusive_order_refunds_its_tax_with_its_units_to_the_cent(
     (payment,) = order.payments.all()
     assert payment.refunded_amount == shirts.total
     assert first.request.refund_total + rest.request.refund_total == shirts.total
+
+
+def test_insights_draw_the_tax_due_per_currency(poland, policy, deliver, shirt, store, associate, client):
+    # given two taxed sales, one of them in złoty (set up here: prices per market fill the currency)
+    euros = deliver([("SHIRT-M", 1)])
+    zloty = deliver([("SHIRT-M", 2)])
+    Order.objects.filter(pk=zloty.pk).update(currency="PLN")
+    client.force_login(staff_user(superuser=True))
+
+    # when
+    page = client.get("/portal/insights/?section=tax").content.decode()
+
+    # then one chart per currency, and each row in its own
+    section = page.split('id="tax-h"')[1]
+    assert "Tax due per market and rate (EUR)" in section and "Tax due per market and rate (PLN)" in section
+    assert format_money(euros.lines.get().tax_amount, "EUR") in section
+    assert format_money(zloty.lines.get().tax_amount, "PLN") in section
