@@ -12,7 +12,7 @@ from insights.models import Report
 from insights.pages import read_request, section_context
 from insights.portal.views import csv_response
 from retail.models import Store
-from retail.replica import reporting
+from retail.replica import read_report
 
 
 @admin.register(Report)
@@ -37,8 +37,9 @@ class ReportAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         self._check(request)
         form, period, section = read_request(request, stores=Store.objects.active().order_by("code"))
-        with reporting(request.user) as source:  # the replica when it is fresh enough (retail/replica.py)
-            context = {
+
+        def figures(source) -> dict:
+            return {
                 **self.admin_site.each_context(request),
                 "title": f"Channel insights · {dict(SECTIONS)[section]}",
                 "opts": self.model._meta,
@@ -52,7 +53,9 @@ class ReportAdmin(admin.ModelAdmin):
                 "figures_source": source,
                 **section_context(section, period),
             }
-        return TemplateResponse(request, "insights/admin_report.html", context)
+
+        # the replica when it is fresh enough, the primary if it fails mid-page (retail/replica.py)
+        return TemplateResponse(request, "insights/admin_report.html", read_report(request.user, figures))
 
     def csv_view(self, request, figure: str):
         self._check(request)

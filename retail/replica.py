@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -106,10 +106,7 @@ def choose_source(user=None) -> Source:
     try:
         lag = replica_lag()
     except DatabaseError as exc:
-        logger.warning("Replica unreachable, reports read the primary for %s s: %s", DOWN_SECONDS, exc)
-        cache.set(DOWN_KEY, True, DOWN_SECONDS)
-        with contextlib.suppress(DatabaseError):
-            connections[REPLICA].close()
+        _mark_down(exc)
         return Source(PRIMARY, now, reason=UNREACHABLE)
     limit = settings.DATABASE_REPLICA_MAX_LAG
     if lag is None or lag > limit:
@@ -119,6 +116,28 @@ def choose_source(user=None) -> Source:
     if wrote_at is not None and as_of.timestamp() <= wrote_at:
         return Source(PRIMARY, now, reason=RECENT_CHANGE)
     return Source(REPLICA, as_of, lag)
+
+
+def _mark_down(exc: Exception) -> None:
+    logger.warning("Replica unreachable, reports read the primary for %s s: %s", DOWN_SECONDS, exc)
+    cache.set(DOWN_KEY, True, DOWN_SECONDS)
+    with contextlib.suppress(DatabaseError):
+        connections[REPLICA].close()
+
+
+def read_report[T](user, build: Callable[[Source], T]) -> T:
+    """`build(source)` under `reporting(user)`; when the replica fails in the middle of it (restarted,
+    its connection cut, a query cancelled by a recovery conflict), once more on the primary, and the
+    replica is left alone for DOWN_SECONDS. `build` only reads, so running it twice is harmless."""
+    with reporting(user) as source:
+        try:
+            return build(source)
+        except DatabaseError as exc:
+            if not source.on_replica:
+                raise
+            _mark_down(exc)
+    with reporting(user) as source:  # the primary now (DOWN_KEY), and the page says why
+        return build(source)
 
 
 def replica_lag() -> float | None:

@@ -10,7 +10,7 @@ from insights.figures import FIGURES, SECTIONS, csv_lines
 from insights.pages import read_request, section_context
 from retail.models import Store, StoreMembership
 from retail.portal.access import page_redirect, portal_view
-from retail.replica import reporting
+from retail.replica import read_report
 
 READ_CHAIN = "insights.view_report"  # head office's insights permission (the admin's page asks the same)
 
@@ -36,8 +36,9 @@ def index(request):
     if refused := _refused(request):
         return refused
     form, period, section = read_request(request, **_scope(request))
-    with reporting(request.user) as source:  # the replica when it is fresh enough (retail/replica.py)
-        context = {
+
+    def figures(source) -> dict:
+        return {
             "form": form,
             "period": period,
             "sections": SECTIONS,
@@ -47,7 +48,9 @@ def index(request):
             "figures_source": source,
             **section_context(section, period),
         }
-    return render(request, "insights/index.html", context)
+
+    # the replica when it is fresh enough, the primary if it fails mid-page (retail/replica.py)
+    return render(request, "insights/index.html", read_report(request.user, figures))
 
 
 @portal_view
@@ -62,8 +65,7 @@ def download(request, figure: str):
 
 
 def csv_response(figure, period, *, user) -> StreamingHttpResponse:
-    with reporting(user):  # the rows are read here, streamed after
-        rows = figure.rows(period)
+    rows = read_report(user, lambda source: figure.rows(period))  # the rows are read here, streamed after
     response = StreamingHttpResponse(csv_lines(figure, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{figure.slug}_{period.start}_{period.end}.csv"'
     return response

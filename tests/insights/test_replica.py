@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from insights import selectors
 from insights.figures import FIGURES, SECTIONS
+from insights.pages import section_context
 from insights.tasks import refresh_sales_days, refresh_stock_summary
 from orders.models import Order
 from retail import replica as reporting
@@ -141,6 +142,33 @@ def test_a_stopped_replica_leaves_the_page_to_the_primary_which_says_so(replica,
     cache.delete(reporting.DOWN_KEY)
     # then
     assert superuser_client.get(URL).context["figures_source"].on_replica
+
+
+def test_a_replica_stopped_in_the_middle_of_a_page_leaves_it_to_the_primary(
+    replica, superuser_client, chain, monkeypatch
+):
+    # given a page that chose the replica (its lag answered), and the replica stopped before the figures are read
+    replica.wait_for_replay()
+    real, read_on = section_context, []
+
+    def stopped_midway(section, period):
+        read_on.append(reporting.reporting_db())
+        if len(read_on) == 1:
+            replica.stop()
+        return real(section, period)
+
+    monkeypatch.setattr("insights.portal.views.section_context", stopped_midway)
+    # when
+    try:
+        page = superuser_client.get(f"{URL}?{OCT}")
+    finally:
+        replica.start()
+    # then: no error page; the figures are read again from the primary, which says why
+    html = page.content.decode()
+    assert page.status_code == 200 and "€250.00" in html and read_on == ["replica", "default"]
+    assert 'data-figures-source="default"' in html and "the replica does not answer" in html
+    assert cache.get(reporting.DOWN_KEY) is True
+    cache.delete(reporting.DOWN_KEY)
 
 
 def test_a_replica_paused_beyond_the_lag_limit_leaves_the_page_to_the_primary(
