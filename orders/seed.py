@@ -19,15 +19,27 @@ from customers.models import Customer, Interaction, PointsEntry
 from inventory.models import ProductTranslation, StockLevel, Variant
 from inventory.seed import local_price
 from orders import services
-from orders.models import Cart, CartLine, Fulfillment, Order, OrderLine, Payment, StatusChange
+from orders.models import (
+    Carrier,
+    Cart,
+    CartLine,
+    Fulfillment,
+    Order,
+    OrderLine,
+    Payment,
+    ShippingBand,
+    ShippingMethod,
+    StatusChange,
+)
 from orders.numbers import seeded_numbers
 from orders.services import notifications_muted
 from orders.services.assisted import AssistedBasket, pay_by_link, place_assisted_order
 from orders.services.saved_carts import save_cart_for_customer
+from orders.services.shipping import save_carrier, save_shipping_bands, save_shipping_method
 from retail.bulk import copy_models
 from retail.domain.channel import Channel
 from retail.domain.money import minor_unit, money
-from retail.models import Store, StoreMembership
+from retail.models import Market, Store, StoreMembership
 from retail.seeding import SeedContext, seed_step
 
 BRANDS = ["visa", "mastercard", "amex", "maestro"]
@@ -36,6 +48,65 @@ OPEN_PLAN = [
     "ready_reminder_due", "ready_past_hold", "expired", "curbside_arrived", "curbside_ready", "cancelled",
 ]  # fmt: skip
 PROXIES = ["Sam Taylor", "Alex Morgan", "Chris Patel", "Jo Evans"]
+
+
+# Each market's ways to ship home (issue 19.4), named in its language and priced in its currency.
+CARRIERS = [
+    ("poste", "Poste Italiane", "https://www.poste.it/cerca/index.html#/risultati-spedizioni/{number}"),
+    ("brt", "BRT", "https://vas.brt.it/vas/sped_det_show.hsm?Nspediz={number}"),
+    ("inpost", "InPost", "https://inpost.pl/sledzenie-przesylek?number={number}"),
+    ("dpd-pl", "DPD Polska", "https://tracktrace.dpd.com.pl/parcelDetails?p1={number}"),
+    ("royal-mail", "Royal Mail", "https://www.royalmail.com/track-your-item#/tracking-results/{number}"),
+    ("dpd-uk", "DPD UK", "https://track.dpd.co.uk/parcels/{number}"),
+]
+# market: (code, name, carrier, flat price or bands [(up to, price), (None, price)], free from, days)
+SHIPPING = {
+    "it": [
+        ("standard", "Consegna standard", "poste", "4.90", "49.00", (2, 4)),
+        ("express", "Consegna espressa", "brt", "9.90", None, (1, 2)),
+    ],
+    "pl": [
+        ("paczkomat", "Paczkomat InPost", "inpost", "12.99", "199.00", (1, 2)),
+        ("kurier", "Kurier DPD", "dpd-pl", [("100.00", "19.99"), (None, "14.99")], "299.00", (1, 3)),
+    ],
+    "uk": [
+        ("standard", "Standard delivery", "royal-mail", "3.99", "40.00", (2, 4)),
+        ("next-day", "Next-day delivery", "dpd-uk", "6.99", None, (1, 1)),
+    ],
+}
+
+
+@seed_step(order=15, name="shipping")
+def seed_shipping(ctx: SeedContext) -> None:
+    """Carriers and each market's shipping methods, through head office's services."""
+    if ShippingMethod.objects.exists():
+        ctx.log("  shipping methods already present; left as they are")
+        return
+    carriers = {}
+    for code, name, tracking_url in CARRIERS:
+        carriers[code] = save_carrier(carrier=Carrier(code=code, name=name, tracking_url=tracking_url), actor=None)
+    markets = {m.code: m for m in Market.objects.filter(code__in=SHIPPING)}
+    made = 0
+    for market_code, methods in SHIPPING.items():
+        market = markets.get(market_code)
+        if market is None:
+            continue
+        for position, (code, name, carrier, price, free_over, (low, high)) in enumerate(methods):
+            banded = isinstance(price, list)
+            method = save_shipping_method(
+                method=ShippingMethod(
+                    market=market, code=code, name=name, carrier=carriers[carrier], position=position,
+                    basis=ShippingMethod.Basis.ORDER_VALUE if banded else ShippingMethod.Basis.FLAT,
+                    price=Decimal("0.00") if banded else Decimal(price),
+                    free_over=Decimal(free_over) if free_over else None, min_days=low, max_days=high,
+                ),
+                actor=None,
+            )  # fmt: skip
+            if banded:
+                bands = [ShippingBand(up_to=Decimal(up) if up else None, price=Decimal(p)) for up, p in price]
+                save_shipping_bands(method=method, bands=bands, actor=None)
+            made += 1
+    ctx.log(f"  {len(carriers)} carriers, {made} shipping methods in {len(markets)} markets")
 
 
 @seed_step(order=40, name="orders")

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from customers.models import Customer
 from inventory.models import Product, ProductTranslation
 from orders.errors import OrderError
-from orders.models import Fulfillment, Order, OrderLine
+from orders.models import Fulfillment, Order, OrderLine, ShippingMethod
 from retail.models import ExchangeRate, Market, OutboxMessage, Store, User
 
 pytestmark = pytest.mark.django_db
@@ -66,11 +66,16 @@ def test_the_demo_seed_gives_history_and_open_pickups_and_keeps_the_stock_ledger
 )
 def test_the_demos_italian_polish_and_english_associates_read_their_language(client, login, language, words):
     # given the demo chain (its stores and catalog)
-    call_command("seed_demo", "--seed", "7", "--scale", "tiny", "--only", "stores-and-staff", "catalog-and-stock")
+    steps = ("stores-and-staff", "shipping", "catalog-and-stock")
+    call_command("seed_demo", "--seed", "7", "--scale", "tiny", "--only", *steps)
     user = User.objects.get(email=login)
     assert user.language == language
     # (head office's reports in euros convert the złoty and the pound)
     assert set(ExchangeRate.objects.values_list("currency", "reporting_currency")) == {("GBP", "EUR"), ("PLN", "EUR")}
+    # (and each market ships home its own ways, in its currency's amounts)
+    methods = set(ShippingMethod.objects.values_list("market__code", "code"))
+    assert methods == {("it", "standard"), ("it", "express"), ("pl", "paczkomat"), ("pl", "kurier"),
+                       ("uk", "standard"), ("uk", "next-day")}  # fmt: skip
 
     # when they sign in and look a shirt up
     client.force_login(user)
