@@ -11,6 +11,7 @@ full list for customer service (a role check, and every export is audited by the
 from collections.abc import Iterator
 
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
 from customers.models import Consent, Customer
 from retail.models import User
@@ -47,7 +48,10 @@ def check_export_permission(user: User | None, *, marketing: bool) -> None:
     needed = "customers.view_customer" if marketing else "customers.change_customer"
     if user is None or not user.is_active or not user.has_perm(needed):
         what = "the marketing list" if marketing else "the full customer list (service use)"
-        raise ExportRefused(f"{user or 'Nobody'} may not export {what}: it needs the {needed} permission.")
+        raise ExportRefused(
+            _("%(value)s may not export %(what)s: it needs the %(needed)s permission.")
+            % {"value": user or "Nobody", "what": what, "needed": needed}
+        )
 
 
 def _consent(channel: str):

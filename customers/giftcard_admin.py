@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerError
 from customers.models import Customer, GiftCard, GiftCardEntry
@@ -33,7 +34,7 @@ class GoodwillForm(forms.Form):
             return None
         customer = Customer.objects.live().filter(pk=pk).first()
         if customer is None:
-            raise forms.ValidationError("No live customer has that number.")
+            raise forms.ValidationError(_("No live customer has that number."))
         return customer
 
 

@@ -6,6 +6,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from retail.domain.codes import read_code
 
@@ -73,10 +74,10 @@ def normalise_phone(value: str, *, region: str | None = None) -> str:
         number = phonenumbers.parse(raw, region or default_region())
     except phonenumbers.NumberParseException:
         raise ValidationError(
-            "Enter a phone number, e.g. 07700 900123 or +44 7700 900123.", code="invalid_phone"
+            _("Enter a phone number, e.g. 07700 900123 or +44 7700 900123."), code="invalid_phone"
         ) from None
     if not phonenumbers.is_possible_number(number):
-        raise ValidationError("That phone number has the wrong number of digits.", code="invalid_phone")
+        raise ValidationError(_("That phone number has the wrong number of digits."), code="invalid_phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -68,7 +68,7 @@ def get_customer_for_staff(
         )
     customer = qs.first() if user.is_authenticated else None
     if customer is None:
-        raise NotFound("No such customer.")
+        raise NotFound(_("No such customer."))
     record_customer_viewed(user=user, customer=customer, store=store, ip=ip)
     return customer
 
@@ -241,7 +241,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     when, _sep, pk = (cursor or "").rpartition("_")
     moment = parse_datetime(when) if when else None
     if moment is None or not pk.isdigit():
-        raise CustomerError("That page of the timeline does not exist.", code=CustomerCode.INVALID_CURSOR)
+        raise CustomerError(_("That page of the timeline does not exist."), code=CustomerCode.INVALID_CURSOR)
     return moment, int(pk)
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Case, CharField, DateField, DateTimeField, F, Func, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from retail.models import Store
 from retail.selectors import store_zones
@@ -163,9 +164,11 @@ class PeriodForm(forms.Form):
         end = end or (fallback.end if start is None else min(start + timedelta(days=DEFAULT_DAYS - 1), fallback.end))
         start = start or end - timedelta(days=DEFAULT_DAYS - 1)
         if start > end:
-            raise forms.ValidationError("The start date must be on or before the end date.", code="range_reversed")
+            raise forms.ValidationError(_("The start date must be on or before the end date."), code="range_reversed")
         if (end - start).days >= MAX_DAYS:
-            raise forms.ValidationError(f"Choose at most {MAX_DAYS - 1} days.", code="range_too_long")
+            raise forms.ValidationError(
+                _("Choose at most %(value)s days.") % {"value": MAX_DAYS - 1}, code="range_too_long"
+            )
         data["start"], data["end"] = start, end
         return data
 

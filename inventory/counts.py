@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from inventory.errors import InventoryCode, InventoryError
 from inventory.ledger import lock_levels
@@ -196,7 +197,9 @@ def submit_stock_count(
         count = lock_open_count(pk)
         lines = _lines(count)
         if not lines:
-            raise InventoryError("Scan or type at least one SKU before posting.", code=InventoryCode.INVALID_QUANTITY)
+            raise InventoryError(
+                _("Scan or type at least one SKU before posting."), code=InventoryCode.INVALID_QUANTITY
+            )
         levels = lock_levels(((line.variant_id, count.location_id) for line in lines), create=True)
         review = _review(count.location, lines, {variant: level.on_hand for (variant, _), level in levels.items()})
         if review.fingerprint != reviewed:
@@ -251,7 +254,10 @@ def _lock_awaiting(pk: int) -> StockCount:
     locked = StockCount.objects.select_for_update(of=("self",)).select_related("location").filter(pk=pk).first()
     if locked is None or locked.status != StockCount.Status.AWAITING_APPROVAL:
         state = locked.get_status_display().lower() if locked else "not there"
-        raise InventoryError(f"Count #{pk} is not awaiting a manager (it is {state}).", code=InventoryCode.COUNT_CLOSED)
+        raise InventoryError(
+            _("Count #%(pk)s is not awaiting a manager (it is %(state)s).") % {"pk": pk, "state": state},
+            code=InventoryCode.COUNT_CLOSED,
+        )
     return locked
 
 
@@ -282,9 +288,9 @@ def reject_stock_count(
     reason = (reason or "").strip()
     if not reason:
         raise InventoryError(
-            "Say why the count is rejected (e.g. recount the back room first).",
+            _("Say why the count is rejected (e.g. recount the back room first)."),
             code=InventoryCode.INVALID_REASON,
-            fields={"note": ["Required to reject."]},
+            fields={"note": [_("Required to reject.")]},
         )
     manager = _verify(approval, count.location, count.pk)
     with transaction.atomic():

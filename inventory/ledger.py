@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from inventory.errors import InventoryCode, InventoryError
 from inventory.events import record_stock_changed
@@ -28,15 +29,17 @@ def resolve_location(location: "Store | str | int") -> Store:
     """A Store instance, code or id -> an active Store, else `unknown_location`."""
     if isinstance(location, Store):
         if not location.is_active:
-            raise InventoryError(f"{location.code} is closed.", code=InventoryCode.UNKNOWN_LOCATION)
+            raise InventoryError(
+                _("%(code)s is closed.") % {"code": location.code}, code=InventoryCode.UNKNOWN_LOCATION
+            )
         return location
     lookup = {"pk": location} if isinstance(location, int) else {"code": str(location).strip()}
     store = Store.objects.active().filter(**lookup).first()
     if store is None:
         raise InventoryError(
-            f"There is no open location {location!r}.",
+            _("There is no open location %(location)s.") % {"location": repr(location)},
             code=InventoryCode.UNKNOWN_LOCATION,
-            fields={"location": ["Unknown."]},
+            fields={"location": [_("Unknown.")]},
         )
     return store
 
@@ -44,13 +47,16 @@ def resolve_location(location: "Store | str | int") -> Store:
 def check_quantity(quantity, *, label: str = "quantity", allow_negative: bool = False) -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int):
         raise InventoryError(
-            f"{label} must be a whole number.", code=InventoryCode.INVALID_QUANTITY, fields={label: ["Not int."]}
+            _("%(label)s must be a whole number.") % {"label": label},
+            code=InventoryCode.INVALID_QUANTITY,
+            fields={label: [_("Not int.")]},
         )
     if quantity == 0 or (quantity < 0 and not allow_negative):
         raise InventoryError(
-            f"{label} must be {'non-zero' if allow_negative else 'at least 1'}, not {quantity}.",
+            _("%(label)s must be %(value)s, not %(quantity)s.")
+            % {"label": label, "value": "non-zero" if allow_negative else "at least 1", "quantity": quantity},
             code=InventoryCode.INVALID_QUANTITY,
-            fields={label: ["Out of range."]},
+            fields={label: [_("Out of range.")]},
         )
     return quantity
 
@@ -63,7 +69,7 @@ def sum_lines(lines: Iterable[Line]) -> tuple[dict[str, int], dict[str, Variant]
     lines = list(lines)
     if not lines:
         raise InventoryError(
-            "Give at least one line.", code=InventoryCode.INVALID_QUANTITY, fields={"lines": ["Empty."]}
+            _("Give at least one line."), code=InventoryCode.INVALID_QUANTITY, fields={"lines": [_("Empty.")]}
         )
     totals: dict[str, int] = {}
     given: dict[str, Variant] = {}
@@ -72,7 +78,7 @@ def sum_lines(lines: Iterable[Line]) -> tuple[dict[str, int], dict[str, Variant]
             item, quantity = line
         except (TypeError, ValueError):
             raise InventoryError(
-                f"Line {index + 1} is not (sku, quantity).", code=InventoryCode.INVALID_QUANTITY
+                _("Line %(value)s is not (sku, quantity).") % {"value": index + 1}, code=InventoryCode.INVALID_QUANTITY
             ) from None
         check_quantity(quantity, label=f"lines.{index}.quantity")
         if isinstance(item, Variant):
@@ -93,7 +99,7 @@ def complete_variants(totals: dict[str, int], given: dict[str, Variant], *, requ
     unknown = sorted(sku for sku in totals if sku not in given)
     if unknown:
         raise InventoryError(
-            f"Unknown SKU: {', '.join(unknown)}.",
+            _("Unknown SKU: %(value)s.") % {"value": ", ".join(unknown)},
             code=InventoryCode.UNKNOWN_SKU,
             fields={"sku": unknown},
             extra={"skus": unknown},
@@ -102,7 +108,9 @@ def complete_variants(totals: dict[str, int], given: dict[str, Variant], *, requ
         inactive = sorted(sku for sku in totals if not given[sku].is_active)
         if inactive:
             raise InventoryError(
-                f"No longer sold: {', '.join(inactive)}.", code=InventoryCode.INACTIVE_SKU, extra={"skus": inactive}
+                _("No longer sold: %(value)s.") % {"value": ", ".join(inactive)},
+                code=InventoryCode.INACTIVE_SKU,
+                extra={"skus": inactive},
             )
     return {given[sku]: quantity for sku, quantity in totals.items()}
 
@@ -154,7 +162,7 @@ def resolve_variant(item: "str | Variant") -> Variant:
     variant = variants_for_codes([code.text]).get(code.text)
     if variant is None:
         raise InventoryError(
-            f"No SKU or barcode {code.text!r}: check the label, or type the SKU.",
+            _("No SKU or barcode %(text)s: check the label, or type the SKU.") % {"text": repr(code.text)},
             code=InventoryCode.UNKNOWN_SKU,
             fields={"sku": [code.text]},
         )
@@ -278,7 +286,7 @@ def give_back_reserved(reservations: list, *, status: str, now) -> None:
         cursor.execute(GIVE_BACK_RESERVED_SQL, params)
         updated = cursor.rowcount
     if updated != len(freed):
-        raise InventoryError("A reservation's stock level is missing.", code=InventoryCode.UNKNOWN_RESERVATION)
+        raise InventoryError(_("A reservation's stock level is missing."), code=InventoryCode.UNKNOWN_RESERVATION)
     record_stock_changed(freed)
     for r in reservations:
         r.status, r.closed_at = status, now
@@ -290,7 +298,7 @@ def post_movement(
     """Change a locked level's on_hand by `quantity` and build its ledger row (saved by the caller)."""
     if level.on_hand + quantity < 0:
         raise InventoryError(
-            f"Only {level.on_hand} on hand; cannot take {-quantity}.",
+            _("Only %(on_hand)s on hand; cannot take %(value)s.") % {"on_hand": level.on_hand, "value": -quantity},
             code=InventoryCode.INSUFFICIENT_STOCK,
             extra={"on_hand": level.on_hand},
         )

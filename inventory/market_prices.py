@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import FilteredRelation, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from inventory.errors import InventoryCode, InventoryError
 from inventory.models import PriceChange, PriceList, Variant, VariantPrice
@@ -49,7 +50,8 @@ class MarketPricing:
         if missing:
             skus = ", ".join(sorted(v.sku for v in missing))
             raise InventoryError(
-                f"Not sold in {self.market.name} ({self.currency}): {skus}. Remove it, or shop in its own market.",
+                _("Not sold in %(name)s (%(currency)s): %(skus)s. Remove it, or shop in its own market.")
+                % {"name": self.market.name, "currency": self.currency, "skus": skus},
                 code=InventoryCode.NOT_SOLD_IN_MARKET,
                 fields={"sku": [f"{v.sku}: no price in {self.currency}." for v in missing]},
             )
@@ -102,9 +104,9 @@ def _price(value) -> Decimal:
         price = None
     if price is None or not price.is_finite() or price < 0 or price > MAX_PRICE:
         raise InventoryError(
-            f"A price is an amount from 0 to {MAX_PRICE}, e.g. 129.00.",
+            _("A price is an amount from 0 to %(max_price)s, e.g. 129.00.") % {"max_price": MAX_PRICE},
             code=RetailCode.INVALID,
-            fields={"price": ["Not a price."]},
+            fields={"price": [_("Not a price.")]},
         )
     return price
 
@@ -158,9 +160,9 @@ def _set_one(price_list: PriceList, entry: ListPrice, now: datetime) -> tuple[De
     end = entry.valid_to
     if end is not None and end <= start:
         raise InventoryError(
-            f"{entry.variant.sku}: the end comes after the start.",
+            _("%(sku)s: the end comes after the start.") % {"sku": entry.variant.sku},
             code=RetailCode.INVALID,
-            fields={"valid_to": ["The end comes after the start."]},
+            fields={"valid_to": [_("The end comes after the start.")]},
         )
     price = _price(entry.price)
     rows = VariantPrice.objects.filter(price_list=price_list, variant=entry.variant)
@@ -192,7 +194,9 @@ def _set_one(price_list: PriceList, entry: ListPrice, now: datetime) -> tuple[De
             row.full_clean(exclude=["price_list", "variant"])
         except ValidationError as exc:
             raise InventoryError(
-                f"{entry.variant.sku}: {'; '.join(exc.messages)}", code=RetailCode.INVALID, fields=exc.message_dict
+                _("%(sku)s: %(value)s") % {"sku": entry.variant.sku, "value": "; ".join(exc.messages)},
+                code=RetailCode.INVALID,
+                fields=exc.message_dict,
             ) from exc
     VariantPrice.objects.bulk_create([*keep, new])
     return before, price
@@ -214,11 +218,13 @@ def set_list_prices(
     Takes the list's row lock, then the variants' by primary key (two edits of one list queue)."""
     reason = (reason or "").strip()
     if not reason:
-        raise InventoryError("Say why the prices change.", code=RetailCode.INVALID, fields={"reason": ["Required."]})
+        raise InventoryError(
+            _("Say why the prices change."), code=RetailCode.INVALID, fields={"reason": [_("Required.")]}
+        )
     price_list = PriceList.objects.select_for_update().get(pk=price_list.pk)
     if price_list.is_default:
         raise InventoryError(
-            "The default list's prices are the catalog's own: change them on the products or with a bulk change.",
+            _("The default list's prices are the catalog's own: change them on the products or with a bulk change."),
             code=InventoryCode.DEFAULT_LIST_PRICES,
         )
     ids = sorted({p.variant.pk for p in prices})

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from inventory.errors import InventoryCode, InventoryError
 from inventory.ledger import (
@@ -32,10 +33,11 @@ def _lock_transfer(transfer: "Transfer | int", *, expected: str) -> Transfer:
         Transfer.objects.select_for_update(of=("self",)).select_related("from_location", "to_location").filter(pk=pk)
     ).first()
     if locked is None:
-        raise InventoryError(f"There is no transfer {pk}.", code=InventoryCode.INVALID_TRANSFER)
+        raise InventoryError(_("There is no transfer %(pk)s.") % {"pk": pk}, code=InventoryCode.INVALID_TRANSFER)
     if locked.status != expected:
         raise InventoryError(
-            f"{locked.reference} is {locked.status}, not {expected}.",
+            _("%(reference)s is %(status)s, not %(expected)s.")
+            % {"reference": locked.reference, "status": locked.status, "expected": expected},
             code=InventoryCode.TRANSFER_STATE,
             extra={"status": locked.status},
         )
@@ -52,14 +54,18 @@ def _quantities_by_line(
     given = dict(given or {})
     unknown = sorted(set(given) - set(by_sku))
     if unknown:
-        raise InventoryError(f"Not on {transfer.reference}: {', '.join(unknown)}.", code=InventoryCode.UNKNOWN_SKU)
+        raise InventoryError(
+            _("Not on %(reference)s: %(value)s.") % {"reference": transfer.reference, "value": ", ".join(unknown)},
+            code=InventoryCode.UNKNOWN_SKU,
+        )
     out = {}
     for line in lines:
         default = getattr(line, field)
         quantity = given.get(line.variant.sku, default)
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
             raise InventoryError(
-                f"{line.variant.sku}: give a whole number of units (0 or more).", code=InventoryCode.INVALID_QUANTITY
+                _("%(sku)s: give a whole number of units (0 or more).") % {"sku": line.variant.sku},
+                code=InventoryCode.INVALID_QUANTITY,
             )
         out[line.pk] = quantity
     return lines, out
@@ -77,7 +83,7 @@ def request_transfer(
     """Ask one location to send units to another; nothing moves until it is shipped."""
     source, destination = resolve_location(from_location), resolve_location(to_location)
     if source.pk == destination.pk:
-        raise InventoryError("A transfer goes between two different locations.", code=InventoryCode.INVALID_TRANSFER)
+        raise InventoryError(_("A transfer goes between two different locations."), code=InventoryCode.INVALID_TRANSFER)
     wanted = resolve_lines(lines, require_active=True)
     transfer = Transfer(
         from_location=source, to_location=destination, note=note, requested_by=actor, requested_at=timezone.now()
@@ -100,7 +106,7 @@ def ship_transfer(
     transfer = _lock_transfer(transfer, expected=Transfer.Status.REQUESTED)
     lines, quantities = _quantities_by_line(transfer, shipped, "quantity_requested")
     if not any(quantities.values()):
-        raise InventoryError("Ship at least one unit, or cancel the transfer.", code=InventoryCode.INVALID_QUANTITY)
+        raise InventoryError(_("Ship at least one unit, or cancel the transfer."), code=InventoryCode.INVALID_QUANTITY)
     now = timezone.now()
     levels = lock_levels((line.variant_id, transfer.from_location_id) for line in lines)
     movements, short = [], []
@@ -199,10 +205,11 @@ def lock_open_count(count: "StockCount | int") -> StockCount:
     pk = count.pk if isinstance(count, StockCount) else count
     locked = StockCount.objects.select_for_update(of=("self",)).select_related("location").filter(pk=pk).first()
     if locked is None:
-        raise InventoryError(f"There is no stock count {pk}.", code=InventoryCode.COUNT_CLOSED)
+        raise InventoryError(_("There is no stock count %(pk)s.") % {"pk": pk}, code=InventoryCode.COUNT_CLOSED)
     if locked.status != StockCount.Status.OPEN:
         raise InventoryError(
-            f"Count #{pk} is {locked.get_status_display().lower()}: it takes no more changes.",
+            _("Count #%(pk)s is %(value)s: it takes no more changes.")
+            % {"pk": pk, "value": locked.get_status_display().lower()},
             code=InventoryCode.COUNT_CLOSED,
         )
     return locked
@@ -222,9 +229,10 @@ MAX_COUNTED = 1_000_000  # units of one SKU on one count sheet: more is a typo (
 def _check_counted(quantity: int) -> None:
     if quantity > MAX_COUNTED:
         raise InventoryError(
-            f"A counted quantity is at most {MAX_COUNTED:,}; check the figure typed.",
+            _("A counted quantity is at most %(max_counted)s; check the figure typed.")
+            % {"max_counted": format(MAX_COUNTED, ",")},
             code=InventoryCode.INVALID_QUANTITY,
-            fields={"quantity": [f"At most {MAX_COUNTED:,}."]},
+            fields={"quantity": [_("At most %(max_counted)s.") % {"max_counted": format(MAX_COUNTED, ",")}]},
         )
 
 
@@ -249,10 +257,10 @@ def set_count_quantity(*, count: "StockCount | int", variant: "Variant | str", q
     """Type the counted figure of a SKU (0 is a valid count: the shelf is empty)."""
     count = lock_open_count(count)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
-        raise InventoryError("A counted quantity is a whole number, 0 or more.", code=InventoryCode.INVALID_QUANTITY)
+        raise InventoryError(_("A counted quantity is a whole number, 0 or more."), code=InventoryCode.INVALID_QUANTITY)
     _check_counted(quantity)
     variant = resolve_variant(variant)
-    line, _ = StockCountLine.objects.update_or_create(
+    line, _created = StockCountLine.objects.update_or_create(
         count=count, variant=variant, defaults={"counted_quantity": quantity}
     )
     return line
@@ -300,7 +308,7 @@ def post_stock_count(*, count: "StockCount | int", actor: User | None = None) ->
     count = lock_open_count(count)
     lines = list(count.lines.order_by("pk"))
     if not lines:
-        raise InventoryError("Scan or type at least one SKU before posting.", code=InventoryCode.INVALID_QUANTITY)
+        raise InventoryError(_("Scan or type at least one SKU before posting."), code=InventoryCode.INVALID_QUANTITY)
     now = timezone.now()
     levels = lock_levels(((line.variant_id, count.location_id) for line in lines), create=True)
     for line in lines:
@@ -334,7 +342,7 @@ def count_stock(
 ) -> StockCount:
     """Count one SKU or several in one go ({sku or barcode: counted}) and post it."""
     if not counts:
-        raise InventoryError("Give at least one counted SKU.", code=InventoryCode.INVALID_QUANTITY)
+        raise InventoryError(_("Give at least one counted SKU."), code=InventoryCode.INVALID_QUANTITY)
     count = start_stock_count(location=location, actor=actor, note=note)
     for code, quantity in counts.items():
         set_count_quantity(count=count, variant=code, quantity=quantity)

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from inventory.errors import InventoryCode, InventoryError
 from inventory.models import PriceChange, PriceList, PriceSchedule, PriceScheduleLine, Product, Variant
@@ -60,7 +61,9 @@ def with_ending(price: Decimal, ending: str) -> Decimal:
         nearest = above if above - price <= price - below else below
         return money(max(nearest, cents))
     if ending:
-        raise InventoryError(f"Unknown price ending {ending!r}.", code=InventoryCode.INVALID_PRICE_ENDING)
+        raise InventoryError(
+            _("Unknown price ending %(ending)s.") % {"ending": repr(ending)}, code=InventoryCode.INVALID_PRICE_ENDING
+        )
     return price
 
 
@@ -90,7 +93,7 @@ def _percent(percent) -> Decimal:
     except (InvalidOperation, TypeError, ValueError):
         value = None
     if value is None or not value.is_finite() or not Decimal("-90") <= value <= Decimal("500") or value == 0:
-        raise InventoryError("Give a change between -90% and +500%, not 0.", code=InventoryCode.INVALID_PERCENT)
+        raise InventoryError(_("Give a change between -90% and +500%, not 0."), code=InventoryCode.INVALID_PERCENT)
     return value
 
 
@@ -103,7 +106,8 @@ def plan_price_change(*, products: QuerySet[Product], percent, ending: str = "")
     chosen = {p.pk: p for p in Product.objects.filter(pk__in=products.values("pk")).order_by("pk")[: MAX_PRODUCTS + 1]}
     if len(chosen) > MAX_PRODUCTS:
         raise InventoryError(
-            f"Change at most {MAX_PRODUCTS:,} products at once; import a catalog file for more.",
+            _("Change at most %(max_products)s products at once; import a catalog file for more.")
+            % {"max_products": format(MAX_PRODUCTS, ",")},
             code=InventoryCode.TOO_MANY_PRODUCTS,
         )
     ids = list(chosen)
@@ -118,7 +122,8 @@ def plan_price_change(*, products: QuerySet[Product], percent, ending: str = "")
     too_high = next((p for p in out if p.now > MAX_PRICE), None)
     if too_high is not None:
         raise InventoryError(
-            f"{too_high.product.style_code} would cost {too_high.now}, more than a price can be.",
+            _("%(style_code)s would cost %(now)s, more than a price can be.")
+            % {"style_code": too_high.product.style_code, "now": too_high.now},
             code=InventoryCode.INVALID_PERCENT,
         )
     return out
@@ -207,8 +212,10 @@ def change_prices(
     plan = plan_price_change(products=Product.objects.filter(pk__in=locked[0]), percent=percent, ending=ending)
     if expected is not None and fingerprint(plan) != expected:
         raise InventoryError(
-            "The prices are not the ones previewed (a price or the change was edited since): "
-            "check the new preview and apply again.",
+            _(
+                "The prices are not the ones previewed (a price or the change was edited since): "
+                "check the new preview and apply again."
+            ),
             code=InventoryCode.PRICES_MOVED,
         )
     prices, price_list = _Prices(*locked), default_price_list()
@@ -280,21 +287,23 @@ def schedule_price_change(
     on one price could not each put back what they replaced)."""
     name, reason = (name or "").strip(), (reason or "").strip()
     if not name or not reason:
-        raise InventoryError("Give the price change a name and a reason.", code=InventoryCode.INVALID_SCHEDULE)
+        raise InventoryError(_("Give the price change a name and a reason."), code=InventoryCode.INVALID_SCHEDULE)
     if ends_at is not None and ends_at <= starts_at:
-        raise InventoryError("The end must be after the start.", code=InventoryCode.INVALID_SCHEDULE)
+        raise InventoryError(_("The end must be after the start."), code=InventoryCode.INVALID_SCHEDULE)
     now = timezone.now()
     if (ends_at or starts_at) <= now:
         raise InventoryError(
-            "That period is over already; give a start or an end in the future.", code=InventoryCode.INVALID_SCHEDULE
+            _("That period is over already; give a start or an end in the future."), code=InventoryCode.INVALID_SCHEDULE
         )
     plan = plan_price_change(products=products, percent=percent, ending=ending)
     if not plan:
-        raise InventoryError("None of these prices would change.", code=InventoryCode.INVALID_SCHEDULE)
+        raise InventoryError(_("None of these prices would change."), code=InventoryCode.INVALID_SCHEDULE)
     if expected is not None and fingerprint(plan) != expected:
         raise InventoryError(
-            "The prices are not the ones previewed (a price or the change was edited since): "
-            "check the new preview and schedule again.",
+            _(
+                "The prices are not the ones previewed (a price or the change was edited since): "
+                "check the new preview and schedule again."
+            ),
             code=InventoryCode.PRICES_MOVED,
         )
     busy = (
@@ -309,8 +318,12 @@ def schedule_price_change(
     )
     if busy is not None:
         raise InventoryError(
-            f"{busy.product.style_code} is already in “{busy.schedule.name}” "
-            f"({busy.schedule.get_status_display().lower()}): cancel or end that one first.",
+            _("%(style_code)s is already in “%(name)s” (%(value)s): cancel or end that one first.")
+            % {
+                "style_code": busy.product.style_code,
+                "name": busy.schedule.name,
+                "value": busy.schedule.get_status_display().lower(),
+            },
             code=InventoryCode.SCHEDULE_OVERLAPS,
         )
     schedule = PriceSchedule(
@@ -433,5 +446,5 @@ def cancel_price_schedule(*, schedule: PriceSchedule, actor: User | None = None)
     elif schedule.status == PriceSchedule.Status.ACTIVE:
         _end(schedule, now, actor)
     else:
-        raise InventoryError("That price change is over already.", code=InventoryCode.SCHEDULE_OVER)
+        raise InventoryError(_("That price change is over already."), code=InventoryCode.SCHEDULE_OVER)
     return schedule

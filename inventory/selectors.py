@@ -16,6 +16,7 @@ from django.db.models import F, IntegerField, OuterRef, Prefetch, Q, QuerySet, S
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from inventory import catalog_texts
 from inventory.errors import InventoryCode, InventoryError
@@ -167,12 +168,14 @@ def variants_by_sku(skus: Iterable[str]) -> dict[str, Variant]:
     """{sku: Variant} for the SKUs that exist; raises `unknown_sku` naming the others."""
     skus = sorted({s.strip() for s in skus if s and s.strip()})
     if not skus:
-        raise InventoryError("Give at least one SKU.", code=InventoryCode.UNKNOWN_SKU, fields={"sku": ["Required."]})
+        raise InventoryError(
+            _("Give at least one SKU."), code=InventoryCode.UNKNOWN_SKU, fields={"sku": [_("Required.")]}
+        )
     found = {v.sku: v for v in Variant.objects.filter(sku__in=skus).select_related("product")}
     unknown = [s for s in skus if s not in found]
     if unknown:
         raise InventoryError(
-            f"Unknown SKU: {', '.join(unknown)}.",
+            _("Unknown SKU: %(value)s.") % {"value": ", ".join(unknown)},
             code=InventoryCode.UNKNOWN_SKU,
             fields={"sku": unknown},
             extra={"skus": unknown},

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from inventory.errors import InventoryCode, InventoryError
 from inventory.events import record_stock_changed
@@ -121,7 +122,9 @@ def _restock_return(
     before writing anything, and a database error aborts the caller's transaction either way."""
     location = resolve_location(location)
     if not location.accepts_returns:
-        raise InventoryError(f"{location.code} does not take returns.", code=InventoryCode.RETURNS_NOT_ACCEPTED)
+        raise InventoryError(
+            _("%(code)s does not take returns.") % {"code": location.code}, code=InventoryCode.RETURNS_NOT_ACCEPTED
+        )
     return apply_deltas(
         location=location, deltas=resolve_lines(lines), kind=Kind.RETURN_RESTOCK, actor=actor, reference=reference
     )
@@ -148,7 +151,7 @@ def record_sale(
     (an `adjustment` saying so, for the stock team to count) instead of refusing the sale.
     """
     if kind not in (Kind.SALE, Kind.PICKUP):
-        raise InventoryError("A sale is a `sale` or `pickup` movement.", code=RetailCode.INVALID_KIND)
+        raise InventoryError(_("A sale is a `sale` or `pickup` movement."), code=RetailCode.INVALID_KIND)
     location = resolve_location(location)
     wanted = resolve_lines(lines)
     if kind == Kind.SALE:
@@ -214,13 +217,15 @@ def adjust_stock(
 ) -> StockMovement:
     """Correct on_hand by a signed `quantity` with a reason (`adjustment`), or write off `damage`."""
     if kind not in (Kind.ADJUSTMENT, Kind.DAMAGE):
-        raise InventoryError("An adjustment is an `adjustment` or `damage` movement.", code=RetailCode.INVALID_KIND)
+        raise InventoryError(_("An adjustment is an `adjustment` or `damage` movement."), code=RetailCode.INVALID_KIND)
     check_quantity(quantity, allow_negative=True)
     if kind == Kind.DAMAGE and quantity > 0:
-        raise InventoryError("Damage takes units away: give a negative quantity.", code=InventoryCode.INVALID_QUANTITY)
+        raise InventoryError(
+            _("Damage takes units away: give a negative quantity."), code=InventoryCode.INVALID_QUANTITY
+        )
     if not (reason or "").strip():
         raise InventoryError(
-            "Say why the stock is adjusted.", code=InventoryCode.INVALID_REASON, fields={"reason": ["Required."]}
+            _("Say why the stock is adjusted."), code=InventoryCode.INVALID_REASON, fields={"reason": [_("Required.")]}
         )
     location = resolve_location(location)
     variant = resolve_variant(variant)
@@ -262,11 +267,11 @@ def reserve_stock(
     reference = (reference or "").strip()
     if not reference or len(reference) > 80:
         raise InventoryError(
-            "A reservation needs a reference (1 to 80 characters).", code=InventoryCode.INVALID_REFERENCE
+            _("A reservation needs a reference (1 to 80 characters)."), code=InventoryCode.INVALID_REFERENCE
         )
     if ttl <= timedelta(0):
         raise InventoryError(
-            "A reservation must last some time.", code=InventoryCode.INVALID_QUANTITY, fields={"ttl": ["<= 0"]}
+            _("A reservation must last some time."), code=InventoryCode.INVALID_QUANTITY, fields={"ttl": ["<= 0"]}
         )
     location = resolve_location(location)
     totals, given = sum_lines(lines)
@@ -309,7 +314,7 @@ def reserve_stock(
 
 def _lock_reservations(*, ids: Iterable[int] | None, reference: str | None, strict: bool) -> list[Reservation]:
     if (ids is None) == (reference is None):
-        raise InventoryError("Give reservation ids or a reference.", code=InventoryCode.UNKNOWN_RESERVATION)
+        raise InventoryError(_("Give reservation ids or a reference."), code=InventoryCode.UNKNOWN_RESERVATION)
     qs = Reservation.objects.select_for_update(of=("self",)).order_by("pk")
     if ids is not None:
         ids = sorted(set(ids))
@@ -317,7 +322,8 @@ def _lock_reservations(*, ids: Iterable[int] | None, reference: str | None, stri
         if len(rows) != len(ids):
             found = {r.pk for r in rows}
             raise InventoryError(
-                f"Unknown reservation(s): {[i for i in ids if i not in found]}.", code=InventoryCode.UNKNOWN_RESERVATION
+                _("Unknown reservation(s): %(value)s.") % {"value": [i for i in ids if i not in found]},
+                code=InventoryCode.UNKNOWN_RESERVATION,
             )
     else:
         rows = list(qs.filter(reference=reference, status=Reservation.Status.ACTIVE))
@@ -411,16 +417,20 @@ def consume_reservations(
     A reservation past `expires_at` that the sweep has not expired yet is still honoured: its
     units were never offered to anyone else."""
     if kind not in (Kind.SALE, Kind.PICKUP):
-        raise InventoryError("Consumption is a `sale` or `pickup` movement.", code=RetailCode.INVALID_KIND)
+        raise InventoryError(_("Consumption is a `sale` or `pickup` movement."), code=RetailCode.INVALID_KIND)
     rows = _lock_reservations(ids=ids, reference=reference, strict=True)
     if not rows:
-        raise InventoryError(f"No active reservation for {reference!r}.", code=InventoryCode.RESERVATION_CLOSED)
+        raise InventoryError(
+            _("No active reservation for %(reference)s.") % {"reference": repr(reference)},
+            code=InventoryCode.RESERVATION_CLOSED,
+        )
     consume = {}
     for row in rows:
         quantity = (quantities or {}).get(row.pk, row.quantity)
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= row.quantity:
             raise InventoryError(
-                f"Reservation #{row.pk} holds {row.quantity}; cannot consume {quantity}.",
+                _("Reservation #%(pk)s holds %(quantity)s; cannot consume %(quantity2)s.")
+                % {"pk": row.pk, "quantity": row.quantity, "quantity2": quantity},
                 code=InventoryCode.INVALID_QUANTITY,
             )
         consume[row.pk] = quantity
@@ -460,10 +470,13 @@ def extend_reservations(*, reference: str, expires_at, actor: User | None = None
     """Move the expiry of a reference's active reservations (e.g. a pick-up hold once the order
     is ready); returns how many. Only later expiries are accepted."""
     if expires_at <= timezone.now():
-        raise InventoryError("The new expiry must be in the future.", code=InventoryCode.INVALID_QUANTITY)
+        raise InventoryError(_("The new expiry must be in the future."), code=InventoryCode.INVALID_QUANTITY)
     rows = _lock_reservations(ids=None, reference=reference, strict=True)
     if not rows:
-        raise InventoryError(f"No active reservation for {reference!r}.", code=InventoryCode.RESERVATION_CLOSED)
+        raise InventoryError(
+            _("No active reservation for %(reference)s.") % {"reference": repr(reference)},
+            code=InventoryCode.RESERVATION_CLOSED,
+        )
     return Reservation.objects.filter(pk__in=[r.pk for r in rows], expires_at__lt=expires_at).update(
         expires_at=expires_at
     )
@@ -478,7 +491,7 @@ def set_safety_stock(
     Not a movement: on_hand does not change, only what may be promised.
     """
     if isinstance(safety_stock, bool) or not isinstance(safety_stock, int) or safety_stock < 0:
-        raise InventoryError("Safety stock is a whole number, 0 or more.", code=InventoryCode.INVALID_QUANTITY)
+        raise InventoryError(_("Safety stock is a whole number, 0 or more."), code=InventoryCode.INVALID_QUANTITY)
     location, variant = resolve_location(location), resolve_variant(variant)
     level = lock_levels([(variant.pk, location.pk)], create=True)[(variant.pk, location.pk)]
     before = level.safety_stock

@@ -197,7 +197,7 @@ def send_phone_code(message) -> None:
     if code == "sent":
         return
     if code == WITHHELD:  # an operator's retry of a message that had failed
-        raise RetailError("The code was withheld when its SMS failed: the shopper asks for a new one.",
+        raise RetailError(_("The code was withheld when its SMS failed: the shopper asks for a new one."),
                           code=RetailCode.INVALID)  # fmt: skip
     with translation.override(message.payload.get("language") or settings.LANGUAGE_CODE):  # the asker's
         body = _(
@@ -223,7 +223,7 @@ def send_gift_card_code(message) -> None:
         return
     if payload["code"] == WITHHELD:  # an operator's retry of a message that had failed: the number is gone
         raise RetailError(
-            "The gift card's number was withheld when its e-mail failed: void the card and issue a new one.",
+            _("The gift card's number was withheld when its e-mail failed: void the card and issue a new one."),
             code=RetailCode.INVALID,
         )
     code = payload["code"]

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from orders.errors import OrderCode, OrderError
 
@@ -60,13 +61,13 @@ class TestPaymentProvider:
     def authorize(self, *, token: str, amount: Decimal, currency: str, idempotency_key: str) -> Authorization:
         token = (token or "").strip()
         if amount <= 0:
-            raise OrderError("An authorisation needs a positive amount.", code=OrderCode.INVALID_PAYMENT)
+            raise OrderError(_("An authorisation needs a positive amount."), code=OrderCode.INVALID_PAYMENT)
         if token.startswith("tok_decline"):
             raise OrderError(
-                "The card was declined. Ask the shopper for another card.", code=OrderCode.PAYMENT_DECLINED
+                _("The card was declined. Ask the shopper for another card."), code=OrderCode.PAYMENT_DECLINED
             )
         if token.startswith("tok_insufficient"):
-            raise OrderError("The card has insufficient funds.", code=OrderCode.PAYMENT_DECLINED)
+            raise OrderError(_("The card has insufficient funds."), code=OrderCode.PAYMENT_DECLINED)
         reference = "test_" + hashlib.sha256(f"{idempotency_key}:{token}:{amount}".encode()).hexdigest()[:24]
         parts = token.split("_")
         if (
@@ -77,7 +78,7 @@ class TestPaymentProvider:
             or len(parts[2]) != 4
         ):
             raise OrderError(
-                "Unknown payment token: send the token your payment SDK gave you (test: tok_visa_4242).",
+                _("Unknown payment token: send the token your payment SDK gave you (test: tok_visa_4242)."),
                 code=OrderCode.INVALID_PAYMENT,
             )
         return Authorization(reference=reference, brand=parts[1], last4=parts[2], amount=amount)
@@ -94,9 +95,12 @@ class TestPaymentProvider:
     @staticmethod
     def _check(reference: str, amount: Decimal) -> None:
         if not reference.startswith("test_"):
-            raise OrderError(f"{reference!r} is not a test provider reference.", code=OrderCode.INVALID_PAYMENT)
+            raise OrderError(
+                _("%(reference)s is not a test provider reference.") % {"reference": repr(reference)},
+                code=OrderCode.INVALID_PAYMENT,
+            )
         if amount <= 0:
-            raise OrderError("The amount must be positive.", code=OrderCode.INVALID_PAYMENT)
+            raise OrderError(_("The amount must be positive."), code=OrderCode.INVALID_PAYMENT)
 
 
 def get_payment_provider() -> PaymentProvider:

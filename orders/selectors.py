@@ -7,6 +7,7 @@ from django.db.models import Count, F, JSONField, OuterRef, Prefetch, Q, QuerySe
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from customers.selectors import customer_for_user
@@ -170,7 +171,7 @@ def order_for_owner(user: User, number: str) -> Order:
     customer = customer_for_user(user)
     order = _order_detail_qs().filter(number=normalise_order_number(number) or number, customer=customer).first()
     if customer is None or order is None:
-        raise OrderError("There is no order with this number on your account.", code=RetailCode.NOT_FOUND)
+        raise OrderError(_("There is no order with this number on your account."), code=RetailCode.NOT_FOUND)
     return order
 
 
@@ -212,7 +213,7 @@ def order_for_staff(user: User, number: str) -> Order:
         .first()
     )
     if order is None:
-        raise OrderError(f"No order {number} in your stores.", code=RetailCode.NOT_FOUND)
+        raise OrderError(_("No order %(number)s in your stores.") % {"number": number}, code=RetailCode.NOT_FOUND)
     return order
 
 
@@ -265,7 +266,9 @@ def pickup_queue(*, store: Store, tab: str, page: int = 1, limit: int = QUEUE_PA
     not model instances: the screen shows a handful of columns of up to `QUEUE_PAGE` pick-ups.
     """
     if tab not in QUEUE_TABS:
-        raise OrderError(f"The queue has tabs {', '.join(QUEUE_TABS)}.", code=OrderCode.INVALID_TAB)
+        raise OrderError(
+            _("The queue has tabs %(value)s.") % {"value": ", ".join(QUEUE_TABS)}, code=OrderCode.INVALID_TAB
+        )
     now = timezone.now()
     qs = (
         Fulfillment.objects.filter(location=store)
@@ -372,7 +375,7 @@ def pick_list(*, store: Store, fulfillment_id: int) -> Fulfillment:
         .first()
     )
     if f is None:
-        raise OrderError("No such pick-up in this store.", code=RetailCode.NOT_FOUND)
+        raise OrderError(_("No such pick-up in this store."), code=RetailCode.NOT_FOUND)
     return f
 
 
@@ -395,7 +398,7 @@ def find_for_counter(*, store: Store, text: str) -> tuple[Fulfillment, str]:
         how = "order_id"
     if found is None:
         raise OrderError(
-            "No pick-up here matches that code. Check the code, or search by order number.",
+            _("No pick-up here matches that code. Check the code, or search by order number."),
             code=OrderCode.CODE_NOT_FOUND,
         )
     return found, how

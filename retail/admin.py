@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from retail import services
 from retail.domain.channel import Channel
@@ -130,11 +131,13 @@ class CsvUploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 50 MB; import it with the management command.")
+            raise forms.ValidationError(_("The file is larger than 50 MB; import it with the management command."))
         try:
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise forms.ValidationError("The file is not UTF-8 text; save it as 'CSV UTF-8' and try again.") from None
+            raise forms.ValidationError(
+                _("The file is not UTF-8 text; save it as 'CSV UTF-8' and try again.")
+            ) from None
 
 
 class CsvImportMixin:
@@ -449,7 +452,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     def retry_now(self, request, queryset):
 
         count = retry_outbox_messages(message_ids=list(queryset.values_list("id", flat=True)), actor=request.user)
-        messages.success(request, f"{count} message(s) queued again.")
+        messages.success(request, _("%(count)s message(s) queued again.") % {"count": count})
 
 
 @admin.register(IdempotencyKey)

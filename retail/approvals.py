@@ -30,6 +30,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from retail.errors import RetailCode, RetailError
 from retail.models import Store, StoreMembership, User
@@ -165,21 +166,25 @@ def set_approval_pin(*, user: User, store: Store, pin: str, password: str) -> St
         .first()
     )
     if membership is None:
-        raise RetailError("Only a manager of this store has an approval PIN here.", code=RetailCode.PERMISSION_DENIED)
+        raise RetailError(
+            _("Only a manager of this store has an approval PIN here."), code=RetailCode.PERMISSION_DENIED
+        )
     if not user.check_password(password or ""):
-        raise RetailError("Your password is wrong.", code=RetailCode.INVALID, fields={"password": ["Wrong password."]})
+        raise RetailError(
+            _("Your password is wrong."), code=RetailCode.INVALID, fields={"password": [_("Wrong password.")]}
+        )
     if not _has_second_factor(user):
         raise RetailError(
-            "Set up your authenticator app first.",
+            _("Set up your authenticator app first."),
             code=RetailCode.MFA_REQUIRED,
-            fields={"pin": ["Needs two-factor sign-in."]},
+            fields={"pin": [_("Needs two-factor sign-in.")]},
         )
     pin = (pin or "").strip()
     if not PIN_PATTERN.match(pin) or len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
         raise RetailError(
-            "The PIN is six digits, not all the same and not a run like 123456.",
+            _("The PIN is six digits, not all the same and not a run like 123456."),
             code=RetailCode.INVALID,
-            fields={"pin": ["Six digits, not 111111 or 123456."]},
+            fields={"pin": [_("Six digits, not 111111 or 123456.")]},
         )
     membership.approval_pin, membership.approval_pin_set_at = make_password(pin), timezone.now()
     membership.save(update_fields=["approval_pin", "approval_pin_set_at"])

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from retail.portal.access import page_redirect
 from retail.selectors import requires_mfa
@@ -22,7 +23,7 @@ class RequireStaffMfaMiddleware:
     def __call__(self, request):
         guarded = request.path.startswith(self.guarded_prefixes) and request.user.is_authenticated
         if guarded and requires_mfa(request.user) and not is_mfa_enabled(request.user):
-            messages.warning(request, "Your role needs two-factor authentication. Set it up to continue.")
+            messages.warning(request, _("Your role needs two-factor authentication. Set it up to continue."))
             return page_redirect(request, f"{reverse('mfa_activate_totp')}?{urlencode({'next': request.path})}")
         return self.get_response(request)
 

@@ -25,6 +25,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from retail.errors import RetailCode, RetailError
 from retail.models import OutboxMessage
@@ -64,7 +65,9 @@ def handler_for(topic: str) -> Callable[[OutboxMessage], None]:
     try:
         return _handlers[topic]
     except KeyError:
-        raise RetailError(f"No outbox handler for topic {topic!r}.", code=RetailCode.UNKNOWN_OUTBOX_TOPIC) from None
+        raise RetailError(
+            _("No outbox handler for topic %(topic)s.") % {"topic": repr(topic)}, code=RetailCode.UNKNOWN_OUTBOX_TOPIC
+        ) from None
 
 
 def backoff(attempts: int) -> timedelta:

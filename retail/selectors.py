@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import dates, timezone, translation
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from retail.errors import PermissionDenied
 from retail.geo import distance_km
@@ -29,7 +30,7 @@ def get_store_for_staff(user: User, store_id: int) -> Store:
     """The store, if this staff member may act in it; checked in the query itself."""
     store = stores_for_user(user).filter(pk=store_id).first()
     if store is None:
-        raise PermissionDenied("You are not a member of that store.")
+        raise PermissionDenied(_("You are not a member of that store."))
     return store
 
 

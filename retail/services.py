@@ -114,7 +114,10 @@ def retry_outbox_messages(*, message_ids: list[int], actor: User | None = None) 
 def issue_pos_device(*, store: Store, name: str, actor: User | None = None) -> tuple[PosDevice, str]:
     """Create a POS device and return it with its token, which is never shown again."""
     if PosDevice.objects.filter(store=store, name=name).exists():
-        raise RetailError(f"{store.code} already has a device called {name!r}.", code=RetailCode.DEVICE_EXISTS)
+        raise RetailError(
+            _("%(code)s already has a device called %(name)s.") % {"code": store.code, "name": repr(name)},
+            code=RetailCode.DEVICE_EXISTS,
+        )
     token = PosDevice.new_token()
     device = PosDevice(store=store, name=name, token_prefix=token[4:12], token_hash=hash_device_token(token))
     device.full_clean()

@@ -24,6 +24,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from retail.domain.money import Money
 from retail.domain.tax import LineTax, TaxableLine, compute_tax
@@ -114,7 +115,9 @@ class RatesTable:
             return TaxQuote(prices_include_tax=setup.prices_include_tax, lines=None)
         missing = {item.tax_class for item in request.items} - set(setup.rates)
         if missing:
-            raise TaxNotSetUp(f"no tax rate for {', '.join(sorted(missing))}", tax_classes=missing)
+            raise TaxNotSetUp(
+                _("no tax rate for %(value)s") % {"value": ", ".join(sorted(missing))}, tax_classes=missing
+            )
         lines = [TaxableLine(item.amount, setup.rates[item.tax_class]) for item in request.items]
         taxed = compute_tax(lines, prices_include_tax=setup.prices_include_tax, currency=request.currency)
         return TaxQuote(prices_include_tax=setup.prices_include_tax, lines=taxed.lines)
@@ -137,7 +140,7 @@ class TestTaxService:
 
     def quote(self, request: TaxRequest) -> TaxQuote:
         if getattr(settings, "TAX_TEST_SERVICE_DOWN", False):
-            raise TaxServiceUnavailable("The tax service did not answer.")
+            raise TaxServiceUnavailable(_("The tax service did not answer."))
         setup = store_tax_rates(store=request.store, day=request.day)  # only for the market's pricing
         country = str(request.ship_to.get("country") or request.store.country).upper()
         rates = self.RATES.get(country, self.DEFAULT)
@@ -159,11 +162,11 @@ def quote_tax(request: TaxRequest) -> TaxQuote:
         raise
     except Exception:  # a service's own client error (timeout, refused connection): down, for the caller
         logger.exception("The tax provider %s failed on %s.", settings.TAX_PROVIDER, request.reference)
-        raise TaxServiceUnavailable("The tax service did not answer.") from None
+        raise TaxServiceUnavailable(_("The tax service did not answer.")) from None
     if quote.lines is None:
         return quote
     if len(quote.lines) != len(request.items):
-        raise TaxServiceUnavailable("The tax service answered for other lines than asked.")
+        raise TaxServiceUnavailable(_("The tax service answered for other lines than asked."))
     for item, line in zip(request.items, quote.lines, strict=True):
         expected = line.gross if quote.prices_include_tax else line.net
         if (
@@ -174,5 +177,5 @@ def quote_tax(request: TaxRequest) -> TaxQuote:
             or not 0 <= line.rate <= 100
             or line.rate != line.rate.quantize(RATE_PLACES)
         ):
-            raise TaxServiceUnavailable("The tax service's answer does not add up.")
+            raise TaxServiceUnavailable(_("The tax service's answer does not add up."))
     return quote

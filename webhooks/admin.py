@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from retail.admin import ReadOnlyAdmin
 from retail.errors import DomainError
@@ -77,13 +78,13 @@ class SubscriptionAdmin(admin.ModelAdmin):
         for subscription in queryset:
             services.pause_subscription(subscription=subscription, reason=f"Paused by {request.user}.",
                                         actor=request.user)  # fmt: skip
-        messages.success(request, f"{len(queryset)} subscription(s) paused.")
+        messages.success(request, _("%(queryset)s subscription(s) paused.") % {"queryset": len(queryset)})
 
     @admin.action(description="Resume delivery (sends what queued meanwhile, in order)", permissions=["change"])
     def resume(self, request, queryset):
         for subscription in queryset:
             services.resume_subscription(subscription=subscription, actor=request.user)
-        messages.success(request, f"{len(queryset)} subscription(s) resumed.")
+        messages.success(request, _("%(queryset)s subscription(s) resumed.") % {"queryset": len(queryset)})
 
     @admin.action(description="Rotate the signing secret (shown once)", permissions=["change"])
     def rotate(self, request, queryset):
@@ -99,12 +100,16 @@ class SubscriptionAdmin(admin.ModelAdmin):
         except forms.ValidationError:
             since = None
         if since is None:
-            messages.error(request, "Give the time to replay from (YYYY-MM-DD HH:MM).")
+            messages.error(request, _("Give the time to replay from (YYYY-MM-DD HH:MM)."))
             return
         for subscription in queryset:
             count = services.replay_since(subscription=subscription, since=since,
                                           actor=request.user)  # fmt: skip
-            messages.success(request, f"{subscription}: {count} event(s) queued again, oldest first.")
+            messages.success(
+                request,
+                _("%(subscription)s: %(count)s event(s) queued again, oldest first.")
+                % {"subscription": subscription, "count": count},
+            )
 
 
 class DeliveryAttemptInline(admin.TabularInline):
@@ -139,7 +144,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
     @admin.action(description="Redeliver", permissions=["change"])
     def redeliver(self, request, queryset):
         count = services.redeliver(delivery_ids=list(queryset.values_list("pk", flat=True)), actor=request.user)
-        messages.success(request, f"{count} delivery(ies) queued again.")
+        messages.success(request, _("%(count)s delivery(ies) queued again.") % {"count": count})
 
 
 @admin.register(Event)
@@ -160,7 +165,7 @@ class IntegrationTokenForm(forms.ModelForm):
     def clean_user(self):
         user = self.cleaned_data["user"]
         if not (user.is_active and user.is_staff):
-            raise forms.ValidationError("Only active staff hold integration tokens.")
+            raise forms.ValidationError(_("Only active staff hold integration tokens."))
         return user
 
 
@@ -196,4 +201,4 @@ class IntegrationTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for token in queryset:
             revoke_integration_token(token=token, actor=request.user)
-        messages.success(request, f"{len(queryset)} token(s) revoked.")
+        messages.success(request, _("%(queryset)s token(s) revoked.") % {"queryset": len(queryset)})

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
 
 from webhooks.errors import WebhookCode, WebhookError
 
@@ -26,7 +27,11 @@ EXCERPT = 500
 
 
 def _refuse(url: str, why: str):
-    raise WebhookError(f"{url[:200]} is refused: {why}.", code=WebhookCode.UNSAFE_URL, fields={"url": [why]})
+    raise WebhookError(
+        _("%(value)s is refused: %(why)s.") % {"value": url[:200], "why": why},
+        code=WebhookCode.UNSAFE_URL,
+        fields={"url": [why]},
+    )
 
 
 def _address_problem(address: str) -> str | None:

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from retail.outbox import handler_for, lease
 from retail.services import dispatch_outbox_message
@@ -83,7 +84,9 @@ def spec_for(type: str) -> EventType:
     try:
         return EVENT_TYPES[type]
     except KeyError:
-        raise WebhookError(f"No event type {type!r}.", code=WebhookCode.UNKNOWN_EVENT_TYPE) from None
+        raise WebhookError(
+            _("No event type %(type)s.") % {"type": repr(type)}, code=WebhookCode.UNKNOWN_EVENT_TYPE
+        ) from None
 
 
 def coalesce_window() -> timedelta:
@@ -166,7 +169,7 @@ def record_events(items: list[tuple[str, dict, str]]) -> list[Event]:
         cursor.execute(EVENTS_SQL, params)
         rows = cursor.fetchall()
     events = []
-    for (type, data, key), version, (pk, uid, _) in zip(items, versions, rows, strict=True):
+    for (type, data, key), version, (pk, uid, _row) in zip(items, versions, rows, strict=True):
         event = Event(pk=pk, uid=uid, type=type, version=version, occurred_at=now, data=data, key=key[:80])
         event._state.adding, event._state.db = False, connection.alias
         events.append(event)

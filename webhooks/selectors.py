@@ -3,6 +3,8 @@
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from webhooks.errors import WebhookCode, WebhookError
 from webhooks.models import Event
 
@@ -21,9 +23,9 @@ def parse_cursor(cursor: str | None) -> int:
         return 0
     if not re.match(CURSOR_PATTERN, cursor, re.ASCII):
         raise WebhookError(
-            "The cursor is not one the feed gave out; start without `after`.",
+            _("The cursor is not one the feed gave out; start without `after`."),
             code=WebhookCode.INVALID_FEED_CURSOR,
-            fields={"after": ["Unknown cursor."]},
+            fields={"after": [_("Unknown cursor.")]},
         )
     return int(cursor)
 

@@ -9,6 +9,7 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from retail.errors import RetailCode
 from retail.models import User
@@ -46,13 +47,13 @@ def _clean_types(event_types) -> list[str]:
     unknown = [t for t in types if t not in EVENT_TYPES]
     if unknown:
         raise WebhookError(
-            f"Unknown event types: {', '.join(map(str, unknown))}.",
+            _("Unknown event types: %(value)s.") % {"value": ", ".join(map(str, unknown))},
             code=WebhookCode.UNKNOWN_EVENT_TYPE,
             fields={"event_types": [f"Not an event type: {t}" for t in unknown]},
         )
     if not types:
         raise WebhookError(
-            "Choose at least one event type.", code=WebhookCode.NO_EVENT_TYPES, fields={"event_types": ["Empty."]}
+            _("Choose at least one event type."), code=WebhookCode.NO_EVENT_TYPES, fields={"event_types": [_("Empty.")]}
         )
     return types
 
@@ -60,9 +61,9 @@ def _clean_types(event_types) -> list[str]:
 def _check_unique_url(url: str, exclude: int | None = None) -> None:
     if Subscription.objects.filter(url=url).exclude(pk=exclude).exists():
         raise WebhookError(
-            "Another subscription already sends to that URL.",
+            _("Another subscription already sends to that URL."),
             code=WebhookCode.SUBSCRIPTION_EXISTS,
-            fields={"url": ["Taken."]},
+            fields={"url": [_("Taken.")]},
         )
 
 
@@ -76,7 +77,9 @@ def create_subscription(*, name: str, url: str, event_types: list[str], actor: U
     )
     secret = _set_secret(subscription)
     if not subscription.name:
-        raise WebhookError("Give the subscription a name.", code=RetailCode.INVALID, fields={"name": ["Required."]})
+        raise WebhookError(
+            _("Give the subscription a name."), code=RetailCode.INVALID, fields={"name": [_("Required.")]}
+        )
     subscription.save()
     record_audit_event(actor=actor, action="webhooks.subscription_created", obj=subscription, details={"url": url})
     return subscription, secret
@@ -95,7 +98,9 @@ def update_subscription(
     changed = {}
     if name is not None and name.strip() != subscription.name:
         if not name.strip():
-            raise WebhookError("Give the subscription a name.", code=RetailCode.INVALID, fields={"name": ["Required."]})
+            raise WebhookError(
+                _("Give the subscription a name."), code=RetailCode.INVALID, fields={"name": [_("Required.")]}
+            )
         changed["name"], subscription.name = name.strip(), name.strip()
     if url is not None and url != subscription.url:
         check_url(url, must_resolve=False)
@@ -175,9 +180,9 @@ def redeliver(*, delivery_ids: list[int], actor: User | None) -> int:
         .values_list("pk", "subscription")
     )
     Delivery.objects.filter(pk__in=[pk for pk, _ in rows]).update(status=Delivery.Status.PENDING, next_attempt_at=now)
-    for pk, _ in rows:
+    for pk, _row in rows:
         record_audit_event(actor=actor, action="webhooks.redelivered", object_type="webhooks.delivery", object_id=pk)
-    for subscription_id in sorted({s for _, s in rows}):
+    for subscription_id in sorted({s for _pk, s in rows}):
         _kick(subscription_id)
     return len(rows)
 

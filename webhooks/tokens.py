@@ -10,6 +10,7 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
@@ -34,11 +35,11 @@ def issue_integration_token(
     unknown = sorted(set(scopes) - set(IntegrationToken.Scope.values))
     if unknown or not scopes:
         raise WebhookError(
-            f"Scopes are {', '.join(IntegrationToken.Scope.values)}.", code=RetailCode.INVALID,
-            fields={"scopes": ["Unknown or empty."]},
+            _("Scopes are %(value)s.") % {"value": ', '.join(IntegrationToken.Scope.values)}, code=RetailCode.INVALID,
+            fields={"scopes": [_("Unknown or empty.")]},
         )  # fmt: skip
     if not (user.is_active and user.is_staff):
-        raise WebhookError("Only active staff hold integration tokens.", code=RetailCode.PERMISSION_DENIED)
+        raise WebhookError(_("Only active staff hold integration tokens."), code=RetailCode.PERMISSION_DENIED)
     raw = PREFIX + secrets.token_urlsafe(32)
     token = IntegrationToken.objects.create(
         name=name.strip()[:120] or "integration", user=user, scopes=sorted(set(scopes)), token_prefix=raw[:12],
@@ -62,7 +63,7 @@ class IntegrationTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].decode(errors="replace") != self.keyword:
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Send 'Authorization: Bearer <token>'.")
+            raise exceptions.AuthenticationFailed(_("Send 'Authorization: Bearer <token>'."))
         raw = header[1].decode(errors="replace")
         token = (
             IntegrationToken.objects.select_related("user")
@@ -70,7 +71,7 @@ class IntegrationTokenAuthentication(authentication.BaseAuthentication):
             .first()
         )
         if token is None:
-            raise exceptions.AuthenticationFailed("Unknown or revoked token.")
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked token."))
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             IntegrationToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -1,6 +1,7 @@
 import json
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -43,7 +44,9 @@ class EventSerializer(StrictSerializer):
     def validate_data(self, value: dict) -> dict:
 
         if len(json.dumps(value, separators=(",", ":"), default=str).encode()) > MAX_DATA_BYTES:
-            raise serializers.ValidationError(f"At most {MAX_DATA_BYTES:,} bytes as JSON.")
+            raise serializers.ValidationError(
+                _("At most %(max_data_bytes)s bytes as JSON.") % {"max_data_bytes": format(MAX_DATA_BYTES, ",")}
+            )
         return value
 
 

@@ -4,6 +4,7 @@ Thin: parse, call a service or selector, render. /me endpoints find the shopper'
 request.user (allauth headless X-Session-Token, or the browser session), making it on first use.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import permissions, status
 from rest_framework.response import Response
@@ -71,7 +72,7 @@ def _me(request):
         link_user_to_customer(user=request.user)
         customer = me_for_user(request.user)
     if customer is None:
-        raise CustomerError("Your profile was closed.", code=CustomerCode.PROFILE_CLOSED)
+        raise CustomerError(_("Your profile was closed."), code=CustomerCode.PROFILE_CLOSED)
     return customer
 
 
@@ -129,7 +130,7 @@ class EventBatchView(APIView):
     )
     def post(self, request):
         if isinstance(request.user, PosDevice):
-            raise CustomerError("Tills post sales to /pos/sales/, not events.", code=RetailCode.WRONG_ENDPOINT)
+            raise CustomerError(_("Tills post sales to /pos/sales/, not events."), code=RetailCode.WRONG_ENDPOINT)
         incoming = EventBatchSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         batch, events, refused = incoming.fields["events"], [], []

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerCode, CustomerError
 from customers.models import Consent, Customer, Interaction, ListItem, Note, Task
@@ -27,14 +28,17 @@ def require_store_member(user: User, store: Store) -> None:
     if user.is_superuser or getattr(user, "is_head_office", False):
         return
     if not StoreMembership.objects.filter(user=user, store=store).exists():
-        raise CustomerError(f"You do not work at {store.code}; switch store first.", code=RetailCode.NOT_STORE_MEMBER)
+        raise CustomerError(
+            _("You do not work at %(code)s; switch store first.") % {"code": store.code},
+            code=RetailCode.NOT_STORE_MEMBER,
+        )
 
 
 def _live(customer: Customer) -> Customer:
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.erased_at or customer.merged_into_id:
         raise CustomerError(
-            "This profile was erased or merged; open the surviving one.", code=CustomerCode.CUSTOMER_NOT_LIVE
+            _("This profile was erased or merged; open the surviving one."), code=CustomerCode.CUSTOMER_NOT_LIVE
         )
     return customer
 
@@ -75,7 +79,7 @@ def add_note(*, customer: Customer, author: User, store: Store, body: str, pinne
 def pin_note(*, note: Note, pinned: bool, actor: User, store: Store) -> Note:
     require_store_member(actor, store)
     if note.store_id != store.pk:
-        raise CustomerError("Only the store that wrote a note can pin it.", code=RetailCode.NOT_STORE_MEMBER)
+        raise CustomerError(_("Only the store that wrote a note can pin it."), code=RetailCode.NOT_STORE_MEMBER)
     note.pinned = pinned
     note.save(update_fields=["pinned"])
     return note
@@ -104,9 +108,9 @@ def create_task(
         assignee.is_head_office or StoreMembership.objects.filter(user=assignee, store=store).exists()
     ):
         raise CustomerError(
-            f"{assignee} does not work at {store.code}.",
+            _("%(assignee)s does not work at %(code)s.") % {"assignee": assignee, "code": store.code},
             code=RetailCode.NOT_STORE_MEMBER,
-            fields={"assignee": ["Not in this store."]},
+            fields={"assignee": [_("Not in this store.")]},
         )
     customer = _live(customer)
     if trigger_key:
@@ -116,13 +120,15 @@ def create_task(
     if kind == Task.Kind.MESSAGE:
         if channel not in Consent.Channel.values:
             raise CustomerError(
-                "Pick email, SMS or push for a message.", code=RetailCode.INVALID, fields={"channel": ["Required."]}
+                _("Pick email, SMS or push for a message."),
+                code=RetailCode.INVALID,
+                fields={"channel": [_("Required.")]},
             )
         if not Consent.objects.filter(customer=customer, channel=channel, granted=True).exists():
             raise CustomerError(
-                f"The shopper has not agreed to {channel} messages.",
+                _("The shopper has not agreed to %(channel)s messages.") % {"channel": channel},
                 code=CustomerCode.NO_CONSENT,
-                fields={"channel": ["No consent on this channel."]},
+                fields={"channel": [_("No consent on this channel.")]},
             )
     elif kind != Task.Kind.CALL:
         channel = ""
@@ -133,7 +139,8 @@ def create_task(
         ).exclude(status=Task.Status.CANCELLED)
         if recent.count() >= cap:
             raise CustomerError(
-                f"This shopper was already contacted {cap} times in {days} days; try later.",
+                _("This shopper was already contacted %(cap)s times in %(days)s days; try later.")
+                % {"cap": cap, "days": days},
                 code=CustomerCode.CONTACT_CAP_REACHED,
             )
     task = Task(
@@ -204,11 +211,13 @@ def complete_task(*, task: Task, actor: User, store: Store, status: str = Task.S
     require_store_member(actor, store)
     task = Task.objects.select_for_update().get(pk=task.pk)
     if task.store_id != store.pk:
-        raise CustomerError(f"This task belongs to {task.store.code}.", code=RetailCode.NOT_STORE_MEMBER)
+        raise CustomerError(
+            _("This task belongs to %(code)s.") % {"code": task.store.code}, code=RetailCode.NOT_STORE_MEMBER
+        )
     if task.status != Task.Status.OPEN:
-        raise CustomerError("This task is already closed.", code=CustomerCode.TASK_CLOSED)
+        raise CustomerError(_("This task is already closed."), code=CustomerCode.TASK_CLOSED)
     if status not in {Task.Status.DONE, Task.Status.CANCELLED}:
-        raise CustomerError("Close a task as done or cancelled.", code=RetailCode.INVALID)
+        raise CustomerError(_("Close a task as done or cancelled."), code=RetailCode.INVALID)
     task.status, task.completed_at = status, timezone.now()
     task.save(update_fields=["status", "completed_at"])
     record_audit_event(

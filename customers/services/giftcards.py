@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, Exists, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerCode, CustomerError
 from customers.events import record_gift_card_changed
@@ -72,11 +73,11 @@ def _amount(value, field: str = "amount") -> Decimal:
         amount = money(value)
     except (ArithmeticError, ValueError):
         raise CustomerError(
-            "Amounts are decimals like 12.50.", code=RetailCode.INVALID, fields={field: ["Not a number."]}
+            _("Amounts are decimals like 12.50."), code=RetailCode.INVALID, fields={field: [_("Not a number.")]}
         ) from None
     if amount <= 0:  # a rule of the amount, not its shape (a money string): its own code, not `invalid`
         raise CustomerError(
-            "The amount must be positive.", code=CustomerCode.GIFT_CARD_AMOUNT, fields={field: ["Must be > 0."]}
+            _("The amount must be positive."), code=CustomerCode.GIFT_CARD_AMOUNT, fields={field: [_("Must be > 0.")]}
         )
     return amount
 
@@ -84,9 +85,9 @@ def _amount(value, field: str = "amount") -> Decimal:
 def _require_reference(reference: str) -> None:
     if not reference:
         raise CustomerError(
-            "A reference (order, receipt or refund number) is required.",
+            _("A reference (order, receipt or refund number) is required."),
             code=RetailCode.INVALID,
-            fields={"reference": ["Required."]},
+            fields={"reference": [_("Required.")]},
         )
 
 
@@ -127,7 +128,7 @@ def _find(code: str, *, caller: str | tuple[str, ...], lock: bool, redeemed_for:
     """
     if lookups_blocked(caller):
         raise CustomerError(
-            "Too many wrong gift card numbers. Wait a few minutes and try again.",
+            _("Too many wrong gift card numbers. Wait a few minutes and try again."),
             code=CustomerCode.TOO_MANY_GIFT_CARD_ATTEMPTS,
         )
     digits = normalise_code(code)
@@ -138,7 +139,7 @@ def _find(code: str, *, caller: str | tuple[str, ...], lock: bool, redeemed_for:
     card = (qs.select_for_update(of=("self",)) if lock else qs).first()
     if card is None or card.status != GiftCard.Status.ACTIVE or card.expires_at <= timezone.now():
         _record_miss(caller)
-        raise CustomerError(NOT_FOUND_MESSAGE, code=CustomerCode.GIFT_CARD_NOT_FOUND, fields={"code": ["Unknown."]})
+        raise CustomerError(NOT_FOUND_MESSAGE, code=CustomerCode.GIFT_CARD_NOT_FOUND, fields={"code": [_("Unknown.")]})
     return card
 
 
@@ -165,8 +166,13 @@ def _sold_currency(currency: str | None) -> str:
     currency = (currency or settings.CURRENCY).strip().upper()
     if currency != settings.CURRENCY and not Market.objects.filter(currency=currency).exists():
         sold = sorted({settings.CURRENCY, *Market.objects.values_list("currency", flat=True)})
-        raise CustomerError(f"Gift cards are loaded in {', '.join(sold)}, not {currency[:10]}.",
-                            code=RetailCode.INVALID, fields={"currency": [f"One of {', '.join(sold)}."]})  # fmt: skip
+        currencies = ", ".join(sold)
+        raise CustomerError(
+            _("Gift cards are loaded in %(currencies)s, not %(currency)s.")
+            % {"currencies": currencies, "currency": currency[:10]},
+            code=RetailCode.INVALID,
+            fields={"currency": [_("One of %(currencies)s.") % {"currencies": currencies}]},
+        )
     return currency
 
 
@@ -196,28 +202,31 @@ def issue_gift_card(
     _require_reference(reference)
     amount = _amount(amount)
     if amount > settings.GIFT_CARD_MAX_AMOUNT:
-        raise CustomerError(f"A gift card holds at most {settings.GIFT_CARD_MAX_AMOUNT}.",
-                            code=CustomerCode.GIFT_CARD_AMOUNT,
-                            fields={"amount": [f"At most {settings.GIFT_CARD_MAX_AMOUNT}."]})  # fmt: skip
+        most = {"amount": settings.GIFT_CARD_MAX_AMOUNT}
+        raise CustomerError(
+            _("A gift card holds at most %(amount)s.") % most,
+            code=CustomerCode.GIFT_CARD_AMOUNT,
+            fields={"amount": [_("At most %(amount)s.") % most]},
+        )
     if source not in GiftCard.Source.values:
-        raise CustomerError("Issue a gift card as sold or goodwill.", code=RetailCode.INVALID_KIND,
-                            fields={"source": ["sold or goodwill."]})  # fmt: skip
+        raise CustomerError(_("Issue a gift card as sold or goodwill."), code=RetailCode.INVALID_KIND,
+                            fields={"source": [_("sold or goodwill.")]})  # fmt: skip
     if source == GiftCard.Source.GOODWILL and not reason.strip():
-        raise CustomerError("Say why the goodwill card is given.", code=RetailCode.INVALID,
-                            fields={"reason": ["Required."]})  # fmt: skip
+        raise CustomerError(_("Say why the goodwill card is given."), code=RetailCode.INVALID,
+                            fields={"reason": [_("Required.")]})  # fmt: skip
     channel = "" if source == GiftCard.Source.GOODWILL else channel
     if channel and channel not in Channel.values:
-        raise CustomerError("Say on which channel the gift card was sold.", code=RetailCode.INVALID,
-                            fields={"channel": ["A sales channel."]})  # fmt: skip
+        raise CustomerError(_("Say on which channel the gift card was sold."), code=RetailCode.INVALID,
+                            fields={"channel": [_("A sales channel.")]})  # fmt: skip
     currency = _sold_currency(currency)
     send_to = (send_to or "").strip().lower()
     if send_to:
         try:
             validate_email(send_to)
         except ValidationError:
-            raise CustomerError("The gift card cannot be sent to that address.", code=CustomerCode.INVALID_EMAIL,
-                                fields={"send_to": ["Not an email address."]}) from None  # fmt: skip
-    already = CustomerError(f"A gift card was already issued for {reference}.",
+            raise CustomerError(_("The gift card cannot be sent to that address."), code=CustomerCode.INVALID_EMAIL,
+                                fields={"send_to": [_("Not an email address.")]}) from None  # fmt: skip
+    already = CustomerError(_("A gift card was already issued for %(reference)s.") % {"reference": reference},
                             code=CustomerCode.GIFT_CARD_ALREADY_ISSUED)  # fmt: skip
     if GiftCardEntry.objects.filter(kind=GiftCardEntry.Kind.ISSUE, reference=reference[:100]).exists():
         raise already
@@ -292,13 +301,18 @@ def redeem_gift_card(
     amount = _amount(amount)
     card = _find(code, caller=caller, lock=True, redeemed_for=reference[:100])
     if currency and currency.upper() != card.currency:
-        raise CustomerError(f"This gift card is in {card.currency}.", code=CustomerCode.GIFT_CARD_WRONG_CURRENCY)
+        raise CustomerError(
+            _("This gift card is in %(currency)s.") % {"currency": card.currency},
+            code=CustomerCode.GIFT_CARD_WRONG_CURRENCY,
+        )
     if card.already_redeemed:
-        raise CustomerError(f"This gift card was already used for {reference}.",
+        raise CustomerError(_("This gift card was already used for %(reference)s.") % {"reference": reference},
                             code=CustomerCode.GIFT_CARD_ALREADY_REDEEMED)  # fmt: skip
     if card.balance < amount:
         raise InsufficientGiftCardBalance(
-            f"Only {card.balance} left on this gift card; {amount} asked.", extra={"balance": str(card.balance)}
+            _("Only %(balance)s left on this gift card; %(amount)s asked.")
+            % {"balance": card.balance, "amount": amount},
+            extra={"balance": str(card.balance)},
         )
     return _post(card, kind=GiftCardEntry.Kind.REDEEM, amount=-amount, reference=reference, actor=actor, store=store)
 
@@ -323,9 +337,9 @@ def refund_to_gift_card(
     refunded = sum(card.entries.filter(kind=GiftCardEntry.Kind.REFUND).values_list("amount", flat=True), Decimal("0"))
     if amount > spent - refunded:
         raise CustomerError(
-            f"Only {spent - refunded} paid with this gift card can go back to it.",
+            _("Only %(value)s paid with this gift card can go back to it.") % {"value": spent - refunded},
             code=CustomerCode.GIFT_CARD_REFUND_TOO_LARGE,
-            fields={"amount": ["Too much."]},
+            fields={"amount": [_("Too much.")]},
         )
     if card.status == GiftCard.Status.EXPIRED or card.expires_at <= timezone.now():
         card.status, card.expires_at = GiftCard.Status.ACTIVE, timezone.now() + _validity()

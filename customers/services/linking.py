@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerCode, CustomerError
 from customers.events import record_customer_created
@@ -113,9 +114,9 @@ def link_verified_identity(*, user: User, kind: str, value: str) -> Customer:
     Then `identity_verified` lets orders attach guest orders placed with this email or phone.
     """
     if kind not in ("email", "phone"):
-        raise CustomerError("Only an email or a phone can be verified.", code=CustomerCode.INVALID_IDENTITY)
+        raise CustomerError(_("Only an email or a phone can be verified."), code=CustomerCode.INVALID_IDENTITY)
     value = normalise_email(value) if kind == "email" else normalise_phone(value)
-    own, _ = _own_profile(user)
+    own, _created = _own_profile(user)
     identity = CustomerIdentity.objects.select_related("customer").filter(kind=kind, value=value).first()
     holder = live_profile(identity.customer) if identity else None
     target = own
@@ -162,9 +163,9 @@ def create_guest_profile(*, name: str = "", email: str = "", phone: str = "") ->
         raise CustomerError(exc.messages[0], code=RetailCode.INVALID, fields={field: exc.messages}) from None
     if not (email or phone):
         raise CustomerError(
-            "Give an email or phone number so we can tell you when the order is ready.",
+            _("Give an email or phone number so we can tell you when the order is ready."),
             code=RetailCode.INVALID,
-            fields={"email": ["Email or phone required."]},
+            fields={"email": [_("Email or phone required.")]},
         )
     first, last = _split_name(name)
     now = timezone.now()
@@ -216,7 +217,7 @@ def send_phone_code(*, user: User, phone: str) -> None:
         raise CustomerError(exc.messages[0], code=CustomerCode.INVALID_PHONE, fields={"phone": exc.messages}) from None
     if not phone:
         raise CustomerError(
-            "Give the phone number to verify.", code=RetailCode.INVALID, fields={"phone": ["Required."]}
+            _("Give the phone number to verify."), code=RetailCode.INVALID, fields={"phone": [_("Required.")]}
         )
     sent_key = f"phone-code-sent:{user.pk}"
     sent = 1
@@ -226,7 +227,7 @@ def send_phone_code(*, user: User, phone: str) -> None:
         except ValueError:  # expired meanwhile, or the cache is down (limits fail open, SECURITY F4)
             sent = 1
     if sent > PHONE_CODES_PER_HOUR:
-        raise CustomerError("Too many codes asked for. Try again in an hour.", code=CustomerCode.TOO_MANY_CODES)
+        raise CustomerError(_("Too many codes asked for. Try again in an hour."), code=CustomerCode.TOO_MANY_CODES)
     code = f"{secrets.randbelow(10**6):06d}"
     cache.set(_code_key(user), {"digest": _digest(user, phone, code), "tries": 0}, int(PHONE_CODE_TTL.total_seconds()))
     enqueue_outbox_message(  # the code is written in the language the shopper asked in
@@ -243,9 +244,9 @@ def confirm_phone_code(*, user: User, phone: str, code: str) -> Customer:
     void the code.
     """
     wrong = CustomerError(
-        "That code is not right or has expired. Ask for a new one.",
+        _("That code is not right or has expired. Ask for a new one."),
         code=CustomerCode.INVALID_CODE,
-        fields={"code": ["Wrong."]},
+        fields={"code": [_("Wrong.")]},
     )
     try:
         phone = normalise_phone(phone or "")

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerError
 from customers.models import Customer, CustomerList, Interaction, ListItem
@@ -16,11 +17,11 @@ DEFAULT_NAMES = {CustomerList.Kind.WISHLIST: "Wishlist", CustomerList.Kind.SHOPP
 def _list_for(customer: Customer, kind: str, name: str | None) -> CustomerList:
     if kind not in CustomerList.Kind.values:
         raise CustomerError(
-            "A list is a wishlist or a shopping list.", code=RetailCode.INVALID, fields={"kind": ["Unknown."]}
+            _("A list is a wishlist or a shopping list."), code=RetailCode.INVALID, fields={"kind": [_("Unknown.")]}
         )
     name = (name or DEFAULT_NAMES[kind]).strip()[:80]
     now = timezone.now()
-    lst, _ = CustomerList.objects.get_or_create(
+    lst, _created = CustomerList.objects.get_or_create(
         customer=customer, kind=kind, name=name, defaults={"created_at": now, "updated_at": now}
     )
     return lst
@@ -38,10 +39,14 @@ def add_list_item(
 ) -> ListItem:
     """Put a variant on the shopper's list (adding again raises the quantity)."""
     if not 1 <= quantity <= 99:
-        raise CustomerError("Quantity is 1 to 99.", code=RetailCode.INVALID, fields={"quantity": ["1 to 99."]})
+        raise CustomerError(_("Quantity is 1 to 99."), code=RetailCode.INVALID, fields={"quantity": [_("1 to 99.")]})
     variant = Variant.objects.filter(sku=(sku or "").strip(), is_active=True).first()
     if variant is None:
-        raise CustomerError(f"Unknown SKU: {sku}.", code=InventoryCode.UNKNOWN_SKU, fields={"sku": ["Unknown SKU."]})
+        raise CustomerError(
+            _("Unknown SKU: %(sku)s.") % {"sku": sku},
+            code=InventoryCode.UNKNOWN_SKU,
+            fields={"sku": [_("Unknown SKU.")]},
+        )
     lst = _list_for(customer, kind, list_name)
     now = timezone.now()
     CustomerList.objects.select_for_update().filter(pk=lst.pk).first()  # one writer per list at a time
@@ -69,6 +74,6 @@ def add_list_item(
 
 @transaction.atomic
 def remove_list_item(*, customer: Customer, item_id: int) -> None:
-    deleted, _ = ListItem.objects.filter(pk=item_id, customer_list__customer=customer).delete()
+    deleted, _per_model = ListItem.objects.filter(pk=item_id, customer_list__customer=customer).delete()
     if not deleted:
-        raise CustomerError("That item is not on your lists.", code=RetailCode.NOT_FOUND)
+        raise CustomerError(_("That item is not on your lists."), code=RetailCode.NOT_FOUND)

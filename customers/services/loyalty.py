@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerCode, CustomerError
 from customers.events import record_store_credit_changed
@@ -48,7 +49,7 @@ def _amount(value) -> Decimal:
         amount = money(value)
     except (ArithmeticError, ValueError):
         raise CustomerError(
-            "Amounts are decimals like 12.50.", code=RetailCode.INVALID, fields={"amount": ["Not a number."]}
+            _("Amounts are decimals like 12.50."), code=RetailCode.INVALID, fields={"amount": [_("Not a number.")]}
         ) from None
     return amount
 
@@ -83,9 +84,9 @@ def _post_points(
 def _require_reference(reference: str) -> None:
     if not reference:
         raise CustomerError(
-            "A reference (order or return number) is required.",
+            _("A reference (order or return number) is required."),
             code=RetailCode.INVALID,
-            fields={"reference": ["Required."]},
+            fields={"reference": [_("Required.")]},
         )
 
 
@@ -109,12 +110,12 @@ def earn_points(
         return existing
     if points is None:
         if amount is None:
-            raise CustomerError("Give points or an amount.", code=RetailCode.INVALID)
+            raise CustomerError(_("Give points or an amount."), code=RetailCode.INVALID)
         rate = account.tier.points_per_unit if account.tier_id else Decimal("1")
         points = int((_amount(amount) * rate).to_integral_value(rounding=ROUND_DOWN))
     if points <= 0:
         raise CustomerError(
-            "Points earned must be positive.", code=RetailCode.INVALID, fields={"points": ["Must be > 0."]}
+            _("Points earned must be positive."), code=RetailCode.INVALID, fields={"points": [_("Must be > 0.")]}
         )
     return _post_points(account, kind=PointsEntry.Kind.EARN, points=points, reference=reference, actor=actor)
 
@@ -125,14 +126,18 @@ def redeem_points(*, customer: Customer, points: int, reference: str, actor: Use
     _require_reference(reference)
     if points <= 0:
         raise CustomerError(
-            "Points to redeem must be positive.", code=RetailCode.INVALID, fields={"points": ["Must be > 0."]}
+            _("Points to redeem must be positive."), code=RetailCode.INVALID, fields={"points": [_("Must be > 0.")]}
         )
     account = _locked(LoyaltyAccount, customer)
     if account.entries.filter(kind=PointsEntry.Kind.REDEEM, reference=reference).exists():
-        raise CustomerError(f"Points were already redeemed for {reference}.", code=CustomerCode.ALREADY_REDEEMED)
+        raise CustomerError(
+            _("Points were already redeemed for %(reference)s.") % {"reference": reference},
+            code=CustomerCode.ALREADY_REDEEMED,
+        )
     if account.balance < points:
         raise InsufficientPoints(
-            f"Only {account.balance} points available; {points} asked.", extra={"balance": account.balance}
+            _("Only %(balance)s points available; %(points)s asked.") % {"balance": account.balance, "points": points},
+            extra={"balance": account.balance},
         )
     return _post_points(account, kind=PointsEntry.Kind.REDEEM, points=-points, reference=reference, actor=actor)
 
@@ -163,10 +168,14 @@ def reverse_points(
 @transaction.atomic
 def adjust_points(*, customer: Customer, points: int, note: str, actor: User | None = None) -> PointsEntry:
     if not note:
-        raise CustomerError("Say why the points are adjusted.", code=RetailCode.INVALID, fields={"note": ["Required."]})
+        raise CustomerError(
+            _("Say why the points are adjusted."), code=RetailCode.INVALID, fields={"note": [_("Required.")]}
+        )
     account = _locked(LoyaltyAccount, customer)
     if account.balance + points < 0:
-        raise InsufficientPoints(f"The balance is {account.balance}; it cannot go below zero.")
+        raise InsufficientPoints(
+            _("The balance is %(balance)s; it cannot go below zero.") % {"balance": account.balance}
+        )
     entry = _post_points(
         account,
         kind=PointsEntry.Kind.ADJUST,
@@ -313,7 +322,7 @@ def issue_store_credit(
     amount = _amount(amount)
     if amount <= 0:
         raise CustomerError(
-            "Store credit issued must be positive.", code=RetailCode.INVALID, fields={"amount": ["Must be > 0."]}
+            _("Store credit issued must be positive."), code=RetailCode.INVALID, fields={"amount": [_("Must be > 0.")]}
         )
     account = _locked(StoreCreditAccount, customer)
     existing = account.entries.filter(kind=StoreCreditEntry.Kind.ISSUE, reference=reference).first()
@@ -341,14 +350,19 @@ def spend_store_credit(
     amount = _amount(amount)
     if amount <= 0:
         raise CustomerError(
-            "Amount to spend must be positive.", code=RetailCode.INVALID, fields={"amount": ["Must be > 0."]}
+            _("Amount to spend must be positive."), code=RetailCode.INVALID, fields={"amount": [_("Must be > 0.")]}
         )
     account = _locked(StoreCreditAccount, customer)
     if account.entries.filter(kind=StoreCreditEntry.Kind.SPEND, reference=reference).exists():
-        raise CustomerError(f"Store credit was already spent for {reference}.", code=CustomerCode.ALREADY_SPENT)
+        raise CustomerError(
+            _("Store credit was already spent for %(reference)s.") % {"reference": reference},
+            code=CustomerCode.ALREADY_SPENT,
+        )
     if account.balance < amount:
         raise InsufficientStoreCredit(
-            f"Only {account.balance} of store credit left; {amount} asked.", extra={"balance": str(account.balance)}
+            _("Only %(balance)s of store credit left; %(amount)s asked.")
+            % {"balance": account.balance, "amount": amount},
+            extra={"balance": str(account.balance)},
         )
     return _post_credit(
         account, kind=StoreCreditEntry.Kind.SPEND, amount=-amount, reference=reference, actor=actor, store=store
@@ -387,9 +401,9 @@ def _segment_admits(offer: Offer, channels: list) -> bool:
 def assign_offer(*, offer: Offer, customer: Customer, actor: User | None = None) -> OfferAssignment:
     """Give one shopper an offer, if its rules admit them (idempotent)."""
     if not offer.is_active or offer.valid_until <= timezone.now():
-        raise CustomerError("This offer is no longer running.", code=CustomerCode.OFFER_EXPIRED)
+        raise CustomerError(_("This offer is no longer running."), code=CustomerCode.OFFER_EXPIRED)
     if not eligible_customers(offer).filter(pk=customer.pk).exists() or not _segment_admits(offer, customer.channels):
-        raise CustomerError("This shopper does not meet the offer's rules.", code=CustomerCode.OFFER_NOT_ELIGIBLE)
+        raise CustomerError(_("This shopper does not meet the offer's rules."), code=CustomerCode.OFFER_NOT_ELIGIBLE)
     assignment, created = OfferAssignment.objects.get_or_create(
         offer=offer, customer=customer, defaults={"assigned_at": timezone.now()}
     )
@@ -402,7 +416,7 @@ def assign_offer(*, offer: Offer, customer: Customer, actor: User | None = None)
 def assign_offer_to_segment(*, offer: Offer, actor: User | None = None) -> int:
     """Assign the offer to every eligible shopper at once; returns how many got it now."""
     if not offer.is_active or offer.valid_until <= timezone.now():
-        raise CustomerError("This offer is no longer running.", code=CustomerCode.OFFER_EXPIRED)
+        raise CustomerError(_("This offer is no longer running."), code=CustomerCode.OFFER_EXPIRED)
     now = timezone.now()
     before = offer.assignments.count()
     batch = []
@@ -473,18 +487,23 @@ def redeem_offer(
         .first()
     )
     if assignment is None:
-        raise CustomerError("This shopper has no such offer.", code=CustomerCode.OFFER_NOT_ASSIGNED)
+        raise CustomerError(_("This shopper has no such offer."), code=CustomerCode.OFFER_NOT_ASSIGNED)
     offer, now = assignment.offer, timezone.now()
     if assignment.redeemed_at is not None:
         raise CustomerError(
-            f"Offer already used on {assignment.redeemed_at:%d %b %Y} ({assignment.redeemed_channel}).",
+            _("Offer already used on %(redeemed_at)s (%(redeemed_channel)s).")
+            % {
+                "redeemed_at": format(assignment.redeemed_at, "%d %b %Y"),
+                "redeemed_channel": assignment.redeemed_channel,
+            },
             code=CustomerCode.OFFER_ALREADY_REDEEMED,
         )
     if not offer.is_active or not (offer.valid_from <= now < offer.valid_until):
-        raise CustomerError("This offer is not valid today.", code=CustomerCode.OFFER_EXPIRED)
+        raise CustomerError(_("This offer is not valid today."), code=CustomerCode.OFFER_EXPIRED)
     if offer.channels and channel not in offer.channels:
         raise CustomerError(
-            f"This offer can be used on {', '.join(offer.channels)} only.", code=CustomerCode.OFFER_WRONG_CHANNEL
+            _("This offer can be used on %(value)s only.") % {"value": ", ".join(offer.channels)},
+            code=CustomerCode.OFFER_WRONG_CHANNEL,
         )
     assignment.redeemed_at, assignment.redeemed_channel = now, channel
     assignment.redeemed_reference, assignment.redeemed_store = reference[:100], store

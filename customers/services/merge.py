@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerCode, CustomerError
 from customers.events import record_customer_merged
@@ -94,7 +95,7 @@ def _transfer_balance(model, entry_model, *, source, target, amount, reference, 
     out, into = by_customer[source.pk], by_customer[target.pk]
     if out.balance < amount:
         raise CustomerError(
-            "The balance moved by the merge was spent since; adjust it by hand first.",
+            _("The balance moved by the merge was spent since; adjust it by hand first."),
             code=CustomerCode.MERGE_UNDO_BLOCKED,
         )
     now = timezone.now()
@@ -110,14 +111,14 @@ def check_mergeable(*, source: Customer, target: Customer) -> None:
     """Raise the CustomerError `merge_customers` would raise for this pair (nothing is locked: the
     merge checks again under its locks). The admin's confirmation page says it before the click."""
     if source.pk == target.pk:
-        raise CustomerError("A profile cannot be merged into itself.", code=CustomerCode.MERGE_SAME_CUSTOMER)
+        raise CustomerError(_("A profile cannot be merged into itself."), code=CustomerCode.MERGE_SAME_CUSTOMER)
     if source.merged_into_id or target.merged_into_id:
-        raise CustomerError("One of these profiles was already merged away.", code=CustomerCode.ALREADY_MERGED)
+        raise CustomerError(_("One of these profiles was already merged away."), code=CustomerCode.ALREADY_MERGED)
     if source.erased_at or target.erased_at:
-        raise CustomerError("Erased profiles cannot be merged.", code=CustomerCode.CUSTOMER_ERASED)
+        raise CustomerError(_("Erased profiles cannot be merged."), code=CustomerCode.CUSTOMER_ERASED)
     if source.user_id and target.user_id:
         raise CustomerError(
-            "Both profiles have an app/web account; the shopper must keep one.", code=CustomerCode.MERGE_TWO_ACCOUNTS
+            _("Both profiles have an app/web account; the shopper must keep one."), code=CustomerCode.MERGE_TWO_ACCOUNTS
         )
 
 
@@ -243,11 +244,11 @@ def undo_merge(*, merge: CustomerMerge, actor: User | None = None) -> CustomerMe
     """Move back exactly what the merge moved; refuses when the moved balances were spent since."""
     merge = CustomerMerge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at:
-        raise CustomerError("This merge was already undone.", code=CustomerCode.MERGE_ALREADY_UNDONE)
+        raise CustomerError(_("This merge was already undone."), code=CustomerCode.MERGE_ALREADY_UNDONE)
     source, target = _lock_pair(merge.source, merge.target)
     if target.merged_into_id:
         raise CustomerError(
-            "The surviving profile was merged again; undo that merge first.", code=CustomerCode.MERGE_UNDO_BLOCKED
+            _("The surviving profile was merged again; undo that merge first."), code=CustomerCode.MERGE_UNDO_BLOCKED
         )
     moved = merge.moved
     if moved.get("points"):

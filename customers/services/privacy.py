@@ -4,6 +4,7 @@ import uuid
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerCode, CustomerError
 from customers.events import record_customer_erased
@@ -82,11 +83,11 @@ def erase_customer(*, customer: Customer, actor: User | None, reason: str, store
     timeline, ledgers and (through `customer_erased`) orders stay, anonymised, for accounting."""
     if not reason:
         raise CustomerError(
-            "Say why (e.g. the request reference).", code=RetailCode.INVALID, fields={"reason": ["Required."]}
+            _("Say why (e.g. the request reference)."), code=RetailCode.INVALID, fields={"reason": [_("Required.")]}
         )
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.erased_at:
-        raise CustomerError("This customer was already erased.", code=CustomerCode.CUSTOMER_ERASED)
+        raise CustomerError(_("This customer was already erased."), code=CustomerCode.CUSTOMER_ERASED)
     customer.identities.all().delete()
     customer.consents.all().delete()
     customer.notes.all().delete()

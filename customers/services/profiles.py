@@ -62,15 +62,15 @@ def clean_profile_values(values: dict) -> dict:
         not isinstance(sizes, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in sizes.items())
     ):
         raise CustomerError(
-            "Sizes are a category → size map.",
+            _("Sizes are a category → size map."),
             code=RetailCode.INVALID,
-            fields={"preferred_sizes": ['e.g. {"shoes": "42"}']},
+            fields={"preferred_sizes": [_('e.g. {"shoes": "42"}')]},
         )
     dates = cleaned.get("important_dates")
     if dates is not None:
         if not isinstance(dates, list):
             raise CustomerError(
-                "Important dates are a list.", code=RetailCode.INVALID, fields={"important_dates": ["A list."]}
+                _("Important dates are a list."), code=RetailCode.INVALID, fields={"important_dates": [_("A list.")]}
             )
         for item in dates:
             try:
@@ -78,9 +78,9 @@ def clean_profile_values(values: dict) -> dict:
                 assert isinstance(item.get("label"), str) and item["label"]
             except (KeyError, TypeError, ValueError, AssertionError):
                 raise CustomerError(
-                    "Each important date needs a label and a date (YYYY-MM-DD).",
+                    _("Each important date needs a label and a date (YYYY-MM-DD)."),
                     code=RetailCode.INVALID,
-                    fields={"important_dates": ['e.g. [{"label": "Anniversary", "date": "2020-06-14"}]']},
+                    fields={"important_dates": [_('e.g. [{"label": "Anniversary", "date": "2020-06-14"}]')]},
                 ) from None
     return cleaned
 
@@ -98,9 +98,9 @@ def sync_contact_identities(customer: Customer, fields=tuple(CONTACT_IDENTITY)) 
             CustomerIdentity.objects.create(customer=customer, kind=kind, value=value, created_at=now)
         elif owner != customer.pk:
             raise CustomerError(
-                f"Another customer already has this {kind}. Open that profile or merge the two.",
+                _("Another customer already has this %(kind)s. Open that profile or merge the two.") % {"kind": kind},
                 code=CustomerCode.DUPLICATE_IDENTITY,
-                fields={field: ["Already used by another customer."]},
+                fields={field: [_("Already used by another customer.")]},
                 extra={"customer_id": owner},
             )
 
@@ -226,9 +226,11 @@ def update_customer_profile(
     """
     unknown = set(values) - PROFILE_FIELDS
     if unknown:
-        raise CustomerError(f"Cannot change {', '.join(sorted(unknown))}.", code=RetailCode.INVALID)
+        raise CustomerError(
+            _("Cannot change %(value)s.") % {"value": ", ".join(sorted(unknown))}, code=RetailCode.INVALID
+        )
     if customer.erased_at:
-        raise CustomerError("This customer was erased.", code=CustomerCode.CUSTOMER_ERASED)
+        raise CustomerError(_("This customer was erased."), code=CustomerCode.CUSTOMER_ERASED)
     values = clean_profile_values(values)
     changed = []
     for field, value in values.items():
@@ -258,13 +260,13 @@ def set_consent(*, customer: Customer, channel: str, granted: bool, source: str,
     """Record the shopper's yes/no to marketing on `channel`; every change is audited."""
     if channel not in Consent.Channel.values:
         raise CustomerError(
-            f"Consent channels are {', '.join(Consent.Channel.values)}.",
+            _("Consent channels are %(value)s.") % {"value": ", ".join(Consent.Channel.values)},
             code=RetailCode.INVALID,
-            fields={"channel": ["Unknown."]},
+            fields={"channel": [_("Unknown.")]},
         )
     if not source:
         raise CustomerError(
-            "Say where the consent was given.", code=RetailCode.INVALID, fields={"source": ["Required."]}
+            _("Say where the consent was given."), code=RetailCode.INVALID, fields={"source": [_("Required.")]}
         )
     consent = Consent.objects.filter(customer=customer, channel=channel).first()
     if consent is not None and consent.granted == granted:
@@ -296,7 +298,9 @@ def set_customer_tags(
             tag.full_clean(validate_unique=False)
         except ValidationError:
             raise CustomerError(
-                f"{slug!r} is not a usable tag.", code=RetailCode.INVALID, fields={"tags": ["Letters, digits, -"]}
+                _("%(slug)s is not a usable tag.") % {"slug": repr(slug)},
+                code=RetailCode.INVALID,
+                fields={"tags": [_("Letters, digits, -")]},
             ) from None
         tag = Tag.objects.get_or_create(name=slug)[0]
         chosen[tag.pk] = tag
@@ -329,9 +333,9 @@ def set_customer_login(*, customer: Customer, user: User | None, actor: User | N
     A login has one profile: one linked elsewhere is refused (`login_taken`)."""
     if user is not None and Customer.objects.filter(user=user).exclude(pk=customer.pk).exists():
         raise CustomerError(
-            "This login belongs to another customer. Open that profile or merge the two.",
+            _("This login belongs to another customer. Open that profile or merge the two."),
             code=CustomerCode.DUPLICATE_IDENTITY,
-            fields={"user": ["Already linked to another customer."]},
+            fields={"user": [_("Already linked to another customer.")]},
         )
     previous = customer.user_id
     customer.user = user
@@ -351,9 +355,9 @@ def reassign_client_book(*, from_associate: User, to_associate: User, store: Sto
     """Hand over a client book (e.g. when an associate leaves); only to a member of the same store."""
     if not to_associate.memberships.filter(store=store).exists():
         raise CustomerError(
-            f"{to_associate} does not work at {store.code}.",
+            _("%(to_associate)s does not work at %(code)s.") % {"to_associate": to_associate, "code": store.code},
             code=RetailCode.NOT_STORE_MEMBER,
-            fields={"to_associate": ["Pick a colleague of this store."]},
+            fields={"to_associate": [_("Pick a colleague of this store.")]},
         )
     moved = Customer.objects.filter(assigned_associate=from_associate).update(
         assigned_associate=to_associate, updated_at=timezone.now()
@@ -387,7 +391,7 @@ def _normalised_pairs(identities) -> list[tuple[str, str]]:
         if normalised:
             pairs.append((kind, normalised))
     if errors:
-        raise CustomerError("An identity could not be read.", code=CustomerCode.INVALID_IDENTITY, fields=errors)
+        raise CustomerError(_("An identity could not be read."), code=CustomerCode.INVALID_IDENTITY, fields=errors)
     return sorted(set(pairs), key=lambda p: IDENTITY_PRIORITY.index(p[0]))
 
 
@@ -451,14 +455,14 @@ def resolve_customer(
     """
     pairs = _normalised_pairs(identities)
     if not pairs and customer is None:
-        raise CustomerError("Send at least one identity.", code=CustomerCode.IDENTITY_REQUIRED)
+        raise CustomerError(_("Send at least one identity."), code=CustomerCode.IDENTITY_REQUIRED)
     for attempt in range(2):
         try:
             with transaction.atomic():
                 return _resolve(pairs, create=create, customer=customer, actor=actor)
         except IntegrityError:
             if attempt:  # someone else created the same identity twice in a row: give up cleanly
-                raise CustomerError("Please retry.", code=CustomerCode.IDENTITY_CONFLICT) from None
+                raise CustomerError(_("Please retry."), code=CustomerCode.IDENTITY_CONFLICT) from None
     return None  # pragma: no cover
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerCode, CustomerError
 from customers.models import Channel, Customer, Interaction, PurchasedItem
@@ -34,7 +35,7 @@ def _purchase_lines(data: dict) -> list[dict]:
     lines = data.get("lines")
     if not isinstance(lines, list) or not lines:
         raise CustomerError(
-            "A purchase needs lines.", code=RetailCode.INVALID, fields={"data.lines": ["At least one line."]}
+            _("A purchase needs lines."), code=RetailCode.INVALID, fields={"data.lines": [_("At least one line.")]}
         )
     out = []
     for index, line in enumerate(lines):
@@ -45,9 +46,9 @@ def _purchase_lines(data: dict) -> list[dict]:
             assert sku and qty > 0 and amount >= 0
         except (KeyError, TypeError, ValueError, InvalidOperation, AssertionError):
             raise CustomerError(
-                "Each line needs sku, qty > 0 and amount >= 0.",
+                _("Each line needs sku, qty > 0 and amount >= 0."),
                 code=RetailCode.INVALID,
-                fields={f"data.lines.{index}": ['e.g. {"sku": "TSH-BLU-M", "qty": 1, "amount": "19.99"}']},
+                fields={f"data.lines.{index}": [_('e.g. {"sku": "TSH-BLU-M", "qty": 1, "amount": "19.99"}')]},
             ) from None
         out.append(
             {
@@ -93,11 +94,19 @@ def record_interaction(
     becomes PurchasedItem rows (negative for a return) and the loyalty tier is recalculated.
     """
     if channel not in Channel.values:
-        raise CustomerError(f"Unknown channel {channel!r}.", code=RetailCode.INVALID, fields={"channel": ["Unknown."]})
+        raise CustomerError(
+            _("Unknown channel %(channel)s.") % {"channel": repr(channel)},
+            code=RetailCode.INVALID,
+            fields={"channel": [_("Unknown.")]},
+        )
     if kind not in Interaction.Kind.values:
-        raise CustomerError(f"Unknown kind {kind!r}.", code=RetailCode.INVALID, fields={"kind": ["Unknown."]})
+        raise CustomerError(
+            _("Unknown kind %(kind)s.") % {"kind": repr(kind)},
+            code=RetailCode.INVALID,
+            fields={"kind": [_("Unknown.")]},
+        )
     if customer.erased_at:
-        raise CustomerError("This customer was erased.", code=CustomerCode.CUSTOMER_ERASED)
+        raise CustomerError(_("This customer was erased."), code=CustomerCode.CUSTOMER_ERASED)
 
     customer = live_profile(customer)
     data = data or {}
@@ -327,7 +336,7 @@ def ingest_events(*, events: list[ClientEvent], customer: Customer | None = None
         in_batch[key] = event.index
         rows.append((key, event, profile))
     inserted = _insert_events(rows, now=now, stores=stores)
-    for key, event, _ in rows:
+    for key, event, _row in rows:
         (result.accepted if key in inserted else result.duplicates).append(event.index)
     result.accepted.sort()
     result.duplicates.sort()

@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerCode, CustomerError
 from customers.models import Customer, PayCode
@@ -35,9 +36,9 @@ def _hash(code: str) -> str:
 
 def _refused() -> CustomerError:
     return CustomerError(
-        "This wallet code is not valid any more. Ask the shopper to open the wallet in the app again.",
+        _("This wallet code is not valid any more. Ask the shopper to open the wallet in the app again."),
         code=CustomerCode.PAY_CODE_INVALID,
-        fields={"code": ["Unknown, used or expired."]},
+        fields={"code": [_("Unknown, used or expired.")]},
     )
 
 
@@ -45,7 +46,7 @@ def _refused() -> CustomerError:
 def issue_pay_code(*, customer: Customer) -> IssuedPayCode:
     """A fresh code for the shopper's wallet QR, valid WALLET_PAY_CODE_SECONDS."""
     if customer.is_anonymous or customer.merged_into_id or customer.erased_at:
-        raise CustomerError("This profile cannot pay any more.", code=CustomerCode.CUSTOMER_NOT_LIVE)
+        raise CustomerError(_("This profile cannot pay any more."), code=CustomerCode.CUSTOMER_NOT_LIVE)
     code = PREFIX + secrets.token_urlsafe(12)
     now = timezone.now()
     pay_code = PayCode.objects.create(

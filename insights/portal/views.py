@@ -5,6 +5,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from insights.figures import FIGURES, SECTIONS, csv_lines
 from insights.pages import read_request, section_context
@@ -27,7 +28,7 @@ def _refused(request):
     """Store managers read their store; head office with the permission, the chain. Others go back."""
     if request.store_role == StoreMembership.Role.MANAGER or request.user.has_perm(READ_CHAIN):
         return None
-    messages.error(request, "Only a manager of this store, or head office, can open that page.")
+    messages.error(request, _("Only a manager of this store, or head office, can open that page."))
     return page_redirect(request, reverse("portal:dashboard"))
 
 

@@ -1,6 +1,7 @@
 """Catalog and availability for app and web clients: public reads, thin over inventory.selectors."""
 
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
@@ -95,9 +96,9 @@ class ProductListView(generics.ListAPIView):
             category = Category.objects.filter(slug=slug).first()
             if category is None:
                 raise InventoryError(
-                    f"There is no category {slug!r}.",
+                    _("There is no category %(slug)s.") % {"slug": repr(slug)},
                     code=InventoryCode.UNKNOWN_CATEGORY,
-                    fields={"category": ["Unknown."]},
+                    fields={"category": [_("Unknown.")]},
                 )
         return selectors.search_products(query=params.get("q", "")[:100], category=category, languages=reading_order())
 
@@ -195,9 +196,9 @@ class AvailabilityView(APIView):
             store = Store.objects.active().filter(code=code).first()
             if store is None:
                 raise InventoryError(
-                    f"There is no open store {code!r}.",
+                    _("There is no open store %(code)s.") % {"code": repr(code)},
                     code=RetailCode.UNKNOWN_STORE,
-                    fields={"store": ["Unknown."]},
+                    fields={"store": [_("Unknown.")]},
                 )
             rows = selectors.availability_at_location(skus=skus, location=store)
             if point is not None:  # how far that store is from the shopper

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from inventory import counts, selectors, services
@@ -61,7 +62,11 @@ def transfer_request(request):
     except InventoryError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{transfer.reference} requested from {transfer.from_location.code}.")
+        messages.success(
+            request,
+            _("%(reference)s requested from %(code)s.")
+            % {"reference": transfer.reference, "code": transfer.from_location.code},
+        )
     return redirect("inventory_portal:transfers")
 
 
@@ -76,7 +81,11 @@ def transfer_ship(request, pk):
     except InventoryError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{transfer.reference} shipped to {transfer.to_location.code}.")
+        messages.success(
+            request,
+            _("%(reference)s shipped to %(code)s.")
+            % {"reference": transfer.reference, "code": transfer.to_location.code},
+        )
     return redirect("inventory_portal:transfers")
 
 
@@ -102,7 +111,11 @@ def transfer_receive(request, pk):
             except InventoryError as exc:
                 error = exc.message
             else:
-                messages.success(request, f"{transfer.reference} received into {request.store.code}.")
+                messages.success(
+                    request,
+                    _("%(reference)s received into %(code)s.")
+                    % {"reference": transfer.reference, "code": request.store.code},
+                )
                 return redirect("inventory_portal:transfers")
     return render(request, "inventory/transfer_receive.html", {"transfer": transfer, "lines": lines, "error": error})
 
@@ -223,7 +236,7 @@ def count_review(request, pk):
     if count.status != StockCount.Status.OPEN:
         return redirect("inventory_portal:count", pk=count.pk)
     if not count.lines.exists():
-        messages.error(request, "Scan or type at least one SKU before reviewing the count.")
+        messages.error(request, _("Scan or type at least one SKU before reviewing the count."))
         return redirect("inventory_portal:count", pk=count.pk)
     return _review_page(request, count)
 
@@ -247,7 +260,9 @@ def count_post(request, pk):
         messages.error(request, exc.message)
         return redirect("inventory_portal:count", pk=count.pk)
     if not outcome.posted:
-        messages.warning(request, f"Count #{count.pk} is waiting for a manager's approval; nothing was posted yet.")
+        messages.warning(
+            request, _("Count #%(pk)s is waiting for a manager's approval; nothing was posted yet.") % {"pk": count.pk}
+        )
         return redirect("inventory_portal:count", pk=count.pk)
     review = outcome.review
     messages.success(
@@ -273,13 +288,17 @@ def count_decide(request, pk):
     try:
         if decision == "reject":
             counts.reject_stock_count(count=count, approval=approval, reason=note, actor=request.user)
-            messages.info(request, f"Count #{count.pk} rejected; nothing was posted.")
+            messages.info(request, _("Count #%(pk)s rejected; nothing was posted.") % {"pk": count.pk})
         else:
             outcome = counts.approve_stock_count(count=count, approval=approval, actor=request.user, note=note)
             messages.success(
                 request,
-                f"Count #{count.pk} approved and posted: {len(outcome.movements)} correction(s), "
-                f"net {outcome.review.net_units:+d} unit(s).",
+                _("Count #%(pk)s approved and posted: %(movements)s correction(s), net %(net_units)s unit(s).")
+                % {
+                    "pk": count.pk,
+                    "movements": len(outcome.movements),
+                    "net_units": format(outcome.review.net_units, "+d"),
+                },
             )
     except RetailError as exc:
         return _sheet(request, count, approval_error=exc.message, status=exc.code.status)
@@ -300,5 +319,5 @@ def count_cancel(request, pk):
     except InventoryError as exc:
         messages.error(request, exc.message)
     else:
-        messages.info(request, f"Count #{count.pk} cancelled; nothing was posted.")
+        messages.info(request, _("Count #%(pk)s cancelled; nothing was posted.") % {"pk": count.pk})
     return redirect("inventory_portal:counts")

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -141,41 +142,41 @@ class CheckoutInput(StrictSerializer):
         """How the lines reach the shopper: a rule across fields, answered with its own code."""
         if data.get("groups") and data.get("fulfillment"):
             raise OrderError(
-                "Send either fulfillment (whole order) or groups (per lines), not both.",
+                _("Send either fulfillment (whole order) or groups (per lines), not both."),
                 code=OrderCode.INVALID_FULFILLMENT,
-                fields={"groups": ["Not with fulfillment."]},
+                fields={"groups": [_("Not with fulfillment.")]},
             )
         if not data.get("groups") and not data.get("fulfillment"):
             raise OrderError(
-                "Say how the order reaches the shopper.",
+                _("Say how the order reaches the shopper."),
                 code=OrderCode.INVALID_FULFILLMENT,
-                fields={"fulfillment": ["Required (or groups)."]},
+                fields={"fulfillment": [_("Required (or groups).")]},
             )
         if data.get("groups"):
             if data.get("from_cart") or data.get("lines"):
                 raise OrderError(
-                    "With groups, the lines go inside each group.",
+                    _("With groups, the lines go inside each group."),
                     code=OrderCode.INVALID_FULFILLMENT,
-                    fields={"lines": ["Inside each group."]},
+                    fields={"lines": [_("Inside each group.")]},
                 )
             for index, group in enumerate(data["groups"]):
                 if not group.get("lines"):
                     raise OrderError(
-                        "Each group needs lines.",
+                        _("Each group needs lines."),
                         code=OrderCode.INVALID_FULFILLMENT,
-                        fields={f"groups.{index}.lines": ["Required."]},
+                        fields={f"groups.{index}.lines": [_("Required.")]},
                     )
         elif data.get("from_cart") and data.get("lines"):
             raise OrderError(
-                "Check out from_cart or with explicit lines, not both.",
+                _("Check out from_cart or with explicit lines, not both."),
                 code=OrderCode.INVALID_LINE,
-                fields={"lines": ["Not with from_cart."]},
+                fields={"lines": [_("Not with from_cart.")]},
             )
         elif not data.get("from_cart") and not data.get("lines"):
             raise OrderError(
-                "The order has no lines: send lines, or from_cart.",
+                _("The order has no lines: send lines, or from_cart."),
                 code=OrderCode.EMPTY_CART,
-                fields={"lines": ["Required."]},
+                fields={"lines": [_("Required.")]},
             )
         return data
 

@@ -1,6 +1,7 @@
 """Shipping at checkout (issue 19.4): the methods that ship a cart to a country, with their price.
 Checkout takes the chosen method's id (`shipping_method`, orders.api.views.CheckoutView)."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
@@ -76,6 +77,6 @@ class CartShippingView(APIView):
     def get(self, request, token):
         cart = Cart.objects.filter(token=token, customer__isnull=True, status=Cart.Status.OPEN).first()
         if cart is None:
-            raise OrderError("There is no open anonymous cart with this token.", code=RetailCode.NOT_FOUND)
+            raise OrderError(_("There is no open anonymous cart with this token."), code=RetailCode.NOT_FOUND)
         country = request.query_params.get("country", "")
         return _answer(cart_shipping(cart=cart, country=country))

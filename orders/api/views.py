@@ -1,6 +1,7 @@
 """Orders API: the shopper's cart, checkout, their orders, and POS sales. Parse, call a service, render."""
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
@@ -214,7 +215,7 @@ class AnonymousCartView(APIView):
     def _cart(self, token: str) -> Cart:
         cart = Cart.objects.filter(token=token, customer__isnull=True, status=Cart.Status.OPEN).first()
         if cart is None:
-            raise OrderError("There is no open anonymous cart with this token.", code=RetailCode.NOT_FOUND)
+            raise OrderError(_("There is no open anonymous cart with this token."), code=RetailCode.NOT_FOUND)
         return cart
 
     @extend_schema(responses=s.CartOutput)
@@ -237,7 +238,9 @@ def _store(code: str | None, field: str) -> Store | None:
     store = Store.objects.active().filter(code=code).first()
     if store is None:
         raise OrderError(
-            f"There is no open store {code!r}.", code=RetailCode.UNKNOWN_STORE, fields={field: ["Unknown store."]}
+            _("There is no open store %(code)s.") % {"code": repr(code)},
+            code=RetailCode.UNKNOWN_STORE,
+            fields={field: [_("Unknown store.")]},
         )
     return store
 
@@ -328,7 +331,7 @@ class OrderPickupQrView(APIView):
             (f for f in order.fulfillments.all() if f.is_collect and f.status == Fulfillment.Status.READY), None
         )
         if ready is None:
-            raise OrderError("This order has no pick-up ready to collect.", code=OrderCode.NOT_READY)
+            raise OrderError(_("This order has no pick-up ready to collect."), code=OrderCode.NOT_READY)
         response = HttpResponse(qr_svg(ready.qr_token), content_type="image/svg+xml")
         response["Cache-Control"] = "private, no-store"
         return response
@@ -369,7 +372,7 @@ class OrderArrivalView(APIView):
             (f for f in order.fulfillments.all() if f.kind == Fulfillment.Kind.CURBSIDE and f.is_open), None
         )
         if curbside is None:
-            raise OrderError("This order has no open curbside pick-up.", code=RetailCode.ILLEGAL_TRANSITION)
+            raise OrderError(_("This order has no open curbside pick-up."), code=RetailCode.ILLEGAL_TRANSITION)
         services.record_arrival(fulfillment=curbside, note=data.validated_data.get("note", ""))
         return Response(s.OrderOutput(selectors.order_for_owner(request.user, number)).data)
 

@@ -10,6 +10,7 @@ Thin: reads through orders.basket, writes through orders.services.assisted.
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers.portal.access import customer_for_request
@@ -21,6 +22,7 @@ from orders.portal.forms import AssistedOrderForm, new_placement_key
 from orders.services.assisted import AssistedBasket, Deliver, place_assisted_order
 from orders.services.carts import MAX_CART_LINES, MAX_LINE_QUANTITY
 from retail.domain.channel import Channel
+from retail.domain.money import format_money
 from retail.portal.access import portal_view
 
 SESSION = "assisted_baskets"
@@ -109,30 +111,45 @@ def basket_add(request, customer_id: int):
     basket = session_basket(request, customer_id)
     code = request.POST.get("code", "").strip()[:100]
     if not code:
-        return _basket_answer(request, customer, basket, error="Scan a barcode, or type a SKU or part of a name.")
+        return _basket_answer(request, customer, basket, error=_("Scan a barcode, or type a SKU or part of a name."))
     variant = find_variant(code)
     if variant is None:
         results = stock_lookup(query=code, store=request.store, nearby=2, max_variants=12)
-        error = "" if results.variants else f"Unknown SKU or barcode “{code}”, and no product name matches it."
+        error = (
+            ""
+            if results.variants
+            else _("Unknown SKU or barcode “%(code)s”, and no product name matches it.") % {"code": code}
+        )
         return _basket_answer(request, customer, basket, error=error, results=results if results.variants else None)
     if not (variant.is_active and variant.product.is_active):
-        return _basket_answer(request, customer, basket, error=f"{variant.sku} is no longer sold.")
+        return _basket_answer(request, customer, basket, error=_("%(sku)s is no longer sold.") % {"sku": variant.sku})
     (line,) = basket_lines([(variant.sku, 1)], store=request.store)
     if line.nowhere:
         return _basket_answer(
-            request, customer, basket, error=f"No stock of {variant.product.name} ({variant.sku}) anywhere: it cannot "
-            "be sold now. Add it to the shopper's wishlist to tell them when it is back."
-        )  # fmt: skip
+            request,
+            customer,
+            basket,
+            error=_(
+                "No stock of %(name)s (%(sku)s) anywhere: it cannot be sold now. "
+                "Add it to the shopper's wishlist to tell them when it is back."
+            )
+            % {"name": variant.product.name, "sku": variant.sku},
+        )
     lines = dict(basket["lines"])
     if variant.sku not in lines and len(lines) >= MAX_CART_LINES:
-        return _basket_answer(request, customer, basket, error=f"A basket holds at most {MAX_CART_LINES} items.")
+        return _basket_answer(
+            request, customer, basket, error=_("A basket holds at most %(count)s items.") % {"count": MAX_CART_LINES}
+        )
     lines[variant.sku] = min(lines.get(variant.sku, 0) + 1, MAX_LINE_QUANTITY)
     basket["lines"] = [[s, q] for s, q in lines.items()]
     keep_basket(request, customer_id, basket)
-    where = "in this store" if line.here else f"at {line.nearby[0]['location_name']}"
-    return _basket_answer(
-        request, customer, basket, notice=f"Added {variant.product.name} ({variant.sku}), in stock {where}."
+    names = {"name": variant.product.name, "sku": variant.sku}
+    notice = (
+        _("Added %(name)s (%(sku)s), in stock in this store.") % names
+        if line.here
+        else _("Added %(name)s (%(sku)s), in stock at %(store)s.") % {**names, "store": line.nearby[0]["location_name"]}
     )
+    return _basket_answer(request, customer, basket, notice=notice)
 
 
 @require_POST
@@ -181,17 +198,17 @@ def place(request, customer_id: int):
         )
     except OrderError as exc:
         if exc.code == "empty_cart":
-            exc.message = "The basket is empty: scan or search an item first."
+            exc.message = _("The basket is empty: scan or search an item first.")
         form.add_domain_error(exc)
         return _page(request, customer, basket, form, status=400)
     keep_basket(request, customer_id, None)  # placed: the next basket starts empty, with a new key
     if created:
-        how = (
-            f"the shopper pays {order.total} at the till with order number {order.number}"
+        placed = (
+            _("Order %(number)s placed; the shopper pays %(total)s at the till with order number %(number)s.")
             if data["payment"] == PaymentRequest.Method.TILL
-            else "a pay-by-link was sent to the shopper"
+            else _("Order %(number)s placed; a pay-by-link was sent to the shopper.")
         )
-        messages.success(request, f"Order {order.number} placed; {how}.")
+        messages.success(request, placed % {"number": order.number, "total": format_money(order.total, order.currency)})
     else:
-        messages.info(request, f"Order {order.number} was already placed from this basket.")
+        messages.info(request, _("Order %(number)s was already placed from this basket.") % {"number": order.number})
     return redirect(reverse("orders_portal:detail", args=[order.number]))

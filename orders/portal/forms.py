@@ -3,6 +3,7 @@
 import uuid
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from orders.models import PaymentRequest
 from orders.services.assisted import Deliver
@@ -30,32 +31,32 @@ def new_placement_key() -> str:
 
 class AssistedOrderForm(forms.Form):
     deliver = forms.ChoiceField(choices=Deliver.CHOICES, widget=forms.RadioSelect, initial=Deliver.SHIP)
-    pickup_store = forms.ChoiceField(required=False, label="Collect at")
-    line1 = forms.CharField(required=False, max_length=120, label="Street")
-    line2 = forms.CharField(required=False, max_length=120, label="Flat, building")
-    city = forms.CharField(required=False, max_length=80)
-    postcode = forms.CharField(required=False, max_length=16)
+    pickup_store = forms.ChoiceField(required=False, label=_("Collect at"))
+    line1 = forms.CharField(required=False, max_length=120, label=_("Street"))
+    line2 = forms.CharField(required=False, max_length=120, label=_("Flat, building"))
+    city = forms.CharField(required=False, max_length=80, label=_("City"))
+    postcode = forms.CharField(required=False, max_length=16, label=_("Postcode"))
     channel = forms.ChoiceField(
-        choices=[(c.value, "In store" if c.in_store else "By phone") for c in Channel if c.assisted],
+        choices=[(c.value, _("In store") if c.in_store else _("By phone")) for c in Channel if c.assisted],
         widget=forms.RadioSelect,
         initial=Channel.STORE,
-        label="Shopper",
+        label=_("Shopper"),
     )
     payment = forms.ChoiceField(
         choices=[
-            (PaymentRequest.Method.TILL, "At the till, now"),
-            (PaymentRequest.Method.LINK, "Pay-by-link sent to them"),
+            (PaymentRequest.Method.TILL, _("At the till, now")),
+            (PaymentRequest.Method.LINK, _("Pay-by-link sent to them")),
         ],
         widget=forms.RadioSelect,
         initial=PaymentRequest.Method.TILL,
     )
-    points = forms.IntegerField(required=False, min_value=0, max_value=10_000_000, label="Points to use")
-    offer_code = forms.CharField(required=False, max_length=30, label="Offer code")
+    points = forms.IntegerField(required=False, min_value=0, max_value=10_000_000, label=_("Points to use"))
+    offer_code = forms.CharField(required=False, max_length=30, label=_("Offer code"))
     key = forms.CharField(widget=forms.HiddenInput, min_length=16, max_length=64)
 
     def __init__(self, *args, stores=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["pickup_store"].choices = [("", "Choose a store")] + [
+        self.fields["pickup_store"].choices = [("", _("Choose a store"))] + [
             (str(s.pk), f"{s.name} · {s.distance_km:.0f} km" if getattr(s, "distance_km", None) else s.name)
             for s in stores
         ]

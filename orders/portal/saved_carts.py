@@ -5,6 +5,7 @@ checks the store in its query), writes through orders.services.saved_carts."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from customers.portal.access import customer_for_request
@@ -42,9 +43,17 @@ def save_basket(request, customer_id: int):
     keep_basket(request, customer_id, None)  # kept on the profile now: the next basket starts empty
     who = customer.first_name or "the shopper"
     if send:
-        messages.success(request, f"Sent {saved.units} item(s) to {who}: the message's link opens them in their cart.")
+        messages.success(
+            request,
+            _("Sent %(units)s item(s) to %(who)s: the message's link opens them in their cart.")
+            % {"units": saved.units, "who": who},
+        )
     else:
-        messages.success(request, f"Saved {saved.units} item(s) on {who}'s profile; any associate can reopen them.")
+        messages.success(
+            request,
+            _("Saved %(units)s item(s) on %(who)s's profile; any associate can reopen them.")
+            % {"units": saved.units, "who": who},
+        )
     return _back(customer_id)
 
 
@@ -85,7 +94,9 @@ def send(request, customer_id: int, saved_cart_id: int):
     try:
         send_saved_cart(saved_cart=saved, actor=request.user, store=request.store)
         messages.success(
-            request, f"Sent to {customer.first_name or 'the shopper'}; an earlier link no longer opens it."
+            request,
+            _("Sent to %(value)s; an earlier link no longer opens it.")
+            % {"value": customer.first_name or "the shopper"},
         )
     except OrderError as exc:
         messages.error(request, exc.message)

@@ -183,26 +183,29 @@ def pick_action(request, fulfillment_id: int, action: str):
         f = selectors.pick_list(store=request.store, fulfillment_id=fulfillment_id)
         if action == "start":
             services.start_picking(fulfillment=f, actor=request.user, store=request.store)
-            messages.success(request, f"Picking {f.order.number}. Scan each item.")
+            messages.success(request, _("Picking %(number)s. Scan each item.") % {"number": f.order.number})
         elif action == "ready":
             services.mark_ready(fulfillment=f, actor=request.user, store=request.store)
-            messages.success(request, f"{f.order.number} is ready; the shopper has been sent the pick-up code.")
+            messages.success(
+                request,
+                _("%(number)s is ready; the shopper has been sent the pick-up code.") % {"number": f.order.number},
+            )
             return redirect(f"{reverse('orders_portal:pickup-queue')}?tab=ready")
         elif action == "ship":
             chosen = request.POST.get("carrier", "")
             carrier = Carrier.objects.filter(pk=int(chosen)).first() if chosen.isdigit() and len(chosen) < 10 else None
             services.ship_fulfillment(fulfillment=f, actor=request.user, store=request.store, carrier=carrier,
                                       tracking_number=request.POST.get("tracking", ""))  # fmt: skip
-            messages.success(request, f"{f.order.number} shipped; the shopper has been told.")
+            messages.success(request, _("%(number)s shipped; the shopper has been told.") % {"number": f.order.number})
             return redirect(f"{reverse('orders_portal:pickup-queue')}?tab=to_ship")
         elif action == "short":
             line = OrderLine.objects.filter(pk=int(request.POST.get("line") or 0), fulfillment=f).first()
             if line is None:
-                raise OrderError("Choose the line that is short.", code=OrderCode.INVALID_LINE)
+                raise OrderError(_("Choose the line that is short."), code=OrderCode.INVALID_LINE)
             missing = int(request.POST.get("missing") or 0)
             services.short_pick(line=line, missing=missing, resolution=request.POST.get("resolution", ""),
                                 actor=request.user, store=request.store)  # fmt: skip
-            messages.success(request, f"Short pick of {line.sku} recorded.")
+            messages.success(request, _("Short pick of %(sku)s recorded.") % {"sku": line.sku})
         else:
             raise Http404("Unknown action.")
     except OrderError as exc:
@@ -210,7 +213,7 @@ def pick_action(request, fulfillment_id: int, action: str):
             raise Http404(exc.message) from None
         messages.error(request, exc.message)
     except ValueError:
-        messages.error(request, "Give the number of missing units as a whole number.")
+        messages.error(request, _("Give the number of missing units as a whole number."))
     return redirect("orders_portal:pick", fulfillment_id=fulfillment_id)
 
 
@@ -266,7 +269,7 @@ def hand_over(request, fulfillment_id: int):
             return render(request, "orders/counter.html", {"query": "", "error": exc.message}, status=429)
         messages.error(request, exc.message)
         return redirect(f"{reverse('orders_portal:counter')}?q={f.order.number}")
-    messages.success(request, f"{f.order.number} handed over. The receipt has been emailed.")
+    messages.success(request, _("%(number)s handed over. The receipt has been emailed.") % {"number": f.order.number})
     return redirect("orders_portal:receipt", number=f.order.number)
 
 
@@ -302,7 +305,9 @@ def order_cancel(request, number: str):
     order = _order(request, number)
     try:
         services.cancel_order(order=order, actor=request.user, reason=request.POST.get("reason", "")[:200])
-        messages.success(request, f"{order.number} cancelled; stock released and the payment hold voided.")
+        messages.success(
+            request, _("%(number)s cancelled; stock released and the payment hold voided.") % {"number": order.number}
+        )
     except OrderError as exc:
         messages.error(request, exc.message)
     return redirect("orders_portal:detail", number=order.number)

@@ -6,6 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db.models import Count, Exists, F, JSONField, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from inventory.models import Variant
 from orders.models import Fulfillment, Order, OrderLine
@@ -44,7 +45,7 @@ def return_for_owner(customer, rma_number: str) -> ReturnRequest:
     """The shopper's own return; another shopper's RMA gets the same 404 as an unknown one."""
     found = returns_of_customer(customer).filter(rma_number=normalise_rma_number(rma_number) or rma_number).first()
     if found is None:
-        raise ReturnError("There is no return with this number on your account.", code=RetailCode.NOT_FOUND)
+        raise ReturnError(_("There is no return with this number on your account."), code=RetailCode.NOT_FOUND)
     return found
 
 

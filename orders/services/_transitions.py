@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.services.loyalty import adjust_points
 from inventory.services import release_reservations
@@ -54,7 +55,7 @@ def lock_fulfillment(fulfillment: Fulfillment | int) -> Fulfillment:
     pk = fulfillment.pk if isinstance(fulfillment, Fulfillment) else fulfillment
     order_id = Fulfillment.objects.filter(pk=pk).values_list("order_id", flat=True).first()
     if order_id is None:
-        raise OrderError("There is no such pick-up.", code=RetailCode.NOT_FOUND)
+        raise OrderError(_("There is no such pick-up."), code=RetailCode.NOT_FOUND)
     order = Order.objects.select_for_update(of=("self",)).select_related("customer", "store").get(pk=order_id)
     locked = Fulfillment.objects.select_for_update(of=("self",)).select_related("location").get(pk=pk)
     locked.order = order
@@ -64,13 +65,14 @@ def lock_fulfillment(fulfillment: Fulfillment | int) -> Fulfillment:
 def require_state(fulfillment: Fulfillment, verb: str, allowed: tuple, kinds: tuple | None = None) -> None:
     if kinds is not None and fulfillment.kind not in kinds:
         raise OrderError(
-            f"A {fulfillment.get_kind_display().lower()} cannot be {verb}.",
+            _("A %(value)s cannot be %(verb)s.") % {"value": fulfillment.get_kind_display().lower(), "verb": verb},
             code=RetailCode.ILLEGAL_TRANSITION,
             extra={"status": fulfillment.status, "kind": fulfillment.kind},
         )
     if fulfillment.status not in allowed:
         raise OrderError(
-            f"Order {fulfillment.order.number} is {fulfillment.get_status_display().lower()}; it cannot be {verb} now.",
+            _("Order %(number)s is %(value)s; it cannot be %(verb)s now.")
+            % {"number": fulfillment.order.number, "value": fulfillment.get_status_display().lower(), "verb": verb},
             code=RetailCode.ILLEGAL_TRANSITION,
             extra={"status": fulfillment.status, "allowed_from": list(allowed)},
         )
@@ -79,7 +81,8 @@ def require_state(fulfillment: Fulfillment, verb: str, allowed: tuple, kinds: tu
 def require_store(fulfillment: Fulfillment, store: Store | None) -> None:
     if store is not None and fulfillment.location_id != store.pk:
         raise OrderError(
-            f"This order is collected at {fulfillment.location.name}, not here.", code=RetailCode.WRONG_STORE
+            _("This order is collected at %(name)s, not here.") % {"name": fulfillment.location.name},
+            code=RetailCode.WRONG_STORE,
         )
 
 
@@ -101,7 +104,8 @@ def require_paid(fulfillment: Fulfillment, verb: str) -> None:
     else:
         how = f"the pay-by-link for {amount} sent to the shopper is not paid yet; ask them to open it and pay"
     raise OrderError(
-        f"Order {order.number} is not paid: {how}. It cannot be {verb} until it is.",
+        _("Order %(number)s is not paid: %(how)s. It cannot be %(verb)s until it is.")
+        % {"number": order.number, "how": how, "verb": verb},
         code=OrderCode.NOT_PAID,
         extra={"payment": method, "payment_status": state, "due": str(amount)},
     )
@@ -161,7 +165,7 @@ def assign_pickup_code(fulfillment: Fulfillment) -> None:
         .exclude(pickup_code="")
         .values_list("pickup_code", flat=True)
     )
-    for _ in range(10):
+    for _attempt in range(10):
         code = new_pickup_code()
         if code in taken:
             continue
@@ -173,7 +177,7 @@ def assign_pickup_code(fulfillment: Fulfillment) -> None:
             continue
         fulfillment.refresh_from_db(fields=["pickup_code", "qr_token"])
         return
-    raise OrderError("Could not find a free pick-up code; try again.", code=OrderCode.PICKUP_CODE_EXHAUSTED)
+    raise OrderError(_("Could not find a free pick-up code; try again."), code=OrderCode.PICKUP_CODE_EXHAUSTED)
 
 
 def release(fulfillment: Fulfillment, actor) -> None:

@@ -20,6 +20,8 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers.models import Customer, Interaction
 from orders.errors import OrderCode, OrderError
@@ -45,7 +47,11 @@ class Deliver:
     SHIP = "ship"  # to the shopper's address, from the nearest location that has it
     PICKUP = "pickup"  # at another store with pick-up
     RESERVE = "reserve"  # held in this store (a pick-up here)
-    CHOICES = ((SHIP, "Ship to home"), (PICKUP, "Pick up at another store"), (RESERVE, "Reserve in this store"))
+    CHOICES = (
+        (SHIP, gettext_lazy("Ship to home")),
+        (PICKUP, gettext_lazy("Pick up at another store")),
+        (RESERVE, gettext_lazy("Reserve in this store")),
+    )
 
 
 def till_payment_ttl() -> timedelta:
@@ -72,50 +78,52 @@ def _groups(basket: AssistedBasket, *, store: Store) -> list[GroupRequest]:
         address = {k: (v or "").strip() for k, v in (basket.shipping_address or {}).items()}
         if not address.get("postcode") or not address.get("line1"):
             raise OrderError(
-                "The shopper has no delivery address: type the street and postcode to ship to.",
+                _("The shopper has no delivery address: type the street and postcode to ship to."),
                 code=OrderCode.INVALID_FULFILLMENT,
-                fields={"address": ["Street and postcode are required to ship."]},
+                fields={"address": [_("Street and postcode are required to ship.")]},
             )
         return [GroupRequest(kind=Fulfillment.Kind.SHIP, lines=lines, shipping_address=address)]
     if basket.deliver == Deliver.PICKUP:
         if basket.pickup_store is None:
             raise OrderError(
-                "Choose the store where the shopper will collect.",
+                _("Choose the store where the shopper will collect."),
                 code=OrderCode.INVALID_FULFILLMENT,
-                fields={"pickup_store": ["Required."]},
+                fields={"pickup_store": [_("Required.")]},
             )
         return [GroupRequest(kind=Fulfillment.Kind.PICKUP, lines=lines, store=basket.pickup_store)]
     if basket.deliver == Deliver.RESERVE:
         return [GroupRequest(kind=Fulfillment.Kind.PICKUP, lines=lines, store=store)]
     raise OrderError(
-        "Ship to home, pick up at another store, or reserve in this store.",
+        _("Ship to home, pick up at another store, or reserve in this store."),
         code=OrderCode.INVALID_FULFILLMENT,
-        fields={"deliver": ["Unknown."]},
+        fields={"deliver": [_("Unknown.")]},
     )
 
 
 def _check_placement(*, channel: str, method: str, store: Store, actor: User | None) -> None:
     if Channel.read(channel) is None or not Channel(channel).assisted:
         raise OrderError(
-            "An associate's order is taken in store or by phone.",
+            _("An associate's order is taken in store or by phone."),
             code=OrderCode.INVALID_CHANNEL,
-            fields={"channel": ["store or phone."]},
+            fields={"channel": [_("store or phone.")]},
         )
     if method not in PaymentRequest.Method.values:
         raise OrderError(
-            "The shopper pays at the till or by a pay-by-link.",
+            _("The shopper pays at the till or by a pay-by-link."),
             code=OrderCode.INVALID_PAYMENT,
-            fields={"payment": ["till or link."]},
+            fields={"payment": [_("till or link.")]},
         )
     if method == PaymentRequest.Method.TILL and not Channel(channel).in_store:
         raise OrderError(
-            "A shopper on the phone cannot pay at the till: send a pay-by-link.",
+            _("A shopper on the phone cannot pay at the till: send a pay-by-link."),
             code=OrderCode.INVALID_PAYMENT,
-            fields={"payment": ["Pay-by-link for phone orders."]},
+            fields={"payment": [_("Pay-by-link for phone orders.")]},
         )
     if actor_or_none(actor) is None or role_in_store(actor, store) is None:
         raise OrderError(
-            f"Only a member of {store.name} sells for it.", code=OrderCode.INVALID_CHANNEL, extra={"store": store.code}
+            _("Only a member of %(name)s sells for it.") % {"name": store.name},
+            code=OrderCode.INVALID_CHANNEL,
+            extra={"store": store.code},
         )
 
 
@@ -152,7 +160,7 @@ def place_assisted_order(
     """
     key = (placement_key or "").strip()
     if not 16 <= len(key) <= 64:
-        raise OrderError("The form expired: open the basket again.", code=OrderCode.INVALID_LINE)
+        raise OrderError(_("The form expired: open the basket again."), code=OrderCode.INVALID_LINE)
     _check_placement(channel=channel, method=payment, store=store, actor=actor)
     try:
         with transaction.atomic():
@@ -234,7 +242,7 @@ def _lock_request(**lookup) -> PaymentRequest:
         .first()
     )
     if request is None:
-        raise OrderError("No payment is asked for this order.", code=OrderCode.PAYMENT_STATE)
+        raise OrderError(_("No payment is asked for this order."), code=OrderCode.PAYMENT_STATE)
     return request
 
 
@@ -244,14 +252,14 @@ def pay_by_link(*, token: str, card_token: str, now=None) -> PaymentRequest:
     the goods leave, as any online order). Paying a link already paid changes nothing."""
     token = (token or "").strip()
     if not token:
-        raise OrderError("This payment link is not valid.", code=OrderCode.PAYMENT_STATE)
+        raise OrderError(_("This payment link is not valid."), code=OrderCode.PAYMENT_STATE)
     request = _lock_request(token=token, method=PaymentRequest.Method.LINK)
     now = now or timezone.now()
     if request.status == PaymentRequest.Status.PAID:
         return request
     if request.status != PaymentRequest.Status.PENDING or request.expires_at <= now:
         raise OrderError(
-            "This payment link has expired and the order was cancelled. Ask the store for a new order.",
+            _("This payment link has expired and the order was cancelled. Ask the store for a new order."),
             code=OrderCode.PAYMENT_STATE,
         )
     order = request.order
@@ -299,9 +307,9 @@ def settle_at_till(
         request = _lock_request(order__number=number, order__store=device.store)
     except OrderError:
         raise OrderError(
-            f"No order {number} waits for payment at {device.store.name}.",
+            _("No order %(number)s waits for payment at %(name)s.") % {"number": number, "name": device.store.name},
             code=OrderCode.INVALID_SALE,
-            fields={"settles": ["Unknown here."]},
+            fields={"settles": [_("Unknown here.")]},
         ) from None
     order = request.order
     if order.receipt_number and order.receipt_number == receipt_number:
@@ -309,23 +317,24 @@ def settle_at_till(
     if request.status != PaymentRequest.Status.PENDING or order.status == Order.Status.CANCELLED:
         state = request.get_status_display().lower()
         raise OrderError(
-            f"Order {order.number} is {state}: nothing to pay at the till.",
+            _("Order %(number)s is %(state)s: nothing to pay at the till.") % {"number": order.number, "state": state},
             code=OrderCode.PAYMENT_STATE,
-            fields={"settles": [f"{state}."]},
+            fields={"settles": [_("%(state)s.") % {"state": state}]},
         )
     methods = {t["method"] for t in tenders}
     if not methods <= {"card", "cash"}:
         raise OrderError(
-            "An order placed in the portal is paid at the till by card or cash.",
+            _("An order placed in the portal is paid at the till by card or cash."),
             code=OrderCode.INVALID_SALE,
-            fields={"tenders": ["card or cash."]},
+            fields={"tenders": [_("card or cash.")]},
         )
     paid = sum((money(t["amount"]) for t in tenders), ZERO)
     if paid != request.amount:
         raise OrderError(
-            f"Order {order.number} is {request.amount} to pay; the tenders add up to {paid}.",
+            _("Order %(number)s is %(amount)s to pay; the tenders add up to %(paid)s.")
+            % {"number": order.number, "amount": request.amount, "paid": paid},
             code=OrderCode.INVALID_SALE,
-            fields={"tenders": [f"{request.amount} due."]},
+            fields={"tenders": [_("%(amount)s due.") % {"amount": request.amount}]},
         )
     now = timezone.now()
     Payment.objects.bulk_create(

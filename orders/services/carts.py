@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import Customer, Interaction
 from customers.services.timeline import record_interaction
@@ -25,9 +26,12 @@ def _check_quantity(quantity, *, allow_zero: bool, label: str = "quantity") -> i
     low = 0 if allow_zero else 1
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not low <= quantity <= MAX_LINE_QUANTITY:
         raise OrderError(
-            f"{label} must be a whole number from {low} to {MAX_LINE_QUANTITY}.",
+            _("%(label)s must be a whole number from %(low)s to %(max_line_quantity)s.")
+            % {"label": label, "low": low, "max_line_quantity": MAX_LINE_QUANTITY},
             code=InventoryCode.INVALID_QUANTITY,
-            fields={label: [f"{low}..{MAX_LINE_QUANTITY}"]},
+            fields={
+                label: [_("%(low)s..%(max_line_quantity)s") % {"low": low, "max_line_quantity": MAX_LINE_QUANTITY}]
+            },
         )
     return quantity
 
@@ -37,11 +41,17 @@ def _variants(skus: Iterable[str]) -> dict[str, Variant]:
     found = {v.sku: v for v in Variant.objects.filter(sku__in=skus).select_related("product")}
     unknown = sorted(skus - found.keys())
     if unknown:
-        raise OrderError(f"Unknown SKU: {', '.join(unknown)}.", code=InventoryCode.UNKNOWN_SKU, fields={"sku": unknown})
+        raise OrderError(
+            _("Unknown SKU: %(value)s.") % {"value": ", ".join(unknown)},
+            code=InventoryCode.UNKNOWN_SKU,
+            fields={"sku": unknown},
+        )
     inactive = sorted(s for s, v in found.items() if not (v.is_active and v.product.is_active))
     if inactive:
         raise OrderError(
-            f"No longer sold: {', '.join(inactive)}.", code=InventoryCode.INACTIVE_SKU, fields={"sku": inactive}
+            _("No longer sold: %(value)s.") % {"value": ", ".join(inactive)},
+            code=InventoryCode.INACTIVE_SKU,
+            fields={"sku": inactive},
         )
     return found
 
@@ -58,7 +68,10 @@ def _wanted_lines(lines: list[tuple[str, int]]) -> tuple[dict[str, int], dict[st
         _check_quantity(quantity, allow_zero=False, label=f"lines.{index}.quantity")
         wanted[str(sku).strip()] = wanted.get(str(sku).strip(), 0) + quantity
     if len(wanted) > MAX_CART_LINES:
-        raise OrderError(f"A cart holds at most {MAX_CART_LINES} SKUs.", code=InventoryCode.INVALID_QUANTITY)
+        raise OrderError(
+            _("A cart holds at most %(max_cart_lines)s SKUs.") % {"max_cart_lines": MAX_CART_LINES},
+            code=InventoryCode.INVALID_QUANTITY,
+        )
     for sku, quantity in wanted.items():
         _check_quantity(quantity, allow_zero=False, label=sku)
     return wanted, (_variants(wanted) if wanted else {})
@@ -92,7 +105,7 @@ def create_anonymous_cart(*, channel: str = Channel.WEB) -> Cart:
 def _lock(cart: Cart) -> Cart:
     cart = Cart.objects.select_for_update().get(pk=cart.pk)
     if cart.status != Cart.Status.OPEN:
-        raise OrderError("This cart was already checked out or merged.", code=OrderCode.CART_CLOSED)
+        raise OrderError(_("This cart was already checked out or merged."), code=OrderCode.CART_CLOSED)
     return cart
 
 
@@ -135,7 +148,7 @@ def set_cart_line(*, cart: Cart, sku: str, quantity: int, channel: str = Channel
             f"{MAX_LINE_QUANTITY}: add {room} at most." if room else
             f"The cart already holds {MAX_LINE_QUANTITY} of {variant.sku}, the most a line holds.",
             code=InventoryCode.INVALID_QUANTITY,
-            fields={"quantity": [f"At most {room} more."]},
+            fields={"quantity": [_("At most %(room)s more.") % {"room": room}]},
         )  # fmt: skip
     if new_quantity == 0:
         if line is not None:
@@ -144,7 +157,10 @@ def set_cart_line(*, cart: Cart, sku: str, quantity: int, channel: str = Channel
         _check_quantity(new_quantity, allow_zero=False)
         if line is None:
             if cart.lines.count() >= MAX_CART_LINES:
-                raise OrderError(f"A cart holds at most {MAX_CART_LINES} SKUs.", code=InventoryCode.INVALID_QUANTITY)
+                raise OrderError(
+                    _("A cart holds at most %(max_cart_lines)s SKUs.") % {"max_cart_lines": MAX_CART_LINES},
+                    code=InventoryCode.INVALID_QUANTITY,
+                )
             CartLine.objects.create(
                 cart=cart,
                 variant=variant,
@@ -181,11 +197,11 @@ def merge_anonymous_cart(*, token: str, customer: Customer, channel: str = Chann
     anonymous = Cart.objects.select_for_update().filter(token=token, customer__isnull=True).first()
     target = open_cart_for(customer=customer, channel=channel)
     if anonymous is None:
-        raise OrderError("There is no anonymous cart with this token.", code=RetailCode.NOT_FOUND)
+        raise OrderError(_("There is no anonymous cart with this token."), code=RetailCode.NOT_FOUND)
     if anonymous.status == Cart.Status.MERGED and anonymous.merged_into_id == target.pk:
         return target
     if anonymous.status != Cart.Status.OPEN:
-        raise OrderError("This cart was already checked out or merged.", code=OrderCode.CART_CLOSED)
+        raise OrderError(_("This cart was already checked out or merged."), code=OrderCode.CART_CLOSED)
     target = _lock(target)
     absorb_cart(source=anonymous, target=target)
     _touch(target, channel)
@@ -199,7 +215,7 @@ def send_cart_to_customer(*, customer: Customer, lines: list[tuple[str, int]], a
     The lines join the shopper's open cart (what they had stays), so app and web show them at once.
     """
     if not lines:
-        raise OrderError("Add at least one item before sending the cart.", code=OrderCode.EMPTY_CART)
+        raise OrderError(_("Add at least one item before sending the cart."), code=OrderCode.EMPTY_CART)
     cart = _lock(open_cart_for(customer=customer, channel=Channel.STORE))
     for sku, quantity in lines:
         set_cart_line(cart=cart, sku=sku, quantity=quantity, channel=Channel.STORE, add=True)

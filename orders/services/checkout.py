@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerError
 from customers.models import Customer, Interaction
@@ -72,23 +73,25 @@ def _check_request(*, channel: str, actor, points, tenders, payment_due_later: b
     """Who may place on this channel, how it is paid later, and the points asked for."""
     if channel not in Order.Channel.values:
         raise OrderError(
-            f"Channel is one of {', '.join(Order.Channel.values)}.",
+            _("Channel is one of %(value)s.") % {"value": ", ".join(Order.Channel.values)},
             code=OrderCode.INVALID_CHANNEL,
-            fields={"channel": ["Unknown."]},
+            fields={"channel": [_("Unknown.")]},
         )
     if channel in Channel.assisted_values() and actor_or_none(actor) is None:  # staff, signed in
-        raise OrderError("Store and phone orders are placed by a member of staff.", code=OrderCode.INVALID_CHANNEL)
+        raise OrderError(_("Store and phone orders are placed by a member of staff."), code=OrderCode.INVALID_CHANNEL)
     if payment_due_later and (channel not in Channel.assisted_values() or tenders):
-        raise OrderError("Only an associate's order, without tenders, is paid later.", code=OrderCode.INVALID_PAYMENT)
+        raise OrderError(
+            _("Only an associate's order, without tenders, is paid later."), code=OrderCode.INVALID_PAYMENT
+        )
     if isinstance(points, bool) or not isinstance(points, int) or points < 0:
         raise OrderError(
-            "Points are a whole number, 0 or more.", code=OrderCode.INVALID_POINTS, fields={"points": [">= 0"]}
+            _("Points are a whole number, 0 or more."), code=OrderCode.INVALID_POINTS, fields={"points": [">= 0"]}
         )
 
 
 def _check_groups(groups: list[GroupRequest]) -> None:
     if not groups or not any(g.lines for g in groups):
-        raise OrderError("The order has no lines. Add something to the cart first.", code=OrderCode.EMPTY_CART)
+        raise OrderError(_("The order has no lines. Add something to the cart first."), code=OrderCode.EMPTY_CART)
     for index, group in enumerate(groups):
         _check_group(index, group)
 
@@ -96,43 +99,43 @@ def _check_groups(groups: list[GroupRequest]) -> None:
 def _check_group(index: int, group: GroupRequest) -> None:
     if group.kind not in (Fulfillment.Kind.PICKUP, Fulfillment.Kind.CURBSIDE, Fulfillment.Kind.SHIP):
         raise OrderError(
-            "Fulfilment is pickup, curbside or ship.",
+            _("Fulfilment is pickup, curbside or ship."),
             code=OrderCode.INVALID_FULFILLMENT,
-            fields={f"groups.{index}.kind": ["Unknown."]},
+            fields={f"groups.{index}.kind": [_("Unknown.")]},
         )
     if not group.lines:
         raise OrderError(
-            "A fulfilment group needs lines.",
+            _("A fulfilment group needs lines."),
             code=OrderCode.INVALID_FULFILLMENT,
-            fields={f"groups.{index}.lines": ["Empty."]},
+            fields={f"groups.{index}.lines": [_("Empty.")]},
         )
     for line_index, (_sku, quantity) in enumerate(group.lines):
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 99:
             raise OrderError(
-                "Quantities are whole numbers from 1 to 99.",
+                _("Quantities are whole numbers from 1 to 99."),
                 code=InventoryCode.INVALID_QUANTITY,
                 fields={f"groups.{index}.lines.{line_index}.quantity": ["1..99"]},
             )
     if group.kind not in Fulfillment.COLLECT_KINDS:
         if not (group.shipping_address or {}).get("postcode"):
             raise OrderError(
-                "A ship order needs an address with at least a postcode.",
+                _("A ship order needs an address with at least a postcode."),
                 code=OrderCode.INVALID_FULFILLMENT,
-                fields={f"groups.{index}.shipping_address": ["postcode is required."]},
+                fields={f"groups.{index}.shipping_address": [_("postcode is required.")]},
             )
         return
     store = group.store
     if store is None:
         raise OrderError(
-            "Choose the store to collect from.",
+            _("Choose the store to collect from."),
             code=OrderCode.INVALID_FULFILLMENT,
-            fields={f"groups.{index}.store": ["Required."]},
+            fields={f"groups.{index}.store": [_("Required.")]},
         )
     if not (store.is_active and store.pickup_enabled and store.kind == Store.Kind.STORE):
         raise OrderError(
-            f"{store.name} does not offer pick-up.",
+            _("%(name)s does not offer pick-up.") % {"name": store.name},
             code=OrderCode.PICKUP_NOT_OFFERED,
-            fields={f"groups.{index}.store": ["No pick-up."]},
+            fields={f"groups.{index}.store": [_("No pick-up.")]},
         )
 
 
@@ -140,11 +143,11 @@ def cart_to_check_out(customer: Customer | None) -> tuple[Cart, list[tuple[str, 
     """The signed-in shopper's open cart and its lines as (sku, quantity): what `from_cart` checks
     out (place_order closes the cart). Signed out is `not_authenticated`; no cart or no lines, `empty_cart`."""
     if customer is None:
-        raise OrderError("Sign in to check out your cart.", code=RetailCode.NOT_AUTHENTICATED)
+        raise OrderError(_("Sign in to check out your cart."), code=RetailCode.NOT_AUTHENTICATED)
     cart = Cart.objects.filter(customer=customer, status=Cart.Status.OPEN).first()
     lines = [(line.variant.sku, line.quantity) for line in cart.lines.select_related("variant")] if cart else []
     if not lines:
-        raise OrderError("Your cart is empty.", code=OrderCode.EMPTY_CART)
+        raise OrderError(_("Your cart is empty."), code=OrderCode.EMPTY_CART)
     return cart, lines
 
 
@@ -153,11 +156,17 @@ def _load_variants(groups: list[GroupRequest]) -> dict[str, Variant]:
     found = {v.sku: v for v in Variant.objects.filter(sku__in=skus).select_related("product__category")}
     unknown = sorted(skus - found.keys())
     if unknown:
-        raise OrderError(f"Unknown SKU: {', '.join(unknown)}.", code=InventoryCode.UNKNOWN_SKU, fields={"sku": unknown})
+        raise OrderError(
+            _("Unknown SKU: %(value)s.") % {"value": ", ".join(unknown)},
+            code=InventoryCode.UNKNOWN_SKU,
+            fields={"sku": unknown},
+        )
     inactive = sorted(s for s, v in found.items() if not (v.is_active and v.product.is_active))
     if inactive:
         raise OrderError(
-            f"No longer sold: {', '.join(inactive)}.", code=InventoryCode.INACTIVE_SKU, fields={"sku": inactive}
+            _("No longer sold: %(value)s.") % {"value": ", ".join(inactive)},
+            code=InventoryCode.INACTIVE_SKU,
+            fields={"sku": inactive},
         )
     return found
 
@@ -168,9 +177,9 @@ def _resolve_customer(*, customer: Customer | None, contact: dict, actor) -> Cus
     identities = {k: contact[k] for k in ("email", "phone") if contact.get(k)}
     if not identities:
         raise OrderError(
-            "Give an email or phone number so we can tell you when the order is ready.",
+            _("Give an email or phone number so we can tell you when the order is ready."),
             code=OrderCode.INVALID_CUSTOMER,
-            fields={"email": ["Email or phone required."]},
+            fields={"email": [_("Email or phone required.")]},
         )
     try:
         if actor_or_none(actor) is None:
@@ -188,7 +197,7 @@ def _refuse_guest_spending(*, offer_code: str, points: int, tenders) -> None:
     """Offers, points and store credit belong to a profile: a guest has none to spend."""
     if (offer_code or "").strip() or points or any(t.method == "store_credit" for t in tenders or []):
         raise OrderError(
-            "Sign in to use offers, points or store credit.",
+            _("Sign in to use offers, points or store credit."),
             code=RetailCode.NOT_AUTHENTICATED,
             fields={"payments": ["Sign in first."]} if not (offer_code or points) else {},
         )
@@ -210,7 +219,7 @@ def find_shopper(*, customer: Customer | None, contact: dict | None, actor) -> S
     if guest:  # the guest's contact as its profile stored it (normalised)
         contact = {**contact, "email": customer.email, "phone": customer.phone}
     if customer.erased_at or customer.merged_into_id:
-        raise OrderError("This customer profile cannot place orders.", code=OrderCode.INVALID_CUSTOMER)
+        raise OrderError(_("This customer profile cannot place orders."), code=OrderCode.INVALID_CUSTOMER)
     return Shopper(customer=customer, contact=contact)
 
 
@@ -358,7 +367,7 @@ def record_order(order: Order, tax: TaxQuote) -> None:
     except IntegrityError as exc:
         if "orders_order_number" not in str(exc):
             raise
-        raise OrderError("Please send the order again.", code=OrderCode.ORDER_NUMBER_CLASH) from None
+        raise OrderError(_("Please send the order again."), code=OrderCode.ORDER_NUMBER_CLASH) from None
 
 
 def reserve(*, order: Order, plan: list[Placement], variants: dict[str, Variant], actor) -> list[Fulfillment]:
@@ -409,7 +418,7 @@ def _insufficient_at(store: Store, exc: InventoryError, lines) -> OrderError:
     ]
     hint = f" In stock at: {', '.join(a['name'] for a in alternatives)}." if alternatives else ""
     return OrderError(
-        f"{exc.message}{hint}",
+        _("%(message)s%(hint)s") % {"message": exc.message, "hint": hint},
         code=InventoryCode.INSUFFICIENT_STOCK,
         extra={"lines": exc.extra.get("lines", []), "location": store.code, "alternatives": alternatives},
     )
@@ -531,7 +540,9 @@ def record_consents(*, customer: Customer, consents: dict[str, bool] | None, cha
         try:
             set_consent(customer=customer, channel=consent_channel, granted=granted, source=f"checkout:{channel}")
         except CustomerError as exc:
-            raise OrderError(exc.message, code=exc.code, fields={f"consents.{consent_channel}": ["Unknown."]}) from None
+            raise OrderError(
+                exc.message, code=exc.code, fields={f"consents.{consent_channel}": [_("Unknown.")]}
+            ) from None
 
 
 def _attach(order: Order, **related) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerError
 from customers.models import Customer
@@ -84,9 +85,10 @@ def apply_points(*, order: Order, customer: Customer, points: int, due: Decimal,
     value = money(points * point_value())
     if value > due:
         raise OrderError(
-            f"{points} points are worth {value}, more than the {due} left to pay.",
+            _("%(points)s points are worth %(value)s, more than the %(due)s left to pay.")
+            % {"points": points, "value": value, "due": due},
             code=OrderCode.INVALID_POINTS,
-            fields={"points": [f"At most {int(due / point_value())}."]},
+            fields={"points": [_("At most %(value)s.") % {"value": int(due / point_value())}]},
         )
 
     try:

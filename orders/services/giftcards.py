@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerError
 from customers.models import Customer, GiftCard, GiftCardEntry
@@ -62,16 +63,16 @@ def sell_gift_card_online(
     """
     if channel not in Channel.online_values():
         raise OrderError(
-            "Gift cards are bought online in the app or on the web shop.",
+            _("Gift cards are bought online in the app or on the web shop."),
             code=OrderCode.INVALID_CHANNEL,
-            fields={"channel": ["An online channel."]},
+            fields={"channel": [_("An online channel.")]},
         )
     send_to = (send_to or "").strip() or customer.email
     if not send_to:
         raise OrderError(
-            "Say where to send the gift card (an email address).",
+            _("Say where to send the gift card (an email address)."),
             code=RetailCode.INVALID,
-            fields={"send_to": ["Required: your profile has no email."]},
+            fields={"send_to": [_("Required: your profile has no email.")]},
         )
     reference = "online:" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
     if (replay := _replay(reference)) is not None:
@@ -121,8 +122,8 @@ def sell_gift_card_at_till(
     """
     receipt = (receipt_number or "").strip()
     if not receipt:
-        raise OrderError("A receipt number, not blank.", code=OrderCode.INVALID_SALE,
-                         fields={"receipt_number": ["Required."]})  # fmt: skip
+        raise OrderError(_("A receipt number, not blank."), code=OrderCode.INVALID_SALE,
+                         fields={"receipt_number": [_("Required.")]})  # fmt: skip
     reference = f"pos:{device.store.code}:{receipt}"[:100]
     if (replay := _replay(reference)) is not None:
         return replay
@@ -140,8 +141,11 @@ def sell_gift_card_at_till(
         fields["tenders"] = [f"Tenders add up to {paid}, the gift card to {amount}."]
     if fields:
         first = next(iter(fields.items()))
-        raise OrderError(f"The sale was not recorded: {first[0]}: {first[1][0]}", code=OrderCode.INVALID_SALE,
-                         fields=fields)  # fmt: skip
+        raise OrderError(
+            _("The sale was not recorded: %(field)s: %(error)s") % {"field": first[0], "error": first[1][0]},
+            code=OrderCode.INVALID_SALE,
+            fields=fields,
+        )
     try:
         issued = issue_gift_card(
             amount=amount,

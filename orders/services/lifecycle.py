@@ -6,6 +6,7 @@ so repeated or overlapping runs act once.
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import Interaction
 from orders.errors import OrderCode, OrderError
@@ -105,7 +106,8 @@ def cancel_order(*, order: Order, actor: User | None = None, reason: str = "", b
         status = blocking[0].status if blocking else order.status
         state = S(status).label.lower() if blocking else status
         raise OrderError(
-            f"Order {order.number} is {state}; it can no longer be cancelled.",
+            _("Order %(number)s is %(state)s; it can no longer be cancelled.")
+            % {"number": order.number, "state": state},
             code=OrderCode.ORDER_NOT_CANCELLABLE,
             extra={"status": status},
         )

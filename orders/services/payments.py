@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerError
 from customers.models import GiftCardEntry
@@ -52,12 +53,14 @@ def _check_methods(tenders: list[TenderRequest]) -> None:
     methods = [t.method for t in tenders]
     if any(m not in SPEND_ORDER for m in methods):
         raise OrderError(
-            "Pay by card, gift_card or store_credit.",
+            _("Pay by card, gift_card or store_credit."),
             code=OrderCode.INVALID_PAYMENT,
-            fields={"payments": ["Unknown method."]},
+            fields={"payments": [_("Unknown method.")]},
         )
     if methods.count("card") > 1:
-        raise OrderError("Use one card per order.", code=OrderCode.INVALID_PAYMENT, fields={"payments": ["One card."]})
+        raise OrderError(
+            _("Use one card per order."), code=OrderCode.INVALID_PAYMENT, fields={"payments": [_("One card.")]}
+        )
 
 
 def _tender_amount(tender: TenderRequest, *, index: int, left: Decimal, due: Decimal) -> Decimal:
@@ -66,10 +69,10 @@ def _tender_amount(tender: TenderRequest, *, index: int, left: Decimal, due: Dec
         try:
             amount = money(tender.amount)
         except ArithmeticError:
-            raise OrderError("Amounts are decimals like 12.50.", code=OrderCode.INVALID_PAYMENT) from None
+            raise OrderError(_("Amounts are decimals like 12.50."), code=OrderCode.INVALID_PAYMENT) from None
         if amount <= 0:
             raise OrderError(
-                "Each payment amount must be positive.",
+                _("Each payment amount must be positive."),
                 code=OrderCode.INVALID_PAYMENT,
                 fields={f"payments.{index}.amount": ["> 0"]},
             )
@@ -77,12 +80,14 @@ def _tender_amount(tender: TenderRequest, *, index: int, left: Decimal, due: Dec
         amount = left
     else:
         raise OrderError(
-            f"Say how much to pay with {tender.method}.",
+            _("Say how much to pay with %(method)s.") % {"method": tender.method},
             code=OrderCode.INVALID_PAYMENT,
-            fields={f"payments.{index}.amount": ["Required."]},
+            fields={f"payments.{index}.amount": [_("Required.")]},
         )
     if amount > left:
-        raise OrderError(f"The payments add up to more than the total of {due}.", code=OrderCode.PAYMENT_MISMATCH)
+        raise OrderError(
+            _("The payments add up to more than the total of %(due)s.") % {"due": due}, code=OrderCode.PAYMENT_MISMATCH
+        )
     return amount
 
 
@@ -149,9 +154,10 @@ def authorize_payments(
         left -= amount
     if left != ZERO:
         raise OrderError(
-            f"The payments cover {due - left} of {due}. Add a card for the remaining {left}.",
+            _("The payments cover %(value)s of %(due)s. Add a card for the remaining %(left)s.")
+            % {"value": due - left, "due": due, "left": left},
             code=OrderCode.PAYMENT_MISMATCH,
-            fields={"payments": [f"{left} left to pay."]},
+            fields={"payments": [_("%(left)s left to pay.") % {"left": left}]},
         )
     return payments
 
@@ -228,7 +234,10 @@ def settle_payments(*, order: Order, actor=None) -> dict:
             need -= amount
             result["captured"] += amount
         if need > ZERO:
-            raise OrderError(f"{need} of this order is not covered by its payments.", code=OrderCode.PAYMENT_STATE)
+            raise OrderError(
+                _("%(need)s of this order is not covered by its payments.") % {"need": need},
+                code=OrderCode.PAYMENT_STATE,
+            )
     if order.status == Order.Status.OPEN:
         return result
     # Closed: release what is still held, give back what was taken beyond what is owed.
@@ -267,9 +276,9 @@ def refund_payment(*, payment: Payment, amount: Decimal, reference: str, actor=N
     amount = money(amount)
     if amount <= ZERO or amount > payment.refundable:
         raise OrderError(
-            f"Only {payment.refundable} of this payment can be refunded.",
+            _("Only %(refundable)s of this payment can be refunded.") % {"refundable": payment.refundable},
             code=OrderCode.INVALID_REFUND,
-            fields={"amount": ["Too much."]},
+            fields={"amount": [_("Too much.")]},
         )
     if payment.method == Payment.Method.STORE_CREDIT:
         issue_store_credit(

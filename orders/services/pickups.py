@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import Interaction
 from inventory.errors import InventoryCode, InventoryError
@@ -82,7 +83,7 @@ def scan_pick(*, fulfillment: Fulfillment, code: str, actor: User, store: Store 
     scanned = read_code(code)
     if not scanned:
         raise OrderError(
-            "Scan or type the item's barcode or SKU.", code=OrderCode.WRONG_ITEM, fields={"code": ["Required."]}
+            _("Scan or type the item's barcode or SKU."), code=OrderCode.WRONG_ITEM, fields={"code": [_("Required.")]}
         )
     lines = list(fulfillment.lines.select_for_update().select_related("variant").order_by("line_number"))
     matching = [
@@ -92,12 +93,15 @@ def scan_pick(*, fulfillment: Fulfillment, code: str, actor: User, store: Store 
     ]
     if not matching:
         raise OrderError(
-            f"{scanned.text} is not on this order. Put it back and scan the item on the pick list.",
+            _("%(text)s is not on this order. Put it back and scan the item on the pick list.")
+            % {"text": scanned.text},
             code=OrderCode.WRONG_ITEM,
         )
     line = next((m for m in matching if m.to_pick > 0), None)
     if line is None:
-        raise OrderError(f"Every unit of {matching[0].sku} is already picked.", code=OrderCode.OVER_PICKED)
+        raise OrderError(
+            _("Every unit of %(sku)s is already picked.") % {"sku": matching[0].sku}, code=OrderCode.OVER_PICKED
+        )
     if fulfillment.status == S.PLACED:
         fulfillment.picked_by, fulfillment.picking_started_at = actor, timezone.now()
         move(
@@ -139,9 +143,10 @@ def short_pick(
     line = OrderLine.objects.select_for_update().get(pk=line.pk, fulfillment=fulfillment)
     if isinstance(missing, bool) or not isinstance(missing, int) or not 1 <= missing <= line.to_pick:
         raise OrderError(
-            f"Between 1 and {line.to_pick} unit(s) of {line.sku} are still to pick.",
+            _("Between 1 and %(to_pick)s unit(s) of %(sku)s are still to pick.")
+            % {"to_pick": line.to_pick, "sku": line.sku},
             code=InventoryCode.INVALID_QUANTITY,
-            fields={"missing": [f"1..{line.to_pick}"]},
+            fields={"missing": [_("1..%(to_pick)s") % {"to_pick": line.to_pick}]},
         )
     order = fulfillment.order
     if resolution == "cancel":
@@ -171,9 +176,9 @@ def short_pick(
         note = f"{missing} x {line.sku} re-routed"
     else:
         raise OrderError(
-            "Resolve a short pick by cancel or reroute.",
+            _("Resolve a short pick by cancel or reroute."),
             code=OrderCode.INVALID_RESOLUTION,
-            fields={"resolution": ["cancel|reroute"]},
+            fields={"resolution": [_("cancel|reroute")]},
         )
     record_status(
         order=order,
@@ -209,11 +214,13 @@ def _reroute(*, fulfillment: Fulfillment, line: OrderLine, missing: int, actor, 
         plan = route_lines([(line.variant, missing)], pickup_store=fulfillment.location, alternatives=1)
         if not plan.alternatives:
             raise OrderError(
-                f"No other store has {missing} x {line.sku}; cancel the units instead.", code=OrderCode.NO_ROUTE
+                _("No other store has %(missing)s x %(sku)s; cancel the units instead.")
+                % {"missing": missing, "sku": line.sku},
+                code=OrderCode.NO_ROUTE,
             )
         to_location = plan.alternatives[0].location
     if to_location.pk == fulfillment.location_id:
-        raise OrderError("Re-route to another store.", code=OrderCode.NO_ROUTE)
+        raise OrderError(_("Re-route to another store."), code=OrderCode.NO_ROUTE)
     order = fulfillment.order
     target = Fulfillment.objects.create(
         order=order,
@@ -235,7 +242,11 @@ def _reroute(*, fulfillment: Fulfillment, line: OrderLine, missing: int, actor, 
             actor=actor_or_none(actor),
         )
     except InventoryError as exc:
-        raise OrderError(f"{to_location.name}: {exc.message}", code=exc.code, extra=exc.extra) from None
+        raise OrderError(
+            _("%(name)s: %(message)s") % {"name": to_location.name, "message": exc.message},
+            code=exc.code,
+            extra=exc.extra,
+        ) from None
     if missing == line.quantity:
         # None of the line was picked or cancelled here: the line itself moves (it cannot keep 0 units).
         line.fulfillment = target
@@ -309,7 +320,8 @@ def mark_ready(*, fulfillment: Fulfillment, actor: User, store: Store | None = N
     left = [f"{line.sku} ({line.to_pick})" for line in lines if line.to_pick > 0]
     if left:
         raise OrderError(
-            f"Still to pick: {', '.join(left)}. Scan them or record a short pick.", code=OrderCode.NOT_FULLY_PICKED
+            _("Still to pick: %(value)s. Scan them or record a short pick.") % {"value": ", ".join(left)},
+            code=OrderCode.NOT_FULLY_PICKED,
         )
     now = timezone.now()
     fulfillment.ready_at = now
@@ -397,18 +409,18 @@ def collector(*, fulfillment: Fulfillment, verification: str, name: str) -> tupl
     if not given or (shopper and _name_key(given) == _name_key(shopper)):
         if verification == Fulfillment.Verification.ORDER_AND_ID and not shopper:
             raise OrderError(
-                "Type the name on the photo ID: this order names nobody to check it against.",
+                _("Type the name on the photo ID: this order names nobody to check it against."),
                 code=OrderCode.VERIFICATION_FAILED,
-                fields={"collected_by_name": ["The name on the photo ID."]},
+                fields={"collected_by_name": [_("The name on the photo ID.")]},
             )
         return shopper or THE_SHOPPER, False
     if verification == Fulfillment.Verification.ORDER_AND_ID and not shopper:
         return given, False
     expected = " or ".join(n for n in (shopper or "the shopper (with their code)", proxy) if n)
     raise OrderError(
-        "Only the shopper or the person they named may collect this order.",
+        _("Only the shopper or the person they named may collect this order."),
         code=OrderCode.VERIFICATION_FAILED,
-        fields={"collected_by_name": [f"Expected {expected}."]},
+        fields={"collected_by_name": [_("Expected %(expected)s.") % {"expected": expected}]},
     )
 
 
@@ -450,28 +462,32 @@ def hand_over_pickup(
     order = fulfillment.order
     if verification not in Fulfillment.Verification.values:
         raise OrderError(
-            "Verify by qr, code or order_id.", code=OrderCode.VERIFICATION_FAILED, fields={"verification": ["Unknown."]}
+            _("Verify by qr, code or order_id."),
+            code=OrderCode.VERIFICATION_FAILED,
+            fields={"verification": [_("Unknown.")]},
         )
     if verification == Fulfillment.Verification.CODE and typed_codes_blocked(
         store=store, user=actor, fulfillment=fulfillment
     ):
-        raise OrderError(TOO_MANY_CODES, code=OrderCode.TOO_MANY_ATTEMPTS, fields={"proof": ["Locked."]})
+        raise OrderError(TOO_MANY_CODES, code=OrderCode.TOO_MANY_ATTEMPTS, fields={"proof": [_("Locked.")]})
     if verification in (Fulfillment.Verification.QR, Fulfillment.Verification.CODE) and not _proof_matches(
         fulfillment, verification, proof
     ):
         if verification == Fulfillment.Verification.CODE:
             record_wrong_code(store=store, user=actor, fulfillment=fulfillment)
         raise OrderError(
-            "That code does not match this order. Ask the shopper to show it again, "
-            "or check a photo ID and hand over by order number.",
+            _(
+                "That code does not match this order. Ask the shopper to show it again, "
+                "or check a photo ID and hand over by order number."
+            ),
             code=OrderCode.VERIFICATION_FAILED,
-            fields={"proof": ["Does not match this pick-up."]},
+            fields={"proof": [_("Does not match this pick-up.")]},
         )
     if verification == Fulfillment.Verification.ORDER_AND_ID and not id_checked:
         raise OrderError(
-            "Check a photo ID before handing over by order number.",
+            _("Check a photo ID before handing over by order number."),
             code=OrderCode.VERIFICATION_FAILED,
-            fields={"id_checked": ["Confirm the ID was checked."]},
+            fields={"id_checked": [_("Confirm the ID was checked.")]},
         )
     collected_by, is_proxy = collector(fulfillment=fulfillment, verification=verification, name=collected_by_name)
 
@@ -545,12 +561,12 @@ def ship_fulfillment(
     require_paid(fulfillment, "shipped")
     left = [line.sku for line in fulfillment.lines.all() if line.to_pick > 0]
     if left:
-        raise OrderError(f"Still to pick: {', '.join(left)}.", code=OrderCode.NOT_FULLY_PICKED)
+        raise OrderError(_("Still to pick: %(value)s.") % {"value": ", ".join(left)}, code=OrderCode.NOT_FULLY_PICKED)
     if carrier is not None and not carrier.is_active:
         raise OrderError(
-            f"{carrier.name} no longer carries parcels; choose another carrier.",
+            _("%(name)s no longer carries parcels; choose another carrier.") % {"name": carrier.name},
             code=RetailCode.INVALID,
-            fields={"carrier": ["Not active."]},
+            fields={"carrier": [_("Not active.")]},
         )
 
     picked = {line.variant_id: line.picked_quantity for line in fulfillment.lines.all()}

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerCode, CustomerError
 from customers.services.giftcards import redeem_gift_card
@@ -136,7 +137,9 @@ def _check(
     if fields:
         first = next(iter(fields.items()))
         raise OrderError(
-            f"The sale was not recorded: {first[0]}: {first[1][0]}", code=OrderCode.INVALID_SALE, fields=fields
+            _("The sale was not recorded: %(value)s: %(value2)s") % {"value": first[0], "value2": first[1][0]},
+            code=OrderCode.INVALID_SALE,
+            fields=fields,
         )
     return lines, tenders
 
@@ -162,10 +165,15 @@ def _check_paid(*, lines: list, tenders: list, tax: TaxQuote) -> None:
     total = sum((money(u * q) - d for _, q, u, d in lines), Decimal("0.00")) + tax.tax_added
     paid = sum((a for _, a, _ in tenders), Decimal("0.00"))
     if paid != total:
-        with_tax = f" with {tax.tax_added} of tax" if tax.tax_added else ""
-        message = f"Tenders add up to {paid}, the lines to {total}{with_tax}."
+        message = (
+            _("Tenders add up to %(paid)s, the lines to %(total)s with %(tax)s of tax.")
+            if tax.tax_added
+            else _("Tenders add up to %(paid)s, the lines to %(total)s.")
+        ) % {"paid": paid, "total": total, "tax": tax.tax_added}
         raise OrderError(
-            f"The sale was not recorded: tenders: {message}", code=OrderCode.INVALID_SALE, fields={"tenders": [message]}
+            _("The sale was not recorded: tenders: %(message)s") % {"message": message},
+            code=OrderCode.INVALID_SALE,
+            fields={"tenders": [message]},
         )
 
 
@@ -202,9 +210,9 @@ def _identity(sale: PosSale) -> dict:
     pairs = {k: v for k, v in sale.customer.items() if k in ("card", "phone", "email") and v}
     if not pairs:
         raise OrderError(
-            "Identify the customer by card, phone or email.",
+            _("Identify the customer by card, phone or email."),
             code=OrderCode.INVALID_SALE,
-            fields={"customer": ["card|phone|email"]},
+            fields={"customer": [_("card|phone|email")]},
         )
     return pairs
 
@@ -270,7 +278,7 @@ def record_pos_sales(*, device: PosDevice, sales: list[PosSale]) -> list[PosResu
                 result.order = theirs.get(result.receipt_number)
                 if result.order is None:
                     result.status = "rejected"
-                    result.error = OrderError("Please send the sale again.", code=OrderCode.ORDER_NUMBER_CLASH)
+                    result.error = OrderError(_("Please send the sale again."), code=OrderCode.ORDER_NUMBER_CLASH)
     for index, receipt in enumerate(receipts):
         if results[index] is None:
             earlier = results[first[receipt]]
@@ -290,7 +298,9 @@ def _settle(*, device: PosDevice, sale: PosSale, receipt: str) -> PosResult:
         fields["points"] = ["Offers and points were applied when the order was placed."]
     if fields:
         error = OrderError(
-            f"The sale was not recorded: {next(iter(fields.values()))[0]}", code=OrderCode.INVALID_SALE, fields=fields
+            _("The sale was not recorded: %(value)s") % {"value": next(iter(fields.values()))[0]},
+            code=OrderCode.INVALID_SALE,
+            fields=fields,
         )
         return PosResult(receipt, "rejected", error=error)
     try:
@@ -499,7 +509,7 @@ def _insert_order(*, device: PosDevice, p: _Pending, accounts: dict, now) -> Ord
             if Order.objects.filter(store=device.store, receipt_number=p.receipt).exists():
                 return None
             if attempt:
-                raise OrderError("Please send the sale again.", code=OrderCode.ORDER_NUMBER_CLASH) from None
+                raise OrderError(_("Please send the sale again."), code=OrderCode.ORDER_NUMBER_CLASH) from None
     return None  # pragma: no cover
 
 
@@ -530,12 +540,30 @@ def _redeem(*, order: Order, p: _Pending, accounts: dict) -> list:
     order.points_earned = purchase_points(accounts[p.customer.pk], goods) if goods >= 1 else 0
     paid = sum((money(t["amount"]) for t in sale.tenders), Decimal("0.00"))
     if paid != order.total:
-        with_tax = f" with {order.tax_added} of tax" if order.tax_added else ""
+        message = (
+            _(
+                "The sale was not recorded: tenders add up to %(paid)s, the sale to %(total)s with %(tax)s of tax "
+                "after the offer and points."
+            )
+            if order.tax_added
+            else _(
+                "The sale was not recorded: tenders add up to %(paid)s, the sale to %(total)s "
+                "after the offer and points."
+            )
+        )
         raise OrderError(
-            f"The sale was not recorded: tenders add up to {paid}, the sale to {order.total}{with_tax} after the "
-            "offer and points.",
+            message % {"paid": paid, "total": order.total, "tax": order.tax_added},
             code=OrderCode.INVALID_SALE,
-            fields={"tenders": [f"Tenders add up to {paid}, the sale to {order.total}{with_tax}."]},
+            fields={
+                "tenders": [
+                    (
+                        _("Tenders add up to %(paid)s, the sale to %(total)s with %(tax)s of tax.")
+                        if order.tax_added
+                        else _("Tenders add up to %(paid)s, the sale to %(total)s.")
+                    )
+                    % {"paid": paid, "total": order.total, "tax": order.tax_added}
+                ]
+            },
         )
     return lines
 

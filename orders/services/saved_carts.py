@@ -16,6 +16,7 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import Customer, Interaction
 from customers.selectors import customer_for_user
@@ -55,7 +56,7 @@ def read_saved_cart_token(token: str) -> tuple[int, str]:
         return int(pk), str(nonce)
     except (signing.BadSignature, ValueError, TypeError):
         raise OrderError(
-            "This link does not open a saved cart. Check it was copied whole, or ask the store to send it again.",
+            _("This link does not open a saved cart. Check it was copied whole, or ask the store to send it again."),
             code=OrderCode.CART_LINK_INVALID,
         ) from None
 
@@ -63,7 +64,7 @@ def read_saved_cart_token(token: str) -> tuple[int, str]:
 def _check_associate(actor: User, store: Store) -> None:
     if actor_or_none(actor) is None or role_in_store(actor, store) is None:
         raise OrderError(
-            f"Only a member of {store.name} keeps carts for its shoppers.",
+            _("Only a member of %(name)s keeps carts for its shoppers.") % {"name": store.name},
             code=OrderCode.INVALID_CHANNEL,
             extra={"store": store.code},
         )
@@ -87,9 +88,9 @@ def save_cart_for_customer(
     """
     _check_associate(actor, store)
     if customer.erased_at or customer.merged_into_id:
-        raise OrderError("This customer profile cannot keep a cart.", code=OrderCode.INVALID_CUSTOMER)
+        raise OrderError(_("This customer profile cannot keep a cart."), code=OrderCode.INVALID_CUSTOMER)
     if not lines:
-        raise OrderError("The basket is empty: add an item before saving it.", code=OrderCode.EMPTY_CART)
+        raise OrderError(_("The basket is empty: add an item before saving it."), code=OrderCode.EMPTY_CART)
     wanted = [[s, q] for s, q in validate_cart_lines(lines).items()]
     note, now = (note or "").strip()[:200], timezone.now()
     saved = _lock(reopened) if reopened is not None and reopened.customer_id == customer.pk else None
@@ -118,7 +119,7 @@ def _lock(saved_cart: SavedCart | int) -> SavedCart:
     pk = saved_cart.pk if isinstance(saved_cart, SavedCart) else saved_cart
     locked = SavedCart.objects.select_for_update(of=("self",)).select_related("customer", "store").filter(pk=pk).first()
     if locked is None:
-        raise OrderError("There is no such saved cart.", code=OrderCode.CART_LINK_INVALID)
+        raise OrderError(_("There is no such saved cart."), code=OrderCode.CART_LINK_INVALID)
     return locked
 
 
@@ -151,15 +152,18 @@ def send_saved_cart(*, saved_cart: SavedCart, actor: User, store: Store) -> Save
     customer = saved.customer
     if saved.status == SavedCart.Status.OPENED:
         raise OrderError(
-            f"{customer.first_name or 'The shopper'} already opened this cart; save the basket again to send it anew.",
+            _("%(value)s already opened this cart; save the basket again to send it anew.")
+            % {"value": customer.first_name or "The shopper"},
             code=OrderCode.CART_LINK_USED,
         )
     if customer.erased_at or customer.merged_into_id:
-        raise OrderError("This customer profile cannot be sent a cart.", code=OrderCode.INVALID_CUSTOMER)
+        raise OrderError(_("This customer profile cannot be sent a cart."), code=OrderCode.INVALID_CUSTOMER)
     if customer.user_id is None:
         raise OrderError(
-            "The shopper has no app or web account to open the cart in: ask them to sign up first, "
-            "or place the order for them here.",
+            _(
+                "The shopper has no app or web account to open the cart in: ask them to sign up first, "
+                "or place the order for them here."
+            ),
             code=OrderCode.INVALID_CUSTOMER,
         )
     now = timezone.now()
@@ -199,19 +203,19 @@ def open_sent_cart(*, token: str, user, channel: str = Channel.APP) -> tuple[Car
     saved = _lock(pk)
     if customer is None or saved.customer_id != customer.pk:
         raise OrderError(
-            "This cart was sent to someone else. Sign in as the shopper it was sent to.",
+            _("This cart was sent to someone else. Sign in as the shopper it was sent to."),
             code=OrderCode.CART_LINK_NOT_YOURS,
         )
     if saved.status == SavedCart.Status.OPENED:
-        raise OrderError("You already opened this cart: its items are in your cart.", code=OrderCode.CART_LINK_USED)
+        raise OrderError(_("You already opened this cart: its items are in your cart."), code=OrderCode.CART_LINK_USED)
     now = timezone.now()
     if saved.status != SavedCart.Status.SENT or saved.link_nonce != nonce:
         raise OrderError(
-            "A newer link to this cart was sent: open the newest message.", code=OrderCode.CART_LINK_EXPIRED
+            _("A newer link to this cart was sent: open the newest message."), code=OrderCode.CART_LINK_EXPIRED
         )
     if saved.link_expires_at <= now:
         raise OrderError(
-            "This link has expired. Ask the store to send the cart again.", code=OrderCode.CART_LINK_EXPIRED
+            _("This link has expired. Ask the store to send the cart again."), code=OrderCode.CART_LINK_EXPIRED
         )
     sold = set(
         Variant.objects.filter(

@@ -1,6 +1,8 @@
 """The tax of a sale's lines, from the tax provider (retail.tax_providers), as the orders app's errors:
 checkout, assisted orders and the till ask here, so every channel refuses the same way."""
 
+from django.utils.translation import gettext as _
+
 from orders.errors import OrderCode, OrderError
 from retail.tax_providers import TaxNotSetUp, TaxQuote, TaxRequest, TaxServiceUnavailable, quote_tax
 
@@ -12,13 +14,14 @@ def quote_tax_for(request: TaxRequest) -> TaxQuote:
         return quote_tax(request)
     except TaxNotSetUp as exc:
         raise OrderError(
-            f"{request.store.name} cannot sell this yet: {exc.message}. Head office sets up the market's tax.",
+            _("%(name)s cannot sell this yet: %(message)s. Head office sets up the market's tax.")
+            % {"name": request.store.name, "message": exc.message},
             code=OrderCode.TAX_UNAVAILABLE,
             extra={"store": request.store.code, "tax_classes": exc.tax_classes},
         ) from None
     except TaxServiceUnavailable:
         raise OrderError(
-            "The tax could not be worked out just now, so nothing was sold. Try again in a minute.",
+            _("The tax could not be worked out just now, so nothing was sold. Try again in a minute."),
             code=OrderCode.TAX_SERVICE_UNAVAILABLE,
             extra={"store": request.store.code},
         ) from None

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerError
 from customers.models import Customer, StoreCreditAccount, StoreCreditEntry
@@ -39,12 +40,14 @@ def top_up_store_credit(*, customer: Customer, amount: Decimal, card_token: str,
     try:
         amount = money(amount)
     except ArithmeticError:
-        raise OrderError("Amounts are decimals like 20.00.", code=RetailCode.INVALID) from None
+        raise OrderError(_("Amounts are decimals like 20.00."), code=RetailCode.INVALID) from None
     if amount <= 0 or amount > settings.WALLET_TOP_UP_MAX:
         raise OrderError(
-            f"Top up between 0.01 and {settings.WALLET_TOP_UP_MAX}.",
+            _("Top up between 0.01 and %(wallet_top_up_max)s.") % {"wallet_top_up_max": settings.WALLET_TOP_UP_MAX},
             code=OrderCode.TOP_UP_AMOUNT,  # a rule of the amount, not its shape (money the schema takes)
-            fields={"amount": [f"0.01 to {settings.WALLET_TOP_UP_MAX}."]},
+            fields={
+                "amount": [_("0.01 to %(wallet_top_up_max)s.") % {"wallet_top_up_max": settings.WALLET_TOP_UP_MAX}]
+            },
         )
     reference = "topup:" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
     done = StoreCreditEntry.objects.filter(account__customer=customer, kind="issue", reference=reference).first()

@@ -1,5 +1,6 @@
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -17,7 +18,7 @@ class PosDeviceAuthentication(authentication.BaseAuthentication):
         if not header or header[0].decode(errors="replace") != self.keyword:
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Send 'Authorization: Device <token>'.")
+            raise exceptions.AuthenticationFailed(_("Send 'Authorization: Device <token>'."))
         token = header[1].decode(errors="replace")
         device = (
             PosDevice.objects.select_related("store")
@@ -25,7 +26,7 @@ class PosDeviceAuthentication(authentication.BaseAuthentication):
             .first()
         )
         if device is None:
-            raise exceptions.AuthenticationFailed("Unknown or revoked device token.")
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked device token."))
         now = timezone.now()
         if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > 60:
             PosDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
@@ -62,7 +63,7 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
             return None
         found = super().authenticate(request)
         if found is None:
-            raise exceptions.AuthenticationFailed("Unknown or expired session token; sign in again.")
+            raise exceptions.AuthenticationFailed(_("Unknown or expired session token; sign in again."))
         return found
 
     def authenticate_header(self, request):

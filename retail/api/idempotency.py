@@ -23,6 +23,7 @@ from functools import wraps
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
 from retail.errors import DomainError, RetailCode
@@ -73,7 +74,8 @@ def _try_lock(scope: str, key: str) -> bool:
 def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:
     if stored.request_hash != fingerprint:
         raise IdempotencyError(
-            f"This {HEADER} was used for a different request. Use a new key for a new request.",
+            _("This %(header)s was used for a different request. Use a new key for a new request.")
+            % {"header": HEADER},
             code=RetailCode.IDEMPOTENCY_MISMATCH,
         )
     response = Response(stored.response_body, status=stored.response_status)
@@ -105,13 +107,14 @@ def idempotent(required: bool = False):
             if key is None:
                 if required:
                     raise IdempotencyError(
-                        f"Send an {HEADER} header (a UUID you generate) so that a retry cannot act twice.",
+                        _("Send an %(header)s header (a UUID you generate) so that a retry cannot act twice.")
+                        % {"header": HEADER},
                         code=RetailCode.IDEMPOTENCY_KEY_REQUIRED,
                     )
                 return method(view, request, *args, **kwargs)
             if not re.match(KEY_PATTERN, key):
                 raise IdempotencyError(
-                    f"{HEADER} is 1 to 255 visible characters without spaces, e.g. a UUID.",
+                    _("%(header)s is 1 to 255 visible characters without spaces, e.g. a UUID.") % {"header": HEADER},
                     code=RetailCode.IDEMPOTENCY_KEY_INVALID,
                 )
 
@@ -120,7 +123,7 @@ def idempotent(required: bool = False):
                 with transaction.atomic():
                     if not _try_lock(scope, key):
                         raise IdempotencyError(
-                            "The first request with this key is still being processed; retry in a moment.",
+                            _("The first request with this key is still being processed; retry in a moment."),
                             code=RetailCode.IDEMPOTENCY_IN_PROGRESS,
                         )
                     stored = IdempotencyKey.objects.filter(scope=scope, key=key).first()

@@ -4,6 +4,7 @@ import math
 from collections.abc import Mapping
 
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -245,9 +246,14 @@ class BatchSerializer(serializers.ListSerializer):
             raise serializers.ValidationError([f"At least {self.min_length} item{'s' if self.min_length > 1 else ''}."])
         if self.max_length is not None and len(data) > self.max_length:
             raise DomainError(
-                f"At most {self.max_length} items per batch; send the rest in another.",
+                _("At most %(max_length)s items per batch; send the rest in another.")
+                % {"max_length": self.max_length},
                 code=RetailCode.BATCH_TOO_LARGE,
-                fields={self.field_name: [f"{len(data)} sent, at most {self.max_length}."]},
+                fields={
+                    self.field_name: [
+                        _("%(data)s sent, at most %(max_length)s.") % {"data": len(data), "max_length": self.max_length}
+                    ]
+                },
             )
         return list(data)
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from retail.models import Store, StoreMembership
@@ -82,19 +83,22 @@ def portal_view(view=None, *, manager_only: bool = False):
                 return login_redirect(request)
             store = resolve_current_store(request)
             if store is None:
-                raise PermissionDenied("You are not a member of any store. Ask your manager for access.")
+                raise PermissionDenied(_("You are not a member of any store. Ask your manager for access."))
             request.store = store
             # Head-office staff (merchandisers, customer service) may look at any store; acting in
             # it needs a membership, or the head-office permission for that kind of act.
             request.store_role = role_in_store(request.user, store)
             request.can_act = request.store_role is not None or head_office_may_act(request.user, func)
             if manager_only and request.store_role != StoreMembership.Role.MANAGER:
-                messages.error(request, "Only a manager of this store can open that page.")
+                messages.error(request, _("Only a manager of this store can open that page."))
                 return page_redirect(request, reverse("portal:dashboard"))
             if request.method not in SAFE_METHODS and not request.can_act:
                 raise PermissionDenied(
-                    f"Head office can look at {store.name} but not change anything there. "
-                    "Ask for a membership of this store (or the customer-service role for shopper records)."
+                    _(
+                        "Head office can look at %(name)s but not change anything there. Ask for a membership of "
+                        "this store (or the customer-service role for shopper records)."
+                    )
+                    % {"name": store.name}
                 )
             # Activated for the rest of the request (as LocaleMiddleware does), so Content-Language says it.
             request.LANGUAGE_CODE = portal_language(request.user, store)

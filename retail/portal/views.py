@@ -51,7 +51,7 @@ def approval_pin(request):
         except RetailError as exc:
             errors = exc.fields or {"pin": [exc.message]}
         else:
-            messages.success(request, f"Your approval PIN for {request.store.name} is set.")
+            messages.success(request, _("Your approval PIN for %(name)s is set.") % {"name": request.store.name})
             return redirect("portal:approval-pin")
     return render(request, "retail/approval_pin.html", {"membership": membership, "errors": errors})
 
@@ -82,10 +82,10 @@ def switch_store(request):
     try:
         store = get_store_for_staff(request.user, int(request.POST.get("store", "0") or 0))
     except (ValueError, PermissionDenied):
-        messages.error(request, "You cannot work in that store.")
+        messages.error(request, _("You cannot work in that store."))
         return redirect("portal:dashboard")
     request.session[SESSION_KEY] = store.pk
-    messages.success(request, f"You are now working in {store.name}.")
+    messages.success(request, _("You are now working in %(name)s.") % {"name": store.name})
     next_url = request.POST.get("next") or ""
     if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         return redirect(next_url)

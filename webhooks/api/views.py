@@ -5,6 +5,7 @@ device token or a browser session are not credentials here.
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -43,7 +44,7 @@ class StaffTokenView(APIView):
 def _subscription(pk: int) -> Subscription:
     subscription = Subscription.objects.filter(pk=pk).first()
     if subscription is None:
-        raise DomainError("No such subscription.", code=RetailCode.NOT_FOUND)
+        raise DomainError(_("No such subscription."), code=RetailCode.NOT_FOUND)
     return subscription
 
 
@@ -129,7 +130,9 @@ class EventFeedView(StaffTokenView):
         unknown = sorted(set(types or []) - set(EVENT_TYPES))
         if unknown:
             raise DomainError(
-                f"Unknown event types: {', '.join(unknown)}.", code=RetailCode.INVALID, fields={"types": ["Unknown."]}
+                _("Unknown event types: %(value)s.") % {"value": ", ".join(unknown)},
+                code=RetailCode.INVALID,
+                fields={"types": [_("Unknown.")]},
             )
         page = feed_page(after=after, limit=limit, types=types)
         return Response(

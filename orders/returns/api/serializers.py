@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from inventory.api.fields import SkuField
@@ -23,9 +24,9 @@ class ReturnLineInput(StrictSerializer):
     def validate(self, attrs):
         if not attrs.get("line_number") and not attrs.get("sku"):
             raise ReturnError(
-                "Give the line_number or the sku of each item.",
+                _("Give the line_number or the sku of each item."),
                 code=OrderCode.INVALID_LINE,
-                fields={"line_number": ["Or sku."]},
+                fields={"line_number": [_("Or sku.")]},
             )
         return attrs
 

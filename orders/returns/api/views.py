@@ -1,6 +1,7 @@
 """Returns API: a shopper starts and follows returns; a till posts its returns. Parse, call, render."""
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
@@ -81,9 +82,9 @@ class MyReturnsView(APIView):
             store = Store.objects.active().filter(code=v["store"].strip()).first()
             if store is None or not store.accepts_returns:
                 raise ReturnError(
-                    f"{v['store']} does not take returns; choose a store with a returns desk.",
+                    _("%(store)s does not take returns; choose a store with a returns desk.") % {"store": v["store"]},
                     code=InventoryCode.RETURNS_NOT_ACCEPTED,
-                    fields={"store": ["No returns desk."]},
+                    fields={"store": [_("No returns desk.")]},
                 )
         created = services.start_return(
             order=order,

@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers.portal.access import customer_for_request
@@ -144,9 +146,14 @@ def _complete(request, *, key, lines, **purchase):
         if already is not None:
             return already
         messages.error(
-            request, f"Choose why {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} coming back "
-            "(the reason). Nothing was returned yet.",
-        )  # fmt: skip
+            request,
+            ngettext(
+                "Choose why %(items)s is coming back (the reason). Nothing was returned yet.",
+                "Choose why %(items)s are coming back (the reason). Nothing was returned yet.",
+                len(missing),
+            )
+            % {"items": ", ".join(missing)},
+        )
         return None
     settlement = forms.settlement_from(request.POST)
     try:
@@ -338,7 +345,9 @@ def reject(request, rma_number: str):
     except ReturnError as exc:
         _show_error(request, exc)
         return redirect("returns_portal:detail", rma_number=found.rma_number)
-    messages.success(request, f"Return {found.rma_number} was rejected; the shopper is told why.")
+    messages.success(
+        request, _("Return %(rma_number)s was rejected; the shopper is told why.") % {"rma_number": found.rma_number}
+    )
     return redirect("returns_portal:desk")
 
 
@@ -364,7 +373,7 @@ def release(request, rma_number: str, line_id: int):
     except ReturnError as exc:
         _show_error(request, exc)
     else:
-        messages.success(request, f"{line.sku} released from inspection.")
+        messages.success(request, _("%(sku)s released from inspection.") % {"sku": line.sku})
     return redirect("returns_portal:receipt", rma_number=found.rma_number)
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.models import ReturnRequest
@@ -54,9 +55,9 @@ def record_approval(
     reason = (approval.reason or "").strip()
     if not reason:
         raise ReturnError(
-            "A manager's approval needs a reason.",
+            _("A manager's approval needs a reason."),
             code=ReturnCode.INVALID_RETURN,
-            fields={"approval_reason": ["Required."]},
+            fields={"approval_reason": [_("Required.")]},
         )
     manager = verify_manager(approval=approval, store=store, purpose=f"return {return_request.rma_number}")
     now = timezone.now()
@@ -90,8 +91,11 @@ def approve_return(
 
     return_request = lock_request(return_request)
     if not return_request.is_open:
-        raise ReturnError(f"Return {return_request.rma_number} is closed.", code=RetailCode.ILLEGAL_TRANSITION)
+        raise ReturnError(
+            _("Return %(rma_number)s is closed.") % {"rma_number": return_request.rma_number},
+            code=RetailCode.ILLEGAL_TRANSITION,
+        )
     if not return_request.approval_required:
-        raise ReturnError("This return is within the policy; no approval is needed.", code=ReturnCode.INVALID_RETURN)
+        raise ReturnError(_("This return is within the policy; no approval is needed."), code=ReturnCode.INVALID_RETURN)
     record_approval(return_request=return_request, store=store, approval=approval, actor=actor)
     return return_request

@@ -10,6 +10,7 @@ import functools
 from dataclasses import dataclass, replace
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from orders.models import OrderLine
 from orders.returns.errors import ReturnError
@@ -44,7 +45,7 @@ def lock_request(return_request: ReturnRequest | int) -> ReturnRequest:
         .first()
     )
     if found is None:
-        raise ReturnError("There is no such return.", code=RetailCode.NOT_FOUND)
+        raise ReturnError(_("There is no such return."), code=RetailCode.NOT_FOUND)
     return found
 
 

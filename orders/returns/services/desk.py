@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from orders.models import Order
 from orders.numbers import normalise_order_number
@@ -101,9 +102,9 @@ def record_pos_return(*, device: PosDevice, sale: PosReturn) -> tuple[ReturnRequ
     receipt = (sale.receipt_number or "").strip()
     if not receipt or len(receipt) > 40:
         raise ReturnError(
-            "receipt_number is 1 to 40 characters.",
+            _("receipt_number is 1 to 40 characters."),
             code=ReturnCode.INVALID_RETURN,
-            fields={"receipt_number": ["Required."]},
+            fields={"receipt_number": [_("Required.")]},
         )
     existing = ReturnRequest.objects.filter(started_store=store, receipt_number=receipt).first()
     if existing is not None:
@@ -127,12 +128,12 @@ def _record_pos_return(*, device: PosDevice, sale: PosReturn, receipt: str) -> R
         order = Order.objects.filter(store=store, receipt_number=sale.original_receipt.strip()).first()
     else:
         raise ReturnError(
-            "Give the order_number or the original_receipt of the purchase.",
+            _("Give the order_number or the original_receipt of the purchase."),
             code=RetailCode.INVALID,
-            fields={"order_number": ["Required."]},
+            fields={"order_number": [_("Required.")]},
         )
     if order is None:
-        raise ReturnError("No purchase matches that order or receipt number.", code=ReturnCode.UNKNOWN_ORDER)
+        raise ReturnError(_("No purchase matches that order or receipt number."), code=ReturnCode.UNKNOWN_ORDER)
     context = open_return(
         order=order,
         lines=_pos_lines(sale.lines),

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from inventory.errors import InventoryCode, InventoryError
 from inventory.services import adjust_stock, restock_return
@@ -42,8 +43,11 @@ class Inspection:
 def require_returns_desk(store: Store) -> None:
     if not (store.is_active and store.accepts_returns):
         raise ReturnError(
-            f"{store.name} ({store.code}) does not take returns. Send the shopper to a store with a returns desk "
-            "or let them return it by mail.",
+            _(
+                "%(name)s (%(code)s) does not take returns. Send the shopper to a store with a returns desk or let "
+                "them return it by mail."
+            )
+            % {"name": store.name, "code": store.code},
             code=InventoryCode.RETURNS_NOT_ACCEPTED,
         )
 
@@ -151,23 +155,23 @@ def inspect_lines(
     unknown = set(inspections) - {line.pk for line in lines}
     if unknown:
         raise ReturnError(
-            "Inspect only this return's lines.", code=OrderCode.INVALID_LINE, fields={"lines": ["Unknown."]}
+            _("Inspect only this return's lines."), code=OrderCode.INVALID_LINE, fields={"lines": [_("Unknown.")]}
         )
     for line in lines:
         found = inspections.get(line.pk) or Inspection(condition=line.condition)
         if found.condition not in Condition.values:
             raise ReturnError(
-                f"Condition is one of {', '.join(Condition.values)}.",
+                _("Condition is one of %(value)s.") % {"value": ", ".join(Condition.values)},
                 code=ReturnCode.INVALID_CONDITION,
-                fields={f"lines.{line.pk}.condition": ["Unknown."]},
+                fields={f"lines.{line.pk}.condition": [_("Unknown.")]},
             )
         chosen = found.disposition or (line.disposition if line.pk not in inspections else "")
         disposition = chosen or DEFAULT_DISPOSITION[found.condition]
         if disposition not in Disposition.values:
             raise ReturnError(
-                f"Disposition is one of {', '.join(Disposition.values)}.",
+                _("Disposition is one of %(value)s.") % {"value": ", ".join(Disposition.values)},
                 code=ReturnCode.INVALID_DISPOSITION,
-                fields={f"lines.{line.pk}.disposition": ["Unknown."]},
+                fields={f"lines.{line.pk}.disposition": [_("Unknown.")]},
             )
         line.condition, line.disposition = found.condition, disposition
     reference = f"return:{return_request.rma_number}"
@@ -201,13 +205,14 @@ def receive(
     return_request = context.return_request
     if return_request.status not in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):
         raise ReturnError(
-            f"Return {return_request.rma_number} is {return_request.get_status_display().lower()}; it cannot be "
-            "received again.",
+            _("Return %(rma_number)s is %(value)s; it cannot be received again.")
+            % {"rma_number": return_request.rma_number, "value": return_request.get_status_display().lower()},
             code=RetailCode.ILLEGAL_TRANSITION,
         )
     if return_request.status == ReturnRequest.Status.RECEIVED and return_request.store_id != store.pk:
         raise ReturnError(
-            f"Return {return_request.rma_number} was received at {return_request.store.name}; finish it there.",
+            _("Return %(rma_number)s was received at %(name)s; finish it there.")
+            % {"rma_number": return_request.rma_number, "name": return_request.store.name},
             code=RetailCode.WRONG_STORE,
         )
     now = timezone.now()
@@ -263,11 +268,11 @@ def release_inspection(*, line: ReturnLine, store: Store, actor: User, outcome: 
     return_request = lock_request(line.request_id)
     line = ReturnLine.objects.select_related("variant").get(pk=line.pk)
     if return_request.store_id != store.pk:
-        raise ReturnError("Release it in the store that received it.", code=RetailCode.WRONG_STORE)
+        raise ReturnError(_("Release it in the store that received it."), code=RetailCode.WRONG_STORE)
     if line.disposition != Disposition.INSPECTION or line.inspection_released_at is not None:
-        raise ReturnError("This line is not waiting for inspection.", code=RetailCode.ILLEGAL_TRANSITION)
+        raise ReturnError(_("This line is not waiting for inspection."), code=RetailCode.ILLEGAL_TRANSITION)
     if outcome not in (Disposition.RESTOCK, Disposition.DAMAGED):
-        raise ReturnError("Release to restock or damaged.", code=ReturnCode.INVALID_DISPOSITION)
+        raise ReturnError(_("Release to restock or damaged."), code=ReturnCode.INVALID_DISPOSITION)
     reference = f"return:{return_request.rma_number}"
     line.disposition = outcome
     _move_stock([line], store=store, actor=actor, reference=reference)

@@ -12,6 +12,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerError
 from customers.models import Task
@@ -95,7 +96,8 @@ def _to_tenders(*, payments: list[Payment], amount: Decimal, reference: str, act
         left -= part
     if left > ZERO:
         raise ReturnError(
-            f"Only {format_money(amount - left)} of {format_money(amount)} can go back to the original payment.",
+            _("Only %(value)s of %(amount)s can go back to the original payment.")
+            % {"value": format_money(amount - left), "amount": format_money(amount)},
             code=ReturnCode.REFUND_EXCEEDS_PAID,
         )
     return amount
@@ -118,17 +120,19 @@ def _exchange(
     wanted = [(str(sku).strip(), q) for sku, q in exchange.lines or []]
     if not wanted or any(isinstance(q, bool) or not isinstance(q, int) or q < 1 for _, q in wanted):
         raise ReturnError(
-            "Choose what the shopper takes instead (SKU and quantity).",
+            _("Choose what the shopper takes instead (SKU and quantity)."),
             code=ReturnCode.INVALID_EXCHANGE,
-            fields={"exchange.lines": ["Required."]},
+            fields={"exchange.lines": [_("Required.")]},
         )
     if exchange.difference_to not in ("original", "store_credit"):
-        raise ReturnError("A difference goes to original or store_credit.", code=ReturnCode.INVALID_EXCHANGE)
+        raise ReturnError(_("A difference goes to original or store_credit."), code=ReturnCode.INVALID_EXCHANGE)
     variants = {v.sku: v for v in Variant.objects.filter(sku__in=[s for s, _ in wanted]).select_related("product")}
     unknown = sorted({s for s, _ in wanted} - variants.keys())
     if unknown:
         raise ReturnError(
-            f"Unknown SKU: {', '.join(unknown)}.", code=ReturnCode.INVALID_EXCHANGE, fields={"sku": unknown}
+            _("Unknown SKU: %(value)s.") % {"value": ", ".join(unknown)},
+            code=ReturnCode.INVALID_EXCHANGE,
+            fields={"sku": unknown},
         )
     new_total = sum((money(variants[s].price * q) for s, q in wanted), ZERO)
     credit = min(refund, new_total)
@@ -141,9 +145,10 @@ def _exchange(
     if charged > ZERO:
         if not exchange.card_token:
             raise ReturnError(
-                f"The new items cost {charged} more than the return: take a card payment for the difference.",
+                _("The new items cost %(charged)s more than the return: take a card payment for the difference.")
+                % {"charged": charged},
                 code=ReturnCode.INVALID_EXCHANGE,
-                fields={"card_token": ["Required for the difference."]},
+                fields={"card_token": [_("Required for the difference.")]},
             )
         tenders.append(TenderRequest(method="card", token=exchange.card_token, amount=charged))
     group = GroupRequest(
@@ -258,27 +263,32 @@ def _check_refundable(return_request: ReturnRequest, *, store: Store, method: st
     """Inspected here, not refunded yet, by a method this return allows."""
     if return_request.status in ReturnRequest.DONE_STATUSES:
         raise ReturnError(
-            f"Return {return_request.rma_number} was already {return_request.get_status_display().lower()} "
-            f"({format_money(return_request.refund_total)} by "
-            f"{return_request.get_refund_method_display().lower()}).",
+            _("Return %(rma_number)s was already %(value)s (%(refund_total)s by %(value2)s).")
+            % {
+                "rma_number": return_request.rma_number,
+                "value": return_request.get_status_display().lower(),
+                "refund_total": format_money(return_request.refund_total),
+                "value2": return_request.get_refund_method_display().lower(),
+            },
             code=ReturnCode.ALREADY_REFUNDED,
         )
     if return_request.status != ReturnRequest.Status.INSPECTED:
         raise ReturnError(
-            f"Return {return_request.rma_number} is {return_request.get_status_display().lower()}: receive and "
-            "inspect the goods before refunding.",
+            _("Return %(rma_number)s is %(value)s: receive and inspect the goods before refunding.")
+            % {"rma_number": return_request.rma_number, "value": return_request.get_status_display().lower()},
             code=RetailCode.ILLEGAL_TRANSITION,
         )
     if return_request.store_id != store.pk:
         raise ReturnError(
-            f"Return {return_request.rma_number} was received at {return_request.store.name}; refund it there.",
+            _("Return %(rma_number)s was received at %(name)s; refund it there.")
+            % {"rma_number": return_request.rma_number, "name": return_request.store.name},
             code=RetailCode.WRONG_STORE,
         )
     if method not in ReturnRequest.RefundMethod.values:
         raise ReturnError(
-            "Refund to original, store_credit or exchange.",
+            _("Refund to original, store_credit or exchange."),
             code=ReturnCode.INVALID_REFUND_METHOD,
-            fields={"refund_method": ["Unknown."]},
+            fields={"refund_method": [_("Unknown.")]},
         )
     refused = allowed_refund_methods(
         receiptless=return_request.receiptless, known_shopper=return_request.customer_id is not None
@@ -286,7 +296,7 @@ def _check_refundable(return_request: ReturnRequest, *, store: Store, method: st
     if refused:
         raise ReturnError(refused, code=ReturnCode.INVALID_REFUND_METHOD, fields={"refund_method": [refused]})
     if method == ReturnRequest.RefundMethod.EXCHANGE and exchange is None:
-        raise ReturnError("Say what the shopper takes instead.", code=ReturnCode.INVALID_EXCHANGE)
+        raise ReturnError(_("Say what the shopper takes instead."), code=ReturnCode.INVALID_EXCHANGE)
 
 
 def _lock_payments(return_request: ReturnRequest) -> list[Payment]:
@@ -320,8 +330,15 @@ def _check_cap(return_request: ReturnRequest, payments: list[Payment]) -> None:
     refund, available = return_request.refund_total, _refundable_for_order(return_request.order, payments)
     if refund > available:
         raise ReturnError(
-            f"This return would refund {format_money(refund)}, but only {format_money(available)} "
-            f"of order {return_request.order.number} was paid and not yet given back.",
+            _(
+                "This return would refund %(refund)s, but only %(available)s of order %(number)s was paid and not "
+                "yet given back."
+            )
+            % {
+                "refund": format_money(refund),
+                "available": format_money(available),
+                "number": return_request.order.number,
+            },
             code=ReturnCode.REFUND_EXCEEDS_PAID,
         )
 

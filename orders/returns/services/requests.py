@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from inventory.models import Variant
@@ -75,7 +76,9 @@ def _raise_fields(
 ) -> None:
     if fields:
         messages = next(iter(fields.values()))
-        raise ReturnError(f"{prefix}: {messages[0]}", code=code, fields=fields)
+        raise ReturnError(
+            _("%(prefix)s: %(value)s") % {"prefix": prefix, "value": messages[0]}, code=code, fields=fields
+        )
 
 
 def _receipted_items(order: Order, order_lines: list[OrderLine], lines: list[LineRequest], *, exclude=None):
@@ -132,7 +135,7 @@ def _receipted_items(order: Order, order_lines: list[OrderLine], lines: list[Lin
 
 def _new_return_request(**values) -> ReturnRequest:
     now = timezone.now()
-    for _ in range(5):
+    for _attempt in range(5):
         try:
             with transaction.atomic():
                 return_request = ReturnRequest(
@@ -145,10 +148,12 @@ def _new_return_request(**values) -> ReturnRequest:
                 return return_request
         except IntegrityError as exc:
             if "return_desk_submission_once" in str(exc):
-                raise ReturnError("This return was already submitted.", code=ReturnCode.DUPLICATE_SUBMISSION) from None
+                raise ReturnError(
+                    _("This return was already submitted."), code=ReturnCode.DUPLICATE_SUBMISSION
+                ) from None
             if "rma_number" not in str(exc) and "qr_token" not in str(exc):
                 raise
-    raise ReturnError("Could not allocate an RMA number; try again.", code=ReturnCode.RMA_EXHAUSTED)
+    raise ReturnError(_("Could not allocate an RMA number; try again."), code=ReturnCode.RMA_EXHAUSTED)
 
 
 def verdict_values(verdict) -> dict:
@@ -236,13 +241,18 @@ def open_return(
     """
     if method not in ReturnRequest.Method.values:
         raise ReturnError(
-            "method is in_store or mail.", code=ReturnCode.INVALID_METHOD, fields={"method": ["Unknown."]}
+            _("method is in_store or mail."), code=ReturnCode.INVALID_METHOD, fields={"method": [_("Unknown.")]}
         )
     if channel not in Channel.values:
-        raise ReturnError(f"channel is one of {', '.join(Channel.values)}.", code=ReturnCode.INVALID_RETURN)
+        raise ReturnError(
+            _("channel is one of %(value)s.") % {"value": ", ".join(Channel.values)}, code=ReturnCode.INVALID_RETURN
+        )
     _raise_fields(_check_lines(lines))
     if order.status == Order.Status.CANCELLED:
-        raise ReturnError(f"Order {order.number} was cancelled: nothing to return.", code=ReturnCode.NOT_RETURNABLE)
+        raise ReturnError(
+            _("Order %(number)s was cancelled: nothing to return.") % {"number": order.number},
+            code=ReturnCode.NOT_RETURNABLE,
+        )
     order_lines = order_lines_for(order, lock=True)
     items, held = _receipted_items(order, order_lines, lines)
     rules = current_rules()
@@ -305,9 +315,9 @@ def open_receiptless_return(
 
     if not isinstance(customer, Customer) or customer.erased_at or customer.merged_into_id:
         raise ReturnError(
-            "A return without a receipt needs the shopper's profile or loyalty card.",
+            _("A return without a receipt needs the shopper's profile or loyalty card."),
             code=ReturnCode.RECEIPTLESS_NEEDS_CUSTOMER,
-            fields={"customer": ["Required."]},
+            fields={"customer": [_("Required.")]},
         )
     fields = _check_lines(lines)
     skus = {(line.sku or "").strip() for line in lines}
@@ -374,8 +384,8 @@ def cancel_return(*, return_request: ReturnRequest, actor: User | None = None) -
     return_request = lock_request(return_request)
     if return_request.status != ReturnRequest.Status.REQUESTED:
         raise ReturnError(
-            f"Return {return_request.rma_number} is {return_request.get_status_display().lower()}; only a requested "
-            "return can be cancelled.",
+            _("Return %(rma_number)s is %(value)s; only a requested return can be cancelled.")
+            % {"rma_number": return_request.rma_number, "value": return_request.get_status_display().lower()},
             code=RetailCode.ILLEGAL_TRANSITION,
         )
     now = timezone.now()
@@ -395,20 +405,20 @@ def reject_return(*, return_request: ReturnRequest, store: Store, actor: User, r
     return_request = lock_request(return_request)
     if return_request.status not in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.RECEIVED):
         raise ReturnError(
-            f"Return {return_request.rma_number} is {return_request.get_status_display().lower()}; it can no longer "
-            "be rejected.",
+            _("Return %(rma_number)s is %(value)s; it can no longer be rejected.")
+            % {"rma_number": return_request.rma_number, "value": return_request.get_status_display().lower()},
             code=RetailCode.ILLEGAL_TRANSITION,
         )
     if return_request.store_id and return_request.store_id != store.pk:
         raise ReturnError(
-            f"Return {return_request.rma_number} was received at {return_request.store.name}; only that store can "
-            "reject it.",
+            _("Return %(rma_number)s was received at %(name)s; only that store can reject it.")
+            % {"rma_number": return_request.rma_number, "name": return_request.store.name},
             code=RetailCode.WRONG_STORE,
         )
     reason = (reason or "").strip()
     if not reason:
         raise ReturnError(
-            "Say why the return is rejected.", code=ReturnCode.INVALID_RETURN, fields={"reason": ["Required."]}
+            _("Say why the return is rejected."), code=ReturnCode.INVALID_RETURN, fields={"reason": [_("Required.")]}
         )
     now = timezone.now()
     return_request.status, return_request.closed_at, return_request.updated_at = ReturnRequest.Status.REJECTED, now, now
