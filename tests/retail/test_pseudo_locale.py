@@ -3,10 +3,14 @@ pseudo-locale that writes every translated message as ⟦message⟧, and any vis
 and the title, placeholder, aria-label and alt attributes) outside ⟦ ⟧ fails the test, but for the
 page's data (names, codes, numbers) which no catalog translates.
 
-The tests below are the allow-list: a page joins once every word of it is marked for translation
-(so far: sign-in, dashboard with its tiles, language, customer search and type-ahead, stock lookup;
-not yet: the clienteling screen, pick-ups queue, returns desk, counts, transfers, insights); the
-Italian and Polish catalogs then translate them all (tests/retail/test_catalogs.py).
+The tests here and in test_pseudo_locale_pages.py, test_pseudo_locale_messages.py,
+test_pseudo_locale_errors.py and tests/orders/test_pseudo_locale_pages.py are the allow-list: a page
+joins once every word of it is marked for translation (so far: sign-in, dashboard with its tiles,
+language, customer search and type-ahead, stock lookup, pick-ups queue, returns desk, the clienteling
+screen with every panel, the sell page, the counter; every shopper message; API errors; not yet: the
+returns detail and receipts, order detail and receipt, pick list, counts, transfers, client book, new
+customer, gift cards, insights, the admin's own pages); the Italian and Polish catalogs then translate
+them all (tests/retail/test_catalogs.py).
 """
 
 import gettext as gettext_module
