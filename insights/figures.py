@@ -202,6 +202,7 @@ FIGURES: dict[str, Figure] = {
                 "currency",
                 "rate",
                 "lines",
+                "shipping_charges",
                 "net",
                 "tax",
                 "gross",

@@ -7,7 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from insights.filters import Period
+from insights.selectors import tax_by_market
 from inventory import services as inventory
 from orders.models import Fulfillment, Order, Payment, ShippingMethod
 from orders.returns.models import ReturnPolicy, ReturnRequest, ShippingRefund
@@ -146,3 +149,44 @@ def test_the_database_refuses_a_second_return_refunding_the_shipping(
     twin.pk, twin.rma_number, twin.qr_token, twin.submission_key = None, "RMA-TWIN-0001", "twin", ""
     with pytest.raises(IntegrityError), transaction.atomic():
         twin.save()
+
+
+def test_where_tax_is_added_on_top_the_whole_order_back_refunds_the_shipping_with_its_tax(
+    policy, italy, shipped_with_charge, shirt, store, associate
+):
+    # given Italy priced without tax: the 7.90 express pays 1.74 of tax on top
+    italy.prices_include_tax = False
+    save_market(market=italy, actor=None)
+    order = shipped_with_charge([("SHIRT-M", 1)])
+    assert (order.shipping_total, order.shipping_tax, order.shipping_paid) == (
+        Decimal("7.90"),
+        Decimal("1.74"),
+        Decimal("9.64"),
+    )
+
+    # when the shirt comes back
+    back = give_back(order, store, associate, [("SHIRT-M", 1)])
+
+    # then everything paid is back: the shirt with its tax and the shipping with its tax
+    assert (back.shipping_refund, back.shipping_tax) == (Decimal("9.64"), Decimal("1.74"))
+    assert back.refund_total == order.total
+    assert return_tax(back) == sum(line.tax_amount for line in order.lines.all()) + order.shipping_tax
+
+
+def test_the_tax_report_counts_the_shipping_and_its_refund(policy, shipped_with_charge, shirt, store, associate):
+    # given a shipped order whose shirt then comes back, the shipping with it
+    order = shipped_with_charge([("SHIRT-M", 1)])
+    today = timezone.localdate()
+    (before,) = tax_by_market(Period(start=today, end=today))
+    back = give_back(order, store, associate, [("SHIRT-M", 1)])
+
+    # when
+    (row,) = tax_by_market(Period(start=today, end=today))
+
+    # then the charge is in its rate's row, and its refund counted against it
+    line = order.lines.get()
+    assert (before["lines"], before["shipping_charges"]) == (1, 1)
+    assert before["tax"] == line.tax_amount + order.shipping_tax
+    assert before["gross"] == order.total
+    assert (row["returned_gross"], row["returned_tax"]) == (back.refund_total, return_tax(back))
+    assert row["tax_due"] == Decimal("0.00")
