@@ -12,18 +12,19 @@ def copy_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[S
 
     Bypasses save(), signals and validation: builders make data that is valid by construction.
     Primary keys come from the table's sequence unless "id" is one of the fields. dicts and
-    lists go to JSON columns. A NOT NULL field left out gets its model default (a constant one):
-    COPY fills only database defaults, and Django's `default=` is not one, so a field added to a
-    model later would otherwise break every build. Returns the number of rows written.
+    lists go to JSON columns. A NOT NULL field left out gets what save() would give it (its constant
+    `default=`, "" for a text field without one): COPY fills only database defaults, so a field added
+    to a model later would otherwise break every build. Returns the number of rows written.
     """
     opts = model._meta
     columns = [opts.get_field(name).column for name in fields]
-    defaults = [
-        (f.column, f.get_default())
-        for f in opts.concrete_fields
-        if f.name not in fields and not f.primary_key and not f.null and f.has_default() and not callable(f.default)
-        and f.db_default is models.NOT_PROVIDED
+    left_out = [
+        f for f in opts.concrete_fields
+        if f.name not in fields and not f.primary_key and not f.null and not (f.has_default() and callable(f.default))
+        and f.db_default is models.NOT_PROVIDED and not f.generated
     ]  # fmt: skip
+    defaults = [(f.column, f.get_default()) for f in left_out]
+    defaults = [(column, value) for column, value in defaults if value is not None]
     columns += [column for column, _ in defaults]
     constants = [value for _, value in defaults]
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
