@@ -4,8 +4,8 @@ with to a country at their price, and the charge checkout puts on a ship-to-home
 The price of a method for a parcel is orders.shipping's (no database); here are the rows around it.
 Checkout's rules:
 - A ship-to-home order placed by the shopper's own client (app, web, kiosk) names a method when its
-  destination has any (`shipping_method_required`); an associate's order without one ships free
-  (staff decide: an exchange, a goodwill gesture).
+  destination has any in the order's currency (`shipping_method_required`); an associate's order
+  without one ships free (staff decide: an exchange, a goodwill gesture).
 - The method is active, of an active market that covers the address's country, priced in the
   order's currency, and prices this parcel (`shipping_method_unknown` / `_unavailable` with `reason`).
 - The free-from threshold counts the shipped goods after their share of the order's discounts.
@@ -265,13 +265,15 @@ def choose_shipping(
     if method_id is None:
         if not lines or not Channel(channel).online:
             return None
-        if ShippingMethod.objects.filter(is_active=True, market__is_active=True).filter(_to_country(country)).exists():
+        # methods in another currency than the order's cannot be chosen (shipping_options leaves them out)
+        offered = ShippingMethod.objects.filter(is_active=True, market__is_active=True, market__currency=currency)
+        if offered.filter(_to_country(country)).exists():
             raise OrderError(
                 _("Choose how the order is shipped: list the shipping methods for your cart and country."),
                 code=OrderCode.SHIPPING_METHOD_REQUIRED,
                 fields={"shipping_method": [_("Required for ship-to-home lines.")]},
             )
-        return None  # the destination has no methods set up: shipping is not charged
+        return None  # no method set up for the destination in this currency: shipping is not charged
     if isinstance(method_id, bool) or not isinstance(method_id, int) or not 0 < method_id < 2**31:
         raise OrderError(
             _("The shipping method is the id of one listed for your cart."),

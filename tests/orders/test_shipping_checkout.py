@@ -260,7 +260,7 @@ def test_a_method_for_a_pickup_order_is_refused(signed_in, standard, shirt):
 def test_a_shopper_shipping_where_methods_exist_must_choose_one(signed_in, standard, shirt):
     response = checkout(signed_in, [(shirt.sku, 1)])
     assert (response.status_code, response.json()["code"]) == (400, "shipping_method_required")
-    # where the chain has no methods set up, shipping is not charged (as before shipping methods)
+    # where the chain has no methods set up (or none in the order's currency), shipping is not charged
     response = checkout(signed_in, [(shirt.sku, 1)], address={**ROME, "country": "FR"})
     assert response.status_code == 201
     assert (response.json()["shipping"], response.json()["total"]) == (None, "30.00")
@@ -341,3 +341,13 @@ def test_where_prices_exclude_tax_the_shippings_tax_is_added_on_top_with_the_lin
     assert (body["tax_added"], body["tax"], body["total"]) == ("7.68", "7.68", "42.58")
     assert order.shipping_paid == Decimal("5.98")
     assert Payment.objects.get(order=order).amount == Decimal("42.58")
+
+
+def test_methods_in_another_currency_neither_list_nor_are_required(signed_in, italy, standard, shirt):
+    # given the Italian market priced in another currency than the orders' (EUR)
+    Market.objects.filter(pk=italy.pk).update(currency="CHF")
+    fill_cart(signed_in, [(shirt.sku, 1)])
+    assert signed_in.get("/api/v1/me/cart/shipping-methods/?country=IT").json()["methods"] == []
+    assert checkout(signed_in, [(shirt.sku, 1)]).status_code == 201
+    refused = checkout(signed_in, [(shirt.sku, 1)], method=standard.pk).json()
+    assert (refused["code"], refused["reason"]) == ("shipping_method_unavailable", "other_currency")
