@@ -10,8 +10,8 @@ fake ones would let shoppers "return" history and skew pick-up and returns figur
 
 The file is streamed twice and never held in memory: pass 1 checks every row and resolves the
 customers and stores it names in bulk, chunk by chunk (errors are "line N: ..."); only when the
-whole file is clean, pass 2 writes it in batches inside one transaction (one INSERT ... SELECT
-unnest(...) ON CONFLICT DO NOTHING RETURNING per batch, like event ingestion).
+whole file is clean, pass 2 writes it in batches inside one transaction (one statement per batch,
+the idempotency keys first ON CONFLICT DO NOTHING, like event ingestion).
 """
 
 import hashlib
@@ -34,6 +34,7 @@ from customers.models import Customer, CustomerIdentity, Interaction, PurchasedI
 from customers.models.loyalty import LoyaltyAccount, LoyaltyTier
 from customers.normalise import normalise_card, normalise_email
 from customers.services.profiles import live_profile
+from customers.services.timeline import INSERT_INTERACTIONS_SQL
 from retail.domain.channel import Channel
 from retail.domain.money import is_whole_minor_units, money
 from retail.models import AuditEvent, Store, User
@@ -272,14 +273,6 @@ def _interaction_values(txn: _Txn) -> tuple[str, dict]:
     return subject, {"order_number": number, "total": amount, "currency": txn.currency, "lines": [line]}
 
 
-_INSERT_INTERACTIONS = """
-    INSERT INTO customers_interaction
-        (customer_id, channel, kind, occurred_at, store_id, subject, data, source, external_id, recorded_at)
-    SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::timestamptz[], %s::bigint[],
-                         %s::varchar[], %s::jsonb[], %s::varchar[], %s::varchar[], %s::timestamptz[])
-    ON CONFLICT (source, external_id) DO NOTHING
-    RETURNING id, external_id
-"""
 _INSERT_ITEMS = """
     INSERT INTO customers_purchaseditem
         (customer_id, interaction_id, sku, category, size, quantity, amount, channel, occurred_at)
@@ -301,8 +294,8 @@ def _write(chunk: list[_Txn], customers: dict, stores: dict, report: ImportRepor
         ), strict=True):  # fmt: skip
             column.append(value)
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_INTERACTIONS, columns)
-        inserted = {external_id: pk for pk, external_id in cursor.fetchall()}
+        cursor.execute(INSERT_INTERACTIONS_SQL, columns)
+        inserted = {external_id: pk for pk, _, external_id in cursor.fetchall()}
         fresh = [t for t in chunk if t.external_id in inserted]
         if fresh:
             cursor.execute(

@@ -19,6 +19,7 @@ from customers.models import (
     CustomerIdentity,
     CustomerList,
     Interaction,
+    InteractionKey,
     ListItem,
     LoyaltyAccount,
     LoyaltyTier,
@@ -432,6 +433,10 @@ def seed_customers(ctx: SeedContext) -> None:
             )
             baskets.append((row, lines))
     copy_models(interactions)
+    InteractionKey.objects.bulk_create(
+        InteractionKey(source=i.source, external_id=i.external_id, interaction_id=i.pk, occurred_at=i.occurred_at)
+        for i in interactions
+    )
     items = [
         PurchasedItem(
             customer=row.customer,

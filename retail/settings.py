@@ -243,6 +243,7 @@ CELERY_BEAT_SCHEDULE = {
     "customers-expire-points": {"task": "customers.tasks.expire_inactive_points", "schedule": 86400.0},
     "customers-expire-gift-cards": {"task": "customers.tasks.expire_gift_cards", "schedule": 86400.0},
     "customers-recalculate-tiers": {"task": "customers.tasks.recalculate_tiers", "schedule": 86400.0},
+    "customers-timeline-partitions": {"task": "customers.tasks.create_timeline_partitions", "schedule": 86400.0},
     "insights-stock-summary": {"task": "insights.tasks.refresh_stock_summary", "schedule": 300.0},
     "insights-sales-days": {"task": "insights.tasks.refresh_sales_days", "schedule": 300.0},
     "webhooks-sweep": {"task": "webhooks.tasks.sweep_webhooks", "schedule": 30.0},

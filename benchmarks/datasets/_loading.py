@@ -17,7 +17,8 @@ from django.db import connection, models
 def _definitions(cursor, table: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     cursor.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-        " WHERE conrelid = %s::regclass AND contype IN ('f', 'u') ORDER BY contype DESC, conname",
+        # conparentid = 0: a partitioned table's own constraints, not the copies PostgreSQL keeps per partition
+        " WHERE conrelid = %s::regclass AND contype IN ('f', 'u') AND conparentid = 0 ORDER BY contype DESC, conname",
         [table],
     )
     constraints = cursor.fetchall()
@@ -28,7 +29,8 @@ def _definitions(cursor, table: str) -> tuple[list[tuple[str, str]], list[tuple[
         " ORDER BY c.relname",
         [table],
     )
-    return constraints, cursor.fetchall()
+    # a partitioned table's index reads "ON ONLY t" (the parent alone): re-created, it must cover the partitions
+    return constraints, [(name, definition.replace(" ON ONLY ", " ON ", 1)) for name, definition in cursor.fetchall()]
 
 
 @contextmanager
@@ -75,3 +77,15 @@ def next_id(model: type[models.Model]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{model._meta.db_table}"')  # noqa: S608 — a table name
         return cursor.fetchone()[0]
+
+
+def key_interactions(first_id: int) -> int:
+    """The idempotency keys (customers_interactionkey) of the interactions COPYed from `first_id` on:
+    the application writes the key first; a COPY writes the rows, then their keys in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO customers_interactionkey (source, external_id, interaction_id, occurred_at)"
+            " SELECT source, external_id, id, occurred_at FROM customers_interaction WHERE id >= %s",
+            [first_id],
+        )
+        return cursor.rowcount

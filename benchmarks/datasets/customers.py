@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from benchmarks.bulk import analyze, copy_rows
 from benchmarks.context import DatasetContext
-from benchmarks.datasets._loading import indexes_after_load, next_id, reset_sequences
+from benchmarks.datasets._loading import indexes_after_load, key_interactions, next_id, reset_sequences
 from benchmarks.registry import dataset
 from customers.models import (
     Consent,
@@ -27,6 +27,7 @@ from customers.models import (
     CustomerIdentity,
     CustomerList,
     Interaction,
+    InteractionKey,
     ListItem,
     LoyaltyAccount,
     LoyaltyTier,
@@ -38,6 +39,7 @@ from customers.models import (
     StoreCreditEntry,
     Task,
 )
+from customers.partitions import ensure_partitions
 from customers.seed import FIRST, LAST, NOTE_TEXTS, TIERS, WEB_SEARCHES
 from inventory.models import Variant
 from retail.models import Store, StoreMembership
@@ -337,7 +339,9 @@ def build(ctx: DatasetContext) -> None:
             if "app" in channels and rng.random() < 0.45:
                 yield cid, "push", True, created, "app"
 
-    with indexes_after_load(Customer, CustomerIdentity, Consent, Interaction):
+    first_interaction = next_id(Interaction)
+    ensure_partitions(since=horizon)  # interactions start there: a month each, not the `before` catch-all
+    with indexes_after_load(Customer, CustomerIdentity, Consent, Interaction, InteractionKey):
         copy_rows(
             Customer,
             [
@@ -359,10 +363,11 @@ def build(ctx: DatasetContext) -> None:
             ],
             _interactions(rng, plans, first_id, total, stores, associate_of, skus, horizon),
         )
+        key_interactions(first_interaction)
     reset_sequences(Customer)
     _loyalty(rng, plans, first_id, now)
     _clienteling(rng, plans, first_id, now, associate_of, variant_ids)
-    analyze(Customer, CustomerIdentity, Consent, Interaction, LoyaltyAccount, PointsEntry)
+    analyze(Customer, CustomerIdentity, Consent, Interaction, InteractionKey, LoyaltyAccount, PointsEntry)
     analyze(Note, Task, CustomerList, ListItem, OfferAssignment, StoreCreditAccount, StoreCreditEntry)
     ctx.log(f"  {n} customers, {identities} identities, {consents} consents, {written} interactions")
 

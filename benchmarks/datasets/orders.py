@@ -28,9 +28,10 @@ from django.utils import timezone
 
 from benchmarks.bulk import analyze, copy_rows
 from benchmarks.context import DatasetContext
-from benchmarks.datasets._loading import indexes_after_load, next_id, reset_sequences
+from benchmarks.datasets._loading import indexes_after_load, key_interactions, next_id, reset_sequences
 from benchmarks.registry import dataset
-from customers.models import Customer, Interaction, PurchasedItem
+from customers.models import Customer, Interaction, InteractionKey, PurchasedItem
+from customers.partitions import ensure_partitions
 from inventory.models import Reservation, StockLevel, Variant
 from orders.models import Fulfillment, Order, OrderLine, Payment, StatusChange
 from orders.numbers import ALPHABET
@@ -192,7 +193,8 @@ def build(ctx: DatasetContext) -> None:
         p.lines = _lines(rng, catalog, rng.choice((1, 1, 1, 2, 2, 3, 4)))
         return p
 
-    with indexes_after_load(Order, Fulfillment, OrderLine, Payment, PurchasedItem, StatusChange):
+    ensure_partitions(since=now - timedelta(days=DAYS))  # a month each, not `before`
+    with indexes_after_load(Order, Fulfillment, OrderLine, Payment, PurchasedItem, StatusChange, InteractionKey):
         written = lines = purchases = 0
         next_interaction = first_interaction
         for start in range(0, n, CHUNK):
@@ -236,9 +238,21 @@ def build(ctx: DatasetContext) -> None:
                 )
             written += len(plans)
             ctx.log(f"  {written}/{n} orders")
+        key_interactions(first_interaction)
     _hold_reserved_stock()
     reset_sequences(Order, Fulfillment, Interaction)
-    analyze(Order, Fulfillment, OrderLine, Payment, StatusChange, Reservation, StockLevel, Interaction, PurchasedItem)
+    analyze(
+        Order,
+        Fulfillment,
+        OrderLine,
+        Payment,
+        StatusChange,
+        Reservation,
+        StockLevel,
+        Interaction,
+        InteractionKey,
+        PurchasedItem,
+    )
     ctx.log(f"  {n} orders ({open_total} open pick-ups), {lines} lines, {purchases} purchased items")
 
 

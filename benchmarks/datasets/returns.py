@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from benchmarks.bulk import analyze, copy_rows
 from benchmarks.context import DatasetContext
-from benchmarks.datasets._loading import next_id, reset_sequences
+from benchmarks.datasets._loading import key_interactions, next_id, reset_sequences
 from benchmarks.registry import dataset
 from customers.models import Interaction, PurchasedItem, StoreCreditAccount, StoreCreditEntry
 from orders.models import Payment
@@ -165,6 +165,7 @@ def build(ctx: DatasetContext) -> None:
         ],
         (row[:12] for row in timeline),
     )
+    key_interactions(first_interaction)
     copy_rows(
         PurchasedItem,
         ["customer", "interaction", "sku", "category", "size", "quantity", "amount", "channel", "occurred_at"],

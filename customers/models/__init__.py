@@ -11,7 +11,7 @@ from customers.models.loyalty import (
     StoreCreditEntry,
 )
 from customers.models.profiles import Consent, Customer, CustomerIdentity, CustomerMerge, SearchName, Tag
-from customers.models.timeline import Channel, Interaction, PurchasedItem
+from customers.models.timeline import Channel, Interaction, InteractionKey, PurchasedItem
 from customers.models.wallet import PayCode
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "GiftCard",
     "GiftCardEntry",
     "Interaction",
+    "InteractionKey",
     "ListItem",
     "LoyaltyAccount",
     "LoyaltyTier",

@@ -11,7 +11,9 @@ class Interaction(models.Model):
     """One thing a shopper did or was told, on one channel: the timeline of the clienteling screen.
 
     Idempotent by (source, external_id): a client, the POS or the orders app re-sending the same
-    event does not add it twice. A purchase carries in `data`:
+    event does not add it twice (kept by `InteractionKey`: the table is partitioned by month of
+    `occurred_at`, customers/partitions.py, and its primary key is (id, occurred_at) in the
+    database). A purchase carries in `data`:
         {"order_number": "W-1001", "total": "59.90", "currency": "EUR",
          "lines": [{"sku": "TSH-BLU-M", "qty": 1, "amount": "29.95", "category": "tops", "size": "M"}]}
     and its lines are copied into `PurchasedItem` rows for tiers and recommendations.
@@ -49,9 +51,6 @@ class Interaction(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["source", "external_id"], name="interaction_source_external_unique"),
-        ]
         indexes = [
             models.Index(fields=["customer", "-occurred_at", "-id"], name="interaction_timeline_idx"),
             models.Index(fields=["customer", "channel", "-occurred_at", "-id"], name="interaction_channel_idx"),
@@ -64,11 +63,14 @@ class Interaction(models.Model):
 class PurchasedItem(models.Model):
     """A purchase line (or a returned one, negative) taken from a purchase/return interaction.
 
-    Rolling spend for tiers and "bought together" recommendations read these rows.
+    Rolling spend for tiers and "bought together" recommendations read these rows. Partitioned by
+    month like the interactions, `occurred_at` being its interaction's.
     """
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="purchased_items")
-    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="items")
+    # db_constraint=False: the database's foreign key is (interaction_id, occurred_at), the
+    # interaction's partition key included (migration customers 0013)
+    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="items", db_constraint=False)
     sku = models.CharField(max_length=64)
     category = models.CharField(max_length=60, blank=True)
     size = models.CharField(max_length=20, blank=True)
@@ -88,3 +90,22 @@ class PurchasedItem(models.Model):
 
     def __str__(self):
         return f"{self.quantity} x {self.sku}"
+
+
+class InteractionKey(models.Model):
+    """The (source, external_id) of every interaction: the idempotency of the timeline.
+
+    A partitioned table cannot hold a unique constraint without its partition key, so the key lives
+    here, inserted first (ON CONFLICT DO NOTHING) in the transaction that writes the interaction:
+    a conflict means the event was recorded already (customers.services.timeline.claim_keys).
+    The database points it at its interaction by (interaction_id, occurred_at), ON DELETE CASCADE.
+    """
+
+    pk = models.CompositePrimaryKey("source", "external_id")
+    source = models.CharField(max_length=40)
+    external_id = models.CharField(max_length=100)
+    interaction_id = models.BigIntegerField()
+    occurred_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.source}:{self.external_id}"

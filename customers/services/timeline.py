@@ -8,11 +8,12 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.errors import CustomerCode, CustomerError
-from customers.models import Channel, Customer, Interaction, PurchasedItem
+from customers.models import Channel, Customer, Interaction, InteractionKey, PurchasedItem
 from customers.services._common import update_rows
 from customers.services.loyalty import recalculate_tier
 from customers.services.profiles import live_profile, resolve_customer
@@ -74,6 +75,38 @@ def _note_channel(customer: Customer, channel: str, occurred_at: datetime) -> No
         Customer.objects.filter(pk=customer.pk).update(**updates)
 
 
+_CLAIM_KEYS_SQL = """
+    INSERT INTO customers_interactionkey (source, external_id, interaction_id, occurred_at)
+    SELECT k.source, k.external_id, nextval('customers_interaction_id_seq'), k.occurred_at
+    FROM unnest(%s::varchar[], %s::varchar[], %s::timestamptz[]) AS k(source, external_id, occurred_at)
+    ON CONFLICT DO NOTHING
+    RETURNING source, external_id, interaction_id
+"""
+
+
+def claim_keys(keys: list[tuple[str, str, datetime]]) -> dict[tuple[str, str], int]:
+    """Claim (source, external_id, occurred_at) keys for interactions about to be written in this
+    transaction; returns {(source, external_id): the id the interaction must take} for the new ones.
+
+    A key missing from the answer is taken: its event is recorded already (a concurrent writer of
+    the same key is waited for: its commit makes this a conflict, its rollback a claim). The key
+    table's foreign key (deferred to the commit) holds the interaction to that id and date.
+    """
+    if not keys:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_KEYS_SQL, [list(column) for column in zip(*keys, strict=True)])
+        return {(source, external_id): pk for source, external_id, pk in cursor.fetchall()}
+
+
+def recorded_interaction(*, source: str, external_id: str) -> Interaction | None:
+    """The interaction recorded under (source, external_id): one query, pruned to its month."""
+    key = InteractionKey.objects.filter(source=source, external_id=external_id)
+    return Interaction.objects.filter(
+        id=Subquery(key.values("interaction_id")[:1]), occurred_at=Subquery(key.values("occurred_at")[:1])
+    ).first()
+
+
 @transaction.atomic
 def record_interaction(
     *,
@@ -110,10 +143,7 @@ def record_interaction(
 
     customer = live_profile(customer)
     data = data or {}
-    external_id = external_id or uuid.uuid4().hex
-    existing = Interaction.objects.filter(source=source, external_id=external_id).first()
-    if existing is not None:
-        return existing
+    source, external_id = source[:40], (external_id or uuid.uuid4().hex)[:100]
     lines = _purchase_lines(data) if kind in LINE_KINDS else []
     occurred_at = occurred_at or timezone.now()
     interaction = Interaction(
@@ -125,18 +155,18 @@ def record_interaction(
         associate=associate,
         subject=subject[:200],
         data=data,
-        source=source[:40],
-        external_id=external_id[:100],
+        source=source,
+        external_id=external_id,
         recorded_at=timezone.now(),
     )
     # Field checks only: customer, store and associate are instances just read (a `SELECT 1` each
     # through full_clean on the returns desk's hot path), and the database keeps the foreign keys.
     interaction.full_clean(exclude=["customer", "store", "associate"], validate_constraints=False)
-    try:
-        with transaction.atomic():
-            interaction.save()
-    except IntegrityError:  # the same event written concurrently: the first one stands
-        return Interaction.objects.get(source=interaction.source, external_id=interaction.external_id)
+    claimed = claim_keys([(source, external_id, occurred_at)])
+    if not claimed:  # recorded already, or just now by a concurrent transaction (which we waited for)
+        return recorded_interaction(source=source, external_id=external_id)
+    interaction.pk = claimed[(source, external_id)]
+    interaction.save(force_insert=True)
     if lines:
         sign = LINE_KINDS[kind]
         PurchasedItem.objects.bulk_create(
@@ -177,7 +207,7 @@ def record_purchases(purchases: list[Purchase]) -> list[Interaction]:
     """Many purchases on their timelines in three statements (interactions, items, profiles).
 
     For callers that write fresh, already-validated purchases (a till's receipts under new order
-    numbers, whose (source, external_id) cannot exist yet: the unique constraint still guards it).
+    numbers, whose (source, external_id) cannot exist yet: IntegrityError if one does).
     Unlike `record_interaction` the loyalty tier is not recalculated here: the caller books the
     spend (customers.services.loyalty.post_purchase_points). Lines are read as for
     `record_interaction`; a malformed line raises CustomerError.
@@ -186,11 +216,16 @@ def record_purchases(purchases: list[Purchase]) -> list[Interaction]:
         return []
     now = timezone.now()
     lines = [_purchase_lines(p.data) for p in purchases]
+    keys = [(p.source[:40], p.external_id[:100], p.occurred_at) for p in purchases]
+    claimed = claim_keys(keys)
+    if len(claimed) != len(keys):
+        taken = sorted(f"{s}:{e}" for s, e, _ in keys if (s, e) not in claimed)
+        raise IntegrityError(f"Interactions recorded already: {', '.join(taken[:5])}")
     interactions = Interaction.objects.bulk_create(
-        Interaction(customer=p.customer, channel=p.channel, kind=Interaction.Kind.PURCHASE, occurred_at=p.occurred_at,
-                    store=p.store, subject=p.subject[:200], data=p.data, source=p.source[:40],
-                    external_id=p.external_id[:100], recorded_at=now)
-        for p in purchases
+        Interaction(id=claimed[key[:2]], customer=p.customer, channel=p.channel, kind=Interaction.Kind.PURCHASE,
+                    occurred_at=p.occurred_at, store=p.store, subject=p.subject[:200], data=p.data, source=key[0],
+                    external_id=key[1], recorded_at=now)
+        for p, key in zip(purchases, keys, strict=True)
     )  # fmt: skip
     PurchasedItem.objects.bulk_create(
         PurchasedItem(customer=p.customer, interaction=interaction, sku=line["sku"], category=line["category"],
@@ -353,21 +388,33 @@ def ingest_events(*, events: list[ClientEvent], customer: Customer | None = None
     return result
 
 
-_INSERT_EVENTS_SQL = """
+# The keys first (ON CONFLICT DO NOTHING), then the interactions whose key this statement claimed,
+# under the id it drew: one statement, and a re-sent event is skipped without an error.
+INSERT_INTERACTIONS_SQL = """
+    WITH given AS (
+        SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::timestamptz[], %s::bigint[],
+                             %s::varchar[], %s::jsonb[], %s::varchar[], %s::varchar[], %s::timestamptz[])
+            AS g(customer_id, channel, kind, occurred_at, store_id, subject, data, source, external_id, recorded_at)
+    ), claimed AS (
+        INSERT INTO customers_interactionkey (source, external_id, interaction_id, occurred_at)
+        SELECT source, external_id, nextval('customers_interaction_id_seq'), occurred_at FROM given
+        ON CONFLICT DO NOTHING
+        RETURNING source, external_id, interaction_id
+    )
     INSERT INTO customers_interaction
-        (customer_id, channel, kind, occurred_at, store_id, subject, data, source, external_id, recorded_at)
-    SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::timestamptz[], %s::bigint[],
-                         %s::varchar[], %s::jsonb[], %s::varchar[], %s::varchar[], %s::timestamptz[])
-    ON CONFLICT (source, external_id) DO NOTHING
-    RETURNING source, external_id
+        (id, customer_id, channel, kind, occurred_at, store_id, subject, data, source, external_id, recorded_at)
+    SELECT c.interaction_id, g.customer_id, g.channel, g.kind, g.occurred_at, g.store_id, g.subject, g.data,
+           g.source, g.external_id, g.recorded_at
+    FROM given g JOIN claimed c USING (source, external_id)
+    RETURNING id, source, external_id
 """
 
 
 def _insert_events(rows: list, *, now: datetime, stores: dict) -> set[tuple[str, str]]:
     """Insert the batch, skipping (source, external_id) already stored; returns the keys inserted.
 
-    On PostgreSQL one INSERT ... SELECT unnest(...) ON CONFLICT DO NOTHING RETURNING does the insert
-    and tells which rows were new: no per-row model objects, no separate existence query (this is
+    One statement (INSERT_INTERACTIONS_SQL: the keys ON CONFLICT DO NOTHING, then the rows) does the
+    insert and tells which rows were new: no per-row model objects, no separate existence query (this is
     the hot path of event ingestion).
     """
     if not rows:
@@ -393,5 +440,5 @@ def _insert_events(rows: list, *, now: datetime, stores: dict) -> set[tuple[str,
         )
     )
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_EVENTS_SQL, [list(column) for column in columns])
-        return {(source, external_id) for source, external_id in cursor.fetchall()}
+        cursor.execute(INSERT_INTERACTIONS_SQL, [list(column) for column in columns])
+        return {(source, external_id) for _, source, external_id in cursor.fetchall()}
