@@ -291,11 +291,13 @@ def _seed_carts(ctx: SeedContext) -> int:
 def _seed_open_pickups(ctx: SeedContext, stores: list[Store]) -> int:
 
     rng, now = ctx.rng, timezone.now()
-    customers = list(Customer.objects.live().filter(email__gt="").order_by("pk")[:400])
+    customers = list(Customer.objects.live().filter(email__gt="").select_related("home_store").order_by("pk")[:400])
     if not customers:
         return 0
     made = 0
     for store in [s for s in stores if s.kind == Store.Kind.STORE and s.pickup_enabled]:
+        # the store's own market's shoppers collect there (a Warsaw queue of Polish names)
+        local = [c for c in customers if c.home_store_id and c.home_store.market_id == store.market_id] or customers
         member = StoreMembership.objects.select_related("user").filter(store=store).order_by("role", "pk").first()
         if member is None:
             continue
@@ -309,7 +311,7 @@ def _seed_open_pickups(ctx: SeedContext, stores: list[Store]) -> int:
         if len(skus) < 3:
             continue
         for state in OPEN_PLAN:
-            customer = rng.choice(customers)
+            customer = rng.choice(local)
             lines = [(sku, 1) for sku in rng.sample(skus, k=rng.randint(1, 3))]
             kind = "curbside" if state.startswith("curbside") else "pickup"
             token = f"tok_{rng.choice(BRANDS)}_{rng.randrange(10000):04d}"
