@@ -209,7 +209,8 @@ def preview_return(
     """
 
     rules = current_rules()
-    today = local_date(return_request.created_at) if return_request is not None else timezone.localdate()
+    started = return_request.created_at if return_request is not None else timezone.now()
+    today = local_date(started, order)  # the selling store's days
     exclude = return_request.pk if return_request is not None else None
     items: list[Item] = []
     offer = None

@@ -27,6 +27,7 @@ from orders.returns.policy import (
 )
 from retail.domain.money import Money, allocate, money, unit_share
 from retail.domain.tax import LineTax, reverse_units
+from retail.selectors import store_zone
 
 ZERO = Decimal("0.00")
 DELIVERED = (Fulfillment.Status.COLLECTED, Fulfillment.Status.SHIPPED)
@@ -42,8 +43,14 @@ def current_rules() -> Rules:
     return Rules.from_policy(ReturnPolicy.objects.current())
 
 
-def local_date(moment) -> date:
-    return timezone.localtime(moment).date()
+def local_date(moment, order: Order | None = None) -> date:
+    """`moment`'s day on the clock of the store that sold `order` (a return window is counted in its
+    days), else on the current clock. Its store read with the order costs nothing; else the cached
+    zones of the stores answer."""
+    if order is None:
+        return timezone.localtime(moment).date()
+    zone = order.store.zone if Order.store.is_cached(order) else store_zone(order.store_id)
+    return timezone.localtime(moment, zone).date()
 
 
 @dataclass
@@ -131,7 +138,7 @@ def line_facts(item: Item, *, order: Order | None, today: date) -> LineFacts:
         paid=item.paid,
         today=today,
         channel=order.channel if order is not None else "",
-        bought_on=local_date(order.placed_at) if order is not None else None,
+        bought_on=local_date(order.placed_at, order) if order is not None else None,
         final_sale=product.final_sale,
         product_window_days=product.return_window_days,
         category_window_days=window,

@@ -93,7 +93,7 @@ def judge(context: ReturnContext) -> ReturnContext:
         items,
         rules=rules,
         order=return_request.order,
-        today=local_date(return_request.created_at),
+        today=local_date(return_request.created_at, return_request.order),
         method=return_request.method,
         customer=return_request.customer,
         offer=offer,

@@ -20,6 +20,7 @@ from orders.returns.services.facts import (
     Item,
     current_rules,
     judge_items,
+    local_date,
     order_lines_for,
     price_receipted,
     price_receiptless,
@@ -261,7 +262,8 @@ def open_return(
     for item in items:
         returning[item.order_line.pk] = returning.get(item.order_line.pk, 0) + item.quantity
     shipping = shipping_facts(order, order_lines, returning=returning, done=held)  # an estimate until refunded
-    verdict = judge_items(items, rules=rules, order=order, today=timezone.localdate(), method=method, shipping=shipping)
+    today = local_date(timezone.now(), order)  # the window in the selling store's days
+    verdict = judge_items(items, rules=rules, order=order, today=today, method=method, shipping=shipping)
     return_request = _new_return_request(
         order=order,
         customer=order.customer,
