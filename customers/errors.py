@@ -22,6 +22,11 @@ class CustomerCode(ErrorCode):
     INVALID_CURSOR = "invalid_cursor", 400, "That page does not exist; start from the first page."
     INSUFFICIENT_POINTS = "insufficient_points", 409, "The points balance is lower than asked for."
     INSUFFICIENT_STORE_CREDIT = "insufficient_store_credit", 409, "The store credit balance is lower than asked for."
+    STORE_CREDIT_WRONG_CURRENCY = (
+        "store_credit_wrong_currency",
+        409,
+        "The shopper's store credit is in another currency than the sale or refund.",
+    )
     ALREADY_REDEEMED = "already_redeemed", 409, "Points were already redeemed for this reference."
     ALREADY_SPENT = "already_spent", 409, "Store credit was already spent for this reference."
     GIFT_CARD_NOT_FOUND = (

@@ -21,6 +21,13 @@ LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 
 
 class PriceChangeForm(forms.Form):
+    price_list = forms.ModelChoiceField(
+        queryset=PriceList.objects.all(),
+        required=False,
+        empty_label=None,
+        label="Price list",
+        help_text="The default list changes the catalog's prices; a market's list changes its prices in force now.",
+    )
     percent = forms.DecimalField(
         max_digits=6,
         decimal_places=2,
@@ -87,14 +94,15 @@ class BulkPriceChangeAction:
         plan, error = None, None
         if step != "form" and form.is_valid():
             data = form.cleaned_data
+            chosen = {"percent": data["percent"], "ending": data["ending"], "price_list": data.get("price_list")}
             try:
-                plan = pricing.plan_price_change(products=queryset, percent=data["percent"], ending=data["ending"])
+                plan = pricing.plan_price_change(products=queryset, **chosen)
                 if step == "apply":
                     return self._apply_price_change(request, queryset, data)
             except InventoryError as exc:
                 error = exc.message
                 if exc.code == "prices_moved":
-                    plan = pricing.plan_price_change(products=queryset, percent=data["percent"], ending=data["ending"])
+                    plan = pricing.plan_price_change(products=queryset, **chosen)
         if plan is not None:
             form.data = form.data.copy()
             form.data["fingerprint"] = pricing.fingerprint(plan)
@@ -110,6 +118,8 @@ class BulkPriceChangeAction:
                 "plan_count": len(plan) if plan is not None else 0,
                 "plan_products": len({p.product.pk for p in plan}) if plan else 0,
                 "products": queryset.order_by("name")[:20],
+                "currency": (form.cleaned_data.get("price_list") if form.is_bound and form.is_valid() else None)
+                and form.cleaned_data["price_list"].currency,
                 "count": queryset.count(),
                 "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
                 "opts": self.model._meta,
@@ -124,6 +134,7 @@ class BulkPriceChangeAction:
             "reason": data["reason"],
             "actor": request.user,
             "expected": data["fingerprint"] or None,
+            "price_list": data.get("price_list"),
         }
         if data["when"] == "schedule":
             schedule = pricing.schedule_price_change(

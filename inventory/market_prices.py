@@ -16,7 +16,9 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import FilteredRelation, Q
+from django.db.models import Case, DecimalField, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,6 +89,40 @@ def market_prices(*, variants: Iterable[Variant], market: Market, at: datetime |
         elif default_currency == currency:
             prices[variant.pk] = Money(variant.price, currency)
     return MarketPricing(market=market, currency=currency, prices=prices, price_list_id=own[0] if own else None)
+
+
+def price_expression(
+    *, market: Market | None = None, at: datetime | None = None, variant: str = "", market_id=None, currency=None
+) -> Coalesce:
+    """The same price as `market_prices`, as an SQL expression to annotate rows with (a variant's
+    price in `market` at `at`, NULL when it is not sold there): lists and carts stay one query.
+    `variant` is the path to the variant from the rows annotated ("" for variants, "variant" for lines);
+    instead of `market`, `market_id` and `currency` may be expressions (e.g. OuterRef of a cart's)."""
+    at = at or timezone.now()
+    if market is not None:
+        market_id, currency = market.pk, market.currency
+    prefix = f"{variant}__" if variant else ""
+    listed = VariantPrice.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=at),
+        variant_id=OuterRef(f"{variant}_id" if variant else "pk"),
+        price_list__market_id=market_id,
+        price_list__currency=currency,
+        valid_from__lte=at,
+    ).values("price")[:1]
+    default = PriceList.objects.filter(is_default=True)
+    catalog_sells = Exists(default.filter(currency=currency))
+    if not isinstance(currency, str) or currency == settings.CURRENCY:
+        # no default list row (deleted): the catalog's prices are in the deployment's currency
+        here = F(currency.name) if isinstance(currency, OuterRef) else currency  # outside the subqueries
+        same = Exact(Value(settings.CURRENCY), Value(here) if isinstance(here, str) else here)
+        catalog_sells = catalog_sells | (~Exists(default) & same)
+    catalog = Coalesce(F(f"{prefix}price_override"), F(f"{prefix}product__base_price"))
+    amount = DecimalField(max_digits=10, decimal_places=2)
+    return Coalesce(
+        Subquery(listed, output_field=amount),
+        Case(When(catalog_sells, then=catalog), default=Value(None), output_field=amount),
+        output_field=amount,
+    )
 
 
 def price_in_market(*, variant: Variant, market: Market, at: datetime | None = None) -> Money:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.errors import InventoryCode, InventoryError
-from inventory.models import PriceChange, PriceList, PriceSchedule, PriceScheduleLine, Product, Variant
+from inventory.models import PriceChange, PriceList, PriceSchedule, PriceScheduleLine, Product, Variant, VariantPrice
 from retail.domain.money import money, round_to
 from retail.models import User
 from retail.services import record_audit_event
@@ -97,9 +97,28 @@ def _percent(percent) -> Decimal:
     return value
 
 
-def plan_price_change(*, products: QuerySet[Product], percent, ending: str = "") -> list[PlannedPrice]:
-    """Every price the change would set, was and now: each product's base price and each variant's
-    own price. Two queries. Prices that would not move are left out."""
+def _is_market_list(price_list: PriceList | None) -> bool:
+    return price_list is not None and not price_list.is_default
+
+
+def _list_prices_now(price_list: PriceList, *, now: datetime, product_ids=None, variant_ids=None) -> dict:
+    """The list's price in force at `now` per variant id (its VariantPrice row), for those products or variants."""
+    rows = VariantPrice.objects.filter(price_list=price_list, valid_from__lte=now).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=now)
+    )
+    if product_ids is not None:
+        rows = rows.filter(variant__product_id__in=product_ids)
+    if variant_ids is not None:
+        rows = rows.filter(variant_id__in=[v for v in variant_ids if v])
+    return {row.variant_id: row for row in rows.select_related("variant").order_by("variant_id")}
+
+
+def plan_price_change(
+    *, products: QuerySet[Product], percent, ending: str = "", price_list: PriceList | None = None
+) -> list[PlannedPrice]:
+    """Every price the change would set, was and now: on the default list, each product's base price
+    and each variant's own price; on a market's list, each variant's price in force now there.
+    Two queries. Prices that would not move are left out."""
     percent = _percent(percent)
     with_ending(ONE, ending)  # an unknown ending is refused before anything is read
     # (the admin's queryset may be annotated or DISTINCT: only its ids are used)
@@ -111,13 +130,22 @@ def plan_price_change(*, products: QuerySet[Product], percent, ending: str = "")
             code=InventoryCode.TOO_MANY_PRODUCTS,
         )
     ids = list(chosen)
-    plan: dict[int, list[PlannedPrice]] = {
-        pk: [PlannedPrice(p, None, p.base_price, changed_price(p.base_price, percent=percent, ending=ending))]
-        for pk, p in chosen.items()
-    }
-    for variant in Variant.objects.filter(product_id__in=ids, price_override__isnull=False).order_by("pk"):
-        now = changed_price(variant.price_override, percent=percent, ending=ending)
-        plan[variant.product_id].append(PlannedPrice(chosen[variant.product_id], variant, variant.price_override, now))
+    if _is_market_list(price_list):
+        plan: dict[int, list[PlannedPrice]] = {pk: [] for pk in chosen}
+        for row in _list_prices_now(price_list, now=timezone.now(), product_ids=ids).values():
+            now = changed_price(row.price, percent=percent, ending=ending)
+            product = chosen[row.variant.product_id]
+            plan[product.pk].append(PlannedPrice(product, row.variant, row.price, now))
+    else:
+        plan = {
+            pk: [PlannedPrice(p, None, p.base_price, changed_price(p.base_price, percent=percent, ending=ending))]
+            for pk, p in chosen.items()
+        }
+        for variant in Variant.objects.filter(product_id__in=ids, price_override__isnull=False).order_by("pk"):
+            now = changed_price(variant.price_override, percent=percent, ending=ending)
+            plan[variant.product_id].append(
+                PlannedPrice(chosen[variant.product_id], variant, variant.price_override, now)
+            )
     out = [p for pk in sorted(plan) for p in plan[pk] if p.was != p.now]
     too_high = next((p for p in out if p.now > MAX_PRICE), None)
     if too_high is not None:
@@ -149,18 +177,30 @@ def _lock(product_ids, variant_ids=None) -> tuple[dict[int, Product], dict[int, 
 
 
 class _Prices:
-    """Prices set in one transaction: one UPDATE per table, one insert into the ledger."""
+    """Prices set in one transaction: one UPDATE per table, one insert into the ledger. On a market's
+    list, a variant's price in force now is cut at now and the new one runs until where it would have
+    ended (a price entered ahead for later stays)."""
 
-    def __init__(self, products: dict[int, Product], variants: dict[int, Variant]):
+    def __init__(self, products: dict[int, Product], variants: dict[int, Variant], price_list: PriceList | None = None):
         self.products, self.variants, self.rows = products, variants, []
         self.now = timezone.now()
+        self.price_list = price_list if _is_market_list(price_list) else None
+        self.listed = _list_prices_now(price_list, now=self.now, variant_ids=list(variants)) if self.price_list else {}
+        self.list_prices: dict[int, Decimal | None] = {}
 
     def current(self, product_id: int, variant_id: int | None) -> Decimal | None:
+        if self.price_list is not None:
+            if variant_id in self.list_prices:
+                return self.list_prices[variant_id]
+            row = self.listed.get(variant_id)
+            return row.price if row is not None else None
         return self.variants[variant_id].price_override if variant_id else self.products[product_id].base_price
 
     def set(self, product_id: int, variant_id: int | None, price: Decimal | None, **ledger) -> None:
         old = self.current(product_id, variant_id)
-        if variant_id:
+        if self.price_list is not None:
+            self.list_prices[variant_id] = price
+        elif variant_id:
             self.variants[variant_id].price_override = price
         else:
             self.products[product_id].base_price = price
@@ -177,10 +217,41 @@ class _Prices:
         )
 
     def save(self) -> int:
+        if self.price_list is not None:
+            return self._save_list()
         products = sorted({r.product_id for r in self.rows if not r.variant_id})
         variants = sorted({r.variant_id for r in self.rows if r.variant_id})
         Product.objects.bulk_update([self.products[pk] for pk in products], ["base_price", "updated_at"])
         Variant.objects.bulk_update([self.variants[pk] for pk in variants], ["price_override"])
+        PriceChange.objects.bulk_create(self.rows, batch_size=1000)
+        return len(self.rows)
+
+    def _save_list(self) -> int:
+        cut, new = [], []
+        for variant_id, price in sorted(self.list_prices.items()):
+            row = self.listed.get(variant_id)
+            if price is None:  # put back "no price": the variant is no longer sold there from now
+                if row is not None:
+                    row.valid_to = self.now
+                    cut.append(row)
+                continue
+            end = row.valid_to if row is not None else None
+            if row is not None:
+                row.valid_to = self.now
+                cut.append(row)
+            else:  # no price now: the new one runs until the next price entered ahead, if any
+                ahead = VariantPrice.objects.filter(price_list=self.price_list, variant_id=variant_id)
+                later = ahead.filter(valid_from__gt=self.now).order_by("valid_from").first()
+                end = later.valid_from if later is not None else None
+            new.append(
+                VariantPrice(
+                    price_list=self.price_list, variant_id=variant_id, price=price, valid_from=self.now, valid_to=end
+                )
+            )
+        started_now = [r.pk for r in cut if r.valid_from >= self.now]  # an empty span: removed, not cut
+        VariantPrice.objects.filter(pk__in=started_now).delete()
+        VariantPrice.objects.bulk_update([r for r in cut if r.pk not in started_now], ["valid_to"])
+        VariantPrice.objects.bulk_create(new, batch_size=1000)
         PriceChange.objects.bulk_create(self.rows, batch_size=1000)
         return len(self.rows)
 
@@ -200,16 +271,22 @@ def change_prices(
     reason: str = "",
     actor: User | None = None,
     expected: str | None = None,
+    price_list: PriceList | None = None,
 ) -> PriceChangeResult:
-    """Change every price of `products` by `percent` now (base prices and variants' own prices),
-    with an ending. Each price changed is a ledger row; one audit line for the whole change.
+    """Change every price of `products` by `percent` now, with an ending, on `price_list` (the
+    default: base prices and variants' own prices; a market's: its variants' prices in force now).
+    Each price changed is a ledger row naming the list; one audit line for the whole change.
 
     `expected`: the fingerprint of the preview the merchandiser approved; when a price moved since,
     nothing is written (`prices_moved`). Takes the catalog locks (products, then variants)."""
     reason = (reason or "").strip() or "bulk price change"
-    plan = plan_price_change(products=products, percent=percent, ending=ending)  # checks before any lock
+    price_list = price_list or default_price_list()
+    # checks before any lock
+    plan = plan_price_change(products=products, percent=percent, ending=ending, price_list=price_list)
     locked = _lock({p.product.pk for p in plan})
-    plan = plan_price_change(products=Product.objects.filter(pk__in=locked[0]), percent=percent, ending=ending)
+    plan = plan_price_change(
+        products=Product.objects.filter(pk__in=locked[0]), percent=percent, ending=ending, price_list=price_list
+    )
     if expected is not None and fingerprint(plan) != expected:
         raise InventoryError(
             _(
@@ -218,7 +295,7 @@ def change_prices(
             ),
             code=InventoryCode.PRICES_MOVED,
         )
-    prices, price_list = _Prices(*locked), default_price_list()
+    prices = _Prices(*locked, price_list=price_list)
     for p in plan:
         prices.set(
             p.product.pk, p.variant_id, p.now, price_list=price_list, source=PriceChange.Source.BULK,
@@ -230,8 +307,9 @@ def change_prices(
         actor=actor,
         action="catalog.prices_changed",
         object_type="inventory.product",
-        details={"percent": str(percent), "ending": ending, "reason": reason, "products": changed, "prices": len(plan)},
-    )
+        details={"percent": str(percent), "ending": ending, "reason": reason, "products": changed, "prices": len(plan),
+                 "price_list": price_list.code},
+    )  # fmt: skip
     return PriceChangeResult(products=changed, prices=len(plan))
 
 
@@ -280,11 +358,13 @@ def schedule_price_change(
     reason: str,
     actor: User | None = None,
     expected: str | None = None,
+    price_list: PriceList | None = None,
 ) -> PriceSchedule:
     """Plan a price change that starts at `starts_at` and, with `ends_at`, ends by itself, putting
     back the prices it replaced. Its prices are the preview's, fixed now; nothing changes until it
-    starts. Refused when one of these products is in a schedule not over by then (two schedules
-    on one price could not each put back what they replaced)."""
+    starts. Refused when one of these products is in a schedule of the same list not over by then
+    (two schedules on one price could not each put back what they replaced). `price_list`: the
+    default list unless a market's is chosen."""
     name, reason = (name or "").strip(), (reason or "").strip()
     if not name or not reason:
         raise InventoryError(_("Give the price change a name and a reason."), code=InventoryCode.INVALID_SCHEDULE)
@@ -295,7 +375,8 @@ def schedule_price_change(
         raise InventoryError(
             _("That period is over already; give a start or an end in the future."), code=InventoryCode.INVALID_SCHEDULE
         )
-    plan = plan_price_change(products=products, percent=percent, ending=ending)
+    price_list = price_list or default_price_list()
+    plan = plan_price_change(products=products, percent=percent, ending=ending, price_list=price_list)
     if not plan:
         raise InventoryError(_("None of these prices would change."), code=InventoryCode.INVALID_SCHEDULE)
     if expected is not None and fingerprint(plan) != expected:
@@ -309,6 +390,7 @@ def schedule_price_change(
     busy = (
         PriceScheduleLine.objects.filter(
             schedule__status__in=[PriceSchedule.Status.SCHEDULED, PriceSchedule.Status.ACTIVE],
+            schedule__price_list=price_list,
             product_id__in=[p.product.pk for p in plan],
         )
         .filter(Q(schedule__ends_at__isnull=True) | Q(schedule__ends_at__gt=starts_at))
@@ -329,7 +411,7 @@ def schedule_price_change(
     schedule = PriceSchedule(
         name=name[:120],
         reason=reason[:200],
-        price_list=default_price_list(),
+        price_list=price_list,
         percent=_percent(percent),
         ending=ending,
         starts_at=starts_at,
@@ -371,7 +453,8 @@ def _ledger_of(schedule: PriceSchedule, source: str, actor: User | None) -> dict
 
 def _start(schedule: PriceSchedule, now: datetime) -> None:
     lines = list(schedule.lines.all())
-    prices = _Prices(*_lock([x.product_id for x in lines], [x.variant_id for x in lines]))
+    locked = _lock([x.product_id for x in lines], [x.variant_id for x in lines])
+    prices = _Prices(*locked, price_list=schedule.price_list)
     ledger = _ledger_of(schedule, PriceChange.Source.SCHEDULE_START, None)
     for line in lines:
         current = prices.current(line.product_id, line.variant_id)
@@ -394,7 +477,8 @@ def _start(schedule: PriceSchedule, now: datetime) -> None:
 
 def _end(schedule: PriceSchedule, now: datetime, actor: User | None = None) -> None:
     lines = list(schedule.lines.filter(outcome="running"))
-    prices = _Prices(*_lock([x.product_id for x in lines], [x.variant_id for x in lines]))
+    locked = _lock([x.product_id for x in lines], [x.variant_id for x in lines])
+    prices = _Prices(*locked, price_list=schedule.price_list)
     ledger = _ledger_of(schedule, PriceChange.Source.SCHEDULE_END, actor)
     for line in lines:
         current = prices.current(line.product_id, line.variant_id)

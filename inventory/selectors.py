@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from inventory import catalog_texts
 from inventory.errors import InventoryCode, InventoryError
 from inventory.ledger import Line, resolve_lines, variants_for_codes
+from inventory.market_prices import price_expression
 from inventory.models import (
     Category,
     Product,
@@ -33,7 +34,7 @@ from inventory.models import (
     Variant,
 )
 from retail.geo import POINT_SQL, distance_km, distance_sql
-from retail.models import Store
+from retail.models import Market, Store
 
 LOW_STOCK_THRESHOLD = 3  # available units at or below which a store should reorder or transfer
 
@@ -389,10 +390,16 @@ def category_and_descendant_ids(category: Category) -> list[int]:
 
 
 def search_products(
-    *, query: str = "", category: Category | None = None, active_only: bool = True, languages: tuple[str, ...] = ()
+    *,
+    query: str = "",
+    category: Category | None = None,
+    active_only: bool = True,
+    languages: tuple[str, ...] = (),
+    market: Market | None = None,
 ) -> QuerySet:
     """Products by name (the catalog's, or its translation in one of `languages`), brand, style code, or
-    any variant's SKU or barcode; variants prefetched, and the texts in `languages` (catalog_texts)."""
+    any variant's SKU or barcode; variants prefetched, and the texts in `languages` (catalog_texts).
+    With `market`, each variant carries `market_price`: its price there now (None: not sold there)."""
     qs = Product.objects.select_related("category")
     if active_only:
         qs = qs.filter(is_active=True)
@@ -409,6 +416,8 @@ def search_products(
     variants = Variant.objects.order_by("sku")
     if active_only:
         variants = variants.filter(is_active=True)
+    if market is not None:
+        variants = variants.annotate(market_price=price_expression(market=market))
     qs = qs.prefetch_related(Prefetch("variants", queryset=variants))
     return catalog_texts.with_texts(qs, languages, category=True)
 

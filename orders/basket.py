@@ -10,6 +10,7 @@ from django.db.models import Exists
 
 from customers.models import Customer
 from inventory.ledger import variants_for_codes
+from inventory.market_prices import price_expression
 from inventory.models import Variant
 from inventory.selectors import stock_here_and_nearby
 from orders.errors import OrderError
@@ -31,8 +32,13 @@ class BasketLine:
     nearby: list[dict] = field(default_factory=list)  # the closest other locations with units
 
     @property
+    def unit_price(self) -> Decimal | None:
+        """The price in the store's market now (None: not sold there): what checkout will charge."""
+        return getattr(self.variant, "market_price", self.variant.price)
+
+    @property
     def total(self) -> Decimal:
-        return money(self.variant.price * self.quantity)
+        return money((self.unit_price or 0) * self.quantity)
 
     @property
     def nowhere(self) -> bool:
@@ -49,7 +55,8 @@ def basket_lines(lines: list[tuple[str, int]], *, store: Store) -> list[BasketLi
     """The basket's lines in the order they were added (unknown SKUs dropped): three queries."""
     if not lines:
         return []
-    variants = {v.sku: v for v in Variant.objects.filter(sku__in=[s for s, _ in lines]).select_related("product")}
+    priced = Variant.objects.annotate(market_price=price_expression(market=store.market))
+    variants = {v.sku: v for v in priced.filter(sku__in=[s for s, _ in lines]).select_related("product")}
     stock_here_and_nearby(list(variants.values()), store=store, nearby=NEARBY_SHOWN)
     return [
         BasketLine(variant=v, quantity=q, here=v.here["available"] if v.here else 0, nearby=v.nearby)

@@ -16,6 +16,12 @@ class OrderCode(ErrorCode):
     TOP_UP_AMOUNT = "top_up_amount", 400, "A wallet top-up is above 0.00 and at most the limit `fields` names."
     PAYMENT_DECLINED = "payment_declined", 402, "The card was refused by the provider."
     PAYMENT_MISMATCH = "payment_mismatch", 400, "The payments do not add up to the total."
+    CURRENCY_MISMATCH = (
+        "currency_mismatch",
+        409,
+        "Amounts in two currencies would mix (a cart, an order's stores or fulfilments in markets of different "
+        "currencies); `currencies` names them.",
+    )
     PAYMENT_STATE = "payment_state", 409, "The payments are not in a state that allows this."
     NOT_PAID = (
         "not_paid",

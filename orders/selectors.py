@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import Count, F, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.expressions import RawSQL
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from customers.selectors import customer_for_user
+from inventory.market_prices import price_expression
 from inventory.selectors import available_at, available_online_of
 from orders.errors import OrderCode, OrderError
 from orders.models import Cart, CartLine, Fulfillment, Order, OrderLine
@@ -43,21 +45,31 @@ CART_LINE_FIELDS = {
     "image_url": F("variant__product__image_url"),
     "size": F("variant__size"),
     "colour": F("variant__colour"),
-    "price": Coalesce(F("variant__price_override"), F("variant__product__base_price")),  # Variant.price
     "sellable": Q(variant__is_active=True, variant__product__is_active=True),
 }
 
 
-def _cart_lines(store: Store | None, **also) -> QuerySet[CartLine]:
+def _cart_lines(store: Store | None, *, price, **also) -> QuerySet[CartLine]:
     """Lines as rows of what a cart shows (and `also`), with the units to be had (online, or at
-    `store`), in one read."""
+    `store`) and the price now in the cart's market (`price`: NULL when it no longer sells there),
+    in one read."""
 
     units = available_at(store) if store is not None else available_online_of(CartLine)
     return (
         CartLine.objects.order_by("added_at", "id")
         .annotate(units=units)
-        .values("quantity", "price_when_added", "units", **CART_LINE_FIELDS, **also)
+        .values("quantity", "price_when_added", "units", **CART_LINE_FIELDS, price=price, **also)
     )
+
+
+def _cart_price(cart: Cart | None):
+    """A line's price now in its cart's market (that of `cart`, else of each line's own cart)."""
+    if cart is None:
+        return price_expression(market_id=OuterRef("cart__market_id"), currency=OuterRef("cart__currency"),
+                                variant="variant")  # fmt: skip
+    if cart.market_id is None:  # no line priced yet, or lines from before markets: the catalog's
+        return Coalesce(F("variant__price_override"), F("variant__product__base_price"))
+    return price_expression(market_id=cart.market_id, currency=cart.currency, variant="variant")
 
 
 def cart_view(cart: Cart | None, *, store: Store | None = None) -> dict:
@@ -74,7 +86,8 @@ def cart_view(cart: Cart | None, *, store: Store | None = None) -> dict:
         "sent_by": cart.built_by.get_full_name() if cart.built_by_id else None,
         "sent_at": cart.sent_at,
     }
-    return _cart_dict(head, list(_cart_lines(store).filter(cart=cart)), store)
+    head["currency"] = cart.currency or settings.CURRENCY
+    return _cart_dict(head, list(_cart_lines(store, price=_cart_price(cart)).filter(cart=cart)), store)
 
 
 def customer_cart_panel(customer: Customer) -> dict:
@@ -83,6 +96,8 @@ def customer_cart_panel(customer: Customer) -> dict:
     lines = list(
         _cart_lines(
             None,
+            price=_cart_price(None),
+            cart_currency=F("cart__currency"),
             cart_status=F("cart__status"),
             cart_updated_at=F("cart__updated_at"),
             cart_channel=F("cart__channel"),
@@ -96,6 +111,7 @@ def customer_cart_panel(customer: Customer) -> dict:
     first = lines[0]
     head = {
         "token": None,  # the shopper's own cart: no anonymous token to show
+        "currency": first["cart_currency"] or settings.CURRENCY,
         "status": first["cart_status"],
         "updated_at": first["cart_updated_at"],
         "channel": first["cart_channel"],
@@ -106,11 +122,11 @@ def customer_cart_panel(customer: Customer) -> dict:
 
 
 def _cart_dict(head: dict, lines: list[dict], store: Store | None) -> dict:
-    """`head` (token, status, updated_at, channel, sent_by, sent_at) with the lines of `_cart_lines`."""
-    out, subtotal, warnings = [], money(0), []
+    """`head` (token, currency, status, updated_at, channel, sent_by, sent_at) with the lines of `_cart_lines`."""
+    out, subtotal, warnings, currency = [], money(0), [], head.get("currency")
     for line in lines:
-        sku, sellable, quantity = line["sku"], line["sellable"], line["quantity"]
-        price = money(line["price"])
+        sku, sellable, quantity = line["sku"], line["sellable"] and line["price"] is not None, line["quantity"]
+        price = money(line["price"] if line["price"] is not None else line["price_when_added"])
         units = line["units"] if sellable else 0
         total = money(price * quantity)
         subtotal += total
@@ -133,7 +149,7 @@ def _cart_dict(head: dict, lines: list[dict], store: Store | None) -> dict:
         elif units < quantity:
             warnings.append(f"Only {units} of {sku} available{' at ' + store.code if store else ''}.")
         if row["price_changed"]:
-            was, now = format_money(line["price_when_added"]), format_money(price)
+            was, now = format_money(line["price_when_added"], currency), format_money(price, currency)
             warnings.append(f"The price of {sku} changed from {was} to {now}.")
         out.append(row)
     return {

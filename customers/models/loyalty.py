@@ -93,6 +93,12 @@ class PointsEntry(models.Model):
 class StoreCreditAccount(models.Model):
     customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE, related_name="store_credit")
     balance = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    currency = models.CharField(
+        max_length=3,
+        blank=True,
+        help_text="The currency of the balance (the market where it was issued); empty until the first credit. "
+        "It is spent and refunded only in it; an empty account takes the currency of its next credit.",
+    )
     created_at = models.DateTimeField()
 
     class Meta:

@@ -7,6 +7,7 @@ the same transaction; the balance column is CHECKed non-negative in the database
 from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -313,11 +314,38 @@ def _post_credit(account, *, kind, amount, reference, actor=None, store=None) ->
     return entry
 
 
+def _credit_currency(account: StoreCreditAccount, currency: str | None, *, issuing: bool) -> None:
+    """Store credit is held in one currency: an empty account takes the currency of a credit; a
+    balance in one currency is never spent on, or topped up by, a sale in another."""
+    currency = (currency or settings.CURRENCY).strip().upper()
+    if account.currency == currency:
+        return
+    if issuing and (not account.currency or account.balance == 0):
+        account.currency = currency
+        account.save(update_fields=["currency"])
+        return
+    if not account.currency and not issuing:
+        return  # nothing was ever credited: the balance check refuses the spend
+    raise CustomerError(
+        f"This shopper's store credit is in {account.currency}; it cannot "
+        f"{'take a credit' if issuing else 'pay'} in {currency}.",
+        code=CustomerCode.STORE_CREDIT_WRONG_CURRENCY,
+        extra={"balance": str(account.balance), "currency": account.currency},
+    )
+
+
 @transaction.atomic
 def issue_store_credit(
-    *, customer: Customer, amount: Decimal, reference: str, actor: User | None = None, store: Store | None = None
+    *,
+    customer: Customer,
+    amount: Decimal,
+    reference: str,
+    actor: User | None = None,
+    store: Store | None = None,
+    currency: str | None = None,
 ) -> StoreCreditEntry:
-    """Credit the shopper (a refund as store credit). Idempotent by reference."""
+    """Credit the shopper (a refund as store credit) in `currency` (the deployment's if not said).
+    Idempotent by reference; `store_credit_wrong_currency` when the balance is in another currency."""
     _require_reference(reference)
     amount = _amount(amount)
     if amount <= 0:
@@ -328,6 +356,7 @@ def issue_store_credit(
     existing = account.entries.filter(kind=StoreCreditEntry.Kind.ISSUE, reference=reference).first()
     if existing is not None:
         return existing
+    _credit_currency(account, currency, issuing=True)
     entry = _post_credit(
         account, kind=StoreCreditEntry.Kind.ISSUE, amount=amount, reference=reference, actor=actor, store=store
     )
@@ -336,16 +365,23 @@ def issue_store_credit(
         action="store_credit.issued",
         obj=customer,
         store=store,
-        details={"amount": str(amount), "reference": reference},
+        details={"amount": str(amount), "currency": account.currency, "reference": reference},
     )
     return entry
 
 
 @transaction.atomic
 def spend_store_credit(
-    *, customer: Customer, amount: Decimal, reference: str, actor: User | None = None, store: Store | None = None
+    *,
+    customer: Customer,
+    amount: Decimal,
+    reference: str,
+    actor: User | None = None,
+    store: Store | None = None,
+    currency: str | None = None,
 ) -> StoreCreditEntry:
-    """Pay with store credit. Takes the account row lock: concurrent spends never overdraw it."""
+    """Pay with store credit, in `currency` (the deployment's if not said): a balance in another is
+    `store_credit_wrong_currency`. Takes the account row lock: concurrent spends never overdraw it."""
     _require_reference(reference)
     amount = _amount(amount)
     if amount <= 0:
@@ -358,6 +394,7 @@ def spend_store_credit(
             _("Store credit was already spent for %(reference)s.") % {"reference": reference},
             code=CustomerCode.ALREADY_SPENT,
         )
+    _credit_currency(account, currency, issuing=False)
     if account.balance < amount:
         raise InsufficientStoreCredit(
             _("Only %(balance)s of store credit left; %(amount)s asked.")

@@ -1,15 +1,35 @@
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inventory.models import Product, Variant
 from retail.api.serializers import PickupPromiseSerializer
 
+PRICE = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+
+
+def _shown(price: Decimal | None) -> str | None:
+    return PRICE.to_representation(price) if price is not None else None
+
+
+def _market_price(variant: Variant) -> Decimal | None:
+    return variant.market_price if hasattr(variant, "market_price") else variant.price
+
 
 class VariantSerializer(serializers.ModelSerializer):
-    price = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
+    price = serializers.SerializerMethodField(
+        help_text="Its price now in the caller's market (`store`, else `country`, else the home market), in "
+        "`currency`; null: not sold in that market."
+    )
 
     class Meta:
         model = Variant
         fields = ["id", "sku", "barcode", "size", "colour", "price"]
+
+    @extend_schema_field(PRICE)
+    def get_price(self, obj) -> str | None:
+        return _shown(_market_price(obj))
 
 
 class ProductListSerializer(serializers.ModelSerializer):
@@ -19,6 +39,11 @@ class ProductListSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     category_name = serializers.CharField(source="category.display_name", read_only=True)
     variants = VariantSerializer(many=True, read_only=True)
+    base_price = serializers.SerializerMethodField(
+        help_text="From this price in the caller's market: its lowest variant price there (the catalog's base "
+        "price in the home market); null: not sold in that market."
+    )
+    currency = serializers.SerializerMethodField(help_text="ISO 4217: the currency of every price shown, e.g. PLN.")
 
     class Meta:
         model = Product
@@ -30,10 +55,23 @@ class ProductListSerializer(serializers.ModelSerializer):
             "category",
             "category_name",
             "base_price",
+            "currency",
             "image_url",
             "final_sale",
             "variants",
         ]
+
+    @extend_schema_field(PRICE)
+    def get_base_price(self, obj) -> str | None:
+        variants = list(obj.variants.all())
+        if all(_market_price(v) == v.price for v in variants):  # the market sells at the catalog's prices
+            return _shown(obj.base_price)
+        prices = [p for p in (_market_price(v) for v in variants) if p is not None]
+        return _shown(min(prices)) if prices else None
+
+    def get_currency(self, obj) -> str:
+        market = self.context.get("market")
+        return market.currency if market is not None else ""
 
 
 class ProductDetailSerializer(ProductListSerializer):

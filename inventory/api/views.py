@@ -28,8 +28,10 @@ from retail.api.fields import (
 )
 from retail.api.pagination import CursorPagination
 from retail.api.schema import path_example
+from retail.domain.channel import Channel
 from retail.errors import RetailCode
 from retail.geo import distance_between, parse_point
+from retail.markets import market_for_sale
 from retail.models import Market, Store
 from retail.promise import promise_for
 
@@ -59,9 +61,58 @@ def reading_order() -> tuple[str, ...]:
     return catalog_texts.reading_order(translation.get_language(), fallback)
 
 
-class ProductListView(generics.ListAPIView):
+COUNTRY_PATTERN = r"\A[A-Za-z]{2}\Z"
+MARKET_PARAMETERS = [
+    OpenApiParameter(
+        "store",
+        OpenApiTypes.STR,
+        pattern=schema_pattern(STORE_CODE_PATTERN),
+        description="Prices in this store's market (in store, pick-up). Wins over `country`.",
+        examples=[OpenApiExample("Covent Garden", value=EXAMPLE_STORE)],
+    ),
+    OpenApiParameter(
+        "country",
+        OpenApiTypes.STR,
+        pattern=schema_pattern(COUNTRY_PATTERN),
+        description="The shopper's country (ISO 3166-1, e.g. PL): prices in the market selling online there. "
+        "Neither: the home market's prices.",
+        examples=[OpenApiExample("Poland", value="PL")],
+    ),
+]
+
+
+def caller_market(request) -> Market:
+    """The market whose prices the caller reads: the `store`'s, else the online market of `country`,
+    else the home market. One query."""
+    code = query_param(request, "store", STORE_CODE_PATTERN, message="A store code, e.g. LON-01.")
+    if code:
+        store = Store.objects.select_related("market").filter(code__iexact=code, is_active=True).first()
+        if store is None:
+            raise InventoryError(
+                f"There is no open store {code!r}.", code=InventoryCode.UNKNOWN_LOCATION, fields={"store": ["Unknown."]}
+            )
+        return store.market
+    country = query_param(request, "country", COUNTRY_PATTERN, message="A country code, e.g. PL.")
+    return market_for_sale(channel=Channel.WEB.value, country=(country or "").upper())
+
+
+class MarketPricesMixin:
+    """Product endpoints price their variants in the caller's market (`caller_market`)."""
+
+    market: Market | None = None  # set for each request (`initial`); None while the schema is drawn
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "market": self.market}
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.market = caller_market(request)
+
+
+class ProductListView(MarketPricesMixin, generics.ListAPIView):
     """Active products with their active variants, by name; search and category filter. Names,
-    descriptions and category names in the caller's language (Accept-Language) where translated."""
+    descriptions and category names in the caller's language (Accept-Language) where translated;
+    prices and currency of the caller's market."""
 
     serializer_class = ProductListSerializer
     permission_classes = [permissions.AllowAny]
@@ -82,6 +133,7 @@ class ProductListView(generics.ListAPIView):
                 description="Category slug; includes its sub-categories.",
                 examples=[OpenApiExample("Shirts", value=EXAMPLE_CATEGORY)],
             ),
+            *MARKET_PARAMETERS,
         ],
         responses={200: ProductListSerializer(many=True)},
     )
@@ -100,15 +152,23 @@ class ProductListView(generics.ListAPIView):
                     code=InventoryCode.UNKNOWN_CATEGORY,
                     fields={"category": [_("Unknown.")]},
                 )
-        return selectors.search_products(query=params.get("q", "")[:100], category=category, languages=reading_order())
+        return selectors.search_products(
+            query=params.get("q", "")[:100], category=category, languages=reading_order(), market=self.market
+        )
 
 
-class ProductDetailView(generics.RetrieveAPIView):
+class ProductDetailView(MarketPricesMixin, generics.RetrieveAPIView):
+    """One product with its active variants, priced in the caller's market."""
+
     serializer_class = ProductDetailSerializer
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(parameters=MARKET_PARAMETERS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        return selectors.search_products(languages=reading_order())
+        return selectors.search_products(languages=reading_order(), market=self.market)
 
 
 def _skus(request) -> list[str]:

@@ -74,6 +74,9 @@ class CartLineOutput(serializers.Serializer):
 class CartOutput(serializers.Serializer):
     token = serializers.CharField(allow_null=True, help_text="Anonymous carts only: keep it to read or merge the cart.")
     status = serializers.CharField()
+    currency = serializers.CharField(
+        required=False, help_text="ISO 4217: every price of the cart is in its market's currency (e.g. PLN)."
+    )
     lines = CartLineOutput(many=True)
     subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
     item_count = serializers.IntegerField()

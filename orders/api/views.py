@@ -235,7 +235,7 @@ class AnonymousCartView(APIView):
 def _store(code: str | None, field: str) -> Store | None:
     if not code:
         return None
-    store = Store.objects.active().filter(code=code).first()
+    store = Store.objects.active().select_related("market").filter(code=code).first()  # its market: the currency
     if store is None:
         raise OrderError(
             _("There is no open store %(code)s.") % {"code": repr(code)},

@@ -42,6 +42,17 @@ class Cart(models.Model):
         "retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     sent_at = models.DateTimeField(null=True, blank=True, help_text="When an associate sent it to the shopper.")
+    market = models.ForeignKey(
+        "retail.Market",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The market its lines are priced in (set by the first line).",
+    )
+    currency = models.CharField(
+        max_length=3, blank=True, help_text="Its market's currency: every line is priced in it; empty until a line."
+    )
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

@@ -54,6 +54,7 @@ def _context(request, customer, basket: dict, **extra) -> dict:
         "lines": lines,
         "subtotal": sum((line.total for line in lines), 0),
         "units": sum(line.quantity for line in lines),
+        "currency": request.store.market.currency,  # the store's market: what the basket is priced in
         "key": basket["key"],
         **extra,
     }

@@ -3,7 +3,6 @@
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.conf import settings
 from django.utils import timezone
 
 from customers.errors import CustomerError
@@ -11,7 +10,8 @@ from customers.services.loyalty import earn_points
 from customers.services.timeline import record_interaction
 from orders.errors import OrderError
 from orders.models import Fulfillment, Order, StatusChange
-from retail.models import User
+from retail.markets import market_for_sale
+from retail.models import Market, Store, User
 from retail.services import enqueue_outbox_message, record_audit_event
 
 NOTIFY_TOPIC = "orders.notify"
@@ -125,8 +125,13 @@ def timeline(
     )
 
 
-def currency() -> str:
-    return settings.CURRENCY
+def sale_market(*, store: Store | None = None, channel: str = "", country: str = "", customer=None) -> Market:
+    """The market a sale belongs to, so its currency: the store's (in store, pick-up, curbside), else
+    the market selling on the online channel in the shopper's country (the address shipped to, else
+    the country of their home store), else retail.markets.market_for_sale's fallbacks."""
+    if store is None and not country and customer is not None and customer.home_store_id:
+        country = customer.home_store.country
+    return market_for_sale(store=store, channel=channel, country=country or "")
 
 
 def earn_points_for(*, order: Order, amount, actor=None) -> int:

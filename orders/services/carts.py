@@ -1,6 +1,7 @@
 """Carts: one open cart per shopper, anonymous carts merged at sign-in, remote carts from the store."""
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -8,14 +9,15 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer, Interaction
 from customers.services.timeline import record_interaction
-from inventory.errors import InventoryCode
+from inventory.errors import InventoryCode, InventoryError
+from inventory.market_prices import market_prices
 from inventory.models import Variant
 from orders.errors import OrderCode, OrderError
 from orders.models import Cart, CartLine
-from orders.services._common import actor_or_none, timeline
+from orders.services._common import actor_or_none, sale_market, timeline
 from retail.domain.channel import Channel
 from retail.errors import RetailCode
-from retail.models import Store, User
+from retail.models import Market, Store, User
 from retail.services import record_audit_event
 
 MAX_LINE_QUANTITY = 99
@@ -77,6 +79,38 @@ def _wanted_lines(lines: list[tuple[str, int]]) -> tuple[dict[str, int], dict[st
     return wanted, (_variants(wanted) if wanted else {})
 
 
+def _refuse_another_currency(cart: Cart, market: Market | None, *, holds_lines: bool) -> None:
+    if market is not None and holds_lines and cart.currency and market.currency != cart.currency:
+        raise OrderError(
+            f"Your cart is priced in {cart.currency}; it cannot take lines in {market.currency}. "
+            "Check it out or empty it first.",
+            code=OrderCode.CURRENCY_MISMATCH,
+            extra={"currencies": sorted({cart.currency, market.currency})},
+        )
+
+
+def _pricing(cart: Cart, variants: list[Variant], *, market: Market | None) -> dict[int, Decimal]:
+    """The prices of `variants` in the cart's market: the one it holds lines in, else `market`, else the
+    shopper's (which the cart then takes). Lines of two currencies never share a cart
+    (`currency_mismatch`); a variant the market does not sell is `not_sold_in_market`."""
+    holds_lines = cart.lines.exists()
+    _refuse_another_currency(cart, market, holds_lines=holds_lines)
+    if holds_lines and cart.market_id:
+        chosen = cart.market
+    else:
+        chosen = market or (cart.market if cart.market_id else None)
+        chosen = chosen or sale_market(channel=cart.channel, customer=cart.customer)
+    _refuse_another_currency(cart, chosen, holds_lines=holds_lines)
+    if (cart.market_id, cart.currency) != (chosen.pk, chosen.currency):
+        cart.market, cart.currency = chosen, chosen.currency
+        cart.save(update_fields=["market", "currency"])
+    try:
+        prices = market_prices(variants=variants, market=chosen).require(variants)
+    except InventoryError as exc:
+        raise OrderError(exc.message, code=exc.code, fields=exc.fields) from None
+    return {pk: price.amount for pk, price in prices.items()}
+
+
 def _touch(cart: Cart, channel: str) -> None:
     cart.channel, cart.updated_at = channel, timezone.now()
     cart.save(update_fields=["channel", "updated_at"])
@@ -110,10 +144,16 @@ def _lock(cart: Cart) -> Cart:
 
 
 @transaction.atomic
-def replace_cart_lines(*, cart: Cart, lines: list[tuple[str, int]], channel: str = Channel.WEB) -> Cart:
-    """PUT semantics: the cart holds exactly these lines afterwards (same SKU twice is summed)."""
+def replace_cart_lines(
+    *, cart: Cart, lines: list[tuple[str, int]], channel: str = Channel.WEB, market: Market | None = None
+) -> Cart:
+    """PUT semantics: the cart holds exactly these lines afterwards (same SKU twice is summed), priced
+    in the cart's market (`market` when given: the cart then moves to it, its old lines replaced)."""
     cart = _lock(cart)
     wanted, variants = _wanted_lines(lines)
+    if market is not None and cart.currency and market.currency != cart.currency:
+        CartLine.objects.filter(cart=cart).delete()  # every line is replaced: the cart may change currency
+    prices = _pricing(cart, list(variants.values()), market=market) if variants else {}
     existing = {line.variant_id: line for line in cart.lines.all()}
     now = timezone.now()
     keep = set()
@@ -123,7 +163,7 @@ def replace_cart_lines(*, cart: Cart, lines: list[tuple[str, int]], channel: str
         line = existing.get(variant.pk)
         if line is None:
             CartLine.objects.create(
-                cart=cart, variant=variant, quantity=quantity, price_when_added=variant.price, added_at=now
+                cart=cart, variant=variant, quantity=quantity, price_when_added=prices[variant.pk], added_at=now
             )
         elif line.quantity != quantity:
             line.quantity = quantity
@@ -134,11 +174,16 @@ def replace_cart_lines(*, cart: Cart, lines: list[tuple[str, int]], channel: str
 
 
 @transaction.atomic
-def set_cart_line(*, cart: Cart, sku: str, quantity: int, channel: str = Channel.WEB, add: bool = False) -> Cart:
-    """Set one SKU's quantity (0 removes it); with `add`, add to what is there."""
+def set_cart_line(
+    *, cart: Cart, sku: str, quantity: int, channel: str = Channel.WEB, add: bool = False, market: Market | None = None
+) -> Cart:
+    """Set one SKU's quantity (0 removes it); with `add`, add to what is there. A new line is priced in
+    the cart's market (`market`, else the shopper's, when it is empty); never in a second currency."""
     cart = _lock(cart)
     _check_quantity(quantity, allow_zero=not add)
     variant = _variants([sku])[str(sku).strip()]
+    if market is not None:
+        _refuse_another_currency(cart, market, holds_lines=cart.lines.exists())
     line = CartLine.objects.filter(cart=cart, variant=variant).first()
     new_quantity = (line.quantity if line and add else 0) + quantity
     if add and line is not None and new_quantity > MAX_LINE_QUANTITY:  # the sent quantity alone was fine
@@ -161,11 +206,12 @@ def set_cart_line(*, cart: Cart, sku: str, quantity: int, channel: str = Channel
                     _("A cart holds at most %(max_cart_lines)s SKUs.") % {"max_cart_lines": MAX_CART_LINES},
                     code=InventoryCode.INVALID_QUANTITY,
                 )
+            price = _pricing(cart, [variant], market=market)[variant.pk]
             CartLine.objects.create(
                 cart=cart,
                 variant=variant,
                 quantity=new_quantity,
-                price_when_added=variant.price,
+                price_when_added=price,
                 added_at=timezone.now(),
             )
         else:
@@ -176,8 +222,19 @@ def set_cart_line(*, cart: Cart, sku: str, quantity: int, channel: str = Channel
 
 
 def absorb_cart(*, source: Cart, target: Cart) -> None:
-    """Move source's lines into target (quantities summed, capped) and close source as merged."""
+    """Move source's lines into target (quantities summed, capped) and close source as merged. An empty
+    target takes the source's market; two carts holding lines in two currencies are `currency_mismatch`."""
     mine = {line.variant_id: line for line in target.lines.all()}
+    if source.currency and source.currency != target.currency and source.lines.exists():
+        if mine:
+            raise OrderError(
+                f"One cart is priced in {source.currency} and the other in {target.currency}: they cannot be "
+                "joined. Check one out or empty it first.",
+                code=OrderCode.CURRENCY_MISMATCH,
+                extra={"currencies": sorted({source.currency, target.currency})},
+            )
+        target.market_id, target.currency = source.market_id, source.currency
+        target.save(update_fields=["market", "currency"])
     for line in source.lines.all():
         existing = mine.get(line.variant_id)
         if existing is None:

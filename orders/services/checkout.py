@@ -1,7 +1,8 @@
 """Checkout: one transaction reserves the stock, applies offers and points, authorises payment.
 
 place_order checks the request and finds the shopper, then runs these steps, each a value in, a value out:
-    plan_fulfilments (Placement per fulfilment) -> price_lines (PricedLine) -> redeem_discounts
+    plan_fulfilments (Placement per fulfilment) -> order_market (its currency) -> price_lines
+    (PricedLine, at the market's prices) -> redeem_discounts
     (Discounts; orders.services.discounts) -> apply_discounts -> share_discount (per line) -> charge_shipping
     (orders.services.shipping) -> compute_tax (TaxQuote: LineTax per line and the shipping's,
     retail.tax_providers) -> record_order -> reserve (Fulfillment rows, stock held) -> record_lines
@@ -24,6 +25,7 @@ from customers.models import Customer, Interaction
 from customers.services.linking import create_guest_profile
 from customers.services.profiles import resolve_customer, set_consent
 from inventory.errors import InventoryCode, InventoryError
+from inventory.market_prices import market_prices
 from inventory.models import Variant
 from inventory.selectors import route_lines
 from inventory.services import reserve_stock
@@ -31,7 +33,7 @@ from orders.errors import OrderCode, OrderError
 from orders.events import record_order_event
 from orders.models import Cart, Fulfillment, Order, OrderLine
 from orders.numbers import new_order_number
-from orders.services._common import actor_or_none, audit, currency, record_statuses, timeline
+from orders.services._common import actor_or_none, audit, record_statuses, sale_market, timeline
 from orders.services.carts import close_cart
 from orders.services.discounts import Discounts, redeem_discounts
 from orders.services.payments import TenderRequest, authorize_payments
@@ -48,7 +50,8 @@ from orders.services.taxes import quote_tax_for
 from retail.domain.channel import Channel
 from retail.domain.money import Money, allocate, money
 from retail.errors import RetailCode
-from retail.models import Store, User
+from retail.markets import market_for_sale
+from retail.models import Market, Store, User
 from retail.promise import collect_promise
 from retail.tax_providers import TaxItem, TaxQuote, TaxRequest
 
@@ -288,26 +291,54 @@ def _ship_plan(group: GroupRequest, variants: dict[str, Variant], near) -> list[
     return [(a.location, sorted(a.lines.items())) for a in plan.allocations]
 
 
+def order_market(groups: list[GroupRequest], *, channel: str, customer: Customer, store: Store | None = None) -> Market:
+    """The market the order is sold in, so its currency and prices: the associate's store's; else the
+    pick-up store's; else the online channel's market for the country shipped to. Every store and
+    address of the order must sell in that currency (`currency_mismatch`): one order, one currency."""
+    markets = [market_for_sale(store=store)] if store is not None else []
+    markets += [market_for_sale(store=g.store) for g in groups if g.kind in Fulfillment.COLLECT_KINDS and g.store]
+    countries = {(g.shipping_address or {}).get("country", "") for g in groups if g.kind == Fulfillment.Kind.SHIP}
+    markets += [sale_market(channel=channel, country=country, customer=customer) for country in sorted(countries)]
+    currencies = sorted({m.currency for m in markets})
+    if len(currencies) > 1:
+        raise OrderError(
+            f"One order is paid in one currency, and this one would mix {' and '.join(currencies)}: "
+            "place one order per country.",
+            code=OrderCode.CURRENCY_MISMATCH,
+            extra={"currencies": currencies, "markets": sorted({m.code for m in markets})},
+        )
+    return markets[0] if markets else sale_market(channel=channel, customer=customer)
+
+
 @dataclass(frozen=True)
 class PricedLine:
-    """A line of the plan at today's price: `placement` is its fulfilment's index in the plan."""
+    """A line of the plan at the market's price now: `placement` is its fulfilment's index in the plan."""
 
     placement: int
     variant: Variant
     quantity: int
+    unit_price: Decimal
     gross: Decimal
 
 
-def price_lines(plan: list[Placement], variants: dict[str, Variant]) -> list[PricedLine]:
-    """Every line of the plan, in plan order, at the variant's price times the quantity (to the cent)."""
+def price_lines(plan: list[Placement], variants: dict[str, Variant], *, market: Market) -> list[PricedLine]:
+    """Every line of the plan, in plan order, at the variant's price in the market times the quantity
+    (to the cent); `not_sold_in_market` (409) names the SKUs without a price in its currency."""
+    try:
+        prices = market_prices(variants=variants.values(), market=market).require(variants.values())
+    except InventoryError as exc:
+        raise OrderError(exc.message, code=exc.code, fields=exc.fields) from None
     return [
-        PricedLine(index, variants[sku], quantity, money(variants[sku].price * quantity))
+        PricedLine(index, variants[sku], quantity, prices[variants[sku].pk].amount,
+                   money(prices[variants[sku].pk].amount * quantity, market.currency))
         for index, placement in enumerate(plan)
         for sku, quantity in placement.lines
-    ]
+    ]  # fmt: skip
 
 
-def _new_order(*, channel: str, shopper: Shopper, store: Store, subtotal: Decimal, actor, seller) -> Order:
+def _new_order(
+    *, channel: str, shopper: Shopper, store: Store, currency: str, subtotal: Decimal, actor, seller
+) -> Order:
     """The order's row before its discounts: the number is drawn here (unique by constraint; see record_order)."""
     customer, contact = shopper.customer, shopper.contact
     now = timezone.now()
@@ -319,7 +350,7 @@ def _new_order(*, channel: str, shopper: Shopper, store: Store, subtotal: Decima
         contact_name=contact.get("name") or customer.full_name,
         email=contact.get("email") or customer.email,
         phone=contact.get("phone") or customer.phone,
-        currency=currency(),
+        currency=currency,
         subtotal=subtotal,
         placed_by=actor_or_none(actor),
         seller=actor_or_none(seller),
@@ -485,7 +516,7 @@ def record_lines(
             colour=line.variant.colour,
             category=line.variant.product.category.name[:80] if line.variant.product.category_id else "",
             quantity=line.quantity,
-            unit_price=money(line.variant.price),
+            unit_price=line.unit_price,
             discount=share,
             total=tax.gross.amount if tax else line.gross - share,
             net=tax.net.amount if tax else None,
@@ -612,11 +643,20 @@ def place_order(
     shopper = find_shopper(customer=customer, contact=contact, actor=actor)
 
     plan = plan_fulfilments(groups, variants=variants, customer=shopper.customer)
-    lines = price_lines(plan, variants)
+    market = order_market(groups, channel=channel, customer=shopper.customer, store=store)
+    if cart is not None and cart.currency and cart.currency != market.currency:
+        raise OrderError(
+            f"Your cart is priced in {cart.currency} and this order would be paid in {market.currency}: "
+            f"choose a store or address in the cart's market, or start a new cart.",
+            code=OrderCode.CURRENCY_MISMATCH,
+            extra={"currencies": sorted({cart.currency, market.currency})},
+        )
+    lines = price_lines(plan, variants, market=market)
     subtotal = sum((line.gross for line in lines), ZERO)
     order = _new_order(
-        channel=channel, shopper=shopper, store=store or plan[0].location, subtotal=subtotal, actor=actor, seller=seller
-    )
+        channel=channel, shopper=shopper, store=store or plan[0].location, currency=market.currency,
+        subtotal=subtotal, actor=actor, seller=seller,
+    )  # fmt: skip
     # Offers and points are redeemed against the order number before the row exists, so the
     # order is written once with its final totals.
     discounts = redeem_discounts(

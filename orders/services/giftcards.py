@@ -19,7 +19,7 @@ from customers.models import Customer, GiftCard, GiftCardEntry
 from customers.services.giftcards import IssuedGiftCard, issue_gift_card
 from orders.errors import OrderCode, OrderError
 from orders.payments import get_payment_provider
-from orders.services._common import capture_or_void, currency
+from orders.services._common import capture_or_void, sale_market
 from retail.domain.channel import Channel
 from retail.domain.money import money
 from retail.errors import RetailCode
@@ -82,7 +82,7 @@ def sell_gift_card_online(
         source=GiftCard.Source.SOLD,
         channel=channel,
         reference=reference,
-        currency=currency(),
+        currency=sale_market(channel=channel, customer=customer).currency,  # the shopper's market's
         customer=customer,
         send_to=send_to,
         recipient_name=recipient_name,
@@ -152,7 +152,7 @@ def sell_gift_card_at_till(
             source=GiftCard.Source.SOLD,
             channel=Channel.STORE,
             reference=reference,
-            currency=currency(),
+            currency=device.store.market.currency,  # the till's store's market's
             store=device.store,
             send_to=send_to,
             recipient_name=recipient_name,

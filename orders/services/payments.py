@@ -99,6 +99,7 @@ def _spend_store_credit(*, order: Order, amount: Decimal, actor) -> Payment:
             reference=order.number,
             actor=actor_or_none(actor),
             store=order.store,
+            currency=order.currency,
         )
     except CustomerError as exc:
         raise OrderError(exc.message, code=exc.code, extra=exc.extra) from None
@@ -287,6 +288,7 @@ def refund_payment(*, payment: Payment, amount: Decimal, reference: str, actor=N
             reference=f"{reference}:{payment.pk}:{payment.refunded_amount}",
             actor=actor_or_none(actor),
             store=payment.order.store,
+            currency=payment.order.currency,
         )
     elif payment.provider == GIFT_CARD_PROVIDER:
         entry = GiftCardEntry.objects.select_related("card").get(pk=int(payment.reference.split(":", 1)[1]))

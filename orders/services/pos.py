@@ -28,13 +28,13 @@ from customers.services.timeline import Purchase, record_purchases
 from customers.services.wallet import customer_for_pay_code, use_pay_code
 from inventory.errors import InventoryError
 from inventory.ledger import lock_levels
+from inventory.market_prices import MarketPricing, market_prices
 from inventory.models import Variant
 from inventory.services import record_sales
 from orders.errors import OrderCode, OrderError
 from orders.events import record_pos_orders
 from orders.models import Fulfillment, Order, OrderLine, Payment, StatusChange
 from orders.numbers import new_order_number
-from orders.services._common import currency
 from orders.services.assisted import settle_at_till
 from orders.services.discounts import redeem_discounts
 from orders.services.payments import GIFT_CARD_PROVIDER, POS_PROVIDER
@@ -86,7 +86,7 @@ def _variants_by_code(codes: set[str]) -> dict[str, Variant]:
 
 
 def _check(
-    sale: PosSale, by_code: dict[str, Variant]
+    sale: PosSale, by_code: dict[str, Variant], shelf: MarketPricing | None = None
 ) -> tuple[list[tuple[Variant, int, Decimal, Decimal]], list[tuple[str, Decimal, dict]]]:
     """The sale against the catalog and itself (the API has checked its shape: types, lengths, choices).
 
@@ -108,7 +108,14 @@ def _check(
             errors.append(f"Unknown SKU or barcode {code!r}.")
         quantity = line["quantity"]
         unit_price = line.get("unit_price")
-        unit_price = money(unit_price) if unit_price is not None else (variant.price if variant else None)
+        if unit_price is not None:
+            unit_price = money(unit_price)
+        elif variant is not None:  # the till left it out: the price in the store's market now
+            price = shelf.get(variant.pk) if shelf is not None else None
+            unit_price = price.amount if price is not None else None
+            if unit_price is None:
+                errors.append(f"{variant.sku} has no price in {shelf.currency if shelf else 'this market'}: "
+                              "send unit_price.")  # fmt: skip
         discount = money(line.get("discount") or 0)
         if not errors and discount > money(unit_price * quantity):
             errors.append("discount is more than the line is worth.")
@@ -243,6 +250,9 @@ def record_pos_sales(*, device: PosDevice, sales: list[PosSale]) -> list[PosResu
     receipts = [(sale.receipt_number or "").strip() for sale in sales]
     stored = {o.receipt_number: o for o in Order.objects.filter(store=store, receipt_number__in=set(receipts) - {""})}
     by_code = _variants_by_code(set().union(*(_codes(sale) for sale in sales)) if sales else set())
+    shelf = None  # the store's market's prices, read once when a line comes without its price
+    if any(line.get("unit_price") is None for sale in sales for line in sale.lines) and by_code:
+        shelf = market_prices(variants=set(by_code.values()), market=store.market)
     pending: list[_Pending] = []
     first: dict[str, int] = {}
     for index, (sale, receipt) in enumerate(zip(sales, receipts, strict=True)):
@@ -256,7 +266,7 @@ def record_pos_sales(*, device: PosDevice, sales: list[PosSale]) -> list[PosResu
             results[index] = _settle(device=device, sale=sale, receipt=receipt)
             continue
         try:
-            lines, tenders = _check(sale, by_code)
+            lines, tenders = _check(sale, by_code, shelf)
             identity = _identity(sale)
             tax = None
             if not sale.redeems:  # a sale that redeems is taxed after its discounts (_redeem)
@@ -474,7 +484,7 @@ def _new_order(*, device: PosDevice, p: _Pending, accounts: dict, now) -> Order:
         contact_name=customer.full_name if customer else "",
         email=customer.email if customer else "",
         phone=customer.phone if customer else "",
-        currency=currency(),
+        currency=store.market.currency,  # a till sells in its store's market
         subtotal=subtotal,
         discount_total=discount,
         offer_discount=discount,
@@ -576,8 +586,9 @@ def _payments(*, order: Order, p: _Pending, now) -> list[Payment]:
                 if str(tender.get("code") or "").strip():
                     use_pay_code(code=tender["code"], reference=order.number, customer=p.customer, actor=order.device)
                 entry = spend_store_credit(
-                    customer=p.customer, amount=amount, reference=order.number, store=order.store
-                )
+                    customer=p.customer, amount=amount, reference=order.number, store=order.store,
+                    currency=order.currency,
+                )  # fmt: skip
             except CustomerError as exc:
                 code = exc.code if exc.code == CustomerCode.PAY_CODE_INVALID else OrderCode.INVALID_SALE
                 raise OrderError(exc.message, code=code, fields={"tenders": [exc.message]}) from None

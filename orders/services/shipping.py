@@ -16,14 +16,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
+from inventory.market_prices import price_expression
 from inventory.models import Variant
 from orders.errors import OrderCode, OrderError
 from orders.models import Carrier, Cart, Order, ShippingBand, ShippingMethod
-from orders.services._common import currency as order_currency
 from orders.shipping import (
     NO_BANDS,
     TOO_HEAVY,
@@ -214,9 +215,12 @@ def cart_shipping(*, cart: Cart | None, country: str, currency: str = "") -> Car
     or missing cart lists nothing. `currency`: the orders' (default), the one checkout charges in.
     Three queries whatever the cart: its lines, the methods, their bands."""
     country = normalise_country(country)
-    currency = currency or order_currency()
-    rows = list(cart.lines.select_related("variant__product").order_by("pk")) if cart is not None else []
-    lines = [ShippedLine(row.variant, row.quantity, row.variant.price * row.quantity) for row in rows]
+    currency = currency or (cart.currency if cart is not None and cart.currency else settings.CURRENCY)
+    rows = cart.lines.select_related("variant__product").order_by("pk") if cart is not None else []
+    if cart is not None and cart.market_id:  # the price now in the cart's market, in the same read
+        rows = rows.annotate(now=price_expression(market_id=cart.market_id, currency=cart.currency, variant="variant"))
+    lines = [ShippedLine(row.variant, row.quantity, getattr(row, "now", row.variant.price) * row.quantity)
+             for row in rows if getattr(row, "now", row.variant.price) is not None]  # fmt: skip
     parcel = parcel_of(lines)
     options = shipping_options(country=country, lines=lines, currency=currency) if lines else []
     return CartShipping(country=country, currency=currency, goods=parcel.goods, grams=parcel.grams, options=options)

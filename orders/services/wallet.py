@@ -17,7 +17,8 @@ from customers.models import Customer, StoreCreditAccount, StoreCreditEntry
 from customers.services.loyalty import issue_store_credit
 from orders.errors import OrderCode, OrderError
 from orders.payments import get_payment_provider
-from orders.services._common import capture_or_void, currency, void_authorization
+from orders.services._common import capture_or_void, sale_market, void_authorization
+from retail.domain.channel import Channel
 from retail.domain.money import money
 from retail.errors import RetailCode
 from retail.services import record_audit_event
@@ -54,10 +55,13 @@ def top_up_store_credit(*, customer: Customer, amount: Decimal, card_token: str,
     if done is not None:
         balance = StoreCreditAccount.objects.get(customer=customer).balance
         return TopUp(entry=done, balance=balance, created=False)
+    currency = sale_market(channel=Channel.APP, customer=customer).currency  # the shopper's market's
     provider = get_payment_provider()
-    auth = provider.authorize(token=card_token, amount=amount, currency=currency(), idempotency_key=reference)
+    auth = provider.authorize(token=card_token, amount=amount, currency=currency, idempotency_key=reference)
     try:
-        entry = issue_store_credit(customer=customer, amount=amount, reference=reference, actor=customer.user)
+        entry = issue_store_credit(
+            customer=customer, amount=amount, reference=reference, actor=customer.user, currency=currency
+        )
     except CustomerError as exc:
         void_authorization(provider, auth)
         raise OrderError(exc.message, code=exc.code, fields=exc.fields) from None

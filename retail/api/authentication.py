@@ -21,7 +21,7 @@ class PosDeviceAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Send 'Authorization: Device <token>'."))
         token = header[1].decode(errors="replace")
         device = (
-            PosDevice.objects.select_related("store")
+            PosDevice.objects.select_related("store__market")
             .filter(token_hash=hash_device_token(token), is_active=True, store__is_active=True)
             .first()
         )

@@ -36,3 +36,12 @@ class VariantFactory(factory.django.DjangoModelFactory):
     barcode = factory.Sequence(lambda n: f"500{n:010d}")
     size = "M"
     colour = "Navy"
+
+
+def price_in_market(market, *variants, price=None):
+    """Prices for `variants` on `market`'s list from now (the catalog's own amount unless `price`):
+    a market in another currency than the default list sells nothing without them."""
+    from inventory.market_prices import ListPrice, list_for_market, set_list_prices
+
+    prices = [ListPrice(v, Decimal(price) if price is not None else v.price) for v in variants]
+    set_list_prices(price_list=list_for_market(market=market), prices=prices, reason="test prices")

@@ -260,3 +260,107 @@ def test_head_office_makes_a_markets_list_and_enters_prices_ahead_in_the_admin(a
          "valid_to_0": timezone.localtime().strftime("%Y-%m-%d"), "valid_to_1": "09:00:00"},
     )  # fmt: skip
     assert bad.status_code == 200 and VariantPrice.objects.count() == 1
+
+
+def test_the_price_expression_says_what_the_resolver_says(shirt, poland, italy):
+    # given a PLN price for one variant, an Italian price for another, a third priced by the catalog only
+    from inventory.market_prices import price_expression
+
+    listed, catalog = VariantFactory(sku="LISTED"), VariantFactory(sku="CATALOG")
+    set_list_prices(price_list=list_for_market(market=poland), prices=[ListPrice(listed, Decimal("99"))], reason="x")
+    set_list_prices(price_list=list_for_market(market=italy), prices=[ListPrice(listed, Decimal("45"))], reason="x")
+    variants = list(Variant.objects.select_related("product").order_by("pk"))
+    for where in (poland, italy, home_market()):
+        # when
+        annotated = dict(Variant.objects.annotate(p=price_expression(market=where)).values_list("pk", "p"))
+        resolved = market_prices(variants=variants, market=where).prices
+
+        # then
+        assert annotated == {v.pk: (resolved[v.pk].amount if v.pk in resolved else None) for v in variants}
+    assert annotated[catalog.pk] == Decimal("39.00") and annotated[listed.pk] == Decimal("39.00")
+
+
+def test_a_bulk_change_on_a_markets_list_changes_its_prices_in_force_and_keeps_the_catalog_and_later_prices(
+    shirt, poland
+):
+    from inventory.pricing import change_prices, plan_price_change
+
+    # given Poland's price now and one entered ahead for next month; the catalog's own price
+    plist = list_for_market(market=poland)
+    now = timezone.now()
+    later = now + timedelta(days=30)
+    set_list_prices(price_list=plist, prices=[ListPrice(shirt, Decimal("100"), now)], reason="launch")
+    set_list_prices(price_list=plist, prices=[ListPrice(shirt, Decimal("120"), later)], reason="next season")
+    products = shirt.product.__class__.objects.filter(pk=shirt.product_id)
+
+    # when Poland's list goes up 10%, ending .99
+    plan = plan_price_change(products=products, percent=10, ending=".99", price_list=plist)
+    result = change_prices(products=products, percent=10, ending=".99", reason="PL +10", price_list=plist)
+
+    # then the PLN price now is 109.99, next month's stays, the catalog did not move
+    assert [(p.variant.sku, p.was, p.now) for p in plan] == [("SHIRT-M", Decimal("100.00"), Decimal("109.99"))]
+    assert (result.products, result.prices) == (1, 1)
+    assert price_in_market(variant=shirt, market=poland).amount == Decimal("109.99")
+    assert price_in_market(variant=shirt, market=poland, at=later).amount == Decimal("120.00")
+    shirt.product.refresh_from_db()
+    assert shirt.product.base_price == Decimal("39.00")
+    change = PriceChange.objects.filter(source="bulk").get()
+    assert (change.price_list, change.old_price, change.new_price) == (plist, Decimal("100.00"), Decimal("109.99"))
+
+
+def test_a_scheduled_change_on_a_markets_list_starts_and_ends_there(shirt, poland, italy):
+    from inventory.pricing import run_price_schedules, schedule_price_change
+
+    plist = list_for_market(market=poland)
+    set_list_prices(price_list=plist, prices=[ListPrice(shirt, Decimal("100"))], reason="launch")
+    products = shirt.product.__class__.objects.filter(pk=shirt.product_id)
+    now = timezone.now()
+    start, end = now + timedelta(hours=1), now + timedelta(hours=3)
+
+    # when a weekend -20% is scheduled on Poland's list (a default-list schedule on the same product does not clash)
+    schedule = schedule_price_change(products=products, percent=-20, starts_at=start, ends_at=end, name="Weekend",
+                                     reason="promo", price_list=plist)  # fmt: skip
+    schedule_price_change(products=products, percent=-10, starts_at=start, ends_at=end, name="Home", reason="promo")
+
+    # then it runs on Poland's list only, and puts the price back at its end
+    run_price_schedules(now=start + timedelta(seconds=1))
+    assert price_in_market(variant=shirt, market=poland, at=start + timedelta(minutes=1)).amount == Decimal("80.00")
+    run_price_schedules(now=end + timedelta(seconds=1))
+    assert price_in_market(variant=shirt, market=poland, at=end + timedelta(minutes=1)).amount == Decimal("100.00")
+    assert schedule.price_changes.count() == 2
+
+
+def test_the_catalog_api_shows_the_callers_market_prices_in_constant_queries(
+    api_client, shirt, poland, django_assert_num_queries
+):
+    from tests.factories import StoreFactory
+
+    # given a PLN price for the shirt, a second product priced only at home, a store in Warsaw
+    plist = list_for_market(market=poland)
+    set_list_prices(price_list=plist, prices=[ListPrice(shirt, Decimal("169"))], reason="x")
+    socks = VariantFactory(sku="SOCKS", product=ProductFactory(name="Socks", base_price=Decimal("5")))
+    StoreFactory(code="WAW-01", market=poland)
+
+    # when / then: by country, by store, and at home
+    by_country = {p["name"]: p for p in api_client.get("/api/v1/products/", {"country": "pl"}).json()["results"]}
+    shirt_row = by_country[shirt.product.name]
+    assert (shirt_row["currency"], shirt_row["base_price"], shirt_row["variants"][0]["price"]) == (
+        "PLN", "169.00", "169.00"
+    )  # fmt: skip
+    assert (by_country["Socks"]["base_price"], by_country["Socks"]["variants"][0]["price"]) == (None, None)
+    detail = api_client.get(f"/api/v1/products/{shirt.product_id}/", {"store": "WAW-01"}).json()
+    assert (detail["currency"], detail["variants"][0]["price"]) == ("PLN", "169.00")
+    home = api_client.get(f"/api/v1/products/{socks.product_id}/").json()
+    assert (home["currency"], home["base_price"], home["variants"][0]["price"]) == (
+        home_market().currency, "5.00", "5.00"
+    )  # fmt: skip
+    assert api_client.get("/api/v1/products/", {"store": "NOPE"}).json()["code"] == "unknown_location"
+    assert api_client.get("/api/v1/products/", {"country": "P0L"}).status_code == 400
+
+    # the list costs the same statements with more priced products
+    with django_assert_num_queries(3):
+        api_client.get("/api/v1/products/", {"country": "PL"})
+    more = [VariantFactory() for _ in range(8)]
+    set_list_prices(price_list=plist, prices=[ListPrice(v, Decimal("10")) for v in more], reason="x")
+    with django_assert_num_queries(3):
+        assert len(api_client.get("/api/v1/products/", {"country": "PL"}).json()["results"]) == 10

@@ -69,8 +69,9 @@ def test_a_member_receipt_costs_the_same_statements_whatever_its_lines(
     # device, replay check, SKUs, shopper, account lock; order (savepoint, insert, release); fulfilment,
     # lines, payment, status, audit; stock lock, update, movements; interaction key, interaction, items,
     # profile; points, account; webhooks: the order.placed event with its outbox message (one statement),
-    # the stock.changed upsert (coalesced into the open event); + the transaction, a savepoint pair
-    with django_assert_num_queries(26):
+    # the stock.changed upsert (coalesced into the open event); + the transaction, a savepoint pair;
+    # the lines come without their price: the store's market's prices, read once
+    with django_assert_num_queries(27):
         response = till.post("/api/v1/pos/sales/", body, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["points_earned"] == 30 * len(skus)
@@ -81,7 +82,8 @@ def test_a_member_receipt_costs_the_same_statements_whatever_its_lines(
 def test_an_anonymous_receipt_costs_eighteen_statements(till, shirt, django_assert_num_queries):
     till.post("/api/v1/pos/sales/", receipt("R-WARM"), format="json")  # the device's last_seen_at is written
     # no shopper: no identity, account, points nor timeline (14 in production, without the savepoint pair)
-    with django_assert_num_queries(18):  # 16 + the webhook event with its outbox message, the stock upsert
+    # 16 + the webhook event with its outbox message, the stock upsert, + the market's prices (no unit_price)
+    with django_assert_num_queries(19):
         response = till.post("/api/v1/pos/sales/", receipt("R-1"), format="json")
     assert response.status_code == 201
 
@@ -228,8 +230,8 @@ def test_a_batch_costs_the_statements_of_one_receipt(till, member, shirt, jeans,
                 tenders=[{"method": "card", "amount": "89.99"}])
         for i in range(10)
     ]  # fmt: skip
-    # a single receipt's 26, whatever the number of receipts (not 10 x 26): one insert per table
-    with django_assert_num_queries(26):
+    # a single receipt's 27, whatever the number of receipts (not 10 x 27): one insert per table
+    with django_assert_num_queries(27):
         response = till.post(BATCH, {"receipts": receipts}, format="json")
     assert [r["status"] for r in response.json()["results"]] == ["created"] * 10
 

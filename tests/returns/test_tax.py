@@ -23,18 +23,21 @@ from retail.models import Market, TaxClass, TaxRate
 from retail.models.tax import STANDARD
 from tests.admin.conftest import staff_user
 from tests.customers.factories import OfferFactory
+from tests.inventory.factories import price_in_market
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def poland(store) -> Market:
-    """The returns store sells in Poland: prices include 23% VAT."""
+def poland(store, shirt, jeans) -> Market:
+    """The returns store sells in Poland: prices include 23% VAT; the shirt and jeans have złoty prices
+    (the catalog's amounts)."""
     market = Market(code="pl", name="Poland", countries=["PL"], currency="PLN", default_language="pl",
                     online_channels=[Channel.WEB.value])  # fmt: skip
     market = save_market(market=market, actor=None)
     store.market = market
     store.save(update_fields=["market"])
+    price_in_market(market, shirt, jeans)
     rate = TaxRate(market=market, tax_class=TaxClass.objects.get(code=STANDARD), rate=Decimal(23),
                    valid_from=date(2011, 1, 1))  # fmt: skip
     save_tax_rate(rate=rate, actor=None)

@@ -19,6 +19,8 @@ from customers.models import Task
 from customers.services.clienteling import raise_task_for_event
 from customers.services.loyalty import issue_store_credit, reverse_points
 from customers.services.timeline import record_interaction
+from inventory.errors import InventoryError
+from inventory.market_prices import market_prices
 from inventory.models import Variant
 from orders.errors import OrderError
 from orders.models import Order, Payment
@@ -105,10 +107,13 @@ def _to_tenders(*, payments: list[Payment], amount: Decimal, reference: str, act
 
 def _credit(*, return_request: ReturnRequest, amount: Decimal, reference: str, store: Store, actor) -> None:
 
+    # in the currency the goods were paid in (receipt-less: the desk's market's)
+    currency = return_request.order.currency if return_request.order_id else store.market.currency
     try:
         issue_store_credit(
-            customer=return_request.customer, amount=amount, reference=reference, actor=_user(actor), store=store
-        )
+            customer=return_request.customer, amount=amount, reference=reference, actor=_user(actor), store=store,
+            currency=currency,
+        )  # fmt: skip
     except CustomerError as exc:
         raise ReturnError(exc.message, code=exc.code) from None
 
@@ -134,7 +139,11 @@ def _exchange(
             code=ReturnCode.INVALID_EXCHANGE,
             fields={"sku": unknown},
         )
-    new_total = sum((money(variants[s].price * q) for s, q in wanted), ZERO)
+    try:  # at the price in the desk's market, where the exchange order is placed
+        prices = market_prices(variants=variants.values(), market=store.market).require(variants.values())
+    except InventoryError as exc:
+        raise ReturnError(exc.message, code=exc.code, fields=exc.fields) from None
+    new_total = sum((money(prices[variants[s].pk].amount * q) for s, q in wanted), ZERO)
     credit = min(refund, new_total)
     rma = return_request.rma_number
     tenders = []
