@@ -14,7 +14,7 @@ def existing_lines_in_the_deployments_currency(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0009_one_notification'),
+        ('orders', '0011_placed_index_currency'),
         ('retail', '0008_exchange_rates'),
     ]
 
