@@ -154,12 +154,13 @@ def _check(
 def _tax(*, store, sale: PosSale, lines: list, now) -> TaxQuote:
     """The tax of the till's lines after their discounts, on the store's day of the sale (the provider's:
     orders.services.taxes); added on top of the lines where the market's prices exclude it."""
+    currency = store.market.currency  # a till sells in its store's market
     request = TaxRequest(
         store=store,
         day=store.local(sale.sold_at or now).date(),
-        currency=currency(),
+        currency=currency,
         items=tuple(
-            TaxItem(Money(money(u * q) - d, currency()), v.product.tax_class_id, sku=v.sku, quantity=q)
+            TaxItem(Money(money(u * q) - d, currency), v.product.tax_class_id, sku=v.sku, quantity=q)
             for v, q, u, d in lines
         ),
         reference=f"pos:{store.code}:{(sale.receipt_number or '').strip()}",
