@@ -14,7 +14,7 @@ def existing_lines_in_the_deployments_currency(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0011_placed_index_currency'),
+        ('orders', '0012_shipping'),
         ('retail', '0008_exchange_rates'),
     ]
 
