@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from inventory import market_prices, pricing
 from inventory.errors import InventoryError
 from inventory.models import PriceChange, PriceList, PriceSchedule, PriceScheduleLine, VariantPrice
-from retail.admin import ReadOnlyAdmin
+from retail.admin import ReadOnlyAdmin, streaming_csv_response
 from retail.domain.money import format_money
 
 PREVIEW_ROWS = 200
@@ -276,6 +276,16 @@ class PriceListAdmin(admin.ModelAdmin):
     fields = ["code", "name", "market", "currency", "is_default"]
     readonly_fields = ["is_default"]
     inlines = [VariantPriceInline]
+    actions = ["export_prices"]
+
+    @admin.action(description="Export prices as CSV (every price, its list, currency and period)", permissions=["view"])
+    def export_prices(self, request, queryset):
+        lists = list(queryset.order_by("code"))
+        return streaming_csv_response(
+            filename="prices.csv",
+            header=["price_list", "currency", "sku", "price", "valid_from", "valid_to"],
+            rows=market_prices.price_rows(price_lists=lists),
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(price_count=Count("prices"))

@@ -130,6 +130,21 @@ def price_in_market(*, variant: Variant, market: Market, at: datetime | None = N
     return market_prices(variants=[variant], market=market, at=at).require([variant])[variant.pk]
 
 
+def price_rows(*, price_lists: list[PriceList]):
+    """Every price of these lists as CSV rows (list code, currency, SKU, price, from, to): a market's
+    list prices with their periods, the default list's the catalog's own (no period). Streamed."""
+    for price_list in price_lists:
+        if price_list.is_default:
+            variants = Variant.objects.select_related("product").order_by("sku")
+            for v in variants.iterator(chunk_size=2000):
+                yield [price_list.code, price_list.currency, v.sku, v.price, "", ""]
+            continue
+        rows = price_list.prices.select_related("variant").order_by("variant__sku", "valid_from")
+        for row in rows.iterator(chunk_size=2000):
+            yield [price_list.code, price_list.currency, row.variant.sku, row.price, row.valid_from.isoformat(),
+                   row.valid_to.isoformat() if row.valid_to else ""]  # fmt: skip
+
+
 # --------------------------------------------------------------------------- writes
 
 

@@ -364,3 +364,23 @@ def test_the_catalog_api_shows_the_callers_market_prices_in_constant_queries(
     set_list_prices(price_list=plist, prices=[ListPrice(v, Decimal("10")) for v in more], reason="x")
     with django_assert_num_queries(3):
         assert len(api_client.get("/api/v1/products/", {"country": "PL"}).json()["results"]) == 10
+
+
+def test_a_lists_prices_export_as_csv(admin_client, shirt, poland):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    plist = list_for_market(market=poland)
+    now = timezone.now()
+    set_list_prices(price_list=plist, prices=[ListPrice(shirt, Decimal("169"), now)], reason="x")
+    default = default_price_list()
+
+    response = admin_client.post(
+        "/admin/inventory/pricelist/", {"action": "export_prices", ACTION_CHECKBOX_NAME: [plist.pk, default.pk]}
+    )
+
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode()
+    lines = text.strip().splitlines()
+    assert lines[0] == "price_list,currency,sku,price,valid_from,valid_to"
+    assert f"{default.code},{default.currency},SHIRT-M,39.00,," in lines
+    assert f"{plist.code},PLN,SHIRT-M,169.00,{now.isoformat()}," in lines
