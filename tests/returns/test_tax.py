@@ -172,10 +172,11 @@ def test_a_tax_exclusive_order_refunds_its_tax_with_its_units_to_the_cent(
 
 
 def test_insights_draw_the_tax_due_per_currency(poland, policy, deliver, shirt, store, associate, client):
-    # given two taxed sales, one of them in złoty (set up here: prices per market fill the currency)
+    # given two taxed sales at the Polish store, one of them moved into euros here (as if sold elsewhere)
     euros = deliver([("SHIRT-M", 1)])
     zloty = deliver([("SHIRT-M", 2)])
-    Order.objects.filter(pk=zloty.pk).update(currency="PLN")
+    assert zloty.currency == "PLN"
+    Order.objects.filter(pk=euros.pk).update(currency="EUR")
     client.force_login(staff_user(superuser=True))
 
     # when
