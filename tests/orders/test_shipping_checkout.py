@@ -24,7 +24,7 @@ from retail.models import AuditEvent, Market, OutboxMessage, TaxClass, TaxRate
 from retail.models.tax import STANDARD
 from retail.outbox import deliver_outbox_message
 from tests.customers.factories import OfferFactory
-from tests.inventory.factories import VariantFactory
+from tests.inventory.factories import VariantFactory, price_in_market
 
 pytestmark = pytest.mark.django_db
 
@@ -344,11 +344,16 @@ def test_where_prices_exclude_tax_the_shippings_tax_is_added_on_top_with_the_lin
     assert Payment.objects.get(order=order).amount == Decimal("42.58")
 
 
-def test_methods_in_another_currency_neither_list_nor_are_required(signed_in, italy, standard, shirt):
-    # given the Italian market priced in another currency than the orders' (EUR)
+def test_an_order_shipped_to_a_market_is_in_its_currency_and_takes_its_methods(signed_in, italy, standard, shirt):
+    # given the Italian market sells in francs (its list prices the shirt); its methods are in its currency
+    # (orders follow the market of the country shipped to since issue 19.2: a method in another currency
+    # than the order's cannot arise there any more)
     Market.objects.filter(pk=italy.pk).update(currency="CHF")
-    fill_cart(signed_in, [(shirt.sku, 1)])
-    assert signed_in.get("/api/v1/me/cart/shipping-methods/?country=IT").json()["methods"] == []
-    assert checkout(signed_in, [(shirt.sku, 1)]).status_code == 201
-    refused = checkout(signed_in, [(shirt.sku, 1)], method=standard.pk).json()
-    assert (refused["code"], refused["reason"]) == ("shipping_method_unavailable", "other_currency")
+    italy.refresh_from_db()
+    price_in_market(italy, shirt, price="40.00")
+
+    # then a method is required, and Italy's ships the franc order
+    assert checkout(signed_in, [(shirt.sku, 1)]).json()["code"] == "shipping_method_required"
+    placed = checkout(signed_in, [(shirt.sku, 1)], method=standard.pk)
+    assert placed.status_code == 201, placed.json()
+    assert placed.json()["currency"] == "CHF"
