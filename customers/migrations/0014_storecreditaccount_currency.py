@@ -13,7 +13,7 @@ def existing_credit_in_the_deployments_currency(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0012_customer_language'),
+        ('customers', '0013_partition_timeline'),
     ]
 
     operations = [
