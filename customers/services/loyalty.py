@@ -327,8 +327,12 @@ def _credit_currency(account: StoreCreditAccount, currency: str | None, *, issui
     if not account.currency and not issuing:
         return  # nothing was ever credited: the balance check refuses the spend
     raise CustomerError(
-        f"This shopper's store credit is in {account.currency}; it cannot "
-        f"{'take a credit' if issuing else 'pay'} in {currency}.",
+        (
+            _("This shopper's store credit is in %(held)s; it cannot take a credit in %(currency)s.")
+            if issuing
+            else _("This shopper's store credit is in %(held)s; it cannot pay in %(currency)s.")
+        )
+        % {"held": account.currency, "currency": currency},
         code=CustomerCode.STORE_CREDIT_WRONG_CURRENCY,
         extra={"balance": str(account.balance), "currency": account.currency},
     )

@@ -89,7 +89,9 @@ def caller_market(request) -> Market:
         store = Store.objects.select_related("market").filter(code__iexact=code, is_active=True).first()
         if store is None:
             raise InventoryError(
-                f"There is no open store {code!r}.", code=InventoryCode.UNKNOWN_LOCATION, fields={"store": ["Unknown."]}
+                _("There is no open store %(code)s.") % {"code": code},
+                code=InventoryCode.UNKNOWN_LOCATION,
+                fields={"store": [_("Unknown.")]},
             )
         return store.market
     country = query_param(request, "country", COUNTRY_PATTERN, message="A country code, e.g. PL.")

@@ -82,8 +82,8 @@ def _wanted_lines(lines: list[tuple[str, int]]) -> tuple[dict[str, int], dict[st
 def _refuse_another_currency(cart: Cart, market: Market | None, *, holds_lines: bool) -> None:
     if market is not None and holds_lines and cart.currency and market.currency != cart.currency:
         raise OrderError(
-            f"Your cart is priced in {cart.currency}; it cannot take lines in {market.currency}. "
-            "Check it out or empty it first.",
+            _("Your cart is priced in %(cart)s; it cannot take lines in %(market)s. Check it out or empty it first.")
+            % {"cart": cart.currency, "market": market.currency},
             code=OrderCode.CURRENCY_MISMATCH,
             extra={"currencies": sorted({cart.currency, market.currency})},
         )
@@ -228,8 +228,11 @@ def absorb_cart(*, source: Cart, target: Cart) -> None:
     if source.currency and source.currency != target.currency and source.lines.exists():
         if mine:
             raise OrderError(
-                f"One cart is priced in {source.currency} and the other in {target.currency}: they cannot be "
-                "joined. Check one out or empty it first.",
+                _(
+                    "One cart is priced in %(one)s and the other in %(other)s: they cannot be joined. Check one out "
+                    "or empty it first."
+                )
+                % {"one": source.currency, "other": target.currency},
                 code=OrderCode.CURRENCY_MISMATCH,
                 extra={"currencies": sorted({source.currency, target.currency})},
             )

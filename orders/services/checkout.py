@@ -302,8 +302,8 @@ def order_market(groups: list[GroupRequest], *, channel: str, customer: Customer
     currencies = sorted({m.currency for m in markets})
     if len(currencies) > 1:
         raise OrderError(
-            f"One order is paid in one currency, and this one would mix {' and '.join(currencies)}: "
-            "place one order per country.",
+            _("One order is paid in one currency, and this one would mix %(currencies)s: place one order per country.")
+            % {"currencies": " / ".join(currencies)},
             code=OrderCode.CURRENCY_MISMATCH,
             extra={"currencies": currencies, "markets": sorted({m.code for m in markets})},
         )
@@ -646,8 +646,11 @@ def place_order(
     market = order_market(groups, channel=channel, customer=shopper.customer, store=store)
     if cart is not None and cart.currency and cart.currency != market.currency:
         raise OrderError(
-            f"Your cart is priced in {cart.currency} and this order would be paid in {market.currency}: "
-            f"choose a store or address in the cart's market, or start a new cart.",
+            _(
+                "Your cart is priced in %(cart)s and this order would be paid in %(market)s: choose a store or address "
+                "in the cart's market, or start a new cart."
+            )
+            % {"cart": cart.currency, "market": market.currency},
             code=OrderCode.CURRENCY_MISMATCH,
             extra={"currencies": sorted({cart.currency, market.currency})},
         )

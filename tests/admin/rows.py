@@ -2,7 +2,7 @@
 changelist's columns (foreign keys set, so a missing select_related shows as extra queries)."""
 
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
@@ -18,9 +18,9 @@ from inventory.market_prices import ListPrice, set_list_prices
 from inventory.models import PriceList, Product
 from inventory.operations import request_transfer, start_stock_count
 from orders.handlers import NOTIFY_TOPIC
-from orders.models import Cart, Notification
+from orders.models import Carrier, Cart, Notification, ShippingMethod
 from orders.returns.models import ReturnPolicy
-from retail.models import IdempotencyKey, Market, TaxClass, TaxRate
+from retail.models import ExchangeRate, IdempotencyKey, Market, TaxClass, TaxRate
 from retail.services import enqueue_outbox_message, issue_pos_device, record_audit_event
 from tests.customers.factories import CustomerFactory, InteractionFactory, OfferFactory, TierFactory
 from tests.factories import MembershipFactory, StoreFactory, UserFactory, WarehouseFactory
@@ -197,6 +197,29 @@ def _events(n):
         record_event(type="customer.created", data={"customer": {"id": i}}, key=f"customer:{i}")
 
 
+def _exchange_rates(n):
+    # one currency, day after day: two rates never cover one day (the exclusion constraint)
+    first = date(2026, 1, 1) + timedelta(days=ExchangeRate.objects.count())
+    return [
+        ExchangeRate.objects.create(currency="PLN", reporting_currency="EUR", rate=Decimal("0.2315"),
+                                    valid_from=first + timedelta(days=i), valid_to=first + timedelta(days=i + 1))
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def _shipping_methods(n):
+    code = secrets.token_hex(3)
+    market = Market.objects.create(code=f"m-{code}", name="Market", currency="PLN", default_language="pl")
+    carrier = Carrier.objects.create(code=f"c-{secrets.token_hex(3)}", name="Carrier",
+                                     tracking_url="https://track.example/{number}")  # fmt: skip
+    return [
+        ShippingMethod.objects.create(
+            market=market, code=f"s-{i}", name="Standard", carrier=carrier, price=Decimal("9.99")
+        )
+        for i in range(n)
+    ]
+
+
 ROWS = {
     "auth.Group": lambda n: [Group.objects.create(name=f"group-{secrets.token_hex(4)}") for _ in range(n)],
     "account.EmailAddress": lambda n: [
@@ -212,6 +235,14 @@ ROWS = {
         Market.objects.create(code=f"m-{secrets.token_hex(3)}", name="Market", currency="PLN", default_language="pl")
         for _ in range(n)
     ],
+    "retail.ExchangeRate": _exchange_rates,
+    "orders.Carrier": lambda n: [
+        Carrier.objects.create(
+            code=f"c-{secrets.token_hex(3)}", name="Carrier", tracking_url="https://track.example/{number}"
+        )
+        for _ in range(n)
+    ],
+    "orders.ShippingMethod": _shipping_methods,
     "retail.TaxClass": lambda n: [
         TaxClass.objects.create(code=f"c-{secrets.token_hex(3)}", name="Class") for _ in range(n)
     ],

@@ -123,6 +123,8 @@ def untranslated(html: str, data: set[str]) -> list[str]:
 
 def is_code(word: str) -> bool:
     """SKUs, store and order codes, email addresses, currency codes: data, not language."""
+    if re.fullmatch(r"[A-Z0-9]+(?:-[A-Z0-9]+)+", word):  # OM-AKST-RJQP: an order number may hold no digit
+        return True
     return any(c.isdigit() for c in word) or "@" in word or (word.isupper() and len(word) <= 4) or word == "Omnistore"
 
 
