@@ -190,3 +190,68 @@ def test_the_tax_report_counts_the_shipping_and_its_refund(policy, shipped_with_
     assert before["gross"] == order.total
     assert (row["returned_gross"], row["returned_tax"]) == (back.refund_total, return_tax(back))
     assert row["tax_due"] == Decimal("0.00")
+
+
+def test_a_pln_order_with_23_percent_vat_and_shipping_refunded_in_part_then_whole_reconciles_to_the_grosz(
+    policy, warehouse, shirt, jeans, shopper, associate
+):
+    """Issue 19's done-when: an order in PLN with 23% VAT lines, shipping and a partial refund whose tax
+    reconciles to the cent."""
+    from tests.factories import StoreFactory
+    from tests.inventory.factories import price_in_market
+
+    # given Poland (PLN, 23% inside the prices) shipping from the warehouse, with złoty prices and a 14.99 method;
+    # the policy's approval limit is one amount whatever the currency (a gap: it is not per market yet)
+    ReturnPolicy.objects.filter(pk=policy.pk).update(approval_over=Decimal("5000.00"))
+    poland = save_market(
+        market=Market(code="pl", name="Polska", countries=["PL"], currency="PLN", default_language="pl",
+                      online_channels=[Channel.WEB.value]),
+        actor=None,
+    )  # fmt: skip
+    warehouse.market, warehouse.ships_orders = poland, True
+    warehouse.save(update_fields=["market", "ships_orders"])
+    standard = TaxClass.objects.get(code=STANDARD)
+    save_tax_rate(rate=TaxRate(market=poland, tax_class=standard, rate=Decimal(23), valid_from=date(2020, 1, 1)),
+                  actor=None)  # fmt: skip
+    price_in_market(poland, shirt, price="129.99")
+    price_in_market(poland, jeans, price="249.99")
+    courier = save_shipping_method(
+        method=ShippingMethod(market=poland, code="kurier", name="Kurier", price=Decimal("14.99")), actor=None
+    )
+    warsaw = StoreFactory(code="WAW-01", name="Warszawa", market=poland, country="PL", accepts_returns=True)
+    inventory.receive_stock(location=warehouse, lines=[("SHIRT-M", 3), ("JEANS-32", 1)], reference="PO-PL")
+
+    # when a Warsaw shopper's order of 3 shirts and jeans ships with the courier
+    order = place_order(
+        channel="web",
+        groups=[GroupRequest(kind="ship", lines=[("SHIRT-M", 3), ("JEANS-32", 1)], shipping_address={
+            "line1": "ul. Marszałkowska 1", "city": "Warszawa", "postcode": "00-001", "country": "PL"})],
+        customer=shopper,
+        tenders=[TenderRequest(method="card", token="tok_visa_4242")],
+        shipping_method=courier.pk,
+    )  # fmt: skip
+    fulfillment = order.fulfillments.get()
+    for line in fulfillment.lines.all():
+        for _ in range(line.quantity):
+            scan_pick(fulfillment=fulfillment, code=line.sku, actor=associate)
+    ship_fulfillment(fulfillment=Fulfillment.objects.get(pk=fulfillment.pk), actor=associate)
+    order = Order.objects.get(pk=order.pk)
+
+    # then everything is in złoty at 23%, and the order's tax is its lines' plus its shipping's
+    assert order.currency == "PLN"
+    assert order.total == Decimal("3") * Decimal("129.99") + Decimal("249.99") + Decimal("14.99")
+    assert {line.tax_rate for line in order.lines.all()} == {Decimal(23)}
+    order_tax = sum(line.tax_amount for line in order.lines.all()) + order.shipping_tax
+    assert order.shipping_tax == Decimal("2.80")  # 14.99 * 23/123, to the grosz
+
+    # when one shirt comes back in Warsaw (no shipping back yet), then the rest
+    first = give_back(order, warsaw, associate, [("SHIRT-M", 1)])
+    rest = give_back(order, warsaw, associate, [("SHIRT-M", 2), ("JEANS-32", 1)])
+
+    # then the partial refund is the shirt's share, the rest brings the shipping back once, and the refunds' tax
+    # and amounts are the order's to the grosz
+    assert (first.refund_total, first.shipping_refund) == (Decimal("129.99"), Decimal("0.00"))
+    assert (rest.shipping_refund, rest.shipping_tax) == (Decimal("14.99"), Decimal("2.80"))
+    assert first.refund_total + rest.refund_total == order.total
+    assert return_tax(first) + return_tax(rest) == order_tax
+    assert Payment.objects.get(order=order).refunded_amount == order.total
