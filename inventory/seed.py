@@ -313,7 +313,7 @@ def local_price(variant: Variant, currency: str) -> Decimal:
     rate = DEMO_RATES.get(currency)
     if rate is None or currency == settings.CURRENCY:
         return variant.price
-    return max(Decimal("0.99"), (variant.price * rate).quantize(Decimal("1")) - Decimal("0.01"))
+    return max(Decimal("0.99"), (variant.price * rate).to_integral_value() - Decimal("0.01"))
 
 
 def _seed_market_prices(variants: list[Variant]) -> int:

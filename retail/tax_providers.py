@@ -175,7 +175,7 @@ def quote_tax(request: TaxRequest) -> TaxQuote:
             or line.tax.amount < 0
             or line.net.amount < 0
             or not 0 <= line.rate <= 100
-            or line.rate != line.rate.quantize(RATE_PLACES)
+            or line.rate.scaleb(3) % 1 != 0  # at most three places, as TaxRate keeps
         ):
             raise TaxServiceUnavailable(_("The tax service's answer does not add up."))
     return quote

@@ -297,7 +297,10 @@ def order_market(groups: list[GroupRequest], *, channel: str, customer: Customer
     address of the order must sell in that currency (`currency_mismatch`): one order, one currency."""
     markets = [market_for_sale(store=store)] if store is not None else []
     markets += [market_for_sale(store=g.store) for g in groups if g.kind in Fulfillment.COLLECT_KINDS and g.store]
-    countries = {(g.shipping_address or {}).get("country", "") for g in groups if g.kind == Fulfillment.Kind.SHIP}
+    # an address typed at a store's counter without a country is in the store's country
+    here = store.country if store is not None else ""
+    addresses = [g.shipping_address or {} for g in groups if g.kind == Fulfillment.Kind.SHIP]
+    countries = {address.get("country", "") or here for address in addresses}
     markets += [sale_market(channel=channel, country=country, customer=customer) for country in sorted(countries)]
     currencies = sorted({m.currency for m in markets})
     if len(currencies) > 1:

@@ -73,7 +73,7 @@ def test_an_associate_sells_an_item_out_of_stock_here_for_home_delivery_and_for_
     page.get_by_label("City").fill("London")
     page.get_by_label("Postcode").fill("N1 9GU")
     page.get_by_role("button", name="Place order").click()
-    expect(page.get_by_text("the shopper pays 89.00 at the till", exact=False)).to_be_visible()
+    expect(page.get_by_text("the shopper pays €89.00 at the till", exact=False)).to_be_visible()
     shipped = Order.objects.get()
     expect(page.get_by_role("heading", name=shipped.number)).to_be_visible()
     expect(page.get_by_text("Ship to address · Omnistore Manchester")).to_be_visible()

@@ -114,8 +114,9 @@ def test_the_translated_list_costs_the_same_for_one_or_many_products(api_client,
     # given
     shirt()
     headers = {"accept-language": "it"}
-    # products, variants, the home market's language, the products' and the categories' texts
-    with django_assert_num_queries(5):
+    # the caller's market (prices), products, variants, the home market's language, the products' and the
+    # categories' texts
+    with django_assert_num_queries(6):
         api_client.get(PRODUCTS, headers=headers)
     for n in range(10):
         variant = VariantFactory()
@@ -123,7 +124,7 @@ def test_the_translated_list_costs_the_same_for_one_or_many_products(api_client,
         CategoryTranslation.objects.create(category=variant.product.category, language="it", name=f"Maglie {n}")
 
     # when / then
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         body = api_client.get(PRODUCTS, headers=headers).json()["results"]
     assert len(body) == 11 and {p["name"] for p in body} >= {"Camicia Oxford", "Maglia 9"}
     assert "Maglie 9" in {p["category_name"] for p in body}
