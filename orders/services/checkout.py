@@ -297,11 +297,14 @@ def order_market(groups: list[GroupRequest], *, channel: str, customer: Customer
     address of the order must sell in that currency (`currency_mismatch`): one order, one currency."""
     markets = [market_for_sale(store=store)] if store is not None else []
     markets += [market_for_sale(store=g.store) for g in groups if g.kind in Fulfillment.COLLECT_KINDS and g.store]
-    # an address typed at a store's counter without a country is in the store's country
-    here = store.country if store is not None else ""
+    # an address typed at a store's counter, with no country or the store's own, sells in the store's market
+    # (a market's online channels need not list the counter's: phone, store)
     addresses = [g.shipping_address or {} for g in groups if g.kind == Fulfillment.Kind.SHIP]
-    countries = {address.get("country", "") or here for address in addresses}
+    here = store.country if store is not None else None
+    countries = {address.get("country", "") for address in addresses} - {"", here}
     markets += [sale_market(channel=channel, country=country, customer=customer) for country in sorted(countries)]
+    if store is None and any(not address.get("country") for address in addresses):
+        markets.append(sale_market(channel=channel, country="", customer=customer))
     currencies = sorted({m.currency for m in markets})
     if len(currencies) > 1:
         raise OrderError(
