@@ -352,6 +352,17 @@ class VariantPriceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_fields(self, request, obj=None):
+        # an entered price is shown, never edited: the form's `reason` is in the ledger, not on the row
+        if obj is not None:
+            return ["variant", "price_list", "price", "valid_from", "valid_to"]
+        return super().get_fields(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None:  # shown read-only with the model's own fields
+            kwargs["form"] = forms.ModelForm
+        return super().get_form(request, obj, **kwargs)
+
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         entry = market_prices.ListPrice(data["variant"], data["price"], data.get("valid_from"), data.get("valid_to"))

@@ -384,3 +384,17 @@ def test_a_lists_prices_export_as_csv(admin_client, shirt, poland):
     assert lines[0] == "price_list,currency,sku,price,valid_from,valid_to"
     assert f"{default.code},{default.currency},SHIRT-M,39.00,," in lines
     assert f"{plist.code},PLN,SHIRT-M,169.00,{now.isoformat()}," in lines
+
+
+def test_an_entered_price_opens_read_only_in_the_admin(admin_client, shirt, poland):
+    # given a price entered on Poland's list
+    from tests.inventory.factories import price_in_market as enter_price
+
+    enter_price(poland, shirt, price="129.00")
+    entered = VariantPrice.objects.get(variant=shirt)
+    # when head office opens it from the list (the crawl met a 500: the form's reason is not on the row)
+    response = admin_client.get(f"/admin/inventory/variantprice/{entered.pk}/change/")
+    # then it is shown, not editable
+    assert response.status_code == 200
+    assert "129" in response.content.decode()
+    assert 'name="reason"' not in response.content.decode()
