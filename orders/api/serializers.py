@@ -197,7 +197,9 @@ class FulfillmentOutput(serializers.ModelSerializer):
     pickup_code = serializers.SerializerMethodField(help_text="Shown to the owner once the order is ready.")
     qr_payload = serializers.SerializerMethodField(help_text="What the app encodes in the pick-up QR code.")
 
-    carrier = serializers.CharField(source="carrier.name", default=None, help_text="Ship: who carries it.")
+    carrier = serializers.CharField(
+        source="carrier.name", default=None, allow_null=True, help_text="Ship: who carries it (null: none)."
+    )
     tracking_url = serializers.CharField(help_text="The carrier's page for the parcel; empty until shipped.")
     promised_at = serializers.DateTimeField(
         allow_null=True, help_text="Pick-up: when it was promised ready, on the store's clock (opening hours)."
