@@ -197,13 +197,17 @@ DATABASE_ROUTERS = ["retail.replica.NoMigrationsOnReplica"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: broker, result backend and cache when REDIS_URL is set; otherwise everything in-process.
+# CACHE_URL and CELERY_BROKER_URL (each defaulting to REDIS_URL) put the cache and the queue on two
+# instances, so the cache can evict (`allkeys-lru`) while the broker never does (`noeviction`).
 REDIS_URL = env("REDIS_URL")
-if REDIS_URL:
+CACHE_URL = env("CACHE_URL")  # unset: REDIS_URL
+SEPARATE_BROKER_URL = env("CELERY_BROKER_URL")  # unset: REDIS_URL
+if CACHE_URL or REDIS_URL:
     CACHES = {
         "default": {
             # Fails open (an empty cache, logged) while Redis is unreachable: see retail/cache.py.
             "BACKEND": "retail.cache.FailOpenRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL or REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "omnistore"),
             "TIMEOUT": 300,
             # A Redis that hangs must not hang the request that asked it.
@@ -213,9 +217,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # a host named: kombu warns without one
-CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+_BROKER_URL = SEPARATE_BROKER_URL or REDIS_URL
+CELERY_BROKER_URL = _BROKER_URL or "memory://localhost/"  # a host named: kombu warns without one
+CELERY_RESULT_BACKEND = _BROKER_URL or "cache+memory://"
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not _BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -490,6 +495,6 @@ if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # pytest-xdist workers share the Redis database: each keeps its cache keys apart (and clears only
     # its own, tests/conftest.py), as each has its own test database.
-    if REDIS_URL and env("PYTEST_XDIST_WORKER"):
+    if (CACHE_URL or REDIS_URL) and env("PYTEST_XDIST_WORKER"):
         CACHES["default"]["KEY_PREFIX"] += "-" + env("PYTEST_XDIST_WORKER")
     ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login_failed": "5/5m/key,100/m/ip"}

@@ -66,7 +66,8 @@ def _pooled_test_database(request):
 
 @pytest.fixture(scope="session")
 def _cache_redis():
-    return redis.Redis.from_url(settings.REDIS_URL) if XDIST_WORKER and settings.REDIS_URL else None
+    url = settings.CACHE_URL or settings.REDIS_URL
+    return redis.Redis.from_url(url) if XDIST_WORKER and url else None
 
 
 @pytest.fixture(autouse=True)

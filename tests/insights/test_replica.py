@@ -268,3 +268,28 @@ def test_the_beat_tasks_count_on_the_replica(replica, chain):
     # then: their scans ran on the replica
     assert [q["sql"] for q in primary.captured_queries if any(t in q["sql"] for t in REPORT_TABLES)] == []
     assert any('FROM "inventory_stocklevel"' in q["sql"] for q in standby.captured_queries)
+
+
+def test_readyz_reports_the_replicas_lag_without_taking_the_host_out(replica, client, chain, settings):
+    """deploy.md §8's replica lag signal: /readyz says how far behind the replica is, and whether it
+    answers; the host stays ready either way (reports fall back to the primary)."""
+    replica.wait_for_replay()
+    body = client.get("/readyz").json()
+    assert body["status"] == "ok" and body["replica"]["status"] == "ok"
+    assert 0 <= body["replica"]["lag_seconds"] <= settings.DATABASE_REPLICA_MAX_LAG
+    # when: replay stops while the primary takes a write
+    settings.DATABASE_REPLICA_MAX_LAG = 1
+    replica.pause_replay()
+    make_order(store=chain.lon, channel="web", placed_at=at(10, 10), total="10.00")
+    time.sleep(1.5)
+    lagging = client.get("/readyz")
+    assert lagging.status_code == 200 and lagging.json()["replica"]["status"] == "lagging"
+    assert lagging.json()["replica"]["lag_seconds"] > 1
+    replica.resume_replay()
+    # when: the replica is stopped
+    replica.stop()
+    try:
+        down = client.get("/readyz")
+    finally:
+        replica.start()
+    assert down.status_code == 200 and down.json()["replica"] == {"status": "unreachable", "lag_seconds": None}

@@ -41,3 +41,17 @@ def test_readyz_gives_the_reason_on_a_developer_machine(client):
 def test_health_endpoints_only_answer_get(client):
     assert client.post("/healthz").status_code == 405
     assert client.post("/readyz").status_code == 405
+
+
+@override_settings(CACHE_URL=None, SEPARATE_BROKER_URL=UNUSED_PORT)
+def test_readyz_checks_cache_and_broker_apart_when_they_have_their_own_urls(client, settings):
+    # given the broker on an instance of its own (CELERY_BROKER_URL) that does not answer
+    response = client.get("/readyz")
+    # then the cache (REDIS_URL) is fine and the broker is named
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "checks": {"database": "ok", "cache": "ok", "broker": "error"}}
+
+
+def test_readyz_has_no_replica_entry_without_a_replica(client, settings):
+    settings.DATABASE_REPLICA_URL = ""
+    assert "replica" not in client.get("/readyz").json()

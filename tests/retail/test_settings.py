@@ -207,3 +207,31 @@ def test_a_replica_on_another_engine_is_refused():
     result = _replica_settings(DATABASE_REPLICA_URL="mysql://app@replica/omnistore")
     assert result.returncode != 0
     assert "DATABASE_REPLICA_URL must name a PostgreSQL streaming replica" in result.stderr
+
+
+def test_cache_and_broker_may_have_urls_of_their_own():
+    # given one REDIS_URL, then a cache and a broker on instances of their own (docs/deploy.md §4)
+    code = (
+        "import django, json, os; os.environ['DJANGO_SETTINGS_MODULE']='retail.settings'; django.setup();"
+        "from django.conf import settings as s;"
+        "print(json.dumps([s.CACHES['default']['LOCATION'], s.CELERY_BROKER_URL, s.CELERY_RESULT_BACKEND,"
+        " s.CELERY_TASK_ALWAYS_EAGER]))"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in {"CACHE_URL", "CELERY_BROKER_URL", "DJANGO_ENV"}}
+
+    def read(**env):
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=base | env,
+            cwd=settings.BASE_DIR,
+            timeout=60,
+        )
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    shared = read(REDIS_URL="redis://one:6379/0")
+    apart = read(REDIS_URL="redis://one:6379/0", CACHE_URL="redis://cache:6379/0", CELERY_BROKER_URL="redis://q:6379/1")
+    # then one instance serves all three, or each its own; a broker means Celery is not eager
+    assert shared == ["redis://one:6379/0", "redis://one:6379/0", "redis://one:6379/0", False]
+    assert apart == ["redis://cache:6379/0", "redis://q:6379/1", "redis://q:6379/1", False]
