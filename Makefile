@@ -104,7 +104,7 @@ lock: venv ## re-pin requirements*.lock with hashes (uv)
 worker: venv ## Celery worker with beat (needs REDIS_URL)
 	$(VENV)/bin/celery -A retail worker --beat --loglevel=info
 
-bench: venv ## benchmarks on PostgreSQL: make bench SCALE=small|medium|large [BENCH_ARGS="--only stores.near --repeat 3"]
+bench: venv ## benchmarks on PostgreSQL: make bench SCALE=small|medium|large|xlarge [BENCH_ARGS="--only stores.near --repeat 3"]
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) \
 		$(PY) -m benchmarks.run --scale $(SCALE) $(BENCH_ARGS)
 

@@ -1,4 +1,4 @@
-"""`python -m benchmarks.load --scale small|medium|large [--duration 60] [--concurrency 8]`
+"""`python -m benchmarks.load --scale small|medium|large|xlarge [--duration 60] [--concurrency 8]`
 
 A mixed load over HTTP on loopback: gunicorn serves the bench database with production settings
 and C client threads (standard library `http.client`, one keep-alive connection each) send a

@@ -1,4 +1,4 @@
-"""`python -m benchmarks.run --scale small|medium|large [--only NAME ...] [--repeat N]`
+"""`python -m benchmarks.run --scale small|medium|large|xlarge [--only NAME ...] [--repeat N]`
 
 Builds (once) the dataset of the scale in its own PostgreSQL database, measures the floor and
 the named scenarios in-process through the full middleware stack with production settings,

@@ -1,7 +1,7 @@
 """How many rows of each kind a dataset has at each scale.
 
 Builders read their counts with `ctx.count("customers")`; a new kind of row gets a key here
-for every scale. `large` is the size issue 9 asks for; `tiny` is for the harness's own tests.
+for every scale. `large` is the size issue 9 asks for, `xlarge` issue 21's; `tiny` is for the harness's own tests.
 """
 
 from dataclasses import dataclass, field
@@ -73,6 +73,22 @@ SCALES: dict[str, Scale] = {
                 "customers": 1_000_000,
                 "interactions": 10_000_000,
                 "orders": 2_000_000,
+                "open_pickups_per_store": 250,
+            },
+        ),
+        Scale(
+            # issue 21: 500 stores, 5M customers, 50M interactions, 10M orders. The catalog stays at
+            # large's (a chain's range does not grow with its shoppers), and so does a store's open
+            # pick-up queue; stock levels grow with the stores (~30% of them range each SKU).
+            "xlarge",
+            {
+                "stores": 500,
+                "warehouses": 10,
+                "products": 20_000,
+                "variants": 100_000,
+                "customers": 5_000_000,
+                "interactions": 50_000_000,
+                "orders": 10_000_000,
                 "open_pickups_per_store": 250,
             },
         ),
