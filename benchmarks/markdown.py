@@ -5,6 +5,11 @@ benchmarks/load-results.json (the mixed load over HTTP), and replaces what lies 
 `<!-- generated:start -->` and `<!-- generated:end -->` markers of the report. The hand-written
 reading of the numbers outside the markers is kept, so a new run updates the figures without
 losing the explanations (which must then be re-read against them).
+
+`--block NAME` writes a second scale's run beside the first: between
+`<!-- generated:NAME:start -->` and `<!-- generated:NAME:end -->` (appended when absent), its
+headings one level down (`###`) so the block sits under a hand-written `## NAME` section; e.g.
+`python -m benchmarks.markdown --block xlarge --results xl.json --load xl-load.json`.
 """
 
 import argparse
@@ -251,20 +256,27 @@ def machine_section(results: dict) -> list[str]:
     return out
 
 
-def render(results: dict, load: dict | None) -> str:
-    lines = ["## The issues' targets, one by one", "", *targets_section(results), ""]
-    lines += ["## Machine and dataset", "", *machine_section(results), "", "## Scenarios (in-process)", ""]
+def render(results: dict, load: dict | None, *, level: int = 2) -> str:
+    h = "#" * level
+    lines = [f"{h} The issues' targets, one by one", "", *targets_section(results), ""]
+    lines += [f"{h} Machine and dataset", "", *machine_section(results), "", f"{h} Scenarios (in-process)", ""]
     lines += scenario_section(results)
     if load:
-        lines += ["", "## Mixed load over HTTP", "", *load_section(load)]
+        lines += ["", f"{h} Mixed load over HTTP", "", *load_section(load)]
     return "\n".join(lines)
 
 
-def update(report: str, generated: str) -> str:
-    block = f"{START}\n{generated}\n{END}"
-    if START in report and END in report:
-        head, _, rest = report.partition(START)
-        _, _, tail = rest.partition(END)
+def markers(block: str | None) -> tuple[str, str]:
+    """The generated block's markers: the report's main run, or a named second one (`--block`)."""
+    return (START, END) if not block else (f"<!-- generated:{block}:start -->", f"<!-- generated:{block}:end -->")
+
+
+def update(report: str, generated: str, *, block_name: str | None = None) -> str:
+    start, end = markers(block_name)
+    block = f"{start}\n{generated}\n{end}"
+    if start in report and end in report:
+        head, _, rest = report.partition(start)
+        _, _, tail = rest.partition(end)
         return head + block + tail
     return report.rstrip("\n") + ("\n\n" if report else "") + block + "\n"
 
@@ -274,11 +286,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=HERE / "results.json")
     parser.add_argument("--load", type=Path, default=HERE / "load-results.json")
     parser.add_argument("--output", type=Path, default=HERE / "REPORT.md")
+    parser.add_argument("--block", help="a second scale's block (its own markers, headings one level down)")
     args = parser.parse_args(argv)
     results = json.loads(args.results.read_text())
     load = json.loads(args.load.read_text()) if args.load.exists() else None
     report = args.output.read_text() if args.output.exists() else "# Omnistore benchmark report\n"
-    args.output.write_text(update(report, render(results, load)))
+    generated = render(results, load, level=3 if args.block else 2)
+    args.output.write_text(update(report, generated, block_name=args.block))
     print(f"wrote {args.output}")
     return 0
 

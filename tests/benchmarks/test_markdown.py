@@ -134,3 +134,24 @@ def test_the_mixed_load_is_tabled_when_its_results_exist(tmp_path):
     assert "| `floor` | 600 | 0 | 10.0 | - | 9.5 | - | - | 1 | 1.0x |" in text
     assert "| **all** | 6,000 | 0 | 100.0 |" in text
     assert "gunicorn (sync, 4 workers x 1 threads)" in text and "- `floor` (5): one indexed read" in text
+
+
+def test_a_second_scale_gets_its_own_block_and_leaves_the_first_alone(tmp_path):
+    # given a report whose main block holds the large run
+    results, report = tmp_path / "results.json", tmp_path / "REPORT.md"
+    results.write_text(json.dumps(RESULTS))
+    report.write_text(f"# Report\n\n{START}\nthe large run\n{END}\n\n## xlarge\n\nHow it was built.\n")
+    none = str(tmp_path / "none.json")
+
+    # when a second run is written as the xlarge block, twice (the second replaces the first)
+    for _ in range(2):
+        main(["--results", str(results), "--load", none, "--output", str(report), "--block", "xlarge"])
+
+    # then the main block is untouched, the xlarge block is appended once, its headings one level down
+    text = report.read_text()
+    assert f"{START}\nthe large run\n{END}" in text
+    assert text.count("<!-- generated:xlarge:start -->") == 1 and text.count("<!-- generated:xlarge:end -->") == 1
+    head, _, block = text.partition("<!-- generated:xlarge:start -->")
+    assert "How it was built." in head
+    assert "\n### The issues' targets, one by one\n" in block and "\n## " not in block
+    assert "| 6 orders | `orders.pos_batch` | 60 | 150.0 | 300.0 |" in block
