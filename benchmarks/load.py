@@ -98,7 +98,7 @@ class Actors:
     audit_from: int = 0
 
 
-def _session(user, *, extra: dict | None = None, mfa=None) -> str:
+def signed_in_session(user, *, extra: dict | None = None, mfa=None) -> str:
     """A session row with the keys an allauth sign-in leaves (password, then TOTP when `mfa`)."""
     from allauth.account.internal.flows.login import (
         _AUTHENTICATION_METHODS_USER_SESSION_KEY,
@@ -232,7 +232,7 @@ def prepare_actors(*, concurrency: int, seed: int, log: Callable[[str], None] = 
                                             full_name=f"{MARK} associate {store.code}")  # fmt: skip
             StoreMembership.objects.create(user=user, store=store, role=StoreMembership.Role.ASSOCIATE)
             TOTP.activate(user, generate_totp_secret())
-            key = _session(user, mfa=Authenticator.objects.get(user=user), extra={PORTAL_STORE: store.pk})
+            key = signed_in_session(user, mfa=Authenticator.objects.get(user=user), extra={PORTAL_STORE: store.pk})
             csrf = _get_new_csrf_string()
             staff.append(
                 {
@@ -248,7 +248,7 @@ def prepare_actors(*, concurrency: int, seed: int, log: Callable[[str], None] = 
             user = User.objects.create_user(email=f"load.shopper.{i}{EMAIL_DOMAIN}", full_name=f"{MARK} shopper {i}")
             Customer.objects.filter(pk=customer_id, user__isnull=True).update(user=user)
             linked.append(customer_id)
-            shoppers.append(_session(user))
+            shoppers.append(signed_in_session(user))
     if not shoppers:
         raise LookupError("The load needs customers with orders: the orders dataset was not built.")
     actors = Actors(
@@ -411,11 +411,11 @@ JSON = {"Accept": "application/json"}
 HTMX = {"HX-Request": "true"}
 
 
-def _get(path: str, headers: dict | None = None) -> Request:
+def get_request(path: str, headers: dict | None = None) -> Request:
     return Request("GET", path, {**JSON, **(headers or {})})
 
 
-def _post(path: str, payload: dict, headers: dict | None = None) -> Request:
+def post_request(path: str, payload: dict, headers: dict | None = None) -> Request:
     return Request(
         "POST", path, {**JSON, "Content-Type": "application/json", **(headers or {})}, json.dumps(payload).encode()
     )
@@ -448,7 +448,7 @@ def _events(rng: random.Random, actors: Actors, tag: str) -> Request:
         }
         for i in range(20)
     ]
-    return _post("/api/v1/events/", {"events": events}, {"X-Session-Token": actors.shoppers[shopper]})
+    return post_request("/api/v1/events/", {"events": events}, {"X-Session-Token": actors.shoppers[shopper]})
 
 
 def _pos_sale(rng: random.Random, actors: Actors, tag: str) -> Request:
@@ -461,10 +461,10 @@ def _pos_sale(rng: random.Random, actors: Actors, tag: str) -> Request:
     }
     if rng.random() < 0.5:
         sale["customer"] = {"email": f"load.pos{rng.randrange(50)}{EMAIL_DOMAIN}"}
-    return _post("/api/v1/pos/sales/", sale, {"Authorization": f"Device {token}"})
+    return post_request("/api/v1/pos/sales/", sale, {"Authorization": f"Device {token}"})
 
 
-def _checkout(rng: random.Random, actors: Actors, tag: str) -> Request:
+def checkout_request(rng: random.Random, actors: Actors, tag: str) -> Request:
     skus = [sku for sku, _ in rng.sample(actors.load_skus, 3)]
     order = {
         "channel": "app",
@@ -472,7 +472,7 @@ def _checkout(rng: random.Random, actors: Actors, tag: str) -> Request:
         "fulfillment": {"kind": "pickup", "store": rng.choice(actors.staff)["store"]},
         "payments": [{"method": "card", "token": "tok_visa_4242"}],
     }
-    return _post(
+    return post_request(
         "/api/v1/orders/", order, {"X-Session-Token": rng.choice(actors.shoppers), "Idempotency-Key": str(uuid.uuid4())}
     )
 
@@ -497,24 +497,25 @@ def _near(rng: random.Random, actors: Actors) -> str:
 # weights per 100 requests: a shop day is mostly app/web browsing; tills and the portal are steady
 CLASSES: list[LoadClass] = [
     LoadClass("floor", 4, "GET /api/v1/stores/<code>/ (the floor: one indexed row)",
-              lambda r, a, t: _get(f"/api/v1/stores/{r.choice(a.stores)}/")),
-    LoadClass("healthz", 2, "GET /healthz (the load balancer's liveness probe)", lambda r, a, t: _get("/healthz")),
+              lambda r, a, t: get_request(f"/api/v1/stores/{r.choice(a.stores)}/")),
+    LoadClass("healthz", 2, "GET /healthz (the load balancer's liveness probe)",
+              lambda r, a, t: get_request("/healthz")),
     LoadClass("catalog.search", 14, "GET /api/v1/products/?q=<word> or ?category=<slug>",
-              lambda r, a, t: _get(f"/api/v1/products/?q={_q(r.choice(a.terms))}" if r.random() < 0.7
+              lambda r, a, t: get_request(f"/api/v1/products/?q={_q(r.choice(a.terms))}" if r.random() < 0.7
                                    else f"/api/v1/products/?category={_q(r.choice(a.categories))}")),
     LoadClass("catalog.detail", 14, "GET /api/v1/products/<id>/",
-              lambda r, a, t: _get(f"/api/v1/products/{r.choice(a.products)}/")),
+              lambda r, a, t: get_request(f"/api/v1/products/{r.choice(a.products)}/")),
     LoadClass("availability.near", 10, "GET /api/v1/availability/?sku=<sku>&near=<lat,lng>",
-              lambda r, a, t: _get(f"/api/v1/availability/?sku={_q(r.choice(a.stock)[0])}&near={_near(r, a)}")),
+              lambda r, a, t: get_request(f"/api/v1/availability/?sku={_q(r.choice(a.stock)[0])}&near={_near(r, a)}")),
     LoadClass("availability.store", 8, "GET /api/v1/availability/?sku=<sku>&store=<code> (a SKU stocked there)",
-              lambda r, a, t: _get("/api/v1/availability/?sku={}&store={}".format(*map(_q, r.choice(a.stock))))),
+              lambda r, a, t: get_request("/api/v1/availability/?sku={}&store={}".format(*map(_q, r.choice(a.stock))))),
     LoadClass("app.orders", 6, "GET /api/v1/me/orders/ (X-Session-Token; a shopper with orders)",
-              lambda r, a, t: _get("/api/v1/me/orders/", {"X-Session-Token": r.choice(a.shoppers)})),
+              lambda r, a, t: get_request("/api/v1/me/orders/", {"X-Session-Token": r.choice(a.shoppers)})),
     LoadClass("app.lists", 4, "GET /api/v1/me/lists/ (X-Session-Token)",
-              lambda r, a, t: _get("/api/v1/me/lists/", {"X-Session-Token": r.choice(a.shoppers)})),
+              lambda r, a, t: get_request("/api/v1/me/lists/", {"X-Session-Token": r.choice(a.shoppers)})),
     LoadClass("app.events", 10, "POST /api/v1/events/: 20 product views from a signed-in app", _events,
               body_must_contain=b'"rejected":[]'),
-    LoadClass("app.checkout", 2, "POST /api/v1/orders/: 3 lines for pick-up, card (Idempotency-Key)", _checkout,
+    LoadClass("app.checkout", 2, "POST /api/v1/orders/: 3 lines for pick-up, card (Idempotency-Key)", checkout_request,
               expect=frozenset({201})),
     LoadClass("pos.sale", 8, "POST /api/v1/pos/sales/: a till's receipt of 2 lines, half with a shopper", _pos_sale,
               expect=frozenset({201})),

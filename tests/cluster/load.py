@@ -18,7 +18,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from benchmarks.load import CLASSES, Client, LoadClass, Request, _checkout, _get, _post
+from benchmarks.load import CLASSES, Client, LoadClass, Request, checkout_request, get_request, post_request
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 RETRIES = 3
@@ -43,9 +43,9 @@ class PlacedOrders:
         try:
             token, number = self.orders.popleft()
         except IndexError:  # no order of the run to cancel yet
-            return _get("/api/v1/me/orders/", {"X-Session-Token": rng.choice(actors.shoppers)})
+            return get_request("/api/v1/me/orders/", {"X-Session-Token": rng.choice(actors.shoppers)})
         headers = {"X-Session-Token": token, "Idempotency-Key": str(uuid.uuid4())}
-        return _post(f"/api/v1/orders/{number}/cancel/", {"reason": "changed my mind"}, headers)
+        return post_request(f"/api/v1/orders/{number}/cancel/", {"reason": "changed my mind"}, headers)
 
 
 def pickup_class() -> LoadClass:
@@ -54,7 +54,7 @@ def pickup_class() -> LoadClass:
         "app.pickup",
         4,
         "POST /api/v1/orders/: the app checkout again, for shoppers who then cancel (Idempotency-Key)",
-        _checkout,
+        checkout_request,
         expect=frozenset({201}),
     )
 

@@ -71,7 +71,7 @@ def make_manager(store_code: str) -> str:
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
     from django.conf import settings
 
-    from benchmarks.load import EMAIL_DOMAIN, MARK, _session
+    from benchmarks.load import EMAIL_DOMAIN, MARK, signed_in_session
     from retail.models import Store, StoreMembership, User
     from retail.portal.access import SESSION_KEY as PORTAL_STORE
 
@@ -79,7 +79,7 @@ def make_manager(store_code: str) -> str:
     user = User.objects.create_user(email=f"load.manager{EMAIL_DOMAIN}", full_name=f"{MARK} manager")
     StoreMembership.objects.create(user=user, store=store, role=StoreMembership.Role.MANAGER)
     TOTP.activate(user, generate_totp_secret())
-    key = _session(user, mfa=Authenticator.objects.get(user=user), extra={PORTAL_STORE: store.pk})
+    key = signed_in_session(user, mfa=Authenticator.objects.get(user=user), extra={PORTAL_STORE: store.pk})
     return f"{settings.SESSION_COOKIE_NAME}={key}"
 
 

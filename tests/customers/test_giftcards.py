@@ -24,7 +24,7 @@ from customers.services.giftcards import (
 )
 from retail.models import AuditEvent
 from tests.customers.factories import CustomerFactory
-from tests.factories import UserFactory
+from tests.factories import MarketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,11 +66,7 @@ def test_a_goodwill_card_needs_a_reason_and_is_audited():
 
 def test_a_card_is_loaded_only_in_a_currency_the_chain_sells_in():
     # given the deployment's currency (EUR) and a Polish market
-    from retail.markets import save_market
-    from retail.models import Market
-
-    save_market(market=Market(code="pl", name="Poland", countries=["PL"], currency="PLN", default_language="pl"),
-                actor=None)  # fmt: skip
+    MarketFactory()
     # when head office types a currency nobody sells in (the admin's goodwill form takes any three letters)
     with pytest.raises(CustomerError) as refused:
         issue_gift_card(amount=Decimal("25.00"), source="goodwill", reason="Sorry", reference="GW-ZZZ",

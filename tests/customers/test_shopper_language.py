@@ -5,11 +5,8 @@ import pytest
 
 from customers.models import Customer
 from customers.services import create_customer, merge_customers, undo_merge
-from retail.domain.channel import Channel
-from retail.markets import save_market
-from retail.models import Market
 from tests.customers.test_api import _app_login
-from tests.factories import StoreFactory, UserFactory
+from tests.factories import MarketFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,18 +15,7 @@ ME = "/api/v1/me/"
 
 @pytest.fixture
 def warsaw(db):
-    poland = save_market(
-        market=Market(
-            code="pl",
-            name="Poland",
-            countries=["PL"],
-            currency="PLN",
-            default_language="pl",
-            languages=["pl", "en-gb"],
-            online_channels=[Channel.WEB.value],
-        ),
-        actor=None,
-    )
+    poland = MarketFactory(languages=["pl", "en-gb"])
     return StoreFactory(code="WAW-01", name="Warszawa Centrum", city="Warszawa", market=poland)
 
 

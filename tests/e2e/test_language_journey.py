@@ -9,10 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from customers.services import create_customer
-from retail.domain.channel import Channel
-from retail.markets import save_market
 from retail.models import Market, StoreMembership
-from tests.factories import TEST_PASSWORD, MembershipFactory, StoreFactory, UserFactory
+from tests.factories import TEST_PASSWORD, MarketFactory, MembershipFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -21,17 +19,13 @@ DESKTOP = {"width": 1366, "height": 900}
 
 
 def market(code, name, country, currency, language) -> Market:
-    return save_market(
-        market=Market(
-            code=code,
-            name=name,
-            countries=[country],
-            currency=currency,
-            default_language=language,
-            languages=[language, "en-gb"],
-            online_channels=[Channel.WEB.value],
-        ),
-        actor=None,
+    return MarketFactory(
+        code=code,
+        name=name,
+        countries=[country],
+        currency=currency,
+        default_language=language,
+        languages=[language, "en-gb"],
     )
 
 

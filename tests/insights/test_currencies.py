@@ -14,12 +14,10 @@ from django.test.utils import CaptureQueriesContext
 
 from insights import pages, selectors
 from insights.filters import Period
-from retail.domain.channel import Channel
 from retail.domain.money import format_money
 from retail.exchange_rates import save_exchange_rate
-from retail.markets import save_market
-from retail.models import ExchangeRate, Market
-from tests.factories import StoreFactory
+from retail.models import ExchangeRate
+from tests.factories import MarketFactory, StoreFactory
 from tests.insights.conftest import at, make_order, make_return, october
 
 pytestmark = pytest.mark.django_db
@@ -31,11 +29,7 @@ OCT = "start=2026-10-01&end=2026-10-31"
 
 @pytest.fixture
 def warsaw(chain):
-    poland = save_market(
-        market=Market(code="pl", name="Poland", countries=["PL"], currency="PLN", default_language="pl",
-                      online_channels=[Channel.WEB.value]),
-        actor=None,
-    )  # fmt: skip
+    poland = MarketFactory()
     store = StoreFactory(code="WAW-01", name="Warszawa", city="Warszawa", market=poland, time_zone="Europe/Warsaw")
     web = make_order(store=store, channel="web", placed_at=at(10, 14), total="400.00", currency="PLN")
     make_order(store=store, channel="store", placed_at=at(10, 15), total="200.00", currency="PLN")

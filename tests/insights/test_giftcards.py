@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from customers.models import GiftCard
 from customers.services.giftcards import expire_gift_cards, issue_gift_card, redeem_gift_card, refund_to_gift_card
 from insights import selectors
-from retail.markets import save_market
 from retail.models import Market
+from tests.factories import MarketFactory
 from tests.insights.conftest import at, october
 
 pytestmark = pytest.mark.django_db
@@ -64,8 +64,7 @@ def test_liabilities_sum_the_ledger_by_month_and_channel_with_breakage(chain):
 
 
 def poland() -> Market:
-    return save_market(market=Market(code="pl", name="Poland", countries=["PL"], currency="PLN",
-                                     default_language="pl", online_channels=["web"]), actor=None)  # fmt: skip
+    return MarketFactory()
 
 
 def test_each_currency_is_summed_apart_in_the_figures_and_the_csv(superuser_client, chain):

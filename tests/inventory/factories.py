@@ -38,8 +38,8 @@ class VariantFactory(factory.django.DjangoModelFactory):
     colour = "Navy"
 
 
-def price_in_market(market, *variants, price=None):
-    """Prices for `variants` on `market`'s list from now (the catalog's own amount unless `price`):
+def enter_market_prices(market, *variants, price=None):
+    """Enter prices for `variants` on `market`'s list from now (the catalog's own amount unless `price`):
     a market in another currency than the default list sells nothing without them."""
     from inventory.market_prices import ListPrice, list_for_market, set_list_prices
 

@@ -8,10 +8,7 @@ from django.urls import reverse
 from inventory import services
 from inventory.catalog_texts import reading_order
 from inventory.models import CategoryTranslation, ProductTranslation
-from retail.domain.channel import Channel
-from retail.markets import save_market
-from retail.models import Market
-from tests.factories import MembershipFactory, StoreFactory, UserFactory
+from tests.factories import MarketFactory, MembershipFactory, StoreFactory, UserFactory
 from tests.helpers import enrol_totp
 from tests.inventory.factories import CategoryFactory, VariantFactory
 
@@ -22,18 +19,14 @@ LOOKUP = reverse("inventory_portal:lookup")
 
 
 def market(code, language, currency, *, home=False):
-    return save_market(
-        market=Market(
-            code=code,
-            name=code.upper(),
-            countries=[code.upper()],
-            currency=currency,
-            default_language=language,
-            languages=[language, "en-gb"],
-            online_channels=[Channel.WEB.value],
-            is_home=home,
-        ),
-        actor=None,
+    return MarketFactory(
+        code=code,
+        name=code.upper(),
+        countries=[code.upper()],
+        currency=currency,
+        default_language=language,
+        languages=[language, "en-gb"],
+        is_home=home,
     )
 
 

@@ -12,20 +12,13 @@ from inventory.errors import InventoryError
 from inventory.market_prices import ListPrice, list_for_market, market_prices, price_in_market, set_list_prices
 from inventory.models import PriceChange, PriceList, Variant, VariantPrice
 from inventory.pricing import default_price_list
-from retail.domain.channel import Channel
 from retail.domain.money import Money
-from retail.markets import home_market, save_market
+from retail.markets import home_market
 from retail.models import AuditEvent, Market
-from tests.factories import UserFactory
-from tests.inventory.factories import ProductFactory, VariantFactory
+from tests.factories import MarketFactory, UserFactory
+from tests.inventory.factories import ProductFactory, VariantFactory, enter_market_prices
 
 pytestmark = pytest.mark.django_db
-
-
-def market(code: str, currency: str, countries: list[str]) -> Market:
-    values = {"code": code, "name": code.upper(), "countries": countries, "currency": currency,
-              "default_language": "en-gb", "online_channels": [Channel.WEB.value]}  # fmt: skip
-    return save_market(market=Market(**values), actor=None)
 
 
 @pytest.fixture
@@ -35,12 +28,12 @@ def shirt():
 
 @pytest.fixture
 def poland():
-    return market("pl", "PLN", ["PL"])
+    return MarketFactory(name="PL", default_language="en-gb")
 
 
 @pytest.fixture
 def italy():
-    return market("it", "EUR", ["IT"])
+    return MarketFactory(code="it", name="IT", countries=["IT"], currency="EUR", default_language="en-gb")
 
 
 def test_the_home_market_sells_at_the_catalog_price(shirt, settings):
@@ -388,9 +381,7 @@ def test_a_lists_prices_export_as_csv(admin_client, shirt, poland):
 
 def test_an_entered_price_opens_read_only_in_the_admin(admin_client, shirt, poland):
     # given a price entered on Poland's list
-    from tests.inventory.factories import price_in_market as enter_price
-
-    enter_price(poland, shirt, price="129.00")
+    enter_market_prices(poland, shirt, price="129.00")
     entered = VariantPrice.objects.get(variant=shirt)
     # when head office opens it from the list (the crawl met a 500: the form's reason is not on the row)
     response = admin_client.get(f"/admin/inventory/variantprice/{entered.pk}/change/")

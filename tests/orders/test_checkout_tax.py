@@ -22,8 +22,8 @@ from retail.markets import save_market, save_tax_class, save_tax_rate
 from retail.models import IdempotencyKey, Market, TaxClass, TaxRate
 from retail.models.tax import STANDARD
 from tests.customers.factories import OfferFactory
-from tests.factories import StoreFactory
-from tests.inventory.factories import price_in_market
+from tests.factories import MarketFactory, StoreFactory
+from tests.inventory.factories import enter_market_prices
 
 pytestmark = pytest.mark.django_db
 
@@ -32,14 +32,10 @@ pytestmark = pytest.mark.django_db
 def poland(store, shirt, jeans) -> Market:
     """The test store sells in Poland: prices include 23% VAT (5% on books); the shirt and the jeans
     have złoty prices (the same amounts as the catalog's)."""
-    market = save_market(
-        market=Market(code="pl", name="Poland", countries=["PL"], currency="PLN", default_language="pl",
-                      online_channels=[Channel.WEB.value]),
-        actor=None,
-    )  # fmt: skip
+    market = MarketFactory()
     store.market = market
     store.save(update_fields=["market"])
-    price_in_market(market, shirt, jeans)
+    enter_market_prices(market, shirt, jeans)
     books = save_tax_class(tax_class=TaxClass(code="books", name="Books"), actor=None)
     for tax_class, percent in ((TaxClass.objects.get(code=STANDARD), 23), (books, 5)):
         rate = TaxRate(market=market, tax_class=tax_class, rate=Decimal(percent), valid_from=date(2011, 1, 1))

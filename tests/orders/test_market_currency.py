@@ -11,21 +11,16 @@ from customers.services.loyalty import issue_store_credit
 from inventory import services as inventory
 from orders.models import Cart, Order, Payment
 from retail.domain.channel import Channel
-from retail.markets import save_market
 from retail.models import Market
-from tests.factories import StoreFactory
-from tests.inventory.factories import VariantFactory, price_in_market
+from tests.factories import MarketFactory, StoreFactory
+from tests.inventory.factories import VariantFactory, enter_market_prices
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def poland(db) -> Market:
-    return save_market(
-        market=Market(code="pl", name="Poland", countries=["PL"], currency="PLN", default_language="pl",
-                      online_channels=[Channel.WEB.value, Channel.APP.value]),
-        actor=None,
-    )  # fmt: skip
+    return MarketFactory(online_channels=[Channel.WEB.value, Channel.APP.value])
 
 
 @pytest.fixture
@@ -38,7 +33,7 @@ def shirt(store, warsaw, poland):
     variant = VariantFactory(sku="SHIRT-M", product__base_price="30.00")
     for where in (store, warsaw):
         inventory.receive_stock(location=where, lines=[(variant, 10)], reference=f"PO-{where.code}")
-    price_in_market(poland, variant, price="129.00")
+    enter_market_prices(poland, variant, price="129.00")
     return variant
 
 

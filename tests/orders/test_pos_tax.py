@@ -19,7 +19,8 @@ from retail.models import Market, TaxClass, TaxRate
 from retail.models.tax import STANDARD
 from retail.services import issue_pos_device
 from tests.customers.factories import OfferFactory
-from tests.inventory.factories import price_in_market
+from tests.factories import MarketFactory
+from tests.inventory.factories import enter_market_prices
 from tests.returns.factories import make_policy
 
 pytestmark = pytest.mark.django_db
@@ -28,14 +29,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def poland(store, shirt, jeans) -> Market:
     """The till's store sells in Poland; the shirt and jeans have złoty prices (the catalog's amounts)."""
-    market = save_market(
-        market=Market(code="pl", name="Poland", countries=["PL"], currency="PLN", default_language="pl",
-                      online_channels=[Channel.WEB.value]),
-        actor=None,
-    )  # fmt: skip
+    market = MarketFactory()
     store.market = market
     store.save(update_fields=["market"])
-    price_in_market(market, shirt, jeans)
+    enter_market_prices(market, shirt, jeans)
     rate = TaxRate(market=market, tax_class=TaxClass.objects.get(code=STANDARD), rate=Decimal(23),
                    valid_from=date(2011, 1, 1))  # fmt: skip
     save_tax_rate(rate=rate, actor=None)

@@ -24,7 +24,7 @@ from retail.models import AuditEvent, Market, OutboxMessage, TaxClass, TaxRate
 from retail.models.tax import STANDARD
 from retail.outbox import deliver_outbox_message
 from tests.customers.factories import OfferFactory
-from tests.inventory.factories import VariantFactory, price_in_market
+from tests.inventory.factories import VariantFactory, enter_market_prices
 
 pytestmark = pytest.mark.django_db
 
@@ -351,7 +351,7 @@ def test_an_order_shipped_to_a_market_is_in_its_currency_and_takes_its_methods(s
     # than the order's cannot arise there any more)
     Market.objects.filter(pk=italy.pk).update(currency="CHF")
     italy.refresh_from_db()
-    price_in_market(italy, shirt, price="40.00")
+    enter_market_prices(italy, shirt, price="40.00")
 
     # then a method is required, and Italy's ships the franc order
     assert checkout(signed_in, [(shirt.sku, 1)]).json()["code"] == "shipping_method_required"

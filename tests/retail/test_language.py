@@ -6,11 +6,9 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from retail.domain.channel import Channel
 from retail.domain.money import NBSP, format_money
-from retail.markets import save_market
-from retail.models import AuditEvent, Market
-from tests.factories import MembershipFactory, StoreFactory
+from retail.models import AuditEvent
+from tests.factories import MarketFactory, MembershipFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,18 +18,7 @@ LANGUAGE = "/portal/language/"
 
 @pytest.fixture
 def warsaw(db):
-    poland = save_market(
-        market=Market(
-            code="pl",
-            name="Poland",
-            countries=["PL"],
-            currency="PLN",
-            default_language="pl",
-            languages=["pl", "en-gb"],
-            online_channels=[Channel.WEB.value],
-        ),
-        actor=None,
-    )
+    poland = MarketFactory(languages=["pl", "en-gb"])
     return StoreFactory(code="WAW-01", name="Warszawa Centrum", city="Warszawa", market=poland)
 
 

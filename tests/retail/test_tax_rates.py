@@ -9,14 +9,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from retail.domain.channel import Channel
 from retail.domain.money import Money
 from retail.domain.tax import TaxableLine, compute_tax
 from retail.markets import save_market, save_tax_class, save_tax_rate, store_tax_rates, tax_rates_on
 from retail.models import AuditEvent, Market, TaxClass, TaxRate
 from retail.models.tax import STANDARD
 from tests.admin.conftest import staff_user
-from tests.factories import StoreFactory, UserFactory
+from tests.factories import MarketFactory, StoreFactory, UserFactory
 from tests.inventory.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,9 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def poland() -> Market:
-    market = Market(code="pl", name="Poland", countries=["PL"], currency="PLN", default_language="pl",
-                    online_channels=[Channel.WEB.value])  # fmt: skip
-    return save_market(market=market, actor=None)
+    return MarketFactory()
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from orders.returns.models import ReturnPolicy, ReturnRequest, ShippingRefund
 from orders.returns.services import LineRequest, complete_return
 from orders.services import GroupRequest, TenderRequest, place_order, scan_pick, ship_fulfillment
 from orders.services.shipping import save_shipping_method
-from retail.domain.channel import Channel
 from retail.markets import save_market, save_tax_rate
 from retail.models import Market, TaxClass, TaxRate
 from retail.models.tax import STANDARD
+from tests.factories import MarketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +29,7 @@ ROME = {"line1": "Via del Corso 1", "city": "Roma", "postcode": "00186", "countr
 
 @pytest.fixture
 def italy(warehouse) -> Market:
-    market = save_market(
-        market=Market(code="it", name="Italia", countries=["IT"], currency="EUR", default_language="it",
-                      online_channels=[Channel.WEB.value]),
-        actor=None,
-    )  # fmt: skip
+    market = MarketFactory(code="it", name="Italia", countries=["IT"], currency="EUR", default_language="it")
     warehouse.market, warehouse.ships_orders = market, True
     warehouse.save(update_fields=["market", "ships_orders"])
     standard = TaxClass.objects.get(code=STANDARD)
@@ -198,23 +194,19 @@ def test_a_pln_order_with_23_percent_vat_and_shipping_refunded_in_part_then_whol
     """Issue 19's done-when: an order in PLN with 23% VAT lines, shipping and a partial refund whose tax
     reconciles to the cent."""
     from tests.factories import StoreFactory
-    from tests.inventory.factories import price_in_market
+    from tests.inventory.factories import enter_market_prices
 
     # given Poland (PLN, 23% inside the prices) shipping from the warehouse, with złoty prices and a 14.99 method;
     # the policy's approval limit is one amount whatever the currency (a gap: it is not per market yet)
     ReturnPolicy.objects.filter(pk=policy.pk).update(approval_over=Decimal("5000.00"))
-    poland = save_market(
-        market=Market(code="pl", name="Polska", countries=["PL"], currency="PLN", default_language="pl",
-                      online_channels=[Channel.WEB.value]),
-        actor=None,
-    )  # fmt: skip
+    poland = MarketFactory(name="Polska")
     warehouse.market, warehouse.ships_orders = poland, True
     warehouse.save(update_fields=["market", "ships_orders"])
     standard = TaxClass.objects.get(code=STANDARD)
     save_tax_rate(rate=TaxRate(market=poland, tax_class=standard, rate=Decimal(23), valid_from=date(2020, 1, 1)),
                   actor=None)  # fmt: skip
-    price_in_market(poland, shirt, price="129.99")
-    price_in_market(poland, jeans, price="249.99")
+    enter_market_prices(poland, shirt, price="129.99")
+    enter_market_prices(poland, jeans, price="249.99")
     courier = save_shipping_method(
         method=ShippingMethod(market=poland, code="kurier", name="Kurier", price=Decimal("14.99")), actor=None
     )

@@ -16,14 +16,14 @@ from orders.models import Order
 from orders.returns.models import ReturnLine
 from orders.returns.services import LineRequest, complete_return
 from orders.services import GroupRequest, TenderRequest, place_order, short_pick
-from retail.domain.channel import Channel
 from retail.domain.money import format_money
 from retail.markets import save_market, save_tax_rate
 from retail.models import Market, TaxClass, TaxRate
 from retail.models.tax import STANDARD
 from tests.admin.conftest import staff_user
 from tests.customers.factories import OfferFactory
-from tests.inventory.factories import price_in_market
+from tests.factories import MarketFactory
+from tests.inventory.factories import enter_market_prices
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +32,10 @@ pytestmark = pytest.mark.django_db
 def poland(store, shirt, jeans) -> Market:
     """The returns store sells in Poland: prices include 23% VAT; the shirt and jeans have złoty prices
     (the catalog's amounts)."""
-    market = Market(code="pl", name="Poland", countries=["PL"], currency="PLN", default_language="pl",
-                    online_channels=[Channel.WEB.value])  # fmt: skip
-    market = save_market(market=market, actor=None)
+    market = MarketFactory()
     store.market = market
     store.save(update_fields=["market"])
-    price_in_market(market, shirt, jeans)
+    enter_market_prices(market, shirt, jeans)
     rate = TaxRate(market=market, tax_class=TaxClass.objects.get(code=STANDARD), rate=Decimal(23),
                    valid_from=date(2011, 1, 1))  # fmt: skip
     save_tax_rate(rate=rate, actor=None)

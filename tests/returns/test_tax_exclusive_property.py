@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from orders.returns.models import ReturnLine
 from orders.returns.services import LineRequest, complete_return
-from retail.domain.channel import Channel
-from retail.markets import save_market, save_tax_rate
+from retail.markets import save_tax_rate
 from retail.models import Market, TaxClass, TaxRate
 from retail.models.tax import STANDARD
-from tests.inventory.factories import price_in_market
+from tests.factories import MarketFactory
+from tests.inventory.factories import enter_market_prices
 from tests.returns.factories import make_policy
 
 pytestmark = pytest.mark.django_db
@@ -27,12 +27,10 @@ SKUS = ("SHIRT-M", "JEANS-32", "COAT-M")
 @pytest.fixture
 def b2b(store, shirt, jeans, coat) -> Market:
     """The returns store sells in a market whose prices exclude tax, at the catalog's amounts in złoty."""
-    market = Market(code="b2b", name="Trade", countries=["PL"], currency="PLN", default_language="pl",
-                    online_channels=[Channel.WEB.value], prices_include_tax=False)  # fmt: skip
-    market = save_market(market=market, actor=None)
+    market = MarketFactory(code="b2b", name="Trade", prices_include_tax=False)
     store.market = market
     store.save(update_fields=["market"])
-    price_in_market(market, shirt, jeans, coat)
+    enter_market_prices(market, shirt, jeans, coat)
     return market
 
 
