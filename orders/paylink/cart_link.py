@@ -5,6 +5,7 @@ shows only what the message said (the store and the items)."""
 
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -20,12 +21,12 @@ def saved_cart_link(request, token: str):
     saved, lines = saved_cart_for_link(token)
     context, status = {"saved": saved, "lines": lines}, 200 if saved is not None else 404
     if saved is None:
-        context["error"] = "This link does not open a saved cart. Check it was copied whole."
+        context["error"] = _("This link does not open a saved cart. Check it was copied whole.")
     elif request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         try:
-            _, saved, context["unavailable"] = open_sent_cart(token=token, user=request.user, channel=Channel.WEB)
+            _cart, saved, context["unavailable"] = open_sent_cart(token=token, user=request.user, channel=Channel.WEB)
             context["opened"] = True
         except OrderError as exc:
             context["error"], status = exc.message, exc.status

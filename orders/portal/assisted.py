@@ -163,9 +163,11 @@ def basket_set(request, customer_id: int):
     try:
         quantity = int(request.POST.get("quantity", ""))
     except ValueError:
-        return _basket_answer(request, customer, basket, error="Quantities are whole numbers.")
+        return _basket_answer(request, customer, basket, error=_("Quantities are whole numbers."))
     if not 0 <= quantity <= MAX_LINE_QUANTITY:
-        return _basket_answer(request, customer, basket, error=f"Quantities go from 0 to {MAX_LINE_QUANTITY}.")
+        return _basket_answer(
+            request, customer, basket, error=_("Quantities go from 0 to %(most)s.") % {"most": MAX_LINE_QUANTITY}
+        )
     basket["lines"] = [[s, quantity if s == sku else q] for s, q in basket["lines"] if s != sku or quantity]
     keep_basket(request, customer_id, basket)
     return _basket_answer(request, customer, basket)

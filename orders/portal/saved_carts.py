@@ -5,6 +5,8 @@ checks the store in its query), writes through orders.services.saved_carts."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -81,7 +83,12 @@ def reopen(request, customer_id: int, saved_cart_id: int):
     keep_basket(request, customer_id, basket)
     messages.success(
         request,
-        f"Reopened the cart saved on {saved.created_at:%d %b}" + (" (it replaced the basket)." if replaced else "."),
+        (
+            _("Reopened the cart saved on %(day)s (it replaced the basket).")
+            if replaced
+            else _("Reopened the cart saved on %(day)s.")
+        )
+        % {"day": date_format(timezone.localtime(saved.created_at), "j M")},
     )
     return _back(customer_id)
 

@@ -21,6 +21,7 @@ from orders import selectors, services
 from orders.counter import looks_like_code, record_wrong_code, typed_codes_blocked
 from orders.errors import OrderCode, OrderError
 from orders.models import Carrier, Fulfillment, Order, OrderLine
+from orders.portal.history import history_rows
 from orders.portal.panels import cart_panel, orders_panel, pickups_panel
 from retail.domain.codes import read_code
 from retail.portal.access import portal_view
@@ -157,7 +158,11 @@ def pick_scan(request, fulfillment_id: int):
     try:
         f = selectors.pick_list(store=request.store, fulfillment_id=fulfillment_id)
         line = services.scan_pick(fulfillment=f, code=code, actor=request.user, store=request.store)
-        context["scan_ok"] = f"{line.sku}: {line.picked_quantity} of {line.open_quantity} picked"
+        context["scan_ok"] = _("%(sku)s: %(picked)s of %(wanted)s picked") % {
+            "sku": line.sku,
+            "picked": line.picked_quantity,
+            "wanted": line.open_quantity,
+        }
     except OrderError as exc:
         if exc.code == "not_found":
             raise Http404(exc.message) from None
@@ -227,7 +232,7 @@ def counter(request):
     query = (request.POST.get("q") or request.GET.get("q") or "").strip()
     context, status = {"query": query}, 200
     if query and looks_like_code(query) and typed_codes_blocked(store=request.store, user=request.user):
-        context["error"] = (
+        context["error"] = _(
             "Too many wrong pick-up codes at this counter. Scan the shopper's QR code, "
             "or search by order number and check a photo ID."
         )
@@ -296,7 +301,8 @@ def _order(request, number: str):
 def order_detail(request, number: str):
     order = _order(request, number)
     # The pick-up code and QR are the shopper's proof at the counter: staff never see them here.
-    return render(request, "orders/detail.html", {"order": order, "fulfillments": list(order.fulfillments.all())})
+    context = {"order": order, "fulfillments": list(order.fulfillments.all()), "history": history_rows(order)}
+    return render(request, "orders/detail.html", context)
 
 
 @require_POST
@@ -356,12 +362,16 @@ def customer_cart(request, customer_id: int):
             quantity = int(request.POST.get("quantity") or 1)
             services.send_cart_to_customer(customer=customer, lines=[(sku, quantity)], associate=request.user,
                                            store=request.store)  # fmt: skip
-            what = f"{found.product.name} ({sku})" if found is not None else sku
-            context["sent"] = f"{quantity} x {what} is now in {customer.first_name or 'the shopper'}'s online cart."
+            what = f"{found.product.display_name} ({sku})" if found is not None else sku
+            if customer.first_name:
+                sent = _("%(quantity)s x %(item)s is now in %(name)s's online cart.")
+            else:
+                sent = _("%(quantity)s x %(item)s is now in the shopper's online cart.")
+            context["sent"] = sent % {"quantity": quantity, "item": what, "name": customer.first_name}
         except OrderError as exc:
             context["error"] = exc.message
         except ValueError:
-            context["error"] = "Quantity must be a whole number."
+            context["error"] = _("Quantity must be a whole number.")
     context.update(cart_panel(request, customer))
     if not request.htmx:
         if context.get("error"):

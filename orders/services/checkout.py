@@ -541,7 +541,8 @@ def publish(*, order: Order, fulfillments: list[Fulfillment], lines: list[OrderL
         order=order,
         to_status=Fulfillment.Status.PLACED,
         actor=actor,
-        fulfillments=[(f, f"{f.get_kind_display()} at {f.location.code}") for f in fulfillments],
+        # a log's words, whatever the caller's language: the portal reads them in the reader's (orders.portal.history)
+        fulfillments=[(f, f"{f.kind} at {f.location.code}") for f in fulfillments],
     )
     where = [f"{f.kind}@{f.location.code}" for f in fulfillments]
     audit(
