@@ -137,7 +137,8 @@ def test_the_order_history_reads_each_note_in_the_readers_words(pseudo_locale): 
     from orders.portal.history import history_note
 
     for note in ("Pick-up in store at LON-01", "curbside at LON-01", "started by the first scan",
-                 "nothing left to pick", "not collected in time", "reminder sent", "shopper arrived", "shopper arrived: Blue Fiat",
+                 "nothing left to pick", "not collected in time", "reminder sent", "shopper arrived",
+                 "shopper arrived: Blue Fiat",
                  "cancelled by the store: Shopper called", "re-routed from MAN-01", "2 x SHIRT-M re-routed",
                  "1 x SHIRT-M not found: cancelled, €30.00 not charged", "to Jane Shopper (qr)", "to  (code)",
                  "till Till 1"):  # fmt: skip
