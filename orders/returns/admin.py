@@ -8,6 +8,7 @@ from orders.returns.models import ReturnLine, ReturnPolicy, ReturnRequest, Retur
 from orders.returns.services import cancel_return
 from orders.returns.services.policy_admin import save_return_policy, save_return_windows
 from retail.domain.channel import Channel
+from retail.domain.money import format_money
 
 
 class ReturnWindowInline(admin.TabularInline):
@@ -34,18 +35,27 @@ def channels_without_window(policy: ReturnPolicy | None) -> list[str]:
 class ReturnPolicyAdmin(admin.ModelAdmin):
     list_display = [
         "name",
+        "market",
         "is_active",
         "windows",
         "restocking_fee_percent",
         "receiptless_max_returns",
-        "approval_over",
+        "approval_limit",
         "updated_at",
     ]
-    list_filter = ["is_active"]
-    search_fields = ["name"]
+    list_filter = ["market", "is_active"]
+    list_select_related = ["market"]
+    search_fields = ["name", "market__name", "market__code"]
     inlines = [ReturnWindowInline]
     fieldsets = [
-        (None, {"fields": ["name", "is_active"]}),
+        (
+            None,
+            {
+                "fields": ["name", "market", "is_active"],
+                "description": "The policy judges returns of what its market sold, wherever they come back; its "
+                "amounts are in the market's currency. A market without an active policy uses the home market's.",
+            },
+        ),
         ("Faults", {"fields": ["fault_window_days"]}),
         ("Fees", {"fields": ["restocking_fee_percent", "mail_return_fee", "offer_minimum_spend"]}),
         ("Shipping", {"fields": ["shipping_refund"]}),
@@ -64,6 +74,10 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("windows")
+
+    @admin.display(description="manager approval over", ordering="approval_over")
+    def approval_limit(self, obj: ReturnPolicy) -> str:
+        return format_money(obj.approval_over, obj.market.currency)
 
     @admin.display(description="windows (days)")
     def windows(self, obj: ReturnPolicy) -> str:
@@ -132,6 +146,7 @@ class ReturnRequestAdmin(admin.ModelAdmin):
         "method",
         "store",
         "refund_total",
+        "currency",
         "refund_method",
         "approval_required",
         "created_at",

@@ -7,11 +7,12 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import OuterRef, Q
+from django.db.models import Case, OuterRef, Q, When
 from django.db.models.functions import JSONObject, Round
 from django.utils.translation import gettext_lazy as _
 
 from retail.domain.channel import CHANNEL_LENGTH, Channel, channel_choices
+from retail.models.markets import home_market_id
 
 ZERO = Decimal("0.00")
 
@@ -59,16 +60,33 @@ class ShippingRefund(models.TextChoices):
 
 
 class ReturnPolicyQuerySet(models.QuerySet):
-    def current(self) -> "ReturnPolicy":
-        """The active policy with its windows, in one query; or the built-in policy (unsaved, with
-        `standard_windows()`) when head office has none."""
+    def for_market(self, market_id: int | None) -> "ReturnPolicy":
+        """The active policy of the market with its windows and its market, in one query; else the
+        home market's (the fallback: see orders.returns.services.facts.rules_for_market); else the
+        built-in policy (unsaved, the home market's, with `standard_windows()`) when head office has none.
+        `market_id` None: the home market's."""
         window = JSONObject(channel="channel", days="days")
         rows = ArraySubquery(ReturnWindow.objects.filter(policy=OuterRef("pk")).order_by("channel").values(row=window))
-        return self.filter(is_active=True).annotate(window_rows=rows).first() or ReturnPolicy(name="Default policy")
+        own = Q(market_id=market_id) if market_id is not None else Q(pk__in=[])
+        found = (
+            self.filter(own | Q(market__is_home=True), is_active=True)
+            .select_related("market")
+            .annotate(window_rows=rows, own=Case(When(own, then=0), default=1))
+            .order_by("own")
+            .first()
+        )
+        return found or ReturnPolicy(name="Default policy", market_id=None)
+
+    def current(self) -> "ReturnPolicy":
+        """The home market's active policy with its windows, in one query (or the built-in policy)."""
+        return self.for_market(None)
 
 
 class ReturnPolicy(models.Model):
-    """The rules every return is judged by. One is active; merchandisers edit it in the admin.
+    """The rules returns of what a market sold are judged by. One is active per market; merchandisers
+    edit them in the admin. Its amounts (fees, limits) are in its market's currency. A market without
+    an active policy of its own is judged by the home market's (its amounts converted at head office's
+    exchange rate: orders.returns.services.facts.rules_for_market).
 
     Windows by category and style live on the catalog (Category / Product `return_window_days`,
     Product `final_sale`); the windows by channel are its `ReturnWindow` rows; this holds the money
@@ -76,7 +94,15 @@ class ReturnPolicy(models.Model):
     """
 
     name = models.CharField(max_length=80)
-    is_active = models.BooleanField(default=True, help_text="Only one policy is active at a time.")
+    market = models.ForeignKey(
+        "retail.Market",
+        on_delete=models.PROTECT,
+        related_name="return_policies",
+        default=home_market_id,
+        help_text="Returns of what this market sold are judged by this policy; its amounts are in the "
+        "market's currency. A market without an active policy of its own uses the home market's.",
+    )
+    is_active = models.BooleanField(default=True, help_text="Only one policy is active per market at a time.")
     fault_window_days = models.PositiveSmallIntegerField(
         default=180, help_text="Faulty, damaged on arrival, wrong or misdescribed items: returnable this long."
     )
@@ -141,7 +167,9 @@ class ReturnPolicy(models.Model):
     class Meta:
         verbose_name_plural = "return policies"
         constraints = [
-            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="returnpolicy_one_active"),
+            models.UniqueConstraint(
+                fields=["market"], condition=Q(is_active=True), name="returnpolicy_one_active_per_market"
+            ),
             models.CheckConstraint(
                 condition=Q(restocking_fee_percent__gte=0, restocking_fee_percent__lte=100),
                 name="returnpolicy_fee_percent_range",
@@ -151,9 +179,14 @@ class ReturnPolicy(models.Model):
     def __str__(self):
         return f"{self.name}{' (active)' if self.is_active else ''}"
 
+    @property
+    def currency(self) -> str:
+        """Its amounts' currency: its market's (the built-in policy: the deployment's)."""
+        return self.market.currency if self.market_id else (settings.CURRENCY or "EUR").upper()
+
     def validate_constraints(self, exclude=None):
-        # Activating a policy retires the active one in save_return_policy's transaction; the
-        # database constraint still guarantees a single active policy.
+        # Activating a policy retires its market's active one in save_return_policy's transaction; the
+        # database constraint still guarantees a single active policy per market.
         super().validate_constraints(exclude={*(exclude or ()), "is_active"})
 
     def windows_by_channel(self) -> dict[str, int]:
@@ -248,7 +281,11 @@ class ReturnRequest(models.Model):
         editable=False,
         help_text="The desk form's one-time key: a double click returns once.",
     )
-    # Money, set when refunded (estimates shown before come from the policy engine)
+    # Money, set when refunded (estimates shown before come from the policy engine), all in `currency`
+    currency = models.CharField(
+        max_length=3,
+        help_text="Of every amount of the return: its order's; without a receipt, the returning store's market's.",
+    )
     goods_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     fees_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     clawback_total = models.DecimalField(

@@ -8,6 +8,7 @@ verdicts; the desk and the API show the same sentences.
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from orders.returns.models import FAULT_REASONS, Condition, ReturnPolicy, ReturnRequest, ShippingRefund
 from retail.domain.channel import Channel
@@ -39,10 +40,13 @@ class Rules:
     approval_over: Decimal = Decimal("250.00")
     offer_minimum_spend: Decimal = ZERO
     shipping_refund: str = ShippingRefund.WHOLE_ORDER
+    currency: str | None = None  # of the amounts above: the policy's market's (None: settings.CURRENCY)
+    note: str = ""  # said on every verdict: e.g. whose policy this is when a market has none of its own
 
     @classmethod
     def from_policy(cls, policy: ReturnPolicy) -> "Rules":
         return cls(
+            currency=policy.currency,
             windows=policy.windows_by_channel(),
             fault_window_days=policy.fault_window_days,
             restocking_fee_percent=policy.restocking_fee_percent,
@@ -102,6 +106,7 @@ def window_for(rules: Rules, facts: LineFacts) -> tuple[int | None, str]:
 
 def judge_line(rules: Rules, facts: LineFacts) -> LineVerdict:
     """The verdict on one line: can it come back without a manager, what fee, what refund."""
+    m = partial(_m, currency=rules.currency)  # amounts in the policy's market's currency
     sentences: list[str] = []
     needs_approval = False
     fault = facts.reason in FAULT_REASONS
@@ -153,22 +158,29 @@ def judge_line(rules: Rules, facts: LineFacts) -> LineVerdict:
     fee = ZERO
     if facts.condition == Condition.USED and not fault and rules.restocking_fee_percent > 0:
         fee = min(money(facts.paid * rules.restocking_fee_percent / Decimal("100")), facts.paid)
-        sentences.append(f"Worn or used: {rules.restocking_fee_percent.normalize():f}% restocking fee ({_m(fee)}).")
+        sentences.append(f"Worn or used: {rules.restocking_fee_percent.normalize():f}% restocking fee ({m(fee)}).")
     elif fault:
         sentences.append("Our fault: no fees.")
     return LineVerdict(needs_approval=needs_approval, sentences=sentences, fee=fee, refund=facts.paid - fee)
 
 
-def receiptless_price(*, current: Decimal, lowest_recent: Decimal | None, days: int) -> tuple[Decimal, str]:
-    """The price a receipt-less unit is credited at: the lowest of the last `days` days or today's."""
-    current = money(current)
-    if lowest_recent is not None and money(lowest_recent) < current:
-        price = money(lowest_recent)
+def receiptless_price(
+    *, current: Decimal, lowest_recent: Decimal | None, days: int, currency: str | None = None
+) -> tuple[Decimal, str]:
+    """The price a receipt-less unit is credited at: the lowest of the last `days` days or today's,
+    both in `currency` (the returning store's market's)."""
+    m = partial(_m, currency=currency)
+    current = money(current, currency)
+    if lowest_recent is not None and money(lowest_recent, currency) < current:
+        price = money(lowest_recent, currency)
         return (
             price,
-            f"No receipt: credited at {_m(price)}, the lowest price in the last {days} days (now {_m(current)}).",
+            f"No receipt: credited at {m(price)}, the lowest price in the last {days} days (now {m(current)}).",
         )
-    return current, f"No receipt: credited at today's price of {_m(current)}, the lowest in the last {days} days."
+    return (
+        current,
+        f"No receipt: credited at today's price of {m(current)}, the lowest in the last {days} days.",
+    )
 
 
 RefundMethod = ReturnRequest.RefundMethod
@@ -237,6 +249,7 @@ class RequestVerdict:
     sentences: list[str] = field(default_factory=list)
     shipping: Decimal = ZERO  # the order's shipping given back with this return
     shipping_tax: Decimal | None = None
+    currency: str | None = None  # of every amount here: the rules' (None: settings.CURRENCY)
 
     @property
     def explanation(self) -> str:
@@ -250,9 +263,10 @@ def _ordinal(n: int) -> str:
 
 def judge_request(rules: Rules, facts: RequestFacts, lines: list[tuple[LineFacts, LineVerdict]]) -> RequestVerdict:
     """Totals and request-level rules: mail postage, offer clawback, receipt-less limits, threshold."""
+    m = partial(_m, currency=rules.currency)  # amounts in the policy's market's currency
     goods = sum((f.paid for f, _ in lines), ZERO)
     fees = sum((v.fee for _, v in lines), ZERO)
-    sentences: list[str] = []
+    sentences: list[str] = [rules.note] if rules.note else []
     lines_need = any(v.needs_approval for _, v in lines)
     needs = lines_need
 
@@ -263,7 +277,7 @@ def judge_request(rules: Rules, facts: RequestFacts, lines: list[tuple[LineFacts
         else:
             postage = min(rules.mail_return_fee, goods - fees)
             fees += postage
-            sentences.append(f"Mail return: {_m(postage)} postage deducted.")
+            sentences.append(f"Mail return: {m(postage)} postage deducted.")
 
     clawback = ZERO
     offer = facts.offer
@@ -275,13 +289,11 @@ def judge_request(rules: Rules, facts: RequestFacts, lines: list[tuple[LineFacts
         clawback = min(target - offer.already_clawed_back, goods - fees)
         if clawback > 0:
             sentences.append(
-                f"Offer {offer.code} needs {_m(rules.offer_minimum_spend)} of goods; the shopper keeps "
-                f"{_m(offer.kept_gross)}, so its {_m(clawback)} discount on the kept items is taken back."
+                f"Offer {offer.code} needs {m(rules.offer_minimum_spend)} of goods; the shopper keeps "
+                f"{m(offer.kept_gross)}, so its {m(clawback)} discount on the kept items is taken back."
             )
         elif clawback < 0:
-            sentences.append(
-                f"Offer {offer.code}: the {_m(-clawback)} taken back on an earlier return is refunded now."
-            )
+            sentences.append(f"Offer {offer.code}: the {m(-clawback)} taken back on an earlier return is refunded now.")
 
     shipping, shipping_tax = _shipping_back(rules, facts.shipping, all_fault=all_fault, sentences=sentences)
     refund = goods - fees - clawback + shipping
@@ -298,18 +310,18 @@ def judge_request(rules: Rules, facts: RequestFacts, lines: list[tuple[LineFacts
             needs = True
         if amount > rules.receiptless_max_amount:
             sentences.append(
-                f"Receipt-less credit in {period} days would reach {_m(amount)} "
-                f"(limit {_m(rules.receiptless_max_amount)}): this {APPROVAL}."
+                f"Receipt-less credit in {period} days would reach {m(amount)} "
+                f"(limit {m(rules.receiptless_max_amount)}): this {APPROVAL}."
             )
             needs = True
         if not needs:
             sentences.append(
                 f"Receipt-less returns in {period} days: {count} of {rules.receiptless_max_returns}, "
-                f"{_m(amount)} of {_m(rules.receiptless_max_amount)}."
+                f"{m(amount)} of {m(rules.receiptless_max_amount)}."
             )
 
     if refund > rules.approval_over:
-        sentences.append(f"A refund of {_m(refund)} is over {_m(rules.approval_over)}: this {APPROVAL}.")
+        sentences.append(f"A refund of {m(refund)} is over {m(rules.approval_over)}: this {APPROVAL}.")
         needs = True
     if lines_need:
         sentences.append("Some lines are outside the policy; a manager may accept them with a reason.")
@@ -324,6 +336,7 @@ def judge_request(rules: Rules, facts: RequestFacts, lines: list[tuple[LineFacts
         sentences=sentences,
         shipping=shipping,
         shipping_tax=shipping_tax,
+        currency=rules.currency,
     )
 
 
@@ -332,16 +345,17 @@ def _shipping_back(
 ) -> tuple[Decimal, Decimal | None]:
     """The order's shipping charge, whole with its tax, when the policy gives it back with this return;
     never twice (a done return that refunded it stops every later one)."""
+    m = partial(_m, currency=rules.currency)  # amounts in the policy's market's currency
     if facts is None or facts.charged <= 0 or rules.shipping_refund == ShippingRefund.NEVER:
         return ZERO, None
     if facts.already_refunded:
         sentences.append("The order's shipping was refunded with an earlier return.")
         return ZERO, None
     if facts.whole_order_back:
-        sentences.append(f"The whole order is back: its shipping ({_m(facts.charged)}) is refunded.")
+        sentences.append(f"The whole order is back: its shipping ({m(facts.charged)}) is refunded.")
         return facts.charged, facts.tax
     if all_fault and rules.shipping_refund == ShippingRefund.WHOLE_ORDER_OR_FAULT:
-        sentences.append(f"Every item returned is our fault: the shipping ({_m(facts.charged)}) is refunded.")
+        sentences.append(f"Every item returned is our fault: the shipping ({m(facts.charged)}) is refunded.")
         return facts.charged, facts.tax
-    sentences.append(f"The shipping ({_m(facts.charged)}) is refunded when the whole order comes back.")
+    sentences.append(f"The shipping ({m(facts.charged)}) is refunded when the whole order comes back.")
     return ZERO, None

@@ -15,18 +15,21 @@ from orders.returns.models import Reason, ReturnLine, ReturnRequest
 from orders.returns.numbers import normalise_rma_number, qr_token_from
 from orders.returns.services.facts import (
     Item,
-    current_rules,
     judge_items,
     local_date,
     offer_facts,
+    order_market,
     price_receipted,
     price_receiptless,
+    return_market,
+    rules_for_market,
     units_in_returns,
 )
 from retail.domain.channel import channel_choices
 from retail.domain.codes import read_code
 from retail.errors import RetailCode
-from retail.models import Store
+from retail.models import Market, Store
+from retail.models.markets import home_market_id
 
 
 def _detail_qs() -> QuerySet[ReturnRequest]:
@@ -201,14 +204,22 @@ def preview_return(
     method: str = ReturnRequest.Method.IN_STORE,
     customer=None,
     return_request: ReturnRequest | None = None,
+    store: Store | None = None,
 ):
     """What the policy says about these lines, without writing anything: (items, the return's verdict).
 
     `lines` are services.LineRequest. For a return already started (`return_request`), its own units are
-    not counted as "already returned" and the window counts from the day it was started.
+    not counted as "already returned" and the window counts from the day it was started. The policy is
+    the selling market's (services.facts.order_market); without a receipt, the market's of the store
+    it is brought to (`store`, or the return's), whose prices credit it: SKUs it does not sell are left out.
     """
-
-    rules = current_rules()
+    if return_request is not None:
+        market = return_market(return_request)
+    elif order is not None:
+        market = order_market(order)
+    else:
+        market = store.market if store is not None else None
+    rules = rules_for_market(market)
     started = return_request.created_at if return_request is not None else timezone.now()
     today = local_date(started, order)  # the selling store's days
     exclude = return_request.pk if return_request is not None else None
@@ -252,7 +263,13 @@ def preview_return(
                         quantity=spec.quantity, reason=spec.reason, condition=spec.condition, variant=variants[spec.sku]
                     )
                 )
-        price_receiptless(items, rules=rules, now=return_request.created_at if return_request is not None else None)
+        price_receiptless(
+            items,
+            rules=rules,
+            market=market or Market.objects.get(pk=home_market_id()),
+            now=return_request.created_at if return_request is not None else None,
+            strict=False,
+        )
     verdict = judge_items(
         items,
         rules=rules,

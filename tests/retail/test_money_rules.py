@@ -159,7 +159,7 @@ def test_money_does_not_mix_with_plain_numbers_or_floats():
 
 # --- every caller that rounds an amount --------------------------------------------------------
 
-RESTOCKING = Rules.from_policy(ReturnPolicy(name="rules"))
+RESTOCKING = Rules.from_policy(ReturnPolicy(name="rules", market=None))
 TODAY = date(2026, 12, 3)
 
 

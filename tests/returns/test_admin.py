@@ -6,6 +6,7 @@ from orders.returns.models import ReturnPolicy
 from orders.returns.services import LineRequest, start_return
 from orders.returns.services.facts import current_rules
 from retail.models import AuditEvent
+from retail.models.markets import home_market_id
 from tests.admin.conftest import staff_user
 from tests.factories import UserFactory
 from tests.helpers import enrol_totp
@@ -24,6 +25,7 @@ def admin_client(client):
 def policy_form(**values):
     data = {
         "name": "Winter 2026",
+        "market": str(home_market_id()),
         "is_active": "on",
         "fault_window_days": 180,
         "restocking_fee_percent": "10.00",

@@ -17,7 +17,7 @@ from orders.returns.policy import (
 )
 
 TODAY = date(2026, 11, 23)
-RULES = Rules.from_policy(ReturnPolicy(name="test"))
+RULES = Rules.from_policy(ReturnPolicy(name="test", market=None))
 
 
 def facts(**kwargs) -> LineFacts:
@@ -192,7 +192,7 @@ def test_mail_returns_pay_postage_unless_our_fault():
 
 
 def test_offer_clawback_when_the_kept_goods_fall_below_the_minimum():
-    rules = Rules.from_policy(ReturnPolicy(name="t", offer_minimum_spend=Decimal("50.00")))
+    rules = Rules.from_policy(ReturnPolicy(name="t", market=None, offer_minimum_spend=Decimal("50.00")))
     offer = OfferFacts(code="SPRING10", kept_gross=Decimal("30.00"), offer_share_on_kept=Decimal("3.00"))
     still_qualifies = OfferFacts(code="SPRING10", kept_gross=Decimal("60.00"), offer_share_on_kept=Decimal("6.00"))
     # when
@@ -213,7 +213,7 @@ def test_deductions_never_exceed_the_goods():
 
 
 def test_a_clawback_is_given_back_when_the_kept_items_come_back_too():
-    rules = Rules.from_policy(ReturnPolicy(name="t", offer_minimum_spend=Decimal("50.00")))
+    rules = Rules.from_policy(ReturnPolicy(name="t", market=None, offer_minimum_spend=Decimal("50.00")))
     nothing_kept = OfferFacts(
         code="SPRING10", kept_gross=Decimal("0.00"), offer_share_on_kept=Decimal("0.00"),
         already_clawed_back=Decimal("3.00"),

@@ -21,6 +21,7 @@ from retail.markets import save_market, save_tax_rate
 from retail.models import Market, TaxClass, TaxRate
 from retail.models.tax import STANDARD
 from tests.factories import MarketFactory
+from tests.returns.factories import make_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -196,10 +197,10 @@ def test_a_pln_order_with_23_percent_vat_and_shipping_refunded_in_part_then_whol
     from tests.factories import StoreFactory
     from tests.inventory.factories import enter_market_prices
 
-    # given Poland (PLN, 23% inside the prices) shipping from the warehouse, with złoty prices and a 14.99 method;
-    # the policy's approval limit is one amount whatever the currency (a gap: it is not per market yet)
-    ReturnPolicy.objects.filter(pk=policy.pk).update(approval_over=Decimal("5000.00"))
+    # given Poland (PLN, 23% inside the prices) shipping from the warehouse, with złoty prices and a 14.99 method,
+    # and its own return policy: a manager approves refunds over 1000 zł
     poland = MarketFactory(name="Polska")
+    make_policy("Polska", market=poland, approval_over=Decimal("1000.00"))
     warehouse.market, warehouse.ships_orders = poland, True
     warehouse.save(update_fields=["market", "ships_orders"])
     standard = TaxClass.objects.get(code=STANDARD)

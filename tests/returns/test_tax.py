@@ -24,6 +24,7 @@ from tests.admin.conftest import staff_user
 from tests.customers.factories import OfferFactory
 from tests.factories import MarketFactory
 from tests.inventory.factories import enter_market_prices
+from tests.returns.factories import make_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +40,7 @@ def poland(store, shirt, jeans) -> Market:
     rate = TaxRate(market=market, tax_class=TaxClass.objects.get(code=STANDARD), rate=Decimal(23),
                    valid_from=date(2011, 1, 1))  # fmt: skip
     save_tax_rate(rate=rate, actor=None)
+    make_policy("Polska", market=market)  # its own, in złoty: the home market's limits are in euros
     return market
 
 

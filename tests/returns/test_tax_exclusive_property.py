@@ -35,9 +35,9 @@ def b2b(store, shirt, jeans, coat) -> Market:
 
 
 @pytest.fixture
-def policy(db):
-    """No manager in this test: refunds of any size go through at the desk."""
-    return make_policy("Standard", approval_over=Decimal("100000.00"))
+def policy(b2b):
+    """No manager in this test: refunds of any size go through at the desk (the trade market's policy)."""
+    return make_policy("Standard", market=b2b, approval_over=Decimal("100000.00"))
 
 
 @st.composite

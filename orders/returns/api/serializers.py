@@ -69,6 +69,10 @@ class ReturnOutput(serializers.Serializer):
     store = serializers.CharField(source="store.code", allow_null=True, default=None)
     started_store = serializers.CharField(source="started_store.code", allow_null=True, default=None)
     qr_payload = serializers.SerializerMethodField(help_text="Encode this in a QR code; the store scans it.")
+    currency = serializers.CharField(
+        help_text="ISO 4217 code of every amount, and of the limits in the summary: the order's (the market that "
+        "sold it); without a receipt, the returning store's market's."
+    )
     goods_total = serializers.DecimalField(max_digits=12, decimal_places=2)
     fees_total = serializers.DecimalField(max_digits=12, decimal_places=2)
     clawback_total = serializers.DecimalField(max_digits=12, decimal_places=2)
@@ -120,6 +124,7 @@ class PosReturnOutput(serializers.Serializer):
     status = serializers.CharField()
     store = serializers.CharField(source="store.code", allow_null=True, default=None)
     order_number = serializers.CharField(source="order.number", allow_null=True, default=None)
+    currency = serializers.CharField(help_text="ISO 4217 code of the amounts.")
     refund_total = serializers.DecimalField(max_digits=12, decimal_places=2)
     refund_method = serializers.CharField()
     lines = ReturnLineOutput(many=True)

@@ -239,7 +239,7 @@ def receiptless(request, customer_id: int):
         answer = _complete(request, key=key, lines=lines, customer=customer)
         if answer is not None:
             return answer
-    items, verdict = selectors.preview_return(order=None, lines=lines, customer=customer)
+    items, verdict = selectors.preview_return(order=None, lines=lines, customer=customer, store=request.store)
     context = {
         "customer": customer,
         "rows": [
@@ -264,7 +264,7 @@ def receiptless(request, customer_id: int):
 def receiptless_preview(request, customer_id: int):
     customer = _customer(request, customer_id)
     lines = forms.receiptless_lines_from(request.POST)
-    items, verdict = selectors.preview_return(order=None, lines=lines, customer=customer)
+    items, verdict = selectors.preview_return(order=None, lines=lines, customer=customer, store=request.store)
     context = _verdict_context(items, verdict, receiptless=True, known_shopper=True, data=request.POST)
     return render(request, "returns/partials/verdicts.html", context)
 

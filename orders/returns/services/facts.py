@@ -4,14 +4,18 @@ Shared by the services (which store the verdicts) and the desk's preview (which 
 them). Every function here reads; callers that need it hold the locks.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Min, Sum
+from django.db.models import Case, Count, Exists, Min, OuterRef, Q, Sum, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from inventory.errors import InventoryError
+from inventory.market_prices import market_prices
 from orders.models import Fulfillment, Order, OrderLine
+from orders.returns.errors import ReturnError
 from orders.returns.models import Condition, Disposition, ReturnLine, ReturnPolicy, ReturnRequest
 from orders.returns.policy import (
     LineFacts,
@@ -27,6 +31,9 @@ from orders.returns.policy import (
 )
 from retail.domain.money import Money, allocate, money, unit_share
 from retail.domain.tax import LineTax, reverse_units
+from retail.exchange_rates import rate_on
+from retail.models import Market, Store
+from retail.models.markets import home_market_id
 from retail.selectors import store_zone
 
 ZERO = Decimal("0.00")
@@ -40,7 +47,96 @@ DEFAULT_DISPOSITION = {
 
 
 def current_rules() -> Rules:
-    return Rules.from_policy(ReturnPolicy.objects.current())
+    """The home market's rules (its policy, or the built-in one)."""
+    return rules_for_market(None)
+
+
+def order_market(order: Order) -> Market:
+    """The market that sold `order`, whose policy judges its returns wherever they come back: its
+    store's (the selling store, or the one that shipped it: the market its tax was reckoned in) when
+    that market sells in the order's currency; else the active market in the order's currency that
+    lists its channel (an order shipped from a store of another market), else any market in that
+    currency; else the home market. No query when the order's store and its market were read with it."""
+    store = order.store if Order.store.is_cached(order) else None
+    if store is not None and Store.market.is_cached(store) and store.market.currency == order.currency:
+        return store.market
+    sells_here = Exists(Store.objects.filter(pk=order.store_id, market=OuterRef("pk")))
+    same = Q(currency=order.currency)
+    rank = Case(
+        When(same & Q(sells_here=True), then=0),
+        When(same & Q(is_active=True, online_channels__contains=[order.channel]), then=1),
+        When(same & Q(is_active=True), then=2),
+        When(same, then=3),
+        default=4,
+    )
+    found = (
+        Market.objects.annotate(sells_here=sells_here)
+        .filter(same | Q(is_home=True))
+        .annotate(rank=rank)
+        .order_by("rank", "code")
+        .first()
+    )
+    return found or Market.objects.get(pk=home_market_id())
+
+
+def return_market(return_request: ReturnRequest) -> Market:
+    """Whose policy judges a return: the market that sold its order; without a receipt, the market of
+    the store it was brought to (whose prices and currency credit it)."""
+    if return_request.order_id:
+        return order_market(return_request.order)
+    store = return_request.started_store or return_request.store
+    return store.market if store is not None else Market.objects.get(pk=home_market_id())
+
+
+def rules_for_market(market: Market | None, *, day: date | None = None) -> Rules:
+    """The rules returns of what `market` sold are judged by (None: the home market's), in one query
+    when the market has an active policy of its own.
+
+    A market without one is judged by the home market's policy (or, when head office has none, the
+    built-in one): its windows, percentages and days as they are, its amounts (fees, limits) in the
+    market's currency at head office's exchange rate on `day` (today), to the cent. Without a rate
+    those amounts cannot be known in that currency: nothing is charged (no postage, no offer taken
+    back) and a manager approves every refund and every receipt-less credit. The verdict says so."""
+    policy = ReturnPolicy.objects.for_market(market.pk if market is not None else None)
+    if policy.pk is not None and (market is None or policy.market_id == market.pk):
+        return Rules.from_policy(policy)
+    home = policy.market if policy.pk is not None else (market if market is not None and market.is_home else None)
+    if home is None:
+        home = Market.objects.get(pk=home_market_id())
+    policy.market = home
+    rules = Rules.from_policy(policy)
+    if market is None or market.pk == home.pk:
+        return rules
+    if market.currency == home.currency:
+        return replace(rules, note=_("%(market)s has no return policy of its own: %(home)s's applies.")
+                       % {"market": market.name, "home": home.name})  # fmt: skip
+    day = day or timezone.localdate()
+    conversion = rate_on(currency=market.currency, day=day)
+    if conversion.missing or conversion.reporting_currency != home.currency:
+        note = _(
+            "%(market)s has no return policy of its own, and %(home)s's amounts cannot be stated in "
+            "%(currency)s without an exchange rate: no fees are charged and a manager approves the refund."
+        ) % {"market": market.name, "home": home.name, "currency": market.currency}
+        return replace(rules, currency=market.currency, note=note, mail_return_fee=ZERO, offer_minimum_spend=ZERO,
+                       receiptless_max_amount=ZERO, approval_over=ZERO)  # fmt: skip
+
+    def converted(amount: Decimal) -> Decimal:
+        return money(amount / conversion.rate, market.currency)
+
+    note = _(
+        "%(market)s has no return policy of its own: %(home)s's applies, its amounts in %(currency)s at "
+        "%(rate)s %(home_currency)s to 1 %(currency)s."
+    ) % {"market": market.name, "home": home.name, "currency": market.currency,
+         "rate": f"{conversion.rate.normalize():f}", "home_currency": home.currency}  # fmt: skip
+    return replace(
+        rules,
+        currency=market.currency,
+        note=note,
+        mail_return_fee=converted(rules.mail_return_fee),
+        receiptless_max_amount=converted(rules.receiptless_max_amount),
+        approval_over=converted(rules.approval_over),
+        offer_minimum_spend=converted(rules.offer_minimum_spend),
+    )
 
 
 def local_date(moment, order: Order | None = None) -> date:
@@ -172,22 +268,37 @@ def tax_given_back(line: OrderLine, *, start: int, count: int) -> Decimal | None
     return reverse_units(taxed, quantity=line.quantity, start=start, count=count).tax.amount
 
 
-def price_receiptless(items: list[Item], *, rules: Rules, now=None) -> None:
-    """Receipt-less units are credited at the lowest unit price paid in the last N days, or today's."""
+def price_receiptless(items: list[Item], *, rules: Rules, market: Market, now=None, strict: bool = True) -> None:
+    """Receipt-less units are credited in `market` (the returning store's), in its currency: at the
+    lowest unit price paid in that currency in the last N days, or the market's price list's today
+    (inventory.market_prices). `not_sold_in_market` names a SKU the market has no price for (not
+    `strict`, the desk's preview: such items are left out of `items`)."""
     now = now or timezone.now()
     since = now - timedelta(days=rules.receiptless_price_days)
+    pricing = market_prices(variants=[i.variant for i in items], market=market, at=now)
+    if not strict:
+        items[:] = [i for i in items if pricing.get(i.variant.pk) is not None]
+    try:
+        today = pricing.require([i.variant for i in items])
+    except InventoryError as exc:
+        raise ReturnError(exc.message, code=exc.code, fields=exc.fields) from None
     lowest = dict(
-        OrderLine.objects.filter(variant__in=[i.variant for i in items], order__placed_at__gte=since)
+        OrderLine.objects.filter(
+            variant__in=[i.variant for i in items], order__placed_at__gte=since, order__currency=market.currency
+        )
         .values("variant_id")
         .annotate(low=Min("unit_price"))
         .values_list("variant_id", "low")
     )
     for item in items:
         basis, note = receiptless_price(
-            current=item.variant.price, lowest_recent=lowest.get(item.variant.pk), days=rules.receiptless_price_days
+            current=today[item.variant.pk].amount,
+            lowest_recent=lowest.get(item.variant.pk),
+            days=rules.receiptless_price_days,
+            currency=market.currency,
         )
         item.unit_basis, item.price_note = basis, note
-        item.paid = money(basis * item.quantity)
+        item.paid = money(basis * item.quantity, market.currency)
 
 
 def receiptless_history(customer, *, rules: Rules, exclude_request: int | None = None, now=None) -> tuple[int, Decimal]:

@@ -1,4 +1,4 @@
-"""Head office edits the return policy; exactly one is active, every change is audited."""
+"""Head office edits the return policies; at most one is active per market, every change is audited."""
 
 from django.db import transaction
 
@@ -15,17 +15,24 @@ def save_return_policy(
     changed: list[str] | None = None,
     windows: dict[str, int] | None = None,
 ) -> ReturnPolicy:
-    """Save a policy; activating it retires the one active before (the database allows one active).
-    With `windows` ({channel: days}) its windows become exactly those (see save_return_windows)."""
+    """Save a policy; activating it retires its market's active one (the database allows one active
+    per market). With `windows` ({channel: days}) its windows become exactly those (see
+    save_return_windows). Its amounts are in its market's currency."""
     policy.full_clean(validate_constraints=False)
     if policy.is_active:
-        ReturnPolicy.objects.select_for_update().filter(is_active=True).exclude(pk=policy.pk).update(is_active=False)
+        active = ReturnPolicy.objects.select_for_update().filter(is_active=True, market_id=policy.market_id)
+        active.exclude(pk=policy.pk).update(is_active=False)
     policy.save()
     record_audit_event(
         actor=actor,
         action="return_policy.saved",
         obj=policy,
-        details={"name": policy.name, "active": policy.is_active, "changed": changed or []},
+        details={
+            "name": policy.name,
+            "market": policy.market.code,
+            "active": policy.is_active,
+            "changed": changed or [],
+        },
     )
     if windows is not None:
         save_return_windows(policy=policy, windows=windows, actor=actor)

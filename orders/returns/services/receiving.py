@@ -15,13 +15,14 @@ from orders.returns.services.context import ReturnContext, hold, lock_request
 from orders.returns.services.facts import (
     DEFAULT_DISPOSITION,
     Item,
-    current_rules,
     judge_items,
     local_date,
     offer_facts,
     order_lines_for,
     price_receipted,
     price_receiptless,
+    return_market,
+    rules_for_market,
     shipping_facts,
     units_in_returns,
 )
@@ -58,7 +59,10 @@ def judge(context: ReturnContext) -> ReturnContext:
     on the return and its lines, not written (VERDICT_FIELDS, LINE_FIELDS: the caller writes them).
     Reads only what the context does not carry yet, and hands it on."""
     return_request = context.return_request
-    rules = context.rules or current_rules()
+    market = None
+    if context.rules is None or not return_request.order_id:
+        market = return_market(return_request)
+    rules = context.rules or rules_for_market(market)
     lines = context.lines if context.lines is not None else return_lines(return_request)
     items = [
         Item(
@@ -88,7 +92,7 @@ def judge(context: ReturnContext) -> ReturnContext:
             return_request.order, order_lines, returning=returning, done=done, exclude_request=return_request.pk
         )
     else:
-        price_receiptless(items, rules=rules, now=return_request.created_at)
+        price_receiptless(items, rules=rules, market=market, now=return_request.created_at)
     verdict = judge_items(
         items,
         rules=rules,

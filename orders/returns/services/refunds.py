@@ -107,8 +107,8 @@ def _to_tenders(*, payments: list[Payment], amount: Decimal, reference: str, act
 
 def _credit(*, return_request: ReturnRequest, amount: Decimal, reference: str, store: Store, actor) -> None:
 
-    # in the currency the goods were paid in (receipt-less: the desk's market's)
-    currency = return_request.order.currency if return_request.order_id else store.market.currency
+    # in the return's currency: what the goods were paid in (receipt-less: the market's they were priced in)
+    currency = return_request.currency
     try:
         issue_store_credit(
             customer=return_request.customer, amount=amount, reference=reference, actor=_user(actor), store=store,

@@ -18,13 +18,14 @@ from orders.returns.numbers import new_qr_token, new_rma_number
 from orders.returns.services.context import ReturnContext, lock_request, service
 from orders.returns.services.facts import (
     Item,
-    current_rules,
     judge_items,
     local_date,
     order_lines_for,
+    order_market,
     price_receipted,
     price_receiptless,
     returnable_lines,
+    rules_for_market,
     shipping_facts,
 )
 from orders.returns.services.notify import notify_return
@@ -256,7 +257,7 @@ def open_return(
         )
     order_lines = order_lines_for(order, lock=True)
     items, held = _receipted_items(order, order_lines, lines)
-    rules = current_rules()
+    rules = rules_for_market(order_market(order))  # the selling market's, wherever it comes back
     price_receipted(items, already=held)
     returning: dict[int, int] = {}
     for item in items:
@@ -266,6 +267,7 @@ def open_return(
     verdict = judge_items(items, rules=rules, order=order, today=today, method=method, shipping=shipping)
     return_request = _new_return_request(
         order=order,
+        currency=order.currency,  # refunded in what it was paid in, whichever market's store takes it back
         customer=order.customer,
         method=method,
         channel=channel,
@@ -339,10 +341,11 @@ def open_receiptless_return(
         )
         for line in lines
     ]
-    rules = current_rules()
+    market = store.market  # the returning store's: its prices, its currency, its policy
+    rules = rules_for_market(market)
     # The shopper's profile row serialises their receipt-less returns, so the limits hold under races.
     Customer.objects.select_for_update().filter(pk=customer.pk).first()
-    price_receiptless(items, rules=rules)
+    price_receiptless(items, rules=rules, market=market)
     verdict = judge_items(
         items,
         rules=rules,
@@ -353,6 +356,7 @@ def open_receiptless_return(
     )
     return_request = _new_return_request(
         order=None,
+        currency=market.currency,
         customer=customer,
         method=ReturnRequest.Method.IN_STORE,
         channel=Channel.STORE,
