@@ -253,9 +253,7 @@ def test_a_receiptless_return_takes_the_lowest_recent_price_paid_in_the_markets_
     assert back.refund_total == ZL("119.99")
 
 
-def test_a_sku_the_market_does_not_sell_cannot_come_back_without_a_receipt_there(
-    policy, warsaw, shopper, jeans
-):
+def test_a_sku_the_market_does_not_sell_cannot_come_back_without_a_receipt_there(policy, warsaw, shopper, jeans):
     # the jeans have no złoty price: nothing to credit them at in Poland
     with pytest.raises(ReturnError) as error:
         start_receiptless_return(
