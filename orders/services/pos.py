@@ -6,7 +6,7 @@ written; problems are reported per line and per tender in `fields`.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -85,8 +85,20 @@ def _variants_by_code(codes: set[str]) -> dict[str, Variant]:
     return by_code
 
 
+def _largest(model, name: str) -> Decimal:
+    """The largest amount the column holds (a till's typo must be a 400, not a numeric overflow)."""
+    column = model._meta.get_field(name)
+    return Decimal(10) ** (column.max_digits - column.decimal_places) - Decimal(1).scaleb(-column.decimal_places)
+
+
+# A till's clock may run a little fast; an offline till posts its receipts later, never years before
+# the chain existed (and a store's clock cannot show year 1: a 500 in the time zone conversion).
+SOLD_AT_SKEW = timedelta(minutes=5)
+SOLD_AT_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def _check(
-    sale: PosSale, by_code: dict[str, Variant], shelf: MarketPricing | None = None
+    sale: PosSale, by_code: dict[str, Variant], shelf: MarketPricing | None = None, *, now: datetime
 ) -> tuple[list[tuple[Variant, int, Decimal, Decimal]], list[tuple[str, Decimal, dict]]]:
     """The sale against the catalog and itself (the API has checked its shape: types, lengths, choices).
 
@@ -95,6 +107,12 @@ def _check(
     fields: dict[str, list[str]] = {}
     if not (sale.receipt_number or "").strip():
         fields["receipt_number"] = ["A receipt number, not blank."]
+    if sale.sold_at is not None and sale.sold_at > now + SOLD_AT_SKEW:
+        fields["sold_at"] = ["This time is in the future; check the till's clock."]
+    elif sale.sold_at is not None and sale.sold_at < SOLD_AT_EARLIEST:
+        fields["sold_at"] = [f"Not before {SOLD_AT_EARLIEST:%Y-%m-%d}; check the till's clock."]
+    largest_price, largest_total = _largest(OrderLine, "unit_price"), _largest(Order, "total")
+    sold = Decimal(0)
     if not sale.lines:
         fields["lines"] = ["Required (or `settles`: the number of the order this receipt pays)."]
     lines = []
@@ -117,12 +135,18 @@ def _check(
                 errors.append(f"{variant.sku} has no price in {shelf.currency if shelf else 'this market'}: "
                               "send unit_price.")  # fmt: skip
         discount = money(line.get("discount") or 0)
-        if not errors and discount > money(unit_price * quantity):
+        if not errors and unit_price > largest_price:
+            errors.append(f"unit_price is at most {largest_price}.")
+        elif not errors and discount > money(unit_price * quantity):
             errors.append("discount is more than the line is worth.")
+        elif not errors:
+            sold += unit_price * quantity - discount
         if errors:
             fields[f"lines.{index}"] = errors
         else:
             lines.append((variant, quantity, unit_price, discount))
+    if sold > largest_total:
+        fields.setdefault("lines", []).append(f"The lines add up to more than {largest_total}.")
     tenders = []
     for index, tender in enumerate(sale.tenders):
         errors = []
@@ -267,7 +291,7 @@ def record_pos_sales(*, device: PosDevice, sales: list[PosSale]) -> list[PosResu
             results[index] = _settle(device=device, sale=sale, receipt=receipt)
             continue
         try:
-            lines, tenders = _check(sale, by_code, shelf)
+            lines, tenders = _check(sale, by_code, shelf, now=now)
             identity = _identity(sale)
             tax = None
             if not sale.redeems:  # a sale that redeems is taxed after its discounts (_redeem)
