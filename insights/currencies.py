@@ -10,11 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Case, DecimalField, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from insights.filters import Period, chain_zone
 from retail.exchange_rates import Conversion, rates_on, reporting_currency
+from retail.models import Market
 from retail.replica import reporting_db
 
 ZERO = Decimal("0.00")
@@ -63,9 +66,31 @@ class Converter:
         if c is None or c.identity:
             return ""
         if c.missing:
-            return f"no {currency} rate on {date_format(self.day, 'j M Y')}"
-        since = date_format(c.valid_from, "j M Y")
-        return f"1 {currency} = {c.rate.normalize():f} {self.reporting} (rate from {since})"
+            return _("no %(currency)s rate on %(day)s") % {"currency": currency, "day": date_format(self.day, "j M Y")}
+        return _("1 %(currency)s = %(rate)s %(reporting)s (rate from %(since)s)") % {
+            "currency": currency,
+            "rate": f"{c.rate.normalize():f}",
+            "reporting": self.reporting,
+            "since": date_format(c.valid_from, "j M Y"),
+        }
+
+    def rate_expression(self, currency_field: str = "currency"):
+        """The same rates as a database expression: the rate of the row's `currency_field` (1 for the
+        reporting currency), NULL for a currency without one. For figures that must rank or add amounts
+        of several currencies row by row in the database (RFM's monetary score, a customer's spend):
+        `Sum(F("total") * converter.rate_expression())` is the converted sum, unrounded (round it with
+        retail.domain.money), and rows of a currency without a rate are left out of it (SUM skips NULL)."""
+        money_rate = DecimalField(max_digits=20, decimal_places=8)
+        whens = [
+            When(**{currency_field: code}, then=Value(c.rate, output_field=money_rate))
+            for code, c in sorted(self.conversions.items())
+            if not c.missing
+        ]
+        return Case(*whens, default=Value(None, output_field=money_rate), output_field=money_rate)
+
+    def missing_among(self, currencies) -> list[str]:
+        """Which of `currencies` (those a figure held) have no rate: what its converted total leaves out."""
+        return sorted(c for c in set(currencies) if c in self.conversions and self.conversions[c].missing)
 
 
 def converter(period: Period, currencies, *, day: date | None = None) -> Converter:
@@ -75,6 +100,14 @@ def converter(period: Period, currencies, *, day: date | None = None) -> Convert
     reporting = reporting_currency(using=reporting_db())
     rates = rates_on(currencies=set(currencies), day=day, using=reporting_db(), reporting=reporting)
     return Converter(reporting, day, rates)
+
+
+def market_converter(period: Period, *, day: date | None = None) -> Converter:
+    """The rates of every market's currency (what any order, refund or card of the chain is in), for
+    figures that convert row by row in the database before they know which currencies they hold. Three
+    queries whatever the data (the markets, the home currency, the rates)."""
+    held = set(Market.objects.using(reporting_db()).values_list("currency", flat=True))
+    return converter(period, held, day=day)
 
 
 def by_currency(rows: list[dict], fields: tuple[str, ...], converter: Converter, *, count: str = "") -> dict:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from insights import charts, currencies, selectors
 from insights.figures import FIGURES, SECTION_NAMES
@@ -77,6 +78,16 @@ def _ranked(totals: list[dict], by: str) -> list[dict]:
     return sorted(totals, key=lambda t: (t["net_converted"] is None, -(t["net_converted"] or 0), t[by], t["currency"]))
 
 
+SELLER_MONEY = ("sold_total", "paid_total")
+
+
+def _leaderboard(sellers: list[dict]) -> list[dict]:
+    """Sellers by what they were paid, converted into the reporting currency (a seller selling in two
+    currencies has a row for each); rows of a currency without a rate last."""
+    return sorted(sellers, key=lambda s: (s["paid_total_converted"] is None, -(s["paid_total_converted"] or 0),
+                                          s["seller"], s["currency"]))  # fmt: skip
+
+
 def sales(period: Period) -> dict:
     """Sales per currency (euros and złoty never added), and converted into the reporting currency
     at the rates of the period's last day for the totals and charts (the page states each rate)."""
@@ -85,8 +96,9 @@ def sales(period: Period) -> dict:
     by_channel, by_store = selectors.sales_overview(period, grain=grain, days=days)
     channel_totals = selectors.sales_totals(by_channel, by="channel")
     store_totals = selectors.sales_totals(by_store, by="store")
+    sellers = selectors.sales_by_seller(period)
     held = {t["currency"] for t in channel_totals} | {t["currency"] for t in store_totals}
-    rates = currencies.converter(period, held)
+    rates = currencies.converter(period, held | {s["currency"] for s in sellers})
     channel_totals = _ranked(currencies.with_converted(channel_totals, SALES_MONEY, rates), "channel")
     store_totals = _ranked(currencies.with_converted(store_totals, SALES_MONEY, rates), "store")
     by_channel = currencies.with_converted(by_channel, ("net",), rates)
@@ -108,7 +120,8 @@ def sales(period: Period) -> dict:
         "channel_totals": channel_totals,
         "store_totals": store_totals[:TOP],
         "store_count": len(store_totals),
-        "sellers": selectors.sales_by_seller(period),
+        "sellers": _leaderboard(currencies.with_converted(sellers, SELLER_MONEY, rates)),
+        "sellers_several": len({s["currency"] for s in sellers} | {rates.reporting}) > 1,
         "kpis": {
             **{name: summed["total"][name] for name in SALES_MONEY},
             "orders": summed["total"]["orders"],
@@ -132,7 +145,8 @@ def sales(period: Period) -> dict:
 
 
 def customers(period: Period) -> dict:
-    data = selectors.channel_customers(period)
+    """Spend in the reporting currency, each order converted at the rates of the period's last day."""
+    data = selectors.channel_customers(period, rates=currencies.market_converter(period))
     single, multi = data["groups"]
     return {
         **data,
@@ -140,7 +154,8 @@ def customers(period: Period) -> dict:
         "multi": multi,
         "chart_spend": charts.bar_chart(
             [(g["group"], g["average_spend"]) for g in data["by_channel_count"]],
-            title="Average spend per customer by number of channels used",
+            title=_("Average spend per customer in %(currency)s by number of channels used")
+            % {"currency": data["reporting"]},
             colours=charts.PALETTE,
             value_format=charts.money_label,
         ),
@@ -181,29 +196,42 @@ def pickups(period: Period) -> dict:
 
 
 def returns(period: Period) -> dict:
+    """Returns by reason, the channel matrix and refund methods, each amount in its currency and
+    converted at one set of stated rates (the period's last day) for the totals and charts."""
     reasons = selectors.returns_by_reason(period)
     matrix = selectors.returns_channel_matrix(period)
     methods = selectors.refund_methods(period)
-    rates = currencies.converter(period, {m["currency"] for m in methods})
+    held = {m["currency"] for m in methods} | {r["currency"] for r in reasons} | {r["currency"] for r in matrix["rows"]}
+    rates = currencies.converter(period, held)
     methods = currencies.with_converted(methods, ("amount",), rates)
     refunded = currencies.by_currency(methods, ("amount",), rates, count="returns")
+    reasons = currencies.with_converted(reasons, ("amount",), rates)
+    reasons_value = currencies.by_currency(reasons, ("amount",), rates, count="units")
+    matrix_refunds = currencies.by_currency(matrix["rows"], ("refunds",), rates, count="returns")
     by_method: dict[str, Decimal] = {}
     for m in methods:
         if m["amount_converted"] is not None:
             by_method[m["label"]] = by_method.get(m["label"], Decimal("0.00")) + m["amount_converted"]
-    in_currency = f" in {rates.reporting}" if refunded["several"] else ""
+    units_by_reason: dict[str, int] = {}
+    for r in reasons:  # units add up across currencies; the chart counts units, not money
+        units_by_reason[r["label"]] = units_by_reason.get(r["label"], 0) + r["units"]
     return {
         "reasons": reasons,
+        "reasons_value": reasons_value,
+        "reasons_several": len(held | {rates.reporting}) > 1,
         "matrix": matrix,
+        "matrix_refunds": matrix_refunds,
         "methods": methods,
         "refunded": refunded,
         "units_sold": reasons[0]["units_sold"] if reasons else None,
         "chart_reasons": charts.bar_chart(
-            [(r["label"], r["units"]) for r in reasons], title="Units returned by reason", colours=["#c77c0e"]
+            list(units_by_reason.items()), title=_("Units returned by reason"), colours=["#c77c0e"]
         ),
         "chart_methods": charts.bar_chart(
             list(by_method.items()),
-            title=f"Refunded by method{in_currency}",
+            title=_("Refunded by method in %(currency)s") % {"currency": rates.reporting}
+            if refunded["several"]
+            else _("Refunded by method"),
             colours=charts.PALETTE,
             value_format=charts.money_label,
         ),
@@ -243,15 +271,22 @@ def inventory(period: Period) -> dict:
 
 
 def rfm(period: Period) -> dict:
-    segments = selectors.rfm_segments(period)
+    """Spend and lifetime value in the reporting currency, each order converted at the rates of the
+    period's last day; a currency without a rate is named and left out."""
+    rates = currencies.market_converter(period)
+    segments = selectors.rfm_segments(period, rates=rates)
     return {
         "segments": segments,
+        "reporting_currency": rates.reporting,
+        "rates": [rates.rate_label(c.currency) for c in rates.used],
+        "day": rates.day,
+        **selectors.rfm_left_out(period, rates),
         "chart_customers": charts.bar_chart(
             [(s["label"], s["customers"]) for s in segments], title="Customers per segment", colours=charts.PALETTE
         ),
         "chart_value": charts.bar_chart(
             [(s["label"], s["lifetime_value"]) for s in segments],
-            title="Average lifetime value per segment",
+            title=_("Average lifetime value per segment in %(currency)s") % {"currency": rates.reporting},
             colours=charts.PALETTE,
             value_format=charts.money_label,
         ),

@@ -38,6 +38,7 @@ def today_tile(request, store) -> dict:
     return {
         "today": today,
         "numbers": numbers,
+        "currency": lambda: store.market.currency,  # read only when nothing sold yet (the portal's store has it)
         "low_stock_threshold": LOW_STOCK_THRESHOLD,
         "insights_url": reverse("insights_portal:index") if is_manager else "",
     }

@@ -17,7 +17,14 @@ Definitions (also shown on the page):
 """
 
 from insights.selectors._common import MONEY, ZERO, Median, channel_labels, channels, sold_orders
-from insights.selectors.customers import RFM_LABELS, RFM_SEGMENTS, channel_customers, rfm_customers, rfm_segments
+from insights.selectors.customers import (
+    RFM_LABELS,
+    RFM_SEGMENTS,
+    channel_customers,
+    rfm_customers,
+    rfm_left_out,
+    rfm_segments,
+)
 from insights.selectors.giftcards import gift_card_liabilities
 from insights.selectors.pickups import bopis_by_store
 from insights.selectors.returns import (
@@ -72,6 +79,7 @@ __all__ = [
     "returns_by_reason",
     "returns_channel_matrix",
     "rfm_customers",
+    "rfm_left_out",
     "rfm_segments",
     "sales_by_seller",
     "sales_days",

@@ -19,6 +19,9 @@ from orders.returns.models import Reason, ReturnLine, ReturnRequest
 from retail.domain.money import money
 from retail.replica import reporting_db
 
+# A return is refunded in its order's currency; a receipt-less one in its store's market's.
+RETURN_CURRENCY = Coalesce(F("order__currency"), F("store__market__currency"))
+
 
 def received_returns(period: Period):
     """Returns whose goods were received in the period at the chosen stores (not rejected/cancelled)."""
@@ -41,19 +44,22 @@ def units_sold(period: Period) -> int:
 
 
 def returns_by_reason(period: Period) -> list[dict]:
-    """Returned units per reason, their share of returns and their rate against units sold.
+    """Returned units per reason and currency (a return's value is in its order's currency, a
+    receipt-less one's in its store's market's: euros and złoty are two rows, never added), their
+    share of returns and their rate against units sold.
 
-    return rate = units received back for the reason / units sold in the same period and stores.
-    Two queries.
+    return rate = units received back for the reason / units sold in the same period and stores;
+    the rows of a reason in several currencies add up to its share and rate. Two queries.
     """
     sold = units_sold(period)
     rows = list(
         ReturnLine.objects.using(reporting_db())
         .filter(period.within("request__received_at", "request__store"), period.at("request__store"))
         .exclude(request__status__in=[ReturnRequest.Status.REJECTED, ReturnRequest.Status.CANCELLED])
-        .values("reason")
+        .annotate(currency=Coalesce(F("request__order__currency"), F("request__store__market__currency")))
+        .values("reason", "currency")
         .annotate(lines=Count("pk"), units=Sum("quantity"), amount=Sum("amount"))
-        .order_by("-units", "reason")
+        .order_by("-units", "reason", "currency")
     )
     returned = sum(r["units"] for r in rows)
     labels = dict(Reason.choices)
@@ -61,9 +67,10 @@ def returns_by_reason(period: Period) -> list[dict]:
         {
             "reason": r["reason"],
             "label": labels.get(r["reason"], r["reason"]),
+            "currency": r["currency"],
             "lines": r["lines"],
             "units": r["units"],
-            "amount": money(r["amount"] or 0),
+            "amount": money(r["amount"] or 0, r["currency"]),
             "share": _ratio(r["units"], returned),
             "return_rate": _ratio(r["units"], sold, 2),
             "units_sold": sold,
@@ -77,26 +84,30 @@ def returns_channel_matrix(period: Period) -> dict:
 
     Bought: the order's channel ("none" for receipt-less returns). Returned: "mail" for mail
     returns, otherwise the channel the return was started on (store for the desk and the POS).
-    One query.
+    `rows` are per currency too (what each cell refunded, in the return's currency: never added
+    across currencies); the grid counts returns whatever their currency. One query.
     """
     returned_via = Case(When(method=ReturnRequest.Method.MAIL, then=Value("mail")), default=F("channel"))
     rows = list(
         received_returns(period)
-        .annotate(bought=Coalesce("order__channel", Value("none")), returned=returned_via)
-        .values("bought", "returned")
+        .annotate(bought=Coalesce("order__channel", Value("none")), returned=returned_via, currency=RETURN_CURRENCY)
+        .values("bought", "returned", "currency")
         .annotate(returns=Count("pk"), refunds=Sum("refund_total"))
-        .order_by("bought", "returned")
+        .order_by("bought", "returned", "currency")
     )
     bought = sorted({r["bought"] for r in rows}, key=_channel_order)
     returned = sorted({r["returned"] for r in rows}, key=_channel_order)
-    cells = {(r["bought"], r["returned"]): r["returns"] for r in rows}
+    cells: dict[tuple[str, str], int] = {}
+    for r in rows:
+        cells[(r["bought"], r["returned"])] = cells.get((r["bought"], r["returned"]), 0) + r["returns"]
     return {
         "rows": [
             {
                 "bought": r["bought"],
                 "returned": r["returned"],
+                "currency": r["currency"],
                 "returns": r["returns"],
-                "refunds": money(r["refunds"] or 0),
+                "refunds": money(r["refunds"] or 0, r["currency"]),
             }
             for r in rows
         ],
@@ -113,10 +124,6 @@ def returns_channel_matrix(period: Period) -> dict:
 def _channel_order(name: str) -> tuple:
     order = [*channels(), "mail", "none"]
     return (order.index(name) if name in order else len(order), name)
-
-
-# A return is refunded in its order's currency; a receipt-less one in its store's market's.
-RETURN_CURRENCY = Coalesce(F("order__currency"), F("store__market__currency"))
 
 
 def refund_methods(period: Period) -> list[dict]:

@@ -12,7 +12,8 @@ from retail.replica import reporting_db
 
 def sales_by_seller(period: Period) -> list[dict]:
     """Assisted orders (endless aisle, phone) placed in the period at these stores, per seller:
-    the commission report's figures. `sold` counts orders not cancelled and `sold_total` their
+    and currency (a seller's euros and złoty are two rows, never added): the commission report's
+    figures, in the currency the orders were sold in. `sold` counts orders not cancelled and `sold_total` their
     totals; `paid` those whose payment arrived (till or link), `awaiting` those still waiting,
     `unpaid` those cancelled because no payment came. One query."""
     paid = Q(payment_request__status="paid") | Q(payment_request__isnull=True)
@@ -20,7 +21,7 @@ def sales_by_seller(period: Period) -> list[dict]:
     rows = (
         Order.objects.using(reporting_db())
         .filter(period.within("placed_at", "store"), period.at("store"), seller__isnull=False)
-        .values("seller_id", "seller__full_name", "seller__email")
+        .values("seller_id", "seller__full_name", "seller__email", "currency")
         .annotate(
             orders=Count("pk"),
             sold=Count("pk", filter=live),
@@ -31,12 +32,13 @@ def sales_by_seller(period: Period) -> list[dict]:
             unpaid=Count("pk", filter=Q(payment_request__status="expired")),
             stores=Count("store_id", distinct=True),
         )
-        .order_by("-paid_total", "seller__full_name", "seller_id")
+        .order_by("-paid_total", "seller__full_name", "seller_id", "currency")
     )
     return [
         {
             "seller": row["seller__full_name"] or row["seller__email"],
             "seller_email": row["seller__email"],
+            "currency": row["currency"],
             "orders": row["orders"],
             "sold": row["sold"],
             "sold_total": row["sold_total"],

@@ -18,7 +18,8 @@ from retail.domain.money import money
 
 
 def store_today(*, store, since, until) -> dict:
-    """Today's sales and hand-overs in one store: two queries whatever the data size.
+    """Today's sales and hand-overs in one store: two queries whatever the data size. Sales are per
+    currency (`sales`: [{currency, amount}], one for a store selling in its market's).
 
     `since`/`until` bound today in the store's own time zone. The figures other tiles show too
     (pick-ups waiting, tasks due, low stock) come from their owners' selectors, in the tile.
@@ -26,9 +27,9 @@ def store_today(*, store, since, until) -> dict:
     by_channel = list(
         Order.objects.filter(store=store, placed_at__gte=since, placed_at__lt=until)
         .exclude(status=Order.Status.CANCELLED)
-        .values("channel")
+        .values("channel", "currency")
         .annotate(orders=Count("pk"), sales=Sum("total"))
-        .order_by("channel")
+        .order_by("channel", "currency")
     )
     S = Fulfillment.Status
     pickups = Fulfillment.objects.filter(location=OuterRef("pk"), kind__in=Fulfillment.COLLECT_KINDS)
@@ -48,17 +49,21 @@ def store_today(*, store, since, until) -> dict:
         .get()
     )
     labels = channel_labels()
+    sales: dict[str, object] = {}
+    for r in by_channel:  # a store sells in its market's currency; an order in another is never added to it
+        sales[r["currency"]] = sales.get(r["currency"], ZERO) + money(r["sales"] or 0, r["currency"])
     return {
         "by_channel": [
             {
                 "channel": r["channel"],
                 "label": labels.get(r["channel"], r["channel"]),
+                "currency": r["currency"],
                 "orders": r["orders"],
-                "sales": money(r["sales"] or 0),
+                "sales": money(r["sales"] or 0, r["currency"]),
             }
             for r in by_channel
         ],
-        "sales": sum((money(r["sales"] or 0) for r in by_channel), ZERO),
+        "sales": [{"currency": code, "amount": amount} for code, amount in sorted(sales.items())],
         "orders": sum(r["orders"] for r in by_channel),
         **counts,
     }

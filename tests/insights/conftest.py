@@ -19,7 +19,7 @@ from orders.models import Fulfillment, Order, OrderLine
 from orders.returns.models import ReturnLine, ReturnRequest
 from retail.models import StoreMembership
 from tests.customers.factories import CustomerFactory
-from tests.factories import MembershipFactory, StoreFactory, UserFactory, WarehouseFactory
+from tests.factories import MarketFactory, MembershipFactory, StoreFactory, UserFactory, WarehouseFactory
 from tests.helpers import enrol_totp
 from tests.inventory.factories import VariantFactory
 
@@ -316,3 +316,16 @@ def superuser_client(client, chain):
     enrol_totp(user)
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def warsaw(chain):
+    """A Warsaw store in a Polish market selling in złoty beside the chain's euro stores: a web order of
+    400.00 PLN (100.00 of it returned, refunded to the card) and a till sale of 200.00 PLN, in October."""
+    poland = MarketFactory()
+    store = StoreFactory(code="WAW-01", name="Warszawa", city="Warszawa", market=poland, time_zone="Europe/Warsaw")
+    web = make_order(store=store, channel="web", placed_at=at(10, 14), total="400.00", currency="PLN")
+    make_order(store=store, channel="store", placed_at=at(10, 15), total="200.00", currency="PLN")
+    make_return(store=store, received_at=at(10, 20), order=web, lines=[("wrong_size", 1, "100.00")],
+                refund_method="original", refund_total="100.00")  # fmt: skip
+    return store

@@ -17,25 +17,13 @@ from insights.filters import Period
 from retail.domain.money import format_money
 from retail.exchange_rates import save_exchange_rate
 from retail.models import ExchangeRate
-from tests.factories import MarketFactory, StoreFactory
-from tests.insights.conftest import at, make_order, make_return, october
+from tests.insights.conftest import at, make_order, october
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
 URL = "/portal/insights/"
 OCT = "start=2026-10-01&end=2026-10-31"
-
-
-@pytest.fixture
-def warsaw(chain):
-    poland = MarketFactory()
-    store = StoreFactory(code="WAW-01", name="Warszawa", city="Warszawa", market=poland, time_zone="Europe/Warsaw")
-    web = make_order(store=store, channel="web", placed_at=at(10, 14), total="400.00", currency="PLN")
-    make_order(store=store, channel="store", placed_at=at(10, 15), total="200.00", currency="PLN")
-    make_return(store=store, received_at=at(10, 20), order=web, lines=[("wrong_size", 1, "100.00")],
-                refund_method="original", refund_total="100.00")  # fmt: skip
-    return store
 
 
 def pln_rate(rate="0.2315", start=date(2026, 10, 1)):

@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -78,7 +79,7 @@ def test_todays_numbers_for_the_store(store, other_store):
         ("store", 1, "15.00"),
         ("web", 1, "5.00"),
     ]
-    assert (str(numbers["sales"]), numbers["orders"]) == ("36.00", 4)
+    assert (numbers["sales"], numbers["orders"]) == ([{"currency": "EUR", "amount": Decimal("36.00")}], 4)
     assert (numbers["pickups_expiring"], numbers["returns_received"]) == (1, 1)
 
 
