@@ -328,19 +328,24 @@ def route_lines(
     near: tuple[float, float] | None = None,
     *,
     alternatives: int = 3,
+    market: Market | None = None,
 ) -> RoutingPlan:
     """Best location(s) for a set of lines ([(sku or Variant, qty)], duplicates summed).
 
     Pick-up: the chosen store when it can fill every line, else up to `alternatives` nearest
-    pick-up stores that can (from the chosen store, or `near`). Ship: the nearest ships_orders
-    location to `near` that fills every line, else a split, nearest first, taking what each has;
-    whatever nobody has is the shortfall. Read-only: reserve_stock makes the promise.
+    pick-up stores that can (from the chosen store, or `near`), in the chosen store's market (another
+    market sells in another currency, so the order could not move there). Ship: the nearest
+    ships_orders location to `near` that fills every line, else a split, nearest first, taking what
+    each has; whatever nobody has is the shortfall. With `market` (checkout always gives the order's),
+    only that market's locations ship: a parcel never crosses a border the order did not choose.
+    Read-only: reserve_stock makes the promise.
     """
     variants = resolve_lines(lines, require_active=True)
     wanted = {v.sku: q for v, q in variants.items()}
     if pickup_store is not None:
         point = (float(pickup_store.latitude), float(pickup_store.longitude))
-        matrix = _stock_matrix(variants, Store.objects.active().filter(pickup_enabled=True), point)
+        candidates = Store.objects.active().filter(pickup_enabled=True, market_id=pickup_store.market_id)
+        matrix = _stock_matrix(variants, candidates, point)
         plan = RoutingPlan(mode="pickup")
         for store, distance, available in matrix:
             if not _fills(wanted, available):
@@ -353,7 +358,10 @@ def route_lines(
             plan.shortfall = dict(wanted)
         return plan
 
-    matrix = _stock_matrix(variants, Store.objects.active().filter(ships_orders=True), near)
+    shippers = Store.objects.active().filter(ships_orders=True)
+    if market is not None:
+        shippers = shippers.filter(market=market)
+    matrix = _stock_matrix(variants, shippers, near)
     plan = RoutingPlan(mode="ship")
     for store, distance, available in matrix:
         if _fills(wanted, available):
@@ -431,36 +439,47 @@ class LookupResult:
     exact: Variant | None  # the scanned/typed SKU or barcode, when it was one
     variants: list[Variant]  # with .here (dict row) and .nearby (list of rows) attached
     truncated: bool = False
+    other_markets: bool = False  # nearby rows include other markets' locations
 
 
-def _nearby_levels(variant_ids: list[int], *, store: Store, nearby: int) -> list[dict]:
+def _nearby_levels(variant_ids: list[int], *, store: Store, nearby: int, other_markets: bool = False) -> list[dict]:
     """For each variant, the `nearby` closest other active locations with units available (closest
-    first, ties by level id). Written as SQL like `nearest_availability`: the ORM form (haversine
-    expression + window + QUALIFY) cost more Python to compile than the query takes to run."""
-    level, location = StockLevel._meta.db_table, Store._meta.db_table
+    first, ties by level id), in the store's market unless `other_markets` (each row names its market).
+    Written as SQL like `nearest_availability`: the ORM form (haversine expression + window + QUALIFY)
+    cost more Python to compile than the query takes to run."""
+    level, location, market = StockLevel._meta.db_table, Store._meta.db_table, Market._meta.db_table
     distance = distance_sql("s.latitude", "s.longitude")
     sql = f"""
         SELECT * FROM (
             SELECT sl.variant_id, sl.location_id, sl.on_hand, sl.reserved, sl.safety_stock, sl.last_counted_at,
                    s.code AS location_code, s.name AS location_name, sl.available,
+                   m.code AS market_code, m.currency AS market_currency, s.market_id <> %s AS abroad,
                    {distance} AS distance,
                    row_number() OVER (PARTITION BY sl.variant_id ORDER BY {distance}, sl.id) AS rank
               FROM {level} sl
               JOIN {location} s ON s.id = sl.location_id
+              JOIN {market} m ON m.id = s.market_id
              CROSS JOIN {POINT_SQL}
              WHERE sl.variant_id = ANY(%s) AND s.is_active AND sl.location_id <> %s AND sl.available > 0
+               AND (%s OR s.market_id = %s)
         ) ranked
         WHERE rank <= %s
         ORDER BY variant_id, distance
     """  # noqa: S608 — table and column names are ours; every value is a parameter
+    params = [store.market_id, float(store.latitude), float(store.longitude), variant_ids, store.pk,
+              other_markets, store.market_id, nearby]  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(sql, [float(store.latitude), float(store.longitude), variant_ids, store.pk, nearby])
+        cursor.execute(sql, params)
         names = [c.name for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def stock_lookup(*, query: str, store: Store, nearby: int = 5, max_variants: int = 25) -> LookupResult:
-    """What the associate asked for (scan or typing): this store first, then nearby stores.
+def stock_lookup(
+    *, query: str, store: Store, nearby: int = 5, max_variants: int = 25, other_markets: bool = False
+) -> LookupResult:
+    """What the associate asked for (scan or typing): this store first, then nearby stores of its
+    market (another market's stock sells in another currency and crosses a border to get here; shown
+    only with `other_markets`, each row naming its market).
 
     A SKU or barcode shows that variant and its siblings (other sizes/colours of the style);
     text searches names (the catalog's, and in the associate's language). Four queries whatever the
@@ -468,7 +487,7 @@ def stock_lookup(*, query: str, store: Store, nearby: int = 5, max_variants: int
     """
     query = (query or "").strip()
     if not query:
-        return LookupResult(query="", exact=None, variants=[])
+        return LookupResult(query="", exact=None, variants=[], other_markets=other_markets)
     exact = variants_for_codes([query]).get(query)
     languages = catalog_texts.for_store(store)
     base = Variant.objects.select_related("product").filter(is_active=True, product__is_active=True)
@@ -486,13 +505,16 @@ def stock_lookup(*, query: str, store: Store, nearby: int = 5, max_variants: int
     variants = variants[:max_variants]
     if exact is not None:
         variants.sort(key=lambda v: v.pk != exact.pk)
-    stock_here_and_nearby(variants, store=store, nearby=nearby)
-    return LookupResult(query=query, exact=exact, variants=variants, truncated=truncated)
+    stock_here_and_nearby(variants, store=store, nearby=nearby, other_markets=other_markets)
+    return LookupResult(query=query, exact=exact, variants=variants, truncated=truncated, other_markets=other_markets)
 
 
-def stock_here_and_nearby(variants: list[Variant], *, store: Store, nearby: int = 5) -> list[Variant]:
+def stock_here_and_nearby(
+    variants: list[Variant], *, store: Store, nearby: int = 5, other_markets: bool = False
+) -> list[Variant]:
     """Sets `here` (this store's availability row, or None) and `nearby` (the `nearby` closest
-    other locations with units, closest first) on each variant. Two queries (none without variants)."""
+    other locations with units, closest first, in the store's market unless `other_markets`) on each
+    variant. Two queries (none without variants)."""
     ids = [v.pk for v in variants]
     skus = {v.pk: v.sku for v in variants}
     fields = [f for f in _ROW_FIELDS if f != "sku"]  # the variants are in hand: no join for their SKU
@@ -503,8 +525,10 @@ def stock_here_and_nearby(variants: list[Variant], *, store: Store, nearby: int 
             r["variant_id"]: _row({**r, "sku": skus[r["variant_id"]]}, now)
             for r in _levels(sku=False).filter(location=store, variant_id__in=ids).values(*fields)
         }
-        for r in _nearby_levels(ids, store=store, nearby=nearby):
-            near.setdefault(r["variant_id"], []).append(_row({**r, "sku": skus[r["variant_id"]]}, now))
+        for r in _nearby_levels(ids, store=store, nearby=nearby, other_markets=other_markets):
+            row = _row({**r, "sku": skus[r["variant_id"]]}, now)
+            row.update(market=r["market_code"], currency=r["market_currency"], abroad=r["abroad"])
+            near.setdefault(r["variant_id"], []).append(row)
     for v in variants:
         v.here = here.get(v.pk)
         v.nearby = near.get(v.pk, [])

@@ -16,6 +16,7 @@ from inventory.selectors import stock_here_and_nearby
 from orders.errors import OrderError
 from orders.models import Fulfillment, PaymentRequest, SavedCart
 from orders.services.saved_carts import read_saved_cart_token
+from orders.services.shipping import ShippedLine, ShippingOption, shipping_options
 from retail.domain.money import money
 from retail.geo import distance_km
 from retail.models import Store, User
@@ -63,6 +64,17 @@ def basket_lines(lines: list[tuple[str, int]], *, store: Store) -> list[BasketLi
         for sku, q in lines
         if (v := variants.get(sku)) is not None
     ]
+
+
+def shipping_choices(lines: list[BasketLine], *, store: Store) -> list[ShippingOption]:
+    """The methods that ship the basket home from this store: its market's to an address in its country
+    (the assisted form types no country: checkout takes the store's), priced for these lines as checkout
+    will charge them (orders.services.shipping; a free-over threshold is checked again there on the goods
+    after offers and points). Two queries, none for an empty basket."""
+    shipped = [ShippedLine(line.variant, line.quantity, line.total) for line in lines if line.unit_price is not None]
+    if not shipped:
+        return []
+    return shipping_options(country=store.country, lines=shipped, currency=store.market.currency)
 
 
 def pickup_stores(*, near: Store) -> list[Store]:

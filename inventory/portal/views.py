@@ -23,8 +23,12 @@ def _int(value, default=None):
 
 @portal_view
 def lookup(request):
-    """Scan or type a SKU, barcode or name: this store first, then the nearest stores with stock."""
-    result = selectors.stock_lookup(query=request.GET.get("q", "")[:100], store=request.store)
+    """Scan or type a SKU, barcode or name: this store first, then the nearest stores of its market with
+    stock (`markets=all`: other markets' too, each named)."""
+    other_markets = request.GET.get("markets") == "all"
+    result = selectors.stock_lookup(
+        query=request.GET.get("q", "")[:100], store=request.store, other_markets=other_markets
+    )
     context = {"result": result, "query": result.query}
     if request.htmx:
         return render(request, "inventory/partials/lookup_results.html", context)

@@ -15,7 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from customers.portal.access import customer_for_request
 from inventory.selectors import stock_lookup
-from orders.basket import basket_lines, find_variant, last_shipping_address, pickup_stores, saved_carts_of
+from orders.basket import (
+    basket_lines,
+    find_variant,
+    last_shipping_address,
+    pickup_stores,
+    saved_carts_of,
+    shipping_choices,
+)
 from orders.errors import OrderError
 from orders.models import PaymentRequest
 from orders.portal.forms import AssistedOrderForm, new_placement_key
@@ -47,8 +54,12 @@ def keep_basket(request, customer_id: int, basket: dict | None) -> None:
     request.session[SESSION] = baskets
 
 
-def _context(request, customer, basket: dict, **extra) -> dict:
-    lines = basket_lines([(s, q) for s, q in basket["lines"]], store=request.store)
+def _lines(request, basket: dict):
+    return basket_lines([(s, q) for s, q in basket["lines"]], store=request.store)
+
+
+def _context(request, customer, basket: dict, *, lines=None, **extra) -> dict:
+    lines = _lines(request, basket) if lines is None else lines
     return {
         "customer": customer,
         "lines": lines,
@@ -60,10 +71,11 @@ def _context(request, customer, basket: dict, **extra) -> dict:
     }
 
 
-def _form(request, customer, basket: dict, data=None) -> AssistedOrderForm:
+def _form(request, customer, basket: dict, data=None, *, lines) -> AssistedOrderForm:
     stores = pickup_stores(near=request.store)
+    shipping = shipping_choices(lines, store=request.store)
     if data is not None:
-        return AssistedOrderForm(data, stores=stores)
+        return AssistedOrderForm(data, stores=stores, shipping=shipping)
     address = last_shipping_address(customer)
     channel = Channel.PHONE if request.GET.get("channel") == Channel.PHONE else Channel.STORE
     initial = {
@@ -72,15 +84,22 @@ def _form(request, customer, basket: dict, data=None) -> AssistedOrderForm:
         "payment": PaymentRequest.Method.LINK if channel == Channel.PHONE else PaymentRequest.Method.TILL,
         **{k: address.get(k, "") for k in ("line1", "line2", "city", "postcode")},
     }
-    return AssistedOrderForm(initial=initial, stores=stores)
+    return AssistedOrderForm(initial=initial, stores=stores, shipping=shipping)
 
 
-def _page(request, customer, basket, form, *, status=200, **extra):
+def _shipping_context(form: AssistedOrderForm) -> dict:
+    """What partials/assisted_shipping.html shows: the methods, the ticked one, the field's errors."""
+    errors = form.errors.get("shipping_method", []) if form.is_bound else []
+    return {"shipping_options": form.shipping, "shipping_selected": form.selected_shipping, "shipping_errors": errors}
+
+
+def _page(request, customer, basket, form, *, lines, status=200, **extra):
     if not hasattr(customer, "header_tags"):  # a placement read the bare row; its error page shows the header
         customer = customer_for_request(request, customer.pk, header=True)
     account = getattr(customer, "loyalty_account", None)
-    context = _context(request, customer, basket, form=form, points_balance=account.balance if account else 0,
-                       saved_carts=saved_carts_of(customer), **extra)  # fmt: skip
+    context = _context(request, customer, basket, lines=lines, form=form,
+                       points_balance=account.balance if account else 0, saved_carts=saved_carts_of(customer),
+                       **_shipping_context(form), **extra)  # fmt: skip
     return render(request, "orders/assisted.html", context, status=status)
 
 
@@ -89,14 +108,35 @@ def _page(request, customer, basket, form, *, status=200, **extra):
 def assisted_order(request, customer_id: int):
     customer = customer_for_request(request, customer_id, header=True)
     basket = session_basket(request, customer_id)
-    return _page(request, customer, basket, _form(request, customer, basket))
+    lines = _lines(request, basket)
+    return _page(request, customer, basket, _form(request, customer, basket, lines=lines), lines=lines)
 
 
-def _basket_answer(request, customer, basket: dict, *, error: str = "", notice: str = "", results=None):
+@require_GET
+@portal_view
+def shipping_methods(request, customer_id: int):
+    """htmx, when the basket changed: its shipping methods priced again, the ticked one kept if it still ships."""
+    customer = customer_for_request(request, customer_id)
+    basket = session_basket(request, customer_id)
+    lines = _lines(request, basket)
+    form = AssistedOrderForm(shipping=shipping_choices(lines, store=request.store))
+    ticked = request.GET.get("shipping_method", "")
+    kept = next((o.method.pk for o in form.shipping if str(o.method.pk) == ticked), form.selected_shipping)
+    context = {"customer": customer, "lines": lines, "currency": request.store.market.currency,
+               **_shipping_context(form), "shipping_selected": kept}  # fmt: skip
+    return render(request, "orders/partials/assisted_shipping.html", context)
+
+
+def _basket_answer(
+    request, customer, basket: dict, *, error: str = "", notice: str = "", results=None, changed: bool = False
+):
     """htmx: the basket (and the search results) again; a plain form post: back to the page."""
     if request.htmx:
         context = _context(request, customer, basket, error=error, notice=notice, results=results)
-        return render(request, "orders/partials/assisted_basket.html", context, status=200)
+        response = render(request, "orders/partials/assisted_basket.html", context, status=200)
+        if changed:  # the shipping methods' prices follow the basket (partials/assisted_shipping.html)
+            response["HX-Trigger"] = "basket-changed"
+        return response
     if error:
         messages.error(request, error)
     elif notice:
@@ -150,7 +190,7 @@ def basket_add(request, customer_id: int):
         if line.here
         else _("Added %(name)s (%(sku)s), in stock at %(store)s.") % {**names, "store": line.nearby[0]["location_name"]}
     )
-    return _basket_answer(request, customer, basket, notice=notice)
+    return _basket_answer(request, customer, basket, notice=notice, changed=True)
 
 
 @require_POST
@@ -170,7 +210,7 @@ def basket_set(request, customer_id: int):
         )
     basket["lines"] = [[s, quantity if s == sku else q] for s, q in basket["lines"] if s != sku or quantity]
     keep_basket(request, customer_id, basket)
-    return _basket_answer(request, customer, basket)
+    return _basket_answer(request, customer, basket, changed=True)
 
 
 @require_http_methods(["POST"])
@@ -178,9 +218,10 @@ def basket_set(request, customer_id: int):
 def place(request, customer_id: int):
     customer = customer_for_request(request, customer_id)
     basket = session_basket(request, customer_id)
-    form = _form(request, customer, basket, data=request.POST)
+    lines = _lines(request, basket)
+    form = _form(request, customer, basket, data=request.POST, lines=lines)
     if not form.is_valid():
-        return _page(request, customer, basket, form, status=400)
+        return _page(request, customer, basket, form, lines=lines, status=400)
     data = form.cleaned_data
     try:
         order, created = place_assisted_order(
@@ -198,12 +239,13 @@ def place(request, customer_id: int):
             channel=data["channel"],
             offer_code=data.get("offer_code") or "",
             points=data.get("points") or 0,
+            shipping_method=data.get("shipping_method") if data["deliver"] == Deliver.SHIP else None,
         )
     except OrderError as exc:
         if exc.code == "empty_cart":
             exc.message = _("The basket is empty: scan or search an item first.")
         form.add_domain_error(exc)
-        return _page(request, customer, basket, form, status=400)
+        return _page(request, customer, basket, form, lines=lines, status=400)
     keep_basket(request, customer_id, None)  # placed: the next basket starts empty, with a new key
     if created:
         placed = (

@@ -22,6 +22,7 @@ ERROR_FIELDS = {
     "payments": "payment",
     "points": "points",
     "offer_code": "offer_code",
+    "shipping_method": "shipping_method",
 }
 
 
@@ -53,14 +54,36 @@ class AssistedOrderForm(forms.Form):
     points = forms.IntegerField(required=False, min_value=0, max_value=10_000_000, label=_("Points to use"))
     offer_code = forms.CharField(required=False, max_length=30, label=_("Offer code"))
     key = forms.CharField(widget=forms.HiddenInput, min_length=16, max_length=64)
+    # the basket's methods (orders.basket.shipping_choices), rendered by partials/assisted_shipping.html
+    shipping_method = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Shipping"))
 
-    def __init__(self, *args, stores=(), **kwargs):
+    def __init__(self, *args, stores=(), shipping=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.shipping = list(shipping)
+        self.fields["shipping_method"].choices = [("", "")] + [(str(o.method.pk), o.method.name) for o in self.shipping]
+        self.fields["shipping_method"].error_messages["invalid_choice"] = _(
+            "That shipping method does not ship this basket (any more): choose one of those listed."
+        )
         self.fields["pickup_store"].choices = [("", _("Choose a store"))] + [
             (str(s.pk), f"{s.name} · {s.distance_km:.0f} km" if getattr(s, "distance_km", None) else s.name)
             for s in stores
         ]
         self.stores = {str(s.pk): s for s in stores}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("deliver") == Deliver.SHIP and self.shipping and data.get("shipping_method") is None:
+            if "shipping_method" not in self.errors:
+                self.add_error("shipping_method", _("Choose how the parcel is shipped."))
+        return data
+
+    @property
+    def selected_shipping(self) -> int | None:
+        """The method ticked: the posted one, else the first listed (what most shoppers take)."""
+        if self.is_bound:
+            value = self.data.get("shipping_method") or ""
+            return int(value) if value.isdigit() else None
+        return self.shipping[0].method.pk if self.shipping else None
 
     @property
     def address(self) -> dict:

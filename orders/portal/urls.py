@@ -16,6 +16,7 @@ urlpatterns = [
     path("orders/sell/<int:customer_id>/add/", assisted.basket_add, name="assisted-add"),
     path("orders/sell/<int:customer_id>/set/", assisted.basket_set, name="assisted-set"),
     path("orders/sell/<int:customer_id>/place/", assisted.place, name="assisted-place"),
+    path("orders/sell/<int:customer_id>/shipping/", assisted.shipping_methods, name="assisted-shipping"),
     path("orders/sell/<int:customer_id>/save/", saved_carts.save_basket, name="assisted-save"),
     path("orders/sell/<int:customer_id>/saved/<int:saved_cart_id>/reopen/", saved_carts.reopen, name="saved-reopen"),
     path("orders/sell/<int:customer_id>/saved/<int:saved_cart_id>/send/", saved_carts.send, name="saved-send"),

@@ -150,6 +150,7 @@ def place_assisted_order(
     channel: str = Channel.STORE,
     offer_code: str = "",
     points: int = 0,
+    shipping_method: int | None = None,
 ) -> tuple[Order, bool]:
     """(order, created): the basket placed for the shopper, stock reserved, the associate the seller.
 
@@ -157,6 +158,9 @@ def place_assisted_order(
     till's receipt or the pay-by-link settles it; a total of 0 (all points) is paid at once.
     Idempotent by `placement_key` (the form's): a second submit returns the first order, created
     False. Errors are place_order's (insufficient_stock with nearby alternatives, unknown_sku...).
+    A shipped basket names `shipping_method` (an id, one of orders.basket.shipping_choices) wherever the
+    store's market ships to its country: charged with its tax as online checkout charges it
+    (`shipping_method_required` / `_unknown` / `_unavailable` otherwise).
     """
     key = (placement_key or "").strip()
     if not 16 <= len(key) <= 64:
@@ -169,7 +173,8 @@ def place_assisted_order(
             if existing is not None:
                 return existing, False
             order = _place(customer=customer, store=store, actor=actor, basket=basket, payment=payment, key=key,
-                           channel=channel, offer_code=offer_code, points=points)  # fmt: skip
+                           channel=channel, offer_code=offer_code, points=points,
+                           shipping_method=shipping_method)  # fmt: skip
     except IntegrityError:  # the same key placed on another connection without the lock (never by the portal)
         existing = _placed_before(key)
         if existing is None:
@@ -178,7 +183,7 @@ def place_assisted_order(
     return order, True
 
 
-def _place(*, customer, store, actor, basket, payment, key, channel, offer_code, points) -> Order:
+def _place(*, customer, store, actor, basket, payment, key, channel, offer_code, points, shipping_method) -> Order:
     """Checkout's own steps (an erased or merged profile is refused there), then the payment request."""
     order = place_order(
         channel=channel,
@@ -191,6 +196,8 @@ def _place(*, customer, store, actor, basket, payment, key, channel, offer_code,
         seller=actor,
         payment_due_later=True,
         idempotency_key=key,
+        shipping_method=shipping_method,
+        require_shipping_method=basket.deliver == Deliver.SHIP,
     )
     now = timezone.now()
     paid = order.total == ZERO

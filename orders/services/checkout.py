@@ -1,7 +1,7 @@
 """Checkout: one transaction reserves the stock, applies offers and points, authorises payment.
 
 place_order checks the request and finds the shopper, then runs these steps, each a value in, a value out:
-    plan_fulfilments (Placement per fulfilment) -> order_market (its currency) -> price_lines
+    order_market (its currency) -> plan_fulfilments (Placement per fulfilment, within the market) -> price_lines
     (PricedLine, at the market's prices) -> redeem_discounts
     (Discounts; orders.services.discounts) -> apply_discounts -> share_discount (per line) -> charge_shipping
     (orders.services.shipping) -> compute_tax (TaxQuote: LineTax per line and the shipping's,
@@ -257,9 +257,10 @@ def _near(groups: list[GroupRequest], customer: Customer) -> tuple[float, float]
 
 
 def plan_fulfilments(
-    groups: list[GroupRequest], *, variants: dict[str, Variant], customer: Customer
+    groups: list[GroupRequest], *, variants: dict[str, Variant], customer: Customer, market: Market | None = None
 ) -> list[Placement]:
-    """Where each group is fulfilled: collect groups at their store, ship groups routed (maybe split)."""
+    """Where each group is fulfilled: collect groups at their store, ship groups routed (maybe split)
+    among the locations of the order's `market` (none other: see _ship_plan)."""
     near = None
     if any(g.kind == Fulfillment.Kind.SHIP for g in groups):
         near = _near(groups, customer)
@@ -269,22 +270,28 @@ def plan_fulfilments(
         if group.kind == Fulfillment.Kind.SHIP:
             plan += [
                 Placement(group, location, tuple(part))
-                for location, part in _ship_plan(GroupRequest(group.kind, lines), variants, near)
+                for location, part in _ship_plan(GroupRequest(group.kind, lines), variants, near, market=market)
             ]
         else:
             plan.append(Placement(group, group.store, tuple(lines)))
     return plan
 
 
-def _ship_plan(group: GroupRequest, variants: dict[str, Variant], near) -> list[tuple[Store, list[tuple[str, int]]]]:
-    """Ship-from-store: the nearest ships_orders location that fills every line, else a split."""
+def _ship_plan(
+    group: GroupRequest, variants: dict[str, Variant], near, *, market: Market | None
+) -> list[tuple[Store, list[tuple[str, int]]]]:
+    """Ship-from-store: the nearest ships_orders location of the order's market that fills every line,
+    else a split. Stock in another market does not ship: its location sells in another currency, charges
+    another market's tax and ships across a border nobody priced; a market without the stock answers
+    `insufficient_stock`, never a silent cross-border parcel. (No cross-border rule exists on Market.)"""
 
-    plan = route_lines([(variants[s], q) for s, q in group.lines], near=near)
+    plan = route_lines([(variants[s], q) for s, q in group.lines], near=near, market=market)
     if plan.shortfall or not plan.allocations:
+        short = ", ".join(
+            _("%(sku)s (%(count)s short)") % {"sku": s, "count": q} for s, q in sorted(plan.shortfall.items())
+        )
         raise OrderError(
-            "We cannot ship all of this: "
-            + ", ".join(f"{s} ({q} short)" for s, q in sorted(plan.shortfall.items()))
-            + ".",
+            _("We cannot ship all of this: %(lines)s.") % {"lines": short},
             code=InventoryCode.INSUFFICIENT_STOCK,
             extra={"lines": [{"sku": s, "short": q} for s, q in sorted(plan.shortfall.items())], "alternatives": []},
         )
@@ -373,7 +380,8 @@ def apply_discounts(order: Order, discounts: Discounts) -> None:
 
 
 def charge_shipping(
-    *, order: Order, plan: list[Placement], lines: list[PricedLine], shares: list[Decimal], method_id
+    *, order: Order, plan: list[Placement], lines: list[PricedLine], shares: list[Decimal], method_id,
+    required: bool = False,
 ) -> ShippingCharge | None:
     """The chosen shipping method's charge for the lines shipped to the address, on the order's row."""
     shipped = [
@@ -386,7 +394,8 @@ def charge_shipping(
     address = next((p.group.shipping_address for p in plan if p.group.kind == Fulfillment.Kind.SHIP), None) or {}
     country = normalise_country(address.get("country") or order.store.country, field="shipping_address.country")
     charge = choose_shipping(
-        method_id=method_id, country=country, lines=shipped, currency=order.currency, channel=order.channel
+        method_id=method_id, country=country, lines=shipped, currency=order.currency, channel=order.channel,
+        required=required,
     )
     apply_shipping(order, charge)
     return charge
@@ -629,6 +638,7 @@ def place_order(
     payment_due_later: bool = False,
     consents: dict[str, bool] | None = None,
     shipping_method: int | None = None,
+    require_shipping_method: bool = False,
 ) -> Order:
     """Place an order: lines grouped by fulfilment, stock reserved, discounts applied, payment authorised.
 
@@ -638,7 +648,7 @@ def place_order(
     till or by link (orders.services.assisted keeps the PaymentRequest); `seller` is credited.
     `consents` ({"email": True, ...}) are recorded on the order's profile, sourced `checkout:<channel>`.
     `shipping_method` (an id) is charged on ship-to-home lines (orders.services.shipping says when one
-    is needed and which apply).
+    is needed and which apply); `require_shipping_method`: a staff order must name one too (assisted).
     Lock order: the offer, the loyalty account, stock rows (reserve_stock), then store credit and gift
     cards (authorize_payments).
     """
@@ -649,8 +659,8 @@ def place_order(
     variants = _load_variants(groups)
     shopper = find_shopper(customer=customer, contact=contact, actor=actor)
 
-    plan = plan_fulfilments(groups, variants=variants, customer=shopper.customer)
     market = order_market(groups, channel=channel, customer=shopper.customer, store=store)
+    plan = plan_fulfilments(groups, variants=variants, customer=shopper.customer, market=market)
     if cart is not None and cart.currency and cart.currency != market.currency:
         raise OrderError(
             _(
@@ -674,7 +684,8 @@ def place_order(
     )
     apply_discounts(order, discounts)
     shares = share_discount(order, lines)
-    shipping = charge_shipping(order=order, plan=plan, lines=lines, shares=shares, method_id=shipping_method)
+    shipping = charge_shipping(order=order, plan=plan, lines=lines, shares=shares, method_id=shipping_method,
+                               required=require_shipping_method)  # fmt: skip
     taxes = compute_tax(order=order, lines=lines, shares=shares, plan=plan, shipping=shipping)
     line_taxes = apply_shipping_tax(order, taxes, shipping)  # the shipping's share on the order, the lines'
     record_order(order, taxes)

@@ -3,9 +3,9 @@ with to a country at their price, and the charge checkout puts on a ship-to-home
 
 The price of a method for a parcel is orders.shipping's (no database); here are the rows around it.
 Checkout's rules:
-- A ship-to-home order placed by the shopper's own client (app, web, kiosk) names a method when its
-  destination has any in the order's currency (`shipping_method_required`); an associate's order
-  without one ships free (staff decide: an exchange, a goodwill gesture).
+- A ship-to-home order placed by the shopper's own client (app, web, kiosk), or an associate's assisted
+  order (the portal's "sell" screen), names a method when its destination has any in the order's
+  currency (`shipping_method_required`); other staff orders without one ship free (an exchange).
 - The method is active, of an active market that covers the address's country, priced in the
   order's currency, and prices this parcel (`shipping_method_unknown` / `_unavailable` with `reason`).
 - The free-from threshold counts the shipped goods after their share of the order's discounts.
@@ -262,12 +262,14 @@ def _unavailable(reason: str, method: ShippingMethod, country: str = "") -> Orde
 
 
 def choose_shipping(
-    *, method_id: int | None, country: str, lines: list[ShippedLine], currency: str, channel: str
+    *, method_id: int | None, country: str, lines: list[ShippedLine], currency: str, channel: str,
+    required: bool = False,
 ) -> ShippingCharge | None:
-    """The charge for the chosen method, or None (nothing shipped; an associate's order without a
-    method). Refusals: see the module's text. One query for the method, one for its bands."""
+    """The charge for the chosen method, or None (nothing shipped; a staff order without a method,
+    unless `required`: an assisted order). Refusals: see the module's text. One query for the method,
+    one for its bands."""
     if method_id is None:
-        if not lines or not Channel(channel).online:
+        if not lines or not (required or Channel(channel).online):
             return None
         # methods in another currency than the order's cannot be chosen (shipping_options leaves them out)
         offered = ShippingMethod.objects.filter(is_active=True, market__is_active=True, market__currency=currency)

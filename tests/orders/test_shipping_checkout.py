@@ -24,6 +24,7 @@ from retail.models import AuditEvent, Market, OutboxMessage, TaxClass, TaxRate
 from retail.models.tax import STANDARD
 from retail.outbox import deliver_outbox_message
 from tests.customers.factories import OfferFactory
+from tests.factories import WarehouseFactory
 from tests.inventory.factories import VariantFactory, enter_market_prices
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +77,15 @@ def by_weight(italy, poste) -> ShippingMethod:
     ShippingBand.objects.create(method=method, up_to=Decimal(1000), price=Decimal("6.00"))
     ShippingBand.objects.create(method=method, up_to=Decimal(5000), price=Decimal("9.00"))
     return method
+
+
+@pytest.fixture
+def home_shipper(shirt):
+    """A warehouse of the home market with shirts: an order to France (in no market: the home one's)
+    ships from its own market, never from the Italian store (orders.services.checkout._ship_plan)."""
+    warehouse = WarehouseFactory(code="HOME-WH", market=Market.objects.get(is_home=True))
+    inventory.receive_stock(location=warehouse, lines=[(shirt, 10)], reference="PO-HOME")
+    return warehouse
 
 
 @pytest.fixture
@@ -236,7 +246,7 @@ def test_an_unknown_method_is_refused_and_nothing_kept(signed_in, standard, shir
     ],
 )
 def test_a_method_that_cannot_ship_the_order_is_refused_with_its_reason(
-    signed_in, by_weight, shirt, address, weight, reason
+    signed_in, by_weight, shirt, home_shipper, address, weight, reason
 ):
     shirt.weight_grams = weight
     shirt.save(update_fields=["weight_grams"])
@@ -257,7 +267,7 @@ def test_a_method_for_a_pickup_order_is_refused(signed_in, standard, shirt):
     assert (response.status_code, response.json()["reason"]) == (400, "nothing_to_ship")
 
 
-def test_a_shopper_shipping_where_methods_exist_must_choose_one(signed_in, standard, shirt):
+def test_a_shopper_shipping_where_methods_exist_must_choose_one(signed_in, standard, shirt, home_shipper):
     response = checkout(signed_in, [(shirt.sku, 1)])
     assert (response.status_code, response.json()["code"]) == (400, "shipping_method_required")
     # where the chain has no methods set up (or none in the order's currency), shipping is not charged
