@@ -72,9 +72,9 @@ class AssistedOrderForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("deliver") == Deliver.SHIP and self.shipping and data.get("shipping_method") is None:
-            if "shipping_method" not in self.errors:
-                self.add_error("shipping_method", _("Choose how the parcel is shipped."))
+        unchosen = data.get("shipping_method") is None and "shipping_method" not in self.errors
+        if data.get("deliver") == Deliver.SHIP and self.shipping and unchosen:
+            self.add_error("shipping_method", _("Choose how the parcel is shipped."))
         return data
 
     @property

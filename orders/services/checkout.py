@@ -380,7 +380,12 @@ def apply_discounts(order: Order, discounts: Discounts) -> None:
 
 
 def charge_shipping(
-    *, order: Order, plan: list[Placement], lines: list[PricedLine], shares: list[Decimal], method_id,
+    *,
+    order: Order,
+    plan: list[Placement],
+    lines: list[PricedLine],
+    shares: list[Decimal],
+    method_id,
     required: bool = False,
 ) -> ShippingCharge | None:
     """The chosen shipping method's charge for the lines shipped to the address, on the order's row."""
@@ -394,7 +399,11 @@ def charge_shipping(
     address = next((p.group.shipping_address for p in plan if p.group.kind == Fulfillment.Kind.SHIP), None) or {}
     country = normalise_country(address.get("country") or order.store.country, field="shipping_address.country")
     charge = choose_shipping(
-        method_id=method_id, country=country, lines=shipped, currency=order.currency, channel=order.channel,
+        method_id=method_id,
+        country=country,
+        lines=shipped,
+        currency=order.currency,
+        channel=order.channel,
         required=required,
     )
     apply_shipping(order, charge)

@@ -262,7 +262,12 @@ def _unavailable(reason: str, method: ShippingMethod, country: str = "") -> Orde
 
 
 def choose_shipping(
-    *, method_id: int | None, country: str, lines: list[ShippedLine], currency: str, channel: str,
+    *,
+    method_id: int | None,
+    country: str,
+    lines: list[ShippedLine],
+    currency: str,
+    channel: str,
     required: bool = False,
 ) -> ShippingCharge | None:
     """The charge for the chosen method, or None (nothing shipped; a staff order without a method,
