@@ -19,9 +19,6 @@ from orders.returns.models import Reason, ReturnLine, ReturnRequest
 from retail.domain.money import money
 from retail.replica import reporting_db
 
-# A return is refunded in its order's currency; a receipt-less one in its store's market's.
-RETURN_CURRENCY = Coalesce(F("order__currency"), F("store__market__currency"))
-
 
 def received_returns(period: Period):
     """Returns whose goods were received in the period at the chosen stores (not rejected/cancelled)."""
@@ -56,8 +53,7 @@ def returns_by_reason(period: Period) -> list[dict]:
         ReturnLine.objects.using(reporting_db())
         .filter(period.within("request__received_at", "request__store"), period.at("request__store"))
         .exclude(request__status__in=[ReturnRequest.Status.REJECTED, ReturnRequest.Status.CANCELLED])
-        .annotate(currency=Coalesce(F("request__order__currency"), F("request__store__market__currency")))
-        .values("reason", "currency")
+        .values("reason", currency=F("request__currency"))
         .annotate(lines=Count("pk"), units=Sum("quantity"), amount=Sum("amount"))
         .order_by("-units", "reason", "currency")
     )
@@ -90,7 +86,7 @@ def returns_channel_matrix(period: Period) -> dict:
     returned_via = Case(When(method=ReturnRequest.Method.MAIL, then=Value("mail")), default=F("channel"))
     rows = list(
         received_returns(period)
-        .annotate(bought=Coalesce("order__channel", Value("none")), returned=returned_via, currency=RETURN_CURRENCY)
+        .annotate(bought=Coalesce("order__channel", Value("none")), returned=returned_via)
         .values("bought", "returned", "currency")
         .annotate(returns=Count("pk"), refunds=Sum("refund_total"))
         .order_by("bought", "returned", "currency")
@@ -133,7 +129,6 @@ def refund_methods(period: Period) -> list[dict]:
     rows = list(
         received_returns(period)
         .filter(status__in=ReturnRequest.DONE_STATUSES)
-        .annotate(currency=RETURN_CURRENCY)
         .values("refund_method", "currency")
         .annotate(returns=Count("pk"), amount=Sum("refund_total"))
         .order_by("-returns", "refund_method", "currency")

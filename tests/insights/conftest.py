@@ -112,6 +112,7 @@ def make_return(
         order=order,
         customer=order.customer if order else None,
         receiptless=order is None,
+        currency=order.currency if order else store.market.currency,
         status=status,
         method=method,
         channel=channel,
