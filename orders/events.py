@@ -9,6 +9,8 @@ from webhooks.events import record_event, record_events
 
 
 def order_data(order) -> dict:
+    """The order's head; its money in `currency`: total = subtotal - discount_total + tax_added + shipping_total."""
+    currency = order.currency
     return {
         "id": order.pk,
         "number": order.number,
@@ -17,9 +19,11 @@ def order_data(order) -> dict:
         "customer_id": order.customer_id,
         "status": order.status,
         "currency": order.currency,
-        "subtotal": str(money(order.subtotal)),
-        "discount_total": str(money(order.discount_total)),
-        "total": str(money(order.total)),
+        "subtotal": str(money(order.subtotal, currency)),
+        "discount_total": str(money(order.discount_total, currency)),
+        "tax_added": str(money(order.tax_added, currency)),
+        "shipping_total": str(money(order.shipping_total, currency)),
+        "total": str(money(order.total, currency)),
         "placed_at": order.placed_at.isoformat().replace("+00:00", "Z"),
     }
 
@@ -45,8 +49,8 @@ def order_event_data(order, *, fulfillment=None, lines=None, fulfillments=None, 
                 "line_number": line.line_number,
                 "sku": line.sku,
                 "quantity": line.quantity,
-                "unit_price": str(money(line.unit_price)),
-                "total": str(money(line.total)),
+                "unit_price": str(money(line.unit_price, order.currency)),
+                "total": str(money(line.total, order.currency)),
                 "fulfillment_id": line.fulfillment_id,
             }
             for line in lines

@@ -355,6 +355,28 @@ def test_where_prices_exclude_tax_the_shippings_tax_is_added_on_top_with_the_lin
     assert Payment.objects.get(order=order).amount == Decimal("42.58")
 
 
+def test_the_order_placed_event_says_the_shipping_and_the_tax_added(signed_in, italy, standard, shirt):
+    from webhooks.models import Event
+
+    # given Italy pricing without tax, a 30.00 shirt shipped with the 4.90 method
+    italy.prices_include_tax = False
+    save_market(market=italy, actor=None)
+    number = checkout(signed_in, [(shirt.sku, 1)], method=standard.pk).json()["number"]
+    # when a receiver reads order.placed
+    order = next(
+        e.data["order"] for e in Event.objects.filter(type="order.placed") if e.data["order"]["number"] == number
+    )
+    # then the shipping and the tax on top are in it, and the total adds up from its parts
+    assert (order["shipping_total"], order["tax_added"], order["total"], order["currency"]) == (
+        "4.90",
+        "7.68",
+        "42.58",
+        "EUR",
+    )
+    parts = [Decimal(order[f]) for f in ("subtotal", "discount_total", "tax_added", "shipping_total")]
+    assert parts[0] - parts[1] + parts[2] + parts[3] == Decimal(order["total"])
+
+
 def test_an_order_shipped_to_a_market_is_in_its_currency_and_takes_its_methods(signed_in, italy, standard, shirt):
     # given the Italian market sells in francs (its list prices the shirt); its methods are in its currency
     # (orders follow the market of the country shipped to since issue 19.2: a method in another currency
