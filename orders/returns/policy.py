@@ -2,7 +2,8 @@
 
 No database here. Services gather the facts (when and where it was bought, what was paid, the
 catalog's windows and final-sale flag, the shopper's receipt-less history) and store the
-verdicts; the desk and the API show the same sentences.
+verdicts; the desk and the API show the same sentences, in the reader's language (the active one
+when the verdict is made: the desk's, or the API caller's).
 """
 
 from dataclasses import dataclass, field
@@ -10,19 +11,26 @@ from datetime import date
 from decimal import Decimal
 from functools import partial
 
+from django.utils.formats import number_format
+from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
+from django.utils.translation import gettext as _
+
 from orders.returns.models import FAULT_REASONS, Condition, ReturnPolicy, ReturnRequest, ShippingRefund
 from retail.domain.channel import Channel
 from retail.domain.money import format_money as _m
 from retail.domain.money import money
 
 ZERO = Decimal("0.00")
-APPROVAL = "needs a manager's approval"
+# Every sentence that sends a return to a manager holds these words (services pick those sentences out).
+APPROVAL = gettext_lazy("needs a manager's approval")
 
 
 def channel_words(value: str) -> tuple[str, str]:
     """Where it was bought, in a sentence and as a heading ("in the app", "App orders"): the kernel's."""
     channel = Channel.read(value)
-    return (channel.bought, channel.purchases) if channel is not None else (f"on {value}", f"{value} orders")
+    if channel is not None:
+        return str(channel.bought), str(channel.purchases)
+    return _("on %(channel)s") % {"channel": value}, _("%(channel)s orders") % {"channel": value}
 
 
 @dataclass(frozen=True)
@@ -91,16 +99,22 @@ class LineVerdict:
 
 
 def _ago(days: int) -> str:
-    return "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
+    if days == 0:
+        return _("today")
+    if days == 1:
+        return _("yesterday")
+    return ngettext("%(days)s day ago", "%(days)s days ago", days) % {"days": days}
 
 
 def window_for(rules: Rules, facts: LineFacts) -> tuple[int | None, str]:
     """(days, who says so): the style's own window, else its category's, else the channel's row.
     None when the policy has no window for the channel: no other channel's window stands in."""
     if facts.product_window_days is not None:
-        return facts.product_window_days, "this style"
+        return facts.product_window_days, _("this style")
     if facts.category_window_days is not None:
-        return facts.category_window_days, f"items in {facts.category_name}" if facts.category_name else "this category"
+        if facts.category_name:
+            return facts.category_window_days, _("items in %(category)s") % {"category": facts.category_name}
+        return facts.category_window_days, _("this category")
     return rules.windows.get(facts.channel), channel_words(facts.channel)[1].lower()
 
 
@@ -112,55 +126,96 @@ def judge_line(rules: Rules, facts: LineFacts) -> LineVerdict:
     fault = facts.reason in FAULT_REASONS
 
     if facts.receiptless or facts.bought_on is None:
-        sentences.append(facts.price_note or "No receipt: credited as store credit.")
+        sentences.append(facts.price_note or _("No receipt: credited as store credit."))
     else:
         days = (facts.today - facts.bought_on).days
-        where = channel_words(facts.channel)[0]
         window, source = window_for(rules, facts)
+        words = {
+            "where": channel_words(facts.channel)[0],
+            "ago": _ago(days),
+            "source": source,
+            "window": window,
+            "days": rules.fault_window_days,
+            "approval": APPROVAL,
+        }
         if window is None:
             if fault and days <= rules.fault_window_days:
                 sentences.append(
-                    f"Bought {where} {_ago(days)}; the policy sets no return window for {source}, but faulty "
-                    f"items can be returned within {rules.fault_window_days} days."
+                    ngettext(
+                        "Bought %(where)s %(ago)s; the policy sets no return window for %(source)s, but faulty "
+                        "items can be returned within %(days)s day.",
+                        "Bought %(where)s %(ago)s; the policy sets no return window for %(source)s, but faulty "
+                        "items can be returned within %(days)s days.",
+                        rules.fault_window_days,
+                    )
+                    % words
                 )
             else:
                 sentences.append(
-                    f"Bought {where} {_ago(days)}; the policy sets no return window for {source}, so this {APPROVAL}."
+                    _(
+                        "Bought %(where)s %(ago)s; the policy sets no return window for %(source)s, "
+                        "so this %(approval)s."
+                    )
+                    % words
                 )
                 needs_approval = True
         elif days <= window:
-            sentences.append(f"Bought {where} {_ago(days)}; {source} can be returned within {window} days.")
+            sentences.append(
+                ngettext(
+                    "Bought %(where)s %(ago)s; %(source)s can be returned within %(window)s day.",
+                    "Bought %(where)s %(ago)s; %(source)s can be returned within %(window)s days.",
+                    window,
+                )
+                % words
+            )
         elif fault and days <= rules.fault_window_days:
             sentences.append(
-                f"Bought {where} {_ago(days)}, past the {window}-day window of {source}; "
-                f"faulty items can be returned within {rules.fault_window_days} days."
+                ngettext(
+                    "Bought %(where)s %(ago)s, past the %(window)s-day window of %(source)s; "
+                    "faulty items can be returned within %(days)s day.",
+                    "Bought %(where)s %(ago)s, past the %(window)s-day window of %(source)s; "
+                    "faulty items can be returned within %(days)s days.",
+                    rules.fault_window_days,
+                )
+                % words
             )
         else:
-            rule = (
-                f"faulty items can be returned within {rules.fault_window_days} days"
-                if fault
-                else f"{source} can be returned within {window} days"
-            )
-            sentences.append(f"Bought {where} {_ago(days)}; {rule}, so this {APPROVAL}.")
+            if fault:
+                rule = ngettext(
+                    "faulty items can be returned within %(days)s day",
+                    "faulty items can be returned within %(days)s days",
+                    rules.fault_window_days,
+                )
+            else:
+                rule = ngettext(
+                    "%(source)s can be returned within %(window)s day",
+                    "%(source)s can be returned within %(window)s days",
+                    window,
+                )
+            words["rule"] = rule % words
+            sentences.append(_("Bought %(where)s %(ago)s; %(rule)s, so this %(approval)s.") % words)
             needs_approval = True
 
     if facts.final_sale:
         if fault:
-            sentences.append("Final sale, but faulty items can always be returned.")
+            sentences.append(_("Final sale, but faulty items can always be returned."))
         else:
-            sentences.append(f"Final sale: returnable only if faulty, so this {APPROVAL}.")
+            sentences.append(_("Final sale: returnable only if faulty, so this %(approval)s.") % {"approval": APPROVAL})
             needs_approval = True
 
     if facts.condition == Condition.DAMAGED and not fault:
-        sentences.append(f"Returned damaged, and not for a fault: this {APPROVAL}.")
+        sentences.append(_("Returned damaged, and not for a fault: this %(approval)s.") % {"approval": APPROVAL})
         needs_approval = True
 
     fee = ZERO
     if facts.condition == Condition.USED and not fault and rules.restocking_fee_percent > 0:
         fee = min(money(facts.paid * rules.restocking_fee_percent / Decimal("100")), facts.paid)
-        sentences.append(f"Worn or used: {rules.restocking_fee_percent.normalize():f}% restocking fee ({m(fee)}).")
+        percent = number_format(Decimal(f"{rules.restocking_fee_percent.normalize():f}"))
+        sentences.append(
+            _("Worn or used: %(percent)s%% restocking fee (%(fee)s).") % {"percent": percent, "fee": m(fee)}
+        )
     elif fault:
-        sentences.append("Our fault: no fees.")
+        sentences.append(_("Our fault: no fees."))
     return LineVerdict(needs_approval=needs_approval, sentences=sentences, fee=fee, refund=facts.paid - fee)
 
 
@@ -173,19 +228,25 @@ def receiptless_price(
     current = money(current, currency)
     if lowest_recent is not None and money(lowest_recent, currency) < current:
         price = money(lowest_recent, currency)
-        return (
-            price,
-            f"No receipt: credited at {m(price)}, the lowest price in the last {days} days (now {m(current)}).",
+        note = ngettext(
+            "No receipt: credited at %(price)s, the lowest price in the last %(days)s day (now %(current)s).",
+            "No receipt: credited at %(price)s, the lowest price in the last %(days)s days (now %(current)s).",
+            days,
         )
-    return (
-        current,
-        f"No receipt: credited at today's price of {m(current)}, the lowest in the last {days} days.",
+        return price, note % {"price": m(price), "days": days, "current": m(current)}
+    note = ngettext(
+        "No receipt: credited at today's price of %(price)s, the lowest in the last %(days)s day.",
+        "No receipt: credited at today's price of %(price)s, the lowest in the last %(days)s days.",
+        days,
     )
+    return current, note % {"price": m(current), "days": days}
 
 
 RefundMethod = ReturnRequest.RefundMethod
-NO_RECEIPT = "Without a receipt the refund is store credit or an exchange."
-NO_PROFILE = "Store credit and exchanges need the shopper's profile; refund to the original payment instead."
+NO_RECEIPT = gettext_lazy("Without a receipt the refund is store credit or an exchange.")
+NO_PROFILE = gettext_lazy(
+    "Store credit and exchanges need the shopper's profile; refund to the original payment instead."
+)
 
 
 @dataclass(frozen=True)
@@ -201,9 +262,9 @@ def allowed_refund_methods(*, receiptless: bool, known_shopper: bool) -> RefundM
     and exchanges need the shopper's profile. The service enforces it, the desk offers only these."""
     refused: dict[str, str] = {}
     if receiptless:
-        refused[RefundMethod.ORIGINAL] = NO_RECEIPT
+        refused[RefundMethod.ORIGINAL] = str(NO_RECEIPT)
     if not known_shopper:
-        refused |= {RefundMethod.STORE_CREDIT: NO_PROFILE, RefundMethod.EXCHANGE: NO_PROFILE}
+        refused |= {RefundMethod.STORE_CREDIT: str(NO_PROFILE), RefundMethod.EXCHANGE: str(NO_PROFILE)}
     return RefundMethods(allowed=[m for m in RefundMethod.values if m not in refused], refused=refused)
 
 
@@ -257,6 +318,9 @@ class RequestVerdict:
 
 
 def _ordinal(n: int) -> str:
+    """ "3rd" in English; another language says through its catalog how it writes the n-th ("3º", "3.")."""
+    if not (get_language() or "en").startswith("en"):
+        return pgettext("an ordinal number: the 3rd", "no. %(count)s") % {"count": n}
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
@@ -273,11 +337,11 @@ def judge_request(rules: Rules, facts: RequestFacts, lines: list[tuple[LineFacts
     all_fault = bool(lines) and all(f.reason in FAULT_REASONS for f, _ in lines)
     if facts.method == "mail" and rules.mail_return_fee > 0:
         if all_fault:
-            sentences.append("Mail return of faulty items: no postage charged.")
+            sentences.append(_("Mail return of faulty items: no postage charged."))
         else:
             postage = min(rules.mail_return_fee, goods - fees)
             fees += postage
-            sentences.append(f"Mail return: {m(postage)} postage deducted.")
+            sentences.append(_("Mail return: %(postage)s postage deducted.") % {"postage": m(postage)})
 
     clawback = ZERO
     offer = facts.offer
@@ -289,11 +353,22 @@ def judge_request(rules: Rules, facts: RequestFacts, lines: list[tuple[LineFacts
         clawback = min(target - offer.already_clawed_back, goods - fees)
         if clawback > 0:
             sentences.append(
-                f"Offer {offer.code} needs {m(rules.offer_minimum_spend)} of goods; the shopper keeps "
-                f"{m(offer.kept_gross)}, so its {m(clawback)} discount on the kept items is taken back."
+                _(
+                    "Offer %(code)s needs %(minimum)s of goods; the shopper keeps %(kept)s, so its %(clawback)s "
+                    "discount on the kept items is taken back."
+                )
+                % {
+                    "code": offer.code,
+                    "minimum": m(rules.offer_minimum_spend),
+                    "kept": m(offer.kept_gross),
+                    "clawback": m(clawback),
+                }
             )
         elif clawback < 0:
-            sentences.append(f"Offer {offer.code}: the {m(-clawback)} taken back on an earlier return is refunded now.")
+            sentences.append(
+                _("Offer %(code)s: the %(amount)s taken back on an earlier return is refunded now.")
+                % {"code": offer.code, "amount": m(-clawback)}
+            )
 
     shipping, shipping_tax = _shipping_back(rules, facts.shipping, all_fault=all_fault, sentences=sentences)
     refund = goods - fees - clawback + shipping
@@ -301,30 +376,39 @@ def judge_request(rules: Rules, facts: RequestFacts, lines: list[tuple[LineFacts
     if facts.receiptless:
         count = facts.prior_receiptless_count + 1
         amount = facts.prior_receiptless_amount + refund
-        period = rules.receiptless_period_days
+        words = {
+            "ordinal": _ordinal(count),
+            "count": count,
+            "period": rules.receiptless_period_days,
+            "limit": rules.receiptless_max_returns,
+            "amount": m(amount),
+            "most": m(rules.receiptless_max_amount),
+            "approval": APPROVAL,
+        }
         if count > rules.receiptless_max_returns:
             sentences.append(
-                f"{_ordinal(count)} receipt-less return in {period} days (limit {rules.receiptless_max_returns}): "
-                f"this {APPROVAL}."
+                _("%(ordinal)s receipt-less return in %(period)s days (limit %(limit)s): this %(approval)s.") % words
             )
             needs = True
         if amount > rules.receiptless_max_amount:
             sentences.append(
-                f"Receipt-less credit in {period} days would reach {m(amount)} "
-                f"(limit {m(rules.receiptless_max_amount)}): this {APPROVAL}."
+                _("Receipt-less credit in %(period)s days would reach %(amount)s (limit %(most)s): this %(approval)s.")
+                % words
             )
             needs = True
         if not needs:
             sentences.append(
-                f"Receipt-less returns in {period} days: {count} of {rules.receiptless_max_returns}, "
-                f"{m(amount)} of {m(rules.receiptless_max_amount)}."
+                _("Receipt-less returns in %(period)s days: %(count)s of %(limit)s, %(amount)s of %(most)s.") % words
             )
 
     if refund > rules.approval_over:
-        sentences.append(f"A refund of {m(refund)} is over {m(rules.approval_over)}: this {APPROVAL}.")
+        sentences.append(
+            _("A refund of %(refund)s is over %(threshold)s: this %(approval)s.")
+            % {"refund": m(refund), "threshold": m(rules.approval_over), "approval": APPROVAL}
+        )
         needs = True
     if lines_need:
-        sentences.append("Some lines are outside the policy; a manager may accept them with a reason.")
+        sentences.append(_("Some lines are outside the policy; a manager may accept them with a reason."))
 
     return RequestVerdict(
         goods=goods,
@@ -349,13 +433,14 @@ def _shipping_back(
     if facts is None or facts.charged <= 0 or rules.shipping_refund == ShippingRefund.NEVER:
         return ZERO, None
     if facts.already_refunded:
-        sentences.append("The order's shipping was refunded with an earlier return.")
+        sentences.append(_("The order's shipping was refunded with an earlier return."))
         return ZERO, None
+    charged = {"amount": m(facts.charged)}
     if facts.whole_order_back:
-        sentences.append(f"The whole order is back: its shipping ({m(facts.charged)}) is refunded.")
+        sentences.append(_("The whole order is back: its shipping (%(amount)s) is refunded.") % charged)
         return facts.charged, facts.tax
     if all_fault and rules.shipping_refund == ShippingRefund.WHOLE_ORDER_OR_FAULT:
-        sentences.append(f"Every item returned is our fault: the shipping ({m(facts.charged)}) is refunded.")
+        sentences.append(_("Every item returned is our fault: the shipping (%(amount)s) is refunded.") % charged)
         return facts.charged, facts.tax
-    sentences.append(f"The shipping ({m(facts.charged)}) is refunded when the whole order comes back.")
+    sentences.append(_("The shipping (%(amount)s) is refunded when the whole order comes back.") % charged)
     return ZERO, None

@@ -106,7 +106,17 @@ def returnable_orders_of(customer, *, limit: int = 20, offset: int = 0) -> list[
         Order.objects.filter(customer=customer)
         .filter(Exists(delivered))
         .select_related("store")
-        .only("number", "receipt_number", "placed_at", "channel", "total", "customer_id", "store__name", "store__code")
+        .only(
+            "number",
+            "receipt_number",
+            "placed_at",
+            "channel",
+            "total",
+            "currency",
+            "customer_id",
+            "store__name",
+            "store__code",
+        )
         .prefetch_related(Prefetch("lines", queryset=lines))
         .order_by("-placed_at", "-id")[offset : offset + limit]
     )

@@ -4,12 +4,14 @@ and the title, placeholder, aria-label and alt attributes) outside ⟦ ⟧ fails
 page's data (names, codes, numbers) which no catalog translates.
 
 The tests here and in test_pseudo_locale_pages.py, test_pseudo_locale_messages.py,
-test_pseudo_locale_errors.py and tests/orders/test_pseudo_locale_pages.py are the allow-list: a page
-joins once every word of it is marked for translation (so far: sign-in, dashboard with its tiles,
-language, customer search and type-ahead, stock lookup, pick-ups queue, returns desk, the clienteling
-screen with every panel, the sell page, the counter; every shopper message; API errors; not yet: the
-returns detail and receipts, order detail and receipt, pick list, counts, transfers, client book, new
-customer, gift cards, insights, the admin's own pages); the Italian and Polish catalogs then translate
+test_pseudo_locale_errors.py, tests/orders/test_pseudo_locale_pages.py and
+tests/returns/test_pseudo_locale_pages.py are the allow-list: a page joins once every word of it is
+marked for translation (so far: sign-in, dashboard with its tiles, language, customer search and
+type-ahead, stock lookup, pick-ups queue, returns desk, the clienteling screen with every panel, the sell
+page, the counter, order search, order detail and receipt, pick list, pay and saved-cart links, a
+return's pages (purchases, order, receipt-less, online return, verdicts) and receipts; every shopper
+message; API errors; not yet: counts, transfers, client book, new customer, gift cards, insights, the
+admin's own pages); the Italian and Polish catalogs then translate
 them all (tests/retail/test_catalogs.py).
 """
 

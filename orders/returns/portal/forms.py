@@ -3,6 +3,8 @@ refund choice, an exchange, and a manager's approval. Parsing only; the rules li
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from inventory.selectors import variants_for_codes
 from orders.returns.models import Condition, Disposition, Reason, ReturnRequest
 from orders.returns.services import ExchangeRequest, Inspection, LineRequest, ManagerApproval
@@ -31,7 +33,7 @@ def _reason(value) -> str:
 
 def missing_reasons(lines: list[LineRequest]) -> list[str]:
     """The SKUs (or line numbers) of the lines coming back without a reason chosen."""
-    return [line.sku or f"line {line.line_number}" for line in lines if not line.reason]
+    return [line.sku or _("line %(number)s") % {"number": line.line_number} for line in lines if not line.reason]
 
 
 def order_lines_from(data, order_lines) -> list[LineRequest]:

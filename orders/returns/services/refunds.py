@@ -27,7 +27,7 @@ from orders.models import Order, Payment
 from orders.returns.errors import ReturnCode, ReturnError
 from orders.returns.events import record_return_event
 from orders.returns.models import ReturnLine, ReturnRequest
-from orders.returns.policy import allowed_refund_methods
+from orders.returns.policy import APPROVAL, allowed_refund_methods
 from orders.returns.services.approval import ManagerApproval, record_approval
 from orders.returns.services.context import ReturnContext, hold
 from orders.returns.services.notify import backdated_to, notify_return
@@ -324,9 +324,9 @@ def _require_approval(return_request: ReturnRequest, *, store: Store, approval, 
         why = [
             f"{sku}: {explanation}"
             for sku, explanation in return_request.lines.filter(verdict="approval").values_list("sku", "explanation")
-        ] + [s for s in return_request.summary if "manager's approval" in s]
+        ] + [s for s in return_request.summary if str(APPROVAL) in s]
         raise ReturnError(
-            "A manager of this store must approve this return. " + " ".join(why),
+            " ".join([_("A manager of this store must approve this return."), *why]),
             code=ReturnCode.APPROVAL_REQUIRED,
             extra={"why": why},
         )
