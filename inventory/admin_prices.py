@@ -9,11 +9,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
-from inventory import market_prices, pricing
+from inventory import market_prices, price_import, pricing
 from inventory.errors import InventoryError
 from inventory.models import PriceChange, PriceList, PriceSchedule, PriceScheduleLine, VariantPrice
-from retail.admin import ReadOnlyAdmin, streaming_csv_response
+from retail.admin import CsvImportMixin, CsvUploadForm, ReadOnlyAdmin, streaming_csv_response
 from retail.domain.money import format_money
 
 PREVIEW_ROWS = 200
@@ -266,8 +267,21 @@ class VariantPriceInline(admin.TabularInline):
         return super().get_queryset(request).select_related("variant__product")
 
 
+class PriceListImportForm(CsvUploadForm):
+    price_list = forms.ModelChoiceField(
+        queryset=PriceList.objects.filter(is_default=False).select_related("market"),
+        label=_("Price list"),
+        help_text=_("A market's list; the default list's prices are the catalog's own (import the catalog file)."),
+    )
+    reason = forms.CharField(
+        max_length=200,
+        label=_("Reason"),
+        help_text=_("Kept in the price ledger with every price the file changes, e.g. 'Spring prices 2027'."),
+    )
+
+
 @admin.register(PriceList)
-class PriceListAdmin(admin.ModelAdmin):
+class PriceListAdmin(CsvImportMixin, admin.ModelAdmin):
     """The default list (the catalog's own prices) and each market's list, in the market's currency."""
 
     list_display = ["code", "name", "currency", "market", "is_default", "price_count"]
@@ -277,6 +291,26 @@ class PriceListAdmin(admin.ModelAdmin):
     readonly_fields = ["is_default"]
     inlines = [VariantPriceInline]
     actions = ["export_prices"]
+
+    import_title = _("Import prices CSV")
+    import_form = PriceListImportForm
+    import_columns = _(
+        "One row per price: sku, price, and optionally valid_from and valid_to (e.g. 2026-12-04T09:00:00+01:00 or "
+        "2026-12-04; without an offset, head office's time; an empty valid_from is now, an empty valid_to open), "
+        "price_list and currency (when given, the list chosen above and its currency). The 'Export prices as CSV' "
+        "action writes this format: export, edit the prices or periods, import.\n"
+        "A price over a period cuts the list's prices of that SKU it overlaps (what is before and after stays); "
+        "two lines of one SKU may not overlap. Prices the file leaves out stay as they are. Every price changed "
+        "is a row of the price ledger."
+    )
+
+    def has_import_permission(self, request) -> bool:
+        return request.user.has_perms(["inventory.add_variantprice", "inventory.view_pricelist"])
+
+    def run_import(self, request, text, dry_run, price_list=None, reason=""):
+        return price_import.import_list_prices(
+            price_list=price_list, text=text, reason=reason, actor=request.user, dry_run=dry_run
+        )
 
     @admin.action(description="Export prices as CSV (every price, its list, currency and period)", permissions=["view"])
     def export_prices(self, request, queryset):

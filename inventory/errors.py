@@ -29,6 +29,11 @@ class InventoryCode(ErrorCode):
         409,
         "The default list's prices are the catalog's own: change them on the product or with a bulk change.",
     )
+    PRICE_PERIODS_OVERLAP = (
+        "price_periods_overlap",
+        409,
+        "Two prices of one variant on one list would apply at the same moment; give each its own period.",
+    )
     UNKNOWN_RESERVATION = "unknown_reservation", 400, "No reservation has that id."
     RESERVATION_CLOSED = "reservation_closed", 409, "The reservation was already consumed, released or expired."
     INVALID_TRANSFER = "invalid_transfer", 400, "No such transfer, or its locations or lines are wrong."

@@ -8,14 +8,15 @@ in that market (`not_sold_in_market`), never at a number in another currency.
 Lock order for a list's prices: the price list row, then the variants by primary key (`set_list_prices`).
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, DecimalField, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
@@ -203,57 +204,125 @@ class ListPrice:
     valid_to: datetime | None = None
 
 
-def _set_one(price_list: PriceList, entry: ListPrice, now: datetime) -> tuple[Decimal | None, Decimal] | None:
-    """Put `entry` on the list over its period: prices overlapping it are cut around it (a price
-    covering the whole period keeps what is before and after). Returns (price before, price now)
-    at the period's start, or None when nothing changed."""
-    start = entry.valid_from or now
-    end = entry.valid_to
+def _period_and_price(entry: ListPrice, now: datetime) -> tuple[datetime, datetime | None, Decimal]:
+    start, end = entry.valid_from or now, entry.valid_to
     if end is not None and end <= start:
         raise InventoryError(
             _("%(sku)s: the end comes after the start.") % {"sku": entry.variant.sku},
             code=RetailCode.INVALID,
             fields={"valid_to": [_("The end comes after the start.")]},
         )
-    price = _price(entry.price)
-    rows = VariantPrice.objects.filter(price_list=price_list, variant=entry.variant)
-    overlapping = rows.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=start))
-    if end is not None:
-        overlapping = overlapping.filter(valid_from__lt=end)
-    overlapping = list(overlapping.order_by("valid_from"))
-    before = next((r.price for r in overlapping if r.valid_from <= start), None)
-    same = (
-        len(overlapping) == 1
-        and overlapping[0].price == price
-        and overlapping[0].valid_from <= start
-        and (overlapping[0].valid_to is None or (end is not None and overlapping[0].valid_to >= end))
-    )
-    if same:
-        return None
-    keep = []
-    for row in overlapping:
-        if row.valid_from < start:
-            keep.append(VariantPrice(price_list=price_list, variant=entry.variant, price=row.price,
-                                     valid_from=row.valid_from, valid_to=start))  # fmt: skip
-        if end is not None and (row.valid_to is None or row.valid_to > end):
-            keep.append(VariantPrice(price_list=price_list, variant=entry.variant, price=row.price,
-                                     valid_from=end, valid_to=row.valid_to))  # fmt: skip
-    VariantPrice.objects.filter(pk__in=[r.pk for r in overlapping]).delete()
-    new = VariantPrice(price_list=price_list, variant=entry.variant, price=price, valid_from=start, valid_to=end)
-    for row in [*keep, new]:
-        try:
-            row.full_clean(exclude=["price_list", "variant"])
-        except ValidationError as exc:
-            raise InventoryError(
-                _("%(sku)s: %(value)s") % {"sku": entry.variant.sku, "value": "; ".join(exc.messages)},
-                code=RetailCode.INVALID,
-                fields=exc.message_dict,
-            ) from exc
-    VariantPrice.objects.bulk_create([*keep, new])
-    return before, price
+    return start, end, _price(entry.price)
 
 
-@transaction.atomic
+def _overlaps(start: datetime, end: datetime | None, other_start: datetime, other_end: datetime | None) -> bool:
+    return (other_end is None or other_end > start) and (end is None or other_start < end)
+
+
+def _outside(start: datetime, end: datetime | None, periods: list[tuple[datetime, datetime | None]]):
+    """The parts of [start, end) (end None: open) that none of `periods` (sorted, apart) covers."""
+    pieces, cursor = [], start
+    for s, e in periods:
+        if end is not None and s >= end:
+            break
+        if e is not None and e <= cursor:
+            continue
+        if s > cursor:
+            pieces.append((cursor, s))
+        if e is None:
+            return pieces
+        cursor = max(cursor, e)
+    if end is None or cursor < end:
+        pieces.append((cursor, end))
+    return pieces
+
+
+@dataclass(frozen=True)
+class PlannedListPrice:
+    """One price given, as it lands: `action` is "create" (no price of the variant then), "update" or
+    "unchanged" (the list has that price over that whole period already); `before` the price at its start."""
+
+    entry: ListPrice
+    start: datetime
+    end: datetime | None
+    price: Decimal
+    before: Decimal | None
+    action: str
+
+
+@dataclass(frozen=True)
+class ListPricePlan:
+    prices: list[PlannedListPrice]
+    remove: list[int]  # VariantPrice rows the new prices overlap ...
+    add: list[VariantPrice]  # ... put back as their parts outside them, with the new prices
+
+    def count(self, action: str) -> int:
+        return sum(1 for p in self.prices if p.action == action)
+
+
+def _list_price(price_list: PriceList, variant_id: int, price: Decimal, start, end) -> VariantPrice:
+    return VariantPrice(price_list=price_list, variant_id=variant_id, price=price, valid_from=start, valid_to=end)
+
+
+READ_CHUNK = 5000  # variant ids per IN (...) when reading a big file's prices
+
+
+def plan_list_prices(*, price_list: PriceList, prices: list[ListPrice], now: datetime | None = None) -> ListPricePlan:
+    """What setting `prices` on the list does, written nowhere (a dry run reads this; `set_list_prices`
+    writes it under its locks). A price overlapping the list's prices of its variant cuts them around it
+    (a price covering the whole period keeps what is before and after). Two of `prices` of one variant
+    covering the same moment are refused (`price_periods_overlap`): which would win is not said.
+    One query per 5,000 variants, whatever the number of prices."""
+    now = now or timezone.now()
+    given = [(entry, *_period_and_price(entry, now)) for entry in prices]
+    by_variant: dict[int, list] = defaultdict(list)
+    for item in given:
+        by_variant[item[0].variant.pk].append(item)
+    for items in by_variant.values():
+        items.sort(key=lambda item: item[1])
+        for earlier, later in pairwise(items):  # (entry, start, end, price), by start
+            if earlier[2] is None or earlier[2] > later[1]:
+                raise InventoryError(
+                    _("%(sku)s: two of the prices given apply at %(moment)s; give each its own period.")
+                    % {"sku": later[0].variant.sku, "moment": timezone.localtime(later[1]).isoformat()},
+                    code=InventoryCode.PRICE_PERIODS_OVERLAP,
+                    fields={"valid_from": [_("Overlaps another price of this variant given with it.")]},
+                )
+    existing: dict[int, list[VariantPrice]] = defaultdict(list)
+    if given:
+        earliest = min(item[1] for item in given)
+        ids = sorted(by_variant)
+        for i in range(0, len(ids), READ_CHUNK):
+            rows = VariantPrice.objects.filter(price_list=price_list, variant_id__in=ids[i : i + READ_CHUNK])
+            rows = rows.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=earliest)).order_by("variant_id", "valid_from")
+            for row in rows:
+                existing[row.variant_id].append(row)
+    planned, remove, add = [], [], []
+    for variant_id, items in by_variant.items():
+        rows, cuts = existing[variant_id], []
+        for entry, start, end, price in items:
+            overlapping = [r for r in rows if _overlaps(start, end, r.valid_from, r.valid_to)]
+            before = next((r.price for r in overlapping if r.valid_from <= start), None)
+            same = (
+                len(overlapping) == 1
+                and overlapping[0].price == price
+                and overlapping[0].valid_from <= start
+                and (overlapping[0].valid_to is None or (end is not None and overlapping[0].valid_to >= end))
+            )
+            action = "unchanged" if same else "update" if overlapping else "create"
+            planned.append(PlannedListPrice(entry, start, end, price, before, action))
+            if not same:
+                cuts.append((start, end))
+                add.append(_list_price(price_list, variant_id, price, start, end))
+        cuts.sort(key=lambda period: period[0])
+        for row in rows:
+            if any(_overlaps(s, e, row.valid_from, row.valid_to) for s, e in cuts):
+                remove.append(row.pk)
+                kept = _outside(row.valid_from, row.valid_to, cuts)
+                add.extend(_list_price(price_list, variant_id, row.price, s, e) for s, e in kept)
+    return ListPricePlan(prices=planned, remove=remove, add=add)
+
+
 def set_list_prices(
     *,
     price_list: PriceList,
@@ -265,8 +334,24 @@ def set_list_prices(
     """Set variants' prices on a market's list, each over a period (from now, open, unless said): a
     future price is entered ahead, a price for a weekend keeps the one after it. Every price set is
     a row of the price ledger; one audit line for the lot. Returns the number of prices changed.
+    Bounded queries whatever the number of prices (`plan_list_prices`, then one delete and inserts by
+    the thousand): a file of 10,000 prices is one call.
 
     Takes the list's row lock, then the variants' by primary key (two edits of one list queue)."""
+    landed = apply_list_prices(price_list=price_list, prices=prices, actor=actor, reason=reason, source=source)
+    return sum(1 for p in landed if p.action != "unchanged")
+
+
+@transaction.atomic
+def apply_list_prices(
+    *,
+    price_list: PriceList,
+    prices: list[ListPrice],
+    actor: User | None = None,
+    reason: str,
+    source: str = PriceChange.Source.EDIT,
+) -> list[PlannedListPrice]:
+    """`set_list_prices`, answering each price given as it landed (an import reports them)."""
     reason = (reason or "").strip()
     if not reason:
         raise InventoryError(
@@ -281,27 +366,37 @@ def set_list_prices(
     ids = sorted({p.variant.pk for p in prices})
     list(Variant.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     now = timezone.now()
-    ledger = []
-    for entry in prices:
-        changed = _set_one(price_list, entry, now)
-        if changed is None:
-            continue
-        old, new = changed
-        ledger.append(
-            PriceChange(
-                price_list=price_list,
-                product_id=entry.variant.product_id,
-                variant=entry.variant,
-                old_price=old if old != new else None,
-                new_price=new,
-                source=source,
-                reason=reason[:200],
-                actor=actor,
-                created_at=now,
-                valid_from=entry.valid_from,
-                valid_to=entry.valid_to,
-            )
+    plan = plan_list_prices(price_list=price_list, prices=prices, now=now)
+    try:
+        with transaction.atomic():  # the overlap constraint is the last word: its refusal is an answer, not a 500
+            for i in range(0, len(plan.remove), READ_CHUNK):
+                VariantPrice.objects.filter(pk__in=plan.remove[i : i + READ_CHUNK]).delete()
+            VariantPrice.objects.bulk_create(plan.add, batch_size=1000)
+    except IntegrityError as exc:
+        raise InventoryError(
+            _(
+                "Another price of one of these variants on this list applies at some of these times (it was entered "
+                "meanwhile); nothing was changed. Check the list's prices and try again."
+            ),
+            code=InventoryCode.PRICE_PERIODS_OVERLAP,
+        ) from exc
+    changed = [p for p in plan.prices if p.action != "unchanged"]
+    ledger = [
+        PriceChange(
+            price_list=price_list,
+            product_id=p.entry.variant.product_id,
+            variant=p.entry.variant,
+            old_price=p.before if p.before != p.price else None,
+            new_price=p.price,
+            source=source,
+            reason=reason[:200],
+            actor=actor,
+            created_at=now,
+            valid_from=p.entry.valid_from,
+            valid_to=p.entry.valid_to,
         )
+        for p in changed
+    ]
     PriceChange.objects.bulk_create(ledger, batch_size=1000)
     if ledger:
         record_audit_event(
@@ -310,4 +405,4 @@ def set_list_prices(
             obj=price_list,
             details={"code": price_list.code, "prices": len(ledger), "reason": reason[:200], "source": source},
         )
-    return len(ledger)
+    return plan.prices
