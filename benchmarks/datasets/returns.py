@@ -41,7 +41,7 @@ REQUEST_FIELDS = [
     *("started_store", "store", "receipt_number", "submission_key", "goods_total", "fees_total", "clawback_total"),
     *("refund_total", "refund_method", "refunded_to_tenders", "refunded_to_credit", "exchange_charged"),
     *("points_reversed", "summary", "approval_required", "approval_reason", "note", "received_by"),
-    *("created_at", "received_at", "closed_at", "updated_at"),
+    *("created_at", "received_at", "closed_at", "updated_at", "currency"),
 ]
 LINE_FIELDS = [
     *("request", "order_line", "variant", "sku", "name", "quantity", "reason", "reason_note", "condition"),
@@ -62,7 +62,7 @@ def _candidates(now) -> list[tuple]:
         cursor.execute(
             "SELECT o.id, o.number, o.customer_id, o.channel, o.store_id, o.placed_at, s.name,"
             " COALESCE(c.channels ? 'store', o.channel IN ('store', 'kiosk')),"
-            " l.id, l.variant_id, l.sku, l.name, l.quantity, l.total, l.category, l.size"
+            " l.id, l.variant_id, l.sku, l.name, l.quantity, l.total, l.category, l.size, o.currency"
             " FROM orders_order o JOIN orders_orderline l ON l.order_id = o.id AND l.line_number = 1"
             " JOIN retail_store s ON s.id = o.store_id"
             " LEFT JOIN customers_customer c ON c.id = o.customer_id"
@@ -87,7 +87,7 @@ def build(ctx: DatasetContext) -> None:
     first_request, first_interaction = next_id(ReturnRequest), next_id(Interaction)
     requests, lines, refunds, credits, timeline = [], [], [], [], []
     for k, (oid, number, customer, channel, store, placed, store_name, in_stores, *line) in enumerate(_candidates(now)):
-        line_id, variant, sku, name, quantity, total, category, size = line
+        line_id, variant, sku, name, quantity, total, category, size, currency = line
         rid, rma = first_request + k, rma_number(first_request + k)
         status = rng.choices(outcomes, weights)[0]
         mail = channel in ("app", "web") and (not in_stores or rng.random() < 0.3)
@@ -122,7 +122,7 @@ def build(ctx: DatasetContext) -> None:
                 *(rid, rma, f"{rng.getrandbits(128):032x}", oid, customer, status, "mail" if mail else "in_store"),
                 *("store" if not mail else channel, False, None if mail else receiving, receiving, "", ""),
                 *(goods, fee, Decimal("0.00"), refund, method, to_card, to_credit, Decimal("0.00"), 0, "[]", False),
-                *("", "", None, created, received, closed, closed or received or created),
+                *("", "", None, created, received, closed, closed or received or created, currency),
             )
         )
         lines.append(

@@ -94,7 +94,8 @@ def grow(customer: Customer, store, catalog, n: int) -> None:
         )
         Fulfillment.objects.create(order=order, kind="ship", location=store, status="shipped", created_at=now)
         rma = ReturnRequest.objects.create(
-            rma_number=f"RMA-T{k:05d}", qr_token=f"qr{k}", order=order, customer=customer, channel="store",
+            rma_number=f"RMA-T{k:05d}", qr_token=f"qr{k}", order=order, currency=order.currency, customer=customer,
+            channel="store",
             store=store, status="requested", created_at=now, updated_at=now,
         )  # fmt: skip
         for reason in ("changed_mind", "too_small"):

@@ -129,8 +129,8 @@ def test_a_till_sale_redeeming_an_offer_is_taxed_after_the_discount(net_prices, 
 
 
 def test_returns_of_a_till_sale_give_back_its_tax_exactly(net_prices, till, shirt, jeans):
-    # given a recorded till sale, tax on top (shirts: 73.80 of which 13.80 tax)
-    make_policy("Standard")
+    # given a recorded till sale, tax on top (shirts: 73.80 of which 13.80 tax), and Poland's return policy
+    make_policy("Standard", market=net_prices)
     assert till.post("/api/v1/pos/sales/", sale("135.30"), format="json").status_code == 201
 
     # when the shirts come back at the till one by one
