@@ -9,6 +9,7 @@ Numbers come from ctx.rng; messages are muted.
 
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -37,7 +38,7 @@ from orders.returns.services.policy_admin import save_return_policy
 from orders.returns.services.receiving import rejudge_return
 from orders.services import notifications_muted as order_notifications_muted
 from retail.domain.channel import Channel
-from retail.models import Store, StoreMembership
+from retail.models import Market, Store, StoreMembership
 from retail.seeding import SeedContext, seed_step
 
 STATES = ["refunded"] * 62 + ["exchanged"] * 5 + ["requested"] * 9 + ["received"] * 4 + ["inspected"] * 4
@@ -50,17 +51,44 @@ STORE_REASONS += ["other"] * 5
 FAULTS = {"defective", "arrived_damaged", "wrong_item", "not_as_described"}
 TEST_CARD = "tok_visa_4242"  # the demo payment provider's test token
 REJECTIONS = ["Worn and washed: not returnable", "Not bought from Omnistore", "Security tag removed, item marked"]
+# A return policy per market (issue 19.2), its amounts in the market's currency: Italy (home) the standard
+# windows in euros; Poland 14 days at the counter and 30 online, in złoty; the UK 28 days everywhere, in pounds.
+# A market of the chain not listed here is judged by the home market's (converted at head office's rate).
+MARKET_POLICIES = {
+    "it": ("Resi Italia 2026", {}, {}),
+    "pl": (
+        "Zwroty Polska 2026",
+        {Channel.STORE.value: 14},
+        {"mail_return_fee": "15.99", "receiptless_max_amount": "600.00", "approval_over": "1000.00"},
+    ),
+    "uk": (
+        "UK returns 2026",
+        dict.fromkeys(standard_windows(), 28),
+        {"mail_return_fee": "2.95", "receiptless_max_amount": "120.00", "approval_over": "200.00"},
+    ),
+}
+
+
+def seed_return_policies(ctx: SeedContext) -> None:
+    """Each market of MARKET_POLICIES without an active policy gets its own; the home market gets the
+    standard one when it has none (a chain with markets of other codes)."""
+    markets = list(Market.objects.filter(is_active=True).order_by("code"))
+    with_policy = set(ReturnPolicy.objects.filter(is_active=True).values_list("market_id", flat=True))
+    for market in markets:
+        if market.pk in with_policy or (market.code not in MARKET_POLICIES and not market.is_home):
+            continue
+        name, windows, amounts = MARKET_POLICIES.get(market.code, ("Standard returns 2026", {}, {}))
+        policy = ReturnPolicy(name=name, market=market, is_active=True, **{k: Decimal(v) for k, v in amounts.items()})
+        save_return_policy(policy=policy, actor=None, windows=standard_windows() | windows)
+        ctx.log(f"  return policy {name} ({market.currency}) for {market.name}")
 
 
 @seed_step(order=50, name="returns")
 def seed_returns(ctx: SeedContext) -> None:
+    seed_return_policies(ctx)
     if ReturnRequest.objects.exists():
         ctx.log("  returns already present; left as they are")
         return
-    if not ReturnPolicy.objects.filter(is_active=True).exists():
-        save_return_policy(
-            policy=ReturnPolicy(name="Standard returns 2026", is_active=True), actor=None, windows=standard_windows()
-        )
     rng, now = ctx.rng, timezone.now()
     stores = list(Store.objects.active().filter(accepts_returns=True).order_by("code"))
     desks = [s for s in stores if s.kind == Store.Kind.STORE]

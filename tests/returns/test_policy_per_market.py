@@ -7,13 +7,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import StoreCreditAccount
 from orders.models import Fulfillment, Order
 from orders.returns.errors import ReturnError
-from orders.returns.models import ReturnPolicy
+from orders.returns.models import ReturnPolicy, ReturnRequest
 from orders.returns.services import LineRequest, complete_return, start_receiptless_return, start_return
 from orders.returns.services.facts import order_market, rules_for_market
 from orders.returns.services.policy_admin import save_return_policy
@@ -28,6 +30,18 @@ from tests.inventory.factories import enter_market_prices
 from tests.returns.factories import make_policy
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    from tests.factories import UserFactory
+    from tests.helpers import enrol_totp
+
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    enrol_totp(superuser)
+    client.force_login(superuser)
+    return client
+
 
 ZL = Decimal
 
@@ -285,3 +299,88 @@ def test_a_receiptless_credit_in_zloty_is_refused_on_a_euro_balance(
 
 def test_a_policy_made_without_a_market_is_the_home_markets(policy):
     assert policy.market == home_market() and policy.currency == "EUR"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_makes_the_policies_the_home_markets_and_gives_returns_their_currency():
+    # given the schema before policies per market: the active policy and a retired one, and a receipt-less
+    # return at a Polish store
+    executor = MigrationExecutor(connection)
+    executor.migrate([("returns", "0012_shipping_refund")])
+    old = executor.loader.project_state([("returns", "0012_shipping_refund")]).apps
+    OldPolicy, OldWindow = old.get_model("returns", "ReturnPolicy"), old.get_model("returns", "ReturnWindow")
+    OldReturn = old.get_model("returns", "ReturnRequest")
+    active = OldPolicy.objects.create(name="Standard", is_active=True, approval_over=Decimal("250.00"))
+    OldWindow.objects.create(policy=active, channel="store", days=21)
+    OldPolicy.objects.create(name="Last year", is_active=False)
+    warsaw = StoreFactory(code="WAW-01", market=MarketFactory(), country="PL")
+    now = timezone.now()
+    OldReturn.objects.create(rma_number="RMA-AAAA-AAAA", qr_token="a" * 32, receiptless=True, channel="store",
+                             started_store_id=warsaw.pk, created_at=now, updated_at=now)  # fmt: skip
+
+    # when
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    # then both policies are the home market's, the active one judges as before, in the home currency
+    home = home_market()
+    assert set(ReturnPolicy.objects.values_list("market", flat=True)) == {home.pk}
+    rules = rules_for_market(home)
+    assert (rules.approval_over, rules.windows, rules.currency) == (Decimal("250.00"), {"store": 21}, home.currency)
+    # and the receipt-less return is in the currency of the store it came back to
+    assert ReturnRequest.objects.get().currency == "PLN"
+
+
+# --------------------------------------------------------------------------- where people see it
+
+
+def test_the_api_gives_the_returns_currency_and_its_limits_in_it(
+    api_client, shopper_user, policy, polish_policy, warsaw, warsaw_associate, shopper, shirt, coat
+):
+    # given a coat bought in Warsaw (1299 zł: over Poland's 1000)
+    order = bought_at(warsaw, warsaw_associate, shopper, [("COAT-M", 1)], channel="web")
+    api_client.force_authenticate(shopper_user)
+
+    # when the shopper starts its return in the app
+    response = api_client.post(
+        "/api/v1/returns/",
+        {"order_number": order.number, "channel": "app", "lines": [{"sku": "COAT-M", "quantity": 1, "reason": "late"}]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="pl-1",
+    )
+
+    # then the amounts are said to be złoty, and the limit is Poland's, in złoty
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert (data["currency"], data["refund_total"], data["approval_required"]) == ("PLN", "1299.00", True)
+    over = next(s for s in data["summary"] if "is over" in s)
+    assert "zł" in over and "€" not in over
+
+
+def test_the_desk_in_a_polish_store_previews_a_receiptless_return_in_zloty(
+    client, policy, polish_policy, warsaw, warsaw_associate, shopper, shirt
+):
+    client.force_login(warsaw_associate)
+    response = client.post(
+        reverse("returns_portal:receiptless-preview", args=[shopper.pk]),
+        {"sku_0": "SHIRT-M", "qty_0": "1", "reason_0": "changed_mind", "condition_0": "new"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "zł" in page and "€" not in page
+    assert "129" in page
+
+
+def test_head_office_edits_a_policy_per_market_and_sees_its_limit_in_its_currency(admin_client, policy, poland):
+    from tests.returns.test_admin import NEW_WINDOWS, policy_form
+
+    # when head office adds Poland's policy in the admin
+    data = policy_form(name="Zwroty", market=str(poland.pk), approval_over="1000.00") | NEW_WINDOWS
+    response = admin_client.post("/admin/returns/returnpolicy/add/", data)
+
+    # then Poland has it, the home market keeps its own, and the list shows each limit in its currency
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert policy.is_active and ReturnPolicy.objects.get(name="Zwroty", is_active=True).market == poland
+    listing = admin_client.get("/admin/returns/returnpolicy/").content.decode()
+    assert "zł" in listing and "€" in listing
