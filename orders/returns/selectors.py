@@ -187,7 +187,7 @@ def customer_returns_panel(*, customer_id: int, limit: int = 10) -> list[dict]:
         .annotate(line_rows=lines)
         .order_by("-created_at", "-id")
         .values(
-            *("rma_number", "status", "refund_total", "created_at", "line_rows"),
+            *("rma_number", "status", "refund_total", "currency", "created_at", "line_rows"),
             order_number=F("order__number"),
             order_channel=F("order__channel"),
             store_name=F("store__name"),

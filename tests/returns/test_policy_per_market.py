@@ -384,3 +384,22 @@ def test_head_office_edits_a_policy_per_market_and_sees_its_limit_in_its_currenc
     assert policy.is_active and ReturnPolicy.objects.get(name="Zwroty", is_active=True).market == poland
     listing = admin_client.get("/admin/returns/returnpolicy/").content.decode()
     assert "zł" in listing and "€" in listing
+
+
+def test_the_desk_and_the_shoppers_panel_list_a_polish_return_in_zloty(
+    client, associate, policy, polish_policy, warsaw, warsaw_associate, shopper, shirt, store
+):
+    # given a shirt bought in Warsaw (129.99 zł), on its way back to the home market's store
+    order = bought_at(warsaw, warsaw_associate, shopper, [("SHIRT-M", 1)], channel="web")
+    start_return(
+        order=order, lines=[LineRequest(sku="SHIRT-M", quantity=1, reason="wrong_size")], channel="app", store=store
+    )
+    client.force_login(associate)
+
+    # when that store's desk and the shopper's returns panel are shown
+    desk = client.get(reverse("returns_portal:desk")).content.decode()
+    panel = client.get(reverse("returns_portal:customer-returns", args=[shopper.pk])).content.decode()
+
+    # then the amount is in złoty on both, never in euros
+    for page in (desk, panel):
+        assert "129" in page and "zł" in page and "€" not in page
