@@ -26,6 +26,9 @@ class ReturnWindowInline(admin.TabularInline):
         return len(channels_without_window(obj))
 
 
+AMOUNTS = ["mail_return_fee", "offer_minimum_spend", "receiptless_max_amount", "approval_over"]
+
+
 def channels_without_window(policy: ReturnPolicy | None) -> list[str]:
     have = set(policy.windows.values_list("channel", flat=True)) if policy is not None and policy.pk else set()
     return [channel for channel in Channel.values if channel not in have]
@@ -74,6 +77,16 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("windows")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None:  # its amounts are in its market's currency (a new policy's: the market chosen)
+            for name in AMOUNTS:
+                field = form.base_fields.get(name)  # absent where the user only reads the policy
+                if field is None:
+                    continue
+                field.help_text = f"{field.help_text} In {obj.market.currency} ({obj.market.name})."
+        return form
 
     @admin.display(description="manager approval over", ordering="approval_over")
     def approval_limit(self, obj: ReturnPolicy) -> str:

@@ -403,3 +403,32 @@ def test_the_desk_and_the_shoppers_panel_list_a_polish_return_in_zloty(
     # then the amount is in złoty on both, never in euros
     for page in (desk, panel):
         assert "129" in page and "zł" in page and "€" not in page
+
+
+def test_a_policys_amounts_are_labelled_with_its_markets_currency_in_the_admin(admin_client, polish_policy):
+    page = admin_client.get(f"/admin/returns/returnpolicy/{polish_policy.pk}/change/").content.decode()
+    assert page.count("In PLN (Polska).") == 4
+
+
+def test_a_market_in_the_home_currency_without_a_policy_takes_the_home_one_as_it_is(policy):
+    # given a second euro market with no policy of its own
+    austria = MarketFactory(code="at", name="Österreich", countries=["AT"], currency="EUR", default_language="it")
+
+    # when it is judged
+    rules = rules_for_market(austria)
+
+    # then by the home policy's numbers, no rate needed, and it says whose policy it is
+    assert (rules.currency, rules.approval_over, rules.mail_return_fee) == ("EUR", ZL("250.00"), ZL("3.95"))
+    assert rules.note.startswith("Österreich has no return policy of its own")
+
+
+def test_an_order_keeps_its_market_when_its_store_moves_to_another(
+    poland, warsaw, warsaw_associate, shopper, shirt, store
+):
+    # given a złoty web order collected in Warsaw, then Warsaw's store moved into the home market (euros)
+    order = bought_at(warsaw, warsaw_associate, shopper, [("SHIRT-M", 1)], channel="web")
+    warsaw.market = store.market
+    warsaw.save(update_fields=["market"])
+
+    # then the order was still sold in Poland: the market that sells in its currency on its channel
+    assert order_market(Order.objects.get(pk=order.pk)) == poland
