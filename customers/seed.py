@@ -38,6 +38,7 @@ from inventory.seed import local_price
 from retail.bulk import copy_models
 from retail.domain.channel import Channel
 from retail.domain.money import money
+from retail.markets import home_currency
 from retail.models import Store, StoreMembership, User
 from retail.seed import demo_password_hash
 from retail.seeding import SeedContext, seed_step
@@ -193,6 +194,7 @@ def seed_customers(ctx: SeedContext) -> None:
     if Customer.objects.filter(is_anonymous=False).exists():
         ctx.log("  customers already present; left as they are")
         return
+    catalog_currency = home_currency()  # the demo catalog's prices (inventory.seed.local_price)
     stores = [s for s in (ctx.made.get("stores") or Store.objects.active()) if s.kind == Store.Kind.STORE]
     variants = [v for v in ctx.made.get("variants") or [] if v.is_active]
     if not variants:
@@ -414,7 +416,7 @@ def seed_customers(ctx: SeedContext) -> None:
             lines = []
             for cat in cats:
                 for v in rng.sample(by_category[cat], k=min(len(by_category[cat]), rng.randint(1, 2))):
-                    price = local_price(v, market.currency)
+                    price = local_price(v, market.currency, home=catalog_currency)
                     lines.append({"sku": v.sku, "qty": 1, "amount": str(price), "category": slugs[cat], "size": v.size})
             if not lines:
                 continue

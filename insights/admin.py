@@ -11,6 +11,7 @@ from insights.figures import FIGURES, SECTIONS
 from insights.models import Report
 from insights.pages import read_request, section_context
 from insights.portal.views import csv_response
+from retail.markets import market_currency
 from retail.models import Store
 from retail.replica import read_report
 
@@ -47,7 +48,7 @@ class ReportAdmin(admin.ModelAdmin):
                 "period": period,
                 "sections": SECTIONS,
                 "csv_url_name": "admin:insights_report_csv",
-                "currency": settings.CURRENCY,
+                "currency": market_currency(),
                 "time_zone": settings.TIME_ZONE,
                 "scope_label": "All stores" if period.store_ids is None else f"{len(period.store_ids)} store(s)",
                 "figures_source": source,

@@ -6,13 +6,13 @@ Shared by the managers' portal page and the head-office admin page.
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from insights import charts, currencies, selectors
 from insights.figures import FIGURES, SECTION_NAMES
 from insights.filters import Period, PeriodForm, default_period
 from retail.domain.money import money
+from retail.markets import market_currency
 
 TOP = 12
 OUTCOMES = [("Collected", "#1e7d3a"), ("Expired", "#b3261e"), ("Cancelled", "#b8c2cc"), ("Open", "#1d5fa8")]
@@ -300,8 +300,8 @@ def giftcards(period: Period) -> dict:
     by_currency: dict[str, list[dict]] = {}
     for r in rows:
         by_currency.setdefault(r["currency"], []).append(r)
-    if not by_currency:  # no card in the period: the deployment's currency, its figures empty
-        by_currency[settings.CURRENCY] = []
+    if not by_currency:  # no card in the period: the home market's currency, its figures empty
+        by_currency[market_currency()] = []
     # What is owed now, converted at today's rates (a liability is measured now, not at the period's end).
     rates = currencies.converter(period, set(by_currency), day=currencies.today())
     owed = currencies.by_currency(rows, ("issued", "outstanding", "breakage"), rates, count="cards")

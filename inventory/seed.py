@@ -23,6 +23,7 @@ from inventory.models import (
     VariantPrice,
 )
 from retail.bulk import copy_models
+from retail.markets import home_currency
 from retail.models import Market, Store, TaxClass
 from retail.seeding import SeedContext, seed_step
 
@@ -308,10 +309,11 @@ def _seed_translations(categories: dict, products: list[Product], named: list[tu
 DEMO_RATES = {"PLN": Decimal("4.30"), "GBP": Decimal("0.86")}
 
 
-def local_price(variant: Variant, currency: str) -> Decimal:
-    """What `variant` costs on the demo's list in `currency` (the catalog's own price in its currency)."""
+def local_price(variant: Variant, currency: str, *, home: str) -> Decimal:
+    """What `variant` costs on the demo's list in `currency` (the catalog's own price in its currency,
+    `home`: the home market's, retail.markets.home_currency, read once by the caller)."""
     rate = DEMO_RATES.get(currency)
-    if rate is None or currency == settings.CURRENCY:
+    if rate is None or currency == home:
         return variant.price
     return max(Decimal("0.99"), (variant.price * rate).to_integral_value() - Decimal("0.01"))
 
@@ -321,12 +323,13 @@ def _seed_market_prices(variants: list[Variant]) -> int:
     variant on it since two years ago (so the seeded history was sold at these prices)."""
     since = timezone.now() - timedelta(days=800)
     rows = []
-    for market in Market.objects.exclude(currency=settings.CURRENCY).order_by("code"):
+    home = home_currency()
+    for market in Market.objects.exclude(currency=home).order_by("code"):
         if market.currency not in DEMO_RATES:
             continue
         price_list = list_for_market(market=market)
-        rows += [VariantPrice(price_list=price_list, variant=v, price=local_price(v, market.currency), valid_from=since)
-                 for v in variants]  # fmt: skip
+        rows += [VariantPrice(price_list=price_list, variant=v, price=local_price(v, market.currency, home=home),
+                              valid_from=since) for v in variants]  # fmt: skip
     VariantPrice.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
 

@@ -39,6 +39,7 @@ from orders.services.shipping import save_carrier, save_shipping_bands, save_shi
 from retail.bulk import copy_models
 from retail.domain.channel import Channel
 from retail.domain.money import minor_unit, money
+from retail.markets import home_currency
 from retail.models import Market, Store, StoreMembership
 from retail.seeding import SeedContext, seed_step
 
@@ -172,12 +173,13 @@ def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
     catalogue = list(variants.values()) or list(
         Variant.objects.filter(is_active=True).select_related("product__category")[:500]
     )
+    home = home_currency()
     for store in [s for s in stores if s.kind == Store.Kind.STORE]:
         currency = store.market.currency
         for n in range(ctx.count(120)):
             when = now - timedelta(days=rng.randint(1, 730), minutes=rng.randint(0, 600))
             picked = rng.sample(catalogue, k=min(len(catalogue), rng.randint(1, 3)))
-            lines = [(v, 1, money(local_price(v, currency))) for v in picked]
+            lines = [(v, 1, money(local_price(v, currency, home=home))) for v in picked]
             number = f"{store.code}-R{n + 1:06d}"
             plans.append((number, None, "store", Fulfillment.Kind.CARRY_OUT, store, when, lines, currency))
 

@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import Count, F, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.expressions import RawSQL
@@ -22,6 +21,7 @@ from retail.domain.channel import channel_choices
 from retail.domain.codes import read_code
 from retail.domain.money import format_money, money
 from retail.errors import RetailCode
+from retail.markets import market_currency
 from retail.models import Store, User
 from retail.models.stores import zone_named
 from retail.selectors import stores_for_user
@@ -86,7 +86,7 @@ def cart_view(cart: Cart | None, *, store: Store | None = None) -> dict:
         "sent_by": cart.built_by.get_full_name() if cart.built_by_id else None,
         "sent_at": cart.sent_at,
     }
-    head["currency"] = cart.currency or settings.CURRENCY
+    head["currency"] = market_currency(currency=cart.currency)
     return _cart_dict(head, list(_cart_lines(store, price=_cart_price(cart)).filter(cart=cart)), store)
 
 
@@ -111,7 +111,7 @@ def customer_cart_panel(customer: Customer) -> dict:
     first = lines[0]
     head = {
         "token": None,  # the shopper's own cart: no anonymous token to show
-        "currency": first["cart_currency"] or settings.CURRENCY,
+        "currency": market_currency(currency=first["cart_currency"]),
         "status": first["cart_status"],
         "updated_at": first["cart_updated_at"],
         "channel": first["cart_channel"],

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.middleware.csrf import get_token
@@ -14,7 +13,7 @@ def portal(request):
     """Store switcher and shell data for portal pages (lazy: costs nothing where unused)."""
     store = getattr(request, "store", None)
     if store is None or not request.user.is_authenticated:
-        return {"currency": settings.CURRENCY}
+        return {}
 
     def my_stores():
 
@@ -22,7 +21,8 @@ def portal(request):
         return mine if mine is not None else list(stores_for_user(request.user).only("id", "code", "name"))
 
     return {
-        "currency": settings.CURRENCY,
+        # the footer's: what this store sells in (its market's; read with the store, retail.portal.access)
+        "currency": SimpleLazyObject(lambda: store.market.currency),
         "csrf_token": SimpleLazyObject(lambda: request_csrf_token(request)),
         "current_store": store,
         "my_stores": my_stores,

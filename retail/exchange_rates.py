@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 
 from retail.domain.money import Money, money
 from retail.errors import RetailCode, RetailError
+from retail.markets import home_currency
 from retail.models import ExchangeRate, Market, User
 from retail.models.markets import home_market_id
 from retail.services import record_audit_event
@@ -71,11 +72,8 @@ class Conversion:
 
 
 def reporting_currency(*, using: str = DEFAULT_DB_ALIAS) -> str:
-    """The home market's currency: what head office's reports convert into. One query."""
-    found = Market.objects.using(using).filter(is_home=True).values_list("currency", flat=True).first()
-    if found is None:  # a fresh database: the home market is made from settings
-        found = Market.objects.using(DEFAULT_DB_ALIAS).get(pk=home_market_id()).currency
-    return found
+    """The home market's currency (retail.markets.home_currency): what head office's reports convert into. One query."""
+    return home_currency(using=using)
 
 
 def rates_on(

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import FilteredRelation, Q
 
 from retail.models import Market, Store, TaxClass, TaxRate, User
@@ -37,6 +37,31 @@ def save_market(*, market: Market, actor: User | None, changed: list[str] | None
 
 def home_market() -> Market:
     return Market.objects.get(pk=home_market_id())
+
+
+def home_currency(*, using: str = DEFAULT_DB_ALIAS) -> str:
+    """The home market's currency: head office's reporting currency, and every fallback's. One query
+    (the home market is made from settings on a fresh database, on the primary)."""
+    found = Market.objects.using(using).filter(is_home=True).values_list("currency", flat=True).first()
+    if found is None:
+        found = Market.objects.using(DEFAULT_DB_ALIAS).get(pk=home_market_id()).currency
+    return found
+
+
+def market_currency(*, currency: str | None = "", store: Store | None = None, market: Market | None = None) -> str:
+    """The one rule for the currency of a sale, a balance or a figure that does not say its own: `currency`
+    when given, else the market's (`market`, or the store's market), else the home market's.
+
+    Reads nothing when the currency is given (or the market is at hand), one query for the home market's;
+    a store's market is read with the store if the caller selected it (`select_related("market")`)."""
+    code = (currency or "").strip().upper()
+    if code:
+        return code
+    if market is None and store is not None:
+        market = store.market
+    if market is not None:
+        return market.currency
+    return home_currency()
 
 
 def market_for_sale(*, store: Store | None = None, channel: str = "", country: str = "") -> Market:

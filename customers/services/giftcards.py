@@ -36,6 +36,7 @@ from customers.services._common import post_money_entry
 from retail.domain.channel import Channel
 from retail.domain.money import money
 from retail.errors import RetailCode
+from retail.markets import market_currency
 from retail.models import Market, Store, User
 from retail.selectors import store_language
 from retail.services import enqueue_outbox_message, record_audit_event
@@ -161,11 +162,11 @@ def _post(card: GiftCard, *, kind: str, amount: Decimal, reference: str, actor=N
 
 
 def _sold_currency(currency: str | None) -> str:
-    """A card is loaded in a currency the chain sells in (the deployment's or a market's): a card in
+    """A card is loaded in a currency the chain sells in (a market's; the home market's when not said): a card in
     any other could never be spent, yet would count as owed."""
-    currency = (currency or settings.CURRENCY).strip().upper()
-    if currency != settings.CURRENCY and not Market.objects.filter(currency=currency).exists():
-        sold = sorted({settings.CURRENCY, *Market.objects.values_list("currency", flat=True)})
+    currency = market_currency(currency=currency)
+    if not Market.objects.filter(currency=currency).exists():
+        sold = sorted(set(Market.objects.values_list("currency", flat=True)))
         currencies = ", ".join(sold)
         raise CustomerError(
             _("Gift cards are loaded in %(currencies)s, not %(currency)s.")

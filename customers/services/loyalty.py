@@ -7,7 +7,6 @@ the same transaction; the balance column is CHECKed non-negative in the database
 from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -32,6 +31,7 @@ from customers.models import (
 from customers.services._common import post_money_entry, update_rows
 from retail.domain.money import money
 from retail.errors import RetailCode
+from retail.markets import market_currency
 from retail.models import Store, User
 from retail.services import record_audit_event
 
@@ -317,7 +317,7 @@ def _post_credit(account, *, kind, amount, reference, actor=None, store=None) ->
 def _credit_currency(account: StoreCreditAccount, currency: str | None, *, issuing: bool) -> None:
     """Store credit is held in one currency: an empty account takes the currency of a credit; a
     balance in one currency is never spent on, or topped up by, a sale in another."""
-    currency = (currency or settings.CURRENCY).strip().upper()
+    currency = market_currency(currency=currency)
     if account.currency == currency:
         return
     if issuing and (not account.currency or account.balance == 0):

@@ -5,7 +5,6 @@ Service messages about the shopper's own return, sent by orders.notifications.se
 the order's), whatever the marketing consents say.
 """
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +13,7 @@ from customers.selectors import shopper_language
 from orders.notifications import OutgoingMessage, send_service_message, shopper_contacts
 from orders.returns.models import ReturnRequest
 from orders.returns.services.notify import NOTIFY_TOPIC
+from retail.markets import market_currency
 from retail.outbox import outbox_handler
 
 SUBJECTS = {
@@ -31,7 +31,7 @@ def return_context(*, request: ReturnRequest, kind: str) -> dict:
         "kind": kind,
         "lines": list(request.lines.all()),
         "name": (customer.first_name if customer else "") or (order.contact_name if order else ""),
-        "currency": settings.CURRENCY,
+        "currency": market_currency(currency=request.currency, store=request.store),
     }
 
 

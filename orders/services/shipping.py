@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
@@ -39,6 +38,7 @@ from orders.shipping import (
 )
 from retail.domain.channel import Channel
 from retail.domain.money import Money
+from retail.markets import market_currency
 from retail.models import User
 from retail.models.markets import COUNTRY_CODES
 from retail.services import record_audit_event
@@ -215,7 +215,7 @@ def cart_shipping(*, cart: Cart | None, country: str, currency: str = "") -> Car
     or missing cart lists nothing. `currency`: the orders' (default), the one checkout charges in.
     Three queries whatever the cart: its lines, the methods, their bands."""
     country = normalise_country(country)
-    currency = currency or (cart.currency if cart is not None and cart.currency else settings.CURRENCY)
+    currency = market_currency(currency=currency or (cart.currency if cart is not None else ""))
     rows = cart.lines.select_related("variant__product").order_by("pk") if cart is not None else []
     if cart is not None and cart.market_id:  # the price now in the cart's market, in the same read
         rows = rows.annotate(now=price_expression(market_id=cart.market_id, currency=cart.currency, variant="variant"))

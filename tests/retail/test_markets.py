@@ -249,3 +249,35 @@ def test_the_migration_puts_every_store_into_a_home_market_in_settings_currency(
     (market,) = markets
     assert (market.is_home, market.currency, market.countries) == (True, "EUR", ["GB", "IE"])
     assert set(Store.objects.values_list("market", flat=True)) == {market.pk}
+
+
+# --- which currency, when a row does not say (retail.markets.market_currency) ---------------------
+
+
+def test_a_currency_not_said_is_the_markets_else_the_home_markets(django_assert_num_queries):
+    from retail.markets import home_currency, market_currency
+
+    # given the home market in euros and a Polish store
+    warsaw = Store.objects.select_related("market").get(pk=StoreFactory(code="WAW-01", market=poland()).pk)
+    home = home_market()
+    # then a currency given is kept (written in capitals) without a read
+    with django_assert_num_queries(0):
+        assert market_currency(currency=" pln ") == "PLN"
+        assert market_currency(store=warsaw) == "PLN"
+        assert market_currency(market=home) == home.currency
+    # and nothing said is the home market's, in one read
+    with django_assert_num_queries(1):
+        assert market_currency() == home.currency
+    assert home_currency() == home.currency
+
+
+def test_the_portal_footer_says_the_stores_currency(client, store):
+    from tests.factories import MembershipFactory
+
+    # given an associate of a store in the Polish market
+    Store.objects.filter(pk=store.pk).update(market=poland())
+    client.force_login(MembershipFactory(store=store).user)
+    # when
+    page = client.get("/portal/").content.decode()
+    # then the footer says złoty, not the deployment's setting
+    assert '<footer class="footer">Omnistore · PLN</footer>' in page
