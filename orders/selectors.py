@@ -482,6 +482,7 @@ def customer_orders_panel(*, customer_id: int, limit: int = 10) -> dict:
             "placed_at",
             "channel",
             "total",
+            "currency",
             "item_rows",
             store_code=F("store__code"),
             store_zone=F("store__time_zone"),

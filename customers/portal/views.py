@@ -186,6 +186,8 @@ def detail(request, customer_id: int):
         "customer": customer,
         "account": account,
         "credit_balance": credit.balance if credit else 0,
+        # In the currency it was issued in; none yet: the one this store would issue it in.
+        "credit_currency": (credit.currency if credit else "") or request.store.market.currency,
         "consents": consent_map(customer),
         "phone_display": format_phone(customer.phone),
         "lookalike_of": lookalike_domain(customer.email),

@@ -69,7 +69,7 @@ def test_order_messages(pseudo_locale, kind, full):  # noqa: F811
 def return_context(kind: str, *, full: bool) -> dict:
     request = SimpleNamespace(
         rma_number="RMA-1001", store=SimpleNamespace(name="Covent Garden") if full else None,
-        refund_total=Decimal("30.00"), refund_method="store_credit" if full else "original",
+        refund_total=Decimal("30.00"), currency="EUR", refund_method="store_credit" if full else "original",
         fees_total=Decimal("2.00") if full else 0, clawback_total=Decimal("5.00") if full else 0,
         points_reversed=30 if full else 0, exchange_order=SimpleNamespace(number="X-2001"),
         exchange_charged=Decimal("10.00") if full else 0, refunded_to_tenders=Decimal("4.00") if full else 0,
