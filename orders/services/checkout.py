@@ -24,6 +24,7 @@ from customers.errors import CustomerError
 from customers.models import Customer, Interaction
 from customers.services.linking import create_guest_profile
 from customers.services.profiles import resolve_customer, set_consent
+from inventory.catalog_texts import attach_texts, reading_order
 from inventory.errors import InventoryCode, InventoryError
 from inventory.market_prices import market_prices
 from inventory.models import Variant
@@ -518,6 +519,23 @@ def compute_tax(
     return quote_tax_for(request)
 
 
+def sale_languages(*, customer: Customer | None, market: Market) -> tuple[str, ...]:
+    """The languages a sale's lines are named in, best first: the shopper's, else the market's (the
+    language of the shopper's messages, customers.selectors.shopper_language), then the market's."""
+    chosen = customer.language if customer is not None and customer.language else market.default_language
+    return reading_order(chosen, market.default_language)
+
+
+def name_in_language(variants, *, languages: tuple[str, ...]) -> None:
+    """Sets their products' texts in `languages` (`Product.display_name`): one query for any number of
+    lines, none for a reader of the catalog's own language.
+
+    An order line keeps the name it was sold under (OrderLine.name), so it is written in the order's
+    language when the catalog has that text: the API's order, receipts, returns and messages then read
+    the line as the shopper bought it, and a later rename or translation never rewrites a sale."""
+    attach_texts(list({v.product_id: v.product for v in variants}.values()), languages)
+
+
 def record_lines(
     *,
     order: Order,
@@ -535,7 +553,7 @@ def record_lines(
             line_number=number,
             variant=line.variant,
             sku=line.variant.sku,
-            name=line.variant.product.name[:200],
+            name=line.variant.product.display_name[:200],  # in the order's language (name_in_language)
             size=line.variant.size,
             colour=line.variant.colour,
             category=line.variant.product.category.name[:80] if line.variant.product.category_id else "",
@@ -681,6 +699,7 @@ def place_order(
             extra={"currencies": sorted({cart.currency, market.currency})},
         )
     lines = price_lines(plan, variants, market=market)
+    name_in_language(variants.values(), languages=sale_languages(customer=shopper.customer, market=market))
     subtotal = sum((line.gross for line in lines), ZERO)
     order = _new_order(
         channel=channel, shopper=shopper, store=store or plan[0].location, currency=market.currency,

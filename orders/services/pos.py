@@ -5,6 +5,7 @@ receipt, and a replay gets the first order back. Everything is checked before an
 written; problems are reported per line and per tender in `fields`.
 """
 
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -26,6 +27,7 @@ from customers.services.loyalty import (
 from customers.services.profiles import known_customers_for, resolve_customer
 from customers.services.timeline import Purchase, record_purchases
 from customers.services.wallet import customer_for_pay_code, use_pay_code
+from inventory.catalog_texts import attach_texts
 from inventory.errors import InventoryError
 from inventory.ledger import lock_levels
 from inventory.market_prices import MarketPricing, market_prices
@@ -36,6 +38,7 @@ from orders.events import record_pos_orders
 from orders.models import Fulfillment, Order, OrderLine, Payment, StatusChange
 from orders.numbers import new_order_number
 from orders.services.assisted import settle_at_till
+from orders.services.checkout import sale_languages
 from orders.services.discounts import redeem_discounts
 from orders.services.payments import GIFT_CARD_PROVIDER, POS_PROVIDER
 from orders.services.taxes import quote_tax_for
@@ -236,6 +239,22 @@ class _Pending:
     tax: TaxQuote | None = None  # for a sale that redeems an offer or points, once they are (_redeem)
 
 
+def _line_names(pending: list[_Pending], *, market) -> dict[int, dict[int, str]]:
+    """Each sale's product names in its language (the shopper's, else the store's market's), as online
+    checkout names its lines (checkout.name_in_language): one query per language among the batch's
+    shoppers, none for the catalog's own."""
+    by_languages: dict[tuple, list[_Pending]] = {}
+    for p in pending:
+        by_languages.setdefault(sale_languages(customer=p.customer, market=market), []).append(p)
+    names = {}
+    for languages, sales in by_languages.items():
+        products = {v.product_id: copy(v.product) for p in sales for v, *_ in p.lines}  # texts apart per language
+        attach_texts(list(products.values()), languages)
+        for p in sales:
+            names[p.index] = {pk: product.display_name for pk, product in products.items()}
+    return names
+
+
 def _identity(sale: PosSale) -> dict:
     if not sale.customer:
         return {}
@@ -404,8 +423,10 @@ def _store(*, device: PosDevice, pending: list[_Pending], results: list) -> None
                     status=Fulfillment.Status.COLLECTED, created_at=p.order.placed_at, closed_at=p.order.placed_at)
         for p in done
     )  # fmt: skip
+    names = _line_names(done, market=store.market)
     rows = OrderLine.objects.bulk_create(
-        OrderLine(order=p.order, fulfillment=f, line_number=i + 1, variant=v, sku=v.sku, name=v.product.name[:200],
+        OrderLine(order=p.order, fulfillment=f, line_number=i + 1, variant=v, sku=v.sku,
+                  name=names[p.index][v.product_id][:200],
                   size=v.size, colour=v.colour, category=v.product.category.name[:80], quantity=q, unit_price=u,
                   discount=d, total=tax.gross.amount if tax else p.gross[i] - d, picked_quantity=q,
                   net=tax.net.amount if tax else None, tax_rate=tax.rate if tax else None,
