@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from insights.figures import FIGURES, SECTIONS
 from insights.models import Report
@@ -42,7 +44,7 @@ class ReportAdmin(admin.ModelAdmin):
         def figures(source) -> dict:
             return {
                 **self.admin_site.each_context(request),
-                "title": f"Channel insights · {dict(SECTIONS)[section]}",
+                "title": _("Channel insights · %(section)s") % {"section": dict(SECTIONS)[section]},
                 "opts": self.model._meta,
                 "form": form,
                 "period": period,
@@ -50,7 +52,10 @@ class ReportAdmin(admin.ModelAdmin):
                 "csv_url_name": "admin:insights_report_csv",
                 "currency": market_currency(),
                 "time_zone": settings.TIME_ZONE,
-                "scope_label": "All stores" if period.store_ids is None else f"{len(period.store_ids)} store(s)",
+                "scope_label": _("All stores")
+                if period.store_ids is None
+                else ngettext("%(count)s store", "%(count)s stores", len(period.store_ids))
+                % {"count": len(period.store_ids)},
                 "figures_source": source,
                 **section_context(section, period),
             }
@@ -62,6 +67,6 @@ class ReportAdmin(admin.ModelAdmin):
         self._check(request)
         chosen = FIGURES.get(figure)
         if chosen is None:
-            raise Http404("No such figure.")
+            raise Http404(_("No such figure."))
         _form, period, _section = read_request(request, stores=Store.objects.active())
         return csv_response(chosen, period, user=request.user)

@@ -10,6 +10,7 @@ from itertools import count
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from retail.domain.channel import Channel
 from retail.domain.money import money
@@ -83,7 +84,8 @@ def _text(x, y, text, *, anchor="start", size=12, fill=MUTED, weight="normal") -
     )
 
 
-def empty_chart(title: str, message: str = "No data in this period.") -> SafeString:
+def empty_chart(title: str, message: str | None = None) -> SafeString:
+    message = message or gettext("No data in this period.")
     return _svg(HALF, 80, title, message, [_text(HALF / 2, 45, message, anchor="middle", size=14)])
 
 
@@ -156,8 +158,13 @@ def stacked_columns(
         body.append(f'<rect x="{legend_x}" y="6" width="12" height="12" rx="2" fill="{colour}"/>')
         body.append(_text(legend_x + 17, 16, name, fill=INK, size=13))
         legend_x += 34 + 8 * len(name)
-    summary = "; ".join(f"{name}: {_short(sum(_num(v) for v in values))}{unit} in total" for name, values in series)
-    return _svg(width, height, title, f"{x_labels[0]} to {x_labels[-1]}. {summary}", body)
+    summary = "; ".join(
+        gettext("%(name)s: %(total)s in total")
+        % {"name": name, "total": f"{_short(sum(_num(v) for v in values))}{unit}"}
+        for name, values in series
+    )
+    span = gettext("%(first)s to %(last)s.") % {"first": x_labels[0], "last": x_labels[-1]}
+    return _svg(width, height, title, f"{span} {summary}", body)
 
 
 def stacked_bars(

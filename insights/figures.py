@@ -8,6 +8,8 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from insights import selectors
 from insights.currencies import converted_csv_rows
 from insights.filters import Period
@@ -18,20 +20,20 @@ from retail.spreadsheets import csv_writer
 class Figure:
     slug: str
     section: str
-    title: str
+    title: str  # lazy: the reader's language
     rows: Callable[[Period], list[dict]]
     columns: tuple[str, ...]
 
 
 SECTIONS = [
-    ("sales", "Sales"),
-    ("customers", "Customers"),
-    ("pickups", "Click-and-collect"),
-    ("returns", "Returns"),
-    ("inventory", "Inventory"),
-    ("rfm", "RFM & lifetime value"),
-    ("giftcards", "Gift cards"),
-    ("tax", "Tax"),
+    ("sales", _("Sales")),
+    ("customers", _("Customers")),
+    ("pickups", _("Click-and-collect")),
+    ("returns", _("Returns")),
+    ("inventory", _("Inventory")),
+    ("rfm", _("RFM & lifetime value")),
+    ("giftcards", _("Gift cards")),
+    ("tax", _("Tax")),
 ]
 SECTION_NAMES = dict(SECTIONS)
 
@@ -51,21 +53,21 @@ FIGURES: dict[str, Figure] = {
         Figure(
             "sales-by-channel",
             "sales",
-            "Net sales by channel over time",
+            _("Net sales by channel over time"),
             converted_csv_rows(lambda p: selectors.sales_series(p, by="channel"), ("net",)),
             ("period", "channel", *_SALES, *_CONVERTED),
         ),
         Figure(
             "sales-by-store",
             "sales",
-            "Net sales by store over time",
+            _("Net sales by store over time"),
             converted_csv_rows(lambda p: selectors.sales_series(p, by="store"), ("net",)),
             ("period", "store", *_SALES, *_CONVERTED),
         ),
         Figure(
             "sales-by-seller",
             "sales",
-            "Assisted sales by seller (commission report)",
+            _("Assisted sales by seller (commission report)"),
             converted_csv_rows(selectors.sales_by_seller, ("sold_total", "paid_total")),
             (
                 "seller",
@@ -87,7 +89,7 @@ FIGURES: dict[str, Figure] = {
         Figure(
             "channel-customers",
             "customers",
-            "Single- vs multichannel customers",
+            _("Single- vs multichannel customers"),
             _channel_customer_rows,
             (
                 "group",
@@ -104,7 +106,7 @@ FIGURES: dict[str, Figure] = {
         Figure(
             "pickups",
             "pickups",
-            "Click-and-collect by store",
+            _("Click-and-collect by store"),
             selectors.bopis_by_store,
             (
                 "store",
@@ -126,7 +128,7 @@ FIGURES: dict[str, Figure] = {
         Figure(
             "return-reasons",
             "returns",
-            "Returns by reason",
+            _("Returns by reason"),
             converted_csv_rows(selectors.returns_by_reason, ("amount",)),
             (
                 "reason",
@@ -145,21 +147,21 @@ FIGURES: dict[str, Figure] = {
         Figure(
             "return-channels",
             "returns",
-            "Channel bought vs channel returned",
+            _("Channel bought vs channel returned"),
             converted_csv_rows(lambda p: selectors.returns_channel_matrix(p)["rows"], ("refunds",)),
             ("bought", "returned", "currency", "returns", "refunds", *_CONVERTED[:3], "refunds_converted"),
         ),
         Figure(
             "refund-methods",
             "returns",
-            "Refund method",
+            _("Refund method"),
             converted_csv_rows(selectors.refund_methods, ("amount",)),
             ("method", "label", "currency", "returns", "share", "amount", *_CONVERTED[:3], "amount_converted"),
         ),
         Figure(
             "stock",
             "inventory",
-            "Stockouts and sell-through by location",
+            _("Stockouts and sell-through by location"),
             selectors.stock_by_store,
             (
                 "store",
@@ -176,14 +178,14 @@ FIGURES: dict[str, Figure] = {
         Figure(
             "transfers",
             "inventory",
-            "Transfer lead time by destination",
+            _("Transfer lead time by destination"),
             selectors.transfer_lead_times,
             ("store", "store_name", "transfers", "avg_hours_lead", "median_hours_lead", "avg_hours_to_ship"),
         ),
         Figure(
             "rfm",
             "rfm",
-            "RFM segments and lifetime value",
+            _("RFM segments and lifetime value"),
             selectors.rfm_segments,
             (
                 "segment",
@@ -201,7 +203,7 @@ FIGURES: dict[str, Figure] = {
         Figure(
             "gift-card-liabilities",
             "giftcards",
-            "Gift card liabilities by currency, issue month and channel",
+            _("Gift card liabilities by currency, issue month and channel"),
             selectors.gift_card_liabilities,
             (
                 "currency",
@@ -221,7 +223,7 @@ FIGURES: dict[str, Figure] = {
         Figure(
             "tax-by-market",
             "tax",
-            "Tax per market and rate",
+            _("Tax per market and rate"),
             selectors.tax_by_market,
             (
                 "market",

@@ -10,6 +10,7 @@ from django.db.models import Case, CharField, DateField, DateTimeField, F, Func,
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from retail.models import Store
 from retail.selectors import store_zones
@@ -140,7 +141,7 @@ class PeriodForm(forms.Form):
     store = forms.ModelMultipleChoiceField(
         queryset=Store.objects.none(),
         required=False,
-        help_text="None chosen: every store.",
+        help_text=gettext_lazy("None chosen: every store."),
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
 

@@ -6,7 +6,9 @@ Shared by the managers' portal page and the head-office admin page.
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from insights import charts, currencies, selectors
 from insights.figures import FIGURES, SECTION_NAMES
@@ -15,7 +17,14 @@ from retail.domain.money import money
 from retail.markets import market_currency
 
 TOP = 12
-OUTCOMES = [("Collected", "#1e7d3a"), ("Expired", "#b3261e"), ("Cancelled", "#b8c2cc"), ("Open", "#1d5fa8")]
+# The chart titles' "per day" (a period's grain, insights.filters.Period.grain).
+GRAINS = {"day": gettext_lazy("day"), "week": gettext_lazy("week"), "month": gettext_lazy("month")}
+OUTCOMES = [
+    (gettext_lazy("Collected"), "#1e7d3a"),
+    (gettext_lazy("Expired"), "#b3261e"),
+    (gettext_lazy("Cancelled"), "#b8c2cc"),
+    (gettext_lazy("Open"), "#1d5fa8"),
+]
 
 
 def buckets(period: Period, grain: str) -> list[date]:
@@ -37,9 +46,8 @@ def buckets(period: Period, grain: str) -> list[date]:
 
 
 def bucket_label(value: date, grain: str) -> str:
-    if grain == "month":
-        return value.strftime("%b %Y")
-    return value.strftime("%-d %b")
+    """The bucket in the reader's language ("Dec 2026", "7 Dec"; month names from Django's catalogs)."""
+    return date_format(value, "M Y" if grain == "month" else "j M")
 
 
 def _series(rows: list[dict], by: str, keys: list[date], field: str = "net") -> list[tuple[str, list[float]]]:
@@ -111,7 +119,6 @@ def sales(period: Period) -> dict:
     by_channel_converted = _summed_converted(channel_totals, "channel")
     by_store_converted = _summed_converted(store_totals, "store")[:TOP]
     reporting = rates.reporting
-    in_currency = f" in {reporting}" if summed["several"] else ""
     return {
         "grain": grain,
         "as_of": as_of,
@@ -130,16 +137,30 @@ def sales(period: Period) -> dict:
         "chart_trend": charts.stacked_columns(
             labels,
             _series(by_channel, "channel", keys, "net_converted"),
-            title=f"Net sales{in_currency} by channel per {grain}",
+            title=(
+                _("Net sales in %(currency)s by channel per %(grain)s")
+                if summed["several"]
+                else _("Net sales by channel per %(grain)s")
+            )
+            % {"currency": reporting, "grain": GRAINS[grain]},
         ),
         "chart_channels": charts.bar_chart(
             [(channel_names.get(name, name), net) for name, net in by_channel_converted],
-            title=f"Net sales{in_currency} by channel",
+            title=_("Net sales in %(currency)s by channel") % {"currency": reporting}
+            if summed["several"]
+            else _("Net sales by channel"),
             colours=[charts.colour_for(name, i) for i, (name, _) in enumerate(by_channel_converted)],
             value_format=charts.money_label,
         ),
         "chart_stores": charts.bar_chart(
-            by_store_converted, title=f"Net sales{in_currency}, top {TOP} stores", value_format=charts.money_label
+            by_store_converted,
+            title=(
+                _("Net sales in %(currency)s, top %(top)s stores")
+                if summed["several"]
+                else _("Net sales, top %(top)s stores")
+            )
+            % {"currency": reporting, "top": TOP},
+            value_format=charts.money_label,
         ),
     }
 
@@ -160,9 +181,9 @@ def customers(period: Period) -> dict:
             value_format=charts.money_label,
         ),
         "chart_share": charts.stacked_bars(
-            [("Customers", [g["customers"] for g in data["by_channel_count"]])],
+            [(_("Customers"), [g["customers"] for g in data["by_channel_count"]])],
             [(g["group"], charts.PALETTE[i]) for i, g in enumerate(data["by_channel_count"])],
-            title="Customers by number of channels used",
+            title=_("Customers by number of channels used"),
         ),
     }
 
@@ -184,11 +205,11 @@ def pickups(period: Period) -> dict:
         "chart_outcomes": charts.stacked_bars(
             [(r["store"], [r["collected"], r["expired"], r["cancelled"], r["open"]]) for r in busiest],
             OUTCOMES,
-            title="Pick-up outcomes by store",
+            title=_("Pick-up outcomes by store"),
         ),
         "chart_ready": charts.bar_chart(
             [(r["store"], r["avg_hours_to_ready"]) for r in busiest if r["avg_hours_to_ready"] is not None],
-            title="Average hours from order to ready",
+            title=_("Average hours from order to ready"),
             unit=" h",
             colours=["#13797f"],
         ),
@@ -254,16 +275,16 @@ def inventory(period: Period) -> dict:
         },
         "chart_stockouts": charts.bar_chart(
             [(r["store"], r["stockout_rate"]) for r in worst],
-            title="Share of SKU-locations out of stock",
+            title=_("Share of SKU-locations out of stock"),
             unit="%",
             colours=["#b3261e"],
         ),
         "chart_sell_through": charts.bar_chart(
-            [(r["store"], r["sell_through"]) for r in fastest], title="Sell-through in the period", unit="%"
+            [(r["store"], r["sell_through"]) for r in fastest], title=_("Sell-through in the period"), unit="%"
         ),
         "chart_transfers": charts.bar_chart(
             [(t["store"], t["avg_hours_lead"]) for t in transfers[:TOP]],
-            title="Average transfer lead time (hours)",
+            title=_("Average transfer lead time (hours)"),
             unit=" h",
             colours=["#7a4fa0"],
         ),
@@ -282,7 +303,7 @@ def rfm(period: Period) -> dict:
         "day": rates.day,
         **selectors.rfm_left_out(period, rates),
         "chart_customers": charts.bar_chart(
-            [(s["label"], s["customers"]) for s in segments], title="Customers per segment", colours=charts.PALETTE
+            [(s["label"], s["customers"]) for s in segments], title=_("Customers per segment"), colours=charts.PALETTE
         ),
         "chart_value": charts.bar_chart(
             [(s["label"], s["lifetime_value"]) for s in segments],
@@ -331,13 +352,13 @@ def _giftcards_block(currency: str, rows: list[dict]) -> dict:
             "breakage_share": round(100 * float(breakage) / float(issued), 1) if issued else None,
         },
         "chart_months": charts.stacked_columns(
-            [date.fromisoformat(f"{m}-01").strftime("%b %Y") for m in months],
+            [date_format(date.fromisoformat(f"{m}-01"), "M Y") for m in months],
             [(name, [float(cells.get((m, name), 0)) for m in months]) for name in by_channel],
-            title=f"Outstanding now in {currency}, by issue month and channel",
+            title=_("Outstanding now in %(currency)s, by issue month and channel") % {"currency": currency},
         ),
         "chart_channels": charts.bar_chart(
             list(by_channel.items()),
-            title=f"Outstanding now in {currency} by channel",
+            title=_("Outstanding now in %(currency)s by channel") % {"currency": currency},
             colours=charts.PALETTE,
             value_format=charts.money_label,
         ),
@@ -354,14 +375,14 @@ def tax(period: Period) -> dict:
     charts_due = [
         charts.bar_chart(
             [(f"{r['market']} {r['rate'].normalize():f}%", r["tax_due"]) for r in block],
-            title=f"Tax due per market and rate ({code})",
+            title=_("Tax due per market and rate (%(currency)s)") % {"currency": code},
             colours=charts.PALETTE,
             value_format=charts.money_label,
         )
         for code, block in sorted(by_currency.items())
     ]
     if not charts_due:
-        charts_due = [charts.empty_chart("Tax due per market and rate")]
+        charts_due = [charts.empty_chart(_("Tax due per market and rate"))]
     totals = currencies.by_currency(rows, ("net", "tax", "gross", "returned_tax", "cancelled_tax", "tax_due"), rates)
     return {"rows": rows, "totals": totals, "charts_due": charts_due}
 

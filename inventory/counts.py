@@ -14,12 +14,14 @@ the ledger and is not corrected a second time.
 """
 
 import hashlib
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from inventory.errors import InventoryCode, InventoryError
 from inventory.ledger import lock_levels
@@ -78,22 +80,59 @@ class CountReview:
 
     @property
     def reasons(self) -> list[str]:
-        """Why a manager must approve, one sentence each (empty: the associate may post)."""
+        """Why a manager must approve, one sentence each in the reader's language (empty: the associate may post)."""
         reasons = [
-            f"{r.line.variant.sku}: {r.difference:+d} units is more than this store's limit of {self.units_limit}."
+            _("%(sku)s: %(units)s units is more than this store's limit of %(limit)s.")
+            % {"sku": r.line.variant.sku, "units": format(r.difference, "+d"), "limit": self.units_limit}
             for r in self.lines
             if r.over
         ]
         if self.gross_value > self.value_limit:
             reasons.append(
-                f"The differences add up to {format_money(self.gross_value)} at selling price, "
-                f"more than this store's limit of {format_money(self.value_limit)}."
+                _("The differences add up to %(value)s at selling price, more than this store's limit of %(limit)s.")
+                % {"value": format_money(self.gross_value), "limit": format_money(self.value_limit)}
             )
         return reasons
 
     @property
+    def stored_reasons(self) -> list[str]:
+        """The reasons in English, as the count and the audit log keep them (`reasons_read` reads them back)."""
+        with translation.override(None):
+            return self.reasons
+
+    @property
     def needs_approval(self) -> bool:
         return bool(self.reasons)
+
+
+_VALUE_REASON = gettext_noop(
+    "The differences add up to %(value)s at selling price, more than this store's limit of %(limit)s."
+)
+_STORED_REASONS = [
+    (
+        re.compile(r"(?P<sku>.+): (?P<units>[+-]\d+) units is more than this store's limit of (?P<limit>\d+)\."),
+        gettext_noop("%(sku)s: %(units)s units is more than this store's limit of %(limit)s."),
+    ),
+    (
+        re.compile(
+            r"The differences add up to (?P<value>.+) at selling price, more than this store's limit of (?P<limit>.+)\."
+        ),
+        _VALUE_REASON,
+    ),
+]
+
+
+def reasons_read(stored: list[str]) -> list[str]:
+    """A count's stored reasons (English, `CountReview.stored_reasons`) in the reader's language; a sentence
+    of another shape is shown as written."""
+    read = []
+    for reason in stored or []:
+        for pattern, message in _STORED_REASONS:
+            if match := pattern.fullmatch(reason):
+                reason = _(message) % match.groupdict()
+                break
+        read.append(reason)
+    return read
 
 
 def _review(store: Store, lines: list[StockCountLine], expected: dict[int, int]) -> CountReview:
@@ -208,7 +247,7 @@ def submit_stock_count(
         for r in review.lines:
             r.line.expected_quantity = r.expected
         StockCountLine.objects.bulk_update(lines, ["expected_quantity"])
-        count.submitted_by, count.submitted_at, count.approval_reasons = actor, now, review.reasons
+        count.submitted_by, count.submitted_at, count.approval_reasons = actor, now, review.stored_reasons
         fields = ["status", "submitted_by", "submitted_at", "approval_reasons"]
         if review.needs_approval and manager is None:
             count.status = StockCount.Status.AWAITING_APPROVAL
@@ -244,7 +283,7 @@ def _audit_decision(count, review, manager, approval, associate, action, note=""
             "signed_in": associate.pk if isinstance(associate, User) else None,  # whose screen it was typed on
             # a manager deciding on a count they made themselves: allowed (one-manager stores), visible
             "own_count": manager.pk == count.submitted_by_id,
-            "reasons": review.reasons,
+            "reasons": review.stored_reasons,
             "note": note,
         },
     )

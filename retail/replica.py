@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,8 @@ WROTE_KEY = "replica:wrote:{}"
 # have received it), then until the replica's figures are newer than the change.
 FRESH_SECONDS = 5
 
-UNREACHABLE = "the replica does not answer"
-RECENT_CHANGE = "you changed something moments ago"
+UNREACHABLE = gettext_lazy("the replica does not answer")
+RECENT_CHANGE = gettext_lazy("you changed something moments ago")
 
 # Seconds behind the primary: 0 when it has replayed everything it received (an idle primary sends
 # nothing, and the last replayed transaction's time would then grow forever), else the age of the
@@ -110,8 +111,12 @@ def choose_source(user=None) -> Source:
         return Source(PRIMARY, now, reason=UNREACHABLE)
     limit = settings.DATABASE_REPLICA_MAX_LAG
     if lag is None or lag > limit:
-        behind = "an unknown time" if lag is None else f"{lag:.0f} s"
-        return Source(PRIMARY, now, reason=f"the replica is {behind} behind (more than {limit:g} s)")
+        reason = (
+            gettext("the replica is an unknown time behind (more than %(limit)s s)")
+            if lag is None
+            else gettext("the replica is %(lag)s s behind (more than %(limit)s s)")
+        )
+        return Source(PRIMARY, now, reason=reason % {"lag": f"{lag or 0:.0f}", "limit": f"{limit:g}"})
     as_of = now - timedelta(seconds=lag)
     if wrote_at is not None and as_of.timestamp() <= wrote_at:
         return Source(PRIMARY, now, reason=RECENT_CHANGE)

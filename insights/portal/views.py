@@ -60,7 +60,7 @@ def download(request, figure: str):
         return refused
     chosen = FIGURES.get(figure)
     if chosen is None:
-        raise Http404("No such figure.")
+        raise Http404(_("No such figure."))
     _form, period, _section = read_request(request, **_scope(request))
     return csv_response(chosen, period, user=request.user)
 
@@ -74,7 +74,7 @@ def csv_response(figure, period, *, user) -> StreamingHttpResponse:
 
 def _scope_label(request, period) -> str:
     if period.store_ids is None:
-        return "All stores"
+        return _("All stores")
     if period.store_ids == (request.store.pk,):
         return f"{request.store.name} ({request.store.code})"
     return ", ".join(Store.objects.filter(pk__in=period.store_ids).order_by("code").values_list("code", flat=True))

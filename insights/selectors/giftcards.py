@@ -3,6 +3,7 @@ month and channel."""
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
+from django.utils.translation import gettext as _
 
 from customers.models import GiftCardEntry
 from insights.filters import Period, chain_zone
@@ -47,7 +48,7 @@ def gift_card_liabilities(period: Period) -> list[dict]:
             "currency": row["card__currency"],
             "month": row["month"].date().isoformat()[:7],
             "channel": channel,
-            "channel_label": "Goodwill (head office)" if channel == GOODWILL else labels.get(channel, channel),
+            "channel_label": _("Goodwill (head office)") if channel == GOODWILL else labels.get(channel, channel),
             "cards": row["cards"],
             "issued": row["issued"],
             "redeemed": row["redeemed"],

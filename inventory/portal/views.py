@@ -79,7 +79,7 @@ def transfer_request(request):
 def transfer_ship(request, pk):
     transfer = Transfer.objects.filter(pk=pk, from_location=request.store).first()
     if transfer is None:
-        raise Http404("No such transfer from this store.")
+        raise Http404(_("No such transfer from this store."))
     try:
         services.ship_transfer(transfer=transfer, actor=request.user)
     except InventoryError as exc:
@@ -98,7 +98,7 @@ def transfer_receive(request, pk):
     """Check what arrived, line by line; differences to what was shipped are recorded."""
     transfer = selectors.get_incoming_transfer(store=request.store, transfer_id=pk)
     if transfer is None:
-        raise Http404("No shipped transfer to this store with that number.")
+        raise Http404(_("No shipped transfer to this store with that number."))
     lines = list(transfer.lines.all())
     error = None
     if request.method == "POST":
@@ -106,7 +106,7 @@ def transfer_receive(request, pk):
         for line in lines:
             value = _int(request.POST.get(f"line-{line.pk}"))
             if value is None or value < 0:
-                error = f"Give the units of {line.variant.sku} that arrived (0 or more)."
+                error = _("Give the units of %(sku)s that arrived (0 or more).") % {"sku": line.variant.sku}
                 break
             received[line.variant.sku] = value
         if error is None:
@@ -151,7 +151,7 @@ def _count_for(request, pk) -> StockCount:
         .first()
     )
     if count is None:
-        raise Http404("No such count in this store.")
+        raise Http404(_("No such count in this store."))
     return count
 
 
@@ -271,8 +271,17 @@ def count_post(request, pk):
     review = outcome.review
     messages.success(
         request,
-        f"Count #{count.pk} posted: {len(outcome.movements)} correction(s), net {review.net_units:+d} unit(s)"
-        + (f", approved by {outcome.count.decided_by.get_full_name()}." if outcome.count.decided_by_id else "."),
+        (
+            _("Count #%(pk)s posted: %(movements)s correction(s), net %(net_units)s unit(s), approved by %(manager)s.")
+            if outcome.count.decided_by_id
+            else _("Count #%(pk)s posted: %(movements)s correction(s), net %(net_units)s unit(s).")
+        )
+        % {
+            "pk": count.pk,
+            "movements": len(outcome.movements),
+            "net_units": format(review.net_units, "+d"),
+            "manager": outcome.count.decided_by.get_full_name() if outcome.count.decided_by_id else "",
+        },
     )
     return redirect("inventory_portal:counts")
 
@@ -286,9 +295,9 @@ def count_decide(request, pk):
     note = (request.POST.get("note") or "").strip()[:300]
     decision = request.POST.get("decision")
     if decision not in ("approve", "reject"):
-        return _sheet(request, count, approval_error="Choose to approve or to reject the count.", status=400)
+        return _sheet(request, count, approval_error=_("Choose to approve or to reject the count."), status=400)
     if approval is None:
-        return _sheet(request, count, approval_error="Type the manager's email and PIN.", status=400)
+        return _sheet(request, count, approval_error=_("Type the manager's email and PIN."), status=400)
     try:
         if decision == "reject":
             counts.reject_stock_count(count=count, approval=approval, reason=note, actor=request.user)

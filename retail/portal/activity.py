@@ -58,3 +58,12 @@ ACTION_LABELS = {
 def action_label(action: str) -> str:
     label = ACTION_LABELS.get(action)
     return str(label) if label is not None else action.replace(".", " ").replace("_", " ").capitalize()
+
+
+def actor_label(label: str) -> str:
+    """Who did it, as the audit trail stored it in English ("system", "device TILL-1") or a person's name."""
+    if label == "system":
+        return str(_("system"))
+    if label.startswith("device "):
+        return str(_("device %(name)s")) % {"name": label.removeprefix("device ")}
+    return label

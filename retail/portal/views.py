@@ -11,7 +11,7 @@ from retail.approvals import set_approval_pin
 from retail.errors import PermissionDenied, RetailError
 from retail.portal import dashboard as tiles
 from retail.portal.access import SESSION_KEY, portal_view
-from retail.portal.activity import action_label
+from retail.portal.activity import action_label, actor_label
 from retail.portal.forms import LanguageForm
 from retail.selectors import get_store_for_staff, opening_hours, portal_language, recent_audit_events, store_language
 from retail.services import set_user_language
@@ -31,6 +31,7 @@ def with_label(event):
     """`pickup.handed_over` reads as "Pick-up handed over" (in the reader's language) on the screen; the
     code stays in data-action."""
     event.label = action_label(event.action)
+    event.actor_shown = actor_label(event.actor_label)
     return event
 
 

@@ -10,9 +10,9 @@ marked for translation (so far: sign-in, dashboard with its tiles, language, cus
 type-ahead, stock lookup, pick-ups queue, returns desk, the clienteling screen with every panel, the sell
 page, the counter, order search, order detail and receipt, pick list, pay and saved-cart links, a
 return's pages (purchases, order, receipt-less, online return, verdicts) and receipts; every shopper
-message; API errors; not yet: counts, transfers, client book, new customer, gift cards, insights, the
-admin's own pages); the Italian and Polish catalogs then translate
-them all (tests/retail/test_catalogs.py).
+message; API errors). tests/retail/test_pseudo_locale_portal.py sweeps every page of the portal's URL
+conf (counts, transfers, client book, new customer, gift cards, insights...) for an associate, a manager
+and head office; the Italian and Polish catalogs then translate them all (tests/retail/test_catalogs.py).
 """
 
 import gettext as gettext_module
