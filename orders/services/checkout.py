@@ -2,10 +2,10 @@
 
 place_order checks the request and finds the shopper, then runs these steps, each a value in, a value out:
     order_market (its currency) -> plan_fulfilments (Placement per fulfilment, within the market) -> price_lines
-    (PricedLine, at the market's prices) -> redeem_discounts
-    (Discounts; orders.services.discounts) -> apply_discounts -> share_discount (per line) -> charge_shipping
-    (orders.services.shipping) -> compute_tax (TaxQuote: LineTax per line and the shipping's,
-    retail.tax_providers) -> record_order -> reserve (Fulfillment rows, stock held) -> record_lines
+    (PricedLine, at the market's prices) -> expected_discounts (read, no lock) -> apply_discounts ->
+    share_discount (per line) -> charge_shipping (orders.services.shipping) -> compute_tax (TaxQuote: LineTax
+    per line and the shipping's, retail.tax_providers; before any lock) -> redeem_discounts (Discounts, locks;
+    orders.services.discounts) -> record_order -> reserve (Fulfillment rows, stock held) -> record_lines
     (OrderLine rows) -> authorize_payments -> publish -> record_consents
 Assisted orders (orders.services.assisted) and exchanges (returns) place through place_order; POS sales,
 which price their own lines at the till, share redeem_discounts.
@@ -36,7 +36,7 @@ from orders.models import Cart, Fulfillment, Order, OrderLine
 from orders.numbers import new_order_number
 from orders.services._common import actor_or_none, audit, record_statuses, sale_market, timeline
 from orders.services.carts import close_cart
-from orders.services.discounts import Discounts, redeem_discounts
+from orders.services.discounts import Discounts, expected_discounts, redeem_discounts
 from orders.services.payments import TenderRequest, authorize_payments
 from orders.services.shipping import (
     ShippedLine,
@@ -411,6 +411,19 @@ def charge_shipping(
     return charge
 
 
+def _charges(
+    order: Order, discounts: Discounts, *, lines: list[PricedLine], plan: list[Placement], method_id, required: bool
+) -> tuple[list[Decimal], ShippingCharge | None, TaxQuote]:
+    """The discounts on the order's row, shared over its lines, its shipping charge and the tax of both
+    (the provider's quote): each step's value, for place_order to record."""
+    apply_discounts(order, discounts)
+    shares = share_discount(order, lines)
+    shipping = charge_shipping(
+        order=order, plan=plan, lines=lines, shares=shares, method_id=method_id, required=required
+    )
+    return shares, shipping, compute_tax(order=order, lines=lines, shares=shares, plan=plan, shipping=shipping)
+
+
 def record_order(order: Order, tax: TaxQuote) -> None:
     """Write the order once, with its final totals: the tax added on top where the market's prices
     exclude it. A clash of its random number (40 bits: about 1 in 10^12 per order) is
@@ -677,7 +690,8 @@ def place_order(
     `shipping_method` (an id) is charged on ship-to-home lines (orders.services.shipping says when one
     is needed and which apply); `require_shipping_method`: a staff order must name one too (assisted).
     Lock order: the offer, the loyalty account, stock rows (reserve_stock), then store credit and gift
-    cards (authorize_payments).
+    cards (authorize_payments). The tax provider is asked before the first of them (a slow or failing
+    tax service holds no shopper's offer or points; `tax_service_unavailable` keeps nothing).
     """
     _check_request(channel=channel, actor=actor, points=points, tenders=tenders, payment_due_later=payment_due_later)
     _check_groups(groups)
@@ -705,16 +719,18 @@ def place_order(
         channel=channel, shopper=shopper, store=store or plan[0].location, currency=market.currency,
         subtotal=subtotal, actor=actor, seller=seller,
     )  # fmt: skip
-    # Offers and points are redeemed against the order number before the row exists, so the
-    # order is written once with its final totals.
+    # The tax provider (maybe a service over the network) is asked before any row is locked, with the
+    # discounts as they read now; offers and points are then redeemed (locking the offer and the loyalty
+    # account) against the order number before the row exists, so the order is written once, final.
+    expected = expected_discounts(customer=shopper.customer, offer_code=offer_code, points=points, due=subtotal)
+    shares, shipping, taxes = _charges(order, expected, lines=lines, plan=plan, method_id=shipping_method,
+                                       required=require_shipping_method)  # fmt: skip
     discounts = redeem_discounts(
         order=order, customer=shopper.customer, offer_code=offer_code, points=points, due=subtotal, actor=actor
     )
-    apply_discounts(order, discounts)
-    shares = share_discount(order, lines)
-    shipping = charge_shipping(order=order, plan=plan, lines=lines, shares=shares, method_id=shipping_method,
-                               required=require_shipping_method)  # fmt: skip
-    taxes = compute_tax(order=order, lines=lines, shares=shares, plan=plan, shipping=shipping)
+    if discounts != expected:  # the offer changed between the read and the lock (rare): quote what is taken
+        shares, shipping, taxes = _charges(order, discounts, lines=lines, plan=plan, method_id=shipping_method,
+                                           required=require_shipping_method)  # fmt: skip
     line_taxes = apply_shipping_tax(order, taxes, shipping)  # the shipping's share on the order, the lines'
     record_order(order, taxes)
     fulfillments = reserve(order=order, plan=plan, variants=variants, actor=actor)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from customers.errors import CustomerError
-from customers.models import Customer
+from customers.models import Customer, Offer, OfferAssignment
 from customers.services.loyalty import redeem_offer, redeem_points
 from orders.errors import OrderCode, OrderError
 from orders.models import Order
@@ -55,6 +55,30 @@ def redeem_discounts(
     )
 
 
+def expected_discounts(*, customer: Customer, offer_code: str, points: int, due: Decimal) -> Discounts:
+    """What redeem_discounts will take off `due`, read without a lock: checkout asks the tax provider with
+    these amounts before it locks the offer and the loyalty account. Points worth more than is left are
+    refused here already (`invalid_points`, as apply_points); an offer that is not the shopper's, used or
+    expired is refused by redeem_discounts, which then takes the locks. One query with an offer code."""
+    code = (offer_code or "").strip()
+    offer = ZERO
+    if code:
+        assignment = OfferAssignment.objects.select_related("offer").filter(customer=customer, offer__code=code).first()
+        offer = offer_discount(assignment.offer, due) if assignment is not None else ZERO
+    points_value = _points_value(points, due - offer) if points else ZERO
+    return Discounts(offer=offer, points=points_value, offer_code=code if offer else "",
+                     points_redeemed=points if points_value else 0)  # fmt: skip
+
+
+def offer_discount(offer: Offer, subtotal: Decimal) -> Decimal:
+    """What an offer takes off a subtotal: its percent or its amount, never more than the subtotal."""
+    if offer.discount_percent is not None:
+        discount = money(subtotal * offer.discount_percent / Decimal("100"))
+    else:
+        discount = money(offer.discount_amount)
+    return min(discount, subtotal)
+
+
 def apply_offer(*, order: Order, customer: Customer, offer_code: str, subtotal: Decimal, actor) -> Decimal:
     offer_code = (offer_code or "").strip()
     if not offer_code:
@@ -71,17 +95,11 @@ def apply_offer(*, order: Order, customer: Customer, offer_code: str, subtotal: 
         )
     except CustomerError as exc:
         raise OrderError(exc.message, code=exc.code, fields={"offer_code": [exc.message]}) from None
-    offer = assignment.offer
-    if offer.discount_percent is not None:
-        discount = money(subtotal * offer.discount_percent / Decimal("100"))
-    else:
-        discount = money(offer.discount_amount)
-    return min(discount, subtotal)
+    return offer_discount(assignment.offer, subtotal)
 
 
-def apply_points(*, order: Order, customer: Customer, points: int, due: Decimal, actor) -> Decimal:
-    if not points:
-        return Decimal("0.00")
+def _points_value(points: int, due: Decimal) -> Decimal:
+    """What the points are worth; `invalid_points` when that is more than is left to pay."""
     value = money(points * point_value())
     if value > due:
         raise OrderError(
@@ -90,6 +108,13 @@ def apply_points(*, order: Order, customer: Customer, points: int, due: Decimal,
             code=OrderCode.INVALID_POINTS,
             fields={"points": [_("At most %(value)s.") % {"value": int(due / point_value())}]},
         )
+    return value
+
+
+def apply_points(*, order: Order, customer: Customer, points: int, due: Decimal, actor) -> Decimal:
+    if not points:
+        return Decimal("0.00")
+    value = _points_value(points, due)
 
     try:
         redeem_points(customer=customer, points=points, reference=order.number, actor=actor_or_none(actor))
