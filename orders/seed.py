@@ -19,6 +19,7 @@ from customers.models import Customer, Interaction, PointsEntry
 from inventory.models import ProductTranslation, StockLevel, Variant
 from inventory.seed import local_price
 from orders import services
+from orders.basket import basket_lines, shipping_choices
 from orders.models import (
     Carrier,
     Cart,
@@ -368,7 +369,8 @@ def _seed_assisted(ctx: SeedContext, stores: list[Store]) -> int:
     the till; one shipped home, paid by the link the shopper was sent. And one saved cart, sent."""
     rng = ctx.rng
     selling = [s for s in stores if s.kind == Store.Kind.STORE and s.pickup_enabled]
-    shipper = next((s for s in stores if s.ships_orders and _available_at(s)), None)
+    market = selling[0].market_id if selling else None  # a ship order leaves a location of its own market
+    shipper = next((s for s in stores if s.ships_orders and s.market_id == market and _available_at(s)), None)
     customers = list(Customer.objects.live().filter(email__gt="", user__isnull=False).order_by("pk")[:50])
     if len(selling) < 2 or shipper is None or not customers:
         return 0
@@ -383,10 +385,13 @@ def _seed_assisted(ctx: SeedContext, stores: list[Store]) -> int:
         placement_key=f"seed-assisted-till-{rng.randrange(10**12):012d}",
     )  # fmt: skip
     home = {"line1": "12 Rosebery Avenue", "city": "London", "postcode": "EC1R 4TD"}
+    shopper, lines = rng.choice(customers), [(rng.choice(_available_at(shipper)), 1)]
+    methods = shipping_choices(basket_lines(lines, store=store), store=store)  # the first, as the screen ticks it
     link_order, _ = place_assisted_order(
-        customer=rng.choice(customers), store=store, actor=member.user, payment="link", channel=Channel.PHONE,
-        basket=AssistedBasket(lines=[(rng.choice(_available_at(shipper)), 1)], deliver="ship", shipping_address=home),
+        customer=shopper, store=store, actor=member.user, payment="link", channel=Channel.PHONE,
+        basket=AssistedBasket(lines=lines, deliver="ship", shipping_address=home),
         placement_key=f"seed-assisted-link-{rng.randrange(10**12):012d}",
+        shipping_method=methods[0].method.pk if methods else None,
     )  # fmt: skip
     pay_by_link(token=link_order.payment_request.token, card_token=f"tok_{rng.choice(BRANDS)}_4242")
     # and a basket kept on a shopper's profile, sent to them (the link not opened yet)

@@ -36,7 +36,15 @@ QUEUE_TABS = ("to_pick", "picking", "ready", "overdue", "expired", "to_ship")
 # --------------------------------------------------------------------------- carts
 
 
-EMPTY_CART = {"token": None, "status": "open", "lines": [], "subtotal": "0.00", "item_count": 0, "warnings": []}
+EMPTY_CART = {
+    "token": None,
+    "status": "open",
+    "country": "",
+    "lines": [],
+    "subtotal": "0.00",
+    "item_count": 0,
+    "warnings": [],
+}
 
 
 CART_LINE_FIELDS = {
@@ -85,6 +93,7 @@ def cart_view(cart: Cart | None, *, store: Store | None = None) -> dict:
         "channel": cart.channel,
         "sent_by": cart.built_by.get_full_name() if cart.built_by_id else None,
         "sent_at": cart.sent_at,
+        "country": cart.country,
     }
     head["currency"] = market_currency(currency=cart.currency)
     return _cart_dict(head, list(_cart_lines(store, price=_cart_price(cart)).filter(cart=cart)), store)

@@ -31,8 +31,22 @@ class CartLineInput(StrictSerializer):
     quantity = serializers.IntegerField(min_value=1, max_value=99)
 
 
+COUNTRY_HELP = (
+    "Where the cart ships to (ISO 3166-1, e.g. PL): the cart is priced in the market that sells there on "
+    "the channel, in its currency. `invalid_country` for a code that is no country."
+)
+
+
 class CartInput(StrictSerializer):
     lines = CartLineInput(many=True, max_length=100)
+    channel = OnlineChannelField(default=Channel.WEB)
+    country = serializers.CharField(
+        min_length=2, max_length=2, required=False, help_text=COUNTRY_HELP + " The lines are priced there."
+    )
+
+
+class CartCountryInput(StrictSerializer):
+    country = serializers.CharField(min_length=2, max_length=2, help_text=COUNTRY_HELP)
     channel = OnlineChannelField(default=Channel.WEB)
 
 
@@ -76,6 +90,9 @@ class CartOutput(serializers.Serializer):
     status = serializers.CharField()
     currency = serializers.CharField(
         required=False, help_text="ISO 4217: every price of the cart is in its market's currency (e.g. PLN)."
+    )
+    country = serializers.CharField(
+        allow_blank=True, help_text="Where the cart ships to (ISO 3166-1), as the shopper said; empty until then."
     )
     lines = CartLineOutput(many=True)
     subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)

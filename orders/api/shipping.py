@@ -40,7 +40,11 @@ class CartShippingOutput(serializers.Serializer):
 
 
 COUNTRY = OpenApiParameter(
-    "country", OpenApiTypes.STR, required=True, pattern="^[A-Z]{2}$", description="The address's ISO code, e.g. IT."
+    "country",
+    OpenApiTypes.STR,
+    required=False,
+    pattern="^[A-Z]{2}$",
+    description="The address's ISO code, e.g. IT; the cart's own `country` when left out (PUT .../country/).",
 )
 DESCRIPTION = (
     "The active shipping methods of the market that covers `country`, priced for this cart (flat, by weight or "
@@ -64,7 +68,7 @@ class MyCartShippingView(APIView):
     def get(self, request):
         customer = customer_for_user(request.user)
         cart = selectors.open_cart_of(customer) if isinstance(customer, Customer) else None
-        country = request.query_params.get("country", "")
+        country = request.query_params.get("country") or (cart.country if cart is not None else "")
         return _answer(cart_shipping(cart=cart, country=country))
 
 
@@ -78,5 +82,5 @@ class CartShippingView(APIView):
         cart = Cart.objects.filter(token=token, customer__isnull=True, status=Cart.Status.OPEN).first()
         if cart is None:
             raise OrderError(_("There is no open anonymous cart with this token."), code=RetailCode.NOT_FOUND)
-        country = request.query_params.get("country", "")
+        country = request.query_params.get("country") or (cart.country if cart is not None else "")
         return _answer(cart_shipping(cart=cart, country=country))

@@ -83,10 +83,43 @@ class MyCartView(APIView):
         data = s.CartInput(data=request.data)
         data.is_valid(raise_exception=True)
         cart = _shopper_cart(request, data.validated_data["channel"])
-        lines = [(line["sku"], line["quantity"]) for line in data.validated_data["lines"]]
-        return _cart_response(
-            services.replace_cart_lines(cart=cart, lines=lines, channel=data.validated_data["channel"])
-        )
+        return _cart_response(_replace_lines(cart, data.validated_data))
+
+
+def _replace_lines(cart: Cart, data: dict) -> Cart:
+    lines = [(line["sku"], line["quantity"]) for line in data["lines"]]
+    return services.replace_cart_lines(cart=cart, lines=lines, channel=data["channel"], country=data.get("country", ""))
+
+
+COUNTRY_DESCRIPTION = (
+    "The cart ships to `country`: it moves to the market that sells there on `channel`, and every line is "
+    "priced again in that market's price list and currency (each line's `price_when_added` becomes that "
+    "price). `not_sold_in_market` (409, `skus`) when a line is not sold there: nothing changes; remove those "
+    "lines or keep the cart's country. `invalid_country` (400) for a code that is no country. Checkout then "
+    "ships to an address in that market (`currency_mismatch` otherwise)."
+)
+COUNTRY_EXAMPLE = OpenApiExample("Ship to Poland", request_only=True, value={"country": "PL", "channel": Channel.APP})
+
+
+class MyCartCountryView(APIView):
+    """Where the signed-in shopper's cart ships to, so the market (prices, currency) it is sold in."""
+
+    permission_classes = [IsShopper]
+    authentication_classes = SHOPPER_AUTHENTICATION
+
+    @extend_schema(
+        request=s.CartCountryInput,
+        responses={200: s.CartOutput},
+        summary="Ship the cart to a country (re-priced in its market)",
+        description=COUNTRY_DESCRIPTION,
+        examples=[COUNTRY_EXAMPLE],
+    )
+    def put(self, request):
+        data = s.CartCountryInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        cart = _shopper_cart(request, v["channel"])
+        return _cart_response(services.set_cart_country(cart=cart, country=v["country"], channel=v["channel"]))
 
 
 class MyCartLinesView(APIView):
@@ -203,9 +236,8 @@ class AnonymousCartCreateView(APIView):
         data = s.CartInput(data=request.data)
         data.is_valid(raise_exception=True)
         cart = services.create_anonymous_cart(channel=data.validated_data["channel"])
-        lines = [(line["sku"], line["quantity"]) for line in data.validated_data["lines"]]
-        if lines:
-            cart = services.replace_cart_lines(cart=cart, lines=lines, channel=data.validated_data["channel"])
+        if data.validated_data["lines"] or data.validated_data.get("country"):
+            cart = _replace_lines(cart, data.validated_data)
         return _cart_response(cart, status.HTTP_201_CREATED)
 
 
@@ -213,10 +245,7 @@ class AnonymousCartView(APIView):
     permission_classes = [permissions.AllowAny]
 
     def _cart(self, token: str) -> Cart:
-        cart = Cart.objects.filter(token=token, customer__isnull=True, status=Cart.Status.OPEN).first()
-        if cart is None:
-            raise OrderError(_("There is no open anonymous cart with this token."), code=RetailCode.NOT_FOUND)
-        return cart
+        return anonymous_cart(token)
 
     @extend_schema(responses=s.CartOutput)
     def get(self, request, token):
@@ -226,10 +255,34 @@ class AnonymousCartView(APIView):
     def put(self, request, token):
         data = s.CartInput(data=request.data)
         data.is_valid(raise_exception=True)
-        lines = [(line["sku"], line["quantity"]) for line in data.validated_data["lines"]]
-        return _cart_response(
-            services.replace_cart_lines(cart=self._cart(token), lines=lines, channel=data.validated_data["channel"])
-        )
+        return _cart_response(_replace_lines(self._cart(token), data.validated_data))
+
+
+def anonymous_cart(token: str) -> Cart:
+    cart = Cart.objects.filter(token=token, customer__isnull=True, status=Cart.Status.OPEN).first()
+    if cart is None:
+        raise OrderError(_("There is no open anonymous cart with this token."), code=RetailCode.NOT_FOUND)
+    return cart
+
+
+class AnonymousCartCountryView(APIView):
+    """Where an anonymous cart ships to, so the market (prices, currency) it is sold in."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        request=s.CartCountryInput,
+        responses={200: s.CartOutput},
+        summary="Ship an anonymous cart to a country (re-priced in its market)",
+        description=COUNTRY_DESCRIPTION,
+        examples=[COUNTRY_EXAMPLE],
+    )
+    def put(self, request, token):
+        data = s.CartCountryInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        cart = services.set_cart_country(cart=anonymous_cart(token), country=v["country"], channel=v["channel"])
+        return _cart_response(cart)
 
 
 def _store(code: str | None, field: str) -> Store | None:

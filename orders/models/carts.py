@@ -53,6 +53,12 @@ class Cart(models.Model):
     currency = models.CharField(
         max_length=3, blank=True, help_text="Its market's currency: every line is priced in it; empty until a line."
     )
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        default="",
+        help_text="Where the shopper ships to (ISO 3166-1), if they said: the cart is priced in that country's market.",
+    )
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

@@ -1,6 +1,6 @@
 """Writes of the orders app. Other apps (returns) call these; see each module for the rules.
 
-carts:     open_cart_for, create_anonymous_cart, replace_cart_lines, set_cart_line,
+carts:     open_cart_for, create_anonymous_cart, replace_cart_lines, set_cart_line, set_cart_country,
            merge_anonymous_cart, send_cart_to_customer
 checkout:  place_order (GroupRequest, TenderRequest), cart_to_check_out; steps named in orders.services.checkout
 discounts: redeem_discounts (an offer, then points: checkout's and the till's)
@@ -22,6 +22,7 @@ from orders.services.carts import (
     open_cart_for,
     replace_cart_lines,
     send_cart_to_customer,
+    set_cart_country,
     set_cart_line,
 )
 from orders.services.checkout import GroupRequest, cart_to_check_out, place_order
@@ -71,6 +72,7 @@ __all__ = [
     "send_cart_to_customer",
     "send_pickup_reminder",
     "send_saved_cart",
+    "set_cart_country",
     "set_cart_line",
     "settle_payments",
     "ship_fulfillment",

@@ -15,6 +15,7 @@ from inventory.models import Variant
 from orders.errors import OrderCode, OrderError
 from orders.models import Cart, CartLine
 from orders.services._common import actor_or_none, sale_market, timeline
+from orders.services.shipping import normalise_country
 from retail.domain.channel import Channel
 from retail.errors import RetailCode
 from retail.models import Market, Store, User
@@ -145,14 +146,24 @@ def _lock(cart: Cart) -> Cart:
 
 @transaction.atomic
 def replace_cart_lines(
-    *, cart: Cart, lines: list[tuple[str, int]], channel: str = Channel.WEB, market: Market | None = None
+    *,
+    cart: Cart,
+    lines: list[tuple[str, int]],
+    channel: str = Channel.WEB,
+    market: Market | None = None,
+    country: str = "",
 ) -> Cart:
     """PUT semantics: the cart holds exactly these lines afterwards (same SKU twice is summed), priced
-    in the cart's market (`market` when given: the cart then moves to it, its old lines replaced)."""
+    in the cart's market (`market` when given: the cart then moves to it, its old lines replaced).
+    `country` (ISO 3166-1: where it ships) names the market instead: the one selling there on `channel`."""
     cart = _lock(cart)
     wanted, variants = _wanted_lines(lines)
-    if market is not None and cart.currency and market.currency != cart.currency:
-        CartLine.objects.filter(cart=cart).delete()  # every line is replaced: the cart may change currency
+    if country:
+        market = _ship_to(cart, country, channel)
+    if market is not None and (market.currency != cart.currency or market.pk != cart.market_id):
+        CartLine.objects.filter(cart=cart).delete()  # every line is replaced: the cart may change market
+        cart.market, cart.currency = market, market.currency
+        cart.save(update_fields=["market", "currency"])
     prices = _pricing(cart, list(variants.values()), market=market) if variants else {}
     existing = {line.variant_id: line for line in cart.lines.all()}
     now = timezone.now()
@@ -169,6 +180,48 @@ def replace_cart_lines(
             line.quantity = quantity
             line.save(update_fields=["quantity"])
     CartLine.objects.filter(cart=cart).exclude(variant_id__in=keep).delete()
+    _touch(cart, channel)
+    return cart
+
+
+def _ship_to(cart: Cart, country: str, channel: str) -> Market:
+    """The market selling on `channel` where the cart ships to; the country is kept on the cart."""
+    cart.country = normalise_country(country)
+    cart.save(update_fields=["country"])
+    return sale_market(channel=channel, country=cart.country)
+
+
+@transaction.atomic
+def set_cart_country(*, cart: Cart, country: str, channel: str = Channel.WEB) -> Cart:
+    """The cart ships to `country` (ISO 3166-1; `invalid_country` else): it moves to the market selling
+    there on `channel`, and every line is priced again in that market's list and currency (the price
+    when added becomes the new market's price now, so `price_changed` compares like with like). A line
+    that market does not sell refuses the move (`not_sold_in_market`, `extra["skus"]` names them):
+    nothing changes, the shopper removes those lines or keeps their country. Locks the cart. Four
+    queries and the lines' update whatever the number of lines."""
+    cart = _lock(cart)
+    market = _ship_to(cart, country, channel)
+    if (market.pk, market.currency) != (cart.market_id, cart.currency):
+        lines = list(cart.lines.select_related("variant__product").order_by("pk"))
+        variants = [line.variant for line in lines]
+        pricing = market_prices(variants=variants, market=market)
+        missing = sorted(v.sku for v in variants if pricing.get(v.pk) is None)
+        if missing:
+            raise OrderError(
+                _(
+                    "%(skus)s cannot be sold in %(market)s (%(currency)s), where this cart would ship: remove them, "
+                    "or keep the cart's country."
+                )
+                % {"skus": ", ".join(missing), "market": market.name, "currency": market.currency},
+                code=InventoryCode.NOT_SOLD_IN_MARKET,
+                fields={"country": [_("Not every line is sold there.")]},
+                extra={"skus": missing, "market": market.code, "currency": market.currency},
+            )
+        for line in lines:
+            line.price_when_added = pricing.get(line.variant_id).amount
+        CartLine.objects.bulk_update(lines, ["price_when_added"])
+        cart.market, cart.currency = market, market.currency
+        cart.save(update_fields=["market", "currency"])
     _touch(cart, channel)
     return cart
 
@@ -237,7 +290,8 @@ def absorb_cart(*, source: Cart, target: Cart) -> None:
                 extra={"currencies": sorted({source.currency, target.currency})},
             )
         target.market_id, target.currency = source.market_id, source.currency
-        target.save(update_fields=["market", "currency"])
+        target.country = source.country  # where the device's cart was to ship, so its market
+        target.save(update_fields=["market", "currency", "country"])
     for line in source.lines.all():
         existing = mine.get(line.variant_id)
         if existing is None:
