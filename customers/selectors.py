@@ -37,7 +37,7 @@ from inventory import catalog_texts
 from inventory.selectors import available_at, product_cards
 from retail.domain.channel import TimelineChannel
 from retail.errors import NotFound
-from retail.models import Store, User
+from retail.models import Market, Store, User
 from retail.selectors import store_language
 from retail.services import record_audit_event
 
@@ -88,6 +88,7 @@ _HEADER_NEXT_TIER_SQL = """(
     FROM {tier} t
     WHERE t.min_spend > COALESCE((SELECT a.spend_12m FROM {account} a WHERE a.customer_id = {customer}.id), 0)
     ORDER BY t.min_spend LIMIT 1)"""
+_HEADER_HOME_CURRENCY_SQL = """(SELECT m.currency FROM {market} m WHERE m.is_home LIMIT 1)"""
 
 
 def _header_subqueries() -> dict:
@@ -98,6 +99,7 @@ def _header_subqueries() -> dict:
         "tagged": Tag.customers.through._meta.db_table,
         "tier": LoyaltyTier._meta.db_table,
         "account": Customer._meta.get_field("loyalty_account").related_model._meta.db_table,
+        "market": Market._meta.db_table,
     }
 
     def raw(sql: str, field):
@@ -107,6 +109,7 @@ def _header_subqueries() -> dict:
         "header_consents": raw(_HEADER_CONSENTS_SQL, ArrayField(JSONField())),
         "header_tags": raw(_HEADER_TAGS_SQL, ArrayField(CharField())),
         "header_next_tier": raw(_HEADER_NEXT_TIER_SQL, JSONField()),
+        "header_home_currency": raw(_HEADER_HOME_CURRENCY_SQL, CharField()),
     }
 
 
@@ -118,6 +121,22 @@ def header_next_tier(customer: Customer) -> tuple[LoyaltyTier | None, Decimal | 
     tier = LoyaltyTier(pk=row["pk"], code=row["code"], name=row["name"], min_spend=Decimal(row["min_spend"]))
     account = getattr(customer, "loyalty_account", None)
     return tier, tier.min_spend - (account.spend_12m if account else Decimal("0"))
+
+
+def header_spend(customer: Customer) -> dict:
+    """The 12-month spend as the header says it, from the header read: in the home market's currency
+    (`currency`, the tiers'), with what each other currency added (`others`: [(currency, amount)]) and
+    the currencies not counted for want of a rate (`missing`), as the last count found them."""
+    account = getattr(customer, "loyalty_account", None)
+    detail = (account.spend_detail if account else None) or {}
+    home = getattr(customer, "header_home_currency", None) or detail.get("currency") or ""
+    by_currency = detail.get("by_currency") or {}
+    return {
+        "currency": home,
+        "others": [(code, Decimal(amount)) for code, amount in sorted(by_currency.items()) if code != home],
+        "missing": list(detail.get("missing") or []),
+        "day": date.fromisoformat(detail["day"]) if detail.get("day") else None,
+    }
 
 
 def record_customer_viewed(*, user: User, customer: Customer, store: Store | None, ip: str | None) -> bool:

@@ -22,7 +22,7 @@ from retail.domain.codes import read_code
 from retail.domain.money import format_money, money
 from retail.errors import RetailCode
 from retail.markets import market_currency
-from retail.models import Store, User
+from retail.models import Market, Store, User
 from retail.models.stores import zone_named
 from retail.selectors import stores_for_user
 
@@ -107,6 +107,8 @@ def customer_cart_panel(customer: Customer) -> dict:
             None,
             price=_cart_price(None),
             cart_currency=F("cart__currency"),
+            # a cart's currency when its lines predate markets: the home market's, read in this statement
+            home_currency=Subquery(Market.objects.filter(is_home=True).values("currency")[:1]),
             cart_status=F("cart__status"),
             cart_updated_at=F("cart__updated_at"),
             cart_channel=F("cart__channel"),
@@ -120,7 +122,7 @@ def customer_cart_panel(customer: Customer) -> dict:
     first = lines[0]
     head = {
         "token": None,  # the shopper's own cart: no anonymous token to show
-        "currency": market_currency(currency=first["cart_currency"]),
+        "currency": market_currency(currency=first["cart_currency"] or first["home_currency"]),
         "status": first["cart_status"],
         "updated_at": first["cart_updated_at"],
         "channel": first["cart_channel"],

@@ -19,7 +19,9 @@ class LoyaltyTier(models.Model):
         decimal_places=2,
         unique=True,
         validators=[MinValueValidator(Decimal("0"))],
-        help_text="Spend over the last 12 months needed to reach this tier.",
+        help_text="Spend over the last 12 months needed to reach this tier, in the home market's currency: "
+        "spend in another currency counts converted at head office's exchange rate of the day it is counted; "
+        "spend in a currency without a rate that day does not count (the shopper's profile names it).",
     )
     points_per_unit = models.DecimalField(
         max_digits=5,
@@ -43,7 +45,14 @@ class LoyaltyAccount(models.Model):
     customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE, related_name="loyalty_account")
     balance = models.IntegerField(default=0)
     tier = models.ForeignKey(LoyaltyTier, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
+    # In the home market's currency: each currency's spend converted (customers.services.loyalty.rolling_spend)
     spend_12m = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    spend_detail = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='What spend_12m counts: {"currency": home, "by_currency": {"PLN": "400.00"}, "missing": ["PLN"], '
+        '"day": "2026-12-04"} (missing: currencies without a rate that day, not in spend_12m).',
+    )
     last_activity_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 

@@ -34,6 +34,7 @@ from customers.search import search_customer_page, search_customers
 from customers.selectors import (
     consent_map,
     header_next_tier,
+    header_spend,
     store_today,
     timeline_page,
 )
@@ -193,6 +194,7 @@ def detail(request, customer_id: int):
         "lookalike_of": lookalike_domain(customer.email),
         "next_tier": upcoming,
         "next_tier_gap": gap,
+        "spend": header_spend(customer),
         "panels": panels_for(request, customer, everything=request.GET.get("all") == "1"),
         "channel": timeline_channel(request),
         "sizes": [(cat.replace("-", " ").capitalize(), size) for cat, size in (customer.preferred_sizes or {}).items()],

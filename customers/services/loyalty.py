@@ -9,6 +9,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery, Sum, Value
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,8 +32,9 @@ from customers.models import (
 from customers.services._common import post_money_entry, update_rows
 from retail.domain.money import money
 from retail.errors import RetailCode
-from retail.markets import market_currency
-from retail.models import Store, User
+from retail.exchange_rates import rates_on
+from retail.markets import home_currency, market_currency
+from retail.models import Market, Store, User
 from retail.services import record_audit_event
 
 
@@ -210,22 +212,66 @@ def expire_inactive_points(*, inactive_days: int = 365) -> int:
     return done
 
 
-def rolling_spend(customer: Customer, *, days: int = 365) -> Decimal:
+# Tiers in several currencies (issue 19.2): a tier's min_spend is in the home market's currency, and
+# so is the 12-month spend it is compared with. Each currency's spend is summed apart and converted at
+# head office's rate in force on the day the spend is counted (retail.exchange_rates, the rates the
+# reports state); a currency without a rate that day is not counted, and the account names it
+# (`spend_detail["missing"]`, shown on the profile) until a rate exists and the daily recount runs.
+
+
+def rolling_spend_detail(customer: Customer, *, days: int = 365) -> tuple[Decimal, dict]:
+    """(the spend of the last `days` in the home market's currency, what it counts: `spend_detail`).
+    Purchases recorded without a currency (before markets) are in the home market's. Three queries."""
     since = timezone.now() - timedelta(days=days)
-    total = PurchasedItem.objects.filter(customer=customer, occurred_at__gte=since).aggregate(s=Sum("amount"))["s"]
-    return money(total or 0)
+    rows = (
+        PurchasedItem.objects.filter(customer=customer, occurred_at__gte=since)
+        .values(currency=KeyTextTransform("currency", "interaction__data"))
+        .annotate(s=Sum("amount"))
+        .order_by()
+    )
+    home = home_currency()
+    by_currency: dict[str, Decimal] = {}
+    for row in rows:
+        code = (row["currency"] or home).upper()
+        by_currency[code] = by_currency.get(code, Decimal("0")) + (row["s"] or 0)
+    return _converted_spend(by_currency, home=home)
+
+
+def _converted_spend(by_currency: dict[str, Decimal], *, home: str) -> tuple[Decimal, dict]:
+    today = timezone.localdate()
+    rates = rates_on(currencies=set(by_currency), day=today, reporting=home) if set(by_currency) - {home} else {}
+    total, missing = Decimal("0"), []
+    for code, amount in sorted(by_currency.items()):
+        if code == home:
+            total += amount
+        elif rates[code].missing:
+            missing.append(code)
+        else:
+            total += rates[code].convert(money(amount, code))
+    detail = {
+        "currency": home,
+        "by_currency": {code: str(money(amount, code)) for code, amount in sorted(by_currency.items())},
+        "missing": missing,
+        "day": today.isoformat(),
+    }
+    return money(total, home), detail
+
+
+def rolling_spend(customer: Customer, *, days: int = 365) -> Decimal:
+    """The spend of the last `days` in the home market's currency (see `rolling_spend_detail`)."""
+    return rolling_spend_detail(customer, days=days)[0]
 
 
 @transaction.atomic
 def recalculate_tier(*, customer: Customer) -> LoyaltyTier | None:
-    """Tier from the last 12 months' net spend (purchases minus returns)."""
+    """Tier from the last 12 months' net spend (purchases minus returns), in the home market's currency."""
     account = _locked(LoyaltyAccount, customer)
-    spend = rolling_spend(customer)
+    spend, detail = rolling_spend_detail(customer)
     tier = LoyaltyTier.objects.filter(min_spend__lte=spend).order_by("-min_spend").first()
-    if account.tier_id != (tier.pk if tier else None) or account.spend_12m != spend:
+    if account.tier_id != (tier.pk if tier else None) or account.spend_12m != spend or account.spend_detail != detail:
         old = account.tier_id
-        account.tier, account.spend_12m = tier, spend
-        account.save(update_fields=["tier", "spend_12m"])
+        account.tier, account.spend_12m, account.spend_detail = tier, spend, detail
+        account.save(update_fields=["tier", "spend_12m", "spend_detail"])
         if old != account.tier_id:
             record_audit_event(
                 actor=None, action="loyalty.tier_changed", obj=customer, details={"tier": tier.code if tier else None}
@@ -251,7 +297,10 @@ def lock_accounts_for_purchases(customer_ids) -> dict[int, LoyaltyAccount]:
         rows = (
             LoyaltyAccount.objects.select_for_update(of=("self",))
             .select_related("tier")
-            .annotate(next_min_spend=Subquery(above.values("min_spend")[:1]))
+            .annotate(
+                next_min_spend=Subquery(above.values("min_spend")[:1]),
+                home_currency=Subquery(Market.objects.filter(is_home=True).values("currency")[:1]),
+            )
             .filter(customer_id__in=ids)
             .order_by("pk")
         )
@@ -273,33 +322,54 @@ def purchase_points(account: LoyaltyAccount, amount: Decimal) -> int:
     return max(int((_amount(amount) * rate).to_integral_value(rounding=ROUND_DOWN)), 0)
 
 
-def post_purchase_points(earns: list[tuple[LoyaltyAccount, str, int, Decimal, bool]]) -> None:
+def post_purchase_points(earns: list[tuple[LoyaltyAccount, str, int, Decimal, bool, str]]) -> None:
     """Book purchases on accounts locked by `lock_accounts_for_purchases`, in two statements.
 
-    `earns`: (account, reference, points, amount, in_window). Each purchase with points gets its
-    `earn` ledger entry; the balance, last activity and 12-month spend move by the same amounts
-    (spend only for purchases inside the rolling window). The tier is recalculated in full only
-    for accounts whose spend crossed the next tier's threshold; the daily `recalculate_tiers`
-    still rolls old spend off. References are fresh order numbers, so no earn exists for them yet.
+    `earns`: (account, reference, points, amount, in_window, currency). Each purchase with points gets
+    its `earn` ledger entry; the balance, last activity and 12-month spend move by the same amounts
+    (spend only for purchases inside the rolling window; in the home market's currency: a purchase in
+    another is converted at today's rate, one query more for the batch, or named in the account's
+    `spend_detail` when there is none). The tier is recalculated in full only for accounts whose spend
+    crossed the next tier's threshold; the daily `recalculate_tiers` still rolls old spend off.
+    References are fresh order numbers, so no earn exists for them yet.
     """
     now = timezone.now()
+    foreign = {c.upper() for a, *_, c in earns if c and c.upper() != getattr(a, "home_currency", None)}
+    rates = rates_on(currencies=foreign, day=timezone.localdate()) if foreign else {}
     entries, touched = [], {}
-    for account, reference, points, amount, in_window in earns:
+    for account, reference, points, amount, in_window, currency in earns:
         if points > 0:
             entries.append(PointsEntry(account=account, kind=PointsEntry.Kind.EARN, points=points,
                                        reference=reference[:100], created_at=now))  # fmt: skip
             account.balance += points
             account.last_activity_at = now
         if in_window:
-            account.spend_12m = (account.spend_12m or Decimal("0")) + _amount(amount)
+            _add_spend(account, _amount(amount), (currency or "").upper() or account.home_currency, rates)
         touched[account.pk] = account
     PointsEntry.objects.bulk_create(entries)
     if touched:
-        update_rows(list(touched.values()), ["balance", "last_activity_at", "spend_12m"])
+        update_rows(list(touched.values()), ["balance", "last_activity_at", "spend_12m", "spend_detail"])
     for account in touched.values():
         threshold = getattr(account, "next_min_spend", None)
         if threshold is not None and account.spend_12m >= threshold:
             recalculate_tier(customer=Customer(pk=account.customer_id))
+
+
+def _add_spend(account: LoyaltyAccount, amount: Decimal, currency: str, rates: dict) -> None:
+    """A purchase's amount into the account's spend: converted into the home currency, and in its detail."""
+    home = account.home_currency
+    detail = dict(account.spend_detail or {})
+    detail.setdefault("currency", home)
+    by_currency = dict(detail.get("by_currency") or {})
+    by_currency[currency] = str(money(Decimal(by_currency.get(currency, "0")) + amount, currency))
+    detail["by_currency"] = by_currency
+    if currency == home:
+        account.spend_12m = (account.spend_12m or Decimal("0")) + amount
+    elif rates[currency].missing:
+        detail["missing"] = sorted({*detail.get("missing", []), currency})
+    else:
+        account.spend_12m = (account.spend_12m or Decimal("0")) + rates[currency].convert(amount)
+    account.spend_detail = detail
 
 
 # --- store credit ----------------------------------------------------------------------------

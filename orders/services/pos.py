@@ -682,7 +682,7 @@ def _loyalty_and_timeline(*, store, done: list[_Pending], rows: list, accounts: 
         if order.customer_id is None:
             continue
         earns.append((accounts[order.customer_id], order.number, order.points_earned, order.total,
-                      order.placed_at >= window))  # fmt: skip
+                      order.placed_at >= window, order.currency))  # fmt: skip
         purchases.append(
             Purchase(
                 customer=p.customer,

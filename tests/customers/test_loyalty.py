@@ -227,3 +227,57 @@ def test_points_lapse_after_a_year_without_activity_and_tiers_roll_down():
     Interaction.objects.filter(pk=purchase.pk).update(occurred_at=timezone.now() - timedelta(days=366))  # items follow
     recalculate_all_tiers()
     assert LoyaltyAccount.objects.get(customer=active).tier is None
+
+
+# --- tiers and spend in several currencies (issue 19.2) -------------------------------------------
+
+
+def _bought(customer, number: str, amount: str, currency: str):
+    from customers.services.timeline import record_purchase
+
+    lines = [{"sku": "SHIRT-M", "qty": 1, "amount": amount, "category": "tops", "size": "M"}]
+    return record_purchase(customer=customer, channel="store", order_number=number, lines=lines, source="test",
+                           currency=currency)  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_tier_counts_spend_in_another_currency_converted_at_the_stated_rate(associate_client, store):
+    from datetime import date
+
+    from retail.domain.money import format_money
+    from retail.exchange_rates import save_exchange_rate
+    from retail.models import ExchangeRate
+
+    # given a Silver tier from 150.00 in the home currency (euros), and PLN at 0.2315
+    TierFactory(code="silver", name="Silver", min_spend=Decimal("150.00"))
+    save_exchange_rate(rate=ExchangeRate(currency="PLN", rate=Decimal("0.2315"), valid_from=date(2026, 1, 1)),
+                       actor=None)  # fmt: skip
+    shopper = CustomerFactory()
+    # when she spends 100.00 EUR and 400.00 PLN
+    _bought(shopper, "EUR-1", "100.00", "EUR")
+    _bought(shopper, "PLN-1", "400.00", "PLN")
+    # then her spend is 100 + 92.60 EUR (never 500), which reaches Silver
+    account = LoyaltyAccount.objects.get(customer=shopper)
+    assert (account.spend_12m, account.tier.code) == (Decimal("192.60"), "silver")
+    assert account.spend_detail["by_currency"] == {"EUR": "100.00", "PLN": "400.00"}
+    assert account.spend_detail["missing"] == [] and account.spend_detail["currency"] == "EUR"
+    # and the profile says it in euros, with the złoty it includes in złoty
+    page = associate_client.get(f"/portal/customers/{shopper.pk}/").content.decode()
+    assert format_money(Decimal("192.60"), "EUR") in page and format_money(Decimal("400.00"), "PLN") in page
+    assert format_money(Decimal("500.00"), "EUR") not in page
+
+
+@pytest.mark.django_db
+def test_spend_in_a_currency_without_a_rate_is_named_not_counted(associate_client, store):
+    # given no PLN rate at all
+    TierFactory(code="silver", name="Silver", min_spend=Decimal("150.00"))
+    shopper = CustomerFactory()
+    # when
+    _bought(shopper, "EUR-1", "100.00", "EUR")
+    _bought(shopper, "PLN-1", "400.00", "PLN")
+    # then the złoty do not count towards the tier, and the account and the profile say why
+    account = LoyaltyAccount.objects.get(customer=shopper)
+    assert (account.spend_12m, account.tier_id) == (Decimal("100.00"), None)
+    assert account.spend_detail["missing"] == ["PLN"]
+    page = associate_client.get(f"/portal/customers/{shopper.pk}/").content.decode()
+    assert "data-missing-rate" in page and "PLN not counted" in page
