@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy, ngettext
 
 from customers import giftcard_admin  # noqa: F401 — registers gift cards and their ledger
 from customers.errors import CustomerError
@@ -143,7 +144,7 @@ class CustomerAdmin(MergeTwoAction, CsvImportMixin, admin.ModelAdmin):
     list_select_related = ["home_store", "assigned_associate", "loyalty_account__tier"]
     show_full_result_count = False
     actions = ["export_marketing", "export_service", "merge_two", "erase_selected"]
-    import_title = "Import customers CSV"
+    import_title = gettext_lazy("Import customers CSV")
     import_command = "manage.py import_customers FILE.csv"
     import_columns = CUSTOMER_HELP
     fieldsets = [
@@ -271,7 +272,11 @@ class CustomerAdmin(MergeTwoAction, CsvImportMixin, admin.ModelAdmin):
         for customer in queryset.filter(erased_at__isnull=True):
             erase_customer(customer=customer, actor=request.user, reason=f"admin action by {request.user}")
             done += 1
-        self.message_user(request, f"Erased {done} customer(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Erased %(count)s customer.", "Erased %(count)s customers.", done) % {"count": done},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Tag)

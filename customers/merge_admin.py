@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from customers.errors import CustomerError
 from customers.selectors import merge_comparison
@@ -34,7 +35,7 @@ class MergeTwoAction:
     def merge_two(self, request, queryset):
         pair = list(queryset.order_by("created_at", "pk")[:3])
         if len(pair) != 2:
-            self.message_user(request, "Select exactly two profiles of the same person.", messages.ERROR)
+            self.message_user(request, gettext("Select exactly two profiles of the same person."), messages.ERROR)
             return None
         kept, other = default_kept(pair)
         chosen = request.POST.get("keep")

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from inventory import catalog, catalog_import, imports, pricing, services
 from inventory.admin_prices import BulkPriceChangeAction
@@ -135,7 +136,7 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
         ("Dates", {"fields": ["created_at", "updated_at"]}),
     ]
 
-    import_title = "Import catalog CSV"
+    import_title = gettext_lazy("Import catalog CSV")
     import_form = CatalogUploadForm
     import_command = "manage.py import_catalog FILE.csv [--create-categories]"
     import_columns = (
@@ -230,15 +231,21 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
         response["Content-Disposition"] = 'attachment; filename="catalog.csv"'
         return response
 
-    @admin.action(description="Activate (sell again)", permissions=["change"])
+    @admin.action(description=gettext_lazy("Activate (sell again)"), permissions=["change"])
     def activate(self, request, queryset):
         changed = catalog.set_products_active(products=queryset, active=True, actor=request.user)
-        self.message_user(request, f"Activated {changed} product(s).")
+        self.message_user(
+            request,
+            ngettext("Activated %(count)s product.", "Activated %(count)s products.", changed) % {"count": changed},
+        )
 
-    @admin.action(description="Deactivate (stop selling)", permissions=["change"])
+    @admin.action(description=gettext_lazy("Deactivate (stop selling)"), permissions=["change"])
     def deactivate(self, request, queryset):
         changed = catalog.set_products_active(products=queryset, active=False, actor=request.user)
-        self.message_user(request, f"Deactivated {changed} product(s).")
+        self.message_user(
+            request,
+            ngettext("Deactivated %(count)s product.", "Deactivated %(count)s products.", changed) % {"count": changed},
+        )
 
 
 class TransferRequestForm(forms.Form):
@@ -273,7 +280,7 @@ class TransferRequestActionMixin:
     def request_transfer(self, request, queryset):
         variants = list(self.variants_for_transfer(queryset).select_related("product").order_by("sku")[:501])
         if len(variants) > 500:
-            self.message_user(request, "Select at most 500 SKUs for one transfer.", messages.ERROR)
+            self.message_user(request, gettext("Select at most 500 SKUs for one transfer."), messages.ERROR)
             return None
         applying = "apply" in request.POST
         source = self.default_transfer_source(queryset)
@@ -360,7 +367,7 @@ class StockLevelAdmin(CsvImportMixin, TransferRequestActionMixin, admin.ModelAdm
     fields = ["variant", "location", "on_hand", "reserved", "safety_stock", "last_counted_at"]
     actions = ["request_transfer", "export_csv"]
     show_full_result_count = False
-    import_title = "Import stock CSV"
+    import_title = gettext_lazy("Import stock CSV")
     import_command = "manage.py import_stock FILE.csv"
     import_columns = (
         "Required: sku, location (store or warehouse code), on_hand (the units counted). Optional: safety_stock.\n"

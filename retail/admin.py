@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from retail import services
 from retail.domain.channel import Channel
@@ -125,8 +126,8 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class CsvUploadForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8, with a header row.")
-    dry_run = forms.BooleanField(required=False, label="Only check the file (write nothing)")
+    file = forms.FileField(label=gettext_lazy("CSV file"), help_text=gettext_lazy("UTF-8, with a header row."))
+    dry_run = forms.BooleanField(required=False, label=gettext_lazy("Only check the file (write nothing)"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -152,7 +153,7 @@ class CsvImportMixin:
 
     change_list_template = "admin/csv_import_change_list.html"
     import_form = CsvUploadForm
-    import_title = "Import CSV"
+    import_title = gettext_lazy("Import CSV")
     import_columns = ""
     import_command = ""
 

@@ -3,6 +3,7 @@ from importlib.util import find_spec
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
@@ -10,9 +11,9 @@ from retail import health
 
 # The admin signs in through allauth, so head office gets the same MFA and rate limits.
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = "Omnistore head office"
+admin.site.site_header = gettext_lazy("Omnistore head office")
 admin.site.site_title = "Omnistore"
-admin.site.index_title = "Catalog, stock, customers, orders and reports"
+admin.site.index_title = gettext_lazy("Catalog, stock, customers, orders and reports")
 
 
 def app_urls(module: str, namespace: str | None = None) -> list:
