@@ -25,6 +25,7 @@ from django.utils.translation import gettext_noop
 
 from inventory.errors import InventoryCode, InventoryError
 from inventory.ledger import lock_levels
+from inventory.market_prices import market_prices
 from inventory.models import StockCount, StockCountLine, StockLevel, StockMovement
 from inventory.operations import book_count_differences, lock_open_count
 from retail.approvals import ApprovalCredentials, verify_manager_approval
@@ -60,6 +61,7 @@ class CountReview:
     units_limit: int
     value_limit: Decimal
     fingerprint: str
+    currency: str = ""  # of the prices and the value limit: the store's market's
 
     @property
     def net_units(self) -> int:
@@ -90,7 +92,10 @@ class CountReview:
         if self.gross_value > self.value_limit:
             reasons.append(
                 _("The differences add up to %(value)s at selling price, more than this store's limit of %(limit)s.")
-                % {"value": format_money(self.gross_value), "limit": format_money(self.value_limit)}
+                % {
+                    "value": format_money(self.gross_value, self.currency),
+                    "limit": format_money(self.value_limit, self.currency),
+                }
             )
         return reasons
 
@@ -136,16 +141,20 @@ def reasons_read(stored: list[str]) -> list[str]:
 
 
 def _review(store: Store, lines: list[StockCountLine], expected: dict[int, int]) -> CountReview:
+    """Values at the store's market's selling price, in its currency (the limit is the store's, in it too);
+    a SKU without a price there is valued at the catalog's, so its difference still counts toward the limit."""
     limit = store.count_approval_units
+    pricing = market_prices(variants=[line.variant for line in lines], market=store.market)
     reviews = []
     for line in lines:
+        priced = pricing.get(line.variant_id)
         on_hand = expected.get(line.variant_id, 0)
         reviews.append(
             LineReview(
                 line=line,
                 expected=on_hand,
                 counted=line.counted_quantity,
-                price=line.variant.price,
+                price=priced.amount if priced is not None else line.variant.price,
                 over=abs(line.counted_quantity - on_hand) > limit,
             )
         )
@@ -157,6 +166,7 @@ def _review(store: Store, lines: list[StockCountLine], expected: dict[int, int])
         units_limit=limit,
         value_limit=store.count_approval_value,
         fingerprint=digest,
+        currency=pricing.currency,
     )
 
 
@@ -230,7 +240,7 @@ def submit_stock_count(
     manager = None
     if approval is not None:
         if store is None:
-            store = StockCount.objects.select_related("location").get(pk=pk).location
+            store = StockCount.objects.select_related("location__market").get(pk=pk).location
         manager = _verify(approval, store, pk)
     with transaction.atomic():
         count = lock_open_count(pk)
@@ -290,7 +300,7 @@ def _audit_decision(count, review, manager, approval, associate, action, note=""
 
 
 def _lock_awaiting(pk: int) -> StockCount:
-    locked = StockCount.objects.select_for_update(of=("self",)).select_related("location").filter(pk=pk).first()
+    locked = StockCount.objects.select_for_update(of=("self",)).select_related("location__market").filter(pk=pk).first()
     if locked is None or locked.status != StockCount.Status.AWAITING_APPROVAL:
         state = locked.get_status_display().lower() if locked else "not there"
         raise InventoryError(

@@ -203,7 +203,7 @@ def cancel_transfer(*, transfer: "Transfer | int", actor: User | None = None) ->
 def lock_open_count(count: "StockCount | int") -> StockCount:
     """Lock an open count (its row, then the caller locks levels in pk order); else `count_closed`."""
     pk = count.pk if isinstance(count, StockCount) else count
-    locked = StockCount.objects.select_for_update(of=("self",)).select_related("location").filter(pk=pk).first()
+    locked = StockCount.objects.select_for_update(of=("self",)).select_related("location__market").filter(pk=pk).first()
     if locked is None:
         raise InventoryError(_("There is no stock count %(pk)s.") % {"pk": pk}, code=InventoryCode.COUNT_CLOSED)
     if locked.status != StockCount.Status.OPEN:

@@ -146,7 +146,7 @@ def count_start(request):
 
 def _count_for(request, pk) -> StockCount:
     count = (
-        StockCount.objects.select_related("location", "submitted_by", "decided_by")
+        StockCount.objects.select_related("location__market", "submitted_by", "decided_by")
         .filter(pk=pk, location=request.store)
         .first()
     )

@@ -80,8 +80,9 @@ def test_the_review_query_count_is_constant_in_the_lines(associate_client, store
     large = _open_count(store, associate, dict.fromkeys(variants(25), 4))
     url = lambda c: reverse("inventory_portal:count-review", args=[c.pk])  # noqa: E731
     associate_client.get(url(small))  # session warm-up
-    # session, user, memberships; the count with its store; any line; the lines with products; the levels
-    with django_assert_num_queries(7) as first:
+    # session, user, memberships; the count with its store; any line; the lines with products; the levels;
+    # the store's market's prices of those lines
+    with django_assert_num_queries(8) as first:
         assert associate_client.get(url(small)).status_code == 200
     with django_assert_num_queries(len(first.captured_queries)):
         html = associate_client.get(url(large)).content.decode()
@@ -225,8 +226,8 @@ def test_a_waiting_count_page_costs_the_same_for_one_line_or_twenty(
 
     small, large = waiting(1), waiting(20)
     associate_client.get(small)
-    # session, user, memberships; the count with its store and people; its lines with their products
-    with django_assert_num_queries(5) as first:
+    # session, user, memberships; the count with its store and people; its lines with their products; their prices
+    with django_assert_num_queries(6) as first:
         assert "Waiting for a manager" in associate_client.get(small).content.decode()
     with django_assert_num_queries(len(first.captured_queries)):
         html = associate_client.get(large).content.decode()
