@@ -43,7 +43,7 @@ def _channel_customer_rows(period: Period) -> list[dict]:
     return [*data["groups"], *data["by_channel_count"]]
 
 
-_SALES = ("currency", "orders", "gross", "short_picked", "refunds", "net")
+_SALES = ("currency", "orders", "gross", "shipping", "short_picked", "refunds", "net")
 # Each row in its order's currency, then the same converted (empty without a rate on the day stated).
 _CONVERTED = ("reporting_currency", "rate", "rate_from", "net_converted")
 

@@ -60,7 +60,7 @@ def _series(rows: list[dict], by: str, keys: list[date], field: str = "net") -> 
     return [(labels.get(name, name), [float(cells.get((k, name), 0)) for k in keys]) for name in names]
 
 
-SALES_MONEY = ("gross", "short_picked", "refunds", "net")
+SALES_MONEY = ("gross", "shipping", "short_picked", "refunds", "net")
 
 
 def _summed_converted(rows: list[dict], by: str) -> list[tuple[str, Decimal]]:

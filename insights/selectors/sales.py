@@ -75,8 +75,9 @@ def sales_totals(series: list[dict], *, by: str = "channel") -> list[dict]:
         t = totals.get((row[by], currency))
         if t is None:
             t = totals[(row[by], currency)] = {by: row[by], "currency": currency, "orders": 0, "gross": ZERO,
-                                               "short_picked": ZERO, "refunds": ZERO, "net": ZERO}  # fmt: skip
-        for field in ("orders", "gross", "short_picked", "refunds", "net"):
+                                               "shipping": ZERO, "short_picked": ZERO, "refunds": ZERO,
+                                               "net": ZERO}  # fmt: skip
+        for field in ("orders", "gross", "shipping", "short_picked", "refunds", "net"):
             t[field] += row[field]
     grand: dict[str, object] = {}
     for t in totals.values():

@@ -10,7 +10,7 @@ from insights.selectors._common import _fetch
 from insights.selectors.sales_sql import bucket_date, by_channel_and_store_sql, sales_items
 from retail.domain.money import money
 
-SALES_DAY_KEY = "insights:sales-day:v3:{}"  # v2: days on each store's own clock; v3: per currency
+SALES_DAY_KEY = "insights:sales-day:v4:{}"  # v2: days on each store's own clock; v3: per currency; v4: shipping
 SALES_DAY_SECONDS = 600  # kept 10 minutes; the beat task (insights.tasks) recounts the default period's every 5
 
 
@@ -29,7 +29,7 @@ def _count_days(start, end, *, zones: dict | None = None) -> dict:
     for row in _fetch(sql, params):
         day = days.setdefault(bucket_date(row["bucket"]), _empty_day(now))
         currency = row["currency"]
-        sums = (row["orders"], *(money(row[f] or 0, currency) for f in ("gross", "short", "refunds")))
+        sums = (row["orders"], *(money(row[f] or 0, currency) for f in ("gross", "short", "refunds", "shipping")))
         day["store" if row["by_store"] else "channel"][(row["name"], currency)] = sums
     return days
 
@@ -90,7 +90,7 @@ def from_days(days: dict, by: str) -> list[dict]:
     rows = []
     for day, sums in days.items():
         for name, currency in sorted(sums[by]):
-            orders, gross, short, refunds = sums[by][(name, currency)]
+            orders, gross, short, refunds, shipping = sums[by][(name, currency)]
             rows.append(
                 {
                     "period": day,
@@ -98,6 +98,7 @@ def from_days(days: dict, by: str) -> list[dict]:
                     "currency": currency,
                     "orders": orders,
                     "gross": gross,
+                    "shipping": shipping,
                     "short_picked": short,
                     "refunds": refunds,
                     "net": gross - short - refunds,
@@ -110,15 +111,14 @@ def summed_days(days: dict, by: str) -> list[dict]:
     """Per-day sums added up per channel (or store) and currency over the days, as `sales_overview`'s rows."""
     summed: dict[tuple[str, str], list] = {}
     for sums in days.values():
-        for key, (orders, gross, short, refunds) in sums[by].items():
+        for key, values in sums[by].items():
             if (acc := summed.get(key)) is None:
-                summed[key] = [orders, gross, short, refunds]
+                summed[key] = list(values)
             else:
-                acc[0] += orders
-                acc[1] += gross
-                acc[2] += short
-                acc[3] += refunds
+                for i, value in enumerate(values):
+                    acc[i] += value
     return [
-        {by: name, "currency": currency, "orders": o, "gross": g, "short_picked": s, "refunds": r, "net": g - s - r}
-        for (name, currency), (o, g, s, r) in sorted(summed.items())
-    ]
+        {by: name, "currency": currency, "orders": o, "gross": g, "shipping": sh, "short_picked": s, "refunds": r,
+         "net": g - s - r}
+        for (name, currency), (o, g, s, r, sh) in sorted(summed.items())
+    ]  # fmt: skip

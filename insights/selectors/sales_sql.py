@@ -19,7 +19,17 @@ from orders.returns.models import ReturnRequest
 from retail.domain.money import money
 from retail.models import Store
 
-_SALE_COLUMNS = ("bucket", "sold_channel", "sold_store", "sold_currency", "orders", "gross", "short", "refunds")
+_SALE_COLUMNS = (
+    "bucket",
+    "sold_channel",
+    "sold_store",
+    "sold_currency",
+    "orders",
+    "gross",
+    "shipping",
+    "short",
+    "refunds",
+)
 
 
 PROBED_REFUNDS_DAYS = 2  # up to this many days, each order's refunds are probed (see sales_items)
@@ -58,6 +68,7 @@ def sales_items(period: Period, grain: str) -> tuple[str, list]:
             sold_currency=F("currency"),
             orders=Value(1, output_field=IntegerField()),
             gross=F("total"),
+            shipping=F("shipping_total"),
             short=zero_money,
             refunds=_scalar_sum(done, F("refund_total")) if probed else zero_money,
         ),
@@ -65,6 +76,7 @@ def sales_items(period: Period, grain: str) -> tuple[str, list]:
             **of_order,
             orders=zero_count,
             gross=zero_money,
+            shipping=zero_money,
             short=ExpressionWrapper(F("total") - kept, output_field=MONEY),
             refunds=zero_money,
         ),
@@ -73,7 +85,14 @@ def sales_items(period: Period, grain: str) -> tuple[str, list]:
         parts.append(
             ReturnRequest.objects.filter(
                 _sold_through(period, "order__"), status__in=ReturnRequest.DONE_STATUSES
-            ).annotate(**of_order, orders=zero_count, gross=zero_money, short=zero_money, refunds=F("refund_total"))
+            ).annotate(
+                **of_order,
+                orders=zero_count,
+                gross=zero_money,
+                shipping=zero_money,
+                short=zero_money,
+                refunds=F("refund_total"),
+            )
         )
     columns = ", ".join(f"p.{c}" for c in _SALE_COLUMNS)
     sqls, params = [], []
@@ -90,13 +109,14 @@ def bucket_date(value):
 
 def sales_row(row: dict, by: str, key: str, bucket=None) -> dict:
     currency = row["currency"]
-    gross, short, refunds = (money(row[f] or 0, currency) for f in ("gross", "short", "refunds"))
+    gross, shipping, short, refunds = (money(row[f] or 0, currency) for f in ("gross", "shipping", "short", "refunds"))
     return {
         **({"period": bucket} if bucket is not None else {}),
         by: row[key],
         "currency": currency,
         "orders": row["orders"],
         "gross": gross,
+        "shipping": shipping,
         "short_picked": short,
         "refunds": refunds,
         "net": gross - short - refunds,
@@ -104,10 +124,13 @@ def sales_row(row: dict, by: str, key: str, bucket=None) -> dict:
 
 
 SUMS = (
-    "u.sold_currency AS currency, SUM(u.orders) AS orders, SUM(u.gross) AS gross, SUM(u.short) AS short, "
-    "SUM(u.refunds) AS refunds"
+    "u.sold_currency AS currency, SUM(u.orders) AS orders, SUM(u.gross) AS gross, SUM(u.shipping) AS shipping, "
+    "SUM(u.short) AS short, SUM(u.refunds) AS refunds"
 )
-TOTALS = "g.currency AS currency, g.orders AS orders, g.gross AS gross, g.short AS short, g.refunds AS refunds"
+TOTALS = (
+    "g.currency AS currency, g.orders AS orders, g.gross AS gross, g.shipping AS shipping, g.short AS short, "
+    "g.refunds AS refunds"
+)
 STORE_TABLE = Store._meta.db_table
 
 

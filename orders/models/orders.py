@@ -142,7 +142,7 @@ class Order(models.Model):
             # scan of a period's orders). Replaces placed_at's own.
             models.Index(
                 fields=["placed_at"],
-                include=["id", "store", "channel", "status", "currency", "total"],
+                include=["id", "store", "channel", "status", "currency", "total", "shipping_total"],
                 name="order_placed_idx",
             ),
             # Insights' sales per seller: only assisted orders name one.

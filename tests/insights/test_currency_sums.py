@@ -178,3 +178,28 @@ def test_the_today_tile_says_each_currency(warsaw):
     numbers = selectors.store_today(store=warsaw, since=since, until=until)
     assert numbers["sales"] == [{"currency": "PLN", "amount": D("400.00")}]
     assert {c["currency"] for c in numbers["by_channel"]} == {"PLN"}
+
+
+def _shipped(order, shipping: str):
+    """The order's total keeps its amount, of which `shipping` is the shipping charged (untaxed)."""
+    amount = D(shipping)
+    Order.objects.filter(pk=order.pk).update(shipping_total=amount, subtotal=order.total - amount)
+
+
+def test_sales_say_the_shipping_charged_per_currency_and_converted(superuser_client, chain, warsaw):
+    pln_rate()
+    # given 4.90 EUR of shipping in London and 19.90 PLN in Warsaw
+    _shipped(chain.orders[3], "4.90")
+    _shipped(Order.objects.get(store=warsaw, total=D("400.00")), "19.90")
+    # when (cached days and live figures alike)
+    selectors.forget_sales_days(october().start, october().end)
+    data = pages.sales(october())
+    live = selectors.sales_totals(selectors.sales_series(october(store_ids=(chain.lon.pk, warsaw.pk))))
+    # then each currency's shipping in its money, and the total in euros: 4.90 + 4.61 (19.90 x 0.2315)
+    by_code = {c["currency"]: c["shipping"] for c in data["money"]["currencies"]}
+    assert by_code == {"EUR": D("4.90"), "PLN": D("19.90")} and data["kpis"]["shipping"] == D("9.51")
+    assert {(t["currency"], t["shipping"]) for t in live if t["shipping"]} == {("EUR", D("4.90")), ("PLN", D("19.90"))}
+    page = superuser_client.get(f"{URL}?{OCT}").content.decode()
+    assert 'data-kpi="shipping"' in page and format_money(D("19.90"), "PLN") in page
+    rows = csv_rows(superuser_client, "sales-by-store")
+    assert sum(D(r["shipping"]) for r in rows if r["currency"] == "PLN") == D("19.90")

@@ -48,7 +48,7 @@ def test_past_days_show_their_count_until_recounted_and_today_is_live(chain, dja
     make_order(store=chain.lon, channel="web", placed_at=noon(today), total="5.00")
     first, first_as_of = selectors.sales_days(period)
     assert first_as_of is None  # nothing was cached: everything counted live
-    assert first[yesterday]["channel"][("web", "EUR")] == (1, D("10.00"), D("0.00"), D("0.00"))
+    assert first[yesterday]["channel"][("web", "EUR")] == (1, D("10.00"), D("0.00"), D("0.00"), D("0.00"))
     # when: one more sale on each day, read again
     make_order(store=chain.man, channel="web", placed_at=noon(yesterday), total="20.00")
     make_order(store=chain.man, channel="app", placed_at=noon(today), total="7.00")
@@ -56,23 +56,23 @@ def test_past_days_show_their_count_until_recounted_and_today_is_live(chain, dja
         second, as_of = selectors.sales_days(period)
     # then: yesterday as counted before (and says when), today with the new sale
     assert as_of is not None and as_of <= timezone.now()
-    assert second[yesterday]["channel"] == {("web", "EUR"): (1, D("10.00"), D("0.00"), D("0.00"))}
+    assert second[yesterday]["channel"] == {("web", "EUR"): (1, D("10.00"), D("0.00"), D("0.00"), D("0.00"))}
     assert second[today]["channel"] == {
-        ("app", "EUR"): (1, D("7.00"), D("0.00"), D("0.00")),
-        ("web", "EUR"): (1, D("5.00"), D("0.00"), D("0.00")),
+        ("app", "EUR"): (1, D("7.00"), D("0.00"), D("0.00"), D("0.00")),
+        ("web", "EUR"): (1, D("5.00"), D("0.00"), D("0.00"), D("0.00")),
     }
     assert second[today]["store"] == {
-        ("LON-01", "EUR"): (1, D("5.00"), D("0.00"), D("0.00")),
-        ("MAN-01", "EUR"): (1, D("7.00"), D("0.00"), D("0.00")),
+        ("LON-01", "EUR"): (1, D("5.00"), D("0.00"), D("0.00"), D("0.00")),
+        ("MAN-01", "EUR"): (1, D("7.00"), D("0.00"), D("0.00"), D("0.00")),
     }
     # when: beat recounts the period's past days
     assert refresh_sales_days() == period.days - 1
     third, _ = selectors.sales_days(period)
     # then: yesterday's second sale is in
-    assert third[yesterday]["channel"] == {("web", "EUR"): (2, D("30.00"), D("0.00"), D("0.00"))}
+    assert third[yesterday]["channel"] == {("web", "EUR"): (2, D("30.00"), D("0.00"), D("0.00"), D("0.00"))}
     assert third[yesterday]["store"] == {
-        ("LON-01", "EUR"): (1, D("10.00"), D("0.00"), D("0.00")),
-        ("MAN-01", "EUR"): (1, D("20.00"), D("0.00"), D("0.00")),
+        ("LON-01", "EUR"): (1, D("10.00"), D("0.00"), D("0.00"), D("0.00")),
+        ("MAN-01", "EUR"): (1, D("20.00"), D("0.00"), D("0.00"), D("0.00")),
     }
     assert period.start in third and third[period.start] == {
         "as_of": third[period.start]["as_of"],
