@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -33,10 +34,13 @@ from customers.imports import CENT, HeaderError, ImportReport, Opener, Progress,
 from customers.models import Customer, CustomerIdentity, Interaction, PurchasedItem
 from customers.models.loyalty import LoyaltyAccount, LoyaltyTier
 from customers.normalise import normalise_card, normalise_email
+from customers.services.loyalty import converted_spend
 from customers.services.profiles import live_profile
 from customers.services.timeline import INSERT_INTERACTIONS_SQL
 from retail.domain.channel import Channel
-from retail.domain.money import is_whole_minor_units, money
+from retail.domain.money import is_whole_minor_units
+from retail.exchange_rates import rates_on
+from retail.markets import home_currency
 from retail.models import AuditEvent, Store, User
 from retail.services import record_audit_event
 
@@ -347,6 +351,7 @@ def recalculate_tiers(customer_ids: list[int]) -> None:
     tiers = list(LoyaltyTier.objects.order_by("-min_spend"))
     now = timezone.now()
     since = now - timedelta(days=365)
+    home = home_currency()
     events = []
     for start in range(0, len(customer_ids), 2000):
         chunk = customer_ids[start : start + 2000]
@@ -354,19 +359,25 @@ def recalculate_tiers(customer_ids: list[int]) -> None:
             [LoyaltyAccount(customer_id=pk, created_at=now) for pk in chunk], ignore_conflicts=True
         )
         accounts = list(LoyaltyAccount.objects.select_for_update().filter(customer_id__in=chunk).order_by("pk"))
-        spend = dict(
+        spend: dict[int, dict[str, Decimal]] = {}  # each currency apart, converted as recalculate_tier does
+        for customer_id, currency, amount in (
             PurchasedItem.objects.filter(customer_id__in=chunk, occurred_at__gte=since)
             .order_by()
-            .values("customer_id")
+            .values("customer_id", currency=KeyTextTransform("currency", "interaction__data"))
             .annotate(s=Sum("amount"))
-            .values_list("customer_id", "s")
-        )
+            .values_list("customer_id", "currency", "s")
+        ):
+            code = (currency or home).upper()
+            mine = spend.setdefault(customer_id, {})
+            mine[code] = mine.get(code, Decimal("0")) + (amount or 0)
+        held = {code for mine in spend.values() for code in mine} - {home}
+        rates = rates_on(currencies=held, day=timezone.localdate(), reporting=home) if held else {}
         changed = []
         for account in accounts:
-            total = money(spend.get(account.customer_id) or 0)
+            total, detail = converted_spend(spend.get(account.customer_id, {}), home=home, rates=rates)
             tier = next((t for t in tiers if t.min_spend <= total), None)
             tier_id = tier.pk if tier else None
-            if account.tier_id == tier_id and account.spend_12m == total:
+            if account.tier_id == tier_id and account.spend_12m == total and account.spend_detail == detail:
                 continue
             if account.tier_id != tier_id:
                 events.append(
@@ -374,7 +385,7 @@ def recalculate_tiers(customer_ids: list[int]) -> None:
                                object_type="customers.customer", object_id=str(account.customer_id), occurred_at=now,
                                details={"tier": tier.code if tier else None})
                 )  # fmt: skip
-            account.tier, account.spend_12m = tier, total
+            account.tier, account.spend_12m, account.spend_detail = tier, total, detail
             changed.append(account)
-        LoyaltyAccount.objects.bulk_update(changed, ["tier", "spend_12m"], batch_size=1000)
+        LoyaltyAccount.objects.bulk_update(changed, ["tier", "spend_12m", "spend_detail"], batch_size=1000)
     AuditEvent.objects.bulk_create(events, batch_size=2000)

@@ -234,12 +234,14 @@ def rolling_spend_detail(customer: Customer, *, days: int = 365) -> tuple[Decima
     for row in rows:
         code = (row["currency"] or home).upper()
         by_currency[code] = by_currency.get(code, Decimal("0")) + (row["s"] or 0)
-    return _converted_spend(by_currency, home=home)
+    return converted_spend(by_currency, home=home)
 
 
-def _converted_spend(by_currency: dict[str, Decimal], *, home: str) -> tuple[Decimal, dict]:
+def converted_spend(by_currency: dict[str, Decimal], *, home: str, rates: dict | None = None) -> tuple[Decimal, dict]:
+    """(the spend in `home`, its `spend_detail`); `rates`: today's (rates_on) when the caller has them."""
     today = timezone.localdate()
-    rates = rates_on(currencies=set(by_currency), day=today, reporting=home) if set(by_currency) - {home} else {}
+    if rates is None:
+        rates = rates_on(currencies=set(by_currency), day=today, reporting=home) if set(by_currency) - {home} else {}
     total, missing = Decimal("0"), []
     for code, amount in sorted(by_currency.items()):
         if code == home:

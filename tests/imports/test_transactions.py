@@ -185,3 +185,27 @@ def test_the_command_streams_a_file_with_progress_and_fails_on_bad_lines(people,
         call_command("import_transactions", str(bad), "--quiet")
     assert "line 2: date 'yesterday'" in capsys.readouterr().err
     assert Interaction.objects.count() == 12_000
+
+
+def test_imported_spend_in_another_currency_counts_converted_or_is_named(people, store):
+    from retail.exchange_rates import save_exchange_rate
+    from retail.models import ExchangeRate
+
+    # given a tier from 100.00 euros, and Ann's 80.00 EUR and 400.00 PLN in the last year
+    ann, _bob = people
+    TierFactory(code="gold", min_spend=Decimal("100.00"))
+    text = "transaction_id,customer_id,date,quantity,amount,channel,currency\n" + (
+        f"T-1,{ann.pk},{recent(10)},1,80.00,web,EUR\nT-2,{ann.pk},{recent(9)},1,400.00,web,PLN\n"
+    )
+    # when there is no PLN rate / then the złoty are named, not counted as euros (80, not 480)
+    assert import_transactions(opener=text_opener(text)).errors == []
+    account = LoyaltyAccount.objects.get(customer=ann)
+    assert (account.spend_12m, account.tier_id, account.spend_detail["missing"]) == (Decimal("80.00"), None, ["PLN"])
+    # when head office adds the rate and the file is read again / then 80 + 92.60 reaches gold
+    save_exchange_rate(rate=ExchangeRate(currency="PLN", rate=Decimal("0.2315"), valid_from=timezone.localdate()),
+                       actor=None)  # fmt: skip
+    from customers.history import recalculate_tiers
+
+    recalculate_tiers([ann.pk])
+    account.refresh_from_db()
+    assert (account.spend_12m, account.tier.code) == (Decimal("172.60"), "gold")
