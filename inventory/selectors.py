@@ -494,9 +494,11 @@ def stock_lookup(
     if exact is not None:
         qs = base.filter(product_id=exact.product_id)
     else:
-        found = Q(product__name__icontains=query) | Q(product__style_code__iexact=query)
+        # Every word somewhere in the name, in any order: "camicia lino" finds "Camicia di lino Nordic".
+        words = query.split()
+        found = Q(*(Q(product__name__icontains=w) for w in words)) | Q(product__style_code__iexact=query)
         if catalog_texts.product_texts(languages):  # names in the associate's language too
-            texts = ProductTranslation.objects.filter(language__in=languages, name__icontains=query)
+            texts = ProductTranslation.objects.filter(Q(*(Q(name__icontains=w) for w in words)), language__in=languages)
             found |= Q(product_id__in=texts.values("product_id"))
         qs = base.filter(found)
     qs = catalog_texts.with_texts(qs, languages, path="product__")
