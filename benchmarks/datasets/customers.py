@@ -433,8 +433,8 @@ def _loyalty(rng, plans, first_id, now) -> None:
     with indexes_after_load(LoyaltyAccount, PointsEntry):
         copy_rows(
             LoyaltyAccount,
-            ["id", "customer", "balance", "tier", "spend_12m", "last_activity_at", "created_at"],
-            accounts,
+            ["id", "customer", "balance", "tier", "spend_12m", "last_activity_at", "created_at", "spend_detail"],
+            ((*account, {}) for account in accounts),  # spend_detail: filled by the first recount
         )
         copy_rows(
             PointsEntry,
