@@ -177,7 +177,10 @@ def test_insights_draw_the_tax_due_per_currency(poland, policy, deliver, shirt, 
     zloty = deliver([("SHIRT-M", 2)])
     assert zloty.currency == "PLN"
     Order.objects.filter(pk=euros.pk).update(currency="EUR")
-    client.force_login(staff_user(superuser=True))
+    head_office = staff_user(superuser=True)
+    head_office.language = "en"  # the page's headings read here in English (the store's market speaks Polish)
+    head_office.save(update_fields=["language"])
+    client.force_login(head_office)
 
     # when
     page = client.get("/portal/insights/?section=tax").content.decode()
