@@ -361,7 +361,9 @@ def recalculate_tiers(customer_ids: list[int]) -> None:
         accounts = list(LoyaltyAccount.objects.select_for_update().filter(customer_id__in=chunk).order_by("pk"))
         spend: dict[int, dict[str, Decimal]] = {}  # each currency apart, converted as recalculate_tier does
         for customer_id, currency, amount in (
-            PurchasedItem.objects.filter(customer_id__in=chunk, occurred_at__gte=since)
+            PurchasedItem.objects.filter(  # the interaction's months pruned too (loyalty.rolling_spend_detail)
+                customer_id__in=chunk, occurred_at__gte=since, interaction__occurred_at__gte=since
+            )
             .order_by()
             .values("customer_id", currency=KeyTextTransform("currency", "interaction__data"))
             .annotate(s=Sum("amount"))

@@ -224,7 +224,9 @@ def rolling_spend_detail(customer: Customer, *, days: int = 365) -> tuple[Decima
     Purchases recorded without a currency (before markets) are in the home market's. Three queries."""
     since = timezone.now() - timedelta(days=days)
     rows = (
-        PurchasedItem.objects.filter(customer=customer, occurred_at__gte=since)
+        # the item's interaction is of the same moment: saying so prunes the interactions' months too
+        # (joined on its id alone, every monthly partition of the timeline was probed: 36 ms a checkout at xlarge)
+        PurchasedItem.objects.filter(customer=customer, occurred_at__gte=since, interaction__occurred_at__gte=since)
         .values(currency=KeyTextTransform("currency", "interaction__data"))
         .annotate(s=Sum("amount"))
         .order_by()

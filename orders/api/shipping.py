@@ -68,7 +68,7 @@ class MyCartShippingView(APIView):
     def get(self, request):
         customer = customer_for_user(request.user)
         cart = selectors.open_cart_of(customer) if isinstance(customer, Customer) else None
-        country = request.query_params.get("country") or (cart.country if cart is not None else "")
+        country = _country(request, cart)
         return _answer(cart_shipping(cart=cart, country=country))
 
 
@@ -82,5 +82,13 @@ class CartShippingView(APIView):
         cart = Cart.objects.filter(token=token, customer__isnull=True, status=Cart.Status.OPEN).first()
         if cart is None:
             raise OrderError(_("There is no open anonymous cart with this token."), code=RetailCode.NOT_FOUND)
-        country = request.query_params.get("country") or (cart.country if cart is not None else "")
+        country = _country(request, cart)
         return _answer(cart_shipping(cart=cart, country=country))
+
+
+def _country(request, cart) -> str:
+    """The `country` asked for; the cart's own only when the parameter is left out (`?country=` is a
+    code that is no country: invalid_country, as the schema's pattern says)."""
+    if "country" in request.query_params:
+        return request.query_params["country"]
+    return cart.country if cart is not None else ""

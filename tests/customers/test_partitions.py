@@ -245,6 +245,10 @@ def test_the_tier_spend_reads_only_the_last_twelve_months_of_items(two_years):
         assert planned and len(planned) <= 13 + 4, sorted(planned)
         assert f"{ITEM}_before" not in planned
         assert partition_name(ITEM, add_months(_this_month(), -14)) not in planned
+        # and the interactions it reads the currency from: the same months, not every partition
+        interactions = {name for name in _planned_partitions(sql) if name.startswith(INTERACTION + "_")}
+        assert interactions and len(interactions) <= 13 + 4, sorted(interactions)
+        assert f"{INTERACTION}_before" not in interactions
 
 
 # --- months ahead ---------------------------------------------------------------------------------

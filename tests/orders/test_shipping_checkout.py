@@ -150,6 +150,19 @@ def test_a_country_that_is_none_is_a_400(signed_in, standard, country):
     assert response.json()["code"] == "invalid_country"
 
 
+def test_an_empty_country_is_a_400_even_when_the_cart_has_one(signed_in, standard, shirt):
+    # given a cart that ships to Italy (PUT .../country/), so that leaving the parameter out asks for Italy
+    from orders.models import Cart
+
+    fill_cart(signed_in, [(shirt.sku, 1)])
+    Cart.objects.update(country="IT")
+    assert signed_in.get("/api/v1/me/cart/shipping-methods/").json()["country"] == "IT"
+    # when the parameter is there but empty (schemathesis: the schema's pattern refuses it)
+    response = signed_in.get("/api/v1/me/cart/shipping-methods/?country=")
+    # then it is no country, not the cart's
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_country")
+
+
 def test_the_list_costs_the_same_queries_for_one_line_or_eight(
     signed_in, standard, by_weight, store, django_assert_num_queries
 ):
