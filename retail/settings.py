@@ -202,12 +202,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL")
 CACHE_URL = env("CACHE_URL")  # unset: REDIS_URL
 SEPARATE_BROKER_URL = env("CELERY_BROKER_URL")  # unset: REDIS_URL
-if CACHE_URL or REDIS_URL:
+_CACHE_LOCATION = CACHE_URL or REDIS_URL
+if _CACHE_LOCATION:
     CACHES = {
         "default": {
             # Fails open (an empty cache, logged) while Redis is unreachable: see retail/cache.py.
             "BACKEND": "retail.cache.FailOpenRedisCache",
-            "LOCATION": CACHE_URL or REDIS_URL,
+            "LOCATION": _CACHE_LOCATION,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "omnistore"),
             "TIMEOUT": 300,
             # A Redis that hangs must not hang the request that asked it.
@@ -495,6 +496,6 @@ if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # pytest-xdist workers share the Redis database: each keeps its cache keys apart (and clears only
     # its own, tests/conftest.py), as each has its own test database.
-    if (CACHE_URL or REDIS_URL) and env("PYTEST_XDIST_WORKER"):
+    if _CACHE_LOCATION and env("PYTEST_XDIST_WORKER"):
         CACHES["default"]["KEY_PREFIX"] += "-" + env("PYTEST_XDIST_WORKER")
     ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login_failed": "5/5m/key,100/m/ip"}

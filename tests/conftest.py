@@ -66,7 +66,7 @@ def _pooled_test_database(request):
 
 @pytest.fixture(scope="session")
 def _cache_redis():
-    url = settings.CACHE_URL or settings.REDIS_URL
+    url = settings.CACHES["default"].get("LOCATION")  # the Redis the cache is on (none: in memory)
     return redis.Redis.from_url(url) if XDIST_WORKER and url else None
 
 
