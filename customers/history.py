@@ -25,16 +25,14 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Sum
-from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from customers.imports import CENT, HeaderError, ImportReport, Opener, Progress, read_rows
-from customers.models import Customer, CustomerIdentity, Interaction, PurchasedItem
+from customers.models import Customer, CustomerIdentity, Interaction
 from customers.models.loyalty import LoyaltyAccount, LoyaltyTier
 from customers.normalise import normalise_card, normalise_email
-from customers.services.loyalty import converted_spend
+from customers.services.loyalty import converted_spend, spend_by_currency
 from customers.services.profiles import live_profile
 from customers.services.timeline import INSERT_INTERACTIONS_SQL
 from retail.domain.channel import Channel
@@ -359,19 +357,7 @@ def recalculate_tiers(customer_ids: list[int]) -> None:
             [LoyaltyAccount(customer_id=pk, created_at=now) for pk in chunk], ignore_conflicts=True
         )
         accounts = list(LoyaltyAccount.objects.select_for_update().filter(customer_id__in=chunk).order_by("pk"))
-        spend: dict[int, dict[str, Decimal]] = {}  # each currency apart, converted as recalculate_tier does
-        for customer_id, currency, amount in (
-            PurchasedItem.objects.filter(  # the interaction's months pruned too (loyalty.rolling_spend_detail)
-                customer_id__in=chunk, occurred_at__gte=since, interaction__occurred_at__gte=since
-            )
-            .order_by()
-            .values("customer_id", currency=KeyTextTransform("currency", "interaction__data"))
-            .annotate(s=Sum("amount"))
-            .values_list("customer_id", "currency", "s")
-        ):
-            code = (currency or home).upper()
-            mine = spend.setdefault(customer_id, {})
-            mine[code] = mine.get(code, Decimal("0")) + (amount or 0)
+        spend = spend_by_currency(chunk, since=since, home=home)  # each currency apart, as recalculate_tier
         held = {code for mine in spend.values() for code in mine} - {home}
         rates = rates_on(currencies=held, day=timezone.localdate(), reporting=home) if held else {}
         changed = []

@@ -223,20 +223,31 @@ def rolling_spend_detail(customer: Customer, *, days: int = 365) -> tuple[Decima
     """(the spend of the last `days` in the home market's currency, what it counts: `spend_detail`).
     Purchases recorded without a currency (before markets) are in the home market's. Three queries."""
     since = timezone.now() - timedelta(days=days)
+    home = home_currency()
+    by_currency = spend_by_currency([customer.pk], since=since, home=home).get(customer.pk, {})
+    return converted_spend(by_currency, home=home)
+
+
+def spend_by_currency(customer_ids, *, since, home: str) -> dict[int, dict[str, Decimal]]:
+    """Each shopper's purchases since `since`, summed per currency (the purchase's, from its timeline
+    entry; none: `home`). One query, whatever the number of shoppers."""
     rows = (
         # the item's interaction is of the same moment: saying so prunes the interactions' months too
         # (joined on its id alone, every monthly partition of the timeline was probed: 36 ms a checkout at xlarge)
-        PurchasedItem.objects.filter(customer=customer, occurred_at__gte=since, interaction__occurred_at__gte=since)
-        .values(currency=KeyTextTransform("currency", "interaction__data"))
-        .annotate(s=Sum("amount"))
+        PurchasedItem.objects.filter(
+            customer_id__in=customer_ids, occurred_at__gte=since, interaction__occurred_at__gte=since
+        )
         .order_by()
+        .values("customer_id", currency=KeyTextTransform("currency", "interaction__data"))
+        .annotate(s=Sum("amount"))
+        .values_list("customer_id", "currency", "s")
     )
-    home = home_currency()
-    by_currency: dict[str, Decimal] = {}
-    for row in rows:
-        code = (row["currency"] or home).upper()
-        by_currency[code] = by_currency.get(code, Decimal("0")) + (row["s"] or 0)
-    return converted_spend(by_currency, home=home)
+    spend: dict[int, dict[str, Decimal]] = {}
+    for customer_id, currency, amount in rows:
+        code = (currency or home).upper()
+        mine = spend.setdefault(customer_id, {})
+        mine[code] = mine.get(code, Decimal("0")) + (amount or 0)
+    return spend
 
 
 def converted_spend(by_currency: dict[str, Decimal], *, home: str, rates: dict | None = None) -> tuple[Decimal, dict]:
