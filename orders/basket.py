@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.db.models import Exists
 
 from customers.models import Customer
+from customers.selectors import shopper_language
+from inventory.catalog_texts import reading_order, with_texts
 from inventory.ledger import variants_for_codes
 from inventory.market_prices import price_expression
 from inventory.models import Variant
@@ -105,7 +107,7 @@ def payment_request_for_link(token: str) -> PaymentRequest | None:
     if not token or len(token) > 48:
         return None
     return (
-        PaymentRequest.objects.select_related("order__store")
+        PaymentRequest.objects.select_related("order__store__market", "order__customer")
         .filter(token=token, method=PaymentRequest.Method.LINK)
         .first()
     )
@@ -136,14 +138,18 @@ def saved_cart_for_staff(user: User, *, store: Store, customer_id: int, saved_ca
 
 
 def saved_cart_for_link(token: str) -> tuple[SavedCart | None, list[tuple[Variant, int]]]:
-    """The saved cart a link names (signature checked first, no query for a forged one) and its
-    items: two queries. (None, []) for a link that is not ours."""
+    """The saved cart a link names (signature checked first, no query for a forged one), with its store,
+    market and shopper, and its items named in the shopper's language: two queries, three when that is
+    not the catalog's own. (None, []) for a link that is not ours."""
     try:
         pk, _ = read_saved_cart_token(token)
     except OrderError:
         return None, []
-    saved = SavedCart.objects.select_related("store").filter(pk=pk).first()
+    saved = SavedCart.objects.select_related("store__market", "customer").filter(pk=pk).first()
     if saved is None:
         return None, []
-    variants = {v.sku: v for v in Variant.objects.filter(sku__in=[s for s, _ in saved.lines]).select_related("product")}
+    market = saved.store.market
+    languages = reading_order(shopper_language(saved.customer, saved.store), market.default_language)
+    items = Variant.objects.filter(sku__in=[s for s, _ in saved.lines]).select_related("product")
+    variants = {v.sku: v for v in with_texts(items, languages, path="product__")}
     return saved, [(variants[s], q) for s, q in saved.lines if s in variants]

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from orders.basket import saved_cart_for_link
 from orders.errors import OrderError
+from orders.paylink.views import read_as_the_message
 from orders.services.saved_carts import open_sent_cart
 from retail.domain.channel import Channel
 
@@ -22,7 +23,9 @@ def saved_cart_link(request, token: str):
     context, status = {"saved": saved, "lines": lines}, 200 if saved is not None else 404
     if saved is None:
         context["error"] = _("This link does not open a saved cart. Check it was copied whole.")
-    elif request.method == "POST":
+    else:
+        read_as_the_message(request, saved.customer, saved.store)
+    if saved is not None and request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         try:
