@@ -449,6 +449,9 @@ ORDERS_PAYMENT_PROVIDER = env("ORDERS_PAYMENT_PROVIDER", "orders.payments.TestPa
 # Tax (issue 19.3): who says what a sale's lines owe in tax. The rates head office keeps per market
 # unless an external tax service is plugged in (a dotted path to a retail.tax_providers.TaxProvider).
 TAX_PROVIDER = env("TAX_PROVIDER", "retail.tax_providers.RatesTable")
+# Seconds an external tax service has to answer a quote before the sale is refused (503
+# tax_service_unavailable, nothing kept); the rates table is not timed (it reads the cache).
+TAX_PROVIDER_TIMEOUT = float(env("TAX_PROVIDER_TIMEOUT", "3"))
 TAX_TEST_SERVICE_DOWN = env_bool("TAX_TEST_SERVICE_DOWN", False)  # retail.tax_providers.TestTaxService fails
 # Assisted orders (endless aisle): how long an unpaid order holds its stock before it is cancelled.
 ORDERS_TILL_PAYMENT_HOURS = float(env("ORDERS_TILL_PAYMENT_HOURS", "4"))

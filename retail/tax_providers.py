@@ -13,16 +13,28 @@ from there (retail.domain.tax.reverse_units) and never ask a provider again.
 A provider that cannot answer raises `TaxServiceUnavailable` (callers answer 503
 `tax_service_unavailable`, nothing kept); one that can answer but has no rate for an item's class
 raises `TaxNotSetUp` (409 `tax_unavailable`: head office must set it up).
+
+An external provider is asked in a worker thread and given settings.TAX_PROVIDER_TIMEOUT seconds: one
+that has not answered by then is `TaxServiceUnavailable`, so a slow service never holds a checkout or a
+till (the quote is asked before any row is locked or written). There is no fallback to the rates table:
+a deployment plugs a service in because the table does not know the tax (destination rules, exemptions),
+so a sale taxed from it could be wrong on the receipt; a retry a minute later is not. A provider reads
+what the request carries (its store with its market) and its own service, not the database: in its
+thread it would not see the caller's uncommitted rows.
 """
 
 import logging
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as QuoteTimedOut
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
 from django.conf import settings
+from django.db import connections
+from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -98,6 +110,7 @@ class TaxQuote:
 
 class TaxProvider(Protocol):
     name: str
+    in_process: bool  # True: asked in the caller's thread without a timeout (the rates table); else a service
 
     def quote(self, request: TaxRequest) -> TaxQuote:
         """Each item's tax; raise TaxNotSetUp or TaxServiceUnavailable (nothing else is expected)."""
@@ -108,6 +121,7 @@ class RatesTable:
     cache checkout shares (retail.markets.store_tax_rates: one cache round trip, no statement)."""
 
     name = "rates"
+    in_process = True  # head office's own rates, from the cache: nothing to wait for
 
     def quote(self, request: TaxRequest) -> TaxQuote:
         setup = store_tax_rates(store=request.store, day=request.day)
@@ -130,6 +144,7 @@ class TestTaxService:
     rates table's, so line taxes still sum to the order's."""
 
     name = "test-service"
+    in_process = False
     __test__ = False  # not a pytest test class
     # {country: {tax class: percent}}; a class it does not list is taxed at "standard".
     RATES: Mapping[str, Mapping[str, Decimal]] = {
@@ -141,12 +156,40 @@ class TestTaxService:
     def quote(self, request: TaxRequest) -> TaxQuote:
         if getattr(settings, "TAX_TEST_SERVICE_DOWN", False):
             raise TaxServiceUnavailable(_("The tax service did not answer."))
-        setup = store_tax_rates(store=request.store, day=request.day)  # only for the market's pricing
         country = str(request.ship_to.get("country") or request.store.country).upper()
         rates = self.RATES.get(country, self.DEFAULT)
         lines = [TaxableLine(item.amount, rates.get(item.tax_class, rates["standard"])) for item in request.items]
-        taxed = compute_tax(lines, prices_include_tax=setup.prices_include_tax, currency=request.currency)
-        return TaxQuote(prices_include_tax=setup.prices_include_tax, lines=taxed.lines)
+        pricing = request.store.market.prices_include_tax  # the market's pricing, read by quote_tax
+        taxed = compute_tax(lines, prices_include_tax=pricing, currency=request.currency)
+        return TaxQuote(prices_include_tax=pricing, lines=taxed.lines)
+
+
+# Threads that wait for external tax services, per process: one stuck past its timeout holds a thread
+# until the service lets go; when all are held, the next quote waits in the queue and times out too.
+_SERVICE_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tax-service")
+
+
+def _ask_service(provider: TaxProvider, request: TaxRequest, language: str) -> TaxQuote:
+    try:
+        with translation.override(language):  # its refusals read in the caller's language
+            return provider.quote(request)
+    finally:
+        connections.close_all()  # this thread's own connections, if the provider opened any
+
+
+def _quote_within_timeout(provider: TaxProvider, request: TaxRequest) -> TaxQuote:
+    """The provider's quote from a worker thread, or TaxServiceUnavailable after TAX_PROVIDER_TIMEOUT s."""
+    request.store.market  # noqa: B018 - read here, with the caller's connection, never from the worker thread
+    answer = _SERVICE_THREADS.submit(_ask_service, provider, request, translation.get_language())
+    try:
+        return answer.result(timeout=settings.TAX_PROVIDER_TIMEOUT)
+    except QuoteTimedOut:
+        answer.cancel()  # not started yet (every thread held): never started
+        logger.warning(
+            "The tax provider %s did not answer %s within %ss.",
+            settings.TAX_PROVIDER, request.reference, settings.TAX_PROVIDER_TIMEOUT,
+        )  # fmt: skip
+        raise TaxServiceUnavailable(_("The tax service did not answer.")) from None
 
 
 def get_tax_provider() -> TaxProvider:
@@ -156,8 +199,13 @@ def get_tax_provider() -> TaxProvider:
 def quote_tax(request: TaxRequest) -> TaxQuote:
     """The configured provider's quote, checked: one line per item, in the request's currency, each
     adding up (net + tax = gross) and not negative; a provider answering otherwise is treated as down."""
+    provider = get_tax_provider()
     try:
-        quote = get_tax_provider().quote(request)
+        quote = (
+            provider.quote(request)
+            if getattr(provider, "in_process", False)
+            else _quote_within_timeout(provider, request)
+        )
     except TaxProviderError:
         raise
     except Exception:  # a service's own client error (timeout, refused connection): down, for the caller

@@ -2,6 +2,7 @@
 up stores its net, rate and tax, allocated so the lines' taxes sum to the order's to the cent, after
 the discount; a market without tax records none; a class without a rate is refused, nothing kept."""
 
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -219,6 +220,32 @@ def test_a_tax_service_that_does_not_answer_is_a_retryable_503_that_keeps_nothin
     settings.TAX_TEST_SERVICE_DOWN = False
     again = api_client.post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="tax-1")
     assert again.status_code == 201, again.json()
+
+
+def test_a_tax_service_slower_than_the_timeout_refuses_the_checkout_in_time_and_keeps_nothing(
+    poland, shopper_user, shirt, store, api_client, settings
+):
+    # given an external tax service that answers in 3 s, and a timeout of 0.3 s
+    settings.TAX_PROVIDER = "tests.retail.test_tax_providers.SlowService"
+    settings.TAX_PROVIDER_TIMEOUT = 0.3
+    api_client.force_authenticate(shopper_user)
+    body = {
+        "channel": "app",
+        "lines": [{"sku": shirt.sku, "quantity": 2}],
+        "fulfillment": {"kind": "pickup", "store": store.code},
+        "payments": [{"method": "card", "token": "tok_visa_4242"}],
+    }
+
+    # when the shopper checks out
+    started = time.monotonic()
+    response = api_client.post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="slow-tax-1")
+
+    # then 503 tax_service_unavailable as soon as the timeout is over, and nothing was kept
+    assert (response.status_code, response.json()["code"]) == (503, "tax_service_unavailable")
+    assert time.monotonic() - started < 2.5
+    assert not Order.objects.exists() and not Payment.objects.exists()
+    assert StockLevel.objects.get(variant=shirt, location=store).reserved == 0
+    assert not IdempotencyKey.objects.filter(key="slow-tax-1").exists()
 
 
 def test_an_external_service_taxes_a_us_store_on_top_of_its_prices(poland, place_pickup, shirt, store, settings):

@@ -2,6 +2,7 @@
 quote_tax checks what any provider answers: a provider that fails, or answers for other lines or with
 amounts that do not add up, is `TaxServiceUnavailable`, never a wrong tax on a receipt."""
 
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -60,6 +61,17 @@ class NotAddingUp:
             for item in request.items
         )
         return TaxQuote(prices_include_tax=False, lines=lines)
+
+
+class SlowService(TestTaxService):
+    """The test service behind a slow network: it answers, but only after `DELAY` seconds."""
+
+    name = "slow-service"
+    DELAY = 3.0
+
+    def quote(self, request):
+        time.sleep(self.DELAY)
+        return super().quote(request)
 
 
 @pytest.fixture
@@ -147,3 +159,21 @@ def test_an_answer_that_does_not_fit_the_question_is_unavailable_not_a_wrong_tax
     settings.TAX_PROVIDER = f"{__name__}.{provider}"
     with pytest.raises(TaxServiceUnavailable):
         quote_tax(request_for(us_store, TaxItem(usd("10.00"), STANDARD), TaxItem(usd("2.00"), STANDARD)))
+
+
+def test_a_service_slower_than_the_timeout_is_unavailable_without_waiting_for_it(us_store, settings):
+    # given a service that takes 3 s to answer, and a timeout of 0.3 s
+    settings.TAX_PROVIDER = f"{__name__}.SlowService"
+    settings.TAX_PROVIDER_TIMEOUT = 0.3
+    items = (TaxItem(usd("100.00"), STANDARD),)
+
+    # when a sale asks it
+    started = time.monotonic()
+    with pytest.raises(TaxServiceUnavailable, match="did not answer"):
+        quote_tax(request_for(us_store, *items))
+
+    # then the answer is "unavailable" once the timeout is over, not after the service's 3 s
+    assert 0.3 <= time.monotonic() - started < 1.5
+    # and with a timeout it keeps, the same service's answer is used
+    settings.TAX_PROVIDER_TIMEOUT = 5
+    assert [line.tax for line in quote_tax(request_for(us_store, *items)).lines] == [usd("8.88")]
