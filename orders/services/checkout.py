@@ -546,7 +546,8 @@ def name_in_language(variants, *, languages: tuple[str, ...]) -> None:
     An order line keeps the name it was sold under (OrderLine.name), so it is written in the order's
     language when the catalog has that text: the API's order, receipts, returns and messages then read
     the line as the shopper bought it, and a later rename or translation never rewrites a sale."""
-    attach_texts(list({v.product_id: v.product for v in variants}.values()), languages)
+    # each variant may hold its own copy of a product (two sizes of one shirt): every copy gets the texts
+    attach_texts(list({id(v.product): v.product for v in variants}.values()), languages)
 
 
 def record_lines(

@@ -6,10 +6,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from inventory import services as inventory
 from inventory.models import ProductTranslation
 from orders.models import OrderLine
 from retail.services import issue_pos_device
 from tests.factories import MarketFactory, StoreFactory
+from tests.inventory.factories import VariantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +137,22 @@ def test_a_till_sale_is_named_in_its_shoppers_or_its_markets_language(api_client
     assert response.status_code == 201, response.json()
     lines = OrderLine.objects.filter(order__number=response.json()["number"]).order_by("line_number")
     assert [line.name for line in lines] == ["Koszula Oxford", jeans.product.name]
+
+
+def test_two_sizes_of_one_product_both_read_in_the_orders_language(
+    api_client, shopper, shopper_user, store, milano, shirt, texts
+):
+    # given an Italian shopper and a second size of the shirt (each variant loads its own product row)
+    large = VariantFactory(sku="SHIRT-L", barcode="5000000000031", product=shirt.product)
+    inventory.receive_stock(location=store, lines=[(large, 10)], reference="PO-3")
+    shopper.language = "it"
+    shopper.save(update_fields=["language"])
+    api_client.force_authenticate(shopper_user)
+
+    # when they order both sizes (found driving the demo: a Warsaw order read 'Coastal pocket tee' on one
+    # size and 'Koszulka z kieszonką Coastal' on the other)
+    placed = checkout(api_client, [("SHIRT-M", 1), ("SHIRT-L", 1)], key="k-sizes")
+
+    # then both lines read in Italian
+    assert placed.status_code == 201, placed.json()
+    assert names(placed.json()) == ["Camicia Oxford", "Camicia Oxford"]
