@@ -20,6 +20,11 @@ class CustomerCode(ErrorCode):
     )
     INVALID_EMAIL = "invalid_email", 400, "That email address cannot be delivered to (its domain or form is refused)."
     INVALID_CURSOR = "invalid_cursor", 400, "That page does not exist; start from the first page."
+    OCCURRED_AT_OUT_OF_RANGE = (
+        "occurred_at_out_of_range",
+        400,
+        "An event's time is in the future or before the oldest month the timeline keeps (13 months before this one).",
+    )
     INSUFFICIENT_POINTS = "insufficient_points", 409, "The points balance is lower than asked for."
     INSUFFICIENT_STORE_CREDIT = "insufficient_store_credit", 409, "The store credit balance is lower than asked for."
     STORE_CREDIT_WRONG_CURRENCY = (

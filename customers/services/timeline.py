@@ -3,7 +3,7 @@
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from customers.errors import CustomerCode, CustomerError
 from customers.models import Channel, Customer, Interaction, InteractionKey, PurchasedItem
+from customers.partitions import MIN_RETENTION_MONTHS, add_months, month_start
 from customers.services._common import update_rows
 from customers.services.loyalty import recalculate_tier
 from customers.services.profiles import live_profile, resolve_customer
@@ -310,12 +311,28 @@ def _reject(result: EventBatchResult, index: int, code: ErrorCode, message: str,
     result.rejected.append({"index": index, "code": code, "message": message, "fields": fields})
 
 
-def _refusal(event: ClientEvent, *, now: datetime, signed_in: bool) -> tuple[str, str] | None:
-    """(field, why) when the timeline does not take this event."""
-    if event.occurred_at > now + timedelta(minutes=5):
-        return "occurred_at", "This time is in the future; check the device clock."
+# A device's clock may run a little fast.
+EVENT_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def oldest_event_time(now: datetime) -> datetime:
+    """The first instant of the oldest month the timeline keeps at its shortest retention (UTC months,
+    customers.partitions): an older event would land in a month the archive may already have taken
+    away, with its idempotency key (a re-sent copy would then be stored again)."""
+    oldest = add_months(month_start(now.astimezone(UTC)), -MIN_RETENTION_MONTHS)
+    return datetime(oldest.year, oldest.month, 1, tzinfo=UTC)
+
+
+def _refusal(event: ClientEvent, *, now: datetime, signed_in: bool) -> tuple[ErrorCode, str, str] | None:
+    """(code, field, why) when the timeline does not take this event."""
+    if event.occurred_at > now + EVENT_CLOCK_SKEW:
+        why = _("This time is in the future; check the device clock.")
+        return CustomerCode.OCCURRED_AT_OUT_OF_RANGE, "occurred_at", why
+    if event.occurred_at < (oldest := oldest_event_time(now)):
+        why = _("Events from before %(day)s are not kept; check the device clock.") % {"day": oldest.date().isoformat()}
+        return CustomerCode.OCCURRED_AT_OUT_OF_RANGE, "occurred_at", why
     if not event.identities and not signed_in:
-        return "identities", "Anonymous events need an app_install or web_cookie identity."
+        return RetailCode.INVALID, "identities", "Anonymous events need an app_install or web_cookie identity."
     return None
 
 
@@ -327,7 +344,8 @@ def ingest_events(*, events: list[ClientEvent], customer: Customer | None = None
     carries are linked to it (an anonymous device's earlier events are merged in). Anonymous: each
     distinct device identity resolves to its (possibly new, anonymous) profile. Idempotent by
     (events:<channel>, id): a re-sent event is reported under `duplicates`. Refused here: times in
-    the future, anonymous events without a device identity, unknown stores.
+    the future or before the months the timeline keeps (`occurred_at_out_of_range`), anonymous events
+    without a device identity, unknown stores.
     """
 
     now = timezone.now()
@@ -338,8 +356,8 @@ def ingest_events(*, events: list[ClientEvent], customer: Customer | None = None
         if refusal is None:
             valid.append(event)
         else:
-            field_name, why = refusal
-            _reject(result, event.index, RetailCode.INVALID, f"{field_name}: {why}", {field_name: [why]})
+            code, field_name, why = refusal
+            _reject(result, event.index, code, f"{field_name}: {why}", {field_name: [why]})
     if not valid:
         return result
 

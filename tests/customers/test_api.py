@@ -1,10 +1,13 @@
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from jsonschema import Draft202012Validator
 
 from customers.models import Consent, Customer, Interaction
+from customers.partitions import MIN_RETENTION_MONTHS, add_months
 from customers.services import create_customer, earn_points, issue_store_credit
 from tests.customers.factories import OfferFactory
 from tests.factories import UserFactory
@@ -17,7 +20,7 @@ def event(i, **over):
         "id": f"ev-{i}",
         "kind": "product_view",
         "channel": "app",
-        "occurred_at": "2026-03-01T10:00:00Z",
+        "occurred_at": (timezone.now() - timedelta(days=1)).isoformat(),  # inside the months the timeline keeps
         "subject": "SKU-1",
         "identities": {"app_install": "inst-1"},
         **over,
@@ -237,3 +240,45 @@ def test_me_lists_add_list_and_delete(api_client, catalog):
     api_client.force_authenticate(UserFactory(email="other@example.com"))
     other_item = lists["shopping"]["items"][0]["id"]
     assert api_client.delete(f"/api/v1/me/lists/items/{other_item}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    ["0001-01-01T00:00:00Z", "1999-12-31T23:59:59Z", "2999-01-01T00:00:00Z"],
+)
+def test_an_event_time_the_timeline_does_not_keep_is_refused_by_index_with_its_code(api_client, occurred_at):
+    # given a batch with an event of today and one of year 1 (or far in the future)
+    today = timezone.now().isoformat()
+    batch = [event(0, occurred_at=today), event(1, occurred_at=occurred_at)]
+
+    # when it is posted
+    body = api_client.post("/api/v1/events/", {"events": batch}, format="json").json()
+
+    # then today's is kept and the other refused with a code saying why, naming the field
+    assert body["accepted"] == [0]
+    (rejected,) = body["rejected"]
+    assert (rejected["index"], rejected["code"], list(rejected["fields"])) == (
+        1,
+        "occurred_at_out_of_range",
+        ["occurred_at"],
+    )
+    assert Interaction.objects.count() == 1
+
+
+def test_events_are_kept_back_to_the_oldest_month_the_timeline_keeps(api_client):
+    # given the timeline keeps at least 13 whole months before this one (the archive's shortest retention)
+    this_month = timezone.now().astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    oldest = add_months(this_month.date(), -MIN_RETENTION_MONTHS)
+    first_kept = datetime(oldest.year, oldest.month, 1, tzinfo=UTC)
+    batch = [
+        event(0, occurred_at=first_kept.isoformat()),
+        event(1, occurred_at=(first_kept - timedelta(seconds=1)).isoformat()),
+    ]
+
+    # when the first instant of that month and the last one before it are posted
+    body = api_client.post("/api/v1/events/", {"events": batch}, format="json").json()
+
+    # then the first is kept, the other refused, its message naming the oldest day taken
+    assert body["accepted"] == [0]
+    assert body["rejected"][0]["code"] == "occurred_at_out_of_range"
+    assert first_kept.date().isoformat() in body["rejected"][0]["message"]

@@ -1,7 +1,8 @@
-from datetime import UTC, datetime
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from customers.errors import CustomerError
 from customers.models import Customer, CustomerIdentity, Interaction
@@ -67,7 +68,7 @@ def test_an_anonymous_device_is_stitched_to_the_shopper_when_linked():
                 id=f"e{i}",
                 kind="product_view",
                 channel="app",
-                occurred_at=datetime(2026, 1, 5, 10, tzinfo=UTC),
+                occurred_at=timezone.now() - timedelta(hours=2),
                 subject="SKU-1",
                 identities={"app_install": "install-1"},
             )
@@ -87,7 +88,7 @@ def test_an_anonymous_device_is_stitched_to_the_shopper_when_linked():
                 id="e9",
                 kind="app_open",
                 channel="app",
-                occurred_at=datetime(2026, 1, 5, 11, tzinfo=UTC),
+                occurred_at=timezone.now() - timedelta(hours=1),
                 identities={"app_install": "install-1"},
             )
         ],

@@ -1,5 +1,5 @@
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -194,7 +194,7 @@ def test_a_new_device_posting_concurrently_gets_one_profile():
             id=f"race-{i}",
             kind="app_open",
             channel="app",
-            occurred_at=datetime(2026, 3, 1, 10, tzinfo=UTC),
+            occurred_at=timezone.now() - timedelta(days=1),
             identities={"app_install": "brand-new-install"},
         )
         return ingest_events(events=[event]).accepted
