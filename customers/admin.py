@@ -296,7 +296,7 @@ class OfferAdmin(admin.ModelAdmin):
     list_display = [
         "name",
         "code",
-        "discount_label",
+        "discount",
         "segment",
         "tier",
         "tag",
@@ -304,11 +304,15 @@ class OfferAdmin(admin.ModelAdmin):
         "valid_until",
         "is_active",
     ]
-    list_filter = ["is_active", "segment", "tier"]
+    list_filter = ["is_active", "segment", "tier", "currency"]
     list_select_related = ["tier", "tag"]
     search_fields = ["name", "code"]
     autocomplete_fields = ["tag", "tier"]
     actions = ["assign_to_segment", "activate", "deactivate"]
+
+    @admin.display(description=gettext_lazy("Discount"), ordering="discount_percent")
+    def discount(self, offer):
+        return offer.discount_label  # an amount off with its currency: "5,00 € off", "20,00 zł off"
 
     @admin.action(description="Assign to every customer its rules admit (segment, tier, tag)", permissions=["change"])
     def assign_to_segment(self, request, queryset):

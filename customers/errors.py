@@ -72,6 +72,11 @@ class CustomerCode(ErrorCode):
     OFFER_NOT_ELIGIBLE = "offer_not_eligible", 409, "The shopper or the basket does not meet the offer's rules."
     OFFER_ALREADY_REDEEMED = "offer_already_redeemed", 409, "The offer was already used."
     OFFER_WRONG_CHANNEL = "offer_wrong_channel", 409, "The offer cannot be used on this channel."
+    OFFER_WRONG_CURRENCY = (
+        "offer_wrong_currency",
+        409,
+        "The offer takes an amount off in another currency than the order's; `currency` names the offer's.",
+    )
     NO_CONSENT = "no_consent", 409, "The shopper has not agreed to messages on that channel."
     CONTACT_CAP_REACHED = "contact_cap_reached", 409, "The shopper was contacted as often as allowed lately."
     TASK_CLOSED = "task_closed", 409, "The task is already closed."

@@ -614,7 +614,12 @@ def seed_customers(ctx: SeedContext) -> None:
         (
             "app5",
             "€5 off in the app",
-            {"discount_amount": Decimal("5.00"), "segment": Offer.Segment.MULTICHANNEL, "channels": [Channel.APP]},
+            {
+                "discount_amount": Decimal("5.00"),
+                "currency": home_currency(),
+                "segment": Offer.Segment.MULTICHANNEL,
+                "channels": [Channel.APP],
+            },
         ),
     ]
     for code, name, extra in offer_specs:

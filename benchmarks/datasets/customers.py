@@ -513,7 +513,7 @@ def _clienteling(rng, plans, first_id, now, associate_of, variant_ids) -> None:
             valid_until=now + timedelta(days=60),
         ),
         Offer.objects.create(
-            code="bench-app5", name="€5 off in the app", discount_amount=Decimal("5.00"),
+            code="bench-app5", name="€5 off in the app", discount_amount=Decimal("5.00"), currency="EUR",
             segment=Offer.Segment.MULTICHANNEL, channels=["app"], valid_from=now - timedelta(days=7),
             valid_until=now + timedelta(days=60),
         ),

@@ -205,7 +205,15 @@ class OfferSerializer(serializers.ModelSerializer):
         source="offer.discount_percent", max_digits=5, decimal_places=2, allow_null=True
     )
     discount_amount = serializers.DecimalField(
-        source="offer.discount_amount", max_digits=10, decimal_places=2, allow_null=True
+        source="offer.discount_amount",
+        max_digits=10,
+        decimal_places=2,
+        allow_null=True,
+        help_text="An amount off, in `currency`; null for a percentage.",
+    )
+    currency = serializers.SerializerMethodField(
+        help_text="ISO 4217 code of the amount off (e.g. PLN): it applies only to orders in this currency "
+        "(`offer_wrong_currency` otherwise). Null for a percentage, which applies in every currency."
     )
     channels = serializers.ListField(source="offer.channels", child=serializers.CharField())
     valid_until = serializers.DateTimeField(source="offer.valid_until")
@@ -218,11 +226,16 @@ class OfferSerializer(serializers.ModelSerializer):
             "description",
             "discount_percent",
             "discount_amount",
+            "currency",
             "channels",
             "valid_until",
             "redeemed_at",
             "redeemed_channel",
         ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True, min_length=3, max_length=3))
+    def get_currency(self, assignment) -> str | None:
+        return assignment.offer.currency or None
 
 
 class ListItemSerializer(serializers.ModelSerializer):

@@ -1,12 +1,15 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from retail.domain.channel import CHANNEL_LENGTH
+from retail.domain.money import format_money
+from retail.models.markets import Market, currency_code_validator
 
 
 class LoyaltyTier(models.Model):
@@ -171,6 +174,13 @@ class Offer(models.Model):
     discount_amount = models.DecimalField(
         max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))]
     )
+    currency = models.CharField(
+        max_length=3,
+        blank=True,
+        validators=[currency_code_validator],
+        help_text="An amount off is in this currency (ISO 4217, e.g. PLN) and applies only to orders in it; "
+        "a percentage applies in every currency and has none.",
+    )
     channels = models.JSONField(default=list, help_text='Where it can be redeemed, e.g. ["app", "web", "store"].')
     segment = models.CharField(max_length=16, choices=Segment.choices, default=Segment.ALL)
     tier = models.ForeignKey(LoyaltyTier, null=True, blank=True, on_delete=models.PROTECT, help_text="Only this tier.")
@@ -191,17 +201,46 @@ class Offer(models.Model):
                 | (Q(discount_percent__isnull=True) & Q(discount_amount__isnull=False)),
                 name="offer_one_discount_kind",
             ),
+            # an amount off says its currency (it never takes 5 zł off for "€5 off"); a percentage has none
+            models.CheckConstraint(
+                condition=(Q(discount_amount__isnull=True) & Q(currency=""))
+                | (Q(discount_amount__isnull=False) & Q(currency__regex=r"^[A-Z]{3}$")),
+                name="offer_amount_has_currency",
+            ),
             models.CheckConstraint(condition=Q(valid_until__gt=models.F("valid_from")), name="offer_valid_window"),
         ]
 
     def __str__(self):
         return f"{self.name} ({self.code})"
 
+    def clean_fields(self, exclude=None):
+        self.currency = (self.currency or "").strip().upper()  # typed "pln"
+        super().clean_fields(exclude=exclude)
+
+    def clean(self):
+        super().clean()
+        if self.discount_amount is not None and not self.currency:
+            raise ValidationError({"currency": _("Say which currency the amount off is in, e.g. EUR or PLN.")})
+        if self.discount_amount is None and self.currency:
+            raise ValidationError({"currency": _("A percentage applies in every currency: leave the currency empty.")})
+        if self.currency and not Market.objects.filter(currency=self.currency).exists():
+            raise ValidationError(
+                {
+                    "currency": _("No market sells in %(currency)s: choose the currency of one.")
+                    % {"currency": self.currency}
+                }
+            )
+
     @property
     def discount_label(self) -> str:
+        """What the offer takes off, as people read it: "10% off", "5,00 € off", "20,00 zł off"."""
         if self.discount_percent is not None:
-            return f"{self.discount_percent.normalize():f}% off"
-        return f"{self.discount_amount} off"
+            return _("%(percent)s%% off") % {"percent": f"{self.discount_percent.normalize():f}"}
+        return _("%(amount)s off") % {"amount": format_money(self.discount_amount, self.currency)}
+
+    def applies_in(self, currency: str) -> bool:
+        """A percentage applies in every currency; an amount off only in its own."""
+        return self.discount_amount is None or self.currency == (currency or "").upper()
 
 
 class OfferAssignment(models.Model):

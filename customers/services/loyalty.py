@@ -30,7 +30,7 @@ from customers.models import (
     StoreCreditEntry,
 )
 from customers.services._common import post_money_entry, update_rows
-from retail.domain.money import money
+from retail.domain.money import format_money, money
 from retail.errors import RetailCode
 from retail.exchange_rates import rates_on
 from retail.markets import home_currency, market_currency
@@ -600,11 +600,13 @@ def redeem_offer(
     customer: Customer,
     offer_code: str,
     channel: str,
+    currency: str,
     reference: str,
     store: Store | None = None,
     actor: User | None = None,
 ) -> OfferAssignment:
-    """Use the shopper's offer once, on any of its channels. Locks the assignment row."""
+    """Use the shopper's offer once, on any of its channels, on an order in `currency` (an amount off
+    only in its own: `offer_wrong_currency`). Locks the assignment row."""
     _require_reference(reference)
     assignment = (
         OfferAssignment.objects.select_for_update(of=("self",))
@@ -631,6 +633,7 @@ def redeem_offer(
             _("This offer can be used on %(value)s only.") % {"value": ", ".join(offer.channels)},
             code=CustomerCode.OFFER_WRONG_CHANNEL,
         )
+    refuse_offer_in_currency(offer, currency)
     assignment.redeemed_at, assignment.redeemed_channel = now, channel
     assignment.redeemed_reference, assignment.redeemed_store = reference[:100], store
     assignment.save(update_fields=["redeemed_at", "redeemed_channel", "redeemed_reference", "redeemed_store"])
@@ -648,6 +651,22 @@ def redeem_offer(
         external_id=f"offer:{assignment.pk}",
     )
     return assignment
+
+
+def refuse_offer_in_currency(offer: Offer, currency: str) -> None:
+    """`offer_wrong_currency` when the offer takes an amount off in another currency than `currency`."""
+    if offer.applies_in(currency):
+        return
+    raise CustomerError(
+        _("This offer takes %(amount)s off orders in %(offer_currency)s; this order is in %(currency)s.")
+        % {
+            "amount": format_money(offer.discount_amount, offer.currency),
+            "offer_currency": offer.currency,
+            "currency": (currency or "").upper(),
+        },
+        code=CustomerCode.OFFER_WRONG_CURRENCY,
+        extra={"currency": offer.currency},
+    )
 
 
 def recalculate_all_tiers() -> int:

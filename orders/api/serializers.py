@@ -373,6 +373,7 @@ class PosSaleOutput(serializers.Serializer):
     number = serializers.CharField()
     receipt_number = serializers.CharField()
     store = serializers.CharField(source="store.code")
+    currency = serializers.CharField(help_text="ISO 4217 code of every amount of the sale: the store's market's.")
     subtotal = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="The lines at their prices.")
     offer_code = serializers.CharField(help_text="The offer redeemed, or blank.")
     offer_discount = serializers.DecimalField(
@@ -410,7 +411,8 @@ class PosSaleBatchInput(StrictSerializer):
 class PosBatchErrorSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="`invalid` or `unknown_field` (the receipt's shape), `invalid_sale` (lines, tenders, customer), "
-        "checkout's offer and points codes (`offer_already_redeemed`, `insufficient_points`...)..."
+        "checkout's offer and points codes (`offer_already_redeemed`, `offer_wrong_currency`, "
+        "`insufficient_points`...)..."
     )
     message = serializers.CharField()
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))

@@ -723,7 +723,9 @@ def place_order(
     # The tax provider (maybe a service over the network) is asked before any row is locked, with the
     # discounts as they read now; offers and points are then redeemed (locking the offer and the loyalty
     # account) against the order number before the row exists, so the order is written once, final.
-    expected = expected_discounts(customer=shopper.customer, offer_code=offer_code, points=points, due=subtotal)
+    expected = expected_discounts(
+        customer=shopper.customer, offer_code=offer_code, points=points, due=subtotal, currency=order.currency
+    )
     shares, shipping, taxes = _charges(order, expected, lines=lines, plan=plan, method_id=shipping_method,
                                        required=require_shipping_method)  # fmt: skip
     discounts = redeem_discounts(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from customers.errors import CustomerError
 from customers.models import Customer, Offer, OfferAssignment
-from customers.services.loyalty import redeem_offer, redeem_points
+from customers.services.loyalty import redeem_offer, redeem_points, refuse_offer_in_currency
 from orders.errors import OrderCode, OrderError
 from orders.models import Order
 from orders.services._common import actor_or_none
@@ -55,23 +55,27 @@ def redeem_discounts(
     )
 
 
-def expected_discounts(*, customer: Customer, offer_code: str, points: int, due: Decimal) -> Discounts:
-    """What redeem_discounts will take off `due`, read without a lock: checkout asks the tax provider with
-    these amounts before it locks the offer and the loyalty account. Points worth more than is left are
-    refused here already (`invalid_points`, as apply_points); an offer that is not the shopper's, used or
-    expired is refused by redeem_discounts, which then takes the locks. One query with an offer code."""
+def expected_discounts(*, customer: Customer, offer_code: str, points: int, due: Decimal, currency: str) -> Discounts:
+    """What redeem_discounts will take off `due` (in `currency`), read without a lock: checkout asks the tax
+    provider with these amounts before it locks the offer and the loyalty account. Points worth more than is
+    left are refused here already (`invalid_points`, as apply_points), and so is an amount off in another
+    currency (`offer_wrong_currency`); an offer that is not the shopper's, used or expired is refused by
+    redeem_discounts, which then takes the locks. One query with an offer code."""
     code = (offer_code or "").strip()
     offer = ZERO
     if code:
         assignment = OfferAssignment.objects.select_related("offer").filter(customer=customer, offer__code=code).first()
-        offer = offer_discount(assignment.offer, due) if assignment is not None else ZERO
+        if assignment is not None:
+            _offer_error(refuse_offer_in_currency, assignment.offer, currency)
+            offer = offer_discount(assignment.offer, due)
     points_value = _points_value(points, due - offer) if points else ZERO
     return Discounts(offer=offer, points=points_value, offer_code=code if offer else "",
                      points_redeemed=points if points_value else 0)  # fmt: skip
 
 
 def offer_discount(offer: Offer, subtotal: Decimal) -> Decimal:
-    """What an offer takes off a subtotal: its percent or its amount, never more than the subtotal."""
+    """What an offer takes off a subtotal: its percent or its amount, never more than the subtotal.
+    An amount off is in the offer's currency: the caller has checked the subtotal is in it too."""
     if offer.discount_percent is not None:
         discount = money(subtotal * offer.discount_percent / Decimal("100"))
     else:
@@ -84,18 +88,25 @@ def apply_offer(*, order: Order, customer: Customer, offer_code: str, subtotal: 
     if not offer_code:
         return Decimal("0.00")
 
-    try:
-        assignment = redeem_offer(
-            customer=customer,
-            offer_code=offer_code,
-            channel=order.channel,
-            reference=order.number,
-            store=order.store,
-            actor=actor_or_none(actor),
-        )
-    except CustomerError as exc:
-        raise OrderError(exc.message, code=exc.code, fields={"offer_code": [exc.message]}) from None
+    assignment = _offer_error(
+        redeem_offer,
+        customer=customer,
+        offer_code=offer_code,
+        channel=order.channel,
+        currency=order.currency,
+        reference=order.number,
+        store=order.store,
+        actor=actor_or_none(actor),
+    )
     return offer_discount(assignment.offer, subtotal)
+
+
+def _offer_error(service, *args, **kwargs):
+    """The customers service's answer, its refusal as the order's error on the offer code."""
+    try:
+        return service(*args, **kwargs)
+    except CustomerError as exc:
+        raise OrderError(exc.message, code=exc.code, fields={"offer_code": [exc.message]}, extra=exc.extra) from None
 
 
 def _points_value(points: int, due: Decimal) -> Decimal:

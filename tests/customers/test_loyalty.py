@@ -78,12 +78,12 @@ def test_offer_rules_and_redeem_once_on_any_channel(store):
     assert err.value.code == "offer_not_eligible"
     # when it is used on the web (not allowed), then in store
     with pytest.raises(CustomerError) as err:
-        redeem_offer(customer=golden, offer_code="gold20", channel="web", reference="W-1")
+        redeem_offer(customer=golden, offer_code="gold20", channel="web", currency="EUR", reference="W-1")
     assert err.value.code == "offer_wrong_channel"
-    redeem_offer(customer=golden, offer_code="gold20", channel="store", reference="POS-1", store=store)
+    redeem_offer(customer=golden, offer_code="gold20", channel="store", currency="EUR", reference="POS-1", store=store)
     # then a second use, on any channel, is refused, and the timeline shows the redemption
     with pytest.raises(CustomerError) as err:
-        redeem_offer(customer=golden, offer_code="gold20", channel="app", reference="A-1")
+        redeem_offer(customer=golden, offer_code="gold20", channel="app", currency="EUR", reference="A-1")
     assert err.value.code == "offer_already_redeemed"
     assert golden.interactions.filter(kind="offer_redeemed", store=store).count() == 1
 
@@ -165,7 +165,12 @@ def test_an_offer_raced_on_several_channels_is_redeemed_once():
     assign_offer(offer=OfferFactory._meta.model.objects.get(code="once"), customer=shopper)
     channels = ["app", "web", "store", "app", "web"]
     results = _race(
-        5, lambda i: redeem_offer(customer=shopper, offer_code="once", channel=channels[i], reference=f"R-{i}").pk
+        5,
+        lambda i: (
+            redeem_offer(
+                customer=shopper, offer_code="once", channel=channels[i], currency="EUR", reference=f"R-{i}"
+            ).pk
+        ),
     )
     assert sum(isinstance(r, int) for r in results) == 1
     assert results.count("offer_already_redeemed") == 4
