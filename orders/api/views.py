@@ -459,7 +459,8 @@ def _pos_sale(v: dict) -> "services.PosSale":
 
 
 class PosSaleView(APIView):
-    """A till posts a sale. Idempotent by receipt number: a replay answers 200 with the first order."""
+    """A till posts a sale. Idempotent by receipt number: a replay answers 200 with the first order; the
+    same receipt number with another sale is refused 422 `idempotency_mismatch`, nothing written."""
 
     permission_classes = [IsPosDevice]
     authentication_classes = DEVICE_AUTHENTICATION

@@ -69,6 +69,15 @@ class Order(models.Model):
     shipping_tax_rate = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
     shipping_tax = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     receipt_number = models.CharField(max_length=40, blank=True, help_text="POS sales: the till's receipt number.")
+    # db_default too: rows copied in without it (benchmark datasets, COPY) have none, and replay as before
+    receipt_fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="POS sales: a hash of the sale the till first sent with its receipt number; the same number "
+        "sent again with another sale is refused (idempotency_mismatch), the same sale replayed.",
+    )
     device = models.ForeignKey(
         "retail.PosDevice", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
     )

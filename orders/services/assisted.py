@@ -304,11 +304,12 @@ def _mark_paid(request: PaymentRequest, *, now, how: str, device: PosDevice | No
 
 @transaction.atomic
 def settle_at_till(
-    *, device: PosDevice, order_number: str, receipt_number: str, tenders: list[dict]
+    *, device: PosDevice, order_number: str, receipt_number: str, tenders: list[dict], fingerprint: str = ""
 ) -> tuple[Order, bool]:
     """(order, settled now): the till's receipt pays an assisted order of its own store (pos/sales
     with `settles`). Card and cash tenders must add up to what is due; the order takes the
-    receipt's number, so a replay of the receipt finds it (and so does the returns desk)."""
+    receipt's number and its sale's `fingerprint`, so a replay of the receipt finds it (and so does
+    the returns desk) and the same number with another sale is told apart (orders.services.pos)."""
     number = normalise_order_number(order_number) or (order_number or "").strip().upper()
     try:
         request = _lock_request(order__number=number, order__store=device.store)
@@ -351,8 +352,13 @@ def settle_at_till(
                 captured_amount=money(t["amount"]), status=Payment.Status.CAPTURED, created_at=now, updated_at=now)
         for t in tenders
     )  # fmt: skip
-    order.receipt_number, order.device, order.updated_at = receipt_number, device, now
-    order.save(update_fields=["receipt_number", "device", "updated_at"])
+    order.receipt_number, order.receipt_fingerprint, order.device, order.updated_at = (
+        receipt_number,
+        fingerprint,
+        device,
+        now,
+    )
+    order.save(update_fields=["receipt_number", "receipt_fingerprint", "device", "updated_at"])
     _mark_paid(request, now=now, how=f"at the till, receipt {receipt_number}", device=device)
     return order, True
 

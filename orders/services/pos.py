@@ -1,14 +1,20 @@
 """POS sales: a till posts what it sold; it becomes a `store` order on the shopper's history.
 
 Idempotent by (store, receipt number): the database refuses a second order for the same
-receipt, and a replay gets the first order back. Everything is checked before anything is
-written; problems are reported per line and per tender in `fields`.
+receipt, and a replay gets the first order back. The receipt number is the sale's idempotency key,
+with the rule of DESIGN.md's Idempotency-Key: the same number with another sale (a till that reset
+its counter, two tills sharing a range) is refused 422 `idempotency_mismatch`, never answered with
+the first sale's order. Everything is checked before anything is written; problems are reported per
+line and per tender in `fields`.
 """
 
+import hashlib
+import json
 from copy import copy
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -43,6 +49,7 @@ from orders.services.discounts import redeem_discounts
 from orders.services.payments import GIFT_CARD_PROVIDER, POS_PROVIDER
 from orders.services.taxes import quote_tax_for
 from retail.domain.money import Money, allocate, money
+from retail.errors import RetailCode
 from retail.models import AuditEvent, PosDevice
 from retail.tax_providers import TaxItem, TaxQuote, TaxRequest
 
@@ -65,6 +72,13 @@ class PosSale:
     offer_code: str = ""  # redeemed as online checkout does (needs the customer)
     points: int = 0  # likewise
     settles: str = ""  # an order placed in the portal, paid by this receipt (no lines: orders.services.assisted)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A hash of the sale as read from the till's JSON (amounts quantized, times in UTC): the same
+        receipt sent again, alone or in a batch, has the same one (Order.receipt_fingerprint)."""
+        body = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(body.encode()).hexdigest()
 
     @property
     def redeems(self) -> bool:
@@ -268,6 +282,23 @@ def _identity(sale: PosSale) -> dict:
     return pairs
 
 
+def _replay(receipt: str, order: Order | None, sale: PosSale) -> PosResult:
+    """The first order of a receipt stored before, if this is the same sale; else refused (422). Orders
+    stored without a fingerprint (before it was kept) replay whatever is sent, as they did."""
+    if order is not None and order.receipt_fingerprint and order.receipt_fingerprint != sale.fingerprint:
+        return PosResult(receipt, "rejected", error=_receipt_reused(receipt))
+    return PosResult(receipt, "replayed", order=order)
+
+
+def _receipt_reused(receipt: str) -> OrderError:
+    return OrderError(
+        _("Receipt %(receipt)s was recorded with another sale at this store. A new sale needs a new number.")
+        % {"receipt": receipt},
+        code=RetailCode.IDEMPOTENCY_MISMATCH,
+        fields={"receipt_number": [_("Already used for another sale.")]},
+    )
+
+
 def record_pos_sale(*, device: PosDevice, sale: PosSale) -> tuple[Order, bool]:
     """(order, created). A replay of a receipt already recorded returns the first order, unchanged."""
     (result,) = record_pos_sales(device=device, sales=[sale])
@@ -301,7 +332,7 @@ def record_pos_sales(*, device: PosDevice, sales: list[PosSale]) -> list[PosResu
     first: dict[str, int] = {}
     for index, (sale, receipt) in enumerate(zip(sales, receipts, strict=True)):
         if receipt in stored:
-            results[index] = PosResult(receipt, "replayed", order=stored[receipt])
+            results[index] = _replay(receipt, stored[receipt], sale)
             continue
         if receipt and receipt in first:
             continue  # the same receipt twice in one batch: answered like the first, below
@@ -327,15 +358,20 @@ def record_pos_sales(*, device: PosDevice, sales: list[PosSale]) -> list[PosResu
     raced = [r.receipt_number for r in results if r is not None and r.status == "replayed" and r.order is None]
     if raced:
         theirs = {o.receipt_number: o for o in Order.objects.filter(store=store, receipt_number__in=raced)}
-        for result in results:
+        for index, result in enumerate(results):
             if result is not None and result.order is None and result.status == "replayed":
-                result.order = theirs.get(result.receipt_number)
-                if result.order is None:
+                results[index] = result = _replay(
+                    result.receipt_number, theirs.get(result.receipt_number), sales[index]
+                )
+                if result.status == "replayed" and result.order is None:
                     result.status = "rejected"
                     result.error = OrderError(_("Please send the sale again."), code=OrderCode.ORDER_NUMBER_CLASH)
     for index, receipt in enumerate(receipts):
         if results[index] is None:
             earlier = results[first[receipt]]
+            if sales[index].fingerprint != sales[first[receipt]].fingerprint:
+                results[index] = PosResult(receipt, "rejected", error=_receipt_reused(receipt))
+                continue
             status = "rejected" if earlier.status == "rejected" else "replayed"
             results[index] = PosResult(receipt, status, order=earlier.order, error=earlier.error)
     return results
@@ -359,11 +395,12 @@ def _settle(*, device: PosDevice, sale: PosSale, receipt: str) -> PosResult:
         return PosResult(receipt, "rejected", error=error)
     try:
         order, created = settle_at_till(
-            device=device, order_number=sale.settles, receipt_number=receipt, tenders=sale.tenders
-        )
+            device=device, order_number=sale.settles, receipt_number=receipt, tenders=sale.tenders,
+            fingerprint=sale.fingerprint,
+        )  # fmt: skip
     except OrderError as exc:
         return PosResult(receipt, "rejected", error=exc)
-    return PosResult(receipt, "created" if created else "replayed", order=order)
+    return PosResult(receipt, "created", order=order) if created else _replay(receipt, order, sale)
 
 
 def _wallet_code(tenders: list) -> str:
@@ -539,6 +576,7 @@ def _new_order(*, device: PosDevice, p: _Pending, accounts: dict, now) -> Order:
         total=subtotal - discount + tax_added,
         points_earned=points,
         receipt_number=p.receipt,
+        receipt_fingerprint=p.sale.fingerprint,
         device=device,
         placed_at=sold_at,
         updated_at=now,

@@ -60,6 +60,21 @@ def test_a_replayed_receipt_returns_the_same_order_and_changes_nothing(till, shi
     assert StockLevel.objects.get(variant=shirt, location=store).on_hand == 8
 
 
+def test_a_receipt_number_resent_with_another_sale_is_refused_and_changes_nothing(till, shirt, jeans, store):
+    first = till.post("/api/v1/pos/sales/", sale(), format="json")
+    # when the till sends the same receipt number with other lines and tenders (a till reset its counter)
+    other = sale(lines=[{"sku": "SHIRT-M", "quantity": 1}], tenders=[{"method": "cash", "amount": "30.00"}])
+    refused = till.post("/api/v1/pos/sales/", other, format="json")
+    # then 422 idempotency_mismatch naming the receipt, not the first order replayed; nothing written
+    assert (first.status_code, refused.status_code) == (201, 422), refused.json()
+    body = refused.json()
+    assert body["code"] == "idempotency_mismatch" and "R-0001" in body["message"] and "number" not in body
+    assert Order.objects.count() == 1 and StockLevel.objects.get(variant=shirt, location=store).on_hand == 8
+    # and the same body again is still a replay of the first order
+    again = till.post("/api/v1/pos/sales/", sale(), format="json")
+    assert again.status_code == 200 and again.json()["number"] == first.json()["number"]
+
+
 def test_a_malformed_sale_is_reported_per_field_and_nothing_is_written(till, shirt, jeans, store):
     # given a sale whose lines and tenders are not what the schema says
     bad = sale(

@@ -176,9 +176,10 @@ def test_refused_receipts_are_answered_one_by_one_and_never_drop_the_others(till
 
 @pytest.mark.django_db
 def test_a_replayed_batch_stores_nothing_twice(till, member, shirt, store):
-    batch = {"receipts": [receipt("R-1", customer={"card": "OMNI-000123"}), receipt("R-2"), receipt("R-1")]}
+    one = receipt("R-1", customer={"card": "OMNI-000123"})
+    batch = {"receipts": [one, receipt("R-2"), one]}
     first = till.post(BATCH, batch, format="json").json()["results"]
-    # the same receipt twice in one batch is one sale
+    # the same receipt twice in one batch is one sale (sent with another sale, it is refused: below)
     assert [r["status"] for r in first] == ["created", "created", "replayed"]
     assert first[2]["number"] == first[0]["number"]
     # when the till uploads the batch again (it did not hear the answer)
@@ -190,6 +191,22 @@ def test_a_replayed_batch_stores_nothing_twice(till, member, shirt, store):
     assert PointsEntry.objects.count() == 1 and Interaction.objects.filter(kind="purchase").count() == 1
     # and a receipt posted alone before is a replay in a batch too
     assert till.post("/api/v1/pos/sales/", receipt("R-2"), format="json").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_receipt_number_resent_in_a_batch_with_another_sale_is_refused_by_itself(till, member, shirt, store):
+    # given R-1 stored from the single path
+    first = till.post("/api/v1/pos/sales/", receipt("R-1"), format="json").json()
+    two = receipt("R-2", lines=[{"sku": "SHIRT-M", "quantity": 2}], tenders=[{"method": "cash", "amount": "60.00"}])
+    # when a batch sends R-1 unchanged, R-1 with two shirts, R-2, and R-2 again with one shirt
+    batch = [receipt("R-1"), receipt("R-1", lines=[{"sku": "SHIRT-M", "quantity": 2}], tenders=two["tenders"]), two,
+             receipt("R-2", tenders=[{"method": "cash", "amount": "30.00"}])]  # fmt: skip
+    results = till.post(BATCH, {"receipts": batch}, format="json").json()["results"]
+    # then the unchanged R-1 is a replay, each changed one refused with idempotency_mismatch, R-2 stored once
+    assert [r["status"] for r in results] == ["replayed", "rejected", "created", "rejected"]
+    assert results[0]["number"] == first["number"]
+    assert [r["error"]["code"] for r in results if r["error"]] == ["idempotency_mismatch"] * 2
+    assert Order.objects.count() == 2 and StockLevel.objects.get(variant=shirt, location=store).on_hand == 7
 
 
 @pytest.mark.django_db
