@@ -121,7 +121,8 @@ def timeline(
         store=(store or order.store) if in_store else None,
         associate=actor_or_none(actor),
         subject=subject[:200],
-        data={"order_number": order.number, **(data or {})},
+        # the currency its amounts are in: a return or cancellation of a złoty order takes złoty off the tier's spend
+        data={"order_number": order.number, "currency": order.currency, **(data or {})},
     )
 
 

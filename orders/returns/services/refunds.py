@@ -243,6 +243,7 @@ def _timeline_and_task(*, return_request: ReturnRequest, lines, store: Store, ac
             "bought_on": order.channel if order else "",
             "refund": str(return_request.refund_total),
             "refund_method": return_request.refund_method,
+            "currency": return_request.currency,  # of the amounts: the spend it takes off is in it
             "lines": [
                 {
                     "sku": line.sku,
