@@ -19,7 +19,6 @@ class CustomerCode(ErrorCode):
         "No phone number has that many digits there (checked against the numbering plan).",
     )
     INVALID_EMAIL = "invalid_email", 400, "That email address cannot be delivered to (its domain or form is refused)."
-    INVALID_CURSOR = "invalid_cursor", 400, "That page does not exist; start from the first page."
     OCCURRED_AT_OUT_OF_RANGE = (
         "occurred_at_out_of_range",
         400,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from customers.errors import CustomerCode, CustomerError
+from customers.errors import CustomerError
 from customers.models import (
     Consent,
     Customer,
@@ -36,7 +36,7 @@ from customers.services.merge import merged_fields
 from inventory import catalog_texts
 from inventory.selectors import available_at, product_cards
 from retail.domain.channel import TimelineChannel
-from retail.errors import NotFound
+from retail.errors import NotFound, RetailCode
 from retail.models import Market, Store, User
 from retail.selectors import store_language
 from retail.services import record_audit_event
@@ -260,7 +260,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     when, _sep, pk = (cursor or "").rpartition("_")
     moment = parse_datetime(when) if when else None
     if moment is None or not pk.isdigit():
-        raise CustomerError(_("That page of the timeline does not exist."), code=CustomerCode.INVALID_CURSOR)
+        raise CustomerError(_("That page of the timeline does not exist."), code=RetailCode.INVALID_CURSOR)
     return moment, int(pk)
 
 

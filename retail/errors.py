@@ -59,6 +59,7 @@ class RetailCode(ErrorCode):
         422,
         "This Idempotency-Key was used for a different request; use a new key for a new request.",
     )
+    INVALID_CURSOR = "invalid_cursor", 400, "That page does not exist; start from the first page."
     IDEMPOTENCY_KEY_REQUIRED = "idempotency_key_required", 400, "Send an Idempotency-Key header (a UUID you generate)."
     IDEMPOTENCY_KEY_INVALID = (
         "idempotency_key_invalid",

@@ -148,7 +148,9 @@ class AutoSchema(SpectacularAutoSchema):
         if not all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions()):
             codes |= {RetailCode.NOT_AUTHENTICATED, RetailCode.PERMISSION_DENIED}
         if any(p.get("in") == "path" for p in parameters) or self._get_paginator() is not None:
-            codes.add(RetailCode.NOT_FOUND)  # also an invalid pagination cursor
+            codes.add(RetailCode.NOT_FOUND)
+        if self._get_paginator() is not None:
+            codes.add(RetailCode.INVALID_CURSOR)  # a cursor the list did not give out
         idempotency = self._idempotency()
         if idempotency is not None:
             codes |= {RetailCode.IDEMPOTENCY_IN_PROGRESS, RetailCode.IDEMPOTENCY_MISMATCH}
