@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Report(models.Model):
@@ -8,8 +9,8 @@ class Report(models.Model):
     class Meta:
         managed = False
         db_table = "insights_report_none"
-        verbose_name = "channel insights report"
-        verbose_name_plural = "channel insights"
+        verbose_name = _("channel insights report")
+        verbose_name_plural = _("channel insights")
         default_permissions = ("view",)
 
     def __str__(self):

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OrdersConfig(AppConfig):
     name = "orders"
-    verbose_name = "Orders and click-and-collect"
+    verbose_name = _("Orders and click-and-collect")
 
     def ready(self):
         from orders.portal import panels  # noqa: F401 — its panels on the clienteling screen

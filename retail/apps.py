@@ -2,13 +2,14 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
 
 from retail.domain.channel import register_configured_channels
 
 
 class RetailConfig(AppConfig):
     name = "retail"
-    verbose_name = "Stores and staff"
+    verbose_name = _("Stores and staff")
 
     def ready(self):
         # Channels added as data (settings.EXTRA_CHANNELS) join the kernel's before any request or task
@@ -21,6 +22,7 @@ class RetailConfig(AppConfig):
         from retail.api.enums import install_enum_names
 
         install_enum_names()
+        _name_authenticators()
 
         post_migrate.connect(_sync_role_groups, dispatch_uid="retail.sync_role_groups")
         post_migrate.connect(_ensure_standard_tax_class, sender=self, dispatch_uid="retail.standard_tax_class")
@@ -40,6 +42,15 @@ class RetailConfig(AppConfig):
             uid = f"retail.tax_rates.{model.__name__}"
             post_save.connect(forget_tax_rates, sender=model, dispatch_uid=f"{uid}.saved")
             post_delete.connect(forget_tax_rates, sender=model, dispatch_uid=f"{uid}.deleted")
+
+
+def _name_authenticators():
+    """allauth's Authenticator has no verbose name, so the admin's sidebar and titles said "Authenticators" in
+    every language. Set on _meta, not in its Meta (original_attrs): the migrations' state of allauth is unchanged."""
+    from allauth.mfa.models import Authenticator  # models load once the apps are ready
+
+    Authenticator._meta.verbose_name = _("authenticator")
+    Authenticator._meta.verbose_name_plural = _("authenticators")
 
 
 def _sync_role_groups(sender, app_config=None, using="default", **kwargs):

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WebhooksConfig(AppConfig):
     name = "webhooks"
-    verbose_name = "Integrations: webhooks and the change feed"
+    verbose_name = _("Integrations: webhooks and the change feed")
     default_auto_field = "django.db.models.BigAutoField"

@@ -12,26 +12,46 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Event(models.Model):
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="The id receivers dedupe on.")
-    type = models.CharField(max_length=40, db_index=True)
-    version = models.PositiveSmallIntegerField(default=1)
-    occurred_at = models.DateTimeField()
-    data = models.JSONField(default=dict, blank=True)
+    uid = models.UUIDField(
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text=_("The id receivers dedupe on."),
+        verbose_name=_("UID"),
+    )
+    type = models.CharField(max_length=40, db_index=True, verbose_name=_("type"))
+    version = models.PositiveSmallIntegerField(default=1, verbose_name=_("version"))
+    occurred_at = models.DateTimeField(verbose_name=_("occurred at"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
     key = models.CharField(
-        max_length=80, blank=True, help_text="What it is about (stock:<variant>:<location>, order:<id>...)."
+        max_length=80,
+        blank=True,
+        help_text=_("What it is about (stock:<variant>:<location>, order:<id>...)."),
+        verbose_name=_("key"),
     )
     sealed = models.BooleanField(
-        default=True, help_text="False while a coalesced event (stock) still gathers changes; not yet sent."
+        default=True,
+        help_text=_("False while a coalesced event (stock) still gathers changes; not yet sent."),
+        verbose_name=_("sealed"),
     )
-    changes = models.PositiveIntegerField(default=1, help_text="How many changes this event coalesces.")
+    changes = models.PositiveIntegerField(
+        default=1, help_text=_("How many changes this event coalesces."), verbose_name=_("changes")
+    )
     position = models.BigIntegerField(
-        null=True, blank=True, unique=True, help_text="Its place in the change feed, given when it is published."
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Its place in the change feed, given when it is published."),
+        verbose_name=_("position"),
     )
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["key"], condition=Q(sealed=False), name="webhooks_event_one_open_per_key"),
@@ -50,30 +70,49 @@ class Event(models.Model):
 
 class Subscription(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
 
-    name = models.CharField(max_length=120)
-    url = models.URLField(max_length=500, unique=True)
-    event_types = ArrayField(models.CharField(max_length=40), help_text="The event types sent to this URL.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    paused_reason = models.TextField(blank=True, help_text="Why it was paused (by the circuit breaker or by whom).")
-    paused_at = models.DateTimeField(null=True, blank=True)
-    secret_encrypted = models.TextField(editable=False)
-    secret_hint = models.CharField(max_length=16, editable=False, help_text="The secret's last characters.")
-    consecutive_failures = models.PositiveIntegerField(default=0)
-    last_success_at = models.DateTimeField(null=True, blank=True)
-    last_failure_at = models.DateTimeField(null=True, blank=True)
-    lease_until = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="A worker is delivering for it until then."
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    url = models.URLField(max_length=500, unique=True, verbose_name=_("URL"))
+    event_types = ArrayField(
+        models.CharField(max_length=40), help_text=_("The event types sent to this URL."), verbose_name=_("event types")
     )
-    lease_token = models.UUIDField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, verbose_name=_("status"))
+    paused_reason = models.TextField(
+        blank=True,
+        help_text=_("Why it was paused (by the circuit breaker or by whom)."),
+        verbose_name=_("paused reason"),
+    )
+    paused_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paused at"))
+    secret_encrypted = models.TextField(editable=False, verbose_name=_("secret encrypted"))
+    secret_hint = models.CharField(
+        max_length=16, editable=False, help_text=_("The secret's last characters."), verbose_name=_("secret hint")
+    )
+    consecutive_failures = models.PositiveIntegerField(default=0, verbose_name=_("consecutive failures"))
+    last_success_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last success at"))
+    last_failure_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last failure at"))
+    lease_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("A worker is delivering for it until then."),
+        verbose_name=_("lease until"),
+    )
+    lease_token = models.UUIDField(null=True, blank=True, editable=False, verbose_name=_("lease token"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
         ordering = ["name", "id"]
 
     def __str__(self):
@@ -84,25 +123,28 @@ class Delivery(models.Model):
     """One event for one subscription; delivered in event order per subscription, at least once."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    created_at = models.DateTimeField()
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    latency_ms = models.PositiveIntegerField(null=True, blank=True)
-    response_excerpt = models.CharField(max_length=500, blank=True)
-    error = models.CharField(max_length=500, blank=True)
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("subscription")
+    )
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(verbose_name=_("next attempt at"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
+    last_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last attempt at"))
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("response status"))
+    latency_ms = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("latency ms"))
+    response_excerpt = models.CharField(max_length=500, blank=True, verbose_name=_("response excerpt"))
+    error = models.CharField(max_length=500, blank=True, verbose_name=_("error"))
 
     class Meta:
+        verbose_name = _("delivery")
         ordering = ["-id"]
-        verbose_name_plural = "deliveries"
+        verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(fields=["subscription", "event"], name="webhooks_delivery_once_per_event"),
         ]
@@ -120,16 +162,20 @@ class Delivery(models.Model):
 class DeliveryAttempt(models.Model):
     """The delivery log: one row per HTTP attempt (kept WEBHOOKS_LOG_RETENTION_DAYS)."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
-    number = models.PositiveIntegerField()
-    attempted_at = models.DateTimeField(db_index=True)
-    succeeded = models.BooleanField()
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    latency_ms = models.PositiveIntegerField()
-    response_excerpt = models.CharField(max_length=500, blank=True)
-    error = models.CharField(max_length=500, blank=True)
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("delivery")
+    )
+    number = models.PositiveIntegerField(verbose_name=_("number"))
+    attempted_at = models.DateTimeField(db_index=True, verbose_name=_("attempted at"))
+    succeeded = models.BooleanField(verbose_name=_("succeeded"))
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("response status"))
+    latency_ms = models.PositiveIntegerField(verbose_name=_("latency ms"))
+    response_excerpt = models.CharField(max_length=500, blank=True, verbose_name=_("response excerpt"))
+    error = models.CharField(max_length=500, blank=True, verbose_name=_("error"))
 
     class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
         ordering = ["-id"]
 
     def __str__(self):
@@ -140,22 +186,33 @@ class IntegrationToken(models.Model):
     """A staff member's API token for integrations, limited to scopes; shown once, stored hashed."""
 
     class Scope(models.TextChoices):
-        WEBHOOKS = "webhooks:manage", "Manage webhook subscriptions"
-        EVENTS = "events:read", "Read the change feed"
+        WEBHOOKS = "webhooks:manage", _("Manage webhook subscriptions")
+        EVENTS = "events:read", _("Read the change feed")
 
-    name = models.CharField(max_length=120, help_text="Which system uses it (the data warehouse...).")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="integration_tokens")
-    scopes = ArrayField(models.CharField(max_length=20, choices=Scope.choices))
-    token_prefix = models.CharField(max_length=12, editable=False)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField()
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    name = models.CharField(
+        max_length=120, help_text=_("Which system uses it (the data warehouse...)."), verbose_name=_("name")
     )
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="integration_tokens", verbose_name=_("user")
+    )
+    scopes = ArrayField(models.CharField(max_length=20, choices=Scope.choices), verbose_name=_("scopes"))
+    token_prefix = models.CharField(max_length=12, editable=False, verbose_name=_("token prefix"))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False, verbose_name=_("token hash"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     class Meta:
+        verbose_name = _("integration token")
+        verbose_name_plural = _("integration tokens")
         ordering = ["name", "id"]
 
     def __str__(self):

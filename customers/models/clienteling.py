@@ -7,16 +7,25 @@ from django.utils.translation import gettext_lazy as _
 class Note(models.Model):
     """What an associate wants the next colleague to know about a shopper, written in one store."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="notes", verbose_name=_("customer")
     )
-    store = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="+")
-    body = models.TextField(max_length=2000)
-    pinned = models.BooleanField(default=False)
-    created_at = models.DateTimeField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    store = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))
+    body = models.TextField(max_length=2000, verbose_name=_("body"))
+    pinned = models.BooleanField(default=False, verbose_name=_("pinned"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
         ordering = ["-pinned", "-created_at", "-id"]
         indexes = [models.Index(fields=["customer", "-pinned", "-created_at"], name="note_customer_idx")]
 
@@ -47,29 +56,49 @@ class Task(models.Model):
 
     OUTREACH_KINDS = frozenset({Kind.CALL, Kind.MESSAGE})
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="tasks")
-    store = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="tasks", verbose_name=_("customer")
+    )
+    store = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="+", verbose_name=_("store"))
+    kind = models.CharField(max_length=12, choices=Kind.choices, verbose_name=_("kind"))
     channel = models.CharField(
-        max_length=8, blank=True, help_text="For messages: email, sms or push (needs the shopper's consent)."
+        max_length=8,
+        blank=True,
+        help_text=_("For messages: email, sms or push (needs the shopper's consent)."),
+        verbose_name=_("channel"),
     )
-    title = models.CharField(max_length=200)
-    due_on = models.DateField()
+    title = models.CharField(max_length=200, verbose_name=_("title"))
+    due_on = models.DateField(verbose_name=_("due on"))
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="clienteling_tasks"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="clienteling_tasks",
+        verbose_name=_("assignee"),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    reason = models.CharField(max_length=24, choices=Reason.choices, default=Reason.MANUAL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, verbose_name=_("status"))
+    reason = models.CharField(max_length=24, choices=Reason.choices, default=Reason.MANUAL, verbose_name=_("reason"))
     trigger_key = models.CharField(
-        max_length=120, blank=True, help_text="Raised-by-event tasks: one per key (e.g. back_in_stock:<list item>)."
+        max_length=120,
+        blank=True,
+        help_text=_("Raised-by-event tasks: one per key (e.g. back_in_stock:<list item>)."),
+        verbose_name=_("trigger key"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField()
-    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
 
     class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
         ordering = ["status", "due_on", "id"]
         constraints = [
             models.UniqueConstraint(

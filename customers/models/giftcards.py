@@ -24,28 +24,41 @@ class GiftCard(models.Model):
         SOLD = "sold", _("Sold")
         GOODWILL = "goodwill", _("Goodwill (head office)")
 
-    code_hash = models.CharField(max_length=64, unique=True, editable=False)
-    last4 = models.CharField(max_length=4)
-    currency = models.CharField(max_length=3)
-    balance = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
-    source = models.CharField(max_length=8, choices=Source.choices)
+    code_hash = models.CharField(max_length=64, unique=True, editable=False, verbose_name=_("code hash"))
+    last4 = models.CharField(max_length=4, verbose_name=_("last4"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    balance = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"), verbose_name=_("balance"))
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE, verbose_name=_("status"))
+    source = models.CharField(max_length=8, choices=Source.choices, verbose_name=_("source"))
     channel = models.CharField(
         max_length=CHANNEL_LENGTH,
         choices=channel_choices,
         blank=True,
-        help_text="Where it was sold (store, app, web...); empty for head office's goodwill cards.",
+        help_text=_("Where it was sold (store, app, web...); empty for head office's goodwill cards."),
+        verbose_name=_("channel"),
     )
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="gift_cards"
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="gift_cards",
+        verbose_name=_("customer"),
     )
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("issued by"),
     )
-    issued_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
+    issued_at = models.DateTimeField(verbose_name=_("issued at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
 
     class Meta:
+        verbose_name = _("gift card")
+        verbose_name_plural = _("gift cards")
         ordering = ["-issued_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(balance__gte=0), name="gift_card_balance_not_negative"),
@@ -72,21 +85,34 @@ class GiftCardEntry(models.Model):
         REFUND = "refund", _("Refunded to the card")
         EXPIRE = "expire", _("Expired")
 
-    card = models.ForeignKey(GiftCard, on_delete=models.PROTECT, related_name="entries")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    card = models.ForeignKey(GiftCard, on_delete=models.PROTECT, related_name="entries", verbose_name=_("card"))
+    kind = models.CharField(max_length=8, choices=Kind.choices, verbose_name=_("kind"))
     amount = models.DecimalField(
-        max_digits=12, decimal_places=2, help_text="Positive loads the card, negative takes from it."
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Positive loads the card, negative takes from it."),
+        verbose_name=_("amount"),
     )
-    reference = models.CharField(max_length=100, help_text="Order, receipt or refund it belongs to.")
+    reference = models.CharField(
+        max_length=100, help_text=_("Order, receipt or refund it belongs to."), verbose_name=_("reference")
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    store = models.ForeignKey("retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField()
+    store = models.ForeignKey(
+        "retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("store")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("gift card entry")
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "gift card entries"
+        verbose_name_plural = _("gift card entries")
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="gift_card_entry_not_zero"),
             models.CheckConstraint(

@@ -12,13 +12,17 @@ class CustomerList(models.Model):
         WISHLIST = "wishlist", _("Wishlist")
         SHOPPING = "shopping", _("Shopping list")
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="lists")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    name = models.CharField(max_length=80)
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="lists", verbose_name=_("customer")
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    name = models.CharField(max_length=80, verbose_name=_("name"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("customer list")
+        verbose_name_plural = _("customer lists")
         ordering = ["kind", "name", "id"]
         constraints = [models.UniqueConstraint(fields=["customer", "kind", "name"], name="customer_list_name_unique")]
 
@@ -27,13 +31,21 @@ class CustomerList(models.Model):
 
 
 class ListItem(models.Model):
-    customer_list = models.ForeignKey(CustomerList, on_delete=models.CASCADE, related_name="items")
-    variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveSmallIntegerField(default=1)
-    channel = models.CharField(max_length=CHANNEL_LENGTH, help_text="Where it was added: app, web, store...")
-    added_at = models.DateTimeField()
+    customer_list = models.ForeignKey(
+        CustomerList, on_delete=models.CASCADE, related_name="items", verbose_name=_("customer list")
+    )
+    variant = models.ForeignKey(
+        "inventory.Variant", on_delete=models.PROTECT, related_name="+", verbose_name=_("variant")
+    )
+    quantity = models.PositiveSmallIntegerField(default=1, verbose_name=_("quantity"))
+    channel = models.CharField(
+        max_length=CHANNEL_LENGTH, help_text=_("Where it was added: app, web, store..."), verbose_name=_("channel")
+    )
+    added_at = models.DateTimeField(verbose_name=_("added at"))
 
     class Meta:
+        verbose_name = _("list item")
+        verbose_name_plural = _("list items")
         ordering = ["-added_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["customer_list", "variant"], name="list_item_once_per_list"),

@@ -15,27 +15,33 @@ from retail.models.markets import Market, currency_code_validator
 class LoyaltyTier(models.Model):
     """A tier reached by rolling 12-month spend; head office edits them in the admin."""
 
-    code = models.SlugField(max_length=20, unique=True)
-    name = models.CharField(max_length=40)
+    code = models.SlugField(max_length=20, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=40, verbose_name=_("name"))
     min_spend = models.DecimalField(
         max_digits=12,
         decimal_places=2,
         unique=True,
         validators=[MinValueValidator(Decimal("0"))],
-        help_text="Spend over the last 12 months needed to reach this tier, in the home market's currency: "
-        "spend in another currency counts converted at head office's exchange rate of the day it is counted; "
-        "spend in a currency without a rate that day does not count (the shopper's profile names it).",
+        help_text=_(
+            "Spend over the last 12 months needed to reach this tier, in the home market's currency: "
+            "spend in another currency counts converted at head office's exchange rate of the day it is counted; "
+            "spend in a currency without a rate that day does not count (the shopper's profile names it)."
+        ),
+        verbose_name=_("min spend"),
     )
     points_per_unit = models.DecimalField(
         max_digits=5,
         decimal_places=2,
         default=Decimal("1.00"),
         validators=[MinValueValidator(Decimal("0"))],
-        help_text="Points earned per unit of currency spent.",
+        help_text=_("Points earned per unit of currency spent."),
+        verbose_name=_("points per unit"),
     )
-    benefits = models.TextField(blank=True)
+    benefits = models.TextField(blank=True, verbose_name=_("benefits"))
 
     class Meta:
+        verbose_name = _("loyalty tier")
+        verbose_name_plural = _("loyalty tiers")
         ordering = ["min_spend"]
 
     def __str__(self):
@@ -45,21 +51,32 @@ class LoyaltyTier(models.Model):
 class LoyaltyAccount(models.Model):
     """Points balance (the sum of the ledger, cached and CHECKed non-negative) and current tier."""
 
-    customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE, related_name="loyalty_account")
-    balance = models.IntegerField(default=0)
-    tier = models.ForeignKey(LoyaltyTier, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, related_name="loyalty_account", verbose_name=_("customer")
+    )
+    balance = models.IntegerField(default=0, verbose_name=_("balance"))
+    tier = models.ForeignKey(
+        LoyaltyTier, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts", verbose_name=_("tier")
+    )
     # In the home market's currency: each currency's spend converted (customers.services.loyalty.rolling_spend)
-    spend_12m = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    spend_12m = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), verbose_name=_("spend 12m")
+    )
     spend_detail = models.JSONField(
         default=dict,
         blank=True,
-        help_text='What spend_12m counts: {"currency": home, "by_currency": {"PLN": "400.00"}, "missing": ["PLN"], '
-        '"day": "2026-12-04"} (missing: currencies without a rate that day, not in spend_12m).',
+        help_text=_(
+            'What spend_12m counts: {"currency": home, "by_currency": {"PLN": "400.00"}, "missing": ["PLN"], '
+            '"day": "2026-12-04"} (missing: currencies without a rate that day, not in spend_12m).'
+        ),
+        verbose_name=_("spend detail"),
     )
-    last_activity_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
+    last_activity_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last activity at"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("loyalty account")
+        verbose_name_plural = _("loyalty accounts")
         constraints = [models.CheckConstraint(condition=Q(balance__gte=0), name="loyalty_balance_not_negative")]
 
     def __str__(self):
@@ -74,19 +91,31 @@ class PointsEntry(models.Model):
         EXPIRE = "expire", _("Expired")
         ADJUST = "adjust", _("Adjusted")
 
-    account = models.ForeignKey(LoyaltyAccount, on_delete=models.PROTECT, related_name="entries")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    points = models.IntegerField(help_text="Positive adds to the balance, negative takes from it.")
-    reference = models.CharField(max_length=100, help_text="Order, return or merge it belongs to.")
-    note = models.CharField(max_length=200, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    account = models.ForeignKey(
+        LoyaltyAccount, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account")
     )
-    created_at = models.DateTimeField()
+    kind = models.CharField(max_length=8, choices=Kind.choices, verbose_name=_("kind"))
+    points = models.IntegerField(
+        help_text=_("Positive adds to the balance, negative takes from it."), verbose_name=_("points")
+    )
+    reference = models.CharField(
+        max_length=100, help_text=_("Order, return or merge it belongs to."), verbose_name=_("reference")
+    )
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("points entry")
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "points entries"
+        verbose_name_plural = _("points entries")
         constraints = [
             models.CheckConstraint(condition=~Q(points=0), name="points_entry_not_zero"),
             # An order earns once and redeems once (both under its number): once per kind, not one of the two.
@@ -103,17 +132,24 @@ class PointsEntry(models.Model):
 
 
 class StoreCreditAccount(models.Model):
-    customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE, related_name="store_credit")
-    balance = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, related_name="store_credit", verbose_name=_("customer")
+    )
+    balance = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"), verbose_name=_("balance"))
     currency = models.CharField(
         max_length=3,
         blank=True,
-        help_text="The currency of the balance (the market where it was issued); empty until the first credit. "
-        "It is spent and refunded only in it; an empty account takes the currency of its next credit.",
+        help_text=_(
+            "The currency of the balance (the market where it was issued); empty until the first credit. "
+            "It is spent and refunded only in it; an empty account takes the currency of its next credit."
+        ),
+        verbose_name=_("currency"),
     )
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("store credit account")
+        verbose_name_plural = _("store credit accounts")
         constraints = [models.CheckConstraint(condition=Q(balance__gte=0), name="store_credit_not_negative")]
 
     def __str__(self):
@@ -126,19 +162,31 @@ class StoreCreditEntry(models.Model):
         SPEND = "spend", _("Spent")
         ADJUST = "adjust", _("Adjusted")
 
-    account = models.ForeignKey(StoreCreditAccount, on_delete=models.PROTECT, related_name="entries")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="Positive issues, negative spends.")
-    reference = models.CharField(max_length=100)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    account = models.ForeignKey(
+        StoreCreditAccount, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account")
     )
-    store = models.ForeignKey("retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField()
+    kind = models.CharField(max_length=8, choices=Kind.choices, verbose_name=_("kind"))
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text=_("Positive issues, negative spends."), verbose_name=_("amount")
+    )
+    reference = models.CharField(max_length=100, verbose_name=_("reference"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    store = models.ForeignKey(
+        "retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("store")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("store credit entry")
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "store credit entries"
+        verbose_name_plural = _("store credit entries")
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="store_credit_entry_not_zero"),
             models.UniqueConstraint(
@@ -161,39 +209,68 @@ class Offer(models.Model):
         SINGLE_CHANNEL = "single_channel", _("Single-channel shoppers")
         LAPSED = "lapsed", _("No purchase in 6 months")
 
-    code = models.SlugField(max_length=30, unique=True)
-    name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
+    code = models.SlugField(max_length=30, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
     discount_percent = models.DecimalField(
         max_digits=5,
         decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+        verbose_name=_("discount percent"),
     )
     discount_amount = models.DecimalField(
-        max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))]
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        verbose_name=_("discount amount"),
     )
     currency = models.CharField(
         max_length=3,
         blank=True,
         validators=[currency_code_validator],
-        help_text="An amount off is in this currency (ISO 4217, e.g. PLN) and applies only to orders in it; "
-        "a percentage applies in every currency and has none.",
+        help_text=_(
+            "An amount off is in this currency (ISO 4217, e.g. PLN) and applies only to orders in it; "
+            "a percentage applies in every currency and has none."
+        ),
+        verbose_name=_("currency"),
     )
-    channels = models.JSONField(default=list, help_text='Where it can be redeemed, e.g. ["app", "web", "store"].')
-    segment = models.CharField(max_length=16, choices=Segment.choices, default=Segment.ALL)
-    tier = models.ForeignKey(LoyaltyTier, null=True, blank=True, on_delete=models.PROTECT, help_text="Only this tier.")
+    channels = models.JSONField(
+        default=list, help_text=_('Where it can be redeemed, e.g. ["app", "web", "store"].'), verbose_name=_("channels")
+    )
+    segment = models.CharField(max_length=16, choices=Segment.choices, default=Segment.ALL, verbose_name=_("segment"))
+    tier = models.ForeignKey(
+        LoyaltyTier,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text=_("Only this tier."),
+        verbose_name=_("tier"),
+    )
     tag = models.ForeignKey(
-        "customers.Tag", null=True, blank=True, on_delete=models.PROTECT, help_text="Only this tag."
+        "customers.Tag",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text=_("Only this tag."),
+        verbose_name=_("tag"),
     )
-    first_purchase_only = models.BooleanField(default=False, help_text="Only shoppers who never bought.")
-    requires_email_consent = models.BooleanField(default=True, help_text="Sent by email: only to those who agreed.")
-    valid_from = models.DateTimeField()
-    valid_until = models.DateTimeField()
-    is_active = models.BooleanField(default=True)
+    first_purchase_only = models.BooleanField(
+        default=False, help_text=_("Only shoppers who never bought."), verbose_name=_("first purchase only")
+    )
+    requires_email_consent = models.BooleanField(
+        default=True, help_text=_("Sent by email: only to those who agreed."), verbose_name=_("requires email consent")
+    )
+    valid_from = models.DateTimeField(verbose_name=_("valid from"))
+    valid_until = models.DateTimeField(verbose_name=_("valid until"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
         ordering = ["-valid_from", "code"]
         constraints = [
             models.CheckConstraint(
@@ -244,17 +321,26 @@ class Offer(models.Model):
 
 
 class OfferAssignment(models.Model):
-    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="assignments")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="offer_assignments")
-    assigned_at = models.DateTimeField()
-    redeemed_at = models.DateTimeField(null=True, blank=True)
-    redeemed_channel = models.CharField(max_length=CHANNEL_LENGTH, blank=True)
-    redeemed_reference = models.CharField(max_length=100, blank=True)
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("offer"))
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="offer_assignments", verbose_name=_("customer")
+    )
+    assigned_at = models.DateTimeField(verbose_name=_("assigned at"))
+    redeemed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("redeemed at"))
+    redeemed_channel = models.CharField(max_length=CHANNEL_LENGTH, blank=True, verbose_name=_("redeemed channel"))
+    redeemed_reference = models.CharField(max_length=100, blank=True, verbose_name=_("redeemed reference"))
     redeemed_store = models.ForeignKey(
-        "retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "retail.Store",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("redeemed store"),
     )
 
     class Meta:
+        verbose_name = _("offer assignment")
+        verbose_name_plural = _("offer assignments")
         ordering = ["-assigned_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["offer", "customer"], name="offer_assignment_once")]
         indexes = [models.Index(fields=["customer", "redeemed_at"], name="offer_assignment_customer_idx")]

@@ -7,9 +7,11 @@ from django.utils.translation import gettext_lazy as _
 class Tag(models.Model):
     """A label head office or associates put on shoppers (vip, stylist-client, wholesale...)."""
 
-    name = models.SlugField(max_length=40, unique=True)
+    name = models.SlugField(max_length=40, unique=True, verbose_name=_("name"))
 
     class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
         ordering = ["name"]
 
     def __str__(self):
@@ -29,50 +31,91 @@ class Customer(models.Model):
     it is merged into the real profile once the device is linked.
     """
 
-    first_name = models.CharField(max_length=80, blank=True)
-    last_name = models.CharField(max_length=80, blank=True)
-    email = models.EmailField(blank=True, db_index=True, help_text="Stored lower-case and stripped.")
-    phone = models.CharField(max_length=20, blank=True, db_index=True, help_text="E.164, e.g. +447700900123.")
-    card_number = models.CharField(max_length=20, blank=True, db_index=True, help_text="Loyalty card number.")
-    birthday = models.DateField(null=True, blank=True)
+    first_name = models.CharField(max_length=80, blank=True, verbose_name=_("first name"))
+    last_name = models.CharField(max_length=80, blank=True, verbose_name=_("last name"))
+    email = models.EmailField(
+        blank=True, db_index=True, help_text=_("Stored lower-case and stripped."), verbose_name=_("email")
+    )
+    phone = models.CharField(
+        max_length=20, blank=True, db_index=True, help_text=_("E.164, e.g. +447700900123."), verbose_name=_("phone")
+    )
+    card_number = models.CharField(
+        max_length=20, blank=True, db_index=True, help_text=_("Loyalty card number."), verbose_name=_("card number")
+    )
+    birthday = models.DateField(null=True, blank=True, verbose_name=_("birthday"))
     important_dates = models.JSONField(
-        default=list, blank=True, help_text='[{"label": "Anniversary", "date": "2020-06-14"}]'
+        default=list,
+        blank=True,
+        help_text=_('[{"label": "Anniversary", "date": "2020-06-14"}]'),
+        verbose_name=_("important dates"),
     )
     language = models.CharField(
         max_length=8,
         blank=True,
         choices=settings.LANGUAGES,
-        help_text="The language of the shopper's messages; empty: the language of the store's market.",
+        help_text=_("The language of the shopper's messages; empty: the language of the store's market."),
+        verbose_name=_("language"),
     )
     home_store = models.ForeignKey(
-        "retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="home_customers"
+        "retail.Store",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="home_customers",
+        verbose_name=_("home store"),
     )
-    preferred_sizes = models.JSONField(default=dict, blank=True, help_text='Per category: {"shoes": "42", "tops": "M"}')
-    tags = models.ManyToManyField(Tag, blank=True, related_name="customers")
+    preferred_sizes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_('Per category: {"shoes": "42", "tops": "M"}'),
+        verbose_name=_("preferred sizes"),
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
     assigned_associate = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="client_book",
-        help_text="The associate whose client book holds this shopper.",
+        help_text=_("The associate whose client book holds this shopper."),
+        verbose_name=_("assigned associate"),
     )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customer",
+        verbose_name=_("user"),
     )
-    is_anonymous = models.BooleanField(default=False, help_text="A device's events before anyone linked it.")
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from")
-    erased_at = models.DateTimeField(null=True, blank=True)
+    is_anonymous = models.BooleanField(
+        default=False, help_text=_("A device's events before anyone linked it."), verbose_name=_("anonymous")
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
+    )
+    erased_at = models.DateTimeField(null=True, blank=True, verbose_name=_("erased at"))
     # Denormalised for the search box and the header (kept by the services that write them).
-    search_name = models.CharField(max_length=170, blank=True, editable=False, help_text="lower-case full name")
-    channels = models.JSONField(default=list, blank=True, editable=False, help_text="Channels this shopper used.")
-    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    search_name = models.CharField(
+        max_length=170, blank=True, editable=False, help_text=_("lower-case full name"), verbose_name=_("search name")
+    )
+    channels = models.JSONField(
+        default=list, blank=True, editable=False, help_text=_("Channels this shopper used."), verbose_name=_("channels")
+    )
+    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("last seen at"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
 
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         ordering = ["last_name", "first_name", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(merged_into=models.F("id")), name="customer_not_merged_into_self"),
@@ -115,14 +158,17 @@ class CustomerIdentity(models.Model):
 
     DEVICE_KINDS = frozenset({Kind.APP_INSTALL, Kind.WEB_COOKIE})
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    value = models.CharField(max_length=255)
-    created_at = models.DateTimeField()
-    last_seen_at = models.DateTimeField(null=True, blank=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="identities", verbose_name=_("customer")
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    value = models.CharField(max_length=255, verbose_name=_("value"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    last_seen_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last seen at"))
 
     class Meta:
-        verbose_name_plural = "customer identities"
+        verbose_name = _("customer identity")
+        verbose_name_plural = _("customer identities")
         constraints = [models.UniqueConstraint(fields=["kind", "value"], name="identity_kind_value_unique")]
         indexes = [models.Index(fields=["customer", "kind"], name="identity_customer_idx")]
 
@@ -138,13 +184,19 @@ class Consent(models.Model):
         SMS = "sms", _("SMS")
         PUSH = "push", _("Push")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    granted = models.BooleanField()
-    changed_at = models.DateTimeField()
-    source = models.CharField(max_length=40, help_text="Where it was given: app, web, store:LON-01, import...")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="consents", verbose_name=_("customer")
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices, verbose_name=_("channel"))
+    granted = models.BooleanField(verbose_name=_("granted"))
+    changed_at = models.DateTimeField(verbose_name=_("changed at"))
+    source = models.CharField(
+        max_length=40, help_text=_("Where it was given: app, web, store:LON-01, import..."), verbose_name=_("source")
+    )
 
     class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
         ordering = ["channel"]
         constraints = [models.UniqueConstraint(fields=["customer", "channel"], name="consent_customer_channel_unique")]
 
@@ -159,20 +211,36 @@ class CustomerMerge(models.Model):
     receivers of `customer_merged` add their own labels (e.g. "orders.Order") to the same dict.
     """
 
-    source = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_as_source")
-    target = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_as_target")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    source = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="merges_as_source", verbose_name=_("source")
     )
-    reason = models.CharField(max_length=200, blank=True)
-    moved = models.JSONField(default=dict)
-    merged_at = models.DateTimeField()
-    undone_at = models.DateTimeField(null=True, blank=True)
+    target = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="merges_as_target", verbose_name=_("target")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    reason = models.CharField(max_length=200, blank=True, verbose_name=_("reason"))
+    moved = models.JSONField(default=dict, verbose_name=_("moved"))
+    merged_at = models.DateTimeField(verbose_name=_("merged at"))
+    undone_at = models.DateTimeField(null=True, blank=True, verbose_name=_("undone at"))
     undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("undone by"),
     )
 
     class Meta:
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
         ordering = ["-merged_at", "-id"]
 
     def __str__(self):
@@ -189,7 +257,11 @@ class SearchName(models.Model):
     (renamed, erased, deleted).
     """
 
-    name = models.CharField(max_length=170, primary_key=True)
+    name = models.CharField(max_length=170, primary_key=True, verbose_name=_("name"))
+
+    class Meta:
+        verbose_name = _("search name")
+        verbose_name_plural = _("search names")
 
     def __str__(self):
         return self.name

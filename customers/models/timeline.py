@@ -35,21 +35,43 @@ class Interaction(models.Model):
         NOTE = "note", _("Note")
         APPOINTMENT = "appointment", _("Appointment")
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="interactions")
-    channel = models.CharField(max_length=CHANNEL_LENGTH, choices=timeline_channel_choices)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    occurred_at = models.DateTimeField()
-    store = models.ForeignKey("retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    associate = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="interactions", verbose_name=_("customer")
     )
-    subject = models.CharField(max_length=200, blank=True, help_text="What it was about: a SKU, a search, an order.")
-    data = models.JSONField(default=dict, blank=True)
-    source = models.CharField(max_length=40, help_text="Who wrote it: events:app, pos, orders, portal...")
-    external_id = models.CharField(max_length=100, help_text="The writer's own id; with source, makes it idempotent.")
-    recorded_at = models.DateTimeField()
+    channel = models.CharField(max_length=CHANNEL_LENGTH, choices=timeline_channel_choices, verbose_name=_("channel"))
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    occurred_at = models.DateTimeField(verbose_name=_("occurred at"))
+    store = models.ForeignKey(
+        "retail.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("store")
+    )
+    associate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("associate"),
+    )
+    subject = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_("What it was about: a SKU, a search, an order."),
+        verbose_name=_("subject"),
+    )
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
+    source = models.CharField(
+        max_length=40, help_text=_("Who wrote it: events:app, pos, orders, portal..."), verbose_name=_("source")
+    )
+    external_id = models.CharField(
+        max_length=100,
+        help_text=_("The writer's own id; with source, makes it idempotent."),
+        verbose_name=_("external ID"),
+    )
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at"))
 
     class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["customer", "-occurred_at", "-id"], name="interaction_timeline_idx"),
@@ -67,19 +89,30 @@ class PurchasedItem(models.Model):
     month like the interactions, `occurred_at` being its interaction's.
     """
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="purchased_items")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="purchased_items", verbose_name=_("customer")
+    )
     # db_constraint=False: the database's foreign key is (interaction_id, occurred_at), the
     # interaction's partition key included (migration customers 0013)
-    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="items", db_constraint=False)
-    sku = models.CharField(max_length=64)
-    category = models.CharField(max_length=60, blank=True)
-    size = models.CharField(max_length=20, blank=True)
-    quantity = models.IntegerField(help_text="Negative for a return.")
-    amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="Paid for the line; negative for a return.")
-    channel = models.CharField(max_length=CHANNEL_LENGTH, choices=timeline_channel_choices)
-    occurred_at = models.DateTimeField()
+    interaction = models.ForeignKey(
+        Interaction, on_delete=models.CASCADE, related_name="items", db_constraint=False, verbose_name=_("interaction")
+    )
+    sku = models.CharField(max_length=64, verbose_name=_("SKU"))
+    category = models.CharField(max_length=60, blank=True, verbose_name=_("category"))
+    size = models.CharField(max_length=20, blank=True, verbose_name=_("size"))
+    quantity = models.IntegerField(help_text=_("Negative for a return."), verbose_name=_("quantity"))
+    amount = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Paid for the line; negative for a return."),
+        verbose_name=_("amount"),
+    )
+    channel = models.CharField(max_length=CHANNEL_LENGTH, choices=timeline_channel_choices, verbose_name=_("channel"))
+    occurred_at = models.DateTimeField(verbose_name=_("occurred at"))
 
     class Meta:
+        verbose_name = _("purchased item")
+        verbose_name_plural = _("purchased items")
         indexes = [
             models.Index(fields=["customer", "occurred_at"], name="purchased_customer_idx"),
             models.Index(fields=["sku", "interaction"], name="purchased_sku_idx"),
@@ -102,14 +135,16 @@ class InteractionKey(models.Model):
     """
 
     pk = models.CompositePrimaryKey("source", "external_id")
-    source = models.CharField(max_length=40)
-    external_id = models.CharField(max_length=100)
-    interaction_id = models.BigIntegerField()
-    occurred_at = models.DateTimeField()
+    source = models.CharField(max_length=40, verbose_name=_("source"))
+    external_id = models.CharField(max_length=100, verbose_name=_("external ID"))
+    interaction_id = models.BigIntegerField(verbose_name=_("interaction ID"))
+    occurred_at = models.DateTimeField(verbose_name=_("occurred at"))
 
     class Meta:
         # The ON DELETE / ON UPDATE CASCADE from the interaction finds its key by these columns: without
         # an index each deleted interaction read the whole key table (50M rows at the xlarge benchmark).
+        verbose_name = _("interaction key")
+        verbose_name_plural = _("interaction keys")
         indexes = [models.Index(fields=["interaction_id", "occurred_at"], name="interactionkey_interaction_idx")]
 
     def __str__(self):

@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
 
 from retail.models.tax import STANDARD
 
@@ -32,16 +33,22 @@ class CatalogText:
 
 
 class Category(CatalogText, models.Model):
-    name = models.CharField(max_length=80)
-    slug = models.SlugField(max_length=120, unique=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    name = models.CharField(max_length=80, verbose_name=_("name"))
+    slug = models.SlugField(max_length=120, unique=True, verbose_name=_("slug"))
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+    )
     return_window_days = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Return window for this category; empty uses the channel default."
+        null=True,
+        blank=True,
+        help_text=_("Return window for this category; empty uses the channel default."),
+        verbose_name=_("return window days"),
     )
 
     class Meta:
+        verbose_name = _("category")
         ordering = ["slug"]
-        verbose_name_plural = "categories"
+        verbose_name_plural = _("categories")
 
     def __str__(self):
         return self.name if self.parent_id is None else f"{self.parent} / {self.name}"
@@ -50,18 +57,35 @@ class Category(CatalogText, models.Model):
 class Product(CatalogText, models.Model):
     """A style as the shopper sees it: one name and picture, sold in several variants."""
 
-    style_code = models.SlugField(max_length=40, unique=True, help_text="Merchandiser's style code, e.g. TS-0042.")
-    name = models.CharField(max_length=200, db_index=True)
-    brand = models.CharField(max_length=80, blank=True, db_index=True)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
-    description = models.TextField(blank=True)
-    base_price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))])
-    attributes = models.JSONField(default=dict, blank=True, help_text='e.g. {"material": "cotton", "fit": "slim"}')
-    image_url = models.URLField(blank=True)
-    is_active = models.BooleanField(default=True)
-    final_sale = models.BooleanField(default=False, help_text="Cannot be returned.")
+    style_code = models.SlugField(
+        max_length=40,
+        unique=True,
+        help_text=_("Merchandiser's style code, e.g. TS-0042."),
+        verbose_name=_("style code"),
+    )
+    name = models.CharField(max_length=200, db_index=True, verbose_name=_("name"))
+    brand = models.CharField(max_length=80, blank=True, db_index=True, verbose_name=_("brand"))
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
+    )
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    base_price = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))], verbose_name=_("base price")
+    )
+    attributes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_('e.g. {"material": "cotton", "fit": "slim"}'),
+        verbose_name=_("attributes"),
+    )
+    image_url = models.URLField(blank=True, verbose_name=_("image URL"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    final_sale = models.BooleanField(default=False, help_text=_("Cannot be returned."), verbose_name=_("final sale"))
     return_window_days = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Overrides the category's return window for this style."
+        null=True,
+        blank=True,
+        help_text=_("Overrides the category's return window for this style."),
+        verbose_name=_("return window days"),
     )
     tax_class = models.ForeignKey(
         "retail.TaxClass",
@@ -69,15 +93,21 @@ class Product(CatalogText, models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         default=STANDARD,
-        help_text="Which of a market's tax rates its sales pay.",
+        help_text=_("Which of a market's tax rates its sales pay."),
+        verbose_name=_("tax class"),
     )
     weight_grams = models.PositiveIntegerField(
-        "weight (g)", null=True, blank=True, help_text="Shipped weight of one unit; shipping priced by weight needs it."
+        _("weight (g)"),
+        null=True,
+        blank=True,
+        help_text=_("Shipped weight of one unit; shipping priced by weight needs it."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["name", "id"]
         constraints = [models.CheckConstraint(condition=Q(base_price__gte=0), name="product_base_price_not_negative")]
         indexes = [
@@ -99,25 +129,30 @@ class Product(CatalogText, models.Model):
 class Variant(models.Model):
     """One sellable unit (size x colour of a style): what stock, reservations and orders point at."""
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="variants")
-    sku = models.CharField(max_length=40, unique=True, verbose_name="SKU")
-    barcode = models.CharField(max_length=32, unique=True, null=True, blank=True, help_text="EAN-13 / UPC.")
-    size = models.CharField(max_length=20, blank=True)
-    colour = models.CharField(max_length=40, blank=True)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="variants", verbose_name=_("product"))
+    sku = models.CharField(max_length=40, unique=True, verbose_name=_("SKU"))
+    barcode = models.CharField(
+        max_length=32, unique=True, null=True, blank=True, help_text=_("EAN-13 / UPC."), verbose_name=_("barcode")
+    )
+    size = models.CharField(max_length=20, blank=True, verbose_name=_("size"))
+    colour = models.CharField(max_length=40, blank=True, verbose_name=_("colour"))
     price_override = models.DecimalField(
         max_digits=10,
         decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.00"))],
-        help_text="Empty: the product's base price.",
+        help_text=_("Empty: the product's base price."),
+        verbose_name=_("price override"),
     )
     weight_grams = models.PositiveIntegerField(
-        "weight (g)", null=True, blank=True, help_text="Empty: the product's weight."
+        _("weight (g)"), null=True, blank=True, help_text=_("Empty: the product's weight.")
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
+        verbose_name = _("variant")
+        verbose_name_plural = _("variants")
         ordering = ["product_id", "sku"]
         constraints = [
             models.CheckConstraint(
@@ -148,11 +183,15 @@ class Variant(models.Model):
 class CategoryTranslation(models.Model):
     """A category's name in one language (the category's own `name` is the catalog's text)."""
 
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="translations")
-    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
-    name = models.CharField(max_length=80)
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="translations", verbose_name=_("category")
+    )
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, verbose_name=_("language"))
+    name = models.CharField(max_length=80, verbose_name=_("name"))
 
     class Meta:
+        verbose_name = _("category translation")
+        verbose_name_plural = _("category translations")
         ordering = ["category_id", "language"]
         constraints = [models.UniqueConstraint(fields=["category", "language"], name="category_one_text_per_language")]
 
@@ -164,12 +203,16 @@ class ProductTranslation(models.Model):
     """A style's name and description in one language. An empty description reads the next language's
     (the market's default, then the catalog's own)."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="translations")
-    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="translations", verbose_name=_("product")
+    )
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, verbose_name=_("language"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
 
     class Meta:
+        verbose_name = _("product translation")
+        verbose_name_plural = _("product translations")
         ordering = ["product_id", "language"]
         constraints = [models.UniqueConstraint(fields=["product", "language"], name="product_one_text_per_language")]
         indexes = [

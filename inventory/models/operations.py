@@ -13,24 +13,45 @@ class Transfer(models.Model):
         RECEIVED = "received", _("Received")
         CANCELLED = "cancelled", _("Cancelled")
 
-    from_location = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="transfers_out")
-    to_location = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="transfers_in")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
-    note = models.CharField(max_length=200, blank=True)
+    from_location = models.ForeignKey(
+        "retail.Store", on_delete=models.PROTECT, related_name="transfers_out", verbose_name=_("from location")
+    )
+    to_location = models.ForeignKey(
+        "retail.Store", on_delete=models.PROTECT, related_name="transfers_in", verbose_name=_("to location")
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED, verbose_name=_("status"))
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     shipped_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("shipped by"),
     )
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("received by"),
     )
-    requested_at = models.DateTimeField()
-    shipped_at = models.DateTimeField(null=True, blank=True)
-    received_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(verbose_name=_("requested at"))
+    shipped_at = models.DateTimeField(null=True, blank=True, verbose_name=_("shipped at"))
+    received_at = models.DateTimeField(null=True, blank=True, verbose_name=_("received at"))
 
     class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
         ordering = ["-requested_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=~Q(from_location=F("to_location")), name="transfer_between_two_locations"),
@@ -50,13 +71,17 @@ class Transfer(models.Model):
 
 
 class TransferLine(models.Model):
-    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
-    variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="+")
-    quantity_requested = models.PositiveIntegerField()
-    quantity_shipped = models.PositiveIntegerField(null=True, blank=True)
-    quantity_received = models.PositiveIntegerField(null=True, blank=True)
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines", verbose_name=_("transfer"))
+    variant = models.ForeignKey(
+        "inventory.Variant", on_delete=models.PROTECT, related_name="+", verbose_name=_("variant")
+    )
+    quantity_requested = models.PositiveIntegerField(verbose_name=_("quantity requested"))
+    quantity_shipped = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("quantity shipped"))
+    quantity_received = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("quantity received"))
 
     class Meta:
+        verbose_name = _("transfer line")
+        verbose_name_plural = _("transfer lines")
         ordering = ["transfer_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["transfer", "variant"], name="transferline_variant_once"),
@@ -85,23 +110,43 @@ class StockCount(models.Model):
         REJECTED = "rejected", _("Rejected")
         CANCELLED = "cancelled", _("Cancelled")
 
-    location = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="stock_counts")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    note = models.CharField(max_length=200, blank=True)
+    location = models.ForeignKey(
+        "retail.Store", on_delete=models.PROTECT, related_name="stock_counts", verbose_name=_("location")
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, verbose_name=_("status"))
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("started by"),
     )
     posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("posted by"),
     )
-    started_at = models.DateTimeField()
-    posted_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    posted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("posted at"))
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
     approval_reasons = models.JSONField(
-        default=list, blank=True, help_text="Why the count needed a manager, as the associate was told."
+        default=list,
+        blank=True,
+        help_text=_("Why the count needed a manager, as the associate was told."),
+        verbose_name=_("approval reasons"),
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -109,13 +154,15 @@ class StockCount(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        verbose_name="manager",
-        help_text="The manager who approved or rejected the count.",
+        verbose_name=_("manager"),
+        help_text=_("The manager who approved or rejected the count."),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.CharField("manager's note", max_length=300, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decision_note = models.CharField(_("manager's note"), max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("stock count")
+        verbose_name_plural = _("stock counts")
         ordering = ["-started_at", "-id"]
         indexes = [
             models.Index(
@@ -128,14 +175,21 @@ class StockCount(models.Model):
 
 
 class StockCountLine(models.Model):
-    count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines")
-    variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="+")
-    counted_quantity = models.PositiveIntegerField(default=0)
+    count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines", verbose_name=_("count"))
+    variant = models.ForeignKey(
+        "inventory.Variant", on_delete=models.PROTECT, related_name="+", verbose_name=_("variant")
+    )
+    counted_quantity = models.PositiveIntegerField(default=0, verbose_name=_("counted quantity"))
     expected_quantity = models.IntegerField(
-        null=True, blank=True, help_text="on_hand when the count was submitted (posted, or sent to a manager)."
+        null=True,
+        blank=True,
+        help_text=_("on_hand when the count was submitted (posted, or sent to a manager)."),
+        verbose_name=_("expected quantity"),
     )
 
     class Meta:
+        verbose_name = _("stock count line")
+        verbose_name_plural = _("stock count lines")
         ordering = ["count_id", "id"]
         constraints = [models.UniqueConstraint(fields=["count", "variant"], name="stockcountline_variant_once")]
 

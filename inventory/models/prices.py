@@ -22,21 +22,33 @@ APPEND_ONLY = "Price changes are append-only; record a new change instead."
 
 
 class PriceList(models.Model):
-    code = models.SlugField(max_length=20, unique=True)
-    name = models.CharField(max_length=80)
-    currency = models.CharField(max_length=3, validators=[currency_code_validator], help_text="ISO 4217, e.g. PLN.")
-    is_default = models.BooleanField(default=False, help_text="Its prices are the catalog's own.")
+    code = models.SlugField(max_length=20, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=80, verbose_name=_("name"))
+    currency = models.CharField(
+        max_length=3,
+        validators=[currency_code_validator],
+        help_text=_("ISO 4217, e.g. PLN."),
+        verbose_name=_("currency"),
+    )
+    is_default = models.BooleanField(
+        default=False, help_text=_("Its prices are the catalog's own."), verbose_name=_("default")
+    )
     market = models.OneToOneField(
         "retail.Market",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="price_list",
-        help_text="The market that sells at these prices, in its currency. A variant without a price here "
-        "sells at the default list's price when the currencies are the same, else not in that market.",
+        help_text=_(
+            "The market that sells at these prices, in its currency. A variant without a price here "
+            "sells at the default list's price when the currencies are the same, else not in that market."
+        ),
+        verbose_name=_("market"),
     )
 
     class Meta:
+        verbose_name = _("price list")
+        verbose_name_plural = _("price lists")
         ordering = ["-is_default", "code"]
         constraints = [
             models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="pricelist_one_default"),
@@ -67,13 +79,23 @@ class VariantPrice(models.Model):
     """A variant's price on a market's list from `valid_from` until `valid_to` (empty: open). The
     default list has none: its prices are the catalog's own."""
 
-    price_list = models.ForeignKey(PriceList, on_delete=models.PROTECT, related_name="prices")
-    variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="list_prices")
-    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
-    valid_from = models.DateTimeField(help_text="The moment the price applies from.")
-    valid_to = models.DateTimeField(null=True, blank=True, help_text="The moment it no longer applies; empty: open.")
+    price_list = models.ForeignKey(
+        PriceList, on_delete=models.PROTECT, related_name="prices", verbose_name=_("price list")
+    )
+    variant = models.ForeignKey(
+        "inventory.Variant", on_delete=models.PROTECT, related_name="list_prices", verbose_name=_("variant")
+    )
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(0)], verbose_name=_("price")
+    )
+    valid_from = models.DateTimeField(help_text=_("The moment the price applies from."), verbose_name=_("valid from"))
+    valid_to = models.DateTimeField(
+        null=True, blank=True, help_text=_("The moment it no longer applies; empty: open."), verbose_name=_("valid to")
+    )
 
     class Meta:
+        verbose_name = _("variant price")
+        verbose_name_plural = _("variant prices")
         ordering = ["price_list", "variant", "-valid_from"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="variantprice_not_negative"),
@@ -123,22 +145,37 @@ class PriceSchedule(models.Model):
         NINETY_FIVE = ".95", _("Ends in .95")
         WHOLE = "whole", _("Whole amounts")
 
-    name = models.CharField(max_length=120)
-    reason = models.CharField(max_length=200)
-    price_list = models.ForeignKey(PriceList, on_delete=models.PROTECT, related_name="schedules")
-    percent = models.DecimalField(max_digits=6, decimal_places=2, help_text="The change asked for, e.g. -20.")
-    ending = models.CharField(max_length=8, choices=Ending.choices, blank=True)
-    starts_at = models.DateTimeField(db_index=True)
-    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: the new prices stay.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED, db_index=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    reason = models.CharField(max_length=200, verbose_name=_("reason"))
+    price_list = models.ForeignKey(
+        PriceList, on_delete=models.PROTECT, related_name="schedules", verbose_name=_("price list")
     )
-    created_at = models.DateTimeField()
-    started_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    percent = models.DecimalField(
+        max_digits=6, decimal_places=2, help_text=_("The change asked for, e.g. -20."), verbose_name=_("percent")
+    )
+    ending = models.CharField(max_length=8, choices=Ending.choices, blank=True, verbose_name=_("ending"))
+    starts_at = models.DateTimeField(db_index=True, verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Empty: the new prices stay."), verbose_name=_("ends at")
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.SCHEDULED, db_index=True, verbose_name=_("status")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
 
     class Meta:
+        verbose_name = _("price schedule")
+        verbose_name_plural = _("price schedules")
         ordering = ["-starts_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -154,17 +191,39 @@ class PriceSchedule(models.Model):
 class PriceScheduleLine(models.Model):
     """One price a schedule sets: the product's base price (no variant) or a variant's own price."""
 
-    schedule = models.ForeignKey(PriceSchedule, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey("inventory.Product", on_delete=models.PROTECT, related_name="+")
-    variant = models.ForeignKey("inventory.Variant", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    was = models.DecimalField(max_digits=10, decimal_places=2, help_text="The price when it was scheduled.")
-    price = models.DecimalField(max_digits=10, decimal_places=2, help_text="The price while it runs.")
-    replaced = models.DecimalField(
-        max_digits=10, decimal_places=2, null=True, blank=True, help_text="The price it replaced when it started."
+    schedule = models.ForeignKey(
+        PriceSchedule, on_delete=models.CASCADE, related_name="lines", verbose_name=_("schedule")
     )
-    outcome = models.CharField(max_length=120, blank=True)
+    product = models.ForeignKey(
+        "inventory.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    variant = models.ForeignKey(
+        "inventory.Variant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("variant"),
+    )
+    was = models.DecimalField(
+        max_digits=10, decimal_places=2, help_text=_("The price when it was scheduled."), verbose_name=_("was")
+    )
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, help_text=_("The price while it runs."), verbose_name=_("price")
+    )
+    replaced = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The price it replaced when it started."),
+        verbose_name=_("replaced"),
+    )
+    outcome = models.CharField(max_length=120, blank=True, verbose_name=_("outcome"))
 
     class Meta:
+        verbose_name = _("price schedule line")
+        verbose_name_plural = _("price schedule lines")
         ordering = ["product_id", "variant_id"]
         constraints = [
             models.UniqueConstraint(
@@ -192,35 +251,62 @@ class PriceChange(models.Model):
         SCHEDULE_END = "schedule_end", _("Scheduled change ended")
         IMPORT = "import", _("Catalog import")
 
-    price_list = models.ForeignKey(PriceList, on_delete=models.PROTECT, related_name="changes")
-    product = models.ForeignKey("inventory.Product", on_delete=models.PROTECT, related_name="price_changes")
+    price_list = models.ForeignKey(
+        PriceList, on_delete=models.PROTECT, related_name="changes", verbose_name=_("price list")
+    )
+    product = models.ForeignKey(
+        "inventory.Product", on_delete=models.PROTECT, related_name="price_changes", verbose_name=_("product")
+    )
     variant = models.ForeignKey(
         "inventory.Variant",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="price_changes",
-        help_text="Empty: the product's base price.",
+        help_text=_("Empty: the product's base price."),
+        verbose_name=_("variant"),
     )
     old_price = models.DecimalField(
-        max_digits=10, decimal_places=2, null=True, blank=True, help_text="Empty: the variant had no price of its own."
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Empty: the variant had no price of its own."),
+        verbose_name=_("old price"),
     )
-    new_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    source = models.CharField(max_length=16, choices=Source.choices)
+    new_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True, verbose_name=_("new price"))
+    source = models.CharField(max_length=16, choices=Source.choices, verbose_name=_("source"))
     schedule = models.ForeignKey(
-        PriceSchedule, null=True, blank=True, on_delete=models.PROTECT, related_name="price_changes"
+        PriceSchedule,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="price_changes",
+        verbose_name=_("schedule"),
     )
-    reason = models.CharField(max_length=200)
+    reason = models.CharField(max_length=200, verbose_name=_("reason"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(db_index=True, verbose_name=_("created at"))
     valid_from = models.DateTimeField(
-        null=True, blank=True, help_text="A market list's price entered for a period: from (empty: when made)."
+        null=True,
+        blank=True,
+        help_text=_("A market list's price entered for a period: from (empty: when made)."),
+        verbose_name=_("valid from"),
     )
-    valid_to = models.DateTimeField(null=True, blank=True, help_text="... until (empty: open).")
+    valid_to = models.DateTimeField(
+        null=True, blank=True, help_text=_("... until (empty: open)."), verbose_name=_("valid to")
+    )
 
     class Meta:
+        verbose_name = _("price change")
+        verbose_name_plural = _("price changes")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(

@@ -25,12 +25,18 @@ class StockLevel(models.Model):
     physical truth is recorded, and the shortfall shows as `short` until orders re-route it.
     """
 
-    variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="stock_levels")
-    location = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="stock_levels")
-    on_hand = models.IntegerField(default=0)
-    reserved = models.IntegerField(default=0)
-    safety_stock = models.IntegerField(default=0, help_text="Units kept back from sale (display, damages).")
-    last_counted_at = models.DateTimeField(null=True, blank=True)
+    variant = models.ForeignKey(
+        "inventory.Variant", on_delete=models.PROTECT, related_name="stock_levels", verbose_name=_("variant")
+    )
+    location = models.ForeignKey(
+        "retail.Store", on_delete=models.PROTECT, related_name="stock_levels", verbose_name=_("location")
+    )
+    on_hand = models.IntegerField(default=0, verbose_name=_("on hand"))
+    reserved = models.IntegerField(default=0, verbose_name=_("reserved"))
+    safety_stock = models.IntegerField(
+        default=0, help_text=_("Units kept back from sale (display, damages)."), verbose_name=_("safety stock")
+    )
+    last_counted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last counted at"))
     # Units that can still be promised, never negative: written by the database on every change.
     available = models.GeneratedField(
         expression=Greatest(F("on_hand") - F("reserved") - F("safety_stock"), Value(0)),
@@ -39,6 +45,8 @@ class StockLevel(models.Model):
     )
 
     class Meta:
+        verbose_name = _("stock level")
+        verbose_name_plural = _("stock levels")
         constraints = [
             models.UniqueConstraint(fields=["variant", "location"], name="stocklevel_variant_location_unique"),
             models.CheckConstraint(condition=Q(on_hand__gte=0), name="stocklevel_on_hand_not_negative"),
@@ -75,19 +83,34 @@ class StockMovement(models.Model):
         COUNT = "count", _("Cycle count")
         DAMAGE = "damage", _("Damage")
 
-    variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="movements")
-    location = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="stock_movements")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    quantity = models.IntegerField(help_text="Signed: positive adds to on hand, negative takes away.")
-    balance_after = models.IntegerField(help_text="on_hand right after this movement.")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    variant = models.ForeignKey(
+        "inventory.Variant", on_delete=models.PROTECT, related_name="movements", verbose_name=_("variant")
     )
-    reference = models.CharField(max_length=80, blank=True, db_index=True)
-    note = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(db_index=True)
+    location = models.ForeignKey(
+        "retail.Store", on_delete=models.PROTECT, related_name="stock_movements", verbose_name=_("location")
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    quantity = models.IntegerField(
+        help_text=_("Signed: positive adds to on hand, negative takes away."), verbose_name=_("quantity")
+    )
+    balance_after = models.IntegerField(
+        help_text=_("on_hand right after this movement."), verbose_name=_("balance after")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    reference = models.CharField(max_length=80, blank=True, db_index=True, verbose_name=_("reference"))
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(db_index=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -127,16 +150,24 @@ class Reservation(models.Model):
         RELEASED = "released", _("Released")
         EXPIRED = "expired", _("Expired")
 
-    variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="reservations")
-    location = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="reservations")
-    quantity = models.IntegerField()
-    reference = models.CharField(max_length=80, db_index=True, help_text="What holds it, e.g. order:1042.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    expires_at = models.DateTimeField()
-    created_at = models.DateTimeField()
-    closed_at = models.DateTimeField(null=True, blank=True)
+    variant = models.ForeignKey(
+        "inventory.Variant", on_delete=models.PROTECT, related_name="reservations", verbose_name=_("variant")
+    )
+    location = models.ForeignKey(
+        "retail.Store", on_delete=models.PROTECT, related_name="reservations", verbose_name=_("location")
+    )
+    quantity = models.IntegerField(verbose_name=_("quantity"))
+    reference = models.CharField(
+        max_length=80, db_index=True, help_text=_("What holds it, e.g. order:1042."), verbose_name=_("reference")
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, verbose_name=_("status"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
 
     class Meta:
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_quantity_positive"),

@@ -26,63 +26,119 @@ class Order(models.Model):
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    number = models.CharField(max_length=20, unique=True)
+    number = models.CharField(max_length=20, unique=True, verbose_name=_("number"))
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("customer"),
     )
-    channel = models.CharField(max_length=CHANNEL_LENGTH, choices=channel_choices)
+    channel = models.CharField(max_length=CHANNEL_LENGTH, choices=channel_choices, verbose_name=_("channel"))
     store = models.ForeignKey(
-        "retail.Store", on_delete=models.PROTECT, related_name="orders", help_text="Selling or fulfilling store."
+        "retail.Store",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        help_text=_("Selling or fulfilling store."),
+        verbose_name=_("store"),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    contact_name = models.CharField(max_length=160, blank=True)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=20, blank=True)
-    currency = models.CharField(max_length=3)
-    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
-    discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, verbose_name=_("status"))
+    contact_name = models.CharField(max_length=160, blank=True, verbose_name=_("contact name"))
+    email = models.EmailField(blank=True, verbose_name=_("email"))
+    phone = models.CharField(max_length=20, blank=True, verbose_name=_("phone"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("subtotal"))
+    discount_total = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), verbose_name=_("discount total")
+    )
     # In a market whose prices exclude tax (Market.prices_include_tax) the lines' tax is added on top:
     # total = subtotal - discount_total + tax_added. Where prices include it, tax_added is 0 (the lines
     # keep their tax inside their totals).
-    prices_include_tax = models.BooleanField(default=True, help_text="As its market priced it when it was sold.")
-    tax_added = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0.00"), help_text="Tax added on top of the prices."
+    prices_include_tax = models.BooleanField(
+        default=True, help_text=_("As its market priced it when it was sold."), verbose_name=_("prices include tax")
     )
-    total = models.DecimalField(max_digits=12, decimal_places=2)
-    offer_code = models.CharField(max_length=30, blank=True)
-    offer_discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    points_redeemed = models.PositiveIntegerField(default=0)
-    points_discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    points_earned = models.PositiveIntegerField(default=0)
+    tax_added = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text=_("Tax added on top of the prices."),
+        verbose_name=_("tax added"),
+    )
+    total = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("total"))
+    offer_code = models.CharField(max_length=30, blank=True, verbose_name=_("offer code"))
+    offer_discount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), verbose_name=_("offer discount")
+    )
+    points_redeemed = models.PositiveIntegerField(default=0, verbose_name=_("points redeemed"))
+    points_discount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), verbose_name=_("points discount")
+    )
+    points_earned = models.PositiveIntegerField(default=0, verbose_name=_("points earned"))
     # Ship-to-home: the method chosen at checkout and its charge, with its tax (orders.services.shipping).
     # total = subtotal - discount_total + tax_added + shipping_total; the order's tax is its lines' plus
     # shipping_tax, which is inside shipping_total where prices include tax, else on top (in tax_added).
     shipping_method = models.ForeignKey(
-        "orders.ShippingMethod", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "orders.ShippingMethod",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("shipping method"),
     )
-    shipping_name = models.CharField(max_length=80, blank=True, help_text="The method as the shopper chose it.")
+    shipping_name = models.CharField(
+        max_length=80, blank=True, help_text=_("The method as the shopper chose it."), verbose_name=_("shipping name")
+    )
     # db_default too: rows copied in without it (benchmark datasets, COPY) ship nothing
     shipping_total = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0.00"), db_default=Decimal("0.00")
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        db_default=Decimal("0.00"),
+        verbose_name=_("shipping total"),
     )
-    shipping_net = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    shipping_tax_rate = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
-    shipping_tax = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    receipt_number = models.CharField(max_length=40, blank=True, help_text="POS sales: the till's receipt number.")
+    shipping_net = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, verbose_name=_("shipping net")
+    )
+    shipping_tax_rate = models.DecimalField(
+        max_digits=6, decimal_places=3, null=True, blank=True, verbose_name=_("shipping tax rate")
+    )
+    shipping_tax = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, verbose_name=_("shipping tax")
+    )
+    receipt_number = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text=_("POS sales: the till's receipt number."),
+        verbose_name=_("receipt number"),
+    )
     # db_default too: rows copied in without it (benchmark datasets, COPY) have none, and replay as before
     receipt_fingerprint = models.CharField(
         max_length=64,
         blank=True,
         default="",
         db_default="",
-        help_text="POS sales: a hash of the sale the till first sent with its receipt number; the same number "
-        "sent again with another sale is refused (idempotency_mismatch), the same sale replayed.",
+        help_text=_(
+            "POS sales: a hash of the sale the till first sent with its receipt number; the same number "
+            "sent again with another sale is refused (idempotency_mismatch), the same sale replayed."
+        ),
+        verbose_name=_("receipt fingerprint"),
     )
     device = models.ForeignKey(
-        "retail.PosDevice", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+        "retail.PosDevice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("device"),
     )
     placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("placed by"),
     )
     seller = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -90,17 +146,22 @@ class Order(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Assisted orders: the associate credited with the sale (commission reports).",
+        help_text=_("Assisted orders: the associate credited with the sale (commission reports)."),
+        verbose_name=_("seller"),
     )
-    placed_at = models.DateTimeField()  # indexed by order_placed_idx (covering the sales figures)
-    updated_at = models.DateTimeField()
-    closed_at = models.DateTimeField(null=True, blank=True)
+    placed_at = models.DateTimeField(
+        verbose_name=_("placed at")
+    )  # indexed by order_placed_idx (covering the sales figures)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     # what the shopper was told about it (deleted with it)
     notifications = GenericRelation(
         "orders.Notification", content_type_field="subject_type", object_id_field="subject_id"
     )
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-placed_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -211,45 +272,77 @@ class Fulfillment(models.Model):
         CODE = "code", _("Pick-up code typed")
         ORDER_AND_ID = "order_id", _("Order number and photo ID")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fulfillments")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    location = models.ForeignKey("retail.Store", on_delete=models.PROTECT, related_name="fulfillments")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLACED)
-    reservation_reference = models.CharField(max_length=80, blank=True)
-    pickup_code = models.CharField(max_length=6, blank=True, help_text="Told to the shopper when ready.")
-    qr_token = models.CharField(max_length=32, blank=True, help_text="Encoded in the pick-up QR code.")
-    proxy_name = models.CharField(max_length=120, blank=True, help_text="Someone the shopper named to collect.")
-    hold_until = models.DateTimeField(null=True, blank=True, help_text="Ready pick-ups expire after this.")
-    reminder_sent_at = models.DateTimeField(null=True, blank=True)
-    arrived_at = models.DateTimeField(null=True, blank=True, help_text="Curbside: the shopper said they are here.")
-    arrival_note = models.CharField(max_length=200, blank=True, help_text="Curbside: car, bay...")
-    shipping_address = models.JSONField(default=dict, blank=True)
-    tracking_number = models.CharField(max_length=60, blank=True)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fulfillments", verbose_name=_("order"))
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    location = models.ForeignKey(
+        "retail.Store", on_delete=models.PROTECT, related_name="fulfillments", verbose_name=_("location")
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLACED, verbose_name=_("status"))
+    reservation_reference = models.CharField(max_length=80, blank=True, verbose_name=_("reservation reference"))
+    pickup_code = models.CharField(
+        max_length=6, blank=True, help_text=_("Told to the shopper when ready."), verbose_name=_("pickup code")
+    )
+    qr_token = models.CharField(
+        max_length=32, blank=True, help_text=_("Encoded in the pick-up QR code."), verbose_name=_("QR token")
+    )
+    proxy_name = models.CharField(
+        max_length=120, blank=True, help_text=_("Someone the shopper named to collect."), verbose_name=_("proxy name")
+    )
+    hold_until = models.DateTimeField(
+        null=True, blank=True, help_text=_("Ready pick-ups expire after this."), verbose_name=_("hold until")
+    )
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reminder sent at"))
+    arrived_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Curbside: the shopper said they are here."), verbose_name=_("arrived at")
+    )
+    arrival_note = models.CharField(
+        max_length=200, blank=True, help_text=_("Curbside: car, bay..."), verbose_name=_("arrival note")
+    )
+    shipping_address = models.JSONField(default=dict, blank=True, verbose_name=_("shipping address"))
+    tracking_number = models.CharField(max_length=60, blank=True, verbose_name=_("tracking number"))
     carrier = models.ForeignKey(
         "orders.Carrier",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Ship: who carries it.",
+        help_text=_("Ship: who carries it."),
+        verbose_name=_("carrier"),
     )
     promised_at = models.DateTimeField(
-        null=True, blank=True, help_text="Pick-up: when the shopper was told it would be ready (retail.promise)."
+        null=True,
+        blank=True,
+        help_text=_("Pick-up: when the shopper was told it would be ready (retail.promise)."),
+        verbose_name=_("promised at"),
     )
     picked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("picked by"),
     )
     handed_over_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("handed over by"),
     )
-    collected_by_name = models.CharField(max_length=160, blank=True)
-    verification = models.CharField(max_length=10, choices=Verification.choices, blank=True)
-    created_at = models.DateTimeField()
-    picking_started_at = models.DateTimeField(null=True, blank=True)
-    ready_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    collected_by_name = models.CharField(max_length=160, blank=True, verbose_name=_("collected by name"))
+    verification = models.CharField(
+        max_length=10, choices=Verification.choices, blank=True, verbose_name=_("verification")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    picking_started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("picking started at"))
+    ready_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ready at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
 
     class Meta:
+        verbose_name = _("fulfillment")
+        verbose_name_plural = _("fulfillments")
         ordering = ["order_id", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -299,32 +392,50 @@ class Fulfillment(models.Model):
 class OrderLine(models.Model):
     """One SKU of an order, with what was paid for it after its share of the order's discounts."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    fulfillment = models.ForeignKey(Fulfillment, on_delete=models.PROTECT, related_name="lines")
-    line_number = models.PositiveSmallIntegerField()
-    variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="+")
-    sku = models.CharField(max_length=40)
-    name = models.CharField(max_length=200)
-    size = models.CharField(max_length=20, blank=True)
-    colour = models.CharField(max_length=40, blank=True)
-    category = models.CharField(max_length=80, blank=True)
-    quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
-    discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"))
+    fulfillment = models.ForeignKey(
+        Fulfillment, on_delete=models.PROTECT, related_name="lines", verbose_name=_("fulfillment")
+    )
+    line_number = models.PositiveSmallIntegerField(verbose_name=_("line number"))
+    variant = models.ForeignKey(
+        "inventory.Variant", on_delete=models.PROTECT, related_name="+", verbose_name=_("variant")
+    )
+    sku = models.CharField(max_length=40, verbose_name=_("SKU"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    size = models.CharField(max_length=20, blank=True, verbose_name=_("size"))
+    colour = models.CharField(max_length=40, blank=True, verbose_name=_("colour"))
+    category = models.CharField(max_length=80, blank=True, verbose_name=_("category"))
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2, verbose_name=_("unit price"))
+    discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"), verbose_name=_("discount"))
     total = models.DecimalField(
         max_digits=12,
         decimal_places=2,
-        help_text="Paid: quantity x unit price - discount, plus its tax where the order's prices exclude tax.",
+        help_text=_("Paid: quantity x unit price - discount, plus its tax where the order's prices exclude tax."),
+        verbose_name=_("total"),
     )
     # Its tax in the order's market (retail.domain.tax: the lines' taxes sum to the order's, to the cent);
     # empty when none was recorded: lines from before tax, markets without rates.
-    net = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True, help_text="Total less its tax.")
-    tax_rate = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True, help_text="Percent.")
-    tax_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    picked_quantity = models.PositiveIntegerField(default=0)
-    cancelled_quantity = models.PositiveIntegerField(default=0)
+    net = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Total less its tax."),
+        verbose_name=_("net"),
+    )
+    tax_rate = models.DecimalField(
+        max_digits=6, decimal_places=3, null=True, blank=True, help_text=_("Percent."), verbose_name=_("tax rate")
+    )
+    tax_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, verbose_name=_("tax amount")
+    )
+    picked_quantity = models.PositiveIntegerField(default=0, verbose_name=_("picked quantity"))
+    cancelled_quantity = models.PositiveIntegerField(default=0, verbose_name=_("cancelled quantity"))
 
     class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
         ordering = ["order_id", "line_number"]
         constraints = [
             models.UniqueConstraint(fields=["order", "line_number"], name="orderline_number_unique"),
@@ -363,18 +474,27 @@ class OrderLine(models.Model):
 class StatusChange(models.Model):
     """The order's status history: every transition of the order or one of its fulfilments."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
-    fulfillment = models.ForeignKey(Fulfillment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history", verbose_name=_("order"))
+    fulfillment = models.ForeignKey(
+        Fulfillment, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("fulfillment")
     )
-    actor_label = models.CharField(max_length=200, blank=True)
-    note = models.CharField(max_length=300, blank=True)
-    occurred_at = models.DateTimeField()
+    from_status = models.CharField(max_length=10, blank=True, verbose_name=_("from status"))
+    to_status = models.CharField(max_length=10, verbose_name=_("to status"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_label = models.CharField(max_length=200, blank=True, verbose_name=_("actor label"))
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
+    occurred_at = models.DateTimeField(verbose_name=_("occurred at"))
 
     class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
         ordering = ["occurred_at", "id"]
         indexes = [models.Index(fields=["order", "occurred_at"], name="statuschange_order_idx")]
 

@@ -24,20 +24,34 @@ class Payment(models.Model):
         VOIDED = "voided", _("Voided")
         REFUNDED = "refunded", _("Refunded")
 
-    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="payments")
-    method = models.CharField(max_length=12, choices=Method.choices)
-    provider = models.CharField(max_length=30, help_text="Which provider holds it: test, store_credit, cash...")
-    reference = models.CharField(max_length=80, help_text="The provider's reference for the authorisation.")
-    brand = models.CharField(max_length=20, blank=True)
-    last4 = models.CharField(max_length=4, blank=True)
-    amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="Authorised.")
-    captured_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.AUTHORIZED)
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.CASCADE, related_name="payments", verbose_name=_("order")
+    )
+    method = models.CharField(max_length=12, choices=Method.choices, verbose_name=_("method"))
+    provider = models.CharField(
+        max_length=30, help_text=_("Which provider holds it: test, store_credit, cash..."), verbose_name=_("provider")
+    )
+    reference = models.CharField(
+        max_length=80, help_text=_("The provider's reference for the authorisation."), verbose_name=_("reference")
+    )
+    brand = models.CharField(max_length=20, blank=True, verbose_name=_("brand"))
+    last4 = models.CharField(max_length=4, blank=True, verbose_name=_("last4"))
+    amount = models.DecimalField(max_digits=12, decimal_places=2, help_text=_("Authorised."), verbose_name=_("amount"))
+    captured_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), verbose_name=_("captured amount")
+    )
+    refunded_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), verbose_name=_("refunded amount")
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.AUTHORIZED, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["order_id", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
@@ -80,19 +94,27 @@ class PaymentRequest(models.Model):
         EXPIRED = "expired", _("Expired unpaid")
         CANCELLED = "cancelled", _("Cancelled")
 
-    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="payment_request")
-    method = models.CharField(max_length=4, choices=Method.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="Due: the order's total.")
-    token = models.CharField(max_length=48, blank=True, help_text="Pay-by-link: the secret part of the link.")
-    placement_key = models.CharField(max_length=64, unique=True)
-    expires_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.CASCADE, related_name="payment_request", verbose_name=_("order")
+    )
+    method = models.CharField(max_length=4, choices=Method.choices, verbose_name=_("method"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status"))
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text=_("Due: the order's total."), verbose_name=_("amount")
+    )
+    token = models.CharField(
+        max_length=48, blank=True, help_text=_("Pay-by-link: the secret part of the link."), verbose_name=_("token")
+    )
+    placement_key = models.CharField(max_length=64, unique=True, verbose_name=_("placement key"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("payment request")
+        verbose_name_plural = _("payment requests")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="paymentrequest_amount_not_negative"),
@@ -138,21 +160,31 @@ class Notification(models.Model):
 
     class Status(models.TextChoices):
         SENT = "sent", _("Sent")
-        NO_CONSENT = "no_consent", "Held back: no consent"  # rows from before service messages ignored consent
+        NO_CONSENT = "no_consent", _("Held back: no consent")  # rows from before service messages ignored consent
         NO_CONTACT = "no_contact", _("Held back: no address")
 
-    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    subject_id = models.PositiveBigIntegerField()
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject type")
+    )
+    subject_id = models.PositiveBigIntegerField(verbose_name=_("subject ID"))
     subject = GenericForeignKey("subject_type", "subject_id")
-    reference = models.CharField(max_length=40, help_text="The order or RMA number the message is about.")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    channel = models.CharField(max_length=8)
-    recipient = models.CharField(max_length=255, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices)
-    message_key = models.CharField(max_length=40, help_text="outbox:<id> — the idempotency key given to the adapter.")
-    created_at = models.DateTimeField()
+    reference = models.CharField(
+        max_length=40, help_text=_("The order or RMA number the message is about."), verbose_name=_("reference")
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    channel = models.CharField(max_length=8, verbose_name=_("channel"))
+    recipient = models.CharField(max_length=255, blank=True, verbose_name=_("recipient"))
+    status = models.CharField(max_length=10, choices=Status.choices, verbose_name=_("status"))
+    message_key = models.CharField(
+        max_length=40,
+        help_text=_("outbox:<id> — the idempotency key given to the adapter."),
+        verbose_name=_("message key"),
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["message_key", "channel"], name="notification_once_per_message_channel")

@@ -22,18 +22,24 @@ TRACKING_PLACEHOLDER = "{number}"
 class Carrier(models.Model):
     """Who carries the parcels, and where a shopper follows one: `tracking_url` with {number}."""
 
-    code = models.SlugField(max_length=20, unique=True, help_text="e.g. royal-mail, poste, inpost.")
-    name = models.CharField(max_length=80)
+    code = models.SlugField(
+        max_length=20, unique=True, help_text=_("e.g. royal-mail, poste, inpost."), verbose_name=_("code")
+    )
+    name = models.CharField(max_length=80, verbose_name=_("name"))
     tracking_url = models.CharField(
-        "tracking page",
+        _("tracking page"),
         max_length=300,
         blank=True,
-        help_text="The carrier's tracking page with {number} where the tracking number goes, e.g. "
-        "https://www.royalmail.com/track-your-item#/tracking-results/{number}.",
+        help_text=_(
+            "The carrier's tracking page with {number} where the tracking number goes, e.g. "
+            "https://www.royalmail.com/track-your-item#/tracking-results/{number}."
+        ),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
+        verbose_name = _("carrier")
+        verbose_name_plural = _("carriers")
         ordering = ["name"]
 
     def __str__(self):
@@ -68,26 +74,35 @@ class ShippingMethod(models.Model):
         WEIGHT = "weight", _("By weight (bands in grams)")
         ORDER_VALUE = "order_value", _("By order value (bands)")
 
-    market = models.ForeignKey("retail.Market", on_delete=models.PROTECT, related_name="shipping_methods")
-    code = models.SlugField(max_length=30, help_text="Unique in its market, e.g. standard, express.")
-    name = models.CharField(max_length=80, help_text="What shoppers read at checkout, e.g. Standard delivery.")
-    carrier = models.ForeignKey(Carrier, null=True, blank=True, on_delete=models.PROTECT, related_name="methods")
-    basis = models.CharField(max_length=12, choices=Basis.choices, default=Basis.FLAT)
+    market = models.ForeignKey(
+        "retail.Market", on_delete=models.PROTECT, related_name="shipping_methods", verbose_name=_("market")
+    )
+    code = models.SlugField(
+        max_length=30, help_text=_("Unique in its market, e.g. standard, express."), verbose_name=_("code")
+    )
+    name = models.CharField(
+        max_length=80, help_text=_("What shoppers read at checkout, e.g. Standard delivery."), verbose_name=_("name")
+    )
+    carrier = models.ForeignKey(
+        Carrier, null=True, blank=True, on_delete=models.PROTECT, related_name="methods", verbose_name=_("carrier")
+    )
+    basis = models.CharField(max_length=12, choices=Basis.choices, default=Basis.FLAT, verbose_name=_("basis"))
     price = models.DecimalField(
         max_digits=10,
         decimal_places=2,
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0.00"))],
-        help_text="Flat rate: the price. By weight or value the bands price it.",
+        help_text=_("Flat rate: the price. By weight or value the bands price it."),
+        verbose_name=_("price"),
     )
     free_over = models.DecimalField(
-        "free from",
+        _("free from"),
         max_digits=12,
         decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.00"))],
-        help_text="Free when the goods shipped come to at least this after discounts; empty: never free.",
+        help_text=_("Free when the goods shipped come to at least this after discounts; empty: never free."),
     )
     tax_class = models.ForeignKey(
         "retail.TaxClass",
@@ -95,20 +110,26 @@ class ShippingMethod(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         default=STANDARD,
-        help_text="Which of the market's tax rates the shipping charge pays.",
+        help_text=_("Which of the market's tax rates the shipping charge pays."),
+        verbose_name=_("tax class"),
     )
     countries = ArrayField(
         models.CharField(max_length=2, validators=[country_code_validator]),
         default=list,
         blank=True,
-        help_text="Only to these of the market's countries (comma separated); empty: all of them.",
+        help_text=_("Only to these of the market's countries (comma separated); empty: all of them."),
+        verbose_name=_("countries"),
     )
-    min_days = models.PositiveSmallIntegerField("delivery from (days)", null=True, blank=True)
-    max_days = models.PositiveSmallIntegerField("delivery within (days)", null=True, blank=True)
-    position = models.PositiveSmallIntegerField(default=0, help_text="Order at checkout: lowest first.")
-    is_active = models.BooleanField(default=True)
+    min_days = models.PositiveSmallIntegerField(_("delivery from (days)"), null=True, blank=True)
+    max_days = models.PositiveSmallIntegerField(_("delivery within (days)"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Order at checkout: lowest first."), verbose_name=_("position")
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
+        verbose_name = _("shipping method")
+        verbose_name_plural = _("shipping methods")
         ordering = ["market", "position", "code"]
         constraints = [
             models.UniqueConstraint(fields=["market", "code"], name="shippingmethod_code_per_market"),
@@ -145,18 +166,23 @@ class ShippingBand(models.Model):
     """One step of a banded method: up to and including `up_to` (grams, or the order's value) costs
     `price`; the band without `up_to` takes everything above the others."""
 
-    method = models.ForeignKey(ShippingMethod, on_delete=models.CASCADE, related_name="bands")
+    method = models.ForeignKey(ShippingMethod, on_delete=models.CASCADE, related_name="bands", verbose_name=_("method"))
     up_to = models.DecimalField(
         max_digits=12,
         decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
-        help_text="Up to and including: grams by weight, money by order value; empty: everything above.",
+        help_text=_("Up to and including: grams by weight, money by order value; empty: everything above."),
+        verbose_name=_("up to"),
     )
-    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))])
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))], verbose_name=_("price")
+    )
 
     class Meta:
+        verbose_name = _("shipping band")
+        verbose_name_plural = _("shipping bands")
         ordering = ["method", models.F("up_to").asc(nulls_last=True)]
         constraints = [
             models.UniqueConstraint(fields=["method", "up_to"], name="shippingband_one_per_limit"),

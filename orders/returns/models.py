@@ -93,79 +93,99 @@ class ReturnPolicy(models.Model):
     rules.
     """
 
-    name = models.CharField(max_length=80)
+    name = models.CharField(max_length=80, verbose_name=_("name"))
     market = models.ForeignKey(
         "retail.Market",
         on_delete=models.PROTECT,
         related_name="return_policies",
         default=home_market_id,
-        help_text="Returns of what this market sold are judged by this policy; its amounts are in the "
-        "market's currency. A market without an active policy of its own uses the home market's.",
+        help_text=_(
+            "Returns of what this market sold are judged by this policy; its amounts are in the "
+            "market's currency. A market without an active policy of its own uses the home market's."
+        ),
+        verbose_name=_("market"),
     )
-    is_active = models.BooleanField(default=True, help_text="Only one policy is active per market at a time.")
+    is_active = models.BooleanField(
+        default=True, help_text=_("Only one policy is active per market at a time."), verbose_name=_("active")
+    )
     fault_window_days = models.PositiveSmallIntegerField(
-        default=180, help_text="Faulty, damaged on arrival, wrong or misdescribed items: returnable this long."
+        default=180,
+        help_text=_("Faulty, damaged on arrival, wrong or misdescribed items: returnable this long."),
+        verbose_name=_("fault window days"),
     )
     restocking_fee_percent = models.DecimalField(
         max_digits=5,
         decimal_places=2,
         default=Decimal("10.00"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-        help_text="Taken from worn or used items returned for a reason that is not our fault.",
+        help_text=_("Taken from worn or used items returned for a reason that is not our fault."),
+        verbose_name=_("restocking fee percent"),
     )
     mail_return_fee = models.DecimalField(
         max_digits=8,
         decimal_places=2,
         default=Decimal("3.95"),
         validators=[MinValueValidator(Decimal("0"))],
-        help_text="Postage of a mail return, deducted unless every line is our fault.",
+        help_text=_("Postage of a mail return, deducted unless every line is our fault."),
+        verbose_name=_("mail return fee"),
     )
     receiptless_period_days = models.PositiveSmallIntegerField(
-        default=90, help_text="Rolling period for the receipt-less limits."
+        default=90,
+        help_text=_("Rolling period for the receipt-less limits."),
+        verbose_name=_("receiptless period days"),
     )
     receiptless_max_returns = models.PositiveSmallIntegerField(
-        default=2, help_text="Receipt-less returns per customer in the period without a manager."
+        default=2,
+        help_text=_("Receipt-less returns per customer in the period without a manager."),
+        verbose_name=_("receiptless max returns"),
     )
     receiptless_max_amount = models.DecimalField(
         max_digits=10,
         decimal_places=2,
         default=Decimal("150.00"),
         validators=[MinValueValidator(Decimal("0"))],
-        help_text="Receipt-less credit per customer in the period without a manager.",
+        help_text=_("Receipt-less credit per customer in the period without a manager."),
+        verbose_name=_("receiptless max amount"),
     )
     receiptless_price_days = models.PositiveSmallIntegerField(
-        default=30, help_text="Receipt-less returns are credited at the lowest price of the last N days."
+        default=30,
+        help_text=_("Receipt-less returns are credited at the lowest price of the last N days."),
+        verbose_name=_("receiptless price days"),
     )
     approval_over = models.DecimalField(
-        "manager approval over",
+        _("manager approval over"),
         max_digits=10,
         decimal_places=2,
         default=Decimal("250.00"),
         validators=[MinValueValidator(Decimal("0"))],
-        help_text="Refunds above this amount need a manager of the store.",
+        help_text=_("Refunds above this amount need a manager of the store."),
     )
     offer_minimum_spend = models.DecimalField(
         max_digits=10,
         decimal_places=2,
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0"))],
-        help_text="Order-level offers need the kept goods to be worth this much; below it the offer's "
-        "discount on kept items is taken back from the refund. 0 turns this off.",
+        help_text=_(
+            "Order-level offers need the kept goods to be worth this much; below it the offer's "
+            "discount on kept items is taken back from the refund. 0 turns this off."
+        ),
+        verbose_name=_("offer minimum spend"),
     )
     shipping_refund = models.CharField(
-        "refund shipping",
+        _("refund shipping"),
         max_length=16,
         choices=ShippingRefund.choices,
         default=ShippingRefund.WHOLE_ORDER,
         db_default=ShippingRefund.WHOLE_ORDER.value,
-        help_text="When a return also refunds the order's shipping charge (once per order, whole, with its tax).",
+        help_text=_("When a return also refunds the order's shipping charge (once per order, whole, with its tax)."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = ReturnPolicyQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "return policies"
+        verbose_name = _("return policy")
+        verbose_name_plural = _("return policies")
         constraints = [
             models.UniqueConstraint(
                 fields=["market"], condition=Q(is_active=True), name="returnpolicy_one_active_per_market"
@@ -209,11 +229,13 @@ class ReturnWindow(models.Model):
     falls back to another channel's window.
     """
 
-    policy = models.ForeignKey(ReturnPolicy, on_delete=models.CASCADE, related_name="windows")
-    channel = models.CharField(max_length=CHANNEL_LENGTH, choices=channel_choices)
-    days = models.PositiveSmallIntegerField("window (days)")
+    policy = models.ForeignKey(ReturnPolicy, on_delete=models.CASCADE, related_name="windows", verbose_name=_("policy"))
+    channel = models.CharField(max_length=CHANNEL_LENGTH, choices=channel_choices, verbose_name=_("channel"))
+    days = models.PositiveSmallIntegerField(_("window (days)"))
 
     class Meta:
+        verbose_name = _("return window")
+        verbose_name_plural = _("return windows")
         ordering = ["policy", "channel"]
         constraints = [models.UniqueConstraint(fields=["policy", "channel"], name="returnwindow_one_per_channel")]
 
@@ -250,27 +272,50 @@ class ReturnRequest(models.Model):
         STORE_CREDIT = "store_credit", _("Store credit")
         EXCHANGE = "exchange", _("Exchange")
 
-    rma_number = models.CharField("RMA number", max_length=20, unique=True)
-    qr_token = models.CharField(max_length=32, unique=True)
-    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="returns")
-    customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="returns"
+    rma_number = models.CharField(_("RMA number"), max_length=20, unique=True)
+    qr_token = models.CharField(max_length=32, unique=True, verbose_name=_("QR token"))
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="returns", verbose_name=_("order")
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
-    method = models.CharField(max_length=10, choices=Method.choices, default=Method.IN_STORE)
-    channel = models.CharField(max_length=CHANNEL_LENGTH, help_text="Where the return was started: app, web, store...")
-    receiptless = models.BooleanField(default=False)
-    started_store = models.ForeignKey("retail.Store", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="returns",
+        verbose_name=_("customer"),
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED, verbose_name=_("status"))
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.IN_STORE, verbose_name=_("method"))
+    channel = models.CharField(
+        max_length=CHANNEL_LENGTH,
+        help_text=_("Where the return was started: app, web, store..."),
+        verbose_name=_("channel"),
+    )
+    receiptless = models.BooleanField(default=False, verbose_name=_("receiptless"))
+    started_store = models.ForeignKey(
+        "retail.Store",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("started store"),
+    )
     store = models.ForeignKey(
         "retail.Store",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="returns",
-        help_text="Where the goods were received.",
+        help_text=_("Where the goods were received."),
+        verbose_name=_("store"),
     )
-    device = models.ForeignKey("retail.PosDevice", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    receipt_number = models.CharField(max_length=40, blank=True, help_text="POS returns: the till's receipt.")
+    device = models.ForeignKey(
+        "retail.PosDevice", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("device")
+    )
+    receipt_number = models.CharField(
+        max_length=40, blank=True, help_text=_("POS returns: the till's receipt."), verbose_name=_("receipt number")
+    )
     # what the shopper was told about it (orders' one Notification model; deleted with it)
     notifications = GenericRelation(
         "orders.Notification", content_type_field="subject_type", object_id_field="subject_id"
@@ -279,63 +324,104 @@ class ReturnRequest(models.Model):
         max_length=64,
         blank=True,
         editable=False,
-        help_text="The desk form's one-time key: a double click returns once.",
+        help_text=_("The desk form's one-time key: a double click returns once."),
+        verbose_name=_("submission key"),
     )
     # Money, set when refunded (estimates shown before come from the policy engine), all in `currency`
     currency = models.CharField(
         max_length=3,
-        help_text="Of every amount of the return: its order's; without a receipt, the returning store's market's.",
+        help_text=_("Of every amount of the return: its order's; without a receipt, the returning store's market's."),
+        verbose_name=_("currency"),
     )
-    goods_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
-    fees_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    goods_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, verbose_name=_("goods total"))
+    fees_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, verbose_name=_("fees total"))
     clawback_total = models.DecimalField(
         max_digits=12,
         decimal_places=2,
         default=ZERO,
-        help_text="Offer discount taken back (negative: given back when the rest of the order came back too).",
+        help_text=_("Offer discount taken back (negative: given back when the rest of the order came back too)."),
+        verbose_name=_("clawback total"),
     )
     shipping_refund = models.DecimalField(
         max_digits=12,
         decimal_places=2,
         default=ZERO,
         db_default=ZERO,  # rows copied in without it (benchmark datasets, COPY) give back none
-        help_text="The order's shipping given back with this return.",
+        help_text=_("The order's shipping given back with this return."),
+        verbose_name=_("shipping refund"),
     )
     shipping_tax = models.DecimalField(
-        max_digits=12, decimal_places=2, null=True, blank=True, help_text="The tax within the shipping given back."
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The tax within the shipping given back."),
+        verbose_name=_("shipping tax"),
     )
-    refund_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
-    refund_method = models.CharField(max_length=12, choices=RefundMethod.choices, blank=True)
-    refunded_to_tenders = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
-    refunded_to_credit = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    refund_total = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, verbose_name=_("refund total"))
+    refund_method = models.CharField(
+        max_length=12, choices=RefundMethod.choices, blank=True, verbose_name=_("refund method")
+    )
+    refunded_to_tenders = models.DecimalField(
+        max_digits=12, decimal_places=2, default=ZERO, verbose_name=_("refunded to tenders")
+    )
+    refunded_to_credit = models.DecimalField(
+        max_digits=12, decimal_places=2, default=ZERO, verbose_name=_("refunded to credit")
+    )
     exchange_order = models.ForeignKey(
-        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="exchanged_from"
+        "orders.Order",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="exchanged_from",
+        verbose_name=_("exchange order"),
     )
-    exchange_charged = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
-    points_reversed = models.PositiveIntegerField(default=0)
-    summary = models.JSONField(default=list, blank=True, help_text="The request-level explanations.")
+    exchange_charged = models.DecimalField(
+        max_digits=12, decimal_places=2, default=ZERO, verbose_name=_("exchange charged")
+    )
+    points_reversed = models.PositiveIntegerField(default=0, verbose_name=_("points reversed"))
+    summary = models.JSONField(
+        default=list, blank=True, help_text=_("The request-level explanations."), verbose_name=_("summary")
+    )
     # Approval
-    approval_required = models.BooleanField(default=False)
+    approval_required = models.BooleanField(default=False, verbose_name=_("approval required"))
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
-    approval_reason = models.CharField(max_length=300, blank=True)
-    note = models.CharField(max_length=300, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved at"))
+    approval_reason = models.CharField(max_length=300, blank=True, verbose_name=_("approval reason"))
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
     # Who and when
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("received by"),
     )
-    created_at = models.DateTimeField(db_index=True)
-    received_at = models.DateTimeField(null=True, blank=True)
-    inspected_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField()
+    created_at = models.DateTimeField(db_index=True, verbose_name=_("created at"))
+    received_at = models.DateTimeField(null=True, blank=True, verbose_name=_("received at"))
+    inspected_at = models.DateTimeField(null=True, blank=True, verbose_name=_("inspected at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("return request")
+        verbose_name_plural = _("return requests")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -418,35 +504,61 @@ class ReturnLine(models.Model):
         ELIGIBLE = "eligible", _("Eligible")
         NEEDS_APPROVAL = "approval", _("Needs a manager")
 
-    request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="lines")
+    request = models.ForeignKey(
+        ReturnRequest, on_delete=models.CASCADE, related_name="lines", verbose_name=_("request")
+    )
     order_line = models.ForeignKey(
-        "orders.OrderLine", null=True, blank=True, on_delete=models.PROTECT, related_name="return_lines"
+        "orders.OrderLine",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="return_lines",
+        verbose_name=_("order line"),
     )
-    variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="+")
-    sku = models.CharField(max_length=40)
-    name = models.CharField(max_length=200)
-    quantity = models.PositiveIntegerField()
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    reason_note = models.CharField(max_length=200, blank=True)
-    condition = models.CharField(max_length=10, choices=Condition.choices, default=Condition.NEW)
-    disposition = models.CharField(max_length=12, choices=Disposition.choices, blank=True)
+    variant = models.ForeignKey(
+        "inventory.Variant", on_delete=models.PROTECT, related_name="+", verbose_name=_("variant")
+    )
+    sku = models.CharField(max_length=40, verbose_name=_("SKU"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
+    reason = models.CharField(max_length=20, choices=Reason.choices, verbose_name=_("reason"))
+    reason_note = models.CharField(max_length=200, blank=True, verbose_name=_("reason note"))
+    condition = models.CharField(
+        max_length=10, choices=Condition.choices, default=Condition.NEW, verbose_name=_("condition")
+    )
+    disposition = models.CharField(
+        max_length=12, choices=Disposition.choices, blank=True, verbose_name=_("disposition")
+    )
     unit_basis = models.DecimalField(
-        max_digits=10, decimal_places=2, default=ZERO, help_text="Receipt-less: the price credited per unit."
+        max_digits=10,
+        decimal_places=2,
+        default=ZERO,
+        help_text=_("Receipt-less: the price credited per unit."),
+        verbose_name=_("unit basis"),
     )
-    amount = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, help_text="Paid for these units.")
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=ZERO, help_text=_("Paid for these units."), verbose_name=_("amount")
+    )
     tax_amount = models.DecimalField(
         max_digits=12,
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="The tax within the amount, given back with it (empty when the order line recorded none).",
+        help_text=_("The tax within the amount, given back with it (empty when the order line recorded none)."),
+        verbose_name=_("tax amount"),
     )
-    fee = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, help_text="Restocking fee.")
-    verdict = models.CharField(max_length=10, choices=Verdict.choices, default=Verdict.ELIGIBLE)
-    explanation = models.TextField(help_text="The policy's verdict in words.")
-    inspection_released_at = models.DateTimeField(null=True, blank=True)
+    fee = models.DecimalField(
+        max_digits=12, decimal_places=2, default=ZERO, help_text=_("Restocking fee."), verbose_name=_("fee")
+    )
+    verdict = models.CharField(
+        max_length=10, choices=Verdict.choices, default=Verdict.ELIGIBLE, verbose_name=_("verdict")
+    )
+    explanation = models.TextField(help_text=_("The policy's verdict in words."), verbose_name=_("explanation"))
+    inspection_released_at = models.DateTimeField(null=True, blank=True, verbose_name=_("inspection released at"))
 
     class Meta:
+        verbose_name = _("return line")
+        verbose_name_plural = _("return lines")
         ordering = ["request_id", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="returnline_quantity_positive"),

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from retail.models.markets import currency_code_validator
 from retail.models.tax import DateRange
@@ -18,24 +19,41 @@ from retail.models.tax import DateRange
 
 class ExchangeRate(models.Model):
     currency = models.CharField(
-        max_length=3, validators=[currency_code_validator], help_text="The currency converted, ISO 4217, e.g. PLN."
+        max_length=3,
+        validators=[currency_code_validator],
+        help_text=_("The currency converted, ISO 4217, e.g. PLN."),
+        verbose_name=_("currency"),
     )
     reporting_currency = models.CharField(
         max_length=3,
         validators=[currency_code_validator],
-        help_text="What it is converted into: the home market's currency when the rate was saved.",
+        help_text=_("What it is converted into: the home market's currency when the rate was saved."),
+        verbose_name=_("reporting currency"),
     )
     rate = models.DecimalField(
         max_digits=18,
         decimal_places=8,
         validators=[MinValueValidator(Decimal("0.00000001"))],
-        help_text="One unit of the currency in the reporting currency, e.g. 0.2315 (1 PLN = 0.2315 EUR).",
+        help_text=_("One unit of the currency in the reporting currency, e.g. 0.2315 (1 PLN = 0.2315 EUR)."),
+        verbose_name=_("rate"),
     )
-    valid_from = models.DateField(help_text="The first day the rate applies.")
-    valid_to = models.DateField(null=True, blank=True, help_text="The first day it no longer applies; empty: open.")
-    source = models.CharField(max_length=120, blank=True, help_text="Where it comes from, e.g. ECB reference rate.")
+    valid_from = models.DateField(help_text=_("The first day the rate applies."), verbose_name=_("valid from"))
+    valid_to = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("The first day it no longer applies; empty: open."),
+        verbose_name=_("valid to"),
+    )
+    source = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text=_("Where it comes from, e.g. ECB reference rate."),
+        verbose_name=_("source"),
+    )
 
     class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
         ordering = ["currency", "-valid_from"]
         constraints = [
             models.CheckConstraint(condition=Q(rate__gt=0), name="exchangerate_rate_positive"),

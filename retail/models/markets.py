@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from phonenumbers import SUPPORTED_REGIONS
 
 from retail.domain.channel import CHANNEL_LENGTH, Channel, channel_choices
@@ -30,39 +31,57 @@ def language_codes() -> dict[str, str]:
 
 
 class Market(models.Model):
-    code = models.SlugField(max_length=20, unique=True, help_text="Short code, e.g. pl, it, uk.")
-    name = models.CharField(max_length=80)
+    code = models.SlugField(
+        max_length=20, unique=True, help_text=_("Short code, e.g. pl, it, uk."), verbose_name=_("code")
+    )
+    name = models.CharField(max_length=80, verbose_name=_("name"))
     countries = ArrayField(
         models.CharField(max_length=2, validators=[country_code_validator]),
         default=list,
         blank=True,
-        help_text="ISO 3166-1 codes, comma separated (PL or IT,SM,VA); a country is in one market at most.",
+        help_text=_("ISO 3166-1 codes, comma separated (PL or IT,SM,VA); a country is in one market at most."),
+        verbose_name=_("countries"),
     )
-    currency = models.CharField(max_length=3, validators=[currency_code_validator], help_text="ISO 4217, e.g. PLN.")
-    default_language = models.CharField(max_length=8, help_text="What shoppers and stores read unless they choose.")
+    currency = models.CharField(
+        max_length=3,
+        validators=[currency_code_validator],
+        help_text=_("ISO 4217, e.g. PLN."),
+        verbose_name=_("currency"),
+    )
+    default_language = models.CharField(
+        max_length=8,
+        help_text=_("What shoppers and stores read unless they choose."),
+        verbose_name=_("default language"),
+    )
     languages = ArrayField(
         models.CharField(max_length=8),
         default=list,
         blank=True,
-        help_text="Language codes offered in the market, comma separated; the default is always one of them.",
+        help_text=_("Language codes offered in the market, comma separated; the default is always one of them."),
+        verbose_name=_("languages"),
     )
     prices_include_tax = models.BooleanField(
-        default=True, help_text="Prices are tax-inclusive (shoppers in Europe); else tax is added at checkout."
+        default=True,
+        help_text=_("Prices are tax-inclusive (shoppers in Europe); else tax is added at checkout."),
+        verbose_name=_("prices include tax"),
     )
     online_channels = ArrayField(
         models.CharField(max_length=CHANNEL_LENGTH, choices=channel_choices),
         default=list,
         blank=True,
-        help_text="The online channels (app, web, kiosk...) that sell in this market.",
+        help_text=_("The online channels (app, web, kiosk...) that sell in this market."),
+        verbose_name=_("online channels"),
     )
     is_home = models.BooleanField(
-        "home market",
+        _("home market"),
         default=False,
-        help_text="Head office's market: reports convert into its currency; a store made without a market joins it.",
+        help_text=_("Head office's market: reports convert into its currency; a store made without a market joins it."),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
+        verbose_name = _("market")
+        verbose_name_plural = _("markets")
         ordering = ["code"]
         constraints = [
             models.UniqueConstraint(fields=["is_home"], condition=Q(is_home=True), name="market_one_home"),

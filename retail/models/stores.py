@@ -47,62 +47,78 @@ class Store(models.Model):
         STORE = "store", _("Store")
         WAREHOUSE = "warehouse", _("Warehouse")
 
-    code = models.SlugField(max_length=20, unique=True, help_text="Short code printed on receipts, e.g. LON-01.")
-    name = models.CharField(max_length=120)
-    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.STORE)
+    code = models.SlugField(
+        max_length=20, unique=True, help_text=_("Short code printed on receipts, e.g. LON-01."), verbose_name=_("code")
+    )
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.STORE, verbose_name=_("kind"))
     market = models.ForeignKey(
         "retail.Market",
         on_delete=models.PROTECT,
         related_name="stores",
         default=home_market_id,
-        help_text="Its currency, languages and tax rules; the home market unless chosen.",
+        help_text=_("Its currency, languages and tax rules; the home market unless chosen."),
+        verbose_name=_("market"),
     )
-    address_line = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=80)
-    postcode = models.CharField(max_length=20, blank=True)
-    country = models.CharField(max_length=2, default="GB", help_text="ISO 3166-1 alpha-2")
-    phone = models.CharField(max_length=32, blank=True)
+    address_line = models.CharField(max_length=200, blank=True, verbose_name=_("address line"))
+    city = models.CharField(max_length=80, verbose_name=_("city"))
+    postcode = models.CharField(max_length=20, blank=True, verbose_name=_("postcode"))
+    country = models.CharField(max_length=2, default="GB", help_text=_("ISO 3166-1 alpha-2"), verbose_name=_("country"))
+    phone = models.CharField(max_length=32, blank=True, verbose_name=_("phone"))
     latitude = models.DecimalField(
-        max_digits=9, decimal_places=6, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        verbose_name=_("latitude"),
     )
     longitude = models.DecimalField(
-        max_digits=9, decimal_places=6, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+        verbose_name=_("longitude"),
     )
-    time_zone = models.CharField(max_length=64, default="Europe/London")
+    time_zone = models.CharField(max_length=64, default="Europe/London", verbose_name=_("time zone"))
     opening_hours = models.JSONField(
-        default=dict, blank=True, help_text='Per weekday, e.g. {"mon": ["09:00", "18:00"], "sun": null}.'
+        default=dict,
+        blank=True,
+        help_text=_('Per weekday, e.g. {"mon": ["09:00", "18:00"], "sun": null}.'),
+        verbose_name=_("opening hours"),
     )
-    pickup_enabled = models.BooleanField(default=True)
-    accepts_returns = models.BooleanField(default=True)
-    ships_orders = models.BooleanField(default=False, help_text="Can fulfil ship orders (ship-from-store).")
-    pickup_hold_days = models.PositiveSmallIntegerField(default=7)
+    pickup_enabled = models.BooleanField(default=True, verbose_name=_("pickup enabled"))
+    accepts_returns = models.BooleanField(default=True, verbose_name=_("accepts returns"))
+    ships_orders = models.BooleanField(
+        default=False, help_text=_("Can fulfil ship orders (ship-from-store)."), verbose_name=_("ships orders")
+    )
+    pickup_hold_days = models.PositiveSmallIntegerField(default=7, verbose_name=_("pickup hold days"))
     picking_minutes = models.PositiveSmallIntegerField(
-        "picking time (minutes)",
+        _("picking time (minutes)"),
         default=120,
         db_default=120,  # stores copied in without it (benchmark datasets, COPY)
         validators=[MaxValueValidator(24 * 60)],
-        help_text="Click-and-collect: an order is ready this many opening-hours minutes after it is placed.",
+        help_text=_("Click-and-collect: an order is ready this many opening-hours minutes after it is placed."),
     )
     # A cycle count whose differences go beyond either limit waits for a manager's approval
     # (inventory.counts); head office sets them per store in the admin.
     count_approval_units = models.PositiveIntegerField(
-        "count approval over (units)",
+        _("count approval over (units)"),
         default=5,
-        help_text="A counted line more than this many units away from the stock needs a manager's approval.",
+        help_text=_("A counted line more than this many units away from the stock needs a manager's approval."),
     )
     count_approval_value = models.DecimalField(
-        "count approval over (value)",
+        _("count approval over (value)"),
         max_digits=10,
         decimal_places=2,
         default=Decimal("150.00"),
         validators=[MinValueValidator(Decimal("0.00"))],
-        help_text="A count whose differences add up to more than this at selling price needs a manager's approval.",
+        help_text=_("A count whose differences add up to more than this at selling price needs a manager's approval."),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
 
     objects = StoreQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -141,15 +157,21 @@ class StoreMembership(models.Model):
         ASSOCIATE = "associate", _("Associate")
         MANAGER = "manager", _("Manager")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=12, choices=Role.choices, default=Role.ASSOCIATE)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("store"))
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.ASSOCIATE, verbose_name=_("role"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     # A manager's approval PIN for this store's counter (retail.approvals): only its hash is kept.
-    approval_pin = models.CharField(max_length=128, blank=True, editable=False)
-    approval_pin_set_at = models.DateTimeField(null=True, blank=True, editable=False)
+    approval_pin = models.CharField(max_length=128, blank=True, editable=False, verbose_name=_("approval PIN"))
+    approval_pin_set_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("approval PIN set at")
+    )
 
     class Meta:
+        verbose_name = _("store membership")
+        verbose_name_plural = _("store memberships")
         constraints = [models.UniqueConstraint(fields=["user", "store"], name="membership_user_store_unique")]
 
     def __str__(self):
@@ -166,15 +188,17 @@ class PosDevice(models.Model):
     Only a SHA-256 of the token is kept; the token itself is shown once, when it is issued.
     """
 
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="devices")
-    name = models.CharField(max_length=80)
-    token_prefix = models.CharField(max_length=8, editable=False, db_index=True)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="devices", verbose_name=_("store"))
+    name = models.CharField(max_length=80, verbose_name=_("name"))
+    token_prefix = models.CharField(max_length=8, editable=False, db_index=True, verbose_name=_("token prefix"))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False, verbose_name=_("token hash"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("last seen at"))
 
     class Meta:
+        verbose_name = _("POS device")
+        verbose_name_plural = _("POS devices")
         constraints = [models.UniqueConstraint(fields=["store", "name"], name="posdevice_store_name_unique")]
 
     def __str__(self):

@@ -11,17 +11,21 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
+from django.utils.translation import gettext_lazy as _
 
 STANDARD = "standard"  # the class every product is in unless head office says otherwise
 
 
 class TaxClass(models.Model):
-    code = models.SlugField(max_length=20, unique=True, help_text="e.g. standard, reduced, books, zero.")
-    name = models.CharField(max_length=80)
+    code = models.SlugField(
+        max_length=20, unique=True, help_text=_("e.g. standard, reduced, books, zero."), verbose_name=_("code")
+    )
+    name = models.CharField(max_length=80, verbose_name=_("name"))
 
     class Meta:
+        verbose_name = _("tax class")
         ordering = ["code"]
-        verbose_name_plural = "tax classes"
+        verbose_name_plural = _("tax classes")
 
     def __str__(self):
         return self.name
@@ -33,18 +37,28 @@ class DateRange(Func):
 
 
 class TaxRate(models.Model):
-    market = models.ForeignKey("retail.Market", on_delete=models.PROTECT, related_name="tax_rates")
-    tax_class = models.ForeignKey(TaxClass, on_delete=models.PROTECT, related_name="rates")
+    market = models.ForeignKey(
+        "retail.Market", on_delete=models.PROTECT, related_name="tax_rates", verbose_name=_("market")
+    )
+    tax_class = models.ForeignKey(TaxClass, on_delete=models.PROTECT, related_name="rates", verbose_name=_("tax class"))
     rate = models.DecimalField(
         max_digits=6,
         decimal_places=3,  # 8.875%: a US city's sales tax
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
-        help_text="Percent, e.g. 23 or 8.875.",
+        help_text=_("Percent, e.g. 23 or 8.875."),
+        verbose_name=_("rate"),
     )
-    valid_from = models.DateField(help_text="The first day the rate applies.")
-    valid_to = models.DateField(null=True, blank=True, help_text="The first day it no longer applies; empty: open.")
+    valid_from = models.DateField(help_text=_("The first day the rate applies."), verbose_name=_("valid from"))
+    valid_to = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("The first day it no longer applies; empty: open."),
+        verbose_name=_("valid to"),
+    )
 
     class Meta:
+        verbose_name = _("tax rate")
+        verbose_name_plural = _("tax rates")
         ordering = ["market", "tax_class", "-valid_from"]
         constraints = [
             models.CheckConstraint(condition=Q(rate__gte=0, rate__lte=100), name="taxrate_rate_percent"),

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class UserQuerySet(models.QuerySet):
@@ -45,16 +46,19 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
 class User(AbstractBaseUser, PermissionsMixin):
     """Anyone who signs in: store staff, head office, and shoppers with an app or web account."""
 
-    email = models.EmailField(unique=True)
-    full_name = models.CharField(max_length=150, blank=True)
-    is_staff = models.BooleanField(default=False, help_text="Can sign in to the admin.")
-    is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=timezone.now)
+    email = models.EmailField(unique=True, verbose_name=_("email"))
+    full_name = models.CharField(max_length=150, blank=True, verbose_name=_("full name"))
+    is_staff = models.BooleanField(
+        default=False, help_text=_("Can sign in to the admin."), verbose_name=_("staff status")
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    date_joined = models.DateTimeField(default=timezone.now, verbose_name=_("date joined"))
     language = models.CharField(
         max_length=8,
         blank=True,
         choices=settings.LANGUAGES,
-        help_text="The language of the portal for this user; empty: their store's market's default.",
+        help_text=_("The language of the portal for this user; empty: their store's market's default."),
+        verbose_name=_("language"),
     )
 
     objects = UserManager()
@@ -64,6 +68,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = []
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
 
     def __str__(self):
