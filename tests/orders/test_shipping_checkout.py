@@ -404,3 +404,24 @@ def test_an_order_shipped_to_a_market_is_in_its_currency_and_takes_its_methods(s
     placed = checkout(signed_in, [(shirt.sku, 1)], method=standard.pk)
     assert placed.status_code == 201, placed.json()
     assert placed.json()["currency"] == "CHF"
+
+
+def test_the_receipt_shows_the_shipping_charged_so_its_lines_add_up_to_the_total(
+    signed_in, standard, store, shirt, associate, associate_client
+):
+    # given a shirt (30.00) shipped with the 4.90 standard method, picked and shipped
+    order = Order.objects.get(number=checkout(signed_in, [(shirt.sku, 1)], method=standard.pk).json()["number"])
+    fulfillment = Fulfillment.objects.get(order=order)
+    scan_pick(fulfillment=fulfillment, code=shirt.sku, actor=associate)
+    ship_fulfillment(fulfillment=Fulfillment.objects.get(pk=fulfillment.pk), actor=associate, tracking_number="RR 1")
+
+    # when the store prints its receipt (found on the demo: a Warsaw receipt listed 68.99 + 128.99 and a
+    # total of 212.97, the 14.99 of shipping nowhere but inside the tax table)
+    page = associate_client.get(f"/portal/orders/{order.number}/receipt/").content.decode()
+
+    # then the shipping is a row of its own, with the method's name, between the lines and the total
+    assert "data-receipt-shipping" in page
+    row = page[page.index("data-receipt-shipping") :]
+    row = row[: row.index("</tr>")]
+    assert "Standard" in row and ("4.90" in row or "4,90" in row)
+    assert page.index("data-receipt-shipping") < page.index("<tfoot>")  # above the total, with the lines
