@@ -4,7 +4,8 @@ Run as `python -m retail.demo --host 127.0.0.1 --port 8000`. Without DATABASE_UR
 embedded PostgreSQL server in .pgdata/demo (retail/embedded_db.py) and stops it on the way out:
 Ctrl-C, SIGTERM or a closed terminal. With DATABASE_URL, that server is used and left alone.
 The terminal shows the steps and the banner; the Django commands run quietly in child processes
-and only their warnings and errors reach it.
+and only their warnings and errors reach it, and every mail the demo sends (retail/demo_mail.py:
+a shopper's sign-up code, order messages), since the demo has no mailbox.
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ def child_env(database_url: str, origin: str = "") -> dict:
     env.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
     # Only warnings and errors reach the terminal: no task lines, no request lines.
     env.setdefault("LOG_LEVEL", "WARNING")
+    # Outgoing mail (a shopper's sign-up code, order messages) is printed in this terminal, readable.
+    env.setdefault("EMAIL_BACKEND", "retail.demo_mail.TerminalEmailBackend")
     # The seeded catalog's pictures are illustrations served by the demo itself: its own origin first.
     if origin:
         env["CATALOG_IMAGE_ORIGINS"] = ",".join(filter(None, [origin, env.get("CATALOG_IMAGE_ORIGINS", "")]))

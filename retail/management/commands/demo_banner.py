@@ -39,6 +39,8 @@ class Command(BaseCommand):
         w("Managers and head office sign in with a TOTP code; the seeded ones are enrolled. Current code:")
         w("  .venv/bin/python manage.py demo_totp manager.lon01@omnistore.local")
         w("")
+        w("Mail is printed in this terminal (the demo has no mailbox): a new shopper's sign-up code, order messages.")
+        w("")
 
     def sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         users = list(
