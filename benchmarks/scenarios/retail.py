@@ -24,7 +24,7 @@ def store_detail(ctx: ScenarioContext):
 
 @scenario(name="stores.list", calls=200, target_p95_ms=60, max_queries=1, expect_status=200)
 def store_list(ctx: ScenarioContext):
-    """GET /api/v1/stores/: every active location (the chain, unpaginated)."""
+    """GET /api/v1/stores/: the first page of active locations (50, by code; unpaginated until 2026-12-04)."""
     client = ctx.client
 
     def call():
@@ -35,7 +35,7 @@ def store_list(ctx: ScenarioContext):
 
 @scenario(name="stores.near", calls=300, target_p95_ms=60, max_queries=1, expect_status=200)
 def stores_near(ctx: ScenarioContext):
-    """GET /api/v1/stores/?near=lat,lng&pickup=true: pick-up stores nearest a shopper in Europe."""
+    """GET /api/v1/stores/?near=lat,lng&pickup=true: the 10 pick-up stores nearest a shopper in Europe."""
     points = cycle([f"{ctx.rng.uniform(40.0, 57.0):.4f},{ctx.rng.uniform(-6.0, 16.0):.4f}" for _ in range(100)])
     client = ctx.client
 

@@ -41,6 +41,8 @@ class CursorPagination(BaseCursorPagination):
         encoded = request.query_params.get(self.cursor_query_param)
         if encoded is None:
             return None
+        if not encoded:
+            raise self.invalid_cursor()  # `cursor=` with nothing: DRF read it as no cursor (the first page)
         try:
             querystring = b64decode(encoded.encode("ascii"), validate=True).decode("ascii")
             tokens = parse.parse_qs(querystring, keep_blank_values=True, strict_parsing=bool(querystring))

@@ -1,3 +1,5 @@
+import math
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
@@ -10,6 +12,7 @@ from retail.api.fields import (
     query_param,
     schema_pattern,
 )
+from retail.api.pagination import CursorPagination
 from retail.api.schema import path_example
 from retail.api.serializers import StoreSerializer
 from retail.errors import DomainError, RetailCode
@@ -20,12 +23,43 @@ from retail.selectors import stores_by_distance
 path_example("code", EXAMPLE_STORE)
 
 
+STORES_PAGE_SIZE = 50
+NEAR_PAGE_SIZE = 10  # "stores near me": the nearest ten, unless the client asks for more
+MAX_STORES_PAGE_SIZE = 100
+
+
+class StorePagination(CursorPagination):
+    """By code; with `near`, by distance (StoreListView). Every location of a chain of 500 in one
+    answer was 300 KB and 330-470 ms of serialisation (benchmarks/REPORT.md, xlarge)."""
+
+    ordering = ("code",)
+    page_size = STORES_PAGE_SIZE
+    max_page_size = MAX_STORES_PAGE_SIZE
+    page_size_query_description = (
+        f"Locations per page, 1 to {MAX_STORES_PAGE_SIZE}: by default {STORES_PAGE_SIZE}, "
+        f"and the nearest {NEAR_PAGE_SIZE} with `near`."
+    )
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None and self.ordering[0] == "distance_km":
+            try:
+                finite = math.isfinite(float(cursor.position))
+            except ValueError:
+                finite = False
+            if not finite:  # "-inf" would be the first page again, "nan" and "inf" an empty one
+                raise self.invalid_cursor()
+        return cursor
+
+
 class StoreListView(generics.ListAPIView):
-    """Active stores and warehouses; with `near=lat,lng`, nearest first with the distance in km."""
+    """Active stores and warehouses by code, a page at a time; with `near=lat,lng`, the nearest first with
+    the distance in km (the nearest 10 unless `page_size` asks for up to 100; `next` goes on to the
+    farther ones)."""
 
     serializer_class = StoreSerializer
     permission_classes = [permissions.AllowAny]
-    pagination_class = None  # a chain has hundreds of locations, not millions
+    pagination_class = StorePagination
 
     @extend_schema(
         parameters=[
@@ -33,7 +67,10 @@ class StoreListView(generics.ListAPIView):
                 "near",
                 OpenApiTypes.STR,
                 pattern=schema_pattern(COORDINATES_PATTERN),
-                description="latitude,longitude e.g. 51.5072,-0.1276",
+                description=(
+                    "latitude,longitude e.g. 51.5072,-0.1276: nearest first, each with `distance_km`; "
+                    f"the nearest {NEAR_PAGE_SIZE} unless `page_size` says otherwise (at most {MAX_STORES_PAGE_SIZE})."
+                ),
                 examples=[OpenApiExample("London", value=EXAMPLE_POINT)],
             ),
             OpenApiParameter("kind", OpenApiTypes.STR, enum=list(Store.Kind.values)),
@@ -70,6 +107,12 @@ class StoreListView(generics.ListAPIView):
                 raise DomainError(str(exc), code=RetailCode.INVALID_COORDINATES, fields={"near": [str(exc)]}) from None
             return stores_by_distance(lat=lat, lng=lng, queryset=qs)
         return qs.order_by("code")
+
+    def paginate_queryset(self, queryset):
+        if "distance_km" in queryset.query.annotations:  # `near`: the position is the distance, ties by code
+            self.paginator.ordering = ("distance_km", "code")
+            self.paginator.page_size = NEAR_PAGE_SIZE
+        return super().paginate_queryset(queryset)
 
 
 class StoreDetailView(generics.RetrieveAPIView):

@@ -116,7 +116,8 @@ def test_a_generated_client_signs_up_buys_for_pickup_and_returns(typed_client, l
     stock = availability.sync(client=anonymous, sku=sku)
     assert not isinstance(stock, models.ApiError), stock
     stores = stores_list.sync(client=anonymous, pickup=True)
-    store_code = stores[0].code
+    assert isinstance(stores, models.PaginatedStoreList), stores
+    store_code = stores.results[0].code
     assert store_code in world.stores
 
     # and it puts two in the cart and checks out for pick-up with a card token

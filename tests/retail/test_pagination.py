@@ -19,6 +19,7 @@ def encoded(querystring: str) -> str:
 
 
 JUNK = [
+    "",  # `cursor=` with nothing: DRF read it as no cursor (the first page)
     "junk",  # not base64 of ASCII
     "AAAA",  # base64 of three NUL bytes: DRF read it as no cursor at all (the first page)
     "bm90IGEgY3Vyc29y",  # base64 of "not a cursor"

@@ -1,6 +1,7 @@
-"""GET /api/v1/stores/: list, nearest first by real distance, constant queries, devices, throttling."""
+"""GET /api/v1/stores/: list, nearest first by real distance, pages, constant queries, devices, throttling."""
 
 import math
+from base64 import b64encode
 
 import pytest
 from django.conf import settings
@@ -35,14 +36,16 @@ def chain(db):
 
 
 def codes(response) -> list[str]:
-    return [row["code"] for row in response.json()]
+    assert response.status_code == 200, response.content
+    return [row["code"] for row in response.json()["results"]]
 
 
 def test_lists_active_locations_by_code(api_client, chain):
     response = api_client.get("/api/v1/stores/")
     assert response.status_code == 200
     assert codes(response) == ["BRS-WH", "EDI-01", "LON-01", "LON-02", "MAN-01"]
-    assert all(row["distance_km"] is None for row in response.json())
+    assert all(row["distance_km"] is None for row in response.json()["results"])
+    assert (response.json()["next"], response.json()["previous"]) == (None, None)
 
 
 def test_near_orders_by_real_distance_and_reports_it(api_client, chain):
@@ -51,10 +54,10 @@ def test_near_orders_by_real_distance_and_reports_it(api_client, chain):
     # then London comes first, then Bristol, Manchester and Edinburgh, each with its distance in km
     assert response.status_code == 200
     assert codes(response) == ["LON-01", "LON-02", "BRS-WH", "MAN-01", "EDI-01"]
-    for row in response.json():
+    for row in response.json()["results"]:
         expected = haversine_km(*LONDON, float(row["latitude"]), float(row["longitude"]))
         assert row["distance_km"] == pytest.approx(expected, abs=0.01)
-    assert response.json()[3]["distance_km"] == pytest.approx(263, abs=2)
+    assert response.json()["results"][3]["distance_km"] == pytest.approx(263, abs=2)
 
 
 def test_near_with_filters(api_client, chain):
@@ -69,13 +72,148 @@ def test_near_with_filters(api_client, chain):
     ]
 
 
-@pytest.mark.parametrize("count", [2, 20])
+def pages(api_client, params, *, back: bool = True) -> list[list[str]]:
+    """Every page's codes, following `next` from the first page; with `back`, `previous` leads back."""
+    out, url, previous = [], "/api/v1/stores/", None
+    while url:
+        response = api_client.get(url, params if not out else None)
+        out.append(codes(response))
+        if back and previous is not None:
+            assert codes(api_client.get(response.json()["previous"])) == previous
+        previous, url = out[-1], response.json()["next"]
+    return out
+
+
+def test_the_chain_comes_a_page_at_a_time_by_code(api_client, chain):
+    # given five open locations
+    # when a client reads them two at a time
+    # then it gets every one once, by code, and `previous` leads back
+    assert pages(api_client, {"page_size": "2"}) == [["BRS-WH", "EDI-01"], ["LON-01", "LON-02"], ["MAN-01"]]
+    # and the filters hold on every page
+    assert pages(api_client, {"page_size": "2", "kind": "store"}) == [["EDI-01", "LON-01"], ["LON-02", "MAN-01"]]
+
+
+def test_a_page_holds_50_stores_by_default_and_at_most_100(api_client):
+    # given a chain of 120 locations
+    StoreFactory.create_batch(120)
+    # then the list gives 50 a page by default, and up to 100 when asked
+    first = api_client.get("/api/v1/stores/").json()
+    assert (len(first["results"]), first["previous"]) == (50, None)
+    assert first["next"]
+    assert len(api_client.get("/api/v1/stores/", {"page_size": "100"}).json()["results"]) == 100
+    # and more than 100 is refused, not cut
+    for size in ("101", "0", "-1", "ten", ""):
+        response = api_client.get("/api/v1/stores/", {"page_size": size})
+        assert response.status_code == 400, size
+        assert response.json()["code"] == "invalid"
+        assert "page_size" in response.json()["fields"]
+
+
+def test_near_gives_the_nearest_ten_then_the_farther_ones(api_client):
+    # given 13 stores, each a little farther north of the shopper than the one before
+    for n in range(13):
+        StoreFactory(code=f"N-{n:02d}", latitude=f"{51.5 + n * 0.05:.6f}", longitude="-0.127600")
+    near = {"near": f"{LONDON[0]},{LONDON[1]}"}
+    # when the app asks for stores near the shopper
+    first = api_client.get("/api/v1/stores/", near).json()
+    # then it gets the nearest ten, nearest first, each with its distance
+    assert [row["code"] for row in first["results"]] == [f"N-{n:02d}" for n in range(10)]
+    distances = [row["distance_km"] for row in first["results"]]
+    assert distances == sorted(distances) and distances[0] < 1 < distances[1]
+    # and `next` goes on to the three farther ones, `previous` back
+    second = api_client.get(first["next"]).json()
+    assert [row["code"] for row in second["results"]] == ["N-10", "N-11", "N-12"]
+    assert second["next"] is None
+    assert [row["code"] for row in api_client.get(second["previous"]).json()["results"]] == [
+        f"N-{n:02d}" for n in range(10)
+    ]
+    # and page_size asks for fewer or more (at most 100)
+    assert codes(api_client.get("/api/v1/stores/", {**near, "page_size": "3"})) == ["N-00", "N-01", "N-02"]
+    assert len(codes(api_client.get("/api/v1/stores/", {**near, "page_size": "100"}))) == 13
+    assert api_client.get("/api/v1/stores/", {**near, "page_size": "101"}).status_code == 400
+
+
+def test_near_pages_neither_skip_nor_repeat_stores_at_the_same_distance(api_client):
+    # given seven stores, five of them in one shopping centre (the same coordinates)
+    for code in ("C-A", "C-B", "C-C", "C-D", "C-E"):
+        StoreFactory(code=code, latitude="51.520000", longitude="-0.100000")
+    StoreFactory(code="HERE", latitude="51.507200", longitude="-0.127600")
+    StoreFactory(code="FAR", latitude="52.200000", longitude="0.120000")
+    # when the app reads them two at a time (forward: going back across equal distances, DRF's cursor may
+    # give a shorter page, its documented artefact of a position shared by several rows)
+    walked = pages(api_client, {"near": f"{LONDON[0]},{LONDON[1]}", "page_size": "2"}, back=False)
+    # then each comes once, nearest first, the centre's stores by code
+    assert [code for page in walked for code in page] == ["HERE", "C-A", "C-B", "C-C", "C-D", "C-E", "FAR"]
+
+
+def cursor(text: str) -> str:
+    return b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "junk"),
+    [
+        ({}, "junk"),
+        ({}, ""),
+        ({}, "!!!!"),
+        ({}, "////"),  # base64, but not of text
+        ({}, cursor("o=2") + "x"),
+        ({}, cursor("x=1")),
+        ({}, cursor("o=-1")),
+        ({}, cursor("r=2")),
+        ({}, cursor("o=1&o=2")),
+        ({}, cursor("p=LON%0001")),
+        ({"near": "51.5072,-0.1276"}, cursor("p=far")),
+        ({"near": "51.5072,-0.1276"}, cursor("p=nan")),
+        ({"near": "51.5072,-0.1276"}, cursor("p=inf")),
+        ({"near": "51.5072,-0.1276"}, cursor("p=-inf")),
+    ],
+)
+def test_a_cursor_the_api_did_not_hand_out_is_a_400(api_client, chain, params, junk):
+    # when a client sends a cursor it made up
+    response = api_client.get("/api/v1/stores/", {**params, "cursor": junk})
+    # then it is told so (not given the first page, not a 404 or a 500)
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["code"] == "invalid_cursor"
+    assert body["fields"]["cursor"]
+    assert body["message"]
+
+
+def test_the_cursors_handed_out_are_taken_for_every_ordering(api_client, chain):
+    # a page's position is a code for the list and a distance (a float, written back exactly) with near
+    by_code = api_client.get("/api/v1/stores/", {"page_size": "1"}).json()["next"]
+    assert codes(api_client.get(by_code)) == ["EDI-01"]
+    by_distance = api_client.get("/api/v1/stores/", {"near": "51.5072,-0.1276", "page_size": "1"}).json()["next"]
+    assert codes(api_client.get(by_distance)) == ["LON-02"]
+
+
+@pytest.mark.parametrize("count", [2, 120])
 @pytest.mark.parametrize("params", [{}, {"near": "51.5072,-0.1276"}], ids=["list", "near"])
 def test_one_query_however_many_stores(api_client, django_assert_num_queries, count, params):
+    # given a chain of 2 or 120 locations
     StoreFactory.create_batch(count)
+    # when a client reads the first page, then the next
     with django_assert_num_queries(1):
         response = api_client.get("/api/v1/stores/", params)
-    assert len(response.json()) == count
+    # then one statement each, and the page is bounded, not the chain
+    expected = min(count, 10 if params else 50)
+    assert len(response.json()["results"]) == expected
+    if count > expected:
+        with django_assert_num_queries(1):
+            assert api_client.get(response.json()["next"]).status_code == 200
+
+
+def test_the_schema_describes_the_pages(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    operation = schema["paths"]["/api/v1/stores/"]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert parameters["page_size"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100}
+    assert "nearest 10" in parameters["page_size"]["description"]
+    assert "cursor" in parameters
+    page = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(schema["components"]["schemas"][page]["properties"]) == {"next", "previous", "results"}
+    assert "invalid_cursor" in operation["responses"]["400"]["description"]
 
 
 def test_store_detail_by_code(api_client, chain):
