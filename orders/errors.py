@@ -12,6 +12,11 @@ class OrderCode(ErrorCode):
     PICKUP_NOT_OFFERED = "pickup_not_offered", 400, "That store does not offer pick-up."
     NO_ROUTE = "no_route", 400, "No location can fill the order (or the re-route) as asked."
     INVALID_POINTS = "invalid_points", 400, "Points to redeem are a whole number within the balance."
+    POINTS_UNAVAILABLE = (
+        "points_unavailable",
+        409,
+        "Points are worth an amount of the home currency, and the order's currency has no exchange rate today.",
+    )
     INVALID_PAYMENT = "invalid_payment", 400, "A payment is missing, of an unknown method or of a wrong amount."
     TOP_UP_AMOUNT = "top_up_amount", 400, "A wallet top-up is above 0.00 and at most the limit `fields` names."
     PAYMENT_DECLINED = "payment_declined", 402, "The card was refused by the provider."

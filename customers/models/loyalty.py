@@ -34,7 +34,11 @@ class LoyaltyTier(models.Model):
         decimal_places=2,
         default=Decimal("1.00"),
         validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("Points earned per unit of currency spent."),
+        help_text=_(
+            "Points earned per unit of the home market's currency spent: a purchase in another currency earns on "
+            "its amount converted at head office's exchange rate of the day (none without a rate), and a point "
+            "spent in it is worth its home-currency value converted the same way."
+        ),
         verbose_name=_("points per unit"),
     )
     benefits = models.TextField(blank=True, verbose_name=_("benefits"))

@@ -34,7 +34,7 @@ from retail.domain.money import format_money, money
 from retail.errors import RetailCode
 from retail.exchange_rates import rates_on
 from retail.markets import home_currency, market_currency
-from retail.models import Market, Store, User
+from retail.models import ExchangeRate, Market, Store, User
 from retail.services import record_audit_event
 
 
@@ -99,12 +99,15 @@ def earn_points(
     customer: Customer,
     reference: str,
     amount: Decimal | None = None,
+    currency: str = "",
     points: int | None = None,
     actor: User | None = None,
 ) -> PointsEntry:
-    """Credit points for a purchase: `points` as given, or `amount` x the tier's rate.
+    """Credit points for a purchase: `points` as given, or `amount` (in `currency`; none: the home
+    market's) x the tier's rate per unit of the home currency (see `points_for_amount`).
 
-    Idempotent by reference: earning twice for one order returns the first entry.
+    Idempotent by reference: earning twice for one order returns the first entry. A purchase in a
+    currency without a rate today earns nothing: `exchange_rate_missing`, nothing written.
     """
     _require_reference(reference)
     account = _locked(LoyaltyAccount, customer)
@@ -114,8 +117,14 @@ def earn_points(
     if points is None:
         if amount is None:
             raise CustomerError(_("Give points or an amount."), code=RetailCode.INVALID)
-        rate = account.tier.points_per_unit if account.tier_id else Decimal("1")
-        points = int((_amount(amount) * rate).to_integral_value(rounding=ROUND_DOWN))
+        points = points_for_amount(account, _amount(amount), currency=currency)
+        if points is None:
+            code = currency.upper()
+            raise CustomerError(
+                _("No exchange rate from %(currency)s today: a purchase in it earns no points.") % {"currency": code},
+                code=RetailCode.EXCHANGE_RATE_MISSING,
+                extra={"currency": code},
+            )
     if points <= 0:
         raise CustomerError(
             _("Points earned must be positive."), code=RetailCode.INVALID, fields={"points": [_("Must be > 0.")]}
@@ -294,12 +303,14 @@ def recalculate_tier(*, customer: Customer) -> LoyaltyTier | None:
     return tier
 
 
-def lock_accounts_for_purchases(customer_ids) -> dict[int, LoyaltyAccount]:
+def lock_accounts_for_purchases(customer_ids, *, currency: str = "") -> dict[int, LoyaltyAccount]:
     """The loyalty accounts of these customers, created if missing, locked in primary-key order.
 
     The till's batch path (`post_purchase_points`): one locking read, plus an insert and a second
     read only when an account is missing. Each account carries `next_min_spend`, the threshold of
-    the tier above its own (None at the top), so a purchase re-ranks the tier only when it crosses it.
+    the tier above its own (None at the top), so a purchase re-ranks the tier only when it crosses it,
+    `home_currency`, and with `currency` (the till's) today's rate from it into the home currency
+    (`purchase_rate`, None without one), so `purchase_points` converts with no query.
     """
     ids = sorted(set(customer_ids))
     if not ids:
@@ -307,6 +318,14 @@ def lock_accounts_for_purchases(customer_ids) -> dict[int, LoyaltyAccount]:
     above = LoyaltyTier.objects.filter(
         min_spend__gt=Coalesce(OuterRef("tier__min_spend"), Value(Decimal("-1")))
     ).order_by("min_spend")
+    home = Market.objects.filter(is_home=True).values("currency")[:1]
+    today = timezone.localdate()
+    code = (currency or "").strip().upper()
+    rate = (
+        ExchangeRate.objects.filter(currency=code, reporting_currency=Subquery(home), valid_from__lte=today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=today))
+        .values("rate")[:1]
+    )
 
     def lock():
         rows = (
@@ -314,7 +333,8 @@ def lock_accounts_for_purchases(customer_ids) -> dict[int, LoyaltyAccount]:
             .select_related("tier")
             .annotate(
                 next_min_spend=Subquery(above.values("min_spend")[:1]),
-                home_currency=Subquery(Market.objects.filter(is_home=True).values("currency")[:1]),
+                home_currency=Subquery(home),
+                **({"purchase_currency": Value(code), "purchase_rate": Subquery(rate)} if code else {}),
             )
             .filter(customer_id__in=ids)
             .order_by("pk")
@@ -331,10 +351,35 @@ def lock_accounts_for_purchases(customer_ids) -> dict[int, LoyaltyAccount]:
     return accounts
 
 
-def purchase_points(account: LoyaltyAccount, amount: Decimal) -> int:
-    """Points a purchase of `amount` earns at the account's tier rate (0 when less than one point)."""
-    rate = account.tier.points_per_unit if account.tier_id else Decimal("1")
-    return max(int((_amount(amount) * rate).to_integral_value(rounding=ROUND_DOWN)), 0)
+def purchase_points(account: LoyaltyAccount, amount: Decimal, currency: str = "") -> int:
+    """Points a purchase of `amount` in `currency` earns at the account's tier rate (0 when less than one
+    point, or when the currency has no rate today). No query for an account of `lock_accounts_for_purchases`
+    given that currency."""
+    return max(points_for_amount(account, _amount(amount), currency=currency) or 0, 0)
+
+
+# Points in several currencies (issue 19.2): a tier's points_per_unit is per unit of the home market's
+# currency, like its min_spend. A purchase in another currency earns on its amount converted at head
+# office's rate of the day (retail.exchange_rates, the rate the tier's spend and the reports use), so
+# 100 zł earns what its ~23 € earn, not what 100 € earn; without a rate that day it earns none.
+
+
+def points_for_amount(account: LoyaltyAccount, amount: Decimal, *, currency: str = "") -> int | None:
+    """Whole points (rounded down) that `amount` in `currency` earns on the account; None when the
+    currency has no rate today. Reads the home currency and the rate unless the account carries them
+    (`lock_accounts_for_purchases(currency=...)`)."""
+    home = getattr(account, "home_currency", None) or home_currency()
+    code = (currency or "").strip().upper() or home
+    if code != home:
+        if getattr(account, "purchase_currency", None) == code:
+            rate = account.purchase_rate
+        else:
+            rate = rates_on(currencies={code}, day=timezone.localdate(), reporting=home)[code].rate
+        if rate is None:
+            return None
+        amount = money(amount * rate, home)
+    per_unit = account.tier.points_per_unit if account.tier_id else Decimal("1")
+    return int((amount * per_unit).to_integral_value(rounding=ROUND_DOWN))
 
 
 def post_purchase_points(earns: list[tuple[LoyaltyAccount, str, int, Decimal, bool, str]]) -> None:

@@ -10,6 +10,7 @@ from customers.services.loyalty import earn_points
 from customers.services.timeline import record_interaction
 from orders.errors import OrderError
 from orders.models import Fulfillment, Order, StatusChange
+from retail.errors import RetailCode
 from retail.markets import market_for_sale
 from retail.models import Market, Store, User
 from retail.services import enqueue_outbox_message, record_audit_event
@@ -141,9 +142,18 @@ def earn_points_for(*, order: Order, amount, actor=None) -> int:
         return 0
 
     try:
-        entry = earn_points(customer=order.customer, reference=order.number, amount=amount, actor=actor_or_none(actor))
+        entry = earn_points(customer=order.customer, reference=order.number, amount=amount, currency=order.currency,
+                            actor=actor_or_none(actor))  # fmt: skip
     except CustomerError as exc:
         if exc.code == "invalid":  # the tier's rate gives less than one point
+            return 0
+        if exc.code == RetailCode.EXCHANGE_RATE_MISSING:  # no rate today: none earned, and head office can see why
+            record_audit_event(
+                actor=actor_or_none(actor),
+                action="loyalty.points_not_earned",
+                obj=order,
+                details={"number": order.number, "currency": order.currency, "reason": exc.message},
+            )
             return 0
         raise
     Order.objects.filter(pk=order.pk).update(points_earned=entry.points)

@@ -724,12 +724,18 @@ def place_order(
     # discounts as they read now; offers and points are then redeemed (locking the offer and the loyalty
     # account) against the order number before the row exists, so the order is written once, final.
     expected = expected_discounts(
-        customer=shopper.customer, offer_code=offer_code, points=points, due=subtotal, currency=order.currency
+        customer=shopper.customer, offer_code=offer_code, points=points, due=subtotal, market=market
     )
     shares, shipping, taxes = _charges(order, expected, lines=lines, plan=plan, method_id=shipping_method,
                                        required=require_shipping_method)  # fmt: skip
     discounts = redeem_discounts(
-        order=order, customer=shopper.customer, offer_code=offer_code, points=points, due=subtotal, actor=actor
+        order=order,
+        market=market,
+        customer=shopper.customer,
+        offer_code=offer_code,
+        points=points,
+        due=subtotal,
+        actor=actor,
     )
     if discounts != expected:  # the offer changed between the read and the lock (rare): quote what is taken
         shares, shipping, taxes = _charges(order, discounts, lines=lines, plan=plan, method_id=shipping_method,

@@ -447,7 +447,9 @@ def _store(*, device: PosDevice, pending: list[_Pending], results: list) -> None
     lock_offers_for_redemption(
         (p.customer.pk, p.sale.offer_code.strip()) for p in pending if p.customer and (p.sale.offer_code or "").strip()
     )
-    accounts = lock_accounts_for_purchases(p.customer.pk for p in pending if p.customer is not None)
+    accounts = lock_accounts_for_purchases(
+        (p.customer.pk for p in pending if p.customer is not None), currency=store.market.currency
+    )
     if any(method in LEDGER_TENDERS for p in pending for method, _, _ in p.tenders):
         # stock before store credit and gift cards, as online checkout takes them (reserve, then pay):
         # the other way round a till and a checkout spending one card wait for each other forever
@@ -557,7 +559,8 @@ def _new_order(*, device: PosDevice, p: _Pending, accounts: dict, now) -> Order:
     tax_added = p.tax.tax_added if p.tax is not None else Decimal("0.00")
     points = 0
     if customer is not None and subtotal - discount >= 1:
-        points = purchase_points(accounts[customer.pk], subtotal - discount)  # on the prices, not on tax added
+        # on the prices, not on tax added; per unit of the home currency (converted at today's rate)
+        points = purchase_points(accounts[customer.pk], subtotal - discount, store.market.currency)
     return Order(
         number=new_order_number(),  # unique by constraint; a clash is drawn again once, then reported
         customer=customer,
@@ -616,7 +619,13 @@ def _redeem(*, order: Order, p: _Pending, accounts: dict) -> list:
     if not sale.redeems:
         return p.lines
     discounts = redeem_discounts(
-        order=order, customer=p.customer, offer_code=sale.offer_code, points=sale.points, due=order.total, actor=None
+        order=order,
+        market=order.store.market,
+        customer=p.customer,
+        offer_code=sale.offer_code,
+        points=sale.points,
+        due=order.total,
+        actor=None,
     )
     order.offer_code = discounts.offer_code
     order.offer_discount += discounts.offer
@@ -631,7 +640,7 @@ def _redeem(*, order: Order, p: _Pending, accounts: dict) -> list:
     order.prices_include_tax, order.tax_added = p.tax.prices_include_tax, p.tax.tax_added
     goods = order.subtotal - order.discount_total
     order.total = goods + order.tax_added
-    order.points_earned = purchase_points(accounts[p.customer.pk], goods) if goods >= 1 else 0
+    order.points_earned = purchase_points(accounts[p.customer.pk], goods, order.currency) if goods >= 1 else 0
     paid = sum((money(t["amount"]) for t in sale.tenders), Decimal("0.00"))
     if paid != order.total:
         message = (
