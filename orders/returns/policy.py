@@ -387,18 +387,26 @@ def judge_request(rules: Rules, facts: RequestFacts, lines: list[tuple[LineFacts
         }
         if count > rules.receiptless_max_returns:
             sentences.append(
-                _("%(ordinal)s receipt-less return in %(period)s days (limit %(limit)s): this %(approval)s.") % words
+                _("%(ordinal)s return without a receipt in %(period)s days (limit %(limit)s): this %(approval)s.")
+                % words
             )
             needs = True
         if amount > rules.receiptless_max_amount:
             sentences.append(
-                _("Receipt-less credit in %(period)s days would reach %(amount)s (limit %(most)s): this %(approval)s.")
+                _(
+                    "Credit for returns without a receipt in %(period)s days would reach %(amount)s (limit %(most)s): "
+                    "this %(approval)s."
+                )
                 % words
             )
             needs = True
         if not needs:
             sentences.append(
-                _("Receipt-less returns in %(period)s days: %(count)s of %(limit)s, %(amount)s of %(most)s.") % words
+                _(
+                    "Returns without a receipt in %(period)s days, this one included: %(count)s of %(limit)s allowed, "
+                    "%(amount)s of %(most)s."
+                )
+                % words
             )
 
     if refund > rules.approval_over:

@@ -167,11 +167,15 @@ def test_receiptless_limits_by_count_and_amount():
     within = judge_request(RULES, RequestFacts(receiptless=True, prior_receiptless_count=1), _judged(line))
     # then
     assert over_count.needs_approval
-    assert "3rd receipt-less return in 90 days (limit 2): this needs a manager's approval." in over_count.explanation
+    assert (
+        "3rd return without a receipt in 90 days (limit 2): this needs a manager's approval." in over_count.explanation
+    )
     assert over_amount.needs_approval
     assert "would reach €160.00 (limit €150.00)" in over_amount.explanation
     assert not within.needs_approval
-    assert "Receipt-less returns in 90 days: 2 of 2, €40.00 of €150.00." in within.explanation
+    assert "Returns without a receipt in 90 days, this one included: 2 of 2 allowed, €40.00 of €150.00." in (
+        within.explanation
+    )
 
 
 def test_refund_over_the_threshold_needs_a_manager():

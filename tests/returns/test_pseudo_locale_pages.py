@@ -166,7 +166,7 @@ def test_an_online_return_inspected_or_rejected(desk, policy, deliver, shirt, st
             "en-gb",
             "Bought on the web 12 days ago; web orders can be returned within 30 days. "
             "Worn or used: 10% restocking fee (€3.00).",
-            "3rd receipt-less return in 90 days (limit 2): this needs a manager's approval.",
+            "3rd return without a receipt in 90 days (limit 2): this needs a manager's approval.",
         ),
     ],
 )

@@ -492,7 +492,7 @@ def test_receiptless_over_the_limit_needs_a_manager(policy, shirt, shopper, stor
     with pytest.raises(ReturnError) as error:
         once()
     assert error.value.code == "approval_required"
-    assert "3rd receipt-less return in 90 days (limit 2)" in error.value.message
+    assert "3rd return without a receipt in 90 days (limit 2)" in error.value.message
     # then with a manager it goes through
     third = once(approval=ManagerApproval(email=manager.email, pin=MANAGER_PIN, reason="Gift, known shopper"))
     assert third.status == "refunded" and third.approved_by == manager
