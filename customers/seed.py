@@ -34,10 +34,11 @@ from customers.models import (
     Task,
 )
 from customers.services import assign_offer_to_segment, update_rows
+from customers.services.loyalty import converted_spend
 from inventory.seed import local_price
 from retail.bulk import copy_models
 from retail.domain.channel import Channel
-from retail.domain.money import money
+from retail.exchange_rates import rates_on
 from retail.markets import home_currency
 from retail.models import Store, StoreMembership, User
 from retail.seed import demo_password_hash
@@ -469,15 +470,18 @@ def seed_customers(ctx: SeedContext) -> None:
     update_rows(customers, ["channels", "last_seen_at", "preferred_sizes"])
 
     year_ago = now - timedelta(days=365)
-    spend, earned = defaultdict(Decimal), defaultdict(list)
+    home = home_currency()
+    spend, earned = defaultdict(lambda: defaultdict(Decimal)), defaultdict(list)
     for row, lines in baskets:
         total_amount = sum(Decimal(line["amount"]) for line in lines)
-        if row.occurred_at >= year_ago:
-            spend[row.customer.pk] += total_amount
+        if row.occurred_at >= year_ago:  # each currency apart, converted as the tier's rule says
+            spend[row.customer.pk][(row.data.get("currency") or home).upper()] += total_amount
         earned[row.customer.pk].append((row, total_amount))
+    held = {code for mine in spend.values() for code in mine} - {home}
+    rates = rates_on(currencies=held, day=timezone.localdate(), reporting=home) if held else {}
     accounts, entries = [], []
     for customer in customers:
-        s = spend[customer.pk]
+        s, detail = converted_spend(dict(spend[customer.pk]), home=home, rates=rates)
         tier = next((t for t in reversed(tiers) if t.min_spend <= s), None)
         rate = tier.points_per_unit if tier else Decimal("1")
         balance, ledger = 0, []
@@ -496,7 +500,8 @@ def seed_customers(ctx: SeedContext) -> None:
             customer=customer,
             balance=balance,
             tier=tier,
-            spend_12m=money(s),
+            spend_12m=s,
+            spend_detail=detail,
             last_activity_at=last,
             created_at=customer.created_at,
         )

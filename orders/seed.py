@@ -42,6 +42,7 @@ from retail.domain.channel import Channel
 from retail.domain.money import minor_unit, money
 from retail.markets import home_currency
 from retail.models import Market, Store, StoreMembership
+from retail.promise import collect_promise
 from retail.seeding import SeedContext, seed_step
 
 BRANDS = ["visa", "mastercard", "amex", "maestro"]
@@ -350,7 +351,11 @@ def _seed_open_pickups(ctx: SeedContext, stores: list[Store]) -> int:
             if state == "curbside_arrived":
                 services.record_arrival(fulfillment=f, note=rng.choice(["Blue Golf, bay 2", "Red Fiesta, bay 5"]))
             Order.objects.filter(pk=order.pk).update(placed_at=placed_at)
-            Fulfillment.objects.filter(pk=f.pk).update(created_at=placed_at)
+            # the promise is the one made when the order was placed, not at seeding time (an order placed
+            # at 12:18 and overdue read "promised for 18:20")
+            Fulfillment.objects.filter(pk=f.pk).update(
+                created_at=placed_at, promised_at=collect_promise(store, placed_at)
+            )
             StatusChange.objects.filter(order=order, to_status="placed").update(occurred_at=placed_at)
     return made
 

@@ -9,6 +9,7 @@ from customers.models import Customer
 from inventory.models import Product, ProductTranslation
 from orders.errors import OrderError
 from orders.models import Fulfillment, Order, OrderLine, ShippingMethod
+from retail.domain.money import money
 from retail.models import ExchangeRate, Market, OutboxMessage, Store, User
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,22 @@ def test_the_demo_seed_gives_history_and_open_pickups_and_keeps_the_stock_ledger
     assert languages == {"pl"}
     # and the catalog has Italian and Polish texts
     assert ProductTranslation.objects.filter(language="it").count() == Product.objects.count()
+    # and an open pick-up's promise is the one made when it was placed (the seed back-dates its orders: one
+    # placed at 12:18 and overdue read "promised for 18:20")
+    from retail.promise import collect_promise
+
+    waiting = Fulfillment.objects.filter(kind="pickup", status="placed").select_related("order", "location")
+    assert waiting and all(f.promised_at == collect_promise(f.location, f.order.placed_at) for f in waiting)
+    # and a tier's spend counts each currency apart, converted to the home market's euros (a London shopper's
+    # 63.99 GBP read as 63.99 EUR)
+    from customers.models import LoyaltyAccount
+
+    gbp = ExchangeRate.objects.get(currency="GBP").rate
+    london = [
+        a for a in LoyaltyAccount.objects.filter(spend_12m__gt=0) if set(a.spend_detail["by_currency"]) == {"GBP"}
+    ]
+    assert london and all(a.spend_detail["currency"] == "EUR" for a in london)
+    assert all(a.spend_12m == money(Decimal(a.spend_detail["by_currency"]["GBP"]) * gbp, "EUR") for a in london)
 
 
 @pytest.mark.parametrize(
