@@ -316,6 +316,15 @@ class ReturnRequest(models.Model):
     receipt_number = models.CharField(
         max_length=40, blank=True, help_text=_("POS returns: the till's receipt."), verbose_name=_("receipt number")
     )
+    receipt_fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        help_text=_("POS returns: a keyed hash of the return the till first sent with its receipt number."),
+        verbose_name=_("receipt fingerprint"),
+    )
     # what the shopper was told about it (orders' one Notification model; deleted with it)
     notifications = GenericRelation(
         "orders.Notification", content_type_field="subject_type", object_id_field="subject_id"

@@ -8,8 +8,6 @@ the first sale's order. Everything is checked before anything is written; proble
 line and per tender in `fields`.
 """
 
-import hashlib
-import json
 from copy import copy
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -48,11 +46,13 @@ from orders.services.checkout import sale_languages
 from orders.services.discounts import redeem_discounts
 from orders.services.payments import GIFT_CARD_PROVIDER, POS_PROVIDER
 from orders.services.taxes import quote_tax_for
+from retail import fingerprints
 from retail.domain.money import Money, allocate, money
 from retail.errors import RetailCode
 from retail.models import AuditEvent, PosDevice
 from retail.tax_providers import TaxItem, TaxQuote, TaxRequest
 
+SALE_FINGERPRINT = "orders.pos.sale"
 LEDGER_TENDERS = ("store_credit", "gift_card")  # paid from our own ledgers: each receipt in its own savepoint
 TENDER_METHODS = {
     "card": Payment.Method.CARD,
@@ -73,12 +73,15 @@ class PosSale:
     points: int = 0  # likewise
     settles: str = ""  # an order placed in the portal, paid by this receipt (no lines: orders.services.assisted)
 
+    @property
+    def as_sent(self) -> dict:
+        """The sale as read from the till's JSON (amounts quantized, times in UTC): the same receipt sent
+        again, alone or in a batch, reads the same (its fingerprint: Order.receipt_fingerprint)."""
+        return asdict(self)
+
     @cached_property
     def fingerprint(self) -> str:
-        """A hash of the sale as read from the till's JSON (amounts quantized, times in UTC): the same
-        receipt sent again, alone or in a batch, has the same one (Order.receipt_fingerprint)."""
-        body = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(body.encode()).hexdigest()
+        return fingerprints.fingerprint(self.as_sent, purpose=SALE_FINGERPRINT)
 
     @property
     def redeems(self) -> bool:
@@ -285,7 +288,12 @@ def _identity(sale: PosSale) -> dict:
 def _replay(receipt: str, order: Order | None, sale: PosSale) -> PosResult:
     """The first order of a receipt stored before, if this is the same sale; else refused (422). Orders
     stored without a fingerprint (before it was kept) replay whatever is sent, as they did."""
-    if order is not None and order.receipt_fingerprint and order.receipt_fingerprint != sale.fingerprint:
+    stored = order.receipt_fingerprint if order is not None else ""
+    if (
+        stored
+        and stored != sale.fingerprint
+        and not fingerprints.same_request(stored, sale.as_sent, purpose=SALE_FINGERPRINT)
+    ):
         return PosResult(receipt, "rejected", error=_receipt_reused(receipt))
     return PosResult(receipt, "replayed", order=order)
 

@@ -75,6 +75,19 @@ def test_a_receipt_number_resent_with_another_sale_is_refused_and_changes_nothin
     assert again.status_code == 200 and again.json()["number"] == first.json()["number"]
 
 
+def test_a_receipt_stored_before_a_secret_key_rotation_still_replays(till, shirt, jeans, settings):
+    # given a sale recorded, then the deployment's secret key rotated (the old one kept as a fallback)
+    first = till.post("/api/v1/pos/sales/", sale(), format="json")
+    stored = Order.objects.get().receipt_fingerprint
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
+    # when the till re-sends it: a replay; another sale on its number: refused
+    assert till.post("/api/v1/pos/sales/", sale(), format="json").json()["number"] == first.json()["number"]
+    other = sale(tenders=[{"method": "cash", "amount": "110.00"}])
+    assert till.post("/api/v1/pos/sales/", other, format="json").status_code == 422
+    assert Order.objects.count() == 1 and Order.objects.get().receipt_fingerprint == stored
+
+
 def test_a_malformed_sale_is_reported_per_field_and_nothing_is_written(till, shirt, jeans, store):
     # given a sale whose lines and tenders are not what the schema says
     bad = sale(

@@ -172,6 +172,31 @@ def test_a_till_posts_a_return_idempotently_by_receipt(till, policy, shirt, stor
     assert StockMovement.objects.filter(kind="return_restock", location=store).count() == 1
 
 
+def test_a_return_receipt_number_resent_with_another_return_is_refused_and_changes_nothing(
+    till, policy, shirt, store, manager
+):
+    # given a till sale of two shirts, and one of them returned on receipt R-2001
+    record_pos_sale(
+        device=till.device,
+        sale=PosSale(receipt_number="S-1001", lines=[{"sku": "SHIRT-M", "quantity": 2}],
+                     tenders=[{"method": "cash", "amount": "60.00"}]),
+    )  # fmt: skip
+    body = {"receipt_number": "R-2001", "original_receipt": "S-1001",
+            "lines": [{"sku": "SHIRT-M", "quantity": 1, "reason": "wrong_size"}]}  # fmt: skip
+    first = till.post("/api/v1/pos/returns/", body, format="json")
+    # when the till sends R-2001 again for both shirts
+    other = {**body, "lines": [{"sku": "SHIRT-M", "quantity": 2, "reason": "wrong_size"}]}
+    refused = till.post("/api/v1/pos/returns/", other, format="json")
+    # then 422 idempotency_mismatch, the first return unchanged and nothing else refunded
+    assert (first.status_code, refused.status_code) == (201, 422), refused.json()
+    assert refused.json()["code"] == "idempotency_mismatch" and "R-2001" in refused.json()["message"]
+    assert ReturnRequest.objects.count() == 1 and ReturnRequest.objects.get().refund_total == Decimal("30.00")
+    # and the same return with a manager's approval added (nothing changes what comes back) replays
+    again = till.post("/api/v1/pos/returns/", {**body, "approval": {"email": manager.email, "pin": MANAGER_PIN,
+                                                                     "reason": "retry"}}, format="json")  # fmt: skip
+    assert again.status_code == 200 and again.json()["rma_number"] == first.json()["rma_number"]
+
+
 def test_a_till_return_over_the_policy_needs_a_manager(till, policy, shirt, store, manager):
     record_pos_sale(
         device=till.device,

@@ -149,7 +149,8 @@ class MyReturnCancelView(APIView):
 
 class PosReturnView(APIView):
     """A till posts a return (received and refunded at once). Idempotent by its receipt number:
-    a replay answers 200 with the first return."""
+    a replay answers 200 with the first return; the same number with another return is refused 422
+    `idempotency_mismatch`, nothing written."""
 
     permission_classes = [IsPosDevice]
     authentication_classes = DEVICE_AUTHENTICATION

@@ -1,6 +1,6 @@
 """The counter's one step, and the till's: start (or take up) a return, approve, receive, refund."""
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from orders.returns.services.context import ReturnContext, hold
 from orders.returns.services.receiving import Inspection, receive, require_returns_desk
 from orders.returns.services.refunds import ExchangeRequest, refund
 from orders.returns.services.requests import LineRequest, open_receiptless_return, open_return
+from retail import fingerprints
 from retail.domain.channel import Channel
 from retail.errors import RetailCode
 from retail.models import PosDevice, Store, User
@@ -68,6 +69,9 @@ def _receive_here(context: ReturnContext, *, store: Store, actor, inspections=No
     return receive(context, store=store, actor=actor, inspections=inspections)
 
 
+RETURN_FINGERPRINT = "orders.returns.pos"
+
+
 @dataclass
 class PosReturn:
     """What a till posts: its own receipt number for the return, the purchase (order number, or the
@@ -79,6 +83,16 @@ class PosReturn:
     original_receipt: str = ""
     refund_method: str = "original"
     approval: dict = field(default_factory=dict)
+
+    @property
+    def as_sent(self) -> dict:
+        """What comes back and how it is refunded, as the till sent it; not the manager's approval (its
+        PIN or password has no place in a stored hash, and approving changes nothing that comes back)."""
+        return {k: v for k, v in asdict(self).items() if k != "approval"}
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprints.fingerprint(self.as_sent, purpose=RETURN_FINGERPRINT)
 
 
 def _pos_lines(raw: list[dict]) -> list[LineRequest]:
@@ -97,7 +111,8 @@ def _pos_lines(raw: list[dict]) -> list[LineRequest]:
 
 
 def record_pos_return(*, device: PosDevice, sale: PosReturn) -> tuple[ReturnRequest, bool]:
-    """(return, created). Idempotent by the till's receipt number at its store: a replay gets the first."""
+    """(return, created). Idempotent by the till's receipt number at its store: a replay gets the first;
+    the same number with another return is refused (`_replay`)."""
     store = device.store
     receipt = (sale.receipt_number or "").strip()
     if not receipt or len(receipt) > 40:
@@ -108,14 +123,28 @@ def record_pos_return(*, device: PosDevice, sale: PosReturn) -> tuple[ReturnRequ
         )
     existing = ReturnRequest.objects.filter(started_store=store, receipt_number=receipt).first()
     if existing is not None:
-        return existing, False
+        return _replay(existing, sale, receipt), False
     try:
         return _record_pos_return(device=device, sale=sale, receipt=receipt), True
     except IntegrityError:
         existing = ReturnRequest.objects.filter(started_store=store, receipt_number=receipt).first()
         if existing is None:
             raise
-        return existing, False
+        return _replay(existing, sale, receipt), False
+
+
+def _replay(existing: ReturnRequest, sale: PosReturn, receipt: str) -> ReturnRequest:
+    """The first return of this receipt, if this is the same return; else 422 idempotency_mismatch (the
+    rule of DESIGN.md's Idempotency-Key). Returns stored before fingerprints were kept replay as they did."""
+    stored = existing.receipt_fingerprint
+    if stored and not fingerprints.same_request(stored, sale.as_sent, purpose=RETURN_FINGERPRINT):
+        raise ReturnError(
+            _("Receipt %(receipt)s was recorded with another return at this store. A new return needs a new number.")
+            % {"receipt": receipt},
+            code=RetailCode.IDEMPOTENCY_MISMATCH,
+            fields={"receipt_number": [_("Already used for another return.")]},
+        )
+    return existing
 
 
 @transaction.atomic
@@ -141,6 +170,7 @@ def _record_pos_return(*, device: PosDevice, sale: PosReturn, receipt: str) -> R
         device=device,
         store=store,
         receipt_number=receipt,
+        receipt_fingerprint=sale.fingerprint,
     )
     context = receive(context, store=store, actor=device)
     approval = None

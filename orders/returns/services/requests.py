@@ -231,6 +231,7 @@ def open_return(
     device: PosDevice | None = None,
     store: Store | None = None,
     receipt_number: str = "",
+    receipt_fingerprint: str = "",
     note: str = "",
     submission_key: str = "",
 ) -> ReturnContext:
@@ -275,6 +276,7 @@ def open_return(
         started_store=store or (device.store if device else None),
         device=device,
         receipt_number=(receipt_number or "").strip()[:40],
+        receipt_fingerprint=receipt_fingerprint,
         submission_key=(submission_key or "").strip()[:64],
         created_by=_actor(actor),
         note=(note or "").strip()[:300],
