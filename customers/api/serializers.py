@@ -190,10 +190,35 @@ class PointsEntrySerializer(serializers.ModelSerializer):
 class LoyaltySerializer(serializers.Serializer):
     balance = serializers.IntegerField()
     tier = serializers.CharField(allow_null=True)
-    spend_12m = serializers.DecimalField(max_digits=12, decimal_places=2)
+    spend_12m = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="The last 12 months' spend that ranks the tier, in `spend_currency`: each currency's purchases "
+        "converted at head office's rate of the day it was counted.",
+    )
+    spend_currency = serializers.CharField(
+        min_length=3,
+        max_length=3,
+        help_text="ISO 4217 code of `spend_12m` and `spend_to_next_tier`: the home market's currency, "
+        "the one tier thresholds are in.",
+    )
+    spend_not_counted = serializers.ListField(
+        child=serializers.CharField(min_length=3, max_length=3),
+        help_text="Currencies of purchases left out of `spend_12m` because they had no exchange rate that day.",
+    )
     next_tier = serializers.CharField(allow_null=True)
-    spend_to_next_tier = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
-    store_credit = serializers.DecimalField(max_digits=12, decimal_places=2)
+    spend_to_next_tier = serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True, help_text="In `spend_currency`; null at the top tier."
+    )
+    store_credit = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The store credit balance, in `store_credit_currency`."
+    )
+    store_credit_currency = serializers.CharField(
+        min_length=3,
+        max_length=3,
+        allow_null=True,
+        help_text="ISO 4217 code of the store credit (it pays only orders in it); null before the first credit.",
+    )
     entries = PointsEntrySerializer(many=True)
 
 

@@ -51,6 +51,7 @@ from retail.api.serializers import EmptyInput, validate_items
 from retail.domain.channel import Channel
 from retail.domain.money import money
 from retail.errors import RetailCode
+from retail.markets import home_currency
 from retail.models import PosDevice, User
 from retail.proxies import client_ip
 
@@ -198,17 +199,23 @@ class MeLoyaltyView(APIView):
         customer = _me(request)
         account = getattr(customer, "loyalty_account", None)
         spend = account.spend_12m if account else 0
+        home = home_currency()  # the tiers' thresholds are in it, so is the spend compared with them
         upcoming, gap = next_tier(spend, list(LoyaltyTier.objects.all()))
-        credit = StoreCreditAccount.objects.filter(customer=customer).values_list("balance", flat=True).first()
+        credit, credit_currency = StoreCreditAccount.objects.filter(customer=customer).values_list(
+            "balance", "currency"
+        ).first() or (0, "")
         entries = account.entries.order_by("-created_at", "-id")[:50] if account else []
         return Response(
             {
                 "balance": account.balance if account else 0,
                 "tier": account.tier.name if account and account.tier else None,
-                "spend_12m": str(money(spend)),
+                "spend_12m": str(money(spend, home)),
+                "spend_currency": home,
+                "spend_not_counted": list((account.spend_detail or {}).get("missing", [])) if account else [],
                 "next_tier": upcoming.name if upcoming else None,
-                "spend_to_next_tier": str(money(gap)) if gap is not None else None,
-                "store_credit": str(money(credit or 0)),
+                "spend_to_next_tier": str(money(gap, home)) if gap is not None else None,
+                "store_credit": str(money(credit or 0, credit_currency or None)),
+                "store_credit_currency": credit_currency or None,
                 "entries": PointsEntrySerializer(entries, many=True).data,
             }
         )
