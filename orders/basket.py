@@ -139,8 +139,8 @@ def saved_cart_for_staff(user: User, *, store: Store, customer_id: int, saved_ca
 
 def saved_cart_for_link(token: str) -> tuple[SavedCart | None, list[tuple[Variant, int]]]:
     """The saved cart a link names (signature checked first, no query for a forged one), with its store,
-    market and shopper, and its items named in the shopper's language: two queries, three when that is
-    not the catalog's own. (None, []) for a link that is not ours."""
+    market and shopper, and its items (`saved_cart_items`): two queries, three when the shopper's language
+    is not the catalog's own. (None, []) for a link that is not ours."""
     try:
         pk, _ = read_saved_cart_token(token)
     except OrderError:
@@ -148,8 +148,19 @@ def saved_cart_for_link(token: str) -> tuple[SavedCart | None, list[tuple[Varian
     saved = SavedCart.objects.select_related("store__market", "customer").filter(pk=pk).first()
     if saved is None:
         return None, []
+    return saved, saved_cart_items(saved)
+
+
+def saved_cart_items(saved: SavedCart) -> list[tuple[Variant, int]]:
+    """A saved cart's items as its page and its message show them: named in the shopper's language (the
+    message's), each with `market_price` in the saved store's market (None: no longer sold there), in
+    the order saved. One query, two with the names; give `saved` with its store's market and shopper."""
     market = saved.store.market
     languages = reading_order(shopper_language(saved.customer, saved.store), market.default_language)
-    items = Variant.objects.filter(sku__in=[s for s, _ in saved.lines]).select_related("product")
+    items = (
+        Variant.objects.filter(sku__in=[s for s, _ in saved.lines])
+        .select_related("product")
+        .annotate(market_price=price_expression(market=market))
+    )
     variants = {v.sku: v for v in with_texts(items, languages, path="product__")}
-    return saved, [(variants[s], q) for s, q in saved.lines if s in variants]
+    return [(variants[s], q) for s, q in saved.lines if s in variants]

@@ -15,7 +15,7 @@ from customers.models import GiftCard, GiftCardEntry
 from customers.selectors import shopper_language
 from customers.services.giftcards import CODE_TOPIC as GIFT_CARD_CODE_TOPIC
 from customers.services.linking import PHONE_CODE_TOPIC
-from inventory.models import Variant
+from orders.basket import saved_cart_items
 from orders.models import Fulfillment, Order, PaymentRequest, SavedCart
 from orders.notifications import InlineImage, OutgoingMessage, adapter_for, send_service_message, shopper_contacts
 from orders.qr import qr_png
@@ -152,26 +152,24 @@ def send_saved_cart_message(message) -> None:
     replaced by a newer sending, or a cart already opened, is not sent (the newer message says it all).
     """
     saved = (
-        SavedCart.objects.select_related("customer", "store", "sent_by")
+        SavedCart.objects.select_related("customer", "store__market", "sent_by")
         .filter(pk=message.payload["saved_cart_id"])
         .first()
     )
     if saved is None or saved.status != SavedCart.Status.SENT or saved.link_nonce != message.payload["nonce"]:
         return
-    customer = saved.customer
-    variants = {v.sku: v for v in Variant.objects.filter(sku__in=[s for s, _ in saved.lines]).select_related("product")}
-    with translation.override(shopper_language(customer, saved.store)):  # as the order messages
-        _send_saved_cart(message, saved, customer, variants)
+    with translation.override(shopper_language(saved.customer, saved.store)):  # as the order messages
+        _send_saved_cart(message, saved, saved.customer, saved_cart_items(saved))
 
 
-def _send_saved_cart(message, saved, customer, variants) -> None:
+def _send_saved_cart(message, saved, customer, lines) -> None:
     context = {
         "saved": saved,
         "customer": customer,
         "store": saved.store,
         "sender": sender(saved.store),
         "associate": saved.sent_by.get_short_name() if saved.sent_by else saved.store.name,
-        "lines": [(variants[s], q) for s, q in saved.lines if s in variants],
+        "lines": lines,  # named in the shopper's language, priced in the store's market
         "url": saved_cart_url(saved),
         "until": store_time(saved.link_expires_at, saved.store),
     }

@@ -8,6 +8,7 @@ from django.urls import reverse
 from orders.models import PaymentRequest
 from orders.services.saved_carts import save_cart_for_customer, saved_cart_token
 from retail.models import Market
+from tests.factories import MarketFactory
 from tests.orders.test_assisted import dress, place  # noqa: F401 - a fixture
 from tests.orders.test_assisted_portal import stock  # noqa: F401 - a fixture
 
@@ -97,3 +98,38 @@ def test_a_polish_shoppers_saved_cart_link_reads_in_polish_whoever_opens_it(
     added = client.post(url, **ENGLISH_BROWSER)
     assert added.status_code == 200 and added["Content-Language"] == "pl"
     assert '<html lang="pl">' in added.content.decode()
+
+
+def test_a_cart_saved_in_a_polish_store_is_priced_in_zloty_on_its_page_and_in_its_message(
+    client,
+    associate,
+    store,
+    shopper,
+    stock,  # noqa: F811
+    django_assert_num_queries,
+):
+    # given a Warsaw-market store with złoty prices (the catalog's in euros), and a Polish shopper
+    from inventory.models import ProductTranslation
+    from orders.notifications import RecordingAdapter
+    from tests.inventory.factories import enter_market_prices
+    from tests.orders.test_saved_carts import deliver_saved_cart_messages
+
+    _, bag = stock
+    poland = MarketFactory()
+    store.market = poland
+    store.save(update_fields=["market"])
+    enter_market_prices(poland, bag, price="99.00")
+    ProductTranslation.objects.create(product=bag.product, language="pl", name="Torba płócienna")
+    speak(shopper, "pl")
+
+    # when the associate sends the bag and the shopper opens the link
+    sent = save_cart_for_customer(customer=shopper, store=store, actor=associate, lines=[("BAG-1", 2)], send=True)
+    with django_assert_num_queries(3):  # the saved cart with store, market, shopper; items priced there; names
+        page = client.get(reverse("saved-cart-link", args=[saved_cart_token(sent)]), **ENGLISH_BROWSER)
+
+    # then the page and the message name it in Polish, at its złoty price, not the catalog's 25 euros
+    html = page.content.decode()
+    assert "Torba płócienna" in html and "99,00\xa0zł" in html and "€" not in html
+    assert deliver_saved_cart_messages() == ["delivered"]
+    (email,) = [m for m in RecordingAdapter.sent if m.channel == "email"]
+    assert "2 \u00d7 Torba płócienna (BAG-1)" in email.body and "99,00\xa0zł" in email.body and "€" not in email.body
