@@ -8,6 +8,7 @@ and a description, and the same numbers are in a table next to them.
 from collections.abc import Sequence
 from itertools import count
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -35,9 +36,10 @@ def colour_for(name: str, index: int) -> str:
 
 
 def money_label(value) -> str:
-    """12,345.60 up to 100k (to the cent by the kernel's rule), then 123k / 1.2M: what fits at a bar's end."""
+    """12,345.60 up to 100k (to the cent by the kernel's rule), then 123k / 1.2M: what fits at a bar's end.
+    Written the reader's way (12.345,60 in Italian, 12 345,60 in Polish), as the tables beside the chart."""
     number = _num(value)
-    return f"{money(value or 0):,}" if abs(number) < 100_000 else _short(number)
+    return number_format(money(value or 0), 2, force_grouping=True) if abs(number) < 100_000 else _short(number)
 
 
 def _num(value) -> float:
@@ -45,15 +47,20 @@ def _num(value) -> float:
 
 
 def _short(value: float) -> str:
-    """1234567 -> 1.2M, 12345 -> 12.3k, 12.5 -> 12.5."""
+    """1234567 -> 1.2M, 12345 -> 12k, 1234 -> 1.2k, 12.5 -> 12.5 (the reader's decimal mark)."""
     a = abs(value)
     if a >= 1_000_000:
-        return f"{value / 1_000_000:.1f}M"
+        return f"{_one_place(value / 1_000_000)}M"
     if a >= 10_000:
         return f"{value / 1000:.0f}k"
     if a >= 1000:
-        return f"{value / 1000:.1f}k"
-    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+        return f"{_one_place(value / 1000)}k"
+    return f"{value:.0f}" if value == int(value) else _one_place(value)
+
+
+def _one_place(value: float) -> str:
+    """1.5 with the reader's decimal mark (1,5 in Italian and Polish)."""
+    return number_format(f"{value:.1f}", 1)
 
 
 def _nice_max(value: float) -> float:
