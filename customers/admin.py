@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from customers import giftcard_admin  # noqa: F401 — registers gift cards and their ledger
 from customers.errors import CustomerError
@@ -111,8 +111,9 @@ class CustomerAdminForm(forms.ModelForm):
         # ones are checked, so a profile that already shares one can still be edited otherwise.
         changed = {f: cleaned[f] for f in ("email", "phone", "card_number") if f in self.changed_data}
         for field, owner in contact_clashes(changed, customer_id=self.instance.pk).items():
-            self.add_error(field, f"Customer #{owner} already has this {field.replace('_', ' ')}: "
-                                  "open that profile or merge the two.")  # fmt: skip
+            label = self.fields[field].label if field in self.fields else field
+            clash = gettext("Customer #%(owner)s already has this %(field)s: open that profile or merge the two.")
+            self.add_error(field, clash % {"owner": owner, "field": str(label).lower()})
         return data
 
 
@@ -137,7 +138,7 @@ class CustomerAdmin(MergeTwoAction, CsvImportMixin, admin.ModelAdmin):
         ("erased_at", admin.EmptyFieldListFilter),
     ]
     search_fields = ["search_name", "=email", "=phone", "=card_number", "identities__value"]
-    search_help_text = "Name, or exact email / E.164 phone / card / any identity."
+    search_help_text = gettext_lazy("Name, or exact email / E.164 phone / card / any identity.")
     autocomplete_fields = ["home_store", "assigned_associate", "user", "tags"]
     readonly_fields = ["merged_into", "erased_at", "channels", "last_seen_at", "created_at", "updated_at", "balances"]
     inlines = [IdentityInline, ConsentInline]
@@ -150,11 +151,11 @@ class CustomerAdmin(MergeTwoAction, CsvImportMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "email", "phone", "card_number", "birthday", "important_dates"]}),
         (
-            "Store and preferences",
+            gettext_lazy("Store and preferences"),
             {"fields": ["home_store", "language", "assigned_associate", "preferred_sizes", "tags", "user"]},
         ),
         (
-            "Status",
+            gettext_lazy("Status"),
             {
                 "fields": [
                     "balances",
@@ -195,29 +196,35 @@ class CustomerAdmin(MergeTwoAction, CsvImportMixin, admin.ModelAdmin):
             rows=customer_rows(customers, marketing=marketing),
         )
 
-    @admin.action(description="Export a marketing list (only those who said yes to email)", permissions=["view"])
+    @admin.action(
+        description=gettext_lazy("Export a marketing list (only those who said yes to email)"), permissions=["view"]
+    )
     def export_marketing(self, request, queryset):
         return self._export(request, queryset, marketing=True)
 
-    @admin.action(description="Export for service use (full details; customer service)", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Export for service use (full details; customer service)"), permissions=["change"]
+    )
     def export_service(self, request, queryset):
         return self._export(request, queryset, marketing=False)
 
-    @admin.display(description="Tier")
+    @admin.display(description=gettext_lazy("Tier"))
     def tier(self, obj):
         account = getattr(obj, "loyalty_account", None)
         return account.tier if account else None
 
-    @admin.display(description="Balances (ledgers)")
+    @admin.display(description=gettext_lazy("Balances (ledgers)"))
     def balances(self, obj):
 
         account = getattr(obj, "loyalty_account", None)
         credit = getattr(obj, "store_credit", None)
+        points = account.balance if account else 0
         parts = []
         for model, url, text in (
-            (PointsEntry, "admin:customers_pointsentry_changelist", f"{account.balance if account else 0} points"),
+            (PointsEntry, "admin:customers_pointsentry_changelist",
+             ngettext("%(count)s point", "%(count)s points", points) % {"count": points}),
             (StoreCreditEntry, "admin:customers_storecreditentry_changelist",
-             f"{credit.balance if credit else '0.00'} store credit"),
+             gettext("%(amount)s store credit") % {"amount": credit.balance if credit else "0.00"}),
         ):  # fmt: skip
             # the ledger's page only for those who may read it
             if admin_may_view(model):
@@ -266,7 +273,7 @@ class CustomerAdmin(MergeTwoAction, CsvImportMixin, admin.ModelAdmin):
             self.save_formset(request, form, formset, change=change)
 
     # Irreversible: only those who may delete customers (the admin group), not every editor.
-    @admin.action(description="Erase the personal data of the selected customers", permissions=["delete"])
+    @admin.action(description=gettext_lazy("Erase the personal data of the selected customers"), permissions=["delete"])
     def erase_selected(self, request, queryset):
         done = 0
         for customer in queryset.filter(erased_at__isnull=True):
@@ -314,7 +321,10 @@ class OfferAdmin(admin.ModelAdmin):
     def discount(self, offer):
         return offer.discount_label  # an amount off with its currency: "5,00 € off", "20,00 zł off"
 
-    @admin.action(description="Assign to every customer its rules admit (segment, tier, tag)", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Assign to every customer its rules admit (segment, tier, tag)"),
+        permissions=["change"],
+    )
     def assign_to_segment(self, request, queryset):
         for offer in queryset:
             try:
@@ -322,21 +332,33 @@ class OfferAdmin(admin.ModelAdmin):
             except CustomerError as exc:
                 self.message_user(request, f"{offer.code}: {exc.message}", messages.ERROR)
             else:
-                self.message_user(request, f"{offer.code}: assigned to {added} more customer(s).", messages.SUCCESS)
+                assigned = ngettext(
+                    "%(code)s: assigned to %(count)s more customer.",
+                    "%(code)s: assigned to %(count)s more customers.",
+                    added,
+                ) % {"code": offer.code, "count": added}
+                self.message_user(request, assigned, messages.SUCCESS)
 
-    @admin.action(description="Activate the selected offers", permissions=["change"])
+    @admin.action(description=gettext_lazy("Activate the selected offers"), permissions=["change"])
     def activate(self, request, queryset):
         self._set_active(request, queryset, active=True)
 
-    @admin.action(description="Deactivate the selected offers", permissions=["change"])
+    @admin.action(description=gettext_lazy("Deactivate the selected offers"), permissions=["change"])
     def deactivate(self, request, queryset):
         self._set_active(request, queryset, active=False)
 
     def _set_active(self, request, queryset, *, active: bool):
         changed = set_offers_active(offer_ids=queryset.values_list("pk", flat=True), active=active, actor=request.user)
-        state = "active" if active else "inactive"
-        codes = ", ".join(o.code for o in changed) or "none"
-        self.message_user(request, f"{len(changed)} offer(s) made {state}: {codes}.", messages.SUCCESS)
+        codes = ", ".join(o.code for o in changed) or gettext("none")
+        if active:
+            done = ngettext(
+                "%(count)s offer made active: %(codes)s.", "%(count)s offers made active: %(codes)s.", len(changed)
+            )
+        else:
+            done = ngettext(
+                "%(count)s offer made inactive: %(codes)s.", "%(count)s offers made inactive: %(codes)s.", len(changed)
+            )
+        self.message_user(request, done % {"count": len(changed), "codes": codes}, messages.SUCCESS)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -389,12 +411,16 @@ class CustomerMergeAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request, obj=None):
         return request.user.has_perm("customers.change_customer") if obj is None else False
 
-    @admin.action(description="Undo the selected merges", permissions=["change"])
+    @admin.action(description=gettext_lazy("Undo the selected merges"), permissions=["change"])
     def undo_selected(self, request, queryset):
         for merge in queryset.filter(undone_at__isnull=True):
             try:
                 undo_merge(merge=merge, actor=request.user)
             except CustomerError as exc:
-                self.message_user(request, f"Merge #{merge.pk}: {exc.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("Merge #%(pk)s: %(problem)s") % {"pk": merge.pk, "problem": exc.message},
+                    messages.ERROR,
+                )
             else:
-                self.message_user(request, f"Merge #{merge.pk} undone.", messages.SUCCESS)
+                self.message_user(request, gettext("Merge #%(pk)s undone.") % {"pk": merge.pk}, messages.SUCCESS)

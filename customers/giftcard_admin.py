@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers.errors import CustomerError
 from customers.models import Customer, GiftCard, GiftCardEntry
@@ -19,12 +20,17 @@ from retail.admin import ReadOnlyAdmin
 
 
 class GoodwillForm(forms.Form):
-    amount = forms.DecimalField(min_value=0.01, max_digits=10, decimal_places=2)
-    currency = forms.CharField(max_length=3, min_length=3, initial=settings.CURRENCY)
-    customer = forms.IntegerField(required=False, min_value=1, help_text="Customer number, if the card is for one.")
-    reason = forms.CharField(max_length=200, help_text="Why it is given (kept in the audit trail).")
-    send_to = forms.EmailField(required=False, label="Email the number to",
-                               help_text="Empty: the customer's email, if a customer is given.")  # fmt: skip
+    amount = forms.DecimalField(label=gettext_lazy("Amount"), min_value=0.01, max_digits=10, decimal_places=2)
+    currency = forms.CharField(label=gettext_lazy("Currency"), max_length=3, min_length=3, initial=settings.CURRENCY)
+    customer = forms.IntegerField(required=False, min_value=1, label=gettext_lazy("Customer"),
+                                  help_text=gettext_lazy("Customer number, if the card is for one."))  # fmt: skip
+    reason = forms.CharField(max_length=200, label=gettext_lazy("Reason"),
+                             help_text=gettext_lazy("Why it is given (kept in the audit trail)."))  # fmt: skip
+    send_to = forms.EmailField(
+        required=False,
+        label=gettext_lazy("Email the number to"),
+        help_text=gettext_lazy("Empty: the customer's email, if a customer is given."),
+    )
     # one reference per form shown: submitting the page twice issues one card
     reference = forms.CharField(max_length=40, widget=forms.HiddenInput)
 
@@ -102,16 +108,16 @@ class GiftCardAdmin(ReadOnlyAdmin):
                 self.message_user(request, exc.message, messages.ERROR)
             else:
                 number = " ".join(issued.code[i : i + 4] for i in range(0, len(issued.code), 4))
-                sent = f" It is also emailed to {send_to}." if send_to else ""
-                self.message_user(
-                    request,
-                    f"Goodwill gift card of {issued.card.balance} {issued.card.currency} issued: number {number}. "
-                    f"Give it to the shopper now; only its last four digits are kept.{sent}",
-                    messages.SUCCESS,
-                )
+                issued_message = _(
+                    "Goodwill gift card of %(amount)s %(currency)s issued: number %(number)s. Give it to the shopper "
+                    "now; only its last four digits are kept."
+                ) % {"amount": issued.card.balance, "currency": issued.card.currency, "number": number}
+                if send_to:
+                    issued_message += " " + _("It is also emailed to %(email)s.") % {"email": send_to}
+                self.message_user(request, issued_message, messages.SUCCESS)
                 return redirect("admin:customers_giftcard_changelist")
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "title": "Issue a goodwill gift card"}  # fmt: skip
+                   "title": _("Issue a goodwill gift card")}  # fmt: skip
         return TemplateResponse(request, "admin/customers/giftcard_goodwill.html", context)
 
 

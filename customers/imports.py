@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from customers.models import Consent, Customer, CustomerIdentity, Tag
 from customers.normalise import normalise_card, normalise_email, normalise_phone
@@ -130,14 +132,17 @@ CUSTOMER_COLUMNS = [
     "sms_consent",
     "push_consent",
 ]
-CUSTOMER_HELP = (
-    "Columns (any subset, header row required; email or card_number must be there): "
-    + ", ".join(CUSTOMER_COLUMNS)
-    + ".\nA customer is matched by email, else by loyalty card: found ones are updated (blank cells leave a "
-    "field as it is), others are created. Email is stored lower-case, phone as E.164 (national numbers read "
-    f"in {getattr(settings, 'PHONE_REGION', 'GB')}), cards without spaces or dashes. birthday: YYYY-MM-DD. "
-    "home_store: a store code. tags: separated by ';' (added, never removed). *_consent: yes / no / blank "
-    "(blank: unchanged); recorded with source 'import'."
+# Shown on the admin's import page in the reader's language (and by the management command in English).
+CUSTOMER_HELP = format_lazy(
+    gettext_lazy(
+        "Columns (any subset, header row required; email or card_number must be there): {columns}.\nA customer is "
+        "matched by email, else by loyalty card: found ones are updated (blank cells leave a field as it is), others "
+        "are created. Email is stored lower-case, phone as E.164 (national numbers read in {region}), cards without "
+        "spaces or dashes. birthday: YYYY-MM-DD. home_store: a store code. tags: separated by ';' (added, never "
+        "removed). *_consent: yes / no / blank (blank: unchanged); recorded with source 'import'."
+    ),
+    columns=", ".join(CUSTOMER_COLUMNS),
+    region=getattr(settings, "PHONE_REGION", "GB"),
 )
 CONSENT_COLUMNS = {"email_consent": "email", "sms_consent": "sms", "push_consent": "push"}
 

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from customers.errors import CustomerError
 from customers.selectors import merge_comparison
@@ -18,7 +18,7 @@ from customers.services.merge import check_mergeable
 class MergeConfirmForm(forms.Form):
     reason = forms.CharField(
         max_length=200,
-        help_text="Why these are one person (kept with the merge, e.g. 'same card, shopper confirmed').",
+        help_text=gettext_lazy("Why these are one person (kept with the merge, e.g. 'same card, shopper confirmed')."),
     )
 
 
@@ -31,7 +31,10 @@ def default_kept(pair):
 class MergeTwoAction:
     """ModelAdmin mixin: the "Merge two profiles" action and its confirmation page."""
 
-    @admin.action(description="Merge two profiles of one person … (side by side, then confirm)", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Merge two profiles of one person … (side by side, then confirm)"),
+        permissions=["change"],
+    )
     def merge_two(self, request, queryset):
         pair = list(queryset.order_by("created_at", "pk")[:3])
         if len(pair) != 2:
@@ -58,7 +61,10 @@ class MergeTwoAction:
                 self.message_user(
                     request,
                     format_html(
-                        '#{} merged into <a href="{}">#{} {}</a>. Merge #{} can be undone in <a href="{}">merges</a>.',
+                        gettext(
+                            '#{} merged into <a href="{}">#{} {}</a>. '
+                            'Merge #{} can be undone in <a href="{}">merges</a>.'
+                        ),
                         other.pk,
                         reverse("admin:customers_customer_change", args=[kept.pk]),
                         kept.pk,
@@ -74,7 +80,7 @@ class MergeTwoAction:
             "admin/customers/merge_confirm.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Merge two profiles",
+                "title": gettext("Merge two profiles"),
                 "opts": self.model._meta,
                 "pair": pair,
                 "comparison": merge_comparison(kept=kept, other=other),

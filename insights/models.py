@@ -14,4 +14,4 @@ class Report(models.Model):
         default_permissions = ("view",)
 
     def __str__(self):
-        return "Channel insights"
+        return str(_("Channel insights"))

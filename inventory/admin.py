@@ -53,8 +53,10 @@ class ReadOnlyMixin:
 class CategoryTranslationInline(admin.TabularInline):
     model = CategoryTranslation
     extra = 0
-    verbose_name = "name in another language"
-    verbose_name_plural = "Names in other languages (empty: the market's default language, then the name above)"
+    verbose_name = gettext_lazy("name in another language")
+    verbose_name_plural = gettext_lazy(
+        "Names in other languages (empty: the market's default language, then the name above)"
+    )
 
 
 @admin.register(Category)
@@ -73,7 +75,7 @@ class CategoryAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(product_count=Count("products"))
 
-    @admin.display(ordering="product_count", description="products")
+    @admin.display(ordering="product_count", description=gettext_lazy("products"))
     def product_count(self, obj):
         return obj.product_count
 
@@ -89,8 +91,8 @@ class ProductTranslationInline(admin.StackedInline):
     model = ProductTranslation
     extra = 0
     fields = ["language", "name", "description"]
-    verbose_name = "text in another language"
-    verbose_name_plural = (
+    verbose_name = gettext_lazy("text in another language")
+    verbose_name_plural = gettext_lazy(
         "Texts in other languages (shoppers and staff read their language, else the market's default, else the above)"
     )
 
@@ -98,9 +100,12 @@ class ProductTranslationInline(admin.StackedInline):
 class CatalogUploadForm(CsvUploadForm):
     create_categories = forms.BooleanField(
         required=False,
-        label="Create missing categories",
-        help_text="Without it, a category the catalog does not have yet is an error on its line, so a typo such as "
-        "Men/Outerwaer is caught instead of becoming a new category. Check the file first to see which would be made.",
+        label=gettext_lazy("Create missing categories"),
+        help_text=gettext_lazy(
+            "Without it, a category the catalog does not have yet is an error on its line, so a typo such as "
+            "Men/Outerwaer is caught instead of becoming a new category. Check the file first to see which would be "
+            "made."
+        ),
     )
 
 
@@ -130,16 +135,19 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Content", {"fields": ["description", "image_url", "attributes"]}),
-        ("Returns", {"fields": ["final_sale", "return_window_days"]}),
-        ("Stock (read-only: changes go through receipts, counts and transfers)", {"fields": ["stock_by_location"]}),
-        ("Dates", {"fields": ["created_at", "updated_at"]}),
+        (gettext_lazy("Content"), {"fields": ["description", "image_url", "attributes"]}),
+        (gettext_lazy("Returns"), {"fields": ["final_sale", "return_window_days"]}),
+        (
+            gettext_lazy("Stock (read-only: changes go through receipts, counts and transfers)"),
+            {"fields": ["stock_by_location"]},
+        ),
+        (gettext_lazy("Dates"), {"fields": ["created_at", "updated_at"]}),
     ]
 
     import_title = gettext_lazy("Import catalog CSV")
     import_form = CatalogUploadForm
     import_command = "manage.py import_catalog FILE.csv [--create-categories]"
-    import_columns = (
+    import_columns = gettext_lazy(
         "One row per variant, separated by commas or semicolons (in a semicolon-separated file prices may use a "
         "decimal comma: 19,99). Required: style_code, name, category (an existing path such as Women/Tops), "
         "base_price, sku.\n"
@@ -166,11 +174,11 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
         queryset, _ = super().get_search_results(request, queryset, search_term)
         return queryset, True  # the variants join can repeat a product
 
-    @admin.display(ordering="variant_count", description="variants")
+    @admin.display(ordering="variant_count", description=gettext_lazy("variants"))
     def variant_count(self, obj):
         return obj.variant_count
 
-    @admin.display(description="stock per location")
+    @admin.display(description=gettext_lazy("stock per location"))
     def stock_by_location(self, obj):
         levels = (
             StockLevel.objects.filter(variant__product=obj)
@@ -187,16 +195,18 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
                     lv.on_hand,
                     lv.reserved,
                     lv.available,
-                    lv.last_counted_at or "never",
+                    lv.last_counted_at or gettext("never"),
                 )
                 for lv in levels
             ),
         )
         if not rows:
-            return "No stock anywhere."
+            return gettext("No stock anywhere.")
+        headings = (gettext("SKU"), gettext("Location"), gettext("On hand"), gettext("Reserved"), gettext("Available"),
+                    gettext("Last counted"))  # fmt: skip
         return format_html(
-            "<table><thead><tr><th>SKU</th><th>Location</th><th>On hand</th><th>Reserved</th><th>Available</th>"
-            "<th>Last counted</th></tr></thead><tbody>{}</tbody></table>",
+            "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", "<th>{}</th>", ((h,) for h in headings)),
             rows,
         )
 
@@ -225,7 +235,9 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
         )
         return None
 
-    @admin.action(description="Export as catalog CSV (import_catalog reads it back)", permissions=["view"])
+    @admin.action(
+        description=gettext_lazy("Export as catalog CSV (import_catalog reads it back)"), permissions=["view"]
+    )
     def export_csv(self, request, queryset):
         response = HttpResponse(catalog.export_catalog(products=queryset), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="catalog.csv"'
@@ -250,11 +262,22 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
 
 class TransferRequestForm(forms.Form):
     from_location = forms.ModelChoiceField(
-        queryset=Store.objects.none(), help_text="Usually a warehouse; only units free at the source will ship."
+        queryset=Store.objects.none(),
+        label=gettext_lazy("From"),
+        help_text=gettext_lazy("Usually a warehouse; only units free at the source will ship."),
     )
-    to_location = forms.ModelChoiceField(queryset=Store.objects.none(), help_text="The store that needs the units.")
-    quantity = forms.IntegerField(min_value=1, max_value=10_000, help_text="Units of each selected SKU.")
-    note = forms.CharField(max_length=200, required=False)
+    to_location = forms.ModelChoiceField(
+        queryset=Store.objects.none(),
+        label=gettext_lazy("To"),
+        help_text=gettext_lazy("The store that needs the units."),
+    )
+    quantity = forms.IntegerField(
+        min_value=1,
+        max_value=10_000,
+        label=gettext_lazy("Quantity"),
+        help_text=gettext_lazy("Units of each selected SKU."),
+    )
+    note = forms.CharField(max_length=200, required=False, label=gettext_lazy("Note"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -276,7 +299,7 @@ class TransferRequestActionMixin:
     def default_transfer_source(self, queryset):
         return Store.objects.active().filter(kind=Store.Kind.WAREHOUSE).order_by("code").first()
 
-    @admin.action(description="Request a transfer of the selected SKUs …", permissions=["transfer"])
+    @admin.action(description=gettext_lazy("Request a transfer of the selected SKUs …"), permissions=["transfer"])
     def request_transfer(self, request, queryset):
         variants = list(self.variants_for_transfer(queryset).select_related("product").order_by("sku")[:501])
         if len(variants) > 500:
@@ -301,7 +324,11 @@ class TransferRequestActionMixin:
             self.message_user(
                 request,
                 format_html(
-                    'Requested <a href="{}">{}</a>: {} SKU(s), {} unit(s) each, from {} to {}.',
+                    ngettext(
+                        'Requested <a href="{}">{}</a>: {} SKU, {} unit(s) each, from {} to {}.',
+                        'Requested <a href="{}">{}</a>: {} SKUs, {} unit(s) each, from {} to {}.',
+                        len(variants),
+                    ),
                     reverse("admin:inventory_transfer_change", args=[transfer.pk]),
                     transfer.reference,
                     len(variants),
@@ -317,7 +344,7 @@ class TransferRequestActionMixin:
             "admin/inventory/request_transfer.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Request a transfer",
+                "title": gettext("Request a transfer"),
                 "form": form,
                 "variants": variants[:50],
                 "count": len(variants),
@@ -369,7 +396,7 @@ class StockLevelAdmin(CsvImportMixin, TransferRequestActionMixin, admin.ModelAdm
     show_full_result_count = False
     import_title = gettext_lazy("Import stock CSV")
     import_command = "manage.py import_stock FILE.csv"
-    import_columns = (
+    import_columns = gettext_lazy(
         "Required: sku, location (store or warehouse code), on_hand (the units counted). Optional: safety_stock.\n"
         "Each location's rows are posted as one stock count: the difference to the current level becomes a "
         "'count' movement in the ledger and the level is stamped as counted."
@@ -390,7 +417,7 @@ class StockLevelAdmin(CsvImportMixin, TransferRequestActionMixin, admin.ModelAdm
             return Store.objects.filter(pk=locations[0]).first()
         return super().default_transfer_source(queryset)
 
-    @admin.action(description="Export the selected stock levels as CSV", permissions=["view"])
+    @admin.action(description=gettext_lazy("Export the selected stock levels as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
         record_audit_event(actor=request.user, action="stock.exported", object_type="inventory.stocklevel")
         with reporting(request.user):  # read from the replica when it is fresh enough (retail/replica.py)
@@ -435,6 +462,10 @@ class TransferLineInline(admin.TabularInline):
     readonly_fields = ["variant", "quantity_requested", "quantity_shipped", "quantity_received", "discrepancy"]
     can_delete = False
 
+    @admin.display(description=gettext_lazy("discrepancy"))
+    def discrepancy(self, line):
+        return line.discrepancy
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -453,6 +484,10 @@ class TransferAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["=id", "note", "from_location__code", "to_location__code", "=lines__variant__sku"]
     date_hierarchy = "requested_at"
 
+    @admin.display(description=gettext_lazy("reference"), ordering="id")
+    def reference(self, transfer):
+        return transfer.reference
+
     def get_search_results(self, request, queryset, search_term):
         queryset, _ = super().get_search_results(request, queryset, search_term.removeprefix("TR-"))
         return queryset, True  # a SKU on several lines repeats the transfer
@@ -465,6 +500,10 @@ class StockCountLineInline(ReadOnlyMixin, admin.TabularInline):
     fields = ["variant", "counted_quantity", "expected_quantity", "difference"]
     readonly_fields = fields
     extra = 0
+
+    @admin.display(description=gettext_lazy("difference"))
+    def difference(self, line):
+        return line.difference
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("variant__product")

@@ -8,7 +8,9 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from inventory import market_prices, price_import, pricing
@@ -26,47 +28,51 @@ class PriceChangeForm(forms.Form):
         queryset=PriceList.objects.all(),
         required=False,
         empty_label=None,
-        label="Price list",
-        help_text="The default list changes the catalog's prices; a market's list changes its prices in force now.",
+        label=_("Price list"),
+        help_text=_("The default list changes the catalog's prices; a market's list changes its prices in force now."),
     )
     percent = forms.DecimalField(
         max_digits=6,
         decimal_places=2,
         min_value=-90,
         max_value=500,
-        label="Change by (%)",
-        help_text="e.g. 10 raises prices by 10%, -25 cuts them by a quarter. Variants' own prices change too.",
+        label=_("Change by (%)"),
+        help_text=_("e.g. 10 raises prices by 10%, -25 cuts them by a quarter. Variants' own prices change too."),
     )
     ending = forms.ChoiceField(
         choices=PriceSchedule.Ending.choices,
         required=False,
         widget=forms.RadioSelect,
         initial="",
-        label="Price ending",
-        help_text="To the nearest price with that ending: 36.00 → 35.99, 27.50 → 27.99 or 28.00.",
+        label=_("Price ending"),
+        help_text=_("To the nearest price with that ending: 36.00 → 35.99, 27.50 → 27.99 or 28.00."),
     )
     reason = forms.CharField(
-        max_length=200, help_text="Kept in the price ledger, e.g. 'Spring sale' or 'Supplier +4%'."
+        max_length=200,
+        label=_("Reason"),
+        help_text=_("Kept in the price ledger, e.g. 'Spring sale' or 'Supplier +4%'."),
     )
     when = forms.ChoiceField(
-        choices=[("now", "Now"), ("schedule", "On a schedule (the change begins and ends by itself)")],
+        choices=[("now", _("Now")), ("schedule", _("On a schedule (the change begins and ends by itself)"))],
         widget=forms.RadioSelect,
         initial="now",
-        label="When",
+        label=_("When"),
     )
-    name = forms.CharField(max_length=120, required=False, help_text="Scheduled changes: how head office calls it.")
+    name = forms.CharField(
+        max_length=120, required=False, label=_("Name"), help_text=_("Scheduled changes: how head office calls it.")
+    )
     starts_at = forms.DateTimeField(
         required=False,
         input_formats=[LOCAL_MINUTE],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MINUTE),
-        label="Starts",
+        label=_("Starts"),
     )
     ends_at = forms.DateTimeField(
         required=False,
         input_formats=[LOCAL_MINUTE],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MINUTE),
-        label="Ends",
-        help_text="Empty: the new prices stay. At the end the prices it replaced come back.",
+        label=_("Ends"),
+        help_text=_("Empty: the new prices stay. At the end the prices it replaced come back."),
     )
     fingerprint = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -74,13 +80,13 @@ class PriceChangeForm(forms.Form):
         data = super().clean()
         if data.get("when") == "schedule":
             if not data.get("name"):
-                self.add_error("name", "Name the scheduled change.")
+                self.add_error("name", gettext("Name the scheduled change."))
             if not data.get("starts_at"):
-                self.add_error("starts_at", "Say when it starts.")
+                self.add_error("starts_at", gettext("Say when it starts."))
             elif data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
-                self.add_error("ends_at", "The end must be after the start.")
+                self.add_error("ends_at", gettext("The end must be after the start."))
             elif (data.get("ends_at") or data["starts_at"]) <= timezone.now():
-                self.add_error("starts_at", "That period is over already.")
+                self.add_error("starts_at", gettext("That period is over already."))
         return data
 
 
@@ -88,7 +94,7 @@ class BulkPriceChangeAction:
     """ProductAdmin mixin: "Change prices …": a form, then a preview of every price (was / now),
     then applied now or scheduled. What is applied is what the preview showed (its fingerprint)."""
 
-    @admin.action(description="Change prices … (preview, now or scheduled)", permissions=["change"])
+    @admin.action(description=_("Change prices … (preview, now or scheduled)"), permissions=["change"])
     def change_prices(self, request, queryset):
         step = "apply" if "apply" in request.POST else "preview" if "preview" in request.POST else "form"
         form = PriceChangeForm(request.POST if step != "form" else None)
@@ -112,7 +118,7 @@ class BulkPriceChangeAction:
             "inventory/admin/change_prices.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Change prices",
+                "title": gettext("Change prices"),
                 "form": form,
                 "error": error,
                 "plan": plan[:PREVIEW_ROWS] if plan is not None else None,
@@ -141,26 +147,35 @@ class BulkPriceChangeAction:
             schedule = pricing.schedule_price_change(
                 **common, name=data["name"], starts_at=data["starts_at"], ends_at=data["ends_at"]
             )
-            self.message_user(
-                request,
-                format_html(
-                    '<a href="{}">{}</a>: {} price(s) change on {}{}.',
-                    reverse("admin:inventory_priceschedule_change", args=[schedule.pk]),
-                    schedule.name,
-                    schedule.lines.count(),
-                    timezone.localtime(schedule.starts_at).strftime("%d %b %Y %H:%M"),
-                    f" and go back on {timezone.localtime(schedule.ends_at):%d %b %Y %H:%M}"
-                    if schedule.ends_at
-                    else "",
-                ),
-                messages.SUCCESS,
-            )
+            count = schedule.lines.count()
+            starts = date_format(timezone.localtime(schedule.starts_at), "DATETIME_FORMAT")
+            if schedule.ends_at:
+                ends = date_format(timezone.localtime(schedule.ends_at), "DATETIME_FORMAT")
+                text = ngettext(
+                    '<a href="{}">{}</a>: {} price changes on {} and goes back on {}.',
+                    '<a href="{}">{}</a>: {} prices change on {} and go back on {}.',
+                    count,
+                )
+                times = (starts, ends)
+            else:
+                text = ngettext(
+                    '<a href="{}">{}</a>: {} price changes on {}.',
+                    '<a href="{}">{}</a>: {} prices change on {}.',
+                    count,
+                )
+                times = (starts,)
+            link = reverse("admin:inventory_priceschedule_change", args=[schedule.pk])
+            self.message_user(request, format_html(text, link, schedule.name, count, *times), messages.SUCCESS)
             return None
         result = pricing.change_prices(**common)
         self.message_user(
             request,
             format_html(
-                "Changed {} price(s) of {} product(s) by {}%. <a href='{}'>Price ledger</a>",
+                ngettext(
+                    "Changed {} price of {} product(s) by {}%. <a href='{}'>Price ledger</a>",
+                    "Changed {} prices of {} product(s) by {}%. <a href='{}'>Price ledger</a>",
+                    result.prices,
+                ),
                 result.prices,
                 result.products,
                 data["percent"],
@@ -182,18 +197,18 @@ class PriceChangeAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
 
-    @admin.display(description="style", ordering="product__style_code")
+    @admin.display(description=_("style"), ordering="product__style_code")
     def style(self, obj):
         return obj.product.style_code
 
-    @admin.display(description="price of")
+    @admin.display(description=_("price of"))
     def price_of(self, obj):
-        return obj.variant.sku if obj.variant_id else "base price"
+        return obj.variant.sku if obj.variant_id else gettext("base price")
 
-    @admin.display(description="was → now")
+    @admin.display(description=_("was → now"))
     def change(self, obj):
         def shown(price):
-            return format_money(price) if price is not None else "base price"
+            return format_money(price) if price is not None else gettext("base price")
 
         return f"{shown(obj.old_price)} → {shown(obj.new_price)}"
 
@@ -235,20 +250,22 @@ class PriceScheduleAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("created_by").annotate(line_count=Count("lines"))
 
-    @admin.display(description="prices", ordering="line_count")
+    @admin.display(description=_("prices"), ordering="line_count")
     def line_count(self, obj):
         return obj.line_count
 
-    @admin.action(description="Cancel (or end now, putting the prices back)", permissions=["change"])
+    @admin.action(description=_("Cancel (or end now, putting the prices back)"), permissions=["change"])
     def cancel_schedules(self, request, queryset):
         for schedule in queryset.order_by("pk"):
             try:
                 done = pricing.cancel_price_schedule(schedule=schedule, actor=request.user)
             except InventoryError as exc:
                 self.message_user(request, f"{schedule.name}: {exc.message}", messages.WARNING)
+                continue
+            if done.status == PriceSchedule.Status.CANCELLED:
+                self.message_user(request, gettext("%(name)s: cancelled.") % {"name": schedule.name})
             else:
-                what = "cancelled" if done.status == PriceSchedule.Status.CANCELLED else "ended, prices put back"
-                self.message_user(request, f"{schedule.name}: {what}.")
+                self.message_user(request, gettext("%(name)s: ended, prices put back.") % {"name": schedule.name})
 
 
 class VariantPriceInline(admin.TabularInline):
@@ -312,7 +329,9 @@ class PriceListAdmin(CsvImportMixin, admin.ModelAdmin):
             price_list=price_list, text=text, reason=reason, actor=request.user, dry_run=dry_run
         )
 
-    @admin.action(description="Export prices as CSV (every price, its list, currency and period)", permissions=["view"])
+    @admin.action(
+        description=_("Export prices as CSV (every price, its list, currency and period)"), permissions=["view"]
+    )
     def export_prices(self, request, queryset):
         lists = list(queryset.order_by("code"))
         return streaming_csv_response(
@@ -324,9 +343,9 @@ class PriceListAdmin(CsvImportMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(price_count=Count("prices"))
 
-    @admin.display(description="prices", ordering="price_count")
+    @admin.display(description=_("prices"), ordering="price_count")
     def price_count(self, obj):
-        return "catalog" if obj.is_default else obj.price_count
+        return gettext("catalog") if obj.is_default else obj.price_count
 
     def get_inlines(self, request, obj):
         return [] if obj is None or obj.is_default else self.inlines
@@ -343,19 +362,21 @@ class VariantPriceForm(forms.ModelForm):
         model = VariantPrice
         fields = ["price_list", "variant", "price", "valid_from", "valid_to"]
 
-    reason = forms.CharField(max_length=200, help_text="Kept in the price ledger, e.g. 'Launch in Poland'.")
+    reason = forms.CharField(
+        max_length=200, label=_("Reason"), help_text=_("Kept in the price ledger, e.g. 'Launch in Poland'.")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["price_list"].queryset = PriceList.objects.filter(is_default=False)
         self.fields["valid_from"].required = False
-        self.fields["valid_from"].help_text = "Empty: now. A future moment enters the price ahead."
+        self.fields["valid_from"].help_text = gettext("Empty: now. A future moment enters the price ahead.")
 
     def clean(self):
         data = super().clean()
         start, end = data.get("valid_from") or timezone.now(), data.get("valid_to")
         if end is not None and end <= start:
-            self.add_error("valid_to", "The end comes after the start.")
+            self.add_error("valid_to", gettext("The end comes after the start."))
         return data
 
     def _post_clean(self):
@@ -376,7 +397,7 @@ class VariantPriceAdmin(admin.ModelAdmin):
     date_hierarchy = "valid_from"
     show_full_result_count = False
 
-    @admin.display(description="price", ordering="price")
+    @admin.display(description=_("price"), ordering="price")
     def shown_price(self, obj):
         return format_money(obj.price, obj.price_list.currency)
 
@@ -406,7 +427,7 @@ class VariantPriceAdmin(admin.ModelAdmin):
         obj.price_list = data["price_list"]
 
     def response_add(self, request, obj, post_url_continue=None):
-        self.message_user(request, "Price entered; the ledger has the change.", messages.SUCCESS)
+        self.message_user(request, gettext("Price entered; the ledger has the change."), messages.SUCCESS)
         url = reverse("admin:inventory_variantprice_changelist")
         return HttpResponseRedirect(f"{url}?price_list__id__exact={obj.price_list_id}")
 

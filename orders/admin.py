@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.utils.translation import gettext_lazy as _
 
 from orders.exports import ORDER_COLUMNS, order_rows
 from orders.models import Cart, CartLine, Fulfillment, Notification, Order, OrderLine, Payment, StatusChange
@@ -82,7 +83,7 @@ class OrderAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Export the selected orders as CSV", permissions=["view"])
+    @admin.action(description=_("Export the selected orders as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
         record_audit_event(actor=request.user, action="orders.exported", object_type="orders.order",
                            details={"via": "admin"})  # fmt: skip
@@ -100,7 +101,7 @@ class CartLineInline(ReadOnlyInline):
 
 @admin.register(Cart)
 class CartAdmin(admin.ModelAdmin):
-    list_display = ["pk", "customer", "status", "channel", "built_in_store", "updated_at"]
+    list_display = ["id", "customer", "status", "channel", "built_in_store", "updated_at"]
     list_filter = ["status", "channel"]
     list_select_related = ["customer", "built_in_store"]
     search_fields = ["=customer__id", "=customer__email", "=token"]

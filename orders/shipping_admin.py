@@ -3,6 +3,7 @@ Every save goes through orders.services.shipping (validated, audited); deletions
 
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
+from django.utils.translation import gettext_lazy as _
 
 from orders.models import Carrier, ShippingBand, ShippingMethod
 from orders.services.shipping import save_carrier, save_shipping_bands, save_shipping_method
@@ -34,7 +35,7 @@ class ShippingBandInline(admin.TabularInline):
     model = ShippingBand
     extra = 1
     fields = ["up_to", "price"]
-    verbose_name_plural = "bands (by weight: grams; by order value: money; the empty limit takes the rest)"
+    verbose_name_plural = _("bands (by weight: grams; by order value: money; the empty limit takes the rest)")
 
 
 @admin.register(ShippingMethod)
@@ -47,8 +48,8 @@ class ShippingMethodAdmin(OneAtATime, admin.ModelAdmin):
     inlines = [ShippingBandInline]
     fieldsets = [
         (None, {"fields": ["market", "code", "name", "carrier", "position", "is_active"]}),
-        ("Price", {"fields": ["basis", "price", "free_over", "tax_class"]}),
-        ("Where and how fast", {"fields": ["countries", "min_days", "max_days"]}),
+        (_("Price"), {"fields": ["basis", "price", "free_over", "tax_class"]}),
+        (_("Where and how fast"), {"fields": ["countries", "min_days", "max_days"]}),
     ]
 
     def save_model(self, request, obj, form, change):

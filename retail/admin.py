@@ -13,14 +13,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import ActionLocation
+from django.contrib.admin.templatetags import admin_list
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from retail import services
 from retail.domain.channel import Channel
@@ -84,6 +86,17 @@ def _readonly_link_if_allowed(self, remote_field, remote_obj):
 
 admin.site.admin_view = _admin_view_with_request
 helpers.AdminReadonlyField.get_admin_url = _readonly_link_if_allowed
+
+# Django's yes/no icons say "True"/"False" to screen readers in every language: said in the reader's.
+_BOOLEAN_WORDS = {True: gettext_lazy("Yes"), False: gettext_lazy("No"), None: gettext_lazy("Unknown")}
+
+
+def _boolean_icon_in_words(field_val):
+    icon = static(f"admin/img/icon-{ {True: 'yes', False: 'no', None: 'unknown'}[field_val] }.svg")
+    return format_html('<img src="{}" alt="{}">', icon, _BOOLEAN_WORDS[field_val])
+
+
+admin_list._boolean_icon = _boolean_icon_in_words  # admin_list, helpers and utils all read it from there
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -188,17 +201,31 @@ class CsvImportMixin:
             report = self.run_import(request, form.cleaned_data["file"], dry_run, **options)
             if not report.errors:
                 if dry_run and getattr(report, "lines", None):  # an importer whose check plans each line
-                    summary = (
-                        f"Checked {report.rows} row(s): {report.created} would be created, {report.updated} "
-                        f"updated, {report.unchanged} left unchanged. Nothing was written."
+                    summary = ngettext(
+                        "Checked %(rows)s row: %(created)s would be created, %(updated)s updated, %(unchanged)s "
+                        "left unchanged. Nothing was written.",
+                        "Checked %(rows)s rows: %(created)s would be created, %(updated)s updated, %(unchanged)s "
+                        "left unchanged. Nothing was written.",
+                        report.rows,
                     )
                 elif dry_run:
-                    summary = f"Checked {report.rows} row(s): no problems found. Nothing was written."
-                else:
-                    summary = (
-                        f"Imported {report.rows} row(s): {report.created} created, {report.updated} updated, "
-                        f"{report.unchanged} unchanged."
+                    summary = ngettext(
+                        "Checked %(rows)s row: no problems found. Nothing was written.",
+                        "Checked %(rows)s rows: no problems found. Nothing was written.",
+                        report.rows,
                     )
+                else:
+                    summary = ngettext(
+                        "Imported %(rows)s row: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
+                        "Imported %(rows)s rows: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
+                        report.rows,
+                    )
+                summary %= {
+                    "rows": report.rows,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                }
                 self.message_user(request, summary, messages.SUCCESS)
                 if dry_run:  # the file checked clean: the form's next upload imports it
                     form = self.import_form(initial=options)
@@ -235,8 +262,8 @@ class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
     fieldsets = [
         (None, {"fields": ["email", "password", "full_name"]}),
-        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        (gettext_lazy("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (gettext_lazy("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})]
     filter_horizontal = ["groups", "user_permissions"]
@@ -260,7 +287,10 @@ class MarketForm(forms.ModelForm):
         choices=online_channel_choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="The online channels that sell in this market (a store belongs to the market it is in).",
+        label=gettext_lazy("Online channels"),
+        help_text=gettext_lazy(
+            "The online channels that sell in this market (a store belongs to the market it is in)."
+        ),
     )
 
     class Meta:
@@ -278,11 +308,14 @@ class MarketAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "currency"]
     fieldsets = [
         (None, {"fields": ["code", "name", "is_active", "is_home"]}),
-        ("Where and how", {"fields": ["countries", "currency", "default_language", "languages", "online_channels"]}),
-        ("Tax", {"fields": ["prices_include_tax"]}),
+        (
+            gettext_lazy("Where and how"),
+            {"fields": ["countries", "currency", "default_language", "languages", "online_channels"]},
+        ),
+        (gettext_lazy("Tax"), {"fields": ["prices_include_tax"]}),
     ]
 
-    @admin.display(description="countries")
+    @admin.display(description=gettext_lazy("countries"))
     def countries_list(self, obj: Market) -> str:
         return ", ".join(obj.countries)
 
@@ -365,7 +398,7 @@ class StoreAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["code", "name", "kind", "market", "is_active"]}),
         (
-            "Address",
+            gettext_lazy("Address"),
             {
                 "fields": [
                     "address_line",
@@ -381,14 +414,16 @@ class StoreAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Services",
+            gettext_lazy("Services"),
             {"fields": ["pickup_enabled", "pickup_hold_days", "picking_minutes", "accepts_returns", "ships_orders"]},
         ),
         (
-            "Cycle counts",
+            gettext_lazy("Cycle counts"),
             {
                 "fields": ["count_approval_units", "count_approval_value"],
-                "description": "A count beyond either limit waits for a manager's approval before it posts.",
+                "description": gettext_lazy(
+                    "A count beyond either limit waits for a manager's approval before it posts."
+                ),
             },
         ),
     ]
@@ -420,14 +455,14 @@ class PosDeviceAdmin(admin.ModelAdmin):
         obj.pk = device.pk
         messages.warning(
             request,
-            format_html("Token for {} (shown once, copy it to the till now): <code>{}</code>", device, token),
+            format_html(_("Token for {} (shown once, copy it to the till now): <code>{}</code>"), device, token),
         )
 
-    @admin.action(description="Issue a new token (the old one stops working)")
+    @admin.action(description=gettext_lazy("Issue a new token (the old one stops working)"))
     def rotate_token(self, request, queryset):
         for device in queryset:
             token = services.rotate_pos_device_token(device=device, actor=request.user)
-            messages.warning(request, format_html("New token for {} (shown once): <code>{}</code>", device, token))
+            messages.warning(request, format_html(_("New token for {} (shown once): <code>{}</code>"), device, token))
 
 
 @admin.register(AuditEvent)
@@ -449,11 +484,14 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request, obj=None):
         return request.user.has_perm("retail.change_outboxmessage")
 
-    @admin.action(description="Retry failed messages now", permissions=["change"])
+    @admin.action(description=gettext_lazy("Retry failed messages now"), permissions=["change"])
     def retry_now(self, request, queryset):
 
         count = retry_outbox_messages(message_ids=list(queryset.values_list("id", flat=True)), actor=request.user)
-        messages.success(request, _("%(count)s message(s) queued again.") % {"count": count})
+        messages.success(
+            request,
+            ngettext("%(count)s message queued again.", "%(count)s messages queued again.", count) % {"count": count},
+        )
 
 
 @admin.register(IdempotencyKey)

@@ -4,6 +4,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
+from django.utils.translation import gettext as _
 
 from retail.exchange_rates import (
     delete_exchange_rate,
@@ -52,10 +53,10 @@ class ExchangeRateAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         if obj is None and "rate" in form.base_fields:
-            form.base_fields["rate"].help_text = (
-                f"How much one unit of the currency is worth in {reporting_currency()} (the home market's "
-                f"currency), e.g. 0.2315. A new rate ends the open one before it."
-            )
+            form.base_fields["rate"].help_text = _(
+                "How much one unit of the currency is worth in %(currency)s (the home market's currency), "
+                "e.g. 0.2315. A new rate ends the open one before it."
+            ) % {"currency": reporting_currency()}
         return form
 
     def save_model(self, request, obj, form, change):

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from retail.admin import ReadOnlyAdmin
 from retail.errors import DomainError
@@ -17,7 +18,9 @@ from webhooks.tokens import issue_integration_token, revoke_integration_token
 
 
 class SubscriptionForm(forms.ModelForm):
-    event_types = forms.MultipleChoiceField(choices=EVENT_TYPE_CHOICES, widget=forms.CheckboxSelectMultiple)
+    event_types = forms.MultipleChoiceField(
+        choices=EVENT_TYPE_CHOICES, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Event types")
+    )
 
     class Meta:
         model = Subscription
@@ -34,7 +37,9 @@ class SubscriptionForm(forms.ModelForm):
 
 class ReplayForm(ActionForm):
     since = forms.DateTimeField(
-        required=False, help_text="For “Replay since”: every event from this time (YYYY-MM-DD HH:MM, UTC)."
+        required=False,
+        label=gettext_lazy("Since"),
+        help_text=gettext_lazy("For “Replay since”: every event from this time (YYYY-MM-DD HH:MM, UTC)."),
     )
 
 
@@ -64,7 +69,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
                 obj.pk = created.pk
                 messages.warning(
                     request,
-                    format_html("Signing secret for {} (shown once, copy it now): <code>{}</code>", created, secret),
+                    format_html(_("Signing secret for {} (shown once, copy it now): <code>{}</code>"), created, secret),
                 )
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -73,27 +78,29 @@ class SubscriptionAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.delete_subscription(subscription=obj, actor=request.user)
 
-    @admin.action(description="Pause delivery", permissions=["change"])
+    @admin.action(description=gettext_lazy("Pause delivery"), permissions=["change"])
     def pause(self, request, queryset):
         for subscription in queryset:
             services.pause_subscription(subscription=subscription, reason=f"Paused by {request.user}.",
                                         actor=request.user)  # fmt: skip
         messages.success(request, _("%(queryset)s subscription(s) paused.") % {"queryset": len(queryset)})
 
-    @admin.action(description="Resume delivery (sends what queued meanwhile, in order)", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Resume delivery (sends what queued meanwhile, in order)"), permissions=["change"]
+    )
     def resume(self, request, queryset):
         for subscription in queryset:
             services.resume_subscription(subscription=subscription, actor=request.user)
         messages.success(request, _("%(queryset)s subscription(s) resumed.") % {"queryset": len(queryset)})
 
-    @admin.action(description="Rotate the signing secret (shown once)", permissions=["change"])
+    @admin.action(description=gettext_lazy("Rotate the signing secret (shown once)"), permissions=["change"])
     def rotate(self, request, queryset):
         for subscription in queryset:
             secret = services.rotate_secret(subscription=subscription, actor=request.user)
-            messages.warning(request, format_html("New secret for {} (shown once): <code>{}</code>", subscription,
+            messages.warning(request, format_html(_("New secret for {} (shown once): <code>{}</code>"), subscription,
                                                   secret))  # fmt: skip
 
-    @admin.action(description="Replay since the time given below", permissions=["change"])
+    @admin.action(description=gettext_lazy("Replay since the time given below"), permissions=["change"])
     def replay(self, request, queryset):
         try:
             since = ReplayForm.base_fields["since"].clean(request.POST.get("since", ""))
@@ -134,17 +141,21 @@ class DeliveryAdmin(ReadOnlyAdmin):
     inlines = [DeliveryAttemptInline]
     actions = ["redeliver"]
 
-    @admin.display(description="event type", ordering="event__type")
+    @admin.display(description=gettext_lazy("event type"), ordering="event__type")
     def event_type(self, obj):
         return obj.event.type
 
     def has_change_permission(self, request, obj=None):
         return obj is None and request.user.has_perm("webhooks.change_delivery")
 
-    @admin.action(description="Redeliver", permissions=["change"])
+    @admin.action(description=gettext_lazy("Redeliver"), permissions=["change"])
     def redeliver(self, request, queryset):
         count = services.redeliver(delivery_ids=list(queryset.values_list("pk", flat=True)), actor=request.user)
-        messages.success(request, _("%(count)s delivery(ies) queued again.") % {"count": count})
+        messages.success(
+            request,
+            ngettext("%(count)s delivery queued again.", "%(count)s deliveries queued again.", count)
+            % {"count": count},
+        )
 
 
 @admin.register(Event)
@@ -156,7 +167,9 @@ class EventAdmin(ReadOnlyAdmin):
 
 
 class IntegrationTokenForm(forms.ModelForm):
-    scopes = forms.MultipleChoiceField(choices=IntegrationToken.Scope.choices, widget=forms.CheckboxSelectMultiple)
+    scopes = forms.MultipleChoiceField(
+        choices=IntegrationToken.Scope.choices, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Scopes")
+    )
 
     class Meta:
         model = IntegrationToken
@@ -195,10 +208,13 @@ class IntegrationTokenAdmin(admin.ModelAdmin):
         token, raw = issue_integration_token(user=data["user"], name=data["name"], scopes=data["scopes"],
                                              actor=request.user)  # fmt: skip
         obj.pk = token.pk
-        messages.warning(request, format_html("Token for {} (shown once, copy it now): <code>{}</code>", token, raw))
+        messages.warning(request, format_html(_("Token for {} (shown once, copy it now): <code>{}</code>"), token, raw))
 
-    @admin.action(description="Revoke", permissions=["change"])
+    @admin.action(description=gettext_lazy("Revoke"), permissions=["change"])
     def revoke(self, request, queryset):
         for token in queryset:
             revoke_integration_token(token=token, actor=request.user)
-        messages.success(request, _("%(queryset)s token(s) revoked.") % {"queryset": len(queryset)})
+        messages.success(
+            request,
+            ngettext("%(count)s token revoked.", "%(count)s tokens revoked.", len(queryset)) % {"count": len(queryset)},
+        )

@@ -156,7 +156,7 @@ class Delivery(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.event.type} -> {self.subscription} ({self.status})"
+        return f"{self.event.type} -> {self.subscription} ({self.get_status_display()})"
 
 
 class DeliveryAttempt(models.Model):
@@ -179,7 +179,7 @@ class DeliveryAttempt(models.Model):
         ordering = ["-id"]
 
     def __str__(self):
-        return f"attempt {self.number} of delivery {self.delivery_id}"
+        return _("attempt %(number)s of delivery %(delivery)s") % {"number": self.number, "delivery": self.delivery_id}
 
 
 class IntegrationToken(models.Model):

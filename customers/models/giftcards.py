@@ -75,7 +75,7 @@ class GiftCard(models.Model):
         ]  # fmt: skip
 
     def __str__(self):
-        return f"Gift card ····{self.last4}"
+        return _("Gift card ····%(last4)s") % {"last4": self.last4}
 
 
 class GiftCardEntry(models.Model):
@@ -128,4 +128,4 @@ class GiftCardEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind} {self.amount} ({self.reference})"
+        return f"{self.get_kind_display()} {self.amount} ({self.reference})"

@@ -84,7 +84,7 @@ class LoyaltyAccount(models.Model):
         constraints = [models.CheckConstraint(condition=Q(balance__gte=0), name="loyalty_balance_not_negative")]
 
     def __str__(self):
-        return f"{self.customer_id}: {self.balance} pts"
+        return _("%(customer)s: %(points)s pts") % {"customer": self.customer_id, "points": self.balance}
 
 
 class PointsEntry(models.Model):
@@ -132,7 +132,7 @@ class PointsEntry(models.Model):
         indexes = [models.Index(fields=["account", "-created_at"], name="points_account_idx")]
 
     def __str__(self):
-        return f"{self.kind} {self.points:+d} ({self.reference})"
+        return f"{self.get_kind_display()} {self.points:+d} ({self.reference})"
 
 
 class StoreCreditAccount(models.Model):
@@ -201,7 +201,7 @@ class StoreCreditEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind} {self.amount} ({self.reference})"
+        return f"{self.get_kind_display()} {self.amount} ({self.reference})"
 
 
 class Offer(models.Model):

@@ -133,8 +133,8 @@ class Customer(models.Model):
 
     def __str__(self):
         if self.erased_at:
-            return f"Erased customer #{self.pk}"
-        return self.full_name or self.email or self.phone or f"Customer #{self.pk}"
+            return _("Erased customer #%(pk)s") % {"pk": self.pk}
+        return self.full_name or self.email or self.phone or _("Customer #%(pk)s") % {"pk": self.pk}
 
     @property
     def full_name(self) -> str:
@@ -201,7 +201,7 @@ class Consent(models.Model):
         constraints = [models.UniqueConstraint(fields=["customer", "channel"], name="consent_customer_channel_unique")]
 
     def __str__(self):
-        return f"{self.channel}: {'yes' if self.granted else 'no'}"
+        return f"{self.get_channel_display()}: {_('yes') if self.granted else _('no')}"
 
 
 class CustomerMerge(models.Model):

@@ -79,7 +79,9 @@ class Interaction(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.channel} {self.kind} {self.subject}"
+        return (
+            f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_channel_display()} {self.get_kind_display()} {self.subject}"
+        )
 
 
 class PurchasedItem(models.Model):

@@ -32,4 +32,4 @@ class PayCode(models.Model):
         indexes = [models.Index(fields=["customer", "-created_at"], name="pay_code_customer_idx")]
 
     def __str__(self):
-        return f"pay code #{self.pk} of customer {self.customer_id}"
+        return _("pay code #%(pk)s of customer %(customer)s") % {"pk": self.pk, "customer": self.customer_id}

@@ -59,7 +59,7 @@ class Transfer(models.Model):
         indexes = [models.Index(fields=["to_location", "status"], name="transfer_incoming_idx")]
 
     def __str__(self):
-        return f"Transfer {self.reference}"
+        return _("Transfer %(reference)s") % {"reference": self.reference}
 
     @property
     def reference(self) -> str:
@@ -171,7 +171,11 @@ class StockCount(models.Model):
         ]
 
     def __str__(self):
-        return f"Count #{self.pk} at {self.location_id} ({self.status})"
+        return _("Count #%(pk)s at %(location)s (%(status)s)") % {
+            "pk": self.pk,
+            "location": self.location_id,
+            "status": self.get_status_display(),
+        }
 
 
 class StockCountLine(models.Model):

@@ -116,7 +116,12 @@ class VariantPrice(models.Model):
         indexes = [models.Index(fields=["variant", "price_list", "valid_from"], name="variantprice_lookup_idx")]
 
     def __str__(self):
-        return f"{self.variant_id} {self.price} on {self.price_list_id} from {self.valid_from:%Y-%m-%d %H:%M}"
+        return _("%(variant)s %(price)s on %(list)s from %(start)s") % {
+            "variant": self.variant_id,
+            "price": self.price,
+            "list": self.price_list_id,
+            "start": f"{self.valid_from:%Y-%m-%d %H:%M}",
+        }
 
     def clean(self):
         # Said on the field, which also keeps the overlap check from asking PostgreSQL for a reversed

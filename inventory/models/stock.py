@@ -42,6 +42,7 @@ class StockLevel(models.Model):
         expression=Greatest(F("on_hand") - F("reserved") - F("safety_stock"), Value(0)),
         output_field=models.IntegerField(),
         db_persist=True,
+        verbose_name=_("available"),
     )
 
     class Meta:
@@ -56,7 +57,11 @@ class StockLevel(models.Model):
         indexes = [models.Index(fields=["location", "variant"], name="stocklevel_location_idx")]
 
     def __str__(self):
-        return f"{self.variant_id}@{self.location_id}: {self.on_hand} on hand, {self.reserved} reserved"
+        return _("%(where)s: %(on_hand)s on hand, %(reserved)s reserved") % {
+            "where": f"{self.variant_id}@{self.location_id}",
+            "on_hand": self.on_hand,
+            "reserved": self.reserved,
+        }
 
     def recompute_available(self) -> None:
         """Set `available` after this level was changed in memory and saved by bulk_update (which
@@ -130,7 +135,8 @@ class StockMovement(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind} {self.quantity:+d} {self.variant_id}@{self.location_id}"
+        where = f"{self.variant_id}@{self.location_id}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.quantity:+d} {where}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
@@ -182,4 +188,4 @@ class Reservation(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reference}: {self.quantity} x {self.variant_id}@{self.location_id} ({self.status})"
+        return f"{self.reference}: {self.quantity} x {self.variant_id}@{self.location_id} ({self.get_status_display()})"

@@ -107,7 +107,7 @@ class Cart(models.Model):
         ]
 
     def __str__(self):
-        return f"Cart #{self.pk} ({self.status})"
+        return _("Cart #%(pk)s (%(status)s)") % {"pk": self.pk, "status": self.get_status_display()}
 
 
 class CartLine(models.Model):
@@ -199,7 +199,7 @@ class SavedCart(models.Model):
         indexes = [models.Index(fields=["customer", "-created_at"], name="savedcart_customer_idx")]
 
     def __str__(self):
-        return f"Saved cart #{self.pk} ({self.status})"
+        return _("Saved cart #%(pk)s (%(status)s)") % {"pk": self.pk, "status": self.get_status_display()}
 
     @property
     def units(self) -> int:

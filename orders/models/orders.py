@@ -373,7 +373,7 @@ class Fulfillment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.order_id}/{self.kind}@{self.location_id} ({self.status})"
+        return f"{self.order_id}/{self.get_kind_display()}@{self.location_id} ({self.get_status_display()})"
 
     @property
     def is_open(self) -> bool:

@@ -192,4 +192,8 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["subject_type", "subject_id", "kind"], name="notification_subject_idx")]
 
     def __str__(self):
-        return f"{self.kind} via {self.channel} ({self.status})"
+        return _("%(kind)s via %(channel)s (%(status)s)") % {
+            "kind": self.get_kind_display(),
+            "channel": self.channel,
+            "status": self.get_status_display(),
+        }

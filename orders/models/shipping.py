@@ -195,4 +195,7 @@ class ShippingBand(models.Model):
         ]
 
     def __str__(self):
-        return f"up to {self.up_to if self.up_to is not None else '∞'}: {self.price}"
+        return _("up to %(limit)s: %(price)s") % {
+            "limit": self.up_to if self.up_to is not None else "∞",
+            "price": self.price,
+        }

@@ -1,6 +1,8 @@
 """Head office: the return policy (merchandisers edit it) and returns, read-mostly with their lines."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from orders.admin import NotificationInline
 from orders.returns.errors import ReturnError
@@ -16,8 +18,8 @@ class ReturnWindowInline(admin.TabularInline):
 
     model = ReturnWindow
     fields = ["channel", "days"]
-    verbose_name = "return window"
-    verbose_name_plural = (
+    verbose_name = _("return window")
+    verbose_name_plural = _(
         "Return windows by channel (a category's or a style's own window in the catalog wins; "
         "a channel without a window needs a manager's approval)"
     )
@@ -55,15 +57,17 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
             None,
             {
                 "fields": ["name", "market", "is_active"],
-                "description": "The policy judges returns of what its market sold, wherever they come back; its "
-                "amounts are in the market's currency. A market without an active policy uses the home market's.",
+                "description": _(
+                    "The policy judges returns of what its market sold, wherever they come back; its amounts are in "
+                    "the market's currency. A market without an active policy uses the home market's."
+                ),
             },
         ),
-        ("Faults", {"fields": ["fault_window_days"]}),
-        ("Fees", {"fields": ["restocking_fee_percent", "mail_return_fee", "offer_minimum_spend"]}),
-        ("Shipping", {"fields": ["shipping_refund"]}),
+        (_("Faults"), {"fields": ["fault_window_days"]}),
+        (_("Fees"), {"fields": ["restocking_fee_percent", "mail_return_fee", "offer_minimum_spend"]}),
+        (_("Shipping"), {"fields": ["shipping_refund"]}),
         (
-            "Without a receipt",
+            _("Without a receipt"),
             {
                 "fields": [
                     "receiptless_period_days",
@@ -72,7 +76,7 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Manager approval", {"fields": ["approval_over"]}),
+        (_("Manager approval"), {"fields": ["approval_over"]}),
     ]
 
     def get_queryset(self, request):
@@ -85,16 +89,20 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
                 field = form.base_fields.get(name)  # absent where the user only reads the policy
                 if field is None:
                     continue
-                field.help_text = f"{field.help_text} In {obj.market.currency} ({obj.market.name})."
+                field.help_text = gettext("%(help)s In %(currency)s (%(market)s).") % {
+                    "help": field.help_text,
+                    "currency": obj.market.currency,
+                    "market": obj.market.name,
+                }
         return form
 
-    @admin.display(description="manager approval over", ordering="approval_over")
+    @admin.display(description=_("manager approval over"), ordering="approval_over")
     def approval_limit(self, obj: ReturnPolicy) -> str:
         return format_money(obj.approval_over, obj.market.currency)
 
-    @admin.display(description="windows (days)")
+    @admin.display(description=_("windows (days)"))
     def windows(self, obj: ReturnPolicy) -> str:
-        return " · ".join(f"{row.get_channel_display()} {row.days}" for row in obj.windows.all()) or "none"
+        return " · ".join(f"{row.get_channel_display()} {row.days}" for row in obj.windows.all()) or gettext("none")
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
@@ -181,7 +189,7 @@ class ReturnRequestAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Cancel the selected requested returns", permissions=["change"])
+    @admin.action(description=_("Cancel the selected requested returns"), permissions=["change"])
     def cancel_requested(self, request, queryset):
         done = 0
         for found in queryset.filter(status=ReturnRequest.Status.REQUESTED):
@@ -190,4 +198,6 @@ class ReturnRequestAdmin(admin.ModelAdmin):
                 done += 1
             except ReturnError as exc:
                 self.message_user(request, f"{found}: {exc.message}", messages.WARNING)
-        self.message_user(request, f"{done} return(s) cancelled.")
+        self.message_user(
+            request, ngettext("%(count)s return cancelled.", "%(count)s returns cancelled.", done) % {"count": done}
+        )

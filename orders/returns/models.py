@@ -197,7 +197,7 @@ class ReturnPolicy(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name}{' (active)' if self.is_active else ''}"
+        return _("%(name)s (active)") % {"name": self.name} if self.is_active else self.name
 
     @property
     def currency(self) -> str:
@@ -240,7 +240,7 @@ class ReturnWindow(models.Model):
         constraints = [models.UniqueConstraint(fields=["policy", "channel"], name="returnwindow_one_per_channel")]
 
     def __str__(self):
-        return f"{self.get_channel_display()}: {self.days} days"
+        return _("%(channel)s: %(days)s days") % {"channel": self.get_channel_display(), "days": self.days}
 
 
 class ReturnRequest(models.Model):

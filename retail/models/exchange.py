@@ -74,7 +74,8 @@ class ExchangeRate(models.Model):
         ]
 
     def __str__(self):
-        return f"1 {self.currency} = {self.rate.normalize():f} {self.reporting_currency} from {self.valid_from}"
+        rate = f"1 {self.currency} = {self.rate.normalize():f} {self.reporting_currency}"
+        return _("%(rate)s from %(day)s") % {"rate": rate, "day": self.valid_from}
 
     def clean_fields(self, exclude=None):
         self.currency = (self.currency or "").strip().upper()

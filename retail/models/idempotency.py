@@ -28,4 +28,4 @@ class IdempotencyKey(models.Model):
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")]
 
     def __str__(self):
-        return f"{self.scope} {self.key} ({self.status})"
+        return f"{self.scope} {self.key} ({self.get_status_display()})"

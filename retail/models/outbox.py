@@ -34,4 +34,4 @@ class OutboxMessage(models.Model):
         indexes = [models.Index(fields=["available_at"], condition=Q(status="pending"), name="outbox_pending_due_idx")]
 
     def __str__(self):
-        return f"#{self.pk} {self.topic} ({self.status})"
+        return f"#{self.pk} {self.topic} ({self.get_status_display()})"

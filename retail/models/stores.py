@@ -175,7 +175,11 @@ class StoreMembership(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "store"], name="membership_user_store_unique")]
 
     def __str__(self):
-        return f"{self.user} — {self.get_role_display()} at {self.store.code}"
+        return _("%(user)s — %(role)s at %(store)s") % {
+            "user": self.user,
+            "role": self.get_role_display(),
+            "store": self.store.code,
+        }
 
 
 def hash_device_token(token: str) -> str:

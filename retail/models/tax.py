@@ -77,7 +77,12 @@ class TaxRate(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.tax_class} {self.rate}% in {self.market.code} from {self.valid_from}"
+        return _("%(tax_class)s %(rate)s%% in %(market)s from %(day)s") % {
+            "tax_class": self.tax_class,
+            "rate": self.rate,
+            "market": self.market.code,
+            "day": self.valid_from,
+        }
 
     def clean(self):
         # Said on the field, which also keeps the overlap check from asking PostgreSQL for a reversed

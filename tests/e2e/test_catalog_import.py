@@ -83,7 +83,7 @@ def test_head_office_catches_a_category_typo_checks_the_file_then_imports_it(
     page.get_by_label("CSV file").set_input_files(str(fixed))
     page.get_by_role("button", name="Upload and import").click()
     # then the products list says what happened, and the catalog holds the new prices and styles
-    expect(page.locator(".messagelist")).to_contain_text("Imported 3 row(s): 2 created, 1 updated, 0 unchanged.")
+    expect(page.locator(".messagelist")).to_contain_text("Imported 3 rows: 2 created, 1 updated, 0 unchanged.")
     assert Product.objects.get(style_code="JK-1").base_price == Decimal("119.00")
     assert Product.objects.get(style_code="PK-2").category == catalog
     assert Variant.objects.filter(product__style_code__in=["JK-1", "PK-2"]).count() == 3

@@ -84,7 +84,7 @@ def test_a_scheduled_price_change_starts_and_ends_by_itself(browser_page, coat, 
     expect(preview.locator("tr", has_text="CT-0007-XL")).to_contain_text("€103.99")
     # when she schedules it
     page.get_by_role("button", name="Schedule these prices").click()
-    expect(page.locator(".messagelist")).to_contain_text("Coat weekend: 2 price(s) change on")
+    expect(page.locator(".messagelist")).to_contain_text("Coat weekend: 2 prices change on")
     schedule = PriceSchedule.objects.get()
     assert (schedule.starts_at, schedule.ends_at, schedule.status) == (start, end, "scheduled")
     # then nothing changes before its start, even when beat runs

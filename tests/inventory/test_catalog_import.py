@@ -271,14 +271,14 @@ def test_the_admin_page_shows_the_typo_then_the_plan_then_imports(merchandiser, 
     # checking the file with new categories allowed lists every line and the new category
     checked = merchandiser.post(url, {"file": upload(NEXT), "dry_run": "on", "create_categories": "on"})
     html = checked.content.decode()
-    assert "Checked 5 row(s): 2 would be created, 2 updated, 1 left unchanged. Nothing was written." in html
+    assert "Checked 5 rows: 2 would be created, 2 updated, 1 left unchanged. Nothing was written." in html
     assert "What importing this file would do" in html and "<li>Men / Hats</li>" in html
     assert '<tr class="import-update"><td>3</td><td>SH-1</td><td>SH-1-L</td>' in html
     assert "colour: &#x27;Blue&#x27; → &#x27;Navy&#x27;" in html
     assert not Category.objects.filter(slug="men-hats").exists()
     # the import itself
     done = merchandiser.post(url, {"file": upload(NEXT), "create_categories": "on"}, follow=True)
-    assert "Imported 5 row(s): 2 created, 2 updated, 1 unchanged." in done.content.decode()
+    assert "Imported 5 rows: 2 created, 2 updated, 1 unchanged." in done.content.decode()
     assert Category.objects.filter(slug="men-hats").exists()
 
 

@@ -213,12 +213,12 @@ def test_the_admin_page_checks_then_imports(merchandiser, plist, shirt):
     # checked first
     checked = merchandiser.post(URL, {"file": upload(text), "price_list": plist.pk, "reason": "2027", "dry_run": "on"})
     html = checked.content.decode()
-    assert "Checked 1 row(s): 1 would be created, 0 updated, 0 left unchanged. Nothing was written." in html
+    assert "Checked 1 row: 1 would be created, 0 updated, 0 left unchanged. Nothing was written." in html
     assert '<tr class="import-create"><td>2</td><td>SH-1</td><td>SHIRT-M</td>' in html
     assert not VariantPrice.objects.exists()
     # then imported
     done = merchandiser.post(URL, {"file": upload(text), "price_list": plist.pk, "reason": "2027"}, follow=True)
-    assert "Imported 1 row(s): 1 created, 0 updated, 0 unchanged." in done.content.decode()
+    assert "Imported 1 row: 1 created, 0 updated, 0 unchanged." in done.content.decode()
     assert VariantPrice.objects.get().price == Decimal("129.00")
     assert PriceChange.objects.get().actor.groups.filter(name="merchandiser").exists()
 
