@@ -5,7 +5,8 @@ form and the change form of an object the row makers of tests/admin/rows.py made
 pseudo-locale of tests/retail/test_pseudo_locale.py; any visible text outside ⟦ ⟧ that is not stored
 data (names, codes, numbers) fails. The models are enumerated from the registry, and
 test_every_registered_model_has_a_row_maker (tests/admin/test_changelists.py) holds for the same rows,
-so a model registered later cannot escape.
+so a model registered later cannot escape. The pages a ModelAdmin adds (get_urls: CSV imports, the goodwill
+gift card) are swept too, each either rendered or listed in NOT_PAGES with the reason.
 """
 
 import json
@@ -123,4 +124,32 @@ def test_every_admin_page_of_a_model(client, head_office, label, pseudo_locale):
             assert_all_translated(client.get(url), data)
         except AssertionError as failure:
             failures.append(f"{url}: {failure}")
+    assert not failures, "\n\n".join(failures)
+
+
+# The admin's own pages beside each model's (get_urls): rendered below unless they answer no page.
+STANDARD = ("_changelist", "_add", "_change", "_delete", "_history")
+NOT_PAGES = {"admin:insights_report_csv": "a CSV download (column names are machine names)"}
+
+
+def own_pages() -> list[str]:
+    found = []
+    for model_admin in admin.site._registry.values():
+        for pattern in model_admin.get_urls():
+            name = getattr(pattern, "name", None)
+            if name and not name.endswith(STANDARD) and f"admin:{name}" not in NOT_PAGES:
+                found.append(f"admin:{name}")
+    return sorted(found)
+
+
+def test_every_own_admin_page(client, head_office, pseudo_locale):  # noqa: F811
+    # then the CSV import pages and the goodwill gift card page have no English but data
+    pages = own_pages()
+    assert len(pages) >= 5  # four import pages and the goodwill card
+    failures = []
+    for name in pages:
+        try:
+            assert_all_translated(client.get(reverse(name)), stored_texts())
+        except AssertionError as failure:
+            failures.append(f"{name}: {failure}")
     assert not failures, "\n\n".join(failures)
