@@ -192,7 +192,7 @@ class PriceChangeAdmin(ReadOnlyAdmin):
 
     list_display = ["created_at", "style", "price_of", "change", "source", "reason", "actor"]
     list_filter = ["source", "price_list", "schedule"]
-    list_select_related = ["product", "variant", "actor"]
+    list_select_related = ["product", "variant", "actor", "price_list"]
     search_fields = ["=product__style_code", "=variant__sku", "product__name", "reason"]
     date_hierarchy = "created_at"
     show_full_result_count = False
@@ -208,7 +208,7 @@ class PriceChangeAdmin(ReadOnlyAdmin):
     @admin.display(description=_("was → now"))
     def change(self, obj):
         def shown(price):
-            return format_money(price) if price is not None else gettext("base price")
+            return format_money(price, obj.price_list.currency) if price is not None else gettext("base price")
 
         return f"{shown(obj.old_price)} → {shown(obj.new_price)}"
 

@@ -12,7 +12,7 @@ from customers.models import Customer
 from customers.selectors import shopper_language
 from inventory.catalog_texts import reading_order, with_texts
 from inventory.ledger import variants_for_codes
-from inventory.market_prices import price_expression
+from inventory.market_prices import market_prices, price_expression
 from inventory.models import Variant
 from inventory.selectors import stock_here_and_nearby
 from orders.errors import OrderError
@@ -164,3 +164,14 @@ def saved_cart_items(saved: SavedCart) -> list[tuple[Variant, int]]:
     )
     variants = {v.sku: v for v in with_texts(items, languages, path="product__")}
     return [(variants[s], q) for s, q in saved.lines if s in variants]
+
+
+def price_in_market(variants: list[Variant], *, market) -> list[Variant]:
+    """Each variant with `market_price`: what the market sells it for now, in its currency (None: not sold
+    there), as the basket and checkout will charge it. One query; none for no variants."""
+    if variants:
+        prices = market_prices(variants=variants, market=market).prices
+        for variant in variants:
+            found = prices.get(variant.pk)
+            variant.market_price = found.amount if found is not None else None
+    return variants

@@ -20,6 +20,7 @@ from orders.basket import (
     find_variant,
     last_shipping_address,
     pickup_stores,
+    price_in_market,
     saved_carts_of,
     shipping_choices,
 )
@@ -156,6 +157,7 @@ def basket_add(request, customer_id: int):
     variant = find_variant(code)
     if variant is None:
         results = stock_lookup(query=code, store=request.store, nearby=2, max_variants=12)
+        price_in_market(results.variants, market=request.store.market)  # the catalog's price is the home market's
         error = (
             ""
             if results.variants

@@ -154,7 +154,7 @@ def short_pick(
         amount = unit_share(line.total, line.quantity, start, missing)
         line.cancelled_quantity += missing
         line.save(update_fields=["cancelled_quantity"])
-        note = f"{missing} x {line.sku} not found: cancelled, {format_money(amount)} not charged"
+        note = f"{missing} x {line.sku} not found: cancelled, {format_money(amount, order.currency)} not charged"
         audit(
             action="pickup.short_pick_cancelled",
             order=order,

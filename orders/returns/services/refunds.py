@@ -81,7 +81,7 @@ def _refundable_for_order(order: Order, payments: list[Payment]) -> Decimal:
     return taken - credited
 
 
-def _to_tenders(*, payments: list[Payment], amount: Decimal, reference: str, actor) -> Decimal:
+def _to_tenders(*, payments: list[Payment], amount: Decimal, currency: str, reference: str, actor) -> Decimal:
 
     left = amount
     for payment in sorted(payments, key=lambda p: (TENDER_ORDER.get(p.method, 9), p.pk)):
@@ -99,7 +99,7 @@ def _to_tenders(*, payments: list[Payment], amount: Decimal, reference: str, act
     if left > ZERO:
         raise ReturnError(
             _("Only %(value)s of %(amount)s can go back to the original payment.")
-            % {"value": format_money(amount - left), "amount": format_money(amount)},
+            % {"value": format_money(amount - left, currency), "amount": format_money(amount, currency)},
             code=ReturnCode.REFUND_EXCEEDS_PAID,
         )
     return amount
@@ -182,7 +182,8 @@ def _exchange(
     to_tenders = to_credit = ZERO
     if difference > ZERO:
         if exchange.difference_to == "original" and return_request.order_id:
-            to_tenders = _to_tenders(payments=payments, amount=difference, reference=f"return:{rma}", actor=actor)
+            to_tenders = _to_tenders(payments=payments, amount=difference, currency=return_request.currency,
+                                     reference=f"return:{rma}", actor=actor)  # fmt: skip
         else:
             _credit(
                 return_request=return_request, amount=difference, reference=f"return:{rma}", store=store, actor=actor
@@ -277,7 +278,7 @@ def _check_refundable(return_request: ReturnRequest, *, store: Store, method: st
             % {
                 "rma_number": return_request.rma_number,
                 "value": return_request.get_status_display().lower(),
-                "refund_total": format_money(return_request.refund_total),
+                "refund_total": format_money(return_request.refund_total, return_request.currency),
                 "value2": return_request.get_refund_method_display().lower(),
             },
             code=ReturnCode.ALREADY_REFUNDED,
@@ -345,8 +346,8 @@ def _check_cap(return_request: ReturnRequest, payments: list[Payment]) -> None:
                 "yet given back."
             )
             % {
-                "refund": format_money(refund),
-                "available": format_money(available),
+                "refund": format_money(refund, return_request.currency),
+                "available": format_money(available, return_request.currency),
                 "number": return_request.order.number,
             },
             code=ReturnCode.REFUND_EXCEEDS_PAID,
@@ -370,7 +371,7 @@ def _pay_out(
         return_request.status = ReturnRequest.Status.EXCHANGED
     elif refund > ZERO and method == ReturnRequest.RefundMethod.ORIGINAL:
         return_request.refunded_to_tenders = _to_tenders(
-            payments=payments, amount=refund, reference=reference, actor=actor
+            payments=payments, amount=refund, currency=return_request.currency, reference=reference, actor=actor
         )
     elif refund > ZERO:
         _credit(return_request=return_request, amount=refund, reference=reference, store=store, actor=actor)
