@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from customers.selectors import customer_for_user
+from inventory.catalog_texts import attach_texts, reading_order
 from inventory.market_prices import price_expression
+from inventory.models import Product
 from inventory.selectors import available_at, available_online_of
 from orders.errors import OrderCode, OrderError
 from orders.models import Cart, CartLine, Fulfillment, Order, OrderLine
@@ -50,6 +52,7 @@ EMPTY_CART = {
 CART_LINE_FIELDS = {
     "sku": F("variant__sku"),
     "name": F("variant__product__name"),
+    "product_id": F("variant__product_id"),
     "image_url": F("variant__product__image_url"),
     "size": F("variant__size"),
     "colour": F("variant__colour"),
@@ -135,6 +138,9 @@ def customer_cart_panel(customer: Customer) -> dict:
 def _cart_dict(head: dict, lines: list[dict], store: Store | None) -> dict:
     """`head` (token, currency, status, updated_at, channel, sent_by, sent_at) with the lines of `_cart_lines`."""
     out, subtotal, warnings, currency = [], money(0), [], head.get("currency")
+    # the products' names in the reader's language (one query, none for the catalog's own)
+    named = attach_texts([Product(pk=line["product_id"], name=line["name"]) for line in lines], reading_order())
+    names = {product.pk: product.display_name for product in named}
     for line in lines:
         sku, sellable, quantity = line["sku"], line["sellable"] and line["price"] is not None, line["quantity"]
         price = money(line["price"] if line["price"] is not None else line["price_when_added"])
@@ -143,7 +149,7 @@ def _cart_dict(head: dict, lines: list[dict], store: Store | None) -> dict:
         subtotal += total
         row = {
             "sku": sku,
-            "name": line["name"],
+            "name": names.get(line["product_id"], line["name"]),
             "image_url": line["image_url"],
             "size": line["size"],
             "colour": line["colour"],
@@ -156,12 +162,16 @@ def _cart_dict(head: dict, lines: list[dict], store: Store | None) -> dict:
             "in_stock": sellable and units >= quantity,
         }
         if not sellable:
-            warnings.append(f"{sku} is no longer sold.")
+            warnings.append(_("%(sku)s is no longer sold.") % {"sku": sku})
+        elif units < quantity and store:
+            warnings.append(_("Only %(units)s of %(sku)s available at %(store)s.") % {"units": units, "sku": sku,
+                                                                                      "store": store.code})  # fmt: skip
         elif units < quantity:
-            warnings.append(f"Only {units} of {sku} available{' at ' + store.code if store else ''}.")
+            warnings.append(_("Only %(units)s of %(sku)s available.") % {"units": units, "sku": sku})
         if row["price_changed"]:
             was, now = format_money(line["price_when_added"], currency), format_money(price, currency)
-            warnings.append(f"The price of {sku} changed from {was} to {now}.")
+            warnings.append(_("The price of %(sku)s changed from %(was)s to %(now)s.") % {"sku": sku, "was": was,
+                                                                                          "now": now})  # fmt: skip
         out.append(row)
     return {
         **head,
