@@ -158,6 +158,64 @@ NOTE_TEXTS = [
     "Allergic to wool — suggest cotton or linen.",
     "Comes in on Saturdays with the kids.",
 ]
+# An associate in Milan or Warsaw writes notes, tasks and list names in the store's language (issue 19.6),
+# as many notes per language as NOTE_TEXTS so every market draws the same from ctx.rng. The English texts
+# stay for the UK stores (and for markets without texts of their own).
+CLIENTELING_TEXTS = {
+    "it": {
+        "notes": [
+            "Preferisce taglie slim, chiamare per i nuovi arrivi.",
+            "Ogni dicembre compra un regalo per la sorella.",
+            "Preferisce una telefonata a un messaggio.",
+            "Restituisce spesso: verificare la taglia prima che esca.",
+            "Si sposa a giugno: cerca un abito e le scarpe.",
+            "Chiede sempre della linea nordica.",
+            "Allergia alla lana: proporre cotone o lino.",
+            "Viene il sabato con i bambini.",
+        ],
+        "tasks": {
+            "call": "Chiamare per la nuova stagione",
+            "appointment": "Appuntamento di consulenza stile",
+            "message": "Inviare la nuova selezione in lino",
+        },
+        "wishlist": "Lista dei desideri",
+        "anniversary": "Anniversario",
+    },
+    "pl": {
+        "notes": [
+            "Lubi kolor granatowy, dzwonić przed wyprzedażą.",
+            "Co roku w grudniu kupuje prezent dla siostry.",
+            "Woli telefon niż SMS.",
+            "Często zwraca zakupy — sprawdzić rozmiar przed wyjściem ze sklepu.",
+            "Ślub w czerwcu: szuka garnituru i butów.",
+            "Zawsze pyta o kolekcję nordycką.",
+            "Uczulenie na wełnę — proponować bawełnę lub len.",
+            "Przychodzi w soboty z dziećmi.",
+        ],
+        "tasks": {
+            "call": "Zadzwonić w sprawie nowego sezonu",
+            "appointment": "Spotkanie ze stylistą",
+            "message": "Wysłać nową kolekcję lnianą",
+        },
+        "wishlist": "Lista życzeń",
+        "anniversary": "Rocznica",
+    },
+    "en": {
+        "notes": NOTE_TEXTS,
+        "tasks": {
+            "call": "Call about the new season",
+            "appointment": "Styling appointment",
+            "message": "Send the new linen edit",
+        },
+        "wishlist": "Wishlist",
+        "anniversary": "Anniversary",
+    },
+}
+
+
+def _texts(language: str) -> dict:
+    """The seeded clienteling texts in a market's language ("it", "pl", "en-gb" -> English)."""
+    return CLIENTELING_TEXTS.get((language or "").split("-")[0], CLIENTELING_TEXTS["en"])
 
 
 # Shoppers of the Italian and Polish stores have names of there (Polish surnames that do not change
@@ -258,7 +316,7 @@ def seed_customers(ctx: SeedContext) -> None:
         )
         if n == 0:
             customer.email, customer.user = demo_user.email, demo_user
-            customer.important_dates = [{"label": "Anniversary", "date": "2019-06-14"}]
+            customer.important_dates = [{"label": _texts(customer.language)["anniversary"], "date": "2019-06-14"}]
         elif mix in {"multi", "app", "web"} and rng.random() < 0.6:
             users.append(
                 User(email=customer.email, full_name=f"{first} {last}", password=unusable, date_joined=created)
@@ -541,7 +599,7 @@ def seed_customers(ctx: SeedContext) -> None:
         if not staff:
             continue
         if rng.random() < 0.15 or customer is customers[0]:
-            for text in rng.sample(NOTE_TEXTS, k=2 if customer is customers[0] else 1):
+            for text in rng.sample(_texts(customer.language)["notes"], k=2 if customer is customers[0] else 1):
                 notes.append(
                     Note(
                         customer=customer,
@@ -563,11 +621,7 @@ def seed_customers(ctx: SeedContext) -> None:
                     store=customer.home_store,
                     kind=kind,
                     channel=channel,
-                    title={
-                        "call": "Call about the new season",
-                        "appointment": "Styling appointment",
-                        "message": "Send the new linen edit",
-                    }[kind],
+                    title=_texts(customer.language)["tasks"][kind],
                     due_on=today + timedelta(days=rng.randint(-2, 10)),
                     assignee=customer.assigned_associate or rng.choice(staff),
                     created_by=rng.choice(staff),
@@ -580,7 +634,13 @@ def seed_customers(ctx: SeedContext) -> None:
     lists, list_items = [], []
     for customer in customers:
         if variants and (rng.random() < 0.25 or customer is customers[0]):
-            lst = CustomerList(customer=customer, kind="wishlist", name="Wishlist", created_at=now, updated_at=now)
+            lst = CustomerList(
+                customer=customer,
+                kind="wishlist",
+                name=_texts(customer.language)["wishlist"],
+                created_at=now,
+                updated_at=now,
+            )
             lists.append(lst)
             for v in rng.sample(variants, k=rng.randint(1, 4) if customer is not customers[0] else 4):
                 list_items.append(

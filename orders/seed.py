@@ -51,6 +51,11 @@ OPEN_PLAN = [
     "ready_reminder_due", "ready_past_hold", "expired", "curbside_arrived", "curbside_ready", "cancelled",
 ]  # fmt: skip
 PROXIES = ["Sam Taylor", "Alex Morgan", "Chris Patel", "Jo Evans"]
+# what the associate typed when a curbside shopper arrived, in the store's language (issue 19.6)
+ARRIVALS = {
+    "it": ["Golf blu, posto 2", "Fiesta rossa, posto 5"],
+    "pl": ["Niebieski Golf, miejsce 2", "Czerwona Fiesta, miejsce 5"],
+}
 
 
 # Each market's ways to ship home (issue 19.4), named in its language and priced in its currency.
@@ -349,7 +354,12 @@ def _seed_open_pickups(ctx: SeedContext, stores: list[Store]) -> int:
             if state == "expired":
                 services.expire_pickup(fulfillment=f)
             if state == "curbside_arrived":
-                services.record_arrival(fulfillment=f, note=rng.choice(["Blue Golf, bay 2", "Red Fiesta, bay 5"]))
+                services.record_arrival(
+                    fulfillment=f,
+                    note=rng.choice(
+                        ARRIVALS.get(store.market.default_language, ["Blue Golf, bay 2", "Red Fiesta, bay 5"])
+                    ),
+                )
             Order.objects.filter(pk=order.pk).update(placed_at=placed_at)
             # the promise is the one made when the order was placed, not at seeding time (an order placed
             # at 12:18 and overdue read "promised for 18:20")

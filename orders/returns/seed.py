@@ -51,6 +51,19 @@ STORE_REASONS += ["other"] * 5
 FAULTS = {"defective", "arrived_damaged", "wrong_item", "not_as_described"}
 TEST_CARD = "tok_visa_4242"  # the demo payment provider's test token
 REJECTIONS = ["Worn and washed: not returnable", "Not bought from Omnistore", "Security tag removed, item marked"]
+# the desk's associate writes the reason in the store's language (issue 19.6); as many per language
+LOCAL_REJECTIONS = {
+    "it": [
+        "Capo indossato e lavato: non restituibile",
+        "Non acquistato presso Omnistore",
+        "Antitaccheggio rimosso, capo segnato",
+    ],
+    "pl": [
+        "Towar noszony i prany: nie podlega zwrotowi",
+        "Towar nie pochodzi z Omnistore",
+        "Usunięte zabezpieczenie, towar oznaczony",
+    ],
+}
 # A return policy per market (issue 19.2), its amounts in the market's currency: Italy (home) the standard
 # windows in euros; Poland 14 days at the counter and 30 online, in złoty; the UK 28 days everywhere, in pounds.
 # A market of the chain not listed here is judged by the home market's (converted at head office's rate).
@@ -232,7 +245,12 @@ def _one(ctx: SeedContext, order: Order, state: str, desks, warehouses, staff) -
         receive_return(return_request=return_request, store=desk, actor=associate, inspect=False)
         _backdate(return_request, received_at=received)
         if state == "rejected":
-            reject_return(return_request=return_request, store=desk, actor=associate, reason=rng.choice(REJECTIONS))
+            reject_return(
+                return_request=return_request,
+                store=desk,
+                actor=associate,
+                reason=rng.choice(LOCAL_REJECTIONS.get(desk.market.default_language, REJECTIONS)),
+            )
             _backdate(return_request, closed_at=received)
         return state
     receive_return(return_request=return_request, store=desk, actor=associate)

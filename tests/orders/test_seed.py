@@ -177,3 +177,32 @@ def test_seeded_orders_pickups_and_returns_can_be_worked_like_real_ones():
         assert exc.code in ("no_route", "insufficient_stock")
         services.short_pick(line=line, missing=line.quantity, resolution="cancel", actor=picker, store=f.location)
     assert OrderLine.objects.filter(pk=line.pk).exists()
+
+
+def test_the_demos_clienteling_texts_are_in_the_language_of_the_shoppers_store():
+    # issue 19.6: Milan's and Warsaw's associates wrote their notes, tasks and lists in English
+    from customers.models import CustomerList, Note, Task
+    from customers.seed import CLIENTELING_TEXTS
+
+    # when the demo is seeded
+    call_command("seed_demo", "--seed", "7", "--scale", "tiny")
+    english = CLIENTELING_TEXTS["en"]
+    for code, language in (("WAW-01", "pl"), ("MIL-01", "it")):
+        texts = CLIENTELING_TEXTS[language]
+        notes = list(Note.objects.filter(customer__home_store__code=code).values_list("body", flat=True))
+        tasks = list(Task.objects.filter(customer__home_store__code=code).values_list("title", flat=True))
+        lists = list(
+            CustomerList.objects.filter(customer__home_store__code=code, kind="wishlist").values_list("name", flat=True)
+        )
+        # then its shoppers' notes, tasks and wishlists are in the store's language, not in English
+        assert lists and notes + tasks, code
+        assert set(lists) == {texts["wishlist"]}, code
+        assert set(notes) <= set(texts["notes"]) and not set(notes) & set(english["notes"]), code
+        assert set(tasks) <= set(texts["tasks"].values()), code
+        assert not set(tasks) & set(english["tasks"].values()), code
+    # e.g. a Warsaw shopper's wishlist reads "Lista życzeń" and a Milan one's "Lista dei desideri"
+    assert CustomerList.objects.filter(customer__home_store__code="WAW-01", name="Lista życzeń").exists()
+    assert CustomerList.objects.filter(customer__home_store__code="MIL-01", name="Lista dei desideri").exists()
+    # and the UK stores keep the English texts
+    london = Note.objects.filter(customer__home_store__market__code="uk").values_list("body", flat=True)
+    assert london and set(london) <= set(english["notes"])
