@@ -90,6 +90,11 @@ class OrderCode(ErrorCode):
     )
     SHIPPING_METHOD_REQUIRED = "shipping_method_required", 400, "Choose a shipping method for the ship-to-home lines."
     INVALID_COUNTRY = "invalid_country", 400, "A country is its ISO 3166-1 code in capitals, e.g. IT."
+    COUNTRY_NOT_SERVED = (
+        "country_not_served",
+        400,
+        "No market of ours covers that country: we do not ship there; `country` names it.",
+    )
     ORDER_NUMBER_CLASH = "order_number_clash", 503, "Nothing was kept; send the same request again."
     PICKUP_CODE_EXHAUSTED = "pickup_code_exhausted", 503, "No free pick-up code was found; try again."
 

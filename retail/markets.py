@@ -78,6 +78,14 @@ def market_for_sale(*, store: Store | None = None, channel: str = "", country: s
     )
 
 
+def serves_country(country: str) -> bool:
+    """Whether the chain ships to `country`: an active market covers it, or the home market names no
+    country at all (a chain with one market and no country list ships anywhere from home). One query."""
+    country = country.strip().upper()
+    covering = Q(countries__contains=[country]) | Q(is_home=True, countries=[])
+    return Market.objects.filter(covering, is_active=True).exists()
+
+
 @transaction.atomic
 def save_tax_class(*, tax_class: TaxClass, actor: User | None, changed: list[str] | None = None) -> TaxClass:
     tax_class.full_clean()

@@ -33,7 +33,8 @@ class CartLineInput(StrictSerializer):
 
 COUNTRY_HELP = (
     "Where the cart ships to (ISO 3166-1, e.g. PL): the cart is priced in the market that sells there on "
-    "the channel, in its currency. `invalid_country` for a code that is no country."
+    "the channel, in its currency. `invalid_country` for a code that is no country, `country_not_served` for "
+    "one no market covers."
 )
 
 

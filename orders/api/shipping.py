@@ -50,7 +50,8 @@ DESCRIPTION = (
     "The active shipping methods of the market that covers `country`, priced for this cart (flat, by weight or "
     "by value band, free from a threshold); methods that cannot ship it (too heavy, an item without a weight) "
     "are left out. An offer applied at checkout lowers the goods' value: a free-from threshold is checked "
-    "again there. `invalid_country` (400) for a code that is no country."
+    "again there. `invalid_country` (400) for a code that is no country, `country_not_served` (400) for one "
+    "no market covers (never an empty list)."
 )
 
 

@@ -95,7 +95,8 @@ COUNTRY_DESCRIPTION = (
     "The cart ships to `country`: it moves to the market that sells there on `channel`, and every line is "
     "priced again in that market's price list and currency (each line's `price_when_added` becomes that "
     "price). `not_sold_in_market` (409, `skus`) when a line is not sold there: nothing changes; remove those "
-    "lines or keep the cart's country. `invalid_country` (400) for a code that is no country. Checkout then "
+    "lines or keep the cart's country. `invalid_country` (400) for a code that is no country, "
+    "`country_not_served` (400) for one no market covers. Checkout then "
     "ships to an address in that market (`currency_mismatch` otherwise)."
 )
 COUNTRY_EXAMPLE = OpenApiExample("Ship to Poland", request_only=True, value={"country": "PL", "channel": Channel.APP})

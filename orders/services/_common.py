@@ -4,14 +4,15 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.errors import CustomerError
 from customers.services.loyalty import earn_points
 from customers.services.timeline import record_interaction
-from orders.errors import OrderError
+from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order, StatusChange
 from retail.errors import RetailCode
-from retail.markets import market_for_sale
+from retail.markets import market_for_sale, serves_country
 from retail.models import Market, Store, User
 from retail.services import enqueue_outbox_message, record_audit_event
 
@@ -130,10 +131,27 @@ def timeline(
 def sale_market(*, store: Store | None = None, channel: str = "", country: str = "", customer=None) -> Market:
     """The market a sale belongs to, so its currency: the store's (in store, pick-up, curbside), else
     the market selling on the online channel in the shopper's country (the address shipped to, else
-    the country of their home store), else retail.markets.market_for_sale's fallbacks."""
+    the country of their home store), else retail.markets.market_for_sale's fallbacks. A country shipped
+    to that no market covers is refused (`country_not_served`), never sold in the home market and left to
+    fail later as a stock shortage; it costs a query only then (the country is not the market's)."""
+    shipped_to = (country or "").strip().upper() if store is None else ""
     if store is None and not country and customer is not None and customer.home_store_id:
         country = customer.home_store.country
-    return market_for_sale(store=store, channel=channel, country=country or "")
+    market = market_for_sale(store=store, channel=channel, country=country or "")
+    if shipped_to and shipped_to not in market.countries and not serves_country(shipped_to):
+        raise country_not_served(shipped_to)
+    return market
+
+
+def country_not_served(country: str, *, field: str = "country") -> OrderError:
+    """The answer for a country no market covers: nothing is sold or shipped there."""
+    return OrderError(
+        _("We do not ship to %(country)s: no market of ours covers it. Choose an address in a country we serve.")
+        % {"country": country},
+        code=OrderCode.COUNTRY_NOT_SERVED,
+        fields={field: [_("We do not ship to this country.")]},
+        extra={"country": country},
+    )
 
 
 def earn_points_for(*, order: Order, amount, actor=None) -> int:

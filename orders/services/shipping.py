@@ -24,6 +24,7 @@ from inventory.market_prices import price_expression
 from inventory.models import Variant
 from orders.errors import OrderCode, OrderError
 from orders.models import Carrier, Cart, Order, ShippingBand, ShippingMethod
+from orders.services._common import country_not_served
 from orders.shipping import (
     NO_BANDS,
     TOO_HEAVY,
@@ -38,7 +39,7 @@ from orders.shipping import (
 )
 from retail.domain.channel import Channel
 from retail.domain.money import Money
-from retail.markets import market_currency
+from retail.markets import market_currency, serves_country
 from retail.models import User
 from retail.models.markets import COUNTRY_CODES
 from retail.services import record_audit_event
@@ -213,7 +214,8 @@ def cart_shipping(*, cart: Cart | None, country: str, currency: str = "") -> Car
     """The methods that ship the cart's lines to `country`, priced at today's prices (offers are not
     known before checkout: a threshold is checked again there on the goods after discounts). An empty
     or missing cart lists nothing. `currency`: the orders' (default), the one checkout charges in.
-    Three queries whatever the cart: its lines, the methods, their bands."""
+    Three queries whatever the cart: its lines, the methods, their bands; when nothing ships, one more
+    asks whether any market covers the country (`country_not_served` if none: not an empty list)."""
     country = normalise_country(country)
     currency = market_currency(currency=currency or (cart.currency if cart is not None else ""))
     rows = cart.lines.select_related("variant__product").order_by("pk") if cart is not None else []
@@ -223,6 +225,8 @@ def cart_shipping(*, cart: Cart | None, country: str, currency: str = "") -> Car
              for row in rows if getattr(row, "now", row.variant.price) is not None]  # fmt: skip
     parcel = parcel_of(lines)
     options = shipping_options(country=country, lines=lines, currency=currency) if lines else []
+    if not options and not serves_country(country):
+        raise country_not_served(country)
     return CartShipping(country=country, currency=currency, goods=parcel.goods, grams=parcel.grams, options=options)
 
 
