@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Case, DecimalField, Value, When
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from insights.filters import Period, chain_zone
@@ -33,6 +33,13 @@ def conversion_day(period: Period, *, now=None) -> date:
     today = (now or timezone.now()).astimezone(chain_zone()).date()
     return min(period.end, today)
 
+
+def format_rate(rate: Decimal) -> str:
+    """A rate as a reader reads it, in the active language: four significant digits at least four places
+    (0.23255814 → "0.2326" in English, "0,2326" in Italian and Polish; 4.3 → "4.3"; 0.00251234 → "0.002512")."""
+    places = max(4, 3 - rate.adjusted()) if rate else 0
+    shown = rate.quantize(Decimal(1).scaleb(-places)).normalize()
+    return number_format(shown, decimal_pos=max(0, -shown.as_tuple().exponent), use_l10n=True)
 
 @dataclass
 class Converter:
@@ -69,7 +76,7 @@ class Converter:
             return _("no %(currency)s rate on %(day)s") % {"currency": currency, "day": date_format(self.day, "j M Y")}
         return _("1 %(currency)s = %(rate)s %(reporting)s (rate from %(since)s)") % {
             "currency": currency,
-            "rate": f"{c.rate.normalize():f}",
+            "rate": format_rate(c.rate),
             "reporting": self.reporting,
             "since": date_format(c.valid_from, "j M Y"),
         }
