@@ -41,6 +41,7 @@ def format_rate(rate: Decimal) -> str:
     shown = rate.quantize(Decimal(1).scaleb(-places)).normalize()
     return number_format(shown, decimal_pos=max(0, -shown.as_tuple().exponent), use_l10n=True)
 
+
 @dataclass
 class Converter:
     """The rates of the currencies a figure holds, into `reporting`, on `day`."""
