@@ -12,8 +12,10 @@ from django.db.models import Case, Count, Exists, Min, OuterRef, Q, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inventory.catalog_texts import reading_order, reads_own_text
 from inventory.errors import InventoryError
 from inventory.market_prices import market_prices
+from inventory.models import CategoryTranslation
 from orders.models import Fulfillment, Order, OrderLine
 from orders.returns.errors import ReturnError
 from orders.returns.models import Condition, Disposition, ReturnLine, ReturnPolicy, ReturnRequest
@@ -214,19 +216,50 @@ def order_lines_for(order: Order, *, lock: bool = False) -> list[OrderLine]:
     return list(qs.select_related("fulfillment", "variant__product__category__parent").order_by("pk"))
 
 
-def _category_window(product) -> tuple[int | None, str]:
+def _category_window(product, names: dict[int, str] | None = None) -> tuple[int | None, str]:
+    """(the window of the style's category or its nearest ancestor with one, that category's name in the
+    reader's language from `names` {category id: name}, else the catalog's own name)."""
+    names = names or {}
     category = product.category
     while category is not None:
         if category.return_window_days is not None:
-            return category.return_window_days, category.name
+            return category.return_window_days, names.get(category.pk, category.name)
         category = category.parent
-    return None, product.category.name if product.category_id else ""
+    return None, names.get(product.category_id, product.category.name) if product.category_id else ""
 
 
-def line_facts(item: Item, *, order: Order | None, today: date) -> LineFacts:
-    variant = item.order_line.variant if item.order_line is not None else item.variant
+def category_names(products) -> dict[int, str]:
+    """{category id: name in the active language (best of the reading order)} for the products' categories
+    and their ancestors: the policy's sentences name them ("items in Uomo…"). One query; none when the
+    reader reads the catalog's own language."""
+    if reads_own_text():
+        return {}
+    languages = reading_order()
+    wanted: set[int] = set()
+    for product in products:
+        category = product.category
+        while category is not None and category.pk not in wanted:
+            wanted.add(category.pk)
+            category = category.parent
+    if not wanted or not languages:
+        return {}
+    found: dict[int, tuple[int, str]] = {}
+    rows = CategoryTranslation.objects.filter(category_id__in=wanted, language__in=languages)
+    for category_id, language, name in rows.values_list("category_id", "language", "name"):
+        rank = languages.index(language)
+        if category_id not in found or rank < found[category_id][0]:
+            found[category_id] = (rank, name)
+    return {category_id: name for category_id, (_rank, name) in found.items()}
+
+
+def _variant(item: Item):
+    return item.order_line.variant if item.order_line is not None else item.variant
+
+
+def line_facts(item: Item, *, order: Order | None, today: date, names: dict[int, str] | None = None) -> LineFacts:
+    variant = _variant(item)
     product = variant.product
-    window, category_name = _category_window(product)
+    window, category_name = _category_window(product, names)
     return LineFacts(
         quantity=item.quantity,
         reason=item.reason,
@@ -380,8 +413,9 @@ def judge_items(
 ) -> RequestVerdict:
     """Run the policy over the items (sets item.facts and item.verdict) and the return as a whole."""
     judged = []
+    names = category_names(_variant(item).product for item in items)
     for item in items:
-        item.facts = line_facts(item, order=order, today=today)
+        item.facts = line_facts(item, order=order, today=today, names=names)
         item.verdict = judge_line(rules, item.facts)
         judged.append((item.facts, item.verdict))
     count, amount = (0, ZERO)
