@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -52,16 +52,25 @@ POS_RETURN = OpenApiExample(
 )
 
 
-class MyReturnsView(APIView):
-    """The signed-in shopper's returns, and starting a new one from an order of theirs."""
+class MyReturnsView(generics.ListAPIView):
+    """The signed-in shopper's returns, newest first, a page at a time (cursor pagination like
+    me/orders/; a cursor the list did not give out is `invalid_cursor`); and starting a new one from
+    an order of theirs. The same queries for one return or a page of them."""
 
     permission_classes = [IsShopper]
     authentication_classes = SHOPPER_AUTHENTICATION
+    serializer_class = s.ReturnOutput
 
-    @extend_schema(responses=s.ReturnOutput(many=True), summary="My returns, newest first")
-    def get(self, request):
-        returns = selectors.returns_of_customer(customer_for_user(request.user))[:50]
-        return Response(s.ReturnOutput(returns, many=True).data)
+    def get_queryset(self):
+        return selectors.returns_of_customer(customer_for_user(self.request.user)).order_by("-created_at", "-pk")
+
+    def paginate_queryset(self, queryset):
+        self.paginator.ordering = ("-created_at", "-pk")
+        return super().paginate_queryset(queryset)
+
+    @extend_schema(summary="My returns, newest first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=s.ReturnCreateInput,
