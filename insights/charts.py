@@ -42,6 +42,12 @@ def money_label(value) -> str:
     return number_format(money(value or 0), 2, force_grouping=True) if abs(number) < 100_000 else _short(number)
 
 
+def money_label_in(currency: str):
+    """`money_label` followed by the currency's code ("1.234,56 PLN"): bars of a chart drawn per currency
+    still say which money they are, in the chart and in its text description."""
+    return lambda value: f"{money_label(value)} {currency}"
+
+
 def _num(value) -> float:
     return float(value or 0)
 

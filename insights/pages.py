@@ -366,7 +366,10 @@ def _giftcards_block(currency: str, rows: list[dict]) -> dict:
 
 
 def tax(period: Period) -> dict:
-    """The rows, and a chart of the tax due per currency (złoty and euros are never drawn on one axis)."""
+    """The rows, and a chart of the tax due per currency (złoty and euros are never drawn on one axis: each
+    currency's bars are scaled to that currency's largest, and every bar's value says its currency). One scale
+    per currency rather than converted bars: tax is owed in the currency it was charged in, and a converted
+    bar would change with the rate, not with the tax."""
     rows = selectors.tax_by_market(period)
     rates = currencies.converter(period, {r["currency"] for r in rows})
     by_currency: dict[str, list[dict]] = {}
@@ -377,7 +380,7 @@ def tax(period: Period) -> dict:
             [(f"{r['market']} {r['rate'].normalize():f}%", r["tax_due"]) for r in block],
             title=_("Tax due per market and rate (%(currency)s)") % {"currency": code},
             colours=charts.PALETTE,
-            value_format=charts.money_label,
+            value_format=charts.money_label_in(code),
         )
         for code, block in sorted(by_currency.items())
     ]

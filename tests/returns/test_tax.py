@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from customers.services.loyalty import assign_offer
+from insights.charts import money_label
 from insights.filters import Period
 from insights.selectors import tax_by_market
 from orders.models import Order
@@ -190,3 +191,8 @@ def test_insights_draw_the_tax_due_per_currency(poland, policy, deliver, shirt, 
     assert "Tax due per market and rate (EUR)" in section and "Tax due per market and rate (PLN)" in section
     assert format_money(euros.lines.get().tax_amount, "EUR") in section
     assert format_money(zloty.lines.get().tax_amount, "PLN") in section
+    # and each chart's bars say their currency (QA in Polish: € and zł bars read as one money)
+    pln_chart = section.split("Tax due per market and rate (PLN)")[1].split("</svg>")[0]
+    eur_chart = section.split("Tax due per market and rate (EUR)")[1].split("</svg>")[0]
+    assert f"{money_label(zloty.lines.get().tax_amount)} PLN" in pln_chart and " EUR<" not in pln_chart
+    assert f"{money_label(euros.lines.get().tax_amount)} EUR" in eur_chart and " PLN<" not in eur_chart
