@@ -230,7 +230,7 @@ def send_gift_card_code(message) -> None:
     zone = sold.store.zone if sold is not None and sold.store is not None else None
     context = {
         "card": card,
-        "valid_until": date_format(timezone.localtime(card.expires_at, zone), "j F Y"),
+        "valid_until": date_format(timezone.localtime(card.expires_at, zone), "j E Y"),
         "name": payload.get("name", ""),
         "note": payload.get("note", ""),
         "number": " ".join(code[i : i + 4] for i in range(0, len(code), 4)),

@@ -111,7 +111,7 @@ def describe_promise(store: Store, ready_at: datetime, *, now: datetime | None =
         return _("Ready tomorrow from %(time)s") % {"time": clock}
     if days < 7:
         return _("Ready on %(day)s from %(time)s") % {"day": date_format(ready, "l"), "time": clock}
-    return _("Ready on %(date)s from %(time)s") % {"date": date_format(ready, "j F"), "time": clock}
+    return _("Ready on %(date)s from %(time)s") % {"date": date_format(ready, "j E"), "time": clock}
 
 
 def promise_for(store: Store, *, now: datetime | None = None) -> Promise | None:

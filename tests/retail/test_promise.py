@@ -95,3 +95,18 @@ def test_the_promise_reads_in_the_shoppers_language():
     store, placed = shop(), at(LONDON, 2026, 12, 2, 17, 0)
     with translation.override("it"):
         assert describe_promise(store, collect_promise(store, placed), now=placed) == "Pronto domani dalle 10:00"
+
+
+def test_a_promise_a_week_away_names_the_day_of_the_month_as_the_language_says_it():
+    # a store open on Mondays only, asked on Monday 7 December after closing: the next opening is Monday
+    # the 14th, a week away, so the promise names the date, its month in the genitive in Polish
+    store = shop(hours={"mon": ["09:00", "18:00"]})
+    placed = at(LONDON, 2026, 12, 7, 19, 0)
+    ready = collect_promise(store, placed)
+    assert ready == at(LONDON, 2026, 12, 14, 11, 0)
+    with translation.override("pl"):
+        assert "14 grudnia" in describe_promise(store, ready, now=placed)  # not "14 Grudzień"
+    with translation.override("it"):
+        assert "14 dicembre" in describe_promise(store, ready, now=placed).lower()  # Django capitalises it
+    with translation.override("en"):
+        assert describe_promise(store, ready, now=placed) == "Ready on 14 December from 11:00"
