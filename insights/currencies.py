@@ -16,6 +16,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from insights.filters import Period, chain_zone
+from retail.domain.money import round_to
 from retail.exchange_rates import Conversion, rates_on, reporting_currency
 from retail.models import Market
 from retail.replica import reporting_db
@@ -38,7 +39,7 @@ def format_rate(rate: Decimal) -> str:
     """A rate as a reader reads it, in the active language: four significant digits at least four places
     (0.23255814 → "0.2326" in English, "0,2326" in Italian and Polish; 4.3 → "4.3"; 0.00251234 → "0.002512")."""
     places = max(4, 3 - rate.adjusted()) if rate else 0
-    shown = rate.quantize(Decimal(1).scaleb(-places)).normalize()
+    shown = round_to(rate, Decimal(1).scaleb(-places)).normalize()  # the kernel's one rule, half up
     return number_format(shown, decimal_pos=max(0, -shown.as_tuple().exponent), use_l10n=True)
 
 

@@ -170,6 +170,11 @@ def _restocking_fee(paid: Decimal) -> Decimal:
 
 
 # (caller, what it returns for an amount, what the rule says it must be); amounts are >= 0.
+def _at_home(account: LoyaltyAccount) -> LoyaltyAccount:
+    account.home_currency = "EUR"
+    return account
+
+
 CALLERS = {
     "kernel money": (money, half_up),
     "format_money": (
@@ -187,7 +192,9 @@ CALLERS = {
     "inventory: price without ending": (lambda x: with_ending(x, ""), half_up),
     "loyalty: amounts": (loyalty._amount, half_up),
     "loyalty: points of a purchase": (
-        lambda x: loyalty.purchase_points(LoyaltyAccount(), x),
+        # an account read with its home currency (as lock_accounts_for_purchases gives it): a purchase in
+        # that currency is the rounding alone, no query for the home market
+        lambda x: loyalty.purchase_points(_at_home(LoyaltyAccount()), x),
         lambda x: int(half_up(x)),
     ),
     "gift cards: amounts": (lambda x: giftcards._amount(x + Decimal("0.01")), lambda x: half_up(x + Decimal("0.01"))),
