@@ -216,6 +216,9 @@ def _config(port: int, workdir: Path, matched: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+COPY_ATTEMPTS = 3  # pg_basebackup runs, when a concurrent checkpoint invalidates the new slot (below)
+
+
 @contextlib.contextmanager
 def running_replica(primary: dict, *, log=print) -> Iterator[Replica]:
     """A streaming replica of the server of `primary` (a Django database settings dict), started;
@@ -258,9 +261,22 @@ def running_replica(primary: dict, *, log=print) -> Iterator[Replica]:
             "-R", "-X", "stream", "-C", "-S", slot, "--checkpoint=fast", "--no-sync", "-w",
         )  # fmt: skip
         env = {**os.environ, **({"PGPASSWORD": primary["PASSWORD"]} if primary["PASSWORD"] else {})}
-        result = subprocess.run(copy, capture_output=True, text=True, env=env, check=False)
-        if result.returncode != 0:
-            raise ReplicaUnavailable(f"pg_basebackup failed: {result.stderr.strip()}")
+        failures = []
+        for _attempt in range(COPY_ATTEMPTS):
+            result = subprocess.run(copy, capture_output=True, text=True, env=env, check=False)
+            if result.returncode == 0:
+                break
+            # A checkpoint forced by another test's CREATE/DROP DATABASE while the copy starts can recycle the
+            # segment the new slot has just reserved: PostgreSQL invalidates the slot and ends the stream
+            # ("terminating process ... to release replication slot"). That copy is lost, not the server's
+            # ability to make one: drop the slot and copy again.
+            failures.append(result.stderr.strip())
+            _drop_slot(primary, slot)
+            shutil.rmtree(replica.data, ignore_errors=True)
+        else:
+            raise ReplicaUnavailable("pg_basebackup failed:\n" + "\n".join(failures))
+        if failures:
+            log(f"pg_basebackup copied at attempt {len(failures) + 1} after: {failures[-1]}")
         copied = time.monotonic() - started
         replica.start()
         log(
@@ -270,8 +286,12 @@ def running_replica(primary: dict, *, log=print) -> Iterator[Replica]:
         yield replica
     finally:
         replica.stop()
-        with contextlib.suppress(psycopg.Error), _connect(primary, autocommit=True) as conn:
-            conn.execute(
-                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s", [slot]
-            )
+        _drop_slot(primary, slot)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _drop_slot(primary: dict, slot: str) -> None:
+    with contextlib.suppress(psycopg.Error), _connect(primary, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s", [slot]
+        )
