@@ -39,6 +39,8 @@ from customers.services import (
     update_customer_profile,
 )
 from retail.admin import CsvImportMixin, admin_may_view, streaming_csv_response
+from retail.admin_money import money_columns, reader_home_currency
+from retail.domain.money import format_money
 from retail.replica import reporting, reporting_db
 from retail.services import record_audit_event
 
@@ -219,12 +221,18 @@ class CustomerAdmin(MergeTwoAction, CsvImportMixin, admin.ModelAdmin):
         account = getattr(obj, "loyalty_account", None)
         credit = getattr(obj, "store_credit", None)
         points = account.balance if account else 0
+        # in the account's currency; an account never credited (or none yet) holds nothing in the home one
+        credit_shown = (
+            format_money(credit.balance, credit.currency or reader_home_currency())
+            if credit
+            else (format_money(0, reader_home_currency()))
+        )
         parts = []
         for model, url, text in (
             (PointsEntry, "admin:customers_pointsentry_changelist",
              ngettext("%(count)s point", "%(count)s points", points) % {"count": points}),
             (StoreCreditEntry, "admin:customers_storecreditentry_changelist",
-             gettext("%(amount)s store credit") % {"amount": credit.balance if credit else "0.00"}),
+             gettext("%(amount)s store credit") % {"amount": credit_shown}),
         ):  # fmt: skip
             # the ledger's page only for those who may read it
             if admin_may_view(model):
@@ -292,8 +300,9 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(LoyaltyTier)
+@money_columns(LoyaltyTier, "min_spend", currency=None)  # in the home market's currency (LoyaltyTier.min_spend)
 class LoyaltyTierAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "min_spend", "points_per_unit"]
+    list_display = ["name", "code", "shown_min_spend", "points_per_unit"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
 
@@ -393,8 +402,10 @@ class PointsEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StoreCreditEntry)
+@money_columns(StoreCreditEntry, "amount", currency="account__currency")
 class StoreCreditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "account", "kind", "amount", "reference", "store", "actor"]
+    list_display = ["created_at", "account", "kind", "shown_amount", "reference", "store", "actor"]
+    fields = readonly_fields = ["created_at", "account", "kind", "shown_amount", "reference", "store", "actor"]
     list_filter = ["kind", "store"]
     search_fields = ["reference", "=account__customer__id", "=account__customer__email"]
     list_select_related = ["account", "store", "actor"]

@@ -17,6 +17,8 @@ from customers.errors import CustomerError
 from customers.models import Customer, GiftCard, GiftCardEntry
 from customers.services.giftcards import issue_gift_card
 from retail.admin import ReadOnlyAdmin
+from retail.admin_money import money_columns
+from retail.domain.money import format_money
 
 
 class GoodwillForm(forms.Form):
@@ -44,12 +46,16 @@ class GoodwillForm(forms.Form):
         return customer
 
 
+@money_columns(GiftCardEntry, "amount", currency="card__currency")
 class GiftCardEntryInline(admin.TabularInline):
     model = GiftCardEntry
     extra = 0
     can_delete = False
-    fields = ["created_at", "kind", "amount", "reference", "store", "actor"]
+    fields = ["created_at", "kind", "shown_amount", "reference", "store", "actor"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("card", "store", "actor")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -59,12 +65,14 @@ class GiftCardEntryInline(admin.TabularInline):
 
 
 @admin.register(GiftCard)
+@money_columns(GiftCard, "balance")
 class GiftCardAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "balance", "currency", "status", "source", "customer", "issued_at", "expires_at"]
+    list_display = ["__str__", "shown_balance", "status", "source", "customer", "issued_at", "expires_at"]
     list_filter = ["status", "source", "currency"]
     search_fields = ["=last4", "=customer__id", "=customer__email"]
     list_select_related = ["customer"]
-    fields = ["last4", "balance", "currency", "status", "source", "customer", "issued_by", "issued_at", "expires_at"]
+    fields = ["last4", "shown_balance", "currency", "status", "source", "customer", "issued_by", "issued_at",
+              "expires_at"]  # fmt: skip
     readonly_fields = fields
     inlines = [GiftCardEntryInline]
     date_hierarchy = "issued_at"
@@ -109,9 +117,9 @@ class GiftCardAdmin(ReadOnlyAdmin):
             else:
                 number = " ".join(issued.code[i : i + 4] for i in range(0, len(issued.code), 4))
                 issued_message = _(
-                    "Goodwill gift card of %(amount)s %(currency)s issued: number %(number)s. Give it to the shopper "
-                    "now; only its last four digits are kept."
-                ) % {"amount": issued.card.balance, "currency": issued.card.currency, "number": number}
+                    "Goodwill gift card of %(amount)s issued: number %(number)s. Give it to the shopper now; only "
+                    "its last four digits are kept."
+                ) % {"amount": format_money(issued.card.balance, issued.card.currency), "number": number}
                 if send_to:
                     issued_message += " " + _("It is also emailed to %(email)s.") % {"email": send_to}
                 self.message_user(request, issued_message, messages.SUCCESS)
@@ -122,8 +130,10 @@ class GiftCardAdmin(ReadOnlyAdmin):
 
 
 @admin.register(GiftCardEntry)
+@money_columns(GiftCardEntry, "amount", currency="card__currency")
 class GiftCardEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "card", "kind", "amount", "reference", "store", "actor"]
+    list_display = ["created_at", "card", "kind", "shown_amount", "reference", "store", "actor"]
+    fields = readonly_fields = ["created_at", "card", "kind", "shown_amount", "reference", "store", "actor"]
     list_filter = ["kind"]
     search_fields = ["reference", "=card__last4"]
     list_select_related = ["card", "store", "actor"]

@@ -34,6 +34,7 @@ from inventory.models import (
 )
 from inventory.operations import request_transfer
 from retail.admin import CsvImportMixin, CsvUploadForm, streaming_csv_response
+from retail.admin_money import money_columns
 from retail.models import Store
 from retail.replica import reporting, reporting_db
 from retail.services import record_audit_event
@@ -110,8 +111,10 @@ class CatalogUploadForm(CsvUploadForm):
 
 
 @admin.register(Product)
+@money_columns(Product, "base_price", currency=None)  # the default price list's: the home market's currency
 class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
-    list_display = ["style_code", "name", "brand", "category", "base_price", "variant_count", "is_active", "final_sale"]
+    list_display = ["style_code", "name", "brand", "category", "shown_base_price", "variant_count", "is_active",
+                    "final_sale"]  # fmt: skip
     list_filter = ["is_active", "final_sale", "tax_class", "category", "brand"]
     list_select_related = ["category__parent"]
     search_fields = ["style_code", "name", "brand", "=variants__sku", "=variants__barcode", "translations__name"]
@@ -365,8 +368,9 @@ class StockLevelInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Variant)
+@money_columns(Variant, "price_override", currency=None)  # the default price list's: the home market's currency
 class VariantAdmin(TransferRequestActionMixin, admin.ModelAdmin):
-    list_display = ["sku", "barcode", "product", "size", "colour", "price_override", "is_active"]
+    list_display = ["sku", "barcode", "product", "size", "colour", "shown_price_override", "is_active"]
     list_filter = ["is_active", "size", "product__category"]
     list_select_related = ["product"]
     search_fields = ["=sku", "=barcode", "product__name", "product__style_code"]

@@ -17,6 +17,7 @@ from inventory import market_prices, price_import, pricing
 from inventory.errors import InventoryError
 from inventory.models import PriceChange, PriceList, PriceSchedule, PriceScheduleLine, VariantPrice
 from retail.admin import CsvImportMixin, CsvUploadForm, ReadOnlyAdmin, streaming_csv_response
+from retail.admin_money import money_columns
 from retail.domain.money import format_money
 
 PREVIEW_ROWS = 200
@@ -213,16 +214,17 @@ class PriceChangeAdmin(ReadOnlyAdmin):
         return f"{shown(obj.old_price)} → {shown(obj.new_price)}"
 
 
+@money_columns(PriceScheduleLine, "was", "price", "replaced", currency="schedule__price_list__currency")
 class PriceScheduleLineInline(admin.TabularInline):
     model = PriceScheduleLine
-    fields = ["product", "variant", "was", "price", "replaced", "outcome"]
+    fields = ["product", "variant", "shown_was", "shown_price", "shown_replaced", "outcome"]
     readonly_fields = fields
     extra = 0
     can_delete = False
     max_num = 0
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("product", "variant__product")
+        return super().get_queryset(request).select_related("product", "variant__product", "schedule__price_list")
 
 
 @admin.register(PriceSchedule)
@@ -268,11 +270,12 @@ class PriceScheduleAdmin(admin.ModelAdmin):
                 self.message_user(request, gettext("%(name)s: ended, prices put back.") % {"name": schedule.name})
 
 
+@money_columns(VariantPrice, "price", currency="price_list__currency")
 class VariantPriceInline(admin.TabularInline):
     """The list's prices, newest first; read here, entered with "Add variant price"."""
 
     model = VariantPrice
-    fields = ["variant", "price", "valid_from", "valid_to"]
+    fields = ["variant", "shown_price", "valid_from", "valid_to"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -281,7 +284,7 @@ class VariantPriceInline(admin.TabularInline):
     show_change_link = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("variant__product")
+        return super().get_queryset(request).select_related("variant__product", "price_list")
 
 
 class PriceListImportForm(CsvUploadForm):

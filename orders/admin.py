@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from orders.exports import ORDER_COLUMNS, order_rows
 from orders.models import Cart, CartLine, Fulfillment, Notification, Order, OrderLine, Payment, StatusChange
 from retail.admin import streaming_csv_response
+from retail.admin_money import money_columns, with_money_shown
 from retail.replica import reporting, reporting_db
 from retail.services import record_audit_event
 
@@ -23,11 +24,19 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+LINE_MONEY = ["unit_price", "discount", "total", "net", "tax_amount"]
+
+
+@money_columns(OrderLine, *LINE_MONEY, currency="order__currency")
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ["line_number", "sku", "name", "quantity", "unit_price", "discount", "total", "net", "tax_rate",
-              "tax_amount", "picked_quantity", "cancelled_quantity", "fulfillment"]  # fmt: skip
+    fields = with_money_shown(["line_number", "sku", "name", "quantity", "unit_price", "discount", "total", "net",
+                               "tax_rate", "tax_amount", "picked_quantity", "cancelled_quantity", "fulfillment"],
+                              LINE_MONEY)  # fmt: skip
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order")
 
 
 class FulfillmentInline(ReadOnlyInline):
@@ -38,6 +47,7 @@ class FulfillmentInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+@money_columns(Payment, "amount", "captured_amount", "refunded_amount", currency="order__currency")
 class PaymentInline(ReadOnlyInline):
     model = Payment
     fields = [
@@ -46,12 +56,15 @@ class PaymentInline(ReadOnlyInline):
         "reference",
         "brand",
         "last4",
-        "amount",
-        "captured_amount",
-        "refunded_amount",
+        "shown_amount",
+        "shown_captured_amount",
+        "shown_refunded_amount",
         "status",
     ]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order")
 
 
 class StatusChangeInline(ReadOnlyInline):
@@ -60,16 +73,22 @@ class StatusChangeInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+ORDER_MONEY = ["subtotal", "discount_total", "tax_added", "total", "offer_discount", "points_discount",
+               "shipping_total", "shipping_net", "shipping_tax"]  # fmt: skip
+
+
 @admin.register(Order)
+@money_columns(Order, *ORDER_MONEY)
 class OrderAdmin(admin.ModelAdmin):
     """Read-mostly: orders change through the portal, the API and the POS (services), never by hand here."""
 
-    list_display = ["number", "placed_at", "channel", "store", "status", "contact_name", "total", "receipt_number"]
+    list_display = ["number", "placed_at", "channel", "store", "status", "contact_name", "shown_total",
+                    "receipt_number"]  # fmt: skip
     list_filter = ["channel", "status", ("store", admin.RelatedOnlyFieldListFilter), "placed_at"]
     date_hierarchy = "placed_at"
     search_fields = ["number", "receipt_number", "email", "phone", "contact_name", "=customer__id"]
     list_select_related = ["store"]
-    readonly_fields = [f.name for f in Order._meta.fields]
+    fields = readonly_fields = with_money_shown([f.name for f in Order._meta.fields], ORDER_MONEY)
     inlines = [OrderLineInline, FulfillmentInline, PaymentInline, StatusChangeInline]
     actions = ["export_csv"]
     show_full_result_count = False
@@ -93,10 +112,14 @@ class OrderAdmin(admin.ModelAdmin):
                                       content_type="text/csv")  # fmt: skip
 
 
+@money_columns(CartLine, "price_when_added", currency="cart__currency")
 class CartLineInline(ReadOnlyInline):
     model = CartLine
-    fields = ["variant", "quantity", "price_when_added", "added_at"]
+    fields = ["variant", "quantity", "shown_price_when_added", "added_at"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("cart", "variant__product")
 
 
 @admin.register(Cart)

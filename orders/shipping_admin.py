@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models import Carrier, ShippingBand, ShippingMethod
 from orders.services.shipping import save_carrier, save_shipping_bands, save_shipping_method
+from retail.admin_money import money_columns
 from retail.services import record_audit_event
 
 
@@ -37,10 +38,15 @@ class ShippingBandInline(admin.TabularInline):
     fields = ["up_to", "price"]
     verbose_name_plural = _("bands (by weight: grams; by order value: money; the empty limit takes the rest)")
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("method__market")  # each band's name has its price
+
 
 @admin.register(ShippingMethod)
+@money_columns(ShippingMethod, "price", "free_over", currency="market__currency")
 class ShippingMethodAdmin(OneAtATime, admin.ModelAdmin):
-    list_display = ["name", "code", "market", "carrier", "basis", "price", "free_over", "position", "is_active"]
+    list_display = ["name", "code", "market", "carrier", "basis", "shown_price", "shown_free_over", "position",
+                    "is_active"]  # fmt: skip
     list_filter = ["market", "basis", "carrier", "is_active"]
     list_select_related = ["market", "carrier"]
     search_fields = ["code", "name", "market__code", "carrier__name"]

@@ -68,6 +68,11 @@ def _admin_view_with_request(view, cacheable=False):
     return inner
 
 
+def current_admin_request() -> HttpRequest | None:
+    """The request of the admin view being rendered (None outside one)."""
+    return _admin_request.get()
+
+
 def admin_may_view(model, obj=None) -> bool:
     """Whether the admin's current reader may open `model`'s pages (False outside an admin view)."""
     request = _admin_request.get()

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from retail.domain.channel import CHANNEL_LENGTH, channel_choices
+from retail.domain.money import format_money
 
 
 class GiftCard(models.Model):
@@ -128,4 +129,4 @@ class GiftCardEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.amount} ({self.reference})"
+        return f"{self.get_kind_display()} {format_money(self.amount, self.card.currency)} ({self.reference})"

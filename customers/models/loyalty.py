@@ -157,7 +157,7 @@ class StoreCreditAccount(models.Model):
         constraints = [models.CheckConstraint(condition=Q(balance__gte=0), name="store_credit_not_negative")]
 
     def __str__(self):
-        return f"{self.customer_id}: {self.balance}"
+        return f"{self.customer_id}: {format_money(self.balance, self.currency)}"
 
 
 class StoreCreditEntry(models.Model):
@@ -201,7 +201,7 @@ class StoreCreditEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.amount} ({self.reference})"
+        return f"{self.get_kind_display()} {format_money(self.amount, self.account.currency)} ({self.reference})"
 
 
 class Offer(models.Model):

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from retail.domain.money import format_money
+
 
 class Payment(models.Model):
     """One tender of an order. Only the provider's reference, the brand and last four are kept."""
@@ -67,7 +69,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.method} {self.amount} ({self.status})"
+        return f"{self.method} {format_money(self.amount, self.order.currency)} ({self.status})"
 
     @property
     def refundable(self) -> Decimal:
@@ -132,7 +134,7 @@ class PaymentRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.method} {self.amount} ({self.status})"
+        return f"{self.method} {format_money(self.amount, self.order.currency)} ({self.status})"
 
     @property
     def is_pending(self) -> bool:

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from retail.domain.money import format_money
 from retail.models.markets import country_code_validator
 from retail.models.tax import STANDARD
 
@@ -197,5 +198,5 @@ class ShippingBand(models.Model):
     def __str__(self):
         return _("up to %(limit)s: %(price)s") % {
             "limit": self.up_to if self.up_to is not None else "∞",
-            "price": self.price,
+            "price": format_money(self.price, self.method.market.currency),
         }

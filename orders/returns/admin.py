@@ -9,6 +9,7 @@ from orders.returns.errors import ReturnError
 from orders.returns.models import ReturnLine, ReturnPolicy, ReturnRequest, ReturnWindow
 from orders.returns.services import cancel_return
 from orders.returns.services.policy_admin import save_return_policy, save_return_windows
+from retail.admin_money import money_columns, with_money_shown
 from retail.domain.channel import Channel
 from retail.domain.money import format_money
 
@@ -130,6 +131,7 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
         form.save_m2m()
 
 
+@money_columns(ReturnLine, "amount", "tax_amount", "fee", currency="request__currency")
 class ReturnLineInline(admin.TabularInline):
     model = ReturnLine
     extra = 0
@@ -141,13 +143,16 @@ class ReturnLineInline(admin.TabularInline):
         "reason",
         "condition",
         "disposition",
-        "amount",
-        "tax_amount",
-        "fee",
+        "shown_amount",
+        "shown_tax_amount",
+        "shown_fee",
         "verdict",
         "explanation",
     ]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("request")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -156,7 +161,12 @@ class ReturnLineInline(admin.TabularInline):
         return False
 
 
+RETURN_MONEY = ["goods_total", "fees_total", "clawback_total", "shipping_refund", "shipping_tax", "refund_total",
+                "refunded_to_tenders", "refunded_to_credit", "exchange_charged"]  # fmt: skip
+
+
 @admin.register(ReturnRequest)
+@money_columns(ReturnRequest, *RETURN_MONEY)
 class ReturnRequestAdmin(admin.ModelAdmin):
     list_display = [
         "rma_number",
@@ -166,8 +176,7 @@ class ReturnRequestAdmin(admin.ModelAdmin):
         "channel",
         "method",
         "store",
-        "refund_total",
-        "currency",
+        "shown_refund_total",
         "refund_method",
         "approval_required",
         "created_at",
@@ -178,9 +187,10 @@ class ReturnRequestAdmin(admin.ModelAdmin):
     list_select_related = ["order", "customer", "store"]
     inlines = [ReturnLineInline, NotificationInline]
     actions = ["cancel_requested"]
-    readonly_fields = [
-        f.name for f in ReturnRequest._meta.get_fields() if getattr(f, "concrete", False) and f.name not in ("id",)
-    ]
+    fields = readonly_fields = with_money_shown(
+        [f.name for f in ReturnRequest._meta.get_fields() if getattr(f, "concrete", False) and f.name not in ("id",)],
+        RETURN_MONEY,
+    )
     raw_id_fields = ["order", "customer", "exchange_order"]
 
     def has_add_permission(self, request):
