@@ -34,7 +34,7 @@ from customers.events import record_gift_card_changed
 from customers.models import Customer, GiftCard, GiftCardEntry
 from customers.services._common import post_money_entry
 from retail.domain.channel import Channel
-from retail.domain.money import money
+from retail.domain.money import format_money, money
 from retail.errors import RetailCode
 from retail.markets import market_currency
 from retail.models import Market, Store, User
@@ -312,7 +312,7 @@ def redeem_gift_card(
     if card.balance < amount:
         raise InsufficientGiftCardBalance(
             _("Only %(balance)s left on this gift card; %(amount)s asked.")
-            % {"balance": card.balance, "amount": amount},
+            % {"balance": format_money(card.balance, card.currency), "amount": format_money(amount, card.currency)},
             extra={"balance": str(card.balance)},
         )
     return _post(card, kind=GiftCardEntry.Kind.REDEEM, amount=-amount, reference=reference, actor=actor, store=store)

@@ -532,7 +532,10 @@ def spend_store_credit(
     if account.balance < amount:
         raise InsufficientStoreCredit(
             _("Only %(balance)s of store credit left; %(amount)s asked.")
-            % {"balance": account.balance, "amount": amount},
+            % {
+                "balance": format_money(account.balance, account.currency or currency),
+                "amount": format_money(amount, account.currency or currency),
+            },
             extra={"balance": str(account.balance)},
         )
     return _post_credit(

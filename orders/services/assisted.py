@@ -33,7 +33,7 @@ from orders.services.checkout import GroupRequest, place_order
 from orders.services.lifecycle import cancel_order
 from orders.services.payments import POS_PROVIDER
 from retail.domain.channel import Channel
-from retail.domain.money import money
+from retail.domain.money import format_money, money
 from retail.models import PosDevice, Store, User
 from retail.selectors import role_in_store
 from retail.services import enqueue_outbox_message, record_audit_event
@@ -340,9 +340,13 @@ def settle_at_till(
     if paid != request.amount:
         raise OrderError(
             _("Order %(number)s is %(amount)s to pay; the tenders add up to %(paid)s.")
-            % {"number": order.number, "amount": request.amount, "paid": paid},
+            % {
+                "number": order.number,
+                "amount": format_money(request.amount, order.currency),
+                "paid": format_money(paid, order.currency),
+            },
             code=OrderCode.INVALID_SALE,
-            fields={"tenders": [_("%(amount)s due.") % {"amount": request.amount}]},
+            fields={"tenders": [_("%(amount)s due.") % {"amount": format_money(request.amount, order.currency)}]},
         )
     now = timezone.now()
     Payment.objects.bulk_create(

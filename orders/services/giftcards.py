@@ -21,7 +21,7 @@ from orders.errors import OrderCode, OrderError
 from orders.payments import get_payment_provider
 from orders.services._common import capture_or_void, sale_market
 from retail.domain.channel import Channel
-from retail.domain.money import money
+from retail.domain.money import format_money, money
 from retail.errors import RetailCode
 from retail.models import PosDevice
 from retail.services import record_audit_event
@@ -131,14 +131,18 @@ def sell_gift_card_at_till(
     paid = Decimal("0.00")
     for index, tender in enumerate(tenders):
         if tender.get("method") not in TILL_TENDERS:
-            fields[f"tenders.{index}.method"] = ["Pay for a gift card by card or cash."]
+            fields[f"tenders.{index}.method"] = [_("Pay for a gift card by card or cash.")]
         paid += money(tender.get("amount") or 0)
     try:
         amount = money(amount)
     except ArithmeticError:
-        fields["amount"] = ["A decimal like 25.00."]
+        fields["amount"] = [_("A decimal like 25.00.")]
     if not fields and paid != amount:
-        fields["tenders"] = [f"Tenders add up to {paid}, the gift card to {amount}."]
+        currency = device.store.market.currency
+        fields["tenders"] = [
+            _("Tenders add up to %(paid)s, the gift card to %(amount)s.")
+            % {"paid": format_money(paid, currency), "amount": format_money(amount, currency)}
+        ]
     if fields:
         first = next(iter(fields.items()))
         raise OrderError(

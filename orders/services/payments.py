@@ -21,7 +21,7 @@ from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order, Payment
 from orders.payments import get_payment_provider
 from orders.services._common import actor_or_none, audit
-from retail.domain.money import money, unit_share
+from retail.domain.money import format_money, money, unit_share
 
 ZERO = Decimal("0.00")
 POS_PROVIDER = "pos"
@@ -63,8 +63,9 @@ def _check_methods(tenders: list[TenderRequest]) -> None:
         )
 
 
-def _tender_amount(tender: TenderRequest, *, index: int, left: Decimal, due: Decimal) -> Decimal:
-    """What this tender pays: its amount (positive, to the cent), or for a card without one, what is left."""
+def _tender_amount(tender: TenderRequest, *, index: int, left: Decimal, due: Decimal, currency: str) -> Decimal:
+    """What this tender pays: its amount (positive, to the cent), or for a card without one, what is left.
+    `index` is the tender's place in the request, which the error's field names."""
     if tender.amount is not None:
         try:
             amount = money(tender.amount)
@@ -80,13 +81,15 @@ def _tender_amount(tender: TenderRequest, *, index: int, left: Decimal, due: Dec
         amount = left
     else:
         raise OrderError(
-            _("Say how much to pay with %(method)s.") % {"method": tender.method},
+            _("Say how much to pay with %(method)s.") % {"method": Payment.Method(tender.method).label.lower()},
             code=OrderCode.INVALID_PAYMENT,
             fields={f"payments.{index}.amount": [_("Required.")]},
         )
     if amount > left:
         raise OrderError(
-            _("The payments add up to more than the total of %(due)s.") % {"due": due}, code=OrderCode.PAYMENT_MISMATCH
+            _("The payments add up to more than the total of %(due)s.") % {"due": format_money(due, currency)},
+            code=OrderCode.PAYMENT_MISMATCH,
+            fields={f"payments.{index}.amount": [_("More than is left to pay.")]},
         )
     return amount
 
@@ -140,8 +143,10 @@ def authorize_payments(
         return []
     _check_methods(tenders)
     payments, left = [], due
-    for index, tender in enumerate(sorted(tenders, key=lambda t: SPEND_ORDER[t.method])):
-        amount = _tender_amount(tender, index=index, left=left, due=due)
+    # spent in SPEND_ORDER; an error names the tender by its place in the request
+    spending = sorted(enumerate(tenders), key=lambda item: SPEND_ORDER[item[1].method])
+    for index, (position, tender) in enumerate(spending):
+        amount = _tender_amount(tender, index=position, left=left, due=due, currency=order.currency)
         if amount == ZERO:
             continue
         if tender.method == "store_credit":
@@ -156,9 +161,13 @@ def authorize_payments(
     if left != ZERO:
         raise OrderError(
             _("The payments cover %(value)s of %(due)s. Add a card for the remaining %(left)s.")
-            % {"value": due - left, "due": due, "left": left},
+            % {
+                "value": format_money(due - left, order.currency),
+                "due": format_money(due, order.currency),
+                "left": format_money(left, order.currency),
+            },
             code=OrderCode.PAYMENT_MISMATCH,
-            fields={"payments": [_("%(left)s left to pay.") % {"left": left}]},
+            fields={"payments": [_("%(left)s left to pay.") % {"left": format_money(left, order.currency)}]},
         )
     return payments
 

@@ -47,7 +47,7 @@ from orders.services.discounts import redeem_discounts
 from orders.services.payments import GIFT_CARD_PROVIDER, POS_PROVIDER
 from orders.services.taxes import quote_tax_for
 from retail import fingerprints
-from retail.domain.money import Money, allocate, money
+from retail.domain.money import Money, allocate, format_money, money
 from retail.errors import RetailCode
 from retail.models import AuditEvent, PosDevice
 from retail.tax_providers import TaxItem, TaxQuote, TaxRequest
@@ -212,7 +212,7 @@ def _tax(*, store, sale: PosSale, lines: list, now) -> TaxQuote:
     return quote_tax_for(request)
 
 
-def _check_paid(*, lines: list, tenders: list, tax: TaxQuote) -> None:
+def _check_paid(*, lines: list, tenders: list, tax: TaxQuote, currency: str) -> None:
     """The tenders pay the lines exactly, with the tax added on top where the market's prices exclude it."""
     total = sum((money(u * q) - d for _, q, u, d in lines), Decimal("0.00")) + tax.tax_added
     paid = sum((a for _, a, _ in tenders), Decimal("0.00"))
@@ -221,7 +221,10 @@ def _check_paid(*, lines: list, tenders: list, tax: TaxQuote) -> None:
             _("Tenders add up to %(paid)s, the lines to %(total)s with %(tax)s of tax.")
             if tax.tax_added
             else _("Tenders add up to %(paid)s, the lines to %(total)s.")
-        ) % {"paid": paid, "total": total, "tax": tax.tax_added}
+        ) % {
+            key: format_money(value, currency)
+            for key, value in (("paid", paid), ("total", total), ("tax", tax.tax_added))
+        }
         raise OrderError(
             _("The sale was not recorded: tenders: %(message)s") % {"message": message},
             code=OrderCode.INVALID_SALE,
@@ -354,7 +357,7 @@ def record_pos_sales(*, device: PosDevice, sales: list[PosSale]) -> list[PosResu
             tax = None
             if not sale.redeems:  # a sale that redeems is taxed after its discounts (_redeem)
                 tax = _tax(store=store, sale=sale, lines=lines, now=now)
-                _check_paid(lines=lines, tenders=tenders, tax=tax)
+                _check_paid(lines=lines, tenders=tenders, tax=tax, currency=store.market.currency)
         except OrderError as exc:
             results[index] = PosResult(receipt, "rejected", error=exc)
             continue
@@ -651,6 +654,10 @@ def _redeem(*, order: Order, p: _Pending, accounts: dict) -> list:
     order.points_earned = purchase_points(accounts[p.customer.pk], goods, order.currency) if goods >= 1 else 0
     paid = sum((money(t["amount"]) for t in sale.tenders), Decimal("0.00"))
     if paid != order.total:
+        amounts = {
+            k: format_money(v, order.currency)
+            for k, v in (("paid", paid), ("total", order.total), ("tax", order.tax_added))
+        }
         message = (
             _(
                 "The sale was not recorded: tenders add up to %(paid)s, the sale to %(total)s with %(tax)s of tax "
@@ -663,7 +670,7 @@ def _redeem(*, order: Order, p: _Pending, accounts: dict) -> list:
             )
         )
         raise OrderError(
-            message % {"paid": paid, "total": order.total, "tax": order.tax_added},
+            message % amounts,
             code=OrderCode.INVALID_SALE,
             fields={
                 "tenders": [
@@ -672,7 +679,7 @@ def _redeem(*, order: Order, p: _Pending, accounts: dict) -> list:
                         if order.tax_added
                         else _("Tenders add up to %(paid)s, the sale to %(total)s.")
                     )
-                    % {"paid": paid, "total": order.total, "tax": order.tax_added}
+                    % amounts
                 ]
             },
         )

@@ -136,7 +136,7 @@ def test_a_till_sale_must_be_paid_in_full_by_card_or_cash(till):
     short = till.post(TILL_URL, {"receipt_number": "G-2", "amount": "25.00",
                                  "tenders": [{"method": "cash", "amount": "20.00"}]}, format="json")  # fmt: skip
     assert short.status_code == 400 and short.json()["code"] == "invalid_sale"
-    assert short.json()["fields"] == {"tenders": ["Tenders add up to 20.00, the gift card to 25.00."]}
+    assert short.json()["fields"] == {"tenders": ["Tenders add up to €20.00, the gift card to €25.00."]}
     by_gift_card = {"receipt_number": "G-3", "amount": "25.00", "tenders": [{"method": "gift_card", "amount": "25.00"}]}
     with_a_gift_card = till.post(TILL_URL, by_gift_card, format="json")
     assert with_a_gift_card.status_code == 400

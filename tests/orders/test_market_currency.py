@@ -51,7 +51,7 @@ def shopper_api(api_client, shopper, shopper_user):
     return api_client
 
 
-def checkout(client, key="k-1", **extra):
+def checkout(client, key="k-1", HTTP_ACCEPT_LANGUAGE="en-gb", **extra):
     data = {
         "channel": "app",
         "lines": [{"sku": "SHIRT-M", "quantity": 2}],
@@ -60,7 +60,9 @@ def checkout(client, key="k-1", **extra):
         **extra,
     }
     data = {k: v for k, v in data.items() if v is not None}
-    return client.post("/api/v1/orders/", data, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    return client.post(
+        "/api/v1/orders/", data, format="json", HTTP_IDEMPOTENCY_KEY=key, HTTP_ACCEPT_LANGUAGE=HTTP_ACCEPT_LANGUAGE
+    )
 
 
 def test_a_pln_order_placed_through_the_api_has_pln_lines_and_payments(shopper_api, shirt, store):
@@ -121,6 +123,32 @@ def test_pln_store_credit_pays_a_pln_order_and_its_refund_goes_back_in_pln(shopp
     cancel_order(order=order, actor=None, reason="changed mind")
     account = StoreCreditAccount.objects.get(customer=order.customer)
     assert (account.balance, account.currency) == (Decimal("300.00"), "PLN")
+
+
+def test_a_payment_error_says_its_amounts_in_the_orders_currency_and_names_the_tender_sent(shopper_api, shirt):
+    # given a Polish-speaking shopper paying a 258 zł order
+    polish = {"HTTP_ACCEPT_LANGUAGE": "pl"}
+
+    # when the card asks for more than the total, or a gift card (sent second) says no amount
+    over = checkout(shopper_api, payments=[{"method": "card", "token": "tok_visa_4242", "amount": "300.00"}], **polish)
+    unsaid = checkout(
+        shopper_api,
+        key="k-2",
+        payments=[
+            {"method": "card", "token": "tok_visa_4242", "amount": "1.00"},
+            {"method": "gift_card", "token": "x"},
+        ],
+        **polish,
+    )
+
+    # then the total reads as złoty are written in Polish, and the error names the tender that was sent
+    assert over.status_code == 400
+    assert over.json()["message"] == "Płatności przekraczają łączną kwotę 258,00\xa0zł."
+    assert list(over.json()["fields"]) == ["payments.0.amount"]
+    assert unsaid.status_code == 400
+    assert list(unsaid.json()["fields"]) == ["payments.1.amount"]
+    assert unsaid.json()["message"] == "Podaj kwotę do zapłaty: karta podarunkowa."
+    assert not Order.objects.exists()
 
 
 def test_one_order_never_mixes_markets_of_two_currencies(shopper_api, shirt, store):

@@ -128,7 +128,7 @@ def test_unknown_skus_and_refused_tenders_are_reported_per_line_and_nothing_is_w
 def test_tenders_must_add_up_to_the_lines(till, shirt, jeans):
     response = till.post("/api/v1/pos/sales/", sale(tenders=[{"method": "cash", "amount": "10.00"}]), format="json")
     assert response.status_code == 400
-    assert response.json()["fields"]["tenders"] == ["Tenders add up to 10.00, the lines to 110.00."]
+    assert response.json()["fields"]["tenders"] == ["Tenders add up to €10.00, the lines to €110.00."]
 
 
 def test_only_a_device_may_post_sales(api_client, shopper_user, shirt):

@@ -93,7 +93,9 @@ def test_a_till_sale_in_a_tax_exclusive_market_is_paid_with_the_tax_on_top(net_p
 
     # then the first is refused, saying what is due, and nothing was written for it
     assert short.status_code == 400
-    assert short.json()["fields"]["tenders"] == ["Tenders add up to 110.00, the lines to 135.30 with 25.30 of tax."]
+    assert short.json()["fields"]["tenders"] == [
+        "Tenders add up to zł110.00, the lines to zł135.30 with zł25.30 of tax."
+    ]
     # and the second is recorded with the tax on top, per line and on the order
     assert paid.status_code == 201, paid.json()
     body = paid.json()
