@@ -5,7 +5,9 @@ from customers.services.profiles import set_consent
 from inventory import services as inventory
 from orders.notifications import RecordingAdapter
 from orders.services import GroupRequest, TenderRequest, place_order
-from tests.factories import UserFactory
+from retail.domain.channel import Channel
+from retail.models import Market, Store
+from tests.factories import MarketFactory, StoreFactory, UserFactory
 from tests.inventory.factories import VariantFactory
 from tests.retail.test_outbox_worker import broker, producer, queue, start_worker  # noqa: F401 — the shared worker harness
 
@@ -31,6 +33,19 @@ def shopper(shopper_user):
     customer = link_user_to_customer(user=shopper_user)
     set_consent(customer=customer, channel="email", granted=True, source="test")
     return customer
+
+
+@pytest.fixture
+def poland(db) -> Market:
+    """Poland beside the test store's home market: złoty, Polish, prices with VAT, sold on the web and in the app."""
+    return MarketFactory(online_channels=[Channel.WEB.value, Channel.APP.value])
+
+
+@pytest.fixture
+def warsaw(poland) -> Store:
+    """Poland's store, in Warsaw (on the map too: routing measures from it), shipping online orders."""
+    return StoreFactory(code="WAW-01", name="Warszawa Centrum", market=poland, country="PL", city="Warszawa",
+                        latitude="52.2297", longitude="21.0122", ships_orders=True)  # fmt: skip
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from drf_spectacular.generators import SchemaGenerator
 
 from inventory import services as inventory
 from orders.models import Cart, Order
-from tests.factories import MarketFactory, StoreFactory
 from tests.inventory.factories import VariantFactory, enter_market_prices
 
 pytestmark = pytest.mark.django_db
@@ -19,14 +18,8 @@ WARSAW = {"line1": "ul. Marszałkowska 1", "city": "Warszawa", "postcode": "00-0
 
 
 @pytest.fixture
-def poland(db):
-    return MarketFactory()  # PLN, sold on the web
-
-
-@pytest.fixture
-def goods(store, poland):
+def goods(store, poland, warsaw):
     """SHIRT-M (30.00 at home, 129.00 in Poland) and SOCKS (5.00, not sold in Poland), stocked in both."""
-    warsaw = StoreFactory(code="WAW-01", market=poland, country="PL", ships_orders=True)
     shirt = VariantFactory(sku="SHIRT-M", product__base_price="30.00")
     socks = VariantFactory(sku="SOCKS", product__base_price="5.00")
     enter_market_prices(poland, shirt, price="129.00")

@@ -23,28 +23,27 @@ from retail.markets import save_market, save_tax_class, save_tax_rate
 from retail.models import IdempotencyKey, Market, TaxClass, TaxRate
 from retail.models.tax import STANDARD
 from tests.customers.factories import OfferFactory
-from tests.factories import MarketFactory, StoreFactory
+from tests.factories import StoreFactory
 from tests.inventory.factories import enter_market_prices
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def poland(store, shirt, jeans) -> Market:
-    """The test store sells in Poland: prices include 23% VAT (5% on books); the shirt and the jeans
-    have złoty prices (the same amounts as the catalog's)."""
-    market = MarketFactory()
-    store.market = market
+def taxed_poland(poland, store, shirt, jeans) -> Market:
+    """Poland (the shared fixture) with its VAT, and the test store selling there: prices include 23% VAT
+    (5% on books); the shirt and the jeans have złoty prices (the same amounts as the catalog's)."""
+    store.market = poland
     store.save(update_fields=["market"])
-    enter_market_prices(market, shirt, jeans)
+    enter_market_prices(poland, shirt, jeans)
     books = save_tax_class(tax_class=TaxClass(code="books", name="Books"), actor=None)
     for tax_class, percent in ((TaxClass.objects.get(code=STANDARD), 23), (books, 5)):
-        rate = TaxRate(market=market, tax_class=tax_class, rate=Decimal(percent), valid_from=date(2011, 1, 1))
+        rate = TaxRate(market=poland, tax_class=tax_class, rate=Decimal(percent), valid_from=date(2011, 1, 1))
         save_tax_rate(rate=rate, actor=None)
-    return market
+    return poland
 
 
-def test_each_line_stores_its_net_rate_and_tax_after_the_discount(poland, place_pickup, shopper, shirt, jeans):
+def test_each_line_stores_its_net_rate_and_tax_after_the_discount(taxed_poland, place_pickup, shopper, shirt, jeans):
     # given a 10% offer over a shirt (30.00 x 3) and jeans (59.99)
     assign_offer(offer=OfferFactory(code="ten", channels=[Channel.WEB.value]), customer=shopper)
 
@@ -72,7 +71,7 @@ def test_a_market_without_tax_set_up_records_none(place_pickup, shirt):
     assert (line.net, line.tax_rate, line.tax_amount) == (None, None, None)
 
 
-def test_an_item_whose_class_has_no_rate_in_the_market_is_refused_and_nothing_kept(poland, place_pickup, shirt):
+def test_an_item_whose_class_has_no_rate_in_the_market_is_refused_and_nothing_kept(taxed_poland, place_pickup, shirt):
     # given a class Poland has no rate for
     shirt.product.tax_class = save_tax_class(tax_class=TaxClass(code="food", name="Food"), actor=None)
     shirt.product.save(update_fields=["tax_class"])
@@ -88,10 +87,10 @@ def test_an_item_whose_class_has_no_rate_in_the_market_is_refused_and_nothing_ke
     assert not Order.objects.exists()
 
 
-def test_a_market_whose_prices_exclude_tax_adds_it_on_top(poland, place_pickup, shopper, shirt, jeans):
+def test_a_market_whose_prices_exclude_tax_adds_it_on_top(taxed_poland, place_pickup, shopper, shirt, jeans):
     # given Poland's prices exclude tax now (a B2B market), and a 10% offer
-    poland.prices_include_tax = False
-    save_market(market=poland, actor=None)
+    taxed_poland.prices_include_tax = False
+    save_market(market=taxed_poland, actor=None)
     assign_offer(offer=OfferFactory(code="ten", channels=[Channel.WEB.value]), customer=shopper)
 
     # when
@@ -114,11 +113,11 @@ def test_a_market_whose_prices_exclude_tax_adds_it_on_top(poland, place_pickup, 
     assert payment.amount == order.total
 
 
-def test_a_rate_with_three_decimals_is_kept(poland, place_pickup, shirt):
+def test_a_rate_with_three_decimals_is_kept(taxed_poland, place_pickup, shirt):
     # given a US-style rate on top of the price
-    poland.prices_include_tax = False
-    save_market(market=poland, actor=None)
-    rate = TaxRate.objects.get(market=poland, tax_class__code=STANDARD)
+    taxed_poland.prices_include_tax = False
+    save_market(market=taxed_poland, actor=None)
+    rate = TaxRate.objects.get(market=taxed_poland, tax_class__code=STANDARD)
     rate.rate = Decimal("8.875")
     save_tax_rate(rate=rate, actor=None)
 
@@ -132,10 +131,10 @@ def test_a_rate_with_three_decimals_is_kept(poland, place_pickup, shirt):
     )  # fmt: skip
 
 
-def test_an_exclusive_market_without_rates_sells_at_its_prices_and_records_no_tax(poland, place_pickup, shirt):
-    poland.prices_include_tax = False
-    save_market(market=poland, actor=None)
-    poland.tax_rates.all().delete()
+def test_an_exclusive_market_without_rates_sells_at_its_prices_and_records_no_tax(taxed_poland, place_pickup, shirt):
+    taxed_poland.prices_include_tax = False
+    save_market(market=taxed_poland, actor=None)
+    taxed_poland.tax_rates.all().delete()
     order = place_pickup([(shirt.sku, 1)])
     order.refresh_from_db()
     assert (order.total, order.tax_added, order.prices_include_tax) == (Decimal("30.00"), Decimal("0.00"), False)
@@ -143,7 +142,7 @@ def test_an_exclusive_market_without_rates_sells_at_its_prices_and_records_no_ta
 
 
 def test_the_receipt_sums_the_tax_per_rate_in_the_same_queries(
-    poland, place_pickup, shopper, shirt, jeans, associate_client, django_assert_num_queries
+    taxed_poland, place_pickup, shopper, shirt, jeans, associate_client, django_assert_num_queries
 ):
     # given a taxed order (and, below, an untaxed one to compare)
     order = place_pickup([(shirt.sku, 3), (jeans.sku, 1)])
@@ -161,7 +160,7 @@ def test_the_receipt_sums_the_tax_per_rate_in_the_same_queries(
     for amount in (sum(line.net for line in lines), tax, order.total):
         assert format_money(amount, order.currency) in row
     assert "23%" in row
-    poland.tax_rates.all().delete()
+    taxed_poland.tax_rates.all().delete()
     untaxed = place_pickup([(shirt.sku, 1), (jeans.sku, 1)])
     with django_assert_num_queries(len(taxed.captured_queries)):
         page = associate_client.get(f"/portal/orders/{untaxed.number}/receipt/").content.decode()
@@ -169,11 +168,11 @@ def test_the_receipt_sums_the_tax_per_rate_in_the_same_queries(
 
 
 def test_the_receipt_of_a_tax_exclusive_order_shows_net_then_tax_per_rate(
-    poland, place_pickup, shirt, jeans, associate_client
+    taxed_poland, place_pickup, shirt, jeans, associate_client
 ):
     # given
-    poland.prices_include_tax = False
-    save_market(market=poland, actor=None)
+    taxed_poland.prices_include_tax = False
+    save_market(market=taxed_poland, actor=None)
     order = place_pickup([(shirt.sku, 3), (jeans.sku, 1)])
     lines = list(OrderLine.objects.filter(order=order).order_by("line_number"))
 
@@ -192,7 +191,7 @@ def test_the_receipt_of_a_tax_exclusive_order_shows_net_then_tax_per_rate(
 
 
 def test_a_tax_service_that_does_not_answer_is_a_retryable_503_that_keeps_nothing(
-    poland, shopper, shopper_user, shirt, store, api_client, settings
+    taxed_poland, shopper, shopper_user, shirt, store, api_client, settings
 ):
     # given an external tax service, down, and a shopper with an offer
     settings.TAX_PROVIDER = "retail.tax_providers.TestTaxService"
@@ -223,7 +222,7 @@ def test_a_tax_service_that_does_not_answer_is_a_retryable_503_that_keeps_nothin
 
 
 def test_a_tax_service_slower_than_the_timeout_refuses_the_checkout_in_time_and_keeps_nothing(
-    poland, shopper_user, shirt, store, api_client, settings
+    taxed_poland, shopper_user, shirt, store, api_client, settings
 ):
     # given an external tax service that answers in 3 s, and a timeout of 0.3 s
     settings.TAX_PROVIDER = "tests.retail.test_tax_providers.SlowService"
@@ -248,11 +247,11 @@ def test_a_tax_service_slower_than_the_timeout_refuses_the_checkout_in_time_and_
     assert not IdempotencyKey.objects.filter(key="slow-tax-1").exists()
 
 
-def test_an_external_service_taxes_a_us_store_on_top_of_its_prices(poland, place_pickup, shirt, store, settings):
+def test_an_external_service_taxes_a_us_store_on_top_of_its_prices(taxed_poland, place_pickup, shirt, store, settings):
     # given the store in New York, its market pricing without tax, and the test service's rates
     settings.TAX_PROVIDER = "retail.tax_providers.TestTaxService"
-    poland.prices_include_tax = False
-    save_market(market=poland, actor=None)
+    taxed_poland.prices_include_tax = False
+    save_market(market=taxed_poland, actor=None)
     store.country = "US"
     store.save(update_fields=["country"])
 
@@ -268,9 +267,13 @@ def test_an_external_service_taxes_a_us_store_on_top_of_its_prices(poland, place
     assert (order.tax_added, order.total) == (Decimal("7.99"), Decimal("97.99"))
 
 
-def test_units_rerouted_from_a_taxed_line_take_their_share_of_its_tax(poland, place_pickup, shirt, store, associate):
+def test_units_rerouted_from_a_taxed_line_take_their_share_of_its_tax(
+    taxed_poland, place_pickup, shirt, store, associate
+):
     # given 3 shirts, 23% inside 90.00 (16.83), one of which this store cannot find
-    nearby = StoreFactory(code="LON-02", name="Canary Wharf", latitude="51.5045", longitude="-0.0195", market=poland)
+    nearby = StoreFactory(
+        code="LON-02", name="Canary Wharf", latitude="51.5045", longitude="-0.0195", market=taxed_poland
+    )
     receive_stock(location=nearby, lines=[(shirt, 5)], reference="PO-NEAR")
     order = place_pickup([(shirt.sku, 3)])
     line = OrderLine.objects.get(order=order)

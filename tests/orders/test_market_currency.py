@@ -10,22 +10,9 @@ from customers.services.giftcards import issue_gift_card
 from customers.services.loyalty import issue_store_credit
 from inventory import services as inventory
 from orders.models import Cart, Order, Payment
-from retail.domain.channel import Channel
-from retail.models import Market
-from tests.factories import MarketFactory, StoreFactory
 from tests.inventory.factories import VariantFactory, enter_market_prices
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def poland(db) -> Market:
-    return MarketFactory(online_channels=[Channel.WEB.value, Channel.APP.value])
-
-
-@pytest.fixture
-def warsaw(poland):
-    return StoreFactory(code="WAW-01", name="Warszawa Centrum", market=poland, country="PL", ships_orders=True)
 
 
 @pytest.fixture

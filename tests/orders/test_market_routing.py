@@ -10,9 +10,6 @@ from inventory.selectors import route_lines
 from orders.errors import OrderError
 from orders.models import Order
 from orders.services import GroupRequest, TenderRequest, place_order
-from retail.domain.channel import Channel
-from retail.markets import save_market
-from retail.models import Market
 from tests.factories import StoreFactory, WarehouseFactory
 from tests.inventory.factories import VariantFactory, enter_market_prices
 
@@ -21,21 +18,6 @@ pytestmark = pytest.mark.django_db
 # Near London, so the home market's locations are the nearest to the parcel's search point.
 WARSAW_ADDRESS = {"line1": "ul. Marszałkowska 1", "city": "Warszawa", "postcode": "00-001", "country": "PL",
                   "latitude": 51.51, "longitude": -0.12}  # fmt: skip
-
-
-@pytest.fixture
-def poland(db) -> Market:
-    return save_market(
-        market=Market(code="pl", name="Poland", countries=["PL"], currency="PLN", default_language="pl",
-                      online_channels=[Channel.WEB.value, Channel.APP.value]),
-        actor=None,
-    )  # fmt: skip
-
-
-@pytest.fixture
-def warsaw(poland):
-    return StoreFactory(code="WAW-01", name="Warszawa", market=poland, country="PL", ships_orders=True,
-                        latitude="52.2297", longitude="21.0122")  # fmt: skip
 
 
 @pytest.fixture

@@ -17,25 +17,14 @@ from inventory import services as inventory
 from orders.errors import OrderError
 from orders.models import Order
 from orders.services.assisted import AssistedBasket, place_assisted_order
-from retail.domain.channel import Channel
 from retail.markets import home_currency
 from retail.models import StoreMembership
 from retail.services import issue_pos_device
 from tests.customers.factories import OfferFactory
-from tests.factories import MarketFactory, MembershipFactory, StoreFactory
+from tests.factories import MembershipFactory
 from tests.inventory.factories import VariantFactory, enter_market_prices
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def poland(db):
-    return MarketFactory(online_channels=[Channel.WEB.value, Channel.APP.value])
-
-
-@pytest.fixture
-def warsaw(poland):
-    return StoreFactory(code="WAW-01", name="Warszawa Centrum", market=poland, country="PL", ships_orders=True)
 
 
 @pytest.fixture

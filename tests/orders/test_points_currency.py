@@ -17,25 +17,14 @@ from customers.services.profiles import update_customer_profile
 from inventory import services as inventory
 from orders.models import Order
 from orders.services import GroupRequest, TenderRequest, place_order
-from retail.domain.channel import Channel
 from retail.exchange_rates import save_exchange_rate
 from retail.models import AuditEvent, ExchangeRate, StoreMembership
 from retail.services import issue_pos_device
-from tests.factories import MarketFactory, MembershipFactory, StoreFactory
+from tests.factories import MembershipFactory
 from tests.inventory.factories import VariantFactory, enter_market_prices
 from tests.orders.test_store_clock import collected
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def poland(db):
-    return MarketFactory(online_channels=[Channel.WEB.value, Channel.APP.value])
-
-
-@pytest.fixture
-def warsaw(poland):
-    return StoreFactory(code="WAW-01", name="Warszawa Centrum", market=poland, country="PL", ships_orders=True)
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from retail.models import Market, TaxClass, TaxRate
 from retail.models.tax import STANDARD
 from retail.services import issue_pos_device
 from tests.customers.factories import OfferFactory
-from tests.factories import MarketFactory
 from tests.inventory.factories import enter_market_prices
 from tests.returns.factories import make_policy
 
@@ -27,23 +26,23 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def poland(store, shirt, jeans) -> Market:
-    """The till's store sells in Poland; the shirt and jeans have złoty prices (the catalog's amounts)."""
-    market = MarketFactory()
-    store.market = market
+def taxed_poland(poland, store, shirt, jeans) -> Market:
+    """Poland (the shared fixture) with 23% VAT, and the till's store selling there; the shirt and jeans
+    have złoty prices (the catalog's amounts)."""
+    store.market = poland
     store.save(update_fields=["market"])
-    enter_market_prices(market, shirt, jeans)
-    rate = TaxRate(market=market, tax_class=TaxClass.objects.get(code=STANDARD), rate=Decimal(23),
+    enter_market_prices(poland, shirt, jeans)
+    rate = TaxRate(market=poland, tax_class=TaxClass.objects.get(code=STANDARD), rate=Decimal(23),
                    valid_from=date(2011, 1, 1))  # fmt: skip
     save_tax_rate(rate=rate, actor=None)
-    return market
+    return poland
 
 
 @pytest.fixture
-def net_prices(poland) -> Market:
+def net_prices(taxed_poland) -> Market:
     """Poland's prices exclude tax (a trade counter): 23% is added on top at the till."""
-    poland.prices_include_tax = False
-    return save_market(market=poland, actor=None)
+    taxed_poland.prices_include_tax = False
+    return save_market(market=taxed_poland, actor=None)
 
 
 @pytest.fixture
@@ -71,7 +70,7 @@ def lines_of(number: str) -> list[tuple]:
     )
 
 
-def test_a_till_sale_in_a_tax_inclusive_market_stores_each_lines_tax(poland, till, shirt, jeans):
+def test_a_till_sale_in_a_tax_inclusive_market_stores_each_lines_tax(taxed_poland, till, shirt, jeans):
     # when
     response = till.post("/api/v1/pos/sales/", sale("110.00"), format="json")
 
@@ -155,7 +154,9 @@ def test_returns_of_a_till_sale_give_back_its_tax_exactly(net_prices, till, shir
     assert sum(ReturnLine.objects.values_list("tax_amount", flat=True)) == Decimal("13.80")
 
 
-def test_a_failing_tax_service_refuses_the_receipt_and_writes_nothing(poland, till, shirt, jeans, store, settings):
+def test_a_failing_tax_service_refuses_the_receipt_and_writes_nothing(
+    taxed_poland, till, shirt, jeans, store, settings
+):
     # given an external tax service that does not answer
     settings.TAX_PROVIDER = "retail.tax_providers.TestTaxService"
     settings.TAX_TEST_SERVICE_DOWN = True

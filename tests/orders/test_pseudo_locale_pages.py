@@ -10,7 +10,7 @@ from django.test import Client
 
 from orders.services import mark_ready, scan_pick
 from tests.orders.test_assisted_portal import add, stock, urls  # noqa: F401 - a fixture
-from tests.orders.test_checkout_tax import poland  # noqa: F401 - a fixture
+from tests.orders.test_checkout_tax import taxed_poland  # noqa: F401 - a fixture
 from tests.retail.test_pseudo_locale import assert_all_translated, database_data, pseudo_locale, untranslated  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +146,16 @@ def test_the_order_history_reads_each_note_in_the_readers_words(pseudo_locale): 
     assert history_note("typed by a person") == "typed by a person"
 
 
-def test_receipt_with_tax_lines(poland, associate_client, associate, store, place_pickup, shirt, jeans, pseudo_locale):  # noqa: F811
+def test_receipt_with_tax_lines(
+    taxed_poland,  # noqa: F811
+    associate_client,
+    associate,
+    store,
+    place_pickup,
+    shirt,
+    jeans,
+    pseudo_locale,  # noqa: F811
+):
     from django.urls import reverse
 
     from orders.models import Fulfillment
@@ -155,8 +164,8 @@ def test_receipt_with_tax_lines(poland, associate_client, associate, store, plac
 
     # given a collected order in a market whose prices exclude tax, and one whose prices include it
     for include in (True, False):
-        poland.prices_include_tax = include
-        save_market(market=poland, actor=None)
+        taxed_poland.prices_include_tax = include
+        save_market(market=taxed_poland, actor=None)
         order = place_pickup([("SHIRT-M", 2), ("JEANS-32", 1)])
         f = Fulfillment.objects.get(order=order)
         for sku in ("SHIRT-M", "SHIRT-M", "JEANS-32"):
