@@ -38,6 +38,7 @@ from customers.services import (
     undo_merge,
     update_customer_profile,
 )
+from customers.timeline_messages import spoken_subject
 from retail.admin import CsvImportMixin, admin_may_view, streaming_csv_response
 from retail.admin_money import money_columns, reader_home_currency
 from retail.domain.money import format_money
@@ -383,12 +384,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Interaction)
 class InteractionAdmin(ReadOnlyAdmin):
-    list_display = ["occurred_at", "customer", "channel", "kind", "subject", "store", "source"]
+    list_display = ["occurred_at", "customer", "channel", "kind", "said", "store", "source"]
+    exclude = ["subject"]  # shown as `said`: a service's sentence in the reader's language
+    readonly_fields = ["said"]
     list_filter = ["channel", "kind"]
     search_fields = ["=customer__id", "subject", "=external_id"]
     list_select_related = ["customer", "store"]
     date_hierarchy = "occurred_at"
     show_full_result_count = False
+
+    @admin.display(description=gettext_lazy("subject"))
+    def said(self, obj) -> str:
+        return spoken_subject(obj)
 
 
 @admin.register(PointsEntry)

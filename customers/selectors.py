@@ -33,6 +33,7 @@ from customers.models import (
     Task,
 )
 from customers.services.merge import merged_fields
+from customers.timeline_messages import spoken_subject
 from inventory import catalog_texts
 from inventory.selectors import available_at, product_cards
 from retail.domain.channel import TimelineChannel
@@ -285,6 +286,7 @@ def timeline_page(
         row.occurred_local = timezone.localtime(row.occurred_at)
         row.channel_label = channel_labels.get(row.channel, row.channel)
         row.kind_label = KIND_LABELS.get(row.kind, row.kind)
+        row.said = spoken_subject(row)  # a service's sentence in the reader's language, else the subject kept
     return TimelinePage(rows=rows, next_cursor=encode_cursor(rows[-1]) if more and rows else None)
 
 

@@ -10,6 +10,7 @@ from customers.errors import CustomerCode, CustomerError
 from customers.events import record_customer_erased
 from customers.models import Customer, Interaction, ListItem, LoyaltyAccount, StoreCreditAccount
 from customers.signals import customer_erased
+from customers.timeline_messages import MESSAGE_KEY
 from retail.errors import RetailCode
 from retail.models import Store, User
 from retail.services import record_audit_event
@@ -98,8 +99,9 @@ def erase_customer(*, customer: Customer, actor: User | None, reason: str, store
     for interaction in (
         customer.interactions.exclude(data={}, subject="").only("id", "kind", "data", "subject").iterator()
     ):
-        kept = {k: v for k, v in interaction.data.items() if k in KEPT_DATA_KEYS}
-        subject = interaction.subject if interaction.kind in KEPT_SUBJECT_KINDS else ""
+        says = interaction.kind in KEPT_SUBJECT_KINDS  # its subject, and the message it is worded from
+        kept = {k: v for k, v in interaction.data.items() if k in KEPT_DATA_KEYS or (says and k == MESSAGE_KEY)}
+        subject = interaction.subject if says else ""
         if kept != interaction.data or subject != interaction.subject:
             Interaction.objects.filter(pk=interaction.pk).update(data=kept, subject=subject)
     user = customer.user

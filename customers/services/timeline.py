@@ -18,6 +18,7 @@ from customers.partitions import MIN_RETENTION_MONTHS, add_months, month_start
 from customers.services._common import update_rows
 from customers.services.loyalty import recalculate_tier
 from customers.services.profiles import live_profile, resolve_customer
+from customers.timeline_messages import MESSAGE_KEY, TimelineMessage
 from retail.domain.money import money
 from retail.errors import ErrorCode, RetailCode
 from retail.models import Store, User
@@ -62,6 +63,14 @@ def _purchase_lines(data: dict) -> list[dict]:
             }
         )
     return out
+
+
+def with_message(subject: str, data: dict, message: TimelineMessage | None) -> tuple[str, dict]:
+    """(subject, data) of an interaction that says `message`: kept in data["msg"], worded in the
+    project's language as the subject when none is given."""
+    if message is None:
+        return subject, data
+    return subject or message.subject, {**data, MESSAGE_KEY: message.stored}
 
 
 def _note_channel(customer: Customer, channel: str, occurred_at: datetime) -> None:
@@ -121,8 +130,12 @@ def record_interaction(
     associate: User | None = None,
     subject: str = "",
     data: dict | None = None,
+    message: TimelineMessage | None = None,
 ) -> Interaction:
     """Add one interaction to the timeline; the same (source, external_id) twice is a no-op.
+
+    A sentence about it comes as `message` (customers.timeline_messages.say): kept in `data["msg"]`
+    to be worded in the reader's language, and as the subject when none is given.
 
     For kind purchase/return, `data["lines"]` (sku, qty, amount, optional category/size) also
     becomes PurchasedItem rows (negative for a return) and the loyalty tier is recalculated.
@@ -144,6 +157,7 @@ def record_interaction(
 
     customer = live_profile(customer)
     data = data or {}
+    subject, data = with_message(subject, data, message)
     source, external_id = source[:40], (external_id or uuid.uuid4().hex)[:100]
     lines = _purchase_lines(data) if kind in LINE_KINDS else []
     occurred_at = occurred_at or timezone.now()
@@ -202,6 +216,7 @@ class Purchase:
     subject: str
     data: dict
     store: Store | None = None
+    message: TimelineMessage | None = None  # as record_interaction's: kept in data["msg"], worded when read
 
 
 def record_purchases(purchases: list[Purchase]) -> list[Interaction]:
@@ -224,9 +239,10 @@ def record_purchases(purchases: list[Purchase]) -> list[Interaction]:
         raise IntegrityError(f"Interactions recorded already: {', '.join(taken[:5])}")
     interactions = Interaction.objects.bulk_create(
         Interaction(id=claimed[key[:2]], customer=p.customer, channel=p.channel, kind=Interaction.Kind.PURCHASE,
-                    occurred_at=p.occurred_at, store=p.store, subject=p.subject[:200], data=p.data, source=key[0],
+                    occurred_at=p.occurred_at, store=p.store, subject=subject[:200], data=data, source=key[0],
                     external_id=key[1], recorded_at=now)
         for p, key in zip(purchases, keys, strict=True)
+        for subject, data in [with_message(p.subject, p.data, p.message)]
     )  # fmt: skip
     PurchasedItem.objects.bulk_create(
         PurchasedItem(customer=p.customer, interaction=interaction, sku=line["sku"], category=line["category"],

@@ -65,8 +65,8 @@ def timeline_row(row) -> str:
             f' · <span class="tl-product">{thumb(card.image_url, 32)}{_e(card.name)}'
             f' <span class="muted">{_e(card.sku)}{label}</span></span>'
         )
-    elif row.subject:
-        what = f" · {_e(row.subject)}"
+    elif row.said:
+        what = f" · {_e(row.said)}"
     if row.kind in ("purchase", "return"):
         if data.get("total"):
             what += f' <span class="tl-amount">{_e(format_money(data["total"], data.get("currency") or None))}</span>'

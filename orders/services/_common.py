@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from customers.errors import CustomerError
 from customers.services.loyalty import earn_points
 from customers.services.timeline import record_interaction
+from customers.timeline_messages import TimelineMessage
 from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order, StatusChange
 from retail.errors import RetailCode
@@ -97,7 +98,7 @@ def timeline(
     *,
     order: Order,
     kind: str,
-    subject: str,
+    message: TimelineMessage,
     key: str,
     actor=None,
     store=None,
@@ -105,7 +106,8 @@ def timeline(
     channel=None,
     in_store: bool = True,
 ) -> None:
-    """An entry on the shopper's timeline (idempotent by `key` through customers' record_interaction).
+    """An entry on the shopper's timeline (idempotent by `key` through customers' record_interaction),
+    saying `message` (orders/timeline_messages.py) in the reader's language.
 
     `store` defaults to the order's store; `in_store=False` records no store (an online action).
     """
@@ -122,7 +124,7 @@ def timeline(
         external_id=f"{order.number}:{key}",
         store=(store or order.store) if in_store else None,
         associate=actor_or_none(actor),
-        subject=subject[:200],
+        message=message,
         # the currency its amounts are in: a return or cancellation of a złoty order takes złoty off the tier's spend
         data={"order_number": order.number, "currency": order.currency, **(data or {})},
     )

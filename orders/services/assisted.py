@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.models import Customer, Interaction
+from customers.timeline_messages import TimelineMessage, money_param, say
 from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order, Payment, PaymentRequest
 from orders.numbers import normalise_order_number
@@ -237,7 +238,7 @@ def _send_pay_link(order: Order) -> None:
         order=order,
         kind=Interaction.Kind.MESSAGE_SENT,
         key="pay_link",
-        subject=f"Pay-by-link sent for {order.number} ({order.total} {order.currency})",
+        message=say("orders.pay_link_sent", order=order.number, amount=money_param(order.total, order.currency)),
     )
 
 
@@ -284,11 +285,15 @@ def pay_by_link(*, token: str, card_token: str, now=None) -> PaymentRequest:
         created_at=now,
         updated_at=now,
     )
-    _mark_paid(request, now=now, how=f"pay-by-link, {auth.brand} ···{auth.last4}")
+    said = say("orders.paid_by_link", order=request.order.number, brand=auth.brand, last4=auth.last4)
+    _mark_paid(request, now=now, how=f"pay-by-link, {auth.brand} ···{auth.last4}", said=said)
     return request
 
 
-def _mark_paid(request: PaymentRequest, *, now, how: str, device: PosDevice | None = None) -> None:
+def _mark_paid(
+    request: PaymentRequest, *, now, how: str, said: TimelineMessage, device: PosDevice | None = None
+) -> None:
+    """`how` for the audit trail; `said` on the shopper's timeline, in its reader's language."""
     request.status, request.paid_at = PaymentRequest.Status.PAID, now
     request.save(update_fields=["status", "paid_at"])
     order = request.order
@@ -299,7 +304,7 @@ def _mark_paid(request: PaymentRequest, *, now, how: str, device: PosDevice | No
         store=order.store,
         details={"number": order.number, "method": request.method, "amount": str(request.amount), "how": how},
     )
-    timeline(order=order, kind=Interaction.Kind.NOTE, key="paid", subject=f"Order {order.number} paid: {how}")
+    timeline(order=order, kind=Interaction.Kind.NOTE, key="paid", message=said)
 
 
 @transaction.atomic
@@ -363,7 +368,8 @@ def settle_at_till(
         now,
     )
     order.save(update_fields=["receipt_number", "receipt_fingerprint", "device", "updated_at"])
-    _mark_paid(request, now=now, how=f"at the till, receipt {receipt_number}", device=device)
+    said = say("orders.paid_at_till", order=request.order.number, receipt=receipt_number)
+    _mark_paid(request, now=now, how=f"at the till, receipt {receipt_number}", said=said, device=device)
     return order, True
 
 

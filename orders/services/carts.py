@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer, Interaction
 from customers.services.timeline import record_interaction
+from customers.timeline_messages import say
 from inventory.errors import InventoryCode, InventoryError
 from inventory.market_prices import market_prices
 from inventory.models import Variant
@@ -352,7 +353,7 @@ def send_cart_to_customer(*, customer: Customer, lines: list[tuple[str, int]], a
         external_id=f"remote-cart:{cart.pk}:{int(now.timestamp() * 1000)}",
         store=store,
         associate=associate,
-        subject=f"{associate.get_short_name()} sent {sum(q for _, q in lines)} item(s) to the online cart",
+        message=say("orders.cart_sent_online", associate=associate.get_short_name(), count=sum(q for _, q in lines)),
         data={"lines": [{"sku": s, "qty": q} for s, q in lines], "cart": cart.pk},
     )
     return cart

@@ -24,6 +24,7 @@ from customers.errors import CustomerError
 from customers.models import Customer, Interaction
 from customers.services.linking import create_guest_profile
 from customers.services.profiles import resolve_customer, set_consent
+from customers.timeline_messages import say
 from inventory.catalog_texts import attach_texts, reading_order
 from inventory.errors import InventoryCode, InventoryError
 from inventory.market_prices import market_prices
@@ -606,7 +607,7 @@ def publish(*, order: Order, fulfillments: list[Fulfillment], lines: list[OrderL
         kind=Interaction.Kind.PURCHASE,
         key="placed",
         in_store=order.channel in Channel.assisted_values(),  # staff took it at their store; online ones no store
-        subject=f"Order {order.number} · {', '.join(sorted({f.get_kind_display() for f in fulfillments}))}",
+        message=say("orders.placed", order=order.number, kinds=sorted({f.kind for f in fulfillments})),
         actor=actor,
         data={
             "total": str(order.total),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Interaction
+from customers.timeline_messages import say
 from orders.errors import OrderCode, OrderError
 from orders.events import record_order_event
 from orders.models import Fulfillment, Order
@@ -46,7 +47,7 @@ def expire_pickup(*, fulfillment: Fulfillment, now=None) -> bool:
         kind=Interaction.Kind.RETURN,
         key=f"{fulfillment.pk}:expired",
         store=fulfillment.location,
-        subject=f"Order {order.number} not collected: cancelled and refunded",
+        message=say("orders.expired", order=order.number),
         data={"reason": "pickup_expired", "lines": reversal_lines(lines)},
     )
     notify(order=order, kind="expired", fulfillment=fulfillment)
@@ -75,7 +76,7 @@ def send_pickup_reminder(*, fulfillment: Fulfillment, now=None) -> bool:
         kind=Interaction.Kind.MESSAGE_SENT,
         key=f"{fulfillment.pk}:reminder",
         store=fulfillment.location,
-        subject=f"Reminder: {order.number} waits at {fulfillment.location.name} until {until:%d %b %H:%M}",
+        message=say("orders.reminder", order=order.number, store=fulfillment.location.name, until=until.isoformat()),
     )
     notify(order=order, kind="reminder", fulfillment=fulfillment)
     return True
@@ -125,7 +126,9 @@ def cancel_order(*, order: Order, actor: User | None = None, reason: str = "", b
         kind=Interaction.Kind.RETURN,
         key="cancelled",
         actor=actor,
-        subject=f"Order {order.number} cancelled" + (f" ({reason})" if reason else ""),
+        message=say("orders.cancelled_because", order=order.number, reason=reason)
+        if reason
+        else say("orders.cancelled", order=order.number),
         data={"reason": "cancelled", "lines": reversal_lines(reversal)},
     )
     notify(order=order, kind="cancelled")

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Interaction
+from customers.timeline_messages import say
 from inventory.errors import InventoryCode, InventoryError
 from inventory.models import Reservation
 from inventory.selectors import route_lines
@@ -65,7 +66,7 @@ def start_picking(*, fulfillment: Fulfillment, actor: User, store: Store | None 
         key=f"{fulfillment.pk}:picking",
         actor=actor,
         store=fulfillment.location,
-        subject=f"Order {fulfillment.order.number} is being picked at {fulfillment.location.name}",
+        message=say("orders.picking", order=fulfillment.order.number, store=fulfillment.location.name),
         channel=Channel.STORE,
     )
     return fulfillment
@@ -117,7 +118,7 @@ def scan_pick(*, fulfillment: Fulfillment, code: str, actor: User, store: Store 
             key=f"{fulfillment.pk}:picking",
             actor=actor,
             store=fulfillment.location,
-            subject=f"Order {fulfillment.order.number} is being picked at {fulfillment.location.name}",
+            message=say("orders.picking", order=fulfillment.order.number, store=fulfillment.location.name),
             channel=Channel.STORE,
         )
     line.picked_quantity += 1
@@ -168,7 +169,7 @@ def short_pick(
             key=f"short:{line.pk}:{line.cancelled_quantity}",
             actor=actor,
             store=fulfillment.location,
-            subject=f"{order.number}: {missing} x {line.name} out of stock, not charged",
+            message=say("orders.short_cancelled", order=order.number, units=missing, product=line.name),
             data={"reason": "short_pick", "lines": reversal_lines([(line, missing, amount)])},
         )
     elif resolution == "reroute":
@@ -304,7 +305,9 @@ def _reroute(*, fulfillment: Fulfillment, line: OrderLine, missing: int, actor, 
         key=f"reroute:{moved.pk}",
         actor=actor,
         store=fulfillment.location,
-        subject=f"{order.number}: {missing} x {line.name} will come from {to_location.name}",
+        message=say(
+            "orders.short_rerouted", order=order.number, units=missing, product=line.name, store=to_location.name
+        ),
         channel=Channel.STORE,
     )
     return line
@@ -343,7 +346,7 @@ def mark_ready(*, fulfillment: Fulfillment, actor: User, store: Store | None = N
         key=f"{fulfillment.pk}:ready",
         actor=actor,
         store=fulfillment.location,
-        subject=f"Order {order.number} ready to collect at {fulfillment.location.name}",
+        message=say("orders.ready", order=order.number, store=fulfillment.location.name),
     )
     notify(order=order, kind="ready", fulfillment=fulfillment)
     return fulfillment
@@ -377,7 +380,7 @@ def record_arrival(*, fulfillment: Fulfillment, note: str = "") -> Fulfillment:
         kind=Interaction.Kind.STORE_VISIT,
         key=f"{fulfillment.pk}:arrived",
         store=fulfillment.location,
-        subject=f"Arrived for curbside pick-up of {order.number}",
+        message=say("orders.arrived_curbside", order=order.number),
         channel=Channel.STORE,
     )
     return fulfillment
@@ -536,7 +539,9 @@ def hand_over_pickup(
         key=f"{fulfillment.pk}:collected",
         actor=actor,
         store=store,
-        subject=f"Collected {order.number} at {store.name}" + (f" (by {collected_by})" if is_proxy else ""),
+        message=say("orders.collected_by_proxy", order=order.number, store=store.name, person=collected_by)
+        if is_proxy
+        else say("orders.collected", order=order.number, store=store.name),
         data={"verification": verification},
         channel=Channel.STORE,
     )
@@ -608,7 +613,7 @@ def ship_fulfillment(
         key=f"{fulfillment.pk}:shipped",
         actor=actor,
         store=fulfillment.location,
-        subject=f"Order {order.number} shipped from {fulfillment.location.name}",
+        message=say("orders.shipped", order=order.number, store=fulfillment.location.name),
     )
     notify(order=order, kind="shipped", fulfillment=fulfillment)
     return fulfillment

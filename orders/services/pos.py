@@ -31,6 +31,7 @@ from customers.services.loyalty import (
 from customers.services.profiles import known_customers_for, resolve_customer
 from customers.services.timeline import Purchase, record_purchases
 from customers.services.wallet import customer_for_pay_code, use_pay_code
+from customers.timeline_messages import say
 from inventory.catalog_texts import attach_texts
 from inventory.errors import InventoryError
 from inventory.ledger import lock_levels
@@ -753,7 +754,8 @@ def _loyalty_and_timeline(*, store, done: list[_Pending], rows: list, accounts: 
                 external_id=f"{order.number}:sale",
                 occurred_at=now,
                 store=store,
-                subject=f"Bought in {store.name} (receipt {order.receipt_number})",
+                subject="",
+                message=say("orders.bought_in_store", store=store.name, receipt=order.receipt_number),
                 data={
                     "order_number": order.number,
                     "total": str(order.total),

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from customers.models import Customer, Interaction
 from customers.selectors import customer_for_user
 from customers.services.timeline import record_interaction
+from customers.timeline_messages import say
 from inventory.models import Variant
 from orders.errors import OrderCode, OrderError
 from orders.models import Cart, SavedCart
@@ -33,7 +34,6 @@ from retail.services import enqueue_outbox_message, record_audit_event
 
 SAVED_CART_TOPIC = "orders.saved_cart"
 _SALT = "orders.saved-cart-link"
-WHERE = {Channel.APP: "in the app", Channel.WEB: "on the web shop"}
 
 
 def saved_cart_link_ttl() -> timedelta:
@@ -188,7 +188,7 @@ def send_saved_cart(*, saved_cart: SavedCart, actor: User, store: Store) -> Save
         external_id=f"saved-cart:{saved.pk}:sent:{saved.link_nonce}",
         store=store,
         associate=actor,
-        subject=f"Cart sent: {saved.units} item(s) by {actor.get_short_name()} ({', '.join(channels)})"[:200],
+        message=say("orders.saved_cart_sent", count=saved.units, associate=actor.get_short_name(), channels=channels),
         data={"saved_cart": saved.pk, "lines": [{"sku": s, "qty": q} for s, q in saved.lines]},
     )
     return saved
@@ -247,8 +247,7 @@ def open_sent_cart(*, token: str, user, channel: str = Channel.APP) -> tuple[Car
         kind=Interaction.Kind.ADD_TO_CART,
         source="orders",
         external_id=f"saved-cart:{saved.pk}:opened",
-        subject=f"Cart opened {WHERE.get(channel, 'in the ' + channel)}: {saved.units} item(s) "
-        f"sent from {saved.store.name}"[:200],
+        message=say("orders.saved_cart_opened", where=channel, count=saved.units, store=saved.store.name),
         data={"saved_cart": saved.pk, "cart": cart.pk, "unavailable": gone},
     )
     cart.refresh_from_db()

@@ -95,7 +95,12 @@ def test_sending_tells_the_shopper_on_every_contact_with_the_link_and_the_timeli
     assert by_channel["push"].recipient == f"user:{shopper_user.pk}"
     # and the timeline shows the cart sent, by whom; the audit trail too
     entry = Interaction.objects.get(customer=shopper, kind="message_sent")
-    assert entry.subject.startswith("Cart sent: 3 item(s) by") and entry.associate == associate
+    assert entry.subject == f"Cart sent: 3 items by {associate.get_short_name()} (Email, Push)"
+    assert entry.data["msg"] == {
+        "key": "orders.saved_cart_sent",
+        "params": {"count": 3, "associate": associate.get_short_name(), "channels": ["email", "push"]},
+    }
+    assert entry.associate == associate
     assert AuditEvent.objects.filter(action="saved_cart.sent", object_id=str(sent.pk)).exists()
 
 
@@ -111,7 +116,7 @@ def test_the_shopper_it_was_sent_to_opens_it_in_the_app_once(sent, app, shopper,
     assert [(line["sku"], line["quantity"]) for line in body["cart"]["lines"]] == [("DRESS-S", 1), ("BAG-1", 2)]
     assert (body["unavailable"], body["sent_from"]) == ([], "Covent Garden")
     opened = Interaction.objects.get(customer=shopper, kind="add_to_cart", external_id=f"saved-cart:{sent.pk}:opened")
-    assert opened.channel == "app" and opened.subject.startswith("Cart opened in the app: 3 item(s)")
+    assert opened.channel == "app" and opened.subject == "Cart opened in the app: 3 items sent from Covent Garden"
     sent.refresh_from_db()
     assert sent.status == "opened" and sent.opened_into == Cart.objects.get(customer=shopper, status="open")
     # when it is opened again (a second tap)

@@ -105,4 +105,4 @@ def test_the_reminder_on_the_timeline_says_the_pickup_stores_time(
     Fulfillment.objects.filter(pk=fulfillment.pk).update(hold_until=MIDNIGHT_UTC)
     assert send_pickup_reminder(fulfillment=fulfillment, now=MIDNIGHT_UTC - timedelta(hours=2))
     entry = Interaction.objects.get(customer=shopper, subject__startswith="Reminder")
-    assert entry.subject.endswith("until 03 Dec 19:30")
+    assert entry.subject.endswith("until 3 December 19:30")

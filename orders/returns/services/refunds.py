@@ -19,6 +19,7 @@ from customers.models import Task
 from customers.services.clienteling import raise_task_for_event
 from customers.services.loyalty import issue_store_credit, reverse_points
 from customers.services.timeline import record_interaction
+from customers.timeline_messages import say
 from inventory.errors import InventoryError
 from inventory.market_prices import market_prices
 from inventory.models import Variant
@@ -218,13 +219,15 @@ def _timeline_and_task(*, return_request: ReturnRequest, lines, store: Store, ac
         return
 
     order = return_request.order
-    where = f"in {store.name}" if return_request.method == ReturnRequest.Method.IN_STORE else "by mail"
+    in_store, rma = return_request.method == ReturnRequest.Method.IN_STORE, return_request.rma_number
+    returned = {"store": store.name} if in_store else {}
     if order is None:
-        subject = f"Returned without a receipt {where} ({return_request.rma_number})"
+        key, bought = "receiptless", {}
     elif order.channel == Channel.STORE:
-        subject = f"Bought in {order.store.name}, returned {where} ({return_request.rma_number})"
+        key, bought = "store", {"bought_at": order.store.name}
     else:
-        subject = f"Bought {Channel(order.channel).bought}, returned {where} ({return_request.rma_number})"
+        key, bought = "channel", {"bought": order.channel}
+    message = say(f"returns.{key}_{'in_store' if in_store else 'by_mail'}", rma=rma, **bought, **returned)
     occurred_at = backdated_to()
     record_interaction(
         occurred_at=occurred_at,
@@ -237,7 +240,7 @@ def _timeline_and_task(*, return_request: ReturnRequest, lines, store: Store, ac
         external_id=f"{return_request.rma_number}:done",
         store=store,
         associate=_user(actor),
-        subject=subject,
+        message=message,
         data={
             "rma": return_request.rma_number,
             "order_number": order.number if order else "",
