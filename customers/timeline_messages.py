@@ -1,5 +1,7 @@
 """What the timeline says in words, in the reader's language: sentences stored as a key and its params.
 
+(The titles of tasks raised by events are stored the same way, in `Task.message`: `spoken_title`.)
+
 A service that tells the timeline something in a sentence (an order ready, a return, a cart sent)
 records a message, not words:
 
@@ -27,8 +29,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import formats, translation
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Consent
 from retail.domain.channel import Channel, TimelineChannel
@@ -105,6 +108,11 @@ def spoken_subject(interaction) -> str:
     return word(data.get(MESSAGE_KEY)) or interaction.subject
 
 
+def spoken_title(task) -> str:
+    """A task's title in the active language: the message of the event that raised it, else its title."""
+    return word(task.message) or task.title
+
+
 # --- words for params stored as codes ------------------------------------------------------------
 
 
@@ -138,3 +146,28 @@ def store_time(value: str) -> str:
     if moment is None:
         raise ValueError(value)
     return formats.date_format(moment, "j E H:i")
+
+
+def day_month(value: str) -> str:
+    """An ISO date as a day and the month's name ("11 December", "11 grudnia")."""
+    day = parse_date(value)
+    if day is None:
+        raise ValueError(value)
+    return formats.date_format(day, "j E")
+
+
+# --- customers' own sentences: the titles of tasks raised by events -------------------------------
+
+register_sentences(
+    {
+        # Translators: a task's title; %(day)s is a day and month ("11 December"), %(name)s the shopper's first name
+        "customers.birthday_task": Sentence(_("Birthday on %(day)s: call %(name)s"), {"day": day_month}),
+        "customers.birthday_task_unnamed": Sentence(_("Birthday on %(day)s: call the client"), {"day": day_month}),
+        # Translators: a task's title; %(label)s is what the shopper called the date ("Anniversary")
+        "customers.important_date_task": Sentence(_("%(label)s on %(day)s: call %(name)s"), {"day": day_month}),
+        "customers.important_date_task_unnamed": Sentence(
+            _("Important date on %(day)s: call %(name)s"), {"day": day_month}
+        ),
+        "customers.back_in_stock_task": Sentence(_("Back in stock: %(product)s (%(sku)s)")),
+    }
+)

@@ -68,6 +68,12 @@ class Task(models.Model):
         verbose_name=_("channel"),
     )
     title = models.CharField(max_length=200, verbose_name=_("title"))
+    message = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("A title raised by an event, as its sentence's key and values: worded in the reader's language."),
+        verbose_name=_("message"),
+    )
     due_on = models.DateField(verbose_name=_("due on"))
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,

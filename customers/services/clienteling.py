@@ -12,6 +12,7 @@ from customers.errors import CustomerCode, CustomerError
 from customers.models import Consent, Customer, Interaction, ListItem, Note, Task
 from customers.services._common import validation_to_error
 from customers.services.timeline import record_interaction
+from customers.timeline_messages import TimelineMessage, say
 from retail.domain.channel import Channel
 from retail.errors import RetailCode
 from retail.models import Store, StoreMembership, User
@@ -98,10 +99,12 @@ def create_task(
     actor: User | None = None,
     reason: str = Task.Reason.MANUAL,
     trigger_key: str = "",
+    message: TimelineMessage | None = None,
 ) -> Task:
     """Raise a task. Messages need the shopper's consent on their channel; calls and messages
     together respect the contact-frequency cap. Locks the profile so two associates racing to
-    contact the same shopper cannot both pass the cap."""
+    contact the same shopper cannot both pass the cap. A title raised by an event comes as `message`
+    (customers.timeline_messages.say): worded in the reader's language, its English kept as the title."""
     if actor is not None:
         require_store_member(actor, store)
     if assignee is not None and not (
@@ -148,7 +151,8 @@ def create_task(
         store=store,
         kind=kind,
         channel=channel,
-        title=(title or "").strip(),
+        title=(title or "").strip() or (message.subject if message else ""),
+        message=message.stored if message else {},
         due_on=due_on,
         assignee=assignee,
         reason=reason,
@@ -176,7 +180,7 @@ def raise_task_for_event(
     customer: Customer,
     reason: str,
     trigger_key: str,
-    title: str,
+    message: TimelineMessage,
     kind: str = Task.Kind.CALL,
     channel: str = "",
     store: Store | None = None,
@@ -194,7 +198,8 @@ def raise_task_for_event(
             store=store,
             kind=kind,
             channel=channel,
-            title=title,
+            title="",
+            message=message,
             due_on=due_on or timezone.localdate(),
             assignee=customer.assigned_associate,
             reason=reason,
@@ -239,7 +244,9 @@ def raise_birthday_tasks(*, today: date | None = None, days_ahead: int = 7) -> i
             customer=customer,
             reason=Task.Reason.BIRTHDAY,
             trigger_key=f"birthday:{customer.pk}:{target.year}",
-            title=f"Birthday on {target:%d %b}: call {customer.first_name or 'the client'}",
+            message=say("customers.birthday_task", day=target.isoformat(), name=customer.first_name)
+            if customer.first_name
+            else say("customers.birthday_task_unnamed", day=target.isoformat()),
             due_on=today,
         )
         made += task is not None
@@ -269,7 +276,7 @@ def raise_back_in_stock_tasks(*, pairs: list[tuple[int, int]]) -> int:
                 reason=Task.Reason.BACK_IN_STOCK,
                 kind=Task.Kind.CALL,
                 trigger_key=f"back_in_stock:{item.pk}:{location_id}:{today:%Y%m%d}",
-                title=f"Back in stock: {item.variant.product.name} ({item.variant.sku})",
+                message=say("customers.back_in_stock_task", product=item.variant.product.name, sku=item.variant.sku),
             )
             made += task is not None
     return made
@@ -294,7 +301,14 @@ def raise_important_date_tasks(*, today: date | None = None, days_ahead: int = 7
                 reason=Task.Reason.IMPORTANT_DATE,
                 due_on=today,
                 trigger_key=f"date:{customer.pk}:{item.get('label', '')[:40]}:{target.year}",
-                title=f"{item.get('label') or 'Important date'} on {target:%d %b}: call {customer.first_name}",
+                message=say(
+                    "customers.important_date_task",
+                    label=str(item["label"])[:80],
+                    day=target.isoformat(),
+                    name=customer.first_name,
+                )
+                if item.get("label")
+                else say("customers.important_date_task_unnamed", day=target.isoformat(), name=customer.first_name),
             )
             made += task is not None
     return made

@@ -6,10 +6,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from customers.normalise import format_phone
+from customers.timeline_messages import spoken_title
 from retail.domain.money import format_money
 from retail.templatetags.catalog import thumb
 
 register = template.Library()
+
+
+@register.filter(name="task_title")
+def task_title(task) -> str:
+    """A task's title in the reader's language (raised by an event: worded from its message)."""
+    return spoken_title(task)
 
 
 @register.filter

@@ -1,5 +1,5 @@
-"""What returns tell the shopper's timeline, as sentences worded in the reader's language
-(customers.timeline_messages). Registered when the app is ready (orders/returns/apps.py).
+"""What returns tell the shopper's timeline (and the task a return raises), as sentences worded in the
+reader's language (customers.timeline_messages). Registered when the app is ready (orders/returns/apps.py).
 
 Each way a return comes is a whole sentence (no "returned" + "by mail" fragments put together):
 without a receipt, bought in a store, or bought on another channel; returned in a store or by mail.
@@ -22,6 +22,10 @@ register_sentences(
         ),
         "returns.channel_by_mail": Sentence(
             _("Bought %(bought)s, returned by mail (%(rma)s)"), {"bought": where_bought}
+        ),
+        # Translators: a task's title; %(customer)s is the shopper's name
+        "returns.returned_in_store_task": Sentence(
+            _("%(customer)s returned online order %(order)s in %(store)s: check the fit and follow up")
         ),
     }
 )

@@ -15,6 +15,7 @@ from customers.services import (
     reassign_client_book,
     set_consent,
 )
+from customers.timeline_messages import say
 from inventory.services import receive_stock, record_sale
 from retail.models import StoreMembership
 from tests.customers.factories import CustomerFactory
@@ -59,7 +60,16 @@ def test_outreach_respects_the_contact_frequency_cap(store, associate):
     create_task(customer=shopper, store=store, kind="call", title="Call 3", due_on=TOMORROW, actor=associate)
     # and an event-raised task is skipped quietly when capped, never an error
     Task.objects.update(created_at=timezone.now())
-    assert raise_task_for_event(customer=shopper, reason="birthday", trigger_key="b:1", title="x", store=store) is None
+    assert (
+        raise_task_for_event(
+            customer=shopper,
+            reason="birthday",
+            trigger_key="b:1",
+            message=say("customers.birthday_task_unnamed", day="2026-12-11"),
+            store=store,
+        )
+        is None
+    )
 
 
 def test_tasks_are_created_and_closed_only_in_the_associates_store(store, other_store, associate):

@@ -4,15 +4,15 @@ no English on the clienteling timeline; the admin words them too; a row whose me
 worded (written before, an unknown key, params that no longer fit) shows the subject it stored."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from customers.models import Interaction
-from customers.services import erase_customer
+from customers.models import Interaction, Task
+from customers.services import erase_customer, raise_birthday_tasks, raise_important_date_tasks
 from customers.services.timeline import record_interaction
 from customers.timeline_messages import SENTENCES, say, spoken_subject, word
 from tests.customers.factories import CustomerFactory
@@ -43,6 +43,11 @@ SAMPLE = {
     "where": "app",
     "bought": "web",
     "channels": ["email", "push"],
+    "day": "2026-12-11",
+    "name": "Grace",
+    "label": "Anniversary",
+    "sku": "SHIRT-M",
+    "customer": "Grace Hopper",
 }
 DATA = {value for value in SAMPLE.values() if isinstance(value, str)} | {"59.90", "4242", "2", "3"}
 
@@ -225,3 +230,27 @@ def test_erasing_a_shopper_keeps_the_message_of_what_the_timeline_keeps(store):
     with translation.override("it"):
         assert spoken_subject(kept) == "Ritirato W-1 presso Covent Garden"
         assert spoken_subject(dropped) == "" and "msg" not in dropped.data
+
+
+def test_tasks_raised_by_events_read_in_the_associates_language(associate_client, associate, store):
+    # given a birthday and an anniversary a week ahead, raised as tasks on the shopper's home store
+    today = date(2026, 12, 4)
+    shopper = CustomerFactory(
+        home_store=store,
+        first_name="Grace",
+        birthday=date(1990, 12, 11),
+        important_dates=[{"label": "Anniversary", "date": "2015-12-11"}],
+    )
+    assert raise_birthday_tasks(today=today) == 1 and raise_important_date_tasks(today=today) == 1
+    birthday = Task.objects.get(reason="birthday")
+    # then the task keeps its sentence and the English as its title
+    assert birthday.message == {"key": "customers.birthday_task", "params": {"day": "2026-12-11", "name": "Grace"}}
+    assert birthday.title == "Birthday on 11 December: call Grace"
+    # when a Polish associate opens the shopper's tasks
+    associate.language = "pl"
+    associate.save(update_fields=["language"])
+    page = associate_client.get(reverse("customers_portal:tasks", args=[shopper.pk])).content.decode()
+    # then the titles are Polish, the month as Polish writes it after a day
+    assert "Urodziny 11 grudnia: zadzwoń do Grace" in page
+    assert "Anniversary 11 grudnia: zadzwoń do Grace" in page
+    assert "Birthday on" not in page and "call Grace" not in page

@@ -268,7 +268,7 @@ def _timeline_and_task(*, return_request: ReturnRequest, lines, store: Store, ac
             customer=customer,
             reason=Task.Reason.RETURNED_IN_STORE,
             trigger_key=f"return:{return_request.rma_number}",
-            title=f"{customer} returned online order {order.number} in {store.name}: check the fit and follow up",
+            message=say("returns.returned_in_store_task", customer=str(customer), order=order.number, store=store.name),
             store=customer.home_store or store,
         )
 
