@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from customers.models import Consent, Customer, CustomerIdentity, Tag
 from customers.normalise import normalise_card, normalise_email, normalise_phone
 from customers.services import create_customer, set_consent, set_customer_tags, update_customer_profile
-from customers.services.profiles import live_profile, new_customer
+from customers.services.profiles import EARLIEST_BIRTHDAY, live_profile, new_customer
 from retail.models import AuditEvent, Store, User
 from retail.services import record_audit_event
 from retail.spreadsheets import formula_cell
@@ -173,6 +173,9 @@ def _check_customer_row(line: int, row: dict, report: ImportReport) -> dict | No
             clean["birthday"] = date.fromisoformat(row["birthday"])
         except ValueError:
             report.error(line, f"birthday {row['birthday']!r} is not a date like 1990-04-23")
+        else:
+            if not EARLIEST_BIRTHDAY <= clean["birthday"] <= timezone.localdate():
+                report.error(line, f"birthday {row['birthday']!r} is not a day that has passed, from 1900 on")
     clean["home_store"] = row.get("home_store", "")
     clean["tags"] = sorted({t.strip().lower().replace(" ", "-") for t in row.get("tags", "").split(";") if t.strip()})
     for tag in clean["tags"]:

@@ -41,6 +41,9 @@ def refresh_search_name(customer: Customer) -> None:
     customer.search_name = " ".join(f"{customer.first_name} {customer.last_name}".lower().split())[:170]
 
 
+EARLIEST_BIRTHDAY = date(1900, 1, 1)
+
+
 def clean_profile_values(values: dict) -> dict:
     cleaned = dict(values)
     try:
@@ -65,6 +68,13 @@ def clean_profile_values(values: dict) -> dict:
             _("Sizes are a category → size map."),
             code=RetailCode.INVALID,
             fields={"preferred_sizes": [_('e.g. {"shoes": "42"}')]},
+        )
+    birthday = cleaned.get("birthday")
+    if birthday is not None and not (EARLIEST_BIRTHDAY <= birthday <= timezone.localdate()):
+        raise CustomerError(
+            _("A birthday is a day that has passed, from 1900 on: %(value)s is not one.") % {"value": birthday},
+            code=RetailCode.INVALID,
+            fields={"birthday": [_("A past day, from 1900 on.")]},
         )
     dates = cleaned.get("important_dates")
     if dates is not None:
@@ -146,13 +156,13 @@ def new_customer(
             "card_number": card_number,
             "preferred_sizes": preferred_sizes or {},
             "important_dates": important_dates or [],
+            "birthday": birthday,
         }
     )
     now = now or timezone.now()
     customer = Customer(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
-        birthday=birthday,
         home_store=home_store,
         language=language or "",
         user=user,

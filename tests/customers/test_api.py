@@ -197,6 +197,25 @@ def test_an_impossible_day_is_a_documented_refusal(api_client, password, field, 
     assert not stored.exclude(important_dates=[]).exists() and not stored.exclude(birthday=None).exists()
 
 
+@pytest.mark.parametrize("birthday", ["2031-01-01", "1800-01-01"])
+def test_a_birthday_to_come_or_before_1900_is_refused(api_client, password, birthday):
+    # given a signed-in shopper (an app sent a birthday in 2031, and one in 1800: both were stored
+    # and shown on the clienteling screen)
+    UserFactory(email="grace@example.com", email_verified=True)
+    token = _app_login(api_client, "grace@example.com", password)
+
+    # when the app sends it
+    response = api_client.patch("/api/v1/me/", {"birthday": birthday}, format="json", HTTP_X_SESSION_TOKEN=token)
+
+    # then it is a 400 naming the field, and nothing is stored
+    assert response.status_code == 400, response.content
+    assert (response.json()["code"], response.json()["fields"]) == (
+        "invalid",
+        {"birthday": ["A past day, from 1900 on."]},
+    )
+    assert not Customer.objects.filter(user__email="grace@example.com").exclude(birthday=None).exists()
+
+
 def test_me_loyalty_and_offers(api_client, password):
     user = UserFactory(email="lin@example.com")
     customer = create_customer(first_name="Lin", email="lin@example.com", user=user)
