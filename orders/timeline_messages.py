@@ -45,6 +45,8 @@ register_sentences(
         "orders.cancelled": Sentence(_("Order %(order)s cancelled")),
         # Translators: %(reason)s is what the shopper or the store typed
         "orders.cancelled_because": Sentence(_("Order %(order)s cancelled (%(reason)s)")),
+        "orders.cancelled_unpaid_link": Sentence(_("Order %(order)s cancelled: the pay-by-link was not paid in time")),
+        "orders.cancelled_unpaid_till": Sentence(_("Order %(order)s cancelled: not paid at the till in time")),
         "orders.pay_link_sent": Sentence(_("Pay-by-link sent for %(order)s (%(amount)s)"), {"amount": amount}),
         # Translators: %(brand)s is the card's brand (Visa), %(last4)s its last four digits
         "orders.paid_by_link": Sentence(_("Order %(order)s paid by link, %(brand)s ···%(last4)s")),

@@ -396,7 +396,12 @@ def expire_payment_request(*, request_id: int, now=None) -> bool:
     cancelled, why = False, order.status
     if order.status == Order.Status.OPEN:
         try:
-            cancel_order(order=order, reason=f"not paid ({request.get_method_display().lower()}) in time")
+            unpaid = "link" if request.method == PaymentRequest.Method.LINK else "till"
+            cancel_order(
+                order=order,
+                reason=f"not paid ({request.get_method_display().lower()}) in time",
+                said=say(f"orders.cancelled_unpaid_{unpaid}", order=order.number),
+            )
             cancelled, why = True, ""
         except OrderError as exc:  # ready or handed over meanwhile: the pick-up's own expiry ends it
             why = exc.code

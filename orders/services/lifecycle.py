@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Interaction
-from customers.timeline_messages import say
+from customers.timeline_messages import TimelineMessage, say
 from orders.errors import OrderCode, OrderError
 from orders.events import record_order_event
 from orders.models import Fulfillment, Order
@@ -95,9 +95,25 @@ def due_pickup_ids(*, now=None) -> tuple[list[int], list[int]]:
     return remind, expire
 
 
+def _cancelled(order: Order, reason: str) -> TimelineMessage:
+    if reason:
+        return say("orders.cancelled_because", order=order.number, reason=reason)
+    return say("orders.cancelled", order=order.number)
+
+
 @transaction.atomic
-def cancel_order(*, order: Order, actor: User | None = None, reason: str = "", by_customer: bool = False) -> Order:
-    """Cancel while nothing is ready, collected or shipped ("until picked"); stock and payment released."""
+def cancel_order(
+    *,
+    order: Order,
+    actor: User | None = None,
+    reason: str = "",
+    by_customer: bool = False,
+    said: TimelineMessage | None = None,
+) -> Order:
+    """Cancel while nothing is ready, collected or shipped ("until picked"); stock and payment released.
+
+    `reason` is what a person typed, shown as typed; when the system cancels, `said` is what the
+    shopper's timeline says instead (a sentence worded in its reader's language)."""
     order = Order.objects.select_for_update(of=("self",)).select_related("customer", "store").get(pk=order.pk)
     fulfillments = list(Fulfillment.objects.select_for_update().filter(order=order).order_by("pk"))
     blocking = [f for f in fulfillments if f.status in (S.READY, S.COLLECTED, S.SHIPPED)]
@@ -126,9 +142,7 @@ def cancel_order(*, order: Order, actor: User | None = None, reason: str = "", b
         kind=Interaction.Kind.RETURN,
         key="cancelled",
         actor=actor,
-        message=say("orders.cancelled_because", order=order.number, reason=reason)
-        if reason
-        else say("orders.cancelled", order=order.number),
+        message=said or _cancelled(order, reason),
         data={"reason": "cancelled", "lines": reversal_lines(reversal)},
     )
     notify(order=order, kind="cancelled")

@@ -199,6 +199,10 @@ def test_unpaid_orders_expire_and_release_their_reservations(associate, store, o
     assert PaymentRequest.objects.get(order=late).status == "expired"
     assert StockLevel.objects.get(variant=dress, location=other_store).reserved == 1
     assert AuditEvent.objects.filter(action="order.payment_expired", object_id=str(late.pk)).exists()
+    # and the shopper's timeline says why, as a sentence its reader's language words (not the English reason)
+    cancelled = Interaction.objects.get(external_id=f"{late.number}:cancelled")
+    assert cancelled.data["msg"] == {"key": "orders.cancelled_unpaid_till", "params": {"order": late.number}}
+    assert cancelled.subject == f"Order {late.number} cancelled: not paid at the till in time"
     # and an expired link cannot be paid
     with pytest.raises(OrderError):
         pay_by_link(token="not-a-token", card_token="tok_visa_4242")
