@@ -147,9 +147,13 @@ class ReturnLineInline(admin.TabularInline):
         "shown_tax_amount",
         "shown_fee",
         "verdict",
-        "explanation",
+        "said",
     ]
     readonly_fields = fields
+
+    @admin.display(description=_("explanation"))
+    def said(self, obj) -> str:
+        return obj.worded_explanation  # in the reader's language (ReturnLine.explanations)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("request")
@@ -187,14 +191,23 @@ class ReturnRequestAdmin(admin.ModelAdmin):
     list_select_related = ["order", "customer", "store"]
     inlines = [ReturnLineInline, NotificationInline]
     actions = ["cancel_requested"]
+    # the summary in the reader's language (`summaries`, by language) rather than as judged
     fields = readonly_fields = with_money_shown(
-        [f.name for f in ReturnRequest._meta.get_fields() if getattr(f, "concrete", False) and f.name not in ("id",)],
+        [
+            "said_summary" if f.name == "summary" else f.name
+            for f in ReturnRequest._meta.get_fields()
+            if getattr(f, "concrete", False) and f.name not in ("id", "summaries")
+        ],
         RETURN_MONEY,
     )
     raw_id_fields = ["order", "customer", "exchange_order"]
 
     def has_add_permission(self, request):
         return False  # returns are started by shoppers, the desk and tills, through the services
+
+    @admin.display(description=_("summary"))
+    def said_summary(self, obj) -> str:
+        return " ".join(obj.worded_summary)
 
     def has_delete_permission(self, request, obj=None):
         return False

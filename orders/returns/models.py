@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, OuterRef, Q, When
 from django.db.models.functions import JSONObject, Round
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from retail.domain.channel import CHANNEL_LENGTH, Channel, channel_choices
@@ -392,6 +393,12 @@ class ReturnRequest(models.Model):
     summary = models.JSONField(
         default=list, blank=True, help_text=_("The request-level explanations."), verbose_name=_("summary")
     )
+    summaries = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("The request-level explanations in each language of the portal, by language code."),
+        verbose_name=_("summaries"),
+    )
     # Approval
     approval_required = models.BooleanField(default=False, verbose_name=_("approval required"))
     approved_by = models.ForeignKey(
@@ -498,6 +505,12 @@ class ReturnRequest(models.Model):
         return self.rma_number
 
     @property
+    def worded_summary(self) -> list[str]:
+        """The request-level explanations in the active language, else as judged (rows judged before)."""
+        worded = self.summaries.get(get_language() or "") if isinstance(self.summaries, dict) else None
+        return worded if isinstance(worded, list) else self.summary
+
+    @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
@@ -563,6 +576,12 @@ class ReturnLine(models.Model):
         max_length=10, choices=Verdict.choices, default=Verdict.ELIGIBLE, verbose_name=_("verdict")
     )
     explanation = models.TextField(help_text=_("The policy's verdict in words."), verbose_name=_("explanation"))
+    explanations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("The verdict in each language of the portal, by language code."),
+        verbose_name=_("explanations"),
+    )
     inspection_released_at = models.DateTimeField(null=True, blank=True, verbose_name=_("inspection released at"))
 
     class Meta:
@@ -584,3 +603,9 @@ class ReturnLine(models.Model):
 
     def __str__(self):
         return f"{self.request_id}: {self.quantity} x {self.sku}"
+
+    @property
+    def worded_explanation(self) -> str:
+        """The verdict in the active language, else as judged (rows judged before, a language added since)."""
+        worded = self.explanations.get(get_language() or "") if isinstance(self.explanations, dict) else None
+        return worded if isinstance(worded, str) and worded else self.explanation

@@ -11,8 +11,9 @@ from datetime import date
 from decimal import Decimal
 from functools import partial
 
+from django.conf import settings
 from django.utils.formats import number_format
-from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
+from django.utils.translation import get_language, gettext_lazy, ngettext, override, pgettext
 from django.utils.translation import gettext as _
 
 from orders.returns.models import FAULT_REASONS, Condition, ReturnPolicy, ReturnRequest, ShippingRefund
@@ -92,6 +93,7 @@ class LineVerdict:
     sentences: list[str]
     fee: Decimal
     refund: Decimal
+    explanations: dict[str, str] = field(default_factory=dict)  # by language code: in_every_language
 
     @property
     def explanation(self) -> str:
@@ -311,6 +313,7 @@ class RequestVerdict:
     shipping: Decimal = ZERO  # the order's shipping given back with this return
     shipping_tax: Decimal | None = None
     currency: str | None = None  # of every amount here: the rules' (None: settings.CURRENCY)
+    summaries: dict[str, list[str]] = field(default_factory=dict)  # by language code: in_every_language
 
     @property
     def explanation(self) -> str:
@@ -452,3 +455,19 @@ def _shipping_back(
         return facts.charged, facts.tax
     sentences.append(_("The shipping (%(amount)s) is refunded when the whole order comes back.") % charged)
     return ZERO, None
+
+
+def in_every_language(
+    rules: Rules, facts: RequestFacts, lines: list[tuple[LineFacts, LineVerdict]], verdict: RequestVerdict
+) -> RequestVerdict:
+    """The verdict's words in every language of the portal (settings.LANGUAGES), kept with the return so
+    a reader of another language than the judge's reads it in theirs: the same facts judged again under
+    each language give the same verdict in its words (sets each line's `explanations` and the request's
+    `summaries`). A price note already worded in the facts (receipt-less) stays as it was worded."""
+    for code, _name in settings.LANGUAGES:
+        with override(code):
+            again = [(line_facts, judge_line(rules, line_facts)) for line_facts, _verdict in lines]
+            verdict.summaries[code] = judge_request(rules, facts, again).sentences
+        for (_facts, line_verdict), (_again, worded) in zip(lines, again, strict=True):
+            line_verdict.explanations[code] = worded.explanation
+    return verdict

@@ -49,7 +49,9 @@ class ReturnLineOutput(serializers.Serializer):
     condition = serializers.CharField()
     disposition = serializers.CharField()
     verdict = serializers.CharField(help_text="eligible, or approval (a manager must accept it).")
-    explanation = serializers.CharField(help_text="The policy's verdict in words.")
+    explanation = serializers.CharField(
+        source="worded_explanation", help_text="The policy's verdict in words, in the Accept-Language's language."
+    )
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     tax_amount = serializers.DecimalField(
         max_digits=12,
@@ -85,7 +87,11 @@ class ReturnOutput(serializers.Serializer):
     )
     refund_method = serializers.CharField()
     approval_required = serializers.BooleanField()
-    summary = serializers.ListField(child=serializers.CharField())
+    summary = serializers.ListField(
+        source="worded_summary",
+        child=serializers.CharField(),
+        help_text="The return's verdict in words, in the Accept-Language's language.",
+    )
     lines = ReturnLineOutput(many=True)
     created_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)

@@ -27,6 +27,7 @@ from orders.returns.policy import (
     RequestVerdict,
     Rules,
     ShippingFacts,
+    in_every_language,
     judge_line,
     judge_request,
     receiptless_price,
@@ -421,15 +422,12 @@ def judge_items(
     count, amount = (0, ZERO)
     if order is None and customer is not None:
         count, amount = receiptless_history(customer, rules=rules, exclude_request=exclude_request)
-    return judge_request(
-        rules,
-        RequestFacts(
-            method=method,
-            receiptless=order is None,
-            prior_receiptless_count=count,
-            prior_receiptless_amount=amount,
-            offer=offer,
-            shipping=shipping,
-        ),
-        judged,
+    request_facts = RequestFacts(
+        method=method,
+        receiptless=order is None,
+        prior_receiptless_count=count,
+        prior_receiptless_amount=amount,
+        offer=offer,
+        shipping=shipping,
     )
+    return in_every_language(rules, request_facts, judged, judge_request(rules, request_facts, judged))

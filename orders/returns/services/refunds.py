@@ -327,9 +327,9 @@ def _require_approval(return_request: ReturnRequest, *, store: Store, approval, 
         record_approval(return_request=return_request, store=store, approval=approval, actor=actor)
     if return_request.approval_required and not return_request.is_approved:
         why = [
-            f"{sku}: {explanation}"
-            for sku, explanation in return_request.lines.filter(verdict="approval").values_list("sku", "explanation")
-        ] + [s for s in return_request.summary if str(APPROVAL) in s]
+            f"{line.sku}: {line.worded_explanation}"
+            for line in return_request.lines.filter(verdict="approval").only("sku", "explanation", "explanations")
+        ] + [s for s in return_request.worded_summary if str(APPROVAL) in s]
         raise ReturnError(
             " ".join([_("A manager of this store must approve this return."), *why]),
             code=ReturnCode.APPROVAL_REQUIRED,

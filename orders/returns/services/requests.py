@@ -168,15 +168,16 @@ def verdict_values(verdict) -> dict:
         "shipping_tax": verdict.shipping_tax,
         "approval_required": verdict.needs_approval,
         "summary": verdict.sentences,
+        "summaries": verdict.summaries,
     }
 
 
 # What judging a return sets on its lines (condition and disposition too: the desk's receive leaves
 # them to the one write that follows the verdicts)
-LINE_FIELDS = ["condition", "disposition", "amount", "tax_amount", "fee", "verdict", "explanation"]
+LINE_FIELDS = ["condition", "disposition", "amount", "tax_amount", "fee", "verdict", "explanation", "explanations"]
 # ... and on the return (verdict_values)
 VERDICT_FIELDS = ["goods_total", "fees_total", "clawback_total", "refund_total", "shipping_refund", "shipping_tax",
-                  "approval_required", "summary"]  # fmt: skip
+                  "approval_required", "summary", "summaries"]  # fmt: skip
 
 
 def create_lines(return_request: ReturnRequest, items: list[Item]) -> list[ReturnLine]:
@@ -204,6 +205,7 @@ def create_lines(return_request: ReturnRequest, items: list[Item]) -> list[Retur
                 if item.verdict.needs_approval
                 else ReturnLine.Verdict.ELIGIBLE,
                 explanation=item.verdict.explanation,
+                explanations=item.verdict.explanations,
             )
         )
     return ReturnLine.objects.bulk_create(rows)
@@ -218,7 +220,7 @@ def set_verdicts(return_request: ReturnRequest, items: list[Item], verdict, line
     for line, item in zip(lines, items, strict=True):
         line.amount, line.tax_amount, line.fee = item.paid, item.tax, item.verdict.fee
         line.verdict = ReturnLine.Verdict.NEEDS_APPROVAL if item.verdict.needs_approval else ReturnLine.Verdict.ELIGIBLE
-        line.explanation = item.verdict.explanation
+        line.explanation, line.explanations = item.verdict.explanation, item.verdict.explanations
 
 
 def open_return(
