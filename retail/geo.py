@@ -4,6 +4,7 @@ from math import asin, cos, radians, sin, sqrt
 
 from django.db.models import F, FloatField, Value
 from django.db.models.functions import ASin, Cast, Cos, Least, Power, Radians, Sin, Sqrt
+from django.utils.translation import gettext as _
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -42,13 +43,13 @@ def parse_point(raw: str) -> tuple[float, float]:
     """`"51.5,-0.12"` -> (51.5, -0.12); ValueError with a human message when it is not a point."""
     parts = [p.strip() for p in (raw or "").split(",")]
     if len(parts) != 2:
-        raise ValueError("Give coordinates as 'latitude,longitude', e.g. 51.5072,-0.1276.")
+        raise ValueError(_("Give coordinates as 'latitude,longitude', e.g. 51.5072,-0.1276."))
     try:
         lat, lng = float(parts[0]), float(parts[1])
     except ValueError:
-        raise ValueError("Latitude and longitude must be numbers, e.g. 51.5072,-0.1276.") from None
+        raise ValueError(_("Latitude and longitude must be numbers, e.g. 51.5072,-0.1276.")) from None
     if not (-90 <= lat <= 90 and -180 <= lng <= 180) or lat != lat or lng != lng:
-        raise ValueError("Latitude must be within -90..90 and longitude within -180..180.")
+        raise ValueError(_("Latitude must be within -90..90 and longitude within -180..180."))
     return lat, lng
 
 

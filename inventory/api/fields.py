@@ -1,5 +1,7 @@
 """Catalog identifiers as API inputs: what a SKU and a barcode look like (inventory owns them)."""
 
+from django.utils.translation import gettext_lazy
+
 from retail.api.fields import PatternField
 
 # Letters, digits and . _ / + - (as style codes, colours and sizes make them), starting with a letter or digit.
@@ -12,7 +14,9 @@ EXAMPLE_BARCODE = "5012345678900"
 class SkuField(PatternField):
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", "A SKU, e.g. TSH-BLU-M.")
-        kwargs.setdefault("error_messages", {"invalid": "A SKU: letters, digits and . _ / + -, at most 40."})
+        kwargs.setdefault(
+            "error_messages", {"invalid": gettext_lazy("A SKU: letters, digits and . _ / + -, at most 40.")}
+        )
         kwargs.setdefault("example", EXAMPLE_SKU)
         super().__init__(SKU_PATTERN, max_length=40, **kwargs)
 
@@ -20,6 +24,6 @@ class SkuField(PatternField):
 class BarcodeField(PatternField):
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", "The printed barcode (EAN/UPC digits).")
-        kwargs.setdefault("error_messages", {"invalid": "A barcode is 8 to 14 digits."})
+        kwargs.setdefault("error_messages", {"invalid": gettext_lazy("A barcode is 8 to 14 digits.")})
         kwargs.setdefault("example", EXAMPLE_BARCODE)
         super().__init__(BARCODE_PATTERN, max_length=14, **kwargs)

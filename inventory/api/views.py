@@ -84,7 +84,7 @@ MARKET_PARAMETERS = [
 def caller_market(request) -> Market:
     """The market whose prices the caller reads: the `store`'s, else the online market of `country`,
     else the home market. One query."""
-    code = query_param(request, "store", STORE_CODE_PATTERN, message="A store code, e.g. LON-01.")
+    code = query_param(request, "store", STORE_CODE_PATTERN, message=_("A store code, e.g. LON-01."))
     if code:
         store = Store.objects.select_related("market").filter(code__iexact=code, is_active=True).first()
         if store is None:
@@ -94,7 +94,7 @@ def caller_market(request) -> Market:
                 fields={"store": [_("Unknown.")]},
             )
         return store.market
-    country = query_param(request, "country", COUNTRY_PATTERN, message="A country code, e.g. PL.")
+    country = query_param(request, "country", COUNTRY_PATTERN, message=_("A country code, e.g. PL."))
     return market_for_sale(channel=Channel.WEB.value, country=(country or "").upper())
 
 
@@ -145,7 +145,7 @@ class ProductListView(MarketPricesMixin, generics.ListAPIView):
     def get_queryset(self):
         params = self.request.query_params
         category = None
-        slug = query_param(self.request, "category", SLUG_PATTERN, message="A category slug, e.g. womens-tops.")
+        slug = query_param(self.request, "category", SLUG_PATTERN, message=_("A category slug, e.g. womens-tops."))
         if slug:
             category = Category.objects.filter(slug=slug).first()
             if category is None:
@@ -174,12 +174,20 @@ class ProductDetailView(MarketPricesMixin, generics.RetrieveAPIView):
 
 
 def _skus(request) -> list[str]:
-    raw = query_param(request, "sku", SKUS_PATTERN, required=True, message=f"1 to {MAX_SKUS} SKUs, comma-separated.")
+    raw = query_param(
+        request,
+        "sku",
+        SKUS_PATTERN,
+        required=True,
+        message=_("1 to %(most)s SKUs, comma-separated.") % {"most": MAX_SKUS},
+    )
     return sorted(set(raw.split(",")))
 
 
 def _limit(request) -> int:
-    raw = query_param(request, "limit", LIMIT_PATTERN, message=f"limit is a whole number from 1 to {MAX_LIMIT}.")
+    raw = query_param(
+        request, "limit", LIMIT_PATTERN, message=_("limit is a whole number from 1 to %(most)s.") % {"most": MAX_LIMIT}
+    )
     return int(raw or 5)
 
 
@@ -239,12 +247,12 @@ class AvailabilityView(APIView):
     )
     def get(self, request):
         skus = _skus(request)
-        code = query_param(request, "store", STORE_CODE_PATTERN, message="A store code, e.g. LON-01.")
+        code = query_param(request, "store", STORE_CODE_PATTERN, message=_("A store code, e.g. LON-01."))
         near = query_param(
             request,
             "near",
             COORDINATES_PATTERN,
-            message="Give coordinates as 'latitude,longitude', e.g. 51.5072,-0.1276.",
+            message=_("Give coordinates as 'latitude,longitude', e.g. 51.5072,-0.1276."),
             code=RetailCode.INVALID_COORDINATES,
         )
         limit = _limit(request)

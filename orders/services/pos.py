@@ -142,9 +142,9 @@ def _check(
         code = str(line.get("sku") or line.get("barcode") or "").strip()
         variant = by_code.get(code)
         if not code:
-            errors.append("Give the sku or the barcode.")
+            errors.append(_("Give the sku or the barcode."))
         elif variant is None:
-            errors.append(f"Unknown SKU or barcode {code!r}.")
+            errors.append(_("Unknown SKU or barcode %(code)s.") % {"code": repr(code)})
         quantity = line["quantity"]
         unit_price = line.get("unit_price")
         if unit_price is not None:
@@ -153,13 +153,17 @@ def _check(
             price = shelf.get(variant.pk) if shelf is not None else None
             unit_price = price.amount if price is not None else None
             if unit_price is None:
-                errors.append(f"{variant.sku} has no price in {shelf.currency if shelf else 'this market'}: "
-                              "send unit_price.")  # fmt: skip
+                errors.append(
+                    _("%(sku)s has no price in %(currency)s: send unit_price.")
+                    % {"sku": variant.sku, "currency": shelf.currency}
+                    if shelf
+                    else _("%(sku)s has no price in this market: send unit_price.") % {"sku": variant.sku}
+                )
         discount = money(line.get("discount") or 0)
         if not errors and unit_price > largest_price:
-            errors.append(f"unit_price is at most {largest_price}.")
+            errors.append(_("unit_price is at most %(most)s.") % {"most": largest_price})
         elif not errors and discount > money(unit_price * quantity):
-            errors.append("discount is more than the line is worth.")
+            errors.append(_("discount is more than the line is worth."))
         elif not errors:
             sold += unit_price * quantity - discount
         if errors:
@@ -167,7 +171,7 @@ def _check(
         else:
             lines.append((variant, quantity, unit_price, discount))
     if sold > largest_total:
-        fields.setdefault("lines", []).append(f"The lines add up to more than {largest_total}.")
+        fields.setdefault("lines", []).append(_("The lines add up to more than %(most)s.") % {"most": largest_total})
     tenders = []
     for index, tender in enumerate(sale.tenders):
         errors = []

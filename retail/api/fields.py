@@ -8,6 +8,8 @@ same pattern the schema publishes (`\\A...\\Z` in Python is `^...$` in the schem
 import re
 from datetime import UTC, date, datetime
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -53,14 +55,16 @@ class PatternField(serializers.RegexField):
 class E164Field(PatternField):
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", "International format (E.164), e.g. +447700900123.")
-        kwargs.setdefault("error_messages", {"invalid": "A phone number in international format, e.g. +447700900123."})
+        kwargs.setdefault(
+            "error_messages", {"invalid": gettext_lazy("A phone number in international format, e.g. +447700900123.")}
+        )
         kwargs.setdefault("example", "+447700900123")
         super().__init__(E164_PATTERN, max_length=16, **kwargs)
 
 
 class EmailField(PatternField):
     def __init__(self, **kwargs):
-        kwargs.setdefault("error_messages", {"invalid": "An email address, e.g. ada@example.com."})
+        kwargs.setdefault("error_messages", {"invalid": gettext_lazy("An email address, e.g. ada@example.com.")})
         kwargs.setdefault("example", "ada@example.com")
         super().__init__(EMAIL_PATTERN, max_length=254, **kwargs)
 
@@ -83,7 +87,7 @@ class StoreCodeField(PatternField):
 class MoneyField(serializers.DecimalField):
     """An amount as a string ("12.50"): never a JSON number, never NaN, Infinity or negative."""
 
-    default_error_messages = {"invalid": 'An amount as a string with at most 2 decimals, e.g. "12.50".'}
+    default_error_messages = {"invalid": gettext_lazy('An amount as a string with at most 2 decimals, e.g. "12.50".')}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", 12)
@@ -103,8 +107,8 @@ class DateField(serializers.DateField):
     """A calendar day as YYYY-MM-DD only (Python also reads "20260301" and "2026-W09-1")."""
 
     default_error_messages = {
-        "invalid": "A date as YYYY-MM-DD, e.g. 2019-06-14.",
-        "no_such_day": "There is no such day as {value} (year 0001 to 9999, a day the month has).",
+        "invalid": gettext_lazy("A date as YYYY-MM-DD, e.g. 2019-06-14."),
+        "no_such_day": gettext_lazy("There is no such day as {value} (year 0001 to 9999, a day the month has)."),
     }
 
     def to_internal_value(self, value):
@@ -121,8 +125,8 @@ class AwareDateTimeField(serializers.DateTimeField):
     """An RFC 3339 time with its offset, kept in UTC (PostgreSQL refuses offsets past +/-15:59)."""
 
     default_error_messages = {
-        "invalid": "An RFC 3339 time with a time zone, e.g. 2026-05-01T10:15:00Z.",
-        "out_of_range": "This time is out of range.",
+        "invalid": gettext_lazy("An RFC 3339 time with a time zone, e.g. 2026-05-01T10:15:00Z."),
+        "out_of_range": gettext_lazy("This time is out of range."),
     }
 
     def to_internal_value(self, value):
@@ -156,7 +160,7 @@ def query_param(
     if value is None and not required:
         return None
     if value is None or not re.match(pattern, value, re.ASCII):
-        message = message or f"{name} must match {schema_pattern(pattern)}."
+        message = message or _("%(name)s must match %(pattern)s.") % {"name": name, "pattern": schema_pattern(pattern)}
         raise DomainError(message, code=code, fields={name: [message]})
     return value
 

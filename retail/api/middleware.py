@@ -3,6 +3,7 @@ import json
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
 
 from retail.api.errors import error_body
 from retail.errors import RetailCode
@@ -12,7 +13,9 @@ NUL = "\x00"
 
 def too_large_response() -> JsonResponse:
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    message = f"The body is larger than {limit:,} bytes; send less at once (batches have their own item limits)."
+    message = _("The body is larger than %(limit)s bytes; send less at once (batches have their own item limits).") % {
+        "limit": f"{limit:,}"
+    }
     return JsonResponse(error_body(RetailCode.REQUEST_TOO_LARGE, message), status=413)
 
 
@@ -51,9 +54,9 @@ class RejectNulMiddleware:
     def __call__(self, request):
         where = self._nul_in(request)
         if where:
-            message = f"{where}: text cannot contain the NUL character (\\u0000)."
+            message = _("%(where)s: text cannot contain the NUL character (\\u0000).") % {"where": where}
             if request.path.startswith("/api/"):
-                return JsonResponse(error_body(RetailCode.INVALID, message, {where: ["Contains NUL."]}), status=400)
+                return JsonResponse(error_body(RetailCode.INVALID, message, {where: [_("Contains NUL.")]}), status=400)
             # The portal and the admin too (a NUL typed or pasted into a search box); plain text.
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -27,14 +27,18 @@ class CursorPagination(BaseCursorPagination):
     max_page_size = 200
 
     def get_page_size(self, request):
-        raw = query_param(
-            request, self.page_size_query_param, POSITIVE_INT_PATTERN, message=f"1 to {self.max_page_size}."
-        )
+        raw = query_param(request, self.page_size_query_param, POSITIVE_INT_PATTERN, message=self.page_size_message())
         if raw is None:
             return self.page_size
         if int(raw) > self.max_page_size:
-            query_param(request, self.page_size_query_param, r"\A\Z", message=f"1 to {self.max_page_size}.")
+            query_param(request, self.page_size_query_param, r"\A\Z", message=self.page_size_message())
         return int(raw)
+
+    def page_size_message(self) -> str:
+        return _("%(name)s is a whole number from 1 to %(most)s.") % {
+            "name": self.page_size_query_param,
+            "most": self.max_page_size,
+        }
 
     def decode_cursor(self, request):
         """DRF's cursor (base64 of o=offset&r=1&p=position, each at most once), read strictly."""

@@ -1,5 +1,6 @@
 """The API's JSON parser: DRF's, with limits that keep hostile bodies to a 400."""
 
+from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -15,11 +16,18 @@ class JSONParser(parsers.JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels.") from None
+            raise ParseError(_("The body is not valid JSON: %(problem)s.") % {"problem": _deep()}) from None
+        except ParseError as exc:  # DRF's, untranslated: "JSON parse error - <what Python's json said>"
+            problem = str(exc.detail).removeprefix("JSON parse error - ")
+            raise ParseError(_("The body is not valid JSON: %(problem)s") % {"problem": problem}) from None
         problem = _problem(data)
         if problem:
-            raise ParseError(f"JSON parse error - {problem}.")
+            raise ParseError(_("The body is not valid JSON: %(problem)s.") % {"problem": problem})
         return data
+
+
+def _deep() -> str:
+    return _("nested deeper than %(most)s levels") % {"most": MAX_DEPTH}
 
 
 def _problem(data) -> str | None:
@@ -29,17 +37,17 @@ def _problem(data) -> str | None:
         value, depth = stack.pop()
         if isinstance(value, dict):
             if depth > MAX_DEPTH:
-                return f"nested deeper than {MAX_DEPTH} levels"
+                return _deep()
             for key, item in value.items():
                 if not _storable(key):
-                    return "text with an invalid character (a lone surrogate)"
+                    return _("text with an invalid character (a lone surrogate)")
                 stack.append((item, depth + 1))
         elif isinstance(value, list):
             if depth > MAX_DEPTH:
-                return f"nested deeper than {MAX_DEPTH} levels"
+                return _deep()
             stack.extend((item, depth + 1) for item in value)
         elif isinstance(value, str) and not _storable(value):
-            return "text with an invalid character (a lone surrogate)"
+            return _("text with an invalid character (a lone surrogate)")
     return None
 
 

@@ -3,7 +3,7 @@
 import math
 from collections.abc import Mapping
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -241,9 +241,16 @@ class BatchSerializer(serializers.ListSerializer):
 
     def to_internal_value(self, data):
         if not isinstance(data, list):
-            raise serializers.ValidationError([f"A list of {self.min_length} to {self.max_length} items."])
+            raise serializers.ValidationError(
+                [_("A list of %(least)s to %(most)s items.") % {"least": self.min_length, "most": self.max_length}]
+            )
         if len(data) < (self.min_length or 0):
-            raise serializers.ValidationError([f"At least {self.min_length} item{'s' if self.min_length > 1 else ''}."])
+            raise serializers.ValidationError(
+                [
+                    ngettext("At least %(least)s item.", "At least %(least)s items.", self.min_length)
+                    % {"least": self.min_length}
+                ]
+            )
         if self.max_length is not None and len(data) > self.max_length:
             raise DomainError(
                 _("At most %(max_length)s items per batch; send the rest in another.")
@@ -292,22 +299,22 @@ def json_type_error(field, value):
     if value is None or isinstance(field, (serializers.JSONField, serializers.BaseSerializer)):
         return None  # null: the field's allow_null decides; nested serializers check their own input
     if isinstance(field, serializers.BooleanField):
-        return None if isinstance(value, bool) else ["Must be true or false."]
+        return None if isinstance(value, bool) else [_("Must be true or false.")]
     if isinstance(field, serializers.IntegerField):
-        return None if isinstance(value, int) and not isinstance(value, bool) else ["Must be a whole number."]
+        return None if isinstance(value, int) and not isinstance(value, bool) else [_("Must be a whole number.")]
     if isinstance(field, serializers.FloatField):
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-        return None if ok else ["Must be a number."]
+        return None if ok else [_("Must be a number.")]
     if isinstance(field, _STRING_FIELDS):
-        return None if isinstance(value, str) else ["Must be a string."]
+        return None if isinstance(value, str) else [_("Must be a string.")]
     if isinstance(field, serializers.ListField):
         if not isinstance(value, list):
-            return ["Must be a list."]
+            return [_("Must be a list.")]
         errors = {index: json_type_error(field.child, item) for index, item in enumerate(value)}
         return {index: error for index, error in errors.items() if error} or None
     if isinstance(field, serializers.DictField):
         if not isinstance(value, dict):
-            return ["Must be an object."]
+            return [_("Must be an object.")]
         errors = {key: json_type_error(field.child, item) for key, item in value.items()}
         return {key: error for key, error in errors.items() if error} or None
     return None

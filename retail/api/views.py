@@ -1,5 +1,6 @@
 import math
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
@@ -86,18 +87,18 @@ class StoreListView(generics.ListAPIView):
             self.request,
             "kind",
             rf"\A({'|'.join(Store.Kind.values)})\Z",
-            message=f"kind must be one of {', '.join(Store.Kind.values)}.",
+            message=_("kind must be one of %(kinds)s.") % {"kinds": ", ".join(Store.Kind.values)},
             code=RetailCode.INVALID_KIND,
         )
         if kind:
             qs = qs.filter(kind=kind)
-        if query_param(self.request, "pickup", BOOLEAN_PATTERN, message="true or false.") == "true":
+        if query_param(self.request, "pickup", BOOLEAN_PATTERN, message=_("pickup is true or false.")) == "true":
             qs = qs.filter(pickup_enabled=True)
         near = query_param(
             self.request,
             "near",
             COORDINATES_PATTERN,
-            message="Give coordinates as 'latitude,longitude', e.g. 51.5072,-0.1276.",
+            message=_("Give coordinates as 'latitude,longitude', e.g. 51.5072,-0.1276."),
             code=RetailCode.INVALID_COORDINATES,
         )
         if near:

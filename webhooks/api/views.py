@@ -121,11 +121,21 @@ class EventFeedView(StaffTokenView):
     )  # fmt: skip
     def get(self, request):
         after = request.query_params.get("after")
-        raw_limit = query_param(request, "limit", POSITIVE_INT_PATTERN, message=f"1 to {FEED_LIMIT}.")
+        raw_limit = query_param(
+            request,
+            "limit",
+            POSITIVE_INT_PATTERN,
+            message=_("limit is a whole number from 1 to %(most)s.") % {"most": FEED_LIMIT},
+        )
         limit = int(raw_limit) if raw_limit is not None else 100
         if limit > FEED_LIMIT:
-            query_param(request, "limit", r"\A\Z", message=f"1 to {FEED_LIMIT}.")
-        raw_types = query_param(request, "types", TYPES_PATTERN, message="Event types, comma-separated.")
+            query_param(
+                request,
+                "limit",
+                r"\A\Z",
+                message=_("limit is a whole number from 1 to %(most)s.") % {"most": FEED_LIMIT},
+            )
+        raw_types = query_param(request, "types", TYPES_PATTERN, message=_("Event types, comma-separated."))
         types = raw_types.split(",") if raw_types else None
         unknown = sorted(set(types or []) - set(EVENT_TYPES))
         if unknown:
