@@ -330,13 +330,16 @@ def offers_for(customer: Customer) -> list[OfferAssignment]:
 
 def lists_with_availability(customer: Customer, *, store: Store | None) -> list[CustomerList]:
     """The shopper's lists; each item carries `.here` = available units in `store` (None: not
-    asked). Two queries: the lists, then their items with variant, product and stock here."""
+    asked). Two queries: the lists, then their items with variant, product and stock here (and one
+    for their texts in another language than the catalog's)."""
     items = ListItem.objects.select_related("variant__product").order_by("-added_at", "-id")
     if store is not None:
         items = items.annotate(here=available_at(store))
     lists = CustomerList.objects.filter(customer=customer).prefetch_related(Prefetch("items", queryset=items))
-    if store is not None:  # the products' names in the associate's language: one query more
-        lists = catalog_texts.with_texts(lists, catalog_texts.for_store(store), path="items__variant__product__")
+    # the products' names and colours in the associate's language (the API: the caller's): one query more,
+    # none for a reader of the catalog's own
+    languages = catalog_texts.for_store(store) if store is not None else catalog_texts.reading_order()
+    lists = catalog_texts.with_texts(lists, languages, path="items__variant__product__")
     lists = list(lists)
     if store is None:
         for lst in lists:

@@ -6,6 +6,7 @@ adjustments, counts, transfers), so the ledger always explains the level.
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -88,10 +89,62 @@ class VariantInline(admin.TabularInline):
     show_change_link = True
 
 
+class ColourNamesField(forms.CharField):
+    """A translation's colours as lines "Grey = Grigio" (ProductTranslation.colours holds them as an object)."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 40})
+
+    def prepare_value(self, value):
+        if isinstance(value, dict):
+            return "\n".join(f"{own} = {name}" for own, name in value.items())
+        return value
+
+    def to_python(self, value):
+        colours = {}
+        for number, line in enumerate((super().to_python(value) or "").splitlines(), 1):
+            if not line.strip():
+                continue
+            own, equals, name = (part.strip() for part in line.partition("="))
+            if not (equals and own and name):
+                raise ValidationError(
+                    gettext(
+                        "Line %(number)s: write the colour as the variants have it, '=', then its name in this "
+                        "language, e.g. Grey = Grigio."
+                    )
+                    % {"number": number}
+                )
+            if own in colours:
+                raise ValidationError(gettext("%(colour)s is named twice: keep one line.") % {"colour": own})
+            colours[own] = name[:40]
+        return colours
+
+    def has_changed(self, initial, data):
+        try:
+            return self.to_python(data) != (initial or {})
+        except ValidationError:
+            return True
+
+
+class ProductTranslationForm(forms.ModelForm):
+    colours = ColourNamesField(
+        required=False,
+        label=gettext_lazy("Colours"),
+        help_text=gettext_lazy(
+            "One line per colour of the style: the colour as its variants have it, '=', then its name in this "
+            "language (Grey = Grigio). A colour left out is shown as the variants have it."
+        ),
+    )
+
+    class Meta:
+        model = ProductTranslation
+        fields = ["language", "name", "description", "colours"]
+
+
 class ProductTranslationInline(admin.StackedInline):
     model = ProductTranslation
+    form = ProductTranslationForm
     extra = 0
-    fields = ["language", "name", "description"]
+    fields = ["language", "name", "description", "colours"]
     verbose_name = gettext_lazy("text in another language")
     verbose_name_plural = gettext_lazy(
         "Texts in other languages (shoppers and staff read their language, else the market's default, else the above)"
@@ -156,7 +209,8 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
         "base_price, sku.\n"
         "Optional: brand, description, image_url, final_sale (yes/no), return_window_days, barcode (EAN/UPC), "
         "size, colour, price_override, active (yes/no); the texts in other languages: name_it, description_it, "
-        "name_pl, description_pl (an empty name removes that language's text).\n"
+        "colour_it (the row's colour in Italian), name_pl, description_pl, colour_pl (an empty name removes that "
+        "language's text).\n"
         "Products are matched by style_code and variants by sku: existing ones are updated, new ones created. "
         "An optional column left out of the file leaves that field as it is; an empty cell clears it. "
         "The 'Export as catalog CSV' action writes this format."

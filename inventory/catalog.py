@@ -6,7 +6,7 @@ import io
 from django.db import transaction
 from django.db.models import QuerySet
 
-from inventory.imports import CATALOG_COLUMNS, CATALOG_OPTIONAL, TEXT_LANGUAGES
+from inventory.imports import CATALOG_COLUMNS, CATALOG_OPTIONAL, TEXT_LANGUAGES, TEXT_PARTS
 from inventory.models import Product, Variant
 from retail.models import User
 from retail.services import record_audit_event
@@ -60,17 +60,19 @@ def export_catalog(*, products: QuerySet[Product]) -> str:
                 v.colour,
                 v.price_override if v.price_override is not None else "",
                 "yes" if v.is_active else "no",
-                *_texts(p),
+                *_texts(p, v.colour),
             ]
         )
     return out.getvalue()
 
 
-def _texts(product: Product) -> list[str]:
-    """The product's name and description in each other language, in CATALOG_TEXT_COLUMNS' order."""
+def _texts(product: Product, colour: str) -> list[str]:
+    """The product's name and description, and the variant's `colour`, in each other language, in
+    CATALOG_TEXT_COLUMNS' order."""
     texts = {t.language: t for t in product.translations.all()}
-    return [
-        getattr(texts[code], part) if code in texts else ""
-        for code in TEXT_LANGUAGES
-        for part in ("name", "description")
-    ]
+    shown = {
+        "name": lambda text: text.name,
+        "description": lambda text: text.description,
+        "colour": lambda text: (text.colours or {}).get(colour, "") if colour else "",
+    }
+    return [shown[part](texts[code]) if code in texts else "" for code in TEXT_LANGUAGES for part in TEXT_PARTS]

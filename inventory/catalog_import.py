@@ -268,43 +268,78 @@ class CatalogPlan:
 
 
 def _check_texts(rows: list[tuple[int, dict]], report: ImportReport) -> dict[str, dict]:
-    """The texts of the file's languages per style: name_it / description_it ... A language whose
-    name column is left out is left as it is; an empty name removes that language's text."""
+    """The texts of the file's languages per style: name_it / description_it, and colour_it (the name
+    in Italian of the row's variant's colour). A language whose name column is left out is left as it
+    is; an empty name removes that language's text; an empty colour cell removes that colour's name.
+    {style: {code: None (removed) or (name, description or None, {colour: name or ""} or None)}}."""
     if not rows:
         return {}
     present = [code for code in TEXT_LANGUAGES if f"name_{code}" in rows[0][1]]
     texts: dict[str, dict] = {}
+    colours: dict[str, dict[str, dict[str, str]]] = {}  # style -> code -> colour -> its name in code
     for line, row in rows:
         style = row.get("style_code", "")
         mine = {}
         for code in present:
             name, description = row.get(f"name_{code}", ""), row.get(f"description_{code}")
+            colour, colour_name = row.get("colour", "")[:40], row.get(f"colour_{code}")
             if not name and description:
                 report.errors.append(f"line {line}: description_{code} without name_{code}")
+            if not name and colour_name:
+                report.errors.append(f"line {line}: colour_{code} without name_{code}")
+            if colour_name and not colour:
+                report.errors.append(f"line {line}: colour_{code} without the variant's colour")
             mine[code] = (name[:200], description) if name else None
+            if name and colour and colour_name is not None:
+                named = colours.setdefault(style, {}).setdefault(code, {})
+                if named.setdefault(colour, colour_name[:40]) != colour_name[:40]:
+                    report.errors.append(
+                        f"line {line}: colour {colour} of style {style} has two names in colour_{code}"
+                    )
         if style in texts and texts[style] != mine:
             report.errors.append(f"line {line}: the texts of style {style} differ from its earlier line")
         texts[style] = mine
-    return texts
+    return {
+        style: {
+            code: None if text is None else (*text, colours.get(style, {}).get(code))
+            for code, text in languages.items()
+        }
+        for style, languages in texts.items()
+    }
 
 
 def _text_changes(texts: dict[str, dict], report_changes: dict[str, list[str]]) -> dict[str, dict]:
-    """The texts that differ from the database's, and their differences added to each style's changes."""
+    """The texts that differ from the database's, and their differences added to each style's changes.
+    A colour the file names is set (or, with an empty cell, removed); the style's other colours stay."""
     current = {
-        (t.product.style_code, t.language): (t.name, t.description)
+        (t.product.style_code, t.language): (t.name, t.description, t.colours or {})
         for t in ProductTranslation.objects.filter(product__style_code__in=list(texts)).select_related("product")
     }
     planned: dict[str, dict] = {}
     for style, languages in texts.items():
         for code, new in languages.items():
             old = current.get((style, code))
-            if new is not None:  # no description column: the description stays
-                new = (new[0], new[1] if new[1] is not None else (old[1] if old else ""))
-            if new == old:
+            if new is not None:  # no description column: the description stays; colours are merged
+                name, description, named = new
+                kept = dict(old[2]) if old else {}
+                for colour, colour_name in (named or {}).items():
+                    if colour_name:
+                        kept[colour] = colour_name
+                    else:
+                        kept.pop(colour, None)
+                new = (name, description if description is not None else (old[1] if old else ""), kept)
+            if new == old or (old is None and new is None):
                 continue
             planned.setdefault(style, {})[code] = new
             before, after = (old[0] if old else ""), (new[0] if new else "")
-            report_changes.setdefault(style, []).append(f"name_{code}: {_shown(before)} → {_shown(after)}")
+            if old is None or new is None or old[:2] != new[:2]:
+                report_changes.setdefault(style, []).append(f"name_{code}: {_shown(before)} → {_shown(after)}")
+            was, now = (old[2] if old else {}), (new[2] if new else {})
+            for colour in sorted(set(was) | set(now)):
+                if was.get(colour, "") != now.get(colour, ""):
+                    report_changes.setdefault(style, []).append(
+                        f"colour_{code} ({colour}): {_shown(was.get(colour, ''))} → {_shown(now.get(colour, ''))}"
+                    )
     return planned
 
 
@@ -317,7 +352,7 @@ def _write_texts(texts: dict[str, dict]) -> None:
                 continue
             text = ProductTranslation.objects.filter(product_id=products[style], language=code).first()
             text = text or ProductTranslation(product_id=products[style], language=code)
-            text.name, text.description = value
+            text.name, text.description, text.colours = value
             text.full_clean(validate_unique=False)
             text.save()
 

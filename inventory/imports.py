@@ -63,9 +63,11 @@ CATALOG_OPTIONAL = [
     "price_override",
     "active",
 ]
-# The catalog's texts in the other languages (issue 19.1): name_it, description_it, name_pl, ...
+# The catalog's texts in the other languages (issue 19.1): name_it, description_it, colour_it (the row's
+# variant's colour in that language), name_pl, ...
 TEXT_LANGUAGES = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
-CATALOG_TEXT_COLUMNS = [f"{part}_{code}" for code in TEXT_LANGUAGES for part in ("name", "description")]
+TEXT_PARTS = ("name", "description", "colour")
+CATALOG_TEXT_COLUMNS = [f"{part}_{code}" for code in TEXT_LANGUAGES for part in TEXT_PARTS]
 CATALOG_OPTIONAL += CATALOG_TEXT_COLUMNS
 STOCK_COLUMNS = ["sku", "location", "on_hand"]
 STOCK_OPTIONAL = ["safety_stock"]

@@ -126,6 +126,18 @@ REDUCED_RATE = {"Bedding", "Kitchen"}  # sold at the markets' reduced rate in th
 ADJECTIVES = ["Everyday", "Organic", "Relaxed", "Classic", "Studio", "Coastal", "Heritage", "Soft", "Field", "Nordic"]
 BRANDS = ["Omni", "Northline", "Atelier Nine", "Fieldhouse", "Kin & Co", "Harbour"]
 COLOURS = ["Navy", "Black", "Ecru", "Olive", "Rust", "Grey", "Sky", "Sand", "Forest", "Berry"]
+COLOUR_TEXTS = {  # (Italian, Polish)
+    "Navy": ("Blu navy", "Granatowy"),
+    "Black": ("Nero", "Czarny"),
+    "Ecru": ("Écru", "Ecru"),
+    "Olive": ("Verde oliva", "Oliwkowy"),
+    "Rust": ("Ruggine", "Rdzawy"),
+    "Grey": ("Grigio", "Szary"),
+    "Sky": ("Celeste", "Błękitny"),
+    "Sand": ("Sabbia", "Piaskowy"),
+    "Forest": ("Verde bosco", "Butelkowa zieleń"),
+    "Berry": ("Frutti di bosco", "Jagodowy"),
+}
 SIZES = {"Women": ["XS", "S", "M", "L", "XL"], "Men": ["S", "M", "L", "XL", "XXL"]}
 BED_SIZES = ["Single", "Double", "King"]
 PRICES = {"Women": (19, 140), "Men": (19, 160), "Home": (6, 90)}
@@ -189,7 +201,7 @@ def seed_catalog_and_stock(ctx: SeedContext) -> None:
         variant_specs.append([(c, s) for c in colours for s in sizes])
     Product.objects.bulk_create(products, batch_size=500)
     products = list(Product.objects.order_by("pk"))
-    texts = _seed_translations(categories, products, named)
+    texts = _seed_translations(categories, products, named, variant_specs)
 
     variants = []
     serial = 0
@@ -282,8 +294,9 @@ def seed_catalog_and_stock(ctx: SeedContext) -> None:
     )
 
 
-def _seed_translations(categories: dict, products: list[Product], named: list[tuple]) -> int:
-    """The categories' and products' Italian and Polish texts (the catalog's own are English)."""
+def _seed_translations(categories: dict, products: list[Product], named: list[tuple], specs: list[list]) -> int:
+    """The categories' and products' Italian and Polish texts, with their variants' colours (the
+    catalog's own are English)."""
     languages = ("it", "pl")
     rows = []
     tops = {}
@@ -296,11 +309,13 @@ def _seed_translations(categories: dict, products: list[Product], named: list[tu
                  for i, lang in enumerate(languages)]  # fmt: skip
     CategoryTranslation.objects.bulk_create(rows)
     texts = []
-    for product, (top, child, adjective, noun) in zip(products, named, strict=True):
+    for product, (top, child, adjective, noun), variants in zip(products, named, specs, strict=True):
+        colours = sorted({colour for colour, _size in variants})
         for i, lang in enumerate(languages):
             description = DESCRIPTIONS[lang].format(top=CATEGORY_TEXTS[top][i], child=CATEGORY_TEXTS[child][i].lower())
             texts.append(ProductTranslation(product=product, language=lang, name=f"{NOUN_TEXTS[noun][i]} {adjective}",
-                                            description=description))  # fmt: skip
+                                            description=description,
+                                            colours={c: COLOUR_TEXTS[c][i] for c in colours}))  # fmt: skip
     ProductTranslation.objects.bulk_create(texts, batch_size=1000)
     return len(rows) + len(texts)
 

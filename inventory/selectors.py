@@ -14,7 +14,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import DEFERRED, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    DEFERRED,
+    CharField,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -172,17 +185,17 @@ def product_cards(skus: Iterable[str], *, languages: tuple[str, ...] = ()) -> di
     skus = sorted({s for s in skus if isinstance(s, str) and s})
     if not skus:
         return {}
-    name = F("product__name")
+    name, colour = F("product__name"), F("colour")
     if catalog_texts.product_texts(languages):
-        texts = [
-            Subquery(ProductTranslation.objects.filter(product=OuterRef("product_id"), language=code).values("name"))
-            for code in languages
-        ]
-        name = Coalesce(*texts, F("product__name"))
+        texts = [ProductTranslation.objects.filter(product=OuterRef("product_id"), language=code) for code in languages]
+        name = Coalesce(*(Subquery(text.values("name")) for text in texts), F("product__name"))
+        # the variant's colour in that language: its key in the translation's colours (Product.colour_name)
+        colour_in = Func(F("colours"), OuterRef("colour"), function="jsonb_extract_path_text", output_field=CharField())
+        colour = Coalesce(*(Subquery(text.annotate(named=colour_in).values("named")) for text in texts), F("colour"))
     rows = (
         Variant.objects.filter(sku__in=skus)
-        .annotate(shown_name=name)
-        .values_list("sku", "shown_name", "colour", "size", "product__image_url")
+        .annotate(shown_name=name, shown_colour=colour)
+        .values_list("sku", "shown_name", "shown_colour", "size", "product__image_url")
     )
     return {row[0]: ProductCard(*row) for row in rows}
 

@@ -215,17 +215,19 @@ def _seed_history(ctx: SeedContext, stores: list[Store]) -> int:
         ))  # fmt: skip
     copy_models(fulfillments)
     # Lines keep the name they were sold under: in the store's market's language.
-    texts = defaultdict(dict)
-    for product_id, language, name in ProductTranslation.objects.values_list("product_id", "language", "name"):
-        texts[language][product_id] = name
+    texts, colours = defaultdict(dict), defaultdict(dict)
+    translations = ProductTranslation.objects.values_list("product_id", "language", "name", "colours")
+    for product_id, language, name, named in translations:
+        texts[language][product_id], colours[language][product_id] = name, named
     lines_out, payments, history = [], [], []
     for order, f, plan in zip(orders, fulfillments, plans, strict=True):
         sold_in = texts.get(order.store.market.default_language, {})
+        coloured = colours.get(order.store.market.default_language, {})
         for index, (variant, qty, amount) in enumerate(plan[6]):
             lines_out.append(OrderLine(
                 order=order, fulfillment=f, line_number=index + 1, variant=variant, sku=variant.sku,
                 name=sold_in.get(variant.product_id, variant.product.name)[:200], size=variant.size,
-                colour=variant.colour,
+                colour=coloured.get(variant.product_id, {}).get(variant.colour, variant.colour),
                 category=variant.product.category.name[:80], quantity=qty, unit_price=_unit(amount, qty),
                 discount=_unit(amount, qty) * qty - amount, total=amount, picked_quantity=qty,
             ))  # fmt: skip

@@ -138,9 +138,9 @@ def customer_cart_panel(customer: Customer) -> dict:
 def _cart_dict(head: dict, lines: list[dict], store: Store | None) -> dict:
     """`head` (token, currency, status, updated_at, channel, sent_by, sent_at) with the lines of `_cart_lines`."""
     out, subtotal, warnings, currency = [], money(0), [], head.get("currency")
-    # the products' names in the reader's language (one query, none for the catalog's own)
+    # the products' names and colours in the reader's language (one query, none for the catalog's own)
     named = attach_texts([Product(pk=line["product_id"], name=line["name"]) for line in lines], reading_order())
-    names = {product.pk: product.display_name for product in named}
+    products = {product.pk: product for product in named}
     for line in lines:
         sku, sellable, quantity = line["sku"], line["sellable"] and line["price"] is not None, line["quantity"]
         price = money(line["price"] if line["price"] is not None else line["price_when_added"])
@@ -149,10 +149,10 @@ def _cart_dict(head: dict, lines: list[dict], store: Store | None) -> dict:
         subtotal += total
         row = {
             "sku": sku,
-            "name": names.get(line["product_id"], line["name"]),
+            "name": products[line["product_id"]].display_name,
             "image_url": line["image_url"],
             "size": line["size"],
-            "colour": line["colour"],
+            "colour": products[line["product_id"]].colour_name(line["colour"]),
             "quantity": quantity,
             "unit_price": str(price),
             "price_when_added": str(line["price_when_added"]),

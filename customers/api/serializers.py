@@ -265,9 +265,9 @@ class OfferSerializer(serializers.ModelSerializer):
 
 class ListItemSerializer(serializers.ModelSerializer):
     sku = serializers.CharField(source="variant.sku")
-    product = serializers.CharField(source="variant.product.name")
+    product = serializers.CharField(source="variant.product.display_name", help_text="In the caller's language.")
     size = serializers.CharField(source="variant.size")
-    colour = serializers.CharField(source="variant.colour")
+    colour = serializers.CharField(source="variant.display_colour", help_text="In the caller's language.")
 
     class Meta:
         model = ListItem

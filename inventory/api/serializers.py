@@ -18,6 +18,9 @@ def _market_price(variant: Variant) -> Decimal | None:
 
 
 class VariantSerializer(serializers.ModelSerializer):
+    colour = serializers.CharField(
+        source="display_colour", read_only=True, help_text="In the caller's language (Accept-Language) when translated."
+    )
     price = serializers.SerializerMethodField(
         help_text="Its price now in the caller's market (`store`, else `country`, else the home market), in "
         "`currency`; null: not sold in that market."

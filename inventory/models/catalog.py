@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -30,6 +31,14 @@ class CatalogText:
     @property
     def display_description(self) -> str:
         return _best(self.__dict__.get("texts") or [], "description") or self.description
+
+    def colour_name(self, colour: str) -> str:
+        """One of its variants' colours ("Grey") in the reader's language ("Grigio"), read from the same
+        prefetched texts as the name (ProductTranslation.colours); else the colour as the catalog has it."""
+        if not colour:
+            return ""
+        texts = self.__dict__.get("texts") or []
+        return next((name for name in ((t.colours or {}).get(colour) for t in texts) if name), colour)
 
 
 class Category(CatalogText, models.Model):
@@ -171,6 +180,14 @@ class Variant(models.Model):
         return f"{self.sku} · {self.product.name}{' · ' + label if label else ''}"
 
     @property
+    def display_colour(self) -> str:
+        """Its colour in the reader's language, from its product's prefetched texts (Product.colour_name);
+        never a query of its own: without its product at hand, the colour as the catalog has it."""
+        if not Variant.product.is_cached(self):
+            return self.colour
+        return self.product.colour_name(self.colour)
+
+    @property
     def price(self) -> Decimal:
         return self.price_override if self.price_override is not None else self.product.base_price
 
@@ -209,6 +226,15 @@ class ProductTranslation(models.Model):
     language = models.CharField(max_length=8, choices=settings.LANGUAGES, verbose_name=_("language"))
     name = models.CharField(max_length=200, verbose_name=_("name"))
     description = models.TextField(blank=True, verbose_name=_("description"))
+    colours = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_(
+            "The style's colours in this language, each as the variants have it and its name here: "
+            '{"Grey": "Grigio"}. A colour left out reads the next language\'s, then the variant\'s own.'
+        ),
+        verbose_name=_("colours"),
+    )
 
     class Meta:
         verbose_name = _("product translation")
@@ -222,3 +248,12 @@ class ProductTranslation(models.Model):
 
     def __str__(self):
         return f"{self.name} [{self.language}]"
+
+    def clean(self):
+        # words for words: a colour as the variants have it -> its name in this language, both non-empty text
+        colours = self.colours if isinstance(self.colours, dict) else None
+        if colours is None or not all(
+            isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip() for k, v in colours.items()
+        ):
+            raise ValidationError({"colours": _('Give each colour and its name in this language: {"Grey": "Grigio"}.')})
+        self.colours = {k.strip(): v.strip()[:40] for k, v in colours.items()}

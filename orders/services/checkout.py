@@ -570,7 +570,7 @@ def record_lines(
             sku=line.variant.sku,
             name=line.variant.product.display_name[:200],  # in the order's language (name_in_language)
             size=line.variant.size,
-            colour=line.variant.colour,
+            colour=line.variant.display_colour[:40],  # in the order's language, as the name
             category=line.variant.product.category.name[:80] if line.variant.product.category_id else "",
             quantity=line.quantity,
             unit_price=line.unit_price,

@@ -36,7 +36,7 @@ from inventory.catalog_texts import attach_texts
 from inventory.errors import InventoryError
 from inventory.ledger import lock_levels
 from inventory.market_prices import MarketPricing, market_prices
-from inventory.models import Variant
+from inventory.models import Product, Variant
 from inventory.services import record_sales
 from orders.errors import OrderCode, OrderError
 from orders.events import record_pos_orders
@@ -264,10 +264,11 @@ class _Pending:
     tax: TaxQuote | None = None  # for a sale that redeems an offer or points, once they are (_redeem)
 
 
-def _line_names(pending: list[_Pending], *, market) -> dict[int, dict[int, str]]:
-    """Each sale's product names in its language (the shopper's, else the store's market's), as online
-    checkout names its lines (checkout.name_in_language): one query per language among the batch's
-    shoppers, none for the catalog's own."""
+def _line_names(pending: list[_Pending], *, market) -> dict[int, dict[int, Product]]:
+    """Each sale's products with their texts in its language (the shopper's, else the store's market's):
+    its lines' names and colours are written in it, as online checkout names its lines
+    (checkout.name_in_language): one query per language among the batch's shoppers, none for the
+    catalog's own."""
     by_languages: dict[tuple, list[_Pending]] = {}
     for p in pending:
         by_languages.setdefault(sale_languages(customer=p.customer, market=market), []).append(p)
@@ -276,7 +277,7 @@ def _line_names(pending: list[_Pending], *, market) -> dict[int, dict[int, str]]
         products = {v.product_id: copy(v.product) for p in sales for v, *_ in p.lines}  # texts apart per language
         attach_texts(list(products.values()), languages)
         for p in sales:
-            names[p.index] = {pk: product.display_name for pk, product in products.items()}
+            names[p.index] = products
     return names
 
 
@@ -481,8 +482,9 @@ def _store(*, device: PosDevice, pending: list[_Pending], results: list) -> None
     names = _line_names(done, market=store.market)
     rows = OrderLine.objects.bulk_create(
         OrderLine(order=p.order, fulfillment=f, line_number=i + 1, variant=v, sku=v.sku,
-                  name=names[p.index][v.product_id][:200],
-                  size=v.size, colour=v.colour, category=v.product.category.name[:80], quantity=q, unit_price=u,
+                  name=names[p.index][v.product_id].display_name[:200], size=v.size,
+                  colour=names[p.index][v.product_id].colour_name(v.colour)[:40],
+                  category=v.product.category.name[:80], quantity=q, unit_price=u,
                   discount=d, total=tax.gross.amount if tax else p.gross[i] - d, picked_quantity=q,
                   net=tax.net.amount if tax else None, tax_rate=tax.rate if tax else None,
                   tax_amount=tax.tax.amount if tax else None)

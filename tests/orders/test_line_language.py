@@ -156,3 +156,42 @@ def test_two_sizes_of_one_product_both_read_in_the_orders_language(
     # then both lines read in Italian
     assert placed.status_code == 201, placed.json()
     assert names(placed.json()) == ["Camicia Oxford", "Camicia Oxford"]
+
+
+@pytest.fixture
+def colour_names(shirt, texts):
+    """The shirt is Navy: "Blu navy" in Italian, "Granatowy" in Polish."""
+    ProductTranslation.objects.filter(language="it").update(colours={"Navy": "Blu navy"})
+    ProductTranslation.objects.filter(language="pl").update(colours={"Navy": "Granatowy"})
+
+
+def test_an_italian_shoppers_line_keeps_its_colour_in_italian(
+    api_client, shopper, shopper_user, milano, shirt, jeans, colour_names
+):
+    # given an Italian shopper; the jeans' colour has no Italian name
+    shopper.language = "it"
+    shopper.save(update_fields=["language"])
+    api_client.force_authenticate(shopper_user)
+
+    # when they order the shirt and the jeans
+    placed = checkout(api_client, [("SHIRT-M", 1), ("JEANS-32", 1)], key="k-colour")
+
+    # then the lines keep the colour in Italian where the catalog names it, as their names
+    assert placed.status_code == 201, placed.json()
+    assert [line["colour"] for line in placed.json()["lines"]] == ["Blu navy", jeans.colour]
+    # and a later change of the colour's name rewrites no sale
+    ProductTranslation.objects.filter(language="it").update(colours={"Navy": "Blu"})
+    detail = api_client.get(f"/api/v1/orders/{placed.json()['number']}/").json()
+    assert [line["colour"] for line in detail["lines"]] == ["Blu navy", jeans.colour]
+
+
+def test_a_till_sale_keeps_the_colour_in_its_markets_language(api_client, shirt, jeans, colour_names):
+    poland = MarketFactory(languages=["pl", "en-gb"])
+    _, token = issue_pos_device(store=StoreFactory(code="WAW-01", market=poland), name="Till 1")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Device {token}")
+    sale = {"receipt_number": "R-C", "lines": [{"sku": "SHIRT-M", "quantity": 1, "unit_price": "30.00"}],
+            "tenders": [{"method": "cash", "amount": "30.00"}]}  # fmt: skip
+    response = api_client.post("/api/v1/pos/sales/", sale, format="json")
+    assert response.status_code == 201, response.json()
+    line = OrderLine.objects.get(order__number=response.json()["number"])
+    assert (line.name, line.colour) == ("Koszula Oxford", "Granatowy")
