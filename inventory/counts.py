@@ -127,6 +127,17 @@ _STORED_REASONS = [
 ]
 
 
+# Notes the system gives the counts it starts (a person's note is shown as typed): stored in English, read back
+# in the reader's language.
+IMPORT_NOTE = "CSV stock import"
+_SYSTEM_NOTES = {IMPORT_NOTE: gettext_noop("CSV stock import")}
+
+
+def note_read(note: str) -> str:
+    """A count's note in the reader's language when the system wrote it; else as typed."""
+    return _(_SYSTEM_NOTES[note]) if note in _SYSTEM_NOTES else note
+
+
 def reasons_read(stored: list[str]) -> list[str]:
     """A count's stored reasons (English, `CountReview.stored_reasons`) in the reader's language; a sentence
     of another shape is shown as written."""

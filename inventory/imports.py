@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 
+from inventory.counts import IMPORT_NOTE
 from inventory.models import StockLevel, Variant
 from inventory.operations import MAX_COUNTED, post_stock_count, set_count_quantity, start_stock_count
 from retail.domain.money import is_whole_minor_units
@@ -214,7 +215,7 @@ def import_stock(*, text: str, actor: User | None = None, dry_run: bool = False)
             changed = {sku: q for sku, (q, _) in lines.items() if current.get(sku) != q}
             report.unchanged += len(lines) - len(changed)
             if changed:
-                count = start_stock_count(location=store, actor=actor, note="CSV stock import")
+                count = start_stock_count(location=store, actor=actor, note=IMPORT_NOTE)
                 for sku, quantity in changed.items():
                     set_count_quantity(count=count, variant=sku, quantity=quantity)
                 post_stock_count(count=count, actor=actor)

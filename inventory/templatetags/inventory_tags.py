@@ -1,8 +1,14 @@
 from django import template
 
-from inventory.counts import reasons_read
+from inventory.counts import note_read, reasons_read
 
 register = template.Library()
+
+
+@register.filter(name="count_note")
+def count_note(note) -> str:
+    """`{{ count.note|count_note }}`: a note the system wrote (a CSV import) in the reader's language."""
+    return note_read(note or "")
 
 
 @register.filter(name="count_reasons")

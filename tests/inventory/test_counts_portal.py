@@ -259,3 +259,17 @@ def test_another_stores_count_is_not_found_for_review_or_approval(associate_clie
     # then neither finds it, and it still waits
     assert review.status_code == decide.status_code == 404
     assert StockCount.objects.get(pk=theirs.pk).status == "approval"
+
+
+def test_a_count_the_csv_import_started_is_named_in_the_readers_language(client, store, associate):
+    # given a count the stock import started (its note the system's, stored in English), and one typed
+    services.start_stock_count(location=store, actor=associate, note=counts.IMPORT_NOTE)
+    services.start_stock_count(location=store, actor=associate, note="Back room shelves")
+    # when an Italian associate lists the counts
+    associate.language = "it"
+    associate.save(update_fields=["language"])
+    client.force_login(associate)
+    page = client.get(reverse("inventory_portal:counts")).content.decode()
+    # then the import's note reads in Italian, the typed one as typed
+    assert "Importazione scorte da CSV" in page and "CSV stock import" not in page
+    assert "Back room shelves" in page
