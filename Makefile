@@ -86,10 +86,13 @@ fmt: venv ## ruff fix and format
 
 # The catalogs (locale/<lang>/LC_MESSAGES/django.po) are written by people; the .mo files are committed
 # beside them, so a checkout serves Italian and Polish without GNU gettext (tests/retail/test_catalogs.py
-# fails when a .mo does not say what its .po says or a marked string has no translation).
+# fails when a .mo does not say what its .po says, a marked string has no translation or a plural has too few
+# forms for its language, and runs msgfmt -c on both).
 MESSAGES_FLAGS = --no-location --no-obsolete --ignore "tests/*" --ignore "benchmarks/*" --ignore "staticfiles/*"
 messages: venv ## after marking strings: update the Italian and Polish catalogs (GNU gettext), translate, run again to compile
 	$(PY) manage.py makemessages -l it -l pl $(MESSAGES_FLAGS)
+	@# msgfmt -c: compilemessages checks only placeholders; this also checks the header and each plural's count
+	for l in it pl; do msgfmt --check-format --check-header --check-domain -o /dev/null locale/$$l/LC_MESSAGES/django.po || exit 1; done
 	$(PY) manage.py compilemessages -l it -l pl
 
 lock: venv ## re-pin requirements*.lock with hashes (uv)

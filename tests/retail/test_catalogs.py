@@ -5,6 +5,7 @@ import ast
 import gettext as gettext_module
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,37 @@ def test_every_message_is_translated_and_none_is_fuzzy(language):
     assert len(po) > 100
     assert [e["msgid"] for e in po if "fuzzy" in e["flags"] or e["obsolete"]] == []
     assert [e["msgid"] for e in po if not all(translations(e))] == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_plural_message_has_as_many_forms_as_its_language(language):
+    # given the header's count: Italian has two forms (1, else), Polish four (1; 2-4; 5-21; fractions)
+    po = entries(LOCALE / language / "LC_MESSAGES" / "django.po")
+    header = (LOCALE / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    forms = int(re.search(r"nplurals=(\d+);", header).group(1))
+    assert forms == {"it": 2, "pl": 4}[language]
+
+    # then every plural message gives each of them, and no more (gettext picks a missing form as empty)
+    wrong = [
+        e["msgid"]
+        for e in po
+        if "msgid_plural" in e
+        and sorted(k for k in e if k.startswith("msgstr")) != [f"msgstr[{n}]" for n in range(forms)]
+    ]
+    assert wrong == [], f"{language}: give each message {forms} forms"
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="needs GNU gettext's msgfmt")
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_msgfmt_checks_the_catalog(language):
+    # the checks of `msgfmt -c`: the header, each form's placeholders against the msgid's, the plural count
+    po = LOCALE / language / "LC_MESSAGES" / "django.po"
+    checked = subprocess.run(
+        ["msgfmt", "--check-format", "--check-header", "--check-domain", "-o", "/dev/null", str(po)],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
