@@ -56,6 +56,18 @@ ARRIVALS = {
     "it": ["Golf blu, posto 2", "Fiesta rossa, posto 5"],
     "pl": ["Niebieski Golf, miejsce 2", "Czerwona Fiesta, miejsce 5"],
 }
+# What people type, in the store's language: a shopper's reason to cancel, an associate's note on a basket
+# (shown as typed on the timeline and the saved baskets, so an Italian shop reads Italian).
+TYPED = {
+    "en": {"cancel": "changed my mind", "basket": "The ones we talked about"},
+    "it": {"cancel": "ho cambiato idea", "basket": "Quelli di cui abbiamo parlato"},
+    "pl": {"cancel": "zmiana planów", "basket": "Te, o których rozmawialiśmy"},
+}
+
+
+def _typed(store: Store, what: str) -> str:
+    language = (store.market.default_language if store.market_id else "") or "en"
+    return TYPED.get(language.split("-")[0], TYPED["en"])[what]
 
 
 # Each market's ways to ship home (issue 19.4), named in its language and priced in its currency.
@@ -339,7 +351,7 @@ def _seed_open_pickups(ctx: SeedContext, stores: list[Store]) -> int:
             if state.endswith("overdue"):
                 placed_at = now - timedelta(hours=rng.randint(3, 9))
             if state == "cancelled":
-                services.cancel_order(order=order, reason="changed my mind", by_customer=True)
+                services.cancel_order(order=order, reason=_typed(store, "cancel"), by_customer=True)
             if state.startswith(("picking", "ready", "expired", "curbside")):
                 for sku, _ in lines if not state.startswith("picking") else lines[:-1]:
                     services.scan_pick(fulfillment=f, code=sku, actor=associate, store=store)
@@ -414,5 +426,5 @@ def _seed_assisted(ctx: SeedContext, stores: list[Store]) -> int:
     # and a basket kept on a shopper's profile, sent to them (the link not opened yet)
     skus = _available_at(shipper)[:2]
     save_cart_for_customer(customer=customers[-1], store=store, actor=member.user,  # no draw: later seeds keep theirs
-                           lines=[(sku, 1) for sku in skus], note="The ones we talked about", send=True)  # fmt: skip
+                           lines=[(sku, 1) for sku in skus], note=_typed(store, "basket"), send=True)  # fmt: skip
     return 2

@@ -206,3 +206,26 @@ def test_the_demos_clienteling_texts_are_in_the_language_of_the_shoppers_store()
     # and the UK stores keep the English texts
     london = Note.objects.filter(customer__home_store__market__code="uk").values_list("body", flat=True)
     assert london and set(london) <= set(english["notes"])
+
+
+def test_the_demos_timeline_reads_in_the_language_of_the_shoppers_store():
+    # issue 19.1: the timeline's sentences were English f-strings, and a seeded cancellation's reason too
+    from django.utils import translation
+
+    from customers.models import Interaction
+    from customers.timeline_messages import word
+    from orders.seed import TYPED
+
+    # when the demo is seeded
+    call_command("seed_demo", "--seed", "7", "--scale", "tiny")
+    for code, language in (("WAW-01", "pl"), ("MIL-01", "it")):
+        rows = list(Interaction.objects.filter(store__code=code).exclude(data__msg=None).values_list("data", "subject"))
+        # then what the services told the timeline there is stored as sentences its readers word in their language
+        assert rows, code
+        with translation.override(language):
+            worded = [word(data["msg"]) for data, _subject in rows]
+        assert all(worded) and not set(worded) & {subject for _data, subject in rows}, code
+        # and a shopper's seeded reason to cancel is typed in the store's language
+        messages = [data["msg"] for data, _subject in rows]
+        reasons = {m["params"]["reason"] for m in messages if m["key"] == "orders.cancelled_because"}
+        assert reasons == {TYPED[language]["cancel"]}, code
