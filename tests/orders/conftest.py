@@ -8,7 +8,7 @@ from orders.services import GroupRequest, TenderRequest, place_order
 from retail.domain.channel import Channel
 from retail.models import Market, Store
 from tests.factories import MarketFactory, StoreFactory, UserFactory
-from tests.inventory.factories import VariantFactory
+from tests.inventory.factories import VariantFactory, enter_market_prices
 from tests.retail.test_outbox_worker import broker, producer, queue, start_worker  # noqa: F401 — the shared worker harness
 
 
@@ -46,6 +46,16 @@ def warsaw(poland) -> Store:
     """Poland's store, in Warsaw (on the map too: routing measures from it), shipping online orders."""
     return StoreFactory(code="WAW-01", name="Warszawa Centrum", market=poland, country="PL", city="Warszawa",
                         latitude="52.2297", longitude="21.0122", ships_orders=True)  # fmt: skip
+
+
+@pytest.fixture
+def shirt_in_poland(store, warsaw, poland):
+    """A shirt stocked at home and in Warsaw, 30 € at home and 129 zł on Poland's price list."""
+    variant = VariantFactory(sku="SHIRT-M", product__base_price="30.00")
+    for where in (store, warsaw):
+        inventory.receive_stock(location=where, lines=[(variant, 10)], reference=f"PO-{where.code}")
+    enter_market_prices(poland, variant, price="129.00")
+    return variant
 
 
 @pytest.fixture

@@ -10,18 +10,9 @@ from customers.services.giftcards import issue_gift_card
 from customers.services.loyalty import issue_store_credit
 from inventory import services as inventory
 from orders.models import Cart, Order, Payment
-from tests.inventory.factories import VariantFactory, enter_market_prices
+from tests.inventory.factories import VariantFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shirt(store, warsaw, poland):
-    variant = VariantFactory(sku="SHIRT-M", product__base_price="30.00")
-    for where in (store, warsaw):
-        inventory.receive_stock(location=where, lines=[(variant, 10)], reference=f"PO-{where.code}")
-    enter_market_prices(poland, variant, price="129.00")
-    return variant
 
 
 @pytest.fixture
@@ -52,7 +43,7 @@ def checkout(client, key="k-1", HTTP_ACCEPT_LANGUAGE="en-gb", **extra):
     )
 
 
-def test_a_pln_order_placed_through_the_api_has_pln_lines_and_payments(shopper_api, shirt, store):
+def test_a_pln_order_placed_through_the_api_has_pln_lines_and_payments(shopper_api, shirt_in_poland, store):
     # when the shopper picks up in Warsaw
     response = checkout(shopper_api)
 
@@ -71,7 +62,7 @@ def test_a_pln_order_placed_through_the_api_has_pln_lines_and_payments(shopper_a
     assert (home.json()["currency"], home.json()["total"]) == (store.market.currency, "60.00")
 
 
-def test_a_variant_without_a_price_in_the_market_is_not_sold_there(shopper_api, shirt, unpriced):
+def test_a_variant_without_a_price_in_the_market_is_not_sold_there(shopper_api, shirt_in_poland, unpriced):
     response = checkout(shopper_api, lines=[{"sku": "SHIRT-M", "quantity": 1}, {"sku": "SOCKS", "quantity": 1}])
 
     assert response.status_code == 409
@@ -80,7 +71,7 @@ def test_a_variant_without_a_price_in_the_market_is_not_sold_there(shopper_api, 
     assert not Order.objects.exists()
 
 
-def test_a_gift_card_or_store_credit_in_euros_cannot_pay_a_pln_order(shopper_api, shopper, shirt, settings):
+def test_a_gift_card_or_store_credit_in_euros_cannot_pay_a_pln_order(shopper_api, shopper, shirt_in_poland, settings):
     # given euros on a gift card and as store credit
     euros = issue_gift_card(amount=Decimal("500"), source="goodwill", reference="gc-1", currency=settings.CURRENCY,
                             reason="test")  # fmt: skip
@@ -97,7 +88,7 @@ def test_a_gift_card_or_store_credit_in_euros_cannot_pay_a_pln_order(shopper_api
     assert StoreCreditAccount.objects.get(customer=shopper).balance == Decimal("500.00")
 
 
-def test_pln_store_credit_pays_a_pln_order_and_its_refund_goes_back_in_pln(shopper_api, shopper, shirt):
+def test_pln_store_credit_pays_a_pln_order_and_its_refund_goes_back_in_pln(shopper_api, shopper, shirt_in_poland):
     from orders.services import cancel_order
 
     issue_store_credit(customer=shopper, amount=Decimal("300"), reference="sc-1", currency="PLN")
@@ -112,7 +103,9 @@ def test_pln_store_credit_pays_a_pln_order_and_its_refund_goes_back_in_pln(shopp
     assert (account.balance, account.currency) == (Decimal("300.00"), "PLN")
 
 
-def test_a_payment_error_says_its_amounts_in_the_orders_currency_and_names_the_tender_sent(shopper_api, shirt):
+def test_a_payment_error_says_its_amounts_in_the_orders_currency_and_names_the_tender_sent(
+    shopper_api, shirt_in_poland
+):
     # given a Polish-speaking shopper paying a 258 zł order
     polish = {"HTTP_ACCEPT_LANGUAGE": "pl"}
 
@@ -138,7 +131,7 @@ def test_a_payment_error_says_its_amounts_in_the_orders_currency_and_names_the_t
     assert not Order.objects.exists()
 
 
-def test_one_order_never_mixes_markets_of_two_currencies(shopper_api, shirt, store):
+def test_one_order_never_mixes_markets_of_two_currencies(shopper_api, shirt_in_poland, store):
     response = checkout(shopper_api, groups=[
         {"kind": "pickup", "store": "WAW-01", "lines": [{"sku": "SHIRT-M", "quantity": 1}]},
         {"kind": "pickup", "store": store.code, "lines": [{"sku": "SHIRT-M", "quantity": 1}]},
@@ -147,7 +140,7 @@ def test_one_order_never_mixes_markets_of_two_currencies(shopper_api, shirt, sto
     assert not Order.objects.exists()
 
 
-def test_a_cart_holds_lines_of_one_currency(shopper, shirt, poland, store):
+def test_a_cart_holds_lines_of_one_currency(shopper, shirt_in_poland, poland, store):
     from orders.errors import OrderError
     from orders.services import open_cart_for, set_cart_line
 
@@ -166,7 +159,7 @@ def test_a_cart_holds_lines_of_one_currency(shopper, shirt, poland, store):
     assert Cart.objects.get(pk=cart.pk).lines.get().quantity == 1
 
 
-def test_checking_out_a_pln_cart_at_a_home_store_is_refused(shopper_api, shopper, shirt, poland, store):
+def test_checking_out_a_pln_cart_at_a_home_store_is_refused(shopper_api, shopper, shirt_in_poland, poland, store):
     from orders.services import open_cart_for, set_cart_line
 
     set_cart_line(cart=open_cart_for(customer=shopper), sku="SHIRT-M", quantity=1, market=poland)

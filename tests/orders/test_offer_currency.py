@@ -13,7 +13,6 @@ from django.utils import timezone
 from customers.models import Offer, OfferAssignment
 from customers.services.loyalty import assign_offer
 from customers.services.profiles import update_customer_profile
-from inventory import services as inventory
 from orders.errors import OrderError
 from orders.models import Order
 from orders.services.assisted import AssistedBasket, place_assisted_order
@@ -22,18 +21,8 @@ from retail.models import StoreMembership
 from retail.services import issue_pos_device
 from tests.customers.factories import OfferFactory
 from tests.factories import MembershipFactory
-from tests.inventory.factories import VariantFactory, enter_market_prices
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shirt(store, warsaw, poland):
-    variant = VariantFactory(sku="SHIRT-M", product__base_price="30.00")
-    for where in (store, warsaw):
-        inventory.receive_stock(location=where, lines=[(variant, 10)], reference=f"PO-{where.code}")
-    enter_market_prices(poland, variant, price="129.00")
-    return variant
 
 
 @pytest.fixture
@@ -71,7 +60,7 @@ def test_home_currency_is_euros_here():
 
 
 def test_an_amount_off_in_euros_is_refused_on_a_zloty_order_and_nothing_is_used(
-    api_client, shopper_user, shopper, shirt, offers
+    api_client, shopper_user, shopper, shirt_in_poland, offers
 ):
     api_client.force_authenticate(shopper_user)
     # when the shopper uses "€5 off" on a Warsaw pick-up (129 zł)
@@ -86,7 +75,7 @@ def test_an_amount_off_in_euros_is_refused_on_a_zloty_order_and_nothing_is_used(
 
 
 def test_each_offer_applies_in_its_currency_and_a_percentage_in_every_one(
-    api_client, shopper_user, shopper, shirt, offers, store
+    api_client, shopper_user, shopper, shirt_in_poland, offers, store
 ):
     api_client.force_authenticate(shopper_user)
     # when 20 zł off is used in Warsaw, €5 off at home, and 10% off ... in Warsaw too
@@ -102,7 +91,7 @@ def test_each_offer_applies_in_its_currency_and_a_percentage_in_every_one(
     ]
 
 
-def test_twenty_zloty_off_is_refused_on_a_euro_order(api_client, shopper_user, shopper, shirt, offers, store):
+def test_twenty_zloty_off_is_refused_on_a_euro_order(api_client, shopper_user, shopper, shirt_in_poland, offers, store):
     api_client.force_authenticate(shopper_user)
     response = checkout(api_client, store_code=store.code, offer_code="pln20")
     assert (response.status_code, response.json()["code"], response.json()["currency"]) == (
@@ -111,7 +100,7 @@ def test_twenty_zloty_off_is_refused_on_a_euro_order(api_client, shopper_user, s
 
 
 def test_the_till_refuses_an_amount_off_in_another_currency_and_takes_one_in_its_own(
-    api_client, shopper, shirt, offers, warsaw
+    api_client, shopper, shirt_in_poland, offers, warsaw
 ):
     # given a till in Warsaw and the shopper's card
     update_customer_profile(customer=shopper, values={"card_number": "OMNI-000777"})
@@ -137,7 +126,7 @@ def test_the_till_refuses_an_amount_off_in_another_currency_and_takes_one_in_its
     )  # fmt: skip
 
 
-def test_an_associates_order_follows_the_same_rule(shopper, shirt, offers, warsaw):
+def test_an_associates_order_follows_the_same_rule(shopper, shirt_in_poland, offers, warsaw):
     associate = MembershipFactory(store=warsaw, role=StoreMembership.Role.ASSOCIATE).user
 
     def place(code):
