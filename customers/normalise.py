@@ -96,18 +96,18 @@ def normalise_identity(kind: str, value: str) -> str:
     return (value or "").strip()[:255]
 
 
-def format_phone(e164: str) -> str:
-    """For display: national format in the home region, international otherwise."""
+def format_phone(e164: str, *, region: str | None = None) -> str:
+    """For display: national format in `region` (the reader's store's country; else settings.PHONE_REGION),
+    international otherwise: a Milan associate dials a British number from +44, and reads 347 000 0558."""
     if not e164:
         return ""
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
-    region = phonenumbers.region_code_for_country_code(number.country_code)
     fmt = (
         phonenumbers.PhoneNumberFormat.NATIONAL
-        if region == default_region()
+        if phonenumbers.region_code_for_country_code(number.country_code) == (region or default_region())
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, fmt)

@@ -15,7 +15,7 @@ from customers.models import (
     Customer,
     SearchName,
 )
-from retail.domain.codes import read_code
+from retail.domain.codes import phone_number, read_code
 
 
 @dataclass
@@ -55,14 +55,14 @@ class SearchPage:
 
 
 def search_customer_page(
-    query: str, *, page: int = 1, per_page: int = SEARCH_PAGE, cap: int = SEARCH_CAP
+    query: str, *, page: int = 1, per_page: int = SEARCH_PAGE, cap: int = SEARCH_CAP, region: str | None = None
 ) -> SearchPage:
     """The search page: how many shoppers match and one page of them, never silently the first ten.
 
     The same search as the type-ahead, asked for `cap` + 1 shoppers: the count is exact up to `cap`
     and "more than `cap`" past it, and the statements are the same whatever the number of matches.
     """
-    found = search_customers(query, limit=cap + 1)
+    found = search_customers(query, limit=cap + 1, region=region)
     more, found = len(found) > cap, found[:cap]
     pages = max(1, -(-len(found) // per_page))
     page = min(max(1, page), pages)
@@ -70,8 +70,11 @@ def search_customer_page(
     return SearchPage(hits=found[start : start + per_page], total=len(found), more=more, page=page, pages=pages)
 
 
-def search_customers(query: str, *, limit: int = 10) -> list[SearchHit]:
+def search_customers(query: str, *, limit: int = 10, region: str | None = None) -> list[SearchHit]:
     """One box: phone in any format, email, card number or name (trigram-ranked).
+
+    A phone number typed without its country code is read as one of `region` (the searching store's
+    country: "347 000 0558" in Milan is +39 347 000 0558), else of settings.PHONE_REGION.
 
     Exact identity matches come first, then names by similarity. Anonymous, merged and erased
     profiles are never returned.
@@ -87,8 +90,8 @@ def search_customers(query: str, *, limit: int = 10) -> list[SearchHit]:
         identity_q |= Q(identities__kind="email", identities__value=q.lower())
     digits = sum(ch.isdigit() for ch in q)
     if digits >= 6:
-        if code.phone:
-            identity_q |= Q(identities__kind="phone", identities__value=code.phone)
+        if phone := phone_number(code.text, region=region):
+            identity_q |= Q(identities__kind="phone", identities__value=phone)
         identity_q |= Q(identities__kind="card", identities__value=code.card)
     if identity_q:
         # one read: the identities (their unique (kind, value) index) joined to the live profiles

@@ -63,14 +63,14 @@ def search(request):
     query = request.GET.get("q", "").strip()
     if request.htmx and request.GET.get("typeahead"):
         # one more than shown: the list then says that more match instead of stopping silently
-        hits = search_customers(query, limit=TYPEAHEAD + 1) if query else []
+        hits = search_customers(query, limit=TYPEAHEAD + 1, region=request.store.country) if query else []
         context = {"hits": hits[:TYPEAHEAD], "more": len(hits) > TYPEAHEAD, "query": query}
         return render(request, "customers/partials/search_results.html", context)
     try:
         page = int(request.GET.get("page") or 1)
     except ValueError:
         page = 1
-    found = search_customer_page(query, page=page) if query else None
+    found = search_customer_page(query, page=page, region=request.store.country) if query else None
     if found and not request.htmx and found.total == 1 and found.hits[0].matched in {"phone", "card", "email"}:
         return redirect("customers_portal:detail", customer_id=found.hits[0].customer.pk)
     return render(
@@ -190,7 +190,7 @@ def detail(request, customer_id: int):
         # In the currency it was issued in; none yet: the one this store would issue it in.
         "credit_currency": (credit.currency if credit else "") or request.store.market.currency,
         "consents": consent_map(customer),
-        "phone_display": format_phone(customer.phone),
+        "phone_display": format_phone(customer.phone, region=request.store.country),
         "lookalike_of": lookalike_domain(customer.email),
         "next_tier": upcoming,
         "next_tier_gap": gap,

@@ -44,13 +44,15 @@ def refresh_search_name(customer: Customer) -> None:
 EARLIEST_BIRTHDAY = date(1900, 1, 1)
 
 
-def clean_profile_values(values: dict) -> dict:
+def clean_profile_values(values: dict, *, region: str | None = None) -> dict:
+    """`values` normalised; a phone typed without its country code is read as one of `region` (the
+    profile's home store's country), else of settings.PHONE_REGION."""
     cleaned = dict(values)
     try:
         if "email" in cleaned:
             cleaned["email"] = normalise_email(cleaned["email"] or "")
         if "phone" in cleaned:
-            cleaned["phone"] = normalise_phone(cleaned["phone"] or "")
+            cleaned["phone"] = normalise_phone(cleaned["phone"] or "", region=region)
         if "card_number" in cleaned:
             cleaned["card_number"] = normalise_card(cleaned["card_number"] or "")
     except ValidationError as exc:
@@ -157,7 +159,8 @@ def new_customer(
             "preferred_sizes": preferred_sizes or {},
             "important_dates": important_dates or [],
             "birthday": birthday,
-        }
+        },
+        region=home_store.country if home_store else None,
     )
     now = now or timezone.now()
     customer = Customer(
@@ -241,7 +244,8 @@ def update_customer_profile(
         )
     if customer.erased_at:
         raise CustomerError(_("This customer was erased."), code=CustomerCode.CUSTOMER_ERASED)
-    values = clean_profile_values(values)
+    home = values.get("home_store", customer.home_store) if values.get("phone") else None
+    values = clean_profile_values(values, region=getattr(home, "country", None))
     changed = []
     for field, value in values.items():
         if getattr(customer, field) != value:

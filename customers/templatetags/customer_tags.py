@@ -20,9 +20,10 @@ def task_title(task) -> str:
 
 
 @register.filter
-def phone(value: str) -> str:
-    """An E.164 number the way people here write it (07700 900123), others internationally."""
-    return format_phone(value or "")
+def phone(value: str, region: str | None = None) -> str:
+    """An E.164 number the way people of `region` (the store's country) write it (07700 900123 in
+    London), others internationally: `{{ c.phone|phone:current_store.country }}`."""
+    return format_phone(value or "", region=region or None)
 
 
 _DATE_NAMES: dict[str | None, tuple[list[str], list[str]]] = {}

@@ -59,7 +59,9 @@ def desk(request):
         order = selectors.find_order(query)
         if order is not None:
             return redirect("returns_portal:order", number=order.number)
-        hits = search_customers(query, limit=DESK_HITS + 1)  # one more: the list says when more match
+        hits = search_customers(
+            query, limit=DESK_HITS + 1, region=request.store.country
+        )  # one more: the list says when more match
         if len(hits) == 1 and hits[0].matched in {"phone", "card", "email"}:
             return redirect("returns_portal:purchases", customer_id=hits[0].customer.pk)
         not_found = not hits
