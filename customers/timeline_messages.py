@@ -33,7 +33,6 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Consent
 from retail.domain.channel import Channel, TimelineChannel
 from retail.domain.money import format_money
 
@@ -132,12 +131,6 @@ def where_bought(code: str) -> str:
     if channel is not None:
         return str(channel.bought)
     return str(dict(TimelineChannel.choices).get(code, code))
-
-
-def contact_channels(codes: list) -> str:
-    """Email, SMS, push: the ways a shopper was told, as the reader says them."""
-    labels = dict(Consent.Channel.choices)
-    return ", ".join(str(labels.get(code, code)) for code in codes)
 
 
 def store_time(value: str) -> str:

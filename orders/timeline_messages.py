@@ -7,15 +7,15 @@ its params are stored, the words are the reader's. Registered when the app is re
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from customers.timeline_messages import (
-    Sentence,
-    amount,
-    contact_channels,
-    register_sentences,
-    store_time,
-    where_bought,
-)
+from customers.models import Consent
+from customers.timeline_messages import Sentence, amount, register_sentences, store_time, where_bought
 from orders.models import Fulfillment
+
+
+def contact_channels(codes: list) -> str:
+    """Email, SMS, push: the ways a shopper was told, as the reader says them."""
+    labels = dict(Consent.Channel.choices)
+    return ", ".join(str(labels.get(code, code)) for code in codes)
 
 
 def fulfilment_kinds(codes: list) -> str:

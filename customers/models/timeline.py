@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from customers.timeline_messages import spoken_subject
 from retail.domain.channel import CHANNEL_LENGTH, timeline_channel_choices
 from retail.domain.channel import TimelineChannel as Channel  # noqa: F401 — customers.models.Channel
 
@@ -79,9 +80,8 @@ class Interaction(models.Model):
         ]
 
     def __str__(self):
-        return (
-            f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_channel_display()} {self.get_kind_display()} {self.subject}"
-        )
+        said = spoken_subject(self)  # a service's sentence in the reader's language (the admin's title)
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_channel_display()} {self.get_kind_display()} {said}"
 
 
 class PurchasedItem(models.Model):

@@ -170,6 +170,7 @@ def test_the_admin_words_the_timeline_in_its_users_language(client, store):
     polish = "Zamówienie W-1001 czeka na odbiór w sklepie Covent Garden"
     assert polish in listing and "ready to collect" not in listing
     assert detail.status_code == 200 and polish in detail.content.decode()
+    assert "ready to collect" not in detail.content.decode()  # nor in its title (the row's __str__)
 
 
 def test_the_clienteling_timeline_of_every_sentence_has_no_english_in_the_pseudo_locale(
