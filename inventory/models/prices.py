@@ -110,7 +110,7 @@ class VariantPrice(models.Model):
                     ("variant", RangeOperators.EQUAL),
                     (TimeRange("valid_from", "valid_to", RangeBoundary()), RangeOperators.OVERLAPS),
                 ],
-                violation_error_message="Another price of this variant on this list applies at some of these times.",
+                violation_error_message=_("Another price of this variant on this list applies at some of these times."),
             ),
         ]
         indexes = [models.Index(fields=["variant", "price_list", "valid_from"], name="variantprice_lookup_idx")]

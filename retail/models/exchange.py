@@ -69,7 +69,7 @@ class ExchangeRate(models.Model):
                     ("reporting_currency", RangeOperators.EQUAL),
                     (DateRange("valid_from", "valid_to", RangeBoundary()), RangeOperators.OVERLAPS),
                 ],
-                violation_error_message="Another rate of this currency applies on some of these days.",
+                violation_error_message=_("Another rate of this currency applies on some of these days."),
             ),
         ]
 

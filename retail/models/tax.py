@@ -72,7 +72,7 @@ class TaxRate(models.Model):
                     ("tax_class", RangeOperators.EQUAL),
                     (DateRange("valid_from", "valid_to", RangeBoundary()), RangeOperators.OVERLAPS),
                 ],
-                violation_error_message="Another rate of this class in this market applies on some of these days.",
+                violation_error_message=_("Another rate of this class in this market applies on some of these days."),
             ),
         ]
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from retail.domain.money import Money
 from retail.domain.tax import TaxableLine, compute_tax
@@ -70,6 +71,18 @@ def test_a_rate_change_on_a_day_gives_each_day_its_rate(poland, reduced):
     # then
     assert tax_rates_on(market=poland, day=date(2010, 12, 31)) == {STANDARD: Decimal("22.00")}
     assert tax_rates_on(market=poland, day=date(2011, 1, 1)) == {STANDARD: Decimal("23.00"), "books": Decimal("5.00")}
+
+
+def test_an_overlapping_rate_is_refused_in_the_merchandisers_language(poland):
+    # given a rate, and a merchandiser working in Polish (the admin showed this refusal in English)
+    rate(poland, standard(), "23", date(2011, 1, 1))
+
+    # when another rate of the class covers some of its days
+    with translation.override("pl"), pytest.raises(ValidationError) as refused:
+        rate(poland, standard(), "8", date(2012, 1, 1))
+
+    # then it says why in Polish
+    assert "Another rate" not in str(refused.value) and "stawka" in str(refused.value)
 
 
 @pytest.mark.parametrize(
