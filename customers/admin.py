@@ -38,6 +38,7 @@ from customers.services import (
     undo_merge,
     update_customer_profile,
 )
+from customers.services.linking import merge_reason_read
 from customers.timeline_messages import spoken_subject
 from retail.admin import CsvImportMixin, admin_may_view, streaming_csv_response
 from retail.admin_money import money_columns, reader_home_currency
@@ -422,9 +423,13 @@ class StoreCreditEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(CustomerMerge)
 class CustomerMergeAdmin(ReadOnlyAdmin):
-    list_display = ["merged_at", "source", "target", "reason", "actor", "undone_at"]
+    list_display = ["merged_at", "source", "target", "said_reason", "actor", "undone_at"]
     list_select_related = ["source", "target", "actor"]
     actions = ["undo_selected"]
+
+    @admin.display(description=gettext_lazy("reason"))
+    def said_reason(self, obj) -> str:
+        return merge_reason_read(obj.reason)  # the system's own reasons in the reader's language
 
     def has_change_permission(self, request, obj=None):
         return request.user.has_perm("customers.change_customer") if obj is None else False

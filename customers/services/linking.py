@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from customers.errors import CustomerCode, CustomerError
 from customers.events import record_customer_created
@@ -39,6 +40,24 @@ from retail.models import User
 from retail.services import enqueue_outbox_message, record_audit_event
 
 log = logging.getLogger(__name__)
+
+# The reasons the system gives the merges it makes (an email or a phone verified): stored in English like a
+# log, read back in the reader's language by `merge_reason_read`, one whole sentence each (a reason head
+# office typed is shown as typed).
+VERIFIED = "%(kind)s verified by the shopper"
+GUEST_VERIFIED = "guest order, %(kind)s verified by the shopper"
+_SYSTEM_REASONS = {
+    "email verified by the shopper": gettext_noop("email verified by the shopper"),
+    "phone verified by the shopper": gettext_noop("phone verified by the shopper"),
+    "guest order, email verified by the shopper": gettext_noop("guest order, email verified by the shopper"),
+    "guest order, phone verified by the shopper": gettext_noop("guest order, phone verified by the shopper"),
+}
+
+
+def merge_reason_read(reason: str) -> str:
+    """A merge's reason in the reader's language when the system gave it; else as typed."""
+    return _(_SYSTEM_REASONS[reason]) if reason in _SYSTEM_REASONS else reason
+
 
 STRONG_KINDS = ("email", "phone", "card", "pos_customer_id")
 PHONE_CODE_TOPIC = "customers.phone_code"
@@ -132,7 +151,7 @@ def link_verified_identity(*, user: User, kind: str, value: str) -> Customer:
     elif _holds_strong_identity(own):
         outcome = "two_profiles_left_for_staff"
     else:
-        merge_customers(source=own, target=holder, actor=None, reason=f"{kind} verified by the shopper")
+        merge_customers(source=own, target=holder, actor=None, reason=VERIFIED % {"kind": kind})
         target = Customer.objects.get(pk=holder.pk)
         outcome = "linked_to_existing_profile"
     record_audit_event(
@@ -188,7 +207,7 @@ def attach_guest_profile(*, guest: Customer, owner: Customer, kind: str) -> None
     Consent.objects.filter(customer=guest).delete()
     Customer.objects.filter(pk=guest.pk).update(first_name="", last_name="", email="", phone="", search_name="")
     guest.refresh_from_db()
-    merge_customers(source=guest, target=owner, reason=f"guest order, {kind} verified by the shopper")
+    merge_customers(source=guest, target=owner, reason=GUEST_VERIFIED % {"kind": kind})
 
 
 # --- phone by one-time code ------------------------------------------------------------------

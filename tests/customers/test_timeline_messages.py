@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from customers.models import Interaction, Task
-from customers.services import erase_customer, raise_birthday_tasks, raise_important_date_tasks
+from customers.services import erase_customer, merge_customers, raise_birthday_tasks, raise_important_date_tasks
+from customers.services.linking import VERIFIED
 from customers.services.timeline import record_interaction
 from customers.timeline_messages import SENTENCES, say, spoken_subject, word
 from tests.customers.factories import CustomerFactory
@@ -255,3 +256,18 @@ def test_tasks_raised_by_events_read_in_the_associates_language(associate_client
     assert "Urodziny 11 grudnia: zadzwoń do Grace" in page
     assert "Anniversary 11 grudnia: zadzwoń do Grace" in page
     assert "Birthday on" not in page and "call Grace" not in page
+
+
+def test_the_reasons_the_system_gives_its_merges_read_in_the_admins_language(client, store):
+    # given a merge the system made when a shopper verified their email, and one head office typed
+    verified = merge_customers(source=CustomerFactory(), target=CustomerFactory(), reason=VERIFIED % {"kind": "email"})
+    merge_customers(source=CustomerFactory(), target=CustomerFactory(), reason="same person, two cards")
+    assert verified.reason == "email verified by the shopper"  # stored in English, like a log
+    user = UserFactory(is_staff=True, is_superuser=True, language="it")
+    enrol_totp(user)
+    client.force_login(user)
+    # when an Italian head office reads the merges
+    page = client.get(reverse("admin:customers_customermerge_changelist")).content.decode()
+    # then the system's reason is Italian, the typed one as typed
+    assert "email verificata dal cliente" in page and "verified by the shopper" not in page
+    assert "same person, two cards" in page
