@@ -89,10 +89,12 @@ class VariantInline(admin.TabularInline):
     show_change_link = True
 
 
-class ColourNamesField(forms.CharField):
-    """A translation's colours as lines "Grey = Grigio" (ProductTranslation.colours holds them as an object)."""
+class WordNamesField(forms.CharField):
+    """A translation's names of its variants' words (colours, sizes) as lines "Grey = Grigio"
+    (ProductTranslation.colours / .sizes hold them as an object)."""
 
     widget = forms.Textarea(attrs={"rows": 3, "cols": 40})
+    malformed = ""  # a line without its "=": says how to write one (%(number)s: the line)
 
     def prepare_value(self, value):
         if isinstance(value, dict):
@@ -100,29 +102,37 @@ class ColourNamesField(forms.CharField):
         return value
 
     def to_python(self, value):
-        colours = {}
+        words = {}
         for number, line in enumerate((super().to_python(value) or "").splitlines(), 1):
             if not line.strip():
                 continue
             own, equals, name = (part.strip() for part in line.partition("="))
             if not (equals and own and name):
-                raise ValidationError(
-                    gettext(
-                        "Line %(number)s: write the colour as the variants have it, '=', then its name in this "
-                        "language, e.g. Grey = Grigio."
-                    )
-                    % {"number": number}
-                )
-            if own in colours:
-                raise ValidationError(gettext("%(colour)s is named twice: keep one line.") % {"colour": own})
-            colours[own] = name[:40]
-        return colours
+                raise ValidationError(self.malformed % {"number": number})
+            if own in words:
+                raise ValidationError(gettext("%(word)s is named twice: keep one line.") % {"word": own})
+            words[own] = name[:40]
+        return words
 
     def has_changed(self, initial, data):
         try:
             return self.to_python(data) != (initial or {})
         except ValidationError:
             return True
+
+
+class ColourNamesField(WordNamesField):
+    malformed = gettext_lazy(
+        "Line %(number)s: write the colour as the variants have it, '=', then its name in this language, "
+        "e.g. Grey = Grigio."
+    )
+
+
+class SizeNamesField(WordNamesField):
+    malformed = gettext_lazy(
+        "Line %(number)s: write the size as the variants have it, '=', then its name in this language, "
+        "e.g. Double = Matrimoniale."
+    )
 
 
 class ProductTranslationForm(forms.ModelForm):
@@ -134,17 +144,26 @@ class ProductTranslationForm(forms.ModelForm):
             "language (Grey = Grigio). A colour left out is shown as the variants have it."
         ),
     )
+    sizes = SizeNamesField(
+        required=False,
+        label=gettext_lazy("Sizes"),
+        help_text=gettext_lazy(
+            "Only sizes written as words: one line per size, as its variants have it, '=', then its name in this "
+            "language (Double = Matrimoniale). Codes such as M or 42 need none; a size left out is shown as the "
+            "variants have it."
+        ),
+    )
 
     class Meta:
         model = ProductTranslation
-        fields = ["language", "name", "description", "colours"]
+        fields = ["language", "name", "description", "colours", "sizes"]
 
 
 class ProductTranslationInline(admin.StackedInline):
     model = ProductTranslation
     form = ProductTranslationForm
     extra = 0
-    fields = ["language", "name", "description", "colours"]
+    fields = ["language", "name", "description", "colours", "sizes"]
     verbose_name = gettext_lazy("text in another language")
     verbose_name_plural = gettext_lazy(
         "Texts in other languages (shoppers and staff read their language, else the market's default, else the above)"
@@ -209,8 +228,8 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
         "base_price, sku.\n"
         "Optional: brand, description, image_url, final_sale (yes/no), return_window_days, barcode (EAN/UPC), "
         "size, colour, price_override, active (yes/no); the texts in other languages: name_it, description_it, "
-        "colour_it (the row's colour in Italian), name_pl, description_pl, colour_pl (an empty name removes that "
-        "language's text).\n"
+        "colour_it and size_it (the row's colour and size in Italian, a size only when written as a word), name_pl, "
+        "description_pl, colour_pl, size_pl (an empty name removes that language's text).\n"
         "Products are matched by style_code and variants by sku: existing ones are updated, new ones created. "
         "An optional column left out of the file leaves that field as it is; an empty cell clears it. "
         "The 'Export as catalog CSV' action writes this format."

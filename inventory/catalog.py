@@ -7,7 +7,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from inventory.imports import CATALOG_COLUMNS, CATALOG_OPTIONAL, TEXT_LANGUAGES, TEXT_PARTS
-from inventory.models import Product, Variant
+from inventory.models import Product, ProductTranslation, Variant
+from inventory.models.catalog import WORDED
 from retail.models import User
 from retail.services import record_audit_event
 from retail.spreadsheets import csv_writer
@@ -60,19 +61,21 @@ def export_catalog(*, products: QuerySet[Product]) -> str:
                 v.colour,
                 v.price_override if v.price_override is not None else "",
                 "yes" if v.is_active else "no",
-                *_texts(p, v.colour),
+                *_texts(p, v),
             ]
         )
     return out.getvalue()
 
 
-def _texts(product: Product, colour: str) -> list[str]:
-    """The product's name and description, and the variant's `colour`, in each other language, in
+def _texts(product: Product, variant: Variant) -> list[str]:
+    """The product's name and description, and the variant's colour and size, in each other language, in
     CATALOG_TEXT_COLUMNS' order."""
     texts = {t.language: t for t in product.translations.all()}
-    shown = {
-        "name": lambda text: text.name,
-        "description": lambda text: text.description,
-        "colour": lambda text: (text.colours or {}).get(colour, "") if colour else "",
-    }
-    return [shown[part](texts[code]) if code in texts else "" for code in TEXT_LANGUAGES for part in TEXT_PARTS]
+
+    def shown(text: ProductTranslation, part: str) -> str:
+        if part not in WORDED:
+            return getattr(text, part)
+        value = getattr(variant, part)
+        return (getattr(text, WORDED[part]) or {}).get(value, "") if value else ""
+
+    return [shown(texts[code], part) if code in texts else "" for code in TEXT_LANGUAGES for part in TEXT_PARTS]

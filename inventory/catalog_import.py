@@ -27,6 +27,7 @@ from inventory.imports import (
     read_csv,
 )
 from inventory.models import Category, PriceChange, Product, ProductTranslation, Variant
+from inventory.models.catalog import WORDED
 from inventory.pricing import record_price_edits
 from retail.models import User
 from retail.services import record_audit_event
@@ -263,45 +264,48 @@ def _resolve_categories(
 class CatalogPlan:
     products: dict[str, tuple[Product, dict]]  # style -> (existing or new product, fields to set) when it changes
     variants: list[tuple[Variant | None, str, str, dict]]  # (existing or None, sku, style, fields) when it changes
-    # style -> language -> (name, description) to save, or None: that language's text removed
-    texts: dict[str, dict[str, tuple[str, str | None] | None]] = field(default_factory=dict)
+    # style -> language -> (name, description, {part: {value: name}}) to save, or None: that language's text removed
+    texts: dict[str, dict[str, tuple[str, str, dict] | None]] = field(default_factory=dict)
 
 
 def _check_texts(rows: list[tuple[int, dict]], report: ImportReport) -> dict[str, dict]:
-    """The texts of the file's languages per style: name_it / description_it, and colour_it (the name
-    in Italian of the row's variant's colour). A language whose name column is left out is left as it
-    is; an empty name removes that language's text; an empty colour cell removes that colour's name.
-    {style: {code: None (removed) or (name, description or None, {colour: name or ""} or None)}}."""
+    """The texts of the file's languages per style: name_it / description_it, and colour_it / size_it (the
+    name in Italian of the row's variant's colour, size). A language whose name column is left out is left
+    as it is; an empty name removes that language's text; an empty colour (size) cell removes that
+    colour's (size's) name.
+    {style: {code: None (removed) or (name, description or None, {part: {value: name or ""} or None})}}."""
     if not rows:
         return {}
     present = [code for code in TEXT_LANGUAGES if f"name_{code}" in rows[0][1]]
     texts: dict[str, dict] = {}
-    colours: dict[str, dict[str, dict[str, str]]] = {}  # style -> code -> colour -> its name in code
+    words: dict[str, dict[str, dict[str, dict[str, str]]]] = {}  # style -> code -> part -> value -> its name
     for line, row in rows:
         style = row.get("style_code", "")
         mine = {}
         for code in present:
             name, description = row.get(f"name_{code}", ""), row.get(f"description_{code}")
-            colour, colour_name = row.get("colour", "")[:40], row.get(f"colour_{code}")
             if not name and description:
                 report.errors.append(f"line {line}: description_{code} without name_{code}")
-            if not name and colour_name:
-                report.errors.append(f"line {line}: colour_{code} without name_{code}")
-            if colour_name and not colour:
-                report.errors.append(f"line {line}: colour_{code} without the variant's colour")
             mine[code] = (name[:200], description) if name else None
-            if name and colour and colour_name is not None:
-                named = colours.setdefault(style, {}).setdefault(code, {})
-                if named.setdefault(colour, colour_name[:40]) != colour_name[:40]:
-                    report.errors.append(
-                        f"line {line}: colour {colour} of style {style} has two names in colour_{code}"
-                    )
+            for part in WORDED:
+                value = row.get(part, "")[: Variant._meta.get_field(part).max_length]
+                value_name = row.get(f"{part}_{code}")
+                if not name and value_name:
+                    report.errors.append(f"line {line}: {part}_{code} without name_{code}")
+                if value_name and not value:
+                    report.errors.append(f"line {line}: {part}_{code} without the variant's {part}")
+                if name and value and value_name is not None:
+                    named = words.setdefault(style, {}).setdefault(code, {}).setdefault(part, {})
+                    if named.setdefault(value, value_name[:40]) != value_name[:40]:
+                        report.errors.append(
+                            f"line {line}: {part} {value} of style {style} has two names in {part}_{code}"
+                        )
         if style in texts and texts[style] != mine:
             report.errors.append(f"line {line}: the texts of style {style} differ from its earlier line")
         texts[style] = mine
     return {
         style: {
-            code: None if text is None else (*text, colours.get(style, {}).get(code))
+            code: None if text is None else (*text, words.get(style, {}).get(code, {}))
             for code, text in languages.items()
         }
         for style, languages in texts.items()
@@ -310,23 +314,24 @@ def _check_texts(rows: list[tuple[int, dict]], report: ImportReport) -> dict[str
 
 def _text_changes(texts: dict[str, dict], report_changes: dict[str, list[str]]) -> dict[str, dict]:
     """The texts that differ from the database's, and their differences added to each style's changes.
-    A colour the file names is set (or, with an empty cell, removed); the style's other colours stay."""
+    A colour (size) the file names is set (or, with an empty cell, removed); the style's others stay."""
     current = {
-        (t.product.style_code, t.language): (t.name, t.description, t.colours or {})
+        (t.product.style_code, t.language): (t.name, t.description, _words(t))
         for t in ProductTranslation.objects.filter(product__style_code__in=list(texts)).select_related("product")
     }
     planned: dict[str, dict] = {}
     for style, languages in texts.items():
         for code, new in languages.items():
             old = current.get((style, code))
-            if new is not None:  # no description column: the description stays; colours are merged
+            if new is not None:  # no description column: the description stays; colours and sizes are merged
                 name, description, named = new
-                kept = dict(old[2]) if old else {}
-                for colour, colour_name in (named or {}).items():
-                    if colour_name:
-                        kept[colour] = colour_name
-                    else:
-                        kept.pop(colour, None)
+                kept = {part: dict(old[2][part]) if old else {} for part in WORDED}
+                for part, names in named.items():
+                    for value, value_name in names.items():
+                        if value_name:
+                            kept[part][value] = value_name
+                        else:
+                            kept[part].pop(value, None)
                 new = (name, description if description is not None else (old[1] if old else ""), kept)
             if new == old or (old is None and new is None):
                 continue
@@ -334,13 +339,19 @@ def _text_changes(texts: dict[str, dict], report_changes: dict[str, list[str]]) 
             before, after = (old[0] if old else ""), (new[0] if new else "")
             if old is None or new is None or old[:2] != new[:2]:
                 report_changes.setdefault(style, []).append(f"name_{code}: {_shown(before)} → {_shown(after)}")
-            was, now = (old[2] if old else {}), (new[2] if new else {})
-            for colour in sorted(set(was) | set(now)):
-                if was.get(colour, "") != now.get(colour, ""):
-                    report_changes.setdefault(style, []).append(
-                        f"colour_{code} ({colour}): {_shown(was.get(colour, ''))} → {_shown(now.get(colour, ''))}"
-                    )
+            for part in WORDED:
+                was, now = (old[2][part] if old else {}), (new[2][part] if new else {})
+                for value in sorted(set(was) | set(now)):
+                    if was.get(value, "") != now.get(value, ""):
+                        report_changes.setdefault(style, []).append(
+                            f"{part}_{code} ({value}): {_shown(was.get(value, ''))} → {_shown(now.get(value, ''))}"
+                        )
     return planned
+
+
+def _words(text: ProductTranslation) -> dict[str, dict[str, str]]:
+    """The translation's names of its variants' colours and sizes: {"colour": {"Grey": "Grigio"}, "size": {}}."""
+    return {part: dict(getattr(text, field) or {}) for part, field in WORDED.items()}
 
 
 def _write_texts(texts: dict[str, dict]) -> None:
@@ -352,7 +363,9 @@ def _write_texts(texts: dict[str, dict]) -> None:
                 continue
             text = ProductTranslation.objects.filter(product_id=products[style], language=code).first()
             text = text or ProductTranslation(product_id=products[style], language=code)
-            text.name, text.description, text.colours = value
+            text.name, text.description, words = value
+            for part, names in words.items():
+                setattr(text, WORDED[part], names)
             text.full_clean(validate_unique=False)
             text.save()
 

@@ -64,10 +64,10 @@ CATALOG_OPTIONAL = [
     "price_override",
     "active",
 ]
-# The catalog's texts in the other languages (issue 19.1): name_it, description_it, colour_it (the row's
-# variant's colour in that language), name_pl, ...
+# The catalog's texts in the other languages (issue 19.1): name_it, description_it, colour_it and size_it (the
+# row's variant's colour and size in that language), name_pl, ...
 TEXT_LANGUAGES = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
-TEXT_PARTS = ("name", "description", "colour")
+TEXT_PARTS = ("name", "description", "colour", "size")
 CATALOG_TEXT_COLUMNS = [f"{part}_{code}" for code in TEXT_LANGUAGES for part in TEXT_PARTS]
 CATALOG_OPTIONAL += CATALOG_TEXT_COLUMNS
 STOCK_COLUMNS = ["sku", "location", "on_hand"]

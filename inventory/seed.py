@@ -140,6 +140,11 @@ COLOUR_TEXTS = {  # (Italian, Polish)
 }
 SIZES = {"Women": ["XS", "S", "M", "L", "XL"], "Men": ["S", "M", "L", "XL", "XXL"]}
 BED_SIZES = ["Single", "Double", "King"]
+BED_SIZE_TEXTS = {  # (Italian, Polish): the sizes written as words; the clothes' are codes (M, XL)
+    "Single": ("Singolo", "Jednoosobowy"),
+    "Double": ("Matrimoniale", "Dwuosobowy"),
+    "King": ("King size", "King size"),
+}
 PRICES = {"Women": (19, 140), "Men": (19, 160), "Home": (6, 90)}
 
 
@@ -295,8 +300,8 @@ def seed_catalog_and_stock(ctx: SeedContext) -> None:
 
 
 def _seed_translations(categories: dict, products: list[Product], named: list[tuple], specs: list[list]) -> int:
-    """The categories' and products' Italian and Polish texts, with their variants' colours (the
-    catalog's own are English)."""
+    """The categories' and products' Italian and Polish texts, with their variants' colours and bed sizes
+    (the catalog's own are English)."""
     languages = ("it", "pl")
     rows = []
     tops = {}
@@ -311,11 +316,13 @@ def _seed_translations(categories: dict, products: list[Product], named: list[tu
     texts = []
     for product, (top, child, adjective, noun), variants in zip(products, named, specs, strict=True):
         colours = sorted({colour for colour, _size in variants})
+        sizes = sorted({size for _colour, size in variants if size in BED_SIZE_TEXTS})
         for i, lang in enumerate(languages):
             description = DESCRIPTIONS[lang].format(top=CATEGORY_TEXTS[top][i], child=CATEGORY_TEXTS[child][i].lower())
             texts.append(ProductTranslation(product=product, language=lang, name=f"{NOUN_TEXTS[noun][i]} {adjective}",
                                             description=description,
-                                            colours={c: COLOUR_TEXTS[c][i] for c in colours}))  # fmt: skip
+                                            colours={c: COLOUR_TEXTS[c][i] for c in colours},
+                                            sizes={s: BED_SIZE_TEXTS[s][i] for s in sizes}))  # fmt: skip
     ProductTranslation.objects.bulk_create(texts, batch_size=1000)
     return len(rows) + len(texts)
 

@@ -48,6 +48,7 @@ from inventory.models import (
     TransferLine,
     Variant,
 )
+from inventory.models.catalog import WORDED
 from retail.geo import POINT_SQL, distance_km, distance_sql
 from retail.models import Market, Store
 
@@ -185,19 +186,25 @@ def product_cards(skus: Iterable[str], *, languages: tuple[str, ...] = ()) -> di
     skus = sorted({s for s in skus if isinstance(s, str) and s})
     if not skus:
         return {}
-    name, colour = F("product__name"), F("colour")
+    name, colour, size = F("product__name"), F("colour"), F("size")
     if catalog_texts.product_texts(languages):
         texts = [ProductTranslation.objects.filter(product=OuterRef("product_id"), language=code) for code in languages]
         name = Coalesce(*(Subquery(text.values("name")) for text in texts), F("product__name"))
-        # the variant's colour in that language: its key in the translation's colours (Product.colour_name)
-        colour_in = Func(F("colours"), OuterRef("colour"), function="jsonb_extract_path_text", output_field=CharField())
-        colour = Coalesce(*(Subquery(text.annotate(named=colour_in).values("named")) for text in texts), F("colour"))
+        colour, size = (_worded(texts, part) for part in ("colour", "size"))
     rows = (
         Variant.objects.filter(sku__in=skus)
-        .annotate(shown_name=name, shown_colour=colour)
-        .values_list("sku", "shown_name", "shown_colour", "size", "product__image_url")
+        .annotate(shown_name=name, shown_colour=colour, shown_size=size)
+        .values_list("sku", "shown_name", "shown_colour", "shown_size", "product__image_url")
     )
     return {row[0]: ProductCard(*row) for row in rows}
+
+
+def _worded(texts: list[QuerySet], part: str) -> Coalesce:
+    """The variant's `part` (colour, size) named in the first of `texts` that names it, else its own: its key
+    in the translation's colours / sizes (Product.word_name)."""
+    field = WORDED[part]
+    named = Func(F(field), OuterRef(part), function="jsonb_extract_path_text", output_field=CharField())
+    return Coalesce(*(Subquery(text.annotate(named=named).values("named")) for text in texts), F(part))
 
 
 def variants_by_sku(skus: Iterable[str]) -> dict[str, Variant]:

@@ -138,7 +138,7 @@ def customer_cart_panel(customer: Customer) -> dict:
 def _cart_dict(head: dict, lines: list[dict], store: Store | None) -> dict:
     """`head` (token, currency, status, updated_at, channel, sent_by, sent_at) with the lines of `_cart_lines`."""
     out, subtotal, warnings, currency = [], money(0), [], head.get("currency")
-    # the products' names and colours in the reader's language (one query, none for the catalog's own)
+    # the products' names, colours and sizes in the reader's language (one query, none for the catalog's own)
     named = attach_texts([Product(pk=line["product_id"], name=line["name"]) for line in lines], reading_order())
     products = {product.pk: product for product in named}
     for line in lines:
@@ -152,6 +152,7 @@ def _cart_dict(head: dict, lines: list[dict], store: Store | None) -> dict:
             "name": products[line["product_id"]].display_name,
             "image_url": line["image_url"],
             "size": line["size"],
+            "size_name": products[line["product_id"]].size_name(line["size"]),
             "colour": products[line["product_id"]].colour_name(line["colour"]),
             "quantity": quantity,
             "unit_price": str(price),

@@ -267,11 +267,15 @@ class ListItemSerializer(serializers.ModelSerializer):
     sku = serializers.CharField(source="variant.sku")
     product = serializers.CharField(source="variant.product.display_name", help_text="In the caller's language.")
     size = serializers.CharField(source="variant.size")
+    size_name = serializers.CharField(
+        source="variant.display_size",
+        help_text="The size in the caller's language when named in it (Double: Matrimoniale), else `size`.",
+    )
     colour = serializers.CharField(source="variant.display_colour", help_text="In the caller's language.")
 
     class Meta:
         model = ListItem
-        fields = ["id", "sku", "product", "size", "colour", "quantity", "channel", "added_at"]
+        fields = ["id", "sku", "product", "size", "size_name", "colour", "quantity", "channel", "added_at"]
 
 
 class CustomerListSerializer(serializers.ModelSerializer):

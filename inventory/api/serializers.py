@@ -21,6 +21,11 @@ class VariantSerializer(serializers.ModelSerializer):
     colour = serializers.CharField(
         source="display_colour", read_only=True, help_text="In the caller's language (Accept-Language) when translated."
     )
+    size_name = serializers.CharField(
+        source="display_size",
+        read_only=True,
+        help_text="The size in the caller's language when named in it (Double: Matrimoniale), else `size`.",
+    )
     price = serializers.SerializerMethodField(
         help_text="Its price now in the caller's market (`store`, else `country`, else the home market), in "
         "`currency`; null: not sold in that market."
@@ -28,7 +33,7 @@ class VariantSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Variant
-        fields = ["id", "sku", "barcode", "size", "colour", "price"]
+        fields = ["id", "sku", "barcode", "size", "size_name", "colour", "price"]
 
     @extend_schema_field(PRICE)
     def get_price(self, obj) -> str | None:

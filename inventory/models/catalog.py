@@ -13,6 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from retail.models.tax import STANDARD
 
+# A variant's words written in the catalog's language, each named per language on the product's translation:
+# the variant's field -> the translation's field ({"Grey": "Grigio"}). The variant keeps its own value as data
+# (a shopper's preferred size, an order line's size); the name is for reading only.
+WORDED = {"colour": "colours", "size": "sizes"}
+
 
 def _best(texts: list, field: str) -> str:
     """The first non-empty `field` among translations already ordered by preference."""
@@ -35,10 +40,19 @@ class CatalogText:
     def colour_name(self, colour: str) -> str:
         """One of its variants' colours ("Grey") in the reader's language ("Grigio"), read from the same
         prefetched texts as the name (ProductTranslation.colours); else the colour as the catalog has it."""
-        if not colour:
+        return self.word_name("colour", colour)
+
+    def size_name(self, size: str) -> str:
+        """One of its variants' sizes written as a word ("Double") in the reader's language
+        ("Matrimoniale"), as colour_name (ProductTranslation.sizes); else the size as the catalog has it."""
+        return self.word_name("size", size)
+
+    def word_name(self, part: str, value: str) -> str:
+        """A variant's `part` (a key of WORDED) named `value` in the best language among the prefetched texts."""
+        if not value:
             return ""
-        texts = self.__dict__.get("texts") or []
-        return next((name for name in ((t.colours or {}).get(colour) for t in texts) if name), colour)
+        texts, field = self.__dict__.get("texts") or [], WORDED[part]
+        return next((name for name in ((getattr(t, field) or {}).get(value) for t in texts) if name), value)
 
 
 class Category(CatalogText, models.Model):
@@ -183,9 +197,18 @@ class Variant(models.Model):
     def display_colour(self) -> str:
         """Its colour in the reader's language, from its product's prefetched texts (Product.colour_name);
         never a query of its own: without its product at hand, the colour as the catalog has it."""
+        return self._worded("colour")
+
+    @property
+    def display_size(self) -> str:
+        """Its size in the reader's language when written as a word ("Double"), as display_colour."""
+        return self._worded("size")
+
+    def _worded(self, part: str) -> str:
+        value = getattr(self, part)
         if not Variant.product.is_cached(self):
-            return self.colour
-        return self.product.colour_name(self.colour)
+            return value
+        return self.product.word_name(part, value)
 
     @property
     def price(self) -> Decimal:
@@ -235,6 +258,15 @@ class ProductTranslation(models.Model):
         ),
         verbose_name=_("colours"),
     )
+    sizes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_(
+            "The style's sizes written as words, each as the variants have it and its name here: "
+            '{"Double": "Matrimoniale"}. A size left out reads the next language\'s, then the variant\'s own.'
+        ),
+        verbose_name=_("sizes"),
+    )
 
     class Meta:
         verbose_name = _("product translation")
@@ -250,10 +282,15 @@ class ProductTranslation(models.Model):
         return f"{self.name} [{self.language}]"
 
     def clean(self):
-        # words for words: a colour as the variants have it -> its name in this language, both non-empty text
-        colours = self.colours if isinstance(self.colours, dict) else None
-        if colours is None or not all(
-            isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip() for k, v in colours.items()
-        ):
-            raise ValidationError({"colours": _('Give each colour and its name in this language: {"Grey": "Grigio"}.')})
-        self.colours = {k.strip(): v.strip()[:40] for k, v in colours.items()}
+        # words for words: a colour (a size) as the variants have it -> its name in this language, both text
+        refusals = {
+            "colours": _('Give each colour and its name in this language: {"Grey": "Grigio"}.'),
+            "sizes": _('Give each size and its name in this language: {"Double": "Matrimoniale"}.'),
+        }
+        for field, refusal in refusals.items():
+            words = getattr(self, field) if isinstance(getattr(self, field), dict) else None
+            if words is None or not all(
+                isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip() for k, v in words.items()
+            ):
+                raise ValidationError({field: refusal})
+            setattr(self, field, {k.strip(): v.strip()[:40] for k, v in words.items()})

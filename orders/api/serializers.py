@@ -76,6 +76,9 @@ class CartLineOutput(serializers.Serializer):
     sku = serializers.CharField()
     name = serializers.CharField()
     size = serializers.CharField()
+    size_name = serializers.CharField(
+        help_text="The size in the caller's language when named in it (Double: Matrimoniale), else `size`."
+    )
     colour = serializers.CharField()
     quantity = serializers.IntegerField()
     unit_price = serializers.DecimalField(max_digits=10, decimal_places=2)

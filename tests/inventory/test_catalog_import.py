@@ -320,7 +320,8 @@ def test_the_catalog_carries_its_texts_in_other_languages_and_the_export_reads_b
     from inventory.catalog import export_catalog
 
     text = export_catalog(products=Product.objects.all())
-    assert text.splitlines()[0].endswith(",name_it,description_it,colour_it,name_pl,description_pl,colour_pl")
+    texts = ",name_it,description_it,colour_it,size_it,name_pl,description_pl,colour_pl,size_pl"
+    assert text.splitlines()[0].endswith(texts)
     assert "Camicia,Oxford di cotone.,," in text
     assert {r.action for r in import_catalog(text=text, dry_run=True).lines} == {"unchanged"}
     # and a description without a name, or two lines of a style that disagree, are line errors

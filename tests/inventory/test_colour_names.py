@@ -164,9 +164,9 @@ def test_the_catalog_import_names_each_rows_colour_and_the_export_writes_them_ba
     texts = dict(ProductTranslation.objects.values_list("language", "colours"))
     assert texts == {"it": {"Grey": "Grigio", "Navy": "Blu navy"}, "pl": {"Grey": "Szary"}}
     exported = export_catalog(products=Product.objects.all()).splitlines()
-    assert exported[0].endswith(",name_it,description_it,colour_it,name_pl,description_pl,colour_pl")
-    assert exported[1].endswith(",Camicia Oxford,,Grigio,Koszula Oxford,,Szary")
-    assert exported[2].endswith(",Camicia Oxford,,Blu navy,Koszula Oxford,,")
+    assert exported[0].endswith(",name_it,description_it,colour_it,size_it,name_pl,description_pl,colour_pl,size_pl")
+    assert exported[1].endswith(",Camicia Oxford,,Grigio,,Koszula Oxford,,Szary,")
+    assert exported[2].endswith(",Camicia Oxford,,Blu navy,,Koszula Oxford,,,")
     # and importing what was exported changes nothing
     assert import_catalog(text="\n".join(exported) + "\n").updated == 0
 

@@ -195,3 +195,20 @@ def test_a_till_sale_keeps_the_colour_in_its_markets_language(api_client, shirt,
     assert response.status_code == 201, response.json()
     line = OrderLine.objects.get(order__number=response.json()["number"])
     assert (line.name, line.colour) == ("Koszula Oxford", "Granatowy")
+
+
+def test_a_line_keeps_the_variants_own_size_though_the_catalog_names_it(
+    api_client, shopper, shopper_user, milano, shirt, jeans, colour_names
+):
+    # given an Italian shopper, and the shirt's size named in Italian (as the demo names its bed sizes)
+    ProductTranslation.objects.filter(language="it").update(sizes={shirt.size: "Media"})
+    shopper.language = "it"
+    shopper.save(update_fields=["language"])
+    api_client.force_authenticate(shopper_user)
+
+    # when they order it
+    placed = checkout(api_client, [("SHIRT-M", 1)], key="k-size")
+
+    # then the line's size is the variant's (data the shopper's sizes are learnt from), its colour worded
+    assert placed.status_code == 201, placed.json()
+    assert [(line["size"], line["colour"]) for line in placed.json()["lines"]] == [(shirt.size, "Blu navy")]

@@ -55,6 +55,10 @@ def test_the_demo_seed_gives_history_and_open_pickups_and_keeps_the_stock_ledger
     assert languages == {"pl"}
     # and the catalog has Italian and Polish texts
     assert ProductTranslation.objects.filter(language="it").count() == Product.objects.count()
+    # with the bed sizes named (the clothes' sizes are codes): a Polish reader sees "Dwuosobowy", not "Double"
+    named = ProductTranslation.objects.filter(language="pl", sizes__has_key="Double").first()
+    assert named and named.sizes["Double"] == "Dwuosobowy"
+    assert not ProductTranslation.objects.filter(sizes__has_key="M").exists()
     # and an open pick-up's promise is the one made when it was placed (the seed back-dates its orders: one
     # placed at 12:18 and overdue read "promised for 18:20")
     from retail.promise import collect_promise
