@@ -67,8 +67,11 @@ def login_redirect(request):
     return page_redirect(request, redirect_to_login(here).url)
 
 
-def portal_view(view=None, *, manager_only: bool = False):
+def portal_view(view=None, *, manager_only: bool = False, own_settings: bool = False):
     """Decorator for every portal view: login, a current store, and optionally the manager role.
+
+    `own_settings`: the view changes only the signed-in user's own preferences (their language),
+    nothing of the store, so read-only head office may post to it too.
 
     Sets `request.store` and `request.store_role` for the view and the templates. The view and
     its templates run on the store's clock (its time zone is the current one): times shown and
@@ -92,7 +95,7 @@ def portal_view(view=None, *, manager_only: bool = False):
             if manager_only and request.store_role != StoreMembership.Role.MANAGER:
                 messages.error(request, _("Only a manager of this store can open that page."))
                 return page_redirect(request, reverse("portal:dashboard"))
-            if request.method not in SAFE_METHODS and not request.can_act:
+            if request.method not in SAFE_METHODS and not request.can_act and not own_settings:
                 raise PermissionDenied(
                     _(
                         "Head office can look at %(name)s but not change anything there. Ask for a membership of "

@@ -57,7 +57,7 @@ def approval_pin(request):
     return render(request, "retail/approval_pin.html", {"membership": membership, "errors": errors})
 
 
-@portal_view
+@portal_view(own_settings=True)
 @require_http_methods(["GET", "POST"])
 def language(request):
     """The signed-in user chooses the language of their portal (or their store's market's)."""

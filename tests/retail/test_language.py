@@ -8,7 +8,8 @@ from django.utils import translation
 
 from retail.domain.money import NBSP, format_money
 from retail.models import AuditEvent
-from tests.factories import MarketFactory, MembershipFactory, StoreFactory
+from tests.factories import MarketFactory, MembershipFactory, StoreFactory, UserFactory
+from tests.helpers import enrol_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +69,23 @@ def test_the_user_chooses_their_language_in_the_portal_and_it_is_audited(associa
     associate.refresh_from_db()
     assert associate.language == ""
     assert associate_client.get(DASHBOARD)["Content-Language"] == "en-gb"
+
+
+def test_head_office_without_a_store_membership_chooses_their_language_too(client, store):
+    # given a head-office user (staff, no membership: read-only in the stores, which refused this POST
+    # as a change to the store)
+    merchandiser = UserFactory(is_staff=True, groups=["merchandiser"])
+    enrol_totp(merchandiser)
+    client.force_login(merchandiser)
+
+    # when they choose Polish
+    response = client.post(LANGUAGE, {"language": "pl"})
+
+    # then it is saved, and the portal reads in Polish
+    assert response.status_code == 302, response.content
+    merchandiser.refresh_from_db()
+    assert merchandiser.language == "pl"
+    assert client.get(DASHBOARD)["Content-Language"] == "pl"
 
 
 def test_a_language_the_portal_does_not_have_is_a_form_error(associate_client, associate):
