@@ -1,7 +1,9 @@
 """A variant's colour in the reader's language (issue 19.1): "Grey" is data written in English, so each
 product translation names its style's colours ({"Grey": "Grigio"}), read with the product's name (the
 same prefetch: no query more), with the same fallback (the reader's language, the market's, the
-variant's own). Italian and Polish staff and shoppers read "Grigio" and "Szary"."""
+variant's own). Italian and Polish staff and shoppers read "Grigio" and "Szary". A size written as a
+word ("Double") is named the same way: the tests of cost and of the stock lookup cover both (the rest of
+the sizes' in test_size_names)."""
 
 import pytest
 from django.db import connection
@@ -54,50 +56,75 @@ def test_the_api_names_the_colour_in_the_callers_language_else_the_variants_own(
     assert _colours(english["variants"]) == {"OX-GRE-M": "Grey", "OX-GRE-M-N": "Navy"}
 
 
-def test_the_translated_list_with_colours_costs_the_same_for_one_or_many_products(api_client):
+def duvet(sku="DUV-D"):
+    """A duvet in Double (and King, not named in Polish): its sizes are words, named in Italian and Polish
+    (test_size_names)."""
+    double = VariantFactory(sku=sku, colour="", size="Double", product__name="Duvet cover")
+    VariantFactory(sku=f"{sku}-K", colour="", size="King", product=double.product)
+    ProductTranslation.objects.create(product=double.product, language="it", name="Copripiumino",
+                                      sizes={"Double": "Matrimoniale", "King": "King size"})  # fmt: skip
+    ProductTranslation.objects.create(product=double.product, language="pl", name="Poszwa na kołdrę",
+                                      sizes={"Double": "Dwuosobowy"})  # fmt: skip
+    return double
+
+
+# A style whose variants' colours (sizes) are named: how to make one, the API field, what a Pole reads
+WORDED = {"colour": (grey_shirt, "colour", {"Szary", "Navy"}), "size": (duvet, "size_name", {"Dwuosobowy", "King"})}
+
+
+@pytest.mark.parametrize("part", WORDED)
+def test_the_translated_list_with_colours_and_sizes_costs_the_same_for_one_or_many_products(api_client, part):
     # given
-    grey_shirt()
+    make, field, polish = WORDED[part]
+    make()
     headers = {"accept-language": "pl"}
     with CaptureQueriesContext(connection) as one:
         api_client.get(PRODUCTS, headers=headers)
     for n in range(8):
-        grey_shirt(sku=f"S-{n}")
+        make(sku=f"S-{n}")
 
     # when
     with CaptureQueriesContext(connection) as many:
         body = api_client.get(PRODUCTS, headers=headers).json()["results"]
 
-    # then the colours came with the names
+    # then the colours (sizes) came with the names
     assert len(many) == len(one), "\n".join(q["sql"] for q in many.captured_queries)
-    assert {v["colour"] for p in body for v in p["variants"]} == {"Szary", "Navy"}
+    assert {v[field] for p in body for v in p["variants"]} == polish
 
 
-def test_without_its_products_texts_a_variant_shows_its_own_colour_and_reads_nothing(django_assert_num_queries):
-    grey = Variant.objects.get(pk=grey_shirt().pk)  # its product not loaded
+def test_without_its_products_texts_a_variant_shows_its_own_words_and_reads_nothing(django_assert_num_queries):
+    grey, double = (Variant.objects.get(pk=make().pk) for make in (grey_shirt, duvet))  # their products not loaded
     with django_assert_num_queries(0):
-        assert grey.display_colour == "Grey"
-    assert Product(name="x").colour_name("") == ""
+        assert (grey.display_colour, double.display_size) == ("Grey", "Double")
+    assert Product(name="x").colour_name("") == Product(name="x").size_name("") == ""
 
 
-@pytest.mark.parametrize(("language", "colour"), [("it", "Grigio"), ("pl", "Szary")])
-def test_an_associate_looks_stock_up_and_reads_the_colour_in_their_language(client, language, colour):
-    # given a store of the associate's language, and the shirt in stock there
+@pytest.mark.parametrize(
+    ("language", "sku", "shown", "english"),
+    [
+        ("it", "OX-GRE-M", "OX-GRE-M · Grigio · M<", "· Grey ·"),
+        ("pl", "OX-GRE-M", "OX-GRE-M · Szary · M<", "· Grey ·"),
+        ("it", "DUV-D", "DUV-D · Matrimoniale<", "· Double<"),
+        ("pl", "DUV-D", "DUV-D · Dwuosobowy<", "· Double<"),
+    ],
+)
+def test_an_associate_looks_stock_up_and_reads_colour_and_size_in_their_language(client, language, sku, shown, english):
+    # given a store of the associate's language, and the shirt and the duvet in stock there
     here = market(language, language, "EUR" if language == "it" else "PLN")
     store = StoreFactory(code="ST-LANG", market=here)
     client.force_login(MembershipFactory(store=store).user)
-    grey = grey_shirt()
-    services.receive_stock(location=store, lines=[(grey, 4)], reference="PO-1")
+    services.receive_stock(location=store, lines=[(grey_shirt(), 4), (duvet(), 4)], reference="PO-1")
 
-    client.get(LOOKUP, {"q": "OX-GRE-M"})  # warm the session's caches
+    client.get(LOOKUP, {"q": sku})  # warm the session's caches
     # when they scan the SKU
     with CaptureQueriesContext(connection) as named:
-        page = client.get(LOOKUP, {"q": "OX-GRE-M"}).text
-    ProductTranslation.objects.update(colours={})
+        page = client.get(LOOKUP, {"q": sku}).text
+    ProductTranslation.objects.update(colours={}, sizes={})
     with CaptureQueriesContext(connection) as unnamed:
-        client.get(LOOKUP, {"q": "OX-GRE-M"})
+        client.get(LOOKUP, {"q": sku})
 
-    # then the colour reads in their language, at the cost of the screen without colour names
-    assert f"· {colour} ·" in page and "· Grey ·" not in page
+    # then the colour (the size) reads in their language, at the cost of the screen without their names
+    assert shown in page.replace("</span>", "<") and english not in page
     assert len(named) == len(unnamed)
 
 

@@ -6,35 +6,19 @@ size, a shopper's preferred size, the API's `size`); only what people read is wo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from inventory import services
 from inventory.catalog import export_catalog
 from inventory.catalog_import import import_catalog
 from inventory.models import Product, ProductTranslation, Variant
 from inventory.selectors import product_cards
-from tests.factories import MembershipFactory, StoreFactory
 from tests.inventory.factories import CategoryFactory, VariantFactory
-from tests.inventory.test_catalog_texts import admin_client, market  # noqa: F401 — a fixture
-from tests.inventory.test_colour_names import _product_form
+from tests.inventory.test_catalog_texts import admin_client  # noqa: F401 — a fixture
+from tests.inventory.test_colour_names import _product_form, duvet
 
 pytestmark = pytest.mark.django_db
 
 PRODUCTS = "/api/v1/products/"
-LOOKUP = reverse("inventory_portal:lookup")
-
-
-def duvet(sku="DUV-D"):
-    """A duvet in Double (and King, not named in Polish), named in Italian and Polish."""
-    double = VariantFactory(sku=sku, colour="", size="Double", product__name="Duvet cover")
-    VariantFactory(sku=f"{sku}-K", colour="", size="King", product=double.product)
-    ProductTranslation.objects.create(product=double.product, language="it", name="Copripiumino",
-                                      sizes={"Double": "Matrimoniale", "King": "King size"})  # fmt: skip
-    ProductTranslation.objects.create(product=double.product, language="pl", name="Poszwa na kołdrę",
-                                      sizes={"Double": "Dwuosobowy"})  # fmt: skip
-    return double
 
 
 def _sizes(variants: list[dict]) -> dict[str, tuple[str, str]]:
@@ -55,53 +39,6 @@ def test_the_api_names_the_size_in_the_callers_language_beside_the_variants_own(
     assert _sizes(italian["variants"]) == {"DUV-D": ("Double", "Matrimoniale"), "DUV-D-K": ("King", "King size")}
     assert _sizes(polish["variants"]) == {"DUV-D": ("Double", "Dwuosobowy"), "DUV-D-K": ("King", "King")}
     assert _sizes(english["variants"]) == {"DUV-D": ("Double", "Double"), "DUV-D-K": ("King", "King")}
-
-
-def test_the_translated_list_with_sizes_costs_the_same_for_one_or_many_products(api_client):
-    # given
-    duvet()
-    headers = {"accept-language": "pl"}
-    with CaptureQueriesContext(connection) as one:
-        api_client.get(PRODUCTS, headers=headers)
-    for n in range(8):
-        duvet(sku=f"D-{n}")
-
-    # when
-    with CaptureQueriesContext(connection) as many:
-        body = api_client.get(PRODUCTS, headers=headers).json()["results"]
-
-    # then the sizes came with the names
-    assert len(many) == len(one), "\n".join(q["sql"] for q in many.captured_queries)
-    assert {v["size_name"] for p in body for v in p["variants"]} == {"Dwuosobowy", "King"}
-
-
-def test_without_its_products_texts_a_variant_shows_its_own_size_and_reads_nothing(django_assert_num_queries):
-    double = Variant.objects.get(pk=duvet().pk)  # its product not loaded
-    with django_assert_num_queries(0):
-        assert double.display_size == "Double"
-    assert Product(name="x").size_name("") == ""
-
-
-@pytest.mark.parametrize(("language", "size"), [("it", "Matrimoniale"), ("pl", "Dwuosobowy")])
-def test_an_associate_looks_stock_up_and_reads_the_size_in_their_language(client, language, size):
-    # given a store of the associate's language, and the duvet in stock there
-    here = market(language, language, "EUR" if language == "it" else "PLN")
-    store = StoreFactory(code="ST-LANG", market=here)
-    client.force_login(MembershipFactory(store=store).user)
-    double = duvet()
-    services.receive_stock(location=store, lines=[(double, 4)], reference="PO-1")
-
-    client.get(LOOKUP, {"q": "DUV-D"})  # warm the session's caches
-    # when they scan the SKU
-    with CaptureQueriesContext(connection) as named:
-        page = client.get(LOOKUP, {"q": "DUV-D"}).text
-    ProductTranslation.objects.update(sizes={})
-    with CaptureQueriesContext(connection) as unnamed:
-        client.get(LOOKUP, {"q": "DUV-D"})
-
-    # then the size reads in their language, at the cost of the screen without size names
-    assert f"DUV-D · {size}</span>" in page and "· Double<" not in page
-    assert len(named) == len(unnamed)
 
 
 def test_the_timeline_cards_name_the_size_in_the_readers_language():
