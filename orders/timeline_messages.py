@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from customers.models import Consent
-from customers.timeline_messages import Sentence, amount, register_sentences, store_time, where_bought
 from orders.models import Fulfillment
+from retail.messages import Sentence, amount, register_sentences, store_time, where_bought
 
 
 def contact_channels(codes: list) -> str:

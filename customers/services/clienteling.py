@@ -12,9 +12,9 @@ from customers.errors import CustomerCode, CustomerError
 from customers.models import Consent, Customer, Interaction, ListItem, Note, Task
 from customers.services._common import validation_to_error
 from customers.services.timeline import record_interaction
-from customers.timeline_messages import TimelineMessage, say
 from retail.domain.channel import Channel
 from retail.errors import RetailCode
+from retail.messages import Message, say
 from retail.models import Store, StoreMembership, User
 from retail.services import record_audit_event
 
@@ -99,7 +99,7 @@ def create_task(
     actor: User | None = None,
     reason: str = Task.Reason.MANUAL,
     trigger_key: str = "",
-    message: TimelineMessage | None = None,
+    message: Message | None = None,
 ) -> Task:
     """Raise a task. Messages need the shopper's consent on their channel; calls and messages
     together respect the contact-frequency cap. Locks the profile so two associates racing to
@@ -180,7 +180,7 @@ def raise_task_for_event(
     customer: Customer,
     reason: str,
     trigger_key: str,
-    message: TimelineMessage,
+    message: Message,
     kind: str = Task.Kind.CALL,
     channel: str = "",
     store: Store | None = None,

@@ -18,9 +18,10 @@ from customers.partitions import MIN_RETENTION_MONTHS, add_months, month_start
 from customers.services._common import update_rows
 from customers.services.loyalty import recalculate_tier
 from customers.services.profiles import live_profile, resolve_customer
-from customers.timeline_messages import MESSAGE_KEY, TimelineMessage
+from customers.timeline_messages import MESSAGE_KEY
 from retail.domain.money import money
 from retail.errors import ErrorCode, RetailCode
+from retail.messages import Message
 from retail.models import Store, User
 
 MAX_BATCH = 500
@@ -65,7 +66,7 @@ def _purchase_lines(data: dict) -> list[dict]:
     return out
 
 
-def with_message(subject: str, data: dict, message: TimelineMessage | None) -> tuple[str, dict]:
+def with_message(subject: str, data: dict, message: Message | None) -> tuple[str, dict]:
     """(subject, data) of an interaction that says `message`: kept in data["msg"], worded in the
     project's language as the subject when none is given."""
     if message is None:
@@ -130,7 +131,7 @@ def record_interaction(
     associate: User | None = None,
     subject: str = "",
     data: dict | None = None,
-    message: TimelineMessage | None = None,
+    message: Message | None = None,
 ) -> Interaction:
     """Add one interaction to the timeline; the same (source, external_id) twice is a no-op.
 
@@ -216,7 +217,7 @@ class Purchase:
     subject: str
     data: dict
     store: Store | None = None
-    message: TimelineMessage | None = None  # as record_interaction's: kept in data["msg"], worded when read
+    message: Message | None = None  # as record_interaction's: kept in data["msg"], worded when read
 
 
 def record_purchases(purchases: list[Purchase]) -> list[Interaction]:

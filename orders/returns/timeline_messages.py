@@ -7,7 +7,7 @@ without a receipt, bought in a store, or bought on another channel; returned in 
 
 from django.utils.translation import gettext_lazy as _
 
-from customers.timeline_messages import Sentence, register_sentences, where_bought
+from retail.messages import Sentence, register_sentences, where_bought
 
 register_sentences(
     {

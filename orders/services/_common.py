@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 from customers.errors import CustomerError
 from customers.services.loyalty import earn_points
 from customers.services.timeline import record_interaction
-from customers.timeline_messages import TimelineMessage
 from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order, StatusChange
 from retail.errors import RetailCode
 from retail.markets import market_for_sale, serves_country
+from retail.messages import Message
 from retail.models import Market, Store, User
 from retail.services import enqueue_outbox_message, record_audit_event
 
@@ -98,7 +98,7 @@ def timeline(
     *,
     order: Order,
     kind: str,
-    message: TimelineMessage,
+    message: Message,
     key: str,
     actor=None,
     store=None,

@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.models import Customer, Interaction
-from customers.timeline_messages import TimelineMessage, money_param, say
 from orders.errors import OrderCode, OrderError
 from orders.models import Fulfillment, Order, Payment, PaymentRequest
 from orders.numbers import normalise_order_number
@@ -35,6 +34,7 @@ from orders.services.lifecycle import cancel_order
 from orders.services.payments import POS_PROVIDER
 from retail.domain.channel import Channel
 from retail.domain.money import format_money, money
+from retail.messages import Message, money_param, say
 from retail.models import PosDevice, Store, User
 from retail.selectors import role_in_store
 from retail.services import enqueue_outbox_message, record_audit_event
@@ -290,9 +290,7 @@ def pay_by_link(*, token: str, card_token: str, now=None) -> PaymentRequest:
     return request
 
 
-def _mark_paid(
-    request: PaymentRequest, *, now, how: str, said: TimelineMessage, device: PosDevice | None = None
-) -> None:
+def _mark_paid(request: PaymentRequest, *, now, how: str, said: Message, device: PosDevice | None = None) -> None:
     """`how` for the audit trail; `said` on the shopper's timeline, in its reader's language."""
     request.status, request.paid_at = PaymentRequest.Status.PAID, now
     request.save(update_fields=["status", "paid_at"])

@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer, Interaction
 from customers.services.timeline import record_interaction
-from customers.timeline_messages import say
 from inventory.errors import InventoryCode, InventoryError
 from inventory.market_prices import market_prices
 from inventory.models import Variant
@@ -19,6 +18,7 @@ from orders.services._common import actor_or_none, sale_market, timeline
 from orders.services.shipping import normalise_country
 from retail.domain.channel import Channel
 from retail.errors import RetailCode
+from retail.messages import say
 from retail.models import Market, Store, User
 from retail.services import record_audit_event
 

@@ -24,7 +24,6 @@ from customers.errors import CustomerError
 from customers.models import Customer, Interaction
 from customers.services.linking import create_guest_profile
 from customers.services.profiles import resolve_customer, set_consent
-from customers.timeline_messages import say
 from inventory.catalog_texts import attach_texts, reading_order
 from inventory.errors import InventoryCode, InventoryError
 from inventory.market_prices import market_prices
@@ -53,6 +52,7 @@ from retail.domain.channel import Channel
 from retail.domain.money import Money, allocate, money
 from retail.errors import RetailCode
 from retail.markets import market_for_sale
+from retail.messages import say
 from retail.models import Market, Store, User
 from retail.promise import collect_promise
 from retail.tax_providers import TaxItem, TaxQuote, TaxRequest

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Interaction
-from customers.timeline_messages import TimelineMessage, say
 from orders.errors import OrderCode, OrderError
 from orders.events import record_order_event
 from orders.models import Fulfillment, Order
@@ -22,6 +21,7 @@ from orders.services._transitions import (
     reminder_before,
     reversal_lines,
 )
+from retail.messages import Message, say
 from retail.models import User
 
 
@@ -95,7 +95,7 @@ def due_pickup_ids(*, now=None) -> tuple[list[int], list[int]]:
     return remind, expire
 
 
-def _cancelled(order: Order, reason: str) -> TimelineMessage:
+def _cancelled(order: Order, reason: str) -> Message:
     if reason:
         return say("orders.cancelled_because", order=order.number, reason=reason)
     return say("orders.cancelled", order=order.number)
@@ -108,7 +108,7 @@ def cancel_order(
     actor: User | None = None,
     reason: str = "",
     by_customer: bool = False,
-    said: TimelineMessage | None = None,
+    said: Message | None = None,
 ) -> Order:
     """Cancel while nothing is ready, collected or shipped ("until picked"); stock and payment released.
 

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Interaction
-from customers.timeline_messages import say
 from inventory.errors import InventoryCode, InventoryError
 from inventory.models import Reservation
 from inventory.selectors import route_lines
@@ -49,6 +48,7 @@ from retail.domain.codes import read_code
 from retail.domain.money import Money, format_money, unit_share
 from retail.domain.tax import LineTax, reverse_units
 from retail.errors import RetailCode
+from retail.messages import say
 from retail.models import Store, User
 
 

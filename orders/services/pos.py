@@ -31,7 +31,6 @@ from customers.services.loyalty import (
 from customers.services.profiles import known_customers_for, resolve_customer
 from customers.services.timeline import Purchase, record_purchases
 from customers.services.wallet import customer_for_pay_code, use_pay_code
-from customers.timeline_messages import say
 from inventory.catalog_texts import attach_texts
 from inventory.errors import InventoryError
 from inventory.ledger import lock_levels
@@ -50,6 +49,7 @@ from orders.services.taxes import quote_tax_for
 from retail import fingerprints
 from retail.domain.money import Money, allocate, format_money, money
 from retail.errors import RetailCode
+from retail.messages import say
 from retail.models import AuditEvent, PosDevice
 from retail.tax_providers import TaxItem, TaxQuote, TaxRequest
 

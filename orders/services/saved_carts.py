@@ -21,13 +21,13 @@ from django.utils.translation import gettext as _
 from customers.models import Customer, Interaction
 from customers.selectors import customer_for_user
 from customers.services.timeline import record_interaction
-from customers.timeline_messages import say
 from inventory.models import Variant
 from orders.errors import OrderCode, OrderError
 from orders.models import Cart, SavedCart
 from orders.services._common import actor_or_none, notifications_are_muted
 from orders.services.carts import MAX_CART_LINES, MAX_LINE_QUANTITY, open_cart_for, set_cart_line, validate_cart_lines
 from retail.domain.channel import Channel
+from retail.messages import say
 from retail.models import Store, User
 from retail.selectors import role_in_store
 from retail.services import enqueue_outbox_message, record_audit_event

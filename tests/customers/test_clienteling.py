@@ -15,8 +15,8 @@ from customers.services import (
     reassign_client_book,
     set_consent,
 )
-from customers.timeline_messages import say
 from inventory.services import receive_stock, record_sale
+from retail.messages import say
 from retail.models import StoreMembership
 from tests.customers.factories import CustomerFactory
 from tests.factories import MembershipFactory

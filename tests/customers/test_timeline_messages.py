@@ -15,7 +15,8 @@ from customers.models import Interaction, Task
 from customers.services import erase_customer, merge_customers, raise_birthday_tasks, raise_important_date_tasks
 from customers.services.linking import VERIFIED
 from customers.services.timeline import record_interaction
-from customers.timeline_messages import SENTENCES, say, spoken_subject, word
+from customers.timeline_messages import spoken_subject
+from retail.messages import SENTENCES, say, word
 from tests.customers.factories import CustomerFactory
 from tests.factories import UserFactory
 from tests.helpers import enrol_totp

@@ -217,8 +217,8 @@ def test_the_demos_timeline_reads_in_the_language_of_the_shoppers_store():
     from django.utils import translation
 
     from customers.models import Interaction
-    from customers.timeline_messages import word
     from orders.seed import TYPED
+    from retail.messages import word
 
     # when the demo is seeded
     call_command("seed_demo", "--seed", "7", "--scale", "tiny")

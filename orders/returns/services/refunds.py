@@ -19,7 +19,6 @@ from customers.models import Task
 from customers.services.clienteling import raise_task_for_event
 from customers.services.loyalty import issue_store_credit, reverse_points
 from customers.services.timeline import record_interaction
-from customers.timeline_messages import say
 from inventory.errors import InventoryError
 from inventory.market_prices import market_prices
 from inventory.models import Variant
@@ -38,6 +37,7 @@ from orders.services import GroupRequest, TenderRequest, place_order, refund_pay
 from retail.domain.channel import Channel
 from retail.domain.money import format_money, money
 from retail.errors import RetailCode
+from retail.messages import say
 from retail.models import Store, User
 from retail.services import record_audit_event
 
