@@ -4,7 +4,7 @@ Polish: every select's empty choice ("- Select an option -"), the admin's "Run" 
 changelist's date filter, and the labels screen readers hear. Never imported: it only marks them.
 """
 
-from django.utils.translation import gettext_noop, ngettext_lazy
+from django.utils.translation import gettext_noop, ngettext_lazy, pgettext_lazy
 
 MISSING = (
     # django/db/models/fields: the empty choice of every select, in the admin and in the portal's forms
@@ -36,3 +36,20 @@ MISSING = (
     ),
 )
 MISSING_PLURAL = (ngettext_lazy("…and %(count)d more object.", "…and %(count)d more objects.", "count"),)
+
+# A month after a day (Django's date format "E": a birthday, "valid until 16 January"): Italian writes it
+# in lower case ("19 novembre"); Django's Italian catalog capitalises it ("19 Novembre").
+MONTHS_AFTER_A_DAY = (
+    pgettext_lazy("alt. month", "January"),
+    pgettext_lazy("alt. month", "February"),
+    pgettext_lazy("alt. month", "March"),
+    pgettext_lazy("alt. month", "April"),
+    pgettext_lazy("alt. month", "May"),
+    pgettext_lazy("alt. month", "June"),
+    pgettext_lazy("alt. month", "July"),
+    pgettext_lazy("alt. month", "August"),
+    pgettext_lazy("alt. month", "September"),
+    pgettext_lazy("alt. month", "October"),
+    pgettext_lazy("alt. month", "November"),
+    pgettext_lazy("alt. month", "December"),
+)

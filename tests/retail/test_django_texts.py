@@ -2,8 +2,10 @@
 (retail/django_texts.py): a merchandiser working in Italian read "Run" under the actions, "Filter by
 creato il" over the dates and "- Select an option -" in every select."""
 
+from datetime import date
+
 import pytest
-from django.utils import translation
+from django.utils import dateformat, translation
 
 from retail.django_texts import MISSING, MISSING_PLURAL
 
@@ -23,3 +25,16 @@ def test_the_empty_choice_of_a_select_and_the_actions_button_read_in_italian():
         assert translation.gettext("- Select an option -") == "- Seleziona un'opzione -"
         assert translation.gettext("Run") == "Esegui"
         assert translation.gettext("Filter by %(field_name)s") % {"field_name": "creato il"} == "Filtra per creato il"
+
+
+def test_a_month_after_a_day_is_written_in_lower_case_in_italian():
+    # given a birthday (the clienteling header read "19 Novembre")
+    day = date(2026, 11, 19)
+
+    # then Italian writes the month in lower case, Polish in the genitive, English as ever
+    with translation.override("it"):
+        assert dateformat.format(day, "j E") == "19 novembre"
+    with translation.override("pl"):
+        assert dateformat.format(day, "j E") == "19 listopada"
+    with translation.override("en-gb"):
+        assert dateformat.format(day, "j E") == "19 November"
