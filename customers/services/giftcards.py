@@ -28,6 +28,7 @@ from django.db.models import DecimalField, Exists, F, OuterRef, Subquery, Sum, V
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers.errors import CustomerCode, CustomerError
 from customers.events import record_gift_card_changed
@@ -44,7 +45,7 @@ from retail.services import enqueue_outbox_message, record_audit_event
 CODE_DIGITS = 16
 # The number to whoever gets the card: delivered by orders' handler, which wipes it from the stored message.
 CODE_TOPIC = "customers.gift_card_code"
-NOT_FOUND_MESSAGE = "No active gift card has that number. Check the number on the card."
+NOT_FOUND_MESSAGE = gettext_lazy("No active gift card has that number. Check the number on the card.")
 
 
 class InsufficientGiftCardBalance(CustomerError):
@@ -140,7 +141,9 @@ def _find(code: str, *, caller: str | tuple[str, ...], lock: bool, redeemed_for:
     card = (qs.select_for_update(of=("self",)) if lock else qs).first()
     if card is None or card.status != GiftCard.Status.ACTIVE or card.expires_at <= timezone.now():
         _record_miss(caller)
-        raise CustomerError(NOT_FOUND_MESSAGE, code=CustomerCode.GIFT_CARD_NOT_FOUND, fields={"code": [_("Unknown.")]})
+        raise CustomerError(
+            str(NOT_FOUND_MESSAGE), code=CustomerCode.GIFT_CARD_NOT_FOUND, fields={"code": [_("Unknown.")]}
+        )
     return card
 
 

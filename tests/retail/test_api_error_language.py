@@ -32,3 +32,11 @@ def test_malformed_bodies_are_refused_in_the_callers_language(api_client):
     assert broken.json()["message"].startswith("Treść nie jest poprawnym JSON-em: ")
     assert nul.json()["fields"] == {"body": ["Zawiera znak NUL."]}
     assert empty.json()["fields"] == {"events": ["Co najmniej 1 pozycja."]}
+
+
+def test_an_unknown_gift_card_is_refused_in_the_callers_language(api_client):
+    # the one answer for unknown, mistyped and expired numbers was a plain English string
+    response = api_client.post("/api/v1/giftcards/balance/", {"code": "9" * 16}, format="json", **POLISH)
+
+    assert (response.status_code, response.json()["code"]) == (404, "gift_card_not_found")
+    assert response.json()["message"] == "Żadna aktywna karta podarunkowa nie ma tego numeru. Sprawdź numer na karcie."
