@@ -401,12 +401,18 @@ class InteractionAdmin(ReadOnlyAdmin):
 
 @admin.register(PointsEntry)
 class PointsEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "account", "kind", "points", "reference", "actor"]
+    list_display = ["created_at", "account", "kind", "points", "reference", "said", "actor"]
+    exclude = ["note"]  # shown as `said`: the system's sentence in the reader's language, or the words typed
+    readonly_fields = ["said"]
     list_filter = ["kind"]
     search_fields = ["reference", "=account__customer__id", "=account__customer__email"]
     list_select_related = ["account", "actor"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+    @admin.display(description=gettext_lazy("note"))
+    def said(self, obj) -> str:
+        return obj.said
 
 
 @admin.register(StoreCreditEntry)

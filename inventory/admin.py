@@ -516,12 +516,20 @@ class StockLevelAdmin(CsvImportMixin, TransferRequestActionMixin, admin.ModelAdm
 
 @admin.register(StockMovement)
 class StockMovementAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["created_at", "kind", "variant", "location", "quantity", "balance_after", "actor", "reference"]
+    list_display = [
+        "created_at", "kind", "variant", "location", "quantity", "balance_after", "actor", "reference", "said"
+    ]  # fmt: skip
+    exclude = ["note"]  # shown as `said`: the system's sentence in the reader's language, or the words typed
+    readonly_fields = ["said"]
     list_filter = ["kind", "location"]
     list_select_related = ["variant__product", "location", "actor"]
     search_fields = ["=variant__sku", "reference"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+    @admin.display(description=gettext_lazy("note"))
+    def said(self, obj) -> str:
+        return obj.said
 
 
 @admin.register(Reservation)

@@ -18,6 +18,7 @@ from inventory.events import record_stock_changed
 from inventory.models import Reservation, StockLevel, StockMovement, Variant
 from inventory.signals import stock_back_in_stock
 from retail.domain.codes import TypedCode, read_code
+from retail.messages import Message, text_and_message
 from retail.models import Store, User
 
 Kind = StockMovement.Kind
@@ -293,7 +294,7 @@ def give_back_reserved(reservations: list, *, status: str, now) -> None:
 
 
 def post_movement(
-    level: StockLevel, *, kind: str, quantity: int, actor: User | None, reference: str, note: str, now
+    level: StockLevel, *, kind: str, quantity: int, actor: User | None, reference: str, note: "str | Message", now
 ) -> StockMovement:
     """Change a locked level's on_hand by `quantity` and build its ledger row (saved by the caller)."""
     if level.on_hand + quantity < 0:
@@ -303,6 +304,7 @@ def post_movement(
             extra={"on_hand": level.on_hand},
         )
     level.on_hand += quantity
+    note, message = text_and_message(note, 200)
     return StockMovement(
         variant_id=level.variant_id,
         location_id=level.location_id,
@@ -311,7 +313,8 @@ def post_movement(
         balance_after=level.on_hand,
         actor=actor if isinstance(actor, User) else None,
         reference=reference[:80],
-        note=note[:200],
+        note=note,
+        message=message,
         created_at=now,
     )
 
@@ -358,7 +361,7 @@ def apply_deltas(
     kind: str,
     actor: User | None,
     reference: str,
-    note: str = "",
+    note: "str | Message" = "",
 ) -> list[StockMovement]:
     now = timezone.now()
     levels = lock_levels(((v.pk, location.pk) for v in deltas), create=True)

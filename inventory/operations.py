@@ -23,6 +23,7 @@ from inventory.ledger import (
     save_levels_and_movements,
 )
 from inventory.models import StockCount, StockCountLine, StockMovement, Transfer, TransferLine, Variant
+from retail.messages import say
 from retail.models import Store, User
 from retail.services import record_audit_event
 
@@ -127,7 +128,7 @@ def ship_transfer(
                 quantity=-quantity,
                 actor=actor,
                 reference=transfer.reference,
-                note=f"to {transfer.to_location.code}",
+                note=say("inventory.transfer_to", location=transfer.to_location.code),
                 now=now,
             )
         )
@@ -171,7 +172,7 @@ def receive_transfer(
                     quantity=quantity,
                     actor=actor,
                     reference=transfer.reference,
-                    note=f"from {transfer.from_location.code}",
+                    note=say("inventory.transfer_from", location=transfer.from_location.code),
                     now=now,
                 )
             )
@@ -288,7 +289,7 @@ def book_count_differences(
                     quantity=quantity,
                     actor=actor,
                     reference=f"count:{count.pk}",
-                    note=f"counted {counted}, expected {expected}",
+                    note=say("inventory.counted", counted=counted, expected=expected),
                     now=now,
                 )
             )

@@ -54,12 +54,12 @@ from inventory.operations import (
     start_stock_count,
 )
 from retail.errors import RetailCode
+from retail.messages import Message, say
 from retail.models import Store, User
 from retail.services import record_audit_event
 
 Kind = StockMovement.Kind
 DEFAULT_RESERVATION_TTL = timedelta(minutes=30)
-FOUND_AT_TILL = "Sold at the till beyond the ledger's count: stock found; count this SKU."
 
 __all__ = [
     "DEFAULT_RESERVATION_TTL",
@@ -168,7 +168,7 @@ def record_sale(
                 kind=Kind.ADJUSTMENT,
                 actor=actor,
                 reference=reference,
-                note=FOUND_AT_TILL,
+                note=say("inventory.found_at_till"),
             )
     deltas = {variant: -quantity for variant, quantity in wanted.items()}
     return apply_deltas(location=location, deltas=deltas, kind=kind, actor=actor, reference=reference)
@@ -194,8 +194,9 @@ def record_sales(
             level = levels[(variant.pk, location.pk)]
             if quantity > level.on_hand:
                 found = quantity - level.on_hand
+                found_note = say("inventory.found_at_till")
                 movements.append(post_movement(level, kind=Kind.ADJUSTMENT, quantity=found, actor=actor,
-                                               reference=reference, note=FOUND_AT_TILL, now=now))  # fmt: skip
+                                               reference=reference, note=found_note, now=now))  # fmt: skip
             movements.append(
                 post_movement(
                     level, kind=Kind.SALE, quantity=-quantity, actor=actor, reference=reference, note="", now=now
@@ -210,7 +211,7 @@ def adjust_stock(
     location: "Store | str",
     variant: "Variant | str",
     quantity: int,
-    reason: str,
+    reason: "str | Message",
     actor: User | None = None,
     kind: str = Kind.ADJUSTMENT,
     reference: str = "",
@@ -223,7 +224,9 @@ def adjust_stock(
         raise InventoryError(
             _("Damage takes units away: give a negative quantity."), code=InventoryCode.INVALID_QUANTITY
         )
-    if not (reason or "").strip():
+    if not isinstance(reason, Message):  # typed words; the system's own reason is a message
+        reason = (reason or "").strip()
+    if not reason:
         raise InventoryError(
             _("Say why the stock is adjusted."), code=InventoryCode.INVALID_REASON, fields={"reason": [_("Required.")]}
         )
@@ -235,14 +238,14 @@ def adjust_stock(
         kind=kind,
         actor=actor,
         reference=reference or f"adjust:{kind}",
-        note=reason.strip(),
+        note=reason,
     )
     record_audit_event(
         actor=actor,
         action=f"stock.{kind}",
         obj=movement,
         store=location,
-        details={"sku": variant.sku, "quantity": quantity, "reason": reason.strip()},
+        details={"sku": variant.sku, "quantity": quantity, "reason": getattr(reason, "subject", reason)},
     )
     return movement
 
@@ -364,7 +367,7 @@ def _close(
                     quantity=-consume[reservation.pk],
                     actor=actor,
                     reference=reference or reservation.reference,
-                    note=f"reservation #{reservation.pk}",
+                    note=say("inventory.reservation", number=reservation.pk),
                     now=now,
                 )
             )

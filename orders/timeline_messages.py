@@ -76,5 +76,7 @@ register_sentences(
             ),
             {"where": where_bought},
         ),
+        # Translators: a loyalty points entry's note: the points a pick-up order redeemed, given back
+        "orders.points_given_back": Sentence(_("Order %(order)s was not collected: points given back")),
     }
 )

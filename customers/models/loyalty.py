@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from retail.domain.channel import CHANNEL_LENGTH
 from retail.domain.money import format_money
+from retail.messages import spoken
 from retail.models.markets import Market, currency_code_validator
 
 
@@ -106,6 +107,13 @@ class PointsEntry(models.Model):
         max_length=100, help_text=_("Order, return or merge it belongs to."), verbose_name=_("reference")
     )
     note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
+    message = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("A note the system wrote, as its sentence's key and values: worded in the reader's language."),
+        verbose_name=_("message"),
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -133,6 +141,11 @@ class PointsEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.points:+d} ({self.reference})"
+
+    @property
+    def said(self) -> str:
+        """The note in the active language: the system's sentence worded again, or the words typed."""
+        return spoken(self.message, self.note)
 
 
 class StoreCreditAccount(models.Model):

@@ -34,6 +34,7 @@ from retail.domain.money import format_money, money
 from retail.errors import RetailCode
 from retail.exchange_rates import rates_on
 from retail.markets import home_currency, market_currency
+from retail.messages import Message, text_and_message
 from retail.models import ExchangeRate, Market, Store, User
 from retail.services import record_audit_event
 
@@ -64,15 +65,17 @@ def _locked(model, customer: Customer):
 
 
 def _post_points(
-    account: LoyaltyAccount, *, kind: str, points: int, reference: str, actor=None, note=""
+    account: LoyaltyAccount, *, kind: str, points: int, reference: str, actor=None, note: "str | Message" = ""
 ) -> PointsEntry:
     now = timezone.now()
+    note, message = text_and_message(note, 200)
     entry = PointsEntry(
         account=account,
         kind=kind,
         points=points,
         reference=reference[:100],
-        note=note[:200],
+        note=note,
+        message=message,
         actor=actor,
         created_at=now,
     )
@@ -178,7 +181,8 @@ def reverse_points(
 
 
 @transaction.atomic
-def adjust_points(*, customer: Customer, points: int, note: str, actor: User | None = None) -> PointsEntry:
+def adjust_points(*, customer: Customer, points: int, note: "str | Message", actor: User | None = None) -> PointsEntry:
+    """Add or take points with a reason: the words head office typed, or the system's message."""
     if not note:
         raise CustomerError(
             _("Say why the points are adjusted."), code=RetailCode.INVALID, fields={"note": [_("Required.")]}
@@ -197,7 +201,10 @@ def adjust_points(*, customer: Customer, points: int, note: str, actor: User | N
         note=note,
     )
     record_audit_event(
-        actor=actor, action="loyalty.points_adjusted", obj=customer, details={"points": points, "note": note}
+        actor=actor,
+        action="loyalty.points_adjusted",
+        obj=customer,
+        details={"points": points, "note": getattr(note, "subject", note)},
     )
     return entry
 

@@ -13,6 +13,8 @@ from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from retail.messages import spoken
+
 INCOMING_KINDS = ("receipt", "return_restock", "transfer_in")
 OUTGOING_KINDS = ("sale", "pickup", "transfer_out", "damage")
 EITHER_WAY_KINDS = ("adjustment", "count")
@@ -111,6 +113,13 @@ class StockMovement(models.Model):
     )
     reference = models.CharField(max_length=80, blank=True, db_index=True, verbose_name=_("reference"))
     note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
+    message = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("A note the system wrote, as its sentence's key and values: worded in the reader's language."),
+        verbose_name=_("message"),
+    )
     created_at = models.DateTimeField(db_index=True, verbose_name=_("created at"))
 
     class Meta:
@@ -145,6 +154,11 @@ class StockMovement(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Stock movements are append-only; post a correcting movement instead.")
+
+    @property
+    def said(self) -> str:
+        """The note in the active language: the system's sentence worded again, or the words typed."""
+        return spoken(self.message, self.note)
 
 
 class Reservation(models.Model):

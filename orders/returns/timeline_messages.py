@@ -27,5 +27,7 @@ register_sentences(
         "returns.returned_in_store_task": Sentence(
             _("%(customer)s returned online order %(order)s in %(store)s: check the fit and follow up")
         ),
+        # Translators: a stock movement's note: returned items written off as damaged; %(rma)s is the return's number
+        "returns.damaged_stock": Sentence(_("Returned damaged (%(rma)s)")),
     }
 )

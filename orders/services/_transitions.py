@@ -20,6 +20,7 @@ from orders.services._common import actor_or_none, earn_points_for, record_statu
 from orders.services.payments import owed_amount, settle_payments
 from retail.domain.money import unit_share
 from retail.errors import RetailCode
+from retail.messages import say
 from retail.models import Store
 from retail.selectors import closes_at
 
@@ -146,7 +147,7 @@ def close_order_if_done(order: Order, *, actor) -> None:
         adjust_points(
             customer=order.customer,
             points=order.points_redeemed,
-            note=f"Order {order.number} was not collected: points given back",
+            note=say("orders.points_given_back", order=order.number),
             actor=actor_or_none(actor),
         )
 

@@ -50,6 +50,11 @@ SAMPLE = {
     "label": "Anniversary",
     "sku": "SHIRT-M",
     "customer": "Grace Hopper",
+    "number": 2,  # the ledgers' notes (retail/messages.py serves them too)
+    "location": "MAN-01",
+    "counted": 2,
+    "expected": 3,
+    "last": "HTTP 500",
 }
 DATA = {value for value in SAMPLE.values() if isinstance(value, str)} | {"59.90", "4242", "2", "3"}
 

@@ -29,6 +29,7 @@ from orders.returns.services.facts import (
 from orders.returns.services.notify import notify_return
 from orders.returns.services.requests import LINE_FIELDS, VERDICT_FIELDS, set_verdicts
 from retail.errors import RetailCode
+from retail.messages import say
 from retail.models import PosDevice, Store, User
 from retail.services import record_audit_event
 
@@ -137,7 +138,7 @@ def _move_stock(lines: list[ReturnLine], *, store: Store, actor, reference: str)
                 location=store,
                 variant=line.variant,
                 quantity=-line.quantity,
-                reason=f"Returned damaged ({reference.removeprefix('return:')})",
+                reason=say("returns.damaged_stock", rma=reference.removeprefix("return:")),
                 kind="damage",
                 actor=actor,
                 reference=reference,
