@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from retail.errors import PermissionDenied
 from retail.geo import distance_km
-from retail.models import AuditEvent, Store, StoreMembership, User
+from retail.models import AuditEvent, Market, Store, StoreMembership, User
 from retail.models.stores import time_zone_names
 
 
@@ -148,6 +148,20 @@ def portal_language(user: User, store: Store) -> str:
     """The language a staff user reads the portal in: their own choice, else their store's market's
     default (its market is read with the store), else the deployment's."""
     return user.language or store_language(store)
+
+
+def head_office_language() -> str:
+    """Head office's language: the home market's default (one the portal has), else the deployment's."""
+    code = Market.objects.filter(is_home=True).values_list("default_language", flat=True).first()
+    return supported_language(code)
+
+
+def supported_language(code: str | None) -> str:
+    """`code` if the portal has it (or its base language), else the deployment's language."""
+    try:
+        return translation.get_supported_language_variant(code or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 def store_language(store: Store) -> str:

@@ -47,12 +47,16 @@ class ReplayForm(ActionForm):
 class SubscriptionAdmin(admin.ModelAdmin):
     form = SubscriptionForm
     action_form = ReplayForm
-    list_display = ["name", "url", "status", "consecutive_failures", "paused_reason", "last_success_at"]
+    list_display = ["name", "url", "status", "consecutive_failures", "said_reason", "last_success_at"]
     list_filter = ["status"]
     search_fields = ["name", "url"]
-    readonly_fields = ["status", "paused_reason", "paused_at", "secret_hint", "consecutive_failures",
+    readonly_fields = ["status", "said_reason", "paused_at", "secret_hint", "consecutive_failures",
                        "last_success_at", "last_failure_at", "created_at", "created_by"]  # fmt: skip
     actions = ["pause", "resume", "rotate", "replay"]
+
+    @admin.display(description=gettext_lazy("paused reason"))
+    def said_reason(self, obj) -> str:
+        return obj.said_reason  # the breaker's sentence in the reader's language, or the words given
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data  # the form checked the URL; the service checks everything again

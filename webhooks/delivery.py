@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from retail.messages import say
 from retail.services import enqueue_outbox_message, record_audit_event
 from webhooks import signing
 from webhooks.destinations import Answer, post
@@ -153,17 +154,18 @@ def record_answer(*, delivery: Delivery, answer: Answer) -> None:
 
 def trip_breaker(*, subscription: Subscription, answer: Answer) -> None:
     """Pause a subscription that keeps failing; head office sees why (admin, audit, email)."""
-    what = f"HTTP {answer.status}" if answer.status else (answer.error or "no answer")
-    reason = (
-        f"Paused automatically after {subscription.consecutive_failures} consecutive failed deliveries; "
-        f"the last one: {what}"
-        + (f" ({answer.excerpt[:200]})" if answer.excerpt else "")
-        + ". Events keep queueing; resume when the receiver is fixed."
-    )
+    # the last answer is data (a status, the error's or the receiver's own words); the sentence is worded when read
+    last = f"HTTP {answer.status}" if answer.status else answer.error
+    if last and answer.excerpt:
+        last += f" ({answer.excerpt[:200]})"
+    count = subscription.consecutive_failures
+    said = say("webhooks.paused", count=count, last=last) if last else say("webhooks.paused_no_answer", count=count)
+    reason = said.subject
     subscription.status = Subscription.Status.PAUSED
     subscription.paused_reason = reason
+    subscription.paused_message = said.stored
     subscription.paused_at = timezone.now()
-    subscription.save(update_fields=["status", "paused_reason", "paused_at"])
+    subscription.save(update_fields=["status", "paused_reason", "paused_message", "paused_at"])
     record_audit_event(
         actor=None, action="webhooks.subscription_paused", obj=subscription, details={"reason": reason[:500]}
     )
@@ -174,6 +176,7 @@ def trip_breaker(*, subscription: Subscription, answer: Answer) -> None:
             "name": subscription.name,
             "url": subscription.url,
             "reason": reason,
+            "message": said.stored,
         },
     )
     log.warning("webhook subscription %s paused: %s", subscription.pk, reason)

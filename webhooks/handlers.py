@@ -12,10 +12,13 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from retail.messages import spoken
 from retail.models import User
 from retail.outbox import outbox_handler
+from retail.selectors import head_office_language, supported_language
 from webhooks.events import EVENTS_TOPIC, builder_for
 from webhooks.models import Delivery, Event, Subscription
 
@@ -109,26 +112,44 @@ def publish_events(message) -> None:
     assign_positions(ids)  # last: the lock is held only from here to the commit
 
 
-def alert_recipients() -> list[str]:
+def alert_recipients() -> dict[str, list[str]]:
+    """Who is told, by language: the configured addresses (in the language of the staff user with that
+    address, if any) or every active superuser; a user's own language, else head office's."""
     if settings.WEBHOOKS_ALERT_EMAILS:
-        return list(settings.WEBHOOKS_ALERT_EMAILS)
-    return list(
-        User.objects.filter(is_active=True, is_superuser=True).exclude(email="").values_list("email", flat=True)
-    )
+        emails = list(settings.WEBHOOKS_ALERT_EMAILS)
+        users = User.objects.filter(is_active=True, email__in=emails)
+    else:
+        users = User.objects.filter(is_active=True, is_superuser=True).exclude(email="")
+        emails = []
+    chosen = dict(users.order_by("-is_superuser", "pk").values_list("email", "language"))
+    emails = emails or list(chosen)
+    by_language: dict[str, list[str]] = {}
+    default = None
+    for email in emails:
+        language = chosen.get(email)
+        if language:
+            language = supported_language(language)
+        else:
+            default = default or head_office_language()
+            language = default
+        by_language.setdefault(language, []).append(email)
+    return by_language
 
 
 @outbox_handler(ALERT_TOPIC)
 def alert_head_office(message) -> None:
-    recipients = alert_recipients()
-    if recipients:
-        payload = message.payload
-        send_mail(
-            subject=f"Webhook subscription paused: {payload.get('name', '')}",
-            message=(
-                f"Omnistore stopped sending webhooks to {payload.get('url', '')}.\n\n{payload.get('reason', '')}\n\n"
-                "Events keep queueing for it. Fix the receiver, then resume the subscription in the admin "
-                "(Integrations > Subscriptions); it is sent everything it missed, in order."
-            ),
-            from_email=None,
-            recipient_list=recipients,
-        )
+    payload = message.payload
+    for language, recipients in alert_recipients().items():
+        with translation.override(language):
+            reason = spoken(payload.get("message"), payload.get("reason", ""))
+            send_mail(
+                subject=_("Webhook subscription paused: %(name)s") % {"name": payload.get("name", "")},
+                message=_(
+                    "Omnistore stopped sending webhooks to %(url)s.\n\n%(reason)s\n\n"
+                    "Events keep queueing for it. Fix the receiver, then resume the subscription in the admin "
+                    "(Integrations > Subscriptions); it is sent everything it missed, in order."
+                )
+                % {"url": payload.get("url", ""), "reason": reason},
+                from_email=None,
+                recipient_list=recipients,
+            )

@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from retail.messages import spoken
+
 
 class Event(models.Model):
     uid = models.UUIDField(
@@ -84,6 +86,13 @@ class Subscription(models.Model):
         help_text=_("Why it was paused (by the circuit breaker or by whom)."),
         verbose_name=_("paused reason"),
     )
+    paused_message = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("A reason the system gave, as its sentence's key and values: worded in the reader's language."),
+        verbose_name=_("paused message"),
+    )
     paused_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paused at"))
     secret_encrypted = models.TextField(editable=False, verbose_name=_("secret encrypted"))
     secret_hint = models.CharField(
@@ -117,6 +126,11 @@ class Subscription(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def said_reason(self) -> str:
+        """Why it is paused, in the active language: the system's sentence worded again, or the words given."""
+        return spoken(self.paused_message, self.paused_reason)
 
 
 class Delivery(models.Model):

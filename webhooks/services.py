@@ -140,8 +140,9 @@ def pause_subscription(*, subscription: Subscription, reason: str, actor: User |
         return subscription
     subscription.status = Subscription.Status.PAUSED
     subscription.paused_reason = reason[:2000]
+    subscription.paused_message = {}  # the words given, as given
     subscription.paused_at = timezone.now()
-    subscription.save(update_fields=["status", "paused_reason", "paused_at"])
+    subscription.save(update_fields=["status", "paused_reason", "paused_message", "paused_at"])
     record_audit_event(
         actor=actor, action="webhooks.subscription_paused", obj=subscription, details={"reason": reason[:500]}
     )
@@ -156,7 +157,9 @@ def resume_subscription(*, subscription: Subscription, actor: User | None) -> Su
         return subscription
     subscription.status = Subscription.Status.ACTIVE
     subscription.paused_reason, subscription.paused_at, subscription.consecutive_failures = "", None, 0
-    subscription.save(update_fields=["status", "paused_reason", "paused_at", "consecutive_failures"])
+    subscription.paused_message = {}
+    fields = ["status", "paused_reason", "paused_message", "paused_at", "consecutive_failures"]
+    subscription.save(update_fields=fields)
     Delivery.objects.filter(subscription=subscription, status=Delivery.Status.PENDING).update(
         next_attempt_at=timezone.now()
     )

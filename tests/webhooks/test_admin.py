@@ -58,7 +58,7 @@ def test_a_paused_subscription_says_why_in_the_list(admin_client, subscribe, rec
     run_outbox()
     delivery.deliver_for_subscription(subscription_id=subscription.pk)
     page = admin_client.get(reverse("admin:webhooks_subscription_changelist")).content.decode()
-    assert "Paused automatically after 1 consecutive failed deliveries" in page and "HTTP 502" in page
+    assert "Paused automatically after 1 consecutive failed delivery;" in page and "HTTP 502" in page
 
 
 def test_redeliver_and_replay_since_queue_events_again_in_order(admin_client, subscribe, receiver):
