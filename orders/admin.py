@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.exports import ORDER_COLUMNS, order_rows
 from orders.models import Cart, CartLine, Fulfillment, Notification, Order, OrderLine, Payment, StatusChange
+from orders.portal.history import history_note
 from retail.admin import streaming_csv_response
 from retail.admin_money import money_columns, with_money_shown
 from retail.replica import reporting, reporting_db
@@ -69,8 +70,12 @@ class PaymentInline(ReadOnlyInline):
 
 class StatusChangeInline(ReadOnlyInline):
     model = StatusChange
-    fields = ["occurred_at", "fulfillment", "from_status", "to_status", "actor_label", "note"]
+    fields = ["occurred_at", "fulfillment", "from_status", "to_status", "actor_label", "said"]
     readonly_fields = fields
+
+    @admin.display(description=_("note"))
+    def said(self, obj) -> str:
+        return history_note(obj.note)  # the services' notes in the reader's language, a person's as typed
 
 
 ORDER_MONEY = ["subtotal", "discount_total", "tax_added", "total", "offer_discount", "points_discount",

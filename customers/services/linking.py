@@ -33,7 +33,7 @@ from customers.events import record_customer_created
 from customers.models import Consent, Customer, CustomerIdentity
 from customers.normalise import normalise_email, normalise_phone
 from customers.services.merge import merge_customers
-from customers.services.profiles import live_profile, refresh_search_name
+from customers.services.profiles import DEVICE_LINKED, live_profile, refresh_search_name
 from customers.signals import identity_verified
 from retail.errors import RetailCode
 from retail.models import User
@@ -51,6 +51,7 @@ _SYSTEM_REASONS = {
     "phone verified by the shopper": gettext_noop("phone verified by the shopper"),
     "guest order, email verified by the shopper": gettext_noop("guest order, email verified by the shopper"),
     "guest order, phone verified by the shopper": gettext_noop("guest order, phone verified by the shopper"),
+    DEVICE_LINKED: gettext_noop("device linked"),
 }
 
 

@@ -37,6 +37,11 @@ PROFILE_FIELDS = {
 }
 
 
+# The reason of the merges joining a device's profiles when it signs in: English like a log, read back in the
+# reader's language by customers.services.linking.merge_reason_read.
+DEVICE_LINKED = "device linked"
+
+
 def refresh_search_name(customer: Customer) -> None:
     customer.search_name = " ".join(f"{customer.first_name} {customer.last_name}".lower().split())[:170]
 
@@ -508,7 +513,7 @@ def _resolve(pairs, *, create: bool, customer: Customer | None, actor) -> Custom
     from customers.services.merge import merge_customers  # merge builds on profiles
 
     for other in {c.pk: c for c in anonymous if c.pk != target.pk}.values():
-        merge_customers(source=other, target=target, actor=actor, reason="device linked")
+        merge_customers(source=other, target=target, actor=actor, reason=DEVICE_LINKED)
 
     now = timezone.now()
     CustomerIdentity.objects.bulk_create(

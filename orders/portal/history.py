@@ -26,6 +26,9 @@ FIXED = {
     "shopper arrived": gettext_lazy("shopper arrived"),
     "cancelled by the shopper": gettext_lazy("cancelled by the shopper"),
     "cancelled by the store": gettext_lazy("cancelled by the store"),
+    # the system's reasons for cancelling (orders.services.assisted.UNPAID_REASONS)
+    "not paid by the payment link in time": gettext_lazy("not paid by the payment link in time"),
+    "not paid at the till in time": gettext_lazy("not paid at the till in time"),
 }
 
 
@@ -43,7 +46,8 @@ def _handed_to(m) -> str:
 
 def _cancelled(m) -> str:
     who = FIXED[f"cancelled by the {m['who']}"]
-    return f"{who}: {m['reason']}"
+    reason = m["reason"]
+    return f"{who}: {FIXED.get(reason, reason)}"  # the system's reason worded, a person's as typed
 
 
 PATTERNS: list[tuple[re.Pattern, Callable]] = [

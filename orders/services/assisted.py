@@ -42,6 +42,11 @@ from retail.services import enqueue_outbox_message, record_audit_event
 ZERO = Decimal("0.00")
 
 
+# Why the system cancels an order whose payment request lapsed: a whole sentence per way of paying, stored
+# in English in the order's history and read back in the reader's language (orders.portal.history.FIXED).
+UNPAID_REASONS = {"link": "not paid by the payment link in time", "till": "not paid at the till in time"}
+
+
 class Deliver:
     """How the basket reaches the shopper (the associate's three choices)."""
 
@@ -397,7 +402,9 @@ def expire_payment_request(*, request_id: int, now=None) -> bool:
             unpaid = "link" if request.method == PaymentRequest.Method.LINK else "till"
             cancel_order(
                 order=order,
-                reason=f"not paid ({request.get_method_display().lower()}) in time",
+                reason=UNPAID_REASONS[
+                    unpaid
+                ],  # English like a log: the order's history words it (orders.portal.history)
                 said=say(f"orders.cancelled_unpaid_{unpaid}", order=order.number),
             )
             cancelled, why = True, ""
