@@ -27,6 +27,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers.imports import CENT, HeaderError, ImportReport, Opener, Progress, read_rows
 from customers.models import Customer, CustomerIdentity, Interaction
@@ -41,10 +43,17 @@ from retail.exchange_rates import rates_on
 from retail.markets import home_currency
 from retail.models import AuditEvent, Store, User
 from retail.services import record_audit_event
+from retail.spreadsheets import line_error
 
 REQUIRED = ["date", "quantity", "amount", "channel"]
 OPTIONAL = ["transaction_id", "customer_id", "email", "card_number", "store", "sku", "category", "currency"]
 SOURCE = "import:transactions"
+# Whole sentences per way of naming the customer, so each language words "email" and "card" itself.
+NO_CUSTOMER = {
+    "id": gettext_lazy("no customer with id %(value)s (import the customers first)"),
+    "email": gettext_lazy("no customer with email %(value)s (import the customers first)"),
+    "card": gettext_lazy("no customer with card %(value)s (import the customers first)"),
+}
 HISTORIC_SKU = "HISTORIC"
 CHUNK = 5000
 TRANSACTION_HELP = (
@@ -116,53 +125,70 @@ class _Parser:
             if row["customer_id"].isdigit():
                 ref = ("id", row["customer_id"])
             else:
-                report.error(line, f"customer_id {row['customer_id']!r} is not a number")
+                report.error(line, _("customer_id %(value)r is not a number") % {"value": row["customer_id"]})
         elif row.get("email"):
             email = self._email(row["email"])
             if email:
                 ref = ("email", email)
             else:
-                report.error(line, f"email {row['email']!r} is not an email address")
+                report.error(line, _("email %(value)r is not an email address") % {"value": row["email"]})
         elif row.get("card_number"):
             ref = ("card", normalise_card(row["card_number"]))
         else:
-            report.error(line, "name the customer: customer_id, email or card_number")
+            report.error(line, _("name the customer: customer_id, email or card_number"))
         occurred_at = self._date(row["date"])
         if occurred_at is None:
-            report.error(line, f"date {row['date']!r} is not a date like 2025-03-14 (or 2025-03-14T10:30:00+00:00)")
+            report.error(
+                line,
+                _("date %(value)r is not a date like 2025-03-14 (or 2025-03-14T10:30:00+00:00)")
+                % {"value": row["date"]},
+            )
         elif occurred_at > self.now:
-            report.error(line, f"date {row['date']} is in the future")
+            report.error(line, _("date %(value)s is in the future") % {"value": row["date"]})
         quantity = int(row["quantity"]) if row["quantity"].isdigit() and len(row["quantity"]) < 7 else 0
         if not 0 < quantity <= 100_000:
-            report.error(line, f"quantity {row['quantity']!r} must be a whole number from 1 to 100000")
+            report.error(
+                line, _("quantity %(value)r must be a whole number from 1 to 100000") % {"value": row["quantity"]}
+            )
         try:
             amount = Decimal(row["amount"])
             if not amount.is_finite() or amount < 0 or amount >= 10**9 or not is_whole_minor_units(amount):
                 raise InvalidOperation
         except InvalidOperation:
             amount = CENT
-            report.error(line, f"amount {row['amount']!r} must be 0 or more with at most 2 decimals, e.g. 59.90")
+            report.error(
+                line,
+                _("amount %(value)r must be 0 or more with at most 2 decimals, e.g. 59.90") % {"value": row["amount"]},
+            )
         channel = row["channel"].lower()
         if channel not in Channel.values:
-            report.error(line, f"channel {row['channel']!r} must be one of {', '.join(Channel.values)}")
+            report.error(
+                line,
+                _("channel %(value)r must be one of %(channels)s")
+                % {"value": row["channel"], "channels": ", ".join(Channel.values)},
+            )
         store = row.get("store", "")
         if channel == Channel.STORE and not store:
-            report.error(line, "a store purchase needs the store code")
+            report.error(line, _("a store purchase needs the store code"))
         sku = row.get("sku") or HISTORIC_SKU
         if len(sku) > 64:
-            report.error(line, "sku is longer than 64 characters")
+            report.error(line, _("sku is longer than 64 characters"))
         currency = (row.get("currency") or settings.CURRENCY).upper()
         if len(currency) != 3 or not currency.isalpha():
-            report.error(line, f"currency {currency!r} is not a 3-letter code")
+            report.error(line, _("currency %(value)r is not a 3-letter code") % {"value": currency})
         transaction_id = row.get("transaction_id", "")
         if len(transaction_id) > 80:
-            report.error(line, "transaction_id is longer than 80 characters")
+            report.error(line, _("transaction_id is longer than 80 characters"))
         if len(report.errors) != errors:
             return None
         if transaction_id:
             external_id = f"id:{transaction_id}"
             if self.seen.setdefault(external_id, line) != line:
-                report.error(line, f"transaction_id {transaction_id} is also on line {self.seen[external_id]}")
+                report.error(
+                    line,
+                    _("transaction_id %(value)s is also on line %(other)s")
+                    % {"value": transaction_id, "other": self.seen[external_id]},
+                )
                 return None
         else:
             # Content plus the occurrence number among identical rows: stable when rows are
@@ -242,15 +268,15 @@ def import_transactions(
             for txn in chunk:
                 if customers[txn.customer_ref] is None:
                     kind, value = txn.customer_ref
-                    report.error(txn.line, f"no customer with {kind} {value} (import the customers first)")
+                    report.error(txn.line, NO_CUSTOMER[kind] % {"value": value})
                 if txn.store and stores[txn.store] is None:
-                    report.error(txn.line, f"unknown store {txn.store!r}")
+                    report.error(txn.line, _("unknown store %(code)r") % {"code": txn.store})
     except HeaderError as exc:
         report.errors.append(str(exc))
         return report
-    report.errors.sort(key=lambda e: int(e.split(":", 1)[0].removeprefix("line ")) if e.startswith("line ") else 1e12)
+    report.errors.sort(key=lambda e: e.line if getattr(e, "line", None) is not None else 1e12)
     if not report.rows and not report.errors:
-        report.errors.append("line 2: the file has no data rows")
+        report.errors.append(line_error(2, _("the file has no data rows")))
     if report.errors or dry_run:
         return report
     with transaction.atomic():

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.models import Consent, Customer, CustomerIdentity, Tag
@@ -27,7 +28,7 @@ from customers.services import create_customer, set_consent, set_customer_tags, 
 from customers.services.profiles import EARLIEST_BIRTHDAY, live_profile, new_customer
 from retail.models import AuditEvent, Store, User
 from retail.services import record_audit_event
-from retail.spreadsheets import formula_cell
+from retail.spreadsheets import formula_cell, formula_error, line_error
 
 Opener = Callable[[], IO[str]]
 Progress = Callable[[str, int], None]
@@ -43,13 +44,13 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[str] = field(default_factory=list)  # "line N: message"
+    errors: list[str] = field(default_factory=list)  # "line N: message", in the language of who imports
 
     def error(self, line: int, message: str) -> None:
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append(f"line {line}: {message}")
+            self.errors.append(line_error(line, message))
         elif len(self.errors) == MAX_ERRORS:
-            self.errors.append("… more errors not shown; correct these first")
+            self.errors.append(_("… more errors not shown; correct these first"))
 
 
 def text_opener(text: str) -> Opener:
@@ -58,9 +59,6 @@ def text_opener(text: str) -> Opener:
 
 def file_opener(path) -> Opener:
     return lambda: open(path, encoding="utf-8-sig", newline="")  # closed by read_rows
-
-
-FORMULA_ERROR = "{column} starts with =, +, -, or @: a spreadsheet would run it as a formula. Remove that character."
 
 
 class HeaderError(Exception):
@@ -74,17 +72,21 @@ def read_rows(opener: Opener, *, required: list[str], optional: list[str]) -> It
         try:
             header = [h.strip().lower() for h in next(reader)]
         except StopIteration:
-            raise HeaderError("line 1: the file is empty; it needs a header row") from None
+            raise HeaderError(line_error(1, _("the file is empty; it needs a header row"))) from None
         except csv.Error as exc:
-            raise HeaderError(f"line 1: not valid CSV ({exc})") from None
+            raise HeaderError(line_error(1, _("not valid CSV (%(problem)s)") % {"problem": exc})) from None
         missing = [c for c in required if c not in header]
         if missing:
             raise HeaderError(
-                f"line 1: missing column(s) {', '.join(missing)}; columns are {', '.join(required + optional)}"
+                line_error(
+                    1,
+                    _("missing column(s) %(missing)s; columns are %(columns)s")
+                    % {"missing": ", ".join(missing), "columns": ", ".join(required + optional)},
+                )
             )
         unknown = [c for c in header if c not in required + optional]
         if unknown:
-            raise HeaderError(f"line 1: unknown column(s) {', '.join(unknown)}")
+            raise HeaderError(line_error(1, _("unknown column(s) %(unknown)s") % {"unknown": ", ".join(unknown)}))
         width = len(header)
         while True:
             try:
@@ -92,16 +94,19 @@ def read_rows(opener: Opener, *, required: list[str], optional: list[str]) -> It
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield reader.line_num, {"__error__": f"not valid CSV ({exc})"}
+                yield reader.line_num, {"__error__": _("not valid CSV (%(problem)s)") % {"problem": exc}}
                 continue
             if not cells or not any(c.strip() for c in cells):
                 continue
             if len(cells) != width:
-                yield reader.line_num, {"__error__": f"{len(cells)} cells but {width} columns"}
+                yield (
+                    reader.line_num,
+                    {"__error__": _("%(cells)s cells but %(width)s columns") % {"cells": len(cells), "width": width}},
+                )
                 continue
             row = {k: v.strip() for k, v in zip(header, cells, strict=True)}
             if column := formula_cell(row):
-                yield reader.line_num, {"__error__": FORMULA_ERROR.format(column=column)}
+                yield reader.line_num, {"__error__": formula_error(column)}
                 continue
             yield reader.line_num, row
 
@@ -144,6 +149,16 @@ CUSTOMER_HELP = format_lazy(
     columns=", ".join(CUSTOMER_COLUMNS),
     region=getattr(settings, "PHONE_REGION", "GB"),
 )
+# Whole sentences per identity, so each language words "email", "card" and "phone" itself.
+ALSO_ON_LINE = {
+    "email": gettext_lazy("email %(value)s is also on line %(other)s"),
+    "card": gettext_lazy("card %(value)s is also on line %(other)s"),
+    "phone": gettext_lazy("phone %(value)s is also on line %(other)s"),
+}
+ANOTHER_IDENTITY = {
+    "email": gettext_lazy("customer #%(id)s already has another email; change it in the admin"),
+    "card": gettext_lazy("customer #%(id)s already has another card; change it in the admin"),
+}
 CONSENT_COLUMNS = {"email_consent": "email", "sms_consent": "sms", "push_consent": "push"}
 
 
@@ -153,42 +168,47 @@ def _check_customer_row(line: int, row: dict, report: ImportReport) -> dict | No
     try:
         clean["email"] = normalise_email(row.get("email", ""))
     except ValidationError:
-        report.error(line, f"email {row.get('email')!r} is not an email address")
+        report.error(line, _("email %(value)r is not an email address") % {"value": row.get("email")})
     try:
         clean["phone"] = normalise_phone(row.get("phone", ""))
     except ValidationError as exc:
-        report.error(line, f"phone {row.get('phone')!r}: {exc.messages[0]}")
+        report.error(line, _("phone %(value)r: %(problem)s") % {"value": row.get("phone"), "problem": exc.messages[0]})
     clean["card_number"] = normalise_card(row.get("card_number", ""))
     if len(clean["card_number"]) > 20:
-        report.error(line, "card_number is longer than 20 characters")
+        report.error(line, _("card_number is longer than 20 characters"))
     if not clean.get("email") and not clean["card_number"] and len(report.errors) == before:
-        report.error(line, "give an email or a card_number: customers are matched by them")
+        report.error(line, _("give an email or a card_number: customers are matched by them"))
     for name in ("first_name", "last_name"):
         clean[name] = row.get(name, "")
         if len(clean[name]) > 80:
-            report.error(line, f"{name} is longer than 80 characters")
+            report.error(line, _("%(column)s is longer than 80 characters") % {"column": name})
     clean["birthday"] = None
     if row.get("birthday"):
         try:
             clean["birthday"] = date.fromisoformat(row["birthday"])
         except ValueError:
-            report.error(line, f"birthday {row['birthday']!r} is not a date like 1990-04-23")
+            report.error(line, _("birthday %(value)r is not a date like 1990-04-23") % {"value": row["birthday"]})
         else:
             if not EARLIEST_BIRTHDAY <= clean["birthday"] <= timezone.localdate():
-                report.error(line, f"birthday {row['birthday']!r} is not a day that has passed, from 1900 on")
+                report.error(
+                    line,
+                    _("birthday %(value)r is not a day that has passed, from 1900 on") % {"value": row["birthday"]},
+                )
     clean["home_store"] = row.get("home_store", "")
     clean["tags"] = sorted({t.strip().lower().replace(" ", "-") for t in row.get("tags", "").split(";") if t.strip()})
     for tag in clean["tags"]:
         try:
             Tag(name=tag).full_clean(validate_unique=False)
         except ValidationError:
-            report.error(line, f"tag {tag!r} may hold only letters, digits, - and _ (at most 40)")
+            report.error(line, _("tag %(tag)r may hold only letters, digits, - and _ (at most 40)") % {"tag": tag})
     clean["consents"] = {}
     for column, channel in CONSENT_COLUMNS.items():
         try:
             granted = _consent(row.get(column, ""))
         except ValueError:
-            report.error(line, f"{column} must be yes, no or blank, not {row[column]!r}")
+            report.error(
+                line, _("%(column)s must be yes, no or blank, not %(value)r") % {"column": column, "value": row[column]}
+            )
             continue
         if granted is not None:
             clean["consents"][channel] = granted
@@ -215,13 +235,16 @@ def import_customers(*, opener: Opener, actor: User | None = None, dry_run: bool
                 continue
             for kind, value in (("email", clean["email"]), ("card", clean["card_number"]), ("phone", clean["phone"])):
                 if value and first_line.setdefault((kind, value), line) != line:
-                    report.error(line, f"{kind} {value} is also on line {first_line[(kind, value)]}")
+                    report.error(
+                        line,
+                        ALSO_ON_LINE[kind] % {"value": value, "other": first_line[(kind, value)]},
+                    )
             planned.append((line, clean))
     except HeaderError as exc:
         report.errors.append(str(exc))
         return report
     if not report.rows and not report.errors:
-        report.errors.append("line 2: the file has no data rows")
+        report.errors.append(line_error(2, _("the file has no data rows")))
     stores = {
         s.code: s
         for s in Store.objects.filter(
@@ -232,27 +255,33 @@ def import_customers(*, opener: Opener, actor: User | None = None, dry_run: bool
     matches: dict[int, Customer | None] = {}
     for line, clean in planned:
         if clean["home_store"] and clean["home_store"] not in stores:
-            report.error(line, f"home_store {clean['home_store']!r} is not an open store's code")
+            report.error(line, _("home_store %(code)r is not an open store's code") % {"code": clean["home_store"]})
         by_email = owners.get(("email", clean["email"]))
         by_card = owners.get(("card", clean["card_number"]))
         if by_email and by_card and by_email.pk != by_card.pk:
             report.error(
                 line,
-                f"email belongs to customer #{by_email.pk} but card {clean['card_number']} to #{by_card.pk}; "
-                "merge them first",
+                _("email belongs to customer #%(email_owner)s but card %(card)s to #%(card_owner)s; merge them first")
+                % {"email_owner": by_email.pk, "card": clean["card_number"], "card_owner": by_card.pk},
             )
             continue
         match = by_email or by_card
         if match is not None and match.erased_at:
-            report.error(line, f"customer #{match.pk} was erased; their data cannot be imported again")
+            report.error(line, _("customer #%(id)s was erased; their data cannot be imported again") % {"id": match.pk})
             continue
         holder = owners.get(("phone", clean["phone"]))
         if holder is not None and (match is None or holder.pk != match.pk):
-            report.error(line, f"phone {clean['phone']} already belongs to customer #{holder.pk}")
+            report.error(
+                line,
+                _("phone %(phone)s already belongs to customer #%(id)s") % {"phone": clean["phone"], "id": holder.pk},
+            )
         for kind, key in (("email", "email"), ("card", "card_number")):
             held = owners.get((kind, clean[key]))
             if match is not None and held is None and clean[key] and getattr(match, key) not in ("", clean[key]):
-                report.error(line, f"customer #{match.pk} already has another {kind}; change it in the admin")
+                report.error(
+                    line,
+                    ANOTHER_IDENTITY[kind] % {"id": match.pk},
+                )
         matches[line] = match
     if report.errors or dry_run:
         return report
@@ -271,7 +300,7 @@ def import_customers(*, opener: Opener, actor: User | None = None, dry_run: bool
     except IntegrityError:
         # Checked above; only a writer that took one of the file's emails/cards/phones meanwhile gets here.
         report.created = report.updated = report.unchanged = 0
-        report.errors.append("an email, card or phone of the file was taken while importing; nothing was written")
+        report.errors.append(_("an email, card or phone of the file was taken while importing; nothing was written"))
     return report
 
 

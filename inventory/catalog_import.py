@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from inventory.imports import (
     CATALOG_COLUMNS,
@@ -31,6 +32,7 @@ from inventory.models.catalog import WORDED
 from inventory.pricing import record_price_edits
 from retail.models import User
 from retail.services import record_audit_event
+from retail.spreadsheets import line_error
 
 
 def import_catalog(
@@ -92,12 +94,14 @@ def _check_catalog(rows: list[tuple[int, dict]], report: ImportReport) -> tuple[
     for line, row in rows:
         for column in CATALOG_COLUMNS:
             if not row.get(column):
-                errors.append(f"line {line}: {column} is empty")
-        if any(e.startswith(f"line {line}:") for e in errors):
+                errors.append(line_error(line, _("%(column)s is empty") % {"column": column}))
+        if any(getattr(e, "line", None) == line for e in errors):
             continue
         style = row["style_code"]
         if slugify(style) != style.lower() or len(style) > 40:
-            errors.append(f"line {line}: style_code {style!r} may hold only letters, digits, - and _")
+            errors.append(
+                line_error(line, _("style_code %(style)r may hold only letters, digits, - and _") % {"style": style})
+            )
         product = {
             "name": row["name"][:200],
             "brand": row.get("brand", "")[:80],
@@ -110,18 +114,23 @@ def _check_catalog(rows: list[tuple[int, dict]], report: ImportReport) -> tuple[
         }
         product = {k: v for k, v in product.items() if k not in absent}
         if style in products and products[style] != product:
-            errors.append(f"line {line}: style {style} differs from its earlier line")
+            errors.append(line_error(line, _("style %(style)s differs from its earlier line") % {"style": style}))
         products[style] = product
         sku, barcode = row["sku"], row.get("barcode") or None
         if sku in variants:
-            errors.append(f"line {line}: SKU {sku} appears twice")
+            errors.append(line_error(line, _("SKU %(sku)s appears twice") % {"sku": sku}))
         if len(sku) > 40:
-            errors.append(f"line {line}: SKU is longer than 40 characters")
+            errors.append(line_error(line, _("SKU is longer than 40 characters")))
         if barcode:
             if not barcode.isdigit() or len(barcode) not in (8, 12, 13, 14):
-                errors.append(f"line {line}: barcode {barcode!r} is not an EAN/UPC (8, 12, 13 or 14 digits)")
+                problem = _("barcode %(barcode)r is not an EAN/UPC (8, 12, 13 or 14 digits)")
+                errors.append(line_error(line, problem % {"barcode": barcode}))
             if barcodes.setdefault(barcode, sku) != sku:
-                errors.append(f"line {line}: barcode {barcode} is also on SKU {barcodes[barcode]}")
+                problem = _("barcode %(barcode)s is also on SKU %(sku)s") % {
+                    "barcode": barcode,
+                    "sku": barcodes[barcode],
+                }
+                errors.append(line_error(line, problem))
         variants[sku] = {
             "style": style,
             "barcode": barcode,
@@ -145,12 +154,17 @@ def _check_catalog(rows: list[tuple[int, dict]], report: ImportReport) -> tuple[
     )
     for barcode, other in taken.items():
         line = next(n for n, r in rows if r.get("barcode") == barcode)
-        errors.append(f"line {line}: barcode {barcode} already belongs to SKU {other}")
+        errors.append(
+            line_error(
+                line, _("barcode %(barcode)s already belongs to SKU %(sku)s") % {"barcode": barcode, "sku": other}
+            )
+        )
     moved = Variant.objects.filter(sku__in=list(variants)).select_related("product")
     for variant in moved:
         if variant.product.style_code != variants[variant.sku]["style"]:
             line = next(n for n, r in rows if r["sku"] == variant.sku)
-            errors.append(f"line {line}: SKU {variant.sku} belongs to style {variant.product.style_code}")
+            problem = _("SKU %(sku)s belongs to style %(style)s")
+            errors.append(line_error(line, problem % {"sku": variant.sku, "style": variant.product.style_code}))
     return products, variants
 
 
@@ -168,7 +182,8 @@ def _check_like_the_write(products: dict, variants: dict, rows, errors: list[str
         names = _category_names(data["category"])
         slug = "-".join(slugify(name) for name in names)
         if not names or not slug or len(slug) > slug_limit or any(len(n) > name_limit for n in names):
-            errors.append(f"line {line}: category {data['category']!r} is not a usable path like Women/Tops")
+            problem = _("category %(path)r is not a usable path like Women/Tops") % {"path": data["category"]}
+            errors.append(line_error(line, problem))
         fields = {k: v for k, v in data.items() if k != "category"}
         _full_clean(Product(style_code=style, **fields), line, errors, exclude=["category"])
     for sku, data in variants.items():
@@ -181,7 +196,7 @@ def _full_clean(obj, line: int, errors: list[str], *, exclude: list[str]) -> Non
         obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
-            errors.append(f"line {line}: {field}: {' '.join(messages)}")
+            errors.append(line_error(line, f"{field}: {' '.join(messages)}"))  # the column, and Django's words
 
 
 # --------------------------------------------------------------------------- categories
@@ -243,11 +258,17 @@ def _resolve_categories(
                 if not create:
                     label = " / ".join(names)
                     close = difflib.get_close_matches(label, labels, n=1, cutoff=0.75)
-                    hint = f" Did you mean {close[0]!r}?" if close else ""
-                    report.errors.append(
-                        f"line {first_line[style]}: category {label!r} does not exist.{hint} Correct it, or import"
-                        " with 'create missing categories' to add it."
-                    )
+                    if close:
+                        problem = _(
+                            "category %(path)r does not exist. Did you mean %(close)r? Correct it, or import with "
+                            "'create missing categories' to add it."
+                        ) % {"path": label, "close": close[0]}
+                    else:
+                        problem = _(
+                            "category %(path)r does not exist. Correct it, or import with 'create missing categories' "
+                            "to add it."
+                        ) % {"path": label}
+                    report.errors.append(line_error(first_line[style], problem))
                     break
                 by_path[prefix] = by_slug[slug] = NewCategory(names=names[:depth], slug=slug, parent_key=parent_key)
                 report.new_categories.append(by_path[prefix].label)
@@ -285,23 +306,32 @@ def _check_texts(rows: list[tuple[int, dict]], report: ImportReport) -> dict[str
         for code in present:
             name, description = row.get(f"name_{code}", ""), row.get(f"description_{code}")
             if not name and description:
-                report.errors.append(f"line {line}: description_{code} without name_{code}")
+                report.errors.append(line_error(line, _("description_%(code)s without name_%(code)s") % {"code": code}))
             mine[code] = (name[:200], description) if name else None
             for part in WORDED:
                 value = row.get(part, "")[: Variant._meta.get_field(part).max_length]
                 value_name = row.get(f"{part}_{code}")
                 if not name and value_name:
-                    report.errors.append(f"line {line}: {part}_{code} without name_{code}")
+                    report.errors.append(
+                        line_error(line, _("%(part)s_%(code)s without name_%(code)s") % {"part": part, "code": code})
+                    )
                 if value_name and not value:
-                    report.errors.append(f"line {line}: {part}_{code} without the variant's {part}")
+                    report.errors.append(
+                        line_error(
+                            line, _("%(part)s_%(code)s without the variant's %(part)s") % {"part": part, "code": code}
+                        )
+                    )
                 if name and value and value_name is not None:
                     named = words.setdefault(style, {}).setdefault(code, {}).setdefault(part, {})
                     if named.setdefault(value, value_name[:40]) != value_name[:40]:
+                        problem = _("%(part)s %(value)s of style %(style)s has two names in %(part)s_%(code)s")
                         report.errors.append(
-                            f"line {line}: {part} {value} of style {style} has two names in {part}_{code}"
+                            line_error(line, problem % {"part": part, "value": value, "style": style, "code": code})
                         )
         if style in texts and texts[style] != mine:
-            report.errors.append(f"line {line}: the texts of style {style} differ from its earlier line")
+            report.errors.append(
+                line_error(line, _("the texts of style %(style)s differ from its earlier line") % {"style": style})
+            )
         texts[style] = mine
     return {
         style: {
@@ -374,7 +404,7 @@ def _shown(value) -> str:
     if isinstance(value, Category):
         return str(value)
     if isinstance(value, NewCategory):
-        return f"{value.label} (new)"
+        return _("%(category)s (new)") % {"category": value.label}
     return repr(value) if isinstance(value, str) else str(value)
 
 

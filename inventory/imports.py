@@ -13,13 +13,15 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from inventory.counts import IMPORT_NOTE
 from inventory.models import StockLevel, Variant
 from inventory.operations import MAX_COUNTED, post_stock_count, set_count_quantity, start_stock_count
 from retail.domain.money import is_whole_minor_units
 from retail.models import Store, User
-from retail.spreadsheets import formula_cell
+from retail.spreadsheets import formula_cell, formula_error, line_error
 
 CENT = Decimal("0.01")
 
@@ -41,14 +43,14 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[str] = field(default_factory=list)  # "line N: message"
+    errors: list[str] = field(default_factory=list)  # "line N: message" (line_error), in the importer's language
     lines: list[RowPlan] = field(default_factory=list)
     new_categories: list[str] = field(default_factory=list)  # "Men / Outerwear", created or to create
     delimiter: str = ","
 
     @property
     def delimiter_name(self) -> str:
-        return DELIMITER_NAMES[self.delimiter]
+        return str(DELIMITER_NAMES[self.delimiter])
 
 
 CATALOG_COLUMNS = ["style_code", "name", "category", "base_price", "sku"]
@@ -73,7 +75,11 @@ CATALOG_OPTIONAL += CATALOG_TEXT_COLUMNS
 STOCK_COLUMNS = ["sku", "location", "on_hand"]
 STOCK_OPTIONAL = ["safety_stock"]
 _TRUE, _FALSE = {"1", "true", "yes", "y"}, {"", "0", "false", "no", "n"}
-DELIMITER_NAMES = {",": "comma-separated", ";": "semicolon-separated", "\t": "tab-separated"}
+DELIMITER_NAMES = {
+    ",": gettext_lazy("comma-separated"),
+    ";": gettext_lazy("semicolon-separated"),
+    "\t": gettext_lazy("tab-separated"),
+}
 
 
 def sniff_delimiter(text: str, columns: list[str]) -> str:
@@ -97,29 +103,30 @@ def read_csv(
         header = [h.strip().lower() for h in (reader.fieldnames or [])]
         missing = [c for c in required if c not in header]
         if missing:
-            hint = f" (read as a {report.delimiter_name} file)"
-            return [], [
-                f"line 1: missing column(s) {', '.join(missing)}; expected {', '.join(required + optional)}, "
-                f"separated by commas or semicolons{hint}"
-            ]
+            problem = _(
+                "missing column(s) %(missing)s; expected %(columns)s, separated by commas or semicolons (read as a "
+                "%(kind)s file)"
+            ) % {
+                "missing": ", ".join(missing),
+                "columns": ", ".join(required + optional),
+                "kind": report.delimiter_name,
+            }
+            return [], [line_error(1, problem)]
         unknown = [c for c in header if c not in required + optional]
         if unknown:
-            return [], [f"line 1: unknown column(s) {', '.join(unknown)}"]
+            return [], [line_error(1, _("unknown column(s) %(unknown)s") % {"unknown": ", ".join(unknown)})]
         rows = []
         for row in reader:
             if None in row:
-                return rows, [f"line {reader.line_num}: more cells than columns"]
+                return rows, [line_error(reader.line_num, _("more cells than columns"))]
             cells = {k.strip().lower(): (v or "").strip() for k, v in row.items()}
             if column := formula_cell(cells):
-                return rows, [
-                    f"line {reader.line_num}: {column} starts with =, +, -, or @: a spreadsheet would run it"
-                    " as a formula. Remove that character."
-                ]
+                return rows, [line_error(reader.line_num, formula_error(column))]
             rows.append((reader.line_num, cells))
     except csv.Error as exc:
-        return [], [f"line {reader.line_num}: not valid CSV ({exc})"]
+        return [], [line_error(reader.line_num, _("not valid CSV (%(problem)s)") % {"problem": exc})]
     if not rows:
-        return [], ["the file has no data rows"]
+        return [], [_("the file has no data rows")]
     return rows, []
 
 
@@ -140,15 +147,19 @@ def price_cell(
     try:
         number = Decimal(value)
     except InvalidOperation:
-        hint = " (write it with a decimal point, e.g. 19.99)" if "," in value else ""
-        errors.append(f"line {line}: {label} {value!r} is not a number{hint}")
+        if "," in value:
+            problem = _("%(column)s %(value)r is not a number (write it with a decimal point, e.g. 19.99)")
+        else:
+            problem = _("%(column)s %(value)r is not a number")
+        errors.append(line_error(line, problem % {"column": label, "value": value}))
         return None
     # NaN, Infinity and 1e999 are Decimals too: compared or quantized they raise, stored they overflow
     if not number.is_finite() or abs(number) >= MAX_PRICE:
-        errors.append(f"line {line}: {label} {value!r} is not a price (0 to {MAX_PRICE - CENT})")
+        problem = _("%(column)s %(value)r is not a price (0 to %(max)s)")
+        errors.append(line_error(line, problem % {"column": label, "value": value, "max": MAX_PRICE - CENT}))
         return None
     if number < 0 or not is_whole_minor_units(number):
-        errors.append(f"line {line}: {label} must be 0 or more with at most 2 decimals")
+        errors.append(line_error(line, _("%(column)s must be 0 or more with at most 2 decimals") % {"column": label}))
         return None
     return number
 
@@ -159,7 +170,7 @@ def bool_cell(value: str, label: str, errors: list[str], line: int, default: boo
         return True
     if low in _FALSE:
         return default if low == "" else False
-    errors.append(f"line {line}: {label} must be yes/no, not {value!r}")
+    errors.append(line_error(line, _("%(column)s must be yes/no, not %(value)r") % {"column": label, "value": value}))
     return default
 
 
@@ -167,7 +178,8 @@ def int_cell(value: str, label: str, errors: list[str], line: int, *, blank: int
     if not value:
         return blank
     if not (value.isascii() and value.isdigit()) or len(value) > 9:  # "²" is a digit to isdigit()
-        errors.append(f"line {line}: {label} must be a whole number 0 or more, not {value!r}")
+        problem = _("%(column)s must be a whole number 0 or more, not %(value)r")
+        errors.append(line_error(line, problem % {"column": label, "value": value}))
         return None
     return int(value)
 
@@ -189,18 +201,20 @@ def import_stock(*, text: str, actor: User | None = None, dry_run: bool = False)
     plan: dict[str, dict[str, tuple[int, int | None]]] = {}
     for line, row in rows:
         if row["sku"] not in skus:
-            errors.append(f"line {line}: unknown SKU {row['sku']!r}")
+            errors.append(line_error(line, _("unknown SKU %(sku)r") % {"sku": row["sku"]}))
         if row["location"] not in stores:
-            errors.append(f"line {line}: unknown location {row['location']!r}")
+            errors.append(line_error(line, _("unknown location %(code)r") % {"code": row["location"]}))
         on_hand = int_cell(row["on_hand"], "on_hand", errors, line)
         if not row["on_hand"]:
-            errors.append(f"line {line}: on_hand is empty")
+            errors.append(line_error(line, _("on_hand is empty")))
         safety = int_cell(row.get("safety_stock", ""), "safety_stock", errors, line)
         for label, number in (("on_hand", on_hand), ("safety_stock", safety)):
             if number is not None and number > MAX_COUNTED:  # what the count posting refuses
-                errors.append(f"line {line}: {label} is at most {MAX_COUNTED:,}")
+                problem = _("%(column)s is at most %(max)s") % {"column": label, "max": f"{MAX_COUNTED:,}"}
+                errors.append(line_error(line, problem))
         if row["sku"] in plan.get(row["location"], {}):
-            errors.append(f"line {line}: {row['sku']} at {row['location']} appears twice")
+            problem = _("%(sku)s at %(code)s appears twice") % {"sku": row["sku"], "code": row["location"]}
+            errors.append(line_error(line, problem))
         plan.setdefault(row["location"], {})[row["sku"]] = (on_hand, safety)
     if errors or dry_run:
         return report
@@ -221,7 +235,7 @@ def import_stock(*, text: str, actor: User | None = None, dry_run: bool = False)
                 post_stock_count(count=count, actor=actor)
                 report.updated += sum(1 for sku in changed if sku in current)
                 report.created += sum(1 for sku in changed if sku not in current)
-            for sku, (_, safety) in lines.items():
+            for sku, (_counted, safety) in lines.items():
                 if safety is not None:
                     StockLevel.objects.filter(location=store, variant__sku=sku).exclude(safety_stock=safety).update(
                         safety_stock=safety

@@ -24,6 +24,7 @@ from inventory.imports import ImportReport, RowPlan, price_cell, read_csv
 from inventory.market_prices import ListPrice, apply_list_prices, plan_list_prices
 from inventory.models import PriceChange, PriceList, Variant
 from retail.models import User
+from retail.spreadsheets import line_error
 
 PRICE_COLUMNS = ["sku", "price"]
 PRICE_OPTIONAL = ["valid_from", "valid_to", "price_list", "currency"]
@@ -99,30 +100,30 @@ def _check_rows(price_list: PriceList, rows: list[tuple[int, dict]], report: Imp
         sku = row.get("sku", "")
         variant = variants.get(sku)
         if not sku:
-            errors.append(_("line %(line)s: sku is empty") % {"line": line})
+            errors.append(line_error(line, _("sku is empty")))
         elif variant is None:
-            errors.append(_("line %(line)s: unknown SKU %(sku)r") % {"line": line, "sku": sku})
+            errors.append(line_error(line, _("unknown SKU %(sku)r") % {"sku": sku}))
         if not row.get("price"):
-            errors.append(_("line %(line)s: price is empty") % {"line": line})
+            errors.append(line_error(line, _("price is empty")))
             price = None
         else:
             price = price_cell(row["price"], "price", errors, line, decimal_comma=report.delimiter == ";")
         start = _moment(row.get("valid_from", ""), "valid_from", errors, line)
         end = _moment(row.get("valid_to", ""), "valid_to", errors, line)
         if start and end and end <= start:
-            errors.append(_("line %(line)s: valid_to comes before valid_from") % {"line": line})
+            errors.append(line_error(line, _("valid_to comes before valid_from")))
         named = row.get("price_list", "")
         if named and named != price_list.code:
-            errors.append(
-                _("line %(line)s: the line is for the list %(named)r, not %(code)r this file is imported into")
-                % {"line": line, "named": named, "code": price_list.code}
-            )
+            problem = _("the line is for the list %(named)r, not %(code)r this file is imported into")
+            errors.append(line_error(line, problem % {"named": named, "code": price_list.code}))
         currency = row.get("currency", "").upper()
         if currency and currency != price_list.currency:
-            errors.append(
-                _("line %(line)s: the price is in %(currency)s; the list %(code)s is in %(list_currency)s")
-                % {"line": line, "currency": currency, "code": price_list.code, "list_currency": price_list.currency}
-            )
+            problem = _("the price is in %(currency)s; the list %(code)s is in %(list_currency)s") % {
+                "currency": currency,
+                "code": price_list.code,
+                "list_currency": price_list.currency,
+            }
+            errors.append(line_error(line, problem))
         if len(errors) == before:
             entries.append((line, ListPrice(variant, price, start, end)))
     return entries
@@ -140,10 +141,8 @@ def _moment(value: str, label: str, errors: list[str], line: int) -> datetime | 
     except ValueError:  # well formed, not a date (2026-13-01)
         moment = None
     if moment is None:
-        errors.append(
-            _("line %(line)s: %(label)s %(value)r is not a date and time (write it as 2026-12-04 or 2026-12-04T09:00)")
-            % {"line": line, "label": label, "value": value}
-        )
+        problem = _("%(label)s %(value)r is not a date and time (write it as 2026-12-04 or 2026-12-04T09:00)")
+        errors.append(line_error(line, problem % {"label": label, "value": value}))
         return None
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
@@ -166,10 +165,8 @@ def _check_periods(entries: list[tuple[int, ListPrice]], errors: list[str]) -> N
                 latest_end, latest_line = end, line
     sku_of = {line: entry.variant.sku for line, entry in entries}
     for line, other in sorted(clashes):
-        errors.append(
-            _("line %(line)s: the period of %(sku)s overlaps its period on line %(other)s; give each its own period")
-            % {"line": line, "sku": sku_of[line], "other": other}
-        )
+        problem = _("the period of %(sku)s overlaps its period on line %(other)s; give each its own period")
+        errors.append(line_error(line, problem % {"sku": sku_of[line], "other": other}))
 
 
 def _changes(planned, currency: str) -> list[str]:

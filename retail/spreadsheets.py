@@ -12,6 +12,8 @@ letter, `|` or `!` they can name no function, cell or program. Imports refuse su
 import csv
 import re
 
+from django.utils.translation import gettext as _
+
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _NUMBER_LIKE = re.compile(r"^[\d\s()+\-./,]+$")
 
@@ -49,3 +51,24 @@ def csv_writer(stream, **kwargs) -> _SafeWriter:
 def formula_cell(row: dict) -> str | None:
     """The first column of an imported row whose cell would run as a formula, else None."""
     return next((column for column, value in row.items() if is_formula(value)), None)
+
+
+class LineError(str):
+    """A problem an import reports about one line of its file, worded in the active language
+    ("line 12: ...", "riga 12: ..."); `line` keeps the number for sorting and grouping."""
+
+    line: int | None = None
+
+
+def line_error(line: int, message: str) -> LineError:
+    """The one "line N: message" of every importer, in the language of whoever runs the import."""
+    error = LineError(_("line %(line)s: %(message)s") % {"line": line, "message": message})
+    error.line = line
+    return error
+
+
+def formula_error(column: str) -> str:
+    """Why an imported cell is refused (see formula_cell), in the active language."""
+    return _(
+        "%(column)s starts with =, +, -, or @: a spreadsheet would run it as a formula. Remove that character."
+    ) % {"column": column}
