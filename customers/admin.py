@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import TextField
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -42,6 +43,7 @@ from customers.services.linking import merge_reason_read
 from customers.timeline_messages import spoken_subject
 from retail.admin import CsvImportMixin, admin_may_view, streaming_csv_response
 from retail.admin_money import money_columns, reader_home_currency
+from retail.domain import texts as translated_texts
 from retail.domain.money import format_money
 from retail.replica import reporting, reporting_db
 from retail.services import record_audit_event
@@ -301,9 +303,47 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class TranslationsForm(forms.ModelForm):
+    """The row's texts in each other language (retail.domain.texts), one field per text and language
+    ("name (Italiano)"), kept in its `translations`; an empty field reads the row's own text."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = self.instance.translations if isinstance(self.instance.translations, dict) else {}
+        for field in self._meta.model.TRANSLATED:
+            for code, _language in translated_texts.other_languages():
+                texts = stored.get(code)
+                self.initial.setdefault(f"{field}_{code}", texts.get(field, "") if isinstance(texts, dict) else "")
+
+    def clean(self):
+        cleaned = super().clean()
+        translations = {}
+        for code, _language in translated_texts.other_languages():
+            translations[code] = {field: cleaned.get(f"{field}_{code}") or "" for field in self._meta.model.TRANSLATED}
+        self.instance.translations = translated_texts.cleaned(translations)
+        return cleaned
+
+
+def translations_form(model) -> type[TranslationsForm]:
+    """A TranslationsForm for `model` with a field per translated text and language."""
+    declared = {}
+    for field in model.TRANSLATED:
+        model_field = model._meta.get_field(field)
+        for code, language in translated_texts.other_languages():
+            declared[f"{field}_{code}"] = forms.CharField(
+                label=f"{model_field.verbose_name} ({language})",
+                required=False,
+                max_length=getattr(model_field, "max_length", None),
+                widget=forms.Textarea(attrs={"rows": 3}) if isinstance(model_field, TextField) else None,
+            )
+    meta = type("Meta", (), {"model": model, "exclude": ["translations"]})
+    return type(f"{model.__name__}TranslationsForm", (TranslationsForm,), {"Meta": meta, **declared})
+
+
 @admin.register(LoyaltyTier)
 @money_columns(LoyaltyTier, "min_spend", currency=None)  # in the home market's currency (LoyaltyTier.min_spend)
 class LoyaltyTierAdmin(admin.ModelAdmin):
+    form = translations_form(LoyaltyTier)
     list_display = ["name", "code", "shown_min_spend", "points_per_unit"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
@@ -311,6 +351,7 @@ class LoyaltyTierAdmin(admin.ModelAdmin):
 
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin):
+    form = translations_form(Offer)
     list_display = [
         "name",
         "code",

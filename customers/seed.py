@@ -146,6 +146,27 @@ TIERS = [
     ("gold", "Gold", "750.00", "1.50"),
     ("platinum", "Platinum", "2000.00", "2.00"),
 ]
+# The tiers' and offers' names in the Milan and Warsaw stores' languages (retail.domain.texts)
+TIER_NAMES = {
+    "member": {"it": "Membro", "pl": "Członek"},
+    "silver": {"it": "Argento", "pl": "Srebrny"},
+    "gold": {"it": "Oro", "pl": "Złoty"},
+    "platinum": {"it": "Platino", "pl": "Platynowy"},
+}
+OFFER_TEXTS = {
+    "welcome10": {
+        "it": {"name": "Benvenuto: 10% di sconto sul primo ordine"},
+        "pl": {"name": "Witaj: 10% zniżki na pierwsze zamówienie"},
+    },
+    "gold20": {
+        "it": {"name": "Weekend Oro: 20% di sconto"},
+        "pl": {"name": "Złoty weekend: 20% zniżki"},
+    },
+    "app5": {
+        "it": {"name": "5 € di sconto nell'app"},
+        "pl": {"name": "5 € zniżki w aplikacji"},
+    },
+}
 TAGS = ["vip", "stylist-client", "sustainability", "new-parent", "wholesale", "press"]
 WEB_SEARCHES = ["linen shirt", "midi dress", "merino", "wide leg jeans", "rain parka", "duvet", "trench", "tote"]
 NOTE_TEXTS = [
@@ -271,7 +292,13 @@ def seed_customers(ctx: SeedContext) -> None:
     tiers = []
     for code, name, min_spend, rate in TIERS:
         tier, _ = LoyaltyTier.objects.update_or_create(
-            code=code, defaults={"name": name, "min_spend": Decimal(min_spend), "points_per_unit": Decimal(rate)}
+            code=code,
+            defaults={
+                "name": name,
+                "translations": {lang: {"name": text} for lang, text in TIER_NAMES[code].items()},
+                "min_spend": Decimal(min_spend),
+                "points_per_unit": Decimal(rate),
+            },
         )
         tiers.append(tier)
     tags = {name: Tag.objects.get_or_create(name=name)[0] for name in TAGS}
@@ -692,6 +719,7 @@ def seed_customers(ctx: SeedContext) -> None:
             code=code,
             defaults={
                 "name": name,
+                "translations": OFFER_TEXTS[code],
                 "valid_from": now - timedelta(days=7),
                 "valid_until": now + timedelta(days=60),
                 **extra,

@@ -85,7 +85,8 @@ _HEADER_TAGS_SQL = """ARRAY(
     SELECT t.name FROM {tag} t JOIN {tagged} ct ON ct.tag_id = t.id
     WHERE ct.customer_id = {customer}.id ORDER BY t.name)"""
 _HEADER_NEXT_TIER_SQL = """(
-    SELECT jsonb_build_object('pk', t.id, 'code', t.code, 'name', t.name, 'min_spend', t.min_spend::varchar)
+    SELECT jsonb_build_object(
+        'pk', t.id, 'code', t.code, 'name', t.name, 'translations', t.translations, 'min_spend', t.min_spend::varchar)
     FROM {tier} t
     WHERE t.min_spend > COALESCE((SELECT a.spend_12m FROM {account} a WHERE a.customer_id = {customer}.id), 0)
     ORDER BY t.min_spend LIMIT 1)"""
@@ -119,7 +120,13 @@ def header_next_tier(customer: Customer) -> tuple[LoyaltyTier | None, Decimal | 
     row = customer.header_next_tier
     if not row:
         return None, None
-    tier = LoyaltyTier(pk=row["pk"], code=row["code"], name=row["name"], min_spend=Decimal(row["min_spend"]))
+    tier = LoyaltyTier(
+        pk=row["pk"],
+        code=row["code"],
+        name=row["name"],
+        translations=row.get("translations") or {},
+        min_spend=Decimal(row["min_spend"]),
+    )
     account = getattr(customer, "loyalty_account", None)
     return tier, tier.min_spend - (account.spend_12m if account else Decimal("0"))
 

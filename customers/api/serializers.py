@@ -102,7 +102,7 @@ class MeSerializer(serializers.ModelSerializer):
 
     def get_tier(self, customer) -> str | None:
         account = getattr(customer, "loyalty_account", None)
-        return account.tier.name if account and account.tier else None
+        return account.tier.display_name if account and account.tier else None
 
     @extend_schema_field(
         {
@@ -224,8 +224,10 @@ class LoyaltySerializer(serializers.Serializer):
 
 class OfferSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="offer.code")
-    name = serializers.CharField(source="offer.name")
-    description = serializers.CharField(source="offer.description")
+    name = serializers.CharField(source="offer.display_name", help_text="In the caller's language (Accept-Language).")
+    description = serializers.CharField(
+        source="offer.display_description", help_text="Its terms, in the same language."
+    )
     discount_percent = serializers.DecimalField(
         source="offer.discount_percent", max_digits=5, decimal_places=2, allow_null=True
     )

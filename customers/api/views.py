@@ -208,11 +208,11 @@ class MeLoyaltyView(APIView):
         return Response(
             {
                 "balance": account.balance if account else 0,
-                "tier": account.tier.name if account and account.tier else None,
+                "tier": account.tier.display_name if account and account.tier else None,
                 "spend_12m": str(money(spend, home)),
                 "spend_currency": home,
                 "spend_not_counted": list((account.spend_detail or {}).get("missing", [])) if account else [],
-                "next_tier": upcoming.name if upcoming else None,
+                "next_tier": upcoming.display_name if upcoming else None,
                 "spend_to_next_tier": str(money(gap, home)) if gap is not None else None,
                 "store_credit": str(money(credit or 0, credit_currency or None)),
                 "store_credit_currency": credit_currency or None,

@@ -7,13 +7,49 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from retail.domain import texts as translated_texts
 from retail.domain.channel import CHANNEL_LENGTH
 from retail.domain.money import format_money
 from retail.messages import spoken
 from retail.models.markets import Market, currency_code_validator
 
 
-class LoyaltyTier(models.Model):
+class TranslatedTexts(models.Model):
+    """Texts shown to shoppers and staff, with their translations on the row (retail.domain.texts):
+    `display_name` (and `display_description`) read the active language's, else the row's own."""
+
+    TRANSLATED: tuple[str, ...] = ("name",)
+
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_(
+            'The texts in the other languages: {"it": {"name": "..."}, "pl": {"name": "..."}}. '
+            "A text left out reads the one above."
+        ),
+        verbose_name=_("translations"),
+    )
+
+    class Meta:
+        abstract = True
+
+    def translated(self, field: str, language: str | None = None) -> str:
+        return translated_texts.translated(self.translations, field, getattr(self, field), language)
+
+    @property
+    def display_name(self) -> str:
+        return self.translated("name")
+
+    def clean_fields(self, exclude=None):
+        super().clean_fields(exclude=exclude)
+        if "translations" not in (exclude or ()):
+            refusal = translated_texts.refusal(self.translations, self.TRANSLATED)
+            if refusal:
+                raise ValidationError({"translations": refusal})
+            self.translations = translated_texts.cleaned(self.translations)
+
+
+class LoyaltyTier(TranslatedTexts):
     """A tier reached by rolling 12-month spend; head office edits them in the admin."""
 
     code = models.SlugField(max_length=20, unique=True, verbose_name=_("code"))
@@ -217,8 +253,10 @@ class StoreCreditEntry(models.Model):
         return f"{self.get_kind_display()} {format_money(self.amount, self.account.currency)} ({self.reference})"
 
 
-class Offer(models.Model):
+class Offer(TranslatedTexts):
     """A discount for shoppers matching its rules, redeemable once per shopper on its channels."""
+
+    TRANSLATED = ("name", "description")
 
     class Segment(models.TextChoices):
         ALL = "all", _("Everyone")
@@ -310,6 +348,10 @@ class Offer(models.Model):
     def clean_fields(self, exclude=None):
         self.currency = (self.currency or "").strip().upper()  # typed "pln"
         super().clean_fields(exclude=exclude)
+
+    @property
+    def display_description(self) -> str:
+        return self.translated("description")
 
     def clean(self):
         super().clean()

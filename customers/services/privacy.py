@@ -59,7 +59,7 @@ def export_customer_data(*, customer: Customer, actor: User | None, store: Store
         "tasks": list(c.tasks.values("created_at", "kind", "channel", "title", "due_on", "status", "reason")),
         "loyalty": {
             "balance": account.balance if account else 0,
-            "tier": account.tier.name if account and account.tier else None,
+            "tier": account.tier.display_name if account and account.tier else None,
             "entries": list(account.entries.values("created_at", "kind", "points", "reference")) if account else [],
         },
         "store_credit": {
