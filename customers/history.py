@@ -37,10 +37,12 @@ from customers.normalise import normalise_card, normalise_email
 from customers.services.loyalty import converted_spend, spend_by_currency
 from customers.services.profiles import live_profile
 from customers.services.timeline import INSERT_INTERACTIONS_SQL
+from customers.timeline_messages import MESSAGE_KEY
 from retail.domain.channel import Channel
 from retail.domain.money import is_whole_minor_units
 from retail.exchange_rates import rates_on
 from retail.markets import home_currency
+from retail.messages import Message, say
 from retail.models import AuditEvent, Store, User
 from retail.services import record_audit_event
 from retail.spreadsheets import line_error
@@ -293,12 +295,15 @@ def import_transactions(
     return report
 
 
-def _interaction_values(txn: _Txn) -> tuple[str, dict]:
+def _interaction_values(txn: _Txn, historical: Message) -> tuple[str, dict]:
+    """A purchase without its number says `historical` ("Historical purchase"), worded when read."""
     number = txn.external_id.removeprefix("id:")
-    subject = number if txn.external_id.startswith("id:") else "Historical purchase"
     amount = str(txn.amount)
     line = {"sku": txn.sku, "qty": txn.quantity, "amount": amount, "category": txn.category, "size": ""}
-    return subject, {"order_number": number, "total": amount, "currency": txn.currency, "lines": [line]}
+    data = {"order_number": number, "total": amount, "currency": txn.currency, "lines": [line]}
+    if txn.external_id.startswith("id:"):
+        return number, data
+    return historical.subject, {**data, MESSAGE_KEY: historical.stored}
 
 
 _INSERT_ITEMS = """
@@ -313,9 +318,10 @@ def _write(chunk: list[_Txn], customers: dict, stores: dict, report: ImportRepor
     if not chunk:
         return
     now = timezone.now()
+    historical = say("customers.historical_purchase")
     columns: list[list] = [[] for _ in range(10)]
     for txn in chunk:
-        subject, data = _interaction_values(txn)
+        subject, data = _interaction_values(txn, historical)
         for column, value in zip(columns, (
             customers[txn.customer_ref], txn.channel, Interaction.Kind.PURCHASE, txn.occurred_at,
             stores.get(txn.store), subject, json.dumps(data), SOURCE, txn.external_id, now,

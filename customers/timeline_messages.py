@@ -47,5 +47,7 @@ register_sentences(
             _("Important date on %(day)s: call %(name)s"), {"day": day_month}
         ),
         "customers.back_in_stock_task": Sentence(_("Back in stock: %(product)s (%(sku)s)")),
+        # Translators: the timeline's subject of a purchase imported from head office's history without its number
+        "customers.historical_purchase": Sentence(_("Historical purchase")),
     }
 )

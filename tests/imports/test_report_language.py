@@ -14,6 +14,9 @@ from django.utils import translation
 
 from customers.history import import_transactions
 from customers.imports import import_customers, text_opener
+from customers.models import Interaction
+from customers.services import create_customer
+from customers.timeline_messages import spoken_subject
 from inventory.catalog_import import import_catalog
 from inventory.imports import import_stock
 from inventory.market_prices import list_for_market
@@ -161,3 +164,17 @@ def test_the_admin_import_page_answers_in_the_head_office_users_language(client,
     assert response.status_code == 200
     assert "wiersz 3: podaj e-mail lub card_number: po nich rozpoznawani są klienci" in html
     assert "give an email" not in html and "line 3" not in html
+
+
+def test_a_historical_purchase_without_its_number_reads_in_the_readers_language(store):
+    # given a purchase of the history imported without its transaction id
+    customer = create_customer(email="ola@example.com")
+    text = f"customer_id,date,quantity,amount,channel\n{customer.pk},2025-01-01,1,10.00,web\n"
+    assert import_transactions(opener=text_opener(text)).created == 1
+    purchase = Interaction.objects.get(customer=customer)
+    # then it keeps the sentence in the project's language, and each reader reads it in theirs
+    assert purchase.subject == "Historical purchase"
+    with translation.override("pl"):
+        assert spoken_subject(purchase) == "Zakup historyczny"
+    with translation.override("it"):
+        assert spoken_subject(purchase) == "Acquisto storico"
