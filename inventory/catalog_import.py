@@ -405,6 +405,10 @@ def _shown(value) -> str:
         return str(value)
     if isinstance(value, NewCategory):
         return _("%(category)s (new)") % {"category": value.label}
+    if isinstance(value, bool):  # final_sale, active: in the reader's words, not Python's True/False
+        return _("yes") if value else _("no")
+    if value is None:
+        return "—"
     return repr(value) if isinstance(value, str) else str(value)
 
 

@@ -178,3 +178,17 @@ def test_a_historical_purchase_without_its_number_reads_in_the_readers_language(
         assert spoken_subject(purchase) == "Zakup historyczny"
     with translation.override("it"):
         assert spoken_subject(purchase) == "Acquisto storico"
+
+
+def test_the_catalog_dry_run_words_what_would_change_in_the_readers_language(tee):
+    # given a style sold as final sale from now on, checked by head office reading Polish
+    text = "style_code,name,category,base_price,sku,final_sale,barcode\nTEE,Tee,Tops,19.00,TEE-M,yes,\n"
+    tee.product.category.name = "Tops"
+    tee.product.category.save()
+    with translation.override("pl"):
+        report = import_catalog(text=text, dry_run=True)
+    # then the change reads in Polish words, not Python's True/False/None
+    assert not report.errors, report.errors
+    changes = [change for line in report.lines for change in line.changes]
+    assert "final_sale: nie → tak" in changes, changes
+    assert not any(word in change for change in changes for word in ("True", "False", "None")), changes
