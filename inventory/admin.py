@@ -36,6 +36,7 @@ from inventory.models import (
 from inventory.operations import request_transfer
 from retail.admin import CsvImportMixin, CsvUploadForm, streaming_csv_response
 from retail.admin_money import money_columns
+from retail.messages import say
 from retail.models import Store
 from retail.replica import reporting, reporting_db
 from retail.services import record_audit_event
@@ -293,7 +294,7 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
         if change and old != obj.base_price:
             pricing.record_price_edits(
                 changes=[(obj, None, old, obj.base_price)], source=PriceChange.Source.EDIT,
-                reason="edited in the product form", actor=request.user,
+                reason=say("inventory.product_form"), actor=request.user,
             )  # fmt: skip
 
     def save_formset(self, request, form, formset, change):
@@ -306,7 +307,7 @@ class ProductAdmin(BulkPriceChangeAction, CsvImportMixin, admin.ModelAdmin):
         pricing.record_price_edits(
             changes=[(form.instance, v, old[v.pk], v.price_override) for v in kept],
             source=PriceChange.Source.EDIT,
-            reason="edited in the product form",
+            reason=say("inventory.product_form"),
             actor=request.user,
         )
         return None
@@ -568,10 +569,16 @@ class TransferAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["from_location", "to_location", "requested_by"]
     search_fields = ["=id", "note", "from_location__code", "to_location__code", "=lines__variant__sku"]
     date_hierarchy = "requested_at"
+    exclude = ["note"]  # shown as `said`: the system's note in the reader's language, or the words typed
+    readonly_fields = ["said"]
 
     @admin.display(description=gettext_lazy("reference"), ordering="id")
     def reference(self, transfer):
         return transfer.reference
+
+    @admin.display(description=gettext_lazy("note"))
+    def said(self, transfer) -> str:
+        return transfer.said
 
     def get_search_results(self, request, queryset, search_term):
         queryset, _ = super().get_search_results(request, queryset, search_term.removeprefix("TR-"))

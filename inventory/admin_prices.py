@@ -191,12 +191,18 @@ class BulkPriceChangeAction:
 class PriceChangeAdmin(ReadOnlyAdmin):
     """The ledger of prices: every change, by whom, when, why and how. Nobody edits it."""
 
-    list_display = ["created_at", "style", "price_of", "change", "source", "reason", "actor"]
+    list_display = ["created_at", "style", "price_of", "change", "source", "said", "actor"]
+    exclude = ["reason"]  # shown as `said`: the system's reason in the reader's language, or the words typed
+    readonly_fields = ["said"]
     list_filter = ["source", "price_list", "schedule"]
     list_select_related = ["product", "variant", "actor", "price_list"]
     search_fields = ["=product__style_code", "=variant__sku", "product__name", "reason"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+    @admin.display(description=_("reason"))
+    def said(self, obj) -> str:
+        return obj.said
 
     @admin.display(description=_("style"), ordering="product__style_code")
     def style(self, obj):

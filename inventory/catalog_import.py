@@ -30,6 +30,7 @@ from inventory.imports import (
 from inventory.models import Category, PriceChange, Product, ProductTranslation, Variant
 from inventory.models.catalog import WORDED
 from inventory.pricing import record_price_edits
+from retail.messages import say
 from retail.models import User
 from retail.services import record_audit_event
 from retail.spreadsheets import line_error
@@ -505,4 +506,5 @@ def _write_catalog(plan: CatalogPlan, categories: dict, actor: User | None) -> N
             setattr(variant, key, value)
         variant.full_clean(validate_unique=False)
         variant.save()
-    record_price_edits(changes=prices, source=PriceChange.Source.IMPORT, reason="Catalog import", actor=actor)
+    why = say("inventory.catalog_import")
+    record_price_edits(changes=prices, source=PriceChange.Source.IMPORT, reason=why, actor=actor)

@@ -23,5 +23,12 @@ register_sentences(
         "inventory.transfer_from": Sentence(_("transfer from %(location)s")),
         # Translators: a stock movement's note: a cycle count's result against what the ledger expected
         "inventory.counted": Sentence(_("counted %(counted)s, expected %(expected)s")),
+        # Translators: the reason of price changes written by the system
+        "inventory.bulk_price_change": Sentence(_("bulk price change")),
+        "inventory.product_form": Sentence(_("edited in the product form")),
+        "inventory.catalog_import": Sentence(_("Catalog import")),
+        "inventory.price_list_import": Sentence(_("Price list import")),
+        # Translators: a transfer's note: an associate asked for it from the stock lookup's nearby stores
+        "inventory.requested_from_lookup": Sentence(_("requested from the stock lookup")),
     }
 )

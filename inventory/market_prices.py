@@ -27,6 +27,7 @@ from inventory.errors import InventoryCode, InventoryError
 from inventory.models import PriceChange, PriceList, Variant, VariantPrice
 from retail.domain.money import Money, money
 from retail.errors import RetailCode
+from retail.messages import Message, text_and_message
 from retail.models import Market, User
 from retail.services import record_audit_event
 
@@ -328,7 +329,7 @@ def set_list_prices(
     price_list: PriceList,
     prices: list[ListPrice],
     actor: User | None = None,
-    reason: str,
+    reason: "str | Message",
     source: str = PriceChange.Source.EDIT,
 ) -> int:
     """Set variants' prices on a market's list, each over a period (from now, open, unless said): a
@@ -348,11 +349,13 @@ def apply_list_prices(
     price_list: PriceList,
     prices: list[ListPrice],
     actor: User | None = None,
-    reason: str,
+    reason: "str | Message",
     source: str = PriceChange.Source.EDIT,
 ) -> list[PlannedListPrice]:
-    """`set_list_prices`, answering each price given as it landed (an import reports them)."""
-    reason = (reason or "").strip()
+    """`set_list_prices`, answering each price given as it landed (an import reports them). `reason`:
+    the words typed, or the system's message (an import without one)."""
+    if not isinstance(reason, Message):
+        reason = (reason or "").strip()
     if not reason:
         raise InventoryError(
             _("Say why the prices change."), code=RetailCode.INVALID, fields={"reason": [_("Required.")]}
@@ -381,6 +384,7 @@ def apply_list_prices(
             code=InventoryCode.PRICE_PERIODS_OVERLAP,
         ) from exc
     changed = [p for p in plan.prices if p.action != "unchanged"]
+    reason_text, message = text_and_message(reason, 200)
     ledger = [
         PriceChange(
             price_list=price_list,
@@ -389,7 +393,8 @@ def apply_list_prices(
             old_price=p.before if p.before != p.price else None,
             new_price=p.price,
             source=source,
-            reason=reason[:200],
+            reason=reason_text,
+            message=message,
             actor=actor,
             created_at=now,
             valid_from=p.entry.valid_from,
@@ -403,6 +408,6 @@ def apply_list_prices(
             actor=actor,
             action="price_list.prices_set",
             obj=price_list,
-            details={"code": price_list.code, "prices": len(ledger), "reason": reason[:200], "source": source},
+            details={"code": price_list.code, "prices": len(ledger), "reason": reason_text, "source": source},
         )
     return plan.prices

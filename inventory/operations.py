@@ -23,7 +23,7 @@ from inventory.ledger import (
     save_levels_and_movements,
 )
 from inventory.models import StockCount, StockCountLine, StockMovement, Transfer, TransferLine, Variant
-from retail.messages import say
+from retail.messages import Message, say, text_and_message
 from retail.models import Store, User
 from retail.services import record_audit_event
 
@@ -79,15 +79,21 @@ def request_transfer(
     to_location: "Store | str",
     lines: Iterable[Line],
     actor: User | None = None,
-    note: str = "",
+    note: "str | Message" = "",
 ) -> Transfer:
     """Ask one location to send units to another; nothing moves until it is shipped."""
     source, destination = resolve_location(from_location), resolve_location(to_location)
     if source.pk == destination.pk:
         raise InventoryError(_("A transfer goes between two different locations."), code=InventoryCode.INVALID_TRANSFER)
     wanted = resolve_lines(lines, require_active=True)
+    note, message = text_and_message(note, 200)
     transfer = Transfer(
-        from_location=source, to_location=destination, note=note, requested_by=actor, requested_at=timezone.now()
+        from_location=source,
+        to_location=destination,
+        note=note,
+        message=message,
+        requested_by=actor,
+        requested_at=timezone.now(),
     )
     transfer.full_clean()
     transfer.save()

@@ -23,6 +23,7 @@ from inventory.errors import InventoryError
 from inventory.imports import ImportReport, RowPlan, price_cell, read_csv
 from inventory.market_prices import ListPrice, apply_list_prices, plan_list_prices
 from inventory.models import PriceChange, PriceList, Variant
+from retail.messages import say
 from retail.models import User
 from retail.spreadsheets import line_error
 
@@ -63,7 +64,7 @@ def import_list_prices(
                     price_list=price_list,
                     prices=prices,
                     actor=actor,
-                    reason=reason or _("Price list import"),
+                    reason=reason or say("inventory.price_list_import"),
                     source=PriceChange.Source.IMPORT,
                 )
     except InventoryError as exc:  # what the service refuses after the checks: said, not a 500

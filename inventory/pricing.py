@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from inventory.errors import InventoryCode, InventoryError
 from inventory.models import PriceChange, PriceList, PriceSchedule, PriceScheduleLine, Product, Variant, VariantPrice
 from retail.domain.money import money, round_to
+from retail.messages import Message, say, text_and_message
 from retail.models import User
 from retail.services import record_audit_event
 
@@ -279,7 +280,7 @@ def change_prices(
 
     `expected`: the fingerprint of the preview the merchandiser approved; when a price moved since,
     nothing is written (`prices_moved`). Takes the catalog locks (products, then variants)."""
-    reason = (reason or "").strip() or "bulk price change"
+    reason = (reason or "").strip() or say("inventory.bulk_price_change")
     price_list = price_list or default_price_list()
     # checks before any lock
     plan = plan_price_change(products=products, percent=percent, ending=ending, price_list=price_list)
@@ -296,10 +297,11 @@ def change_prices(
             code=InventoryCode.PRICES_MOVED,
         )
     prices = _Prices(*locked, price_list=price_list)
+    text, message = text_and_message(reason, 200)
     for p in plan:
         prices.set(
             p.product.pk, p.variant_id, p.now, price_list=price_list, source=PriceChange.Source.BULK,
-            reason=reason[:200], actor=actor,
+            reason=text, message=message, actor=actor,
         )  # fmt: skip
     prices.save()
     changed = len({p.product.pk for p in plan})
@@ -307,7 +309,7 @@ def change_prices(
         actor=actor,
         action="catalog.prices_changed",
         object_type="inventory.product",
-        details={"percent": str(percent), "ending": ending, "reason": reason, "products": changed, "prices": len(plan),
+        details={"percent": str(percent), "ending": ending, "reason": text, "products": changed, "prices": len(plan),
                  "price_list": price_list.code},
     )  # fmt: skip
     return PriceChangeResult(products=changed, prices=len(plan))
@@ -317,13 +319,14 @@ def record_price_edits(
     *,
     changes: list[tuple[Product, Variant | None, Decimal | None, Decimal | None]],
     source: str,
-    reason: str,
+    reason: "str | Message",
     actor: User | None = None,
 ) -> int:
     """Ledger rows for prices set elsewhere (the admin's product form, a catalog import): one per
     (product, variant or None, old, new) that really changed. Call it in the transaction that
     saves the prices."""
     price_list, now = default_price_list(), timezone.now()
+    reason, message = text_and_message(reason, 200)
     rows = [
         PriceChange(
             price_list=price_list,
@@ -332,7 +335,8 @@ def record_price_edits(
             old_price=old,
             new_price=new,
             source=source,
-            reason=reason[:200],
+            reason=reason,
+            message=message,
             actor=actor,
             created_at=now,
         )

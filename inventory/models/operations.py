@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from retail.messages import spoken
+
 
 class Transfer(models.Model):
     class Status(models.TextChoices):
@@ -21,6 +23,13 @@ class Transfer(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED, verbose_name=_("status"))
     note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
+    message = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("A note the system wrote, as its sentence's key and values: worded in the reader's language."),
+        verbose_name=_("message"),
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -68,6 +77,11 @@ class Transfer(models.Model):
     @property
     def has_discrepancy(self) -> bool:
         return any(line.discrepancy for line in self.lines.all())
+
+    @property
+    def said(self) -> str:
+        """The note in the active language: the system's sentence worded again, or the words typed."""
+        return spoken(self.message, self.note)
 
 
 class TransferLine(models.Model):

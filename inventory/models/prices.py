@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
+from retail.messages import spoken
 from retail.models.markets import currency_code_validator
 
 APPEND_ONLY = "Price changes are append-only; record a new change instead."
@@ -290,6 +291,13 @@ class PriceChange(models.Model):
         verbose_name=_("schedule"),
     )
     reason = models.CharField(max_length=200, verbose_name=_("reason"))
+    message = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("A note the system wrote, as its sentence's key and values: worded in the reader's language."),
+        verbose_name=_("message"),
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -341,3 +349,8 @@ class PriceChange(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError(APPEND_ONLY)
+
+    @property
+    def said(self) -> str:
+        """The reason in the active language: the system's sentence worded again, or the words typed."""
+        return spoken(self.message, self.reason)

@@ -11,6 +11,7 @@ from inventory.errors import InventoryCode, InventoryError
 from inventory.models import StockCount, Transfer
 from retail.approvals import ApprovalCredentials
 from retail.errors import RetailError
+from retail.messages import say
 from retail.portal.access import portal_view
 
 
@@ -61,7 +62,7 @@ def transfer_request(request):
             to_location=request.store,
             lines=[(request.POST.get("sku", ""), quantity)],
             actor=request.user,
-            note="requested from the stock lookup",
+            note=say("inventory.requested_from_lookup"),
         )
     except InventoryError as exc:
         messages.error(request, exc.message)

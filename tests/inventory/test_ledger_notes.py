@@ -109,3 +109,30 @@ def test_a_note_that_cannot_be_worded_reads_as_stored(store):
     # then its stored words are shown
     with translation.override("pl"):
         assert entry.said == "old words"
+
+
+def test_the_systems_price_reasons_and_transfer_notes_read_in_polish(client, store, other_store):
+    # given a base price edited in the product form and a transfer asked for from the stock lookup
+    from inventory.models import PriceChange, Transfer
+    from inventory.pricing import record_price_edits
+
+    variant = VariantFactory()
+    product = variant.product
+    record_price_edits(
+        changes=[(product, None, product.base_price, product.base_price + 1)],
+        source=PriceChange.Source.EDIT,
+        reason=say("inventory.product_form"),
+    )
+    services.receive_stock(location=other_store, lines=[(variant, 2)], reference="PO")
+    transfer = services.request_transfer(
+        from_location=other_store, to_location=store, lines=[(variant, 1)], note=say("inventory.requested_from_lookup")
+    )
+    assert PriceChange.objects.get().reason == "edited in the product form"
+    assert Transfer.objects.get().note == "requested from the stock lookup"
+    admin_in(client, "pl")
+    # when a Polish head-office user reads the price ledger and the transfer
+    prices = client.get(reverse("admin:inventory_pricechange_changelist")).content.decode()
+    moved = client.get(reverse("admin:inventory_transfer_change", args=[transfer.pk])).content.decode()
+    # then both say it in Polish
+    assert "zmieniono w formularzu produktu" in prices and "edited in the product form" not in prices
+    assert "zamówiono z wyszukiwarki stanów" in moved and "requested from the stock lookup" not in moved
