@@ -18,6 +18,7 @@ orders/returns/timeline_messages.py.
 
 from django.utils.translation import gettext_lazy as _
 
+from retail.domain.texts import worded_param
 from retail.messages import Sentence, day_month, register_sentences, spoken
 
 MESSAGE_KEY = "msg"  # where the message lives in Interaction.data
@@ -49,5 +50,7 @@ register_sentences(
         "customers.back_in_stock_task": Sentence(_("Back in stock: %(product)s (%(sku)s)")),
         # Translators: the timeline's subject of a purchase imported from head office's history without its number
         "customers.historical_purchase": Sentence(_("Historical purchase")),
+        # Translators: the timeline's line of an offer redeemed; %(offer)s is its name, %(code)s its code
+        "customers.offer_redeemed": Sentence(_("%(offer)s, code %(code)s"), {"offer": worded_param}),
     }
 )

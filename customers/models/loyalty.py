@@ -40,6 +40,10 @@ class TranslatedTexts(models.Model):
     def display_name(self) -> str:
         return self.translated("name")
 
+    def text_param(self, field: str = "name") -> dict:
+        """`field` with its translations, as a stored sentence names the row (retail.messages)."""
+        return translated_texts.text_param(getattr(self, field), self.translations, field)
+
     def clean_fields(self, exclude=None):
         super().clean_fields(exclude=exclude)
         if "translations" not in (exclude or ()):
@@ -86,7 +90,7 @@ class LoyaltyTier(TranslatedTexts):
         ordering = ["min_spend"]
 
     def __str__(self):
-        return self.name
+        return self.display_name  # in the admin's choices and columns, in the reader's language
 
 
 class LoyaltyAccount(models.Model):
@@ -343,7 +347,7 @@ class Offer(TranslatedTexts):
         ]
 
     def __str__(self):
-        return f"{self.name} ({self.code})"
+        return f"{self.display_name} ({self.code})"
 
     def clean_fields(self, exclude=None):
         self.currency = (self.currency or "").strip().upper()  # typed "pln"

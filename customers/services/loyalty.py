@@ -34,7 +34,7 @@ from retail.domain.money import format_money, money
 from retail.errors import RetailCode
 from retail.exchange_rates import rates_on
 from retail.markets import home_currency, market_currency
-from retail.messages import Message, text_and_message
+from retail.messages import Message, say, text_and_message
 from retail.models import ExchangeRate, Market, Store, User
 from retail.services import record_audit_event
 
@@ -700,7 +700,7 @@ def redeem_offer(
         kind=Interaction.Kind.OFFER_REDEEMED,
         store=store,
         associate=actor,
-        subject=offer.name,
+        message=say("customers.offer_redeemed", offer=offer.text_param(), code=offer.code),
         data={"offer": offer.code, "reference": reference},
         source="offers",
         external_id=f"offer:{assignment.pk}",

@@ -75,3 +75,22 @@ def cleaned(translations: Mapping) -> dict:
         if kept:
             out[code] = kept
     return out
+
+
+def text_param(own_text: str, translations: Any, field: str) -> dict:
+    """A row's text as a stored sentence's param (retail.messages): its own and each language's,
+    so the sentence names it in the reader's language when read, whatever the row becomes."""
+    param = {"text": own_text}
+    if isinstance(translations, Mapping):
+        for code, texts in translations.items():
+            text = texts.get(field) if isinstance(texts, Mapping) else None
+            if isinstance(text, str) and text.strip():
+                param[code] = text.strip()
+    return param
+
+
+def worded_param(value: Mapping) -> str:
+    """A `text_param` in the active language, else the row's own text (a sentence's `words`)."""
+    code = supported(translation.get_language())
+    text = value.get(code) if code and code != own_language() else None
+    return text if isinstance(text, str) and text else value["text"]

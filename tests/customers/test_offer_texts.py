@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from customers.models import LoyaltyAccount, LoyaltyTier, Offer
-from customers.services import assign_offer, create_customer, earn_points
+from customers.selectors import timeline_page
+from customers.services import assign_offer, create_customer, earn_points, redeem_offer
 from tests.customers.factories import OfferFactory
 from tests.factories import MembershipFactory, StoreFactory, UserFactory
 from tests.inventory.test_catalog_texts import admin_client, market  # noqa: F401 — a fixture
@@ -67,7 +68,10 @@ def test_the_api_names_tier_and_offer_in_the_callers_language_else_their_own(
 
 @pytest.mark.parametrize(
     ("language", "shown", "english"),
-    [("it", ["Oro", "Weekend Oro: 20% di sconto", "Platino"], "Gold"), ("pl", ["Złoty", "Złoty weekend"], "Gold")],
+    [
+        ("it", ["Oro", "Weekend Oro: 20% di sconto", "Solo questo fine settimana.", "Platino"], "Gold"),
+        ("pl", ["Złoty", "Złoty weekend", "This weekend only."], "Gold"),  # no Polish terms: the offer's own
+    ],
 )
 def test_an_associate_reads_tier_and_offers_in_their_language_at_no_query_more(client, language, shown, english):
     # given an associate of a store in the language's market, and a Gold shopper with the Gold weekend
@@ -92,6 +96,20 @@ def test_an_associate_reads_tier_and_offers_in_their_language_at_no_query_more(c
     assert len(named) == len(unnamed)
 
 
+def test_the_timeline_names_a_redeemed_offer_in_the_readers_language_as_it_was_named_then():
+    shopper = gold_shopper()
+    redeem_offer(customer=shopper, offer_code="gold20", channel="app", currency="EUR", reference="W-1001")
+    Offer.objects.filter(code="gold20").update(name="Renamed", translations={})  # the row kept its words
+
+    def said(language):
+        with translation.override(language):
+            return [row.said for row in timeline_page(shopper).rows if row.kind == "offer_redeemed"]
+
+    assert said("it") == ["Weekend Oro: 20% di sconto, codice gold20"]
+    assert said("pl") == ["Złoty weekend: 20% zniżki, kod gold20"]
+    assert said("en-gb") == ["Gold weekend: 20% off, code gold20"]
+
+
 def test_a_language_without_a_text_reads_the_rows_own():
     tier = LoyaltyTier(name="Gold", translations={"it": {"name": "Oro"}, "pl": {"name": "  "}})
     with translation.override("pl"):
@@ -99,6 +117,8 @@ def test_a_language_without_a_text_reads_the_rows_own():
     with translation.override("it"):
         assert tier.display_name == "Oro"
     assert tier.translated("name", "it-ch") == "Oro" and tier.translated("name", "de") == "Gold"
+    with translation.override("it"):
+        assert str(tier) == "Oro"  # the admin's choices (an offer's tier) in the reader's language
 
 
 def test_head_office_writes_the_texts_per_language_in_the_admin(admin_client):  # noqa: F811

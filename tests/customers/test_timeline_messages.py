@@ -55,8 +55,11 @@ SAMPLE = {
     "counted": 2,
     "expected": 3,
     "last": "HTTP 500",
+    # a row's text with its translations (retail.domain.texts.text_param): an offer's name
+    "offer": {"text": "Gold weekend", "it": "Weekend Oro", "pl": "Złoty weekend"},
+    "code": "gold20",
 }
-DATA = {value for value in SAMPLE.values() if isinstance(value, str)} | {"59.90", "4242", "2", "3"}
+DATA = {value for value in SAMPLE.values() if isinstance(value, str)} | {"59.90", "4242", "2", "3", "Gold weekend"}
 
 
 class Probe(dict):
