@@ -210,6 +210,17 @@ def test_the_demos_clienteling_texts_are_in_the_language_of_the_shoppers_store()
     # and the UK stores keep the English texts
     london = Note.objects.filter(customer__home_store__market__code="uk").values_list("body", flat=True)
     assert london and set(london) <= set(english["notes"])
+    # and the tiers and offers are named in Italian and Polish for Milan's and Warsaw's readers
+    from django.utils import translation
+
+    from customers.models import LoyaltyTier, Offer
+
+    gold, weekend = LoyaltyTier.objects.get(code="gold"), Offer.objects.get(code="gold20")
+    with translation.override("it"):
+        assert (gold.display_name, weekend.display_name) == ("Oro", "Weekend Oro: 20% di sconto")
+    with translation.override("pl"):
+        assert (gold.display_name, weekend.display_name) == ("Złoty", "Złoty weekend: 20% zniżki")
+    assert all(set(tier.translations) == {"it", "pl"} for tier in LoyaltyTier.objects.all())
 
 
 def test_the_demos_timeline_reads_in_the_language_of_the_shoppers_store():
