@@ -7,6 +7,7 @@ from django.db.models import TextField
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from customers import giftcard_admin  # noqa: F401 — registers gift cards and their ledger
@@ -331,7 +332,7 @@ def translations_form(model) -> type[TranslationsForm]:
         model_field = model._meta.get_field(field)
         for code, language in translated_texts.other_languages():
             declared[f"{field}_{code}"] = forms.CharField(
-                label=f"{model_field.verbose_name} ({language})",
+                label=format_lazy("{} ({})", model_field.verbose_name, language),
                 required=False,
                 max_length=getattr(model_field, "max_length", None),
                 widget=forms.Textarea(attrs={"rows": 3}) if isinstance(model_field, TextField) else None,

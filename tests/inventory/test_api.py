@@ -65,6 +65,7 @@ def test_product_detail_with_variants(api_client):
             "sku": variant.sku,
             "barcode": variant.barcode,
             "size": "M",
+            "size_name": "M",
             "colour": "Navy",
             "price": "25.00",
         }
