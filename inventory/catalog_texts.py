@@ -12,18 +12,9 @@ from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import translation
 
 from inventory.models import CategoryTranslation, ProductTranslation
+from retail.domain.texts import supported
 
 TEXT_ATTR = "texts"  # what CatalogText.display_name reads
-
-
-def supported(language: str | None) -> str | None:
-    """A language code as the translations store it (one of settings.LANGUAGES), or None."""
-    if not language:
-        return None
-    try:
-        return translation.get_supported_language_variant(language)
-    except LookupError:
-        return None
 
 
 def reading_order(*languages: str | None) -> tuple[str, ...]:
