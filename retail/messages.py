@@ -27,9 +27,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from django.utils import formats, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from retail.domain.channel import Channel, TimelineChannel
 from retail.domain.money import format_money
@@ -100,6 +102,19 @@ def word(message) -> str | None:
 def spoken(message, text: str) -> str:
     """What a row says in the active language: its stored message worded, else the `text` it stored."""
     return word(message) or text
+
+
+def system_note_field() -> models.JSONField:
+    """The `message` column beside a ledger row's `note`: the note the system wrote, as a stored message."""
+    return models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=gettext_lazy(
+            "A note the system wrote, as its sentence's key and values: worded in the reader's language."
+        ),
+        verbose_name=gettext_lazy("message"),
+    )
 
 
 def text_and_message(note: "str | Message", limit: int) -> tuple[str, dict]:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from retail.domain import texts as translated_texts
 from retail.domain.channel import CHANNEL_LENGTH
 from retail.domain.money import format_money
-from retail.messages import spoken
+from retail.messages import spoken, system_note_field
 from retail.models.markets import Market, currency_code_validator
 
 
@@ -147,13 +147,7 @@ class PointsEntry(models.Model):
         max_length=100, help_text=_("Order, return or merge it belongs to."), verbose_name=_("reference")
     )
     note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
-    message = models.JSONField(
-        default=dict,
-        blank=True,
-        editable=False,
-        help_text=_("A note the system wrote, as its sentence's key and values: worded in the reader's language."),
-        verbose_name=_("message"),
-    )
+    message = system_note_field()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

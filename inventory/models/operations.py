@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from retail.messages import spoken
+from retail.messages import spoken, system_note_field
 
 
 class Transfer(models.Model):
@@ -23,13 +23,7 @@ class Transfer(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED, verbose_name=_("status"))
     note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
-    message = models.JSONField(
-        default=dict,
-        blank=True,
-        editable=False,
-        help_text=_("A note the system wrote, as its sentence's key and values: worded in the reader's language."),
-        verbose_name=_("message"),
-    )
+    message = system_note_field()
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

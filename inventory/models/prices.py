@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
-from retail.messages import spoken
+from retail.messages import spoken, system_note_field
 from retail.models.markets import currency_code_validator
 
 APPEND_ONLY = "Price changes are append-only; record a new change instead."
@@ -291,13 +291,7 @@ class PriceChange(models.Model):
         verbose_name=_("schedule"),
     )
     reason = models.CharField(max_length=200, verbose_name=_("reason"))
-    message = models.JSONField(
-        default=dict,
-        blank=True,
-        editable=False,
-        help_text=_("A note the system wrote, as its sentence's key and values: worded in the reader's language."),
-        verbose_name=_("message"),
-    )
+    message = system_note_field()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

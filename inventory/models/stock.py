@@ -13,7 +13,7 @@ from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from retail.messages import spoken
+from retail.messages import spoken, system_note_field
 
 INCOMING_KINDS = ("receipt", "return_restock", "transfer_in")
 OUTGOING_KINDS = ("sale", "pickup", "transfer_out", "damage")
@@ -113,13 +113,7 @@ class StockMovement(models.Model):
     )
     reference = models.CharField(max_length=80, blank=True, db_index=True, verbose_name=_("reference"))
     note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
-    message = models.JSONField(
-        default=dict,
-        blank=True,
-        editable=False,
-        help_text=_("A note the system wrote, as its sentence's key and values: worded in the reader's language."),
-        verbose_name=_("message"),
-    )
+    message = system_note_field()
     created_at = models.DateTimeField(db_index=True, verbose_name=_("created at"))
 
     class Meta:
